@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "testfestctl"
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tf-bus.h"
+#include "tf-error.h"
+
+/* testfestctl: the staff's command line, over MQTT v5 request/response.
+ * Exit status: 0 done, 1 the daemon refused or the operation failed,
+ * 2 usage or configuration error, 3 no broker or no answer. */
+
+typedef struct {
+  GMainLoop *loop;
+  TfBus *bus;
+  char *topic;
+  char *payload;
+  char *reply_topic;
+  char *correlation;
+  JsonNode *answer;
+  gboolean sent;
+  int status;
+  char *failure;
+} Ctl;
+
+static char *opt_config, *opt_host, *opt_lab, *opt_user, *opt_password_file;
+static int opt_port = 0, opt_timeout = 60, opt_lines = 20;
+static gboolean opt_json;
+static char *opt_state;
+
+static void
+on_connected (TfBus *bus, Ctl *c)
+{
+  g_autoptr (GError) error = NULL;
+  if (c->sent)
+    return;
+  /* the subscription to our reply topic precedes this publish on the wire */
+  if (!tf_bus_request (bus, c->topic, c->payload, c->reply_topic, c->correlation, &error))
+    {
+      c->failure = g_strdup (error->message);
+      c->status = 3;
+      g_main_loop_quit (c->loop);
+      return;
+    }
+  c->sent = TRUE;
+}
+
+static void
+on_message (TfBus *bus, const TfBusMessage *m, Ctl *c)
+{
+  g_autoptr (JsonParser) p = json_parser_new ();
+  gsize len = 0;
+  const char *data = g_bytes_get_data (m->payload, &len);
+
+  if (g_strcmp0 (m->topic, c->reply_topic) != 0 || m->correlation == NULL ||
+      g_bytes_get_size (m->correlation) != strlen (c->correlation) ||
+      memcmp (g_bytes_get_data (m->correlation, NULL), c->correlation,
+              strlen (c->correlation)) != 0)
+    return;
+  if (!json_parser_load_from_data (p, data, len, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+    {
+      c->failure = g_strdup ("testfestd answered something that is not a JSON object");
+      c->status = 1;
+    }
+  else
+    c->answer = json_node_copy (json_parser_get_root (p));
+  g_main_loop_quit (c->loop);
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  Ctl *c = user_data;
+  c->failure = g_strdup_printf (c->sent ? "no answer from testfestd within %d s (is it running?)"
+                                        : "cannot reach the broker within %d s",
+                                opt_timeout);
+  c->status = 3;
+  g_main_loop_quit (c->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Lab name and broker from the lab file, overridable by options. */
+static gboolean
+load_settings (TfBusOptions *bo, char **lab, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  const char *path = opt_config != NULL ? opt_config : TF_SYSCONFDIR "/lab.conf";
+  g_autofree char *pwf = NULL;
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS) || opt_config != NULL)
+    {
+      if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+        {
+          g_prefix_error (error, "%s: ", path);
+          return FALSE;
+        }
+    }
+  *lab = opt_lab != NULL ? g_strdup (opt_lab) : g_key_file_get_string (kf, "lab", "name", NULL);
+  if (*lab == NULL)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
+                   "no lab name: give --config LAB.conf or --lab NAME");
+      return FALSE;
+    }
+  bo->host = opt_host != NULL ? g_strdup (opt_host) : g_key_file_get_string (kf, "broker", "host", NULL);
+  if (bo->host == NULL)
+    bo->host = g_strdup ("127.0.0.1");
+  bo->port = opt_port > 0 ? opt_port : g_key_file_get_integer (kf, "broker", "port", NULL);
+  if (bo->port == 0)
+    bo->port = 1883;
+  bo->user = opt_user != NULL ? g_strdup (opt_user) : NULL;
+  pwf = g_strdup (opt_password_file);
+  if (bo->user != NULL && pwf == NULL)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "--user needs --password-file");
+      return FALSE;
+    }
+  if (pwf != NULL)
+    {
+      char *nl;
+      if (!g_file_get_contents (pwf, &bo->password, NULL, error))
+        return FALSE;
+      if ((nl = strchr (bo->password, '\n')) != NULL)
+        *nl = '\0';
+    }
+  bo->keepalive_s = 30;
+  return TRUE;
+}
+
+static const char *
+str_member (JsonObject *o, const char *key)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return "-";
+  return json_node_get_string (n);
+}
+
+static void
+print_board_row (JsonObject *b)
+{
+  JsonNode *fwn = json_object_get_member (b, "firmware");
+  g_autofree char *fw = NULL;
+  if (fwn != NULL && JSON_NODE_HOLDS_OBJECT (fwn))
+    fw = g_strdup_printf ("%s %s", str_member (json_node_get_object (fwn), "name"),
+                          str_member (json_node_get_object (fwn), "version"));
+  g_print ("%-14s %-16s %-6s %-12s %-7s %-8s %-22s %-26s %s\n", str_member (b, "id"),
+           str_member (b, "type"), str_member (b, "table"), str_member (b, "state"),
+           str_member (b, "power"), str_member (b, "health"), fw ? fw : "-",
+           str_member (b, "since"),
+           g_strcmp0 (str_member (b, "error"), "-") != 0 ? str_member (b, "error")
+                                                         : str_member (b, "cause"));
+}
+
+static void
+print_answer (const char *verb, JsonObject *o)
+{
+  if (opt_json)
+    {
+      g_autoptr (JsonGenerator) g = json_generator_new ();
+      g_autofree char *s = NULL;
+      json_generator_set_pretty (g, TRUE);
+      json_generator_set_root (g, json_object_get_member (o, g_strcmp0 (verb, "boards") == 0 ? "boards" : g_strcmp0 (verb, "board") == 0 ? "board" : NULL) ?: json_node_init_object (json_node_alloc (), o));
+      s = json_generator_to_data (g, NULL);
+      g_print ("%s\n", s);
+      return;
+    }
+  if (g_strcmp0 (verb, "boards") == 0)
+    {
+      JsonArray *a = json_object_get_array_member (o, "boards");
+      g_print ("%-14s %-16s %-6s %-12s %-7s %-8s %-22s %-26s %s\n", "BOARD", "TYPE", "TABLE",
+               "STATE", "POWER", "HEALTH", "FIRMWARE", "SINCE", "CAUSE/ERROR");
+      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+        print_board_row (json_array_get_object_element (a, i));
+    }
+  else if (g_strcmp0 (verb, "board") == 0 || g_strcmp0 (verb, "power") == 0 ||
+           g_strcmp0 (verb, "release") == 0)
+    {
+      JsonNode *bn = json_object_get_member (o, "board");
+      JsonNode *cn = json_object_get_member (o, "console");
+      if (bn != NULL && JSON_NODE_HOLDS_OBJECT (bn))
+        print_board_row (json_node_get_object (bn));
+      if (cn != NULL && JSON_NODE_HOLDS_ARRAY (cn))
+        {
+          JsonArray *a = json_node_get_array (cn);
+          for (guint i = 0; i < json_array_get_length (a); i++)
+            g_print ("  | %s\n", json_array_get_string_element (a, i));
+        }
+    }
+  else if (g_strcmp0 (verb, "status") == 0)
+    {
+      JsonObject *st = json_object_get_object_member (o, "states");
+      g_autoptr (GList) names = st ? json_object_get_members (st) : NULL;
+      g_print ("lab %s, host %s, testfestd %s, up %" G_GINT64_FORMAT " s, %" G_GINT64_FORMAT " boards\n",
+               str_member (o, "lab"), str_member (o, "host"), str_member (o, "version"),
+               json_object_get_int_member_with_default (o, "uptime_s", 0),
+               json_object_get_int_member_with_default (o, "boards", 0));
+      for (GList *l = names; l != NULL; l = l->next)
+        if (json_object_get_int_member (st, l->data) > 0)
+          g_print ("  %-12s %" G_GINT64_FORMAT "\n", (char *) l->data,
+                   json_object_get_int_member (st, l->data));
+    }
+}
+
+static int
+usage (GOptionContext *ctx)
+{
+  g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
+  g_printerr ("%s", help);
+  return 2;
+}
+
+int
+main (int argc, char **argv)
+{
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, "Lab file (lab name and broker)", "FILE" },
+    { "lab", 0, 0, G_OPTION_ARG_STRING, &opt_lab, "Lab name", "NAME" },
+    { "broker", 'b', 0, G_OPTION_ARG_STRING, &opt_host, "Broker host", "HOST" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &opt_port, "Broker port", "PORT" },
+    { "user", 'u', 0, G_OPTION_ARG_STRING, &opt_user, "Broker user", "USER" },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_password_file, "File holding the password", "FILE" },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
+    { "state", 0, 0, G_OPTION_ARG_STRING, &opt_state, "boards: only boards in this state", "STATE" },
+    { "lines", 'n', 0, G_OPTION_ARG_INT, &opt_lines, "board: console lines to show (20)", "N" },
+    { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout, "Seconds to wait for the answer (60)", "S" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "COMMAND [ARGS] - talk to testfestd\n\n"
+      "Commands:\n"
+      "  boards                   list the boards\n"
+      "  board ID                 one board, with its console tail\n"
+      "  power on|off|cycle ID    switch a board and wait for the outcome\n"
+      "  release ID               take a board out of quarantine (staff)\n"
+      "  status                   the daemon and a count of boards per state");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) req = NULL;
+  g_autofree char *lab = NULL;
+  g_autofree char *client_id = NULL;
+  g_autoptr (TfBus) bus = NULL;
+  TfBusOptions bo = { 0 };
+  const char *verb;
+  Ctl c = { 0 };
+  JsonObject *ans;
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("testfestctl: %s\n", error->message);
+      return 2;
+    }
+  if (argc < 2)
+    return usage (ctx);
+  verb = argv[1];
+  json_builder_begin_object (b);
+  if (g_strcmp0 (verb, "boards") == 0 && argc == 2)
+    {
+      if (opt_state != NULL)
+        {
+          json_builder_set_member_name (b, "state");
+          json_builder_add_string_value (b, opt_state);
+        }
+    }
+  else if ((g_strcmp0 (verb, "board") == 0 || g_strcmp0 (verb, "release") == 0) && argc == 3)
+    {
+      json_builder_set_member_name (b, "board");
+      json_builder_add_string_value (b, argv[2]);
+      json_builder_set_member_name (b, "lines");
+      json_builder_add_int_value (b, opt_lines);
+    }
+  else if (g_strcmp0 (verb, "power") == 0 && argc == 4)
+    {
+      json_builder_set_member_name (b, "action");
+      json_builder_add_string_value (b, argv[2]);
+      json_builder_set_member_name (b, "board");
+      json_builder_add_string_value (b, argv[3]);
+    }
+  else if (g_strcmp0 (verb, "status") == 0 && argc == 2)
+    ;
+  else
+    {
+      g_printerr ("testfestctl: unknown command or wrong arguments: %s\n", verb);
+      return usage (ctx);
+    }
+  json_builder_end_object (b);
+  req = json_builder_get_root (b);
+
+  if (!load_settings (&bo, &lab, &error))
+    {
+      g_printerr ("testfestctl: %s\n", error->message);
+      return 2;
+    }
+  client_id = g_strdup_printf ("testfestctl-%d-%08x", getpid (), g_random_int ());
+  bo.client_id = client_id;
+  bus = tf_bus_new (&bo, &error);
+  if (bus == NULL)
+    {
+      g_printerr ("testfestctl: %s\n", error->message);
+      return 3;
+    }
+  c.loop = g_main_loop_new (NULL, FALSE);
+  c.bus = bus;
+  c.topic = g_strdup_printf ("tf/%s/cmd/%s", lab, verb);
+  c.payload = json_to_string (req, FALSE);
+  c.reply_topic = g_strdup_printf ("tf/%s/reply/%s", lab, client_id);
+  c.correlation = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
+  tf_bus_subscribe (bus, c.reply_topic);
+  g_signal_connect (bus, "connected", G_CALLBACK (on_connected), &c);
+  g_signal_connect (bus, "message", G_CALLBACK (on_message), &c);
+  g_timeout_add_seconds (opt_timeout, on_timeout, &c);
+  tf_bus_start (bus);
+  g_main_loop_run (c.loop);
+  tf_bus_shutdown (bus, NULL, NULL, 200);
+
+  if (c.answer == NULL)
+    {
+      g_printerr ("testfestctl: %s\n", c.failure ? c.failure : "no answer");
+      return c.status ? c.status : 3;
+    }
+  ans = json_node_get_object (c.answer);
+  if (!json_object_get_boolean_member_with_default (ans, "ok", FALSE))
+    {
+      g_printerr ("testfestctl: %s\n", str_member (ans, "error"));
+      if (opt_json)
+        print_answer (verb, ans);
+      return 1;
+    }
+  print_answer (verb, ans);
+  return 0;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* What every board of one kind shares (boards/NAME.board). */
+typedef struct {
+  char *name;
+  char *path;
+  char *description;
+  char *vendor;
+  char *chip;
+  /* console */
+  guint baud;
+  guint16 console_vid, console_pid; /* 0 when not a USB adapter we can name */
+  GRegex *banner;                   /* the line that says "booted" */
+  GRegex *firmware;                 /* optional: (name) (version) of the running firmware */
+  guint boot_timeout_ms;
+  /* power */
+  guint settle_ms;
+  /* flash (the flasher backends read the rest of the group) */
+  char *flash_method;               /* none, stm32-uart, dfu, command */
+  GKeyFile *kf;                     /* the whole file, for backends' own keys */
+} TfBoardType;
+
+TfBoardType *tf_board_type_load (const char *path, GError **error);
+void tf_board_type_free (TfBoardType *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfBoardType, tf_board_type_free)
+
+/* Load every *.board in @dirs (earlier dirs win on equal names). */
+GHashTable *tf_board_type_load_dirs (const char *const *dirs, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "tf-board-type.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  TF_SWITCH_KIND_LCUS_RELAY,
+  TF_SWITCH_KIND_COMMAND,
+} TfSwitchKind;
+
+typedef struct {
+  char *id;
+  TfSwitchKind kind;
+  guint off_time_ms;
+  guint channels;
+  /* lcus-relay */
+  char *device;
+  /* command: argv templates with {channel} {board} {state} */
+  char *on_command;
+  char *off_command;
+  guint timeout_ms;
+} TfSwitchConfig;
+
+typedef struct {
+  char *id;
+  TfBoardType *type;   /* borrowed from TfLabConfig.types */
+  char *console;       /* device node, e.g. /dev/ttyACM0 */
+  char *power_switch;  /* NULL: no power control */
+  guint power_channel;
+  char *boot_switch;   /* NULL: none */
+  guint boot_channel;
+  char *table;
+  guint line;          /* where [board ID] stands, for messages */
+} TfBoardConfig;
+
+typedef struct {
+  char *path;
+  char *lab;
+  char *host;
+  char *state_dir;
+  GStrv boards_dirs;
+  /* broker */
+  char *broker_host;
+  guint broker_port;
+  gboolean broker_tls;
+  char *broker_user;
+  char *broker_password_file;
+  char *broker_ca_file;
+  guint keepalive_s;
+  /* console */
+  guint ring_lines;
+  guint64 log_max_bytes;
+  guint quarantine_after; /* consecutive faults before quarantine */
+  GPtrArray *switches;    /* TfSwitchConfig */
+  GPtrArray *boards;      /* TfBoardConfig */
+  GHashTable *types;      /* name -> TfBoardType */
+} TfLabConfig;
+
+TfLabConfig *tf_lab_config_load (const char *path, GError **error);
+void tf_lab_config_free (TfLabConfig *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfLabConfig, tf_lab_config_free)
+
+TfSwitchConfig *tf_lab_config_find_switch (TfLabConfig *self, const char *id);
+TfBoardConfig *tf_lab_config_find_board (TfLabConfig *self, const char *id);
+gboolean tf_board_config_equal (const TfBoardConfig *a, const TfBoardConfig *b);
+gboolean tf_switch_config_equal (const TfSwitchConfig *a, const TfSwitchConfig *b);
+
+/* The password for the broker, read from password_file (first line), or NULL. */
+char *tf_lab_config_read_password (TfLabConfig *self, GError **error);
+
+G_END_DECLS

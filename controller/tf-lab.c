@@ -1,0 +1,960 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "tf-lab"
+
+#include "config.h"
+
+#include "tf-lab.h"
+#include "tf-device-monitor.h"
+#include "tf-error.h"
+#include "tf-time.h"
+#include "tf-power-switch.h"
+
+#include <string.h>
+
+typedef struct {
+  TfLab *lab;
+  TfBoard *board;
+  TfConsole *console;
+  TfPowerSwitch *power;    /* NULL: no power control */
+  TfPowerSwitch *boot;     /* NULL: no boot-mode line */
+  TfBoardState last_state; /* for the history's "from" */
+  GTask *op;               /* the running power operation */
+  guint timer_id;          /* off-time or boot timeout of that operation */
+} BoardCtx;
+
+struct _TfLab {
+  GObject parent_instance;
+  TfLabConfig *config;
+  GPtrArray *old_configs; /* boards may still point into these after a reload */
+  TfStore *store;
+  TfBus *bus;
+  TfDeviceMonitor *monitor;
+  GHashTable *boards;   /* id -> BoardCtx */
+  GHashTable *switches; /* id -> TfPowerSwitch */
+  char *prefix;
+  char *host_topic;
+  char *state_dir;
+  gint64 started;
+  gboolean shutting_down;
+};
+
+G_DEFINE_TYPE (TfLab, tf_lab, G_TYPE_OBJECT)
+
+typedef struct {
+  BoardCtx *ctx;
+  TfPowerAction action;
+  char *cause;
+} PowerOp;
+
+static void power_op_free (PowerOp *op);
+static void bring_up (BoardCtx *ctx, const char *cause);
+
+gboolean
+tf_power_action_from_string (const char *s, TfPowerAction *action)
+{
+  if (g_strcmp0 (s, "off") == 0)
+    *action = TF_POWER_ACTION_OFF;
+  else if (g_strcmp0 (s, "on") == 0)
+    *action = TF_POWER_ACTION_ON;
+  else if (g_strcmp0 (s, "cycle") == 0)
+    *action = TF_POWER_ACTION_CYCLE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* --- publishing ----------------------------------------------------------- */
+
+static void
+publish_board (TfLab *self, TfBoard *board)
+{
+  g_autoptr (JsonNode) node = tf_board_to_json (board, self->config->host);
+  g_autofree char *json = json_to_string (node, FALSE);
+  g_autofree char *topic = g_strdup_printf ("%sboard/%s/state", self->prefix,
+                                            tf_board_get_id (board));
+  g_autoptr (GError) error = NULL;
+  if (!tf_bus_publish (self->bus, topic, json, strlen (json), TRUE, &error))
+    g_debug ("board %s: not published: %s", tf_board_get_id (board), error->message);
+}
+
+static char *
+host_status_json (TfLab *self, const char *state, const char *reason)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GDateTime) dt = tf_time_from_usec (self->started);
+  g_autofree char *since = g_date_time_format_iso8601 (dt);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "schema");
+  json_builder_add_int_value (b, 1);
+  json_builder_set_member_name (b, "host");
+  json_builder_add_string_value (b, self->config->host);
+  json_builder_set_member_name (b, "lab");
+  json_builder_add_string_value (b, self->config->lab);
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, state);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_string_value (b, TF_VERSION);
+  json_builder_set_member_name (b, "started");
+  json_builder_add_string_value (b, since);
+  json_builder_set_member_name (b, "boards");
+  json_builder_add_int_value (b, g_hash_table_size (self->boards));
+  if (reason != NULL)
+    {
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, reason);
+    }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+void
+tf_lab_publish_all (TfLab *self)
+{
+  g_autoptr (GPtrArray) boards = tf_lab_get_boards (self);
+  g_autofree char *status = host_status_json (self, "online", NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (!tf_bus_publish (self->bus, self->host_topic, status, strlen (status), TRUE, &error))
+    g_debug ("host status not published: %s", error->message);
+  for (guint i = 0; i < boards->len; i++)
+    publish_board (self, g_ptr_array_index (boards, i));
+}
+
+/* Store first, then publish: the store is the source of truth. */
+static void
+on_board_changed (TfBoard *board, BoardCtx *ctx)
+{
+  TfLab *self = ctx->lab;
+  g_autoptr (JsonNode) node = tf_board_to_json (board, NULL);
+  JsonObject *fw = json_object_get_object_member (json_node_get_object (node), "firmware");
+  TfStoreBoardChange c = {
+    .board = tf_board_get_id (board),
+    .from_state = tf_board_state_to_string (ctx->last_state),
+    .to_state = tf_board_state_to_string (tf_board_get_state (board)),
+    .cause = tf_board_get_cause (board),
+    .error = tf_board_get_error (board),
+    .power = tf_power_to_string (tf_board_get_power (board)),
+    .health = tf_health_to_string (tf_board_get_health (board)),
+    .faults = tf_board_get_faults (board),
+    .fw_name = fw ? json_object_get_string_member_with_default (fw, "name", NULL) : NULL,
+    .fw_version = fw ? json_object_get_string_member_with_default (fw, "version", NULL) : NULL,
+    .fw_sha256 = fw ? json_object_get_string_member_with_default (fw, "sha256", NULL) : NULL,
+    .at_us = tf_board_get_since (board),
+  };
+  g_autoptr (GError) error = NULL;
+
+  /* a state change that cannot be stored is still a fact about the
+   * hardware: say so loudly and publish it anyway */
+  if (!tf_store_record_board (self->store, &c, &error))
+    g_warning ("board %s: state not stored: %s", c.board, error->message);
+  ctx->last_state = tf_board_get_state (board);
+  publish_board (self, board);
+}
+
+/* --- board context ---------------------------------------------------------- */
+
+static void
+cancel_op (BoardCtx *ctx, const char *why)
+{
+  g_autoptr (GTask) op = g_steal_pointer (&ctx->op);
+  g_clear_handle_id (&ctx->timer_id, g_source_remove);
+  if (op == NULL)
+    return;
+  /* switch requests still queued for it must not reach back into ctx */
+  ((PowerOp *) g_task_get_task_data (op))->ctx = NULL;
+  g_task_return_new_error (op, TF_ERROR, TF_ERROR_CANCELLED, "board %s: %s",
+                           tf_board_get_id (ctx->board), why);
+}
+
+static void
+board_ctx_free (BoardCtx *ctx)
+{
+  cancel_op (ctx, "board removed");
+  if (ctx->console != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (ctx->console, ctx);
+      tf_console_close (ctx->console);
+      g_object_unref (ctx->console);
+    }
+  g_signal_handlers_disconnect_by_data (ctx->board, ctx);
+  g_object_unref (ctx->board);
+  g_clear_object (&ctx->power);
+  g_clear_object (&ctx->boot);
+  g_free (ctx);
+}
+
+static void
+set_state (BoardCtx *ctx, TfBoardState state, const char *cause, const char *error_msg)
+{
+  g_autoptr (GError) error = NULL;
+  if (!tf_board_set_state (ctx->board, state, cause, error_msg, &error))
+    g_debug ("%s", error->message);
+}
+
+/* A fault ends the operation; repeated faults of the board (not of the
+ * lab's own infrastructure) quarantine it. */
+static void
+fault (BoardCtx *ctx, const GError *error)
+{
+  TfLab *self = ctx->lab;
+  gboolean infra = g_error_matches (error, TF_ERROR, TF_ERROR_INFRASTRUCTURE);
+  g_autoptr (GTask) op = g_steal_pointer (&ctx->op);
+
+  g_clear_handle_id (&ctx->timer_id, g_source_remove);
+  g_warning ("board %s: %s", tf_board_get_id (ctx->board), error->message);
+  tf_board_set_health (ctx->board, infra ? TF_HEALTH_UNKNOWN : TF_HEALTH_BAD);
+  set_state (ctx, TF_BOARD_STATE_FAULTED, infra ? "infrastructure error" : "board fault",
+             error->message);
+  if (!infra && tf_board_get_faults (ctx->board) >= self->config->quarantine_after)
+    {
+      g_autofree char *why = g_strdup_printf ("%u consecutive faults; staff must release it",
+                                              tf_board_get_faults (ctx->board));
+      set_state (ctx, TF_BOARD_STATE_QUARANTINED, "repeated faults", why);
+    }
+  if (op != NULL)
+    g_task_return_error (op, g_error_copy (error));
+}
+
+static void
+on_console_line (TfConsole *console, const char *line, gint64 at, BoardCtx *ctx)
+{
+  const TfBoardType *type = tf_board_get_config (ctx->board)->type;
+  g_autoptr (GMatchInfo) mi = NULL;
+
+  if (type->firmware != NULL && g_regex_match (type->firmware, line, 0, &mi))
+    {
+      g_autofree char *name = g_match_info_fetch (mi, 1);
+      g_autofree char *version = g_match_info_fetch (mi, 2);
+      tf_board_set_firmware (ctx->board, name, version, NULL);
+    }
+  if (!g_regex_match (type->banner, line, 0, NULL))
+    return;
+  switch (tf_board_get_state (ctx->board))
+    {
+    case TF_BOARD_STATE_BOOTING:
+      {
+        g_autoptr (GTask) op = g_steal_pointer (&ctx->op);
+        g_clear_handle_id (&ctx->timer_id, g_source_remove);
+        tf_board_set_health (ctx->board, TF_HEALTH_GOOD);
+        set_state (ctx, TF_BOARD_STATE_READY, "boot banner seen", NULL);
+        if (op != NULL)
+          g_task_return_boolean (op, TRUE);
+        break;
+      }
+    case TF_BOARD_STATE_READY:
+      set_state (ctx, TF_BOARD_STATE_READY, "rebooted by itself (boot banner seen)", NULL);
+      break;
+    default:
+      g_info ("board %s: boot banner while %s", tf_board_get_id (ctx->board),
+              tf_board_state_to_string (tf_board_get_state (ctx->board)));
+      break;
+    }
+}
+
+static void
+on_console_closed (TfConsole *console, const char *reason, BoardCtx *ctx)
+{
+  g_autofree char *why = g_strdup_printf ("console failed: %s", reason);
+  cancel_op (ctx, why);
+  if (!ctx->lab->shutting_down)
+    set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console failed", reason);
+}
+
+static BoardCtx *
+board_ctx_new (TfLab *self, const TfBoardConfig *cfg)
+{
+  BoardCtx *ctx = g_new0 (BoardCtx, 1);
+  g_autofree char *log_dir = g_build_filename (self->state_dir, "console", NULL);
+  g_auto (TfStoreBoardRow) row = { 0 };
+  g_autoptr (GError) error = NULL;
+  TfConsoleOptions copts = {
+    .board = cfg->id,
+    .device = cfg->console,
+    .baud = cfg->type->baud,
+    .log_dir = log_dir,
+    .ring_lines = self->config->ring_lines,
+    .log_max_bytes = self->config->log_max_bytes,
+  };
+
+  ctx->lab = self;
+  ctx->board = tf_board_new (cfg);
+  if (tf_store_get_board (self->store, cfg->id, &row, &error) && row.state != NULL)
+    {
+      TfBoardState st = TF_BOARD_STATE_OFF;
+      tf_board_state_from_string (row.state, &st);
+      tf_board_restore (ctx->board, st, row.faults, row.fw_name, row.fw_version, row.fw_sha256);
+    }
+  else if (error != NULL)
+    g_warning ("board %s: %s", cfg->id, error->message);
+  ctx->last_state = tf_board_get_state (ctx->board);
+  if (cfg->power_switch != NULL)
+    ctx->power = g_object_ref (g_hash_table_lookup (self->switches, cfg->power_switch));
+  if (cfg->boot_switch != NULL)
+    ctx->boot = g_object_ref (g_hash_table_lookup (self->switches, cfg->boot_switch));
+  ctx->console = tf_console_new_serial (&copts);
+  g_signal_connect (ctx->board, "changed", G_CALLBACK (on_board_changed), ctx);
+  g_signal_connect (ctx->console, "line", G_CALLBACK (on_console_line), ctx);
+  g_signal_connect (ctx->console, "closed", G_CALLBACK (on_console_closed), ctx);
+  return ctx;
+}
+
+/* --- power operations -------------------------------------------------------- */
+
+static void
+power_op_free (PowerOp *op)
+{
+  g_free (op->cause);
+  g_free (op);
+}
+
+static void step_switch_on (GTask *task);
+
+static gboolean
+on_boot_timeout (gpointer user_data)
+{
+  BoardCtx *ctx = user_data;
+  const TfBoardType *type = tf_board_get_config (ctx->board)->type;
+  g_autoptr (GError) error = NULL;
+
+  ctx->timer_id = 0;
+  g_set_error (&error, TF_ERROR, TF_ERROR_TIMED_OUT, "no boot banner within %u ms after power-on",
+               type->boot_timeout_ms);
+  fault (ctx, error);
+  return G_SOURCE_REMOVE;
+}
+
+/* The task may have been superseded while a switch request was queued. */
+static gboolean
+op_is_current (GTask *task)
+{
+  PowerOp *op = g_task_get_task_data (task);
+  return op->ctx != NULL && op->ctx->op == task;
+}
+
+static void
+on_switched_on (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  PowerOp *op = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  BoardCtx *ctx = op->ctx;
+
+  if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
+    {
+      if (op_is_current (task))
+        fault (ctx, error);
+      return;
+    }
+  if (!op_is_current (task))
+    return;
+  tf_board_set_power (ctx->board, TF_POWER_ON);
+  if (!tf_console_is_open (ctx->console))
+    {
+      /* a board-powered adapter appears only now; hot-plug opens it */
+      g_debug ("board %s: powered, console not yet present", tf_board_get_id (ctx->board));
+    }
+  set_state (ctx, TF_BOARD_STATE_BOOTING, op->cause, NULL);
+  ctx->timer_id = g_timeout_add (tf_board_get_config (ctx->board)->type->boot_timeout_ms,
+                                 on_boot_timeout, ctx);
+}
+
+static void
+on_boot_line_set (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  PowerOp *op = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
+    {
+      if (op_is_current (task))
+        fault (op->ctx, error);
+      return;
+    }
+  if (!op_is_current (task))
+    return;
+  tf_power_switch_set_async (op->ctx->power, tf_board_get_config (op->ctx->board)->power_channel,
+                             TRUE, tf_board_get_id (op->ctx->board), NULL, on_switched_on,
+                             g_steal_pointer (&task));
+}
+
+/* Release the boot-mode line (normal boot) before power reaches the board. */
+static void
+step_switch_on (GTask *task)
+{
+  PowerOp *op = g_task_get_task_data (task);
+  BoardCtx *ctx = op->ctx;
+  const TfBoardConfig *cfg = tf_board_get_config (ctx->board);
+
+  if (ctx->boot != NULL)
+    tf_power_switch_set_async (ctx->boot, cfg->boot_channel, FALSE, cfg->id, NULL,
+                               on_boot_line_set, g_object_ref (task));
+  else
+    tf_power_switch_set_async (ctx->power, cfg->power_channel, TRUE, cfg->id, NULL,
+                               on_switched_on, g_object_ref (task));
+}
+
+static gboolean
+on_off_time_over (gpointer user_data)
+{
+  GTask *task = user_data;
+  PowerOp *op = g_task_get_task_data (task);
+  op->ctx->timer_id = 0;
+  step_switch_on (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_switched_off (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  PowerOp *op = g_task_get_task_data (task);
+  BoardCtx *ctx = op->ctx;
+  g_autoptr (GError) error = NULL;
+
+  if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
+    {
+      if (op_is_current (task))
+        fault (ctx, error);
+      return;
+    }
+  if (!op_is_current (task))
+    return;
+  tf_board_set_power (ctx->board, TF_POWER_OFF);
+  if (op->action == TF_POWER_ACTION_OFF)
+    {
+      g_autoptr (GTask) done = g_steal_pointer (&ctx->op);
+      set_state (ctx, TF_BOARD_STATE_OFF, op->cause, NULL);
+      g_task_return_boolean (done, TRUE);
+      return;
+    }
+  /* the task's reference moves to the timer */
+  ctx->timer_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                      tf_power_switch_get_off_time_ms (ctx->power),
+                                      on_off_time_over, g_object_ref (task), g_object_unref);
+}
+
+void
+tf_lab_power_async (TfLab *self, const char *board_id, TfPowerAction action, const char *cause,
+                    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  BoardCtx *ctx = g_hash_table_lookup (self->boards, board_id);
+  PowerOp *op;
+  TfBoardState st;
+  const TfBoardConfig *cfg;
+
+  g_task_set_source_tag (task, tf_lab_power_async);
+  if (ctx == NULL)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND, "no board '%s'", board_id);
+      return;
+    }
+  cfg = tf_board_get_config (ctx->board);
+  st = tf_board_get_state (ctx->board);
+  if (ctx->power == NULL)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
+                               "board %s has no power switch", board_id);
+      return;
+    }
+  if (st == TF_BOARD_STATE_QUARANTINED)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_BUSY,
+                               "board %s is quarantined (%s); staff must release it first",
+                               board_id, tf_board_get_error (ctx->board));
+      return;
+    }
+  if (tf_board_is_busy (ctx->board))
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_BUSY, "board %s is %s", board_id,
+                               tf_board_state_to_string (st));
+      return;
+    }
+  /* the newest request wins: an operation in flight is superseded */
+  cancel_op (ctx, "superseded by a newer power request");
+  op = g_new0 (PowerOp, 1);
+  op->ctx = ctx;
+  op->action = action;
+  op->cause = g_strdup (cause);
+  g_task_set_task_data (task, op, (GDestroyNotify) power_op_free);
+  ctx->op = g_object_ref (task);
+  g_info ("board %s: power %s (%s)", board_id,
+          action == TF_POWER_ACTION_OFF  ? "off"
+          : action == TF_POWER_ACTION_ON ? "on"
+                                         : "cycle",
+          cause);
+  if (action != TF_POWER_ACTION_OFF)
+    set_state (ctx, TF_BOARD_STATE_POWERING_ON, cause, NULL);
+  if (action == TF_POWER_ACTION_ON)
+    step_switch_on (task);
+  else
+    tf_power_switch_set_async (ctx->power, cfg->power_channel, FALSE, board_id, NULL,
+                               on_switched_off, g_object_ref (task));
+}
+
+gboolean
+tf_lab_power_finish (TfLab *self, GAsyncResult *res, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+gboolean
+tf_lab_release (TfLab *self, const char *board_id, GError **error)
+{
+  BoardCtx *ctx = g_hash_table_lookup (self->boards, board_id);
+  if (ctx == NULL)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "no board '%s'", board_id);
+      return FALSE;
+    }
+  if (tf_board_get_state (ctx->board) != TF_BOARD_STATE_QUARANTINED &&
+      tf_board_get_state (ctx->board) != TF_BOARD_STATE_FAULTED)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
+                   "board %s is %s, not quarantined or faulted", board_id,
+                   tf_board_state_to_string (tf_board_get_state (ctx->board)));
+      return FALSE;
+    }
+  tf_board_restore (ctx->board, TF_BOARD_STATE_OFF, 0, NULL, NULL, NULL);
+  tf_board_set_health (ctx->board, TF_HEALTH_UNKNOWN);
+  return tf_board_set_state (ctx->board, TF_BOARD_STATE_OFF, "released by staff", NULL, error);
+}
+
+/* --- bring-up and hot-plug ---------------------------------------------------- */
+
+static void
+on_bring_up_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  if (!tf_lab_power_finish (TF_LAB (source), res, &error) &&
+      !g_error_matches (error, TF_ERROR, TF_ERROR_CANCELLED))
+    g_debug ("bring-up: %s", error->message);
+}
+
+static void
+bring_up (BoardCtx *ctx, const char *cause)
+{
+  TfLab *self = ctx->lab;
+  const TfBoardConfig *cfg = tf_board_get_config (ctx->board);
+  g_autoptr (GError) error = NULL;
+
+  if (!tf_console_is_open (ctx->console))
+    {
+      if (!tf_device_monitor_has (self->monitor, cfg->console))
+        {
+          set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", NULL);
+          return;
+        }
+      if (!tf_console_open (ctx->console, &error))
+        {
+          tf_board_set_health (ctx->board, TF_HEALTH_UNKNOWN);
+          set_state (ctx, TF_BOARD_STATE_FAULTED, "infrastructure error", error->message);
+          return;
+        }
+    }
+  if (tf_board_get_state (ctx->board) == TF_BOARD_STATE_QUARANTINED)
+    return;
+  if (ctx->power == NULL)
+    {
+      /* nothing to switch: an open console is all the evidence there is */
+      tf_board_set_power (ctx->board, TF_POWER_UNKNOWN);
+      set_state (ctx, TF_BOARD_STATE_READY, "no power switch; console present", NULL);
+      return;
+    }
+  tf_lab_power_async (self, cfg->id, TF_POWER_ACTION_CYCLE, cause, NULL, on_bring_up_done, NULL);
+}
+
+static BoardCtx *
+find_by_console (TfLab *self, const char *devnode)
+{
+  GHashTableIter it;
+  BoardCtx *ctx;
+  g_hash_table_iter_init (&it, self->boards);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
+    if (g_strcmp0 (tf_board_get_config (ctx->board)->console, devnode) == 0)
+      return ctx;
+  return NULL;
+}
+
+static void
+reset_switches_on (TfLab *self, const char *devnode)
+{
+  GHashTableIter it;
+  TfPowerSwitch *sw;
+  g_hash_table_iter_init (&it, self->switches);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &sw))
+    if (g_strcmp0 (tf_power_switch_get_config (sw)->device, devnode) == 0)
+      tf_power_switch_reset (sw);
+}
+
+static void
+on_device_added (TfDeviceMonitor *monitor, const char *devnode, TfLab *self)
+{
+  BoardCtx *ctx = find_by_console (self, devnode);
+  TfBoardState st;
+  g_autoptr (GError) error = NULL;
+
+  reset_switches_on (self, devnode);
+  if (ctx == NULL || tf_console_is_open (ctx->console))
+    return;
+  st = tf_board_get_state (ctx->board);
+  if (st == TF_BOARD_STATE_POWERING_ON || st == TF_BOARD_STATE_BOOTING)
+    {
+      /* our own power-on brought a board-powered adapter back */
+      if (!tf_console_open (ctx->console, &error))
+        g_warning ("%s", error->message);
+      return;
+    }
+  g_info ("board %s: console %s is back", tf_board_get_id (ctx->board), devnode);
+  if (st == TF_BOARD_STATE_UNPLUGGED)
+    bring_up (ctx, "console adapter returned");
+  else if (!tf_console_open (ctx->console, &error))
+    g_warning ("%s", error->message);
+}
+
+static void
+on_device_removed (TfDeviceMonitor *monitor, const char *devnode, TfLab *self)
+{
+  BoardCtx *ctx = find_by_console (self, devnode);
+
+  reset_switches_on (self, devnode);
+  if (ctx == NULL)
+    return;
+  g_info ("board %s: console %s removed", tf_board_get_id (ctx->board), devnode);
+  tf_console_close (ctx->console);
+  cancel_op (ctx, "console adapter removed");
+  set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter removed", NULL);
+}
+
+/* --- bus -------------------------------------------------------------------- */
+
+static void
+on_bus_connected (TfBus *bus, TfLab *self)
+{
+  /* the broker may have lost everything: publish the whole floor again */
+  tf_lab_publish_all (self);
+}
+
+static void
+on_bus_message (TfBus *bus, const TfBusMessage *msg, TfLab *self)
+{
+  tf_lab_handle_message (self, msg);
+}
+
+/* --- object ------------------------------------------------------------------- */
+
+static void
+tf_lab_dispose (GObject *object)
+{
+  TfLab *self = TF_LAB (object);
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  if (self->bus != NULL)
+    g_signal_handlers_disconnect_by_data (self->bus, self);
+  g_clear_pointer (&self->boards, g_hash_table_unref);
+  g_clear_pointer (&self->switches, g_hash_table_unref);
+  g_clear_object (&self->monitor);
+  g_clear_object (&self->bus);
+  G_OBJECT_CLASS (tf_lab_parent_class)->dispose (object);
+}
+
+static void
+tf_lab_finalize (GObject *object)
+{
+  TfLab *self = TF_LAB (object);
+  g_clear_pointer (&self->store, tf_store_close);
+  g_clear_pointer (&self->config, tf_lab_config_free);
+  g_ptr_array_unref (self->old_configs);
+  g_free (self->prefix);
+  g_free (self->host_topic);
+  g_free (self->state_dir);
+  G_OBJECT_CLASS (tf_lab_parent_class)->finalize (object);
+}
+
+static void
+tf_lab_class_init (TfLabClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = tf_lab_dispose;
+  G_OBJECT_CLASS (klass)->finalize = tf_lab_finalize;
+}
+
+static void
+tf_lab_init (TfLab *self)
+{
+  self->boards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) board_ctx_free);
+  self->switches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->old_configs = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_lab_config_free);
+}
+
+static gboolean
+add_switch (TfLab *self, const TfSwitchConfig *sc, GError **error)
+{
+  TfPowerSwitch *sw = tf_power_switch_new (sc, error);
+  if (sw == NULL)
+    return FALSE;
+  g_hash_table_replace (self->switches, g_strdup (sc->id), sw);
+  return TRUE;
+}
+
+TfLab *
+tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
+{
+  g_autoptr (TfLab) self = g_object_new (TF_TYPE_LAB, NULL);
+  g_autofree char *db = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *will = NULL;
+  g_autofree char *password = NULL;
+  TfBusOptions bo = { 0 };
+
+  self->config = config;
+  self->state_dir = g_strdup (state_dir != NULL ? state_dir : config->state_dir);
+  self->started = g_get_real_time ();
+  self->prefix = g_strdup_printf ("tf/%s/", config->lab);
+  self->host_topic = g_strdup_printf ("%shost/%s/status", self->prefix, config->host);
+  db = g_build_filename (self->state_dir, "testfest.db", NULL);
+  self->store = tf_store_open (db, error);
+  if (self->store == NULL)
+    return NULL;
+  for (guint i = 0; i < config->switches->len; i++)
+    if (!add_switch (self, g_ptr_array_index (config->switches, i), error))
+      return NULL;
+
+  password = tf_lab_config_read_password (config, error);
+  if (password == NULL && config->broker_password_file != NULL)
+    return NULL;
+  client_id = g_strdup_printf ("testfestd-%s-%s", config->lab, config->host);
+  will = host_status_json (self, "offline", "connection lost");
+  bo.host = config->broker_host;
+  bo.port = config->broker_port;
+  bo.tls = config->broker_tls;
+  bo.ca_file = config->broker_ca_file;
+  bo.user = config->broker_user;
+  bo.password = password;
+  bo.client_id = client_id;
+  bo.keepalive_s = config->keepalive_s;
+  bo.will_topic = self->host_topic;
+  bo.will_payload = will;
+  self->bus = tf_bus_new (&bo, error);
+  if (self->bus == NULL)
+    return NULL;
+  g_signal_connect (self->bus, "connected", G_CALLBACK (on_bus_connected), self);
+  g_signal_connect (self->bus, "message", G_CALLBACK (on_bus_message), self);
+  {
+    g_autofree char *cmd = g_strdup_printf ("%scmd/#", self->prefix);
+    tf_bus_subscribe (self->bus, cmd);
+  }
+  self->monitor = tf_device_monitor_new ();
+  g_signal_connect (self->monitor, "added", G_CALLBACK (on_device_added), self);
+  g_signal_connect (self->monitor, "removed", G_CALLBACK (on_device_removed), self);
+
+  for (guint i = 0; i < config->boards->len; i++)
+    {
+      const TfBoardConfig *bc = g_ptr_array_index (config->boards, i);
+      g_hash_table_insert (self->boards, g_strdup (bc->id), board_ctx_new (self, bc));
+    }
+  return g_steal_pointer (&self);
+}
+
+gboolean
+tf_lab_start (TfLab *self, GError **error)
+{
+  g_autoptr (GPtrArray) boards = tf_lab_get_boards (self);
+  tf_bus_start (self->bus);
+  for (guint i = 0; i < boards->len; i++)
+    bring_up (g_hash_table_lookup (self->boards, tf_board_get_id (g_ptr_array_index (boards, i))),
+              "lab start");
+  return TRUE;
+}
+
+void
+tf_lab_shutdown (TfLab *self)
+{
+  GHashTableIter it;
+  BoardCtx *ctx;
+  g_autofree char *offline = NULL;
+
+  self->shutting_down = TRUE;
+  g_hash_table_iter_init (&it, self->boards);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
+    {
+      cancel_op (ctx, "daemon shutting down");
+      tf_console_close (ctx->console);
+    }
+  offline = host_status_json (self, "offline", "shutdown");
+  tf_bus_shutdown (self->bus, self->host_topic, offline, 600);
+  g_clear_pointer (&self->store, tf_store_close);
+}
+
+/* --- reload ------------------------------------------------------------------- */
+
+static gboolean
+board_uses_switch (TfLab *self, const char *sw)
+{
+  GHashTableIter it;
+  BoardCtx *ctx;
+  g_hash_table_iter_init (&it, self->boards);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
+    {
+      const TfBoardConfig *c = tf_board_get_config (ctx->board);
+      if (tf_board_is_busy (ctx->board) &&
+          (g_strcmp0 (c->power_switch, sw) == 0 || g_strcmp0 (c->boot_switch, sw) == 0))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error)
+{
+  g_autoptr (GPtrArray) removed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) added = g_ptr_array_new ();
+  GHashTableIter it;
+  const char *id;
+  BoardCtx *ctx;
+
+  if (g_strcmp0 (config->lab, self->config->lab) != 0 ||
+      g_strcmp0 (config->host, self->config->host) != 0 ||
+      g_strcmp0 (config->broker_host, self->config->broker_host) != 0 ||
+      config->broker_port != self->config->broker_port)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
+                   "%s: the lab name, host and broker change only with a restart", config->path);
+      tf_lab_config_free (config);
+      return FALSE;
+    }
+  /* switches: new ones added, changed ones replaced unless a busy board uses them */
+  for (guint i = 0; i < config->switches->len; i++)
+    {
+      TfSwitchConfig *sc = g_ptr_array_index (config->switches, i);
+      TfPowerSwitch *old = g_hash_table_lookup (self->switches, sc->id);
+      if (old != NULL && tf_switch_config_equal (tf_power_switch_get_config (old), sc))
+        continue;
+      if (old != NULL && board_uses_switch (self, sc->id))
+        {
+          g_warning ("switch %s: busy, keeping its old settings until it is idle", sc->id);
+          continue;
+        }
+      if (!add_switch (self, sc, error))
+        {
+          tf_lab_config_free (config);
+          return FALSE;
+        }
+    }
+  g_hash_table_iter_init (&it, self->boards);
+  while (g_hash_table_iter_next (&it, (gpointer *) &id, (gpointer *) &ctx))
+    {
+      TfBoardConfig *nc = tf_lab_config_find_board (config, id);
+      if (nc != NULL && tf_board_config_equal (tf_board_get_config (ctx->board), nc))
+        {
+          tf_board_set_config (ctx->board, nc); /* same values, new owner of the type */
+          continue;
+        }
+      if (tf_board_is_busy (ctx->board))
+        {
+          g_warning ("board %s: busy (%s); %s left as it is", id,
+                     tf_board_state_to_string (tf_board_get_state (ctx->board)),
+                     nc != NULL ? "its change is" : "its removal is");
+          continue;
+        }
+      g_ptr_array_add (removed, g_strdup (id));
+    }
+  for (guint i = 0; i < removed->len; i++)
+    {
+      const char *rid = g_ptr_array_index (removed, i);
+      g_autofree char *topic = g_strdup_printf ("%sboard/%s/state", self->prefix, rid);
+      g_info ("board %s: removed by reload", rid);
+      g_hash_table_remove (self->boards, rid);
+      /* an empty retained message clears the board from every dashboard */
+      if (tf_lab_config_find_board (config, rid) == NULL)
+        tf_bus_publish (self->bus, topic, "", 0, TRUE, NULL);
+    }
+  for (guint i = 0; i < config->boards->len; i++)
+    {
+      TfBoardConfig *bc = g_ptr_array_index (config->boards, i);
+      if (g_hash_table_contains (self->boards, bc->id))
+        continue;
+      ctx = board_ctx_new (self, bc);
+      g_hash_table_insert (self->boards, g_strdup (bc->id), ctx);
+      g_ptr_array_add (added, ctx);
+    }
+  g_ptr_array_add (self->old_configs, self->config);
+  self->config = config;
+  for (guint i = 0; i < added->len; i++)
+    {
+      ctx = g_ptr_array_index (added, i);
+      g_info ("board %s: added by reload", tf_board_get_id (ctx->board));
+      publish_board (self, ctx->board);
+      bring_up (ctx, "added by reload");
+    }
+  return TRUE;
+}
+
+/* --- getters ------------------------------------------------------------------ */
+
+TfLabConfig *
+tf_lab_get_config (TfLab *self)
+{
+  return self->config;
+}
+
+TfStore *
+tf_lab_get_store (TfLab *self)
+{
+  return self->store;
+}
+
+TfBus *
+tf_lab_get_bus (TfLab *self)
+{
+  return self->bus;
+}
+
+const char *
+tf_lab_get_prefix (TfLab *self)
+{
+  return self->prefix;
+}
+
+gint64
+tf_lab_get_started (TfLab *self)
+{
+  return self->started;
+}
+
+TfBoard *
+tf_lab_get_board (TfLab *self, const char *id)
+{
+  BoardCtx *ctx = g_hash_table_lookup (self->boards, id);
+  return ctx != NULL ? ctx->board : NULL;
+}
+
+TfConsole *
+tf_lab_get_console (TfLab *self, const char *id)
+{
+  BoardCtx *ctx = g_hash_table_lookup (self->boards, id);
+  return ctx != NULL ? ctx->console : NULL;
+}
+
+static gint
+cmp_board (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (tf_board_get_id (*(TfBoard **) a), tf_board_get_id (*(TfBoard **) b));
+}
+
+GPtrArray *
+tf_lab_get_boards (TfLab *self)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  GHashTableIter it;
+  BoardCtx *ctx;
+  g_hash_table_iter_init (&it, self->boards);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
+    g_ptr_array_add (out, ctx->board);
+  g_ptr_array_sort (out, cmp_board);
+  return out;
+}

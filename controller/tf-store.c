@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "tf-store"
+
+#include "tf-store.h"
+#include "tf-error.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+struct _TfStore {
+  sqlite3 *db;
+  char *path;
+};
+
+/* Each entry moves the schema from version i to i+1. Never edit a shipped one. */
+static const char *const migrations[] = {
+  /* 0 -> 1: boards and their history */
+  "CREATE TABLE board (id TEXT PRIMARY KEY, state TEXT NOT NULL, since INTEGER NOT NULL,"
+  "  cause TEXT, error TEXT, power TEXT, health TEXT, faults INTEGER NOT NULL DEFAULT 0,"
+  "  fw_name TEXT, fw_version TEXT, fw_sha256 TEXT);"
+  "CREATE TABLE board_history (seq INTEGER PRIMARY KEY AUTOINCREMENT, board TEXT NOT NULL,"
+  "  at INTEGER NOT NULL, from_state TEXT, to_state TEXT NOT NULL, cause TEXT, error TEXT);"
+  "CREATE INDEX board_history_board ON board_history (board, seq);",
+};
+
+guint
+tf_store_schema_version (void)
+{
+  return G_N_ELEMENTS (migrations);
+}
+
+static gboolean
+db_fail (TfStore *self, GError **error, const char *what)
+{
+  g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: %s: %s", self->path, what,
+               sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+gboolean
+tf_store_exec (TfStore *self, const char *sql, GError **error)
+{
+  char *msg = NULL;
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: %s", self->path, msg);
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gpointer
+tf_store_get_db (TfStore *self)
+{
+  return self->db;
+}
+
+guint
+tf_store_get_user_version (TfStore *self)
+{
+  g_autoptr (sqlite3_stmt) st = NULL;
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+      sqlite3_step (st) != SQLITE_ROW)
+    return 0;
+  return sqlite3_column_int (st, 0);
+}
+
+static gboolean
+migrate (TfStore *self, GError **error)
+{
+  guint v = tf_store_get_user_version (self);
+  if (v > G_N_ELEMENTS (migrations))
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
+                   "%s: schema version %u is newer than this testfestd (%u)", self->path, v,
+                   (guint) G_N_ELEMENTS (migrations));
+      return FALSE;
+    }
+  for (; v < G_N_ELEMENTS (migrations); v++)
+    {
+      g_autofree char *sql = g_strdup_printf ("BEGIN IMMEDIATE; %s PRAGMA user_version = %u; COMMIT;",
+                                              migrations[v], v + 1);
+      g_info ("store %s: migrating schema %u -> %u", self->path, v, v + 1);
+      if (!tf_store_exec (self, sql, error))
+        {
+          tf_store_exec (self, "ROLLBACK", NULL);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+TfStore *
+tf_store_open (const char *path, GError **error)
+{
+  g_autoptr (TfStore) self = g_new0 (TfStore, 1);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  self->path = g_strdup (path);
+  if (g_mkdir_with_parents (dir, 0750) != 0)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot create %s: %s", dir, g_strerror (errno));
+      return NULL;
+    }
+  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+      SQLITE_OK)
+    {
+      db_fail (self, error, "cannot open");
+      return NULL;
+    }
+  sqlite3_busy_timeout (self->db, 5000);
+  /* WAL: readers never block the daemon; synchronous=FULL so that an
+   * acknowledged change survives power loss, not only a crash. */
+  if (!tf_store_exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                            "PRAGMA foreign_keys=ON;", error))
+    return NULL;
+  if (!migrate (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+void
+tf_store_close (TfStore *self)
+{
+  if (self == NULL)
+    return;
+  if (self->db != NULL)
+    {
+      /* fold the WAL back so the file is complete on its own */
+      sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+      sqlite3_close_v2 (self->db);
+    }
+  g_free (self->path);
+  g_free (self);
+}
+
+static void
+bind_text (sqlite3_stmt *st, int i, const char *v)
+{
+  if (v != NULL)
+    sqlite3_bind_text (st, i, v, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (st, i);
+}
+
+gboolean
+tf_store_record_board (TfStore *self, const TfStoreBoardChange *c, GError **error)
+{
+  g_autoptr (sqlite3_stmt) hist = NULL;
+  g_autoptr (sqlite3_stmt) cur = NULL;
+
+  if (!tf_store_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (g_strcmp0 (c->from_state, c->to_state) != 0)
+    {
+      if (sqlite3_prepare_v2 (self->db,
+                              "INSERT INTO board_history (board, at, from_state, to_state, cause, "
+                              "error) VALUES (?,?,?,?,?,?)",
+                              -1, &hist, NULL) != SQLITE_OK)
+        {
+          tf_store_exec (self, "ROLLBACK", NULL);
+          return db_fail (self, error, "prepare history");
+        }
+      bind_text (hist, 1, c->board);
+      sqlite3_bind_int64 (hist, 2, c->at_us);
+      bind_text (hist, 3, c->from_state);
+      bind_text (hist, 4, c->to_state);
+      bind_text (hist, 5, c->cause);
+      bind_text (hist, 6, c->error);
+      if (sqlite3_step (hist) != SQLITE_DONE)
+        {
+          db_fail (self, error, "insert history");
+          tf_store_exec (self, "ROLLBACK", NULL);
+          return FALSE;
+        }
+    }
+  if (sqlite3_prepare_v2 (self->db,
+                          "INSERT INTO board (id, state, since, cause, error, power, health, "
+                          "faults, fw_name, fw_version, fw_sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+                          "ON CONFLICT(id) DO UPDATE SET state=excluded.state, "
+                          "since=excluded.since, cause=excluded.cause, error=excluded.error, "
+                          "power=excluded.power, health=excluded.health, faults=excluded.faults, "
+                          "fw_name=excluded.fw_name, fw_version=excluded.fw_version, "
+                          "fw_sha256=excluded.fw_sha256",
+                          -1, &cur, NULL) != SQLITE_OK)
+    {
+      tf_store_exec (self, "ROLLBACK", NULL);
+      return db_fail (self, error, "prepare board");
+    }
+  bind_text (cur, 1, c->board);
+  bind_text (cur, 2, c->to_state);
+  sqlite3_bind_int64 (cur, 3, c->at_us);
+  bind_text (cur, 4, c->cause);
+  bind_text (cur, 5, c->error);
+  bind_text (cur, 6, c->power);
+  bind_text (cur, 7, c->health);
+  sqlite3_bind_int (cur, 8, c->faults);
+  bind_text (cur, 9, c->fw_name);
+  bind_text (cur, 10, c->fw_version);
+  bind_text (cur, 11, c->fw_sha256);
+  if (sqlite3_step (cur) != SQLITE_DONE)
+    {
+      db_fail (self, error, "update board");
+      tf_store_exec (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return tf_store_exec (self, "COMMIT", error);
+}
+
+void
+tf_store_board_row_clear (TfStoreBoardRow *row)
+{
+  g_clear_pointer (&row->state, g_free);
+  g_clear_pointer (&row->fw_name, g_free);
+  g_clear_pointer (&row->fw_version, g_free);
+  g_clear_pointer (&row->fw_sha256, g_free);
+}
+
+static char *
+col_dup (sqlite3_stmt *st, int i)
+{
+  const unsigned char *v = sqlite3_column_text (st, i);
+  return v != NULL ? g_strdup ((const char *) v) : NULL;
+}
+
+gboolean
+tf_store_get_board (TfStore *self, const char *board, TfStoreBoardRow *row, GError **error)
+{
+  g_autoptr (sqlite3_stmt) st = NULL;
+  int rc;
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT state, faults, fw_name, fw_version, fw_sha256 FROM board "
+                          "WHERE id = ?",
+                          -1, &st, NULL) != SQLITE_OK)
+    return db_fail (self, error, "prepare");
+  bind_text (st, 1, board);
+  rc = sqlite3_step (st);
+  if (rc == SQLITE_DONE)
+    return TRUE;
+  if (rc != SQLITE_ROW)
+    return db_fail (self, error, "select board");
+  row->state = col_dup (st, 0);
+  row->faults = sqlite3_column_int (st, 1);
+  row->fw_name = col_dup (st, 2);
+  row->fw_version = col_dup (st, 3);
+  row->fw_sha256 = col_dup (st, 4);
+  return TRUE;
+}
+
+gint64
+tf_store_count_history (TfStore *self, const char *board, GError **error)
+{
+  g_autoptr (sqlite3_stmt) st = NULL;
+  if (sqlite3_prepare_v2 (self->db,
+                          board != NULL ? "SELECT count(*) FROM board_history WHERE board = ?"
+                                        : "SELECT count(*) FROM board_history",
+                          -1, &st, NULL) != SQLITE_OK)
+    {
+      db_fail (self, error, "prepare");
+      return -1;
+    }
+  if (board != NULL)
+    bind_text (st, 1, board);
+  if (sqlite3_step (st) != SQLITE_ROW)
+    {
+      db_fail (self, error, "count");
+      return -1;
+    }
+  return sqlite3_column_int64 (st, 0);
+}
