@@ -289,8 +289,8 @@ main (int argc, char **argv)
     ;
   else
     {
-      g_printerr ("testfestctl: unknown command or wrong arguments: %s\n", verb);
-      return usage (ctx);
+      g_printerr ("testfestctl: unknown command or wrong arguments: %s (see --help)\n", verb);
+      return 2;
     }
   json_builder_end_object (b);
   req = json_builder_get_root (b);
