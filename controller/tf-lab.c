@@ -320,6 +320,18 @@ on_boot_timeout (gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   ctx->timer_id = 0;
+  if (!tf_console_is_open (ctx->console))
+    {
+      /* no adapter, so no evidence either way: that is unplugged, not a fault */
+      g_autoptr (GTask) op = g_steal_pointer (&ctx->op);
+      g_set_error (&error, TF_ERROR, TF_ERROR_NOT_FOUND,
+                   "console %s did not appear within %u ms after power-on",
+                   tf_board_get_config (ctx->board)->console, type->boot_timeout_ms);
+      set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", error->message);
+      if (op != NULL)
+        g_task_return_error (op, g_steal_pointer (&error));
+      return G_SOURCE_REMOVE;
+    }
   g_set_error (&error, TF_ERROR, TF_ERROR_TIMED_OUT, "no boot banner within %u ms after power-on",
                type->boot_timeout_ms);
   fault (ctx, error);
@@ -546,10 +558,15 @@ bring_up (BoardCtx *ctx, const char *cause)
     {
       if (!tf_device_monitor_has (self->monitor, cfg->console))
         {
-          set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", NULL);
-          return;
+          /* with a switch, power may be what brings the adapter (a board-
+           * powered adapter, a hub port): try; the boot timeout decides */
+          if (ctx->power == NULL || tf_board_get_state (ctx->board) == TF_BOARD_STATE_QUARANTINED)
+            {
+              set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", NULL);
+              return;
+            }
         }
-      if (!tf_console_open (ctx->console, &error))
+      else if (!tf_console_open (ctx->console, &error))
         {
           tf_board_set_health (ctx->board, TF_HEALTH_UNKNOWN);
           set_state (ctx, TF_BOARD_STATE_FAULTED, "infrastructure error", error->message);
@@ -610,7 +627,12 @@ on_device_added (TfDeviceMonitor *monitor, const char *devnode, TfLab *self)
       return;
     }
   g_info ("board %s: console %s is back", tf_board_get_id (ctx->board), devnode);
-  if (st == TF_BOARD_STATE_UNPLUGGED)
+  if (st == TF_BOARD_STATE_UNPLUGGED && ctx->op != NULL)
+    {
+      if (!tf_console_open (ctx->console, &error))
+        g_warning ("%s", error->message);
+    }
+  else if (st == TF_BOARD_STATE_UNPLUGGED)
     bring_up (ctx, "console adapter returned");
   else if (!tf_console_open (ctx->console, &error))
     g_warning ("%s", error->message);
@@ -624,8 +646,16 @@ on_device_removed (TfDeviceMonitor *monitor, const char *devnode, TfLab *self)
   reset_switches_on (self, devnode);
   if (ctx == NULL)
     return;
-  g_info ("board %s: console %s removed", tf_board_get_id (ctx->board), devnode);
   tf_console_close (ctx->console);
+  /* an adapter powered by the board goes with its power: expected while
+   * our own power operation runs or while the board is off */
+  if (ctx->op != NULL || tf_board_get_power (ctx->board) == TF_POWER_OFF)
+    {
+      g_info ("board %s: console %s went with the board's power", tf_board_get_id (ctx->board),
+              devnode);
+      return;
+    }
+  g_info ("board %s: console %s removed", tf_board_get_id (ctx->board), devnode);
   cancel_op (ctx, "console adapter removed");
   set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter removed", NULL);
 }

@@ -5,10 +5,11 @@
 
 #include "tf-edge-colour.h"
 
-typedef struct {
+typedef struct
+{
   const TfBigraph *graph;
   guint k;
-  gint *at;             /* vertex x colour -> edge or -1 */
+  gint *at; /* vertex x colour -> edge or -1 */
   guint *colour;
   GArray *path;
 } Colouring;
@@ -24,7 +25,7 @@ other_end (const TfBigraph *g, guint e, guint v)
 static gint *
 slot_at (Colouring *c, guint v, guint col)
 {
-  return &c->at[(gsize) v * c->k + col];
+  return &c->at[(gsize)v * c->k + col];
 }
 
 /* Collects the path leaving @v by colour @a, then @b, then @a... */
@@ -78,7 +79,7 @@ free_colour (Colouring *c, guint v)
 static void
 colouring_init (Colouring *c, const TfBigraph *g, guint k, guint *colour)
 {
-  gsize n = (gsize) (g->n_left + g->n_right) * k;
+  gsize n = (gsize)(g->n_left + g->n_right) * k;
   c->graph = g;
   c->k = k;
   c->colour = colour;

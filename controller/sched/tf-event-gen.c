@@ -31,7 +31,8 @@ tf_event_gen_params_init (TfEventGenParams *p, guint n_clients, guint n_servers,
     }
 }
 
-typedef struct {
+typedef struct
+{
   gchar *id;
   guint company;
   gboolean client;
@@ -74,8 +75,8 @@ static const gchar *const security[] = { "nosec", "psk", "cert", NULL };
 gchar *
 tf_event_gen (const TfEventGenParams *p)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (p->seed);
-  g_autoptr(GString) str = g_string_new (NULL);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (p->seed);
+  g_autoptr (GString) str = g_string_new (NULL);
   guint n_impls = p->n_clients + p->n_servers;
   guint n_companies = p->n_companies ? p->n_companies : MAX (2, n_impls / 3);
   g_autofree Gen *impls = g_new0 (Gen, n_impls);
@@ -117,7 +118,7 @@ tf_event_gen (const TfEventGenParams *p)
 
   /* enough slots for the busiest team even when teams merge, plus slack */
   need = MAX (p->n_clients, p->n_servers) * (p->bipartite ? 1 : 2) + 4;
-  tables = p->tables ? p->tables : (guint) (p->n_servers * g_rand_double_range (rand, 0.5, 1.3));
+  tables = p->tables ? p->tables : (guint)(p->n_servers * g_rand_double_range (rand, 0.5, 1.3));
   tables = MAX (tables, 1);
   need = MAX (need, (p->n_clients * p->n_servers) / tables + 2);
   n_days = (need * 3 / 2 + SLOTS_PER_DAY - 1) / SLOTS_PER_DAY + 1;
@@ -133,8 +134,10 @@ tf_event_gen (const TfEventGenParams *p)
       g_string_append_printf (str, "%s%s", d > 0 ? ";" : "", buf);
       g_date_add_days (&date, 1);
     }
-  g_string_append_printf (str, "\ntimezone=Europe/Paris\nslot-minutes=60\nday-start=09:00\n"
-                               "day-end=18:00\nbreaks=12:00-13:00\ntables=%u\n\n", tables);
+  g_string_append_printf (str,
+                          "\ntimezone=Europe/Paris\nslot-minutes=60\nday-start=09:00\n"
+                          "day-end=18:00\nbreaks=12:00-13:00\ntables=%u\n\n",
+                          tables);
   for (guint c = 0; c < n_companies; c++)
     g_string_append_printf (str, "[company co%u]\nname=Company %u\n\n", c, c);
 
@@ -190,8 +193,8 @@ tf_event_gen (const TfEventGenParams *p)
     }
 
   {
-    g_autoptr(GString) opt = g_string_new (NULL);
-    g_autoptr(GString) must = g_string_new (NULL);
+    g_autoptr (GString) opt = g_string_new (NULL);
+    g_autoptr (GString) must = g_string_new (NULL);
     for (guint c = 0; c < p->n_clients; c++)
       {
         for (guint s = p->n_clients; s < n_impls; s++)

@@ -6,10 +6,11 @@
 G_BEGIN_DECLS
 
 /* Seeded random events, as event file text, for tests and the benchmark. */
-typedef struct {
+typedef struct
+{
   guint n_clients;
   guint n_servers;
-  guint n_companies;      /* 0: one per three implementations, at least 2 */
+  guint n_companies; /* 0: one per three implementations, at least 2 */
   guint32 seed;
   gboolean bipartite;     /* no shared teams, absences or shared boards */
   gdouble p_shared_team;  /* an implementation shares its team with another of its company */
@@ -23,8 +24,10 @@ typedef struct {
   guint tables;           /* 0: chosen at random */
 } TfEventGenParams;
 
-void tf_event_gen_params_init (TfEventGenParams *params, guint n_clients, guint n_servers,
-                               guint32 seed, gboolean bipartite);
-gchar *tf_event_gen (const TfEventGenParams *params);
+void
+tf_event_gen_params_init (TfEventGenParams *params, guint n_clients, guint n_servers, guint32 seed,
+                          gboolean bipartite);
+gchar *
+tf_event_gen (const TfEventGenParams *params);
 
 G_END_DECLS

@@ -8,27 +8,22 @@
 
 #include "tf-error.h"
 #include "tf-event.h"
-#include "tf-key-lines.h"
+#include "tf-event-loader.h"
 
 /* The event file loader: every rejection names FILE:LINE, group and key. */
 
-typedef struct {
-  GKeyFile *kf;
-  TfKeyLines *lines;
-  TfEvent *event;
-} Loader;
-
-static const gchar *const event_keys[] = { "name", "days", "timezone", "slot-minutes",
-                                           "day-start", "day-end", "breaks", "tables", NULL };
+static const gchar *const event_keys[] = { "name",         "days",      "timezone",
+                                           "slot-minutes", "day-start", "day-end",
+                                           "breaks",       "tables",    NULL };
 static const gchar *const company_keys[] = { "name", NULL };
-static const gchar *const impl_keys[] = { "name", "company", "role", "versions", "transports",
-                                          "security", "team", "capacity", "boards",
-                                          "features", "unavailable", "entry-criteria",
-                                          "entry-criteria-by", NULL };
+static const gchar *const impl_keys[] = {
+  "name",     "company", "role",     "versions",    "transports",     "security",          "team",
+  "capacity", "boards",  "features", "unavailable", "entry-criteria", "entry-criteria-by", NULL
+};
 static const gchar *const pairs_keys[] = { "opt-out", "must-meet", NULL };
 
-static gboolean
-valid_id (const gchar *id)
+gboolean
+tf_loader_valid_id (const gchar *id)
 {
   if (id == NULL || id[0] == '\0')
     return FALSE;
@@ -40,20 +35,20 @@ valid_id (const gchar *id)
   return TRUE;
 }
 
-static gboolean
-has_key (Loader *ld, const gchar *group, const gchar *key)
+gboolean
+tf_loader_has_key (Loader *ld, const gchar *group, const gchar *key)
 {
   return g_key_file_has_key (ld->kf, group, key, NULL);
 }
 
 /* A required or optional string value, stripped; NULL when absent. */
-static gboolean
-get_string (Loader *ld, const gchar *group, const gchar *key, gboolean required, gchar **out,
-            GError **error)
+gboolean
+tf_loader_get_string (Loader *ld, const gchar *group, const gchar *key, gboolean required,
+                      gchar **out, GError **error)
 {
-  g_autoptr(GError) error_local = NULL;
+  g_autoptr (GError) error_local = NULL;
   g_autofree gchar *value = NULL;
-  if (!has_key (ld, group, key))
+  if (!tf_loader_has_key (ld, group, key))
     {
       if (required)
         return tf_key_lines_fail (ld->lines, error, group, key, "missing");
@@ -71,11 +66,11 @@ get_string (Loader *ld, const gchar *group, const gchar *key, gboolean required,
 }
 
 /* A ';'-separated list, items stripped, empty items dropped. */
-static GPtrArray *
-get_list (Loader *ld, const gchar *group, const gchar *key)
+GPtrArray *
+tf_loader_get_list (Loader *ld, const gchar *group, const gchar *key)
 {
   GPtrArray *items = g_ptr_array_new_with_free_func (g_free);
-  g_auto(GStrv) raw = g_key_file_get_string_list (ld->kf, group, key, NULL, NULL);
+  g_auto (GStrv) raw = g_key_file_get_string_list (ld->kf, group, key, NULL, NULL);
   for (guint i = 0; raw != NULL && raw[i] != NULL; i++)
     {
       gchar *item = g_strstrip (g_strdup (raw[i]));
@@ -87,76 +82,34 @@ get_list (Loader *ld, const gchar *group, const gchar *key)
   return items;
 }
 
-static gboolean
-get_uint (Loader *ld, const gchar *group, const gchar *key, guint64 min, guint64 max,
-          gboolean required, guint *out, GError **error)
+gboolean
+tf_loader_get_uint (Loader *ld, const gchar *group, const gchar *key, guint64 min, guint64 max,
+                    gboolean required, guint *out, GError **error)
 {
   g_autofree gchar *value = NULL;
   guint64 v = 0;
-  if (!get_string (ld, group, key, required, &value, error))
+  if (!tf_loader_get_string (ld, group, key, required, &value, error))
     return FALSE;
   if (value == NULL)
     return TRUE;
   if (!g_ascii_string_to_unsigned (value, 10, min, max, &v, NULL))
     return tf_key_lines_fail (ld->lines, error, group, key,
                               "'%s' is not a whole number from %" G_GUINT64_FORMAT
-                              " to %" G_GUINT64_FORMAT, value, min, max);
-  *out = (guint) v;
+                              " to %" G_GUINT64_FORMAT,
+                              value, min, max);
+  *out = (guint)v;
   return TRUE;
 }
 
-/* "HH:MM", 00:00 to 24:00. */
-static gboolean
-parse_clock (const gchar *text, guint *minutes)
-{
-  guint h, m;
-  gchar tail;
-  if (strlen (text) != 5 || text[2] != ':' || !g_ascii_isdigit (text[0])
-      || !g_ascii_isdigit (text[1]) || !g_ascii_isdigit (text[3]) || !g_ascii_isdigit (text[4]))
-    return FALSE;
-  if (sscanf (text, "%2u:%2u%c", &h, &m, &tail) != 2 || m > 59 || h > 24 || (h == 24 && m > 0))
-    return FALSE;
-  *minutes = h * 60 + m;
-  return TRUE;
-}
-
-/* "HH:MM-HH:MM" with start < end. */
-static gboolean
-parse_clock_range (const gchar *text, guint *start, guint *end)
-{
-  g_auto(GStrv) parts = g_strsplit (text, "-", -1);
-  if (g_strv_length (parts) != 2)
-    return FALSE;
-  return parse_clock (parts[0], start) && parse_clock (parts[1], end) && *start < *end;
-}
-
-/* "YYYY-MM-DD" */
-static gboolean
-parse_date (const gchar *text, GDate *date)
-{
-  guint y, m, d;
-  if (strlen (text) != 10 || text[4] != '-' || text[7] != '-')
-    return FALSE;
-  for (guint i = 0; i < 10; i++)
-    {
-      if (i != 4 && i != 7 && !g_ascii_isdigit (text[i]))
-        return FALSE;
-    }
-  if (sscanf (text, "%4u-%2u-%2u", &y, &m, &d) != 3 || !g_date_valid_dmy (d, m, y))
-    return FALSE;
-  g_date_clear (date, 1);
-  g_date_set_dmy (date, d, m, y);
-  return TRUE;
-}
-
+/* A list of names, each one of @names, into a bit set. */
 static gboolean
 parse_bits (Loader *ld, const gchar *group, const gchar *key, const gchar *const *names,
             guint *bits, GError **error)
 {
-  g_autoptr(GPtrArray) items = NULL;
-  if (!has_key (ld, group, key))
+  g_autoptr (GPtrArray) items = NULL;
+  if (!tf_loader_has_key (ld, group, key))
     return tf_key_lines_fail (ld->lines, error, group, key, "missing");
-  items = get_list (ld, group, key);
+  items = tf_loader_get_list (ld, group, key);
   if (items->len == 0)
     return tf_key_lines_fail (ld->lines, error, group, key, "names none");
   *bits = 0;
@@ -174,7 +127,7 @@ parse_bits (Loader *ld, const gchar *group, const gchar *key, const gchar *const
         }
       if (!found)
         {
-          g_autofree gchar *all = g_strjoinv (", ", (gchar **) names);
+          g_autofree gchar *all = g_strjoinv (", ", (gchar **)names);
           return tf_key_lines_fail (ld->lines, error, group, key, "unknown value '%s' (one of %s)",
                                     item, all);
         }
@@ -190,7 +143,7 @@ check_structure (Loader *ld, GError **error)
     {
       const gchar *group = g_ptr_array_index (ld->lines->group_order, g);
       const gchar *const *known = NULL;
-      g_auto(GStrv) keys = NULL;
+      g_auto (GStrv) keys = NULL;
       if (g_strcmp0 (group, "event") == 0)
         known = event_keys;
       else if (g_strcmp0 (group, "pairs") == 0)
@@ -206,7 +159,7 @@ check_structure (Loader *ld, GError **error)
       if (known == company_keys || known == impl_keys)
         {
           const gchar *id = strchr (group, ' ') + 1;
-          if (!valid_id (id))
+          if (!tf_loader_valid_id (id))
             return tf_key_lines_fail (ld->lines, error, group, NULL,
                                       "invalid id '%s' (letters, digits, '.', '_', '-')", id);
         }
@@ -220,122 +173,6 @@ check_structure (Loader *ld, GError **error)
   return TRUE;
 }
 
-static void
-compute_slots (TfEvent *event)
-{
-  for (guint d = 0; d < event->days->len; d++)
-    {
-      guint t = event->day_start;
-      while (t + event->slot_minutes <= event->day_end)
-        {
-          gboolean moved = FALSE;
-          for (guint b = 0; b + 1 < event->breaks->len; b += 2)
-            {
-              guint b0 = g_array_index (event->breaks, guint, b);
-              guint b1 = g_array_index (event->breaks, guint, b + 1);
-              if (t < b1 && b0 < t + event->slot_minutes)
-                {
-                  t = b1;
-                  moved = TRUE;
-                  break;
-                }
-            }
-          if (moved)
-            continue;
-          {
-            TfSlot slot = { d, t, t + event->slot_minutes };
-            g_array_append_val (event->slots, slot);
-          }
-          t += event->slot_minutes;
-        }
-    }
-}
-
-static gboolean
-load_event_group (Loader *ld, GError **error)
-{
-  TfEvent *event = ld->event;
-  g_autoptr(GPtrArray) days = NULL;
-  g_autoptr(GPtrArray) breaks = NULL;
-  g_autofree gchar *day_start = NULL;
-  g_autofree gchar *day_end = NULL;
-  const gchar *g = "event";
-
-  if (!g_key_file_has_group (ld->kf, g))
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG, "%s:1: [event]: missing group",
-                   ld->lines->filename);
-      return FALSE;
-    }
-  if (!get_string (ld, g, "name", TRUE, &event->name, error))
-    return FALSE;
-  if (!has_key (ld, g, "days"))
-    return tf_key_lines_fail (ld->lines, error, g, "days", "missing");
-  days = get_list (ld, g, "days");
-  if (days->len == 0)
-    return tf_key_lines_fail (ld->lines, error, g, "days", "names no day");
-  for (guint i = 0; i < days->len; i++)
-    {
-      GDate date;
-      const gchar *text = g_ptr_array_index (days, i);
-      if (!parse_date (text, &date))
-        return tf_key_lines_fail (ld->lines, error, g, "days", "'%s' is not a date (YYYY-MM-DD)",
-                                  text);
-      if (i > 0 && g_date_compare (&date, &g_array_index (event->days, GDate, i - 1)) <= 0)
-        return tf_key_lines_fail (ld->lines, error, g, "days",
-                                  "'%s' does not come after the day before it", text);
-      g_array_append_val (event->days, date);
-    }
-  if (!get_string (ld, g, "timezone", FALSE, &event->timezone, error))
-    return FALSE;
-  if (event->timezone == NULL)
-    event->timezone = g_strdup ("UTC");
-  event->tz = g_time_zone_new_identifier (event->timezone);
-  if (event->tz == NULL)
-    return tf_key_lines_fail (ld->lines, error, g, "timezone",
-                              "'%s' is not a time zone (e.g. Europe/Paris, UTC, +02:00)",
-                              event->timezone);
-  if (!get_uint (ld, g, "slot-minutes", 5, 24 * 60, TRUE, &event->slot_minutes, error))
-    return FALSE;
-  if (!get_string (ld, g, "day-start", TRUE, &day_start, error))
-    return FALSE;
-  if (!parse_clock (day_start, &event->day_start))
-    return tf_key_lines_fail (ld->lines, error, g, "day-start", "'%s' is not a time (HH:MM)",
-                              day_start);
-  if (!get_string (ld, g, "day-end", TRUE, &day_end, error))
-    return FALSE;
-  if (!parse_clock (day_end, &event->day_end))
-    return tf_key_lines_fail (ld->lines, error, g, "day-end", "'%s' is not a time (HH:MM)",
-                              day_end);
-  if (event->day_end <= event->day_start)
-    return tf_key_lines_fail (ld->lines, error, g, "day-end", "%s is not after day-start %s",
-                              day_end, day_start);
-  breaks = get_list (ld, g, "breaks");
-  for (guint i = 0; i < breaks->len; i++)
-    {
-      const gchar *text = g_ptr_array_index (breaks, i);
-      guint b0, b1;
-      if (!parse_clock_range (text, &b0, &b1))
-        return tf_key_lines_fail (ld->lines, error, g, "breaks",
-                                  "'%s' is not a time range (HH:MM-HH:MM)", text);
-      if (b0 < event->day_start || b1 > event->day_end)
-        return tf_key_lines_fail (ld->lines, error, g, "breaks",
-                                  "'%s' is not within day-start and day-end", text);
-      if (i > 0 && b0 < g_array_index (event->breaks, guint, event->breaks->len - 1))
-        return tf_key_lines_fail (ld->lines, error, g, "breaks",
-                                  "'%s' overlaps or comes before the break before it", text);
-      g_array_append_val (event->breaks, b0);
-      g_array_append_val (event->breaks, b1);
-    }
-  if (!get_uint (ld, g, "tables", 1, 1000, TRUE, &event->n_tables, error))
-    return FALSE;
-  compute_slots (event);
-  if (event->slots->len == 0)
-    return tf_key_lines_fail (ld->lines, error, g, "slot-minutes",
-                              "no slot fits between day-start, day-end and the breaks");
-  return TRUE;
-}
-
 static gboolean
 load_company (Loader *ld, const gchar *group, GError **error)
 {
@@ -343,72 +180,10 @@ load_company (Loader *ld, const gchar *group, GError **error)
   company->id = g_strdup (group + strlen ("company "));
   g_ptr_array_add (ld->event->companies, company);
   tf_event_index_add (ld->event, "company", company->id, ld->event->companies->len - 1);
-  if (!get_string (ld, group, "name", FALSE, &company->name, error))
+  if (!tf_loader_get_string (ld, group, "name", FALSE, &company->name, error))
     return FALSE;
   if (company->name == NULL)
     company->name = g_strdup (company->id);
-  return TRUE;
-}
-
-/* Unavailability items: "N", "N-M" (slot indices, inclusive), "DATE" (the
- * whole day) or "DATE HH:MM-HH:MM" (every slot overlapping the range). */
-static gboolean
-parse_unavailable (Loader *ld, const gchar *group, TfImpl *impl, GError **error)
-{
-  TfEvent *event = ld->event;
-  g_autoptr(GPtrArray) items = get_list (ld, group, "unavailable");
-  guint n_slots = event->slots->len;
-  for (guint i = 0; i < items->len; i++)
-    {
-      const gchar *text = g_ptr_array_index (items, i);
-      guint64 a, b;
-      GDate date;
-      g_auto(GStrv) words = g_strsplit (text, " ", -1);
-      g_auto(GStrv) range = g_strsplit (text, "-", -1);
-      guint n_words = g_strv_length (words);
-      if (g_ascii_isdigit (text[0]) && g_strv_length (range) <= 2
-          && g_ascii_string_to_unsigned (range[0], 10, 0, G_MAXUINT, &a, NULL)
-          && (range[1] == NULL
-              || g_ascii_string_to_unsigned (range[1], 10, 0, G_MAXUINT, &b, NULL)))
-        {
-          if (range[1] == NULL)
-            b = a;
-          if (b < a)
-            return tf_key_lines_fail (ld->lines, error, group, "unavailable",
-                                      "slot range '%s' ends before it starts", text);
-          if (b >= n_slots)
-            return tf_key_lines_fail (ld->lines, error, group, "unavailable",
-                                      "slot %" G_GUINT64_FORMAT " is past the last slot (%u)",
-                                      b, n_slots - 1);
-          for (guint64 s = a; s <= b; s++)
-            impl->unavailable[s] = TRUE;
-          continue;
-        }
-      if ((n_words == 1 || n_words == 2) && parse_date (words[0], &date))
-        {
-          guint r0 = 0, r1 = 24 * 60;
-          gboolean found = FALSE;
-          if (n_words == 2 && !parse_clock_range (words[1], &r0, &r1))
-            return tf_key_lines_fail (ld->lines, error, group, "unavailable",
-                                      "'%s' is not a time range (HH:MM-HH:MM)", words[1]);
-          for (guint d = 0; d < event->days->len; d++)
-            found |= g_date_compare (&date, &g_array_index (event->days, GDate, d)) == 0;
-          if (!found)
-            return tf_key_lines_fail (ld->lines, error, group, "unavailable",
-                                      "%s is not a day of the event", words[0]);
-          for (guint s = 0; s < n_slots; s++)
-            {
-              const TfSlot *slot = &g_array_index (event->slots, TfSlot, s);
-              const GDate *day = &g_array_index (event->days, GDate, slot->day);
-              if (g_date_compare (day, &date) == 0 && slot->start_min < r1 && r0 < slot->end_min)
-                impl->unavailable[s] = TRUE;
-            }
-          continue;
-        }
-      return tf_key_lines_fail (ld->lines, error, group, "unavailable",
-                                "'%s' is not a slot, slot range (N-M), date or "
-                                "'DATE HH:MM-HH:MM'", text);
-    }
   return TRUE;
 }
 
@@ -418,11 +193,11 @@ load_team (Loader *ld, const gchar *group, TfImpl *impl, guint idx, GError **err
   TfEvent *event = ld->event;
   g_autofree gchar *team_id = NULL;
   gint team;
-  if (!get_string (ld, group, "team", FALSE, &team_id, error))
+  if (!tf_loader_get_string (ld, group, "team", FALSE, &team_id, error))
     return FALSE;
   if (team_id == NULL)
     team_id = g_strdup (impl->id);
-  else if (!valid_id (team_id))
+  else if (!tf_loader_valid_id (team_id))
     return tf_key_lines_fail (ld->lines, error, group, "team",
                               "invalid id '%s' (letters, digits, '.', '_', '-')", team_id);
   team = tf_event_find_team (event, team_id);
@@ -440,13 +215,13 @@ load_team (Loader *ld, const gchar *group, TfImpl *impl, guint idx, GError **err
     {
       TfTeam *t = g_ptr_array_index (event->teams, team);
       if (t->company != impl->company)
-        return tf_key_lines_fail (ld->lines, error, group, "team",
-                                  "team '%s' belongs to company '%s', not '%s'", team_id,
-                                  ((TfCompany *) g_ptr_array_index (event->companies, t->company))->id,
-                                  ((TfCompany *) g_ptr_array_index (event->companies, impl->company))->id);
+        return tf_key_lines_fail (
+            ld->lines, error, group, "team", "team '%s' belongs to company '%s', not '%s'", team_id,
+            ((TfCompany *)g_ptr_array_index (event->companies, t->company))->id,
+            ((TfCompany *)g_ptr_array_index (event->companies, impl->company))->id);
     }
   impl->team = team;
-  g_array_append_val (((TfTeam *) g_ptr_array_index (event->teams, team))->impls, idx);
+  g_array_append_val (((TfTeam *)g_ptr_array_index (event->teams, team))->impls, idx);
   return TRUE;
 }
 
@@ -469,25 +244,25 @@ load_impl (Loader *ld, const gchar *group, GError **error)
   g_ptr_array_add (event->impls, impl);
   tf_event_index_add (event, "implementation", impl->id, idx);
 
-  if (!get_string (ld, group, "name", FALSE, &impl->name, error))
+  if (!tf_loader_get_string (ld, group, "name", FALSE, &impl->name, error))
     return FALSE;
   if (impl->name == NULL)
     impl->name = g_strdup (impl->id);
-  if (!get_string (ld, group, "company", TRUE, &company, error))
+  if (!tf_loader_get_string (ld, group, "company", TRUE, &company, error))
     return FALSE;
   c = tf_event_find_company (event, company);
   if (c < 0)
     return tf_key_lines_fail (ld->lines, error, group, "company", "unknown company '%s'", company);
   impl->company = c;
-  if (!get_string (ld, group, "role", TRUE, &role, error))
+  if (!tf_loader_get_string (ld, group, "role", TRUE, &role, error))
     return FALSE;
   if (g_strcmp0 (role, "client") == 0)
     impl->role = TF_ROLE_CLIENT;
   else if (g_strcmp0 (role, "server") == 0)
     impl->role = TF_ROLE_SERVER;
   else
-    return tf_key_lines_fail (ld->lines, error, group, "role",
-                              "'%s' is not 'client' or 'server'", role);
+    return tf_key_lines_fail (ld->lines, error, group, "role", "'%s' is not 'client' or 'server'",
+                              role);
   if (!parse_bits (ld, group, "versions", tf_event_version_names, &impl->versions, error))
     return FALSE;
   if (!parse_bits (ld, group, "transports", tf_event_transport_names, &impl->transports, error))
@@ -496,22 +271,21 @@ load_impl (Loader *ld, const gchar *group, GError **error)
     return FALSE;
   if (!load_team (ld, group, impl, idx, error))
     return FALSE;
-  if (has_key (ld, group, "capacity") && impl->role == TF_ROLE_CLIENT)
+  if (tf_loader_has_key (ld, group, "capacity") && impl->role == TF_ROLE_CLIENT)
     return tf_key_lines_fail (ld->lines, error, group, "capacity",
                               "only a server has a capacity (a client meets one server at a time)");
-  if (!get_uint (ld, group, "capacity", 1, 64, FALSE, &impl->capacity, error))
+  if (!tf_loader_get_uint (ld, group, "capacity", 1, 64, FALSE, &impl->capacity, error))
     return FALSE;
-  if (has_key (ld, group, "boards") && impl->role == TF_ROLE_SERVER)
+  if (tf_loader_has_key (ld, group, "boards") && impl->role == TF_ROLE_SERVER)
     return tf_key_lines_fail (ld->lines, error, group, "boards", "only a client has boards");
   g_ptr_array_unref (impl->boards);
-  impl->boards = get_list (ld, group, "boards");
+  impl->boards = tf_loader_get_list (ld, group, "boards");
   for (guint i = 0; i < impl->boards->len; i++)
     {
       const gchar *board = g_ptr_array_index (impl->boards, i);
-      if (!valid_id (board))
+      if (!tf_loader_valid_id (board))
         return tf_key_lines_fail (ld->lines, error, group, "boards",
-                                  "invalid board id '%s' (letters, digits, '.', '_', '-')",
-                                  board);
+                                  "invalid board id '%s' (letters, digits, '.', '_', '-')", board);
       if (tf_event_find_board (event, board) < 0)
         {
           g_ptr_array_add (event->boards, g_strdup (board));
@@ -519,17 +293,18 @@ load_impl (Loader *ld, const gchar *group, GError **error)
         }
     }
   g_ptr_array_unref (impl->features);
-  impl->features = get_list (ld, group, "features");
-  if (!parse_unavailable (ld, group, impl, error))
+  impl->features = tf_loader_get_list (ld, group, "features");
+  if (!tf_loader_parse_unavailable (ld, group, impl, error))
     return FALSE;
-  if (!get_string (ld, group, "entry-criteria", TRUE, &entry, error))
+  if (!tf_loader_get_string (ld, group, "entry-criteria", TRUE, &entry, error))
     return FALSE;
   if (g_strcmp0 (entry, "yes") == 0)
     impl->entry_passed = TRUE;
   else if (g_strcmp0 (entry, "no") != 0)
     return tf_key_lines_fail (ld->lines, error, group, "entry-criteria",
                               "'%s' is not 'yes' or 'no'", entry);
-  if (!get_string (ld, group, "entry-criteria-by", impl->entry_passed, &impl->entry_by, error))
+  if (!tf_loader_get_string (ld, group, "entry-criteria-by", impl->entry_passed, &impl->entry_by,
+                             error))
     return FALSE;
   return TRUE;
 }
@@ -538,16 +313,16 @@ static gboolean
 load_pair_list (Loader *ld, const gchar *key, GArray *out, GError **error)
 {
   TfEvent *event = ld->event;
-  g_autoptr(GPtrArray) items = get_list (ld, "pairs", key);
+  g_autoptr (GPtrArray) items = tf_loader_get_list (ld, "pairs", key);
   for (guint i = 0; i < items->len; i++)
     {
       const gchar *text = g_ptr_array_index (items, i);
-      g_auto(GStrv) ids = g_strsplit (text, ":", -1);
+      g_auto (GStrv) ids = g_strsplit (text, ":", -1);
       gint client, server;
       TfPair pair;
       if (g_strv_length (ids) != 2)
-        return tf_key_lines_fail (ld->lines, error, "pairs", key,
-                                  "'%s' is not CLIENT:SERVER", text);
+        return tf_key_lines_fail (ld->lines, error, "pairs", key, "'%s' is not CLIENT:SERVER",
+                                  text);
       client = tf_event_find_impl (event, ids[0]);
       server = tf_event_find_impl (event, ids[1]);
       if (client < 0 || server < 0)
@@ -582,10 +357,9 @@ load_pairs (Loader *ld, GError **error)
         {
           TfPair *o = &g_array_index (event->opt_out, TfPair, j);
           if (m->client == o->client && m->server == o->server)
-            return tf_key_lines_fail (ld->lines, error, "pairs", "must-meet",
-                                      "'%s:%s' is also opted out",
-                                      tf_event_impl (event, m->client)->id,
-                                      tf_event_impl (event, m->server)->id);
+            return tf_key_lines_fail (
+                ld->lines, error, "pairs", "must-meet", "'%s:%s' is also opted out",
+                tf_event_impl (event, m->client)->id, tf_event_impl (event, m->server)->id);
         }
     }
   return TRUE;
@@ -600,12 +374,12 @@ load_pairs (Loader *ld, GError **error)
 TfEvent *
 tf_event_load_data (const gchar *data, gssize len, const gchar *filename, GError **error)
 {
-  g_autoptr(TfEvent) event = tf_event_new ();
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autoptr(TfKeyLines) lines = NULL;
-  g_autoptr(GError) error_local = NULL;
+  g_autoptr (TfEvent) event = tf_event_new ();
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (TfKeyLines) lines = NULL;
+  g_autoptr (GError) error_local = NULL;
   Loader ld = { 0 };
-  gsize size = len < 0 ? strlen (data) : (gsize) len;
+  gsize size = len < 0 ? strlen (data) : (gsize)len;
 
   lines = tf_key_lines_new (filename, data, size, error);
   if (lines == NULL)
@@ -622,7 +396,7 @@ tf_event_load_data (const gchar *data, gssize len, const gchar *filename, GError
   ld.event = event;
   if (!check_structure (&ld, error))
     return NULL;
-  if (!load_event_group (&ld, error))
+  if (!tf_loader_load_event_group (&ld, error))
     return NULL;
   for (guint g = 0; g < lines->group_order->len; g++)
     {

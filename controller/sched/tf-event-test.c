@@ -7,49 +7,48 @@
 #include "tf-sched.h"
 
 /* A small valid event; the error cases below edit it line by line. */
-static const gchar *const base[] = {
-  "[event]",                /* 1 */
-  "name=T",                 /* 2 */
-  "days=2025-10-14",        /* 3 */
-  "slot-minutes=60",        /* 4 */
-  "day-start=09:00",        /* 5 */
-  "day-end=12:00",          /* 6 */
-  "tables=2",               /* 7 */
-  "",                       /* 8 */
-  "[company a]",            /* 9 */
-  "[company b]",            /* 10 */
-  "",                       /* 11 */
-  "[implementation c1]",    /* 12 */
-  "company=a",              /* 13 */
-  "role=client",            /* 14 */
-  "versions=1.1",           /* 15 */
-  "transports=udp",         /* 16 */
-  "security=psk",           /* 17 */
-  "boards=b1",              /* 18 */
-  "entry-criteria=yes",     /* 19 */
-  "entry-criteria-by=X",    /* 20 */
-  "",                       /* 21 */
-  "[implementation s1]",    /* 22 */
-  "company=b",              /* 23 */
-  "role=server",            /* 24 */
-  "versions=1.1",           /* 25 */
-  "transports=udp",         /* 26 */
-  "security=psk",           /* 27 */
-  "entry-criteria=yes",     /* 28 */
-  "entry-criteria-by=X",    /* 29 */
-  NULL
-};
+static const gchar *const base[] = { "[event]",             /* 1 */
+                                     "name=T",              /* 2 */
+                                     "days=2025-10-14",     /* 3 */
+                                     "slot-minutes=60",     /* 4 */
+                                     "day-start=09:00",     /* 5 */
+                                     "day-end=12:00",       /* 6 */
+                                     "tables=2",            /* 7 */
+                                     "",                    /* 8 */
+                                     "[company a]",         /* 9 */
+                                     "[company b]",         /* 10 */
+                                     "",                    /* 11 */
+                                     "[implementation c1]", /* 12 */
+                                     "company=a",           /* 13 */
+                                     "role=client",         /* 14 */
+                                     "versions=1.1",        /* 15 */
+                                     "transports=udp",      /* 16 */
+                                     "security=psk",        /* 17 */
+                                     "boards=b1",           /* 18 */
+                                     "entry-criteria=yes",  /* 19 */
+                                     "entry-criteria-by=X", /* 20 */
+                                     "",                    /* 21 */
+                                     "[implementation s1]", /* 22 */
+                                     "company=b",           /* 23 */
+                                     "role=server",         /* 24 */
+                                     "versions=1.1",        /* 25 */
+                                     "transports=udp",      /* 26 */
+                                     "security=psk",        /* 27 */
+                                     "entry-criteria=yes",  /* 28 */
+                                     "entry-criteria-by=X", /* 29 */
+                                     NULL };
 
-typedef struct {
-  guint line[3];          /* lines to replace, 0: none; 99: append at the end */
-  const gchar *text[3];   /* their replacement (may hold several lines, or be NULL: delete) */
+typedef struct
+{
+  guint line[3];        /* lines to replace, 0: none; 99: append at the end */
+  const gchar *text[3]; /* their replacement (may hold several lines, or be NULL: delete) */
   const gchar *message;
 } Case;
 
 static gchar *
 edited (const Case *c)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr (GString) out = g_string_new (NULL);
   for (guint n = 1; base[n - 1] != NULL; n++)
     {
       gboolean replaced = FALSE;
@@ -74,69 +73,106 @@ edited (const Case *c)
 }
 
 static const Case cases[] = {
-  { { 4 }, { "slot-minutes=abc" },
+  { { 4 },
+    { "slot-minutes=abc" },
     "t.event:4: [event] slot-minutes: 'abc' is not a whole number from 5 to 1440" },
-  { { 3 }, { "days=2025-13-01" }, "t.event:3: [event] days: '2025-13-01' is not a date (YYYY-MM-DD)" },
-  { { 3 }, { "days=2025-10-15;2025-10-14" },
+  { { 3 },
+    { "days=2025-13-01" },
+    "t.event:3: [event] days: '2025-13-01' is not a date (YYYY-MM-DD)" },
+  { { 3 },
+    { "days=2025-10-15;2025-10-14" },
     "t.event:3: [event] days: '2025-10-14' does not come after the day before it" },
   { { 6 }, { "day-end=08:00" }, "t.event:6: [event] day-end: 08:00 is not after day-start 09:00" },
   { { 5 }, { "day-start=9h" }, "t.event:5: [event] day-start: '9h' is not a time (HH:MM)" },
-  { { 7 }, { "tables=2\nbreaks=13:00-14:00" },
+  { { 7 },
+    { "tables=2\nbreaks=13:00-14:00" },
     "t.event:8: [event] breaks: '13:00-14:00' is not within day-start and day-end" },
-  { { 7 }, { "tables=2\nbreaks=09:00-10:00;09:30-10:30" },
+  { { 7 },
+    { "tables=2\nbreaks=09:00-10:00;09:30-10:30" },
     "t.event:8: [event] breaks: '09:30-10:30' overlaps or comes before the break before it" },
-  { { 7 }, { "tables=2\ntimezone=Mars/Olympus" },
-    "t.event:8: [event] timezone: 'Mars/Olympus' is not a time zone (e.g. Europe/Paris, UTC, +02:00)" },
-  { { 4 }, { "slot-minutes=240" },
+  { { 7 },
+    { "tables=2\ntimezone=Mars/Olympus" },
+    "t.event:8: [event] timezone: 'Mars/Olympus' is not a time zone (e.g. Europe/Paris, UTC, "
+    "+02:00)" },
+  { { 4 },
+    { "slot-minutes=240" },
     "t.event:4: [event] slot-minutes: no slot fits between day-start, day-end and the breaks" },
   { { 7 }, { "tables=0" }, "t.event:7: [event] tables: '0' is not a whole number from 1 to 1000" },
   { { 2 }, { NULL }, "t.event:1: [event] name: missing" },
   { { 2 }, { "name=" }, "t.event:2: [event] name: empty value" },
   { { 7 }, { "tables=2\ncolour=red" }, "t.event:8: [event] colour: unknown key" },
-  { { 10 }, { "[vendor b]" },
-    "t.event:10: [vendor b]: unknown group (expected [event], [company ID], [implementation ID] or [pairs])" },
-  { { 9 }, { "[company a b]" },
+  { { 10 },
+    { "[vendor b]" },
+    "t.event:10: [vendor b]: unknown group (expected [event], [company ID], [implementation ID] or "
+    "[pairs])" },
+  { { 9 },
+    { "[company a b]" },
     "t.event:9: [company a b]: invalid id 'a b' (letters, digits, '.', '_', '-')" },
   { { 10 }, { "[company a]" }, "t.event:10: [company a]: duplicate group (first at line 9)" },
   { { 7 }, { "tables=2\ntables=3" }, "t.event:8: [event] tables: duplicate key (first at line 7)" },
   { { 8 }, { "hello" }, "t.event:8: not a group header, key=value pair or comment" },
   { { 1 }, { "x=1\n[event]" }, "t.event:1: key outside any group" },
   { { 13 }, { "company=zzz" }, "t.event:13: [implementation c1] company: unknown company 'zzz'" },
-  { { 14 }, { "role=both" }, "t.event:14: [implementation c1] role: 'both' is not 'client' or 'server'" },
-  { { 15 }, { "versions=1.3" },
+  { { 14 },
+    { "role=both" },
+    "t.event:14: [implementation c1] role: 'both' is not 'client' or 'server'" },
+  { { 15 },
+    { "versions=1.3" },
     "t.event:15: [implementation c1] versions: unknown value '1.3' (one of 1.0, 1.1, 1.2)" },
-  { { 16 }, { "transports=carrier-pigeon" },
-    "t.event:16: [implementation c1] transports: unknown value 'carrier-pigeon' (one of udp, tcp, sms, nidd, lorawan, mqtt, http)" },
+  { { 16 },
+    { "transports=carrier-pigeon" },
+    "t.event:16: [implementation c1] transports: unknown value 'carrier-pigeon' (one of udp, tcp, "
+    "sms, nidd, lorawan, mqtt, http)" },
   { { 17 }, { "security=" }, "t.event:17: [implementation c1] security: names none" },
-  { { 18 }, { "boards=b1\ncapacity=2" },
-    "t.event:19: [implementation c1] capacity: only a server has a capacity (a client meets one server at a time)" },
-  { { 27 }, { "security=psk\nboards=x" }, "t.event:28: [implementation s1] boards: only a client has boards" },
-  { { 27 }, { "security=psk\ncapacity=0" },
+  { { 18 },
+    { "boards=b1\ncapacity=2" },
+    "t.event:19: [implementation c1] capacity: only a server has a capacity (a client meets one "
+    "server at a time)" },
+  { { 27 },
+    { "security=psk\nboards=x" },
+    "t.event:28: [implementation s1] boards: only a client has boards" },
+  { { 27 },
+    { "security=psk\ncapacity=0" },
     "t.event:28: [implementation s1] capacity: '0' is not a whole number from 1 to 64" },
-  { { 18 }, { "boards=b 1" },
-    "t.event:18: [implementation c1] boards: invalid board id 'b 1' (letters, digits, '.', '_', '-')" },
-  { { 18 }, { "boards=b1\nunavailable=soon" },
-    "t.event:19: [implementation c1] unavailable: 'soon' is not a slot, slot range (N-M), date or 'DATE HH:MM-HH:MM'" },
-  { { 18 }, { "boards=b1\nunavailable=2-9" },
+  { { 18 },
+    { "boards=b 1" },
+    "t.event:18: [implementation c1] boards: invalid board id 'b 1' (letters, digits, '.', '_', "
+    "'-')" },
+  { { 18 },
+    { "boards=b1\nunavailable=soon" },
+    "t.event:19: [implementation c1] unavailable: 'soon' is not a slot, slot range (N-M), date or "
+    "'DATE HH:MM-HH:MM'" },
+  { { 18 },
+    { "boards=b1\nunavailable=2-9" },
     "t.event:19: [implementation c1] unavailable: slot 9 is past the last slot (2)" },
-  { { 18 }, { "boards=b1\nunavailable=2-1" },
+  { { 18 },
+    { "boards=b1\nunavailable=2-1" },
     "t.event:19: [implementation c1] unavailable: slot range '2-1' ends before it starts" },
-  { { 18 }, { "boards=b1\nunavailable=2025-10-20" },
+  { { 18 },
+    { "boards=b1\nunavailable=2025-10-20" },
     "t.event:19: [implementation c1] unavailable: 2025-10-20 is not a day of the event" },
-  { { 18 }, { "boards=b1\nunavailable=2025-10-14 11:00-10:00" },
-    "t.event:19: [implementation c1] unavailable: '11:00-10:00' is not a time range (HH:MM-HH:MM)" },
-  { { 19 }, { "entry-criteria=maybe" },
+  { { 18 },
+    { "boards=b1\nunavailable=2025-10-14 11:00-10:00" },
+    "t.event:19: [implementation c1] unavailable: '11:00-10:00' is not a time range "
+    "(HH:MM-HH:MM)" },
+  { { 19 },
+    { "entry-criteria=maybe" },
     "t.event:19: [implementation c1] entry-criteria: 'maybe' is not 'yes' or 'no'" },
   { { 20 }, { NULL }, "t.event:12: [implementation c1] entry-criteria-by: missing" },
   { { 14 }, { NULL }, "t.event:12: [implementation c1] role: missing" },
-  { { 18, 27 }, { "boards=b1\nteam=shared", "security=psk\nteam=shared" },
+  { { 18, 27 },
+    { "boards=b1\nteam=shared", "security=psk\nteam=shared" },
     "t.event:29: [implementation s1] team: team 'shared' belongs to company 'a', not 'b'" },
-  { { 99 }, { "[pairs]\nopt-out=c1:zz" }, "t.event:31: [pairs] opt-out: unknown implementation 'zz'" },
+  { { 99 },
+    { "[pairs]\nopt-out=c1:zz" },
+    "t.event:31: [pairs] opt-out: unknown implementation 'zz'" },
   { { 99 }, { "[pairs]\nmust-meet=s1:c1" }, "t.event:31: [pairs] must-meet: 's1' is not a client" },
   { { 99 }, { "[pairs]\nopt-out=c1" }, "t.event:31: [pairs] opt-out: 'c1' is not CLIENT:SERVER" },
-  { { 99 }, { "[pairs]\nopt-out=c1:s1\nmust-meet=c1:s1" },
+  { { 99 },
+    { "[pairs]\nopt-out=c1:s1\nmust-meet=c1:s1" },
     "t.event:32: [pairs] must-meet: 'c1:s1' is also opted out" },
-  { { 23, 99 }, { "company=a", "[pairs]\nmust-meet=c1:s1" },
+  { { 23, 99 },
+    { "company=a", "[pairs]\nmust-meet=c1:s1" },
     "t.event:31: [pairs] must-meet: 'c1' and 's1' are of the same company" },
 };
 
@@ -146,8 +182,8 @@ test_errors (void)
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
     {
       g_autofree gchar *text = edited (&cases[k]);
-      g_autoptr(GError) error = NULL;
-      g_autoptr(TfEvent) event = tf_event_load_data (text, -1, "t.event", &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TfEvent) event = tf_event_load_data (text, -1, "t.event", &error);
       g_assert_null (event);
       g_assert_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG);
       g_assert_cmpstr (error->message, ==, cases[k].message);
@@ -157,8 +193,8 @@ test_errors (void)
 static void
 test_missing_event (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfEvent) event = tf_event_load_data ("[company a]\n", -1, "t.event", &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfEvent) event = tf_event_load_data ("[company a]\n", -1, "t.event", &error);
   g_assert_null (event);
   g_assert_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG);
   g_assert_cmpstr (error->message, ==, "t.event:1: [event]: missing group");
@@ -169,8 +205,8 @@ test_base (void)
 {
   Case c = { { 0 }, { NULL }, NULL };
   g_autofree gchar *text = edited (&c);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfEvent) event = tf_event_load_data (text, -1, "t.event", &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfEvent) event = tf_event_load_data (text, -1, "t.event", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (tf_event_n_slots (event), ==, 3);
   g_assert_cmpuint (event->impls->len, ==, 2);
@@ -181,9 +217,9 @@ test_base (void)
 static void
 test_example (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfEvent) event = tf_event_load_file (TF_SCHED_SRCDIR "/example.event", &error);
-  g_autoptr(TfPairings) pairings = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfEvent) event = tf_event_load_file (TF_SCHED_SRCDIR "/example.event", &error);
+  g_autoptr (TfPairings) pairings = NULL;
   g_autofree gchar *slot2 = NULL;
   g_autofree gchar *slot5 = NULL;
   const TfImpl *nordlys, *lumen, *orbis;
@@ -221,9 +257,9 @@ test_excluded (void)
 {
   Case c = { { 19, 20 }, { "entry-criteria=no", NULL }, NULL };
   g_autofree gchar *text = edited (&c);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfEvent) event = tf_event_load_data (text, -1, "t.event", &error);
-  g_autoptr(TfPairings) pairings = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfEvent) event = tf_event_load_data (text, -1, "t.event", &error);
+  g_autoptr (TfPairings) pairings = NULL;
   g_assert_no_error (error);
   pairings = tf_pairings_compute (event, &error);
   g_assert_no_error (error);

@@ -6,12 +6,10 @@
 #include "tf-event.h"
 
 const gchar *const tf_event_version_names[] = { "1.0", "1.1", "1.2", NULL };
-const gchar *const tf_event_transport_names[] = {
-  "udp", "tcp", "sms", "nidd", "lorawan", "mqtt", "http", NULL
-};
-const gchar *const tf_event_security_names[] = {
-  "nosec", "psk", "rpk", "cert", "est", "oscore", NULL
-};
+const gchar *const tf_event_transport_names[]
+    = { "udp", "tcp", "sms", "nidd", "lorawan", "mqtt", "http", NULL };
+const gchar *const tf_event_security_names[]
+    = { "nosec", "psk", "rpk", "cert", "est", "oscore", NULL };
 
 static void
 company_free (TfCompany *company)
@@ -49,9 +47,9 @@ tf_event_new (void)
   event->days = g_array_new (FALSE, FALSE, sizeof (GDate));
   event->breaks = g_array_new (FALSE, FALSE, sizeof (guint));
   event->slots = g_array_new (FALSE, FALSE, sizeof (TfSlot));
-  event->companies = g_ptr_array_new_with_free_func ((GDestroyNotify) company_free);
-  event->impls = g_ptr_array_new_with_free_func ((GDestroyNotify) impl_free);
-  event->teams = g_ptr_array_new_with_free_func ((GDestroyNotify) team_free);
+  event->companies = g_ptr_array_new_with_free_func ((GDestroyNotify)company_free);
+  event->impls = g_ptr_array_new_with_free_func ((GDestroyNotify)impl_free);
+  event->teams = g_ptr_array_new_with_free_func ((GDestroyNotify)team_free);
   event->boards = g_ptr_array_new_with_free_func (g_free);
   event->opt_out = g_array_new (FALSE, FALSE, sizeof (TfPair));
   event->must_meet = g_array_new (FALSE, FALSE, sizeof (TfPair));
@@ -104,7 +102,7 @@ tf_event_index_lookup (const TfEvent *event, const gchar *kind, const gchar *id)
   if (id == NULL)
     return -1;
   key = g_strdup_printf ("%s:%s", kind, id);
-  return (gint) GPOINTER_TO_UINT (g_hash_table_lookup (event->index, key)) - 1;
+  return (gint)GPOINTER_TO_UINT (g_hash_table_lookup (event->index, key)) - 1;
 }
 
 guint
@@ -170,8 +168,8 @@ slot_time (const TfEvent *event, guint slot, gboolean end)
   const TfSlot *s = &g_array_index (event->slots, TfSlot, slot);
   const GDate *d = &g_array_index (event->days, GDate, s->day);
   guint min = end ? s->end_min : s->start_min;
-  return g_date_time_new (event->tz, g_date_get_year (d), g_date_get_month (d),
-                          g_date_get_day (d), min / 60, min % 60, 0);
+  return g_date_time_new (event->tz, g_date_get_year (d), g_date_get_month (d), g_date_get_day (d),
+                          min / 60, min % 60, 0);
 }
 
 /**
@@ -196,7 +194,7 @@ tf_event_slot_end (const TfEvent *event, guint slot)
 gchar *
 tf_event_slot_iso (const TfEvent *event, guint slot, gboolean end)
 {
-  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr (GDateTime) dt = NULL;
   if (slot >= event->slots->len)
     return NULL;
   dt = slot_time (event, slot, end);
@@ -208,7 +206,7 @@ gchar *
 tf_event_slot_label (const TfEvent *event, guint slot)
 {
   const TfSlot *s = &g_array_index (event->slots, TfSlot, slot);
-  g_autoptr(GDateTime) dt = slot_time (event, slot, FALSE);
+  g_autoptr (GDateTime) dt = slot_time (event, slot, FALSE);
   g_autofree gchar *day = g_date_time_format (dt, "%a %Y-%m-%d");
   return g_strdup_printf ("%s %02u:%02u-%02u:%02u", day, s->start_min / 60, s->start_min % 60,
                           s->end_min / 60, s->end_min % 60);
@@ -223,7 +221,7 @@ tf_role_to_string (TfRole role)
 gchar *
 tf_event_bits_to_string (const gchar *const *names, guint bits)
 {
-  g_autoptr(GString) str = g_string_new (NULL);
+  g_autoptr (GString) str = g_string_new (NULL);
   for (guint i = 0; names[i] != NULL; i++)
     {
       if ((bits & (1u << i)) == 0)

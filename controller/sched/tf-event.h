@@ -5,7 +5,8 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
+typedef enum
+{
   TF_ROLE_CLIENT,
   TF_ROLE_SERVER,
 } TfRole;
@@ -16,57 +17,63 @@ extern const gchar *const tf_event_version_names[];
 extern const gchar *const tf_event_transport_names[];
 extern const gchar *const tf_event_security_names[];
 
-typedef struct {
+typedef struct
+{
   gchar *id;
   gchar *name;
 } TfCompany;
 
-typedef struct {
+typedef struct
+{
   gchar *id;
-  gchar *name;          /* product name, free text; defaults to the id */
-  guint company;        /* index into TfEvent.companies */
+  gchar *name;   /* product name, free text; defaults to the id */
+  guint company; /* index into TfEvent.companies */
   TfRole role;
-  guint versions;       /* bits of tf_event_version_names */
-  guint transports;     /* bits of tf_event_transport_names */
-  guint security;       /* bits of tf_event_security_names */
-  guint team;           /* index into TfEvent.teams */
-  guint capacity;       /* parallel sessions; always 1 for a client */
-  GPtrArray *boards;    /* board ids (gchar *) of a client, in order of preference */
-  GPtrArray *features;  /* gchar * */
-  guint8 *unavailable;  /* one byte per slot: TRUE when absent */
+  guint versions;      /* bits of tf_event_version_names */
+  guint transports;    /* bits of tf_event_transport_names */
+  guint security;      /* bits of tf_event_security_names */
+  guint team;          /* index into TfEvent.teams */
+  guint capacity;      /* parallel sessions; always 1 for a client */
+  GPtrArray *boards;   /* board ids (gchar *) of a client, in order of preference */
+  GPtrArray *features; /* gchar * */
+  guint8 *unavailable; /* one byte per slot: TRUE when absent */
   gboolean entry_passed;
   gchar *entry_by;
 } TfImpl;
 
-typedef struct {
+typedef struct
+{
   gchar *id;
   guint company;
-  GArray *impls;        /* guint indices into TfEvent.impls */
+  GArray *impls; /* guint indices into TfEvent.impls */
 } TfTeam;
 
-typedef struct {
-  guint day;            /* index into TfEvent.days */
-  guint start_min;      /* minutes after local midnight */
+typedef struct
+{
+  guint day;       /* index into TfEvent.days */
+  guint start_min; /* minutes after local midnight */
   guint end_min;
 } TfSlot;
 
-typedef struct {
+typedef struct
+{
   guint client;
   guint server;
 } TfPair;
 
 /* An event as described by its event file; immutable once loaded. */
-typedef struct {
+typedef struct
+{
   gint ref_count;
   gchar *filename;
   gchar *name;
   gchar *timezone;
   GTimeZone *tz;
-  GArray *days;         /* GDate */
+  GArray *days; /* GDate */
   guint slot_minutes;
-  guint day_start;      /* minutes after midnight */
+  guint day_start; /* minutes after midnight */
   guint day_end;
-  GArray *breaks;       /* guint pairs: start, end minutes */
+  GArray *breaks; /* guint pairs: start, end minutes */
   guint n_tables;
   GArray *slots;        /* TfSlot, in time order */
   GPtrArray *companies; /* TfCompany */
@@ -78,34 +85,55 @@ typedef struct {
   GHashTable *index;    /* "kind:id" -> index + 1 */
 } TfEvent;
 
-TfEvent *tf_event_load_file (const gchar *filename, GError **error);
-TfEvent *tf_event_load_data (const gchar *data, gssize len, const gchar *filename,
-                             GError **error);
-TfEvent *tf_event_ref (TfEvent *event);
-void tf_event_unref (TfEvent *event);
+TfEvent *
+tf_event_load_file (const gchar *filename, GError **error);
+TfEvent *
+tf_event_load_data (const gchar *data, gssize len, const gchar *filename, GError **error);
+TfEvent *
+tf_event_ref (TfEvent *event);
+void
+tf_event_unref (TfEvent *event);
 
-guint tf_event_n_slots (const TfEvent *event);
-const TfImpl *tf_event_impl (const TfEvent *event, guint impl);
-const TfTeam *tf_event_team (const TfEvent *event, guint team);
-gint tf_event_find_impl (const TfEvent *event, const gchar *id);
-gint tf_event_find_company (const TfEvent *event, const gchar *id);
-gint tf_event_find_team (const TfEvent *event, const gchar *id);
-gint tf_event_find_board (const TfEvent *event, const gchar *id);
-gboolean tf_event_available (const TfEvent *event, guint impl, guint slot);
-const gchar *tf_event_company_id_of (const TfEvent *event, guint impl);
+guint
+tf_event_n_slots (const TfEvent *event);
+const TfImpl *
+tf_event_impl (const TfEvent *event, guint impl);
+const TfTeam *
+tf_event_team (const TfEvent *event, guint team);
+gint
+tf_event_find_impl (const TfEvent *event, const gchar *id);
+gint
+tf_event_find_company (const TfEvent *event, const gchar *id);
+gint
+tf_event_find_team (const TfEvent *event, const gchar *id);
+gint
+tf_event_find_board (const TfEvent *event, const gchar *id);
+gboolean
+tf_event_available (const TfEvent *event, guint impl, guint slot);
+const gchar *
+tf_event_company_id_of (const TfEvent *event, guint impl);
 
-GDateTime *tf_event_slot_start (const TfEvent *event, guint slot);
-GDateTime *tf_event_slot_end (const TfEvent *event, guint slot);
-gchar *tf_event_slot_iso (const TfEvent *event, guint slot, gboolean end);
-gchar *tf_event_slot_label (const TfEvent *event, guint slot);
+GDateTime *
+tf_event_slot_start (const TfEvent *event, guint slot);
+GDateTime *
+tf_event_slot_end (const TfEvent *event, guint slot);
+gchar *
+tf_event_slot_iso (const TfEvent *event, guint slot, gboolean end);
+gchar *
+tf_event_slot_label (const TfEvent *event, guint slot);
 
-const gchar *tf_role_to_string (TfRole role);
-gchar *tf_event_bits_to_string (const gchar *const *names, guint bits);
+const gchar *
+tf_role_to_string (TfRole role);
+gchar *
+tf_event_bits_to_string (const gchar *const *names, guint bits);
 
 /* Internal to the loader. */
-TfEvent *tf_event_new (void);
-void tf_event_index_add (TfEvent *event, const gchar *kind, const gchar *id, guint idx);
-gint tf_event_index_lookup (const TfEvent *event, const gchar *kind, const gchar *id);
+TfEvent *
+tf_event_new (void);
+void
+tf_event_index_add (TfEvent *event, const gchar *kind, const gchar *id, guint idx);
+gint
+tf_event_index_lookup (const TfEvent *event, const gchar *kind, const gchar *id);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfEvent, tf_event_unref)
 

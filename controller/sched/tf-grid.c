@@ -43,7 +43,7 @@ tf_grid_new (const TfEvent *event, const TfPair *pairs, guint n_sessions)
     }
 
   g->cap = g_new0 (guint, g->n_impls);
-  g->blocked = g_new0 (guint8, (gsize) g->n_impls * n_slots);
+  g->blocked = g_new0 (guint8, (gsize)g->n_impls * n_slots);
   g->board_first = g_new0 (guint, g->n_impls + 1);
   for (guint i = 0; i < g->n_impls; i++)
     n_board_refs += tf_event_impl (event, i)->boards->len;
@@ -53,31 +53,32 @@ tf_grid_new (const TfEvent *event, const TfPair *pairs, guint n_sessions)
     {
       const TfImpl *impl = tf_event_impl (event, i);
       g->cap[i] = impl->capacity;
-      memcpy (g->blocked + (gsize) i * n_slots, impl->unavailable, n_slots);
+      memcpy (g->blocked + (gsize)i * n_slots, impl->unavailable, n_slots);
       g->board_first[i] = n_board_refs;
       for (guint k = 0; k < impl->boards->len; k++)
-        g->board_list[n_board_refs++] = tf_event_find_board (event, g_ptr_array_index (impl->boards, k));
+        g->board_list[n_board_refs++]
+            = tf_event_find_board (event, g_ptr_array_index (impl->boards, k));
     }
   g->board_first[g->n_impls] = n_board_refs;
 
-  g->board_blocked = g_new0 (guint8, (gsize) g->n_boards * n_slots + 1);
-  g->board_user = g_new (gint, (gsize) g->n_boards * n_slots + 1);
-  for (gsize k = 0; k < (gsize) g->n_boards * n_slots; k++)
+  g->board_blocked = g_new0 (guint8, (gsize)g->n_boards * n_slots + 1);
+  g->board_user = g_new (gint, (gsize)g->n_boards * n_slots + 1);
+  for (gsize k = 0; k < (gsize)g->n_boards * n_slots; k++)
     g->board_user[k] = -1;
-  g->impl_load = g_new0 (guint16, (gsize) g->n_impls * n_slots);
-  g->team_load = g_new0 (guint16, (gsize) g->n_teams * n_slots);
-  g->team_active = g_new0 (gint, (gsize) g->n_teams * n_slots);
+  g->impl_load = g_new0 (guint16, (gsize)g->n_impls * n_slots);
+  g->team_load = g_new0 (guint16, (gsize)g->n_teams * n_slots);
+  g->team_active = g_new0 (gint, (gsize)g->n_teams * n_slots);
   g->slot_list = g_new0 (GArray *, n_slots);
   for (guint s = 0; s < n_slots; s++)
     g->slot_list[s] = g_array_sized_new (FALSE, FALSE, sizeof (gint), g->n_tables);
   g->team_busy = g_new0 (guint, g->n_teams);
   g->n_words = (n_slots + 63) / 64;
-  g->team_bits = g_new0 (guint64, (gsize) g->n_teams * g->n_words + 1);
+  g->team_bits = g_new0 (guint64, (gsize)g->n_teams * g->n_words + 1);
   g->team_first = g_new (gint, g->n_teams);
   g->team_last = g_new (gint, g->n_teams);
   for (guint t = 0; t < g->n_teams; t++)
     g->team_first[t] = g->team_last[t] = -1;
-  g->team_open = g_new0 (guint, (gsize) g->n_teams * (n_slots + 1));
+  g->team_open = g_new0 (guint, (gsize)g->n_teams * (n_slots + 1));
   tf_grid_seal (g);
   return g;
 }
@@ -118,14 +119,14 @@ void
 tf_grid_block_impl (TfGrid *g, guint impl, guint from, guint to)
 {
   for (guint s = from; s <= to && s < g->n_slots; s++)
-    g->blocked[(gsize) impl * g->n_slots + s] = TRUE;
+    g->blocked[(gsize)impl * g->n_slots + s] = TRUE;
 }
 
 void
 tf_grid_block_board (TfGrid *g, guint board, guint from, guint to)
 {
   for (guint s = from; s <= to && s < g->n_slots; s++)
-    g->board_blocked[(gsize) board * g->n_slots + s] = TRUE;
+    g->board_blocked[(gsize)board * g->n_slots + s] = TRUE;
 }
 
 /* Recomputes where each team may work (any of its implementations may). */
@@ -135,13 +136,13 @@ tf_grid_seal (TfGrid *g)
   for (guint t = 0; t < g->n_teams; t++)
     {
       const TfTeam *team = tf_event_team (g->event, t);
-      guint *open = g->team_open + (gsize) t * (g->n_slots + 1);
+      guint *open = g->team_open + (gsize)t * (g->n_slots + 1);
       open[0] = 0;
       for (guint s = 0; s < g->n_slots; s++)
         {
           gboolean any = FALSE;
           for (guint k = 0; k < team->impls->len && !any; k++)
-            any = !g->blocked[(gsize) g_array_index (team->impls, guint, k) * g->n_slots + s];
+            any = !g->blocked[(gsize)g_array_index (team->impls, guint, k) * g->n_slots + s];
           open[s + 1] = open[s] + any;
         }
     }
@@ -150,7 +151,7 @@ tf_grid_seal (TfGrid *g)
 guint
 tf_grid_team_idle (const TfGrid *g, guint t)
 {
-  const guint *open = g->team_open + (gsize) t * (g->n_slots + 1);
+  const guint *open = g->team_open + (gsize)t * (g->n_slots + 1);
   guint span;
   if (g->team_busy[t] == 0)
     return 0;
@@ -168,18 +169,18 @@ tf_grid_load (const TfGrid *g, guint s)
 gboolean
 tf_grid_open (const TfGrid *g, guint e, guint s)
 {
-  return !g->blocked[(gsize) g->client[e] * g->n_slots + s]
-         && !g->blocked[(gsize) g->server[e] * g->n_slots + s];
+  return !g->blocked[(gsize)g->client[e] * g->n_slots + s]
+         && !g->blocked[(gsize)g->server[e] * g->n_slots + s];
 }
 
 static gboolean
 side_fits (const TfGrid *g, guint impl, guint team, guint s)
 {
-  gsize ts = (gsize) team * g->n_slots + s;
+  gsize ts = (gsize)team * g->n_slots + s;
   if (g->team_load[ts] == 0)
     return TRUE;
-  return g->team_active[ts] == (gint) impl
-         && g->impl_load[(gsize) impl * g->n_slots + s] < g->cap[impl];
+  return g->team_active[ts] == (gint)impl
+         && g->impl_load[(gsize)impl * g->n_slots + s] < g->cap[impl];
 }
 
 static gint
@@ -188,7 +189,7 @@ free_board (const TfGrid *g, guint e, guint s)
   guint c = g->client[e];
   for (guint k = g->board_first[c]; k < g->board_first[c + 1]; k++)
     {
-      gsize bs = (gsize) g->board_list[k] * g->n_slots + s;
+      gsize bs = (gsize)g->board_list[k] * g->n_slots + s;
       if (!g->board_blocked[bs] && g->board_user[bs] < 0)
         return g->board_list[k];
     }
@@ -212,14 +213,14 @@ static void
 team_update (TfGrid *g, guint t, guint s, gboolean added)
 {
   guint before = tf_grid_team_idle (g, t);
-  guint64 *bits = g->team_bits + (gsize) t * g->n_words;
+  guint64 *bits = g->team_bits + (gsize)t * g->n_words;
   if (added)
     {
       bits[s / 64] |= G_GUINT64_CONSTANT (1) << (s % 64);
       g->team_busy[t]++;
-      if (g->team_first[t] < 0 || (gint) s < g->team_first[t])
+      if (g->team_first[t] < 0 || (gint)s < g->team_first[t])
         g->team_first[t] = s;
-      if ((gint) s > g->team_last[t])
+      if ((gint)s > g->team_last[t])
         g->team_last[t] = s;
     }
   else
@@ -245,8 +246,8 @@ team_update (TfGrid *g, guint t, guint s, gboolean added)
 static void
 side_add (TfGrid *g, guint impl, guint team, guint s)
 {
-  gsize ts = (gsize) team * g->n_slots + s;
-  g->impl_load[(gsize) impl * g->n_slots + s]++;
+  gsize ts = (gsize)team * g->n_slots + s;
+  g->impl_load[(gsize)impl * g->n_slots + s]++;
   g->team_active[ts] = impl;
   if (g->team_load[ts]++ == 0)
     team_update (g, team, s, TRUE);
@@ -255,8 +256,8 @@ side_add (TfGrid *g, guint impl, guint team, guint s)
 static void
 side_remove (TfGrid *g, guint impl, guint team, guint s)
 {
-  gsize ts = (gsize) team * g->n_slots + s;
-  g->impl_load[(gsize) impl * g->n_slots + s]--;
+  gsize ts = (gsize)team * g->n_slots + s;
+  g->impl_load[(gsize)impl * g->n_slots + s]--;
   if (--g->team_load[ts] == 0)
     team_update (g, team, s, FALSE);
 }
@@ -268,14 +269,14 @@ tf_grid_place (TfGrid *g, guint e, guint s, gint board)
 {
   GArray *list = g->slot_list[s];
   g_return_if_fail (g->slot[e] < 0);
-  g->sum_sq += 2 * (gint64) list->len + 1;
+  g->sum_sq += 2 * (gint64)list->len + 1;
   g_array_append_val (list, e);
   g->slot[e] = s;
   g->board[e] = board;
   side_add (g, g->client[e], g->cteam[e], s);
   side_add (g, g->server[e], g->steam[e], s);
   if (board >= 0)
-    g->board_user[(gsize) board * g->n_slots + s] = e;
+    g->board_user[(gsize)board * g->n_slots + s] = e;
 }
 
 void
@@ -287,17 +288,17 @@ tf_grid_remove (TfGrid *g, guint e)
   list = g->slot_list[s];
   for (guint k = 0; k < list->len; k++)
     {
-      if (g_array_index (list, gint, k) == (gint) e)
+      if (g_array_index (list, gint, k) == (gint)e)
         {
           g_array_remove_index_fast (list, k);
           break;
         }
     }
-  g->sum_sq -= 2 * (gint64) list->len + 1;
+  g->sum_sq -= 2 * (gint64)list->len + 1;
   side_remove (g, g->client[e], g->cteam[e], s);
   side_remove (g, g->server[e], g->steam[e], s);
-  if (g->board[e] >= 0 && g->board_user[(gsize) g->board[e] * g->n_slots + s] == (gint) e)
-    g->board_user[(gsize) g->board[e] * g->n_slots + s] = -1;
+  if (g->board[e] >= 0 && g->board_user[(gsize)g->board[e] * g->n_slots + s] == (gint)e)
+    g->board_user[(gsize)g->board[e] * g->n_slots + s] = -1;
   g->slot[e] = -1;
   g->board[e] = -1;
 }
@@ -305,15 +306,15 @@ tf_grid_remove (TfGrid *g, guint e)
 static gint
 side_quick (const TfGrid *g, guint impl, guint team, guint s)
 {
-  gsize ts = (gsize) team * g->n_slots + s;
+  gsize ts = (gsize)team * g->n_slots + s;
   guint load = g->team_load[ts];
   guint il;
   if (load == 0)
     return 0;
-  if (g->team_active[ts] != (gint) impl)
+  if (g->team_active[ts] != (gint)impl)
     return load;
-  il = g->impl_load[(gsize) impl * g->n_slots + s];
-  return il < g->cap[impl] ? 0 : (gint) (il - g->cap[impl] + 1);
+  il = g->impl_load[(gsize)impl * g->n_slots + s];
+  return il < g->cap[impl] ? 0 : (gint)(il - g->cap[impl] + 1);
 }
 
 /* An estimate of how many sessions must leave @s for @e to fit; -1 when
@@ -330,7 +331,7 @@ tf_grid_quick_conflicts (const TfGrid *g, guint e, guint s)
   n = cn + sn;
   if (cn == 0 && free_board (g, e, s) < 0)
     n++;
-  if ((gint) g->slot_list[s]->len - n >= (gint) g->n_tables)
+  if ((gint)g->slot_list[s]->len - n >= (gint)g->n_tables)
     n++;
   return n;
 }
@@ -362,7 +363,7 @@ side_conflicts (const TfGrid *g, guint impl, guint team, guint s, GArray *out, G
         other = g->server[f];
       else
         continue;
-      if (other != (gint) impl)
+      if (other != (gint)impl)
         add_unique (out, f);
       else if (n_same < G_N_ELEMENTS (same))
         same[n_same++] = f;
@@ -408,7 +409,7 @@ tf_grid_conflicts (const TfGrid *g, guint e, guint s, GArray *out, GRand *rand)
   /* a board: a free one, one freed above, or evict its user */
   for (guint k = g->board_first[c]; k < g->board_first[c + 1] && board_pick < 0; k++)
     {
-      gsize bs = (gsize) g->board_list[k] * g->n_slots + s;
+      gsize bs = (gsize)g->board_list[k] * g->n_slots + s;
       gint user = g->board_user[bs];
       if (g->board_blocked[bs])
         continue;
@@ -422,7 +423,7 @@ tf_grid_conflicts (const TfGrid *g, guint e, guint s, GArray *out, GRand *rand)
     }
   for (guint k = g->board_first[c]; k < g->board_first[c + 1] && board_pick < 0; k++)
     {
-      gsize bs = (gsize) g->board_list[k] * g->n_slots + s;
+      gsize bs = (gsize)g->board_list[k] * g->n_slots + s;
       if (!g->board_blocked[bs] && !g->fixed[g->board_user[bs]])
         {
           board_pick = g->board_list[k];
@@ -486,9 +487,9 @@ tf_grid_assign_tables (TfGrid *g)
               else if (pass == 2)
                 want = last[g->client[e]];
               else
-                for (want = 1; want < (gint) g->n_tables && used[want]; want++)
+                for (want = 1; want < (gint)g->n_tables && used[want]; want++)
                   ; /* the last table when all are used: only a forced overflow */
-              if (want < 1 || want > (gint) g->n_tables || (used[want] && pass < 3))
+              if (want < 1 || want > (gint)g->n_tables || (used[want] && pass < 3))
                 continue;
               used[want] = TRUE;
               done[k] = TRUE;

@@ -10,11 +10,12 @@ G_BEGIN_DECLS
  * Team rule: in a slot a team works with one of its implementations only,
  * and that implementation takes part in at most its capacity of sessions
  * (a client: 1). Tables are a count per slot here; numbers come last. */
-typedef struct {
+typedef struct
+{
   const TfEvent *event;
   guint n_sessions;
   guint n_slots;
-  guint first;          /* movable sessions go in [first, horizon) */
+  guint first; /* movable sessions go in [first, horizon) */
   guint horizon;
   guint n_tables;
   guint n_impls;
@@ -31,43 +32,57 @@ typedef struct {
   guint8 *fixed;
   /* per implementation */
   guint *cap;
-  guint8 *blocked;      /* impl x slot */
-  guint *board_first;   /* client's boards: board_list[board_first[i] .. board_first[i+1]) */
+  guint8 *blocked;    /* impl x slot */
+  guint *board_first; /* client's boards: board_list[board_first[i] .. board_first[i+1]) */
   guint *board_list;
   /* per board */
-  guint8 *board_blocked;/* board x slot */
-  gint *board_user;     /* board x slot: session or -1 */
+  guint8 *board_blocked; /* board x slot */
+  gint *board_user;      /* board x slot: session or -1 */
   /* occupancy */
-  guint16 *impl_load;   /* impl x slot */
-  guint16 *team_load;   /* team x slot */
-  gint *team_active;    /* team x slot: the implementation at work, valid when loaded */
-  GArray **slot_list;   /* per slot: gint sessions */
+  guint16 *impl_load; /* impl x slot */
+  guint16 *team_load; /* team x slot */
+  gint *team_active;  /* team x slot: the implementation at work, valid when loaded */
+  GArray **slot_list; /* per slot: gint sessions */
   /* per team, kept up to date for the idle count */
-  guint *team_busy;     /* slots with load */
-  guint64 *team_bits;   /* team x words: bit set for each slot with load */
+  guint *team_busy;   /* slots with load */
+  guint64 *team_bits; /* team x words: bit set for each slot with load */
   guint n_words;
   gint *team_first;
   gint *team_last;
-  guint *team_open;     /* team x (slot + 1): prefix count of slots where it may work */
-  gint64 sum_sq;        /* sum over slots of load^2 */
-  guint idle;           /* sum of tf_grid_team_idle() */
+  guint *team_open; /* team x (slot + 1): prefix count of slots where it may work */
+  gint64 sum_sq;    /* sum over slots of load^2 */
+  guint idle;       /* sum of tf_grid_team_idle() */
 } TfGrid;
 
-TfGrid *tf_grid_new (const TfEvent *event, const TfPair *pairs, guint n_sessions);
-void tf_grid_free (TfGrid *grid);
-void tf_grid_block_impl (TfGrid *grid, guint impl, guint from, guint to);
-void tf_grid_block_board (TfGrid *grid, guint board, guint from, guint to);
-void tf_grid_seal (TfGrid *grid);
+TfGrid *
+tf_grid_new (const TfEvent *event, const TfPair *pairs, guint n_sessions);
+void
+tf_grid_free (TfGrid *grid);
+void
+tf_grid_block_impl (TfGrid *grid, guint impl, guint from, guint to);
+void
+tf_grid_block_board (TfGrid *grid, guint board, guint from, guint to);
+void
+tf_grid_seal (TfGrid *grid);
 
-gboolean tf_grid_open (const TfGrid *grid, guint e, guint s);
-gint tf_grid_fit (const TfGrid *grid, guint e, guint s);
-void tf_grid_place (TfGrid *grid, guint e, guint s, gint board);
-void tf_grid_remove (TfGrid *grid, guint e);
-gint tf_grid_quick_conflicts (const TfGrid *grid, guint e, guint s);
-gboolean tf_grid_conflicts (const TfGrid *grid, guint e, guint s, GArray *out, GRand *rand);
-guint tf_grid_team_idle (const TfGrid *grid, guint team);
-guint tf_grid_load (const TfGrid *grid, guint s);
-void tf_grid_assign_tables (TfGrid *grid);
+gboolean
+tf_grid_open (const TfGrid *grid, guint e, guint s);
+gint
+tf_grid_fit (const TfGrid *grid, guint e, guint s);
+void
+tf_grid_place (TfGrid *grid, guint e, guint s, gint board);
+void
+tf_grid_remove (TfGrid *grid, guint e);
+gint
+tf_grid_quick_conflicts (const TfGrid *grid, guint e, guint s);
+gboolean
+tf_grid_conflicts (const TfGrid *grid, guint e, guint s, GArray *out, GRand *rand);
+guint
+tf_grid_team_idle (const TfGrid *grid, guint team);
+guint
+tf_grid_load (const TfGrid *grid, guint s);
+void
+tf_grid_assign_tables (TfGrid *grid);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfGrid, tf_grid_free)
 

@@ -12,17 +12,19 @@
  * move that makes things worse is undone; equal ones are kept to wander
  * across plateaus. */
 
-typedef struct {
+typedef struct
+{
   gint e;
   gint slot;
   gint board;
 } Undo;
 
-typedef struct {
+typedef struct
+{
   TfGrid *g;
-  GArray *undo;         /* Undo */
-  GArray *conflicts;    /* gint */
-  gint64 weight;        /* one idle slot outweighs any spread */
+  GArray *undo;      /* Undo */
+  GArray *conflicts; /* gint */
+  gint64 weight;     /* one idle slot outweighs any spread */
 } Improver;
 
 static gint64
@@ -135,15 +137,15 @@ void
 tf_grid_improve (TfGrid *g, guint64 iterations, GRand *rand)
 {
   Improver im = { g, NULL, NULL, 0 };
-  g_autoptr(GArray) undo = g_array_new (FALSE, FALSE, sizeof (Undo));
-  g_autoptr(GArray) conflicts = g_array_new (FALSE, FALSE, sizeof (gint));
-  g_autoptr(GArray) movable = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autoptr (GArray) undo = g_array_new (FALSE, FALSE, sizeof (Undo));
+  g_autoptr (GArray) conflicts = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autoptr (GArray) movable = g_array_new (FALSE, FALSE, sizeof (gint));
   guint span = g->horizon - g->first;
   gint64 best_sq;
 
   im.undo = undo;
   im.conflicts = conflicts;
-  im.weight = (gint64) g->n_tables * g->n_tables * g->horizon + 1;
+  im.weight = (gint64)g->n_tables * g->n_tables * g->horizon + 1;
   for (guint e = 0; e < g->n_sessions; e++)
     {
       if (!g->fixed[e] && g->slot[e] >= 0)
@@ -158,7 +160,7 @@ tf_grid_improve (TfGrid *g, guint64 iterations, GRand *rand)
       n += g->slot_list[s]->len;
     q = n / span;
     r = n % span;
-    best_sq = (gint64) r * (q + 1) * (q + 1) + (gint64) (span - r) * q * q;
+    best_sq = (gint64)r * (q + 1) * (q + 1) + (gint64)(span - r) * q * q;
   }
   for (guint64 it = 0; it < iterations && (g->idle > 0 || g->sum_sq > best_sq); it++)
     {
@@ -177,7 +179,7 @@ tf_grid_improve (TfGrid *g, guint64 iterations, GRand *rand)
         {
           gint e = g_array_index (movable, gint, g_rand_int_range (rand, 0, movable->len));
           guint b = g->first + g_rand_int_range (rand, 0, span);
-          if ((gint) b == g->slot[e] || !tf_grid_open (g, e, b))
+          if ((gint)b == g->slot[e] || !tf_grid_open (g, e, b))
             continue;
           ok = try_move (&im, e, b, rand);
         }

@@ -32,9 +32,9 @@ key_name (const gchar *group, const gchar *key)
 TfKeyLines *
 tf_key_lines_new (const gchar *filename, const gchar *data, gsize len, GError **error)
 {
-  g_autoptr(TfKeyLines) lines = g_new0 (TfKeyLines, 1);
+  g_autoptr (TfKeyLines) lines = g_new0 (TfKeyLines, 1);
   g_autofree gchar *copy = g_strndup (data, len);
-  g_auto(GStrv) split = g_strsplit (copy, "\n", -1);
+  g_auto (GStrv) split = g_strsplit (copy, "\n", -1);
   const gchar *group = NULL;
 
   lines->filename = g_strdup (filename);
@@ -56,8 +56,8 @@ tf_key_lines_new (const gchar *filename, const gchar *data, gsize len, GError **
           if (first != 0)
             {
               g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                           "%s:%u: [%s]: duplicate group (first at line %u)", filename, line,
-                           name, first);
+                           "%s:%u: [%s]: duplicate group (first at line %u)", filename, line, name,
+                           first);
               return NULL;
             }
           g_hash_table_insert (lines->groups, g_strdup (name), GUINT_TO_POINTER (line));
@@ -74,8 +74,8 @@ tf_key_lines_new (const gchar *filename, const gchar *data, gsize len, GError **
         }
       if (group == NULL)
         {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                       "%s:%u: key outside any group", filename, line);
+          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG, "%s:%u: key outside any group",
+                       filename, line);
           return NULL;
         }
       {
@@ -85,8 +85,8 @@ tf_key_lines_new (const gchar *filename, const gchar *data, gsize len, GError **
         if (first != 0)
           {
             g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                         "%s:%u: [%s] %s: duplicate key (first at line %u)", filename, line,
-                         group, key, first);
+                         "%s:%u: [%s] %s: duplicate key (first at line %u)", filename, line, group,
+                         key, first);
             return NULL;
           }
         g_hash_table_insert (lines->keys, g_steal_pointer (&name), GUINT_TO_POINTER (line));
@@ -113,8 +113,8 @@ tf_key_lines_key (const TfKeyLines *lines, const gchar *group, const gchar *key)
 
 /* Sets "FILE:LINE: [group] key: message" and returns FALSE. */
 gboolean
-tf_key_lines_fail (const TfKeyLines *lines, GError **error, const gchar *group,
-                   const gchar *key, const gchar *format, ...)
+tf_key_lines_fail (const TfKeyLines *lines, GError **error, const gchar *group, const gchar *key,
+                   const gchar *format, ...)
 {
   va_list args;
   g_autofree gchar *msg = NULL;
@@ -122,8 +122,8 @@ tf_key_lines_fail (const TfKeyLines *lines, GError **error, const gchar *group,
   msg = g_strdup_vprintf (format, args);
   va_end (args);
   if (key != NULL)
-    g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG, "%s:%u: [%s] %s: %s",
-                 lines->filename, tf_key_lines_key (lines, group, key), group, key, msg);
+    g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG, "%s:%u: [%s] %s: %s", lines->filename,
+                 tf_key_lines_key (lines, group, key), group, key, msg);
   else
     g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG, "%s:%u: [%s]: %s", lines->filename,
                  tf_key_lines_group (lines, group), group, msg);

@@ -13,13 +13,13 @@
 static TfEvent *
 example_event (const gchar *name)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *data = NULL;
   TfEvent *event;
   g_assert_true (g_file_get_contents (TF_SCHED_SRCDIR "/example.event", &data, NULL, &error));
   if (name != NULL)
     {
-      g_autoptr(GString) str = g_string_new (data);
+      g_autoptr (GString) str = g_string_new (data);
       g_string_replace (str, "name=OMA LwM2M TestFest Autumn 2025", name, 1);
       g_free (data);
       data = g_string_free (g_steal_pointer (&str), FALSE);
@@ -32,8 +32,8 @@ example_event (const gchar *name)
 static TfSchedule *
 solve (TfEvent *event)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfPairings) pairings = tf_pairings_compute (event, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfPairings) pairings = tf_pairings_compute (event, &error);
   TfSchedule *schedule;
   g_assert_no_error (error);
   schedule = tf_scheduler_solve (event, pairings, &error);
@@ -44,11 +44,11 @@ solve (TfEvent *event)
 static void
 test_json_round_trip (void)
 {
-  g_autoptr(TfEvent) event = example_event (NULL);
-  g_autoptr(TfSchedule) schedule = solve (event);
-  g_autoptr(TfSchedule) back = NULL;
-  g_autoptr(GPtrArray) problems = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (TfEvent) event = example_event (NULL);
+  g_autoptr (TfSchedule) schedule = solve (event);
+  g_autoptr (TfSchedule) back = NULL;
+  g_autoptr (GPtrArray) problems = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *json = tf_schedule_to_json (schedule);
   g_autofree gchar *again = NULL;
 
@@ -65,24 +65,25 @@ test_json_round_trip (void)
 }
 
 /* A hand-made schedule breaking most rules at once: check lists them all. */
-static const gchar *hand_made =
-  "{\"schema\":\"testfest-schedule/1\",\"sessions\":["
-  "{\"slot\":0,\"table\":1,\"client\":{\"implementation\":\"lumen-lamp\"},"
-  " \"server\":{\"implementation\":\"orbis-dm\"},\"board\":\"lumen-ctl-07\"},"
-  "{\"slot\":0,\"table\":1,\"client\":{\"implementation\":\"acme-tracker\",\"company\":\"kiwi\"},"
-  " \"server\":{\"implementation\":\"orbis-dm\"},\"board\":\"stm32-l4-03\"},"
-  "{\"slot\":0,\"table\":2,\"client\":{\"implementation\":\"nordlys-sdk\"},"
-  " \"server\":{\"implementation\":\"orbis-dm\"},\"board\":\"stm32-l4-03\"},"
-  "{\"slot\":1,\"table\":1,\"client\":{\"implementation\":\"kiwi-meter\"},"
-  " \"server\":{\"implementation\":\"acme-cloud\"},\"board\":\"kiwi-meter-proto-a\"},"
-  "{\"slot\":1,\"table\":2,\"client\":{\"implementation\":\"nordlys-sdk\"},"
-  " \"server\":{\"implementation\":\"kiwi-server\"},\"board\":\"stm32-l4-03\"},"
-  "{\"slot\":40,\"table\":9,\"client\":{\"implementation\":\"ghost\"},"
-  " \"server\":{\"implementation\":\"acme-cloud\"},\"board\":\"x\"},"
-  "{\"slot\":2,\"table\":4,\"start\":\"2025-10-14T09:00:00+02:00\","
-  " \"client\":{\"implementation\":\"acme-tracker\"},"
-  " \"server\":{\"implementation\":\"acme-cloud\"},\"board\":\"nrf9160-dk-01\"}"
-  "]}";
+static const gchar *hand_made
+    = "{\"schema\":\"testfest-schedule/1\",\"sessions\":["
+      "{\"slot\":0,\"table\":1,\"client\":{\"implementation\":\"lumen-lamp\"},"
+      " \"server\":{\"implementation\":\"orbis-dm\"},\"board\":\"lumen-ctl-07\"},"
+      "{\"slot\":0,\"table\":1,\"client\":{\"implementation\":\"acme-tracker\",\"company\":"
+      "\"kiwi\"},"
+      " \"server\":{\"implementation\":\"orbis-dm\"},\"board\":\"stm32-l4-03\"},"
+      "{\"slot\":0,\"table\":2,\"client\":{\"implementation\":\"nordlys-sdk\"},"
+      " \"server\":{\"implementation\":\"orbis-dm\"},\"board\":\"stm32-l4-03\"},"
+      "{\"slot\":1,\"table\":1,\"client\":{\"implementation\":\"kiwi-meter\"},"
+      " \"server\":{\"implementation\":\"acme-cloud\"},\"board\":\"kiwi-meter-proto-a\"},"
+      "{\"slot\":1,\"table\":2,\"client\":{\"implementation\":\"nordlys-sdk\"},"
+      " \"server\":{\"implementation\":\"kiwi-server\"},\"board\":\"stm32-l4-03\"},"
+      "{\"slot\":40,\"table\":9,\"client\":{\"implementation\":\"ghost\"},"
+      " \"server\":{\"implementation\":\"acme-cloud\"},\"board\":\"x\"},"
+      "{\"slot\":2,\"table\":4,\"start\":\"2025-10-14T09:00:00+02:00\","
+      " \"client\":{\"implementation\":\"acme-tracker\"},"
+      " \"server\":{\"implementation\":\"acme-cloud\"},\"board\":\"nrf9160-dk-01\"}"
+      "]}";
 
 static const gchar *const hand_made_problems[] = {
   "session lumen-lamp--orbis-dm: lumen-lamp is unavailable in slot 0",
@@ -109,22 +110,22 @@ static const gchar *const hand_made_problems[] = {
 static void
 test_check_hand_made (void)
 {
-  g_autoptr(TfEvent) event = example_event (NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfSchedule) schedule = tf_schedule_from_json (event, hand_made, -1, &error);
-  g_autoptr(GPtrArray) problems = NULL;
-  g_autoptr(GPtrArray) ours = NULL;
+  g_autoptr (TfEvent) event = example_event (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfSchedule) schedule = tf_schedule_from_json (event, hand_made, -1, &error);
+  g_autoptr (GPtrArray) problems = NULL;
+  g_autoptr (GPtrArray) ours = NULL;
 
   g_assert_no_error (error);
   problems = tf_schedule_check (event, schedule);
   for (guint k = 0; k < problems->len; k++)
-    g_test_message ("%s", (gchar *) g_ptr_array_index (problems, k));
+    g_test_message ("%s", (gchar *)g_ptr_array_index (problems, k));
   for (guint k = 0; hand_made_problems[k] != NULL; k++)
     {
       if (!g_ptr_array_find_with_equal_func (problems, hand_made_problems[k], g_str_equal, NULL))
         g_error ("not reported: %s", hand_made_problems[k]);
     }
-  g_assert_cmpuint (problems->len, ==, g_strv_length ((gchar **) hand_made_problems));
+  g_assert_cmpuint (problems->len, ==, g_strv_length ((gchar **)hand_made_problems));
   /* the tests' own checker agrees that it is broken */
   ours = tf_test_checker_run (event, schedule);
   g_assert_cmpuint (ours->len, >, 0);
@@ -133,8 +134,9 @@ test_check_hand_made (void)
 static void
 test_json_errors (void)
 {
-  g_autoptr(TfEvent) event = example_event (NULL);
-  struct {
+  g_autoptr (TfEvent) event = example_event (NULL);
+  struct
+  {
     const gchar *json;
     const gchar *message;
   } cases[] = {
@@ -153,8 +155,8 @@ test_json_errors (void)
   };
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(TfSchedule) schedule = tf_schedule_from_json (event, cases[k].json, -1, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TfSchedule) schedule = tf_schedule_from_json (event, cases[k].json, -1, &error);
       g_assert_null (schedule);
       g_assert_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT);
       if (cases[k].message != NULL)
@@ -165,21 +167,22 @@ test_json_errors (void)
 static void
 test_csv (void)
 {
-  g_autoptr(TfEvent) event = example_event (NULL);
-  g_autoptr(TfSchedule) schedule = solve (event);
+  g_autoptr (TfEvent) event = example_event (NULL);
+  g_autoptr (TfSchedule) schedule = solve (event);
   g_autofree gchar *csv = tf_schedule_to_csv (schedule);
-  g_auto(GStrv) lines = g_strsplit (csv, "\r\n", -1);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfSchedule) odd = NULL;
+  g_auto (GStrv) lines = g_strsplit (csv, "\r\n", -1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfSchedule) odd = NULL;
   g_autofree gchar *odd_csv = NULL;
 
   g_assert_cmpuint (g_strv_length (lines), ==, schedule->entries->len + 2);
-  g_assert_cmpstr (lines[0], ==, "slot,start,end,table,client,client_company,server,"
-                                 "server_company,board,state");
+  g_assert_cmpstr (lines[0], ==,
+                   "slot,start,end,table,client,client_company,server,"
+                   "server_company,board,state");
   g_assert_cmpstr (lines[schedule->entries->len + 1], ==, "");
   for (guint k = 1; k <= schedule->entries->len; k++)
     {
-      g_auto(GStrv) fields = g_strsplit (lines[k], ",", -1);
+      g_auto (GStrv) fields = g_strsplit (lines[k], ",", -1);
       g_assert_null (strchr (lines[k], '\n'));
       g_assert_cmpuint (g_strv_length (fields), ==, 10);
       g_assert_cmpstr (fields[9], ==, "planned");
@@ -198,16 +201,16 @@ test_csv (void)
 static void
 test_ics (void)
 {
-  g_autoptr(TfEvent) event = example_event ("name=Tëst Fèst d'automne à Paris: "
-                                            "l'interopérabilité LwM2M, édition très longue");
-  g_autoptr(TfSchedule) schedule = solve (event);
+  g_autoptr (TfEvent) event = example_event ("name=Tëst Fèst d'automne à Paris: "
+                                             "l'interopérabilité LwM2M, édition très longue");
+  g_autoptr (TfSchedule) schedule = solve (event);
   guint n_events = 0;
 
   for (guint t = 0; t < event->teams->len; t++)
     {
       g_autofree gchar *ics = tf_schedule_to_ics (schedule, t);
-      g_autoptr(GString) unfolded = g_string_new (NULL);
-      g_auto(GStrv) lines = NULL;
+      g_autoptr (GString) unfolded = g_string_new (NULL);
+      g_auto (GStrv) lines = NULL;
       guint folded = 0, vevents = 0, expected = 0;
       const gchar *p;
 
@@ -263,8 +266,8 @@ test_ics (void)
 static void
 test_ics_times (void)
 {
-  g_autoptr(TfEvent) event = example_event (NULL);
-  g_autoptr(TfSchedule) schedule = tf_schedule_new (event);
+  g_autoptr (TfEvent) event = example_event (NULL);
+  g_autoptr (TfSchedule) schedule = tf_schedule_new (event);
   g_autofree gchar *ics = NULL;
   gint c = tf_event_find_impl (event, "acme-tracker");
   gint s = tf_event_find_impl (event, "orbis-dm");
@@ -277,10 +280,10 @@ test_ics_times (void)
 static void
 test_text (void)
 {
-  g_autoptr(TfEvent) event = example_event (NULL);
-  g_autoptr(TfSchedule) schedule = solve (event);
+  g_autoptr (TfEvent) event = example_event (NULL);
+  g_autoptr (TfSchedule) schedule = solve (event);
   g_autofree gchar *text = tf_schedule_to_text (schedule);
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   g_assert_true (g_str_has_prefix (text, "OMA LwM2M TestFest Autumn 2025: 9 sessions in 8 slots "
                                          "(lower bound 8), 3 tables\n"));
   g_assert_true (g_str_has_prefix (lines[2], "slot  time"));
@@ -298,9 +301,9 @@ test_text (void)
 static void
 test_ics_dir (void)
 {
-  g_autoptr(TfEvent) event = example_event (NULL);
-  g_autoptr(TfSchedule) schedule = solve (event);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (TfEvent) event = example_event (NULL);
+  g_autoptr (TfSchedule) schedule = solve (event);
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *dir = g_dir_make_tmp ("tf-ics-XXXXXX", &error);
   g_autofree gchar *path = NULL;
   g_assert_no_error (error);

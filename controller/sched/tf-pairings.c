@@ -54,7 +54,7 @@ pair_listed (GArray *list, guint client, guint server)
 TfPairings *
 tf_pairings_list (const TfEvent *event)
 {
-  g_autoptr(TfPairings) pairings = g_new0 (TfPairings, 1);
+  g_autoptr (TfPairings) pairings = g_new0 (TfPairings, 1);
   pairings->pairs = g_array_new (FALSE, FALSE, sizeof (TfPair));
   pairings->must_meet = g_array_new (FALSE, FALSE, sizeof (gboolean));
   pairings->notes = g_ptr_array_new_with_free_func (g_free);
@@ -90,7 +90,8 @@ tf_pairings_list (const TfEvent *event)
           if (si->role != TF_ROLE_SERVER || !si->entry_passed)
             continue;
           must = pair_listed (event->must_meet, c, s);
-          if (!must && (!tf_pairings_compatible (event, c, s) || pair_listed (event->opt_out, c, s)))
+          if (!must
+              && (!tf_pairings_compatible (event, c, s) || pair_listed (event->opt_out, c, s)))
             continue;
           {
             TfPair pair = { c, s };
@@ -111,7 +112,7 @@ tf_pairings_list (const TfEvent *event)
 TfPairings *
 tf_pairings_compute (const TfEvent *event, GError **error)
 {
-  g_autoptr(TfPairings) pairings = tf_pairings_list (event);
+  g_autoptr (TfPairings) pairings = tf_pairings_list (event);
   if (!tf_pairings_check_feasible (event, pairings, error))
     return NULL;
   return g_steal_pointer (&pairings);
@@ -155,7 +156,7 @@ team_available (const TfEvent *event, const TfTeam *team)
 gboolean
 tf_pairings_check_feasible (const TfEvent *event, const TfPairings *pairings, GError **error)
 {
-  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
   g_autofree guint *sessions = g_new0 (guint, event->impls->len);
   guint n_slots = event->slots->len;
   guint places = n_slots * event->n_tables;
@@ -167,7 +168,8 @@ tf_pairings_check_feasible (const TfEvent *event, const TfPairings *pairings, GE
       sessions[p->client]++;
       sessions[p->server]++;
       for (guint s = 0; s < n_slots && !common; s++)
-        common = tf_event_available (event, p->client, s) && tf_event_available (event, p->server, s);
+        common
+            = tf_event_available (event, p->client, s) && tf_event_available (event, p->server, s);
       if (!common)
         g_ptr_array_add (problems,
                          g_strdup_printf ("%s and %s are never available in the same slot",
@@ -182,7 +184,7 @@ tf_pairings_check_feasible (const TfEvent *event, const TfPairings *pairings, GE
         continue;
       if (impl->role == TF_ROLE_CLIENT && impl->boards->len == 0)
         {
-          g_autoptr(GString) with = g_string_new (NULL);
+          g_autoptr (GString) with = g_string_new (NULL);
           for (guint k = 0; k < pairings->pairs->len; k++)
             {
               TfPair *p = &g_array_index (pairings->pairs, TfPair, k);
@@ -191,26 +193,29 @@ tf_pairings_check_feasible (const TfEvent *event, const TfPairings *pairings, GE
                                         tf_event_impl (event, p->server)->id);
             }
           g_ptr_array_add (problems, g_strdup_printf ("client %s has no board for its sessions "
-                                                      "with %s", impl->id, with->str));
+                                                      "with %s",
+                                                      impl->id, with->str));
         }
       if (sessions[i] > avail * impl->capacity)
         {
           if (impl->capacity == 1)
             g_ptr_array_add (problems,
                              g_strdup_printf ("%s has %u sessions but is available in only %u "
-                                              "slots", impl->id, sessions[i], avail));
+                                              "slots",
+                                              impl->id, sessions[i], avail));
           else
             g_ptr_array_add (problems,
                              g_strdup_printf ("%s has %u sessions but is available in only %u "
-                                              "slots x capacity %u = %u", impl->id, sessions[i],
-                                              avail, impl->capacity, avail * impl->capacity));
+                                              "slots x capacity %u = %u",
+                                              impl->id, sessions[i], avail, impl->capacity,
+                                              avail * impl->capacity));
         }
     }
   for (guint t = 0; t < event->teams->len; t++)
     {
       const TfTeam *team = tf_event_team (event, t);
       guint need = 0, avail;
-      g_autoptr(GString) parts = g_string_new (NULL);
+      g_autoptr (GString) parts = g_string_new (NULL);
       if (team->impls->len < 2)
         continue;
       for (guint k = 0; k < team->impls->len; k++)
@@ -231,7 +236,7 @@ tf_pairings_check_feasible (const TfEvent *event, const TfPairings *pairings, GE
     {
       const gchar *board = g_ptr_array_index (event->boards, b);
       guint need = 0, n_clients = 0;
-      g_autoptr(GString) names = g_string_new (NULL);
+      g_autoptr (GString) names = g_string_new (NULL);
       for (guint i = 0; i < event->impls->len; i++)
         {
           const TfImpl *impl = tf_event_impl (event, i);
@@ -256,7 +261,7 @@ tf_pairings_check_feasible (const TfEvent *event, const TfPairings *pairings, GE
     {
       g_autofree gchar *joined = NULL;
       g_ptr_array_add (problems, NULL);
-      joined = g_strjoinv ("\ninfeasible: ", (gchar **) problems->pdata);
+      joined = g_strjoinv ("\ninfeasible: ", (gchar **)problems->pdata);
       g_set_error (error, TF_ERROR, TF_ERROR_INFEASIBLE, "infeasible: %s", joined);
       return FALSE;
     }

@@ -108,12 +108,12 @@ read_disruption (TfReplanRequest *request, JsonNode *node, guint n, GError **err
  * @schedule: (out): the current schedule found in the state
  */
 TfReplanRequest *
-tf_replan_request_from_json (TfEvent *event, const gchar *data, gssize len,
-                             TfSchedule **schedule, GError **error)
+tf_replan_request_from_json (TfEvent *event, const gchar *data, gssize len, TfSchedule **schedule,
+                             GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error_local = NULL;
-  g_autoptr(TfReplanRequest) request = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error_local = NULL;
+  g_autoptr (TfReplanRequest) request = NULL;
   JsonObject *obj;
   JsonNode *list;
   gint64 now;
@@ -131,15 +131,15 @@ tf_replan_request_from_json (TfEvent *event, const gchar *data, gssize len,
       return NULL;
     }
   obj = json_node_get_object (json_parser_get_root (parser));
-  if (g_strcmp0 (json_object_get_string_member_with_default (obj, "schema", NULL),
-                 TF_REPLAN_SCHEMA) != 0)
+  if (g_strcmp0 (json_object_get_string_member_with_default (obj, "schema", NULL), TF_REPLAN_SCHEMA)
+      != 0)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
-                   "re-plan state: schema is not '%s'", TF_REPLAN_SCHEMA);
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "re-plan state: schema is not '%s'",
+                   TF_REPLAN_SCHEMA);
       return NULL;
     }
   now = json_object_get_int_member_with_default (obj, "now", -1);
-  if (now < 0 || now > (gint64) event->slots->len)
+  if (now < 0 || now > (gint64)event->slots->len)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
                    "re-plan state: 'now' is missing or not a slot of the event");

@@ -13,7 +13,7 @@
 static TfEvent *
 load (const gchar *text)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TfEvent *event = text != NULL ? tf_event_load_data (text, -1, "t.event", &error)
                                 : tf_event_load_file (TF_SCHED_SRCDIR "/example.event", &error);
   g_assert_no_error (error);
@@ -23,8 +23,8 @@ load (const gchar *text)
 static TfSchedule *
 solve (TfEvent *event)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfPairings) pairings = tf_pairings_compute (event, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfPairings) pairings = tf_pairings_compute (event, &error);
   TfSchedule *schedule;
   g_assert_no_error (error);
   schedule = tf_scheduler_solve (event, pairings, &error);
@@ -39,7 +39,7 @@ mark_done (TfSchedule *schedule, guint now)
   for (guint k = 0; k < schedule->entries->len; k++)
     {
       TfScheduleEntry *e = g_ptr_array_index (schedule->entries, k);
-      if (e->slot < (gint) now)
+      if (e->slot < (gint)now)
         e->state = TF_ENTRY_DONE;
     }
 }
@@ -79,7 +79,7 @@ static TfSchedule *
 replan (TfEvent *event, const TfSchedule *current, const TfReplanRequest *request,
         TfReplanReport **report)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TfSchedule *after = tf_scheduler_replan (event, current, request, report, &error);
   g_assert_no_error (error);
   tf_test_assert_valid (event, after);
@@ -94,11 +94,11 @@ replan (TfEvent *event, const TfSchedule *current, const TfReplanRequest *reques
 static void
 test_board_fault (void)
 {
-  g_autoptr(TfEvent) event = load (NULL);
-  g_autoptr(TfSchedule) before = solve (event);
-  g_autoptr(TfSchedule) after = NULL;
-  g_autoptr(TfReplanRequest) request = NULL;
-  g_autoptr(TfReplanReport) report = NULL;
+  g_autoptr (TfEvent) event = load (NULL);
+  g_autoptr (TfSchedule) before = solve (event);
+  g_autoptr (TfSchedule) after = NULL;
+  g_autoptr (TfReplanRequest) request = NULL;
+  g_autoptr (TfReplanReport) report = NULL;
   gint first = G_MAXINT;
   guint hit = 0;
 
@@ -133,15 +133,16 @@ test_board_fault (void)
 static void
 test_board_fault_spare (void)
 {
-  g_autoptr(TfEvent) event = load (NULL);
-  g_autoptr(TfSchedule) before = solve (event);
-  g_autoptr(TfSchedule) after = NULL;
-  g_autoptr(TfReplanRequest) request = tf_replan_request_new (0);
-  g_autoptr(TfReplanReport) report = NULL;
+  g_autoptr (TfEvent) event = load (NULL);
+  g_autoptr (TfSchedule) before = solve (event);
+  g_autoptr (TfSchedule) after = NULL;
+  g_autoptr (TfReplanRequest) request = tf_replan_request_new (0);
+  g_autoptr (TfReplanReport) report = NULL;
   guint on_board = 0;
   for (guint k = 0; k < before->entries->len; k++)
-    on_board += g_strcmp0 (((TfScheduleEntry *) g_ptr_array_index (before->entries, k))->board,
-                           "nrf9160-dk-01") == 0;
+    on_board += g_strcmp0 (((TfScheduleEntry *)g_ptr_array_index (before->entries, k))->board,
+                           "nrf9160-dk-01")
+                == 0;
   g_assert_cmpuint (on_board, ==, 2);
   tf_replan_request_add (request, TF_DISRUPTION_BOARD_FAULT, "nrf9160-dk-01", 0, -1, 0);
   after = replan (event, before, request, &report);
@@ -158,11 +159,11 @@ test_board_fault_spare (void)
 static void
 test_absent (void)
 {
-  g_autoptr(TfEvent) event = load (NULL);
-  g_autoptr(TfSchedule) before = solve (event);
-  g_autoptr(TfSchedule) after = NULL;
-  g_autoptr(TfReplanRequest) request = NULL;
-  g_autoptr(TfReplanReport) report = NULL;
+  g_autoptr (TfEvent) event = load (NULL);
+  g_autoptr (TfSchedule) before = solve (event);
+  g_autoptr (TfSchedule) after = NULL;
+  g_autoptr (TfReplanRequest) request = NULL;
+  g_autoptr (TfReplanReport) report = NULL;
   gint team = tf_event_find_team (event, "kiwi-lab");
   gint first = G_MAXINT;
   guint hit = 0;
@@ -170,15 +171,15 @@ test_absent (void)
   for (guint k = 0; k < before->entries->len; k++)
     {
       TfScheduleEntry *e = g_ptr_array_index (before->entries, k);
-      if (tf_event_impl (event, e->c)->team == (guint) team
-          || tf_event_impl (event, e->s)->team == (guint) team)
+      if (tf_event_impl (event, e->c)->team == (guint)team
+          || tf_event_impl (event, e->s)->team == (guint)team)
         first = MIN (first, e->slot);
     }
   for (guint k = 0; k < before->entries->len; k++)
     {
       TfScheduleEntry *e = g_ptr_array_index (before->entries, k);
-      if ((tf_event_impl (event, e->c)->team == (guint) team
-           || tf_event_impl (event, e->s)->team == (guint) team)
+      if ((tf_event_impl (event, e->c)->team == (guint)team
+           || tf_event_impl (event, e->s)->team == (guint)team)
           && e->slot <= first + 1)
         hit++;
     }
@@ -190,34 +191,34 @@ test_absent (void)
   for (guint k = 0; k < after->entries->len; k++)
     {
       TfScheduleEntry *e = g_ptr_array_index (after->entries, k);
-      if (tf_event_impl (event, e->c)->team == (guint) team
-          || tf_event_impl (event, e->s)->team == (guint) team)
+      if (tf_event_impl (event, e->c)->team == (guint)team
+          || tf_event_impl (event, e->s)->team == (guint)team)
         g_assert_true (e->slot < first || e->slot > first + 1);
     }
 }
 
-static const gchar *square =
-  "[event]\nname=Square\ndays=2025-10-14\nslot-minutes=60\nday-start=09:00\nday-end=15:00\n"
-  "tables=2\n[company a]\n[company b]\n[company c]\n[company d]\n"
-  "[implementation c1]\ncompany=a\nrole=client\nversions=1.1\ntransports=udp\nsecurity=psk\n"
-  "boards=b1\nentry-criteria=yes\nentry-criteria-by=X\n"
-  "[implementation c2]\ncompany=b\nrole=client\nversions=1.1\ntransports=udp\nsecurity=psk\n"
-  "boards=b2\nentry-criteria=yes\nentry-criteria-by=X\n"
-  "[implementation s1]\ncompany=c\nrole=server\nversions=1.1\ntransports=udp\nsecurity=psk\n"
-  "entry-criteria=yes\nentry-criteria-by=X\n"
-  "[implementation s2]\ncompany=d\nrole=server\nversions=1.1\ntransports=udp\nsecurity=psk\n"
-  "entry-criteria=yes\nentry-criteria-by=X\n";
+static const gchar *square
+    = "[event]\nname=Square\ndays=2025-10-14\nslot-minutes=60\nday-start=09:00\nday-end=15:00\n"
+      "tables=2\n[company a]\n[company b]\n[company c]\n[company d]\n"
+      "[implementation c1]\ncompany=a\nrole=client\nversions=1.1\ntransports=udp\nsecurity=psk\n"
+      "boards=b1\nentry-criteria=yes\nentry-criteria-by=X\n"
+      "[implementation c2]\ncompany=b\nrole=client\nversions=1.1\ntransports=udp\nsecurity=psk\n"
+      "boards=b2\nentry-criteria=yes\nentry-criteria-by=X\n"
+      "[implementation s1]\ncompany=c\nrole=server\nversions=1.1\ntransports=udp\nsecurity=psk\n"
+      "entry-criteria=yes\nentry-criteria-by=X\n"
+      "[implementation s2]\ncompany=d\nrole=server\nversions=1.1\ntransports=udp\nsecurity=psk\n"
+      "entry-criteria=yes\nentry-criteria-by=X\n";
 
 /* A session of c1 runs over into slot 1, where both other sessions need
  * its client or its server: exactly those two move, to slot 2. */
 static void
 test_overrun (void)
 {
-  g_autoptr(TfEvent) event = load (square);
-  g_autoptr(TfSchedule) before = solve (event);
-  g_autoptr(TfSchedule) after = NULL;
-  g_autoptr(TfReplanRequest) request = tf_replan_request_new (1);
-  g_autoptr(TfReplanReport) report = NULL;
+  g_autoptr (TfEvent) event = load (square);
+  g_autoptr (TfSchedule) before = solve (event);
+  g_autoptr (TfSchedule) after = NULL;
+  g_autoptr (TfReplanRequest) request = tf_replan_request_new (1);
+  g_autoptr (TfReplanReport) report = NULL;
   TfScheduleEntry *x = NULL;
 
   /* whichever session of c1 comes first runs over into slot 1 */
@@ -245,11 +246,11 @@ test_overrun (void)
 static void
 test_missed (void)
 {
-  g_autoptr(TfEvent) event = load (square);
-  g_autoptr(TfSchedule) before = solve (event);
-  g_autoptr(TfSchedule) after = NULL;
-  g_autoptr(TfReplanRequest) request = tf_replan_request_new (1);
-  g_autoptr(TfReplanReport) report = NULL;
+  g_autoptr (TfEvent) event = load (square);
+  g_autoptr (TfSchedule) before = solve (event);
+  g_autoptr (TfSchedule) after = NULL;
+  g_autoptr (TfReplanRequest) request = tf_replan_request_new (1);
+  g_autoptr (TfReplanReport) report = NULL;
   const gchar *missed = NULL;
   for (guint k = 0; k < before->entries->len; k++)
     {
@@ -269,9 +270,10 @@ test_missed (void)
 static void
 test_errors (void)
 {
-  g_autoptr(TfEvent) event = load (square);
-  g_autoptr(TfSchedule) before = solve (event);
-  struct {
+  g_autoptr (TfEvent) event = load (square);
+  g_autoptr (TfSchedule) before = solve (event);
+  struct
+  {
     TfDisruptionKind kind;
     const gchar *what;
     gint code;
@@ -288,10 +290,10 @@ test_errors (void)
   };
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
     {
-      g_autoptr(TfReplanRequest) request = tf_replan_request_new (0);
-      g_autoptr(GError) error = NULL;
-      g_autoptr(TfReplanReport) report = NULL;
-      g_autoptr(TfSchedule) after = NULL;
+      g_autoptr (TfReplanRequest) request = tf_replan_request_new (0);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TfReplanReport) report = NULL;
+      g_autoptr (TfSchedule) after = NULL;
       tf_replan_request_add (request, cases[k].kind, cases[k].what, 0, -1, 1);
       after = tf_scheduler_replan (event, before, request, &report, &error);
       g_assert_null (after);
@@ -307,11 +309,11 @@ test_errors (void)
 static void
 test_state_json (void)
 {
-  g_autoptr(TfEvent) event = load (square);
-  g_autoptr(TfSchedule) before = solve (event);
-  g_autoptr(TfSchedule) current = NULL;
-  g_autoptr(TfReplanRequest) request = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (TfEvent) event = load (square);
+  g_autoptr (TfSchedule) before = solve (event);
+  g_autoptr (TfSchedule) current = NULL;
+  g_autoptr (TfReplanRequest) request = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *json = NULL;
   g_autofree gchar *state = NULL;
   TfDisruption *d;
@@ -349,13 +351,13 @@ test_random (void)
     {
       TfEventGenParams params;
       g_autofree gchar *text = NULL;
-      g_autoptr(TfEvent) event = NULL;
-      g_autoptr(TfSchedule) before = NULL;
-      g_autoptr(TfSchedule) after = NULL;
-      g_autoptr(TfReplanRequest) request = NULL;
-      g_autoptr(TfReplanReport) report = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+      g_autoptr (TfEvent) event = NULL;
+      g_autoptr (TfSchedule) before = NULL;
+      g_autoptr (TfSchedule) after = NULL;
+      g_autoptr (TfReplanRequest) request = NULL;
+      g_autoptr (TfReplanReport) report = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
       TfScheduleEntry *over = NULL;
       const gchar *board;
       guint now, team;
@@ -371,7 +373,7 @@ test_random (void)
       for (guint k = 0; k < before->entries->len; k++)
         {
           TfScheduleEntry *e = g_ptr_array_index (before->entries, k);
-          if (e->slot == (gint) now && g_rand_boolean (rand))
+          if (e->slot == (gint)now && g_rand_boolean (rand))
             {
               e->state = TF_ENTRY_RUNNING;
               over = e;
@@ -401,10 +403,10 @@ test_random (void)
           TfScheduleEntry *e = g_ptr_array_index (after->entries, k);
           if (e->state != TF_ENTRY_PLANNED)
             continue;
-          g_assert_cmpint (e->slot, >=, (gint) request->now);
-          if (e->slot <= (gint) request->now + 2)
+          g_assert_cmpint (e->slot, >=, (gint)request->now);
+          if (e->slot <= (gint)request->now + 2)
             g_assert_cmpstr (e->board, !=, board);
-          if (e->slot >= (gint) request->now + 1 && e->slot <= (gint) request->now + 3)
+          if (e->slot >= (gint)request->now + 1 && e->slot <= (gint)request->now + 3)
             {
               g_assert_cmpuint (tf_event_impl (event, e->c)->team, !=, team);
               g_assert_cmpuint (tf_event_impl (event, e->s)->team, !=, team);
@@ -422,8 +424,7 @@ test_random (void)
       done++;
       moved += report->moved;
     }
-  g_test_message ("random re-plans: %u done (%u sessions moved), %u refused", done, moved,
-                  refused);
+  g_test_message ("random re-plans: %u done (%u sessions moved), %u refused", done, moved, refused);
   g_assert_cmpuint (done, >, 80);
 }
 

@@ -28,22 +28,23 @@ tf_replan_report_free (TfReplanReport *report)
 gchar *
 tf_replan_report_to_string (const TfReplanReport *report)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr (GString) out = g_string_new (NULL);
   g_string_append_printf (out, "%u sessions moved, %u kept their slot on another board\n",
                           report->moved, report->reboarded);
   for (guint k = 0; k < report->lines->len; k++)
-    g_string_append_printf (out, "  %s\n", (gchar *) g_ptr_array_index (report->lines, k));
+    g_string_append_printf (out, "  %s\n", (gchar *)g_ptr_array_index (report->lines, k));
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-typedef struct {
+typedef struct
+{
   TfEvent *event;
   const TfSchedule *current;
   const TfReplanRequest *request;
   TfGrid *g;
-  guint n_real;           /* sessions [0, n_real) are the schedule's entries */
-  gint *origin;           /* per session: the session it extends (overrun) or -1 */
-  gchar **reason;         /* per real session: why it left its slot, or NULL */
+  guint n_real;   /* sessions [0, n_real) are the schedule's entries */
+  gint *origin;   /* per session: the session it extends (overrun) or -1 */
+  gchar **reason; /* per real session: why it left its slot, or NULL */
   GRand *rand;
 } Replanner;
 
@@ -55,7 +56,7 @@ apply_disruptions (Replanner *rp, GError **error)
   for (guint k = 0; k < rp->request->disruptions->len; k++)
     {
       TfDisruption *d = &g_array_index (rp->request->disruptions, TfDisruption, k);
-      guint to = d->to < 0 ? last : MIN ((guint) d->to, last);
+      guint to = d->to < 0 ? last : MIN ((guint)d->to, last);
       if (d->kind == TF_DISRUPTION_BOARD_FAULT)
         {
           gint b = tf_event_find_board (event, d->what);
@@ -98,12 +99,12 @@ describe_disruption (Replanner *rp, guint e, guint s)
   const TfEvent *event = rp->event;
   guint c = g->client[e];
   gboolean board_left = FALSE;
-  if (g->blocked[(gsize) c * g->n_slots + s])
+  if (g->blocked[(gsize)c * g->n_slots + s])
     return tf_event_impl (event, c)->id;
-  if (g->blocked[(gsize) g->server[e] * g->n_slots + s])
+  if (g->blocked[(gsize)g->server[e] * g->n_slots + s])
     return tf_event_impl (event, g->server[e])->id;
   for (guint k = g->board_first[c]; k < g->board_first[c + 1]; k++)
-    board_left |= !g->board_blocked[(gsize) g->board_list[k] * g->n_slots + s];
+    board_left |= !g->board_blocked[(gsize)g->board_list[k] * g->n_slots + s];
   return board_left ? NULL : "board";
 }
 
@@ -128,7 +129,7 @@ place_direct (Replanner *rp, guint e, gint avoid)
   for (guint s = g->first; s < g->n_slots; s++)
     {
       gint board;
-      if ((gint) s == avoid)
+      if ((gint)s == avoid)
         continue;
       board = tf_grid_fit (g, e, s);
       if (board >= 0)
@@ -163,7 +164,7 @@ place_with_one_move (Replanner *rp, guint e, GArray *conflicts)
           if (place_direct (rp, f, s))
             {
               const TfScheduleEntry *src = g_ptr_array_index (rp->current->entries, e);
-              if ((guint) f < rp->n_real && rp->reason[f] == NULL)
+              if ((guint)f < rp->n_real && rp->reason[f] == NULL)
                 rp->reason[f] = g_strdup_printf ("made room for %s", src->id);
               return TRUE;
             }
@@ -195,14 +196,13 @@ add_phantoms (Replanner *rp, GArray *pairs, GArray *origin, GError **error)
         continue;
       for (guint j = 0; j < current->entries->len && idx < 0; j++)
         {
-          if (g_strcmp0 (((TfScheduleEntry *) g_ptr_array_index (current->entries, j))->id,
-                         d->what) == 0)
+          if (g_strcmp0 (((TfScheduleEntry *)g_ptr_array_index (current->entries, j))->id, d->what)
+              == 0)
             idx = j;
         }
       if (idx < 0)
         {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "unknown session '%s'",
-                       d->what);
+          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "unknown session '%s'", d->what);
           return FALSE;
         }
       e = g_ptr_array_index (current->entries, idx);
@@ -230,7 +230,7 @@ place_fixed (Replanner *rp)
   for (guint e = 0; e < g->n_sessions; e++)
     {
       gint o = rp->origin[e];
-      const TfScheduleEntry *src = g_ptr_array_index (rp->current->entries, o < 0 ? e : (guint) o);
+      const TfScheduleEntry *src = g_ptr_array_index (rp->current->entries, o < 0 ? e : (guint)o);
       gint slot = src->slot;
       if (o < 0 && src->state == TF_ENTRY_PLANNED)
         continue;
@@ -238,7 +238,7 @@ place_fixed (Replanner *rp)
         slot += ++extra[o];
       g->fixed[e] = TRUE;
       g->table[e] = src->table;
-      if (slot >= 0 && (guint) slot < g->n_slots)
+      if (slot >= 0 && (guint)slot < g->n_slots)
         tf_grid_place (g, e, slot, src->b);
     }
 }
@@ -250,10 +250,10 @@ board_free (const TfGrid *g, gint board, guint e, guint s)
   gboolean own = FALSE;
   gsize bs;
   for (guint k = g->board_first[c]; k < g->board_first[c + 1]; k++)
-    own |= (gint) g->board_list[k] == board;
+    own |= (gint)g->board_list[k] == board;
   if (!own)
     return FALSE;
-  bs = (gsize) board * g->n_slots + s;
+  bs = (gsize)board * g->n_slots + s;
   return !g->board_blocked[bs] && g->board_user[bs] < 0;
 }
 
@@ -268,9 +268,9 @@ keep_planned (Replanner *rp, GArray *to_place, TfReplanReport *report)
       gint board;
       if (g->fixed[e])
         continue;
-      if (src->slot < (gint) g->first || (guint) src->slot >= g->n_slots)
+      if (src->slot < (gint)g->first || (guint)src->slot >= g->n_slots)
         {
-          rp->reason[e] = src->slot < (gint) g->first
+          rp->reason[e] = src->slot < (gint)g->first
                               ? g_strdup_printf ("its slot %d passed without it running", src->slot)
                               : g_strdup_printf ("slot %d is not in the event", src->slot);
           g_array_append_val (to_place, e);
@@ -292,8 +292,9 @@ keep_planned (Replanner *rp, GArray *to_place, TfReplanReport *report)
           report->reboarded++;
           g_ptr_array_add (report->lines,
                            g_strdup_printf ("%s: stays in slot %d, board %s -> %s (%s is out)",
-                                            src->id, src->slot, src->board != NULL ? src->board : "-",
-                                            (gchar *) g_ptr_array_index (rp->event->boards, board),
+                                            src->id, src->slot,
+                                            src->board != NULL ? src->board : "-",
+                                            (gchar *)g_ptr_array_index (rp->event->boards, board),
                                             src->board != NULL ? src->board : "its board"));
         }
     }
@@ -310,15 +311,15 @@ TfSchedule *
 tf_scheduler_replan (TfEvent *event, const TfSchedule *current, const TfReplanRequest *request,
                      TfReplanReport **report, GError **error)
 {
-  g_autoptr(GArray) pairs = g_array_new (FALSE, FALSE, sizeof (TfPair));
-  g_autoptr(GArray) origin = g_array_new (FALSE, FALSE, sizeof (gint));
-  g_autoptr(GArray) to_place = g_array_new (FALSE, FALSE, sizeof (gint));
-  g_autoptr(GArray) unplaced = g_array_new (FALSE, FALSE, sizeof (gint));
-  g_autoptr(GArray) conflicts = g_array_new (FALSE, FALSE, sizeof (gint));
-  g_autoptr(GRand) rand = g_rand_new_with_seed (0x7e57fe57u);
-  g_autoptr(TfGrid) g = NULL;
-  g_autoptr(TfReplanReport) rep = g_new0 (TfReplanReport, 1);
-  g_autoptr(TfSchedule) out = NULL;
+  g_autoptr (GArray) pairs = g_array_new (FALSE, FALSE, sizeof (TfPair));
+  g_autoptr (GArray) origin = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autoptr (GArray) to_place = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autoptr (GArray) unplaced = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autoptr (GArray) conflicts = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autoptr (GRand) rand = g_rand_new_with_seed (0x7e57fe57u);
+  g_autoptr (TfGrid) g = NULL;
+  g_autoptr (TfReplanReport) rep = g_new0 (TfReplanReport, 1);
+  g_autoptr (TfSchedule) out = NULL;
   Replanner rp = { event, current, request, NULL, current->entries->len, NULL, NULL, rand };
 
   rep->lines = g_ptr_array_new_with_free_func (g_free);
@@ -338,9 +339,9 @@ tf_scheduler_replan (TfEvent *event, const TfSchedule *current, const TfReplanRe
     }
   if (!add_phantoms (&rp, pairs, origin, error))
     return NULL;
-  g = tf_grid_new (event, (const TfPair *) pairs->data, pairs->len);
+  g = tf_grid_new (event, (const TfPair *)pairs->data, pairs->len);
   rp.g = g;
-  rp.origin = (gint *) origin->data;
+  rp.origin = (gint *)origin->data;
   rp.reason = g_new0 (gchar *, rp.n_real + 1);
   if (!apply_disruptions (&rp, error))
     {
@@ -356,12 +357,14 @@ tf_scheduler_replan (TfEvent *event, const TfSchedule *current, const TfReplanRe
       if (!place_direct (&rp, e, -1) && !place_with_one_move (&rp, e, conflicts))
         g_array_append_val (unplaced, e);
     }
-  if (unplaced->len > 0 && !tf_grid_search (g, unplaced, 200 * (guint64) g->n_sessions + 20000, rand))
+  if (unplaced->len > 0
+      && !tf_grid_search (g, unplaced, 200 * (guint64)g->n_sessions + 20000, rand))
     {
-      g_autoptr(GString) names = g_string_new (NULL);
+      g_autoptr (GString) names = g_string_new (NULL);
       for (guint k = 0; k < unplaced->len; k++)
         {
-          const TfScheduleEntry *src = g_ptr_array_index (current->entries, g_array_index (unplaced, gint, k));
+          const TfScheduleEntry *src
+              = g_ptr_array_index (current->entries, g_array_index (unplaced, gint, k));
           g_string_append_printf (names, "%s%s", k > 0 ? ", " : "", src->id);
         }
       g_set_error (error, TF_ERROR, TF_ERROR_INFEASIBLE,
@@ -391,10 +394,10 @@ tf_scheduler_replan (TfEvent *event, const TfSchedule *current, const TfReplanRe
         {
           rep->moved++;
           g_ptr_array_add (rep->lines,
-                           g_strdup_printf ("%s: slot %d -> %d (%s)", src->id, src->slot,
-                                            dst->slot,
-                                            rp.reason[e] != NULL ? rp.reason[e]
-                                                                 : "moved by the search to make room"));
+                           g_strdup_printf ("%s: slot %d -> %d (%s)", src->id, src->slot, dst->slot,
+                                            rp.reason[e] != NULL
+                                                ? rp.reason[e]
+                                                : "moved by the search to make room"));
         }
     }
   free_reasons (&rp);

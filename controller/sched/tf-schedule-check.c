@@ -9,13 +9,13 @@
 /* Judges any schedule, ours or hand-made, against its event: every broken
  * rule is one message, so staff can fix a hand-edited agenda in one go. */
 
-typedef struct {
+typedef struct
+{
   const TfEvent *event;
   GPtrArray *problems;
 } Checker;
 
-static void G_GNUC_PRINTF (2, 3)
-problem (Checker *ck, const gchar *format, ...)
+static void G_GNUC_PRINTF (2, 3) problem (Checker *ck, const gchar *format, ...)
 {
   va_list args;
   va_start (args, format);
@@ -26,7 +26,7 @@ problem (Checker *ck, const gchar *format, ...)
 static gboolean
 same_instant (const gchar *iso, GDateTime *want)
 {
-  g_autoptr(GDateTime) got = g_date_time_new_from_iso8601 (iso, NULL);
+  g_autoptr (GDateTime) got = g_date_time_new_from_iso8601 (iso, NULL);
   return got != NULL && g_date_time_equal (got, want);
 }
 
@@ -60,7 +60,7 @@ check_entry (Checker *ck, const TfScheduleEntry *e)
     problem (ck, "session %s: %s is of company %s, not %s", e->id, e->server,
              tf_event_company_id_of (event, e->s), e->server_company);
 
-  if (e->slot < 0 || (guint) e->slot >= n_slots)
+  if (e->slot < 0 || (guint)e->slot >= n_slots)
     {
       problem (ck, "session %s: slot %d is outside the event (0 to %u)", e->id, e->slot,
                n_slots - 1);
@@ -68,7 +68,7 @@ check_entry (Checker *ck, const TfScheduleEntry *e)
     }
   if (e->start != NULL)
     {
-      g_autoptr(GDateTime) want = tf_event_slot_start (event, e->slot);
+      g_autoptr (GDateTime) want = tf_event_slot_start (event, e->slot);
       if (!same_instant (e->start, want))
         {
           g_autofree gchar *iso = tf_event_slot_iso (event, e->slot, FALSE);
@@ -78,15 +78,15 @@ check_entry (Checker *ck, const TfScheduleEntry *e)
     }
   if (e->end != NULL)
     {
-      g_autoptr(GDateTime) want = tf_event_slot_end (event, e->slot);
+      g_autoptr (GDateTime) want = tf_event_slot_end (event, e->slot);
       if (!same_instant (e->end, want))
         {
           g_autofree gchar *iso = tf_event_slot_iso (event, e->slot, TRUE);
-          problem (ck, "session %s: end %s is not the end of slot %d (%s)", e->id, e->end,
-                   e->slot, iso);
+          problem (ck, "session %s: end %s is not the end of slot %d (%s)", e->id, e->end, e->slot,
+                   iso);
         }
     }
-  if (e->table < 1 || (guint) e->table > event->n_tables)
+  if (e->table < 1 || (guint)e->table > event->n_tables)
     problem (ck, "session %s: table %d is outside 1 to %u", e->id, e->table, event->n_tables);
   if (e->board == NULL)
     problem (ck, "session %s: no board", e->id);
@@ -109,9 +109,9 @@ static void
 check_pairings (Checker *ck, const TfSchedule *schedule)
 {
   const TfEvent *event = ck->event;
-  g_autoptr(TfPairings) pairings = tf_pairings_list (event);
-  g_autoptr(GHashTable) count = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) required = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (TfPairings) pairings = tf_pairings_list (event);
+  g_autoptr (GHashTable) count = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) required = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint k = 0; k < pairings->pairs->len; k++)
     {
@@ -127,8 +127,10 @@ check_pairings (Checker *ck, const TfSchedule *schedule)
       if (n == 2)
         problem (ck, "pairing %s is scheduled more than once", id);
       if (n == 1 && e->c >= 0 && e->s >= 0 && !g_hash_table_contains (required, id))
-        problem (ck, "session %s: %s and %s need not meet (same company, incompatible, "
-                 "opted out or left out)", e->id, e->client, e->server);
+        problem (ck,
+                 "session %s: %s and %s need not meet (same company, incompatible, "
+                 "opted out or left out)",
+                 e->id, e->client, e->server);
     }
   for (guint k = 0; k < pairings->pairs->len; k++)
     {
@@ -164,7 +166,7 @@ check_slot (Checker *ck, GPtrArray *in_slot, guint slot)
     {
       const TfTeam *team = tf_event_team (event, t);
       g_autofree guint *n = g_new0 (guint, team->impls->len);
-      g_autoptr(GString) at_work = g_string_new (NULL);
+      g_autoptr (GString) at_work = g_string_new (NULL);
       guint n_impls = 0;
       for (guint a = 0; a < in_slot->len; a++)
         {
@@ -184,8 +186,8 @@ check_slot (Checker *ck, GPtrArray *in_slot, guint slot)
           n_impls++;
           g_string_append_printf (at_work, "%s%s", at_work->len > 0 ? ", " : "", impl->id);
           if (n[k] > impl->capacity)
-            problem (ck, "slot %u: %s is in %u sessions, more than its capacity %u", slot,
-                     impl->id, n[k], impl->capacity);
+            problem (ck, "slot %u: %s is in %u sessions, more than its capacity %u", slot, impl->id,
+                     n[k], impl->capacity);
         }
       if (n_impls > 1)
         problem (ck, "slot %u: team %s works with %s at once", slot, team->id, at_work->str);

@@ -29,8 +29,8 @@ tf_schedule_to_text (const TfSchedule *schedule)
   const TfEvent *event = schedule->event;
   guint makespan = MIN (tf_schedule_makespan (schedule), event->slots->len);
   guint n_tables = event->n_tables;
-  g_autoptr(GString) out = g_string_new (NULL);
-  g_autofree gchar **cells = g_new0 (gchar *, (gsize) makespan * n_tables + 1);
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autofree gchar **cells = g_new0 (gchar *, (gsize)makespan * n_tables + 1);
   g_autofree guint *width = g_new0 (guint, n_tables + 2);
   guint time_width = strlen ("time");
 
@@ -38,9 +38,9 @@ tf_schedule_to_text (const TfSchedule *schedule)
     {
       TfScheduleEntry *e = g_ptr_array_index (schedule->entries, k);
       gsize at;
-      if (e->slot < 0 || (guint) e->slot >= makespan || e->table < 1 || (guint) e->table > n_tables)
+      if (e->slot < 0 || (guint)e->slot >= makespan || e->table < 1 || (guint)e->table > n_tables)
         continue;
-      at = (gsize) e->slot * n_tables + e->table - 1;
+      at = (gsize)e->slot * n_tables + e->table - 1;
       if (cells[at] == NULL)
         cells[at] = cell_text (e);
     }
@@ -49,7 +49,7 @@ tf_schedule_to_text (const TfSchedule *schedule)
       width[t] = strlen ("table ") + 3;
       for (guint s = 0; s < makespan; s++)
         {
-          const gchar *c = cells[(gsize) s * n_tables + t];
+          const gchar *c = cells[(gsize)s * n_tables + t];
           width[t] = MAX (width[t], c != NULL ? strlen (c) : 1);
         }
     }
@@ -77,14 +77,14 @@ tf_schedule_to_text (const TfSchedule *schedule)
       g_string_append_printf (out, "%-4u  %-*s", s, time_width, label);
       for (guint t = 0; t < n_tables; t++)
         {
-          gchar *c = cells[(gsize) s * n_tables + t];
+          gchar *c = cells[(gsize)s * n_tables + t];
           g_string_append_printf (out, "  %-*s", width[t], c != NULL ? c : "-");
         }
       while (out->len > 0 && out->str[out->len - 1] == ' ')
         g_string_truncate (out, out->len - 1);
       g_string_append_c (out, '\n');
     }
-  for (gsize k = 0; k < (gsize) makespan * n_tables; k++)
+  for (gsize k = 0; k < (gsize)makespan * n_tables; k++)
     g_free (cells[k]);
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
@@ -115,9 +115,9 @@ gchar *
 tf_schedule_to_csv (const TfSchedule *schedule)
 {
   const TfEvent *event = schedule->event;
-  g_autoptr(GString) out = g_string_new ("slot,start,end,table,client,client_company,server,"
-                                         "server_company,board,state\r\n");
-  g_autoptr(GPtrArray) sorted = tf_schedule_sorted (schedule);
+  g_autoptr (GString) out = g_string_new ("slot,start,end,table,client,client_company,server,"
+                                          "server_company,board,state\r\n");
+  g_autoptr (GPtrArray) sorted = tf_schedule_sorted (schedule);
 
   for (guint k = 0; k < sorted->len; k++)
     {
@@ -174,7 +174,7 @@ ics_line (GString *out, const gchar *format, ...)
   while (len - pos > room)
     {
       gsize cut = pos + room;
-      while (cut > pos && ((guchar) line[cut] & 0xc0) == 0x80)
+      while (cut > pos && ((guchar)line[cut] & 0xc0) == 0x80)
         cut--;
       g_string_append_len (out, line + pos, cut - pos);
       g_string_append (out, "\r\n ");
@@ -188,9 +188,9 @@ ics_line (GString *out, const gchar *format, ...)
 static gchar *
 ics_time (const TfEvent *event, guint slot, gboolean end)
 {
-  g_autoptr(GDateTime) local = end ? tf_event_slot_end (event, slot)
-                                   : tf_event_slot_start (event, slot);
-  g_autoptr(GDateTime) utc = g_date_time_to_utc (local);
+  g_autoptr (GDateTime) local
+      = end ? tf_event_slot_end (event, slot) : tf_event_slot_start (event, slot);
+  g_autoptr (GDateTime) utc = g_date_time_to_utc (local);
   return g_date_time_format (utc, "%Y%m%dT%H%M%SZ");
 }
 
@@ -205,8 +205,8 @@ tf_schedule_to_ics (const TfSchedule *schedule, guint team)
 {
   const TfEvent *event = schedule->event;
   const TfTeam *t = tf_event_team (event, team);
-  g_autoptr(GString) out = g_string_new (NULL);
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree gchar *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
   g_autofree gchar *calname = NULL;
   g_autofree gchar *title = g_strdup_printf ("%s - team %s", event->name, t->id);
@@ -228,7 +228,7 @@ tf_schedule_to_ics (const TfSchedule *schedule, guint team)
       g_autofree gchar *raw_summary = NULL;
       g_autofree gchar *raw_desc = NULL;
       gboolean ours;
-      if (e->c < 0 || e->s < 0 || e->slot < 0 || (guint) e->slot >= event->slots->len)
+      if (e->c < 0 || e->s < 0 || e->slot < 0 || (guint)e->slot >= event->slots->len)
         continue;
       ours = tf_event_impl (event, e->c)->team == team || tf_event_impl (event, e->s)->team == team;
       if (!ours)
@@ -237,11 +237,11 @@ tf_schedule_to_ics (const TfSchedule *schedule, guint team)
       end = ics_time (event, e->slot, TRUE);
       raw_summary = g_strdup_printf ("LwM2M session: %s meets %s, table %d", e->client, e->server,
                                      e->table);
-      raw_desc = g_strdup_printf ("Client %s (%s) meets server %s (%s) at table %d on board %s, "
-                                  "slot %d of %s.",
-                                  e->client, e->client_company, e->server, e->server_company,
-                                  e->table, e->board != NULL ? e->board : "-", e->slot,
-                                  event->name);
+      raw_desc
+          = g_strdup_printf ("Client %s (%s) meets server %s (%s) at table %d on board %s, "
+                             "slot %d of %s.",
+                             e->client, e->client_company, e->server, e->server_company, e->table,
+                             e->board != NULL ? e->board : "-", e->slot, event->name);
       summary = ics_text (raw_summary);
       desc = ics_text (raw_desc);
       ics_line (out, "BEGIN:VEVENT");
@@ -286,7 +286,7 @@ tf_schedule_write_ics_dir (const TfSchedule *schedule, const gchar *dir, GError 
       g_autofree gchar *ics = NULL;
       g_autofree gchar *name = NULL;
       g_autofree gchar *path = NULL;
-      g_autoptr(GError) error_local = NULL;
+      g_autoptr (GError) error_local = NULL;
       if (!busy[t])
         continue;
       ics = tf_schedule_to_ics (schedule, t);

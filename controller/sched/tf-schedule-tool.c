@@ -35,9 +35,9 @@ static int
 check_file (TfEvent *event, const gchar *path)
 {
   g_autofree gchar *data = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfSchedule) schedule = NULL;
-  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfSchedule) schedule = NULL;
+  g_autoptr (GPtrArray) problems = NULL;
   gsize len = 0;
 
   if (!g_file_get_contents (path, &data, &len, &error))
@@ -53,7 +53,7 @@ check_file (TfEvent *event, const gchar *path)
     }
   problems = tf_schedule_check (event, schedule);
   for (guint k = 0; k < problems->len; k++)
-    g_print ("%s: %s\n", path, (gchar *) g_ptr_array_index (problems, k));
+    g_print ("%s: %s\n", path, (gchar *)g_ptr_array_index (problems, k));
   if (problems->len > 0)
     {
       g_print ("%s: %u problems\n", path, problems->len);
@@ -68,9 +68,9 @@ static TfSchedule *
 replan (TfEvent *event, const gchar *path, GError **error)
 {
   g_autofree gchar *data = NULL;
-  g_autoptr(TfSchedule) current = NULL;
-  g_autoptr(TfReplanRequest) request = NULL;
-  g_autoptr(TfReplanReport) report = NULL;
+  g_autoptr (TfSchedule) current = NULL;
+  g_autoptr (TfReplanRequest) request = NULL;
+  g_autoptr (TfReplanReport) report = NULL;
   g_autofree gchar *text = NULL;
   TfSchedule *schedule;
   gsize len = 0;
@@ -91,11 +91,11 @@ replan (TfEvent *event, const gchar *path, GError **error)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("EVENT - plan a TestFest agenda");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfEvent) event = NULL;
-  g_autoptr(TfPairings) pairings = NULL;
-  g_autoptr(TfSchedule) schedule = NULL;
+  g_autoptr (GOptionContext) context = g_option_context_new ("EVENT - plan a TestFest agenda");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfEvent) event = NULL;
+  g_autoptr (TfPairings) pairings = NULL;
+  g_autoptr (TfSchedule) schedule = NULL;
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -127,7 +127,7 @@ main (int argc, char **argv)
       if (pairings != NULL)
         {
           for (guint k = 0; k < pairings->notes->len; k++)
-            g_printerr ("note: %s\n", (gchar *) g_ptr_array_index (pairings->notes, k));
+            g_printerr ("note: %s\n", (gchar *)g_ptr_array_index (pairings->notes, k));
           schedule = tf_scheduler_solve (event, pairings, &error);
         }
     }

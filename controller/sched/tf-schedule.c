@@ -48,7 +48,7 @@ tf_schedule_new (TfEvent *event)
 {
   TfSchedule *schedule = g_new0 (TfSchedule, 1);
   schedule->event = tf_event_ref (event);
-  schedule->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
+  schedule->entries = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
   return schedule;
 }
 
@@ -125,8 +125,8 @@ tf_schedule_find (const TfSchedule *schedule, const gchar *id)
 static gint
 entry_cmp (gconstpointer a, gconstpointer b)
 {
-  const TfScheduleEntry *x = *(TfScheduleEntry **) a;
-  const TfScheduleEntry *y = *(TfScheduleEntry **) b;
+  const TfScheduleEntry *x = *(TfScheduleEntry **)a;
+  const TfScheduleEntry *y = *(TfScheduleEntry **)b;
   if (x->slot != y->slot)
     return x->slot < y->slot ? -1 : 1;
   if (x->table != y->table)
@@ -172,12 +172,12 @@ tf_schedule_idle (const TfSchedule *schedule)
   const TfEvent *event = schedule->event;
   guint n_slots = event->slots->len;
   guint idle = 0;
-  g_autofree guint8 *busy = g_new0 (guint8, (gsize) event->teams->len * n_slots);
+  g_autofree guint8 *busy = g_new0 (guint8, (gsize)event->teams->len * n_slots);
 
   for (guint i = 0; i < schedule->entries->len; i++)
     {
       TfScheduleEntry *e = g_ptr_array_index (schedule->entries, i);
-      if (e->c < 0 || e->s < 0 || e->slot < 0 || (guint) e->slot >= n_slots)
+      if (e->c < 0 || e->s < 0 || e->slot < 0 || (guint)e->slot >= n_slots)
         continue;
       busy[tf_event_impl (event, e->c)->team * n_slots + e->slot] = 1;
       busy[tf_event_impl (event, e->s)->team * n_slots + e->slot] = 1;
@@ -232,7 +232,7 @@ tf_schedule_spread (const TfSchedule *schedule)
 static JsonNode *
 party_node (const gchar *impl, const gchar *company)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "implementation");
   json_builder_add_string_value (b, impl);
@@ -246,8 +246,8 @@ JsonNode *
 tf_schedule_to_json_node (const TfSchedule *schedule)
 {
   const TfEvent *event = schedule->event;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(GPtrArray) sorted = tf_schedule_sorted (schedule);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GPtrArray) sorted = tf_schedule_sorted (schedule);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "schema");
@@ -312,8 +312,8 @@ tf_schedule_to_json_node (const TfSchedule *schedule)
 gchar *
 tf_schedule_to_json (const TfSchedule *schedule)
 {
-  g_autoptr(JsonNode) root = tf_schedule_to_json_node (schedule);
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = tf_schedule_to_json_node (schedule);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
   json_generator_set_pretty (gen, TRUE);
   json_generator_set_root (gen, root);
   return json_generator_to_data (gen, NULL);
@@ -327,13 +327,14 @@ get_party (JsonObject *obj, const gchar *member, guint n, gchar **impl, gchar **
   JsonObject *party;
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
-                   "session %u: '%s' is not an object", n, member);
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "session %u: '%s' is not an object",
+                   n, member);
       return FALSE;
     }
   party = json_node_get_object (node);
   if (!json_object_has_member (party, "implementation")
-      || json_node_get_value_type (json_object_get_member (party, "implementation")) != G_TYPE_STRING)
+      || json_node_get_value_type (json_object_get_member (party, "implementation"))
+             != G_TYPE_STRING)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
                    "session %u: %s.implementation is missing or not a string", n, member);
@@ -354,7 +355,7 @@ get_int (JsonObject *obj, const gchar *member, guint n, gint *out, GError **erro
                    "session %u: '%s' is missing or not an integer", n, member);
       return FALSE;
     }
-  *out = (gint) json_node_get_int (node);
+  *out = (gint)json_node_get_int (node);
   return TRUE;
 }
 
@@ -367,7 +368,7 @@ get_int (JsonObject *obj, const gchar *member, guint n, gint *out, GError **erro
 TfSchedule *
 tf_schedule_from_json_node (TfEvent *event, JsonNode *root, GError **error)
 {
-  g_autoptr(TfSchedule) schedule = tf_schedule_new (event);
+  g_autoptr (TfSchedule) schedule = tf_schedule_new (event);
   JsonObject *obj;
   JsonArray *sessions;
 
@@ -379,7 +380,8 @@ tf_schedule_from_json_node (TfEvent *event, JsonNode *root, GError **error)
     }
   obj = json_node_get_object (root);
   if (g_strcmp0 (json_object_get_string_member_with_default (obj, "schema", NULL),
-                 TF_SCHEDULE_SCHEMA) != 0)
+                 TF_SCHEDULE_SCHEMA)
+      != 0)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "schema is not '%s'",
                    TF_SCHEDULE_SCHEMA);
@@ -403,8 +405,7 @@ tf_schedule_from_json_node (TfEvent *event, JsonNode *root, GError **error)
       const gchar *state;
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
-                       "session %u: not an object", n);
+          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "session %u: not an object", n);
           return NULL;
         }
       so = json_node_get_object (node);
@@ -412,7 +413,8 @@ tf_schedule_from_json_node (TfEvent *event, JsonNode *root, GError **error)
       g_ptr_array_add (schedule->entries, e);
       if (!get_party (so, "client", n, &e->client, &e->client_company, error)
           || !get_party (so, "server", n, &e->server, &e->server_company, error)
-          || !get_int (so, "slot", n, &e->slot, error) || !get_int (so, "table", n, &e->table, error))
+          || !get_int (so, "slot", n, &e->slot, error)
+          || !get_int (so, "table", n, &e->table, error))
         {
           g_steal_pointer (&e);
           return NULL;
@@ -442,8 +444,8 @@ tf_schedule_from_json_node (TfEvent *event, JsonNode *root, GError **error)
 TfSchedule *
 tf_schedule_from_json (TfEvent *event, const gchar *data, gssize len, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error_local = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error_local = NULL;
   if (!json_parser_load_from_data (parser, data, len, &error_local))
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "schedule: %s",

@@ -14,7 +14,7 @@ static TfEvent *
 gen_event (const TfEventGenParams *params)
 {
   g_autofree gchar *text = tf_event_gen (params);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   TfEvent *event = tf_event_load_data (text, -1, "gen.event", &error);
   g_assert_no_error (error);
   return event;
@@ -23,8 +23,8 @@ gen_event (const TfEventGenParams *params)
 static TfSchedule *
 solve (TfEvent *event, TfPairings **pairings_out)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfPairings) pairings = tf_pairings_compute (event, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfPairings) pairings = tf_pairings_compute (event, &error);
   TfSchedule *schedule;
   g_assert_no_error (error);
   schedule = tf_scheduler_solve (event, pairings, &error);
@@ -41,7 +41,7 @@ solve (TfEvent *event, TfPairings **pairings_out)
 static guint
 bipartite_bound (const TfEvent *event, const TfSchedule *schedule)
 {
-  g_autoptr(GHashTable) deg = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) deg = g_hash_table_new (g_str_hash, g_str_equal);
   guint n = schedule->entries->len;
   guint bound = (n + event->n_tables - 1) / event->n_tables;
   for (guint k = 0; k < n; k++)
@@ -51,7 +51,7 @@ bipartite_bound (const TfEvent *event, const TfSchedule *schedule)
       for (guint side = 0; side < 2; side++)
         {
           guint d = GPOINTER_TO_UINT (g_hash_table_lookup (deg, ids[side])) + 1;
-          g_hash_table_insert (deg, (gpointer) ids[side], GUINT_TO_POINTER (d));
+          g_hash_table_insert (deg, (gpointer)ids[side], GUINT_TO_POINTER (d));
         }
     }
   for (guint i = 0; i < event->impls->len; i++)
@@ -69,7 +69,7 @@ tables_bind (const TfEvent *event, const TfSchedule *schedule)
 {
   guint n = schedule->entries->len;
   guint by_tables = (n + event->n_tables - 1) / event->n_tables;
-  g_autoptr(TfEvent) one_table_more = tf_event_ref ((TfEvent *) event);
+  g_autoptr (TfEvent) one_table_more = tf_event_ref ((TfEvent *)event);
   guint saved = event->n_tables;
   guint by_degree;
   /* the bound with unlimited tables is the degree part alone */
@@ -86,8 +86,8 @@ test_random_bipartite (void)
   for (guint seed = 1; seed <= 200; seed++)
     {
       TfEventGenParams params;
-      g_autoptr(TfEvent) event = NULL;
-      g_autoptr(TfSchedule) schedule = NULL;
+      g_autoptr (TfEvent) event = NULL;
+      g_autoptr (TfSchedule) schedule = NULL;
       guint n_clients = 2 + seed % 11;
       guint n_servers = 1 + (seed * 7) % 8;
       tf_event_gen_params_init (&params, n_clients, n_servers, seed, TRUE);
@@ -102,6 +102,26 @@ test_random_bipartite (void)
   g_assert_cmpuint (n_tables_bind, >=, 20);
 }
 
+/* Fewer, larger events of both kinds: bounds are met, rules are kept. */
+static void
+test_random_medium (void)
+{
+  for (guint seed = 3000; seed < 3040; seed++)
+    {
+      TfEventGenParams params;
+      g_autoptr (TfEvent) event = NULL;
+      g_autoptr (TfSchedule) schedule = NULL;
+      gboolean bipartite = seed % 2 == 0;
+      tf_event_gen_params_init (&params, 20 + seed % 11, 10 + seed % 6, seed, bipartite);
+      event = gen_event (&params);
+      schedule = solve (event, NULL);
+      tf_test_assert_valid (event, schedule);
+      if (bipartite)
+        g_assert_cmpuint (tf_schedule_makespan (schedule), ==, bipartite_bound (event, schedule));
+      g_assert_cmpuint (tf_schedule_makespan (schedule), <=, schedule->lower_bound + 1);
+    }
+}
+
 static void
 test_random_general (void)
 {
@@ -109,9 +129,9 @@ test_random_general (void)
   for (guint seed = 1000; seed < 1250; seed++)
     {
       TfEventGenParams params;
-      g_autoptr(TfEvent) event = NULL;
-      g_autoptr(TfSchedule) schedule = NULL;
-      g_autoptr(TfPairings) pairings = NULL;
+      g_autoptr (TfEvent) event = NULL;
+      g_autoptr (TfSchedule) schedule = NULL;
+      g_autoptr (TfPairings) pairings = NULL;
       guint n_clients = 2 + seed % 13;
       guint n_servers = 1 + (seed * 5) % 9;
       tf_event_gen_params_init (&params, n_clients, n_servers, seed, FALSE);
@@ -135,13 +155,14 @@ static TfEvent *
 small_event (guint n_slots, guint tables, const gchar *impls, const gchar *const *extra,
              const gchar *pairs)
 {
-  g_autoptr(GString) str = g_string_new (NULL);
-  g_auto(GStrv) words = g_strsplit (impls, " ", -1);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GString) str = g_string_new (NULL);
+  g_auto (GStrv) words = g_strsplit (impls, " ", -1);
+  g_autoptr (GError) error = NULL;
   TfEvent *event;
   guint nc = 0, ns = 0;
-  g_string_append_printf (str, "[event]\nname=Small\ndays=2025-10-14\nslot-minutes=60\n"
-                               "day-start=09:00\nday-end=%02u:00\ntables=%u\n",
+  g_string_append_printf (str,
+                          "[event]\nname=Small\ndays=2025-10-14\nslot-minutes=60\n"
+                          "day-start=09:00\nday-end=%02u:00\ntables=%u\n",
                           9 + n_slots, tables);
   for (guint c = 0; c < 6; c++)
     g_string_append_printf (str, "[company k%u]\n", c);
@@ -151,9 +172,10 @@ small_event (guint n_slots, guint tables, const gchar *impls, const gchar *const
       g_autofree gchar *id = client ? g_strdup_printf ("c%u", ++nc) : g_strdup_printf ("s%u", ++ns);
       g_autofree gchar *prefix = g_strdup_printf ("%s:", id);
       gboolean has_boards = FALSE;
-      g_string_append_printf (str, "[implementation %s]\ncompany=k%s\nrole=%s\nversions=1.1\n"
-                                   "transports=udp\nsecurity=psk\nentry-criteria=yes\n"
-                                   "entry-criteria-by=X\n",
+      g_string_append_printf (str,
+                              "[implementation %s]\ncompany=k%s\nrole=%s\nversions=1.1\n"
+                              "transports=udp\nsecurity=psk\nentry-criteria=yes\n"
+                              "entry-criteria-by=X\n",
                               id, words[k] + 2, client ? "client" : "server");
       for (guint j = 0; extra != NULL && extra[j] != NULL; j++)
         {
@@ -176,8 +198,8 @@ small_event (guint n_slots, guint tables, const gchar *impls, const gchar *const
 static void
 assert_infeasible (TfEvent *event, const gchar *message)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfPairings) pairings = tf_pairings_compute (event, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfPairings) pairings = tf_pairings_compute (event, &error);
   g_assert_null (pairings);
   g_assert_error (error, TF_ERROR, TF_ERROR_INFEASIBLE);
   g_assert_cmpstr (error->message, ==, message);
@@ -188,44 +210,44 @@ test_infeasible (void)
 {
   {
     const gchar *extra[] = { "c1:boards=", NULL };
-    g_autoptr(TfEvent) event = small_event (3, 2, "c:0 s:1 s:2", extra, NULL);
+    g_autoptr (TfEvent) event = small_event (3, 2, "c:0 s:1 s:2", extra, NULL);
     assert_infeasible (event, "infeasible: client c1 has no board for its sessions with s1, s2");
   }
   {
     const gchar *extra[] = { "c1:unavailable=0", "s1:unavailable=1-2", NULL };
-    g_autoptr(TfEvent) event = small_event (3, 2, "c:0 s:1", extra, NULL);
+    g_autoptr (TfEvent) event = small_event (3, 2, "c:0 s:1", extra, NULL);
     assert_infeasible (event, "infeasible: c1 and s1 are never available in the same slot");
   }
   {
-    g_autoptr(TfEvent) event = small_event (3, 4, "c:0 s:1 s:2 s:3 s:4", NULL, NULL);
+    g_autoptr (TfEvent) event = small_event (3, 4, "c:0 s:1 s:2 s:3 s:4", NULL, NULL);
     assert_infeasible (event, "infeasible: c1 has 4 sessions but is available in only 3 slots");
   }
   {
     const gchar *extra[] = { "s1:capacity=2", NULL };
-    g_autoptr(TfEvent) event = small_event (3, 7, "s:0 c:1 c:1 c:2 c:2 c:3 c:3 c:4", extra, NULL);
+    g_autoptr (TfEvent) event = small_event (3, 7, "s:0 c:1 c:1 c:2 c:2 c:3 c:3 c:4", extra, NULL);
     assert_infeasible (event, "infeasible: s1 has 7 sessions but is available in only 3 slots x "
                               "capacity 2 = 6");
   }
   {
     const gchar *extra[] = { "c1:team=t", "s1:team=t", NULL };
-    g_autoptr(TfEvent) event = small_event (3, 4, "c:0 s:0 s:1 s:2 c:3 c:4", extra, NULL);
+    g_autoptr (TfEvent) event = small_event (3, 4, "c:0 s:0 s:1 s:2 c:3 c:4", extra, NULL);
     assert_infeasible (event, "infeasible: team t needs 4 slots (c1: 2, s1: 2) but is available "
                               "in only 3");
   }
   {
-    g_autoptr(TfEvent) event = small_event (3, 1, "c:0 c:1 s:2 s:3", NULL, NULL);
+    g_autoptr (TfEvent) event = small_event (3, 1, "c:0 c:1 s:2 s:3", NULL, NULL);
     assert_infeasible (event, "infeasible: 4 sessions do not fit in 3 slots x 1 tables = 3 places");
   }
   {
     const gchar *extra[] = { "c1:boards=shared", "c2:boards=shared", NULL };
-    g_autoptr(TfEvent) event = small_event (3, 2, "c:0 c:0 s:1 s:2", extra, NULL);
+    g_autoptr (TfEvent) event = small_event (3, 2, "c:0 c:0 s:1 s:2", extra, NULL);
     assert_infeasible (event, "infeasible: board shared is the only board of c1, c2, whose 4 "
                               "sessions do not fit in the event's 3 slots");
   }
   {
     /* two reasons at once, one line each */
     const gchar *extra[] = { "c1:boards=", NULL };
-    g_autoptr(TfEvent) event = small_event (3, 1, "c:0 c:0 s:1 s:2", extra, NULL);
+    g_autoptr (TfEvent) event = small_event (3, 1, "c:0 c:0 s:1 s:2", extra, NULL);
     assert_infeasible (event, "infeasible: client c1 has no board for its sessions with s1, s2\n"
                               "infeasible: 4 sessions do not fit in 3 slots x 1 tables = 3 places");
   }
@@ -239,11 +261,11 @@ test_infeasible_odd_cycle (void)
 {
   const gchar *extra[] = { "c1:team=ta", "s1:team=ta", "c2:team=tb", "s2:team=tb",
                            "c3:team=tc", "s3:team=tc", NULL };
-  g_autoptr(TfEvent) event = small_event (2, 3, "c:0 s:0 c:1 s:1 c:2 s:2", extra,
-                                          "opt-out=c1:s3;c2:s1;c3:s2");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TfPairings) pairings = tf_pairings_compute (event, &error);
-  g_autoptr(TfSchedule) schedule = NULL;
+  g_autoptr (TfEvent) event
+      = small_event (2, 3, "c:0 s:0 c:1 s:1 c:2 s:2", extra, "opt-out=c1:s3;c2:s1;c3:s2");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfPairings) pairings = tf_pairings_compute (event, &error);
+  g_autoptr (TfSchedule) schedule = NULL;
   g_assert_no_error (error);
   g_assert_cmpuint (pairings->pairs->len, ==, 3);
   g_assert_cmpuint (tf_scheduler_lower_bound (event, pairings), ==, 2);
@@ -260,9 +282,9 @@ test_odd_cycle (void)
 {
   const gchar *extra[] = { "c1:team=ta", "s1:team=ta", "c2:team=tb", "s2:team=tb",
                            "c3:team=tc", "s3:team=tc", NULL };
-  g_autoptr(TfEvent) event = small_event (3, 3, "c:0 s:0 c:1 s:1 c:2 s:2", extra,
-                                          "opt-out=c1:s3;c2:s1;c3:s2");
-  g_autoptr(TfSchedule) schedule = solve (event, NULL);
+  g_autoptr (TfEvent) event
+      = small_event (3, 3, "c:0 s:0 c:1 s:1 c:2 s:2", extra, "opt-out=c1:s3;c2:s1;c3:s2");
+  g_autoptr (TfSchedule) schedule = solve (event, NULL);
   tf_test_assert_valid (event, schedule);
   g_assert_cmpuint (tf_schedule_makespan (schedule), ==, 3);
   g_assert_cmpuint (schedule->lower_bound, ==, 2);
@@ -273,8 +295,8 @@ static void
 test_capacity (void)
 {
   const gchar *extra[] = { "s1:capacity=3", NULL };
-  g_autoptr(TfEvent) event = small_event (4, 3, "s:0 c:1 c:1 c:2 c:2 c:3 c:3", extra, NULL);
-  g_autoptr(TfSchedule) schedule = solve (event, NULL);
+  g_autoptr (TfEvent) event = small_event (4, 3, "s:0 c:1 c:1 c:2 c:2 c:3 c:3", extra, NULL);
+  g_autoptr (TfSchedule) schedule = solve (event, NULL);
   tf_test_assert_valid (event, schedule);
   g_assert_cmpuint (tf_schedule_makespan (schedule), ==, 2);
   g_assert_cmpuint (schedule->lower_bound, ==, 2);
@@ -286,8 +308,8 @@ static void
 test_shared_team (void)
 {
   const gchar *extra[] = { "c1:team=t", "s1:team=t", NULL };
-  g_autoptr(TfEvent) event = small_event (6, 4, "c:0 s:0 s:1 s:2 c:3 c:4", extra, NULL);
-  g_autoptr(TfSchedule) schedule = solve (event, NULL);
+  g_autoptr (TfEvent) event = small_event (6, 4, "c:0 s:0 s:1 s:2 c:3 c:4", extra, NULL);
+  g_autoptr (TfSchedule) schedule = solve (event, NULL);
   tf_test_assert_valid (event, schedule);
   g_assert_cmpuint (schedule->lower_bound, ==, 4);
   g_assert_cmpuint (tf_schedule_makespan (schedule), ==, 4);
@@ -297,8 +319,8 @@ test_shared_team (void)
 static void
 test_tables (void)
 {
-  g_autoptr(TfEvent) event = small_event (6, 2, "c:0 c:1 c:2 s:3 s:4 s:5", NULL, NULL);
-  g_autoptr(TfSchedule) schedule = solve (event, NULL);
+  g_autoptr (TfEvent) event = small_event (6, 2, "c:0 c:1 c:2 s:3 s:4 s:5", NULL, NULL);
+  g_autoptr (TfSchedule) schedule = solve (event, NULL);
   tf_test_assert_valid (event, schedule);
   g_assert_cmpuint (schedule->entries->len, ==, 9);
   g_assert_cmpuint (tf_schedule_makespan (schedule), ==, 5);
@@ -309,9 +331,9 @@ test_tables (void)
 static void
 test_latin_square (void)
 {
-  g_autoptr(GString) impls = g_string_new (NULL);
-  g_autoptr(TfEvent) event = NULL;
-  g_autoptr(TfSchedule) schedule = NULL;
+  g_autoptr (GString) impls = g_string_new (NULL);
+  g_autoptr (TfEvent) event = NULL;
+  g_autoptr (TfSchedule) schedule = NULL;
   for (guint k = 0; k < 12; k++)
     g_string_append_printf (impls, "%sc:0 s:1", k > 0 ? " " : "");
   event = small_event (12, 12, impls->str, NULL, NULL);
@@ -327,6 +349,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sched/scheduler/random-bipartite", test_random_bipartite);
   g_test_add_func ("/sched/scheduler/random-general", test_random_general);
+  g_test_add_func ("/sched/scheduler/random-medium", test_random_medium);
   g_test_add_func ("/sched/scheduler/infeasible", test_infeasible);
   g_test_add_func ("/sched/scheduler/infeasible-odd-cycle", test_infeasible_odd_cycle);
   g_test_add_func ("/sched/scheduler/odd-cycle", test_odd_cycle);

@@ -129,7 +129,7 @@ is_bipartite (const TfGrid *g, const guint *sessions, guint k)
         continue;
       for (guint s = 0; s < k; s++)
         {
-          if (g->blocked[(gsize) i * g->n_slots + s])
+          if (g->blocked[(gsize)i * g->n_slots + s])
             return FALSE;
         }
       if (tf_event_impl (g->event, i)->role == TF_ROLE_SERVER)
@@ -139,7 +139,7 @@ is_bipartite (const TfGrid *g, const guint *sessions, guint k)
       for (guint j = g->board_first[i]; j < g->board_first[i + 1]; j++)
         {
           guint b = g->board_list[j];
-          if (owner[b] >= 0 && owner[b] != (gint) i)
+          if (owner[b] >= 0 && owner[b] != (gint)i)
             return FALSE;
           owner[b] = i;
         }
@@ -201,8 +201,8 @@ static gint
 by_key_desc (gconstpointer a, gconstpointer b, gpointer data)
 {
   const gdouble *key = data;
-  gdouble ka = key[*(const gint *) a];
-  gdouble kb = key[*(const gint *) b];
+  gdouble ka = key[*(const gint *)a];
+  gdouble kb = key[*(const gint *)b];
   return ka < kb ? 1 : ka > kb ? -1 : 0;
 }
 
@@ -217,14 +217,14 @@ greedy_order (const TfGrid *g, const guint *sessions)
   for (guint t = 0; t < g->n_teams; t++)
     {
       const TfTeam *team = tf_event_team (g->event, t);
-      guint open = g->team_open[(gsize) t * (g->n_slots + 1) + g->n_slots];
+      guint open = g->team_open[(gsize)t * (g->n_slots + 1) + g->n_slots];
       guint need = 0;
       for (guint j = 0; j < team->impls->len; j++)
         {
           guint i = g_array_index (team->impls, guint, j);
           need += (sessions[i] + g->cap[i] - 1) / g->cap[i];
         }
-      pressure[t] = open > 0 ? (gdouble) need / open : 1e9;
+      pressure[t] = open > 0 ? (gdouble)need / open : 1e9;
     }
   for (guint e = 0; e < g->n_sessions; e++)
     {
@@ -251,7 +251,7 @@ schedule_from_grid (TfEvent *event, TfGrid *g, guint lower_bound, const gchar *m
 static GError *
 unplaced_error (const TfEvent *event, TfGrid *g, GArray *unplaced)
 {
-  g_autoptr(GString) names = g_string_new (NULL);
+  g_autoptr (GString) names = g_string_new (NULL);
   for (guint k = 0; k < unplaced->len && k < 10; k++)
     {
       gint e = g_array_index (unplaced, gint, k);
@@ -262,7 +262,8 @@ unplaced_error (const TfEvent *event, TfGrid *g, GArray *unplaced)
     g_string_append_printf (names, " and %u more", unplaced->len - 10);
   return g_error_new (TF_ERROR, TF_ERROR_INFEASIBLE,
                       "infeasible: no timetable found within the event's %u slots; "
-                      "left without a slot: %s", g->n_slots, names->str);
+                      "left without a slot: %s",
+                      g->n_slots, names->str);
 }
 
 /**
@@ -275,26 +276,25 @@ unplaced_error (const TfEvent *event, TfGrid *g, GArray *unplaced)
  * team slots and evens out the slots, keeping the makespan.
  */
 TfSchedule *
-tf_scheduler_solve_seeded (TfEvent *event, const TfPairings *pairings, guint32 seed,
-                           GError **error)
+tf_scheduler_solve_seeded (TfEvent *event, const TfPairings *pairings, guint32 seed, GError **error)
 {
   guint n = pairings->pairs->len;
   g_autofree guint *sessions = count_sessions (event, pairings);
-  g_autoptr(TfGrid) g = NULL;
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
-  g_autoptr(GArray) unplaced = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autoptr (TfGrid) g = NULL;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr (GArray) unplaced = g_array_new (FALSE, FALSE, sizeof (gint));
   guint lb, k;
   const gchar *method = "bipartite edge colouring";
 
   if (!tf_pairings_check_feasible (event, pairings, error))
     return NULL;
   lb = tf_scheduler_lower_bound (event, pairings);
-  g = tf_grid_new (event, (const TfPair *) pairings->pairs->data, n);
+  g = tf_grid_new (event, (const TfPair *)pairings->pairs->data, n);
   k = MAX (lb, 1);
   g->horizon = MIN (k, g->n_slots);
   if (!is_bipartite (g, sessions, k) || !solve_bipartite (g, sessions, k, unplaced))
     {
-      g_autoptr(GArray) order = greedy_order (g, sessions);
+      g_autoptr (GArray) order = greedy_order (g, sessions);
       method = "min-conflicts search";
       for (guint e = 0; e < g->n_sessions; e++)
         {
@@ -318,7 +318,7 @@ tf_scheduler_solve_seeded (TfEvent *event, const TfPairings *pairings, guint32 s
           if (!placed)
             g_array_append_val (unplaced, e);
         }
-      while (!tf_grid_search (g, unplaced, 40 * (guint64) n + 4000, rand))
+      while (!tf_grid_search (g, unplaced, 40 * (guint64)n + 4000, rand))
         {
           if (g->horizon >= g->n_slots)
             {
@@ -330,9 +330,9 @@ tf_scheduler_solve_seeded (TfEvent *event, const TfPairings *pairings, guint32 s
     }
   g->horizon = 0;
   for (guint e = 0; e < g->n_sessions; e++)
-    g->horizon = MAX (g->horizon, (guint) g->slot[e] + 1);
+    g->horizon = MAX (g->horizon, (guint)g->slot[e] + 1);
   /* bounded so that 120 x 60 stays near 100 ms; more only trims idle slots */
-  tf_grid_improve (g, MIN (40 * (guint64) n + 2000, 80000), rand);
+  tf_grid_improve (g, MIN (40 * (guint64)n + 2000, 80000), rand);
   return schedule_from_grid (event, g, lb, method);
 }
 
@@ -352,8 +352,8 @@ TfSchedule *
 tf_scheduler_first_fit (TfEvent *event, const TfPairings *pairings, GError **error)
 {
   guint n = pairings->pairs->len;
-  g_autoptr(TfGrid) g = tf_grid_new (event, (const TfPair *) pairings->pairs->data, n);
-  g_autoptr(GArray) unplaced = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autoptr (TfGrid) g = tf_grid_new (event, (const TfPair *)pairings->pairs->data, n);
+  g_autoptr (GArray) unplaced = g_array_new (FALSE, FALSE, sizeof (gint));
   for (guint e = 0; e < n; e++)
     {
       gboolean placed = FALSE;

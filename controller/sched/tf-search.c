@@ -22,7 +22,7 @@ tf_grid_search (TfGrid *g, GArray *unplaced, guint64 budget, GRand *rand)
 {
   g_autofree gint *tabu_slot = g_new (gint, g->n_sessions);
   g_autofree guint64 *tabu_until = g_new0 (guint64, g->n_sessions);
-  g_autoptr(GArray) conflicts = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autoptr (GArray) conflicts = g_array_new (FALSE, FALSE, sizeof (gint));
 
   for (guint e = 0; e < g->n_sessions; e++)
     tabu_slot[e] = -1;
@@ -40,9 +40,9 @@ tf_grid_search (TfGrid *g, GArray *unplaced, guint64 budget, GRand *rand)
           guint score;
           if (q < 0)
             continue;
-          if (q > 0 && tabu_slot[e] == (gint) s && tabu_until[e] > it)
+          if (q > 0 && tabu_slot[e] == (gint)s && tabu_until[e] > it)
             continue;
-          score = (guint) q * 1024 + g_rand_int_range (rand, 0, 1024);
+          score = (guint)q * 1024 + g_rand_int_range (rand, 0, 1024);
           if (score < best_score)
             {
               best_score = score;

@@ -5,7 +5,9 @@
 
 G_BEGIN_DECLS
 
-gboolean tf_grid_search (TfGrid *grid, GArray *unplaced, guint64 budget, GRand *rand);
-void tf_grid_improve (TfGrid *grid, guint64 iterations, GRand *rand);
+gboolean
+tf_grid_search (TfGrid *grid, GArray *unplaced, guint64 budget, GRand *rand);
+void
+tf_grid_improve (TfGrid *grid, guint64 iterations, GRand *rand);
 
 G_END_DECLS

@@ -98,12 +98,13 @@ GPtrArray *
 tf_test_checker_run (const TfEvent *event, const TfSchedule *schedule)
 {
   GPtrArray *bad = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) want = expected_pairs (event);
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) places = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) want = expected_pairs (event);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) places = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* "team|slot" -> "impl" at work and a count */
-  g_autoptr(GHashTable) team_impl = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GHashTable) load = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) team_impl
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GHashTable) load = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   guint n_slots = event->slots->len;
 
   for (guint k = 0; k < schedule->entries->len; k++)
@@ -126,47 +127,51 @@ tf_test_checker_run (const TfEvent *event, const TfSchedule *schedule)
         g_ptr_array_add (bad, g_strdup_printf ("%s: not a required pairing", key));
       if (!g_hash_table_add (seen, g_strdup (key)))
         g_ptr_array_add (bad, g_strdup_printf ("%s: scheduled twice", key));
-      if (e->slot < 0 || (guint) e->slot >= n_slots)
+      if (e->slot < 0 || (guint)e->slot >= n_slots)
         {
           g_ptr_array_add (bad, g_strdup_printf ("%s: slot %d out of range", key, e->slot));
           continue;
         }
-      if (e->table < 1 || (guint) e->table > event->n_tables)
+      if (e->table < 1 || (guint)e->table > event->n_tables)
         g_ptr_array_add (bad, g_strdup_printf ("%s: table %d out of range", key, e->table));
       if (!g_hash_table_add (places, g_strdup_printf ("t%d@%d", e->table, e->slot)))
-        g_ptr_array_add (bad, g_strdup_printf ("%s: table %d taken twice in slot %d", key,
-                                               e->table, e->slot));
+        g_ptr_array_add (
+            bad, g_strdup_printf ("%s: table %d taken twice in slot %d", key, e->table, e->slot));
       if (!g_hash_table_add (places, g_strdup_printf ("b%s@%d", e->board, e->slot)))
-        g_ptr_array_add (bad, g_strdup_printf ("%s: board %s used twice in slot %d", key,
-                                               e->board, e->slot));
+        g_ptr_array_add (
+            bad, g_strdup_printf ("%s: board %s used twice in slot %d", key, e->board, e->slot));
       {
         gboolean own = FALSE;
         for (guint b = 0; b < ci->boards->len; b++)
           own |= g_strcmp0 (g_ptr_array_index (ci->boards, b), e->board) == 0;
         if (!own)
-          g_ptr_array_add (bad, g_strdup_printf ("%s: board %s is not the client's", key,
-                                                 e->board));
+          g_ptr_array_add (bad,
+                           g_strdup_printf ("%s: board %s is not the client's", key, e->board));
       }
       if (ci->unavailable[e->slot] || si->unavailable[e->slot])
         g_ptr_array_add (bad, g_strdup_printf ("%s: someone is absent in slot %d", key, e->slot));
-      if (g_strcmp0 (e->client_company, ((TfCompany *) g_ptr_array_index (event->companies, ci->company))->id) != 0
-          || g_strcmp0 (e->server_company, ((TfCompany *) g_ptr_array_index (event->companies, si->company))->id) != 0)
+      if (g_strcmp0 (e->client_company,
+                     ((TfCompany *)g_ptr_array_index (event->companies, ci->company))->id)
+              != 0
+          || g_strcmp0 (e->server_company,
+                        ((TfCompany *)g_ptr_array_index (event->companies, si->company))->id)
+                 != 0)
         g_ptr_array_add (bad, g_strdup_printf ("%s: wrong company", key));
       if (slot_minutes (event, e->slot, &day, &start, &end))
         {
           const GDate *d = &g_array_index (event->days, GDate, day);
-          g_autoptr(GDateTime) dt = g_date_time_new (event->tz, g_date_get_year (d),
-                                                     g_date_get_month (d), g_date_get_day (d),
-                                                     start / 60, start % 60, 0);
-          g_autoptr(GDateTime) dt_end = g_date_time_add_minutes (dt, end - start);
+          g_autoptr (GDateTime) dt
+              = g_date_time_new (event->tz, g_date_get_year (d), g_date_get_month (d),
+                                 g_date_get_day (d), start / 60, start % 60, 0);
+          g_autoptr (GDateTime) dt_end = g_date_time_add_minutes (dt, end - start);
           g_autofree gchar *iso = g_date_time_format_iso8601 (dt);
           g_autofree gchar *iso_end = g_date_time_format_iso8601 (dt_end);
           g_autofree gchar *got = tf_event_slot_iso (event, e->slot, FALSE);
           g_autofree gchar *got_end = tf_event_slot_iso (event, e->slot, TRUE);
-          g_autoptr(GDateTime) a = g_date_time_new_from_iso8601 (got, NULL);
-          g_autoptr(GDateTime) b = g_date_time_new_from_iso8601 (iso, NULL);
-          g_autoptr(GDateTime) a2 = g_date_time_new_from_iso8601 (got_end, NULL);
-          g_autoptr(GDateTime) b2 = g_date_time_new_from_iso8601 (iso_end, NULL);
+          g_autoptr (GDateTime) a = g_date_time_new_from_iso8601 (got, NULL);
+          g_autoptr (GDateTime) b = g_date_time_new_from_iso8601 (iso, NULL);
+          g_autoptr (GDateTime) a2 = g_date_time_new_from_iso8601 (got_end, NULL);
+          g_autoptr (GDateTime) b2 = g_date_time_new_from_iso8601 (iso_end, NULL);
           if (a == NULL || a2 == NULL || !g_date_time_equal (a, b) || !g_date_time_equal (a2, b2))
             g_ptr_array_add (bad, g_strdup_printf ("%s: slot %d is not %s", key, e->slot, iso));
         }
@@ -182,16 +187,16 @@ tf_test_checker_run (const TfEvent *event, const TfSchedule *schedule)
           const gchar *at_work = g_hash_table_lookup (team_impl, ts);
           guint n;
           if (at_work != NULL && g_strcmp0 (at_work, impl->id) != 0)
-            g_ptr_array_add (bad, g_strdup_printf ("%s: team %s also works with %s in slot %d",
-                                                   key, team->id, at_work, e->slot));
+            g_ptr_array_add (bad, g_strdup_printf ("%s: team %s also works with %s in slot %d", key,
+                                                   team->id, at_work, e->slot));
           if (at_work == NULL)
             g_hash_table_insert (team_impl, g_strdup (ts), g_strdup (impl->id));
           n = GPOINTER_TO_UINT (g_hash_table_lookup (load, ts)) + 1;
           g_hash_table_insert (load, g_strdup (ts), GUINT_TO_POINTER (n));
           if (n > (impl->role == TF_ROLE_CLIENT ? 1 : impl->capacity) && at_work != NULL
               && g_strcmp0 (at_work, impl->id) == 0)
-            g_ptr_array_add (bad, g_strdup_printf ("%s: %s over capacity in slot %d", key,
-                                                   impl->id, e->slot));
+            g_ptr_array_add (
+                bad, g_strdup_printf ("%s: %s over capacity in slot %d", key, impl->id, e->slot));
         }
     }
   {
@@ -201,7 +206,7 @@ tf_test_checker_run (const TfEvent *event, const TfSchedule *schedule)
     while (g_hash_table_iter_next (&iter, &key, NULL))
       {
         if (!g_hash_table_contains (seen, key))
-          g_ptr_array_add (bad, g_strdup_printf ("%s: required pairing missing", (gchar *) key));
+          g_ptr_array_add (bad, g_strdup_printf ("%s: required pairing missing", (gchar *)key));
       }
   }
   return bad;
@@ -210,8 +215,8 @@ tf_test_checker_run (const TfEvent *event, const TfSchedule *schedule)
 void
 tf_test_assert_valid (const TfEvent *event, const TfSchedule *schedule)
 {
-  g_autoptr(GPtrArray) bad = tf_test_checker_run (event, schedule);
+  g_autoptr (GPtrArray) bad = tf_test_checker_run (event, schedule);
   for (guint k = 0; k < bad->len; k++)
-    g_printerr ("violation: %s\n", (gchar *) g_ptr_array_index (bad, k));
+    g_printerr ("violation: %s\n", (gchar *)g_ptr_array_index (bad, k));
   g_assert_cmpuint (bad->len, ==, 0);
 }

@@ -1,0 +1,50 @@
+# Shared by scripts/demo and scripts/test: install what is missing, build.
+# shellcheck shell=bash
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Debian packages the build, the simulated lab and the tests need.
+DEB_BUILD=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libusb-1.0-0-dev
+           libserialport-dev libmosquitto-dev libsqlite3-dev libgudev-1.0-dev libumockdev-dev
+           umockdev mosquitto mosquitto-clients sqlite3)
+DEB_TEST=(clang libclang-rt-14-dev poppler-utils)
+
+need_root() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "$0: run as root (it installs Debian packages and runs the emulated lab)" >&2
+    exit 2
+  fi
+}
+
+# Install only what is missing, non-interactively; a second run does nothing.
+install_debs() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# meson setup once (or again when its files changed), then ninja.
+build() {
+  local dir=$1; shift
+  if [ ! -f "$TOP/$dir/build.ninja" ]; then
+    meson setup "$TOP/$dir" "$TOP" "$@" >/dev/null
+  fi
+  ninja -C "$TOP/$dir" >/dev/null
+}
+
+free_port() {
+  python3 - <<'PY' 2>/dev/null || echo 18830
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+PY
+}
