@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "tf-error.h"
 #include "tf-lab.h"
 #include "tf-sd-notify.h"
 
@@ -92,7 +93,7 @@ main (int argc, char **argv)
   if (lab == NULL)
     {
       g_printerr ("testfestd: %s\n", error->message);
-      return 1;
+      return g_error_matches (error, TF_ERROR, TF_ERROR_INVALID_CONFIG) ? 2 : 1;
     }
   loop = g_main_loop_new (NULL, FALSE);
   d.loop = loop;

@@ -27,6 +27,8 @@ typedef struct {
   gboolean sent;
   int status;
   char *failure;
+  char *progress_topic; /* flash: the board's state, for the progress bar */
+  int last_percent;
 } Ctl;
 
 static char *opt_config, *opt_host, *opt_lab, *opt_user, *opt_password_file;
@@ -52,11 +54,45 @@ on_connected (TfBus *bus, Ctl *c)
 }
 
 static void
+show_progress (Ctl *c, JsonObject *board)
+{
+  JsonNode *pn = json_object_get_member (board, "progress");
+  JsonObject *p;
+  gint64 pct;
+  const char *phase;
+
+  if (pn == NULL || !JSON_NODE_HOLDS_OBJECT (pn))
+    return;
+  p = json_node_get_object (pn);
+  pct = json_object_get_int_member_with_default (p, "percent", 0);
+  phase = json_object_get_string_member_with_default (p, "phase", "");
+  if (isatty (STDERR_FILENO))
+    {
+      char bar[41];
+      for (int i = 0; i < 40; i++)
+        bar[i] = i < pct * 40 / 100 ? '#' : '-';
+      bar[40] = '\0';
+      g_printerr ("\r[%s] %3" G_GINT64_FORMAT "%% %-12s", bar, pct, phase);
+    }
+  else if (pct / 10 != c->last_percent / 10 || c->last_percent < 0)
+    g_printerr ("%" G_GINT64_FORMAT "%% %s\n", pct, phase);
+  c->last_percent = pct;
+}
+
+static void
 on_message (TfBus *bus, const TfBusMessage *m, Ctl *c)
 {
   g_autoptr (JsonParser) p = json_parser_new ();
   gsize len = 0;
   const char *data = g_bytes_get_data (m->payload, &len);
+
+  if (c->progress_topic != NULL && g_strcmp0 (m->topic, c->progress_topic) == 0)
+    {
+      if (json_parser_load_from_data (p, data, len, NULL) &&
+          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+        show_progress (c, json_node_get_object (json_parser_get_root (p)));
+      return;
+    }
 
   if (g_strcmp0 (m->topic, c->reply_topic) != 0 || m->correlation == NULL ||
       g_bytes_get_size (m->correlation) != strlen (c->correlation) ||
@@ -167,7 +203,14 @@ print_answer (const char *verb, JsonObject *o)
       g_autoptr (JsonGenerator) g = json_generator_new ();
       g_autofree char *s = NULL;
       json_generator_set_pretty (g, TRUE);
-      json_generator_set_root (g, json_object_get_member (o, g_strcmp0 (verb, "boards") == 0 ? "boards" : g_strcmp0 (verb, "board") == 0 ? "board" : NULL) ?: json_node_init_object (json_node_alloc (), o));
+      const char *member = g_strcmp0 (verb, "boards") == 0   ? "boards"
+                           : g_strcmp0 (verb, "board") == 0  ? "board"
+                           : g_strcmp0 (verb, "images") == 0 ? "images"
+                                                             : NULL;
+      g_autoptr (JsonNode) whole = json_node_init_object (json_node_alloc (), o);
+      json_generator_set_root (g, member != NULL && json_object_has_member (o, member)
+                                      ? json_object_get_member (o, member)
+                                      : whole);
       s = json_generator_to_data (g, NULL);
       g_print ("%s\n", s);
       return;
@@ -181,7 +224,7 @@ print_answer (const char *verb, JsonObject *o)
         print_board_row (json_array_get_object_element (a, i));
     }
   else if (g_strcmp0 (verb, "board") == 0 || g_strcmp0 (verb, "power") == 0 ||
-           g_strcmp0 (verb, "release") == 0)
+           g_strcmp0 (verb, "release") == 0 || g_strcmp0 (verb, "flash") == 0)
     {
       JsonNode *bn = json_object_get_member (o, "board");
       JsonNode *cn = json_object_get_member (o, "console");
@@ -192,6 +235,18 @@ print_answer (const char *verb, JsonObject *o)
           JsonArray *a = json_node_get_array (cn);
           for (guint i = 0; i < json_array_get_length (a); i++)
             g_print ("  | %s\n", json_array_get_string_element (a, i));
+        }
+    }
+  else if (g_strcmp0 (verb, "images") == 0)
+    {
+      JsonArray *a = json_object_get_array_member (o, "images");
+      g_print ("%-28s %-24s %-10s %9s %s\n", "IMAGE", "IMPLEMENTATION", "VERSION", "BYTES", "SHA256");
+      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+        {
+          JsonObject *im = json_array_get_object_element (a, i);
+          g_print ("%-28s %-24s %-10s %9" G_GINT64_FORMAT " %s\n", str_member (im, "id"),
+                   str_member (im, "implementation"), str_member (im, "version"),
+                   json_object_get_int_member_with_default (im, "size", 0), str_member (im, "sha256"));
         }
     }
   else if (g_strcmp0 (verb, "status") == 0)
@@ -240,7 +295,10 @@ main (int argc, char **argv)
       "  board ID                 one board, with its console tail\n"
       "  power on|off|cycle ID    switch a board and wait for the outcome\n"
       "  release ID               take a board out of quarantine (staff)\n"
-      "  status                   the daemon and a count of boards per state");
+      "  flash ID IMAGE           write an image and wait until it has booted\n"
+      "  images                   the firmware images the lab knows\n"
+      "  status                   the daemon and a count of boards per state\n"
+      "  call VERB [JSON]         any request, arguments as a JSON object; prints the answer");
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) req = NULL;
@@ -285,8 +343,40 @@ main (int argc, char **argv)
       json_builder_set_member_name (b, "board");
       json_builder_add_string_value (b, argv[3]);
     }
-  else if (g_strcmp0 (verb, "status") == 0 && argc == 2)
+  else if (g_strcmp0 (verb, "flash") == 0 && argc == 4)
+    {
+      json_builder_set_member_name (b, "board");
+      json_builder_add_string_value (b, argv[2]);
+      json_builder_set_member_name (b, "image");
+      json_builder_add_string_value (b, argv[3]);
+    }
+  else if ((g_strcmp0 (verb, "status") == 0 || g_strcmp0 (verb, "images") == 0) && argc == 2)
     ;
+  else if (g_strcmp0 (verb, "call") == 0 && (argc == 3 || argc == 4))
+    {
+      /* any verb, arguments as a JSON object: for scripts and new verbs */
+      g_autoptr (JsonParser) p = json_parser_new ();
+      if (argc == 4 && (!json_parser_load_from_data (p, argv[3], -1, NULL) ||
+                        !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))))
+        {
+          g_printerr ("testfestctl: call: '%s' is not a JSON object\n", argv[3]);
+          return 2;
+        }
+      verb = argv[2];
+      opt_json = TRUE;
+      if (argc == 4)
+        {
+          JsonObjectIter it;
+          const char *name;
+          JsonNode *value;
+          json_object_iter_init (&it, json_node_get_object (json_parser_get_root (p)));
+          while (json_object_iter_next (&it, &name, &value))
+            {
+              json_builder_set_member_name (b, name);
+              json_builder_add_value (b, json_node_copy (value));
+            }
+        }
+    }
   else
     {
       g_printerr ("testfestctl: unknown command or wrong arguments: %s (see --help)\n", verb);
@@ -315,12 +405,22 @@ main (int argc, char **argv)
   c.reply_topic = g_strdup_printf ("tf/%s/reply/%s", lab, client_id);
   c.correlation = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
   tf_bus_subscribe (bus, c.reply_topic);
+  c.last_percent = -1;
+  if (g_strcmp0 (verb, "flash") == 0)
+    {
+      c.progress_topic = g_strdup_printf ("tf/%s/board/%s/state", lab, argv[2]);
+      tf_bus_subscribe (bus, c.progress_topic);
+      if (opt_timeout == 60)
+        opt_timeout = 600; /* a flash at 115200 baud takes minutes */
+    }
   g_signal_connect (bus, "connected", G_CALLBACK (on_connected), &c);
   g_signal_connect (bus, "message", G_CALLBACK (on_message), &c);
   g_timeout_add_seconds (opt_timeout, on_timeout, &c);
   tf_bus_start (bus);
   g_main_loop_run (c.loop);
   tf_bus_shutdown (bus, NULL, NULL, 200);
+  if (c.progress_topic != NULL && c.last_percent >= 0 && isatty (STDERR_FILENO))
+    g_printerr ("\n");
 
   if (c.answer == NULL)
     {

@@ -63,6 +63,25 @@ parse_regex (TfKeyFile *kf, const char *group, const char *key, gboolean require
   return TRUE;
 }
 
+/* 0x-prefixed hex or decimal, as datasheets write addresses and sizes */
+static gboolean
+parse_size (TfKeyFile *kf, const char *key, guint64 *out, GError **error)
+{
+  g_autofree char *v = NULL;
+  const char *s;
+  guint base = 10;
+  if (!tf_key_file_get_string (kf, "flash", key, FALSE, NULL, &v, error))
+    return FALSE;
+  if (v == NULL)
+    return TRUE;
+  s = v;
+  if (g_str_has_prefix (s, "0x") || g_str_has_prefix (s, "0X"))
+    s += 2, base = 16;
+  if (!g_ascii_string_to_unsigned (s, base, 0, G_MAXUINT32, out, NULL))
+    return tf_key_file_fail (kf, error, "flash", key, "'%s' is not a number (decimal or 0x hex)", v);
+  return TRUE;
+}
+
 TfBoardType *
 tf_board_type_load (const char *path, GError **error)
 {
@@ -140,6 +159,10 @@ tf_board_type_load (const char *path, GError **error)
                         "'%s' is not one of none, stm32-uart, dfu, command", self->flash_method);
       return NULL;
     }
+  if (!parse_size (kf, "address", &self->flash_address, error) ||
+      !parse_size (kf, "size", &self->flash_size, error) ||
+      !parse_size (kf, "page-size", &self->flash_page_size, error))
+    return NULL;
   self->kf = g_key_file_ref (tf_key_file_get_keyfile (kf));
   return g_steal_pointer (&self);
 }

@@ -22,6 +22,9 @@ typedef struct {
   guint settle_ms;
   /* flash (the flasher backends read the rest of the group) */
   char *flash_method;               /* none, stm32-uart, dfu, command */
+  guint64 flash_address;            /* where images go, e.g. 0x08000000 */
+  guint64 flash_size;               /* 0: unknown */
+  guint64 flash_page_size;          /* 0: unknown */
   GKeyFile *kf;                     /* the whole file, for backends' own keys */
 } TfBoardType;
 

@@ -17,6 +17,8 @@ struct _TfBoard {
   guint faults;         /* consecutive faults, reset by a good boot */
   char *fw_name, *fw_version, *fw_sha256;
   char *session;
+  guint64 progress_done, progress_total;
+  char *progress_phase;
 };
 
 G_DEFINE_TYPE (TfBoard, tf_board, G_TYPE_OBJECT)
@@ -113,6 +115,7 @@ tf_board_finalize (GObject *object)
   g_free (self->fw_version);
   g_free (self->fw_sha256);
   g_free (self->session);
+  g_free (self->progress_phase);
   G_OBJECT_CLASS (tf_board_parent_class)->finalize (object);
 }
 
@@ -239,6 +242,7 @@ tf_board_set_state (TfBoard *self, TfBoardState state, const char *cause, const 
   else if (state == TF_BOARD_STATE_READY)
     self->faults = 0;
   self->state = state;
+  g_clear_pointer (&self->progress_phase, g_free);
   self->since = g_get_real_time ();
   g_free (self->cause);
   self->cause = g_strdup (cause);
@@ -289,6 +293,39 @@ tf_board_set_session (TfBoard *self, const char *session)
   g_free (self->session);
   self->session = g_strdup (session);
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+const char *
+tf_board_get_firmware_name (TfBoard *self)
+{
+  return self->fw_name;
+}
+
+const char *
+tf_board_get_firmware_version (TfBoard *self)
+{
+  return self->fw_version;
+}
+
+const char *
+tf_board_get_firmware_sha256 (TfBoard *self)
+{
+  return self->fw_sha256;
+}
+
+const char *
+tf_board_get_session (TfBoard *self)
+{
+  return self->session;
+}
+
+void
+tf_board_set_progress (TfBoard *self, guint64 done, guint64 total, const char *phase)
+{
+  self->progress_done = done;
+  self->progress_total = total;
+  g_free (self->progress_phase);
+  self->progress_phase = g_strdup (phase);
 }
 
 void
@@ -345,6 +382,19 @@ tf_board_to_json (TfBoard *self, const char *host)
   json_builder_add_int_value (b, self->faults);
   add_nullable (b, "console", self->config.console);
   add_nullable (b, "session", self->session);
+  if (self->state == TF_BOARD_STATE_FLASHING && self->progress_phase != NULL)
+    {
+      json_builder_set_member_name (b, "progress");
+      json_builder_begin_object (b);
+      add_nullable (b, "phase", self->progress_phase);
+      json_builder_set_member_name (b, "done");
+      json_builder_add_int_value (b, self->progress_done);
+      json_builder_set_member_name (b, "total");
+      json_builder_add_int_value (b, self->progress_total);
+      json_builder_set_member_name (b, "percent");
+      json_builder_add_int_value (b, self->progress_total ? self->progress_done * 100 / self->progress_total : 0);
+      json_builder_end_object (b);
+    }
   json_builder_set_member_name (b, "firmware");
   if (self->fw_name != NULL || self->fw_sha256 != NULL)
     {

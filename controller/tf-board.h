@@ -66,6 +66,12 @@ void tf_board_set_health (TfBoard *self, TfHealth health);
 void tf_board_set_firmware (TfBoard *self, const char *name, const char *version,
                             const char *sha256);
 void tf_board_set_session (TfBoard *self, const char *session);
+const char *tf_board_get_firmware_name (TfBoard *self);
+const char *tf_board_get_firmware_version (TfBoard *self);
+const char *tf_board_get_firmware_sha256 (TfBoard *self);
+const char *tf_board_get_session (TfBoard *self);
+/* Flash progress: published (throttled) with the state, never stored. */
+void tf_board_set_progress (TfBoard *self, guint64 done, guint64 total, const char *phase);
 /* Restore what the store remembers without emitting anything. */
 void tf_board_restore (TfBoard *self, TfBoardState state, guint faults, const char *fw_name, const char *fw_version,
                        const char *fw_sha256);

@@ -41,6 +41,7 @@ tf_lab_config_free (TfLabConfig *self)
   g_free (self->host);
   g_free (self->state_dir);
   g_strfreev (self->boards_dirs);
+  g_free (self->images);
   g_free (self->broker_host);
   g_free (self->broker_user);
   g_free (self->broker_password_file);
@@ -106,10 +107,10 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
 {
   static const char *const k_lab[] = { "name", "host", "state-dir", "boards-dir",
                                        "console-ring-lines", "console-log-max-bytes",
-                                       "quarantine-after", NULL };
+                                       "quarantine-after", "images", NULL };
   static const char *const k_broker[] = { "host", "port", "tls", "user", "password-file",
                                           "ca-file", "keepalive-s", NULL };
-  g_autofree char *state_dir = NULL, *pwf = NULL, *ca = NULL, *boards = NULL;
+  g_autofree char *state_dir = NULL, *pwf = NULL, *ca = NULL, *boards = NULL, *images = NULL;
   guint64 n = 0;
 
   if (!g_key_file_has_group (tf_key_file_get_keyfile (kf), "lab"))
@@ -132,6 +133,9 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
     return tf_key_file_fail (kf, error, "lab", "host",
                              "'%s' may hold only letters, digits, '-', '_' and '.'", self->host);
   self->state_dir = resolve_path (self, state_dir);
+  if (!tf_key_file_get_string (kf, "lab", "images", FALSE, NULL, &images, error))
+    return FALSE;
+  self->images = resolve_path (self, images);
   {
     g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
     if (boards != NULL)

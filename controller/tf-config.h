@@ -43,6 +43,7 @@ typedef struct {
   char *host;
   char *state_dir;
   GStrv boards_dirs;
+  char *images;           /* the images file, or NULL */
   /* broker */
   char *broker_host;
   guint broker_port;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "tf-lab.h"
+#include "tf-lab-private.h"
 #include "tf-device-monitor.h"
 #include "tf-error.h"
 #include "tf-time.h"
@@ -11,42 +12,8 @@
 
 #include <string.h>
 
-typedef struct {
-  TfLab *lab;
-  TfBoard *board;
-  TfConsole *console;
-  TfPowerSwitch *power;    /* NULL: no power control */
-  TfPowerSwitch *boot;     /* NULL: no boot-mode line */
-  TfBoardState last_state; /* for the history's "from" */
-  GTask *op;               /* the running power operation */
-  guint timer_id;          /* off-time or boot timeout of that operation */
-} BoardCtx;
-
-struct _TfLab {
-  GObject parent_instance;
-  TfLabConfig *config;
-  GPtrArray *old_configs; /* boards may still point into these after a reload */
-  TfStore *store;
-  TfBus *bus;
-  TfDeviceMonitor *monitor;
-  GHashTable *boards;   /* id -> BoardCtx */
-  GHashTable *switches; /* id -> TfPowerSwitch */
-  char *prefix;
-  char *host_topic;
-  char *state_dir;
-  gint64 started;
-  gboolean shutting_down;
-};
-
 G_DEFINE_TYPE (TfLab, tf_lab, G_TYPE_OBJECT)
 
-typedef struct {
-  BoardCtx *ctx;
-  TfPowerAction action;
-  char *cause;
-} PowerOp;
-
-static void power_op_free (PowerOp *op);
 static void bring_up (BoardCtx *ctx, const char *cause);
 
 gboolean
@@ -65,8 +32,8 @@ tf_power_action_from_string (const char *s, TfPowerAction *action)
 
 /* --- publishing ----------------------------------------------------------- */
 
-static void
-publish_board (TfLab *self, TfBoard *board)
+void
+tf_lab_publish_board (TfLab *self, TfBoard *board)
 {
   g_autoptr (JsonNode) node = tf_board_to_json (board, self->config->host);
   g_autofree char *json = json_to_string (node, FALSE);
@@ -120,7 +87,7 @@ tf_lab_publish_all (TfLab *self)
   if (!tf_bus_publish (self->bus, self->host_topic, status, strlen (status), TRUE, &error))
     g_debug ("host status not published: %s", error->message);
   for (guint i = 0; i < boards->len; i++)
-    publish_board (self, g_ptr_array_index (boards, i));
+    tf_lab_publish_board (self, g_ptr_array_index (boards, i));
 }
 
 /* Store first, then publish: the store is the source of truth. */
@@ -128,8 +95,6 @@ static void
 on_board_changed (TfBoard *board, BoardCtx *ctx)
 {
   TfLab *self = ctx->lab;
-  g_autoptr (JsonNode) node = tf_board_to_json (board, NULL);
-  JsonObject *fw = json_object_get_object_member (json_node_get_object (node), "firmware");
   TfStoreBoardChange c = {
     .board = tf_board_get_id (board),
     .from_state = tf_board_state_to_string (ctx->last_state),
@@ -139,9 +104,9 @@ on_board_changed (TfBoard *board, BoardCtx *ctx)
     .power = tf_power_to_string (tf_board_get_power (board)),
     .health = tf_health_to_string (tf_board_get_health (board)),
     .faults = tf_board_get_faults (board),
-    .fw_name = fw ? json_object_get_string_member_with_default (fw, "name", NULL) : NULL,
-    .fw_version = fw ? json_object_get_string_member_with_default (fw, "version", NULL) : NULL,
-    .fw_sha256 = fw ? json_object_get_string_member_with_default (fw, "sha256", NULL) : NULL,
+    .fw_name = tf_board_get_firmware_name (board),
+    .fw_version = tf_board_get_firmware_version (board),
+    .fw_sha256 = tf_board_get_firmware_sha256 (board),
     .at_us = tf_board_get_since (board),
   };
   g_autoptr (GError) error = NULL;
@@ -151,20 +116,26 @@ on_board_changed (TfBoard *board, BoardCtx *ctx)
   if (!tf_store_record_board (self->store, &c, &error))
     g_warning ("board %s: state not stored: %s", c.board, error->message);
   ctx->last_state = tf_board_get_state (board);
-  publish_board (self, board);
+  tf_lab_publish_board (self, board);
 }
 
 /* --- board context ---------------------------------------------------------- */
 
-static void
-cancel_op (BoardCtx *ctx, const char *why)
+void
+tf_lab_ctx_cancel_op (BoardCtx *ctx, const char *why)
 {
   g_autoptr (GTask) op = g_steal_pointer (&ctx->op);
   g_clear_handle_id (&ctx->timer_id, g_source_remove);
   if (op == NULL)
     return;
   /* switch requests still queued for it must not reach back into ctx */
-  ((PowerOp *) g_task_get_task_data (op))->ctx = NULL;
+  {
+    PowerOp *pop = g_task_get_task_data (op);
+    pop->ctx = NULL;
+    if (pop->cancellable != NULL)
+      g_cancellable_cancel (pop->cancellable);
+  }
+  ctx->flashing = FALSE;
   g_task_return_new_error (op, TF_ERROR, TF_ERROR_CANCELLED, "board %s: %s",
                            tf_board_get_id (ctx->board), why);
 }
@@ -172,7 +143,7 @@ cancel_op (BoardCtx *ctx, const char *why)
 static void
 board_ctx_free (BoardCtx *ctx)
 {
-  cancel_op (ctx, "board removed");
+  tf_lab_ctx_cancel_op (ctx, "board removed");
   if (ctx->console != NULL)
     {
       g_signal_handlers_disconnect_by_data (ctx->console, ctx);
@@ -186,8 +157,8 @@ board_ctx_free (BoardCtx *ctx)
   g_free (ctx);
 }
 
-static void
-set_state (BoardCtx *ctx, TfBoardState state, const char *cause, const char *error_msg)
+void
+tf_lab_ctx_set_state (BoardCtx *ctx, TfBoardState state, const char *cause, const char *error_msg)
 {
   g_autoptr (GError) error = NULL;
   if (!tf_board_set_state (ctx->board, state, cause, error_msg, &error))
@@ -196,8 +167,8 @@ set_state (BoardCtx *ctx, TfBoardState state, const char *cause, const char *err
 
 /* A fault ends the operation; repeated faults of the board (not of the
  * lab's own infrastructure) quarantine it. */
-static void
-fault (BoardCtx *ctx, const GError *error)
+void
+tf_lab_ctx_fault (BoardCtx *ctx, const GError *error)
 {
   TfLab *self = ctx->lab;
   gboolean infra = g_error_matches (error, TF_ERROR, TF_ERROR_INFRASTRUCTURE);
@@ -206,13 +177,13 @@ fault (BoardCtx *ctx, const GError *error)
   g_clear_handle_id (&ctx->timer_id, g_source_remove);
   g_warning ("board %s: %s", tf_board_get_id (ctx->board), error->message);
   tf_board_set_health (ctx->board, infra ? TF_HEALTH_UNKNOWN : TF_HEALTH_BAD);
-  set_state (ctx, TF_BOARD_STATE_FAULTED, infra ? "infrastructure error" : "board fault",
+  tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_FAULTED, infra ? "infrastructure error" : "board fault",
              error->message);
   if (!infra && tf_board_get_faults (ctx->board) >= self->config->quarantine_after)
     {
       g_autofree char *why = g_strdup_printf ("%u consecutive faults; staff must release it",
                                               tf_board_get_faults (ctx->board));
-      set_state (ctx, TF_BOARD_STATE_QUARANTINED, "repeated faults", why);
+      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_QUARANTINED, "repeated faults", why);
     }
   if (op != NULL)
     g_task_return_error (op, g_error_copy (error));
@@ -228,7 +199,12 @@ on_console_line (TfConsole *console, const char *line, gint64 at, BoardCtx *ctx)
     {
       g_autofree char *name = g_match_info_fetch (mi, 1);
       g_autofree char *version = g_match_info_fetch (mi, 2);
-      tf_board_set_firmware (ctx->board, name, version, NULL);
+      /* the same name and version as we know: keep the sha256 we know */
+      g_autofree char *sha = NULL;
+      if (g_strcmp0 (tf_board_get_firmware_name (ctx->board), name) == 0 &&
+          g_strcmp0 (tf_board_get_firmware_version (ctx->board), version) == 0)
+        sha = g_strdup (tf_board_get_firmware_sha256 (ctx->board));
+      tf_board_set_firmware (ctx->board, name, version, sha);
     }
   if (!g_regex_match (type->banner, line, 0, NULL))
     return;
@@ -237,15 +213,20 @@ on_console_line (TfConsole *console, const char *line, gint64 at, BoardCtx *ctx)
     case TF_BOARD_STATE_BOOTING:
       {
         g_autoptr (GTask) op = g_steal_pointer (&ctx->op);
+        PowerOp *pop = op != NULL ? g_task_get_task_data (op) : NULL;
         g_clear_handle_id (&ctx->timer_id, g_source_remove);
+        /* a board we just flashed runs exactly that image */
+        if (pop != NULL && pop->flashed)
+          tf_board_set_firmware (ctx->board, pop->image->implementation, pop->image->version,
+                                 pop->image->sha256);
         tf_board_set_health (ctx->board, TF_HEALTH_GOOD);
-        set_state (ctx, TF_BOARD_STATE_READY, "boot banner seen", NULL);
+        tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_READY, "boot banner seen", NULL);
         if (op != NULL)
           g_task_return_boolean (op, TRUE);
         break;
       }
     case TF_BOARD_STATE_READY:
-      set_state (ctx, TF_BOARD_STATE_READY, "rebooted by itself (boot banner seen)", NULL);
+      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_READY, "rebooted by itself (boot banner seen)", NULL);
       break;
     default:
       g_info ("board %s: boot banner while %s", tf_board_get_id (ctx->board),
@@ -258,9 +239,9 @@ static void
 on_console_closed (TfConsole *console, const char *reason, BoardCtx *ctx)
 {
   g_autofree char *why = g_strdup_printf ("console failed: %s", reason);
-  cancel_op (ctx, why);
+  tf_lab_ctx_cancel_op (ctx, why);
   if (!ctx->lab->shutting_down)
-    set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console failed", reason);
+    tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console failed", reason);
 }
 
 static BoardCtx *
@@ -303,11 +284,20 @@ board_ctx_new (TfLab *self, const TfBoardConfig *cfg)
 
 /* --- power operations -------------------------------------------------------- */
 
-static void
-power_op_free (PowerOp *op)
+void
+tf_lab_power_op_free (PowerOp *op)
 {
   g_free (op->cause);
+  g_clear_object (&op->flasher);
+  g_clear_object (&op->cancellable);
+  g_clear_pointer (&op->job, tf_flash_job_free);
   g_free (op);
+}
+
+BoardCtx *
+tf_lab_lookup (TfLab *self, const char *board)
+{
+  return g_hash_table_lookup (self->boards, board);
 }
 
 static void step_switch_on (GTask *task);
@@ -327,20 +317,28 @@ on_boot_timeout (gpointer user_data)
       g_set_error (&error, TF_ERROR, TF_ERROR_NOT_FOUND,
                    "console %s did not appear within %u ms after power-on",
                    tf_board_get_config (ctx->board)->console, type->boot_timeout_ms);
-      set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", error->message);
+      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", error->message);
       if (op != NULL)
         g_task_return_error (op, g_steal_pointer (&error));
       return G_SOURCE_REMOVE;
     }
-  g_set_error (&error, TF_ERROR, TF_ERROR_TIMED_OUT, "no boot banner within %u ms after power-on",
-               type->boot_timeout_ms);
-  fault (ctx, error);
+  {
+    PowerOp *op = ctx->op != NULL ? g_task_get_task_data (ctx->op) : NULL;
+    if (op != NULL && op->flashed)
+      g_set_error (&error, TF_ERROR, TF_ERROR_TIMED_OUT,
+                   "image %s was written, but the new firmware did not boot: no boot banner "
+                   "within %u ms", op->image->id, type->boot_timeout_ms);
+    else
+      g_set_error (&error, TF_ERROR, TF_ERROR_TIMED_OUT,
+                   "no boot banner within %u ms after power-on", type->boot_timeout_ms);
+  }
+  tf_lab_ctx_fault (ctx, error);
   return G_SOURCE_REMOVE;
 }
 
 /* The task may have been superseded while a switch request was queued. */
-static gboolean
-op_is_current (GTask *task)
+gboolean
+tf_lab_op_is_current (GTask *task)
 {
   PowerOp *op = g_task_get_task_data (task);
   return op->ctx != NULL && op->ctx->op == task;
@@ -356,11 +354,11 @@ on_switched_on (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
     {
-      if (op_is_current (task))
-        fault (ctx, error);
+      if (tf_lab_op_is_current (task))
+        tf_lab_ctx_fault (ctx, error);
       return;
     }
-  if (!op_is_current (task))
+  if (!tf_lab_op_is_current (task))
     return;
   tf_board_set_power (ctx->board, TF_POWER_ON);
   if (!tf_console_is_open (ctx->console))
@@ -368,7 +366,14 @@ on_switched_on (GObject *source, GAsyncResult *res, gpointer user_data)
       /* a board-powered adapter appears only now; hot-plug opens it */
       g_debug ("board %s: powered, console not yet present", tf_board_get_id (ctx->board));
     }
-  set_state (ctx, TF_BOARD_STATE_BOOTING, op->cause, NULL);
+  tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_BOOTING, op->cause, NULL);
+  tf_lab_ctx_arm_boot_timeout (ctx);
+}
+
+void
+tf_lab_ctx_arm_boot_timeout (BoardCtx *ctx)
+{
+  g_clear_handle_id (&ctx->timer_id, g_source_remove);
   ctx->timer_id = g_timeout_add (tf_board_get_config (ctx->board)->type->boot_timeout_ms,
                                  on_boot_timeout, ctx);
 }
@@ -382,11 +387,11 @@ on_boot_line_set (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
     {
-      if (op_is_current (task))
-        fault (op->ctx, error);
+      if (tf_lab_op_is_current (task))
+        tf_lab_ctx_fault (op->ctx, error);
       return;
     }
-  if (!op_is_current (task))
+  if (!tf_lab_op_is_current (task))
     return;
   tf_power_switch_set_async (op->ctx->power, tf_board_get_config (op->ctx->board)->power_channel,
                              TRUE, tf_board_get_id (op->ctx->board), NULL, on_switched_on,
@@ -419,8 +424,8 @@ on_off_time_over (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-on_switched_off (GObject *source, GAsyncResult *res, gpointer user_data)
+void
+tf_lab_on_switched_off (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   PowerOp *op = g_task_get_task_data (task);
@@ -429,17 +434,17 @@ on_switched_off (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
     {
-      if (op_is_current (task))
-        fault (ctx, error);
+      if (tf_lab_op_is_current (task))
+        tf_lab_ctx_fault (ctx, error);
       return;
     }
-  if (!op_is_current (task))
+  if (!tf_lab_op_is_current (task))
     return;
   tf_board_set_power (ctx->board, TF_POWER_OFF);
   if (op->action == TF_POWER_ACTION_OFF)
     {
       g_autoptr (GTask) done = g_steal_pointer (&ctx->op);
-      set_state (ctx, TF_BOARD_STATE_OFF, op->cause, NULL);
+      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_OFF, op->cause, NULL);
       g_task_return_boolean (done, TRUE);
       return;
     }
@@ -487,12 +492,12 @@ tf_lab_power_async (TfLab *self, const char *board_id, TfPowerAction action, con
       return;
     }
   /* the newest request wins: an operation in flight is superseded */
-  cancel_op (ctx, "superseded by a newer power request");
+  tf_lab_ctx_cancel_op (ctx, "superseded by a newer power request");
   op = g_new0 (PowerOp, 1);
   op->ctx = ctx;
   op->action = action;
   op->cause = g_strdup (cause);
-  g_task_set_task_data (task, op, (GDestroyNotify) power_op_free);
+  g_task_set_task_data (task, op, (GDestroyNotify) tf_lab_power_op_free);
   ctx->op = g_object_ref (task);
   g_info ("board %s: power %s (%s)", board_id,
           action == TF_POWER_ACTION_OFF  ? "off"
@@ -500,12 +505,12 @@ tf_lab_power_async (TfLab *self, const char *board_id, TfPowerAction action, con
                                          : "cycle",
           cause);
   if (action != TF_POWER_ACTION_OFF)
-    set_state (ctx, TF_BOARD_STATE_POWERING_ON, cause, NULL);
+    tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_POWERING_ON, cause, NULL);
   if (action == TF_POWER_ACTION_ON)
     step_switch_on (task);
   else
     tf_power_switch_set_async (ctx->power, cfg->power_channel, FALSE, board_id, NULL,
-                               on_switched_off, g_object_ref (task));
+                               tf_lab_on_switched_off, g_object_ref (task));
 }
 
 gboolean
@@ -562,14 +567,14 @@ bring_up (BoardCtx *ctx, const char *cause)
            * powered adapter, a hub port): try; the boot timeout decides */
           if (ctx->power == NULL || tf_board_get_state (ctx->board) == TF_BOARD_STATE_QUARANTINED)
             {
-              set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", NULL);
+              tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", NULL);
               return;
             }
         }
       else if (!tf_console_open (ctx->console, &error))
         {
           tf_board_set_health (ctx->board, TF_HEALTH_UNKNOWN);
-          set_state (ctx, TF_BOARD_STATE_FAULTED, "infrastructure error", error->message);
+          tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_FAULTED, "infrastructure error", error->message);
           return;
         }
     }
@@ -579,7 +584,7 @@ bring_up (BoardCtx *ctx, const char *cause)
     {
       /* nothing to switch: an open console is all the evidence there is */
       tf_board_set_power (ctx->board, TF_POWER_UNKNOWN);
-      set_state (ctx, TF_BOARD_STATE_READY, "no power switch; console present", NULL);
+      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_READY, "no power switch; console present", NULL);
       return;
     }
   tf_lab_power_async (self, cfg->id, TF_POWER_ACTION_CYCLE, cause, NULL, on_bring_up_done, NULL);
@@ -616,7 +621,7 @@ on_device_added (TfDeviceMonitor *monitor, const char *devnode, TfLab *self)
   g_autoptr (GError) error = NULL;
 
   reset_switches_on (self, devnode);
-  if (ctx == NULL || tf_console_is_open (ctx->console))
+  if (ctx == NULL || tf_console_is_open (ctx->console) || ctx->flashing)
     return;
   st = tf_board_get_state (ctx->board);
   if (st == TF_BOARD_STATE_POWERING_ON || st == TF_BOARD_STATE_BOOTING)
@@ -644,7 +649,7 @@ on_device_removed (TfDeviceMonitor *monitor, const char *devnode, TfLab *self)
   BoardCtx *ctx = find_by_console (self, devnode);
 
   reset_switches_on (self, devnode);
-  if (ctx == NULL)
+  if (ctx == NULL || ctx->flashing)
     return;
   tf_console_close (ctx->console);
   /* an adapter powered by the board goes with its power: expected while
@@ -656,8 +661,8 @@ on_device_removed (TfDeviceMonitor *monitor, const char *devnode, TfLab *self)
       return;
     }
   g_info ("board %s: console %s removed", tf_board_get_id (ctx->board), devnode);
-  cancel_op (ctx, "console adapter removed");
-  set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter removed", NULL);
+  tf_lab_ctx_cancel_op (ctx, "console adapter removed");
+  tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter removed", NULL);
 }
 
 /* --- bus -------------------------------------------------------------------- */
@@ -699,6 +704,7 @@ tf_lab_finalize (GObject *object)
   g_clear_pointer (&self->store, tf_store_close);
   g_clear_pointer (&self->config, tf_lab_config_free);
   g_ptr_array_unref (self->old_configs);
+  tf_image_registry_free (self->images);
   g_free (self->prefix);
   g_free (self->host_topic);
   g_free (self->state_dir);
@@ -719,6 +725,8 @@ tf_lab_init (TfLab *self)
                                         (GDestroyNotify) board_ctx_free);
   self->switches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->old_configs = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_lab_config_free);
+  self->images = tf_image_registry_new ();
+  tf_flasher_register_builtin ();
 }
 
 static gboolean
@@ -753,6 +761,8 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
   for (guint i = 0; i < config->switches->len; i++)
     if (!add_switch (self, g_ptr_array_index (config->switches, i), error))
       return NULL;
+  if (config->images != NULL && !tf_image_registry_load (self->images, config->images, error))
+    return NULL;
 
   password = tf_lab_config_read_password (config, error);
   if (password == NULL && config->broker_password_file != NULL)
@@ -812,7 +822,7 @@ tf_lab_shutdown (TfLab *self)
   g_hash_table_iter_init (&it, self->boards);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
     {
-      cancel_op (ctx, "daemon shutting down");
+      tf_lab_ctx_cancel_op (ctx, "daemon shutting down");
       tf_console_close (ctx->console);
     }
   offline = host_status_json (self, "offline", "shutdown");
@@ -854,6 +864,11 @@ tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
                    "%s: the lab name, host and broker change only with a restart", config->path);
+      tf_lab_config_free (config);
+      return FALSE;
+    }
+  if (config->images != NULL && !tf_image_registry_load (self->images, config->images, error))
+    {
       tf_lab_config_free (config);
       return FALSE;
     }
@@ -918,7 +933,7 @@ tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error)
     {
       ctx = g_ptr_array_index (added, i);
       g_info ("board %s: added by reload", tf_board_get_id (ctx->board));
-      publish_board (self, ctx->board);
+      tf_lab_publish_board (self, ctx->board);
       bring_up (ctx, "added by reload");
     }
   return TRUE;

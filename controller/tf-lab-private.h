@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Inside TfLab: shared by tf-lab.c and tf-lab-flash.c only. */
+#include "tf-device-monitor.h"
+#include "tf-flasher.h"
+#include "tf-image.h"
+#include "tf-lab.h"
+#include "tf-power-switch.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  TfLab *lab;
+  TfBoard *board;
+  TfConsole *console;
+  TfPowerSwitch *power;    /* NULL: no power control */
+  TfPowerSwitch *boot;     /* NULL: no boot-mode line */
+  TfBoardState last_state; /* for the history's "from" */
+  GTask *op;               /* the running power operation */
+  guint timer_id;          /* off-time or boot timeout of that operation */
+  gboolean flashing;       /* a flasher owns the console port now */
+  gint64 last_progress;    /* when flash progress was last published */
+} BoardCtx;
+
+struct _TfLab {
+  GObject parent_instance;
+  TfLabConfig *config;
+  GPtrArray *old_configs; /* boards may still point into these after a reload */
+  TfStore *store;
+  TfBus *bus;
+  TfDeviceMonitor *monitor;
+  GHashTable *boards;   /* id -> BoardCtx */
+  GHashTable *switches; /* id -> TfPowerSwitch */
+  char *prefix;
+  char *host_topic;
+  char *state_dir;
+  gint64 started;
+  gboolean shutting_down;
+  TfImageRegistry *images;
+};
+
+/* A power operation, or a flash (which ends in a power cycle and a boot). */
+typedef struct {
+  BoardCtx *ctx;
+  TfPowerAction action;
+  char *cause;
+  /* flash only */
+  TfImage *image;     /* borrowed from the registry */
+  TfFlasher *flasher;
+  TfFlashJob *job;
+  gboolean flashed;   /* the flasher finished: the boot that follows decides */
+  GCancellable *cancellable; /* cancelled when the operation is superseded */
+} PowerOp;
+
+
+void tf_lab_ctx_set_state (BoardCtx *ctx, TfBoardState state, const char *cause,
+                           const char *error_msg);
+void tf_lab_ctx_fault (BoardCtx *ctx, const GError *error);
+void tf_lab_ctx_cancel_op (BoardCtx *ctx, const char *why);
+void tf_lab_power_op_free (PowerOp *op);
+void tf_lab_ctx_arm_boot_timeout (BoardCtx *ctx);
+gboolean tf_lab_op_is_current (GTask *task);
+/* Power-switch callback that continues a power operation (off, off-time, on, boot). */
+void tf_lab_on_switched_off (GObject *source, GAsyncResult *res, gpointer user_data);
+BoardCtx *tf_lab_lookup (TfLab *self, const char *board);
+void tf_lab_publish_board (TfLab *self, TfBoard *board);
+
+G_END_DECLS
