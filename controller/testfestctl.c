@@ -11,6 +11,8 @@
 
 #include "tf-bus.h"
 #include "tf-error.h"
+#include "tf-report-pdf.h"
+#include "tf-sched.h"
 
 /* testfestctl: the staff's command line, over MQTT v5 request/response.
  * Exit status: 0 done, 1 the daemon refused or the operation failed,
@@ -35,6 +37,10 @@ static char *opt_config, *opt_host, *opt_lab, *opt_user, *opt_password_file;
 static int opt_port = 0, opt_timeout = 60, opt_lines = 20;
 static gboolean opt_json;
 static char *opt_state;
+/* sessions and the schedule */
+static gboolean opt_csv;
+static char *opt_ics, *opt_check, *opt_event, *opt_company, *opt_as, *opt_note, *opt_issue,
+    *opt_pdf, *opt_reason;
 
 static void
 on_connected (TfBus *bus, Ctl *c)
@@ -264,6 +270,372 @@ print_answer (const char *verb, JsonObject *o)
     }
 }
 
+static gint64
+int_member (JsonObject *o, const char *key)
+{
+  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (n);
+}
+
+static JsonObject *
+obj_member (JsonObject *o, const char *key)
+{
+  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
+  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+static JsonArray *
+arr_member (JsonObject *o, const char *key)
+{
+  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
+  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+static void
+print_json (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) g = json_generator_new ();
+  g_autofree char *text = NULL;
+  json_generator_set_pretty (g, TRUE);
+  json_generator_set_root (g, node);
+  text = json_generator_to_data (g, NULL);
+  g_print ("%s\n", text);
+}
+
+static void
+print_session_row (JsonObject *st)
+{
+  JsonObject *c = obj_member (st, "client"), *v = obj_member (st, "server");
+  JsonObject *p = obj_member (st, "progress");
+  g_autofree char *prog = g_strdup_printf ("%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
+                                           int_member (p, "done"), int_member (p, "total"));
+  g_print ("%-34s %4" G_GINT64_FORMAT " %5" G_GINT64_FORMAT " %-14s %-10s %-7s %s%s%s\n",
+           str_member (st, "id"), int_member (st, "slot"), int_member (st, "table"),
+           str_member (st, "board"), str_member (st, "phase"), prog,
+           json_object_get_boolean_member_with_default (st, "replanned", FALSE) ? "re-planned " : "",
+           g_strcmp0 (str_member (st, "error"), "-") != 0 ? str_member (st, "error") : "",
+           c && v ? "" : "");
+}
+
+static void
+print_report (JsonObject *r)
+{
+  JsonObject *c = obj_member (r, "client"), *v = obj_member (r, "server");
+  JsonObject *sig = obj_member (r, "signed");
+  JsonArray *cases = arr_member (r, "cases");
+  g_print ("session %s: client %s (%s), server %s (%s), %s\n", str_member (r, "session"),
+           str_member (c, "impl"), str_member (c, "company"), str_member (v, "impl"),
+           str_member (v, "company"), str_member (r, "ets"));
+  g_print ("signed: client %s, server %s\n",
+           json_object_get_boolean_member_with_default (sig, "client", FALSE) ? "yes" : "no",
+           json_object_get_boolean_member_with_default (sig, "server", FALSE) ? "yes" : "no");
+  g_print ("%-5s %-50s %-15s %-9s %-18s %s\n", "CASE", "NAME", "VERDICT", "VERIFIED", "BY", "NOTE");
+  for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
+    {
+      JsonObject *k = json_array_get_object_element (cases, i);
+      g_print ("%-5" G_GINT64_FORMAT " %-50.50s %-15s %-9s %-18s %s%s%s\n", int_member (k, "id"),
+               str_member (k, "name"), str_member (k, "verdict"), str_member (k, "verification"),
+               str_member (k, "entered_by"),
+               g_strcmp0 (str_member (k, "note"), "-") ? str_member (k, "note") : "",
+               g_strcmp0 (str_member (k, "verify_note"), "-") ? " / server: " : "",
+               g_strcmp0 (str_member (k, "verify_note"), "-") ? str_member (k, "verify_note") : "");
+    }
+}
+
+static void
+print_results (JsonObject *sum)
+{
+  JsonArray *cases = arr_member (sum, "cases");
+  g_print ("%-5s %-50s %5s %5s %6s %5s %5s\n", "CASE", "NAME", "PASS", "FAIL", "INCONC", "N/A", "OOT");
+  for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
+    {
+      JsonObject *k = json_array_get_object_element (cases, i);
+      g_print ("%-5" G_GINT64_FORMAT " %-50.50s %5" G_GINT64_FORMAT " %5" G_GINT64_FORMAT
+               " %6" G_GINT64_FORMAT " %5" G_GINT64_FORMAT " %5" G_GINT64_FORMAT "\n",
+               int_member (k, "id"), str_member (k, "name"), int_member (k, "pass"),
+               int_member (k, "fail"), int_member (k, "inconclusive"),
+               int_member (k, "not-applicable"), int_member (k, "out-of-time"));
+    }
+}
+
+/* The session and schedule verbs; returns an exit status or -1 when printed. */
+static int
+print_session_answer (const char *verb, JsonObject *o)
+{
+  g_autoptr (GError) error = NULL;
+  if (g_strcmp0 (verb, "schedule") == 0)
+    {
+      JsonObject *sched = obj_member (o, "schedule");
+      if (opt_ics != NULL)
+        {
+          JsonObject *ics = obj_member (o, "ics");
+          g_autoptr (GList) teams = ics ? json_object_get_members (ics) : NULL;
+          if (g_mkdir_with_parents (opt_ics, 0755) != 0)
+            {
+              g_printerr ("testfestctl: cannot create %s\n", opt_ics);
+              return 1;
+            }
+          for (GList *l = teams; l != NULL; l = l->next)
+            {
+              g_autofree char *name = g_strdup_printf ("%s.ics", (char *) l->data);
+              g_autofree char *path = g_build_filename (opt_ics, name, NULL);
+              if (!g_file_set_contents (path, json_object_get_string_member (ics, l->data), -1, &error))
+                {
+                  g_printerr ("testfestctl: %s\n", error->message);
+                  return 1;
+                }
+              g_print ("%s\n", path);
+            }
+        }
+      else if (opt_csv)
+        g_print ("%s", str_member (o, "csv"));
+      else if (opt_json && sched != NULL)
+        print_json (json_object_get_member (o, "schedule"));
+      else
+        g_print ("%s", str_member (o, "text"));
+      return 0;
+    }
+  if (opt_json)
+    {
+      g_autoptr (JsonNode) whole = json_node_init_object (json_node_alloc (), o);
+      const char *m = g_strcmp0 (verb, "report") == 0         ? "report"
+                      : g_strcmp0 (verb, "consolidated") == 0 ? "consolidated"
+                      : g_strcmp0 (verb, "sessions") == 0     ? "sessions"
+                                                              : NULL;
+      print_json (m != NULL && json_object_has_member (o, m) ? json_object_get_member (o, m) : whole);
+    }
+  if (g_strcmp0 (verb, "report") == 0 && opt_pdf != NULL)
+    {
+      if (!tf_report_pdf_session (obj_member (o, "report"), opt_pdf, &error))
+        {
+          g_printerr ("testfestctl: %s\n", error->message);
+          return 1;
+        }
+    }
+  if (g_strcmp0 (verb, "consolidated") == 0 && opt_pdf != NULL)
+    {
+      if (!tf_report_pdf_consolidated (obj_member (o, "consolidated"), opt_pdf, &error))
+        {
+          g_printerr ("testfestctl: %s\n", error->message);
+          return 1;
+        }
+    }
+  if (opt_json)
+    return 0;
+  if (g_strcmp0 (verb, "sessions") == 0)
+    {
+      JsonArray *a = arr_member (o, "sessions");
+      g_print ("%-34s %4s %5s %-14s %-10s %-7s %s\n", "SESSION", "SLOT", "TABLE", "BOARD", "PHASE",
+               "DONE", "NOTE");
+      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+        print_session_row (json_array_get_object_element (a, i));
+    }
+  else if (g_strcmp0 (verb, "session") == 0)
+    {
+      print_session_row (obj_member (o, "session"));
+      print_report (obj_member (o, "report"));
+    }
+  else if (g_strcmp0 (verb, "report") == 0)
+    print_report (obj_member (o, "report"));
+  else if (g_strcmp0 (verb, "consolidated") == 0)
+    {
+      JsonObject *c = obj_member (o, "consolidated");
+      JsonObject *im = obj_member (c, "implementations");
+      g_print ("%s: %" G_GINT64_FORMAT " clients, %" G_GINT64_FORMAT " servers\n",
+               str_member (c, "event"), int_member (im, "clients"), int_member (im, "servers"));
+      print_results (c);
+    }
+  else if (g_strcmp0 (verb, "replan") == 0)
+    {
+      JsonArray *a = arr_member (o, "changes");
+      g_print ("%" G_GINT64_FORMAT " sessions moved, %" G_GINT64_FORMAT " on another board\n",
+               int_member (o, "moved"), int_member (o, "reboarded"));
+      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+        g_print ("  %s\n", json_array_get_string_element (a, i));
+    }
+  else if (g_strcmp0 (verb, "start") == 0 || g_strcmp0 (verb, "end") == 0 ||
+           g_strcmp0 (verb, "abort") == 0 || g_strcmp0 (verb, "close") == 0)
+    print_session_row (obj_member (o, "session"));
+  else if (g_strcmp0 (verb, "leases") == 0)
+    {
+      JsonArray *a = arr_member (o, "leases");
+      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+        {
+          JsonObject *l = json_array_get_object_element (a, i);
+          g_print ("%-14s %-34s expires in %" G_GINT64_FORMAT " s\n", str_member (l, "board"),
+                   str_member (l, "owner"), int_member (l, "expires_in_s"));
+        }
+    }
+  else if (g_strcmp0 (verb, "verdict") == 0 || g_strcmp0 (verb, "verify") == 0 ||
+           g_strcmp0 (verb, "sign") == 0 || g_strcmp0 (verb, "run") == 0)
+    {
+      if (json_object_has_member (o, "verdict"))
+        g_print ("%s\n", str_member (o, "verdict"));
+      else if (json_object_has_member (o, "verification"))
+        g_print ("%s\n", str_member (o, "verification"));
+      else
+        g_print ("signed\n");
+    }
+  return 0;
+}
+
+/* testfestctl schedule --check FILE --event EVENT: offline, every violated rule. */
+static int
+check_schedule (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfEvent) event = NULL;
+  g_autoptr (TfSchedule) sched = NULL;
+  g_autoptr (GPtrArray) problems = NULL;
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  if (opt_event == NULL)
+    {
+      g_printerr ("testfestctl: schedule --check FILE needs --event EVENT\n");
+      return 2;
+    }
+  event = tf_event_load_file (opt_event, &error);
+  if (event == NULL)
+    {
+      g_printerr ("testfestctl: %s\n", error->message);
+      return 2;
+    }
+  if (!g_file_get_contents (opt_check, &data, &len, &error))
+    {
+      g_printerr ("testfestctl: %s\n", error->message);
+      return 2;
+    }
+  sched = tf_schedule_from_json (event, data, len, &error);
+  if (sched == NULL)
+    {
+      g_printerr ("testfestctl: %s: %s\n", opt_check, error->message);
+      return 1;
+    }
+  problems = tf_schedule_check (event, sched);
+  for (guint i = 0; i < problems->len; i++)
+    g_print ("%s: %s\n", opt_check, (char *) g_ptr_array_index (problems, i));
+  if (problems->len == 0)
+    g_print ("%s: no rule broken (%u sessions)\n", opt_check, sched->entries->len);
+  return problems->len > 0 ? 1 : 0;
+}
+
+static void
+add_s (JsonBuilder *b, const char *k, const char *v)
+{
+  if (v == NULL)
+    return;
+  json_builder_set_member_name (b, k);
+  json_builder_add_string_value (b, v);
+}
+
+static gboolean
+parse_case (const char *text, gint64 *out)
+{
+  char *end = NULL;
+  *out = g_ascii_strtoll (text, &end, 10);
+  return end != text && *end == '\0' && *out >= 0 && *out <= 9999;
+}
+
+/* Builds the request of a session verb into @b; returns FALSE on wrong arguments.
+ * *@in is set when the request goes on in/<company>/ rather than cmd/. */
+static gboolean
+session_request (int argc, char **argv, JsonBuilder *b, const char **verb, gboolean *in)
+{
+  const char *v = argv[1];
+  gint64 n;
+  *in = FALSE;
+  if (g_strcmp0 (v, "schedule") == 0 && argc == 2)
+    add_s (b, "format", opt_ics ? "ics" : opt_csv ? "csv" : opt_json ? "json" : "text");
+  else if ((g_strcmp0 (v, "sessions") == 0 || g_strcmp0 (v, "leases") == 0) && argc == 2)
+    ;
+  else if (g_strcmp0 (v, "summary") == 0 && argc == 2)
+    *verb = "consolidated";
+  else if ((g_strcmp0 (v, "session") == 0 || g_strcmp0 (v, "start") == 0 ||
+            g_strcmp0 (v, "end") == 0 || g_strcmp0 (v, "close") == 0 ||
+            g_strcmp0 (v, "report") == 0 || g_strcmp0 (v, "abort") == 0) && argc == 3)
+    {
+      add_s (b, "session", argv[2]);
+      if (g_strcmp0 (v, "abort") == 0)
+        add_s (b, "reason", opt_reason);
+      if (g_strcmp0 (v, "report") == 0 && opt_company != NULL)
+        *in = TRUE;
+    }
+  else if (g_strcmp0 (v, "lease-release") == 0 && argc == 3)
+    add_s (b, "board", argv[2]);
+  else if (g_strcmp0 (v, "replan") == 0 && argc >= 4 && argc <= 6)
+    {
+      const char *kind = argv[2];
+      add_s (b, "kind", kind);
+      add_s (b, g_strcmp0 (kind, "board-fault") == 0 ? "board"
+                : g_strcmp0 (kind, "overrun") == 0   ? "session"
+                                                     : "team", argv[3]);
+      if (g_strcmp0 (kind, "overrun") == 0)
+        {
+          if (argc != 5 || !parse_case (argv[4], &n))
+            return FALSE;
+          json_builder_set_member_name (b, "slots");
+          json_builder_add_int_value (b, n);
+        }
+      else
+        for (int i = 4; i < argc; i++)
+          {
+            if (!parse_case (argv[i], &n))
+              return FALSE;
+            json_builder_set_member_name (b, i == 4 ? "from" : "to");
+            json_builder_add_int_value (b, n);
+          }
+    }
+  else if ((g_strcmp0 (v, "verdict") == 0 || g_strcmp0 (v, "verify") == 0) && argc == 5)
+    {
+      add_s (b, "session", argv[2]);
+      if (!parse_case (argv[3], &n))
+        return FALSE;
+      json_builder_set_member_name (b, "case");
+      json_builder_add_int_value (b, n);
+      if (g_strcmp0 (v, "verdict") == 0)
+        {
+          add_s (b, "verdict", argv[4]);
+          add_s (b, "issue", opt_issue);
+        }
+      else
+        {
+          if (g_strcmp0 (argv[4], "agree") != 0 && g_strcmp0 (argv[4], "dispute") != 0)
+            return FALSE;
+          json_builder_set_member_name (b, "agree");
+          json_builder_add_boolean_value (b, g_strcmp0 (argv[4], "agree") == 0);
+        }
+      add_s (b, "note", opt_note);
+      add_s (b, "user", opt_as);
+      *in = TRUE;
+    }
+  else if (g_strcmp0 (v, "run") == 0 && argc == 4)
+    {
+      add_s (b, "session", argv[2]);
+      if (!parse_case (argv[3], &n))
+        return FALSE;
+      json_builder_set_member_name (b, "case");
+      json_builder_add_int_value (b, n);
+      *in = TRUE;
+    }
+  else if (g_strcmp0 (v, "sign") == 0 && argc == 3)
+    {
+      add_s (b, "session", argv[2]);
+      add_s (b, "user", opt_as);
+      *in = TRUE;
+    }
+  else
+    return FALSE;
+  if (*in && opt_company == NULL)
+    {
+      g_printerr ("testfestctl: %s is entered as a company: give --company ID\n", v);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static int
 usage (GOptionContext *ctx)
 {
@@ -286,6 +658,16 @@ main (int argc, char **argv)
     { "state", 0, 0, G_OPTION_ARG_STRING, &opt_state, "boards: only boards in this state", "STATE" },
     { "lines", 'n', 0, G_OPTION_ARG_INT, &opt_lines, "board: console lines to show (20)", "N" },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout, "Seconds to wait for the answer (60)", "S" },
+    { "csv", 0, 0, G_OPTION_ARG_NONE, &opt_csv, "schedule: CSV", NULL },
+    { "ics", 0, 0, G_OPTION_ARG_FILENAME, &opt_ics, "schedule: one .ics calendar per team into DIR", "DIR" },
+    { "check", 0, 0, G_OPTION_ARG_FILENAME, &opt_check, "schedule: check a schedule JSON offline (with --event)", "FILE" },
+    { "event", 0, 0, G_OPTION_ARG_FILENAME, &opt_event, "schedule --check: the event file", "EVENT" },
+    { "company", 0, 0, G_OPTION_ARG_STRING, &opt_company, "verdict/verify/sign/run/report: act as this company", "ID" },
+    { "as", 0, 0, G_OPTION_ARG_STRING, &opt_as, "verdict/verify/sign: the engineer's name", "USER" },
+    { "note", 0, 0, G_OPTION_ARG_STRING, &opt_note, "verdict/verify: a note", "TEXT" },
+    { "issue", 0, 0, G_OPTION_ARG_STRING, &opt_issue, "verdict: link to a spec issue", "URL" },
+    { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &opt_pdf, "report/summary: also write a PDF", "FILE" },
+    { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "abort: why", "TEXT" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (
@@ -298,7 +680,17 @@ main (int argc, char **argv)
       "  flash ID IMAGE           write an image and wait until it has booted\n"
       "  images                   the firmware images the lab knows\n"
       "  status                   the daemon and a count of boards per state\n"
-      "  call VERB [JSON]         any request, arguments as a JSON object; prints the answer");
+      "  call VERB [JSON]         any request, arguments as a JSON object; prints the answer\n"
+      "\nTestFest (needs [lab] event = FILE):\n"
+      "  schedule [--json|--csv|--ics DIR]   the timetable\n"
+      "  schedule --check FILE --event EVENT every rule a schedule JSON breaks (offline)\n"
+      "  replan board-fault BOARD [FROM [TO]] | absent TEAM FROM [TO] | overrun SESSION SLOTS\n"
+      "  sessions | session ID | start ID | end ID | close ID | abort ID --reason TEXT\n"
+      "  verdict SESSION CASE pass|fail|inconclusive|not-applicable|out-of-time --company C [--note] [--issue URL] [--as USER]\n"
+      "  verify SESSION CASE agree|dispute --company C [--note TEXT]\n"
+      "  sign SESSION --company C     run SESSION CASE --company C (the case's script)\n"
+      "  report ID [--pdf FILE] [--company C]   summary [--pdf FILE] (consolidated, anonymised)\n"
+      "  leases | lease-release BOARD (staff)");
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) req = NULL;
@@ -309,6 +701,7 @@ main (int argc, char **argv)
   const char *verb;
   Ctl c = { 0 };
   JsonObject *ans;
+  gboolean in_request = FALSE, session_verb = FALSE;
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -320,8 +713,22 @@ main (int argc, char **argv)
   if (argc < 2)
     return usage (ctx);
   verb = argv[1];
+  if (g_strcmp0 (verb, "schedule") == 0 && opt_check != NULL)
+    return argc == 2 ? check_schedule () : usage (ctx);
   json_builder_begin_object (b);
-  if (g_strcmp0 (verb, "boards") == 0 && argc == 2)
+  if (g_strv_contains ((const char *const[]){ "schedule", "sessions", "session", "start", "end",
+                                              "close", "abort", "report", "summary", "replan",
+                                              "verdict", "verify", "sign", "run", "leases",
+                                              "lease-release", NULL }, verb))
+    {
+      session_verb = TRUE;
+      if (!session_request (argc, argv, b, &verb, &in_request))
+        {
+          g_printerr ("testfestctl: wrong arguments for %s (see --help)\n", argv[1]);
+          return 2;
+        }
+    }
+  else if (g_strcmp0 (verb, "boards") == 0 && argc == 2)
     {
       if (opt_state != NULL)
         {
@@ -400,7 +807,8 @@ main (int argc, char **argv)
     }
   c.loop = g_main_loop_new (NULL, FALSE);
   c.bus = bus;
-  c.topic = g_strdup_printf ("tf/%s/cmd/%s", lab, verb);
+  c.topic = in_request ? g_strdup_printf ("tf/%s/in/%s/%s", lab, opt_company, verb)
+                       : g_strdup_printf ("tf/%s/cmd/%s", lab, verb);
   c.payload = json_to_string (req, FALSE);
   c.reply_topic = g_strdup_printf ("tf/%s/reply/%s", lab, client_id);
   c.correlation = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
@@ -435,6 +843,8 @@ main (int argc, char **argv)
         print_answer (verb, ans);
       return 1;
     }
+  if (session_verb)
+    return print_session_answer (verb, ans);
   print_answer (verb, ans);
   return 0;
 }

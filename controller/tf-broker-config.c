@@ -432,7 +432,8 @@ static char *
 conf_text (Tool *t, const char *passwd, const char *acl)
 {
   GString *s = g_string_new (NULL);
-  const char *bind = t->bind != NULL ? t->bind : "";
+  /* " ADDR" after a listener's port, or nothing: every interface */
+  g_autofree char *bind = t->bind != NULL ? g_strconcat (" ", t->bind, NULL) : g_strdup ("");
   gboolean lab_tls = t->lab->broker_tls;
 
   g_string_append_printf (s,
@@ -457,13 +458,13 @@ conf_text (Tool *t, const char *passwd, const char *acl)
   g_string_append (s, "max_queued_messages 100000\n");
 
   g_string_append_printf (s, "\n# MQTT%s: testfestd on every lab host, testfestctl, bridges\n"
-                             "listener %u %s\n",
+                             "listener %u%s\n",
                           lab_tls ? " over TLS" : "", t->lab->broker_port, bind);
   if (lab_tls)
     tls_lines (t, s);
   if (t->cert != NULL && !lab_tls)
     {
-      g_string_append_printf (s, "\n# MQTT over TLS\nlistener %d %s\n", t->tls_port, bind);
+      g_string_append_printf (s, "\n# MQTT over TLS\nlistener %d%s\n", t->tls_port, bind);
       tls_lines (t, s);
     }
   /* mosquitto 2.0's websockets listener binds every interface whatever it is told */
@@ -518,6 +519,16 @@ run (Tool *t, GError **error)
     }
   if (!load_event (t, error))
     return FALSE;
+  {
+    const char *tls_files[] = { t->cert, t->key, t->cafile };
+    for (guint i = 0; i < G_N_ELEMENTS (tls_files); i++)
+      if (tls_files[i] != NULL && !g_file_test (tls_files[i], G_FILE_TEST_IS_REGULAR))
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "no such file %s",
+                       tls_files[i]);
+          return FALSE;
+        }
+  }
 
   if (!add_account (t, t->daemon_user, ROLE_DAEMON, NULL, NULL, error))
     return FALSE;

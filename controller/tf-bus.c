@@ -24,6 +24,7 @@ typedef struct {
   GSource source;
   TfBus *bus;
   gpointer tag;
+  GIOCondition events; /* what the fd is watched for now */
 } MosqSource;
 
 struct _TfBus {
@@ -124,7 +125,13 @@ mosq_source_prepare (GSource *source, gint *timeout)
   /* arm writing only while libmosquitto has bytes queued */
   if (mosquitto_want_write (ms->bus->mosq))
     want |= G_IO_OUT;
-  g_source_modify_unix_fd (source, ms->tag, want);
+  /* g_source_modify_unix_fd() wakes the context: call it only on a change,
+   * or the loop never sleeps */
+  if (want != ms->events)
+    {
+      g_source_modify_unix_fd (source, ms->tag, want);
+      ms->events = want;
+    }
   *timeout = -1;
   return FALSE;
 }
@@ -178,7 +185,8 @@ watch_socket (TfBus *self)
   self->io = g_source_new (&mosq_source_funcs, sizeof (MosqSource));
   ms = (MosqSource *) self->io;
   ms->bus = self;
-  ms->tag = g_source_add_unix_fd (self->io, fd, G_IO_IN | G_IO_OUT);
+  ms->events = G_IO_IN | G_IO_OUT | G_IO_ERR | G_IO_HUP;
+  ms->tag = g_source_add_unix_fd (self->io, fd, ms->events);
   g_source_set_name (self->io, "mosquitto");
   g_source_attach (self->io, NULL);
 }

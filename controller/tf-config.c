@@ -42,6 +42,7 @@ tf_lab_config_free (TfLabConfig *self)
   g_free (self->state_dir);
   g_strfreev (self->boards_dirs);
   g_free (self->images);
+  g_free (self->event);
   g_free (self->broker_host);
   g_free (self->broker_user);
   g_free (self->broker_password_file);
@@ -107,7 +108,7 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
 {
   static const char *const k_lab[] = { "name", "host", "state-dir", "boards-dir",
                                        "console-ring-lines", "console-log-max-bytes",
-                                       "quarantine-after", "images", NULL };
+                                       "quarantine-after", "images", "event", NULL };
   static const char *const k_broker[] = { "host", "port", "tls", "user", "password-file",
                                           "ca-file", "keepalive-s", NULL };
   g_autofree char *state_dir = NULL, *pwf = NULL, *ca = NULL, *boards = NULL, *images = NULL;
@@ -136,6 +137,13 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
   if (!tf_key_file_get_string (kf, "lab", "images", FALSE, NULL, &images, error))
     return FALSE;
   self->images = resolve_path (self, images);
+  {
+    /* the TestFest event this lab runs (sessions, schedule); optional */
+    g_autofree char *event = NULL;
+    if (!tf_key_file_get_string (kf, "lab", "event", FALSE, NULL, &event, error))
+      return FALSE;
+    self->event = resolve_path (self, event);
+  }
   {
     g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
     if (boards != NULL)

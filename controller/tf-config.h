@@ -44,6 +44,7 @@ typedef struct {
   char *state_dir;
   GStrv boards_dirs;
   char *images;           /* the images file, or NULL */
+  char *event;            /* the TestFest event file, or NULL */
   /* broker */
   char *broker_host;
   guint broker_port;

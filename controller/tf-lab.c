@@ -9,6 +9,7 @@
 #include "tf-error.h"
 #include "tf-time.h"
 #include "tf-power-switch.h"
+#include "session/tf-floor.h"
 
 #include <string.h>
 
@@ -797,6 +798,8 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
       const TfBoardConfig *bc = g_ptr_array_index (config->boards, i);
       g_hash_table_insert (self->boards, g_strdup (bc->id), board_ctx_new (self, bc));
     }
+  if (!tf_floor_attach (self, error)) /* the TestFest floor: event, schedule, sessions */
+    return NULL;
   return g_steal_pointer (&self);
 }
 

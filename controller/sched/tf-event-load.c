@@ -18,7 +18,8 @@ static const gchar *const event_keys[] = { "name",         "days",      "timezon
 static const gchar *const company_keys[] = { "name", NULL };
 static const gchar *const impl_keys[] = {
   "name",     "company", "role",     "versions",    "transports",     "security",          "team",
-  "capacity", "boards",  "features", "unavailable", "entry-criteria", "entry-criteria-by", NULL
+  "capacity", "boards",  "features", "unavailable", "entry-criteria", "entry-criteria-by",
+  "image",    "endpoint", "server-uri", "provision", NULL
 };
 static const gchar *const pairs_keys[] = { "opt-out", "must-meet", NULL };
 
@@ -296,6 +297,34 @@ load_impl (Loader *ld, const gchar *group, GError **error)
   impl->features = tf_loader_get_list (ld, group, "features");
   if (!tf_loader_parse_unavailable (ld, group, impl, error))
     return FALSE;
+  /* for test sessions: what a client's board runs and how it is provisioned,
+   * and where a server listens */
+  if (impl->role == TF_ROLE_SERVER)
+    {
+      static const gchar *const client_only[] = { "image", "endpoint", "provision", NULL };
+      for (guint i = 0; client_only[i] != NULL; i++)
+        if (tf_loader_has_key (ld, group, client_only[i]))
+          return tf_key_lines_fail (ld->lines, error, group, client_only[i],
+                                    "only a client has this key");
+    }
+  else if (tf_loader_has_key (ld, group, "server-uri"))
+    return tf_key_lines_fail (ld->lines, error, group, "server-uri", "only a server has this key");
+  if (!tf_loader_get_string (ld, group, "image", FALSE, &impl->image, error) ||
+      !tf_loader_get_string (ld, group, "endpoint", FALSE, &impl->endpoint, error) ||
+      !tf_loader_get_string (ld, group, "server-uri", FALSE, &impl->server_uri, error) ||
+      !tf_loader_get_string (ld, group, "provision", FALSE, &impl->provision, error))
+    return FALSE;
+  if (impl->endpoint == NULL)
+    impl->endpoint = g_strdup (impl->id);
+  if (impl->server_uri == NULL && impl->role == TF_ROLE_SERVER)
+    impl->server_uri = g_strdup_printf ("coap://%s.testfest.local:5683", impl->id);
+  if (impl->provision != NULL && !g_path_is_absolute (impl->provision) && event->filename != NULL)
+    {
+      g_autofree gchar *dir = g_path_get_dirname (event->filename);
+      gchar *abs = g_build_filename (dir, impl->provision, NULL);
+      g_free (impl->provision);
+      impl->provision = abs;
+    }
   if (!tf_loader_get_string (ld, group, "entry-criteria", TRUE, &entry, error))
     return FALSE;
   if (g_strcmp0 (entry, "yes") == 0)

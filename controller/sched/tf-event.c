@@ -28,6 +28,10 @@ impl_free (TfImpl *impl)
   g_ptr_array_unref (impl->features);
   g_free (impl->unavailable);
   g_free (impl->entry_by);
+  g_free (impl->image);
+  g_free (impl->endpoint);
+  g_free (impl->server_uri);
+  g_free (impl->provision);
   g_free (impl);
 }
 

@@ -39,6 +39,11 @@ typedef struct
   guint8 *unavailable; /* one byte per slot: TRUE when absent */
   gboolean entry_passed;
   gchar *entry_by;
+  /* test sessions */
+  gchar *image;      /* client: image id from the lab's images file, or NULL */
+  gchar *endpoint;   /* client: LwM2M endpoint name; defaults to the id */
+  gchar *server_uri; /* server: where clients register */
+  gchar *provision;  /* client: console script (absolute path) or NULL: the default */
 } TfImpl;
 
 typedef struct

@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "tf-session"
+
+#include "config.h"
+
+#include "tf-error.h"
+#include "tf-floor-private.h"
+#include "tf-key-lines.h"
+#include "tf-session-json.h"
+
+#include <string.h>
+
+static GQuark
+floor_quark (void)
+{
+  return g_quark_from_static_string ("tf-floor");
+}
+
+TfFloor *
+tf_floor_get (TfLab *lab)
+{
+  return g_object_get_qdata (G_OBJECT (lab), floor_quark ());
+}
+
+static void
+floor_free (TfFloor *f)
+{
+  g_clear_handle_id (&f->lease_timer, g_source_remove);
+  g_clear_pointer (&f->live, g_hash_table_unref);
+  g_clear_pointer (&f->sessions, g_hash_table_unref);
+  g_clear_pointer (&f->faulted, g_hash_table_unref);
+  g_clear_pointer (&f->schedule, tf_schedule_free);
+  g_clear_pointer (&f->event, tf_event_unref);
+  g_clear_pointer (&f->catalogue, tf_catalogue_free);
+  g_free (f->event_sha);
+  g_free (f->prefix);
+  g_free (f);
+}
+
+TfSession *
+tf_floor_session (TfFloor *f, const char *id)
+{
+  return id != NULL ? g_hash_table_lookup (f->sessions, id) : NULL;
+}
+
+const TfImpl *
+tf_floor_impl (TfFloor *f, const char *id)
+{
+  gint i = tf_event_find_impl (f->event, id);
+  return i >= 0 ? tf_event_impl (f->event, i) : NULL;
+}
+
+static gint
+session_cmp (gconstpointer a, gconstpointer b)
+{
+  const TfSession *x = *(TfSession **) a, *y = *(TfSession **) b;
+  if (x->slot != y->slot)
+    return x->slot - y->slot;
+  if (x->table != y->table)
+    return x->table - y->table;
+  return g_strcmp0 (x->id, y->id);
+}
+
+GPtrArray *
+tf_floor_sessions_sorted (TfFloor *f)
+{
+  GPtrArray *a = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, f->sessions);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    g_ptr_array_add (a, v);
+  g_ptr_array_sort (a, session_cmp);
+  return a;
+}
+
+/* The current slot: by the clock while the event is on, and never before a
+ * slot whose sessions have started already. */
+guint
+tf_floor_now (TfFloor *f)
+{
+  guint n = tf_event_n_slots (f->event), now = 0;
+  g_autoptr (GDateTime) dt = g_date_time_new_now_utc ();
+  g_autoptr (GDateTime) first = tf_event_slot_start (f->event, 0);
+  GHashTableIter it;
+  TfSession *s;
+
+  if (n > 0 && g_date_time_compare (dt, first) >= 0)
+    for (now = 0; now < n; now++)
+      {
+        g_autoptr (GDateTime) end = tf_event_slot_end (f->event, now);
+        if (g_date_time_compare (dt, end) < 0)
+          break;
+      }
+  g_hash_table_iter_init (&it, f->sessions);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &s))
+    if (s->phase != TF_PHASE_SCHEDULED && s->slot >= 0 && (guint) s->slot > now &&
+        s->phase != TF_PHASE_ABORTED)
+      now = s->slot;
+  return MIN (now, n > 0 ? n - 1 : 0);
+}
+
+/* --- publishing --------------------------------------------------------------- */
+
+static void
+publish (TfFloor *f, const char *suffix, JsonNode *node, gboolean retain)
+{
+  g_autofree char *topic = g_strconcat (f->prefix, suffix, NULL);
+  g_autofree char *json = tf_json_to_string (node);
+  g_autoptr (GError) error = NULL;
+  if (!tf_bus_publish (f->bus, topic, json, strlen (json), retain, &error))
+    g_debug ("%s not published: %s", topic, error->message);
+}
+
+JsonNode *
+tf_floor_report (TfFloor *f, TfSession *s, GError **error)
+{
+  g_autoptr (GPtrArray) cases = tf_sdb_cases (f->store, s->id, error);
+  if (cases == NULL)
+    return NULL;
+  return tf_session_report_json (s, cases);
+}
+
+void
+tf_floor_publish_session (TfFloor *f, TfSession *s)
+{
+  g_autoptr (GPtrArray) cases = tf_sdb_cases (f->store, s->id, NULL);
+  g_autoptr (JsonNode) state = NULL;
+  g_autoptr (JsonNode) report = NULL;
+  g_autofree char *st = g_strdup_printf ("session/%s/state", s->id);
+  guint done = 0;
+
+  if (cases == NULL)
+    return;
+  for (guint i = 0; i < cases->len; i++)
+    if (((TfCaseRow *) g_ptr_array_index (cases, i))->verdict != NULL)
+      done++;
+  state = tf_session_state_json (s, done, cases->len);
+  publish (f, st, state, TRUE);
+  /* the verdicts go only to the two companies' private subtrees */
+  report = tf_session_report_json (s, cases);
+  {
+    g_autofree char *c = g_strdup_printf ("private/%s/session/%s/report", s->client_company, s->id);
+    g_autofree char *v = g_strdup_printf ("private/%s/session/%s/report", s->server_company, s->id);
+    publish (f, c, report, TRUE);
+    if (g_strcmp0 (s->client_company, s->server_company) != 0)
+      publish (f, v, report, TRUE);
+  }
+}
+
+static void
+sync_entry_states (TfFloor *f)
+{
+  for (guint i = 0; i < f->schedule->entries->len; i++)
+    {
+      TfScheduleEntry *e = g_ptr_array_index (f->schedule->entries, i);
+      TfSession *s = tf_floor_session (f, e->id);
+      if (s == NULL)
+        continue;
+      switch (s->phase)
+        {
+        case TF_PHASE_SCHEDULED:
+          e->state = TF_ENTRY_PLANNED;
+          break;
+        case TF_PHASE_PREPARING:
+        case TF_PHASE_RUNNING:
+          e->state = TF_ENTRY_RUNNING;
+          break;
+        default:
+          e->state = TF_ENTRY_DONE;
+          break;
+        }
+    }
+}
+
+void
+tf_floor_publish_schedule (TfFloor *f)
+{
+  g_autoptr (JsonNode) node = NULL;
+  sync_entry_states (f);
+  node = tf_schedule_to_json_node (f->schedule);
+  publish (f, "schedule", node, TRUE);
+}
+
+static void
+count_impls (TfFloor *f, guint *clients, guint *servers)
+{
+  g_autoptr (GHashTable) c = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) s = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter it;
+  TfSession *x;
+  g_hash_table_iter_init (&it, f->sessions);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &x))
+    if (x->phase == TF_PHASE_VERIFIED || x->phase == TF_PHASE_CLOSED)
+      {
+        g_hash_table_add (c, x->client);
+        g_hash_table_add (s, x->server);
+      }
+  *clients = g_hash_table_size (c);
+  *servers = g_hash_table_size (s);
+}
+
+JsonNode *
+tf_floor_summary (TfFloor *f, GError **error)
+{
+  g_autoptr (GPtrArray) results = tf_sdb_results (f->store, error);
+  guint clients, servers;
+  if (results == NULL)
+    return NULL;
+  count_impls (f, &clients, &servers);
+  return tf_summary_json (f->event->name, clients, servers, results);
+}
+
+JsonNode *
+tf_floor_consolidated (TfFloor *f, GError **error)
+{
+  g_autoptr (GPtrArray) results = tf_sdb_results (f->store, error);
+  g_autoptr (GPtrArray) sessions = NULL;
+  if (results == NULL)
+    return NULL;
+  sessions = tf_floor_sessions_sorted (f);
+  return tf_consolidated_json (f->event, sessions, results);
+}
+
+void
+tf_floor_publish_summary (TfFloor *f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = tf_floor_summary (f, &error);
+  if (node == NULL)
+    {
+      g_warning ("summary: %s", error->message);
+      return;
+    }
+  publish (f, "summary", node, TRUE);
+}
+
+void
+tf_floor_publish_all (TfFloor *f)
+{
+  g_autoptr (GPtrArray) all = tf_floor_sessions_sorted (f);
+  tf_floor_publish_schedule (f);
+  for (guint i = 0; i < all->len; i++)
+    tf_floor_publish_session (f, g_ptr_array_index (all, i));
+  tf_floor_publish_summary (f);
+}
+
+static void
+on_bus_connected (TfBus *bus, TfFloor *f)
+{
+  tf_floor_publish_all (f);
+}
+
+static void
+on_bus_message (TfBus *bus, const TfBusMessage *msg, TfFloor *f)
+{
+  tf_floor_handle_in (f, msg);
+}
+
+/* --- phases ------------------------------------------------------------------- */
+
+gboolean
+tf_floor_set_phase (TfFloor *f, TfSession *s, TfPhase to, const char *reason, GError **error)
+{
+  TfPhase from = s->phase;
+  gint64 now = g_get_real_time ();
+  if (!tf_phase_transition_allowed (from, to))
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "session %s is %s, not ready to be %s", s->id,
+                   tf_phase_to_string (from), tf_phase_to_string (to));
+      return FALSE;
+    }
+  if (!tf_sdb_add_history (f->store, s->id, tf_phase_to_string (from), tf_phase_to_string (to),
+                           reason, now, error))
+    return FALSE;
+  s->phase = to;
+  s->since = now;
+  if (to == TF_PHASE_ABORTED)
+    {
+      g_free (s->error);
+      s->error = g_strdup (reason);
+    }
+  else if (to == TF_PHASE_PREPARING)
+    g_clear_pointer (&s->error, g_free);
+  if (!tf_sdb_put_session (f->store, s, error))
+    {
+      s->phase = from;
+      return FALSE;
+    }
+  g_info ("session %s: %s -> %s%s%s", s->id, tf_phase_to_string (from), tf_phase_to_string (to),
+          reason ? " : " : "", reason ? reason : "");
+  return TRUE;
+}
+
+/* --- schedule ------------------------------------------------------------------ */
+
+static gboolean
+add_cases (TfFloor *f, TfSession *s, GError **error)
+{
+  const TfEts *ets = s->ets_version ? tf_catalogue_find (f->catalogue, s->ets_version) : NULL;
+  const TfImpl *c = tf_floor_impl (f, s->client), *v = tf_floor_impl (f, s->server);
+  gint64 now = g_get_real_time ();
+  if (ets == NULL || c == NULL || v == NULL)
+    return TRUE;
+  for (guint i = 0; i < ets->cases->len; i++)
+    {
+      TfCase *tc = g_ptr_array_index (ets->cases, i);
+      g_autofree char *na = tf_case_not_applicable (tc, c, v);
+      if (!tf_sdb_add_case (f->store, s->id, tc->id, tc->name, na ? "not-applicable" : NULL, na,
+                            na ? "testfestd" : NULL, now, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Make the store's sessions follow the schedule: new pairings become
+ * scheduled sessions; scheduled ones take their new place; sessions that
+ * started are never touched. */
+static gboolean
+sync_sessions (TfFloor *f, gboolean mark_replanned, GPtrArray *changed, GError **error)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter it;
+  TfSession *s;
+
+  for (guint i = 0; i < f->schedule->entries->len; i++)
+    {
+      TfScheduleEntry *e = g_ptr_array_index (f->schedule->entries, i);
+      g_hash_table_add (seen, e->id);
+      s = tf_floor_session (f, e->id);
+      if (s == NULL)
+        {
+          const TfImpl *c = tf_floor_impl (f, e->client), *v = tf_floor_impl (f, e->server);
+          const TfEts *ets = c && v ? tf_catalogue_for_pair (f->catalogue, c, v) : NULL;
+          s = tf_session_new ();
+          s->id = g_strdup (e->id);
+          s->client = g_strdup (e->client);
+          s->client_company = g_strdup (e->client_company);
+          s->server = g_strdup (e->server);
+          s->server_company = g_strdup (e->server_company);
+          s->ets = ets ? g_strdup (ets->name) : NULL;
+          s->ets_version = ets ? g_strdup (ets->version) : NULL;
+          s->phase = TF_PHASE_SCHEDULED;
+          s->since = g_get_real_time ();
+          s->slot = e->slot;
+          s->table = e->table;
+          s->board = g_strdup (e->board);
+          g_hash_table_replace (f->sessions, s->id, s);
+          if (!tf_sdb_put_session (f->store, s, error) || !add_cases (f, s, error))
+            return FALSE;
+          if (changed != NULL)
+            g_ptr_array_add (changed, s);
+          continue;
+        }
+      if (s->phase != TF_PHASE_SCHEDULED)
+        continue;
+      if (s->slot != e->slot || s->table != e->table || g_strcmp0 (s->board, e->board) != 0)
+        {
+          s->slot = e->slot;
+          s->table = e->table;
+          g_free (s->board);
+          s->board = g_strdup (e->board);
+          if (mark_replanned)
+            s->replanned = TRUE;
+          if (!tf_sdb_put_session (f->store, s, error))
+            return FALSE;
+          if (changed != NULL)
+            g_ptr_array_add (changed, s);
+        }
+    }
+  g_hash_table_iter_init (&it, f->sessions);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &s))
+    if (!g_hash_table_contains (seen, s->id) && s->phase == TF_PHASE_SCHEDULED)
+      {
+        g_autofree char *topic = g_strdup_printf ("%ssession/%s/state", f->prefix, s->id);
+        if (!tf_sdb_delete_session (f->store, s->id, error))
+          return FALSE;
+        tf_bus_publish (f->bus, topic, "", 0, TRUE, NULL);
+        g_hash_table_iter_remove (&it);
+      }
+  return TRUE;
+}
+
+static gboolean
+store_schedule (TfFloor *f, GError **error)
+{
+  g_autofree char *json = NULL;
+  sync_entry_states (f);
+  json = tf_schedule_to_json (f->schedule);
+  return tf_sdb_put_event_state (f->store, f->event_sha, json, error);
+}
+
+JsonNode *
+tf_replan_report_json (const TfReplanReport *report)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "moved");
+  json_builder_add_int_value (b, report->moved);
+  json_builder_set_member_name (b, "reboarded");
+  json_builder_add_int_value (b, report->reboarded);
+  json_builder_set_member_name (b, "changes");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < report->lines->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (report->lines, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+TfReplanReport *
+tf_floor_replan (TfFloor *f, TfReplanRequest *req, GError **error)
+{
+  g_autoptr (TfReplanReport) report = NULL;
+  g_autoptr (GPtrArray) changed = g_ptr_array_new ();
+  TfSchedule *next;
+
+  sync_entry_states (f);
+  next = tf_scheduler_replan (f->event, f->schedule, req, &report, error);
+  if (next == NULL)
+    return NULL;
+  if (!tf_sdb_begin (f->store, error))
+    {
+      tf_schedule_free (next);
+      return NULL;
+    }
+  tf_schedule_free (f->schedule);
+  f->schedule = next;
+  if (!sync_sessions (f, TRUE, changed, error) || !store_schedule (f, error) ||
+      !tf_sdb_commit (f->store, error))
+    {
+      tf_sdb_rollback (f->store);
+      return NULL;
+    }
+  g_message ("re-planned from slot %u: %u moved, %u on another board", req->now, report->moved,
+             report->reboarded);
+  tf_floor_publish_schedule (f);
+  for (guint i = 0; i < changed->len; i++)
+    tf_floor_publish_session (f, g_ptr_array_index (changed, i));
+  return g_steal_pointer (&report);
+}
+
+/* --- loading ------------------------------------------------------------------- */
+
+static gboolean
+check_boards (TfFloor *f, const char *path, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr (TfKeyLines) lines = NULL;
+  if (!g_file_get_contents (path, &data, &len, error))
+    return FALSE;
+  lines = tf_key_lines_new (path, data, len, error);
+  if (lines == NULL)
+    return FALSE;
+  for (guint i = 0; i < f->event->impls->len; i++)
+    {
+      const TfImpl *impl = tf_event_impl (f->event, i);
+      g_autofree char *group = g_strdup_printf ("implementation %s", impl->id);
+      for (guint b = 0; b < impl->boards->len; b++)
+        {
+          const char *id = g_ptr_array_index (impl->boards, b);
+          if (tf_lab_get_board (f->lab, id) == NULL)
+            return tf_key_lines_fail (lines, error, group, "boards",
+                                      "no board '%s' in the lab file %s", id,
+                                      tf_lab_get_config (f->lab)->path);
+        }
+      if (impl->image != NULL && tf_image_registry_get (tf_lab_get_images (f->lab), impl->image) == NULL)
+        return tf_key_lines_fail (lines, error, group, "image", "no image '%s' in the lab's images file",
+                                  impl->image);
+    }
+  return TRUE;
+}
+
+static gboolean
+load_schedule (TfFloor *f, GError **error)
+{
+  g_autofree char *sha = NULL, *stored = NULL;
+  if (!tf_sdb_get_event_state (f->store, &sha, &stored, error))
+    return FALSE;
+  if (stored != NULL && g_strcmp0 (sha, f->event_sha) == 0)
+    {
+      g_autoptr (GError) local = NULL;
+      f->schedule = tf_schedule_from_json (f->event, stored, -1, &local);
+      if (f->schedule != NULL)
+        {
+          g_info ("event unchanged (sha256 %s): the stored schedule stands", sha);
+          return TRUE;
+        }
+      g_warning ("stored schedule unreadable, computing a new one: %s", local->message);
+    }
+  {
+    g_autoptr (TfPairings) pairings = tf_pairings_compute (f->event, error);
+    if (pairings == NULL)
+      return FALSE;
+    f->schedule = tf_scheduler_solve (f->event, pairings, error);
+    if (f->schedule == NULL)
+      return FALSE;
+    g_message ("event %s: %u sessions in %u slots (lower bound %u)", f->event->name,
+               f->schedule->entries->len, tf_schedule_makespan (f->schedule),
+               f->schedule->lower_bound);
+  }
+  return TRUE;
+}
+
+gboolean
+tf_floor_attach (TfLab *lab, GError **error)
+{
+  TfLabConfig *cfg = tf_lab_get_config (lab);
+  TfFloor *f;
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr (GPtrArray) stored = NULL;
+  g_autoptr (GPtrArray) boards = NULL;
+
+  if (cfg->event == NULL)
+    return TRUE;
+  f = g_new0 (TfFloor, 1);
+  f->lab = lab;
+  f->store = tf_lab_get_store (lab);
+  f->bus = tf_lab_get_bus (lab);
+  f->prefix = g_strdup (tf_lab_get_prefix (lab));
+  f->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                       (GDestroyNotify) tf_session_free);
+  f->live = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                   (GDestroyNotify) tf_floor_live_free);
+  f->faulted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_object_set_qdata_full (G_OBJECT (lab), floor_quark (), f, (GDestroyNotify) floor_free);
+
+  f->event = tf_event_load_file (cfg->event, error);
+  if (f->event == NULL)
+    return FALSE;
+  if (!check_boards (f, cfg->event, error))
+    return FALSE;
+  f->catalogue = tf_catalogue_load_default (error);
+  if (f->catalogue == NULL)
+    {
+      if (error != NULL && *error != NULL)
+        (*error)->code = TF_ERROR_INVALID_CONFIG;
+      return FALSE;
+    }
+  if (!g_file_get_contents (cfg->event, &data, &len, error))
+    return FALSE;
+  f->event_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+
+  stored = tf_sdb_load_sessions (f->store, error);
+  if (stored == NULL)
+    return FALSE;
+  while (stored->len > 0)
+    {
+      TfSession *s = g_ptr_array_steal_index (stored, 0);
+      g_hash_table_replace (f->sessions, s->id, s);
+    }
+  if (!load_schedule (f, error))
+    return FALSE;
+  if (!tf_sdb_begin (f->store, error))
+    return FALSE;
+  if (!sync_sessions (f, FALSE, NULL, error) || !store_schedule (f, error) ||
+      !tf_sdb_commit (f->store, error))
+    {
+      tf_sdb_rollback (f->store);
+      return FALSE;
+    }
+
+  g_signal_connect (f->bus, "connected", G_CALLBACK (on_bus_connected), f);
+  g_signal_connect (f->bus, "message", G_CALLBACK (on_bus_message), f);
+  {
+    g_autofree char *in = g_strdup_printf ("%sin/+/#", f->prefix);
+    tf_bus_subscribe (f->bus, in);
+  }
+  boards = tf_lab_get_boards (lab);
+  for (guint i = 0; i < boards->len; i++)
+    g_signal_connect (g_ptr_array_index (boards, i), "changed",
+                      G_CALLBACK (tf_floor_on_board_changed), f);
+  tf_floor_add_verbs (f);
+  tf_floor_resume (f);
+  return TRUE;
+}

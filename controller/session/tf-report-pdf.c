@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "tf-report-pdf.h"
+#include "tf-error.h"
+
+#include <cairo-pdf.h>
+#include <pango/pangocairo.h>
+
+#define PAGE_W 842.0 /* A4 landscape, in points */
+#define PAGE_H 595.0
+#define MARGIN 40.0
+
+typedef struct {
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  double y;
+  guint page;
+  const char *footer;
+} Doc;
+
+static void
+footer (Doc *d)
+{
+  PangoLayout *l = pango_cairo_create_layout (d->cr);
+  PangoFontDescription *fd = pango_font_description_from_string ("Sans 7");
+  g_autofree char *text = g_strdup_printf ("%s — page %u", d->footer, d->page);
+  pango_layout_set_font_description (l, fd);
+  pango_layout_set_text (l, text, -1);
+  cairo_move_to (d->cr, MARGIN, PAGE_H - MARGIN + 10);
+  pango_cairo_show_layout (d->cr, l);
+  pango_font_description_free (fd);
+  g_object_unref (l);
+}
+
+static void
+new_page (Doc *d)
+{
+  footer (d);
+  cairo_show_page (d->cr);
+  d->page++;
+  d->y = MARGIN;
+}
+
+/* One line of text at @x, @width wide (wrapped), in @font; returns its height. */
+static double
+text_at (Doc *d, double x, double width, const char *font, const char *text, gboolean draw)
+{
+  PangoLayout *l = pango_cairo_create_layout (d->cr);
+  PangoFontDescription *fd = pango_font_description_from_string (font);
+  int w, h;
+  /* PDF user space is in points: 72 per inch */
+  pango_cairo_context_set_resolution (pango_layout_get_context (l), 72);
+  pango_layout_context_changed (l);
+  pango_layout_set_font_description (l, fd);
+  pango_layout_set_width (l, width * PANGO_SCALE);
+  pango_layout_set_wrap (l, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_text (l, text ? text : "", -1);
+  pango_layout_get_pixel_size (l, &w, &h);
+  if (draw)
+    {
+      cairo_move_to (d->cr, x, d->y);
+      pango_cairo_show_layout (d->cr, l);
+    }
+  pango_font_description_free (fd);
+  g_object_unref (l);
+  return h;
+}
+
+static void
+para (Doc *d, const char *font, const char *text)
+{
+  double h = text_at (d, MARGIN, PAGE_W - 2 * MARGIN, font, text, FALSE);
+  if (d->y + h > PAGE_H - MARGIN)
+    new_page (d);
+  text_at (d, MARGIN, PAGE_W - 2 * MARGIN, font, text, TRUE);
+  d->y += h + 4;
+}
+
+/* A table row: cells at the given x offsets (fractions of the text width). */
+static void
+row (Doc *d, const double *cols, guint n, const char *const *cells, gboolean header)
+{
+  const char *font = header ? "Sans Bold 9" : "Sans 9";
+  double tw = PAGE_W - 2 * MARGIN, h = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      double x0 = cols[i] * tw, x1 = (i + 1 < n ? cols[i + 1] : 1.0) * tw;
+      h = MAX (h, text_at (d, 0, x1 - x0 - 4, font, cells[i], FALSE));
+    }
+  if (d->y + h > PAGE_H - MARGIN)
+    new_page (d);
+  for (guint i = 0; i < n; i++)
+    {
+      double x0 = cols[i] * tw, x1 = (i + 1 < n ? cols[i + 1] : 1.0) * tw;
+      text_at (d, MARGIN + x0, x1 - x0 - 4, font, cells[i], TRUE);
+    }
+  d->y += h + 3;
+  if (header)
+    {
+      cairo_set_line_width (d->cr, 0.5);
+      cairo_move_to (d->cr, MARGIN, d->y - 1);
+      cairo_line_to (d->cr, PAGE_W - MARGIN, d->y - 1);
+      cairo_stroke (d->cr);
+      d->y += 2;
+    }
+}
+
+static gboolean
+doc_open (Doc *d, const char *path, const char *footer_text, GError **error)
+{
+  d->surface = cairo_pdf_surface_create (path, PAGE_W, PAGE_H);
+  if (cairo_surface_status (d->surface) != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: %s", path,
+                   cairo_status_to_string (cairo_surface_status (d->surface)));
+      cairo_surface_destroy (d->surface);
+      return FALSE;
+    }
+  d->cr = cairo_create (d->surface);
+  d->y = MARGIN;
+  d->page = 1;
+  d->footer = footer_text;
+  return TRUE;
+}
+
+static gboolean
+doc_close (Doc *d, const char *path, GError **error)
+{
+  cairo_status_t st;
+  footer (d);
+  cairo_show_page (d->cr);
+  cairo_destroy (d->cr);
+  cairo_surface_finish (d->surface);
+  st = cairo_surface_status (d->surface);
+  cairo_surface_destroy (d->surface);
+  if (st != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: %s", path, cairo_status_to_string (st));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const char *
+s (JsonObject *o, const char *key)
+{
+  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return "";
+  return json_node_get_string (n);
+}
+
+static JsonObject *
+obj (JsonObject *o, const char *key)
+{
+  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
+  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+static JsonArray *
+arr (JsonObject *o, const char *key)
+{
+  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
+  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+static gint64
+num (JsonObject *o, const char *key)
+{
+  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (n);
+}
+
+static const char *
+verdict_label (const char *v)
+{
+  static const char *const map[][2] = { { "pass", "Pass" }, { "fail", "Fail" },
+                                        { "inconclusive", "Inconclusive" },
+                                        { "not-applicable", "Not Applicable" },
+                                        { "out-of-time", "Out of Time" } };
+  for (guint i = 0; i < G_N_ELEMENTS (map); i++)
+    if (g_strcmp0 (v, map[i][0]) == 0)
+      return map[i][1];
+  return v && *v ? v : "—";
+}
+
+gboolean
+tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
+{
+  Doc d = { 0 };
+  JsonObject *c = obj (r, "client"), *sv = obj (r, "server"), *sig = obj (r, "signed");
+  JsonArray *cases = arr (r, "cases");
+  g_autofree char *title = g_strdup_printf ("Test Session Report — %s", s (r, "session"));
+  g_autofree char *who = g_strdup_printf ("Client: %s (%s)    Server: %s (%s)", s (c, "impl"),
+                                          s (c, "company"), s (sv, "impl"), s (sv, "company"));
+  g_autofree char *ets = g_strdup_printf ("ETS: %s", s (r, "ets"));
+  gboolean sc = sig && json_object_get_boolean_member_with_default (sig, "client", FALSE);
+  gboolean ss = sig && json_object_get_boolean_member_with_default (sig, "server", FALSE);
+  g_autofree char *signed_text = g_strdup_printf ("Signed by the client team: %s    by the server team: %s%s",
+                                                  sc ? "yes" : "no", ss ? "yes" : "no",
+                                                  sc && ss ? "    (final)" : "    (not final)");
+  static const double cols[] = { 0.0, 0.04, 0.35, 0.46, 0.54, 0.66 };
+  static const char *const head[] = { "ID", "Test case", "Verdict", "Verified", "Entered by", "Note" };
+
+  if (!doc_open (&d, path, "CONFIDENTIAL to the two companies of this session", error))
+    return FALSE;
+  para (&d, "Sans Bold 14", title);
+  para (&d, "Sans 9", who);
+  para (&d, "Sans 9", ets);
+  para (&d, "Sans 9", signed_text);
+  d.y += 6;
+  row (&d, cols, G_N_ELEMENTS (cols), head, TRUE);
+  for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
+    {
+      JsonNode *cn = json_array_get_element (cases, i);
+      JsonObject *k = JSON_NODE_HOLDS_OBJECT (cn) ? json_node_get_object (cn) : NULL;
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, num (k, "id"));
+      g_autofree char *note = NULL;
+      const char *cells[6];
+      if (k == NULL)
+        continue;
+      note = g_strjoin ("", s (k, "note"), *s (k, "verify_note") ? " / server: " : "",
+                        s (k, "verify_note"), *s (k, "issue") ? " / issue: " : "", s (k, "issue"),
+                        NULL);
+      cells[0] = id;
+      cells[1] = s (k, "name");
+      cells[2] = verdict_label (s (k, "verdict"));
+      cells[3] = *s (k, "verification") ? s (k, "verification") : "—";
+      cells[4] = s (k, "entered_by");
+      cells[5] = note;
+      row (&d, cols, 6, cells, FALSE);
+    }
+  return doc_close (&d, path, error);
+}
+
+gboolean
+tf_report_pdf_consolidated (JsonObject *r, const char *path, GError **error)
+{
+  Doc d = { 0 };
+  JsonObject *impls = obj (r, "implementations"), *legend = obj (r, "legend");
+  JsonArray *companies = arr (r, "companies"), *sessions = arr (r, "sessions");
+  JsonArray *cases = arr (r, "cases"), *ets = arr (r, "ets");
+  g_autofree char *title = g_strdup_printf ("Consolidated TestFest Report — %s", s (r, "event"));
+  g_autofree char *counts = g_strdup_printf ("Implementations tested: %" G_GINT64_FORMAT
+                                             " servers, %" G_GINT64_FORMAT " clients",
+                                             num (impls, "servers"), num (impls, "clients"));
+  GString *list = g_string_new ("Companies that attended: ");
+  GString *etsl = g_string_new ("ETS used: ");
+  static const double scols[] = { 0.0, 0.2, 0.6 };
+  static const char *const shead[] = { "Session", "Start", "Submissions" };
+  static const double ccols[] = { 0.0, 0.06, 0.52, 0.60, 0.68, 0.78, 0.89 };
+  static const char *const chead[] = { "ID", "Test case", "Pass", "Fail", "Inconcl.", "Not Appl.", "Out of Time" };
+  static const char *const vkeys[] = { "pass", "fail", "inconclusive", "not-applicable", "out-of-time" };
+
+  for (guint i = 0; companies != NULL && i < json_array_get_length (companies); i++)
+    g_string_append_printf (list, "%s%s", i ? ", " : "", json_array_get_string_element (companies, i));
+  for (guint i = 0; ets != NULL && i < json_array_get_length (ets); i++)
+    g_string_append_printf (etsl, "%s%s", i ? ", " : "", json_array_get_string_element (ets, i));
+  if (!doc_open (&d, path, "Anonymised consolidated results", error))
+    {
+      g_string_free (list, TRUE);
+      g_string_free (etsl, TRUE);
+      return FALSE;
+    }
+  para (&d, "Sans Bold 14", title);
+  para (&d, "Sans 9", counts);
+  para (&d, "Sans 9", list->str);
+  para (&d, "Sans 9", etsl->str);
+  g_string_free (list, TRUE);
+  g_string_free (etsl, TRUE);
+  d.y += 6;
+  para (&d, "Sans Bold 11", "Sessions");
+  row (&d, scols, 3, shead, TRUE);
+  for (guint i = 0; sessions != NULL && i < json_array_get_length (sessions); i++)
+    {
+      JsonObject *o = json_array_get_object_element (sessions, i);
+      g_autofree char *n = g_strdup_printf ("%" G_GINT64_FORMAT, num (o, "session"));
+      g_autofree char *sub = g_strdup_printf ("%" G_GINT64_FORMAT, num (o, "submissions"));
+      const char *cells[] = { n, s (o, "start"), sub };
+      row (&d, scols, 3, cells, FALSE);
+    }
+  d.y += 6;
+  para (&d, "Sans Bold 11", "Verdicts");
+  for (guint i = 0; i < G_N_ELEMENTS (vkeys); i++)
+    {
+      g_autofree char *l = g_strdup_printf ("%s: %s", verdict_label (vkeys[i]), s (legend, vkeys[i]));
+      para (&d, "Sans 8", l);
+    }
+  d.y += 6;
+  para (&d, "Sans Bold 11", "Results by Test Case");
+  row (&d, ccols, 7, chead, TRUE);
+  for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
+    {
+      JsonObject *o = json_array_get_object_element (cases, i);
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, num (o, "id"));
+      char n[5][24];
+      const char *cells[7];
+      cells[0] = id;
+      cells[1] = s (o, "name");
+      for (guint v = 0; v < 5; v++)
+        {
+          g_snprintf (n[v], sizeof n[v], "%" G_GINT64_FORMAT, num (o, vkeys[v]));
+          cells[2 + v] = n[v];
+        }
+      row (&d, ccols, 7, cells, FALSE);
+    }
+  return doc_close (&d, path, error);
+}

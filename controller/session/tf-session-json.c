@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "tf-session-json.h"
+#include "tf-time.h"
+
+static void
+add_str (JsonBuilder *b, const char *name, const char *v)
+{
+  json_builder_set_member_name (b, name);
+  if (v != NULL)
+    json_builder_add_string_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_int (JsonBuilder *b, const char *name, gint64 v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, v);
+}
+
+static void
+add_time (JsonBuilder *b, const char *name, gint64 us)
+{
+  g_autofree char *t = us > 0 ? tf_time_format (us) : NULL;
+  add_str (b, name, t);
+}
+
+static void
+add_party (JsonBuilder *b, const char *name, const char *impl, const char *company)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  add_str (b, "impl", impl);
+  add_str (b, "company", company);
+  json_builder_end_object (b);
+}
+
+static JsonNode *
+finish (JsonBuilder *b)
+{
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static JsonBuilder *
+begin (void)
+{
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  add_int (b, "schema", 1);
+  return b;
+}
+
+char *
+tf_json_to_string (JsonNode *node)
+{
+  return json_to_string (node, FALSE);
+}
+
+JsonNode *
+tf_session_state_json (const TfSession *s, guint done, guint total)
+{
+  g_autoptr (JsonBuilder) b = begin ();
+  add_str (b, "id", s->id);
+  add_int (b, "slot", s->slot);
+  add_int (b, "table", s->table);
+  add_str (b, "board", s->board);
+  add_party (b, "client", s->client, s->client_company);
+  add_party (b, "server", s->server, s->server_company);
+  add_str (b, "phase", tf_phase_to_string (s->phase));
+  json_builder_set_member_name (b, "progress");
+  json_builder_begin_object (b);
+  add_int (b, "done", done);
+  add_int (b, "total", total);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "replanned");
+  json_builder_add_boolean_value (b, s->replanned);
+  add_time (b, "since", s->since);
+  add_str (b, "error", s->error);
+  return finish (b);
+}
+
+JsonNode *
+tf_session_report_json (const TfSession *s, GPtrArray *cases)
+{
+  g_autoptr (JsonBuilder) b = begin ();
+  add_str (b, "session", s->id);
+  add_party (b, "client", s->client, s->client_company);
+  add_party (b, "server", s->server, s->server_company);
+  add_str (b, "ets", s->ets);
+  json_builder_set_member_name (b, "cases");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < cases->len; i++)
+    {
+      TfCaseRow *c = g_ptr_array_index (cases, i);
+      json_builder_begin_object (b);
+      add_int (b, "id", c->id);
+      add_str (b, "name", c->name);
+      add_str (b, "verdict", c->verdict);
+      add_str (b, "note", c->note);
+      add_str (b, "issue", c->issue);
+      add_str (b, "entered_by", c->entered_by);
+      add_time (b, "entered_at", c->entered_at);
+      add_str (b, "verification", c->verification);
+      add_str (b, "verify_note", c->verify_note);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "signed");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "client");
+  json_builder_add_boolean_value (b, s->signed_client);
+  json_builder_set_member_name (b, "server");
+  json_builder_add_boolean_value (b, s->signed_server);
+  json_builder_end_object (b);
+  return finish (b);
+}
+
+static void
+add_results (JsonBuilder *b, GPtrArray *results)
+{
+  json_builder_set_member_name (b, "cases");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < results->len; i++)
+    {
+      TfCaseResult *r = g_ptr_array_index (results, i);
+      json_builder_begin_object (b);
+      add_str (b, "ets", r->ets);
+      add_int (b, "id", r->id);
+      add_str (b, "name", r->name);
+      for (guint v = TF_VERDICT_PASS; v <= TF_VERDICT_OUT_OF_TIME; v++)
+        add_int (b, tf_verdict_to_string (v), r->counts[v]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+JsonNode *
+tf_summary_json (const char *event, guint clients, guint servers, GPtrArray *results)
+{
+  g_autoptr (JsonBuilder) b = begin ();
+  add_str (b, "event", event);
+  add_int (b, "clients", clients);
+  add_int (b, "servers", servers);
+  add_results (b, results);
+  return finish (b);
+}
+
+static gboolean
+is_final (const TfSession *s)
+{
+  return s->phase == TF_PHASE_VERIFIED || s->phase == TF_PHASE_CLOSED;
+}
+
+JsonNode *
+tf_consolidated_json (const TfEvent *event, GPtrArray *sessions, GPtrArray *results)
+{
+  g_autoptr (JsonBuilder) b = begin ();
+  g_autoptr (GHashTable) clients = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) servers = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) companies = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) ets = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GArray) per_slot = g_array_new (FALSE, TRUE, sizeof (guint));
+  g_autoptr (GList) names = NULL;
+  guint n_slots = tf_event_n_slots (event);
+
+  g_array_set_size (per_slot, n_slots);
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      TfSession *s = g_ptr_array_index (sessions, i);
+      if (!is_final (s))
+        continue;
+      g_hash_table_add (clients, s->client);
+      g_hash_table_add (servers, s->server);
+      g_hash_table_add (companies, s->client_company);
+      g_hash_table_add (companies, s->server_company);
+      if (s->ets != NULL)
+        g_hash_table_add (ets, s->ets);
+      if (s->slot >= 0 && (guint) s->slot < n_slots)
+        g_array_index (per_slot, guint, s->slot)++;
+    }
+  add_str (b, "event", event->name);
+  json_builder_set_member_name (b, "implementations");
+  json_builder_begin_object (b);
+  add_int (b, "clients", g_hash_table_size (clients));
+  add_int (b, "servers", g_hash_table_size (servers));
+  json_builder_end_object (b);
+  /* companies by display name, sorted; no link to what they did */
+  json_builder_set_member_name (b, "companies");
+  json_builder_begin_array (b);
+  {
+    g_autoptr (GPtrArray) cn = g_ptr_array_new ();
+    for (guint i = 0; i < event->companies->len; i++)
+      {
+        TfCompany *c = g_ptr_array_index (event->companies, i);
+        if (g_hash_table_contains (companies, c->id))
+          g_ptr_array_add (cn, c->name ? c->name : c->id);
+      }
+    g_ptr_array_sort (cn, (GCompareFunc) g_strcmp0);
+    for (guint i = 0; i < cn->len; i++)
+      json_builder_add_string_value (b, g_ptr_array_index (cn, i));
+  }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "ets");
+  json_builder_begin_array (b);
+  names = g_list_sort (g_hash_table_get_keys (ets), (GCompareFunc) g_strcmp0);
+  for (GList *l = names; l != NULL; l = l->next)
+    json_builder_add_string_value (b, l->data);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "sessions");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n_slots; i++)
+    {
+      g_autofree char *start = tf_event_slot_iso (event, i, FALSE);
+      if (g_array_index (per_slot, guint, i) == 0)
+        continue;
+      json_builder_begin_object (b);
+      add_int (b, "session", i + 1);
+      add_str (b, "start", start);
+      add_int (b, "submissions", g_array_index (per_slot, guint, i));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "legend");
+  json_builder_begin_object (b);
+  add_str (b, "pass", "both teams agreed the pass criteria were met");
+  add_str (b, "fail", "both teams agreed the pass criteria were not met");
+  add_str (b, "inconclusive", "the teams disagree, or a prerequisite failed");
+  add_str (b, "not-applicable", "one implementation lacks the required feature");
+  add_str (b, "out-of-time", "not run for lack of time");
+  json_builder_end_object (b);
+  add_results (b, results);
+  return finish (b);
+}
