@@ -5,7 +5,9 @@
 
 #include <glib-unix.h>
 #include <locale.h>
+#include <errno.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "tf-error.h"
 #include "tf-lab.h"
@@ -45,6 +47,20 @@ on_reload (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A big lab holds three descriptors per board (console, two logs): take the
+ * hard limit rather than the historical 1024. */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit rl;
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max)
+    {
+      rl.rlim_cur = rl.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
+        g_warning ("cannot raise the open file limit: %s", g_strerror (errno));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -66,6 +82,7 @@ main (int argc, char **argv)
   Daemon d = { 0 };
 
   setlocale (LC_ALL, "");
+  raise_fd_limit ();
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {

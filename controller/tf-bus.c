@@ -5,6 +5,7 @@
 #include "tf-error.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <mosquitto.h>
@@ -538,10 +539,21 @@ tf_bus_shutdown (TfBus *self, const char *topic, const char *payload, guint time
       mosquitto_publish_v5 (self->mosq, &self->waiting_mid, topic, strlen (payload), payload, 1,
                             true, NULL) == MOSQ_ERR_SUCCESS)
     {
-      /* a bounded wait for PUBACK, so the offline status is on the broker */
+      /* a bounded wait for PUBACK, so the offline status is on the broker;
+       * poll(), not mosquitto_loop(): its select() fails past fd 1024 */
       while (!self->waiting_done && g_get_monotonic_time () < deadline)
-        if (mosquitto_loop (self->mosq, 20, 1) != MOSQ_ERR_SUCCESS)
-          break;
+        {
+          struct pollfd pfd = { mosquitto_socket (self->mosq), POLLIN, 0 };
+          if (mosquitto_want_write (self->mosq))
+            pfd.events |= POLLOUT;
+          if (pfd.fd < 0 || poll (&pfd, 1, 20) < 0)
+            break;
+          if ((pfd.revents & POLLOUT) && mosquitto_loop_write (self->mosq, 1) != MOSQ_ERR_SUCCESS)
+            break;
+          if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+              mosquitto_loop_read (self->mosq, 1) != MOSQ_ERR_SUCCESS)
+            break;
+        }
     }
   mosquitto_disconnect_v5 (self->mosq, 0, NULL);
   while (mosquitto_want_write (self->mosq) && g_get_monotonic_time () < deadline)

@@ -16,7 +16,11 @@ struct _TfConsoleSerial {
   TfConsole parent_instance;
   struct sp_port *port;
   guint watch_id;
+  guint out_id;       /* armed while output waits for room */
+  GByteArray *out;    /* what the tty did not take yet */
 };
+
+#define OUT_MAX (64 * 1024) /* console input is commands, not bulk data */
 
 G_DEFINE_TYPE (TfConsoleSerial, tf_console_serial, TF_TYPE_CONSOLE)
 
@@ -25,6 +29,9 @@ serial_close (TfConsole *console)
 {
   TfConsoleSerial *self = TF_CONSOLE_SERIAL (console);
   g_clear_handle_id (&self->watch_id, g_source_remove);
+  g_clear_handle_id (&self->out_id, g_source_remove);
+  if (self->out != NULL)
+    g_byte_array_set_size (self->out, 0);
   if (self->port != NULL)
     {
       sp_close (self->port);
@@ -80,22 +87,56 @@ serial_open (TfConsole *console, GError **error)
   return TRUE;
 }
 
+/* Push queued output as the tty makes room; never block the main loop. */
+static gboolean
+flush_out (TfConsoleSerial *self, GError **error)
+{
+  const TfConsoleOptions *o = tf_console_get_options (TF_CONSOLE (self));
+  int n;
+  if (self->out->len == 0)
+    return TRUE;
+  n = sp_nonblocking_write (self->port, self->out->data, self->out->len);
+  if (n < 0)
+    return tf_serial_set_error (error, n, o->device);
+  g_byte_array_remove_range (self->out, 0, n);
+  return TRUE;
+}
+
+static gboolean
+on_writable (int fd, GIOCondition cond, gpointer user_data)
+{
+  TfConsoleSerial *self = user_data;
+  g_autoptr (GError) error = NULL;
+  if (!flush_out (self, &error))
+    {
+      self->out_id = 0;
+      tf_console_failed (TF_CONSOLE (self), error->message);
+      return G_SOURCE_REMOVE;
+    }
+  if (self->out->len > 0)
+    return G_SOURCE_CONTINUE;
+  self->out_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 serial_write (TfConsole *console, const void *data, gsize len, GError **error)
 {
   TfConsoleSerial *self = TF_CONSOLE_SERIAL (console);
   const TfConsoleOptions *o = tf_console_get_options (console);
-  /* console input is short (commands, provisioning); bound the wait by the line rate */
-  guint timeout = 100 + (guint) (len * 10 * 1000 / MAX (o->baud, 300));
-  int n = sp_blocking_write (self->port, data, len, timeout);
-  if (n < 0)
-    return tf_serial_set_error (error, n, o->device);
-  if ((gsize) n != len)
+  int fd = -1;
+
+  if (self->out->len + len > OUT_MAX)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_TIMED_OUT, "%s: wrote %d of %zu bytes", o->device, n,
-                   len);
+      g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "%s: %u bytes still wait to be sent",
+                   o->device, self->out->len);
       return FALSE;
     }
+  g_byte_array_append (self->out, data, len);
+  if (!flush_out (self, error))
+    return FALSE;
+  if (self->out->len > 0 && self->out_id == 0 && sp_get_port_handle (self->port, &fd) == SP_OK)
+    self->out_id = g_unix_fd_add (fd, G_IO_OUT, on_writable, self);
   return TRUE;
 }
 
@@ -107,10 +148,18 @@ tf_console_serial_dispose (GObject *object)
 }
 
 static void
+tf_console_serial_finalize (GObject *object)
+{
+  g_byte_array_unref (TF_CONSOLE_SERIAL (object)->out);
+  G_OBJECT_CLASS (tf_console_serial_parent_class)->finalize (object);
+}
+
+static void
 tf_console_serial_class_init (TfConsoleSerialClass *klass)
 {
   TfConsoleClass *c = TF_CONSOLE_CLASS (klass);
   G_OBJECT_CLASS (klass)->dispose = tf_console_serial_dispose;
+  G_OBJECT_CLASS (klass)->finalize = tf_console_serial_finalize;
   c->open = serial_open;
   c->close = serial_close;
   c->write = serial_write;
@@ -119,6 +168,7 @@ tf_console_serial_class_init (TfConsoleSerialClass *klass)
 static void
 tf_console_serial_init (TfConsoleSerial *self)
 {
+  self->out = g_byte_array_new ();
 }
 
 TfConsole *

@@ -43,8 +43,10 @@ write_frame (TfPowerRelay *self, const guint8 frame[4], GError **error)
       if (self->port == NULL)
         return FALSE;
     }
-  /* 4 bytes fit any tty buffer; a short write means the adapter is gone */
-  n = sp_blocking_write (self->port, frame, 4, 500);
+  /* 4 bytes fit any tty buffer, so a non-blocking write is whole or the
+   * adapter is gone (and libserialport's blocking calls use select(), which
+   * breaks past fd 1024 in a big lab) */
+  n = sp_nonblocking_write (self->port, frame, 4);
   if (n < 0)
     return tf_serial_set_error (error, n, cfg->device);
   if (n != 4)
