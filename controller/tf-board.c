@@ -88,6 +88,7 @@ tf_board_transition_allowed (TfBoardState from, TfBoardState to)
     case TF_BOARD_STATE_READY:
       /* from off only for boards without a power switch (always powered) */
       return from == TF_BOARD_STATE_BOOTING || from == TF_BOARD_STATE_FLASHING ||
+             from == TF_BOARD_STATE_POWERING_ON ||
              from == TF_BOARD_STATE_IN_SESSION || from == TF_BOARD_STATE_UNPLUGGED ||
              from == TF_BOARD_STATE_READY || from == TF_BOARD_STATE_OFF ||
              from == TF_BOARD_STATE_FAULTED;

@@ -38,6 +38,9 @@ struct _TfLab {
   gint64 started;
   gboolean shutting_down;
   TfImageRegistry *images;
+  GPtrArray *pending;      /* TfStoreBoardChange waiting for the group commit */
+  GPtrArray *pending_ctx;  /* the boards to publish after it */
+  guint flush_id;
 };
 
 /* A power operation, or a flash (which ends in a power cycle and a boot). */
@@ -51,6 +54,7 @@ typedef struct {
   TfFlashJob *job;
   gboolean flashed;   /* the flasher finished: the boot that follows decides */
   GCancellable *cancellable; /* cancelled when the operation is superseded */
+  gboolean on_requested;      /* power-on was asked for: a banner from now on is evidence */
 } PowerOp;
 
 
@@ -64,6 +68,7 @@ gboolean tf_lab_op_is_current (GTask *task);
 /* Power-switch callback that continues a power operation (off, off-time, on, boot). */
 void tf_lab_on_switched_off (GObject *source, GAsyncResult *res, gpointer user_data);
 BoardCtx *tf_lab_lookup (TfLab *self, const char *board);
+void tf_lab_flush_changes (TfLab *self);
 void tf_lab_publish_board (TfLab *self, TfBoard *board);
 
 G_END_DECLS

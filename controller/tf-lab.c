@@ -91,7 +91,40 @@ tf_lab_publish_all (TfLab *self)
     tf_lab_publish_board (self, g_ptr_array_index (boards, i));
 }
 
-/* Store first, then publish: the store is the source of truth. */
+/* Store first, then publish: the store is the source of truth. Changes of
+ * one main-loop iteration are committed together (one fsync for a whole lab
+ * coming up, not one per transition), then published. */
+void
+tf_lab_flush_changes (TfLab *self)
+{
+  g_autoptr (GPtrArray) changes = g_steal_pointer (&self->pending);
+  g_autoptr (GPtrArray) boards = g_steal_pointer (&self->pending_ctx);
+  g_autoptr (GError) error = NULL;
+
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_store_board_change_free);
+  self->pending_ctx = g_ptr_array_new_with_free_func (g_object_unref);
+  if (changes == NULL || changes->len == 0)
+    return;
+  /* a state change that cannot be stored is still a fact about the
+   * hardware: say so loudly and publish it anyway */
+  if (self->store != NULL &&
+      !tf_store_record_boards (self->store, (const TfStoreBoardChange *const *) changes->pdata,
+                               changes->len, &error))
+    g_warning ("%u board changes not stored: %s", changes->len, error->message);
+  for (guint i = 0; i < boards->len; i++)
+    tf_lab_publish_board (self, g_ptr_array_index (boards, i));
+}
+
+static gboolean
+flush_cb (gpointer user_data)
+{
+  TfLab *self = user_data;
+  self->flush_id = 0;
+  tf_lab_flush_changes (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_board_changed (TfBoard *board, BoardCtx *ctx)
 {
@@ -110,14 +143,13 @@ on_board_changed (TfBoard *board, BoardCtx *ctx)
     .fw_sha256 = tf_board_get_firmware_sha256 (board),
     .at_us = tf_board_get_since (board),
   };
-  g_autoptr (GError) error = NULL;
 
-  /* a state change that cannot be stored is still a fact about the
-   * hardware: say so loudly and publish it anyway */
-  if (!tf_store_record_board (self->store, &c, &error))
-    g_warning ("board %s: state not stored: %s", c.board, error->message);
+  g_ptr_array_add (self->pending, tf_store_board_change_copy (&c));
+  if (!g_ptr_array_find (self->pending_ctx, board, NULL))
+    g_ptr_array_add (self->pending_ctx, g_object_ref (board));
   ctx->last_state = tf_board_get_state (board);
-  tf_lab_publish_board (self, board);
+  if (self->flush_id == 0)
+    self->flush_id = g_idle_add_full (G_PRIORITY_HIGH, flush_cb, self, NULL);
 }
 
 /* --- board context ---------------------------------------------------------- */
@@ -211,6 +243,17 @@ on_console_line (TfConsole *console, const char *line, gint64 at, BoardCtx *ctx)
     return;
   switch (tf_board_get_state (ctx->board))
     {
+    case TF_BOARD_STATE_POWERING_ON:
+      /* a busy loop may see the banner before the switch's answer: once
+       * power-on was asked for, the banner is the evidence that matters */
+      if (ctx->op == NULL || !((PowerOp *) g_task_get_task_data (ctx->op))->on_requested)
+        {
+          g_info ("board %s: boot banner before power-on was asked for",
+                  tf_board_get_id (ctx->board));
+          break;
+        }
+      tf_board_set_power (ctx->board, TF_POWER_ON);
+      G_GNUC_FALLTHROUGH;
     case TF_BOARD_STATE_BOOTING:
       {
         g_autoptr (GTask) op = g_steal_pointer (&ctx->op);
@@ -228,6 +271,16 @@ on_console_line (TfConsole *console, const char *line, gint64 at, BoardCtx *ctx)
       }
     case TF_BOARD_STATE_READY:
       tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_READY, "rebooted by itself (boot banner seen)", NULL);
+      break;
+    case TF_BOARD_STATE_FAULTED:
+      /* the banner came after the timeout: the board is alive, only slow;
+       * the fault stays in its history */
+      if (ctx->op == NULL)
+        {
+          tf_board_set_health (ctx->board, TF_HEALTH_GOOD);
+          tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_READY, "boot banner seen after the timeout",
+                                NULL);
+        }
       break;
     default:
       g_info ("board %s: boot banner while %s", tf_board_get_id (ctx->board),
@@ -407,6 +460,7 @@ step_switch_on (GTask *task)
   BoardCtx *ctx = op->ctx;
   const TfBoardConfig *cfg = tf_board_get_config (ctx->board);
 
+  op->on_requested = TRUE;
   if (ctx->boot != NULL)
     tf_power_switch_set_async (ctx->boot, cfg->boot_channel, FALSE, cfg->id, NULL,
                                on_boot_line_set, g_object_ref (task));
@@ -705,6 +759,9 @@ tf_lab_finalize (GObject *object)
   g_clear_pointer (&self->store, tf_store_close);
   g_clear_pointer (&self->config, tf_lab_config_free);
   g_ptr_array_unref (self->old_configs);
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_ctx, g_ptr_array_unref);
   tf_image_registry_free (self->images);
   g_free (self->prefix);
   g_free (self->host_topic);
@@ -727,6 +784,8 @@ tf_lab_init (TfLab *self)
   self->switches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->old_configs = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_lab_config_free);
   self->images = tf_image_registry_new ();
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_store_board_change_free);
+  self->pending_ctx = g_ptr_array_new_with_free_func (g_object_unref);
   tf_flasher_register_builtin ();
 }
 
@@ -828,6 +887,7 @@ tf_lab_shutdown (TfLab *self)
       tf_lab_ctx_cancel_op (ctx, "daemon shutting down");
       tf_console_close (ctx->console);
     }
+  tf_lab_flush_changes (self);
   offline = host_status_json (self, "offline", "shutdown");
   tf_bus_shutdown (self->bus, self->host_topic, offline, 600);
   g_clear_pointer (&self->store, tf_store_close);

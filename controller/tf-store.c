@@ -166,24 +166,20 @@ bind_text (sqlite3_stmt *st, int i, const char *v)
     sqlite3_bind_null (st, i);
 }
 
-gboolean
-tf_store_record_board (TfStore *self, const TfStoreBoardChange *c, GError **error)
+/* Inside a transaction: one history row (on a state change) and the current row. */
+static gboolean
+record_one (TfStore *self, const TfStoreBoardChange *c, GError **error)
 {
   g_autoptr (sqlite3_stmt) hist = NULL;
   g_autoptr (sqlite3_stmt) cur = NULL;
 
-  if (!tf_store_exec (self, "BEGIN IMMEDIATE", error))
-    return FALSE;
   if (g_strcmp0 (c->from_state, c->to_state) != 0)
     {
       if (sqlite3_prepare_v2 (self->db,
                               "INSERT INTO board_history (board, at, from_state, to_state, cause, "
                               "error) VALUES (?,?,?,?,?,?)",
                               -1, &hist, NULL) != SQLITE_OK)
-        {
-          tf_store_exec (self, "ROLLBACK", NULL);
-          return db_fail (self, error, "prepare history");
-        }
+        return db_fail (self, error, "prepare history");
       bind_text (hist, 1, c->board);
       sqlite3_bind_int64 (hist, 2, c->at_us);
       bind_text (hist, 3, c->from_state);
@@ -191,11 +187,7 @@ tf_store_record_board (TfStore *self, const TfStoreBoardChange *c, GError **erro
       bind_text (hist, 5, c->cause);
       bind_text (hist, 6, c->error);
       if (sqlite3_step (hist) != SQLITE_DONE)
-        {
-          db_fail (self, error, "insert history");
-          tf_store_exec (self, "ROLLBACK", NULL);
-          return FALSE;
-        }
+        return db_fail (self, error, "insert history");
     }
   if (sqlite3_prepare_v2 (self->db,
                           "INSERT INTO board (id, state, since, cause, error, power, health, "
@@ -206,10 +198,7 @@ tf_store_record_board (TfStore *self, const TfStoreBoardChange *c, GError **erro
                           "fw_name=excluded.fw_name, fw_version=excluded.fw_version, "
                           "fw_sha256=excluded.fw_sha256",
                           -1, &cur, NULL) != SQLITE_OK)
-    {
-      tf_store_exec (self, "ROLLBACK", NULL);
-      return db_fail (self, error, "prepare board");
-    }
+    return db_fail (self, error, "prepare board");
   bind_text (cur, 1, c->board);
   bind_text (cur, 2, c->to_state);
   sqlite3_bind_int64 (cur, 3, c->at_us);
@@ -222,12 +211,64 @@ tf_store_record_board (TfStore *self, const TfStoreBoardChange *c, GError **erro
   bind_text (cur, 10, c->fw_version);
   bind_text (cur, 11, c->fw_sha256);
   if (sqlite3_step (cur) != SQLITE_DONE)
-    {
-      db_fail (self, error, "update board");
-      tf_store_exec (self, "ROLLBACK", NULL);
-      return FALSE;
-    }
+    return db_fail (self, error, "update board");
+  return TRUE;
+}
+
+gboolean
+tf_store_record_boards (TfStore *self, const TfStoreBoardChange *const *changes, guint n,
+                        GError **error)
+{
+  if (!tf_store_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (!record_one (self, changes[i], error))
+      {
+        tf_store_exec (self, "ROLLBACK", NULL);
+        return FALSE;
+      }
   return tf_store_exec (self, "COMMIT", error);
+}
+
+gboolean
+tf_store_record_board (TfStore *self, const TfStoreBoardChange *c, GError **error)
+{
+  return tf_store_record_boards (self, &c, 1, error);
+}
+
+TfStoreBoardChange *
+tf_store_board_change_copy (const TfStoreBoardChange *c)
+{
+  TfStoreBoardChange *n = g_new0 (TfStoreBoardChange, 1);
+  n->board = g_strdup (c->board);
+  n->from_state = g_strdup (c->from_state);
+  n->to_state = g_strdup (c->to_state);
+  n->cause = g_strdup (c->cause);
+  n->error = g_strdup (c->error);
+  n->power = g_strdup (c->power);
+  n->health = g_strdup (c->health);
+  n->faults = c->faults;
+  n->fw_name = g_strdup (c->fw_name);
+  n->fw_version = g_strdup (c->fw_version);
+  n->fw_sha256 = g_strdup (c->fw_sha256);
+  n->at_us = c->at_us;
+  return n;
+}
+
+void
+tf_store_board_change_free (TfStoreBoardChange *c)
+{
+  g_free ((char *) c->board);
+  g_free ((char *) c->from_state);
+  g_free ((char *) c->to_state);
+  g_free ((char *) c->cause);
+  g_free ((char *) c->error);
+  g_free ((char *) c->power);
+  g_free ((char *) c->health);
+  g_free ((char *) c->fw_name);
+  g_free ((char *) c->fw_version);
+  g_free ((char *) c->fw_sha256);
+  g_free (c);
 }
 
 void

@@ -32,6 +32,11 @@ typedef struct {
 
 /* Append to the board's history and update its current row, in one transaction. */
 gboolean tf_store_record_board (TfStore *self, const TfStoreBoardChange *change, GError **error);
+/* The same for many changes, in order, in one transaction (group commit). */
+gboolean tf_store_record_boards (TfStore *self, const TfStoreBoardChange *const *changes,
+                                 guint n, GError **error);
+TfStoreBoardChange *tf_store_board_change_copy (const TfStoreBoardChange *c);
+void tf_store_board_change_free (TfStoreBoardChange *c);
 
 /* What the store remembers of a board (all nullable when unknown). */
 typedef struct {
