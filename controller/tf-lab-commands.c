@@ -261,15 +261,16 @@ cmd_board (Request *r, JsonObject *args)
   reply_send (r, b);
 }
 
+/* Power and flash requests end the same way: the board as it is now, or why not. */
 static void
-on_power_done (GObject *source, GAsyncResult *res, gpointer user_data)
+on_board_op_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr (Request) r = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = NULL;
   TfBoard *board;
 
-  if (!tf_lab_power_finish (TF_LAB (source), res, &error))
+  if (!g_task_propagate_boolean (G_TASK (res), &error))
     {
       reply_error (r, "%s", error->message);
       return;
@@ -300,7 +301,7 @@ cmd_power (Request **rp, JsonObject *args)
       return;
     }
   cause = g_strdup_printf ("power %s requested over MQTT", action);
-  tf_lab_power_async (r->lab, r->board, a, cause, NULL, on_power_done, g_steal_pointer (rp));
+  tf_lab_power_async (r->lab, r->board, a, cause, NULL, on_board_op_done, g_steal_pointer (rp));
 }
 
 static void
@@ -355,29 +356,6 @@ cmd_status (Request *r, JsonObject *args)
 }
 
 static void
-on_flash_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (Request) r = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonBuilder) b = NULL;
-  TfBoard *board;
-
-  if (!tf_lab_flash_finish (TF_LAB (source), res, &error))
-    {
-      reply_error (r, "%s", error->message);
-      return;
-    }
-  board = tf_lab_get_board (r->lab, r->board);
-  b = reply_begin (TRUE);
-  if (board != NULL)
-    {
-      json_builder_set_member_name (b, "board");
-      add_board (r, b, board);
-    }
-  reply_send (r, b);
-}
-
-static void
 cmd_flash (Request **rp, JsonObject *args)
 {
   Request *r = *rp;
@@ -389,7 +367,7 @@ cmd_flash (Request **rp, JsonObject *args)
       reply_error (r, "missing \"image\"");
       return;
     }
-  tf_lab_flash_async (r->lab, r->board, image, NULL, on_flash_done, g_steal_pointer (rp));
+  tf_lab_flash_async (r->lab, r->board, image, NULL, on_board_op_done, g_steal_pointer (rp));
 }
 
 static void

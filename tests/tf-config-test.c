@@ -200,7 +200,7 @@ static void
 test_bad_switch_type (Fixture *f, gconstpointer data)
 {
   expect_error (f, "[switch s2]\ntype = telepathy\n",
-                "11: [switch s2] type: 'telepathy' is not lcus-relay or command");
+                "11: [switch s2] type: 'telepathy' is not lcus-relay, command or usb-hub");
 }
 
 static void
