@@ -511,6 +511,16 @@ run (Tool *t, GError **error)
   t->lab = tf_lab_config_load (t->lab_path, error);
   if (t->lab == NULL)
     return FALSE;
+  if (t->event_path == NULL)
+    {
+      if (t->lab->event == NULL)
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
+                       "%s names no event file ([lab] event): give --event", t->lab_path);
+          return FALSE;
+        }
+      t->event_path = g_strdup (t->lab->event);
+    }
   if (t->lab->broker_tls && t->cert == NULL)
     {
       g_autoptr (TfKeyFile) kf = tf_key_file_load (t->lab_path, NULL);
@@ -614,7 +624,7 @@ main (int argc, char **argv)
   int status;
   const GOptionEntry entries[] = {
     { "lab", 'l', 0, G_OPTION_ARG_FILENAME, &t.lab_path, "Lab file (lab name, broker port, the daemon's account)", "LAB.conf" },
-    { "event", 'e', 0, G_OPTION_ARG_FILENAME, &t.event_path, "Event file (the companies)", "EVENT" },
+    { "event", 'e', 0, G_OPTION_ARG_FILENAME, &t.event_path, "Event file (the companies; default: the lab file's [lab] event)", "EVENT" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &t.out_dir, "Where to write mosquitto.conf, passwd, acl and credentials", "DIR" },
     { "ws-port", 0, 0, G_OPTION_ARG_INT, &t.ws_port, "Websockets listener for the dashboard (default 9001)", "PORT" },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &t.bind, "Address of the MQTT (TCP) listeners (default: every interface)", "ADDR" },
@@ -628,7 +638,7 @@ main (int argc, char **argv)
     { "persistence", 0, 0, G_OPTION_ARG_FILENAME, &t.persistence, "Where the broker keeps retained messages (default /var/lib/mosquitto)", "DIR" },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &t.log_file, "The broker's log file (default: syslog)", "FILE" },
     { "broker-user", 0, 0, G_OPTION_ARG_STRING, &t.owner, "The user the broker runs as (default mosquitto)", "USER" },
-    { "renew", 0, 0, G_OPTION_ARG_NONE, &t.renew, "New passwords for every account (default: keep an earlier run's)", NULL },
+    { "renew", 0, 0, G_OPTION_ARG_NONE, &t.renew, "New passwords for every account (default: keep an earlier run's); restart testfestd after it", NULL },
     { NULL },
   };
 
@@ -646,9 +656,9 @@ main (int argc, char **argv)
       g_printerr ("tf-broker-config: %s\n", error->message);
       return 2;
     }
-  if (t.lab_path == NULL || t.event_path == NULL || t.out_dir == NULL)
+  if (t.lab_path == NULL || t.out_dir == NULL)
     {
-      g_printerr ("tf-broker-config: --lab, --event and --out are required (see --help)\n");
+      g_printerr ("tf-broker-config: --lab and --out are required (see --help)\n");
       return 2;
     }
   if ((t.cert == NULL) != (t.key == NULL))

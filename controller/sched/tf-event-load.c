@@ -14,7 +14,7 @@
 
 static const gchar *const event_keys[] = { "name",         "days",      "timezone",
                                            "slot-minutes", "day-start", "day-end",
-                                           "breaks",       "tables",    NULL };
+                                           "breaks",       "tables",    "allow-anonymous-read", NULL };
 static const gchar *const company_keys[] = { "name", NULL };
 static const gchar *const impl_keys[] = {
   "name",     "company", "role",     "versions",    "transports",     "security",          "team",

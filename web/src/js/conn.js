@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The one MQTT connection of the page (mqtt.js over websockets), as the
+// visitor: anonymous, or with the account staff handed out. mqtt.js
+// reconnects by itself; every connection re-reads what is retained.
+
+const REFUSED = new Set([4, 5, 134, 135]); // bad user name or password / not authorized
+
+export class Connection {
+  constructor(url, store, ui) {
+    this.url = url;
+    this.store = store;
+    this.ui = ui;
+    this.client = null;
+    this.user = null;
+    this.lostAt = null;
+    this.syncTimer = null;
+    this.syncDeadline = 0;
+    this.connects = 0;
+  }
+
+  start(user, password) {
+    this.stop();
+    this.user = user || null;
+    const id = `tf-web-${Math.random().toString(16).slice(2, 10)}`;
+    const opts = {
+      clientId: id,
+      protocolVersion: 5,
+      clean: true,
+      keepalive: 20,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+      resubscribe: false, // we subscribe on every connect, and sync from there
+    };
+    if (this.user) {
+      opts.username = user;
+      opts.password = password;
+    }
+    this.ui.connState('connecting', null);
+    this.startedAt = performance.now();
+    const c = window.mqtt.connect(this.url, opts);
+    this.client = c;
+    c.on('connect', () => this.onConnect(c));
+    c.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
+    c.on('close', () => this.onLost(c));
+    c.on('offline', () => this.onLost(c));
+    c.on('reconnect', () => {
+      if (c === this.client) this.ui.connState('reconnecting', this.lostAt);
+    });
+    c.on('error', (err) => this.onError(c, err));
+  }
+
+  stop() {
+    if (this.client) {
+      const c = this.client;
+      this.client = null;
+      c.removeAllListeners();
+      c.on('error', () => {});
+      c.end(true);
+    }
+    clearTimeout(this.syncTimer);
+  }
+
+  onConnect(c) {
+    if (c !== this.client) return;
+    this.connects++;
+    this.connectedAt = performance.now();
+    this.lostAt = null;
+    this.ui.connState('live', null);
+    this.store.beginSync();
+    const subs = this.store.subscriptions(!!this.user);
+    c.subscribe(subs, { qos: 0 }, (err) => {
+      if (err || c !== this.client) return;
+      this.syncDeadline = performance.now() + 10000;
+      this.armSync();
+    });
+  }
+
+  // Retained messages arrive right after SUBACK; once they stop for a moment,
+  // whatever was not repeated is gone (removed while we were away).
+  armSync() {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => {
+      this.syncDeadline = 0;
+      this.store.sweep();
+    }, 1000);
+  }
+
+  onMessage(topic, payload, packet) {
+    this.store.apply(topic, payload, packet.retain);
+    if (this.syncDeadline && packet.retain && performance.now() < this.syncDeadline) this.armSync();
+  }
+
+  onLost(c) {
+    if (c !== this.client) return;
+    if (this.lostAt === null) this.lostAt = new Date();
+    this.ui.connState('stale', this.lostAt);
+  }
+
+  onError(c, err) {
+    if (c !== this.client) return;
+    if (REFUSED.has(err.code)) {
+      // a refusal will not go away by retrying
+      this.stop();
+      this.ui.refused(this.user);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// What the broker told us, by topic. Every change is reported to `notify`
+// as (kind, key); the views pick what they show from here when they draw.
+
+const decoder = new TextDecoder();
+
+export class Store {
+  constructor(lab, notify) {
+    this.lab = lab;
+    this.prefix = `tf/${lab}/`;
+    this.notify = notify;
+    this.hosts = new Map();    // host -> status
+    this.boards = new Map();   // id -> board state
+    this.sessions = new Map(); // id -> session state
+    this.schedule = null;
+    this.summary = null;
+    this.reports = new Map();  // session id -> report (the same under both companies)
+    this.consoles = new Map(); // session id -> { lines: [{at, line, board}], added }
+    this.consoleMax = 500;
+    this.gen = 0;              // bumped on every (re)connection, see sweep()
+    this.seen = new Map();     // topic -> gen of its last retained message
+    this.reportSeen = new Map(); // session id -> gen of its last retained report
+    this.errors = 0;
+    this.messages = 0;
+  }
+
+  // Public topics every page reads; private ones only with an account.
+  subscriptions(loggedIn) {
+    const p = this.prefix;
+    const subs = [`${p}host/+/status`, `${p}board/+/state`, `${p}schedule`, `${p}session/+/state`,
+      `${p}summary`];
+    // The broker delivers only what the account may read: a company gets its
+    // own subtree, staff every one. The page never filters private data itself.
+    if (loggedIn) subs.push(`${p}private/#`);
+    return subs;
+  }
+
+  parse(payload) {
+    const text = typeof payload === 'string' ? payload : decoder.decode(payload);
+    if (text.length === 0) return null;
+    try {
+      const v = JSON.parse(text);
+      return v && typeof v === 'object' ? v : undefined;
+    } catch {
+      this.errors++;
+      return undefined;
+    }
+  }
+
+  apply(topic, payload, retained) {
+    if (!topic.startsWith(this.prefix)) return;
+    this.messages++;
+    const parts = topic.slice(this.prefix.length).split('/');
+    const value = this.parse(payload);
+    if (value === undefined) return;  // not JSON: ignored
+    if (value !== null && value.schema !== 1 && parts[0] !== 'schedule') return;
+    if (retained || value === null) this.seen.set(topic, this.gen);
+    const [kind] = parts;
+    if (kind === 'board' && parts.length === 3 && parts[2] === 'state') {
+      this.put(this.boards, 'board', parts[1], value);
+    } else if (kind === 'host' && parts.length === 3 && parts[2] === 'status') {
+      this.put(this.hosts, 'host', parts[1], value);
+    } else if (kind === 'session' && parts.length === 3 && parts[2] === 'state') {
+      this.put(this.sessions, 'session', parts[1], value);
+    } else if (kind === 'schedule' && parts.length === 1) {
+      this.schedule = value;
+      this.notify('schedule', null);
+    } else if (kind === 'summary' && parts.length === 1) {
+      this.summary = value;
+      this.notify('summary', null);
+    } else if (kind === 'private' && parts.length === 5 && parts[2] === 'session') {
+      const session = parts[3];
+      if (parts[4] === 'report') {
+        if (retained || value === null) this.reportSeen.set(session, this.gen);
+        this.put(this.reports, 'report', session, value);
+      }
+      else if (parts[4] === 'console' && value) this.consoleLine(session, value);
+    }
+  }
+
+  put(map, kind, key, value) {
+    if (value === null) {
+      if (!map.delete(key)) return;
+    } else {
+      map.set(key, value);
+    }
+    this.notify(kind, key);
+  }
+
+  consoleLine(session, m) {
+    let c = this.consoles.get(session);
+    if (!c) {
+      c = { lines: [], added: 0 };
+      this.consoles.set(session, c);
+    }
+    c.lines.push({ at: m.at, line: String(m.line ?? ''), board: m.board });
+    c.added++;
+    if (c.lines.length > this.consoleMax) c.lines.splice(0, c.lines.length - this.consoleMax);
+    this.notify('console', session);
+  }
+
+  // A new connection: what is retained will come again. Whatever does not
+  // come again by sweep() was removed while we were away.
+  beginSync() {
+    this.gen++;
+  }
+
+  sweep() {
+    const p = this.prefix;
+    const drop = (map, kind, topicOf) => {
+      for (const key of [...map.keys()]) {
+        const g = this.seen.get(topicOf(key));
+        if (g === undefined || g < this.gen) this.put(map, kind, key, null);
+      }
+    };
+    drop(this.boards, 'board', (k) => `${p}board/${k}/state`);
+    drop(this.hosts, 'host', (k) => `${p}host/${k}/status`);
+    drop(this.sessions, 'session', (k) => `${p}session/${k}/state`);
+    for (const key of [...this.reports.keys()]) {
+      if ((this.reportSeen.get(key) ?? -1) < this.gen) this.put(this.reports, 'report', key, null);
+    }
+    if (this.schedule && (this.seen.get(`${p}schedule`) ?? -1) < this.gen) {
+      this.schedule = null;
+      this.notify('schedule', null);
+    }
+    if (this.summary && (this.seen.get(`${p}summary`) ?? -1) < this.gen) {
+      this.summary = null;
+      this.notify('summary', null);
+    }
+  }
+
+  // Private data goes with the account that could read it.
+  forgetPrivate() {
+    for (const key of [...this.reports.keys()]) this.put(this.reports, 'report', key, null);
+    for (const key of [...this.consoles.keys()]) {
+      this.consoles.delete(key);
+      this.notify('console', key);
+    }
+  }
+}
