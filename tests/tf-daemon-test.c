@@ -3,6 +3,7 @@
  * mosquitto on loopback, testfestctl as staff would run it. */
 #include "config.h"
 
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -426,6 +427,43 @@ test_reload (void)
   g_assert_cmpstr (tf_harness_board_state (h, "sim4"), ==, "ready");
 }
 
+typedef struct {
+  GSocket *sock;
+  GString *got;
+} Notify;
+
+static gboolean
+notify_has (TfHarness *h, gpointer data)
+{
+  Notify *n = data;
+  char buf[256];
+  gssize len;
+  while ((len = g_socket_receive (n->sock, buf, sizeof (buf), NULL, NULL)) > 0)
+    g_string_append_len (n->got, buf, len), g_string_append_c (n->got, '\n');
+  return strstr (n->got->str, "READY=1") != NULL;
+}
+
+/* Type=notify in the unit: the daemon says READY=1 once the lab is up, STOPPING=1 at the end. */
+static void
+test_sd_notify (void)
+{
+  g_autoptr (TfHarness) h = tf_harness_new (sim_text, lab_body);
+  g_autofree char *path = tf_harness_path (h, "notify.sock");
+  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (path);
+  Notify n = { g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM, 0, NULL),
+               g_string_new (NULL) };
+
+  g_assert_true (g_socket_bind (n.sock, addr, TRUE, NULL));
+  g_socket_set_blocking (n.sock, FALSE);
+  tf_harness_start_daemon_env (h, "NOTIFY_SOCKET", path);
+  g_assert_true (tf_harness_wait (h, notify_has, &n, 10000));
+  tf_harness_stop_daemon (h, SIGTERM);
+  notify_has (h, &n);
+  g_assert_true (strstr (n.got->str, "STOPPING=1") != NULL);
+  g_object_unref (n.sock);
+  g_string_free (n.got, TRUE);
+}
+
 static void
 test_no_daemon (void)
 {
@@ -450,5 +488,6 @@ main (int argc, char **argv)
   g_test_add_func ("/daemon/console-flood", test_console_flood);
   g_test_add_func ("/daemon/reload", test_reload);
   g_test_add_func ("/daemon/no-daemon", test_no_daemon);
+  g_test_add_func ("/daemon/sd-notify", test_sd_notify);
   return g_test_run ();
 }

@@ -168,6 +168,12 @@ start_simlab (TfHarness *h)
 void
 tf_harness_start_daemon (TfHarness *h)
 {
+  tf_harness_start_daemon_env (h, NULL, NULL);
+}
+
+void
+tf_harness_start_daemon_env (TfHarness *h, const char *var, const char *value)
+{
   g_autofree char *exe = g_build_filename (build_root (), "controller", "testfestd", NULL);
   g_autofree char *name = g_strdup_printf ("daemon-%u.log", h->daemon_runs++);
   g_autofree char *log = tf_harness_path (h, name);
@@ -178,6 +184,8 @@ tf_harness_start_daemon (TfHarness *h)
   g_subprocess_launcher_setenv (l, "LD_PRELOAD", "libumockdev-preload.so.0", TRUE);
   g_subprocess_launcher_setenv (l, "UMOCKDEV_DIR", h->umockdev_dir, TRUE);
   g_subprocess_launcher_setenv (l, "G_MESSAGES_DEBUG", "all", TRUE);
+  if (var != NULL)
+    g_subprocess_launcher_setenv (l, var, value, TRUE);
   g_subprocess_launcher_set_stdout_file_path (l, log);
   h->daemon = g_subprocess_launcher_spawn (l, &error, exe, "--config", h->lab_path, NULL);
   g_assert_no_error (error);

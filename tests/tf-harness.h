@@ -34,6 +34,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfHarness, tf_harness_free)
 void tf_harness_start_broker (TfHarness *h);
 void tf_harness_stop_broker (TfHarness *h);
 void tf_harness_start_daemon (TfHarness *h);
+/* The same with one more environment variable (e.g. NOTIFY_SOCKET). */
+void tf_harness_start_daemon_env (TfHarness *h, const char *name, const char *value);
 /* Send @sig and wait for the daemon to exit; returns its wait status. */
 int tf_harness_stop_daemon (TfHarness *h, int sig);
 void tf_harness_watch (TfHarness *h);
