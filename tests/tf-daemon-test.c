@@ -427,6 +427,52 @@ test_reload (void)
   g_assert_cmpstr (tf_harness_board_state (h, "sim4"), ==, "ready");
 }
 
+/* A power switch that is an external command: the daemon runs it (under the
+ * same preload, as any child would be), and it drives the emulated relay. */
+static void
+test_command_switch (void)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests",
+                                              "lcus-switch.sh", NULL);
+  g_autofree char *body = g_strdup_printf (
+      "[switch pdu]\ntype = command\non = %s /dev/ttyUSB0 {channel} on\n"
+      "off = %s /dev/ttyUSB0 {channel} {state}\nchannels = 4\noff-time-ms = 100\n\n"
+      "[switch broken]\ntype = command\non = /bin/false\noff = /bin/false\n\n"
+      "[switch slow]\ntype = command\non = sleep 5\noff = sleep 5\ntimeout-ms = 300\n\n"
+      "[board sim1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = pdu:1\n\n"
+      "[board sim2]\ntype = sim-l476\nconsole = /dev/ttyACM2\npower = broken:1\n\n"
+      "[board sim4]\ntype = sim-l476\nconsole = /dev/ttyACM4\npower = slow:1\n",
+      script, script);
+  g_autoptr (TfHarness) h = tf_harness_new (sim_text, body);
+  g_autofree char *r = NULL;
+  g_autoptr (JsonObject) b2 = NULL;
+  g_autoptr (JsonObject) b4 = NULL;
+
+  tf_harness_start_daemon (h);
+  tf_harness_watch (h);
+  g_assert_true (tf_harness_wait_board_state (h, "sim1", "ready", 10000));
+  r = tf_harness_sim (h, "get sim1");
+  g_assert_true (strstr (r, "power=on") != NULL);
+  /* a switch command that fails or hangs is the lab's fault, never the board's */
+  g_assert_true (tf_harness_wait_board_state (h, "sim2", "faulted", 5000));
+  g_assert_true (tf_harness_wait_board_state (h, "sim4", "faulted", 5000));
+  b2 = tf_harness_board (h, "sim2");
+  g_assert_cmpstr (json_object_get_string_member (b2, "cause"), ==, "infrastructure error");
+  g_assert_cmpstr (json_object_get_string_member (b2, "health"), ==, "unknown");
+  g_assert_cmpstr (json_object_get_string_member (b2, "error"), ==,
+                   "switch broken channel 1: false: exit status 1");
+  b4 = tf_harness_board (h, "sim4");
+  g_assert_cmpstr (json_object_get_string_member (b4, "error"), ==,
+                   "switch slow channel 1: sleep: no result within 300 ms");
+  {
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint (tf_harness_ctl (h, &out, &err, "power", "off", "sim1", NULL), ==, 0);
+    g_clear_pointer (&r, g_free);
+    r = tf_harness_sim (h, "get sim1");
+    g_assert_true (strstr (r, "power=off") != NULL);
+  }
+}
+
 typedef struct {
   GSocket *sock;
   GString *got;
@@ -489,5 +535,6 @@ main (int argc, char **argv)
   g_test_add_func ("/daemon/reload", test_reload);
   g_test_add_func ("/daemon/no-daemon", test_no_daemon);
   g_test_add_func ("/daemon/sd-notify", test_sd_notify);
+  g_test_add_func ("/daemon/command-switch", test_command_switch);
   return g_test_run ();
 }
