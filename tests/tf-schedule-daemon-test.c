@@ -78,8 +78,8 @@ test_schedule_published (void)
   g_clear_pointer (&err, g_free);
 
   /* offline check: ours is clean; a broken one lists every rule it breaks */
-  g_assert_cmpint (tf_harness_ctl (t->h, &out, &err, "schedule", "--check", file, "--event", ev,
-                                   NULL), ==, 0);
+  g_assert_cmpint (
+      tf_harness_ctl (t->h, &out, &err, "schedule", "--check", file, "--event", ev, NULL), ==, 0);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   {
@@ -91,8 +91,8 @@ test_schedule_published (void)
     broken = g_regex_replace_literal (slot, text, -1, 0, "\"slot\" : 0", 0, NULL);
     g_assert_true (g_file_set_contents (check, broken, -1, NULL));
   }
-  g_assert_cmpint (tf_harness_ctl (t->h, &out, &err, "schedule", "--check", check, "--event", ev,
-                                   NULL), ==, 1);
+  g_assert_cmpint (
+      tf_harness_ctl (t->h, &out, &err, "schedule", "--check", check, "--event", ev, NULL), ==, 1);
   g_assert_nonnull (strstr (out, "broken.json: "));
   g_assert_cmpuint (g_strv_length (g_strsplit (out, "\n", -1)), >=, 3);
 }
@@ -115,15 +115,26 @@ test_replan_and_restart (void)
   before_board = g_strdup (json_object_get_string_member (e, "board"));
   g_assert_cmpstr (before_board, ==, "sim2");
   /* sim2 out for the whole event: beta's sessions move to its spare, sim4 */
-  g_assert_cmpint (tf_harness_ctl (t->h, &out, &err, "replan", "board-fault", "sim2", "0", NULL), ==, 0);
+  g_assert_cmpint (tf_harness_ctl (t->h, &out, &err, "replan", "board-fault", "sim2", "0", NULL),
+                   ==, 0);
   g_assert_nonnull (strstr (out, "sessions moved"));
   g_assert_nonnull (strstr (out, "sim2"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  tf_harness_sleep (t->h, 300);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr (JsonObject) now = retained_schedule (t);
+      if (g_strcmp0 (json_object_get_string_member (entry (now, "beta-client--delta-server"), "board"), "sim4") == 0)
+        break;
+      tf_harness_sleep (t->h, 100);
+    }
   after = retained_schedule (t);
-  g_assert_cmpstr (json_object_get_string_member (entry (after, "beta-client--gamma-server"), "board"), ==, "sim4");
-  g_assert_cmpstr (json_object_get_string_member (entry (after, "beta-client--delta-server"), "board"), ==, "sim4");
+  g_assert_cmpstr (
+      json_object_get_string_member (entry (after, "beta-client--gamma-server"), "board"), ==,
+      "sim4");
+  g_assert_cmpstr (
+      json_object_get_string_member (entry (after, "beta-client--delta-server"), "board"), ==,
+      "sim4");
   {
     g_autoptr (JsonObject) st = tf_floor_session_state (t, "beta-client--gamma-server");
     g_assert_true (json_object_get_boolean_member (st, "replanned"));
@@ -131,12 +142,15 @@ test_replan_and_restart (void)
   /* a restart keeps it: the event file did not change */
   tf_floor_test_restart (t, SIGTERM);
   g_hash_table_remove_all (t->h->retained);
-  tf_harness_sleep (t->h, 1500);
+  tf_floor_wait_up (t);
   {
     g_autoptr (JsonObject) r = tf_floor_request (t, NULL, "schedule", "{}");
     g_assert_true (tf_floor_ok (r));
-    g_assert_cmpstr (json_object_get_string_member (entry (json_object_get_object_member (r, "schedule"),
-                                                           "beta-client--gamma-server"), "board"), ==, "sim4");
+    g_assert_cmpstr (
+        json_object_get_string_member (
+            entry (json_object_get_object_member (r, "schedule"), "beta-client--gamma-server"),
+            "board"),
+        ==, "sim4");
   }
   /* errors in the request are refused with the reason */
   g_assert_cmpint (tf_harness_ctl (t->h, &out, &err, "replan", "board-fault", "sim9", NULL), ==, 1);
@@ -157,8 +171,14 @@ test_board_fault_replans (void)
   for (guint i = 0; i < 100 && !moved; i++)
     {
       g_autoptr (JsonObject) s = retained_schedule (t);
-      moved = g_strcmp0 (json_object_get_string_member (entry (s, "beta-client--gamma-server"), "board"), "sim4") == 0 &&
-              g_strcmp0 (json_object_get_string_member (entry (s, "beta-client--delta-server"), "board"), "sim4") == 0;
+      moved = g_strcmp0 (
+                  json_object_get_string_member (entry (s, "beta-client--gamma-server"), "board"),
+                  "sim4")
+                  == 0
+              && g_strcmp0 (json_object_get_string_member (entry (s, "beta-client--delta-server"),
+                                                           "board"),
+                            "sim4")
+                     == 0;
       tf_harness_sleep (t->h, 100);
     }
   g_assert_true (moved);
@@ -171,11 +191,13 @@ test_event_errors (void)
   g_autofree char *dir = g_dir_make_tmp ("tf-ev-XXXXXX", NULL);
   g_autofree char *lab = g_build_filename (dir, "lab.conf", NULL);
   g_autofree char *ev = g_build_filename (dir, "e.event", NULL);
-  g_autofree char *exe = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "testfestd", NULL);
+  g_autofree char *exe
+      = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "testfestd", NULL);
   g_autofree char *boards = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "boards", NULL);
   g_autofree char *lab_text = g_strdup_printf (
       "[lab]\nname = t\nhost = h\nstate-dir = %s/state\nboards-dir = %s\nevent = e.event\n\n"
-      "[broker]\nport = 1\n\n[board sim1]\ntype = sim-l476\nconsole = /dev/null\n", dir, boards);
+      "[broker]\nport = 1\n\n[board sim1]\ntype = sim-l476\nconsole = /dev/null\n",
+      dir, boards);
   g_autofree char *bad_board = g_strdup (tf_test_event);
   const char *argv[] = { exe, "--config", lab, NULL };
   g_autofree char *err = NULL;
@@ -184,21 +206,23 @@ test_event_errors (void)
   g_assert_true (g_file_set_contents (lab, lab_text, -1, NULL));
   /* the test event names sim2 and sim4, which this lab lacks, and an image it has not */
   g_assert_true (g_file_set_contents (ev, tf_test_event, -1, NULL));
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
                                NULL, &err, &status, NULL));
   g_assert_true (WIFEXITED (status));
   g_assert_cmpint (WEXITSTATUS (status), ==, 2);
   g_assert_nonnull (strstr (err, "e.event:"));
-  g_assert_nonnull (strstr (err, "[implementation alpha-client] image: no image 'alpha-fw'") ||
-                    strstr (err, "boards: no board") ? err : NULL);
+  g_assert_nonnull (strstr (err, "[implementation alpha-client] image: no image 'alpha-fw'")
+                            || strstr (err, "boards: no board")
+                        ? err
+                        : NULL);
   g_clear_pointer (&err, g_free);
   /* a syntax error in the event file */
   g_assert_true (g_file_set_contents (ev, "[event]\nname = x\ntables = many\n", -1, NULL));
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
                                NULL, &err, &status, NULL));
   g_assert_cmpint (WEXITSTATUS (status), ==, 2);
   g_assert_nonnull (strstr (err, "e.event:"));
-  (void) bad_board;
+  (void)bad_board;
 }
 
 int

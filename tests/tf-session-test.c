@@ -16,7 +16,8 @@ static void
 assert_ok (JsonObject *o)
 {
   if (!tf_floor_ok (o))
-    g_error ("refused: %s", o ? json_object_get_string_member_with_default (o, "error", "?") : "no answer");
+    g_error ("refused: %s",
+             o ? json_object_get_string_member_with_default (o, "error", "?") : "no answer");
   json_object_unref (o);
 }
 
@@ -34,13 +35,12 @@ assert_refused (JsonObject *o)
 static void
 verdict (TfFloorTest *t, const char *s, int c, const char *v, const char *note, const char *issue)
 {
-  g_autofree char *extra = g_strdup_printf ("%s%s%s%s%s%s", note ? ",\"note\":\"" : "",
-                                            note ? note : "", note ? "\"" : "",
-                                            issue ? ",\"issue\":\"" : "", issue ? issue : "",
-                                            issue ? "\"" : "");
-  assert_ok (tf_floor_request (t, "alpha", "verdict",
-                               "{\"session\":\"%s\",\"case\":%d,\"verdict\":\"%s\",\"user\":\"alice\"%s}",
-                               s, c, v, extra));
+  g_autofree char *extra = g_strdup_printf (
+      "%s%s%s%s%s%s", note ? ",\"note\":\"" : "", note ? note : "", note ? "\"" : "",
+      issue ? ",\"issue\":\"" : "", issue ? issue : "", issue ? "\"" : "");
+  assert_ok (tf_floor_request (
+      t, "alpha", "verdict",
+      "{\"session\":\"%s\",\"case\":%d,\"verdict\":\"%s\",\"user\":\"alice\"%s}", s, c, v, extra));
 }
 
 static void
@@ -48,8 +48,8 @@ verify (TfFloorTest *t, const char *s, int c, gboolean agree, const char *note)
 {
   g_autofree char *extra = note ? g_strdup_printf (",\"note\":\"%s\"", note) : g_strdup ("");
   assert_ok (tf_floor_request (t, "gamma", "verify",
-                               "{\"session\":\"%s\",\"case\":%d,\"agree\":%s,\"user\":\"bob\"%s}", s,
-                               c, agree ? "true" : "false", extra));
+                               "{\"session\":\"%s\",\"case\":%d,\"agree\":%s,\"user\":\"bob\"%s}",
+                               s, c, agree ? "true" : "false", extra));
 }
 
 /* Every entered_at becomes "T": the rest of the report is compared exactly. */
@@ -69,29 +69,38 @@ check_confidential (TfFloorTest *t)
     {
       TfSeen *m = g_ptr_array_index (t->seen, i);
       const char *rest = m->topic + strlen (prefix);
-      gboolean has_verdict = strstr (m->payload, "\"verdict\"") != NULL ||
-                             strstr (m->payload, "TLV length wrong") != NULL;
+      gboolean has_verdict = strstr (m->payload, "\"verdict\"") != NULL
+                             || strstr (m->payload, "TLV length wrong") != NULL;
       g_assert_true (g_str_has_prefix (m->topic, prefix));
       /* our own requests and their answers are not publications of the daemon */
-      if (g_str_has_prefix (rest, "in/") || g_str_has_prefix (rest, "reply/") ||
-          g_str_has_prefix (rest, "cmd/"))
+      if (g_str_has_prefix (rest, "in/") || g_str_has_prefix (rest, "reply/")
+          || g_str_has_prefix (rest, "cmd/"))
         continue;
       if (g_str_has_prefix (rest, "private/"))
         {
+          /* private/<company>/session/<CLIENT--SERVER>/(report|console): in the
+           * test event every implementation id starts with its company's id */
           g_auto (GStrv) p = g_strsplit (rest, "/", -1);
-          g_autofree char *needle = NULL;
+          g_auto (GStrv) pair = NULL;
+          g_autofree char *c0 = NULL, *c1 = NULL;
           g_assert_cmpuint (g_strv_length (p), ==, 5);
-          needle = g_strdup_printf ("\"company\":\"%s\"", p[1]);
-          /* only under one of the session's two companies */
-          g_assert_nonnull (strstr (m->payload, needle) != NULL || g_strcmp0 (p[4], "console") == 0
-                                ? m->payload : NULL);
+          g_assert_cmpstr (p[2], ==, "session");
+          pair = g_strsplit (p[3], "--", 2);
+          g_assert_cmpuint (g_strv_length (pair), ==, 2);
+          c0 = g_strndup (pair[0], strcspn (pair[0], "-"));
+          c1 = g_strndup (pair[1], strcspn (pair[1], "-"));
+          if (g_strcmp0 (p[1], c0) != 0 && g_strcmp0 (p[1], c1) != 0)
+            g_error ("%s published under a third company", m->topic);
           if (g_strcmp0 (p[4], "console") == 0)
             {
-              g_assert_true (g_str_has_prefix (p[3], p[1]) || strstr (p[3], p[1]) != NULL);
+              g_assert_false (has_verdict);
               consoles++;
             }
           else
-            reports++;
+            {
+              g_assert_cmpstr (p[4], ==, "report");
+              reports++;
+            }
           continue;
         }
       if (has_verdict)
@@ -101,43 +110,44 @@ check_confidential (TfFloorTest *t)
   g_assert_cmpuint (consoles, >, 0);
 }
 
-static const char *expected_report =
-    "{\"schema\":1,\"session\":\"alpha-client--gamma-server\","
-    "\"client\":{\"impl\":\"alpha-client\",\"company\":\"alpha\"},"
-    "\"server\":{\"impl\":\"gamma-server\",\"company\":\"gamma\"},"
-    "\"ets\":\"LightweightM2M-1.1-int-test\",\"cases\":["
-    "{\"id\":0,\"name\":\"Client Initiated Bootstrap\",\"verdict\":\"not-applicable\","
-    "\"note\":\"client alpha-client does not support bootstrap\",\"issue\":null,"
-    "\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
-    "\"verify_note\":\"pre-set from the declared features\"},"
-    "{\"id\":101,\"name\":\"Initial Registration\",\"verdict\":\"pass\",\"note\":null,"
-    "\"issue\":null,\"entered_by\":\"alpha/alice\",\"entered_at\":\"T\","
-    "\"verification\":\"agreed\",\"verify_note\":null},"
-    "{\"id\":102,\"name\":\"Registration Update\",\"verdict\":\"pass\","
-    "\"note\":\"update seen in the server log\",\"issue\":null,\"entered_by\":\"alpha/alice\","
-    "\"entered_at\":\"T\",\"verification\":\"agreed\",\"verify_note\":\"settled\"},"
-    "{\"id\":203,\"name\":\"Querying basic information in TLV format\",\"verdict\":\"fail\","
-    "\"note\":\"TLV length wrong\","
-    "\"issue\":\"https://github.com/OpenMobileAlliance/LwM2M-for-Developers/issues/1\","
-    "\"entered_by\":\"alpha/alice\",\"entered_at\":\"T\",\"verification\":\"agreed\","
-    "\"verify_note\":\"confirmed\"},"
-    "{\"id\":204,\"name\":\"Querying basic information in JSON format\","
-    "\"verdict\":\"not-applicable\",\"note\":\"client alpha-client does not support json\","
-    "\"issue\":null,\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
-    "\"verify_note\":\"pre-set from the declared features\"},"
-    "{\"id\":301,\"name\":\"Observation and Notification of parameter values\","
-    "\"verdict\":\"pass\",\"note\":\"automated: @SCRIPT@ exited with 0\",\"issue\":null,"
-    "\"entered_by\":\"automation\",\"entered_at\":\"T\",\"verification\":\"agreed\","
-    "\"verify_note\":null},"
-    "{\"id\":303,\"name\":\"Cancel observations using Observe with Cancel parameter\","
-    "\"verdict\":\"out-of-time\",\"note\":\"not run before the slot ended\",\"issue\":null,"
-    "\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
-    "\"verify_note\":null},"
-    "{\"id\":770,\"name\":\"Successful Firmware Update via CoAP\",\"verdict\":\"not-applicable\","
-    "\"note\":\"client alpha-client does not support firmware-update\",\"issue\":null,"
-    "\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
-    "\"verify_note\":\"pre-set from the declared features\"}],"
-    "\"signed\":{\"client\":true,\"server\":true}}";
+static const char *expected_report
+    = "{\"schema\":1,\"session\":\"alpha-client--gamma-server\","
+      "\"client\":{\"impl\":\"alpha-client\",\"company\":\"alpha\"},"
+      "\"server\":{\"impl\":\"gamma-server\",\"company\":\"gamma\"},"
+      "\"ets\":\"LightweightM2M-1.1-int-test\",\"cases\":["
+      "{\"id\":0,\"name\":\"Client Initiated Bootstrap\",\"verdict\":\"not-applicable\","
+      "\"note\":\"client alpha-client does not support bootstrap\",\"issue\":null,"
+      "\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
+      "\"verify_note\":\"pre-set from the declared features\"},"
+      "{\"id\":101,\"name\":\"Initial Registration\",\"verdict\":\"pass\",\"note\":null,"
+      "\"issue\":null,\"entered_by\":\"alpha/alice\",\"entered_at\":\"T\","
+      "\"verification\":\"agreed\",\"verify_note\":null},"
+      "{\"id\":102,\"name\":\"Registration Update\",\"verdict\":\"pass\","
+      "\"note\":\"update seen in the server log\",\"issue\":null,\"entered_by\":\"alpha/alice\","
+      "\"entered_at\":\"T\",\"verification\":\"agreed\",\"verify_note\":\"settled\"},"
+      "{\"id\":203,\"name\":\"Querying basic information in TLV format\",\"verdict\":\"fail\","
+      "\"note\":\"TLV length wrong\","
+      "\"issue\":\"https://github.com/OpenMobileAlliance/LwM2M-for-Developers/issues/1\","
+      "\"entered_by\":\"alpha/alice\",\"entered_at\":\"T\",\"verification\":\"agreed\","
+      "\"verify_note\":\"confirmed\"},"
+      "{\"id\":204,\"name\":\"Querying basic information in JSON format\","
+      "\"verdict\":\"not-applicable\",\"note\":\"client alpha-client does not support json\","
+      "\"issue\":null,\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":"
+      "\"agreed\","
+      "\"verify_note\":\"pre-set from the declared features\"},"
+      "{\"id\":301,\"name\":\"Observation and Notification of parameter values\","
+      "\"verdict\":\"pass\",\"note\":\"automated: @SCRIPT@ exited with 0\",\"issue\":null,"
+      "\"entered_by\":\"automation\",\"entered_at\":\"T\",\"verification\":\"agreed\","
+      "\"verify_note\":null},"
+      "{\"id\":303,\"name\":\"Cancel observations using Observe with Cancel parameter\","
+      "\"verdict\":\"out-of-time\",\"note\":\"not run before the slot ended\",\"issue\":null,"
+      "\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
+      "\"verify_note\":null},"
+      "{\"id\":770,\"name\":\"Successful Firmware Update via CoAP\",\"verdict\":\"not-applicable\","
+      "\"note\":\"client alpha-client does not support firmware-update\",\"issue\":null,"
+      "\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
+      "\"verify_note\":\"pre-set from the declared features\"}],"
+      "\"signed\":{\"client\":true,\"server\":true}}";
 
 static char *
 pdf_text (TfFloorTest *t, const char *pdf)
@@ -146,7 +156,7 @@ pdf_text (TfFloorTest *t, const char *pdf)
   const char *argv[] = { "pdftotext", "-layout", pdf, txt, NULL };
   char *text = NULL;
   int status = 0;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
                                NULL, &status, NULL));
   g_assert_cmpint (status, ==, 0);
   g_assert_true (g_file_get_contents (txt, &text, NULL, NULL));
@@ -160,8 +170,8 @@ test_whole_session (void)
   g_autoptr (TfFloorTest) t = tf_floor_test_new (NULL);
   TfHarness *h = t->h;
   g_autofree char *out = NULL, *err = NULL, *e = NULL, *pdf = NULL, *text = NULL;
-  g_autofree char *script = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "ets",
-                                              "case-301.sh", NULL);
+  g_autofree char *script
+      = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "ets", "case-301.sh", NULL);
   g_autoptr (JsonObject) rep = NULL;
   g_autoptr (JsonObject) st = NULL;
 
@@ -174,8 +184,8 @@ test_whole_session (void)
   g_clear_pointer (&err, g_free);
 
   /* verdicts before the session runs are refused */
-  e = assert_refused (tf_floor_request (t, "alpha", "verdict",
-                                        "{\"session\":\"" S1 "\",\"case\":101,\"verdict\":\"pass\"}"));
+  e = assert_refused (tf_floor_request (
+      t, "alpha", "verdict", "{\"session\":\"" S1 "\",\"case\":101,\"verdict\":\"pass\"}"));
   g_assert_nonnull (strstr (e, "scheduled"));
   g_clear_pointer (&e, g_free);
 
@@ -185,7 +195,7 @@ test_whole_session (void)
   g_clear_pointer (&err, g_free);
   g_assert_true (tf_floor_wait_phase (t, S1, "running", 30000));
   g_assert_cmpint (tf_floor_flash_count (t, "sim1"), ==, 1);
-  g_assert_cmpstr (tf_harness_board_state (h, "sim1"), ==, "in-session");
+  g_assert_true (tf_harness_wait_board_state (h, "sim1", "in-session", 5000));
   /* a session runs once */
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "start", S1, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "runs once"));
@@ -193,8 +203,8 @@ test_whole_session (void)
   g_clear_pointer (&err, g_free);
 
   /* the server team cannot enter verdicts; a third company sees nothing */
-  e = assert_refused (tf_floor_request (t, "gamma", "verdict",
-                                        "{\"session\":\"" S1 "\",\"case\":101,\"verdict\":\"pass\"}"));
+  e = assert_refused (tf_floor_request (
+      t, "gamma", "verdict", "{\"session\":\"" S1 "\",\"case\":101,\"verdict\":\"pass\"}"));
   g_assert_nonnull (strstr (e, "only the client team"));
   g_clear_pointer (&e, g_free);
   e = assert_refused (tf_floor_request (t, "beta", "report", "{\"session\":\"" S1 "\"}"));
@@ -204,14 +214,16 @@ test_whole_session (void)
   verdict (t, S1, 101, "pass", NULL, NULL);
   verdict (t, S1, 102, "fail", "no update seen", NULL);
   /* through testfestctl as well */
-  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "verdict", S1, "203", "fail", "--company", "alpha",
-                                   "--as", "alice", "--note", "TLV length wrong", "--issue",
-                                   "https://github.com/OpenMobileAlliance/LwM2M-for-Developers/issues/1",
-                                   NULL), ==, 0);
+  g_assert_cmpint (
+      tf_harness_ctl (h, &out, &err, "verdict", S1, "203", "fail", "--company", "alpha", "--as",
+                      "alice", "--note", "TLV length wrong", "--issue",
+                      "https://github.com/OpenMobileAlliance/LwM2M-for-Developers/issues/1", NULL),
+      ==, 0);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   /* case 301 is automated */
-  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "run", S1, "301", "--company", "alpha", NULL), ==, 0);
+  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "run", S1, "301", "--company", "alpha", NULL), ==,
+                   0);
   g_assert_cmpstr (out, ==, "pass\n");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
@@ -221,7 +233,7 @@ test_whole_session (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_true (tf_floor_wait_phase (t, S1, "reporting", 10000));
-  g_assert_cmpstr (tf_harness_board_state (h, "sim1"), ==, "ready");
+  g_assert_true (tf_harness_wait_board_state (h, "sim1", "ready", 5000));
 
   /* the server team verifies; 102 is disputed, then settled */
   verify (t, S1, 101, TRUE, NULL);
@@ -237,12 +249,13 @@ test_whole_session (void)
   g_assert_nonnull (strstr (e, "case 102 is not verified"));
   g_clear_pointer (&e, g_free);
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "verify", S1, "102", "agree", "--company",
-                                   "gamma", "--note", "settled", NULL), ==, 0);
+                                   "gamma", "--note", "settled", NULL),
+                   ==, 0);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   assert_ok (tf_floor_request (t, "alpha", "sign", "{\"session\":\"" S1 "\"}"));
-  e = assert_refused (tf_floor_request (t, "alpha", "verdict",
-                                        "{\"session\":\"" S1 "\",\"case\":101,\"verdict\":\"fail\"}"));
+  e = assert_refused (tf_floor_request (
+      t, "alpha", "verdict", "{\"session\":\"" S1 "\",\"case\":101,\"verdict\":\"fail\"}"));
   g_assert_nonnull (strstr (e, "signed"));
   g_clear_pointer (&e, g_free);
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "sign", S1, "--company", "gamma", NULL), ==, 0);
@@ -254,8 +267,8 @@ test_whole_session (void)
   rep = tf_floor_request (t, NULL, "report", "{\"session\":\"" S1 "\"}");
   g_assert_true (tf_floor_ok (rep));
   {
-    g_autoptr (JsonNode) n = json_node_init_object (json_node_alloc (),
-                                                    json_object_get_object_member (rep, "report"));
+    g_autoptr (JsonNode) n
+        = json_node_init_object (json_node_alloc (), json_object_get_object_member (rep, "report"));
     g_autofree char *json = json_to_string (n, FALSE);
     g_autofree char *norm = normalise (json);
     g_auto (GStrv) parts = g_strsplit (expected_report, "@SCRIPT@", 2);
@@ -278,12 +291,16 @@ test_whole_session (void)
   g_clear_pointer (&err, g_free);
   text = pdf_text (t, pdf);
   {
-    g_autoptr (GRegex) r1 = g_regex_new ("101\\s+Initial Registration\\s+Pass\\s+agreed\\s+alpha/alice", 0, 0, NULL);
-    g_autoptr (GRegex) r2 = g_regex_new ("203\\s+Querying basic information in TLV.*Fail", 0, 0, NULL);
-    g_autoptr (GRegex) r3 = g_regex_new ("303\\s+Cancel observations using.*Out of Time", 0, 0, NULL);
-    g_autoptr (GRegex) r4 = g_regex_new ("770\\s+Successful Firmware Update.*Not Applicable", 0, 0, NULL);
-    if (!g_regex_match (r1, text, 0, NULL) || !g_regex_match (r2, text, 0, NULL) ||
-        !g_regex_match (r3, text, 0, NULL) || !g_regex_match (r4, text, 0, NULL))
+    g_autoptr (GRegex) r1
+        = g_regex_new ("101\\s+Initial Registration\\s+Pass\\s+agreed\\s+alpha/alice", 0, 0, NULL);
+    g_autoptr (GRegex) r2
+        = g_regex_new ("203\\s+Querying basic information in TLV.*Fail", 0, 0, NULL);
+    g_autoptr (GRegex) r3
+        = g_regex_new ("303\\s+Cancel observations using.*Out of Time", 0, 0, NULL);
+    g_autoptr (GRegex) r4
+        = g_regex_new ("770\\s+Successful Firmware Update.*Not Applicable", 0, 0, NULL);
+    if (!g_regex_match (r1, text, 0, NULL) || !g_regex_match (r2, text, 0, NULL)
+        || !g_regex_match (r3, text, 0, NULL) || !g_regex_match (r4, text, 0, NULL))
       g_error ("PDF text lacks a verdict row:\n%s", text);
   }
 
@@ -299,6 +316,28 @@ test_whole_session (void)
     g_assert_null (strstr (sum, "alpha"));
   }
 
+  /* the consolidated report: anonymised, as JSON and PDF */
+  {
+    g_autofree char *cpdf = tf_harness_path (h, "consolidated.pdf");
+    g_autofree char *ctext = NULL;
+    g_assert_cmpint (tf_harness_ctl (h, &out, &err, "summary", "--json", "--pdf", cpdf, NULL), ==,
+                     0);
+    g_assert_nonnull (
+        strstr (out, "\"companies\" : [\n    \"Alpha Devices\",\n    \"Gamma Cloud\"\n  ]"));
+    g_assert_nonnull (strstr (out, "\"submissions\" : 1"));
+    g_assert_nonnull (strstr (out, "\"issues\" : [\n    \"https://github.com/OpenMobileAlliance/LwM2M-for-Developers/issues/1\"\n  ]"));
+    g_assert_null (strstr (out, "alpha-client"));
+    g_assert_null (strstr (out, "TLV length wrong"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    ctext = pdf_text (t, cpdf);
+    g_assert_nonnull (strstr (ctext, "Implementations tested: 1 servers, 1 clients"));
+    g_assert_nonnull (strstr (ctext, "Results by Test Case"));
+    g_assert_nonnull (strstr (ctext, "Spec issues raised"));
+    g_assert_nonnull (strstr (ctext, "Alpha Devices, Gamma Cloud"));
+    g_assert_null (strstr (ctext, "alpha-client"));
+  }
+
   /* the second session on the same board: the image is there already */
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "start", S2, NULL), ==, 0);
   g_clear_pointer (&out, g_free);
@@ -306,12 +345,24 @@ test_whole_session (void)
   g_assert_true (tf_floor_wait_phase (t, S2, "running", 30000));
   g_assert_cmpint (tf_floor_flash_count (t, "sim1"), ==, 1);
   st = tf_floor_session_state (t, S2);
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (st, "progress"),
-                                               "total"), ==, 8);
-  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "abort", S2, "--reason", "team left", NULL), ==, 0);
+  g_assert_cmpint (
+      json_object_get_int_member (json_object_get_object_member (st, "progress"), "total"), ==, 8);
+  /* staff take the board back: the session that held it is aborted with the reason */
+  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "leases", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "sim1"));
+  g_assert_nonnull (strstr (out, S2));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "lease-release", "sim1", NULL), ==, 0);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_true (tf_floor_wait_phase (t, S2, "aborted", 10000));
+  {
+    g_autoptr (JsonObject) a = tf_floor_session_state (t, S2);
+    g_assert_cmpstr (json_object_get_string_member (a, "error"), ==,
+                     "board lease force-released by staff");
+  }
+  g_assert_true (tf_harness_wait_board_state (h, "sim1", "ready", 5000));
 
   check_confidential (t);
 }
@@ -322,24 +373,34 @@ test_hostile (void)
 {
   g_autoptr (TfFloorTest) t = tf_floor_test_new (NULL);
   static const char *const in[][2] = {
-    { "verdict", "" }, { "verdict", "not json" }, { "verdict", "[1,2]" },
-    { "verdict", "{\"session\":42}" }, { "verdict", "{\"session\":\"../x\",\"case\":1}" },
+    { "verdict", "" },
+    { "verdict", "not json" },
+    { "verdict", "[1,2]" },
+    { "verdict", "{\"session\":42}" },
+    { "verdict", "{\"session\":\"../x\",\"case\":1}" },
     { "verdict", "{\"session\":\"" S1 "\",\"case\":-1,\"verdict\":\"pass\"}" },
     { "verdict", "{\"session\":\"" S1 "\",\"case\":1e99,\"verdict\":\"pass\"}" },
     { "verdict", "{\"session\":\"" S1 "\",\"case\":101,\"verdict\":\"great\"}" },
-    { "verdict", "{\"session\":\"" S1 "\",\"case\":101,\"verdict\":\"pass\",\"issue\":\"javascript:x\"}" },
+    { "verdict",
+      "{\"session\":\"" S1 "\",\"case\":101,\"verdict\":\"pass\",\"issue\":\"javascript:x\"}" },
     { "verdict", "{\"session\":\"" S1 "\",\"case\":101,\"verdict\":null}" },
     { "verify", "{\"session\":\"" S1 "\",\"case\":101,\"agree\":\"yes\"}" },
     { "verify", "{\"session\":\"" S1 "\",\"case\":101,\"agree\":false}" },
-    { "sign", "{\"session\":\"nope\"}" }, { "explode", "{}" },
+    { "sign", "{\"session\":\"nope\"}" },
+    { "explode", "{}" },
     { "verdict", "{\"session\":\"" S1 "\",\"case\":101,\"verdict\":\"pass\",\"user\":{\"a\":1}}" },
   };
   static const char *const cmd[][2] = {
-    { "start", "{}" }, { "start", "{\"session\":7}" }, { "replan", "{\"kind\":\"meteor\"}" },
+    { "start", "{}" },
+    { "start", "{\"session\":7}" },
+    { "replan", "{\"kind\":\"meteor\"}" },
     { "replan", "{\"kind\":\"board-fault\",\"board\":\"sim1\",\"from\":999}" },
-    { "replan", "{\"kind\":\"absent\",\"team\":\"nobody\"}" }, { "abort", "{\"session\":\"" S1 "\"}" },
-    { "schedule", "{\"format\":\"pdf\"}" }, { "lease-release", "{\"board\":[]}" },
-    { "report", "{\"session\":\"\\u0000\"}" }, { "end", "{\"session\":\"" S1 "\"}" },
+    { "replan", "{\"kind\":\"absent\",\"team\":\"nobody\"}" },
+    { "abort", "{\"session\":\"" S1 "\"}" },
+    { "schedule", "{\"format\":\"pdf\"}" },
+    { "lease-release", "{\"board\":[]}" },
+    { "report", "{\"session\":\"\\u0000\"}" },
+    { "end", "{\"session\":\"" S1 "\"}" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (in); i++)
     {
@@ -369,12 +430,19 @@ test_preparation_failure (void)
   answer = tf_harness_sim (t->h, "fault sim2 never-boots");
   g_assert_cmpstr (answer, ==, "ok");
   assert_ok (tf_floor_request (t, NULL, "start", "{\"session\":\"" S3 "\"}"));
-  g_assert_true (tf_floor_wait_phase (t, S3, "scheduled", 20000));
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr (JsonObject) now = tf_floor_session_state (t, S3);
+      if (now != NULL && json_object_get_boolean_member (now, "replanned") &&
+          g_strcmp0 (json_object_get_string_member (now, "phase"), "scheduled") == 0)
+        break;
+      tf_harness_sleep (t->h, 100);
+    }
   for (guint i = 0; i < t->seen->len; i++)
     {
       TfSeen *m = g_ptr_array_index (t->seen, i);
-      if (g_strcmp0 (m->topic, topic) == 0 && strstr (m->payload, "\"phase\":\"aborted\"") &&
-          strstr (m->payload, "infrastructure error: power cycle"))
+      if (g_strcmp0 (m->topic, topic) == 0 && strstr (m->payload, "\"phase\":\"aborted\"")
+          && strstr (m->payload, "infrastructure error: power cycle"))
         aborted = TRUE;
       if (g_strcmp0 (m->topic, topic) == 0)
         g_assert_null (strstr (m->payload, "\"fail\""));

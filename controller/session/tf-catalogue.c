@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct _TfCatalogue {
+struct _TfCatalogue
+{
   GPtrArray *ets; /* TfEts */
 };
 
@@ -48,7 +49,7 @@ tf_catalogue_free (TfCatalogue *self)
 static gint
 case_cmp (gconstpointer a, gconstpointer b)
 {
-  const TfCase *x = *(TfCase **) a, *y = *(TfCase **) b;
+  const TfCase *x = *(TfCase **)a, *y = *(TfCase **)b;
   return x->id - y->id;
 }
 
@@ -94,7 +95,7 @@ load_file (const char *path, GError **error)
     }
   e = g_new0 (TfEts, 1);
   e->path = g_strdup (path);
-  e->cases = g_ptr_array_new_with_free_func ((GDestroyNotify) case_free);
+  e->cases = g_ptr_array_new_with_free_func ((GDestroyNotify)case_free);
   e->version = g_key_file_get_string (kf, "ets", "version", NULL);
   e->name = g_key_file_get_string (kf, "ets", "name", NULL);
   if (e->version == NULL || e->name == NULL)
@@ -107,8 +108,8 @@ load_file (const char *path, GError **error)
   for (guint i = 0; groups[i] != NULL; i++)
     {
       const char *g = groups[i];
-      static const char *const known[] = { "name", "group", "features", "client-features",
-                                           "server-features", "script", NULL };
+      static const char *const known[]
+          = { "name", "group", "features", "client-features", "server-features", "script", NULL };
       g_auto (GStrv) keys = NULL;
       char *end = NULL;
       TfCase *c;
@@ -168,7 +169,7 @@ load_file (const char *path, GError **error)
 static gint
 ets_cmp (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 ((*(TfEts **) a)->version, (*(TfEts **) b)->version);
+  return g_strcmp0 ((*(TfEts **)a)->version, (*(TfEts **)b)->version);
 }
 
 TfCatalogue *
@@ -181,7 +182,7 @@ tf_catalogue_load_dir (const char *dir, GError **error)
   if (d == NULL)
     return NULL;
   self = g_new0 (TfCatalogue, 1);
-  self->ets = g_ptr_array_new_with_free_func ((GDestroyNotify) ets_free);
+  self->ets = g_ptr_array_new_with_free_func ((GDestroyNotify)ets_free);
   while ((n = g_dir_read_name (d)) != NULL)
     {
       g_autofree char *p = NULL;
@@ -234,7 +235,7 @@ const TfEts *
 tf_catalogue_for_pair (TfCatalogue *self, const TfImpl *client, const TfImpl *server)
 {
   guint common = client->versions & server->versions;
-  for (gint bit = g_strv_length ((char **) tf_event_version_names) - 1; bit >= 0; bit--)
+  for (gint bit = g_strv_length ((char **)tf_event_version_names) - 1; bit >= 0; bit--)
     {
       const TfEts *e;
       if (!(common & (1u << bit)))
@@ -279,9 +280,11 @@ char *
 tf_case_not_applicable (const TfCase *c, const TfImpl *client, const TfImpl *server)
 {
   const char *f;
-  if ((f = missing (c->features, client)) != NULL || (f = missing (c->client_features, client)) != NULL)
+  if ((f = missing (c->features, client)) != NULL
+      || (f = missing (c->client_features, client)) != NULL)
     return g_strdup_printf ("client %s does not support %s", client->id, f);
-  if ((f = missing (c->features, server)) != NULL || (f = missing (c->server_features, server)) != NULL)
+  if ((f = missing (c->features, server)) != NULL
+      || (f = missing (c->server_features, server)) != NULL)
     return g_strdup_printf ("server %s does not support %s", server->id, f);
   return NULL;
 }

@@ -9,17 +9,19 @@ G_BEGIN_DECLS
 
 /* The ETS test catalogue (data/ets/NAME.conf): cases keyed by (ETS version, id),
  * since the same number means another test in another version. */
-typedef struct {
+typedef struct
+{
   gint id;
   char *name;
   char *group;
   GStrv features;        /* needed by both sides */
   GStrv client_features; /* needed by the client only */
   GStrv server_features;
-  char *script;          /* absolute path of an automation script, or NULL */
+  char *script; /* absolute path of an automation script, or NULL */
 } TfCase;
 
-typedef struct {
+typedef struct
+{
   char *version; /* enabler version, "1.1" */
   char *name;    /* ETS file, "LightweightM2M-1.1-int-N" */
   char *path;
@@ -29,17 +31,24 @@ typedef struct {
 typedef struct _TfCatalogue TfCatalogue;
 
 /* Every *.conf of @dir; FILE:LINE errors. */
-TfCatalogue *tf_catalogue_load_dir (const char *dir, GError **error);
+TfCatalogue *
+tf_catalogue_load_dir (const char *dir, GError **error);
 /* $TF_ETS_DIR, $TF_SOURCE_ROOT/data/ets, then the installed catalogue. */
-TfCatalogue *tf_catalogue_load_default (GError **error);
-void tf_catalogue_free (TfCatalogue *self);
+TfCatalogue *
+tf_catalogue_load_default (GError **error);
+void
+tf_catalogue_free (TfCatalogue *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfCatalogue, tf_catalogue_free)
 
-const TfEts *tf_catalogue_find (TfCatalogue *self, const char *version);
+const TfEts *
+tf_catalogue_find (TfCatalogue *self, const char *version);
 /* The highest enabler version both declare that has a catalogue, or NULL. */
-const TfEts *tf_catalogue_for_pair (TfCatalogue *self, const TfImpl *client, const TfImpl *server);
-const TfCase *tf_ets_find_case (const TfEts *ets, gint id);
+const TfEts *
+tf_catalogue_for_pair (TfCatalogue *self, const TfImpl *client, const TfImpl *server);
+const TfCase *
+tf_ets_find_case (const TfEts *ets, gint id);
 /* Why @c cannot run between these two (a new string), or NULL when it can. */
-char *tf_case_not_applicable (const TfCase *c, const TfImpl *client, const TfImpl *server);
+char *
+tf_case_not_applicable (const TfCase *c, const TfImpl *client, const TfImpl *server);
 
 G_END_DECLS

@@ -14,18 +14,23 @@ G_BEGIN_DECLS
 #define TF_LEASE_REFRESH_S 20
 
 /* What a preparing or running session holds at run time. */
-typedef struct {
+typedef struct
+{
   TfFloor *floor;
   char *id;
   GCancellable *cancel;
   TfConsole *console;
   gulong console_id;
   guint slot_timer;
-  guint generation; /* callbacks of an older preparation are ignored */
+  guint generation;       /* callbacks of an older preparation are ignored */
   gboolean waiting_ready; /* resumed after a restart: the board is not ready yet */
+  gboolean waiting_boot;  /* preparing: the board went away with its power and comes back */
+  gboolean resuming;      /* running again after a restart: provisioned again, not re-planned */
+  guint wait_timer;
 } Live;
 
-struct _TfFloor {
+struct _TfFloor
+{
   TfLab *lab; /* not owned: the lab owns the floor */
   TfStore *store;
   TfBus *bus;
@@ -41,40 +46,138 @@ struct _TfFloor {
   guint generation;
 };
 
+/* A callback's ticket: valid while its session still runs that preparation. */
+typedef struct
+{
+  TfFloor *floor;
+  char *id;
+  guint generation;
+} Ticket;
+
+/* tf-floor-live.c */
+Ticket *
+tf_floor_ticket_new (Live *l);
+void
+tf_floor_ticket_free (Ticket *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ticket, tf_floor_ticket_free)
+Live *
+tf_floor_ticket_live (Ticket *t);
+Live *
+tf_floor_live_new (TfFloor *f, TfSession *s);
+
+/* tf-floor-lease.c */
+gboolean
+tf_floor_refresh_leases (gpointer user_data);
+TfSession *
+tf_floor_lease_holder (TfFloor *f, const char *board);
+void
+tf_floor_take_board (TfFloor *f, TfSession *s);
+void
+tf_floor_free_board (TfFloor *f, TfSession *s);
+
+/* tf-floor-prepare.c */
+void
+tf_floor_prepare (Live *l);
+void
+tf_floor_prepare_flash (Live *l);
+void
+tf_floor_prepare_provision (Live *l);
+/* in tf-floor-run.c: abort the attempt as an infrastructure error, re-plan it */
+void
+tf_floor_prepare_failed (Live *l, const char *step, const GError *error);
+
+/* tf-floor-run.c (with the public ones below) */
+void
+tf_floor_publish_after (TfFloor *f, TfSession *s);
+void
+tf_floor_replan_after_failure (TfFloor *f, TfSession *s, gboolean board_out);
+void
+tf_floor_arm_slot_end (Live *l, TfSession *s);
+
 /* tf-floor.c */
-TfSession *tf_floor_session (TfFloor *f, const char *id);
-const TfImpl *tf_floor_impl (TfFloor *f, const char *id);
-guint tf_floor_now (TfFloor *f);
+TfSession *
+tf_floor_session (TfFloor *f, const char *id);
+const TfImpl *
+tf_floor_impl (TfFloor *f, const char *id);
+guint
+tf_floor_now (TfFloor *f);
 /* Store first (inside the caller's transaction), then publish: */
-gboolean tf_floor_set_phase (TfFloor *f, TfSession *s, TfPhase to, const char *reason,
-                             GError **error);
-void tf_floor_publish_session (TfFloor *f, TfSession *s);  /* state and both reports */
-void tf_floor_publish_schedule (TfFloor *f);
-void tf_floor_publish_summary (TfFloor *f);
-void tf_floor_publish_all (TfFloor *f);
-GPtrArray *tf_floor_sessions_sorted (TfFloor *f);
-JsonNode *tf_floor_report (TfFloor *f, TfSession *s, GError **error);
-JsonNode *tf_floor_summary (TfFloor *f, GError **error);
-JsonNode *tf_floor_consolidated (TfFloor *f, GError **error);
+gboolean
+tf_floor_set_phase (TfFloor *f, TfSession *s, TfPhase to, const char *reason, GError **error);
+void
+tf_floor_publish_session (TfFloor *f, TfSession *s); /* state and both reports */
+void
+tf_floor_publish_schedule (TfFloor *f);
+void
+tf_floor_publish_summary (TfFloor *f);
+void
+tf_floor_publish_all (TfFloor *f);
+GPtrArray *
+tf_floor_sessions_sorted (TfFloor *f);
+JsonNode *
+tf_floor_report (TfFloor *f, TfSession *s, GError **error);
+JsonNode *
+tf_floor_summary (TfFloor *f, GError **error);
+JsonNode *
+tf_floor_consolidated (TfFloor *f, GError **error);
 /* Re-plan from tf_floor_now(); sessions done or running never move. */
-TfReplanReport *tf_floor_replan (TfFloor *f, TfReplanRequest *req, GError **error);
-JsonNode *tf_replan_report_json (const TfReplanReport *report);
+TfReplanReport *
+tf_floor_replan (TfFloor *f, TfReplanRequest *req, GError **error);
+JsonNode *
+tf_replan_report_json (const TfReplanReport *report);
 
 /* tf-floor-run.c */
-gboolean tf_floor_start_session (TfFloor *f, const char *id, GError **error);
-gboolean tf_floor_end_session (TfFloor *f, const char *id, const char *reason, GError **error);
-gboolean tf_floor_abort_session (TfFloor *f, const char *id, const char *reason, gboolean replan,
-                                 GError **error);
-gboolean tf_floor_release_lease (TfFloor *f, const char *board, GError **error);
-void tf_floor_resume (TfFloor *f);
-void tf_floor_live_free (Live *l);
-void tf_floor_run_case_async (TfFloor *f, const char *session, gint case_id,
-                              GAsyncReadyCallback cb, gpointer user_data);
-gboolean tf_floor_run_case_finish (GAsyncResult *res, char **verdict, GError **error);
-void tf_floor_on_board_changed (TfBoard *board, TfFloor *f);
+gboolean
+tf_floor_start_session (TfFloor *f, const char *id, GError **error);
+gboolean
+tf_floor_end_session (TfFloor *f, const char *id, const char *reason, GError **error);
+gboolean
+tf_floor_abort_session (TfFloor *f, const char *id, const char *reason, gboolean replan,
+                        GError **error);
+gboolean
+tf_floor_release_lease (TfFloor *f, const char *board, GError **error);
+void
+tf_floor_resume (TfFloor *f);
+void
+tf_floor_live_free (Live *l);
+void
+tf_floor_run_case_async (TfFloor *f, const char *session, gint case_id, GAsyncReadyCallback cb,
+                         gpointer user_data);
+gboolean
+tf_floor_run_case_finish (GAsyncResult *res, char **verdict, GError **error);
+void
+tf_floor_on_board_changed (TfBoard *board, TfFloor *f);
 
-/* tf-floor-verbs.c */
-void tf_floor_add_verbs (TfFloor *f);
-void tf_floor_handle_in (TfFloor *f, const TfBusMessage *msg);
+/* tf-floor-reply.c: a request of staff (cmd/) or of a company (in/) and its answer */
+typedef struct
+{
+  TfFloor *f;
+  TfLabRequest *lab_req; /* cmd/ */
+  TfBusMessage *msg;     /* in/ */
+  TfInRequest *in;
+} Req;
+
+void
+tf_floor_req_free (Req *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Req, tf_floor_req_free)
+void
+tf_floor_req_ok (Req *r, JsonNode *result);
+void
+tf_floor_req_fail (Req *r, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+JsonNode *
+tf_floor_wrap (const char *member, JsonNode *value);
+JsonNode *
+tf_floor_state_of (TfFloor *f, TfSession *s);
+TfSession *
+tf_floor_need_session (Req *r, const char *id);
+JsonNode *
+tf_floor_sessions_json (TfFloor *f, const char *company);
+
+/* tf-floor-cmd.c */
+void
+tf_floor_add_verbs (TfFloor *f);
+/* tf-floor-in.c */
+void
+tf_floor_handle_in (TfFloor *f, const TfBusMessage *msg);
 
 G_END_DECLS

@@ -85,8 +85,8 @@ TfInRequest *
 tf_in_request_parse (const char *prefix, const char *topic, const void *payload, gsize len,
                      GError **error)
 {
-  static const char *const verbs[] = { "verdict", "verify", "sign", "report", "sessions", "run",
-                                       NULL };
+  static const char *const verbs[]
+      = { "verdict", "verify", "sign", "report", "sessions", "run", NULL };
   g_autoptr (TfInRequest) r = g_new0 (TfInRequest, 1);
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_auto (GStrv) parts = NULL;
@@ -139,8 +139,8 @@ tf_in_request_parse (const char *prefix, const char *topic, const void *payload,
   if (g_strcmp0 (r->verb, "sign") == 0 || g_strcmp0 (r->verb, "report") == 0)
     return g_steal_pointer (&r);
   n = json_object_get_member (o, "case");
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64 ||
-      json_node_get_int (n) < 0 || json_node_get_int (n) > 9999)
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64
+      || json_node_get_int (n) < 0 || json_node_get_int (n) > 9999)
     return bad (error, "\"case\" must be a test case number (0-9999)"), NULL;
   r->case_id = json_node_get_int (n);
   if (!get_text (o, "note", FALSE, &r->note, error))
@@ -152,11 +152,12 @@ tf_in_request_parse (const char *prefix, const char *topic, const void *payload,
         return NULL;
       if (!tf_verdict_from_string (r->verdict, &v))
         return bad (error, "\"verdict\" must be pass, fail, inconclusive, not-applicable or "
-                           "out-of-time"), NULL;
+                           "out-of-time"),
+               NULL;
       if (!get_text (o, "issue", FALSE, &r->issue, error))
         return NULL;
-      if (r->issue != NULL && !g_str_has_prefix (r->issue, "https://") &&
-          !g_str_has_prefix (r->issue, "http://"))
+      if (r->issue != NULL && !g_str_has_prefix (r->issue, "https://")
+          && !g_str_has_prefix (r->issue, "http://"))
         return bad (error, "\"issue\" must be an http(s) link to the spec issue"), NULL;
     }
   else if (g_strcmp0 (r->verb, "verify") == 0)

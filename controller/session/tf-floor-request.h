@@ -8,10 +8,11 @@ G_BEGIN_DECLS
 /* A company's request on tf/<lab>/in/<company>/<verb>: the company in the
  * topic is the identity (the broker's ACL lets only that company write there).
  * Everything is checked here, before any state is looked at. */
-typedef struct {
+typedef struct
+{
   char *company;
-  char *verb;    /* verdict, verify, sign, report, sessions, run */
-  char *user;    /* from the payload's "user", or NULL */
+  char *verb; /* verdict, verify, sign, report, sessions, run */
+  char *user; /* from the payload's "user", or NULL */
   char *session;
   gint case_id;  /* -1: none */
   char *verdict; /* verdict: a TfVerdict name */
@@ -20,16 +21,20 @@ typedef struct {
   gboolean agree; /* verify */
 } TfInRequest;
 
-void tf_in_request_free (TfInRequest *r);
+void
+tf_in_request_free (TfInRequest *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfInRequest, tf_in_request_free)
 
 /* NULL with the reason when @topic (under @prefix, "tf/<lab>/") or @payload is
  * not a well-formed request. */
-TfInRequest *tf_in_request_parse (const char *prefix, const char *topic, const void *payload,
-                                  gsize len, GError **error);
+TfInRequest *
+tf_in_request_parse (const char *prefix, const char *topic, const void *payload, gsize len,
+                     GError **error);
 /* "company/user" or "company": who entered something. */
-char *tf_in_request_who (const TfInRequest *r);
+char *
+tf_in_request_who (const TfInRequest *r);
 /* Ids of sessions, companies, boards: letters, digits, '.', '_', '-' (at most 200). */
-gboolean tf_floor_valid_id (const char *s);
+gboolean
+tf_floor_valid_id (const char *s);
 
 G_END_DECLS

@@ -53,7 +53,7 @@ tf_floor_impl (TfFloor *f, const char *id)
 static gint
 session_cmp (gconstpointer a, gconstpointer b)
 {
-  const TfSession *x = *(TfSession **) a, *y = *(TfSession **) b;
+  const TfSession *x = *(TfSession **)a, *y = *(TfSession **)b;
   if (x->slot != y->slot)
     return x->slot - y->slot;
   if (x->table != y->table)
@@ -93,9 +93,9 @@ tf_floor_now (TfFloor *f)
           break;
       }
   g_hash_table_iter_init (&it, f->sessions);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &s))
-    if (s->phase != TF_PHASE_SCHEDULED && s->slot >= 0 && (guint) s->slot > now &&
-        s->phase != TF_PHASE_ABORTED)
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&s))
+    if (s->phase != TF_PHASE_SCHEDULED && s->slot >= 0 && (guint)s->slot > now
+        && s->phase != TF_PHASE_ABORTED)
       now = s->slot;
   return MIN (now, n > 0 ? n - 1 : 0);
 }
@@ -133,7 +133,7 @@ tf_floor_publish_session (TfFloor *f, TfSession *s)
   if (cases == NULL)
     return;
   for (guint i = 0; i < cases->len; i++)
-    if (((TfCaseRow *) g_ptr_array_index (cases, i))->verdict != NULL)
+    if (((TfCaseRow *)g_ptr_array_index (cases, i))->verdict != NULL)
       done++;
   state = tf_session_state_json (s, done, cases->len);
   publish (f, st, state, TRUE);
@@ -190,7 +190,7 @@ count_impls (TfFloor *f, guint *clients, guint *servers)
   GHashTableIter it;
   TfSession *x;
   g_hash_table_iter_init (&it, f->sessions);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &x))
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&x))
     if (x->phase == TF_PHASE_VERIFIED || x->phase == TF_PHASE_CLOSED)
       {
         g_hash_table_add (c, x->client);
@@ -215,11 +215,15 @@ JsonNode *
 tf_floor_consolidated (TfFloor *f, GError **error)
 {
   g_autoptr (GPtrArray) results = tf_sdb_results (f->store, error);
+  g_autoptr (GPtrArray) issues = NULL;
   g_autoptr (GPtrArray) sessions = NULL;
   if (results == NULL)
     return NULL;
+  issues = tf_sdb_issues (f->store, error);
+  if (issues == NULL)
+    return NULL;
   sessions = tf_floor_sessions_sorted (f);
-  return tf_consolidated_json (f->event, sessions, results);
+  return tf_consolidated_json (f->event, sessions, results, issues);
 }
 
 void
@@ -369,7 +373,7 @@ sync_sessions (TfFloor *f, gboolean mark_replanned, GPtrArray *changed, GError *
         }
     }
   g_hash_table_iter_init (&it, f->sessions);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &s))
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&s))
     if (!g_hash_table_contains (seen, s->id) && s->phase == TF_PHASE_SCHEDULED)
       {
         g_autofree char *topic = g_strdup_printf ("%ssession/%s/state", f->prefix, s->id);
@@ -426,8 +430,8 @@ tf_floor_replan (TfFloor *f, TfReplanRequest *req, GError **error)
     }
   tf_schedule_free (f->schedule);
   f->schedule = next;
-  if (!sync_sessions (f, TRUE, changed, error) || !store_schedule (f, error) ||
-      !tf_sdb_commit (f->store, error))
+  if (!sync_sessions (f, TRUE, changed, error) || !store_schedule (f, error)
+      || !tf_sdb_commit (f->store, error))
     {
       tf_sdb_rollback (f->store);
       return NULL;
@@ -465,9 +469,10 @@ check_boards (TfFloor *f, const char *path, GError **error)
                                       "no board '%s' in the lab file %s", id,
                                       tf_lab_get_config (f->lab)->path);
         }
-      if (impl->image != NULL && tf_image_registry_get (tf_lab_get_images (f->lab), impl->image) == NULL)
-        return tf_key_lines_fail (lines, error, group, "image", "no image '%s' in the lab's images file",
-                                  impl->image);
+      if (impl->image != NULL
+          && tf_image_registry_get (tf_lab_get_images (f->lab), impl->image) == NULL)
+        return tf_key_lines_fail (lines, error, group, "image",
+                                  "no image '%s' in the lab's images file", impl->image);
     }
   return TRUE;
 }
@@ -520,12 +525,12 @@ tf_floor_attach (TfLab *lab, GError **error)
   f->store = tf_lab_get_store (lab);
   f->bus = tf_lab_get_bus (lab);
   f->prefix = g_strdup (tf_lab_get_prefix (lab));
-  f->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                       (GDestroyNotify) tf_session_free);
-  f->live = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                   (GDestroyNotify) tf_floor_live_free);
+  f->sessions
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)tf_session_free);
+  f->live
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)tf_floor_live_free);
   f->faulted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_object_set_qdata_full (G_OBJECT (lab), floor_quark (), f, (GDestroyNotify) floor_free);
+  g_object_set_qdata_full (G_OBJECT (lab), floor_quark (), f, (GDestroyNotify)floor_free);
 
   f->event = tf_event_load_file (cfg->event, error);
   if (f->event == NULL)
@@ -541,7 +546,7 @@ tf_floor_attach (TfLab *lab, GError **error)
     }
   if (!g_file_get_contents (cfg->event, &data, &len, error))
     return FALSE;
-  f->event_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+  f->event_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
 
   stored = tf_sdb_load_sessions (f->store, error);
   if (stored == NULL)
@@ -555,8 +560,8 @@ tf_floor_attach (TfLab *lab, GError **error)
     return FALSE;
   if (!tf_sdb_begin (f->store, error))
     return FALSE;
-  if (!sync_sessions (f, FALSE, NULL, error) || !store_schedule (f, error) ||
-      !tf_sdb_commit (f->store, error))
+  if (!sync_sessions (f, FALSE, NULL, error) || !store_schedule (f, error)
+      || !tf_sdb_commit (f->store, error))
     {
       tf_sdb_rollback (f->store);
       return FALSE;

@@ -10,7 +10,9 @@ G_BEGIN_DECLS
  * long as @lab (kept on it); nothing happens when the lab has no event. */
 typedef struct _TfFloor TfFloor;
 
-gboolean tf_floor_attach (TfLab *lab, GError **error);
-TfFloor *tf_floor_get (TfLab *lab);
+gboolean
+tf_floor_attach (TfLab *lab, GError **error);
+TfFloor *
+tf_floor_get (TfLab *lab);
 
 G_END_DECLS

@@ -7,24 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char tf_provision_default_script[] =
-    "send config set server-uri {server_uri}\n"
-    "expect ^ok$ 3000\n"
-    "send config set endpoint {endpoint}\n"
-    "expect ^ok$ 3000\n"
-    "send lwm2m start\n"
-    "expect ^lwm2m: registered 20000\n";
+const char tf_provision_default_script[] = "send config set server-uri {server_uri}\n"
+                                           "expect ^ok$ 3000\n"
+                                           "send config set endpoint {endpoint}\n"
+                                           "expect ^ok$ 3000\n"
+                                           "send lwm2m start\n"
+                                           "expect ^lwm2m: registered 20000\n";
 
-typedef struct {
+typedef struct
+{
   gboolean send;
-  char *text;     /* what to send */
-  GRegex *regex;  /* what to expect */
+  char *text;    /* what to send */
+  GRegex *regex; /* what to expect */
   char *pattern;
   guint timeout_ms;
   guint line;
 } Step;
 
-struct _TfProvisionScript {
+struct _TfProvisionScript
+{
   GPtrArray *steps;
   char *origin;
 };
@@ -89,7 +90,7 @@ tf_provision_script_parse (const char *text, const char *origin, GHashTable *var
   g_autoptr (TfProvisionScript) script = g_new0 (TfProvisionScript, 1);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
 
-  script->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) step_free);
+  script->steps = g_ptr_array_new_with_free_func ((GDestroyNotify)step_free);
   script->origin = g_strdup (origin);
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -142,7 +143,8 @@ tf_provision_script_parse (const char *text, const char *origin, GHashTable *var
   return g_steal_pointer (&script);
 }
 
-typedef struct {
+typedef struct
+{
   TfConsole *console;
   TfProvisionScript *script;
   guint next;
@@ -169,7 +171,8 @@ run_free (Run *r)
   g_free (r);
 }
 
-static void advance (GTask *task);
+static void
+advance (GTask *task);
 
 static void
 on_line (TfConsole *console, const char *line, gint64 at, GTask *task)
@@ -191,6 +194,11 @@ on_timeout (gpointer user_data)
   Step *s = g_ptr_array_index (r->script->steps, r->next);
   r->timer = 0;
   run_stop (r);
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return G_SOURCE_REMOVE;
+    }
   g_task_return_new_error (task, TF_ERROR, TF_ERROR_TIMED_OUT,
                            "%s:%u: no console line matching '%s' within %u ms", r->script->origin,
                            s->line, s->pattern, s->timeout_ms);
@@ -234,18 +242,6 @@ advance (GTask *task)
   g_object_unref (task);
 }
 
-static void
-on_cancelled (GCancellable *c, GTask *task)
-{
-  /* finish on the next iteration: never from inside g_cancellable_cancel */
-  Run *r = g_task_get_task_data (task);
-  if (r->timer != 0)
-    {
-      g_source_remove (r->timer);
-      r->timer = g_timeout_add (0, on_timeout, task);
-    }
-}
-
 void
 tf_provision_run_async (TfConsole *console, TfProvisionScript *script, GCancellable *cancellable,
                         GAsyncReadyCallback callback, gpointer user_data)
@@ -254,9 +250,7 @@ tf_provision_run_async (TfConsole *console, TfProvisionScript *script, GCancella
   Run *r = g_new0 (Run, 1);
   r->console = g_object_ref (console);
   r->script = script;
-  g_task_set_task_data (task, r, (GDestroyNotify) run_free);
-  g_task_set_return_on_cancel (task, FALSE);
-  (void) on_cancelled;
+  g_task_set_task_data (task, r, (GDestroyNotify)run_free);
   advance (task);
 }
 

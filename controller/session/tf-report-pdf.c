@@ -9,7 +9,8 @@
 #define PAGE_H 595.0
 #define MARGIN 40.0
 
-typedef struct {
+typedef struct
+{
   cairo_surface_t *surface;
   cairo_t *cr;
   double y;
@@ -175,7 +176,8 @@ num (JsonObject *o, const char *key)
 static const char *
 verdict_label (const char *v)
 {
-  static const char *const map[][2] = { { "pass", "Pass" }, { "fail", "Fail" },
+  static const char *const map[][2] = { { "pass", "Pass" },
+                                        { "fail", "Fail" },
                                         { "inconclusive", "Inconclusive" },
                                         { "not-applicable", "Not Applicable" },
                                         { "out-of-time", "Out of Time" } };
@@ -197,11 +199,12 @@ tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
   g_autofree char *ets = g_strdup_printf ("ETS: %s", s (r, "ets"));
   gboolean sc = sig && json_object_get_boolean_member_with_default (sig, "client", FALSE);
   gboolean ss = sig && json_object_get_boolean_member_with_default (sig, "server", FALSE);
-  g_autofree char *signed_text = g_strdup_printf ("Signed by the client team: %s    by the server team: %s%s",
-                                                  sc ? "yes" : "no", ss ? "yes" : "no",
-                                                  sc && ss ? "    (final)" : "    (not final)");
+  g_autofree char *signed_text = g_strdup_printf (
+      "Signed by the client team: %s    by the server team: %s%s", sc ? "yes" : "no",
+      ss ? "yes" : "no", sc && ss ? "    (final)" : "    (not final)");
   static const double cols[] = { 0.0, 0.04, 0.35, 0.46, 0.54, 0.66 };
-  static const char *const head[] = { "ID", "Test case", "Verdict", "Verified", "Entered by", "Note" };
+  static const char *const head[]
+      = { "ID", "Test case", "Verdict", "Verified", "Entered by", "Note" };
 
   if (!doc_open (&d, path, "CONFIDENTIAL to the two companies of this session", error))
     return FALSE;
@@ -250,11 +253,14 @@ tf_report_pdf_consolidated (JsonObject *r, const char *path, GError **error)
   static const double scols[] = { 0.0, 0.2, 0.6 };
   static const char *const shead[] = { "Session", "Start", "Submissions" };
   static const double ccols[] = { 0.0, 0.06, 0.52, 0.60, 0.68, 0.78, 0.89 };
-  static const char *const chead[] = { "ID", "Test case", "Pass", "Fail", "Inconcl.", "Not Appl.", "Out of Time" };
-  static const char *const vkeys[] = { "pass", "fail", "inconclusive", "not-applicable", "out-of-time" };
+  static const char *const chead[]
+      = { "ID", "Test case", "Pass", "Fail", "Inconcl.", "Not Appl.", "Out of Time" };
+  static const char *const vkeys[]
+      = { "pass", "fail", "inconclusive", "not-applicable", "out-of-time" };
 
   for (guint i = 0; companies != NULL && i < json_array_get_length (companies); i++)
-    g_string_append_printf (list, "%s%s", i ? ", " : "", json_array_get_string_element (companies, i));
+    g_string_append_printf (list, "%s%s", i ? ", " : "",
+                            json_array_get_string_element (companies, i));
   for (guint i = 0; ets != NULL && i < json_array_get_length (ets); i++)
     g_string_append_printf (etsl, "%s%s", i ? ", " : "", json_array_get_string_element (ets, i));
   if (!doc_open (&d, path, "Anonymised consolidated results", error))
@@ -280,11 +286,22 @@ tf_report_pdf_consolidated (JsonObject *r, const char *path, GError **error)
       const char *cells[] = { n, s (o, "start"), sub };
       row (&d, scols, 3, cells, FALSE);
     }
+  {
+    JsonArray *issues = arr (r, "issues");
+    if (issues != NULL && json_array_get_length (issues) > 0)
+      {
+        d.y += 6;
+        para (&d, "Sans Bold 11", "Spec issues raised");
+        for (guint i = 0; i < json_array_get_length (issues); i++)
+          para (&d, "Sans 8", json_array_get_string_element (issues, i));
+      }
+  }
   d.y += 6;
   para (&d, "Sans Bold 11", "Verdicts");
   for (guint i = 0; i < G_N_ELEMENTS (vkeys); i++)
     {
-      g_autofree char *l = g_strdup_printf ("%s: %s", verdict_label (vkeys[i]), s (legend, vkeys[i]));
+      g_autofree char *l
+          = g_strdup_printf ("%s: %s", verdict_label (vkeys[i]), s (legend, vkeys[i]));
       para (&d, "Sans 8", l);
     }
   d.y += 6;

@@ -76,7 +76,7 @@ static char *
 col (sqlite3_stmt *s, int i)
 {
   const unsigned char *v = sqlite3_column_text (s, i);
-  return v != NULL ? g_strdup ((const char *) v) : NULL;
+  return v != NULL ? g_strdup ((const char *)v) : NULL;
 }
 
 gboolean
@@ -104,11 +104,13 @@ tf_sdb_rollback (TfStore *st)
 GPtrArray *
 tf_sdb_load_sessions (TfStore *st, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s = query (st, error,
+  g_autoptr (sqlite3_stmt) s = query (
+      st, error,
       "SELECT id, slot, tbl, board, client, client_company, server, server_company, ets, "
       "ets_version, phase, since, error, replanned, signed_client, signed_server FROM session "
-      "ORDER BY slot, tbl, id", "");
-  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_session_free);
+      "ORDER BY slot, tbl, id",
+      "");
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_session_free);
   int rc;
   if (s == NULL)
     return NULL;
@@ -147,7 +149,8 @@ tf_sdb_load_sessions (TfStore *st, GError **error)
 gboolean
 tf_sdb_put_session (TfStore *st, const TfSession *x, GError **error)
 {
-  return run (st, error,
+  return run (
+      st, error,
       "INSERT INTO session (id, slot, tbl, board, client, client_company, server, "
       "server_company, ets, ets_version, phase, since, error, replanned, signed_client, "
       "signed_server) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
@@ -156,15 +159,15 @@ tf_sdb_put_session (TfStore *st, const TfSession *x, GError **error)
       "error=excluded.error, replanned=excluded.replanned, signed_client=excluded.signed_client, "
       "signed_server=excluded.signed_server",
       "snnssssssssisnnn", x->id, x->slot, x->table, x->board, x->client, x->client_company,
-      x->server, x->server_company, x->ets, x->ets_version, tf_phase_to_string (x->phase),
-      x->since, x->error, (int) x->replanned, (int) x->signed_client, (int) x->signed_server);
+      x->server, x->server_company, x->ets, x->ets_version, tf_phase_to_string (x->phase), x->since,
+      x->error, (int)x->replanned, (int)x->signed_client, (int)x->signed_server);
 }
 
 gboolean
 tf_sdb_delete_session (TfStore *st, const char *id, GError **error)
 {
-  return run (st, error, "DELETE FROM verdict WHERE session = ?", "s", id) &&
-         run (st, error, "DELETE FROM session WHERE id = ?", "s", id);
+  return run (st, error, "DELETE FROM verdict WHERE session = ?", "s", id)
+         && run (st, error, "DELETE FROM session WHERE id = ?", "s", id);
 }
 
 gboolean
@@ -173,15 +176,16 @@ tf_sdb_add_history (TfStore *st, const char *id, const char *from, const char *t
 {
   return run (st, error,
               "INSERT INTO session_history (session, at, from_phase, to_phase, reason) "
-              "VALUES (?,?,?,?,?)", "sisss", id, at, from, to, reason);
+              "VALUES (?,?,?,?,?)",
+              "sisss", id, at, from, to, reason);
 }
 
 gint64
 tf_sdb_count_history (TfStore *st, const char *id, const char *to_phase)
 {
-  g_autoptr (sqlite3_stmt) s = query (st, NULL,
-      "SELECT count(*) FROM session_history WHERE session = ? AND to_phase = ?", "ss", id,
-      to_phase);
+  g_autoptr (sqlite3_stmt) s
+      = query (st, NULL, "SELECT count(*) FROM session_history WHERE session = ? AND to_phase = ?",
+               "ss", id, to_phase);
   if (s == NULL || sqlite3_step (s) != SQLITE_ROW)
     return -1;
   return sqlite3_column_int64 (s, 0);
@@ -205,20 +209,21 @@ tf_case_row_free (TfCaseRow *r)
 }
 
 gboolean
-tf_sdb_add_case (TfStore *st, const char *session, gint id, const char *name,
-                 const char *verdict, const char *note, const char *by, gint64 at, GError **error)
+tf_sdb_add_case (TfStore *st, const char *session, gint id, const char *name, const char *verdict,
+                 const char *note, const char *by, gint64 at, GError **error)
 {
   return run (st, error,
               "INSERT OR IGNORE INTO verdict (session, case_id, name, verdict, note, entered_by, "
               "entered_at, verification, verify_note, verified_by, verified_at) "
               "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-              "snssssisssi", session, id, name, verdict, note, by, verdict ? at : (gint64) 0,
+              "snssssisssi", session, id, name, verdict, note, by, verdict ? at : (gint64)0,
               verdict ? "agreed" : NULL, verdict ? "pre-set from the declared features" : NULL,
-              verdict ? by : NULL, verdict ? at : (gint64) 0);
+              verdict ? by : NULL, verdict ? at : (gint64)0);
 }
 
-#define CASE_COLS "case_id, name, verdict, note, issue, entered_by, entered_at, verification, " \
-                  "verify_note, verified_by, verified_at, evidence"
+#define CASE_COLS                                                                                  \
+  "case_id, name, verdict, note, issue, entered_by, entered_at, verification, "                    \
+  "verify_note, verified_by, verified_at, evidence"
 
 static TfCaseRow *
 case_row (sqlite3_stmt *s)
@@ -242,9 +247,10 @@ case_row (sqlite3_stmt *s)
 GPtrArray *
 tf_sdb_cases (TfStore *st, const char *session, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s = query (st, error,
-      "SELECT " CASE_COLS " FROM verdict WHERE session = ? ORDER BY case_id", "s", session);
-  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_case_row_free);
+  g_autoptr (sqlite3_stmt) s
+      = query (st, error, "SELECT " CASE_COLS " FROM verdict WHERE session = ? ORDER BY case_id",
+               "s", session);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_case_row_free);
   int rc;
   if (s == NULL)
     return NULL;
@@ -261,8 +267,9 @@ tf_sdb_cases (TfStore *st, const char *session, GError **error)
 TfCaseRow *
 tf_sdb_get_case (TfStore *st, const char *session, gint id, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s = query (st, error,
-      "SELECT " CASE_COLS " FROM verdict WHERE session = ? AND case_id = ?", "sn", session, id);
+  g_autoptr (sqlite3_stmt) s
+      = query (st, error, "SELECT " CASE_COLS " FROM verdict WHERE session = ? AND case_id = ?",
+               "sn", session, id);
   if (s == NULL)
     return NULL;
   if (sqlite3_step (s) != SQLITE_ROW)
@@ -282,10 +289,11 @@ tf_sdb_set_verdict (TfStore *st, const char *session, gint id, const char *verdi
               "UPDATE verdict SET verdict=?, note=?, issue=?, entered_by=?, entered_at=?, "
               "evidence=coalesce(?, evidence), verification=NULL, verify_note=NULL, "
               "verified_by=NULL, verified_at=NULL WHERE session=? AND case_id=?",
-              "ssssissn", verdict, note, issue, by, at, evidence, session, id) &&
-         run (st, error,
-              "INSERT INTO verdict_history (session, case_id, at, who, what, value, note) "
-              "VALUES (?,?,?,?,'verdict',?,?)", "snisss", session, id, at, by, verdict, note);
+              "ssssissn", verdict, note, issue, by, at, evidence, session, id)
+         && run (st, error,
+                 "INSERT INTO verdict_history (session, case_id, at, who, what, value, note) "
+                 "VALUES (?,?,?,?,'verdict',?,?)",
+                 "snisss", session, id, at, by, verdict, note);
 }
 
 gboolean
@@ -294,10 +302,12 @@ tf_sdb_set_verification (TfStore *st, const char *session, gint id, const char *
 {
   return run (st, error,
               "UPDATE verdict SET verification=?, verify_note=?, verified_by=?, verified_at=? "
-              "WHERE session=? AND case_id=?", "sssisn", verification, note, by, at, session, id) &&
-         run (st, error,
-              "INSERT INTO verdict_history (session, case_id, at, who, what, value, note) "
-              "VALUES (?,?,?,?,'verify',?,?)", "snisss", session, id, at, by, verification, note);
+              "WHERE session=? AND case_id=?",
+              "sssisn", verification, note, by, at, session, id)
+         && run (st, error,
+                 "INSERT INTO verdict_history (session, case_id, at, who, what, value, note) "
+                 "VALUES (?,?,?,?,'verify',?,?)",
+                 "snisss", session, id, at, by, verification, note);
 }
 
 gboolean
@@ -312,8 +322,8 @@ tf_sdb_out_of_time (TfStore *st, const char *session, gint64 at, GError **error)
 gboolean
 tf_sdb_get_event_state (TfStore *st, char **sha256, char **schedule, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s = query (st, error,
-      "SELECT sha256, schedule FROM event_state WHERE id = 1", "");
+  g_autoptr (sqlite3_stmt) s
+      = query (st, error, "SELECT sha256, schedule FROM event_state WHERE id = 1", "");
   *sha256 = *schedule = NULL;
   if (s == NULL)
     return FALSE;
@@ -346,12 +356,12 @@ tf_lease_free (TfLease *l)
 GPtrArray *
 tf_sdb_leases (TfStore *st, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s = query (st, error,
-      "SELECT board, owner, acquired, expires FROM lease ORDER BY board", "");
+  g_autoptr (sqlite3_stmt) s
+      = query (st, error, "SELECT board, owner, acquired, expires FROM lease ORDER BY board", "");
   GPtrArray *out;
   if (s == NULL)
     return NULL;
-  out = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_lease_free);
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_lease_free);
   while (sqlite3_step (s) == SQLITE_ROW)
     {
       TfLease *l = g_new0 (TfLease, 1);
@@ -392,19 +402,21 @@ tf_case_result_free (TfCaseResult *r)
 GPtrArray *
 tf_sdb_results (TfStore *st, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s = query (st, error,
+  g_autoptr (sqlite3_stmt) s = query (
+      st, error,
       "SELECT s.ets, v.case_id, v.name, CASE WHEN v.verification = 'disputed' THEN "
       "'inconclusive' ELSE v.verdict END AS eff, count(*) FROM verdict v JOIN session s ON "
       "s.id = v.session WHERE s.phase IN ('verified', 'closed') GROUP BY s.ets, v.case_id, eff "
-      "ORDER BY s.ets, v.case_id", "");
-  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_case_result_free);
+      "ORDER BY s.ets, v.case_id",
+      "");
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_case_result_free);
   TfCaseResult *cur = NULL;
   int rc;
   if (s == NULL)
     return NULL;
   while ((rc = sqlite3_step (s)) == SQLITE_ROW)
     {
-      const char *ets = (const char *) sqlite3_column_text (s, 0);
+      const char *ets = (const char *)sqlite3_column_text (s, 0);
       gint id = sqlite3_column_int (s, 1);
       TfVerdict v;
       if (cur == NULL || cur->id != id || g_strcmp0 (cur->ets, ets) != 0)
@@ -415,7 +427,7 @@ tf_sdb_results (TfStore *st, GError **error)
           cur->name = col (s, 2);
           g_ptr_array_add (out, cur);
         }
-      if (tf_verdict_from_string ((const char *) sqlite3_column_text (s, 3), &v))
+      if (tf_verdict_from_string ((const char *)sqlite3_column_text (s, 3), &v))
         cur->counts[v] += sqlite3_column_int (s, 4);
     }
   if (rc != SQLITE_DONE)
@@ -424,4 +436,21 @@ tf_sdb_results (TfStore *st, GError **error)
       return NULL;
     }
   return g_steal_pointer (&out);
+}
+
+GPtrArray *
+tf_sdb_issues (TfStore *st, GError **error)
+{
+  g_autoptr (sqlite3_stmt) s = query (st, error,
+                                      "SELECT DISTINCT v.issue FROM verdict v JOIN session s ON "
+                                      "s.id = v.session WHERE s.phase IN ('verified', 'closed') "
+                                      "AND v.issue IS NOT NULL ORDER BY v.issue",
+                                      "");
+  GPtrArray *out;
+  if (s == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func (g_free);
+  while (sqlite3_step (s) == SQLITE_ROW)
+    g_ptr_array_add (out, col (s, 0));
+  return out;
 }

@@ -9,18 +9,27 @@ G_BEGIN_DECLS
 /* The session tables of the store (migration 2). Callers group writes in
  * tf_sdb_begin()/tf_sdb_commit() so that one acknowledged change is one
  * transaction. */
-gboolean tf_sdb_begin (TfStore *st, GError **error);
-gboolean tf_sdb_commit (TfStore *st, GError **error);
-void tf_sdb_rollback (TfStore *st);
+gboolean
+tf_sdb_begin (TfStore *st, GError **error);
+gboolean
+tf_sdb_commit (TfStore *st, GError **error);
+void
+tf_sdb_rollback (TfStore *st);
 
-GPtrArray *tf_sdb_load_sessions (TfStore *st, GError **error); /* TfSession */
-gboolean tf_sdb_put_session (TfStore *st, const TfSession *s, GError **error);
-gboolean tf_sdb_delete_session (TfStore *st, const char *id, GError **error);
-gboolean tf_sdb_add_history (TfStore *st, const char *id, const char *from, const char *to,
-                             const char *reason, gint64 at, GError **error);
-gint64 tf_sdb_count_history (TfStore *st, const char *id, const char *to_phase);
+GPtrArray *
+tf_sdb_load_sessions (TfStore *st, GError **error); /* TfSession */
+gboolean
+tf_sdb_put_session (TfStore *st, const TfSession *s, GError **error);
+gboolean
+tf_sdb_delete_session (TfStore *st, const char *id, GError **error);
+gboolean
+tf_sdb_add_history (TfStore *st, const char *id, const char *from, const char *to,
+                    const char *reason, gint64 at, GError **error);
+gint64
+tf_sdb_count_history (TfStore *st, const char *id, const char *to_phase);
 
-typedef struct {
+typedef struct
+{
   gint id;
   char *name;
   char *verdict, *note, *issue, *entered_by;
@@ -29,50 +38,67 @@ typedef struct {
   gint64 verified_at;
   char *evidence;
 } TfCaseRow;
-void tf_case_row_free (TfCaseRow *r);
+void
+tf_case_row_free (TfCaseRow *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfCaseRow, tf_case_row_free)
 
 /* Adds the case unless the session has it already. */
-gboolean tf_sdb_add_case (TfStore *st, const char *session, gint id, const char *name,
-                          const char *verdict, const char *note, const char *by, gint64 at,
-                          GError **error);
-GPtrArray *tf_sdb_cases (TfStore *st, const char *session, GError **error); /* TfCaseRow, by id */
-TfCaseRow *tf_sdb_get_case (TfStore *st, const char *session, gint id, GError **error);
+gboolean
+tf_sdb_add_case (TfStore *st, const char *session, gint id, const char *name, const char *verdict,
+                 const char *note, const char *by, gint64 at, GError **error);
+GPtrArray *
+tf_sdb_cases (TfStore *st, const char *session, GError **error); /* TfCaseRow, by id */
+TfCaseRow *
+tf_sdb_get_case (TfStore *st, const char *session, gint id, GError **error);
 /* A new verdict clears the verification: the server team checks it again. */
-gboolean tf_sdb_set_verdict (TfStore *st, const char *session, gint id, const char *verdict,
-                             const char *note, const char *issue, const char *by, gint64 at,
-                             const char *evidence, GError **error);
-gboolean tf_sdb_set_verification (TfStore *st, const char *session, gint id,
-                                  const char *verification, const char *note, const char *by,
-                                  gint64 at, GError **error);
+gboolean
+tf_sdb_set_verdict (TfStore *st, const char *session, gint id, const char *verdict,
+                    const char *note, const char *issue, const char *by, gint64 at,
+                    const char *evidence, GError **error);
+gboolean
+tf_sdb_set_verification (TfStore *st, const char *session, gint id, const char *verification,
+                         const char *note, const char *by, gint64 at, GError **error);
 /* Cases without a verdict become Out of Time. */
-gboolean tf_sdb_out_of_time (TfStore *st, const char *session, gint64 at, GError **error);
+gboolean
+tf_sdb_out_of_time (TfStore *st, const char *session, gint64 at, GError **error);
 
-gboolean tf_sdb_get_event_state (TfStore *st, char **sha256, char **schedule, GError **error);
-gboolean tf_sdb_put_event_state (TfStore *st, const char *sha256, const char *schedule,
-                                 GError **error);
+gboolean
+tf_sdb_get_event_state (TfStore *st, char **sha256, char **schedule, GError **error);
+gboolean
+tf_sdb_put_event_state (TfStore *st, const char *sha256, const char *schedule, GError **error);
 
-typedef struct {
+typedef struct
+{
   char *board, *owner;
   gint64 acquired, expires;
 } TfLease;
-void tf_lease_free (TfLease *l);
-GPtrArray *tf_sdb_leases (TfStore *st, GError **error); /* TfLease */
-gboolean tf_sdb_lease_put (TfStore *st, const char *board, const char *owner, gint64 acquired,
-                           gint64 expires, GError **error);
-gboolean tf_sdb_lease_delete (TfStore *st, const char *board, GError **error);
+void
+tf_lease_free (TfLease *l);
+GPtrArray *
+tf_sdb_leases (TfStore *st, GError **error); /* TfLease */
+gboolean
+tf_sdb_lease_put (TfStore *st, const char *board, const char *owner, gint64 acquired,
+                  gint64 expires, GError **error);
+gboolean
+tf_sdb_lease_delete (TfStore *st, const char *board, GError **error);
 
 G_END_DECLS
 
 G_BEGIN_DECLS
 /* Results by test case over final sessions (verified or closed); a disputed
  * case counts as Inconclusive. */
-typedef struct {
+typedef struct
+{
   char *ets;
   gint id;
   char *name;
   guint counts[6]; /* by TfVerdict; [0] unused */
 } TfCaseResult;
-void tf_case_result_free (TfCaseResult *r);
-GPtrArray *tf_sdb_results (TfStore *st, GError **error);
+void
+tf_case_result_free (TfCaseResult *r);
+GPtrArray *
+tf_sdb_results (TfStore *st, GError **error);
+/* The spec issues linked from final sessions' verdicts, sorted (gchar *). */
+GPtrArray *
+tf_sdb_issues (TfStore *st, GError **error);
 G_END_DECLS

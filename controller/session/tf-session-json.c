@@ -147,6 +147,12 @@ tf_summary_json (const char *event, guint clients, guint servers, GPtrArray *res
   return finish (b);
 }
 
+static gint
+str_ptr_cmp (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *)a, *(const char *const *)b);
+}
+
 static gboolean
 is_final (const TfSession *s)
 {
@@ -154,7 +160,8 @@ is_final (const TfSession *s)
 }
 
 JsonNode *
-tf_consolidated_json (const TfEvent *event, GPtrArray *sessions, GPtrArray *results)
+tf_consolidated_json (const TfEvent *event, GPtrArray *sessions, GPtrArray *results,
+                      GPtrArray *issues)
 {
   g_autoptr (JsonBuilder) b = begin ();
   g_autoptr (GHashTable) clients = g_hash_table_new (g_str_hash, g_str_equal);
@@ -177,7 +184,7 @@ tf_consolidated_json (const TfEvent *event, GPtrArray *sessions, GPtrArray *resu
       g_hash_table_add (companies, s->server_company);
       if (s->ets != NULL)
         g_hash_table_add (ets, s->ets);
-      if (s->slot >= 0 && (guint) s->slot < n_slots)
+      if (s->slot >= 0 && (guint)s->slot < n_slots)
         g_array_index (per_slot, guint, s->slot)++;
     }
   add_str (b, "event", event->name);
@@ -197,14 +204,14 @@ tf_consolidated_json (const TfEvent *event, GPtrArray *sessions, GPtrArray *resu
         if (g_hash_table_contains (companies, c->id))
           g_ptr_array_add (cn, c->name ? c->name : c->id);
       }
-    g_ptr_array_sort (cn, (GCompareFunc) g_strcmp0);
+    g_ptr_array_sort (cn, str_ptr_cmp);
     for (guint i = 0; i < cn->len; i++)
       json_builder_add_string_value (b, g_ptr_array_index (cn, i));
   }
   json_builder_end_array (b);
   json_builder_set_member_name (b, "ets");
   json_builder_begin_array (b);
-  names = g_list_sort (g_hash_table_get_keys (ets), (GCompareFunc) g_strcmp0);
+  names = g_list_sort (g_hash_table_get_keys (ets), (GCompareFunc)g_strcmp0);
   for (GList *l = names; l != NULL; l = l->next)
     json_builder_add_string_value (b, l->data);
   json_builder_end_array (b);
@@ -221,6 +228,12 @@ tf_consolidated_json (const TfEvent *event, GPtrArray *sessions, GPtrArray *resu
       add_int (b, "submissions", g_array_index (per_slot, guint, i));
       json_builder_end_object (b);
     }
+  json_builder_end_array (b);
+  /* the spec issues raised, as links only */
+  json_builder_set_member_name (b, "issues");
+  json_builder_begin_array (b);
+  for (guint i = 0; issues != NULL && i < issues->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (issues, i));
   json_builder_end_array (b);
   json_builder_set_member_name (b, "legend");
   json_builder_begin_object (b);

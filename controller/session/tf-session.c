@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "tf-session.h"
 
-static const char *const phase_names[] = { "scheduled", "preparing", "running", "reporting",
-                                           "verified",  "closed",    "aborted", NULL };
-static const char *const verdict_names[] = { NULL, "pass", "fail", "inconclusive",
-                                             "not-applicable", "out-of-time" };
+static const char *const phase_names[]
+    = { "scheduled", "preparing", "running", "reporting", "verified", "closed", "aborted", NULL };
+static const char *const verdict_names[]
+    = { NULL, "pass", "fail", "inconclusive", "not-applicable", "out-of-time" };
 
 const char *
 tf_phase_to_string (TfPhase phase)
@@ -42,8 +42,8 @@ tf_phase_transition_allowed (TfPhase from, TfPhase to)
     case TF_PHASE_CLOSED:
       return from == TF_PHASE_VERIFIED;
     case TF_PHASE_ABORTED:
-      return from == TF_PHASE_SCHEDULED || from == TF_PHASE_PREPARING ||
-             from == TF_PHASE_RUNNING || from == TF_PHASE_REPORTING;
+      return from == TF_PHASE_SCHEDULED || from == TF_PHASE_PREPARING || from == TF_PHASE_RUNNING
+             || from == TF_PHASE_REPORTING;
     default:
       return FALSE;
     }

@@ -7,7 +7,8 @@ G_BEGIN_DECLS
 
 /* A test session: one client implementation on its board against one server
  * implementation, for one slot at one table. */
-typedef enum {
+typedef enum
+{
   TF_PHASE_SCHEDULED,
   TF_PHASE_PREPARING,
   TF_PHASE_RUNNING,
@@ -17,7 +18,8 @@ typedef enum {
   TF_PHASE_ABORTED,
 } TfPhase;
 
-typedef enum {
+typedef enum
+{
   TF_VERDICT_NONE,
   TF_VERDICT_PASS,
   TF_VERDICT_FAIL,
@@ -26,16 +28,23 @@ typedef enum {
   TF_VERDICT_OUT_OF_TIME,
 } TfVerdict;
 
-const char *tf_phase_to_string (TfPhase phase);
-gboolean tf_phase_from_string (const char *s, TfPhase *phase);
+const char *
+tf_phase_to_string (TfPhase phase);
+gboolean
+tf_phase_from_string (const char *s, TfPhase *phase);
 /* Whether the phase may move @from -> @to. */
-gboolean tf_phase_transition_allowed (TfPhase from, TfPhase to);
+gboolean
+tf_phase_transition_allowed (TfPhase from, TfPhase to);
 /* scheduled, preparing or running: the session still holds or wants a board */
-gboolean tf_phase_is_live (TfPhase phase);
-const char *tf_verdict_to_string (TfVerdict v); /* NULL for NONE */
-gboolean tf_verdict_from_string (const char *s, TfVerdict *v);
+gboolean
+tf_phase_is_live (TfPhase phase);
+const char *
+tf_verdict_to_string (TfVerdict v); /* NULL for NONE */
+gboolean
+tf_verdict_from_string (const char *s, TfVerdict *v);
 
-typedef struct {
+typedef struct
+{
   char *id; /* CLIENT--SERVER */
   gint slot;
   gint table;
@@ -51,8 +60,10 @@ typedef struct {
   gboolean signed_client, signed_server;
 } TfSession;
 
-TfSession *tf_session_new (void);
-void tf_session_free (TfSession *s);
+TfSession *
+tf_session_new (void);
+void
+tf_session_free (TfSession *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfSession, tf_session_free)
 
 G_END_DECLS

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "tf-session"
+
+#include "config.h"
+
+#include "tf-error.h"
+#include "tf-floor-private.h"
+#include "tf-session-json.h"
+
+#include <string.h>
+
+/* Requests: staff on cmd/<verb> (TfLab's command registry), companies on
+ * in/<company>/<verb>. Every answer is {"schema":1,"ok":...}; a change is
+ * committed to the store, then published, then acknowledged. */
+
+/* --- company requests (in/) ---------------------------------------------------- */
+
+static void
+in_verdict (Req *r, TfSession *s)
+{
+  TfFloor *f = r->f;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfCaseRow) row = NULL;
+  g_autofree char *who = tf_in_request_who (r->in);
+
+  if (g_strcmp0 (r->in->company, s->client_company) != 0)
+    {
+      tf_floor_req_fail (r, "only the client team (%s) enters the verdicts of session %s",
+                         s->client_company, s->id);
+      return;
+    }
+  if (s->phase != TF_PHASE_RUNNING && s->phase != TF_PHASE_REPORTING)
+    {
+      tf_floor_req_fail (r, "session %s is %s: verdicts are entered while it runs or reports",
+                         s->id, tf_phase_to_string (s->phase));
+      return;
+    }
+  if (s->signed_client)
+    {
+      tf_floor_req_fail (r, "the client team signed session %s's report already", s->id);
+      return;
+    }
+  row = tf_sdb_get_case (f->store, s->id, r->in->case_id, &error);
+  if (row == NULL)
+    {
+      tf_floor_req_fail (r, "%s", error->message);
+      return;
+    }
+  if (!tf_sdb_begin (f->store, &error)
+      || !tf_sdb_set_verdict (f->store, s->id, r->in->case_id, r->in->verdict, r->in->note,
+                              r->in->issue, who, g_get_real_time (), NULL, &error)
+      || !tf_sdb_commit (f->store, &error))
+    {
+      tf_sdb_rollback (f->store);
+      {
+        tf_floor_req_fail (r, "%s", error->message);
+        return;
+      }
+    }
+  tf_floor_publish_session (f, s);
+  {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_autoptr (JsonNode) res = NULL;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "session");
+    json_builder_add_string_value (b, s->id);
+    json_builder_set_member_name (b, "case");
+    json_builder_add_int_value (b, r->in->case_id);
+    json_builder_set_member_name (b, "verdict");
+    json_builder_add_string_value (b, r->in->verdict);
+    json_builder_end_object (b);
+    res = json_builder_get_root (b);
+    tf_floor_req_ok (r, res);
+  }
+}
+
+static void
+in_verify (Req *r, TfSession *s)
+{
+  TfFloor *f = r->f;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfCaseRow) row = NULL;
+  g_autofree char *who = tf_in_request_who (r->in);
+
+  if (g_strcmp0 (r->in->company, s->server_company) != 0)
+    {
+      tf_floor_req_fail (r, "only the server team (%s) verifies session %s", s->server_company,
+                         s->id);
+      return;
+    }
+  if (s->phase != TF_PHASE_RUNNING && s->phase != TF_PHASE_REPORTING)
+    {
+      tf_floor_req_fail (r, "session %s is %s: nothing to verify", s->id,
+                         tf_phase_to_string (s->phase));
+      return;
+    }
+  if (s->signed_server)
+    {
+      tf_floor_req_fail (r, "the server team signed session %s's report already", s->id);
+      return;
+    }
+  row = tf_sdb_get_case (f->store, s->id, r->in->case_id, &error);
+  if (row == NULL)
+    {
+      tf_floor_req_fail (r, "%s", error->message);
+      return;
+    }
+  if (row->verdict == NULL)
+    {
+      tf_floor_req_fail (r, "case %d of session %s has no verdict to verify", r->in->case_id,
+                         s->id);
+      return;
+    }
+  if (!tf_sdb_begin (f->store, &error)
+      || !tf_sdb_set_verification (f->store, s->id, r->in->case_id,
+                                   r->in->agree ? "agreed" : "disputed", r->in->note, who,
+                                   g_get_real_time (), &error)
+      || !tf_sdb_commit (f->store, &error))
+    {
+      tf_sdb_rollback (f->store);
+      {
+        tf_floor_req_fail (r, "%s", error->message);
+        return;
+      }
+    }
+  tf_floor_publish_session (f, s);
+  {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_autoptr (JsonNode) res = NULL;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "session");
+    json_builder_add_string_value (b, s->id);
+    json_builder_set_member_name (b, "case");
+    json_builder_add_int_value (b, r->in->case_id);
+    json_builder_set_member_name (b, "verification");
+    json_builder_add_string_value (b, r->in->agree ? "agreed" : "disputed");
+    json_builder_end_object (b);
+    res = json_builder_get_root (b);
+    tf_floor_req_ok (r, res);
+  }
+}
+
+static void
+in_sign (Req *r, TfSession *s)
+{
+  TfFloor *f = r->f;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) cases = NULL;
+  gboolean client = g_strcmp0 (r->in->company, s->client_company) == 0;
+  gboolean server = g_strcmp0 (r->in->company, s->server_company) == 0;
+  gboolean was_c = s->signed_client, was_s = s->signed_server;
+
+  if (!client && !server)
+    {
+      tf_floor_req_fail (r, "%s is not a party to session %s", r->in->company, s->id);
+      return;
+    }
+  if (s->phase != TF_PHASE_REPORTING)
+    {
+      tf_floor_req_fail (r, "session %s is %s: a report is signed after the session ended", s->id,
+                         tf_phase_to_string (s->phase));
+      return;
+    }
+  cases = tf_sdb_cases (f->store, s->id, &error);
+  if (cases == NULL)
+    {
+      tf_floor_req_fail (r, "%s", error->message);
+      return;
+    }
+  for (guint i = 0; i < cases->len; i++)
+    {
+      TfCaseRow *c = g_ptr_array_index (cases, i);
+      if (client && c->verdict == NULL)
+        {
+          tf_floor_req_fail (r, "case %d has no verdict yet", c->id);
+          return;
+        }
+      if (server && c->verification == NULL)
+        {
+          tf_floor_req_fail (r, "case %d is not verified yet", c->id);
+          return;
+        }
+    }
+  if (server && !s->signed_client)
+    {
+      tf_floor_req_fail (r, "the client team signs first");
+      return;
+    }
+  if (client)
+    s->signed_client = TRUE;
+  else
+    s->signed_server = TRUE;
+  if (!tf_sdb_begin (f->store, &error)
+      || (s->signed_client && s->signed_server
+              ? !tf_floor_set_phase (f, s, TF_PHASE_VERIFIED, "signed by both teams", &error)
+              : !tf_sdb_put_session (f->store, s, &error))
+      || !tf_sdb_commit (f->store, &error))
+    {
+      tf_sdb_rollback (f->store);
+      s->signed_client = was_c;
+      s->signed_server = was_s;
+      {
+        tf_floor_req_fail (r, "%s", error->message);
+        return;
+      }
+    }
+  tf_floor_publish_session (f, s);
+  if (s->phase == TF_PHASE_VERIFIED)
+    tf_floor_publish_summary (f);
+  tf_floor_req_ok (r, NULL);
+}
+
+static void
+on_case_ran (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (Req) r = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *verdict = NULL;
+  if (!tf_floor_run_case_finish (res, &verdict, &error))
+    {
+      tf_floor_req_fail (r, "%s", error->message);
+      return;
+    }
+  {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_autoptr (JsonNode) n = NULL;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "verdict");
+    json_builder_add_string_value (b, verdict);
+    json_builder_end_object (b);
+    n = json_builder_get_root (b);
+    tf_floor_req_ok (r, n);
+  }
+}
+
+void
+tf_floor_handle_in (TfFloor *f, const TfBusMessage *msg)
+{
+  g_autoptr (Req) r = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *in = g_strconcat (f->prefix, "in/", NULL);
+  gsize len = 0;
+  const void *data;
+  TfSession *s;
+
+  if (!g_str_has_prefix (msg->topic, in))
+    return;
+  if (msg->response_topic == NULL)
+    {
+      g_warning ("%s: request without a response topic; ignored", msg->topic);
+      return;
+    }
+  r = g_new0 (Req, 1);
+  r->f = f;
+  r->msg = tf_bus_message_copy (msg);
+  data = g_bytes_get_data (msg->payload, &len);
+  r->in = tf_in_request_parse (f->prefix, msg->topic, data, len, &error);
+  if (r->in == NULL)
+    {
+      tf_floor_req_fail (r, "%s", error->message);
+      return;
+    }
+  if (g_strcmp0 (r->in->verb, "sessions") == 0)
+    {
+      g_autoptr (JsonNode) n = tf_floor_sessions_json (f, r->in->company);
+      {
+        tf_floor_req_ok (r, n);
+        return;
+      }
+    }
+  s = tf_floor_need_session (r, r->in->session);
+  if (s == NULL)
+    return;
+  /* a third company learns nothing, not even whether the session exists */
+  if (g_strcmp0 (r->in->company, s->client_company) != 0
+      && g_strcmp0 (r->in->company, s->server_company) != 0)
+    {
+      tf_floor_req_fail (r, "no session '%s'", r->in->session);
+      return;
+    }
+  if (g_strcmp0 (r->in->verb, "verdict") == 0)
+    in_verdict (r, s);
+  else if (g_strcmp0 (r->in->verb, "verify") == 0)
+    in_verify (r, s);
+  else if (g_strcmp0 (r->in->verb, "sign") == 0)
+    in_sign (r, s);
+  else if (g_strcmp0 (r->in->verb, "report") == 0)
+    {
+      g_autoptr (JsonNode) rep = tf_floor_report (f, s, &error);
+      g_autoptr (JsonNode) n = NULL;
+      if (rep == NULL)
+        {
+          tf_floor_req_fail (r, "%s", error->message);
+          return;
+        }
+      n = tf_floor_wrap ("report", g_steal_pointer (&rep));
+      tf_floor_req_ok (r, n);
+    }
+  else if (g_strcmp0 (r->in->verb, "run") == 0)
+    {
+      if (g_strcmp0 (r->in->company, s->client_company) != 0)
+        {
+          tf_floor_req_fail (r, "only the client team (%s) runs cases of session %s",
+                             s->client_company, s->id);
+          return;
+        }
+      gint case_id = r->in->case_id;
+      tf_floor_run_case_async (f, s->id, case_id, on_case_ran, g_steal_pointer (&r));
+    }
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "tf-session"
+
+#include "config.h"
+
+#include "tf-command.h"
+#include "tf-error.h"
+#include "tf-floor-private.h"
+#include "tf-provision.h"
+#include "tf-session-json.h"
+#include "tf-time.h"
+
+#include <string.h>
+
+/* Automated cases: a script run with the session's facts in its environment. */
+
+/* --- automation ------------------------------------------------------------------- */
+
+typedef struct
+{
+  TfFloor *floor;
+  char *session;
+  gint case_id;
+  char *script;
+  GSubprocess *process;
+  guint timer;
+} CaseRun;
+
+static void
+case_run_free (CaseRun *r)
+{
+  g_clear_handle_id (&r->timer, g_source_remove);
+  g_clear_object (&r->process);
+  g_free (r->session);
+  g_free (r->script);
+  g_free (r);
+}
+
+static void
+on_script_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CaseRun *r = g_task_get_task_data (task);
+  GSubprocess *p = G_SUBPROCESS (source);
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  TfFloor *f = r->floor;
+  TfSession *s = tf_floor_session (f, r->session);
+  const char *verdict;
+  int status;
+
+  g_clear_handle_id (&r->timer, g_source_remove);
+  if (!g_subprocess_communicate_utf8_finish (p, res, &out, NULL, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  status = g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : -1;
+  verdict = status == 0    ? "pass"
+            : status == 1  ? "fail"
+            : status == 77 ? "not-applicable"
+                           : "inconclusive";
+  if (s == NULL || (s->phase != TF_PHASE_RUNNING && s->phase != TF_PHASE_REPORTING)
+      || s->signed_client)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_BUSY,
+                               "session %s moved on while the script ran", r->session);
+      return;
+    }
+  {
+    g_autofree char *note = g_strdup_printf ("automated: %s exited with %d", r->script, status);
+    g_autofree char *evidence = out ? g_utf8_make_valid (out, MIN (strlen (out), 64 * 1024)) : NULL;
+    if (!tf_sdb_begin (f->store, &error)
+        || !tf_sdb_set_verdict (f->store, r->session, r->case_id, verdict, note, NULL, "automation",
+                                g_get_real_time (), evidence ? evidence : "", &error)
+        || !tf_sdb_commit (f->store, &error))
+      {
+        tf_sdb_rollback (f->store);
+        g_task_return_error (task, g_steal_pointer (&error));
+        return;
+      }
+  }
+  tf_floor_publish_session (f, s);
+  g_task_return_pointer (task, g_strdup (verdict), g_free);
+}
+
+static gboolean
+on_script_timeout (gpointer user_data)
+{
+  CaseRun *r = user_data;
+  r->timer = 0;
+  g_subprocess_force_exit (r->process);
+  return G_SOURCE_REMOVE;
+}
+
+void
+tf_floor_run_case_async (TfFloor *f, const char *session, gint case_id, GAsyncReadyCallback cb,
+                         gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, cb, user_data);
+  TfSession *s = tf_floor_session (f, session);
+  const TfEts *ets = s && s->ets_version ? tf_catalogue_find (f->catalogue, s->ets_version) : NULL;
+  const TfCase *c = ets ? tf_ets_find_case (ets, case_id) : NULL;
+  const TfImpl *server = s ? tf_floor_impl (f, s->server) : NULL;
+  const TfImpl *client = s ? tf_floor_impl (f, s->client) : NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) p = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *log = NULL;
+  CaseRun *r;
+
+  if (s == NULL || c == NULL)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND, "no case %d in session %s",
+                               case_id, session);
+      return;
+    }
+  if (c->script == NULL)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
+                               "case %d has no automation script", case_id);
+      return;
+    }
+  if (s->phase != TF_PHASE_RUNNING)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_BUSY, "session %s is %s, not running",
+                               session, tf_phase_to_string (s->phase));
+      return;
+    }
+  log = g_strdup_printf ("%s/console/%s.log", tf_lab_get_config (f->lab)->state_dir, s->board);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_setenv (launcher, "TF_SESSION", s->id, TRUE);
+  g_subprocess_launcher_setenv (launcher, "TF_CASE", c->name, TRUE);
+  g_subprocess_launcher_setenv (launcher, "TF_CLIENT", s->client, TRUE);
+  g_subprocess_launcher_setenv (launcher, "TF_SERVER", s->server, TRUE);
+  g_subprocess_launcher_setenv (launcher, "TF_ENDPOINT",
+                                client && client->endpoint ? client->endpoint : s->client, TRUE);
+  g_subprocess_launcher_setenv (launcher, "TF_SERVER_URI",
+                                server && server->server_uri ? server->server_uri : "", TRUE);
+  g_subprocess_launcher_setenv (launcher, "TF_BOARD", s->board, TRUE);
+  g_subprocess_launcher_setenv (launcher, "TF_CONSOLE_LOG", log, TRUE);
+  {
+    g_autofree char *n = g_strdup_printf ("%d", case_id);
+    g_subprocess_launcher_setenv (launcher, "TF_CASE_ID", n, TRUE);
+  }
+  p = g_subprocess_launcher_spawn (launcher, &error, c->script, NULL);
+  if (p == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  r = g_new0 (CaseRun, 1);
+  r->floor = f;
+  r->session = g_strdup (session);
+  r->case_id = case_id;
+  r->script = g_strdup (c->script);
+  r->process = g_object_ref (p);
+  g_task_set_task_data (task, r, (GDestroyNotify)case_run_free);
+  /* bounded: a script that hangs is killed and judged Inconclusive */
+  r->timer = g_timeout_add_seconds (120, on_script_timeout, r);
+  g_subprocess_communicate_utf8_async (p, NULL, NULL, on_script_done, g_steal_pointer (&task));
+}
+
+gboolean
+tf_floor_run_case_finish (GAsyncResult *res, char **verdict, GError **error)
+{
+  char *v = g_task_propagate_pointer (G_TASK (res), error);
+  if (v == NULL)
+    return FALSE;
+  *verdict = v;
+  return TRUE;
+}
