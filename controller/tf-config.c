@@ -8,6 +8,7 @@
 #include "tf-error.h"
 #include "tf-keyfile.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void
@@ -17,6 +18,7 @@ switch_config_free (TfSwitchConfig *s)
   g_free (s->device);
   g_free (s->on_command);
   g_free (s->off_command);
+  g_free (s->usb_serial);
   g_free (s);
 }
 
@@ -42,6 +44,7 @@ tf_lab_config_free (TfLabConfig *self)
   g_free (self->state_dir);
   g_strfreev (self->boards_dirs);
   g_free (self->images);
+  g_free (self->ets_dir);
   g_free (self->event);
   g_free (self->broker_host);
   g_free (self->broker_user);
@@ -108,7 +111,7 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
 {
   static const char *const k_lab[] = { "name", "host", "state-dir", "boards-dir",
                                        "console-ring-lines", "console-log-max-bytes",
-                                       "quarantine-after", "images", "event", NULL };
+                                       "quarantine-after", "images", "ets-dir", "event", NULL };
   static const char *const k_broker[] = { "host", "port", "tls", "user", "password-file",
                                           "ca-file", "keepalive-s", NULL };
   g_autofree char *state_dir = NULL, *pwf = NULL, *ca = NULL, *boards = NULL, *images = NULL;
@@ -137,6 +140,12 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
   if (!tf_key_file_get_string (kf, "lab", "images", FALSE, NULL, &images, error))
     return FALSE;
   self->images = resolve_path (self, images);
+  {
+    g_autofree char *ets = NULL;
+    if (!tf_key_file_get_string (kf, "lab", "ets-dir", FALSE, TF_PKGDATADIR "/ets", &ets, error))
+      return FALSE;
+    self->ets_dir = resolve_path (self, ets);
+  }
   {
     /* the TestFest event this lab runs (sessions, schedule); optional */
     g_autofree char *event = NULL;
@@ -196,6 +205,40 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
   if (self->broker_ca_file != NULL && !g_file_test (self->broker_ca_file, G_FILE_TEST_IS_REGULAR))
     return tf_key_file_fail (kf, error, "broker", "ca-file", "no such file %s",
                              self->broker_ca_file);
+  return TRUE;
+}
+
+/* [switch ID] type = usb-hub: location = 1-1.4, or usb-id = VID:PID (+ serial). */
+static gboolean
+load_usb_hub (TfSwitchConfig *s, TfKeyFile *kf, const char *group, GError **error)
+{
+  static const char *const k_hub[] = { "type", "location", "usb-id", "serial", "channels",
+                                       "off-time-ms", NULL };
+  g_autofree char *ids = NULL;
+  guint64 n = 0;
+  unsigned vid = 0, pid = 0;
+  char tail = 0;
+
+  if (!tf_key_file_check_keys (kf, group, k_hub, error) ||
+      !tf_key_file_get_string (kf, group, "location", FALSE, NULL, &s->device, error) ||
+      !tf_key_file_get_string (kf, group, "usb-id", FALSE, NULL, &ids, error) ||
+      !tf_key_file_get_string (kf, group, "serial", FALSE, NULL, &s->usb_serial, error))
+    return FALSE;
+  if (s->device != NULL && !g_regex_match_simple ("^[0-9]+-[0-9]+(\\.[0-9]+)*$", s->device, 0, 0))
+    return tf_key_file_fail (kf, error, group, "location", "'%s' is not BUS-PORT[.PORT...] (e.g. 1-1.4)",
+                             s->device);
+  if (ids != NULL && (sscanf (ids, "%4x:%4x%c", &vid, &pid, &tail) != 2 || strlen (ids) != 9))
+    return tf_key_file_fail (kf, error, group, "usb-id", "'%s' is not VID:PID (e.g. 2109:2817)", ids);
+  if ((s->device == NULL) == (ids == NULL))
+    return tf_key_file_fail (kf, error, group, "location", "give either location or usb-id");
+  s->usb_vid = vid;
+  s->usb_pid = pid;
+  if (!tf_key_file_get_uint (kf, group, "channels", FALSE, 4, 1, 15, &n, error))
+    return FALSE;
+  s->channels = n;
+  if (!tf_key_file_get_uint (kf, group, "off-time-ms", FALSE, 2000, 0, 600000, &n, error))
+    return FALSE;
+  s->off_time_ms = n;
   return TRUE;
 }
 
@@ -264,8 +307,15 @@ load_switch (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id
         return FALSE;
       s->timeout_ms = n;
     }
+  else if (g_strcmp0 (type, "usb-hub") == 0)
+    {
+      s->kind = TF_SWITCH_KIND_USB_HUB;
+      if (!load_usb_hub (s, kf, group, error))
+        return FALSE;
+    }
   else
-    return tf_key_file_fail (kf, error, group, "type", "'%s' is not lcus-relay or command", type);
+    return tf_key_file_fail (kf, error, group, "type", "'%s' is not lcus-relay, command or usb-hub",
+                             type);
   return TRUE;
 }
 
@@ -416,7 +466,9 @@ tf_switch_config_equal (const TfSwitchConfig *a, const TfSwitchConfig *b)
   return g_strcmp0 (a->id, b->id) == 0 && a->kind == b->kind && a->channels == b->channels &&
          a->off_time_ms == b->off_time_ms && g_strcmp0 (a->device, b->device) == 0 &&
          g_strcmp0 (a->on_command, b->on_command) == 0 &&
-         g_strcmp0 (a->off_command, b->off_command) == 0 && a->timeout_ms == b->timeout_ms;
+         g_strcmp0 (a->off_command, b->off_command) == 0 && a->timeout_ms == b->timeout_ms &&
+         a->usb_vid == b->usb_vid && a->usb_pid == b->usb_pid &&
+         g_strcmp0 (a->usb_serial, b->usb_serial) == 0;
 }
 
 char *

@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 typedef enum {
   TF_SWITCH_KIND_LCUS_RELAY,
   TF_SWITCH_KIND_COMMAND,
+  TF_SWITCH_KIND_USB_HUB,
 } TfSwitchKind;
 
 typedef struct {
@@ -17,8 +18,11 @@ typedef struct {
   TfSwitchKind kind;
   guint off_time_ms;
   guint channels;
-  /* lcus-relay */
+  /* lcus-relay: the tty; usb-hub: the hub's location (bus-port path "1-1.4") or NULL */
   char *device;
+  /* usb-hub found by ids instead: VID:PID (0: any) and iSerial */
+  guint16 usb_vid, usb_pid;
+  char *usb_serial;
   /* command: argv templates with {channel} {board} {state} */
   char *on_command;
   char *off_command;
@@ -44,6 +48,7 @@ typedef struct {
   char *state_dir;
   GStrv boards_dirs;
   char *images;           /* the images file, or NULL */
+  char *ets_dir;          /* the ETS test catalogue (default: the installed one) */
   char *event;            /* the TestFest event file, or NULL */
   /* broker */
   char *broker_host;

@@ -5,50 +5,50 @@
 #include <signal.h>
 #include <string.h>
 
-#define SIM_BOARD(id, n, power)                                                                  \
-  "[board " id "]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyACM" #n "\nusb-path = 1-" #n  \
-  "\nvid = 0483\npid = 374b\nserial = SIM0000" #n "\npower = " power                          \
+#define SIM_BOARD(id, n, power)                                                                    \
+  "[board " id "]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyACM" #n "\nusb-path = 1-" #n      \
+  "\nvid = 0483\npid = 374b\nserial = SIM0000" #n "\npower = " power                               \
   "\nfirmware-name = lwm2m-client-" id "\nfirmware-version = 1.0." #n "\nboot-ms = 100\n\n"
 
-const char *tf_test_sim =
-    "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
-    SIM_BOARD ("sim1", 1, "relay1:1")
-    SIM_BOARD ("sim2", 2, "relay1:2")
-    SIM_BOARD ("sim3", 3, "relay1:3")
-    SIM_BOARD ("sim4", 4, "relay1:4");
+const char *tf_test_sim
+    = "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n" SIM_BOARD (
+        "sim1", 1, "relay1:1") SIM_BOARD ("sim2", 2, "relay1:2") SIM_BOARD ("sim3", 3, "relay1:3")
+        SIM_BOARD ("sim4", 4, "relay1:4");
 
-const char *tf_test_lab_body =
-    "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\noff-time-ms = 100\n\n"
-    "[board sim1]\ntype = sim-l476-cmd\nconsole = /dev/ttyACM1\npower = relay1:1\ntable = T1\n\n"
-    "[board sim2]\ntype = sim-l476\nconsole = /dev/ttyACM2\npower = relay1:2\ntable = T2\n\n"
-    "[board sim3]\ntype = sim-l476\nconsole = /dev/ttyACM3\npower = relay1:3\ntable = T1\n\n"
-    "[board sim4]\ntype = sim-l476\nconsole = /dev/ttyACM4\npower = relay1:4\ntable = T2\n";
+const char *tf_test_lab_body
+    = "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\noff-time-ms = "
+      "100\n\n"
+      "[board sim1]\ntype = sim-l476-cmd\nconsole = /dev/ttyACM1\npower = relay1:1\ntable = T1\n\n"
+      "[board sim2]\ntype = sim-l476\nconsole = /dev/ttyACM2\npower = relay1:2\ntable = T2\n\n"
+      "[board sim3]\ntype = sim-l476\nconsole = /dev/ttyACM3\npower = relay1:3\ntable = T1\n\n"
+      "[board sim4]\ntype = sim-l476\nconsole = /dev/ttyACM4\npower = relay1:4\ntable = T2\n";
 
 /* 2 clients x 2 servers of four companies; alpha's image goes on sim1 by a command. */
-const char *tf_test_event =
-    "[event]\nname = Test TestFest\ndays = 2030-06-04;2030-06-05\ntimezone = UTC\n"
-    "slot-minutes = 60\nday-start = 09:00\nday-end = 17:00\ntables = 2\n\n"
-    "[company alpha]\nname = Alpha Devices\n\n[company beta]\nname = Beta Sensors\n\n"
-    "[company gamma]\nname = Gamma Cloud\n\n[company delta]\nname = Delta Platforms\n\n"
-    "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
-    "transports = udp\nsecurity = nosec\nboards = sim1\nimage = alpha-fw\n"
-    "provision = provision.script\nfeatures = registration;observe;tlv\n"
-    "entry-criteria = yes\nentry-criteria-by = staff\n\n"
-    "[implementation beta-client]\ncompany = beta\nrole = client\nversions = 1.1\n"
-    "transports = udp\nsecurity = nosec\nboards = sim2;sim4\nprovision = provision.script\n"
-    "entry-criteria = yes\nentry-criteria-by = staff\n\n"
-    "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions = 1.1\n"
-    "transports = udp\nsecurity = nosec\nserver-uri = coap://gamma.test:5683\n"
-    "features = registration;observe;tlv;json\nentry-criteria = yes\nentry-criteria-by = staff\n\n"
-    "[implementation delta-server]\ncompany = delta\nrole = server\nversions = 1.1\n"
-    "transports = udp\nsecurity = nosec\nentry-criteria = yes\nentry-criteria-by = staff\n";
+const char *tf_test_event
+    = "[event]\nname = Test TestFest\ndays = 2030-06-04;2030-06-05\ntimezone = UTC\n"
+      "slot-minutes = 60\nday-start = 09:00\nday-end = 17:00\ntables = 2\n\n"
+      "[company alpha]\nname = Alpha Devices\n\n[company beta]\nname = Beta Sensors\n\n"
+      "[company gamma]\nname = Gamma Cloud\n\n[company delta]\nname = Delta Platforms\n\n"
+      "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
+      "transports = udp\nsecurity = nosec\nboards = sim1\nimage = alpha-fw\n"
+      "provision = provision.script\nfeatures = registration;observe;tlv\n"
+      "entry-criteria = yes\nentry-criteria-by = staff\n\n"
+      "[implementation beta-client]\ncompany = beta\nrole = client\nversions = 1.1\n"
+      "transports = udp\nsecurity = nosec\nboards = sim2;sim4\nprovision = provision.script\n"
+      "entry-criteria = yes\nentry-criteria-by = staff\n\n"
+      "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions = 1.1\n"
+      "transports = udp\nsecurity = nosec\nserver-uri = coap://gamma.test:5683\n"
+      "features = registration;observe;tlv;json\nentry-criteria = yes\nentry-criteria-by = "
+      "staff\n\n"
+      "[implementation delta-server]\ncompany = delta\nrole = server\nversions = 1.1\n"
+      "transports = udp\nsecurity = nosec\nentry-criteria = yes\nentry-criteria-by = staff\n";
 
-static const char *provision_script =
-    "# what the simulated console understands today, plus the placeholders\n"
-    "send config set endpoint {endpoint}\n"
-    "expect ^(ok|unknown command: config set endpoint {endpoint})$ 3000\n"
-    "send version\n"
-    "expect ^Firmware: 3000\n";
+static const char *provision_script
+    = "# what the simulated console understands today, plus the placeholders\n"
+      "send config set endpoint {endpoint}\n"
+      "expect ^(ok|unknown command: config set endpoint {endpoint})$ 3000\n"
+      "send version\n"
+      "expect ^Firmware: 3000\n";
 
 static void
 on_message (TfBus *bus, const TfBusMessage *m, TfFloorTest *t)
@@ -60,10 +60,10 @@ on_message (TfBus *bus, const TfBusMessage *m, TfFloorTest *t)
   s->payload = g_strndup (d, len);
   g_ptr_array_add (t->seen, s);
   if (g_strcmp0 (m->topic, t->reply_topic) == 0 && m->correlation != NULL)
-    g_hash_table_replace (t->replies,
-                          g_strndup (g_bytes_get_data (m->correlation, NULL),
-                                     g_bytes_get_size (m->correlation)),
-                          g_strndup (d, len));
+    g_hash_table_replace (
+        t->replies,
+        g_strndup (g_bytes_get_data (m->correlation, NULL), g_bytes_get_size (m->correlation)),
+        g_strndup (d, len));
 }
 
 static void
@@ -97,7 +97,7 @@ tf_floor_test_new (const char *event)
   g_auto (GStrv) parts = NULL;
 
   t->h = tf_harness_new (tf_test_sim, tf_test_lab_body);
-  t->seen = g_ptr_array_new_with_free_func ((GDestroyNotify) seen_free);
+  t->seen = g_ptr_array_new_with_free_func ((GDestroyNotify)seen_free);
   t->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   t->flash_out = tf_harness_path (t->h, "flashed");
   g_mkdir (t->flash_out, 0755);
@@ -117,15 +117,14 @@ tf_floor_test_new (const char *event)
   g_assert_true (g_file_get_contents (t->h->lab_path, &lab, NULL, NULL));
   boards = g_build_filename (src, "boards", NULL);
   tboards = g_build_filename (src, "tests", "boards", NULL);
-  find = g_strdup_printf ("boards-dir = %s\n", boards);
-  repl = g_strdup_printf ("boards-dir = %s;%s\nevent = test.event\nimages = images.conf\n", boards,
-                          tboards);
+  ets = g_build_filename (src, "tests", "ets", NULL);
+  find = g_strdup_printf ("boards-dir = %s\nets-dir = %s/data/ets\n", boards, src);
+  repl = g_strdup_printf ("boards-dir = %s;%s\nets-dir = %s\nevent = test.event\n"
+                          "images = images.conf\n", boards, tboards, ets);
   parts = g_strsplit (lab, find, 2);
   g_assert_cmpuint (g_strv_length (parts), ==, 2);
   patched = g_strjoin (repl, parts[0], parts[1], NULL);
   g_assert_true (g_file_set_contents (t->h->lab_path, patched, -1, NULL));
-  ets = g_build_filename (src, "tests", "ets", NULL);
-  g_setenv ("TF_ETS_DIR", ets, TRUE);
   g_setenv ("TF_FLASH_OUT", t->flash_out, TRUE);
 
   tf_harness_start_daemon (t->h);
@@ -170,7 +169,8 @@ tf_floor_send (TfFloorTest *t, const char *company, const char *verb, const char
   return corr;
 }
 
-typedef struct {
+typedef struct
+{
   TfFloorTest *t;
   const char *corr;
 } Wait;
@@ -226,7 +226,8 @@ tf_floor_session_state (TfFloorTest *t, const char *id)
   return json_object_ref (json_node_get_object (json_parser_get_root (p)));
 }
 
-typedef struct {
+typedef struct
+{
   TfFloorTest *t;
   const char *id, *phase;
 } PhaseWait;
@@ -255,4 +256,18 @@ tf_floor_flash_count (TfFloorTest *t, const char *board)
   if (!g_file_get_contents (path, &text, NULL, NULL))
     return 0;
   return atoi (text);
+}
+
+void
+tf_floor_wait_up (TfFloorTest *t)
+{
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *corr = tf_floor_send (t, NULL, "status", "{}");
+      for (guint j = 0; j < 20 && !g_hash_table_contains (t->replies, corr); j++)
+        tf_harness_sleep (t->h, 10);
+      if (g_hash_table_contains (t->replies, corr))
+        return;
+    }
+  g_assert_not_reached ();
 }

@@ -337,9 +337,9 @@ tf_harness_new (const char *sim, const char *lab_body)
   h->state_dir = tf_harness_path (h, "state");
   g_assert_true (g_file_set_contents (h->sim_path, sim, -1, NULL));
   lab_text = g_strdup_printf ("[lab]\nname = %s\nhost = testhost\nstate-dir = %s\n"
-                              "boards-dir = %s\n\n[broker]\nhost = 127.0.0.1\nport = %u\n"
-                              "keepalive-s = 10\n\n%s",
-                              h->lab, h->state_dir, boards, h->port, lab_body);
+                              "boards-dir = %s\nets-dir = %s/data/ets\n\n[broker]\nhost = 127.0.0.1\n"
+                              "port = %u\nkeepalive-s = 10\n\n%s",
+                              h->lab, h->state_dir, boards, source_root (), h->port, lab_body);
   g_assert_true (g_file_set_contents (h->lab_path, lab_text, -1, NULL));
   tf_harness_start_broker (h);
   start_simlab (h);

@@ -157,8 +157,9 @@ bench_verdicts (const char *build, const char *source)
   }
   g_string_append_printf (lt,
                           "[lab]\nname = bench\nhost = bench\nstate-dir = %s/state\n"
-                          "boards-dir = %s\nevent = bench.event\n\n[broker]\nport = %u\n\n",
-                          dir, boards, port);
+                          "boards-dir = %s\nets-dir = %s/../data/ets\nevent = bench.event\n\n"
+                          "[broker]\nport = %u\n\n",
+                          dir, boards, boards, port);
   g_string_append (et, "[event]\nname = Bench\ndays = 2030-01-07\nslot-minutes = 60\n"
                        "day-start = 09:00\nday-end = 17:00\ntables = 64\n\n[company srv]\n\n"
                        "[implementation server]\ncompany = srv\nrole = server\nversions = 1.1\n"

@@ -206,19 +206,6 @@ tf_catalogue_load_dir (const char *dir, GError **error)
   return g_steal_pointer (&self);
 }
 
-TfCatalogue *
-tf_catalogue_load_default (GError **error)
-{
-  const char *env = g_getenv ("TF_ETS_DIR");
-  const char *src = g_getenv ("TF_SOURCE_ROOT");
-  g_autofree char *srcdir = src != NULL ? g_build_filename (src, "data", "ets", NULL) : NULL;
-  if (env != NULL)
-    return tf_catalogue_load_dir (env, error);
-  if (srcdir != NULL && g_file_test (srcdir, G_FILE_TEST_IS_DIR))
-    return tf_catalogue_load_dir (srcdir, error);
-  return tf_catalogue_load_dir (TF_PKGDATADIR "/ets", error);
-}
-
 const TfEts *
 tf_catalogue_find (TfCatalogue *self, const char *version)
 {

@@ -33,9 +33,6 @@ typedef struct _TfCatalogue TfCatalogue;
 /* Every *.conf of @dir; FILE:LINE errors. */
 TfCatalogue *
 tf_catalogue_load_dir (const char *dir, GError **error);
-/* $TF_ETS_DIR, $TF_SOURCE_ROOT/data/ets, then the installed catalogue. */
-TfCatalogue *
-tf_catalogue_load_default (GError **error);
 void
 tf_catalogue_free (TfCatalogue *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfCatalogue, tf_catalogue_free)

@@ -537,7 +537,7 @@ tf_floor_attach (TfLab *lab, GError **error)
     return FALSE;
   if (!check_boards (f, cfg->event, error))
     return FALSE;
-  f->catalogue = tf_catalogue_load_default (error);
+  f->catalogue = tf_catalogue_load_dir (cfg->ets_dir, error);
   if (f->catalogue == NULL)
     {
       if (error != NULL && *error != NULL)
