@@ -30,6 +30,8 @@ board_config_free (TfBoardConfig *b)
   g_free (b->power_switch);
   g_free (b->boot_switch);
   g_free (b->table);
+  g_free (b->usb_path);
+  g_free (b->usb_serial);
   g_free (b);
 }
 
@@ -322,7 +324,8 @@ load_switch (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id
 static gboolean
 load_board (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id, GError **error)
 {
-  static const char *const k_board[] = { "type", "console", "power", "boot-mode", "table", NULL };
+  static const char *const k_board[] = { "type", "console", "power", "boot-mode", "table",
+                                         "usb-path", "usb-serial", NULL };
   g_autofree char *type = NULL, *console = NULL;
   TfBoardConfig *b = g_new0 (TfBoardConfig, 1);
 
@@ -332,8 +335,13 @@ load_board (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id,
   if (!tf_key_file_check_keys (kf, group, k_board, error) ||
       !tf_key_file_get_string (kf, group, "type", TRUE, NULL, &type, error) ||
       !tf_key_file_get_string (kf, group, "console", TRUE, NULL, &console, error) ||
-      !tf_key_file_get_string (kf, group, "table", FALSE, NULL, &b->table, error))
+      !tf_key_file_get_string (kf, group, "table", FALSE, NULL, &b->table, error) ||
+      !tf_key_file_get_string (kf, group, "usb-path", FALSE, NULL, &b->usb_path, error) ||
+      !tf_key_file_get_string (kf, group, "usb-serial", FALSE, NULL, &b->usb_serial, error))
     return FALSE;
+  if (b->usb_path != NULL && !g_regex_match_simple ("^[0-9]+-[0-9]+(\\.[0-9]+)*$", b->usb_path, 0, 0))
+    return tf_key_file_fail (kf, error, group, "usb-path", "'%s' is not BUS-PORT[.PORT...] (e.g. 1-2.1)",
+                             b->usb_path);
   b->type = g_hash_table_lookup (self->types, type);
   if (b->type == NULL)
     {
@@ -457,7 +465,8 @@ tf_board_config_equal (const TfBoardConfig *a, const TfBoardConfig *b)
          g_strcmp0 (a->console, b->console) == 0 &&
          g_strcmp0 (a->power_switch, b->power_switch) == 0 &&
          a->power_channel == b->power_channel && g_strcmp0 (a->boot_switch, b->boot_switch) == 0 &&
-         a->boot_channel == b->boot_channel && g_strcmp0 (a->table, b->table) == 0;
+         a->boot_channel == b->boot_channel && g_strcmp0 (a->table, b->table) == 0 &&
+         g_strcmp0 (a->usb_path, b->usb_path) == 0 && g_strcmp0 (a->usb_serial, b->usb_serial) == 0;
 }
 
 gboolean

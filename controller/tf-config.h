@@ -38,6 +38,8 @@ typedef struct {
   char *boot_switch;   /* NULL: none */
   guint boot_channel;
   char *table;
+  char *usb_path;      /* the console adapter's USB position ("1-2.1"), or NULL */
+  char *usb_serial;    /* or its iSerial (with the type's console usb-id), or NULL */
   guint line;          /* where [board ID] stands, for messages */
 } TfBoardConfig;
 

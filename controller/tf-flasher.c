@@ -4,7 +4,11 @@
 #include "tf-flasher.h"
 #include "tf-error.h"
 
-G_DEFINE_ABSTRACT_TYPE (TfFlasher, tf_flasher, G_TYPE_OBJECT)
+typedef struct {
+  int entry_override; /* -1: the class decides */
+} TfFlasherPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (TfFlasher, tf_flasher, G_TYPE_OBJECT)
 
 enum { SIGNAL_PROGRESS, SIGNAL_LAST };
 static guint signals[SIGNAL_LAST];
@@ -35,6 +39,8 @@ tf_flasher_class_init (TfFlasherClass *klass)
 static void
 tf_flasher_init (TfFlasher *self)
 {
+  TfFlasherPrivate *priv = tf_flasher_get_instance_private (self);
+  priv->entry_override = -1;
 }
 
 void
@@ -82,7 +88,17 @@ tf_flasher_flash_finish (TfFlasher *self, GAsyncResult *res, GError **error)
 gboolean
 tf_flasher_needs_bootloader_entry (TfFlasher *self)
 {
+  TfFlasherPrivate *priv = tf_flasher_get_instance_private (self);
+  if (priv->entry_override >= 0)
+    return priv->entry_override;
   return TF_FLASHER_GET_CLASS (self)->needs_bootloader_entry;
+}
+
+void
+tf_flasher_set_needs_bootloader_entry (TfFlasher *self, gboolean needs)
+{
+  TfFlasherPrivate *priv = tf_flasher_get_instance_private (self);
+  priv->entry_override = needs ? 1 : 0;
 }
 
 void

@@ -51,6 +51,9 @@ void tf_flasher_flash_async (TfFlasher *self, TfFlashJob *job, GCancellable *can
                              GAsyncReadyCallback callback, gpointer user_data);
 gboolean tf_flasher_flash_finish (TfFlasher *self, GAsyncResult *res, GError **error);
 gboolean tf_flasher_needs_bootloader_entry (TfFlasher *self);
+/* For backends whose boards differ (stm32-uart: relay boot line or DTR/RTS):
+ * overrides the class's needs_bootloader_entry for this instance. */
+void tf_flasher_set_needs_bootloader_entry (TfFlasher *self, gboolean needs);
 
 /* Signal "progress" (guint64 done, guint64 total, const char *phase). */
 void tf_flasher_report_progress (TfFlasher *self, guint64 done, guint64 total, const char *phase);

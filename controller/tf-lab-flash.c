@@ -251,6 +251,8 @@ tf_lab_flash_async (TfLab *self, const char *board_id, const char *image_id,
   op->job->board = g_strdup (board_id);
   op->job->type = cfg->type;
   op->job->port = g_strdup (cfg->console);
+  /* lets a USB flasher tell two boards of one type apart */
+  op->job->usb_serial = g_strdup (cfg->usb_serial);
   op->job->image = image;
   op->job->data = g_steal_pointer (&data);
   op->job->lab_entered_bootloader = tf_flasher_needs_bootloader_entry (op->flasher);

@@ -5,6 +5,7 @@
 
 #include "tf-lab.h"
 #include "tf-lab-private.h"
+#include "tf-lab-usb.h"
 #include "tf-device-monitor.h"
 #include "tf-error.h"
 #include "tf-time.h"
@@ -851,6 +852,7 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
   self->monitor = tf_device_monitor_new ();
   g_signal_connect (self->monitor, "added", G_CALLBACK (on_device_added), self);
   g_signal_connect (self->monitor, "removed", G_CALLBACK (on_device_removed), self);
+  tf_lab_usb_attach (self);
 
   for (guint i = 0; i < config->boards->len; i++)
     {

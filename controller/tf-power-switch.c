@@ -5,6 +5,7 @@
 #include "tf-error.h"
 #include "power/tf-power-command.h"
 #include "power/tf-power-relay.h"
+#include "power/tf-power-usb-hub.h"
 
 typedef struct {
   TfSwitchConfig config;
@@ -35,6 +36,7 @@ clear_config (TfSwitchConfig *c)
   g_free (c->device);
   g_free (c->on_command);
   g_free (c->off_command);
+  g_free (c->usb_serial);
 }
 
 static void
@@ -67,6 +69,7 @@ tf_power_switch_set_config (TfPowerSwitch *self, const TfSwitchConfig *c)
   priv->config.device = g_strdup (c->device);
   priv->config.on_command = g_strdup (c->on_command);
   priv->config.off_command = g_strdup (c->off_command);
+  priv->config.usb_serial = g_strdup (c->usb_serial);
 }
 
 TfPowerSwitch *
@@ -78,6 +81,8 @@ tf_power_switch_new (const TfSwitchConfig *config, GError **error)
       return tf_power_relay_new (config);
     case TF_SWITCH_KIND_COMMAND:
       return tf_power_command_new (config);
+    case TF_SWITCH_KIND_USB_HUB:
+      return tf_power_usb_hub_new (config);
     default:
       g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED, "switch %s: unknown kind",
                    config->id);

@@ -11,14 +11,16 @@ extern const char *tf_test_sim;
 extern const char *tf_test_lab_body;
 extern const char *tf_test_event;
 
-typedef struct {
+typedef struct
+{
   char *topic;
   char *payload;
 } TfSeen;
 
-typedef struct {
+typedef struct
+{
   TfHarness *h;
-  GPtrArray *seen; /* TfSeen: every message on tf/<lab>/# */
+  GPtrArray *seen;     /* TfSeen: every message on tf/<lab>/# */
   GHashTable *replies; /* correlation -> payload */
   char *reply_topic;
   char *flash_out;
@@ -26,22 +28,36 @@ typedef struct {
 } TfFloorTest;
 
 /* Lab, event (@event, NULL: the default) and images; the daemon is started. */
-TfFloorTest *tf_floor_test_new (const char *event);
-void tf_floor_test_free (TfFloorTest *t);
+TfFloorTest *
+tf_floor_test_new (const char *event);
+void
+tf_floor_test_free (TfFloorTest *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfFloorTest, tf_floor_test_free)
-void tf_floor_test_restart (TfFloorTest *t, int sig);
-void tf_floor_test_start_daemon (TfFloorTest *t);
+void
+tf_floor_test_restart (TfFloorTest *t, int sig);
+void
+tf_floor_test_start_daemon (TfFloorTest *t);
+/* Until the daemon answers (requests sent before it connects are lost). */
+void
+tf_floor_wait_up (TfFloorTest *t);
 
 /* A request on cmd/VERB (@company NULL) or in/COMPANY/VERB; waits for the answer. */
-JsonObject *tf_floor_request (TfFloorTest *t, const char *company, const char *verb,
-                              const char *json_fmt, ...) G_GNUC_PRINTF (4, 5);
+JsonObject *
+tf_floor_request (TfFloorTest *t, const char *company, const char *verb, const char *json_fmt, ...)
+    G_GNUC_PRINTF (4, 5);
 /* Sends without waiting; returns the correlation to look for with tf_floor_reply. */
-char *tf_floor_send (TfFloorTest *t, const char *company, const char *verb, const char *json);
-JsonObject *tf_floor_reply (TfFloorTest *t, const char *correlation);
-gboolean tf_floor_ok (JsonObject *reply);
+char *
+tf_floor_send (TfFloorTest *t, const char *company, const char *verb, const char *json);
+JsonObject *
+tf_floor_reply (TfFloorTest *t, const char *correlation);
+gboolean
+tf_floor_ok (JsonObject *reply);
 
-JsonObject *tf_floor_session_state (TfFloorTest *t, const char *id);
-gboolean tf_floor_wait_phase (TfFloorTest *t, const char *id, const char *phase, guint timeout_ms);
-int tf_floor_flash_count (TfFloorTest *t, const char *board);
+JsonObject *
+tf_floor_session_state (TfFloorTest *t, const char *id);
+gboolean
+tf_floor_wait_phase (TfFloorTest *t, const char *id, const char *phase, guint timeout_ms);
+int
+tf_floor_flash_count (TfFloorTest *t, const char *board);
 
 G_END_DECLS

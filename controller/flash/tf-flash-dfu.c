@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "tf-flash"
+
+#include "flash/tf-flash-dfu.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "flash/tf-dfu-io.h"
+#include "tf-error.h"
+
+G_DEFINE_TYPE (TfFlashDfu, tf_flash_dfu, TF_TYPE_FLASHER)
+
+/* --- the sequence ----------------------------------------------------------------- */
+
+static void step_erase (Run *r);
+static void step_block (Run *r);
+static void step_manifest (Run *r);
+static void step_verify_start (Run *r);
+static void step_upload (Run *r);
+
+static guint
+n_blocks (Run *r)
+{
+  return (r->size + r->func.transfer_size - 1) / r->func.transfer_size;
+}
+
+static gboolean
+reset_later (gpointer data)
+{
+  Run *r = data;
+  int rc;
+  gint64 took = (g_get_monotonic_time () - r->started_us) / 1000;
+  g_info ("board %s: DFU wrote %zu bytes in %" G_GINT64_FORMAT " ms (the device demanded %"
+          G_GUINT64_FORMAT " ms of waiting)", r->job->board, r->size, took, r->demanded_ms);
+  /* into the new firmware; a device that already left answers NOT_FOUND */
+  libusb_release_interface (r->handle, r->iface);
+  rc = libusb_reset_device (r->handle);
+  if (rc != 0 && rc != LIBUSB_ERROR_NOT_FOUND && rc != LIBUSB_ERROR_NO_DEVICE)
+    g_debug ("board %s: DFU reset: %s", r->job->board, libusb_strerror (rc));
+  libusb_close (r->handle);
+  r->handle = NULL;
+  dfu_finish (r, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+step_reset (Run *r)
+{
+  /* outside libusb's event handling: the reset and close are synchronous */
+  g_idle_add_full (G_PRIORITY_DEFAULT, reset_later, r, NULL);
+}
+
+static void
+on_upload (Run *r, const guint8 *data, int len)
+{
+  gsize off = (gsize) r->index * r->func.transfer_size;
+  gsize want = MIN (r->func.transfer_size, r->size - off);
+  if ((gsize) len < want || memcmp (data, r->data + off, want) != 0)
+    {
+      gsize i = 0;
+      while (i < want && i < (gsize) len && data[i] == r->data[off + i])
+        i++;
+      dfu_fail (r, TF_ERROR_PROTOCOL, "verify failed: flash at 0x%08" G_GSIZE_MODIFIER "x differs from "
+            "the image", r->base + off + i);
+      return;
+    }
+  r->index++;
+  tf_flasher_report_progress (TF_FLASHER (r->self), MIN (r->size, off + want), r->size, "verify");
+  step_upload (r);
+}
+
+static void
+after_verify (Run *r, const guint8 *data, int len)
+{
+  if (r->dfuse)
+    step_manifest (r);
+  else
+    step_reset (r);
+}
+
+static void
+step_upload (Run *r)
+{
+  if (r->index >= n_blocks (r))
+    {
+      /* out of dfuUPLOAD-IDLE before anything else */
+      dfu_set_what (r, "ABORT after verify");
+      dfu_control (r, OUT_REQ, DFU_ABORT, 0, NULL, 0, after_verify);
+      return;
+    }
+  dfu_set_what (r, "UPLOAD of block %u", r->index);
+  dfu_control (r, IN_REQ, DFU_UPLOAD, (r->dfuse ? 2 : 0) + r->index, NULL, r->func.transfer_size,
+           on_upload);
+}
+
+static void
+on_aborted (Run *r, const guint8 *data, int len)
+{
+  r->index = 0;
+  step_upload (r);
+}
+
+static void
+step_verify_abort (Run *r)
+{
+  dfu_set_what (r, "ABORT before verify");
+  dfu_control (r, OUT_REQ, DFU_ABORT, 0, NULL, 0, on_aborted);
+}
+
+static void
+step_verify_start (Run *r)
+{
+  if ((r->func.attributes & 0x02) == 0)
+    {
+      g_info ("board %s: DFU device cannot upload: not verified", r->job->board);
+      if (r->dfuse)
+        step_manifest (r);
+      else
+        step_reset (r);
+      return;
+    }
+  dfu_set_what (r, "SET ADDRESS 0x%08x before verify", r->base);
+  if (r->dfuse)
+    dfu_dfuse_command (r, 0x21, r->base, step_verify_abort);
+  else
+    step_verify_abort (r);
+}
+
+static void
+after_manifest (Run *r)
+{
+  /* DFU 1.1 verifies after manifestation, if the device stays (manifestation tolerant) */
+  if (!r->dfuse && (r->func.attributes & 0x04) != 0)
+    step_verify_start (r);
+  else
+    step_reset (r);
+}
+
+static void
+step_manifest_go (Run *r)
+{
+  dfu_set_what (r, "manifestation");
+  dfu_dnload (r, 0, NULL, 0, after_manifest);
+}
+
+static void
+step_manifest (Run *r)
+{
+  /* DfuSe leaves from dfuIDLE with the start address set */
+  if (r->dfuse)
+    {
+      dfu_set_what (r, "SET ADDRESS 0x%08x before leaving", r->base);
+      dfu_dfuse_command (r, 0x21, r->base, step_manifest_go);
+    }
+  else
+    step_manifest_go (r);
+}
+
+static void
+step_block (Run *r)
+{
+  gsize off = (gsize) r->index * r->func.transfer_size;
+  if (r->index > 0)
+    tf_flasher_report_progress (TF_FLASHER (r->self), MIN (off, r->size), r->size, "download");
+  if (off >= r->size)
+    {
+      if (r->dfuse)
+        step_verify_start (r);
+      else
+        step_manifest (r);
+      return;
+    }
+  dfu_set_what (r, "DNLOAD of block %u (0x%08" G_GSIZE_MODIFIER "x)", r->index, r->base + off);
+  r->index++;
+  dfu_dnload (r, (r->dfuse ? 2 : 0) + r->index - 1, r->data + off,
+          MIN (r->func.transfer_size, r->size - off), step_block);
+}
+
+static void
+step_set_address (Run *r)
+{
+  r->index = 0;
+  dfu_set_what (r, "SET ADDRESS 0x%08x", r->base);
+  dfu_dfuse_command (r, 0x21, r->base, step_block);
+}
+
+static void
+step_erase (Run *r)
+{
+  guint64 page = r->job->type->flash_page_size ? r->job->type->flash_page_size : 2048;
+  guint32 addr = r->base + r->index * page;
+  if (addr >= r->base + r->size)
+    {
+      step_set_address (r);
+      return;
+    }
+  tf_flasher_report_progress (TF_FLASHER (r->self), addr - r->base, r->size, "erase");
+  dfu_set_what (r, "ERASE of the page at 0x%08x", addr);
+  r->index++;
+  dfu_dfuse_command (r, 0x41, addr, step_erase);
+}
+
+static void
+step_start (Run *r)
+{
+  r->index = 0;
+  r->started_us = g_get_monotonic_time ();
+  if (r->dfuse)
+    step_erase (r);
+  else
+    step_block (r);
+}
+
+static void
+start_after (Run *r, const guint8 *data, int len)
+{
+  step_start (r);
+}
+
+static void
+on_first_status (Run *r, const guint8 *data, int len)
+{
+  TfDfuStatus st;
+  if (!tf_dfu_status_parse (data, len, &st, NULL))
+    {
+      dfu_fail (r, TF_ERROR_PROTOCOL, "the first GETSTATUS made no sense");
+      return;
+    }
+  /* leftovers of an earlier session: clear an error, abort anything else */
+  if (st.state == TF_DFU_STATE_ERROR)
+    {
+      dfu_set_what (r, "CLRSTATUS");
+      dfu_control (r, OUT_REQ, DFU_CLRSTATUS, 0, NULL, 0, start_after);
+    }
+  else if (st.state != TF_DFU_STATE_DFU_IDLE)
+    {
+      dfu_set_what (r, "ABORT");
+      dfu_control (r, OUT_REQ, DFU_ABORT, 0, NULL, 0, start_after);
+    }
+  else
+    step_start (r);
+}
+
+/* --- finding the device ---------------------------------------------------------- */
+
+/* The DFU interface (class 0xFE, subclass 0x01) and its functional descriptor. */
+static gboolean
+find_interface (libusb_device *dev, guint8 protocol, int *iface, TfDfuFunctional *func,
+                GError **error)
+{
+  struct libusb_config_descriptor *cfg = NULL;
+  gboolean found = FALSE;
+  int rc = libusb_get_active_config_descriptor (dev, &cfg);
+
+  if (rc != 0)
+    rc = libusb_get_config_descriptor (dev, 0, &cfg);
+  if (rc != 0)
+    return tf_usb_set_error (error, rc, "DFU: reading the configuration descriptor");
+  for (guint i = 0; i < cfg->bNumInterfaces && !found; i++)
+    for (int a = 0; a < cfg->interface[i].num_altsetting && !found; a++)
+      {
+        const struct libusb_interface_descriptor *d = &cfg->interface[i].altsetting[a];
+        const guint8 *extra = d->extra;
+        int extra_len = d->extra_length;
+        if (d->bInterfaceClass != 0xfe || d->bInterfaceSubClass != 0x01 ||
+            d->bInterfaceProtocol != protocol)
+          continue;
+        if (extra_len == 0)
+          {
+            /* some devices put it after the interfaces */
+            extra = cfg->extra;
+            extra_len = cfg->extra_length;
+          }
+        *iface = d->bInterfaceNumber;
+        found = tf_dfu_functional_parse (extra, extra_len, func, error);
+        if (!found)
+          {
+            libusb_free_config_descriptor (cfg);
+            return FALSE;
+          }
+      }
+  libusb_free_config_descriptor (cfg);
+  if (!found)
+    g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND,
+                 "DFU: the device has no DFU interface (class 0xfe/0x01, protocol %u)", protocol);
+  return found;
+}
+
+static libusb_device *
+find_device (Run *r, guint16 vid, guint16 pid)
+{
+  libusb_device **list = NULL;
+  libusb_device *found = NULL;
+  ssize_t n = libusb_get_device_list (tf_usb_context_get_libusb (r->usb), &list);
+  for (ssize_t i = 0; i < n && found == NULL; i++)
+    {
+      struct libusb_device_descriptor d;
+      if (libusb_get_device_descriptor (list[i], &d) == 0 && d.idVendor == vid &&
+          d.idProduct == pid)
+        found = libusb_ref_device (list[i]);
+    }
+  if (n >= 0)
+    libusb_free_device_list (list, 1);
+  return found;
+}
+
+static void
+open_dfu (Run *r, libusb_device *dev)
+{
+  g_autoptr (GError) error = NULL;
+  int rc;
+
+  if (!find_interface (dev, 0x02, &r->iface, &r->func, &error))
+    {
+      dfu_finish (r, g_steal_pointer (&error));
+      return;
+    }
+  rc = libusb_open (dev, &r->handle);
+  if (rc == 0 && (rc = libusb_claim_interface (r->handle, r->iface)) != 0)
+    g_clear_pointer (&r->handle, libusb_close);
+  if (rc != 0)
+    {
+      tf_usb_set_error (&error, rc, "DFU: opening %04x:%04x", r->self->dfu_vid, r->self->dfu_pid);
+      dfu_finish (r, g_steal_pointer (&error));
+      return;
+    }
+  r->dfuse = r->func.dfu_version == 0x011a;
+  g_debug ("board %s: DFU %s, wTransferSize %u, attributes 0x%02x", r->job->board,
+           r->dfuse ? "DfuSe 1.1a" : "1.1", r->func.transfer_size, r->func.attributes);
+  if (r->dfuse && r->self->address == 0)
+    {
+      dfu_fail (r, TF_ERROR_INVALID_CONFIG, "DfuSe needs [flash] address in the board type");
+      return;
+    }
+  dfu_set_what (r, "GETSTATUS");
+  dfu_control (r, IN_REQ, DFU_GETSTATUS, 0, NULL, 6, on_first_status);
+}
+
+static gboolean
+on_wait_timeout (gpointer user_data)
+{
+  Run *r = user_data;
+  r->wait_id = 0;
+  g_signal_handler_disconnect (r->usb, r->added_id);
+  r->added_id = 0;
+  dfu_fail (r, TF_ERROR_TIMED_OUT, "no DFU-mode device %04x:%04x within %u ms after DETACH",
+        r->self->dfu_vid, r->self->dfu_pid, r->self->timeout_ms);
+  return G_SOURCE_REMOVE;
+}
+
+/* Re-enumeration is seen through hot-plug, not guessed with a sleep. */
+static void
+on_device_added (TfUsbContext *usb, TfUsbDeviceInfo *info, Run *r)
+{
+  libusb_device *dev;
+  if (info->vid != r->self->dfu_vid || info->pid != r->self->dfu_pid)
+    return;
+  g_signal_handler_disconnect (r->usb, r->added_id);
+  r->added_id = 0;
+  g_clear_handle_id (&r->wait_id, g_source_remove);
+  dev = find_device (r, r->self->dfu_vid, r->self->dfu_pid);
+  if (dev == NULL)
+    {
+      dfu_fail (r, TF_ERROR_NOT_FOUND, "the DFU-mode device went away again");
+      return;
+    }
+  g_debug ("board %s: DFU-mode device arrived at %s", r->job->board, info->port_path);
+  open_dfu (r, dev);
+  libusb_unref_device (dev);
+}
+
+static void
+detach (Run *r, libusb_device *dev)
+{
+  g_autoptr (GError) error = NULL;
+  libusb_device_handle *h = NULL;
+  TfDfuFunctional func;
+  int iface, rc;
+
+  if (!find_interface (dev, 0x01, &iface, &func, &error))
+    {
+      dfu_finish (r, g_steal_pointer (&error));
+      return;
+    }
+  if (!tf_usb_context_watch_hotplug (r->usb, &error))
+    {
+      dfu_finish (r, g_steal_pointer (&error));
+      return;
+    }
+  rc = libusb_open (dev, &h);
+  if (rc == 0)
+    rc = libusb_claim_interface (h, iface);
+  if (rc == 0)
+    {
+      r->added_id = g_signal_connect (r->usb, "device-added", G_CALLBACK (on_device_added), r);
+      r->wait_id = g_timeout_add (r->self->timeout_ms, on_wait_timeout, r);
+      g_debug ("board %s: DFU DETACH of the runtime interface %d", r->job->board, iface);
+      rc = libusb_control_transfer (h, OUT_REQ, DFU_DETACH, MIN (func.detach_timeout_ms, 1000),
+                                    iface, NULL, 0, REQUEST_TIMEOUT_MS);
+      /* a device that leaves at once may not even finish the request */
+      if (rc == LIBUSB_ERROR_NO_DEVICE || rc == LIBUSB_ERROR_PIPE)
+        rc = 0;
+      if (rc == 0 && (func.attributes & 0x08) == 0)
+        libusb_reset_device (h);
+    }
+  if (h != NULL)
+    libusb_close (h);
+  if (rc < 0)
+    {
+      tf_usb_set_error (&error, rc, "DFU: DETACH of %04x:%04x", r->self->rt_vid, r->self->rt_pid);
+      dfu_finish (r, g_steal_pointer (&error));
+    }
+}
+
+/* A transfer in flight completes as CANCELLED; a wait ends at its next poll. */
+static void
+on_cancelled (GCancellable *cancellable, Run *r)
+{
+  if (r->inflight != NULL)
+    libusb_cancel_transfer (r->inflight);
+}
+
+static void
+dfu_flash_async (TfFlasher *flasher, TfFlashJob *job, GCancellable *cancellable,
+                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  TfFlashDfu *self = TF_FLASH_DFU (flasher);
+  g_autoptr (GError) error = NULL;
+  Run *r = g_new0 (Run, 1);
+  libusb_device *dev;
+
+  r->self = self;
+  r->job = job;
+  r->timerfd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  r->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_task_data (r->task, r, (GDestroyNotify) dfu_run_free);
+  r->data = g_bytes_get_data (job->data, &r->size);
+  if (cancellable != NULL)
+    {
+      r->cancellable = g_object_ref (cancellable);
+      r->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), r, NULL);
+    }
+  r->base = (guint32) self->address;
+  dfu_set_what (r, "finding the device");
+  r->usb = tf_usb_context_get_default (&error);
+  if (r->usb == NULL)
+    {
+      dfu_finish (r, g_steal_pointer (&error));
+      return;
+    }
+  dev = find_device (r, self->dfu_vid, self->dfu_pid);
+  if (dev != NULL)
+    {
+      open_dfu (r, dev);
+      libusb_unref_device (dev);
+      return;
+    }
+  if (self->rt_vid != 0 && (dev = find_device (r, self->rt_vid, self->rt_pid)) != NULL)
+    {
+      detach (r, dev);
+      libusb_unref_device (dev);
+      return;
+    }
+  dfu_fail (r, TF_ERROR_NOT_FOUND, "no device %04x:%04x on USB%s", self->dfu_vid, self->dfu_pid,
+        self->rt_vid != 0 ? " in DFU or runtime mode" : "");
+}
+
+static gboolean
+dfu_flash_finish (TfFlasher *flasher, GAsyncResult *res, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+static void
+tf_flash_dfu_class_init (TfFlashDfuClass *klass)
+{
+  TfFlasherClass *f = TF_FLASHER_CLASS (klass);
+  f->flash_async = dfu_flash_async;
+  f->flash_finish = dfu_flash_finish;
+  f->needs_bootloader_entry = FALSE;
+}
+
+static void
+tf_flash_dfu_init (TfFlashDfu *self)
+{
+}
+
+static gboolean
+parse_id (const TfBoardType *type, const char *key, gboolean required, guint16 *vid,
+          guint16 *pid, GError **error)
+{
+  g_autofree char *v = g_key_file_get_string (type->kf, "flash", key, NULL);
+  unsigned a = 0, b = 0;
+  char tail = 0;
+  if (v == NULL && !required)
+    return TRUE;
+  if (v == NULL || sscanf (v, "%4x:%4x%c", &a, &b, &tail) != 2)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
+                   "board type %s: [flash] %s: '%s' is not VID:PID", type->name, key,
+                   v ? v : "(missing)");
+      return FALSE;
+    }
+  *vid = a;
+  *pid = b;
+  return TRUE;
+}
+
+TfFlasher *
+tf_flash_dfu_new (const TfBoardType *type, GError **error)
+{
+  g_autoptr (TfFlashDfu) self = g_object_new (TF_TYPE_FLASH_DFU, NULL);
+  g_autoptr (GError) local = NULL;
+  gint timeout;
+
+  if (!parse_id (type, "dfu-usb-id", TRUE, &self->dfu_vid, &self->dfu_pid, error) ||
+      !parse_id (type, "usb-id", FALSE, &self->rt_vid, &self->rt_pid, error))
+    return NULL;
+  timeout = g_key_file_get_integer (type->kf, "flash", "timeout-ms", &local);
+  self->timeout_ms = local == NULL && timeout > 0 ? (guint) timeout : 5000;
+  self->address = type->flash_address;
+  return TF_FLASHER (g_steal_pointer (&self));
+}

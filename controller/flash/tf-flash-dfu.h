@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "tf-flasher.h"
+
+G_BEGIN_DECLS
+
+/* USB DFU 1.1, and ST's DfuSe where the functional descriptor says bcdDFU 1.1a.
+ * Board type [flash]: method = dfu, dfu-usb-id = VID:PID of the DFU-mode device,
+ * usb-id = VID:PID of a runtime-mode device to detach first (optional),
+ * timeout-ms = how long re-enumeration may take (default 5000), address = where the
+ * image goes (DfuSe). Async in the main loop through tf-usb-context. */
+TfFlasher *tf_flash_dfu_new (const TfBoardType *type, GError **error);
+
+G_END_DECLS

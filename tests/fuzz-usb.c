@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Fuzz target: what hubs and DFU devices answer (hub descriptor, port status, DFU
+ * GETSTATUS, DFU functional descriptor). The first byte picks the parser; any input
+ * must parse or end in a TF_ERROR with a message, never a crash. */
+#include "config.h"
+
+#include <stdint.h>
+
+#include "tf-error.h"
+#include "tf-usb-desc.h"
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+static void
+check (gboolean ok, GError *error)
+{
+  if (!ok)
+    {
+      g_assert_nonnull (error);
+      g_assert_true (error->domain == TF_ERROR);
+      g_assert_true (error->message != NULL && error->message[0] != '\0');
+    }
+  else
+    g_assert_null (error);
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+
+  if (size < 1)
+    return 0;
+  switch (data[0] % 4)
+    {
+    case 0:
+      {
+        TfHubDescriptor d;
+        ok = tf_hub_descriptor_parse (data + 1, size - 1, &d, &error);
+        if (ok)
+          {
+            g_assert_cmpuint (d.n_ports, >=, 1);
+            g_assert_nonnull (tf_hub_switching_to_string (d.switching));
+          }
+        break;
+      }
+    case 1:
+      {
+        gboolean powered = FALSE;
+        ok = tf_hub_port_status_parse (data + 1, size - 1, (data[0] & 4) != 0, &powered, &error);
+        break;
+      }
+    case 2:
+      {
+        TfDfuStatus s;
+        ok = tf_dfu_status_parse (data + 1, size - 1, &s, &error);
+        if (ok)
+          {
+            g_assert_cmpuint (s.poll_timeout_ms, <, 1u << 24);
+            g_assert_nonnull (tf_dfu_status_to_string (s.status));
+            g_assert_nonnull (tf_dfu_state_to_string (s.state));
+          }
+        break;
+      }
+    default:
+      {
+        TfDfuFunctional f;
+        ok = tf_dfu_functional_parse (data + 1, size - 1, &f, &error);
+        if (ok)
+          g_assert_cmpuint (f.transfer_size, >, 0);
+        break;
+      }
+    }
+  check (ok, error);
+  return 0;
+}
