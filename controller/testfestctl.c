@@ -11,6 +11,7 @@
 
 #include "tf-bus.h"
 #include "tf-error.h"
+#include "tf-report-junit.h"
 #include "tf-report-pdf.h"
 #include "tf-sched.h"
 
@@ -40,7 +41,7 @@ static char *opt_state;
 /* sessions and the schedule */
 static gboolean opt_csv;
 static char *opt_ics, *opt_check, *opt_event, *opt_company, *opt_as, *opt_note, *opt_issue,
-    *opt_pdf, *opt_reason;
+    *opt_pdf, *opt_reason, *opt_junit;
 
 static void
 on_connected (TfBus *bus, Ctl *c)
@@ -414,6 +415,15 @@ print_session_answer (const char *verb, JsonObject *o)
           return 1;
         }
     }
+  if (g_strcmp0 (verb, "report") == 0 && opt_junit != NULL)
+    {
+      g_autofree char *xml = tf_report_junit (obj_member (o, "report"), &error);
+      if (xml == NULL || !g_file_set_contents (opt_junit, xml, -1, &error))
+        {
+          g_printerr ("testfestctl: %s\n", error->message);
+          return 1;
+        }
+    }
   if (g_strcmp0 (verb, "consolidated") == 0 && opt_pdf != NULL)
     {
       if (!tf_report_pdf_consolidated (obj_member (o, "consolidated"), opt_pdf, &error))
@@ -667,6 +677,7 @@ main (int argc, char **argv)
     { "note", 0, 0, G_OPTION_ARG_STRING, &opt_note, "verdict/verify: a note", "TEXT" },
     { "issue", 0, 0, G_OPTION_ARG_STRING, &opt_issue, "verdict: link to a spec issue", "URL" },
     { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &opt_pdf, "report/summary: also write a PDF", "FILE" },
+    { "junit", 0, 0, G_OPTION_ARG_FILENAME, &opt_junit, "report: also write JUnit XML (for CI)", "FILE" },
     { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "abort: why", "TEXT" },
     { NULL },
   };

@@ -289,6 +289,17 @@ test_whole_session (void)
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "report", S1, "--pdf", pdf, NULL), ==, 0);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
+  /* and as JUnit XML, for a CI system reading automated runs */
+  {
+    g_autofree char *junit = tf_harness_path (h, "s1.xml");
+    g_autofree char *xml = NULL;
+    g_assert_cmpint (tf_harness_ctl (h, &out, &err, "report", S1, "--junit", junit, NULL), ==, 0);
+    g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
+    g_assert_nonnull (strstr (xml, "<testsuite name=\"" S1 " "));
+    g_assert_nonnull (strstr (xml, "<property name=\"entered_by\" value=\"automation\"/>"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
   text = pdf_text (t, pdf);
   {
     g_autoptr (GRegex) r1

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* A Test Session Report (the report payload) as JUnit XML, for CI systems that
+ * read nightly regression runs: one <testcase> per ETS case; fail is a
+ * <failure>, inconclusive an <error>, not-applicable / out-of-time / not run
+ * are <skipped>. Who entered each verdict ("automation" for scripts) goes in
+ * its properties. */
+char *tf_report_junit (JsonObject *report, GError **error);
+
+G_END_DECLS
