@@ -403,6 +403,7 @@ print_session_answer (const char *verb, JsonObject *o)
       g_autoptr (JsonNode) whole = json_node_init_object (json_node_alloc (), o);
       const char *m = g_strcmp0 (verb, "report") == 0         ? "report"
                       : g_strcmp0 (verb, "consolidated") == 0 ? "consolidated"
+                      : g_strcmp0 (verb, "listing") == 0      ? "listing"
                       : g_strcmp0 (verb, "sessions") == 0     ? "sessions"
                                                               : NULL;
       print_json (m != NULL && json_object_has_member (o, m) ? json_object_get_member (o, m) : whole);
@@ -456,6 +457,24 @@ print_session_answer (const char *verb, JsonObject *o)
       g_print ("%s: %" G_GINT64_FORMAT " clients, %" G_GINT64_FORMAT " servers\n",
                str_member (c, "event"), int_member (im, "clients"), int_member (im, "servers"));
       print_results (c);
+    }
+  else if (g_strcmp0 (verb, "listing") == 0)
+    {
+      JsonObject *l = obj_member (o, "listing");
+      JsonArray *a = arr_member (l, "products");
+      g_print ("%-28s %-20s %-7s %-9s %8s %5s %5s %7s %5s %5s\n", "COMPANY", "IMPLEMENTATION",
+               "ROLE", "VERSION", "SESSIONS", "PASS", "FAIL", "INCONC", "N/A", "OOT");
+      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+        {
+          JsonObject *p = json_array_get_object_element (a, i);
+          g_print ("%-28s %-20s %-7s %-9s %8" G_GINT64_FORMAT " %5" G_GINT64_FORMAT
+                   " %5" G_GINT64_FORMAT " %7" G_GINT64_FORMAT " %5" G_GINT64_FORMAT
+                   " %5" G_GINT64_FORMAT "\n",
+                   str_member (p, "company"), str_member (p, "implementation"),
+                   str_member (p, "role"), str_member (p, "version"), int_member (p, "sessions"),
+                   int_member (p, "pass"), int_member (p, "fail"), int_member (p, "inconclusive"),
+                   int_member (p, "not-applicable"), int_member (p, "out-of-time"));
+        }
     }
   else if (g_strcmp0 (verb, "replan") == 0)
     {
@@ -563,6 +582,8 @@ session_request (int argc, char **argv, JsonBuilder *b, const char **verb, gbool
     ;
   else if (g_strcmp0 (v, "summary") == 0 && argc == 2)
     *verb = "consolidated";
+  else if (g_strcmp0 (v, "listing") == 0 && argc == 2)
+    ;
   else if ((g_strcmp0 (v, "session") == 0 || g_strcmp0 (v, "start") == 0 ||
             g_strcmp0 (v, "end") == 0 || g_strcmp0 (v, "close") == 0 ||
             g_strcmp0 (v, "report") == 0 || g_strcmp0 (v, "abort") == 0) && argc == 3)
@@ -700,7 +721,8 @@ main (int argc, char **argv)
       "  verdict SESSION CASE pass|fail|inconclusive|not-applicable|out-of-time --company C [--note] [--issue URL] [--as USER]\n"
       "  verify SESSION CASE agree|dispute --company C [--note TEXT]\n"
       "  sign SESSION --company C     run SESSION CASE --company C (the case's script)\n"
-      "  report ID [--pdf FILE] [--company C]   summary [--pdf FILE] (consolidated, anonymised)\n"
+      "  report ID [--pdf FILE] [--junit FILE] [--company C]   summary [--pdf FILE] (consolidated, anonymised)\n"
+      "  listing                  the product listing of the companies that consented\n"
       "  leases | lease-release BOARD (staff)");
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -728,7 +750,7 @@ main (int argc, char **argv)
     return argc == 2 ? check_schedule () : usage (ctx);
   json_builder_begin_object (b);
   if (g_strv_contains ((const char *const[]){ "schedule", "sessions", "session", "start", "end",
-                                              "close", "abort", "report", "summary", "replan",
+                                              "close", "abort", "report", "summary", "listing", "replan",
                                               "verdict", "verify", "sign", "run", "leases",
                                               "lease-release", NULL }, verb))
     {

@@ -27,7 +27,7 @@ const char *tf_test_lab_body
 const char *tf_test_event
     = "[event]\nname = Test TestFest\ndays = 2030-06-04;2030-06-05\ntimezone = UTC\n"
       "slot-minutes = 60\nday-start = 09:00\nday-end = 17:00\ntables = 2\n\n"
-      "[company alpha]\nname = Alpha Devices\n\n[company beta]\nname = Beta Sensors\n\n"
+      "[company alpha]\nname = Alpha Devices\nlisting-consent = yes\n\n[company beta]\nname = Beta Sensors\n\n"
       "[company gamma]\nname = Gamma Cloud\n\n[company delta]\nname = Delta Platforms\n\n"
       "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
       "transports = udp\nsecurity = nosec\nboards = sim1\nimage = alpha-fw\n"

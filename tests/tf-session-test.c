@@ -284,6 +284,26 @@ test_whole_session (void)
     g_assert_null (tf_harness_retained (h, "private/beta/session/" S1 "/report"));
     g_assert_null (tf_harness_retained (h, "private/delta/session/" S1 "/report"));
   }
+  /* the product listing: alpha consented, gamma (its peer) did not */
+  {
+    g_autoptr (JsonParser) lp = json_parser_new ();
+    JsonArray *products;
+    JsonObject *p;
+    g_assert_cmpint (tf_harness_ctl (h, &out, &err, "listing", "--json", NULL), ==, 0);
+    g_assert_true (json_parser_load_from_data (lp, out, -1, NULL));
+    products = json_object_get_array_member (json_node_get_object (json_parser_get_root (lp)),
+                                             "products");
+    g_assert_cmpuint (json_array_get_length (products), ==, 1);
+    p = json_array_get_object_element (products, 0);
+    g_assert_cmpstr (json_object_get_string_member (p, "company"), ==, "Alpha Devices");
+    g_assert_cmpstr (json_object_get_string_member (p, "version"), ==, "1.0.1");
+    g_assert_cmpint (json_object_get_int_member (p, "sessions"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (p, "pass") + json_object_get_int_member (p, "fail"),
+                     >, 0);
+    g_assert_null (strstr (out, "Gamma"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
   /* the PDF has the verdict rows */
   pdf = tf_harness_path (h, "s1.pdf");
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "report", S1, "--pdf", pdf, NULL), ==, 0);

@@ -15,7 +15,7 @@
 static const gchar *const event_keys[] = { "name",         "days",      "timezone",
                                            "slot-minutes", "day-start", "day-end",
                                            "breaks",       "tables",    "allow-anonymous-read", NULL };
-static const gchar *const company_keys[] = { "name", NULL };
+static const gchar *const company_keys[] = { "name", "listing-consent", NULL };
 static const gchar *const impl_keys[] = {
   "name",     "company", "role",     "versions",    "transports",     "security",          "team",
   "capacity", "boards",  "features", "unavailable", "entry-criteria", "entry-criteria-by",
@@ -185,6 +185,16 @@ load_company (Loader *ld, const gchar *group, GError **error)
     return FALSE;
   if (company->name == NULL)
     company->name = g_strdup (company->id);
+  {
+    g_autofree gchar *consent = NULL;
+    if (!tf_loader_get_string (ld, group, "listing-consent", FALSE, &consent, error))
+      return FALSE;
+    if (g_strcmp0 (consent, "yes") == 0)
+      company->listing_consent = TRUE;
+    else if (consent != NULL && g_strcmp0 (consent, "no") != 0)
+      return tf_key_lines_fail (ld->lines, error, group, "listing-consent",
+                                "'%s' is not 'yes' or 'no'", consent);
+  }
   return TRUE;
 }
 

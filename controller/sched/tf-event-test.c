@@ -155,6 +155,9 @@ static const Case cases[] = {
     { "boards=b1\nunavailable=2025-10-14 11:00-10:00" },
     "t.event:19: [implementation c1] unavailable: '11:00-10:00' is not a time range "
     "(HH:MM-HH:MM)" },
+  { { 9 },
+    { "[company a]\nlisting-consent=perhaps" },
+    "t.event:10: [company a] listing-consent: 'perhaps' is not 'yes' or 'no'" },
   { { 19 },
     { "entry-criteria=maybe" },
     "t.event:19: [implementation c1] entry-criteria: 'maybe' is not 'yes' or 'no'" },

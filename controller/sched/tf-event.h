@@ -21,6 +21,7 @@ typedef struct
 {
   gchar *id;
   gchar *name;
+  gboolean listing_consent; /* its results may appear in the product listing */
 } TfCompany;
 
 typedef struct

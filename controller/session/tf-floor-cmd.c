@@ -288,14 +288,18 @@ cmd_summary (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
   g_autoptr (Req) r = staff (f, lr);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) res = NULL;
-  gboolean consolidated = g_strcmp0 (tf_lab_request_get_verb (lr), "consolidated") == 0;
-  JsonNode *n = consolidated ? tf_floor_consolidated (f, &error) : tf_floor_summary (f, &error);
+  const char *verb = tf_lab_request_get_verb (lr);
+  gboolean consolidated = g_strcmp0 (verb, "consolidated") == 0;
+  gboolean listing = g_strcmp0 (verb, "listing") == 0;
+  JsonNode *n = listing        ? tf_floor_listing (f, &error)
+                : consolidated ? tf_floor_consolidated (f, &error)
+                               : tf_floor_summary (f, &error);
   if (n == NULL)
     {
       tf_floor_req_fail (r, "%s", error->message);
       return;
     }
-  res = tf_floor_wrap (consolidated ? "consolidated" : "summary", n);
+  res = tf_floor_wrap (listing ? "listing" : consolidated ? "consolidated" : "summary", n);
   tf_floor_req_ok (r, res);
 }
 
@@ -360,6 +364,7 @@ tf_floor_add_verbs (TfFloor *f)
   tf_lab_add_command (f->lab, "close", cmd_close, f);
   tf_lab_add_command (f->lab, "report", cmd_report, f);
   tf_lab_add_command (f->lab, "summary", cmd_summary, f);
+  tf_lab_add_command (f->lab, "listing", cmd_summary, f);
   tf_lab_add_command (f->lab, "consolidated", cmd_summary, f);
   tf_lab_add_command (f->lab, "leases", cmd_leases, f);
   tf_lab_add_command (f->lab, "lease-release", cmd_lease_release, f);

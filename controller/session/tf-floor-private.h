@@ -114,6 +114,9 @@ void
 tf_floor_publish_all (TfFloor *f);
 GPtrArray *
 tf_floor_sessions_sorted (TfFloor *f);
+/* tf-floor-listing.c: the product listing of the companies that consented */
+JsonNode *
+tf_floor_listing (TfFloor *f, GError **error);
 JsonNode *
 tf_floor_report (TfFloor *f, TfSession *s, GError **error);
 JsonNode *
