@@ -91,9 +91,10 @@ export class World {
     this.browsers = [];
   }
 
-  static async create(name, { anonymous = true, daemon = true } = {}) {
+  // event: the lab file names the event, so the daemon schedules and runs the sessions itself
+  static async create(name, { anonymous = true, daemon = true, event = false } = {}) {
     const w = new World(name);
-    await w.setUp(anonymous, daemon);
+    await w.setUp(anonymous, daemon, event);
     return w;
   }
 
@@ -105,7 +106,7 @@ export class World {
     return fs.openSync(this.path(name), 'a');
   }
 
-  async setUp(anonymous, daemon) {
+  async setUp(anonymous, daemon, event) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `tf-web-${this.name}-`));
     fs.chmodSync(this.dir, 0o755); // the broker drops to user mosquitto
     this.lab = `web${Math.random().toString(16).slice(2, 10)}`;
@@ -113,7 +114,8 @@ export class World {
     this.wsPort = await freePort();
     this.labPath = this.path('lab.conf');
     fs.writeFileSync(this.labPath, `[lab]\nname = ${this.lab}\nhost = webhost\n` +
-      `state-dir = ${this.path('state')}\nboards-dir = ${path.join(SOURCE, 'boards')}\n\n` +
+      `state-dir = ${this.path('state')}\nboards-dir = ${path.join(SOURCE, 'boards')}\n` +
+      (event ? `event = test.event\nets-dir = ${path.join(SOURCE, 'data', 'ets')}\n` : '') + '\n' +
       `[broker]\nhost = 127.0.0.1\nport = ${this.port}\nuser = testfestd\n` +
       `password-file = daemon.pass\nkeepalive-s = 10\n\n${LAB_BOARDS}`);
     fs.writeFileSync(this.path('lab.sim'), SIM);
