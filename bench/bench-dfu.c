@@ -7,13 +7,13 @@
 #define G_LOG_DOMAIN "bench"
 
 #include <gio/gio.h>
-#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tf-board-type.h"
 #include "tf-flasher.h"
+#include "tf-sim-client.h"
 
 #define IMAGE_SIZE (256 * 1024)
 #define SIM                                                                                  \
@@ -21,25 +21,15 @@
   "power = always\nboot-ms = 10\n\n"                                                         \
   "[dfu dfu1]\nboard = sim1\nusb-path = 1-2\nmode = dfu\npoll-ms = 5\nblock-ms = 2\n"
 
+/* tf-simlab's answer; a bench without its simlab cannot go on */
 static char *
 control (const char *socket, const char *request)
 {
-  g_autoptr (GSocketClient) c = g_socket_client_new ();
-  g_autoptr (GSocketAddress) a = g_unix_socket_address_new (socket);
-  g_autoptr (GSocketConnection) conn = NULL;
-  g_autoptr (GDataInputStream) in = NULL;
-  g_autofree char *line = g_strdup_printf ("%s\n", request);
   g_autoptr (GError) error = NULL;
-  char *answer;
-
-  conn = g_socket_client_connect (c, G_SOCKET_CONNECTABLE (a), NULL, &error);
-  if (conn == NULL)
+  char *answer = tf_sim_client_request (socket, request, 60, &error);
+  if (answer == NULL)
     g_error ("control %s: %s", socket, error->message);
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), line,
-                             strlen (line), NULL, NULL, NULL);
-  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
-  answer = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL);
-  return answer != NULL ? answer : g_strdup ("");
+  return answer;
 }
 
 static guint64

@@ -330,6 +330,12 @@ tf_board_set_progress (TfBoard *self, guint64 done, guint64 total, const char *p
 }
 
 void
+tf_board_reset_faults (TfBoard *self)
+{
+  self->faults = 0;
+}
+
+void
 tf_board_restore (TfBoard *self, TfBoardState state, guint faults, const char *fw_name,
                   const char *fw_version, const char *fw_sha256)
 {

@@ -72,6 +72,8 @@ const char *tf_board_get_firmware_sha256 (TfBoard *self);
 const char *tf_board_get_session (TfBoard *self);
 /* Flash progress: published (throttled) with the state, never stored. */
 void tf_board_set_progress (TfBoard *self, guint64 done, guint64 total, const char *phase);
+/* Staff released the board: its count of consecutive faults starts again. */
+void tf_board_reset_faults (TfBoard *self);
 /* Restore what the store remembers without emitting anything. */
 void tf_board_restore (TfBoard *self, TfBoardState state, guint faults, const char *fw_name, const char *fw_version,
                        const char *fw_sha256);

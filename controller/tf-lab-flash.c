@@ -107,7 +107,6 @@ on_entry_switched (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr (GTask) task = user_data;
   PowerOp *op = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
-  EntryStep next = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "entry-step"));
 
   if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
     {
@@ -121,7 +120,7 @@ on_entry_switched (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   if (!tf_lab_op_is_current (task))
     return;
-  entry_step (task, next);
+  entry_step (task, op->entry_next);
 }
 
 static gboolean
@@ -144,27 +143,27 @@ entry_step (GTask *task, EntryStep step)
   switch (step)
     {
     case ENTRY_BOOT_ON:
-      g_object_set_data (G_OBJECT (task), "entry-step", GINT_TO_POINTER (ENTRY_POWER_OFF));
+      op->entry_next = ENTRY_POWER_OFF;
       tf_power_switch_set_async (ctx->boot, cfg->boot_channel, TRUE, cfg->id, NULL,
                                  on_entry_switched, g_object_ref (task));
       break;
     case ENTRY_POWER_OFF:
-      g_object_set_data (G_OBJECT (task), "entry-step", GINT_TO_POINTER (ENTRY_POWER_ON));
+      op->entry_next = ENTRY_POWER_ON;
       tf_board_set_power (ctx->board, TF_POWER_OFF);
       tf_power_switch_set_async (ctx->power, cfg->power_channel, FALSE, cfg->id, NULL,
                                  on_entry_switched, g_object_ref (task));
       break;
     case ENTRY_POWER_ON:
-      if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "entry-waited")) == 0)
+      if (!op->entry_waited)
         {
-          g_object_set_data (G_OBJECT (task), "entry-waited", GINT_TO_POINTER (1));
+          op->entry_waited = TRUE;
           ctx->timer_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
                                               tf_power_switch_get_off_time_ms (ctx->power),
                                               on_entry_off_time, g_object_ref (task),
                                               g_object_unref);
           break;
         }
-      g_object_set_data (G_OBJECT (task), "entry-step", GINT_TO_POINTER (ENTRY_DONE));
+      op->entry_next = ENTRY_DONE;
       tf_power_switch_set_async (ctx->power, cfg->power_channel, TRUE, cfg->id, NULL,
                                  on_entry_switched, g_object_ref (task));
       break;

@@ -55,6 +55,8 @@ typedef struct {
   gboolean flashed;   /* the flasher finished: the boot that follows decides */
   GCancellable *cancellable; /* cancelled when the operation is superseded */
   gboolean on_requested;      /* power-on was asked for: a banner from now on is evidence */
+  guint entry_next;           /* flash: the next step into the bootloader */
+  gboolean entry_waited;      /* flash: the off-time before power-on is over */
 } PowerOp;
 
 

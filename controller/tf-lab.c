@@ -592,7 +592,7 @@ tf_lab_release (TfLab *self, const char *board_id, GError **error)
                    tf_board_state_to_string (tf_board_get_state (ctx->board)));
       return FALSE;
     }
-  tf_board_restore (ctx->board, TF_BOARD_STATE_OFF, 0, NULL, NULL, NULL);
+  tf_board_reset_faults (ctx->board);
   tf_board_set_health (ctx->board, TF_HEALTH_UNKNOWN);
   return tf_board_set_state (ctx->board, TF_BOARD_STATE_OFF, "released by staff", NULL, error);
 }

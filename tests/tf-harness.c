@@ -2,8 +2,8 @@
 #define G_LOG_DOMAIN "tf-harness"
 
 #include "tf-harness.h"
+#include "tf-sim-client.h"
 
-#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -268,30 +268,18 @@ tf_harness_wait_board_state (TfHarness *h, const char *board, const char *state,
 char *
 tf_harness_sim (TfHarness *h, const char *fmt, ...)
 {
-  g_autoptr (GSocketClient) c = g_socket_client_new ();
-  g_autoptr (GSocketAddress) a = g_unix_socket_address_new (h->control);
-  g_autoptr (GSocketConnection) conn = NULL;
-  g_autoptr (GDataInputStream) in = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *cmd = NULL;
-  g_autofree char *line = NULL;
+  char *answer;
   va_list args;
 
   va_start (args, fmt);
   cmd = g_strdup_vprintf (fmt, args);
   va_end (args);
-  conn = g_socket_client_connect (c, G_SOCKET_CONNECTABLE (a), NULL, &error);
+  answer = tf_sim_client_request (h->control, cmd, 60, &error);
   g_assert_no_error (error);
-  g_socket_set_timeout (g_socket_connection_get_socket (conn), 60);
-  line = g_strdup_printf ("%s\n", cmd);
-  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
-                                            line, strlen (line), NULL, NULL, &error));
-  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
-  g_clear_pointer (&line, g_free);
-  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  return g_steal_pointer (&line);
+  g_assert_nonnull (answer);
+  return answer;
 }
 
 int

@@ -15,6 +15,27 @@
 
 /* --- company requests (in/) ---------------------------------------------------- */
 
+/* A case's change is committed: publish the session, then acknowledge with
+ * {"session","case", KEY: VALUE}. */
+static void
+committed (Req *r, TfSession *s, const char *key, const char *value)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) res = NULL;
+
+  tf_floor_publish_session (r->f, s);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "session");
+  json_builder_add_string_value (b, s->id);
+  json_builder_set_member_name (b, "case");
+  json_builder_add_int_value (b, r->in->case_id);
+  json_builder_set_member_name (b, key);
+  json_builder_add_string_value (b, value);
+  json_builder_end_object (b);
+  res = json_builder_get_root (b);
+  tf_floor_req_ok (r, res);
+}
+
 static void
 in_verdict (Req *r, TfSession *s)
 {
@@ -52,26 +73,10 @@ in_verdict (Req *r, TfSession *s)
       || !tf_sdb_commit (f->store, &error))
     {
       tf_sdb_rollback (f->store);
-      {
-        tf_floor_req_fail (r, "%s", error->message);
-        return;
-      }
+      tf_floor_req_fail (r, "%s", error->message);
+      return;
     }
-  tf_floor_publish_session (f, s);
-  {
-    g_autoptr (JsonBuilder) b = json_builder_new ();
-    g_autoptr (JsonNode) res = NULL;
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "session");
-    json_builder_add_string_value (b, s->id);
-    json_builder_set_member_name (b, "case");
-    json_builder_add_int_value (b, r->in->case_id);
-    json_builder_set_member_name (b, "verdict");
-    json_builder_add_string_value (b, r->in->verdict);
-    json_builder_end_object (b);
-    res = json_builder_get_root (b);
-    tf_floor_req_ok (r, res);
-  }
+  committed (r, s, "verdict", r->in->verdict);
 }
 
 static void
@@ -118,26 +123,10 @@ in_verify (Req *r, TfSession *s)
       || !tf_sdb_commit (f->store, &error))
     {
       tf_sdb_rollback (f->store);
-      {
-        tf_floor_req_fail (r, "%s", error->message);
-        return;
-      }
+      tf_floor_req_fail (r, "%s", error->message);
+      return;
     }
-  tf_floor_publish_session (f, s);
-  {
-    g_autoptr (JsonBuilder) b = json_builder_new ();
-    g_autoptr (JsonNode) res = NULL;
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "session");
-    json_builder_add_string_value (b, s->id);
-    json_builder_set_member_name (b, "case");
-    json_builder_add_int_value (b, r->in->case_id);
-    json_builder_set_member_name (b, "verification");
-    json_builder_add_string_value (b, r->in->agree ? "agreed" : "disputed");
-    json_builder_end_object (b);
-    res = json_builder_get_root (b);
-    tf_floor_req_ok (r, res);
-  }
+  committed (r, s, "verification", r->in->agree ? "agreed" : "disputed");
 }
 
 static void
