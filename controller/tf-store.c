@@ -43,6 +43,13 @@ static const char *const migrations[] = {
   "  note TEXT);"
   "CREATE TABLE lease (board TEXT PRIMARY KEY, owner TEXT NOT NULL, acquired INTEGER NOT NULL,"
   "  expires INTEGER NOT NULL);",
+  /* 2 -> 3: each automated run as evidence of its own (script, times, exit
+   * status, the end of its output), not a note that a person's verdict replaces */
+  "CREATE TABLE automation_run (seq INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT NOT NULL,"
+  "  case_id INTEGER NOT NULL, script TEXT NOT NULL, started_at INTEGER NOT NULL,"
+  "  finished_at INTEGER NOT NULL, exit_status INTEGER, output TEXT NOT NULL,"
+  "  output_bytes INTEGER NOT NULL);"
+  "CREATE INDEX automation_run_case ON automation_run (session, case_id, seq);",
 };
 
 guint

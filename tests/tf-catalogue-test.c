@@ -29,7 +29,97 @@ test_shipped_catalogue (void)
     g_assert_nonnull (tf_ets_find_case (ets, ids[i]));
   g_assert_cmpstr (tf_ets_find_case (ets, 101)->name, ==, "Initial Registration");
   g_assert_cmpstr (tf_ets_find_case (ets, 773)->name, ==, "Error Case: not enough storage");
-  g_assert_null (tf_catalogue_find (cat, "1.0"));
+  g_assert_null (tf_catalogue_find (cat, "1.2"));
+}
+
+/* The 1.0 catalogue: its own cases under the same numbers as 1.1's. */
+static void
+test_shipped_1_0 (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "data", "ets", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfCatalogue) cat = tf_catalogue_load_dir (dir, &error);
+  const TfEts *v10, *v11;
+  static const int ids[] = { 0,   1,   2,   3,   101, 102, 103, 104, 201, 202, 203, 204, 205, 210,
+                             215, 220, 241, 260, 270, 271, 290, 301, 302, 303, 401, 751, 755, 756,
+                             760, 770, 771, 772, 773, 774, 775, 776, 777, 778, 779, 780 };
+  g_assert_no_error (error);
+  v10 = tf_catalogue_find (cat, "1.0");
+  v11 = tf_catalogue_find (cat, "1.1");
+  g_assert_nonnull (v10);
+  g_assert_true (v10 != v11);
+  g_assert_cmpstr (v10->name, ==, "LightweightM2M-1.0-int-N");
+  g_assert_cmpuint (v10->cases->len, ==, G_N_ELEMENTS (ids));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_assert_nonnull (tf_ets_find_case (v10, ids[i]));
+  /* the same id, another test */
+  g_assert_cmpstr (tf_ets_find_case (v10, 772)->name, ==,
+                   "Error Case 1: firmware installation without downloaded package");
+  g_assert_cmpstr (tf_ets_find_case (v11, 772)->name, ==,
+                   "Error Case: firmware package not downloaded");
+  g_assert_cmpstr (tf_ets_find_case (v10, 773)->name, ==,
+                   "Error Case 2: shortage of storage memory");
+  g_assert_cmpstr (tf_ets_find_case (v11, 773)->name, !=, tf_ets_find_case (v10, 773)->name);
+  g_assert_cmpstr (tf_ets_find_case (v10, 770)->name, !=, tf_ets_find_case (v11, 770)->name);
+  /* the same id and test where the ETS kept it */
+  g_assert_cmpstr (tf_ets_find_case (v10, 101)->name, ==, tf_ets_find_case (v11, 101)->name);
+  /* numbers only one version has */
+  g_assert_null (tf_ets_find_case (v10, 105));
+  g_assert_nonnull (tf_ets_find_case (v11, 105));
+  g_assert_nonnull (tf_ets_find_case (v10, 202));
+  g_assert_null (tf_ets_find_case (v11, 202));
+  /* 1.0 has no SenML, composite, Send or queue mode */
+  for (guint i = 0; i < v10->cases->len; i++)
+    {
+      const TfCase *c = g_ptr_array_index (v10->cases, i);
+      static const char *const not_in_1_0[] = { "senml", "composite", "send", "queue-mode" };
+      for (guint k = 0; k < G_N_ELEMENTS (not_in_1_0); k++)
+        g_assert_false (g_strv_contains ((const char *const *)c->features, not_in_1_0[k]));
+    }
+}
+
+/* Implementations of an event file that declare LwM2M 1.0 get the 1.0 cases;
+ * a pair that shares 1.1 as well gets 1.1, the highest both declare. */
+static void
+test_event_versions (void)
+{
+  static const char *event_text
+      = "[event]\nname = Versions\ndays = 2030-06-04\ntimezone = UTC\nslot-minutes = 60\n"
+        "day-start = 09:00\nday-end = 17:00\ntables = 1\n\n"
+        "[company a]\n\n[company b]\n\n[company c]\n\n"
+        "[implementation old-client]\ncompany = a\nrole = client\nversions = 1.0\n"
+        "transports = udp\nsecurity = nosec\nfeatures = observe;tlv\n"
+        "entry-criteria = yes\nentry-criteria-by = staff\n\n"
+        "[implementation both-server]\ncompany = b\nrole = server\nversions = 1.0;1.1\n"
+        "transports = udp\nsecurity = nosec\nentry-criteria = yes\nentry-criteria-by = staff\n\n"
+        "[implementation new-client]\ncompany = c\nrole = client\nversions = 1.1\n"
+        "transports = udp\nsecurity = nosec\nentry-criteria = yes\nentry-criteria-by = staff\n";
+  g_autofree char *dir = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "data", "ets", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfCatalogue) cat = tf_catalogue_load_dir (dir, &error);
+  g_autoptr (TfEvent) event = tf_event_load_data (event_text, -1, "versions.event", &error);
+  const TfImpl *old_client, *server, *new_client;
+  const TfEts *ets;
+  g_autofree char *why = NULL;
+
+  g_assert_no_error (error);
+  old_client = tf_event_impl (event, tf_event_find_impl (event, "old-client"));
+  server = tf_event_impl (event, tf_event_find_impl (event, "both-server"));
+  new_client = tf_event_impl (event, tf_event_find_impl (event, "new-client"));
+  ets = tf_catalogue_for_pair (cat, old_client, server);
+  g_assert_nonnull (ets);
+  g_assert_cmpstr (ets->version, ==, "1.0");
+  g_assert_cmpstr (tf_ets_find_case (ets, 773)->name, ==,
+                   "Error Case 2: shortage of storage memory");
+  /* applicability works on the 1.0 cases as on 1.1's */
+  why = tf_case_not_applicable (tf_ets_find_case (ets, 202), old_client, server);
+  g_assert_cmpstr (why, ==, "client old-client does not support opaque");
+  g_assert_null (tf_case_not_applicable (tf_ets_find_case (ets, 301), old_client, server));
+  ets = tf_catalogue_for_pair (cat, new_client, server);
+  g_assert_nonnull (ets);
+  g_assert_cmpstr (ets->version, ==, "1.1");
+  /* no common version: no catalogue */
+  g_assert_null (tf_catalogue_for_pair (cat, old_client, new_client));
 }
 
 static void
@@ -125,6 +215,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/catalogue/shipped", test_shipped_catalogue);
+  g_test_add_func ("/catalogue/shipped-1.0", test_shipped_1_0);
+  g_test_add_func ("/catalogue/event-versions", test_event_versions);
   g_test_add_func ("/catalogue/applicability", test_applicability);
   g_test_add_func ("/catalogue/bad", test_bad_catalogue);
   g_test_add_func ("/provision/script", test_provision_script);

@@ -52,12 +52,15 @@ verify (TfFloorTest *t, const char *s, int c, gboolean agree, const char *note)
                                s, c, agree ? "true" : "false", extra));
 }
 
-/* Every entered_at becomes "T": the rest of the report is compared exactly. */
+/* Every entered_at and ran_at becomes "T": the rest of the report is compared exactly. */
 static char *
 normalise (const char *json)
 {
-  g_autoptr (GRegex) re = g_regex_new ("\"entered_at\":\"[0-9T:.Z-]+\"", 0, 0, NULL);
-  return g_regex_replace_literal (re, json, -1, 0, "\"entered_at\":\"T\"", 0, NULL);
+  g_autoptr (GRegex) re
+      = g_regex_new ("\"(entered_at|started_at|ran_at)\":\"[0-9T:.Z-]+\"", 0, 0, NULL);
+  g_autoptr (GRegex) ms = g_regex_new ("\"duration_ms\":[0-9]+", 0, 0, NULL);
+  g_autofree char *t = g_regex_replace (re, json, -1, 0, "\"\\1\":\"T\"", 0, NULL);
+  return g_regex_replace (ms, t, -1, 0, "\"duration_ms\":0", 0, NULL);
 }
 
 static void
@@ -69,8 +72,10 @@ check_confidential (TfFloorTest *t)
     {
       TfSeen *m = g_ptr_array_index (t->seen, i);
       const char *rest = m->topic + strlen (prefix);
+      /* a script's output is evidence, as private as a verdict */
       gboolean has_verdict = strstr (m->payload, "\"verdict\"") != NULL
-                             || strstr (m->payload, "TLV length wrong") != NULL;
+                             || strstr (m->payload, "TLV length wrong") != NULL
+                             || strstr (m->payload, "endpoint=alpha-client server=") != NULL;
       g_assert_true (g_str_has_prefix (m->topic, prefix));
       /* our own requests and their answers are not publications of the daemon */
       if (g_str_has_prefix (rest, "in/") || g_str_has_prefix (rest, "reply/")
@@ -110,6 +115,10 @@ check_confidential (TfFloorTest *t)
   g_assert_cmpuint (consoles, >, 0);
 }
 
+/* what tests/ets/case-301.sh prints for S1 */
+#define CASE_301_OUTPUT                                                                            \
+  "session=" S1 " endpoint=alpha-client server=coap://gamma.test:5683 board=sim1"
+
 static const char *expected_report
     = "{\"schema\":1,\"session\":\"alpha-client--gamma-server\","
       "\"client\":{\"impl\":\"alpha-client\",\"company\":\"alpha\"},"
@@ -118,35 +127,39 @@ static const char *expected_report
       "{\"id\":0,\"name\":\"Client Initiated Bootstrap\",\"verdict\":\"not-applicable\","
       "\"note\":\"client alpha-client does not support bootstrap\",\"issue\":null,"
       "\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
-      "\"verify_note\":\"pre-set from the declared features\"},"
+      "\"verify_note\":\"pre-set from the declared features\",\"automation\":null},"
       "{\"id\":101,\"name\":\"Initial Registration\",\"verdict\":\"pass\",\"note\":null,"
       "\"issue\":null,\"entered_by\":\"alpha/alice\",\"entered_at\":\"T\","
-      "\"verification\":\"agreed\",\"verify_note\":null},"
+      "\"verification\":\"agreed\",\"verify_note\":null,\"automation\":null},"
       "{\"id\":102,\"name\":\"Registration Update\",\"verdict\":\"pass\","
       "\"note\":\"update seen in the server log\",\"issue\":null,\"entered_by\":\"alpha/alice\","
-      "\"entered_at\":\"T\",\"verification\":\"agreed\",\"verify_note\":\"settled\"},"
+      "\"entered_at\":\"T\",\"verification\":\"agreed\",\"verify_note\":\"settled\","
+      "\"automation\":null},"
       "{\"id\":203,\"name\":\"Querying basic information in TLV format\",\"verdict\":\"fail\","
       "\"note\":\"TLV length wrong\","
       "\"issue\":\"https://github.com/OpenMobileAlliance/LwM2M-for-Developers/issues/1\","
       "\"entered_by\":\"alpha/alice\",\"entered_at\":\"T\",\"verification\":\"agreed\","
-      "\"verify_note\":\"confirmed\"},"
+      "\"verify_note\":\"confirmed\",\"automation\":null},"
       "{\"id\":204,\"name\":\"Querying basic information in JSON format\","
       "\"verdict\":\"not-applicable\",\"note\":\"client alpha-client does not support json\","
       "\"issue\":null,\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":"
       "\"agreed\","
-      "\"verify_note\":\"pre-set from the declared features\"},"
+      "\"verify_note\":\"pre-set from the declared features\",\"automation\":null},"
       "{\"id\":301,\"name\":\"Observation and Notification of parameter values\","
       "\"verdict\":\"pass\",\"note\":\"automated: @SCRIPT@ exited with 0\",\"issue\":null,"
       "\"entered_by\":\"automation\",\"entered_at\":\"T\",\"verification\":\"agreed\","
-      "\"verify_note\":null},"
+      "\"verify_note\":null,\"automation\":{\"script\":\"case-301.sh\",\"exit_status\":0,"
+      "\"started_at\":\"T\",\"ran_at\":\"T\",\"duration_ms\":0,"
+      "\"output\":\"" CASE_301_OUTPUT "\\n\",\"output_bytes\":98,"
+      "\"truncated\":false}},"
       "{\"id\":303,\"name\":\"Cancel observations using Observe with Cancel parameter\","
       "\"verdict\":\"out-of-time\",\"note\":\"not run before the slot ended\",\"issue\":null,"
       "\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
-      "\"verify_note\":null},"
+      "\"verify_note\":null,\"automation\":null},"
       "{\"id\":770,\"name\":\"Successful Firmware Update via CoAP\",\"verdict\":\"not-applicable\","
       "\"note\":\"client alpha-client does not support firmware-update\",\"issue\":null,"
       "\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
-      "\"verify_note\":\"pre-set from the declared features\"}],"
+      "\"verify_note\":\"pre-set from the declared features\",\"automation\":null}],"
       "\"signed\":{\"client\":true,\"server\":true}}";
 
 static char *
@@ -317,6 +330,10 @@ test_whole_session (void)
     g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
     g_assert_nonnull (strstr (xml, "<testsuite name=\"" S1 " "));
     g_assert_nonnull (strstr (xml, "<property name=\"entered_by\" value=\"automation\"/>"));
+    /* the automated case's evidence is its output */
+    g_assert_nonnull (
+        strstr (xml, "<system-out>automation: case-301.sh, exit status 0, finished "));
+    g_assert_nonnull (strstr (xml, CASE_301_OUTPUT "\n</system-out>"));
     g_clear_pointer (&out, g_free);
     g_clear_pointer (&err, g_free);
   }
@@ -333,6 +350,11 @@ test_whole_session (void)
     if (!g_regex_match (r1, text, 0, NULL) || !g_regex_match (r2, text, 0, NULL)
         || !g_regex_match (r3, text, 0, NULL) || !g_regex_match (r4, text, 0, NULL))
       g_error ("PDF text lacks a verdict row:\n%s", text);
+    /* and the evidence of case 301 after them */
+    if (strstr (text, "Automation evidence") == NULL
+        || strstr (text, "case-301.sh, exit status 0, finished ") == NULL
+        || strstr (text, CASE_301_OUTPUT) == NULL)
+      g_error ("PDF text lacks the automation evidence:\n%s", text);
   }
 
   /* the summary counts the verified session, anonymised */

@@ -24,6 +24,7 @@ typedef struct
   char *script;
   GSubprocess *process;
   guint timer;
+  gint64 started_at;
 } CaseRun;
 
 static void
@@ -42,7 +43,7 @@ on_script_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr (GTask) task = user_data;
   CaseRun *r = g_task_get_task_data (task);
   GSubprocess *p = G_SUBPROCESS (source);
-  g_autofree char *out = NULL;
+  g_autoptr (GBytes) out = NULL;
   g_autoptr (GError) error = NULL;
   TfFloor *f = r->floor;
   TfSession *s = tf_floor_session (f, r->session);
@@ -50,7 +51,8 @@ on_script_done (GObject *source, GAsyncResult *res, gpointer user_data)
   int status;
 
   g_clear_handle_id (&r->timer, g_source_remove);
-  if (!g_subprocess_communicate_utf8_finish (p, res, &out, NULL, &error))
+  /* bytes, not UTF-8: a script that prints binary still gets its verdict */
+  if (!g_subprocess_communicate_finish (p, res, &out, NULL, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -69,10 +71,24 @@ on_script_done (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   {
     g_autofree char *note = g_strdup_printf ("automated: %s exited with %d", r->script, status);
-    g_autofree char *evidence = out ? g_utf8_make_valid (out, MIN (strlen (out), 64 * 1024)) : NULL;
+    gsize len = 0;
+    const char *data = out != NULL ? g_bytes_get_data (out, &len) : NULL;
+    /* the end of the output is where a failing test says why */
+    gsize start = len > TF_SDB_RUN_OUTPUT_MAX ? len - TF_SDB_RUN_OUTPUT_MAX : 0;
+    g_autofree char *tail = g_utf8_make_valid (data != NULL ? data + start : "", len - start);
+    TfSdbRun run = { r->script, r->started_at, g_get_real_time (), status, tail, (gint64)len };
+    /* g_utf8_make_valid may grow it (U+FFFD for bad bytes): keep the bound */
+    if (strlen (tail) > TF_SDB_RUN_OUTPUT_MAX)
+      {
+        gsize cut = strlen (tail) - TF_SDB_RUN_OUTPUT_MAX;
+        while (cut < strlen (tail) && ((guchar)tail[cut] & 0xC0) == 0x80)
+          cut++;
+        run.output = tail + cut;
+      }
     if (!tf_sdb_begin (f->store, &error)
         || !tf_sdb_set_verdict (f->store, r->session, r->case_id, verdict, note, NULL, "automation",
-                                g_get_real_time (), evidence ? evidence : "", &error)
+                                run.finished_at, NULL, &error)
+        || !tf_sdb_add_run (f->store, r->session, r->case_id, &run, &error)
         || !tf_sdb_commit (f->store, &error))
       {
         tf_sdb_rollback (f->store);
@@ -156,10 +172,11 @@ tf_floor_run_case_async (TfFloor *f, const char *session, gint case_id, GAsyncRe
   r->case_id = case_id;
   r->script = g_strdup (c->script);
   r->process = g_object_ref (p);
+  r->started_at = g_get_real_time ();
   g_task_set_task_data (task, r, (GDestroyNotify)case_run_free);
   /* bounded: a script that hangs is killed and judged Inconclusive */
   r->timer = g_timeout_add_seconds (120, on_script_timeout, r);
-  g_subprocess_communicate_utf8_async (p, NULL, NULL, on_script_done, g_steal_pointer (&task));
+  g_subprocess_communicate_async (p, NULL, NULL, on_script_done, g_steal_pointer (&task));
 }
 
 gboolean

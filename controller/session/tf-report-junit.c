@@ -20,11 +20,77 @@ obj (JsonObject *o, const char *key)
   return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
 }
 
+/* Text as XML 1.0 character data. g_markup_escape_text() is not enough: it
+ * writes control characters as &#x1;, which XML 1.0 forbids even as a
+ * reference, and a CI system's parser then rejects the whole file. Script
+ * output holds such bytes (terminal colour escapes, for one), so they are
+ * written as the visible text \xHH instead. In an attribute, tab and line
+ * breaks become references so that attribute normalisation keeps them. */
+static void
+append_escaped (GString *s, const char *text, gboolean attr)
+{
+  const char *p = text != NULL ? text : "";
+  while (*p != '\0')
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+      if (c == (gunichar)-1 || c == (gunichar)-2)
+        {
+          g_string_append (s, "\xef\xbf\xbd"); /* U+FFFD for a byte that is not UTF-8 */
+          p++;
+          continue;
+        }
+      if (c == '&')
+        g_string_append (s, "&amp;");
+      else if (c == '<')
+        g_string_append (s, "&lt;");
+      else if (c == '>')
+        g_string_append (s, "&gt;");
+      else if (c == '"' && attr)
+        g_string_append (s, "&quot;");
+      else if (c == '\r')
+        g_string_append (s, "&#13;"); /* a parser would turn a raw CR into LF */
+      else if ((c == '\t' || c == '\n') && attr)
+        g_string_append_printf (s, "&#%u;", c);
+      else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0xFFFE || c == 0xFFFF)
+        g_string_append_printf (s, c < 0x100 ? "\\x%02x" : "\\u%04x", c);
+      else
+        g_string_append_len (s, p, g_utf8_next_char (p) - p);
+      p = g_utf8_next_char (p);
+    }
+}
+
 static void
 append_attr (GString *s, const char *name, const char *value)
 {
-  g_autofree char *esc = g_markup_escape_text (value != NULL ? value : "", -1);
-  g_string_append_printf (s, " %s=\"%s\"", name, esc);
+  g_string_append_printf (s, " %s=\"", name);
+  append_escaped (s, value, TRUE);
+  g_string_append_c (s, '"');
+}
+
+/* The evidence of an automated case: who ran what, then its output. */
+static void
+append_system_out (GString *s, JsonObject *run)
+{
+  JsonNode *st = json_object_get_member (run, "exit_status");
+  g_autofree char *status
+      = st != NULL && JSON_NODE_HOLDS_VALUE (st) && json_node_get_value_type (st) == G_TYPE_INT64
+            ? g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (st))
+            : g_strdup ("none (it did not exit)");
+  g_autofree char *head = g_strdup_printf ("automation: %s, exit status %s, finished %s\n",
+                                           str (run, "script") ? str (run, "script") : "?", status,
+                                           str (run, "ran_at") ? str (run, "ran_at") : "?");
+
+  g_string_append (s, "      <system-out>");
+  append_escaped (s, head, FALSE);
+  if (json_object_get_boolean_member_with_default (run, "truncated", FALSE))
+    {
+      g_autofree char *cut = g_strdup_printf (
+          "[the last part of %" G_GINT64_FORMAT " bytes of output; all of it is in the store]\n",
+          json_object_get_int_member_with_default (run, "output_bytes", 0));
+      append_escaped (s, cut, FALSE);
+    }
+  append_escaped (s, str (run, "output"), FALSE);
+  g_string_append (s, "</system-out>\n");
 }
 
 char *
@@ -48,7 +114,7 @@ tf_report_junit (JsonObject *report, GError **error)
   for (guint i = 0; i < json_array_get_length (json_node_get_array (cn)); i++)
     {
       JsonNode *en = json_array_get_element (json_node_get_array (cn), i);
-      JsonObject *c;
+      JsonObject *c, *run;
       const char *verdict, *note;
       g_autofree char *name = NULL;
       if (!JSON_NODE_HOLDS_OBJECT (en))
@@ -90,6 +156,8 @@ tf_report_junit (JsonObject *report, GError **error)
           append_attr (cases, "message", verdict != NULL ? verdict : "not run");
           g_string_append (cases, "/>\n");
         }
+      if ((run = obj (c, "automation")) != NULL)
+        append_system_out (cases, run);
       g_string_append (cases, "    </testcase>\n");
     }
   g_string_append (out, "<testsuites>\n  <testsuite");

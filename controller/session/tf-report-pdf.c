@@ -4,6 +4,7 @@
 
 #include <cairo-pdf.h>
 #include <pango/pangocairo.h>
+#include <string.h>
 
 #define PAGE_W 842.0 /* A4 landscape, in points */
 #define PAGE_H 595.0
@@ -187,6 +188,92 @@ verdict_label (const char *v)
   return v && *v ? v : "—";
 }
 
+/* Evidence is bounded on paper too: the last lines of the report's output,
+ * each cut to what fits one line of the page in 7 pt monospace. */
+#define EVIDENCE_LINES 40
+#define EVIDENCE_LINE_CHARS 140
+
+/* One line of a script's output as a terminal would have left it: what
+ * follows the last carriage return, tabs expanded, other control characters
+ * written \xHH (the fonts have no glyph for them). */
+static char *
+printable_line (const char *line)
+{
+  GString *out = g_string_new (NULL);
+  gsize len = strlen (line);
+  guint col = 0;
+  const char *p, *end;
+
+  if (len > 0 && line[len - 1] == '\r')
+    len--;
+  end = line + len;
+  for (p = end; p > line && p[-1] != '\r'; p--)
+    ;
+  for (; p < end && col < EVIDENCE_LINE_CHARS; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (c == '\t')
+        do
+          g_string_append_c (out, ' ');
+        while (++col % 8 != 0);
+      else if (c < 0x20 || c == 0x7f)
+        {
+          g_string_append_printf (out, "\\x%02x", c);
+          col += 4;
+        }
+      else
+        {
+          g_string_append_len (out, p, g_utf8_next_char (p) - p);
+          col++;
+        }
+    }
+  if (p < end)
+    g_string_append (out, "…");
+  return g_string_free (out, FALSE);
+}
+
+static void
+evidence (Doc *d, JsonObject *k, JsonObject *run)
+{
+  JsonNode *st = json_object_get_member (run, "exit_status");
+  g_autofree char *status
+      = st != NULL && JSON_NODE_HOLDS_VALUE (st) && json_node_get_value_type (st) == G_TYPE_INT64
+            ? g_strdup_printf ("exit status %" G_GINT64_FORMAT, json_node_get_int (st))
+            : g_strdup ("did not exit");
+  g_autofree char *title
+      = g_strdup_printf ("%" G_GINT64_FORMAT " %s", num (k, "id"), s (k, "name"));
+  gboolean truncated = json_object_get_boolean_member_with_default (run, "truncated", FALSE);
+  g_autofree char *facts
+      = g_strdup_printf ("%s, %s, finished %s, %" G_GINT64_FORMAT " bytes of output%s",
+                         *s (run, "script") ? s (run, "script") : "script", status,
+                         s (run, "ran_at"), num (run, "output_bytes"),
+                         truncated ? " (its end shown; all of it is in the session store)" : "");
+  g_auto (GStrv) lines = g_strsplit (s (run, "output"), "\n", -1);
+  guint n = g_strv_length (lines), first;
+  double tw = PAGE_W - 2 * MARGIN - 8;
+
+  if (n > 0 && lines[n - 1][0] == '\0')
+    n--; /* the output's last newline ends a line, it starts none */
+  first = n > EVIDENCE_LINES ? n - EVIDENCE_LINES : 0;
+  para (d, "Sans Bold 9", title);
+  para (d, "Sans 8", facts);
+  if (first > 0)
+    {
+      g_autofree char *skip = g_strdup_printf ("(%u earlier lines not shown)", first);
+      para (d, "Sans Italic 7", skip);
+    }
+  for (guint i = first; i < n; i++)
+    {
+      g_autofree char *l = printable_line (lines[i]);
+      double h = text_at (d, MARGIN + 8, tw, "Monospace 7", l, FALSE);
+      if (d->y + h > PAGE_H - MARGIN)
+        new_page (d);
+      text_at (d, MARGIN + 8, tw, "Monospace 7", l, TRUE);
+      d->y += h;
+    }
+  d->y += 6;
+}
+
 gboolean
 tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
 {
@@ -233,6 +320,21 @@ tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
       cells[4] = s (k, "entered_by");
       cells[5] = note;
       row (&d, cols, 6, cells, FALSE);
+    }
+  /* the automated cases' evidence, after the table it supports */
+  for (guint i = 0, shown = 0; cases != NULL && i < json_array_get_length (cases); i++)
+    {
+      JsonNode *cn = json_array_get_element (cases, i);
+      JsonObject *k = JSON_NODE_HOLDS_OBJECT (cn) ? json_node_get_object (cn) : NULL;
+      JsonObject *run = obj (k, "automation");
+      if (run == NULL)
+        continue;
+      if (shown++ == 0)
+        {
+          d.y += 10;
+          para (&d, "Sans Bold 11", "Automation evidence");
+        }
+      evidence (&d, k, run);
     }
   return doc_close (&d, path, error);
 }

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <string.h>
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
@@ -205,6 +206,7 @@ tf_case_row_free (TfCaseRow *r)
   g_free (r->verify_note);
   g_free (r->verified_by);
   g_free (r->evidence);
+  g_free (r->run_script);
   g_free (r);
 }
 
@@ -221,9 +223,13 @@ tf_sdb_add_case (TfStore *st, const char *session, gint id, const char *name, co
               verdict ? by : NULL, verdict ? at : (gint64)0);
 }
 
-#define CASE_COLS                                                                                  \
-  "case_id, name, verdict, note, issue, entered_by, entered_at, verification, "                    \
-  "verify_note, verified_by, verified_at, evidence"
+/* Each case with its latest automated run, if any. */
+#define CASE_SELECT                                                                                \
+  "SELECT v.case_id, v.name, v.verdict, v.note, v.issue, v.entered_by, v.entered_at, "            \
+  "v.verification, v.verify_note, v.verified_by, v.verified_at, r.output, r.output_bytes, "       \
+  "r.script, r.exit_status, r.started_at, r.finished_at FROM verdict v "                           \
+  "LEFT JOIN automation_run r ON r.seq = (SELECT max(a.seq) FROM automation_run a "                \
+  "WHERE a.session = v.session AND a.case_id = v.case_id) "
 
 static TfCaseRow *
 case_row (sqlite3_stmt *s)
@@ -241,6 +247,11 @@ case_row (sqlite3_stmt *s)
   r->verified_by = col (s, 9);
   r->verified_at = sqlite3_column_int64 (s, 10);
   r->evidence = col (s, 11);
+  r->run_bytes = sqlite3_column_int64 (s, 12);
+  r->run_script = col (s, 13);
+  r->run_status = sqlite3_column_type (s, 14) == SQLITE_NULL ? -1 : sqlite3_column_int (s, 14);
+  r->run_started = sqlite3_column_int64 (s, 15);
+  r->run_at = sqlite3_column_int64 (s, 16);
   return r;
 }
 
@@ -248,7 +259,7 @@ GPtrArray *
 tf_sdb_cases (TfStore *st, const char *session, GError **error)
 {
   g_autoptr (sqlite3_stmt) s
-      = query (st, error, "SELECT " CASE_COLS " FROM verdict WHERE session = ? ORDER BY case_id",
+      = query (st, error, CASE_SELECT "WHERE v.session = ? ORDER BY v.case_id",
                "s", session);
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_case_row_free);
   int rc;
@@ -268,7 +279,7 @@ TfCaseRow *
 tf_sdb_get_case (TfStore *st, const char *session, gint id, GError **error)
 {
   g_autoptr (sqlite3_stmt) s
-      = query (st, error, "SELECT " CASE_COLS " FROM verdict WHERE session = ? AND case_id = ?",
+      = query (st, error, CASE_SELECT "WHERE v.session = ? AND v.case_id = ?",
                "sn", session, id);
   if (s == NULL)
     return NULL;
@@ -294,6 +305,23 @@ tf_sdb_set_verdict (TfStore *st, const char *session, gint id, const char *verdi
                  "INSERT INTO verdict_history (session, case_id, at, who, what, value, note) "
                  "VALUES (?,?,?,?,'verdict',?,?)",
                  "snisss", session, id, at, by, verdict, note);
+}
+
+gboolean
+tf_sdb_add_run (TfStore *st, const char *session, gint id, const TfSdbRun *r, GError **error)
+{
+  if (!run (st, error,
+            "INSERT INTO automation_run (session, case_id, script, started_at, finished_at, "
+            "exit_status, output, output_bytes) VALUES (?,?,?,?,?,NULL,?,?)",
+            "snsiisi", session, id, r->script, r->started_at, r->finished_at, r->output,
+            r->output_bytes))
+    return FALSE;
+  /* NULL above, then the status: the binder has no "int or NULL" */
+  if (r->exit_status >= 0
+      && !run (st, error, "UPDATE automation_run SET exit_status = ? WHERE seq = last_insert_rowid()",
+               "n", r->exit_status))
+    return FALSE;
+  return TRUE;
 }
 
 gboolean

@@ -36,7 +36,14 @@ typedef struct
   gint64 entered_at;
   char *verification, *verify_note, *verified_by;
   gint64 verified_at;
-  char *evidence;
+  /* The latest automated run of the case (a verdict a person entered later
+   * does not replace it); run_at is 0 when no script ran. */
+  char *evidence; /* the end of its output, as stored (TF_SDB_RUN_OUTPUT_MAX) */
+  gint64 run_bytes; /* the whole output's length */
+  char *run_script;
+  gint run_status; /* its exit status; -1: it did not exit (killed, timed out) */
+  gint64 run_started;
+  gint64 run_at; /* when it finished and its verdict was entered */
 } TfCaseRow;
 void
 tf_case_row_free (TfCaseRow *r);
@@ -58,6 +65,18 @@ tf_sdb_set_verdict (TfStore *st, const char *session, gint id, const char *verdi
 gboolean
 tf_sdb_set_verification (TfStore *st, const char *session, gint id, const char *verification,
                          const char *note, const char *by, gint64 at, GError **error);
+/* The store keeps the last 64 KiB of a script's output. */
+#define TF_SDB_RUN_OUTPUT_MAX (64 * 1024)
+typedef struct
+{
+  const char *script;
+  gint64 started_at, finished_at;
+  gint exit_status; /* -1: it did not exit */
+  const char *output; /* UTF-8, at most TF_SDB_RUN_OUTPUT_MAX bytes */
+  gint64 output_bytes;
+} TfSdbRun;
+gboolean
+tf_sdb_add_run (TfStore *st, const char *session, gint id, const TfSdbRun *run, GError **error);
 /* Cases without a verdict become Out of Time. */
 gboolean
 tf_sdb_out_of_time (TfStore *st, const char *session, gint64 at, GError **error);

@@ -2,6 +2,8 @@
 #include "tf-session-json.h"
 #include "tf-time.h"
 
+#include <string.h>
+
 static void
 add_str (JsonBuilder *b, const char *name, const char *v)
 {
@@ -81,6 +83,55 @@ tf_session_state_json (const TfSession *s, guint done, guint total)
   return finish (b);
 }
 
+/* The report carries the end of a script's output only: it is published
+ * retained and rendered into PDF and JUnit, while the store keeps it whole. */
+#define EVIDENCE_TAIL 4096
+
+static void
+add_automation (JsonBuilder *b, const TfCaseRow *c)
+{
+  const char *out = c->evidence != NULL ? c->evidence : "";
+  gsize len = strlen (out), start = len > EVIDENCE_TAIL ? len - EVIDENCE_TAIL : 0;
+  g_autofree char *tail = NULL;
+
+  json_builder_set_member_name (b, "automation");
+  if (c->run_at <= 0 && c->evidence == NULL)
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  /* never cut a character in two */
+  while (start < len && ((guchar)out[start] & 0xC0) == 0x80)
+    start++;
+  tail = g_utf8_make_valid (out + start, -1);
+  json_builder_begin_object (b);
+  if (c->run_script != NULL)
+    {
+      g_autofree char *base = g_path_get_basename (c->run_script);
+      add_str (b, "script", base);
+    }
+  else
+    add_str (b, "script", NULL);
+  json_builder_set_member_name (b, "exit_status");
+  if (c->run_status >= 0)
+    json_builder_add_int_value (b, c->run_status);
+  else
+    json_builder_add_null_value (b);
+  add_time (b, "started_at", c->run_started);
+  add_time (b, "ran_at", c->run_at);
+  json_builder_set_member_name (b, "duration_ms");
+  if (c->run_started > 0 && c->run_at >= c->run_started)
+    json_builder_add_int_value (b, (c->run_at - c->run_started) / 1000);
+  else
+    json_builder_add_null_value (b);
+  add_str (b, "output", tail);
+  /* the whole output's length: the store kept its end, the report less */
+  add_int (b, "output_bytes", MAX ((gint64)len, c->run_bytes));
+  json_builder_set_member_name (b, "truncated");
+  json_builder_add_boolean_value (b, start > 0 || c->run_bytes > (gint64)len);
+  json_builder_end_object (b);
+}
+
 JsonNode *
 tf_session_report_json (const TfSession *s, GPtrArray *cases)
 {
@@ -104,6 +155,7 @@ tf_session_report_json (const TfSession *s, GPtrArray *cases)
       add_time (b, "entered_at", c->entered_at);
       add_str (b, "verification", c->verification);
       add_str (b, "verify_note", c->verify_note);
+      add_automation (b, c);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -13,7 +13,11 @@ G_BEGIN_DECLS
 /* session/<id>/state: public, never a verdict. */
 JsonNode *
 tf_session_state_json (const TfSession *s, guint done, guint total);
-/* private/<company>/session/<id>/report: @cases are TfCaseRow. */
+/* private/<company>/session/<id>/report: @cases are TfCaseRow. Each case has
+ * "automation": null, or its latest scripted run: script (file name),
+ * exit_status (null when it did not exit), ran_at (when it finished),
+ * output (the last 4 KiB, whole characters), output_bytes (all of it as
+ * stored: the runner keeps the first 64 KiB) and truncated. */
 JsonNode *
 tf_session_report_json (const TfSession *s, GPtrArray *cases);
 /* summary: anonymised counts; @results are TfCaseResult. */
