@@ -7,6 +7,8 @@
  * Usage: bench-lab [N] [IDLE_SECONDS] */
 #include "config.h"
 
+#include "tf-test-host.h"
+
 #include <gio/gio.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,19 +39,6 @@ on_message (TfBus *bus, const TfBusMessage *m, Watch *w)
     g_hash_table_add (w->ready, g_strdup (id));
   else
     g_hash_table_remove (w->ready, id);
-}
-
-static guint16
-free_port (void)
-{
-  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                        G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) a = g_inet_socket_address_new (lo, 0);
-  g_autoptr (GSocketAddress) b = NULL;
-  g_socket_bind (s, a, FALSE, NULL);
-  b = g_socket_get_local_address (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (b));
 }
 
 static void
@@ -129,7 +118,7 @@ main (int argc, char **argv)
   g_autofree char *line = NULL;
   g_autofree char *preload = NULL;
   g_autoptr (TfBus) bus = NULL;
-  guint16 port = free_port ();
+  guint16 port = tf_test_free_port ();
   guint relays = (n + 7) / 8;
   Watch w = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0,
               g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL) };

@@ -40,7 +40,10 @@ on_reload (gpointer user_data)
   tf_sd_notify ("RELOADING=1");
   config = tf_lab_config_load (d->config_path, &error);
   if (config == NULL || !tf_lab_reload (d->lab, config, &error))
-    g_warning ("reload refused, keeping the running lab: %s", error->message);
+    {
+      g_warning ("reload refused, keeping the running lab: %s", error->message);
+      tf_lab_report_reload (d->lab, error);
+    }
   else
     g_message ("reloaded %s", d->config_path);
   tf_sd_notify ("READY=1");

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "sched/tf-event.h"
-#include "sched/tf-key-lines.h"
+#include "tf-key-lines.h"
 #include "tf-config.h"
 #include "tf-error.h"
 #include "tf-keyfile.h"

@@ -3,6 +3,7 @@
 
 #include "tf-keyfile.h"
 #include "tf-error.h"
+#include "tf-key-lines.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 struct _TfKeyFile {
   char *path;
   GKeyFile *kf;
-  GHashTable *lines; /* "group" or "group\nkey" -> line number */
+  TfKeyLines *lines; /* GKeyFile forgets where things are; this remembers */
 };
 
 void
@@ -21,106 +22,9 @@ tf_key_file_free (TfKeyFile *self)
     return;
   g_free (self->path);
   g_key_file_unref (self->kf);
-  g_hash_table_unref (self->lines);
+  if (self->lines != NULL)
+    tf_key_lines_free (self->lines);
   g_free (self);
-}
-
-/* GKeyFile keeps no line numbers, so index the text ourselves with the same
- * grammar: [group] headers, key=value lines, # comments. */
-static void
-index_lines (TfKeyFile *self, const char *data)
-{
-  g_auto (GStrv) lines = g_strsplit (data, "\n", -1);
-  g_autofree char *group = NULL;
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_autofree char *line = g_strstrip (g_strdup (lines[i]));
-      if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
-        continue;
-      if (line[0] == '[')
-        {
-          char *end = strrchr (line, ']');
-          g_free (group);
-          group = g_strndup (line + 1, end != NULL ? (gsize) (end - line - 1) : strlen (line + 1));
-          if (!g_hash_table_contains (self->lines, group))
-            g_hash_table_insert (self->lines, g_strdup (group), GUINT_TO_POINTER (i + 1));
-          continue;
-        }
-      if (group != NULL)
-        {
-          char *eq = strchr (line, '=');
-          if (eq != NULL)
-            {
-              g_autofree char *key = g_strstrip (g_strndup (line, eq - line));
-              g_hash_table_insert (self->lines, g_strdup_printf ("%s\n%s", group, key),
-                                   GUINT_TO_POINTER (i + 1));
-            }
-        }
-    }
-}
-
-/* GKeyFile silently merges duplicate groups and keys; a lab file with two
- * [board x] sections is a mistake we must report, so look for them first. */
-static gboolean
-check_duplicates (const char *path, const char *data, GError **error)
-{
-  g_auto (GStrv) lines = g_strsplit (data, "\n", -1);
-  g_autoptr (GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr (GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *group = NULL;
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_autofree char *line = g_strstrip (g_strdup (lines[i]));
-      if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
-        continue;
-      if (line[0] == '[')
-        {
-          char *end = strrchr (line, ']');
-          if (end == NULL)
-            {
-              g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                           "%s:%u: unterminated group header", path, i + 1);
-              return FALSE;
-            }
-          g_free (group);
-          group = g_strndup (line + 1, end - line - 1);
-          if (g_hash_table_contains (groups, group))
-            {
-              g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                           "%s:%u: [%s]: duplicate group, first defined at line %u", path, i + 1,
-                           group, GPOINTER_TO_UINT (g_hash_table_lookup (groups, group)));
-              return FALSE;
-            }
-          g_hash_table_insert (groups, g_strdup (group), GUINT_TO_POINTER (i + 1));
-          continue;
-        }
-      if (group == NULL)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                       "%s:%u: text before the first [group]", path, i + 1);
-          return FALSE;
-        }
-      char *eq = strchr (line, '=');
-      if (eq == NULL)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                       "%s:%u: [%s]: expected key = value", path, i + 1, group);
-          return FALSE;
-        }
-      g_autofree char *key = g_strstrip (g_strndup (line, eq - line));
-      g_autofree char *gk = g_strdup_printf ("%s\n%s", group, key);
-      if (g_hash_table_contains (keys, gk))
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                       "%s:%u: [%s] %s: duplicate key, first set at line %u", path, i + 1, group,
-                       key, GPOINTER_TO_UINT (g_hash_table_lookup (keys, gk)));
-          return FALSE;
-        }
-      g_hash_table_insert (keys, g_steal_pointer (&gk), GUINT_TO_POINTER (i + 1));
-    }
-  return TRUE;
 }
 
 TfKeyFile *
@@ -131,15 +35,16 @@ tf_key_file_load_data (const char *path, const char *data, GError **error)
 
   self->path = g_strdup (path);
   self->kf = g_key_file_new ();
-  self->lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  if (!check_duplicates (path, data, error))
+  /* first, so that duplicates GKeyFile would merge and lines it would refuse
+   * without a line number fail with FILE:LINE */
+  self->lines = tf_key_lines_new (path, data, strlen (data), error);
+  if (self->lines == NULL)
     return NULL;
   if (!g_key_file_load_from_data (self->kf, data, -1, G_KEY_FILE_NONE, &error_local))
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG, "%s: %s", path, error_local->message);
       return NULL;
     }
-  index_lines (self, data);
   return g_steal_pointer (&self);
 }
 
@@ -178,15 +83,7 @@ tf_key_file_get_path (TfKeyFile *self)
 guint
 tf_key_file_line (TfKeyFile *self, const char *group, const char *key)
 {
-  gpointer v = NULL;
-  if (key != NULL)
-    {
-      g_autofree char *gk = g_strdup_printf ("%s\n%s", group, key);
-      v = g_hash_table_lookup (self->lines, gk);
-    }
-  if (v == NULL && group != NULL)
-    v = g_hash_table_lookup (self->lines, group);
-  return GPOINTER_TO_UINT (v);
+  return tf_key_lines_find (self->lines, group, key);
 }
 
 gboolean

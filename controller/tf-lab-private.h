@@ -41,6 +41,8 @@ struct _TfLab {
   GPtrArray *pending;      /* TfStoreBoardChange waiting for the group commit */
   GPtrArray *pending_ctx;  /* the boards to publish after it */
   guint flush_id;
+  gint64 reload_at;   /* the last SIGHUP, 0: none yet */
+  char *reload_error; /* why it was refused, in part or whole; NULL: it was taken */
 };
 
 /* A power operation, or a flash (which ends in a power cycle and a boot). */
@@ -64,6 +66,7 @@ void tf_lab_ctx_set_state (BoardCtx *ctx, TfBoardState state, const char *cause,
                            const char *error_msg);
 void tf_lab_ctx_fault (BoardCtx *ctx, const GError *error);
 void tf_lab_ctx_cancel_op (BoardCtx *ctx, const char *why);
+void tf_lab_ctx_console_back (BoardCtx *ctx, const char *devnode);
 void tf_lab_power_op_free (PowerOp *op);
 void tf_lab_ctx_arm_boot_timeout (BoardCtx *ctx);
 gboolean tf_lab_op_is_current (GTask *task);

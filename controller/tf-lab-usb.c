@@ -29,6 +29,8 @@ find_board (TfLab *self, const TfUsbDeviceInfo *info)
 {
   GHashTableIter it;
   BoardCtx *ctx;
+  if (self->boards == NULL) /* disposed: nothing to tie the device to */
+    return NULL;
   g_hash_table_iter_init (&it, self->boards);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
     {
@@ -46,10 +48,23 @@ static void
 on_added (TfUsbContext *usb, TfUsbDeviceInfo *info, Watch *w)
 {
   BoardCtx *ctx = find_board (w->lab, info);
-  /* the tty comes with it: the device monitor reopens the console and brings the board up */
-  if (ctx != NULL)
-    g_debug ("board %s: console adapter back on USB at %s", tf_board_get_id (ctx->board),
-             info->port_path);
+  const char *console;
+
+  if (ctx == NULL || ctx->flashing || w->lab->shutting_down)
+    return;
+  console = tf_board_get_config (ctx->board)->console;
+  g_debug ("board %s: console adapter back on USB at %s", tf_board_get_id (ctx->board),
+           info->port_path);
+  /* Usually the tty comes with it and its uevent brings the board up. When only USB said
+   * the adapter had left (the tty's uevents lost, or a tty that never went), no tty uevent
+   * will come: the tty is there now, so the lab's one path for a returning console runs. */
+  if (tf_board_get_state (ctx->board) == TF_BOARD_STATE_UNPLUGGED &&
+      !tf_console_is_open (ctx->console) && tf_device_monitor_has (w->lab->monitor, console))
+    {
+      g_info ("board %s: console adapter back on USB (%s), %s present", tf_board_get_id (ctx->board),
+              info->port_path, console);
+      tf_lab_ctx_console_back (ctx, console);
+    }
 }
 
 static void
@@ -75,7 +90,7 @@ on_removed (TfUsbContext *usb, TfUsbDeviceInfo *info, Watch *w)
           info->port_path);
   tf_console_close (ctx->console);
   tf_lab_ctx_cancel_op (ctx, "console adapter removed");
-  tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter removed", NULL);
+  tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter left USB", NULL);
 }
 
 void
@@ -85,6 +100,9 @@ tf_lab_usb_attach (TfLab *self)
   gboolean wanted = FALSE;
   Watch *w;
 
+  /* again after a reload: the watch, once started, serves every board */
+  if (g_object_get_data (G_OBJECT (self), "tf-lab-usb") != NULL)
+    return;
   for (guint i = 0; i < self->config->boards->len; i++)
     {
       const TfBoardConfig *cfg = g_ptr_array_index (self->config->boards, i);

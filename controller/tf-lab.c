@@ -74,20 +74,54 @@ host_status_json (TfLab *self, const char *state, const char *reason)
       json_builder_set_member_name (b, "reason");
       json_builder_add_string_value (b, reason);
     }
+  if (self->reload_at != 0)
+    {
+      /* staff see on the dashboard whether their edit was taken */
+      g_autoptr (GDateTime) at = tf_time_from_usec (self->reload_at);
+      g_autofree char *iso = g_date_time_format_iso8601 (at);
+      json_builder_set_member_name (b, "reload");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "at");
+      json_builder_add_string_value (b, iso);
+      json_builder_set_member_name (b, "ok");
+      json_builder_add_boolean_value (b, self->reload_error == NULL);
+      if (self->reload_error != NULL)
+        {
+          json_builder_set_member_name (b, "error");
+          json_builder_add_string_value (b, self->reload_error);
+        }
+      json_builder_end_object (b);
+    }
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   return json_to_string (root, FALSE);
+}
+
+static void
+publish_host (TfLab *self)
+{
+  g_autofree char *status = host_status_json (self, "online", NULL);
+  g_autoptr (GError) error = NULL;
+  if (!tf_bus_publish (self->bus, self->host_topic, status, strlen (status), TRUE, &error))
+    g_debug ("host status not published: %s", error->message);
+}
+
+void
+tf_lab_report_reload (TfLab *self, const GError *error)
+{
+  self->reload_at = g_get_real_time ();
+  g_clear_pointer (&self->reload_error, g_free);
+  if (error != NULL)
+    self->reload_error = g_strdup (error->message);
+  publish_host (self);
 }
 
 void
 tf_lab_publish_all (TfLab *self)
 {
   g_autoptr (GPtrArray) boards = tf_lab_get_boards (self);
-  g_autofree char *status = host_status_json (self, "online", NULL);
-  g_autoptr (GError) error = NULL;
 
-  if (!tf_bus_publish (self->bus, self->host_topic, status, strlen (status), TRUE, &error))
-    g_debug ("host status not published: %s", error->message);
+  publish_host (self);
   for (guint i = 0; i < boards->len; i++)
     tf_lab_publish_board (self, g_ptr_array_index (boards, i));
 }
@@ -294,6 +328,16 @@ static void
 on_console_closed (TfConsole *console, const char *reason, BoardCtx *ctx)
 {
   g_autofree char *why = g_strdup_printf ("console failed: %s", reason);
+  /* a board-powered adapter hangs up when its power goes, as it leaves
+   * (on_device_removed): expected while our own power operation runs or
+   * while the board is off; its return reopens the console */
+  if (!ctx->lab->shutting_down
+      && (ctx->flashing || ctx->op != NULL || tf_board_get_power (ctx->board) == TF_POWER_OFF))
+    {
+      g_info ("board %s: console hung up with the board's power (%s)",
+              tf_board_get_id (ctx->board), reason);
+      return;
+    }
   tf_lab_ctx_cancel_op (ctx, why);
   if (!ctx->lab->shutting_down)
     tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console failed", reason);
@@ -673,11 +717,21 @@ static void
 on_device_added (TfDeviceMonitor *monitor, const char *devnode, TfLab *self)
 {
   BoardCtx *ctx = find_by_console (self, devnode);
+
+  reset_switches_on (self, devnode);
+  if (ctx != NULL)
+    tf_lab_ctx_console_back (ctx, devnode);
+}
+
+/* The board's console device is present again (its uevent, or USB hot-plug
+ * when that was the only one to see it leave). */
+void
+tf_lab_ctx_console_back (BoardCtx *ctx, const char *devnode)
+{
   TfBoardState st;
   g_autoptr (GError) error = NULL;
 
-  reset_switches_on (self, devnode);
-  if (ctx == NULL || tf_console_is_open (ctx->console) || ctx->flashing)
+  if (tf_console_is_open (ctx->console) || ctx->flashing)
     return;
   st = tf_board_get_state (ctx->board);
   if (st == TF_BOARD_STATE_POWERING_ON || st == TF_BOARD_STATE_BOOTING)
@@ -767,6 +821,7 @@ tf_lab_finalize (GObject *object)
   g_free (self->prefix);
   g_free (self->host_topic);
   g_free (self->state_dir);
+  g_free (self->reload_error);
   G_OBJECT_CLASS (tf_lab_parent_class)->finalize (object);
 }
 
@@ -998,9 +1053,21 @@ tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error)
     {
       ctx = g_ptr_array_index (added, i);
       g_info ("board %s: added by reload", tf_board_get_id (ctx->board));
+      tf_lab_usb_attach (self); /* it may be the first board to name its USB device */
       tf_lab_publish_board (self, ctx->board);
       bring_up (ctx, "added by reload");
     }
+  /* the boards are taken; the event file is the floor's, refused on its own */
+  {
+    g_autoptr (GError) local = NULL;
+    if (!tf_floor_reload (self, &local))
+      {
+        g_warning ("event not reloaded, the floor goes on as it was: %s", local->message);
+        tf_lab_report_reload (self, local);
+        return TRUE;
+      }
+  }
+  tf_lab_report_reload (self, NULL);
   return TRUE;
 }
 

@@ -33,6 +33,8 @@ gboolean tf_lab_start (TfLab *self, GError **error);
 void tf_lab_shutdown (TfLab *self);
 /* Apply a new lab file: add and remove idle boards, never touch a busy one. Takes @config. */
 gboolean tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error);
+/* The outcome of a reload (NULL: taken), shown in the retained host status. */
+void tf_lab_report_reload (TfLab *self, const GError *error);
 
 TfLabConfig *tf_lab_get_config (TfLab *self);
 TfStore *tf_lab_get_store (TfLab *self);

@@ -169,7 +169,9 @@ on_transfer_done (struct libusb_transfer *t)
   t->user_data = tr->user_data;
   g_free (tr);
   self->in_flight--;
-  update_interest (self);
+  /* no update_interest () here: handle_events () does it once libusb returns, so a
+   * callback that submits the next transfer does not toggle the fd watch (and wake the
+   * main loop) twice per transfer */
   t->callback (t);
 }
 
@@ -437,6 +439,14 @@ context_new (GError **error)
   self->source = g_source_new (&fd_funcs, sizeof (GSource));
   g_source_set_callback (self->source, NULL, self, NULL);
   g_source_set_name (self->source, "libusb");
+  /* GLib blocks a source that may not recurse while it dispatches: it takes each of its fds
+   * out of the poll set and puts it back, waking the loop each time (an eventfd write per
+   * fd and an extra iteration per dispatch). Nested dispatch is harmless here: libusb
+   * refuses to handle events from inside its own callbacks. */
+  g_source_set_can_recurse (self->source, TRUE);
+  /* a transfer's answer comes before the console events its effect causes (a hub port
+   * switched off hangs up a board-powered adapter): USB first when both are ready */
+  g_source_set_priority (self->source, G_PRIORITY_HIGH);
   g_source_attach (self->source, g_main_context_get_thread_default ());
   self->fd_timers = libusb_pollfds_handle_timeouts (self->ctx) != 0;
   pollfds = libusb_get_pollfds (self->ctx);

@@ -2,6 +2,8 @@
 /* Every class of lab-file and board-type error, with its exact message and line. */
 #include "config.h"
 
+#include "tf-test-host.h"
+
 #include <glib/gstdio.h>
 
 #include "tf-config.h"
@@ -19,25 +21,9 @@ fixture_set_up (Fixture *f, gconstpointer data)
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *n;
-  while (d != NULL && (n = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (path, n, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  rm_rf (f->dir);
+  tf_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 
@@ -119,14 +105,23 @@ static void
 test_duplicate_id (Fixture *f, gconstpointer data)
 {
   expect_error (f, BOARD1 "\n[board b1]\ntype = sim-l476\nconsole = /dev/ttyACM1\n",
-                "15: [board b1]: duplicate group, first defined at line 10");
+                "15: [board b1]: duplicate group (first at line 10)");
 }
 
 static void
 test_duplicate_key (Fixture *f, gconstpointer data)
 {
   expect_error (f, BOARD1 "power = relay1:2\n",
-                "14: [board b1] power: duplicate key, first set at line 13");
+                "14: [board b1] power: duplicate key (first at line 13)");
+}
+
+/* The lab file has the event file's grammar (one indexer): GKeyFile takes
+ * no ';' comments, so one must fail here with its line, not later without. */
+static void
+test_bad_line (Fixture *f, gconstpointer data)
+{
+  expect_error (f, BOARD1 "; a comment\n", "14: not a group header, key=value pair or comment");
+  expect_error (f, BOARD1 "[board b2\n", "14: unterminated group header");
 }
 
 static void
@@ -297,6 +292,7 @@ main (int argc, char **argv)
   ADD ("missing-key", test_missing_key);
   ADD ("duplicate-id", test_duplicate_id);
   ADD ("duplicate-key", test_duplicate_key);
+  ADD ("bad-line", test_bad_line);
   ADD ("dangling-switch", test_dangling_switch);
   ADD ("unknown-type", test_unknown_type);
   ADD ("bad-number", test_bad_number);

@@ -89,6 +89,12 @@ tf_floor_test_start_daemon (TfFloorTest *t)
 TfFloorTest *
 tf_floor_test_new (const char *event)
 {
+  return tf_floor_test_new_at (event, NULL);
+}
+
+TfFloorTest *
+tf_floor_test_new_at (const char *event, const char *clock)
+{
   TfFloorTest *t = g_new0 (TfFloorTest, 1);
   const char *src = g_getenv ("TF_SOURCE_ROOT");
   g_autofree char *lab = NULL, *patched = NULL, *ev = NULL, *images = NULL, *img = NULL;
@@ -127,6 +133,8 @@ tf_floor_test_new (const char *event)
   g_assert_true (g_file_set_contents (t->h->lab_path, patched, -1, NULL));
   g_setenv ("TF_FLASH_OUT", t->flash_out, TRUE);
 
+  if (clock != NULL)
+    tf_harness_set_clock (t->h, clock);
   tf_harness_start_daemon (t->h);
   tf_harness_watch (t->h);
   g_signal_connect (t->h->watch, "message", G_CALLBACK (on_message), t);
@@ -270,4 +278,27 @@ tf_floor_wait_up (TfFloorTest *t)
         return;
     }
   g_assert_not_reached ();
+}
+
+JsonObject *
+tf_floor_schedule (TfFloorTest *t)
+{
+  const char *json = tf_harness_retained (t->h, "schedule");
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_nonnull (json);
+  g_assert_true (json_parser_load_from_data (p, json, -1, NULL));
+  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+}
+
+JsonObject *
+tf_floor_entry (JsonObject *schedule, const char *id)
+{
+  JsonArray *a = json_object_get_array_member (schedule, "sessions");
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonObject *e = json_array_get_object_element (a, i);
+      if (g_strcmp0 (json_object_get_string_member (e, "id"), id) == 0)
+        return e;
+    }
+  return NULL;
 }

@@ -30,6 +30,9 @@ typedef struct
 /* Lab, event (@event, NULL: the default) and images; the daemon is started. */
 TfFloorTest *
 tf_floor_test_new (const char *event);
+/* The same, the daemon's clock starting at @clock (see tf_harness_set_clock). */
+TfFloorTest *
+tf_floor_test_new_at (const char *event, const char *clock);
 void
 tf_floor_test_free (TfFloorTest *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfFloorTest, tf_floor_test_free)
@@ -59,5 +62,11 @@ gboolean
 tf_floor_wait_phase (TfFloorTest *t, const char *id, const char *phase, guint timeout_ms);
 int
 tf_floor_flash_count (TfFloorTest *t, const char *board);
+
+/* The retained schedule, and one of its sessions (NULL if not in it). */
+JsonObject *
+tf_floor_schedule (TfFloorTest *t);
+JsonObject *
+tf_floor_entry (JsonObject *schedule, const char *id);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "tf-harness"
 
 #include "tf-harness.h"
+#include "tf-test-host.h"
 #include "tf-sim-client.h"
 
 #include <glib/gstdio.h>
@@ -29,19 +30,6 @@ char *
 tf_harness_path (TfHarness *h, const char *name)
 {
   return g_build_filename (h->dir, name, NULL);
-}
-
-static guint16
-free_port (void)
-{
-  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                        G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) a = g_inet_socket_address_new (lo, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-  g_assert_true (g_socket_bind (s, a, FALSE, NULL));
-  bound = g_socket_get_local_address (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
 static void
@@ -181,7 +169,22 @@ tf_harness_start_daemon_env (TfHarness *h, const char *var, const char *value)
   g_autoptr (GError) error = NULL;
 
   /* exactly how a lab host would start it, plus umockdev below libc */
-  g_subprocess_launcher_setenv (l, "LD_PRELOAD", "libumockdev-preload.so.0", TRUE);
+  if (h->clock != NULL)
+    {
+      const char *faketime = g_getenv ("TF_FAKETIME_LIB");
+      g_autofree char *preload = NULL;
+      if (faketime == NULL || !g_file_test (faketime, G_FILE_TEST_EXISTS))
+        g_error ("libfaketime not found (TF_FAKETIME_LIB='%s'): scripts/test installs it",
+                 faketime ? faketime : "");
+      preload = g_strdup_printf ("libumockdev-preload.so.0:%s", faketime);
+      g_subprocess_launcher_setenv (l, "LD_PRELOAD", preload, TRUE);
+      g_subprocess_launcher_setenv (l, "FAKETIME", h->clock, TRUE);
+      g_subprocess_launcher_setenv (l, "TZ", "UTC", TRUE);
+      /* timeouts and poll() keep real time: only the wall clock is moved */
+      g_subprocess_launcher_setenv (l, "DONT_FAKE_MONOTONIC", "1", TRUE);
+    }
+  else
+    g_subprocess_launcher_setenv (l, "LD_PRELOAD", "libumockdev-preload.so.0", TRUE);
   g_subprocess_launcher_setenv (l, "UMOCKDEV_DIR", h->umockdev_dir, TRUE);
   g_subprocess_launcher_setenv (l, "G_MESSAGES_DEBUG", "all", TRUE);
   if (var != NULL)
@@ -189,6 +192,13 @@ tf_harness_start_daemon_env (TfHarness *h, const char *var, const char *value)
   g_subprocess_launcher_set_stdout_file_path (l, log);
   h->daemon = g_subprocess_launcher_spawn (l, &error, exe, "--config", h->lab_path, NULL);
   g_assert_no_error (error);
+}
+
+void
+tf_harness_set_clock (TfHarness *h, const char *when)
+{
+  g_free (h->clock);
+  h->clock = g_strdup_printf ("@%s", when);
 }
 
 int
@@ -319,7 +329,7 @@ tf_harness_new (const char *sim, const char *lab_body)
   g_chmod (h->dir, 0755);
   h->retained = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   h->lab = g_strdup_printf ("it%08x", g_random_int ());
-  h->port = free_port ();
+  h->port = tf_test_free_port ();
   h->sim_path = tf_harness_path (h, "lab.sim");
   h->lab_path = tf_harness_path (h, "lab.conf");
   h->state_dir = tf_harness_path (h, "state");
@@ -332,22 +342,6 @@ tf_harness_new (const char *sim, const char *lab_body)
   tf_harness_start_broker (h);
   start_simlab (h);
   return h;
-}
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *n;
-  while (d != NULL && (n = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (path, n, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
 }
 
 void
@@ -366,10 +360,11 @@ tf_harness_free (TfHarness *h)
   tf_harness_stop_broker (h);
   /* keep the logs of a failed run for whoever reads the test log */
   if (g_getenv ("TF_KEEP_TEST_DIRS") == NULL)
-    rm_rf (h->dir);
+    tf_test_rm_rf (h->dir);
   else
     g_printerr ("# kept %s\n", h->dir);
   g_hash_table_unref (h->retained);
+  g_free (h->clock);
   g_free (h->dir);
   g_free (h->lab);
   g_free (h->umockdev_dir);

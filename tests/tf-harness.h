@@ -24,6 +24,7 @@ typedef struct {
   TfBus *watch;
   GHashTable *retained; /* topic -> payload (char *) */
   guint daemon_runs;
+  char *clock; /* libfaketime's FAKETIME for the daemon, NULL: the real clock */
 } TfHarness;
 
 /* @sim is a sim file, @lab_body the lab file after its [lab] and [broker] groups. */
@@ -36,6 +37,9 @@ void tf_harness_stop_broker (TfHarness *h);
 void tf_harness_start_daemon (TfHarness *h);
 /* The same with one more environment variable (e.g. NOTIFY_SOCKET). */
 void tf_harness_start_daemon_env (TfHarness *h, const char *name, const char *value);
+/* The daemon's wall clock starts at @when ("YYYY-MM-DD HH:MM:SS", UTC) and
+ * runs on: libfaketime below libc, as umockdev is below the devices. */
+void tf_harness_set_clock (TfHarness *h, const char *when);
 /* Send @sig and wait for the daemon to exit; returns its wait status. */
 int tf_harness_stop_daemon (TfHarness *h, int sig);
 void tf_harness_watch (TfHarness *h);

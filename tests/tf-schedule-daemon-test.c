@@ -9,34 +9,11 @@
 
 #include "tf-floor-util.h"
 
-static JsonObject *
-retained_schedule (TfFloorTest *t)
-{
-  const char *json = tf_harness_retained (t->h, "schedule");
-  g_autoptr (JsonParser) p = json_parser_new ();
-  g_assert_nonnull (json);
-  g_assert_true (json_parser_load_from_data (p, json, -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
-}
-
-static JsonObject *
-entry (JsonObject *sched, const char *id)
-{
-  JsonArray *a = json_object_get_array_member (sched, "sessions");
-  for (guint i = 0; i < json_array_get_length (a); i++)
-    {
-      JsonObject *e = json_array_get_object_element (a, i);
-      if (g_strcmp0 (json_object_get_string_member (e, "id"), id) == 0)
-        return e;
-    }
-  return NULL;
-}
-
 static void
 test_schedule_published (void)
 {
   g_autoptr (TfFloorTest) t = tf_floor_test_new (NULL);
-  g_autoptr (JsonObject) s = retained_schedule (t);
+  g_autoptr (JsonObject) s = tf_floor_schedule (t);
   g_autofree char *out = NULL, *err = NULL, *ics = NULL, *file = NULL, *check = NULL;
   g_autofree char *ev = tf_harness_path (t->h, "test.event");
 
@@ -103,14 +80,14 @@ static void
 test_replan_and_restart (void)
 {
   g_autoptr (TfFloorTest) t = tf_floor_test_new (NULL);
-  g_autoptr (JsonObject) before = retained_schedule (t);
+  g_autoptr (JsonObject) before = tf_floor_schedule (t);
   g_autoptr (JsonObject) after = NULL;
   g_autoptr (JsonObject) again = NULL;
   g_autofree char *out = NULL, *err = NULL;
   g_autofree char *before_board = NULL;
   JsonObject *e;
 
-  e = entry (before, "beta-client--gamma-server");
+  e = tf_floor_entry (before, "beta-client--gamma-server");
   g_assert_nonnull (e);
   before_board = g_strdup (json_object_get_string_member (e, "board"));
   g_assert_cmpstr (before_board, ==, "sim2");
@@ -123,17 +100,17 @@ test_replan_and_restart (void)
   g_clear_pointer (&err, g_free);
   for (guint i = 0; i < 100; i++)
     {
-      g_autoptr (JsonObject) now = retained_schedule (t);
-      if (g_strcmp0 (json_object_get_string_member (entry (now, "beta-client--delta-server"), "board"), "sim4") == 0)
+      g_autoptr (JsonObject) now = tf_floor_schedule (t);
+      if (g_strcmp0 (json_object_get_string_member (tf_floor_entry (now, "beta-client--delta-server"), "board"), "sim4") == 0)
         break;
       tf_harness_sleep (t->h, 100);
     }
-  after = retained_schedule (t);
+  after = tf_floor_schedule (t);
   g_assert_cmpstr (
-      json_object_get_string_member (entry (after, "beta-client--gamma-server"), "board"), ==,
+      json_object_get_string_member (tf_floor_entry (after, "beta-client--gamma-server"), "board"), ==,
       "sim4");
   g_assert_cmpstr (
-      json_object_get_string_member (entry (after, "beta-client--delta-server"), "board"), ==,
+      json_object_get_string_member (tf_floor_entry (after, "beta-client--delta-server"), "board"), ==,
       "sim4");
   {
     g_autoptr (JsonObject) st = tf_floor_session_state (t, "beta-client--gamma-server");
@@ -148,7 +125,7 @@ test_replan_and_restart (void)
     g_assert_true (tf_floor_ok (r));
     g_assert_cmpstr (
         json_object_get_string_member (
-            entry (json_object_get_object_member (r, "schedule"), "beta-client--gamma-server"),
+            tf_floor_entry (json_object_get_object_member (r, "schedule"), "beta-client--gamma-server"),
             "board"),
         ==, "sim4");
   }
@@ -170,12 +147,12 @@ test_board_fault_replans (void)
   g_assert_true (tf_harness_wait_board_state (t->h, "sim2", "unplugged", 10000));
   for (guint i = 0; i < 100 && !moved; i++)
     {
-      g_autoptr (JsonObject) s = retained_schedule (t);
+      g_autoptr (JsonObject) s = tf_floor_schedule (t);
       moved = g_strcmp0 (
-                  json_object_get_string_member (entry (s, "beta-client--gamma-server"), "board"),
+                  json_object_get_string_member (tf_floor_entry (s, "beta-client--gamma-server"), "board"),
                   "sim4")
                   == 0
-              && g_strcmp0 (json_object_get_string_member (entry (s, "beta-client--delta-server"),
+              && g_strcmp0 (json_object_get_string_member (tf_floor_entry (s, "beta-client--delta-server"),
                                                            "board"),
                             "sim4")
                      == 0;

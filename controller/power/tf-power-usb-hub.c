@@ -18,6 +18,7 @@
 struct _TfPowerUsbHub {
   TfPowerSwitch parent_instance;
   TfUsbContext *usb;
+  GPtrArray *halves; /* Half: the hub found at the first request; NULL after a failure */
 };
 
 G_DEFINE_TYPE (TfPowerUsbHub, tf_power_usb_hub, TF_TYPE_POWER_SWITCH)
@@ -223,76 +224,288 @@ write_disable (const Half *half, guint port, gboolean on, const char *board)
     g_debug ("board %s: hub %s: writing %s failed", board, half->path, path);
 }
 
+/* The cached hub is still the one on the bus: a hub that left and came back (its power,
+ * its cable) is a new libusb_device, and its old handles only fail. */
 static gboolean
-switch_port (const Half *half, guint port, gboolean on, const char *board, GError **error)
+halves_present (TfPowerUsbHub *self)
 {
-  guint8 status[4];
-  gboolean powered = FALSE;
-  int rc;
+  libusb_device **list = NULL;
+  ssize_t n = libusb_get_device_list (tf_usb_context_get_libusb (self->usb), &list);
+  guint seen = 0;
 
-  if (port > half->desc.n_ports)
+  for (guint h = 0; h < self->halves->len; h++)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "hub %s has ports 1 to %u, not %u",
-                   half->path, half->desc.n_ports, port);
-      return FALSE;
+      libusb_device *dev = libusb_get_device (((Half *) self->halves->pdata[h])->handle);
+      for (ssize_t i = 0; i < n; i++)
+        if (list[i] == dev)
+          {
+            seen++;
+            break;
+          }
     }
-  if (kernel_has_disable ())
-    write_disable (half, port, on, board);
-  rc = libusb_control_transfer (half->handle, LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_OTHER,
-                                on ? LIBUSB_REQUEST_SET_FEATURE : LIBUSB_REQUEST_CLEAR_FEATURE,
-                                PORT_POWER, port, NULL, 0, HUB_TIMEOUT_MS);
-  if (rc < 0)
-    return tf_usb_set_error (error, rc, "hub %s port %u: %s(PORT_POWER)", half->path, port,
-                             on ? "SET_FEATURE" : "CLEAR_FEATURE");
-  rc = libusb_control_transfer (half->handle, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS |
-                                LIBUSB_RECIPIENT_OTHER, LIBUSB_REQUEST_GET_STATUS, 0, port,
-                                status, sizeof status, HUB_TIMEOUT_MS);
-  if (rc < 0)
-    return tf_usb_set_error (error, rc, "hub %s port %u: GET_STATUS", half->path, port);
-  if (!tf_hub_port_status_parse (status, rc, half->usb3, &powered, error))
-    {
-      g_prefix_error (error, "hub %s port %u: ", half->path, port);
-      return FALSE;
-    }
-  if (powered != on)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INFRASTRUCTURE,
-                   "hub %s port %u still reads power %s after switching it %s", half->path, port,
-                   powered ? "on" : "off", on ? "on" : "off");
-      return FALSE;
-    }
-  g_debug ("board %s: hub %s port %u: power %s (status %02x%02x)", board, half->path, port,
-           on ? "on" : "off", status[1], status[0]);
-  return TRUE;
+  if (n >= 0)
+    libusb_free_device_list (list, 1);
+  return seen == self->halves->len;
 }
 
-static gboolean
-hub_switch (TfPowerUsbHub *self, guint port, gboolean on, const char *board, GError **error)
+/* Discovery (device list, open, hub descriptor, BOS) is synchronous: it runs at the first
+ * request and again only after a failure or the hub's re-enumeration; the power requests
+ * themselves are asynchronous. */
+static GPtrArray *
+ensure_hub (TfPowerUsbHub *self, GError **error)
 {
-  g_autoptr (GPtrArray) halves = NULL;
-
   if (self->usb == NULL && (self->usb = tf_usb_context_get_default (error)) == NULL)
-    return FALSE;
-  halves = find_hub (self, error);
-  if (halves == NULL)
-    return FALSE;
-  for (guint i = 0; i < halves->len; i++)
+    return NULL;
+  if (self->halves != NULL && !halves_present (self))
+    g_clear_pointer (&self->halves, g_ptr_array_unref);
+  if (self->halves == NULL)
     {
-      Half *half = halves->pdata[i];
-      if (half->desc.switching != TF_HUB_SWITCHING_PER_PORT)
+      g_autoptr (GPtrArray) halves = find_hub (self, error);
+      if (halves == NULL)
+        return NULL;
+      for (guint i = 0; i < halves->len; i++)
         {
-          g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
-                       "hub %s cannot switch ports one by one: its descriptor says power "
-                       "switching is %s", half->path,
-                       tf_hub_switching_to_string (half->desc.switching));
-          return FALSE;
+          Half *half = halves->pdata[i];
+          if (half->desc.switching != TF_HUB_SWITCHING_PER_PORT)
+            {
+              g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
+                           "hub %s cannot switch ports one by one: its descriptor says power "
+                           "switching is %s", half->path,
+                           tf_hub_switching_to_string (half->desc.switching));
+              return NULL;
+            }
         }
+      self->halves = g_steal_pointer (&halves);
     }
-  /* a USB3 hub powers a port while either half does: switch both */
-  for (guint i = 0; i < halves->len; i++)
-    if (!switch_port (halves->pdata[i], port, on, board, error))
-      return FALSE;
-  return TRUE;
+  return g_ptr_array_ref (self->halves);
+}
+
+/* One control transfer of a request. */
+typedef struct {
+  struct libusb_transfer *transfer;
+  guint8 buf[LIBUSB_CONTROL_SETUP_SIZE + 4];
+  guint half;
+  gboolean reading; /* GET_STATUS, else SET/CLEAR_FEATURE(PORT_POWER) */
+  gboolean submitted, done;
+  int rc;           /* libusb code of its end (or of its submission) */
+} Xfer;
+
+#define MAX_XFERS 4 /* two halves, a switch request and a read-back each */
+
+/* One power request: on each half, SET/CLEAR_FEATURE(PORT_POWER) and the GET_STATUS that
+ * reads it back, all submitted at once (a device runs its control requests in order), so
+ * the request ends in one turn of the main loop after the power changed: a console adapter
+ * that goes with that power is seen hanging up after the switch's answer, not before. */
+typedef struct {
+  GTask *in_flight;  /* the request's reference while transfers are out: the switch, its
+                      * libusb context and the handles live until libusb hands them back */
+  GPtrArray *halves; /* a reference: a reset during a transfer cannot close its handle */
+  guint port;
+  gboolean on;
+  char *board;
+  Xfer xfers[MAX_XFERS];
+  guint n_xfers;
+  guint pending;     /* submitted, not yet handed back */
+  GCancellable *cancellable;
+  gulong cancel_id;
+} Op;
+
+static void
+op_free (Op *op)
+{
+  g_assert (op->pending == 0 && op->in_flight == NULL);
+  if (op->cancel_id != 0)
+    g_cancellable_disconnect (op->cancellable, op->cancel_id);
+  g_clear_object (&op->cancellable);
+  for (guint i = 0; i < op->n_xfers; i++)
+    g_clear_pointer (&op->xfers[i].transfer, libusb_free_transfer);
+  g_clear_pointer (&op->halves, g_ptr_array_unref);
+  g_free (op->board);
+  g_free (op);
+}
+
+static void
+on_cancelled (GCancellable *cancellable, Op *op)
+{
+  /* libusb answers with LIBUSB_TRANSFER_CANCELLED through the main loop */
+  for (guint i = 0; i < op->n_xfers; i++)
+    if (op->xfers[i].submitted && !op->xfers[i].done)
+      libusb_cancel_transfer (op->xfers[i].transfer);
+}
+
+/* Whatever went wrong, it is the lab's hub, never the board; the next request finds the
+ * hub afresh. A cancelled request is no failure of the hub. */
+static void
+op_fail (GTask *task, GError *error)
+{
+  TfPowerUsbHub *self = g_task_get_source_object (task);
+  Op *op = g_task_get_task_data (task);
+
+  if (g_error_matches (error, TF_ERROR, TF_ERROR_CANCELLED))
+    {
+      g_debug ("board %s: %s", op->board, error->message);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_clear_pointer (&self->halves, g_ptr_array_unref);
+  g_warning ("board %s: %s", op->board, error->message);
+  g_task_return_new_error (task, TF_ERROR, TF_ERROR_INFRASTRUCTURE, "%s", error->message);
+  g_error_free (error);
+}
+
+/* A transfer's end as the libusb return code tf_usb_set_error maps. */
+static int
+transfer_rc (const struct libusb_transfer *t)
+{
+  switch (t->status)
+    {
+    case LIBUSB_TRANSFER_COMPLETED:
+      return LIBUSB_SUCCESS;
+    case LIBUSB_TRANSFER_TIMED_OUT:
+      return LIBUSB_ERROR_TIMEOUT;
+    case LIBUSB_TRANSFER_STALL:
+      return LIBUSB_ERROR_PIPE;
+    case LIBUSB_TRANSFER_NO_DEVICE:
+      return LIBUSB_ERROR_NO_DEVICE;
+    case LIBUSB_TRANSFER_OVERFLOW:
+      return LIBUSB_ERROR_OVERFLOW;
+    case LIBUSB_TRANSFER_CANCELLED:
+      return LIBUSB_ERROR_INTERRUPTED;
+    default:
+      return LIBUSB_ERROR_IO;
+    }
+}
+
+/* Every transfer is back: judge them in order, the first failure decides. */
+static void
+op_finish (GTask *task)
+{
+  Op *op = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  for (guint i = 0; i < op->n_xfers; i++)
+    {
+      const Xfer *x = &op->xfers[i];
+      const Half *half = op->halves->pdata[x->half];
+      gboolean powered = FALSE;
+
+      if (x->rc != LIBUSB_SUCCESS)
+        {
+          tf_usb_set_error (&error, x->rc, "hub %s port %u: %s", half->path, op->port,
+                            x->reading ? "GET_STATUS"
+                            : op->on   ? "SET_FEATURE(PORT_POWER)"
+                                       : "CLEAR_FEATURE(PORT_POWER)");
+          op_fail (task, error);
+          return;
+        }
+      if (!x->reading)
+        continue;
+      if (!tf_hub_port_status_parse (libusb_control_transfer_get_data (x->transfer),
+                                     x->transfer->actual_length, half->usb3, &powered, &error))
+        {
+          g_prefix_error (&error, "hub %s port %u: ", half->path, op->port);
+          op_fail (task, error);
+          return;
+        }
+      /* a USB3 hub powers a port while either half does: each half must read back */
+      if (powered != op->on)
+        {
+          g_set_error (&error, TF_ERROR, TF_ERROR_INFRASTRUCTURE,
+                       "hub %s port %u still reads power %s after switching it %s", half->path,
+                       op->port, powered ? "on" : "off", op->on ? "on" : "off");
+          op_fail (task, error);
+          return;
+        }
+      g_debug ("board %s: hub %s port %u: power %s", op->board, half->path, op->port,
+               op->on ? "on" : "off");
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Runs in the main loop, outside libusb's event handling: what follows may close handles
+ * (libusb_close from a transfer callback deadlocks in libusb 1.0.26) or start the switch's
+ * next request. High priority: before the console events the power change causes. */
+static gboolean
+on_transfers_idle (gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  op_finish (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void LIBUSB_CALL
+on_transfer_done (struct libusb_transfer *t)
+{
+  GTask *task = t->user_data;
+  Op *op = g_task_get_task_data (task);
+  g_autoptr (GSource) idle = NULL;
+
+  for (guint i = 0; i < op->n_xfers; i++)
+    if (op->xfers[i].transfer == t)
+      {
+        op->xfers[i].done = TRUE;
+        op->xfers[i].rc = transfer_rc (t);
+      }
+  if (--op->pending > 0)
+    return;
+  /* the request's reference passes to the idle */
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_HIGH);
+  g_source_set_callback (idle, on_transfers_idle, g_steal_pointer (&op->in_flight), NULL);
+  g_source_attach (idle, g_task_get_context (task));
+}
+
+static void
+op_add (Op *op, guint half, gboolean reading)
+{
+  Xfer *x = &op->xfers[op->n_xfers++];
+  x->half = half;
+  x->reading = reading;
+  x->rc = LIBUSB_ERROR_OTHER; /* not submitted: only after an earlier failure, which decides */
+  x->transfer = libusb_alloc_transfer (0);
+  if (reading)
+    libusb_fill_control_setup (x->buf, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS |
+                               LIBUSB_RECIPIENT_OTHER, LIBUSB_REQUEST_GET_STATUS, 0, op->port, 4);
+  else
+    libusb_fill_control_setup (x->buf, LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_OTHER,
+                               op->on ? LIBUSB_REQUEST_SET_FEATURE
+                                      : LIBUSB_REQUEST_CLEAR_FEATURE,
+                               PORT_POWER, op->port, 0);
+}
+
+static void
+op_start (GTask *task)
+{
+  TfPowerUsbHub *self = g_task_get_source_object (task);
+  Op *op = g_task_get_task_data (task);
+
+  for (guint h = 0; h < op->halves->len; h++)
+    {
+      op_add (op, h, FALSE);
+      op_add (op, h, TRUE);
+    }
+  for (guint i = 0; i < op->n_xfers; i++)
+    {
+      Xfer *x = &op->xfers[i];
+      const Half *half = op->halves->pdata[x->half];
+      if (!x->reading && kernel_has_disable ())
+        write_disable (half, op->port, op->on, op->board);
+      libusb_fill_control_transfer (x->transfer, half->handle, x->buf, on_transfer_done, task,
+                                    HUB_TIMEOUT_MS);
+      x->rc = tf_usb_context_submit (self->usb, x->transfer);
+      if (x->rc != LIBUSB_SUCCESS)
+        break;
+      x->submitted = TRUE;
+      op->pending++;
+    }
+  if (op->pending == 0)
+    {
+      op_finish (task); /* the first submission failed: nothing is out */
+      return;
+    }
+  op->in_flight = g_object_ref (task);
+  if (op->cancellable != NULL)
+    op->cancel_id = g_cancellable_connect (op->cancellable, G_CALLBACK (on_cancelled), op, NULL);
 }
 
 static void
@@ -301,17 +514,40 @@ usb_hub_set_async (TfPowerSwitch *sw, guint channel, gboolean on, const char *bo
 {
   TfPowerUsbHub *self = TF_POWER_USB_HUB (sw);
   g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr (GError) error = NULL;
+  GError *error = NULL;
+  Op *op = g_new0 (Op, 1);
 
-  /* a few control transfers of a few ms each: done at once, one switch at a time */
-  if (!hub_switch (self, channel, on, board, &error))
+  op->port = channel;
+  op->on = on;
+  op->board = g_strdup (board);
+  op->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  g_task_set_task_data (task, op, (GDestroyNotify) op_free);
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
     {
-      g_warning ("board %s: %s", board, error->message);
-      /* whatever went wrong, it is the lab's hub, never the board */
-      g_task_return_new_error (task, TF_ERROR, TF_ERROR_INFRASTRUCTURE, "%s", error->message);
+      g_clear_error (&error);
+      g_set_error (&error, TF_ERROR, TF_ERROR_CANCELLED, "port %u: cancelled", channel);
+      op_fail (task, error);
       return;
     }
-  g_task_return_boolean (task, TRUE);
+  op->halves = ensure_hub (self, &error);
+  if (op->halves == NULL)
+    {
+      op_fail (task, error);
+      return;
+    }
+  for (guint i = 0; i < op->halves->len; i++)
+    {
+      const Half *half = op->halves->pdata[i];
+      if (channel > half->desc.n_ports)
+        {
+          g_set_error (&error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
+                       "hub %s has ports 1 to %u, not %u", half->path, half->desc.n_ports,
+                       channel);
+          op_fail (task, error);
+          return;
+        }
+    }
+  op_start (task);
 }
 
 static gboolean
@@ -321,9 +557,19 @@ usb_hub_set_finish (TfPowerSwitch *sw, GAsyncResult *res, GError **error)
 }
 
 static void
+usb_hub_reset (TfPowerSwitch *sw)
+{
+  /* a request in flight keeps its own reference to the handles */
+  g_clear_pointer (&TF_POWER_USB_HUB (sw)->halves, g_ptr_array_unref);
+}
+
+static void
 tf_power_usb_hub_finalize (GObject *object)
 {
-  g_clear_object (&TF_POWER_USB_HUB (object)->usb);
+  TfPowerUsbHub *self = TF_POWER_USB_HUB (object);
+  /* no transfer is in flight: each holds its request, which holds us */
+  g_clear_pointer (&self->halves, g_ptr_array_unref);
+  g_clear_object (&self->usb);
   G_OBJECT_CLASS (tf_power_usb_hub_parent_class)->finalize (object);
 }
 
@@ -334,6 +580,7 @@ tf_power_usb_hub_class_init (TfPowerUsbHubClass *klass)
   G_OBJECT_CLASS (klass)->finalize = tf_power_usb_hub_finalize;
   sw->set_async = usb_hub_set_async;
   sw->set_finish = usb_hub_set_finish;
+  sw->reset = usb_hub_reset;
 }
 
 static void

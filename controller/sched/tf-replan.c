@@ -270,7 +270,8 @@ keep_planned (Replanner *rp, GArray *to_place, TfReplanReport *report)
         continue;
       if (src->slot < (gint)g->first || (guint)src->slot >= g->n_slots)
         {
-          rp->reason[e] = src->slot < (gint)g->first
+          rp->reason[e] = src->slot < 0 ? g_strdup ("new in the event")
+                          : src->slot < (gint)g->first
                               ? g_strdup_printf ("its slot %d passed without it running", src->slot)
                               : g_strdup_printf ("slot %d is not in the event", src->slot);
           g_array_append_val (to_place, e);
@@ -390,7 +391,11 @@ tf_scheduler_replan (TfEvent *event, const TfSchedule *current, const TfReplanRe
       dst->board = g_strdup (g_ptr_array_index (event->boards, g->board[e]));
       g_clear_pointer (&dst->start, g_free);
       g_clear_pointer (&dst->end, g_free);
-      if (dst->slot != src->slot)
+      if (src->slot < 0)
+        g_ptr_array_add (rep->lines, g_strdup_printf ("%s: placed in slot %d (%s)", src->id,
+                                                      dst->slot,
+                                                      rp.reason[e] ? rp.reason[e] : "new"));
+      else if (dst->slot != src->slot)
         {
           rep->moved++;
           g_ptr_array_add (rep->lines,

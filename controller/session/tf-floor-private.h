@@ -101,6 +101,19 @@ const TfImpl *
 tf_floor_impl (TfFloor *f, const char *id);
 guint
 tf_floor_now (TfFloor *f);
+guint
+tf_floor_now_in (TfFloor *f, TfEvent *event);
+TfEntryState
+tf_floor_entry_state (const TfSession *s);
+void
+tf_floor_sync_entry_states (TfFloor *f);
+gboolean
+tf_floor_check_boards (TfFloor *f, TfEvent *event, const char *path, GError **error);
+/* The sessions follow @next, stored then published; @event and @sha when the
+ * event file was edited (NULL otherwise). Takes @next. */
+gboolean
+tf_floor_take_schedule (TfFloor *f, TfSchedule *next, TfEvent *event, const char *sha,
+                        GError **error);
 /* Store first (inside the caller's transaction), then publish: */
 gboolean
 tf_floor_set_phase (TfFloor *f, TfSession *s, TfPhase to, const char *reason, GError **error);
@@ -128,6 +141,13 @@ TfReplanReport *
 tf_floor_replan (TfFloor *f, TfReplanRequest *req, GError **error);
 JsonNode *
 tf_replan_report_json (const TfReplanReport *report);
+
+/* tf-floor-reload.c: an edited event file, boards a lab reload added or removed */
+TfSchedule *
+tf_floor_carry_over (TfFloor *f, TfEvent *next, const char *old_json, TfReplanReport **report,
+                     GError **error);
+void
+tf_floor_watch_boards (TfFloor *f);
 
 /* tf-floor-run.c */
 gboolean

@@ -79,16 +79,23 @@ tf_floor_sessions_sorted (TfFloor *f)
 guint
 tf_floor_now (TfFloor *f)
 {
-  guint n = tf_event_n_slots (f->event), now = 0;
+  return tf_floor_now_in (f, f->event);
+}
+
+/* The same for @event, an edited event file not yet taken over. */
+guint
+tf_floor_now_in (TfFloor *f, TfEvent *event)
+{
+  guint n = tf_event_n_slots (event), now = 0;
   g_autoptr (GDateTime) dt = g_date_time_new_now_utc ();
-  g_autoptr (GDateTime) first = tf_event_slot_start (f->event, 0);
+  g_autoptr (GDateTime) first = tf_event_slot_start (event, 0);
   GHashTableIter it;
   TfSession *s;
 
   if (n > 0 && g_date_time_compare (dt, first) >= 0)
     for (now = 0; now < n; now++)
       {
-        g_autoptr (GDateTime) end = tf_event_slot_end (f->event, now);
+        g_autoptr (GDateTime) end = tf_event_slot_end (event, now);
         if (g_date_time_compare (dt, end) < 0)
           break;
       }
@@ -148,28 +155,31 @@ tf_floor_publish_session (TfFloor *f, TfSession *s)
   }
 }
 
-static void
-sync_entry_states (TfFloor *f)
+/* What the scheduler must know of a session: only planned ones may move. */
+TfEntryState
+tf_floor_entry_state (const TfSession *s)
+{
+  switch (s->phase)
+    {
+    case TF_PHASE_SCHEDULED:
+      return TF_ENTRY_PLANNED;
+    case TF_PHASE_PREPARING:
+    case TF_PHASE_RUNNING:
+      return TF_ENTRY_RUNNING;
+    default:
+      return TF_ENTRY_DONE;
+    }
+}
+
+void
+tf_floor_sync_entry_states (TfFloor *f)
 {
   for (guint i = 0; i < f->schedule->entries->len; i++)
     {
       TfScheduleEntry *e = g_ptr_array_index (f->schedule->entries, i);
       TfSession *s = tf_floor_session (f, e->id);
-      if (s == NULL)
-        continue;
-      switch (s->phase)
-        {
-        case TF_PHASE_SCHEDULED:
-          e->state = TF_ENTRY_PLANNED;
-          break;
-        case TF_PHASE_PREPARING:
-        case TF_PHASE_RUNNING:
-          e->state = TF_ENTRY_RUNNING;
-          break;
-        default:
-          e->state = TF_ENTRY_DONE;
-          break;
-        }
+      if (s != NULL)
+        e->state = tf_floor_entry_state (s);
     }
 }
 
@@ -177,7 +187,7 @@ void
 tf_floor_publish_schedule (TfFloor *f)
 {
   g_autoptr (JsonNode) node = NULL;
-  sync_entry_states (f);
+  tf_floor_sync_entry_states (f);
   node = tf_schedule_to_json_node (f->schedule);
   publish (f, "schedule", node, TRUE);
 }
@@ -389,7 +399,7 @@ static gboolean
 store_schedule (TfFloor *f, GError **error)
 {
   g_autofree char *json = NULL;
-  sync_entry_states (f);
+  tf_floor_sync_entry_states (f);
   json = tf_schedule_to_json (f->schedule);
   return tf_sdb_put_event_state (f->store, f->event_sha, json, error);
 }
@@ -412,42 +422,77 @@ tf_replan_report_json (const TfReplanReport *report)
   return json_builder_get_root (b);
 }
 
-TfReplanReport *
-tf_floor_replan (TfFloor *f, TfReplanRequest *req, GError **error)
+/* Takes @next (and @event with its @sha, when the event file was edited):
+ * the sessions follow it and it is stored in one transaction, then published.
+ * On failure the floor keeps what it had. */
+gboolean
+tf_floor_take_schedule (TfFloor *f, TfSchedule *next, TfEvent *event, const char *sha,
+                        GError **error)
 {
-  g_autoptr (TfReplanReport) report = NULL;
   g_autoptr (GPtrArray) changed = g_ptr_array_new ();
-  TfSchedule *next;
+  TfSchedule *old_schedule = f->schedule;
+  TfEvent *old_event = f->event;
+  char *old_sha = f->event_sha;
 
-  sync_entry_states (f);
-  next = tf_scheduler_replan (f->event, f->schedule, req, &report, error);
-  if (next == NULL)
-    return NULL;
   if (!tf_sdb_begin (f->store, error))
     {
       tf_schedule_free (next);
-      return NULL;
+      return FALSE;
     }
-  tf_schedule_free (f->schedule);
   f->schedule = next;
+  if (event != NULL)
+    {
+      f->event = tf_event_ref (event);
+      f->event_sha = g_strdup (sha);
+    }
   if (!sync_sessions (f, TRUE, changed, error) || !store_schedule (f, error)
       || !tf_sdb_commit (f->store, error))
     {
       tf_sdb_rollback (f->store);
-      return NULL;
+      /* the sessions may have taken places of @next: back to the stored ones */
+      tf_schedule_free (f->schedule);
+      f->schedule = old_schedule;
+      if (event != NULL)
+        {
+          tf_event_unref (f->event);
+          g_free (f->event_sha);
+          f->event = old_event;
+          f->event_sha = old_sha;
+        }
+      return FALSE;
     }
-  g_message ("re-planned from slot %u: %u moved, %u on another board", req->now, report->moved,
-             report->reboarded);
+  tf_schedule_free (old_schedule);
+  if (event != NULL)
+    {
+      tf_event_unref (old_event);
+      g_free (old_sha);
+    }
   tf_floor_publish_schedule (f);
   for (guint i = 0; i < changed->len; i++)
     tf_floor_publish_session (f, g_ptr_array_index (changed, i));
+  return TRUE;
+}
+
+TfReplanReport *
+tf_floor_replan (TfFloor *f, TfReplanRequest *req, GError **error)
+{
+  g_autoptr (TfReplanReport) report = NULL;
+  TfSchedule *next;
+
+  tf_floor_sync_entry_states (f);
+  next = tf_scheduler_replan (f->event, f->schedule, req, &report, error);
+  if (next == NULL || !tf_floor_take_schedule (f, next, NULL, NULL, error))
+    return NULL;
+  g_message ("re-planned from slot %u: %u moved, %u on another board", req->now, report->moved,
+             report->reboarded);
   return g_steal_pointer (&report);
 }
 
 /* --- loading ------------------------------------------------------------------- */
 
-static gboolean
-check_boards (TfFloor *f, const char *path, GError **error)
+/* Every board and image @event names exists in the lab: FILE:LINE otherwise. */
+gboolean
+tf_floor_check_boards (TfFloor *f, TfEvent *event, const char *path, GError **error)
 {
   g_autofree char *data = NULL;
   gsize len = 0;
@@ -457,9 +502,9 @@ check_boards (TfFloor *f, const char *path, GError **error)
   lines = tf_key_lines_new (path, data, len, error);
   if (lines == NULL)
     return FALSE;
-  for (guint i = 0; i < f->event->impls->len; i++)
+  for (guint i = 0; i < event->impls->len; i++)
     {
-      const TfImpl *impl = tf_event_impl (f->event, i);
+      const TfImpl *impl = tf_event_impl (event, i);
       g_autofree char *group = g_strdup_printf ("implementation %s", impl->id);
       for (guint b = 0; b < impl->boards->len; b++)
         {
@@ -494,6 +539,17 @@ load_schedule (TfFloor *f, GError **error)
         }
       g_warning ("stored schedule unreadable, computing a new one: %s", local->message);
     }
+  else if (stored != NULL)
+    {
+      /* the event file was edited while the daemon was down: what ran stays */
+      g_autoptr (TfReplanReport) report = NULL;
+      f->schedule = tf_floor_carry_over (f, f->event, stored, &report, error);
+      if (f->schedule == NULL)
+        return FALSE;
+      g_message ("event %s edited (sha256 %s): schedule carried over, %u moved", f->event->name,
+                 f->event_sha, report->moved);
+      return TRUE;
+    }
   {
     g_autoptr (TfPairings) pairings = tf_pairings_compute (f->event, error);
     if (pairings == NULL)
@@ -508,18 +564,29 @@ load_schedule (TfFloor *f, GError **error)
   return TRUE;
 }
 
+static gboolean attach_floor (TfLab *lab, GError **error);
+
 gboolean
 tf_floor_attach (TfLab *lab, GError **error)
+{
+  if (tf_lab_get_config (lab)->event == NULL)
+    return TRUE;
+  if (attach_floor (lab, error))
+    return TRUE;
+  /* a lab that gains its event by a reload goes on without one */
+  g_object_set_qdata (G_OBJECT (lab), floor_quark (), NULL);
+  return FALSE;
+}
+
+static gboolean
+attach_floor (TfLab *lab, GError **error)
 {
   TfLabConfig *cfg = tf_lab_get_config (lab);
   TfFloor *f;
   g_autofree char *data = NULL;
   gsize len = 0;
   g_autoptr (GPtrArray) stored = NULL;
-  g_autoptr (GPtrArray) boards = NULL;
 
-  if (cfg->event == NULL)
-    return TRUE;
   f = g_new0 (TfFloor, 1);
   f->lab = lab;
   f->store = tf_lab_get_store (lab);
@@ -535,7 +602,7 @@ tf_floor_attach (TfLab *lab, GError **error)
   f->event = tf_event_load_file (cfg->event, error);
   if (f->event == NULL)
     return FALSE;
-  if (!check_boards (f, cfg->event, error))
+  if (!tf_floor_check_boards (f, f->event, cfg->event, error))
     return FALSE;
   f->catalogue = tf_catalogue_load_dir (cfg->ets_dir, error);
   if (f->catalogue == NULL)
@@ -573,10 +640,7 @@ tf_floor_attach (TfLab *lab, GError **error)
     g_autofree char *in = g_strdup_printf ("%sin/+/#", f->prefix);
     tf_bus_subscribe (f->bus, in);
   }
-  boards = tf_lab_get_boards (lab);
-  for (guint i = 0; i < boards->len; i++)
-    g_signal_connect (g_ptr_array_index (boards, i), "changed",
-                      G_CALLBACK (tf_floor_on_board_changed), f);
+  tf_floor_watch_boards (f);
   tf_floor_add_verbs (f);
   tf_floor_resume (f);
   return TRUE;

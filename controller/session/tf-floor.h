@@ -14,5 +14,10 @@ gboolean
 tf_floor_attach (TfLab *lab, GError **error);
 TfFloor *
 tf_floor_get (TfLab *lab);
+/* After the lab file was reloaded: the event file read again when it changed
+ * (the schedule carried over, what ran stays), boards the reload added
+ * watched, boards it removed re-planned around. */
+gboolean
+tf_floor_reload (TfLab *lab, GError **error);
 
 G_END_DECLS

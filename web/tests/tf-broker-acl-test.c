@@ -8,6 +8,8 @@
  * binds every interface). */
 #include "config.h"
 
+#include "tf-test-host.h"
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <mosquitto.h>
@@ -48,19 +50,6 @@ static World *world; /* the broker with anonymous read allowed */
     "security = psk\nboards = b1\nentry-criteria = yes\nentry-criteria-by = staff\n\n" \
     "[implementation kiwi-s]\ncompany = kiwi\nrole = server\nversions = 1.1\ntransports = udp\n" \
     "security = psk\nentry-criteria = yes\nentry-criteria-by = staff\n"
-
-static guint16
-free_port (void)
-{
-  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                        G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) a = g_inet_socket_address_new (lo, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-  g_assert_true (g_socket_bind (s, a, FALSE, NULL));
-  bound = g_socket_get_local_address (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
 
 static char *
 tool_path (void)
@@ -172,11 +161,11 @@ world_new_full (gboolean anonymous, const char *(*extra) (World *w))
   w->lab = g_strdup_printf ("acl%08x", g_random_int ());
   w->lab_path = g_build_filename (w->dir, "lab.conf", NULL);
   w->event_path = g_build_filename (w->dir, "test.event", NULL);
-  w->port = free_port ();
-  w->ws_port = free_port ();
+  w->port = tf_test_free_port ();
+  w->ws_port = tf_test_free_port ();
   w->anonymous = anonymous;
   w->pw = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  w->tls_port = free_port ();
+  w->tls_port = tf_test_free_port ();
   write_files (w, anonymous ? "allow-anonymous-read = true\n" : "");
   if (run_tool (w, &err, extra ? extra (w) : NULL) != 0)
     g_error ("tf-broker-config failed: %s", err);
@@ -192,22 +181,6 @@ world_new (gboolean anonymous)
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *n;
-  while (d != NULL && (n = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (path, n, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
-}
-
-static void
 world_free (World *w)
 {
   if (w->broker != NULL)
@@ -217,7 +190,7 @@ world_free (World *w)
       g_object_unref (w->broker);
     }
   if (g_getenv ("TF_KEEP_TEST_DIRS") == NULL)
-    rm_rf (w->dir);
+    tf_test_rm_rf (w->dir);
   else
     g_printerr ("# kept %s\n", w->dir);
   g_hash_table_unref (w->pw);
@@ -830,7 +803,7 @@ test_tool_errors (void)
     g_assert_nonnull (strstr (text, "listener 9443\nprotocol websockets\ncertfile"));
     g_assert_nonnull (strstr (text, "allow_anonymous false\n"));
   }
-  rm_rf (w.dir);
+  tf_test_rm_rf (w.dir);
   g_free (w.dir);
   g_free (w.conf_dir);
   g_free (w.lab);

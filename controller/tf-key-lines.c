@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#define G_LOG_DOMAIN "tf-sched"
+#define G_LOG_DOMAIN "tf-config"
 
 #include "config.h"
 
@@ -24,10 +24,22 @@ key_name (const gchar *group, const gchar *key)
   return g_strdup_printf ("%s\n%s", group, key);
 }
 
+/* Close to GKeyFile's words for a line it cannot read, but with the line. */
+#define NOT_A_LINE "not a group header, key=value pair or comment"
+
+static TfKeyLines *
+fail_line (GError **error, const gchar *filename, guint line, const gchar *what)
+{
+  g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG, "%s:%u: %s", filename, line, what);
+  return NULL;
+}
+
 /**
  * tf_key_lines_new:
- * Scans @data line by line as GKeyFile would parse it, remembering the line
- * of every group header and key.
+ * Scans @data line by line with GKeyFile's grammar, remembering the line of
+ * every group header and key. Comments start with '#' only: GKeyFile takes
+ * ';' for a key, so a ';' "comment" must fail here, where we know its line.
+ * GKeyFile still parses the values; this only has to fail first, with a line.
  */
 TfKeyLines *
 tf_key_lines_new (const gchar *filename, const gchar *data, gsize len, GError **error)
@@ -49,10 +61,18 @@ tf_key_lines_new (const gchar *filename, const gchar *data, gsize len, GError **
       const gchar *eq;
       if (text[0] == '\0' || text[0] == '#')
         continue;
-      if (text[0] == '[' && g_str_has_suffix (text, "]"))
+      /* no key may start with '[', so such a line is a header or a mistake */
+      if (text[0] == '[')
         {
-          g_autofree gchar *name = g_strndup (text + 1, strlen (text) - 2);
-          guint first = GPOINTER_TO_UINT (g_hash_table_lookup (lines->groups, name));
+          const gchar *close = strchr (text, ']');
+          g_autofree gchar *name = NULL;
+          guint first;
+          if (close == NULL)
+            return fail_line (error, filename, line, "unterminated group header");
+          if (close[1] != '\0')
+            return fail_line (error, filename, line, NOT_A_LINE);
+          name = g_strndup (text + 1, close - text - 1);
+          first = GPOINTER_TO_UINT (g_hash_table_lookup (lines->groups, name));
           if (first != 0)
             {
               g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
@@ -61,23 +81,15 @@ tf_key_lines_new (const gchar *filename, const gchar *data, gsize len, GError **
               return NULL;
             }
           g_hash_table_insert (lines->groups, g_strdup (name), GUINT_TO_POINTER (line));
-          g_ptr_array_add (lines->group_order, g_strdup (name));
+          g_ptr_array_add (lines->group_order, g_steal_pointer (&name));
           group = g_ptr_array_index (lines->group_order, lines->group_order->len - 1);
           continue;
         }
       eq = strchr (text, '=');
       if (eq == NULL || eq == text)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                       "%s:%u: not a group header, key=value pair or comment", filename, line);
-          return NULL;
-        }
+        return fail_line (error, filename, line, NOT_A_LINE);
       if (group == NULL)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG, "%s:%u: key outside any group",
-                       filename, line);
-          return NULL;
-        }
+        return fail_line (error, filename, line, "key before the first [group]");
       {
         g_autofree gchar *key = g_strstrip (g_strndup (text, eq - text));
         g_autofree gchar *name = key_name (group, key);
@@ -96,9 +108,26 @@ tf_key_lines_new (const gchar *filename, const gchar *data, gsize len, GError **
 }
 
 guint
+tf_key_lines_find (const TfKeyLines *lines, const gchar *group, const gchar *key)
+{
+  guint line = 0;
+  if (group == NULL)
+    return 0;
+  if (key != NULL)
+    {
+      g_autofree gchar *name = key_name (group, key);
+      line = GPOINTER_TO_UINT (g_hash_table_lookup (lines->keys, name));
+    }
+  if (line == 0)
+    line = GPOINTER_TO_UINT (g_hash_table_lookup (lines->groups, group));
+  return line;
+}
+
+/* Line 1 for a group that is not in the file: a message must point somewhere. */
+guint
 tf_key_lines_group (const TfKeyLines *lines, const gchar *group)
 {
-  guint line = GPOINTER_TO_UINT (g_hash_table_lookup (lines->groups, group));
+  guint line = tf_key_lines_find (lines, group, NULL);
   return line != 0 ? line : 1;
 }
 
@@ -106,9 +135,8 @@ tf_key_lines_group (const TfKeyLines *lines, const gchar *group)
 guint
 tf_key_lines_key (const TfKeyLines *lines, const gchar *group, const gchar *key)
 {
-  g_autofree gchar *name = key_name (group, key);
-  guint line = GPOINTER_TO_UINT (g_hash_table_lookup (lines->keys, name));
-  return line != 0 ? line : tf_key_lines_group (lines, group);
+  guint line = tf_key_lines_find (lines, group, key);
+  return line != 0 ? line : 1;
 }
 
 /* Sets "FILE:LINE: [group] key: message" and returns FALSE. */
