@@ -3,6 +3,8 @@
  * through an emulated ST DfuSe bootloader that demands a 5 ms poll timeout after every
  * page erase and block and takes 2 ms to program a block. The limit is the sum of the
  * waits the device itself demanded (it reports them); the target is within 10% of it.
+ * Each run starts with BOOT0 and a reset (the part's ROM bootloader enumerates), as the
+ * previous run's leave sent the part into its firmware, which has no DFU interface.
  *   bench-dfu [RUNS]      (default 3) -- runs itself inside tf-simlab */
 #define G_LOG_DOMAIN "bench"
 
@@ -14,6 +16,9 @@
 #include "tf-board-type.h"
 #include "tf-flasher.h"
 #include "tf-sim-client.h"
+#include "tf-usb-context.h"
+
+#include <libusb.h>
 
 #define IMAGE_SIZE (256 * 1024)
 #define SIM                                                                                  \
@@ -37,6 +42,36 @@ field (const char *text, const char *name)
 {
   const char *p = strstr (text, name);
   return p != NULL ? g_ascii_strtoull (p + strlen (name), NULL, 10) : 0;
+}
+
+/* The bootloader's arrival is seen by libusb's own hot-plug thread: look until it is there. */
+static void
+wait_for_bootloader (guint16 vid, guint16 pid)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfUsbContext) usb = tf_usb_context_get_default (&error);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  if (usb == NULL)
+    g_error ("%s", error->message);
+  while (g_get_monotonic_time () < deadline)
+    {
+      libusb_device **list = NULL;
+      ssize_t n = libusb_get_device_list (tf_usb_context_get_libusb (usb), &list);
+      gboolean found = FALSE;
+      for (ssize_t i = 0; i < n && !found; i++)
+        {
+          struct libusb_device_descriptor d;
+          found = libusb_get_device_descriptor (list[i], &d) == 0 && d.idVendor == vid &&
+                  d.idProduct == pid;
+        }
+      if (n >= 0)
+        libusb_free_device_list (list, 1);
+      if (found)
+        return;
+      g_usleep (1000);
+    }
+  g_error ("no DFU-mode device %04x:%04x after dfu-enter", vid, pid);
 }
 
 typedef struct {
@@ -85,12 +120,18 @@ run_child (const char *socket, guint runs)
     g_error ("%s", error->message);
   for (guint n = 0; n < runs; n++)
     {
-      g_autofree char *before = control (socket, "dfu dfu1");
+      g_autofree char *entered = control (socket, "dfu-enter dfu1");
+      g_autofree char *before = NULL;
       g_autofree char *after = NULL;
       TfFlashJob job = { 0 };
       Run run = { 0 };
       gint64 t0, t1;
       double wall, limit;
+
+      if (!g_str_equal (entered, "ok"))
+        g_error ("dfu-enter: %s", entered);
+      wait_for_bootloader (0x0483, 0xdf11);
+      before = control (socket, "dfu dfu1");
 
       job.board = "sim1";
       job.type = type;

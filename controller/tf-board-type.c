@@ -93,7 +93,7 @@ tf_board_type_load (const char *path, GError **error)
   /* flash keys belong to the flasher backends; the common ones are listed here */
   static const char *const k_flash[] = { "method", "address", "size", "page-size", "product-id",
                                          "boot-mode", "usb-id", "dfu-usb-id", "command",
-                                         "timeout-ms", "alt", "bootloader-baud", NULL };
+                                         "timeout-ms", "alt", "bootloader-baud", "layout", NULL };
   g_autoptr (TfKeyFile) kf = NULL;
   g_autoptr (TfBoardType) self = g_new0 (TfBoardType, 1);
   g_autofree char *base = g_path_get_basename (path);

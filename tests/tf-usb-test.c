@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flash/tf-dfu-io.h"
+#include "tf-board-type.h"
 #include "tf-harness.h"
 
 #define SIM_BOARD(id, n, path, power, extra)                                                    \
@@ -244,11 +246,23 @@ mkimage (TfHarness *h, const char *name, const char *version, const char *file)
   g_assert_cmpint (status, ==, 0);
 }
 
-/* The lab with the DFU board type (tests/boards) and two 256 KiB images. */
+/* A board whose firmware has no DFU interface: BOOT0 on relay1:2 and power on relay1:1. */
+static const char *boot0_sim =
+    "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
+    SIM_BOARD ("sim7", 7, "1-3", "relay1:1", "boot-mode = relay1:2\n")
+    "[dfu dfu7]\nboard = sim7\nusb-path = 1-4\n";
+
+static const char *boot0_lab =
+    "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
+    "off-time-ms = 100\n\n"
+    "[board sim7]\ntype = sim-l476-dfu-boot0\nconsole = /dev/ttyACM7\npower = relay1:1\n"
+    "boot-mode = relay1:2\ntable = T7\n";
+
+/* The lab with the DFU board types (tests/boards) and two 256 KiB images; @board ready. */
 static TfHarness *
-dfu_lab_up (void)
+dfu_lab_up_with (const char *sim, const char *lab_body, const char *board)
 {
-  TfHarness *h = tf_harness_new (dfu_sim, dfu_lab);
+  TfHarness *h = tf_harness_new (sim, lab_body);
   g_autofree char *lab = NULL, *images = NULL, *find = NULL, *repl = NULL, *patched = NULL;
   g_autofree char *boards = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "boards", NULL);
   g_autofree char *tboards = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "boards",
@@ -259,9 +273,10 @@ dfu_lab_up (void)
   mkimage (h, "lwm2m-client-dfu", "3.0.0", "fw3.bin");
   images = tf_harness_path (h, "images.conf");
   g_assert_true (g_file_set_contents (images,
-      "[image fw2]\npath = fw2.bin\nboard-types = sim-l476-dfu\n"
+      "[image fw2]\npath = fw2.bin\nboard-types = sim-l476-dfu;sim-l476-dfu-boot0\n"
       "implementation = lwm2m-client-dfu\nversion = 2.0.0\n\n"
-      "[image fw3]\npath = fw3.bin\nboard-types = sim-l476-dfu;sim-l476-dfu11\n"
+      "[image fw3]\npath = fw3.bin\n"
+      "board-types = sim-l476-dfu;sim-l476-dfu11;sim-l476-dfu-boot0\n"
       "implementation = lwm2m-client-dfu\nversion = 3.0.0\n", -1, NULL));
   g_assert_true (g_file_get_contents (h->lab_path, &lab, NULL, NULL));
   find = g_strdup_printf ("boards-dir = %s\n", boards);
@@ -273,8 +288,14 @@ dfu_lab_up (void)
   g_assert_true (g_file_set_contents (h->lab_path, patched, -1, NULL));
   tf_harness_start_daemon (h);
   tf_harness_watch (h);
-  g_assert_true (tf_harness_wait_board_state (h, "sim5", "ready", 10000));
+  g_assert_true (tf_harness_wait_board_state (h, board, "ready", 10000));
   return h;
+}
+
+static TfHarness *
+dfu_lab_up (void)
+{
+  return dfu_lab_up_with (dfu_sim, dfu_lab, "sim5");
 }
 
 static char *
@@ -295,8 +316,25 @@ firmware_is (TfHarness *h, gpointer version)
   return fw != NULL && g_strcmp0 (json_object_get_string_member (fw, "version"), version) == 0;
 }
 
+/* The USB id at @usb_path in the testbed's sysfs ("0483:5740"), NULL when nothing is there. */
+static char *
+usb_id_at (TfHarness *h, const char *usb_path)
+{
+  g_autofree char *dir = g_build_filename (h->umockdev_dir, "sys", "bus", "usb", "devices",
+                                           usb_path, NULL);
+  g_autofree char *vid_path = g_build_filename (dir, "idVendor", NULL);
+  g_autofree char *pid_path = g_build_filename (dir, "idProduct", NULL);
+  g_autofree char *vid = NULL, *pid = NULL;
+  if (!g_file_get_contents (vid_path, &vid, NULL, NULL) ||
+      !g_file_get_contents (pid_path, &pid, NULL, NULL))
+    return NULL;
+  return g_strdup_printf ("%s:%s", g_strstrip (vid), g_strstrip (pid));
+}
+
 /* A 256 KiB image goes over DfuSe (detach, re-enumeration by hot-plug, erase, download,
- * verify by UPLOAD, leave, reset) byte-exact into the emulated flash; the board boots it. */
+ * verify by UPLOAD, leave, reset) byte-exact into the emulated flash; the board boots it,
+ * and the DFU-mode device has left the bus for the firmware's runtime interface, which
+ * detaches again for the next flash. */
 static void
 test_dfu_flash (void)
 {
@@ -320,6 +358,19 @@ test_dfu_flash (void)
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "board", "sim5", "--lines", "100", NULL), ==, 0);
   assert_contains (out, "Firmware: lwm2m-client-dfu 2.0.0");
+  /* the reset after manifestation: the bootloader (0483:df11) is gone, the runtime is back */
+  assert_contains (dfu, "mode=runtime");
+  g_clear_pointer (&got, g_free);
+  got = usb_id_at (h, "1-2.4");
+  g_assert_cmpstr (got, ==, "0483:5740");
+  /* and it is the device the next flash starts from */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "flash", "sim5", "fw3", NULL), ==, 0);
+  g_assert_true (tf_harness_wait (h, firmware_is, "3.0.0", 3000));
+  g_clear_pointer (&got, g_free);
+  got = usb_id_at (h, "1-2.4");
+  g_assert_cmpstr (got, ==, "0483:5740");
 }
 
 static gboolean
@@ -347,6 +398,24 @@ test_dfu11_flash (void)
   dfu = tf_harness_sim (h, "dfu dfu6");
   assert_contains (dfu, "blocks=256 erases=128");
   assert_contains (dfu, "early-polls=0");
+  /* its firmware has no DFU interface: after the reset nothing is left at 1-4 */
+  assert_contains (dfu, "mode=firmware");
+  g_clear_pointer (&got, g_free);
+  got = usb_id_at (h, "1-4");
+  g_assert_null (got);
+  /* until BOOT0 and a reset bring the bootloader back, and a second flash goes through */
+  g_clear_pointer (&got, g_free);
+  got = tf_harness_sim (h, "dfu-enter dfu6");
+  g_assert_cmpstr (got, ==, "ok");
+  g_clear_pointer (&got, g_free);
+  got = usb_id_at (h, "1-4");
+  g_assert_cmpstr (got, ==, "0483:df12");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "flash", "sim6", "fw3", NULL), ==, 0);
+  g_clear_pointer (&got, g_free);
+  got = usb_id_at (h, "1-4");
+  g_assert_null (got);
 }
 
 static void
@@ -383,6 +452,81 @@ test_dfu_faults (void)
   assert_contains (r, "mode=gone");
 }
 
+/* Firmware without a DFU interface (boot-mode = relay): the lab sets BOOT0 and power cycles,
+ * the ROM bootloader enumerates, the flash goes through and the bootloader leaves again;
+ * the second time it was off the bus when the lab began, so only BOOT0 brought it. */
+static void
+test_dfu_boot0 (void)
+{
+  g_autoptr (TfHarness) h = dfu_lab_up_with (boot0_sim, boot0_lab, "sim7");
+  const char *images[] = { "fw3", "fw2" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (images); i++)
+    {
+      g_autofree char *out = NULL, *err = NULL, *dfu = NULL, *at = NULL, *relay = NULL;
+      g_autofree char *file = g_strdup_printf ("%s.bin", images[i]);
+      g_autofree char *sha = file_sha256 (h, file);
+      g_autofree char *want = g_strdup_printf ("ok sha256=%s", sha);
+      g_autofree char *got = NULL;
+
+      g_assert_cmpint (tf_harness_ctl (h, &out, &err, "flash", "sim7", images[i], NULL), ==, 0);
+      got = tf_harness_sim (h, "flash-read sim7 0x08000000 262144");
+      g_assert_cmpstr (got, ==, want);
+      dfu = tf_harness_sim (h, "dfu dfu7");
+      assert_contains (dfu, "mode=firmware");
+      assert_contains (dfu, "early-polls=0");
+      at = usb_id_at (h, "1-4");
+      g_assert_null (at);
+      /* BOOT0 released, power on: the new firmware runs */
+      relay = tf_harness_sim (h, "relay relay1");
+      assert_contains (relay, "ch1=1 ch2=0");
+      g_assert_true (tf_harness_wait_board_state (h, "sim7", "ready", 5000));
+    }
+}
+
+/* The shipped DfuSe board type: the lab enters the ROM bootloader (BOOT0 relay, power
+ * cycle), and the part's layout is the F411's sectors, which erasing follows. */
+static void
+test_dfu_board_type (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "boards",
+                                            "weact-blackpill-f411.board", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfBoardType) type = tf_board_type_load (path, &error);
+  g_autoptr (TfFlasher) flasher = NULL;
+  g_autoptr (GArray) sectors = NULL;
+  static const guint32 kib[] = { 16, 16, 16, 16, 64, 128, 128, 128 };
+  static const char *const bad[] = { "Internal Flash  /0x08000000/04*016Kg", "@Flash",
+                                     "@Flash /0x08000000/", "@Flash /0x08000000/04*016Kz",
+                                     "@Flash /0x08000000/04*016Kg;", "@Flash /0xFFFFF000/02*004Kg",
+                                     "@Flash /0x08000000/99999999*001Kg", NULL };
+  guint32 addr = 0x08000000;
+
+  g_assert_no_error (error);
+  tf_flasher_register_builtin ();
+  flasher = tf_flasher_new_for_type (type, &error);
+  g_assert_no_error (error);
+  g_assert_true (tf_flasher_needs_bootloader_entry (flasher));
+  sectors = dfu_layout_parse (TF_FLASH_DFU (flasher)->layout, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sectors->len, ==, G_N_ELEMENTS (kib));
+  for (guint i = 0; i < sectors->len; i++)
+    {
+      const DfuSector *sec = &g_array_index (sectors, DfuSector, i);
+      g_assert_cmphex (sec->start, ==, addr);
+      g_assert_cmpuint (sec->size, ==, kib[i] * 1024);
+      addr += sec->size;
+    }
+  g_assert_cmphex (addr, ==, type->flash_address + type->flash_size);
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autoptr (GArray) none = dfu_layout_parse (bad[i], &e);
+      g_assert_null (none);
+      g_assert_error (e, TF_ERROR, TF_ERROR_PROTOCOL);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -395,5 +539,7 @@ main (int argc, char **argv)
   g_test_add_func ("/usb/dfu-flash", test_dfu_flash);
   g_test_add_func ("/usb/dfu-faults", test_dfu_faults);
   g_test_add_func ("/usb/dfu11-flash", test_dfu11_flash);
+  g_test_add_func ("/usb/dfu-boot0", test_dfu_boot0);
+  g_test_add_func ("/usb/dfu-board-type", test_dfu_board_type);
   return g_test_run ();
 }

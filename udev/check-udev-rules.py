@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Check udev rule files: every line parses as udev(7) rule syntax (Debian 12's
-udev 252 has no 'udevadm verify'), and every USB id a rule names is one the board
-types define or the lab's own hardware (relay modules).
+udev 252 has no 'udevadm verify'), every USB id a rule names is one the board
+types define or the lab's own hardware (relay modules), and every USB id a board
+type names (console, runtime, DFU bootloader) has its rule.
 
 usage: check-udev-rules.py RULES_FILE BOARDS_DIR...     (TAP output)
 """
@@ -64,8 +65,9 @@ def board_ids(dirs):
 
 def main():
     rules, dirs = sys.argv[1], sys.argv[2:]
-    known = board_ids(dirs) | RELAYS
-    failures, n = [], 0
+    boards = board_ids(dirs)
+    known = boards | RELAYS
+    failures, n, ruled = [], 0, set()
     with open(rules, encoding="utf-8") as f:
         for lineno, raw in enumerate(f, 1):
             line = raw.strip()
@@ -80,16 +82,22 @@ def main():
             vid = [v for k, a, o, v in pairs if a == "idVendor"]
             pid = [v for k, a, o, v in pairs if a == "idProduct"]
             if vid or pid:
+                if vid and pid:
+                    ruled.add((vid[0], pid[0]))
                 if not (vid and pid) or (vid[0], pid[0]) not in known:
                     failures.append("%s:%d: %s:%s is no board type's or relay's USB id"
                                     % (rules, lineno, vid and vid[0], pid and pid[0]))
-    print("1..2")
+    for vid, pid in sorted(boards - ruled):
+        failures.append("%s: no rule for %s:%s, which a board type names" % (rules, vid, pid))
+    print("1..3")
     print("%s 1 - %d rules parse" % ("not ok" if any("parse" in x or "cannot" in x or "expected" in x
                                                       or "MODE" in x or "attribute" in x
                                                       or "without" in x for x in failures)
                                      else "ok", n))
     print("%s 2 - every USB id is a board type's or the lab's"
           % ("not ok" if any("USB id" in x for x in failures) else "ok"))
+    print("%s 3 - every board type's USB id has a rule (%d ids)"
+          % ("not ok" if any("no rule" in x for x in failures) else "ok", len(boards)))
     for x in failures:
         print("# " + x)
     return 1 if failures or n == 0 else 0

@@ -30,6 +30,7 @@ dfu_run_free (Run *r)
       libusb_close (r->handle);
     }
   g_clear_object (&r->usb);
+  g_clear_pointer (&r->sectors, g_array_unref);
   g_free (r->what);
   g_free (r);
 }
@@ -200,7 +201,14 @@ wait_then_poll (Run *r, guint ms)
     }
   /* a timerfd wakes at the microsecond; a GLib timeout would round up to the next ms */
   if (r->timer_id == 0)
-    r->timer_id = g_unix_fd_add (r->timerfd, G_IO_IN, on_timer, r);
+    {
+      /* may recurse: else GLib takes the fd out of the poll set and back around every
+       * dispatch, waking the loop twice for nothing */
+      g_autoptr (GSource) source = g_unix_fd_source_new (r->timerfd, G_IO_IN);
+      g_source_set_callback (source, G_SOURCE_FUNC (on_timer), r, NULL);
+      g_source_set_can_recurse (source, TRUE);
+      r->timer_id = g_source_attach (source, NULL);
+    }
   timerfd_settime (r->timerfd, 0, &its, NULL);
 }
 
@@ -269,3 +277,116 @@ dfu_dfuse_command (Run *r, guint8 cmd, guint32 addr, Step next)
   dfu_dnload (r, 0, c, sizeof c, next);
 }
 
+
+/* --- DfuSe memory layout ---------------------------------------------------------- */
+
+/* A device names thousands of sectors at most; more is a broken or hostile descriptor. */
+#define MAX_SECTORS 8192
+
+static gboolean
+layout_fail (GError **error, const char *layout, const char *at)
+{
+  g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL,
+               "'%s' is no DfuSe memory layout (at column %d)", layout, (int) (at - layout) + 1);
+  return FALSE;
+}
+
+/* "/0xADDR/NN*SSSmt,NN*SSSmt..." after the name: m a multiplier (' ', K, M), t the
+ * access type a..g; one or more such regions. */
+static gboolean
+parse_regions (const char *layout, const char *p, GArray *out, GError **error)
+{
+  while (*p == '/')
+    {
+      char *end;
+      guint64 addr;
+
+      p++;
+      if (g_ascii_strncasecmp (p, "0x", 2) != 0)
+        return layout_fail (error, layout, p);
+      addr = g_ascii_strtoull (p + 2, &end, 16);
+      if (end == p + 2 || addr > G_MAXUINT32 || *end != '/')
+        return layout_fail (error, layout, end);
+      p = end + 1;
+      for (;;)
+        {
+          guint64 n = g_ascii_strtoull (p, &end, 10), size;
+          if (end == p || n == 0 || n > MAX_SECTORS || *end != '*')
+            return layout_fail (error, layout, end);
+          p = end + 1;
+          size = g_ascii_strtoull (p, &end, 10);
+          if (end == p || size == 0 || size > G_MAXUINT32)
+            return layout_fail (error, layout, end);
+          p = end;
+          if (*p == 'K' || *p == 'M')
+            size *= *p++ == 'K' ? 1024 : 1024 * 1024;
+          else if (*p == ' ')
+            p++;
+          if (*p < 'a' || *p > 'g' || size > G_MAXUINT32)
+            return layout_fail (error, layout, p);
+          p++;
+          if (out->len + n > MAX_SECTORS || addr + n * size > (guint64) G_MAXUINT32 + 1)
+            return layout_fail (error, layout, p);
+          for (guint64 i = 0; i < n; i++, addr += size)
+            {
+              DfuSector sec = { (guint32) addr, (guint32) size };
+              g_array_append_val (out, sec);
+            }
+          if (*p != ',')
+            break;
+          p++;
+        }
+    }
+  while (g_ascii_isspace (*p))
+    p++;
+  return *p == '\0' ? TRUE : layout_fail (error, layout, p);
+}
+
+GArray *
+dfu_layout_parse (const char *layout, GError **error)
+{
+  g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (DfuSector));
+  const char *p = layout[0] == '@' ? strchr (layout, '/') : NULL;
+
+  if (p == NULL)
+    return layout_fail (error, layout, layout), NULL;
+  if (!parse_regions (layout, p, out, error))
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
+gboolean
+dfu_read_layout (Run *r, guint8 istring, GError **error)
+{
+  unsigned char buf[256];
+  g_autoptr (GError) local = NULL;
+  g_autofree char *want = g_strdup (r->self->layout);
+  int n = istring != 0 ? libusb_get_string_descriptor_ascii (r->handle, istring, buf,
+                                                             sizeof buf - 1)
+                       : LIBUSB_ERROR_NOT_FOUND;
+
+  if (n < 0)
+    {
+      /* a device without the string is erased page by page, as the board type says */
+      if (want == NULL)
+        return TRUE;
+      return tf_usb_set_error (error, n, "DFU: reading the DfuSe memory layout");
+    }
+  buf[n] = '\0';
+  g_strstrip ((char *) buf);
+  /* 0483:df11 is every STM32's ROM bootloader: the layout tells the parts apart */
+  if (want != NULL && g_strcmp0 (g_strstrip (want), (char *) buf) != 0)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL,
+                   "DFU: the device's memory is '%s', not the board type's '%s': another part?",
+                   (char *) buf, want);
+      return FALSE;
+    }
+  r->sectors = dfu_layout_parse ((char *) buf, &local);
+  if (r->sectors == NULL)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL, "DFU: %s", local->message);
+      return FALSE;
+    }
+  return TRUE;
+}

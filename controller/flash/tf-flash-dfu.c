@@ -187,17 +187,43 @@ step_set_address (Run *r)
   dfu_dfuse_command (r, 0x21, r->base, step_block);
 }
 
+/* The next sector or page to erase at or after r->index, or FALSE when all are. */
+static gboolean
+next_erase (Run *r, guint32 *addr)
+{
+  guint64 page = r->job->type->flash_page_size ? r->job->type->flash_page_size : 2048;
+  guint64 end = (guint64) r->base + r->size;
+
+  if (r->sectors == NULL)
+    {
+      /* no layout from the device: the board type's uniform pages */
+      *addr = r->base + r->index * page;
+      return *addr < end;
+    }
+  /* the device's own sectors (an STM32F4's are 16, 64 and 128 KiB): each erased once */
+  for (; r->index < r->sectors->len; r->index++)
+    {
+      const DfuSector *sec = &g_array_index (r->sectors, DfuSector, r->index);
+      if ((guint64) sec->start + sec->size > r->base && sec->start < end)
+        {
+          *addr = sec->start;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 static void
 step_erase (Run *r)
 {
-  guint64 page = r->job->type->flash_page_size ? r->job->type->flash_page_size : 2048;
-  guint32 addr = r->base + r->index * page;
-  if (addr >= r->base + r->size)
+  guint32 addr;
+  if (!next_erase (r, &addr))
     {
       step_set_address (r);
       return;
     }
-  tf_flasher_report_progress (TF_FLASHER (r->self), addr - r->base, r->size, "erase");
+  tf_flasher_report_progress (TF_FLASHER (r->self), MAX (addr, r->base) - r->base, r->size,
+                              "erase");
   dfu_set_what (r, "ERASE of the page at 0x%08x", addr);
   r->index++;
   dfu_dfuse_command (r, 0x41, addr, step_erase);
@@ -248,8 +274,8 @@ on_first_status (Run *r, const guint8 *data, int len)
 
 /* The DFU interface (class 0xFE, subclass 0x01) and its functional descriptor. */
 static gboolean
-find_interface (libusb_device *dev, guint8 protocol, int *iface, TfDfuFunctional *func,
-                GError **error)
+find_interface (libusb_device *dev, guint8 protocol, int *iface, guint8 *istring,
+                TfDfuFunctional *func, GError **error)
 {
   struct libusb_config_descriptor *cfg = NULL;
   gboolean found = FALSE;
@@ -275,6 +301,7 @@ find_interface (libusb_device *dev, guint8 protocol, int *iface, TfDfuFunctional
             extra_len = cfg->extra_length;
           }
         *iface = d->bInterfaceNumber;
+        *istring = d->iInterface;
         found = tf_dfu_functional_parse (extra, extra_len, func, error);
         if (!found)
           {
@@ -311,9 +338,10 @@ static void
 open_dfu (Run *r, libusb_device *dev)
 {
   g_autoptr (GError) error = NULL;
+  guint8 istring = 0;
   int rc;
 
-  if (!find_interface (dev, 0x02, &r->iface, &r->func, &error))
+  if (!find_interface (dev, 0x02, &r->iface, &istring, &r->func, &error))
     {
       dfu_finish (r, g_steal_pointer (&error));
       return;
@@ -335,6 +363,11 @@ open_dfu (Run *r, libusb_device *dev)
       dfu_fail (r, TF_ERROR_INVALID_CONFIG, "DfuSe needs [flash] address in the board type");
       return;
     }
+  if (r->dfuse && !dfu_read_layout (r, istring, &error))
+    {
+      dfu_finish (r, g_steal_pointer (&error));
+      return;
+    }
   dfu_set_what (r, "GETSTATUS");
   dfu_control (r, IN_REQ, DFU_GETSTATUS, 0, NULL, 6, on_first_status);
 }
@@ -346,8 +379,9 @@ on_wait_timeout (gpointer user_data)
   r->wait_id = 0;
   g_signal_handler_disconnect (r->usb, r->added_id);
   r->added_id = 0;
-  dfu_fail (r, TF_ERROR_TIMED_OUT, "no DFU-mode device %04x:%04x within %u ms after DETACH",
-        r->self->dfu_vid, r->self->dfu_pid, r->self->timeout_ms);
+  dfu_fail (r, TF_ERROR_TIMED_OUT, "no DFU-mode device %04x:%04x within %u ms after %s",
+            r->self->dfu_vid, r->self->dfu_pid, r->self->timeout_ms,
+            r->job->lab_entered_bootloader ? "BOOT0 and the power cycle" : "DETACH");
   return G_SOURCE_REMOVE;
 }
 
@@ -378,9 +412,10 @@ detach (Run *r, libusb_device *dev)
   g_autoptr (GError) error = NULL;
   libusb_device_handle *h = NULL;
   TfDfuFunctional func;
+  guint8 istring;
   int iface, rc;
 
-  if (!find_interface (dev, 0x01, &iface, &func, &error))
+  if (!find_interface (dev, 0x01, &iface, &istring, &func, &error))
     {
       dfu_finish (r, g_steal_pointer (&error));
       return;
@@ -413,6 +448,18 @@ detach (Run *r, libusb_device *dev)
       tf_usb_set_error (&error, rc, "DFU: DETACH of %04x:%04x", r->self->rt_vid, r->self->rt_pid);
       dfu_finish (r, g_steal_pointer (&error));
     }
+}
+
+/* After the lab's BOOT0 and power cycle the ROM bootloader enumerates when it is ready:
+ * watched before hot-plug starts, whose first report names the devices already there. */
+static void
+wait_for_bootloader (Run *r)
+{
+  g_autoptr (GError) error = NULL;
+  r->wait_id = g_timeout_add (r->self->timeout_ms, on_wait_timeout, r);
+  r->added_id = g_signal_connect (r->usb, "device-added", G_CALLBACK (on_device_added), r);
+  if (!tf_usb_context_watch_hotplug (r->usb, &error))
+    dfu_finish (r, g_steal_pointer (&error));
 }
 
 /* A transfer in flight completes as CANCELLED; a wait ends at its next poll. */
@@ -464,6 +511,11 @@ dfu_flash_async (TfFlasher *flasher, TfFlashJob *job, GCancellable *cancellable,
       libusb_unref_device (dev);
       return;
     }
+  if (job->lab_entered_bootloader)
+    {
+      wait_for_bootloader (r);
+      return;
+    }
   dfu_fail (r, TF_ERROR_NOT_FOUND, "no device %04x:%04x on USB%s", self->dfu_vid, self->dfu_pid,
         self->rt_vid != 0 ? " in DFU or runtime mode" : "");
 }
@@ -475,9 +527,17 @@ dfu_flash_finish (TfFlasher *flasher, GAsyncResult *res, GError **error)
 }
 
 static void
+tf_flash_dfu_finalize (GObject *object)
+{
+  g_free (TF_FLASH_DFU (object)->layout);
+  G_OBJECT_CLASS (tf_flash_dfu_parent_class)->finalize (object);
+}
+
+static void
 tf_flash_dfu_class_init (TfFlashDfuClass *klass)
 {
   TfFlasherClass *f = TF_FLASHER_CLASS (klass);
+  G_OBJECT_CLASS (klass)->finalize = tf_flash_dfu_finalize;
   f->flash_async = dfu_flash_async;
   f->flash_finish = dfu_flash_finish;
   f->needs_bootloader_entry = FALSE;
@@ -514,11 +574,21 @@ tf_flash_dfu_new (const TfBoardType *type, GError **error)
 {
   g_autoptr (TfFlashDfu) self = g_object_new (TF_TYPE_FLASH_DFU, NULL);
   g_autoptr (GError) local = NULL;
+  g_autofree char *mode = g_key_file_get_string (type->kf, "flash", "boot-mode", NULL);
   gint timeout;
 
   if (!parse_id (type, "dfu-usb-id", TRUE, &self->dfu_vid, &self->dfu_pid, error) ||
       !parse_id (type, "usb-id", FALSE, &self->rt_vid, &self->rt_pid, error))
     return NULL;
+  /* firmware without a DFU runtime interface: the part's ROM bootloader by BOOT0 */
+  if (mode != NULL && g_strcmp0 (mode, "relay") != 0)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
+                   "%s: [flash] boot-mode: '%s' is not relay", type->path, mode);
+      return NULL;
+    }
+  tf_flasher_set_needs_bootloader_entry (TF_FLASHER (self), mode != NULL);
+  self->layout = g_key_file_get_string (type->kf, "flash", "layout", NULL);
   timeout = g_key_file_get_integer (type->kf, "flash", "timeout-ms", &local);
   self->timeout_ms = local == NULL && timeout > 0 ? (guint) timeout : 5000;
   self->address = type->flash_address;

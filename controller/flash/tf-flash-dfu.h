@@ -7,9 +7,12 @@ G_BEGIN_DECLS
 
 /* USB DFU 1.1, and ST's DfuSe where the functional descriptor says bcdDFU 1.1a.
  * Board type [flash]: method = dfu, dfu-usb-id = VID:PID of the DFU-mode device,
- * usb-id = VID:PID of a runtime-mode device to detach first (optional),
+ * usb-id = VID:PID of a runtime-mode device to detach first (optional), boot-mode = relay
+ * (optional: the lab enters the ROM bootloader by BOOT0 and a power cycle),
  * timeout-ms = how long re-enumeration may take (default 5000), address = where the
- * image goes (DfuSe). Async in the main loop through tf-usb-context. */
+ * image goes (DfuSe), layout = the DfuSe memory layout the part's bootloader must name
+ * (optional; erasing follows the device's layout either way). Async in the main loop
+ * through tf-usb-context. */
 TfFlasher *tf_flash_dfu_new (const TfBoardType *type, GError **error);
 
 G_END_DECLS
