@@ -29,9 +29,18 @@ class Header {
   flush() {
     if (!this.dirty) return;
     this.dirty = false;
-    const chips = [...this.store.hosts.entries()].sort().map(([name, s]) =>
-      h('span', { class: 'host', 'data-state': s.state, title: `${s.version ?? ''} since ${fmtTime(s.started)}${s.reason ? ` (${s.reason})` : ''}` },
-        name, ' ', h('small', { text: `${s.state}${typeof s.boards === 'number' ? ` · ${s.boards} boards` : ''}` })));
+    const chips = [...this.store.hosts.entries()].sort().map(([name, s]) => {
+      // staff edit the lab and event files and send SIGHUP: say whether it was taken
+      const reload = s.reload && typeof s.reload === 'object' ? s.reload : null;
+      const refused = reload && reload.ok === false;
+      return h('span', {
+        class: 'host', 'data-state': s.state, 'data-reload': reload ? (refused ? 'refused' : 'ok') : null,
+        title: `${s.version ?? ''} since ${fmtTime(s.started)}${s.reason ? ` (${s.reason})` : ''}` +
+          (reload ? `\nreload ${fmtTime(reload.at)}: ${refused ? reload.error ?? 'refused' : 'taken'}` : ''),
+      },
+      name, ' ', h('small', { text: `${s.state}${typeof s.boards === 'number' ? ` · ${s.boards} boards` : ''}` }),
+      refused ? h('small', { class: 'reload-refused', text: ` · reload refused: ${reload.error ?? ''}` }) : null);
+    });
     this.hosts.replaceChildren(...chips);
     setText(this.event, this.store.schedule?.event ?? this.store.summary?.event ?? '');
   }

@@ -116,3 +116,21 @@ test('verdicts entered through the daemon reach the company, and only it', { tim
   assert.doesNotMatch(await other.locator('body').innerText(), /console line/);
   await other.context().close();
 });
+
+test('a reload the daemon refused shows on the host chip with its FILE:LINE', { timeout: 60000 }, async () => {
+  const page = await world.page(browser);
+  await page.waitForSelector('#conn[data-state="live"]', { timeout: 10000 });
+  const good = fs.readFileSync(world.path('test.event'), 'utf8');
+  fs.writeFileSync(world.path('test.event'), good.replace(/^tables = .*$/m, 'tables = many'));
+  world.daemon.kill('SIGHUP');
+  const chip = page.locator('.host[data-reload="refused"]');
+  await chip.waitFor({ timeout: 15000 });
+  assert.match(await chip.innerText(), /reload refused: .*test\.event:\d+: \[event\] tables:/);
+  // corrected and sent again: taken, and the warning goes
+  fs.writeFileSync(world.path('test.event'), good);
+  world.daemon.kill('SIGHUP');
+  await page.waitForSelector('.host[data-reload="ok"]', { timeout: 15000 });
+  assert.equal(await page.locator('.reload-refused').count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
