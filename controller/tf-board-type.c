@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "tf-config"
 
 #include "tf-board-type.h"
+#include "tf-usb-desc.h"
 #include "tf-error.h"
 #include "tf-keyfile.h"
 
@@ -163,6 +164,20 @@ tf_board_type_load (const char *path, GError **error)
       !parse_size (kf, "size", &self->flash_size, error) ||
       !parse_size (kf, "page-size", &self->flash_page_size, error))
     return NULL;
+  /* the DfuSe layout is compared with the device's when flashing: a typo here
+   * would only show then, as "another part?" */
+  {
+    g_autofree char *layout = NULL;
+    g_autoptr (GError) local = NULL;
+    g_autoptr (GArray) sectors = NULL;
+    if (!tf_key_file_get_string (kf, "flash", "layout", FALSE, NULL, &layout, error))
+      return NULL;
+    if (layout != NULL && (sectors = tf_dfuse_layout_parse (g_strstrip (layout), &local)) == NULL)
+      {
+        tf_key_file_fail (kf, error, "flash", "layout", "%s", local->message);
+        return NULL;
+      }
+  }
   self->kf = g_key_file_ref (tf_key_file_get_keyfile (kf));
   return g_steal_pointer (&self);
 }

@@ -94,6 +94,8 @@ tf_key_file_fail (TfKeyFile *self, GError **error, const char *group, const char
   g_autofree char *msg = NULL;
   guint line = tf_key_file_line (self, group, key);
 
+  if (line == 0) /* a group the file lacks: the top of the file, not a line 0 */
+    line = 1;
   va_start (args, fmt);
   msg = g_strdup_vprintf (fmt, args);
   va_end (args);

@@ -155,3 +155,80 @@ tf_dfu_functional_parse (const guint8 *data, gsize len, TfDfuFunctional *out, GE
     }
   return TRUE;
 }
+
+/* --- DfuSe memory layout (ST UM0424) ----------------------------------------------- */
+
+/* A device names thousands of sectors at most; more is a broken or hostile descriptor. */
+#define MAX_SECTORS 8192
+
+static gboolean
+layout_fail (GError **error, const char *layout, const char *at)
+{
+  g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL,
+               "'%s' is no DfuSe memory layout (at column %d)", layout, (int) (at - layout) + 1);
+  return FALSE;
+}
+
+/* "/0xADDR/NN*SSSmt,NN*SSSmt..." after the name: m a multiplier (' ', K, M), t the
+ * access type a..g; one or more such regions. */
+static gboolean
+parse_regions (const char *layout, const char *p, GArray *out, GError **error)
+{
+  while (*p == '/')
+    {
+      char *end;
+      guint64 addr;
+
+      p++;
+      if (g_ascii_strncasecmp (p, "0x", 2) != 0)
+        return layout_fail (error, layout, p);
+      addr = g_ascii_strtoull (p + 2, &end, 16);
+      if (end == p + 2 || addr > G_MAXUINT32 || *end != '/')
+        return layout_fail (error, layout, end);
+      p = end + 1;
+      for (;;)
+        {
+          guint64 n = g_ascii_strtoull (p, &end, 10), size;
+          if (end == p || n == 0 || n > MAX_SECTORS || *end != '*')
+            return layout_fail (error, layout, end);
+          p = end + 1;
+          size = g_ascii_strtoull (p, &end, 10);
+          if (end == p || size == 0 || size > G_MAXUINT32)
+            return layout_fail (error, layout, end);
+          p = end;
+          if (*p == 'K' || *p == 'M')
+            size *= *p++ == 'K' ? 1024 : 1024 * 1024;
+          else if (*p == ' ')
+            p++;
+          if (*p < 'a' || *p > 'g' || size > G_MAXUINT32)
+            return layout_fail (error, layout, p);
+          p++;
+          if (out->len + n > MAX_SECTORS || addr + n * size > (guint64) G_MAXUINT32 + 1)
+            return layout_fail (error, layout, p);
+          for (guint64 i = 0; i < n; i++, addr += size)
+            {
+              TfDfuSector sec = { (guint32) addr, (guint32) size };
+              g_array_append_val (out, sec);
+            }
+          if (*p != ',')
+            break;
+          p++;
+        }
+    }
+  while (g_ascii_isspace (*p))
+    p++;
+  return *p == '\0' ? TRUE : layout_fail (error, layout, p);
+}
+
+GArray *
+tf_dfuse_layout_parse (const char *layout, GError **error)
+{
+  g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (TfDfuSector));
+  const char *p = layout[0] == '@' ? strchr (layout, '/') : NULL;
+
+  if (p == NULL)
+    return layout_fail (error, layout, layout), NULL;
+  if (!parse_regions (layout, p, out, error))
+    return NULL;
+  return g_steal_pointer (&out);
+}

@@ -69,4 +69,15 @@ typedef struct {
 gboolean tf_dfu_functional_parse (const guint8 *data, gsize len, TfDfuFunctional *out,
                                   GError **error);
 
+/* One sector of a DfuSe memory layout: what one ERASE (0x41 + address) clears. */
+typedef struct {
+  guint32 start;
+  guint32 size;
+} TfDfuSector;
+
+/* A DfuSe memory layout string, as a DfuSe interface names its alternate setting
+ * ("@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg"): its sectors in order
+ * (a GArray of TfDfuSector), or NULL and a TF_ERROR_PROTOCOL naming the column. */
+GArray *tf_dfuse_layout_parse (const char *layout, GError **error);
+
 G_END_DECLS

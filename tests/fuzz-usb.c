@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz target: what hubs and DFU devices answer (hub descriptor, port status, DFU
- * GETSTATUS, DFU functional descriptor). The first byte picks the parser; any input
+ * GETSTATUS, DFU functional descriptor, DfuSe memory layout string). The first byte
+ * picks the parser; any input
  * must parse or end in a TF_ERROR with a message, never a crash. */
 #include "config.h"
 
@@ -32,7 +33,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (size < 1)
     return 0;
-  switch (data[0] % 4)
+  /* bits 0-1 pick a reply parser (bit 2: USB3 for the port status), bit 3 the layout */
+  switch ((data[0] & 8) != 0 ? 4 : data[0] % 4)
     {
     case 0:
       {
@@ -60,6 +62,21 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             g_assert_cmpuint (s.poll_timeout_ms, <, 1u << 24);
             g_assert_nonnull (tf_dfu_status_to_string (s.status));
             g_assert_nonnull (tf_dfu_state_to_string (s.state));
+          }
+        break;
+      }
+    case 4:
+      {
+        /* the layout is a string descriptor's text: NUL-terminated by the reader */
+        g_autofree char *text = g_strndup ((const char *)data + 1, size - 1);
+        g_autoptr (GArray) sectors = tf_dfuse_layout_parse (text, &error);
+        ok = sectors != NULL;
+        for (guint i = 0; ok && i < sectors->len; i++)
+          {
+            const TfDfuSector *sec = &g_array_index (sectors, TfDfuSector, i);
+            g_assert_cmpuint (sec->size, >, 0);
+            /* sectors never wrap past 4 GiB */
+            g_assert_cmpuint ((guint64)sec->start + sec->size, <=, (guint64)G_MAXUINT32 + 1);
           }
         break;
       }

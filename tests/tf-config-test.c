@@ -242,6 +242,20 @@ test_bad_board_type (Fixture *f, gconstpointer data)
   g_assert_null (cfg);
   expected = g_strdup_printf ("%s:4: [console] banner: bad pattern: ", bpath);
   g_assert_true (g_str_has_prefix (error->message, expected));
+  g_clear_error (&error);
+  g_clear_pointer (&expected, g_free);
+
+  /* a DfuSe layout that is no layout: said at load, not when a device disagrees */
+  g_assert_true (g_file_set_contents (bpath,
+                                      "[board-type]\ndescription = broken\n[console]\n"
+                                      "banner = ^boot\n[flash]\nmethod = dfu\n"
+                                      "layout = @Flash /0x08000000/04*016Kz\n",
+                                      -1, NULL));
+  cfg = tf_lab_config_load (path, &error);
+  g_assert_null (cfg);
+  expected = g_strdup_printf ("%s:7: [flash] layout: '@Flash /0x08000000/04*016Kz' is no DfuSe "
+                              "memory layout (at column 27)", bpath);
+  g_assert_cmpstr (error->message, ==, expected);
 }
 
 /* Every board type shipped in boards/ loads. */

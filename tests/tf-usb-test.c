@@ -9,6 +9,7 @@
 #include "flash/tf-dfu-io.h"
 #include "tf-board-type.h"
 #include "tf-harness.h"
+#include "tf-usb-desc.h"
 
 #define SIM_BOARD(id, n, path, power, extra)                                                    \
   "[board " id "]\ntype = sim-l476\ntty = ttyACM" #n "\nusb-path = " path                     \
@@ -507,12 +508,12 @@ test_dfu_board_type (void)
   flasher = tf_flasher_new_for_type (type, &error);
   g_assert_no_error (error);
   g_assert_true (tf_flasher_needs_bootloader_entry (flasher));
-  sectors = dfu_layout_parse (TF_FLASH_DFU (flasher)->layout, &error);
+  sectors = tf_dfuse_layout_parse (TF_FLASH_DFU (flasher)->layout, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (sectors->len, ==, G_N_ELEMENTS (kib));
   for (guint i = 0; i < sectors->len; i++)
     {
-      const DfuSector *sec = &g_array_index (sectors, DfuSector, i);
+      const TfDfuSector *sec = &g_array_index (sectors, TfDfuSector, i);
       g_assert_cmphex (sec->start, ==, addr);
       g_assert_cmpuint (sec->size, ==, kib[i] * 1024);
       addr += sec->size;
@@ -521,7 +522,7 @@ test_dfu_board_type (void)
   for (guint i = 0; bad[i] != NULL; i++)
     {
       g_autoptr (GError) e = NULL;
-      g_autoptr (GArray) none = dfu_layout_parse (bad[i], &e);
+      g_autoptr (GArray) none = tf_dfuse_layout_parse (bad[i], &e);
       g_assert_null (none);
       g_assert_error (e, TF_ERROR, TF_ERROR_PROTOCOL);
     }

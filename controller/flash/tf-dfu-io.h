@@ -34,11 +34,6 @@ struct _TfFlashDfu {
   char *layout;           /* [flash] layout: the part's DfuSe memory as it names it, or NULL */
 };
 
-/* One sector of a DfuSe memory layout: what one ERASE (0x41 + address) clears. */
-typedef struct {
-  guint32 start;
-  guint32 size;
-} DfuSector;
 
 
 typedef struct _Run Run;
@@ -57,7 +52,7 @@ struct _Run {
   const guint8 *data;
   gsize size;
   guint32 base;
-  GArray *sectors;                /* of DfuSector, from the device's DfuSe layout; or NULL */
+  GArray *sectors;                /* of TfDfuSector, from the device's DfuSe layout; or NULL */
   guint index, count;
   Step next;
   Done done;
@@ -91,9 +86,6 @@ void dfu_get_status (Run *r);
 void dfu_dnload (Run *r, guint16 block, const guint8 *data, guint16 len, Step next);
 void dfu_dfuse_command (Run *r, guint8 cmd, guint32 addr, Step next);
 
-/* A DfuSe memory layout string ("@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg",
- * ST UM0424/AN3156), as sectors in address order; NULL with @error if it is none. */
-GArray *dfu_layout_parse (const char *layout, GError **error);
 /* DfuSe: the layout the DFU interface names in its string @istring (synchronous: outside
  * libusb's event handling only), checked against the board type's; sets r->sectors. */
 gboolean dfu_read_layout (Run *r, guint8 istring, GError **error);

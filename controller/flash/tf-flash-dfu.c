@@ -203,7 +203,7 @@ next_erase (Run *r, guint32 *addr)
   /* the device's own sectors (an STM32F4's are 16, 64 and 128 KiB): each erased once */
   for (; r->index < r->sectors->len; r->index++)
     {
-      const DfuSector *sec = &g_array_index (r->sectors, DfuSector, r->index);
+      const TfDfuSector *sec = &g_array_index (r->sectors, TfDfuSector, r->index);
       if ((guint64) sec->start + sec->size > r->base && sec->start < end)
         {
           *addr = sec->start;
