@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Inside TfLab: shared by tf-lab.c and tf-lab-flash.c only. */
+/* Inside TfLab: shared by tf-lab.c and its parts (tf-lab-power.c,
+ * tf-lab-hotplug.c, tf-lab-reload.c, tf-lab-flash.c, tf-lab-usb.c) only. */
 #include "tf-device-monitor.h"
 #include "tf-flasher.h"
 #include "tf-image.h"
@@ -75,5 +76,16 @@ void tf_lab_on_switched_off (GObject *source, GAsyncResult *res, gpointer user_d
 BoardCtx *tf_lab_lookup (TfLab *self, const char *board);
 void tf_lab_flush_changes (TfLab *self);
 void tf_lab_publish_board (TfLab *self, TfBoard *board);
+/* The retained host status ("online", with the last reload's outcome). */
+void tf_lab_publish_host (TfLab *self);
+/* A board's context: its state restored from the store, its switches and console wired. */
+BoardCtx *tf_lab_board_ctx_new (TfLab *self, const TfBoardConfig *cfg);
+/* Add @sc, replacing a switch of the same id (tf_lab_new, and a reload that changed it). */
+gboolean tf_lab_add_switch (TfLab *self, const TfSwitchConfig *sc, GError **error);
+/* Open the console and power-cycle (tf-lab-hotplug.c): at start, when the
+ * adapter returns, for a board a reload added. */
+void tf_lab_bring_up (BoardCtx *ctx, const char *cause);
+/* Create self->monitor and follow the tty side of hot-plug (tf-lab-hotplug.c). */
+void tf_lab_hotplug_attach (TfLab *self);
 
 G_END_DECLS

@@ -14,23 +14,13 @@
 
 #include <string.h>
 
+/* The lab object itself: publishing, board contexts and their console
+ * evidence, the bus, construction and teardown. Its other parts live beside
+ * it on tf-lab-private.h: power operations (tf-lab-power.c), bring-up and
+ * hot-plug (tf-lab-hotplug.c, tf-lab-usb.c), SIGHUP (tf-lab-reload.c),
+ * flashing (tf-lab-flash.c). */
+
 G_DEFINE_TYPE (TfLab, tf_lab, G_TYPE_OBJECT)
-
-static void bring_up (BoardCtx *ctx, const char *cause);
-
-gboolean
-tf_power_action_from_string (const char *s, TfPowerAction *action)
-{
-  if (g_strcmp0 (s, "off") == 0)
-    *action = TF_POWER_ACTION_OFF;
-  else if (g_strcmp0 (s, "on") == 0)
-    *action = TF_POWER_ACTION_ON;
-  else if (g_strcmp0 (s, "cycle") == 0)
-    *action = TF_POWER_ACTION_CYCLE;
-  else
-    return FALSE;
-  return TRUE;
-}
 
 /* --- publishing ----------------------------------------------------------- */
 
@@ -97,8 +87,8 @@ host_status_json (TfLab *self, const char *state, const char *reason)
   return json_to_string (root, FALSE);
 }
 
-static void
-publish_host (TfLab *self)
+void
+tf_lab_publish_host (TfLab *self)
 {
   g_autofree char *status = host_status_json (self, "online", NULL);
   g_autoptr (GError) error = NULL;
@@ -107,21 +97,11 @@ publish_host (TfLab *self)
 }
 
 void
-tf_lab_report_reload (TfLab *self, const GError *error)
-{
-  self->reload_at = g_get_real_time ();
-  g_clear_pointer (&self->reload_error, g_free);
-  if (error != NULL)
-    self->reload_error = g_strdup (error->message);
-  publish_host (self);
-}
-
-void
 tf_lab_publish_all (TfLab *self)
 {
   g_autoptr (GPtrArray) boards = tf_lab_get_boards (self);
 
-  publish_host (self);
+  tf_lab_publish_host (self);
   for (guint i = 0; i < boards->len; i++)
     tf_lab_publish_board (self, g_ptr_array_index (boards, i));
 }
@@ -343,8 +323,8 @@ on_console_closed (TfConsole *console, const char *reason, BoardCtx *ctx)
     tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console failed", reason);
 }
 
-static BoardCtx *
-board_ctx_new (TfLab *self, const TfBoardConfig *cfg)
+BoardCtx *
+tf_lab_board_ctx_new (TfLab *self, const TfBoardConfig *cfg)
 {
   BoardCtx *ctx = g_new0 (BoardCtx, 1);
   g_autofree char *log_dir = g_build_filename (self->state_dir, "console", NULL);
@@ -381,398 +361,10 @@ board_ctx_new (TfLab *self, const TfBoardConfig *cfg)
   return ctx;
 }
 
-/* --- power operations -------------------------------------------------------- */
-
-void
-tf_lab_power_op_free (PowerOp *op)
-{
-  g_free (op->cause);
-  g_clear_object (&op->flasher);
-  g_clear_object (&op->cancellable);
-  g_clear_pointer (&op->job, tf_flash_job_free);
-  g_free (op);
-}
-
 BoardCtx *
 tf_lab_lookup (TfLab *self, const char *board)
 {
   return g_hash_table_lookup (self->boards, board);
-}
-
-static void step_switch_on (GTask *task);
-
-static gboolean
-on_boot_timeout (gpointer user_data)
-{
-  BoardCtx *ctx = user_data;
-  const TfBoardType *type = tf_board_get_config (ctx->board)->type;
-  g_autoptr (GError) error = NULL;
-
-  ctx->timer_id = 0;
-  if (!tf_console_is_open (ctx->console))
-    {
-      /* no adapter, so no evidence either way: that is unplugged, not a fault */
-      g_autoptr (GTask) op = g_steal_pointer (&ctx->op);
-      g_set_error (&error, TF_ERROR, TF_ERROR_NOT_FOUND,
-                   "console %s did not appear within %u ms after power-on",
-                   tf_board_get_config (ctx->board)->console, type->boot_timeout_ms);
-      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", error->message);
-      if (op != NULL)
-        g_task_return_error (op, g_steal_pointer (&error));
-      return G_SOURCE_REMOVE;
-    }
-  {
-    PowerOp *op = ctx->op != NULL ? g_task_get_task_data (ctx->op) : NULL;
-    if (op != NULL && op->flashed)
-      g_set_error (&error, TF_ERROR, TF_ERROR_TIMED_OUT,
-                   "image %s was written, but the new firmware did not boot: no boot banner "
-                   "within %u ms", op->image->id, type->boot_timeout_ms);
-    else
-      g_set_error (&error, TF_ERROR, TF_ERROR_TIMED_OUT,
-                   "no boot banner within %u ms after power-on", type->boot_timeout_ms);
-  }
-  tf_lab_ctx_fault (ctx, error);
-  return G_SOURCE_REMOVE;
-}
-
-/* The task may have been superseded while a switch request was queued. */
-gboolean
-tf_lab_op_is_current (GTask *task)
-{
-  PowerOp *op = g_task_get_task_data (task);
-  return op->ctx != NULL && op->ctx->op == task;
-}
-
-static void
-on_switched_on (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  PowerOp *op = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
-  BoardCtx *ctx = op->ctx;
-
-  if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
-    {
-      if (tf_lab_op_is_current (task))
-        tf_lab_ctx_fault (ctx, error);
-      return;
-    }
-  if (!tf_lab_op_is_current (task))
-    return;
-  tf_board_set_power (ctx->board, TF_POWER_ON);
-  if (!tf_console_is_open (ctx->console))
-    {
-      /* a board-powered adapter appears only now; hot-plug opens it */
-      g_debug ("board %s: powered, console not yet present", tf_board_get_id (ctx->board));
-    }
-  tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_BOOTING, op->cause, NULL);
-  tf_lab_ctx_arm_boot_timeout (ctx);
-}
-
-void
-tf_lab_ctx_arm_boot_timeout (BoardCtx *ctx)
-{
-  g_clear_handle_id (&ctx->timer_id, g_source_remove);
-  ctx->timer_id = g_timeout_add (tf_board_get_config (ctx->board)->type->boot_timeout_ms,
-                                 on_boot_timeout, ctx);
-}
-
-static void
-on_boot_line_set (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  PowerOp *op = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
-
-  if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
-    {
-      if (tf_lab_op_is_current (task))
-        tf_lab_ctx_fault (op->ctx, error);
-      return;
-    }
-  if (!tf_lab_op_is_current (task))
-    return;
-  tf_power_switch_set_async (op->ctx->power, tf_board_get_config (op->ctx->board)->power_channel,
-                             TRUE, tf_board_get_id (op->ctx->board), NULL, on_switched_on,
-                             g_steal_pointer (&task));
-}
-
-/* Release the boot-mode line (normal boot) before power reaches the board. */
-static void
-step_switch_on (GTask *task)
-{
-  PowerOp *op = g_task_get_task_data (task);
-  BoardCtx *ctx = op->ctx;
-  const TfBoardConfig *cfg = tf_board_get_config (ctx->board);
-
-  op->on_requested = TRUE;
-  if (ctx->boot != NULL)
-    tf_power_switch_set_async (ctx->boot, cfg->boot_channel, FALSE, cfg->id, NULL,
-                               on_boot_line_set, g_object_ref (task));
-  else
-    tf_power_switch_set_async (ctx->power, cfg->power_channel, TRUE, cfg->id, NULL,
-                               on_switched_on, g_object_ref (task));
-}
-
-static gboolean
-on_off_time_over (gpointer user_data)
-{
-  GTask *task = user_data;
-  PowerOp *op = g_task_get_task_data (task);
-  op->ctx->timer_id = 0;
-  step_switch_on (task);
-  return G_SOURCE_REMOVE;
-}
-
-void
-tf_lab_on_switched_off (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  PowerOp *op = g_task_get_task_data (task);
-  BoardCtx *ctx = op->ctx;
-  g_autoptr (GError) error = NULL;
-
-  if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
-    {
-      if (tf_lab_op_is_current (task))
-        tf_lab_ctx_fault (ctx, error);
-      return;
-    }
-  if (!tf_lab_op_is_current (task))
-    return;
-  tf_board_set_power (ctx->board, TF_POWER_OFF);
-  if (op->action == TF_POWER_ACTION_OFF)
-    {
-      g_autoptr (GTask) done = g_steal_pointer (&ctx->op);
-      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_OFF, op->cause, NULL);
-      g_task_return_boolean (done, TRUE);
-      return;
-    }
-  /* the task's reference moves to the timer */
-  ctx->timer_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
-                                      tf_power_switch_get_off_time_ms (ctx->power),
-                                      on_off_time_over, g_object_ref (task), g_object_unref);
-}
-
-void
-tf_lab_power_async (TfLab *self, const char *board_id, TfPowerAction action, const char *cause,
-                    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  BoardCtx *ctx = g_hash_table_lookup (self->boards, board_id);
-  PowerOp *op;
-  TfBoardState st;
-  const TfBoardConfig *cfg;
-
-  g_task_set_source_tag (task, tf_lab_power_async);
-  if (ctx == NULL)
-    {
-      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND, "no board '%s'", board_id);
-      return;
-    }
-  cfg = tf_board_get_config (ctx->board);
-  st = tf_board_get_state (ctx->board);
-  if (ctx->power == NULL)
-    {
-      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
-                               "board %s has no power switch", board_id);
-      return;
-    }
-  if (st == TF_BOARD_STATE_QUARANTINED)
-    {
-      g_task_return_new_error (task, TF_ERROR, TF_ERROR_BUSY,
-                               "board %s is quarantined (%s); staff must release it first",
-                               board_id, tf_board_get_error (ctx->board));
-      return;
-    }
-  if (tf_board_is_busy (ctx->board))
-    {
-      g_task_return_new_error (task, TF_ERROR, TF_ERROR_BUSY, "board %s is %s", board_id,
-                               tf_board_state_to_string (st));
-      return;
-    }
-  /* the newest request wins: an operation in flight is superseded */
-  tf_lab_ctx_cancel_op (ctx, "superseded by a newer power request");
-  op = g_new0 (PowerOp, 1);
-  op->ctx = ctx;
-  op->action = action;
-  op->cause = g_strdup (cause);
-  g_task_set_task_data (task, op, (GDestroyNotify) tf_lab_power_op_free);
-  ctx->op = g_object_ref (task);
-  g_info ("board %s: power %s (%s)", board_id,
-          action == TF_POWER_ACTION_OFF  ? "off"
-          : action == TF_POWER_ACTION_ON ? "on"
-                                         : "cycle",
-          cause);
-  if (action != TF_POWER_ACTION_OFF)
-    tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_POWERING_ON, cause, NULL);
-  if (action == TF_POWER_ACTION_ON)
-    step_switch_on (task);
-  else
-    tf_power_switch_set_async (ctx->power, cfg->power_channel, FALSE, board_id, NULL,
-                               tf_lab_on_switched_off, g_object_ref (task));
-}
-
-gboolean
-tf_lab_power_finish (TfLab *self, GAsyncResult *res, GError **error)
-{
-  return g_task_propagate_boolean (G_TASK (res), error);
-}
-
-gboolean
-tf_lab_release (TfLab *self, const char *board_id, GError **error)
-{
-  BoardCtx *ctx = g_hash_table_lookup (self->boards, board_id);
-  if (ctx == NULL)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "no board '%s'", board_id);
-      return FALSE;
-    }
-  if (tf_board_get_state (ctx->board) != TF_BOARD_STATE_QUARANTINED &&
-      tf_board_get_state (ctx->board) != TF_BOARD_STATE_FAULTED)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
-                   "board %s is %s, not quarantined or faulted", board_id,
-                   tf_board_state_to_string (tf_board_get_state (ctx->board)));
-      return FALSE;
-    }
-  tf_board_reset_faults (ctx->board);
-  tf_board_set_health (ctx->board, TF_HEALTH_UNKNOWN);
-  return tf_board_set_state (ctx->board, TF_BOARD_STATE_OFF, "released by staff", NULL, error);
-}
-
-/* --- bring-up and hot-plug ---------------------------------------------------- */
-
-static void
-on_bring_up_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr (GError) error = NULL;
-  if (!tf_lab_power_finish (TF_LAB (source), res, &error) &&
-      !g_error_matches (error, TF_ERROR, TF_ERROR_CANCELLED))
-    g_debug ("bring-up: %s", error->message);
-}
-
-static void
-bring_up (BoardCtx *ctx, const char *cause)
-{
-  TfLab *self = ctx->lab;
-  const TfBoardConfig *cfg = tf_board_get_config (ctx->board);
-  g_autoptr (GError) error = NULL;
-
-  if (!tf_console_is_open (ctx->console))
-    {
-      if (!tf_device_monitor_has (self->monitor, cfg->console))
-        {
-          /* with a switch, power may be what brings the adapter (a board-
-           * powered adapter, a hub port): try; the boot timeout decides */
-          if (ctx->power == NULL || tf_board_get_state (ctx->board) == TF_BOARD_STATE_QUARANTINED)
-            {
-              tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", NULL);
-              return;
-            }
-        }
-      else if (!tf_console_open (ctx->console, &error))
-        {
-          tf_board_set_health (ctx->board, TF_HEALTH_UNKNOWN);
-          tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_FAULTED, "infrastructure error", error->message);
-          return;
-        }
-    }
-  if (tf_board_get_state (ctx->board) == TF_BOARD_STATE_QUARANTINED)
-    return;
-  if (ctx->power == NULL)
-    {
-      /* nothing to switch: an open console is all the evidence there is */
-      tf_board_set_power (ctx->board, TF_POWER_UNKNOWN);
-      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_READY, "no power switch; console present", NULL);
-      return;
-    }
-  tf_lab_power_async (self, cfg->id, TF_POWER_ACTION_CYCLE, cause, NULL, on_bring_up_done, NULL);
-}
-
-static BoardCtx *
-find_by_console (TfLab *self, const char *devnode)
-{
-  GHashTableIter it;
-  BoardCtx *ctx;
-  g_hash_table_iter_init (&it, self->boards);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
-    if (g_strcmp0 (tf_board_get_config (ctx->board)->console, devnode) == 0)
-      return ctx;
-  return NULL;
-}
-
-static void
-reset_switches_on (TfLab *self, const char *devnode)
-{
-  GHashTableIter it;
-  TfPowerSwitch *sw;
-  g_hash_table_iter_init (&it, self->switches);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &sw))
-    if (g_strcmp0 (tf_power_switch_get_config (sw)->device, devnode) == 0)
-      tf_power_switch_reset (sw);
-}
-
-static void
-on_device_added (TfDeviceMonitor *monitor, const char *devnode, TfLab *self)
-{
-  BoardCtx *ctx = find_by_console (self, devnode);
-
-  reset_switches_on (self, devnode);
-  if (ctx != NULL)
-    tf_lab_ctx_console_back (ctx, devnode);
-}
-
-/* The board's console device is present again (its uevent, or USB hot-plug
- * when that was the only one to see it leave). */
-void
-tf_lab_ctx_console_back (BoardCtx *ctx, const char *devnode)
-{
-  TfBoardState st;
-  g_autoptr (GError) error = NULL;
-
-  if (tf_console_is_open (ctx->console) || ctx->flashing)
-    return;
-  st = tf_board_get_state (ctx->board);
-  if (st == TF_BOARD_STATE_POWERING_ON || st == TF_BOARD_STATE_BOOTING)
-    {
-      /* our own power-on brought a board-powered adapter back */
-      if (!tf_console_open (ctx->console, &error))
-        g_warning ("%s", error->message);
-      return;
-    }
-  g_info ("board %s: console %s is back", tf_board_get_id (ctx->board), devnode);
-  if (st == TF_BOARD_STATE_UNPLUGGED && ctx->op != NULL)
-    {
-      if (!tf_console_open (ctx->console, &error))
-        g_warning ("%s", error->message);
-    }
-  else if (st == TF_BOARD_STATE_UNPLUGGED)
-    bring_up (ctx, "console adapter returned");
-  else if (!tf_console_open (ctx->console, &error))
-    g_warning ("%s", error->message);
-}
-
-static void
-on_device_removed (TfDeviceMonitor *monitor, const char *devnode, TfLab *self)
-{
-  BoardCtx *ctx = find_by_console (self, devnode);
-
-  reset_switches_on (self, devnode);
-  if (ctx == NULL || ctx->flashing)
-    return;
-  tf_console_close (ctx->console);
-  /* an adapter powered by the board goes with its power: expected while
-   * our own power operation runs or while the board is off */
-  if (ctx->op != NULL || tf_board_get_power (ctx->board) == TF_POWER_OFF)
-    {
-      g_info ("board %s: console %s went with the board's power", tf_board_get_id (ctx->board),
-              devnode);
-      return;
-    }
-  g_info ("board %s: console %s removed", tf_board_get_id (ctx->board), devnode);
-  tf_lab_ctx_cancel_op (ctx, "console adapter removed");
-  tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter removed", NULL);
 }
 
 /* --- bus -------------------------------------------------------------------- */
@@ -845,8 +437,8 @@ tf_lab_init (TfLab *self)
   tf_flasher_register_builtin ();
 }
 
-static gboolean
-add_switch (TfLab *self, const TfSwitchConfig *sc, GError **error)
+gboolean
+tf_lab_add_switch (TfLab *self, const TfSwitchConfig *sc, GError **error)
 {
   TfPowerSwitch *sw = tf_power_switch_new (sc, error);
   if (sw == NULL)
@@ -875,7 +467,7 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
   if (self->store == NULL)
     return NULL;
   for (guint i = 0; i < config->switches->len; i++)
-    if (!add_switch (self, g_ptr_array_index (config->switches, i), error))
+    if (!tf_lab_add_switch (self, g_ptr_array_index (config->switches, i), error))
       return NULL;
   if (config->images != NULL && !tf_image_registry_load (self->images, config->images, error))
     return NULL;
@@ -904,15 +496,13 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
     g_autofree char *cmd = g_strdup_printf ("%scmd/#", self->prefix);
     tf_bus_subscribe (self->bus, cmd);
   }
-  self->monitor = tf_device_monitor_new ();
-  g_signal_connect (self->monitor, "added", G_CALLBACK (on_device_added), self);
-  g_signal_connect (self->monitor, "removed", G_CALLBACK (on_device_removed), self);
+  tf_lab_hotplug_attach (self);
   tf_lab_usb_attach (self);
 
   for (guint i = 0; i < config->boards->len; i++)
     {
       const TfBoardConfig *bc = g_ptr_array_index (config->boards, i);
-      g_hash_table_insert (self->boards, g_strdup (bc->id), board_ctx_new (self, bc));
+      g_hash_table_insert (self->boards, g_strdup (bc->id), tf_lab_board_ctx_new (self, bc));
     }
   if (!tf_floor_attach (self, error)) /* the TestFest floor: event, schedule, sessions */
     return NULL;
@@ -925,8 +515,9 @@ tf_lab_start (TfLab *self, GError **error)
   g_autoptr (GPtrArray) boards = tf_lab_get_boards (self);
   tf_bus_start (self->bus);
   for (guint i = 0; i < boards->len; i++)
-    bring_up (g_hash_table_lookup (self->boards, tf_board_get_id (g_ptr_array_index (boards, i))),
-              "lab start");
+    tf_lab_bring_up (g_hash_table_lookup (self->boards,
+                                          tf_board_get_id (g_ptr_array_index (boards, i))),
+                     "lab start");
   return TRUE;
 }
 
@@ -948,127 +539,6 @@ tf_lab_shutdown (TfLab *self)
   offline = host_status_json (self, "offline", "shutdown");
   tf_bus_shutdown (self->bus, self->host_topic, offline, 600);
   g_clear_pointer (&self->store, tf_store_close);
-}
-
-/* --- reload ------------------------------------------------------------------- */
-
-static gboolean
-board_uses_switch (TfLab *self, const char *sw)
-{
-  GHashTableIter it;
-  BoardCtx *ctx;
-  g_hash_table_iter_init (&it, self->boards);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
-    {
-      const TfBoardConfig *c = tf_board_get_config (ctx->board);
-      if (tf_board_is_busy (ctx->board) &&
-          (g_strcmp0 (c->power_switch, sw) == 0 || g_strcmp0 (c->boot_switch, sw) == 0))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-gboolean
-tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error)
-{
-  g_autoptr (GPtrArray) removed = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) added = g_ptr_array_new ();
-  GHashTableIter it;
-  const char *id;
-  BoardCtx *ctx;
-
-  if (g_strcmp0 (config->lab, self->config->lab) != 0 ||
-      g_strcmp0 (config->host, self->config->host) != 0 ||
-      g_strcmp0 (config->broker_host, self->config->broker_host) != 0 ||
-      config->broker_port != self->config->broker_port)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
-                   "%s: the lab name, host and broker change only with a restart", config->path);
-      tf_lab_config_free (config);
-      return FALSE;
-    }
-  if (config->images != NULL && !tf_image_registry_load (self->images, config->images, error))
-    {
-      tf_lab_config_free (config);
-      return FALSE;
-    }
-  /* switches: new ones added, changed ones replaced unless a busy board uses them */
-  for (guint i = 0; i < config->switches->len; i++)
-    {
-      TfSwitchConfig *sc = g_ptr_array_index (config->switches, i);
-      TfPowerSwitch *old = g_hash_table_lookup (self->switches, sc->id);
-      if (old != NULL && tf_switch_config_equal (tf_power_switch_get_config (old), sc))
-        continue;
-      if (old != NULL && board_uses_switch (self, sc->id))
-        {
-          g_warning ("switch %s: busy, keeping its old settings until it is idle", sc->id);
-          continue;
-        }
-      if (!add_switch (self, sc, error))
-        {
-          tf_lab_config_free (config);
-          return FALSE;
-        }
-    }
-  g_hash_table_iter_init (&it, self->boards);
-  while (g_hash_table_iter_next (&it, (gpointer *) &id, (gpointer *) &ctx))
-    {
-      TfBoardConfig *nc = tf_lab_config_find_board (config, id);
-      if (nc != NULL && tf_board_config_equal (tf_board_get_config (ctx->board), nc))
-        {
-          tf_board_set_config (ctx->board, nc); /* same values, new owner of the type */
-          continue;
-        }
-      if (tf_board_is_busy (ctx->board))
-        {
-          g_warning ("board %s: busy (%s); %s left as it is", id,
-                     tf_board_state_to_string (tf_board_get_state (ctx->board)),
-                     nc != NULL ? "its change is" : "its removal is");
-          continue;
-        }
-      g_ptr_array_add (removed, g_strdup (id));
-    }
-  for (guint i = 0; i < removed->len; i++)
-    {
-      const char *rid = g_ptr_array_index (removed, i);
-      g_autofree char *topic = g_strdup_printf ("%sboard/%s/state", self->prefix, rid);
-      g_info ("board %s: removed by reload", rid);
-      g_hash_table_remove (self->boards, rid);
-      /* an empty retained message clears the board from every dashboard */
-      if (tf_lab_config_find_board (config, rid) == NULL)
-        tf_bus_publish (self->bus, topic, "", 0, TRUE, NULL);
-    }
-  for (guint i = 0; i < config->boards->len; i++)
-    {
-      TfBoardConfig *bc = g_ptr_array_index (config->boards, i);
-      if (g_hash_table_contains (self->boards, bc->id))
-        continue;
-      ctx = board_ctx_new (self, bc);
-      g_hash_table_insert (self->boards, g_strdup (bc->id), ctx);
-      g_ptr_array_add (added, ctx);
-    }
-  g_ptr_array_add (self->old_configs, self->config);
-  self->config = config;
-  for (guint i = 0; i < added->len; i++)
-    {
-      ctx = g_ptr_array_index (added, i);
-      g_info ("board %s: added by reload", tf_board_get_id (ctx->board));
-      tf_lab_usb_attach (self); /* it may be the first board to name its USB device */
-      tf_lab_publish_board (self, ctx->board);
-      bring_up (ctx, "added by reload");
-    }
-  /* the boards are taken; the event file is the floor's, refused on its own */
-  {
-    g_autoptr (GError) local = NULL;
-    if (!tf_floor_reload (self, &local))
-      {
-        g_warning ("event not reloaded, the floor goes on as it was: %s", local->message);
-        tf_lab_report_reload (self, local);
-        return TRUE;
-      }
-  }
-  tf_lab_report_reload (self, NULL);
-  return TRUE;
 }
 
 /* --- getters ------------------------------------------------------------------ */

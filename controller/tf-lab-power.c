@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "tf-lab"
+
+#include "config.h"
+
+#include "tf-error.h"
+#include "tf-lab-private.h"
+
+/* Power operations: off, on, cycle (off, the switch's off-time, on), each
+ * finishing only on evidence: on/cycle when the boot banner shows (the
+ * console handler in tf-lab.c), faulted or unplugged at the boot timeout.
+ * The newest request supersedes one in flight. */
+
+gboolean
+tf_power_action_from_string (const char *s, TfPowerAction *action)
+{
+  if (g_strcmp0 (s, "off") == 0)
+    *action = TF_POWER_ACTION_OFF;
+  else if (g_strcmp0 (s, "on") == 0)
+    *action = TF_POWER_ACTION_ON;
+  else if (g_strcmp0 (s, "cycle") == 0)
+    *action = TF_POWER_ACTION_CYCLE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+void
+tf_lab_power_op_free (PowerOp *op)
+{
+  g_free (op->cause);
+  g_clear_object (&op->flasher);
+  g_clear_object (&op->cancellable);
+  g_clear_pointer (&op->job, tf_flash_job_free);
+  g_free (op);
+}
+
+static void step_switch_on (GTask *task);
+
+static gboolean
+on_boot_timeout (gpointer user_data)
+{
+  BoardCtx *ctx = user_data;
+  const TfBoardType *type = tf_board_get_config (ctx->board)->type;
+  g_autoptr (GError) error = NULL;
+
+  ctx->timer_id = 0;
+  if (!tf_console_is_open (ctx->console))
+    {
+      /* no adapter, so no evidence either way: that is unplugged, not a fault */
+      g_autoptr (GTask) op = g_steal_pointer (&ctx->op);
+      g_set_error (&error, TF_ERROR, TF_ERROR_NOT_FOUND,
+                   "console %s did not appear within %u ms after power-on",
+                   tf_board_get_config (ctx->board)->console, type->boot_timeout_ms);
+      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", error->message);
+      if (op != NULL)
+        g_task_return_error (op, g_steal_pointer (&error));
+      return G_SOURCE_REMOVE;
+    }
+  {
+    PowerOp *op = ctx->op != NULL ? g_task_get_task_data (ctx->op) : NULL;
+    if (op != NULL && op->flashed)
+      g_set_error (&error, TF_ERROR, TF_ERROR_TIMED_OUT,
+                   "image %s was written, but the new firmware did not boot: no boot banner "
+                   "within %u ms", op->image->id, type->boot_timeout_ms);
+    else
+      g_set_error (&error, TF_ERROR, TF_ERROR_TIMED_OUT,
+                   "no boot banner within %u ms after power-on", type->boot_timeout_ms);
+  }
+  tf_lab_ctx_fault (ctx, error);
+  return G_SOURCE_REMOVE;
+}
+
+/* The task may have been superseded while a switch request was queued. */
+gboolean
+tf_lab_op_is_current (GTask *task)
+{
+  PowerOp *op = g_task_get_task_data (task);
+  return op->ctx != NULL && op->ctx->op == task;
+}
+
+static void
+on_switched_on (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  PowerOp *op = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  BoardCtx *ctx = op->ctx;
+
+  if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
+    {
+      if (tf_lab_op_is_current (task))
+        tf_lab_ctx_fault (ctx, error);
+      return;
+    }
+  if (!tf_lab_op_is_current (task))
+    return;
+  tf_board_set_power (ctx->board, TF_POWER_ON);
+  if (!tf_console_is_open (ctx->console))
+    {
+      /* a board-powered adapter appears only now; hot-plug opens it */
+      g_debug ("board %s: powered, console not yet present", tf_board_get_id (ctx->board));
+    }
+  tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_BOOTING, op->cause, NULL);
+  tf_lab_ctx_arm_boot_timeout (ctx);
+}
+
+void
+tf_lab_ctx_arm_boot_timeout (BoardCtx *ctx)
+{
+  g_clear_handle_id (&ctx->timer_id, g_source_remove);
+  ctx->timer_id = g_timeout_add (tf_board_get_config (ctx->board)->type->boot_timeout_ms,
+                                 on_boot_timeout, ctx);
+}
+
+static void
+on_boot_line_set (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  PowerOp *op = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
+    {
+      if (tf_lab_op_is_current (task))
+        tf_lab_ctx_fault (op->ctx, error);
+      return;
+    }
+  if (!tf_lab_op_is_current (task))
+    return;
+  tf_power_switch_set_async (op->ctx->power, tf_board_get_config (op->ctx->board)->power_channel,
+                             TRUE, tf_board_get_id (op->ctx->board), NULL, on_switched_on,
+                             g_steal_pointer (&task));
+}
+
+/* Release the boot-mode line (normal boot) before power reaches the board. */
+static void
+step_switch_on (GTask *task)
+{
+  PowerOp *op = g_task_get_task_data (task);
+  BoardCtx *ctx = op->ctx;
+  const TfBoardConfig *cfg = tf_board_get_config (ctx->board);
+
+  op->on_requested = TRUE;
+  if (ctx->boot != NULL)
+    tf_power_switch_set_async (ctx->boot, cfg->boot_channel, FALSE, cfg->id, NULL,
+                               on_boot_line_set, g_object_ref (task));
+  else
+    tf_power_switch_set_async (ctx->power, cfg->power_channel, TRUE, cfg->id, NULL,
+                               on_switched_on, g_object_ref (task));
+}
+
+static gboolean
+on_off_time_over (gpointer user_data)
+{
+  GTask *task = user_data;
+  PowerOp *op = g_task_get_task_data (task);
+  op->ctx->timer_id = 0;
+  step_switch_on (task);
+  return G_SOURCE_REMOVE;
+}
+
+void
+tf_lab_on_switched_off (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  PowerOp *op = g_task_get_task_data (task);
+  BoardCtx *ctx = op->ctx;
+  g_autoptr (GError) error = NULL;
+
+  if (!tf_power_switch_set_finish (TF_POWER_SWITCH (source), res, &error))
+    {
+      if (tf_lab_op_is_current (task))
+        tf_lab_ctx_fault (ctx, error);
+      return;
+    }
+  if (!tf_lab_op_is_current (task))
+    return;
+  tf_board_set_power (ctx->board, TF_POWER_OFF);
+  if (op->action == TF_POWER_ACTION_OFF)
+    {
+      g_autoptr (GTask) done = g_steal_pointer (&ctx->op);
+      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_OFF, op->cause, NULL);
+      g_task_return_boolean (done, TRUE);
+      return;
+    }
+  /* the task's reference moves to the timer */
+  ctx->timer_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                      tf_power_switch_get_off_time_ms (ctx->power),
+                                      on_off_time_over, g_object_ref (task), g_object_unref);
+}
+
+void
+tf_lab_power_async (TfLab *self, const char *board_id, TfPowerAction action, const char *cause,
+                    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  BoardCtx *ctx = g_hash_table_lookup (self->boards, board_id);
+  PowerOp *op;
+  TfBoardState st;
+  const TfBoardConfig *cfg;
+
+  g_task_set_source_tag (task, tf_lab_power_async);
+  if (ctx == NULL)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND, "no board '%s'", board_id);
+      return;
+    }
+  cfg = tf_board_get_config (ctx->board);
+  st = tf_board_get_state (ctx->board);
+  if (ctx->power == NULL)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
+                               "board %s has no power switch", board_id);
+      return;
+    }
+  if (st == TF_BOARD_STATE_QUARANTINED)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_BUSY,
+                               "board %s is quarantined (%s); staff must release it first",
+                               board_id, tf_board_get_error (ctx->board));
+      return;
+    }
+  if (tf_board_is_busy (ctx->board))
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_BUSY, "board %s is %s", board_id,
+                               tf_board_state_to_string (st));
+      return;
+    }
+  /* the newest request wins: an operation in flight is superseded */
+  tf_lab_ctx_cancel_op (ctx, "superseded by a newer power request");
+  op = g_new0 (PowerOp, 1);
+  op->ctx = ctx;
+  op->action = action;
+  op->cause = g_strdup (cause);
+  g_task_set_task_data (task, op, (GDestroyNotify) tf_lab_power_op_free);
+  ctx->op = g_object_ref (task);
+  g_info ("board %s: power %s (%s)", board_id,
+          action == TF_POWER_ACTION_OFF  ? "off"
+          : action == TF_POWER_ACTION_ON ? "on"
+                                         : "cycle",
+          cause);
+  if (action != TF_POWER_ACTION_OFF)
+    tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_POWERING_ON, cause, NULL);
+  if (action == TF_POWER_ACTION_ON)
+    step_switch_on (task);
+  else
+    tf_power_switch_set_async (ctx->power, cfg->power_channel, FALSE, board_id, NULL,
+                               tf_lab_on_switched_off, g_object_ref (task));
+}
+
+gboolean
+tf_lab_power_finish (TfLab *self, GAsyncResult *res, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (res), error);
+}
+
+gboolean
+tf_lab_release (TfLab *self, const char *board_id, GError **error)
+{
+  BoardCtx *ctx = g_hash_table_lookup (self->boards, board_id);
+  if (ctx == NULL)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "no board '%s'", board_id);
+      return FALSE;
+    }
+  if (tf_board_get_state (ctx->board) != TF_BOARD_STATE_QUARANTINED &&
+      tf_board_get_state (ctx->board) != TF_BOARD_STATE_FAULTED)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
+                   "board %s is %s, not quarantined or faulted", board_id,
+                   tf_board_state_to_string (tf_board_get_state (ctx->board)));
+      return FALSE;
+    }
+  tf_board_reset_faults (ctx->board);
+  tf_board_set_health (ctx->board, TF_HEALTH_UNKNOWN);
+  return tf_board_set_state (ctx->board, TF_BOARD_STATE_OFF, "released by staff", NULL, error);
+}

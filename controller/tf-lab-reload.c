@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "tf-lab"
+
+#include "config.h"
+
+#include "tf-error.h"
+#include "tf-lab-private.h"
+#include "tf-lab-usb.h"
+#include "session/tf-floor.h"
+
+/* SIGHUP: a new lab file is taken as far as it safely can be. Identity and
+ * broker need a restart; a busy board or switch keeps its old settings; idle
+ * boards are added, changed or removed; the floor reloads its event file on
+ * its own. The outcome shows in the retained host status. */
+
+void
+tf_lab_report_reload (TfLab *self, const GError *error)
+{
+  self->reload_at = g_get_real_time ();
+  g_clear_pointer (&self->reload_error, g_free);
+  if (error != NULL)
+    self->reload_error = g_strdup (error->message);
+  tf_lab_publish_host (self);
+}
+
+static gboolean
+board_uses_switch (TfLab *self, const char *sw)
+{
+  GHashTableIter it;
+  BoardCtx *ctx;
+  g_hash_table_iter_init (&it, self->boards);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
+    {
+      const TfBoardConfig *c = tf_board_get_config (ctx->board);
+      if (tf_board_is_busy (ctx->board) &&
+          (g_strcmp0 (c->power_switch, sw) == 0 || g_strcmp0 (c->boot_switch, sw) == 0))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error)
+{
+  g_autoptr (GPtrArray) removed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) added = g_ptr_array_new ();
+  GHashTableIter it;
+  const char *id;
+  BoardCtx *ctx;
+
+  if (g_strcmp0 (config->lab, self->config->lab) != 0 ||
+      g_strcmp0 (config->host, self->config->host) != 0 ||
+      g_strcmp0 (config->broker_host, self->config->broker_host) != 0 ||
+      config->broker_port != self->config->broker_port)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
+                   "%s: the lab name, host and broker change only with a restart", config->path);
+      tf_lab_config_free (config);
+      return FALSE;
+    }
+  if (config->images != NULL && !tf_image_registry_load (self->images, config->images, error))
+    {
+      tf_lab_config_free (config);
+      return FALSE;
+    }
+  /* switches: new ones added, changed ones replaced unless a busy board uses them */
+  for (guint i = 0; i < config->switches->len; i++)
+    {
+      TfSwitchConfig *sc = g_ptr_array_index (config->switches, i);
+      TfPowerSwitch *old = g_hash_table_lookup (self->switches, sc->id);
+      if (old != NULL && tf_switch_config_equal (tf_power_switch_get_config (old), sc))
+        continue;
+      if (old != NULL && board_uses_switch (self, sc->id))
+        {
+          g_warning ("switch %s: busy, keeping its old settings until it is idle", sc->id);
+          continue;
+        }
+      if (!tf_lab_add_switch (self, sc, error))
+        {
+          tf_lab_config_free (config);
+          return FALSE;
+        }
+    }
+  g_hash_table_iter_init (&it, self->boards);
+  while (g_hash_table_iter_next (&it, (gpointer *) &id, (gpointer *) &ctx))
+    {
+      TfBoardConfig *nc = tf_lab_config_find_board (config, id);
+      if (nc != NULL && tf_board_config_equal (tf_board_get_config (ctx->board), nc))
+        {
+          tf_board_set_config (ctx->board, nc); /* same values, new owner of the type */
+          continue;
+        }
+      if (tf_board_is_busy (ctx->board))
+        {
+          g_warning ("board %s: busy (%s); %s left as it is", id,
+                     tf_board_state_to_string (tf_board_get_state (ctx->board)),
+                     nc != NULL ? "its change is" : "its removal is");
+          continue;
+        }
+      g_ptr_array_add (removed, g_strdup (id));
+    }
+  for (guint i = 0; i < removed->len; i++)
+    {
+      const char *rid = g_ptr_array_index (removed, i);
+      g_autofree char *topic = g_strdup_printf ("%sboard/%s/state", self->prefix, rid);
+      g_info ("board %s: removed by reload", rid);
+      g_hash_table_remove (self->boards, rid);
+      /* an empty retained message clears the board from every dashboard */
+      if (tf_lab_config_find_board (config, rid) == NULL)
+        tf_bus_publish (self->bus, topic, "", 0, TRUE, NULL);
+    }
+  for (guint i = 0; i < config->boards->len; i++)
+    {
+      TfBoardConfig *bc = g_ptr_array_index (config->boards, i);
+      if (g_hash_table_contains (self->boards, bc->id))
+        continue;
+      ctx = tf_lab_board_ctx_new (self, bc);
+      g_hash_table_insert (self->boards, g_strdup (bc->id), ctx);
+      g_ptr_array_add (added, ctx);
+    }
+  g_ptr_array_add (self->old_configs, self->config);
+  self->config = config;
+  for (guint i = 0; i < added->len; i++)
+    {
+      ctx = g_ptr_array_index (added, i);
+      g_info ("board %s: added by reload", tf_board_get_id (ctx->board));
+      tf_lab_usb_attach (self); /* it may be the first board to name its USB device */
+      tf_lab_publish_board (self, ctx->board);
+      tf_lab_bring_up (ctx, "added by reload");
+    }
+  /* the boards are taken; the event file is the floor's, refused on its own */
+  {
+    g_autoptr (GError) local = NULL;
+    if (!tf_floor_reload (self, &local))
+      {
+        g_warning ("event not reloaded, the floor goes on as it was: %s", local->message);
+        tf_lab_report_reload (self, local);
+        return TRUE;
+      }
+  }
+  tf_lab_report_reload (self, NULL);
+  return TRUE;
+}
