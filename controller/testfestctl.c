@@ -320,22 +320,58 @@ print_session_row (JsonObject *st)
            c && v ? "" : "");
 }
 
+/* "-" for what a report does not say (an older daemon, or not known yet) */
+static const char *
+opt_member (JsonObject *o, const char *key)
+{
+  return o != NULL ? str_member (o, key) : "-";
+}
+
+static void
+print_party (const char *role, JsonObject *p)
+{
+  g_print ("%s: %s (%s, %s), %s %s\n", role, opt_member (p, "impl"), opt_member (p, "company"),
+           opt_member (p, "company_name"), opt_member (p, "name"), opt_member (p, "version"));
+}
+
 static void
 print_report (JsonObject *r)
 {
   JsonObject *c = obj_member (r, "client"), *v = obj_member (r, "server");
-  JsonObject *sig = obj_member (r, "signed");
+  JsonObject *sig = obj_member (r, "signed"), *fw = obj_member (r, "firmware");
   JsonArray *cases = arr_member (r, "cases");
-  g_print ("session %s: client %s (%s), server %s (%s), %s\n", str_member (r, "session"),
-           str_member (c, "impl"), str_member (c, "company"), str_member (v, "impl"),
-           str_member (v, "company"), str_member (r, "ets"));
-  g_print ("signed: client %s, server %s\n",
-           json_object_get_boolean_member_with_default (sig, "client", FALSE) ? "yes" : "no",
-           json_object_get_boolean_member_with_default (sig, "server", FALSE) ? "yes" : "no");
+  const char *group = NULL;
+  gboolean sc = sig && json_object_get_boolean_member_with_default (sig, "client", FALSE);
+  gboolean ss = sig && json_object_get_boolean_member_with_default (sig, "server", FALSE);
+
+  g_print ("Test Session Report %s, %s\n", str_member (r, "session"), str_member (r, "event"));
+  g_print ("session %" G_GINT64_FORMAT ", %s to %s, table %" G_GINT64_FORMAT ", board %s\n",
+           int_member (r, "number"), str_member (r, "start"), str_member (r, "end"),
+           int_member (r, "table"), str_member (r, "board"));
+  g_print ("firmware: %s %s, sha256 %s\n", opt_member (fw, "name"), opt_member (fw, "version"),
+           opt_member (fw, "sha256"));
+  print_party ("client", c);
+  print_party ("server", v);
+  g_print ("ETS: %s\n", str_member (r, "ets"));
+  {
+    g_autofree char *cs = sc ? g_strdup_printf ("yes (%s, %s)", opt_member (sig, "client_by"),
+                                                opt_member (sig, "client_at"))
+                             : g_strdup ("no");
+    g_autofree char *ssg = ss ? g_strdup_printf ("yes (%s, %s)", opt_member (sig, "server_by"),
+                                                 opt_member (sig, "server_at"))
+                              : g_strdup ("no");
+    g_print ("signed: client %s, server %s\n", cs, ssg);
+  }
   g_print ("%-5s %-50s %-15s %-9s %-18s %s\n", "CASE", "NAME", "VERDICT", "VERIFIED", "BY", "NOTE");
   for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
     {
       JsonObject *k = json_array_get_object_element (cases, i);
+      /* grouped as the ETS groups them */
+      if (g_strcmp0 (str_member (k, "group"), group) != 0)
+        {
+          group = str_member (k, "group");
+          g_print ("-- %s\n", group);
+        }
       g_print ("%-5" G_GINT64_FORMAT " %-50.50s %-15s %-9s %-18s %s%s%s\n", int_member (k, "id"),
                str_member (k, "name"), str_member (k, "verdict"), str_member (k, "verification"),
                str_member (k, "entered_by"),

@@ -50,6 +50,15 @@ static const char *const migrations[] = {
   "  finished_at INTEGER NOT NULL, exit_status INTEGER, output TEXT NOT NULL,"
   "  output_bytes INTEGER NOT NULL);"
   "CREATE INDEX automation_run_case ON automation_run (session, case_id, seq);",
+  /* 3 -> 4: what the Test Session Report names besides verdicts: the firmware the
+   * client's board ran and who signed, when */
+  "ALTER TABLE session ADD COLUMN fw_name TEXT;"
+  "ALTER TABLE session ADD COLUMN fw_version TEXT;"
+  "ALTER TABLE session ADD COLUMN fw_sha256 TEXT;"
+  "ALTER TABLE session ADD COLUMN signed_client_by TEXT;"
+  "ALTER TABLE session ADD COLUMN signed_client_at INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE session ADD COLUMN signed_server_by TEXT;"
+  "ALTER TABLE session ADD COLUMN signed_server_at INTEGER NOT NULL DEFAULT 0;",
 };
 
 guint

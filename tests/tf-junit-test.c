@@ -273,7 +273,7 @@ test_evidence (void)
                    case_row (302, "Cancel", "inconclusive", "/srv/ets/case-302.sh", -1, "hung\n"));
   g_ptr_array_add (rows,
                    case_row (303, "Cancel again", "fail", "/srv/ets/case-303.sh", 1, lines->str));
-  node = tf_session_report_json (session, rows);
+  node = tf_session_report_json (session, NULL, rows);
   report = json_node_get_object (node);
 
   /* JSON: no run, no automation */
@@ -305,7 +305,7 @@ test_evidence (void)
         hung = g_ptr_array_index (rows, i);
     g_assert_nonnull (hung);
     hung->run_bytes = 200000;
-    again = tf_session_report_json (session, rows);
+    again = tf_session_report_json (session, NULL, rows);
     run = json_object_get_object_member (report_case (json_node_get_object (again), 302),
                                          "automation");
     g_assert_true (json_object_get_boolean_member (run, "truncated"));

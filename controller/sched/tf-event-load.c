@@ -19,7 +19,7 @@ static const gchar *const company_keys[] = { "name", "listing-consent", NULL };
 static const gchar *const impl_keys[] = {
   "name",     "company", "role",     "versions",    "transports",     "security",          "team",
   "capacity", "boards",  "features", "unavailable", "entry-criteria", "entry-criteria-by",
-  "image",    "endpoint", "server-uri", "provision", NULL
+  "image",    "endpoint", "server-uri", "provision", "version", NULL
 };
 static const gchar *const pairs_keys[] = { "opt-out", "must-meet", NULL };
 
@@ -259,6 +259,9 @@ load_impl (Loader *ld, const gchar *group, GError **error)
     return FALSE;
   if (impl->name == NULL)
     impl->name = g_strdup (impl->id);
+  /* the product's own version, as the company declares it (reports, listing) */
+  if (!tf_loader_get_string (ld, group, "version", FALSE, &impl->version, error))
+    return FALSE;
   if (!tf_loader_get_string (ld, group, "company", TRUE, &company, error))
     return FALSE;
   c = tf_event_find_company (event, company);

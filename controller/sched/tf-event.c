@@ -24,6 +24,7 @@ impl_free (TfImpl *impl)
 {
   g_free (impl->id);
   g_free (impl->name);
+  g_free (impl->version);
   g_ptr_array_unref (impl->boards);
   g_ptr_array_unref (impl->features);
   g_free (impl->unavailable);

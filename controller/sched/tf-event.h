@@ -27,8 +27,9 @@ typedef struct
 typedef struct
 {
   gchar *id;
-  gchar *name;   /* product name, free text; defaults to the id */
-  guint company; /* index into TfEvent.companies */
+  gchar *name;    /* product name, free text; defaults to the id */
+  gchar *version; /* product version as declared, or NULL */
+  guint company;  /* index into TfEvent.companies */
   TfRole role;
   guint versions;      /* bits of tf_event_version_names */
   guint transports;    /* bits of tf_event_transport_names */

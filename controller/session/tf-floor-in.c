@@ -176,9 +176,19 @@ in_sign (Req *r, TfSession *s)
       return;
     }
   if (client)
-    s->signed_client = TRUE;
+    {
+      s->signed_client = TRUE;
+      g_free (s->signed_client_by);
+      s->signed_client_by = tf_in_request_who (r->in);
+      s->signed_client_at = g_get_real_time ();
+    }
   else
-    s->signed_server = TRUE;
+    {
+      s->signed_server = TRUE;
+      g_free (s->signed_server_by);
+      s->signed_server_by = tf_in_request_who (r->in);
+      s->signed_server_at = g_get_real_time ();
+    }
   if (!tf_sdb_begin (f->store, &error)
       || (s->signed_client && s->signed_server
               ? !tf_floor_set_phase (f, s, TF_PHASE_VERIFIED, "signed by both teams", &error)

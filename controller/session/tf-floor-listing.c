@@ -75,8 +75,11 @@ tf_floor_listing (TfFloor *f, GError **error)
       json_builder_add_string_value (b, impl->name);
       json_builder_set_member_name (b, "role");
       json_builder_add_string_value (b, impl->role == TF_ROLE_CLIENT ? "client" : "server");
+      /* the version the company declared, else the one of the image it brought */
       json_builder_set_member_name (b, "version");
-      if (img != NULL)
+      if (impl->version != NULL)
+        json_builder_add_string_value (b, impl->version);
+      else if (img != NULL)
         json_builder_add_string_value (b, img->version);
       else
         json_builder_add_null_value (b);

@@ -27,7 +27,18 @@ running (Live *l)
 {
   TfFloor *f = l->floor;
   TfSession *s = tf_floor_session (f, l->id);
+  TfBoard *board = s->board != NULL ? tf_lab_get_board (f->lab, s->board) : NULL;
   g_autoptr (GError) error = NULL;
+  /* the report names what the client ran: as the board said at boot, by sha256 */
+  if (board != NULL)
+    {
+      g_free (s->fw_name);
+      g_free (s->fw_version);
+      g_free (s->fw_sha256);
+      s->fw_name = g_strdup (tf_board_get_firmware_name (board));
+      s->fw_version = g_strdup (tf_board_get_firmware_version (board));
+      s->fw_sha256 = g_strdup (tf_board_get_firmware_sha256 (board));
+    }
   if (!tf_sdb_begin (f->store, &error)
       || !tf_floor_set_phase (f, s, TF_PHASE_RUNNING, "board ready and provisioned", &error)
       || !tf_sdb_commit (f->store, &error))

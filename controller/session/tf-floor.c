@@ -119,13 +119,53 @@ publish (TfFloor *f, const char *suffix, JsonNode *node, gboolean retain)
     g_debug ("%s not published: %s", topic, error->message);
 }
 
+static const char *
+company_name (TfFloor *f, const char *id)
+{
+  gint c = tf_event_find_company (f->event, id);
+  const TfCompany *co = c >= 0 ? g_ptr_array_index (f->event->companies, c) : NULL;
+  return co != NULL && co->name != NULL ? co->name : id;
+}
+
+/* The report from the store's rows and what the event file says of them. */
+static JsonNode *
+build_report (TfFloor *f, TfSession *s, GPtrArray *cases)
+{
+  const TfImpl *c = tf_floor_impl (f, s->client), *v = tf_floor_impl (f, s->server);
+  const TfEts *ets = s->ets_version ? tf_catalogue_find (f->catalogue, s->ets_version) : NULL;
+  gboolean in_event = s->slot >= 0 && (guint)s->slot < tf_event_n_slots (f->event);
+  g_autofree char *start = in_event ? tf_event_slot_iso (f->event, s->slot, FALSE) : NULL;
+  g_autofree char *end = in_event ? tf_event_slot_iso (f->event, s->slot, TRUE) : NULL;
+  TfReportFacts facts = {
+    .event = f->event->name,
+    .start = start,
+    .end = end,
+    .client_company_name = company_name (f, s->client_company),
+    .server_company_name = company_name (f, s->server_company),
+    .client_name = c != NULL ? c->name : NULL,
+    .server_name = v != NULL ? v->name : NULL,
+    /* a client that declares no version is known by what its board ran */
+    .client_version = c != NULL && c->version != NULL ? c->version : s->fw_version,
+    .server_version = v != NULL ? v->version : NULL,
+  };
+
+  for (guint i = 0; ets != NULL && i < cases->len; i++)
+    {
+      TfCaseRow *row = g_ptr_array_index (cases, i);
+      const TfCase *tc = tf_ets_find_case (ets, row->id);
+      if (tc != NULL && row->group == NULL)
+        row->group = g_strdup (tc->group);
+    }
+  return tf_session_report_json (s, &facts, cases);
+}
+
 JsonNode *
 tf_floor_report (TfFloor *f, TfSession *s, GError **error)
 {
   g_autoptr (GPtrArray) cases = tf_sdb_cases (f->store, s->id, error);
   if (cases == NULL)
     return NULL;
-  return tf_session_report_json (s, cases);
+  return build_report (f, s, cases);
 }
 
 void
@@ -145,7 +185,7 @@ tf_floor_publish_session (TfFloor *f, TfSession *s)
   state = tf_session_state_json (s, done, cases->len);
   publish (f, st, state, TRUE);
   /* the verdicts go only to the two companies' private subtrees */
-  report = tf_session_report_json (s, cases);
+  report = build_report (f, s, cases);
   {
     g_autofree char *c = g_strdup_printf ("private/%s/session/%s/report", s->client_company, s->id);
     g_autofree char *v = g_strdup_printf ("private/%s/session/%s/report", s->server_company, s->id);

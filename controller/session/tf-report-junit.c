@@ -164,6 +164,32 @@ tf_report_junit (JsonObject *report, GError **error)
   append_attr (out, "name", suite);
   g_string_append_printf (out, " tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\">\n",
                           tests, failures, errors, skipped);
+  /* what a CI system needs to tell runs apart: where and on which firmware */
+  {
+    JsonObject *fw = obj (report, "firmware");
+    const char *props[][2] = {
+      { "event", str (report, "event") },
+      { "start", str (report, "start") },
+      { "board", str (report, "board") },
+      { "firmware_version", fw ? str (fw, "version") : NULL },
+      { "firmware_sha256", fw ? str (fw, "sha256") : NULL },
+      { "client_version", client ? str (client, "version") : NULL },
+      { "server_version", server ? str (server, "version") : NULL },
+    };
+    gboolean any = FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS (props); i++)
+      {
+        if (props[i][1] == NULL)
+          continue;
+        g_string_append (out, any ? "<property" : "    <properties><property");
+        any = TRUE;
+        append_attr (out, "name", props[i][0]);
+        append_attr (out, "value", props[i][1]);
+        g_string_append (out, "/>");
+      }
+    if (any)
+      g_string_append (out, "</properties>\n");
+  }
   g_string_append (out, cases->str);
   g_string_append (out, "  </testsuite>\n</testsuites>\n");
   return g_string_free (g_steal_pointer (&out), FALSE);

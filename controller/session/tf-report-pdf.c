@@ -274,29 +274,62 @@ evidence (Doc *d, JsonObject *k, JsonObject *run)
   d->y += 6;
 }
 
+/* "Company Name (id): product version" for a party of the session */
+static char *
+party_line (const char *role, JsonObject *p)
+{
+  return g_strdup_printf ("%s: %s (%s) — %s%s%s [%s]", role,
+                          *s (p, "company_name") ? s (p, "company_name") : s (p, "company"),
+                          s (p, "company"), *s (p, "name") ? s (p, "name") : s (p, "impl"),
+                          *s (p, "version") ? " " : "", s (p, "version"), s (p, "impl"));
+}
+
+static char *
+signoff (JsonObject *sig, const char *team)
+{
+  g_autofree char *by = g_strdup_printf ("%s_by", team);
+  g_autofree char *at = g_strdup_printf ("%s_at", team);
+  if (sig == NULL || !json_object_get_boolean_member_with_default (sig, team, FALSE))
+    return g_strdup ("not signed");
+  return g_strdup_printf ("signed by %s at %s", *s (sig, by) ? s (sig, by) : "?",
+                          *s (sig, at) ? s (sig, at) : "?");
+}
+
 gboolean
 tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
 {
   Doc d = { 0 };
   JsonObject *c = obj (r, "client"), *sv = obj (r, "server"), *sig = obj (r, "signed");
+  JsonObject *fw = obj (r, "firmware");
   JsonArray *cases = arr (r, "cases");
   g_autofree char *title = g_strdup_printf ("Test Session Report — %s", s (r, "session"));
-  g_autofree char *who = g_strdup_printf ("Client: %s (%s)    Server: %s (%s)", s (c, "impl"),
-                                          s (c, "company"), s (sv, "impl"), s (sv, "company"));
+  g_autofree char *event = g_strdup_printf ("%s — session %" G_GINT64_FORMAT ", %s, %s to %s",
+                                            s (r, "event"), num (r, "number"), s (r, "date"),
+                                            s (r, "start"), s (r, "end"));
+  g_autofree char *where = g_strdup_printf (
+      "Table %" G_GINT64_FORMAT ", board %s, firmware %s %s, sha256 %s", num (r, "table"),
+      s (r, "board"), *s (fw, "name") ? s (fw, "name") : "?", s (fw, "version"),
+      *s (fw, "sha256") ? s (fw, "sha256") : "unknown");
+  g_autofree char *client = party_line ("Client", c);
+  g_autofree char *server = party_line ("Server", sv);
   g_autofree char *ets = g_strdup_printf ("ETS: %s", s (r, "ets"));
-  gboolean sc = sig && json_object_get_boolean_member_with_default (sig, "client", FALSE);
-  gboolean ss = sig && json_object_get_boolean_member_with_default (sig, "server", FALSE);
-  g_autofree char *signed_text = g_strdup_printf (
-      "Signed by the client team: %s    by the server team: %s%s", sc ? "yes" : "no",
-      ss ? "yes" : "no", sc && ss ? "    (final)" : "    (not final)");
+  g_autofree char *sc = signoff (sig, "client"), *ss = signoff (sig, "server");
+  gboolean final = sig && json_object_get_boolean_member_with_default (sig, "client", FALSE)
+                   && json_object_get_boolean_member_with_default (sig, "server", FALSE);
+  g_autofree char *signed_text = g_strdup_printf ("Client team: %s.  Server team: %s.  %s", sc, ss,
+                                                  final ? "(final)" : "(not final)");
   static const double cols[] = { 0.0, 0.04, 0.35, 0.46, 0.54, 0.66 };
   static const char *const head[]
       = { "ID", "Test case", "Verdict", "Verified", "Entered by", "Note" };
+  const char *group = NULL;
 
   if (!doc_open (&d, path, "CONFIDENTIAL to the two companies of this session", error))
     return FALSE;
   para (&d, "Sans Bold 14", title);
-  para (&d, "Sans 9", who);
+  para (&d, "Sans 9", event);
+  para (&d, "Sans 9", where);
+  para (&d, "Sans 9", client);
+  para (&d, "Sans 9", server);
   para (&d, "Sans 9", ets);
   para (&d, "Sans 9", signed_text);
   d.y += 6;
@@ -310,6 +343,13 @@ tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
       const char *cells[6];
       if (k == NULL)
         continue;
+      /* grouped as the ETS groups them: a heading where the group changes */
+      if (*s (k, "group") && g_strcmp0 (s (k, "group"), group) != 0)
+        {
+          group = s (k, "group");
+          d.y += 3;
+          para (&d, "Sans Bold 9", group);
+        }
       note = g_strjoin ("", s (k, "note"), *s (k, "verify_note") ? " / server: " : "",
                         s (k, "verify_note"), *s (k, "issue") ? " / issue: " : "", s (k, "issue"),
                         NULL);

@@ -108,8 +108,9 @@ tf_sdb_load_sessions (TfStore *st, GError **error)
   g_autoptr (sqlite3_stmt) s = query (
       st, error,
       "SELECT id, slot, tbl, board, client, client_company, server, server_company, ets, "
-      "ets_version, phase, since, error, replanned, signed_client, signed_server FROM session "
-      "ORDER BY slot, tbl, id",
+      "ets_version, phase, since, error, replanned, signed_client, signed_server, "
+      "signed_client_by, signed_client_at, signed_server_by, signed_server_at, fw_name, "
+      "fw_version, fw_sha256 FROM session ORDER BY slot, tbl, id",
       "");
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_session_free);
   int rc;
@@ -137,6 +138,13 @@ tf_sdb_load_sessions (TfStore *st, GError **error)
       x->replanned = sqlite3_column_int (s, 13);
       x->signed_client = sqlite3_column_int (s, 14);
       x->signed_server = sqlite3_column_int (s, 15);
+      x->signed_client_by = col (s, 16);
+      x->signed_client_at = sqlite3_column_int64 (s, 17);
+      x->signed_server_by = col (s, 18);
+      x->signed_server_at = sqlite3_column_int64 (s, 19);
+      x->fw_name = col (s, 20);
+      x->fw_version = col (s, 21);
+      x->fw_sha256 = col (s, 22);
       g_ptr_array_add (out, x);
     }
   if (rc != SQLITE_DONE)
@@ -154,14 +162,21 @@ tf_sdb_put_session (TfStore *st, const TfSession *x, GError **error)
       st, error,
       "INSERT INTO session (id, slot, tbl, board, client, client_company, server, "
       "server_company, ets, ets_version, phase, since, error, replanned, signed_client, "
-      "signed_server) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+      "signed_server, signed_client_by, signed_client_at, signed_server_by, signed_server_at, "
+      "fw_name, fw_version, fw_sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+      "ON CONFLICT(id) DO UPDATE SET "
       "slot=excluded.slot, tbl=excluded.tbl, board=excluded.board, ets=excluded.ets, "
       "ets_version=excluded.ets_version, phase=excluded.phase, since=excluded.since, "
       "error=excluded.error, replanned=excluded.replanned, signed_client=excluded.signed_client, "
-      "signed_server=excluded.signed_server",
-      "snnssssssssisnnn", x->id, x->slot, x->table, x->board, x->client, x->client_company,
+      "signed_server=excluded.signed_server, signed_client_by=excluded.signed_client_by, "
+      "signed_client_at=excluded.signed_client_at, signed_server_by=excluded.signed_server_by, "
+      "signed_server_at=excluded.signed_server_at, fw_name=excluded.fw_name, "
+      "fw_version=excluded.fw_version, fw_sha256=excluded.fw_sha256",
+      "snnssssssssisnnnsisisss", x->id, x->slot, x->table, x->board, x->client, x->client_company,
       x->server, x->server_company, x->ets, x->ets_version, tf_phase_to_string (x->phase), x->since,
-      x->error, (int)x->replanned, (int)x->signed_client, (int)x->signed_server);
+      x->error, (int)x->replanned, (int)x->signed_client, (int)x->signed_server,
+      x->signed_client_by, x->signed_client_at, x->signed_server_by, x->signed_server_at,
+      x->fw_name, x->fw_version, x->fw_sha256);
 }
 
 gboolean
@@ -207,6 +222,7 @@ tf_case_row_free (TfCaseRow *r)
   g_free (r->verified_by);
   g_free (r->evidence);
   g_free (r->run_script);
+  g_free (r->group);
   g_free (r);
 }
 

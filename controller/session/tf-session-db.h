@@ -32,6 +32,7 @@ typedef struct
 {
   gint id;
   char *name;
+  char *group; /* the case's ETS group: from the catalogue, not the store (NULL: unknown) */
   char *verdict, *note, *issue, *entered_by;
   gint64 entered_at;
   char *verification, *verify_note, *verified_by;

@@ -38,6 +38,22 @@ add_party (JsonBuilder *b, const char *name, const char *impl, const char *compa
   json_builder_end_object (b);
 }
 
+/* A party of a report: the ids the store keeps, the names and version the
+ * event file gives. */
+static void
+add_report_party (JsonBuilder *b, const char *name, const char *impl, const char *company,
+                  const char *company_name, const char *product, const char *version)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  add_str (b, "impl", impl);
+  add_str (b, "company", company);
+  add_str (b, "company_name", company_name);
+  add_str (b, "name", product);
+  add_str (b, "version", version);
+  json_builder_end_object (b);
+}
+
 static JsonNode *
 finish (JsonBuilder *b)
 {
@@ -133,12 +149,38 @@ add_automation (JsonBuilder *b, const TfCaseRow *c)
 }
 
 JsonNode *
-tf_session_report_json (const TfSession *s, GPtrArray *cases)
+tf_session_report_json (const TfSession *s, const TfReportFacts *facts, GPtrArray *cases)
 {
+  static const TfReportFacts none = { 0 };
   g_autoptr (JsonBuilder) b = begin ();
+  g_autofree char *date = NULL;
+
+  if (facts == NULL)
+    facts = &none;
+  if (facts->start != NULL && strlen (facts->start) >= 10)
+    date = g_strndup (facts->start, 10);
   add_str (b, "session", s->id);
-  add_party (b, "client", s->client, s->client_company);
-  add_party (b, "server", s->server, s->server_company);
+  add_str (b, "event", facts->event);
+  json_builder_set_member_name (b, "number");
+  if (s->slot >= 0)
+    json_builder_add_int_value (b, s->slot + 1);
+  else
+    json_builder_add_null_value (b);
+  add_str (b, "date", date);
+  add_str (b, "start", facts->start);
+  add_str (b, "end", facts->end);
+  add_int (b, "table", s->table);
+  add_str (b, "board", s->board);
+  json_builder_set_member_name (b, "firmware");
+  json_builder_begin_object (b);
+  add_str (b, "name", s->fw_name);
+  add_str (b, "version", s->fw_version);
+  add_str (b, "sha256", s->fw_sha256);
+  json_builder_end_object (b);
+  add_report_party (b, "client", s->client, s->client_company, facts->client_company_name,
+                    facts->client_name, facts->client_version);
+  add_report_party (b, "server", s->server, s->server_company, facts->server_company_name,
+                    facts->server_name, facts->server_version);
   add_str (b, "ets", s->ets);
   json_builder_set_member_name (b, "cases");
   json_builder_begin_array (b);
@@ -148,6 +190,7 @@ tf_session_report_json (const TfSession *s, GPtrArray *cases)
       json_builder_begin_object (b);
       add_int (b, "id", c->id);
       add_str (b, "name", c->name);
+      add_str (b, "group", c->group);
       add_str (b, "verdict", c->verdict);
       add_str (b, "note", c->note);
       add_str (b, "issue", c->issue);
@@ -165,6 +208,10 @@ tf_session_report_json (const TfSession *s, GPtrArray *cases)
   json_builder_add_boolean_value (b, s->signed_client);
   json_builder_set_member_name (b, "server");
   json_builder_add_boolean_value (b, s->signed_server);
+  add_str (b, "client_by", s->signed_client ? s->signed_client_by : NULL);
+  add_time (b, "client_at", s->signed_client ? s->signed_client_at : 0);
+  add_str (b, "server_by", s->signed_server ? s->signed_server_by : NULL);
+  add_time (b, "server_at", s->signed_server ? s->signed_server_at : 0);
   json_builder_end_object (b);
   return finish (b);
 }

@@ -93,5 +93,10 @@ tf_session_free (TfSession *s)
   g_free (s->ets);
   g_free (s->ets_version);
   g_free (s->error);
+  g_free (s->signed_client_by);
+  g_free (s->signed_server_by);
+  g_free (s->fw_name);
+  g_free (s->fw_version);
+  g_free (s->fw_sha256);
   g_free (s);
 }

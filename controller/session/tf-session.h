@@ -58,6 +58,11 @@ typedef struct
   char *error;
   gboolean replanned;
   gboolean signed_client, signed_server;
+  /* who signed for each team ("company/user") and when */
+  char *signed_client_by, *signed_server_by;
+  gint64 signed_client_at, signed_server_at;
+  /* what the client's board ran once prepared: from its boot banner and the image */
+  char *fw_name, *fw_version, *fw_sha256;
 } TfSession;
 
 TfSession *
