@@ -157,9 +157,9 @@ bench_verdicts (const char *build, const char *source)
   }
   g_string_append_printf (lt,
                           "[lab]\nname = bench\nhost = bench\nstate-dir = %s/state\n"
-                          "boards-dir = %s\nets-dir = %s/../data/ets\nevent = bench.event\n\n"
+                          "boards-dir = %s\nets-dir = %s/data/ets\nevent = bench.event\n\n"
                           "[broker]\nport = %u\n\n",
-                          dir, boards, boards, port);
+                          dir, boards, source, port);
   g_string_append (et, "[event]\nname = Bench\ndays = 2030-01-07\nslot-minutes = 60\n"
                        "day-start = 09:00\nday-end = 17:00\ntables = 64\n\n[company srv]\n\n"
                        "[implementation server]\ncompany = srv\nrole = server\nversions = 1.1\n"
@@ -373,8 +373,10 @@ main (int argc, char **argv)
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- test-session benchmark");
-  const char *build = g_getenv ("TF_BUILD_ROOT") ? g_getenv ("TF_BUILD_ROOT") : ".";
-  const char *source = g_getenv ("TF_SOURCE_ROOT") ? g_getenv ("TF_SOURCE_ROOT") : "..";
+  /* the trees it was built from, so that it runs from anywhere */
+  const char *build = g_getenv ("TF_BUILD_ROOT") ? g_getenv ("TF_BUILD_ROOT") : TF_BENCH_BUILD_ROOT;
+  const char *source
+      = g_getenv ("TF_SOURCE_ROOT") ? g_getenv ("TF_SOURCE_ROOT") : TF_BENCH_SOURCE_ROOT;
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, NULL))
     return 2;
