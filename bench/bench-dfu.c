@@ -21,9 +21,9 @@
 #include <libusb.h>
 
 #define IMAGE_SIZE (256 * 1024)
-#define SIM                                                                                  \
-  "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-1\nserial = BENCH0001\n"      \
-  "power = always\nboot-ms = 10\n\n"                                                         \
+#define SIM                                                                                        \
+  "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-1\nserial = BENCH0001\n"             \
+  "power = always\nboot-ms = 10\n\n"                                                               \
   "[dfu dfu1]\nboard = sim1\nusb-path = 1-2\nmode = dfu\npoll-ms = 5\nblock-ms = 2\n"
 
 /* tf-simlab's answer; a bench without its simlab cannot go on */
@@ -62,8 +62,8 @@ wait_for_bootloader (guint16 vid, guint16 pid)
       for (ssize_t i = 0; i < n && !found; i++)
         {
           struct libusb_device_descriptor d;
-          found = libusb_get_device_descriptor (list[i], &d) == 0 && d.idVendor == vid &&
-                  d.idProduct == pid;
+          found = libusb_get_device_descriptor (list[i], &d) == 0 && d.idVendor == vid
+                  && d.idProduct == pid;
         }
       if (n >= 0)
         libusb_free_device_list (list, 1);
@@ -74,7 +74,8 @@ wait_for_bootloader (guint16 vid, guint16 pid)
   g_error ("no DFU-mode device %04x:%04x after dfu-enter", vid, pid);
 }
 
-typedef struct {
+typedef struct
+{
   GMainLoop *loop;
   gboolean ok;
   char *error;
@@ -110,7 +111,7 @@ run_child (const char *socket, guint runs)
   g_autoptr (GRand) rand = g_rand_new_with_seed (42);
 
   for (guint i = 0; i < IMAGE_SIZE; i++)
-    image[i] = (guint8) g_rand_int (rand);
+    image[i] = (guint8)g_rand_int (rand);
   type = tf_board_type_load (board_path, &error);
   if (type == NULL)
     g_error ("%s", error->message);
@@ -152,7 +153,7 @@ run_child (const char *socket, guint runs)
         }
       after = control (socket, "dfu dfu1");
       wall = (t1 - t0) / 1e3;
-      limit = (double) (field (after, "demanded-ms=") - field (before, "demanded-ms="));
+      limit = (double)(field (after, "demanded-ms=") - field (before, "demanded-ms="));
       printf ("run %u: %u KiB erased+written+verified in %.0f ms (download %.0f ms, verify "
               "%.0f ms); the device demanded %.0f ms of waits: %.1f%% over that limit; "
               "%" G_GUINT64_FORMAT " early polls\n",
@@ -174,7 +175,7 @@ main (int argc, char **argv)
   int status = 0;
 
   if (argc == 4 && g_str_equal (argv[1], "--child"))
-    return run_child (argv[2], (guint) g_ascii_strtoull (argv[3], NULL, 10));
+    return run_child (argv[2], (guint)g_ascii_strtoull (argv[3], NULL, 10));
   dir = g_dir_make_tmp ("bench-dfu-XXXXXX", NULL);
   sim = g_build_filename (dir, "lab.sim", NULL);
   sock = g_build_filename (dir, "control", NULL);
@@ -184,10 +185,10 @@ main (int argc, char **argv)
           IMAGE_SIZE / 1024);
   fflush (stdout);
   {
-    const char *child[] = { TF_SIMLAB_PATH, "--sim", sim, "--control", sock, "--", self,
-                            "--child", sock, runs, NULL };
-    if (!g_spawn_sync (NULL, (char **) child, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL,
-                       NULL, NULL, &status, &error))
+    const char *child[] = { TF_SIMLAB_PATH, "--sim",   sim,  "--control", sock, "--",
+                            self,           "--child", sock, runs,        NULL };
+    if (!g_spawn_sync (NULL, (char **)child, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL,
+                       NULL, &status, &error))
       g_error ("%s", error->message);
   }
   g_unlink (sim);

@@ -25,10 +25,10 @@
 #define PAGE 2048
 #define ERASE_CHUNK 64 /* as the flasher sends them */
 
-#define SIM_FMT                                                                            \
-    "[board sim1]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyACM1\nusb-path = 1-1\n"   \
-    "serial = BENCH0001\npower = always\nboot-ms = 10\npace-bytes = true\n"         \
-    "adapter-latency-ms = %u\n"
+#define SIM_FMT                                                                                    \
+  "[board sim1]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyACM1\nusb-path = 1-1\n"             \
+  "serial = BENCH0001\npower = always\nboot-ms = 10\npace-bytes = true\n"                          \
+  "adapter-latency-ms = %u\n"
 
 /* tf-simlab's answer; a bench without its simlab cannot go on */
 static char *
@@ -46,10 +46,11 @@ pages_erased (const char *socket)
 {
   g_autofree char *info = control (socket, "flash-info sim1");
   const char *p = strstr (info, "pages-erased=");
-  return p != NULL ? (guint) g_ascii_strtoull (p + 13, NULL, 10) : 0;
+  return p != NULL ? (guint)g_ascii_strtoull (p + 13, NULL, 10) : 0;
 }
 
-typedef struct {
+typedef struct
+{
   GMainLoop *loop;
   gboolean ok;
   char *error;
@@ -93,10 +94,10 @@ protocol_limit_s (guint latency_ms, guint *round_trips)
       guint n = MIN (ERASE_CHUNK, pages - c * ERASE_CHUNK);
       bytes += 2 + 1 + 2 + 2 * n + 1 + 1, rt += 2;
     }
-  bytes += (guint64) blocks * (2 + 1 + 5 + 1 + 1 + BLOCK + 1 + 1), rt += 3 * blocks; /* WRITE */
-  bytes += (guint64) blocks * (2 + 1 + 5 + 1 + 2 + 1 + BLOCK), rt += 3 * blocks;     /* READ */
+  bytes += (guint64)blocks * (2 + 1 + 5 + 1 + 1 + BLOCK + 1 + 1), rt += 3 * blocks; /* WRITE */
+  bytes += (guint64)blocks * (2 + 1 + 5 + 1 + 2 + 1 + BLOCK), rt += 3 * blocks;     /* READ */
   *round_trips = rt;
-  return (double) bytes * BITS / BAUD + rt * latency_ms / 1000.0;
+  return (double)bytes * BITS / BAUD + rt * latency_ms / 1000.0;
 }
 
 static int
@@ -112,10 +113,10 @@ run_child (const char *socket, guint latency_ms)
   Run run = { 0 };
   guint before, after, rt;
   gint64 t0, t1;
-  double wall, limit, line_rate = (double) BAUD / BITS;
+  double wall, limit, line_rate = (double)BAUD / BITS;
 
   for (guint i = 0; i < IMAGE_SIZE; i++)
-    image[i] = (guint8) g_rand_int (rand);
+    image[i] = (guint8)g_rand_int (rand);
   type = tf_board_type_load (board_path, &error);
   if (type == NULL)
     g_error ("%s", error->message);
@@ -166,7 +167,7 @@ main (int argc, char **argv)
   int rc = 0;
 
   if (argc == 4 && g_str_equal (argv[1], "--child"))
-    return run_child (argv[2], (guint) g_ascii_strtoull (argv[3], NULL, 10));
+    return run_child (argv[2], (guint)g_ascii_strtoull (argv[3], NULL, 10));
 
   if (argc == 1)
     {
@@ -178,7 +179,7 @@ main (int argc, char **argv)
   printf ("bench-flash-stm32: %u KiB at %u baud 8E1, byte pacing on\n", IMAGE_SIZE / 1024, BAUD);
   for (int i = 1; i < argc; i++)
     {
-      guint latency = (guint) g_ascii_strtoull (argv[i], NULL, 10);
+      guint latency = (guint)g_ascii_strtoull (argv[i], NULL, 10);
       g_autofree char *sim = g_strdup_printf ("%s/lab-%u.sim", dir, latency);
       g_autofree char *sock = g_strdup_printf ("%s/control-%u", dir, latency);
       g_autofree char *text = g_strdup_printf (SIM_FMT, latency);
@@ -186,9 +187,9 @@ main (int argc, char **argv)
       /* --modem-lines preload: with umockdev's ioctl handler on the tty, umockdev also
        * forwards every read and write through its socket (~0.3 ms a round trip here),
        * which is the emulation's cost, not the link's */
-      const char *child[] = { TF_SIMLAB_PATH, "--modem-lines", "preload", "--sim", sim,
-                              "--control", sock, "--", "/proc/self/exe", "--child", sock, lat,
-                              NULL };
+      const char *child[]
+          = { TF_SIMLAB_PATH, "--modem-lines",  "preload", "--sim", sim, "--control", sock,
+              "--",           "/proc/self/exe", "--child", sock,    lat, NULL };
       g_autoptr (GError) error = NULL;
       g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
       int status = 0;
@@ -196,8 +197,8 @@ main (int argc, char **argv)
       child[8] = self;
       g_file_set_contents (sim, text, -1, NULL);
       fflush (stdout);
-      if (!g_spawn_sync (NULL, (char **) child, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL,
-                         NULL, NULL, &status, &error))
+      if (!g_spawn_sync (NULL, (char **)child, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL,
+                         NULL, &status, &error))
         g_error ("%s", error->message);
       if (!g_spawn_check_wait_status (status, NULL))
         rc = 1;

@@ -18,7 +18,8 @@
 
 #include "tf-bus.h"
 
-typedef struct {
+typedef struct
+{
   GHashTable *ready; /* board -> 1 once its retained state says ready */
   guint seen;
   GHashTable *any;
@@ -81,7 +82,8 @@ proc_sample (GPid pid, guint64 *ticks, guint64 *switches, guint64 *rss_kb, guint
       if (!g_file_get_contents (sp, &s, NULL, NULL))
         continue;
       for (const char *key = "voluntary_ctxt_switches:"; key != NULL;
-           key = g_str_equal (key, "voluntary_ctxt_switches:") ? "nonvoluntary_ctxt_switches:" : NULL)
+           key
+           = g_str_equal (key, "voluntary_ctxt_switches:") ? "nonvoluntary_ctxt_switches:" : NULL)
         {
           char *v = strstr (s, key);
           /* "voluntary" is also inside "nonvoluntary": take the line start */
@@ -125,33 +127,43 @@ main (int argc, char **argv)
   TfBusOptions bo = { .host = "127.0.0.1", .port = port, .client_id = "bench", .keepalive_s = 60 };
   gint64 t0, t_all_seen = 0, t_all_ready = 0, deadline;
   guint64 tk0, sw0, tk1, sw1, rss, hwm;
-  const char *gen_argv[] = { simlab, "--generate", NULL, "--sim-out", sim, "--lab-out", junk, NULL };
+  const char *gen_argv[]
+      = { simlab, "--generate", NULL, "--sim-out", sim, "--lab-out", junk, NULL };
   g_autofree char *nstr = g_strdup_printf ("%u", n);
 
   gen_argv[2] = nstr;
-  if (!g_spawn_sync (NULL, (char **) gen_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, NULL,
+  if (!g_spawn_sync (NULL, (char **)gen_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, NULL,
                      &error))
     g_error ("%s", error->message);
   /* the lab file for the same numbering: board i on ttyACM(i-1), relay ceil(i/8) */
-  g_string_append_printf (text, "[lab]\nname = bench\nhost = bench\nstate-dir = %s/state\n"
-                          "boards-dir = %s\n[broker]\nport = %u\n", dir, boards, port);
+  g_string_append_printf (text,
+                          "[lab]\nname = bench\nhost = bench\nstate-dir = %s/state\n"
+                          "boards-dir = %s\n[broker]\nport = %u\n",
+                          dir, boards, port);
   for (guint r = 1; r <= relays; r++)
-    g_string_append_printf (text, "[switch relay%u]\ntype = lcus-relay\ndevice = /dev/ttyUSB%u\n"
-                            "channels = 8\noff-time-ms = 100\n", r, r - 1);
+    g_string_append_printf (text,
+                            "[switch relay%u]\ntype = lcus-relay\ndevice = /dev/ttyUSB%u\n"
+                            "channels = 8\noff-time-ms = 100\n",
+                            r, r - 1);
   for (guint i = 1; i <= n; i++)
-    g_string_append_printf (text, "[board sim%u]\ntype = sim-l476\nconsole = /dev/ttyACM%u\n"
-                            "power = relay%u:%u\n", i, i - 1, (i + 7) / 8, (i - 1) % 8 + 1);
+    g_string_append_printf (text,
+                            "[board sim%u]\ntype = sim-l476\nconsole = /dev/ttyACM%u\n"
+                            "power = relay%u:%u\n",
+                            i, i - 1, (i + 7) / 8, (i - 1) % 8 + 1);
   g_file_set_contents (lab, text->str, -1, NULL);
   {
     g_autofree char *m = g_strdup_printf ("listener %u 127.0.0.1\nallow_anonymous true\n"
-                                          "persistence false\nmax_queued_messages 100000\n", port);
+                                          "persistence false\nmax_queued_messages 100000\n",
+                                          port);
     g_file_set_contents (mconf, m, -1, NULL);
   }
-  broker = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "mosquitto", "-c", mconf, NULL);
+  broker = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "mosquitto", "-c", mconf,
+                             NULL);
   g_assert_no_error (error);
   g_usleep (300 * 1000);
 
-  l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                 | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   /* past umockdev's 50 open devices per process, tf-simlab answers the modem
    * lines from its own preload; it prints the LD_PRELOAD to join with */
   lab_proc = g_subprocess_launcher_spawn (l, &error, simlab, "--sim", sim, "--control", sock,
@@ -206,11 +218,12 @@ main (int argc, char **argv)
   printf ("start -> every board ready     %.2f s   (%.2f ms per board; includes 100 ms off-time)\n",
           (t_all_ready - t0) / 1e6, (t_all_ready - t0) / 1e3 / n);
   printf ("resident memory                %.1f MiB (peak %.1f MiB, %.1f KiB per board)\n",
-          rss / 1024.0, hwm / 1024.0, rss / (double) n);
+          rss / 1024.0, hwm / 1024.0, rss / (double)n);
   printf ("CPU over %u idle s              %.3f s (%.2f%% of one core)\n", idle_s,
-          (tk1 - tk0) / (double) sysconf (_SC_CLK_TCK),
+          (tk1 - tk0) / (double)sysconf (_SC_CLK_TCK),
           100.0 * (tk1 - tk0) / sysconf (_SC_CLK_TCK) / idle_s);
-  printf ("wake-ups over %u idle s         %" G_GUINT64_FORMAT " (context switches of all threads; target 0)\n",
+  printf ("wake-ups over %u idle s         %" G_GUINT64_FORMAT
+          " (context switches of all threads; target 0)\n",
           idle_s, sw1 - sw0);
   g_subprocess_send_signal (d, SIGTERM);
   g_subprocess_wait (d, NULL, NULL);

@@ -13,7 +13,8 @@
 #include "tf-lab.h"
 #include "tf-sd-notify.h"
 
-typedef struct {
+typedef struct
+{
   GMainLoop *loop;
   TfLab *lab;
   char *config_path;
@@ -71,8 +72,10 @@ main (int argc, char **argv)
   g_autofree char *state_dir = NULL;
   gboolean verbose = FALSE, version = FALSE;
   const GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Lab file (default " TF_SYSCONFDIR "/lab.conf)", "FILE" },
-    { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir, "Where the store and console logs live (overrides the lab file)", "DIR" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "Lab file (default " TF_SYSCONFDIR "/lab.conf)", "FILE" },
+    { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir,
+      "Where the store and console logs live (overrides the lab file)", "DIR" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL },

@@ -19,7 +19,8 @@
  * Exit status: 0 done, 1 the daemon refused or the operation failed,
  * 2 usage or configuration error, 3 no broker or no answer. */
 
-typedef struct {
+typedef struct
+{
   GMainLoop *loop;
   TfBus *bus;
   char *topic;
@@ -95,19 +96,19 @@ on_message (TfBus *bus, const TfBusMessage *m, Ctl *c)
 
   if (c->progress_topic != NULL && g_strcmp0 (m->topic, c->progress_topic) == 0)
     {
-      if (json_parser_load_from_data (p, data, len, NULL) &&
-          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+      if (json_parser_load_from_data (p, data, len, NULL)
+          && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
         show_progress (c, json_node_get_object (json_parser_get_root (p)));
       return;
     }
 
-  if (g_strcmp0 (m->topic, c->reply_topic) != 0 || m->correlation == NULL ||
-      g_bytes_get_size (m->correlation) != strlen (c->correlation) ||
-      memcmp (g_bytes_get_data (m->correlation, NULL), c->correlation,
-              strlen (c->correlation)) != 0)
+  if (g_strcmp0 (m->topic, c->reply_topic) != 0 || m->correlation == NULL
+      || g_bytes_get_size (m->correlation) != strlen (c->correlation)
+      || memcmp (g_bytes_get_data (m->correlation, NULL), c->correlation, strlen (c->correlation))
+             != 0)
     return;
-  if (!json_parser_load_from_data (p, data, len, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+  if (!json_parser_load_from_data (p, data, len, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
     {
       c->failure = g_strdup ("testfestd answered something that is not a JSON object");
       c->status = 1;
@@ -152,7 +153,8 @@ load_settings (TfBusOptions *bo, char **lab, GError **error)
                    "no lab name: give --config LAB.conf or --lab NAME");
       return FALSE;
     }
-  bo->host = opt_host != NULL ? g_strdup (opt_host) : g_key_file_get_string (kf, "broker", "host", NULL);
+  bo->host
+      = opt_host != NULL ? g_strdup (opt_host) : g_key_file_get_string (kf, "broker", "host", NULL);
   if (bo->host == NULL)
     bo->host = g_strdup ("127.0.0.1");
   bo->port = opt_port > 0 ? opt_port : g_key_file_get_integer (kf, "broker", "port", NULL);
@@ -230,8 +232,8 @@ print_answer (const char *verb, JsonObject *o)
       for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
         print_board_row (json_array_get_object_element (a, i));
     }
-  else if (g_strcmp0 (verb, "board") == 0 || g_strcmp0 (verb, "power") == 0 ||
-           g_strcmp0 (verb, "release") == 0 || g_strcmp0 (verb, "flash") == 0)
+  else if (g_strcmp0 (verb, "board") == 0 || g_strcmp0 (verb, "power") == 0
+           || g_strcmp0 (verb, "release") == 0 || g_strcmp0 (verb, "flash") == 0)
     {
       JsonNode *bn = json_object_get_member (o, "board");
       JsonNode *cn = json_object_get_member (o, "console");
@@ -247,26 +249,29 @@ print_answer (const char *verb, JsonObject *o)
   else if (g_strcmp0 (verb, "images") == 0)
     {
       JsonArray *a = json_object_get_array_member (o, "images");
-      g_print ("%-28s %-24s %-10s %9s %s\n", "IMAGE", "IMPLEMENTATION", "VERSION", "BYTES", "SHA256");
+      g_print ("%-28s %-24s %-10s %9s %s\n", "IMAGE", "IMPLEMENTATION", "VERSION", "BYTES",
+               "SHA256");
       for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
         {
           JsonObject *im = json_array_get_object_element (a, i);
           g_print ("%-28s %-24s %-10s %9" G_GINT64_FORMAT " %s\n", str_member (im, "id"),
                    str_member (im, "implementation"), str_member (im, "version"),
-                   json_object_get_int_member_with_default (im, "size", 0), str_member (im, "sha256"));
+                   json_object_get_int_member_with_default (im, "size", 0),
+                   str_member (im, "sha256"));
         }
     }
   else if (g_strcmp0 (verb, "status") == 0)
     {
       JsonObject *st = json_object_get_object_member (o, "states");
       g_autoptr (GList) names = st ? json_object_get_members (st) : NULL;
-      g_print ("lab %s, host %s, testfestd %s, up %" G_GINT64_FORMAT " s, %" G_GINT64_FORMAT " boards\n",
+      g_print ("lab %s, host %s, testfestd %s, up %" G_GINT64_FORMAT " s, %" G_GINT64_FORMAT
+               " boards\n",
                str_member (o, "lab"), str_member (o, "host"), str_member (o, "version"),
                json_object_get_int_member_with_default (o, "uptime_s", 0),
                json_object_get_int_member_with_default (o, "boards", 0));
       for (GList *l = names; l != NULL; l = l->next)
         if (json_object_get_int_member (st, l->data) > 0)
-          g_print ("  %-12s %" G_GINT64_FORMAT "\n", (char *) l->data,
+          g_print ("  %-12s %" G_GINT64_FORMAT "\n", (char *)l->data,
                    json_object_get_int_member (st, l->data));
     }
 }
@@ -315,7 +320,8 @@ print_session_row (JsonObject *st)
   g_print ("%-34s %4" G_GINT64_FORMAT " %5" G_GINT64_FORMAT " %-14s %-10s %-7s %s%s%s\n",
            str_member (st, "id"), int_member (st, "slot"), int_member (st, "table"),
            str_member (st, "board"), str_member (st, "phase"), prog,
-           json_object_get_boolean_member_with_default (st, "replanned", FALSE) ? "re-planned " : "",
+           json_object_get_boolean_member_with_default (st, "replanned", FALSE) ? "re-planned "
+                                                                                : "",
            g_strcmp0 (str_member (st, "error"), "-") != 0 ? str_member (st, "error") : "",
            c && v ? "" : "");
 }
@@ -385,7 +391,8 @@ static void
 print_results (JsonObject *sum)
 {
   JsonArray *cases = arr_member (sum, "cases");
-  g_print ("%-5s %-50s %5s %5s %6s %5s %5s\n", "CASE", "NAME", "PASS", "FAIL", "INCONC", "N/A", "OOT");
+  g_print ("%-5s %-50s %5s %5s %6s %5s %5s\n", "CASE", "NAME", "PASS", "FAIL", "INCONC", "N/A",
+           "OOT");
   for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
     {
       JsonObject *k = json_array_get_object_element (cases, i);
@@ -416,9 +423,10 @@ print_session_answer (const char *verb, JsonObject *o)
             }
           for (GList *l = teams; l != NULL; l = l->next)
             {
-              g_autofree char *name = g_strdup_printf ("%s.ics", (char *) l->data);
+              g_autofree char *name = g_strdup_printf ("%s.ics", (char *)l->data);
               g_autofree char *path = g_build_filename (opt_ics, name, NULL);
-              if (!g_file_set_contents (path, json_object_get_string_member (ics, l->data), -1, &error))
+              if (!g_file_set_contents (path, json_object_get_string_member (ics, l->data), -1,
+                                        &error))
                 {
                   g_printerr ("testfestctl: %s\n", error->message);
                   return 1;
@@ -442,7 +450,8 @@ print_session_answer (const char *verb, JsonObject *o)
                       : g_strcmp0 (verb, "listing") == 0      ? "listing"
                       : g_strcmp0 (verb, "sessions") == 0     ? "sessions"
                                                               : NULL;
-      print_json (m != NULL && json_object_has_member (o, m) ? json_object_get_member (o, m) : whole);
+      print_json (m != NULL && json_object_has_member (o, m) ? json_object_get_member (o, m)
+                                                             : whole);
     }
   if (g_strcmp0 (verb, "report") == 0 && opt_pdf != NULL)
     {
@@ -520,8 +529,8 @@ print_session_answer (const char *verb, JsonObject *o)
       for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
         g_print ("  %s\n", json_array_get_string_element (a, i));
     }
-  else if (g_strcmp0 (verb, "start") == 0 || g_strcmp0 (verb, "end") == 0 ||
-           g_strcmp0 (verb, "abort") == 0 || g_strcmp0 (verb, "close") == 0)
+  else if (g_strcmp0 (verb, "start") == 0 || g_strcmp0 (verb, "end") == 0
+           || g_strcmp0 (verb, "abort") == 0 || g_strcmp0 (verb, "close") == 0)
     print_session_row (obj_member (o, "session"));
   else if (g_strcmp0 (verb, "leases") == 0)
     {
@@ -533,8 +542,8 @@ print_session_answer (const char *verb, JsonObject *o)
                    str_member (l, "owner"), int_member (l, "expires_in_s"));
         }
     }
-  else if (g_strcmp0 (verb, "verdict") == 0 || g_strcmp0 (verb, "verify") == 0 ||
-           g_strcmp0 (verb, "sign") == 0 || g_strcmp0 (verb, "run") == 0)
+  else if (g_strcmp0 (verb, "verdict") == 0 || g_strcmp0 (verb, "verify") == 0
+           || g_strcmp0 (verb, "sign") == 0 || g_strcmp0 (verb, "run") == 0)
     {
       if (json_object_has_member (o, "verdict"))
         g_print ("%s\n", str_member (o, "verdict"));
@@ -581,7 +590,7 @@ check_schedule (void)
     }
   problems = tf_schedule_check (event, sched);
   for (guint i = 0; i < problems->len; i++)
-    g_print ("%s: %s\n", opt_check, (char *) g_ptr_array_index (problems, i));
+    g_print ("%s: %s\n", opt_check, (char *)g_ptr_array_index (problems, i));
   if (problems->len == 0)
     g_print ("%s: no rule broken (%u sessions)\n", opt_check, sched->entries->len);
   return problems->len > 0 ? 1 : 0;
@@ -620,9 +629,10 @@ session_request (int argc, char **argv, JsonBuilder *b, const char **verb, gbool
     *verb = "consolidated";
   else if (g_strcmp0 (v, "listing") == 0 && argc == 2)
     ;
-  else if ((g_strcmp0 (v, "session") == 0 || g_strcmp0 (v, "start") == 0 ||
-            g_strcmp0 (v, "end") == 0 || g_strcmp0 (v, "close") == 0 ||
-            g_strcmp0 (v, "report") == 0 || g_strcmp0 (v, "abort") == 0) && argc == 3)
+  else if ((g_strcmp0 (v, "session") == 0 || g_strcmp0 (v, "start") == 0
+            || g_strcmp0 (v, "end") == 0 || g_strcmp0 (v, "close") == 0
+            || g_strcmp0 (v, "report") == 0 || g_strcmp0 (v, "abort") == 0)
+           && argc == 3)
     {
       add_s (b, "session", argv[2]);
       if (g_strcmp0 (v, "abort") == 0)
@@ -636,9 +646,11 @@ session_request (int argc, char **argv, JsonBuilder *b, const char **verb, gbool
     {
       const char *kind = argv[2];
       add_s (b, "kind", kind);
-      add_s (b, g_strcmp0 (kind, "board-fault") == 0 ? "board"
-                : g_strcmp0 (kind, "overrun") == 0   ? "session"
-                                                     : "team", argv[3]);
+      add_s (b,
+             g_strcmp0 (kind, "board-fault") == 0 ? "board"
+             : g_strcmp0 (kind, "overrun") == 0   ? "session"
+                                                  : "team",
+             argv[3]);
       if (g_strcmp0 (kind, "overrun") == 0)
         {
           if (argc != 5 || !parse_case (argv[4], &n))
@@ -715,26 +727,36 @@ int
 main (int argc, char **argv)
 {
   const GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, "Lab file (lab name and broker)", "FILE" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, "Lab file (lab name and broker)",
+      "FILE" },
     { "lab", 0, 0, G_OPTION_ARG_STRING, &opt_lab, "Lab name", "NAME" },
     { "broker", 'b', 0, G_OPTION_ARG_STRING, &opt_host, "Broker host", "HOST" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &opt_port, "Broker port", "PORT" },
     { "user", 'u', 0, G_OPTION_ARG_STRING, &opt_user, "Broker user", "USER" },
-    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_password_file, "File holding the password", "FILE" },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_password_file, "File holding the password",
+      "FILE" },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
-    { "state", 0, 0, G_OPTION_ARG_STRING, &opt_state, "boards: only boards in this state", "STATE" },
+    { "state", 0, 0, G_OPTION_ARG_STRING, &opt_state, "boards: only boards in this state",
+      "STATE" },
     { "lines", 'n', 0, G_OPTION_ARG_INT, &opt_lines, "board: console lines to show (20)", "N" },
-    { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout, "Seconds to wait for the answer (60)", "S" },
+    { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout, "Seconds to wait for the answer (60)",
+      "S" },
     { "csv", 0, 0, G_OPTION_ARG_NONE, &opt_csv, "schedule: CSV", NULL },
-    { "ics", 0, 0, G_OPTION_ARG_FILENAME, &opt_ics, "schedule: one .ics calendar per team into DIR", "DIR" },
-    { "check", 0, 0, G_OPTION_ARG_FILENAME, &opt_check, "schedule: check a schedule JSON offline (with --event)", "FILE" },
-    { "event", 0, 0, G_OPTION_ARG_FILENAME, &opt_event, "schedule --check: the event file", "EVENT" },
-    { "company", 0, 0, G_OPTION_ARG_STRING, &opt_company, "verdict/verify/sign/run/report: act as this company", "ID" },
-    { "as", 0, 0, G_OPTION_ARG_STRING, &opt_as, "verdict/verify/sign: the engineer's name", "USER" },
+    { "ics", 0, 0, G_OPTION_ARG_FILENAME, &opt_ics, "schedule: one .ics calendar per team into DIR",
+      "DIR" },
+    { "check", 0, 0, G_OPTION_ARG_FILENAME, &opt_check,
+      "schedule: check a schedule JSON offline (with --event)", "FILE" },
+    { "event", 0, 0, G_OPTION_ARG_FILENAME, &opt_event, "schedule --check: the event file",
+      "EVENT" },
+    { "company", 0, 0, G_OPTION_ARG_STRING, &opt_company,
+      "verdict/verify/sign/run/report: act as this company", "ID" },
+    { "as", 0, 0, G_OPTION_ARG_STRING, &opt_as, "verdict/verify/sign: the engineer's name",
+      "USER" },
     { "note", 0, 0, G_OPTION_ARG_STRING, &opt_note, "verdict/verify: a note", "TEXT" },
     { "issue", 0, 0, G_OPTION_ARG_STRING, &opt_issue, "verdict: link to a spec issue", "URL" },
     { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &opt_pdf, "report/summary: also write a PDF", "FILE" },
-    { "junit", 0, 0, G_OPTION_ARG_FILENAME, &opt_junit, "report: also write JUnit XML (for CI)", "FILE" },
+    { "junit", 0, 0, G_OPTION_ARG_FILENAME, &opt_junit, "report: also write JUnit XML (for CI)",
+      "FILE" },
     { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "abort: why", "TEXT" },
     { NULL },
   };
@@ -754,10 +776,12 @@ main (int argc, char **argv)
       "  schedule --check FILE --event EVENT every rule a schedule JSON breaks (offline)\n"
       "  replan board-fault BOARD [FROM [TO]] | absent TEAM FROM [TO] | overrun SESSION SLOTS\n"
       "  sessions | session ID | start ID | end ID | close ID | abort ID --reason TEXT\n"
-      "  verdict SESSION CASE pass|fail|inconclusive|not-applicable|out-of-time --company C [--note] [--issue URL] [--as USER]\n"
+      "  verdict SESSION CASE pass|fail|inconclusive|not-applicable|out-of-time --company C "
+      "[--note] [--issue URL] [--as USER]\n"
       "  verify SESSION CASE agree|dispute --company C [--note TEXT]\n"
       "  sign SESSION --company C     run SESSION CASE --company C (the case's script)\n"
-      "  report ID [--pdf FILE] [--junit FILE] [--company C]   summary [--pdf FILE] (consolidated, anonymised)\n"
+      "  report ID [--pdf FILE] [--junit FILE] [--company C]   summary [--pdf FILE] (consolidated, "
+      "anonymised)\n"
       "  listing                  the product listing of the companies that consented\n"
       "  leases | lease-release BOARD (staff)");
   g_autoptr (GError) error = NULL;
@@ -786,9 +810,10 @@ main (int argc, char **argv)
     return argc == 2 ? check_schedule () : usage (ctx);
   json_builder_begin_object (b);
   if (g_strv_contains ((const char *const[]){ "schedule", "sessions", "session", "start", "end",
-                                              "close", "abort", "report", "summary", "listing", "replan",
-                                              "verdict", "verify", "sign", "run", "leases",
-                                              "lease-release", NULL }, verb))
+                                              "close", "abort", "report", "summary", "listing",
+                                              "replan", "verdict", "verify", "sign", "run",
+                                              "leases", "lease-release", NULL },
+                       verb))
     {
       session_verb = TRUE;
       if (!session_request (argc, argv, b, &verb, &in_request))
@@ -832,8 +857,9 @@ main (int argc, char **argv)
     {
       /* any verb, arguments as a JSON object: for scripts and new verbs */
       g_autoptr (JsonParser) p = json_parser_new ();
-      if (argc == 4 && (!json_parser_load_from_data (p, argv[3], -1, NULL) ||
-                        !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))))
+      if (argc == 4
+          && (!json_parser_load_from_data (p, argv[3], -1, NULL)
+              || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))))
         {
           g_printerr ("testfestctl: call: '%s' is not a JSON object\n", argv[3]);
           return 2;

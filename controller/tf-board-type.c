@@ -38,9 +38,9 @@ parse_usb_id (TfKeyFile *kf, const char *group, const char *key, guint16 *vid, g
   if (v == NULL)
     return TRUE;
   parts = g_strsplit (v, ":", -1);
-  if (g_strv_length (parts) != 2 || strlen (parts[0]) != 4 || strlen (parts[1]) != 4 ||
-      !g_ascii_string_to_unsigned (parts[0], 16, 0, 0xffff, &a, NULL) ||
-      !g_ascii_string_to_unsigned (parts[1], 16, 0, 0xffff, &b, NULL))
+  if (g_strv_length (parts) != 2 || strlen (parts[0]) != 4 || strlen (parts[1]) != 4
+      || !g_ascii_string_to_unsigned (parts[0], 16, 0, 0xffff, &a, NULL)
+      || !g_ascii_string_to_unsigned (parts[1], 16, 0, 0xffff, &b, NULL))
     return tf_key_file_fail (kf, error, group, key, "'%s' is not a USB id VVVV:PPPP", v);
   *vid = a;
   *pid = b;
@@ -79,7 +79,8 @@ parse_size (TfKeyFile *kf, const char *key, guint64 *out, GError **error)
   if (g_str_has_prefix (s, "0x") || g_str_has_prefix (s, "0X"))
     s += 2, base = 16;
   if (!g_ascii_string_to_unsigned (s, base, 0, G_MAXUINT32, out, NULL))
-    return tf_key_file_fail (kf, error, "flash", key, "'%s' is not a number (decimal or 0x hex)", v);
+    return tf_key_file_fail (kf, error, "flash", key, "'%s' is not a number (decimal or 0x hex)",
+                             v);
   return TRUE;
 }
 
@@ -88,13 +89,14 @@ tf_board_type_load (const char *path, GError **error)
 {
   static const char *const groups[] = { "board-type", "console", "power", "flash", NULL };
   static const char *const k_type[] = { "description", "vendor", "chip", "url", NULL };
-  static const char *const k_console[] = { "baud", "usb-id", "banner", "firmware",
-                                           "boot-timeout-ms", NULL };
+  static const char *const k_console[]
+      = { "baud", "usb-id", "banner", "firmware", "boot-timeout-ms", NULL };
   static const char *const k_power[] = { "settle-ms", NULL };
   /* flash keys belong to the flasher backends; the common ones are listed here */
-  static const char *const k_flash[] = { "method", "address", "size", "page-size", "product-id",
-                                         "boot-mode", "usb-id", "dfu-usb-id", "command",
-                                         "timeout-ms", "alt", "bootloader-baud", "layout", NULL };
+  static const char *const k_flash[]
+      = { "method",    "address",         "size",       "page-size", "product-id",
+          "boot-mode", "usb-id",          "dfu-usb-id", "command",   "timeout-ms",
+          "alt",       "bootloader-baud", "layout",     NULL };
   g_autoptr (TfKeyFile) kf = NULL;
   g_autoptr (TfBoardType) self = g_new0 (TfBoardType, 1);
   g_autofree char *base = g_path_get_basename (path);
@@ -117,26 +119,26 @@ tf_board_type_load (const char *path, GError **error)
                    path);
       return NULL;
     }
-  if (!tf_key_file_check_keys (kf, "board-type", k_type, error) ||
-      !tf_key_file_check_keys (kf, "console", k_console, error) ||
-      !tf_key_file_check_keys (kf, "power", k_power, error) ||
-      !tf_key_file_check_keys (kf, "flash", k_flash, error))
+  if (!tf_key_file_check_keys (kf, "board-type", k_type, error)
+      || !tf_key_file_check_keys (kf, "console", k_console, error)
+      || !tf_key_file_check_keys (kf, "power", k_power, error)
+      || !tf_key_file_check_keys (kf, "flash", k_flash, error))
     return NULL;
 
   self->name = g_strndup (base, strlen (base) - strlen (".board"));
   self->path = g_strdup (path);
   if (!tf_key_file_get_string (kf, "board-type", "description", TRUE, NULL, &self->description,
-                               error) ||
-      !tf_key_file_get_string (kf, "board-type", "vendor", FALSE, "", &self->vendor, error) ||
-      !tf_key_file_get_string (kf, "board-type", "chip", FALSE, "", &self->chip, error))
+                               error)
+      || !tf_key_file_get_string (kf, "board-type", "vendor", FALSE, "", &self->vendor, error)
+      || !tf_key_file_get_string (kf, "board-type", "chip", FALSE, "", &self->chip, error))
     return NULL;
   if (!tf_key_file_get_uint (kf, "console", "baud", FALSE, 115200, 300, 12000000, &n, error))
     return NULL;
   self->baud = n;
   if (!parse_usb_id (kf, "console", "usb-id", &self->console_vid, &self->console_pid, error))
     return NULL;
-  if (!parse_regex (kf, "console", "banner", TRUE, &self->banner, error) ||
-      !parse_regex (kf, "console", "firmware", FALSE, &self->firmware, error))
+  if (!parse_regex (kf, "console", "banner", TRUE, &self->banner, error)
+      || !parse_regex (kf, "console", "firmware", FALSE, &self->firmware, error))
     return NULL;
   if (self->firmware != NULL && g_regex_get_capture_count (self->firmware) < 2)
     {
@@ -144,8 +146,7 @@ tf_board_type_load (const char *path, GError **error)
                         "pattern needs two groups: (name) and (version)");
       return NULL;
     }
-  if (!tf_key_file_get_uint (kf, "console", "boot-timeout-ms", FALSE, 10000, 10, 600000, &n,
-                             error))
+  if (!tf_key_file_get_uint (kf, "console", "boot-timeout-ms", FALSE, 10000, 10, 600000, &n, error))
     return NULL;
   self->boot_timeout_ms = n;
   if (!tf_key_file_get_uint (kf, "power", "settle-ms", FALSE, 0, 0, 60000, &n, error))
@@ -160,9 +161,9 @@ tf_board_type_load (const char *path, GError **error)
                         "'%s' is not one of none, stm32-uart, dfu, command", self->flash_method);
       return NULL;
     }
-  if (!parse_size (kf, "address", &self->flash_address, error) ||
-      !parse_size (kf, "size", &self->flash_size, error) ||
-      !parse_size (kf, "page-size", &self->flash_page_size, error))
+  if (!parse_size (kf, "address", &self->flash_address, error)
+      || !parse_size (kf, "size", &self->flash_size, error)
+      || !parse_size (kf, "page-size", &self->flash_page_size, error))
     return NULL;
   /* the DfuSe layout is compared with the device's when flashing: a typo here
    * would only show then, as "another part?" */
@@ -185,8 +186,8 @@ tf_board_type_load (const char *path, GError **error)
 GHashTable *
 tf_board_type_load_dirs (const char *const *dirs, GError **error)
 {
-  g_autoptr (GHashTable) types =
-      g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) tf_board_type_free);
+  g_autoptr (GHashTable) types
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)tf_board_type_free);
 
   for (guint i = 0; dirs != NULL && dirs[i] != NULL; i++)
     {
@@ -199,7 +200,7 @@ tf_board_type_load_dirs (const char *const *dirs, GError **error)
       while ((name = g_dir_read_name (dir)) != NULL)
         if (g_str_has_suffix (name, ".board"))
           g_ptr_array_add (names, g_strdup (name));
-      g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+      g_ptr_array_sort (names, (GCompareFunc)g_strcmp0);
       for (guint j = 0; j < names->len; j++)
         {
           g_autofree char *path = g_build_filename (dirs[i], g_ptr_array_index (names, j), NULL);

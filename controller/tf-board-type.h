@@ -6,7 +6,8 @@
 G_BEGIN_DECLS
 
 /* What every board of one kind shares (boards/NAME.board). */
-typedef struct {
+typedef struct
+{
   char *name;
   char *path;
   char *description;
@@ -21,18 +22,21 @@ typedef struct {
   /* power */
   guint settle_ms;
   /* flash (the flasher backends read the rest of the group) */
-  char *flash_method;               /* none, stm32-uart, dfu, command */
-  guint64 flash_address;            /* where images go, e.g. 0x08000000 */
-  guint64 flash_size;               /* 0: unknown */
-  guint64 flash_page_size;          /* 0: unknown */
-  GKeyFile *kf;                     /* the whole file, for backends' own keys */
+  char *flash_method;      /* none, stm32-uart, dfu, command */
+  guint64 flash_address;   /* where images go, e.g. 0x08000000 */
+  guint64 flash_size;      /* 0: unknown */
+  guint64 flash_page_size; /* 0: unknown */
+  GKeyFile *kf;            /* the whole file, for backends' own keys */
 } TfBoardType;
 
-TfBoardType *tf_board_type_load (const char *path, GError **error);
-void tf_board_type_free (TfBoardType *self);
+TfBoardType *
+tf_board_type_load (const char *path, GError **error);
+void
+tf_board_type_free (TfBoardType *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfBoardType, tf_board_type_free)
 
 /* Load every *.board in @dirs (earlier dirs win on equal names). */
-GHashTable *tf_board_type_load_dirs (const char *const *dirs, GError **error);
+GHashTable *
+tf_board_type_load_dirs (const char *const *dirs, GError **error);
 
 G_END_DECLS

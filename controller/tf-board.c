@@ -5,16 +5,17 @@
 #include "tf-error.h"
 #include "tf-time.h"
 
-struct _TfBoard {
+struct _TfBoard
+{
   GObject parent_instance;
   TfBoardConfig config; /* a copy of the strings we need */
   TfBoardState state;
   TfPower power;
   TfHealth health;
-  gint64 since;         /* µs since the epoch */
+  gint64 since; /* µs since the epoch */
   char *cause;
   char *error;
-  guint faults;         /* consecutive faults, reset by a good boot */
+  guint faults; /* consecutive faults, reset by a good boot */
   char *fw_name, *fw_version, *fw_sha256;
   char *session;
   guint64 progress_done, progress_total;
@@ -23,12 +24,16 @@ struct _TfBoard {
 
 G_DEFINE_TYPE (TfBoard, tf_board, G_TYPE_OBJECT)
 
-enum { SIGNAL_CHANGED, SIGNAL_LAST };
+enum
+{
+  SIGNAL_CHANGED,
+  SIGNAL_LAST
+};
 static guint signals[SIGNAL_LAST];
 
 static const char *const state_names[] = {
-  "off", "powering-on", "booting", "ready", "flashing", "in-session", "faulted", "quarantined",
-  "unplugged",
+  "off",        "powering-on", "booting",     "ready",     "flashing",
+  "in-session", "faulted",     "quarantined", "unplugged",
 };
 
 const char *
@@ -82,20 +87,19 @@ tf_board_transition_allowed (TfBoardState from, TfBoardState to)
     case TF_BOARD_STATE_POWERING_ON:
       return TRUE;
     case TF_BOARD_STATE_BOOTING:
-      return from == TF_BOARD_STATE_POWERING_ON || from == TF_BOARD_STATE_UNPLUGGED ||
-             from == TF_BOARD_STATE_FLASHING || from == TF_BOARD_STATE_READY ||
-             from == TF_BOARD_STATE_IN_SESSION;
+      return from == TF_BOARD_STATE_POWERING_ON || from == TF_BOARD_STATE_UNPLUGGED
+             || from == TF_BOARD_STATE_FLASHING || from == TF_BOARD_STATE_READY
+             || from == TF_BOARD_STATE_IN_SESSION;
     case TF_BOARD_STATE_READY:
       /* from off only for boards without a power switch (always powered) */
-      return from == TF_BOARD_STATE_BOOTING || from == TF_BOARD_STATE_FLASHING ||
-             from == TF_BOARD_STATE_POWERING_ON ||
-             from == TF_BOARD_STATE_IN_SESSION || from == TF_BOARD_STATE_UNPLUGGED ||
-             from == TF_BOARD_STATE_READY || from == TF_BOARD_STATE_OFF ||
-             from == TF_BOARD_STATE_FAULTED;
+      return from == TF_BOARD_STATE_BOOTING || from == TF_BOARD_STATE_FLASHING
+             || from == TF_BOARD_STATE_POWERING_ON || from == TF_BOARD_STATE_IN_SESSION
+             || from == TF_BOARD_STATE_UNPLUGGED || from == TF_BOARD_STATE_READY
+             || from == TF_BOARD_STATE_OFF || from == TF_BOARD_STATE_FAULTED;
     case TF_BOARD_STATE_FLASHING:
     case TF_BOARD_STATE_IN_SESSION:
-      return from == TF_BOARD_STATE_READY || from == TF_BOARD_STATE_FAULTED ||
-             from == TF_BOARD_STATE_OFF;
+      return from == TF_BOARD_STATE_READY || from == TF_BOARD_STATE_FAULTED
+             || from == TF_BOARD_STATE_OFF;
     default:
       return FALSE;
     }
@@ -220,8 +224,8 @@ tf_board_get_faults (TfBoard *self)
 gboolean
 tf_board_is_busy (TfBoard *self)
 {
-  return self->state == TF_BOARD_STATE_FLASHING || self->state == TF_BOARD_STATE_IN_SESSION ||
-         self->session != NULL;
+  return self->state == TF_BOARD_STATE_FLASHING || self->state == TF_BOARD_STATE_IN_SESSION
+         || self->session != NULL;
 }
 
 gboolean
@@ -274,8 +278,8 @@ tf_board_set_health (TfBoard *self, TfHealth health)
 void
 tf_board_set_firmware (TfBoard *self, const char *name, const char *version, const char *sha256)
 {
-  if (g_strcmp0 (self->fw_name, name) == 0 && g_strcmp0 (self->fw_version, version) == 0 &&
-      g_strcmp0 (self->fw_sha256, sha256) == 0)
+  if (g_strcmp0 (self->fw_name, name) == 0 && g_strcmp0 (self->fw_version, version) == 0
+      && g_strcmp0 (self->fw_sha256, sha256) == 0)
     return;
   g_free (self->fw_name);
   g_free (self->fw_version);
@@ -399,7 +403,8 @@ tf_board_to_json (TfBoard *self, const char *host)
       json_builder_set_member_name (b, "total");
       json_builder_add_int_value (b, self->progress_total);
       json_builder_set_member_name (b, "percent");
-      json_builder_add_int_value (b, self->progress_total ? self->progress_done * 100 / self->progress_total : 0);
+      json_builder_add_int_value (
+          b, self->progress_total ? self->progress_done * 100 / self->progress_total : 0);
       json_builder_end_object (b);
     }
   json_builder_set_member_name (b, "firmware");

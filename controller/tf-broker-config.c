@@ -22,21 +22,23 @@
 #include "tf-keyfile.h"
 
 /* What a page may read without an account: the floor, no results. */
-static const char *const public_topics[] = { "host/+/status", "board/+/state", "schedule",
-                                             "session/+/state", "summary", NULL };
+static const char *const public_topics[]
+    = { "host/+/status", "board/+/state", "schedule", "session/+/state", "summary", NULL };
 
 /* mosquitto_passwd's format for PBKDF2-SHA512 ("$7$"), with its defaults */
 #define PW_ITERATIONS 101
 #define PW_SALT_LEN 12
 #define PW_HASH_LEN 64
 
-typedef enum {
+typedef enum
+{
   ROLE_DAEMON,
   ROLE_STAFF,
   ROLE_COMPANY,
 } Role;
 
-typedef struct {
+typedef struct
+{
   char *user;
   char *password;
   Role role;
@@ -52,7 +54,8 @@ account_free (Account *a)
   g_free (a);
 }
 
-typedef struct {
+typedef struct
+{
   char *lab_path, *event_path, *out_dir;
   int ws_port, tls_port, wss_port;
   char *bind, *cert, *key, *cafile, *persistence, *log_file, *anonymous_read, *owner;
@@ -116,7 +119,7 @@ pbkdf2_sha512 (const char *password, const guint8 *salt, gsize salt_len, guint i
   static const guint8 block1[4] = { 0, 0, 0, 1 };
   guint8 u[PW_HASH_LEN];
   gsize len = sizeof (u);
-  g_autoptr (GHmac) h = g_hmac_new (G_CHECKSUM_SHA512, (const guchar *) password, strlen (password));
+  g_autoptr (GHmac) h = g_hmac_new (G_CHECKSUM_SHA512, (const guchar *)password, strlen (password));
 
   g_hmac_update (h, salt, salt_len);
   g_hmac_update (h, block1, sizeof (block1));
@@ -124,8 +127,8 @@ pbkdf2_sha512 (const char *password, const guint8 *salt, gsize salt_len, guint i
   memcpy (out, u, PW_HASH_LEN);
   for (guint i = 1; i < iterations; i++)
     {
-      g_autoptr (GHmac) hi = g_hmac_new (G_CHECKSUM_SHA512, (const guchar *) password,
-                                         strlen (password));
+      g_autoptr (GHmac) hi
+          = g_hmac_new (G_CHECKSUM_SHA512, (const guchar *)password, strlen (password));
       g_hmac_update (hi, u, sizeof (u));
       len = sizeof (u);
       g_hmac_get_digest (hi, u, &len);
@@ -229,7 +232,7 @@ add_account (Tool *t, const char *user, Role role, const char *comment, const ch
   Account *a;
   const char *known = g_hash_table_lookup (t->known, user);
   for (guint i = 0; i < t->accounts->len; i++)
-    if (g_strcmp0 (((Account *) g_ptr_array_index (t->accounts, i))->user, user) == 0)
+    if (g_strcmp0 (((Account *)g_ptr_array_index (t->accounts, i))->user, user) == 0)
       {
         g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
                      "account '%s' would be given twice (staff, daemon and company names must "
@@ -258,8 +261,8 @@ prepare_daemon_account (Tool *t, GError **error)
   g_autofree char *pwf = NULL, *user = NULL, *dir = NULL, *password = NULL;
   if (kf == NULL)
     return FALSE;
-  if (!tf_key_file_get_string (kf, "broker", "user", FALSE, NULL, &user, error) ||
-      !tf_key_file_get_string (kf, "broker", "password-file", FALSE, NULL, &pwf, error))
+  if (!tf_key_file_get_string (kf, "broker", "user", FALSE, NULL, &user, error)
+      || !tf_key_file_get_string (kf, "broker", "password-file", FALSE, NULL, &pwf, error))
     return FALSE;
   if (user == NULL)
     {
@@ -279,8 +282,8 @@ prepare_daemon_account (Tool *t, GError **error)
   dir = g_path_get_dirname (t->lab_path);
   t->daemon_password_file = g_canonicalize_filename (pwf, dir);
   /* an earlier run's password stays, so a running daemon is not locked out */
-  if (g_hash_table_lookup (t->known, t->daemon_user) == NULL && !t->renew &&
-      (password = first_line (t->daemon_password_file)) != NULL)
+  if (g_hash_table_lookup (t->known, t->daemon_user) == NULL && !t->renew
+      && (password = first_line (t->daemon_password_file)) != NULL)
     g_hash_table_replace (t->known, g_strdup (t->daemon_user), g_steal_pointer (&password));
   if (!g_file_test (t->daemon_password_file, G_FILE_TEST_EXISTS))
     return write_file (t->daemon_password_file, "", 0640, "testfest", error);
@@ -319,8 +322,8 @@ load_event (Tool *t, GError **error)
       char *l = g_strstrip (g_strdup (lines[i]));
       if (l[0] == '[')
         in_event = g_strcmp0 (l, "[event]") == 0;
-      else if (in_event && g_str_has_prefix (l, "allow-anonymous-read") &&
-               strchr (" \t=", l[strlen ("allow-anonymous-read")]) != NULL)
+      else if (in_event && g_str_has_prefix (l, "allow-anonymous-read")
+               && strchr (" \t=", l[strlen ("allow-anonymous-read")]) != NULL)
         {
           g_autofree char *v = g_strstrip (g_strdup (strchr (l, '=') ? strchr (l, '=') + 1 : ""));
           if (!parse_bool (v, &t->anonymous))
@@ -401,8 +404,9 @@ acl_text (Tool *t)
       switch (a->role)
         {
         case ROLE_DAEMON:
-          g_string_append_printf (s, "topic write tf/%s/#\ntopic read tf/%s/cmd/#\n"
-                                     "topic read tf/%s/in/#\n",
+          g_string_append_printf (s,
+                                  "topic write tf/%s/#\ntopic read tf/%s/cmd/#\n"
+                                  "topic read tf/%s/in/#\n",
                                   lab, lab, lab);
           break;
         case ROLE_STAFF:
@@ -457,8 +461,9 @@ conf_text (Tool *t, const char *passwd, const char *acl)
    * dashboard that connects late takes every retained board at once */
   g_string_append (s, "max_queued_messages 100000\n");
 
-  g_string_append_printf (s, "\n# MQTT%s: testfestd on every lab host, testfestctl, bridges\n"
-                             "listener %u%s\n",
+  g_string_append_printf (s,
+                          "\n# MQTT%s: testfestd on every lab host, testfestctl, bridges\n"
+                          "listener %u%s\n",
                           lab_tls ? " over TLS" : "", t->lab->broker_port, bind);
   if (lab_tls)
     tls_lines (t, s);
@@ -468,13 +473,15 @@ conf_text (Tool *t, const char *passwd, const char *acl)
       tls_lines (t, s);
     }
   /* mosquitto 2.0's websockets listener binds every interface whatever it is told */
-  g_string_append_printf (s, "\n# MQTT over websockets: the dashboard (every interface)\n"
-                             "listener %d\nprotocol websockets\n",
+  g_string_append_printf (s,
+                          "\n# MQTT over websockets: the dashboard (every interface)\n"
+                          "listener %d\nprotocol websockets\n",
                           t->ws_port);
   if (t->cert != NULL)
     {
-      g_string_append_printf (s, "\n# MQTT over secure websockets: the dashboard served over "
-                                 "https\nlistener %d\nprotocol websockets\n",
+      g_string_append_printf (s,
+                              "\n# MQTT over secure websockets: the dashboard served over "
+                              "https\nlistener %d\nprotocol websockets\n",
                               t->wss_port);
       tls_lines (t, s);
     }
@@ -534,8 +541,7 @@ run (Tool *t, GError **error)
     for (guint i = 0; i < G_N_ELEMENTS (tls_files); i++)
       if (tls_files[i] != NULL && !g_file_test (tls_files[i], G_FILE_TEST_IS_REGULAR))
         {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "no such file %s",
-                       tls_files[i]);
+          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "no such file %s", tls_files[i]);
           return FALSE;
         }
   }
@@ -552,8 +558,9 @@ run (Tool *t, GError **error)
         return FALSE;
     }
 
-  g_string_append_printf (cr, "# MQTT accounts of lab '%s' (%s), written by tf-broker-config.\n"
-                              "# Hand each line to its owner only. USER PASSWORD ROLE [NAME]\n",
+  g_string_append_printf (cr,
+                          "# MQTT accounts of lab '%s' (%s), written by tf-broker-config.\n"
+                          "# Hand each line to its owner only. USER PASSWORD ROLE [NAME]\n",
                           t->lab->lab, t->event->name);
   for (guint i = 0; i < t->accounts->len; i++)
     {
@@ -568,8 +575,8 @@ run (Tool *t, GError **error)
 
   if (t->persistence == NULL)
     t->persistence = g_strdup ("/var/lib/mosquitto");
-  else if (g_mkdir_with_parents (t->persistence, 0755) != 0 ||
-           !give_to_broker (t, t->persistence, error))
+  else if (g_mkdir_with_parents (t->persistence, 0755) != 0
+           || !give_to_broker (t, t->persistence, error))
     {
       if (error != NULL && *error == NULL)
         g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: %s", t->persistence, g_strerror (errno));
@@ -577,8 +584,8 @@ run (Tool *t, GError **error)
     }
   if (t->log_file != NULL)
     {
-      if (!g_file_test (t->log_file, G_FILE_TEST_EXISTS) &&
-          !write_file (t->log_file, "", 0640, NULL, error))
+      if (!g_file_test (t->log_file, G_FILE_TEST_EXISTS)
+          && !write_file (t->log_file, "", 0640, NULL, error))
         return FALSE;
       if (!give_to_broker (t, t->log_file, error))
         return FALSE;
@@ -586,19 +593,19 @@ run (Tool *t, GError **error)
 
   acl_data = acl_text (t);
   conf_data = conf_text (t, passwd, acl);
-  if (!write_file (passwd, pw->str, 0640, t->owner, error) ||
-      !write_file (acl, acl_data, 0640, t->owner, error) ||
-      !write_file (conf, conf_data, 0644, NULL, error) ||
-      !write_file (creds, cr->str, 0600, NULL, error))
+  if (!write_file (passwd, pw->str, 0640, t->owner, error)
+      || !write_file (acl, acl_data, 0640, t->owner, error)
+      || !write_file (conf, conf_data, 0644, NULL, error)
+      || !write_file (creds, cr->str, 0600, NULL, error))
     return FALSE;
   if (t->daemon_password_file != NULL)
     {
-      g_autofree char *line = g_strdup_printf ("%s\n", ((Account *) t->accounts->pdata[0])->password);
+      g_autofree char *line
+          = g_strdup_printf ("%s\n", ((Account *)t->accounts->pdata[0])->password);
       if (!write_file (t->daemon_password_file, line, 0640, "testfest", error))
         return FALSE;
     }
-  g_print ("%s\n%s\n%s\n%s (mode 0600: %u accounts)\n", conf, passwd, acl, creds,
-           t->accounts->len);
+  g_print ("%s\n%s\n%s\n%s (mode 0600: %u accounts)\n", conf, passwd, acl, creds, t->accounts->len);
   if (t->daemon_password_file != NULL)
     g_print ("%s (the daemon's password)\n", t->daemon_password_file);
   return TRUE;
@@ -623,22 +630,39 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   int status;
   const GOptionEntry entries[] = {
-    { "lab", 'l', 0, G_OPTION_ARG_FILENAME, &t.lab_path, "Lab file (lab name, broker port, the daemon's account)", "LAB.conf" },
-    { "event", 'e', 0, G_OPTION_ARG_FILENAME, &t.event_path, "Event file (the companies; default: the lab file's [lab] event)", "EVENT" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &t.out_dir, "Where to write mosquitto.conf, passwd, acl and credentials", "DIR" },
-    { "ws-port", 0, 0, G_OPTION_ARG_INT, &t.ws_port, "Websockets listener for the dashboard (default 9001)", "PORT" },
-    { "bind", 0, 0, G_OPTION_ARG_STRING, &t.bind, "Address of the MQTT (TCP) listeners (default: every interface)", "ADDR" },
-    { "staff", 0, 0, G_OPTION_ARG_STRING_ARRAY, &t.staff, "A staff account (repeat; default: staff)", "NAME" },
-    { "anonymous-read", 0, 0, G_OPTION_ARG_STRING, &t.anonymous_read, "yes: anyone may read the public floor (default: the event's allow-anonymous-read, else no)", "yes|no" },
-    { "cert", 0, 0, G_OPTION_ARG_FILENAME, &t.cert, "TLS certificate: adds TLS and secure websockets listeners", "FILE" },
+    { "lab", 'l', 0, G_OPTION_ARG_FILENAME, &t.lab_path,
+      "Lab file (lab name, broker port, the daemon's account)", "LAB.conf" },
+    { "event", 'e', 0, G_OPTION_ARG_FILENAME, &t.event_path,
+      "Event file (the companies; default: the lab file's [lab] event)", "EVENT" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &t.out_dir,
+      "Where to write mosquitto.conf, passwd, acl and credentials", "DIR" },
+    { "ws-port", 0, 0, G_OPTION_ARG_INT, &t.ws_port,
+      "Websockets listener for the dashboard (default 9001)", "PORT" },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, &t.bind,
+      "Address of the MQTT (TCP) listeners (default: every interface)", "ADDR" },
+    { "staff", 0, 0, G_OPTION_ARG_STRING_ARRAY, &t.staff,
+      "A staff account (repeat; default: staff)", "NAME" },
+    { "anonymous-read", 0, 0, G_OPTION_ARG_STRING, &t.anonymous_read,
+      "yes: anyone may read the public floor (default: the event's allow-anonymous-read, else no)",
+      "yes|no" },
+    { "cert", 0, 0, G_OPTION_ARG_FILENAME, &t.cert,
+      "TLS certificate: adds TLS and secure websockets listeners", "FILE" },
     { "key", 0, 0, G_OPTION_ARG_FILENAME, &t.key, "TLS private key", "FILE" },
     { "cafile", 0, 0, G_OPTION_ARG_FILENAME, &t.cafile, "CA chain for the certificate", "FILE" },
-    { "tls-port", 0, 0, G_OPTION_ARG_INT, &t.tls_port, "MQTT over TLS listener (default 8883)", "PORT" },
-    { "wss-port", 0, 0, G_OPTION_ARG_INT, &t.wss_port, "Secure websockets listener (default 9443)", "PORT" },
-    { "persistence", 0, 0, G_OPTION_ARG_FILENAME, &t.persistence, "Where the broker keeps retained messages (default /var/lib/mosquitto)", "DIR" },
-    { "log", 0, 0, G_OPTION_ARG_FILENAME, &t.log_file, "The broker's log file (default: syslog)", "FILE" },
-    { "broker-user", 0, 0, G_OPTION_ARG_STRING, &t.owner, "The user the broker runs as (default mosquitto)", "USER" },
-    { "renew", 0, 0, G_OPTION_ARG_NONE, &t.renew, "New passwords for every account (default: keep an earlier run's); restart testfestd after it", NULL },
+    { "tls-port", 0, 0, G_OPTION_ARG_INT, &t.tls_port, "MQTT over TLS listener (default 8883)",
+      "PORT" },
+    { "wss-port", 0, 0, G_OPTION_ARG_INT, &t.wss_port, "Secure websockets listener (default 9443)",
+      "PORT" },
+    { "persistence", 0, 0, G_OPTION_ARG_FILENAME, &t.persistence,
+      "Where the broker keeps retained messages (default /var/lib/mosquitto)", "DIR" },
+    { "log", 0, 0, G_OPTION_ARG_FILENAME, &t.log_file, "The broker's log file (default: syslog)",
+      "FILE" },
+    { "broker-user", 0, 0, G_OPTION_ARG_STRING, &t.owner,
+      "The user the broker runs as (default mosquitto)", "USER" },
+    { "renew", 0, 0, G_OPTION_ARG_NONE, &t.renew,
+      "New passwords for every account (default: keep an earlier run's); restart testfestd after "
+      "it",
+      NULL },
     { NULL },
   };
 
@@ -679,7 +703,7 @@ main (int argc, char **argv)
   absolutize (&t.cert);
   absolutize (&t.key);
   absolutize (&t.cafile);
-  t.accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) account_free);
+  t.accounts = g_ptr_array_new_with_free_func ((GDestroyNotify)account_free);
   t.known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   status = 0;

@@ -21,18 +21,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (mosquitto_property, property_free)
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 30000
 
-typedef struct {
+typedef struct
+{
   GSource source;
   TfBus *bus;
   gpointer tag;
   GIOCondition events; /* what the fd is watched for now */
 } MosqSource;
 
-struct _TfBus {
+struct _TfBus
+{
   GObject parent_instance;
   TfBusOptions opts;
   struct mosquitto *mosq;
-  GSource *io;             /* MosqSource on the socket while connected/connecting */
+  GSource *io; /* MosqSource on the socket while connected/connecting */
   guint reconnect_id;
   guint misc_id;
   guint backoff_ms;
@@ -41,16 +43,23 @@ struct _TfBus {
   gboolean shutting_down;
   guint reconnects;
   GPtrArray *subscriptions;
-  int waiting_mid;         /* shutdown waits for this PUBACK */
+  int waiting_mid; /* shutdown waits for this PUBACK */
   gboolean waiting_done;
 };
 
 G_DEFINE_TYPE (TfBus, tf_bus, G_TYPE_OBJECT)
 
-enum { SIGNAL_CONNECTED, SIGNAL_DISCONNECTED, SIGNAL_MESSAGE, SIGNAL_LAST };
+enum
+{
+  SIGNAL_CONNECTED,
+  SIGNAL_DISCONNECTED,
+  SIGNAL_MESSAGE,
+  SIGNAL_LAST
+};
 static guint signals[SIGNAL_LAST];
 
-static void schedule_reconnect (TfBus *self);
+static void
+schedule_reconnect (TfBus *self);
 
 gboolean
 tf_bus_set_mosquitto_error (GError **error, int rc, const char *what)
@@ -121,7 +130,7 @@ tf_bus_message_free (TfBusMessage *m)
 static gboolean
 mosq_source_prepare (GSource *source, gint *timeout)
 {
-  MosqSource *ms = (MosqSource *) source;
+  MosqSource *ms = (MosqSource *)source;
   GIOCondition want = G_IO_IN | G_IO_ERR | G_IO_HUP;
   /* arm writing only while libmosquitto has bytes queued */
   if (mosquitto_want_write (ms->bus->mosq))
@@ -140,7 +149,7 @@ mosq_source_prepare (GSource *source, gint *timeout)
 static gboolean
 mosq_source_dispatch (GSource *source, GSourceFunc cb, gpointer user_data)
 {
-  MosqSource *ms = (MosqSource *) source;
+  MosqSource *ms = (MosqSource *)source;
   TfBus *self = ms->bus;
   GIOCondition rev = g_source_query_unix_fd (source, ms->tag);
   int rc = MOSQ_ERR_SUCCESS;
@@ -184,7 +193,7 @@ watch_socket (TfBus *self)
   if (fd < 0)
     return;
   self->io = g_source_new (&mosq_source_funcs, sizeof (MosqSource));
-  ms = (MosqSource *) self->io;
+  ms = (MosqSource *)self->io;
   ms->bus = self;
   ms->events = G_IO_IN | G_IO_OUT | G_IO_ERR | G_IO_HUP;
   ms->tag = g_source_add_unix_fd (self->io, fd, ms->events);
@@ -306,8 +315,8 @@ on_message (struct mosquitto *mosq, void *obj, const struct mosquitto_message *m
   m.payload = g_bytes_new (msg->payload, msg->payloadlen);
   if (mosquitto_property_read_string (props, MQTT_PROP_RESPONSE_TOPIC, &rt, false) != NULL)
     m.response_topic = rt;
-  if (mosquitto_property_read_binary (props, MQTT_PROP_CORRELATION_DATA, &corr, &corr_len,
-                                      false) != NULL)
+  if (mosquitto_property_read_binary (props, MQTT_PROP_CORRELATION_DATA, &corr, &corr_len, false)
+      != NULL)
     m.correlation = g_bytes_new_take (corr, corr_len);
   g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, &m);
   g_bytes_unref (m.payload);
@@ -343,9 +352,9 @@ tf_bus_class_init (TfBusClass *klass)
   G_OBJECT_CLASS (klass)->finalize = tf_bus_finalize;
   signals[SIGNAL_CONNECTED] = g_signal_new ("connected", G_TYPE_FROM_CLASS (klass),
                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[SIGNAL_DISCONNECTED] = g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass),
-                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-                                               0);
+  signals[SIGNAL_DISCONNECTED]
+      = g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_MESSAGE] = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
@@ -527,7 +536,7 @@ tf_bus_reply (TfBus *self, const TfBusMessage *req, const char *payload, GError 
 void
 tf_bus_shutdown (TfBus *self, const char *topic, const char *payload, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
 
   self->shutting_down = TRUE;
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
@@ -535,9 +544,10 @@ tf_bus_shutdown (TfBus *self, const char *topic, const char *payload, guint time
   drop_socket (self);
   if (!self->connected)
     return;
-  if (topic != NULL &&
-      mosquitto_publish_v5 (self->mosq, &self->waiting_mid, topic, strlen (payload), payload, 1,
-                            true, NULL) == MOSQ_ERR_SUCCESS)
+  if (topic != NULL
+      && mosquitto_publish_v5 (self->mosq, &self->waiting_mid, topic, strlen (payload), payload, 1,
+                               true, NULL)
+             == MOSQ_ERR_SUCCESS)
     {
       /* a bounded wait for PUBACK, so the offline status is on the broker;
        * poll(), not mosquitto_loop(): its select() fails past fd 1024 */
@@ -550,8 +560,8 @@ tf_bus_shutdown (TfBus *self, const char *topic, const char *payload, guint time
             break;
           if ((pfd.revents & POLLOUT) && mosquitto_loop_write (self->mosq, 1) != MOSQ_ERR_SUCCESS)
             break;
-          if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
-              mosquitto_loop_read (self->mosq, 1) != MOSQ_ERR_SUCCESS)
+          if ((pfd.revents & (POLLIN | POLLHUP | POLLERR))
+              && mosquitto_loop_read (self->mosq, 1) != MOSQ_ERR_SUCCESS)
             break;
         }
     }

@@ -6,18 +6,22 @@
 G_BEGIN_DECLS
 
 /* One incoming MQTT message, with what a v5 request carries for its answer. */
-typedef struct {
+typedef struct
+{
   char *topic;
   GBytes *payload;
   char *response_topic; /* nullable */
   GBytes *correlation;  /* nullable */
 } TfBusMessage;
 
-TfBusMessage *tf_bus_message_copy (const TfBusMessage *m);
-void tf_bus_message_free (TfBusMessage *m);
+TfBusMessage *
+tf_bus_message_copy (const TfBusMessage *m);
+void
+tf_bus_message_free (TfBusMessage *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfBusMessage, tf_bus_message_free)
 
-typedef struct {
+typedef struct
+{
   char *host;
   guint port;
   gboolean tls;
@@ -36,26 +40,35 @@ G_DECLARE_FINAL_TYPE (TfBus, tf_bus, TF, BUS, GObject)
 
 /* Signals: "connected" (after CONNACK; re-subscription is done already),
  * "disconnected", "message" (TfBusMessage *). */
-TfBus *tf_bus_new (const TfBusOptions *options, GError **error);
+TfBus *
+tf_bus_new (const TfBusOptions *options, GError **error);
 /* Start connecting; the bus keeps reconnecting with capped exponential back-off. */
-void tf_bus_start (TfBus *self);
-gboolean tf_bus_is_connected (TfBus *self);
+void
+tf_bus_start (TfBus *self);
+gboolean
+tf_bus_is_connected (TfBus *self);
 /* Subscriptions are remembered and renewed after every reconnect. */
-void tf_bus_subscribe (TfBus *self, const char *pattern);
-gboolean tf_bus_publish (TfBus *self, const char *topic, const void *payload, gsize len,
-                         gboolean retain, GError **error);
+void
+tf_bus_subscribe (TfBus *self, const char *pattern);
+gboolean
+tf_bus_publish (TfBus *self, const char *topic, const void *payload, gsize len, gboolean retain,
+                GError **error);
 /* Send a v5 request: @response_topic and @correlation ride along. */
-gboolean tf_bus_request (TfBus *self, const char *topic, const char *payload,
-                         const char *response_topic, const char *correlation, GError **error);
+gboolean
+tf_bus_request (TfBus *self, const char *topic, const char *payload, const char *response_topic,
+                const char *correlation, GError **error);
 /* Answer a v5 request on its response topic with its correlation data. */
-gboolean tf_bus_reply (TfBus *self, const TfBusMessage *request, const char *payload,
-                       GError **error);
+gboolean
+tf_bus_reply (TfBus *self, const TfBusMessage *request, const char *payload, GError **error);
 /* Publish @topic=@payload (retained, QoS 1), wait up to @timeout_ms for the
  * broker to acknowledge it, then disconnect cleanly. */
-void tf_bus_shutdown (TfBus *self, const char *topic, const char *payload, guint timeout_ms);
-guint tf_bus_get_reconnects (TfBus *self);
+void
+tf_bus_shutdown (TfBus *self, const char *topic, const char *payload, guint timeout_ms);
+guint
+tf_bus_get_reconnects (TfBus *self);
 
 /* The one mapping of libmosquitto error codes. */
-gboolean tf_bus_set_mosquitto_error (GError **error, int rc, const char *what);
+gboolean
+tf_bus_set_mosquitto_error (GError **error, int rc, const char *what);
 
 G_END_DECLS

@@ -46,7 +46,8 @@ tf_command_expand (const char *tmpl, GHashTable *vars, GError **error)
   return g_strv_builder_end (out);
 }
 
-typedef struct {
+typedef struct
+{
   GSubprocess *proc;
   guint timeout_id;
   gboolean timed_out;
@@ -116,12 +117,13 @@ tf_command_run_async (const char *const *argv, guint timeout_ms, GCancellable *c
   RunData *d = g_new0 (RunData, 1);
 
   g_task_set_source_tag (task, tf_command_run_async);
-  g_task_set_task_data (task, d, (GDestroyNotify) run_data_free);
+  g_task_set_task_data (task, d, (GDestroyNotify)run_data_free);
   d->name = g_path_get_basename (argv[0]);
   d->timeout_ms = timeout_ms;
-  d->proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                         G_SUBPROCESS_FLAGS_STDERR_MERGE |
-                                         G_SUBPROCESS_FLAGS_STDIN_INHERIT, &error);
+  d->proc = g_subprocess_newv (argv,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE
+                                   | G_SUBPROCESS_FLAGS_STDIN_INHERIT,
+                               &error);
   if (d->proc == NULL)
     {
       g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND, "%s", error->message);

@@ -82,8 +82,8 @@ valid_id (const char *id)
 
 /* "relay1:3" -> switch id and channel */
 static gboolean
-parse_channel_ref (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *key,
-                   char **sw, guint *channel, GError **error)
+parse_channel_ref (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *key, char **sw,
+                   guint *channel, GError **error)
 {
   g_autofree char *v = NULL;
   const char *colon;
@@ -111,11 +111,19 @@ parse_channel_ref (TfLabConfig *self, TfKeyFile *kf, const char *group, const ch
 static gboolean
 load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
 {
-  static const char *const k_lab[] = { "name", "host", "state-dir", "boards-dir",
-                                       "console-ring-lines", "console-log-max-bytes",
-                                       "quarantine-after", "images", "ets-dir", "event", NULL };
-  static const char *const k_broker[] = { "host", "port", "tls", "user", "password-file",
-                                          "ca-file", "keepalive-s", NULL };
+  static const char *const k_lab[] = { "name",
+                                       "host",
+                                       "state-dir",
+                                       "boards-dir",
+                                       "console-ring-lines",
+                                       "console-log-max-bytes",
+                                       "quarantine-after",
+                                       "images",
+                                       "ets-dir",
+                                       "event",
+                                       NULL };
+  static const char *const k_broker[]
+      = { "host", "port", "tls", "user", "password-file", "ca-file", "keepalive-s", NULL };
   g_autofree char *state_dir = NULL, *pwf = NULL, *ca = NULL, *boards = NULL, *images = NULL;
   guint64 n = 0;
 
@@ -125,12 +133,12 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
                    self->path);
       return FALSE;
     }
-  if (!tf_key_file_check_keys (kf, "lab", k_lab, error) ||
-      !tf_key_file_get_string (kf, "lab", "name", TRUE, NULL, &self->lab, error) ||
-      !tf_key_file_get_string (kf, "lab", "host", FALSE, g_get_host_name (), &self->host, error) ||
-      !tf_key_file_get_string (kf, "lab", "state-dir", FALSE, TF_LOCALSTATEDIR, &state_dir,
-                               error) ||
-      !tf_key_file_get_string (kf, "lab", "boards-dir", FALSE, NULL, &boards, error))
+  if (!tf_key_file_check_keys (kf, "lab", k_lab, error)
+      || !tf_key_file_get_string (kf, "lab", "name", TRUE, NULL, &self->lab, error)
+      || !tf_key_file_get_string (kf, "lab", "host", FALSE, g_get_host_name (), &self->host, error)
+      || !tf_key_file_get_string (kf, "lab", "state-dir", FALSE, TF_LOCALSTATEDIR, &state_dir,
+                                  error)
+      || !tf_key_file_get_string (kf, "lab", "boards-dir", FALSE, NULL, &boards, error))
     return FALSE;
   if (!valid_id (self->lab))
     return tf_key_file_fail (kf, error, "lab", "name",
@@ -184,24 +192,25 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
   self->quarantine_after = n;
 
   /* [broker] is optional: a lab without one runs with no MQTT (logs only) */
-  if (!tf_key_file_check_keys (kf, "broker", k_broker, error) ||
-      !tf_key_file_get_string (kf, "broker", "host", FALSE, "127.0.0.1", &self->broker_host, error))
+  if (!tf_key_file_check_keys (kf, "broker", k_broker, error)
+      || !tf_key_file_get_string (kf, "broker", "host", FALSE, "127.0.0.1", &self->broker_host,
+                                  error))
     return FALSE;
   if (!tf_key_file_get_uint (kf, "broker", "port", FALSE, 1883, 1, 65535, &n, error))
     return FALSE;
   self->broker_port = n;
-  if (!tf_key_file_get_bool (kf, "broker", "tls", FALSE, &self->broker_tls, error) ||
-      !tf_key_file_get_string (kf, "broker", "user", FALSE, NULL, &self->broker_user, error) ||
-      !tf_key_file_get_string (kf, "broker", "password-file", FALSE, NULL, &pwf, error) ||
-      !tf_key_file_get_string (kf, "broker", "ca-file", FALSE, NULL, &ca, error))
+  if (!tf_key_file_get_bool (kf, "broker", "tls", FALSE, &self->broker_tls, error)
+      || !tf_key_file_get_string (kf, "broker", "user", FALSE, NULL, &self->broker_user, error)
+      || !tf_key_file_get_string (kf, "broker", "password-file", FALSE, NULL, &pwf, error)
+      || !tf_key_file_get_string (kf, "broker", "ca-file", FALSE, NULL, &ca, error))
     return FALSE;
   if (!tf_key_file_get_uint (kf, "broker", "keepalive-s", FALSE, 60, 5, 3600, &n, error))
     return FALSE;
   self->keepalive_s = n;
   self->broker_password_file = resolve_path (self, pwf);
   self->broker_ca_file = resolve_path (self, ca);
-  if (self->broker_password_file != NULL &&
-      !g_file_test (self->broker_password_file, G_FILE_TEST_IS_REGULAR))
+  if (self->broker_password_file != NULL
+      && !g_file_test (self->broker_password_file, G_FILE_TEST_IS_REGULAR))
     return tf_key_file_fail (kf, error, "broker", "password-file", "no such file %s",
                              self->broker_password_file);
   if (self->broker_ca_file != NULL && !g_file_test (self->broker_ca_file, G_FILE_TEST_IS_REGULAR))
@@ -214,23 +223,24 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
 static gboolean
 load_usb_hub (TfSwitchConfig *s, TfKeyFile *kf, const char *group, GError **error)
 {
-  static const char *const k_hub[] = { "type", "location", "usb-id", "serial", "channels",
-                                       "off-time-ms", NULL };
+  static const char *const k_hub[]
+      = { "type", "location", "usb-id", "serial", "channels", "off-time-ms", NULL };
   g_autofree char *ids = NULL;
   guint64 n = 0;
   unsigned vid = 0, pid = 0;
   char tail = 0;
 
-  if (!tf_key_file_check_keys (kf, group, k_hub, error) ||
-      !tf_key_file_get_string (kf, group, "location", FALSE, NULL, &s->device, error) ||
-      !tf_key_file_get_string (kf, group, "usb-id", FALSE, NULL, &ids, error) ||
-      !tf_key_file_get_string (kf, group, "serial", FALSE, NULL, &s->usb_serial, error))
+  if (!tf_key_file_check_keys (kf, group, k_hub, error)
+      || !tf_key_file_get_string (kf, group, "location", FALSE, NULL, &s->device, error)
+      || !tf_key_file_get_string (kf, group, "usb-id", FALSE, NULL, &ids, error)
+      || !tf_key_file_get_string (kf, group, "serial", FALSE, NULL, &s->usb_serial, error))
     return FALSE;
   if (s->device != NULL && !g_regex_match_simple ("^[0-9]+-[0-9]+(\\.[0-9]+)*$", s->device, 0, 0))
-    return tf_key_file_fail (kf, error, group, "location", "'%s' is not BUS-PORT[.PORT...] (e.g. 1-1.4)",
-                             s->device);
+    return tf_key_file_fail (kf, error, group, "location",
+                             "'%s' is not BUS-PORT[.PORT...] (e.g. 1-1.4)", s->device);
   if (ids != NULL && (sscanf (ids, "%4x:%4x%c", &vid, &pid, &tail) != 2 || strlen (ids) != 9))
-    return tf_key_file_fail (kf, error, group, "usb-id", "'%s' is not VID:PID (e.g. 2109:2817)", ids);
+    return tf_key_file_fail (kf, error, group, "usb-id", "'%s' is not VID:PID (e.g. 2109:2817)",
+                             ids);
   if ((s->device == NULL) == (ids == NULL))
     return tf_key_file_fail (kf, error, group, "location", "give either location or usb-id");
   s->usb_vid = vid;
@@ -248,8 +258,8 @@ static gboolean
 load_switch (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id, GError **error)
 {
   static const char *const k_relay[] = { "type", "device", "channels", "off-time-ms", NULL };
-  static const char *const k_cmd[] = { "type", "on", "off", "channels", "off-time-ms",
-                                       "timeout-ms", NULL };
+  static const char *const k_cmd[]
+      = { "type", "on", "off", "channels", "off-time-ms", "timeout-ms", NULL };
   g_autofree char *type = NULL;
   TfSwitchConfig *s = g_new0 (TfSwitchConfig, 1);
   guint64 n = 0;
@@ -261,8 +271,8 @@ load_switch (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id
   if (g_strcmp0 (type, "lcus-relay") == 0)
     {
       s->kind = TF_SWITCH_KIND_LCUS_RELAY;
-      if (!tf_key_file_check_keys (kf, group, k_relay, error) ||
-          !tf_key_file_get_string (kf, group, "device", TRUE, NULL, &s->device, error))
+      if (!tf_key_file_check_keys (kf, group, k_relay, error)
+          || !tf_key_file_get_string (kf, group, "device", TRUE, NULL, &s->device, error))
         return FALSE;
       if (!tf_key_file_get_uint (kf, group, "channels", FALSE, 1, 1, 8, &n, error))
         return FALSE;
@@ -274,9 +284,9 @@ load_switch (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id
   else if (g_strcmp0 (type, "command") == 0)
     {
       s->kind = TF_SWITCH_KIND_COMMAND;
-      if (!tf_key_file_check_keys (kf, group, k_cmd, error) ||
-          !tf_key_file_get_string (kf, group, "on", TRUE, NULL, &s->on_command, error) ||
-          !tf_key_file_get_string (kf, group, "off", TRUE, NULL, &s->off_command, error))
+      if (!tf_key_file_check_keys (kf, group, k_cmd, error)
+          || !tf_key_file_get_string (kf, group, "on", TRUE, NULL, &s->on_command, error)
+          || !tf_key_file_get_string (kf, group, "off", TRUE, NULL, &s->off_command, error))
         return FALSE;
       for (guint i = 0; i < 2; i++)
         {
@@ -324,24 +334,25 @@ load_switch (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id
 static gboolean
 load_board (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id, GError **error)
 {
-  static const char *const k_board[] = { "type", "console", "power", "boot-mode", "table",
-                                         "usb-path", "usb-serial", NULL };
+  static const char *const k_board[]
+      = { "type", "console", "power", "boot-mode", "table", "usb-path", "usb-serial", NULL };
   g_autofree char *type = NULL, *console = NULL;
   TfBoardConfig *b = g_new0 (TfBoardConfig, 1);
 
   g_ptr_array_add (self->boards, b);
   b->id = g_strdup (id);
   b->line = tf_key_file_line (kf, group, NULL);
-  if (!tf_key_file_check_keys (kf, group, k_board, error) ||
-      !tf_key_file_get_string (kf, group, "type", TRUE, NULL, &type, error) ||
-      !tf_key_file_get_string (kf, group, "console", TRUE, NULL, &console, error) ||
-      !tf_key_file_get_string (kf, group, "table", FALSE, NULL, &b->table, error) ||
-      !tf_key_file_get_string (kf, group, "usb-path", FALSE, NULL, &b->usb_path, error) ||
-      !tf_key_file_get_string (kf, group, "usb-serial", FALSE, NULL, &b->usb_serial, error))
+  if (!tf_key_file_check_keys (kf, group, k_board, error)
+      || !tf_key_file_get_string (kf, group, "type", TRUE, NULL, &type, error)
+      || !tf_key_file_get_string (kf, group, "console", TRUE, NULL, &console, error)
+      || !tf_key_file_get_string (kf, group, "table", FALSE, NULL, &b->table, error)
+      || !tf_key_file_get_string (kf, group, "usb-path", FALSE, NULL, &b->usb_path, error)
+      || !tf_key_file_get_string (kf, group, "usb-serial", FALSE, NULL, &b->usb_serial, error))
     return FALSE;
-  if (b->usb_path != NULL && !g_regex_match_simple ("^[0-9]+-[0-9]+(\\.[0-9]+)*$", b->usb_path, 0, 0))
-    return tf_key_file_fail (kf, error, group, "usb-path", "'%s' is not BUS-PORT[.PORT...] (e.g. 1-2.1)",
-                             b->usb_path);
+  if (b->usb_path != NULL
+      && !g_regex_match_simple ("^[0-9]+-[0-9]+(\\.[0-9]+)*$", b->usb_path, 0, 0))
+    return tf_key_file_fail (kf, error, group, "usb-path",
+                             "'%s' is not BUS-PORT[.PORT...] (e.g. 1-2.1)", b->usb_path);
   b->type = g_hash_table_lookup (self->types, type);
   if (b->type == NULL)
     {
@@ -352,8 +363,9 @@ load_board (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id,
     return tf_key_file_fail (kf, error, group, "console", "'%s' is not a device under /dev",
                              console);
   b->console = g_steal_pointer (&console);
-  if (!parse_channel_ref (self, kf, group, "power", &b->power_switch, &b->power_channel, error) ||
-      !parse_channel_ref (self, kf, group, "boot-mode", &b->boot_switch, &b->boot_channel, error))
+  if (!parse_channel_ref (self, kf, group, "power", &b->power_switch, &b->power_channel, error)
+      || !parse_channel_ref (self, kf, group, "boot-mode", &b->boot_switch, &b->boot_channel,
+                             error))
     return FALSE;
 
   /* one console and one switch channel belong to one board */
@@ -361,8 +373,8 @@ load_board (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id,
     {
       TfBoardConfig *o = g_ptr_array_index (self->boards, i);
       if (g_strcmp0 (o->console, b->console) == 0)
-        return tf_key_file_fail (kf, error, group, "console", "%s is already the console of board '%s'",
-                                 b->console, o->id);
+        return tf_key_file_fail (kf, error, group, "console",
+                                 "%s is already the console of board '%s'", b->console, o->id);
       for (guint k = 0; k < 4; k++)
         {
           const char *sw = k < 2 ? b->power_switch : b->boot_switch;
@@ -374,8 +386,8 @@ load_board (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id,
                                      "%s:%u is already used by board '%s'", sw, ch, o->id);
         }
     }
-  if (b->power_switch != NULL && b->boot_switch != NULL &&
-      g_strcmp0 (b->power_switch, b->boot_switch) == 0 && b->power_channel == b->boot_channel)
+  if (b->power_switch != NULL && b->boot_switch != NULL
+      && g_strcmp0 (b->power_switch, b->boot_switch) == 0 && b->power_channel == b->boot_channel)
     return tf_key_file_fail (kf, error, group, "boot-mode", "same channel as power");
   return TRUE;
 }
@@ -388,14 +400,14 @@ tf_lab_config_load (const char *path, GError **error)
   g_auto (GStrv) groups = NULL;
 
   self->path = g_canonicalize_filename (path, NULL);
-  self->switches = g_ptr_array_new_with_free_func ((GDestroyNotify) switch_config_free);
-  self->boards = g_ptr_array_new_with_free_func ((GDestroyNotify) board_config_free);
+  self->switches = g_ptr_array_new_with_free_func ((GDestroyNotify)switch_config_free);
+  self->boards = g_ptr_array_new_with_free_func ((GDestroyNotify)board_config_free);
   kf = tf_key_file_load (path, error);
   if (kf == NULL)
     return NULL;
   if (!load_lab_group (self, kf, error))
     return NULL;
-  self->types = tf_board_type_load_dirs ((const char *const *) self->boards_dirs, error);
+  self->types = tf_board_type_load_dirs ((const char *const *)self->boards_dirs, error);
   if (self->types == NULL)
     return NULL;
 
@@ -406,8 +418,8 @@ tf_lab_config_load (const char *path, GError **error)
       {
         g_autofree char *kind = NULL, *id = NULL;
         tf_key_file_split_group (groups[i], &kind, &id);
-        if (pass == 0 && (g_strcmp0 (kind, "lab") == 0 || g_strcmp0 (kind, "broker") == 0) &&
-            id == NULL)
+        if (pass == 0 && (g_strcmp0 (kind, "lab") == 0 || g_strcmp0 (kind, "broker") == 0)
+            && id == NULL)
           continue;
         if (g_strcmp0 (kind, "switch") != 0 && g_strcmp0 (kind, "board") != 0)
           {
@@ -426,9 +438,11 @@ tf_lab_config_load (const char *path, GError **error)
                               "the id may hold only letters, digits, '-', '_' and '.'");
             return NULL;
           }
-        if (pass == 0 && g_strcmp0 (kind, "switch") == 0 && !load_switch (self, kf, groups[i], id, error))
+        if (pass == 0 && g_strcmp0 (kind, "switch") == 0
+            && !load_switch (self, kf, groups[i], id, error))
           return NULL;
-        if (pass == 1 && g_strcmp0 (kind, "board") == 0 && !load_board (self, kf, groups[i], id, error))
+        if (pass == 1 && g_strcmp0 (kind, "board") == 0
+            && !load_board (self, kf, groups[i], id, error))
           return NULL;
       }
   return g_steal_pointer (&self);
@@ -461,23 +475,24 @@ tf_lab_config_find_board (TfLabConfig *self, const char *id)
 gboolean
 tf_board_config_equal (const TfBoardConfig *a, const TfBoardConfig *b)
 {
-  return g_strcmp0 (a->id, b->id) == 0 && g_strcmp0 (a->type->name, b->type->name) == 0 &&
-         g_strcmp0 (a->console, b->console) == 0 &&
-         g_strcmp0 (a->power_switch, b->power_switch) == 0 &&
-         a->power_channel == b->power_channel && g_strcmp0 (a->boot_switch, b->boot_switch) == 0 &&
-         a->boot_channel == b->boot_channel && g_strcmp0 (a->table, b->table) == 0 &&
-         g_strcmp0 (a->usb_path, b->usb_path) == 0 && g_strcmp0 (a->usb_serial, b->usb_serial) == 0;
+  return g_strcmp0 (a->id, b->id) == 0 && g_strcmp0 (a->type->name, b->type->name) == 0
+         && g_strcmp0 (a->console, b->console) == 0
+         && g_strcmp0 (a->power_switch, b->power_switch) == 0
+         && a->power_channel == b->power_channel && g_strcmp0 (a->boot_switch, b->boot_switch) == 0
+         && a->boot_channel == b->boot_channel && g_strcmp0 (a->table, b->table) == 0
+         && g_strcmp0 (a->usb_path, b->usb_path) == 0
+         && g_strcmp0 (a->usb_serial, b->usb_serial) == 0;
 }
 
 gboolean
 tf_switch_config_equal (const TfSwitchConfig *a, const TfSwitchConfig *b)
 {
-  return g_strcmp0 (a->id, b->id) == 0 && a->kind == b->kind && a->channels == b->channels &&
-         a->off_time_ms == b->off_time_ms && g_strcmp0 (a->device, b->device) == 0 &&
-         g_strcmp0 (a->on_command, b->on_command) == 0 &&
-         g_strcmp0 (a->off_command, b->off_command) == 0 && a->timeout_ms == b->timeout_ms &&
-         a->usb_vid == b->usb_vid && a->usb_pid == b->usb_pid &&
-         g_strcmp0 (a->usb_serial, b->usb_serial) == 0;
+  return g_strcmp0 (a->id, b->id) == 0 && a->kind == b->kind && a->channels == b->channels
+         && a->off_time_ms == b->off_time_ms && g_strcmp0 (a->device, b->device) == 0
+         && g_strcmp0 (a->on_command, b->on_command) == 0
+         && g_strcmp0 (a->off_command, b->off_command) == 0 && a->timeout_ms == b->timeout_ms
+         && a->usb_vid == b->usb_vid && a->usb_pid == b->usb_pid
+         && g_strcmp0 (a->usb_serial, b->usb_serial) == 0;
 }
 
 char *

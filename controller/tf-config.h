@@ -7,13 +7,15 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
+typedef enum
+{
   TF_SWITCH_KIND_LCUS_RELAY,
   TF_SWITCH_KIND_COMMAND,
   TF_SWITCH_KIND_USB_HUB,
 } TfSwitchKind;
 
-typedef struct {
+typedef struct
+{
   char *id;
   TfSwitchKind kind;
   guint off_time_ms;
@@ -29,29 +31,31 @@ typedef struct {
   guint timeout_ms;
 } TfSwitchConfig;
 
-typedef struct {
+typedef struct
+{
   char *id;
-  TfBoardType *type;   /* borrowed from TfLabConfig.types */
-  char *console;       /* device node, e.g. /dev/ttyACM0 */
-  char *power_switch;  /* NULL: no power control */
+  TfBoardType *type;  /* borrowed from TfLabConfig.types */
+  char *console;      /* device node, e.g. /dev/ttyACM0 */
+  char *power_switch; /* NULL: no power control */
   guint power_channel;
-  char *boot_switch;   /* NULL: none */
+  char *boot_switch; /* NULL: none */
   guint boot_channel;
   char *table;
-  char *usb_path;      /* the console adapter's USB position ("1-2.1"), or NULL */
-  char *usb_serial;    /* or its iSerial (with the type's console usb-id), or NULL */
-  guint line;          /* where [board ID] stands, for messages */
+  char *usb_path;   /* the console adapter's USB position ("1-2.1"), or NULL */
+  char *usb_serial; /* or its iSerial (with the type's console usb-id), or NULL */
+  guint line;       /* where [board ID] stands, for messages */
 } TfBoardConfig;
 
-typedef struct {
+typedef struct
+{
   char *path;
   char *lab;
   char *host;
   char *state_dir;
   GStrv boards_dirs;
-  char *images;           /* the images file, or NULL */
-  char *ets_dir;          /* the ETS test catalogue (default: the installed one) */
-  char *event;            /* the TestFest event file, or NULL */
+  char *images;  /* the images file, or NULL */
+  char *ets_dir; /* the ETS test catalogue (default: the installed one) */
+  char *event;   /* the TestFest event file, or NULL */
   /* broker */
   char *broker_host;
   guint broker_port;
@@ -69,16 +73,23 @@ typedef struct {
   GHashTable *types;      /* name -> TfBoardType */
 } TfLabConfig;
 
-TfLabConfig *tf_lab_config_load (const char *path, GError **error);
-void tf_lab_config_free (TfLabConfig *self);
+TfLabConfig *
+tf_lab_config_load (const char *path, GError **error);
+void
+tf_lab_config_free (TfLabConfig *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfLabConfig, tf_lab_config_free)
 
-TfSwitchConfig *tf_lab_config_find_switch (TfLabConfig *self, const char *id);
-TfBoardConfig *tf_lab_config_find_board (TfLabConfig *self, const char *id);
-gboolean tf_board_config_equal (const TfBoardConfig *a, const TfBoardConfig *b);
-gboolean tf_switch_config_equal (const TfSwitchConfig *a, const TfSwitchConfig *b);
+TfSwitchConfig *
+tf_lab_config_find_switch (TfLabConfig *self, const char *id);
+TfBoardConfig *
+tf_lab_config_find_board (TfLabConfig *self, const char *id);
+gboolean
+tf_board_config_equal (const TfBoardConfig *a, const TfBoardConfig *b);
+gboolean
+tf_switch_config_equal (const TfSwitchConfig *a, const TfSwitchConfig *b);
 
 /* The password for the broker, read from password_file (first line), or NULL. */
-char *tf_lab_config_read_password (TfLabConfig *self, GError **error);
+char *
+tf_lab_config_read_password (TfLabConfig *self, GError **error);
 
 G_END_DECLS

@@ -12,27 +12,34 @@
 
 #define MAX_LINE 4096 /* a line longer than this is cut into pieces */
 
-typedef struct {
+typedef struct
+{
   char *text;
   gint64 at;
 } Line;
 
-typedef struct {
+typedef struct
+{
   TfConsoleOptions opts;
   gboolean open;
-  GString *partial;   /* bytes after the last newline */
+  GString *partial; /* bytes after the last newline */
   gint64 partial_at;
   Line *ring;
   guint ring_head, ring_len;
   FILE *log, *raw;
   guint64 log_bytes, raw_bytes;
-  guint64 bytes;      /* total received */
+  guint64 bytes; /* total received */
 } TfConsolePrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (TfConsole, tf_console, G_TYPE_OBJECT)
-#define GET_PRIVATE(o) ((TfConsolePrivate *) tf_console_get_instance_private (o))
+#define GET_PRIVATE(o) ((TfConsolePrivate *)tf_console_get_instance_private (o))
 
-enum { SIGNAL_LINE, SIGNAL_CLOSED, SIGNAL_LAST };
+enum
+{
+  SIGNAL_LINE,
+  SIGNAL_CLOSED,
+  SIGNAL_LAST
+};
 static guint signals[SIGNAL_LAST];
 
 static void
@@ -64,7 +71,7 @@ open_log (TfConsolePrivate *priv, const char *suffix, guint64 *size)
       g_warning ("board %s: cannot open %s: %s", priv->opts.board, path, g_strerror (errno));
       return NULL;
     }
-  *size = g_stat (path, &st) == 0 ? (guint64) st.st_size : 0;
+  *size = g_stat (path, &st) == 0 ? (guint64)st.st_size : 0;
   return f;
 }
 
@@ -72,7 +79,8 @@ open_log (TfConsolePrivate *priv, const char *suffix, guint64 *size)
 static void
 rotate (TfConsolePrivate *priv, FILE **f, guint64 *size, const char *suffix)
 {
-  g_autofree char *path = g_strdup_printf ("%s/%s.%s", priv->opts.log_dir, priv->opts.board, suffix);
+  g_autofree char *path
+      = g_strdup_printf ("%s/%s.%s", priv->opts.log_dir, priv->opts.board, suffix);
   g_autofree char *old = g_strdup_printf ("%s.1", path);
   g_clear_pointer (f, fclose);
   if (g_rename (path, old) != 0)
@@ -99,11 +107,11 @@ static void
 tf_console_class_init (TfConsoleClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = tf_console_finalize;
-  signals[SIGNAL_LINE] = g_signal_new ("line", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                       NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
-                                       G_TYPE_INT64);
-  signals[SIGNAL_CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_LINE]
+      = g_signal_new ("line", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT64);
+  signals[SIGNAL_CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -277,19 +285,19 @@ tf_console_feed (TfConsole *self, const guint8 *data, gsize len)
         continue;
       if (priv->partial->len > 0)
         {
-          g_string_append_len (priv->partial, (const char *) data + start, i - start);
+          g_string_append_len (priv->partial, (const char *)data + start, i - start);
           emit_line (self, priv->partial->str, priv->partial->len, priv->partial_at);
           g_string_truncate (priv->partial, 0);
         }
       else
-        emit_line (self, (const char *) data + start, i - start, now);
+        emit_line (self, (const char *)data + start, i - start, now);
       start = i + 1;
     }
   if (start < len)
     {
       if (priv->partial->len == 0)
         priv->partial_at = now;
-      g_string_append_len (priv->partial, (const char *) data + start, len - start);
+      g_string_append_len (priv->partial, (const char *)data + start, len - start);
       while (priv->partial->len >= MAX_LINE)
         {
           emit_line (self, priv->partial->str, MAX_LINE, priv->partial_at);

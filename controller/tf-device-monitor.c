@@ -5,14 +5,20 @@
 
 #include <gudev/gudev.h>
 
-struct _TfDeviceMonitor {
+struct _TfDeviceMonitor
+{
   GObject parent_instance;
   GUdevClient *udev;
 };
 
 G_DEFINE_TYPE (TfDeviceMonitor, tf_device_monitor, G_TYPE_OBJECT)
 
-enum { SIGNAL_ADDED, SIGNAL_REMOVED, SIGNAL_LAST };
+enum
+{
+  SIGNAL_ADDED,
+  SIGNAL_REMOVED,
+  SIGNAL_LAST
+};
 static guint signals[SIGNAL_LAST];
 
 static void

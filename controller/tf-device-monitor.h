@@ -10,8 +10,10 @@ G_BEGIN_DECLS
 #define TF_TYPE_DEVICE_MONITOR (tf_device_monitor_get_type ())
 G_DECLARE_FINAL_TYPE (TfDeviceMonitor, tf_device_monitor, TF, DEVICE_MONITOR, GObject)
 
-TfDeviceMonitor *tf_device_monitor_new (void);
+TfDeviceMonitor *
+tf_device_monitor_new (void);
 /* Whether udev knows a device with this node now. */
-gboolean tf_device_monitor_has (TfDeviceMonitor *self, const char *devnode);
+gboolean
+tf_device_monitor_has (TfDeviceMonitor *self, const char *devnode);
 
 G_END_DECLS

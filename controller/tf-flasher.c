@@ -4,13 +4,18 @@
 #include "tf-flasher.h"
 #include "tf-error.h"
 
-typedef struct {
+typedef struct
+{
   int entry_override; /* -1: the class decides */
 } TfFlasherPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (TfFlasher, tf_flasher, G_TYPE_OBJECT)
 
-enum { SIGNAL_PROGRESS, SIGNAL_LAST };
+enum
+{
+  SIGNAL_PROGRESS,
+  SIGNAL_LAST
+};
 static guint signals[SIGNAL_LAST];
 
 static GHashTable *registry; /* method -> TfFlasherNew */
@@ -31,9 +36,9 @@ tf_flash_job_free (TfFlashJob *job)
 static void
 tf_flasher_class_init (TfFlasherClass *klass)
 {
-  signals[SIGNAL_PROGRESS] =
-      g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                    G_TYPE_NONE, 3, G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_STRING);
+  signals[SIGNAL_PROGRESS]
+      = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 3, G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_STRING);
 }
 
 static void
@@ -48,7 +53,7 @@ tf_flasher_register (const char *method, TfFlasherNew constructor)
 {
   if (registry == NULL)
     registry = g_hash_table_new (g_str_hash, g_str_equal);
-  g_hash_table_insert (registry, (gpointer) method, constructor);
+  g_hash_table_insert (registry, (gpointer)method, constructor);
 }
 
 TfFlasher *
@@ -57,8 +62,8 @@ tf_flasher_new_for_type (const TfBoardType *type, GError **error)
   TfFlasherNew ctor;
   if (g_strcmp0 (type->flash_method, "none") == 0)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
-                   "board type %s names no flash method", type->name);
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED, "board type %s names no flash method",
+                   type->name);
       return NULL;
     }
   ctor = registry != NULL ? g_hash_table_lookup (registry, type->flash_method) : NULL;

@@ -7,7 +7,8 @@
 
 #include <string.h>
 
-struct _TfImageRegistry {
+struct _TfImageRegistry
+{
   GHashTable *images; /* id -> TfImage */
 };
 
@@ -27,7 +28,7 @@ TfImageRegistry *
 tf_image_registry_new (void)
 {
   TfImageRegistry *self = g_new0 (TfImageRegistry, 1);
-  self->images = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) image_free);
+  self->images = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)image_free);
   return self;
 }
 
@@ -43,8 +44,8 @@ tf_image_registry_free (TfImageRegistry *self)
 static gboolean
 load_image (TfKeyFile *kf, const char *group, const char *id, GHashTable *out, GError **error)
 {
-  static const char *const keys[] = { "path", "sha256", "board-types", "implementation", "version",
-                                      NULL };
+  static const char *const keys[]
+      = { "path", "sha256", "board-types", "implementation", "version", NULL };
   g_autofree char *path = NULL, *types = NULL, *dir = NULL;
   g_autofree char *data = NULL;
   g_autofree char *sum = NULL;
@@ -54,13 +55,13 @@ load_image (TfKeyFile *kf, const char *group, const char *id, GHashTable *out, G
 
   img->id = g_strdup (id);
   g_hash_table_insert (out, img->id, img);
-  if (!tf_key_file_check_keys (kf, group, keys, error) ||
-      !tf_key_file_get_string (kf, group, "path", TRUE, NULL, &path, error) ||
-      !tf_key_file_get_string (kf, group, "sha256", FALSE, NULL, &img->sha256, error) ||
-      !tf_key_file_get_string (kf, group, "board-types", TRUE, NULL, &types, error) ||
-      !tf_key_file_get_string (kf, group, "implementation", TRUE, NULL, &img->implementation,
-                               error) ||
-      !tf_key_file_get_string (kf, group, "version", TRUE, NULL, &img->version, error))
+  if (!tf_key_file_check_keys (kf, group, keys, error)
+      || !tf_key_file_get_string (kf, group, "path", TRUE, NULL, &path, error)
+      || !tf_key_file_get_string (kf, group, "sha256", FALSE, NULL, &img->sha256, error)
+      || !tf_key_file_get_string (kf, group, "board-types", TRUE, NULL, &types, error)
+      || !tf_key_file_get_string (kf, group, "implementation", TRUE, NULL, &img->implementation,
+                                  error)
+      || !tf_key_file_get_string (kf, group, "version", TRUE, NULL, &img->version, error))
     return FALSE;
   dir = g_path_get_dirname (tf_key_file_get_path (kf));
   img->path = g_path_is_absolute (path) ? g_strdup (path) : g_build_filename (dir, path, NULL);
@@ -72,7 +73,7 @@ load_image (TfKeyFile *kf, const char *group, const char *id, GHashTable *out, G
   if (len == 0)
     return tf_key_file_fail (kf, error, group, "path", "%s is empty", img->path);
   img->size = len;
-  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
   if (img->sha256 != NULL && g_ascii_strcasecmp (img->sha256, sum) != 0)
     return tf_key_file_fail (kf, error, group, "sha256", "%s has sha256 %s", img->path, sum);
   g_free (img->sha256);
@@ -89,7 +90,7 @@ tf_image_registry_load (TfImageRegistry *self, const char *path, GError **error)
 
   if (kf == NULL)
     return FALSE;
-  images = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) image_free);
+  images = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)image_free);
   groups = g_key_file_get_groups (tf_key_file_get_keyfile (kf), NULL);
   for (guint i = 0; groups[i] != NULL; i++)
     {
@@ -117,7 +118,7 @@ tf_image_registry_find_sha256 (TfImageRegistry *self, const char *sha256)
   GHashTableIter it;
   TfImage *img;
   g_hash_table_iter_init (&it, self->images);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &img))
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&img))
     if (g_strcmp0 (img->sha256, sha256) == 0)
       return img;
   return NULL;
@@ -126,7 +127,7 @@ tf_image_registry_find_sha256 (TfImageRegistry *self, const char *sha256)
 static gint
 cmp_image (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 ((*(TfImage **) a)->id, (*(TfImage **) b)->id);
+  return g_strcmp0 ((*(TfImage **)a)->id, (*(TfImage **)b)->id);
 }
 
 GPtrArray *
@@ -136,7 +137,7 @@ tf_image_registry_list (TfImageRegistry *self)
   GHashTableIter it;
   TfImage *img;
   g_hash_table_iter_init (&it, self->images);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &img))
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&img))
     g_ptr_array_add (out, img);
   g_ptr_array_sort (out, cmp_image);
   return out;
@@ -150,7 +151,7 @@ tf_image_read (const TfImage *image, GError **error)
   gsize len = 0;
   if (!g_file_get_contents (image->path, &data, &len, error))
     return NULL;
-  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
   if (g_strcmp0 (sum, image->sha256) != 0)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
@@ -164,11 +165,11 @@ tf_image_read (const TfImage *image, GError **error)
 gboolean
 tf_image_check_fits (const TfImage *image, const TfBoardType *type, GError **error)
 {
-  if (!g_strv_contains ((const char *const *) image->board_types, type->name))
+  if (!g_strv_contains ((const char *const *)image->board_types, type->name))
     {
       g_autofree char *types = g_strjoinv (", ", image->board_types);
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
-                   "image %s is for %s, not for %s", image->id, types, type->name);
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "image %s is for %s, not for %s",
+                   image->id, types, type->name);
       return FALSE;
     }
   if (type->flash_size > 0 && image->size > type->flash_size)

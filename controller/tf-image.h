@@ -14,7 +14,8 @@ G_BEGIN_DECLS
  *   board-types = sim-l476;nucleo-l476rg
  *   implementation = lwm2m-client-a
  *   version = 1.2.0 */
-typedef struct {
+typedef struct
+{
   char *id;
   char *path;
   char *sha256;
@@ -26,21 +27,29 @@ typedef struct {
 
 typedef struct _TfImageRegistry TfImageRegistry;
 
-TfImageRegistry *tf_image_registry_new (void);
+TfImageRegistry *
+tf_image_registry_new (void);
 /* Load (or reload) @path; every image's file is read and hashed. */
-gboolean tf_image_registry_load (TfImageRegistry *self, const char *path, GError **error);
-void tf_image_registry_free (TfImageRegistry *self);
+gboolean
+tf_image_registry_load (TfImageRegistry *self, const char *path, GError **error);
+void
+tf_image_registry_free (TfImageRegistry *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfImageRegistry, tf_image_registry_free)
 
-TfImage *tf_image_registry_get (TfImageRegistry *self, const char *id);
-TfImage *tf_image_registry_find_sha256 (TfImageRegistry *self, const char *sha256);
+TfImage *
+tf_image_registry_get (TfImageRegistry *self, const char *id);
+TfImage *
+tf_image_registry_find_sha256 (TfImageRegistry *self, const char *sha256);
 /* All images, sorted by id. */
-GPtrArray *tf_image_registry_list (TfImageRegistry *self);
+GPtrArray *
+tf_image_registry_list (TfImageRegistry *self);
 
 /* The image's bytes (read again: the file may have changed since it was
  * registered, which is an error). */
-GBytes *tf_image_read (const TfImage *image, GError **error);
+GBytes *
+tf_image_read (const TfImage *image, GError **error);
 /* Whether @image may go on a board of @type: listed type, fits the flash. */
-gboolean tf_image_check_fits (const TfImage *image, const TfBoardType *type, GError **error);
+gboolean
+tf_image_check_fits (const TfImage *image, const TfBoardType *type, GError **error);
 
 G_END_DECLS

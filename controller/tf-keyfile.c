@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct _TfKeyFile {
+struct _TfKeyFile
+{
   char *path;
   GKeyFile *kf;
   TfKeyLines *lines; /* GKeyFile forgets where things are; this remembers */
@@ -157,9 +158,9 @@ tf_key_file_get_uint (TfKeyFile *self, const char *group, const char *key, gbool
     }
   v = g_strstrip (g_key_file_get_value (self->kf, group, key, NULL));
   if (!g_ascii_string_to_unsigned (v, 10, min, max, &n, &error_local))
-    return tf_key_file_fail (self, error, group, key,
-                             "'%s' is not a whole number from %" G_GUINT64_FORMAT
-                             " to %" G_GUINT64_FORMAT, v, min, max);
+    return tf_key_file_fail (
+        self, error, group, key,
+        "'%s' is not a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, v, min, max);
   *out = n;
   return TRUE;
 }
@@ -195,7 +196,7 @@ tf_key_file_split_group (const char *group, char **kind, char **name)
       return TRUE;
     }
   *kind = g_strndup (group, sp - group);
-  *name = g_strdup (g_strstrip ((char *) sp + 1) ? sp + 1 : sp + 1);
+  *name = g_strdup (g_strstrip ((char *)sp + 1) ? sp + 1 : sp + 1);
   g_strstrip (*name);
   return **name != '\0';
 }

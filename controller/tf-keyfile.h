@@ -9,33 +9,44 @@ G_BEGIN_DECLS
  * that every complaint can say FILE:LINE: [group] key: what is wrong. */
 typedef struct _TfKeyFile TfKeyFile;
 
-TfKeyFile *tf_key_file_load (const char *path, GError **error);
-TfKeyFile *tf_key_file_load_data (const char *path_for_messages, const char *data, GError **error);
-void tf_key_file_free (TfKeyFile *self);
+TfKeyFile *
+tf_key_file_load (const char *path, GError **error);
+TfKeyFile *
+tf_key_file_load_data (const char *path_for_messages, const char *data, GError **error);
+void
+tf_key_file_free (TfKeyFile *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfKeyFile, tf_key_file_free)
 
-GKeyFile *tf_key_file_get_keyfile (TfKeyFile *self);
-const char *tf_key_file_get_path (TfKeyFile *self);
-guint tf_key_file_line (TfKeyFile *self, const char *group, const char *key);
+GKeyFile *
+tf_key_file_get_keyfile (TfKeyFile *self);
+const char *
+tf_key_file_get_path (TfKeyFile *self);
+guint
+tf_key_file_line (TfKeyFile *self, const char *group, const char *key);
 
 /* Set @error to "FILE:LINE: [group] key: message" (key may be NULL). Returns FALSE. */
-gboolean tf_key_file_fail (TfKeyFile *self, GError **error, const char *group, const char *key,
-                           const char *fmt, ...) G_GNUC_PRINTF (5, 6);
+gboolean
+tf_key_file_fail (TfKeyFile *self, GError **error, const char *group, const char *key,
+                  const char *fmt, ...) G_GNUC_PRINTF (5, 6);
 
 /* Reject keys of @group that are not in the NULL-terminated @allowed list. */
-gboolean tf_key_file_check_keys (TfKeyFile *self, const char *group, const char *const *allowed,
-                                 GError **error);
+gboolean
+tf_key_file_check_keys (TfKeyFile *self, const char *group, const char *const *allowed,
+                        GError **error);
 
 /* Typed getters: a missing optional key yields @def; a malformed one fails with FILE:LINE. */
-gboolean tf_key_file_get_string (TfKeyFile *self, const char *group, const char *key,
-                                 gboolean required, const char *def, char **out, GError **error);
-gboolean tf_key_file_get_uint (TfKeyFile *self, const char *group, const char *key,
-                               gboolean required, guint64 def, guint64 min, guint64 max,
-                               guint64 *out, GError **error);
-gboolean tf_key_file_get_bool (TfKeyFile *self, const char *group, const char *key, gboolean def,
-                               gboolean *out, GError **error);
+gboolean
+tf_key_file_get_string (TfKeyFile *self, const char *group, const char *key, gboolean required,
+                        const char *def, char **out, GError **error);
+gboolean
+tf_key_file_get_uint (TfKeyFile *self, const char *group, const char *key, gboolean required,
+                      guint64 def, guint64 min, guint64 max, guint64 *out, GError **error);
+gboolean
+tf_key_file_get_bool (TfKeyFile *self, const char *group, const char *key, gboolean def,
+                      gboolean *out, GError **error);
 
 /* Split "kind name" group names: "board sim1" -> "board", "sim1". */
-gboolean tf_key_file_split_group (const char *group, char **kind, char **name);
+gboolean
+tf_key_file_split_group (const char *group, char **kind, char **name);
 
 G_END_DECLS

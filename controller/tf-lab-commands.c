@@ -12,7 +12,8 @@
  * topic; every answer is {"schema":1,"ok":true,...} or {"ok":false,"error":...}.
  * A request we cannot parse still gets an answer with the reason. */
 
-struct _TfLabRequest {
+struct _TfLabRequest
+{
   gint ref;
   TfLab *lab;
   TfBusMessage *msg;
@@ -22,7 +23,8 @@ struct _TfLabRequest {
 };
 typedef TfLabRequest Request;
 
-typedef struct {
+typedef struct
+{
   TfLabCommandFunc func;
   gpointer user_data;
 } Command;
@@ -42,7 +44,7 @@ tf_lab_add_command (TfLab *self, const char *verb, TfLabCommandFunc func, gpoint
     {
       t = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       g_object_set_qdata_full (G_OBJECT (self), commands_quark (), t,
-                               (GDestroyNotify) g_hash_table_unref);
+                               (GDestroyNotify)g_hash_table_unref);
     }
   c->func = func;
   c->user_data = user_data;
@@ -341,7 +343,8 @@ cmd_status (Request *r, JsonObject *args)
   json_builder_set_member_name (b, "version");
   json_builder_add_string_value (b, TF_VERSION);
   json_builder_set_member_name (b, "uptime_s");
-  json_builder_add_int_value (b, (g_get_real_time () - tf_lab_get_started (r->lab)) / G_USEC_PER_SEC);
+  json_builder_add_int_value (b,
+                              (g_get_real_time () - tf_lab_get_started (r->lab)) / G_USEC_PER_SEC);
   json_builder_set_member_name (b, "boards");
   json_builder_add_int_value (b, boards->len);
   json_builder_set_member_name (b, "states");

@@ -28,9 +28,9 @@ reopen_console (BoardCtx *ctx)
 {
   g_autoptr (GError) error = NULL;
   ctx->flashing = FALSE;
-  if (!tf_console_is_open (ctx->console) &&
-      tf_device_monitor_has (ctx->lab->monitor, tf_board_get_config (ctx->board)->console) &&
-      !tf_console_open (ctx->console, &error))
+  if (!tf_console_is_open (ctx->console)
+      && tf_device_monitor_has (ctx->lab->monitor, tf_board_get_config (ctx->board)->console)
+      && !tf_console_open (ctx->console, &error))
     g_warning ("%s", error->message);
 }
 
@@ -97,9 +97,16 @@ on_settled (gpointer user_data)
 }
 
 /* Each step of the way into the bootloader: boot line on, power off, wait, power on. */
-typedef enum { ENTRY_BOOT_ON, ENTRY_POWER_OFF, ENTRY_POWER_ON, ENTRY_DONE } EntryStep;
+typedef enum
+{
+  ENTRY_BOOT_ON,
+  ENTRY_POWER_OFF,
+  ENTRY_POWER_ON,
+  ENTRY_DONE
+} EntryStep;
 
-static void entry_step (GTask *task, EntryStep step);
+static void
+entry_step (GTask *task, EntryStep step);
 
 static void
 on_entry_switched (GObject *source, GAsyncResult *res, gpointer user_data)
@@ -157,10 +164,9 @@ entry_step (GTask *task, EntryStep step)
       if (!op->entry_waited)
         {
           op->entry_waited = TRUE;
-          ctx->timer_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
-                                              tf_power_switch_get_off_time_ms (ctx->power),
-                                              on_entry_off_time, g_object_ref (task),
-                                              g_object_unref);
+          ctx->timer_id = g_timeout_add_full (
+              G_PRIORITY_DEFAULT, tf_power_switch_get_off_time_ms (ctx->power), on_entry_off_time,
+              g_object_ref (task), g_object_unref);
           break;
         }
       op->entry_next = ENTRY_DONE;
@@ -204,9 +210,9 @@ tf_lab_flash_async (TfLab *self, const char *board_id, const char *image_id,
       return;
     }
   st = tf_board_get_state (ctx->board);
-  if (st == TF_BOARD_STATE_QUARANTINED || st == TF_BOARD_STATE_UNPLUGGED ||
-      tf_board_is_busy (ctx->board) || st == TF_BOARD_STATE_POWERING_ON ||
-      st == TF_BOARD_STATE_BOOTING)
+  if (st == TF_BOARD_STATE_QUARANTINED || st == TF_BOARD_STATE_UNPLUGGED
+      || tf_board_is_busy (ctx->board) || st == TF_BOARD_STATE_POWERING_ON
+      || st == TF_BOARD_STATE_BOOTING)
     {
       g_task_return_new_error (task, TF_ERROR, TF_ERROR_BUSY, "board %s is %s", board_id,
                                tf_board_state_to_string (st));
@@ -256,7 +262,7 @@ tf_lab_flash_async (TfLab *self, const char *board_id, const char *image_id,
   op->job->data = g_steal_pointer (&data);
   op->job->lab_entered_bootloader = tf_flasher_needs_bootloader_entry (op->flasher);
   op->job->log_path = g_strdup_printf ("%s/console/%s.flash.log", self->state_dir, board_id);
-  g_task_set_task_data (task, op, (GDestroyNotify) tf_lab_power_op_free);
+  g_task_set_task_data (task, op, (GDestroyNotify)tf_lab_power_op_free);
   ctx->op = g_object_ref (task);
   ctx->last_progress = 0;
 

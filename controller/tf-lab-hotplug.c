@@ -16,8 +16,8 @@ static void
 on_bring_up_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  if (!tf_lab_power_finish (TF_LAB (source), res, &error) &&
-      !g_error_matches (error, TF_ERROR, TF_ERROR_CANCELLED))
+  if (!tf_lab_power_finish (TF_LAB (source), res, &error)
+      && !g_error_matches (error, TF_ERROR, TF_ERROR_CANCELLED))
     g_debug ("bring-up: %s", error->message);
 }
 
@@ -36,14 +36,16 @@ tf_lab_bring_up (BoardCtx *ctx, const char *cause)
            * powered adapter, a hub port): try; the boot timeout decides */
           if (ctx->power == NULL || tf_board_get_state (ctx->board) == TF_BOARD_STATE_QUARANTINED)
             {
-              tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", NULL);
+              tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present",
+                                    NULL);
               return;
             }
         }
       else if (!tf_console_open (ctx->console, &error))
         {
           tf_board_set_health (ctx->board, TF_HEALTH_UNKNOWN);
-          tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_FAULTED, "infrastructure error", error->message);
+          tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_FAULTED, "infrastructure error",
+                                error->message);
           return;
         }
     }
@@ -65,7 +67,7 @@ find_by_console (TfLab *self, const char *devnode)
   GHashTableIter it;
   BoardCtx *ctx;
   g_hash_table_iter_init (&it, self->boards);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&ctx))
     if (g_strcmp0 (tf_board_get_config (ctx->board)->console, devnode) == 0)
       return ctx;
   return NULL;
@@ -77,7 +79,7 @@ reset_switches_on (TfLab *self, const char *devnode)
   GHashTableIter it;
   TfPowerSwitch *sw;
   g_hash_table_iter_init (&it, self->switches);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &sw))
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&sw))
     if (g_strcmp0 (tf_power_switch_get_config (sw)->device, devnode) == 0)
       tf_power_switch_reset (sw);
 }

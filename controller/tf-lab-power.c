@@ -35,7 +35,8 @@ tf_lab_power_op_free (PowerOp *op)
   g_free (op);
 }
 
-static void step_switch_on (GTask *task);
+static void
+step_switch_on (GTask *task);
 
 static gboolean
 on_boot_timeout (gpointer user_data)
@@ -52,7 +53,8 @@ on_boot_timeout (gpointer user_data)
       g_set_error (&error, TF_ERROR, TF_ERROR_NOT_FOUND,
                    "console %s did not appear within %u ms after power-on",
                    tf_board_get_config (ctx->board)->console, type->boot_timeout_ms);
-      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present", error->message);
+      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter not present",
+                            error->message);
       if (op != NULL)
         g_task_return_error (op, g_steal_pointer (&error));
       return G_SOURCE_REMOVE;
@@ -62,7 +64,8 @@ on_boot_timeout (gpointer user_data)
     if (op != NULL && op->flashed)
       g_set_error (&error, TF_ERROR, TF_ERROR_TIMED_OUT,
                    "image %s was written, but the new firmware did not boot: no boot banner "
-                   "within %u ms", op->image->id, type->boot_timeout_ms);
+                   "within %u ms",
+                   op->image->id, type->boot_timeout_ms);
     else
       g_set_error (&error, TF_ERROR, TF_ERROR_TIMED_OUT,
                    "no boot banner within %u ms after power-on", type->boot_timeout_ms);
@@ -143,11 +146,11 @@ step_switch_on (GTask *task)
 
   op->on_requested = TRUE;
   if (ctx->boot != NULL)
-    tf_power_switch_set_async (ctx->boot, cfg->boot_channel, FALSE, cfg->id, NULL,
-                               on_boot_line_set, g_object_ref (task));
+    tf_power_switch_set_async (ctx->boot, cfg->boot_channel, FALSE, cfg->id, NULL, on_boot_line_set,
+                               g_object_ref (task));
   else
-    tf_power_switch_set_async (ctx->power, cfg->power_channel, TRUE, cfg->id, NULL,
-                               on_switched_on, g_object_ref (task));
+    tf_power_switch_set_async (ctx->power, cfg->power_channel, TRUE, cfg->id, NULL, on_switched_on,
+                               g_object_ref (task));
 }
 
 static gboolean
@@ -185,9 +188,9 @@ tf_lab_on_switched_off (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   /* the task's reference moves to the timer */
-  ctx->timer_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
-                                      tf_power_switch_get_off_time_ms (ctx->power),
-                                      on_off_time_over, g_object_ref (task), g_object_unref);
+  ctx->timer_id
+      = g_timeout_add_full (G_PRIORITY_DEFAULT, tf_power_switch_get_off_time_ms (ctx->power),
+                            on_off_time_over, g_object_ref (task), g_object_unref);
 }
 
 void
@@ -233,7 +236,7 @@ tf_lab_power_async (TfLab *self, const char *board_id, TfPowerAction action, con
   op->ctx = ctx;
   op->action = action;
   op->cause = g_strdup (cause);
-  g_task_set_task_data (task, op, (GDestroyNotify) tf_lab_power_op_free);
+  g_task_set_task_data (task, op, (GDestroyNotify)tf_lab_power_op_free);
   ctx->op = g_object_ref (task);
   g_info ("board %s: power %s (%s)", board_id,
           action == TF_POWER_ACTION_OFF  ? "off"
@@ -264,8 +267,8 @@ tf_lab_release (TfLab *self, const char *board_id, GError **error)
       g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "no board '%s'", board_id);
       return FALSE;
     }
-  if (tf_board_get_state (ctx->board) != TF_BOARD_STATE_QUARANTINED &&
-      tf_board_get_state (ctx->board) != TF_BOARD_STATE_FAULTED)
+  if (tf_board_get_state (ctx->board) != TF_BOARD_STATE_QUARANTINED
+      && tf_board_get_state (ctx->board) != TF_BOARD_STATE_FAULTED)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
                    "board %s is %s, not quarantined or faulted", board_id,

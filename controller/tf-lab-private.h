@@ -11,7 +11,8 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
+typedef struct
+{
   TfLab *lab;
   TfBoard *board;
   TfConsole *console;
@@ -24,7 +25,8 @@ typedef struct {
   gint64 last_progress;    /* when flash progress was last published */
 } BoardCtx;
 
-struct _TfLab {
+struct _TfLab
+{
   GObject parent_instance;
   TfLabConfig *config;
   GPtrArray *old_configs; /* boards may still point into these after a reload */
@@ -39,53 +41,68 @@ struct _TfLab {
   gint64 started;
   gboolean shutting_down;
   TfImageRegistry *images;
-  GPtrArray *pending;      /* TfStoreBoardChange waiting for the group commit */
-  GPtrArray *pending_ctx;  /* the boards to publish after it */
+  GPtrArray *pending;     /* TfStoreBoardChange waiting for the group commit */
+  GPtrArray *pending_ctx; /* the boards to publish after it */
   guint flush_id;
   gint64 reload_at;   /* the last SIGHUP, 0: none yet */
   char *reload_error; /* why it was refused, in part or whole; NULL: it was taken */
 };
 
 /* A power operation, or a flash (which ends in a power cycle and a boot). */
-typedef struct {
+typedef struct
+{
   BoardCtx *ctx;
   TfPowerAction action;
   char *cause;
   /* flash only */
-  TfImage *image;     /* borrowed from the registry */
+  TfImage *image; /* borrowed from the registry */
   TfFlasher *flasher;
   TfFlashJob *job;
-  gboolean flashed;   /* the flasher finished: the boot that follows decides */
+  gboolean flashed;          /* the flasher finished: the boot that follows decides */
   GCancellable *cancellable; /* cancelled when the operation is superseded */
-  gboolean on_requested;      /* power-on was asked for: a banner from now on is evidence */
-  guint entry_next;           /* flash: the next step into the bootloader */
-  gboolean entry_waited;      /* flash: the off-time before power-on is over */
+  gboolean on_requested;     /* power-on was asked for: a banner from now on is evidence */
+  guint entry_next;          /* flash: the next step into the bootloader */
+  gboolean entry_waited;     /* flash: the off-time before power-on is over */
 } PowerOp;
 
-
-void tf_lab_ctx_set_state (BoardCtx *ctx, TfBoardState state, const char *cause,
-                           const char *error_msg);
-void tf_lab_ctx_fault (BoardCtx *ctx, const GError *error);
-void tf_lab_ctx_cancel_op (BoardCtx *ctx, const char *why);
-void tf_lab_ctx_console_back (BoardCtx *ctx, const char *devnode);
-void tf_lab_power_op_free (PowerOp *op);
-void tf_lab_ctx_arm_boot_timeout (BoardCtx *ctx);
-gboolean tf_lab_op_is_current (GTask *task);
+void
+tf_lab_ctx_set_state (BoardCtx *ctx, TfBoardState state, const char *cause, const char *error_msg);
+void
+tf_lab_ctx_fault (BoardCtx *ctx, const GError *error);
+void
+tf_lab_ctx_cancel_op (BoardCtx *ctx, const char *why);
+void
+tf_lab_ctx_console_back (BoardCtx *ctx, const char *devnode);
+void
+tf_lab_power_op_free (PowerOp *op);
+void
+tf_lab_ctx_arm_boot_timeout (BoardCtx *ctx);
+gboolean
+tf_lab_op_is_current (GTask *task);
 /* Power-switch callback that continues a power operation (off, off-time, on, boot). */
-void tf_lab_on_switched_off (GObject *source, GAsyncResult *res, gpointer user_data);
-BoardCtx *tf_lab_lookup (TfLab *self, const char *board);
-void tf_lab_flush_changes (TfLab *self);
-void tf_lab_publish_board (TfLab *self, TfBoard *board);
+void
+tf_lab_on_switched_off (GObject *source, GAsyncResult *res, gpointer user_data);
+BoardCtx *
+tf_lab_lookup (TfLab *self, const char *board);
+void
+tf_lab_flush_changes (TfLab *self);
+void
+tf_lab_publish_board (TfLab *self, TfBoard *board);
 /* The retained host status ("online", with the last reload's outcome). */
-void tf_lab_publish_host (TfLab *self);
+void
+tf_lab_publish_host (TfLab *self);
 /* A board's context: its state restored from the store, its switches and console wired. */
-BoardCtx *tf_lab_board_ctx_new (TfLab *self, const TfBoardConfig *cfg);
+BoardCtx *
+tf_lab_board_ctx_new (TfLab *self, const TfBoardConfig *cfg);
 /* Add @sc, replacing a switch of the same id (tf_lab_new, and a reload that changed it). */
-gboolean tf_lab_add_switch (TfLab *self, const TfSwitchConfig *sc, GError **error);
+gboolean
+tf_lab_add_switch (TfLab *self, const TfSwitchConfig *sc, GError **error);
 /* Open the console and power-cycle (tf-lab-hotplug.c): at start, when the
  * adapter returns, for a board a reload added. */
-void tf_lab_bring_up (BoardCtx *ctx, const char *cause);
+void
+tf_lab_bring_up (BoardCtx *ctx, const char *cause);
 /* Create self->monitor and follow the tty side of hot-plug (tf-lab-hotplug.c). */
-void tf_lab_hotplug_attach (TfLab *self);
+void
+tf_lab_hotplug_attach (TfLab *self);
 
 G_END_DECLS

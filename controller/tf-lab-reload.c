@@ -29,11 +29,11 @@ board_uses_switch (TfLab *self, const char *sw)
   GHashTableIter it;
   BoardCtx *ctx;
   g_hash_table_iter_init (&it, self->boards);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&ctx))
     {
       const TfBoardConfig *c = tf_board_get_config (ctx->board);
-      if (tf_board_is_busy (ctx->board) &&
-          (g_strcmp0 (c->power_switch, sw) == 0 || g_strcmp0 (c->boot_switch, sw) == 0))
+      if (tf_board_is_busy (ctx->board)
+          && (g_strcmp0 (c->power_switch, sw) == 0 || g_strcmp0 (c->boot_switch, sw) == 0))
         return TRUE;
     }
   return FALSE;
@@ -48,10 +48,10 @@ tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error)
   const char *id;
   BoardCtx *ctx;
 
-  if (g_strcmp0 (config->lab, self->config->lab) != 0 ||
-      g_strcmp0 (config->host, self->config->host) != 0 ||
-      g_strcmp0 (config->broker_host, self->config->broker_host) != 0 ||
-      config->broker_port != self->config->broker_port)
+  if (g_strcmp0 (config->lab, self->config->lab) != 0
+      || g_strcmp0 (config->host, self->config->host) != 0
+      || g_strcmp0 (config->broker_host, self->config->broker_host) != 0
+      || config->broker_port != self->config->broker_port)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
                    "%s: the lab name, host and broker change only with a restart", config->path);
@@ -82,7 +82,7 @@ tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error)
         }
     }
   g_hash_table_iter_init (&it, self->boards);
-  while (g_hash_table_iter_next (&it, (gpointer *) &id, (gpointer *) &ctx))
+  while (g_hash_table_iter_next (&it, (gpointer *)&id, (gpointer *)&ctx))
     {
       TfBoardConfig *nc = tf_lab_config_find_board (config, id);
       if (nc != NULL && tf_board_config_equal (tf_board_get_config (ctx->board), nc))

@@ -8,7 +8,8 @@
 #include "tf-lab-private.h"
 #include "tf-usb-context.h"
 
-typedef struct {
+typedef struct
+{
   TfLab *lab;
   TfUsbContext *usb;
   gulong added_id, removed_id;
@@ -32,13 +33,13 @@ find_board (TfLab *self, const TfUsbDeviceInfo *info)
   if (self->boards == NULL) /* disposed: nothing to tie the device to */
     return NULL;
   g_hash_table_iter_init (&it, self->boards);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&ctx))
     {
       const TfBoardConfig *cfg = tf_board_get_config (ctx->board);
       if (cfg->usb_path != NULL && g_strcmp0 (cfg->usb_path, info->port_path) == 0)
         return ctx;
-      if (cfg->usb_serial != NULL && g_strcmp0 (cfg->usb_serial, info->serial) == 0 &&
-          cfg->type->console_vid == info->vid && cfg->type->console_pid == info->pid)
+      if (cfg->usb_serial != NULL && g_strcmp0 (cfg->usb_serial, info->serial) == 0
+          && cfg->type->console_vid == info->vid && cfg->type->console_pid == info->pid)
         return ctx;
     }
   return NULL;
@@ -58,11 +59,11 @@ on_added (TfUsbContext *usb, TfUsbDeviceInfo *info, Watch *w)
   /* Usually the tty comes with it and its uevent brings the board up. When only USB said
    * the adapter had left (the tty's uevents lost, or a tty that never went), no tty uevent
    * will come: the tty is there now, so the lab's one path for a returning console runs. */
-  if (tf_board_get_state (ctx->board) == TF_BOARD_STATE_UNPLUGGED &&
-      !tf_console_is_open (ctx->console) && tf_device_monitor_has (w->lab->monitor, console))
+  if (tf_board_get_state (ctx->board) == TF_BOARD_STATE_UNPLUGGED
+      && !tf_console_is_open (ctx->console) && tf_device_monitor_has (w->lab->monitor, console))
     {
-      g_info ("board %s: console adapter back on USB (%s), %s present", tf_board_get_id (ctx->board),
-              info->port_path, console);
+      g_info ("board %s: console adapter back on USB (%s), %s present",
+              tf_board_get_id (ctx->board), info->port_path, console);
       tf_lab_ctx_console_back (ctx, console);
     }
 }
@@ -86,8 +87,7 @@ on_removed (TfUsbContext *usb, TfUsbDeviceInfo *info, Watch *w)
                tf_board_get_id (ctx->board));
       return;
     }
-  g_info ("board %s: console adapter left USB (%s)", tf_board_get_id (ctx->board),
-          info->port_path);
+  g_info ("board %s: console adapter left USB (%s)", tf_board_get_id (ctx->board), info->port_path);
   tf_console_close (ctx->console);
   tf_lab_ctx_cancel_op (ctx, "console adapter removed");
   tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_UNPLUGGED, "console adapter left USB", NULL);
@@ -122,5 +122,5 @@ tf_lab_usb_attach (TfLab *self)
     }
   w->added_id = g_signal_connect (w->usb, "device-added", G_CALLBACK (on_added), w);
   w->removed_id = g_signal_connect (w->usb, "device-removed", G_CALLBACK (on_removed), w);
-  g_object_set_data_full (G_OBJECT (self), "tf-lab-usb", w, (GDestroyNotify) watch_free);
+  g_object_set_data_full (G_OBJECT (self), "tf-lab-usb", w, (GDestroyNotify)watch_free);
 }

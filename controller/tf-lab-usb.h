@@ -10,6 +10,7 @@ G_BEGIN_DECLS
  * departure from USB at once, as one event with the tty's removal. Nothing happens when
  * no board names one. Lives as long as @self. Call again after a reload: a board that
  * now names one starts the watch; once started it does nothing. */
-void tf_lab_usb_attach (TfLab *self);
+void
+tf_lab_usb_attach (TfLab *self);
 
 G_END_DECLS

@@ -29,8 +29,8 @@ tf_lab_publish_board (TfLab *self, TfBoard *board)
 {
   g_autoptr (JsonNode) node = tf_board_to_json (board, self->config->host);
   g_autofree char *json = json_to_string (node, FALSE);
-  g_autofree char *topic = g_strdup_printf ("%sboard/%s/state", self->prefix,
-                                            tf_board_get_id (board));
+  g_autofree char *topic
+      = g_strdup_printf ("%sboard/%s/state", self->prefix, tf_board_get_id (board));
   g_autoptr (GError) error = NULL;
   if (!tf_bus_publish (self->bus, topic, json, strlen (json), TRUE, &error))
     g_debug ("board %s: not published: %s", tf_board_get_id (board), error->message);
@@ -117,15 +117,15 @@ tf_lab_flush_changes (TfLab *self)
   g_autoptr (GError) error = NULL;
 
   g_clear_handle_id (&self->flush_id, g_source_remove);
-  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_store_board_change_free);
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_store_board_change_free);
   self->pending_ctx = g_ptr_array_new_with_free_func (g_object_unref);
   if (changes == NULL || changes->len == 0)
     return;
   /* a state change that cannot be stored is still a fact about the
    * hardware: say so loudly and publish it anyway */
-  if (self->store != NULL &&
-      !tf_store_record_boards (self->store, (const TfStoreBoardChange *const *) changes->pdata,
-                               changes->len, &error))
+  if (self->store != NULL
+      && !tf_store_record_boards (self->store, (const TfStoreBoardChange *const *)changes->pdata,
+                                  changes->len, &error))
     g_warning ("%u board changes not stored: %s", changes->len, error->message);
   for (guint i = 0; i < boards->len; i++)
     tf_lab_publish_board (self, g_ptr_array_index (boards, i));
@@ -226,7 +226,7 @@ tf_lab_ctx_fault (BoardCtx *ctx, const GError *error)
   g_warning ("board %s: %s", tf_board_get_id (ctx->board), error->message);
   tf_board_set_health (ctx->board, infra ? TF_HEALTH_UNKNOWN : TF_HEALTH_BAD);
   tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_FAULTED, infra ? "infrastructure error" : "board fault",
-             error->message);
+                        error->message);
   if (!infra && tf_board_get_faults (ctx->board) >= self->config->quarantine_after)
     {
       g_autofree char *why = g_strdup_printf ("%u consecutive faults; staff must release it",
@@ -249,8 +249,8 @@ on_console_line (TfConsole *console, const char *line, gint64 at, BoardCtx *ctx)
       g_autofree char *version = g_match_info_fetch (mi, 2);
       /* the same name and version as we know: keep the sha256 we know */
       g_autofree char *sha = NULL;
-      if (g_strcmp0 (tf_board_get_firmware_name (ctx->board), name) == 0 &&
-          g_strcmp0 (tf_board_get_firmware_version (ctx->board), version) == 0)
+      if (g_strcmp0 (tf_board_get_firmware_name (ctx->board), name) == 0
+          && g_strcmp0 (tf_board_get_firmware_version (ctx->board), version) == 0)
         sha = g_strdup (tf_board_get_firmware_sha256 (ctx->board));
       tf_board_set_firmware (ctx->board, name, version, sha);
     }
@@ -261,7 +261,7 @@ on_console_line (TfConsole *console, const char *line, gint64 at, BoardCtx *ctx)
     case TF_BOARD_STATE_POWERING_ON:
       /* a busy loop may see the banner before the switch's answer: once
        * power-on was asked for, the banner is the evidence that matters */
-      if (ctx->op == NULL || !((PowerOp *) g_task_get_task_data (ctx->op))->on_requested)
+      if (ctx->op == NULL || !((PowerOp *)g_task_get_task_data (ctx->op))->on_requested)
         {
           g_info ("board %s: boot banner before power-on was asked for",
                   tf_board_get_id (ctx->board));
@@ -285,7 +285,8 @@ on_console_line (TfConsole *console, const char *line, gint64 at, BoardCtx *ctx)
         break;
       }
     case TF_BOARD_STATE_READY:
-      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_READY, "rebooted by itself (boot banner seen)", NULL);
+      tf_lab_ctx_set_state (ctx, TF_BOARD_STATE_READY, "rebooted by itself (boot banner seen)",
+                            NULL);
       break;
     case TF_BOARD_STATE_FAULTED:
       /* the banner came after the timeout: the board is alive, only slow;
@@ -314,8 +315,8 @@ on_console_closed (TfConsole *console, const char *reason, BoardCtx *ctx)
   if (!ctx->lab->shutting_down
       && (ctx->flashing || ctx->op != NULL || tf_board_get_power (ctx->board) == TF_POWER_OFF))
     {
-      g_info ("board %s: console hung up with the board's power (%s)",
-              tf_board_get_id (ctx->board), reason);
+      g_info ("board %s: console hung up with the board's power (%s)", tf_board_get_id (ctx->board),
+              reason);
       return;
     }
   tf_lab_ctx_cancel_op (ctx, why);
@@ -427,12 +428,12 @@ tf_lab_class_init (TfLabClass *klass)
 static void
 tf_lab_init (TfLab *self)
 {
-  self->boards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify) board_ctx_free);
+  self->boards
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)board_ctx_free);
   self->switches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->old_configs = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_lab_config_free);
+  self->old_configs = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_lab_config_free);
   self->images = tf_image_registry_new ();
-  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_store_board_change_free);
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_store_board_change_free);
   self->pending_ctx = g_ptr_array_new_with_free_func (g_object_unref);
   tf_flasher_register_builtin ();
 }
@@ -515,9 +516,9 @@ tf_lab_start (TfLab *self, GError **error)
   g_autoptr (GPtrArray) boards = tf_lab_get_boards (self);
   tf_bus_start (self->bus);
   for (guint i = 0; i < boards->len; i++)
-    tf_lab_bring_up (g_hash_table_lookup (self->boards,
-                                          tf_board_get_id (g_ptr_array_index (boards, i))),
-                     "lab start");
+    tf_lab_bring_up (
+        g_hash_table_lookup (self->boards, tf_board_get_id (g_ptr_array_index (boards, i))),
+        "lab start");
   return TRUE;
 }
 
@@ -530,7 +531,7 @@ tf_lab_shutdown (TfLab *self)
 
   self->shutting_down = TRUE;
   g_hash_table_iter_init (&it, self->boards);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&ctx))
     {
       tf_lab_ctx_cancel_op (ctx, "daemon shutting down");
       tf_console_close (ctx->console);
@@ -590,7 +591,7 @@ tf_lab_get_console (TfLab *self, const char *id)
 static gint
 cmp_board (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 (tf_board_get_id (*(TfBoard **) a), tf_board_get_id (*(TfBoard **) b));
+  return g_strcmp0 (tf_board_get_id (*(TfBoard **)a), tf_board_get_id (*(TfBoard **)b));
 }
 
 GPtrArray *
@@ -600,7 +601,7 @@ tf_lab_get_boards (TfLab *self)
   GHashTableIter it;
   BoardCtx *ctx;
   g_hash_table_iter_init (&it, self->boards);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ctx))
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&ctx))
     g_ptr_array_add (out, ctx->board);
   g_ptr_array_sort (out, cmp_board);
   return out;

@@ -12,13 +12,15 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
+typedef enum
+{
   TF_POWER_ACTION_OFF,
   TF_POWER_ACTION_ON,
   TF_POWER_ACTION_CYCLE,
 } TfPowerAction;
 
-gboolean tf_power_action_from_string (const char *s, TfPowerAction *action);
+gboolean
+tf_power_action_from_string (const char *s, TfPowerAction *action);
 
 /* The lab this daemon owns: boards, their switches and consoles, the store
  * and the bus. Every board change is stored, then published (retained). */
@@ -26,62 +28,89 @@ gboolean tf_power_action_from_string (const char *s, TfPowerAction *action);
 G_DECLARE_FINAL_TYPE (TfLab, tf_lab, TF, LAB, GObject)
 
 /* Takes @config. Opens the store under @state_dir. */
-TfLab *tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error);
+TfLab *
+tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error);
 /* Connect to the broker and bring every board up (power cycle where a switch exists). */
-gboolean tf_lab_start (TfLab *self, GError **error);
+gboolean
+tf_lab_start (TfLab *self, GError **error);
 /* Cancel everything, close ports, publish offline, flush the store. */
-void tf_lab_shutdown (TfLab *self);
+void
+tf_lab_shutdown (TfLab *self);
 /* Apply a new lab file: add and remove idle boards, never touch a busy one. Takes @config. */
-gboolean tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error);
+gboolean
+tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error);
 /* The outcome of a reload (NULL: taken), shown in the retained host status. */
-void tf_lab_report_reload (TfLab *self, const GError *error);
+void
+tf_lab_report_reload (TfLab *self, const GError *error);
 
-TfLabConfig *tf_lab_get_config (TfLab *self);
-TfStore *tf_lab_get_store (TfLab *self);
-TfBus *tf_lab_get_bus (TfLab *self);
-const char *tf_lab_get_prefix (TfLab *self); /* "tf/<lab>/" */
-gint64 tf_lab_get_started (TfLab *self);
-TfBoard *tf_lab_get_board (TfLab *self, const char *id);
+TfLabConfig *
+tf_lab_get_config (TfLab *self);
+TfStore *
+tf_lab_get_store (TfLab *self);
+TfBus *
+tf_lab_get_bus (TfLab *self);
+const char *
+tf_lab_get_prefix (TfLab *self); /* "tf/<lab>/" */
+gint64
+tf_lab_get_started (TfLab *self);
+TfBoard *
+tf_lab_get_board (TfLab *self, const char *id);
 /* All boards, sorted by id; free the array, not the boards. */
-GPtrArray *tf_lab_get_boards (TfLab *self);
-TfConsole *tf_lab_get_console (TfLab *self, const char *id);
+GPtrArray *
+tf_lab_get_boards (TfLab *self);
+TfConsole *
+tf_lab_get_console (TfLab *self, const char *id);
 
 /* Switch a board and wait for evidence: "on"/"cycle" finish when the boot
  * banner was seen (ready) and fail when it was not (faulted). */
-void tf_lab_power_async (TfLab *self, const char *board, TfPowerAction action, const char *cause,
-                         GCancellable *cancellable, GAsyncReadyCallback callback,
-                         gpointer user_data);
-gboolean tf_lab_power_finish (TfLab *self, GAsyncResult *res, GError **error);
+void
+tf_lab_power_async (TfLab *self, const char *board, TfPowerAction action, const char *cause,
+                    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+gboolean
+tf_lab_power_finish (TfLab *self, GAsyncResult *res, GError **error);
 /* Write @image to @board (see tf-lab-flash.c); finishes when the new firmware has booted. */
-void tf_lab_flash_async (TfLab *self, const char *board, const char *image,
-                         GCancellable *cancellable, GAsyncReadyCallback callback,
-                         gpointer user_data);
-gboolean tf_lab_flash_finish (TfLab *self, GAsyncResult *res, GError **error);
-TfImageRegistry *tf_lab_get_images (TfLab *self);
+void
+tf_lab_flash_async (TfLab *self, const char *board, const char *image, GCancellable *cancellable,
+                    GAsyncReadyCallback callback, gpointer user_data);
+gboolean
+tf_lab_flash_finish (TfLab *self, GAsyncResult *res, GError **error);
+TfImageRegistry *
+tf_lab_get_images (TfLab *self);
 
 /* Staff: quarantined -> off. */
-gboolean tf_lab_release (TfLab *self, const char *board, GError **error);
+gboolean
+tf_lab_release (TfLab *self, const char *board, GError **error);
 
 /* Publish the retained state of every board and the host status. */
-void tf_lab_publish_all (TfLab *self);
+void
+tf_lab_publish_all (TfLab *self);
 
 /* MQTT commands (tf-lab-commands.c). Other layers (sessions, schedule) add
  * their verbs; a handler answers now or later, exactly once. */
 typedef struct _TfLabRequest TfLabRequest;
 typedef void (*TfLabCommandFunc) (TfLab *lab, TfLabRequest *req, JsonObject *args,
                                   gpointer user_data);
-void tf_lab_add_command (TfLab *self, const char *verb, TfLabCommandFunc func, gpointer user_data);
-TfLabRequest *tf_lab_request_ref (TfLabRequest *req);
-void tf_lab_request_unref (TfLabRequest *req);
+void
+tf_lab_add_command (TfLab *self, const char *verb, TfLabCommandFunc func, gpointer user_data);
+TfLabRequest *
+tf_lab_request_ref (TfLabRequest *req);
+void
+tf_lab_request_unref (TfLabRequest *req);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfLabRequest, tf_lab_request_unref)
-const char *tf_lab_request_get_verb (TfLabRequest *req);
+const char *
+tf_lab_request_get_verb (TfLabRequest *req);
 /* Answer {"schema":1,"ok":true} plus the members of @result (an object node, or NULL). */
-void tf_lab_request_reply (TfLabRequest *req, JsonNode *result);
-void tf_lab_request_fail (TfLabRequest *req, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+void
+tf_lab_request_reply (TfLabRequest *req, JsonNode *result);
+void
+tf_lab_request_fail (TfLabRequest *req, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* Typed argument access: a wrong type reads as absent. */
-const char *tf_lab_arg_string (JsonObject *args, const char *key);
-gboolean tf_lab_arg_int (JsonObject *args, const char *key, gint64 def, gint64 *out);
+const char *
+tf_lab_arg_string (JsonObject *args, const char *key);
+gboolean
+tf_lab_arg_int (JsonObject *args, const char *key, gint64 def, gint64 *out);
 
-void tf_lab_handle_message (TfLab *self, const TfBusMessage *msg);
+void
+tf_lab_handle_message (TfLab *self, const TfBusMessage *msg);
 
 G_END_DECLS

@@ -7,16 +7,18 @@
 #include "power/tf-power-relay.h"
 #include "power/tf-power-usb-hub.h"
 
-typedef struct {
+typedef struct
+{
   TfSwitchConfig config;
-  GQueue queue;   /* GTask waiting for their turn */
+  GQueue queue; /* GTask waiting for their turn */
   GTask *current;
 } TfPowerSwitchPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (TfPowerSwitch, tf_power_switch, G_TYPE_OBJECT)
-#define GET_PRIVATE(o) ((TfPowerSwitchPrivate *) tf_power_switch_get_instance_private (o))
+#define GET_PRIVATE(o) ((TfPowerSwitchPrivate *)tf_power_switch_get_instance_private (o))
 
-typedef struct {
+typedef struct
+{
   guint channel;
   gboolean on;
   char *board;
@@ -84,8 +86,7 @@ tf_power_switch_new (const TfSwitchConfig *config, GError **error)
     case TF_SWITCH_KIND_USB_HUB:
       return tf_power_usb_hub_new (config);
     default:
-      g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED, "switch %s: unknown kind",
-                   config->id);
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED, "switch %s: unknown kind", config->id);
       return NULL;
     }
 }
@@ -116,7 +117,8 @@ tf_power_switch_reset (TfPowerSwitch *self)
     klass->reset (self);
 }
 
-static void run_next (TfPowerSwitch *self);
+static void
+run_next (TfPowerSwitch *self);
 
 static void
 backend_done (GObject *source, GAsyncResult *res, gpointer user_data)
@@ -158,8 +160,8 @@ run_next (TfPowerSwitch *self)
     }
   priv->current = task;
   r = g_task_get_task_data (task);
-  g_debug ("switch %s: channel %u %s (board %s)", priv->config.id, r->channel,
-           r->on ? "on" : "off", r->board);
+  g_debug ("switch %s: channel %u %s (board %s)", priv->config.id, r->channel, r->on ? "on" : "off",
+           r->board);
   TF_POWER_SWITCH_GET_CLASS (self)->set_async (self, r->channel, r->on, r->board,
                                                g_task_get_cancellable (task), backend_done, task);
 }
@@ -177,7 +179,7 @@ tf_power_switch_set_async (TfPowerSwitch *self, guint channel, gboolean on, cons
   r->channel = channel;
   r->on = on;
   r->board = g_strdup (board);
-  g_task_set_task_data (task, r, (GDestroyNotify) request_free);
+  g_task_set_task_data (task, r, (GDestroyNotify)request_free);
   if (channel < 1 || channel > priv->config.channels)
     {
       g_task_return_new_error (task, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,

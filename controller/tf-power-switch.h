@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 #define TF_TYPE_POWER_SWITCH (tf_power_switch_get_type ())
 G_DECLARE_DERIVABLE_TYPE (TfPowerSwitch, tf_power_switch, TF, POWER_SWITCH, GObject)
 
-struct _TfPowerSwitchClass {
+struct _TfPowerSwitchClass
+{
   GObjectClass parent_class;
   void (*set_async) (TfPowerSwitch *self, guint channel, gboolean on, const char *board,
                      GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
@@ -22,20 +23,28 @@ struct _TfPowerSwitchClass {
 };
 
 /* Make the backend @config names. */
-TfPowerSwitch *tf_power_switch_new (const TfSwitchConfig *config, GError **error);
+TfPowerSwitch *
+tf_power_switch_new (const TfSwitchConfig *config, GError **error);
 
-const char *tf_power_switch_get_id (TfPowerSwitch *self);
-const TfSwitchConfig *tf_power_switch_get_config (TfPowerSwitch *self);
-guint tf_power_switch_get_off_time_ms (TfPowerSwitch *self);
-void tf_power_switch_reset (TfPowerSwitch *self);
+const char *
+tf_power_switch_get_id (TfPowerSwitch *self);
+const TfSwitchConfig *
+tf_power_switch_get_config (TfPowerSwitch *self);
+guint
+tf_power_switch_get_off_time_ms (TfPowerSwitch *self);
+void
+tf_power_switch_reset (TfPowerSwitch *self);
 
 /* Queue a request; an unreachable switch fails with TF_ERROR_INFRASTRUCTURE. */
-void tf_power_switch_set_async (TfPowerSwitch *self, guint channel, gboolean on, const char *board,
-                                GCancellable *cancellable, GAsyncReadyCallback callback,
-                                gpointer user_data);
-gboolean tf_power_switch_set_finish (TfPowerSwitch *self, GAsyncResult *res, GError **error);
+void
+tf_power_switch_set_async (TfPowerSwitch *self, guint channel, gboolean on, const char *board,
+                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data);
+gboolean
+tf_power_switch_set_finish (TfPowerSwitch *self, GAsyncResult *res, GError **error);
 
 /* For backends */
-void tf_power_switch_set_config (TfPowerSwitch *self, const TfSwitchConfig *config);
+void
+tf_power_switch_set_config (TfPowerSwitch *self, const TfSwitchConfig *config);
 
 G_END_DECLS

@@ -25,9 +25,9 @@ tf_serial_set_error (GError **error, enum sp_return rc, const char *what)
         char *m = sp_last_error_message ();
         int err = sp_last_error_code ();
         code = err == ENOENT || err == ENODEV || err == ENXIO ? TF_ERROR_NOT_FOUND
-               : err == EACCES || err == EPERM               ? TF_ERROR_PERMISSION_DENIED
-               : err == EBUSY                                ? TF_ERROR_BUSY
-                                                             : TF_ERROR_IO;
+               : err == EACCES || err == EPERM                ? TF_ERROR_PERMISSION_DENIED
+               : err == EBUSY                                 ? TF_ERROR_BUSY
+                                                              : TF_ERROR_IO;
         msg = g_strdup (m != NULL ? m : "failed");
         g_strchomp (msg);
         sp_free_error_message (m);
@@ -41,7 +41,7 @@ tf_serial_set_error (GError **error, enum sp_return rc, const char *what)
       msg = g_strdup ("not supported by this port");
       break;
     default:
-      msg = g_strdup_printf ("error %d", (int) rc);
+      msg = g_strdup_printf ("error %d", (int)rc);
       break;
     }
   g_set_error (error, TF_ERROR, code, "%s: %s", what, msg);
@@ -68,12 +68,13 @@ tf_serial_open (const char *device, guint baud, guint bits, char parity, guint s
       return NULL;
     }
   /* one call per setting: libserialport applies each as it goes */
-  if ((rc = sp_set_baudrate (port, baud)) != SP_OK || (rc = sp_set_bits (port, bits)) != SP_OK ||
-      (rc = sp_set_parity (port, parity == 'E'   ? SP_PARITY_EVEN
-                                 : parity == 'O' ? SP_PARITY_ODD
-                                                 : SP_PARITY_NONE)) != SP_OK ||
-      (rc = sp_set_stopbits (port, stop_bits)) != SP_OK ||
-      (rc = sp_set_flowcontrol (port, SP_FLOWCONTROL_NONE)) != SP_OK)
+  if ((rc = sp_set_baudrate (port, baud)) != SP_OK || (rc = sp_set_bits (port, bits)) != SP_OK
+      || (rc = sp_set_parity (port, parity == 'E'   ? SP_PARITY_EVEN
+                                    : parity == 'O' ? SP_PARITY_ODD
+                                                    : SP_PARITY_NONE))
+             != SP_OK
+      || (rc = sp_set_stopbits (port, stop_bits)) != SP_OK
+      || (rc = sp_set_flowcontrol (port, SP_FLOWCONTROL_NONE)) != SP_OK)
     {
       tf_serial_set_error (error, rc, device);
       return NULL;

@@ -18,10 +18,12 @@ tf_serial_port_free (TfSerialPort *port)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfSerialPort, tf_serial_port_free)
 
 /* The one mapping of libserialport return codes; @what gives context. */
-gboolean tf_serial_set_error (GError **error, enum sp_return rc, const char *what);
+gboolean
+tf_serial_set_error (GError **error, enum sp_return rc, const char *what);
 
 /* Open @device read-write with the given framing ('N', 'E', 'O' parity), no flow control. */
-struct sp_port *tf_serial_open (const char *device, guint baud, guint bits, char parity,
-                                guint stop_bits, GError **error);
+struct sp_port *
+tf_serial_open (const char *device, guint baud, guint bits, char parity, guint stop_bits,
+                GError **error);
 
 G_END_DECLS

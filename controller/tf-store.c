@@ -9,7 +9,8 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
-struct _TfStore {
+struct _TfStore
+{
   sqlite3 *db;
   char *path;
 };
@@ -98,8 +99,8 @@ guint
 tf_store_get_user_version (TfStore *self)
 {
   g_autoptr (sqlite3_stmt) st = NULL;
-  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
-      sqlite3_step (st) != SQLITE_ROW)
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK
+      || sqlite3_step (st) != SQLITE_ROW)
     return 0;
   return sqlite3_column_int (st, 0);
 }
@@ -112,13 +113,13 @@ migrate (TfStore *self, GError **error)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
                    "%s: schema version %u is newer than this testfestd (%u)", self->path, v,
-                   (guint) G_N_ELEMENTS (migrations));
+                   (guint)G_N_ELEMENTS (migrations));
       return FALSE;
     }
   for (; v < G_N_ELEMENTS (migrations); v++)
     {
-      g_autofree char *sql = g_strdup_printf ("BEGIN IMMEDIATE; %s PRAGMA user_version = %u; COMMIT;",
-                                              migrations[v], v + 1);
+      g_autofree char *sql = g_strdup_printf (
+          "BEGIN IMMEDIATE; %s PRAGMA user_version = %u; COMMIT;", migrations[v], v + 1);
       g_info ("store %s: migrating schema %u -> %u", self->path, v, v + 1);
       if (!tf_store_exec (self, sql, error))
         {
@@ -141,8 +142,8 @@ tf_store_open (const char *path, GError **error)
       g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot create %s: %s", dir, g_strerror (errno));
       return NULL;
     }
-  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-      SQLITE_OK)
+  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
+      != SQLITE_OK)
     {
       db_fail (self, error, "cannot open");
       return NULL;
@@ -150,8 +151,10 @@ tf_store_open (const char *path, GError **error)
   sqlite3_busy_timeout (self->db, 5000);
   /* WAL: readers never block the daemon; synchronous=FULL so that an
    * acknowledged change survives power loss, not only a crash. */
-  if (!tf_store_exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                            "PRAGMA foreign_keys=ON;", error))
+  if (!tf_store_exec (self,
+                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                      "PRAGMA foreign_keys=ON;",
+                      error))
     return NULL;
   if (!migrate (self, error))
     return NULL;
@@ -194,7 +197,8 @@ record_one (TfStore *self, const TfStoreBoardChange *c, GError **error)
       if (sqlite3_prepare_v2 (self->db,
                               "INSERT INTO board_history (board, at, from_state, to_state, cause, "
                               "error) VALUES (?,?,?,?,?,?)",
-                              -1, &hist, NULL) != SQLITE_OK)
+                              -1, &hist, NULL)
+          != SQLITE_OK)
         return db_fail (self, error, "prepare history");
       bind_text (hist, 1, c->board);
       sqlite3_bind_int64 (hist, 2, c->at_us);
@@ -213,7 +217,8 @@ record_one (TfStore *self, const TfStoreBoardChange *c, GError **error)
                           "power=excluded.power, health=excluded.health, faults=excluded.faults, "
                           "fw_name=excluded.fw_name, fw_version=excluded.fw_version, "
                           "fw_sha256=excluded.fw_sha256",
-                          -1, &cur, NULL) != SQLITE_OK)
+                          -1, &cur, NULL)
+      != SQLITE_OK)
     return db_fail (self, error, "prepare board");
   bind_text (cur, 1, c->board);
   bind_text (cur, 2, c->to_state);
@@ -274,16 +279,16 @@ tf_store_board_change_copy (const TfStoreBoardChange *c)
 void
 tf_store_board_change_free (TfStoreBoardChange *c)
 {
-  g_free ((char *) c->board);
-  g_free ((char *) c->from_state);
-  g_free ((char *) c->to_state);
-  g_free ((char *) c->cause);
-  g_free ((char *) c->error);
-  g_free ((char *) c->power);
-  g_free ((char *) c->health);
-  g_free ((char *) c->fw_name);
-  g_free ((char *) c->fw_version);
-  g_free ((char *) c->fw_sha256);
+  g_free ((char *)c->board);
+  g_free ((char *)c->from_state);
+  g_free ((char *)c->to_state);
+  g_free ((char *)c->cause);
+  g_free ((char *)c->error);
+  g_free ((char *)c->power);
+  g_free ((char *)c->health);
+  g_free ((char *)c->fw_name);
+  g_free ((char *)c->fw_version);
+  g_free ((char *)c->fw_sha256);
   g_free (c);
 }
 
@@ -300,7 +305,7 @@ static char *
 col_dup (sqlite3_stmt *st, int i)
 {
   const unsigned char *v = sqlite3_column_text (st, i);
-  return v != NULL ? g_strdup ((const char *) v) : NULL;
+  return v != NULL ? g_strdup ((const char *)v) : NULL;
 }
 
 gboolean
@@ -311,7 +316,8 @@ tf_store_get_board (TfStore *self, const char *board, TfStoreBoardRow *row, GErr
   if (sqlite3_prepare_v2 (self->db,
                           "SELECT state, faults, fw_name, fw_version, fw_sha256 FROM board "
                           "WHERE id = ?",
-                          -1, &st, NULL) != SQLITE_OK)
+                          -1, &st, NULL)
+      != SQLITE_OK)
     return db_fail (self, error, "prepare");
   bind_text (st, 1, board);
   rc = sqlite3_step (st);
@@ -334,7 +340,8 @@ tf_store_count_history (TfStore *self, const char *board, GError **error)
   if (sqlite3_prepare_v2 (self->db,
                           board != NULL ? "SELECT count(*) FROM board_history WHERE board = ?"
                                         : "SELECT count(*) FROM board_history",
-                          -1, &st, NULL) != SQLITE_OK)
+                          -1, &st, NULL)
+      != SQLITE_OK)
     {
       db_fail (self, error, "prepare");
       return -1;

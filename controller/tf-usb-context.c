@@ -9,19 +9,20 @@
 
 #include "tf-error.h"
 
-struct _TfUsbContext {
+struct _TfUsbContext
+{
   GObject parent_instance;
   libusb_context *ctx;
-  GSource *source;         /* libusb's fds */
-  GHashTable *fds;         /* fd -> Fd */
-  gboolean busy;           /* transfers in flight: device fds are watched */
-  guint in_flight;         /* async transfers submitted through tf_usb_context_submit */
-  GSource *timer;          /* only when libusb cannot put its timers in an fd */
+  GSource *source; /* libusb's fds */
+  GHashTable *fds; /* fd -> Fd */
+  gboolean busy;   /* transfers in flight: device fds are watched */
+  guint in_flight; /* async transfers submitted through tf_usb_context_submit */
+  GSource *timer;  /* only when libusb cannot put its timers in an fd */
   gboolean fd_timers;
   gboolean hotplug;
   libusb_hotplug_callback_handle hotplug_handle;
-  GHashTable *known;       /* libusb_device * -> TfUsbDeviceInfo (arrived, not yet left) */
-  GQueue pending;          /* (added?, info) pairs to emit once libusb returned */
+  GHashTable *known; /* libusb_device * -> TfUsbDeviceInfo (arrived, not yet left) */
+  GQueue pending;    /* (added?, info) pairs to emit once libusb returned */
   gint64 last_event_us;
 };
 
@@ -29,15 +30,22 @@ G_DEFINE_TYPE (TfUsbContext, tf_usb_context, G_TYPE_OBJECT)
 G_DEFINE_BOXED_TYPE (TfUsbDeviceInfo, tf_usb_device_info, tf_usb_device_info_copy,
                      tf_usb_device_info_free)
 
-enum { SIGNAL_ADDED, SIGNAL_REMOVED, N_SIGNALS };
+enum
+{
+  SIGNAL_ADDED,
+  SIGNAL_REMOVED,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
-typedef struct {
+typedef struct
+{
   gboolean added;
   TfUsbDeviceInfo *info;
 } Pending;
 
-typedef struct {
+typedef struct
+{
   gpointer tag;
   short events;
 } Fd;
@@ -112,7 +120,8 @@ tf_usb_set_error (GError **error, int rc, const char *format, ...)
   return FALSE;
 }
 
-static void arm_timer (TfUsbContext *self);
+static void
+arm_timer (TfUsbContext *self);
 
 static void
 flush_pending (TfUsbContext *self)
@@ -149,12 +158,13 @@ update_interest (TfUsbContext *self)
     return;
   self->busy = busy;
   g_hash_table_iter_init (&it, self->fds);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &f))
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&f))
     if (f->events & POLLOUT)
       g_source_modify_unix_fd (self->source, f->tag, condition_of (self, f->events));
 }
 
-typedef struct {
+typedef struct
+{
   TfUsbContext *self;
   libusb_transfer_cb_fn callback;
   void *user_data;
@@ -407,21 +417,21 @@ static void
 tf_usb_context_class_init (TfUsbContextClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = tf_usb_context_finalize;
-  signals[SIGNAL_ADDED] = g_signal_new ("device-added", G_TYPE_FROM_CLASS (klass),
-                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
-                                        TF_TYPE_USB_DEVICE_INFO);
-  signals[SIGNAL_REMOVED] = g_signal_new ("device-removed", G_TYPE_FROM_CLASS (klass),
-                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-                                          1, TF_TYPE_USB_DEVICE_INFO);
+  signals[SIGNAL_ADDED]
+      = g_signal_new ("device-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, TF_TYPE_USB_DEVICE_INFO);
+  signals[SIGNAL_REMOVED]
+      = g_signal_new ("device-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, TF_TYPE_USB_DEVICE_INFO);
 }
 
 static void
 tf_usb_context_init (TfUsbContext *self)
 {
   self->fds = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
-  self->known = g_hash_table_new_full (g_direct_hash, g_direct_equal,
-                                       (GDestroyNotify) libusb_unref_device,
-                                       (GDestroyNotify) tf_usb_device_info_free);
+  self->known
+      = g_hash_table_new_full (g_direct_hash, g_direct_equal, (GDestroyNotify)libusb_unref_device,
+                               (GDestroyNotify)tf_usb_device_info_free);
 }
 
 static TfUsbContext *

@@ -10,8 +10,9 @@ tf_hub_descriptor_parse (const guint8 *data, gsize len, TfHubDescriptor *out, GE
 {
   if (len < 7 || data[0] < 7 || data[0] > len)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL, "hub descriptor of %" G_GSIZE_FORMAT
-                   " bytes (bLength %u) is too short", len, len > 0 ? data[0] : 0);
+      g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL,
+                   "hub descriptor of %" G_GSIZE_FORMAT " bytes (bLength %u) is too short", len,
+                   len > 0 ? data[0] : 0);
       return FALSE;
     }
   if (data[1] != 0x29 && data[1] != 0x2A)
@@ -84,7 +85,7 @@ tf_dfu_status_parse (const guint8 *data, gsize len, TfDfuStatus *out, GError **e
       return FALSE;
     }
   out->status = data[0];
-  out->poll_timeout_ms = data[1] | (data[2] << 8) | ((guint32) data[3] << 16);
+  out->poll_timeout_ms = data[1] | (data[2] << 8) | ((guint32)data[3] << 16);
   out->state = data[4];
   out->istring = data[5];
   if (out->state > TF_DFU_STATE_ERROR)
@@ -105,8 +106,9 @@ const char *
 tf_dfu_state_to_string (guint8 state)
 {
   static const char *const names[] = {
-    "appIDLE", "appDETACH", "dfuIDLE", "dfuDNLOAD-SYNC", "dfuDNBUSY", "dfuDNLOAD-IDLE",
-    "dfuMANIFEST-SYNC", "dfuMANIFEST", "dfuMANIFEST-WAIT-RESET", "dfuUPLOAD-IDLE", "dfuERROR",
+    "appIDLE",        "appDETACH",        "dfuIDLE",     "dfuDNLOAD-SYNC",         "dfuDNBUSY",
+    "dfuDNLOAD-IDLE", "dfuMANIFEST-SYNC", "dfuMANIFEST", "dfuMANIFEST-WAIT-RESET", "dfuUPLOAD-IDLE",
+    "dfuERROR",
   };
   return state < G_N_ELEMENTS (names) ? names[state] : "unknown state";
 }
@@ -164,8 +166,8 @@ tf_dfu_functional_parse (const guint8 *data, gsize len, TfDfuFunctional *out, GE
 static gboolean
 layout_fail (GError **error, const char *layout, const char *at)
 {
-  g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL,
-               "'%s' is no DfuSe memory layout (at column %d)", layout, (int) (at - layout) + 1);
+  g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL, "'%s' is no DfuSe memory layout (at column %d)",
+               layout, (int)(at - layout) + 1);
   return FALSE;
 }
 
@@ -203,11 +205,11 @@ parse_regions (const char *layout, const char *p, GArray *out, GError **error)
           if (*p < 'a' || *p > 'g' || size > G_MAXUINT32)
             return layout_fail (error, layout, p);
           p++;
-          if (out->len + n > MAX_SECTORS || addr + n * size > (guint64) G_MAXUINT32 + 1)
+          if (out->len + n > MAX_SECTORS || addr + n * size > (guint64)G_MAXUINT32 + 1)
             return layout_fail (error, layout, p);
           for (guint64 i = 0; i < n; i++, addr += size)
             {
-              TfDfuSector sec = { (guint32) addr, (guint32) size };
+              TfDfuSector sec = { (guint32)addr, (guint32)size };
               g_array_append_val (out, sec);
             }
           if (*p != ',')

@@ -10,7 +10,8 @@
 
 #include "tf-lab.h"
 
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static TfLab *
 get_lab (void)
@@ -21,7 +22,8 @@ get_lab (void)
       g_autofree char *dir = g_dir_make_tmp ("tf-fuzz-cmd-XXXXXX", NULL);
       g_autofree char *path = g_build_filename (dir, "lab.conf", NULL);
       g_autofree char *text = g_strdup_printf (
-          "[lab]\nname = fuzz\nstate-dir = %s\nboards-dir = " TF_SOURCE_BOARDSDIR "\n[broker]\nport = 9\n"
+          "[lab]\nname = fuzz\nstate-dir = %s\nboards-dir = " TF_SOURCE_BOARDSDIR
+          "\n[broker]\nport = 9\n"
           "[switch s]\ntype = command\non = true\noff = true\nchannels = 2\n"
           "[board b1]\ntype = sim-l476\nconsole = /dev/tf-fuzz-none\npower = s:1\n",
           dir);
@@ -41,7 +43,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   TfLab *lab = get_lab ();
   const uint8_t *nl = memchr (data, '\n', size);
-  g_autofree char *verb = g_strndup ((const char *) data, nl ? (gsize) (nl - data) : size);
+  g_autofree char *verb = g_strndup ((const char *)data, nl ? (gsize)(nl - data) : size);
   g_autofree char *topic = g_strdup_printf ("tf/fuzz/cmd/%s", verb);
   TfBusMessage m = { 0 };
 

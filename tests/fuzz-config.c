@@ -11,7 +11,8 @@
 #include "tf-error.h"
 #include "tf-image.h"
 
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static char *
 write_tmp (const char *name, const uint8_t *data, size_t size)
@@ -21,7 +22,7 @@ write_tmp (const char *name, const uint8_t *data, size_t size)
   if (dir == NULL)
     dir = g_dir_make_tmp ("tf-fuzz-XXXXXX", NULL);
   path = g_build_filename (dir, name, NULL);
-  g_file_set_contents (path, (const char *) data, size, NULL);
+  g_file_set_contents (path, (const char *)data, size, NULL);
   return path;
 }
 

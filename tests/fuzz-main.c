@@ -7,7 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 int
 main (int argc, char **argv)
@@ -29,7 +30,7 @@ main (int argc, char **argv)
           gsize len = 0;
           if (!g_file_get_contents (path, &data, &len, NULL))
             continue;
-          LLVMFuzzerTestOneInput ((const uint8_t *) data, len);
+          LLVMFuzzerTestOneInput ((const uint8_t *)data, len);
           n++;
         }
     }

@@ -8,7 +8,8 @@
 
 #include "flash/tf-stm32-proto.h"
 
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
@@ -19,7 +20,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (size < 2)
     return 0;
   kind = data[0] % (TF_STM32_REPLY_DATA + 1);
-  expect = (gsize) data[1] + 1;
+  expect = (gsize)data[1] + 1;
   data += 2;
   size -= 2;
 
@@ -38,11 +39,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       TfStm32Reply reply = { 0 };
       gsize used = 0;
-      if (tf_stm32_parse_reply (kind, expect, data + pos, size - pos, &reply, &used) !=
-              TF_STM32_PARSE_DONE ||
-          used == 0)
+      if (tf_stm32_parse_reply (kind, expect, data + pos, size - pos, &reply, &used)
+              != TF_STM32_PARSE_DONE
+          || used == 0)
         break;
-      (void) tf_stm32_reply_has_command (&reply, TF_STM32_EXTENDED_ERASE);
+      (void)tf_stm32_reply_has_command (&reply, TF_STM32_EXTENDED_ERASE);
       pos += used;
     }
   /* the frame builders take the same bytes */
@@ -51,7 +52,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       g_autoptr (GByteArray) out = g_byte_array_new ();
       gsize n = MIN (size, TF_STM32_BLOCK);
       tf_stm32_frame_write_data (out, data, n);
-      g_assert (out->len == 2 + ((n + 3) & ~(gsize) 3));
+      g_assert (out->len == 2 + ((n + 3) & ~(gsize)3));
       tf_stm32_frame_read_length (out, n);
       tf_stm32_frame_extended_erase (out, data[0], expect);
       tf_stm32_frame_erase (out, 0, MIN (expect, 256));

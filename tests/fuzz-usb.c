@@ -10,7 +10,8 @@
 #include "tf-error.h"
 #include "tf-usb-desc.h"
 
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static void
 check (gboolean ok, GError *error)

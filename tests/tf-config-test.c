@@ -9,7 +9,8 @@
 #include "tf-config.h"
 #include "tf-error.h"
 
-typedef struct {
+typedef struct
+{
   char *dir;
 } Fixture;
 
@@ -68,8 +69,9 @@ expect_error (Fixture *f, const char *body, const char *expected_suffix)
 static void
 test_valid (Fixture *f, gconstpointer data)
 {
-  g_autofree char *path = write_lab (f, BOARD1 "boot-mode = relay1:2\ntable = T1\n\n"
-                                            "[board b2]\ntype = sim-l476\nconsole = /dev/ttyACM1\n");
+  g_autofree char *path
+      = write_lab (f, BOARD1 "boot-mode = relay1:2\ntable = T1\n\n"
+                             "[board b2]\ntype = sim-l476\nconsole = /dev/ttyACM1\n");
   g_autoptr (GError) error = NULL;
   g_autoptr (TfLabConfig) cfg = tf_lab_config_load (path, &error);
   TfBoardConfig *b1;
@@ -145,7 +147,8 @@ test_bad_number (Fixture *f, gconstpointer data)
   g_autofree char *path = g_build_filename (f->dir, "lab.conf", NULL);
   g_autofree char *text = g_strdup_printf ("[lab]\nname = x\nboards-dir = %s\n"
                                            "[switch r]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\n"
-                                           "channels = four\n", boards_dir ());
+                                           "channels = four\n",
+                                           boards_dir ());
   g_autoptr (GError) error = NULL;
   g_autoptr (TfLabConfig) cfg = NULL;
   g_autofree char *expected = NULL;
@@ -179,16 +182,17 @@ test_two_boards_one_channel (Fixture *f, gconstpointer data)
                 BOARD1 "\n[board b2]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = relay1:1\n",
                 "18: [board b2] power: relay1:1 is already used by board 'b1'");
   /* the boot line of one board on the power channel of another is as wrong */
-  expect_error (f,
-                BOARD1 "\n[board b2]\ntype = sim-l476\nconsole = /dev/ttyACM1\nboot-mode = relay1:1\n",
-                "18: [board b2] boot-mode: relay1:1 is already used by board 'b1'");
+  expect_error (
+      f, BOARD1 "\n[board b2]\ntype = sim-l476\nconsole = /dev/ttyACM1\nboot-mode = relay1:1\n",
+      "18: [board b2] boot-mode: relay1:1 is already used by board 'b1'");
 }
 
 static void
 test_unknown_group (Fixture *f, gconstpointer data)
 {
-  expect_error (f, "[boards b1]\ntype = sim-l476\n",
-                "10: [boards b1]: unknown group (expected [lab], [broker], [switch ID] or [board ID])");
+  expect_error (
+      f, "[boards b1]\ntype = sim-l476\n",
+      "10: [boards b1]: unknown group (expected [lab], [broker], [switch ID] or [board ID])");
 }
 
 static void
@@ -236,7 +240,8 @@ test_bad_board_type (Fixture *f, gconstpointer data)
   g_mkdir (bdir, 0755);
   g_assert_true (g_file_set_contents (bpath,
                                       "[board-type]\ndescription = broken\n[console]\n"
-                                      "banner = ^boot (ok\n", -1, NULL));
+                                      "banner = ^boot (ok\n",
+                                      -1, NULL));
   g_assert_true (g_file_set_contents (path, "[lab]\nname = x\nboards-dir = boards\n", -1, NULL));
   cfg = tf_lab_config_load (path, &error);
   g_assert_null (cfg);
@@ -254,7 +259,8 @@ test_bad_board_type (Fixture *f, gconstpointer data)
   cfg = tf_lab_config_load (path, &error);
   g_assert_null (cfg);
   expected = g_strdup_printf ("%s:7: [flash] layout: '@Flash /0x08000000/04*016Kz' is no DfuSe "
-                              "memory layout (at column 27)", bpath);
+                              "memory layout (at column 27)",
+                              bpath);
   g_assert_cmpstr (error->message, ==, expected);
 }
 
@@ -270,7 +276,7 @@ test_shipped_board_types (Fixture *f, gconstpointer data)
   g_assert_nonnull (g_hash_table_lookup (types, "nucleo-l476rg"));
   g_assert_nonnull (g_hash_table_lookup (types, "nrf9160dk"));
   g_assert_nonnull (g_hash_table_lookup (types, "esp32-devkitc"));
-  g_assert_cmphex (((TfBoardType *) g_hash_table_lookup (types, "esp32-devkitc"))->console_vid, ==,
+  g_assert_cmphex (((TfBoardType *)g_hash_table_lookup (types, "esp32-devkitc"))->console_vid, ==,
                    0x10c4);
 }
 
@@ -279,16 +285,16 @@ static void
 test_daemon_exit_status (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = write_lab (f, BOARD1 "colour = red\n");
-  g_autofree char *daemon = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller",
-                                              "testfestd", NULL);
+  g_autofree char *daemon
+      = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "testfestd", NULL);
   const char *argv[] = { daemon, "--config", path, NULL };
   g_autofree char *err = NULL;
-  g_autofree char *expected = g_strdup_printf ("testfestd: %s:14: [board b1] colour: unknown key\n",
-                                               path);
+  g_autofree char *expected
+      = g_strdup_printf ("testfestd: %s:14: [board b1] colour: unknown key\n", path);
   int status = 0;
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
                                NULL, &err, &status, &error));
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (status));
@@ -300,7 +306,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-#define ADD(name, fn) g_test_add ("/config/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+#define ADD(name, fn)                                                                              \
+  g_test_add ("/config/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("valid", test_valid);
   ADD ("unknown-key", test_unknown_key);
   ADD ("missing-key", test_missing_key);

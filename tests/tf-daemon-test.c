@@ -12,23 +12,23 @@
 #include "tf-harness.h"
 #include "tf-store.h"
 
-#define SIM_BOARD(id, n, power, extra)                                                          \
-  "[board " id "]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyACM" #n "\nusb-path = 1-" #n  \
-  "\nvid = 0483\npid = 374b\nserial = SIM0000" #n "\npower = " power                          \
-  "\nfirmware-name = lwm2m-client-" id "\nfirmware-version = 1.0." #n "\nboot-ms = 100\n" extra "\n"
+#define SIM_BOARD(id, n, power, extra)                                                             \
+  "[board " id "]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyACM" #n "\nusb-path = 1-" #n      \
+  "\nvid = 0483\npid = 374b\nserial = SIM0000" #n "\npower = " power                               \
+  "\nfirmware-name = lwm2m-client-" id "\nfirmware-version = 1.0." #n "\nboot-ms = 100\n" extra    \
+  "\n"
 
-static const char *sim_text =
-    "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
-    SIM_BOARD ("sim1", 1, "relay1:1", "")
-    SIM_BOARD ("sim2", 2, "relay1:2", "fault = never-boots\n")
-    SIM_BOARD ("sim3", 3, "always", "")
-    SIM_BOARD ("sim4", 4, "relay1:3", "");
+static const char *sim_text
+    = "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n" SIM_BOARD (
+        "sim1", 1, "relay1:1", "") SIM_BOARD ("sim2", 2, "relay1:2", "fault = never-boots\n")
+        SIM_BOARD ("sim3", 3, "always", "") SIM_BOARD ("sim4", 4, "relay1:3", "");
 
-static const char *lab_body =
-    "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\noff-time-ms = 100\n\n"
-    "[board sim1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = relay1:1\ntable = T1\n\n"
-    "[board sim2]\ntype = sim-l476\nconsole = /dev/ttyACM2\npower = relay1:2\ntable = T2\n\n"
-    "[board sim3]\ntype = sim-l476\nconsole = /dev/ttyACM3\ntable = T3\n";
+static const char *lab_body
+    = "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\noff-time-ms = "
+      "100\n\n"
+      "[board sim1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = relay1:1\ntable = T1\n\n"
+      "[board sim2]\ntype = sim-l476\nconsole = /dev/ttyACM2\npower = relay1:2\ntable = T2\n\n"
+      "[board sim3]\ntype = sim-l476\nconsole = /dev/ttyACM3\ntable = T3\n";
 
 static TfHarness *
 lab_up (void)
@@ -45,7 +45,7 @@ static gboolean
 host_is (TfHarness *h, gpointer state)
 {
   const char *json = tf_harness_retained (h, "host/testhost/status");
-  g_autofree char *needle = g_strdup_printf ("\"state\":\"%s\"", (char *) state);
+  g_autofree char *needle = g_strdup_printf ("\"state\":\"%s\"", (char *)state);
   return json != NULL && strstr (json, needle) != NULL;
 }
 
@@ -71,8 +71,9 @@ test_late_subscriber (void)
   g_assert_cmpstr (json_object_get_string_member (b1, "power"), ==, "on");
   g_assert_cmpstr (json_object_get_string_member (b1, "table"), ==, "T1");
   g_assert_cmpstr (json_object_get_string_member (b1, "cause"), ==, "boot banner seen");
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (b1, "firmware"),
-                                                  "version"), ==, "1.0.1");
+  g_assert_cmpstr (
+      json_object_get_string_member (json_object_get_object_member (b1, "firmware"), "version"), ==,
+      "1.0.1");
   b2 = tf_harness_board (h, "sim2");
   g_assert_cmpstr (json_object_get_string_member (b2, "error"), ==,
                    "no boot banner within 3000 ms after power-on");
@@ -133,7 +134,8 @@ expect_ctl_error (TfHarness *h, int status, const char *message, ...)
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *out = NULL, *err = NULL;
   g_autofree char *expected = g_strdup_printf ("testfestctl: %s\n", message);
-  g_autofree char *exe = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "testfestctl", NULL);
+  g_autofree char *exe
+      = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "testfestctl", NULL);
   const char *a;
   int wait = 0;
   va_list args;
@@ -143,11 +145,11 @@ expect_ctl_error (TfHarness *h, int status, const char *message, ...)
   g_ptr_array_add (argv, h->lab_path);
   va_start (args, message);
   while ((a = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) a);
+    g_ptr_array_add (argv, (char *)a);
   va_end (args);
   g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &out, &err, &wait, NULL));
+  g_assert_true (g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &wait, NULL));
   g_assert_cmpstr (err, ==, expected);
   g_assert_cmpint (WEXITSTATUS (wait), ==, status);
 }
@@ -161,7 +163,8 @@ test_cli_errors (void)
   expect_ctl_error (h, 1, "board sim3 has no power switch", "power", "cycle", "sim3", NULL);
   expect_ctl_error (h, 1, "\"action\" must be on, off or cycle", "power", "explode", "sim1", NULL);
   expect_ctl_error (h, 1, "'sleeping' is not a board state", "boards", "--state", "sleeping", NULL);
-  expect_ctl_error (h, 1, "board sim1 is ready, not quarantined or faulted", "release", "sim1", NULL);
+  expect_ctl_error (h, 1, "board sim1 is ready, not quarantined or faulted", "release", "sim1",
+                    NULL);
   /* sim2 never boots: the CLI waits for the outcome and says why */
   g_assert_true (tf_harness_wait_board_state (h, "sim2", "faulted", 10000));
   expect_ctl_error (h, 1, "no boot banner within 3000 ms after power-on", "power", "cycle", "sim2",
@@ -170,19 +173,22 @@ test_cli_errors (void)
   expect_ctl_error (h, 1, "no boot banner within 3000 ms after power-on", "power", "cycle", "sim2",
                     NULL);
   g_assert_true (tf_harness_wait_board_state (h, "sim2", "quarantined", 2000));
-  expect_ctl_error (h, 1,
-                    "board sim2 is quarantined (3 consecutive faults; staff must release it); staff "
-                    "must release it first",
-                    "power", "on", "sim2", NULL);
+  expect_ctl_error (
+      h, 1,
+      "board sim2 is quarantined (3 consecutive faults; staff must release it); staff "
+      "must release it first",
+      "power", "on", "sim2", NULL);
   {
     g_autofree char *out = NULL, *err = NULL;
     g_assert_cmpint (tf_harness_ctl (h, &out, &err, "release", "sim2", NULL), ==, 0);
     g_assert_true (tf_harness_wait_board_state (h, "sim2", "off", 2000));
   }
-  expect_ctl_error (h, 2, "unknown command or wrong arguments: frobnicate (see --help)", "frobnicate", NULL);
+  expect_ctl_error (h, 2, "unknown command or wrong arguments: frobnicate (see --help)",
+                    "frobnicate", NULL);
 }
 
-typedef struct {
+typedef struct
+{
   char corr[16];
   char *reply;
 } Pending;
@@ -191,17 +197,17 @@ static void
 on_reply (TfBus *bus, const TfBusMessage *m, Pending *p)
 {
   /* the answer to this request only: same correlation data */
-  if (g_str_has_suffix (m->topic, "/reply/raw") && m->correlation != NULL &&
-      g_bytes_get_size (m->correlation) == strlen (p->corr) &&
-      memcmp (g_bytes_get_data (m->correlation, NULL), p->corr, strlen (p->corr)) == 0 &&
-      p->reply == NULL)
+  if (g_str_has_suffix (m->topic, "/reply/raw") && m->correlation != NULL
+      && g_bytes_get_size (m->correlation) == strlen (p->corr)
+      && memcmp (g_bytes_get_data (m->correlation, NULL), p->corr, strlen (p->corr)) == 0
+      && p->reply == NULL)
     p->reply = g_strndup (g_bytes_get_data (m->payload, NULL), g_bytes_get_size (m->payload));
 }
 
 static gboolean
 have_reply (TfHarness *h, gpointer data)
 {
-  return ((Pending *) data)->reply != NULL;
+  return ((Pending *)data)->reply != NULL;
 }
 
 /* Hostile payloads get a reason, never silence, never a crash. */
@@ -213,7 +219,8 @@ test_bad_requests (void)
   g_autofree char *reply_topic = g_strdup_printf ("tf/%s/reply/raw", h->lab);
   g_autofree char *board_topic = g_strdup_printf ("tf/%s/cmd/board", h->lab);
   g_autofree char *teleport = g_strdup_printf ("tf/%s/cmd/teleport", h->lab);
-  const struct {
+  const struct
+  {
     const char *topic, *payload, *expected;
   } cases[] = {
     { topic, "not json", "\"ok\":false,\"error\":\"payload is not JSON: " },
@@ -232,8 +239,8 @@ test_bad_requests (void)
       g_autoptr (GError) error = NULL;
       g_clear_pointer (&p.reply, g_free);
       g_snprintf (p.corr, sizeof (p.corr), "c%u", i);
-      g_assert_true (tf_bus_request (h->watch, cases[i].topic, cases[i].payload, reply_topic, p.corr,
-                                     &error));
+      g_assert_true (
+          tf_bus_request (h->watch, cases[i].topic, cases[i].payload, reply_topic, p.corr, &error));
       g_assert_true (tf_harness_wait (h, have_reply, &p, 5000));
       if (strstr (p.reply, cases[i].expected) == NULL)
         g_error ("payload %s: reply %s lacks %s", cases[i].payload, p.reply, cases[i].expected);
@@ -254,7 +261,8 @@ test_kill9_will (void)
   g_assert_true (tf_harness_wait (h, host_is, "online", 5000));
   tf_harness_stop_daemon (h, SIGKILL);
   g_assert_true (tf_harness_wait (h, host_is, "offline", 5000));
-  g_assert_true (strstr (tf_harness_retained (h, "host/testhost/status"), "connection lost") != NULL);
+  g_assert_true (strstr (tf_harness_retained (h, "host/testhost/status"), "connection lost")
+                 != NULL);
 }
 
 static void
@@ -275,7 +283,8 @@ test_sigterm_clean (void)
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 3 * G_USEC_PER_SEC);
   g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
   g_assert_true (tf_harness_wait (h, host_is, "offline", 2000));
-  g_assert_true (strstr (tf_harness_retained (h, "host/testhost/status"), "\"reason\":\"shutdown\"") != NULL);
+  g_assert_true (strstr (tf_harness_retained (h, "host/testhost/status"), "\"reason\":\"shutdown\"")
+                 != NULL);
   /* store flushed: the WAL was folded back, the history is there */
   {
     /* TRUNCATE checkpoint at close leaves an empty WAL, or none */
@@ -283,8 +292,11 @@ test_sigterm_clean (void)
     g_assert_true (g_stat (wal, &st) != 0 || st.st_size == 0);
   }
   g_assert_cmpint (sqlite3_open_v2 (db, &s, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (s, "SELECT count(*) FROM board_history WHERE board='sim1' "
-                                          "AND to_state='ready'", -1, &st, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (s,
+                                       "SELECT count(*) FROM board_history WHERE board='sim1' "
+                                       "AND to_state='ready'",
+                                       -1, &st, NULL),
+                   ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (st), ==, SQLITE_ROW);
   g_assert_cmpint (sqlite3_column_int (st, 0), >=, 1);
   sqlite3_finalize (st);
@@ -346,7 +358,8 @@ test_dead_relay (void)
   g_assert_true (tf_harness_wait_board_state (h, "sim1", "faulted", 2000));
 }
 
-typedef struct {
+typedef struct
+{
   char *path;
   goffset size;
 } FileSize;
@@ -380,8 +393,8 @@ test_console_flood (void)
   g_assert_true (g_str_has_prefix (reply, "ok sha256="));
   g_assert_true (tf_harness_wait (h, file_reaches, &fs, 60000));
   g_assert_true (g_file_get_contents (raw, &data, &len, NULL));
-  g_assert_cmpuint (len, ==, (gsize) fs.size);
-  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *) data + st.st_size, n);
+  g_assert_cmpuint (len, ==, (gsize)fs.size);
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *)data + st.st_size, n);
   g_assert_cmpstr (sum, ==, reply + strlen ("ok sha256="));
 }
 
@@ -396,8 +409,10 @@ test_reload (void)
   g_assert_true (g_file_get_contents (h->lab_path, &text, NULL, NULL));
   *strstr (text, "[board sim3]") = '\0';
   {
-    g_autofree char *n = g_strdup_printf ("%s[board sim4]\ntype = sim-l476\nconsole = /dev/ttyACM4\n"
-                                          "power = relay1:3\n", text);
+    g_autofree char *n
+        = g_strdup_printf ("%s[board sim4]\ntype = sim-l476\nconsole = /dev/ttyACM4\n"
+                           "power = relay1:3\n",
+                           text);
     g_assert_true (g_file_set_contents (h->lab_path, n, -1, NULL));
   }
   g_subprocess_send_signal (h->daemon, SIGHUP);
@@ -432,8 +447,8 @@ test_reload (void)
 static void
 test_command_switch (void)
 {
-  g_autofree char *script = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests",
-                                              "lcus-switch.sh", NULL);
+  g_autofree char *script
+      = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "lcus-switch.sh", NULL);
   g_autofree char *body = g_strdup_printf (
       "[switch pdu]\ntype = command\non = %s /dev/ttyUSB0 {channel} on\n"
       "off = %s /dev/ttyUSB0 {channel} {state}\nchannels = 4\noff-time-ms = 100\n\n"
@@ -473,7 +488,8 @@ test_command_switch (void)
   }
 }
 
-typedef struct {
+typedef struct
+{
   GSocket *sock;
   GString *got;
 } Notify;

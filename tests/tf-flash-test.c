@@ -12,31 +12,34 @@
 
 #define IMAGE_SIZE (256 * 1024)
 
-static const char *sim_text =
-    "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
-    "[board sim1]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyACM1\nusb-path = 1-1\n"
-    "serial = SIM00001\npower = relay1:1\nboot-mode = relay1:2\n"
-    "firmware-name = lwm2m-client-sim1\nfirmware-version = 1.0.1\nboot-ms = 100\n"
-    "adapter-latency-ms = 0\n\n"
-    "[board sim2]\ntype = sim-l476-dtr\nchip = STM32L476RG\ntty = ttyACM2\nusb-path = 1-2\n"
-    "serial = SIM00002\npower = relay1:3\nboot-mode = dtr-rts\n"
-    "firmware-name = lwm2m-client-sim2\nfirmware-version = 1.0.2\nboot-ms = 100\n"
-    "adapter-latency-ms = 0\n";
+static const char *sim_text
+    = "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
+      "[board sim1]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyACM1\nusb-path = 1-1\n"
+      "serial = SIM00001\npower = relay1:1\nboot-mode = relay1:2\n"
+      "firmware-name = lwm2m-client-sim1\nfirmware-version = 1.0.1\nboot-ms = 100\n"
+      "adapter-latency-ms = 0\n\n"
+      "[board sim2]\ntype = sim-l476-dtr\nchip = STM32L476RG\ntty = ttyACM2\nusb-path = 1-2\n"
+      "serial = SIM00002\npower = relay1:3\nboot-mode = dtr-rts\n"
+      "firmware-name = lwm2m-client-sim2\nfirmware-version = 1.0.2\nboot-ms = 100\n"
+      "adapter-latency-ms = 0\n";
 
-static const char *lab_body =
-    "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\noff-time-ms = 100\n\n"
-    "[board sim1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = relay1:1\n"
-    "boot-mode = relay1:2\ntable = T1\n\n"
-    "[board sim2]\ntype = sim-l476-dtr\nconsole = /dev/ttyACM2\npower = relay1:3\ntable = T2\n";
+static const char *lab_body
+    = "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\noff-time-ms = "
+      "100\n\n"
+      "[board sim1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = relay1:1\n"
+      "boot-mode = relay1:2\ntable = T1\n\n"
+      "[board sim2]\ntype = sim-l476-dtr\nconsole = /dev/ttyACM2\npower = relay1:3\ntable = T2\n";
 
-typedef struct {
+typedef struct
+{
   TfHarness *h;
   GHashTable *sha;   /* image id -> sha256 */
   const char *board; /* the board the helpers work on: sim1 unless a test says */
 } Fixture;
 
 /* what a wait predicate looks for on which board */
-typedef struct {
+typedef struct
+{
   const char *board;
   const char *what;
 } Want;
@@ -45,11 +48,12 @@ static void
 make_image (Fixture *f, GString *conf, const char *id, const char *name, const char *version,
             guint size, const char *extra)
 {
-  g_autofree char *exe = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "fixtures", "tf-mkimage",
-                                           NULL);
+  g_autofree char *exe
+      = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "fixtures", "tf-mkimage", NULL);
   g_autofree char *file = g_strdup_printf ("%s.bin", id);
   g_autofree char *path = tf_harness_path (f->h, file);
-  g_autofree char *cmd = g_strdup_printf ("%s %s %s %s %u %s", exe, extra, name, version, size, path);
+  g_autofree char *cmd
+      = g_strdup_printf ("%s %s %s %s %u %s", exe, extra, name, version, size, path);
   g_autofree char *data = NULL;
   g_autoptr (GError) error = NULL;
   gsize len = 0;
@@ -60,11 +64,12 @@ make_image (Fixture *f, GString *conf, const char *id, const char *name, const c
   g_assert_cmpint (status, ==, 0);
   g_assert_true (g_file_get_contents (path, &data, &len, NULL));
   g_hash_table_insert (f->sha, g_strdup (id),
-                       g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *) data, len));
-  g_string_append_printf (conf,
-                          "[image %s]\npath = %s\nboard-types = sim-l476;sim-l476-dtr\nimplementation = %s\n"
-                          "version = %s\n\n",
-                          id, file, name, version);
+                       g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *)data, len));
+  g_string_append_printf (
+      conf,
+      "[image %s]\npath = %s\nboard-types = sim-l476;sim-l476-dtr\nimplementation = %s\n"
+      "version = %s\n\n",
+      id, file, name, version);
 }
 
 static void
@@ -114,7 +119,7 @@ pages_erased (Fixture *f)
   g_autofree char *info = tf_harness_sim (f->h, "flash-info %s", f->board);
   const char *p = strstr (info, "pages-erased=");
   g_assert_nonnull (p);
-  return (guint) g_ascii_strtoull (p + strlen ("pages-erased="), NULL, 10);
+  return (guint)g_ascii_strtoull (p + strlen ("pages-erased="), NULL, 10);
 }
 
 /* testfestctl flash; returns its status, stderr in *err */
@@ -131,13 +136,13 @@ runs_version (TfHarness *h, gpointer data)
   const Want *w = data;
   const char *version = w->what;
   g_autoptr (JsonObject) b = tf_harness_board (h, w->board);
-  JsonObject *fw = b != NULL && json_object_has_member (b, "firmware") &&
-                           JSON_NODE_HOLDS_OBJECT (json_object_get_member (b, "firmware"))
+  JsonObject *fw = b != NULL && json_object_has_member (b, "firmware")
+                           && JSON_NODE_HOLDS_OBJECT (json_object_get_member (b, "firmware"))
                        ? json_object_get_object_member (b, "firmware")
                        : NULL;
-  return fw != NULL && g_strcmp0 (json_object_get_string_member_with_default (fw, "version", ""),
-                                  version) == 0 &&
-         g_strcmp0 (json_object_get_string_member (b, "state"), "ready") == 0;
+  return fw != NULL
+         && g_strcmp0 (json_object_get_string_member_with_default (fw, "version", ""), version) == 0
+         && g_strcmp0 (json_object_get_string_member (b, "state"), "ready") == 0;
 }
 
 static void
@@ -171,8 +176,8 @@ faulted_with (TfHarness *h, gpointer data)
   const char *message = w->what;
   g_autoptr (JsonObject) b = tf_harness_board (h, w->board);
   const char *error = b != NULL ? json_object_get_string_member_with_default (b, "error", "") : "";
-  return b != NULL && g_strcmp0 (json_object_get_string_member (b, "state"), "faulted") == 0 &&
-         error != NULL && strstr (error, message) != NULL;
+  return b != NULL && g_strcmp0 (json_object_get_string_member (b, "state"), "faulted") == 0
+         && error != NULL && strstr (error, message) != NULL;
 }
 
 static void
@@ -207,7 +212,7 @@ test_flash_image (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err, "% write\n"));
   g_assert_nonnull (strstr (err, "100% verify\n"));
   readback = tf_harness_sim (f->h, "flash-read sim1 0x08000000 %u", IMAGE_SIZE);
-  want = g_strdup_printf ("ok sha256=%s", (char *) g_hash_table_lookup (f->sha, "app-2.0.0"));
+  want = g_strdup_printf ("ok sha256=%s", (char *)g_hash_table_lookup (f->sha, "app-2.0.0"));
   g_assert_cmpstr (readback, ==, want);
   /* 256 KiB of 2 KiB pages: 128, not the whole part */
   g_assert_cmpuint (pages_erased (f) - before, ==, IMAGE_SIZE / 2048);
@@ -261,8 +266,9 @@ test_flash_faults (Fixture *f, gconstpointer data)
     {
       g_clear_pointer (&err, g_free);
       rc = flash (f, "app-2.0.0", &err);
-      if (rc == 0 || (strstr (err, "is powering-on") == NULL && strstr (err, "is booting") == NULL &&
-                      strstr (err, "is unplugged") == NULL))
+      if (rc == 0
+          || (strstr (err, "is powering-on") == NULL && strstr (err, "is booting") == NULL
+              && strstr (err, "is unplugged") == NULL))
         break;
       tf_harness_sleep (f->h, 500);
     }
@@ -276,7 +282,8 @@ static void
 test_flash_corrupt_image (Fixture *f, gconstpointer data)
 {
   g_autofree char *err = NULL;
-  expect_failure (f, "app-broken", "image app-broken was written, but the new firmware did not boot");
+  expect_failure (f, "app-broken",
+                  "image app-broken was written, but the new firmware did not boot");
   g_assert_cmpint (flash (f, "app-2.0.1", &err), ==, 0);
   assert_running (f, "app-2.0.1", "2.0.1");
 }
@@ -293,7 +300,7 @@ test_flash_dtr_rts (Fixture *f, gconstpointer data)
   f->board = "sim2";
   g_assert_cmpint (flash (f, "app-2.0.1", &err), ==, 0);
   readback = tf_harness_sim (f->h, "flash-read sim2 0x08000000 %u", IMAGE_SIZE);
-  want = g_strdup_printf ("ok sha256=%s", (char *) g_hash_table_lookup (f->sha, "app-2.0.1"));
+  want = g_strdup_printf ("ok sha256=%s", (char *)g_hash_table_lookup (f->sha, "app-2.0.1"));
   g_assert_cmpstr (readback, ==, want);
   assert_running (f, "app-2.0.1", "2.0.1");
   /* no relay channel was used as a boot line: only sim1's power and sim2's power are on */
@@ -309,8 +316,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/flash/stm32/faults", Fixture, NULL, fixture_set_up, test_flash_faults,
               fixture_tear_down);
-  g_test_add ("/flash/stm32/corrupt-image", Fixture, NULL, fixture_set_up,
-              test_flash_corrupt_image, fixture_tear_down);
+  g_test_add ("/flash/stm32/corrupt-image", Fixture, NULL, fixture_set_up, test_flash_corrupt_image,
+              fixture_tear_down);
   g_test_add ("/flash/stm32/dtr-rts", Fixture, NULL, fixture_set_up, test_flash_dtr_rts,
               fixture_tear_down);
   return g_test_run ();

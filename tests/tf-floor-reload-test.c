@@ -165,9 +165,9 @@ test_event_edited (void)
     }
   g_assert_cmpstr (json_object_get_string_member (tf_floor_entry (after, running), "state"), ==,
                    "running");
-  g_assert_cmpstr (
-      json_object_get_string_member (tf_floor_entry (after, "zeta-client--epsilon-server"), "board"),
-      ==, "sim3");
+  g_assert_cmpstr (json_object_get_string_member (
+                       tf_floor_entry (after, "zeta-client--epsilon-server"), "board"),
+                   ==, "sim3");
   {
     g_autoptr (JsonObject) st = tf_floor_session_state (t, "zeta-client--epsilon-server");
     g_assert_nonnull (st);
@@ -200,8 +200,7 @@ test_event_edited (void)
   g_assert_cmpuint (n_sessions (t), ==, 9);
 
   /* ... one whose sessions are all ahead can: they are gone, retained state too */
-  other = g_strdup (g_str_has_suffix (running, "gamma-server") ? "delta-server"
-                                                                : "gamma-server");
+  other = g_strdup (g_str_has_suffix (running, "gamma-server") ? "delta-server" : "gamma-server");
   without_other = event_without (bigger, other);
   write_event (t, without_other);
   err = sighup (t);
@@ -241,8 +240,7 @@ sessions_on (TfFloorTest *t, const char *board)
   g_autoptr (JsonObject) s = tf_floor_schedule (t);
   const char *ids[] = { "beta-client--gamma-server", "beta-client--delta-server" };
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
-    if (g_strcmp0 (json_object_get_string_member (tf_floor_entry (s, ids[i]), "board"), board)
-        != 0)
+    if (g_strcmp0 (json_object_get_string_member (tf_floor_entry (s, ids[i]), "board"), board) != 0)
       return FALSE;
   return TRUE;
 }

@@ -27,7 +27,8 @@ const char *tf_test_lab_body
 const char *tf_test_event
     = "[event]\nname = Test TestFest\ndays = 2030-06-04;2030-06-05\ntimezone = UTC\n"
       "slot-minutes = 60\nday-start = 09:00\nday-end = 17:00\ntables = 2\n\n"
-      "[company alpha]\nname = Alpha Devices\nlisting-consent = yes\n\n[company beta]\nname = Beta Sensors\n\n"
+      "[company alpha]\nname = Alpha Devices\nlisting-consent = yes\n\n[company beta]\nname = Beta "
+      "Sensors\n\n"
       "[company gamma]\nname = Gamma Cloud\n\n[company delta]\nname = Delta Platforms\n\n"
       "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
       "transports = udp\nsecurity = nosec\nboards = sim1\nimage = alpha-fw\n"
@@ -127,7 +128,8 @@ tf_floor_test_new_at (const char *event, const char *clock)
   ets = g_build_filename (src, "tests", "ets", NULL);
   find = g_strdup_printf ("boards-dir = %s\nets-dir = %s/data/ets\n", boards, src);
   repl = g_strdup_printf ("boards-dir = %s;%s\nets-dir = %s\nevent = test.event\n"
-                          "images = images.conf\n", boards, tboards, ets);
+                          "images = images.conf\n",
+                          boards, tboards, ets);
   parts = g_strsplit (lab, find, 2);
   g_assert_cmpuint (g_strv_length (parts), ==, 2);
   patched = g_strjoin (repl, parts[0], parts[1], NULL);

@@ -46,7 +46,7 @@ on_watch_message (TfBus *bus, const TfBusMessage *m, TfHarness *h)
 gboolean
 tf_harness_wait (TfHarness *h, TfHarnessPred pred, gpointer data, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
   while (!pred (h, data))
     {
       if (g_get_monotonic_time () > deadline)
@@ -74,8 +74,8 @@ static gboolean
 broker_up (TfHarness *h, gpointer data)
 {
   g_autoptr (GSocketClient) c = g_socket_client_new ();
-  g_autoptr (GSocketConnection) conn =
-      g_socket_client_connect_to_host (c, "127.0.0.1", h->port, NULL, NULL);
+  g_autoptr (GSocketConnection) conn
+      = g_socket_client_connect_to_host (c, "127.0.0.1", h->port, NULL, NULL);
   return conn != NULL;
 }
 
@@ -93,8 +93,8 @@ tf_harness_start_broker (TfHarness *h)
 
   g_assert_true (g_file_set_contents (conf, text, -1, NULL));
   g_chmod (conf, 0644);
-  h->broker = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                           G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  h->broker = g_subprocess_newv (
+      argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
   g_assert_no_error (error);
   g_assert_true (tf_harness_wait (h, broker_up, NULL, 5000));
 }
@@ -118,7 +118,8 @@ tf_harness_stop_broker (TfHarness *h)
 static gboolean
 line_read (TfHarness *h, gpointer data)
 {
-  return *(char **) data != NULL || GPOINTER_TO_INT (g_object_get_data (G_OBJECT (h->simlab), "eof"));
+  return *(char **)data != NULL
+         || GPOINTER_TO_INT (g_object_get_data (G_OBJECT (h->simlab), "eof"));
 }
 
 static void
@@ -257,7 +258,8 @@ tf_harness_board_state (TfHarness *h, const char *board)
   return buf;
 }
 
-typedef struct {
+typedef struct
+{
   const char *board, *state;
 } BoardState;
 
@@ -307,10 +309,10 @@ tf_harness_ctl (TfHarness *h, char **out, char **err, ...)
   g_ptr_array_add (argv, h->lab_path);
   va_start (args, err);
   while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
+    g_ptr_array_add (argv, (char *)arg);
   va_end (args);
   g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out,
+  g_assert_true (g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out,
                                err, &status, &error));
   g_assert_no_error (error);
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
@@ -334,10 +336,11 @@ tf_harness_new (const char *sim, const char *lab_body)
   h->lab_path = tf_harness_path (h, "lab.conf");
   h->state_dir = tf_harness_path (h, "state");
   g_assert_true (g_file_set_contents (h->sim_path, sim, -1, NULL));
-  lab_text = g_strdup_printf ("[lab]\nname = %s\nhost = testhost\nstate-dir = %s\n"
-                              "boards-dir = %s\nets-dir = %s/data/ets\n\n[broker]\nhost = 127.0.0.1\n"
-                              "port = %u\nkeepalive-s = 10\n\n%s",
-                              h->lab, h->state_dir, boards, source_root (), h->port, lab_body);
+  lab_text
+      = g_strdup_printf ("[lab]\nname = %s\nhost = testhost\nstate-dir = %s\n"
+                         "boards-dir = %s\nets-dir = %s/data/ets\n\n[broker]\nhost = 127.0.0.1\n"
+                         "port = %u\nkeepalive-s = 10\n\n%s",
+                         h->lab, h->state_dir, boards, source_root (), h->port, lab_body);
   g_assert_true (g_file_set_contents (h->lab_path, lab_text, -1, NULL));
   tf_harness_start_broker (h);
   start_simlab (h);

@@ -10,25 +10,29 @@
 #include "tf-report-pdf.h"
 #include "tf-session-json.h"
 
-static const char *report_json =
-    "{\"schema\":1,\"session\":\"s1\",\"ets\":\"LightweightM2M-1.1-int-1\","
-    "\"client\":{\"impl\":\"cl\",\"company\":\"a\"},\"server\":{\"impl\":\"sv\",\"company\":\"b\"},"
-    "\"cases\":["
-    "{\"id\":101,\"name\":\"Initial Registration\",\"verdict\":\"pass\",\"entered_by\":\"automation\","
-    "\"verification\":\"agreed\",\"automation\":{\"script\":\"case-101.sh\",\"exit_status\":0,"
-    "\"ran_at\":\"2030-06-04T09:00:00.000000Z\",\"output\":\"registered <ep> & \\\"ok\\\"\\r\\n"
-    "\\u001b[32mgreen\\u001b[0m\\ttab\\u0001\\nlast \\u00e9\\n\",\"output_bytes\":60,"
-    "\"truncated\":true}},"
-    "{\"id\":102,\"name\":\"Registration Update\",\"verdict\":\"fail\",\"note\":\"<lifetime> & \\\"quote\\\"\","
-    "\"entered_by\":\"a/alice\",\"verification\":\"agreed\"},"
-    "{\"id\":103,\"name\":\"Deregistration\",\"verdict\":\"inconclusive\","
-    "\"note\":\"disputed\\u0002\\nsecond line\",\"automation\":null},"
-    "{\"id\":201,\"name\":\"Read\",\"verdict\":\"not-applicable\"},"
-    "{\"id\":202,\"name\":\"Write\",\"verdict\":\"out-of-time\"},"
-    "{\"id\":203,\"name\":\"TLV\",\"verdict\":null}"
-    "],\"signed\":{\"client\":true,\"server\":false}}";
+static const char *report_json
+    = "{\"schema\":1,\"session\":\"s1\",\"ets\":\"LightweightM2M-1.1-int-1\","
+      "\"client\":{\"impl\":\"cl\",\"company\":\"a\"},\"server\":{\"impl\":\"sv\",\"company\":"
+      "\"b\"},"
+      "\"cases\":["
+      "{\"id\":101,\"name\":\"Initial "
+      "Registration\",\"verdict\":\"pass\",\"entered_by\":\"automation\","
+      "\"verification\":\"agreed\",\"automation\":{\"script\":\"case-101.sh\",\"exit_status\":0,"
+      "\"ran_at\":\"2030-06-04T09:00:00.000000Z\",\"output\":\"registered <ep> & \\\"ok\\\"\\r\\n"
+      "\\u001b[32mgreen\\u001b[0m\\ttab\\u0001\\nlast \\u00e9\\n\",\"output_bytes\":60,"
+      "\"truncated\":true}},"
+      "{\"id\":102,\"name\":\"Registration Update\",\"verdict\":\"fail\",\"note\":\"<lifetime> & "
+      "\\\"quote\\\"\","
+      "\"entered_by\":\"a/alice\",\"verification\":\"agreed\"},"
+      "{\"id\":103,\"name\":\"Deregistration\",\"verdict\":\"inconclusive\","
+      "\"note\":\"disputed\\u0002\\nsecond line\",\"automation\":null},"
+      "{\"id\":201,\"name\":\"Read\",\"verdict\":\"not-applicable\"},"
+      "{\"id\":202,\"name\":\"Write\",\"verdict\":\"out-of-time\"},"
+      "{\"id\":203,\"name\":\"TLV\",\"verdict\":null}"
+      "],\"signed\":{\"client\":true,\"server\":false}}";
 
-typedef struct {
+typedef struct
+{
   guint suites, cases, failures, errors, skipped, outs;
   char *suite_attrs;
   char *failure_message, *error_message;
@@ -54,11 +58,10 @@ on_start (GMarkupParseContext *ctx, const char *el, const char **names, const ch
   if (strcmp (el, "testsuite") == 0)
     {
       s->suites++;
-      s->suite_attrs = g_strdup_printf ("%s|%s|%s|%s|%s", attr (names, values, "name"),
-                                        attr (names, values, "tests"),
-                                        attr (names, values, "failures"),
-                                        attr (names, values, "errors"),
-                                        attr (names, values, "skipped"));
+      s->suite_attrs
+          = g_strdup_printf ("%s|%s|%s|%s|%s", attr (names, values, "name"),
+                             attr (names, values, "tests"), attr (names, values, "failures"),
+                             attr (names, values, "errors"), attr (names, values, "skipped"));
     }
   else if (strcmp (el, "testcase") == 0)
     s->cases++;

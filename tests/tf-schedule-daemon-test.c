@@ -101,17 +101,20 @@ test_replan_and_restart (void)
   for (guint i = 0; i < 100; i++)
     {
       g_autoptr (JsonObject) now = tf_floor_schedule (t);
-      if (g_strcmp0 (json_object_get_string_member (tf_floor_entry (now, "beta-client--delta-server"), "board"), "sim4") == 0)
+      if (g_strcmp0 (json_object_get_string_member (
+                         tf_floor_entry (now, "beta-client--delta-server"), "board"),
+                     "sim4")
+          == 0)
         break;
       tf_harness_sleep (t->h, 100);
     }
   after = tf_floor_schedule (t);
   g_assert_cmpstr (
-      json_object_get_string_member (tf_floor_entry (after, "beta-client--gamma-server"), "board"), ==,
-      "sim4");
+      json_object_get_string_member (tf_floor_entry (after, "beta-client--gamma-server"), "board"),
+      ==, "sim4");
   g_assert_cmpstr (
-      json_object_get_string_member (tf_floor_entry (after, "beta-client--delta-server"), "board"), ==,
-      "sim4");
+      json_object_get_string_member (tf_floor_entry (after, "beta-client--delta-server"), "board"),
+      ==, "sim4");
   {
     g_autoptr (JsonObject) st = tf_floor_session_state (t, "beta-client--gamma-server");
     g_assert_true (json_object_get_boolean_member (st, "replanned"));
@@ -123,11 +126,11 @@ test_replan_and_restart (void)
   {
     g_autoptr (JsonObject) r = tf_floor_request (t, NULL, "schedule", "{}");
     g_assert_true (tf_floor_ok (r));
-    g_assert_cmpstr (
-        json_object_get_string_member (
-            tf_floor_entry (json_object_get_object_member (r, "schedule"), "beta-client--gamma-server"),
-            "board"),
-        ==, "sim4");
+    g_assert_cmpstr (json_object_get_string_member (
+                         tf_floor_entry (json_object_get_object_member (r, "schedule"),
+                                         "beta-client--gamma-server"),
+                         "board"),
+                     ==, "sim4");
   }
   /* errors in the request are refused with the reason */
   g_assert_cmpint (tf_harness_ctl (t->h, &out, &err, "replan", "board-fault", "sim9", NULL), ==, 1);
@@ -148,12 +151,12 @@ test_board_fault_replans (void)
   for (guint i = 0; i < 100 && !moved; i++)
     {
       g_autoptr (JsonObject) s = tf_floor_schedule (t);
-      moved = g_strcmp0 (
-                  json_object_get_string_member (tf_floor_entry (s, "beta-client--gamma-server"), "board"),
-                  "sim4")
+      moved = g_strcmp0 (json_object_get_string_member (
+                             tf_floor_entry (s, "beta-client--gamma-server"), "board"),
+                         "sim4")
                   == 0
-              && g_strcmp0 (json_object_get_string_member (tf_floor_entry (s, "beta-client--delta-server"),
-                                                           "board"),
+              && g_strcmp0 (json_object_get_string_member (
+                                tf_floor_entry (s, "beta-client--delta-server"), "board"),
                             "sim4")
                      == 0;
       tf_harness_sleep (t->h, 100);

@@ -56,9 +56,8 @@ verify (TfFloorTest *t, const char *s, int c, gboolean agree, const char *note)
 static char *
 normalise (const char *json)
 {
-  g_autoptr (GRegex) re
-      = g_regex_new ("\"(entered_at|started_at|ran_at|client_at|server_at)\":\"[0-9T:.Z-]+\"",
-                     0, 0, NULL);
+  g_autoptr (GRegex) re = g_regex_new (
+      "\"(entered_at|started_at|ran_at|client_at|server_at)\":\"[0-9T:.Z-]+\"", 0, 0, NULL);
   g_autoptr (GRegex) ms = g_regex_new ("\"duration_ms\":[0-9]+", 0, 0, NULL);
   g_autofree char *t = g_regex_replace (re, json, -1, 0, "\"\\1\":\"T\"", 0, NULL);
   return g_regex_replace (ms, t, -1, 0, "\"duration_ms\":0", 0, NULL);
@@ -131,39 +130,47 @@ static const char *expected_report
       "\"server\":{\"impl\":\"gamma-server\",\"company\":\"gamma\",\"company_name\":"
       "\"Gamma Cloud\",\"name\":\"Gamma LwM2M Server\",\"version\":\"4.2\"},"
       "\"ets\":\"LightweightM2M-1.1-int-test\",\"cases\":["
-      "{\"id\":0,\"name\":\"Client Initiated Bootstrap\",\"group\":\"Bootstrap\",\"verdict\":\"not-applicable\","
+      "{\"id\":0,\"name\":\"Client Initiated "
+      "Bootstrap\",\"group\":\"Bootstrap\",\"verdict\":\"not-applicable\","
       "\"note\":\"client alpha-client does not support bootstrap\",\"issue\":null,"
       "\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
       "\"verify_note\":\"pre-set from the declared features\",\"automation\":null},"
-      "{\"id\":101,\"name\":\"Initial Registration\",\"group\":\"Registration\",\"verdict\":\"pass\",\"note\":null,"
+      "{\"id\":101,\"name\":\"Initial "
+      "Registration\",\"group\":\"Registration\",\"verdict\":\"pass\",\"note\":null,"
       "\"issue\":null,\"entered_by\":\"alpha/alice\",\"entered_at\":\"T\","
       "\"verification\":\"agreed\",\"verify_note\":null,\"automation\":null},"
-      "{\"id\":102,\"name\":\"Registration Update\",\"group\":\"Registration\",\"verdict\":\"pass\","
+      "{\"id\":102,\"name\":\"Registration "
+      "Update\",\"group\":\"Registration\",\"verdict\":\"pass\","
       "\"note\":\"update seen in the server log\",\"issue\":null,\"entered_by\":\"alpha/alice\","
       "\"entered_at\":\"T\",\"verification\":\"agreed\",\"verify_note\":\"settled\","
       "\"automation\":null},"
-      "{\"id\":203,\"name\":\"Querying basic information in TLV format\",\"group\":\"Device Management & Service Enablement\",\"verdict\":\"fail\","
+      "{\"id\":203,\"name\":\"Querying basic information in TLV format\",\"group\":\"Device "
+      "Management & Service Enablement\",\"verdict\":\"fail\","
       "\"note\":\"TLV length wrong\","
       "\"issue\":\"https://github.com/OpenMobileAlliance/LwM2M-for-Developers/issues/1\","
       "\"entered_by\":\"alpha/alice\",\"entered_at\":\"T\",\"verification\":\"agreed\","
       "\"verify_note\":\"confirmed\",\"automation\":null},"
-      "{\"id\":204,\"name\":\"Querying basic information in JSON format\",\"group\":\"Device Management & Service Enablement\","
+      "{\"id\":204,\"name\":\"Querying basic information in JSON format\",\"group\":\"Device "
+      "Management & Service Enablement\","
       "\"verdict\":\"not-applicable\",\"note\":\"client alpha-client does not support json\","
       "\"issue\":null,\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":"
       "\"agreed\","
       "\"verify_note\":\"pre-set from the declared features\",\"automation\":null},"
-      "{\"id\":301,\"name\":\"Observation and Notification of parameter values\",\"group\":\"Information Reporting\","
+      "{\"id\":301,\"name\":\"Observation and Notification of parameter "
+      "values\",\"group\":\"Information Reporting\","
       "\"verdict\":\"pass\",\"note\":\"automated: @SCRIPT@ exited with 0\",\"issue\":null,"
       "\"entered_by\":\"automation\",\"entered_at\":\"T\",\"verification\":\"agreed\","
       "\"verify_note\":null,\"automation\":{\"script\":\"case-301.sh\",\"exit_status\":0,"
       "\"started_at\":\"T\",\"ran_at\":\"T\",\"duration_ms\":0,"
       "\"output\":\"" CASE_301_OUTPUT "\\n\",\"output_bytes\":98,"
       "\"truncated\":false}},"
-      "{\"id\":303,\"name\":\"Cancel observations using Observe with Cancel parameter\",\"group\":\"Information Reporting\","
+      "{\"id\":303,\"name\":\"Cancel observations using Observe with Cancel "
+      "parameter\",\"group\":\"Information Reporting\","
       "\"verdict\":\"out-of-time\",\"note\":\"not run before the slot ended\",\"issue\":null,"
       "\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
       "\"verify_note\":null,\"automation\":null},"
-      "{\"id\":770,\"name\":\"Successful Firmware Update via CoAP\",\"group\":\"Firmware Update\",\"verdict\":\"not-applicable\","
+      "{\"id\":770,\"name\":\"Successful Firmware Update via CoAP\",\"group\":\"Firmware "
+      "Update\",\"verdict\":\"not-applicable\","
       "\"note\":\"client alpha-client does not support firmware-update\",\"issue\":null,"
       "\"entered_by\":\"testfestd\",\"entered_at\":\"T\",\"verification\":\"agreed\","
       "\"verify_note\":\"pre-set from the declared features\",\"automation\":null}],"
@@ -279,7 +286,9 @@ test_whole_session (void)
       t, "alpha", "verdict", "{\"session\":\"" S1 "\",\"case\":101,\"verdict\":\"fail\"}"));
   g_assert_nonnull (strstr (e, "signed"));
   g_clear_pointer (&e, g_free);
-  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "sign", S1, "--company", "gamma", "--as", "gina", NULL), ==, 0);
+  g_assert_cmpint (
+      tf_harness_ctl (h, &out, &err, "sign", S1, "--company", "gamma", "--as", "gina", NULL), ==,
+      0);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_true (tf_floor_wait_phase (t, S1, "verified", 10000));
@@ -319,8 +328,8 @@ test_whole_session (void)
     g_assert_cmpstr (json_object_get_string_member (p, "company"), ==, "Alpha Devices");
     g_assert_cmpstr (json_object_get_string_member (p, "version"), ==, "1.0.1");
     g_assert_cmpint (json_object_get_int_member (p, "sessions"), ==, 1);
-    g_assert_cmpint (json_object_get_int_member (p, "pass") + json_object_get_int_member (p, "fail"),
-                     >, 0);
+    g_assert_cmpint (
+        json_object_get_int_member (p, "pass") + json_object_get_int_member (p, "fail"), >, 0);
     g_assert_null (strstr (out, "Gamma"));
     g_clear_pointer (&out, g_free);
     g_clear_pointer (&err, g_free);
@@ -371,7 +380,8 @@ test_whole_session (void)
             "Table 1, board sim1, firmware lwm2m-client-sim1 1.0.1, sha256 f22e8e449e16cdd3",
             "Client: Alpha Devices (alpha) — alpha-client 1.0.1 [alpha-client]",
             "Server: Gamma Cloud (gamma) — Gamma LwM2M Server 4.2 [gamma-server]",
-            "Client team: signed by alpha at 20", "Server team: signed by gamma/gina at 20",
+            "Client team: signed by alpha at 20",
+            "Server team: signed by gamma/gina at 20",
             "(final)" };
     g_autoptr (GRegex) grouped = g_regex_new (
         "Registration\\s*\\n\\s*101\\s+Initial Registration[^\\n]*\\n\\s*102\\s+Registration "
@@ -387,7 +397,8 @@ test_whole_session (void)
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "report", S1, NULL), ==, 0);
   g_assert_nonnull (strstr (out, "session 2, 2030-06-04T10:00:00+00:00 to "
                                  "2030-06-04T11:00:00+00:00, table 1, board sim1\n"));
-  g_assert_nonnull (strstr (out, "server: gamma-server (gamma, Gamma Cloud), Gamma LwM2M Server 4.2\n"));
+  g_assert_nonnull (
+      strstr (out, "server: gamma-server (gamma, Gamma Cloud), Gamma LwM2M Server 4.2\n"));
   g_assert_nonnull (strstr (out, "\n-- Information Reporting\n301 "));
   g_assert_nonnull (strstr (out, "signed: client yes (alpha, "));
   g_clear_pointer (&out, g_free);
@@ -414,7 +425,9 @@ test_whole_session (void)
     g_assert_nonnull (
         strstr (out, "\"companies\" : [\n    \"Alpha Devices\",\n    \"Gamma Cloud\"\n  ]"));
     g_assert_nonnull (strstr (out, "\"submissions\" : 1"));
-    g_assert_nonnull (strstr (out, "\"issues\" : [\n    \"https://github.com/OpenMobileAlliance/LwM2M-for-Developers/issues/1\"\n  ]"));
+    g_assert_nonnull (strstr (
+        out, "\"issues\" : [\n    "
+             "\"https://github.com/OpenMobileAlliance/LwM2M-for-Developers/issues/1\"\n  ]"));
     g_assert_null (strstr (out, "alpha-client"));
     g_assert_null (strstr (out, "TLV length wrong"));
     g_clear_pointer (&out, g_free);
@@ -522,8 +535,8 @@ test_preparation_failure (void)
   for (guint i = 0; i < 200; i++)
     {
       g_autoptr (JsonObject) now = tf_floor_session_state (t, S3);
-      if (now != NULL && json_object_get_boolean_member (now, "replanned") &&
-          g_strcmp0 (json_object_get_string_member (now, "phase"), "scheduled") == 0)
+      if (now != NULL && json_object_get_boolean_member (now, "replanned")
+          && g_strcmp0 (json_object_get_string_member (now, "phase"), "scheduled") == 0)
         break;
       tf_harness_sleep (t->h, 100);
     }

@@ -16,13 +16,15 @@
 
 /* sim1 is powered by port 1 of an emulated hub the daemon switches; port 3 takes the
  * bare device. */
-static const char *sim_text =
-    "[hub hub1]\nusb-path = 1-2\nports = 4\nserial = HUB00001\n\n"
-    "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-2.1\nserial = SIMUSB01\n"
-    "power = hub1:1\nboot-ms = 100\n";
+static const char *sim_text
+    = "[hub hub1]\nusb-path = 1-2\nports = 4\nserial = HUB00001\n\n"
+      "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-2.1\nserial = SIMUSB01\n"
+      "power = hub1:1\nboot-ms = 100\n";
 
-#define LAB_SWITCH "[switch hub1]\ntype = usb-hub\nlocation = 1-2\nchannels = 4\noff-time-ms = 100\n\n"
-#define LAB_BOARD "[board sim1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = hub1:1\ntable = T1\n"
+#define LAB_SWITCH                                                                                 \
+  "[switch hub1]\ntype = usb-hub\nlocation = 1-2\nchannels = 4\noff-time-ms = 100\n\n"
+#define LAB_BOARD                                                                                  \
+  "[board sim1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = hub1:1\ntable = T1\n"
 
 /* The bare device: the board type's console ids (sim-l476: 0483:374b), so that usb-serial
  * can name it too. */
@@ -59,8 +61,11 @@ static const char *
 cause_of (TfHarness *h, const char *board, char *buf, gsize size)
 {
   g_autoptr (JsonObject) b = tf_harness_board (h, board);
-  g_strlcpy (buf, b != NULL && json_object_has_member (b, "cause")
-                      ? json_object_get_string_member (b, "cause") : "", size);
+  g_strlcpy (buf,
+             b != NULL && json_object_has_member (b, "cause")
+                 ? json_object_get_string_member (b, "cause")
+                 : "",
+             size);
   return buf;
 }
 
@@ -143,30 +148,31 @@ test_reload_adds_usb_serial (void)
 
 /* sim1's firmware has a DFU runtime interface (mode = runtime), sim2's none (mode = dfu:
  * only its ROM bootloader has one); both boards on ports of the hub the daemon switches. */
-static const char *dfu_sim =
-    "[hub hub1]\nusb-path = 1-2\nports = 4\nserial = HUB00001\n\n"
-    "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-2.1\nserial = SIMUSB01\n"
-    "power = hub1:1\nboot-ms = 100\n\n"
-    "[dfu dfu1]\nboard = sim1\nusb-path = 1-2.3\nmode = runtime\n\n"
-    "[board sim2]\ntype = sim-l476\ntty = ttyACM2\nusb-path = 1-2.2\nserial = SIMUSB02\n"
-    "power = hub1:2\nboot-ms = 100\n\n"
-    "[dfu dfu2]\nboard = sim2\nusb-path = 1-2.4\nmode = dfu\n";
+static const char *dfu_sim
+    = "[hub hub1]\nusb-path = 1-2\nports = 4\nserial = HUB00001\n\n"
+      "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-2.1\nserial = SIMUSB01\n"
+      "power = hub1:1\nboot-ms = 100\n\n"
+      "[dfu dfu1]\nboard = sim1\nusb-path = 1-2.3\nmode = runtime\n\n"
+      "[board sim2]\ntype = sim-l476\ntty = ttyACM2\nusb-path = 1-2.2\nserial = SIMUSB02\n"
+      "power = hub1:2\nboot-ms = 100\n\n"
+      "[dfu dfu2]\nboard = sim2\nusb-path = 1-2.4\nmode = dfu\n";
 
-#define DFU_LAB                                                                                \
-  LAB_SWITCH LAB_BOARD "\n"                                                                    \
-  "[board sim2]\ntype = sim-l476\nconsole = /dev/ttyACM2\npower = hub1:2\ntable = T2\n"
+#define DFU_LAB                                                                                    \
+  LAB_SWITCH LAB_BOARD                                                                             \
+      "\n"                                                                                         \
+      "[board sim2]\ntype = sim-l476\nconsole = /dev/ttyACM2\npower = hub1:2\ntable = T2\n"
 
 /* The USB id at @usb_path in the testbed's sysfs ("0483:5740"), "none" when nothing is. */
 static char *
 usb_id_at (TfHarness *h, const char *usb_path)
 {
-  g_autofree char *dir = g_build_filename (h->umockdev_dir, "sys", "bus", "usb", "devices",
-                                           usb_path, NULL);
+  g_autofree char *dir
+      = g_build_filename (h->umockdev_dir, "sys", "bus", "usb", "devices", usb_path, NULL);
   g_autofree char *vid_path = g_build_filename (dir, "idVendor", NULL);
   g_autofree char *pid_path = g_build_filename (dir, "idProduct", NULL);
   g_autofree char *vid = NULL, *pid = NULL;
-  if (!g_file_get_contents (vid_path, &vid, NULL, NULL) ||
-      !g_file_get_contents (pid_path, &pid, NULL, NULL))
+  if (!g_file_get_contents (vid_path, &vid, NULL, NULL)
+      || !g_file_get_contents (pid_path, &pid, NULL, NULL))
     return g_strdup ("none");
   return g_strdup_printf ("%s:%s", g_strstrip (vid), g_strstrip (pid));
 }
@@ -196,8 +202,8 @@ expect_dfu (TfHarness *h, const char *dfu, const char *mode, const char *usb_pat
     {
       g_autofree char *r = tf_harness_sim (h, "dfu %s", dfu);
       g_autofree char *id = usb_id_at (h, usb_path);
-      g_error ("%s: expected mode=%s and %s at %s; have '%s' and %s", dfu, mode, usb_id,
-               usb_path, r, id);
+      g_error ("%s: expected mode=%s and %s at %s; have '%s' and %s", dfu, mode, usb_id, usb_path,
+               r, id);
     }
 }
 
@@ -304,8 +310,8 @@ static void
 test_slow_hub_sigterm (void)
 {
   g_autoptr (TfHarness) h = lab_up (LAB_SWITCH LAB_BOARD);
-  g_autofree char *exe = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller",
-                                           "testfestctl", NULL);
+  g_autofree char *exe
+      = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "testfestctl", NULL);
   g_autofree char *log_path = tf_harness_path (h, "daemon-0.log");
   g_autofree char *log = NULL;
   g_autoptr (GSubprocess) ctl = NULL;

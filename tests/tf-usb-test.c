@@ -11,32 +11,31 @@
 #include "tf-harness.h"
 #include "tf-usb-desc.h"
 
-#define SIM_BOARD(id, n, path, power, extra)                                                    \
-  "[board " id "]\ntype = sim-l476\ntty = ttyACM" #n "\nusb-path = " path                     \
-  "\nserial = SIMUSB0" #n "\npower = " power "\nboot-ms = 100\n" extra "\n"
+#define SIM_BOARD(id, n, path, power, extra)                                                       \
+  "[board " id "]\ntype = sim-l476\ntty = ttyACM" #n "\nusb-path = " path "\nserial = SIMUSB0" #n  \
+  "\npower = " power "\nboot-ms = 100\n" extra "\n"
 
-static const char *sim_text =
-    "[hub hub1]\nusb-path = 1-2\nports = 4\nserial = HUB00001\n\n"
-    "[hub hub7]\nusb-path = 1-3\nports = 7\nvid = 05e3\npid = 0610\n\n"
-    "[hub ganged]\nusb-path = 1-4\nports = 4\nswitching = ganged\nserial = HUBGANG\n\n"
-    "[hub hub3]\nusb-path = 1-5\nusb3-path = 2-5\nports = 4\nserial = HUB3PAIR\n\n"
-    SIM_BOARD ("sim1", 1, "1-2.1", "hub1:1", "")
-    SIM_BOARD ("sim2", 2, "1-4.1", "ganged:1", "")
-    SIM_BOARD ("sim3", 3, "1-5.2", "hub3:2", "adapter-powered-by-board = true\n")
-    SIM_BOARD ("sim4", 4, "1-3.7", "hub7:7", "");
+static const char *sim_text
+    = "[hub hub1]\nusb-path = 1-2\nports = 4\nserial = HUB00001\n\n"
+      "[hub hub7]\nusb-path = 1-3\nports = 7\nvid = 05e3\npid = 0610\n\n"
+      "[hub ganged]\nusb-path = 1-4\nports = 4\nswitching = ganged\nserial = HUBGANG\n\n"
+      "[hub hub3]\nusb-path = 1-5\nusb3-path = 2-5\nports = 4\nserial = HUB3PAIR\n\n" SIM_BOARD (
+          "sim1", 1, "1-2.1", "hub1:1", "") SIM_BOARD ("sim2", 2, "1-4.1", "ganged:1", "")
+          SIM_BOARD ("sim3", 3, "1-5.2", "hub3:2", "adapter-powered-by-board = true\n")
+              SIM_BOARD ("sim4", 4, "1-3.7", "hub7:7", "");
 
-static const char *lab_body =
-    "[switch hub1]\ntype = usb-hub\nlocation = 1-2\nchannels = 4\noff-time-ms = 100\n\n"
-    "[switch hub7]\ntype = usb-hub\nusb-id = 05e3:0610\nchannels = 7\noff-time-ms = 100\n\n"
-    "[switch ganged]\ntype = usb-hub\nlocation = 1-4\nchannels = 4\noff-time-ms = 100\n\n"
-    "[switch hub3]\ntype = usb-hub\nusb-id = 2109:2817\nserial = HUB3PAIR\nchannels = 4\n"
-    "off-time-ms = 100\n\n"
-    "[board sim1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = hub1:1\ntable = T1\n"
-    "usb-path = 1-2.1\n\n"
-    "[board sim2]\ntype = sim-l476\nconsole = /dev/ttyACM2\npower = ganged:1\ntable = T2\n\n"
-    "[board sim3]\ntype = sim-l476\nconsole = /dev/ttyACM3\npower = hub3:2\ntable = T3\n\n"
-    "[board sim4]\ntype = sim-l476\nconsole = /dev/ttyACM4\npower = hub7:7\ntable = T4\n"
-    "usb-serial = SIMUSB04\n";
+static const char *lab_body
+    = "[switch hub1]\ntype = usb-hub\nlocation = 1-2\nchannels = 4\noff-time-ms = 100\n\n"
+      "[switch hub7]\ntype = usb-hub\nusb-id = 05e3:0610\nchannels = 7\noff-time-ms = 100\n\n"
+      "[switch ganged]\ntype = usb-hub\nlocation = 1-4\nchannels = 4\noff-time-ms = 100\n\n"
+      "[switch hub3]\ntype = usb-hub\nusb-id = 2109:2817\nserial = HUB3PAIR\nchannels = 4\n"
+      "off-time-ms = 100\n\n"
+      "[board sim1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = hub1:1\ntable = T1\n"
+      "usb-path = 1-2.1\n\n"
+      "[board sim2]\ntype = sim-l476\nconsole = /dev/ttyACM2\npower = ganged:1\ntable = T2\n\n"
+      "[board sim3]\ntype = sim-l476\nconsole = /dev/ttyACM3\npower = hub3:2\ntable = T3\n\n"
+      "[board sim4]\ntype = sim-l476\nconsole = /dev/ttyACM4\npower = hub7:7\ntable = T4\n"
+      "usb-serial = SIMUSB04\n";
 
 static TfHarness *
 lab_up (void)
@@ -223,8 +222,8 @@ test_hotplug_latency (void)
   gone = time_to_publish (h, "unplug sim1", state_is_not, "ready");
   g_assert_cmpstr (tf_harness_board_state (h, "sim1"), ==, "unplugged");
   back = time_to_publish (h, "plug sim1", state_is_not, "unplugged");
-  g_test_message ("unplug seen after %" G_GINT64_FORMAT " ms, replug after %" G_GINT64_FORMAT
-                  " ms", gone, back);
+  g_test_message ("unplug seen after %" G_GINT64_FORMAT " ms, replug after %" G_GINT64_FORMAT " ms",
+                  gone, back);
   g_assert_cmpint (gone, <, HOTPLUG_BOUND_MS);
   g_assert_cmpint (back, <, HOTPLUG_BOUND_MS);
   g_assert_true (tf_harness_wait_board_state (h, "sim1", "ready", 5000));
@@ -232,43 +231,43 @@ test_hotplug_latency (void)
 
 /* --- DFU ------------------------------------------------------------------------- */
 
-static const char *dfu_sim =
-    "[hub hub1]\nusb-path = 1-2\nports = 4\n\n"
-    SIM_BOARD ("sim5", 5, "1-2.3", "hub1:3", "")
-    "[dfu dfu5]\nboard = sim5\nusb-path = 1-2.4\nmode = runtime\n\n"
-    SIM_BOARD ("sim6", 6, "1-3", "always", "")
-    "[dfu dfu6]\nboard = sim6\nusb-path = 1-4\nvariant = dfu\npid = df12\n"
-    "transfer-size = 1024\n";
+static const char *dfu_sim = "[hub hub1]\nusb-path = 1-2\nports = 4\n\n" SIM_BOARD (
+    "sim5", 5,
+    "1-2.3", "hub1:3", "") "[dfu dfu5]\nboard = sim5\nusb-path = 1-2.4\nmode = "
+                           "runtime\n\n" SIM_BOARD ("sim6", 6, "1-3", "always",
+                                                    "") "[dfu dfu6]\nboard = sim6\nusb-path = "
+                                                        "1-4\nvariant = dfu\npid = df12\n"
+                                                        "transfer-size = 1024\n";
 
-static const char *dfu_lab =
-    "[switch hub1]\ntype = usb-hub\nlocation = 1-2\nchannels = 4\noff-time-ms = 100\n\n"
-    "[board sim5]\ntype = sim-l476-dfu\nconsole = /dev/ttyACM5\npower = hub1:3\ntable = T5\n\n"
-    "[board sim6]\ntype = sim-l476-dfu11\nconsole = /dev/ttyACM6\ntable = T6\n";
+static const char *dfu_lab
+    = "[switch hub1]\ntype = usb-hub\nlocation = 1-2\nchannels = 4\noff-time-ms = 100\n\n"
+      "[board sim5]\ntype = sim-l476-dfu\nconsole = /dev/ttyACM5\npower = hub1:3\ntable = T5\n\n"
+      "[board sim6]\ntype = sim-l476-dfu11\nconsole = /dev/ttyACM6\ntable = T6\n";
 
 static void
 mkimage (TfHarness *h, const char *name, const char *version, const char *file)
 {
-  g_autofree char *exe = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "fixtures", "tf-mkimage",
-                                           NULL);
+  g_autofree char *exe
+      = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "fixtures", "tf-mkimage", NULL);
   g_autofree char *out = tf_harness_path (h, file);
   int status = 0;
   const char *argv[] = { exe, name, version, "262144", out, NULL };
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
-                               NULL, &status, NULL));
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                               &status, NULL));
   g_assert_cmpint (status, ==, 0);
 }
 
 /* A board whose firmware has no DFU interface: BOOT0 on relay1:2 and power on relay1:1. */
-static const char *boot0_sim =
-    "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
-    SIM_BOARD ("sim7", 7, "1-3", "relay1:1", "boot-mode = relay1:2\n")
-    "[dfu dfu7]\nboard = sim7\nusb-path = 1-4\n";
+static const char *boot0_sim
+    = "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n" SIM_BOARD (
+        "sim7", 7, "1-3", "relay1:1",
+        "boot-mode = relay1:2\n") "[dfu dfu7]\nboard = sim7\nusb-path = 1-4\n";
 
-static const char *boot0_lab =
-    "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
-    "off-time-ms = 100\n\n"
-    "[board sim7]\ntype = sim-l476-dfu-boot0\nconsole = /dev/ttyACM7\npower = relay1:1\n"
-    "boot-mode = relay1:2\ntable = T7\n";
+static const char *boot0_lab
+    = "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
+      "off-time-ms = 100\n\n"
+      "[board sim7]\ntype = sim-l476-dfu-boot0\nconsole = /dev/ttyACM7\npower = relay1:1\n"
+      "boot-mode = relay1:2\ntable = T7\n";
 
 /* The lab with the DFU board types (tests/boards) and two 256 KiB images; @board ready. */
 static TfHarness *
@@ -277,23 +276,25 @@ dfu_lab_up_with (const char *sim, const char *lab_body, const char *board)
   TfHarness *h = tf_harness_new (sim, lab_body);
   g_autofree char *lab = NULL, *images = NULL, *find = NULL, *repl = NULL, *patched = NULL;
   g_autofree char *boards = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "boards", NULL);
-  g_autofree char *tboards = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "boards",
-                                               NULL);
+  g_autofree char *tboards
+      = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "boards", NULL);
   g_auto (GStrv) parts = NULL;
 
   mkimage (h, "lwm2m-client-dfu", "2.0.0", "fw2.bin");
   mkimage (h, "lwm2m-client-dfu", "3.0.0", "fw3.bin");
   images = tf_harness_path (h, "images.conf");
-  g_assert_true (g_file_set_contents (images,
+  g_assert_true (g_file_set_contents (
+      images,
       "[image fw2]\npath = fw2.bin\nboard-types = sim-l476-dfu;sim-l476-dfu-boot0\n"
       "implementation = lwm2m-client-dfu\nversion = 2.0.0\n\n"
       "[image fw3]\npath = fw3.bin\n"
       "board-types = sim-l476-dfu;sim-l476-dfu11;sim-l476-dfu-boot0\n"
-      "implementation = lwm2m-client-dfu\nversion = 3.0.0\n", -1, NULL));
+      "implementation = lwm2m-client-dfu\nversion = 3.0.0\n",
+      -1, NULL));
   g_assert_true (g_file_get_contents (h->lab_path, &lab, NULL, NULL));
   find = g_strdup_printf ("boards-dir = %s\n", boards);
-  repl = g_strdup_printf ("boards-dir = %s;%s\nimages = images.conf\nquarantine-after = 10\n", boards,
-                          tboards);
+  repl = g_strdup_printf ("boards-dir = %s;%s\nimages = images.conf\nquarantine-after = 10\n",
+                          boards, tboards);
   parts = g_strsplit (lab, find, 2);
   g_assert_cmpuint (g_strv_length (parts), ==, 2);
   patched = g_strjoin (repl, parts[0], parts[1], NULL);
@@ -317,7 +318,7 @@ file_sha256 (TfHarness *h, const char *file)
   g_autofree char *data = NULL;
   gsize len = 0;
   g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guint8 *) data, len);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guint8 *)data, len);
 }
 
 static gboolean
@@ -332,13 +333,13 @@ firmware_is (TfHarness *h, gpointer version)
 static char *
 usb_id_at (TfHarness *h, const char *usb_path)
 {
-  g_autofree char *dir = g_build_filename (h->umockdev_dir, "sys", "bus", "usb", "devices",
-                                           usb_path, NULL);
+  g_autofree char *dir
+      = g_build_filename (h->umockdev_dir, "sys", "bus", "usb", "devices", usb_path, NULL);
   g_autofree char *vid_path = g_build_filename (dir, "idVendor", NULL);
   g_autofree char *pid_path = g_build_filename (dir, "idProduct", NULL);
   g_autofree char *vid = NULL, *pid = NULL;
-  if (!g_file_get_contents (vid_path, &vid, NULL, NULL) ||
-      !g_file_get_contents (pid_path, &pid, NULL, NULL))
+  if (!g_file_get_contents (vid_path, &vid, NULL, NULL)
+      || !g_file_get_contents (pid_path, &pid, NULL, NULL))
     return NULL;
   return g_strdup_printf ("%s:%s", g_strstrip (vid), g_strstrip (pid));
 }
@@ -390,7 +391,8 @@ error_has (TfHarness *h, gpointer message)
 {
   g_autoptr (JsonObject) b = tf_harness_board (h, "sim5");
   const char *e = b != NULL && json_object_has_member (b, "error")
-                      ? json_object_get_string_member (b, "error") : NULL;
+                      ? json_object_get_string_member (b, "error")
+                      : NULL;
   return e != NULL && strstr (e, message) != NULL;
 }
 
@@ -440,7 +442,7 @@ expect_dfu_fault (TfHarness *h, const char *fault, const char *message)
   g_assert_cmpstr (r, ==, "ok");
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "flash", "sim5", "fw3", NULL), ==, 1);
   assert_contains (err, message);
-  g_assert_true (tf_harness_wait (h, error_has, (gpointer) message, 5000));
+  g_assert_true (tf_harness_wait (h, error_has, (gpointer)message, 5000));
   b = tf_harness_board (h, "sim5");
   g_assert_cmpstr (json_object_get_string_member (b, "state"), ==, "faulted");
 }
@@ -452,10 +454,12 @@ test_dfu_faults (void)
   g_autoptr (TfHarness) h = dfu_lab_up ();
   g_autofree char *out = NULL, *err = NULL, *r = NULL;
 
-  expect_dfu_fault (h, "stall 5", "DNLOAD of block 5 (0x08002800) stalled; device status "
-                                  "errSTALLEDPKT: device stalled an unexpected request");
-  expect_dfu_fault (h, "error 7", "DNLOAD of block 7 (0x08003800) failed: errPROG: program "
-                                  "memory function failed (dfuERROR)");
+  expect_dfu_fault (h, "stall 5",
+                    "DNLOAD of block 5 (0x08002800) stalled; device status "
+                    "errSTALLEDPKT: device stalled an unexpected request");
+  expect_dfu_fault (h, "error 7",
+                    "DNLOAD of block 7 (0x08003800) failed: errPROG: program "
+                    "memory function failed (dfuERROR)");
   expect_dfu_fault (h, "verify 3", "verify failed: flash at 0x080018");
   expect_dfu_fault (h, "vanish 9", "DNLOAD of block 9 (0x08004800)");
   /* the daemon is alive and answers */
@@ -509,10 +513,14 @@ test_dfu_board_type (void)
   g_autoptr (TfFlasher) flasher = NULL;
   g_autoptr (GArray) sectors = NULL;
   static const guint32 kib[] = { 16, 16, 16, 16, 64, 128, 128, 128 };
-  static const char *const bad[] = { "Internal Flash  /0x08000000/04*016Kg", "@Flash",
-                                     "@Flash /0x08000000/", "@Flash /0x08000000/04*016Kz",
-                                     "@Flash /0x08000000/04*016Kg;", "@Flash /0xFFFFF000/02*004Kg",
-                                     "@Flash /0x08000000/99999999*001Kg", NULL };
+  static const char *const bad[] = { "Internal Flash  /0x08000000/04*016Kg",
+                                     "@Flash",
+                                     "@Flash /0x08000000/",
+                                     "@Flash /0x08000000/04*016Kz",
+                                     "@Flash /0x08000000/04*016Kg;",
+                                     "@Flash /0xFFFFF000/02*004Kg",
+                                     "@Flash /0x08000000/99999999*001Kg",
+                                     NULL };
   guint32 addr = 0x08000000;
 
   g_assert_no_error (error);

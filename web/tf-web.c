@@ -17,12 +17,14 @@
 
 #include "tf-error.h"
 
-typedef struct {
+typedef struct
+{
   char *root;
   char *config_json;
 } Web;
 
-static const struct {
+static const struct
+{
   const char *suffix, *type;
 } content_types[] = {
   { ".html", "text/html; charset=utf-8" },
@@ -59,7 +61,7 @@ resolve (Web *w, const char *url_path)
   for (guint i = 0; parts[i] != NULL; i++)
     if (parts[i][0] == '\0' || parts[i][0] == '.' || strchr (parts[i], '\\') != NULL)
       return NULL;
-  return g_build_filenamev ((char *[]){ w->root, (char *) url_path + 1, NULL });
+  return g_build_filenamev ((char *[]){ w->root, (char *)url_path + 1, NULL });
 }
 
 static void
@@ -169,11 +171,17 @@ main (int argc, char **argv)
   GSList *uris;
   Web w = { 0 };
   const GOptionEntry entries[] = {
-    { "root", 'r', 0, G_OPTION_ARG_FILENAME, &root, "The dashboard's files (default " TF_WEB_ROOT ")", "DIR" },
-    { "listen", 'L', 0, G_OPTION_ARG_STRING, &listen, "Address and port (default 0.0.0.0:8080; port 0: any free one)", "ADDR:PORT" },
+    { "root", 'r', 0, G_OPTION_ARG_FILENAME, &root,
+      "The dashboard's files (default " TF_WEB_ROOT ")", "DIR" },
+    { "listen", 'L', 0, G_OPTION_ARG_STRING, &listen,
+      "Address and port (default 0.0.0.0:8080; port 0: any free one)", "ADDR:PORT" },
     { "lab", 0, 0, G_OPTION_ARG_STRING, &lab, "The lab's name (topics tf/LAB/...)", "NAME" },
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &lab_file, "Take the lab's name from this lab file", "LAB.conf" },
-    { "broker", 'b', 0, G_OPTION_ARG_STRING, &broker, "The broker's websockets URL for the page; {host} is the page's own host (default ws://{host}:9001/)", "URL" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &lab_file, "Take the lab's name from this lab file",
+      "LAB.conf" },
+    { "broker", 'b', 0, G_OPTION_ARG_STRING, &broker,
+      "The broker's websockets URL for the page; {host} is the page's own host (default "
+      "ws://{host}:9001/)",
+      "URL" },
     { NULL },
   };
 
@@ -188,8 +196,8 @@ main (int argc, char **argv)
   if (lab == NULL && lab_file != NULL)
     {
       g_autoptr (GKeyFile) kf = g_key_file_new ();
-      if (!g_key_file_load_from_file (kf, lab_file, G_KEY_FILE_NONE, &error) ||
-          (lab = g_key_file_get_string (kf, "lab", "name", &error)) == NULL)
+      if (!g_key_file_load_from_file (kf, lab_file, G_KEY_FILE_NONE, &error)
+          || (lab = g_key_file_get_string (kf, "lab", "name", &error)) == NULL)
         {
           g_printerr ("tf-web: %s: %s\n", lab_file, error->message);
           return 2;
@@ -238,7 +246,7 @@ main (int argc, char **argv)
       g_autofree char *s = g_uri_to_string (u->data);
       g_print ("tf-web: %s\n", s);
     }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
   fflush (stdout);
 
   loop = g_main_loop_new (NULL, FALSE);

@@ -12,12 +12,13 @@
 #define TF_TYPE_CONSOLE_SERIAL (tf_console_serial_get_type ())
 G_DECLARE_FINAL_TYPE (TfConsoleSerial, tf_console_serial, TF, CONSOLE_SERIAL, TfConsole)
 
-struct _TfConsoleSerial {
+struct _TfConsoleSerial
+{
   TfConsole parent_instance;
   struct sp_port *port;
   guint watch_id;
-  guint out_id;       /* armed while output waits for room */
-  GByteArray *out;    /* what the tty did not take yet */
+  guint out_id;    /* armed while output waits for room */
+  GByteArray *out; /* what the tty did not take yet */
 };
 
 #define OUT_MAX (64 * 1024) /* console input is commands, not bulk data */
@@ -128,8 +129,8 @@ serial_write (TfConsole *console, const void *data, gsize len, GError **error)
 
   if (self->out->len + len > OUT_MAX)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "%s: %u bytes still wait to be sent",
-                   o->device, self->out->len);
+      g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "%s: %u bytes still wait to be sent", o->device,
+                   self->out->len);
       return FALSE;
     }
   g_byte_array_append (self->out, data, len);

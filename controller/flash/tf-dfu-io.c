@@ -91,15 +91,16 @@ dfu_cancelled (Run *r)
 
 /* --- control transfers --------------------------------------------------------- */
 
-static void on_stall_status (Run *r, const guint8 *data, int len);
+static void
+on_stall_status (Run *r, const guint8 *data, int len);
 
 static void LIBUSB_CALL
 on_transfer (struct libusb_transfer *t)
 {
   Run *r = t->user_data;
   r->inflight = NULL;
-  if (t->status == LIBUSB_TRANSFER_CANCELLED ||
-      g_cancellable_is_cancelled (g_task_get_cancellable (r->task)))
+  if (t->status == LIBUSB_TRANSFER_CANCELLED
+      || g_cancellable_is_cancelled (g_task_get_cancellable (r->task)))
     {
       dfu_fail (r, TF_ERROR_CANCELLED, "cancelled during %s", r->what);
       return;
@@ -146,12 +147,12 @@ on_stall_status (Run *r, const guint8 *data, int len)
     dfu_fail (r, TF_ERROR_PROTOCOL, "%s stalled", r->what);
   else
     dfu_fail (r, TF_ERROR_PROTOCOL, "%s stalled; device status %s (%s)", r->what,
-          tf_dfu_status_to_string (st.status), tf_dfu_state_to_string (st.state));
+              tf_dfu_status_to_string (st.status), tf_dfu_state_to_string (st.state));
 }
 
 void
 dfu_control (Run *r, guint8 type, guint8 request, guint16 value, const guint8 *out, guint16 len,
-         Done done)
+             Done done)
 {
   guint8 *buf = g_malloc0 (LIBUSB_CONTROL_SETUP_SIZE + len);
   struct libusb_transfer *t = libusb_alloc_transfer (0);
@@ -176,7 +177,6 @@ dfu_control (Run *r, guint8 type, guint8 request, guint16 value, const guint8 *o
 }
 
 /* --- GETSTATUS polling: no sooner than bwPollTimeout, no later either ----------- */
-
 
 static gboolean
 on_timer (gint fd, GIOCondition cond, gpointer user_data)
@@ -226,7 +226,7 @@ on_status (Run *r, const guint8 *data, int len)
   if (st.state == TF_DFU_STATE_ERROR || st.status != 0)
     {
       dfu_fail (r, TF_ERROR_PROTOCOL, "%s failed: %s (%s)", r->what,
-            tf_dfu_status_to_string (st.status), tf_dfu_state_to_string (st.state));
+                tf_dfu_status_to_string (st.status), tf_dfu_state_to_string (st.state));
       return;
     }
   switch (st.state)
@@ -245,7 +245,7 @@ on_status (Run *r, const guint8 *data, int len)
       break;
     default:
       dfu_fail (r, TF_ERROR_PROTOCOL, "%s: unexpected state %s", r->what,
-            tf_dfu_state_to_string (st.state));
+                tf_dfu_state_to_string (st.state));
       break;
     }
 }
@@ -277,7 +277,6 @@ dfu_dfuse_command (Run *r, guint8 cmd, guint32 addr, Step next)
   dfu_dnload (r, 0, c, sizeof c, next);
 }
 
-
 /* --- DfuSe memory layout ---------------------------------------------------------- */
 
 gboolean
@@ -286,9 +285,9 @@ dfu_read_layout (Run *r, guint8 istring, GError **error)
   unsigned char buf[256];
   g_autoptr (GError) local = NULL;
   g_autofree char *want = g_strdup (r->self->layout);
-  int n = istring != 0 ? libusb_get_string_descriptor_ascii (r->handle, istring, buf,
-                                                             sizeof buf - 1)
-                       : LIBUSB_ERROR_NOT_FOUND;
+  int n = istring != 0
+              ? libusb_get_string_descriptor_ascii (r->handle, istring, buf, sizeof buf - 1)
+              : LIBUSB_ERROR_NOT_FOUND;
 
   if (n < 0)
     {
@@ -298,16 +297,16 @@ dfu_read_layout (Run *r, guint8 istring, GError **error)
       return tf_usb_set_error (error, n, "DFU: reading the DfuSe memory layout");
     }
   buf[n] = '\0';
-  g_strstrip ((char *) buf);
+  g_strstrip ((char *)buf);
   /* 0483:df11 is every STM32's ROM bootloader: the layout tells the parts apart */
-  if (want != NULL && g_strcmp0 (g_strstrip (want), (char *) buf) != 0)
+  if (want != NULL && g_strcmp0 (g_strstrip (want), (char *)buf) != 0)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL,
                    "DFU: the device's memory is '%s', not the board type's '%s': another part?",
-                   (char *) buf, want);
+                   (char *)buf, want);
       return FALSE;
     }
-  r->sectors = tf_dfuse_layout_parse ((char *) buf, &local);
+  r->sectors = tf_dfuse_layout_parse ((char *)buf, &local);
   if (r->sectors == NULL)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL, "DFU: %s", local->message);

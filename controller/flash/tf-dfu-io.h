@@ -25,22 +25,22 @@ G_BEGIN_DECLS
 #define TF_TYPE_FLASH_DFU (tf_flash_dfu_get_type ())
 G_DECLARE_FINAL_TYPE (TfFlashDfu, tf_flash_dfu, TF, FLASH_DFU, TfFlasher)
 
-struct _TfFlashDfu {
+struct _TfFlashDfu
+{
   TfFlasher parent_instance;
   guint16 dfu_vid, dfu_pid;
   guint16 rt_vid, rt_pid; /* 0: no runtime mode */
   guint timeout_ms;
   guint64 address;
-  char *layout;           /* [flash] layout: the part's DfuSe memory as it names it, or NULL */
+  char *layout; /* [flash] layout: the part's DfuSe memory as it names it, or NULL */
 };
-
-
 
 typedef struct _Run Run;
 typedef void (*Step) (Run *r);
 typedef void (*Done) (Run *r, const guint8 *data, int len);
 
-struct _Run {
+struct _Run
+{
   TfFlashDfu *self;
   GTask *task;
   TfFlashJob *job;
@@ -52,11 +52,11 @@ struct _Run {
   const guint8 *data;
   gsize size;
   guint32 base;
-  GArray *sectors;                /* of TfDfuSector, from the device's DfuSe layout; or NULL */
+  GArray *sectors; /* of TfDfuSector, from the device's DfuSe layout; or NULL */
   guint index, count;
   Step next;
   Done done;
-  char *what;                     /* the command under way, for messages */
+  char *what; /* the command under way, for messages */
   struct libusb_transfer *inflight;
   int timerfd;
   guint timer_id;
@@ -69,25 +69,33 @@ struct _Run {
   GError *error;
 };
 
-
-void dfu_run_free (Run *r);
+void
+dfu_run_free (Run *r);
 /* End the run (from an idle: libusb callbacks may not close handles); takes @error. */
-void dfu_finish (Run *r, GError *error);
-void dfu_fail (Run *r, TfError code, const char *format, ...) G_GNUC_PRINTF (3, 4);
+void
+dfu_finish (Run *r, GError *error);
+void
+dfu_fail (Run *r, TfError code, const char *format, ...) G_GNUC_PRINTF (3, 4);
 /* What is under way, for messages. */
-void dfu_set_what (Run *r, const char *format, ...) G_GNUC_PRINTF (2, 3);
+void
+dfu_set_what (Run *r, const char *format, ...) G_GNUC_PRINTF (2, 3);
 /* An async control request to the DFU interface; @done gets the IN data. A stall is
  * reported with the device's status. */
-void dfu_control (Run *r, guint8 type, guint8 request, guint16 value, const guint8 *out,
-                  guint16 len, Done done);
+void
+dfu_control (Run *r, guint8 type, guint8 request, guint16 value, const guint8 *out, guint16 len,
+             Done done);
 /* GETSTATUS until idle, polling no sooner and no later than bwPollTimeout; then next. */
-void dfu_get_status (Run *r);
+void
+dfu_get_status (Run *r);
 /* DNLOAD, then GETSTATUS until the device is idle again; then @next. */
-void dfu_dnload (Run *r, guint16 block, const guint8 *data, guint16 len, Step next);
-void dfu_dfuse_command (Run *r, guint8 cmd, guint32 addr, Step next);
+void
+dfu_dnload (Run *r, guint16 block, const guint8 *data, guint16 len, Step next);
+void
+dfu_dfuse_command (Run *r, guint8 cmd, guint32 addr, Step next);
 
 /* DfuSe: the layout the DFU interface names in its string @istring (synchronous: outside
  * libusb's event handling only), checked against the board type's; sets r->sectors. */
-gboolean dfu_read_layout (Run *r, guint8 istring, GError **error);
+gboolean
+dfu_read_layout (Run *r, guint8 istring, GError **error);
 
 G_END_DECLS

@@ -12,7 +12,8 @@
 #define TF_TYPE_FLASH_COMMAND (tf_flash_command_get_type ())
 G_DECLARE_FINAL_TYPE (TfFlashCommand, tf_flash_command, TF, FLASH_COMMAND, TfFlasher)
 
-struct _TfFlashCommand {
+struct _TfFlashCommand
+{
   TfFlasher parent_instance;
   char *template;
   guint timeout_ms;
@@ -20,7 +21,8 @@ struct _TfFlashCommand {
 
 G_DEFINE_TYPE (TfFlashCommand, tf_flash_command, TF_TYPE_FLASHER)
 
-typedef struct {
+typedef struct
+{
   char *image_path; /* a private copy: the tool sees exactly the bytes we checked */
   char *log_path;
   char *board;
@@ -76,7 +78,7 @@ command_flash_async (TfFlasher *flasher, TfFlashJob *job, GCancellable *cancella
   Run *r = g_new0 (Run, 1);
   int fd;
 
-  g_task_set_task_data (task, r, (GDestroyNotify) run_free);
+  g_task_set_task_data (task, r, (GDestroyNotify)run_free);
   r->log_path = g_strdup (job->log_path);
   r->board = g_strdup (job->board);
   fd = g_file_open_tmp ("tf-image-XXXXXX.bin", &r->image_path, &error);
@@ -105,7 +107,7 @@ command_flash_async (TfFlasher *flasher, TfFlashJob *job, GCancellable *cancella
       return;
     }
   tf_flasher_report_progress (flasher, 0, 1, "running");
-  tf_command_run_async ((const char *const *) argv, self->timeout_ms, cancellable, on_done,
+  tf_command_run_async ((const char *const *)argv, self->timeout_ms, cancellable, on_done,
                         g_steal_pointer (&task));
 }
 

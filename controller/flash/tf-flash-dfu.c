@@ -15,11 +15,16 @@ G_DEFINE_TYPE (TfFlashDfu, tf_flash_dfu, TF_TYPE_FLASHER)
 
 /* --- the sequence ----------------------------------------------------------------- */
 
-static void step_erase (Run *r);
-static void step_block (Run *r);
-static void step_manifest (Run *r);
-static void step_verify_start (Run *r);
-static void step_upload (Run *r);
+static void
+step_erase (Run *r);
+static void
+step_block (Run *r);
+static void
+step_manifest (Run *r);
+static void
+step_verify_start (Run *r);
+static void
+step_upload (Run *r);
 
 static guint
 n_blocks (Run *r)
@@ -33,8 +38,9 @@ reset_later (gpointer data)
   Run *r = data;
   int rc;
   gint64 took = (g_get_monotonic_time () - r->started_us) / 1000;
-  g_info ("board %s: DFU wrote %zu bytes in %" G_GINT64_FORMAT " ms (the device demanded %"
-          G_GUINT64_FORMAT " ms of waiting)", r->job->board, r->size, took, r->demanded_ms);
+  g_info ("board %s: DFU wrote %zu bytes in %" G_GINT64_FORMAT
+          " ms (the device demanded %" G_GUINT64_FORMAT " ms of waiting)",
+          r->job->board, r->size, took, r->demanded_ms);
   /* into the new firmware; a device that already left answers NOT_FOUND */
   libusb_release_interface (r->handle, r->iface);
   rc = libusb_reset_device (r->handle);
@@ -56,15 +62,17 @@ step_reset (Run *r)
 static void
 on_upload (Run *r, const guint8 *data, int len)
 {
-  gsize off = (gsize) r->index * r->func.transfer_size;
+  gsize off = (gsize)r->index * r->func.transfer_size;
   gsize want = MIN (r->func.transfer_size, r->size - off);
-  if ((gsize) len < want || memcmp (data, r->data + off, want) != 0)
+  if ((gsize)len < want || memcmp (data, r->data + off, want) != 0)
     {
       gsize i = 0;
-      while (i < want && i < (gsize) len && data[i] == r->data[off + i])
+      while (i < want && i < (gsize)len && data[i] == r->data[off + i])
         i++;
-      dfu_fail (r, TF_ERROR_PROTOCOL, "verify failed: flash at 0x%08" G_GSIZE_MODIFIER "x differs from "
-            "the image", r->base + off + i);
+      dfu_fail (r, TF_ERROR_PROTOCOL,
+                "verify failed: flash at 0x%08" G_GSIZE_MODIFIER "x differs from "
+                "the image",
+                r->base + off + i);
       return;
     }
   r->index++;
@@ -93,7 +101,7 @@ step_upload (Run *r)
     }
   dfu_set_what (r, "UPLOAD of block %u", r->index);
   dfu_control (r, IN_REQ, DFU_UPLOAD, (r->dfuse ? 2 : 0) + r->index, NULL, r->func.transfer_size,
-           on_upload);
+               on_upload);
 }
 
 static void
@@ -162,7 +170,7 @@ step_manifest (Run *r)
 static void
 step_block (Run *r)
 {
-  gsize off = (gsize) r->index * r->func.transfer_size;
+  gsize off = (gsize)r->index * r->func.transfer_size;
   if (r->index > 0)
     tf_flasher_report_progress (TF_FLASHER (r->self), MIN (off, r->size), r->size, "download");
   if (off >= r->size)
@@ -176,7 +184,7 @@ step_block (Run *r)
   dfu_set_what (r, "DNLOAD of block %u (0x%08" G_GSIZE_MODIFIER "x)", r->index, r->base + off);
   r->index++;
   dfu_dnload (r, (r->dfuse ? 2 : 0) + r->index - 1, r->data + off,
-          MIN (r->func.transfer_size, r->size - off), step_block);
+              MIN (r->func.transfer_size, r->size - off), step_block);
 }
 
 static void
@@ -192,7 +200,7 @@ static gboolean
 next_erase (Run *r, guint32 *addr)
 {
   guint64 page = r->job->type->flash_page_size ? r->job->type->flash_page_size : 2048;
-  guint64 end = (guint64) r->base + r->size;
+  guint64 end = (guint64)r->base + r->size;
 
   if (r->sectors == NULL)
     {
@@ -204,7 +212,7 @@ next_erase (Run *r, guint32 *addr)
   for (; r->index < r->sectors->len; r->index++)
     {
       const TfDfuSector *sec = &g_array_index (r->sectors, TfDfuSector, r->index);
-      if ((guint64) sec->start + sec->size > r->base && sec->start < end)
+      if ((guint64)sec->start + sec->size > r->base && sec->start < end)
         {
           *addr = sec->start;
           return TRUE;
@@ -291,8 +299,8 @@ find_interface (libusb_device *dev, guint8 protocol, int *iface, guint8 *istring
         const struct libusb_interface_descriptor *d = &cfg->interface[i].altsetting[a];
         const guint8 *extra = d->extra;
         int extra_len = d->extra_length;
-        if (d->bInterfaceClass != 0xfe || d->bInterfaceSubClass != 0x01 ||
-            d->bInterfaceProtocol != protocol)
+        if (d->bInterfaceClass != 0xfe || d->bInterfaceSubClass != 0x01
+            || d->bInterfaceProtocol != protocol)
           continue;
         if (extra_len == 0)
           {
@@ -325,8 +333,8 @@ find_device (Run *r, guint16 vid, guint16 pid)
   for (ssize_t i = 0; i < n && found == NULL; i++)
     {
       struct libusb_device_descriptor d;
-      if (libusb_get_device_descriptor (list[i], &d) == 0 && d.idVendor == vid &&
-          d.idProduct == pid)
+      if (libusb_get_device_descriptor (list[i], &d) == 0 && d.idVendor == vid
+          && d.idProduct == pid)
         found = libusb_ref_device (list[i]);
     }
   if (n >= 0)
@@ -483,14 +491,14 @@ dfu_flash_async (TfFlasher *flasher, TfFlashJob *job, GCancellable *cancellable,
   r->job = job;
   r->timerfd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   r->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_task_data (r->task, r, (GDestroyNotify) dfu_run_free);
+  g_task_set_task_data (r->task, r, (GDestroyNotify)dfu_run_free);
   r->data = g_bytes_get_data (job->data, &r->size);
   if (cancellable != NULL)
     {
       r->cancellable = g_object_ref (cancellable);
       r->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), r, NULL);
     }
-  r->base = (guint32) self->address;
+  r->base = (guint32)self->address;
   dfu_set_what (r, "finding the device");
   r->usb = tf_usb_context_get_default (&error);
   if (r->usb == NULL)
@@ -517,7 +525,7 @@ dfu_flash_async (TfFlasher *flasher, TfFlashJob *job, GCancellable *cancellable,
       return;
     }
   dfu_fail (r, TF_ERROR_NOT_FOUND, "no device %04x:%04x on USB%s", self->dfu_vid, self->dfu_pid,
-        self->rt_vid != 0 ? " in DFU or runtime mode" : "");
+            self->rt_vid != 0 ? " in DFU or runtime mode" : "");
 }
 
 static gboolean
@@ -549,8 +557,8 @@ tf_flash_dfu_init (TfFlashDfu *self)
 }
 
 static gboolean
-parse_id (const TfBoardType *type, const char *key, gboolean required, guint16 *vid,
-          guint16 *pid, GError **error)
+parse_id (const TfBoardType *type, const char *key, gboolean required, guint16 *vid, guint16 *pid,
+          GError **error)
 {
   g_autofree char *v = g_key_file_get_string (type->kf, "flash", key, NULL);
   unsigned a = 0, b = 0;
@@ -577,8 +585,8 @@ tf_flash_dfu_new (const TfBoardType *type, GError **error)
   g_autofree char *mode = g_key_file_get_string (type->kf, "flash", "boot-mode", NULL);
   gint timeout;
 
-  if (!parse_id (type, "dfu-usb-id", TRUE, &self->dfu_vid, &self->dfu_pid, error) ||
-      !parse_id (type, "usb-id", FALSE, &self->rt_vid, &self->rt_pid, error))
+  if (!parse_id (type, "dfu-usb-id", TRUE, &self->dfu_vid, &self->dfu_pid, error)
+      || !parse_id (type, "usb-id", FALSE, &self->rt_vid, &self->rt_pid, error))
     return NULL;
   /* firmware without a DFU runtime interface: the part's ROM bootloader by BOOT0 */
   if (mode != NULL && g_strcmp0 (mode, "relay") != 0)
@@ -590,7 +598,7 @@ tf_flash_dfu_new (const TfBoardType *type, GError **error)
   tf_flasher_set_needs_bootloader_entry (TF_FLASHER (self), mode != NULL);
   self->layout = g_key_file_get_string (type->kf, "flash", "layout", NULL);
   timeout = g_key_file_get_integer (type->kf, "flash", "timeout-ms", &local);
-  self->timeout_ms = local == NULL && timeout > 0 ? (guint) timeout : 5000;
+  self->timeout_ms = local == NULL && timeout > 0 ? (guint)timeout : 5000;
   self->address = type->flash_address;
   return TF_FLASHER (g_steal_pointer (&self));
 }

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
  * image goes (DfuSe), layout = the DfuSe memory layout the part's bootloader must name
  * (optional; erasing follows the device's layout either way). Async in the main loop
  * through tf-usb-context. */
-TfFlasher *tf_flash_dfu_new (const TfBoardType *type, GError **error);
+TfFlasher *
+tf_flash_dfu_new (const TfBoardType *type, GError **error);
 
 G_END_DECLS

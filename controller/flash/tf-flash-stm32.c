@@ -17,17 +17,18 @@
 #define STM32_FLASH_BASE 0x08000000u
 #define SYNC_TRIES 10
 #define SYNC_TIMEOUT_MS 300
-#define CMD_TIMEOUT_MS 1000    /* an ACK to a command byte or an address */
-#define BLOCK_TIMEOUT_MS 1000  /* stm32flash: 1 s a block write */
-#define PAGE_TIMEOUT_MS 5000   /* stm32flash: 5 s a page erase */
-#define MASS_TIMEOUT_MS 35000  /* stm32flash: 35 s a mass erase */
-#define ERASE_CHUNK 64         /* pages per erase command: progress in steps */
+#define CMD_TIMEOUT_MS 1000   /* an ACK to a command byte or an address */
+#define BLOCK_TIMEOUT_MS 1000 /* stm32flash: 1 s a block write */
+#define PAGE_TIMEOUT_MS 5000  /* stm32flash: 5 s a page erase */
+#define MASS_TIMEOUT_MS 35000 /* stm32flash: 35 s a mass erase */
+#define ERASE_CHUNK 64        /* pages per erase command: progress in steps */
 #define RESET_PULSE_MS 50
 
 #define TF_TYPE_FLASH_STM32 (tf_flash_stm32_get_type ())
 G_DECLARE_FINAL_TYPE (TfFlashStm32, tf_flash_stm32, TF, FLASH_STM32, TfFlasher)
 
-struct _TfFlashStm32 {
+struct _TfFlashStm32
+{
   TfFlasher parent_instance;
   guint baud;
   guint16 product_id; /* 0: not checked */
@@ -38,7 +39,8 @@ struct _TfFlashStm32 {
 
 G_DEFINE_TYPE (TfFlashStm32, tf_flash_stm32, TF_TYPE_FLASHER)
 
-typedef struct {
+typedef struct
+{
   GTask *task;
   TfFlashStm32 *self; /* borrowed from the task */
   char *board;
@@ -60,7 +62,8 @@ typedef struct {
   guint blocks_written;
 } Run;
 
-static void step_sync (Run *r);
+static void
+step_sync (Run *r);
 
 static void
 run_stop_io (Run *r)
@@ -97,8 +100,7 @@ finish (Run *r, GError *error)
     g_task_return_boolean (task, TRUE);
 }
 
-static void G_GNUC_PRINTF (3, 4)
-fail (Run *r, int code, const char *fmt, ...)
+static void G_GNUC_PRINTF (3, 4) fail (Run *r, int code, const char *fmt, ...)
 {
   va_list ap;
   g_autofree char *msg = NULL;
@@ -108,7 +110,8 @@ fail (Run *r, int code, const char *fmt, ...)
   finish (r, g_error_new_literal (TF_ERROR, code, msg));
 }
 
-static gsize image_size (Run *r);
+static gsize
+image_size (Run *r);
 
 /* What the wire reports: a sync byte is worth another try, everything else ends the run. */
 static void
@@ -175,7 +178,8 @@ step_leave (Run *r)
 
 /* ---- verify: READ back and compare ---- */
 
-static void verify_block (Run *r);
+static void
+verify_block (Run *r);
 
 static void
 on_read_data (const TfStm32Reply *reply, const guint8 *data, gsize len, gpointer user_data)
@@ -187,16 +191,15 @@ on_read_data (const TfStm32Reply *reply, const guint8 *data, gsize len, gpointer
   if (data[0] != TF_STM32_ACK)
     {
       fail (r, data[0] == TF_STM32_NACK ? TF_ERROR_FAILED : TF_ERROR_IO,
-            "the bootloader refused READ at 0x%08x (0x%02x)", r->address + (guint) r->offset,
+            "the bootloader refused READ at 0x%08x (0x%02x)", r->address + (guint)r->offset,
             data[0]);
       return;
     }
   for (gsize i = 0; i < n; i++)
     if (data[1 + i] != img[r->offset + i])
       {
-        fail (r, TF_ERROR_FAILED,
-              "verify failed at 0x%08x: wrote 0x%02x, read back 0x%02x",
-              r->address + (guint) (r->offset + i), img[r->offset + i], data[1 + i]);
+        fail (r, TF_ERROR_FAILED, "verify failed at 0x%08x: wrote 0x%02x, read back 0x%02x",
+              r->address + (guint)(r->offset + i), img[r->offset + i], data[1 + i]);
         return;
       }
   r->offset += n;
@@ -212,14 +215,16 @@ on_read_address (const TfStm32Reply *reply, const guint8 *data, gsize len, gpoin
   gsize n = MIN (TF_STM32_BLOCK, image_size (r) - r->offset);
   tf_stm32_frame_read_length (tx, n);
   /* ACK, then the N bytes */
-  tf_stm32_port_xfer (r->port, tx->data, tx->len, TF_STM32_REPLY_DATA, n + 1, BLOCK_TIMEOUT_MS, "READ (data)", on_read_data);
+  tf_stm32_port_xfer (r->port, tx->data, tx->len, TF_STM32_REPLY_DATA, n + 1, BLOCK_TIMEOUT_MS,
+                      "READ (data)", on_read_data);
 }
 
 static void
 on_read_cmd (const TfStm32Reply *reply, const guint8 *data, gsize len, gpointer user_data)
 {
   Run *r = user_data;
-  tf_stm32_port_address (r->port, r->address + (guint32) r->offset, CMD_TIMEOUT_MS, "READ (address)", on_read_address);
+  tf_stm32_port_address (r->port, r->address + (guint32)r->offset, CMD_TIMEOUT_MS, "READ (address)",
+                         on_read_address);
 }
 
 static void
@@ -235,7 +240,8 @@ verify_block (Run *r)
 
 /* ---- write: 256-byte blocks ---- */
 
-static void write_block (Run *r);
+static void
+write_block (Run *r);
 
 static void
 on_write_data (const TfStm32Reply *reply, const guint8 *data, gsize len, gpointer user_data)
@@ -254,14 +260,16 @@ on_write_address (const TfStm32Reply *reply, const guint8 *data, gsize len, gpoi
   g_autoptr (GByteArray) tx = g_byte_array_new ();
   const guint8 *img = g_bytes_get_data (r->image, NULL);
   tf_stm32_frame_write_data (tx, img + r->offset, MIN (TF_STM32_BLOCK, image_size (r) - r->offset));
-  tf_stm32_port_xfer (r->port, tx->data, tx->len, TF_STM32_REPLY_ACK, 0, BLOCK_TIMEOUT_MS, "WRITE (data)", on_write_data);
+  tf_stm32_port_xfer (r->port, tx->data, tx->len, TF_STM32_REPLY_ACK, 0, BLOCK_TIMEOUT_MS,
+                      "WRITE (data)", on_write_data);
 }
 
 static void
 on_write_cmd (const TfStm32Reply *reply, const guint8 *data, gsize len, gpointer user_data)
 {
   Run *r = user_data;
-  tf_stm32_port_address (r->port, r->address + (guint32) r->offset, CMD_TIMEOUT_MS, "WRITE (address)", on_write_address);
+  tf_stm32_port_address (r->port, r->address + (guint32)r->offset, CMD_TIMEOUT_MS,
+                         "WRITE (address)", on_write_address);
 }
 
 static void
@@ -279,7 +287,8 @@ write_block (Run *r)
 
 /* ---- erase: only the pages the image needs ---- */
 
-static void erase_chunk (Run *r);
+static void
+erase_chunk (Run *r);
 
 static void
 start_write (Run *r)
@@ -317,7 +326,8 @@ on_erase_cmd (const TfStm32Reply *reply, const guint8 *data, gsize len, gpointer
     tf_stm32_frame_extended_erase (tx, r->first_page + r->pages_done, n);
   else
     tf_stm32_frame_erase (tx, r->first_page + r->pages_done, n);
-  tf_stm32_port_xfer (r->port, tx->data, tx->len, TF_STM32_REPLY_ACK, 0, timeout, n == 0 ? "mass erase" : "page erase", on_erased);
+  tf_stm32_port_xfer (r->port, tx->data, tx->len, TF_STM32_REPLY_ACK, 0, timeout,
+                      n == 0 ? "mass erase" : "page erase", on_erased);
 }
 
 static void
@@ -376,8 +386,9 @@ on_get_id (const TfStm32Reply *reply, const guint8 *data, gsize len, gpointer us
       return;
     }
   /* before anything is erased */
-  if (flash_size > 0 && (r->address < STM32_FLASH_BASE ||
-                         r->address - STM32_FLASH_BASE + image_size (r) > flash_size))
+  if (flash_size > 0
+      && (r->address < STM32_FLASH_BASE
+          || r->address - STM32_FLASH_BASE + image_size (r) > flash_size))
     {
       fail (r, TF_ERROR_INVALID_ARGUMENT,
             "the image (%zu bytes at 0x%08x) does not fit the %" G_GUINT64_FORMAT
@@ -395,10 +406,10 @@ on_get (const TfStm32Reply *reply, const guint8 *data, gsize len, gpointer user_
   r->info = *reply;
   g_debug ("board %s: stm32-uart: bootloader v%u.%u, %u commands", r->board, reply->version >> 4,
            reply->version & 0xF, reply->n_commands);
-  if (!tf_stm32_reply_has_command (reply, TF_STM32_WRITE) ||
-      !tf_stm32_reply_has_command (reply, TF_STM32_READ) ||
-      (!tf_stm32_reply_has_command (reply, TF_STM32_ERASE) &&
-       !tf_stm32_reply_has_command (reply, TF_STM32_EXTENDED_ERASE)))
+  if (!tf_stm32_reply_has_command (reply, TF_STM32_WRITE)
+      || !tf_stm32_reply_has_command (reply, TF_STM32_READ)
+      || (!tf_stm32_reply_has_command (reply, TF_STM32_ERASE)
+          && !tf_stm32_reply_has_command (reply, TF_STM32_EXTENDED_ERASE)))
     {
       fail (r, TF_ERROR_NOT_SUPPORTED,
             "the bootloader (v%u.%u) lacks READ, WRITE or ERASE: readout protected?",
@@ -476,9 +487,9 @@ stm32_flash_async (TfFlasher *flasher, TfFlashJob *job, GCancellable *cancellabl
   r->self = self;
   r->board = g_strdup (job->board);
   r->image = g_bytes_ref (job->data);
-  r->address = (guint32) job->type->flash_address;
+  r->address = (guint32)job->type->flash_address;
   r->enter_ourselves = !job->lab_entered_bootloader;
-  g_task_set_task_data (task, r, (GDestroyNotify) run_free);
+  g_task_set_task_data (task, r, (GDestroyNotify)run_free);
 
   if (image_size (r) == 0)
     {
@@ -527,8 +538,8 @@ tf_flash_stm32_init (TfFlashStm32 *self)
 }
 
 static gboolean
-parse_number (const TfBoardType *type, const char *key, guint64 fallback, guint64 max,
-              guint64 *out, GError **error)
+parse_number (const TfBoardType *type, const char *key, guint64 fallback, guint64 max, guint64 *out,
+              GError **error)
 {
   g_autofree char *v = g_key_file_get_string (type->kf, "flash", key, NULL);
   const char *s = v;
@@ -544,8 +555,8 @@ parse_number (const TfBoardType *type, const char *key, guint64 fallback, guint6
   if (!g_ascii_string_to_unsigned (s, base, 0, max, out, NULL))
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                   "%s: [flash] %s: '%s' is not a number up to %" G_GUINT64_FORMAT, type->path,
-                   key, v, max);
+                   "%s: [flash] %s: '%s' is not a number up to %" G_GUINT64_FORMAT, type->path, key,
+                   v, max);
       return FALSE;
     }
   return TRUE;
@@ -579,7 +590,8 @@ tf_flash_stm32_new (const TfBoardType *type, GError **error)
   if (type->flash_address < STM32_FLASH_BASE || type->flash_address > G_MAXUINT32)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                   "%s: [flash] address 0x%" G_GINT64_MODIFIER "x is not in STM32 flash (0x%08x...)",
+                   "%s: [flash] address 0x%" G_GINT64_MODIFIER
+                   "x is not in STM32 flash (0x%08x...)",
                    type->path, type->flash_address, STM32_FLASH_BASE);
       return NULL;
     }

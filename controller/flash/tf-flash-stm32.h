@@ -9,6 +9,7 @@ G_BEGIN_DECLS
  * [flash] group: address, size, page-size, product-id (checked against GET ID),
  * bootloader-baud (default 115200), boot-mode = relay (the lab sets BOOT0 and
  * power cycles) or dtr-rts (RTS drives BOOT0, DTR drives NRST). */
-TfFlasher *tf_flash_stm32_new (const TfBoardType *type, GError **error);
+TfFlasher *
+tf_flash_stm32_new (const TfBoardType *type, GError **error);
 
 G_END_DECLS

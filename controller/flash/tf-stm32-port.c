@@ -8,7 +8,8 @@
 #include <errno.h>
 #include <glib-unix.h>
 
-struct _TfStm32Port {
+struct _TfStm32Port
+{
   char *board;
   char *device;
   struct sp_port *sp;
@@ -25,8 +26,7 @@ struct _TfStm32Port {
   TfStm32PortReplyFunc next;
 };
 
-static void G_GNUC_PRINTF (3, 4)
-report (TfStm32Port *port, int code, const char *fmt, ...)
+static void G_GNUC_PRINTF (3, 4) report (TfStm32Port *port, int code, const char *fmt, ...)
 {
   g_autoptr (GError) error = NULL;
   va_list ap;
@@ -79,8 +79,8 @@ process_rx (TfStm32Port *port)
 
   if (port->next == NULL || port->rx->len == 0)
     return;
-  switch (tf_stm32_parse_reply (port->kind, port->expect, port->rx->data, port->rx->len, &reply,
-                                &used))
+  switch (
+      tf_stm32_parse_reply (port->kind, port->expect, port->rx->data, port->rx->len, &reply, &used))
     {
     case TF_STM32_PARSE_MORE:
       return;
@@ -130,7 +130,8 @@ on_readable (int fd, GIOCondition cond, gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean on_writable (int fd, GIOCondition cond, gpointer user_data);
+static gboolean
+on_writable (int fd, GIOCondition cond, gpointer user_data);
 
 /* Hand the tty what it takes now; the rest when it is writable again. */
 static gboolean
@@ -187,13 +188,13 @@ tf_stm32_port_xfer (TfStm32Port *port, const guint8 *data, gsize len, TfStm32Rep
 }
 
 void
-tf_stm32_port_command (TfStm32Port *port, guint8 command, TfStm32ReplyKind kind,
-                       guint timeout_ms, TfStm32PortReplyFunc next)
+tf_stm32_port_command (TfStm32Port *port, guint8 command, TfStm32ReplyKind kind, guint timeout_ms,
+                       TfStm32PortReplyFunc next)
 {
   g_autoptr (GByteArray) tx = g_byte_array_new ();
   tf_stm32_frame_command (tx, command);
-  tf_stm32_port_xfer (port, tx->data, tx->len, kind, 0, timeout_ms,
-                      tf_stm32_command_name (command), next);
+  tf_stm32_port_xfer (port, tx->data, tx->len, kind, 0, timeout_ms, tf_stm32_command_name (command),
+                      next);
 }
 
 void
@@ -215,8 +216,8 @@ tf_stm32_port_flush_input (TfStm32Port *port)
 void
 tf_stm32_port_set_lines (TfStm32Port *port, gboolean rts, gboolean dtr)
 {
-  if (sp_set_rts (port->sp, rts ? SP_RTS_ON : SP_RTS_OFF) != SP_OK ||
-      sp_set_dtr (port->sp, dtr ? SP_DTR_ON : SP_DTR_OFF) != SP_OK)
+  if (sp_set_rts (port->sp, rts ? SP_RTS_ON : SP_RTS_OFF) != SP_OK
+      || sp_set_dtr (port->sp, dtr ? SP_DTR_ON : SP_DTR_OFF) != SP_OK)
     g_warning ("board %s: stm32-uart: cannot set RTS/DTR on %s", port->board, port->device);
 }
 

@@ -21,25 +21,32 @@ typedef void (*TfStm32PortReplyFunc) (const TfStm32Reply *reply, const guint8 *d
 typedef void (*TfStm32PortFailFunc) (const GError *error, gpointer user_data);
 
 /* @board is for messages. */
-TfStm32Port *tf_stm32_port_open (const char *board, const char *device, guint baud,
-                                 TfStm32PortFailFunc fail, gpointer user_data, GError **error);
-void tf_stm32_port_free (TfStm32Port *port);
+TfStm32Port *
+tf_stm32_port_open (const char *board, const char *device, guint baud, TfStm32PortFailFunc fail,
+                    gpointer user_data, GError **error);
+void
+tf_stm32_port_free (TfStm32Port *port);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfStm32Port, tf_stm32_port_free)
 
-void tf_stm32_port_xfer (TfStm32Port *port, const guint8 *data, gsize len, TfStm32ReplyKind kind,
-                         gsize expect, guint timeout_ms, const char *what,
-                         TfStm32PortReplyFunc next);
+void
+tf_stm32_port_xfer (TfStm32Port *port, const guint8 *data, gsize len, TfStm32ReplyKind kind,
+                    gsize expect, guint timeout_ms, const char *what, TfStm32PortReplyFunc next);
 /* Helpers for the common frames. */
-void tf_stm32_port_command (TfStm32Port *port, guint8 command, TfStm32ReplyKind kind,
-                            guint timeout_ms, TfStm32PortReplyFunc next);
-void tf_stm32_port_address (TfStm32Port *port, guint32 address, guint timeout_ms,
-                            const char *what, TfStm32PortReplyFunc next);
+void
+tf_stm32_port_command (TfStm32Port *port, guint8 command, TfStm32ReplyKind kind, guint timeout_ms,
+                       TfStm32PortReplyFunc next);
+void
+tf_stm32_port_address (TfStm32Port *port, guint32 address, guint timeout_ms, const char *what,
+                       TfStm32PortReplyFunc next);
 
 /* Drop what came in unasked (before a sync). */
-void tf_stm32_port_flush_input (TfStm32Port *port);
+void
+tf_stm32_port_flush_input (TfStm32Port *port);
 /* BOOT0 on RTS, NRST on DTR (asserted = held in reset). */
-void tf_stm32_port_set_lines (TfStm32Port *port, gboolean rts, gboolean dtr);
+void
+tf_stm32_port_set_lines (TfStm32Port *port, gboolean rts, gboolean dtr);
 /* Whether the device node is still there (an adapter that left USB is not). */
-gboolean tf_stm32_port_device_present (TfStm32Port *port);
+gboolean
+tf_stm32_port_device_present (TfStm32Port *port);
 
 G_END_DECLS

@@ -70,7 +70,7 @@ parse_counted (const guint8 *buf, gsize len, gsize *body, gsize *total)
     return r;
   if (len < 2)
     return TF_STM32_PARSE_MORE;
-  *body = (gsize) buf[1] + 1;
+  *body = (gsize)buf[1] + 1;
   *total = 2 + *body + 1;
   if (len < *total)
     return TF_STM32_PARSE_MORE;
@@ -130,7 +130,7 @@ tf_stm32_parse_reply (TfStm32ReplyKind kind, gsize expect, const guint8 *buf, gs
       /* AN3155: N = 1, two bytes; take the last two of whatever comes */
       if (body < 2)
         return TF_STM32_PARSE_INVALID;
-      reply->product_id = (guint16) (buf[2 + body - 2] << 8 | buf[2 + body - 1]);
+      reply->product_id = (guint16)(buf[2 + body - 2] << 8 | buf[2 + body - 1]);
       break;
     case TF_STM32_REPLY_DATA:
       if (len < expect)
@@ -149,7 +149,7 @@ tf_stm32_parse_reply (TfStm32ReplyKind kind, gsize expect, const guint8 *buf, gs
 void
 tf_stm32_frame_command (GByteArray *out, guint8 command)
 {
-  guint8 b[2] = { command, (guint8) ~command };
+  guint8 b[2] = { command, (guint8)~command };
   g_byte_array_append (out, b, 2);
 }
 
@@ -164,11 +164,11 @@ tf_stm32_frame_address (GByteArray *out, guint32 address)
 void
 tf_stm32_frame_write_data (GByteArray *out, const guint8 *data, gsize len)
 {
-  gsize n = (len + 3) & ~(gsize) 3;
+  gsize n = (len + 3) & ~(gsize)3;
   guint8 cs, pad = 0xFF;
 
   g_return_if_fail (len > 0 && n <= TF_STM32_BLOCK);
-  cs = (guint8) (n - 1);
+  cs = (guint8)(n - 1);
   g_byte_array_append (out, &cs, 1);
   g_byte_array_append (out, data, len);
   for (gsize i = 0; i < len; i++)
@@ -184,7 +184,7 @@ tf_stm32_frame_write_data (GByteArray *out, const guint8 *data, gsize len)
 void
 tf_stm32_frame_read_length (GByteArray *out, gsize len)
 {
-  guint8 b[2] = { (guint8) (len - 1), (guint8) ~(len - 1) };
+  guint8 b[2] = { (guint8)(len - 1), (guint8) ~(len - 1) };
   g_return_if_fail (len > 0 && len <= TF_STM32_BLOCK);
   g_byte_array_append (out, b, 2);
 }
@@ -203,7 +203,7 @@ tf_stm32_frame_extended_erase (GByteArray *out, guint first, guint n)
     {
       /* the count N-1 first, then each page number, all big-endian */
       guint v = i == 0 ? n - 1 : first + i - 1;
-      guint8 b[2] = { (guint8) (v >> 8), (guint8) v };
+      guint8 b[2] = { (guint8)(v >> 8), (guint8)v };
       cs ^= b[0] ^ b[1];
       g_byte_array_append (out, b, 2);
     }
@@ -221,11 +221,11 @@ tf_stm32_frame_erase (GByteArray *out, guint first, guint n)
       return;
     }
   g_return_if_fail (n <= 256 && first + n <= 256);
-  cs = (guint8) (n - 1);
+  cs = (guint8)(n - 1);
   g_byte_array_append (out, &cs, 1);
   for (guint i = 0; i < n; i++)
     {
-      guint8 p = (guint8) (first + i);
+      guint8 p = (guint8)(first + i);
       cs ^= p;
       g_byte_array_append (out, &p, 1);
     }

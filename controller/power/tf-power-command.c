@@ -5,7 +5,8 @@
 #include "tf-command.h"
 #include "tf-error.h"
 
-struct _TfPowerCommand {
+struct _TfPowerCommand
+{
   TfPowerSwitch parent_instance;
 };
 
@@ -50,7 +51,7 @@ command_set_async (TfPowerSwitch *sw, guint channel, gboolean on, const char *bo
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  tf_command_run_async ((const char *const *) argv, cfg->timeout_ms, cancellable, on_done,
+  tf_command_run_async ((const char *const *)argv, cfg->timeout_ms, cancellable, on_done,
                         g_steal_pointer (&task));
 }
 

@@ -5,7 +5,8 @@
 #include "tf-error.h"
 #include "tf-serial.h"
 
-struct _TfPowerRelay {
+struct _TfPowerRelay
+{
   TfPowerSwitch parent_instance;
   struct sp_port *port; /* kept open between requests; reopened after an error */
 };
@@ -76,8 +77,8 @@ relay_set_async (TfPowerSwitch *sw, guint channel, gboolean on, const char *boar
         {
           close_port (self);
           /* the relay is unreachable: that is the lab's fault, not the board's */
-          g_task_return_new_error (task, TF_ERROR, TF_ERROR_INFRASTRUCTURE,
-                                   "relay unreachable: %s", error->message);
+          g_task_return_new_error (task, TF_ERROR, TF_ERROR_INFRASTRUCTURE, "relay unreachable: %s",
+                                   error->message);
           return;
         }
     }

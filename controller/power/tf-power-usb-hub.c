@@ -15,7 +15,8 @@
 #define HUB_TIMEOUT_MS 1000
 #define PORT_POWER 8
 
-struct _TfPowerUsbHub {
+struct _TfPowerUsbHub
+{
   TfPowerSwitch parent_instance;
   TfUsbContext *usb;
   GPtrArray *halves; /* Half: the hub found at the first request; NULL after a failure */
@@ -26,7 +27,8 @@ G_DEFINE_TYPE (TfPowerUsbHub, tf_power_usb_hub, TF_TYPE_POWER_SWITCH)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (libusb_device_handle, libusb_close)
 
 /* One hub device: a USB2 hub, or one half of a USB3 hub. */
-typedef struct {
+typedef struct
+{
   libusb_device_handle *handle;
   char *path;
   gboolean usb3;
@@ -95,9 +97,9 @@ matches (TfPowerUsbHub *self, libusb_device *dev, const struct libusb_device_des
     return TRUE;
   if (d->iSerialNumber == 0 || libusb_open (dev, &h) != LIBUSB_SUCCESS)
     return FALSE;
-  return libusb_get_string_descriptor_ascii (h, d->iSerialNumber, (guint8 *) serial,
-                                             sizeof serial) > 0 &&
-         g_strcmp0 (serial, cfg->usb_serial) == 0;
+  return libusb_get_string_descriptor_ascii (h, d->iSerialNumber, (guint8 *)serial, sizeof serial)
+             > 0
+         && g_strcmp0 (serial, cfg->usb_serial) == 0;
 }
 
 static Half *
@@ -112,10 +114,10 @@ open_half (libusb_device *dev, const struct libusb_device_descriptor *d, const c
 
   if (rc != LIBUSB_SUCCESS)
     return tf_usb_set_error (error, rc, "hub %s: open", path), NULL;
-  rc = libusb_control_transfer (h, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS |
-                                LIBUSB_RECIPIENT_DEVICE, LIBUSB_REQUEST_GET_DESCRIPTOR,
-                                (usb3 ? LIBUSB_DT_SUPERSPEED_HUB : LIBUSB_DT_HUB) << 8, 0, buf,
-                                sizeof buf, HUB_TIMEOUT_MS);
+  rc = libusb_control_transfer (
+      h, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_DEVICE,
+      LIBUSB_REQUEST_GET_DESCRIPTOR, (usb3 ? LIBUSB_DT_SUPERSPEED_HUB : LIBUSB_DT_HUB) << 8, 0, buf,
+      sizeof buf, HUB_TIMEOUT_MS);
   if (rc < 0)
     return tf_usb_set_error (error, rc, "hub %s: reading its hub descriptor", path), NULL;
   half = g_new0 (Half, 1);
@@ -137,20 +139,20 @@ find_hub (TfPowerUsbHub *self, GError **error)
 {
   const TfSwitchConfig *cfg = tf_power_switch_get_config (TF_POWER_SWITCH (self));
   libusb_context *ctx = tf_usb_context_get_libusb (self->usb);
-  g_autoptr (GPtrArray) halves = g_ptr_array_new_with_free_func ((GDestroyNotify) half_free);
+  g_autoptr (GPtrArray) halves = g_ptr_array_new_with_free_func ((GDestroyNotify)half_free);
   libusb_device **list = NULL;
   ssize_t n = libusb_get_device_list (ctx, &list);
   libusb_device *found = NULL;
   guint8 cid[16], other_cid[16];
 
   if (n < 0)
-    return tf_usb_set_error (error, (int) n, "listing USB devices"), NULL;
+    return tf_usb_set_error (error, (int)n, "listing USB devices"), NULL;
   for (ssize_t i = 0; i < n && found == NULL; i++)
     {
       struct libusb_device_descriptor d;
       g_autofree char *path = port_path_of (list[i]);
-      if (path == NULL || libusb_get_device_descriptor (list[i], &d) != 0 ||
-          d.bDeviceClass != LIBUSB_CLASS_HUB)
+      if (path == NULL || libusb_get_device_descriptor (list[i], &d) != 0
+          || d.bDeviceClass != LIBUSB_CLASS_HUB)
         continue;
       if (matches (self, list[i], &d, path))
         {
@@ -175,14 +177,14 @@ find_hub (TfPowerUsbHub *self, GError **error)
       libusb_free_device_list (list, 1);
       return NULL;
     }
-  if (container_id (((Half *) halves->pdata[0])->handle, cid))
+  if (container_id (((Half *)halves->pdata[0])->handle, cid))
     for (ssize_t i = 0; i < n; i++)
       {
         struct libusb_device_descriptor d;
         g_autofree char *path = port_path_of (list[i]);
         g_autoptr (libusb_device_handle) h = NULL;
-        if (list[i] == found || path == NULL || libusb_get_device_descriptor (list[i], &d) != 0 ||
-            d.bDeviceClass != LIBUSB_CLASS_HUB || libusb_open (list[i], &h) != 0)
+        if (list[i] == found || path == NULL || libusb_get_device_descriptor (list[i], &d) != 0
+            || d.bDeviceClass != LIBUSB_CLASS_HUB || libusb_open (list[i], &h) != 0)
           continue;
         if (container_id (h, other_cid) && memcmp (cid, other_cid, 16) == 0)
           {
@@ -192,7 +194,7 @@ find_hub (TfPowerUsbHub *self, GError **error)
                 libusb_free_device_list (list, 1);
                 return NULL;
               }
-            g_debug ("hub %s: its other half is %s", ((Half *) halves->pdata[0])->path, path);
+            g_debug ("hub %s: its other half is %s", ((Half *)halves->pdata[0])->path, path);
             g_ptr_array_add (halves, half);
           }
       }
@@ -235,7 +237,7 @@ halves_present (TfPowerUsbHub *self)
 
   for (guint h = 0; h < self->halves->len; h++)
     {
-      libusb_device *dev = libusb_get_device (((Half *) self->halves->pdata[h])->handle);
+      libusb_device *dev = libusb_get_device (((Half *)self->halves->pdata[h])->handle);
       for (ssize_t i = 0; i < n; i++)
         if (list[i] == dev)
           {
@@ -270,8 +272,8 @@ ensure_hub (TfPowerUsbHub *self, GError **error)
             {
               g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
                            "hub %s cannot switch ports one by one: its descriptor says power "
-                           "switching is %s", half->path,
-                           tf_hub_switching_to_string (half->desc.switching));
+                           "switching is %s",
+                           half->path, tf_hub_switching_to_string (half->desc.switching));
               return NULL;
             }
         }
@@ -281,13 +283,14 @@ ensure_hub (TfPowerUsbHub *self, GError **error)
 }
 
 /* One control transfer of a request. */
-typedef struct {
+typedef struct
+{
   struct libusb_transfer *transfer;
   guint8 buf[LIBUSB_CONTROL_SETUP_SIZE + 4];
   guint half;
   gboolean reading; /* GET_STATUS, else SET/CLEAR_FEATURE(PORT_POWER) */
   gboolean submitted, done;
-  int rc;           /* libusb code of its end (or of its submission) */
+  int rc; /* libusb code of its end (or of its submission) */
 } Xfer;
 
 #define MAX_XFERS 4 /* two halves, a switch request and a read-back each */
@@ -296,7 +299,8 @@ typedef struct {
  * reads it back, all submitted at once (a device runs its control requests in order), so
  * the request ends in one turn of the main loop after the power changed: a console adapter
  * that goes with that power is seen hanging up after the switch's answer, not before. */
-typedef struct {
+typedef struct
+{
   GTask *in_flight;  /* the request's reference while transfers are out: the switch, its
                       * libusb context and the handles live until libusb hands them back */
   GPtrArray *halves; /* a reference: a reset during a transfer cannot close its handle */
@@ -305,7 +309,7 @@ typedef struct {
   char *board;
   Xfer xfers[MAX_XFERS];
   guint n_xfers;
-  guint pending;     /* submitted, not yet handed back */
+  guint pending; /* submitted, not yet handed back */
   GCancellable *cancellable;
   gulong cancel_id;
 } Op;
@@ -464,12 +468,12 @@ op_add (Op *op, guint half, gboolean reading)
   x->rc = LIBUSB_ERROR_OTHER; /* not submitted: only after an earlier failure, which decides */
   x->transfer = libusb_alloc_transfer (0);
   if (reading)
-    libusb_fill_control_setup (x->buf, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS |
-                               LIBUSB_RECIPIENT_OTHER, LIBUSB_REQUEST_GET_STATUS, 0, op->port, 4);
+    libusb_fill_control_setup (
+        x->buf, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_OTHER,
+        LIBUSB_REQUEST_GET_STATUS, 0, op->port, 4);
   else
     libusb_fill_control_setup (x->buf, LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_OTHER,
-                               op->on ? LIBUSB_REQUEST_SET_FEATURE
-                                      : LIBUSB_REQUEST_CLEAR_FEATURE,
+                               op->on ? LIBUSB_REQUEST_SET_FEATURE : LIBUSB_REQUEST_CLEAR_FEATURE,
                                PORT_POWER, op->port, 0);
 }
 
@@ -521,7 +525,7 @@ usb_hub_set_async (TfPowerSwitch *sw, guint channel, gboolean on, const char *bo
   op->on = on;
   op->board = g_strdup (board);
   op->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
-  g_task_set_task_data (task, op, (GDestroyNotify) op_free);
+  g_task_set_task_data (task, op, (GDestroyNotify)op_free);
   if (g_cancellable_set_error_if_cancelled (cancellable, &error))
     {
       g_clear_error (&error);
@@ -541,8 +545,7 @@ usb_hub_set_async (TfPowerSwitch *sw, guint channel, gboolean on, const char *bo
       if (channel > half->desc.n_ports)
         {
           g_set_error (&error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
-                       "hub %s has ports 1 to %u, not %u", half->path, half->desc.n_ports,
-                       channel);
+                       "hub %s has ports 1 to %u, not %u", half->path, half->desc.n_ports, channel);
           op_fail (task, error);
           return;
         }

@@ -12,15 +12,29 @@
 
 /* The event file loader: every rejection names FILE:LINE, group and key. */
 
-static const gchar *const event_keys[] = { "name",         "days",      "timezone",
-                                           "slot-minutes", "day-start", "day-end",
-                                           "breaks",       "tables",    "allow-anonymous-read", NULL };
+static const gchar *const event_keys[]
+    = { "name",    "days",   "timezone", "slot-minutes",         "day-start",
+        "day-end", "breaks", "tables",   "allow-anonymous-read", NULL };
 static const gchar *const company_keys[] = { "name", "listing-consent", NULL };
-static const gchar *const impl_keys[] = {
-  "name",     "company", "role",     "versions",    "transports",     "security",          "team",
-  "capacity", "boards",  "features", "unavailable", "entry-criteria", "entry-criteria-by",
-  "image",    "endpoint", "server-uri", "provision", "version", NULL
-};
+static const gchar *const impl_keys[] = { "name",
+                                          "company",
+                                          "role",
+                                          "versions",
+                                          "transports",
+                                          "security",
+                                          "team",
+                                          "capacity",
+                                          "boards",
+                                          "features",
+                                          "unavailable",
+                                          "entry-criteria",
+                                          "entry-criteria-by",
+                                          "image",
+                                          "endpoint",
+                                          "server-uri",
+                                          "provision",
+                                          "version",
+                                          NULL };
 static const gchar *const pairs_keys[] = { "opt-out", "must-meet", NULL };
 
 gboolean
@@ -322,10 +336,10 @@ load_impl (Loader *ld, const gchar *group, GError **error)
     }
   else if (tf_loader_has_key (ld, group, "server-uri"))
     return tf_key_lines_fail (ld->lines, error, group, "server-uri", "only a server has this key");
-  if (!tf_loader_get_string (ld, group, "image", FALSE, &impl->image, error) ||
-      !tf_loader_get_string (ld, group, "endpoint", FALSE, &impl->endpoint, error) ||
-      !tf_loader_get_string (ld, group, "server-uri", FALSE, &impl->server_uri, error) ||
-      !tf_loader_get_string (ld, group, "provision", FALSE, &impl->provision, error))
+  if (!tf_loader_get_string (ld, group, "image", FALSE, &impl->image, error)
+      || !tf_loader_get_string (ld, group, "endpoint", FALSE, &impl->endpoint, error)
+      || !tf_loader_get_string (ld, group, "server-uri", FALSE, &impl->server_uri, error)
+      || !tf_loader_get_string (ld, group, "provision", FALSE, &impl->provision, error))
     return FALSE;
   if (impl->endpoint == NULL)
     impl->endpoint = g_strdup (impl->id);

@@ -392,9 +392,9 @@ tf_scheduler_replan (TfEvent *event, const TfSchedule *current, const TfReplanRe
       g_clear_pointer (&dst->start, g_free);
       g_clear_pointer (&dst->end, g_free);
       if (src->slot < 0)
-        g_ptr_array_add (rep->lines, g_strdup_printf ("%s: placed in slot %d (%s)", src->id,
-                                                      dst->slot,
-                                                      rp.reason[e] ? rp.reason[e] : "new"));
+        g_ptr_array_add (rep->lines,
+                         g_strdup_printf ("%s: placed in slot %d (%s)", src->id, dst->slot,
+                                          rp.reason[e] ? rp.reason[e] : "new"));
       else if (dst->slot != src->slot)
         {
           rep->moved++;

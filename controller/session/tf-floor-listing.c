@@ -9,13 +9,14 @@
  * final reports (both sides signed: verified or closed). Nothing of a company
  * that did not consent appears, not even its name as a peer. */
 
-typedef struct {
+typedef struct
+{
   guint sessions;
   guint counts[TF_VERDICT_OUT_OF_TIME + 1];
 } Tally;
 
-static const char *const verdict_keys[] = { "none", "pass", "fail", "inconclusive",
-                                            "not-applicable", "out-of-time" };
+static const char *const verdict_keys[]
+    = { "none", "pass", "fail", "inconclusive", "not-applicable", "out-of-time" };
 
 static void
 add_session (TfFloor *f, const TfSession *s, Tally *t, GError **error)

@@ -162,8 +162,8 @@ replan_for_boards (TfFloor *f, GError **error)
             {
               TfScheduleEntry *e = g_ptr_array_index (f->schedule->entries, i);
               TfSession *s = tf_floor_session (f, e->id);
-              needed = g_strcmp0 (e->board, id) == 0
-                       && (s == NULL || s->phase == TF_PHASE_SCHEDULED);
+              needed
+                  = g_strcmp0 (e->board, id) == 0 && (s == NULL || s->phase == TF_PHASE_SCHEDULED);
             }
           g_hash_table_add (f->faulted, g_strdup (id));
           g_message ("board %s: removed from the lab by a reload", id);

@@ -604,7 +604,8 @@ load_schedule (TfFloor *f, GError **error)
   return TRUE;
 }
 
-static gboolean attach_floor (TfLab *lab, GError **error);
+static gboolean
+attach_floor (TfLab *lab, GError **error);
 
 gboolean
 tf_floor_attach (TfLab *lab, GError **error)

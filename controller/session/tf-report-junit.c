@@ -109,8 +109,9 @@ tf_report_junit (JsonObject *report, GError **error)
                    "not a session report (needs \"session\" and \"cases\")");
       return NULL;
     }
-  suite = g_strdup_printf ("%s %s vs %s", str (report, "session"),
-                           client ? str (client, "impl") : "?", server ? str (server, "impl") : "?");
+  suite
+      = g_strdup_printf ("%s %s vs %s", str (report, "session"),
+                         client ? str (client, "impl") : "?", server ? str (server, "impl") : "?");
   for (guint i = 0; i < json_array_get_length (json_node_get_array (cn)); i++)
     {
       JsonNode *en = json_array_get_element (json_node_get_array (cn), i);

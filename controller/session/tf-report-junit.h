@@ -11,6 +11,7 @@ G_BEGIN_DECLS
  * are <skipped>. Who entered each verdict ("automation" for scripts) goes in
  * its properties; the evidence of an automated run (the report's bounded
  * output) in its <system-out>, valid XML 1.0 whatever bytes the script wrote. */
-char *tf_report_junit (JsonObject *report, GError **error);
+char *
+tf_report_junit (JsonObject *report, GError **error);
 
 G_END_DECLS

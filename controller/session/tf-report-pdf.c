@@ -303,13 +303,13 @@ tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
   JsonObject *fw = obj (r, "firmware");
   JsonArray *cases = arr (r, "cases");
   g_autofree char *title = g_strdup_printf ("Test Session Report — %s", s (r, "session"));
-  g_autofree char *event = g_strdup_printf ("%s — session %" G_GINT64_FORMAT ", %s, %s to %s",
-                                            s (r, "event"), num (r, "number"), s (r, "date"),
-                                            s (r, "start"), s (r, "end"));
-  g_autofree char *where = g_strdup_printf (
-      "Table %" G_GINT64_FORMAT ", board %s, firmware %s %s, sha256 %s", num (r, "table"),
-      s (r, "board"), *s (fw, "name") ? s (fw, "name") : "?", s (fw, "version"),
-      *s (fw, "sha256") ? s (fw, "sha256") : "unknown");
+  g_autofree char *event
+      = g_strdup_printf ("%s — session %" G_GINT64_FORMAT ", %s, %s to %s", s (r, "event"),
+                         num (r, "number"), s (r, "date"), s (r, "start"), s (r, "end"));
+  g_autofree char *where
+      = g_strdup_printf ("Table %" G_GINT64_FORMAT ", board %s, firmware %s %s, sha256 %s",
+                         num (r, "table"), s (r, "board"), *s (fw, "name") ? s (fw, "name") : "?",
+                         s (fw, "version"), *s (fw, "sha256") ? s (fw, "sha256") : "unknown");
   g_autofree char *client = party_line ("Client", c);
   g_autofree char *server = party_line ("Server", sv);
   g_autofree char *ets = g_strdup_printf ("ETS: %s", s (r, "ets"));

@@ -105,13 +105,13 @@ tf_sdb_rollback (TfStore *st)
 GPtrArray *
 tf_sdb_load_sessions (TfStore *st, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s = query (
-      st, error,
-      "SELECT id, slot, tbl, board, client, client_company, server, server_company, ets, "
-      "ets_version, phase, since, error, replanned, signed_client, signed_server, "
-      "signed_client_by, signed_client_at, signed_server_by, signed_server_at, fw_name, "
-      "fw_version, fw_sha256 FROM session ORDER BY slot, tbl, id",
-      "");
+  g_autoptr (sqlite3_stmt) s
+      = query (st, error,
+               "SELECT id, slot, tbl, board, client, client_company, server, server_company, ets, "
+               "ets_version, phase, since, error, replanned, signed_client, signed_server, "
+               "signed_client_by, signed_client_at, signed_server_by, signed_server_at, fw_name, "
+               "fw_version, fw_sha256 FROM session ORDER BY slot, tbl, id",
+               "");
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_session_free);
   int rc;
   if (s == NULL)
@@ -241,8 +241,8 @@ tf_sdb_add_case (TfStore *st, const char *session, gint id, const char *name, co
 
 /* Each case with its latest automated run, if any. */
 #define CASE_SELECT                                                                                \
-  "SELECT v.case_id, v.name, v.verdict, v.note, v.issue, v.entered_by, v.entered_at, "            \
-  "v.verification, v.verify_note, v.verified_by, v.verified_at, r.output, r.output_bytes, "       \
+  "SELECT v.case_id, v.name, v.verdict, v.note, v.issue, v.entered_by, v.entered_at, "             \
+  "v.verification, v.verify_note, v.verified_by, v.verified_at, r.output, r.output_bytes, "        \
   "r.script, r.exit_status, r.started_at, r.finished_at FROM verdict v "                           \
   "LEFT JOIN automation_run r ON r.seq = (SELECT max(a.seq) FROM automation_run a "                \
   "WHERE a.session = v.session AND a.case_id = v.case_id) "
@@ -275,8 +275,7 @@ GPtrArray *
 tf_sdb_cases (TfStore *st, const char *session, GError **error)
 {
   g_autoptr (sqlite3_stmt) s
-      = query (st, error, CASE_SELECT "WHERE v.session = ? ORDER BY v.case_id",
-               "s", session);
+      = query (st, error, CASE_SELECT "WHERE v.session = ? ORDER BY v.case_id", "s", session);
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_case_row_free);
   int rc;
   if (s == NULL)
@@ -295,8 +294,7 @@ TfCaseRow *
 tf_sdb_get_case (TfStore *st, const char *session, gint id, GError **error)
 {
   g_autoptr (sqlite3_stmt) s
-      = query (st, error, CASE_SELECT "WHERE v.session = ? AND v.case_id = ?",
-               "sn", session, id);
+      = query (st, error, CASE_SELECT "WHERE v.session = ? AND v.case_id = ?", "sn", session, id);
   if (s == NULL)
     return NULL;
   if (sqlite3_step (s) != SQLITE_ROW)
@@ -334,8 +332,9 @@ tf_sdb_add_run (TfStore *st, const char *session, gint id, const TfSdbRun *r, GE
     return FALSE;
   /* NULL above, then the status: the binder has no "int or NULL" */
   if (r->exit_status >= 0
-      && !run (st, error, "UPDATE automation_run SET exit_status = ? WHERE seq = last_insert_rowid()",
-               "n", r->exit_status))
+      && !run (st, error,
+               "UPDATE automation_run SET exit_status = ? WHERE seq = last_insert_rowid()", "n",
+               r->exit_status))
     return FALSE;
   return TRUE;
 }

@@ -39,7 +39,7 @@ typedef struct
   gint64 verified_at;
   /* The latest automated run of the case (a verdict a person entered later
    * does not replace it); run_at is 0 when no script ran. */
-  char *evidence; /* the end of its output, as stored (TF_SDB_RUN_OUTPUT_MAX) */
+  char *evidence;   /* the end of its output, as stored (TF_SDB_RUN_OUTPUT_MAX) */
   gint64 run_bytes; /* the whole output's length */
   char *run_script;
   gint run_status; /* its exit status; -1: it did not exit (killed, timed out) */
@@ -72,7 +72,7 @@ typedef struct
 {
   const char *script;
   gint64 started_at, finished_at;
-  gint exit_status; /* -1: it did not exit */
+  gint exit_status;   /* -1: it did not exit */
   const char *output; /* UTF-8, at most TF_SDB_RUN_OUTPUT_MAX bytes */
   gint64 output_bytes;
 } TfSdbRun;

@@ -26,7 +26,7 @@ tf_session_state_json (const TfSession *s, guint done, guint total);
  * from the event file (any member may be NULL). */
 typedef struct
 {
-  const char *event;      /* the event's name */
+  const char *event;       /* the event's name */
   const char *start, *end; /* the session's slot, ISO 8601 with the event's offset */
   const char *client_company_name, *server_company_name;
   const char *client_name, *server_name;       /* product names */

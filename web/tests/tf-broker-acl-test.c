@@ -22,7 +22,8 @@
 
 #include "tf-netns.h"
 
-typedef struct {
+typedef struct
+{
   struct mosquitto *m;
   char *name;
   int connack; /* -1 until CONNACK */
@@ -32,7 +33,8 @@ typedef struct {
   GHashTable *got; /* topic -> payload */
 } Client;
 
-typedef struct {
+typedef struct
+{
   char *dir, *conf_dir, *lab, *lab_path, *event_path;
   guint16 port, ws_port, tls_port;
   GSubprocess *broker;
@@ -42,14 +44,14 @@ typedef struct {
 
 static World *world; /* the broker with anonymous read allowed */
 
-#define EVENT_TEXT \
-    "[event]\nname = ACL test\ndays = 2030-01-07\nslot-minutes = 60\nday-start = 09:00\n" \
-    "day-end = 12:00\ntables = 2\n%s\n" \
-    "[company acme]\nname = Acme IoT GmbH\n\n[company kiwi]\nname = Kiwi Networks Ltd\n\n" \
-    "[implementation acme-c]\ncompany = acme\nrole = client\nversions = 1.1\ntransports = udp\n" \
-    "security = psk\nboards = b1\nentry-criteria = yes\nentry-criteria-by = staff\n\n" \
-    "[implementation kiwi-s]\ncompany = kiwi\nrole = server\nversions = 1.1\ntransports = udp\n" \
-    "security = psk\nentry-criteria = yes\nentry-criteria-by = staff\n"
+#define EVENT_TEXT                                                                                 \
+  "[event]\nname = ACL test\ndays = 2030-01-07\nslot-minutes = 60\nday-start = 09:00\n"            \
+  "day-end = 12:00\ntables = 2\n%s\n"                                                              \
+  "[company acme]\nname = Acme IoT GmbH\n\n[company kiwi]\nname = Kiwi Networks Ltd\n\n"           \
+  "[implementation acme-c]\ncompany = acme\nrole = client\nversions = 1.1\ntransports = udp\n"     \
+  "security = psk\nboards = b1\nentry-criteria = yes\nentry-criteria-by = staff\n\n"               \
+  "[implementation kiwi-s]\ncompany = kiwi\nrole = server\nversions = 1.1\ntransports = udp\n"     \
+  "security = psk\nentry-criteria = yes\nentry-criteria-by = staff\n"
 
 static char *
 tool_path (void)
@@ -64,17 +66,18 @@ run_tool_event (World *w, char **err, const char *extra, gboolean event_arg)
   g_autofree char *tool = tool_path ();
   g_autofree char *log = g_build_filename (w->dir, "mosquitto.log", NULL);
   g_autofree char *persist = g_build_filename (w->dir, "persist", NULL);
-  g_autofree char *event = event_arg ? g_strdup_printf ("--event %s", w->event_path) : g_strdup ("");
+  g_autofree char *event
+      = event_arg ? g_strdup_printf ("--event %s", w->event_path) : g_strdup ("");
   g_autofree char *cmd = g_strdup_printf ("%s --lab %s %s --out %s --ws-port %u "
                                           "--bind 127.0.0.1 --log %s --persistence %s %s",
-                                          tool, w->lab_path, event, w->conf_dir,
-                                          w->ws_port, log, persist, extra ? extra : "");
+                                          tool, w->lab_path, event, w->conf_dir, w->ws_port, log,
+                                          persist, extra ? extra : "");
   g_auto (GStrv) argv = NULL;
   g_autoptr (GError) error = NULL;
   int status = 0;
   g_assert_true (g_shell_parse_argv (cmd, NULL, &argv, NULL));
-  g_assert_true (
-      g_spawn_sync (NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, err, &status, &error));
+  g_assert_true (g_spawn_sync (NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, err,
+                               &status, &error));
   g_assert_no_error (error);
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128;
 }
@@ -118,8 +121,8 @@ static gboolean
 broker_up (World *w)
 {
   g_autoptr (GSocketClient) c = g_socket_client_new ();
-  g_autoptr (GSocketConnection) conn = g_socket_client_connect_to_host (c, "127.0.0.1", w->port,
-                                                                        NULL, NULL);
+  g_autoptr (GSocketConnection) conn
+      = g_socket_client_connect_to_host (c, "127.0.0.1", w->port, NULL, NULL);
   return conn != NULL;
 }
 
@@ -207,7 +210,7 @@ world_free (World *w)
 static void
 on_connect (struct mosquitto *m, void *obj, int rc, int flags, const mosquitto_property *p)
 {
-  ((Client *) obj)->connack = rc;
+  ((Client *)obj)->connack = rc;
 }
 
 static void
@@ -222,7 +225,7 @@ on_subscribe (struct mosquitto *m, void *obj, int mid, int n, const int *qos,
 static void
 on_publish (struct mosquitto *m, void *obj, int mid, int rc, const mosquitto_property *p)
 {
-  ((Client *) obj)->acked_mid = mid;
+  ((Client *)obj)->acked_mid = mid;
 }
 
 static void
@@ -230,8 +233,7 @@ on_message (struct mosquitto *m, void *obj, const struct mosquitto_message *msg,
             const mosquitto_property *p)
 {
   Client *c = obj;
-  g_hash_table_replace (c->got, g_strdup (msg->topic),
-                        g_strndup (msg->payload, msg->payloadlen));
+  g_hash_table_replace (c->got, g_strdup (msg->topic), g_strndup (msg->payload, msg->payloadlen));
 }
 
 static void
@@ -246,7 +248,7 @@ typedef gboolean (*ClientPred) (Client *c, gpointer data);
 static gboolean
 wait_for (Client *c, Client *other, ClientPred pred, gpointer data, guint ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)ms * 1000;
   while (!pred (c, data))
     {
       if (g_get_monotonic_time () > deadline)
@@ -292,9 +294,9 @@ static Client *
 client_try (World *w, const char *user, const char *password, const char *client_id)
 {
   Client *c = g_new0 (Client, 1);
-  g_autofree char *id = client_id ? g_strdup (client_id)
-                                  : g_strdup_printf ("acl-%s-%08x", user ? user : "anon",
-                                                     g_random_int ());
+  g_autofree char *id
+      = client_id ? g_strdup (client_id)
+                  : g_strdup_printf ("acl-%s-%08x", user ? user : "anon", g_random_int ());
   c->name = g_strdup (user ? user : "anonymous");
   c->connack = -1;
   c->got = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -305,8 +307,7 @@ client_try (World *w, const char *user, const char *password, const char *client
   mosquitto_message_v5_callback_set (c->m, on_message);
   mosquitto_publish_v5_callback_set (c->m, on_publish);
   if (user != NULL)
-    mosquitto_username_pw_set (c->m, user,
-                               password ? password : g_hash_table_lookup (w->pw, user));
+    mosquitto_username_pw_set (c->m, user, password ? password : g_hash_table_lookup (w->pw, user));
   g_assert_cmpint (mosquitto_connect_bind_v5 (c->m, "127.0.0.1", w->port, 30, NULL, NULL), ==,
                    MOSQ_ERR_SUCCESS);
   g_assert_true (wait_for (c, NULL, connacked, NULL, 5000));
@@ -342,9 +343,9 @@ static void
 publish (Client *c, const char *lab, const char *topic, const char *payload, gboolean retain)
 {
   g_autofree char *t = g_strdup_printf ("tf/%s/%s", lab, topic);
-  g_assert_cmpint (mosquitto_publish_v5 (c->m, &c->pending_mid, t, strlen (payload), payload, 1,
-                                         retain, NULL),
-                   ==, MOSQ_ERR_SUCCESS);
+  g_assert_cmpint (
+      mosquitto_publish_v5 (c->m, &c->pending_mid, t, strlen (payload), payload, 1, retain, NULL),
+      ==, MOSQ_ERR_SUCCESS);
   g_assert_true (wait_for (c, NULL, puback, NULL, 5000));
 }
 
@@ -403,8 +404,8 @@ test_private_read (void)
       /* subscribing to everything is allowed; delivery is what the ACL filters */
       subscribe (*c, lab, "#");
       /* retained messages come in publication order: summary was the last */
-      g_assert_true (wait_for (*c, NULL, has_topic,
-                               (gpointer) g_strdup_printf ("tf/%s/summary", lab), 5000));
+      g_assert_true (
+          wait_for (*c, NULL, has_topic, (gpointer)g_strdup_printf ("tf/%s/summary", lab), 5000));
       g_assert_true (got (*c, lab, "board/b1/state"));
     }
   g_assert_true (got (a, lab, "private/acme/session/s1/report"));
@@ -421,10 +422,10 @@ test_private_read (void)
   subscribe (b, lab, "private/acme/#");
   g_assert_true (delivered (daemon, a, "private/acme/session/s1/console", "summary"));
   g_assert_true (wait_for (staff, NULL, has_topic,
-                           (gpointer) g_strdup_printf ("tf/%s/private/acme/session/s1/console", lab),
+                           (gpointer)g_strdup_printf ("tf/%s/private/acme/session/s1/console", lab),
                            5000));
-  g_assert_true (wait_for (b, NULL, has_topic, (gpointer) g_strdup_printf ("tf/%s/summary", lab),
-                           5000));
+  g_assert_true (
+      wait_for (b, NULL, has_topic, (gpointer)g_strdup_printf ("tf/%s/summary", lab), 5000));
   g_hash_table_remove_all (b->got);
   g_assert_false (delivered (daemon, b, "private/acme/session/s2/console", "session/s2/state"));
   g_hash_table_remove_all (anon->got);
@@ -470,9 +471,15 @@ test_no_spoofing (void)
   g_autoptr (Client) a = client (world, "acme");
   g_autoptr (Client) anon = client (world, NULL);
   g_autofree char *state_topic = g_strdup_printf ("tf/%s/board/b9/state", lab);
-  const char *const topics[] = { "board/b9/state", "schedule", "summary", "session/s9/state",
-                                 "host/h/status", "in/acme/verdict", "cmd/power",
-                                 "private/acme/session/s9/report", NULL };
+  const char *const topics[] = { "board/b9/state",
+                                 "schedule",
+                                 "summary",
+                                 "session/s9/state",
+                                 "host/h/status",
+                                 "in/acme/verdict",
+                                 "cmd/power",
+                                 "private/acme/session/s9/report",
+                                 NULL };
 
   subscribe (staff, lab, "#");
   subscribe (watch, lab, "in/#");
@@ -524,9 +531,9 @@ test_replies (void)
   subscribe (staff2, lab, "reply/#");
   g_assert_false (delivered (daemon, staff, "reply/ctl-5678", "reply/ctl-1234"));
   g_assert_false (delivered (daemon, a, "reply/ctl-1234", "reply/acme-web-1"));
-  g_assert_true (got (staff2, lab, "reply/ctl-5678") ||
-                 wait_for (staff2, NULL, has_topic,
-                           (gpointer) g_strdup_printf ("tf/%s/reply/ctl-5678", lab), 5000));
+  g_assert_true (got (staff2, lab, "reply/ctl-5678")
+                 || wait_for (staff2, NULL, has_topic,
+                              (gpointer)g_strdup_printf ("tf/%s/reply/ctl-5678", lab), 5000));
   g_assert_false (delivered (daemon, staff2, "reply/ctl-1234", "reply/ctl-5678"));
   /* anonymous gets no reply, not even to its own id (it cannot ask anyway):
    * the marker is a public topic */
@@ -540,8 +547,8 @@ test_refused (void)
 {
   g_autoptr (Client) bad = client_try (world, "acme", "not-the-password", NULL);
   g_autoptr (Client) nobody = client_try (world, "mallory", "secret", NULL);
-  g_autoptr (Client) swapped = client_try (world, "kiwi", g_hash_table_lookup (world->pw, "acme"),
-                                           NULL);
+  g_autoptr (Client) swapped
+      = client_try (world, "kiwi", g_hash_table_lookup (world->pw, "acme"), NULL);
   g_assert_cmpint (bad->connack, ==, MQTT_RC_NOT_AUTHORIZED);
   g_assert_cmpint (nobody->connack, ==, MQTT_RC_NOT_AUTHORIZED);
   g_assert_cmpint (swapped->connack, ==, MQTT_RC_NOT_AUTHORIZED);
@@ -636,10 +643,11 @@ test_cli (void)
   subscribe (daemon, world->lab, "in/#");
   for (const char *t = topic;; t = marker)
     {
-      const char *argv[] = { "mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-V", "5", "-q", "1",
-                             "-u", "kiwi", "-P", pw, "-t", t, "-m", "{}", NULL };
-      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                                   NULL, NULL, &status, NULL));
+      const char *argv[]
+          = { "mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-V", "5",  "-q", "1", "-u",
+              "kiwi",          "-P", pw,          "-t", t,    "-m", "{}", NULL };
+      g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                                   NULL, &status, NULL));
       g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
       if (t == marker)
         break;
@@ -648,11 +656,11 @@ test_cli (void)
   g_assert_false (g_hash_table_contains (daemon->got, topic));
   {
     /* a wrong password is refused: mosquitto_sub exits non-zero */
-    const char *argv[] = { "mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-V", "5", "-u", "kiwi",
-                           "-P", "wrong", "-t", "#", "-W", "3", NULL };
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
-                                 G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
-                                 NULL, NULL, &status, NULL));
+    const char *argv[] = { "mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-V", "5", "-u",
+                           "kiwi",          "-P", "wrong",     "-t", "#",  "-W", "3", NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL,
+                                 G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
+                                 NULL, &status, NULL));
     g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) != 0);
   }
 }
@@ -761,8 +769,7 @@ test_tool_errors (void)
     g_autofree char *lab = NULL;
     g_autofree char *with_event = NULL;
     g_assert_true (g_file_get_contents (w.lab_path, &lab, NULL, NULL));
-    with_event = g_strdup_printf ("[lab]\nevent = %s\n%s", w.event_path,
-                                  lab + strlen ("[lab]\n"));
+    with_event = g_strdup_printf ("[lab]\nevent = %s\n%s", w.event_path, lab + strlen ("[lab]\n"));
     g_assert_true (g_file_set_contents (w.lab_path, with_event, -1, NULL));
   }
   g_assert_cmpint (run_tool_event (&w, &err, NULL, FALSE), ==, 0);

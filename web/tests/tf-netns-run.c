@@ -40,7 +40,7 @@ signal_orphans (int sig)
       fclose (f);
       if (ppid == self)
         {
-          kill ((pid_t) pid, sig);
+          kill ((pid_t)pid, sig);
           n++;
         }
     }

@@ -31,8 +31,8 @@ tf_netns_enter (GError **error)
       return FALSE;
     }
   g_strlcpy (ifr.ifr_name, "lo", IFNAMSIZ);
-  if (ioctl (fd, SIOCGIFFLAGS, &ifr) != 0 ||
-      (ifr.ifr_flags |= IFF_UP | IFF_RUNNING, ioctl (fd, SIOCSIFFLAGS, &ifr) != 0))
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) != 0
+      || (ifr.ifr_flags |= IFF_UP | IFF_RUNNING, ioctl (fd, SIOCSIFFLAGS, &ifr) != 0))
     {
       g_set_error (error, TF_ERROR, TF_ERROR_IO, "bringing lo up: %s", g_strerror (errno));
       close (fd);

@@ -8,6 +8,7 @@ G_BEGIN_DECLS
 /* Move this process into a network namespace of its own with only `lo`, up.
  * mosquitto's websockets listener binds every interface whatever it is told:
  * in its own namespace a test listens on nothing but loopback. Needs root. */
-gboolean tf_netns_enter (GError **error);
+gboolean
+tf_netns_enter (GError **error);
 
 G_END_DECLS
