@@ -26,22 +26,14 @@
   "power = always\nboot-ms = 10\n\n"                                                               \
   "[dfu dfu1]\nboard = sim1\nusb-path = 1-2\nmode = dfu\npoll-ms = 5\nblock-ms = 2\n"
 
-/* tf-simlab's answer; a bench without its simlab cannot go on */
-static char *
-control (const char *socket, const char *request)
-{
-  g_autoptr (GError) error = NULL;
-  char *answer = tf_sim_client_request (socket, request, 60, &error);
-  if (answer == NULL)
-    g_error ("control %s: %s", socket, error->message);
-  return answer;
-}
-
+/* a field of tf-simlab's answer; the benchmark's answers always carry it */
 static guint64
 field (const char *text, const char *name)
 {
-  const char *p = strstr (text, name);
-  return p != NULL ? g_ascii_strtoull (p + strlen (name), NULL, 10) : 0;
+  guint64 v = 0;
+  if (!tf_sim_client_field (text, name, &v))
+    g_error ("no %s in '%s'", name, text);
+  return v;
 }
 
 /* The bootloader's arrival is seen by libusb's own hot-plug thread: look until it is there. */
@@ -121,7 +113,7 @@ run_child (const char *socket, guint runs)
     g_error ("%s", error->message);
   for (guint n = 0; n < runs; n++)
     {
-      g_autofree char *entered = control (socket, "dfu-enter dfu1");
+      g_autofree char *entered = tf_sim_client_request_or_die (socket, "dfu-enter dfu1");
       g_autofree char *before = NULL;
       g_autofree char *after = NULL;
       TfFlashJob job = { 0 };
@@ -132,7 +124,7 @@ run_child (const char *socket, guint runs)
       if (!g_str_equal (entered, "ok"))
         g_error ("dfu-enter: %s", entered);
       wait_for_bootloader (0x0483, 0xdf11);
-      before = control (socket, "dfu dfu1");
+      before = tf_sim_client_request_or_die (socket, "dfu dfu1");
 
       job.board = "sim1";
       job.type = type;
@@ -151,15 +143,15 @@ run_child (const char *socket, guint runs)
           g_printerr ("flash failed: %s\n", run.error);
           return 1;
         }
-      after = control (socket, "dfu dfu1");
+      after = tf_sim_client_request_or_die (socket, "dfu dfu1");
       wall = (t1 - t0) / 1e3;
-      limit = (double)(field (after, "demanded-ms=") - field (before, "demanded-ms="));
+      limit = (double)(field (after, "demanded-ms") - field (before, "demanded-ms"));
       printf ("run %u: %u KiB erased+written+verified in %.0f ms (download %.0f ms, verify "
               "%.0f ms); the device demanded %.0f ms of waits: %.1f%% over that limit; "
               "%" G_GUINT64_FORMAT " early polls\n",
               n + 1, IMAGE_SIZE / 1024, wall, (run.verify_start - t0) / 1e3,
               (t1 - run.verify_start) / 1e3, limit, 100.0 * (wall - limit) / limit,
-              field (after, "early-polls=") - field (before, "early-polls="));
+              field (after, "early-polls") - field (before, "early-polls"));
       g_free (run.error);
     }
   return 0;

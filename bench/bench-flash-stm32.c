@@ -30,23 +30,14 @@
   "serial = BENCH0001\npower = always\nboot-ms = 10\npace-bytes = true\n"                          \
   "adapter-latency-ms = %u\n"
 
-/* tf-simlab's answer; a bench without its simlab cannot go on */
-static char *
-control (const char *socket, const char *request)
-{
-  g_autoptr (GError) error = NULL;
-  char *answer = tf_sim_client_request (socket, request, 60, &error);
-  if (answer == NULL)
-    g_error ("control %s: %s", socket, error->message);
-  return answer;
-}
-
 static guint
 pages_erased (const char *socket)
 {
-  g_autofree char *info = control (socket, "flash-info sim1");
-  const char *p = strstr (info, "pages-erased=");
-  return p != NULL ? (guint)g_ascii_strtoull (p + 13, NULL, 10) : 0;
+  g_autofree char *info = tf_sim_client_request_or_die (socket, "flash-info sim1");
+  guint64 n = 0;
+  if (!tf_sim_client_field (info, "pages-erased", &n))
+    g_error ("no pages-erased in '%s'", info);
+  return (guint)n;
 }
 
 typedef struct
@@ -124,7 +115,7 @@ run_child (const char *socket, guint latency_ms)
   flasher = tf_flasher_new_for_type (type, &error);
   if (flasher == NULL)
     g_error ("%s", error->message);
-  g_free (control (socket, "reset sim1 bootloader"));
+  g_free (tf_sim_client_request_or_die (socket, "reset sim1 bootloader"));
   before = pages_erased (socket);
 
   job.board = "sim1";

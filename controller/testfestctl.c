@@ -182,7 +182,8 @@ load_settings (TfBusOptions *bo, char **lab, GError **error)
 static const char *
 str_member (JsonObject *o, const char *key)
 {
-  JsonNode *n = json_object_get_member (o, key);
+  /* "-" also for a member object a report lacks (an older daemon) */
+  JsonNode *n = o != NULL ? json_object_get_member (o, key) : NULL;
   if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
     return "-";
   return json_node_get_string (n);
@@ -326,18 +327,11 @@ print_session_row (JsonObject *st)
            c && v ? "" : "");
 }
 
-/* "-" for what a report does not say (an older daemon, or not known yet) */
-static const char *
-opt_member (JsonObject *o, const char *key)
-{
-  return o != NULL ? str_member (o, key) : "-";
-}
-
 static void
 print_party (const char *role, JsonObject *p)
 {
-  g_print ("%s: %s (%s, %s), %s %s\n", role, opt_member (p, "impl"), opt_member (p, "company"),
-           opt_member (p, "company_name"), opt_member (p, "name"), opt_member (p, "version"));
+  g_print ("%s: %s (%s, %s), %s %s\n", role, str_member (p, "impl"), str_member (p, "company"),
+           str_member (p, "company_name"), str_member (p, "name"), str_member (p, "version"));
 }
 
 static void
@@ -354,17 +348,17 @@ print_report (JsonObject *r)
   g_print ("session %" G_GINT64_FORMAT ", %s to %s, table %" G_GINT64_FORMAT ", board %s\n",
            int_member (r, "number"), str_member (r, "start"), str_member (r, "end"),
            int_member (r, "table"), str_member (r, "board"));
-  g_print ("firmware: %s %s, sha256 %s\n", opt_member (fw, "name"), opt_member (fw, "version"),
-           opt_member (fw, "sha256"));
+  g_print ("firmware: %s %s, sha256 %s\n", str_member (fw, "name"), str_member (fw, "version"),
+           str_member (fw, "sha256"));
   print_party ("client", c);
   print_party ("server", v);
   g_print ("ETS: %s\n", str_member (r, "ets"));
   {
-    g_autofree char *cs = sc ? g_strdup_printf ("yes (%s, %s)", opt_member (sig, "client_by"),
-                                                opt_member (sig, "client_at"))
+    g_autofree char *cs = sc ? g_strdup_printf ("yes (%s, %s)", str_member (sig, "client_by"),
+                                                str_member (sig, "client_at"))
                              : g_strdup ("no");
-    g_autofree char *ssg = ss ? g_strdup_printf ("yes (%s, %s)", opt_member (sig, "server_by"),
-                                                 opt_member (sig, "server_at"))
+    g_autofree char *ssg = ss ? g_strdup_printf ("yes (%s, %s)", str_member (sig, "server_by"),
+                                                 str_member (sig, "server_at"))
                               : g_strdup ("no");
     g_print ("signed: client %s, server %s\n", cs, ssg);
   }

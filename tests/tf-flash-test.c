@@ -8,6 +8,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "tf-sim-client.h"
+
 #include "tf-harness.h"
 
 #define IMAGE_SIZE (256 * 1024)
@@ -117,9 +119,9 @@ static guint
 pages_erased (Fixture *f)
 {
   g_autofree char *info = tf_harness_sim (f->h, "flash-info %s", f->board);
-  const char *p = strstr (info, "pages-erased=");
-  g_assert_nonnull (p);
-  return (guint)g_ascii_strtoull (p + strlen ("pages-erased="), NULL, 10);
+  guint64 n = 0;
+  g_assert_true (tf_sim_client_field (info, "pages-erased", &n));
+  return (guint)n;
 }
 
 /* testfestctl flash; returns its status, stderr in *err */

@@ -31,7 +31,6 @@ host_status (TfFloorTest *t)
 typedef struct
 {
   TfFloorTest *t;
-  gint64 after; /* reloads reported at or before this (ISO seconds) are old */
   char *seen_at;
 } ReloadWait;
 
@@ -53,7 +52,7 @@ static char *
 sighup (TfFloorTest *t)
 {
   g_autoptr (JsonObject) before = host_status (t);
-  ReloadWait w = { t, 0, NULL };
+  ReloadWait w = { t, NULL };
   g_autoptr (JsonObject) st = NULL;
   JsonObject *r;
   g_autofree char *seen = NULL;

@@ -377,3 +377,20 @@ tf_harness_free (TfHarness *h)
   g_free (h->state_dir);
   g_free (h);
 }
+
+int
+tf_harness_boots (TfHarness *h, const char *board)
+{
+  g_autofree char *get = tf_harness_sim (h, "get %s", board);
+  guint64 boots = 0;
+  if (!tf_sim_client_field (get, "boots", &boots))
+    g_error ("no boots= in '%s'", get);
+  return (int)boots;
+}
+
+void
+tf_harness_assert_contains (const char *text, const char *needle)
+{
+  if (text == NULL || strstr (text, needle) == NULL)
+    g_error ("expected '%s' in '%s'", needle, text ? text : "(null)");
+}

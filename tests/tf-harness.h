@@ -71,6 +71,12 @@ tf_harness_wait_board_state (TfHarness *h, const char *board, const char *state,
 const char *
 tf_harness_retained (TfHarness *h, const char *topic_suffix);
 
+/* The simulated board's boot count (tf-simlab's "get BOARD"). */
+int
+tf_harness_boots (TfHarness *h, const char *board);
+/* Fails the test, showing both, unless @text contains @needle. */
+void
+tf_harness_assert_contains (const char *text, const char *needle);
 /* A line to tf-simlab's control socket; returns its answer line. */
 char *
 tf_harness_sim (TfHarness *h, const char *fmt, ...) G_GNUC_PRINTF (2, 3);

@@ -32,13 +32,6 @@ static const char *sim_text
 #define BARE_UNPLUG "usb-unplug hub1 3"
 
 static void
-assert_contains (const char *text, const char *needle)
-{
-  if (text == NULL || strstr (text, needle) == NULL)
-    g_error ("expected '%s' in '%s'", needle, text ? text : "(null)");
-}
-
-static void
 sim_ok (TfHarness *h, const char *request)
 {
   g_autofree char *r = tf_harness_sim (h, "%s", request);
@@ -83,7 +76,7 @@ check_unplug_replug (TfHarness *h)
   g_assert_cmpstr (cause_of (h, "sim1", cause, sizeof cause), ==, "console adapter left USB");
   /* no tty went: the simulated console adapter never left */
   adapter = tf_harness_sim (h, "get sim1");
-  assert_contains (adapter, "adapter=present");
+  tf_harness_assert_contains (adapter, "adapter=present");
 
   sim_ok (h, BARE_PLUG);
   g_assert_true (tf_harness_wait_board_state (h, "sim1", "ready", 10000));
@@ -106,19 +99,10 @@ test_departure_by_serial (void)
   check_unplug_replug (h);
 }
 
-static int
-boots_of (TfHarness *h, const char *board)
-{
-  g_autofree char *get = tf_harness_sim (h, "get %s", board);
-  const char *b = strstr (get, "boots=");
-  g_assert_nonnull (b);
-  return atoi (b + 6);
-}
-
 static gboolean
 booted_again (TfHarness *h, gpointer before)
 {
-  return boots_of (h, "sim1") > GPOINTER_TO_INT (before);
+  return tf_harness_boots (h, "sim1") > GPOINTER_TO_INT (before);
 }
 
 /* No board names a USB device at start, so no watch runs; a reload that gives the board
@@ -129,7 +113,7 @@ test_reload_adds_usb_serial (void)
   g_autoptr (TfHarness) h = lab_up (LAB_SWITCH LAB_BOARD);
   g_autofree char *lab = NULL, *patched = NULL;
   g_auto (GStrv) parts = NULL;
-  int boots = boots_of (h, "sim1");
+  int boots = tf_harness_boots (h, "sim1");
 
   g_assert_true (g_file_get_contents (h->lab_path, &lab, NULL, NULL));
   parts = g_strsplit (lab, "table = T1\n", 2);
@@ -223,7 +207,7 @@ ctl_on_into_bootloader (TfHarness *h, const char *board)
 {
   g_autofree char *out = NULL, *err = NULL;
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "power", "on", board, NULL), ==, 1);
-  assert_contains (err, "no boot banner");
+  tf_harness_assert_contains (err, "no boot banner");
 }
 
 /* Power off takes a board's DFU interface off USB whatever its mode; power on brings back
@@ -287,14 +271,14 @@ test_slow_hub_cycle (void)
 {
   g_autoptr (TfHarness) h = lab_up (LAB_SWITCH LAB_BOARD);
   g_autofree char *out = NULL, *err = NULL, *hub = NULL;
-  int boots = boots_of (h, "sim1");
+  int boots = tf_harness_boots (h, "sim1");
 
   sim_ok (h, "hub-fault hub1 slow 200");
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "power", "cycle", "sim1", NULL), ==, 0);
-  g_assert_cmpint (boots_of (h, "sim1"), ==, boots + 1);
+  g_assert_cmpint (tf_harness_boots (h, "sim1"), ==, boots + 1);
   hub = tf_harness_sim (h, "hub hub1");
-  assert_contains (hub, "port1=on");
-  assert_contains (hub, "in-flight=0");
+  tf_harness_assert_contains (hub, "port1=on");
+  tf_harness_assert_contains (hub, "in-flight=0");
   g_assert_true (tf_harness_wait_board_state (h, "sim1", "ready", 10000));
 }
 

@@ -47,38 +47,22 @@ lab_up (void)
   return h;
 }
 
-static void
-assert_contains (const char *text, const char *needle)
-{
-  if (text == NULL || strstr (text, needle) == NULL)
-    g_error ("expected '%s' in '%s'", needle, text ? text : "(null)");
-}
-
-static int
-boots_of (TfHarness *h, const char *board)
-{
-  g_autofree char *get = tf_harness_sim (h, "get %s", board);
-  const char *b = strstr (get, "boots=");
-  g_assert_nonnull (b);
-  return atoi (b + 6);
-}
-
 /* A power cycle through a hub port restarts the board; the port reads back. */
 static void
 test_hub_cycle (void)
 {
   g_autoptr (TfHarness) h = lab_up ();
   g_autofree char *out = NULL, *err = NULL, *hub = NULL, *console = NULL;
-  int before = boots_of (h, "sim1");
+  int before = tf_harness_boots (h, "sim1");
 
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "power", "cycle", "sim1", NULL), ==, 0);
-  g_assert_cmpint (boots_of (h, "sim1"), ==, before + 1);
+  g_assert_cmpint (tf_harness_boots (h, "sim1"), ==, before + 1);
   hub = tf_harness_sim (h, "hub hub1");
-  assert_contains (hub, "port1=on");
+  tf_harness_assert_contains (hub, "port1=on");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "board", "sim1", "--lines", "50", NULL), ==, 0);
-  assert_contains (out, "TFSIM-BOOT v1 chip=STM32L476RG serial=SIMUSB01");
+  tf_harness_assert_contains (out, "TFSIM-BOOT v1 chip=STM32L476RG serial=SIMUSB01");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
@@ -86,9 +70,9 @@ test_hub_cycle (void)
   g_assert_true (tf_harness_wait_board_state (h, "sim1", "off", 2000));
   g_free (hub);
   hub = tf_harness_sim (h, "hub hub1");
-  assert_contains (hub, "ok port1=off port2=on");
+  tf_harness_assert_contains (hub, "ok port1=off port2=on");
   console = tf_harness_sim (h, "get sim1");
-  assert_contains (console, "power=off");
+  tf_harness_assert_contains (console, "power=off");
 }
 
 /* Both halves of a USB3 hub are switched (paired by Container ID); a 7-port hub found
@@ -102,22 +86,22 @@ test_hub_usb3_and_7port (void)
 
   g_assert_true (tf_harness_wait_board_state (h, "sim3", "ready", 10000));
   g_assert_true (tf_harness_wait_board_state (h, "sim4", "ready", 10000));
-  b3 = boots_of (h, "sim3");
-  b4 = boots_of (h, "sim4");
+  b3 = tf_harness_boots (h, "sim3");
+  b4 = tf_harness_boots (h, "sim4");
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "power", "off", "sim3", NULL), ==, 0);
   hub = tf_harness_sim (h, "hub hub3");
-  assert_contains (hub, "port2=off");
+  tf_harness_assert_contains (hub, "port2=off");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "power", "on", "sim3", NULL), ==, 0);
   g_assert_true (tf_harness_wait_board_state (h, "sim3", "ready", 5000));
-  g_assert_cmpint (boots_of (h, "sim3"), ==, b3 + 1);
+  g_assert_cmpint (tf_harness_boots (h, "sim3"), ==, b3 + 1);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "power", "cycle", "sim4", NULL), ==, 0);
-  g_assert_cmpint (boots_of (h, "sim4"), ==, b4 + 1);
+  g_assert_cmpint (tf_harness_boots (h, "sim4"), ==, b4 + 1);
   hub7 = tf_harness_sim (h, "hub hub7");
-  assert_contains (hub7, "port7=on");
+  tf_harness_assert_contains (hub7, "port7=on");
 }
 
 static gboolean
@@ -140,12 +124,13 @@ test_hub_ganged (void)
    * ready (whichever the race gave); a power cycle asked for now is refused */
   g_assert_true (tf_harness_wait (h, board_settled, "sim2", 10000));
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "power", "cycle", "sim2", NULL), ==, 1);
-  assert_contains (err, "ganged");
+  tf_harness_assert_contains (err, "ganged");
   g_assert_true (tf_harness_wait_board_state (h, "sim2", "faulted", 5000));
   b = tf_harness_board (h, "sim2");
-  assert_contains (json_object_get_string_member (b, "error"),
-                   "hub 1-4 cannot switch ports one by one: its descriptor says power switching "
-                   "is ganged (all ports at once)");
+  tf_harness_assert_contains (
+      json_object_get_string_member (b, "error"),
+      "hub 1-4 cannot switch ports one by one: its descriptor says power switching "
+      "is ganged (all ports at once)");
   g_assert_cmpstr (json_object_get_string_member (b, "health"), ==, "unknown");
 }
 
@@ -159,21 +144,21 @@ test_hub_faults (void)
   r = tf_harness_sim (h, "hub-fault hub1 ignore-off");
   g_assert_cmpstr (r, ==, "ok");
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "power", "cycle", "sim1", NULL), ==, 1);
-  assert_contains (err, "hub 1-2 port 1 still reads power on after switching it off");
+  tf_harness_assert_contains (err, "hub 1-2 port 1 still reads power on after switching it off");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_free (r);
 
   r = tf_harness_sim (h, "hub-fault hub1 stall");
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "power", "cycle", "sim1", NULL), ==, 1);
-  assert_contains (err, "hub 1-2: reading its hub descriptor: stalled");
+  tf_harness_assert_contains (err, "hub 1-2: reading its hub descriptor: stalled");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_free (r);
 
   r = tf_harness_sim (h, "hub-fault hub1 gone");
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "power", "cycle", "sim1", NULL), ==, 1);
-  assert_contains (err, "hub 1-2");
+  tf_harness_assert_contains (err, "hub 1-2");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_free (r);
@@ -232,12 +217,12 @@ test_hotplug_latency (void)
 /* --- DFU ------------------------------------------------------------------------- */
 
 static const char *dfu_sim = "[hub hub1]\nusb-path = 1-2\nports = 4\n\n" SIM_BOARD (
-    "sim5", 5,
-    "1-2.3", "hub1:3", "") "[dfu dfu5]\nboard = sim5\nusb-path = 1-2.4\nmode = "
-                           "runtime\n\n" SIM_BOARD ("sim6", 6, "1-3", "always",
-                                                    "") "[dfu dfu6]\nboard = sim6\nusb-path = "
-                                                        "1-4\nvariant = dfu\npid = df12\n"
-                                                        "transfer-size = 1024\n";
+    "sim5", 5, "1-2.3", "hub1:3",
+    "") "[dfu dfu5]\nboard = sim5\nusb-path = 1-2.4\nmode = "
+        "runtime\n\n" SIM_BOARD ("sim6", 6, "1-3", "always",
+                                 "") "[dfu dfu6]\nboard = sim6\nusb-path = "
+                                     "1-4\nvariant = dfu\npid = df12\n"
+                                     "transfer-size = 1024\n";
 
 static const char *dfu_lab
     = "[switch hub1]\ntype = usb-hub\nlocation = 1-2\nchannels = 4\noff-time-ms = 100\n\n"
@@ -365,14 +350,14 @@ test_dfu_flash (void)
   g_assert_cmpstr (json_object_get_string_member (b, "state"), ==, "ready");
   dfu = tf_harness_sim (h, "dfu dfu5");
   /* all 128 blocks and 128 page erases; it was never polled too early */
-  assert_contains (dfu, "blocks=128 erases=128");
-  assert_contains (dfu, "early-polls=0");
+  tf_harness_assert_contains (dfu, "blocks=128 erases=128");
+  tf_harness_assert_contains (dfu, "early-polls=0");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "board", "sim5", "--lines", "100", NULL), ==, 0);
-  assert_contains (out, "Firmware: lwm2m-client-dfu 2.0.0");
+  tf_harness_assert_contains (out, "Firmware: lwm2m-client-dfu 2.0.0");
   /* the reset after manifestation: the bootloader (0483:df11) is gone, the runtime is back */
-  assert_contains (dfu, "mode=runtime");
+  tf_harness_assert_contains (dfu, "mode=runtime");
   g_clear_pointer (&got, g_free);
   got = usb_id_at (h, "1-2.4");
   g_assert_cmpstr (got, ==, "0483:5740");
@@ -410,10 +395,10 @@ test_dfu11_flash (void)
   got = tf_harness_sim (h, "flash-read sim6 0x08000000 262144");
   g_assert_cmpstr (got, ==, want);
   dfu = tf_harness_sim (h, "dfu dfu6");
-  assert_contains (dfu, "blocks=256 erases=128");
-  assert_contains (dfu, "early-polls=0");
+  tf_harness_assert_contains (dfu, "blocks=256 erases=128");
+  tf_harness_assert_contains (dfu, "early-polls=0");
   /* its firmware has no DFU interface: after the reset nothing is left at 1-4 */
-  assert_contains (dfu, "mode=firmware");
+  tf_harness_assert_contains (dfu, "mode=firmware");
   g_clear_pointer (&got, g_free);
   got = usb_id_at (h, "1-4");
   g_assert_null (got);
@@ -441,7 +426,7 @@ expect_dfu_fault (TfHarness *h, const char *fault, const char *message)
   r = tf_harness_sim (h, "dfu-fault dfu5 %s", fault);
   g_assert_cmpstr (r, ==, "ok");
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "flash", "sim5", "fw3", NULL), ==, 1);
-  assert_contains (err, message);
+  tf_harness_assert_contains (err, message);
   g_assert_true (tf_harness_wait (h, error_has, (gpointer)message, 5000));
   b = tf_harness_board (h, "sim5");
   g_assert_cmpstr (json_object_get_string_member (b, "state"), ==, "faulted");
@@ -465,7 +450,7 @@ test_dfu_faults (void)
   /* the daemon is alive and answers */
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "status", NULL), ==, 0);
   r = tf_harness_sim (h, "dfu dfu5");
-  assert_contains (r, "mode=gone");
+  tf_harness_assert_contains (r, "mode=gone");
 }
 
 /* Firmware without a DFU interface (boot-mode = relay): the lab sets BOOT0 and power cycles,
@@ -490,13 +475,13 @@ test_dfu_boot0 (void)
       got = tf_harness_sim (h, "flash-read sim7 0x08000000 262144");
       g_assert_cmpstr (got, ==, want);
       dfu = tf_harness_sim (h, "dfu dfu7");
-      assert_contains (dfu, "mode=firmware");
-      assert_contains (dfu, "early-polls=0");
+      tf_harness_assert_contains (dfu, "mode=firmware");
+      tf_harness_assert_contains (dfu, "early-polls=0");
       at = usb_id_at (h, "1-4");
       g_assert_null (at);
       /* BOOT0 released, power on: the new firmware runs */
       relay = tf_harness_sim (h, "relay relay1");
-      assert_contains (relay, "ch1=1 ch2=0");
+      tf_harness_assert_contains (relay, "ch1=1 ch2=0");
       g_assert_true (tf_harness_wait_board_state (h, "sim7", "ready", 5000));
     }
 }

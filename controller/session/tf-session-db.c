@@ -18,7 +18,8 @@ fail (sqlite3 *db, GError **error, const char *what)
 }
 
 /* Prepare @sql and bind arguments described by @types: 's' string (NULL
- * binds NULL), 'i' gint64, 'n' int. */
+ * binds NULL), 'i' gint64, 'n' int, 'm' int where a negative one binds NULL
+ * (a value that may be unknown, as the exit status of a killed script). */
 static sqlite3_stmt *
 prep (TfStore *st, GError **error, const char *sql, const char *types, va_list ap)
 {
@@ -41,6 +42,14 @@ prep (TfStore *st, GError **error, const char *sql, const char *types, va_list a
         }
       else if (types[i] == 'i')
         sqlite3_bind_int64 (s, i + 1, va_arg (ap, gint64));
+      else if (types[i] == 'm')
+        {
+          int v = va_arg (ap, int);
+          if (v >= 0)
+            sqlite3_bind_int (s, i + 1, v);
+          else
+            sqlite3_bind_null (s, i + 1);
+        }
       else
         sqlite3_bind_int (s, i + 1, va_arg (ap, int));
     }
@@ -324,19 +333,11 @@ tf_sdb_set_verdict (TfStore *st, const char *session, gint id, const char *verdi
 gboolean
 tf_sdb_add_run (TfStore *st, const char *session, gint id, const TfSdbRun *r, GError **error)
 {
-  if (!run (st, error,
-            "INSERT INTO automation_run (session, case_id, script, started_at, finished_at, "
-            "exit_status, output, output_bytes) VALUES (?,?,?,?,?,NULL,?,?)",
-            "snsiisi", session, id, r->script, r->started_at, r->finished_at, r->output,
-            r->output_bytes))
-    return FALSE;
-  /* NULL above, then the status: the binder has no "int or NULL" */
-  if (r->exit_status >= 0
-      && !run (st, error,
-               "UPDATE automation_run SET exit_status = ? WHERE seq = last_insert_rowid()", "n",
-               r->exit_status))
-    return FALSE;
-  return TRUE;
+  return run (st, error,
+              "INSERT INTO automation_run (session, case_id, script, started_at, finished_at, "
+              "exit_status, output, output_bytes) VALUES (?,?,?,?,?,?,?,?)",
+              "snsiimsi", session, id, r->script, r->started_at, r->finished_at, r->exit_status,
+              r->output, r->output_bytes);
 }
 
 gboolean
