@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "tf-error.h"
+#include "tf-floor.h"
 #include "tf-lab.h"
 #include "tf-sd-notify.h"
 
@@ -17,6 +18,7 @@ typedef struct
 {
   GMainLoop *loop;
   TfLab *lab;
+  TfFloor *floor; /* NULL while the lab file names no event */
   char *config_path;
   int exit_status;
 } Daemon;
@@ -44,9 +46,23 @@ on_reload (gpointer user_data)
     {
       g_warning ("reload refused, keeping the running lab: %s", error->message);
       tf_lab_report_reload (d->lab, error);
+      tf_sd_notify ("READY=1");
+      return G_SOURCE_CONTINUE;
     }
+  /* the boards are taken; the event file is the floor's, refused on its own */
+  if (d->floor == NULL && tf_lab_get_config (d->lab)->event != NULL)
+    {
+      d->floor = tf_floor_new (d->lab, &error);
+      if (d->floor != NULL)
+        g_message ("the floor opens");
+    }
+  else if (d->floor != NULL)
+    tf_floor_reload (d->floor, &error);
+  if (error != NULL)
+    g_warning ("event not reloaded, the floor goes on as it was: %s", error->message);
   else
     g_message ("reloaded %s", d->config_path);
+  tf_lab_report_reload (d->lab, error);
   tf_sd_notify ("READY=1");
   return G_SOURCE_CONTINUE;
 }
@@ -84,6 +100,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GMainLoop) loop = NULL;
   g_autoptr (TfLab) lab = NULL;
+  g_autoptr (TfFloor) floor = NULL;
   TfLabConfig *config;
   Daemon d = { 0 };
 
@@ -118,9 +135,19 @@ main (int argc, char **argv)
       g_printerr ("testfestd: %s\n", error->message);
       return g_error_matches (error, TF_ERROR, TF_ERROR_INVALID_CONFIG) ? 2 : 1;
     }
+  if (tf_lab_get_config (lab)->event != NULL)
+    {
+      floor = tf_floor_new (lab, &error); /* the TestFest: event, schedule, sessions */
+      if (floor == NULL)
+        {
+          g_printerr ("testfestd: %s\n", error->message);
+          return g_error_matches (error, TF_ERROR, TF_ERROR_INVALID_CONFIG) ? 2 : 1;
+        }
+    }
   loop = g_main_loop_new (NULL, FALSE);
   d.loop = loop;
   d.lab = lab;
+  d.floor = floor;
   d.config_path = config_path;
   g_unix_signal_add (SIGINT, on_terminate, &d);
   g_unix_signal_add (SIGTERM, on_terminate, &d);
@@ -134,6 +161,7 @@ main (int argc, char **argv)
              tf_lab_get_config (lab)->host, tf_lab_get_config (lab)->boards->len);
   tf_sd_notify ("READY=1");
   g_main_loop_run (loop);
+  floor = d.floor; /* a reload may have opened it */
   tf_lab_shutdown (lab);
   return d.exit_status;
 }

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "flash/tf-stm32-proto.h"
+#include "tf-stm32-proto.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

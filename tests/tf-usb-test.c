@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flash/tf-dfu-io.h"
+#include "tf-dfu-io.h"
 #include "tf-board-type.h"
 #include "tf-harness.h"
 #include "tf-usb-desc.h"

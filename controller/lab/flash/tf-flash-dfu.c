@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "tf-flash"
 
-#include "flash/tf-flash-dfu.h"
+#include "tf-flash-dfu.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "flash/tf-dfu-io.h"
+#include "tf-dfu-io.h"
 #include "tf-error.h"
 
 G_DEFINE_TYPE (TfFlashDfu, tf_flash_dfu, TF_TYPE_FLASHER)

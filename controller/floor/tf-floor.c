@@ -10,21 +10,14 @@
 
 #include <string.h>
 
-static GQuark
-floor_quark (void)
+void
+tf_floor_free (TfFloor *f)
 {
-  return g_quark_from_static_string ("tf-floor");
-}
-
-TfFloor *
-tf_floor_get (TfLab *lab)
-{
-  return g_object_get_qdata (G_OBJECT (lab), floor_quark ());
-}
-
-static void
-floor_free (TfFloor *f)
-{
+  if (f == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (f->bus, f);
+  g_signal_handlers_disconnect_by_data (f->lab, f);
+  tf_floor_unwatch_boards (f);
   g_clear_handle_id (&f->lease_timer, g_source_remove);
   g_clear_pointer (&f->live, g_hash_table_unref);
   g_clear_pointer (&f->sessions, g_hash_table_unref);
@@ -32,6 +25,8 @@ floor_free (TfFloor *f)
   g_clear_pointer (&f->schedule, tf_schedule_free);
   g_clear_pointer (&f->event, tf_event_unref);
   g_clear_pointer (&f->catalogue, tf_catalogue_free);
+  g_clear_object (&f->bus);
+  g_clear_object (&f->lab);
   g_free (f->event_sha);
   g_free (f->prefix);
   g_free (f);
@@ -604,75 +599,61 @@ load_schedule (TfFloor *f, GError **error)
   return TRUE;
 }
 
-static gboolean
-attach_floor (TfLab *lab, GError **error);
-
-gboolean
-tf_floor_attach (TfLab *lab, GError **error)
-{
-  if (tf_lab_get_config (lab)->event == NULL)
-    return TRUE;
-  if (attach_floor (lab, error))
-    return TRUE;
-  /* a lab that gains its event by a reload goes on without one */
-  g_object_set_qdata (G_OBJECT (lab), floor_quark (), NULL);
-  return FALSE;
-}
-
-static gboolean
-attach_floor (TfLab *lab, GError **error)
+TfFloor *
+tf_floor_new (TfLab *lab, GError **error)
 {
   TfLabConfig *cfg = tf_lab_get_config (lab);
-  TfFloor *f;
   g_autofree char *data = NULL;
   gsize len = 0;
   g_autoptr (GPtrArray) stored = NULL;
 
-  f = g_new0 (TfFloor, 1);
-  f->lab = lab;
+  g_autoptr (TfFloor) f = g_new0 (TfFloor, 1);
+
+  g_return_val_if_fail (TF_IS_LAB (lab), NULL);
+  g_return_val_if_fail (cfg->event != NULL, NULL);
+  f->lab = g_object_ref (lab);
   f->store = tf_lab_get_store (lab);
-  f->bus = tf_lab_get_bus (lab);
+  f->bus = g_object_ref (tf_lab_get_bus (lab));
   f->prefix = g_strdup (tf_lab_get_prefix (lab));
   f->sessions
       = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)tf_session_free);
   f->live
       = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)tf_floor_live_free);
   f->faulted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_object_set_qdata_full (G_OBJECT (lab), floor_quark (), f, (GDestroyNotify)floor_free);
 
   f->event = tf_event_load_file (cfg->event, error);
   if (f->event == NULL)
-    return FALSE;
+    return NULL;
   if (!tf_floor_check_boards (f, f->event, cfg->event, error))
-    return FALSE;
+    return NULL;
   f->catalogue = tf_catalogue_load_dir (cfg->ets_dir, error);
   if (f->catalogue == NULL)
     {
       if (error != NULL && *error != NULL)
         (*error)->code = TF_ERROR_INVALID_CONFIG;
-      return FALSE;
+      return NULL;
     }
   if (!g_file_get_contents (cfg->event, &data, &len, error))
-    return FALSE;
+    return NULL;
   f->event_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
 
   stored = tf_sdb_load_sessions (f->store, error);
   if (stored == NULL)
-    return FALSE;
+    return NULL;
   while (stored->len > 0)
     {
       TfSession *s = g_ptr_array_steal_index (stored, 0);
       g_hash_table_replace (f->sessions, s->id, s);
     }
   if (!load_schedule (f, error))
-    return FALSE;
+    return NULL;
   if (!tf_sdb_begin (f->store, error))
-    return FALSE;
+    return NULL;
   if (!sync_sessions (f, FALSE, NULL, error) || !store_schedule (f, error)
       || !tf_sdb_commit (f->store, error))
     {
       tf_sdb_rollback (f->store);
-      return FALSE;
+      return NULL;
     }
 
   g_signal_connect (f->bus, "connected", G_CALLBACK (on_bus_connected), f);
@@ -684,5 +665,7 @@ attach_floor (TfLab *lab, GError **error)
   tf_floor_watch_boards (f);
   tf_floor_add_verbs (f);
   tf_floor_resume (f);
-  return TRUE;
+  if (tf_bus_is_connected (f->bus)) /* opened by a reload: nobody will say "connected" */
+    tf_floor_publish_all (f);
+  return g_steal_pointer (&f);
 }

@@ -88,6 +88,12 @@ void
 tf_lab_flush_changes (TfLab *self);
 void
 tf_lab_publish_board (TfLab *self, TfBoard *board);
+void
+tf_lab_emit_board_added (TfLab *self, TfBoard *board);
+void
+tf_lab_emit_board_removed (TfLab *self, const char *id);
+void
+tf_lab_emit_reloaded (TfLab *self);
 /* The retained host status ("online", with the last reload's outcome). */
 void
 tf_lab_publish_host (TfLab *self);

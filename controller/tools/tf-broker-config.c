@@ -15,7 +15,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "sched/tf-event.h"
+#include "tf-event.h"
 #include "tf-key-lines.h"
 #include "tf-config.h"
 #include "tf-error.h"

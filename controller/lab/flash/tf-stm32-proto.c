@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "tf-flash"
 
-#include "flash/tf-stm32-proto.h"
+#include "tf-stm32-proto.h"
 
 #include <string.h>
 

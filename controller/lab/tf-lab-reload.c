@@ -6,12 +6,12 @@
 #include "tf-error.h"
 #include "tf-lab-private.h"
 #include "tf-lab-usb.h"
-#include "session/tf-floor.h"
 
 /* SIGHUP: a new lab file is taken as far as it safely can be. Identity and
  * broker need a restart; a busy board or switch keeps its old settings; idle
- * boards are added, changed or removed; the floor reloads its event file on
- * its own. The outcome shows in the retained host status. */
+ * boards are added, changed or removed, each announced by a signal, then
+ * "reloaded". The caller reports the outcome (tf_lab_report_reload) once the
+ * layers above have taken their part; it shows in the retained host status. */
 
 void
 tf_lab_report_reload (TfLab *self, const GError *error)
@@ -104,6 +104,7 @@ tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error)
       const char *rid = g_ptr_array_index (removed, i);
       g_autofree char *topic = g_strdup_printf ("%sboard/%s/state", self->prefix, rid);
       g_info ("board %s: removed by reload", rid);
+      tf_lab_emit_board_removed (self, rid); /* while its object is still there */
       g_hash_table_remove (self->boards, rid);
       /* an empty retained message clears the board from every dashboard */
       if (tf_lab_config_find_board (config, rid) == NULL)
@@ -126,18 +127,9 @@ tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error)
       g_info ("board %s: added by reload", tf_board_get_id (ctx->board));
       tf_lab_usb_attach (self); /* it may be the first board to name its USB device */
       tf_lab_publish_board (self, ctx->board);
+      tf_lab_emit_board_added (self, ctx->board);
       tf_lab_bring_up (ctx, "added by reload");
     }
-  /* the boards are taken; the event file is the floor's, refused on its own */
-  {
-    g_autoptr (GError) local = NULL;
-    if (!tf_floor_reload (self, &local))
-      {
-        g_warning ("event not reloaded, the floor goes on as it was: %s", local->message);
-        tf_lab_report_reload (self, local);
-        return TRUE;
-      }
-  }
-  tf_lab_report_reload (self, NULL);
+  tf_lab_emit_reloaded (self);
   return TRUE;
 }

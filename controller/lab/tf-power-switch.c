@@ -3,9 +3,9 @@
 
 #include "tf-power-switch.h"
 #include "tf-error.h"
-#include "power/tf-power-command.h"
-#include "power/tf-power-relay.h"
-#include "power/tf-power-usb-hub.h"
+#include "tf-power-command.h"
+#include "tf-power-relay.h"
+#include "tf-power-usb-hub.h"
 
 typedef struct
 {

@@ -8,8 +8,8 @@
  * GET ID, erase the pages the image needs, WRITE 256-byte blocks, READ them
  * back, then leave (the lab's power cycle, or NRST on DTR). */
 
-#include "flash/tf-flash-stm32.h"
-#include "flash/tf-stm32-port.h"
+#include "tf-flash-stm32.h"
+#include "tf-stm32-port.h"
 #include "tf-error.h"
 
 #include <string.h>

@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-#include "flash/tf-stm32-proto.h"
+#include "tf-stm32-proto.h"
 
 G_BEGIN_DECLS
 

@@ -120,26 +120,41 @@ tf_floor_carry_over (TfFloor *f, TfEvent *next, const char *old_json, TfReplanRe
   return out;
 }
 
-static gboolean
-board_watched (TfFloor *f, TfBoard *board)
+static void
+on_board_added (TfLab *lab, TfBoard *board, TfFloor *f)
 {
-  return g_signal_handler_find (board, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0, NULL,
-                                tf_floor_on_board_changed, f)
-         != 0;
+  g_signal_connect (board, "changed", G_CALLBACK (tf_floor_on_board_changed), f);
 }
 
-/* Every board of the lab, including those a reload added, reports to the
- * floor: a board object removed by a reload takes its handler with it. */
+static void
+on_board_removed (TfLab *lab, const char *id, TfFloor *f)
+{
+  TfBoard *board = tf_lab_get_board (lab, id);
+  if (board != NULL)
+    g_signal_handlers_disconnect_by_data (board, f);
+}
+
+/* Every board of the lab reports to the floor: those there at start now,
+ * those a reload adds through the lab's "board-added". */
 void
 tf_floor_watch_boards (TfFloor *f)
 {
   g_autoptr (GPtrArray) boards = tf_lab_get_boards (f->lab);
   for (guint i = 0; i < boards->len; i++)
-    {
-      TfBoard *board = g_ptr_array_index (boards, i);
-      if (!board_watched (f, board))
-        g_signal_connect (board, "changed", G_CALLBACK (tf_floor_on_board_changed), f);
-    }
+    on_board_added (f->lab, g_ptr_array_index (boards, i), f);
+  g_signal_connect (f->lab, "board-added", G_CALLBACK (on_board_added), f);
+  g_signal_connect (f->lab, "board-removed", G_CALLBACK (on_board_removed), f);
+}
+
+void
+tf_floor_unwatch_boards (TfFloor *f)
+{
+  g_autoptr (GPtrArray) boards = NULL;
+  if (f->lab == NULL)
+    return;
+  boards = tf_lab_get_boards (f->lab);
+  for (guint i = 0; i < boards->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (boards, i), f);
 }
 
 /* The event file did not change: boards the reload removed are out for the
@@ -222,26 +237,15 @@ reload_event (TfFloor *f, const char *path, GError **error)
 }
 
 gboolean
-tf_floor_reload (TfLab *lab, GError **error)
+tf_floor_reload (TfFloor *f, GError **error)
 {
-  TfFloor *f = tf_floor_get (lab);
-  const char *path = tf_lab_get_config (lab)->event;
+  const char *path = tf_lab_get_config (f->lab)->event;
 
-  if (f == NULL)
-    {
-      if (path == NULL || !tf_floor_attach (lab, error))
-        return path == NULL;
-      f = tf_floor_get (lab);
-      g_message ("event %s: the floor opens", f->event->name);
-      tf_floor_publish_all (f);
-      return TRUE;
-    }
-  tf_floor_watch_boards (f);
   if (path == NULL)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
                    "%s: [lab] event: the event's sessions and leases stay until a restart",
-                   tf_lab_get_config (lab)->path);
+                   tf_lab_get_config (f->lab)->path);
       return FALSE;
     }
   return reload_event (f, path, error);

@@ -39,6 +39,8 @@ tf_lab_shutdown (TfLab *self);
 /* Apply a new lab file: add and remove idle boards, never touch a busy one. Takes @config. */
 gboolean
 tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error);
+/* Signals: "board-added" (TfBoard, by a reload), "board-removed" (board id,
+ * emitted while tf_lab_get_board still finds it), "reloaded". */
 /* The outcome of a reload (NULL: taken), shown in the retained host status. */
 void
 tf_lab_report_reload (TfLab *self, const GError *error);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "tf-power"
 
-#include "power/tf-power-usb-hub.h"
+#include "tf-power-usb-hub.h"
 
 #include <libusb.h>
 #include <stdio.h>

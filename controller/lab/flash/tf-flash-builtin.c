@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "flash/tf-flash-command.h"
-#include "flash/tf-flash-dfu.h"
-#include "flash/tf-flash-stm32.h"
+#include "tf-flash-command.h"
+#include "tf-flash-dfu.h"
+#include "tf-flash-stm32.h"
 #include "tf-flasher.h"
 
 /* The flash methods compiled into this testfestd: one line per backend. */

@@ -10,7 +10,6 @@
 #include "tf-error.h"
 #include "tf-time.h"
 #include "tf-power-switch.h"
-#include "session/tf-floor.h"
 
 #include <string.h>
 
@@ -21,6 +20,35 @@
  * flashing (tf-lab-flash.c). */
 
 G_DEFINE_TYPE (TfLab, tf_lab, G_TYPE_OBJECT)
+
+/* The lab talks upward only by these (as fwupd's device list does): the
+ * floor and any other layer above subscribe; the lab never names them. */
+enum
+{
+  SIGNAL_BOARD_ADDED,
+  SIGNAL_BOARD_REMOVED,
+  SIGNAL_RELOADED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+void
+tf_lab_emit_board_added (TfLab *self, TfBoard *board)
+{
+  g_signal_emit (self, signals[SIGNAL_BOARD_ADDED], 0, board);
+}
+
+void
+tf_lab_emit_board_removed (TfLab *self, const char *id)
+{
+  g_signal_emit (self, signals[SIGNAL_BOARD_REMOVED], 0, id);
+}
+
+void
+tf_lab_emit_reloaded (TfLab *self)
+{
+  g_signal_emit (self, signals[SIGNAL_RELOADED], 0);
+}
 
 /* --- publishing ----------------------------------------------------------- */
 
@@ -423,6 +451,19 @@ tf_lab_class_init (TfLabClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = tf_lab_dispose;
   G_OBJECT_CLASS (klass)->finalize = tf_lab_finalize;
+  /* a board a reload added (boards of the lab file at start are there before
+   * anyone can listen: read them with tf_lab_get_boards) */
+  signals[SIGNAL_BOARD_ADDED] = g_signal_new ("board-added", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                              G_TYPE_NONE, 1, TF_TYPE_BOARD);
+  /* a board a reload removed, by id: its object is gone after the emission */
+  signals[SIGNAL_BOARD_REMOVED] = g_signal_new ("board-removed", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* a new lab file was taken (boards added, changed, removed as far as safe) */
+  signals[SIGNAL_RELOADED] = g_signal_new ("reloaded", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                           0);
 }
 
 static void
@@ -505,8 +546,6 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
       const TfBoardConfig *bc = g_ptr_array_index (config->boards, i);
       g_hash_table_insert (self->boards, g_strdup (bc->id), tf_lab_board_ctx_new (self, bc));
     }
-  if (!tf_floor_attach (self, error)) /* the TestFest floor: event, schedule, sessions */
-    return NULL;
   return g_steal_pointer (&self);
 }
 

@@ -31,7 +31,7 @@ typedef struct
 
 struct _TfFloor
 {
-  TfLab *lab; /* not owned: the lab owns the floor */
+  TfLab *lab; /* the lab the floor stands on */
   TfStore *store;
   TfBus *bus;
   char *prefix;
@@ -148,6 +148,8 @@ tf_floor_carry_over (TfFloor *f, TfEvent *next, const char *old_json, TfReplanRe
                      GError **error);
 void
 tf_floor_watch_boards (TfFloor *f);
+void
+tf_floor_unwatch_boards (TfFloor *f);
 
 /* tf-floor-run.c */
 gboolean

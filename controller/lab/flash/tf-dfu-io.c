@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "tf-flash"
 
-#include "flash/tf-dfu-io.h"
+#include "tf-dfu-io.h"
 
 #include <glib-unix.h>
 #include <stdio.h>
