@@ -203,9 +203,8 @@ in_sign (Req *r, TfSession *s)
         return;
       }
     }
+  /* the public summary changes only when staff release results */
   tf_floor_publish_session (f, s);
-  if (s->phase == TF_PHASE_VERIFIED)
-    tf_floor_publish_summary (f);
   tf_floor_req_ok (r, NULL);
 }
 

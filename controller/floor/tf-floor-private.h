@@ -148,6 +148,16 @@ tf_floor_carry_over (TfFloor *f, TfEvent *next, const char *old_json, TfReplanRe
                      GError **error);
 void
 tf_floor_watch_boards (TfFloor *f);
+
+/* tf-floor-release.c: the anonymised results, public only once released */
+gboolean
+tf_floor_release_check (const TfEvent *event, GPtrArray *added, guint min, GError **error);
+JsonNode *
+tf_floor_released_summary (TfFloor *f, GError **error);
+void
+tf_floor_release_add_verb (TfFloor *f);
+void
+tf_floor_count_impls (TfFloor *f, guint *clients, guint *servers);
 void
 tf_floor_unwatch_boards (TfFloor *f);
 

@@ -227,8 +227,8 @@ tf_floor_publish_schedule (TfFloor *f)
   publish (f, "schedule", node, TRUE);
 }
 
-static void
-count_impls (TfFloor *f, guint *clients, guint *servers)
+void
+tf_floor_count_impls (TfFloor *f, guint *clients, guint *servers)
 {
   g_autoptr (GHashTable) c = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GHashTable) s = g_hash_table_new (g_str_hash, g_str_equal);
@@ -252,7 +252,7 @@ tf_floor_summary (TfFloor *f, GError **error)
   guint clients, servers;
   if (results == NULL)
     return NULL;
-  count_impls (f, &clients, &servers);
+  tf_floor_count_impls (f, &clients, &servers);
   return tf_summary_json (f->event->name, clients, servers, results);
 }
 
@@ -275,7 +275,8 @@ void
 tf_floor_publish_summary (TfFloor *f)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) node = tf_floor_summary (f, &error);
+  /* the public topic carries what staff released, never the live counts */
+  g_autoptr (JsonNode) node = tf_floor_released_summary (f, &error);
   if (node == NULL)
     {
       g_warning ("summary: %s", error->message);
@@ -664,6 +665,7 @@ tf_floor_new (TfLab *lab, GError **error)
   }
   tf_floor_watch_boards (f);
   tf_floor_add_verbs (f);
+  tf_floor_release_add_verb (f);
   tf_floor_resume (f);
   if (tf_bus_is_connected (f->bus)) /* opened by a reload: nobody will say "connected" */
     tf_floor_publish_all (f);

@@ -443,16 +443,18 @@ tf_case_result_free (TfCaseResult *r)
   g_free (r);
 }
 
-GPtrArray *
-tf_sdb_results (TfStore *st, GError **error)
+static GPtrArray *
+results (TfStore *st, const char *ids_json, GError **error)
 {
+  /* every final session, or those named in @ids_json */
   g_autoptr (sqlite3_stmt) s = query (
       st, error,
       "SELECT s.ets, v.case_id, v.name, CASE WHEN v.verification = 'disputed' THEN "
       "'inconclusive' ELSE v.verdict END AS eff, count(*) FROM verdict v JOIN session s ON "
-      "s.id = v.session WHERE s.phase IN ('verified', 'closed') GROUP BY s.ets, v.case_id, eff "
+      "s.id = v.session WHERE s.phase IN ('verified', 'closed') AND (?1 IS NULL OR s.id IN "
+      "(SELECT value FROM json_each(?1))) GROUP BY s.ets, v.case_id, eff "
       "ORDER BY s.ets, v.case_id",
-      "");
+      "s", ids_json);
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_case_result_free);
   TfCaseResult *cur = NULL;
   int rc;
@@ -480,6 +482,65 @@ tf_sdb_results (TfStore *st, GError **error)
       return NULL;
     }
   return g_steal_pointer (&out);
+}
+
+GPtrArray *
+tf_sdb_results (TfStore *st, GError **error)
+{
+  return results (st, NULL, error);
+}
+
+GPtrArray *
+tf_sdb_results_for (TfStore *st, const char *ids_json, GError **error)
+{
+  return results (st, ids_json, error);
+}
+
+/* The table is additive and owned here: created where it is missing. */
+static gboolean
+release_table (TfStore *st, GError **error)
+{
+  return tf_store_exec (st,
+                        "CREATE TABLE IF NOT EXISTS summary_release (n INTEGER PRIMARY KEY, "
+                        "at INTEGER NOT NULL, sessions TEXT NOT NULL, summary TEXT NOT NULL)",
+                        error);
+}
+
+gboolean
+tf_sdb_release_last (TfStore *st, gint64 *n, char **ids, char **summary, GError **error)
+{
+  g_autoptr (sqlite3_stmt) s = NULL;
+  int rc;
+  *n = 0;
+  if (!release_table (st, error))
+    return FALSE;
+  s = query (st, error, "SELECT n, sessions, summary FROM summary_release ORDER BY n DESC LIMIT 1",
+             "");
+  if (s == NULL)
+    return FALSE;
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    {
+      *n = sqlite3_column_int64 (s, 0);
+      if (ids != NULL)
+        *ids = col (s, 1);
+      if (summary != NULL)
+        *summary = col (s, 2);
+      return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    return fail (tf_store_get_db (st), error, "summary release");
+  return TRUE;
+}
+
+gboolean
+tf_sdb_release_put (TfStore *st, gint64 n, gint64 at, const char *ids, const char *summary,
+                    GError **error)
+{
+  if (!release_table (st, error))
+    return FALSE;
+  return run (st, error, "INSERT INTO summary_release (n, at, sessions, summary) VALUES (?, ?, ?, ?)",
+              "iiss", n, at, ids, summary);
 }
 
 GPtrArray *

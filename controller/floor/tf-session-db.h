@@ -118,6 +118,15 @@ void
 tf_case_result_free (TfCaseResult *r);
 GPtrArray *
 tf_sdb_results (TfStore *st, GError **error);
+/* The same over the sessions of @ids_json (a JSON array of session ids). */
+GPtrArray *
+tf_sdb_results_for (TfStore *st, const char *ids_json, GError **error);
+/* Summary releases: the last one (n 0: none yet); @ids and @summary may be NULL. */
+gboolean
+tf_sdb_release_last (TfStore *st, gint64 *n, char **ids, char **summary, GError **error);
+gboolean
+tf_sdb_release_put (TfStore *st, gint64 n, gint64 at, const char *ids, const char *summary,
+                    GError **error);
 /* The spec issues linked from final sessions' verdicts, sorted (gchar *). */
 GPtrArray *
 tf_sdb_issues (TfStore *st, GError **error);

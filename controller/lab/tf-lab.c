@@ -517,7 +517,11 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
   password = tf_lab_config_read_password (config, error);
   if (password == NULL && config->broker_password_file != NULL)
     return NULL;
-  client_id = g_strdup_printf ("testfestd-%s-%s", config->lab, config->host);
+  /* the id starts with the daemon's account, so the broker's client-id
+   * plugin keeps it for that account alone: nobody takes the session over */
+  client_id = g_strdup_printf ("%s-%s-%s",
+                               config->broker_user != NULL ? config->broker_user : "testfestd",
+                               config->lab, config->host);
   will = host_status_json (self, "offline", "connection lost");
   bo.host = config->broker_host;
   bo.port = config->broker_port;

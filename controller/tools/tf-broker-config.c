@@ -15,6 +15,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <nettle/pbkdf2.h>
+
 #include "tf-event.h"
 #include "tf-key-lines.h"
 #include "tf-config.h"
@@ -24,6 +26,15 @@
 /* What a page may read without an account: the floor, no results. */
 static const char *const public_topics[]
     = { "host/+/status", "board/+/state", "schedule", "session/+/state", "summary", NULL };
+
+/* What the daemon publishes: its host status, boards, the floor, the
+ * companies' private reports and consoles, and replies. */
+static const char *const daemon_topics[]
+    = { "host/#", "board/#", "schedule", "session/#", "summary", "private/#", "reply/#", NULL };
+
+/* The largest MQTT packet the broker takes from anyone: requests are capped
+ * at 64 KiB by the daemon, reports with their evidence stay well below. */
+#define MAX_PACKET_SIZE (1024 * 1024)
 
 /* mosquitto_passwd's format for PBKDF2-SHA512 ("$7$"), with its defaults */
 #define PW_ITERATIONS 101
@@ -58,7 +69,7 @@ typedef struct
 {
   char *lab_path, *event_path, *out_dir;
   int ws_port, tls_port, wss_port;
-  char *bind, *cert, *key, *cafile, *persistence, *log_file, *anonymous_read, *owner;
+  char *bind, *cert, *key, *cafile, *persistence, *log_file, *anonymous_read, *owner, *plugin;
   GStrv staff;
   gboolean renew;
   /* derived */
@@ -111,32 +122,6 @@ new_password (GError **error)
   return g_string_free (s, FALSE);
 }
 
-/* PBKDF2-HMAC-SHA512 with a single output block (64 bytes), RFC 8018 5.2. */
-static void
-pbkdf2_sha512 (const char *password, const guint8 *salt, gsize salt_len, guint iterations,
-               guint8 out[PW_HASH_LEN])
-{
-  static const guint8 block1[4] = { 0, 0, 0, 1 };
-  guint8 u[PW_HASH_LEN];
-  gsize len = sizeof (u);
-  g_autoptr (GHmac) h = g_hmac_new (G_CHECKSUM_SHA512, (const guchar *)password, strlen (password));
-
-  g_hmac_update (h, salt, salt_len);
-  g_hmac_update (h, block1, sizeof (block1));
-  g_hmac_get_digest (h, u, &len);
-  memcpy (out, u, PW_HASH_LEN);
-  for (guint i = 1; i < iterations; i++)
-    {
-      g_autoptr (GHmac) hi
-          = g_hmac_new (G_CHECKSUM_SHA512, (const guchar *)password, strlen (password));
-      g_hmac_update (hi, u, sizeof (u));
-      len = sizeof (u);
-      g_hmac_get_digest (hi, u, &len);
-      for (guint j = 0; j < PW_HASH_LEN; j++)
-        out[j] ^= u[j];
-    }
-}
-
 /* One line of a mosquitto password file: "user:$7$101$SALT$HASH". */
 static char *
 password_line (const char *user, const char *password, GError **error)
@@ -146,7 +131,9 @@ password_line (const char *user, const char *password, GError **error)
 
   if (!random_bytes (salt, sizeof (salt), error))
     return NULL;
-  pbkdf2_sha512 (password, salt, sizeof (salt), PW_ITERATIONS, hash);
+  /* PBKDF2-HMAC-SHA512 (RFC 8018) from nettle, as mosquitto_passwd computes it */
+  pbkdf2_hmac_sha512 (strlen (password), (const uint8_t *)password, PW_ITERATIONS, sizeof (salt),
+                      salt, sizeof (hash), hash);
   salt64 = g_base64_encode (salt, sizeof (salt));
   hash64 = g_base64_encode (hash, sizeof (hash));
   return g_strdup_printf ("%s:$7$%u$%s$%s\n", user, PW_ITERATIONS, salt64, hash64);
@@ -404,10 +391,12 @@ acl_text (Tool *t)
       switch (a->role)
         {
         case ROLE_DAEMON:
-          g_string_append_printf (s,
-                                  "topic write tf/%s/#\ntopic read tf/%s/cmd/#\n"
-                                  "topic read tf/%s/in/#\n",
-                                  lab, lab, lab);
+          /* what it publishes, and nothing else: never a request in a
+           * company's in/ or a staff cmd/, which it only reads */
+          for (guint j = 0; daemon_topics[j] != NULL; j++)
+            g_string_append_printf (s, "topic write tf/%s/%s\n", lab, daemon_topics[j]);
+          g_string_append_printf (s, "topic read tf/%s/cmd/#\ntopic read tf/%s/in/#\n", lab,
+                                  lab);
           break;
         case ROLE_STAFF:
           acl_public (s, lab);
@@ -449,6 +438,10 @@ conf_text (Tool *t, const char *passwd, const char *acl)
                           "per_listener_settings false\nallow_anonymous %s\npassword_file %s\n"
                           "acl_file %s\n",
                           t->anonymous ? "true" : "false", passwd, acl);
+  /* client ids belong to accounts: nobody takes over the daemon's session */
+  g_string_append_printf (s, "plugin %s\nplugin_opt_password_file %s\n", t->plugin, passwd);
+  /* oversized packets are refused by the broker before anyone parses them */
+  g_string_append_printf (s, "max_packet_size %u\n", MAX_PACKET_SIZE);
   /* retained reports and the schedule survive a broker restart */
   g_string_append_printf (s, "persistence true\npersistence_location %s/\n", t->persistence);
   if (t->log_file != NULL)
@@ -461,10 +454,18 @@ conf_text (Tool *t, const char *passwd, const char *acl)
    * dashboard that connects late takes every retained board at once */
   g_string_append (s, "max_queued_messages 100000\n");
 
-  g_string_append_printf (s,
-                          "\n# MQTT%s: testfestd on every lab host, testfestctl, bridges\n"
-                          "listener %u%s\n",
-                          lab_tls ? " over TLS" : "", t->lab->broker_port, bind);
+  if (t->cert != NULL && !lab_tls)
+    /* with a certificate, nothing in clear leaves this host: plain MQTT
+     * only on loopback, for the daemon beside the broker */
+    g_string_append_printf (s,
+                            "\n# MQTT in clear: this host's testfestd only (loopback)\n"
+                            "listener %u 127.0.0.1\n",
+                            t->lab->broker_port);
+  else
+    g_string_append_printf (s,
+                            "\n# MQTT%s: testfestd on every lab host, testfestctl, bridges\n"
+                            "listener %u%s\n",
+                            lab_tls ? " over TLS" : "", t->lab->broker_port, bind);
   if (lab_tls)
     tls_lines (t, s);
   if (t->cert != NULL && !lab_tls)
@@ -472,11 +473,17 @@ conf_text (Tool *t, const char *passwd, const char *acl)
       g_string_append_printf (s, "\n# MQTT over TLS\nlistener %d%s\n", t->tls_port, bind);
       tls_lines (t, s);
     }
-  /* mosquitto 2.0's websockets listener binds every interface whatever it is told */
-  g_string_append_printf (s,
-                          "\n# MQTT over websockets: the dashboard (every interface)\n"
-                          "listener %d\nprotocol websockets\n",
-                          t->ws_port);
+  /* mosquitto 2.0.11's websockets listener binds every interface whatever
+   * it is told (libwebsockets is handed no address): with a certificate only
+   * the secure one is written; without one, bind_interface keeps it to the
+   * interface that carries --bind's address where that is loopback */
+  if (t->cert == NULL)
+    {
+      g_string_append_printf (s,
+                              "\n# MQTT over websockets: the dashboard (every interface, see "
+                              "README)\nlistener %d\nprotocol websockets\n",
+                              t->ws_port);
+    }
   if (t->cert != NULL)
     {
       g_string_append_printf (s,
@@ -575,7 +582,7 @@ run (Tool *t, GError **error)
 
   if (t->persistence == NULL)
     t->persistence = g_strdup ("/var/lib/mosquitto");
-  else if (g_mkdir_with_parents (t->persistence, 0755) != 0
+  else if (g_mkdir_with_parents (t->persistence, 0750) != 0 || g_chmod (t->persistence, 0750) != 0
            || !give_to_broker (t, t->persistence, error))
     {
       if (error != NULL && *error == NULL)
@@ -584,9 +591,16 @@ run (Tool *t, GError **error)
     }
   if (t->log_file != NULL)
     {
+      /* it names client ids and addresses: an existing log is fixed, not trusted */
       if (!g_file_test (t->log_file, G_FILE_TEST_EXISTS)
           && !write_file (t->log_file, "", 0640, NULL, error))
         return FALSE;
+      if (g_chmod (t->log_file, 0640) != 0)
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: chmod: %s", t->log_file,
+                       g_strerror (errno));
+          return FALSE;
+        }
       if (!give_to_broker (t, t->log_file, error))
         return FALSE;
     }
@@ -620,6 +634,22 @@ absolutize (char **path)
   absolute = g_canonicalize_filename (*path, NULL);
   g_free (*path);
   *path = absolute;
+}
+
+/* Beside this program when it runs from a build tree, else where meson
+ * installs it. */
+static char *
+find_plugin (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  if (self != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (self);
+      g_autofree char *here = g_build_filename (dir, "tf-broker-plugin.so", NULL);
+      if (g_file_test (here, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&here);
+    }
+  return g_build_filename (TF_PLUGINDIR, "tf-broker-plugin.so", NULL);
 }
 
 int
@@ -657,6 +687,8 @@ main (int argc, char **argv)
       "Where the broker keeps retained messages (default /var/lib/mosquitto)", "DIR" },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &t.log_file, "The broker's log file (default: syslog)",
       "FILE" },
+    { "plugin", 0, 0, G_OPTION_ARG_FILENAME, &t.plugin,
+      "The client-id plugin (default: beside this program, else " TF_PLUGINDIR ")", "FILE" },
     { "broker-user", 0, 0, G_OPTION_ARG_STRING, &t.owner,
       "The user the broker runs as (default mosquitto)", "USER" },
     { "renew", 0, 0, G_OPTION_ARG_NONE, &t.renew,
@@ -673,7 +705,9 @@ main (int argc, char **argv)
            "DIR/credentials (every account's password, mode 0600, for staff to hand out) and\n"
            "the daemon's password file named in the lab file. Companies read\n"
            "tf/LAB/private/COMPANY/# and write tf/LAB/in/COMPANY/#; staff read every private\n"
-           "subtree and write cmd/; the daemon writes tf/LAB/# and reads cmd/ and in/.\n");
+           "subtree and write cmd/; the daemon writes what it publishes (never in/ or cmd/)\n"
+           "and reads cmd/ and in/. A client id that names an account (NAME or NAME-...) is\n"
+           "usable by that account alone (the tf-broker-plugin mosquitto plugin).\n");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
@@ -694,12 +728,21 @@ main (int argc, char **argv)
     t.staff = g_strdupv ((char *[]){ "staff", NULL });
   if (t.owner == NULL)
     t.owner = g_strdup ("mosquitto");
+  if (t.plugin == NULL)
+    t.plugin = find_plugin ();
+  if (!g_file_test (t.plugin, G_FILE_TEST_IS_REGULAR))
+    {
+      g_printerr ("tf-broker-config: %s: the client-id plugin is missing (--plugin FILE)\n",
+                  t.plugin);
+      return 2;
+    }
   /* the broker runs elsewhere (its own working directory): absolute paths only */
   absolutize (&t.lab_path);
   absolutize (&t.event_path);
   absolutize (&t.out_dir);
   absolutize (&t.persistence);
   absolutize (&t.log_file);
+  absolutize (&t.plugin);
   absolutize (&t.cert);
   absolutize (&t.key);
   absolutize (&t.cafile);
@@ -726,6 +769,7 @@ main (int argc, char **argv)
   g_free (t.cafile);
   g_free (t.persistence);
   g_free (t.log_file);
+  g_free (t.plugin);
   g_free (t.anonymous_read);
   g_free (t.owner);
   g_free (t.daemon_user);

@@ -356,7 +356,21 @@ got (Client *c, const char *lab, const char *topic)
   return g_hash_table_contains (c->got, t);
 }
 
-static Client *marker; /* the daemon's account: it may write every marker */
+/* Markers are allowed writes: the daemon's account for what it publishes,
+ * a company for its in/, staff for cmd/ (the daemon writes neither). */
+static Client *marker, *marker_staff, *marker_acme, *marker_kiwi;
+
+static Client *
+marker_for (const char *topic)
+{
+  if (g_str_has_prefix (topic, "cmd/"))
+    return marker_staff;
+  if (g_str_has_prefix (topic, "in/acme/"))
+    return marker_acme;
+  if (g_str_has_prefix (topic, "in/kiwi/"))
+    return marker_kiwi;
+  return marker;
+}
 
 /* @writer publishes @topic (allowed or not) and has its PUBACK; then the
  * marker client publishes @marker_topic, which @reader may read. Deliveries
@@ -373,7 +387,7 @@ delivered (Client *writer, Client *reader, const char *topic, const char *marker
     g_hash_table_remove (reader->got, forbidden);
   }
   publish (writer, world->lab, topic, "{\"schema\":1}", FALSE);
-  publish (marker, world->lab, marker_topic, m, FALSE);
+  publish (marker_for (marker_topic), world->lab, marker_topic, m, FALSE);
   g_assert_true (wait_for (reader, writer, has_topic, t, 5000));
   return got (reader, world->lab, topic);
 }
@@ -458,6 +472,76 @@ test_writes (void)
   /* acme does not write cmd/, staff do not enter verdicts for a company */
   g_assert_false (delivered (a, daemon, "cmd/release", "in/acme/m4"));
   g_assert_false (delivered (staff, daemon, "in/acme/verdict2", "cmd/m5"));
+}
+
+/* The daemon publishes state; it never writes a request into a company's
+ * in/ or a staff cmd/ (a daemon bug or a forged reply topic cannot act in
+ * anyone's name). */
+static void
+test_daemon_writes_no_requests (void)
+{
+  const char *lab = world->lab;
+  g_autoptr (Client) daemon = client (world, "testfestd");
+  g_autoptr (Client) watch = client (world, "testfestd");
+
+  subscribe (watch, lab, "in/#");
+  subscribe (watch, lab, "cmd/#");
+  g_assert_false (delivered (daemon, watch, "in/acme/verdict", "in/kiwi/d1"));
+  g_assert_false (delivered (daemon, watch, "cmd/power", "cmd/d2"));
+}
+
+/* MQTT session takeover: a client id that names an account is usable by
+ * that account alone (tf-broker-plugin); its holder stays connected. */
+static void
+test_client_id_takeover (void)
+{
+  g_autofree char *daemon_id = g_strdup_printf ("testfestd-%s-acl-host", world->lab);
+  g_autoptr (Client) daemon = client_try (world, "testfestd", NULL, daemon_id);
+  g_autoptr (Client) anon = NULL, a = NULL, own = NULL, other = NULL, plain = NULL;
+  g_autoptr (Client) watch = client (world, "staff");
+
+  g_assert_cmpint (daemon->connack, ==, 0);
+  anon = client_try (world, NULL, NULL, daemon_id);
+  a = client_try (world, "acme", NULL, daemon_id);
+  g_assert_cmpint (anon->connack, ==, MQTT_RC_NOT_AUTHORIZED);
+  g_assert_cmpint (a->connack, ==, MQTT_RC_NOT_AUTHORIZED);
+  /* a company's ids are its own too; ids that name no account are free */
+  own = client_try (world, "acme", NULL, "acme-ctl-1");
+  other = client_try (world, "kiwi", NULL, "acme-ctl-2");
+  plain = client_try (world, "kiwi", NULL, "dashboard-7f3a");
+  g_assert_cmpint (own->connack, ==, 0);
+  g_assert_cmpint (other->connack, ==, MQTT_RC_NOT_AUTHORIZED);
+  g_assert_cmpint (plain->connack, ==, 0);
+  /* the daemon's connection survived every attempt: it still publishes */
+  subscribe (watch, world->lab, "board/#");
+  publish (daemon, world->lab, "board/takeover/state", "{\"schema\":1}", FALSE);
+  g_assert_true (wait_for (watch, NULL, has_topic,
+                           (gpointer)g_strdup_printf ("tf/%s/board/takeover/state", world->lab),
+                           5000));
+}
+
+/* The broker refuses a packet over its max_packet_size before anyone parses it. */
+static void
+test_packet_size (void)
+{
+  g_autoptr (Client) staff = client (world, "staff");
+  g_autoptr (Client) daemon = client (world, "testfestd");
+  g_autofree char *big = g_malloc (2 * 1024 * 1024 + 1);
+  g_autofree char *t = g_strdup_printf ("tf/%s/cmd/status", world->lab);
+  int rc;
+
+  memset (big, '[', 2 * 1024 * 1024);
+  big[2 * 1024 * 1024] = '\0';
+  subscribe (daemon, world->lab, "cmd/#");
+  /* libmosquitto knows the broker's maximum from the CONNACK and refuses
+   * to send; a client that ignored it would be disconnected */
+  rc = mosquitto_publish_v5 (staff->m, NULL, t, strlen (big), big, 1, FALSE, NULL);
+  g_assert_cmpint (rc, ==, MOSQ_ERR_OVERSIZE_PACKET);
+  /* the connection still works, and nothing of the big one arrived */
+  publish (staff, world->lab, "cmd/size-marker", "{}", FALSE);
+  g_assert_true (wait_for (daemon, NULL, has_topic,
+                           (gpointer)g_strdup_printf ("tf/%s/cmd/size-marker", world->lab), 5000));
+  g_assert_false (g_hash_table_contains (daemon->got, t));
 }
 
 /* Nobody but the daemon writes the published state; anonymous writes nothing. */
@@ -688,6 +772,9 @@ test_tool_files (void)
   g_assert_cmpint (mode_of (world->conf_dir, "passwd"), ==, 0640);
   g_assert_cmpint (mode_of (world->conf_dir, "acl"), ==, 0640);
   g_assert_cmpint (mode_of (world->conf_dir, "mosquitto.conf"), ==, 0644);
+  /* the broker's log and persistence: not readable by anyone on the host */
+  g_assert_cmpint (mode_of (world->dir, "mosquitto.log"), ==, 0640);
+  g_assert_cmpint (mode_of (world->dir, "persist"), ==, 0750);
   /* the daemon's password file named in the lab file holds its password */
   g_assert_true (g_file_get_contents (pass_path, &daemon_pw, NULL, NULL));
   g_strchomp (daemon_pw);
@@ -695,8 +782,14 @@ test_tool_files (void)
   g_assert_cmpuint (strlen (acme), ==, 20);
   g_assert_cmpstr (acme, !=, g_hash_table_lookup (world->pw, "kiwi"));
 
-  /* a second run keeps every password; --renew makes new ones */
+  /* a second run keeps every password (--renew makes new ones), and fixes
+   * a log someone left readable by everyone */
+  {
+    g_autofree char *log = g_build_filename (world->dir, "mosquitto.log", NULL);
+    g_assert_cmpint (g_chmod (log, 0644), ==, 0);
+  }
   g_assert_cmpint (run_tool (world, &err, NULL), ==, 0);
+  g_assert_cmpint (mode_of (world->dir, "mosquitto.log"), ==, 0640);
   load_credentials (world);
   g_assert_cmpstr (g_hash_table_lookup (world->pw, "acme"), ==, acme);
   g_clear_pointer (&err, g_free);
@@ -833,9 +926,15 @@ main (int argc, char **argv)
   mosquitto_lib_init ();
   world = world_new (TRUE);
   marker = client (world, "testfestd");
+  marker_staff = client (world, "staff");
+  marker_acme = client (world, "acme");
+  marker_kiwi = client (world, "kiwi");
   g_test_add_func ("/broker/private-read", test_private_read);
   g_test_add_func ("/broker/writes", test_writes);
   g_test_add_func ("/broker/no-spoofing", test_no_spoofing);
+  g_test_add_func ("/broker/daemon-writes-no-requests", test_daemon_writes_no_requests);
+  g_test_add_func ("/broker/client-id-takeover", test_client_id_takeover);
+  g_test_add_func ("/broker/packet-size", test_packet_size);
   g_test_add_func ("/broker/replies", test_replies);
   g_test_add_func ("/broker/refused", test_refused);
   g_test_add_func ("/broker/no-anonymous", test_no_anonymous);
@@ -845,6 +944,9 @@ main (int argc, char **argv)
   g_test_add_func ("/broker/tool-errors", test_tool_errors);
   rc = g_test_run ();
   client_free (marker);
+  client_free (marker_staff);
+  client_free (marker_acme);
+  client_free (marker_kiwi);
   world_free (world);
   mosquitto_lib_cleanup ();
   return rc;

@@ -21,7 +21,8 @@ export class Connection {
   start(user, password) {
     this.stop();
     this.user = user || null;
-    const id = `tf-web-${Math.random().toString(16).slice(2, 10)}`;
+    // an id that starts with the account is that account's alone (the broker's plugin)
+    const id = `${user || 'tf-web'}-web-${Math.random().toString(16).slice(2, 10)}`;
     const opts = {
       clientId: id,
       protocolVersion: 5,
