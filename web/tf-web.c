@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "tf-error.h"
+#include "tf-web-mqtt.h"
 
 typedef struct
 {
@@ -161,6 +162,7 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *root = NULL, *listen = NULL, *lab = NULL, *lab_file = NULL, *broker = NULL;
+  g_autofree char *mqtt = NULL, *cert = NULL, *key = NULL;
   g_autoptr (GOptionContext) ctx = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SoupServer) server = NULL;
@@ -180,8 +182,15 @@ main (int argc, char **argv)
       "LAB.conf" },
     { "broker", 'b', 0, G_OPTION_ARG_STRING, &broker,
       "The broker's websockets URL for the page; {host} is the page's own host (default "
-      "ws://{host}:9001/)",
+      "ws://{host}:9001/, or {origin}/mqtt with --mqtt)",
       "URL" },
+    { "mqtt", 'm', 0, G_OPTION_ARG_STRING, &mqtt,
+      "Serve MQTT over websockets at /mqtt, carried to this broker address (its plain TCP "
+      "listener, e.g. 127.0.0.1:1883): the broker needs no websockets listener",
+      "HOST:PORT" },
+    { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert,
+      "Serve https (and wss at /mqtt) with this certificate (PEM)", "FILE" },
+    { "key", 0, 0, G_OPTION_ARG_FILENAME, &key, "The certificate's private key (PEM)", "FILE" },
     { NULL },
   };
 
@@ -228,14 +237,42 @@ main (int argc, char **argv)
   json_builder_set_member_name (jb, "lab");
   json_builder_add_string_value (jb, lab);
   json_builder_set_member_name (jb, "broker");
-  json_builder_add_string_value (jb, broker != NULL ? broker : "ws://{host}:9001/");
+  json_builder_add_string_value (jb, broker != NULL ? broker
+                                     : mqtt != NULL ? "{origin}/mqtt"
+                                                    : "ws://{host}:9001/");
   json_builder_end_object (jb);
   jn = json_builder_get_root (jb);
   w.config_json = json_to_string (jn, FALSE);
 
-  server = soup_server_new ("server-header", "tf-web", NULL);
+  if ((cert == NULL) != (key == NULL))
+    {
+      g_printerr ("tf-web: --cert and --key go together\n");
+      return 2;
+    }
+  if (cert != NULL)
+    {
+      g_autoptr (GTlsCertificate) tls = g_tls_certificate_new_from_files (cert, key, &error);
+      if (tls == NULL)
+        {
+          g_printerr ("tf-web: %s\n", error->message);
+          return 2;
+        }
+      server = soup_server_new ("server-header", "tf-web", "tls-certificate", tls, NULL);
+    }
+  else
+    server = soup_server_new ("server-header", "tf-web", NULL);
   soup_server_add_handler (server, NULL, handle, &w, NULL);
-  if (!soup_server_listen (server, addr, 0, &error))
+  if (mqtt != NULL)
+    {
+      g_autoptr (GSocketConnectable) to = g_network_address_parse (mqtt, 1883, &error);
+      if (to == NULL)
+        {
+          g_printerr ("tf-web: --mqtt: %s\n", error->message);
+          return 2;
+        }
+      tf_web_mqtt_add (server, to);
+    }
+  if (!soup_server_listen (server, addr, cert != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, &error))
     {
       g_printerr ("tf-web: listen: %s\n", error->message);
       return 1;

@@ -211,7 +211,7 @@ async function main() {
         `     ${String(Math.round(med('frames'))).padStart(4)}  ${fmt(Math.max(...runs.map((x) => x.maxFrame)))} (max)`);
     }
 
-    for (const [name, url] of [['websockets', `ws://127.0.0.1:${world.wsPort}/`], ['TCP', `mqtt://127.0.0.1:${world.port}`]]) {
+    for (const [name, url] of [['websockets (tf-web /mqtt)', `${world.url.replace(/^http/, 'ws').replace(/\/$/, '')}/mqtt`], ['TCP', `mqtt://127.0.0.1:${world.port}`]]) {
       const runs = [];
       for (let r = 0; r < RUNS; r++) runs.push(await retainedOver(world, url, BOARDS + SESSIONS + 1));
       console.log(`limit: mqtt.js in node over ${name.padEnd(10)} every retained message ${fmt(pct(runs, 50))} ms (median) after CONNACK`);

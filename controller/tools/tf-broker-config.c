@@ -474,17 +474,18 @@ conf_text (Tool *t, const char *passwd, const char *acl)
       tls_lines (t, s);
     }
   /* mosquitto 2.0.11's websockets listener binds every interface whatever
-   * it is told (libwebsockets is handed no address): with a certificate only
-   * the secure one is written; without one, bind_interface keeps it to the
-   * interface that carries --bind's address where that is loopback */
-  if (t->cert == NULL)
+   * it is told (libwebsockets is handed no address), so none is written
+   * unless asked for: the dashboard's websockets are tf-web's /mqtt (tf-web
+   * --mqtt), which binds where it is told and carries them to the TCP
+   * listener above. With a certificate, only the secure one is written. */
+  if (t->cert == NULL && t->ws_port > 0)
     {
       g_string_append_printf (s,
                               "\n# MQTT over websockets: the dashboard (every interface, see "
                               "README)\nlistener %d\nprotocol websockets\n",
                               t->ws_port);
     }
-  if (t->cert != NULL)
+  if (t->cert != NULL && t->wss_port > 0)
     {
       g_string_append_printf (s,
                               "\n# MQTT over secure websockets: the dashboard served over "
@@ -655,7 +656,7 @@ find_plugin (void)
 int
 main (int argc, char **argv)
 {
-  Tool t = { .ws_port = 9001, .tls_port = 8883, .wss_port = 9443 };
+  Tool t = { .ws_port = 0, .tls_port = 8883, .wss_port = 0 };
   g_autoptr (GOptionContext) ctx = NULL;
   g_autoptr (GError) error = NULL;
   int status;
@@ -667,7 +668,9 @@ main (int argc, char **argv)
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &t.out_dir,
       "Where to write mosquitto.conf, passwd, acl and credentials", "DIR" },
     { "ws-port", 0, 0, G_OPTION_ARG_INT, &t.ws_port,
-      "Websockets listener for the dashboard (default 9001)", "PORT" },
+      "mosquitto's own websockets listener (default none: it binds every interface; serve the "
+      "dashboard's websockets with tf-web --mqtt instead)",
+      "PORT" },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &t.bind,
       "Address of the MQTT (TCP) listeners (default: every interface)", "ADDR" },
     { "staff", 0, 0, G_OPTION_ARG_STRING_ARRAY, &t.staff,
@@ -681,7 +684,9 @@ main (int argc, char **argv)
     { "cafile", 0, 0, G_OPTION_ARG_FILENAME, &t.cafile, "CA chain for the certificate", "FILE" },
     { "tls-port", 0, 0, G_OPTION_ARG_INT, &t.tls_port, "MQTT over TLS listener (default 8883)",
       "PORT" },
-    { "wss-port", 0, 0, G_OPTION_ARG_INT, &t.wss_port, "Secure websockets listener (default 9443)",
+    { "wss-port", 0, 0, G_OPTION_ARG_INT, &t.wss_port,
+      "mosquitto's own secure websockets listener, with --cert (default none: tf-web --cert serves "
+      "wss)",
       "PORT" },
     { "persistence", 0, 0, G_OPTION_ARG_FILENAME, &t.persistence,
       "Where the broker keeps retained messages (default /var/lib/mosquitto)", "DIR" },

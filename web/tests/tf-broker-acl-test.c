@@ -709,6 +709,17 @@ test_tls (void)
     g_assert_true (wait_for (daemon, NULL, has_topic, t, 5000));
   }
   client_free (c);
+  {
+    /* with a certificate nothing in clear leaves the host: the plain MQTT
+     * listener is on loopback, and no websockets listener of mosquitto's
+     * (it would bind every interface) unless one was asked for */
+    g_autofree char *conf = NULL;
+    g_autofree char *path = g_build_filename (w->conf_dir, "mosquitto.conf", NULL);
+    g_autofree char *plain = g_strdup_printf ("\nlistener %u 127.0.0.1\n", w->port);
+    g_assert_true (g_file_get_contents (path, &conf, NULL, NULL));
+    g_assert_nonnull (strstr (conf, plain));
+    g_assert_null (strstr (conf, "protocol websockets"));
+  }
   world_free (w);
 }
 
@@ -883,11 +894,12 @@ test_tool_errors (void)
     g_assert_nonnull (strstr (err, want));
   }
   g_clear_pointer (&err, g_free);
-  /* ... and with one: a TLS listener on the lab's port, wss beside ws */
+  /* ... and with one: a TLS listener on the lab's port; mosquitto's wss
+   * only when asked for, and its plain ws never */
   {
     g_autofree char *cert = g_build_filename (w.dir, "x.pem", NULL);
     g_autofree char *key = g_build_filename (w.dir, "x.key", NULL);
-    g_autofree char *args = g_strdup_printf ("--cert %s --key %s", cert, key);
+    g_autofree char *args = g_strdup_printf ("--cert %s --key %s --wss-port 9443", cert, key);
     g_assert_cmpint (run_tool (&w, &err, args), ==, 2);
     g_assert_nonnull (strstr (err, "x.pem"));
     g_clear_pointer (&err, g_free);
@@ -901,6 +913,7 @@ test_tool_errors (void)
     g_assert_true (g_file_get_contents (conf, &text, NULL, NULL));
     g_assert_nonnull (strstr (text, "listener 1883 127.0.0.1\ncertfile "));
     g_assert_nonnull (strstr (text, "listener 9443\nprotocol websockets\ncertfile"));
+    g_assert_null (strstr (text, "protocol websockets\n\n"));
     g_assert_nonnull (strstr (text, "allow_anonymous false\n"));
   }
   tf_test_rm_rf (w.dir);

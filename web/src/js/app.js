@@ -65,7 +65,9 @@ class App {
     this.current = null;
     setText($('title'), `TestFest · ${cfg.lab}`);
     document.title = `TestFest · ${cfg.lab}`;
-    const url = cfg.broker.replace('{host}', location.hostname || '127.0.0.1');
+    // {origin}: the page's own server (tf-web --mqtt carries /mqtt to the broker)
+    const origin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
+    const url = cfg.broker.replace('{origin}', origin).replace('{host}', location.hostname || '127.0.0.1');
     this.conn = new Connection(url, this.store, this);
     window.addEventListener('hashchange', () => this.route());
     $('login').addEventListener('submit', (ev) => {

@@ -111,7 +111,6 @@ export class World {
     fs.chmodSync(this.dir, 0o755); // the broker drops to user mosquitto
     this.lab = `web${Math.random().toString(16).slice(2, 10)}`;
     this.port = await freePort();
-    this.wsPort = await freePort();
     this.labPath = this.path('lab.conf');
     fs.writeFileSync(this.labPath, `[lab]\nname = ${this.lab}\nhost = webhost\n` +
       `state-dir = ${this.path('state')}\nboards-dir = ${path.join(SOURCE, 'boards')}\n` +
@@ -122,7 +121,7 @@ export class World {
     fs.writeFileSync(this.path('test.event'), EVENT(anonymous));
     await this.run(path.join(BUILD, 'controller', 'tf-broker-config'), ['--lab', this.labPath,
       '--event', this.path('test.event'), '--out', this.path('broker'), '--bind', '127.0.0.1',
-      '--ws-port', String(this.wsPort), '--log', this.path('mosquitto.log'),
+      '--log', this.path('mosquitto.log'),
       '--persistence', this.path('persist')]);
     this.passwords = new Map();
     for (const line of fs.readFileSync(this.path('broker', 'credentials'), 'utf8').split('\n')) {
@@ -168,7 +167,7 @@ export class World {
   async startBroker() {
     this.broker = this.spawn('mosquitto', 'mosquitto', ['-c', this.path('broker', 'mosquitto.conf')]);
     await waitFor(() => portOpen(this.port), 5000, 'the broker (TCP)');
-    await waitFor(() => portOpen(this.wsPort), 5000, 'the broker (websockets)');
+    // the dashboard reaches the broker through tf-web's /mqtt (no websockets listener)
   }
 
   async stopBroker() {
@@ -204,7 +203,7 @@ export class World {
 
   async startWeb() {
     const p = this.spawn('tf-web', path.join(BUILD, 'web', 'tf-web'), ['--root', path.join(BUILD, 'web', 'www'),
-      '--listen', '127.0.0.1:0', '--lab', this.lab, '--broker', `ws://{host}:${this.wsPort}/`], { pipe: true });
+      '--listen', '127.0.0.1:0', '--lab', this.lab, '--mqtt', `127.0.0.1:${this.port}`], { pipe: true });
     const rl = readline.createInterface({ input: p.stdout });
     const line = await Promise.race([once(rl, 'line').then(([l]) => l), deadline(10000).then(() => null)]);
     if (!line || !line.startsWith('tf-web: ')) throw new Error(`tf-web did not start: ${line}`);
