@@ -13,8 +13,12 @@
  * a broker reload (SIGHUP). A refused CONNECT gets "not authorised" and is
  * logged with the id and the account that tried it.
  *
+ * It also refuses a retained publish on a request topic (tf/LAB/in/... and
+ * tf/LAB/cmd/...): requests are events, and a retained one would be handed
+ * to the daemon again at every reconnection (the daemon ignores them too).
+ *
  * The plugin answers only refusals; for everything else it defers, so the
- * password file still decides who the user is. */
+ * password file and the ACL file still decide. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -122,6 +126,35 @@ on_basic_auth (int event, void *event_data, void *userdata)
   return MOSQ_ERR_AUTH;
 }
 
+/* "tf/<lab>/in/..." or "tf/<lab>/cmd/..." */
+static bool
+is_request_topic (const char *topic)
+{
+  const char *lab_end;
+  if (strncmp (topic, "tf/", 3) != 0)
+    return false;
+  lab_end = strchr (topic + 3, '/');
+  if (lab_end == NULL)
+    return false;
+  return strncmp (lab_end, "/in/", 4) == 0 || strncmp (lab_end, "/cmd/", 5) == 0;
+}
+
+static int
+on_acl_check (int event, void *event_data, void *userdata)
+{
+  struct mosquitto_evt_acl_check *ed = event_data;
+  if (ed->access == MOSQ_ACL_WRITE && ed->retain && ed->topic != NULL
+      && is_request_topic (ed->topic))
+    {
+      const char *user = mosquitto_client_username (ed->client);
+      mosquitto_log_printf (MOSQ_LOG_NOTICE,
+                            "tf-broker-plugin: retained request on %s refused (from %s)",
+                            ed->topic, user != NULL ? user : "anonymous");
+      return MOSQ_ERR_ACL_DENIED;
+    }
+  return MOSQ_ERR_PLUGIN_DEFER;
+}
+
 static int
 on_reload (int event, void *event_data, void *userdata)
 {
@@ -159,6 +192,8 @@ mosquitto_plugin_init (mosquitto_plugin_id_t *identifier, void **userdata,
     return rc;
   rc = mosquitto_callback_register (identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL, NULL);
   if (rc == MOSQ_ERR_SUCCESS)
+    rc = mosquitto_callback_register (identifier, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL, NULL);
+  if (rc == MOSQ_ERR_SUCCESS)
     rc = mosquitto_callback_register (identifier, MOSQ_EVT_RELOAD, on_reload, NULL, NULL);
   return rc;
 }
@@ -167,6 +202,7 @@ int
 mosquitto_plugin_cleanup (void *userdata, struct mosquitto_opt *options, int option_count)
 {
   mosquitto_callback_unregister (plugin.id, MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL);
+  mosquitto_callback_unregister (plugin.id, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL);
   mosquitto_callback_unregister (plugin.id, MOSQ_EVT_RELOAD, on_reload, NULL);
   free_accounts ();
   free (plugin.password_file);

@@ -520,6 +520,41 @@ test_client_id_takeover (void)
                            5000));
 }
 
+/* Requests are events: the broker refuses a retained one on in/ and cmd/,
+ * so no stale request waits for the daemon's next connection. */
+static void
+test_retained_request (void)
+{
+  g_autoptr (Client) a = client (world, "acme");
+  g_autoptr (Client) staff = client (world, "staff");
+  g_autoptr (Client) daemon = client (world, "testfestd");
+  g_autoptr (Client) late = NULL;
+
+  subscribe (daemon, world->lab, "in/#");
+  subscribe (daemon, world->lab, "cmd/#");
+  publish (a, world->lab, "in/acme/verdict", "{\"retained\":1}", TRUE);
+  publish (staff, world->lab, "cmd/power", "{\"retained\":1}", TRUE);
+  /* the same, not retained, goes through: the markers prove the order */
+  publish (a, world->lab, "in/acme/retain-marker", "{}", FALSE);
+  publish (staff, world->lab, "cmd/retain-marker", "{}", FALSE);
+  g_assert_true (wait_for (daemon, NULL, has_topic,
+                           (gpointer)g_strdup_printf ("tf/%s/cmd/retain-marker", world->lab), 5000));
+  g_assert_true (wait_for (daemon, NULL, has_topic,
+                           (gpointer)g_strdup_printf ("tf/%s/in/acme/retain-marker", world->lab),
+                           5000));
+  g_assert_false (got (daemon, world->lab, "in/acme/verdict"));
+  g_assert_false (got (daemon, world->lab, "cmd/power"));
+  /* and nothing was kept for a later subscriber */
+  late = client (world, "testfestd");
+  subscribe (late, world->lab, "in/#");
+  subscribe (late, world->lab, "cmd/#");
+  publish (staff, world->lab, "cmd/late-marker", "{}", FALSE);
+  g_assert_true (wait_for (late, NULL, has_topic,
+                           (gpointer)g_strdup_printf ("tf/%s/cmd/late-marker", world->lab), 5000));
+  g_assert_false (got (late, world->lab, "in/acme/verdict"));
+  g_assert_false (got (late, world->lab, "cmd/power"));
+}
+
 /* The broker refuses a packet over its max_packet_size before anyone parses it. */
 static void
 test_packet_size (void)
@@ -948,6 +983,7 @@ main (int argc, char **argv)
   g_test_add_func ("/broker/daemon-writes-no-requests", test_daemon_writes_no_requests);
   g_test_add_func ("/broker/client-id-takeover", test_client_id_takeover);
   g_test_add_func ("/broker/packet-size", test_packet_size);
+  g_test_add_func ("/broker/retained-request", test_retained_request);
   g_test_add_func ("/broker/replies", test_replies);
   g_test_add_func ("/broker/refused", test_refused);
   g_test_add_func ("/broker/no-anonymous", test_no_anonymous);
