@@ -49,8 +49,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   m.topic = topic;
   m.payload = nl ? g_bytes_new (nl + 1, size - (nl + 1 - data)) : g_bytes_new (NULL, 0);
-  m.response_topic = "tf/fuzz/reply/x";
-  tf_lab_handle_message (lab, &m);
+  m.response_topic = "tf/fuzz/reply/staff/fuzzer";
+  tf_rpc_handle (tf_lab_get_rpc (lab), &m);
   /* let asynchronous handlers (power, flash) reach their end */
   for (guint i = 0; i < 50 && g_main_context_iteration (NULL, FALSE); i++)
     ;

@@ -405,12 +405,6 @@ on_bus_connected (TfBus *bus, TfLab *self)
   tf_lab_publish_all (self);
 }
 
-static void
-on_bus_message (TfBus *bus, const TfBusMessage *msg, TfLab *self)
-{
-  tf_lab_handle_message (self, msg);
-}
-
 /* --- object ------------------------------------------------------------------- */
 
 static void
@@ -424,6 +418,7 @@ tf_lab_dispose (GObject *object)
   g_clear_pointer (&self->boards, g_hash_table_unref);
   g_clear_pointer (&self->switches, g_hash_table_unref);
   g_clear_object (&self->monitor);
+  g_clear_object (&self->rpc);
   g_clear_object (&self->bus);
   G_OBJECT_CLASS (tf_lab_parent_class)->dispose (object);
 }
@@ -533,11 +528,10 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
   if (self->bus == NULL)
     return NULL;
   g_signal_connect (self->bus, "connected", G_CALLBACK (on_bus_connected), self);
-  g_signal_connect (self->bus, "message", G_CALLBACK (on_bus_message), self);
-  {
-    g_autofree char *cmd = g_strdup_printf ("%scmd/#", self->prefix);
-    tf_bus_subscribe (self->bus, cmd);
-  }
+  self->rpc = tf_rpc_new (self->bus, self->prefix);
+  if (!tf_rpc_set_store (self->rpc, self->store, error))
+    return NULL;
+  tf_lab_add_verbs (self);
   tf_lab_hotplug_attach (self);
   tf_lab_usb_attach (self);
 
@@ -587,6 +581,12 @@ TfLabConfig *
 tf_lab_get_config (TfLab *self)
 {
   return self->config;
+}
+
+TfRpc *
+tf_lab_get_rpc (TfLab *self)
+{
+  return self->rpc;
 }
 
 TfStore *
