@@ -138,7 +138,7 @@ test_reply_topic (void)
     { NULL, "tf/l/reply/staff/ctl-1", TRUE },
     { NULL, "tf/l/reply/staff/ctl-1/x/y", TRUE },
     { "acme", "tf/l/reply/acme/acme-web", TRUE },
-    { "acme", "tf/l/reply/bolt/bolt-web", FALSE },     /* another company's client */
+    { "acme", "tf/l/reply/bolt/bolt-web", FALSE }, /* another company's client */
     { "acme", "tf/l/private/bolt/session/s1/report", FALSE },
     { "acme", "tf/l/schedule", FALSE },
     { "acme", "tf/l/board/sim1/state", FALSE },

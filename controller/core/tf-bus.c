@@ -44,7 +44,7 @@ struct _TfBus
   guint reconnects;
   GPtrArray *subscriptions;
   GArray *sub_options; /* int per subscription: MQTT v5 subscription options */
-  int waiting_mid; /* shutdown waits for this PUBACK */
+  int waiting_mid;     /* shutdown waits for this PUBACK */
   gboolean waiting_done;
 };
 

@@ -48,8 +48,8 @@ tf_json_check (const void *data, gsize len, gsize max_size, guint max_depth, GEr
   if (len > max_size)
     {
       if (max_size % 1024 == 0)
-        return fail (error, "payload of %" G_GSIZE_FORMAT " bytes is larger than %" G_GSIZE_FORMAT
-                            " KiB",
+        return fail (error,
+                     "payload of %" G_GSIZE_FORMAT " bytes is larger than %" G_GSIZE_FORMAT " KiB",
                      len, max_size / 1024);
       return fail (error,
                    "payload of %" G_GSIZE_FORMAT " bytes is larger than %" G_GSIZE_FORMAT " bytes",
@@ -127,8 +127,7 @@ on_member (JsonParser *parser, JsonObject *object, const char *name, gpointer us
 }
 
 JsonObject *
-tf_json_parse_object (const void *data, gsize len, gsize max_size, guint max_depth,
-                      GError **error)
+tf_json_parse_object (const void *data, gsize len, gsize max_size, guint max_depth, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
@@ -292,8 +291,8 @@ tf_json_valid_id (const char *s, gsize max_len)
 }
 
 gboolean
-tf_json_read_id (JsonObject *o, const char *key, gboolean required, gsize max_len,
-                 const char **out, GError **error)
+tf_json_read_id (JsonObject *o, const char *key, gboolean required, gsize max_len, const char **out,
+                 GError **error)
 {
   const char *v = NULL;
   if (!tf_json_read_string (o, key, required, max_len, &v, error))
@@ -319,15 +318,15 @@ tf_json_read_int (JsonObject *o, const char *key, gboolean required, gint64 min,
     return TRUE;
   v = json_node_get_int (n);
   if (v < min || v > max)
-    return fail (error, "%s: %" G_GINT64_FORMAT " is not from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+    return fail (error,
+                 "%s: %" G_GINT64_FORMAT " is not from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
                  key, v, min, max);
   *out = v;
   return TRUE;
 }
 
 gboolean
-tf_json_read_bool (JsonObject *o, const char *key, gboolean required, gboolean *out,
-                   GError **error)
+tf_json_read_bool (JsonObject *o, const char *key, gboolean required, gboolean *out, GError **error)
 {
   JsonNode *n;
   if (!lookup (o, key, required, G_TYPE_BOOLEAN, "true or false", &n, error))

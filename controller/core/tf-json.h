@@ -17,8 +17,7 @@ G_BEGIN_DECLS
  * with no key twice in any object. An empty payload reads as {}. Returns a
  * new reference, or NULL with the reason (TF_ERROR_INVALID_ARGUMENT). */
 JsonObject *
-tf_json_parse_object (const void *data, gsize len, gsize max_size, guint max_depth,
-                      GError **error);
+tf_json_parse_object (const void *data, gsize len, gsize max_size, guint max_depth, GError **error);
 /* Only the scanner's part (size, depth, encoding): for fuzzing and for callers
  * that hand the text on unparsed. */
 gboolean
@@ -49,8 +48,8 @@ tf_json_read_string (JsonObject *o, const char *key, gboolean required, gsize ma
                      const char **out, GError **error);
 /* A string that is an id: letters, digits, '.', '_', '-', 1..@max_len bytes. */
 gboolean
-tf_json_read_id (JsonObject *o, const char *key, gboolean required, gsize max_len,
-                 const char **out, GError **error);
+tf_json_read_id (JsonObject *o, const char *key, gboolean required, gsize max_len, const char **out,
+                 GError **error);
 gboolean
 tf_json_read_int (JsonObject *o, const char *key, gboolean required, gint64 min, gint64 max,
                   gint64 *out, GError **error);

@@ -234,8 +234,7 @@ tf_rpc_request_fail (TfRpcRequest *r, const char *fmt, ...)
   msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
   r->rpc->counters.refused++;
-  g_info ("%s%s%s: refused: %s", r->company ? r->company : "", r->company ? "/" : "", r->verb,
-          msg);
+  g_info ("%s%s%s: refused: %s", r->company ? r->company : "", r->company ? "/" : "", r->verb, msg);
   send_reply (r, FALSE, NULL, msg);
 }
 

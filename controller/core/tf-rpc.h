@@ -54,11 +54,11 @@ tf_rpc_handle (TfRpc *self, const TfBusMessage *msg);
 
 typedef struct
 {
-  guint requests;       /* dispatched to a verb */
-  guint refused;        /* answered with ok:false before or by a verb */
-  guint bad_reply_to;   /* response topic refused: nothing published */
-  guint retained;       /* retained requests ignored */
-  guint from_record;    /* replays answered from the record */
+  guint requests;     /* dispatched to a verb */
+  guint refused;      /* answered with ok:false before or by a verb */
+  guint bad_reply_to; /* response topic refused: nothing published */
+  guint retained;     /* retained requests ignored */
+  guint from_record;  /* replays answered from the record */
 } TfRpcCounters;
 const TfRpcCounters *
 tf_rpc_get_counters (TfRpc *self);

@@ -300,7 +300,7 @@ op_close (TfFloor *f, TfSession *s, JsonObject *args, GError **error)
 }
 
 #define SESSION_CMD(name, op)                                                                      \
-  static void name (TfRpcRequest *lr, JsonObject *args, gpointer data)                 \
+  static void name (TfRpcRequest *lr, JsonObject *args, gpointer data)                             \
   {                                                                                                \
     session_op (data, lr, args, op);                                                               \
   }

@@ -30,8 +30,7 @@ extern const char *const tf_in_request_verbs[];
 /* NULL with the reason when @args (read by TfRpc) is not a well-formed
  * @verb request of @company. */
 TfInRequest *
-tf_in_request_from_args (const char *company, const char *verb, JsonObject *args,
-                         GError **error);
+tf_in_request_from_args (const char *company, const char *verb, JsonObject *args, GError **error);
 /* The same from the topic (under @prefix, "tf/<lab>/") and the raw payload,
  * read as TfRpc reads it: for the fuzz target. */
 TfInRequest *

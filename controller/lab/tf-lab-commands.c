@@ -305,7 +305,7 @@ tf_lab_add_verbs (TfLab *self)
     const char *verb;
     TfRpcFunc func;
   } verbs[] = {
-    { "boards", cmd_boards }, { "board", cmd_board },   { "power", cmd_power },
+    { "boards", cmd_boards },   { "board", cmd_board },   { "power", cmd_power },
     { "release", cmd_release }, { "status", cmd_status }, { "flash", cmd_flash },
     { "images", cmd_images },
   };
