@@ -32,6 +32,12 @@ verb_later (TfRpcRequest *req, JsonObject *args, gpointer data)
   v->held = tf_rpc_request_ref (req);
 }
 
+static gboolean
+is_company (const char *account, gpointer data)
+{
+  return g_strcmp0 (account, "acme") == 0 || g_strcmp0 (account, "bolt") == 0;
+}
+
 static void
 send (TfRpc *rpc, const char *topic, const char *payload, const char *reply, gboolean retain)
 {
@@ -89,6 +95,13 @@ test_rpc (void)
   send (rpc, "tf/l/cmd/echo", "{}", NULL, FALSE);
   g_assert_cmpuint (echo.calls + verdict.calls, ==, 2);
   g_assert_cmpuint (c->bad_reply_to, ==, 4);
+  /* staff answers stay out of the companies' reply subtrees */
+  tf_rpc_set_company_check (rpc, is_company, &verdict);
+  send (rpc, "tf/l/cmd/echo", "{}", "tf/l/reply/acme/web", FALSE);
+  g_assert_cmpuint (echo.calls, ==, 1);
+  g_assert_cmpuint (c->bad_reply_to, ==, 5);
+  send (rpc, "tf/l/cmd/echo", "{}", "tf/l/reply/alice/ctl", FALSE);
+  g_assert_cmpuint (echo.calls, ==, 2);
   /* refused with a reason before any verb: unknown, too big, too deep, NUL, dup */
   send (rpc, "tf/l/cmd/teleport", "{}", "tf/l/reply/staff/ctl", FALSE);
   {
@@ -100,7 +113,7 @@ test_rpc (void)
   send (rpc, "tf/l/cmd/echo", "{\"a\":\"\\u0000\"}", "tf/l/reply/staff/ctl", FALSE);
   send (rpc, "tf/l/cmd/echo", "{\"a\":1,\"a\":1}", "tf/l/reply/staff/ctl", FALSE);
   send (rpc, "tf/l/cmd/echo", "{\"id\":7}", "tf/l/reply/staff/ctl", FALSE);
-  g_assert_cmpuint (echo.calls, ==, 1);
+  g_assert_cmpuint (echo.calls, ==, 2);
   g_assert_cmpuint (c->refused, ==, 6);
 
   /* ids: executed once, then answered from the record */

@@ -28,6 +28,8 @@ struct _TfRpc
   GHashTable *verbs[2];  /* by scope: verb -> Verb */
   GHashTable *in_flight; /* "account\nid" of requests being answered */
   TfStore *store;        /* not ours; NULL: no record */
+  TfRpcAccountFunc is_company;
+  gpointer is_company_data;
   TfRpcCounters counters;
 };
 
@@ -275,6 +277,18 @@ tf_rpc_check_reply_topic (const char *prefix, const char *company, const char *t
 
 /* --- dispatch ---------------------------------------------------------------------- */
 
+/* A staff request's answer stays out of the companies' reply subtrees. */
+static gboolean
+staff_reply_topic (TfRpc *self, const char *topic, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (topic + strlen (self->prefix) + strlen ("reply/"), "/", 2);
+  if (self->is_company == NULL || !self->is_company (parts[0], self->is_company_data))
+    return TRUE;
+  g_set_error (error, TF_ERROR, TF_ERROR_PERMISSION_DENIED,
+               "a staff request's response topic is under company %s's reply/", parts[0]);
+  return FALSE;
+}
+
 static char *
 digest_of (const char *verb, GBytes *payload)
 {
@@ -375,7 +389,8 @@ tf_rpc_handle (TfRpc *self, const TfBusMessage *msg)
       g_warning ("%.200s: retained request ignored: requests are events", msg->topic);
       return;
     }
-  if (!tf_rpc_check_reply_topic (self->prefix, company, msg->response_topic, &error))
+  if (!tf_rpc_check_reply_topic (self->prefix, company, msg->response_topic, &error)
+      || (company == NULL && !staff_reply_topic (self, msg->response_topic, &error)))
     {
       self->counters.bad_reply_to++;
       g_warning ("%.200s: nothing answered: %s", msg->topic, error->message);
@@ -433,8 +448,18 @@ verb_of (gpointer key, gpointer value, gpointer user_data)
 }
 
 void
+tf_rpc_set_company_check (TfRpc *self, TfRpcAccountFunc func, gpointer user_data)
+{
+  g_return_if_fail (TF_IS_RPC (self));
+  self->is_company = func;
+  self->is_company_data = user_data;
+}
+
+void
 tf_rpc_remove_verbs (TfRpc *self, gpointer user_data)
 {
+  if (self->is_company_data == user_data)
+    tf_rpc_set_company_check (self, NULL, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (self->verbs); i++)
     g_hash_table_foreach_remove (self->verbs[i], verb_of, user_data);
 }

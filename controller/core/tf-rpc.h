@@ -46,8 +46,16 @@ tf_rpc_set_store (TfRpc *self, TfStore *store, GError **error);
 void
 tf_rpc_add_verb (TfRpc *self, TfRpcScope scope, const char *verb, TfRpcFunc func,
                  gpointer user_data);
+/* Removes the verbs (and the account check) registered with @user_data. */
 void
 tf_rpc_remove_verbs (TfRpc *self, gpointer user_data);
+/* Whether @account is a company's: a staff request may not have its answer
+ * sent into a company's reply subtree (no staff account bears a company's
+ * name; tf-broker-config refuses that). Asked at each request, so it follows
+ * the event as it is now. */
+typedef gboolean (*TfRpcAccountFunc) (const char *account, gpointer user_data);
+void
+tf_rpc_set_company_check (TfRpc *self, TfRpcAccountFunc func, gpointer user_data);
 /* What the bus's "message" signal calls; public for the fuzz targets. */
 void
 tf_rpc_handle (TfRpc *self, const TfBusMessage *msg);

@@ -295,10 +295,18 @@ in_request (TfRpcRequest *req, JsonObject *args, gpointer data)
     }
 }
 
+static gboolean
+is_company (const char *account, gpointer data)
+{
+  TfFloor *f = data;
+  return f->event != NULL && tf_event_find_company (f->event, account) >= 0;
+}
+
 void
 tf_floor_add_in_verbs (TfFloor *f)
 {
   TfRpc *rpc = tf_lab_get_rpc (f->lab);
+  tf_rpc_set_company_check (rpc, is_company, f);
   for (guint i = 0; tf_in_request_verbs[i] != NULL; i++)
     tf_rpc_add_verb (rpc, TF_RPC_COMPANY, tf_in_request_verbs[i], in_request, f);
 }
