@@ -68,9 +68,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autofree char *topic
       = full ? g_strdup_printf ("tf/fuzz/%s", first) : g_strdup_printf ("tf/fuzz/cmd/%s", first);
   g_auto (GStrv) parts = g_strsplit (first, "/", 3);
-  g_autofree char *reply = g_strdup_printf (
-      "tf/fuzz/reply/%s/fuzzer",
-      g_str_has_prefix (first, "in/") && parts[1] != NULL ? parts[1] : "staff");
+  g_autofree char *reply
+      = g_strdup_printf ("tf/fuzz/reply/%s/fuzzer",
+                         g_str_has_prefix (first, "in/") && parts[1] != NULL ? parts[1] : "staff");
   TfBusMessage m = { 0 };
 
   m.topic = topic;

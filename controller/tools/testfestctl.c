@@ -903,7 +903,10 @@ main (int argc, char **argv)
    * this account with this client id read there; a company's account is the
    * company (see controller/core/README-rpc.md) */
   c.reply_topic = g_strdup_printf ("tf/%s/reply/%s/%s", lab,
-                                   in_request ? opt_company : bo.user ? bo.user : "staff", client_id);
+                                   in_request ? opt_company
+                                   : bo.user  ? bo.user
+                                              : "staff",
+                                   client_id);
   c.correlation = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
   tf_bus_subscribe (bus, c.reply_topic);
   c.last_percent = -1;
