@@ -197,7 +197,7 @@ static void
 on_reply (TfBus *bus, const TfBusMessage *m, Pending *p)
 {
   /* the answer to this request only: same correlation data */
-  if (g_str_has_suffix (m->topic, "/reply/raw") && m->correlation != NULL
+  if (g_str_has_suffix (m->topic, "/reply/staff/raw") && m->correlation != NULL
       && g_bytes_get_size (m->correlation) == strlen (p->corr)
       && memcmp (g_bytes_get_data (m->correlation, NULL), p->corr, strlen (p->corr)) == 0
       && p->reply == NULL)
@@ -216,7 +216,7 @@ test_bad_requests (void)
 {
   g_autoptr (TfHarness) h = lab_up ();
   g_autofree char *topic = g_strdup_printf ("tf/%s/cmd/power", h->lab);
-  g_autofree char *reply_topic = g_strdup_printf ("tf/%s/reply/raw", h->lab);
+  g_autofree char *reply_topic = g_strdup_printf ("tf/%s/reply/staff/raw", h->lab);
   g_autofree char *board_topic = g_strdup_printf ("tf/%s/cmd/board", h->lab);
   g_autofree char *teleport = g_strdup_printf ("tf/%s/cmd/teleport", h->lab);
   const struct
@@ -225,9 +225,13 @@ test_bad_requests (void)
   } cases[] = {
     { topic, "not json", "\"ok\":false,\"error\":\"payload is not JSON: " },
     { topic, "[1,2]", "\"error\":\"payload is not a JSON object\"" },
-    { topic, "{\"board\":7,\"action\":\"on\"}", "\"error\":\"missing \\\"board\\\"\"" },
-    { topic, "{\"board\":{\"x\":1},\"action\":[]}", "\"error\":\"missing \\\"board\\\"\"" },
-    { board_topic, "{\"board\":\"sim1\",\"lines\":\"many\"}", "\"lines\\\" must be a number" },
+    { topic, "{\"board\":7,\"action\":\"on\"}",
+      "\"error\":\"board: expected a string, got a number\"" },
+    { topic, "{\"board\":{\"x\":1},\"action\":[]}",
+      "\"error\":\"board: expected a string, got an object\"" },
+    { topic, "{}", "\"error\":\"missing \\\"board\\\"\"" },
+    { board_topic, "{\"board\":\"sim1\",\"lines\":\"many\"}",
+      "lines: expected a whole number, got a string" },
     { teleport, "{}", "unknown command 'teleport'" },
   };
   Pending p = { { 0 }, NULL };

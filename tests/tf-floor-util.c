@@ -61,7 +61,8 @@ on_message (TfBus *bus, const TfBusMessage *m, TfFloorTest *t)
   s->topic = g_strdup (m->topic);
   s->payload = g_strndup (d, len);
   g_ptr_array_add (t->seen, s);
-  if (g_strcmp0 (m->topic, t->reply_topic) == 0 && m->correlation != NULL)
+  if (g_str_has_prefix (m->topic, t->reply_topic) && g_str_has_suffix (m->topic, "/floor-test")
+      && m->correlation != NULL)
     g_hash_table_replace (
         t->replies,
         g_strndup (g_bytes_get_data (m->correlation, NULL), g_bytes_get_size (m->correlation)),
@@ -141,7 +142,7 @@ tf_floor_test_new_at (const char *event, const char *clock)
   tf_harness_start_daemon (t->h);
   tf_harness_watch (t->h);
   g_signal_connect (t->h->watch, "message", G_CALLBACK (on_message), t);
-  t->reply_topic = g_strdup_printf ("tf/%s/reply/floor-test", t->h->lab);
+  t->reply_topic = g_strdup_printf ("tf/%s/reply/", t->h->lab); /* + <account>/floor-test */
   g_assert_true (tf_harness_wait (t->h, has_schedule, NULL, 20000));
   return t;
 }
@@ -175,7 +176,10 @@ tf_floor_send (TfFloorTest *t, const char *company, const char *verb, const char
                                    : g_strdup_printf ("tf/%s/cmd/%s", t->h->lab, verb);
   char *corr = g_strdup_printf ("c%u-%08x", ++t->seq, g_random_int ());
   g_autoptr (GError) error = NULL;
-  g_assert_true (tf_bus_request (t->h->watch, topic, json, t->reply_topic, corr, &error));
+  /* a company's answers go under its own name: reply/<company>/<client id> */
+  g_autofree char *reply_topic
+      = g_strdup_printf ("tf/%s/reply/%s/floor-test", t->h->lab, company ? company : "staff");
+  g_assert_true (tf_bus_request (t->h->watch, topic, json, reply_topic, corr, &error));
   g_assert_no_error (error);
   return corr;
 }

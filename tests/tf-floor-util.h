@@ -22,7 +22,7 @@ typedef struct
   TfHarness *h;
   GPtrArray *seen;     /* TfSeen: every message on tf/<lab>/# */
   GHashTable *replies; /* correlation -> payload */
-  char *reply_topic;
+  char *reply_topic;   /* the prefix of our reply topics: tf/<lab>/reply/ */
   char *flash_out;
   guint seq;
 } TfFloorTest;

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 static const char *
@@ -84,10 +85,17 @@ tf_harness_start_broker (TfHarness *h)
 {
   g_autofree char *conf = tf_harness_path (h, "mosquitto.conf");
   g_autofree char *log = tf_harness_path (h, "mosquitto.log");
+  g_autofree char *persist
+      = h->broker_persistence
+            /* as root, mosquitto would drop to its own user, who cannot
+             * write into our private test directory */
+            ? g_strdup_printf ("persistence true\npersistence_location %s/\n%s", h->dir,
+                               geteuid () == 0 ? "user root\n" : "")
+            : g_strdup ("persistence false\n");
   g_autofree char *text = g_strdup_printf ("listener %u 127.0.0.1\nallow_anonymous true\n"
-                                           "persistence false\nlog_dest file %s\n"
+                                           "%slog_dest file %s\n"
                                            "log_type error\nlog_type warning\nlog_type notice\n",
-                                           h->port, log);
+                                           h->port, persist, log);
   const char *argv[] = { "mosquitto", "-c", conf, NULL };
   g_autoptr (GError) error = NULL;
 

@@ -25,7 +25,8 @@ typedef struct
   TfBus *watch;
   GHashTable *retained; /* topic -> payload (char *) */
   guint daemon_runs;
-  char *clock; /* libfaketime's FAKETIME for the daemon, NULL: the real clock */
+  char *clock;                 /* libfaketime's FAKETIME for the daemon, NULL: the real clock */
+  gboolean broker_persistence; /* the broker keeps retained messages across restarts */
 } TfHarness;
 
 /* @sim is a sim file, @lab_body the lab file after its [lab] and [broker] groups. */

@@ -43,7 +43,8 @@ struct _TfBus
   gboolean shutting_down;
   guint reconnects;
   GPtrArray *subscriptions;
-  int waiting_mid; /* shutdown waits for this PUBACK */
+  GArray *sub_options; /* int per subscription: MQTT v5 subscription options */
+  int waiting_mid;     /* shutdown waits for this PUBACK */
   gboolean waiting_done;
 };
 
@@ -110,6 +111,7 @@ tf_bus_message_copy (const TfBusMessage *m)
   c->payload = m->payload != NULL ? g_bytes_ref (m->payload) : NULL;
   c->response_topic = g_strdup (m->response_topic);
   c->correlation = m->correlation != NULL ? g_bytes_ref (m->correlation) : NULL;
+  c->retain = m->retain;
   return c;
 }
 
@@ -273,7 +275,8 @@ on_connect (struct mosquitto *mosq, void *obj, int rc, int flags, const mosquitt
   self->connected = TRUE;
   self->backoff_ms = BACKOFF_MIN_MS;
   for (guint i = 0; i < self->subscriptions->len; i++)
-    mosquitto_subscribe_v5 (mosq, NULL, g_ptr_array_index (self->subscriptions, i), 1, 0, NULL);
+    mosquitto_subscribe_v5 (mosq, NULL, g_ptr_array_index (self->subscriptions, i), 1,
+                            g_array_index (self->sub_options, int, i), NULL);
   g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
   self->reconnects++;
 }
@@ -312,6 +315,7 @@ on_message (struct mosquitto *mosq, void *obj, const struct mosquitto_message *m
   uint16_t corr_len = 0;
 
   m.topic = msg->topic;
+  m.retain = msg->retain;
   m.payload = g_bytes_new (msg->payload, msg->payloadlen);
   if (mosquitto_property_read_string (props, MQTT_PROP_RESPONSE_TOPIC, &rt, false) != NULL)
     m.response_topic = rt;
@@ -343,6 +347,7 @@ tf_bus_finalize (GObject *object)
   g_free (self->opts.will_topic);
   g_free (self->opts.will_payload);
   g_ptr_array_unref (self->subscriptions);
+  g_array_unref (self->sub_options);
   G_OBJECT_CLASS (tf_bus_parent_class)->finalize (object);
 }
 
@@ -363,6 +368,7 @@ static void
 tf_bus_init (TfBus *self)
 {
   self->subscriptions = g_ptr_array_new_with_free_func (g_free);
+  self->sub_options = g_array_new (FALSE, FALSE, sizeof (int));
   self->backoff_ms = BACKOFF_MIN_MS;
   self->waiting_mid = -1;
 }
@@ -456,11 +462,21 @@ tf_bus_get_reconnects (TfBus *self)
 }
 
 void
+tf_bus_subscribe_full (TfBus *self, const char *pattern, TfBusSubscribeFlags flags)
+{
+  int options = 0;
+  if (flags & TF_BUS_SUBSCRIBE_EVENTS)
+    options = MQTT_SUB_OPT_SEND_RETAIN_NEVER | MQTT_SUB_OPT_RETAIN_AS_PUBLISHED;
+  g_ptr_array_add (self->subscriptions, g_strdup (pattern));
+  g_array_append_val (self->sub_options, options);
+  if (self->connected)
+    mosquitto_subscribe_v5 (self->mosq, NULL, pattern, 1, options, NULL);
+}
+
+void
 tf_bus_subscribe (TfBus *self, const char *pattern)
 {
-  g_ptr_array_add (self->subscriptions, g_strdup (pattern));
-  if (self->connected)
-    mosquitto_subscribe_v5 (self->mosq, NULL, pattern, 1, 0, NULL);
+  tf_bus_subscribe_full (self, pattern, TF_BUS_SUBSCRIBE_NONE);
 }
 
 gboolean

@@ -12,6 +12,7 @@ typedef struct
   GBytes *payload;
   char *response_topic; /* nullable */
   GBytes *correlation;  /* nullable */
+  gboolean retain;      /* as published (TF_BUS_SUBSCRIBE_EVENTS) or a retained replay */
 } TfBusMessage;
 
 TfBusMessage *
@@ -50,6 +51,15 @@ tf_bus_is_connected (TfBus *self);
 /* Subscriptions are remembered and renewed after every reconnect. */
 void
 tf_bus_subscribe (TfBus *self, const char *pattern);
+typedef enum
+{
+  TF_BUS_SUBSCRIBE_NONE = 0,
+  /* Requests are events: no retained replay at (re)subscription, and the
+   * retain flag as the sender set it, so that a retained request is seen. */
+  TF_BUS_SUBSCRIBE_EVENTS = 1 << 0,
+} TfBusSubscribeFlags;
+void
+tf_bus_subscribe_full (TfBus *self, const char *pattern, TfBusSubscribeFlags flags);
 gboolean
 tf_bus_publish (TfBus *self, const char *topic, const void *payload, gsize len, gboolean retain,
                 GError **error);

@@ -5,6 +5,7 @@
 
 #include "tf-error.h"
 #include "tf-floor-private.h"
+#include "tf-json.h"
 #include "tf-session-json.h"
 
 #include <string.h>
@@ -16,22 +17,54 @@
 /* --- staff requests (cmd/) --------------------------------------------------------- */
 
 static Req *
-staff (TfFloor *f, TfLabRequest *lr)
+staff (TfFloor *f, TfRpcRequest *lr)
 {
-  Req *r = g_new0 (Req, 1);
-  r->f = f;
-  r->lab_req = tf_lab_request_ref (lr);
-  return r;
+  return tf_floor_req_new (f, lr);
+}
+
+/* A string argument, or the named type error answered (FALSE). */
+static gboolean
+arg_string (Req *r, JsonObject *args, const char *key, gboolean required, const char **out)
+{
+  g_autoptr (GError) error = NULL;
+  if (tf_json_read_string (args, key, required, 4096, out, &error))
+    return TRUE;
+  tf_floor_req_fail (r, "%s", error->message);
+  return FALSE;
+}
+
+static gboolean
+arg_int (Req *r, JsonObject *args, const char *key, gint64 def, gint64 *out)
+{
+  g_autoptr (GError) error = NULL;
+  *out = def;
+  if (tf_json_read_int (args, key, FALSE, G_MININT64, G_MAXINT64, out, &error))
+    return TRUE;
+  tf_floor_req_fail (r, "%s", error->message);
+  return FALSE;
+}
+
+/* The "session" argument named and typed, then the session it names. */
+static TfSession *
+session_arg (Req *r, JsonObject *args)
+{
+  const char *id = NULL;
+  if (!arg_string (r, args, "session", TRUE, &id))
+    return NULL;
+  return tf_floor_need_session (r, id);
 }
 
 static void
-cmd_schedule (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
+cmd_schedule (TfRpcRequest *lr, JsonObject *args, gpointer data)
 {
   TfFloor *f = data;
   g_autoptr (Req) r = staff (f, lr);
-  const char *format = tf_lab_arg_string (args, "format");
+  const char *format = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) res = NULL;
+
+  if (!arg_string (r, args, "format", FALSE, &format))
+    return;
 
   tf_floor_publish_schedule (f); /* entry states follow the sessions */
   json_builder_begin_object (b);
@@ -82,7 +115,7 @@ parse_kind (const char *s, TfDisruptionKind *k)
 }
 
 static void
-cmd_replan (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
+cmd_replan (TfRpcRequest *lr, JsonObject *args, gpointer data)
 {
   TfFloor *f = data;
   g_autoptr (Req) r = staff (f, lr);
@@ -90,22 +123,28 @@ cmd_replan (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
   g_autoptr (TfReplanReport) report = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) res = NULL;
-  const char *kind = tf_lab_arg_string (args, "kind");
+  const char *kind = NULL;
   const char *what = NULL;
   gint64 now, from, to, slots;
   TfDisruptionKind k;
   guint n = tf_event_n_slots (f->event);
 
+  if (!arg_string (r, args, "kind", FALSE, &kind))
+    return;
   if (!parse_kind (kind, &k))
     {
       tf_floor_req_fail (r, "\"kind\" must be board-fault, absent or overrun");
       return;
     }
-  what = tf_lab_arg_string (args, k == TF_DISRUPTION_BOARD_FAULT ? "board"
-                                  : k == TF_DISRUPTION_OVERRUN   ? "session"
-                                                                 : "team");
-  if (what == NULL && k == TF_DISRUPTION_ABSENT)
-    what = tf_lab_arg_string (args, "implementation");
+  if (!arg_string (r, args,
+                   k == TF_DISRUPTION_BOARD_FAULT ? "board"
+                   : k == TF_DISRUPTION_OVERRUN   ? "session"
+                                                  : "team",
+                   FALSE, &what))
+    return;
+  if (what == NULL && k == TF_DISRUPTION_ABSENT
+      && !arg_string (r, args, "implementation", FALSE, &what))
+    return;
   if (what == NULL)
     {
       tf_floor_req_fail (r, "missing \"%s\"",
@@ -122,22 +161,30 @@ cmd_replan (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
       tf_floor_req_fail (r, "'%s' is not in the event", what);
       return;
     }
-  if (!tf_lab_arg_int (args, "now", tf_floor_now (f), &now) || now < 0 || now >= n)
+  if (!arg_int (r, args, "now", tf_floor_now (f), &now))
+    return;
+  if (now < 0 || now >= n)
     {
       tf_floor_req_fail (r, "\"now\" must be a slot from 0 to %u", n - 1);
       return;
     }
-  if (!tf_lab_arg_int (args, "from", now, &from) || from < 0 || from >= n)
+  if (!arg_int (r, args, "from", now, &from))
+    return;
+  if (from < 0 || from >= n)
     {
       tf_floor_req_fail (r, "\"from\" must be a slot from 0 to %u", n - 1);
       return;
     }
-  if (!tf_lab_arg_int (args, "to", -1, &to) || to < -1 || to >= n || (to >= 0 && to < from))
+  if (!arg_int (r, args, "to", -1, &to))
+    return;
+  if (to < -1 || to >= n || (to >= 0 && to < from))
     {
       tf_floor_req_fail (r, "\"to\" must be a slot from \"from\" to %u, or -1", n - 1);
       return;
     }
-  if (!tf_lab_arg_int (args, "slots", 1, &slots) || slots < 1 || slots > n)
+  if (!arg_int (r, args, "slots", 1, &slots))
+    return;
+  if (slots < 1 || slots > n)
     {
       tf_floor_req_fail (r, "\"slots\" must be from 1 to %u", n);
       return;
@@ -155,7 +202,7 @@ cmd_replan (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
 }
 
 static void
-cmd_sessions (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
+cmd_sessions (TfRpcRequest *lr, JsonObject *args, gpointer data)
 {
   g_autoptr (Req) r = staff (data, lr);
   g_autoptr (JsonNode) n = tf_floor_sessions_json (data, NULL);
@@ -163,11 +210,11 @@ cmd_sessions (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
 }
 
 static void
-cmd_session (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
+cmd_session (TfRpcRequest *lr, JsonObject *args, gpointer data)
 {
   TfFloor *f = data;
   g_autoptr (Req) r = staff (f, lr);
-  TfSession *s = tf_floor_need_session (r, tf_lab_arg_string (args, "session"));
+  TfSession *s = session_arg (r, args);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) res = NULL;
@@ -193,10 +240,10 @@ cmd_session (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
 typedef gboolean (*SessionOp) (TfFloor *f, TfSession *s, JsonObject *args, GError **error);
 
 static void
-session_op (TfFloor *f, TfLabRequest *lr, JsonObject *args, SessionOp op)
+session_op (TfFloor *f, TfRpcRequest *lr, JsonObject *args, SessionOp op)
 {
   g_autoptr (Req) r = staff (f, lr);
-  TfSession *s = tf_floor_need_session (r, tf_lab_arg_string (args, "session"));
+  TfSession *s = session_arg (r, args);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) res = NULL;
   if (s == NULL)
@@ -225,14 +272,16 @@ op_end (TfFloor *f, TfSession *s, JsonObject *args, GError **error)
 static gboolean
 op_abort (TfFloor *f, TfSession *s, JsonObject *args, GError **error)
 {
-  const char *reason = tf_lab_arg_string (args, "reason");
-  g_autofree char *why
-      = g_strdup_printf ("aborted by staff: %s", reason ? reason : "no reason given");
-  if (reason == NULL || strlen (reason) > 1024)
+  const char *reason = NULL;
+  g_autofree char *why = NULL;
+  if (!tf_json_read_string (args, "reason", FALSE, 1024, &reason, error))
+    return FALSE;
+  if (reason == NULL || *reason == '\0')
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "an abort needs a \"reason\"");
       return FALSE;
     }
+  why = g_strdup_printf ("aborted by staff: %s", reason);
   return tf_floor_abort_session (f, s->id, why, FALSE, error);
 }
 
@@ -251,7 +300,7 @@ op_close (TfFloor *f, TfSession *s, JsonObject *args, GError **error)
 }
 
 #define SESSION_CMD(name, op)                                                                      \
-  static void name (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)                 \
+  static void name (TfRpcRequest *lr, JsonObject *args, gpointer data)                             \
   {                                                                                                \
     session_op (data, lr, args, op);                                                               \
   }
@@ -261,11 +310,11 @@ SESSION_CMD (cmd_abort, op_abort)
 SESSION_CMD (cmd_close, op_close)
 
 static void
-cmd_report (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
+cmd_report (TfRpcRequest *lr, JsonObject *args, gpointer data)
 {
   TfFloor *f = data;
   g_autoptr (Req) r = staff (f, lr);
-  TfSession *s = tf_floor_need_session (r, tf_lab_arg_string (args, "session"));
+  TfSession *s = session_arg (r, args);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) res = NULL;
   JsonNode *rep;
@@ -282,13 +331,13 @@ cmd_report (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
 }
 
 static void
-cmd_summary (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
+cmd_summary (TfRpcRequest *lr, JsonObject *args, gpointer data)
 {
   TfFloor *f = data;
   g_autoptr (Req) r = staff (f, lr);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) res = NULL;
-  const char *verb = tf_lab_request_get_verb (lr);
+  const char *verb = tf_rpc_request_get_verb (lr);
   gboolean consolidated = g_strcmp0 (verb, "consolidated") == 0;
   gboolean listing = g_strcmp0 (verb, "listing") == 0;
   JsonNode *n = listing        ? tf_floor_listing (f, &error)
@@ -304,7 +353,7 @@ cmd_summary (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
 }
 
 static void
-cmd_leases (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
+cmd_leases (TfRpcRequest *lr, JsonObject *args, gpointer data)
 {
   TfFloor *f = data;
   g_autoptr (Req) r = staff (f, lr);
@@ -332,17 +381,14 @@ cmd_leases (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
 }
 
 static void
-cmd_lease_release (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
+cmd_lease_release (TfRpcRequest *lr, JsonObject *args, gpointer data)
 {
   TfFloor *f = data;
   g_autoptr (Req) r = staff (f, lr);
   g_autoptr (GError) error = NULL;
-  const char *board = tf_lab_arg_string (args, "board");
-  if (board == NULL)
-    {
-      tf_floor_req_fail (r, "missing \"board\"");
-      return;
-    }
+  const char *board = NULL;
+  if (!arg_string (r, args, "board", TRUE, &board))
+    return;
   if (!tf_floor_release_lease (f, board, &error))
     {
       tf_floor_req_fail (r, "%s", error->message);
@@ -354,18 +400,19 @@ cmd_lease_release (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data
 void
 tf_floor_add_verbs (TfFloor *f)
 {
-  tf_lab_add_command (f->lab, "schedule", cmd_schedule, f);
-  tf_lab_add_command (f->lab, "replan", cmd_replan, f);
-  tf_lab_add_command (f->lab, "sessions", cmd_sessions, f);
-  tf_lab_add_command (f->lab, "session", cmd_session, f);
-  tf_lab_add_command (f->lab, "start", cmd_start, f);
-  tf_lab_add_command (f->lab, "end", cmd_end, f);
-  tf_lab_add_command (f->lab, "abort", cmd_abort, f);
-  tf_lab_add_command (f->lab, "close", cmd_close, f);
-  tf_lab_add_command (f->lab, "report", cmd_report, f);
-  tf_lab_add_command (f->lab, "summary", cmd_summary, f);
-  tf_lab_add_command (f->lab, "listing", cmd_summary, f);
-  tf_lab_add_command (f->lab, "consolidated", cmd_summary, f);
-  tf_lab_add_command (f->lab, "leases", cmd_leases, f);
-  tf_lab_add_command (f->lab, "lease-release", cmd_lease_release, f);
+  TfRpc *rpc = tf_lab_get_rpc (f->lab);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "schedule", cmd_schedule, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "replan", cmd_replan, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "sessions", cmd_sessions, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "session", cmd_session, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "start", cmd_start, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "end", cmd_end, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "abort", cmd_abort, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "close", cmd_close, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "report", cmd_report, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "summary", cmd_summary, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "listing", cmd_summary, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "consolidated", cmd_summary, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "leases", cmd_leases, f);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "lease-release", cmd_lease_release, f);
 }

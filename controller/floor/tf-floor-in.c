@@ -9,8 +9,7 @@
 
 #include <string.h>
 
-/* Requests: staff on cmd/<verb> (TfLab's command registry), companies on
- * in/<company>/<verb>. Every answer is {"schema":1,"ok":...}; a change is
+/* Company requests on in/<company>/<verb>, through core's TfRpc. A change is
  * committed to the store, then published, then acknowledged. */
 
 /* --- company requests (in/) ---------------------------------------------------- */
@@ -231,28 +230,18 @@ on_case_ran (GObject *source, GAsyncResult *res, gpointer user_data)
   }
 }
 
-void
-tf_floor_handle_in (TfFloor *f, const TfBusMessage *msg)
+/* Every company verb: TfRpc has read the payload and checked the topic and
+ * where the answer goes; the company in the topic is the identity. */
+static void
+in_request (TfRpcRequest *req, JsonObject *args, gpointer data)
 {
-  g_autoptr (Req) r = NULL;
+  TfFloor *f = data;
+  g_autoptr (Req) r = tf_floor_req_new (f, req);
   g_autoptr (GError) error = NULL;
-  g_autofree char *in = g_strconcat (f->prefix, "in/", NULL);
-  gsize len = 0;
-  const void *data;
   TfSession *s;
 
-  if (!g_str_has_prefix (msg->topic, in))
-    return;
-  if (msg->response_topic == NULL)
-    {
-      g_warning ("%s: request without a response topic; ignored", msg->topic);
-      return;
-    }
-  r = g_new0 (Req, 1);
-  r->f = f;
-  r->msg = tf_bus_message_copy (msg);
-  data = g_bytes_get_data (msg->payload, &len);
-  r->in = tf_in_request_parse (f->prefix, msg->topic, data, len, &error);
+  r->in = tf_in_request_from_args (tf_rpc_request_get_company (req), tf_rpc_request_get_verb (req),
+                                   args, &error);
   if (r->in == NULL)
     {
       tf_floor_req_fail (r, "%s", error->message);
@@ -261,10 +250,8 @@ tf_floor_handle_in (TfFloor *f, const TfBusMessage *msg)
   if (g_strcmp0 (r->in->verb, "sessions") == 0)
     {
       g_autoptr (JsonNode) n = tf_floor_sessions_json (f, r->in->company);
-      {
-        tf_floor_req_ok (r, n);
-        return;
-      }
+      tf_floor_req_ok (r, n);
+      return;
     }
   s = tf_floor_need_session (r, r->in->session);
   if (s == NULL)
@@ -296,13 +283,29 @@ tf_floor_handle_in (TfFloor *f, const TfBusMessage *msg)
     }
   else if (g_strcmp0 (r->in->verb, "run") == 0)
     {
+      gint case_id = r->in->case_id;
       if (g_strcmp0 (r->in->company, s->client_company) != 0)
         {
           tf_floor_req_fail (r, "only the client team (%s) runs cases of session %s",
                              s->client_company, s->id);
           return;
         }
-      gint case_id = r->in->case_id;
       tf_floor_run_case_async (f, s->id, case_id, on_case_ran, g_steal_pointer (&r));
     }
+}
+
+static gboolean
+is_company (const char *account, gpointer data)
+{
+  TfFloor *f = data;
+  return f->event != NULL && tf_event_find_company (f->event, account) >= 0;
+}
+
+void
+tf_floor_add_in_verbs (TfFloor *f)
+{
+  TfRpc *rpc = tf_lab_get_rpc (f->lab);
+  tf_rpc_set_company_check (rpc, is_company, f);
+  for (guint i = 0; tf_in_request_verbs[i] != NULL; i++)
+    tf_rpc_add_verb (rpc, TF_RPC_COMPANY, tf_in_request_verbs[i], in_request, f);
 }

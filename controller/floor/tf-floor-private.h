@@ -187,10 +187,12 @@ tf_floor_on_board_changed (TfBoard *board, TfFloor *f);
 typedef struct
 {
   TfFloor *f;
-  TfLabRequest *lab_req; /* cmd/ */
-  TfBusMessage *msg;     /* in/ */
-  TfInRequest *in;
+  TfRpcRequest *req;
+  TfInRequest *in; /* in/ */
 } Req;
+
+Req *
+tf_floor_req_new (TfFloor *f, TfRpcRequest *req);
 
 void
 tf_floor_req_free (Req *r);
@@ -213,6 +215,6 @@ void
 tf_floor_add_verbs (TfFloor *f);
 /* tf-floor-in.c */
 void
-tf_floor_handle_in (TfFloor *f, const TfBusMessage *msg);
+tf_floor_add_in_verbs (TfFloor *f);
 
 G_END_DECLS

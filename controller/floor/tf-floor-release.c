@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include "tf-error.h"
+#include "tf-json.h"
+#include "tf-rpc.h"
 #include "tf-floor-private.h"
 #include "tf-session-json.h"
 
@@ -113,7 +115,7 @@ tf_floor_released_summary (TfFloor *f, GError **error)
 
 /* Staff: release the results of every session final by now. */
 static void
-cmd_release (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
+cmd_release (TfRpcRequest *lr, JsonObject *args, gpointer data)
 {
   TfFloor *f = data;
   g_autoptr (GError) error = NULL;
@@ -131,15 +133,14 @@ cmd_release (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
   gint64 n = 0, min = RELEASE_MIN_SESSIONS;
   guint clients = 0, servers = 0;
 
-  if (!tf_lab_arg_int (args, "min", RELEASE_MIN_SESSIONS, &min) || min < RELEASE_MIN_FLOOR
-      || min > 1000)
+  if (!tf_json_read_int (args, "min", FALSE, RELEASE_MIN_FLOOR, 1000, &min, &error))
     {
-      tf_lab_request_fail (lr, "min: a number of sessions from %d to 1000", RELEASE_MIN_FLOOR);
+      tf_rpc_request_fail (lr, "%s", error->message);
       return;
     }
   if (!tf_sdb_release_last (f->store, &n, &prev_ids, NULL, &error))
     {
-      tf_lab_request_fail (lr, "%s", error->message);
+      tf_rpc_request_fail (lr, "%s", error->message);
       return;
     }
   if (prev_ids != NULL && json_parser_load_from_data (p, prev_ids, -1, NULL)
@@ -161,7 +162,7 @@ cmd_release (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
   if (!tf_floor_release_check (f->event, added, (guint)min, &error))
     {
       g_message ("summary release %" G_GINT64_FORMAT " refused: %s", n + 1, error->message);
-      tf_lab_request_fail (lr, "not released: %s", error->message);
+      tf_rpc_request_fail (lr, "not released: %s", error->message);
       return;
     }
   b = json_builder_new ();
@@ -173,7 +174,7 @@ cmd_release (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
   results = tf_sdb_results_for (f->store, ids_json, &error);
   if (results == NULL)
     {
-      tf_lab_request_fail (lr, "%s", error->message);
+      tf_rpc_request_fail (lr, "%s", error->message);
       return;
     }
   tf_floor_count_impls (f, &clients, &servers);
@@ -188,7 +189,7 @@ cmd_release (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
   /* stored before published, as every state change */
   if (!tf_sdb_release_put (f->store, n + 1, g_get_real_time (), ids_json, summary_json, &error))
     {
-      tf_lab_request_fail (lr, "%s", error->message);
+      tf_rpc_request_fail (lr, "%s", error->message);
       return;
     }
   g_message ("summary release %" G_GINT64_FORMAT ": %u sessions (%u new)", n + 1, ids->len,
@@ -198,11 +199,11 @@ cmd_release (TfLab *lab, TfLabRequest *lr, JsonObject *args, gpointer data)
   json_object_set_int_member (json_node_get_object (res), "release", n + 1);
   json_object_set_int_member (json_node_get_object (res), "sessions", ids->len);
   json_object_set_int_member (json_node_get_object (res), "new", added->len);
-  tf_lab_request_reply (lr, res);
+  tf_rpc_request_reply (lr, res);
 }
 
 void
 tf_floor_release_add_verb (TfFloor *f)
 {
-  tf_lab_add_command (f->lab, "release-summary", cmd_release, f);
+  tf_rpc_add_verb (tf_lab_get_rpc (f->lab), TF_RPC_STAFF, "release-summary", cmd_release, f);
 }

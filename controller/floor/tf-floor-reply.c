@@ -9,64 +9,31 @@
 
 #include <string.h>
 
-/* Requests: staff on cmd/<verb> (TfLab's command registry), companies on
- * in/<company>/<verb>. Every answer is {"schema":1,"ok":...}; a change is
+/* Requests: staff on cmd/<verb>, companies on in/<company>/<verb>, both
+ * through core's TfRpc (tf-rpc.h), which sends every answer. A change is
  * committed to the store, then published, then acknowledged. */
+
+Req *
+tf_floor_req_new (TfFloor *f, TfRpcRequest *req)
+{
+  Req *r = g_new0 (Req, 1);
+  r->f = f;
+  r->req = tf_rpc_request_ref (req);
+  return r;
+}
 
 void
 tf_floor_req_free (Req *r)
 {
-  if (r->lab_req != NULL)
-    tf_lab_request_unref (r->lab_req);
-  if (r->msg != NULL)
-    tf_bus_message_free (r->msg);
+  tf_rpc_request_unref (r->req);
   tf_in_request_free (r->in);
   g_free (r);
-}
-
-static void
-tf_floor_in_answer (Req *r, gboolean ok, JsonNode *result, const char *error_msg)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *json = NULL;
-  g_autoptr (GError) error = NULL;
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "schema");
-  json_builder_add_int_value (b, 1);
-  json_builder_set_member_name (b, "ok");
-  json_builder_add_boolean_value (b, ok);
-  if (error_msg != NULL)
-    {
-      json_builder_set_member_name (b, "error");
-      json_builder_add_string_value (b, error_msg);
-    }
-  if (result != NULL && JSON_NODE_HOLDS_OBJECT (result))
-    {
-      JsonObjectIter it;
-      const char *name;
-      JsonNode *value;
-      json_object_iter_init (&it, json_node_get_object (result));
-      while (json_object_iter_next (&it, &name, &value))
-        {
-          json_builder_set_member_name (b, name);
-          json_builder_add_value (b, json_node_copy (value));
-        }
-    }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json = json_to_string (root, FALSE);
-  if (!tf_bus_reply (r->f->bus, r->msg, json, &error))
-    g_warning ("in/%s: reply not sent: %s", r->in ? r->in->verb : "?", error->message);
 }
 
 void
 tf_floor_req_ok (Req *r, JsonNode *result)
 {
-  if (r->lab_req != NULL)
-    tf_lab_request_reply (r->lab_req, result);
-  else
-    tf_floor_in_answer (r, TRUE, result, NULL);
+  tf_rpc_request_reply (r->req, result);
 }
 
 void
@@ -77,14 +44,7 @@ tf_floor_req_fail (Req *r, const char *fmt, ...)
   va_start (ap, fmt);
   msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  if (r->lab_req != NULL)
-    tf_lab_request_fail (r->lab_req, "%s", msg);
-  else
-    {
-      g_info ("in/%s/%s: refused: %s", r->in ? r->in->company : "?", r->in ? r->in->verb : "?",
-              msg);
-      tf_floor_in_answer (r, FALSE, NULL, msg);
-    }
+  tf_rpc_request_fail (r->req, "%s", msg);
 }
 
 JsonNode *

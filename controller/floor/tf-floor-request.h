@@ -25,8 +25,14 @@ void
 tf_in_request_free (TfInRequest *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfInRequest, tf_in_request_free)
 
-/* NULL with the reason when @topic (under @prefix, "tf/<lab>/") or @payload is
- * not a well-formed request. */
+extern const char *const tf_in_request_verbs[];
+
+/* NULL with the reason when @args (read by TfRpc) is not a well-formed
+ * @verb request of @company. */
+TfInRequest *
+tf_in_request_from_args (const char *company, const char *verb, JsonObject *args, GError **error);
+/* The same from the topic (under @prefix, "tf/<lab>/") and the raw payload,
+ * read as TfRpc reads it: for the fuzz target. */
 TfInRequest *
 tf_in_request_parse (const char *prefix, const char *topic, const void *payload, gsize len,
                      GError **error);

@@ -17,6 +17,8 @@ tf_floor_free (TfFloor *f)
     return;
   g_signal_handlers_disconnect_by_data (f->bus, f);
   g_signal_handlers_disconnect_by_data (f->lab, f);
+  if (f->lab != NULL)
+    tf_rpc_remove_verbs (tf_lab_get_rpc (f->lab), f);
   tf_floor_unwatch_boards (f);
   g_clear_handle_id (&f->lease_timer, g_source_remove);
   g_clear_pointer (&f->live, g_hash_table_unref);
@@ -299,12 +301,6 @@ static void
 on_bus_connected (TfBus *bus, TfFloor *f)
 {
   tf_floor_publish_all (f);
-}
-
-static void
-on_bus_message (TfBus *bus, const TfBusMessage *msg, TfFloor *f)
-{
-  tf_floor_handle_in (f, msg);
 }
 
 /* --- phases ------------------------------------------------------------------- */
@@ -658,13 +654,9 @@ tf_floor_new (TfLab *lab, GError **error)
     }
 
   g_signal_connect (f->bus, "connected", G_CALLBACK (on_bus_connected), f);
-  g_signal_connect (f->bus, "message", G_CALLBACK (on_bus_message), f);
-  {
-    g_autofree char *in = g_strdup_printf ("%sin/+/#", f->prefix);
-    tf_bus_subscribe (f->bus, in);
-  }
   tf_floor_watch_boards (f);
   tf_floor_add_verbs (f);
+  tf_floor_add_in_verbs (f);
   tf_floor_release_add_verb (f);
   tf_floor_resume (f);
   if (tf_bus_is_connected (f->bus)) /* opened by a reload: nobody will say "connected" */

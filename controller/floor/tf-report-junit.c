@@ -3,22 +3,7 @@
 
 #include "tf-report-junit.h"
 #include "tf-error.h"
-
-static const char *
-str (JsonObject *o, const char *key)
-{
-  JsonNode *n = o != NULL ? json_object_get_member (o, key) : NULL;
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
-static JsonObject *
-obj (JsonObject *o, const char *key)
-{
-  JsonNode *n = json_object_get_member (o, key);
-  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
+#include "tf-json.h"
 
 /* Text as XML 1.0 character data. g_markup_escape_text() is not enough: it
  * writes control characters as &#x1;, which XML 1.0 forbids even as a
@@ -76,9 +61,10 @@ append_system_out (GString *s, JsonObject *run)
       = st != NULL && JSON_NODE_HOLDS_VALUE (st) && json_node_get_value_type (st) == G_TYPE_INT64
             ? g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (st))
             : g_strdup ("none (it did not exit)");
-  g_autofree char *head = g_strdup_printf ("automation: %s, exit status %s, finished %s\n",
-                                           str (run, "script") ? str (run, "script") : "?", status,
-                                           str (run, "ran_at") ? str (run, "ran_at") : "?");
+  g_autofree char *head = g_strdup_printf (
+      "automation: %s, exit status %s, finished %s\n",
+      tf_json_get_string (run, "script") ? tf_json_get_string (run, "script") : "?", status,
+      tf_json_get_string (run, "ran_at") ? tf_json_get_string (run, "ran_at") : "?");
 
   g_string_append (s, "      <system-out>");
   append_escaped (s, head, FALSE);
@@ -89,7 +75,7 @@ append_system_out (GString *s, JsonObject *run)
           json_object_get_int_member_with_default (run, "output_bytes", 0));
       append_escaped (s, cut, FALSE);
     }
-  append_escaped (s, str (run, "output"), FALSE);
+  append_escaped (s, tf_json_get_string (run, "output"), FALSE);
   g_string_append (s, "</system-out>\n");
 }
 
@@ -99,19 +85,20 @@ tf_report_junit (JsonObject *report, GError **error)
   g_autoptr (GString) cases = g_string_new (NULL);
   g_autoptr (GString) out = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
   JsonNode *cn = json_object_get_member (report, "cases");
-  JsonObject *client = obj (report, "client"), *server = obj (report, "server");
+  JsonObject *client = tf_json_get_object (report, "client"),
+             *server = tf_json_get_object (report, "server");
   g_autofree char *suite = NULL;
   guint tests = 0, failures = 0, errors = 0, skipped = 0;
 
-  if (cn == NULL || !JSON_NODE_HOLDS_ARRAY (cn) || str (report, "session") == NULL)
+  if (cn == NULL || !JSON_NODE_HOLDS_ARRAY (cn) || tf_json_get_string (report, "session") == NULL)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
                    "not a session report (needs \"session\" and \"cases\")");
       return NULL;
     }
-  suite
-      = g_strdup_printf ("%s %s vs %s", str (report, "session"),
-                         client ? str (client, "impl") : "?", server ? str (server, "impl") : "?");
+  suite = g_strdup_printf ("%s %s vs %s", tf_json_get_string (report, "session"),
+                           client ? tf_json_get_string (client, "impl") : "?",
+                           server ? tf_json_get_string (server, "impl") : "?");
   for (guint i = 0; i < json_array_get_length (json_node_get_array (cn)); i++)
     {
       JsonNode *en = json_array_get_element (json_node_get_array (cn), i);
@@ -121,20 +108,20 @@ tf_report_junit (JsonObject *report, GError **error)
       if (!JSON_NODE_HOLDS_OBJECT (en))
         continue;
       c = json_node_get_object (en);
-      verdict = str (c, "verdict");
-      note = str (c, "note");
+      verdict = tf_json_get_string (c, "verdict");
+      note = tf_json_get_string (c, "note");
       name = g_strdup_printf ("%" G_GINT64_FORMAT " %s",
                               json_object_get_int_member_with_default (c, "id", -1),
-                              str (c, "name") ? str (c, "name") : "");
+                              tf_json_get_string (c, "name") ? tf_json_get_string (c, "name") : "");
       tests++;
       g_string_append (cases, "    <testcase");
-      append_attr (cases, "classname", str (report, "ets"));
+      append_attr (cases, "classname", tf_json_get_string (report, "ets"));
       append_attr (cases, "name", name);
       g_string_append (cases, ">\n      <properties>");
       g_string_append (cases, "<property name=\"entered_by\"");
-      append_attr (cases, "value", str (c, "entered_by"));
+      append_attr (cases, "value", tf_json_get_string (c, "entered_by"));
       g_string_append (cases, "/><property name=\"verification\"");
-      append_attr (cases, "value", str (c, "verification"));
+      append_attr (cases, "value", tf_json_get_string (c, "verification"));
       g_string_append (cases, "/></properties>\n");
       if (g_strcmp0 (verdict, "fail") == 0)
         {
@@ -157,7 +144,7 @@ tf_report_junit (JsonObject *report, GError **error)
           append_attr (cases, "message", verdict != NULL ? verdict : "not run");
           g_string_append (cases, "/>\n");
         }
-      if ((run = obj (c, "automation")) != NULL)
+      if ((run = tf_json_get_object (c, "automation")) != NULL)
         append_system_out (cases, run);
       g_string_append (cases, "    </testcase>\n");
     }
@@ -167,15 +154,15 @@ tf_report_junit (JsonObject *report, GError **error)
                           tests, failures, errors, skipped);
   /* what a CI system needs to tell runs apart: where and on which firmware */
   {
-    JsonObject *fw = obj (report, "firmware");
+    JsonObject *fw = tf_json_get_object (report, "firmware");
     const char *props[][2] = {
-      { "event", str (report, "event") },
-      { "start", str (report, "start") },
-      { "board", str (report, "board") },
-      { "firmware_version", fw ? str (fw, "version") : NULL },
-      { "firmware_sha256", fw ? str (fw, "sha256") : NULL },
-      { "client_version", client ? str (client, "version") : NULL },
-      { "server_version", server ? str (server, "version") : NULL },
+      { "event", tf_json_get_string (report, "event") },
+      { "start", tf_json_get_string (report, "start") },
+      { "board", tf_json_get_string (report, "board") },
+      { "firmware_version", fw ? tf_json_get_string (fw, "version") : NULL },
+      { "firmware_sha256", fw ? tf_json_get_string (fw, "sha256") : NULL },
+      { "client_version", client ? tf_json_get_string (client, "version") : NULL },
+      { "server_version", server ? tf_json_get_string (server, "version") : NULL },
     };
     gboolean any = FALSE;
     for (guint i = 0; i < G_N_ELEMENTS (props); i++)

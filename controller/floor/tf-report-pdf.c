@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "tf-report-pdf.h"
 #include "tf-error.h"
+#include "tf-json.h"
 
 #include <cairo-pdf.h>
 #include <pango/pangocairo.h>
@@ -142,36 +143,12 @@ doc_close (Doc *d, const char *path, GError **error)
   return TRUE;
 }
 
+/* the text of a member, "" when absent: the page prints it as it is */
 static const char *
 s (JsonObject *o, const char *key)
 {
-  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return "";
-  return json_node_get_string (n);
-}
-
-static JsonObject *
-obj (JsonObject *o, const char *key)
-{
-  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
-  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
-
-static JsonArray *
-arr (JsonObject *o, const char *key)
-{
-  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
-  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
-}
-
-static gint64
-num (JsonObject *o, const char *key)
-{
-  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (n);
+  const char *v = tf_json_get_string (o, key);
+  return v != NULL ? v : "";
 }
 
 static const char *
@@ -241,12 +218,12 @@ evidence (Doc *d, JsonObject *k, JsonObject *run)
             ? g_strdup_printf ("exit status %" G_GINT64_FORMAT, json_node_get_int (st))
             : g_strdup ("did not exit");
   g_autofree char *title
-      = g_strdup_printf ("%" G_GINT64_FORMAT " %s", num (k, "id"), s (k, "name"));
+      = g_strdup_printf ("%" G_GINT64_FORMAT " %s", tf_json_get_int (k, "id", 0), s (k, "name"));
   gboolean truncated = json_object_get_boolean_member_with_default (run, "truncated", FALSE);
   g_autofree char *facts
       = g_strdup_printf ("%s, %s, finished %s, %" G_GINT64_FORMAT " bytes of output%s",
                          *s (run, "script") ? s (run, "script") : "script", status,
-                         s (run, "ran_at"), num (run, "output_bytes"),
+                         s (run, "ran_at"), tf_json_get_int (run, "output_bytes", 0),
                          truncated ? " (its end shown; all of it is in the session store)" : "");
   g_auto (GStrv) lines = g_strsplit (s (run, "output"), "\n", -1);
   guint n = g_strv_length (lines), first;
@@ -299,17 +276,18 @@ gboolean
 tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
 {
   Doc d = { 0 };
-  JsonObject *c = obj (r, "client"), *sv = obj (r, "server"), *sig = obj (r, "signed");
-  JsonObject *fw = obj (r, "firmware");
-  JsonArray *cases = arr (r, "cases");
+  JsonObject *c = tf_json_get_object (r, "client"), *sv = tf_json_get_object (r, "server"),
+             *sig = tf_json_get_object (r, "signed");
+  JsonObject *fw = tf_json_get_object (r, "firmware");
+  JsonArray *cases = tf_json_get_array (r, "cases");
   g_autofree char *title = g_strdup_printf ("Test Session Report — %s", s (r, "session"));
-  g_autofree char *event
-      = g_strdup_printf ("%s — session %" G_GINT64_FORMAT ", %s, %s to %s", s (r, "event"),
-                         num (r, "number"), s (r, "date"), s (r, "start"), s (r, "end"));
-  g_autofree char *where
-      = g_strdup_printf ("Table %" G_GINT64_FORMAT ", board %s, firmware %s %s, sha256 %s",
-                         num (r, "table"), s (r, "board"), *s (fw, "name") ? s (fw, "name") : "?",
-                         s (fw, "version"), *s (fw, "sha256") ? s (fw, "sha256") : "unknown");
+  g_autofree char *event = g_strdup_printf ("%s — session %" G_GINT64_FORMAT ", %s, %s to %s",
+                                            s (r, "event"), tf_json_get_int (r, "number", 0),
+                                            s (r, "date"), s (r, "start"), s (r, "end"));
+  g_autofree char *where = g_strdup_printf (
+      "Table %" G_GINT64_FORMAT ", board %s, firmware %s %s, sha256 %s",
+      tf_json_get_int (r, "table", 0), s (r, "board"), *s (fw, "name") ? s (fw, "name") : "?",
+      s (fw, "version"), *s (fw, "sha256") ? s (fw, "sha256") : "unknown");
   g_autofree char *client = party_line ("Client", c);
   g_autofree char *server = party_line ("Server", sv);
   g_autofree char *ets = g_strdup_printf ("ETS: %s", s (r, "ets"));
@@ -338,7 +316,7 @@ tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
     {
       JsonNode *cn = json_array_get_element (cases, i);
       JsonObject *k = JSON_NODE_HOLDS_OBJECT (cn) ? json_node_get_object (cn) : NULL;
-      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, num (k, "id"));
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, tf_json_get_int (k, "id", 0));
       g_autofree char *note = NULL;
       const char *cells[6];
       if (k == NULL)
@@ -366,7 +344,7 @@ tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
     {
       JsonNode *cn = json_array_get_element (cases, i);
       JsonObject *k = JSON_NODE_HOLDS_OBJECT (cn) ? json_node_get_object (cn) : NULL;
-      JsonObject *run = obj (k, "automation");
+      JsonObject *run = tf_json_get_object (k, "automation");
       if (run == NULL)
         continue;
       if (shown++ == 0)
@@ -383,13 +361,15 @@ gboolean
 tf_report_pdf_consolidated (JsonObject *r, const char *path, GError **error)
 {
   Doc d = { 0 };
-  JsonObject *impls = obj (r, "implementations"), *legend = obj (r, "legend");
-  JsonArray *companies = arr (r, "companies"), *sessions = arr (r, "sessions");
-  JsonArray *cases = arr (r, "cases"), *ets = arr (r, "ets");
+  JsonObject *impls = tf_json_get_object (r, "implementations"),
+             *legend = tf_json_get_object (r, "legend");
+  JsonArray *companies = tf_json_get_array (r, "companies"),
+            *sessions = tf_json_get_array (r, "sessions");
+  JsonArray *cases = tf_json_get_array (r, "cases"), *ets = tf_json_get_array (r, "ets");
   g_autofree char *title = g_strdup_printf ("Consolidated TestFest Report — %s", s (r, "event"));
-  g_autofree char *counts = g_strdup_printf ("Implementations tested: %" G_GINT64_FORMAT
-                                             " servers, %" G_GINT64_FORMAT " clients",
-                                             num (impls, "servers"), num (impls, "clients"));
+  g_autofree char *counts = g_strdup_printf (
+      "Implementations tested: %" G_GINT64_FORMAT " servers, %" G_GINT64_FORMAT " clients",
+      tf_json_get_int (impls, "servers", 0), tf_json_get_int (impls, "clients", 0));
   GString *list = g_string_new ("Companies that attended: ");
   GString *etsl = g_string_new ("ETS used: ");
   static const double scols[] = { 0.0, 0.2, 0.6 };
@@ -423,13 +403,14 @@ tf_report_pdf_consolidated (JsonObject *r, const char *path, GError **error)
   for (guint i = 0; sessions != NULL && i < json_array_get_length (sessions); i++)
     {
       JsonObject *o = json_array_get_object_element (sessions, i);
-      g_autofree char *n = g_strdup_printf ("%" G_GINT64_FORMAT, num (o, "session"));
-      g_autofree char *sub = g_strdup_printf ("%" G_GINT64_FORMAT, num (o, "submissions"));
+      g_autofree char *n = g_strdup_printf ("%" G_GINT64_FORMAT, tf_json_get_int (o, "session", 0));
+      g_autofree char *sub
+          = g_strdup_printf ("%" G_GINT64_FORMAT, tf_json_get_int (o, "submissions", 0));
       const char *cells[] = { n, s (o, "start"), sub };
       row (&d, scols, 3, cells, FALSE);
     }
   {
-    JsonArray *issues = arr (r, "issues");
+    JsonArray *issues = tf_json_get_array (r, "issues");
     if (issues != NULL && json_array_get_length (issues) > 0)
       {
         d.y += 6;
@@ -452,14 +433,14 @@ tf_report_pdf_consolidated (JsonObject *r, const char *path, GError **error)
   for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
     {
       JsonObject *o = json_array_get_object_element (cases, i);
-      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, num (o, "id"));
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, tf_json_get_int (o, "id", 0));
       char n[5][24];
       const char *cells[7];
       cells[0] = id;
       cells[1] = s (o, "name");
       for (guint v = 0; v < 5; v++)
         {
-          g_snprintf (n[v], sizeof n[v], "%" G_GINT64_FORMAT, num (o, vkeys[v]));
+          g_snprintf (n[v], sizeof n[v], "%" G_GINT64_FORMAT, tf_json_get_int (o, vkeys[v], 0));
           cells[2 + v] = n[v];
         }
       row (&d, ccols, 7, cells, FALSE);

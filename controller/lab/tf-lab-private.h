@@ -32,6 +32,7 @@ struct _TfLab
   GPtrArray *old_configs; /* boards may still point into these after a reload */
   TfStore *store;
   TfBus *bus;
+  TfRpc *rpc;
   TfDeviceMonitor *monitor;
   GHashTable *boards;   /* id -> BoardCtx */
   GHashTable *switches; /* id -> TfPowerSwitch */

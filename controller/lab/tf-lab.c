@@ -405,12 +405,6 @@ on_bus_connected (TfBus *bus, TfLab *self)
   tf_lab_publish_all (self);
 }
 
-static void
-on_bus_message (TfBus *bus, const TfBusMessage *msg, TfLab *self)
-{
-  tf_lab_handle_message (self, msg);
-}
-
 /* --- object ------------------------------------------------------------------- */
 
 static void
@@ -424,6 +418,7 @@ tf_lab_dispose (GObject *object)
   g_clear_pointer (&self->boards, g_hash_table_unref);
   g_clear_pointer (&self->switches, g_hash_table_unref);
   g_clear_object (&self->monitor);
+  g_clear_object (&self->rpc);
   g_clear_object (&self->bus);
   G_OBJECT_CLASS (tf_lab_parent_class)->dispose (object);
 }
@@ -453,17 +448,16 @@ tf_lab_class_init (TfLabClass *klass)
   G_OBJECT_CLASS (klass)->finalize = tf_lab_finalize;
   /* a board a reload added (boards of the lab file at start are there before
    * anyone can listen: read them with tf_lab_get_boards) */
-  signals[SIGNAL_BOARD_ADDED] = g_signal_new ("board-added", G_TYPE_FROM_CLASS (klass),
-                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                              G_TYPE_NONE, 1, TF_TYPE_BOARD);
+  signals[SIGNAL_BOARD_ADDED]
+      = g_signal_new ("board-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, TF_TYPE_BOARD);
   /* a board a reload removed, by id: its object is gone after the emission */
-  signals[SIGNAL_BOARD_REMOVED] = g_signal_new ("board-removed", G_TYPE_FROM_CLASS (klass),
-                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_BOARD_REMOVED]
+      = g_signal_new ("board-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   /* a new lab file was taken (boards added, changed, removed as far as safe) */
-  signals[SIGNAL_RELOADED] = g_signal_new ("reloaded", G_TYPE_FROM_CLASS (klass),
-                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-                                           0);
+  signals[SIGNAL_RELOADED] = g_signal_new ("reloaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -537,11 +531,10 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
   if (self->bus == NULL)
     return NULL;
   g_signal_connect (self->bus, "connected", G_CALLBACK (on_bus_connected), self);
-  g_signal_connect (self->bus, "message", G_CALLBACK (on_bus_message), self);
-  {
-    g_autofree char *cmd = g_strdup_printf ("%scmd/#", self->prefix);
-    tf_bus_subscribe (self->bus, cmd);
-  }
+  self->rpc = tf_rpc_new (self->bus, self->prefix);
+  if (!tf_rpc_set_store (self->rpc, self->store, error))
+    return NULL;
+  tf_lab_add_verbs (self);
   tf_lab_hotplug_attach (self);
   tf_lab_usb_attach (self);
 
@@ -591,6 +584,12 @@ TfLabConfig *
 tf_lab_get_config (TfLab *self)
 {
   return self->config;
+}
+
+TfRpc *
+tf_lab_get_rpc (TfLab *self)
+{
+  return self->rpc;
 }
 
 TfStore *

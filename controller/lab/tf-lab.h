@@ -8,6 +8,7 @@
 #include "tf-config.h"
 #include "tf-console.h"
 #include "tf-image.h"
+#include "tf-rpc.h"
 #include "tf-store.h"
 
 G_BEGIN_DECLS
@@ -87,32 +88,11 @@ tf_lab_release (TfLab *self, const char *board, GError **error);
 void
 tf_lab_publish_all (TfLab *self);
 
-/* MQTT commands (tf-lab-commands.c). Other layers (sessions, schedule) add
- * their verbs; a handler answers now or later, exactly once. */
-typedef struct _TfLabRequest TfLabRequest;
-typedef void (*TfLabCommandFunc) (TfLab *lab, TfLabRequest *req, JsonObject *args,
-                                  gpointer user_data);
+/* Requests and answers (core's TfRpc on the lab's bus): the lab's own verbs
+ * are registered in tf-lab-commands.c; other layers add theirs. */
+TfRpc *
+tf_lab_get_rpc (TfLab *self);
 void
-tf_lab_add_command (TfLab *self, const char *verb, TfLabCommandFunc func, gpointer user_data);
-TfLabRequest *
-tf_lab_request_ref (TfLabRequest *req);
-void
-tf_lab_request_unref (TfLabRequest *req);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfLabRequest, tf_lab_request_unref)
-const char *
-tf_lab_request_get_verb (TfLabRequest *req);
-/* Answer {"schema":1,"ok":true} plus the members of @result (an object node, or NULL). */
-void
-tf_lab_request_reply (TfLabRequest *req, JsonNode *result);
-void
-tf_lab_request_fail (TfLabRequest *req, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-/* Typed argument access: a wrong type reads as absent. */
-const char *
-tf_lab_arg_string (JsonObject *args, const char *key);
-gboolean
-tf_lab_arg_int (JsonObject *args, const char *key, gint64 def, gint64 *out);
-
-void
-tf_lab_handle_message (TfLab *self, const TfBusMessage *msg);
+tf_lab_add_verbs (TfLab *self);
 
 G_END_DECLS

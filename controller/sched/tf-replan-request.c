@@ -4,7 +4,10 @@
 #include "config.h"
 
 #include "tf-error.h"
+#include "tf-json.h"
 #include "tf-replan.h"
+
+#include <string.h>
 
 /* What happened on the floor, as the daemon reports it or as staff write it
  * in a state file for `tf-schedule --replan`:
@@ -60,23 +63,25 @@ read_disruption (TfReplanRequest *request, JsonNode *node, guint n, GError **err
       return FALSE;
     }
   obj = json_node_get_object (node);
-  kind = json_object_get_string_member_with_default (obj, "kind", "");
+  kind = tf_json_get_string (obj, "kind");
+  if (kind == NULL)
+    kind = "";
   if (g_strcmp0 (kind, "board-fault") == 0)
     {
       k = TF_DISRUPTION_BOARD_FAULT;
-      what = json_object_get_string_member_with_default (obj, "board", NULL);
+      what = tf_json_get_string (obj, "board");
     }
   else if (g_strcmp0 (kind, "absent") == 0)
     {
       k = TF_DISRUPTION_ABSENT;
-      what = json_object_get_string_member_with_default (obj, "team", NULL);
+      what = tf_json_get_string (obj, "team");
       if (what == NULL)
-        what = json_object_get_string_member_with_default (obj, "implementation", NULL);
+        what = tf_json_get_string (obj, "implementation");
     }
   else if (g_strcmp0 (kind, "overrun") == 0)
     {
       k = TF_DISRUPTION_OVERRUN;
-      what = json_object_get_string_member_with_default (obj, "session", NULL);
+      what = tf_json_get_string (obj, "session");
     }
   else
     {
@@ -90,9 +95,9 @@ read_disruption (TfReplanRequest *request, JsonNode *node, guint n, GError **err
                    "disruption %u: says not which board, team or session", n);
       return FALSE;
     }
-  from = json_object_get_int_member_with_default (obj, "from", request->now);
-  to = json_object_get_int_member_with_default (obj, "to", -1);
-  slots = json_object_get_int_member_with_default (obj, "slots", 1);
+  from = tf_json_get_int (obj, "from", request->now);
+  to = tf_json_get_int (obj, "to", -1);
+  slots = tf_json_get_int (obj, "slots", 1);
   if (from < 0 || to < -1 || (to >= 0 && to < from) || slots < 1 || slots > 1000)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
@@ -118,10 +123,16 @@ tf_replan_request_from_json (TfEvent *event, const gchar *data, gssize len, TfSc
   JsonNode *list;
   gint64 now;
 
-  if (!json_parser_load_from_data (parser, data, len, &error_local))
+  /* a file from staff, but bounded as everything read: json-glib recurses per level */
+  if (!tf_json_check (data, len < 0 ? strlen (data) : (gsize)len, 64 * 1024 * 1024,
+                      TF_JSON_MAX_DEPTH, error)
+      || !json_parser_load_from_data (parser, data, len, &error_local))
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "re-plan state: %s",
-                   error_local->message);
+      if (error_local != NULL)
+        g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "re-plan state: %s",
+                     error_local->message);
+      else
+        g_prefix_error (error, "re-plan state: ");
       return NULL;
     }
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
@@ -131,14 +142,13 @@ tf_replan_request_from_json (TfEvent *event, const gchar *data, gssize len, TfSc
       return NULL;
     }
   obj = json_node_get_object (json_parser_get_root (parser));
-  if (g_strcmp0 (json_object_get_string_member_with_default (obj, "schema", NULL), TF_REPLAN_SCHEMA)
-      != 0)
+  if (g_strcmp0 (tf_json_get_string (obj, "schema"), TF_REPLAN_SCHEMA) != 0)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "re-plan state: schema is not '%s'",
                    TF_REPLAN_SCHEMA);
       return NULL;
     }
-  now = json_object_get_int_member_with_default (obj, "now", -1);
+  now = tf_json_get_int (obj, "now", -1);
   if (now < 0 || now > (gint64)event->slots->len)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,

@@ -899,7 +899,14 @@ main (int argc, char **argv)
   c.topic = in_request ? g_strdup_printf ("tf/%s/in/%s/%s", lab, opt_company, verb)
                        : g_strdup_printf ("tf/%s/cmd/%s", lab, verb);
   c.payload = json_to_string (req, FALSE);
-  c.reply_topic = g_strdup_printf ("tf/%s/reply/%s", lab, client_id);
+  /* replies come only to reply/<account>/<client id>: the broker lets only
+   * this account with this client id read there; a company's account is the
+   * company (see controller/core/README-rpc.md) */
+  c.reply_topic = g_strdup_printf ("tf/%s/reply/%s/%s", lab,
+                                   in_request ? opt_company
+                                   : bo.user  ? bo.user
+                                              : "staff",
+                                   client_id);
   c.correlation = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
   tf_bus_subscribe (bus, c.reply_topic);
   c.last_percent = -1;

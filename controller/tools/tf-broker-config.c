@@ -30,7 +30,15 @@ static const char *const public_topics[]
 /* What the daemon publishes: its host status, boards, the floor, the
  * companies' private reports and consoles, and replies. */
 static const char *const daemon_topics[]
-    = { "host/#", "board/#", "schedule", "session/#", "summary", "private/#", "reply/#", NULL };
+    = { "host/+/status",
+        "board/+/state",
+        "schedule",
+        "session/+/state",
+        "summary",
+        "private/+/session/+/report",
+        "private/+/session/+/console",
+        "reply/#",
+        NULL };
 
 /* The largest MQTT packet the broker takes from anyone: requests are capped
  * at 64 KiB by the daemon, reports with their evidence stay well below. */
@@ -382,7 +390,7 @@ acl_text (Tool *t)
   g_string_append_printf (s, "topic deny tf/%s/reply/#\n\n", lab);
   g_string_append_printf (s,
                           "# Request/response: a client reads only the replies addressed to "
-                          "its own client id\npattern read tf/%s/reply/%%c\n",
+                          "its own account and client id\npattern read tf/%s/reply/%%u/%%c/#\n",
                           lab);
   for (guint i = 0; i < t->accounts->len; i++)
     {
@@ -395,7 +403,7 @@ acl_text (Tool *t)
            * company's in/ or a staff cmd/, which it only reads */
           for (guint j = 0; daemon_topics[j] != NULL; j++)
             g_string_append_printf (s, "topic write tf/%s/%s\n", lab, daemon_topics[j]);
-          g_string_append_printf (s, "topic read tf/%s/cmd/#\ntopic read tf/%s/in/#\n", lab,
+          g_string_append_printf (s, "topic read tf/%s/cmd/+\ntopic read tf/%s/in/+/+\n", lab,
                                   lab);
           break;
         case ROLE_STAFF:

@@ -648,15 +648,17 @@ test_replies (void)
   subscribe (anon, lab, "reply/#");
   subscribe (anon, lab, "summary");
   subscribe (staff2, lab, "reply/#");
-  g_assert_false (delivered (daemon, staff, "reply/ctl-5678", "reply/ctl-1234"));
-  g_assert_false (delivered (daemon, a, "reply/ctl-1234", "reply/acme-web-1"));
-  g_assert_true (got (staff2, lab, "reply/ctl-5678")
+  /* replies live under tf/LAB/reply/<account>/<client id>: both must match */
+  g_assert_false (delivered (daemon, staff, "reply/staff/ctl-5678", "reply/staff/ctl-1234"));
+  g_assert_false (delivered (daemon, a, "reply/staff/ctl-1234", "reply/acme/acme-web-1"));
+  g_assert_true (got (staff2, lab, "reply/staff/ctl-5678")
                  || wait_for (staff2, NULL, has_topic,
-                              (gpointer)g_strdup_printf ("tf/%s/reply/ctl-5678", lab), 5000));
-  g_assert_false (delivered (daemon, staff2, "reply/ctl-1234", "reply/ctl-5678"));
-  /* anonymous gets no reply, not even to its own id (it cannot ask anyway):
-   * the marker is a public topic */
-  g_assert_false (delivered (daemon, anon, "reply/ctl-9999", "summary"));
+                              (gpointer)g_strdup_printf ("tf/%s/reply/staff/ctl-5678", lab), 5000));
+  g_assert_false (delivered (daemon, staff2, "reply/staff/ctl-1234", "reply/staff/ctl-5678"));
+  /* the right client id under another account's name is not enough */
+  g_assert_false (delivered (daemon, staff, "reply/acme/ctl-1234", "reply/staff/ctl-1234"));
+  g_assert_true (delivered (daemon, a, "reply/acme/acme-web-1/x", "reply/acme/acme-web-1"));
+  g_assert_false (delivered (daemon, anon, "reply/anonymous/ctl-9999", "summary"));
 }
 
 /* Wrong passwords, unknown users and (where the event says so) anonymous
