@@ -22,6 +22,7 @@
 
 #define IMAGE_SIZE (256 * 1024)
 #define SIM                                                                                        \
+  "[lab]\nnetwork = none\n\n"                                                                      \
   "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-1\nserial = BENCH0001\n"             \
   "power = always\nboot-ms = 10\n\n"                                                               \
   "[dfu dfu1]\nboard = sim1\nusb-path = 1-2\nmode = dfu\npoll-ms = 5\nblock-ms = 2\n"

@@ -26,6 +26,7 @@
 #define ERASE_CHUNK 64 /* as the flasher sends them */
 
 #define SIM_FMT                                                                                    \
+  "[lab]\nnetwork = none\n\n"                                                                      \
   "[board sim1]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyACM1\nusb-path = 1-1\n"             \
   "serial = BENCH0001\npower = always\nboot-ms = 10\npace-bytes = true\n"                          \
   "adapter-latency-ms = %u\n"
