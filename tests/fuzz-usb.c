@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz target: what hubs and DFU devices answer (hub descriptor, port status, DFU
- * GETSTATUS, DFU functional descriptor, DfuSe memory layout string). The first byte
+ * GETSTATUS, DFU functional descriptor alone or among class descriptors, DfuSe memory
+ * layout string). The first byte
  * picks the parser; any input
  * must parse or end in a TF_ERROR with a message, never a crash. */
 #include "config.h"
@@ -84,7 +85,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     default:
       {
         TfDfuFunctional f;
-        ok = tf_dfu_functional_parse (data + 1, size - 1, &f, &error);
+        /* bit 2: a list of class descriptors to search (an altsetting's extra) */
+        if ((data[0] & 4) != 0)
+          ok = tf_dfu_functional_find (data + 1, size - 1, &f, &error);
+        else
+          ok = tf_dfu_functional_parse (data + 1, size - 1, &f, &error);
         if (ok)
           g_assert_cmpuint (f.transfer_size, >, 0);
         break;
