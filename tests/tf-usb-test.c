@@ -9,6 +9,7 @@
 #include "flash/tf-dfu-io.h"
 #include "tf-board-type.h"
 #include "tf-harness.h"
+#include "tf-sim-client.h"
 #include "tf-usb-desc.h"
 
 #define SIM_BOARD(id, n, path, power, extra)                                                       \
@@ -268,14 +269,15 @@ dfu_lab_up_with (const char *sim, const char *lab_body, const char *board)
   mkimage (h, "lwm2m-client-dfu", "2.0.0", "fw2.bin");
   mkimage (h, "lwm2m-client-dfu", "3.0.0", "fw3.bin");
   images = tf_harness_path (h, "images.conf");
-  g_assert_true (g_file_set_contents (
-      images,
-      "[image fw2]\npath = fw2.bin\nboard-types = sim-l476-dfu;sim-l476-dfu-boot0\n"
-      "implementation = lwm2m-client-dfu\nversion = 2.0.0\n\n"
-      "[image fw3]\npath = fw3.bin\n"
-      "board-types = sim-l476-dfu;sim-l476-dfu11;sim-l476-dfu-boot0\n"
-      "implementation = lwm2m-client-dfu\nversion = 3.0.0\n",
-      -1, NULL));
+  g_assert_true (
+      g_file_set_contents (images,
+                           "[image fw2]\npath = fw2.bin\n"
+                           "board-types = sim-l476-dfu;sim-l476-dfu-boot0;sim-f411-dfu-boot0\n"
+                           "implementation = lwm2m-client-dfu\nversion = 2.0.0\n\n"
+                           "[image fw3]\npath = fw3.bin\n"
+                           "board-types = sim-l476-dfu;sim-l476-dfu11;sim-l476-dfu-boot0\n"
+                           "implementation = lwm2m-client-dfu\nversion = 3.0.0\n",
+                           -1, NULL));
   g_assert_true (g_file_get_contents (h->lab_path, &lab, NULL, NULL));
   find = g_strdup_printf ("boards-dir = %s\n", boards);
   repl = g_strdup_printf ("boards-dir = %s;%s\nimages = images.conf\nquarantine-after = 10\n",
@@ -306,12 +308,24 @@ file_sha256 (TfHarness *h, const char *file)
   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guint8 *)data, len);
 }
 
+/* @board_version: "BOARD=VERSION" */
+static gboolean
+board_firmware_is (TfHarness *h, gpointer board_version)
+{
+  g_auto (GStrv) bv = g_strsplit (board_version, "=", 2);
+  g_autoptr (JsonObject) b = tf_harness_board (h, bv[0]);
+  JsonObject *fw = b != NULL && json_object_has_member (b, "firmware")
+                       ? json_object_get_object_member (b, "firmware")
+                       : NULL;
+  return fw != NULL && g_strcmp0 (json_object_get_string_member (fw, "version"), bv[1]) == 0
+         && g_strcmp0 (json_object_get_string_member (b, "state"), "ready") == 0;
+}
+
 static gboolean
 firmware_is (TfHarness *h, gpointer version)
 {
-  g_autoptr (JsonObject) b = tf_harness_board (h, "sim5");
-  JsonObject *fw = b != NULL ? json_object_get_object_member (b, "firmware") : NULL;
-  return fw != NULL && g_strcmp0 (json_object_get_string_member (fw, "version"), version) == 0;
+  g_autofree char *bv = g_strdup_printf ("sim5=%s", (const char *)version);
+  return board_firmware_is (h, bv);
 }
 
 /* The USB id at @usb_path in the testbed's sysfs ("0483:5740"), NULL when nothing is there. */
@@ -486,6 +500,52 @@ test_dfu_boot0 (void)
     }
 }
 
+/* An STM32F411's ROM bootloader as the part enumerates it: four alternate settings
+ * (Internal Flash, Option Bytes, OTP Memory, Device Feature) with the DFU functional
+ * descriptor after the last, bmAttributes 0x0b. The flasher finds the descriptor there,
+ * writes alternate setting 0 by its name, erases the sectors the layout gives (16, 64 and
+ * 128 KiB, each taking its erase time), and the part jumps to the image at the leave
+ * request, without a USB reset: a device gone after dfuMANIFEST is success. */
+static const char *f411_sim
+    = "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n" SIM_BOARD (
+        "sim8", 8, "1-3", "relay1:1",
+        "boot-mode = relay1:2\nchip = STM32F411CE\n") "[dfu dfu8]\nboard = sim8\nusb-path = 1-4\n";
+
+static const char *f411_lab
+    = "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
+      "off-time-ms = 100\n\n"
+      "[board sim8]\ntype = sim-f411-dfu-boot0\nconsole = /dev/ttyACM8\npower = relay1:1\n"
+      "boot-mode = relay1:2\ntable = T8\n";
+
+static void
+test_dfu_f411_rom (void)
+{
+  g_autoptr (TfHarness) h = dfu_lab_up_with (f411_sim, f411_lab, "sim8");
+  g_autofree char *out = NULL, *err = NULL, *sha = file_sha256 (h, "fw2.bin");
+  g_autofree char *want = g_strdup_printf ("ok sha256=%s", sha);
+  g_autofree char *got = NULL, *dfu = NULL, *at = NULL;
+  guint64 demanded = 0;
+  int boots = tf_harness_boots (h, "sim8");
+
+  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "flash", "sim8", "fw2", NULL), ==, 0);
+  got = tf_harness_sim (h, "flash-read sim8 0x08000000 262144");
+  g_assert_cmpstr (got, ==, want);
+  dfu = tf_harness_sim (h, "dfu dfu8");
+  /* 256 KiB: sectors 0-5 (4 x 16, 64, 128 KiB), 128 blocks of the ROM's 2048 bytes */
+  tf_harness_assert_contains (dfu, "blocks=128 erases=6");
+  tf_harness_assert_contains (dfu, "early-polls=0");
+  /* the waits it demanded include the sectors' erase times: 4 x 250 + 550 + 1000 ms */
+  g_assert_true (tf_sim_client_field (dfu, "demanded-ms", &demanded));
+  g_assert_cmpuint (demanded, >=, 2550);
+  /* it jumped to the image (no DFU interface in it), and the lab's power cycle booted it */
+  tf_harness_assert_contains (dfu, "mode=firmware");
+  at = usb_id_at (h, "1-4");
+  g_assert_null (at);
+  g_assert_true (tf_harness_wait (h, board_firmware_is, "sim8=2.0.0", 10000));
+  /* the leave booted the image once, the lab's power cycle once more */
+  g_assert_cmpint (tf_harness_boots (h, "sim8"), >=, boots + 1);
+}
+
 /* The shipped DfuSe board type: the lab enters the ROM bootloader (BOOT0 relay, power
  * cycle), and the part's layout is the F411's sectors, which erasing follows. */
 static void
@@ -547,5 +607,6 @@ main (int argc, char **argv)
   g_test_add_func ("/usb/dfu11-flash", test_dfu11_flash);
   g_test_add_func ("/usb/dfu-boot0", test_dfu_boot0);
   g_test_add_func ("/usb/dfu-board-type", test_dfu_board_type);
+  g_test_add_func ("/usb/dfu-f411-rom", test_dfu_f411_rom);
   return g_test_run ();
 }

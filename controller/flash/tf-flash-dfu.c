@@ -425,8 +425,8 @@ open_dfu (Run *r, libusb_device *dev)
       return;
     }
   g_debug ("board %s: DFU %s, alternate setting %u of %u, wTransferSize %u, attributes 0x%02x",
-           r->job->board, r->dfuse ? "DfuSe 1.1a" : "1.1", r->alt, alts->len,
-           r->func.transfer_size, r->func.attributes);
+           r->job->board, r->dfuse ? "DfuSe 1.1a" : "1.1", r->alt, alts->len, r->func.transfer_size,
+           r->func.attributes);
   dfu_set_what (r, "GETSTATUS");
   dfu_control (r, IN_REQ, DFU_GETSTATUS, 0, NULL, 6, on_first_status);
 }
