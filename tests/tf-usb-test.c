@@ -268,6 +268,29 @@ dfu_lab_up_with (const char *sim, const char *lab_body, const char *board)
 
   mkimage (h, "lwm2m-client-dfu", "2.0.0", "fw2.bin");
   mkimage (h, "lwm2m-client-dfu", "3.0.0", "fw3.bin");
+  mkimage (h, "lwm2m-client-dfu", "4.0.0", "fw4.bin");
+  {
+    /* fw4: 96 KiB of code, then blank to 256 KiB, as a linker pads a real image */
+    g_autofree char *path = tf_harness_path (h, "fw4.bin");
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    g_autoptr (GBytes) code = NULL;
+    g_autofree char *img = NULL;
+    g_autofree char *cut = g_strdup_printf ("%u", 96 * 1024);
+    g_autofree char *exe
+        = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "fixtures", "tf-mkimage", NULL);
+    const char *argv[] = { exe, "lwm2m-client-dfu", "4.0.0", cut, path, NULL };
+    int status = 0;
+    g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                                 &status, NULL));
+    g_assert_cmpint (status, ==, 0);
+    g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+    g_assert_cmpuint (len, ==, 96 * 1024);
+    img = g_malloc (262144);
+    memset (img, 0xff, 262144);
+    memcpy (img, data, len);
+    g_assert_true (g_file_set_contents (path, img, 262144, NULL));
+  }
   images = tf_harness_path (h, "images.conf");
   g_assert_true (
       g_file_set_contents (images,
@@ -276,7 +299,9 @@ dfu_lab_up_with (const char *sim, const char *lab_body, const char *board)
                            "implementation = lwm2m-client-dfu\nversion = 2.0.0\n\n"
                            "[image fw3]\npath = fw3.bin\n"
                            "board-types = sim-l476-dfu;sim-l476-dfu11;sim-l476-dfu-boot0\n"
-                           "implementation = lwm2m-client-dfu\nversion = 3.0.0\n",
+                           "implementation = lwm2m-client-dfu\nversion = 3.0.0\n\n"
+                           "[image fw4]\npath = fw4.bin\nboard-types = sim-f411-dfu-boot0\n"
+                           "implementation = lwm2m-client-dfu\nversion = 4.0.0\n",
                            -1, NULL));
   g_assert_true (g_file_get_contents (h->lab_path, &lab, NULL, NULL));
   find = g_strdup_printf ("boards-dir = %s\n", boards);
@@ -544,6 +569,24 @@ test_dfu_f411_rom (void)
   g_assert_true (tf_harness_wait (h, board_firmware_is, "sim8=2.0.0", 10000));
   /* the leave booted the image once, the lab's power cycle once more */
   g_assert_cmpint (tf_harness_boots (h, "sim8"), >=, boots + 1);
+
+  /* an image with a blank tail: its blank blocks need no DNLOAD after the erase (80 of 128
+   * blocks here), the whole 256 KiB still ends as the file says */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&sha, g_free);
+  g_clear_pointer (&want, g_free);
+  g_clear_pointer (&got, g_free);
+  g_clear_pointer (&dfu, g_free);
+  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "flash", "sim8", "fw4", NULL), ==, 0);
+  sha = file_sha256 (h, "fw4.bin");
+  want = g_strdup_printf ("ok sha256=%s", sha);
+  got = tf_harness_sim (h, "flash-read sim8 0x08000000 262144");
+  g_assert_cmpstr (got, ==, want);
+  dfu = tf_harness_sim (h, "dfu dfu8");
+  /* counted since start: 128 of the first flash, 48 of this one (96 KiB) */
+  tf_harness_assert_contains (dfu, "blocks=176 erases=12");
+  g_assert_true (tf_harness_wait (h, board_firmware_is, "sim8=4.0.0", 10000));
 }
 
 /* The shipped DfuSe board type: the lab enters the ROM bootloader (BOOT0 relay, power

@@ -64,6 +64,7 @@ struct _Run
   guint32 base;
   GArray *sectors; /* of TfDfuSector, from the device's DfuSe layout; or NULL */
   guint index, count;
+  guint skipped; /* blank blocks not downloaded */
   Step next;
   Done done;
   char *what; /* the command under way, for messages */

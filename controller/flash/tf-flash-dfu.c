@@ -192,10 +192,29 @@ step_manifest (Run *r)
     step_manifest_go (r);
 }
 
+/* Whether @len bytes at @p are all 0xFF: what the erase left there already. */
+static gboolean
+is_blank (const guint8 *p, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if (p[i] != 0xff)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 step_block (Run *r)
 {
   gsize off = (gsize)r->index * r->func.transfer_size;
+  /* DfuSe erased every sector first: blank blocks of the image need no DNLOAD (the block
+   * number carries the address), and the verify still reads them back */
+  while (r->dfuse && off < r->size
+         && is_blank (r->data + off, MIN (r->func.transfer_size, r->size - off)))
+    {
+      r->index++;
+      r->skipped++;
+      off += r->func.transfer_size;
+    }
   if (r->index > 0)
     tf_flasher_report_progress (TF_FLASHER (r->self), MIN (off, r->size), r->size, "download");
   if (off >= r->size)
