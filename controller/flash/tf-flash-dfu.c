@@ -130,11 +130,9 @@ step_verify_start (Run *r)
         step_reset (r);
       return;
     }
-  dfu_set_what (r, "SET ADDRESS 0x%08x before verify", r->base);
-  if (r->dfuse)
-    dfu_dfuse_command (r, 0x21, r->base, step_verify_abort);
-  else
-    step_verify_abort (r);
+  /* DfuSe: the address pointer is still the one set after the erases (an erase moves it,
+   * a block does not: AN3156, ST's DFU class), so the blocks read back from r->base */
+  step_verify_abort (r);
 }
 
 static gboolean
@@ -182,14 +180,9 @@ step_manifest_go (Run *r)
 static void
 step_manifest (Run *r)
 {
-  /* DfuSe leaves from dfuIDLE with the start address set */
-  if (r->dfuse)
-    {
-      dfu_set_what (r, "SET ADDRESS 0x%08x before leaving", r->base);
-      dfu_dfuse_command (r, 0x21, r->base, step_manifest_go);
-    }
-  else
-    step_manifest_go (r);
+  /* DfuSe leaves to the address pointer, still r->base since the SET ADDRESS after the
+   * erases (blocks and uploads do not move it): no command for that */
+  step_manifest_go (r);
 }
 
 /* Whether @len bytes at @p are all 0xFF: what the erase left there already. */
