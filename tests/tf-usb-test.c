@@ -222,7 +222,7 @@ static const char *dfu_sim = "[hub hub1]\nusb-path = 1-2\nports = 4\n\n" SIM_BOA
     "") "[dfu dfu5]\nboard = sim5\nusb-path = 1-2.4\nmode = "
         "runtime\n\n" SIM_BOARD ("sim6", 6, "1-3", "always",
                                  "") "[dfu dfu6]\nboard = sim6\nusb-path = "
-                                     "1-4\nvariant = dfu\npid = df12\n"
+                                     "1-4\nvariant = dfu\npid = df12\nfunctional-at = config\n"
                                      "transfer-size = 1024\n";
 
 static const char *dfu_lab
@@ -420,7 +420,8 @@ error_has (TfHarness *h, gpointer message)
   return e != NULL && strstr (e, message) != NULL;
 }
 
-/* Plain DFU 1.1 (no DfuSe): blocks from the start of flash, verified after manifestation. */
+/* Plain DFU 1.1 (no DfuSe): blocks from the start of flash, verified after manifestation.
+ * Its functional descriptor comes before the interface (libusb: the configuration's extra). */
 static void
 test_dfu11_flash (void)
 {
