@@ -3,6 +3,7 @@
  * that tf-simlab emulates at the URB level, with the simulated boards behind them. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -637,6 +638,59 @@ test_dfu_board_type (void)
     }
 }
 
+/* [flash] alt-name: the alternate setting by the name its layout string gives it, as the
+ * name or the whole string's head; anything else is refused at load with FILE:LINE. */
+static void
+test_dfu_alt_name (void)
+{
+  static const struct
+  {
+    const char *value;
+    const char *name; /* NULL: refused */
+  } cases[] = {
+    { "Internal Flash", "Internal Flash" },
+    { "@Internal Flash  ", "Internal Flash" },
+    { "@Option Bytes", "Option Bytes" },
+    { "@Internal Flash  /0x08000000/04*016Kg", NULL },
+    { "@", NULL },
+    { "Flash\\tMemory", NULL }, /* a TAB once the key file unescapes it */
+    { "A name far longer than any alternate setting of a real part would ever have it", NULL },
+  };
+  g_autofree char *dir = g_dir_make_tmp ("tf-alt-name-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "alt.board", NULL);
+
+  tf_flasher_register_builtin ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TfBoardType) type = NULL;
+      g_autofree char *text = g_strdup_printf (
+          "[board-type]\ndescription = alt-name %u\n\n[console]\nbanner = ^ready$\n\n"
+          "[flash]\nmethod = dfu\ndfu-usb-id = 0483:df11\naddress = 0x08000000\n"
+          "alt-name = %s\n",
+          i, cases[i].value);
+      g_assert_true (g_file_set_contents (path, text, -1, NULL));
+      type = tf_board_type_load (path, &error);
+      if (cases[i].name == NULL)
+        {
+          g_autofree char *where = g_strdup_printf ("%s:11: [flash] alt-name: ", path);
+          g_assert_null (type);
+          g_assert_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG);
+          tf_harness_assert_contains (error->message, where);
+        }
+      else
+        {
+          g_autoptr (TfFlasher) flasher = NULL;
+          g_assert_no_error (error);
+          flasher = tf_flasher_new_for_type (type, &error);
+          g_assert_no_error (error);
+          g_assert_cmpstr (TF_FLASH_DFU (flasher)->alt_name, ==, cases[i].name);
+        }
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -652,5 +706,6 @@ main (int argc, char **argv)
   g_test_add_func ("/usb/dfu-boot0", test_dfu_boot0);
   g_test_add_func ("/usb/dfu-board-type", test_dfu_board_type);
   g_test_add_func ("/usb/dfu-f411-rom", test_dfu_f411_rom);
+  g_test_add_func ("/usb/dfu-alt-name", test_dfu_alt_name);
   return g_test_run ();
 }
