@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "tf-error.h"
 #include "tf-usb-desc.h"
@@ -72,6 +73,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         /* the layout is a string descriptor's text: NUL-terminated by the reader */
         g_autofree char *text = g_strndup ((const char *)data + 1, size - 1);
         g_autoptr (GArray) sectors = tf_dfuse_layout_parse (text, &error);
+        g_autofree char *name = tf_dfuse_alt_name (text);
+        /* the setting's name: a part of the text, never longer */
+        g_assert_cmpuint (strlen (name), <=, strlen (text));
         ok = sectors != NULL;
         for (guint i = 0; ok && i < sectors->len; i++)
           {
