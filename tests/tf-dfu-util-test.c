@@ -147,6 +147,25 @@ test_upload (void)
   g_assert_cmpstr (flash, ==, answer);
 }
 
+/* Alternate setting 1 is the option bytes, not the flash: 16 bytes at 0x1FFFC000 (blank in
+ * the emulation), where the flash starts with the image's "TFIM". */
+static void
+test_option_bytes (void)
+{
+  g_autofree char *out = NULL, *path = g_build_filename (dir, "ob.bin", NULL);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  g_unlink (path);
+  g_assert_cmpint (
+      dfu_util (&out, (const char *[]){ "-a", "1", "-s", "0x1FFFC000:16", "-U", "ob.bin", NULL }),
+      ==, 0);
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_cmpuint (len, ==, 16);
+  for (gsize i = 0; i < len; i++)
+    g_assert_cmphex ((guint8)data[i], ==, 0xff);
+}
+
 static int
 run_child (int argc, char **argv)
 {
@@ -156,6 +175,7 @@ run_child (int argc, char **argv)
   g_test_add_func ("/dfu-util/list", test_list);
   g_test_add_func ("/dfu-util/download-leave", test_download_leave);
   g_test_add_func ("/dfu-util/upload", test_upload);
+  g_test_add_func ("/dfu-util/option-bytes", test_option_bytes);
   return g_test_run ();
 }
 
