@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz target: what hubs and DFU devices answer (hub descriptor, port status, DFU
- * GETSTATUS, DFU functional descriptor, DfuSe memory layout string). The first byte
+ * GETSTATUS, DFU functional descriptor alone or among class descriptors, DfuSe memory
+ * layout string). The first byte
  * picks the parser; any input
  * must parse or end in a TF_ERROR with a message, never a crash. */
 #include "config.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "tf-error.h"
 #include "tf-usb-desc.h"
@@ -71,6 +73,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         /* the layout is a string descriptor's text: NUL-terminated by the reader */
         g_autofree char *text = g_strndup ((const char *)data + 1, size - 1);
         g_autoptr (GArray) sectors = tf_dfuse_layout_parse (text, &error);
+        g_autofree char *name = tf_dfuse_alt_name (text);
+        /* the setting's name: a part of the text, never longer */
+        g_assert_cmpuint (strlen (name), <=, strlen (text));
         ok = sectors != NULL;
         for (guint i = 0; ok && i < sectors->len; i++)
           {
@@ -84,7 +89,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     default:
       {
         TfDfuFunctional f;
-        ok = tf_dfu_functional_parse (data + 1, size - 1, &f, &error);
+        /* bit 2: a list of class descriptors to search (an altsetting's extra) */
+        if ((data[0] & 4) != 0)
+          ok = tf_dfu_functional_find (data + 1, size - 1, &f, &error);
+        else
+          ok = tf_dfu_functional_parse (data + 1, size - 1, &f, &error);
         if (ok)
           g_assert_cmpuint (f.transfer_size, >, 0);
         break;

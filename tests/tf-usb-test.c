@@ -3,12 +3,14 @@
  * that tf-simlab emulates at the URB level, with the simulated boards behind them. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tf-dfu-io.h"
 #include "tf-board-type.h"
 #include "tf-harness.h"
+#include "tf-sim-client.h"
 #include "tf-usb-desc.h"
 
 #define SIM_BOARD(id, n, path, power, extra)                                                       \
@@ -221,7 +223,7 @@ static const char *dfu_sim = "[hub hub1]\nusb-path = 1-2\nports = 4\n\n" SIM_BOA
     "") "[dfu dfu5]\nboard = sim5\nusb-path = 1-2.4\nmode = "
         "runtime\n\n" SIM_BOARD ("sim6", 6, "1-3", "always",
                                  "") "[dfu dfu6]\nboard = sim6\nusb-path = "
-                                     "1-4\nvariant = dfu\npid = df12\n"
+                                     "1-4\nvariant = dfu\npid = df12\nfunctional-at = config\n"
                                      "transfer-size = 1024\n";
 
 static const char *dfu_lab
@@ -267,15 +269,41 @@ dfu_lab_up_with (const char *sim, const char *lab_body, const char *board)
 
   mkimage (h, "lwm2m-client-dfu", "2.0.0", "fw2.bin");
   mkimage (h, "lwm2m-client-dfu", "3.0.0", "fw3.bin");
+  mkimage (h, "lwm2m-client-dfu", "4.0.0", "fw4.bin");
+  {
+    /* fw4: 96 KiB of code, then blank to 256 KiB, as a linker pads a real image */
+    g_autofree char *path = tf_harness_path (h, "fw4.bin");
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    g_autoptr (GBytes) code = NULL;
+    g_autofree char *img = NULL;
+    g_autofree char *cut = g_strdup_printf ("%u", 96 * 1024);
+    g_autofree char *exe
+        = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "fixtures", "tf-mkimage", NULL);
+    const char *argv[] = { exe, "lwm2m-client-dfu", "4.0.0", cut, path, NULL };
+    int status = 0;
+    g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                                 &status, NULL));
+    g_assert_cmpint (status, ==, 0);
+    g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+    g_assert_cmpuint (len, ==, 96 * 1024);
+    img = g_malloc (262144);
+    memset (img, 0xff, 262144);
+    memcpy (img, data, len);
+    g_assert_true (g_file_set_contents (path, img, 262144, NULL));
+  }
   images = tf_harness_path (h, "images.conf");
-  g_assert_true (g_file_set_contents (
-      images,
-      "[image fw2]\npath = fw2.bin\nboard-types = sim-l476-dfu;sim-l476-dfu-boot0\n"
-      "implementation = lwm2m-client-dfu\nversion = 2.0.0\n\n"
-      "[image fw3]\npath = fw3.bin\n"
-      "board-types = sim-l476-dfu;sim-l476-dfu11;sim-l476-dfu-boot0\n"
-      "implementation = lwm2m-client-dfu\nversion = 3.0.0\n",
-      -1, NULL));
+  g_assert_true (
+      g_file_set_contents (images,
+                           "[image fw2]\npath = fw2.bin\n"
+                           "board-types = sim-l476-dfu;sim-l476-dfu-boot0;sim-f411-dfu-boot0\n"
+                           "implementation = lwm2m-client-dfu\nversion = 2.0.0\n\n"
+                           "[image fw3]\npath = fw3.bin\n"
+                           "board-types = sim-l476-dfu;sim-l476-dfu11;sim-l476-dfu-boot0\n"
+                           "implementation = lwm2m-client-dfu\nversion = 3.0.0\n\n"
+                           "[image fw4]\npath = fw4.bin\nboard-types = sim-f411-dfu-boot0\n"
+                           "implementation = lwm2m-client-dfu\nversion = 4.0.0\n",
+                           -1, NULL));
   g_assert_true (g_file_get_contents (h->lab_path, &lab, NULL, NULL));
   find = g_strdup_printf ("boards-dir = %s\n", boards);
   repl = g_strdup_printf ("boards-dir = %s;%s\nimages = images.conf\nquarantine-after = 10\n",
@@ -306,12 +334,24 @@ file_sha256 (TfHarness *h, const char *file)
   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guint8 *)data, len);
 }
 
+/* @board_version: "BOARD=VERSION" */
+static gboolean
+board_firmware_is (TfHarness *h, gpointer board_version)
+{
+  g_auto (GStrv) bv = g_strsplit (board_version, "=", 2);
+  g_autoptr (JsonObject) b = tf_harness_board (h, bv[0]);
+  JsonObject *fw = b != NULL && json_object_has_member (b, "firmware")
+                       ? json_object_get_object_member (b, "firmware")
+                       : NULL;
+  return fw != NULL && g_strcmp0 (json_object_get_string_member (fw, "version"), bv[1]) == 0
+         && g_strcmp0 (json_object_get_string_member (b, "state"), "ready") == 0;
+}
+
 static gboolean
 firmware_is (TfHarness *h, gpointer version)
 {
-  g_autoptr (JsonObject) b = tf_harness_board (h, "sim5");
-  JsonObject *fw = b != NULL ? json_object_get_object_member (b, "firmware") : NULL;
-  return fw != NULL && g_strcmp0 (json_object_get_string_member (fw, "version"), version) == 0;
+  g_autofree char *bv = g_strdup_printf ("sim5=%s", (const char *)version);
+  return board_firmware_is (h, bv);
 }
 
 /* The USB id at @usb_path in the testbed's sysfs ("0483:5740"), NULL when nothing is there. */
@@ -361,7 +401,11 @@ test_dfu_flash (void)
   g_clear_pointer (&got, g_free);
   got = usb_id_at (h, "1-2.4");
   g_assert_cmpstr (got, ==, "0483:5740");
-  /* and it is the device the next flash starts from */
+  /* and it is the device the next flash starts from; this time the part jumps at the
+   * leave's zero-length DNLOAD and answers no GETSTATUS: gone is what the leave asked */
+  g_clear_pointer (&got, g_free);
+  got = tf_harness_sim (h, "dfu-fault dfu5 leave-silent");
+  g_assert_cmpstr (got, ==, "ok");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "flash", "sim5", "fw3", NULL), ==, 0);
@@ -381,7 +425,8 @@ error_has (TfHarness *h, gpointer message)
   return e != NULL && strstr (e, message) != NULL;
 }
 
-/* Plain DFU 1.1 (no DfuSe): blocks from the start of flash, verified after manifestation. */
+/* Plain DFU 1.1 (no DfuSe): blocks from the start of flash, verified after manifestation.
+ * Its functional descriptor comes before the interface (libusb: the configuration's extra). */
 static void
 test_dfu11_flash (void)
 {
@@ -486,6 +531,70 @@ test_dfu_boot0 (void)
     }
 }
 
+/* An STM32F411's ROM bootloader as the part enumerates it: four alternate settings
+ * (Internal Flash, Option Bytes, OTP Memory, Device Feature) with the DFU functional
+ * descriptor after the last, bmAttributes 0x0b. The flasher finds the descriptor there,
+ * writes alternate setting 0 by its name, erases the sectors the layout gives (16, 64 and
+ * 128 KiB, each taking its erase time), and the part jumps to the image at the leave
+ * request, without a USB reset: a device gone after dfuMANIFEST is success. */
+static const char *f411_sim
+    = "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n" SIM_BOARD (
+        "sim8", 8, "1-3", "relay1:1",
+        "boot-mode = relay1:2\nchip = STM32F411CE\n") "[dfu dfu8]\nboard = sim8\nusb-path = 1-4\n";
+
+static const char *f411_lab
+    = "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
+      "off-time-ms = 100\n\n"
+      "[board sim8]\ntype = sim-f411-dfu-boot0\nconsole = /dev/ttyACM8\npower = relay1:1\n"
+      "boot-mode = relay1:2\ntable = T8\n";
+
+static void
+test_dfu_f411_rom (void)
+{
+  g_autoptr (TfHarness) h = dfu_lab_up_with (f411_sim, f411_lab, "sim8");
+  g_autofree char *out = NULL, *err = NULL, *sha = file_sha256 (h, "fw2.bin");
+  g_autofree char *want = g_strdup_printf ("ok sha256=%s", sha);
+  g_autofree char *got = NULL, *dfu = NULL, *at = NULL;
+  guint64 demanded = 0;
+  int boots = tf_harness_boots (h, "sim8");
+
+  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "flash", "sim8", "fw2", NULL), ==, 0);
+  got = tf_harness_sim (h, "flash-read sim8 0x08000000 262144");
+  g_assert_cmpstr (got, ==, want);
+  dfu = tf_harness_sim (h, "dfu dfu8");
+  /* 256 KiB: sectors 0-5 (4 x 16, 64, 128 KiB), 128 blocks of the ROM's 2048 bytes */
+  tf_harness_assert_contains (dfu, "blocks=128 erases=6");
+  tf_harness_assert_contains (dfu, "early-polls=0");
+  /* the waits it demanded include the sectors' erase times: 4 x 250 + 550 + 1000 ms */
+  g_assert_true (tf_sim_client_field (dfu, "demanded-ms", &demanded));
+  g_assert_cmpuint (demanded, >=, 2550);
+  /* it jumped to the image (no DFU interface in it), and the lab's power cycle booted it */
+  tf_harness_assert_contains (dfu, "mode=firmware");
+  at = usb_id_at (h, "1-4");
+  g_assert_null (at);
+  g_assert_true (tf_harness_wait (h, board_firmware_is, "sim8=2.0.0", 10000));
+  /* the leave booted the image once, the lab's power cycle once more */
+  g_assert_cmpint (tf_harness_boots (h, "sim8"), >=, boots + 1);
+
+  /* an image with a blank tail: its blank blocks need no DNLOAD after the erase (80 of 128
+   * blocks here), the whole 256 KiB still ends as the file says */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&sha, g_free);
+  g_clear_pointer (&want, g_free);
+  g_clear_pointer (&got, g_free);
+  g_clear_pointer (&dfu, g_free);
+  g_assert_cmpint (tf_harness_ctl (h, &out, &err, "flash", "sim8", "fw4", NULL), ==, 0);
+  sha = file_sha256 (h, "fw4.bin");
+  want = g_strdup_printf ("ok sha256=%s", sha);
+  got = tf_harness_sim (h, "flash-read sim8 0x08000000 262144");
+  g_assert_cmpstr (got, ==, want);
+  dfu = tf_harness_sim (h, "dfu dfu8");
+  /* counted since start: 128 of the first flash, 48 of this one (96 KiB) */
+  tf_harness_assert_contains (dfu, "blocks=176 erases=12");
+  g_assert_true (tf_harness_wait (h, board_firmware_is, "sim8=4.0.0", 10000));
+}
+
 /* The shipped DfuSe board type: the lab enters the ROM bootloader (BOOT0 relay, power
  * cycle), and the part's layout is the F411's sectors, which erasing follows. */
 static void
@@ -533,6 +642,59 @@ test_dfu_board_type (void)
     }
 }
 
+/* [flash] alt-name: the alternate setting by the name its layout string gives it, as the
+ * name or the whole string's head; anything else is refused at load with FILE:LINE. */
+static void
+test_dfu_alt_name (void)
+{
+  static const struct
+  {
+    const char *value;
+    const char *name; /* NULL: refused */
+  } cases[] = {
+    { "Internal Flash", "Internal Flash" },
+    { "@Internal Flash  ", "Internal Flash" },
+    { "@Option Bytes", "Option Bytes" },
+    { "@Internal Flash  /0x08000000/04*016Kg", NULL },
+    { "@", NULL },
+    { "Flash\\tMemory", NULL }, /* a TAB once the key file unescapes it */
+    { "A name far longer than any alternate setting of a real part would ever have it", NULL },
+  };
+  g_autofree char *dir = g_dir_make_tmp ("tf-alt-name-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "alt.board", NULL);
+
+  tf_flasher_register_builtin ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TfBoardType) type = NULL;
+      g_autofree char *text = g_strdup_printf (
+          "[board-type]\ndescription = alt-name %u\n\n[console]\nbanner = ^ready$\n\n"
+          "[flash]\nmethod = dfu\ndfu-usb-id = 0483:df11\naddress = 0x08000000\n"
+          "alt-name = %s\n",
+          i, cases[i].value);
+      g_assert_true (g_file_set_contents (path, text, -1, NULL));
+      type = tf_board_type_load (path, &error);
+      if (cases[i].name == NULL)
+        {
+          g_autofree char *where = g_strdup_printf ("%s:11: [flash] alt-name: ", path);
+          g_assert_null (type);
+          g_assert_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG);
+          tf_harness_assert_contains (error->message, where);
+        }
+      else
+        {
+          g_autoptr (TfFlasher) flasher = NULL;
+          g_assert_no_error (error);
+          flasher = tf_flasher_new_for_type (type, &error);
+          g_assert_no_error (error);
+          g_assert_cmpstr (TF_FLASH_DFU (flasher)->alt_name, ==, cases[i].name);
+        }
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -547,5 +709,7 @@ main (int argc, char **argv)
   g_test_add_func ("/usb/dfu11-flash", test_dfu11_flash);
   g_test_add_func ("/usb/dfu-boot0", test_dfu_boot0);
   g_test_add_func ("/usb/dfu-board-type", test_dfu_board_type);
+  g_test_add_func ("/usb/dfu-f411-rom", test_dfu_f411_rom);
+  g_test_add_func ("/usb/dfu-alt-name", test_dfu_alt_name);
   return g_test_run ();
 }

@@ -96,7 +96,7 @@ tf_board_type_load (const char *path, GError **error)
   static const char *const k_flash[]
       = { "method",    "address",         "size",       "page-size", "product-id",
           "boot-mode", "usb-id",          "dfu-usb-id", "command",   "timeout-ms",
-          "alt",       "bootloader-baud", "layout",     NULL };
+          "alt",       "bootloader-baud", "layout",     "alt-name",  NULL };
   g_autoptr (TfKeyFile) kf = NULL;
   g_autoptr (TfBoardType) self = g_new0 (TfBoardType, 1);
   g_autofree char *base = g_path_get_basename (path);
@@ -177,6 +177,27 @@ tf_board_type_load (const char *path, GError **error)
       {
         tf_key_file_fail (kf, error, "flash", "layout", "%s", local->message);
         return NULL;
+      }
+  }
+  /* the DfuSe alternate setting, by the name in its layout string ("Internal Flash") */
+  {
+    g_autofree char *alt = NULL;
+    if (!tf_key_file_get_string (kf, "flash", "alt-name", FALSE, NULL, &alt, error))
+      return NULL;
+    if (alt != NULL)
+      {
+        g_autofree char *name = tf_dfuse_alt_name (g_strstrip (alt));
+        gboolean printable = TRUE;
+        for (const char *c = name; *c != '\0'; c++)
+          printable = printable && g_ascii_isprint (*c);
+        if (name[0] == '\0' || strlen (name) > 64 || !printable || strchr (alt, '/') != NULL)
+          {
+            tf_key_file_fail (kf, error, "flash", "alt-name",
+                              "'%s' is not an alternate setting's name (1-64 printable "
+                              "characters before the layout's '/', e.g. Internal Flash)",
+                              alt);
+            return NULL;
+          }
       }
   }
   self->kf = g_key_file_ref (tf_key_file_get_keyfile (kf));

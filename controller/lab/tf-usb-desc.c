@@ -3,6 +3,8 @@
 
 #include "tf-usb-desc.h"
 
+#include <string.h>
+
 #include "tf-error.h"
 
 gboolean
@@ -156,6 +158,38 @@ tf_dfu_functional_parse (const guint8 *data, gsize len, TfDfuFunctional *out, GE
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+tf_dfu_functional_find (const guint8 *data, gsize len, TfDfuFunctional *out, GError **error)
+{
+  gsize off = 0;
+  while (off + 2 <= len)
+    {
+      guint8 dlen = data[off];
+      if (dlen < 2 || dlen > len - off)
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL,
+                       "malformed class descriptor (bLength %u at offset %" G_GSIZE_FORMAT
+                       " of %" G_GSIZE_FORMAT ")",
+                       dlen, off, len);
+          return FALSE;
+        }
+      if (data[off + 1] == 0x21)
+        return tf_dfu_functional_parse (data + off, dlen, out, error);
+      off += dlen;
+    }
+  g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "no DFU functional descriptor");
+  return FALSE;
+}
+
+char *
+tf_dfuse_alt_name (const char *layout)
+{
+  const char *p = layout[0] == '@' ? layout + 1 : layout;
+  const char *slash = strchr (p, '/');
+  g_autofree char *name = slash != NULL ? g_strndup (p, slash - p) : g_strdup (p);
+  return g_strdup (g_strstrip (name));
 }
 
 /* --- DfuSe memory layout (ST UM0424) ----------------------------------------------- */

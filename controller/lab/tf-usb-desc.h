@@ -78,6 +78,16 @@ typedef struct
 
 gboolean
 tf_dfu_functional_parse (const guint8 *data, gsize len, TfDfuFunctional *out, GError **error);
+/* The DFU functional descriptor among the class descriptors @data holds (what libusb keeps
+ * as an altsetting's or a configuration's extra: several descriptors one after another).
+ * FALSE and TF_ERROR_NOT_FOUND when none is there, TF_ERROR_PROTOCOL when the list or the
+ * descriptor is malformed. */
+gboolean
+tf_dfu_functional_find (const guint8 *data, gsize len, TfDfuFunctional *out, GError **error);
+/* The name of a DfuSe alternate setting ("@Internal Flash  /0x08000000/..." -> "Internal
+ * Flash"): without '@', up to the first '/', spaces trimmed. */
+char *
+tf_dfuse_alt_name (const char *layout);
 
 /* One sector of a DfuSe memory layout: what one ERASE (0x41 + address) clears. */
 typedef struct

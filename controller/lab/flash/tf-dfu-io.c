@@ -105,6 +105,14 @@ on_transfer (struct libusb_transfer *t)
       dfu_fail (r, TF_ERROR_CANCELLED, "cancelled during %s", r->what);
       return;
     }
+  if (r->leaving && t->status != LIBUSB_TRANSFER_COMPLETED)
+    {
+      /* the device jumped to its firmware before answering: what the leave asked for */
+      g_debug ("board %s: DFU device gone during %s (transfer status %d): left", r->job->board,
+               r->what, t->status);
+      r->next (r);
+      return;
+    }
   switch (t->status)
     {
     case LIBUSB_TRANSFER_COMPLETED:
@@ -166,6 +174,14 @@ dfu_control (Run *r, guint8 type, guint8 request, guint16 value, const guint8 *o
   r->done = done;
   r->inflight = t;
   rc = tf_usb_context_submit (r->usb, t);
+  if (rc != 0 && r->leaving)
+    {
+      /* gone already: the leave did what it asked */
+      r->inflight = NULL;
+      libusb_free_transfer (t);
+      r->next (r);
+      return;
+    }
   if (rc != 0)
     {
       g_autoptr (GError) error = NULL;
@@ -229,6 +245,13 @@ on_status (Run *r, const guint8 *data, int len)
                 tf_dfu_status_to_string (st.status), tf_dfu_state_to_string (st.state));
       return;
     }
+  if (r->leaving && st.state == TF_DFU_STATE_MANIFEST)
+    {
+      /* DfuSe leave on a part that is not manifestation tolerant: it is jumping to the
+       * image now and will not answer again (ST AN3156) */
+      r->next (r);
+      return;
+    }
   switch (st.state)
     {
     case TF_DFU_STATE_DNBUSY:
@@ -277,40 +300,102 @@ dfu_dfuse_command (Run *r, guint8 cmd, guint32 addr, Step next)
   dfu_dnload (r, 0, c, sizeof c, next);
 }
 
-/* --- DfuSe memory layout ---------------------------------------------------------- */
+/* --- alternate setting and DfuSe memory layout ------------------------------------ */
 
-gboolean
-dfu_read_layout (Run *r, guint8 istring, GError **error)
+/* The string @istring names (NULL when the device has none or cannot say). */
+static char *
+read_string (Run *r, guint8 istring)
 {
   unsigned char buf[256];
-  g_autoptr (GError) local = NULL;
-  g_autofree char *want = g_strdup (r->self->layout);
   int n = istring != 0
               ? libusb_get_string_descriptor_ascii (r->handle, istring, buf, sizeof buf - 1)
               : LIBUSB_ERROR_NOT_FOUND;
-
   if (n < 0)
+    return NULL;
+  buf[n] = '\0';
+  return g_strdup ((char *)buf);
+}
+
+/* DfuSe: the layout of the chosen setting, checked against the board type's. */
+static gboolean
+check_layout (Run *r, const char *layout, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *want = g_strdup (r->self->layout);
+  g_autofree char *have = g_strdup (layout);
+
+  if (have == NULL)
     {
       /* a device without the string is erased page by page, as the board type says */
       if (want == NULL)
         return TRUE;
-      return tf_usb_set_error (error, n, "DFU: reading the DfuSe memory layout");
+      g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL,
+                   "DFU: the device names no DfuSe memory layout; the board type expects '%s'",
+                   want);
+      return FALSE;
     }
-  buf[n] = '\0';
-  g_strstrip ((char *)buf);
+  g_strstrip (have);
   /* 0483:df11 is every STM32's ROM bootloader: the layout tells the parts apart */
-  if (want != NULL && g_strcmp0 (g_strstrip (want), (char *)buf) != 0)
+  if (want != NULL && g_strcmp0 (g_strstrip (want), have) != 0)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL,
                    "DFU: the device's memory is '%s', not the board type's '%s': another part?",
-                   (char *)buf, want);
+                   have, want);
       return FALSE;
     }
-  r->sectors = tf_dfuse_layout_parse ((char *)buf, &local);
+  r->sectors = tf_dfuse_layout_parse (have, &local);
   if (r->sectors == NULL)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL, "DFU: %s", local->message);
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+dfu_choose_alt (Run *r, GArray *alts, GError **error)
+{
+  const char *want = r->self->alt_name != NULL ? r->self->alt_name : "Internal Flash";
+  g_autoptr (GString) seen = g_string_new (NULL);
+  g_autofree char *layout = NULL;
+  const DfuAlt *chosen = NULL;
+
+  /* a plain DFU device with a single setting: that one, whatever it is called */
+  if (!r->dfuse && alts->len == 1)
+    {
+      chosen = &g_array_index (alts, DfuAlt, 0);
+      r->iface = chosen->iface;
+      r->alt = chosen->alt;
+      return TRUE;
+    }
+  /* an ST ROM lists Internal Flash, Option Bytes, OTP Memory, Device Feature: by name */
+  for (guint i = 0; i < alts->len && chosen == NULL; i++)
+    {
+      const DfuAlt *a = &g_array_index (alts, DfuAlt, i);
+      g_autofree char *text = read_string (r, a->istring);
+      g_autofree char *name = text != NULL ? tf_dfuse_alt_name (text) : NULL;
+      if (name != NULL && g_strcmp0 (name, want) == 0)
+        {
+          chosen = a;
+          layout = g_steal_pointer (&text);
+        }
+      else
+        g_string_append_printf (seen, "%s%u '%s'", seen->len > 0 ? ", " : "", a->alt,
+                                name != NULL ? name : "(unnamed)");
+    }
+  if (chosen == NULL && alts->len == 1)
+    {
+      /* a one-setting DfuSe device that names its memory otherwise (or not at all) */
+      chosen = &g_array_index (alts, DfuAlt, 0);
+      layout = read_string (r, chosen->istring);
+    }
+  if (chosen == NULL)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND,
+                   "DFU: no alternate setting named '%s' (the device has %s)", want, seen->str);
+      return FALSE;
+    }
+  r->iface = chosen->iface;
+  r->alt = chosen->alt;
+  return !r->dfuse || check_layout (r, layout, error);
 }

@@ -32,8 +32,17 @@ struct _TfFlashDfu
   guint16 rt_vid, rt_pid; /* 0: no runtime mode */
   guint timeout_ms;
   guint64 address;
-  char *layout; /* [flash] layout: the part's DfuSe memory as it names it, or NULL */
+  char *layout;   /* [flash] layout: the part's DfuSe memory as it names it, or NULL */
+  char *alt_name; /* [flash] alt-name: the alternate setting to write ("Internal Flash") */
 };
+
+/* One alternate setting of a DFU interface. */
+typedef struct
+{
+  int iface;
+  guint8 alt;
+  guint8 istring;
+} DfuAlt;
 
 typedef struct _Run Run;
 typedef void (*Step) (Run *r);
@@ -47,6 +56,7 @@ struct _Run
   TfUsbContext *usb;
   libusb_device_handle *handle;
   int iface;
+  guint8 alt;
   TfDfuFunctional func;
   gboolean dfuse;
   const guint8 *data;
@@ -54,6 +64,7 @@ struct _Run
   guint32 base;
   GArray *sectors; /* of TfDfuSector, from the device's DfuSe layout; or NULL */
   guint index, count;
+  guint skipped; /* blank blocks not downloaded */
   Step next;
   Done done;
   char *what; /* the command under way, for messages */
@@ -64,6 +75,7 @@ struct _Run
   guint wait_id;
   guint64 demanded_ms;
   gint64 started_us;
+  gboolean leaving; /* the leave request is under way: the device may go at any time */
   gulong cancel_id;
   GCancellable *cancellable;
   GError *error;
@@ -93,9 +105,11 @@ dfu_dnload (Run *r, guint16 block, const guint8 *data, guint16 len, Step next);
 void
 dfu_dfuse_command (Run *r, guint8 cmd, guint32 addr, Step next);
 
-/* DfuSe: the layout the DFU interface names in its string @istring (synchronous: outside
- * libusb's event handling only), checked against the board type's; sets r->sectors. */
+/* The alternate setting to write among @alts (all of one interface): the one whose DfuSe
+ * name is the board type's alt-name, or the only one a plain DFU device has. Its layout
+ * is checked against the board type's (DfuSe; sets r->sectors), r->iface and r->alt are
+ * set. Synchronous: outside libusb's event handling only, on an open handle. */
 gboolean
-dfu_read_layout (Run *r, guint8 istring, GError **error);
+dfu_choose_alt (Run *r, GArray *alts, GError **error);
 
 G_END_DECLS

@@ -130,11 +130,25 @@ step_verify_start (Run *r)
         step_reset (r);
       return;
     }
-  dfu_set_what (r, "SET ADDRESS 0x%08x before verify", r->base);
-  if (r->dfuse)
-    dfu_dfuse_command (r, 0x21, r->base, step_verify_abort);
-  else
-    step_verify_abort (r);
+  /* DfuSe: the address pointer is still the one set after the erases (an erase moves it,
+   * a block does not: AN3156, ST's DFU class), so the blocks read back from r->base */
+  step_verify_abort (r);
+}
+
+static gboolean
+left_later (gpointer data)
+{
+  Run *r = data;
+  gint64 took = (g_get_monotonic_time () - r->started_us) / 1000;
+  g_info ("board %s: DFU wrote %zu bytes in %" G_GINT64_FORMAT
+          " ms (the device demanded %" G_GUINT64_FORMAT " ms of waiting); it left for its "
+          "firmware",
+          r->job->board, r->size, took, r->demanded_ms);
+  libusb_release_interface (r->handle, r->iface);
+  libusb_close (r->handle);
+  r->handle = NULL;
+  dfu_finish (r, NULL);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -143,6 +157,13 @@ after_manifest (Run *r)
   /* DFU 1.1 verifies after manifestation, if the device stays (manifestation tolerant) */
   if (!r->dfuse && (r->func.attributes & 0x04) != 0)
     step_verify_start (r);
+  else if (r->leaving)
+    {
+      /* an ST ROM (not manifestation tolerant) answered dfuMANIFEST or went at once: it
+       * jumped to the image, verified before; the lab waits for the new firmware's banner.
+       * No reset: the part is gone, and a reset would not make a ROM leave anyway. */
+      g_idle_add_full (G_PRIORITY_DEFAULT, left_later, r, NULL);
+    }
   else
     step_reset (r);
 }
@@ -151,26 +172,42 @@ static void
 step_manifest_go (Run *r)
 {
   dfu_set_what (r, "manifestation");
+  /* DfuSe's leave: a device that is not manifestation tolerant goes during it */
+  r->leaving = r->dfuse && (r->func.attributes & 0x04) == 0;
   dfu_dnload (r, 0, NULL, 0, after_manifest);
 }
 
 static void
 step_manifest (Run *r)
 {
-  /* DfuSe leaves from dfuIDLE with the start address set */
-  if (r->dfuse)
-    {
-      dfu_set_what (r, "SET ADDRESS 0x%08x before leaving", r->base);
-      dfu_dfuse_command (r, 0x21, r->base, step_manifest_go);
-    }
-  else
-    step_manifest_go (r);
+  /* DfuSe leaves to the address pointer, still r->base since the SET ADDRESS after the
+   * erases (blocks and uploads do not move it): no command for that */
+  step_manifest_go (r);
+}
+
+/* Whether @len bytes at @p are all 0xFF: what the erase left there already. */
+static gboolean
+is_blank (const guint8 *p, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if (p[i] != 0xff)
+      return FALSE;
+  return TRUE;
 }
 
 static void
 step_block (Run *r)
 {
   gsize off = (gsize)r->index * r->func.transfer_size;
+  /* DfuSe erased every sector first: blank blocks of the image need no DNLOAD (the block
+   * number carries the address), and the verify still reads them back */
+  while (r->dfuse && off < r->size
+         && is_blank (r->data + off, MIN (r->func.transfer_size, r->size - off)))
+    {
+      r->index++;
+      r->skipped++;
+      off += r->func.transfer_size;
+    }
   if (r->index > 0)
     tf_flasher_report_progress (TF_FLASHER (r->self), MIN (off, r->size), r->size, "download");
   if (off >= r->size)
@@ -280,48 +317,61 @@ on_first_status (Run *r, const guint8 *data, int len)
 
 /* --- finding the device ---------------------------------------------------------- */
 
-/* The DFU interface (class 0xFE, subclass 0x01) and its functional descriptor. */
+/* The DFU interface's alternate settings (class 0xFE, subclass 0x01, @protocol) and the
+ * functional descriptor, wherever the device puts it: after its interface (libusb: that
+ * altsetting's extra; an ST ROM puts it after the last of four settings) or after the
+ * configuration. */
 static gboolean
-find_interface (libusb_device *dev, guint8 protocol, int *iface, guint8 *istring,
-                TfDfuFunctional *func, GError **error)
+find_interface (libusb_device *dev, guint8 protocol, GArray *alts, TfDfuFunctional *func,
+                GError **error)
 {
   struct libusb_config_descriptor *cfg = NULL;
-  gboolean found = FALSE;
+  g_autoptr (GError) bad = NULL;
+  gboolean have_func = FALSE;
   int rc = libusb_get_active_config_descriptor (dev, &cfg);
 
   if (rc != 0)
     rc = libusb_get_config_descriptor (dev, 0, &cfg);
   if (rc != 0)
     return tf_usb_set_error (error, rc, "DFU: reading the configuration descriptor");
-  for (guint i = 0; i < cfg->bNumInterfaces && !found; i++)
-    for (int a = 0; a < cfg->interface[i].num_altsetting && !found; a++)
+  for (guint i = 0; i < cfg->bNumInterfaces; i++)
+    for (int a = 0; a < cfg->interface[i].num_altsetting; a++)
       {
         const struct libusb_interface_descriptor *d = &cfg->interface[i].altsetting[a];
-        const guint8 *extra = d->extra;
-        int extra_len = d->extra_length;
-        if (d->bInterfaceClass != 0xfe || d->bInterfaceSubClass != 0x01
-            || d->bInterfaceProtocol != protocol)
+        DfuAlt alt = { d->bInterfaceNumber, d->bAlternateSetting, d->iInterface };
+        if (d->bInterfaceClass != 0xfe || d->bInterfaceSubClass != 0x01)
           continue;
-        if (extra_len == 0)
+        /* a HID descriptor is also type 0x21: only a DFU interface's extra is searched */
+        if (!have_func && d->extra_length > 0)
           {
-            /* some devices put it after the interfaces */
-            extra = cfg->extra;
-            extra_len = cfg->extra_length;
+            g_clear_error (&bad);
+            have_func = tf_dfu_functional_find (d->extra, d->extra_length, func, &bad);
           }
-        *iface = d->bInterfaceNumber;
-        *istring = d->iInterface;
-        found = tf_dfu_functional_parse (extra, extra_len, func, error);
-        if (!found)
-          {
-            libusb_free_config_descriptor (cfg);
-            return FALSE;
-          }
+        if (d->bInterfaceProtocol == protocol
+            && (alts->len == 0 || g_array_index (alts, DfuAlt, 0).iface == alt.iface))
+          g_array_append_val (alts, alt);
       }
+  if (!have_func && alts->len > 0 && cfg->extra_length > 0)
+    {
+      g_clear_error (&bad);
+      have_func = tf_dfu_functional_find (cfg->extra, cfg->extra_length, func, &bad);
+    }
   libusb_free_config_descriptor (cfg);
-  if (!found)
-    g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND,
-                 "DFU: the device has no DFU interface (class 0xfe/0x01, protocol %u)", protocol);
-  return found;
+  if (alts->len == 0)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND,
+                   "DFU: the device has no DFU interface (class 0xfe/0x01, protocol %u)", protocol);
+      return FALSE;
+    }
+  if (!have_func)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL,
+                   "DFU: the device has no DFU functional descriptor%s%s",
+                   bad != NULL && bad->code != TF_ERROR_NOT_FOUND ? ": " : "",
+                   bad != NULL && bad->code != TF_ERROR_NOT_FOUND ? bad->message : "");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static libusb_device *
@@ -346,36 +396,49 @@ static void
 open_dfu (Run *r, libusb_device *dev)
 {
   g_autoptr (GError) error = NULL;
-  guint8 istring = 0;
+  g_autoptr (GArray) alts = g_array_new (FALSE, FALSE, sizeof (DfuAlt));
   int rc;
 
-  if (!find_interface (dev, 0x02, &r->iface, &istring, &r->func, &error))
+  if (!find_interface (dev, 0x02, alts, &r->func, &error))
     {
       dfu_finish (r, g_steal_pointer (&error));
       return;
     }
+  r->dfuse = r->func.dfu_version == 0x011a;
+  if (r->dfuse && r->self->address == 0)
+    {
+      dfu_fail (r, TF_ERROR_INVALID_CONFIG, "DfuSe needs [flash] address in the board type");
+      return;
+    }
   rc = libusb_open (dev, &r->handle);
-  if (rc == 0 && (rc = libusb_claim_interface (r->handle, r->iface)) != 0)
-    g_clear_pointer (&r->handle, libusb_close);
   if (rc != 0)
     {
       tf_usb_set_error (&error, rc, "DFU: opening %04x:%04x", r->self->dfu_vid, r->self->dfu_pid);
       dfu_finish (r, g_steal_pointer (&error));
       return;
     }
-  r->dfuse = r->func.dfu_version == 0x011a;
-  g_debug ("board %s: DFU %s, wTransferSize %u, attributes 0x%02x", r->job->board,
-           r->dfuse ? "DfuSe 1.1a" : "1.1", r->func.transfer_size, r->func.attributes);
-  if (r->dfuse && r->self->address == 0)
-    {
-      dfu_fail (r, TF_ERROR_INVALID_CONFIG, "DfuSe needs [flash] address in the board type");
-      return;
-    }
-  if (r->dfuse && !dfu_read_layout (r, istring, &error))
+  if (!dfu_choose_alt (r, alts, &error))
     {
       dfu_finish (r, g_steal_pointer (&error));
       return;
     }
+  rc = libusb_claim_interface (r->handle, r->iface);
+  if (rc != 0)
+    {
+      tf_usb_set_error (&error, rc, "DFU: claiming interface %d", r->iface);
+      g_clear_pointer (&r->handle, libusb_close);
+      dfu_finish (r, g_steal_pointer (&error));
+      return;
+    }
+  if (alts->len > 1 && (rc = libusb_set_interface_alt_setting (r->handle, r->iface, r->alt)) != 0)
+    {
+      tf_usb_set_error (&error, rc, "DFU: selecting alternate setting %u", r->alt);
+      dfu_finish (r, g_steal_pointer (&error));
+      return;
+    }
+  g_debug ("board %s: DFU %s, alternate setting %u of %u, wTransferSize %u, attributes 0x%02x",
+           r->job->board, r->dfuse ? "DfuSe 1.1a" : "1.1", r->alt, alts->len, r->func.transfer_size,
+           r->func.attributes);
   dfu_set_what (r, "GETSTATUS");
   dfu_control (r, IN_REQ, DFU_GETSTATUS, 0, NULL, 6, on_first_status);
 }
@@ -419,15 +482,16 @@ detach (Run *r, libusb_device *dev)
 {
   g_autoptr (GError) error = NULL;
   libusb_device_handle *h = NULL;
+  g_autoptr (GArray) alts = g_array_new (FALSE, FALSE, sizeof (DfuAlt));
   TfDfuFunctional func;
-  guint8 istring;
   int iface, rc;
 
-  if (!find_interface (dev, 0x01, &iface, &istring, &func, &error))
+  if (!find_interface (dev, 0x01, alts, &func, &error))
     {
       dfu_finish (r, g_steal_pointer (&error));
       return;
     }
+  iface = g_array_index (alts, DfuAlt, 0).iface;
   if (!tf_usb_context_watch_hotplug (r->usb, &error))
     {
       dfu_finish (r, g_steal_pointer (&error));
@@ -538,6 +602,7 @@ static void
 tf_flash_dfu_finalize (GObject *object)
 {
   g_free (TF_FLASH_DFU (object)->layout);
+  g_free (TF_FLASH_DFU (object)->alt_name);
   G_OBJECT_CLASS (tf_flash_dfu_parent_class)->finalize (object);
 }
 
@@ -597,6 +662,14 @@ tf_flash_dfu_new (const TfBoardType *type, GError **error)
     }
   tf_flasher_set_needs_bootloader_entry (TF_FLASHER (self), mode != NULL);
   self->layout = g_key_file_get_string (type->kf, "flash", "layout", NULL);
+  /* checked when the board type was loaded (tf-board-type.c) */
+  self->alt_name = g_key_file_get_string (type->kf, "flash", "alt-name", NULL);
+  if (self->alt_name != NULL)
+    {
+      g_autofree char *name = tf_dfuse_alt_name (self->alt_name);
+      g_free (self->alt_name);
+      self->alt_name = g_steal_pointer (&name);
+    }
   timeout = g_key_file_get_integer (type->kf, "flash", "timeout-ms", &local);
   self->timeout_ms = local == NULL && timeout > 0 ? (guint)timeout : 5000;
   self->address = type->flash_address;

@@ -11,7 +11,11 @@ G_BEGIN_DECLS
  * (optional: the lab enters the ROM bootloader by BOOT0 and a power cycle),
  * timeout-ms = how long re-enumeration may take (default 5000), address = where the
  * image goes (DfuSe), layout = the DfuSe memory layout the part's bootloader must name
- * (optional; erasing follows the device's layout either way). Async in the main loop
+ * (optional; erasing follows the device's layout either way), alt-name = the DfuSe
+ * alternate setting to write, by the name its layout string gives it (default "Internal
+ * Flash"; an ST ROM also lists Option Bytes, OTP Memory and Device Feature). A device
+ * that is not manifestation tolerant (ST's ROM) leaves for the image during DfuSe's leave
+ * request: that is success, and the lab waits for the new firmware's banner. Async in the main loop
  * through tf-usb-context. */
 TfFlasher *
 tf_flash_dfu_new (const TfBoardType *type, GError **error);
