@@ -22,6 +22,11 @@ on_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (!tf_command_run_finish (res, &output, &error))
     {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
       if (output != NULL && output[0] != '\0')
         g_message ("switch %s: command output: %s", id, g_strstrip (output));
       /* a failing switch command means the switch is unreachable */
