@@ -114,9 +114,9 @@ run_family (gboolean cancel, gboolean ignore_term)
 {
   g_autofree char *dir = g_dir_make_tmp ("tf-command-XXXXXX", NULL);
   g_autofree char *pidfile = g_build_filename (dir, "pids", NULL);
-  g_autofree char *script = g_strdup_printf (
-      "(%s sleep 600 & echo $$ $! > %s.new); mv %s.new %s; exec sleep 600",
-      ignore_term ? "trap '' TERM;" : "", pidfile, pidfile, pidfile);
+  g_autofree char *script
+      = g_strdup_printf ("(%s sleep 600 & echo $$ $! > %s.new); mv %s.new %s; exec sleep 600",
+                         ignore_term ? "trap '' TERM;" : "", pidfile, pidfile, pidfile);
   const char *argv[] = { "/bin/sh", "-c", script, NULL };
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autofree char *text = NULL;

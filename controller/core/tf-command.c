@@ -219,9 +219,9 @@ tf_command_run_async (const char *const *argv, guint timeout_ms, GCancellable *c
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                        | G_SUBPROCESS_FLAGS_STDERR_MERGE
-                                        | G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE
+                                   | G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   d->proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
   if (d->proc == NULL)

@@ -6,7 +6,7 @@
 #include <libusb.h>
 
 #include "tf-error.h"
-#include "tf-flasher.h"
+#include "tf-flash-dfu.h"
 #include "tf-usb-context.h"
 #include "tf-usb-desc.h"
 
@@ -21,9 +21,6 @@ G_BEGIN_DECLS
 #define OUT_REQ (LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE)
 #define IN_REQ (LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE)
 #define REQUEST_TIMEOUT_MS 5000
-
-#define TF_TYPE_FLASH_DFU (tf_flash_dfu_get_type ())
-G_DECLARE_FINAL_TYPE (TfFlashDfu, tf_flash_dfu, TF, FLASH_DFU, TfFlasher)
 
 struct _TfFlashDfu
 {

@@ -13,7 +13,7 @@ G_BEGIN_DECLS
  * image goes (DfuSe), layout = the DfuSe memory layout the part's bootloader must name
  * (optional; erasing follows the device's layout either way). Async in the main loop
  * through tf-usb-context. */
-TfFlasher *
-tf_flash_dfu_new (const TfBoardType *type, GError **error);
+#define TF_TYPE_FLASH_DFU (tf_flash_dfu_get_type ())
+G_DECLARE_FINAL_TYPE (TfFlashDfu, tf_flash_dfu, TF, FLASH_DFU, TfFlasher)
 
 G_END_DECLS
