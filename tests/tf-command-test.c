@@ -3,8 +3,10 @@
  * a cancellation ends the child and everything it forked. The test process
  * is a child subreaper, so an orphaned grandchild becomes its child and the
  * test can tell how it ended. No broker, no tf-simlab. */
+#include "tf-board-type.h"
 #include "tf-command.h"
 #include "tf-error.h"
+#include "tf-flasher.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -190,6 +192,77 @@ test_cancelled_before (void)
   result_clear (&r);
 }
 
+static void
+on_flashed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Result *r = user_data;
+  r->ok = tf_flasher_flash_finish (TF_FLASHER (source), res, &r->error);
+  r->done = TRUE;
+}
+
+/* A flash by an external command (a wrapper that starts the real tool in
+ * the background), cancelled: neither the wrapper nor the tool survives. */
+static void
+test_cancel_flash (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tf-flash-cancel-XXXXXX", NULL);
+  g_autofree char *pidfile = g_build_filename (dir, "pids", NULL);
+  g_autofree char *type_path = g_build_filename (dir, "kit.board", NULL);
+  g_autofree char *log_path = g_build_filename (dir, "flash.log", NULL);
+  g_autofree char *text = g_strdup_printf (
+      "[board-type]\ndescription = kit\n[console]\nbanner = ^boot\n[flash]\nmethod = command\n"
+      "command = sh -c '(sleep 600 & echo $$ $! > %s.new); mv %s.new %s; exec sleep 600' "
+      "{image}\ntimeout-ms = 600000\n",
+      pidfile, pidfile, pidfile);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfBoardType) type = NULL;
+  g_autoptr (TfFlasher) flasher = NULL;
+  g_autofree char *pids_text = NULL;
+  g_auto (GStrv) pids = NULL;
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  TfFlashJob job = { 0 };
+  Result r = { 0 };
+  GPid child, grandchild;
+  int status;
+
+  g_assert_true (g_file_set_contents (type_path, text, -1, NULL));
+  type = tf_board_type_load (type_path, &error);
+  g_assert_no_error (error);
+  flasher = tf_flasher_new_for_type (type, &error);
+  g_assert_no_error (error);
+  job.board = (char *)"b1";
+  job.type = type;
+  job.port = (char *)"/dev/null";
+  job.data = g_bytes_new_static ("image", 5);
+  job.log_path = log_path;
+  tf_flasher_flash_async (flasher, &job, cancellable, on_flashed, &r);
+  while (!g_file_get_contents (pidfile, &pids_text, NULL, NULL) && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (10000);
+  g_assert_nonnull (pids_text);
+  pids = g_strsplit (g_strstrip (pids_text), " ", -1);
+  child = (GPid)g_ascii_strtoll (pids[0], NULL, 10);
+  grandchild = (GPid)g_ascii_strtoll (pids[1], NULL, 10);
+  g_assert_cmpint (child, >, 1);
+  g_assert_cmpint (grandchild, >, 1);
+
+  g_cancellable_cancel (cancellable);
+  wait_for (&r.done);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (kill (child, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+  status = reap_orphan (grandchild);
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (kill (grandchild, 0), ==, -1);
+  g_bytes_unref (job.data);
+  result_clear (&r);
+  g_unlink (pidfile);
+  g_unlink (log_path);
+  g_unlink (type_path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -201,5 +274,6 @@ main (int argc, char **argv)
   g_test_add_func ("/command/cancel-kills-stubborn", test_cancel_kills_stubborn);
   g_test_add_func ("/command/timeout-kills-group", test_timeout_kills_group);
   g_test_add_func ("/command/cancelled-before", test_cancelled_before);
+  g_test_add_func ("/command/cancel-flash", test_cancel_flash);
   return g_test_run ();
 }
