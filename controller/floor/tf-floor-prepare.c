@@ -185,7 +185,7 @@ on_power_cycled (GObject *source, GAsyncResult *res, gpointer user_data)
   if (!ok && g_error_matches (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED) && board != NULL
       && tf_board_get_state (board) == TF_BOARD_STATE_READY)
     ok = TRUE;
-  if (!ok && g_error_matches (error, TF_ERROR, TF_ERROR_CANCELLED))
+  if (!ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       /* A console adapter powered by the board goes with its power and the
        * lab brings the board up when it is back; if the daemon is stopping
@@ -219,7 +219,7 @@ on_kicked (GObject *source, GAsyncResult *res, gpointer user_data)
       g_clear_handle_id (&l->wait_timer, g_source_remove);
       tf_floor_prepare_flash (l);
     }
-  else if (!g_error_matches (error, TF_ERROR, TF_ERROR_CANCELLED))
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       l->waiting_boot = FALSE;
       g_clear_handle_id (&l->wait_timer, g_source_remove);

@@ -212,7 +212,7 @@ tf_lab_ctx_cancel_op (BoardCtx *ctx, const char *why)
       g_cancellable_cancel (pop->cancellable);
   }
   ctx->flashing = FALSE;
-  g_task_return_new_error (op, TF_ERROR, TF_ERROR_CANCELLED, "board %s: %s",
+  g_task_return_new_error (op, G_IO_ERROR, G_IO_ERROR_CANCELLED, "board %s: %s",
                            tf_board_get_id (ctx->board), why);
 }
 
@@ -453,17 +453,16 @@ tf_lab_class_init (TfLabClass *klass)
   G_OBJECT_CLASS (klass)->finalize = tf_lab_finalize;
   /* a board a reload added (boards of the lab file at start are there before
    * anyone can listen: read them with tf_lab_get_boards) */
-  signals[SIGNAL_BOARD_ADDED] = g_signal_new ("board-added", G_TYPE_FROM_CLASS (klass),
-                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                              G_TYPE_NONE, 1, TF_TYPE_BOARD);
+  signals[SIGNAL_BOARD_ADDED]
+      = g_signal_new ("board-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, TF_TYPE_BOARD);
   /* a board a reload removed, by id: its object is gone after the emission */
-  signals[SIGNAL_BOARD_REMOVED] = g_signal_new ("board-removed", G_TYPE_FROM_CLASS (klass),
-                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_BOARD_REMOVED]
+      = g_signal_new ("board-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   /* a new lab file was taken (boards added, changed, removed as far as safe) */
-  signals[SIGNAL_RELOADED] = g_signal_new ("reloaded", G_TYPE_FROM_CLASS (klass),
-                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-                                           0);
+  signals[SIGNAL_RELOADED] = g_signal_new ("reloaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

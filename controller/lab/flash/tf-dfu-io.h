@@ -75,6 +75,8 @@ void
 dfu_fail (Run *r, TfError code, const char *format, ...) G_GNUC_PRINTF (3, 4);
 /* What is under way, for messages. */
 void
+dfu_fail_cancelled (Run *r);
+void
 dfu_set_what (Run *r, const char *format, ...) G_GNUC_PRINTF (2, 3);
 /* An async control request to the DFU interface; @done gets the IN data. A stall is
  * reported with the device's status. */

@@ -467,7 +467,7 @@ on_cancel_idle (gpointer user_data)
 {
   Run *r = user_data;
   r->cancel_idle = 0;
-  fail (r, TF_ERROR_CANCELLED, "flashing was cancelled");
+  finish (r, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "flashing was cancelled"));
   return G_SOURCE_REMOVE;
 }
 

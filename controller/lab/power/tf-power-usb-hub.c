@@ -345,7 +345,7 @@ op_fail (GTask *task, GError *error)
   TfPowerUsbHub *self = g_task_get_source_object (task);
   Op *op = g_task_get_task_data (task);
 
-  if (g_error_matches (error, TF_ERROR, TF_ERROR_CANCELLED))
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_debug ("board %s: %s", op->board, error->message);
       g_task_return_error (task, error);
@@ -528,8 +528,7 @@ usb_hub_set_async (TfPowerSwitch *sw, guint channel, gboolean on, const char *bo
   g_task_set_task_data (task, op, (GDestroyNotify)op_free);
   if (g_cancellable_set_error_if_cancelled (cancellable, &error))
     {
-      g_clear_error (&error);
-      g_set_error (&error, TF_ERROR, TF_ERROR_CANCELLED, "port %u: cancelled", channel);
+      g_prefix_error (&error, "port %u: ", channel);
       op_fail (task, error);
       return;
     }
