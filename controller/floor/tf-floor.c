@@ -527,16 +527,9 @@ tf_floor_replan (TfFloor *f, TfReplanRequest *req, GError **error)
 
 /* Every board and image @event names exists in the lab: FILE:LINE otherwise. */
 gboolean
-tf_floor_check_boards (TfFloor *f, TfEvent *event, const char *path, GError **error)
+tf_floor_check_boards (TfFloor *f, TfEvent *event, GError **error)
 {
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  g_autoptr (TfKeyLines) lines = NULL;
-  if (!g_file_get_contents (path, &data, &len, error))
-    return FALSE;
-  lines = tf_key_lines_new (path, data, len, error);
-  if (lines == NULL)
-    return FALSE;
+  const TfKeyLines *lines = event->lines; /* where the file said it, from its one read */
   for (guint i = 0; i < event->impls->len; i++)
     {
       const TfImpl *impl = tf_event_impl (event, i);
@@ -603,8 +596,6 @@ TfFloor *
 tf_floor_new (TfLab *lab, GError **error)
 {
   TfLabConfig *cfg = tf_lab_get_config (lab);
-  g_autofree char *data = NULL;
-  gsize len = 0;
   g_autoptr (GPtrArray) stored = NULL;
 
   g_autoptr (TfFloor) f = g_new0 (TfFloor, 1);
@@ -624,7 +615,7 @@ tf_floor_new (TfLab *lab, GError **error)
   f->event = tf_event_load_file (cfg->event, error);
   if (f->event == NULL)
     return NULL;
-  if (!tf_floor_check_boards (f, f->event, cfg->event, error))
+  if (!tf_floor_check_boards (f, f->event, error))
     return NULL;
   f->catalogue = tf_catalogue_load_dir (cfg->ets_dir, error);
   if (f->catalogue == NULL)
@@ -633,9 +624,7 @@ tf_floor_new (TfLab *lab, GError **error)
         (*error)->code = TF_ERROR_INVALID_CONFIG;
       return NULL;
     }
-  if (!g_file_get_contents (cfg->event, &data, &len, error))
-    return NULL;
-  f->event_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
+  f->event_sha = g_strdup (f->event->sha256);
 
   stored = tf_sdb_load_sessions (f->store, error);
   if (stored == NULL)

@@ -76,6 +76,8 @@ tf_event_unref (TfEvent *event)
   if (event == NULL || !g_atomic_int_dec_and_test (&event->ref_count))
     return;
   g_free (event->filename);
+  g_free (event->sha256);
+  g_clear_pointer (&event->lines, tf_key_lines_free);
   g_free (event->name);
   g_free (event->timezone);
   if (event->tz != NULL)
