@@ -39,11 +39,11 @@ running (Live *l)
       s->fw_version = g_strdup (tf_board_get_firmware_version (board));
       s->fw_sha256 = g_strdup (tf_board_get_firmware_sha256 (board));
     }
-  if (!tf_sdb_begin (f->store, &error)
+  if (!tf_store_begin (f->store, &error)
       || !tf_floor_set_phase (f, s, TF_PHASE_RUNNING, "board ready and provisioned", &error)
-      || !tf_sdb_commit (f->store, &error))
+      || !tf_store_commit (f->store, &error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       tf_floor_prepare_failed (l, "store", error);
       return;
     }
@@ -306,13 +306,13 @@ tf_floor_start_session (TfFloor *f, const char *id, GError **error)
       g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "board %s is busy", s->board);
       return FALSE;
     }
-  if (!tf_sdb_begin (f->store, error))
+  if (!tf_store_begin (f->store, error))
     return FALSE;
   if (!tf_sdb_lease_put (f->store, s->board, s->id, now, now + TF_LEASE_TTL_US, error)
       || !tf_floor_set_phase (f, s, TF_PHASE_PREPARING, "started by staff", error)
-      || !tf_sdb_commit (f->store, error))
+      || !tf_store_commit (f->store, error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       return FALSE;
     }
   tf_floor_publish_after (f, s);

@@ -85,13 +85,13 @@ on_script_done (GObject *source, GAsyncResult *res, gpointer user_data)
           cut++;
         run.output = tail + cut;
       }
-    if (!tf_sdb_begin (f->store, &error)
+    if (!tf_store_begin (f->store, &error)
         || !tf_sdb_set_verdict (f->store, r->session, r->case_id, verdict, note, NULL, "automation",
                                 run.finished_at, NULL, &error)
         || !tf_sdb_add_run (f->store, r->session, r->case_id, &run, &error)
-        || !tf_sdb_commit (f->store, &error))
+        || !tf_store_commit (f->store, &error))
       {
-        tf_sdb_rollback (f->store);
+        tf_store_rollback (f->store);
         g_task_return_error (task, g_steal_pointer (&error));
         return;
       }

@@ -469,7 +469,7 @@ tf_floor_take_schedule (TfFloor *f, TfSchedule *next, TfEvent *event, const char
   TfEvent *old_event = f->event;
   char *old_sha = f->event_sha;
 
-  if (!tf_sdb_begin (f->store, error))
+  if (!tf_store_begin (f->store, error))
     {
       tf_schedule_free (next);
       return FALSE;
@@ -481,9 +481,9 @@ tf_floor_take_schedule (TfFloor *f, TfSchedule *next, TfEvent *event, const char
       f->event_sha = g_strdup (sha);
     }
   if (!sync_sessions (f, TRUE, changed, error) || !store_schedule (f, error)
-      || !tf_sdb_commit (f->store, error))
+      || !tf_store_commit (f->store, error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       /* the sessions may have taken places of @next: back to the stored ones */
       tf_schedule_free (f->schedule);
       f->schedule = old_schedule;
@@ -615,6 +615,9 @@ tf_floor_new (TfLab *lab, GError **error)
   f->event = tf_event_load_file (cfg->event, error);
   if (f->event == NULL)
     return NULL;
+  /* the floor's own tables, at its version */
+  if (!tf_sdb_migrate (f->store, error))
+    return NULL;
   if (!tf_floor_check_boards (f, f->event, error))
     return NULL;
   f->catalogue = tf_catalogue_load_dir (cfg->ets_dir, error);
@@ -636,12 +639,12 @@ tf_floor_new (TfLab *lab, GError **error)
     }
   if (!load_schedule (f, error))
     return NULL;
-  if (!tf_sdb_begin (f->store, error))
+  if (!tf_store_begin (f->store, error))
     return NULL;
   if (!sync_sessions (f, FALSE, NULL, error) || !store_schedule (f, error)
-      || !tf_sdb_commit (f->store, error))
+      || !tf_store_commit (f->store, error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       return NULL;
     }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <stdio.h>
 
 G_BEGIN_DECLS
 
@@ -51,6 +52,10 @@ tf_console_get_bytes (TfConsole *self);
 /* The last @max lines (oldest first), each "ISO-TIME text". */
 GStrv
 tf_console_get_tail (TfConsole *self, guint max);
+
+/* A log file opened for appending, mode 0640 (a wider one is tightened). */
+FILE *
+tf_console_open_log_file (const char *path);
 
 /* For backends */
 const TfConsoleOptions *

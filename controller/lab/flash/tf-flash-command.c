@@ -3,6 +3,7 @@
 
 #include "tf-flash-command.h"
 #include "tf-command.h"
+#include "tf-console.h"
 #include "tf-error.h"
 
 #include <glib/gstdio.h>
@@ -53,7 +54,7 @@ on_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (output != NULL && r->log_path != NULL)
     {
-      FILE *f = fopen (r->log_path, "a");
+      FILE *f = tf_console_open_log_file (r->log_path);
       if (f != NULL)
         {
           fputs (output, f);
