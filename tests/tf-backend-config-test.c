@@ -240,6 +240,56 @@ test_daemon_refuses (Fixture *f, gconstpointer data)
   g_assert_cmpstr (err, ==, expected);
 }
 
+/* A board whose type enters its bootloader by a boot-mode relay cannot be
+ * flashed without one: an event that would flash an image onto it is refused
+ * at load, FILE:LINE, exit 2 (the floor's check, before anything starts). */
+static void
+test_daemon_refuses_unflashable (Fixture *f, gconstpointer data)
+{
+  g_autofree char *daemon
+      = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "testfestd", NULL);
+  g_autofree char *fw = g_build_filename (f->dir, "fw.bin", NULL);
+  g_autofree char *images = g_build_filename (f->dir, "images.conf", NULL);
+  g_autofree char *event = g_build_filename (f->dir, "t.event", NULL);
+  g_autofree char *images_text = g_strdup_printf (
+      "[image fw]\npath = %s\nboard-types = kit\nimplementation = c\nversion = 1\n", fw);
+  g_autofree char *lab_body
+      = g_strdup_printf ("state-dir = %s/state\nimages = %s\nevent = %s\n\n[broker]\nport = 1\n\n"
+                         "[switch relay1]\ntype = lcus-relay\ndevice = /dev/null\nchannels = 4\n\n"
+                         "[board b1]\ntype = kit\nconsole = /dev/ttyACM0\npower = relay1:1\n",
+                         f->dir, images, event);
+  const char *argv[] = { daemon, "--config", f->lab_path, NULL };
+  g_autofree char *err = NULL;
+  g_autofree char *expected = g_strdup_printf (
+      "testfestd: %s:19: [implementation c1] image: board 'b1' (type kit) enters its bootloader "
+      "by a boot-mode relay and a power cycle: its [board b1] needs power and boot-mode in the "
+      "lab file\n",
+      event);
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  write_type (f, "method = stm32-uart\naddress = 0x08000000\nboot-mode = relay\n");
+  write_lab (f, lab_body);
+  g_assert_true (g_file_set_contents (fw, "firmware", -1, NULL));
+  g_assert_true (g_file_set_contents (images, images_text, -1, NULL));
+  g_assert_true (g_file_set_contents (
+      event,
+      "[event]\nname = T\ndays = 2030-01-01\nslot-minutes = 60\nday-start = 09:00\n"
+      "day-end = 12:00\ntables = 1\n\n[company a]\n[company b]\n\n"
+      "[implementation c1]\ncompany = a\nrole = client\nversions = 1.1\ntransports = udp\n"
+      "security = nosec\nboards = b1\nimage = fw\nentry-criteria = yes\n"
+      "entry-criteria-by = staff\n\n"
+      "[implementation s1]\ncompany = b\nrole = server\nversions = 1.1\ntransports = udp\n"
+      "security = nosec\nentry-criteria = yes\nentry-criteria-by = staff\n",
+      -1, NULL));
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 2);
+  g_assert_cmpstr (err, ==, expected);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -253,5 +303,6 @@ main (int argc, char **argv)
   ADD ("flash-config-kept", test_flash_config_kept);
   ADD ("switch-backends", test_switch_backends);
   ADD ("daemon-refuses", test_daemon_refuses);
+  ADD ("daemon-refuses-unflashable", test_daemon_refuses_unflashable);
   return g_test_run ();
 }

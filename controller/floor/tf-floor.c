@@ -546,6 +546,23 @@ tf_floor_check_boards (TfFloor *f, TfEvent *event, GError **error)
           && tf_image_registry_get (tf_lab_get_images (f->lab), impl->image) == NULL)
         return tf_key_lines_fail (lines, error, group, "image",
                                   "no image '%s' in the lab's images file", impl->image);
+      /* an image is flashed onto each of its boards: they must be flashable here */
+      for (guint b = 0; impl->image != NULL && b < impl->boards->len; b++)
+        {
+          const char *id = g_ptr_array_index (impl->boards, b);
+          const TfBoardConfig *bc = tf_board_get_config (tf_lab_get_board (f->lab, id));
+          const TfFlashConfig *fc = bc->type->flash;
+          if (fc == NULL)
+            return tf_key_lines_fail (lines, error, group, "image",
+                                      "board '%s' (type %s) has no flash method", id,
+                                      bc->type->name);
+          if (fc->needs_bootloader_entry && (bc->boot_switch == NULL || bc->power_switch == NULL))
+            return tf_key_lines_fail (lines, error, group, "image",
+                                      "board '%s' (type %s) enters its bootloader by a boot-mode "
+                                      "relay and a power cycle: its [board %s] needs power and "
+                                      "boot-mode in the lab file",
+                                      id, bc->type->name, id);
+        }
     }
   return TRUE;
 }
