@@ -508,12 +508,6 @@ tf_store_record_boards (TfStore *self, const TfStoreBoardChange *const *changes,
   return tf_store_exec (self, "COMMIT", error);
 }
 
-gboolean
-tf_store_record_board (TfStore *self, const TfStoreBoardChange *c, GError **error)
-{
-  return tf_store_record_boards (self, &c, 1, error);
-}
-
 TfStoreBoardChange *
 tf_store_board_change_copy (const TfStoreBoardChange *c)
 {
@@ -588,27 +582,4 @@ tf_store_get_board (TfStore *self, const char *board, TfStoreBoardRow *row, GErr
   row->fw_version = col_dup (st, 3);
   row->fw_sha256 = col_dup (st, 4);
   return TRUE;
-}
-
-gint64
-tf_store_count_history (TfStore *self, const char *board, GError **error)
-{
-  g_autoptr (sqlite3_stmt) st = NULL;
-  if (sqlite3_prepare_v2 (self->db,
-                          board != NULL ? "SELECT count(*) FROM board_history WHERE board = ?"
-                                        : "SELECT count(*) FROM board_history",
-                          -1, &st, NULL)
-      != SQLITE_OK)
-    {
-      db_fail (self, error, "prepare");
-      return -1;
-    }
-  if (board != NULL)
-    bind_text (st, 1, board);
-  if (sqlite3_step (st) != SQLITE_ROW)
-    {
-      db_fail (self, error, "count");
-      return -1;
-    }
-  return sqlite3_column_int64 (st, 0);
 }

@@ -51,10 +51,8 @@ typedef struct
   gint64 at_us;
 } TfStoreBoardChange;
 
-/* Append to the board's history and update its current row, in one transaction. */
-gboolean
-tf_store_record_board (TfStore *self, const TfStoreBoardChange *change, GError **error);
-/* The same for many changes, in order, in one transaction (group commit). */
+/* Append each change to its board's history and update its current row, in
+ * order, in one transaction (group commit). */
 gboolean
 tf_store_record_boards (TfStore *self, const TfStoreBoardChange *const *changes, guint n,
                         GError **error);
@@ -75,9 +73,6 @@ tf_store_board_row_clear (TfStoreBoardRow *row);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TfStoreBoardRow, tf_store_board_row_clear)
 gboolean
 tf_store_get_board (TfStore *self, const char *board, TfStoreBoardRow *row, GError **error);
-/* Number of history rows for @board (or all when NULL). */
-gint64
-tf_store_count_history (TfStore *self, const char *board, GError **error);
 
 /* For modules that own their tables: SQL, transactions and statements, with
  * no sqlite3 outside the store. */

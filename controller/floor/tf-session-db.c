@@ -158,17 +158,6 @@ tf_sdb_add_history (TfStore *st, const char *id, const char *from, const char *t
               "sisss", id, at, from, to, reason);
 }
 
-gint64
-tf_sdb_count_history (TfStore *st, const char *id, const char *to_phase)
-{
-  g_autoptr (TfStoreStmt) s
-      = query (st, NULL, "SELECT count(*) FROM session_history WHERE session = ? AND to_phase = ?",
-               "ss", id, to_phase);
-  if (s == NULL || !tf_store_stmt_next (s, NULL))
-    return -1;
-  return tf_store_stmt_int64 (s, 0);
-}
-
 void
 tf_case_row_free (TfCaseRow *r)
 {

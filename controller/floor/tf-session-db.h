@@ -25,8 +25,6 @@ tf_sdb_delete_session (TfStore *st, const char *id, GError **error);
 gboolean
 tf_sdb_add_history (TfStore *st, const char *id, const char *from, const char *to,
                     const char *reason, gint64 at, GError **error);
-gint64
-tf_sdb_count_history (TfStore *st, const char *id, const char *to_phase);
 
 typedef struct
 {

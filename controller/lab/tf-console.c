@@ -165,34 +165,10 @@ tf_console_get_options (TfConsole *self)
   return &GET_PRIVATE (self)->opts;
 }
 
-const char *
-tf_console_get_device (TfConsole *self)
-{
-  return GET_PRIVATE (self)->opts.device;
-}
-
-const char *
-tf_console_get_board (TfConsole *self)
-{
-  return GET_PRIVATE (self)->opts.board;
-}
-
-guint64
-tf_console_get_bytes (TfConsole *self)
-{
-  return GET_PRIVATE (self)->bytes;
-}
-
 gboolean
 tf_console_is_open (TfConsole *self)
 {
   return GET_PRIVATE (self)->open;
-}
-
-void
-tf_console_set_open (TfConsole *self, gboolean open)
-{
-  GET_PRIVATE (self)->open = open;
 }
 
 gboolean

@@ -43,12 +43,6 @@ gboolean
 tf_console_is_open (TfConsole *self);
 gboolean
 tf_console_write (TfConsole *self, const void *data, gsize len, GError **error);
-const char *
-tf_console_get_device (TfConsole *self);
-const char *
-tf_console_get_board (TfConsole *self);
-guint64
-tf_console_get_bytes (TfConsole *self);
 /* The last @max lines (oldest first), each "ISO-TIME text". */
 GStrv
 tf_console_get_tail (TfConsole *self, guint max);
@@ -64,8 +58,6 @@ void
 tf_console_set_options (TfConsole *self, const TfConsoleOptions *opts);
 void
 tf_console_feed (TfConsole *self, const guint8 *data, gsize len);
-void
-tf_console_set_open (TfConsole *self, gboolean open);
 void
 tf_console_failed (TfConsole *self, const char *reason);
 

@@ -378,12 +378,6 @@ tf_usb_context_get_libusb (TfUsbContext *self)
   return self->ctx;
 }
 
-gint64
-tf_usb_context_get_last_event_us (TfUsbContext *self)
-{
-  return self->last_event_us;
-}
-
 static void
 tf_usb_context_finalize (GObject *object)
 {

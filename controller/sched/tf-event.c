@@ -224,18 +224,3 @@ tf_role_to_string (TfRole role)
 {
   return role == TF_ROLE_CLIENT ? "client" : "server";
 }
-
-gchar *
-tf_event_bits_to_string (const gchar *const *names, guint bits)
-{
-  g_autoptr (GString) str = g_string_new (NULL);
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      if ((bits & (1u << i)) == 0)
-        continue;
-      if (str->len > 0)
-        g_string_append_c (str, ',');
-      g_string_append (str, names[i]);
-    }
-  return g_string_free (g_steal_pointer (&str), FALSE);
-}

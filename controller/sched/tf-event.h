@@ -141,8 +141,6 @@ tf_event_slot_label (const TfEvent *event, guint slot);
 
 const gchar *
 tf_role_to_string (TfRole role);
-gchar *
-tf_event_bits_to_string (const gchar *const *names, guint bits);
 
 /* Internal to the loader. */
 TfEvent *
