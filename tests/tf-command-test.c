@@ -192,6 +192,51 @@ test_cancelled_before (void)
   result_clear (&r);
 }
 
+typedef struct
+{
+  gboolean done;
+  GBytes *out;
+  int status;
+  GError *error;
+} Spawned;
+
+static void
+on_spawned (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Spawned *r = user_data;
+  r->out = tf_command_spawn_finish (res, &r->status, &r->error);
+  r->done = TRUE;
+}
+
+/* The runner for scripts that judge their own status: environment, raw
+ * bytes, the exit status as it was, -1 when killed at the timeout. */
+static void
+test_spawn (void)
+{
+  const char *argv[] = { "/bin/sh", "-c", "printf '%s\\377' \"$TF_X\"; exit 77", NULL };
+  const char *hang[] = { "/bin/sh", "-c", "sleep 600", NULL };
+  const char *env[] = { "TF_X", "value x", NULL };
+  Spawned r = { 0 };
+  gsize len = 0;
+  const char *data;
+
+  tf_command_spawn_async (argv, env, 10000, NULL, on_spawned, &r);
+  wait_for (&r.done);
+  g_assert_no_error (r.error);
+  g_assert_cmpint (r.status, ==, 77);
+  data = g_bytes_get_data (r.out, &len);
+  g_assert_cmpmem (data, len, "value x\377", 8);
+  g_clear_pointer (&r.out, g_bytes_unref);
+
+  r.done = FALSE;
+  tf_command_spawn_async (hang, NULL, 200, NULL, on_spawned, &r);
+  wait_for (&r.done);
+  g_assert_no_error (r.error);
+  g_assert_cmpint (r.status, ==, -1);
+  g_assert_cmpuint (g_bytes_get_size (r.out), ==, 0);
+  g_clear_pointer (&r.out, g_bytes_unref);
+}
+
 static void
 on_flashed (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -275,5 +320,6 @@ main (int argc, char **argv)
   g_test_add_func ("/command/timeout-kills-group", test_timeout_kills_group);
   g_test_add_func ("/command/cancelled-before", test_cancelled_before);
   g_test_add_func ("/command/cancel-flash", test_cancel_flash);
+  g_test_add_func ("/command/spawn", test_spawn);
   return g_test_run ();
 }
