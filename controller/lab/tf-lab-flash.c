@@ -201,7 +201,6 @@ tf_lab_flash_async (TfLab *self, const char *board_id, const char *image_id,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
   task = tf_lab_op_task_new (self, cancellable, callback, user_data, tf_lab_flash_async);
   ctx = tf_lab_lookup (self, board_id);
-  g_task_set_source_tag (task, tf_lab_flash_async);
   if (ctx == NULL)
     {
       g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND, "no board '%s'", board_id);
