@@ -297,6 +297,12 @@ tf_lab_power_async (TfLab *self, const char *board_id, TfPowerAction action, con
   g_return_if_fail (board_id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
   task = tf_lab_op_task_new (self, cancellable, callback, user_data, tf_lab_power_async);
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      /* nothing is started for a caller that already gave up */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      return;
+    }
   ctx = g_hash_table_lookup (self->boards, board_id);
   if (ctx == NULL)
     {
