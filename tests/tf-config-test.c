@@ -251,11 +251,12 @@ test_bad_board_type (Fixture *f, gconstpointer data)
   g_clear_pointer (&expected, g_free);
 
   /* a DfuSe layout that is no layout: said at load, not when a device disagrees */
-  g_assert_true (g_file_set_contents (bpath,
-                                      "[board-type]\ndescription = broken\n[console]\n"
-                                      "banner = ^boot\n[flash]\nmethod = dfu\n"
-                                      "dfu-usb-id = 0483:df11\nlayout = @Flash /0x08000000/04*016Kz\n",
-                                      -1, NULL));
+  g_assert_true (
+      g_file_set_contents (bpath,
+                           "[board-type]\ndescription = broken\n[console]\n"
+                           "banner = ^boot\n[flash]\nmethod = dfu\n"
+                           "dfu-usb-id = 0483:df11\nlayout = @Flash /0x08000000/04*016Kz\n",
+                           -1, NULL));
   cfg = tf_lab_config_load (path, &error);
   g_assert_null (cfg);
   expected = g_strdup_printf ("%s:8: [flash] layout: '@Flash /0x08000000/04*016Kz' is no DfuSe "
