@@ -384,9 +384,12 @@ tf_store_ensure_dir (const char *dir, int mode, GError **error)
 TfStore *
 tf_store_open (const char *path, GError **error)
 {
-  g_autoptr (TfStore) self = g_new0 (TfStore, 1);
-  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (TfStore) self = NULL;
+  g_autofree char *dir = NULL;
 
+  g_return_val_if_fail (path != NULL, NULL);
+  self = g_new0 (TfStore, 1);
+  dir = g_path_get_dirname (path);
   self->path = g_strdup (path);
   if (!tf_store_ensure_dir (dir, 0750, error))
     return NULL;
@@ -497,6 +500,8 @@ gboolean
 tf_store_record_boards (TfStore *self, const TfStoreBoardChange *const *changes, guint n,
                         GError **error)
 {
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (changes != NULL || n == 0, FALSE);
   if (!tf_store_exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
   for (guint i = 0; i < n; i++)
@@ -564,6 +569,7 @@ tf_store_get_board (TfStore *self, const char *board, TfStoreBoardRow *row, GErr
 {
   g_autoptr (sqlite3_stmt) st = NULL;
   int rc;
+  g_return_val_if_fail (self != NULL && board != NULL && row != NULL, FALSE);
   if (sqlite3_prepare_v2 (self->db,
                           "SELECT state, faults, fw_name, fw_version, fw_sha256 FROM board "
                           "WHERE id = ?",

@@ -436,7 +436,11 @@ tf_event_load_data (const gchar *data, gssize len, const gchar *filename, GError
   g_autoptr (TfKeyLines) lines = NULL;
   g_autoptr (GError) error_local = NULL;
   Loader ld = { 0 };
-  gsize size = len < 0 ? strlen (data) : (gsize)len;
+  gsize size;
+
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (filename != NULL, NULL);
+  size = len < 0 ? strlen (data) : (gsize)len;
 
   lines = tf_key_lines_new (filename, data, size, error);
   if (lines == NULL)
@@ -483,11 +487,13 @@ tf_event_load_data (const gchar *data, gssize len, const gchar *filename, GError
 TfEvent *
 tf_event_load_file (const gchar *filename, GError **error)
 {
-  g_autofree gchar *data = g_malloc (TF_EVENT_MAX_BYTES + 1);
+  g_autofree gchar *data = NULL;
   gsize len = 0;
-  FILE *fp = fopen (filename, "rb");
+  FILE *fp;
   guint line = 1;
 
+  g_return_val_if_fail (filename != NULL, NULL);
+  fp = fopen (filename, "rb");
   if (fp == NULL)
     {
       int saved = errno;
@@ -496,6 +502,7 @@ tf_event_load_file (const gchar *filename, GError **error)
       return NULL;
     }
   /* one more byte than allowed: a longer file is refused, not cut short */
+  data = g_malloc (TF_EVENT_MAX_BYTES + 1);
   len = fread (data, 1, TF_EVENT_MAX_BYTES + 1, fp);
   if (ferror (fp))
     {
