@@ -7,7 +7,8 @@ layer and of the layers it stands on, never of a layer above or beside it:
 
     core <- lab (+ lab/power, lab/flash, lab/console) <- sched, lwm2m <- floor <- tools, main.c
 
-libusb and libserialport are seen only by the lab. No file under controller/
+libusb and libserialport are seen only by the lab, sqlite3.h only by the
+store (core/tf-store.c). No file under controller/
 is over 800 lines. Exits 1 with one line per violation (FILE:LINE: why).
 """
 import os
@@ -26,6 +27,8 @@ ALLOWED = {
     "main": {"core", "lab", "sched", "lwm2m", "floor"},
 }
 HARDWARE = ("libusb.h", "libusb-1.0/libusb.h", "libserialport.h")
+# SQLite is the store's: other modules use its API (tables, statements, migrations)
+STORE_ONLY = {"sqlite3.h": os.path.join("core", "tf-store.c")}
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
 
@@ -71,6 +74,10 @@ def main():
             name = m.group(2)
             if name in HARDWARE and me != "lab":
                 print(f"{rel}:{no}: <{name}> outside the lab layer")
+                problems += 1
+                continue
+            if name in STORE_ONLY and rel != STORE_ONLY[name]:
+                print(f"{rel}:{no}: <{name}> outside {STORE_ONLY[name]}")
                 problems += 1
                 continue
             other = owner.get(os.path.basename(name))

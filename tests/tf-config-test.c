@@ -199,7 +199,7 @@ static void
 test_bad_switch_type (Fixture *f, gconstpointer data)
 {
   expect_error (f, "[switch s2]\ntype = telepathy\n",
-                "11: [switch s2] type: 'telepathy' is not lcus-relay, command or usb-hub");
+                "11: [switch s2] type: 'telepathy' is not one of command, lcus-relay, usb-hub");
 }
 
 static void
@@ -251,14 +251,15 @@ test_bad_board_type (Fixture *f, gconstpointer data)
   g_clear_pointer (&expected, g_free);
 
   /* a DfuSe layout that is no layout: said at load, not when a device disagrees */
-  g_assert_true (g_file_set_contents (bpath,
-                                      "[board-type]\ndescription = broken\n[console]\n"
-                                      "banner = ^boot\n[flash]\nmethod = dfu\n"
-                                      "layout = @Flash /0x08000000/04*016Kz\n",
-                                      -1, NULL));
+  g_assert_true (
+      g_file_set_contents (bpath,
+                           "[board-type]\ndescription = broken\n[console]\n"
+                           "banner = ^boot\n[flash]\nmethod = dfu\n"
+                           "dfu-usb-id = 0483:df11\nlayout = @Flash /0x08000000/04*016Kz\n",
+                           -1, NULL));
   cfg = tf_lab_config_load (path, &error);
   g_assert_null (cfg);
-  expected = g_strdup_printf ("%s:7: [flash] layout: '@Flash /0x08000000/04*016Kz' is no DfuSe "
+  expected = g_strdup_printf ("%s:8: [flash] layout: '@Flash /0x08000000/04*016Kz' is no DfuSe "
                               "memory layout (at column 27)",
                               bpath);
   g_assert_cmpstr (error->message, ==, expected);

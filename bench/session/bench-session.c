@@ -310,8 +310,9 @@ bench_consolidated (const char *source)
   n_slots = tf_event_n_slots (event);
   st = tf_store_open (db, &error);
   g_assert_no_error (error);
+  g_assert_true (tf_sdb_migrate (st, &error));
   t0 = g_get_monotonic_time ();
-  tf_sdb_begin (st, NULL);
+  tf_store_begin (st, NULL);
   for (int c = 0; c < 60; c++)
     for (int s = 60; s < 90; s++)
       {
@@ -337,7 +338,7 @@ bench_consolidated (const char *source)
           }
         g_ptr_array_add (sessions, x);
       }
-  tf_sdb_commit (st, NULL);
+  tf_store_commit (st, NULL);
   t1 = g_get_monotonic_time ();
   {
     g_autoptr (GPtrArray) results = tf_sdb_results (st, &error);

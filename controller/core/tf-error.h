@@ -20,7 +20,7 @@ typedef enum
   TF_ERROR_NOT_SUPPORTED,    /* the hardware cannot do that */
   TF_ERROR_PROTOCOL,         /* a peer answered outside its protocol */
   TF_ERROR_INFRASTRUCTURE, /* a switch/adapter/hub is unreachable: never a board or test failure */
-  TF_ERROR_CANCELLED,      /* the operation was cancelled */
+  /* cancellation is G_IO_ERROR_CANCELLED, as everywhere in GIO */
   TF_ERROR_PERMISSION_DENIED,
   TF_ERROR_INFEASIBLE, /* a schedule cannot be made from this input */
 } TfError;

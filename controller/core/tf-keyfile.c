@@ -166,6 +166,57 @@ tf_key_file_get_uint (TfKeyFile *self, const char *group, const char *key, gbool
 }
 
 gboolean
+tf_key_file_get_number (TfKeyFile *self, const char *group, const char *key, gboolean required,
+                        guint64 def, guint64 min, guint64 max, guint64 *out, GError **error)
+{
+  g_autofree char *v = NULL;
+  const char *s;
+  guint base = 10;
+  guint64 n = 0;
+
+  if (!g_key_file_has_key (self->kf, group, key, NULL))
+    {
+      if (required)
+        return tf_key_file_fail (self, error, group, NULL, "missing key '%s'", key);
+      *out = def;
+      return TRUE;
+    }
+  v = g_strstrip (g_key_file_get_value (self->kf, group, key, NULL));
+  s = v;
+  if (g_str_has_prefix (s, "0x") || g_str_has_prefix (s, "0X"))
+    s += 2, base = 16;
+  if (!g_ascii_string_to_unsigned (s, base, min, max, &n, NULL))
+    return tf_key_file_fail (self, error, group, key,
+                             "'%s' is not a number (decimal or 0x hex) from %" G_GUINT64_FORMAT
+                             " to 0x%" G_GINT64_MODIFIER "x",
+                             v, min, max);
+  *out = n;
+  return TRUE;
+}
+
+gboolean
+tf_key_file_get_usb_id (TfKeyFile *self, const char *group, const char *key, gboolean required,
+                        guint16 *vid, guint16 *pid, GError **error)
+{
+  g_autofree char *v = NULL;
+  g_auto (GStrv) parts = NULL;
+  guint64 a = 0, b = 0;
+
+  if (!tf_key_file_get_string (self, group, key, required, NULL, &v, error))
+    return FALSE;
+  if (v == NULL)
+    return TRUE;
+  parts = g_strsplit (v, ":", -1);
+  if (g_strv_length (parts) != 2 || strlen (parts[0]) != 4 || strlen (parts[1]) != 4
+      || !g_ascii_string_to_unsigned (parts[0], 16, 0, 0xffff, &a, NULL)
+      || !g_ascii_string_to_unsigned (parts[1], 16, 0, 0xffff, &b, NULL))
+    return tf_key_file_fail (self, error, group, key, "'%s' is not a USB id VVVV:PPPP", v);
+  *vid = a;
+  *pid = b;
+  return TRUE;
+}
+
+gboolean
 tf_key_file_get_bool (TfKeyFile *self, const char *group, const char *key, gboolean def,
                       gboolean *out, GError **error)
 {

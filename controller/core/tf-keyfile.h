@@ -41,6 +41,14 @@ tf_key_file_get_string (TfKeyFile *self, const char *group, const char *key, gbo
 gboolean
 tf_key_file_get_uint (TfKeyFile *self, const char *group, const char *key, gboolean required,
                       guint64 def, guint64 min, guint64 max, guint64 *out, GError **error);
+/* Decimal or 0x-prefixed hex, as datasheets write addresses and sizes. */
+gboolean
+tf_key_file_get_number (TfKeyFile *self, const char *group, const char *key, gboolean required,
+                        guint64 def, guint64 min, guint64 max, guint64 *out, GError **error);
+/* VVVV:PPPP (hex); a missing optional key leaves @vid and @pid alone. */
+gboolean
+tf_key_file_get_usb_id (TfKeyFile *self, const char *group, const char *key, gboolean required,
+                        guint16 *vid, guint16 *pid, GError **error);
 gboolean
 tf_key_file_get_bool (TfKeyFile *self, const char *group, const char *key, gboolean def,
                       gboolean *out, GError **error);

@@ -5,7 +5,6 @@
 #include "tf-error.h"
 #include "tf-json.h"
 
-#include <sqlite3.h>
 #include <string.h>
 
 #define MAX_REPLY_TOPIC 256
@@ -51,16 +50,18 @@ struct _TfRpcRequest
 
 /* --- the record: answered requests by (account, id) ---------------------------- */
 
+/* The record is a module of the store with its own migrations. */
+static const char *const rpc_steps[] = {
+  /* 0 -> 1 */
+  "CREATE TABLE rpc_reply (account TEXT NOT NULL, id TEXT NOT NULL, verb TEXT NOT NULL,"
+  "  digest TEXT NOT NULL, reply TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (account, id));",
+};
+
 gboolean
 tf_rpc_set_store (TfRpc *self, TfStore *store, GError **error)
 {
   g_return_val_if_fail (TF_IS_RPC (self), FALSE);
-  if (!tf_store_exec (store,
-                      "CREATE TABLE IF NOT EXISTS rpc_reply ("
-                      " account TEXT NOT NULL, id TEXT NOT NULL, verb TEXT NOT NULL,"
-                      " digest TEXT NOT NULL, reply TEXT NOT NULL, at INTEGER NOT NULL,"
-                      " PRIMARY KEY (account, id))",
-                      error))
+  if (!tf_store_migrate (store, "rpc", rpc_steps, G_N_ELEMENTS (rpc_steps), error))
     return FALSE;
   self->store = store;
   return TRUE;
@@ -69,64 +70,44 @@ tf_rpc_set_store (TfRpc *self, TfStore *store, GError **error)
 static gboolean
 record_lookup (TfRpc *self, const char *key, char **digest, char **reply)
 {
-  sqlite3 *db = tf_store_get_db (self->store);
   g_auto (GStrv) part = g_strsplit (key, "\n", 2);
-  sqlite3_stmt *st = NULL;
-  gboolean found = FALSE;
-
-  if (sqlite3_prepare_v2 (db, "SELECT digest, reply FROM rpc_reply WHERE account = ? AND id = ?",
-                          -1, &st, NULL)
-      != SQLITE_OK)
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfStoreStmt) st
+      = tf_store_query (self->store, &error,
+                        "SELECT digest, reply FROM rpc_reply WHERE account = ? AND id = ?", "ss",
+                        part[0], part[1]);
+  if (st == NULL)
     {
-      g_warning ("request record: %s", sqlite3_errmsg (db));
+      g_warning ("request record: %s", error->message);
       return FALSE;
     }
-  sqlite3_bind_text (st, 1, part[0], -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (st, 2, part[1], -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (st) == SQLITE_ROW)
+  if (!tf_store_stmt_next (st, &error))
     {
-      *digest = g_strdup ((const char *)sqlite3_column_text (st, 0));
-      *reply = g_strdup ((const char *)sqlite3_column_text (st, 1));
-      found = TRUE;
+      if (error != NULL)
+        g_warning ("request record: %s", error->message);
+      return FALSE;
     }
-  sqlite3_finalize (st);
-  return found;
+  *digest = tf_store_stmt_dup (st, 0);
+  *reply = tf_store_stmt_dup (st, 1);
+  return TRUE;
 }
 
 static void
 record_put (TfRpc *self, TfRpcRequest *r, const char *reply)
 {
-  sqlite3 *db = tf_store_get_db (self->store);
   g_auto (GStrv) part = g_strsplit (r->record_key, "\n", 2);
-  static const char *const sql[] = {
-    "INSERT OR REPLACE INTO rpc_reply (account, id, verb, digest, reply, at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    /* a small table: the newest answers of each account */
-    "DELETE FROM rpc_reply WHERE account = ?1 AND rowid NOT IN (SELECT rowid FROM"
-    " rpc_reply WHERE account = ?1 ORDER BY at DESC LIMIT 1000)",
-  };
+  g_autoptr (GError) error = NULL;
   G_STATIC_ASSERT (RECORD_PER_ACCOUNT == 1000);
-  for (guint i = 0; i < G_N_ELEMENTS (sql); i++)
-    {
-      sqlite3_stmt *st = NULL;
-      if (sqlite3_prepare_v2 (db, sql[i], -1, &st, NULL) != SQLITE_OK)
-        {
-          g_warning ("request record: %s", sqlite3_errmsg (db));
-          return;
-        }
-      sqlite3_bind_text (st, 1, part[0], -1, SQLITE_TRANSIENT);
-      if (i == 0)
-        {
-          sqlite3_bind_text (st, 2, part[1], -1, SQLITE_TRANSIENT);
-          sqlite3_bind_text (st, 3, r->verb, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_text (st, 4, r->digest, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_text (st, 5, reply, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_int64 (st, 6, g_get_real_time ());
-        }
-      if (sqlite3_step (st) != SQLITE_DONE)
-        g_warning ("request record: %s", sqlite3_errmsg (db));
-      sqlite3_finalize (st);
-    }
+  if (!tf_store_run (self->store, &error,
+                     "INSERT OR REPLACE INTO rpc_reply (account, id, verb, digest, reply, at)"
+                     " VALUES (?, ?, ?, ?, ?, ?)",
+                     "sssssi", part[0], part[1], r->verb, r->digest, reply, g_get_real_time ())
+      /* a small table: the newest answers of each account */
+      || !tf_store_run (self->store, &error,
+                        "DELETE FROM rpc_reply WHERE account = ?1 AND rowid NOT IN (SELECT rowid "
+                        "FROM rpc_reply WHERE account = ?1 ORDER BY at DESC LIMIT 1000)",
+                        "s", part[0]))
+    g_warning ("request record: %s", error->message);
 }
 
 /* --- requests ------------------------------------------------------------------- */

@@ -5,7 +5,13 @@
 #include "tf-error.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
@@ -15,8 +21,9 @@ struct _TfStore
   char *path;
 };
 
-/* Each entry moves the schema from version i to i+1. Never edit a shipped one. */
-static const char *const migrations[] = {
+/* The store's own tables (the boards), as a module of its own: each entry
+ * moves the module from version i to i+1. Never edit a shipped one. */
+static const char *const store_steps[] = {
   /* 0 -> 1: boards and their history */
   "CREATE TABLE board (id TEXT PRIMARY KEY, state TEXT NOT NULL, since INTEGER NOT NULL,"
   "  cause TEXT, error TEXT, power TEXT, health TEXT, faults INTEGER NOT NULL DEFAULT 0,"
@@ -24,48 +31,18 @@ static const char *const migrations[] = {
   "CREATE TABLE board_history (seq INTEGER PRIMARY KEY AUTOINCREMENT, board TEXT NOT NULL,"
   "  at INTEGER NOT NULL, from_state TEXT, to_state TEXT NOT NULL, cause TEXT, error TEXT);"
   "CREATE INDEX board_history_board ON board_history (board, seq);",
-  /* 1 -> 2: the event's schedule, test sessions, verdicts, board leases */
-  "CREATE TABLE event_state (id INTEGER PRIMARY KEY CHECK (id = 1), sha256 TEXT NOT NULL,"
-  "  schedule TEXT NOT NULL, updated INTEGER NOT NULL);"
-  "CREATE TABLE session (id TEXT PRIMARY KEY, slot INTEGER NOT NULL, tbl INTEGER NOT NULL,"
-  "  board TEXT, client TEXT NOT NULL, client_company TEXT NOT NULL, server TEXT NOT NULL,"
-  "  server_company TEXT NOT NULL, ets TEXT, ets_version TEXT, phase TEXT NOT NULL,"
-  "  since INTEGER NOT NULL, error TEXT, replanned INTEGER NOT NULL DEFAULT 0,"
-  "  signed_client INTEGER NOT NULL DEFAULT 0, signed_server INTEGER NOT NULL DEFAULT 0);"
-  "CREATE TABLE session_history (seq INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT NOT NULL,"
-  "  at INTEGER NOT NULL, from_phase TEXT, to_phase TEXT NOT NULL, reason TEXT);"
-  "CREATE INDEX session_history_session ON session_history (session, seq);"
-  "CREATE TABLE verdict (session TEXT NOT NULL, case_id INTEGER NOT NULL, name TEXT NOT NULL,"
-  "  verdict TEXT, note TEXT, issue TEXT, entered_by TEXT, entered_at INTEGER,"
-  "  verification TEXT, verify_note TEXT, verified_by TEXT, verified_at INTEGER, evidence TEXT,"
-  "  PRIMARY KEY (session, case_id));"
-  "CREATE TABLE verdict_history (seq INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT NOT NULL,"
-  "  case_id INTEGER NOT NULL, at INTEGER NOT NULL, who TEXT, what TEXT NOT NULL, value TEXT,"
-  "  note TEXT);"
-  "CREATE TABLE lease (board TEXT PRIMARY KEY, owner TEXT NOT NULL, acquired INTEGER NOT NULL,"
-  "  expires INTEGER NOT NULL);",
-  /* 2 -> 3: each automated run as evidence of its own (script, times, exit
-   * status, the end of its output), not a note that a person's verdict replaces */
-  "CREATE TABLE automation_run (seq INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT NOT NULL,"
-  "  case_id INTEGER NOT NULL, script TEXT NOT NULL, started_at INTEGER NOT NULL,"
-  "  finished_at INTEGER NOT NULL, exit_status INTEGER, output TEXT NOT NULL,"
-  "  output_bytes INTEGER NOT NULL);"
-  "CREATE INDEX automation_run_case ON automation_run (session, case_id, seq);",
-  /* 3 -> 4: what the Test Session Report names besides verdicts: the firmware the
-   * client's board ran and who signed, when */
-  "ALTER TABLE session ADD COLUMN fw_name TEXT;"
-  "ALTER TABLE session ADD COLUMN fw_version TEXT;"
-  "ALTER TABLE session ADD COLUMN fw_sha256 TEXT;"
-  "ALTER TABLE session ADD COLUMN signed_client_by TEXT;"
-  "ALTER TABLE session ADD COLUMN signed_client_at INTEGER NOT NULL DEFAULT 0;"
-  "ALTER TABLE session ADD COLUMN signed_server_by TEXT;"
-  "ALTER TABLE session ADD COLUMN signed_server_at INTEGER NOT NULL DEFAULT 0;",
 };
+
+/* PRAGMA user_version: 1..4 were one global schema (boards, then the
+ * floor's tables); from 5 on, each module's version is a row of
+ * schema_version and user_version only says so. An older testfestd refuses
+ * a store at 5 rather than misread it. */
+#define TF_STORE_PER_MODULE 5
 
 guint
 tf_store_schema_version (void)
 {
-  return G_N_ELEMENTS (migrations);
+  return TF_STORE_PER_MODULE;
 }
 
 static gboolean
@@ -89,10 +66,143 @@ tf_store_exec (TfStore *self, const char *sql, GError **error)
   return TRUE;
 }
 
-gpointer
-tf_store_get_db (TfStore *self)
+gboolean
+tf_store_begin (TfStore *self, GError **error)
 {
-  return self->db;
+  return tf_store_exec (self, "BEGIN IMMEDIATE", error);
+}
+
+gboolean
+tf_store_commit (TfStore *self, GError **error)
+{
+  if (tf_store_exec (self, "COMMIT", error))
+    return TRUE;
+  tf_store_rollback (self);
+  return FALSE;
+}
+
+void
+tf_store_rollback (TfStore *self)
+{
+  if (!sqlite3_get_autocommit (self->db))
+    tf_store_exec (self, "ROLLBACK", NULL);
+}
+
+/* A TfStoreStmt is a sqlite3_stmt the rest of the tree cannot see as one. */
+static sqlite3_stmt *
+prepare_bind (TfStore *self, GError **error, const char *sql, const char *types, va_list ap)
+{
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &s, NULL) != SQLITE_OK)
+    {
+      db_fail (self, error, "prepare");
+      return NULL;
+    }
+  for (int i = 0; types[i] != '\0'; i++)
+    {
+      if (types[i] == 's')
+        {
+          const char *v = va_arg (ap, const char *);
+          if (v != NULL)
+            sqlite3_bind_text (s, i + 1, v, -1, SQLITE_TRANSIENT);
+          else
+            sqlite3_bind_null (s, i + 1);
+        }
+      else if (types[i] == 'i')
+        sqlite3_bind_int64 (s, i + 1, va_arg (ap, gint64));
+      else if (types[i] == 'm')
+        {
+          int v = va_arg (ap, int);
+          if (v >= 0)
+            sqlite3_bind_int (s, i + 1, v);
+          else
+            sqlite3_bind_null (s, i + 1);
+        }
+      else
+        {
+          g_assert (types[i] == 'n');
+          sqlite3_bind_int (s, i + 1, va_arg (ap, int));
+        }
+    }
+  return s;
+}
+
+TfStoreStmt *
+tf_store_query (TfStore *self, GError **error, const char *sql, const char *types, ...)
+{
+  sqlite3_stmt *s;
+  va_list ap;
+  g_return_val_if_fail (self != NULL && sql != NULL && types != NULL, NULL);
+  va_start (ap, types);
+  s = prepare_bind (self, error, sql, types, ap);
+  va_end (ap);
+  return (TfStoreStmt *)s;
+}
+
+gboolean
+tf_store_run (TfStore *self, GError **error, const char *sql, const char *types, ...)
+{
+  g_autoptr (sqlite3_stmt) s = NULL;
+  va_list ap;
+  g_return_val_if_fail (self != NULL && sql != NULL && types != NULL, FALSE);
+  va_start (ap, types);
+  s = prepare_bind (self, error, sql, types, ap);
+  va_end (ap);
+  if (s == NULL)
+    return FALSE;
+  if (sqlite3_step (s) != SQLITE_DONE)
+    return db_fail (self, error, "write");
+  return TRUE;
+}
+
+gboolean
+tf_store_stmt_next (TfStoreStmt *stmt, GError **error)
+{
+  sqlite3_stmt *s = (sqlite3_stmt *)stmt;
+  int rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    return TRUE;
+  if (rc != SQLITE_DONE)
+    g_set_error (error, TF_ERROR, TF_ERROR_IO, "store: read: %s",
+                 sqlite3_errmsg (sqlite3_db_handle (s)));
+  return FALSE;
+}
+
+char *
+tf_store_stmt_dup (TfStoreStmt *stmt, int column)
+{
+  const unsigned char *v = sqlite3_column_text ((sqlite3_stmt *)stmt, column);
+  return v != NULL ? g_strdup ((const char *)v) : NULL;
+}
+
+const char *
+tf_store_stmt_text (TfStoreStmt *stmt, int column)
+{
+  return (const char *)sqlite3_column_text ((sqlite3_stmt *)stmt, column);
+}
+
+gint64
+tf_store_stmt_int64 (TfStoreStmt *stmt, int column)
+{
+  return sqlite3_column_int64 ((sqlite3_stmt *)stmt, column);
+}
+
+int
+tf_store_stmt_int (TfStoreStmt *stmt, int column)
+{
+  return sqlite3_column_int ((sqlite3_stmt *)stmt, column);
+}
+
+gboolean
+tf_store_stmt_is_null (TfStoreStmt *stmt, int column)
+{
+  return sqlite3_column_type ((sqlite3_stmt *)stmt, column) == SQLITE_NULL;
+}
+
+void
+tf_store_stmt_free (TfStoreStmt *stmt)
+{
+  sqlite3_finalize ((sqlite3_stmt *)stmt);
 }
 
 guint
@@ -105,25 +215,166 @@ tf_store_get_user_version (TfStore *self)
   return sqlite3_column_int (st, 0);
 }
 
-static gboolean
-migrate (TfStore *self, GError **error)
+guint
+tf_store_get_module_version (TfStore *self, const char *module)
 {
-  guint v = tf_store_get_user_version (self);
-  if (v > G_N_ELEMENTS (migrations))
+  g_autoptr (sqlite3_stmt) st = NULL;
+  if (sqlite3_prepare_v2 (self->db, "SELECT version FROM schema_version WHERE module = ?", -1, &st,
+                          NULL)
+      != SQLITE_OK)
+    return 0;
+  sqlite3_bind_text (st, 1, module, -1, SQLITE_TRANSIENT);
+  return sqlite3_step (st) == SQLITE_ROW ? (guint)sqlite3_column_int (st, 0) : 0;
+}
+
+gboolean
+tf_store_migrate (TfStore *self, const char *module, const char *const *steps, guint n_steps,
+                  GError **error)
+{
+  guint v;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (module != NULL && steps != NULL, FALSE);
+  v = tf_store_get_module_version (self, module);
+  if (v > n_steps)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
-                   "%s: schema version %u is newer than this testfestd (%u)", self->path, v,
-                   (guint)G_N_ELEMENTS (migrations));
+                   "%s: tables of %s at version %u, newer than this testfestd (%u)", self->path,
+                   module, v, n_steps);
       return FALSE;
     }
-  for (; v < G_N_ELEMENTS (migrations); v++)
+  for (; v < n_steps; v++)
     {
-      g_autofree char *sql = g_strdup_printf (
-          "BEGIN IMMEDIATE; %s PRAGMA user_version = %u; COMMIT;", migrations[v], v + 1);
-      g_info ("store %s: migrating schema %u -> %u", self->path, v, v + 1);
+      g_autofree char *sql = NULL;
+      if (strchr (module, '\'') != NULL)
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "bad module name %s", module);
+          return FALSE;
+        }
+      sql = g_strdup_printf ("BEGIN IMMEDIATE; %s INSERT INTO schema_version (module, version) "
+                             "VALUES ('%s', %u) ON CONFLICT(module) DO UPDATE SET "
+                             "version = excluded.version; COMMIT;",
+                             steps[v], module, v + 1);
+      g_info ("store %s: migrating %s %u -> %u", self->path, module, v, v + 1);
       if (!tf_store_exec (self, sql, error))
         {
           tf_store_exec (self, "ROLLBACK", NULL);
+          g_prefix_error (error, "migrating %s to %u: ", module, v + 1);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Once: from the global user_version (1..4) to a version per module. */
+static gboolean
+migrate_global (TfStore *self, GError **error)
+{
+  guint v = tf_store_get_user_version (self);
+  g_autofree char *sql = NULL;
+  g_autofree char *floor = NULL;
+
+  if (v > TF_STORE_PER_MODULE)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
+                   "%s: schema version %u is newer than this testfestd (%u)", self->path, v,
+                   TF_STORE_PER_MODULE);
+      return FALSE;
+    }
+  if (v == TF_STORE_PER_MODULE)
+    return TRUE;
+  /* 1: the boards (the store's module); 2..4: the floor's tables at 1..3 */
+  if (v >= 2)
+    floor = g_strdup_printf ("INSERT INTO schema_version VALUES ('floor', %u);", v - 1);
+  sql = g_strdup_printf (
+      "BEGIN IMMEDIATE;"
+      "CREATE TABLE schema_version (module TEXT PRIMARY KEY, version INTEGER NOT NULL);"
+      "%s%s PRAGMA user_version = %u; COMMIT;",
+      v >= 1 ? "INSERT INTO schema_version VALUES ('store', 1);" : "", floor != NULL ? floor : "",
+      TF_STORE_PER_MODULE);
+  if (v > 0)
+    g_info ("store %s: schema version %u kept per module from now on", self->path, v);
+  if (!tf_store_exec (self, sql, error))
+    {
+      tf_store_exec (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+migrate (TfStore *self, GError **error)
+{
+  return migrate_global (self, error)
+         && tf_store_migrate (self, "store", store_steps, G_N_ELEMENTS (store_steps), error);
+}
+
+/* @path with no more than @mode (created so when @create and missing); a wider
+ * one is tightened, with a warning: the store holds accounts' verdicts. */
+static gboolean
+ensure_mode (const char *path, mode_t mode, gboolean create, GError **error)
+{
+  GStatBuf st;
+  if (g_lstat (path, &st) != 0)
+    {
+      int fd;
+      if (errno != ENOENT)
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: %s", path, g_strerror (errno));
+          return FALSE;
+        }
+      if (!create)
+        return TRUE;
+      fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+      if (fd < 0)
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot create %s: %s", path,
+                       g_strerror (errno));
+          return FALSE;
+        }
+      close (fd);
+      return TRUE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s is not a regular file", path);
+      return FALSE;
+    }
+  if ((st.st_mode & 0777 & ~mode) != 0)
+    {
+      g_warning ("%s had mode %04o: tightened to %04o", path, st.st_mode & 0777, mode);
+      if (g_chmod (path, mode) != 0)
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot chmod %s: %s", path,
+                       g_strerror (errno));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+tf_store_ensure_dir (const char *dir, int mode, GError **error)
+{
+  GStatBuf st;
+  if (g_mkdir_with_parents (dir, mode) != 0)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot create %s: %s", dir, g_strerror (errno));
+      return FALSE;
+    }
+  if (g_stat (dir, &st) != 0)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: %s", dir, g_strerror (errno));
+      return FALSE;
+    }
+  /* created under a permissive umask, or by hand: no more than @mode */
+  if ((st.st_mode & 0777 & ~mode) != 0)
+    {
+      g_warning ("%s had mode %04o: tightened to %04o", dir, st.st_mode & 0777, (guint)mode);
+      if (g_chmod (dir, mode) != 0)
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot chmod %s: %s", dir,
+                       g_strerror (errno));
           return FALSE;
         }
     }
@@ -133,14 +384,23 @@ migrate (TfStore *self, GError **error)
 TfStore *
 tf_store_open (const char *path, GError **error)
 {
-  g_autoptr (TfStore) self = g_new0 (TfStore, 1);
-  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (TfStore) self = NULL;
+  g_autofree char *dir = NULL;
 
+  g_return_val_if_fail (path != NULL, NULL);
+  self = g_new0 (TfStore, 1);
+  dir = g_path_get_dirname (path);
   self->path = g_strdup (path);
-  if (g_mkdir_with_parents (dir, 0750) != 0)
+  if (!tf_store_ensure_dir (dir, 0750, error))
+    return NULL;
+  /* created 0600 before SQLite sees it: its -wal and -shm take the same mode */
+  if (!ensure_mode (path, 0600, TRUE, error))
+    return NULL;
+  for (guint i = 0; i < 2; i++)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot create %s: %s", dir, g_strerror (errno));
-      return NULL;
+      g_autofree char *side = g_strconcat (path, i == 0 ? "-wal" : "-shm", NULL);
+      if (!ensure_mode (side, 0600, FALSE, error))
+        return NULL;
     }
   if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
       != SQLITE_OK)
@@ -240,6 +500,8 @@ gboolean
 tf_store_record_boards (TfStore *self, const TfStoreBoardChange *const *changes, guint n,
                         GError **error)
 {
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (changes != NULL || n == 0, FALSE);
   if (!tf_store_exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
   for (guint i = 0; i < n; i++)
@@ -249,12 +511,6 @@ tf_store_record_boards (TfStore *self, const TfStoreBoardChange *const *changes,
         return FALSE;
       }
   return tf_store_exec (self, "COMMIT", error);
-}
-
-gboolean
-tf_store_record_board (TfStore *self, const TfStoreBoardChange *c, GError **error)
-{
-  return tf_store_record_boards (self, &c, 1, error);
 }
 
 TfStoreBoardChange *
@@ -313,6 +569,7 @@ tf_store_get_board (TfStore *self, const char *board, TfStoreBoardRow *row, GErr
 {
   g_autoptr (sqlite3_stmt) st = NULL;
   int rc;
+  g_return_val_if_fail (self != NULL && board != NULL && row != NULL, FALSE);
   if (sqlite3_prepare_v2 (self->db,
                           "SELECT state, faults, fw_name, fw_version, fw_sha256 FROM board "
                           "WHERE id = ?",
@@ -331,27 +588,4 @@ tf_store_get_board (TfStore *self, const char *board, TfStoreBoardRow *row, GErr
   row->fw_version = col_dup (st, 3);
   row->fw_sha256 = col_dup (st, 4);
   return TRUE;
-}
-
-gint64
-tf_store_count_history (TfStore *self, const char *board, GError **error)
-{
-  g_autoptr (sqlite3_stmt) st = NULL;
-  if (sqlite3_prepare_v2 (self->db,
-                          board != NULL ? "SELECT count(*) FROM board_history WHERE board = ?"
-                                        : "SELECT count(*) FROM board_history",
-                          -1, &st, NULL)
-      != SQLITE_OK)
-    {
-      db_fail (self, error, "prepare");
-      return -1;
-    }
-  if (board != NULL)
-    bind_text (st, 1, board);
-  if (sqlite3_step (st) != SQLITE_ROW)
-    {
-      db_fail (self, error, "count");
-      return -1;
-    }
-  return sqlite3_column_int64 (st, 0);
 }

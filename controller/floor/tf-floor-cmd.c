@@ -288,11 +288,11 @@ op_abort (TfFloor *f, TfSession *s, JsonObject *args, GError **error)
 static gboolean
 op_close (TfFloor *f, TfSession *s, JsonObject *args, GError **error)
 {
-  if (!tf_sdb_begin (f->store, error)
+  if (!tf_store_begin (f->store, error)
       || !tf_floor_set_phase (f, s, TF_PHASE_CLOSED, "closed by staff", error)
-      || !tf_sdb_commit (f->store, error))
+      || !tf_store_commit (f->store, error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       return FALSE;
     }
   tf_floor_publish_session (f, s);

@@ -66,12 +66,12 @@ in_verdict (Req *r, TfSession *s)
       tf_floor_req_fail (r, "%s", error->message);
       return;
     }
-  if (!tf_sdb_begin (f->store, &error)
+  if (!tf_store_begin (f->store, &error)
       || !tf_sdb_set_verdict (f->store, s->id, r->in->case_id, r->in->verdict, r->in->note,
                               r->in->issue, who, g_get_real_time (), NULL, &error)
-      || !tf_sdb_commit (f->store, &error))
+      || !tf_store_commit (f->store, &error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       tf_floor_req_fail (r, "%s", error->message);
       return;
     }
@@ -115,13 +115,13 @@ in_verify (Req *r, TfSession *s)
                          s->id);
       return;
     }
-  if (!tf_sdb_begin (f->store, &error)
+  if (!tf_store_begin (f->store, &error)
       || !tf_sdb_set_verification (f->store, s->id, r->in->case_id,
                                    r->in->agree ? "agreed" : "disputed", r->in->note, who,
                                    g_get_real_time (), &error)
-      || !tf_sdb_commit (f->store, &error))
+      || !tf_store_commit (f->store, &error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       tf_floor_req_fail (r, "%s", error->message);
       return;
     }
@@ -188,13 +188,13 @@ in_sign (Req *r, TfSession *s)
       s->signed_server_by = tf_in_request_who (r->in);
       s->signed_server_at = g_get_real_time ();
     }
-  if (!tf_sdb_begin (f->store, &error)
+  if (!tf_store_begin (f->store, &error)
       || (s->signed_client && s->signed_server
               ? !tf_floor_set_phase (f, s, TF_PHASE_VERIFIED, "signed by both teams", &error)
               : !tf_sdb_put_session (f->store, s, &error))
-      || !tf_sdb_commit (f->store, &error))
+      || !tf_store_commit (f->store, &error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       s->signed_client = was_c;
       s->signed_server = was_s;
       {

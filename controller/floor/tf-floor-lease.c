@@ -17,6 +17,17 @@
 
 /* --- leases --------------------------------------------------------------------- */
 
+TfLeaseAction
+tf_lease_action (const TfLease *l, const TfSession *owner, gint64 now)
+{
+  g_return_val_if_fail (l != NULL, TF_LEASE_KEEP);
+  /* a live session keeps its board: the expiry moves on */
+  if (owner != NULL && (owner->phase == TF_PHASE_PREPARING || owner->phase == TF_PHASE_RUNNING))
+    return TF_LEASE_RENEW;
+  /* anything else holds it only until it expires (a restart in between keeps it) */
+  return l->expires < now ? TF_LEASE_DROP : TF_LEASE_KEEP;
+}
+
 gboolean
 tf_floor_refresh_leases (gpointer user_data)
 {
@@ -26,11 +37,17 @@ tf_floor_refresh_leases (gpointer user_data)
   for (guint i = 0; leases != NULL && i < leases->len; i++)
     {
       TfLease *l = g_ptr_array_index (leases, i);
-      TfSession *s = tf_floor_session (f, l->owner);
-      if (s != NULL && (s->phase == TF_PHASE_PREPARING || s->phase == TF_PHASE_RUNNING))
-        tf_sdb_lease_put (f->store, l->board, l->owner, l->acquired, now + TF_LEASE_TTL_US, NULL);
-      else if (l->expires < now)
-        tf_sdb_lease_delete (f->store, l->board, NULL);
+      switch (tf_lease_action (l, tf_floor_session (f, l->owner), now))
+        {
+        case TF_LEASE_RENEW:
+          tf_sdb_lease_put (f->store, l->board, l->owner, l->acquired, now + TF_LEASE_TTL_US, NULL);
+          break;
+        case TF_LEASE_DROP:
+          tf_sdb_lease_delete (f->store, l->board, NULL);
+          break;
+        case TF_LEASE_KEEP:
+          break;
+        }
     }
   return G_SOURCE_CONTINUE;
 }

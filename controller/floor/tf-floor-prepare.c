@@ -39,11 +39,11 @@ running (Live *l)
       s->fw_version = g_strdup (tf_board_get_firmware_version (board));
       s->fw_sha256 = g_strdup (tf_board_get_firmware_sha256 (board));
     }
-  if (!tf_sdb_begin (f->store, &error)
+  if (!tf_store_begin (f->store, &error)
       || !tf_floor_set_phase (f, s, TF_PHASE_RUNNING, "board ready and provisioned", &error)
-      || !tf_sdb_commit (f->store, &error))
+      || !tf_store_commit (f->store, &error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       tf_floor_prepare_failed (l, "store", error);
       return;
     }
@@ -185,7 +185,7 @@ on_power_cycled (GObject *source, GAsyncResult *res, gpointer user_data)
   if (!ok && g_error_matches (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED) && board != NULL
       && tf_board_get_state (board) == TF_BOARD_STATE_READY)
     ok = TRUE;
-  if (!ok && g_error_matches (error, TF_ERROR, TF_ERROR_CANCELLED))
+  if (!ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       /* A console adapter powered by the board goes with its power and the
        * lab brings the board up when it is back; if the daemon is stopping
@@ -219,7 +219,7 @@ on_kicked (GObject *source, GAsyncResult *res, gpointer user_data)
       g_clear_handle_id (&l->wait_timer, g_source_remove);
       tf_floor_prepare_flash (l);
     }
-  else if (!g_error_matches (error, TF_ERROR, TF_ERROR_CANCELLED))
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       l->waiting_boot = FALSE;
       g_clear_handle_id (&l->wait_timer, g_source_remove);
@@ -306,13 +306,13 @@ tf_floor_start_session (TfFloor *f, const char *id, GError **error)
       g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "board %s is busy", s->board);
       return FALSE;
     }
-  if (!tf_sdb_begin (f->store, error))
+  if (!tf_store_begin (f->store, error))
     return FALSE;
   if (!tf_sdb_lease_put (f->store, s->board, s->id, now, now + TF_LEASE_TTL_US, error)
       || !tf_floor_set_phase (f, s, TF_PHASE_PREPARING, "started by staff", error)
-      || !tf_sdb_commit (f->store, error))
+      || !tf_store_commit (f->store, error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       return FALSE;
     }
   tf_floor_publish_after (f, s);

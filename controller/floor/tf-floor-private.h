@@ -108,7 +108,7 @@ tf_floor_entry_state (const TfSession *s);
 void
 tf_floor_sync_entry_states (TfFloor *f);
 gboolean
-tf_floor_check_boards (TfFloor *f, TfEvent *event, const char *path, GError **error);
+tf_floor_check_boards (TfFloor *f, TfEvent *event, GError **error);
 /* The sessions follow @next, stored then published; @event and @sha when the
  * event file was edited (NULL otherwise). Takes @next. */
 gboolean

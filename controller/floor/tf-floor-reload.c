@@ -210,19 +210,20 @@ replan_for_boards (TfFloor *f, GError **error)
 static gboolean
 reload_event (TfFloor *f, const char *path, GError **error)
 {
-  g_autofree char *data = NULL, *sha = NULL, *json = NULL;
-  gsize len = 0;
+  g_autofree char *json = NULL;
   g_autoptr (TfEvent) next = NULL;
   g_autoptr (TfReplanReport) report = NULL;
   TfSchedule *schedule;
+  const char *sha;
 
-  if (!g_file_get_contents (path, &data, &len, error))
+  /* one read: the sha256 compared and stored is of the bytes parsed */
+  next = tf_event_load_file (path, error);
+  if (next == NULL)
     return FALSE;
-  sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
+  sha = next->sha256;
   if (g_strcmp0 (sha, f->event_sha) == 0)
     return replan_for_boards (f, error);
-  next = tf_event_load_file (path, error);
-  if (next == NULL || !tf_floor_check_boards (f, next, path, error))
+  if (!tf_floor_check_boards (f, next, error))
     return FALSE;
   tf_floor_sync_entry_states (f);
   json = tf_schedule_to_json (f->schedule);

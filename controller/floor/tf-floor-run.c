@@ -30,14 +30,14 @@ tf_floor_publish_after (TfFloor *f, TfSession *s)
 static gboolean
 leave_live (TfFloor *f, TfSession *s, TfPhase to, const char *reason, GError **error)
 {
-  if (!tf_sdb_begin (f->store, error))
+  if (!tf_store_begin (f->store, error))
     return FALSE;
   if ((to == TF_PHASE_REPORTING && !tf_sdb_out_of_time (f->store, s->id, g_get_real_time (), error))
       || !tf_floor_set_phase (f, s, to, reason, error)
       || (s->board != NULL && !tf_sdb_lease_delete (f->store, s->board, error))
-      || !tf_sdb_commit (f->store, error))
+      || !tf_store_commit (f->store, error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       return FALSE;
     }
   tf_floor_free_board (f, s);
@@ -74,11 +74,11 @@ tf_floor_replan_after_failure (TfFloor *f, TfSession *s, gboolean board_out)
   TfBoard *board = s->board ? tf_lab_get_board (f->lab, s->board) : NULL;
 
   /* the aborted attempt is history; the pairing is placed again */
-  if (!tf_sdb_begin (f->store, &error)
+  if (!tf_store_begin (f->store, &error)
       || !tf_floor_set_phase (f, s, TF_PHASE_SCHEDULED, "placed again by the re-plan", &error)
-      || !tf_sdb_commit (f->store, &error))
+      || !tf_store_commit (f->store, &error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       g_warning ("session %s: not re-planned: %s", s->id, error->message);
       return;
     }
@@ -118,11 +118,11 @@ tf_floor_abort_session (TfFloor *f, const char *id, const char *reason, gboolean
     }
   else
     {
-      if (!tf_sdb_begin (f->store, error)
+      if (!tf_store_begin (f->store, error)
           || !tf_floor_set_phase (f, s, TF_PHASE_ABORTED, reason, error)
-          || !tf_sdb_commit (f->store, error))
+          || !tf_store_commit (f->store, error))
         {
-          tf_sdb_rollback (f->store);
+          tf_store_rollback (f->store);
           return FALSE;
         }
       tf_floor_publish_after (f, s);

@@ -22,16 +22,12 @@ typedef struct
   char *session;
   gint case_id;
   char *script;
-  GSubprocess *process;
-  guint timer;
   gint64 started_at;
 } CaseRun;
 
 static void
 case_run_free (CaseRun *r)
 {
-  g_clear_handle_id (&r->timer, g_source_remove);
-  g_clear_object (&r->process);
   g_free (r->session);
   g_free (r->script);
   g_free (r);
@@ -42,22 +38,20 @@ on_script_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   CaseRun *r = g_task_get_task_data (task);
-  GSubprocess *p = G_SUBPROCESS (source);
   g_autoptr (GBytes) out = NULL;
   g_autoptr (GError) error = NULL;
   TfFloor *f = r->floor;
   TfSession *s = tf_floor_session (f, r->session);
   const char *verdict;
-  int status;
+  int status = -1;
 
-  g_clear_handle_id (&r->timer, g_source_remove);
   /* bytes, not UTF-8: a script that prints binary still gets its verdict */
-  if (!g_subprocess_communicate_finish (p, res, &out, NULL, &error))
+  out = tf_command_spawn_finish (res, &status, &error);
+  if (out == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  status = g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : -1;
   verdict = status == 0    ? "pass"
             : status == 1  ? "fail"
             : status == 77 ? "not-applicable"
@@ -85,28 +79,19 @@ on_script_done (GObject *source, GAsyncResult *res, gpointer user_data)
           cut++;
         run.output = tail + cut;
       }
-    if (!tf_sdb_begin (f->store, &error)
+    if (!tf_store_begin (f->store, &error)
         || !tf_sdb_set_verdict (f->store, r->session, r->case_id, verdict, note, NULL, "automation",
                                 run.finished_at, NULL, &error)
         || !tf_sdb_add_run (f->store, r->session, r->case_id, &run, &error)
-        || !tf_sdb_commit (f->store, &error))
+        || !tf_store_commit (f->store, &error))
       {
-        tf_sdb_rollback (f->store);
+        tf_store_rollback (f->store);
         g_task_return_error (task, g_steal_pointer (&error));
         return;
       }
   }
   tf_floor_publish_session (f, s);
   g_task_return_pointer (task, g_strdup (verdict), g_free);
-}
-
-static gboolean
-on_script_timeout (gpointer user_data)
-{
-  CaseRun *r = user_data;
-  r->timer = 0;
-  g_subprocess_force_exit (r->process);
-  return G_SOURCE_REMOVE;
 }
 
 void
@@ -119,10 +104,8 @@ tf_floor_run_case_async (TfFloor *f, const char *session, gint case_id, GAsyncRe
   const TfCase *c = ets ? tf_ets_find_case (ets, case_id) : NULL;
   const TfImpl *server = s ? tf_floor_impl (f, s->server) : NULL;
   const TfImpl *client = s ? tf_floor_impl (f, s->client) : NULL;
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) p = NULL;
-  g_autoptr (GError) error = NULL;
   g_autofree char *log = NULL;
+  g_autofree char *n = NULL;
   CaseRun *r;
 
   if (s == NULL || c == NULL)
@@ -144,39 +127,38 @@ tf_floor_run_case_async (TfFloor *f, const char *session, gint case_id, GAsyncRe
       return;
     }
   log = g_strdup_printf ("%s/console/%s.log", tf_lab_get_config (f->lab)->state_dir, s->board);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                        | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_setenv (launcher, "TF_SESSION", s->id, TRUE);
-  g_subprocess_launcher_setenv (launcher, "TF_CASE", c->name, TRUE);
-  g_subprocess_launcher_setenv (launcher, "TF_CLIENT", s->client, TRUE);
-  g_subprocess_launcher_setenv (launcher, "TF_SERVER", s->server, TRUE);
-  g_subprocess_launcher_setenv (launcher, "TF_ENDPOINT",
-                                client && client->endpoint ? client->endpoint : s->client, TRUE);
-  g_subprocess_launcher_setenv (launcher, "TF_SERVER_URI",
-                                server && server->server_uri ? server->server_uri : "", TRUE);
-  g_subprocess_launcher_setenv (launcher, "TF_BOARD", s->board, TRUE);
-  g_subprocess_launcher_setenv (launcher, "TF_CONSOLE_LOG", log, TRUE);
+  n = g_strdup_printf ("%d", case_id);
   {
-    g_autofree char *n = g_strdup_printf ("%d", case_id);
-    g_subprocess_launcher_setenv (launcher, "TF_CASE_ID", n, TRUE);
+    const char *env[] = { "TF_SESSION",
+                          s->id,
+                          "TF_CASE",
+                          c->name,
+                          "TF_CLIENT",
+                          s->client,
+                          "TF_SERVER",
+                          s->server,
+                          "TF_ENDPOINT",
+                          client && client->endpoint ? client->endpoint : s->client,
+                          "TF_SERVER_URI",
+                          server && server->server_uri ? server->server_uri : "",
+                          "TF_BOARD",
+                          s->board,
+                          "TF_CONSOLE_LOG",
+                          log,
+                          "TF_CASE_ID",
+                          n,
+                          NULL };
+    const char *argv[] = { c->script, NULL };
+    r = g_new0 (CaseRun, 1);
+    r->floor = f;
+    r->session = g_strdup (session);
+    r->case_id = case_id;
+    r->script = g_strdup (c->script);
+    r->started_at = g_get_real_time ();
+    g_task_set_task_data (task, r, (GDestroyNotify)case_run_free);
+    /* bounded: a script that hangs is killed (with what it started) and judged Inconclusive */
+    tf_command_spawn_async (argv, env, 120000, NULL, on_script_done, g_steal_pointer (&task));
   }
-  p = g_subprocess_launcher_spawn (launcher, &error, c->script, NULL);
-  if (p == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  r = g_new0 (CaseRun, 1);
-  r->floor = f;
-  r->session = g_strdup (session);
-  r->case_id = case_id;
-  r->script = g_strdup (c->script);
-  r->process = g_object_ref (p);
-  r->started_at = g_get_real_time ();
-  g_task_set_task_data (task, r, (GDestroyNotify)case_run_free);
-  /* bounded: a script that hangs is killed and judged Inconclusive */
-  r->timer = g_timeout_add_seconds (120, on_script_timeout, r);
-  g_subprocess_communicate_async (p, NULL, NULL, on_script_done, g_steal_pointer (&task));
 }
 
 gboolean

@@ -466,7 +466,7 @@ tf_floor_take_schedule (TfFloor *f, TfSchedule *next, TfEvent *event, const char
   TfEvent *old_event = f->event;
   char *old_sha = f->event_sha;
 
-  if (!tf_sdb_begin (f->store, error))
+  if (!tf_store_begin (f->store, error))
     {
       tf_schedule_free (next);
       return FALSE;
@@ -478,9 +478,9 @@ tf_floor_take_schedule (TfFloor *f, TfSchedule *next, TfEvent *event, const char
       f->event_sha = g_strdup (sha);
     }
   if (!sync_sessions (f, TRUE, changed, error) || !store_schedule (f, error)
-      || !tf_sdb_commit (f->store, error))
+      || !tf_store_commit (f->store, error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       /* the sessions may have taken places of @next: back to the stored ones */
       tf_schedule_free (f->schedule);
       f->schedule = old_schedule;
@@ -524,16 +524,9 @@ tf_floor_replan (TfFloor *f, TfReplanRequest *req, GError **error)
 
 /* Every board and image @event names exists in the lab: FILE:LINE otherwise. */
 gboolean
-tf_floor_check_boards (TfFloor *f, TfEvent *event, const char *path, GError **error)
+tf_floor_check_boards (TfFloor *f, TfEvent *event, GError **error)
 {
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  g_autoptr (TfKeyLines) lines = NULL;
-  if (!g_file_get_contents (path, &data, &len, error))
-    return FALSE;
-  lines = tf_key_lines_new (path, data, len, error);
-  if (lines == NULL)
-    return FALSE;
+  const TfKeyLines *lines = event->lines; /* where the file said it, from its one read */
   for (guint i = 0; i < event->impls->len; i++)
     {
       const TfImpl *impl = tf_event_impl (event, i);
@@ -550,6 +543,23 @@ tf_floor_check_boards (TfFloor *f, TfEvent *event, const char *path, GError **er
           && tf_image_registry_get (tf_lab_get_images (f->lab), impl->image) == NULL)
         return tf_key_lines_fail (lines, error, group, "image",
                                   "no image '%s' in the lab's images file", impl->image);
+      /* an image is flashed onto each of its boards: they must be flashable here */
+      for (guint b = 0; impl->image != NULL && b < impl->boards->len; b++)
+        {
+          const char *id = g_ptr_array_index (impl->boards, b);
+          const TfBoardConfig *bc = tf_board_get_config (tf_lab_get_board (f->lab, id));
+          const TfFlashConfig *fc = bc->type->flash;
+          if (fc == NULL)
+            return tf_key_lines_fail (lines, error, group, "image",
+                                      "board '%s' (type %s) has no flash method", id,
+                                      bc->type->name);
+          if (fc->needs_bootloader_entry && (bc->boot_switch == NULL || bc->power_switch == NULL))
+            return tf_key_lines_fail (lines, error, group, "image",
+                                      "board '%s' (type %s) enters its bootloader by a boot-mode "
+                                      "relay and a power cycle: its [board %s] needs power and "
+                                      "boot-mode in the lab file",
+                                      id, bc->type->name, id);
+        }
     }
   return TRUE;
 }
@@ -600,8 +610,6 @@ TfFloor *
 tf_floor_new (TfLab *lab, GError **error)
 {
   TfLabConfig *cfg = tf_lab_get_config (lab);
-  g_autofree char *data = NULL;
-  gsize len = 0;
   g_autoptr (GPtrArray) stored = NULL;
 
   g_autoptr (TfFloor) f = g_new0 (TfFloor, 1);
@@ -621,7 +629,10 @@ tf_floor_new (TfLab *lab, GError **error)
   f->event = tf_event_load_file (cfg->event, error);
   if (f->event == NULL)
     return NULL;
-  if (!tf_floor_check_boards (f, f->event, cfg->event, error))
+  /* the floor's own tables, at its version */
+  if (!tf_sdb_migrate (f->store, error))
+    return NULL;
+  if (!tf_floor_check_boards (f, f->event, error))
     return NULL;
   f->catalogue = tf_catalogue_load_dir (cfg->ets_dir, error);
   if (f->catalogue == NULL)
@@ -630,9 +641,7 @@ tf_floor_new (TfLab *lab, GError **error)
         (*error)->code = TF_ERROR_INVALID_CONFIG;
       return NULL;
     }
-  if (!g_file_get_contents (cfg->event, &data, &len, error))
-    return NULL;
-  f->event_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
+  f->event_sha = g_strdup (f->event->sha256);
 
   stored = tf_sdb_load_sessions (f->store, error);
   if (stored == NULL)
@@ -644,12 +653,12 @@ tf_floor_new (TfLab *lab, GError **error)
     }
   if (!load_schedule (f, error))
     return NULL;
-  if (!tf_sdb_begin (f->store, error))
+  if (!tf_store_begin (f->store, error))
     return NULL;
   if (!sync_sessions (f, FALSE, NULL, error) || !store_schedule (f, error)
-      || !tf_sdb_commit (f->store, error))
+      || !tf_store_commit (f->store, error))
     {
-      tf_sdb_rollback (f->store);
+      tf_store_rollback (f->store);
       return NULL;
     }
 

@@ -4,117 +4,74 @@
 #include "tf-session-db.h"
 #include "tf-error.h"
 
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <string.h>
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
-
-static gboolean
-fail (sqlite3 *db, GError **error, const char *what)
-{
-  g_set_error (error, TF_ERROR, TF_ERROR_IO, "store: %s: %s", what, sqlite3_errmsg (db));
-  return FALSE;
-}
-
-/* Prepare @sql and bind arguments described by @types: 's' string (NULL
- * binds NULL), 'i' gint64, 'n' int, 'm' int where a negative one binds NULL
- * (a value that may be unknown, as the exit status of a killed script). */
-static sqlite3_stmt *
-prep (TfStore *st, GError **error, const char *sql, const char *types, va_list ap)
-{
-  sqlite3 *db = tf_store_get_db (st);
-  sqlite3_stmt *s = NULL;
-  if (sqlite3_prepare_v2 (db, sql, -1, &s, NULL) != SQLITE_OK)
-    {
-      fail (db, error, "prepare");
-      return NULL;
-    }
-  for (int i = 0; types[i] != '\0'; i++)
-    {
-      if (types[i] == 's')
-        {
-          const char *v = va_arg (ap, const char *);
-          if (v != NULL)
-            sqlite3_bind_text (s, i + 1, v, -1, SQLITE_TRANSIENT);
-          else
-            sqlite3_bind_null (s, i + 1);
-        }
-      else if (types[i] == 'i')
-        sqlite3_bind_int64 (s, i + 1, va_arg (ap, gint64));
-      else if (types[i] == 'm')
-        {
-          int v = va_arg (ap, int);
-          if (v >= 0)
-            sqlite3_bind_int (s, i + 1, v);
-          else
-            sqlite3_bind_null (s, i + 1);
-        }
-      else
-        sqlite3_bind_int (s, i + 1, va_arg (ap, int));
-    }
-  return s;
-}
-
-static gboolean
-run (TfStore *st, GError **error, const char *sql, const char *types, ...)
-{
-  g_autoptr (sqlite3_stmt) s = NULL;
-  va_list ap;
-  va_start (ap, types);
-  s = prep (st, error, sql, types, ap);
-  va_end (ap);
-  if (s == NULL)
-    return FALSE;
-  if (sqlite3_step (s) != SQLITE_DONE)
-    return fail (tf_store_get_db (st), error, "write");
-  return TRUE;
-}
-
-static sqlite3_stmt *
-query (TfStore *st, GError **error, const char *sql, const char *types, ...)
-{
-  sqlite3_stmt *s;
-  va_list ap;
-  va_start (ap, types);
-  s = prep (st, error, sql, types, ap);
-  va_end (ap);
-  return s;
-}
-
-static char *
-col (sqlite3_stmt *s, int i)
-{
-  const unsigned char *v = sqlite3_column_text (s, i);
-  return v != NULL ? g_strdup ((const char *)v) : NULL;
-}
+/* The floor's tables, a module of the store: each step moves them from
+ * version i to i+1. Steps 1..3 were the store's global versions 2..4, which
+ * the store maps to these once. Never edit a shipped one. */
+static const char *const floor_steps[] = {
+  /* 0 -> 1: the event's schedule, test sessions, verdicts, board leases */
+  "CREATE TABLE event_state (id INTEGER PRIMARY KEY CHECK (id = 1), sha256 TEXT NOT NULL,"
+  "  schedule TEXT NOT NULL, updated INTEGER NOT NULL);"
+  "CREATE TABLE session (id TEXT PRIMARY KEY, slot INTEGER NOT NULL, tbl INTEGER NOT NULL,"
+  "  board TEXT, client TEXT NOT NULL, client_company TEXT NOT NULL, server TEXT NOT NULL,"
+  "  server_company TEXT NOT NULL, ets TEXT, ets_version TEXT, phase TEXT NOT NULL,"
+  "  since INTEGER NOT NULL, error TEXT, replanned INTEGER NOT NULL DEFAULT 0,"
+  "  signed_client INTEGER NOT NULL DEFAULT 0, signed_server INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE session_history (seq INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT NOT NULL,"
+  "  at INTEGER NOT NULL, from_phase TEXT, to_phase TEXT NOT NULL, reason TEXT);"
+  "CREATE INDEX session_history_session ON session_history (session, seq);"
+  "CREATE TABLE verdict (session TEXT NOT NULL, case_id INTEGER NOT NULL, name TEXT NOT NULL,"
+  "  verdict TEXT, note TEXT, issue TEXT, entered_by TEXT, entered_at INTEGER,"
+  "  verification TEXT, verify_note TEXT, verified_by TEXT, verified_at INTEGER, evidence TEXT,"
+  "  PRIMARY KEY (session, case_id));"
+  "CREATE TABLE verdict_history (seq INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT NOT NULL,"
+  "  case_id INTEGER NOT NULL, at INTEGER NOT NULL, who TEXT, what TEXT NOT NULL, value TEXT,"
+  "  note TEXT);"
+  "CREATE TABLE lease (board TEXT PRIMARY KEY, owner TEXT NOT NULL, acquired INTEGER NOT NULL,"
+  "  expires INTEGER NOT NULL);",
+  /* 1 -> 2: each automated run as evidence of its own (script, times, exit
+   * status, the end of its output), not a note that a person's verdict replaces */
+  "CREATE TABLE automation_run (seq INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT NOT NULL,"
+  "  case_id INTEGER NOT NULL, script TEXT NOT NULL, started_at INTEGER NOT NULL,"
+  "  finished_at INTEGER NOT NULL, exit_status INTEGER, output TEXT NOT NULL,"
+  "  output_bytes INTEGER NOT NULL);"
+  "CREATE INDEX automation_run_case ON automation_run (session, case_id, seq);",
+  /* 2 -> 3: what the Test Session Report names besides verdicts: the firmware the
+   * client's board ran and who signed, when */
+  "ALTER TABLE session ADD COLUMN fw_name TEXT;"
+  "ALTER TABLE session ADD COLUMN fw_version TEXT;"
+  "ALTER TABLE session ADD COLUMN fw_sha256 TEXT;"
+  "ALTER TABLE session ADD COLUMN signed_client_by TEXT;"
+  "ALTER TABLE session ADD COLUMN signed_client_at INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE session ADD COLUMN signed_server_by TEXT;"
+  "ALTER TABLE session ADD COLUMN signed_server_at INTEGER NOT NULL DEFAULT 0;",
+  /* 3 -> 4: the anonymised results staff released (tf-floor-release.c): the
+   * public summary is the last of them, never the live counts */
+  "CREATE TABLE summary_release (n INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+  "  sessions TEXT NOT NULL, summary TEXT NOT NULL);",
+};
 
 gboolean
-tf_sdb_begin (TfStore *st, GError **error)
+tf_sdb_migrate (TfStore *st, GError **error)
 {
-  return tf_store_exec (st, "BEGIN IMMEDIATE", error);
+  return tf_store_migrate (st, "floor", floor_steps, G_N_ELEMENTS (floor_steps), error);
 }
 
-gboolean
-tf_sdb_commit (TfStore *st, GError **error)
+guint
+tf_sdb_schema_version (void)
 {
-  if (tf_store_exec (st, "COMMIT", error))
-    return TRUE;
-  tf_sdb_rollback (st);
-  return FALSE;
+  return G_N_ELEMENTS (floor_steps);
 }
 
-void
-tf_sdb_rollback (TfStore *st)
-{
-  if (!sqlite3_get_autocommit (tf_store_get_db (st)))
-    tf_store_exec (st, "ROLLBACK", NULL);
-}
+#define run tf_store_run
+#define query tf_store_query
 
 GPtrArray *
 tf_sdb_load_sessions (TfStore *st, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s
+  g_autoptr (TfStoreStmt) s
       = query (st, error,
                "SELECT id, slot, tbl, board, client, client_company, server, server_company, ets, "
                "ets_version, phase, since, error, replanned, signed_client, signed_server, "
@@ -122,43 +79,43 @@ tf_sdb_load_sessions (TfStore *st, GError **error)
                "fw_version, fw_sha256 FROM session ORDER BY slot, tbl, id",
                "");
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_session_free);
-  int rc;
+  g_autoptr (GError) local = NULL;
   if (s == NULL)
     return NULL;
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+  while (tf_store_stmt_next (s, &local))
     {
       TfSession *x = tf_session_new ();
       g_autofree char *phase = NULL;
-      x->id = col (s, 0);
-      x->slot = sqlite3_column_int (s, 1);
-      x->table = sqlite3_column_int (s, 2);
-      x->board = col (s, 3);
-      x->client = col (s, 4);
-      x->client_company = col (s, 5);
-      x->server = col (s, 6);
-      x->server_company = col (s, 7);
-      x->ets = col (s, 8);
-      x->ets_version = col (s, 9);
-      phase = col (s, 10);
+      x->id = tf_store_stmt_dup (s, 0);
+      x->slot = tf_store_stmt_int (s, 1);
+      x->table = tf_store_stmt_int (s, 2);
+      x->board = tf_store_stmt_dup (s, 3);
+      x->client = tf_store_stmt_dup (s, 4);
+      x->client_company = tf_store_stmt_dup (s, 5);
+      x->server = tf_store_stmt_dup (s, 6);
+      x->server_company = tf_store_stmt_dup (s, 7);
+      x->ets = tf_store_stmt_dup (s, 8);
+      x->ets_version = tf_store_stmt_dup (s, 9);
+      phase = tf_store_stmt_dup (s, 10);
       if (!tf_phase_from_string (phase, &x->phase))
         x->phase = TF_PHASE_ABORTED;
-      x->since = sqlite3_column_int64 (s, 11);
-      x->error = col (s, 12);
-      x->replanned = sqlite3_column_int (s, 13);
-      x->signed_client = sqlite3_column_int (s, 14);
-      x->signed_server = sqlite3_column_int (s, 15);
-      x->signed_client_by = col (s, 16);
-      x->signed_client_at = sqlite3_column_int64 (s, 17);
-      x->signed_server_by = col (s, 18);
-      x->signed_server_at = sqlite3_column_int64 (s, 19);
-      x->fw_name = col (s, 20);
-      x->fw_version = col (s, 21);
-      x->fw_sha256 = col (s, 22);
+      x->since = tf_store_stmt_int64 (s, 11);
+      x->error = tf_store_stmt_dup (s, 12);
+      x->replanned = tf_store_stmt_int (s, 13);
+      x->signed_client = tf_store_stmt_int (s, 14);
+      x->signed_server = tf_store_stmt_int (s, 15);
+      x->signed_client_by = tf_store_stmt_dup (s, 16);
+      x->signed_client_at = tf_store_stmt_int64 (s, 17);
+      x->signed_server_by = tf_store_stmt_dup (s, 18);
+      x->signed_server_at = tf_store_stmt_int64 (s, 19);
+      x->fw_name = tf_store_stmt_dup (s, 20);
+      x->fw_version = tf_store_stmt_dup (s, 21);
+      x->fw_sha256 = tf_store_stmt_dup (s, 22);
       g_ptr_array_add (out, x);
     }
-  if (rc != SQLITE_DONE)
+  if (local != NULL)
     {
-      fail (tf_store_get_db (st), error, "read sessions");
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "read sessions: ");
       return NULL;
     }
   return g_steal_pointer (&out);
@@ -205,17 +162,6 @@ tf_sdb_add_history (TfStore *st, const char *id, const char *from, const char *t
               "sisss", id, at, from, to, reason);
 }
 
-gint64
-tf_sdb_count_history (TfStore *st, const char *id, const char *to_phase)
-{
-  g_autoptr (sqlite3_stmt) s
-      = query (st, NULL, "SELECT count(*) FROM session_history WHERE session = ? AND to_phase = ?",
-               "ss", id, to_phase);
-  if (s == NULL || sqlite3_step (s) != SQLITE_ROW)
-    return -1;
-  return sqlite3_column_int64 (s, 0);
-}
-
 void
 tf_case_row_free (TfCaseRow *r)
 {
@@ -257,43 +203,43 @@ tf_sdb_add_case (TfStore *st, const char *session, gint id, const char *name, co
   "WHERE a.session = v.session AND a.case_id = v.case_id) "
 
 static TfCaseRow *
-case_row (sqlite3_stmt *s)
+case_row (TfStoreStmt *s)
 {
   TfCaseRow *r = g_new0 (TfCaseRow, 1);
-  r->id = sqlite3_column_int (s, 0);
-  r->name = col (s, 1);
-  r->verdict = col (s, 2);
-  r->note = col (s, 3);
-  r->issue = col (s, 4);
-  r->entered_by = col (s, 5);
-  r->entered_at = sqlite3_column_int64 (s, 6);
-  r->verification = col (s, 7);
-  r->verify_note = col (s, 8);
-  r->verified_by = col (s, 9);
-  r->verified_at = sqlite3_column_int64 (s, 10);
-  r->evidence = col (s, 11);
-  r->run_bytes = sqlite3_column_int64 (s, 12);
-  r->run_script = col (s, 13);
-  r->run_status = sqlite3_column_type (s, 14) == SQLITE_NULL ? -1 : sqlite3_column_int (s, 14);
-  r->run_started = sqlite3_column_int64 (s, 15);
-  r->run_at = sqlite3_column_int64 (s, 16);
+  r->id = tf_store_stmt_int (s, 0);
+  r->name = tf_store_stmt_dup (s, 1);
+  r->verdict = tf_store_stmt_dup (s, 2);
+  r->note = tf_store_stmt_dup (s, 3);
+  r->issue = tf_store_stmt_dup (s, 4);
+  r->entered_by = tf_store_stmt_dup (s, 5);
+  r->entered_at = tf_store_stmt_int64 (s, 6);
+  r->verification = tf_store_stmt_dup (s, 7);
+  r->verify_note = tf_store_stmt_dup (s, 8);
+  r->verified_by = tf_store_stmt_dup (s, 9);
+  r->verified_at = tf_store_stmt_int64 (s, 10);
+  r->evidence = tf_store_stmt_dup (s, 11);
+  r->run_bytes = tf_store_stmt_int64 (s, 12);
+  r->run_script = tf_store_stmt_dup (s, 13);
+  r->run_status = tf_store_stmt_is_null (s, 14) ? -1 : tf_store_stmt_int (s, 14);
+  r->run_started = tf_store_stmt_int64 (s, 15);
+  r->run_at = tf_store_stmt_int64 (s, 16);
   return r;
 }
 
 GPtrArray *
 tf_sdb_cases (TfStore *st, const char *session, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s
+  g_autoptr (TfStoreStmt) s
       = query (st, error, CASE_SELECT "WHERE v.session = ? ORDER BY v.case_id", "s", session);
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_case_row_free);
-  int rc;
+  g_autoptr (GError) local = NULL;
   if (s == NULL)
     return NULL;
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+  while (tf_store_stmt_next (s, &local))
     g_ptr_array_add (out, case_row (s));
-  if (rc != SQLITE_DONE)
+  if (local != NULL)
     {
-      fail (tf_store_get_db (st), error, "read cases");
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "read cases: ");
       return NULL;
     }
   return g_steal_pointer (&out);
@@ -302,12 +248,18 @@ tf_sdb_cases (TfStore *st, const char *session, GError **error)
 TfCaseRow *
 tf_sdb_get_case (TfStore *st, const char *session, gint id, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s
+  g_autoptr (TfStoreStmt) s
       = query (st, error, CASE_SELECT "WHERE v.session = ? AND v.case_id = ?", "sn", session, id);
+  g_autoptr (GError) local = NULL;
   if (s == NULL)
     return NULL;
-  if (sqlite3_step (s) != SQLITE_ROW)
+  if (!tf_store_stmt_next (s, &local))
     {
+      if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
       g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "session %s has no case %d", session, id);
       return NULL;
     }
@@ -366,15 +318,21 @@ tf_sdb_out_of_time (TfStore *st, const char *session, gint64 at, GError **error)
 gboolean
 tf_sdb_get_event_state (TfStore *st, char **sha256, char **schedule, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s
+  g_autoptr (TfStoreStmt) s
       = query (st, error, "SELECT sha256, schedule FROM event_state WHERE id = 1", "");
+  g_autoptr (GError) local = NULL;
   *sha256 = *schedule = NULL;
   if (s == NULL)
     return FALSE;
-  if (sqlite3_step (s) == SQLITE_ROW)
+  if (tf_store_stmt_next (s, &local))
     {
-      *sha256 = col (s, 0);
-      *schedule = col (s, 1);
+      *sha256 = tf_store_stmt_dup (s, 0);
+      *schedule = tf_store_stmt_dup (s, 1);
+    }
+  else if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
     }
   return TRUE;
 }
@@ -400,19 +358,19 @@ tf_lease_free (TfLease *l)
 GPtrArray *
 tf_sdb_leases (TfStore *st, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s
+  g_autoptr (TfStoreStmt) s
       = query (st, error, "SELECT board, owner, acquired, expires FROM lease ORDER BY board", "");
   GPtrArray *out;
   if (s == NULL)
     return NULL;
   out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_lease_free);
-  while (sqlite3_step (s) == SQLITE_ROW)
+  while (tf_store_stmt_next (s, NULL))
     {
       TfLease *l = g_new0 (TfLease, 1);
-      l->board = col (s, 0);
-      l->owner = col (s, 1);
-      l->acquired = sqlite3_column_int64 (s, 2);
-      l->expires = sqlite3_column_int64 (s, 3);
+      l->board = tf_store_stmt_dup (s, 0);
+      l->owner = tf_store_stmt_dup (s, 1);
+      l->acquired = tf_store_stmt_int64 (s, 2);
+      l->expires = tf_store_stmt_int64 (s, 3);
       g_ptr_array_add (out, l);
     }
   return out;
@@ -447,7 +405,7 @@ static GPtrArray *
 results (TfStore *st, const char *ids_json, GError **error)
 {
   /* every final session, or those named in @ids_json */
-  g_autoptr (sqlite3_stmt) s = query (
+  g_autoptr (TfStoreStmt) s = query (
       st, error,
       "SELECT s.ets, v.case_id, v.name, CASE WHEN v.verification = 'disputed' THEN "
       "'inconclusive' ELSE v.verdict END AS eff, count(*) FROM verdict v JOIN session s ON "
@@ -457,28 +415,28 @@ results (TfStore *st, const char *ids_json, GError **error)
       "s", ids_json);
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_case_result_free);
   TfCaseResult *cur = NULL;
-  int rc;
+  g_autoptr (GError) local = NULL;
   if (s == NULL)
     return NULL;
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+  while (tf_store_stmt_next (s, &local))
     {
-      const char *ets = (const char *)sqlite3_column_text (s, 0);
-      gint id = sqlite3_column_int (s, 1);
+      const char *ets = tf_store_stmt_text (s, 0);
+      gint id = tf_store_stmt_int (s, 1);
       TfVerdict v;
       if (cur == NULL || cur->id != id || g_strcmp0 (cur->ets, ets) != 0)
         {
           cur = g_new0 (TfCaseResult, 1);
           cur->ets = g_strdup (ets);
           cur->id = id;
-          cur->name = col (s, 2);
+          cur->name = tf_store_stmt_dup (s, 2);
           g_ptr_array_add (out, cur);
         }
-      if (tf_verdict_from_string ((const char *)sqlite3_column_text (s, 3), &v))
-        cur->counts[v] += sqlite3_column_int (s, 4);
+      if (tf_verdict_from_string (tf_store_stmt_text (s, 3), &v))
+        cur->counts[v] += tf_store_stmt_int (s, 4);
     }
-  if (rc != SQLITE_DONE)
+  if (local != NULL)
     {
-      fail (tf_store_get_db (st), error, "results");
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "results: ");
       return NULL;
     }
   return g_steal_pointer (&out);
@@ -496,40 +454,30 @@ tf_sdb_results_for (TfStore *st, const char *ids_json, GError **error)
   return results (st, ids_json, error);
 }
 
-/* The table is additive and owned here: created where it is missing. */
-static gboolean
-release_table (TfStore *st, GError **error)
-{
-  return tf_store_exec (st,
-                        "CREATE TABLE IF NOT EXISTS summary_release (n INTEGER PRIMARY KEY, "
-                        "at INTEGER NOT NULL, sessions TEXT NOT NULL, summary TEXT NOT NULL)",
-                        error);
-}
-
 gboolean
 tf_sdb_release_last (TfStore *st, gint64 *n, char **ids, char **summary, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s = NULL;
-  int rc;
+  g_autoptr (TfStoreStmt) s = NULL;
+  g_autoptr (GError) local = NULL;
   *n = 0;
-  if (!release_table (st, error))
-    return FALSE;
   s = query (st, error, "SELECT n, sessions, summary FROM summary_release ORDER BY n DESC LIMIT 1",
              "");
   if (s == NULL)
     return FALSE;
-  rc = sqlite3_step (s);
-  if (rc == SQLITE_ROW)
+  if (tf_store_stmt_next (s, &local))
     {
-      *n = sqlite3_column_int64 (s, 0);
+      *n = tf_store_stmt_int64 (s, 0);
       if (ids != NULL)
-        *ids = col (s, 1);
+        *ids = tf_store_stmt_dup (s, 1);
       if (summary != NULL)
-        *summary = col (s, 2);
+        *summary = tf_store_stmt_dup (s, 2);
       return TRUE;
     }
-  if (rc != SQLITE_DONE)
-    return fail (tf_store_get_db (st), error, "summary release");
+  if (local != NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "summary release: ");
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -537,8 +485,6 @@ gboolean
 tf_sdb_release_put (TfStore *st, gint64 n, gint64 at, const char *ids, const char *summary,
                     GError **error)
 {
-  if (!release_table (st, error))
-    return FALSE;
   return run (st, error, "INSERT INTO summary_release (n, at, sessions, summary) VALUES (?, ?, ?, ?)",
               "iiss", n, at, ids, summary);
 }
@@ -546,16 +492,16 @@ tf_sdb_release_put (TfStore *st, gint64 n, gint64 at, const char *ids, const cha
 GPtrArray *
 tf_sdb_issues (TfStore *st, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s = query (st, error,
-                                      "SELECT DISTINCT v.issue FROM verdict v JOIN session s ON "
-                                      "s.id = v.session WHERE s.phase IN ('verified', 'closed') "
-                                      "AND v.issue IS NOT NULL ORDER BY v.issue",
-                                      "");
+  g_autoptr (TfStoreStmt) s = query (st, error,
+                                     "SELECT DISTINCT v.issue FROM verdict v JOIN session s ON "
+                                     "s.id = v.session WHERE s.phase IN ('verified', 'closed') "
+                                     "AND v.issue IS NOT NULL ORDER BY v.issue",
+                                     "");
   GPtrArray *out;
   if (s == NULL)
     return NULL;
   out = g_ptr_array_new_with_free_func (g_free);
-  while (sqlite3_step (s) == SQLITE_ROW)
-    g_ptr_array_add (out, col (s, 0));
+  while (tf_store_stmt_next (s, NULL))
+    g_ptr_array_add (out, tf_store_stmt_dup (s, 0));
   return out;
 }

@@ -6,15 +6,15 @@
 
 G_BEGIN_DECLS
 
-/* The session tables of the store (migration 2). Callers group writes in
- * tf_sdb_begin()/tf_sdb_commit() so that one acknowledged change is one
+/* The floor's tables in the store (module "floor", migrated by
+ * tf_sdb_migrate() when the floor starts). Callers group writes in
+ * tf_store_begin()/tf_store_commit() so that one acknowledged change is one
  * transaction. */
 gboolean
-tf_sdb_begin (TfStore *st, GError **error);
-gboolean
-tf_sdb_commit (TfStore *st, GError **error);
-void
-tf_sdb_rollback (TfStore *st);
+tf_sdb_migrate (TfStore *st, GError **error);
+/* The floor module's version this build writes. */
+guint
+tf_sdb_schema_version (void);
 
 GPtrArray *
 tf_sdb_load_sessions (TfStore *st, GError **error); /* TfSession */
@@ -25,8 +25,6 @@ tf_sdb_delete_session (TfStore *st, const char *id, GError **error);
 gboolean
 tf_sdb_add_history (TfStore *st, const char *id, const char *from, const char *to,
                     const char *reason, gint64 at, GError **error);
-gint64
-tf_sdb_count_history (TfStore *st, const char *id, const char *to_phase);
 
 typedef struct
 {
@@ -99,6 +97,16 @@ tf_sdb_leases (TfStore *st, GError **error); /* TfLease */
 gboolean
 tf_sdb_lease_put (TfStore *st, const char *board, const char *owner, gint64 acquired,
                   gint64 expires, GError **error);
+/* What the periodic refresh does with a stored lease whose owner (a session,
+ * or NULL when none by that id) is @owner, at @now (wall clock, µs). */
+typedef enum
+{
+  TF_LEASE_KEEP,  /* held until it expires */
+  TF_LEASE_RENEW, /* its session lives: a new expiry */
+  TF_LEASE_DROP,  /* expired */
+} TfLeaseAction;
+TfLeaseAction
+tf_lease_action (const TfLease *l, const TfSession *owner, gint64 now);
 gboolean
 tf_sdb_lease_delete (TfStore *st, const char *board, GError **error);
 

@@ -49,12 +49,6 @@ tf_phase_transition_allowed (TfPhase from, TfPhase to)
     }
 }
 
-gboolean
-tf_phase_is_live (TfPhase phase)
-{
-  return phase == TF_PHASE_SCHEDULED || phase == TF_PHASE_PREPARING || phase == TF_PHASE_RUNNING;
-}
-
 const char *
 tf_verdict_to_string (TfVerdict v)
 {

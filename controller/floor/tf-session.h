@@ -35,9 +35,6 @@ tf_phase_from_string (const char *s, TfPhase *phase);
 /* Whether the phase may move @from -> @to. */
 gboolean
 tf_phase_transition_allowed (TfPhase from, TfPhase to);
-/* scheduled, preparing or running: the session still holds or wants a board */
-gboolean
-tf_phase_is_live (TfPhase phase);
 const char *
 tf_verdict_to_string (TfVerdict v); /* NULL for NONE */
 gboolean

@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
+
+/* What a flasher backend made of a board type's [flash] keys when the type
+ * was loaded (tf_flasher_load_config()); backends extend it, it comes first
+ * in their own struct. Kept with the type: nothing is parsed at flash time. */
+typedef struct _TfFlashConfig TfFlashConfig;
+struct _TfFlashConfig
+{
+  gboolean needs_bootloader_entry; /* the lab sets the boot-mode line and power cycles first */
+  GDestroyNotify free;
+};
 
 /* What every board of one kind shares (boards/NAME.board). */
 typedef struct
@@ -21,12 +31,13 @@ typedef struct
   guint boot_timeout_ms;
   /* power */
   guint settle_ms;
-  /* flash (the flasher backends read the rest of the group) */
-  char *flash_method;      /* none, stm32-uart, dfu, command */
+  /* flash (the flasher backend checked the rest of the group) */
+  char *flash_method;      /* none, or a registered flasher: stm32-uart, dfu, command */
   guint64 flash_address;   /* where images go, e.g. 0x08000000 */
   guint64 flash_size;      /* 0: unknown */
   guint64 flash_page_size; /* 0: unknown */
-  GKeyFile *kf;            /* the whole file, for backends' own keys */
+  GType flasher_type;      /* G_TYPE_INVALID for none */
+  TfFlashConfig *flash;    /* the backend's settings, or NULL for none */
 } TfBoardType;
 
 TfBoardType *

@@ -3,10 +3,10 @@
 
 #include "config.h"
 
-#include "tf-command.h"
 #include "tf-config.h"
 #include "tf-error.h"
 #include "tf-keyfile.h"
+#include "tf-power-switch.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +15,7 @@ static void
 switch_config_free (TfSwitchConfig *s)
 {
   g_free (s->id);
+  g_free (s->type);
   g_free (s->device);
   g_free (s->on_command);
   g_free (s->off_command);
@@ -219,116 +220,14 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
   return TRUE;
 }
 
-/* [switch ID] type = usb-hub: location = 1-1.4, or usb-id = VID:PID (+ serial). */
-static gboolean
-load_usb_hub (TfSwitchConfig *s, TfKeyFile *kf, const char *group, GError **error)
-{
-  static const char *const k_hub[]
-      = { "type", "location", "usb-id", "serial", "channels", "off-time-ms", NULL };
-  g_autofree char *ids = NULL;
-  guint64 n = 0;
-  unsigned vid = 0, pid = 0;
-  char tail = 0;
-
-  if (!tf_key_file_check_keys (kf, group, k_hub, error)
-      || !tf_key_file_get_string (kf, group, "location", FALSE, NULL, &s->device, error)
-      || !tf_key_file_get_string (kf, group, "usb-id", FALSE, NULL, &ids, error)
-      || !tf_key_file_get_string (kf, group, "serial", FALSE, NULL, &s->usb_serial, error))
-    return FALSE;
-  if (s->device != NULL && !g_regex_match_simple ("^[0-9]+-[0-9]+(\\.[0-9]+)*$", s->device, 0, 0))
-    return tf_key_file_fail (kf, error, group, "location",
-                             "'%s' is not BUS-PORT[.PORT...] (e.g. 1-1.4)", s->device);
-  if (ids != NULL && (sscanf (ids, "%4x:%4x%c", &vid, &pid, &tail) != 2 || strlen (ids) != 9))
-    return tf_key_file_fail (kf, error, group, "usb-id", "'%s' is not VID:PID (e.g. 2109:2817)",
-                             ids);
-  if ((s->device == NULL) == (ids == NULL))
-    return tf_key_file_fail (kf, error, group, "location", "give either location or usb-id");
-  s->usb_vid = vid;
-  s->usb_pid = pid;
-  if (!tf_key_file_get_uint (kf, group, "channels", FALSE, 4, 1, 15, &n, error))
-    return FALSE;
-  s->channels = n;
-  if (!tf_key_file_get_uint (kf, group, "off-time-ms", FALSE, 2000, 0, 600000, &n, error))
-    return FALSE;
-  s->off_time_ms = n;
-  return TRUE;
-}
-
 static gboolean
 load_switch (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id, GError **error)
 {
-  static const char *const k_relay[] = { "type", "device", "channels", "off-time-ms", NULL };
-  static const char *const k_cmd[]
-      = { "type", "on", "off", "channels", "off-time-ms", "timeout-ms", NULL };
-  g_autofree char *type = NULL;
   TfSwitchConfig *s = g_new0 (TfSwitchConfig, 1);
-  guint64 n = 0;
-
   g_ptr_array_add (self->switches, s);
   s->id = g_strdup (id);
-  if (!tf_key_file_get_string (kf, group, "type", TRUE, NULL, &type, error))
-    return FALSE;
-  if (g_strcmp0 (type, "lcus-relay") == 0)
-    {
-      s->kind = TF_SWITCH_KIND_LCUS_RELAY;
-      if (!tf_key_file_check_keys (kf, group, k_relay, error)
-          || !tf_key_file_get_string (kf, group, "device", TRUE, NULL, &s->device, error))
-        return FALSE;
-      if (!tf_key_file_get_uint (kf, group, "channels", FALSE, 1, 1, 8, &n, error))
-        return FALSE;
-      s->channels = n;
-      if (!tf_key_file_get_uint (kf, group, "off-time-ms", FALSE, 1000, 0, 600000, &n, error))
-        return FALSE;
-      s->off_time_ms = n;
-    }
-  else if (g_strcmp0 (type, "command") == 0)
-    {
-      s->kind = TF_SWITCH_KIND_COMMAND;
-      if (!tf_key_file_check_keys (kf, group, k_cmd, error)
-          || !tf_key_file_get_string (kf, group, "on", TRUE, NULL, &s->on_command, error)
-          || !tf_key_file_get_string (kf, group, "off", TRUE, NULL, &s->off_command, error))
-        return FALSE;
-      for (guint i = 0; i < 2; i++)
-        {
-          /* expand once with dummy values: a typo fails now, not at 3 a.m. */
-          g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
-          g_auto (GStrv) argv = NULL;
-          g_autoptr (GError) error_local = NULL;
-          const char *key = i == 0 ? "on" : "off";
-          const char *tmpl = i == 0 ? s->on_command : s->off_command;
-          const char *msg;
-          g_hash_table_insert (vars, "switch", "s");
-          g_hash_table_insert (vars, "channel", "1");
-          g_hash_table_insert (vars, "board", "b");
-          g_hash_table_insert (vars, "state", "on");
-          argv = tf_command_expand (tmpl, vars, &error_local);
-          if (argv == NULL)
-            {
-              /* drop the "'TEMPLATE': " prefix: the line already shows it */
-              msg = error_local->message + strlen (tmpl) + 4;
-              return tf_key_file_fail (kf, error, group, key, "%s", msg);
-            }
-        }
-      if (!tf_key_file_get_uint (kf, group, "channels", FALSE, 1, 1, 64, &n, error))
-        return FALSE;
-      s->channels = n;
-      if (!tf_key_file_get_uint (kf, group, "off-time-ms", FALSE, 2000, 0, 600000, &n, error))
-        return FALSE;
-      s->off_time_ms = n;
-      if (!tf_key_file_get_uint (kf, group, "timeout-ms", FALSE, 10000, 10, 600000, &n, error))
-        return FALSE;
-      s->timeout_ms = n;
-    }
-  else if (g_strcmp0 (type, "usb-hub") == 0)
-    {
-      s->kind = TF_SWITCH_KIND_USB_HUB;
-      if (!load_usb_hub (s, kf, group, error))
-        return FALSE;
-    }
-  else
-    return tf_key_file_fail (kf, error, group, "type", "'%s' is not lcus-relay, command or usb-hub",
-                             type);
-  return TRUE;
+  /* the backend the type names checks its keys */
+  return tf_power_switch_load_config (kf, group, s, error);
 }
 
 static gboolean
@@ -487,9 +386,9 @@ tf_board_config_equal (const TfBoardConfig *a, const TfBoardConfig *b)
 gboolean
 tf_switch_config_equal (const TfSwitchConfig *a, const TfSwitchConfig *b)
 {
-  return g_strcmp0 (a->id, b->id) == 0 && a->kind == b->kind && a->channels == b->channels
-         && a->off_time_ms == b->off_time_ms && g_strcmp0 (a->device, b->device) == 0
-         && g_strcmp0 (a->on_command, b->on_command) == 0
+  return g_strcmp0 (a->id, b->id) == 0 && g_strcmp0 (a->type, b->type) == 0
+         && a->channels == b->channels && a->off_time_ms == b->off_time_ms
+         && g_strcmp0 (a->device, b->device) == 0 && g_strcmp0 (a->on_command, b->on_command) == 0
          && g_strcmp0 (a->off_command, b->off_command) == 0 && a->timeout_ms == b->timeout_ms
          && a->usb_vid == b->usb_vid && a->usb_pid == b->usb_pid
          && g_strcmp0 (a->usb_serial, b->usb_serial) == 0;

@@ -1,23 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 #include "tf-board-type.h"
 
 G_BEGIN_DECLS
 
-typedef enum
-{
-  TF_SWITCH_KIND_LCUS_RELAY,
-  TF_SWITCH_KIND_COMMAND,
-  TF_SWITCH_KIND_USB_HUB,
-} TfSwitchKind;
-
+/* A [switch ID] group: the common keys, and those of its backend, which
+ * checked them when the lab file was read (TfPowerSwitchClass.load_config). */
 typedef struct
 {
   char *id;
-  TfSwitchKind kind;
+  char *type;  /* the backend's registered name: lcus-relay, command, usb-hub */
+  GType gtype; /* its TfPowerSwitch subclass */
   guint off_time_ms;
   guint channels;
   /* lcus-relay: the tty; usb-hub: the hub's location (bus-port path "1-1.4") or NULL */

@@ -6,9 +6,12 @@
 #include "tf-time.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_LINE 4096 /* a line longer than this is cut into pieces */
 
@@ -49,6 +52,27 @@ close_logs (TfConsolePrivate *priv)
   g_clear_pointer (&priv->raw, fclose);
 }
 
+FILE *
+tf_console_open_log_file (const char *path)
+{
+  struct stat st;
+  int fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+  FILE *f;
+  if (fd < 0)
+    return NULL;
+  /* a log made by an older testfestd under a looser umask */
+  if (fstat (fd, &st) == 0 && (st.st_mode & 0137) != 0)
+    {
+      g_warning ("%s had mode %04o: tightened to 0640", path, st.st_mode & 0777);
+      if (fchmod (fd, 0640) != 0)
+        g_warning ("%s: %s", path, g_strerror (errno));
+    }
+  f = fdopen (fd, "ab");
+  if (f == NULL)
+    close (fd);
+  return f;
+}
+
 static FILE *
 open_log (TfConsolePrivate *priv, const char *suffix, guint64 *size)
 {
@@ -65,7 +89,7 @@ open_log (TfConsolePrivate *priv, const char *suffix, guint64 *size)
       return NULL;
     }
   path = g_strdup_printf ("%s/%s.%s", priv->opts.log_dir, priv->opts.board, suffix);
-  f = fopen (path, "ab");
+  f = tf_console_open_log_file (path);
   if (f == NULL)
     {
       g_warning ("board %s: cannot open %s: %s", priv->opts.board, path, g_strerror (errno));
@@ -141,34 +165,10 @@ tf_console_get_options (TfConsole *self)
   return &GET_PRIVATE (self)->opts;
 }
 
-const char *
-tf_console_get_device (TfConsole *self)
-{
-  return GET_PRIVATE (self)->opts.device;
-}
-
-const char *
-tf_console_get_board (TfConsole *self)
-{
-  return GET_PRIVATE (self)->opts.board;
-}
-
-guint64
-tf_console_get_bytes (TfConsole *self)
-{
-  return GET_PRIVATE (self)->bytes;
-}
-
 gboolean
 tf_console_is_open (TfConsole *self)
 {
   return GET_PRIVATE (self)->open;
-}
-
-void
-tf_console_set_open (TfConsole *self, gboolean open)
-{
-  GET_PRIVATE (self)->open = open;
 }
 
 gboolean

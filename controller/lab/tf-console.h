@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <stdio.h>
 
 G_BEGIN_DECLS
 
@@ -42,15 +43,13 @@ gboolean
 tf_console_is_open (TfConsole *self);
 gboolean
 tf_console_write (TfConsole *self, const void *data, gsize len, GError **error);
-const char *
-tf_console_get_device (TfConsole *self);
-const char *
-tf_console_get_board (TfConsole *self);
-guint64
-tf_console_get_bytes (TfConsole *self);
 /* The last @max lines (oldest first), each "ISO-TIME text". */
 GStrv
 tf_console_get_tail (TfConsole *self, guint max);
+
+/* A log file opened for appending, mode 0640 (a wider one is tightened). */
+FILE *
+tf_console_open_log_file (const char *path);
 
 /* For backends */
 const TfConsoleOptions *
@@ -59,8 +58,6 @@ void
 tf_console_set_options (TfConsole *self, const TfConsoleOptions *opts);
 void
 tf_console_feed (TfConsole *self, const guint8 *data, gsize len);
-void
-tf_console_set_open (TfConsole *self, gboolean open);
 void
 tf_console_failed (TfConsole *self, const char *reason);
 

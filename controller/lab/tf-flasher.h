@@ -6,6 +6,7 @@
 #include "tf-board-type.h"
 #include "tf-config.h"
 #include "tf-image.h"
+#include "tf-keyfile.h"
 
 G_BEGIN_DECLS
 
@@ -39,31 +40,44 @@ struct _TfFlasherClass
   void (*flash_async) (TfFlasher *self, TfFlashJob *job, GCancellable *cancellable,
                        GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*flash_finish) (TfFlasher *self, GAsyncResult *res, GError **error);
-  /* whether the lab must set the boot-mode line and power cycle first */
-  gboolean needs_bootloader_entry;
+  /* Class method, run when a board type is loaded: check the backend's keys
+   * of [flash] (tf_flasher_check_keys() and the TfKeyFile getters give
+   * FILE:LINE) and what they require of each other; return the settings,
+   * a struct that starts with TfFlashConfig. */
+  TfFlashConfig *(*load_config) (TfKeyFile *kf, const TfBoardType *type, GError **error);
+  /* optional: take the loaded settings into the new instance */
+  void (*setup) (TfFlasher *self, const TfFlashConfig *config);
 };
 
-typedef TfFlasher *(*TfFlasherNew) (const TfBoardType *type, GError **error);
-/* Backends register under their method name (once, at start). */
+/* Backends register their type under their method name. The built-in ones
+ * (tf-flash-builtin.c) are registered before the first look-up. */
 void
-tf_flasher_register (const char *method, TfFlasherNew constructor);
+tf_flasher_register (const char *method, GType type);
 void
 tf_flasher_register_builtin (void);
-/* The flasher the board type names; TF_ERROR_NOT_SUPPORTED for "none". */
+/* Read the [flash] group of a board type being loaded into @type->flash
+ * through the backend its method names; FILE:LINE errors. */
+gboolean
+tf_flasher_load_config (TfKeyFile *kf, TfBoardType *type, GError **error);
+/* For backends' load_config: reject keys of [flash] other than the common
+ * ones (method, address, size, page-size) and @keys. */
+gboolean
+tf_flasher_check_keys (TfKeyFile *kf, const char *const *keys, GError **error);
+/* The flasher the board type names, set up from its loaded settings;
+ * TF_ERROR_NOT_SUPPORTED for "none". */
 TfFlasher *
 tf_flasher_new_for_type (const TfBoardType *type, GError **error);
+const TfFlashConfig *
+tf_flasher_get_config (TfFlasher *self);
 
 void
 tf_flasher_flash_async (TfFlasher *self, TfFlashJob *job, GCancellable *cancellable,
                         GAsyncReadyCallback callback, gpointer user_data);
 gboolean
 tf_flasher_flash_finish (TfFlasher *self, GAsyncResult *res, GError **error);
+/* Whether the lab must set the boot-mode line and power cycle first. */
 gboolean
 tf_flasher_needs_bootloader_entry (TfFlasher *self);
-/* For backends whose boards differ (stm32-uart: relay boot line or DTR/RTS):
- * overrides the class's needs_bootloader_entry for this instance. */
-void
-tf_flasher_set_needs_bootloader_entry (TfFlasher *self, gboolean needs);
 
 /* Signal "progress" (guint64 done, guint64 total, const char *phase). */
 void

@@ -112,18 +112,6 @@ tf_image_registry_get (TfImageRegistry *self, const char *id)
   return g_hash_table_lookup (self->images, id);
 }
 
-TfImage *
-tf_image_registry_find_sha256 (TfImageRegistry *self, const char *sha256)
-{
-  GHashTableIter it;
-  TfImage *img;
-  g_hash_table_iter_init (&it, self->images);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&img))
-    if (g_strcmp0 (img->sha256, sha256) == 0)
-      return img;
-  return NULL;
-}
-
 static gint
 cmp_image (gconstpointer a, gconstpointer b)
 {

@@ -38,8 +38,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfImageRegistry, tf_image_registry_free)
 
 TfImage *
 tf_image_registry_get (TfImageRegistry *self, const char *id);
-TfImage *
-tf_image_registry_find_sha256 (TfImageRegistry *self, const char *sha256);
 /* All images, sorted by id. */
 GPtrArray *
 tf_image_registry_list (TfImageRegistry *self);

@@ -186,8 +186,8 @@ void
 tf_lab_flash_async (TfLab *self, const char *board_id, const char *image_id,
                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  BoardCtx *ctx = tf_lab_lookup (self, board_id);
+  g_autoptr (GTask) task = NULL;
+  BoardCtx *ctx;
   g_autoptr (GError) error = NULL;
   g_autoptr (TfFlasher) flasher = NULL;
   g_autoptr (GBytes) data = NULL;
@@ -196,7 +196,17 @@ tf_lab_flash_async (TfLab *self, const char *board_id, const char *image_id,
   TfBoardState st;
   PowerOp *op;
 
-  g_task_set_source_tag (task, tf_lab_flash_async);
+  g_return_if_fail (TF_IS_LAB (self));
+  g_return_if_fail (board_id != NULL && image_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  task = tf_lab_op_task_new (self, cancellable, callback, user_data, tf_lab_flash_async);
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      /* nothing is started for a caller that already gave up */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      return;
+    }
+  ctx = tf_lab_lookup (self, board_id);
   if (ctx == NULL)
     {
       g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND, "no board '%s'", board_id);
@@ -284,7 +294,7 @@ tf_lab_flash_async (TfLab *self, const char *board_id, const char *image_id,
 gboolean
 tf_lab_flash_finish (TfLab *self, GAsyncResult *res, GError **error)
 {
-  return g_task_propagate_boolean (G_TASK (res), error);
+  return tf_lab_op_task_finish (self, res, tf_lab_flash_async, error);
 }
 
 TfImageRegistry *

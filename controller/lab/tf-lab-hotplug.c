@@ -17,7 +17,7 @@ on_bring_up_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr (GError) error = NULL;
   if (!tf_lab_power_finish (TF_LAB (source), res, &error)
-      && !g_error_matches (error, TF_ERROR, TF_ERROR_CANCELLED))
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("bring-up: %s", error->message);
 }
 

@@ -38,6 +38,96 @@ tf_lab_power_op_free (PowerOp *op)
 static void
 step_switch_on (GTask *task);
 
+/* --- the caller's task ------------------------------------------------------------
+ * A power or flash operation is a task of the lab's (ctx->op) that runs to its
+ * end, so that the board's state stays what the hardware did; the caller holds
+ * a task of its own, returned with the operation's result or, as soon as its
+ * GCancellable fires, with G_IO_ERROR_CANCELLED. The operation is not cut
+ * short: a relay sequence or a flash stopped half-way would leave the board in
+ * a state nobody asked for (a half-written image faults it); a newer request
+ * supersedes it instead (tf_lab_ctx_cancel_op). */
+typedef struct
+{
+  GTask *inner; /* the lab's operation, until it completes (not a reference) */
+  gulong handler;
+  gboolean returned;
+} CallerLink;
+
+static void
+caller_return_cancelled (GTask *caller)
+{
+  CallerLink *link = g_task_get_task_data (caller);
+  if (link->returned)
+    return;
+  link->returned = TRUE;
+  g_task_return_new_error (caller, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled by the caller");
+}
+
+static gboolean
+on_caller_cancelled_idle (gpointer user_data)
+{
+  caller_return_cancelled (G_TASK (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_caller_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  /* never inside the canceller's call: the caller may be tearing down */
+  g_idle_add_full (G_PRIORITY_DEFAULT, on_caller_cancelled_idle, g_object_ref (user_data),
+                   g_object_unref);
+}
+
+static void
+on_inner_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) caller = user_data;
+  CallerLink *link = g_task_get_task_data (caller);
+  g_autoptr (GError) error = NULL;
+  gboolean ok = g_task_propagate_boolean (G_TASK (res), &error);
+
+  link->inner = NULL;
+  if (link->handler != 0)
+    g_cancellable_disconnect (g_task_get_cancellable (caller), link->handler);
+  link->handler = 0;
+  if (link->returned)
+    return;
+  link->returned = TRUE;
+  if (!ok)
+    g_task_return_error (caller, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (caller, TRUE);
+}
+
+GTask *
+tf_lab_op_task_new (TfLab *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                    gpointer user_data, gpointer source_tag)
+{
+  g_autoptr (GTask) caller = g_task_new (self, cancellable, callback, user_data);
+  CallerLink *link = g_new0 (CallerLink, 1);
+  GTask *inner;
+
+  g_task_set_source_tag (caller, source_tag);
+  g_task_set_check_cancellable (caller, FALSE);
+  g_task_set_task_data (caller, link, g_free);
+  inner = g_task_new (self, NULL, on_inner_done, g_object_ref (caller));
+  g_task_set_source_tag (inner, source_tag);
+  link->inner = inner;
+  if (cancellable != NULL)
+    link->handler = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
+                                           g_object_ref (caller), g_object_unref);
+  return inner;
+}
+
+gboolean
+tf_lab_op_task_finish (TfLab *self, GAsyncResult *res, gpointer source_tag, GError **error)
+{
+  g_return_val_if_fail (TF_IS_LAB (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (res, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (res)) == source_tag, FALSE);
+  return g_task_propagate_boolean (G_TASK (res), error);
+}
+
 static gboolean
 on_boot_timeout (gpointer user_data)
 {
@@ -197,13 +287,23 @@ void
 tf_lab_power_async (TfLab *self, const char *board_id, TfPowerAction action, const char *cause,
                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  BoardCtx *ctx = g_hash_table_lookup (self->boards, board_id);
+  g_autoptr (GTask) task = NULL;
+  BoardCtx *ctx;
   PowerOp *op;
   TfBoardState st;
   const TfBoardConfig *cfg;
 
-  g_task_set_source_tag (task, tf_lab_power_async);
+  g_return_if_fail (TF_IS_LAB (self));
+  g_return_if_fail (board_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  task = tf_lab_op_task_new (self, cancellable, callback, user_data, tf_lab_power_async);
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      /* nothing is started for a caller that already gave up */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      return;
+    }
+  ctx = g_hash_table_lookup (self->boards, board_id);
   if (ctx == NULL)
     {
       g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND, "no board '%s'", board_id);
@@ -255,7 +355,7 @@ tf_lab_power_async (TfLab *self, const char *board_id, TfPowerAction action, con
 gboolean
 tf_lab_power_finish (TfLab *self, GAsyncResult *res, GError **error)
 {
-  return g_task_propagate_boolean (G_TASK (res), error);
+  return tf_lab_op_task_finish (self, res, tf_lab_power_async, error);
 }
 
 gboolean

@@ -76,6 +76,13 @@ void
 tf_lab_ctx_console_back (BoardCtx *ctx, const char *devnode);
 void
 tf_lab_power_op_free (PowerOp *op);
+/* The lab's task for a power or flash operation (ctx->op), with the caller's
+ * task behind it: see tf-lab-power.c. */
+GTask *
+tf_lab_op_task_new (TfLab *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                    gpointer user_data, gpointer source_tag);
+gboolean
+tf_lab_op_task_finish (TfLab *self, GAsyncResult *res, gpointer source_tag, GError **error);
 void
 tf_lab_ctx_arm_boot_timeout (BoardCtx *ctx);
 gboolean

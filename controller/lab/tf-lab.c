@@ -212,7 +212,7 @@ tf_lab_ctx_cancel_op (BoardCtx *ctx, const char *why)
       g_cancellable_cancel (pop->cancellable);
   }
   ctx->flashing = FALSE;
-  g_task_return_new_error (op, TF_ERROR, TF_ERROR_CANCELLED, "board %s: %s",
+  g_task_return_new_error (op, G_IO_ERROR, G_IO_ERROR_CANCELLED, "board %s: %s",
                            tf_board_get_id (ctx->board), why);
 }
 

@@ -31,10 +31,14 @@ request_free (Request *r)
   g_free (r);
 }
 
+static GHashTable *registry; /* name -> GType */
+static gboolean builtin_registered;
+
 static void
 clear_config (TfSwitchConfig *c)
 {
   g_free (c->id);
+  g_free (c->type);
   g_free (c->device);
   g_free (c->on_command);
   g_free (c->off_command);
@@ -68,27 +72,78 @@ tf_power_switch_set_config (TfPowerSwitch *self, const TfSwitchConfig *c)
   clear_config (&priv->config);
   priv->config = *c;
   priv->config.id = g_strdup (c->id);
+  priv->config.type = g_strdup (c->type);
   priv->config.device = g_strdup (c->device);
   priv->config.on_command = g_strdup (c->on_command);
   priv->config.off_command = g_strdup (c->off_command);
   priv->config.usb_serial = g_strdup (c->usb_serial);
 }
 
+void
+tf_power_switch_register (const char *name, GType type)
+{
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (g_type_is_a (type, TF_TYPE_POWER_SWITCH));
+  if (registry == NULL)
+    registry = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (registry, (gpointer)name, GSIZE_TO_POINTER (type));
+}
+
+static GType
+lookup (const char *name)
+{
+  if (!builtin_registered)
+    {
+      builtin_registered = TRUE;
+      tf_power_switch_register ("command", TF_TYPE_POWER_COMMAND);
+      tf_power_switch_register ("lcus-relay", TF_TYPE_POWER_RELAY);
+      tf_power_switch_register ("usb-hub", TF_TYPE_POWER_USB_HUB);
+    }
+  return name != NULL ? GPOINTER_TO_SIZE (g_hash_table_lookup (registry, name)) : G_TYPE_INVALID;
+}
+
+gboolean
+tf_power_switch_load_config (TfKeyFile *kf, const char *group, TfSwitchConfig *config,
+                             GError **error)
+{
+  TfPowerSwitchClass *klass;
+  gboolean ok;
+
+  g_return_val_if_fail (kf != NULL && group != NULL && config != NULL, FALSE);
+  g_clear_pointer (&config->type, g_free);
+  if (!tf_key_file_get_string (kf, group, "type", TRUE, NULL, &config->type, error))
+    return FALSE;
+  config->gtype = lookup (config->type);
+  if (config->gtype == G_TYPE_INVALID)
+    {
+      g_autoptr (GList) keys
+          = g_list_sort (g_hash_table_get_keys (registry), (GCompareFunc)g_strcmp0);
+      g_autoptr (GString) known = g_string_new (NULL);
+      for (GList *l = keys; l != NULL; l = l->next)
+        g_string_append_printf (known, "%s%s", known->len > 0 ? ", " : "", (const char *)l->data);
+      return tf_key_file_fail (kf, error, group, "type", "'%s' is not one of %s", config->type,
+                               known->str);
+    }
+  klass = g_type_class_ref (config->gtype);
+  ok = klass->load_config (kf, group, config, error);
+  g_type_class_unref (klass);
+  return ok;
+}
+
 TfPowerSwitch *
 tf_power_switch_new (const TfSwitchConfig *config, GError **error)
 {
-  switch (config->kind)
+  TfPowerSwitch *self;
+  g_return_val_if_fail (config != NULL, NULL);
+  if (config->gtype == G_TYPE_INVALID || !g_type_is_a (config->gtype, TF_TYPE_POWER_SWITCH))
     {
-    case TF_SWITCH_KIND_LCUS_RELAY:
-      return tf_power_relay_new (config);
-    case TF_SWITCH_KIND_COMMAND:
-      return tf_power_command_new (config);
-    case TF_SWITCH_KIND_USB_HUB:
-      return tf_power_usb_hub_new (config);
-    default:
-      g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED, "switch %s: unknown kind", config->id);
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED, "switch %s: unknown type %s",
+                   config->id, config->type);
       return NULL;
     }
+  self = g_object_new (config->gtype, NULL);
+  tf_power_switch_set_config (self, config);
+  return self;
 }
 
 const char *
@@ -171,9 +226,15 @@ tf_power_switch_set_async (TfPowerSwitch *self, guint channel, gboolean on, cons
                            GCancellable *cancellable, GAsyncReadyCallback callback,
                            gpointer user_data)
 {
-  TfPowerSwitchPrivate *priv = GET_PRIVATE (self);
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  Request *r = g_new0 (Request, 1);
+  TfPowerSwitchPrivate *priv;
+  GTask *task;
+  Request *r;
+
+  g_return_if_fail (TF_IS_POWER_SWITCH (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  priv = GET_PRIVATE (self);
+  task = g_task_new (self, cancellable, callback, user_data);
+  r = g_new0 (Request, 1);
 
   g_task_set_source_tag (task, tf_power_switch_set_async);
   r->channel = channel;
@@ -194,5 +255,6 @@ tf_power_switch_set_async (TfPowerSwitch *self, guint channel, gboolean on, cons
 gboolean
 tf_power_switch_set_finish (TfPowerSwitch *self, GAsyncResult *res, GError **error)
 {
+  g_return_val_if_fail (g_task_is_valid (res, self), FALSE);
   return g_task_propagate_boolean (G_TASK (res), error);
 }

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "tf-config.h"
+#include "tf-keyfile.h"
 
 G_BEGIN_DECLS
 
@@ -20,9 +21,21 @@ struct _TfPowerSwitchClass
   gboolean (*set_finish) (TfPowerSwitch *self, GAsyncResult *res, GError **error);
   /* the device behind it went away or came back: drop cached handles */
   void (*reset) (TfPowerSwitch *self);
+  /* Class method, run when the lab file is read: check the backend's keys
+   * of [switch ID] @group (FILE:LINE through @kf) into @config. */
+  gboolean (*load_config) (TfKeyFile *kf, const char *group, TfSwitchConfig *config,
+                           GError **error);
 };
 
-/* Make the backend @config names. */
+/* Backends register their type under the name `type =` gives; the built-in
+ * ones are registered before the first look-up. */
+void
+tf_power_switch_register (const char *name, GType type);
+/* Read [switch ID] @group into @config through the backend its type names. */
+gboolean
+tf_power_switch_load_config (TfKeyFile *kf, const char *group, TfSwitchConfig *config,
+                             GError **error);
+/* The switch @config describes (loaded by tf_power_switch_load_config()). */
 TfPowerSwitch *
 tf_power_switch_new (const TfSwitchConfig *config, GError **error);
 

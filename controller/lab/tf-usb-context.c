@@ -102,9 +102,7 @@ tf_usb_set_error (GError **error, int rc, const char *format, ...)
     case LIBUSB_ERROR_INVALID_PARAM:
       code = TF_ERROR_INVALID_ARGUMENT;
       break;
-    case LIBUSB_ERROR_INTERRUPTED:
-      code = TF_ERROR_CANCELLED;
-      break;
+    case LIBUSB_ERROR_INTERRUPTED: /* a system call, not a GCancellable */
     case LIBUSB_ERROR_IO:
       code = TF_ERROR_IO;
       break;
@@ -378,12 +376,6 @@ gpointer
 tf_usb_context_get_libusb (TfUsbContext *self)
 {
   return self->ctx;
-}
-
-gint64
-tf_usb_context_get_last_event_us (TfUsbContext *self)
-{
-  return self->last_event_us;
 }
 
 static void

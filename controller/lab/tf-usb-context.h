@@ -46,9 +46,6 @@ tf_usb_context_submit (TfUsbContext *self, gpointer transfer);
 /* Turn hot-plug signals on (idempotent); devices present now are announced too. */
 gboolean
 tf_usb_context_watch_hotplug (TfUsbContext *self, GError **error);
-/* Current time base for hot-plug latency: when the last signal's event was read. */
-gint64
-tf_usb_context_get_last_event_us (TfUsbContext *self);
 
 /* The ONE mapping from a libusb return code to a TfError; prefix from @format.
  * Always returns FALSE. */

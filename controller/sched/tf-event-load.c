@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -435,7 +436,11 @@ tf_event_load_data (const gchar *data, gssize len, const gchar *filename, GError
   g_autoptr (TfKeyLines) lines = NULL;
   g_autoptr (GError) error_local = NULL;
   Loader ld = { 0 };
-  gsize size = len < 0 ? strlen (data) : (gsize)len;
+  gsize size;
+
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (filename != NULL, NULL);
+  size = len < 0 ? strlen (data) : (gsize)len;
 
   lines = tf_key_lines_new (filename, data, size, error);
   if (lines == NULL)
@@ -468,15 +473,63 @@ tf_event_load_data (const gchar *data, gssize len, const gchar *filename, GError
     }
   if (!load_pairs (&ld, error))
     return NULL;
+  event->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, size);
+  event->lines = g_steal_pointer (&lines);
   return g_steal_pointer (&event);
 }
 
+/**
+ * tf_event_load_file:
+ *
+ * Reads the event file once, bounded by %TF_EVENT_MAX_BYTES, and parses
+ * those bytes; the event's sha256 is theirs.
+ */
 TfEvent *
 tf_event_load_file (const gchar *filename, GError **error)
 {
   g_autofree gchar *data = NULL;
   gsize len = 0;
-  if (!g_file_get_contents (filename, &data, &len, error))
-    return NULL;
+  FILE *fp;
+  guint line = 1;
+
+  g_return_val_if_fail (filename != NULL, NULL);
+  fp = fopen (filename, "rb");
+  if (fp == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG, "%s: %s", filename,
+                   g_strerror (saved));
+      return NULL;
+    }
+  /* one more byte than allowed: a longer file is refused, not cut short */
+  data = g_malloc (TF_EVENT_MAX_BYTES + 1);
+  len = fread (data, 1, TF_EVENT_MAX_BYTES + 1, fp);
+  if (ferror (fp))
+    {
+      fclose (fp);
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG, "%s: read error", filename);
+      return NULL;
+    }
+  fclose (fp);
+  if (len > TF_EVENT_MAX_BYTES)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
+                   "%s:1: more than the %u bytes an event file may have", filename,
+                   (guint)TF_EVENT_MAX_BYTES);
+      return NULL;
+    }
+  data[len] = '\0';
+  for (gsize i = 0; i < len; i++)
+    {
+      if (data[i] == '\0')
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG, "%s:%u: a NUL byte", filename,
+                       line);
+          return NULL;
+        }
+      if (data[i] == '\n')
+        line++;
+    }
+  /* these bytes, and only these, are parsed and hashed */
   return tf_event_load_data (data, len, filename, error);
 }

@@ -6,6 +6,8 @@
 #include "tf-error.h"
 #include "tf-sched.h"
 
+#include <glib/gstdio.h>
+
 /* A small valid event; the error cases below edit it line by line. */
 static const gchar *const base[] = { "[event]",             /* 1 */
                                      "name=T",              /* 2 */
@@ -274,6 +276,68 @@ test_excluded (void)
                    "client c1 is left out: entry criteria not passed");
 }
 
+/* One read: the event holds the sha256 of the bytes it parsed, the lines of
+ * its keys, and every key of [event] (allow-anonymous-read included). */
+static void
+test_one_read (void)
+{
+  Case c = { { 7 }, { "tables=2\nallow-anonymous-read=yes" }, NULL };
+  Case bad = { { 7 }, { "tables=2\nallow-anonymous-read=maybe" }, NULL };
+  Case plain = { { 0 }, { NULL }, NULL };
+  g_autofree gchar *plain_text = edited (&plain);
+  g_autofree gchar *text = edited (&c);
+  g_autofree gchar *bad_text = edited (&bad);
+  g_autofree gchar *dir = g_dir_make_tmp ("tf-event-XXXXXX", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "t.event", NULL);
+  g_autofree gchar *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  g_autofree gchar *big = NULL;
+  g_autofree gchar *expected = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfEvent) event = NULL;
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  event = tf_event_load_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (event->sha256, ==, sha);
+  g_assert_true (event->allow_anonymous_read);
+  g_assert_nonnull (event->lines);
+  g_assert_cmpuint (tf_key_lines_key (event->lines, "implementation c1", "boards"), ==, 19);
+  g_clear_pointer (&event, tf_event_unref);
+
+  /* the default is no */
+  event = tf_event_load_data (plain_text, -1, "t.event", &error);
+  g_assert_no_error (error);
+  g_assert_false (event->allow_anonymous_read);
+  g_clear_pointer (&event, tf_event_unref);
+
+  event = tf_event_load_data (bad_text, -1, "t.event", &error);
+  g_assert_null (event);
+  g_assert_cmpstr (error->message, ==,
+                   "t.event:8: [event] allow-anonymous-read: 'maybe' is not true or false");
+  g_clear_error (&error);
+
+  /* bounded before parsing: one byte too many is refused */
+  big = g_strnfill (TF_EVENT_MAX_BYTES + 1, '#');
+  g_assert_true (g_file_set_contents (path, big, -1, NULL));
+  event = tf_event_load_file (path, &error);
+  g_assert_null (event);
+  expected = g_strdup_printf ("%s:1: more than the %u bytes an event file may have", path,
+                              (guint)TF_EVENT_MAX_BYTES);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_clear_error (&error);
+  g_clear_pointer (&expected, g_free);
+
+  g_assert_true (g_file_set_contents (path, "[event]\nname=T\n\0x", 17, NULL));
+  event = tf_event_load_file (path, &error);
+  g_assert_null (event);
+  expected = g_strdup_printf ("%s:3: a NUL byte", path);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_clear_error (&error);
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -283,5 +347,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sched/event/missing-event", test_missing_event);
   g_test_add_func ("/sched/event/example", test_example);
   g_test_add_func ("/sched/event/excluded", test_excluded);
+  g_test_add_func ("/sched/event/one-read", test_one_read);
   return g_test_run ();
 }

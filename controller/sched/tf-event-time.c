@@ -105,6 +105,21 @@ tf_loader_load_event_group (Loader *ld, GError **error)
     }
   if (!tf_loader_get_string (ld, g, "name", TRUE, &event->name, error))
     return FALSE;
+  {
+    /* read by tf-broker-config: anyone may read the public floor topics */
+    g_autofree gchar *anon = NULL;
+    if (!tf_loader_get_string (ld, g, "allow-anonymous-read", FALSE, &anon, error))
+      return FALSE;
+    if (anon == NULL || g_strcmp0 (anon, "false") == 0 || g_strcmp0 (anon, "no") == 0
+        || g_strcmp0 (anon, "0") == 0)
+      event->allow_anonymous_read = FALSE;
+    else if (g_strcmp0 (anon, "true") == 0 || g_strcmp0 (anon, "yes") == 0
+             || g_strcmp0 (anon, "1") == 0)
+      event->allow_anonymous_read = TRUE;
+    else
+      return tf_key_lines_fail (ld->lines, error, g, "allow-anonymous-read",
+                                "'%s' is not true or false", anon);
+  }
   if (!tf_loader_has_key (ld, g, "days"))
     return tf_key_lines_fail (ld->lines, error, g, "days", "missing");
   days = tf_loader_get_list (ld, g, "days");

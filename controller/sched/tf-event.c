@@ -76,6 +76,8 @@ tf_event_unref (TfEvent *event)
   if (event == NULL || !g_atomic_int_dec_and_test (&event->ref_count))
     return;
   g_free (event->filename);
+  g_free (event->sha256);
+  g_clear_pointer (&event->lines, tf_key_lines_free);
   g_free (event->name);
   g_free (event->timezone);
   if (event->tz != NULL)
@@ -221,19 +223,4 @@ const gchar *
 tf_role_to_string (TfRole role)
 {
   return role == TF_ROLE_CLIENT ? "client" : "server";
-}
-
-gchar *
-tf_event_bits_to_string (const gchar *const *names, guint bits)
-{
-  g_autoptr (GString) str = g_string_new (NULL);
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      if ((bits & (1u << i)) == 0)
-        continue;
-      if (str->len > 0)
-        g_string_append_c (str, ',');
-      g_string_append (str, names[i]);
-    }
-  return g_string_free (g_steal_pointer (&str), FALSE);
 }

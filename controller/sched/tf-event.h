@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "tf-key-lines.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -68,11 +70,16 @@ typedef struct
   guint server;
 } TfPair;
 
-/* An event as described by its event file; immutable once loaded. */
+/* An event as described by its event file; immutable once loaded. The file
+ * is read once: the event keeps where each key stood (for messages about it
+ * later, e.g. a board the lab lacks) and the sha256 of the bytes parsed. */
 typedef struct
 {
   gint ref_count;
   gchar *filename;
+  gchar *sha256;                 /* of exactly the bytes that were parsed */
+  TfKeyLines *lines;             /* group and key lines of the file */
+  gboolean allow_anonymous_read; /* [event] allow-anonymous-read: the public floor for anyone */
   gchar *name;
   gchar *timezone;
   GTimeZone *tz;
@@ -91,6 +98,9 @@ typedef struct
   GArray *must_meet;    /* TfPair */
   GHashTable *index;    /* "kind:id" -> index + 1 */
 } TfEvent;
+
+/* At most this many bytes: a bigger file is refused before it is read. */
+#define TF_EVENT_MAX_BYTES (4 * 1024 * 1024)
 
 TfEvent *
 tf_event_load_file (const gchar *filename, GError **error);
@@ -131,8 +141,6 @@ tf_event_slot_label (const TfEvent *event, guint slot);
 
 const gchar *
 tf_role_to_string (TfRole role);
-gchar *
-tf_event_bits_to_string (const gchar *const *names, guint bits);
 
 /* Internal to the loader. */
 TfEvent *

@@ -159,12 +159,6 @@ tf_grid_team_idle (const TfGrid *g, guint t)
   return span > g->team_busy[t] ? span - g->team_busy[t] : 0;
 }
 
-guint
-tf_grid_load (const TfGrid *g, guint s)
-{
-  return g->slot_list[s]->len;
-}
-
 /* Both implementations may work in @s (ignores what else is there). */
 gboolean
 tf_grid_open (const TfGrid *g, guint e, guint s)

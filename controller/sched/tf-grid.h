@@ -79,8 +79,6 @@ gboolean
 tf_grid_conflicts (const TfGrid *grid, guint e, guint s, GArray *out, GRand *rand);
 guint
 tf_grid_team_idle (const TfGrid *grid, guint team);
-guint
-tf_grid_load (const TfGrid *grid, guint s);
 void
 tf_grid_assign_tables (TfGrid *grid);
 

@@ -208,27 +208,6 @@ tf_schedule_idle (const TfSchedule *schedule)
   return idle;
 }
 
-/* Most minus fewest sessions per slot within the makespan. */
-guint
-tf_schedule_spread (const TfSchedule *schedule)
-{
-  guint makespan = tf_schedule_makespan (schedule);
-  g_autofree guint *load = g_new0 (guint, makespan + 1);
-  guint lo = G_MAXUINT, hi = 0;
-  for (guint i = 0; i < schedule->entries->len; i++)
-    {
-      TfScheduleEntry *e = g_ptr_array_index (schedule->entries, i);
-      if (e->slot >= 0)
-        load[e->slot]++;
-    }
-  for (guint s = 0; s < makespan; s++)
-    {
-      lo = MIN (lo, load[s]);
-      hi = MAX (hi, load[s]);
-    }
-  return makespan > 0 ? hi - lo : 0;
-}
-
 static JsonNode *
 party_node (const gchar *impl, const gchar *company)
 {

@@ -65,8 +65,6 @@ guint
 tf_schedule_makespan (const TfSchedule *schedule);
 guint
 tf_schedule_idle (const TfSchedule *schedule);
-guint
-tf_schedule_spread (const TfSchedule *schedule);
 
 const gchar *
 tf_entry_state_to_string (TfEntryState state);

@@ -71,6 +71,13 @@ dfu_fail (Run *r, TfError code, const char *format, ...)
 }
 
 void
+dfu_fail_cancelled (Run *r)
+{
+  dfu_finish (r,
+              g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "DFU: cancelled during %s", r->what));
+}
+
+void
 dfu_set_what (Run *r, const char *format, ...)
 {
   va_list ap;
@@ -85,7 +92,7 @@ dfu_cancelled (Run *r)
 {
   if (!g_cancellable_is_cancelled (g_task_get_cancellable (r->task)))
     return FALSE;
-  dfu_fail (r, TF_ERROR_CANCELLED, "cancelled during %s", r->what);
+  dfu_fail_cancelled (r);
   return TRUE;
 }
 
@@ -102,7 +109,7 @@ on_transfer (struct libusb_transfer *t)
   if (t->status == LIBUSB_TRANSFER_CANCELLED
       || g_cancellable_is_cancelled (g_task_get_cancellable (r->task)))
     {
-      dfu_fail (r, TF_ERROR_CANCELLED, "cancelled during %s", r->what);
+      dfu_fail_cancelled (r);
       return;
     }
   if (r->leaving && t->status != LIBUSB_TRANSFER_COMPLETED)

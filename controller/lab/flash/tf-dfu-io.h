@@ -6,7 +6,7 @@
 #include <libusb.h>
 
 #include "tf-error.h"
-#include "tf-flasher.h"
+#include "tf-flash-dfu.h"
 #include "tf-usb-context.h"
 #include "tf-usb-desc.h"
 
@@ -21,9 +21,6 @@ G_BEGIN_DECLS
 #define OUT_REQ (LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE)
 #define IN_REQ (LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE)
 #define REQUEST_TIMEOUT_MS 5000
-
-#define TF_TYPE_FLASH_DFU (tf_flash_dfu_get_type ())
-G_DECLARE_FINAL_TYPE (TfFlashDfu, tf_flash_dfu, TF, FLASH_DFU, TfFlasher)
 
 struct _TfFlashDfu
 {
@@ -89,6 +86,8 @@ dfu_finish (Run *r, GError *error);
 void
 dfu_fail (Run *r, TfError code, const char *format, ...) G_GNUC_PRINTF (3, 4);
 /* What is under way, for messages. */
+void
+dfu_fail_cancelled (Run *r);
 void
 dfu_set_what (Run *r, const char *format, ...) G_GNUC_PRINTF (2, 3);
 /* An async control request to the DFU interface; @done gets the IN data. A stall is

@@ -8,7 +8,7 @@
 void
 tf_flasher_register_builtin (void)
 {
-  tf_flasher_register ("command", tf_flash_command_new);
-  tf_flasher_register ("dfu", tf_flash_dfu_new);
-  tf_flasher_register ("stm32-uart", tf_flash_stm32_new);
+  tf_flasher_register ("command", TF_TYPE_FLASH_COMMAND);
+  tf_flasher_register ("dfu", TF_TYPE_FLASH_DFU);
+  tf_flasher_register ("stm32-uart", TF_TYPE_FLASH_STM32);
 }

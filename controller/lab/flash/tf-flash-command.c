@@ -3,20 +3,24 @@
 
 #include "tf-flash-command.h"
 #include "tf-command.h"
+#include "tf-console.h"
 #include "tf-error.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
-#define TF_TYPE_FLASH_COMMAND (tf_flash_command_get_type ())
-G_DECLARE_FINAL_TYPE (TfFlashCommand, tf_flash_command, TF, FLASH_COMMAND, TfFlasher)
+typedef struct
+{
+  TfFlashConfig parent;
+  char *template;
+  guint timeout_ms;
+} CommandConfig;
 
 struct _TfFlashCommand
 {
   TfFlasher parent_instance;
-  char *template;
-  guint timeout_ms;
 };
 
 G_DEFINE_TYPE (TfFlashCommand, tf_flash_command, TF_TYPE_FLASHER)
@@ -50,7 +54,7 @@ on_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (output != NULL && r->log_path != NULL)
     {
-      FILE *f = fopen (r->log_path, "a");
+      FILE *f = tf_console_open_log_file (r->log_path);
       if (f != NULL)
         {
           fputs (output, f);
@@ -70,8 +74,8 @@ static void
 command_flash_async (TfFlasher *flasher, TfFlashJob *job, GCancellable *cancellable,
                      GAsyncReadyCallback callback, gpointer user_data)
 {
-  TfFlashCommand *self = TF_FLASH_COMMAND (flasher);
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  const CommandConfig *cfg = (const CommandConfig *)tf_flasher_get_config (flasher);
+  g_autoptr (GTask) task = g_task_new (flasher, cancellable, callback, user_data);
   g_autoptr (GHashTable) vars = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) argv = NULL;
@@ -100,14 +104,14 @@ command_flash_async (TfFlasher *flasher, TfFlashJob *job, GCancellable *cancella
   g_hash_table_insert (vars, "board", g_strdup (job->board));
   g_hash_table_insert (vars, "address",
                        g_strdup_printf ("0x%08" G_GINT64_MODIFIER "x", job->type->flash_address));
-  argv = tf_command_expand (self->template, vars, &error);
+  argv = tf_command_expand (cfg->template, vars, &error);
   if (argv == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   tf_flasher_report_progress (flasher, 0, 1, "running");
-  tf_command_run_async ((const char *const *)argv, self->timeout_ms, cancellable, on_done,
+  tf_command_run_async ((const char *const *)argv, cfg->timeout_ms, cancellable, on_done,
                         g_steal_pointer (&task));
 }
 
@@ -118,41 +122,60 @@ command_flash_finish (TfFlasher *flasher, GAsyncResult *res, GError **error)
 }
 
 static void
-tf_flash_command_finalize (GObject *object)
+command_config_free (gpointer data)
 {
-  g_free (TF_FLASH_COMMAND (object)->template);
-  G_OBJECT_CLASS (tf_flash_command_parent_class)->finalize (object);
+  CommandConfig *c = data;
+  g_free (c->template);
+  g_free (c);
+}
+
+static TfFlashConfig *
+command_load_config (TfKeyFile *kf, const TfBoardType *type, GError **error)
+{
+  static const char *const keys[] = { "command", "timeout-ms", NULL };
+  g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree CommandConfig *c = g_new0 (CommandConfig, 1);
+  g_autofree char *template = NULL;
+  g_autoptr (GError) local = NULL;
+  g_auto (GStrv) argv = NULL;
+  guint64 n = 0;
+
+  if (!tf_flasher_check_keys (kf, keys, error)
+      || !tf_key_file_get_string (kf, "flash", "command", TRUE, NULL, &template, error)
+      || !tf_key_file_get_uint (kf, "flash", "timeout-ms", FALSE, 120000, 10, 3600000, &n, error))
+    return NULL;
+  /* expand once with dummy values: a typo fails now, not at the first flash */
+  for (const char *const *v
+       = (const char *const[]){ "image", "port", "serial", "board", "address", NULL };
+       *v != NULL; v++)
+    g_hash_table_insert (vars, (gpointer)*v, "x");
+  argv = tf_command_expand (template, vars, &local);
+  if (argv == NULL)
+    {
+      /* drop the "'TEMPLATE': " prefix: the line already shows it */
+      const char *msg = local->message;
+      if (g_str_has_prefix (msg, "'") && strlen (msg) > strlen (template) + 4)
+        msg += strlen (template) + 4;
+      tf_key_file_fail (kf, error, "flash", "command", "%s", msg);
+      return NULL;
+    }
+  c->parent.needs_bootloader_entry = FALSE; /* such tools reset the board themselves */
+  c->parent.free = command_config_free;
+  c->template = g_steal_pointer (&template);
+  c->timeout_ms = n;
+  return (TfFlashConfig *)g_steal_pointer (&c);
 }
 
 static void
 tf_flash_command_class_init (TfFlashCommandClass *klass)
 {
   TfFlasherClass *f = TF_FLASHER_CLASS (klass);
-  G_OBJECT_CLASS (klass)->finalize = tf_flash_command_finalize;
   f->flash_async = command_flash_async;
   f->flash_finish = command_flash_finish;
-  f->needs_bootloader_entry = FALSE; /* such tools reset the board themselves */
+  f->load_config = command_load_config;
 }
 
 static void
 tf_flash_command_init (TfFlashCommand *self)
 {
-}
-
-TfFlasher *
-tf_flash_command_new (const TfBoardType *type, GError **error)
-{
-  g_autoptr (TfFlashCommand) self = g_object_new (TF_TYPE_FLASH_COMMAND, NULL);
-  g_autoptr (GError) error_local = NULL;
-  self->template = g_key_file_get_string (type->kf, "flash", "command", NULL);
-  if (self->template == NULL)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                   "%s: [flash] method = command needs a command", type->path);
-      return NULL;
-    }
-  self->timeout_ms = g_key_file_get_integer (type->kf, "flash", "timeout-ms", &error_local);
-  if (error_local != NULL || self->timeout_ms == 0)
-    self->timeout_ms = 120000;
-  return TF_FLASHER (g_steal_pointer (&self));
 }

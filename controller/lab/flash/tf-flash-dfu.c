@@ -598,6 +598,102 @@ dfu_flash_finish (TfFlasher *flasher, GAsyncResult *res, GError **error)
   return g_task_propagate_boolean (G_TASK (res), error);
 }
 
+typedef struct
+{
+  TfFlashConfig parent;
+  guint16 dfu_vid, dfu_pid;
+  guint16 rt_vid, rt_pid;
+  guint timeout_ms;
+  guint64 address;
+  char *layout;
+  char *alt_name; /* the DfuSe alternate setting's name ("Internal Flash") */
+} DfuConfig;
+
+static void
+dfu_config_free (gpointer data)
+{
+  DfuConfig *c = data;
+  g_free (c->layout);
+  g_free (c->alt_name);
+  g_free (c);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DfuConfig, dfu_config_free)
+
+static TfFlashConfig *
+dfu_load_config (TfKeyFile *kf, const TfBoardType *type, GError **error)
+{
+  static const char *const keys[]
+      = { "dfu-usb-id", "usb-id", "boot-mode", "layout", "alt-name", "timeout-ms", NULL };
+  g_autoptr (DfuConfig) c = g_new0 (DfuConfig, 1);
+  g_autofree char *mode = NULL, *alt = NULL;
+  guint64 n = 0;
+
+  c->parent.free = dfu_config_free;
+  if (!tf_flasher_check_keys (kf, keys, error)
+      || !tf_key_file_get_usb_id (kf, "flash", "dfu-usb-id", TRUE, &c->dfu_vid, &c->dfu_pid, error)
+      || !tf_key_file_get_usb_id (kf, "flash", "usb-id", FALSE, &c->rt_vid, &c->rt_pid, error)
+      || !tf_key_file_get_string (kf, "flash", "boot-mode", FALSE, NULL, &mode, error)
+      || !tf_key_file_get_string (kf, "flash", "layout", FALSE, NULL, &c->layout, error)
+      || !tf_key_file_get_string (kf, "flash", "alt-name", FALSE, NULL, &alt, error)
+      || !tf_key_file_get_uint (kf, "flash", "timeout-ms", FALSE, 5000, 100, 600000, &n, error))
+    return NULL;
+  c->timeout_ms = n;
+  /* firmware without a DFU runtime interface: the part's ROM bootloader by BOOT0 */
+  if (mode != NULL && g_strcmp0 (mode, "relay") != 0)
+    {
+      tf_key_file_fail (kf, error, "flash", "boot-mode", "'%s' is not relay", mode);
+      return NULL;
+    }
+  c->parent.needs_bootloader_entry = mode != NULL;
+  /* the DfuSe layout is compared with the device's when flashing: a typo here
+   * would only show then, as "another part?" */
+  if (c->layout != NULL)
+    {
+      g_autoptr (GError) local = NULL;
+      g_autoptr (GArray) sectors = tf_dfuse_layout_parse (g_strstrip (c->layout), &local);
+      if (sectors == NULL)
+        {
+          tf_key_file_fail (kf, error, "flash", "layout", "%s", local->message);
+          return NULL;
+        }
+    }
+  /* the DfuSe alternate setting, by the name in its layout string */
+  if (alt != NULL)
+    {
+      g_autofree char *name = tf_dfuse_alt_name (g_strstrip (alt));
+      gboolean printable = TRUE;
+      for (const char *ch = name; *ch != '\0'; ch++)
+        printable = printable && g_ascii_isprint (*ch);
+      if (name[0] == '\0' || strlen (name) > 64 || !printable || strchr (alt, '/') != NULL)
+        {
+          tf_key_file_fail (kf, error, "flash", "alt-name",
+                            "'%s' is not an alternate setting's name (1-64 printable characters "
+                            "before the layout's '/', e.g. Internal Flash)",
+                            alt);
+          return NULL;
+        }
+      c->alt_name = g_steal_pointer (&name);
+    }
+  c->address = type->flash_address;
+  return (TfFlashConfig *)g_steal_pointer (&c);
+}
+
+static void
+dfu_setup (TfFlasher *flasher, const TfFlashConfig *config)
+{
+  TfFlashDfu *self = TF_FLASH_DFU (flasher);
+  const DfuConfig *c = (const DfuConfig *)config;
+  self->dfu_vid = c->dfu_vid;
+  self->dfu_pid = c->dfu_pid;
+  self->rt_vid = c->rt_vid;
+  self->rt_pid = c->rt_pid;
+  self->timeout_ms = c->timeout_ms;
+  self->address = c->address;
+  self->layout = g_strdup (c->layout);
+  self->alt_name = g_strdup (c->alt_name);
+}
+
 static void
 tf_flash_dfu_finalize (GObject *object)
 {
@@ -613,65 +709,11 @@ tf_flash_dfu_class_init (TfFlashDfuClass *klass)
   G_OBJECT_CLASS (klass)->finalize = tf_flash_dfu_finalize;
   f->flash_async = dfu_flash_async;
   f->flash_finish = dfu_flash_finish;
-  f->needs_bootloader_entry = FALSE;
+  f->load_config = dfu_load_config;
+  f->setup = dfu_setup;
 }
 
 static void
 tf_flash_dfu_init (TfFlashDfu *self)
 {
-}
-
-static gboolean
-parse_id (const TfBoardType *type, const char *key, gboolean required, guint16 *vid, guint16 *pid,
-          GError **error)
-{
-  g_autofree char *v = g_key_file_get_string (type->kf, "flash", key, NULL);
-  unsigned a = 0, b = 0;
-  char tail = 0;
-  if (v == NULL && !required)
-    return TRUE;
-  if (v == NULL || sscanf (v, "%4x:%4x%c", &a, &b, &tail) != 2)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                   "board type %s: [flash] %s: '%s' is not VID:PID", type->name, key,
-                   v ? v : "(missing)");
-      return FALSE;
-    }
-  *vid = a;
-  *pid = b;
-  return TRUE;
-}
-
-TfFlasher *
-tf_flash_dfu_new (const TfBoardType *type, GError **error)
-{
-  g_autoptr (TfFlashDfu) self = g_object_new (TF_TYPE_FLASH_DFU, NULL);
-  g_autoptr (GError) local = NULL;
-  g_autofree char *mode = g_key_file_get_string (type->kf, "flash", "boot-mode", NULL);
-  gint timeout;
-
-  if (!parse_id (type, "dfu-usb-id", TRUE, &self->dfu_vid, &self->dfu_pid, error)
-      || !parse_id (type, "usb-id", FALSE, &self->rt_vid, &self->rt_pid, error))
-    return NULL;
-  /* firmware without a DFU runtime interface: the part's ROM bootloader by BOOT0 */
-  if (mode != NULL && g_strcmp0 (mode, "relay") != 0)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                   "%s: [flash] boot-mode: '%s' is not relay", type->path, mode);
-      return NULL;
-    }
-  tf_flasher_set_needs_bootloader_entry (TF_FLASHER (self), mode != NULL);
-  self->layout = g_key_file_get_string (type->kf, "flash", "layout", NULL);
-  /* checked when the board type was loaded (tf-board-type.c) */
-  self->alt_name = g_key_file_get_string (type->kf, "flash", "alt-name", NULL);
-  if (self->alt_name != NULL)
-    {
-      g_autofree char *name = tf_dfuse_alt_name (self->alt_name);
-      g_free (self->alt_name);
-      self->alt_name = g_steal_pointer (&name);
-    }
-  timeout = g_key_file_get_integer (type->kf, "flash", "timeout-ms", &local);
-  self->timeout_ms = local == NULL && timeout > 0 ? (guint)timeout : 5000;
-  self->address = type->flash_address;
-  return TF_FLASHER (g_steal_pointer (&self));
 }

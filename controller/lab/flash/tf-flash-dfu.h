@@ -17,7 +17,7 @@ G_BEGIN_DECLS
  * that is not manifestation tolerant (ST's ROM) leaves for the image during DfuSe's leave
  * request: that is success, and the lab waits for the new firmware's banner. Async in the main loop
  * through tf-usb-context. */
-TfFlasher *
-tf_flash_dfu_new (const TfBoardType *type, GError **error);
+#define TF_TYPE_FLASH_DFU (tf_flash_dfu_get_type ())
+G_DECLARE_FINAL_TYPE (TfFlashDfu, tf_flash_dfu, TF, FLASH_DFU, TfFlasher)
 
 G_END_DECLS

@@ -24,8 +24,14 @@
 #define ERASE_CHUNK 64        /* pages per erase command: progress in steps */
 #define RESET_PULSE_MS 50
 
-#define TF_TYPE_FLASH_STM32 (tf_flash_stm32_get_type ())
-G_DECLARE_FINAL_TYPE (TfFlashStm32, tf_flash_stm32, TF, FLASH_STM32, TfFlasher)
+typedef struct
+{
+  TfFlashConfig parent;
+  guint baud;
+  guint16 product_id;
+  gboolean dtr_rts;
+  guint64 flash_size, page_size; /* the type's, for the instance */
+} Stm32Config;
 
 struct _TfFlashStm32
 {
@@ -461,7 +467,7 @@ on_cancel_idle (gpointer user_data)
 {
   Run *r = user_data;
   r->cancel_idle = 0;
-  fail (r, TF_ERROR_CANCELLED, "flashing was cancelled");
+  finish (r, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "flashing was cancelled"));
   return G_SOURCE_REMOVE;
 }
 
@@ -523,80 +529,71 @@ stm32_flash_finish (TfFlasher *flasher, GAsyncResult *res, GError **error)
   return g_task_propagate_boolean (G_TASK (res), error);
 }
 
+static TfFlashConfig *
+stm32_load_config (TfKeyFile *kf, const TfBoardType *type, GError **error)
+{
+  static const char *const keys[] = { "product-id", "boot-mode", "bootloader-baud", NULL };
+  g_autofree Stm32Config *c = g_new0 (Stm32Config, 1);
+  g_autofree char *mode = NULL;
+  guint64 v = 0;
+
+  if (!tf_flasher_check_keys (kf, keys, error)
+      || !tf_key_file_get_uint (kf, "flash", "bootloader-baud", FALSE, 115200, 1200, 4000000, &v,
+                                error))
+    return NULL;
+  c->baud = v;
+  if (!tf_key_file_get_number (kf, "flash", "product-id", FALSE, 0, 0, 0xFFFF, &v, error))
+    return NULL;
+  c->product_id = v;
+  if (!tf_key_file_get_string (kf, "flash", "boot-mode", FALSE, "relay", &mode, error))
+    return NULL;
+  if (g_strcmp0 (mode, "relay") == 0)
+    c->dtr_rts = FALSE;
+  else if (g_strcmp0 (mode, "dtr-rts") == 0)
+    c->dtr_rts = TRUE;
+  else
+    {
+      tf_key_file_fail (kf, error, "flash", "boot-mode", "'%s' is not relay or dtr-rts", mode);
+      return NULL;
+    }
+  if (type->flash_address < STM32_FLASH_BASE || type->flash_address > G_MAXUINT32)
+    {
+      tf_key_file_fail (kf, error, "flash", "address",
+                        "0x%" G_GINT64_MODIFIER "x is not in STM32 flash (0x%08x...)",
+                        type->flash_address, STM32_FLASH_BASE);
+      return NULL;
+    }
+  /* relay: BOOT0 on a relay channel, set by the lab before a power cycle */
+  c->parent.needs_bootloader_entry = !c->dtr_rts;
+  c->parent.free = g_free;
+  c->flash_size = type->flash_size;
+  c->page_size = type->flash_page_size;
+  return (TfFlashConfig *)g_steal_pointer (&c);
+}
+
+static void
+stm32_setup (TfFlasher *flasher, const TfFlashConfig *config)
+{
+  TfFlashStm32 *self = TF_FLASH_STM32 (flasher);
+  const Stm32Config *c = (const Stm32Config *)config;
+  self->baud = c->baud;
+  self->product_id = c->product_id;
+  self->dtr_rts = c->dtr_rts;
+  self->flash_size = c->flash_size;
+  self->page_size = c->page_size;
+}
+
 static void
 tf_flash_stm32_class_init (TfFlashStm32Class *klass)
 {
   TfFlasherClass *f = TF_FLASHER_CLASS (klass);
   f->flash_async = stm32_flash_async;
   f->flash_finish = stm32_flash_finish;
-  f->needs_bootloader_entry = TRUE; /* boot-mode = relay; dtr-rts boards say otherwise */
+  f->load_config = stm32_load_config;
+  f->setup = stm32_setup;
 }
 
 static void
 tf_flash_stm32_init (TfFlashStm32 *self)
 {
-}
-
-static gboolean
-parse_number (const TfBoardType *type, const char *key, guint64 fallback, guint64 max, guint64 *out,
-              GError **error)
-{
-  g_autofree char *v = g_key_file_get_string (type->kf, "flash", key, NULL);
-  const char *s = v;
-  guint base = 10;
-  if (v == NULL)
-    {
-      *out = fallback;
-      return TRUE;
-    }
-  g_strstrip (v);
-  if (g_str_has_prefix (s, "0x") || g_str_has_prefix (s, "0X"))
-    s += 2, base = 16;
-  if (!g_ascii_string_to_unsigned (s, base, 0, max, out, NULL))
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                   "%s: [flash] %s: '%s' is not a number up to %" G_GUINT64_FORMAT, type->path, key,
-                   v, max);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-TfFlasher *
-tf_flash_stm32_new (const TfBoardType *type, GError **error)
-{
-  g_autoptr (TfFlashStm32) self = g_object_new (TF_TYPE_FLASH_STM32, NULL);
-  g_autofree char *mode = g_key_file_get_string (type->kf, "flash", "boot-mode", NULL);
-  guint64 v = 0;
-
-  if (!parse_number (type, "bootloader-baud", 115200, 4000000, &v, error))
-    return NULL;
-  self->baud = v;
-  if (!parse_number (type, "product-id", 0, 0xFFFF, &v, error))
-    return NULL;
-  self->product_id = v;
-  if (mode != NULL)
-    g_strstrip (mode);
-  if (mode == NULL || g_strcmp0 (mode, "relay") == 0)
-    self->dtr_rts = FALSE;
-  else if (g_strcmp0 (mode, "dtr-rts") == 0)
-    self->dtr_rts = TRUE;
-  else
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                   "%s: [flash] boot-mode: '%s' is not relay or dtr-rts", type->path, mode);
-      return NULL;
-    }
-  if (type->flash_address < STM32_FLASH_BASE || type->flash_address > G_MAXUINT32)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                   "%s: [flash] address 0x%" G_GINT64_MODIFIER
-                   "x is not in STM32 flash (0x%08x...)",
-                   type->path, type->flash_address, STM32_FLASH_BASE);
-      return NULL;
-    }
-  self->flash_size = type->flash_size;
-  self->page_size = type->flash_page_size;
-  tf_flasher_set_needs_bootloader_entry (TF_FLASHER (self), !self->dtr_rts);
-  return TF_FLASHER (g_steal_pointer (&self));
 }

@@ -9,7 +9,7 @@ G_BEGIN_DECLS
  * [flash] group: address, size, page-size, product-id (checked against GET ID),
  * bootloader-baud (default 115200), boot-mode = relay (the lab sets BOOT0 and
  * power cycles) or dtr-rts (RTS drives BOOT0, DTR drives NRST). */
-TfFlasher *
-tf_flash_stm32_new (const TfBoardType *type, GError **error);
+#define TF_TYPE_FLASH_STM32 (tf_flash_stm32_get_type ())
+G_DECLARE_FINAL_TYPE (TfFlashStm32, tf_flash_stm32, TF, FLASH_STM32, TfFlasher)
 
 G_END_DECLS

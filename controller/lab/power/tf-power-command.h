@@ -10,7 +10,4 @@ G_BEGIN_DECLS
 #define TF_TYPE_POWER_COMMAND (tf_power_command_get_type ())
 G_DECLARE_FINAL_TYPE (TfPowerCommand, tf_power_command, TF, POWER_COMMAND, TfPowerSwitch)
 
-TfPowerSwitch *
-tf_power_command_new (const TfSwitchConfig *config);
-
 G_END_DECLS

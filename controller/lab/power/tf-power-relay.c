@@ -105,6 +105,25 @@ tf_power_relay_finalize (GObject *object)
   G_OBJECT_CLASS (tf_power_relay_parent_class)->finalize (object);
 }
 
+/* [switch ID] type = lcus-relay: the module's tty and how many channels */
+static gboolean
+relay_load_config (TfKeyFile *kf, const char *group, TfSwitchConfig *s, GError **error)
+{
+  static const char *const keys[] = { "type", "device", "channels", "off-time-ms", NULL };
+  guint64 n = 0;
+
+  if (!tf_key_file_check_keys (kf, group, keys, error)
+      || !tf_key_file_get_string (kf, group, "device", TRUE, NULL, &s->device, error))
+    return FALSE;
+  if (!tf_key_file_get_uint (kf, group, "channels", FALSE, 1, 1, 8, &n, error))
+    return FALSE;
+  s->channels = n;
+  if (!tf_key_file_get_uint (kf, group, "off-time-ms", FALSE, 1000, 0, 600000, &n, error))
+    return FALSE;
+  s->off_time_ms = n;
+  return TRUE;
+}
+
 static void
 tf_power_relay_class_init (TfPowerRelayClass *klass)
 {
@@ -113,17 +132,10 @@ tf_power_relay_class_init (TfPowerRelayClass *klass)
   sw->set_async = relay_set_async;
   sw->set_finish = relay_set_finish;
   sw->reset = relay_reset;
+  sw->load_config = relay_load_config;
 }
 
 static void
 tf_power_relay_init (TfPowerRelay *self)
 {
-}
-
-TfPowerSwitch *
-tf_power_relay_new (const TfSwitchConfig *config)
-{
-  TfPowerSwitch *self = g_object_new (TF_TYPE_POWER_RELAY, NULL);
-  tf_power_switch_set_config (self, config);
-  return self;
 }

@@ -9,8 +9,6 @@ G_BEGIN_DECLS
 #define TF_TYPE_POWER_RELAY (tf_power_relay_get_type ())
 G_DECLARE_FINAL_TYPE (TfPowerRelay, tf_power_relay, TF, POWER_RELAY, TfPowerSwitch)
 
-TfPowerSwitch *
-tf_power_relay_new (const TfSwitchConfig *config);
 /* The frame for @channel/@on, for tests and tools. */
 void
 tf_power_relay_frame (guint channel, gboolean on, guint8 frame[4]);

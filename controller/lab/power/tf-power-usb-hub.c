@@ -345,7 +345,7 @@ op_fail (GTask *task, GError *error)
   TfPowerUsbHub *self = g_task_get_source_object (task);
   Op *op = g_task_get_task_data (task);
 
-  if (g_error_matches (error, TF_ERROR, TF_ERROR_CANCELLED))
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_debug ("board %s: %s", op->board, error->message);
       g_task_return_error (task, error);
@@ -528,8 +528,7 @@ usb_hub_set_async (TfPowerSwitch *sw, guint channel, gboolean on, const char *bo
   g_task_set_task_data (task, op, (GDestroyNotify)op_free);
   if (g_cancellable_set_error_if_cancelled (cancellable, &error))
     {
-      g_clear_error (&error);
-      g_set_error (&error, TF_ERROR, TF_ERROR_CANCELLED, "port %u: cancelled", channel);
+      g_prefix_error (&error, "port %u: ", channel);
       op_fail (task, error);
       return;
     }
@@ -576,6 +575,34 @@ tf_power_usb_hub_finalize (GObject *object)
   G_OBJECT_CLASS (tf_power_usb_hub_parent_class)->finalize (object);
 }
 
+/* [switch ID] type = usb-hub: location = 1-1.4, or usb-id = VID:PID (+ serial). */
+static gboolean
+usb_hub_load_config (TfKeyFile *kf, const char *group, TfSwitchConfig *s, GError **error)
+{
+  static const char *const keys[]
+      = { "type", "location", "usb-id", "serial", "channels", "off-time-ms", NULL };
+  guint64 n = 0;
+
+  if (!tf_key_file_check_keys (kf, group, keys, error)
+      || !tf_key_file_get_string (kf, group, "location", FALSE, NULL, &s->device, error)
+      || !tf_key_file_get_usb_id (kf, group, "usb-id", FALSE, &s->usb_vid, &s->usb_pid, error)
+      || !tf_key_file_get_string (kf, group, "serial", FALSE, NULL, &s->usb_serial, error))
+    return FALSE;
+  if (s->device != NULL && !g_regex_match_simple ("^[0-9]+-[0-9]+(\\.[0-9]+)*$", s->device, 0, 0))
+    return tf_key_file_fail (kf, error, group, "location",
+                             "'%s' is not BUS-PORT[.PORT...] (e.g. 1-1.4)", s->device);
+  if ((s->device == NULL)
+      == !g_key_file_has_key (tf_key_file_get_keyfile (kf), group, "usb-id", NULL))
+    return tf_key_file_fail (kf, error, group, "location", "give either location or usb-id");
+  if (!tf_key_file_get_uint (kf, group, "channels", FALSE, 4, 1, 15, &n, error))
+    return FALSE;
+  s->channels = n;
+  if (!tf_key_file_get_uint (kf, group, "off-time-ms", FALSE, 2000, 0, 600000, &n, error))
+    return FALSE;
+  s->off_time_ms = n;
+  return TRUE;
+}
+
 static void
 tf_power_usb_hub_class_init (TfPowerUsbHubClass *klass)
 {
@@ -584,17 +611,10 @@ tf_power_usb_hub_class_init (TfPowerUsbHubClass *klass)
   sw->set_async = usb_hub_set_async;
   sw->set_finish = usb_hub_set_finish;
   sw->reset = usb_hub_reset;
+  sw->load_config = usb_hub_load_config;
 }
 
 static void
 tf_power_usb_hub_init (TfPowerUsbHub *self)
 {
-}
-
-TfPowerSwitch *
-tf_power_usb_hub_new (const TfSwitchConfig *config)
-{
-  TfPowerSwitch *self = g_object_new (TF_TYPE_POWER_USB_HUB, NULL);
-  tf_power_switch_set_config (self, config);
-  return self;
 }

@@ -10,7 +10,4 @@ G_BEGIN_DECLS
 #define TF_TYPE_POWER_USB_HUB (tf_power_usb_hub_get_type ())
 G_DECLARE_FINAL_TYPE (TfPowerUsbHub, tf_power_usb_hub, TF, POWER_USB_HUB, TfPowerSwitch)
 
-TfPowerSwitch *
-tf_power_usb_hub_new (const TfSwitchConfig *config);
-
 G_END_DECLS
