@@ -297,47 +297,15 @@ parse_bool (const char *v, gboolean *out)
   return TRUE;
 }
 
-/* The event file may say `allow-anonymous-read = true` in [event]. The event
- * loader does not know that key, so its line is blanked (not removed: line
- * numbers in messages stay right) before the loader reads the file. */
+/* The event file (read once, by the event loader): its companies become
+ * accounts, and [event] allow-anonymous-read opens the public floor. */
 static gboolean
 load_event (Tool *t, GError **error)
 {
-  g_autofree char *data = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_autofree char *text = NULL;
-  gboolean in_event = FALSE;
-  gsize len;
-
-  if (!g_file_get_contents (t->event_path, &data, &len, error))
-    return FALSE;
-  lines = g_strsplit (data, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      char *l = g_strstrip (g_strdup (lines[i]));
-      if (l[0] == '[')
-        in_event = g_strcmp0 (l, "[event]") == 0;
-      else if (in_event && g_str_has_prefix (l, "allow-anonymous-read")
-               && strchr (" \t=", l[strlen ("allow-anonymous-read")]) != NULL)
-        {
-          g_autofree char *v = g_strstrip (g_strdup (strchr (l, '=') ? strchr (l, '=') + 1 : ""));
-          if (!parse_bool (v, &t->anonymous))
-            {
-              g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                           "%s:%u: [event] allow-anonymous-read: '%s' is not true or false",
-                           t->event_path, i + 1, v);
-              g_free (l);
-              return FALSE;
-            }
-          g_free (lines[i]);
-          lines[i] = g_strdup ("#");
-        }
-      g_free (l);
-    }
-  text = g_strjoinv ("\n", lines);
-  t->event = tf_event_load_data (text, -1, t->event_path, error);
+  t->event = tf_event_load_file (t->event_path, error);
   if (t->event == NULL)
     return FALSE;
+  t->anonymous = t->event->allow_anonymous_read;
   if (t->anonymous_read != NULL && !parse_bool (t->anonymous_read, &t->anonymous))
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
@@ -346,7 +314,7 @@ load_event (Tool *t, GError **error)
     }
   /* company ids become account names: they must not collide with ours */
   {
-    g_autoptr (TfKeyLines) kl = tf_key_lines_new (t->event_path, text, strlen (text), NULL);
+    TfKeyLines *kl = t->event->lines;
     for (guint i = 0; i < t->event->companies->len; i++)
       {
         const TfCompany *c = g_ptr_array_index (t->event->companies, i);
