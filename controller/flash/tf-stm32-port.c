@@ -238,15 +238,13 @@ tf_stm32_port_open (const char *board, const char *device, guint baud, TfStm32Po
   port->sp = tf_serial_open (device, baud, 8, 'N', 1, error);
   if (port->sp == NULL)
     return NULL;
-  /* AN3155 is 8E1. A pty drops PARENB, and glibc's tcsetattr reports that as EINVAL
-   * (notes/emulation.md): a port that cannot keep parity is no fault on its own */
+  /* AN3155 is 8E1: a bootloader's USART flags every byte of an 8N1 host with a parity or
+   * framing error and does not ACK it, so a port that cannot keep even parity is unusable */
   rc = sp_set_parity (port->sp, SP_PARITY_EVEN);
-  if (rc == SP_ERR_FAIL && sp_last_error_code () == EINVAL)
-    g_debug ("board %s: stm32-uart: %s does not keep even parity (an emulated tty?)", board,
-             device);
-  else if (rc != SP_OK)
+  if (rc != SP_OK)
     {
       tf_serial_set_error (error, rc, device);
+      g_prefix_error (error, "even parity (8E1, AN3155): ");
       return NULL;
     }
   if (sp_get_port_handle (port->sp, &fd) != SP_OK || fd < 0)
