@@ -5,8 +5,9 @@
  * at 115200 baud 8E1. The image is a realistic one: 64 KiB of code, 64 KiB blank, 32 KiB
  * of data, blank to the end of a 256 KiB span. Runs alternate (ours, stm32flash, ...);
  * each is checked against the emulated flash; medians and their ratio are printed.
- *   bench-flash-stm32 [ROUNDS]      (default 3)
- * It runs itself inside tf-simlab. */
+ *   bench-flash-stm32 [ROUNDS [cp210x]]      (default 3, ft232r)
+ * cp210x: a CP2102 instead (no latency timer; 1 ms a reply for both tools), which leaves
+ * only what the protocol use costs. It runs itself inside tf-simlab. */
 #define G_LOG_DOMAIN "bench"
 
 #include <gio/gio.h>
@@ -21,10 +22,14 @@
 #define BAUD "115200"
 #define SPAN (256 * 1024)
 
-static const char *sim_text
+static const char *sim_ft232r
     = "[board sim1]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyUSB0\nusb-path = 1-1\n"
       "vid = 0403\npid = 6001\nserial = BENCH0001\npower = always\nboot-ms = 10\n"
       "pace-bytes = true\n";
+static const char *sim_cp210x
+    = "[board sim1]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyUSB0\nusb-path = 1-1\n"
+      "vid = 10c4\npid = ea60\nserial = BENCH0001\npower = always\nboot-ms = 10\n"
+      "pace-bytes = true\nadapter-latency-ms = 1\n";
 
 typedef struct
 {
@@ -132,7 +137,7 @@ median (GArray *a)
 }
 
 static int
-run_child (const char *socket, guint rounds, const char *dir)
+run_child (const char *socket, guint rounds, const char *dir, const char *adapter)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *board_path = g_build_filename (TF_BOARDS_DIR, "sim-l476.board", NULL);
@@ -155,8 +160,11 @@ run_child (const char *socket, guint rounds, const char *dir)
                   NULL, NULL, &version, NULL, NULL, NULL);
   }
   printf ("image: 64 KiB code, 64 KiB blank, 32 KiB data, blank to %u KiB; " BAUD
-          " 8E1 paced; FT232R (latency timer 16 ms); stm32flash %s\n",
-          SPAN / 1024, version != NULL && *version ? version : "(version unknown)");
+          " 8E1 paced; %s; stm32flash %s\n",
+          SPAN / 1024,
+          g_str_equal (adapter, "cp210x") ? "CP2102 (1 ms a reply)"
+                                          : "FT232R (latency timer 16 ms)",
+          version != NULL && *version ? version : "(version unknown)");
   for (guint i = 0; i < rounds; i++)
     {
       double a = run_ours (socket, type, image), b;
@@ -184,21 +192,23 @@ main (int argc, char **argv)
   g_autofree char *sock = NULL;
   g_autofree char *self = NULL;
   g_autofree char *rounds = NULL;
+  const char *adapter;
   g_autoptr (GError) error = NULL;
   int status = 0;
 
-  if (argc == 5 && g_str_equal (argv[1], "--child"))
-    return run_child (argv[2], (guint)g_ascii_strtoull (argv[3], NULL, 10), argv[4]);
+  if (argc == 6 && g_str_equal (argv[1], "--child"))
+    return run_child (argv[2], (guint)g_ascii_strtoull (argv[3], NULL, 10), argv[4], argv[5]);
   rounds = g_strdup (argc > 1 ? argv[1] : "3");
+  adapter = argc > 2 && g_str_equal (argv[2], "cp210x") ? "cp210x" : "ft232r";
   dir = g_dir_make_tmp ("bench-flash-XXXXXX", NULL);
   sim = g_build_filename (dir, "lab.sim", NULL);
   sock = g_build_filename (dir, "control", NULL);
   self = g_file_read_link ("/proc/self/exe", NULL);
-  g_file_set_contents (sim, sim_text, -1, NULL);
+  g_file_set_contents (sim, g_str_equal (adapter, "cp210x") ? sim_cp210x : sim_ft232r, -1, NULL);
   {
     /* --modem-lines preload: the emulation's cost per tty read and write is lowest */
     const char *child[] = { TF_SIMLAB_PATH, "--modem-lines", "preload", "--sim", sim, "--control",
-                            sock, "--", self, "--child", sock, rounds, dir, NULL };
+                            sock, "--", self, "--child", sock, rounds, dir, adapter, NULL };
     fflush (stdout);
     if (!g_spawn_sync (NULL, (char **)child, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL,
                        NULL, &status, &error))
