@@ -11,8 +11,8 @@
  * Where the time goes is round trips, each one adapter latency: so blocks the
  * image leaves blank (0xFF) are neither written nor read back (the erase left
  * them so), the verify is one Get Checksum (0xA1) where the bootloader's GET
- * lists it, and an FTDI adapter's latency timer (16 ms by default) is set to
- * 1 ms while we flash and restored after. */
+ * lists it, and an FTDI adapter's latency timer (16 ms by default) is 1 ms
+ * while the port is open (tf-stm32-port.c). */
 
 #include "flash/tf-flash-stm32.h"
 #include "flash/tf-stm32-port.h"
@@ -30,7 +30,6 @@
 #define ERASE_CHUNK 64        /* pages per erase command: progress in steps */
 #define RESET_PULSE_MS 50
 #define CHECKSUM_TIMEOUT_MS 5000 /* the bootloader reads the whole range */
-#define FTDI_LATENCY_MS "1"
 
 #define TF_TYPE_FLASH_STM32 (tf_flash_stm32_get_type ())
 G_DECLARE_FINAL_TYPE (TfFlashStm32, tf_flash_stm32, TF, FLASH_STM32, TfFlasher)
@@ -69,57 +68,10 @@ typedef struct
   gsize offset;
   guint blocks_written;
   guint blocks_skipped;
-  char *latency_path; /* an FTDI adapter's latency_timer while we changed it */
-  char *latency_saved;
 } Run;
 
 static void
 step_sync (Run *r);
-
-/* ftdi_sio's latency_timer of @port's tty (/sys/class/tty/NAME/device/latency_timer): 1 ms
- * while we flash, so that every reply is not held up to 16 ms in the chip. Not fatal: a
- * port without it is not an FTDI, a file we may not write leaves the default. */
-static void
-latency_set (Run *r, const char *port)
-{
-  g_autofree char *target = g_file_read_link (port, NULL);
-  g_autofree char *name
-      = g_path_get_basename (target != NULL && strstr (target, "tty") != NULL ? target : port);
-  g_autofree char *path
-      = g_build_filename ("/sys/class/tty", name, "device", "latency_timer", NULL);
-  g_autofree char *old = NULL;
-  g_autoptr (GError) error = NULL;
-
-  if (!g_file_get_contents (path, &old, NULL, NULL))
-    return;
-  g_strstrip (old);
-  if (g_str_equal (old, FTDI_LATENCY_MS))
-    return;
-  if (!g_file_set_contents_full (path, FTDI_LATENCY_MS "\n", -1, G_FILE_SET_CONTENTS_NONE, 0644,
-                                 &error))
-    {
-      g_debug ("board %s: stm32-uart: %s stays %s ms: %s", r->board, path, old, error->message);
-      return;
-    }
-  g_debug ("board %s: stm32-uart: %s: %s ms -> " FTDI_LATENCY_MS " ms", r->board, path, old);
-  r->latency_path = g_steal_pointer (&path);
-  r->latency_saved = g_steal_pointer (&old);
-}
-
-static void
-latency_restore (Run *r)
-{
-  g_autofree char *value = NULL;
-  g_autoptr (GError) error = NULL;
-  if (r->latency_path == NULL)
-    return;
-  value = g_strdup_printf ("%s\n", r->latency_saved);
-  if (!g_file_set_contents_full (r->latency_path, value, -1, G_FILE_SET_CONTENTS_NONE, 0644,
-                                 &error))
-    g_debug ("board %s: stm32-uart: restoring %s: %s", r->board, r->latency_path, error->message);
-  g_clear_pointer (&r->latency_path, g_free);
-  g_clear_pointer (&r->latency_saved, g_free);
-}
 
 static void
 run_stop_io (Run *r)
@@ -130,7 +82,6 @@ run_stop_io (Run *r)
     g_cancellable_disconnect (g_task_get_cancellable (r->task), r->cancel_id);
   r->cancel_id = 0;
   g_clear_pointer (&r->port, tf_stm32_port_free);
-  latency_restore (r);
 }
 
 static void
@@ -633,7 +584,6 @@ stm32_flash_async (TfFlasher *flasher, TfFlashJob *job, GCancellable *cancellabl
     }
   if (cancellable != NULL)
     r->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), r, NULL);
-  latency_set (r, job->port);
   g_info ("board %s: stm32-uart: %s at %u 8E1, %zu bytes to 0x%08x", r->board, job->port,
           self->baud, image_size (r), r->address);
   tf_flasher_report_progress (flasher, 0, 1, "erase");
