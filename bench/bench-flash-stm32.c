@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Benchmark (not a test): testfestd's stm32-uart flasher writes and verifies a
- * 256 KiB image into a simulated STM32L476 through its AN3155 bootloader, with
- * the link paced at 115200 baud 8E1 and an adapter latency of 1 ms and 16 ms.
- * Prints the wall time, the payload rate against the line limit (baud/11 B/s)
- * and against the protocol's own limit: the wire time of every byte both ways
- * plus one adapter latency per round trip that AN3155 requires.
- *   bench-flash-stm32 [LATENCY_MS...]      (default: 1 16)
- * It runs itself inside tf-simlab, once per latency. */
+/* Benchmark (not a test): testfestd's stm32-uart flasher against stm32flash (-w IMG -v) on
+ * the same emulated link: a simulated STM32L476's AN3155 bootloader behind an FT232R
+ * (ftdi_sio, latency timer 16 ms after enumeration, which stm32flash leaves alone), paced
+ * at 115200 baud 8E1. The image is a realistic one: 64 KiB of code, 64 KiB blank, 32 KiB
+ * of data, blank to the end of a 256 KiB span. Runs alternate (ours, stm32flash, ...);
+ * each is checked against the emulated flash; medians and their ratio are printed.
+ *   bench-flash-stm32 [ROUNDS [cp210x]]      (default 3, ft232r)
+ * cp210x: a CP2102 instead (no latency timer; 1 ms a reply for both tools), which leaves
+ * only what the protocol use costs. It runs itself inside tf-simlab. */
 #define G_LOG_DOMAIN "bench"
 
 #include <gio/gio.h>
@@ -18,45 +19,26 @@
 #include "tf-flasher.h"
 #include "tf-sim-client.h"
 
-#define BAUD 115200
-#define BITS 11 /* 8E1 */
-#define IMAGE_SIZE (256 * 1024)
-#define BLOCK 256
-#define PAGE 2048
-#define ERASE_CHUNK 64 /* as the flasher sends them */
+#define BAUD "115200"
+#define SPAN (256 * 1024)
 
-#define SIM_FMT                                                                                    \
-  "[lab]\nnetwork = none\n\n"                                                                      \
-  "[board sim1]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyACM1\nusb-path = 1-1\n"             \
-  "serial = BENCH0001\npower = always\nboot-ms = 10\npace-bytes = true\n"                          \
-  "adapter-latency-ms = %u\n"
-
-static guint
-pages_erased (const char *socket)
-{
-  g_autofree char *info = tf_sim_client_request_or_die (socket, "flash-info sim1");
-  guint64 n = 0;
-  if (!tf_sim_client_field (info, "pages-erased", &n))
-    g_error ("no pages-erased in '%s'", info);
-  return (guint)n;
-}
+static const char *sim_ft232r
+    = "[lab]\nnetwork = none\n\n"
+      "[board sim1]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyUSB0\nusb-path = 1-1\n"
+      "vid = 0403\npid = 6001\nserial = BENCH0001\npower = always\nboot-ms = 10\n"
+      "pace-bytes = true\n";
+static const char *sim_cp210x
+    = "[lab]\nnetwork = none\n\n"
+      "[board sim1]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyUSB0\nusb-path = 1-1\n"
+      "vid = 10c4\npid = ea60\nserial = BENCH0001\npower = always\nboot-ms = 10\n"
+      "pace-bytes = true\nadapter-latency-ms = 1\n";
 
 typedef struct
 {
   GMainLoop *loop;
   gboolean ok;
   char *error;
-  gint64 phase_start[3]; /* erase, write, verify */
 } Run;
-
-static void
-on_progress (TfFlasher *f, guint64 done, guint64 total, const char *phase, Run *run)
-{
-  static const char *const phases[] = { "erase", "write", "verify" };
-  for (guint i = 0; i < 3; i++)
-    if (g_strcmp0 (phase, phases[i]) == 0 && run->phase_start[i] == 0)
-      run->phase_start[i] = g_get_monotonic_time ();
-}
 
 static void
 on_done (GObject *source, GAsyncResult *res, gpointer user_data)
@@ -69,86 +51,138 @@ on_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_main_loop_quit (run->loop);
 }
 
-/* AN3155 at this latency: every byte's wire time both ways, one latency per round trip. */
-static double
-protocol_limit_s (guint latency_ms, guint *round_trips)
+static GBytes *
+make_image (void)
 {
-  guint blocks = IMAGE_SIZE / BLOCK, pages = IMAGE_SIZE / PAGE;
-  guint chunks = (pages + ERASE_CHUNK - 1) / ERASE_CHUNK;
-  guint64 bytes = 0;
-  guint rt = 0;
-
-  bytes += 1 + 1, rt += 1;           /* 0x7F, ACK */
-  bytes += 2 + 15, rt += 1;          /* GET: ACK N v 11 commands ACK */
-  bytes += 2 + 5, rt += 1;           /* GET ID */
-  for (guint c = 0; c < chunks; c++) /* EXTENDED ERASE: command; N, pages, checksum */
-    {
-      guint n = MIN (ERASE_CHUNK, pages - c * ERASE_CHUNK);
-      bytes += 2 + 1 + 2 + 2 * n + 1 + 1, rt += 2;
-    }
-  bytes += (guint64)blocks * (2 + 1 + 5 + 1 + 1 + BLOCK + 1 + 1), rt += 3 * blocks; /* WRITE */
-  bytes += (guint64)blocks * (2 + 1 + 5 + 1 + 2 + 1 + BLOCK), rt += 3 * blocks;     /* READ */
-  *round_trips = rt;
-  return (double)bytes * BITS / BAUD + rt * latency_ms / 1000.0;
+  guint8 *data = g_malloc (SPAN);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (42);
+  memset (data, 0xFF, SPAN);
+  for (guint i = 0; i < 64 * 1024; i++)
+    data[i] = (guint8)g_rand_int (rand);
+  for (guint i = 128 * 1024; i < 160 * 1024; i++)
+    data[i] = (guint8)g_rand_int (rand);
+  return g_bytes_new_take (data, SPAN);
 }
 
-static int
-run_child (const char *socket, guint latency_ms)
+static void
+check_flash (const char *socket, GBytes *image)
+{
+  g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, image);
+  g_autofree char *expect = g_strdup_printf ("ok sha256=%s", sha);
+  g_autofree char *req = g_strdup_printf ("flash-read sim1 0x08000000 %u", SPAN);
+  g_autofree char *reply = tf_sim_client_request_or_die (socket, req);
+  if (!g_str_equal (reply, expect))
+    g_error ("the flash does not hold the image: %s", reply);
+  /* the next run starts from other contents: nothing is skipped for being there already */
+  g_free (tf_sim_client_request_or_die (socket, "flash-erase sim1"));
+}
+
+static double
+run_ours (const char *socket, TfBoardType *type, GBytes *image)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (TfBoardType) type = NULL;
-  g_autoptr (TfFlasher) flasher = NULL;
-  g_autofree char *board_path = g_build_filename (TF_BOARDS_DIR, "sim-l476.board", NULL);
-  g_autofree guint8 *image = g_malloc (IMAGE_SIZE);
-  g_autoptr (GRand) rand = g_rand_new_with_seed (42);
+  g_autoptr (TfFlasher) flasher = tf_flasher_new_for_type (type, &error);
   TfFlashJob job = { 0 };
-  Run run = { 0 };
-  guint before, after, rt;
-  gint64 t0, t1;
-  double wall, limit, line_rate = (double)BAUD / BITS;
+  Run run = { g_main_loop_new (NULL, FALSE), FALSE, NULL };
+  gint64 t0;
 
-  for (guint i = 0; i < IMAGE_SIZE; i++)
-    image[i] = (guint8)g_rand_int (rand);
-  type = tf_board_type_load (board_path, &error);
-  if (type == NULL)
-    g_error ("%s", error->message);
-  tf_flasher_register_builtin ();
-  flasher = tf_flasher_new_for_type (type, &error);
   if (flasher == NULL)
     g_error ("%s", error->message);
   g_free (tf_sim_client_request_or_die (socket, "reset sim1 bootloader"));
-  before = pages_erased (socket);
-
   job.board = "sim1";
   job.type = type;
-  job.port = "/dev/ttyACM1";
-  job.data = g_bytes_new_static (image, IMAGE_SIZE);
+  job.port = "/dev/ttyUSB0";
+  job.data = image;
   job.lab_entered_bootloader = TRUE;
-  run.loop = g_main_loop_new (NULL, FALSE);
-  g_signal_connect (flasher, "progress", G_CALLBACK (on_progress), &run);
   t0 = g_get_monotonic_time ();
   tf_flasher_flash_async (flasher, &job, NULL, on_done, &run);
   g_main_loop_run (run.loop);
-  t1 = g_get_monotonic_time ();
-  g_bytes_unref (job.data);
   g_main_loop_unref (run.loop);
   if (!run.ok)
+    g_error ("flash failed: %s", run.error);
+  return (g_get_monotonic_time () - t0) / 1e6;
+}
+
+static double
+run_stm32flash (const char *socket, const char *path)
+{
+  const char *argv[] = { "stm32flash", "-b", BAUD, "-w", path, "-v", "/dev/ttyUSB0", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  int status = 0;
+  gint64 t0;
+
+  g_free (tf_sim_client_request_or_die (socket, "reset sim1 bootloader"));
+  t0 = g_get_monotonic_time ();
+  if (!g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, &out, NULL, &status, &error))
+    g_error ("%s", error->message);
+  if (!g_spawn_check_wait_status (status, &error))
+    g_error ("stm32flash: %s\n%s", error->message, out);
+  return (g_get_monotonic_time () - t0) / 1e6;
+}
+
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (GArray *a)
+{
+  g_array_sort (a, cmp_double);
+  if (a->len % 2 == 1)
+    return g_array_index (a, double, a->len / 2);
+  return (g_array_index (a, double, a->len / 2 - 1) + g_array_index (a, double, a->len / 2)) / 2;
+}
+
+static int
+run_child (const char *socket, guint rounds, const char *dir, const char *adapter)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *board_path = g_build_filename (TF_BOARDS_DIR, "sim-l476.board", NULL);
+  g_autofree char *path = g_build_filename (dir, "image.bin", NULL);
+  g_autoptr (TfBoardType) type = tf_board_type_load (board_path, &error);
+  g_autoptr (GBytes) image = make_image ();
+  g_autoptr (GArray) ours = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) theirs = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree char *version = NULL;
+  double m_ours, m_theirs;
+
+  if (type == NULL)
+    g_error ("%s", error->message);
+  tf_flasher_register_builtin ();
+  if (!g_file_set_contents (path, g_bytes_get_data (image, NULL), SPAN, &error))
+    g_error ("%s", error->message);
+  {
+    const char *query[] = { "dpkg-query", "-W", "-f=${Version}", "stm32flash", NULL };
+    g_spawn_sync (NULL, (char **)query, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, &version, NULL, NULL, NULL);
+  }
+  printf ("image: 64 KiB code, 64 KiB blank, 32 KiB data, blank to %u KiB; " BAUD
+          " 8E1 paced; %s; stm32flash %s\n",
+          SPAN / 1024,
+          g_str_equal (adapter, "cp210x") ? "CP2102 (1 ms a reply)"
+                                          : "FT232R (latency timer 16 ms)",
+          version != NULL && *version ? version : "(version unknown)");
+  for (guint i = 0; i < rounds; i++)
     {
-      g_printerr ("flash failed: %s\n", run.error);
-      return 1;
+      double a = run_ours (socket, type, image), b;
+      check_flash (socket, image);
+      b = run_stm32flash (socket, path);
+      check_flash (socket, image);
+      g_array_append_val (ours, a);
+      g_array_append_val (theirs, b);
+      printf ("round %u: stm32-uart %.2f s, stm32flash %.2f s (%.2fx)\n", i + 1, a, b, a / b);
+      fflush (stdout);
     }
-  after = pages_erased (socket);
-  wall = (t1 - t0) / 1e6;
-  limit = protocol_limit_s (latency_ms, &rt);
-  printf ("latency %2u ms: %u KiB written+verified in %.2f s (erase %.2f s, write %.2f s, verify "
-          "%.2f s), %u pages erased\n",
-          latency_ms, IMAGE_SIZE / 1024, wall, (run.phase_start[1] - t0) / 1e6,
-          (run.phase_start[2] - run.phase_start[1]) / 1e6, (t1 - run.phase_start[2]) / 1e6,
-          after - before);
-  printf ("  payload %.0f B/s = %.1f%% of the 8E1 line limit (%.0f B/s)\n", IMAGE_SIZE / wall,
-          100.0 * IMAGE_SIZE / wall / line_rate, line_rate);
-  printf ("  protocol limit %.2f s (%u round trips): achieved %.1f%% of it\n", limit, rt,
-          100.0 * limit / wall);
+  m_ours = median (ours);
+  m_theirs = median (theirs);
+  printf ("median of %u: stm32-uart %.2f s, stm32flash -w -v %.2f s: %.2fx\n", rounds, m_ours,
+          m_theirs, m_ours / m_theirs);
+  g_unlink (path);
   return 0;
 }
 
@@ -156,46 +190,33 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *dir = NULL;
-  int rc = 0;
+  g_autofree char *sim = NULL;
+  g_autofree char *sock = NULL;
+  g_autofree char *self = NULL;
+  g_autofree char *rounds = NULL;
+  const char *adapter;
+  g_autoptr (GError) error = NULL;
+  int status = 0;
 
-  if (argc == 4 && g_str_equal (argv[1], "--child"))
-    return run_child (argv[2], (guint)g_ascii_strtoull (argv[3], NULL, 10));
-
-  if (argc == 1)
-    {
-      static char *defaults[] = { NULL, "1", "16" };
-      argv = defaults;
-      argc = 3;
-    }
+  if (argc == 6 && g_str_equal (argv[1], "--child"))
+    return run_child (argv[2], (guint)g_ascii_strtoull (argv[3], NULL, 10), argv[4], argv[5]);
+  rounds = g_strdup (argc > 1 ? argv[1] : "3");
+  adapter = argc > 2 && g_str_equal (argv[2], "cp210x") ? "cp210x" : "ft232r";
   dir = g_dir_make_tmp ("bench-flash-XXXXXX", NULL);
-  printf ("bench-flash-stm32: %u KiB at %u baud 8E1, byte pacing on\n", IMAGE_SIZE / 1024, BAUD);
-  for (int i = 1; i < argc; i++)
-    {
-      guint latency = (guint)g_ascii_strtoull (argv[i], NULL, 10);
-      g_autofree char *sim = g_strdup_printf ("%s/lab-%u.sim", dir, latency);
-      g_autofree char *sock = g_strdup_printf ("%s/control-%u", dir, latency);
-      g_autofree char *text = g_strdup_printf (SIM_FMT, latency);
-      g_autofree char *lat = g_strdup_printf ("%u", latency);
-      /* --modem-lines preload: with umockdev's ioctl handler on the tty, umockdev also
-       * forwards every read and write through its socket (~0.3 ms a round trip here),
-       * which is the emulation's cost, not the link's */
-      const char *child[]
-          = { TF_SIMLAB_PATH, "--modem-lines",  "preload", "--sim", sim, "--control", sock,
-              "--",           "/proc/self/exe", "--child", sock,    lat, NULL };
-      g_autoptr (GError) error = NULL;
-      g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-      int status = 0;
-
-      child[8] = self;
-      g_file_set_contents (sim, text, -1, NULL);
-      fflush (stdout);
-      if (!g_spawn_sync (NULL, (char **)child, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL,
-                         NULL, &status, &error))
-        g_error ("%s", error->message);
-      if (!g_spawn_check_wait_status (status, NULL))
-        rc = 1;
-      g_unlink (sim);
-    }
+  sim = g_build_filename (dir, "lab.sim", NULL);
+  sock = g_build_filename (dir, "control", NULL);
+  self = g_file_read_link ("/proc/self/exe", NULL);
+  g_file_set_contents (sim, g_str_equal (adapter, "cp210x") ? sim_cp210x : sim_ft232r, -1, NULL);
+  {
+    /* --modem-lines preload: the emulation's cost per tty read and write is lowest */
+    const char *child[] = { TF_SIMLAB_PATH, "--modem-lines", "preload", "--sim", sim, "--control",
+                            sock, "--", self, "--child", sock, rounds, dir, adapter, NULL };
+    fflush (stdout);
+    if (!g_spawn_sync (NULL, (char **)child, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL,
+                       NULL, &status, &error))
+      g_error ("%s", error->message);
+  }
+  g_unlink (sim);
   g_rmdir (dir);
-  return rc;
+  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
 }

@@ -8,7 +8,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEB_BUILD=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libusb-1.0-0-dev libcairo2-dev libpango1.0-dev libsoup-3.0-dev openssl
            libserialport-dev libmosquitto-dev mosquitto-dev nettle-dev libsqlite3-dev libgudev-1.0-dev libumockdev-dev
            umockdev mosquitto mosquitto-clients sqlite3)
-DEB_TEST=(poppler-utils faketime iproute2 nftables libcoap3-bin stm32flash iputils-ping dfu-util)
+DEB_TEST=(poppler-utils faketime iproute2 nftables libcoap3-bin stm32flash iputils-ping dfu-util uhubctl usbutils)
 
 need_root() {
   if [ "$(id -u)" != 0 ]; then

@@ -56,6 +56,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       tf_stm32_frame_read_length (out, n);
       tf_stm32_frame_extended_erase (out, data[0], expect);
       tf_stm32_frame_erase (out, 0, MIN (expect, 256));
+      tf_stm32_frame_checksum_size (out, (guint32)n);
     }
+  /* GET CHECKSUM's answer: ACK, ACK, CRC, XOR */
+  {
+    guint32 crc = 0;
+    if (tf_stm32_parse_checksum (data, size, &crc))
+      g_assert (size >= TF_STM32_CHECKSUM_REPLY);
+    (void)tf_stm32_crc32 (0xFFFFFFFFu, data, size & ~(gsize)3);
+  }
   return 0;
 }

@@ -159,6 +159,12 @@ start_simlab (TfHarness *h)
   g_assert_true (tf_harness_wait (h, line_read, &line, 30000));
   g_assert_true (g_str_has_prefix (line, "UMOCKDEV_DIR="));
   h->umockdev_dir = g_strdup (line + strlen ("UMOCKDEV_DIR="));
+  g_clear_pointer (&line, g_free);
+  /* the lab's preloads: umockdev's and tf-simlab's own (ttys that keep their termios) */
+  g_data_input_stream_read_line_async (in, G_PRIORITY_DEFAULT, NULL, on_line, &line);
+  g_assert_true (tf_harness_wait (h, line_read, &line, 30000));
+  g_assert_true (g_str_has_prefix (line, "LD_PRELOAD="));
+  h->preload = g_strdup (line + strlen ("LD_PRELOAD="));
   g_free (line);
 }
 
@@ -185,7 +191,7 @@ tf_harness_start_daemon_env (TfHarness *h, const char *var, const char *value)
       if (faketime == NULL || !g_file_test (faketime, G_FILE_TEST_EXISTS))
         g_error ("libfaketime not found (TF_FAKETIME_LIB='%s'): scripts/test installs it",
                  faketime ? faketime : "");
-      preload = g_strdup_printf ("libumockdev-preload.so.0:%s", faketime);
+      preload = g_strdup_printf ("%s:%s", h->preload, faketime);
       g_subprocess_launcher_setenv (l, "LD_PRELOAD", preload, TRUE);
       g_subprocess_launcher_setenv (l, "FAKETIME", h->clock, TRUE);
       g_subprocess_launcher_setenv (l, "TZ", "UTC", TRUE);
@@ -193,7 +199,7 @@ tf_harness_start_daemon_env (TfHarness *h, const char *var, const char *value)
       g_subprocess_launcher_setenv (l, "DONT_FAKE_MONOTONIC", "1", TRUE);
     }
   else
-    g_subprocess_launcher_setenv (l, "LD_PRELOAD", "libumockdev-preload.so.0", TRUE);
+    g_subprocess_launcher_setenv (l, "LD_PRELOAD", h->preload, TRUE);
   g_subprocess_launcher_setenv (l, "UMOCKDEV_DIR", h->umockdev_dir, TRUE);
   g_subprocess_launcher_setenv (l, "G_MESSAGES_DEBUG", "all", TRUE);
   if (var != NULL)
@@ -379,6 +385,7 @@ tf_harness_free (TfHarness *h)
   g_free (h->dir);
   g_free (h->lab);
   g_free (h->umockdev_dir);
+  g_free (h->preload);
   g_free (h->control);
   g_free (h->lab_path);
   g_free (h->sim_path);

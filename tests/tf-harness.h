@@ -19,6 +19,7 @@ typedef struct
   GSubprocess *broker;
   GSubprocess *simlab;
   char *umockdev_dir;
+  char *preload; /* LD_PRELOAD of the lab, as tf-simlab printed it */
   char *control;
   GSubprocess *daemon;
   char *lab_path, *sim_path, *state_dir;

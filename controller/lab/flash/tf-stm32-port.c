@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <string.h>
 
 struct _TfStm32Port
 {
@@ -24,7 +25,58 @@ struct _TfStm32Port
   guint timeout_ms;
   const char *what;
   TfStm32PortReplyFunc next;
+  char *latency_path; /* an FTDI adapter's latency_timer while we changed it */
+  char *latency_saved;
 };
+
+#define FTDI_LATENCY_MS "1"
+
+/* ftdi_sio's latency_timer of @device's tty (/sys/class/tty/NAME/device/latency_timer): the
+ * chip holds every reply until it runs out (16 ms after enumeration), and AN3155 is one
+ * short reply per round trip: 1 ms while we have the port, restored when we let it go. Not
+ * fatal: a tty without it is no FTDI, a file we may not write keeps its value. */
+static void
+latency_set (TfStm32Port *port)
+{
+  g_autofree char *target = g_file_read_link (port->device, NULL);
+  g_autofree char *name = g_path_get_basename (
+      target != NULL && strstr (target, "tty") != NULL ? target : port->device);
+  g_autofree char *path
+      = g_build_filename ("/sys/class/tty", name, "device", "latency_timer", NULL);
+  g_autofree char *old = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_get_contents (path, &old, NULL, NULL))
+    return;
+  g_strstrip (old);
+  if (g_str_equal (old, FTDI_LATENCY_MS))
+    return;
+  if (!g_file_set_contents_full (path, FTDI_LATENCY_MS "\n", -1, G_FILE_SET_CONTENTS_NONE, 0644,
+                                 &error))
+    {
+      g_debug ("board %s: stm32-uart: %s stays %s ms: %s", port->board, path, old, error->message);
+      return;
+    }
+  g_debug ("board %s: stm32-uart: %s: %s ms -> " FTDI_LATENCY_MS " ms", port->board, path, old);
+  port->latency_path = g_steal_pointer (&path);
+  port->latency_saved = g_steal_pointer (&old);
+}
+
+static void
+latency_restore (TfStm32Port *port)
+{
+  g_autofree char *value = NULL;
+  g_autoptr (GError) error = NULL;
+  if (port->latency_path == NULL)
+    return;
+  value = g_strdup_printf ("%s\n", port->latency_saved);
+  if (!g_file_set_contents_full (port->latency_path, value, -1, G_FILE_SET_CONTENTS_NONE, 0644,
+                                 &error))
+    g_debug ("board %s: stm32-uart: restoring %s: %s", port->board, port->latency_path,
+             error->message);
+  g_clear_pointer (&port->latency_path, g_free);
+  g_clear_pointer (&port->latency_saved, g_free);
+}
 
 static void G_GNUC_PRINTF (3, 4) report (TfStm32Port *port, int code, const char *fmt, ...)
 {
@@ -238,15 +290,13 @@ tf_stm32_port_open (const char *board, const char *device, guint baud, TfStm32Po
   port->sp = tf_serial_open (device, baud, 8, 'N', 1, error);
   if (port->sp == NULL)
     return NULL;
-  /* AN3155 is 8E1. A pty drops PARENB, and glibc's tcsetattr reports that as EINVAL
-   * (notes/emulation.md): a port that cannot keep parity is no fault on its own */
+  /* AN3155 is 8E1: a bootloader's USART flags every byte of an 8N1 host with a parity or
+   * framing error and does not ACK it, so a port that cannot keep even parity is unusable */
   rc = sp_set_parity (port->sp, SP_PARITY_EVEN);
-  if (rc == SP_ERR_FAIL && sp_last_error_code () == EINVAL)
-    g_debug ("board %s: stm32-uart: %s does not keep even parity (an emulated tty?)", board,
-             device);
-  else if (rc != SP_OK)
+  if (rc != SP_OK)
     {
       tf_serial_set_error (error, rc, device);
+      g_prefix_error (error, "even parity (8E1, AN3155): ");
       return NULL;
     }
   if (sp_get_port_handle (port->sp, &fd) != SP_OK || fd < 0)
@@ -255,6 +305,7 @@ tf_stm32_port_open (const char *board, const char *device, guint baud, TfStm32Po
       return NULL;
     }
   port->in_watch = g_unix_fd_add (fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, port);
+  latency_set (port);
   return g_steal_pointer (&port);
 }
 
@@ -267,6 +318,7 @@ tf_stm32_port_free (TfStm32Port *port)
   g_clear_handle_id (&port->out_watch, g_source_remove);
   g_clear_handle_id (&port->timer, g_source_remove);
   g_clear_pointer (&port->sp, tf_serial_port_free);
+  latency_restore (port);
   g_byte_array_unref (port->rx);
   g_byte_array_unref (port->tx);
   g_free (port->board);

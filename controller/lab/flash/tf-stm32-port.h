@@ -20,7 +20,8 @@ typedef void (*TfStm32PortReplyFunc) (const TfStm32Reply *reply, const guint8 *d
  * TF_ERROR_TIMED_OUT, TF_ERROR_NOT_FOUND (the adapter vanished). */
 typedef void (*TfStm32PortFailFunc) (const GError *error, gpointer user_data);
 
-/* @board is for messages. */
+/* @board is for messages. 8E1 at @baud; an FTDI adapter's latency timer is 1 ms until the
+ * port is freed, then what it was. */
 TfStm32Port *
 tf_stm32_port_open (const char *board, const char *device, guint baud, TfStm32PortFailFunc fail,
                     gpointer user_data, GError **error);

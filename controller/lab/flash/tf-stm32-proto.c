@@ -34,6 +34,8 @@ tf_stm32_command_name (guint8 command)
       return "READOUT PROTECT";
     case TF_STM32_READOUT_UNPROTECT:
       return "READOUT UNPROTECT";
+    case TF_STM32_GET_CHECKSUM:
+      return "GET CHECKSUM";
     case TF_STM32_SYNC:
       return "sync";
     default:
@@ -230,4 +232,35 @@ tf_stm32_frame_erase (GByteArray *out, guint first, guint n)
       g_byte_array_append (out, &p, 1);
     }
   g_byte_array_append (out, &cs, 1);
+}
+
+void
+tf_stm32_frame_checksum_size (GByteArray *out, guint32 size)
+{
+  /* the same shape as an address: 4 bytes big-endian and their XOR */
+  tf_stm32_frame_address (out, size);
+}
+
+gboolean
+tf_stm32_parse_checksum (const guint8 *reply, gsize len, guint32 *crc)
+{
+  if (len < TF_STM32_CHECKSUM_REPLY || reply[0] != TF_STM32_ACK || reply[1] != TF_STM32_ACK
+      || (reply[2] ^ reply[3] ^ reply[4] ^ reply[5]) != reply[6])
+    return FALSE;
+  *crc = (guint32)reply[2] << 24 | (guint32)reply[3] << 16 | (guint32)reply[4] << 8 | reply[5];
+  return TRUE;
+}
+
+guint32
+tf_stm32_crc32 (guint32 crc, const guint8 *data, gsize len)
+{
+  g_return_val_if_fail (len % 4 == 0, crc);
+  for (gsize i = 0; i < len; i += 4)
+    {
+      crc ^= (guint32)data[i] | (guint32)data[i + 1] << 8 | (guint32)data[i + 2] << 16
+             | (guint32)data[i + 3] << 24;
+      for (guint b = 0; b < 32; b++)
+        crc = (crc & 0x80000000u) ? (crc << 1) ^ 0x04C11DB7u : crc << 1;
+    }
+  return crc;
 }

@@ -28,6 +28,7 @@ typedef enum
   TF_STM32_WRITE_UNPROTECT = 0x73,
   TF_STM32_READOUT_PROTECT = 0x82,
   TF_STM32_READOUT_UNPROTECT = 0x92,
+  TF_STM32_GET_CHECKSUM = 0xA1,
 } TfStm32Command;
 
 /* What a reply must look like. */
@@ -86,5 +87,21 @@ tf_stm32_frame_erase (GByteArray *out, guint first, guint n);
 
 const char *
 tf_stm32_command_name (guint8 command);
+
+/* Get Checksum (AN3155 §3.13): after the command and the address, the size in bytes (a
+ * multiple of 4) as 4 bytes big-endian and their XOR. The answer: ACK (size taken), ACK
+ * (computed), the CRC as 4 bytes big-endian and their XOR. */
+#define TF_STM32_CHECKSUM_REPLY 7
+void
+tf_stm32_frame_checksum_size (GByteArray *out, guint32 size);
+/* The CRC out of a Get Checksum answer (TF_STM32_CHECKSUM_REPLY bytes); FALSE if it is not
+ * ACK, ACK, CRC and a matching XOR. */
+gboolean
+tf_stm32_parse_checksum (const guint8 *reply, gsize len, guint32 *crc);
+/* The STM32 CRC unit's CRC-32 (poly 0x04C11DB7, MSB first, no reflection, no final XOR) of
+ * @len bytes (a multiple of 4) taken as little-endian 32-bit words, from @crc (0xFFFFFFFF to
+ * start). */
+guint32
+tf_stm32_crc32 (guint32 crc, const guint8 *data, gsize len);
 
 G_END_DECLS
