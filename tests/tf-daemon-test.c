@@ -183,7 +183,7 @@ test_cli_errors (void)
     g_assert_cmpint (tf_harness_ctl (h, &out, &err, "release", "sim2", NULL), ==, 0);
     g_assert_true (tf_harness_wait_board_state (h, "sim2", "off", 2000));
   }
-  expect_ctl_error (h, 2, "unknown command or wrong arguments: frobnicate (see --help)",
+  expect_ctl_error (h, 2, "unknown command 'frobnicate' (testfestctl --help lists them)",
                     "frobnicate", NULL);
 }
 

@@ -343,7 +343,9 @@ test_whole_session (void)
   {
     g_autofree char *junit = tf_harness_path (h, "s1.xml");
     g_autofree char *xml = NULL;
-    g_assert_cmpint (tf_harness_ctl (h, &out, &err, "report", S1, "--junit", junit, NULL), ==, 0);
+    /* case 203 is Fail: with --junit the exit status gates CI (the file is written) */
+    g_assert_cmpint (tf_harness_ctl (h, &out, &err, "report", S1, "--junit", junit, NULL), ==, 1);
+    tf_harness_assert_contains (err, "1 case Fail (exit status 1: --junit gates on Fail)");
     g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
     g_assert_nonnull (strstr (xml, "<testsuite name=\"" S1 " "));
     g_assert_nonnull (strstr (xml, "<property name=\"entered_by\" value=\"automation\"/>"));
