@@ -256,7 +256,10 @@ check_schedule (void)
   problems = tf_schedule_check (event, sched);
   for (guint i = 0; i < problems->len; i++)
     g_print ("%s: %s\n", opt_check, (char *)g_ptr_array_index (problems, i));
-  if (problems->len == 0)
+  /* the count last, as tf-schedule --check prints it */
+  if (problems->len > 0)
+    g_print ("%s: %u problem%s\n", opt_check, problems->len, problems->len == 1 ? "" : "s");
+  else
     g_print ("%s: no rule broken (%u sessions)\n", opt_check, sched->entries->len);
   return problems->len > 0 ? 1 : 0;
 }

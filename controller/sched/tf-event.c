@@ -173,8 +173,16 @@ slot_time (const TfEvent *event, guint slot, gboolean end)
   const TfSlot *s = &g_array_index (event->slots, TfSlot, slot);
   const GDate *d = &g_array_index (event->days, GDate, s->day);
   guint min = end ? s->end_min : s->start_min;
-  return g_date_time_new (event->tz, g_date_get_year (d), g_date_get_month (d), g_date_get_day (d),
-                          min / 60, min % 60, 0);
+  GDate day = *d;
+
+  /* a day that ends at 24:00 ends at the next day's 00:00 (GDateTime has no hour 24) */
+  if (min >= 24 * 60)
+    {
+      g_date_add_days (&day, min / (24 * 60));
+      min %= 24 * 60;
+    }
+  return g_date_time_new (event->tz, g_date_get_year (&day), g_date_get_month (&day),
+                          g_date_get_day (&day), min / 60, min % 60, 0);
 }
 
 /**
