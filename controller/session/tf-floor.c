@@ -136,6 +136,10 @@ build_report (TfFloor *f, TfSession *s, GPtrArray *cases)
   gboolean in_event = s->slot >= 0 && (guint)s->slot < tf_event_n_slots (f->event);
   g_autofree char *start = in_event ? tf_event_slot_iso (f->event, s->slot, FALSE) : NULL;
   g_autofree char *end = in_event ? tf_event_slot_iso (f->event, s->slot, TRUE) : NULL;
+  const TfPerson *cs
+      = s->signed_client ? tf_event_find_person (f->event, s->signed_client_by) : NULL;
+  const TfPerson *ss
+      = s->signed_server ? tf_event_find_person (f->event, s->signed_server_by) : NULL;
   TfReportFacts facts = {
     .event = f->event->name,
     .start = start,
@@ -147,6 +151,10 @@ build_report (TfFloor *f, TfSession *s, GPtrArray *cases)
     /* a client that declares no version is known by what its board ran */
     .client_version = c != NULL && c->version != NULL ? c->version : s->fw_version,
     .server_version = v != NULL ? v->version : NULL,
+    .client_signer_name = cs != NULL ? cs->name : NULL,
+    .client_signer_role = cs != NULL ? cs->role : NULL,
+    .server_signer_name = ss != NULL ? ss->name : NULL,
+    .server_signer_role = ss != NULL ? ss->role : NULL,
   };
 
   for (guint i = 0; ets != NULL && i < cases->len; i++)

@@ -212,6 +212,16 @@ tf_session_report_json (const TfSession *s, const TfReportFacts *facts, GPtrArra
   add_time (b, "client_at", s->signed_client ? s->signed_client_at : 0);
   add_str (b, "server_by", s->signed_server ? s->signed_server_by : NULL);
   add_time (b, "server_at", s->signed_server ? s->signed_server_at : 0);
+  if (s->signed_client && facts->client_signer_name != NULL)
+    {
+      add_str (b, "client_name", facts->client_signer_name);
+      add_str (b, "client_role", facts->client_signer_role);
+    }
+  if (s->signed_server && facts->server_signer_name != NULL)
+    {
+      add_str (b, "server_name", facts->server_signer_name);
+      add_str (b, "server_role", facts->server_signer_role);
+    }
   json_builder_end_object (b);
   return finish (b);
 }
