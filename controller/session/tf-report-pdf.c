@@ -444,8 +444,10 @@ tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
   g_autofree char *sc = signoff (sig, "client"), *ss = signoff (sig, "server");
   gboolean final = sig && json_object_get_boolean_member_with_default (sig, "client", FALSE)
                    && json_object_get_boolean_member_with_default (sig, "server", FALSE);
-  g_autofree char *signed_text = g_strdup_printf ("Client team: %s.  Server team: %s.  %s", sc, ss,
-                                                  final ? "(final)" : "(not final)");
+  /* one line per team: a name and a role do not fit both on one */
+  g_autofree char *signed_client = g_strdup_printf ("Client team: %s.", sc);
+  g_autofree char *signed_server
+      = g_strdup_printf ("Server team: %s.  %s", ss, final ? "(final)" : "(not final)");
   g_autofree char *totals = totals_line (cases);
   guint n_cases = cases != NULL ? json_array_get_length (cases) : 0;
   static const double cols[] = { 0.0, 0.04, 0.35, 0.46, 0.54, 0.66 };
@@ -461,7 +463,8 @@ tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
   para (&d, "Sans 9", client);
   para (&d, "Sans 9", server);
   para (&d, "Sans 9", ets);
-  para (&d, "Sans 9", signed_text);
+  para (&d, "Sans 9", signed_client);
+  para (&d, "Sans 9", signed_server);
   para (&d, "Sans Bold 9", totals);
   d.y += 6;
   {
