@@ -57,7 +57,7 @@ static char *
 normalise (const char *json)
 {
   g_autoptr (GRegex) re = g_regex_new (
-      "\"(entered_at|started_at|ran_at|client_at|server_at)\":\"[0-9T:.Z-]+\"", 0, 0, NULL);
+      "\"(entered_at|started_at|ran_at|client_at|server_at|at)\":\"[0-9T:.Z-]+\"", 0, 0, NULL);
   g_autoptr (GRegex) ms = g_regex_new ("\"duration_ms\":[0-9]+", 0, 0, NULL);
   g_autofree char *t = g_regex_replace (re, json, -1, 0, "\"\\1\":\"T\"", 0, NULL);
   return g_regex_replace (ms, t, -1, 0, "\"duration_ms\":0", 0, NULL);
@@ -143,6 +143,13 @@ static const char *expected_report
       "Update\",\"group\":\"Registration\",\"verdict\":\"pass\","
       "\"note\":\"update seen in the server log\",\"issue\":null,\"entered_by\":\"alpha/alice\","
       "\"entered_at\":\"T\",\"verification\":\"agreed\",\"verify_note\":\"settled\","
+      /* the dispute, whole: its verdicts and verifications in order */
+      "\"history\":[{\"at\":\"T\",\"who\":\"alpha/alice\",\"what\":\"verdict\",\"value\":"
+      "\"fail\",\"note\":\"no update seen\"},{\"at\":\"T\",\"who\":\"gamma/bob\",\"what\":"
+      "\"verify\",\"value\":\"disputed\",\"note\":\"the update was sent at 10:02\"},{\"at\":"
+      "\"T\",\"who\":\"alpha/alice\",\"what\":\"verdict\",\"value\":\"pass\",\"note\":"
+      "\"update seen in the server log\"},{\"at\":\"T\",\"who\":\"gamma\",\"what\":\"verify\","
+      "\"value\":\"agreed\",\"note\":\"settled\"}],"
       "\"automation\":null},"
       "{\"id\":203,\"name\":\"Querying basic information in TLV format\",\"group\":\"Device "
       "Management & Service Enablement\",\"verdict\":\"fail\","
@@ -384,7 +391,9 @@ test_whole_session (void)
             "Server: Gamma Cloud (gamma) — Gamma LwM2M Server 4.2 [gamma-server]",
             "Client team: signed by alpha (no name in the event file) at 20",
             "Server team: signed by gamma/gina (no name in the event file) at 20",
-            "(final)" };
+            "(final)", "Dispute history",
+            "gamma/bob verified: disputed — the update was sent at 10:02",
+            "alpha/alice entered Pass — update seen in the server log" };
     g_autoptr (GRegex) grouped = g_regex_new (
         "Registration\\s*\\n\\s*101\\s+Initial Registration[^\\n]*\\n\\s*102\\s+Registration "
         "Update",

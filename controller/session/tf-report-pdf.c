@@ -522,6 +522,35 @@ tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
         row_keep (&d, cols, 6, (const char *const *)cells, FALSE, keep);
       }
   }
+  /* the disputes, each with its whole story: who entered or verified what, when, why */
+  for (guint i = 0, shown = 0; i < n_cases; i++)
+    {
+      JsonNode *cn = json_array_get_element (cases, i);
+      JsonObject *k = JSON_NODE_HOLDS_OBJECT (cn) ? json_node_get_object (cn) : NULL;
+      JsonArray *hist = arr (k, "history");
+      g_autofree char *title = NULL;
+      if (hist == NULL || json_array_get_length (hist) == 0)
+        continue;
+      if (shown++ == 0)
+        {
+          d.y += 10;
+          heading (&d, "Sans Bold 11", "Dispute history", 40);
+        }
+      title = g_strdup_printf ("%" G_GINT64_FORMAT " %s", num (k, "id"), s (k, "name"));
+      heading (&d, "Sans Bold 9", title, 14);
+      for (guint j = 0; j < json_array_get_length (hist); j++)
+        {
+          JsonNode *en = json_array_get_element (hist, j);
+          JsonObject *e = JSON_NODE_HOLDS_OBJECT (en) ? json_node_get_object (en) : NULL;
+          gboolean verdict = g_strcmp0 (s (e, "what"), "verdict") == 0;
+          g_autofree char *line = g_strdup_printf (
+              "%s  %s %s %s%s%s", *s (e, "at") ? s (e, "at") : "?",
+              *s (e, "who") ? s (e, "who") : "?", verdict ? "entered" : "verified:",
+              verdict ? verdict_label (s (e, "value")) : s (e, "value"),
+              *s (e, "note") ? " — " : "", s (e, "note"));
+          para (&d, "Sans 8", line);
+        }
+    }
   /* the automated cases' evidence, after the table it supports */
   for (guint i = 0, shown = 0; cases != NULL && i < json_array_get_length (cases); i++)
     {
