@@ -179,8 +179,8 @@ tf_harness_start_broker (TfHarness *h)
 
   g_assert_true (g_file_set_contents (conf, text, -1, NULL));
   g_chmod (conf, 0644);
-  g_autoptr (GSubprocessLauncher) l
-      = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocessLauncher) l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                            | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 
   h->broker = g_subprocess_launcher_spawnv (l, argv, &error);
   g_assert_no_error (error);
@@ -411,8 +411,7 @@ tf_harness_ctl (TfHarness *h, char **out, char **err, ...)
   va_end (args);
   g_ptr_array_add (argv, NULL);
   g_assert_true (g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT,
-                               tf_test_child_setup, NULL, out,
-                               err, &status, &error));
+                               tf_test_child_setup, NULL, out, err, &status, &error));
   g_assert_no_error (error);
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 }

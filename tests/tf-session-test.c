@@ -391,7 +391,8 @@ test_whole_session (void)
             "Server: Gamma Cloud (gamma) — Gamma LwM2M Server 4.2 [gamma-server]",
             "Client team: signed by alpha (no name in the event file) at 20",
             "Server team: signed by gamma/gina (no name in the event file) at 20",
-            "(final)", "Dispute history",
+            "(final)",
+            "Dispute history",
             "gamma/bob verified: disputed — the update was sent at 10:02",
             "alpha/alice entered Pass — update seen in the server log" };
     g_autoptr (GRegex) grouped = g_regex_new (

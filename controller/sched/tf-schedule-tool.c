@@ -119,8 +119,8 @@ main (int argc, char **argv)
       TfEventGenParams params;
       guint c = 0, sv = 0;
       g_autofree gchar *text = NULL;
-      if (sscanf (opt_generate, "%ux%u", &c, &sv) != 2 || c == 0 || sv == 0 || c > 1000
-          || sv > 1000 || opt_tables < 0 || opt_tables > 1000)
+      if (sscanf (opt_generate, "%ux%u", &c, &sv) != 2 || c == 0 || sv == 0 || c > 1000 || sv > 1000
+          || opt_tables < 0 || opt_tables > 1000)
         {
           g_printerr ("--generate wants CLIENTSxSERVERS (1 to 1000 each), --tables 0 to 1000\n");
           return 2;
