@@ -87,9 +87,12 @@ before(async () => {
     cause: null, error: null, faults: 0 });
   reports = sessions.map((s, k) => ({
     schema: 1, session: s.id, client: s.client, server: s.server, ets: 'LightweightM2M-1.1-int',
-    cases: CASES.map((c, i) => ({ ...c, verdict: s.phase === 'scheduled' ? null : verdictOf(k, i),
-      note: null, entered_by: `${s.client.company}/lead`, entered_at: s.since,
-      verification: (k + i) % 11 === 0 ? 'disputed' : 'agreed', verify_note: null })),
+    cases: CASES.map((c, i) => {
+      const v = s.phase === 'scheduled' ? null : verdictOf(k, i);
+      return { ...c, verdict: v, note: null, entered_by: v ? `${s.client.company}/lead` : null,
+        entered_at: v ? s.since : null,
+        verification: v === null ? null : (k + i) % 11 === 0 ? 'disputed' : 'agreed', verify_note: null };
+    }),
     signed: { client: s.phase === 'closed', server: s.phase === 'closed' },
   }));
   // each report once, under its client company (the daemon writes it under
