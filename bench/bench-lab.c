@@ -100,8 +100,10 @@ main (int argc, char **argv)
 {
   guint n = argc > 1 ? atoi (argv[1]) : 1000;
   guint idle_s = argc > 2 ? atoi (argv[2]) : 10;
-  const char *build = g_getenv ("TF_BUILD_ROOT") ? g_getenv ("TF_BUILD_ROOT") : "build";
-  const char *src = g_getenv ("TF_SOURCE_ROOT") ? g_getenv ("TF_SOURCE_ROOT") : ".";
+  /* absolute: the lab file's relative paths resolve against its own folder */
+  const char *build = g_getenv ("TF_BUILD_ROOT") ? g_getenv ("TF_BUILD_ROOT") : TF_BENCH_BUILD_ROOT;
+  const char *src
+      = g_getenv ("TF_SOURCE_ROOT") ? g_getenv ("TF_SOURCE_ROOT") : TF_BENCH_SOURCE_ROOT;
   g_autofree char *dir = g_dir_make_tmp ("tf-bench-XXXXXX", NULL);
   g_autofree char *sim = g_build_filename (dir, "lab.sim", NULL);
   g_autofree char *lab = g_build_filename (dir, "lab.conf", NULL);
@@ -132,6 +134,8 @@ main (int argc, char **argv)
   g_autofree char *nstr = g_strdup_printf ("%u", n);
 
   gen_argv[2] = nstr;
+  if (!g_path_is_absolute (build) || !g_path_is_absolute (src))
+    g_error ("TF_BUILD_ROOT and TF_SOURCE_ROOT must be absolute paths");
   if (!g_spawn_sync (NULL, (char **)gen_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, NULL,
                      &error))
     g_error ("%s", error->message);
@@ -152,23 +156,29 @@ main (int argc, char **argv)
                             i, i - 1, (i + 7) / 8, (i - 1) % 8 + 1);
   g_file_set_contents (lab, text->str, -1, NULL);
   {
+    /* user root: dropping privileges would clear PR_SET_PDEATHSIG */
     g_autofree char *m = g_strdup_printf ("listener %u 127.0.0.1\nallow_anonymous true\n"
-                                          "persistence false\nmax_queued_messages 100000\n",
+                                          "persistence false\nmax_queued_messages 100000\n"
+                                          "user root\n",
                                           port);
     g_file_set_contents (mconf, m, -1, NULL);
   }
-  broker = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "mosquitto", "-c", mconf,
-                             NULL);
+  /* every child dies with the benchmark (PR_SET_PDEATHSIG) and the
+   * benchmark stops as soon as one of them dies */
+  l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  broker = g_subprocess_launcher_spawn (l, &error, "mosquitto", "-c", mconf, NULL);
   g_assert_no_error (error);
+  tf_test_watch_child (broker, "mosquitto", NULL);
+  g_clear_object (&l);
   g_usleep (300 * 1000);
 
-  l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                 | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   /* past umockdev's 50 open devices per process, tf-simlab answers the modem
    * lines from its own preload; it prints the LD_PRELOAD to join with */
   lab_proc = g_subprocess_launcher_spawn (l, &error, simlab, "--sim", sim, "--control", sock,
                                           "--modem-lines", "preload", NULL);
   g_assert_no_error (error);
+  tf_test_watch_child (lab_proc, "tf-simlab", NULL);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (lab_proc));
   line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
   if (line == NULL || !g_str_has_prefix (line, "UMOCKDEV_DIR="))
@@ -184,7 +194,7 @@ main (int argc, char **argv)
   iterate_for (300);
 
   g_clear_object (&l);
-  l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_setenv (l, "LD_PRELOAD", preload + strlen ("LD_PRELOAD="), TRUE);
   g_subprocess_launcher_setenv (l, "UMOCKDEV_DIR", line + strlen ("UMOCKDEV_DIR="), TRUE);
   g_subprocess_launcher_set_stdout_file_path (l, dlog);
@@ -192,6 +202,7 @@ main (int argc, char **argv)
   t0 = g_get_monotonic_time ();
   d = g_subprocess_launcher_spawn (l, &error, daemon, "--config", lab, NULL);
   g_assert_no_error (error);
+  tf_test_watch_child (d, "testfestd", dlog);
   deadline = t0 + 300 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline && t_all_ready == 0)
     {
@@ -225,6 +236,7 @@ main (int argc, char **argv)
   printf ("wake-ups over %u idle s         %" G_GUINT64_FORMAT
           " (context switches of all threads; target 0)\n",
           idle_s, sw1 - sw0);
+  tf_test_children_stopping ();
   g_subprocess_send_signal (d, SIGTERM);
   g_subprocess_wait (d, NULL, NULL);
   g_subprocess_send_signal (lab_proc, SIGTERM);

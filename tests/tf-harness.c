@@ -10,6 +10,89 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What an aborting test (g_error, a failed assertion, SIGTERM from meson's
+ * timeout) must not leave behind: its children are killed from the signal
+ * handler, and each child also has PR_SET_PDEATHSIG for a SIGKILLed test. */
+#define MAX_LIVE 8
+static volatile sig_atomic_t live_pids[MAX_LIVE];
+static TfHarness *live_harness;
+
+static pid_t
+pid_of (GSubprocess *p)
+{
+  const char *id = g_subprocess_get_identifier (p);
+  return id != NULL ? atoi (id) : 0;
+}
+
+static void
+live_add (GSubprocess *p)
+{
+  pid_t pid = pid_of (p);
+  for (guint i = 0; i < MAX_LIVE; i++)
+    if (live_pids[i] == 0)
+      {
+        live_pids[i] = pid;
+        return;
+      }
+}
+
+static void
+live_remove (pid_t pid)
+{
+  for (guint i = 0; pid != 0 && i < MAX_LIVE; i++)
+    if (live_pids[i] == pid)
+      live_pids[i] = 0;
+}
+
+static void
+on_fatal_signal (int sig)
+{
+  const struct timespec tick = { 0, 10 * 1000 * 1000 };
+  gboolean any = TRUE;
+
+  /* SIGTERM first so that tf-simlab removes its umockdev folder; SIGKILL
+   * whatever is still there after 3 s. waitpid() == 0: still our child and
+   * running, never a recycled pid. Only async-signal-safe calls here. */
+  for (guint i = 0; i < MAX_LIVE; i++)
+    if (live_pids[i] > 0 && waitpid (live_pids[i], NULL, WNOHANG) == 0)
+      kill (live_pids[i], SIGTERM);
+    else
+      live_pids[i] = 0;
+  for (guint n = 0; any && n < 300; n++)
+    {
+      any = FALSE;
+      for (guint i = 0; i < MAX_LIVE; i++)
+        if (live_pids[i] > 0 && waitpid (live_pids[i], NULL, WNOHANG) == 0)
+          any = TRUE;
+        else
+          live_pids[i] = 0;
+      if (any)
+        nanosleep (&tick, NULL);
+    }
+  for (guint i = 0; i < MAX_LIVE; i++)
+    if (live_pids[i] > 0)
+      kill (live_pids[i], SIGKILL);
+  /* the logs stay for a reader only when asked for, as after a normal run */
+  if (live_harness != NULL && live_harness->dir != NULL && g_getenv ("TF_KEEP_TEST_DIRS") == NULL)
+    tf_test_rm_rf (live_harness->dir);
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+static void
+catch_fatal_signals (void)
+{
+  const int sigs[] = { SIGABRT, SIGTRAP, SIGTERM, SIGINT, SIGHUP, SIGSEGV, SIGBUS };
+  struct sigaction sa = { 0 };
+  sa.sa_handler = on_fatal_signal;
+  sigemptyset (&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  for (guint i = 0; i < G_N_ELEMENTS (sigs); i++)
+    sigaction (sigs[i], &sa, NULL);
+}
 
 static const char *
 build_root (void)
@@ -89,11 +172,14 @@ tf_harness_start_broker (TfHarness *h)
       = h->broker_persistence
             /* as root, mosquitto would drop to its own user, who cannot
              * write into our private test directory */
-            ? g_strdup_printf ("persistence true\npersistence_location %s/\n%s", h->dir,
-                               geteuid () == 0 ? "user root\n" : "")
+            ? g_strdup_printf ("persistence true\npersistence_location %s/\n", h->dir)
             : g_strdup ("persistence false\n");
   g_autofree char *text = g_strdup_printf ("listener %u 127.0.0.1\nallow_anonymous true\n"
                                            "%slog_dest file %s\n"
+                                           /* dropping to user mosquitto would clear
+                                            * PR_SET_PDEATHSIG (and it could not write
+                                            * into our private test directory) */
+                                           "user root\n"
                                            "log_type error\nlog_type warning\nlog_type notice\n",
                                            h->port, persist, log);
   const char *argv[] = { "mosquitto", "-c", conf, NULL };
@@ -101,19 +187,25 @@ tf_harness_start_broker (TfHarness *h)
 
   g_assert_true (g_file_set_contents (conf, text, -1, NULL));
   g_chmod (conf, 0644);
-  h->broker = g_subprocess_newv (
-      argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_autoptr (GSubprocessLauncher) l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                            | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+
+  h->broker = g_subprocess_launcher_spawnv (l, argv, &error);
   g_assert_no_error (error);
+  live_add (h->broker);
   g_assert_true (tf_harness_wait (h, broker_up, NULL, 5000));
 }
 
 static void
 stop_process (GSubprocess **p, int sig)
 {
+  pid_t pid;
   if (*p == NULL)
     return;
+  pid = pid_of (*p);
   g_subprocess_send_signal (*p, sig);
   g_subprocess_wait (*p, NULL, NULL);
+  live_remove (pid);
   g_clear_object (p);
 }
 
@@ -144,7 +236,7 @@ start_simlab (TfHarness *h)
 {
   g_autofree char *exe = g_build_filename (build_root (), "fixtures", "tf-simlab", NULL);
   g_autofree char *log = tf_harness_path (h, "simlab.log");
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GSubprocessLauncher) l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GDataInputStream) in = NULL;
   g_autoptr (GError) error = NULL;
   char *line = NULL;
@@ -154,6 +246,7 @@ start_simlab (TfHarness *h)
   h->simlab = g_subprocess_launcher_spawn (l, &error, exe, "--sim", h->sim_path, "--control",
                                            h->control, NULL);
   g_assert_no_error (error);
+  live_add (h->simlab);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (h->simlab));
   g_data_input_stream_read_line_async (in, G_PRIORITY_DEFAULT, NULL, on_line, &line);
   g_assert_true (tf_harness_wait (h, line_read, &line, 30000));
@@ -180,17 +273,18 @@ tf_harness_start_daemon_env (TfHarness *h, const char *var, const char *value)
   g_autofree char *exe = g_build_filename (build_root (), "controller", "testfestd", NULL);
   g_autofree char *name = g_strdup_printf ("daemon-%u.log", h->daemon_runs++);
   g_autofree char *log = tf_harness_path (h, name);
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GSubprocessLauncher) l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr (GError) error = NULL;
 
   /* exactly how a lab host would start it, plus umockdev below libc */
   if (h->clock != NULL)
     {
-      const char *faketime = g_getenv ("TF_FAKETIME_LIB");
+      g_autofree char *faketime = tf_test_faketime_lib ();
       g_autofree char *preload = NULL;
-      if (faketime == NULL || !g_file_test (faketime, G_FILE_TEST_EXISTS))
-        g_error ("libfaketime not found (TF_FAKETIME_LIB='%s'): scripts/test installs it",
-                 faketime ? faketime : "");
+      if (faketime == NULL)
+        g_error ("libfaketime not found (TF_FAKETIME_LIB='%s', none under /usr/lib/*/faketime): "
+                 "install Debian's faketime (scripts/test and scripts/demo do)",
+                 g_getenv ("TF_FAKETIME_LIB") ? g_getenv ("TF_FAKETIME_LIB") : "");
       preload = g_strdup_printf ("%s:%s", h->preload, faketime);
       g_subprocess_launcher_setenv (l, "LD_PRELOAD", preload, TRUE);
       g_subprocess_launcher_setenv (l, "FAKETIME", h->clock, TRUE);
@@ -207,6 +301,7 @@ tf_harness_start_daemon_env (TfHarness *h, const char *var, const char *value)
   g_subprocess_launcher_set_stdout_file_path (l, log);
   h->daemon = g_subprocess_launcher_spawn (l, &error, exe, "--config", h->lab_path, NULL);
   g_assert_no_error (error);
+  live_add (h->daemon);
 }
 
 void
@@ -220,10 +315,13 @@ int
 tf_harness_stop_daemon (TfHarness *h, int sig)
 {
   int status;
+  pid_t pid;
   g_assert_nonnull (h->daemon);
+  pid = pid_of (h->daemon);
   g_subprocess_send_signal (h->daemon, sig);
   g_assert_true (g_subprocess_wait (h->daemon, NULL, NULL));
   status = g_subprocess_get_status (h->daemon);
+  live_remove (pid);
   g_clear_object (&h->daemon);
   return status;
 }
@@ -326,8 +424,8 @@ tf_harness_ctl (TfHarness *h, char **out, char **err, ...)
     g_ptr_array_add (argv, (char *)arg);
   va_end (args);
   g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out,
-                               err, &status, &error));
+  g_assert_true (g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT,
+                               tf_test_child_setup, NULL, out, err, &status, &error));
   g_assert_no_error (error);
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 }
@@ -341,6 +439,8 @@ tf_harness_new (const char *sim, const char *lab_body)
 
   h->dir = g_dir_make_tmp ("tf-it-XXXXXX", NULL);
   g_assert_nonnull (h->dir);
+  live_harness = h;
+  catch_fatal_signals ();
   /* the broker drops to user mosquitto and must read its files */
   g_chmod (h->dir, 0755);
   h->retained = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -375,6 +475,8 @@ tf_harness_free (TfHarness *h)
     }
   stop_process (&h->simlab, SIGTERM);
   tf_harness_stop_broker (h);
+  if (live_harness == h)
+    live_harness = NULL;
   /* keep the logs of a failed run for whoever reads the test log */
   if (g_getenv ("TF_KEEP_TEST_DIRS") == NULL)
     tf_test_rm_rf (h->dir);

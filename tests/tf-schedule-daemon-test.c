@@ -72,6 +72,13 @@ test_schedule_published (void)
       tf_harness_ctl (t->h, &out, &err, "schedule", "--check", check, "--event", ev, NULL), ==, 1);
   g_assert_nonnull (strstr (out, "broken.json: "));
   g_assert_cmpuint (g_strv_length (g_strsplit (out, "\n", -1)), >=, 3);
+  /* the last line counts the problems listed above it */
+  {
+    g_auto (GStrv) lines = g_strsplit (g_strstrip (out), "\n", -1);
+    guint n = g_strv_length (lines);
+    g_autofree char *want = g_strdup_printf ("broken.json: %u problem%s", n - 1, n == 2 ? "" : "s");
+    g_assert_true (g_str_has_suffix (lines[n - 1], want));
+  }
 }
 
 /* A staff re-plan answers with the report and republishes; a restart with

@@ -57,7 +57,7 @@ static char *
 normalise (const char *json)
 {
   g_autoptr (GRegex) re = g_regex_new (
-      "\"(entered_at|started_at|ran_at|client_at|server_at)\":\"[0-9T:.Z-]+\"", 0, 0, NULL);
+      "\"(entered_at|started_at|ran_at|client_at|server_at|at)\":\"[0-9T:.Z-]+\"", 0, 0, NULL);
   g_autoptr (GRegex) ms = g_regex_new ("\"duration_ms\":[0-9]+", 0, 0, NULL);
   g_autofree char *t = g_regex_replace (re, json, -1, 0, "\"\\1\":\"T\"", 0, NULL);
   return g_regex_replace (ms, t, -1, 0, "\"duration_ms\":0", 0, NULL);
@@ -143,6 +143,13 @@ static const char *expected_report
       "Update\",\"group\":\"Registration\",\"verdict\":\"pass\","
       "\"note\":\"update seen in the server log\",\"issue\":null,\"entered_by\":\"alpha/alice\","
       "\"entered_at\":\"T\",\"verification\":\"agreed\",\"verify_note\":\"settled\","
+      /* the dispute, whole: its verdicts and verifications in order */
+      "\"history\":[{\"at\":\"T\",\"who\":\"alpha/alice\",\"what\":\"verdict\",\"value\":"
+      "\"fail\",\"note\":\"no update seen\"},{\"at\":\"T\",\"who\":\"gamma/bob\",\"what\":"
+      "\"verify\",\"value\":\"disputed\",\"note\":\"the update was sent at 10:02\"},{\"at\":"
+      "\"T\",\"who\":\"alpha/alice\",\"what\":\"verdict\",\"value\":\"pass\",\"note\":"
+      "\"update seen in the server log\"},{\"at\":\"T\",\"who\":\"gamma\",\"what\":\"verify\","
+      "\"value\":\"agreed\",\"note\":\"settled\"}],"
       "\"automation\":null},"
       "{\"id\":203,\"name\":\"Querying basic information in TLV format\",\"group\":\"Device "
       "Management & Service Enablement\",\"verdict\":\"fail\","
@@ -343,7 +350,9 @@ test_whole_session (void)
   {
     g_autofree char *junit = tf_harness_path (h, "s1.xml");
     g_autofree char *xml = NULL;
-    g_assert_cmpint (tf_harness_ctl (h, &out, &err, "report", S1, "--junit", junit, NULL), ==, 0);
+    /* case 203 is Fail: with --junit the exit status gates CI (the file is written) */
+    g_assert_cmpint (tf_harness_ctl (h, &out, &err, "report", S1, "--junit", junit, NULL), ==, 1);
+    tf_harness_assert_contains (err, "1 case Fail (exit status 1: --junit gates on Fail)");
     g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
     g_assert_nonnull (strstr (xml, "<testsuite name=\"" S1 " "));
     g_assert_nonnull (strstr (xml, "<property name=\"entered_by\" value=\"automation\"/>"));
@@ -380,9 +389,12 @@ test_whole_session (void)
             "Table 1, board sim1, firmware lwm2m-client-sim1 1.0.1, sha256 f22e8e449e16cdd3",
             "Client: Alpha Devices (alpha) — alpha-client 1.0.1 [alpha-client]",
             "Server: Gamma Cloud (gamma) — Gamma LwM2M Server 4.2 [gamma-server]",
-            "Client team: signed by alpha at 20",
-            "Server team: signed by gamma/gina at 20",
-            "(final)" };
+            "Client team: signed by alpha (no name in the event file) at 20",
+            "Server team: signed by gamma/gina (no name in the event file) at 20",
+            "(final)",
+            "Dispute history",
+            "gamma/bob verified: disputed — the update was sent at 10:02",
+            "alpha/alice entered Pass — update seen in the server log" };
     g_autoptr (GRegex) grouped = g_regex_new (
         "Registration\\s*\\n\\s*101\\s+Initial Registration[^\\n]*\\n\\s*102\\s+Registration "
         "Update",
@@ -458,8 +470,12 @@ test_whole_session (void)
   g_assert_true (tf_floor_wait_phase (t, S2, "running", 30000));
   g_assert_cmpint (tf_floor_flash_count (t, "sim1"), ==, 1);
   st = tf_floor_session_state (t, S2);
+  /* 8 cases, 3 of them Not Applicable from the event file before the
+   * session: progress counts the 5 to run, none run yet ("0/5", not "3/8") */
   g_assert_cmpint (
-      json_object_get_int_member (json_object_get_object_member (st, "progress"), "total"), ==, 8);
+      json_object_get_int_member (json_object_get_object_member (st, "progress"), "total"), ==, 5);
+  g_assert_cmpint (
+      json_object_get_int_member (json_object_get_object_member (st, "progress"), "done"), ==, 0);
   /* staff take the board back: the session that held it is aborted with the reason */
   g_assert_cmpint (tf_harness_ctl (h, &out, &err, "leases", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "sim1"));

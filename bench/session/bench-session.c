@@ -17,6 +17,7 @@
 #include "tf-report-pdf.h"
 #include "tf-sched.h"
 #include "tf-session-db.h"
+#include "tf-test-host.h"
 #include "tf-session-json.h"
 #include "tf-store.h"
 
@@ -105,7 +106,8 @@ quit_loop (gpointer loop)
 static GSubprocess *
 spawn (const char *log, GError **error, ...)
 {
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  /* children die with the benchmark (PR_SET_PDEATHSIG) */
+  g_autoptr (GSubprocessLauncher) l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   const char *a;
   va_list ap;
@@ -150,8 +152,10 @@ bench_verdicts (const char *build, const char *source)
 
   g_chmod (dir, 0755);
   {
+    /* user root: dropping privileges would clear PR_SET_PDEATHSIG */
     g_autofree char *text = g_strdup_printf ("listener %u 127.0.0.1\nallow_anonymous true\n"
-                                             "persistence false\nmax_queued_messages 100000\n",
+                                             "persistence false\nmax_queued_messages 100000\n"
+                                             "user root\n",
                                              port);
     g_file_set_contents (conf, text, -1, NULL);
   }
@@ -181,11 +185,16 @@ bench_verdicts (const char *build, const char *source)
 
   broker = spawn (blog, &error, "mosquitto", "-c", conf, NULL);
   g_assert_no_error (error);
+  /* a child dying ends the benchmark at once, with the reason */
+  tf_test_watch_child (broker, "mosquitto", blog);
   wait_ms (300);
   /* once to make the sessions, then they are put in "running" as if started */
   d = spawn (log, &error, daemon, "--config", lab, NULL);
   g_assert_no_error (error);
+  tf_test_watch_child (d, "testfestd", log);
   wait_ms (1500);
+  /* stopped on purpose: its watch must not end the benchmark */
+  tf_test_child_stopping (d);
   g_subprocess_send_signal (d, SIGTERM);
   g_subprocess_wait (d, NULL, NULL);
   g_clear_object (&d);
@@ -209,6 +218,7 @@ bench_verdicts (const char *build, const char *source)
   sqlite3_close (sq);
   d = spawn (log, &error, daemon, "--config", lab, NULL);
   g_assert_no_error (error);
+  tf_test_watch_child (d, "testfestd", log);
   wait_ms (1500);
 
   {
@@ -255,6 +265,7 @@ bench_verdicts (const char *build, const char *source)
              g_array_index (b.lat, double, b.lat->len * 99 / 100),
              g_array_index (b.lat, double, b.lat->len - 1));
   tf_bus_shutdown (b.bus, NULL, NULL, 200);
+  tf_test_children_stopping ();
   g_subprocess_send_signal (d, SIGTERM);
   g_subprocess_wait (d, NULL, NULL);
   g_subprocess_send_signal (broker, SIGTERM);

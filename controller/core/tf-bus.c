@@ -55,6 +55,8 @@ enum
   SIGNAL_CONNECTED,
   SIGNAL_DISCONNECTED,
   SIGNAL_MESSAGE,
+  SIGNAL_CONNECT_FAILED,
+  SIGNAL_PUBLISHED,
   SIGNAL_LAST
 };
 static guint signals[SIGNAL_LAST];
@@ -170,6 +172,8 @@ mosq_source_dispatch (GSource *source, GSourceFunc cb, gpointer user_data)
           self->connected = FALSE;
           g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0);
         }
+      else
+        g_signal_emit (self, signals[SIGNAL_CONNECT_FAILED], 0, error);
       schedule_reconnect (self);
       return G_SOURCE_REMOVE;
     }
@@ -239,6 +243,7 @@ reconnect_cb (gpointer user_data)
       g_autoptr (GError) error = NULL;
       tf_bus_set_mosquitto_error (&error, rc, "connect");
       g_debug ("bus: %s:%u: %s", self->opts.host, self->opts.port, error->message);
+      g_signal_emit (self, signals[SIGNAL_CONNECT_FAILED], 0, error);
       schedule_reconnect (self);
       return G_SOURCE_REMOVE;
     }
@@ -265,8 +270,12 @@ on_connect (struct mosquitto *mosq, void *obj, int rc, int flags, const mosquitt
   TfBus *self = obj;
   if (rc != 0)
     {
-      g_warning ("bus: broker %s:%u refused the connection: %s", self->opts.host, self->opts.port,
-                 mosquitto_reason_string (rc));
+      g_autoptr (GError) error = g_error_new (
+          TF_ERROR, TF_ERROR_PERMISSION_DENIED, "broker %s:%u refused the connection: %s",
+          self->opts.host, self->opts.port, mosquitto_reason_string (rc));
+      g_warning ("bus: %s", error->message);
+      g_object_set_data (G_OBJECT (self), "connack-reason", GINT_TO_POINTER (rc));
+      g_signal_emit (self, signals[SIGNAL_CONNECT_FAILED], 0, error);
       return; /* the disconnect that follows schedules the retry */
     }
   g_info ("bus: connected to %s:%u", self->opts.host, self->opts.port);
@@ -302,6 +311,7 @@ on_publish (struct mosquitto *mosq, void *obj, int mid, int rc, const mosquitto_
   TfBus *self = obj;
   if (mid == self->waiting_mid)
     self->waiting_done = TRUE;
+  g_signal_emit (self, signals[SIGNAL_PUBLISHED], 0, mid, rc);
 }
 
 static void
@@ -362,6 +372,15 @@ tf_bus_class_init (TfBusClass *klass)
                       NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_MESSAGE] = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /* the broker refused us (CONNACK reason) or could not be reached; the bus
+   * goes on retrying: one-shot clients give up here */
+  signals[SIGNAL_CONNECT_FAILED]
+      = g_signal_new ("connect-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  /* PUBACK of a QoS 1 publish: message id, MQTT v5 reason code (>= 0x80: refused) */
+  signals[SIGNAL_PUBLISHED]
+      = g_signal_new ("published", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
 }
 
 static void
@@ -500,6 +519,13 @@ gboolean
 tf_bus_request (TfBus *self, const char *topic, const char *payload, const char *response_topic,
                 const char *correlation, GError **error)
 {
+  return tf_bus_request_mid (self, topic, payload, response_topic, correlation, NULL, error);
+}
+
+gboolean
+tf_bus_request_mid (TfBus *self, const char *topic, const char *payload, const char *response_topic,
+                    const char *correlation, int *mid, GError **error)
+{
   g_autoptr (mosquitto_property) props = NULL;
   int rc;
 
@@ -512,7 +538,7 @@ tf_bus_request (TfBus *self, const char *topic, const char *payload, const char 
   mosquitto_property_add_binary (&props, MQTT_PROP_CORRELATION_DATA, correlation,
                                  strlen (correlation));
   mosquitto_property_add_string (&props, MQTT_PROP_CONTENT_TYPE, "application/json");
-  rc = mosquitto_publish_v5 (self->mosq, NULL, topic, strlen (payload), payload, 1, false, props);
+  rc = mosquitto_publish_v5 (self->mosq, mid, topic, strlen (payload), payload, 1, false, props);
   if (rc != MOSQ_ERR_SUCCESS)
     return tf_bus_set_mosquitto_error (error, rc, topic);
   return TRUE;

@@ -40,7 +40,9 @@ typedef struct
 G_DECLARE_FINAL_TYPE (TfBus, tf_bus, TF, BUS, GObject)
 
 /* Signals: "connected" (after CONNACK; re-subscription is done already),
- * "disconnected", "message" (TfBusMessage *). */
+ * "disconnected", "message" (TfBusMessage *), "connect-failed" (GError *:
+ * refused by CONNACK or unreachable; the bus retries), "published" (int mid,
+ * int v5 reason code: the broker's PUBACK). */
 TfBus *
 tf_bus_new (const TfBusOptions *options, GError **error);
 /* Start connecting; the bus keeps reconnecting with capped exponential back-off. */
@@ -67,6 +69,10 @@ tf_bus_publish (TfBus *self, const char *topic, const void *payload, gsize len, 
 gboolean
 tf_bus_request (TfBus *self, const char *topic, const char *payload, const char *response_topic,
                 const char *correlation, GError **error);
+/* The same; *@mid is the message id the "published" signal will carry. */
+gboolean
+tf_bus_request_mid (TfBus *self, const char *topic, const char *payload, const char *response_topic,
+                    const char *correlation, int *mid, GError **error);
 /* Answer a v5 request on its response topic with its correlation data. */
 gboolean
 tf_bus_reply (TfBus *self, const TfBusMessage *request, const char *payload, GError **error);

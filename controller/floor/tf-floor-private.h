@@ -205,6 +205,10 @@ JsonNode *
 tf_floor_wrap (const char *member, JsonNode *value);
 JsonNode *
 tf_floor_state_of (TfFloor *f, TfSession *s);
+/* done cases of @cases (TfCaseRow), *@total those to run: pre-set Not
+ * Applicable ones count as neither */
+guint
+tf_floor_progress (GPtrArray *cases, guint *total);
 TfSession *
 tf_floor_need_session (Req *r, const char *id);
 JsonNode *

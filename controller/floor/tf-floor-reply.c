@@ -62,12 +62,7 @@ static guint
 tf_floor_count_done (TfFloor *f, TfSession *s, guint *total)
 {
   g_autoptr (GPtrArray) cases = tf_sdb_cases (f->store, s->id, NULL);
-  guint done = 0;
-  *total = cases ? cases->len : 0;
-  for (guint i = 0; cases != NULL && i < cases->len; i++)
-    if (((TfCaseRow *)g_ptr_array_index (cases, i))->verdict != NULL)
-      done++;
-  return done;
+  return tf_floor_progress (cases, total);
 }
 
 JsonNode *

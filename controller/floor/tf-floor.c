@@ -133,6 +133,10 @@ build_report (TfFloor *f, TfSession *s, GPtrArray *cases)
   gboolean in_event = s->slot >= 0 && (guint)s->slot < tf_event_n_slots (f->event);
   g_autofree char *start = in_event ? tf_event_slot_iso (f->event, s->slot, FALSE) : NULL;
   g_autofree char *end = in_event ? tf_event_slot_iso (f->event, s->slot, TRUE) : NULL;
+  const TfPerson *cs
+      = s->signed_client ? tf_event_find_person (f->event, s->signed_client_by) : NULL;
+  const TfPerson *ss
+      = s->signed_server ? tf_event_find_person (f->event, s->signed_server_by) : NULL;
   TfReportFacts facts = {
     .event = f->event->name,
     .start = start,
@@ -144,6 +148,10 @@ build_report (TfFloor *f, TfSession *s, GPtrArray *cases)
     /* a client that declares no version is known by what its board ran */
     .client_version = c != NULL && c->version != NULL ? c->version : s->fw_version,
     .server_version = v != NULL ? v->version : NULL,
+    .client_signer_name = cs != NULL ? cs->name : NULL,
+    .client_signer_role = cs != NULL ? cs->role : NULL,
+    .server_signer_name = ss != NULL ? ss->name : NULL,
+    .server_signer_role = ss != NULL ? ss->role : NULL,
   };
 
   for (guint i = 0; ets != NULL && i < cases->len; i++)
@@ -165,6 +173,26 @@ tf_floor_report (TfFloor *f, TfSession *s, GError **error)
   return build_report (f, s, cases);
 }
 
+/* Progress counts the cases people (or their scripts) have to run: the ones
+ * set Not Applicable from the event file before the session (entered by
+ * testfestd) are neither done nor to do, so "0/18" before anything ran. */
+guint
+tf_floor_progress (GPtrArray *cases, guint *total)
+{
+  guint done = 0;
+  *total = 0;
+  for (guint i = 0; cases != NULL && i < cases->len; i++)
+    {
+      const TfCaseRow *c = g_ptr_array_index (cases, i);
+      if (c->verdict != NULL && g_strcmp0 (c->entered_by, "testfestd") == 0)
+        continue;
+      (*total)++;
+      if (c->verdict != NULL)
+        done++;
+    }
+  return done;
+}
+
 void
 tf_floor_publish_session (TfFloor *f, TfSession *s)
 {
@@ -172,14 +200,12 @@ tf_floor_publish_session (TfFloor *f, TfSession *s)
   g_autoptr (JsonNode) state = NULL;
   g_autoptr (JsonNode) report = NULL;
   g_autofree char *st = g_strdup_printf ("session/%s/state", s->id);
-  guint done = 0;
+  guint done, total;
 
   if (cases == NULL)
     return;
-  for (guint i = 0; i < cases->len; i++)
-    if (((TfCaseRow *)g_ptr_array_index (cases, i))->verdict != NULL)
-      done++;
-  state = tf_session_state_json (s, done, cases->len);
+  done = tf_floor_progress (cases, &total);
+  state = tf_session_state_json (s, done, total);
   publish (f, st, state, TRUE);
   /* the verdicts go only to the two companies' private subtrees */
   report = build_report (f, s, cases);

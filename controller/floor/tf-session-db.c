@@ -178,7 +178,62 @@ tf_case_row_free (TfCaseRow *r)
   g_free (r->evidence);
   g_free (r->run_script);
   g_free (r->group);
+  if (r->history != NULL)
+    g_ptr_array_unref (r->history);
   g_free (r);
+}
+
+static void
+sdb_event_free (TfSdbEvent *e)
+{
+  g_free (e->who);
+  g_free (e->what);
+  g_free (e->value);
+  g_free (e->note);
+  g_free (e);
+}
+
+/* The history of the session's disputed cases, onto their rows (by id). */
+static gboolean
+add_disputes (TfStore *st, const char *session, GPtrArray *rows, GError **error)
+{
+  g_autoptr (TfStoreStmt) s = query (
+      st, error,
+      "SELECT case_id, at, who, what, value, note FROM verdict_history WHERE session = ? AND "
+      "case_id IN (SELECT case_id FROM verdict_history WHERE session = ? AND what = 'verify' "
+      "AND value = 'disputed') ORDER BY seq",
+      "ss", session, session);
+  g_autoptr (GError) local = NULL;
+  if (s == NULL)
+    return FALSE;
+  while (tf_store_stmt_next (s, &local))
+    {
+      gint id = tf_store_stmt_int (s, 0);
+      TfSdbEvent *e = g_new0 (TfSdbEvent, 1);
+      TfCaseRow *row = NULL;
+      e->at = tf_store_stmt_int64 (s, 1);
+      e->who = tf_store_stmt_dup (s, 2);
+      e->what = tf_store_stmt_dup (s, 3);
+      e->value = tf_store_stmt_dup (s, 4);
+      e->note = tf_store_stmt_dup (s, 5);
+      for (guint i = 0; row == NULL && i < rows->len; i++)
+        if (((TfCaseRow *)g_ptr_array_index (rows, i))->id == id)
+          row = g_ptr_array_index (rows, i);
+      if (row == NULL)
+        {
+          sdb_event_free (e);
+          continue;
+        }
+      if (row->history == NULL)
+        row->history = g_ptr_array_new_with_free_func ((GDestroyNotify)sdb_event_free);
+      g_ptr_array_add (row->history, e);
+    }
+  if (local != NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "read verdict history: ");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -242,6 +297,8 @@ tf_sdb_cases (TfStore *st, const char *session, GError **error)
       g_propagate_prefixed_error (error, g_steal_pointer (&local), "read cases: ");
       return NULL;
     }
+  if (!add_disputes (st, session, out, error))
+    return NULL;
   return g_steal_pointer (&out);
 }
 

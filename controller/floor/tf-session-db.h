@@ -43,7 +43,16 @@ typedef struct
   gint run_status; /* its exit status; -1: it did not exit (killed, timed out) */
   gint64 run_started;
   gint64 run_at; /* when it finished and its verdict was entered */
+  /* a disputed case's every verdict and verification, in order (TfSdbEvent;
+   * NULL when the case was never disputed) */
+  GPtrArray *history;
 } TfCaseRow;
+
+typedef struct
+{
+  gint64 at;
+  char *who, *what, *value, *note; /* what: "verdict" or "verify" */
+} TfSdbEvent;
 void
 tf_case_row_free (TfCaseRow *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfCaseRow, tf_case_row_free)

@@ -198,6 +198,25 @@ tf_session_report_json (const TfSession *s, const TfReportFacts *facts, GPtrArra
       add_time (b, "entered_at", c->entered_at);
       add_str (b, "verification", c->verification);
       add_str (b, "verify_note", c->verify_note);
+      if (c->history != NULL)
+        {
+          /* a disputed case keeps its whole story: the report names every
+           * verdict and verification, not only the last */
+          json_builder_set_member_name (b, "history");
+          json_builder_begin_array (b);
+          for (guint k = 0; k < c->history->len; k++)
+            {
+              const TfSdbEvent *e = g_ptr_array_index (c->history, k);
+              json_builder_begin_object (b);
+              add_time (b, "at", e->at);
+              add_str (b, "who", e->who);
+              add_str (b, "what", e->what);
+              add_str (b, "value", e->value);
+              add_str (b, "note", e->note);
+              json_builder_end_object (b);
+            }
+          json_builder_end_array (b);
+        }
       add_automation (b, c);
       json_builder_end_object (b);
     }
@@ -212,6 +231,16 @@ tf_session_report_json (const TfSession *s, const TfReportFacts *facts, GPtrArra
   add_time (b, "client_at", s->signed_client ? s->signed_client_at : 0);
   add_str (b, "server_by", s->signed_server ? s->signed_server_by : NULL);
   add_time (b, "server_at", s->signed_server ? s->signed_server_at : 0);
+  if (s->signed_client && facts->client_signer_name != NULL)
+    {
+      add_str (b, "client_name", facts->client_signer_name);
+      add_str (b, "client_role", facts->client_signer_role);
+    }
+  if (s->signed_server && facts->server_signer_name != NULL)
+    {
+      add_str (b, "server_name", facts->server_signer_name);
+      add_str (b, "server_role", facts->server_signer_role);
+    }
   json_builder_end_object (b);
   return finish (b);
 }

@@ -31,6 +31,9 @@ typedef struct
   const char *client_company_name, *server_company_name;
   const char *client_name, *server_name;       /* product names */
   const char *client_version, *server_version; /* declared, else what the board ran */
+  /* who signed, as the event file's [company] people names them (nullable) */
+  const char *client_signer_name, *client_signer_role;
+  const char *server_signer_name, *server_signer_role;
 } TfReportFacts;
 JsonNode *
 tf_session_report_json (const TfSession *s, const TfReportFacts *facts, GPtrArray *cases);

@@ -16,7 +16,7 @@
 static const gchar *const event_keys[]
     = { "name",    "days",   "timezone", "slot-minutes",         "day-start",
         "day-end", "breaks", "tables",   "allow-anonymous-read", NULL };
-static const gchar *const company_keys[] = { "name", "listing-consent", NULL };
+static const gchar *const company_keys[] = { "name", "listing-consent", "people", NULL };
 static const gchar *const impl_keys[] = { "name",
                                           "company",
                                           "role",
@@ -189,6 +189,40 @@ check_structure (Loader *ld, GError **error)
   return TRUE;
 }
 
+/* A person entry "USER: Full Name, Role" (the role optional); NULL if malformed. */
+static TfPerson *
+person_parse (const gchar *text)
+{
+  const gchar *colon = strchr (text, ':');
+  g_autofree gchar *user = NULL, *rest = NULL;
+  gchar *comma;
+  TfPerson *p;
+
+  if (colon == NULL)
+    return NULL;
+  user = g_strstrip (g_strndup (text, colon - text));
+  rest = g_strstrip (g_strdup (colon + 1));
+  if (!tf_loader_valid_id (user) || *rest == '\0')
+    return NULL;
+  p = g_new0 (TfPerson, 1);
+  comma = strchr (rest, ',');
+  if (comma != NULL)
+    {
+      *comma = '\0';
+      p->role = g_strstrip (g_strdup (comma + 1));
+      if (*p->role == '\0')
+        g_clear_pointer (&p->role, g_free);
+    }
+  p->user = g_steal_pointer (&user);
+  p->name = g_strstrip (g_strdup (rest));
+  if (*p->name == '\0')
+    {
+      tf_person_free (p);
+      return NULL;
+    }
+  return p;
+}
+
 static gboolean
 load_company (Loader *ld, const gchar *group, GError **error)
 {
@@ -210,6 +244,22 @@ load_company (Loader *ld, const gchar *group, GError **error)
       return tf_key_lines_fail (ld->lines, error, group, "listing-consent",
                                 "'%s' is not 'yes' or 'no'", consent);
   }
+  /* who signs for the company, named in the reports:
+   * people = alice: Alice Martin, Test lead; bob: Bob Stone */
+  company->people = tf_person_array_new ();
+  if (tf_loader_has_key (ld, group, "people"))
+    {
+      g_autoptr (GPtrArray) items = tf_loader_get_list (ld, group, "people");
+      for (guint i = 0; items != NULL && i < items->len; i++)
+        {
+          TfPerson *p = person_parse (g_ptr_array_index (items, i));
+          if (p == NULL)
+            return tf_key_lines_fail (ld->lines, error, group, "people",
+                                      "'%s' is not 'USER: Full Name[, Role]'",
+                                      (const gchar *)g_ptr_array_index (items, i));
+          g_ptr_array_add (company->people, p);
+        }
+    }
   return TRUE;
 }
 

@@ -338,6 +338,38 @@ test_one_read (void)
   g_rmdir (dir);
 }
 
+/* [company] people: who signs, named in the reports */
+static void
+test_people (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *data = NULL;
+  g_autoptr (TfEvent) event = NULL;
+  g_autoptr (GString) bad = NULL;
+  g_autoptr (TfEvent) none = NULL;
+  const TfPerson *p;
+
+  g_assert_true (g_file_get_contents (TF_SCHED_SRCDIR "/example.event", &data, NULL, &error));
+  event = tf_event_load_data (data, -1, "example.event", &error);
+  g_assert_no_error (error);
+  p = tf_event_find_person (event, "acme/anna");
+  g_assert_nonnull (p);
+  g_assert_cmpstr (p->name, ==, "Anna Berger");
+  g_assert_cmpstr (p->role, ==, "Test lead");
+  p = tf_event_find_person (event, "acme/tom");
+  g_assert_cmpstr (p->role, ==, "Firmware engineer");
+  g_assert_null (tf_event_find_person (event, "acme/zed"));
+  g_assert_null (tf_event_find_person (event, "kiwi/anna"));
+  g_assert_null (tf_event_find_person (event, "acme"));
+  bad = g_string_new (data);
+  g_string_replace (bad, "people=anna: Anna Berger", "people=anna Anna Berger", 1);
+  none = tf_event_load_data (bad->str, -1, "bad.event", &error);
+  g_assert_null (none);
+  g_assert_nonnull (strstr (
+      error->message,
+      "[company acme] people: 'anna Anna Berger, Test lead' is not 'USER: Full Name[, Role]'"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -348,5 +380,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sched/event/example", test_example);
   g_test_add_func ("/sched/event/excluded", test_excluded);
   g_test_add_func ("/sched/event/one-read", test_one_read);
+  g_test_add_func ("/sched/event/people", test_people);
   return g_test_run ();
 }

@@ -5,18 +5,59 @@
 
 #include "tf-event.h"
 
+#include <string.h>
+
 const gchar *const tf_event_version_names[] = { "1.0", "1.1", "1.2", NULL };
 const gchar *const tf_event_transport_names[]
     = { "udp", "tcp", "sms", "nidd", "lorawan", "mqtt", "http", NULL };
 const gchar *const tf_event_security_names[]
     = { "nosec", "psk", "rpk", "cert", "est", "oscore", NULL };
 
+void
+tf_person_free (TfPerson *p)
+{
+  g_free (p->user);
+  g_free (p->name);
+  g_free (p->role);
+  g_free (p);
+}
+
 static void
 company_free (TfCompany *company)
 {
   g_free (company->id);
   g_free (company->name);
+  if (company->people != NULL)
+    g_ptr_array_unref (company->people);
   g_free (company);
+}
+
+GPtrArray *
+tf_person_array_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify)tf_person_free);
+}
+
+const TfPerson *
+tf_event_find_person (const TfEvent *event, const gchar *who)
+{
+  const gchar *slash = who != NULL ? strchr (who, '/') : NULL;
+  g_autofree gchar *company = NULL;
+  gint c;
+  const TfCompany *co;
+
+  if (slash == NULL)
+    return NULL;
+  company = g_strndup (who, slash - who);
+  c = tf_event_find_company (event, company);
+  co = c >= 0 ? g_ptr_array_index (event->companies, c) : NULL;
+  for (guint i = 0; co != NULL && co->people != NULL && i < co->people->len; i++)
+    {
+      const TfPerson *p = g_ptr_array_index (co->people, i);
+      if (g_strcmp0 (p->user, slash + 1) == 0)
+        return p;
+    }
+  return NULL;
 }
 
 static void
@@ -175,8 +216,16 @@ slot_time (const TfEvent *event, guint slot, gboolean end)
   const TfSlot *s = &g_array_index (event->slots, TfSlot, slot);
   const GDate *d = &g_array_index (event->days, GDate, s->day);
   guint min = end ? s->end_min : s->start_min;
-  return g_date_time_new (event->tz, g_date_get_year (d), g_date_get_month (d), g_date_get_day (d),
-                          min / 60, min % 60, 0);
+  GDate day = *d;
+
+  /* a day that ends at 24:00 ends at the next day's 00:00 (GDateTime has no hour 24) */
+  if (min >= 24 * 60)
+    {
+      g_date_add_days (&day, min / (24 * 60));
+      min %= 24 * 60;
+    }
+  return g_date_time_new (event->tz, g_date_get_year (&day), g_date_get_month (&day),
+                          g_date_get_day (&day), min / 60, min % 60, 0);
 }
 
 /**

@@ -19,11 +19,21 @@ extern const gchar *const tf_event_version_names[];
 extern const gchar *const tf_event_transport_names[];
 extern const gchar *const tf_event_security_names[];
 
+/* A person who signs for a company: the `--as USER` (MQTT user "company/USER")
+ * and how the report names them. */
+typedef struct
+{
+  gchar *user;
+  gchar *name;
+  gchar *role; /* nullable */
+} TfPerson;
+
 typedef struct
 {
   gchar *id;
   gchar *name;
   gboolean listing_consent; /* its results may appear in the product listing */
+  GPtrArray *people;        /* TfPerson, from "people = USER: Name, Role; ..." */
 } TfCompany;
 
 typedef struct
@@ -127,6 +137,13 @@ gint
 tf_event_find_board (const TfEvent *event, const gchar *id);
 gboolean
 tf_event_available (const TfEvent *event, guint impl, guint slot);
+GPtrArray *
+tf_person_array_new (void);
+void
+tf_person_free (TfPerson *p);
+/* The person @who ("company/user" or "company") signs as, or NULL. */
+const TfPerson *
+tf_event_find_person (const TfEvent *event, const gchar *who);
 const gchar *
 tf_event_company_id_of (const TfEvent *event, guint impl);
 

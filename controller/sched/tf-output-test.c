@@ -93,6 +93,7 @@ static const gchar *const hand_made_problems[] = {
   "session ghost--acme-cloud: slot 40 is outside the event (0 to 14)",
   "session acme-tracker--acme-cloud: start 2025-10-14T09:00:00+02:00 is not the start of slot 2 "
   "(2025-10-14T13:30:00+02:00)",
+  "session acme-tracker--acme-cloud: a start time without an end time",
   "session acme-tracker--acme-cloud: table 4 is outside 1 to 3",
   "session acme-tracker--acme-cloud: acme-tracker and acme-cloud need not meet (same company, "
   "incompatible, opted out or left out)",
@@ -319,6 +320,95 @@ test_ics_dir (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* A day ending at 24:00 (accepted as documented): its last slot ends at the
+ * next day's 00:00 in every output, and check finds nothing wrong. Criticals
+ * are fatal in the tests (G_DEBUG=fatal-criticals), as GDateTime's for hour 24 were. */
+static void
+test_day_end_midnight (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *data = NULL;
+  g_autoptr (GString) str = NULL;
+  g_autoptr (TfEvent) event = NULL;
+  g_autoptr (TfSchedule) schedule = NULL;
+  g_autoptr (TfSchedule) back = NULL;
+  g_autoptr (GPtrArray) problems = NULL;
+  g_autoptr (GPtrArray) ours = NULL;
+  g_autofree gchar *json = NULL, *csv = NULL, *text = NULL;
+  gboolean late = FALSE;
+  guint last;
+
+  g_assert_true (g_file_get_contents (TF_SCHED_SRCDIR "/example.event", &data, NULL, &error));
+  str = g_string_new (data);
+  /* 16:00-24:00, no break: slots 16:00, 17:30, 19:00, 20:30, 22:00 (22:30-24:00 is the last) */
+  g_assert_cmpuint (g_string_replace (str, "day-start=09:00", "day-start=16:30", 1), ==, 1);
+  g_assert_cmpuint (g_string_replace (str, "day-end=18:00", "day-end=24:00", 1), ==, 1);
+  g_assert_cmpuint (g_string_replace (str, "breaks=12:30-13:30", "", 1), ==, 1);
+  event = tf_event_load_data (str->str, -1, "midnight.event", &error);
+  if (event == NULL)
+    g_error ("%s", error->message);
+  last = 0;
+  while (last + 1 < event->slots->len && g_array_index (event->slots, TfSlot, last + 1).day == 0)
+    last++;
+  g_assert_cmpuint (g_array_index (event->slots, TfSlot, last).end_min, ==, 24 * 60);
+  {
+    g_autofree gchar *end = tf_event_slot_iso (event, last, TRUE);
+    g_autoptr (GDateTime) e = tf_event_slot_end (event, last);
+    g_assert_nonnull (e);
+    /* Europe/Paris in October: +02:00 */
+    g_assert_cmpstr (end, ==, "2025-10-15T00:00:00+02:00");
+  }
+  schedule = solve (event);
+  json = tf_schedule_to_json (schedule);
+  g_assert_null (strstr (json, "null"));
+  g_assert_nonnull (strstr (json, "\"end\" : \"2025-10-15T00:00:00+02:00\""));
+  csv = tf_schedule_to_csv (schedule);
+  g_assert_null (strstr (csv, ",,"));
+  text = tf_schedule_to_text (schedule);
+  g_assert_nonnull (text);
+  for (guint t = 0; t < event->teams->len; t++)
+    {
+      g_autofree gchar *ics = tf_schedule_to_ics (schedule, t);
+      g_assert_null (strstr (ics, "(null)"));
+      g_assert_null (strstr (ics, "DTEND:\r\n"));
+      /* 00:00 Paris is 22:00 UTC the day before */
+      if (strstr (ics, "DTEND:20251014T220000Z\r\n") != NULL)
+        late = TRUE;
+    }
+  g_assert_true (late);
+  problems = tf_schedule_check (event, schedule);
+  for (guint k = 0; k < problems->len; k++)
+    g_test_message ("%s", (gchar *)g_ptr_array_index (problems, k));
+  g_assert_cmpuint (problems->len, ==, 0);
+  ours = tf_test_checker_run (event, schedule);
+  g_assert_cmpuint (ours->len, ==, 0);
+  /* and what it wrote reads back as the same schedule */
+  back = tf_schedule_from_json (event, json, -1, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&problems, g_ptr_array_unref);
+  problems = tf_schedule_check (event, back);
+  g_assert_cmpuint (problems->len, ==, 0);
+}
+
+/* an export that lost an end (as "end": null did) is a problem for check */
+static void
+test_check_half_time (void)
+{
+  g_autoptr (TfEvent) event = example_event (NULL);
+  g_autoptr (TfSchedule) schedule = solve (event);
+  g_autofree gchar *json = tf_schedule_to_json (schedule);
+  g_autoptr (GRegex) re = g_regex_new ("\"end\" : \"[^\"]*\"", 0, 0, NULL);
+  g_autofree gchar *broken = g_regex_replace_literal (re, json, -1, 0, "\"end\" : null", 0, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfSchedule) back = tf_schedule_from_json (event, broken, -1, &error);
+  g_autoptr (GPtrArray) problems = NULL;
+
+  g_assert_no_error (error);
+  problems = tf_schedule_check (event, back);
+  g_assert_cmpuint (problems->len, ==, schedule->entries->len);
+  g_assert_nonnull (strstr (g_ptr_array_index (problems, 0), "a start time without an end time"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -331,5 +421,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sched/output/ics-times", test_ics_times);
   g_test_add_func ("/sched/output/ics-dir", test_ics_dir);
   g_test_add_func ("/sched/output/text", test_text);
+  g_test_add_func ("/sched/output/day-end-24-00", test_day_end_midnight);
+  g_test_add_func ("/sched/output/check-half-time", test_check_half_time);
   return g_test_run ();
 }

@@ -76,6 +76,11 @@ check_entry (Checker *ck, const TfScheduleEntry *e)
                    e->slot, iso);
         }
     }
+  /* times are optional in a hand-made schedule, but half a time is a broken
+   * export (an "end": null from a day ending at 24:00 was one) */
+  if ((e->start == NULL) != (e->end == NULL))
+    problem (ck, "session %s: %s time without %s time", e->id, e->start ? "a start" : "an end",
+             e->start ? "an end" : "a start");
   if (e->end != NULL)
     {
       g_autoptr (GDateTime) want = tf_event_slot_end (event, e->slot);

@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "tf-event-gen.h"
 #include "tf-sched.h"
 
 /* tf-schedule: the scheduler offline, for staff.
@@ -22,12 +23,21 @@ static gchar *opt_ics;
 static gchar *opt_check;
 static gchar *opt_replan;
 
+static gchar *opt_generate;
+static gint opt_seed = 1, opt_tables;
+
 static const GOptionEntry entries[] = {
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the schedule as JSON", NULL },
   { "csv", 0, 0, G_OPTION_ARG_NONE, &opt_csv, "Print the schedule as CSV", NULL },
   { "ics", 0, 0, G_OPTION_ARG_FILENAME, &opt_ics, "Write one iCalendar file per team", "DIR" },
   { "check", 0, 0, G_OPTION_ARG_FILENAME, &opt_check, "Check a schedule JSON file", "FILE" },
   { "replan", 0, 0, G_OPTION_ARG_FILENAME, &opt_replan, "Re-plan from a state file", "STATE" },
+  { "generate", 0, 0, G_OPTION_ARG_STRING, &opt_generate,
+    "Print a generated event of CLIENTS x SERVERS implementations instead (teams, capacities, "
+    "absences, shared boards: as the benchmark's)",
+    "CxS" },
+  { "seed", 0, 0, G_OPTION_ARG_INT, &opt_seed, "--generate: the random seed (1)", "N" },
+  { "tables", 0, 0, G_OPTION_ARG_INT, &opt_tables, "--generate: tables on the floor", "N" },
   { NULL }
 };
 
@@ -103,6 +113,23 @@ main (int argc, char **argv)
     {
       g_printerr ("%s\n", error->message);
       return 2;
+    }
+  if (opt_generate != NULL)
+    {
+      TfEventGenParams params;
+      guint c = 0, sv = 0;
+      g_autofree gchar *text = NULL;
+      if (sscanf (opt_generate, "%ux%u", &c, &sv) != 2 || c == 0 || sv == 0 || c > 1000 || sv > 1000
+          || opt_tables < 0 || opt_tables > 1000)
+        {
+          g_printerr ("--generate wants CLIENTSxSERVERS (1 to 1000 each), --tables 0 to 1000\n");
+          return 2;
+        }
+      tf_event_gen_params_init (&params, c, sv, (guint32)opt_seed, FALSE);
+      params.tables = (guint)opt_tables;
+      text = tf_event_gen (&params);
+      g_print ("%s", text);
+      return 0;
     }
   if (argc != 2)
     {

@@ -122,6 +122,37 @@ test_random_medium (void)
     }
 }
 
+/* The benchmark's "tight" 120x60 instances (teams, capacities, absences and
+ * shared boards all more likely, few tables): every rule kept, every pairing
+ * placed, never below the lower bound. Their speed is the benchmark's
+ * (bench/sched), not a test's. */
+static void
+test_tight_120x60 (void)
+{
+  for (guint seed = 1; seed <= 2; seed++)
+    {
+      TfEventGenParams params;
+      g_autoptr (TfEvent) event = NULL;
+      g_autoptr (TfSchedule) schedule = NULL;
+      g_autoptr (TfPairings) pairings = NULL;
+      g_autoptr (GPtrArray) problems = NULL;
+      tf_event_gen_params_init (&params, 120, 60, seed * 1000 + 4, FALSE);
+      params.p_shared_team = 0.4;
+      params.p_capacity = 0.5;
+      params.p_absent = 0.4;
+      params.p_shared_board = 0.3;
+      params.tables = 15;
+      event = gen_event (&params);
+      schedule = solve (event, &pairings);
+      tf_test_assert_valid (event, schedule);
+      problems = tf_schedule_check (event, schedule);
+      g_assert_cmpuint (problems->len, ==, 0);
+      g_assert_cmpuint (schedule->entries->len, ==, pairings->pairs->len);
+      g_assert_cmpuint (tf_schedule_makespan (schedule), >=, schedule->lower_bound);
+      g_assert_cmpuint (event->n_tables, ==, 15);
+    }
+}
+
 static void
 test_random_general (void)
 {
@@ -350,6 +381,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sched/scheduler/random-bipartite", test_random_bipartite);
   g_test_add_func ("/sched/scheduler/random-general", test_random_general);
   g_test_add_func ("/sched/scheduler/random-medium", test_random_medium);
+  g_test_add_func ("/sched/scheduler/tight-120x60", test_tight_120x60);
   g_test_add_func ("/sched/scheduler/infeasible", test_infeasible);
   g_test_add_func ("/sched/scheduler/infeasible-odd-cycle", test_infeasible_odd_cycle);
   g_test_add_func ("/sched/scheduler/odd-cycle", test_odd_cycle);

@@ -10,14 +10,15 @@
 #include <unistd.h>
 
 #include "tf-bus.h"
+#include "tf-ctl-print.h"
+#include "tf-ctl-verbs.h"
 #include "tf-error.h"
-#include "tf-report-junit.h"
-#include "tf-report-pdf.h"
 #include "tf-sched.h"
 
 /* testfestctl: the staff's command line, over MQTT v5 request/response.
- * Exit status: 0 done, 1 the daemon refused or the operation failed,
- * 2 usage or configuration error, 3 no broker or no answer. */
+ * Exit status: 0 done, 1 refused (by testfestd, or by the broker's ACL as the
+ * PUBACK says) or the operation failed, 2 usage or configuration error (found
+ * before connecting), 3 no broker, not authorised by it, or no answer. */
 
 typedef struct
 {
@@ -33,11 +34,14 @@ typedef struct
   char *failure;
   char *progress_topic; /* flash: the board's state, for the progress bar */
   int last_percent;
+  int mid; /* the request's message id, for its PUBACK */
+  const char *user;
+  char *broker; /* host:port, for messages */
 } Ctl;
 
 static char *opt_config, *opt_host, *opt_lab, *opt_user, *opt_password_file;
 static int opt_port = 0, opt_timeout = 60, opt_lines = 20;
-static gboolean opt_json;
+static gboolean opt_json, opt_help;
 static char *opt_state;
 /* sessions and the schedule */
 static gboolean opt_csv;
@@ -51,7 +55,8 @@ on_connected (TfBus *bus, Ctl *c)
   if (c->sent)
     return;
   /* the subscription to our reply topic precedes this publish on the wire */
-  if (!tf_bus_request (bus, c->topic, c->payload, c->reply_topic, c->correlation, &error))
+  if (!tf_bus_request_mid (bus, c->topic, c->payload, c->reply_topic, c->correlation, &c->mid,
+                           &error))
     {
       c->failure = g_strdup (error->message);
       c->status = 3;
@@ -59,6 +64,42 @@ on_connected (TfBus *bus, Ctl *c)
       return;
     }
   c->sent = TRUE;
+}
+
+/* Fail fast: the broker refused our CONNECT, or nothing listens there. */
+static void
+on_connect_failed (TfBus *bus, GError *error, Ctl *c)
+{
+  if (c->failure != NULL)
+    return;
+  if (g_error_matches (error, TF_ERROR, TF_ERROR_PERMISSION_DENIED))
+    c->failure = g_strdup_printf (
+        "not authorised as %s by the broker at %s (%s): check --user and --password-file",
+        c->user != NULL ? c->user : "an anonymous client", c->broker,
+        strrchr (error->message, ':') != NULL ? strrchr (error->message, ':') + 2 : error->message);
+  else
+    {
+      g_autofree char *low = g_ascii_strdown (error->message, -1);
+      c->failure = g_strdup_printf ("cannot reach the broker at %s: %s", c->broker, low);
+    }
+  c->status = 3;
+  g_main_loop_quit (c->loop);
+}
+
+/* The broker's PUBACK for our request: a reason code >= 0x80 is a refusal
+ * (typically not authorised: a company calling a staff verb) that no answer
+ * will ever follow. */
+static void
+on_published (TfBus *bus, int mid, int reason, Ctl *c)
+{
+  if (!c->sent || mid != c->mid || reason < 0x80 || c->failure != NULL)
+    return;
+  c->failure
+      = g_strdup_printf ("the broker refused the request on %s%s%s (reason 0x%02x%s)", c->topic,
+                         c->user != NULL ? " for " : "", c->user != NULL ? c->user : "", reason,
+                         reason == 0x87 ? ", not authorised" : "");
+  c->status = 1;
+  g_main_loop_quit (c->loop);
 }
 
 static void
@@ -179,376 +220,6 @@ load_settings (TfBusOptions *bo, char **lab, GError **error)
   return TRUE;
 }
 
-static const char *
-str_member (JsonObject *o, const char *key)
-{
-  /* "-" also for a member object a report lacks (an older daemon) */
-  JsonNode *n = o != NULL ? json_object_get_member (o, key) : NULL;
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return "-";
-  return json_node_get_string (n);
-}
-
-static void
-print_board_row (JsonObject *b)
-{
-  JsonNode *fwn = json_object_get_member (b, "firmware");
-  g_autofree char *fw = NULL;
-  if (fwn != NULL && JSON_NODE_HOLDS_OBJECT (fwn))
-    fw = g_strdup_printf ("%s %s", str_member (json_node_get_object (fwn), "name"),
-                          str_member (json_node_get_object (fwn), "version"));
-  g_print ("%-14s %-16s %-6s %-12s %-7s %-8s %-22s %-26s %s\n", str_member (b, "id"),
-           str_member (b, "type"), str_member (b, "table"), str_member (b, "state"),
-           str_member (b, "power"), str_member (b, "health"), fw ? fw : "-",
-           str_member (b, "since"),
-           g_strcmp0 (str_member (b, "error"), "-") != 0 ? str_member (b, "error")
-                                                         : str_member (b, "cause"));
-}
-
-static void
-print_answer (const char *verb, JsonObject *o)
-{
-  if (opt_json)
-    {
-      g_autoptr (JsonGenerator) g = json_generator_new ();
-      g_autofree char *s = NULL;
-      json_generator_set_pretty (g, TRUE);
-      const char *member = g_strcmp0 (verb, "boards") == 0   ? "boards"
-                           : g_strcmp0 (verb, "board") == 0  ? "board"
-                           : g_strcmp0 (verb, "images") == 0 ? "images"
-                                                             : NULL;
-      g_autoptr (JsonNode) whole = json_node_init_object (json_node_alloc (), o);
-      json_generator_set_root (g, member != NULL && json_object_has_member (o, member)
-                                      ? json_object_get_member (o, member)
-                                      : whole);
-      s = json_generator_to_data (g, NULL);
-      g_print ("%s\n", s);
-      return;
-    }
-  if (g_strcmp0 (verb, "boards") == 0)
-    {
-      JsonArray *a = json_object_get_array_member (o, "boards");
-      g_print ("%-14s %-16s %-6s %-12s %-7s %-8s %-22s %-26s %s\n", "BOARD", "TYPE", "TABLE",
-               "STATE", "POWER", "HEALTH", "FIRMWARE", "SINCE", "CAUSE/ERROR");
-      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
-        print_board_row (json_array_get_object_element (a, i));
-    }
-  else if (g_strcmp0 (verb, "board") == 0 || g_strcmp0 (verb, "power") == 0
-           || g_strcmp0 (verb, "release") == 0 || g_strcmp0 (verb, "flash") == 0)
-    {
-      JsonNode *bn = json_object_get_member (o, "board");
-      JsonNode *cn = json_object_get_member (o, "console");
-      if (bn != NULL && JSON_NODE_HOLDS_OBJECT (bn))
-        print_board_row (json_node_get_object (bn));
-      if (cn != NULL && JSON_NODE_HOLDS_ARRAY (cn))
-        {
-          JsonArray *a = json_node_get_array (cn);
-          for (guint i = 0; i < json_array_get_length (a); i++)
-            g_print ("  | %s\n", json_array_get_string_element (a, i));
-        }
-    }
-  else if (g_strcmp0 (verb, "images") == 0)
-    {
-      JsonArray *a = json_object_get_array_member (o, "images");
-      g_print ("%-28s %-24s %-10s %9s %s\n", "IMAGE", "IMPLEMENTATION", "VERSION", "BYTES",
-               "SHA256");
-      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
-        {
-          JsonObject *im = json_array_get_object_element (a, i);
-          g_print ("%-28s %-24s %-10s %9" G_GINT64_FORMAT " %s\n", str_member (im, "id"),
-                   str_member (im, "implementation"), str_member (im, "version"),
-                   json_object_get_int_member_with_default (im, "size", 0),
-                   str_member (im, "sha256"));
-        }
-    }
-  else if (g_strcmp0 (verb, "status") == 0)
-    {
-      JsonObject *st = json_object_get_object_member (o, "states");
-      g_autoptr (GList) names = st ? json_object_get_members (st) : NULL;
-      g_print ("lab %s, host %s, testfestd %s, up %" G_GINT64_FORMAT " s, %" G_GINT64_FORMAT
-               " boards\n",
-               str_member (o, "lab"), str_member (o, "host"), str_member (o, "version"),
-               json_object_get_int_member_with_default (o, "uptime_s", 0),
-               json_object_get_int_member_with_default (o, "boards", 0));
-      for (GList *l = names; l != NULL; l = l->next)
-        if (json_object_get_int_member (st, l->data) > 0)
-          g_print ("  %-12s %" G_GINT64_FORMAT "\n", (char *)l->data,
-                   json_object_get_int_member (st, l->data));
-    }
-}
-
-static gint64
-int_member (JsonObject *o, const char *key)
-{
-  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (n);
-}
-
-static JsonObject *
-obj_member (JsonObject *o, const char *key)
-{
-  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
-  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
-
-static JsonArray *
-arr_member (JsonObject *o, const char *key)
-{
-  JsonNode *n = o ? json_object_get_member (o, key) : NULL;
-  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
-}
-
-static void
-print_json (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) g = json_generator_new ();
-  g_autofree char *text = NULL;
-  json_generator_set_pretty (g, TRUE);
-  json_generator_set_root (g, node);
-  text = json_generator_to_data (g, NULL);
-  g_print ("%s\n", text);
-}
-
-static void
-print_session_row (JsonObject *st)
-{
-  JsonObject *c = obj_member (st, "client"), *v = obj_member (st, "server");
-  JsonObject *p = obj_member (st, "progress");
-  g_autofree char *prog = g_strdup_printf ("%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
-                                           int_member (p, "done"), int_member (p, "total"));
-  g_print ("%-34s %4" G_GINT64_FORMAT " %5" G_GINT64_FORMAT " %-14s %-10s %-7s %s%s%s\n",
-           str_member (st, "id"), int_member (st, "slot"), int_member (st, "table"),
-           str_member (st, "board"), str_member (st, "phase"), prog,
-           json_object_get_boolean_member_with_default (st, "replanned", FALSE) ? "re-planned "
-                                                                                : "",
-           g_strcmp0 (str_member (st, "error"), "-") != 0 ? str_member (st, "error") : "",
-           c && v ? "" : "");
-}
-
-static void
-print_party (const char *role, JsonObject *p)
-{
-  g_print ("%s: %s (%s, %s), %s %s\n", role, str_member (p, "impl"), str_member (p, "company"),
-           str_member (p, "company_name"), str_member (p, "name"), str_member (p, "version"));
-}
-
-static void
-print_report (JsonObject *r)
-{
-  JsonObject *c = obj_member (r, "client"), *v = obj_member (r, "server");
-  JsonObject *sig = obj_member (r, "signed"), *fw = obj_member (r, "firmware");
-  JsonArray *cases = arr_member (r, "cases");
-  const char *group = NULL;
-  gboolean sc = sig && json_object_get_boolean_member_with_default (sig, "client", FALSE);
-  gboolean ss = sig && json_object_get_boolean_member_with_default (sig, "server", FALSE);
-
-  g_print ("Test Session Report %s, %s\n", str_member (r, "session"), str_member (r, "event"));
-  g_print ("session %" G_GINT64_FORMAT ", %s to %s, table %" G_GINT64_FORMAT ", board %s\n",
-           int_member (r, "number"), str_member (r, "start"), str_member (r, "end"),
-           int_member (r, "table"), str_member (r, "board"));
-  g_print ("firmware: %s %s, sha256 %s\n", str_member (fw, "name"), str_member (fw, "version"),
-           str_member (fw, "sha256"));
-  print_party ("client", c);
-  print_party ("server", v);
-  g_print ("ETS: %s\n", str_member (r, "ets"));
-  {
-    g_autofree char *cs = sc ? g_strdup_printf ("yes (%s, %s)", str_member (sig, "client_by"),
-                                                str_member (sig, "client_at"))
-                             : g_strdup ("no");
-    g_autofree char *ssg = ss ? g_strdup_printf ("yes (%s, %s)", str_member (sig, "server_by"),
-                                                 str_member (sig, "server_at"))
-                              : g_strdup ("no");
-    g_print ("signed: client %s, server %s\n", cs, ssg);
-  }
-  g_print ("%-5s %-50s %-15s %-9s %-18s %s\n", "CASE", "NAME", "VERDICT", "VERIFIED", "BY", "NOTE");
-  for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
-    {
-      JsonObject *k = json_array_get_object_element (cases, i);
-      /* grouped as the ETS groups them */
-      if (g_strcmp0 (str_member (k, "group"), group) != 0)
-        {
-          group = str_member (k, "group");
-          g_print ("-- %s\n", group);
-        }
-      g_print ("%-5" G_GINT64_FORMAT " %-50.50s %-15s %-9s %-18s %s%s%s\n", int_member (k, "id"),
-               str_member (k, "name"), str_member (k, "verdict"), str_member (k, "verification"),
-               str_member (k, "entered_by"),
-               g_strcmp0 (str_member (k, "note"), "-") ? str_member (k, "note") : "",
-               g_strcmp0 (str_member (k, "verify_note"), "-") ? " / server: " : "",
-               g_strcmp0 (str_member (k, "verify_note"), "-") ? str_member (k, "verify_note") : "");
-    }
-}
-
-static void
-print_results (JsonObject *sum)
-{
-  JsonArray *cases = arr_member (sum, "cases");
-  g_print ("%-5s %-50s %5s %5s %6s %5s %5s\n", "CASE", "NAME", "PASS", "FAIL", "INCONC", "N/A",
-           "OOT");
-  for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
-    {
-      JsonObject *k = json_array_get_object_element (cases, i);
-      g_print ("%-5" G_GINT64_FORMAT " %-50.50s %5" G_GINT64_FORMAT " %5" G_GINT64_FORMAT
-               " %6" G_GINT64_FORMAT " %5" G_GINT64_FORMAT " %5" G_GINT64_FORMAT "\n",
-               int_member (k, "id"), str_member (k, "name"), int_member (k, "pass"),
-               int_member (k, "fail"), int_member (k, "inconclusive"),
-               int_member (k, "not-applicable"), int_member (k, "out-of-time"));
-    }
-}
-
-/* The session and schedule verbs; returns an exit status or -1 when printed. */
-static int
-print_session_answer (const char *verb, JsonObject *o)
-{
-  g_autoptr (GError) error = NULL;
-  if (g_strcmp0 (verb, "schedule") == 0)
-    {
-      JsonObject *sched = obj_member (o, "schedule");
-      if (opt_ics != NULL)
-        {
-          JsonObject *ics = obj_member (o, "ics");
-          g_autoptr (GList) teams = ics ? json_object_get_members (ics) : NULL;
-          if (g_mkdir_with_parents (opt_ics, 0755) != 0)
-            {
-              g_printerr ("testfestctl: cannot create %s\n", opt_ics);
-              return 1;
-            }
-          for (GList *l = teams; l != NULL; l = l->next)
-            {
-              g_autofree char *name = g_strdup_printf ("%s.ics", (char *)l->data);
-              g_autofree char *path = g_build_filename (opt_ics, name, NULL);
-              if (!g_file_set_contents (path, json_object_get_string_member (ics, l->data), -1,
-                                        &error))
-                {
-                  g_printerr ("testfestctl: %s\n", error->message);
-                  return 1;
-                }
-              g_print ("%s\n", path);
-            }
-        }
-      else if (opt_csv)
-        g_print ("%s", str_member (o, "csv"));
-      else if (opt_json && sched != NULL)
-        print_json (json_object_get_member (o, "schedule"));
-      else
-        g_print ("%s", str_member (o, "text"));
-      return 0;
-    }
-  if (opt_json)
-    {
-      g_autoptr (JsonNode) whole = json_node_init_object (json_node_alloc (), o);
-      const char *m = g_strcmp0 (verb, "report") == 0         ? "report"
-                      : g_strcmp0 (verb, "consolidated") == 0 ? "consolidated"
-                      : g_strcmp0 (verb, "listing") == 0      ? "listing"
-                      : g_strcmp0 (verb, "sessions") == 0     ? "sessions"
-                                                              : NULL;
-      print_json (m != NULL && json_object_has_member (o, m) ? json_object_get_member (o, m)
-                                                             : whole);
-    }
-  if (g_strcmp0 (verb, "report") == 0 && opt_pdf != NULL)
-    {
-      if (!tf_report_pdf_session (obj_member (o, "report"), opt_pdf, &error))
-        {
-          g_printerr ("testfestctl: %s\n", error->message);
-          return 1;
-        }
-    }
-  if (g_strcmp0 (verb, "report") == 0 && opt_junit != NULL)
-    {
-      g_autofree char *xml = tf_report_junit (obj_member (o, "report"), &error);
-      if (xml == NULL || !g_file_set_contents (opt_junit, xml, -1, &error))
-        {
-          g_printerr ("testfestctl: %s\n", error->message);
-          return 1;
-        }
-    }
-  if (g_strcmp0 (verb, "consolidated") == 0 && opt_pdf != NULL)
-    {
-      if (!tf_report_pdf_consolidated (obj_member (o, "consolidated"), opt_pdf, &error))
-        {
-          g_printerr ("testfestctl: %s\n", error->message);
-          return 1;
-        }
-    }
-  if (opt_json)
-    return 0;
-  if (g_strcmp0 (verb, "sessions") == 0)
-    {
-      JsonArray *a = arr_member (o, "sessions");
-      g_print ("%-34s %4s %5s %-14s %-10s %-7s %s\n", "SESSION", "SLOT", "TABLE", "BOARD", "PHASE",
-               "DONE", "NOTE");
-      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
-        print_session_row (json_array_get_object_element (a, i));
-    }
-  else if (g_strcmp0 (verb, "session") == 0)
-    {
-      print_session_row (obj_member (o, "session"));
-      print_report (obj_member (o, "report"));
-    }
-  else if (g_strcmp0 (verb, "report") == 0)
-    print_report (obj_member (o, "report"));
-  else if (g_strcmp0 (verb, "consolidated") == 0)
-    {
-      JsonObject *c = obj_member (o, "consolidated");
-      JsonObject *im = obj_member (c, "implementations");
-      g_print ("%s: %" G_GINT64_FORMAT " clients, %" G_GINT64_FORMAT " servers\n",
-               str_member (c, "event"), int_member (im, "clients"), int_member (im, "servers"));
-      print_results (c);
-    }
-  else if (g_strcmp0 (verb, "listing") == 0)
-    {
-      JsonObject *l = obj_member (o, "listing");
-      JsonArray *a = arr_member (l, "products");
-      g_print ("%-28s %-20s %-7s %-9s %8s %5s %5s %7s %5s %5s\n", "COMPANY", "IMPLEMENTATION",
-               "ROLE", "VERSION", "SESSIONS", "PASS", "FAIL", "INCONC", "N/A", "OOT");
-      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
-        {
-          JsonObject *p = json_array_get_object_element (a, i);
-          g_print ("%-28s %-20s %-7s %-9s %8" G_GINT64_FORMAT " %5" G_GINT64_FORMAT
-                   " %5" G_GINT64_FORMAT " %7" G_GINT64_FORMAT " %5" G_GINT64_FORMAT
-                   " %5" G_GINT64_FORMAT "\n",
-                   str_member (p, "company"), str_member (p, "implementation"),
-                   str_member (p, "role"), str_member (p, "version"), int_member (p, "sessions"),
-                   int_member (p, "pass"), int_member (p, "fail"), int_member (p, "inconclusive"),
-                   int_member (p, "not-applicable"), int_member (p, "out-of-time"));
-        }
-    }
-  else if (g_strcmp0 (verb, "replan") == 0)
-    {
-      JsonArray *a = arr_member (o, "changes");
-      g_print ("%" G_GINT64_FORMAT " sessions moved, %" G_GINT64_FORMAT " on another board\n",
-               int_member (o, "moved"), int_member (o, "reboarded"));
-      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
-        g_print ("  %s\n", json_array_get_string_element (a, i));
-    }
-  else if (g_strcmp0 (verb, "start") == 0 || g_strcmp0 (verb, "end") == 0
-           || g_strcmp0 (verb, "abort") == 0 || g_strcmp0 (verb, "close") == 0)
-    print_session_row (obj_member (o, "session"));
-  else if (g_strcmp0 (verb, "leases") == 0)
-    {
-      JsonArray *a = arr_member (o, "leases");
-      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
-        {
-          JsonObject *l = json_array_get_object_element (a, i);
-          g_print ("%-14s %-34s expires in %" G_GINT64_FORMAT " s\n", str_member (l, "board"),
-                   str_member (l, "owner"), int_member (l, "expires_in_s"));
-        }
-    }
-  else if (g_strcmp0 (verb, "verdict") == 0 || g_strcmp0 (verb, "verify") == 0
-           || g_strcmp0 (verb, "sign") == 0 || g_strcmp0 (verb, "run") == 0)
-    {
-      if (json_object_has_member (o, "verdict"))
-        g_print ("%s\n", str_member (o, "verdict"));
-      else if (json_object_has_member (o, "verification"))
-        g_print ("%s\n", str_member (o, "verification"));
-      else
-        g_print ("signed\n");
-    }
-  return 0;
-}
-
 /* testfestctl schedule --check FILE --event EVENT: offline, every violated rule. */
 static int
 check_schedule (void)
@@ -585,7 +256,10 @@ check_schedule (void)
   problems = tf_schedule_check (event, sched);
   for (guint i = 0; i < problems->len; i++)
     g_print ("%s: %s\n", opt_check, (char *)g_ptr_array_index (problems, i));
-  if (problems->len == 0)
+  /* the count last, as tf-schedule --check prints it */
+  if (problems->len > 0)
+    g_print ("%s: %u problem%s\n", opt_check, problems->len, problems->len == 1 ? "" : "s");
+  else
     g_print ("%s: no rule broken (%u sessions)\n", opt_check, sched->entries->len);
   return problems->len > 0 ? 1 : 0;
 }
@@ -709,6 +383,11 @@ session_request (int argc, char **argv, JsonBuilder *b, const char **verb, gbool
   return TRUE;
 }
 
+static void
+quiet_log (const char *domain, GLogLevelFlags level, const char *message, gpointer user_data)
+{
+}
+
 static int
 usage (GOptionContext *ctx)
 {
@@ -752,32 +431,12 @@ main (int argc, char **argv)
     { "junit", 0, 0, G_OPTION_ARG_FILENAME, &opt_junit, "report: also write JUnit XML (for CI)",
       "FILE" },
     { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "abort: why", "TEXT" },
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &opt_help, "Show help (after a COMMAND: that command's)",
+      NULL },
     { NULL },
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new (
-      "COMMAND [ARGS] - talk to testfestd\n\n"
-      "Commands:\n"
-      "  boards                   list the boards\n"
-      "  board ID                 one board, with its console tail\n"
-      "  power on|off|cycle ID    switch a board and wait for the outcome\n"
-      "  release ID               take a board out of quarantine (staff)\n"
-      "  flash ID IMAGE           write an image and wait until it has booted\n"
-      "  images                   the firmware images the lab knows\n"
-      "  status                   the daemon and a count of boards per state\n"
-      "  call VERB [JSON]         any request, arguments as a JSON object; prints the answer\n"
-      "\nTestFest (needs [lab] event = FILE):\n"
-      "  schedule [--json|--csv|--ics DIR]   the timetable\n"
-      "  schedule --check FILE --event EVENT every rule a schedule JSON breaks (offline)\n"
-      "  replan board-fault BOARD [FROM [TO]] | absent TEAM FROM [TO] | overrun SESSION SLOTS\n"
-      "  sessions | session ID | start ID | end ID | close ID | abort ID --reason TEXT\n"
-      "  verdict SESSION CASE pass|fail|inconclusive|not-applicable|out-of-time --company C "
-      "[--note] [--issue URL] [--as USER]\n"
-      "  verify SESSION CASE agree|dispute --company C [--note TEXT]\n"
-      "  sign SESSION --company C     run SESSION CASE --company C (the case's script)\n"
-      "  report ID [--pdf FILE] [--junit FILE] [--company C]   summary [--pdf FILE] (consolidated, "
-      "anonymised)\n"
-      "  listing                  the product listing of the companies that consented\n"
-      "  leases | lease-release BOARD (staff)");
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("COMMAND [ARGS] - talk to testfestd");
+  g_autofree char *summary = tf_ctl_verbs_summary ();
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) req = NULL;
@@ -787,21 +446,58 @@ main (int argc, char **argv)
   TfBusOptions bo = { 0 };
   const char *verb;
   Ctl c = { 0 };
+  TfCtlOutput out;
   JsonObject *ans;
   gboolean in_request = FALSE, session_verb = FALSE;
 
   setlocale (LC_ALL, "");
+  /* the bus's own warnings are for the daemon's journal: here every failure
+   * is reported once, by the signals below, with what to do */
+  g_log_set_handler ("tf-bus", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, quiet_log, NULL);
   g_option_context_add_main_entries (ctx, entries, NULL);
+  /* our own --help, so that "testfestctl flash --help" shows flash's */
+  g_option_context_set_help_enabled (ctx, FALSE);
+  g_option_context_set_description (ctx, summary);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
       g_printerr ("testfestctl: %s\n", error->message);
       return 2;
+    }
+  if (argc >= 2 && g_strcmp0 (argv[1], "help") == 0)
+    {
+      opt_help = TRUE;
+      argv++;
+      argc--;
+    }
+  if (opt_help)
+    {
+      const TfCtlVerb *v = argc >= 2 ? tf_ctl_verb_lookup (argv[1]) : NULL;
+      g_autofree char *help
+          = v != NULL ? tf_ctl_verb_help (v) : g_option_context_get_help (ctx, TRUE, NULL);
+      if (argc >= 2 && v == NULL)
+        {
+          g_printerr ("testfestctl: unknown command '%s'\n\n%s", argv[1], help);
+          return 2;
+        }
+      g_print ("%s", help);
+      return 0;
     }
   if (argc < 2)
     return usage (ctx);
   verb = argv[1];
   if (g_strcmp0 (verb, "schedule") == 0 && opt_check != NULL)
     return argc == 2 ? check_schedule () : usage (ctx);
+  /* every usage error before connecting */
+  if (!tf_ctl_verb_check (argc - 1, argv + 1, &error))
+    {
+      const TfCtlVerb *v = tf_ctl_verb_lookup (verb);
+      if (v != NULL)
+        g_printerr ("testfestctl: %s\nUsage: testfestctl %s %s (testfestctl %s --help)\n",
+                    error->message, v->name, v->args, v->name);
+      else
+        g_printerr ("testfestctl: %s (testfestctl --help lists them)\n", error->message);
+      return 2;
+    }
   json_builder_begin_object (b);
   if (g_strv_contains ((const char *const[]){ "schedule", "sessions", "session", "start", "end",
                                               "close", "abort", "report", "summary", "listing",
@@ -917,11 +613,17 @@ main (int argc, char **argv)
       if (opt_timeout == 60)
         opt_timeout = 600; /* a flash at 115200 baud takes minutes */
     }
+  c.user = bo.user;
+  c.broker = g_strdup_printf ("%s:%u", bo.host, bo.port);
   g_signal_connect (bus, "connected", G_CALLBACK (on_connected), &c);
+  g_signal_connect (bus, "connect-failed", G_CALLBACK (on_connect_failed), &c);
+  g_signal_connect (bus, "published", G_CALLBACK (on_published), &c);
   g_signal_connect (bus, "message", G_CALLBACK (on_message), &c);
   g_timeout_add_seconds (opt_timeout, on_timeout, &c);
   tf_bus_start (bus);
-  g_main_loop_run (c.loop);
+  /* the first connect may fail at once, before the loop runs */
+  if (c.failure == NULL)
+    g_main_loop_run (c.loop);
   tf_bus_shutdown (bus, NULL, NULL, 200);
   if (c.progress_topic != NULL && c.last_percent >= 0 && isatty (STDERR_FILENO))
     g_printerr ("\n");
@@ -932,15 +634,16 @@ main (int argc, char **argv)
       return c.status ? c.status : 3;
     }
   ans = json_node_get_object (c.answer);
+  out = (TfCtlOutput){ opt_json, opt_csv, opt_ics, opt_pdf, opt_junit };
   if (!json_object_get_boolean_member_with_default (ans, "ok", FALSE))
     {
-      g_printerr ("testfestctl: %s\n", str_member (ans, "error"));
+      g_printerr ("testfestctl: %s\n", tf_ctl_str_member (ans, "error"));
       if (opt_json)
-        print_answer (verb, ans);
+        tf_ctl_print_answer (&out, verb, ans);
       return 1;
     }
   if (session_verb)
-    return print_session_answer (verb, ans);
-  print_answer (verb, ans);
+    return tf_ctl_print_session_answer (&out, verb, ans);
+  tf_ctl_print_answer (&out, verb, ans);
   return 0;
 }

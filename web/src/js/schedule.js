@@ -15,10 +15,25 @@ export function slotsOf(schedule) {
   return [...slots.values()].sort((a, b) => a.slot - b.slot);
 }
 
-// The slot on now; else the next one; else the last one. null without a schedule.
-export function currentSlot(schedule, now) {
+const ACTIVE = ['preparing', 'running'];
+
+// The slot being worked in: the slot of the sessions that are preparing or
+// running (the daemon's word, whatever the clock says: an event dated in the
+// future still runs its sessions in order); else the slot on now by the
+// clock; else the next one; else the last one. null without a schedule.
+export function currentSlot(schedule, now, sessions = null) {
   const slots = slotsOf(schedule);
   if (slots.length === 0) return null;
+  if (sessions) {
+    let running = null;
+    for (const [, s] of sessions) {
+      if (ACTIVE.includes(s.phase) && typeof s.slot === 'number' && (running === null || s.slot > running)) {
+        running = s.slot;
+      }
+    }
+    const slot = running === null ? null : slots.find((x) => x.slot === running);
+    if (slot) return { ...slot, when: 'running' };
+  }
   const on = slots.find((s) => s.start <= now && now < s.end);
   if (on) return { ...on, when: 'now' };
   const next = slots.find((s) => s.start > now);

@@ -41,7 +41,7 @@ test('company A sees its verdicts and console, none of B\'s', { timeout: 60000 }
   await page.waitForSelector('.matrix th[data-session="acme-c--kiwi-s"]', { timeout: 10000 });
   // acme's sessions: the closed one, the running one with kiwi, the re-planned one with lumen
   await page.waitForFunction(() => window.tfDebug.store.reports.size === 4, null, { timeout: 5000 });
-  const cols = await page.locator('.matrix thead th[data-session]').evaluateAll((ths) => ths.map((t) => t.dataset.session));
+  const cols = await page.locator('.matrix tbody th[data-session]').evaluateAll((ths) => ths.map((t) => t.dataset.session));
   assert.deepEqual(cols.sort(), ['acme-c--kiwi-s', 'acme-c--lumen-s', 'kiwi-c--acme-s', 'lumen-c--acme-s']);
   const cell = (s, c) => page.locator(`.matrix td[data-session="${s}"][data-case="${c}"]`);
   assert.match(await cell('acme-c--kiwi-s', 101).getAttribute('class'), /v-pass/);
@@ -76,7 +76,7 @@ test('company B sees its own sessions, not A\'s alone', { timeout: 60000 }, asyn
   const page = await loginAs('kiwi');
   await page.click('#tab-results');
   await page.waitForFunction(() => window.tfDebug.store.reports.size === 3, null, { timeout: 10000 });
-  const cols = await page.locator('.matrix thead th[data-session]').evaluateAll((ths) => ths.map((t) => t.dataset.session));
+  const cols = await page.locator('.matrix tbody th[data-session]').evaluateAll((ths) => ths.map((t) => t.dataset.session));
   assert.deepEqual(cols.sort(), ['acme-c--kiwi-s', 'kiwi-c--acme-s', 'kiwi-c--lumen-s']);
   const text = await page.locator('body').innerText();
   assert.doesNotMatch(text, /note of acme-c--lumen-s|note of lumen-c--acme-s/);

@@ -92,8 +92,10 @@ export class World {
   }
 
   // event: the lab file names the event, so the daemon schedules and runs the sessions itself
-  static async create(name, { anonymous = true, daemon = true, event = false } = {}) {
+  // eventText: the event file the broker's accounts come from (default EVENT)
+  static async create(name, { anonymous = true, daemon = true, event = false, eventText = null } = {}) {
     const w = new World(name);
+    w.eventText = eventText;
     await w.setUp(anonymous, daemon, event);
     return w;
   }
@@ -118,7 +120,7 @@ export class World {
       `[broker]\nhost = 127.0.0.1\nport = ${this.port}\nuser = testfestd\n` +
       `password-file = daemon.pass\nkeepalive-s = 10\n\n${LAB_BOARDS}`);
     fs.writeFileSync(this.path('lab.sim'), SIM);
-    fs.writeFileSync(this.path('test.event'), EVENT(anonymous));
+    fs.writeFileSync(this.path('test.event'), this.eventText ?? EVENT(anonymous));
     await this.run(path.join(BUILD, 'controller', 'tf-broker-config'), ['--lab', this.labPath,
       '--event', this.path('test.event'), '--out', this.path('broker'), '--bind', '127.0.0.1',
       '--log', this.path('mosquitto.log'),

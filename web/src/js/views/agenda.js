@@ -96,8 +96,8 @@ export class AgendaView {
   }
 
   markNow(now) {
-    const cur = currentSlot(this.store.schedule, now);
-    const slot = cur && cur.when === 'now' ? cur.slot : null;
+    const cur = currentSlot(this.store.schedule, now, this.store.sessions);
+    const slot = cur && (cur.when === 'now' || cur.when === 'running') ? cur.slot : null;
     if (slot === this.nowSlot) return;
     this.slotRows.get(this.nowSlot)?.classList.remove('now');
     this.nowSlot = slot;

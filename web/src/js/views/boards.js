@@ -7,6 +7,13 @@ import { h, setText, setAttr, fmtTime, naturalCompare } from '../dom.js';
 export const BOARD_STATES = ['off', 'powering-on', 'booting', 'ready', 'flashing', 'in-session',
   'faulted', 'quarantined', 'unplugged'];
 
+// A board whose power and health nothing can confirm (a bench supply, no
+// switch): "ready" by its console, but not green: amber, with a question mark.
+export const UNVERIFIED = 'power and health unknown: no switch confirms them';
+export function unverified(b) {
+  return !!b && b.state === 'ready' && (b.health === 'unknown' || b.power === 'unknown');
+}
+
 export class BoardsView {
   constructor(root, store, hooks) {
     this.root = root;
@@ -136,7 +143,9 @@ export class BoardsView {
     t.state = b.state;
     setAttr(t.el, 'data-state', b.state ?? 'unknown');
     setAttr(t.el, 'data-health', b.health ?? null);
-    setText(p.state, b.state ?? '?');
+    setAttr(t.el, 'data-unverified', unverified(b) ? 'yes' : null);
+    setText(p.state, unverified(b) ? `${b.state}?` : b.state ?? '?');
+    setAttr(p.state, 'title', unverified(b) ? UNVERIFIED : null);
     setText(p.meta, [b.type, b.table, b.host].filter(Boolean).join(' · '));
     setText(p.power, `power ${b.power ?? '?'} · health ${b.health ?? '?'}` +
       (b.faults ? ` · ${b.faults} fault${b.faults > 1 ? 's' : ''}` : '') +

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The floor: one row per table in the current slot: who meets whom, the
-// session's phase and progress, and the boards at that table. Rows are
-// rebuilt when the schedule or the slot changes; a board's chip and a
-// session's row are updated in place.
+// The floor: one row per table in the slot being worked in (the sessions
+// preparing or running, else the clock's): who meets whom, the session's
+// phase and progress, and the boards at that table: a board a session uses
+// is shown at the session's table, the others at their own. Rows are rebuilt
+// when the schedule or the slot changes; a board's chip and a session's row
+// are updated in place.
 
 import { h, setText, setAttr, fmtHM, tableKey, tableLabel, naturalCompare } from '../dom.js';
 import { currentSlot, sessionsAt, sideOf } from '../schedule.js';
+import { unverified, UNVERIFIED } from './boards.js';
 
 export class FloorView {
   constructor(root, store) {
@@ -32,15 +35,15 @@ export class FloorView {
 
   flush(now = Date.now()) {
     const store = this.store;
-    if (this.clock) {
+    if (this.clock || this.sessions.size) {
       this.clock = false;
-      const slot = currentSlot(store.schedule, now);
+      const slot = currentSlot(store.schedule, now, store.sessions);
       if ((slot?.slot ?? null) !== (this.slot?.slot ?? null) || slot?.when !== this.slot?.when) {
         this.structure = true;
       }
     }
     if (this.structure) {
-      this.slot = currentSlot(store.schedule, now);
+      this.slot = currentSlot(store.schedule, now, store.sessions);
       this.rebuild();
       return;
     }
@@ -76,7 +79,7 @@ export class FloorView {
     this.structure = false;
     const s = this.slot;
     if (s) {
-      const label = s.when === 'now' ? 'now' : s.when === 'next' ? 'next' : 'last';
+      const label = s.when === 'running' ? 'running' : s.when === 'now' ? 'now' : s.when === 'next' ? 'next' : 'last';
       setText(this.head, `Slot ${s.slot} · ${fmtHM(s.start)}–${fmtHM(s.end)} (${label})`);
     } else {
       setText(this.head, 'No schedule published yet: the boards by table.');
@@ -125,21 +128,35 @@ export class FloorView {
     setAttr(r.el, 'data-session', at.id);
     setAttr(r.el, 'data-phase', phase);
     const bar = h('progress', { max: prog?.total || 1, value: prog?.done ?? 0 });
+    // two lines, the same in every row: who and where it stands, then how far
     r.session.replaceChildren(
-      h('span', { class: 'pair' }, h('b', { text: sideOf(client) }), ' ⇄ ', h('b', { text: sideOf(server) })),
-      h('span', { class: `phase phase-${phase}`, text: phase }),
-      st?.replanned ? h('span', { class: 'tag replanned', text: 're-planned' }) : '',
-      h('span', { class: 'progress' }, bar, ` ${prog?.done ?? 0}/${prog?.total ?? '?'}`),
-      board ? h('span', { class: 'on-board', text: `on ${board}` }) : '',
-      st?.error ? h('span', { class: 'error', text: st.error }) : '');
+      h('div', { class: 's-line s-who' },
+        h('span', { class: 'pair' }, h('b', { text: sideOf(client) }), ' ⇄ ', h('b', { text: sideOf(server) })),
+        h('span', { class: `phase phase-${phase}`, text: phase }),
+        st?.replanned ? h('span', { class: 'tag replanned', text: 're-planned' }) : ''),
+      h('div', { class: 's-line s-how' },
+        h('span', { class: 'progress' }, bar, ` ${prog?.done ?? 0}/${prog?.total ?? '?'}`),
+        board ? h('span', { class: 'on-board', text: `on ${board}` }) : '',
+        st?.error ? h('span', { class: 'error', text: st.error }) : ''));
+    const old = r.board;
     r.board = board;
+    // the boards follow the sessions that use them
+    if (old && old !== board) this.chip(old);
+    if (board) this.chip(board);
     for (const el of r.chips.children) el.classList.toggle('in-use', el.dataset.id === board);
+  }
+
+  // the row a board is shown in: the session's that uses it in this slot,
+  // else its own table's
+  rowOf(id, b) {
+    for (const [key, r] of this.rows) if (r.board === id) return key;
+    return b ? tableKey(b.table) : null;
   }
 
   chip(id) {
     const b = this.store.boards.get(id);
     let c = this.chips.get(id);
-    const key = b ? tableKey(b.table) : null;
+    const key = b ? this.rowOf(id, b) : null;
     if (!b || !key || !this.rows.has(key)) {
       if (c) {
         c.el.remove();
@@ -157,8 +174,9 @@ export class FloorView {
       this.rows.get(key).chips.append(c.el);
     }
     setAttr(c.el, 'data-state', b.state ?? 'unknown');
-    setText(c.el.lastChild, b.state ?? '?');
-    setAttr(c.el, 'title', [b.state, b.error ?? b.cause].filter(Boolean).join(': '));
+    setAttr(c.el, 'data-unverified', unverified(b) ? 'yes' : null);
+    setText(c.el.lastChild, unverified(b) ? `${b.state ?? '?'}?` : b.state ?? '?');
+    setAttr(c.el, 'title', [b.state, unverified(b) && UNVERIFIED, b.error ?? b.cause].filter(Boolean).join(': '));
     c.el.classList.toggle('in-use', this.rows.get(key).board === id);
   }
 }

@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Results of the logged-in account: what the broker lets it read of
-// private/<company>/... : the verdict matrix (test cases x its sessions) and
-// the console tail of its running sessions, appended line by line.
+// private/<company>/... : the verdict matrix and the console tail of its
+// running sessions, appended line by line. The matrix holds a TestFest's
+// 100-200 sessions (staff read them all): one row per session, one compact
+// cell per test case (a letter, the colour, a legend), headers that stay in
+// view, counts per row and per column, and filters by company,
+// implementation and case group.
 
 import { h, setText, fmtTime, naturalCompare } from '../dom.js';
 import { sideOf } from '../schedule.js';
 
 const VERDICTS = ['pass', 'fail', 'inconclusive', 'not-applicable', 'out-of-time'];
+const LETTER = { pass: 'P', fail: 'F', inconclusive: 'I', 'not-applicable': 'N', 'out-of-time': 'O' };
+const LABEL = { pass: 'Pass', fail: 'Fail', inconclusive: 'Inconclusive', 'not-applicable': 'Not Applicable',
+  'out-of-time': 'Out of Time' };
 const TAIL = 300; // console lines kept on the page per session
+const esc = (t) => String(t).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export class ResultsView {
   constructor(root, store) {
@@ -15,14 +23,35 @@ export class ResultsView {
     this.store = store;
     this.user = null;
     this.head = h('p', { class: 'muted' });
-    this.matrix = h('div', { class: 'scroll' });
+    this.filter = { company: '', impl: '', group: '' };
+    this.fCompany = h('select', { class: 'f-company', 'aria-label': 'company' });
+    this.fImpl = h('input', { class: 'f-impl', type: 'search', placeholder: 'implementation…',
+      'aria-label': 'implementation' });
+    this.fGroup = h('select', { class: 'f-group', 'aria-label': 'case group' });
+    this.fCompany.addEventListener('change', () => this.setFilter('company', this.fCompany.value));
+    this.fGroup.addEventListener('change', () => this.setFilter('group', this.fGroup.value));
+    this.fImpl.addEventListener('input', () => this.setFilter('impl', this.fImpl.value.trim().toLowerCase()));
+    this.legend = h('p', { class: 'legend matrix-legend' },
+      ...VERDICTS.map((v) => h('span', { class: `key v-${v}`, text: `${LETTER[v]} ${LABEL[v]}` })),
+      h('span', { class: 'key-plain', text: '· no verdict yet' }),
+      h('span', { class: 'key-plain', text: '— not in the session' }),
+      h('span', { class: 'key-plain', text: '✓ agreed · ⚠ disputed (by the server)' }));
+    this.toolbar = h('div', { class: 'toolbar matrix-tools', hidden: true },
+      this.fCompany, this.fImpl, this.fGroup, this.legend);
+    this.matrix = h('div', { class: 'matrix-wrap' });
+    this.matrix.addEventListener('mouseover', (e) => this.cellTitle(e.target.closest?.('td.v')));
     this.consoles = h('div', { class: 'consoles' });
-    root.append(h('h2', { text: 'Results' }), this.head, this.matrix,
+    root.append(h('h2', { text: 'Results' }), this.head, this.toolbar, this.matrix,
       h('h3', { text: 'Console of running sessions' }), this.consoles);
     this.panels = new Map(); // session id -> { el, pre, added, title }
     this.reports = true;
     this.consoleDirty = new Set();
     this.sessionDirty = false;
+  }
+
+  setFilter(k, v) {
+    this.filter[k] = v;
+    this.drawMatrix();
   }
 
   setUser(user) {
@@ -42,8 +71,17 @@ export class ResultsView {
 
   flush() {
     if (this.reports) {
-      this.reports = false;
-      this.drawMatrix();
+      // while reports stream in, redraw at most every 5 drawings' time
+      const now = performance.now();
+      const wait = (this.drawnAt ?? -1e9) + 5 * (this.drawCost ?? 0) - now;
+      if (wait > 0) {
+        if (!this.redraw) this.redraw = setTimeout(() => { this.redraw = null; this.store.notify('report', null); }, wait);
+      } else {
+        this.reports = false;
+        this.drawMatrix();
+        this.drawnAt = performance.now();
+        this.drawCost = this.drawnAt - now;
+      }
     }
     if (this.sessionDirty) {
       this.sessionDirty = false;
@@ -61,45 +99,122 @@ export class ResultsView {
     return !!this.user && (s?.client?.company === this.user || s?.server?.company === this.user);
   }
 
+  cellTitle(td) {
+    if (!td || td.title) return;
+    const id = Number(td.dataset.case);
+    const c = (this.store.reports.get(td.dataset.session)?.cases ?? []).find((x) => x.id === id);
+    const v = c?.verdict;
+    td.title = c ? [`${id} ${c.name ?? ''}: ${VERDICTS.includes(v) ? LABEL[v] : v ?? 'no verdict yet'}`, c.note,
+      c.entered_by && `entered by ${c.entered_by} ${fmtTime(c.entered_at)}`,
+      c.verification && `verification: ${c.verification}`, c.verify_note].filter(Boolean).join('\n')
+      : `${id}: not in this session`;
+  }
+
+  options(sel, label, values, cur) {
+    const want = ['', ...values];
+    if ([...sel.options].map((o) => o.value).join('\n') !== want.join('\n')) {
+      sel.replaceChildren(...want.map((v) => h('option', { value: v, text: v || label })));
+    }
+    sel.value = want.includes(cur) ? cur : '';
+  }
+
   drawMatrix() {
-    const reports = [...this.store.reports.values()].sort((a, b) => naturalCompare(a.session, b.session));
+    const all = [...this.store.reports.values()].sort((a, b) => naturalCompare(a.session, b.session));
     if (!this.user) {
       setText(this.head, 'Log in with your company\'s account to see its results.');
+      this.toolbar.hidden = true;
       this.matrix.replaceChildren();
       return;
     }
-    setText(this.head, reports.length ? `${reports.length} session report${reports.length > 1 ? 's' : ''} readable by ${this.user}.`
-      : `No session report for ${this.user} yet.`);
-    if (!reports.length) {
+    if (!all.length) {
+      setText(this.head, `No session report for ${this.user} yet.`);
+      this.toolbar.hidden = true;
       this.matrix.replaceChildren();
       return;
     }
-    const cases = new Map(); // id -> name
-    for (const r of reports) for (const c of r.cases ?? []) if (!cases.has(c.id)) cases.set(c.id, c.name);
-    const caseIds = [...cases.keys()].sort((a, b) => naturalCompare(String(a), String(b)));
-    const thead = h('thead', null, h('tr', null, h('th', { text: 'Test case' }),
-      ...reports.map((r) => h('th', { 'data-session': r.session },
-        h('div', { text: r.session }),
-        h('small', { text: `${sideOf(r.client)} ⇄ ${sideOf(r.server)}` }),
-        h('small', { class: 'ets', text: r.ets ?? '' })))));
-    const tbody = h('tbody');
-    for (const id of caseIds) {
-      const tr = h('tr', null, h('th', { class: 'case' }, `${id} `, h('span', { text: cases.get(id) ?? '' })));
-      for (const r of reports) {
-        const c = (r.cases ?? []).find((x) => x.id === id);
-        const v = c ? c.verdict : undefined;
-        const cls = v === undefined ? 'v v-none' : v === null ? 'v v-open' : `v v-${VERDICTS.includes(v) ? v : 'other'}`;
-        const mark = c?.verification === 'agreed' ? ' ✓' : c?.verification === 'disputed' ? ' ⚠' : '';
-        const title = c ? [c.note, c.entered_by && `entered by ${c.entered_by} ${fmtTime(c.entered_at)}`,
-          c.verification && `verification: ${c.verification}`, c.verify_note].filter(Boolean).join('\n') : 'not in this session';
-        tr.append(h('td', { class: cls, title, 'data-session': r.session, 'data-case': id },
-          v === undefined ? '—' : v === null ? '·' : v, mark));
+    this.toolbar.hidden = false;
+    // the filters offer what the reports hold
+    const companies = new Set();
+    const groups = new Map(); // group -> first case id, for their order
+    const cases = new Map(); // id -> { name, group }
+    for (const r of all) {
+      for (const x of [r.client, r.server]) if (x?.company) companies.add(x.company);
+      for (const c of r.cases ?? []) {
+        if (!cases.has(c.id)) cases.set(c.id, { name: c.name ?? '', group: c.group ?? '' });
+        const g = c.group ?? '';
+        if (!groups.has(g) || c.id < groups.get(g)) groups.set(g, c.id);
       }
-      tbody.append(tr);
     }
-    tbody.append(h('tr', { class: 'signed' }, h('th', { text: 'signed' }),
-      ...reports.map((r) => h('td', { text: `client ${r.signed?.client ? '✓' : '✗'} · server ${r.signed?.server ? '✓' : '✗'}` }))));
-    this.matrix.replaceChildren(h('table', { class: 'matrix' }, thead, tbody));
+    const f = this.filter;
+    this.options(this.fCompany, 'every company', [...companies].sort(naturalCompare), f.company);
+    this.options(this.fGroup, 'every case group',
+      [...groups.keys()].filter(Boolean).sort((a, b) => groups.get(a) - groups.get(b)), f.group);
+    f.company = this.fCompany.value;
+    f.group = this.fGroup.value;
+    const reports = all.filter((r) => (!f.company || r.client?.company === f.company || r.server?.company === f.company) &&
+      (!f.impl || `${r.client?.impl ?? ''} ${r.server?.impl ?? ''} ${r.session}`.toLowerCase().includes(f.impl)));
+    const caseIds = [...cases.keys()].filter((id) => !f.group || cases.get(id).group === f.group)
+      .sort((a, b) => a - b);
+    setText(this.head, `${all.length} session report${all.length > 1 ? 's' : ''} readable by ${this.user}` +
+      (reports.length !== all.length ? `, ${reports.length} shown` : '') +
+      ` · ${caseIds.length} test case${caseIds.length === 1 ? '' : 's'}.`);
+
+    // header: the case groups over their cases, then the case numbers (names on hover)
+    const groupRow = h('tr', { class: 'groups' }, h('th', { class: 'corner', rowspan: 2, text: 'Session' }));
+    let run = null;
+    for (const id of caseIds) {
+      const g = cases.get(id).group;
+      if (run && run.g === g) {
+        run.th.colSpan += 1;
+      } else {
+        run = { g, th: h('th', { class: 'group', colSpan: 1, title: g, text: g || '—' }) };
+        groupRow.append(run.th);
+      }
+    }
+    groupRow.append(h('th', { class: 'counts', rowspan: 2, text: 'P · F · I · N · O' }),
+      h('th', { class: 'signed', rowspan: 2, text: 'Signed' }));
+    const idRow = h('tr', { class: 'ids' },
+      ...caseIds.map((id) => h('th', { class: 'case-id', 'data-case': id, title: `${id} ${cases.get(id).name}`, text: id })));
+    const colCount = new Map(caseIds.map((id) => [id, Object.fromEntries(VERDICTS.map((v) => [v, 0]))]));
+    // the rows as one HTML string: 200 sessions x 38 cases is 7600 cells, and
+    // element by element that takes long enough to starve the connection
+    const rows = [];
+    for (const r of reports) {
+      const byId = new Map((r.cases ?? []).map((c) => [c.id, c]));
+      const rowCount = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
+      const sess = esc(r.session);
+      const cells = [];
+      for (const id of caseIds) {
+        const c = byId.get(id);
+        const v = c ? c.verdict : undefined;
+        const known = VERDICTS.includes(v);
+        if (known) {
+          rowCount[v] += 1;
+          colCount.get(id)[v] += 1;
+        }
+        const cls = v === undefined ? 'v v-none' : v === null ? 'v v-open' : `v v-${known ? v : 'other'}`;
+        const mark = c?.verification === 'agreed' ? '<i>✓</i>' : c?.verification === 'disputed' ? '<i>⚠</i>' : '';
+        // the cell's details are written on hover (see cellTitle)
+        cells.push(`<td class="${cls}" data-session="${sess}" data-case="${id}"${known ? ` data-verdict="${v}"` : ''}>` +
+          `${v === undefined ? '—' : v === null ? '·' : known ? LETTER[v] : '?'}${mark}</td>`);
+      }
+      rows.push(`<tr data-session="${sess}"><th class="session" data-session="${sess}" title="${esc(r.ets ?? '')}">` +
+        `<span class="s-id">${sess}</span><small>${esc(`${sideOf(r.client)} ⇄ ${sideOf(r.server)}`)}</small></th>` +
+        cells.join('') +
+        `<td class="counts" data-counts="${VERDICTS.map((v) => rowCount[v]).join(' ')}">` +
+        VERDICTS.map((v) => `<span class="n v-${v}" title="${LABEL[v]}">${rowCount[v]}</span>`).join('') + '</td>' +
+        `<td class="signed">C${r.signed?.client ? '✓' : '✗'} S${r.signed?.server ? '✓' : '✗'}</td></tr>`);
+    }
+    const tbody = h('tbody');
+    tbody.innerHTML = rows.join('');
+    // per column: how many of the shown sessions passed and failed each case
+    const foot = h('tfoot', null, h('tr', null, h('th', { class: 'session', text: 'Pass / Fail' }),
+      ...caseIds.map((id) => {
+        const n = colCount.get(id);
+        return h('td', { class: 'col-count', 'data-case': id, title: VERDICTS.map((v) => `${LABEL[v]} ${n[v]}`).join('\n'),
+          text: `${n.pass}/${n.fail}` });
+      }), h('td', { class: 'counts' }), h('td', { class: 'signed' })));
+    this.matrix.replaceChildren(h('table', { class: 'matrix compact' }, h('thead', null, groupRow, idRow), tbody, foot));
   }
 
   panelTitle(id, p) {

@@ -26,11 +26,15 @@ export class SummaryView {
     if (!this.dirty) return;
     this.dirty = false;
     const s = this.store.summary;
-    if (!s) {
-      setText(this.head, 'No summary published yet.');
+    if (!s || !(s.cases ?? []).some((c) => VERDICTS.some((v) => c[v]))) {
+      // nothing counted yet: say so rather than "0 clients · 0 servers"
+      setText(this.head, 'No results released yet: the anonymised summary appears here once ' +
+        'verified sessions are released.');
+      this.legend.hidden = true;
       this.chart.replaceChildren();
       return;
     }
+    this.legend.hidden = false;
     setText(this.head, `${s.event ?? ''} · ${s.clients ?? 0} clients · ${s.servers ?? 0} servers · ` +
       `${(s.cases ?? []).length} test cases (anonymised)`);
     const max = Math.max(1, ...(s.cases ?? []).map((c) => VERDICTS.reduce((n, v) => n + (c[v] ?? 0), 0)));
