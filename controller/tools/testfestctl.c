@@ -47,6 +47,7 @@ static char *opt_state;
 static gboolean opt_csv;
 static char *opt_ics, *opt_check, *opt_event, *opt_company, *opt_as, *opt_note, *opt_issue,
     *opt_pdf, *opt_reason, *opt_junit;
+static gint opt_min;
 
 static void
 on_connected (TfBus *bus, Ctl *c)
@@ -297,6 +298,14 @@ session_request (int argc, char **argv, JsonBuilder *b, const char **verb, gbool
     *verb = "consolidated";
   else if (g_strcmp0 (v, "listing") == 0 && argc == 2)
     ;
+  else if (g_strcmp0 (v, "release-summary") == 0 && argc == 2)
+    {
+      if (opt_min > 0)
+        {
+          json_builder_set_member_name (b, "min");
+          json_builder_add_int_value (b, opt_min);
+        }
+    }
   else if ((g_strcmp0 (v, "session") == 0 || g_strcmp0 (v, "start") == 0
             || g_strcmp0 (v, "end") == 0 || g_strcmp0 (v, "close") == 0
             || g_strcmp0 (v, "report") == 0 || g_strcmp0 (v, "abort") == 0)
@@ -431,6 +440,8 @@ main (int argc, char **argv)
     { "junit", 0, 0, G_OPTION_ARG_FILENAME, &opt_junit, "report: also write JUnit XML (for CI)",
       "FILE" },
     { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "abort: why", "TEXT" },
+    { "min", 0, 0, G_OPTION_ARG_INT, &opt_min, "release-summary: sessions behind every figure",
+      "N" },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &opt_help, "Show help (after a COMMAND: that command's)",
       NULL },
     { NULL },
@@ -500,7 +511,7 @@ main (int argc, char **argv)
     }
   json_builder_begin_object (b);
   if (g_strv_contains ((const char *const[]){ "schedule", "sessions", "session", "start", "end",
-                                              "close", "abort", "report", "summary", "listing",
+                                              "close", "abort", "report", "summary", "listing", "release-summary",
                                               "replan", "verdict", "verify", "sign", "run",
                                               "leases", "lease-release", NULL },
                        verb))

@@ -400,6 +400,10 @@ print_session_answer_inner (const TfCtlOutput *out, const char *verb, JsonObject
   else if (g_strcmp0 (verb, "start") == 0 || g_strcmp0 (verb, "end") == 0
            || g_strcmp0 (verb, "abort") == 0 || g_strcmp0 (verb, "close") == 0)
     print_session_row (obj_member (o, "session"));
+  else if (g_strcmp0 (verb, "release-summary") == 0)
+    g_print ("release %" G_GINT64_FORMAT ": %" G_GINT64_FORMAT " sessions (%" G_GINT64_FORMAT
+             " new)\n",
+             int_member (o, "release"), int_member (o, "sessions"), int_member (o, "new"));
   else if (g_strcmp0 (verb, "leases") == 0)
     {
       JsonArray *a = arr_member (o, "leases");

@@ -71,6 +71,13 @@ static const TfCtlVerb verbs[] = {
     1, 1 },
   { "summary", "[--pdf FILE]", "the consolidated, anonymised results",
     "--pdf FILE  also write the consolidated PDF\n", 0, 0 },
+  { "release-summary", "[--min N]", "publish the anonymised results on the public topic (staff)",
+    "Releases the counts over every session final by now. Refused unless, for anonymous\n"
+    "watchers and for every company, the sessions it adds that do not involve that company\n"
+    "number 0 or at least N (default 3, never under 2): nobody can tell one session's\n"
+    "verdicts by comparing two releases.\n"
+    "--min N  at least N sessions behind every figure\n",
+    0, 0 },
   { "listing", "", "the product listing of the companies that consented", "", 0, 0 },
   { "leases", "", "the board leases (staff)", "", 0, 0 },
   { "lease-release", "BOARD", "drop a board's lease (staff)", "", 1, 1 },
