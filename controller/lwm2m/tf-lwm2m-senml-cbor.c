@@ -150,10 +150,14 @@ load (const guint8 *data, gsize len, guint depth, GError **error)
   cbor_item_t *item;
   if (!tf_lwm2m_cbor_check (data, len, depth, error))
     return NULL;
+  static const char *const reasons[]
+      = { "no error",  "not enough data", "no data",
+          "malformed", "out of memory",   "syntax error (a text string not UTF-8?)" };
   item = cbor_load (data, len, &res);
   if (item == NULL)
-    tf_lwm2m_bad (error, "CBOR at byte %" G_GSIZE_FORMAT ": libcbor error %d",
-                  (gsize)res.error.position, (int)res.error.code);
+    tf_lwm2m_bad (error, "CBOR at byte %" G_GSIZE_FORMAT ": %s", (gsize)res.error.position,
+                  (guint)res.error.code < G_N_ELEMENTS (reasons) ? reasons[res.error.code]
+                                                                 : "libcbor error");
   return item;
 }
 
