@@ -480,6 +480,17 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
       || (payload = tf_lwm2m_encode (cf, path, recs, error)) == NULL)
     return FALSE;
   o = obs_find (self, tok.s, tok.length);
+  if (o == NULL && observe == COAP_OBSERVE_CANCEL)
+    {
+      /* libcoap 4.3.1 as a server (block mode on) sends Observe=1 with a token of its own, not
+       * the observation's: match the session and path then */
+      for (guint i = 0; i < self->observations->len && o == NULL; i++)
+        {
+          TfLwm2mClientObs *c = g_ptr_array_index (self->observations, i);
+          if (c->session == session && tf_lwm2m_path_equal (&c->path, path))
+            o = c;
+        }
+    }
   if (observe == COAP_OBSERVE_ESTABLISH)
     {
       guint8 buf[4];

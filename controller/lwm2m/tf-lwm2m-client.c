@@ -659,7 +659,7 @@ on_execute (TfLwm2mModel *m, const TfLwm2mPath *path, const guint8 *args, gsize 
 {
   TfLwm2mClient *self = data;
   g_autofree char *p = tf_lwm2m_path_to_string (path);
-  g_autofree char *a = g_strndup ((const char *) args, len);
+  g_autofree char *a = args != NULL ? g_strndup ((const char *) args, len) : g_strdup ("");
   /* Server's Registration Update Trigger (Core E.2, resource 8) */
   if (path->ids[0] == 1 && path->ids[2] == 8)
     tf_lwm2m_client_schedule_update (self, 0);

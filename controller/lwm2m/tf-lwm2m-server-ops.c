@@ -405,7 +405,7 @@ tf_lwm2m_server_on_nack (coap_session_t *session, const coap_pdu_t *sent,
     return;
   if (reason == COAP_NACK_TOO_MANY_RETRIES)
     g_task_return_new_error (task, TF_ERROR, TF_ERROR_TIMED_OUT,
-                             "no answer after %u retransmissions", 4);
+                             "no answer (CoAP retransmissions exhausted)");
   else if (reason == COAP_NACK_RST)
     g_task_return_new_error (task, TF_ERROR, TF_ERROR_PROTOCOL, "the endpoint answered RST");
   else

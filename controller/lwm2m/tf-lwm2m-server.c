@@ -131,6 +131,10 @@ static void
 on_deregister (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
                const coap_string_t *query, coap_pdu_t *response);
 
+static void on_bad_method (coap_resource_t *resource, coap_session_t *session,
+                           const coap_pdu_t *request, const coap_string_t *query,
+                           coap_pdu_t *response);
+
 /* POST /rd?ep=NAME&lt=S&lwm2m=V&b=U : Register (Core 6.2.1). */
 static void
 on_register (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
@@ -181,6 +185,8 @@ on_register (coap_resource_t *resource, coap_session_t *session, const coap_pdu_
       COAP_RESOURCE_FLAGS_RELEASE_URI);
   coap_register_request_handler (r->resource, COAP_REQUEST_POST, on_update);
   coap_register_request_handler (r->resource, COAP_REQUEST_DELETE, on_deregister);
+  coap_register_request_handler (r->resource, COAP_REQUEST_PUT, on_bad_method);
+  coap_register_request_handler (r->resource, COAP_REQUEST_GET, on_bad_method);
   coap_resource_set_userdata (r->resource, r);
   coap_add_resource (self->ctx, r->resource);
 
@@ -248,6 +254,25 @@ on_update (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t 
   log_response (session, response);
   g_message ("%s: updated (lifetime %u)", r->pub.endpoint, r->pub.lifetime);
   g_signal_emit (r->server, tf_lwm2m_server_signals[SIGNAL_UPDATED], 0, &r->pub);
+}
+
+/* Any other method on rd/N: 4.05, and said, as a client sending its Update with the wrong
+ * code is what the lab wants to see. */
+static void
+on_bad_method (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+               const coap_string_t *query, coap_pdu_t *response)
+{
+  TfLwm2mReg *r = coap_resource_get_userdata (resource);
+  g_autofree char *method = tf_coap_code_to_string (coap_pdu_get_code (request));
+  g_autofree char *why = g_strdup_printf ("%s on its registration %s: an Update is a POST (4.05)", method,
+                                          r != NULL ? r->pub.location : "?");
+  tf_lwm2m_exchange_log (session, request, FALSE, NULL);
+  set_diagnostic (response, COAP_RESPONSE_CODE (405), "Update is POST");
+  log_response (session, response);
+  if (r == NULL)
+    return;
+  g_message ("%s: %s", r->pub.endpoint, why);
+  g_signal_emit (r->server, tf_lwm2m_server_signals[SIGNAL_REJECTED], 0, r->pub.endpoint, why);
 }
 
 static gboolean
@@ -538,6 +563,10 @@ tf_lwm2m_server_class_init (TfLwm2mServerClass *klass)
   tf_lwm2m_server_signals[SIGNAL_BOOTSTRAP_FINISHED]
       = g_signal_new ("bootstrap-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                       NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* (const char *endpoint, const char *why): a request of a registered client refused */
+  tf_lwm2m_server_signals[SIGNAL_REJECTED] =
+      g_signal_new ("rejected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   /* (const char *why) */
   tf_lwm2m_server_signals[SIGNAL_DTLS_FAILURE]
       = g_signal_new ("dtls-failure", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,

@@ -250,6 +250,8 @@ records_from_json (JsonObject *values, GError **error)
         }
       if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
         s = g_strdup (json_node_get_string (n));
+      else if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN)
+        s = g_strdup (json_node_get_boolean (n) ? "1" : "0"); /* LwM2M's text form */
       else if (JSON_NODE_HOLDS_VALUE (n))
         s = json_to_string (n, FALSE);
       else
@@ -406,6 +408,18 @@ on_dtls_failure (TfLwm2mServer *server, const char *why, gpointer user_data)
   JsonObject *o = json_object_new ();
   g_message ("DTLS: %s", why);
   json_object_set_string_member (o, "event", "dtls-failure");
+  json_object_set_string_member (o, "reason", why);
+  json_node_take_object (n, o);
+  add_event (user_data, n);
+}
+
+static void
+on_rejected (TfLwm2mServer *server, const char *ep, const char *why, gpointer user_data)
+{
+  g_autoptr (JsonNode) n = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *o = json_object_new ();
+  json_object_set_string_member (o, "event", "rejected");
+  json_object_set_string_member (o, "ep", ep);
   json_object_set_string_member (o, "reason", why);
   json_node_take_object (n, o);
   add_event (user_data, n);
@@ -841,6 +855,7 @@ main (int argc, char **argv)
   g_signal_connect (app.server, "notification", G_CALLBACK (on_notification), &app);
   g_signal_connect (app.server, "bootstrap-finished", G_CALLBACK (on_bootstrap_finished), &app);
   g_signal_connect (app.server, "dtls-failure", G_CALLBACK (on_dtls_failure), &app);
+  g_signal_connect (app.server, "rejected", G_CALLBACK (on_rejected), &app);
   if (log_file != NULL)
     {
       app.log = fopen (log_file, "a");
