@@ -30,7 +30,8 @@ tf_lwm2m_codec_check_records (const TfLwm2mPath *path, GPtrArray *records, GErro
 /* A copy of @records (not owning) sorted by path. */
 GPtrArray *
 tf_lwm2m_codec_sorted (GPtrArray *records);
-/* Fails when JSON text nests arrays/objects deeper than MAX_DEPTH (strings skipped). */
+/* Fails unless JSON text is one array or object (nothing but space after it) nested at most
+ * MAX_DEPTH deep; strings are skipped. Checked before json-glib parses anything. */
 gboolean
 tf_lwm2m_codec_json_depth_ok (const guint8 *data, gsize len, GError **error);
 /* SenML/LwM2M JSON text of a name relative to a base name, parsed as a path. */

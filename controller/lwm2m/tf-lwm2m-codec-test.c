@@ -574,6 +574,10 @@ test_json_malformed (void)
     { TF_LWM2M_CF_JSON, "/3/0", "{\"bn\":\"/3/0/\"}", "no \"e\"" },
     { TF_LWM2M_CF_JSON, "/3/0", "{\"e\":[{\"n\":\"70000\",\"v\":1}]}", "not a resource" },
     { TF_LWM2M_CF_JSON, "/3/0", "[]", "not an object" },
+    /* one document only (json-glib would take, and leak, a second one) */
+    { TF_LWM2M_CF_SENML_JSON, "/3/0", "2[{\"n\":\"9\",\"v\":1}]", "not an array or object" },
+    { TF_LWM2M_CF_SENML_JSON, "/3/0", " [{\"n\":\"9\",\"v\":1}] []", "after the document" },
+    { TF_LWM2M_CF_JSON, "/3/0", "{\"e\":[]}{}", "after the document" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     decode_fails (cases[i].cf, cases[i].path, cases[i].text, strlen (cases[i].text),

@@ -180,7 +180,16 @@ tf_lwm2m_codec_json_depth_ok (const guint8 *data, gsize len, GError **error)
 {
   guint depth = 0;
   gboolean in_string = FALSE;
-  for (gsize i = 0; i < len; i++)
+  gsize i = 0;
+
+  while (i < len && g_ascii_isspace (data[i]))
+    i++;
+  if (i == len || (data[i] != '[' && data[i] != '{'))
+    {
+      tf_lwm2m_bad (error, "JSON at byte %" G_GSIZE_FORMAT ": not an array or object", i);
+      return FALSE;
+    }
+  for (; i < len; i++)
     {
       guint8 c = data[i];
       if (in_string)
@@ -201,9 +210,16 @@ tf_lwm2m_codec_json_depth_ok (const guint8 *data, gsize len, GError **error)
               return FALSE;
             }
         }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
+      else if ((c == ']' || c == '}') && --depth == 0)
+        break;
     }
+  /* one document only: json-glib 1.6 accepts (and leaks) further top-level values */
+  for (i++; i < len; i++)
+    if (!g_ascii_isspace (data[i]))
+      {
+        tf_lwm2m_bad (error, "JSON at byte %" G_GSIZE_FORMAT ": data after the document", i);
+        return FALSE;
+      }
   return TRUE;
 }
 
@@ -311,7 +327,8 @@ tf_lwm2m_decode (guint cf, const TfLwm2mPath *path, const guint8 *data, gsize le
 GBytes *
 tf_lwm2m_encode (guint cf, const TfLwm2mPath *path, GPtrArray *records, GError **error)
 {
-  if (!check_cf (cf, error) || !tf_lwm2m_codec_check_records (path, records, error))
+  if (!check_cf (cf, error) || !tf_lwm2m_codec_check_records (path, records, error)
+      || !tf_lwm2m_codec_check_values (records, error))
     return NULL;
   switch (cf)
     {

@@ -96,8 +96,6 @@ tf_lwm2m_json_decode (const TfLwm2mPath *path, const guint8 *data, gsize len, GE
       return NULL;
     }
   request = tf_lwm2m_path_to_string (path);
-  if (bn == NULL)
-    bn = request;
   e = json_object_get_array_member (o, "e");
   if (json_array_get_length (e) > TF_LWM2M_MAX_RECORDS)
     {
@@ -111,6 +109,7 @@ tf_lwm2m_json_decode (const TfLwm2mPath *path, const guint8 *data, gsize len, GE
       JsonNode *v;
       const char *n = "";
       const char *s = NULL;
+      const char *base;
       gdouble t = 0;
       TfLwm2mPath p;
       g_autoptr (TfLwm2mRecord) r = NULL;
@@ -129,13 +128,15 @@ tf_lwm2m_json_decode (const TfLwm2mPath *path, const guint8 *data, gsize len, GE
           tf_lwm2m_bad (error, "LwM2M JSON: entry %u: \"n\" must be a string, \"t\" a number", i);
           return NULL;
         }
-      if (!tf_lwm2m_codec_join_path (bn, n, &p, &local) || p.len < 3
+      /* without a base name, relative names are relative to the request */
+      base = bn != NULL ? bn : n[0] == '/' ? "" : request;
+      if (!tf_lwm2m_codec_join_path (base, n, &p, &local) || p.len < 3
           || !tf_lwm2m_path_is_prefix (path, &p))
         {
           tf_lwm2m_bad (error,
                         "LwM2M JSON: entry %u: name \"%.64s\" + \"%.64s\" is not a resource "
                         "under %s",
-                        i, bn, n, request);
+                        i, base, n, request);
           return NULL;
         }
       if ((v = json_object_get_member (eo, "v")) != NULL)

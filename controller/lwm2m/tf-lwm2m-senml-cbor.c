@@ -214,7 +214,8 @@ value_of (cbor_item_t *it, TfLwm2mRecord *r)
       r->v.i = -1 - (gint64)n;
       return TRUE;
     }
-  if (cbor_isa_float_ctrl (it) && cbor_is_bool (it))
+  /* cbor_is_bool() asserts on floats: ask for the width first */
+  if (cbor_isa_float_ctrl (it) && cbor_float_get_width (it) == CBOR_FLOAT_0 && cbor_is_bool (it))
     {
       r->type = TF_LWM2M_TYPE_BOOLEAN;
       r->v.b = cbor_get_bool (it);

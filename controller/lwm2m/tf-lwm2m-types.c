@@ -249,6 +249,8 @@ tf_lwm2m_record_value_to_string (const TfLwm2mRecord *r)
   const guint8 *data = r->bytes != NULL ? g_bytes_get_data (r->bytes, &len) : NULL;
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
+  if (data == NULL)
+    data = (const guint8 *)""; /* an empty GBytes may have no data */
   switch (r->type)
     {
     case TF_LWM2M_TYPE_STRING:
