@@ -60,6 +60,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           g_assert_cmpuint (back->len, ==, recs->len);
         }
     }
+  for (guint c = 0; c < 2; c++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GArray) p = tf_lwm2m_decode_paths (
+          c ? TF_LWM2M_CF_SENML_CBOR : TF_LWM2M_CF_SENML_JSON, data, size, &error);
+      if (p == NULL)
+        check_error (error);
+    }
   {
     g_autoptr (GError) error = NULL;
     g_autoptr (GPtrArray) links = tf_lwm2m_link_parse ((const char *)data, size, &error);

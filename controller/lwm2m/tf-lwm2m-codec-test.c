@@ -717,6 +717,51 @@ test_link (void)
   }
 }
 
+/* §6.3.1.1 Read-Composite: the request names paths only */
+static void
+test_composite_paths (void)
+{
+  const char *req = "[{\"n\":\"/3/0/0\"},{\"bn\":\"/1/0/\",\"n\":\"1\"},{\"n\":\"7\"},"
+                    "{\"bn\":\"\",\"n\":\"/5\"}]";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) p
+      = tf_lwm2m_decode_paths (TF_LWM2M_CF_SENML_JSON, (const guint8 *)req, strlen (req), &error);
+  const char *want[] = { "/3/0/0", "/1/0/1", "/1/0/7", "/5" };
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (p->len, ==, 4);
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      g_autofree char *s = tf_lwm2m_path_to_string (&g_array_index (p, TfLwm2mPath, i));
+      g_assert_cmpstr (s, ==, want[i]);
+    }
+  /* both encodings carry them back */
+  for (guint cf = 0; cf < 2; cf++)
+    {
+      guint f = cf ? TF_LWM2M_CF_SENML_CBOR : TF_LWM2M_CF_SENML_JSON;
+      g_autoptr (GBytes) b = tf_lwm2m_encode_paths (f, (TfLwm2mPath *)p->data, p->len, &error);
+      g_autoptr (GArray) back = NULL;
+      g_assert_no_error (error);
+      back = tf_lwm2m_decode_paths (f, g_bytes_get_data (b, NULL), g_bytes_get_size (b), &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (back->len, ==, 4);
+      g_assert_true (tf_lwm2m_path_equal (&g_array_index (back, TfLwm2mPath, 1),
+                                          &g_array_index (p, TfLwm2mPath, 1)));
+    }
+  {
+    const char *bad[]
+        = { "[{\"n\":\"x\"}]", "[{\"n\":3}]", "[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]", "{}", "[1]" };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr (GError) e = NULL;
+        g_autoptr (GArray) none = tf_lwm2m_decode_paths (
+            TF_LWM2M_CF_SENML_JSON, (const guint8 *)bad[i], strlen (bad[i]), &e);
+        g_assert_null (none);
+        g_assert_error (e, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST);
+      }
+  }
+}
+
 static void
 test_error_mapping (void)
 {
@@ -753,5 +798,6 @@ main (int argc, char **argv)
   g_test_add_func ("/lwm2m/limits", test_limits);
   g_test_add_func ("/lwm2m/link", test_link);
   g_test_add_func ("/lwm2m/errors", test_error_mapping);
+  g_test_add_func ("/lwm2m/composite-paths", test_composite_paths);
   return g_test_run ();
 }

@@ -15,6 +15,13 @@ GPtrArray *
 tf_lwm2m_decode (guint cf, const TfLwm2mPath *path, const guint8 *data, gsize len, GError **error);
 GBytes *
 tf_lwm2m_encode (guint cf, const TfLwm2mPath *path, GPtrArray *records, GError **error);
+/* The path list of a Read-Composite or Observe-Composite request body: SenML JSON or CBOR
+ * records with names only (any value is ignored); a GArray of TfLwm2mPath. Bounded as above. */
+GArray *
+tf_lwm2m_decode_paths (guint cf, const guint8 *data, gsize len, GError **error);
+/* Such a body for @paths: [{"n":"/3/0/0"},...] (SenML JSON or CBOR). */
+GBytes *
+tf_lwm2m_encode_paths (guint cf, const TfLwm2mPath *paths, guint n_paths, GError **error);
 /* Formats that carry values: text, opaque, CBOR, SenML JSON/CBOR, TLV and LwM2M JSON (both
  * numbers each). Link format (40) is parsed by tf-lwm2m-link.h, not here. */
 gboolean

@@ -6,6 +6,7 @@
 #include <cbor.h>
 #include <string.h>
 
+#include "tf-lwm2m-cbor-private.h"
 #include "tf-lwm2m-codec-private.h"
 #include "tf-lwm2m-senml-cbor.h"
 
@@ -143,8 +144,8 @@ tf_lwm2m_cbor_check (const guint8 *data, gsize len, guint max_depth, GError **er
   return TRUE;
 }
 
-static cbor_item_t *
-load (const guint8 *data, gsize len, guint depth, GError **error)
+cbor_item_t *
+tf_lwm2m_cbor_load (const guint8 *data, gsize len, guint depth, GError **error)
 {
   struct cbor_load_result res;
   cbor_item_t *item;
@@ -161,16 +162,8 @@ load (const guint8 *data, gsize len, guint depth, GError **error)
   return item;
 }
 
-static void
-item_unref (cbor_item_t *item)
-{
-  cbor_decref (&item);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (cbor_item_t, item_unref)
-
-/* A definite text string as a NUL-terminated UTF-8 copy, NULL otherwise. */
-static char *
-text_of (cbor_item_t *it)
+char *
+tf_lwm2m_cbor_text (cbor_item_t *it)
 {
   gsize n;
   const char *s;
@@ -233,7 +226,7 @@ value_of (cbor_item_t *it, TfLwm2mRecord *r)
       r->bytes = g_bytes_new (cbor_bytestring_handle (it), cbor_bytestring_length (it));
       return TRUE;
     }
-  if ((s = text_of (it)) != NULL)
+  if ((s = tf_lwm2m_cbor_text (it)) != NULL)
     {
       r->type = TF_LWM2M_TYPE_STRING;
       r->bytes = g_bytes_new (s, strlen (s));
@@ -265,7 +258,7 @@ GPtrArray *
 tf_lwm2m_senml_cbor_decode (const TfLwm2mPath *path, const guint8 *data, gsize len, GError **error)
 {
   g_autoptr (GPtrArray) out = tf_lwm2m_records_new ();
-  g_autoptr (cbor_item_t) root = load (data, len, 2, error);
+  g_autoptr (cbor_item_t) root = tf_lwm2m_cbor_load (data, len, 2, error);
   g_autofree char *bn = NULL;
   gdouble bt = 0;
 
@@ -299,7 +292,7 @@ tf_lwm2m_senml_cbor_decode (const TfLwm2mPath *path, const guint8 *data, gsize l
       for (gsize k = 0; k < cbor_map_size (m); k++)
         {
           struct cbor_pair pr = cbor_map_handle (m)[k];
-          g_autofree char *tkey = text_of (pr.key);
+          g_autofree char *tkey = tf_lwm2m_cbor_text (pr.key);
           gint64 label = G_MININT64;
           gboolean ok = TRUE;
 
@@ -314,7 +307,7 @@ tf_lwm2m_senml_cbor_decode (const TfLwm2mPath *path, const guint8 *data, gsize l
             }
           if (tkey != NULL && g_str_equal (tkey, "vlo"))
             {
-              g_autofree char *s = text_of (pr.value);
+              g_autofree char *s = tf_lwm2m_cbor_text (pr.value);
               values++;
               ok = s != NULL && tf_lwm2m_record_set_from_string (r, TF_LWM2M_TYPE_OBJLNK, s, NULL);
             }
@@ -328,14 +321,14 @@ tf_lwm2m_senml_cbor_decode (const TfLwm2mPath *path, const guint8 *data, gsize l
           else if (label == L_BN)
             {
               g_free (bn);
-              ok = (bn = text_of (pr.value)) != NULL;
+              ok = (bn = tf_lwm2m_cbor_text (pr.value)) != NULL;
             }
           else if (label == L_BT)
             ok = number_of (pr.value, &bt);
           else if (label == L_N)
             {
               g_free (n);
-              ok = (n = text_of (pr.value)) != NULL;
+              ok = (n = tf_lwm2m_cbor_text (pr.value)) != NULL;
             }
           else if (label == L_T)
             ok = number_of (pr.value, &t);
@@ -563,7 +556,7 @@ tf_lwm2m_cbor_decode (const TfLwm2mPath *path, const guint8 *data, gsize len, GE
                    "CBOR holds one value, not an object or instance");
       return NULL;
     }
-  if ((root = load (data, len, 0, error)) == NULL)
+  if ((root = tf_lwm2m_cbor_load (data, len, 0, error)) == NULL)
     return NULL;
   r = tf_lwm2m_record_new (path, TF_LWM2M_TYPE_NONE);
   if (!value_of (root, r))
