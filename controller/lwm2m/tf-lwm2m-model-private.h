@@ -37,6 +37,9 @@ gboolean
 tf_model_exists (TfLwm2mModel *m, const TfLwm2mPath *p, GError **error);
 gboolean
 tf_model_set_error (GError **error, guint code, const TfLwm2mPath *p, const char *what);
+/* The same, returning NULL for functions that return a pointer. */
+gpointer
+tf_model_null_error (GError **error, guint code, const TfLwm2mPath *p, const char *what);
 gboolean
 tf_model_allows (guint16 obj, guint16 res, char op);
 const TfLwm2mResourceDef *

@@ -121,6 +121,13 @@ tf_model_set_error (GError **error, guint code, const TfLwm2mPath *p, const char
   return FALSE;
 }
 
+gpointer
+tf_model_null_error (GError **error, guint code, const TfLwm2mPath *p, const char *what)
+{
+  tf_model_set_error (error, code, p, what);
+  return NULL;
+}
+
 /* Does @p (len >= 1) name something in the model? */
 gboolean
 tf_model_exists (TfLwm2mModel *m, const TfLwm2mPath *p, GError **error)
@@ -169,22 +176,18 @@ tf_model_prepare (const TfLwm2mRecord *r, GError **error)
   g_autoptr (TfLwm2mRecord) c = NULL;
 
   if (r->path.len < 3 || r->path.len > 4)
-    return tf_model_set_error (error, TF_LWM2M_STATUS_BAD_REQUEST, &r->path, "not a resource"),
-           NULL;
+    return tf_model_null_error (error, TF_LWM2M_STATUS_BAD_REQUEST, &r->path, "not a resource");
   if (known && def == NULL)
-    return tf_model_set_error (error, TF_LWM2M_STATUS_NOT_FOUND, &r->path,
-                               "the object has no such resource"),
-           NULL;
+    return tf_model_null_error (error, TF_LWM2M_STATUS_NOT_FOUND, &r->path,
+                                "the object has no such resource");
   if (def != NULL && def->multiple != (r->path.len == 4))
-    return tf_model_set_error (error, TF_LWM2M_STATUS_BAD_REQUEST, &r->path,
-                               def->multiple ? "a multiple resource takes resource instances"
-                                             : "a single resource has no instances"),
-           NULL;
-  if ((def != NULL && def->type == TF_LWM2M_TYPE_NONE) != (r->type == TF_LWM2M_TYPE_NONE))
-    return tf_model_set_error (error, TF_LWM2M_STATUS_BAD_REQUEST, &r->path,
-                               r->type == TF_LWM2M_TYPE_NONE ? "a value is needed"
-                                                             : "an executable takes no value"),
-           NULL;
+    return tf_model_null_error (error, TF_LWM2M_STATUS_BAD_REQUEST, &r->path,
+                                def->multiple ? "a multiple resource takes resource instances"
+                                              : "a single resource has no instances");
+  if (def != NULL && (def->type == TF_LWM2M_TYPE_NONE) != (r->type == TF_LWM2M_TYPE_NONE))
+    return tf_model_null_error (error, TF_LWM2M_STATUS_BAD_REQUEST, &r->path,
+                                r->type == TF_LWM2M_TYPE_NONE ? "a value is needed"
+                                                              : "an executable takes no value");
   c = tf_lwm2m_record_copy (r);
   if (!tf_lwm2m_codec_coerce (c, error))
     return NULL;
@@ -369,24 +372,21 @@ tf_lwm2m_model_read (TfLwm2mModel *m, const TfLwm2mPath *p, gboolean server_op, 
   g_autoptr (GPtrArray) out = tf_lwm2m_records_new ();
 
   if (server_op && p->len == 0)
-    return tf_model_set_error (error, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED, p,
-                               "a server cannot read the root"),
-           NULL;
+    return tf_model_null_error (error, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED, p,
+                                "a server cannot read the root");
   if (server_op && p->ids[0] == 0)
-    return tf_model_set_error (error, TF_LWM2M_STATUS_UNAUTHORIZED, p,
-                               "the Security object is not readable by servers"),
-           NULL;
+    return tf_model_null_error (error, TF_LWM2M_STATUS_UNAUTHORIZED, p,
+                                "the Security object is not readable by servers");
   if (!tf_model_exists (m, p, error))
     return NULL;
   if (p->len >= 3 && server_op && !tf_model_allows (p->ids[0], p->ids[2], 'R'))
-    return tf_model_set_error (error, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED, p, "not readable"), NULL;
+    return tf_model_null_error (error, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED, p, "not readable");
   if (p->len >= 3)
     {
       TfModelRes *res = tf_model_res (m, p);
       if (!res->multiple && res->single == NULL)
-        return tf_model_set_error (error, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED, p,
-                                   "no value to read"),
-               NULL;
+        return tf_model_null_error (error, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED, p,
+                                    "no value to read");
       read_res (res, out, p->len == 4 ? p->ids[3] : -1);
     }
   else if (p->len == 2)
