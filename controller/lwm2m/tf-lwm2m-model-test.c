@@ -164,6 +164,31 @@ test_read (void)
   r3 = tf_lwm2m_model_read (m, &p, TRUE, &error);
   g_assert_null (r3);
   assert_code (error, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED);
+  g_clear_error (&error);
+
+  /* a write-only resource (Firmware Package) is left out of an instance read, refused alone */
+  {
+    g_autoptr (GPtrArray) fw = tf_lwm2m_records_new ();
+    g_autoptr (GBytes) pkg = g_bytes_new_static ("\x7f"
+                                                 "ELF",
+                                                 4);
+    g_autoptr (GPtrArray) inst = NULL;
+    g_autoptr (GPtrArray) alone = NULL;
+    TfLwm2mPath q = path ("/5/0/0");
+    g_ptr_array_add (fw, tf_lwm2m_record_new_opaque (&q, pkg));
+    add (fw, rec_i ("/5/0/3", 0));
+    g_assert_true (tf_lwm2m_model_create (m, 5, 0, fw, &error));
+    g_assert_no_error (error);
+    q = path ("/5/0");
+    inst = tf_lwm2m_model_read (m, &q, TRUE, &error);
+    g_assert_no_error (error);
+    g_assert_null (find (inst, "/5/0/0"));
+    g_assert_nonnull (find (inst, "/5/0/3"));
+    q = path ("/5/0/0");
+    alone = tf_lwm2m_model_read (m, &q, TRUE, &error);
+    g_assert_null (alone);
+    assert_code (error, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED);
+  }
   fixture_clear (&f);
 }
 
