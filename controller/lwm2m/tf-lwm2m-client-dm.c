@@ -429,6 +429,11 @@ decode_request (TfLwm2mClient *self, const coap_pdu_t *request, const TfLwm2mPat
     }
   if (!coap_get_data_large (request, &len, &data, &offset, &total))
     len = 0;
+  /* the numbers of LwM2M 1.0's drafts for text and opaque, still sent by lwm2m-node-lib */
+  if (cf == 1541)
+    cf = TF_LWM2M_CF_TEXT;
+  else if (cf == 1544)
+    cf = TF_LWM2M_CF_OPAQUE;
   return tf_lwm2m_decode (cf, path, data, len, error);
 }
 

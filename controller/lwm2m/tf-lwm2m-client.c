@@ -273,6 +273,7 @@ on_registered (TfLwm2mClient *self, const coap_pdu_t *received)
   g_free (self->location);
   self->location = location_of (received);
   self->state = STATE_REGISTERED;
+  self->retries = 0;
   g_message ("%s: registered at %s", self->endpoint, self->location);
   /* Update at half the lifetime: room for retransmissions on a lossy link */
   if (!(self->quirks & TF_LWM2M_QUIRK_LIFETIME_IGNORED))
@@ -344,6 +345,40 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
   return COAP_RESPONSE_OK;
 }
 
+static gboolean
+on_retry (gpointer data)
+{
+  TfLwm2mClient *self = data;
+  g_autoptr (GError) error = NULL;
+  self->retry_id = 0;
+  self->state = STATE_IDLE;
+  if (!tf_lwm2m_client_start (self, &error))
+    fail (self, "%s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+/* No answer to Register, Update or Bootstrap-Request: start over after 5 s, 10 s, ... up to
+ * a minute (Core 6.2.1.1's retry timer, simplified), as a device would. */
+static void
+schedule_retry (TfLwm2mClient *self, gboolean bootstrap)
+{
+  guint delay = MIN (5u << MIN (self->retries, 4u), 60u);
+  self->retries++;
+  self->state = STATE_IDLE;
+  if (self->update_id != 0)
+    g_source_remove (self->update_id);
+  self->update_id = 0;
+  if (self->retry_id != 0)
+    g_source_remove (self->retry_id);
+  if (!bootstrap && self->bootstrap_uri != NULL && self->server_uri != NULL)
+    {
+      /* bootstrapped already: register again with what the bootstrap server wrote */
+      g_clear_pointer (&self->bootstrap_uri, g_free);
+    }
+  g_message ("%s: trying again in %u s", self->endpoint, delay);
+  self->retry_id = g_timeout_add_seconds (delay, on_retry, self);
+}
+
 static void
 on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason_t reason,
          const coap_mid_t mid)
@@ -361,8 +396,8 @@ on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason
       tf_lwm2m_client_on_nack (session, sent, reason, mid); /* a notification */
       return;
     }
-  if (GPOINTER_TO_UINT (kindp) == REQ_REGISTER || GPOINTER_TO_UINT (kindp) == REQ_BOOTSTRAP)
-    self->state = STATE_IDLE;
+  if (GPOINTER_TO_UINT (kindp) != REQ_SEND && GPOINTER_TO_UINT (kindp) != REQ_DEREGISTER)
+    schedule_retry (self, GPOINTER_TO_UINT (kindp) == REQ_BOOTSTRAP);
   fail (self, "%s: no answer (%s)",
         GPOINTER_TO_UINT (kindp) == REQ_REGISTER    ? "registration"
         : GPOINTER_TO_UINT (kindp) == REQ_UPDATE    ? "update"
@@ -598,6 +633,8 @@ tf_lwm2m_client_finalize (GObject *object)
   TfLwm2mClient *self = TF_LWM2M_CLIENT (object);
   if (self->update_id != 0)
     g_source_remove (self->update_id);
+  if (self->retry_id != 0)
+    g_source_remove (self->retry_id);
   tf_lwm2m_model_set_changed_func (self->model, NULL, NULL);
   tf_lwm2m_model_set_execute_func (self->model, NULL, NULL);
   g_ptr_array_unref (self->observations);
