@@ -440,7 +440,7 @@ char *
 tf_coap_token_key (const coap_session_t *session, const guint8 *data, gsize len)
 {
   g_autofree char *hex = tf_coap_token_hex (data, len);
-  return g_strdup_printf ("%p/%s", (const void *) session, hex);
+  return g_strdup_printf ("%p/%s", (const void *)session, hex);
 }
 
 static GHashTable *owners; /* coap_context_t → owner; main thread only */

@@ -52,7 +52,9 @@ node_cmd (TfTestClient *node, const char *reply, const char *json)
 static const char *
 value (JsonObject *result, const char *path)
 {
-  JsonObject *v = json_object_has_member (result, "values") ? json_object_get_object_member (result, "values") : NULL;
+  JsonObject *v = json_object_has_member (result, "values")
+                      ? json_object_get_object_member (result, "values")
+                      : NULL;
   return v != NULL ? json_object_get_string_member_with_default (v, path, NULL) : NULL;
 }
 
@@ -62,7 +64,8 @@ test_our_server_their_client (void)
 {
   TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
   g_autofree char *port = g_strdup_printf ("%u", s->port);
-  TfTestClient *node = node_start ("\"event\":\"registered\"", "client", "127.0.0.1", port, "node-1", NULL);
+  TfTestClient *node
+      = node_start ("\"event\":\"registered\"", "client", "127.0.0.1", port, "node-1", NULL);
   g_autoptr (JsonObject) reg = NULL;
   g_autoptr (JsonObject) r = NULL;
   g_autoptr (JsonObject) disc = NULL;
@@ -73,7 +76,8 @@ test_our_server_their_client (void)
   g_auto (GStrv) links = NULL;
   guint resources = 0;
 
-  wait = tf_test_server_cmd (s, "{\"cmd\":\"wait\",\"event\":\"registration\",\"ep\":\"node-1\",\"timeout_ms\":%u}", T_OP);
+  wait = tf_test_server_cmd (
+      s, "{\"cmd\":\"wait\",\"event\":\"registration\",\"ep\":\"node-1\",\"timeout_ms\":%u}", T_OP);
   g_assert_true (json_object_get_boolean_member (wait, "ok"));
   reg = json_object_ref (json_object_get_object_member (wait, "result"));
   g_assert_cmpstr (json_object_get_string_member (reg, "version"), ==, "1.0");
@@ -109,8 +113,11 @@ test_our_server_their_client (void)
   set = node_cmd (node, "set", "{\"cmd\":\"set\",\"obj\":\"/3/0\",\"res\":\"9\",\"value\":\"55\"}");
   g_assert_true (json_object_get_boolean_member (set, "ok"));
   g_clear_pointer (&wait, json_object_unref);
-  wait = tf_test_server_cmd (s, "{\"cmd\":\"wait\",\"event\":\"notification\",\"observation\":%" G_GINT64_FORMAT ",\"timeout_ms\":%u}",
-                             json_object_get_int_member (obs, "observation"), T_OP);
+  wait = tf_test_server_cmd (
+      s,
+      "{\"cmd\":\"wait\",\"event\":\"notification\",\"observation\":%" G_GINT64_FORMAT
+      ",\"timeout_ms\":%u}",
+      json_object_get_int_member (obs, "observation"), T_OP);
   g_assert_true (json_object_get_boolean_member (wait, "ok"));
   note = json_object_ref (json_object_get_object_member (wait, "result"));
   g_assert_cmpstr (value (note, "/3/0/9"), ==, "55");
@@ -127,8 +134,10 @@ test_our_client_their_server (void)
   g_autofree char *port_s = g_strdup_printf ("%u", port);
   g_autofree char *server = g_strdup_printf ("--server=coap://127.0.0.1:%u", port);
   TfTestClient *node = node_start ("\"event\":\"listening\"", "server", port_s, NULL);
-  TfTestClient *c = tf_test_client_start ("--endpoint=tf-1", server, "--lwm2m=1.0", "--start", NULL);
-  g_autoptr (JsonObject) reg = parse (tf_test_client_expect (node, "\"event\":\"registration\"", T_OP));
+  TfTestClient *c
+      = tf_test_client_start ("--endpoint=tf-1", server, "--lwm2m=1.0", "--start", NULL);
+  g_autoptr (JsonObject) reg
+      = parse (tf_test_client_expect (node, "\"event\":\"registration\"", T_OP));
   JsonObject *r;
 
   g_assert_cmpstr (json_object_get_string_member (reg, "ep"), ==, "tf-1");
@@ -147,13 +156,16 @@ test_our_client_their_server (void)
   g_assert_nonnull (strstr (json_object_get_string_member (r, "value"), "</3/0/9>"));
   json_object_unref (r);
   /* it writes with LwM2M 1.0's draft number for text (1541): taken as text/plain */
-  r = node_cmd (node, "write", "{\"cmd\":\"write\",\"ep\":\"tf-1\",\"obj\":3,\"inst\":0,\"res\":14,\"value\":\"+03:00\"}");
+  r = node_cmd (
+      node, "write",
+      "{\"cmd\":\"write\",\"ep\":\"tf-1\",\"obj\":3,\"inst\":0,\"res\":14,\"value\":\"+03:00\"}");
   g_assert_true (json_object_get_boolean_member (r, "ok"));
   json_object_unref (r);
   r = node_cmd (node, "read", "{\"cmd\":\"read\",\"ep\":\"tf-1\",\"obj\":3,\"inst\":0,\"res\":14}");
   g_assert_cmpstr (json_object_get_string_member (r, "value"), ==, "+03:00");
   json_object_unref (r);
-  r = node_cmd (node, "observe", "{\"cmd\":\"observe\",\"ep\":\"tf-1\",\"obj\":3,\"inst\":0,\"res\":9}");
+  r = node_cmd (node, "observe",
+                "{\"cmd\":\"observe\",\"ep\":\"tf-1\",\"obj\":3,\"inst\":0,\"res\":9}");
   g_assert_cmpstr (json_object_get_string_member (r, "value"), ==, "100");
   json_object_unref (r);
   tf_test_client_send (c, "set /3/0/9 42");

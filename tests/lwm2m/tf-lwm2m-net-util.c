@@ -14,7 +14,8 @@
 guint16
 tf_test_free_udp_port (void)
 {
-  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GSocket) s
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) a = g_inet_socket_address_new (lo, 0);
   g_autoptr (GSocketAddress) bound = NULL;
@@ -26,7 +27,7 @@ tf_test_free_udp_port (void)
 static gboolean
 on_timeout (gpointer data)
 {
-  *(gboolean *) data = TRUE;
+  *(gboolean *)data = TRUE;
   return G_SOURCE_REMOVE;
 }
 
@@ -64,7 +65,7 @@ tf_test_spawn (GPtrArray *argv, GSubprocessFlags flags)
   g_autoptr (GError) error = NULL;
   GSubprocess *p;
   g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-  p = g_subprocess_launcher_spawnv (l, (const char *const *) argv->pdata, &error);
+  p = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);
   return p;
 }
@@ -160,7 +161,8 @@ static void
 on_line (GObject *source, GAsyncResult *res, gpointer data)
 {
   LineRead *l = data;
-  l->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, NULL);
+  l->line
+      = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, NULL);
   l->done = TRUE;
 }
 
@@ -172,8 +174,8 @@ cmd_v (TfTestServer *s, const char *fmt, va_list ap)
   g_autoptr (JsonParser) p = json_parser_new ();
   g_autoptr (GError) error = NULL;
   LineRead l = { 0 };
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (s->conn)), line, strlen (line),
-                             NULL, NULL, &error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (s->conn)), line,
+                             strlen (line), NULL, NULL, &error);
   g_assert_no_error (error);
   g_data_input_stream_read_line_async (s->in, G_PRIORITY_DEFAULT, NULL, on_line, &l);
   /* every command answers; a wait answers by its own timeout */
@@ -205,8 +207,10 @@ tf_test_server_ok (TfTestServer *s, const char *fmt, ...)
   o = cmd_v (s, fmt, ap);
   va_end (ap);
   if (!json_object_get_boolean_member (o, "ok"))
-    g_error ("command %s failed: %s", fmt, json_object_get_string_member_with_default (o, "error", "?"));
-  r = json_object_has_member (o, "result") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "result"))
+    g_error ("command %s failed: %s", fmt,
+             json_object_get_string_member_with_default (o, "error", "?"));
+  r = json_object_has_member (o, "result")
+              && JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "result"))
           ? json_object_ref (json_object_get_object_member (o, "result"))
           : json_object_new ();
   json_object_unref (o);
@@ -217,7 +221,8 @@ static void
 on_client_line (GObject *source, GAsyncResult *res, gpointer data)
 {
   TfTestClient *c = data;
-  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, NULL);
+  char *line
+      = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, NULL);
   if (line == NULL)
     {
       c->reading = FALSE;
@@ -233,13 +238,14 @@ TfTestClient *
 tf_test_peer_start (GPtrArray *argv, const char *node_path, const char *ready)
 {
   TfTestClient *c = g_new0 (TfTestClient, 1);
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GSubprocessLauncher) l
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GError) error = NULL;
   g_ptr_array_add (argv, NULL);
   g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
   if (node_path != NULL)
     g_subprocess_launcher_setenv (l, "NODE_PATH", node_path, TRUE);
-  c->proc = g_subprocess_launcher_spawnv (l, (const char *const *) argv->pdata, &error);
+  c->proc = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);
   c->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (c->proc));
   g_data_input_stream_set_newline_type (c->out, G_DATA_STREAM_NEWLINE_TYPE_ANY);
@@ -248,7 +254,7 @@ tf_test_peer_start (GPtrArray *argv, const char *node_path, const char *ready)
   c->reading = TRUE;
   g_data_input_stream_read_line_async (c->out, G_PRIORITY_DEFAULT, NULL, on_client_line, c);
   if (ready != NULL && tf_test_client_expect (c, ready, 60000) == NULL)
-    g_error ("%s did not say '%s'", (char *) argv->pdata[0], ready);
+    g_error ("%s did not say '%s'", (char *)argv->pdata[0], ready);
   return c;
 }
 
@@ -274,7 +280,7 @@ tf_test_client_send (TfTestClient *c, const char *line)
 const char *
 tf_test_client_expect (TfTestClient *c, const char *needle, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
   for (;;)
     {
       gboolean tick = FALSE;
