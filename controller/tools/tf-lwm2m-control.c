@@ -7,6 +7,57 @@
 #include "tf-lwm2m-control.h"
 #include "tf-lwm2m-registry.h"
 
+JsonObject *
+tf_control_object_member (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+JsonArray *
+tf_control_array_member (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+/* json-glib's getters are critical about a member of another kind: commands come from
+ * outside, so a wrong kind is the default here. */
+const char *
+tf_control_string (JsonObject *o, const char *name, const char *def)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return def;
+  return json_node_get_string (n);
+}
+
+gint64
+tf_control_int (JsonObject *o, const char *name, gint64 def)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
+    return def;
+  return json_node_get_int (n);
+}
+
+gboolean
+tf_control_bool (JsonObject *o, const char *name, gboolean def)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_BOOLEAN)
+    return def;
+  return json_node_get_boolean (n);
+}
+
+static void
+step_free (TfLwm2mBootstrapStep *s)
+{
+  if (s->records != NULL)
+    g_ptr_array_unref (s->records);
+  g_free (s);
+}
+
 gint
 tf_control_format_from_string (const char *s)
 {
@@ -237,38 +288,42 @@ tf_control_bytes_from_hex (const char *hex, GError **error)
 GPtrArray *
 tf_control_bootstrap_steps (JsonObject *o, GError **error)
 {
-  g_autoptr (GPtrArray) steps = g_ptr_array_new_with_free_func (NULL);
+  g_autoptr (GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify)step_free);
   TfLwm2mBootstrapStep *del = g_new0 (TfLwm2mBootstrapStep, 1);
   del->method = COAP_REQUEST_CODE_DELETE; /* Bootstrap-Delete "/" first (Core 6.1.7.3) */
   g_ptr_array_add (steps, del);
   if (json_object_has_member (o, "instances"))
     {
-      JsonArray *a = json_object_get_array_member (o, "instances");
-      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+      JsonArray *a = tf_control_array_member (o, "instances");
+      for (guint i = 0; a != NULL && i < json_array_get_length (a) && i < 64; i++)
         {
-          JsonObject *inst = json_array_get_object_element (a, i);
+          JsonNode *n = json_array_get_element (a, i);
+          JsonObject *inst = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
           TfLwm2mBootstrapStep *s = g_new0 (TfLwm2mBootstrapStep, 1);
           g_ptr_array_add (steps, s);
           s->method = COAP_REQUEST_CODE_PUT;
           s->cf = TF_LWM2M_CF_TLV;
           if (inst == NULL
-              || !tf_lwm2m_path_parse (
-                  json_object_get_string_member_with_default (inst, "path", ""), &s->path, error))
+              || !tf_lwm2m_path_parse (tf_control_string (inst, "path", ""), &s->path, error))
             return NULL;
-          if (!json_object_has_member (inst, "values")
-              || (s->records = tf_control_records_from_json (
-                      json_object_get_object_member (inst, "values"), error))
-                     == NULL)
+          if (tf_control_object_member (inst, "values") == NULL)
+            {
+              g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "an instance needs values");
+              return NULL;
+            }
+          if ((s->records
+               = tf_control_records_from_json (tf_control_object_member (inst, "values"), error))
+              == NULL)
             return NULL;
         }
     }
   else
     {
-      const char *uri = json_object_get_string_member_with_default (o, "server_uri", NULL);
-      const char *psk_id = json_object_get_string_member_with_default (o, "psk_id", NULL);
-      const char *psk_key = json_object_get_string_member_with_default (o, "psk_key", NULL);
-      gint64 lifetime = json_object_get_int_member_with_default (o, "lifetime", 300);
-      gint64 ssid = json_object_get_int_member_with_default (o, "short_id", 1);
+      const char *uri = tf_control_string (o, "server_uri", NULL);
+      const char *psk_id = tf_control_string (o, "psk_id", NULL);
+      const char *psk_key = tf_control_string (o, "psk_key", NULL);
+      gint64 lifetime = tf_control_int (o, "lifetime", 300);
+      gint64 ssid = tf_control_int (o, "short_id", 1);
       TfLwm2mBootstrapStep *sec = g_new0 (TfLwm2mBootstrapStep, 1);
       TfLwm2mBootstrapStep *srv = g_new0 (TfLwm2mBootstrapStep, 1);
       TfLwm2mPath p;
@@ -313,8 +368,7 @@ tf_control_bootstrap_steps (JsonObject *o, GError **error)
       g_ptr_array_add (srv->records, tf_lwm2m_record_new_bool (&p, FALSE));
       p = tf_lwm2m_path_make (3, 1, 1, 7, 0);
       g_ptr_array_add (srv->records,
-                       tf_lwm2m_record_new_string (
-                           &p, json_object_get_string_member_with_default (o, "binding", "U")));
+                       tf_lwm2m_record_new_string (&p, tf_control_string (o, "binding", "U")));
     }
   return g_steal_pointer (&steps);
 }

@@ -7,6 +7,18 @@
 #include "tf-coap-source.h"
 #include "tf-lwm2m-server.h"
 
+/* A member of @o of the right kind, else @def. */
+const char *
+tf_control_string (JsonObject *o, const char *name, const char *def);
+gint64
+tf_control_int (JsonObject *o, const char *name, gint64 def);
+gboolean
+tf_control_bool (JsonObject *o, const char *name, gboolean def);
+/* A member of @o when it is an object / an array, else NULL. */
+JsonObject *
+tf_control_object_member (JsonObject *o, const char *name);
+JsonArray *
+tf_control_array_member (JsonObject *o, const char *name);
 /* "tlv", "senml-json", ... or a number → a content format; -1 for NULL, -2 unknown. */
 gint
 tf_control_format_from_string (const char *s);

@@ -126,10 +126,9 @@ waiter_matches (Waiter *w, JsonObject *ev)
     return FALSE;
   if (w->event != NULL && g_strcmp0 (w->event, json_object_get_string_member (ev, "event")) != 0)
     return FALSE;
-  if (w->endpoint != NULL
-      && g_strcmp0 (w->endpoint, json_object_get_string_member_with_default (ev, "ep", "")) != 0)
+  if (w->endpoint != NULL && g_strcmp0 (w->endpoint, tf_control_string (ev, "ep", "")) != 0)
     return FALSE;
-  if (w->obs > 0 && json_object_get_int_member_with_default (ev, "observation", 0) != w->obs)
+  if (w->obs > 0 && tf_control_int (ev, "observation", 0) != w->obs)
     return FALSE;
   return TRUE;
 }
@@ -293,11 +292,10 @@ static void
 handle (Conn *c, JsonObject *o)
 {
   App *app = c->app;
-  const char *cmd = json_object_get_string_member_with_default (o, "cmd", "");
-  const char *ep = json_object_get_string_member_with_default (o, "ep", NULL);
-  const char *path_s = json_object_get_string_member_with_default (o, "path", "/");
-  gint format = tf_control_format_from_string (
-      json_object_get_string_member_with_default (o, "format", NULL));
+  const char *cmd = tf_control_string (o, "cmd", "");
+  const char *ep = tf_control_string (o, "ep", NULL);
+  const char *path_s = tf_control_string (o, "path", "/");
+  gint format = tf_control_format_from_string (tf_control_string (o, "format", NULL));
   g_autoptr (GError) error = NULL;
   g_autoptr (TfLwm2mRequest) req = NULL;
   TfLwm2mPath path = { .len = 0 };
@@ -316,9 +314,9 @@ handle (Conn *c, JsonObject *o)
     }
   if (g_str_equal (cmd, "psk"))
     {
-      const char *id = json_object_get_string_member_with_default (o, "identity", NULL);
-      g_autoptr (GBytes) key = tf_control_bytes_from_hex (
-          json_object_get_string_member_with_default (o, "key", NULL), &error);
+      const char *id = tf_control_string (o, "identity", NULL);
+      g_autoptr (GBytes) key
+          = tf_control_bytes_from_hex (tf_control_string (o, "key", NULL), &error);
       if (id == NULL || key == NULL)
         reply (c, NULL, error != NULL ? error->message : "psk needs identity and key");
       else
@@ -331,12 +329,12 @@ handle (Conn *c, JsonObject *o)
   if (g_str_equal (cmd, "wait"))
     {
       Waiter *w = g_new0 (Waiter, 1);
-      gint64 timeout = json_object_get_int_member_with_default (o, "timeout_ms", 30000);
+      gint64 timeout = tf_control_int (o, "timeout_ms", 30000);
       w->conn = c;
-      w->event = g_strdup (json_object_get_string_member_with_default (o, "event", NULL));
+      w->event = g_strdup (tf_control_string (o, "event", NULL));
       w->endpoint = g_strdup (ep);
-      w->obs = json_object_get_int_member_with_default (o, "observation", 0);
-      w->since = json_object_get_int_member_with_default (o, "since", 0);
+      w->obs = tf_control_int (o, "observation", 0);
+      w->since = tf_control_int (o, "since", 0);
       app->waiters = g_list_prepend (app->waiters, w);
       for (guint i = 0; i < app->events->len; i++)
         if (waiter_matches (w, g_ptr_array_index (app->events, i)))
@@ -363,8 +361,8 @@ handle (Conn *c, JsonObject *o)
     }
   if (g_str_equal (cmd, "cancel"))
     {
-      gint64 id = json_object_get_int_member_with_default (o, "observation", 0);
-      const char *mode = json_object_get_string_member_with_default (o, "mode", "observe");
+      gint64 id = tf_control_int (o, "observation", 0);
+      const char *mode = tf_control_string (o, "mode", "observe");
       op = g_new0 (Op, 1);
       op->conn = c;
       tf_lwm2m_server_cancel_observe_async (app->server, (guint)id, g_str_equal (mode, "reset"),
@@ -397,18 +395,14 @@ handle (Conn *c, JsonObject *o)
   else if (g_str_equal (cmd, "delete"))
     req = tf_lwm2m_request_delete (&path);
   else if (g_str_equal (cmd, "execute"))
-    req = tf_lwm2m_request_execute (&path,
-                                    json_object_get_string_member_with_default (o, "args", NULL));
+    req = tf_lwm2m_request_execute (&path, tf_control_string (o, "args", NULL));
   else if (g_str_equal (cmd, "write-attributes"))
-    req = tf_lwm2m_request_write_attributes (
-        &path, json_object_get_string_member_with_default (o, "attrs", ""));
+    req = tf_lwm2m_request_write_attributes (&path, tf_control_string (o, "attrs", ""));
   else if (g_str_equal (cmd, "write") || g_str_equal (cmd, "create")
            || g_str_equal (cmd, "write-composite"))
     {
       g_autoptr (GPtrArray) recs = NULL;
-      JsonObject *values = json_object_has_member (o, "values")
-                               ? json_object_get_object_member (o, "values")
-                               : NULL;
+      JsonObject *values = tf_control_object_member (o, "values");
       if (values == NULL)
         {
           reply (c, NULL, "missing values");
@@ -420,9 +414,8 @@ handle (Conn *c, JsonObject *o)
           return;
         }
       if (g_str_equal (cmd, "write"))
-        req = tf_lwm2m_request_write (
-            &path, format >= 0 ? (guint)format : TF_LWM2M_CF_TLV, recs,
-            json_object_get_boolean_member_with_default (o, "replace", TRUE), &error);
+        req = tf_lwm2m_request_write (&path, format >= 0 ? (guint)format : TF_LWM2M_CF_TLV, recs,
+                                      tf_control_bool (o, "replace", TRUE), &error);
       else if (g_str_equal (cmd, "create"))
         req = tf_lwm2m_request_create (&path, format >= 0 ? (guint)format : TF_LWM2M_CF_TLV, recs,
                                        &error);
@@ -432,15 +425,18 @@ handle (Conn *c, JsonObject *o)
     }
   else if (g_str_equal (cmd, "read-composite"))
     {
-      JsonArray *a
-          = json_object_has_member (o, "paths") ? json_object_get_array_member (o, "paths") : NULL;
+      JsonArray *a = tf_control_array_member (o, "paths");
       g_autofree TfLwm2mPath *paths = NULL;
       guint n = a != NULL ? MIN (json_array_get_length (a), 64) : 0;
       paths = g_new0 (TfLwm2mPath, n + 1);
       for (guint i = 0; i < n; i++)
-        if (!tf_lwm2m_path_parse (json_array_get_string_element (a, i), &paths[i], &error))
+        if (!JSON_NODE_HOLDS_VALUE (json_array_get_element (a, i))
+            || !tf_lwm2m_path_parse (json_node_get_string (json_array_get_element (a, i)) != NULL
+                                         ? json_node_get_string (json_array_get_element (a, i))
+                                         : "",
+                                     &paths[i], &error))
           {
-            reply (c, NULL, error->message);
+            reply (c, NULL, error != NULL ? error->message : "paths are LwM2M paths");
             return;
           }
       req = tf_lwm2m_request_read_composite (
