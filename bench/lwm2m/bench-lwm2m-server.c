@@ -353,8 +353,8 @@ wait_line (GDataInputStream *in, const char *needle, guint timeout_s)
 }
 
 static void
-run (Bench *b, const char *name, GSubprocess *server, GOutputStream *commands,
-     const char *observe_fmt, Result *r)
+run (Bench *b, const char *name, GSubprocess *server, GOutputStream *commands, gboolean node,
+     Result *r)
 {
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
@@ -398,7 +398,12 @@ run (Bench *b, const char *name, GSubprocess *server, GOutputStream *commands,
   r->rss_after = rss_kib (server);
 
   for (guint i = 0; i < b->n_clients; i++)
-    g_string_append_printf (cmds, observe_fmt, i);
+    if (node)
+      g_string_append_printf (
+          cmds, "{\"cmd\":\"observe\",\"ep\":\"bench-%u\",\"obj\":3,\"inst\":0,\"res\":9}\n", i);
+    else
+      g_string_append_printf (cmds,
+                              "{\"cmd\":\"observe\",\"ep\":\"bench-%u\",\"path\":\"/3/0/9\"}\n", i);
   g_output_stream_write_all (commands, cmds->str, cmds->len, NULL, NULL, NULL);
   run_until (&b->observed, b->registered, 300);
   g_printerr ("%s: %u observed\n", name, b->observed);
@@ -506,8 +511,7 @@ main (int argc, char **argv)
     in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
     g_data_input_stream_read_line_async (in, G_PRIORITY_LOW, NULL, on_drain, NULL);
     b.server = g_inet_socket_address_new (lo, port);
-    run (&b, "tf-lwm2m-server", p, g_io_stream_get_output_stream (G_IO_STREAM (conn)),
-         "{\"cmd\":\"observe\",\"ep\":\"bench-%u\",\"path\":\"/3/0/9\"}\n", &tf);
+    run (&b, "tf-lwm2m-server", p, g_io_stream_get_output_stream (G_IO_STREAM (conn)), FALSE, &tf);
     g_clear_object (&b.server);
     g_subprocess_send_signal (p, SIGTERM);
     g_subprocess_wait (p, NULL, NULL);
@@ -535,8 +539,7 @@ main (int argc, char **argv)
           g_data_input_stream_read_line_async (in, G_PRIORITY_LOW, NULL, on_drain, &b);
           b.unpaced = TRUE;
           b.server = g_inet_socket_address_new (lo, port);
-          run (&b, "lwm2m-node-lib server", p, g_subprocess_get_stdin_pipe (p),
-               "{\"cmd\":\"observe\",\"ep\":\"bench-%u\",\"obj\":3,\"inst\":0,\"res\":9}\n", &node);
+          run (&b, "lwm2m-node-lib server", p, g_subprocess_get_stdin_pipe (p), TRUE, &node);
           g_clear_object (&b.server);
         }
       g_subprocess_force_exit (p);
