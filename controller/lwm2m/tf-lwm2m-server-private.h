@@ -53,6 +53,7 @@ enum
   SIGNAL_BOOTSTRAP_FINISHED,
   SIGNAL_DTLS_FAILURE,
   SIGNAL_REJECTED,
+  SIGNAL_SEND,
   SIGNAL_LAST
 };
 extern guint tf_lwm2m_server_signals[SIGNAL_LAST];

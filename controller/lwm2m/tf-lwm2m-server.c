@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "tf-error.h"
+#include "tf-lwm2m-codec.h"
 #include "tf-lwm2m-server-private.h"
 
 G_DEFINE_TYPE (TfLwm2mServer, tf_lwm2m_server, G_TYPE_OBJECT)
@@ -334,6 +335,46 @@ on_bootstrap_request (coap_resource_t *resource, coap_session_t *session, const 
   log_response (session, response);
 }
 
+/* POST /dp : Send (LwM2M 1.1, Core 6.4.6) from a registered client, SenML JSON or CBOR. */
+static void
+on_send (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+         const coap_string_t *query, coap_pdu_t *response)
+{
+  TfLwm2mServer *self = server_of (session);
+  TfLwm2mReg *reg = NULL;
+  GHashTableIter it;
+  TfLwm2mReg *r;
+  guint cf = tf_coap_pdu_uint_option (request, COAP_OPTION_CONTENT_FORMAT, G_MAXUINT);
+  size_t len = 0, offset = 0, total = 0;
+  const uint8_t *data = NULL;
+  TfLwm2mPath root = { .len = 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfLwm2mResponse) resp = g_new0 (TfLwm2mResponse, 1);
+
+  tf_lwm2m_exchange_log (session, request, FALSE, &root);
+  g_hash_table_iter_init (&it, self->regs);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&r))
+    if (r->session == session)
+      reg = r;
+  if (reg == NULL)
+    set_diagnostic (response, COAP_RESPONSE_CODE (403), "not registered");
+  else if (cf != TF_LWM2M_CF_SENML_JSON && cf != TF_LWM2M_CF_SENML_CBOR)
+    set_diagnostic (response, COAP_RESPONSE_CODE (415), "Send is SenML");
+  else if (!coap_get_data_large (request, &len, &data, &offset, &total)
+           || (resp->records = tf_lwm2m_decode (cf, &root, data, len, &error)) == NULL)
+    set_diagnostic (response, COAP_RESPONSE_CODE (400), error != NULL ? error->message : "empty");
+  else
+    {
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
+      resp->code = COAP_RESPONSE_CODE (204);
+      resp->cf = (gint)cf;
+      resp->observe_seq = -1;
+      resp->payload = g_bytes_new (data, len);
+      g_signal_emit (self, tf_lwm2m_server_signals[SIGNAL_SEND], 0, reg->pub.endpoint, resp);
+    }
+  log_response (session, response);
+}
+
 static const coap_bin_const_t *
 on_psk_identity (coap_bin_const_t *identity, coap_session_t *session, void *arg)
 {
@@ -508,6 +549,9 @@ tf_lwm2m_server_init (TfLwm2mServer *self)
   {
     coap_resource_t *rd = coap_resource_init (coap_make_str_const ("rd"), 0);
     coap_resource_t *bs = coap_resource_init (coap_make_str_const ("bs"), 0);
+    coap_resource_t *dp = coap_resource_init (coap_make_str_const ("dp"), 0);
+    coap_register_request_handler (dp, COAP_REQUEST_POST, on_send);
+    coap_add_resource (self->ctx, dp);
     coap_register_request_handler (rd, COAP_REQUEST_POST, on_register);
     coap_register_request_handler (bs, COAP_REQUEST_POST, on_bootstrap_request);
     coap_add_resource (self->ctx, rd);
@@ -563,6 +607,10 @@ tf_lwm2m_server_class_init (TfLwm2mServerClass *klass)
   tf_lwm2m_server_signals[SIGNAL_BOOTSTRAP_FINISHED]
       = g_signal_new ("bootstrap-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                       NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* (const char *endpoint, const char *why): a request of a registered client refused */
+  tf_lwm2m_server_signals[SIGNAL_SEND]
+      = g_signal_new ("send", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
   /* (const char *endpoint, const char *why): a request of a registered client refused */
   tf_lwm2m_server_signals[SIGNAL_REJECTED]
       = g_signal_new ("rejected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

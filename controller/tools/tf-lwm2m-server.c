@@ -199,6 +199,14 @@ on_notification (TfLwm2mServer *server, const char *ep, const TfLwm2mResponse *r
 }
 
 static void
+on_send (TfLwm2mServer *server, const char *ep, const TfLwm2mResponse *r, gpointer user_data)
+{
+  g_autoptr (JsonNode) n = tf_control_response_to_json (r, ep);
+  json_object_set_string_member (json_node_get_object (n), "event", "send");
+  add_event (user_data, n);
+}
+
+static void
 on_bootstrap_finished (TfLwm2mServer *server, const char *ep, const char *error, gpointer user_data)
 {
   g_autoptr (JsonNode) n = json_node_new (JSON_NODE_OBJECT);
@@ -574,6 +582,7 @@ main (int argc, char **argv)
   g_signal_connect (app.server, "bootstrap-finished", G_CALLBACK (on_bootstrap_finished), &app);
   g_signal_connect (app.server, "dtls-failure", G_CALLBACK (on_dtls_failure), &app);
   g_signal_connect (app.server, "rejected", G_CALLBACK (on_rejected), &app);
+  g_signal_connect (app.server, "send", G_CALLBACK (on_send), &app);
   if (log_file != NULL)
     {
       app.log = fopen (log_file, "a");

@@ -224,6 +224,14 @@ test_dm_operations (void)
   g_assert_cmpstr (value (r, "/3/0/14"), ==, "-05:00");
   json_object_unref (r);
 
+  /* Send (1.1): POST /dp in SenML JSON */
+  tf_test_client_send (c, "lwm2m send /3/0/9 /3/0/0");
+  r = must_wait (s, "send", "dm-1", 0, T_EVENT);
+  g_assert_cmpstr (value (r, "/3/0/9"), ==, "100");
+  g_assert_cmpstr (value (r, "/3/0/0"), ==, "TestFest Lab");
+  json_object_unref (r);
+  g_assert_nonnull (tf_test_client_expect (c, "lwm2m: send answered 2.04", T_REG));
+
   tf_test_client_kill (c);
   tf_test_server_stop (s);
 }
@@ -326,6 +334,32 @@ test_observe (void)
   n = next_notification (s, obs, &since, 3000);
   g_assert_null (n);
 
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+/* pmin holds notifications back: two changes inside it make one notification, of the
+ * latest value (no timing asserted: the first value is never notified). */
+static void
+test_observe_pmin (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=pmin-1", server, "--start", NULL);
+  gint64 since = 0, obs;
+  JsonObject *n;
+
+  json_object_unref (must_wait (s, "registration", "pmin-1", 0, T_REG));
+  json_object_unref (tf_test_server_ok (
+      s,
+      "{\"cmd\":\"write-attributes\",\"ep\":\"pmin-1\",\"path\":\"/3/0/9\",\"attrs\":\"pmin=5\"}"));
+  obs = observe (s, "pmin-1", "/3/0/9");
+  tf_test_client_send (c, "set /3/0/9 70");
+  tf_test_client_send (c, "set /3/0/9 71");
+  n = next_notification (s, obs, &since, T_EVENT);
+  g_assert_nonnull (n);
+  g_assert_cmpstr (value (n, "/3/0/9"), ==, "71");
+  json_object_unref (n);
   tf_test_client_kill (c);
   tf_test_server_stop (s);
 }
@@ -671,6 +705,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lwm2m/net/lifetime-expiry", test_lifetime_expiry);
   g_test_add_func ("/lwm2m/net/dm-operations", test_dm_operations);
   g_test_add_func ("/lwm2m/net/observe", test_observe);
+  g_test_add_func ("/lwm2m/net/observe-pmin", test_observe_pmin);
   g_test_add_func ("/lwm2m/net/bootstrap", test_bootstrap);
   g_test_add_func ("/lwm2m/net/bootstrap-unknown", test_bootstrap_unknown);
   g_test_add_func ("/lwm2m/net/dtls-psk", test_dtls_psk);
