@@ -139,6 +139,32 @@ register_links (TfLwm2mClient *self)
   return g_bytes_new (s, strlen (s));
 }
 
+static gboolean
+bootstrap_uri_from_model (TfLwm2mClient *self);
+
+/* A client with a Bootstrap-Server account has the Bootstrap-Request Trigger in each Server
+ * instance (optional in the registry, so not made with the instance). */
+static void
+add_bootstrap_trigger (TfLwm2mClient *self)
+{
+  g_autoptr (GPtrArray) insts = NULL;
+  g_autofree char *keep = g_strdup (self->bootstrap_uri);
+  gboolean have = bootstrap_uri_from_model (self);
+  g_free (self->bootstrap_uri);
+  self->bootstrap_uri = g_steal_pointer (&keep);
+  if (!have)
+    return;
+  insts = tf_lwm2m_model_instances (self->model, 1);
+  for (guint i = 0; i < insts->len; i++)
+    {
+      TfLwm2mPath p = tf_lwm2m_path_make (3, 1, GPOINTER_TO_UINT (insts->pdata[i]), 9, 0);
+      g_autoptr (TfLwm2mRecord) r = tf_lwm2m_record_new (&p, TF_LWM2M_TYPE_NONE);
+      g_autoptr (GError) error = NULL;
+      if (!tf_lwm2m_model_set (self->model, r, &error))
+        g_debug ("%s: %s", self->endpoint, error->message);
+    }
+}
+
 static void
 do_register (TfLwm2mClient *self)
 {
@@ -147,6 +173,7 @@ do_register (TfLwm2mClient *self)
   g_autoptr (GBytes) links = register_links (self);
   gboolean v11 = g_strcmp0 (self->version, "1.0") != 0;
 
+  add_bootstrap_trigger (self);
   if (self->session != NULL)
     coap_session_release (self->session);
   self->session = open_session (self, self->server_uri, &error);
@@ -707,6 +734,48 @@ tf_lwm2m_client_class_init (TfLwm2mClientClass *klass)
                       G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
+/* The Bootstrap-Server account of the Security object (Core E.1, resource 1 true). */
+static gboolean
+bootstrap_uri_from_model (TfLwm2mClient *self)
+{
+  g_autoptr (GPtrArray) insts = tf_lwm2m_model_instances (self->model, 0);
+  for (guint i = 0; i < insts->len; i++)
+    {
+      guint16 inst = GPOINTER_TO_UINT (g_ptr_array_index (insts, i));
+      TfLwm2mPath bp = tf_lwm2m_path_make (3, 0, inst, 1, 0);
+      TfLwm2mPath up = tf_lwm2m_path_make (3, 0, inst, 0, 0);
+      g_autoptr (GPtrArray) b = tf_lwm2m_model_read (self->model, &bp, FALSE, NULL);
+      g_autoptr (GPtrArray) u = NULL;
+      TfLwm2mRecord *r;
+      if (b == NULL || b->len != 1 || !((TfLwm2mRecord *)b->pdata[0])->v.b)
+        continue;
+      u = tf_lwm2m_model_read (self->model, &up, FALSE, NULL);
+      if (u == NULL || u->len != 1 || (r = u->pdata[0])->bytes == NULL)
+        continue;
+      g_free (self->bootstrap_uri);
+      self->bootstrap_uri
+          = g_strndup (g_bytes_get_data (r->bytes, NULL), g_bytes_get_size (r->bytes));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+bootstrap_idle (gpointer data)
+{
+  TfLwm2mClient *self = data;
+  g_autoptr (GError) error = NULL;
+  g_message ("%s: bootstrap requested by the server", self->endpoint);
+  if (self->update_id != 0)
+    g_source_remove (self->update_id);
+  self->update_id = 0;
+  self->state = STATE_IDLE;
+  if (!tf_lwm2m_client_start (self, &error))
+    fail (self, "bootstrap: %s", error->message);
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_execute (TfLwm2mModel *m, const TfLwm2mPath *path, const guint8 *args, gsize len, gpointer data,
             GError **error)
@@ -717,6 +786,18 @@ on_execute (TfLwm2mModel *m, const TfLwm2mPath *path, const guint8 *args, gsize 
   /* Server's Registration Update Trigger (Core E.2, resource 8) */
   if (path->ids[0] == 1 && path->ids[2] == 8)
     tf_lwm2m_client_schedule_update (self, 0);
+  /* Bootstrap-Request Trigger (resource 9): server-initiated bootstrap (Core 6.1.4) */
+  if (path->ids[0] == 1 && path->ids[2] == 9)
+    {
+      if (!bootstrap_uri_from_model (self))
+        {
+          g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED,
+                       "no Bootstrap-Server account");
+          return FALSE;
+        }
+      /* after the 2.04 has gone */
+      g_idle_add (bootstrap_idle, g_object_ref (self));
+    }
   g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_EXECUTED], 0, p, a);
   return TRUE;
 }

@@ -388,6 +388,18 @@ test_bootstrap (void)
   g_assert_nonnull (tf_test_client_expect (c, "lwm2m: registered", T_REG));
   r = read_as (s, "bs-1", "/1/1", "tlv");
   g_assert_cmpstr (value (r, "/1/1/0"), ==, "7");
+  /* server-initiated: the Bootstrap-Request Trigger runs the sequence again */
+  {
+    g_autoptr (JsonObject) x
+        = tf_test_server_ok (s, "{\"cmd\":\"execute\",\"ep\":\"bs-1\",\"path\":\"/1/1/9\"}");
+    g_autoptr (JsonObject) again = NULL;
+    g_autoptr (JsonObject) reg2 = NULL;
+    g_assert_cmpstr (json_object_get_string_member (x, "code"), ==, "2.04");
+    again = must_wait (s, "bootstrap", "bs-1", json_object_get_int_member (done, "seq"), T_REG);
+    g_assert_false (json_object_has_member (again, "error"));
+    reg2 = must_wait (s, "registration", "bs-1", json_object_get_int_member (reg, "seq"), T_REG);
+    g_assert_cmpint (json_object_get_int_member (reg2, "lifetime"), ==, 45);
+  }
   tf_test_client_kill (c);
   tf_test_server_stop (s);
 }
