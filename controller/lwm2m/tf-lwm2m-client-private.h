@@ -28,7 +28,8 @@ typedef struct
   TfLwm2mClient *client;
   coap_session_t *session; /* referenced */
   GBytes *token;
-  TfLwm2mPath path;
+  TfLwm2mPath path; /* the root for an Observe-Composite */
+  GArray *paths;    /* Observe-Composite: the paths observed (TfLwm2mPath), else NULL */
   gint accept;
   gint64 last_us; /* when the last notification went (0: none yet) */
   gdouble last_value;

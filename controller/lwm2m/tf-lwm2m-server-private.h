@@ -23,6 +23,9 @@ typedef struct
   GBytes *token_bytes;
   TfLwm2mPath path;
   char *uri_path;
+  guint method;    /* GET, or FETCH for an Observe-Composite */
+  GBytes *payload; /* the FETCH's paths, sent again to cancel */
+  gint cf;
   gint accept;
   gboolean cancelled;      /* by RST: the next notification is refused */
   coap_session_t *session; /* referenced */

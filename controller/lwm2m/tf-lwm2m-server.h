@@ -65,6 +65,10 @@ tf_lwm2m_request_observe (const TfLwm2mPath *path, gint accept);
 /* FETCH / iPATCH on the root with a SenML list of paths / records */
 TfLwm2mRequest *
 tf_lwm2m_request_read_composite (const TfLwm2mPath *paths, guint n_paths, guint cf, GError **error);
+/* Observe-Composite (1.1): FETCH with Observe=0 on the root */
+TfLwm2mRequest *
+tf_lwm2m_request_observe_composite (const TfLwm2mPath *paths, guint n_paths, guint cf,
+                                    GError **error);
 TfLwm2mRequest *
 tf_lwm2m_request_write_composite (GPtrArray *records, guint cf, GError **error);
 

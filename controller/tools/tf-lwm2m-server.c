@@ -431,7 +431,7 @@ handle (Conn *c, JsonObject *o)
         req = tf_lwm2m_request_write_composite (
             recs, format >= 0 ? (guint)format : TF_LWM2M_CF_SENML_JSON, &error);
     }
-  else if (g_str_equal (cmd, "read-composite"))
+  else if (g_str_equal (cmd, "read-composite") || g_str_equal (cmd, "observe-composite"))
     {
       JsonArray *a = tf_control_array_member (o, "paths");
       g_autofree TfLwm2mPath *paths = NULL;
@@ -447,7 +447,8 @@ handle (Conn *c, JsonObject *o)
             reply (c, NULL, error != NULL ? error->message : "paths are LwM2M paths");
             return;
           }
-      req = tf_lwm2m_request_read_composite (
+      req = (g_str_equal (cmd, "observe-composite") ? tf_lwm2m_request_observe_composite
+                                                    : tf_lwm2m_request_read_composite) (
           paths, n, format >= 0 ? (guint)format : TF_LWM2M_CF_SENML_JSON, &error);
     }
   else

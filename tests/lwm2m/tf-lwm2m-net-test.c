@@ -364,6 +364,42 @@ test_observe_pmin (void)
   tf_test_server_stop (s);
 }
 
+/* Observe-Composite (1.1): one observation of several paths, notified when any changes. */
+static void
+test_observe_composite (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=oc-1", server, "--start", NULL);
+  g_autoptr (JsonObject) r = NULL;
+  gint64 since = 0, obs;
+  JsonObject *n;
+
+  json_object_unref (must_wait (s, "registration", "oc-1", 0, T_REG));
+  r = tf_test_server_ok (
+      s, "{\"cmd\":\"observe-composite\",\"ep\":\"oc-1\",\"paths\":[\"/3/0/9\",\"/3/0/14\"]}");
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
+  g_assert_cmpstr (value (r, "/3/0/9"), ==, "100");
+  g_assert_cmpstr (value (r, "/3/0/14"), ==, "+00:00");
+  obs = json_object_get_int_member (r, "observation");
+  g_assert_cmpint (obs, >, 0);
+  tf_test_client_send (c, "set /3/0/9 33");
+  n = next_notification (s, obs, &since, T_EVENT);
+  g_assert_nonnull (n);
+  g_assert_cmpstr (value (n, "/3/0/9"), ==, "33");
+  g_assert_cmpstr (value (n, "/3/0/14"), ==, "+00:00");
+  json_object_unref (n);
+  /* cancelled with Observe=1 (a FETCH again): nothing more */
+  json_object_unref (tf_test_server_ok (
+      s, "{\"cmd\":\"cancel\",\"observation\":%" G_GINT64_FORMAT ",\"mode\":\"observe\"}", obs));
+  tf_test_client_send (c, "set /3/0/9 34");
+  g_assert_nonnull (tf_test_client_expect (c, "ok", T_REG));
+  n = next_notification (s, obs, &since, 3000);
+  g_assert_null (n);
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
 static void
 test_bootstrap (void)
 {
@@ -718,6 +754,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lwm2m/net/dm-operations", test_dm_operations);
   g_test_add_func ("/lwm2m/net/observe", test_observe);
   g_test_add_func ("/lwm2m/net/observe-pmin", test_observe_pmin);
+  g_test_add_func ("/lwm2m/net/observe-composite", test_observe_composite);
   g_test_add_func ("/lwm2m/net/bootstrap", test_bootstrap);
   g_test_add_func ("/lwm2m/net/bootstrap-unknown", test_bootstrap_unknown);
   g_test_add_func ("/lwm2m/net/dtls-psk", test_dtls_psk);
