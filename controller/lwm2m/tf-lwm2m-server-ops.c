@@ -85,6 +85,17 @@ tf_lwm2m_request_free (TfLwm2mRequest *r)
 }
 
 TfLwm2mRequest *
+tf_lwm2m_request_copy (const TfLwm2mRequest *r)
+{
+  TfLwm2mRequest *c = g_new0 (TfLwm2mRequest, 1);
+  *c = *r;
+  c->uri_path = g_strdup (r->uri_path);
+  c->payload = r->payload != NULL ? g_bytes_ref (r->payload) : NULL;
+  c->queries = g_strdupv (r->queries);
+  return c;
+}
+
+TfLwm2mRequest *
 tf_lwm2m_request_read (const TfLwm2mPath *path, gint accept)
 {
   TfLwm2mRequest *r = tf_lwm2m_request_new (COAP_REQUEST_CODE_GET, path);

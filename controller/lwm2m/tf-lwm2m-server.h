@@ -113,6 +113,12 @@ tf_lwm2m_server_set_psk (TfLwm2mServer *self, const char *identity, GBytes *key)
 void
 tf_lwm2m_server_set_bootstrap (TfLwm2mServer *self, const char *endpoint, GPtrArray *steps);
 
+/* How long a queue-mode client listens after its Register or Update (LwM2M 1.1 Transport
+ * 7.2.1 suggests MAX_TRANSMIT_WAIT, 93 s, the default): requests to it after that wait for its
+ * next Update. */
+void
+tf_lwm2m_server_set_queue_window (TfLwm2mServer *self, guint seconds);
+
 /* The registrations (TfLwm2mRegistration, borrowed), by endpoint name. */
 GList *
 tf_lwm2m_server_list (TfLwm2mServer *self);

@@ -545,7 +545,7 @@ int
 main (int argc, char **argv)
 {
   App app = { 0 };
-  gint port = 5683, bs_port = 0, psk_port = 0;
+  gint port = 5683, bs_port = 0, psk_port = 0, queue_window = 93;
   g_autofree char *bind = NULL;
   g_autofree char *control = NULL;
   g_autofree char *log_file = NULL;
@@ -560,6 +560,8 @@ main (int argc, char **argv)
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "address to listen on (0.0.0.0)", "ADDR" },
     { "psk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &psks, "a PSK identity and its key", "ID:HEXKEY" },
     { "control", 0, 0, G_OPTION_ARG_FILENAME, &control, "control socket (JSON lines)", "PATH" },
+    { "queue-window", 0, 0, G_OPTION_ARG_INT, &queue_window,
+      "seconds a queue-mode client listens after Register/Update (93)", "S" },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "decoded exchanges, one JSON per line",
       "FILE" },
     { NULL },
@@ -575,6 +577,7 @@ main (int argc, char **argv)
   app.loop = g_main_loop_new (NULL, FALSE);
   app.events = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
   app.server = tf_lwm2m_server_new ();
+  tf_lwm2m_server_set_queue_window (app.server, (guint)CLAMP (queue_window, 0, 86400));
   g_signal_connect (app.server, "registered", G_CALLBACK (on_registered), &app);
   g_signal_connect (app.server, "updated", G_CALLBACK (on_updated), &app);
   g_signal_connect (app.server, "deregistered", G_CALLBACK (on_deregistered), &app);

@@ -400,6 +400,30 @@ test_observe_composite (void)
   tf_test_server_stop (s);
 }
 
+/* Queue mode: a request to a client that is asleep (here: at once, window 0) is sent after
+ * its next Update, never before. */
+static void
+test_queue_mode (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, "--queue-window=0", NULL);
+  g_autofree char *server = uri (s->port);
+  TfTestClient *c
+      = tf_test_client_start ("--endpoint=q-1", server, "--queue", "--lifetime=4", "--start", NULL);
+  g_autoptr (JsonObject) reg = must_wait (s, "registration", "q-1", 0, T_REG);
+  g_autoptr (JsonObject) r = NULL;
+  g_autoptr (JsonObject) upd = NULL;
+  gint64 answered;
+
+  g_assert_true (json_object_get_boolean_member (reg, "queue"));
+  r = read_as (s, "q-1", "/3/0/9", "text");
+  answered = g_get_real_time ();
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
+  upd = must_wait (s, "update", "q-1", json_object_get_int_member (reg, "seq"), 10);
+  g_assert_cmpint (json_object_get_int_member (upd, "time_us"), <=, answered);
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
 static void
 test_bootstrap (void)
 {
@@ -755,6 +779,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lwm2m/net/observe", test_observe);
   g_test_add_func ("/lwm2m/net/observe-pmin", test_observe_pmin);
   g_test_add_func ("/lwm2m/net/observe-composite", test_observe_composite);
+  g_test_add_func ("/lwm2m/net/queue-mode", test_queue_mode);
   g_test_add_func ("/lwm2m/net/bootstrap", test_bootstrap);
   g_test_add_func ("/lwm2m/net/bootstrap-unknown", test_bootstrap_unknown);
   g_test_add_func ("/lwm2m/net/dtls-psk", test_dtls_psk);
