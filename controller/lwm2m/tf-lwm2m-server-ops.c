@@ -618,3 +618,106 @@ tf_lwm2m_server_bootstrap_start (TfLwm2mServer *self, coap_session_t *session, c
   /* after the 2.04 to the Bootstrap-Request has gone */
   g_idle_add (bs_start_idle, b);
 }
+
+/* ---- one call per operation ---- */
+
+static void
+send_built (TfLwm2mServer *self, const char *endpoint, TfLwm2mRequest *req, GError *error,
+            GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (TfLwm2mRequest) owned = req;
+  if (req == NULL)
+    {
+      g_task_report_error (self, callback, user_data, tf_lwm2m_server_request_async, error);
+      return;
+    }
+  tf_lwm2m_server_request_async (self, endpoint, req, cancellable, callback, user_data);
+}
+
+void
+tf_lwm2m_server_read_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                            gint format, GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  send_built (self, endpoint, tf_lwm2m_request_read (path, format), NULL, cancellable, callback,
+              user_data);
+}
+
+void
+tf_lwm2m_server_discover_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  send_built (self, endpoint, tf_lwm2m_request_discover (path), NULL, cancellable, callback,
+              user_data);
+}
+
+void
+tf_lwm2m_server_write_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                             guint format, GPtrArray *records, gboolean replace,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  GError *error = NULL;
+  TfLwm2mRequest *req = tf_lwm2m_request_write (path, format, records, replace, &error);
+  send_built (self, endpoint, req, error, cancellable, callback, user_data);
+}
+
+void
+tf_lwm2m_server_execute_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                               const char *args, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  send_built (self, endpoint, tf_lwm2m_request_execute (path, args), NULL, cancellable, callback,
+              user_data);
+}
+
+void
+tf_lwm2m_server_create_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                              guint format, GPtrArray *records, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  GError *error = NULL;
+  TfLwm2mRequest *req = tf_lwm2m_request_create (path, format, records, &error);
+  send_built (self, endpoint, req, error, cancellable, callback, user_data);
+}
+
+void
+tf_lwm2m_server_delete_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  send_built (self, endpoint, tf_lwm2m_request_delete (path), NULL, cancellable, callback,
+              user_data);
+}
+
+void
+tf_lwm2m_server_write_attributes_async (TfLwm2mServer *self, const char *endpoint,
+                                        const TfLwm2mPath *path, const char *attrs,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data)
+{
+  send_built (self, endpoint, tf_lwm2m_request_write_attributes (path, attrs), NULL, cancellable,
+              callback, user_data);
+}
+
+void
+tf_lwm2m_server_observe_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                               gint format, GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  send_built (self, endpoint, tf_lwm2m_request_observe (path, format), NULL, cancellable, callback,
+              user_data);
+}
+
+void
+tf_lwm2m_server_read_composite_async (TfLwm2mServer *self, const char *endpoint,
+                                      const TfLwm2mPath *paths, guint n_paths,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  GError *error = NULL;
+  TfLwm2mRequest *req
+      = tf_lwm2m_request_read_composite (paths, n_paths, TF_LWM2M_CF_SENML_JSON, &error);
+  send_built (self, endpoint, req, error, cancellable, callback, user_data);
+}

@@ -132,6 +132,49 @@ tf_lwm2m_server_request_async (TfLwm2mServer *self, const char *endpoint, const 
                                gpointer user_data);
 TfLwm2mResponse *
 tf_lwm2m_server_request_finish (TfLwm2mServer *self, GAsyncResult *res, GError **error);
+/* The operations one by one, all finished with tf_lwm2m_server_request_finish (the answer's
+ * code says whether the endpoint did it). @format -1: the endpoint's choice. */
+void
+tf_lwm2m_server_read_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                            gint format, GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data);
+void
+tf_lwm2m_server_discover_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data);
+void
+tf_lwm2m_server_write_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                             guint format, GPtrArray *records, gboolean replace,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data);
+void
+tf_lwm2m_server_execute_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                               const char *args, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data);
+void
+tf_lwm2m_server_create_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                              guint format, GPtrArray *records, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+void
+tf_lwm2m_server_delete_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data);
+void
+tf_lwm2m_server_write_attributes_async (TfLwm2mServer *self, const char *endpoint,
+                                        const TfLwm2mPath *path, const char *attrs,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+/* The answer's "observation" names it for notifications and cancel. */
+void
+tf_lwm2m_server_observe_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                               gint format, GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data);
+void
+tf_lwm2m_server_read_composite_async (TfLwm2mServer *self, const char *endpoint,
+                                      const TfLwm2mPath *paths, guint n_paths,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data);
+
 /* Cancels observation @id: @reset answers its next notification with RST (RFC 7641 3.6),
  * otherwise a GET with Observe=1 is sent (and finishes with its answer). */
 void

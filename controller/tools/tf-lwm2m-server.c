@@ -394,20 +394,34 @@ handle (Conn *c, JsonObject *o)
       reply (c, NULL, error->message);
       return;
     }
+  op = g_new0 (Op, 1);
+  op->conn = c;
+  op->endpoint = g_strdup (ep);
+  /* the one-call operations of TfLwm2mServer where there is one */
   if (g_str_equal (cmd, "read"))
-    req = tf_lwm2m_request_read (&path, format);
+    tf_lwm2m_server_read_async (app->server, ep, &path, format, NULL, on_op_done, op);
   else if (g_str_equal (cmd, "observe"))
-    req = tf_lwm2m_request_observe (&path, format);
+    tf_lwm2m_server_observe_async (app->server, ep, &path, format, NULL, on_op_done, op);
   else if (g_str_equal (cmd, "discover"))
-    req = tf_lwm2m_request_discover (&path);
+    tf_lwm2m_server_discover_async (app->server, ep, &path, NULL, on_op_done, op);
   else if (g_str_equal (cmd, "delete"))
-    req = tf_lwm2m_request_delete (&path);
+    tf_lwm2m_server_delete_async (app->server, ep, &path, NULL, on_op_done, op);
   else if (g_str_equal (cmd, "execute"))
-    req = tf_lwm2m_request_execute (&path, tf_control_string (o, "args", NULL));
+    tf_lwm2m_server_execute_async (app->server, ep, &path, tf_control_string (o, "args", NULL),
+                                   NULL, on_op_done, op);
   else if (g_str_equal (cmd, "write-attributes"))
-    req = tf_lwm2m_request_write_attributes (&path, tf_control_string (o, "attrs", ""));
-  else if (g_str_equal (cmd, "write") || g_str_equal (cmd, "create")
-           || g_str_equal (cmd, "write-composite"))
+    tf_lwm2m_server_write_attributes_async (
+        app->server, ep, &path, tf_control_string (o, "attrs", ""), NULL, on_op_done, op);
+  else
+    {
+      g_free (op->endpoint);
+      g_free (op);
+      op = NULL;
+    }
+  if (op != NULL)
+    return;
+  if (g_str_equal (cmd, "write") || g_str_equal (cmd, "create")
+      || g_str_equal (cmd, "write-composite"))
     {
       g_autoptr (GPtrArray) recs = NULL;
       JsonObject *values = tf_control_object_member (o, "values");
