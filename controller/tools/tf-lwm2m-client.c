@@ -171,6 +171,7 @@ build_model (App *app)
       b = g_bytes_new (data, app->large);
       tf_lwm2m_model_add_object (app->model, 10240);
       add (big, tf_lwm2m_record_new_opaque (P (10240, 0, 0), b));
+      add (big, tf_lwm2m_record_new_string (P (10240, 0, 1), "")); /* for large writes */
       tf_lwm2m_model_create (app->model, 10240, 0, big, NULL);
     }
 #undef P
@@ -408,8 +409,8 @@ main (int argc, char **argv)
     { "lwm2m", 0, 0, G_OPTION_ARG_STRING, &lwm2m_version, "LwM2M version: 1.0 or 1.1 (1.1)", "V" },
     { "queue", 0, 0, G_OPTION_ARG_NONE, &app.queue, "queue mode", NULL },
     { "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &quirks, "a declared defect (README)", "NAME" },
-    { "large-resource", 0, 0, G_OPTION_ARG_INT, &app.large, "an opaque /10240/0/0 of N bytes",
-      "N" },
+    { "large-resource", 0, 0, G_OPTION_ARG_INT, &app.large,
+      "an opaque /10240/0/0 of N bytes (and a string /10240/0/1)", "N" },
     { "start", 0, 0, G_OPTION_ARG_NONE, &start, "lwm2m start at once", NULL },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "decoded exchanges, one JSON per line",
       "FILE" },

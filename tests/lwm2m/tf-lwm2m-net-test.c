@@ -655,6 +655,29 @@ test_blockwise (void)
                   relay->forwarded - before, relay->max_len);
   g_assert_cmpuint (relay->forwarded - before, >=, 2 * (4096 / 1024));
   g_assert_cmpuint (relay->max_len, <, 4096);
+
+  /* and the other way, Block1: a 3000-byte Write, read back */
+  {
+    g_autofree char *big = g_strnfill (3000, 'x');
+    g_autoptr (JsonObject) w = NULL;
+    g_autoptr (JsonObject) back = NULL;
+    relay->max_len = 0;
+    before = relay->forwarded;
+    big[0] = 'A';
+    big[2999] = 'Z';
+    w = tf_test_server_ok (
+        s,
+        "{\"cmd\":\"write\",\"ep\":\"blk-1\",\"path\":\"/10240/0/"
+        "1\",\"format\":\"text\",\"replace\":true,\"values\":{\"/10240/0/1\":\"%s\"}}",
+        big);
+    g_assert_cmpstr (json_object_get_string_member (w, "code"), ==, "2.04");
+    g_test_message ("write: %u datagrams, the largest %" G_GSIZE_FORMAT " bytes",
+                    relay->forwarded - before, relay->max_len);
+    g_assert_cmpuint (relay->forwarded - before, >=, 2 * (3000 / 1024));
+    g_assert_cmpuint (relay->max_len, <, 3000);
+    back = read_as (s, "blk-1", "/10240/0/1", "text");
+    g_assert_cmpstr (value (back, "/10240/0/1"), ==, big);
+  }
   tf_test_client_kill (c);
   relay_free (relay);
   tf_test_server_stop (s);
