@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include <gio/gunixinputstream.h>
@@ -464,6 +465,8 @@ main (int argc, char **argv)
   app.loop = g_main_loop_new (NULL, FALSE);
   app.in = g_data_input_stream_new (g_unix_input_stream_new (0, FALSE));
   g_data_input_stream_set_newline_type (app.in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+  /* a console or control peer that went away is no reason to die */
+  signal (SIGPIPE, SIG_IGN);
   g_unix_signal_add (SIGTERM, on_signal, &app);
   g_unix_signal_add (SIGINT, on_signal, &app);
   say ("tf-lwm2m-client %s", app.version);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include <gio/gunixsocketaddress.h>
@@ -647,6 +648,8 @@ main (int argc, char **argv)
       g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), &app);
       g_socket_service_start (service);
     }
+  /* a console or control peer that went away is no reason to die */
+  signal (SIGPIPE, SIG_IGN);
   g_unix_signal_add (SIGTERM, on_signal, &app);
   g_unix_signal_add (SIGINT, on_signal, &app);
   g_print ("tf-lwm2m-server %s: CoAP %d, bootstrap %d, DTLS %d on %s\n", TF_VERSION, port, bs_port,
