@@ -210,6 +210,7 @@ notify (TfLwm2mClientObs *o)
                    coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
   tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_CONTENT_FORMAT, cf);
   coap_add_data (pdu, g_bytes_get_size (payload), g_bytes_get_data (payload, NULL));
+  tf_lwm2m_client_activity (self);
   tf_lwm2m_exchange_log (o->session, pdu, TRUE, &o->path);
   coap_send (o->session, pdu);
   tf_coap_source_wakeup (self->source);
@@ -767,6 +768,7 @@ tf_lwm2m_client_on_request (coap_resource_t *resource, coap_session_t *session,
   tf_lwm2m_exchange_log (session, request, FALSE, have_path ? &path : NULL);
   if (self == NULL)
     return;
+  tf_lwm2m_client_activity (self);
   if (bootstrap && g_str_equal (uri, "bs") && coap_pdu_get_code (request) == COAP_REQUEST_CODE_POST)
     {
       /* Bootstrap-Finish (Core 6.1.7.6) */

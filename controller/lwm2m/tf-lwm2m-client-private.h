@@ -65,6 +65,9 @@ struct _TfLwm2mClient
   GHashTable *requests;    /* token hex → TfLwm2mClientReq */
   GPtrArray *observations; /* TfLwm2mClientObs */
   guint observe_seq;
+  guint queue_window; /* queue mode: seconds it listens after its last exchange */
+  guint sleep_id;
+  gboolean asleep;
 };
 
 enum
@@ -76,6 +79,7 @@ enum
   CLIENT_SIGNAL_FAILED,
   CLIENT_SIGNAL_EXECUTED,
   CLIENT_SIGNAL_SENT,
+  CLIENT_SIGNAL_SLEEP,
   CLIENT_SIGNAL_LAST
 };
 extern guint tf_lwm2m_client_signals[CLIENT_SIGNAL_LAST];
@@ -97,3 +101,6 @@ void
 tf_lwm2m_client_bootstrap_finished (TfLwm2mClient *self);
 void
 tf_lwm2m_client_schedule_update (TfLwm2mClient *self, guint delay_ms);
+/* Queue mode: there is traffic, listen (again) for queue_window seconds. */
+void
+tf_lwm2m_client_activity (TfLwm2mClient *self);

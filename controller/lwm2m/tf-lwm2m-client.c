@@ -101,6 +101,46 @@ open_session (TfLwm2mClient *self, const char *uri, GError **error)
 }
 
 static gboolean
+on_sleep (gpointer data)
+{
+  TfLwm2mClient *self = data;
+  self->sleep_id = 0;
+  if (g_hash_table_size (self->requests) > 0 || self->state != STATE_REGISTERED)
+    {
+      tf_lwm2m_client_activity (self); /* an exchange is still going on */
+      return G_SOURCE_REMOVE;
+    }
+  g_message ("%s: queue mode: not listening until it has something to send", self->endpoint);
+  self->asleep = TRUE;
+  tf_coap_source_set_paused (self->source, TRUE);
+  g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_SLEEP], 0, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+void
+tf_lwm2m_client_activity (TfLwm2mClient *self)
+{
+  if (!self->queue)
+    return;
+  if (self->asleep)
+    {
+      self->asleep = FALSE;
+      tf_coap_source_set_paused (self->source, FALSE);
+      g_message ("%s: queue mode: awake", self->endpoint);
+      g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_SLEEP], 0, FALSE);
+    }
+  if (self->sleep_id != 0)
+    g_source_remove (self->sleep_id);
+  self->sleep_id = g_timeout_add_seconds (MAX (self->queue_window, 1), on_sleep, self);
+}
+
+void
+tf_lwm2m_client_set_queue_window (TfLwm2mClient *self, guint seconds)
+{
+  self->queue_window = seconds;
+}
+
+static gboolean
 send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kind, guint method,
               const char *uri_path, GPtrArray *queries, guint cf, GBytes *payload)
 {
@@ -122,6 +162,7 @@ send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kin
     }
   if (payload != NULL)
     coap_add_data (pdu, g_bytes_get_size (payload), g_bytes_get_data (payload, NULL));
+  tf_lwm2m_client_activity (self);
   tf_lwm2m_exchange_log (session, pdu, TRUE, NULL);
   if (coap_send (session, pdu) == COAP_INVALID_MID)
     return FALSE;
@@ -324,6 +365,7 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
 
   if (self == NULL || !g_hash_table_steal_extended (self->requests, token, NULL, &kindp))
     return COAP_RESPONSE_FAIL;
+  tf_lwm2m_client_activity (self);
   tf_lwm2m_exchange_log (session, received, FALSE, NULL);
   switch ((TfLwm2mClientReq)GPOINTER_TO_UINT (kindp))
     {
@@ -669,6 +711,7 @@ tf_lwm2m_client_init (TfLwm2mClient *self)
   self->observations = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_lwm2m_client_obs_free);
   self->version = g_strdup ("1.1");
   self->lifetime = 300;
+  self->queue_window = 93; /* MAX_TRANSMIT_WAIT (RFC 7252 4.8.2) */
   self->source = tf_coap_source_new (self->ctx);
 }
 
@@ -680,6 +723,8 @@ tf_lwm2m_client_finalize (GObject *object)
     g_source_remove (self->update_id);
   if (self->retry_id != 0)
     g_source_remove (self->retry_id);
+  if (self->sleep_id != 0)
+    g_source_remove (self->sleep_id);
   tf_lwm2m_model_set_changed_func (self->model, NULL, NULL);
   tf_lwm2m_model_set_execute_func (self->model, NULL, NULL);
   g_ptr_array_unref (self->observations);
@@ -729,6 +774,10 @@ tf_lwm2m_client_class_init (TfLwm2mClientClass *klass)
       = g_signal_new ("executed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                       G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   /* (guint code): the answer to a Send */
+  /* (gboolean asleep): queue mode stops or resumes listening */
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_SLEEP]
+      = g_signal_new ("sleep", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
   tf_lwm2m_client_signals[CLIENT_SIGNAL_SENT]
       = g_signal_new ("sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                       G_TYPE_NONE, 1, G_TYPE_UINT);

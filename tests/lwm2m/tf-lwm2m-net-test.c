@@ -424,6 +424,31 @@ test_queue_mode (void)
   tf_test_server_stop (s);
 }
 
+/* A queue-mode client stops listening a while after its last exchange: a request then waits
+ * until it wakes up to send its Update (the server's retransmission or the datagram itself). */
+static void
+test_queue_mode_client (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=qc-1", server, "--queue", "--queue-window=1",
+                                          "--lifetime=6", "--start", NULL);
+  g_autoptr (JsonObject) reg = must_wait (s, "registration", "qc-1", 0, T_REG);
+  g_autoptr (JsonObject) r = NULL;
+  g_autoptr (JsonObject) upd = NULL;
+  gint64 answered;
+
+  g_assert_nonnull (tf_test_client_expect (c, "lwm2m: sleeping", T_EVENT));
+  r = read_as (s, "qc-1", "/3/0/9", "text");
+  answered = g_get_real_time ();
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
+  g_assert_nonnull (tf_test_client_expect (c, "lwm2m: awake", T_REG));
+  upd = must_wait (s, "update", "qc-1", json_object_get_int_member (reg, "seq"), 10);
+  g_assert_cmpint (json_object_get_int_member (upd, "time_us"), <=, answered);
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
 static void
 test_bootstrap (void)
 {
@@ -806,6 +831,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lwm2m/net/observe-pmin", test_observe_pmin);
   g_test_add_func ("/lwm2m/net/observe-composite", test_observe_composite);
   g_test_add_func ("/lwm2m/net/queue-mode", test_queue_mode);
+  g_test_add_func ("/lwm2m/net/queue-mode-client", test_queue_mode_client);
   g_test_add_func ("/lwm2m/net/bootstrap", test_bootstrap);
   g_test_add_func ("/lwm2m/net/bootstrap-unknown", test_bootstrap_unknown);
   g_test_add_func ("/lwm2m/net/dtls-psk", test_dtls_psk);
