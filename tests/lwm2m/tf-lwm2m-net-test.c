@@ -171,6 +171,13 @@ test_dm_operations (void)
   g_assert_cmpstr (tf_test_value (r, "/3/0/9"), ==, "100");
   g_assert_cmpstr (tf_test_value (r, "/1/0/1"), ==, "77");
   json_object_unref (r);
+  r = tf_test_server_ok (s, "{\"cmd\":\"read-composite\",\"ep\":\"dm-1\",\"format\":\"senml-cbor\","
+                            "\"paths\":[\"/3/0/1\",\"/1/0\"]}");
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
+  g_assert_cmpstr (json_object_get_string_member (r, "format"), ==, "application/senml+cbor");
+  g_assert_cmpstr (tf_test_value (r, "/3/0/1"), ==, "tf-lwm2m-client");
+  g_assert_cmpstr (tf_test_value (r, "/1/0/1"), ==, "77");
+  json_object_unref (r);
   r = tf_test_server_ok (s, "{\"cmd\":\"write-composite\",\"ep\":\"dm-1\",\"values\":{\"/3/0/"
                             "14\":\"-05:00\",\"/1/0/2\":\"3\"}}");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.04");
