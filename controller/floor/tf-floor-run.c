@@ -248,6 +248,12 @@ tf_floor_on_board_changed (TfBoard *board, TfFloor *f)
     {
       if (g_strcmp0 (tf_floor_session (f, l->id)->board, id) != 0)
         continue;
+      if (l->waiting_regress && st == TF_BOARD_STATE_READY && tf_board_get_session (board) == NULL)
+        {
+          l->waiting_regress = FALSE;
+          tf_floor_prepare (l);
+          return;
+        }
       if (l->waiting_ready && st == TF_BOARD_STATE_READY)
         {
           l->waiting_ready = FALSE;

@@ -14,6 +14,7 @@
 #include "tf-report-junit.h"
 #include "tf-report-pdf.h"
 #include "tf-sched.h"
+#include "testfestctl-regress.h"
 
 /* testfestctl: the staff's command line, over MQTT v5 request/response.
  * Exit status: 0 done, 1 the daemon refused or the operation failed,
@@ -777,7 +778,9 @@ main (int argc, char **argv)
       "  report ID [--pdf FILE] [--junit FILE] [--company C]   summary [--pdf FILE] (consolidated, "
       "anonymised)\n"
       "  listing                  the product listing of the companies that consented\n"
-      "  leases | lease-release BOARD (staff)");
+      "  leases | lease-release BOARD (staff)\n"
+      "\nBoard farm: regress submit --plan P [--image FILE] [--wait] | report RUN [--junit F]"
+      " | runs | cancel ID | status  (see testfestctl regress --help)");
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) req = NULL;
@@ -791,6 +794,8 @@ main (int argc, char **argv)
   gboolean in_request = FALSE, session_verb = FALSE;
 
   setlocale (LC_ALL, "");
+  if (argc >= 2 && g_strcmp0 (argv[1], "regress") == 0)
+    return tf_ctl_regress (argc, argv); /* testfestctl-regress.c, its own options */
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {

@@ -37,6 +37,7 @@ static const char *const daemon_topics[]
         "summary",
         "private/+/session/+/report",
         "private/+/session/+/console",
+        "regress/#",
         "reply/#",
         NULL };
 
@@ -410,6 +411,8 @@ acl_text (Tool *t)
           acl_public (s, lab);
           g_string_append_printf (s, "topic read tf/%s/private/#\ntopic write tf/%s/cmd/#\n", lab,
                                   lab);
+          /* the regression queue's progress and board health (staff only) */
+          g_string_append_printf (s, "topic read tf/%s/regress/#\n", lab);
           break;
         case ROLE_COMPANY:
           acl_public (s, lab);
