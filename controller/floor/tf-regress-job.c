@@ -246,6 +246,10 @@ launcher_for (TfRegressWork *w, TfRegressRun *run, TfRegressSuite *suite)
   TfBoard *board = tf_lab_get_board (w->r->lab, w->board);
   g_autofree char *log = g_strdup_printf ("%s/console/%s.log",
                                           tf_lab_get_config (w->r->lab)->state_dir, w->board);
+  /* the catalogue's script contract, as a TestFest session sets it */
+  g_subprocess_launcher_setenv (l, "TF_SESSION", j->id, TRUE);
+  g_subprocess_launcher_setenv (l, "TF_CLIENT", j->image, TRUE);
+  g_subprocess_launcher_setenv (l, "TF_SERVER", peer ? peer->name : "", TRUE);
   g_subprocess_launcher_setenv (l, "TF_RUN", j->run, TRUE);
   g_subprocess_launcher_setenv (l, "TF_JOB", j->id, TRUE);
   g_subprocess_launcher_setenv (l, "TF_SUITE", j->suite, TRUE);

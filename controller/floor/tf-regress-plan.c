@@ -51,8 +51,8 @@ tf_regress_plan_free (TfRegressPlan *plan)
   g_strfreev (plan->board_types);
   g_strfreev (plan->boards);
   g_strfreev (plan->images);
-  g_ptr_array_unref (plan->suites);
-  g_ptr_array_unref (plan->peers);
+  g_clear_pointer (&plan->suites, g_ptr_array_unref);
+  g_clear_pointer (&plan->peers, g_ptr_array_unref);
   g_free (plan->health_image);
   g_free (plan->health_script);
   g_free (plan);
@@ -322,9 +322,6 @@ check_lab (TfRegressPlan *plan, TfKeyFile *kf, const TfRegressPlanContext *ctx, 
       && tf_image_registry_get (ctx->images, plan->health_image) == NULL)
     return tf_key_file_fail (kf, error, "plan", "health-image", "no image '%s' in the images file",
                              plan->health_image);
-  if (plan->images[0] == NULL && !ctx->ci_image)
-    return tf_key_file_fail (kf, error, "plan", "images",
-                             "no images (and none handed in with --image)");
   return TRUE;
 }
 
@@ -412,6 +409,11 @@ tf_regress_plan_load_data (const char *path, const char *data, gsize len,
       }
     else if (!load_suite (plan, kf, suites[i], ctx, error))
       return NULL;
+  if (ctx != NULL && plan->images[0] == NULL && !ctx->ci_image)
+    {
+      tf_key_file_fail (kf, error, "plan", "images", "no images (and none handed in with --image)");
+      return NULL;
+    }
   if (ctx != NULL && ctx->lab != NULL && !check_lab (plan, kf, ctx, error))
     return NULL;
   return g_steal_pointer (&plan);
