@@ -216,7 +216,7 @@ tf_rdb_put_job (TfStore *st, const TfRegressJob *j, GError **error)
               "INSERT OR REPLACE INTO regress_job (id, run, seq, image, sha256, suite, pinned,"
               " board_type, state, board, next, attempts, priority, created, started, ended,"
               " error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-              "ssnssssssssnnniis", j->id, j->run, j->seq, j->image, j->sha256, j->suite,
+              "ssnsssssssnnniiis", j->id, j->run, j->seq, j->image, j->sha256, j->suite,
               j->pinned, j->board_type, j->state, j->board, j->next, j->attempts, j->priority,
               j->created, j->started, j->ended, j->error);
 }

@@ -84,48 +84,78 @@ folded (GHashTable *t, const char *sha, const char *suite, const char *name)
   return tl->fail == 0 ? "pass" : tl->pass == 0 ? "fail" : "mixed";
 }
 
-/* Boards whose failure rate stands out. */
+/* Boards whose failures stand out: a failure is the board's when the same
+ * case of the same image passed on another board, in this run or the ones
+ * before it; a board with two such failures, half of what it ran or more,
+ * is suspect (bad hardware, not bad firmware). */
 static GHashTable *
-suspects (JsonArray *cases, JsonArray *out)
+suspects (JsonArray *cases, GPtrArray *earlier_cases, JsonArray *out)
 {
+  g_autoptr (GHashTable) passed_on
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
   g_autoptr (GHashTable) per = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  guint all_pass = 0, all_fail = 0;
   GHashTableIter it;
   const char *board;
   Tally *tl;
+
+  for (guint r = 0; r <= earlier_cases->len; r++)
+    {
+      JsonArray *a = r == 0 ? cases : g_ptr_array_index (earlier_cases, r - 1);
+      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+        {
+          JsonObject *o = json_array_get_object_element (a, i);
+          g_autofree char *key = NULL;
+          GHashTable *boards;
+          if (g_strcmp0 (json_object_get_string_member (o, "verdict"), "pass") != 0)
+            continue;
+          key = key_of (json_object_get_string_member_with_default (o, "sha256", NULL),
+                        json_object_get_string_member (o, "suite"),
+                        json_object_get_string_member (o, "name"));
+          boards = g_hash_table_lookup (passed_on, key);
+          if (boards == NULL)
+            {
+              boards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+              g_hash_table_insert (passed_on, g_strdup (key), boards);
+            }
+          g_hash_table_add (boards, g_strdup (json_object_get_string_member (o, "board")));
+        }
+    }
   for (guint i = 0; i < json_array_get_length (cases); i++)
     {
       JsonObject *o = json_array_get_object_element (cases, i);
       const char *v = json_object_get_string_member (o, "verdict");
       const char *b = json_object_get_string_member (o, "board");
+      g_autofree char *key = NULL;
+      GHashTable *boards;
       if (g_strcmp0 (v, "skip") == 0)
         continue;
       tl = g_hash_table_lookup (per, b);
       if (tl == NULL)
         g_hash_table_insert (per, (gpointer)b, tl = g_new0 (Tally, 1));
-      if (is_fail (v))
-        tl->fail++, all_fail++;
-      else
-        tl->pass++, all_pass++;
+      tl->pass++; /* ran */
+      if (!is_fail (v))
+        continue;
+      key = key_of (json_object_get_string_member_with_default (o, "sha256", NULL),
+                    json_object_get_string_member (o, "suite"),
+                    json_object_get_string_member (o, "name"));
+      boards = g_hash_table_lookup (passed_on, key);
+      if (boards != NULL
+          && (g_hash_table_size (boards) > 1
+              || (g_hash_table_size (boards) == 1 && !g_hash_table_contains (boards, b))))
+        tl->fail++; /* passes elsewhere: the board's */
     }
-  if (g_hash_table_size (per) < 2)
-    return set;
   g_hash_table_iter_init (&it, per);
   while (g_hash_table_iter_next (&it, (gpointer *)&board, (gpointer *)&tl))
     {
-      guint n = tl->pass + tl->fail;
-      guint on = all_pass + all_fail - n;
-      double rate = (double)tl->fail / n;
-      double others = on > 0 ? (double)(all_fail - tl->fail) / on : 0;
-      if (n >= 2 && rate >= 0.5 && rate >= 2 * others + 0.25)
+      double rate = (double)tl->fail / tl->pass;
+      if (tl->fail >= 2 && rate >= 0.5)
         {
           JsonObject *s = json_object_new ();
           json_object_set_string_member (s, "board", board);
-          json_object_set_int_member (s, "ran", n);
-          json_object_set_int_member (s, "failed", tl->fail);
+          json_object_set_int_member (s, "ran", tl->pass);
+          json_object_set_int_member (s, "failed-where-others-pass", tl->fail);
           json_object_set_double_member (s, "rate", rate);
-          json_object_set_double_member (s, "others-rate", others);
           json_array_add_object_element (out, s);
           g_hash_table_add (set, g_strdup (board));
         }
@@ -196,12 +226,9 @@ earlier_runs (TfStore *st, const char *plan, gint64 created, const char *self)
 }
 
 static void
-compare (TfStore *st, JsonObject *report, JsonObject *run, JsonArray *cases, GHashTable *suspect)
+compare (JsonObject *report, JsonArray *cases, JsonArray *earlier, GPtrArray *earlier_cases,
+         GHashTable *suspect)
 {
-  g_autoptr (JsonArray) earlier
-      = earlier_runs (st, json_object_get_string_member (run, "plan"),
-                      json_object_get_int_member (run, "created"),
-                      json_object_get_string_member (run, "id"));
   g_autoptr (GHashTable) now = fold (cases, suspect);
   g_autoptr (GPtrArray) before = g_ptr_array_new_with_free_func ((GDestroyNotify)g_hash_table_unref);
   g_autoptr (GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -211,13 +238,8 @@ compare (TfStore *st, JsonObject *report, JsonObject *run, JsonArray *cases, GHa
                                 json_array_get_object_element (earlier, 0), "id")
                             : NULL;
 
-  for (guint i = 0; i < json_array_get_length (earlier); i++)
-    {
-      g_autoptr (JsonArray) c = tf_rdb_cases (
-          st, json_object_get_string_member (json_array_get_object_element (earlier, i), "id"),
-          FALSE, NULL);
-      g_ptr_array_add (before, fold (c, NULL));
-    }
+  for (guint i = 0; i < earlier_cases->len; i++)
+    g_ptr_array_add (before, fold (g_ptr_array_index (earlier_cases, i), NULL));
   for (guint i = 0; i < json_array_get_length (cases); i++)
     {
       JsonObject *o = json_array_get_object_element (cases, i);
@@ -262,6 +284,9 @@ tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, GEr
   g_autoptr (JsonArray) cases = NULL;
   g_autoptr (GPtrArray) jobs = NULL;
   g_autoptr (GHashTable) suspect = NULL;
+  g_autoptr (JsonArray) earlier = NULL;
+  g_autoptr (GPtrArray) earlier_cases
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)json_array_unref);
   g_autoptr (GString) summary = g_string_new (NULL);
   JsonObject *report;
   JsonArray *suspects_a;
@@ -302,10 +327,19 @@ tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, GEr
   json_object_set_int_member (report, "open", open);
   for (guint k = 0; k < G_N_ELEMENTS (verdicts); k++)
     json_object_set_int_member (report, verdicts[k], counts[k]);
+  earlier = earlier_runs (store, json_object_get_string_member (run, "plan"),
+                          json_object_get_int_member (run, "created"),
+                          json_object_get_string_member (run, "id"));
+  for (guint i = 0; i < json_array_get_length (earlier); i++)
+    g_ptr_array_add (earlier_cases,
+                     tf_rdb_cases (store,
+                                   json_object_get_string_member (
+                                       json_array_get_object_element (earlier, i), "id"),
+                                   FALSE, NULL));
   suspects_a = json_array_new ();
-  suspect = suspects (cases, suspects_a);
+  suspect = suspects (cases, earlier_cases, suspects_a);
   json_object_set_array_member (report, "suspect-boards", suspects_a);
-  compare (store, report, run, cases, suspect);
+  compare (report, cases, earlier, earlier_cases, suspect);
   json_object_set_array_member (report, "jobs", jobs_json (jobs));
   json_object_set_array_member (report, "cases", g_steal_pointer (&cases));
   /* "3 regressions, 1 fixed, 2 flaky, board sim7 suspect" */

@@ -341,6 +341,21 @@ submit (Ctx *c)
   return report (c, run);
 }
 
+gboolean
+tf_ctl_is_regress (int argc, char **argv)
+{
+  static const char *const flags[] = { "-j", "--json", "--csv", "-w", "--wait", "-h", "--help",
+                                       NULL };
+  for (int i = 1; i < argc; i++)
+    {
+      if (argv[i][0] != '-')
+        return g_str_equal (argv[i], "regress");
+      if (strchr (argv[i], '=') == NULL && !g_strv_contains (flags, argv[i]))
+        i++; /* the option's value */
+    }
+  return FALSE;
+}
+
 int
 tf_ctl_regress (int argc, char **argv)
 {

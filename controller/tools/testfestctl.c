@@ -794,7 +794,7 @@ main (int argc, char **argv)
   gboolean in_request = FALSE, session_verb = FALSE;
 
   setlocale (LC_ALL, "");
-  if (argc >= 2 && g_strcmp0 (argv[1], "regress") == 0)
+  if (tf_ctl_is_regress (argc, argv))
     return tf_ctl_regress (argc, argv); /* testfestctl-regress.c, its own options */
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
