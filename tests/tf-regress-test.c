@@ -535,6 +535,14 @@ test_history_ci (void)
     tf_harness_assert_contains (json_object_get_string_member (r, "error"),
                                 "not the");
   }
+  /* a company sees only the runs it submitted (none of staff's) */
+  {
+    g_autoptr (JsonObject) r = tf_floor_request (t, "alpha", "regress-runs", "{}");
+    g_assert_true (tf_floor_ok (r));
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "runs")), ==, 0);
+    r = tf_floor_request (t, NULL, "regress-runs", "{}");
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "runs")), ==, 5);
+  }
   /* and a plan error comes back as FILE:LINE, exit 2 */
   {
     g_autofree char *bad = write_file (t, "bad.plan", "[plan]\nname = b\nboards = sim9\n"
@@ -547,6 +555,70 @@ test_history_ci (void)
   }
 }
 
+/* --- the nightly run needs no person --------------------------------------------- */
+
+static gint64
+runs_of (TfFloorTest *t, const char *plan)
+{
+  sqlite3 *db = open_store (t);
+  gint64 n = count (db, "SELECT count(*) FROM regress_run WHERE plan = ?", plan);
+  sqlite3_close (db);
+  return n;
+}
+
+static gboolean
+has_runs (TfHarness *h, gpointer data)
+{
+  return runs_of (((gpointer *)data)[0], "nightly") >= GPOINTER_TO_INT (((gpointer *)data)[1]);
+}
+
+static void
+test_nightly (void)
+{
+  g_autoptr (TfFloorTest) t = NULL;
+  g_autofree char *plan = NULL, *out = NULL, *err = NULL;
+  gpointer data[2];
+
+  tf_test_lab_body = lab_body;
+  t = tf_floor_test_new_at (NULL, "2030-06-04 01:59:50");
+  g_assert_true (tf_harness_wait_board_state (t->h, "sim2", "ready", 20000));
+  write_scripts (t);
+  {
+    /* the plan runs the lab's own image (from the images file) */
+    plan = write_file (t, "nightly.plan",
+                       "[plan]\nname = nightly\nboard-types = sim-l476-cmd\nimages = alpha-fw\n"
+                       "suites = ok\nnightly = 02:00\n[suite ok]\nscripts = ok.sh\n",
+                       0644);
+  }
+  g_assert_cmpint (tf_harness_ctl (t->h, &out, &err, "regress", "schedule", "--plan", plan, NULL),
+                   ==, 0);
+  tf_harness_assert_contains (out, "plan nightly runs every night");
+  g_assert_cmpint (runs_of (t, "nightly"), ==, 0);
+  /* 02:00 comes: it runs by itself */
+  data[0] = t;
+  data[1] = GINT_TO_POINTER (1);
+  g_assert_true (tf_harness_wait (t->h, has_runs, data, 60000));
+  /* restarted later that night: it does not run twice */
+  tf_harness_stop_daemon (t->h, SIGTERM);
+  tf_harness_set_clock (t->h, "2030-06-04 03:00:00");
+  tf_floor_test_start_daemon (t);
+  tf_floor_wait_up (t);
+  tf_harness_sleep (t->h, 2000);
+  g_assert_cmpint (runs_of (t, "nightly"), ==, 1);
+  /* the host was down at 02:00 the next night: the missed night runs when it is back */
+  tf_harness_stop_daemon (t->h, SIGTERM);
+  tf_harness_set_clock (t->h, "2030-06-05 04:00:00");
+  tf_floor_test_start_daemon (t);
+  tf_floor_wait_up (t);
+  data[1] = GINT_TO_POINTER (2);
+  g_assert_true (tf_harness_wait (t->h, has_runs, data, 30000));
+  tf_harness_sleep (t->h, 1000);
+  g_assert_cmpint (runs_of (t, "nightly"), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (tf_harness_ctl (t->h, &out, NULL, "regress", "unschedule", "nightly", NULL), ==,
+                   0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -555,5 +627,6 @@ main (int argc, char **argv)
   g_test_add_func ("/regress/spread-resume", test_spread_resume);
   g_test_add_func ("/regress/lease-preempts", test_lease_preempts);
   g_test_add_func ("/regress/health-quarantine", test_health_quarantine);
+  g_test_add_func ("/regress/nightly", test_nightly);
   return g_test_run ();
 }

@@ -11,7 +11,7 @@
 
 /* The queue's verbs on core's TfRpc. Staff (cmd/): regress-submit,
  * regress-runs, regress-report, regress-junit, regress-cancel,
- * regress-status. A company (in/<company>/): regress-submit, regress-runs,
+ * regress-status, regress-schedule and regress-unschedule (standing plans). A company (in/<company>/): regress-submit, regress-runs,
  * regress-report, regress-junit for the runs it submitted only.
  * Retained: regress/status (queue, board health, boards staff should look
  * at) and regress/run/<id> (a run's progress; its summary once done). */
@@ -204,6 +204,51 @@ on_cancel (TfRpcRequest *req, JsonObject *args, gpointer user_data)
   tf_rpc_request_reply (req, NULL);
 }
 
+static void
+on_schedule (TfRpcRequest *req, JsonObject *args, gpointer user_data)
+{
+  TfRegress *r = user_data;
+  const char *path = NULL, *plan = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr (JsonObject) o = json_object_new ();
+  g_autoptr (JsonNode) n = json_node_new (JSON_NODE_OBJECT);
+  if (!tf_json_read_string (args, "plan-path", TRUE, 4096, &path, &error)
+      || !tf_json_read_string (args, "plan", TRUE, TF_REGRESS_PLAN_MAX, &plan, &error))
+    {
+      tf_rpc_request_fail (req, "%s", error->message);
+      return;
+    }
+  if (!g_path_is_absolute (path))
+    {
+      tf_rpc_request_fail (req, "plan-path must be absolute");
+      return;
+    }
+  if (!tf_regress_schedule (r, path, plan, &name, &error))
+    {
+      tf_rpc_request_fail (req, "%s", error->message);
+      return;
+    }
+  json_object_set_string_member (o, "plan", name);
+  json_object_set_array_member (o, "standing", tf_rdb_standing (r->store, NULL));
+  json_node_set_object (n, o);
+  tf_rpc_request_reply (req, n);
+}
+
+static void
+on_unschedule (TfRpcRequest *req, JsonObject *args, gpointer user_data)
+{
+  const char *name = NULL;
+  g_autoptr (GError) error = NULL;
+  if (!tf_json_read_id (args, "plan", TRUE, 64, &name, &error)
+      || !tf_regress_unschedule (user_data, name, &error))
+    {
+      tf_rpc_request_fail (req, "%s", error->message);
+      return;
+    }
+  tf_rpc_request_reply (req, NULL);
+}
+
 static JsonNode *
 status_json (TfRegress *r)
 {
@@ -320,6 +365,7 @@ tf_regress_add_verbs (TfRegress *r)
     { "regress-submit", on_submit, TRUE }, { "regress-runs", on_runs, TRUE },
     { "regress-report", on_report, TRUE }, { "regress-junit", on_junit, TRUE },
     { "regress-cancel", on_cancel, FALSE }, { "regress-status", on_status, FALSE },
+    { "regress-schedule", on_schedule, FALSE }, { "regress-unschedule", on_unschedule, FALSE },
   };
   for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
     {

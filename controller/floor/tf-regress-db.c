@@ -25,7 +25,10 @@ static const char *schema
       " script TEXT NOT NULL, verdict TEXT NOT NULL, status INTEGER, started INTEGER NOT NULL,"
       " ended INTEGER NOT NULL, output TEXT, output_len INTEGER, PRIMARY KEY (job, step));"
       "CREATE TABLE IF NOT EXISTS regress_health (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-      " board TEXT NOT NULL, at INTEGER NOT NULL, ok INTEGER NOT NULL, reason TEXT);";
+      " board TEXT NOT NULL, at INTEGER NOT NULL, ok INTEGER NOT NULL, reason TEXT);"
+      "CREATE TABLE IF NOT EXISTS regress_standing (name TEXT PRIMARY KEY,"
+      " plan_path TEXT NOT NULL, plan_text TEXT NOT NULL, nightly INTEGER NOT NULL,"
+      " last_day TEXT);";
 
 static gboolean
 fail (sqlite3 *db, GError **error, const char *what)
@@ -378,4 +381,41 @@ tf_rdb_lease_owner (TfStore *st, const char *board)
   if (s == NULL || sqlite3_step (s) != SQLITE_ROW)
     return NULL;
   return col_str (s, 0);
+}
+
+gboolean
+tf_rdb_put_standing (TfStore *st, const char *name, const char *plan_path, const char *plan_text,
+                     gint nightly_min, const char *last_day, GError **error)
+{
+  return run (st, error,
+              "INSERT OR REPLACE INTO regress_standing (name, plan_path, plan_text, nightly,"
+              " last_day) VALUES (?,?,?,?,?)",
+              "sssns", name, plan_path, plan_text, nightly_min, last_day);
+}
+
+gboolean
+tf_rdb_delete_standing (TfStore *st, const char *name, gboolean *found, GError **error)
+{
+  if (!run (st, error, "DELETE FROM regress_standing WHERE name = ?", "s", name))
+    return FALSE;
+  *found = sqlite3_changes (tf_store_get_db (st)) > 0;
+  return TRUE;
+}
+
+gboolean
+tf_rdb_set_standing_day (TfStore *st, const char *name, const char *day, GError **error)
+{
+  return run (st, error, "UPDATE regress_standing SET last_day = ? WHERE name = ?", "ss", day,
+              name);
+}
+
+JsonArray *
+tf_rdb_standing (TfStore *st, GError **error)
+{
+  g_autoptr (sqlite3_stmt) s
+      = query (st, error,
+               "SELECT name, plan_path, plan_text, nightly, last_day FROM regress_standing"
+               " ORDER BY name",
+               "");
+  return s != NULL ? rows_json (st, s, error) : NULL;
 }

@@ -96,6 +96,17 @@ tf_rdb_health_of (TfStore *st, const char *board, guint *failures, gint64 *last_
                   GError **error);
 JsonArray *
 tf_rdb_health_log (TfStore *st, guint limit, GError **error);
+/* Standing plans: run every day at @nightly_min (minutes after 00:00 UTC);
+ * @last_day ("YYYY-MM-DD", UTC) the day they last ran. */
+gboolean
+tf_rdb_put_standing (TfStore *st, const char *name, const char *plan_path, const char *plan_text,
+                     gint nightly_min, const char *last_day, GError **error);
+gboolean
+tf_rdb_delete_standing (TfStore *st, const char *name, gboolean *found, GError **error);
+gboolean
+tf_rdb_set_standing_day (TfStore *st, const char *name, const char *day, GError **error);
+JsonArray *
+tf_rdb_standing (TfStore *st, GError **error);
 /* The owner of @board's TestFest lease, if the floor's lease table has one. */
 char *
 tf_rdb_lease_owner (TfStore *st, const char *board);

@@ -142,6 +142,15 @@ tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, GEr
 char *
 tf_regress_junit (JsonObject *report);
 
+/* tf-regress-nightly.c: standing plans */
+void
+tf_regress_nightly_start (TfRegress *r);
+gboolean
+tf_regress_schedule (TfRegress *r, const char *plan_path, const char *plan_text, char **name,
+                     GError **error);
+gboolean
+tf_regress_unschedule (TfRegress *r, const char *name, GError **error);
+
 /* tf-regress-cmd.c: verbs and retained state */
 void
 tf_regress_add_verbs (TfRegress *r);

@@ -530,6 +530,7 @@ tf_regress_new (TfLab *lab, GError **error)
     watch_board (r, g_ptr_array_index (boards, i));
   g_signal_connect (lab, "board-added", G_CALLBACK (on_board_added), r);
   restore (r);
+  tf_regress_nightly_start (r);
   tf_regress_add_verbs (r);
   tf_regress_publish_status (r);
   tf_regress_dispatch_soon (r);

@@ -16,7 +16,7 @@
 /* testfestctl regress: what a CI pipeline runs.
  *   submit --plan P [--image FILE] [--wait] [--junit F] [--json F]
  *   report RUN [--junit F] [--json F]     runs [--plan NAME]
- *   cancel RUN|JOB                         status
+ *   cancel RUN|JOB   status   schedule --plan P   unschedule NAME
  * submit --wait and report exit 0 when every test passed, 1 when a test
  * failed, 2 when an infrastructure error kept a verdict from being reached
  * (and for usage errors), 3 when the broker or the daemon cannot be reached. */
@@ -285,6 +285,28 @@ report (Ctx *c, const char *run)
   return json_object_get_int_member (rep, "exit");
 }
 
+/* A standing plan: the daemon runs it every night at its [plan] nightly time. */
+static int
+schedule (Ctx *c)
+{
+  g_autofree char *plan_path = g_canonicalize_filename (opt_plan, NULL);
+  g_autofree char *plan_text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) args = NULL;
+  g_autoptr (JsonObject) ans = NULL;
+  if (!g_file_get_contents (plan_path, &plan_text, NULL, &error))
+    {
+      g_printerr ("testfestctl: %s\n", error->message);
+      return 2;
+    }
+  args = args_of ("plan-path", plan_path, "plan", plan_text);
+  ans = request (c, "regress-schedule", args);
+  if (ans == NULL)
+    return c->status == 1 ? 2 : c->status ? c->status : 3;
+  g_print ("plan %s runs every night\n", json_object_get_string_member (ans, "plan"));
+  return 0;
+}
+
 static int
 submit (Ctx *c)
 {
@@ -387,7 +409,9 @@ tf_ctl_regress (int argc, char **argv)
       "regress COMMAND - nightly regression and CI on the board farm\n\n"
       "  submit --plan P [--image FILE] [--wait] [--junit F] [--json F]\n"
       "  report RUN [--junit F] [--json F]\n"
-      "  runs [--plan-name NAME] | cancel RUN|JOB | status\n\n"
+      "  runs [--plan-name NAME] | cancel RUN|JOB | status\n"
+      "  schedule --plan P        run P every night at its [plan] nightly = HH:MM (UTC)\n"
+      "  unschedule NAME\n\n"
       "submit --wait and report exit 0 (all passed), 1 (a test failed), 2 (an infrastructure\n"
       "error kept a verdict from being reached, or a usage error), 3 (no broker or daemon)");
   g_autoptr (GError) error = NULL;
@@ -405,7 +429,9 @@ tf_ctl_regress (int argc, char **argv)
     }
   cmd = argc >= 3 ? argv[2] : NULL;
   if (cmd == NULL
-      || !((g_str_equal (cmd, "submit") && argc == 3 && opt_plan != NULL)
+      || !(((g_str_equal (cmd, "submit") || g_str_equal (cmd, "schedule")) && argc == 3
+            && opt_plan != NULL)
+           || (g_str_equal (cmd, "unschedule") && argc == 4)
            || ((g_str_equal (cmd, "report") || g_str_equal (cmd, "cancel")) && argc == 4)
            || ((g_str_equal (cmd, "runs") || g_str_equal (cmd, "status")) && argc == 3)))
     {
@@ -438,16 +464,18 @@ tf_ctl_regress (int argc, char **argv)
 
   if (g_str_equal (cmd, "submit"))
     status = submit (&c);
+  else if (g_str_equal (cmd, "schedule"))
+    status = schedule (&c);
   else if (g_str_equal (cmd, "report"))
     status = report (&c, argv[3]);
   else
     {
-      g_autoptr (JsonNode) args = g_str_equal (cmd, "cancel") ? args_of ("id", argv[3], NULL, NULL)
-                                  : args_of ("plan", opt_plan_name, NULL, NULL);
-      g_autoptr (JsonObject) ans = request (&c, g_str_equal (cmd, "cancel") ? "regress-cancel"
-                                                : g_str_equal (cmd, "runs")  ? "regress-runs"
-                                                                             : "regress-status",
-                                            args);
+      g_autoptr (JsonNode) args
+          = g_str_equal (cmd, "cancel")       ? args_of ("id", argv[3], NULL, NULL)
+            : g_str_equal (cmd, "unschedule") ? args_of ("plan", argv[3], NULL, NULL)
+                                              : args_of ("plan", opt_plan_name, NULL, NULL);
+      g_autofree char *verb = g_strdup_printf ("regress-%s", cmd);
+      g_autoptr (JsonObject) ans = request (&c, verb, args);
       if (ans != NULL)
         {
           g_autoptr (JsonNode) n = json_node_new (JSON_NODE_OBJECT);
