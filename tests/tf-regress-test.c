@@ -326,6 +326,14 @@ test_lease_preempts (void)
 
 /* --- a failing health check: quarantined, the jobs run elsewhere ---------------- */
 
+static gboolean
+staff_told (TfHarness *h, gpointer board)
+{
+  const char *st = tf_harness_retained (h, "regress/status");
+  g_autofree char *needle = g_strdup_printf ("\"staff-attention\":[\"%s\"]", (char *)board);
+  return st != NULL && strstr (st, needle) != NULL;
+}
+
 static void
 test_health_quarantine (void)
 {
@@ -373,7 +381,36 @@ test_health_quarantine (void)
     json_node_set_object (n, st);
     text = json_to_string (n, FALSE);
     tf_harness_assert_contains (text, "\"board\":\"sim3\",\"state\":\"quarantined\"");
+    tf_harness_assert_contains (text, "\"staff-attention\":[]");
   }
+  /* staff release it without mending it: checked again before any job, it
+   * fails again, and now staff are told (the retained regress/status) */
+  {
+    g_autoptr (JsonObject) r = tf_floor_request (t, NULL, "release", "{\"board\":\"sim3\"}");
+    g_autofree char *run2 = NULL;
+    g_assert_true (tf_floor_ok (r));
+    g_autoptr (JsonObject) rep = NULL;
+    g_assert_true (tf_harness_wait_board_state (t->h, "sim3", "off", 10000));
+    run2 = submit (t, "health2.plan",
+                   "[plan]\nname = pinned3\nboards = sim3\nsuites = a\n"
+                   "[suite a]\nscripts = slow.sh\n",
+                   img);
+    g_assert_true (tf_harness_wait_board_state (t->h, "sim3", "quarantined", 60000));
+    g_assert_true (tf_harness_wait (t->h, staff_told, (gpointer) "sim3", 10000));
+    /* its job cannot run anywhere else: staff cancel it; no verdict, exit 2 */
+    r = tf_floor_request (t, NULL, "regress-cancel", "{\"id\":\"%s\"}", run2);
+    g_assert_true (tf_floor_ok (r));
+    wait_run (t, run2, 30000);
+    rep = report (t, run2);
+    g_assert_cmpint (json_object_get_int_member (rep, "exit"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (rep, "cancelled"), ==, 1);
+  }
+  db = open_store (t);
+  g_assert_cmpint (count (db, "SELECT count(*) FROM regress_health WHERE board = ? AND ok = 0",
+                          "sim3"),
+                   ==, 2);
+  g_assert_cmpint (count (db, "SELECT count(*) FROM regress_case WHERE board = ?", "sim3"), ==, 0);
+  sqlite3_close (db);
 }
 
 /* --- two runs: a regression, a fix, a flaky case; CI's exit codes; JUnit -------- */

@@ -22,7 +22,7 @@ tf_regress_needs_check (TfRegress *r, TfBoard *board)
     return TRUE;
   if (!tf_rdb_health_of (r->store, tf_board_get_id (board), &failures, &last_ok, NULL))
     return TRUE;
-  return last_ok < g_get_real_time () - TF_REGRESS_HEALTH_MAX_AGE_US;
+  return failures > 0 || last_ok < g_get_real_time () - TF_REGRESS_HEALTH_MAX_AGE_US;
 }
 
 static void

@@ -295,8 +295,17 @@ dispatch (gpointer user_data)
   if (r->shutting_down)
     return G_SOURCE_REMOVE;
   for (guint i = 0; i < boards->len; i++)
-    if (tf_regress_board_free (r, g_ptr_array_index (boards, i)))
-      g_ptr_array_add (free_boards, g_ptr_array_index (boards, i));
+    {
+      TfBoard *board = g_ptr_array_index (boards, i);
+      /* a board staff released (off) comes back through a health check */
+      if (tf_regress_board_free (r, board)
+          || (tf_board_get_state (board) == TF_BOARD_STATE_OFF
+              && tf_board_get_config (board)->power_switch != NULL
+              && tf_board_get_session (board) == NULL
+              && !g_hash_table_contains (r->work, tf_board_get_id (board))
+              && tf_regress_needs_check (r, board)))
+        g_ptr_array_add (free_boards, board);
+    }
   for (guint i = 0; i < r->queue->len; i++)
     {
       TfRegressJob *j = g_ptr_array_index (r->queue, i);
