@@ -14,7 +14,8 @@
  * regress-status, regress-schedule and regress-unschedule (standing plans). A company (in/<company>/): regress-submit, regress-runs,
  * regress-report, regress-junit for the runs it submitted only.
  * Retained: regress/status (queue, board health, boards staff should look
- * at) and regress/run/<id> (a run's progress; its summary once done). */
+ * at) and regress/run/<id> (a run's progress; its summary once done), and
+ * a company's runs also under private/<company>/regress/run/<id>. */
 
 /* Evidence in a reply is the end of each case's output: the reply stays
  * below the broker's packet limit. */
@@ -321,10 +322,18 @@ publish_run (TfRegress *r, const char *id)
   g_autofree char *payload = NULL;
   if (report == NULL)
     return;
+  const char *company;
   json_object_remove_member (report, "cases");
+  company = tf_json_get_string (json_object_get_object_member (report, "run"), "company");
   json_node_set_object (n, report);
   payload = json_to_string (n, FALSE);
   tf_bus_publish (r->bus, topic, payload, strlen (payload), TRUE, NULL);
+  /* a company's own runs also where only it (and staff) can read */
+  if (company != NULL)
+    {
+      g_autofree char *priv = g_strdup_printf ("%sprivate/%s/regress/run/%s", r->prefix, company, id);
+      tf_bus_publish (r->bus, priv, payload, strlen (payload), TRUE, NULL);
+    }
 }
 
 static gboolean

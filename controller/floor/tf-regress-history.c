@@ -340,6 +340,22 @@ tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, GEr
   suspect = suspects (cases, earlier_cases, suspects_a);
   json_object_set_array_member (report, "suspect-boards", suspects_a);
   compare (report, cases, earlier, earlier_cases, suspect);
+  /* pass rate per suite, for the dashboard's history */
+  {
+    JsonObject *suites = json_object_new ();
+    for (guint i = 0; i < json_array_get_length (cases); i++)
+      {
+        JsonObject *c = json_array_get_object_element (cases, i);
+        const char *suite = json_object_get_string_member (c, "suite");
+        const char *v = json_object_get_string_member (c, "verdict");
+        JsonObject *so;
+        if (!json_object_has_member (suites, suite))
+          json_object_set_object_member (suites, suite, json_object_new ());
+        so = json_object_get_object_member (suites, suite);
+        json_object_set_int_member (so, v, json_object_get_int_member_with_default (so, v, 0) + 1);
+      }
+    json_object_set_object_member (report, "suites", suites);
+  }
   json_object_set_array_member (report, "jobs", jobs_json (jobs));
   json_object_set_array_member (report, "cases", g_steal_pointer (&cases));
   /* "3 regressions, 1 fixed, 2 flaky, board sim7 suspect" */

@@ -368,6 +368,17 @@ watch_board (TfRegress *r, TfBoard *board)
   g_signal_connect (board, "changed", G_CALLBACK (on_board_changed), r);
 }
 
+/* Retained state is published again on each connection (a broker restarted
+ * without persistence forgot it). */
+static void
+on_bus_connected (TfBus *bus, TfRegress *r)
+{
+  g_autoptr (GList) ids = g_hash_table_get_keys (r->runs);
+  for (GList *l = ids; l != NULL; l = l->next)
+    tf_regress_publish_soon (r, l->data);
+  tf_regress_publish_status (r);
+}
+
 static void
 on_board_added (TfLab *lab, TfBoard *board, TfRegress *r)
 {
@@ -538,6 +549,7 @@ tf_regress_new (TfLab *lab, GError **error)
   for (guint i = 0; i < boards->len; i++)
     watch_board (r, g_ptr_array_index (boards, i));
   g_signal_connect (lab, "board-added", G_CALLBACK (on_board_added), r);
+  g_signal_connect (r->bus, "connected", G_CALLBACK (on_bus_connected), r);
   restore (r);
   tf_regress_nightly_start (r);
   tf_regress_add_verbs (r);
@@ -564,6 +576,7 @@ tf_regress_free (TfRegress *r)
       for (guint i = 0; i < boards->len; i++)
         g_signal_handlers_disconnect_by_data (g_ptr_array_index (boards, i), r);
       g_signal_handlers_disconnect_by_data (r->lab, r);
+      g_signal_handlers_disconnect_by_data (r->bus, r);
     }
   /* running jobs stay 'running' in the store: the next start resumes them */
   if (r->work != NULL)

@@ -38,6 +38,7 @@ static const char *const daemon_topics[]
         "private/+/session/+/report",
         "private/+/session/+/console",
         "regress/#",
+        "private/+/regress/#",
         "reply/#",
         NULL };
 
