@@ -122,7 +122,7 @@ need_report (TfRegress *r, TfRpcRequest *req, JsonObject *args, gboolean output)
       tf_rpc_request_fail (req, "no run '%s'", id);
       return NULL;
     }
-  report = tf_regress_report (r->store, id, output, &error);
+  report = tf_regress_report (r->store, id, output, TRUE, &error);
   if (report == NULL)
     tf_rpc_request_fail (req, "%s", error->message);
   return report;
@@ -316,7 +316,9 @@ tf_regress_publish_status (TfRegress *r)
 static void
 publish_run (TfRegress *r, const char *id)
 {
-  g_autoptr (JsonObject) report = tf_regress_report (r->store, id, FALSE, NULL);
+  /* compared with the earlier runs once it ended; counts only while it runs */
+  g_autoptr (JsonObject) report
+      = tf_regress_report (r->store, id, FALSE, tf_regress_run (r, id) == NULL, NULL);
   g_autofree char *topic = g_strdup_printf ("%sregress/run/%s", r->prefix, id);
   g_autoptr (JsonNode) n = json_node_new (JSON_NODE_OBJECT);
   g_autofree char *payload = NULL;

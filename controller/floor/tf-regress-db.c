@@ -419,3 +419,23 @@ tf_rdb_standing (TfStore *st, GError **error)
                "");
   return s != NULL ? rows_json (st, s, error) : NULL;
 }
+
+gboolean
+tf_rdb_job_failed (TfStore *st, const char *job)
+{
+  g_autoptr (sqlite3_stmt) s = query (st, NULL,
+                                      "SELECT count(*) FROM regress_case WHERE job = ? AND"
+                                      " verdict IN ('fail', 'inconclusive')",
+                                      "s", job);
+  return s != NULL && sqlite3_step (s) == SQLITE_ROW && sqlite3_column_int (s, 0) > 0;
+}
+
+GHashTable *
+tf_rdb_leased_boards (TfStore *st)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (sqlite3_stmt) s = query (st, NULL, "SELECT board FROM lease", "");
+  while (s != NULL && sqlite3_step (s) == SQLITE_ROW)
+    g_hash_table_add (set, col_str (s, 0));
+  return set;
+}

@@ -76,6 +76,9 @@ tf_rdb_put_job (TfStore *st, const TfRegressJob *j, GError **error);
 /* Jobs of @run (NULL: every job not finished), by seq. */
 GPtrArray *
 tf_rdb_jobs (TfStore *st, const char *run, GError **error);
+/* Whether a case of @job failed or was inconclusive. */
+gboolean
+tf_rdb_job_failed (TfStore *st, const char *job);
 gboolean
 tf_rdb_add_case (TfStore *st, const TfRegressCaseRow *c, GError **error);
 /* The cases of @run's jobs as JSON objects, by job then step. */
@@ -110,5 +113,8 @@ tf_rdb_standing (TfStore *st, GError **error);
 /* The owner of @board's TestFest lease, if the floor's lease table has one. */
 char *
 tf_rdb_lease_owner (TfStore *st, const char *board);
+/* Every board with a TestFest lease (a set of board ids). */
+GHashTable *
+tf_rdb_leased_boards (TfStore *st);
 
 G_END_DECLS

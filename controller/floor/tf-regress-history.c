@@ -278,7 +278,8 @@ compare (JsonObject *report, JsonArray *cases, JsonArray *earlier, GPtrArray *ea
 }
 
 JsonObject *
-tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, GError **error)
+tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, gboolean history,
+                   GError **error)
 {
   g_autoptr (JsonObject) run = tf_rdb_run (store, run_id, error);
   g_autoptr (JsonArray) cases = NULL;
@@ -327,9 +328,11 @@ tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, GEr
   json_object_set_int_member (report, "open", open);
   for (guint k = 0; k < G_N_ELEMENTS (verdicts); k++)
     json_object_set_int_member (report, verdicts[k], counts[k]);
-  earlier = earlier_runs (store, json_object_get_string_member (run, "plan"),
-                          json_object_get_int_member (run, "created"),
-                          json_object_get_string_member (run, "id"));
+  /* the comparison reads the earlier runs: not for each progress message */
+  earlier = history ? earlier_runs (store, json_object_get_string_member (run, "plan"),
+                                    json_object_get_int_member (run, "created"),
+                                    json_object_get_string_member (run, "id"))
+                    : json_array_new ();
   for (guint i = 0; i < json_array_get_length (earlier); i++)
     g_ptr_array_add (earlier_cases,
                      tf_rdb_cases (store,
@@ -431,14 +434,23 @@ tf_regress_junit (JsonObject *report)
                 "%s on %s, exit status %" G_GINT64_FORMAT, v,
                 json_object_get_string_member (c, "board"),
                 json_object_get_int_member_with_default (c, "status", -1));
-            if (g_strcmp0 (v, "fail") == 0)
-              nfail++, g_string_append (body, "      <failure"), attr (body, "message", msg),
-                  g_string_append (body, "/>\n");
-            else if (g_strcmp0 (v, "inconclusive") == 0)
-              nerr++, g_string_append (body, "      <error"), attr (body, "message", msg),
-                  g_string_append (body, "/>\n");
+            /* Fail is a failure; Inconclusive an error (no verdict); exit 77 skipped */
+            const char *el = g_strcmp0 (v, "fail") == 0           ? "failure"
+                             : g_strcmp0 (v, "inconclusive") == 0 ? "error"
+                                                                  : NULL;
+            nfail += g_strcmp0 (v, "fail") == 0;
+            nerr += g_strcmp0 (v, "inconclusive") == 0;
+            if (el != NULL)
+              {
+                g_string_append_printf (body, "      <%s", el);
+                attr (body, "message", msg);
+                g_string_append (body, "/>\n");
+              }
             else if (g_strcmp0 (v, "skip") == 0)
-              nskip++, g_string_append (body, "      <skipped/>\n");
+              {
+                nskip++;
+                g_string_append (body, "      <skipped/>\n");
+              }
           }
           if (json_object_has_member (c, "output") && !json_object_get_null_member (c, "output"))
             {
@@ -452,7 +464,8 @@ tf_regress_junit (JsonObject *report)
           || g_strcmp0 (json_object_get_string_member (j, "state"), "cancelled") == 0)
         {
           /* no verdict was reached: an error, never a failure */
-          n++, nerr++;
+          n++;
+          nerr++;
           g_string_append (body, "    <testcase");
           attr (body, "classname", cls);
           attr (body, "name", "infrastructure");

@@ -281,16 +281,7 @@ run_step (TfRegressWork *w)
 
   if (suite == NULL || j->next >= tf_regress_job_steps (r, j))
     {
-      g_autoptr (JsonArray) cases = tf_rdb_cases (r->store, j->run, FALSE, NULL);
-      gboolean failed = FALSE;
-      for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
-        {
-          JsonObject *o = json_array_get_object_element (cases, i);
-          const char *v = json_object_get_string_member (o, "verdict");
-          if (g_strcmp0 (json_object_get_string_member (o, "job"), j->id) == 0
-              && (g_strcmp0 (v, "fail") == 0 || g_strcmp0 (v, "inconclusive") == 0))
-            failed = TRUE;
-        }
+      gboolean failed = tf_rdb_job_failed (r->store, j->id);
       set_state (j, failed ? "failed" : "passed", NULL);
       j->ended = g_get_real_time ();
       tf_regress_store_job (r, j);
@@ -384,13 +375,12 @@ on_flashed (GObject *source, GAsyncResult *res, gpointer user_data)
   begin_cases (w);
 }
 
+/* The job takes the board (not stored yet: the caller stores every job it
+ * claims in one transaction, then starts them). */
 void
-tf_regress_job_start (TfRegress *r, TfRegressJob *j, TfBoard *board)
+tf_regress_job_claim (TfRegress *r, TfRegressJob *j, TfBoard *board)
 {
   const char *id = tf_board_get_id (board);
-  TfRegressRun *run = tf_regress_run (r, j->run);
-  TfImage *img = tf_regress_image (r, run, j->image);
-  TfRegressWork *w = tf_regress_work_new (r, id, j);
   gint64 *free_at = g_hash_table_lookup (r->free_since, id);
   gint64 now = g_get_real_time ();
 
@@ -407,13 +397,17 @@ tf_regress_job_start (TfRegress *r, TfRegressJob *j, TfBoard *board)
   j->board = g_strdup (id);
   if (j->started == 0)
     j->started = now;
-  /* stored before it starts: a kill from here on finds it and resumes it */
-  if (!tf_regress_store_job (r, j))
-    {
-      g_autoptr (GError) e = g_error_new_literal (TF_ERROR, TF_ERROR_IO, "store refused the job");
-      infra_error (w, "store", e);
-      return;
-    }
+}
+
+/* A claimed job, stored as running: a kill from here on finds it and resumes it. */
+void
+tf_regress_job_start (TfRegress *r, TfRegressJob *j, TfBoard *board)
+{
+  const char *id = tf_board_get_id (board);
+  TfRegressRun *run = tf_regress_run (r, j->run);
+  TfImage *img = tf_regress_image (r, run, j->image);
+  TfRegressWork *w = tf_regress_work_new (r, id, j);
+
   g_message ("job %s (%s, %s) on %s from step %u", j->id, j->suite, j->image, id, j->next);
   tf_regress_publish_soon (r, j->run);
   if (img == NULL)

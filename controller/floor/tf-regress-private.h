@@ -102,7 +102,7 @@ tf_regress_store_job (TfRegress *r, TfRegressJob *j);
 void
 tf_regress_job_settled (TfRegress *r, TfRegressJob *j);
 gboolean
-tf_regress_board_free (TfRegress *r, TfBoard *board);
+tf_regress_board_free (TfRegress *r, TfBoard *board, GHashTable *leased);
 gboolean
 tf_regress_submit (TfRegress *r, const char *plan_path, const char *plan_text,
                    const char *ci_path, const char *ci_sha256, const char *company, char **run_id,
@@ -111,6 +111,8 @@ gboolean
 tf_regress_cancel (TfRegress *r, const char *id, GError **error);
 
 /* tf-regress-job.c: a job on a board */
+void
+tf_regress_job_claim (TfRegress *r, TfRegressJob *j, TfBoard *board);
 void
 tf_regress_job_start (TfRegress *r, TfRegressJob *j, TfBoard *board);
 guint
@@ -137,8 +139,10 @@ JsonNode *
 tf_regress_health_json (TfRegress *r);
 
 /* tf-regress-history.c: a run's report, compared with what ran before */
+/* @history: compared with the earlier runs (FALSE: counts and jobs only, for progress) */
 JsonObject *
-tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, GError **error);
+tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, gboolean history,
+                   GError **error);
 char *
 tf_regress_junit (JsonObject *report);
 

@@ -242,16 +242,13 @@ tf_regress_submit (TfRegress *r, const char *plan_path, const char *plan_text,
 
 /* --- boards ------------------------------------------------------------------------ */
 
+/* Ready, idle, and no TestFest session holds (or waits for) it (@leased). */
 gboolean
-tf_regress_board_free (TfRegress *r, TfBoard *board)
+tf_regress_board_free (TfRegress *r, TfBoard *board, GHashTable *leased)
 {
-  g_autofree char *owner = NULL;
-  if (tf_board_get_state (board) != TF_BOARD_STATE_READY || tf_board_get_session (board) != NULL
-      || g_hash_table_contains (r->work, tf_board_get_id (board)))
-    return FALSE;
-  /* a TestFest session holds (or waits for) it */
-  owner = tf_rdb_lease_owner (r->store, tf_board_get_id (board));
-  return owner == NULL;
+  return tf_board_get_state (board) == TF_BOARD_STATE_READY && tf_board_get_session (board) == NULL
+         && !g_hash_table_contains (r->work, tf_board_get_id (board))
+         && !g_hash_table_contains (leased, tf_board_get_id (board));
 }
 
 static gboolean
@@ -289,17 +286,20 @@ dispatch (gpointer user_data)
   g_autoptr (GPtrArray) boards = tf_lab_get_boards (r->lab);
   g_autoptr (GPtrArray) free_boards = g_ptr_array_new ();
   g_autoptr (GPtrArray) expired = g_ptr_array_new ();
+  g_autoptr (GPtrArray) claimed = g_ptr_array_new (); /* job, board, job, board... */
+  g_autoptr (GHashTable) leased = NULL;
   gint64 now = g_get_real_time ();
 
   r->dispatch_id = 0;
   if (r->shutting_down)
     return G_SOURCE_REMOVE;
+  leased = tf_rdb_leased_boards (r->store);
   for (guint i = 0; i < boards->len; i++)
     {
       TfBoard *board = g_ptr_array_index (boards, i);
       /* a board staff released (off) comes back through a health check */
-      if (tf_regress_board_free (r, board)
-          || (tf_board_get_state (board) == TF_BOARD_STATE_OFF
+      if (tf_regress_board_free (r, board, leased)
+          || (tf_board_get_state (board) == TF_BOARD_STATE_OFF && !g_hash_table_contains (leased, tf_board_get_id (board))
               && tf_board_get_config (board)->power_switch != NULL
               && tf_board_get_session (board) == NULL
               && !g_hash_table_contains (r->work, tf_board_get_id (board))
@@ -312,7 +312,7 @@ dispatch (gpointer user_data)
       TfRegressRun *run = tf_regress_run (r, j->run);
       if (g_strcmp0 (j->state, "queued") != 0)
         continue;
-      if (run == NULL || now > run->deadline)
+      if (run == NULL || run->plan == NULL || now > run->deadline)
         {
           g_ptr_array_add (expired, j);
           continue;
@@ -330,15 +330,47 @@ dispatch (gpointer user_data)
               b--;
               continue;
             }
-          tf_regress_job_start (r, j, board);
+          tf_regress_job_claim (r, j, board);
+          g_ptr_array_add (claimed, j);
+          g_ptr_array_add (claimed, board);
           break;
         }
       if (free_boards->len == 0)
         break;
     }
+  /* every job stored as running before any of them starts: one commit for all */
+  if (claimed->len > 0)
+    {
+      g_autoptr (GError) error = NULL;
+      gboolean ok = tf_rdb_begin (r->store, &error);
+      for (guint i = 0; ok && i < claimed->len; i += 2)
+        ok = tf_rdb_put_job (r->store, g_ptr_array_index (claimed, i), &error);
+      if (!ok || !tf_rdb_commit (r->store, &error))
+        {
+          tf_rdb_rollback (r->store);
+          g_warning ("jobs not started: %s", error->message);
+          for (guint i = 0; i < claimed->len; i += 2)
+            {
+              TfRegressJob *j = g_ptr_array_index (claimed, i);
+              g_free (j->state);
+              j->state = g_strdup ("queued");
+              g_clear_pointer (&j->board, g_free);
+            }
+          g_ptr_array_set_size (claimed, 0);
+        }
+      for (guint i = 0; i < claimed->len; i += 2)
+        tf_regress_job_start (r, g_ptr_array_index (claimed, i),
+                              g_ptr_array_index (claimed, i + 1));
+    }
   for (guint i = 0; i < expired->len; i++)
-    tf_regress_job_cancelled (r, g_ptr_array_index (expired, i),
-                              "time budget exhausted before it could start");
+    {
+      TfRegressJob *j = g_ptr_array_index (expired, i);
+      TfRegressRun *run = tf_regress_run (r, j->run);
+      tf_regress_job_cancelled (r, j,
+                                run != NULL && run->plan != NULL
+                                    ? "time budget exhausted before it could start"
+                                    : "its plan or image no longer holds (see the daemon's log)");
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -392,7 +424,7 @@ static void
 finish_run (TfRegress *r, TfRegressRun *run)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) report = tf_regress_report (r->store, run->id, FALSE, &error);
+  g_autoptr (JsonObject) report = tf_regress_report (r->store, run->id, FALSE, TRUE, &error);
   const char *summary = report ? json_object_get_string_member (report, "summary") : NULL;
   gboolean cancelled = report && json_object_get_int_member (report, "cancelled") > 0
                        && json_object_get_int_member (report, "completed") == 0;

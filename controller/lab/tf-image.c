@@ -132,6 +132,10 @@ tf_image_registry_add_file (TfImageRegistry *self, const char *id, const char *p
                    sha256 ? sha256 : "(none)");
       return FALSE;
     }
+  /* the same image again: kept, since a flash in progress may hold it */
+  img = g_hash_table_lookup (self->images, id);
+  if (img != NULL && g_strcmp0 (img->sha256, sum) == 0)
+    return TRUE;
   img = g_new0 (TfImage, 1);
   img->id = g_strdup (id);
   img->path = g_strdup (path);
