@@ -297,9 +297,12 @@ dispatch (gpointer user_data)
   for (guint i = 0; i < boards->len; i++)
     {
       TfBoard *board = g_ptr_array_index (boards, i);
-      /* a board staff released (off) comes back through a health check */
+      TfBoardState st = tf_board_get_state (board);
+      /* a board staff released (off), or one an infrastructure error left
+       * faulted, comes back through a health check (or is quarantined by it) */
       if (tf_regress_board_free (r, board, leased)
-          || (tf_board_get_state (board) == TF_BOARD_STATE_OFF && !g_hash_table_contains (leased, tf_board_get_id (board))
+          || ((st == TF_BOARD_STATE_OFF || st == TF_BOARD_STATE_FAULTED)
+              && !g_hash_table_contains (leased, tf_board_get_id (board))
               && tf_board_get_config (board)->power_switch != NULL
               && tf_board_get_session (board) == NULL
               && !g_hash_table_contains (r->work, tf_board_get_id (board))
