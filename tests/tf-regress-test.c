@@ -592,6 +592,39 @@ test_history_ci (void)
   }
 }
 
+/* --- bad hardware, not bad firmware: a suspect board ------------------------------ */
+
+static void
+test_suspect_board (void)
+{
+  g_autoptr (TfFloorTest) t = farm_new ();
+  g_autofree char *img = write_file (t, "fw-a.bin", "FIRMWARE A 1.0\n", 0644);
+  g_autofree char *run = NULL;
+  g_autoptr (JsonObject) rep = NULL;
+  JsonArray *sus;
+
+  write_scripts (t);
+  /* sim4's radio is broken: whatever the firmware, its cases fail there */
+  g_free (write_file (t, "hw.sh",
+                      "#!/bin/sh\n[ \"$TF_BOARD\" = sim4 ] && { echo 'no network'; exit 1; }\nexit 0\n",
+                      0755));
+  run = submit (t, "hw.plan",
+                "[plan]\nname = hw\nboards = sim1;sim2;sim3;sim4\nsuites = net\nrepeat = 2\n"
+                "[suite net]\nscripts = hw.sh\n",
+                img);
+  wait_run (t, run, 120000);
+  rep = report (t, run);
+  g_assert_cmpstr (json_object_get_string_member (rep, "summary"), ==,
+                   "0 regressions, 0 fixed, 0 flaky, board sim4 suspect");
+  sus = json_object_get_array_member (rep, "suspect-boards");
+  g_assert_cmpuint (json_array_get_length (sus), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (sus, 0),
+                                               "failed-where-others-pass"),
+                   ==, 2);
+  /* the run still failed: CI sees it (the board's fault is named, not hidden) */
+  g_assert_cmpint (json_object_get_int_member (rep, "exit"), ==, 1);
+}
+
 /* --- the nightly run needs no person --------------------------------------------- */
 
 static gint64
@@ -665,5 +698,6 @@ main (int argc, char **argv)
   g_test_add_func ("/regress/lease-preempts", test_lease_preempts);
   g_test_add_func ("/regress/health-quarantine", test_health_quarantine);
   g_test_add_func ("/regress/nightly", test_nightly);
+  g_test_add_func ("/regress/suspect-board", test_suspect_board);
   return g_test_run ();
 }
