@@ -29,32 +29,31 @@ catalogue (void)
   return c;
 }
 
-static const char *good
-    = "# nightly on the farm\n"
-      "[plan]\n"
-      "name = nightly\n"
-      "board-types = sim-l476\n"
-      "boards = sim9\n"
-      "images = fw-1.0;fw-1.1\n"
-      "suites = smoke;reg\n"
-      "repeat = 3\n"
-      "budget-minutes = 90\n"
-      "nightly = 02:30\n"
-      "priority = -5\n"
-      "health-script = ok.sh\n"
-      "\n"
-      "[suite smoke]\n"
-      "scripts = ok.sh\n"
-      "peer = server\n"
-      "timeout = 30\n"
-      "\n"
-      "[suite reg]\n"
-      "ets = 1.1\n"
-      "groups = Information Reporting\n"
-      "\n"
-      "[peer server]\n"
-      "command = sleep 1000\n"
-      "uri = coap://127.0.0.1:5683\n";
+static const char *good = "# nightly on the farm\n"
+                          "[plan]\n"
+                          "name = nightly\n"
+                          "board-types = sim-l476\n"
+                          "boards = sim9\n"
+                          "images = fw-1.0;fw-1.1\n"
+                          "suites = smoke;reg\n"
+                          "repeat = 3\n"
+                          "budget-minutes = 90\n"
+                          "nightly = 02:30\n"
+                          "priority = -5\n"
+                          "health-script = ok.sh\n"
+                          "\n"
+                          "[suite smoke]\n"
+                          "scripts = ok.sh\n"
+                          "peer = server\n"
+                          "timeout = 30\n"
+                          "\n"
+                          "[suite reg]\n"
+                          "ets = 1.1\n"
+                          "groups = Information Reporting\n"
+                          "\n"
+                          "[peer server]\n"
+                          "command = sleep 1000\n"
+                          "uri = coap://127.0.0.1:5683\n";
 
 static void
 test_good (void)
@@ -105,8 +104,10 @@ static const struct
     "bad.plan:1: [plan]: missing key 'name'" },
   { "[plan]\nname = n\nimages = x\nsuites = s\n[suite s]\nscripts = ok.sh\n",
     "bad.plan:1: [plan]: needs 'board-types' or 'boards'" },
-  { "[plan]\nname = n\nboards = a\nimages = x\nsuites = s\n", "bad.plan:5: [plan] suites: no [suite s] group" },
-  { "[plan]\nname = n\nboards = a\nimages = x\nsuites = s\nrepeat = 0\n[suite s]\nscripts = ok.sh\n",
+  { "[plan]\nname = n\nboards = a\nimages = x\nsuites = s\n",
+    "bad.plan:5: [plan] suites: no [suite s] group" },
+  { "[plan]\nname = n\nboards = a\nimages = x\nsuites = s\nrepeat = 0\n[suite s]\nscripts = "
+    "ok.sh\n",
     "bad.plan:6: [plan] repeat" },
   { "[plan]\nname = n\nboards = a\nimages = x\nsuites = s\nnightly = 25:00\n[suite s]\nscripts = "
     "ok.sh\n",

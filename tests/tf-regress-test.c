@@ -51,11 +51,10 @@ static void
 write_scripts (TfFloorTest *t)
 {
   g_autofree char *dir = g_strdup (t->h->dir);
-  g_autofree char *ok = write_file (t, "ok.sh", "#!/bin/sh\necho \"ok on $TF_BOARD\"\nexit 0\n",
-                                    0755);
-  g_autofree char *slow
-      = write_file (t, "slow.sh", "#!/bin/sh\necho \"case $TF_CASE on $TF_BOARD\"\nsleep 1\n",
-                    0755);
+  g_autofree char *ok
+      = write_file (t, "ok.sh", "#!/bin/sh\necho \"ok on $TF_BOARD\"\nexit 0\n", 0755);
+  g_autofree char *slow = write_file (
+      t, "slow.sh", "#!/bin/sh\necho \"case $TF_CASE on $TF_BOARD\"\nsleep 1\n", 0755);
   g_autofree char *breaks = g_strdup_printf (
       "#!/bin/sh\n# fails where the image is listed as breaking this case\n"
       "if grep -q \"$TF_IMAGE_SHA256 $(basename $0)\" %s/broken 2>/dev/null; then\n"
@@ -145,9 +144,9 @@ run_ended (TfHarness *h, gpointer data)
   TfFloorTest *t = ((gpointer *)data)[0];
   g_autoptr (JsonObject) st = run_state (t, ((gpointer *)data)[1]);
   return st != NULL
-         && g_strcmp0 (json_object_get_string_member (json_object_get_object_member (st, "run"),
-                                                      "state"),
-                       "running")
+         && g_strcmp0 (
+                json_object_get_string_member (json_object_get_object_member (st, "run"), "state"),
+                "running")
                 != 0;
 }
 
@@ -218,9 +217,9 @@ test_spread_resume (void)
                       "next > 0",
                       run);
   g_test_message ("killed with %" G_GINT64_FORMAT " jobs part-way", resumed_at);
-  g_assert_cmpint (count (db, "SELECT count(*) FROM regress_job WHERE run = ? AND state = 'running'",
-                          run),
-                   >, 0);
+  g_assert_cmpint (
+      count (db, "SELECT count(*) FROM regress_job WHERE run = ? AND state = 'running'", run), >,
+      0);
   tf_floor_test_start_daemon (t);
   tf_floor_wait_up (t);
   wait_run (t, run, 240000);
@@ -230,9 +229,9 @@ test_spread_resume (void)
                           "WHERE j.run = ? AND c.verdict = 'pass'",
                           run),
                    ==, 18);
-  g_assert_cmpint (count (db, "SELECT count(*) FROM regress_job WHERE run = ? AND state = 'passed'",
-                          run),
-                   ==, 6);
+  g_assert_cmpint (
+      count (db, "SELECT count(*) FROM regress_job WHERE run = ? AND state = 'passed'", run), ==,
+      6);
   g_assert_cmpint (count (db,
                           "SELECT count(DISTINCT c.board) FROM regress_case c JOIN regress_job j "
                           "ON j.id = c.job WHERE j.run = ?",
@@ -280,8 +279,7 @@ test_lease_preempts (void)
   db = open_store (t);
   g_assert_true (tf_harness_wait (t->h, board_in_regress, "sim1", 60000));
   {
-    g_autoptr (JsonObject) r
-        = tf_floor_request (t, NULL, "start", "{\"session\":\"%s\"}", session);
+    g_autoptr (JsonObject) r = tf_floor_request (t, NULL, "start", "{\"session\":\"%s\"}", session);
     g_assert_true (tf_floor_ok (r));
   }
   g_assert_true (tf_floor_wait_phase (t, session, "running", 60000));
@@ -359,17 +357,16 @@ test_health_quarantine (void)
   g_assert_true (tf_harness_wait_board_state (t->h, "sim3", "quarantined", 60000));
   wait_run (t, run, 240000);
   db = open_store (t);
-  g_assert_cmpint (count (db, "SELECT count(*) FROM regress_health WHERE board = ? AND ok = 0",
-                          "sim3"),
-                   >=, 1);
-  g_assert_cmpint (count (db, "SELECT count(*) FROM regress_health WHERE board <> 'sim3' AND ok = 1",
-                          NULL),
-                   >=, 1);
+  g_assert_cmpint (
+      count (db, "SELECT count(*) FROM regress_health WHERE board = ? AND ok = 0", "sim3"), >=, 1);
+  g_assert_cmpint (
+      count (db, "SELECT count(*) FROM regress_health WHERE board <> 'sim3' AND ok = 1", NULL), >=,
+      1);
   /* nothing ran on sim3, everything ran elsewhere */
   g_assert_cmpint (count (db, "SELECT count(*) FROM regress_case WHERE board = ?", "sim3"), ==, 0);
-  g_assert_cmpint (count (db, "SELECT count(*) FROM regress_job WHERE run = ? AND state = 'passed'",
-                          run),
-                   ==, 5);
+  g_assert_cmpint (
+      count (db, "SELECT count(*) FROM regress_job WHERE run = ? AND state = 'passed'", run), ==,
+      5);
   sqlite3_close (db);
   board = tf_harness_board (t->h, "sim3");
   tf_harness_assert_contains (json_object_get_string_member (board, "error"),
@@ -406,9 +403,8 @@ test_health_quarantine (void)
     g_assert_cmpint (json_object_get_int_member (rep, "cancelled"), ==, 1);
   }
   db = open_store (t);
-  g_assert_cmpint (count (db, "SELECT count(*) FROM regress_health WHERE board = ? AND ok = 0",
-                          "sim3"),
-                   ==, 2);
+  g_assert_cmpint (
+      count (db, "SELECT count(*) FROM regress_health WHERE board = ? AND ok = 0", "sim3"), ==, 2);
   g_assert_cmpint (count (db, "SELECT count(*) FROM regress_case WHERE board = ?", "sim3"), ==, 0);
   sqlite3_close (db);
 }
@@ -533,8 +529,8 @@ test_history_ci (void)
     JsonObject *rep;
     g_assert_true (json_parser_load_from_file (p, json2, NULL));
     rep = json_node_get_object (json_parser_get_root (p));
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (rep, "regressions")),
-                      ==, 1);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (rep, "regressions")), ==,
+                      1);
     g_assert_nonnull (json_object_get_string_member (rep, "previous-run"));
   }
   g_clear_pointer (&out, g_free);
@@ -550,8 +546,8 @@ test_history_ci (void)
   g_clear_pointer (&err, g_free);
 
   /* the peer cannot start: no verdict can be reached, whatever the board: 2 */
-  rc = tf_harness_ctl (t->h, &out, &err, "regress", "submit", "--plan", plan_infra, "--image",
-                       fw_a, "--wait", "--junit", junit1, NULL);
+  rc = tf_harness_ctl (t->h, &out, &err, "regress", "submit", "--plan", plan_infra, "--image", fw_a,
+                       "--wait", "--junit", junit1, NULL);
   g_test_message ("%s%s", out, err);
   g_assert_cmpint (rc, ==, 2);
   tf_harness_assert_contains (out, "1 job without a verdict (infrastructure)");
@@ -569,8 +565,7 @@ test_history_ci (void)
         "[suite ok]\\nscripts = ok.sh\\n\",\"image-path\":\"%s\",\"image-sha256\":\"%s\"}",
         plan_ok, fw_a, sha_b);
     g_assert_false (tf_floor_ok (r));
-    tf_harness_assert_contains (json_object_get_string_member (r, "error"),
-                                "not the");
+    tf_harness_assert_contains (json_object_get_string_member (r, "error"), "not the");
   }
   /* a company sees only the runs it submitted (none of staff's) */
   {
@@ -582,8 +577,9 @@ test_history_ci (void)
   }
   /* and a plan error comes back as FILE:LINE, exit 2 */
   {
-    g_autofree char *bad = write_file (t, "bad.plan", "[plan]\nname = b\nboards = sim9\n"
-                                                      "suites = ok\n[suite ok]\nscripts = ok.sh\n",
+    g_autofree char *bad = write_file (t, "bad.plan",
+                                       "[plan]\nname = b\nboards = sim9\n"
+                                       "suites = ok\n[suite ok]\nscripts = ok.sh\n",
                                        0644);
     rc = tf_harness_ctl (t->h, &out, &err, "regress", "submit", "--plan", bad, "--image", fw_a,
                          NULL);
@@ -605,9 +601,9 @@ test_suspect_board (void)
 
   write_scripts (t);
   /* sim4's radio is broken: whatever the firmware, its cases fail there */
-  g_free (write_file (t, "hw.sh",
-                      "#!/bin/sh\n[ \"$TF_BOARD\" = sim4 ] && { echo 'no network'; exit 1; }\nexit 0\n",
-                      0755));
+  g_free (write_file (
+      t, "hw.sh", "#!/bin/sh\n[ \"$TF_BOARD\" = sim4 ] && { echo 'no network'; exit 1; }\nexit 0\n",
+      0755));
   run = submit (t, "hw.plan",
                 "[plan]\nname = hw\nboards = sim1;sim2;sim3;sim4\nsuites = net\nrepeat = 2\n"
                 "[suite net]\nscripts = hw.sh\n",

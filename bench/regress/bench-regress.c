@@ -69,13 +69,13 @@ static void
 ctl (const char *build, const char *lab, const char *plan, const char *image)
 {
   g_autofree char *exe = g_build_filename (build, "controller", "testfestctl", NULL);
-  const char *argv[] = { exe, "--config", lab, "regress", "submit", "--plan", plan, "--image",
-                         image, NULL };
+  const char *argv[]
+      = { exe, "--config", lab, "regress", "submit", "--plan", plan, "--image", image, NULL };
   g_autofree char *out = NULL;
   int status = 0;
   g_autoptr (GError) error = NULL;
-  if (!g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
-                     NULL, &status, &error)
+  if (!g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                     &status, &error)
       || !g_spawn_check_wait_status (status, NULL))
     g_error ("regress submit failed: %s", error ? error->message : out);
 }
@@ -251,7 +251,8 @@ main (int argc, char **argv)
     printf ("ideal (sum of case times / N)    %.1f s  -> efficiency %.3f\n", busy_case_s / n,
             span_s > 0 ? busy_case_s / n / span_s : 0);
     printf ("jobs per minute                  %.0f (ideal by case time %.0f)\n",
-            span_s > 0 ? done * 60 / span_s : 0, busy_case_s > 0 ? done * 60 / (busy_case_s / n) : 0);
+            span_s > 0 ? done * 60 / span_s : 0,
+            busy_case_s > 0 ? done * 60 / (busy_case_s / n) : 0);
     printf ("scheduling latency               mean %.1f ms, max %.1f ms (board free -> next job)\n",
             json_int (w.status, "latency-mean-us") / 1e3,
             json_int (w.status, "latency-max-us") / 1e3);

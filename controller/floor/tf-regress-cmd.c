@@ -11,11 +11,11 @@
 
 /* The queue's verbs on core's TfRpc. Staff (cmd/): regress-submit,
  * regress-runs, regress-report, regress-junit, regress-cancel,
- * regress-status, regress-schedule and regress-unschedule (standing plans). A company (in/<company>/): regress-submit, regress-runs,
- * regress-report, regress-junit for the runs it submitted only.
- * Retained: regress/status (queue, board health, boards staff should look
- * at) and regress/run/<id> (a run's progress; its summary once done), and
- * a company's runs also under private/<company>/regress/run/<id>. */
+ * regress-status, regress-schedule and regress-unschedule (standing plans). A company
+ * (in/<company>/): regress-submit, regress-runs, regress-report, regress-junit for the runs it
+ * submitted only. Retained: regress/status (queue, board health, boards staff should look at) and
+ * regress/run/<id> (a run's progress; its summary once done), and a company's runs also under
+ * private/<company>/regress/run/<id>. */
 
 /* Evidence in a reply is the end of each case's output: the reply stays
  * below the broker's packet limit. */
@@ -333,7 +333,8 @@ publish_run (TfRegress *r, const char *id)
   /* a company's own runs also where only it (and staff) can read */
   if (company != NULL)
     {
-      g_autofree char *priv = g_strdup_printf ("%sprivate/%s/regress/run/%s", r->prefix, company, id);
+      g_autofree char *priv
+          = g_strdup_printf ("%sprivate/%s/regress/run/%s", r->prefix, company, id);
       tf_bus_publish (r->bus, priv, payload, strlen (payload), TRUE, NULL);
     }
 }
@@ -373,9 +374,9 @@ tf_regress_add_verbs (TfRegress *r)
     TfRpcFunc func;
     gboolean company;
   } verbs[] = {
-    { "regress-submit", on_submit, TRUE }, { "regress-runs", on_runs, TRUE },
-    { "regress-report", on_report, TRUE }, { "regress-junit", on_junit, TRUE },
-    { "regress-cancel", on_cancel, FALSE }, { "regress-status", on_status, FALSE },
+    { "regress-submit", on_submit, TRUE },      { "regress-runs", on_runs, TRUE },
+    { "regress-report", on_report, TRUE },      { "regress-junit", on_junit, TRUE },
+    { "regress-cancel", on_cancel, FALSE },     { "regress-status", on_status, FALSE },
     { "regress-schedule", on_schedule, FALSE }, { "regress-unschedule", on_unschedule, FALSE },
   };
   for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)

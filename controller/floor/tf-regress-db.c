@@ -182,8 +182,7 @@ tf_regress_job_free (TfRegressJob *j)
 gboolean
 tf_rdb_add_run (TfStore *st, const char *id, const char *plan, const char *plan_path,
                 const char *plan_text, const char *ci_path, const char *ci_sha256,
-                const char *company, gint priority, gint64 created, gint64 deadline,
-                GError **error)
+                const char *company, gint priority, gint64 created, gint64 deadline, GError **error)
 {
   return run (st, error,
               "INSERT INTO regress_run (id, plan, plan_path, plan_text, ci_path, ci_sha256,"
@@ -219,21 +218,21 @@ tf_rdb_put_job (TfStore *st, const TfRegressJob *j, GError **error)
               "INSERT OR REPLACE INTO regress_job (id, run, seq, image, sha256, suite, pinned,"
               " board_type, state, board, next, attempts, priority, created, started, ended,"
               " error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-              "ssnsssssssnnniiis", j->id, j->run, j->seq, j->image, j->sha256, j->suite,
-              j->pinned, j->board_type, j->state, j->board, j->next, j->attempts, j->priority,
-              j->created, j->started, j->ended, j->error);
+              "ssnsssssssnnniiis", j->id, j->run, j->seq, j->image, j->sha256, j->suite, j->pinned,
+              j->board_type, j->state, j->board, j->next, j->attempts, j->priority, j->created,
+              j->started, j->ended, j->error);
 }
 
 GPtrArray *
 tf_rdb_jobs (TfStore *st, const char *run_id, GError **error)
 {
   g_autoptr (GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_regress_job_free);
-  g_autoptr (sqlite3_stmt) s = query (
-      st, error,
-      "SELECT id, run, seq, image, sha256, suite, pinned, board_type, state, board, next,"
-      " attempts, priority, created, started, ended, error FROM regress_job WHERE"
-      " (?1 IS NULL AND state IN ('queued','running')) OR run = ?1 ORDER BY created, seq",
-      "s", run_id);
+  g_autoptr (sqlite3_stmt) s
+      = query (st, error,
+               "SELECT id, run, seq, image, sha256, suite, pinned, board_type, state, board, next,"
+               " attempts, priority, created, started, ended, error FROM regress_job WHERE"
+               " (?1 IS NULL AND state IN ('queued','running')) OR run = ?1 ORDER BY created, seq",
+               "s", run_id);
   int rc;
   if (s == NULL)
     return NULL;
@@ -275,8 +274,8 @@ tf_rdb_add_case (TfStore *st, const TfRegressCaseRow *c, GError **error)
               "INSERT OR REPLACE INTO regress_case (job, step, name, case_id, repeat, board,"
               " script, verdict, status, started, ended, output, output_len) VALUES"
               " (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-              "snsnnsssniisi", c->job, c->step, c->name, c->case_id, c->repeat, c->board,
-              c->script, c->verdict, c->status, c->started, c->ended, c->output, c->output_len);
+              "snsnnsssniisi", c->job, c->step, c->name, c->case_id, c->repeat, c->board, c->script,
+              c->verdict, c->status, c->started, c->ended, c->output, c->output_len);
 }
 
 JsonArray *
@@ -336,12 +335,10 @@ tf_rdb_add_health (TfStore *st, const char *board, gint64 at, gboolean ok, const
 }
 
 gboolean
-tf_rdb_health_of (TfStore *st, const char *board, guint *failures, gint64 *last_ok,
-                  GError **error)
+tf_rdb_health_of (TfStore *st, const char *board, guint *failures, gint64 *last_ok, GError **error)
 {
-  g_autoptr (sqlite3_stmt) s
-      = query (st, error, "SELECT ok, at FROM regress_health WHERE board = ? ORDER BY seq DESC",
-               "s", board);
+  g_autoptr (sqlite3_stmt) s = query (
+      st, error, "SELECT ok, at FROM regress_health WHERE board = ? ORDER BY seq DESC", "s", board);
   int rc;
   gboolean counting = TRUE;
   *failures = 0;
@@ -367,8 +364,8 @@ JsonArray *
 tf_rdb_health_log (TfStore *st, guint limit, GError **error)
 {
   g_autoptr (sqlite3_stmt) s = query (
-      st, error, "SELECT board, at, ok, reason FROM regress_health ORDER BY seq DESC LIMIT ?",
-      "n", (int)limit);
+      st, error, "SELECT board, at, ok, reason FROM regress_health ORDER BY seq DESC LIMIT ?", "n",
+      (int)limit);
   return s != NULL ? rows_json (st, s, error) : NULL;
 }
 

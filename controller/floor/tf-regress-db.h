@@ -95,8 +95,7 @@ tf_rdb_add_health (TfStore *st, const char *board, gint64 at, gboolean ok, const
                    GError **error);
 /* Consecutive failed checks of @board up to now, and when it last passed (0: never). */
 gboolean
-tf_rdb_health_of (TfStore *st, const char *board, guint *failures, gint64 *last_ok,
-                  GError **error);
+tf_rdb_health_of (TfStore *st, const char *board, guint *failures, gint64 *last_ok, GError **error);
 JsonArray *
 tf_rdb_health_log (TfStore *st, guint limit, GError **error);
 /* Standing plans: run every day at @nightly_min (minutes after 00:00 UTC);

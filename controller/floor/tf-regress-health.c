@@ -90,11 +90,10 @@ on_script_done (GObject *source, GAsyncResult *res, gpointer user_data)
       gsize len = 0;
       const char *d = out ? g_bytes_get_data (out, &len) : "";
       g_autofree char *tail = g_utf8_make_valid (len > 200 ? d + len - 200 : d, MIN (len, 200));
-      g_autoptr (GError) e = g_error_new (TF_ERROR, TF_ERROR_FAILED, "exit status %d: %s",
-                                          g_subprocess_get_if_exited (p)
-                                              ? g_subprocess_get_exit_status (p)
-                                              : -1,
-                                          g_strstrip (tail));
+      g_autoptr (GError) e
+          = g_error_new (TF_ERROR, TF_ERROR_FAILED, "exit status %d: %s",
+                         g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : -1,
+                         g_strstrip (tail));
       health_end (w, "check script", e);
       return;
     }
@@ -187,8 +186,8 @@ tf_regress_health_start (TfRegress *r, TfBoard *board, TfRegressRun *run)
       w->health_script = g_strdup (run->plan->health_script);
     }
   g_message ("board %s: health check", id);
-  tf_lab_power_async (r->lab, id, TF_POWER_ACTION_CYCLE, "health check", w->cancel,
-                      on_power_cycled, tf_regress_ticket_new (w));
+  tf_lab_power_async (r->lab, id, TF_POWER_ACTION_CYCLE, "health check", w->cancel, on_power_cycled,
+                      tf_regress_ticket_new (w));
 }
 
 JsonNode *

@@ -191,9 +191,8 @@ jobs_json (GPtrArray *jobs)
 }
 
 static void
-add_finding (JsonArray *a, const char *image, const char *sha, const char *suite,
-             const char *name, const char *now, const char *before, const char *before_run,
-             const char *why)
+add_finding (JsonArray *a, const char *image, const char *sha, const char *suite, const char *name,
+             const char *now, const char *before, const char *before_run, const char *why)
 {
   JsonObject *o = json_object_new ();
   json_object_set_string_member (o, "image", image);
@@ -230,13 +229,15 @@ compare (JsonObject *report, JsonArray *cases, JsonArray *earlier, GPtrArray *ea
          GHashTable *suspect)
 {
   g_autoptr (GHashTable) now = fold (cases, suspect);
-  g_autoptr (GPtrArray) before = g_ptr_array_new_with_free_func ((GDestroyNotify)g_hash_table_unref);
+  g_autoptr (GPtrArray) before
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)g_hash_table_unref);
   g_autoptr (GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  JsonArray *regressions = json_array_new (), *fixed = json_array_new (), *flaky = json_array_new ();
-  const char *prev_id = json_array_get_length (earlier) > 0
-                            ? json_object_get_string_member (
-                                json_array_get_object_element (earlier, 0), "id")
-                            : NULL;
+  JsonArray *regressions = json_array_new (), *fixed = json_array_new (),
+            *flaky = json_array_new ();
+  const char *prev_id
+      = json_array_get_length (earlier) > 0
+            ? json_object_get_string_member (json_array_get_object_element (earlier, 0), "id")
+            : NULL;
 
   for (guint i = 0; i < earlier_cases->len; i++)
     g_ptr_array_add (before, fold (g_ptr_array_index (earlier_cases, i), NULL));
@@ -254,8 +255,8 @@ compare (JsonObject *report, JsonArray *cases, JsonArray *earlier, GPtrArray *ea
         continue;
       for (guint k = 0; k < before->len && same == NULL; k++)
         if ((same = folded (g_ptr_array_index (before, k), sha, suite, name)) != NULL)
-          same_run = json_object_get_string_member (json_array_get_object_element (earlier, k),
-                                                    "id");
+          same_run
+              = json_object_get_string_member (json_array_get_object_element (earlier, k), "id");
       if (before->len > 0)
         prev = folded (g_ptr_array_index (before, 0), NULL, suite, name);
       if (g_strcmp0 (v, "mixed") == 0)
@@ -314,8 +315,8 @@ tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, gbo
     }
   for (guint i = 0; i < json_array_get_length (cases); i++)
     {
-      const char *v = json_object_get_string_member (json_array_get_object_element (cases, i),
-                                                     "verdict");
+      const char *v
+          = json_object_get_string_member (json_array_get_object_element (cases, i), "verdict");
       for (guint k = 0; k < G_N_ELEMENTS (verdicts); k++)
         counts[k] += g_strcmp0 (v, verdicts[k]) == 0;
     }
@@ -334,11 +335,11 @@ tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, gbo
                                     json_object_get_string_member (run, "id"))
                     : json_array_new ();
   for (guint i = 0; i < json_array_get_length (earlier); i++)
-    g_ptr_array_add (earlier_cases,
-                     tf_rdb_cases (store,
-                                   json_object_get_string_member (
-                                       json_array_get_object_element (earlier, i), "id"),
-                                   FALSE, NULL));
+    g_ptr_array_add (
+        earlier_cases,
+        tf_rdb_cases (
+            store, json_object_get_string_member (json_array_get_object_element (earlier, i), "id"),
+            FALSE, NULL));
   suspects_a = json_array_new ();
   suspect = suspects (cases, earlier_cases, suspects_a);
   json_object_set_array_member (report, "suspect-boards", suspects_a);
@@ -366,8 +367,8 @@ tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, gbo
     guint nr = json_array_get_length (json_object_get_array_member (report, "regressions"));
     guint nf = json_array_get_length (json_object_get_array_member (report, "fixed"));
     guint nk = json_array_get_length (json_object_get_array_member (report, "flaky"));
-    g_string_append_printf (summary, "%u regression%s, %u fixed, %u flaky", nr,
-                            nr == 1 ? "" : "s", nf, nk);
+    g_string_append_printf (summary, "%u regression%s, %u fixed, %u flaky", nr, nr == 1 ? "" : "s",
+                            nf, nk);
     for (guint i = 0; i < json_array_get_length (suspects_a); i++)
       g_string_append_printf (
           summary, ", board %s suspect",
@@ -379,7 +380,9 @@ tf_regress_report (TfStore *store, const char *run_id, gboolean with_output, gbo
   json_object_set_string_member (report, "summary", summary->str);
   /* what CI gates on: 1 a test failed, else 2 when infrastructure kept a verdict away */
   json_object_set_int_member (report, "exit",
-                              failed > 0 ? 1 : (incomplete + cancelled + open) > 0 ? 2 : 0);
+                              failed > 0                            ? 1
+                              : (incomplete + cancelled + open) > 0 ? 2
+                                                                    : 0);
   return report;
 }
 
@@ -421,19 +424,21 @@ tf_regress_junit (JsonObject *report)
           if (g_strcmp0 (json_object_get_string_member (c, "job"), jid) != 0)
             continue;
           n++;
-          cname = g_strdup_printf ("%s #%" G_GINT64_FORMAT, json_object_get_string_member (c, "name"),
-                                   json_object_get_int_member (c, "repeat"));
-          secs = (json_object_get_int_member (c, "ended") - json_object_get_int_member (c, "started"))
+          cname
+              = g_strdup_printf ("%s #%" G_GINT64_FORMAT, json_object_get_string_member (c, "name"),
+                                 json_object_get_int_member (c, "repeat"));
+          secs = (json_object_get_int_member (c, "ended")
+                  - json_object_get_int_member (c, "started"))
                  / 1e6;
           g_string_append (body, "    <testcase");
           attr (body, "classname", cls);
           attr (body, "name", cname);
           g_string_append_printf (body, " time=\"%.3f\">\n", secs);
           {
-            g_autofree char *msg = g_strdup_printf (
-                "%s on %s, exit status %" G_GINT64_FORMAT, v,
-                json_object_get_string_member (c, "board"),
-                json_object_get_int_member_with_default (c, "status", -1));
+            g_autofree char *msg
+                = g_strdup_printf ("%s on %s, exit status %" G_GINT64_FORMAT, v,
+                                   json_object_get_string_member (c, "board"),
+                                   json_object_get_int_member_with_default (c, "status", -1));
             /* Fail is a failure; Inconclusive an error (no verdict); exit 77 skipped */
             const char *el = g_strcmp0 (v, "fail") == 0           ? "failure"
                              : g_strcmp0 (v, "inconclusive") == 0 ? "error"
@@ -477,8 +482,8 @@ tf_regress_junit (JsonObject *report)
       g_string_append (s, "  <testsuite");
       attr (s, "name", name);
       attr (s, "id", jid);
-      g_string_append_printf (s, " tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\">\n",
-                              n, nfail, nerr, nskip);
+      g_string_append_printf (s, " tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\">\n", n,
+                              nfail, nerr, nskip);
       g_string_append (s, body->str);
       g_string_append (s, "  </testsuite>\n");
     }

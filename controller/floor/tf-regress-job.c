@@ -134,8 +134,8 @@ static void
 infra_error (TfRegressWork *w, const char *step, const GError *error)
 {
   TfRegressJob *j = w->job;
-  g_autofree char *why = g_strdup_printf ("infrastructure error: %s on %s: %s", step, w->board,
-                                          error->message);
+  g_autofree char *why
+      = g_strdup_printf ("infrastructure error: %s on %s: %s", step, w->board, error->message);
   g_warning ("job %s: %s", j->id, why);
   g_hash_table_add (w->r->need_check, g_strdup (w->board));
   j->attempts++;
@@ -159,7 +159,8 @@ tf_regress_job_steps (TfRegress *r, TfRegressJob *j)
   return s != NULL ? s->cases->len * run->plan->repeat : 0;
 }
 
-static void run_step (TfRegressWork *w);
+static void
+run_step (TfRegressWork *w);
 
 static const char *
 verdict_of (int status)
@@ -205,10 +206,19 @@ on_case_done (GObject *source, GAsyncResult *res, gpointer user_data)
   start = len > TF_REGRESS_OUTPUT_MAX ? len - TF_REGRESS_OUTPUT_MAX : 0;
   tail = g_utf8_make_valid (data != NULL ? data + start : "", len - start);
   {
-    TfRegressCaseRow row = { j->id,     j->next,   c->name,     c->case_id,
-                             j->next % run->plan->repeat + 1, w->board, c->script,
-                             verdict_of (status), status, w->step_started,
-                             g_get_real_time (), tail, (gint64)len };
+    TfRegressCaseRow row = { j->id,
+                             j->next,
+                             c->name,
+                             c->case_id,
+                             j->next % run->plan->repeat + 1,
+                             w->board,
+                             c->script,
+                             verdict_of (status),
+                             status,
+                             w->step_started,
+                             g_get_real_time (),
+                             tail,
+                             (gint64)len };
     j->next++;
     /* the case and the job's progress in one transaction: resumed exactly there */
     if (!tf_rdb_begin (w->r->store, &error) || !tf_rdb_add_case (w->r->store, &row, &error)
@@ -244,8 +254,8 @@ launcher_for (TfRegressWork *w, TfRegressRun *run, TfRegressSuite *suite)
   TfRegressPeer *peer = suite->peer ? tf_regress_plan_peer (run->plan, suite->peer) : NULL;
   TfImage *img = tf_regress_image (w->r, run, j->image);
   TfBoard *board = tf_lab_get_board (w->r->lab, w->board);
-  g_autofree char *log = g_strdup_printf ("%s/console/%s.log",
-                                          tf_lab_get_config (w->r->lab)->state_dir, w->board);
+  g_autofree char *log
+      = g_strdup_printf ("%s/console/%s.log", tf_lab_get_config (w->r->lab)->state_dir, w->board);
   /* the catalogue's script contract, as a TestFest session sets it */
   g_subprocess_launcher_setenv (l, "TF_SESSION", j->id, TRUE);
   g_subprocess_launcher_setenv (l, "TF_CLIENT", j->image, TRUE);
@@ -314,7 +324,8 @@ run_step (TfRegressWork *w)
     }
   w->step_started = g_get_real_time ();
   w->timer = g_timeout_add_seconds (suite->timeout_s, on_case_timeout, w);
-  g_subprocess_communicate_async (w->proc, NULL, w->cancel, on_case_done, tf_regress_ticket_new (w));
+  g_subprocess_communicate_async (w->proc, NULL, w->cancel, on_case_done,
+                                  tf_regress_ticket_new (w));
 }
 
 static void
@@ -331,9 +342,9 @@ begin_cases (TfRegressWork *w)
   if (board == NULL || tf_board_get_state (board) != TF_BOARD_STATE_READY
       || tf_board_get_session (board) != NULL)
     {
-      g_autoptr (GError) e = g_error_new (TF_ERROR, TF_ERROR_INFRASTRUCTURE, "board is %s",
-                                          board ? tf_board_state_to_string (tf_board_get_state (board))
-                                                : "gone");
+      g_autoptr (GError) e
+          = g_error_new (TF_ERROR, TF_ERROR_INFRASTRUCTURE, "board is %s",
+                         board ? tf_board_state_to_string (tf_board_get_state (board)) : "gone");
       infra_error (w, "taking the board", e);
       return;
     }

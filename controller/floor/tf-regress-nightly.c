@@ -27,7 +27,8 @@ minute_of_day (gint64 now_us)
   return (now_us / G_USEC_PER_SEC % 86400) / 60;
 }
 
-static gboolean on_due (gpointer user_data);
+static gboolean
+on_due (gpointer user_data);
 
 /* Seconds until the next standing plan is due (G_MAXUINT: none). */
 static void
@@ -114,8 +115,8 @@ gboolean
 tf_regress_schedule (TfRegress *r, const char *plan_path, const char *plan_text, char **name,
                      GError **error)
 {
-  TfRegressPlanContext ctx = { tf_lab_get_config (r->lab), tf_lab_get_images (r->lab),
-                               r->catalogue, FALSE, TRUE };
+  TfRegressPlanContext ctx
+      = { tf_lab_get_config (r->lab), tf_lab_get_images (r->lab), r->catalogue, FALSE, TRUE };
   g_autoptr (TfRegressPlan) plan
       = tf_regress_plan_load_data (plan_path, plan_text, strlen (plan_text), &ctx, error);
   gint64 now = g_get_real_time ();

@@ -146,8 +146,8 @@ load_suite (TfRegressPlan *plan, TfKeyFile *kf, const char *name, const TfRegres
             GError **error)
 {
   g_autofree char *group = g_strdup_printf ("suite %s", name);
-  static const char *const allowed[] = { "ets", "cases", "groups", "scripts", "peer", "timeout",
-                                         NULL };
+  static const char *const allowed[]
+      = { "ets", "cases", "groups", "scripts", "peer", "timeout", NULL };
   TfRegressSuite *s = g_new0 (TfRegressSuite, 1);
   g_auto (GStrv) cases = NULL, groups = NULL, scripts = NULL;
   const TfEts *ets = NULL;
@@ -184,8 +184,7 @@ load_suite (TfRegressPlan *plan, TfKeyFile *kf, const char *name, const TfRegres
       char *end = NULL;
       id = g_ascii_strtoll (cases[i], &end, 10);
       if (end == cases[i] || *end != '\0' || id < 0 || id > 100000)
-        return tf_key_file_fail (kf, error, group, "cases", "'%s' is not a case number",
-                                 cases[i]);
+        return tf_key_file_fail (kf, error, group, "cases", "'%s' is not a case number", cases[i]);
       if (ets == NULL)
         continue;
       c = tf_ets_find_case (ets, id);
@@ -194,8 +193,7 @@ load_suite (TfRegressPlan *plan, TfKeyFile *kf, const char *name, const TfRegres
                                  cases[i]);
       if (c->script == NULL)
         return tf_key_file_fail (kf, error, group, "cases",
-                                 "case %s is not automated (no script in the catalogue)",
-                                 cases[i]);
+                                 "case %s is not automated (no script in the catalogue)", cases[i]);
       if (!add_ets_case (s, ets, c))
         return tf_key_file_fail (kf, error, group, "cases", "case %s named twice", cases[i]);
     }
@@ -249,8 +247,7 @@ load_groups (TfRegressPlan *plan, TfKeyFile *kf, GError **error)
           p->name = g_strdup (name);
           g_ptr_array_add (plan->peers, p);
           if (!tf_key_file_check_keys (kf, groups[i], peer_keys, error)
-              || !tf_key_file_get_string (kf, groups[i], "command", FALSE, NULL, &p->command,
-                                          error)
+              || !tf_key_file_get_string (kf, groups[i], "command", FALSE, NULL, &p->command, error)
               || !tf_key_file_get_string (kf, groups[i], "uri", FALSE, NULL, &p->uri, error))
             return FALSE;
           if (p->command == NULL && p->uri == NULL)
@@ -270,8 +267,7 @@ get_priority (TfKeyFile *kf, gint *out, GError **error)
     return FALSE;
   n = g_ascii_strtoll (v, &end, 10);
   if (end == v || *end != '\0' || n < -100 || n > 100)
-    return tf_key_file_fail (kf, error, "plan", "priority", "'%s' is not a number in -100..100",
-                             v);
+    return tf_key_file_fail (kf, error, "plan", "priority", "'%s' is not a number in -100..100", v);
   *out = n;
   return TRUE;
 }
@@ -330,8 +326,8 @@ tf_regress_plan_load_data (const char *path, const char *data, gsize len,
                            const TfRegressPlanContext *ctx, GError **error)
 {
   static const char *const allowed[]
-      = { "name",     "board-types", "boards",       "images",        "suites", "repeat",
-          "budget-minutes", "nightly", "priority", "health-image", "health-script", NULL };
+      = { "name",           "board-types", "boards",   "images",       "suites",        "repeat",
+          "budget-minutes", "nightly",     "priority", "health-image", "health-script", NULL };
   g_autoptr (TfRegressPlan) plan = g_new0 (TfRegressPlan, 1);
   g_autoptr (TfKeyFile) kf = NULL;
   g_autofree char *text = NULL;

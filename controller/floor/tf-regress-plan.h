@@ -81,7 +81,7 @@ typedef struct
  * only, as testfestctl and the fuzz target do). */
 typedef struct
 {
-  const TfLabConfig *lab; /* boards and board types exist */
+  const TfLabConfig *lab;  /* boards and board types exist */
   TfImageRegistry *images; /* images exist and fit the board types */
   TfCatalogue *catalogue;  /* cases exist and have a script (NULL: no ETS cases) */
   gboolean ci_image;       /* an image is handed in: [plan] images may be empty */

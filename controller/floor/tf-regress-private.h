@@ -41,8 +41,8 @@ struct _TfRegressWork
   GSubprocess *proc;
   guint timer;
   gint64 step_started;
-  gboolean holding;  /* the board is marked as ours (session "regress:JOB") */
-  guint serial;      /* callbacks of an older work on this board are ignored */
+  gboolean holding;                   /* the board is marked as ours (session "regress:JOB") */
+  guint serial;                       /* callbacks of an older work on this board are ignored */
   char *health_image, *health_script; /* a health check's known-good image and check */
 };
 
@@ -53,7 +53,6 @@ typedef struct
   char *board;
   guint serial;
 } TfRegressTicket;
-
 
 TfRegressTicket *
 tf_regress_ticket_new (TfRegressWork *w);
@@ -85,7 +84,7 @@ struct _TfRegress
   /* measurements for the benchmark (status verb) */
   guint64 jobs_started;
   gint64 latency_sum_us, latency_max_us; /* board free -> next job started */
-  GHashTable *free_since;                 /* board id -> gint64 * */
+  GHashTable *free_since;                /* board id -> gint64 * */
 };
 
 /* tf-regress.c */
@@ -104,9 +103,8 @@ tf_regress_job_settled (TfRegress *r, TfRegressJob *j);
 gboolean
 tf_regress_board_free (TfRegress *r, TfBoard *board, GHashTable *leased);
 gboolean
-tf_regress_submit (TfRegress *r, const char *plan_path, const char *plan_text,
-                   const char *ci_path, const char *ci_sha256, const char *company, char **run_id,
-                   GError **error);
+tf_regress_submit (TfRegress *r, const char *plan_path, const char *plan_text, const char *ci_path,
+                   const char *ci_sha256, const char *company, char **run_id, GError **error);
 gboolean
 tf_regress_cancel (TfRegress *r, const char *id, GError **error);
 

@@ -109,8 +109,8 @@ job_order (gconstpointer a, gconstpointer b)
 static TfRegressPlanContext
 plan_context (TfRegress *r, gboolean ci_image)
 {
-  TfRegressPlanContext ctx = { tf_lab_get_config (r->lab), tf_lab_get_images (r->lab),
-                               r->catalogue, ci_image, TRUE };
+  TfRegressPlanContext ctx
+      = { tf_lab_get_config (r->lab), tf_lab_get_images (r->lab), r->catalogue, ci_image, TRUE };
   return ctx;
 }
 
@@ -119,8 +119,8 @@ run_new (TfRegress *r, const char *id, const char *plan_path, const char *plan_t
          const char *ci_path, const char *ci_sha256, GError **error)
 {
   TfRegressPlanContext ctx = plan_context (r, ci_path != NULL);
-  g_autoptr (TfRegressPlan) plan = tf_regress_plan_load_data (plan_path, plan_text,
-                                                              strlen (plan_text), &ctx, error);
+  g_autoptr (TfRegressPlan) plan
+      = tf_regress_plan_load_data (plan_path, plan_text, strlen (plan_text), &ctx, error);
   TfRegressRun *run;
   if (plan == NULL)
     return NULL;
@@ -164,9 +164,8 @@ store_run (TfRegress *r, TfRegressRun *run, const char *plan_path, const char *p
 }
 
 gboolean
-tf_regress_submit (TfRegress *r, const char *plan_path, const char *plan_text,
-                   const char *ci_path, const char *ci_sha256, const char *company, char **run_id,
-                   GError **error)
+tf_regress_submit (TfRegress *r, const char *plan_path, const char *plan_text, const char *ci_path,
+                   const char *ci_sha256, const char *company, char **run_id, GError **error)
 {
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
@@ -192,8 +191,9 @@ tf_regress_submit (TfRegress *r, const char *plan_path, const char *plan_text,
   run->created = created;
   run->deadline = created + (gint64)plan->budget_min * 60 * G_USEC_PER_SEC;
   {
-    g_auto (GStrv) images = run->ci_image != NULL ? g_strdupv ((GStrv)(const char *[]){ run->ci_image, NULL })
-                                                  : g_strdupv (plan->images);
+    g_auto (GStrv) images = run->ci_image != NULL
+                                ? g_strdupv ((GStrv)(const char *[]){ run->ci_image, NULL })
+                                : g_strdupv (plan->images);
     for (guint i = 0; images[i] != NULL; i++)
       {
         TfImage *img = tf_regress_image (r, run, images[i]);
@@ -470,8 +470,7 @@ tf_regress_cancel (TfRegress *r, const char *id, GError **error)
     }
   if (hit->len == 0)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "no queued or running run or job '%s'",
-                   id);
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "no queued or running run or job '%s'", id);
       return FALSE;
     }
   for (guint i = 0; i < hit->len; i++)
@@ -543,8 +542,7 @@ restore (TfRegress *r)
       {
         gboolean open = FALSE;
         for (guint i = 0; i < r->queue->len && !open; i++)
-          open = g_strcmp0 (((TfRegressJob *)g_ptr_array_index (r->queue, i))->run, l->data)
-                 == 0;
+          open = g_strcmp0 (((TfRegressJob *)g_ptr_array_index (r->queue, i))->run, l->data) == 0;
         if (!open)
           finish_run (r, tf_regress_run (r, l->data));
       }

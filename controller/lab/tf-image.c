@@ -108,8 +108,8 @@ tf_image_registry_load (TfImageRegistry *self, const char *path, GError **error)
 
 gboolean
 tf_image_registry_add_file (TfImageRegistry *self, const char *id, const char *path,
-                            const char *sha256, const char *const *board_types,
-                            const char *version, gsize max_size, GError **error)
+                            const char *sha256, const char *const *board_types, const char *version,
+                            gsize max_size, GError **error)
 {
   g_autofree char *data = NULL;
   g_autofree char *sum = NULL;
@@ -120,8 +120,9 @@ tf_image_registry_add_file (TfImageRegistry *self, const char *id, const char *p
     return FALSE;
   if (len == 0 || len > max_size)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "%s: %" G_GSIZE_FORMAT
-                   " bytes (1 to %" G_GSIZE_FORMAT " allowed)", path, len, max_size);
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
+                   "%s: %" G_GSIZE_FORMAT " bytes (1 to %" G_GSIZE_FORMAT " allowed)", path, len,
+                   max_size);
       return FALSE;
     }
   sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);

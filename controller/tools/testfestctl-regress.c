@@ -53,7 +53,8 @@ parse_object (GBytes *b)
   g_autoptr (JsonParser) p = json_parser_new ();
   gsize len = 0;
   const char *d = g_bytes_get_data (b, &len);
-  if (!json_parser_load_from_data (p, d, len, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+  if (!json_parser_load_from_data (p, d, len, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
     return NULL;
   return json_object_ref (json_node_get_object (json_parser_get_root (p)));
 }
@@ -61,20 +62,21 @@ parse_object (GBytes *b)
 static void
 show_progress (Ctx *c, JsonObject *st)
 {
-  g_autofree char *line = g_strdup_printf (
-      "%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT " jobs done (%" G_GINT64_FORMAT " passed, %"
-      G_GINT64_FORMAT " failed, %" G_GINT64_FORMAT " without a verdict); cases: %" G_GINT64_FORMAT
-      " pass, %" G_GINT64_FORMAT " fail, %" G_GINT64_FORMAT " inconclusive",
-      json_object_get_int_member_with_default (st, "jobs-total", 0)
-          - json_object_get_int_member_with_default (st, "open", 0),
-      json_object_get_int_member_with_default (st, "jobs-total", 0),
-      json_object_get_int_member_with_default (st, "passed", 0),
-      json_object_get_int_member_with_default (st, "failed", 0),
-      json_object_get_int_member_with_default (st, "incomplete", 0)
-          + json_object_get_int_member_with_default (st, "cancelled", 0),
-      json_object_get_int_member_with_default (st, "pass", 0),
-      json_object_get_int_member_with_default (st, "fail", 0),
-      json_object_get_int_member_with_default (st, "inconclusive", 0));
+  g_autofree char *line
+      = g_strdup_printf ("%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT " jobs done (%" G_GINT64_FORMAT
+                         " passed, %" G_GINT64_FORMAT " failed, %" G_GINT64_FORMAT
+                         " without a verdict); cases: %" G_GINT64_FORMAT " pass, %" G_GINT64_FORMAT
+                         " fail, %" G_GINT64_FORMAT " inconclusive",
+                         json_object_get_int_member_with_default (st, "jobs-total", 0)
+                             - json_object_get_int_member_with_default (st, "open", 0),
+                         json_object_get_int_member_with_default (st, "jobs-total", 0),
+                         json_object_get_int_member_with_default (st, "passed", 0),
+                         json_object_get_int_member_with_default (st, "failed", 0),
+                         json_object_get_int_member_with_default (st, "incomplete", 0)
+                             + json_object_get_int_member_with_default (st, "cancelled", 0),
+                         json_object_get_int_member_with_default (st, "pass", 0),
+                         json_object_get_int_member_with_default (st, "fail", 0),
+                         json_object_get_int_member_with_default (st, "inconclusive", 0));
   if (g_strcmp0 (line, c->last_progress) != 0)
     g_printerr ("%s\n", line);
   g_free (c->last_progress);
@@ -139,9 +141,8 @@ static JsonObject *
 request (Ctx *c, const char *verb, JsonNode *args)
 {
   g_autofree char *payload = json_to_string (args, FALSE);
-  g_autofree char *topic
-      = c->company ? g_strdup_printf ("tf/%s/in/%s/%s", c->lab, c->company, verb)
-                   : g_strdup_printf ("tf/%s/cmd/%s", c->lab, verb);
+  g_autofree char *topic = c->company ? g_strdup_printf ("tf/%s/in/%s/%s", c->lab, c->company, verb)
+                                      : g_strdup_printf ("tf/%s/cmd/%s", c->lab, verb);
   g_autoptr (GError) error = NULL;
   JsonObject *ans;
   g_free (c->correlation);
@@ -366,8 +367,8 @@ submit (Ctx *c)
 gboolean
 tf_ctl_is_regress (int argc, char **argv)
 {
-  static const char *const flags[] = { "-j", "--json", "--csv", "-w", "--wait", "-h", "--help",
-                                       NULL };
+  static const char *const flags[]
+      = { "-j", "--json", "--csv", "-w", "--wait", "-h", "--help", NULL };
   for (int i = 1; i < argc; i++)
     {
       if (argv[i][0] != '-')
@@ -388,8 +389,8 @@ tf_ctl_regress (int argc, char **argv)
     { "broker", 'b', 0, G_OPTION_ARG_STRING, &opt_host, "Broker host", "HOST" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &opt_port, "Broker port", "PORT" },
     { "user", 'u', 0, G_OPTION_ARG_STRING, &opt_user, "Broker user", "USER" },
-    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_password_file,
-      "File holding the password", "FILE" },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_password_file, "File holding the password",
+      "FILE" },
     { "company", 0, 0, G_OPTION_ARG_STRING, &opt_company, "Act as this company (its runs only)",
       "ID" },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout, "Seconds to wait for an answer (60)",
@@ -470,10 +471,10 @@ tf_ctl_regress (int argc, char **argv)
     status = report (&c, argv[3]);
   else
     {
-      g_autoptr (JsonNode) args
-          = g_str_equal (cmd, "cancel")       ? args_of ("id", argv[3], NULL, NULL)
-            : g_str_equal (cmd, "unschedule") ? args_of ("plan", argv[3], NULL, NULL)
-                                              : args_of ("plan", opt_plan_name, NULL, NULL);
+      g_autoptr (JsonNode) args = g_str_equal (cmd, "cancel") ? args_of ("id", argv[3], NULL, NULL)
+                                  : g_str_equal (cmd, "unschedule")
+                                      ? args_of ("plan", argv[3], NULL, NULL)
+                                      : args_of ("plan", opt_plan_name, NULL, NULL);
       g_autofree char *verb = g_strdup_printf ("regress-%s", cmd);
       g_autoptr (JsonObject) ans = request (&c, verb, args);
       if (ans != NULL)

@@ -29,18 +29,17 @@ static const char *const public_topics[]
 
 /* What the daemon publishes: its host status, boards, the floor, the
  * companies' private reports and consoles, and replies. */
-static const char *const daemon_topics[]
-    = { "host/+/status",
-        "board/+/state",
-        "schedule",
-        "session/+/state",
-        "summary",
-        "private/+/session/+/report",
-        "private/+/session/+/console",
-        "regress/#",
-        "private/+/regress/#",
-        "reply/#",
-        NULL };
+static const char *const daemon_topics[] = { "host/+/status",
+                                             "board/+/state",
+                                             "schedule",
+                                             "session/+/state",
+                                             "summary",
+                                             "private/+/session/+/report",
+                                             "private/+/session/+/console",
+                                             "regress/#",
+                                             "private/+/regress/#",
+                                             "reply/#",
+                                             NULL };
 
 /* The largest MQTT packet the broker takes from anyone: requests are capped
  * at 64 KiB by the daemon, reports with their evidence stay well below. */
