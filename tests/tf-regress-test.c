@@ -447,6 +447,12 @@ parse_junit (const char *path)
   return j;
 }
 
+static gboolean
+has_retained (TfHarness *h, gpointer suffix)
+{
+  return tf_harness_retained (h, suffix) != NULL;
+}
+
 static const char *history_plan
     = "[plan]\nname = history\nboard-types = sim-l476-cmd\nsuites = ok;reg;fix;flaky\nrepeat = 2\n"
       "[suite ok]\nscripts = ok.sh\n[suite reg]\nscripts = reg.sh\n[suite fix]\nscripts = fix.sh\n"
@@ -567,14 +573,41 @@ test_history_ci (void)
     g_assert_false (tf_floor_ok (r));
     tf_harness_assert_contains (json_object_get_string_member (r, "error"), "not the");
   }
-  /* a company sees only the runs it submitted (none of staff's) */
+  /* a company sees only the runs of its own builds: none of staff's ... */
   {
     g_autoptr (JsonObject) r = tf_floor_request (t, "alpha", "regress-runs", "{}");
     g_assert_true (tf_floor_ok (r));
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "runs")), ==, 0);
+    g_clear_pointer (&r, json_object_unref);
     r = tf_floor_request (t, NULL, "regress-runs", "{}");
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "runs")), ==, 5);
+    /* ... and companies cannot submit (a plan names files on the lab host) */
+    g_clear_pointer (&r, json_object_unref);
+    r = tf_floor_request (t, "alpha", "regress-submit", "{\"plan-path\":\"/x\",\"plan\":\"\"}");
+    g_assert_false (tf_floor_ok (r));
   }
+  /* staff hand in alpha's build for it: alpha sees that run, gamma does not */
+  rc = tf_harness_ctl (t->h, &out, &err, "regress", "submit", "--plan", plan_ok, "--image", fw_a,
+                       "--for-company", "alpha", "--wait", NULL);
+  g_assert_cmpint (rc, ==, 0);
+  {
+    g_autoptr (JsonObject) r = tf_floor_request (t, "alpha", "regress-runs", "{}");
+    JsonArray *runs = json_object_get_array_member (r, "runs");
+    g_autofree char *id = NULL, *topic = NULL;
+    g_assert_cmpuint (json_array_get_length (runs), ==, 1);
+    id = g_strdup (json_object_get_string_member (json_array_get_object_element (runs, 0), "id"));
+    g_clear_pointer (&r, json_object_unref);
+    r = tf_floor_request (t, "alpha", "regress-report", "{\"run\":\"%s\"}", id);
+    g_assert_true (tf_floor_ok (r));
+    g_clear_pointer (&r, json_object_unref);
+    r = tf_floor_request (t, "gamma", "regress-report", "{\"run\":\"%s\"}", id);
+    g_assert_false (tf_floor_ok (r));
+    /* and its progress where only alpha (and staff) can read */
+    topic = g_strdup_printf ("private/alpha/regress/run/%s", id);
+    g_assert_true (tf_harness_wait (t->h, has_retained, topic, 10000));
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   /* and a plan error comes back as FILE:LINE, exit 2 */
   {
     g_autofree char *bad = write_file (t, "bad.plan",

@@ -9,13 +9,16 @@
 
 #include <string.h>
 
-/* The queue's verbs on core's TfRpc. Staff (cmd/): regress-submit,
+/* The queue's verbs on core's TfRpc. Staff (cmd/): regress-submit (with
+ * "company": a company's build, which that company may then see),
  * regress-runs, regress-report, regress-junit, regress-cancel,
- * regress-status, regress-schedule and regress-unschedule (standing plans). A company
- * (in/<company>/): regress-submit, regress-runs, regress-report, regress-junit for the runs it
- * submitted only. Retained: regress/status (queue, board health, boards staff should look at) and
- * regress/run/<id> (a run's progress; its summary once done), and a company's runs also under
- * private/<company>/regress/run/<id>. */
+ * regress-status, regress-schedule, regress-unschedule (standing plans).
+ * A company (in/<company>/): regress-runs, regress-report, regress-junit,
+ * for the runs submitted for it only. Companies do not submit: a plan names
+ * scripts and an image file on the lab host, which is staff's to vet.
+ * Retained: regress/status (queue, board health, boards staff should look
+ * at), regress/run/<id> (a run's progress; its report without cases once
+ * done), and a company's runs also under private/<company>/regress/run/<id>. */
 
 /* Evidence in a reply is the end of each case's output: the reply stays
  * below the broker's packet limit. */
@@ -33,7 +36,7 @@ static void
 on_submit (TfRpcRequest *req, JsonObject *args, gpointer user_data)
 {
   TfRegress *r = user_data;
-  const char *path = NULL, *plan = NULL, *image = NULL, *sha = NULL;
+  const char *path = NULL, *plan = NULL, *image = NULL, *sha = NULL, *company = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *run_id = NULL;
   g_autoptr (JsonObject) o = json_object_new ();
@@ -42,7 +45,8 @@ on_submit (TfRpcRequest *req, JsonObject *args, gpointer user_data)
   if (!tf_json_read_string (args, "plan-path", TRUE, 4096, &path, &error)
       || !tf_json_read_string (args, "plan", TRUE, TF_REGRESS_PLAN_MAX, &plan, &error)
       || !tf_json_read_string (args, "image-path", FALSE, 4096, &image, &error)
-      || !tf_json_read_string (args, "image-sha256", FALSE, 64, &sha, &error))
+      || !tf_json_read_string (args, "image-sha256", FALSE, 64, &sha, &error)
+      || !tf_json_read_id (args, "company", FALSE, 64, &company, &error))
     {
       tf_rpc_request_fail (req, "%s", error->message);
       return;
@@ -57,8 +61,9 @@ on_submit (TfRpcRequest *req, JsonObject *args, gpointer user_data)
       tf_rpc_request_fail (req, "plan-path must be absolute");
       return;
     }
-  if (!tf_regress_submit (r, path, plan, image, sha, tf_rpc_request_get_company (req), &run_id,
-                          &error))
+  /* staff hand in a company's build for it (its CI through the lab's
+   * pipeline): the company then sees that run, and only its own */
+  if (!tf_regress_submit (r, path, plan, image, sha, company, &run_id, &error))
     {
       tf_rpc_request_fail (req, "%s", error->message);
       return;

@@ -43,7 +43,7 @@ typedef struct
 } Ctx;
 
 static char *opt_config, *opt_host, *opt_lab, *opt_user, *opt_password_file, *opt_company;
-static char *opt_plan, *opt_image, *opt_junit, *opt_json_out, *opt_plan_name;
+static char *opt_plan, *opt_image, *opt_junit, *opt_json_out, *opt_plan_name, *opt_for;
 static int opt_port, opt_timeout = 60, opt_wait_timeout = 24 * 3600;
 static gboolean opt_wait;
 
@@ -328,6 +328,8 @@ submit (Ctx *c)
     }
   json_object_set_string_member (o, "plan-path", plan_path);
   json_object_set_string_member (o, "plan", plan_text);
+  if (opt_for != NULL)
+    json_object_set_string_member (o, "company", opt_for);
   if (opt_image != NULL)
     {
       g_autofree char *data = NULL;
@@ -399,6 +401,8 @@ tf_ctl_regress (int argc, char **argv)
     { "image", 0, 0, G_OPTION_ARG_FILENAME, &opt_image,
       "submit: the firmware to test instead of the plan's images", "FILE" },
     { "wait", 'w', 0, G_OPTION_ARG_NONE, &opt_wait, "submit: wait for the verdict", NULL },
+    { "for-company", 0, 0, G_OPTION_ARG_STRING, &opt_for,
+      "submit: a company's build (that company may see the run)", "ID" },
     { "wait-timeout", 0, 0, G_OPTION_ARG_INT, &opt_wait_timeout,
       "submit --wait: give up after S seconds (exit 2)", "S" },
     { "junit", 0, 0, G_OPTION_ARG_FILENAME, &opt_junit, "Write JUnit XML", "FILE" },
