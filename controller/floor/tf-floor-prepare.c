@@ -303,11 +303,13 @@ tf_floor_start_session (TfFloor *f, const char *id, GError **error)
                    holder->id);
       return FALSE;
     }
-  /* a regression job gives way: it sees the lease at the end of its case */
+  /* a regression job gives way: it sees the lease at the end of its case
+   * (or of the flash it started); the session waits for the board */
   regress = g_str_has_prefix (tf_board_get_session (board) ? tf_board_get_session (board) : "",
-                              "regress:");
-  if ((tf_board_get_session (board) != NULL && !regress)
-      || tf_board_get_state (board) == TF_BOARD_STATE_FLASHING)
+                              "regress:")
+            || (tf_board_get_session (board) == NULL
+                && tf_board_get_state (board) == TF_BOARD_STATE_FLASHING);
+  if (tf_board_get_session (board) != NULL && !regress)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "board %s is busy", s->board);
       return FALSE;

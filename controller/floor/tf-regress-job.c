@@ -337,7 +337,16 @@ begin_cases (TfRegressWork *w)
   TfRegressPeer *peer = suite && suite->peer ? tf_regress_plan_peer (run->plan, suite->peer) : NULL;
   TfBoard *board = tf_lab_get_board (w->r->lab, w->board);
   g_autofree char *session = g_strdup_printf (TF_REGRESS_SESSION_PREFIX "%s", j->id);
+  g_autofree char *owner = tf_rdb_lease_owner (w->r->store, w->board);
   g_autoptr (GError) error = NULL;
+
+  /* a TestFest session was started while the image went on: it goes first */
+  if (owner != NULL)
+    {
+      g_autofree char *why = g_strdup_printf ("yielded %s to TestFest session %s", w->board, owner);
+      requeue (w, why);
+      return;
+    }
 
   if (board == NULL || tf_board_get_state (board) != TF_BOARD_STATE_READY
       || tf_board_get_session (board) != NULL)
