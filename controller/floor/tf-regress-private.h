@@ -92,16 +92,17 @@ TfRegressRun *
 tf_regress_run (TfRegress *r, const char *id);
 TfImage *
 tf_regress_image (TfRegress *r, TfRegressRun *run, const char *image_id);
+/* tf-regress-dispatch.c */
 void
 tf_regress_dispatch_soon (TfRegress *r);
+gboolean
+tf_regress_board_free (TfRegress *r, TfBoard *board, GHashTable *leased);
 /* The job's row written (a transaction of its own); FALSE logged. */
 gboolean
 tf_regress_store_job (TfRegress *r, TfRegressJob *j);
 /* A job ended (or went back to the queue): the run may be complete. */
 void
 tf_regress_job_settled (TfRegress *r, TfRegressJob *j);
-gboolean
-tf_regress_board_free (TfRegress *r, TfBoard *board, GHashTable *leased);
 gboolean
 tf_regress_submit (TfRegress *r, const char *plan_path, const char *plan_text, const char *ci_path,
                    const char *ci_sha256, const char *company, char **run_id, GError **error);
