@@ -289,6 +289,14 @@ status_json (TfRegress *r)
   json_builder_add_int_value (b, r->latency_max_us);
   json_builder_set_member_name (b, "boards");
   json_builder_add_value (b, tf_regress_health_json (r));
+  /* board health over time: the latest checks, newest first */
+  json_builder_set_member_name (b, "health-log");
+  {
+    g_autoptr (JsonArray) log = tf_rdb_health_log (r->store, 200, NULL);
+    JsonNode *n = json_node_new (JSON_NODE_ARRAY);
+    json_node_set_array (n, log != NULL ? log : json_array_new ());
+    json_builder_add_value (b, n);
+  }
   json_builder_set_member_name (b, "staff-attention");
   json_builder_begin_array (b);
   {

@@ -100,6 +100,8 @@ test('staff follow two nights and see the regression on top', { timeout: 300000 
   assert.ok(await page.locator('.suite-rates tr[data-suite="core"] td.v-fail').count() >= 1);
   assert.equal(await page.locator('.live-run').count(), 0);
   assert.match(await page.locator('.regress-health tr[data-board="sim2"] td.state').innerText(), /ready|off|booting/);
+  // health over time: sim1 and sim2 passed their check (one mark each)
+  assert.ok(await page.locator('.regress-health tr[data-board="sim1"] .mark.ok').count() >= 1);
   await world.screenshot(page, 'regress');
   assert.deepEqual(page.errors, []);
 

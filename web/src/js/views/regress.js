@@ -136,14 +136,24 @@ export class RegressView {
       return;
     }
     const attention = new Set(st['staff-attention'] ?? []);
+    // over time: each board's latest checks, oldest to newest, one mark each
+    const history = new Map();
+    for (const c of (st['health-log'] ?? []).slice().reverse()) {
+      if (!history.has(c.board)) history.set(c.board, []);
+      history.get(c.board).push(c);
+    }
+    const marks = (id) => h('span', { class: 'health-marks' }, ...(history.get(id) ?? []).slice(-20).map((c) =>
+      h('span', { class: c.ok ? 'mark ok' : 'mark bad', text: c.ok ? '✓' : '✗',
+        title: `${fmtTime(usToIso(c.at))}${c.reason ? `: ${c.reason}` : ''}` })));
     this.health.replaceChildren(h('table', {},
-      h('thead', {}, h('tr', {}, ...['board', 'state', 'last good check', 'failed checks in a row', 'job']
+      h('thead', {}, h('tr', {}, ...['board', 'state', 'last good check', 'failed checks in a row', 'checks', 'job']
         .map((t) => h('th', { text: t })))),
       h('tbody', {}, ...boards.map((b) => h('tr', { 'data-board': b.board, 'data-state': b.state,
         class: attention.has(b.board) ? 'attention' : null },
       h('td', { text: b.board }), h('td', { class: 'state', text: b.state, title: b.error ?? '' }),
       h('td', { text: b['last-ok'] ? fmtTime(usToIso(b['last-ok'])) : 'never' }),
       h('td', { class: 'failures', text: b.failures ?? 0 }),
+      h('td', {}, marks(b.board)),
       h('td', { text: b.job ?? '' }))))));
   }
 }
