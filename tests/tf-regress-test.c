@@ -222,6 +222,20 @@ test_spread_resume (void)
       0);
   tf_floor_test_start_daemon (t);
   tf_floor_wait_up (t);
+  /* twice more, each time after a few more cases (kill -9 again and again, as
+   * tf-crash-test does), unless the run ends first */
+  for (guint round = 0; round < 2; round++)
+    {
+      const char *sql = "SELECT count(*) FROM regress_case c JOIN regress_job j ON j.id = c.job "
+                        "WHERE j.run = ?";
+      w = (DbWait){ db, sql, run, count (db, sql, run) + 3 };
+      if (count (db, sql, run) + 3 > 18 || !tf_harness_wait (t->h, db_reaches, &w, 120000))
+        break;
+      tf_harness_stop_daemon (t->h, SIGKILL);
+      g_test_message ("killed again at %" G_GINT64_FORMAT " cases", count (db, sql, run));
+      tf_floor_test_start_daemon (t);
+      tf_floor_wait_up (t);
+    }
   wait_run (t, run, 240000);
   /* every step of every job ran exactly once (the primary key), all passed */
   g_assert_cmpint (count (db,
