@@ -34,7 +34,10 @@ tf_regress_ticket_free (TfRegressTicket *t)
 TfRegressWork *
 tf_regress_ticket_work (TfRegressTicket *t)
 {
-  TfRegressWork *w = g_hash_table_lookup (t->r->work, t->board);
+  TfRegressWork *w;
+  if (!tf_regress_alive (t->r))
+    return NULL;
+  w = g_hash_table_lookup (t->r->work, t->board);
   return w != NULL && w->serial == t->serial ? w : NULL;
 }
 

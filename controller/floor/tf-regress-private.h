@@ -88,6 +88,8 @@ struct _TfRegress
 };
 
 /* tf-regress.c */
+gboolean
+tf_regress_alive (TfRegress *r);
 TfRegressRun *
 tf_regress_run (TfRegress *r, const char *id);
 TfImage *

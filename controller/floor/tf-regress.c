@@ -10,6 +10,16 @@
 
 /* The queue: runs and their jobs, which board takes which job, restarts. */
 
+/* Queues alive: a callback that comes after its queue was freed (the lab's
+ * shutdown still turns the main loop) finds it gone. */
+static GHashTable *alive;
+
+gboolean
+tf_regress_alive (TfRegress *r)
+{
+  return alive != NULL && g_hash_table_contains (alive, r);
+}
+
 static void
 run_free (TfRegressRun *run)
 {
@@ -455,6 +465,9 @@ tf_regress_new (TfLab *lab, GError **error)
     }
   if (!tf_rdb_init (r->store, error))
     return NULL;
+  if (alive == NULL)
+    alive = g_hash_table_new (NULL, NULL);
+  g_hash_table_add (alive, r);
   boards = tf_lab_get_boards (lab);
   for (guint i = 0; i < boards->len; i++)
     watch_board (r, g_ptr_array_index (boards, i));
@@ -475,6 +488,8 @@ tf_regress_free (TfRegress *r)
   if (r == NULL)
     return;
   r->shutting_down = TRUE;
+  if (alive != NULL)
+    g_hash_table_remove (alive, r);
   if (r->rpc != NULL)
     tf_rpc_remove_verbs (r->rpc, r);
   g_clear_handle_id (&r->dispatch_id, g_source_remove);
