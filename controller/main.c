@@ -12,6 +12,7 @@
 #include "tf-error.h"
 #include "tf-floor.h"
 #include "tf-lab.h"
+#include "tf-regress.h"
 #include "tf-sd-notify.h"
 
 typedef struct
@@ -101,6 +102,7 @@ main (int argc, char **argv)
   g_autoptr (GMainLoop) loop = NULL;
   g_autoptr (TfLab) lab = NULL;
   g_autoptr (TfFloor) floor = NULL;
+  g_autoptr (TfRegress) regress = NULL;
   TfLabConfig *config;
   Daemon d = { 0 };
 
@@ -144,6 +146,13 @@ main (int argc, char **argv)
           return g_error_matches (error, TF_ERROR, TF_ERROR_INVALID_CONFIG) ? 2 : 1;
         }
     }
+  /* the board farm's regression queue, with or without a TestFest */
+  regress = tf_regress_new (lab, &error);
+  if (regress == NULL)
+    {
+      g_printerr ("testfestd: %s\n", error->message);
+      return 1;
+    }
   loop = g_main_loop_new (NULL, FALSE);
   d.loop = loop;
   d.lab = lab;
@@ -162,6 +171,7 @@ main (int argc, char **argv)
   tf_sd_notify ("READY=1");
   g_main_loop_run (loop);
   floor = d.floor; /* a reload may have opened it */
+  g_clear_pointer (&regress, tf_regress_free); /* running jobs resume at the next start */
   tf_lab_shutdown (lab);
   return d.exit_status;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz target: requests through the daemon's real request path (TfRpc) to the
- * lab's and the floor's verbs. The input's first line is the topic after
+ * lab's, the floor's and the regression queue's verbs. The input's first line is the topic after
  * "tf/fuzz/" when it starts with "cmd/" or "in/", else a staff verb; the rest
  * is the payload. With no broker the answers cannot be sent; what matters is
  * that every input is handled, and bounded before json-glib sees it. */
@@ -12,6 +12,7 @@
 
 #include "tf-floor.h"
 #include "tf-lab.h"
+#include "tf-regress.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -31,6 +32,7 @@ get_rpc (void)
 {
   static TfLab *lab = NULL;
   static TfFloor *floor = NULL;
+  static TfRegress *regress = NULL;
   if (lab == NULL)
     {
       g_autofree char *dir = g_dir_make_tmp ("tf-fuzz-cmd-XXXXXX", NULL);
@@ -54,6 +56,10 @@ get_rpc (void)
       floor = tf_floor_new (lab, &error);
       g_assert_no_error (error);
       g_assert_nonnull (floor);
+      /* and the regression queue its verbs (regress-*) */
+      regress = tf_regress_new (lab, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (regress);
     }
   return tf_lab_get_rpc (lab);
 }

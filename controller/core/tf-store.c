@@ -199,6 +199,40 @@ tf_store_stmt_is_null (TfStoreStmt *stmt, int column)
   return sqlite3_column_type ((sqlite3_stmt *)stmt, column) == SQLITE_NULL;
 }
 
+int
+tf_store_stmt_columns (TfStoreStmt *stmt)
+{
+  return sqlite3_column_count ((sqlite3_stmt *)stmt);
+}
+
+const char *
+tf_store_stmt_column_name (TfStoreStmt *stmt, int column)
+{
+  return sqlite3_column_name ((sqlite3_stmt *)stmt, column);
+}
+
+TfStoreKind
+tf_store_stmt_kind (TfStoreStmt *stmt, int column)
+{
+  switch (sqlite3_column_type ((sqlite3_stmt *)stmt, column))
+    {
+    case SQLITE_NULL:
+      return TF_STORE_KIND_NULL;
+    case SQLITE_INTEGER:
+      return TF_STORE_KIND_INT;
+    case SQLITE_FLOAT:
+      return TF_STORE_KIND_FLOAT;
+    default:
+      return TF_STORE_KIND_TEXT;
+    }
+}
+
+gint64
+tf_store_changes (TfStore *self)
+{
+  return sqlite3_changes (self->db);
+}
+
 void
 tf_store_stmt_free (TfStoreStmt *stmt)
 {

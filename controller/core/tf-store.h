@@ -107,6 +107,23 @@ int
 tf_store_stmt_int (TfStoreStmt *stmt, int column);
 gboolean
 tf_store_stmt_is_null (TfStoreStmt *stmt, int column);
+/* What a row holds, for code that copies rows as they are (to JSON, say). */
+typedef enum
+{
+  TF_STORE_KIND_NULL,
+  TF_STORE_KIND_INT,
+  TF_STORE_KIND_FLOAT,
+  TF_STORE_KIND_TEXT,
+} TfStoreKind;
+int
+tf_store_stmt_columns (TfStoreStmt *stmt);
+const char *
+tf_store_stmt_column_name (TfStoreStmt *stmt, int column);
+TfStoreKind
+tf_store_stmt_kind (TfStoreStmt *stmt, int column);
+/* Rows the last write changed. */
+gint64
+tf_store_changes (TfStore *self);
 void
 tf_store_stmt_free (TfStoreStmt *stmt);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfStoreStmt, tf_store_stmt_free)

@@ -277,6 +277,8 @@ tf_floor_start_session (TfFloor *f, const char *id, GError **error)
   TfSession *holder;
   TfBoard *board;
   gint64 now = g_get_real_time ();
+  gboolean regress;
+  Live *l;
 
   if (s == NULL)
     {
@@ -301,7 +303,13 @@ tf_floor_start_session (TfFloor *f, const char *id, GError **error)
                    holder->id);
       return FALSE;
     }
-  if (tf_board_get_session (board) != NULL || tf_board_get_state (board) == TF_BOARD_STATE_FLASHING)
+  /* a regression job gives way: it sees the lease at the end of its case
+   * (or of the flash it started); the session waits for the board */
+  regress = g_str_has_prefix (tf_board_get_session (board) ? tf_board_get_session (board) : "",
+                              "regress:")
+            || (tf_board_get_session (board) == NULL
+                && tf_board_get_state (board) == TF_BOARD_STATE_FLASHING);
+  if (tf_board_get_session (board) != NULL && !regress)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "board %s is busy", s->board);
       return FALSE;
@@ -316,6 +324,10 @@ tf_floor_start_session (TfFloor *f, const char *id, GError **error)
       return FALSE;
     }
   tf_floor_publish_after (f, s);
-  tf_floor_prepare (tf_floor_live_new (f, s));
+  l = tf_floor_live_new (f, s);
+  if (regress)
+    l->waiting_regress = TRUE; /* prepared once the board is back (tf_floor_on_board_changed) */
+  else
+    tf_floor_prepare (l);
   return TRUE;
 }

@@ -26,6 +26,7 @@ typedef struct
   gboolean waiting_ready; /* resumed after a restart: the board is not ready yet */
   gboolean waiting_boot;  /* preparing: the board went away with its power and comes back */
   gboolean resuming;      /* running again after a restart: provisioned again, not re-planned */
+  gboolean waiting_regress; /* a regression job yields the board at the end of its case */
   guint wait_timer;
 } Live;
 

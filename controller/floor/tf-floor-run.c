@@ -248,6 +248,22 @@ tf_floor_on_board_changed (TfBoard *board, TfFloor *f)
     {
       if (g_strcmp0 (tf_floor_session (f, l->id)->board, id) != 0)
         continue;
+      if (l->waiting_regress && st == TF_BOARD_STATE_READY && tf_board_get_session (board) == NULL)
+        {
+          l->waiting_regress = FALSE;
+          tf_floor_prepare (l);
+          return;
+        }
+      if (l->waiting_regress && out)
+        {
+          /* the board came back broken (a flash that failed): as a failed preparation */
+          g_autoptr (GError) error
+              = g_error_new (TF_ERROR, TF_ERROR_INFRASTRUCTURE, "board %s is %s", id,
+                             tf_board_state_to_string (st));
+          l->waiting_regress = FALSE;
+          tf_floor_prepare_failed (l, "waiting for the board", error);
+          return;
+        }
       if (l->waiting_ready && st == TF_BOARD_STATE_READY)
         {
           l->waiting_ready = FALSE;

@@ -106,6 +106,49 @@ tf_image_registry_load (TfImageRegistry *self, const char *path, GError **error)
   return TRUE;
 }
 
+gboolean
+tf_image_registry_add_file (TfImageRegistry *self, const char *id, const char *path,
+                            const char *sha256, const char *const *board_types, const char *version,
+                            gsize max_size, GError **error)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *sum = NULL;
+  gsize len = 0;
+  TfImage *img;
+
+  if (!g_file_get_contents (path, &data, &len, error))
+    return FALSE;
+  if (len == 0 || len > max_size)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
+                   "%s: %" G_GSIZE_FORMAT " bytes (1 to %" G_GSIZE_FORMAT " allowed)", path, len,
+                   max_size);
+      return FALSE;
+    }
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
+  if (sha256 == NULL || g_ascii_strcasecmp (sum, sha256) != 0)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
+                   "%s has sha256 %s, not the %s it was handed in with", path, sum,
+                   sha256 ? sha256 : "(none)");
+      return FALSE;
+    }
+  /* the same image again: kept, since a flash in progress may hold it */
+  img = g_hash_table_lookup (self->images, id);
+  if (img != NULL && g_strcmp0 (img->sha256, sum) == 0)
+    return TRUE;
+  img = g_new0 (TfImage, 1);
+  img->id = g_strdup (id);
+  img->path = g_strdup (path);
+  img->sha256 = g_steal_pointer (&sum);
+  img->size = len;
+  img->board_types = g_strdupv ((char **)board_types);
+  img->implementation = g_strdup ("ci");
+  img->version = g_strdup (version);
+  g_hash_table_replace (self->images, img->id, img);
+  return TRUE;
+}
+
 TfImage *
 tf_image_registry_get (TfImageRegistry *self, const char *id)
 {

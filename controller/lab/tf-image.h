@@ -36,6 +36,12 @@ void
 tf_image_registry_free (TfImageRegistry *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfImageRegistry, tf_image_registry_free)
 
+/* An image handed in (by CI) rather than listed: read, its sha256 must be
+ * @sha256; kept until the images file is loaded again. */
+gboolean
+tf_image_registry_add_file (TfImageRegistry *self, const char *id, const char *path,
+                            const char *sha256, const char *const *board_types, const char *version,
+                            gsize max_size, GError **error);
 TfImage *
 tf_image_registry_get (TfImageRegistry *self, const char *id);
 /* All images, sorted by id. */

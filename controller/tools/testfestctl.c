@@ -14,6 +14,7 @@
 #include "tf-ctl-verbs.h"
 #include "tf-error.h"
 #include "tf-sched.h"
+#include "testfestctl-regress.h"
 
 /* testfestctl: the staff's command line, over MQTT v5 request/response.
  * Exit status: 0 done, 1 refused (by testfestd, or by the broker's ACL as the
@@ -465,6 +466,8 @@ main (int argc, char **argv)
   /* the bus's own warnings are for the daemon's journal: here every failure
    * is reported once, by the signals below, with what to do */
   g_log_set_handler ("tf-bus", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, quiet_log, NULL);
+  if (tf_ctl_is_regress (argc, argv))
+    return tf_ctl_regress (argc, argv); /* testfestctl-regress.c, its own options */
   g_option_context_add_main_entries (ctx, entries, NULL);
   /* our own --help, so that "testfestctl flash --help" shows flash's */
   g_option_context_set_help_enabled (ctx, FALSE);

@@ -29,16 +29,17 @@ static const char *const public_topics[]
 
 /* What the daemon publishes: its host status, boards, the floor, the
  * companies' private reports and consoles, and replies. */
-static const char *const daemon_topics[]
-    = { "host/+/status",
-        "board/+/state",
-        "schedule",
-        "session/+/state",
-        "summary",
-        "private/+/session/+/report",
-        "private/+/session/+/console",
-        "reply/#",
-        NULL };
+static const char *const daemon_topics[] = { "host/+/status",
+                                             "board/+/state",
+                                             "schedule",
+                                             "session/+/state",
+                                             "summary",
+                                             "private/+/session/+/report",
+                                             "private/+/session/+/console",
+                                             "regress/#",
+                                             "private/+/regress/#",
+                                             "reply/#",
+                                             NULL };
 
 /* The largest MQTT packet the broker takes from anyone: requests are capped
  * at 64 KiB by the daemon, reports with their evidence stay well below. */
@@ -378,6 +379,8 @@ acl_text (Tool *t)
           acl_public (s, lab);
           g_string_append_printf (s, "topic read tf/%s/private/#\ntopic write tf/%s/cmd/#\n", lab,
                                   lab);
+          /* the regression queue's progress and board health (staff only) */
+          g_string_append_printf (s, "topic read tf/%s/regress/#\n", lab);
           break;
         case ROLE_COMPANY:
           acl_public (s, lab);

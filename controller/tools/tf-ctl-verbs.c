@@ -80,6 +80,8 @@ static const TfCtlVerb verbs[] = {
     0, 0 },
   { "listing", "", "the product listing of the companies that consented", "", 0, 0 },
   { "leases", "", "the board leases (staff)", "", 0, 0 },
+  { "regress", "submit|report|runs|cancel|status|schedule|unschedule ...",
+    "the board farm's regression runs (see testfestctl regress --help)", "", 1, 16 },
   { "lease-release", "BOARD", "drop a board's lease (staff)", "", 1, 1 },
 };
 

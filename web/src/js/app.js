@@ -11,6 +11,7 @@ import { BoardsView } from './views/boards.js';
 import { AgendaView } from './views/agenda.js';
 import { ResultsView } from './views/results.js';
 import { SummaryView } from './views/summary.js';
+import { RegressView } from './views/regress.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -59,6 +60,7 @@ class App {
       agenda: new AgendaView($('view-agenda'), this.store),
       results: new ResultsView($('view-results'), this.store),
       summary: new SummaryView($('view-summary'), this.store),
+      regress: new RegressView($('view-regress'), this.store),
     };
     this.views = views;
     this.header = new Header(this.store);
@@ -91,7 +93,8 @@ class App {
     $('logout-btn').hidden = !user;
     $('password').value = '';
     $('tab-results').hidden = !user;
-    if (!user && location.hash === '#results') location.hash = '#floor';
+    $('tab-regress').hidden = !user;
+    if (!user && (location.hash === '#results' || location.hash === '#regress')) location.hash = '#floor';
     this.conn.start(user, password);
     this.note('report', null);
   }
@@ -110,6 +113,7 @@ class App {
       $('user').hidden = $('password').hidden = $('login-btn').hidden = false;
       $('logout-btn').hidden = true;
       $('tab-results').hidden = true;
+      $('tab-regress').hidden = true;
       this.conn.start(null, null);
       e.hidden = false;
     }
@@ -131,7 +135,7 @@ class App {
 
   route() {
     let name = (location.hash || '#floor').slice(1);
-    if (!this.views[name] || (name === 'results' && !this.user)) name = 'floor';
+    if (!this.views[name] || ((name === 'results' || name === 'regress') && !this.user)) name = 'floor';
     if (name === this.current) return;
     this.current = name;
     for (const [n, v] of Object.entries(this.views)) v.root.hidden = n !== name;

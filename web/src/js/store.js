@@ -20,6 +20,8 @@ export class Store {
     this.gen = 0;              // bumped on every (re)connection, see sweep()
     this.seen = new Map();     // topic -> gen of its last retained message
     this.reportSeen = new Map(); // session id -> gen of its last retained report
+    this.regressRuns = new Map(); // run id -> its retained progress (regress/run/<id>)
+    this.regressStatus = null;    // regress/status (staff)
     this.errors = 0;
     this.messages = 0;
   }
@@ -31,7 +33,7 @@ export class Store {
       `${p}summary`];
     // The broker delivers only what the account may read: a company gets its
     // own subtree, staff every one. The page never filters private data itself.
-    if (loggedIn) subs.push(`${p}private/#`);
+    if (loggedIn) subs.push(`${p}private/#`, `${p}regress/#`);
     return subs;
   }
 
@@ -68,6 +70,13 @@ export class Store {
     } else if (kind === 'summary' && parts.length === 1) {
       this.summary = value;
       this.notify('summary', null);
+    } else if (kind === 'regress' && parts.length === 3 && parts[1] === 'run') {
+      this.put(this.regressRuns, 'regress', parts[2], value);
+    } else if (kind === 'regress' && parts.length === 2 && parts[1] === 'status') {
+      this.regressStatus = value;
+      this.notify('regress', null);
+    } else if (kind === 'private' && parts.length === 5 && parts[2] === 'regress' && parts[3] === 'run') {
+      this.put(this.regressRuns, 'regress', parts[4], value);
     } else if (kind === 'private' && parts.length === 5 && parts[2] === 'session') {
       const session = parts[3];
       if (parts[4] === 'report') {
@@ -131,6 +140,9 @@ export class Store {
 
   // Private data goes with the account that could read it.
   forgetPrivate() {
+    for (const key of [...this.regressRuns.keys()]) this.put(this.regressRuns, 'regress', key, null);
+    this.regressStatus = null;
+    this.notify('regress', null);
     for (const key of [...this.reports.keys()]) this.put(this.reports, 'report', key, null);
     for (const key of [...this.consoles.keys()]) {
       this.consoles.delete(key);

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "tf-regress"
+
+#include "config.h"
+
+#include "tf-error.h"
+#include "tf-regress-private.h"
+
+/* Which board takes which job: once per main loop turn after a change
+ * (a board free, a job ended, a run handed in), jobs by priority, each on a
+ * free board it fits; a board that needs a health check gets one first. */
+
+/* Ready, idle, and no TestFest session holds (or waits for) it (@leased). */
+gboolean
+tf_regress_board_free (TfRegress *r, TfBoard *board, GHashTable *leased)
+{
+  return tf_board_get_state (board) == TF_BOARD_STATE_READY && tf_board_get_session (board) == NULL
+         && !g_hash_table_contains (r->work, tf_board_get_id (board))
+         && !g_hash_table_contains (leased, tf_board_get_id (board));
+}
+
+static gboolean
+job_fits (TfRegressJob *j, TfBoard *board)
+{
+  const TfBoardConfig *cfg = tf_board_get_config (board);
+  if (j->pinned != NULL)
+    return g_strcmp0 (j->pinned, tf_board_get_id (board)) == 0;
+  return g_strcmp0 (j->board_type, cfg->type->name) == 0;
+}
+
+static gboolean
+dispatch (gpointer user_data)
+{
+  TfRegress *r = user_data;
+  g_autoptr (GPtrArray) boards = tf_lab_get_boards (r->lab);
+  g_autoptr (GPtrArray) free_boards = g_ptr_array_new ();
+  g_autoptr (GPtrArray) expired = g_ptr_array_new ();
+  g_autoptr (GPtrArray) claimed = g_ptr_array_new (); /* job, board, job, board... */
+  g_autoptr (GHashTable) leased = NULL;
+  gint64 now = g_get_real_time ();
+
+  r->dispatch_id = 0;
+  if (r->shutting_down)
+    return G_SOURCE_REMOVE;
+  leased = tf_rdb_leased_boards (r->store);
+  for (guint i = 0; i < boards->len; i++)
+    {
+      TfBoard *board = g_ptr_array_index (boards, i);
+      TfBoardState st = tf_board_get_state (board);
+      /* a board staff released (off), or one an infrastructure error left
+       * faulted, comes back through a health check (or is quarantined by it) */
+      if (tf_regress_board_free (r, board, leased)
+          || ((st == TF_BOARD_STATE_OFF || st == TF_BOARD_STATE_FAULTED)
+              && !g_hash_table_contains (leased, tf_board_get_id (board))
+              && tf_board_get_config (board)->power_switch != NULL
+              && tf_board_get_session (board) == NULL
+              && !g_hash_table_contains (r->work, tf_board_get_id (board))
+              && tf_regress_needs_check (r, board)))
+        g_ptr_array_add (free_boards, board);
+    }
+  for (guint i = 0; i < r->queue->len; i++)
+    {
+      TfRegressJob *j = g_ptr_array_index (r->queue, i);
+      TfRegressRun *run = tf_regress_run (r, j->run);
+      if (g_strcmp0 (j->state, "queued") != 0)
+        continue;
+      if (run == NULL || run->plan == NULL || now > run->deadline)
+        {
+          g_ptr_array_add (expired, j);
+          continue;
+        }
+      for (guint b = 0; b < free_boards->len; b++)
+        {
+          TfBoard *board = g_ptr_array_index (free_boards, b);
+          if (!job_fits (j, board))
+            continue;
+          g_ptr_array_remove_index (free_boards, b);
+          if (tf_regress_needs_check (r, board))
+            {
+              /* LAVA's health check first; the job waits for a healthy board */
+              tf_regress_health_start (r, board, run);
+              b--;
+              continue;
+            }
+          tf_regress_job_claim (r, j, board);
+          g_ptr_array_add (claimed, j);
+          g_ptr_array_add (claimed, board);
+          break;
+        }
+      if (free_boards->len == 0)
+        break;
+    }
+  /* every job stored as running before any of them starts: one commit for all */
+  if (claimed->len > 0)
+    {
+      g_autoptr (GError) error = NULL;
+      gboolean ok = tf_rdb_begin (r->store, &error);
+      for (guint i = 0; ok && i < claimed->len; i += 2)
+        ok = tf_rdb_put_job (r->store, g_ptr_array_index (claimed, i), &error);
+      if (!ok || !tf_rdb_commit (r->store, &error))
+        {
+          tf_rdb_rollback (r->store);
+          g_warning ("jobs not started: %s", error->message);
+          for (guint i = 0; i < claimed->len; i += 2)
+            {
+              TfRegressJob *j = g_ptr_array_index (claimed, i);
+              g_free (j->state);
+              j->state = g_strdup ("queued");
+              g_clear_pointer (&j->board, g_free);
+            }
+          g_ptr_array_set_size (claimed, 0);
+        }
+      for (guint i = 0; i < claimed->len; i += 2)
+        tf_regress_job_start (r, g_ptr_array_index (claimed, i),
+                              g_ptr_array_index (claimed, i + 1));
+    }
+  for (guint i = 0; i < expired->len; i++)
+    {
+      TfRegressJob *j = g_ptr_array_index (expired, i);
+      TfRegressRun *run = tf_regress_run (r, j->run);
+      tf_regress_job_cancelled (r, j,
+                                run != NULL && run->plan != NULL
+                                    ? "time budget exhausted before it could start"
+                                    : "its plan or image no longer holds (see the daemon's log)");
+    }
+  return G_SOURCE_REMOVE;
+}
+
+void
+tf_regress_dispatch_soon (TfRegress *r)
+{
+  if (r->dispatch_id == 0 && !r->shutting_down)
+    r->dispatch_id = g_idle_add (dispatch, r);
+}
