@@ -91,8 +91,9 @@ console_says (TfFloorTest *t, const char *needle)
 }
 
 static void
-test_register_and_power_cut (void)
+test_register_and_power_cut (gconstpointer data)
 {
+  gboolean node = GPOINTER_TO_INT (data);
   const char *build = g_getenv ("TF_BUILD_ROOT");
   g_autofree char *dir = NULL, *sock = NULL, *log = NULL, *client = NULL, *server = NULL;
   g_autofree char *sim = NULL, *out = NULL, *err = NULL, *logtext = NULL;
@@ -108,7 +109,22 @@ test_register_and_power_cut (void)
   dir = g_dir_make_tmp ("tf-lwm2m-lab-XXXXXX", NULL);
   sock = g_build_filename (dir, "lwm2m.sock", NULL);
   log = g_build_filename (dir, "lwm2m.log", NULL);
-  client = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
+  if (node)
+    {
+      /* lwm2m-node-lib's client behind its provisioning console (scripts/lwm2m-deps) */
+      g_autofree char *lib = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "lwm2m",
+                                               "interop", "node_modules", "lwm2m-node-lib", NULL);
+      g_autofree char *nodejs = g_find_program_in_path ("node");
+      if (!g_file_test (lib, G_FILE_TEST_IS_DIR) || nodejs == NULL)
+        {
+          g_test_skip ("no lwm2m-node-lib (scripts/lwm2m-deps) or no node");
+          return;
+        }
+      client = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "lwm2m", "interop",
+                                 "lwm2m-node-firmware", NULL);
+    }
+  else
+    client = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
   server = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
   sim = g_strdup_printf (
       "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
@@ -137,6 +153,8 @@ test_register_and_power_cut (void)
   reg = json_array_get_object_element (json_object_get_array_member (list, "result"), 0);
   g_assert_cmpstr (json_object_get_string_member (reg, "ep"), ==, "alpha-client");
   g_assert_cmpint (json_object_get_int_member (reg, "lifetime"), ==, 4);
+  /* which stack registered: lwm2m-node-lib speaks LwM2M 1.0 */
+  g_assert_cmpstr (json_object_get_string_member (reg, "version"), ==, node ? "1.0" : "1.1");
   g_assert_true (g_str_has_prefix (json_object_get_string_member (reg, "peer"), "192.0.2.10:"));
   /* and the session's console showed it to the companies */
   g_assert_true (console_says (t, "lwm2m: registered as /rd/"));
@@ -177,6 +195,10 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/lwm2m-lab/register-and-power-cut", test_register_and_power_cut);
+  g_test_add_data_func ("/lwm2m-lab/register-and-power-cut", GINT_TO_POINTER (FALSE),
+                        test_register_and_power_cut);
+  /* the independent stack as a board's firmware, through the same provisioning */
+  g_test_add_data_func ("/lwm2m-lab/node-client", GINT_TO_POINTER (TRUE),
+                        test_register_and_power_cut);
   return g_test_run ();
 }
