@@ -45,7 +45,7 @@ const char *tf_test_event
       "[implementation delta-server]\ncompany = delta\nrole = server\nversions = 1.1\n"
       "transports = udp\nsecurity = nosec\nentry-criteria = yes\nentry-criteria-by = staff\n";
 
-static const char *provision_script
+const char *tf_test_provision
     = "# what the simulated console understands today, plus the placeholders\n"
       "send config set endpoint {endpoint}\n"
       "expect ^(ok|unknown command: config set endpoint {endpoint})$ 3000\n"
@@ -116,7 +116,7 @@ tf_floor_test_new_at (const char *event, const char *clock)
   prov = tf_harness_path (t->h, "provision.script");
   g_assert_true (g_file_set_contents (ev, event ? event : tf_test_event, -1, NULL));
   g_assert_true (g_file_set_contents (img, "ALPHA FIRMWARE 1.0.1\n", -1, NULL));
-  g_assert_true (g_file_set_contents (prov, provision_script, -1, NULL));
+  g_assert_true (g_file_set_contents (prov, tf_test_provision, -1, NULL));
   g_assert_true (g_file_set_contents (images,
                                       "[image alpha-fw]\npath = alpha-fw.bin\n"
                                       "board-types = sim-l476-cmd\n"

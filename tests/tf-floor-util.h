@@ -10,6 +10,8 @@ G_BEGIN_DECLS
 extern const char *tf_test_sim;
 extern const char *tf_test_lab_body;
 extern const char *tf_test_event;
+/* provision.script of the lab directory, which the event's clients name */
+extern const char *tf_test_provision;
 
 typedef struct
 {

@@ -35,7 +35,30 @@ typedef struct
   gint queue_window;
   gint large;
   FILE *log;
+  gboolean restart; /* "lwm2m start" while registered: de-register first, then start anew */
 } App;
+
+static void
+lwm2m_start (App *app);
+
+static gboolean
+restart_idle (gpointer data)
+{
+  App *app = data;
+  g_clear_object (&app->client);
+  lwm2m_start (app);
+  return G_SOURCE_REMOVE;
+}
+
+/* The old registration ended (or its De-register failed): start with the new settings. */
+static void
+restart_after (App *app)
+{
+  if (!app->restart)
+    return;
+  app->restart = FALSE;
+  g_idle_add (restart_idle, app); /* not from inside the old client's signal */
+}
 
 static void
 say (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
@@ -196,6 +219,7 @@ static void
 on_deregistered (TfLwm2mClient *c, gpointer data)
 {
   say ("lwm2m: deregistered");
+  restart_after (data);
 }
 
 static void
@@ -208,6 +232,7 @@ static void
 on_failed (TfLwm2mClient *c, const char *why, gpointer data)
 {
   say ("lwm2m: error: %s", why);
+  restart_after (data);
 }
 
 static void
@@ -245,11 +270,22 @@ lwm2m_start (App *app)
       say ("lwm2m: error: config endpoint and server-uri first");
       return;
     }
-  if (app->client != NULL)
+  /* provisioned again (a board without a power switch, a new session): a firmware that is
+   * told to start while registered de-registers first, as a reboot by command would */
+  if (app->client != NULL && app->restart)
     {
-      say ("lwm2m: error: already started");
+      say ("lwm2m: error: restarting already");
       return;
     }
+  if (app->client != NULL && tf_lwm2m_client_is_registered (app->client))
+    {
+      app->restart = TRUE;
+      say ("lwm2m: restarting: de-registering /%s first",
+           tf_lwm2m_client_get_location (app->client));
+      tf_lwm2m_client_deregister (app->client);
+      return;
+    }
+  g_clear_object (&app->client);
   build_model (app);
   app->client = tf_lwm2m_client_new (ep, app->model);
   tf_lwm2m_client_set_quirks (app->client, app->quirks);

@@ -41,6 +41,38 @@ test_register_update_deregister (void)
   tf_test_server_stop (s);
 }
 
+/* Provisioned again while registered (a board without a power switch, its next session): the
+ * client de-registers its registration, then registers with the new endpoint and server. */
+static void
+test_restart (void)
+{
+  TfTestServer *s1 = tf_test_server_start (FALSE, FALSE, NULL);
+  TfTestServer *s2 = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *uri1 = tf_test_uri (s1->port);
+  g_autofree char *uri2 = tf_test_uri (s2->port);
+  g_autofree char *set2 = g_strdup_printf ("config set server-uri %s", uri2 + strlen ("--server="));
+  TfTestClient *c = tf_test_client_start ("--endpoint=rs-1", uri1, NULL);
+  g_autoptr (JsonObject) reg1 = NULL, dereg = NULL, reg2 = NULL, list = NULL;
+
+  tf_test_client_send (c, "lwm2m start");
+  g_assert_nonnull (tf_test_client_expect (c, "lwm2m: registered as /rd/", T_REG));
+  reg1 = tf_test_must_wait (s1, "registration", "rs-1", 0, T_REG);
+  tf_test_client_send (c, "config set endpoint rs-2");
+  g_assert_nonnull (tf_test_client_expect (c, "ok", T_REG));
+  tf_test_client_send (c, set2);
+  g_assert_nonnull (tf_test_client_expect (c, "ok", T_REG));
+  tf_test_client_send (c, "lwm2m start");
+  g_assert_nonnull (tf_test_client_expect (c, "lwm2m: restarting: de-registering", T_REG));
+  dereg = tf_test_must_wait (s1, "deregistration", "rs-1", 0, T_REG);
+  g_assert_nonnull (tf_test_client_expect (c, "lwm2m: registered as /rd/", T_REG));
+  reg2 = tf_test_must_wait (s2, "registration", "rs-2", 0, T_REG);
+  list = tf_test_server_cmd (s1, "{\"cmd\":\"list\"}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list, "result")), ==, 0);
+  tf_test_client_kill (c);
+  tf_test_server_stop (s1);
+  tf_test_server_stop (s2);
+}
+
 /* A client that stops talking (power cut) expires: "expiry", never "deregistration". */
 static void
 test_lifetime_expiry (void)
@@ -448,6 +480,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/lwm2m/net/register-update-deregister", test_register_update_deregister);
   g_test_add_func ("/lwm2m/net/lifetime-expiry", test_lifetime_expiry);
+  g_test_add_func ("/lwm2m/net/restart", test_restart);
   g_test_add_func ("/lwm2m/net/dm-operations", test_dm_operations);
   g_test_add_func ("/lwm2m/net/observe", test_observe);
   g_test_add_func ("/lwm2m/net/observe-pmin", test_observe_pmin);

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // lwm2m-node-lib (Telefonica, LwM2M 1.0 on Node.js) as an independent peer of the lab's
 // tf-lwm2m-server and tf-lwm2m-client. One JSON object per line on stdout (events and
