@@ -80,7 +80,8 @@ test_global_help (void)
       = { "boards",  "board",    "power",   "release",       "flash",   "images", "status",
           "call",    "schedule", "replan",  "sessions",      "session", "start",  "end",
           "close",   "abort",    "verdict", "verify",        "sign",    "run",    "report",
-          "summary", "listing",  "leases",  "lease-release", NULL };
+          "summary", "release-summary", "listing", "leases", "lease-release", "regress",
+          NULL };
   gboolean in_commands = FALSE;
   guint listed = 0;
 
