@@ -1,0 +1,709 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What servers ask of the client: device management (Read, Discover, Write, Write-Attributes,
+ * Execute, Create, Delete, Read/Write-Composite), the bootstrap interface (Bootstrap-Write,
+ * -Delete, -Discover, -Finish) and Observe with notifications honouring pmin/pmax/gt/lt/st. */
+#define G_LOG_DOMAIN "tf-lwm2m-client"
+
+#include "config.h"
+
+#include <math.h>
+
+#include <json-glib/json-glib.h>
+
+#include "tf-error.h"
+#include "tf-lwm2m-attrs.h"
+#include "tf-lwm2m-client-private.h"
+#include "tf-lwm2m-codec.h"
+
+#define MAX_COMPOSITE_PATHS 64
+
+static void
+release_bytes (coap_session_t *session, void *app_ptr)
+{
+  g_bytes_unref (app_ptr);
+}
+
+static void
+answer_error (coap_pdu_t *response, const GError *error)
+{
+  coap_pdu_set_code (response, tf_lwm2m_error_to_coap (error));
+  coap_add_data (response, strlen (error->message), (const uint8_t *)error->message);
+}
+
+static gboolean
+is_v10 (TfLwm2mClient *self)
+{
+  return g_strcmp0 (self->version, "1.0") == 0;
+}
+
+/* The format of an answer: what the server accepts, else plain text for one value and TLV (1.0)
+ * or SenML JSON (1.1) for more (Core 7.1). */
+static gboolean
+choose_cf (TfLwm2mClient *self, const TfLwm2mPath *path, gint accept, GPtrArray *records, guint *cf,
+           GError **error)
+{
+  gboolean no_tlv = (self->quirks & TF_LWM2M_QUIRK_NO_TLV) != 0;
+  if (accept >= 0)
+    {
+      if ((no_tlv && (accept == TF_LWM2M_CF_TLV || accept == TF_LWM2M_CF_TLV_OLD))
+          || !tf_lwm2m_cf_supported ((guint)accept))
+        {
+          g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_ACCEPTABLE,
+                       "%s is not served here", tf_lwm2m_cf_to_string ((guint)accept));
+          return FALSE;
+        }
+      *cf = (guint)accept;
+      return TRUE;
+    }
+  if (path->len >= 3 && records->len == 1
+      && ((TfLwm2mRecord *)records->pdata[0])->path.len == path->len)
+    *cf = ((TfLwm2mRecord *)records->pdata[0])->type == TF_LWM2M_TYPE_OPAQUE ? TF_LWM2M_CF_OPAQUE
+                                                                             : TF_LWM2M_CF_TEXT;
+  else if (is_v10 (self))
+    *cf = no_tlv ? TF_LWM2M_CF_JSON : TF_LWM2M_CF_TLV;
+  else
+    *cf = TF_LWM2M_CF_SENML_JSON;
+  return TRUE;
+}
+
+/* Payloads go through libcoap's block-wise support: a large resource leaves in Block2 parts. */
+static void
+answer_payload (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+                coap_pdu_t *response, const coap_string_t *query, guint cf, GBytes *payload)
+{
+  coap_pdu_set_code (response, COAP_RESPONSE_CODE (205));
+  /* libcoap leaves Content-Format out for 0 (text/plain): LwM2M servers want it said */
+  if (cf == TF_LWM2M_CF_TEXT)
+    coap_add_option (response, COAP_OPTION_CONTENT_FORMAT, 0, NULL);
+  coap_add_data_large_response (resource, session, request, response, query, (uint16_t)cf, -1, 0,
+                                g_bytes_get_size (payload), g_bytes_get_data (payload, NULL),
+                                release_bytes, g_bytes_ref (payload));
+}
+
+/* ---- observations ---- */
+
+void
+tf_lwm2m_client_obs_free (TfLwm2mClientObs *o)
+{
+  if (o->pmin_id != 0)
+    g_source_remove (o->pmin_id);
+  if (o->pmax_id != 0)
+    g_source_remove (o->pmax_id);
+  coap_session_release (o->session);
+  g_bytes_unref (o->token);
+  g_free (o);
+}
+
+static TfLwm2mClientObs *
+obs_find (TfLwm2mClient *self, const guint8 *tok, gsize len)
+{
+  for (guint i = 0; i < self->observations->len; i++)
+    {
+      TfLwm2mClientObs *o = g_ptr_array_index (self->observations, i);
+      if (g_bytes_get_size (o->token) == len
+          && memcmp (g_bytes_get_data (o->token, NULL), tok, len) == 0)
+        return o;
+    }
+  return NULL;
+}
+
+static void
+obs_cancel (TfLwm2mClient *self, TfLwm2mClientObs *o, const char *how)
+{
+  g_autofree char *p = tf_lwm2m_path_to_string (&o->path);
+  if (self->quirks & TF_LWM2M_QUIRK_OBSERVE_CANCEL_IGNORED)
+    {
+      g_message ("%s: observation of %s cancelled by %s: ignored (quirk)", self->endpoint, p, how);
+      return;
+    }
+  g_message ("%s: observation of %s cancelled by %s", self->endpoint, p, how);
+  g_ptr_array_remove (self->observations, o);
+}
+
+static gboolean
+attr (GHashTable *attrs, const char *name, gdouble *v)
+{
+  return attrs != NULL && tf_lwm2m_attrs_get_double (attrs, name, v);
+}
+
+static void
+arm_pmax (TfLwm2mClientObs *o);
+
+static gboolean
+numeric_value (GPtrArray *recs, gdouble *v)
+{
+  TfLwm2mRecord *r;
+  if (recs == NULL || recs->len != 1)
+    return FALSE;
+  r = g_ptr_array_index (recs, 0);
+  switch (r->type)
+    {
+    case TF_LWM2M_TYPE_INTEGER:
+    case TF_LWM2M_TYPE_TIME:
+      *v = (gdouble)r->v.i;
+      return TRUE;
+    case TF_LWM2M_TYPE_UNSIGNED:
+      *v = (gdouble)r->v.u;
+      return TRUE;
+    case TF_LWM2M_TYPE_FLOAT:
+      *v = r->v.f;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static void
+notify (TfLwm2mClientObs *o)
+{
+  TfLwm2mClient *self = o->client;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) recs = tf_lwm2m_model_read (self->model, &o->path, TRUE, &error);
+  g_autoptr (GBytes) payload = NULL;
+  coap_pdu_t *pdu;
+  guint cf = 0;
+  guint8 buf[4];
+
+  pdu = coap_pdu_init (COAP_MESSAGE_CON, COAP_RESPONSE_CODE (205), coap_new_message_id (o->session),
+                       coap_session_max_pdu_size (o->session));
+  if (pdu == NULL)
+    return;
+  coap_add_token (pdu, g_bytes_get_size (o->token), g_bytes_get_data (o->token, NULL));
+  if (recs != NULL && choose_cf (self, &o->path, o->accept, recs, &cf, &error))
+    payload = tf_lwm2m_encode (cf, &o->path, recs, &error);
+  if (payload == NULL)
+    {
+      /* the observed path is gone: the final notification is the error (RFC 7641 3.2) */
+      coap_pdu_set_code (pdu, tf_lwm2m_error_to_coap (error));
+      tf_lwm2m_exchange_log (o->session, pdu, TRUE, &o->path);
+      coap_send (o->session, pdu);
+      g_ptr_array_remove (self->observations, o);
+      return;
+    }
+  self->observe_seq = (self->observe_seq + 1) & 0xffffff;
+  coap_add_option (pdu, COAP_OPTION_OBSERVE,
+                   coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
+  tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_CONTENT_FORMAT, cf);
+  coap_add_data (pdu, g_bytes_get_size (payload), g_bytes_get_data (payload, NULL));
+  tf_lwm2m_exchange_log (o->session, pdu, TRUE, &o->path);
+  coap_send (o->session, pdu);
+  tf_coap_source_wakeup (self->source);
+  o->last_us = g_get_monotonic_time ();
+  o->have_value = numeric_value (recs, &o->last_value);
+  arm_pmax (o);
+}
+
+static gboolean
+on_pmax (gpointer data)
+{
+  TfLwm2mClientObs *o = data;
+  o->pmax_id = 0;
+  notify (o);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_pmax (TfLwm2mClientObs *o)
+{
+  g_autoptr (GHashTable) attrs = tf_lwm2m_model_get_attributes (o->client->model, &o->path);
+  gdouble pmax = 0;
+  if (o->pmax_id != 0)
+    g_source_remove (o->pmax_id);
+  o->pmax_id = 0;
+  if (attr (attrs, "pmax", &pmax) && pmax > 0)
+    o->pmax_id = g_timeout_add ((guint)MIN (pmax * 1000, G_MAXINT), on_pmax, o);
+}
+
+static gboolean
+on_pmin (gpointer data)
+{
+  TfLwm2mClientObs *o = data;
+  o->pmin_id = 0;
+  notify (o);
+  return G_SOURCE_REMOVE;
+}
+
+/* A value under the observation changed: notify now, at pmin, or not at all when gt/lt/st
+ * say the change does not count (Core 5.1.2). */
+static void
+maybe_notify (TfLwm2mClientObs *o)
+{
+  g_autoptr (GHashTable) attrs = tf_lwm2m_model_get_attributes (o->client->model, &o->path);
+  gdouble pmin = 0, gt = 0, lt = 0, st = 0, v = 0;
+  gboolean has_gt = attr (attrs, "gt", &gt), has_lt = attr (attrs, "lt", &lt),
+           has_st = attr (attrs, "st", &st);
+  gint64 since;
+
+  if (o->path.len >= 3 && (has_gt || has_lt || has_st))
+    {
+      g_autoptr (GPtrArray) recs = tf_lwm2m_model_read (o->client->model, &o->path, TRUE, NULL);
+      if (numeric_value (recs, &v) && o->have_value)
+        {
+          gboolean cross = (has_gt && ((o->last_value > gt) != (v > gt)))
+                           || (has_lt && ((o->last_value < lt) != (v < lt)))
+                           || (has_st && fabs (v - o->last_value) >= st);
+          if (!cross)
+            return;
+        }
+    }
+  if (o->pmin_id != 0)
+    return; /* already due at pmin */
+  since = g_get_monotonic_time () - o->last_us;
+  if (attr (attrs, "pmin", &pmin) && pmin > 0 && since < (gint64)(pmin * G_USEC_PER_SEC))
+    {
+      o->pmin_id = g_timeout_add ((guint)((pmin * G_USEC_PER_SEC - since) / 1000) + 1, on_pmin, o);
+      return;
+    }
+  notify (o);
+}
+
+void
+tf_lwm2m_client_on_changed (const TfLwm2mPath *path, gpointer data)
+{
+  TfLwm2mClient *self = data;
+  for (guint i = 0; i < self->observations->len; i++)
+    {
+      TfLwm2mClientObs *o = g_ptr_array_index (self->observations, i);
+      if (tf_lwm2m_path_is_prefix (&o->path, path) || tf_lwm2m_path_is_prefix (path, &o->path))
+        maybe_notify (o);
+    }
+  /* a server's lifetime written: tell it in the next Update (Core 6.2.2) */
+  if (path->len >= 3 && path->ids[0] == 1 && path->ids[2] == 1)
+    {
+      g_autoptr (GPtrArray) lt = tf_lwm2m_model_read (self->model, path, FALSE, NULL);
+      if (lt != NULL && lt->len == 1 && ((TfLwm2mRecord *)lt->pdata[0])->v.i > 0
+          && self->state == STATE_REGISTERED)
+        {
+          self->lifetime = (guint)((TfLwm2mRecord *)lt->pdata[0])->v.i;
+          tf_lwm2m_client_schedule_update (self, 0);
+        }
+    }
+  if (path->len == 2 && path->ids[0] != 0)
+    self->objects_changed = TRUE;
+}
+
+void
+tf_lwm2m_client_on_nack (coap_session_t *session, const coap_pdu_t *sent,
+                         const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+  TfLwm2mClient *self = tf_coap_context_get_owner (coap_session_get_context (session));
+  coap_bin_const_t tok = coap_pdu_get_token (sent);
+  TfLwm2mClientObs *o = self != NULL ? obs_find (self, tok.s, tok.length) : NULL;
+  if (o == NULL)
+    return;
+  if (reason == COAP_NACK_RST)
+    obs_cancel (self, o, "RST");
+  else
+    {
+      g_message ("%s: notification not acknowledged: observation dropped", self->endpoint);
+      g_ptr_array_remove (self->observations, o);
+    }
+}
+
+/* ---- the bootstrap interface ---- */
+
+static gboolean
+is_bootstrap_security (TfLwm2mClient *self, guint16 inst)
+{
+  TfLwm2mPath p = tf_lwm2m_path_make (3, 0, inst, 1, 0);
+  g_autoptr (GPtrArray) r = tf_lwm2m_model_read (self->model, &p, FALSE, NULL);
+  return r != NULL && r->len == 1 && ((TfLwm2mRecord *)r->pdata[0])->v.b;
+}
+
+/* Bootstrap-Delete: everything under @path but the Bootstrap-Server Security instance. */
+static gboolean
+bootstrap_delete (TfLwm2mClient *self, const TfLwm2mPath *path, GError **error)
+{
+  g_autoptr (GPtrArray) objs = tf_lwm2m_model_objects (self->model);
+  if (path->len >= 2)
+    {
+      if (path->ids[0] == 0 && is_bootstrap_security (self, path->ids[1]))
+        {
+          g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST,
+                       "the Bootstrap-Server account is not deleted");
+          return FALSE;
+        }
+      return tf_lwm2m_model_delete (self->model, path, error);
+    }
+  for (guint i = 0; i < objs->len; i++)
+    {
+      guint16 obj = GPOINTER_TO_UINT (g_ptr_array_index (objs, i));
+      g_autoptr (GPtrArray) insts = NULL;
+      /* the Device object is the client's own (Core 6.1.7.3 deletes what can be) */
+      if ((path->len == 1 && path->ids[0] != obj) || obj == 3)
+        continue;
+      insts = tf_lwm2m_model_instances (self->model, obj);
+      for (guint j = 0; j < insts->len; j++)
+        {
+          guint16 inst = GPOINTER_TO_UINT (g_ptr_array_index (insts, j));
+          TfLwm2mPath p = tf_lwm2m_path_make (2, obj, inst, 0, 0);
+          if (obj == 0 && is_bootstrap_security (self, inst))
+            continue;
+          if (!tf_lwm2m_model_delete (self->model, &p, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Bootstrap-Write: creates the instances it names when they do not exist (Core 6.1.7.1). */
+static gboolean
+bootstrap_write (TfLwm2mClient *self, const TfLwm2mPath *path, GPtrArray *records, GError **error)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  if (path->len == 0)
+    {
+      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST,
+                   "Bootstrap-Write needs an object");
+      return FALSE;
+    }
+  for (guint i = 0; i < records->len; i++)
+    {
+      TfLwm2mRecord *r = g_ptr_array_index (records, i);
+      guint key = ((guint)r->path.ids[0] << 16) | r->path.ids[1];
+      g_autoptr (GPtrArray) insts = NULL;
+      g_autoptr (GPtrArray) group = NULL;
+      gboolean exists = FALSE;
+      if (r->path.len < 3 || g_hash_table_contains (seen, GUINT_TO_POINTER (key)))
+        continue;
+      g_hash_table_add (seen, GUINT_TO_POINTER (key));
+      tf_lwm2m_model_add_object (self->model, r->path.ids[0]);
+      insts = tf_lwm2m_model_instances (self->model, r->path.ids[0]);
+      for (guint j = 0; j < insts->len; j++)
+        exists |= GPOINTER_TO_UINT (insts->pdata[j]) == r->path.ids[1];
+      group = tf_lwm2m_records_new ();
+      for (guint j = i; j < records->len; j++)
+        {
+          TfLwm2mRecord *q = g_ptr_array_index (records, j);
+          if (q->path.ids[0] == r->path.ids[0] && q->path.ids[1] == r->path.ids[1])
+            g_ptr_array_add (group, tf_lwm2m_record_copy (q));
+        }
+      if (!exists)
+        {
+          if (!tf_lwm2m_model_create (self->model, r->path.ids[0], r->path.ids[1], group, error))
+            return FALSE;
+          continue;
+        }
+      for (guint j = 0; j < group->len; j++)
+        if (!tf_lwm2m_model_set (self->model, g_ptr_array_index (group, j), error))
+          return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- composite operations ---- */
+
+/* The paths of a Read-Composite: SenML JSON records with names only (Core 6.3.1.1). */
+static gboolean
+composite_paths (const guint8 *data, gsize len, GArray *paths, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *a;
+  const char *bn = "";
+  if (!json_parser_load_from_data (parser, (const char *)data, (gssize)len, error)
+      || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    {
+      g_clear_error (error);
+      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST,
+                   "not a SenML JSON list of paths");
+      return FALSE;
+    }
+  a = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (a) && i < MAX_COMPOSITE_PATHS; i++)
+    {
+      JsonObject *o = json_array_get_object_element (a, i);
+      g_autofree char *name = NULL;
+      TfLwm2mPath p;
+      if (o == NULL)
+        continue;
+      bn = json_object_get_string_member_with_default (o, "bn", bn);
+      name = g_strconcat (bn, json_object_get_string_member_with_default (o, "n", ""), NULL);
+      if (!tf_lwm2m_path_parse (name, &p, error))
+        return FALSE;
+      g_array_append_val (paths, p);
+    }
+  return TRUE;
+}
+
+/* ---- the request handler ---- */
+
+static GPtrArray *
+decode_request (TfLwm2mClient *self, const coap_pdu_t *request, const TfLwm2mPath *path,
+                GError **error)
+{
+  size_t len = 0, offset = 0, total = 0;
+  const uint8_t *data = NULL;
+  guint cf = tf_coap_pdu_uint_option (request, COAP_OPTION_CONTENT_FORMAT,
+                                      path->len >= 3 ? TF_LWM2M_CF_TEXT : TF_LWM2M_CF_TLV);
+  if ((self->quirks & TF_LWM2M_QUIRK_NO_TLV)
+      && (cf == TF_LWM2M_CF_TLV || cf == TF_LWM2M_CF_TLV_OLD))
+    {
+      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_UNSUPPORTED_CF, "TLV is not supported");
+      return NULL;
+    }
+  if (!coap_get_data_large (request, &len, &data, &offset, &total))
+    len = 0;
+  /* the numbers of LwM2M 1.0's drafts for text and opaque, still sent by lwm2m-node-lib */
+  if (cf == 1541)
+    cf = TF_LWM2M_CF_TEXT;
+  else if (cf == 1544)
+    cf = TF_LWM2M_CF_OPAQUE;
+  return tf_lwm2m_decode (cf, path, data, len, error);
+}
+
+static GPtrArray *
+queries_of (const coap_pdu_t *request)
+{
+  coap_opt_iterator_t it;
+  coap_opt_t *opt;
+  GPtrArray *q = g_ptr_array_new_with_free_func (g_free);
+  coap_option_iterator_init (request, &it, COAP_OPT_ALL);
+  while ((opt = coap_option_next (&it)) != NULL && q->len < 16)
+    if (it.number == COAP_OPTION_URI_QUERY)
+      g_ptr_array_add (q, g_strndup ((const char *)coap_opt_value (opt), coap_opt_length (opt)));
+  g_ptr_array_add (q, NULL);
+  return q;
+}
+
+static gboolean
+handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
+            const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response,
+            const TfLwm2mPath *path, gboolean bootstrap, GError **error)
+{
+  gint accept = (gint)tf_coap_pdu_uint_option (request, COAP_OPTION_ACCEPT, G_MAXUINT);
+  guint observe = tf_coap_pdu_uint_option (request, COAP_OPTION_OBSERVE, G_MAXUINT);
+  coap_bin_const_t tok = coap_pdu_get_token (request);
+  g_autoptr (GPtrArray) recs = NULL;
+  g_autoptr (GBytes) payload = NULL;
+  TfLwm2mClientObs *o;
+  guint cf = 0;
+
+  if (accept == (gint)G_MAXUINT)
+    accept = -1;
+  if (accept == TF_LWM2M_CF_LINK || (bootstrap && path->len <= 1))
+    {
+      g_autoptr (GPtrArray) links = tf_lwm2m_model_discover (self->model, path);
+      g_autofree char *s = NULL;
+      if (links == NULL)
+        {
+          g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_FOUND, "nothing at this path");
+          return FALSE;
+        }
+      s = tf_lwm2m_link_format (links);
+      payload = g_bytes_new (s, strlen (s));
+      answer_payload (resource, session, request, response, query, TF_LWM2M_CF_LINK, payload);
+      return TRUE;
+    }
+  if ((recs = tf_lwm2m_model_read (self->model, path, !bootstrap, error)) == NULL
+      || !choose_cf (self, path, accept, recs, &cf, error)
+      || (payload = tf_lwm2m_encode (cf, path, recs, error)) == NULL)
+    return FALSE;
+  o = obs_find (self, tok.s, tok.length);
+  if (o == NULL && observe == COAP_OBSERVE_CANCEL)
+    {
+      /* libcoap 4.3.1 as a server (block mode on) sends Observe=1 with a token of its own, not
+       * the observation's: match the session and path then */
+      for (guint i = 0; i < self->observations->len && o == NULL; i++)
+        {
+          TfLwm2mClientObs *c = g_ptr_array_index (self->observations, i);
+          if (c->session == session && tf_lwm2m_path_equal (&c->path, path))
+            o = c;
+        }
+    }
+  if (observe == COAP_OBSERVE_ESTABLISH)
+    {
+      guint8 buf[4];
+      if (o == NULL)
+        {
+          o = g_new0 (TfLwm2mClientObs, 1);
+          o->client = self;
+          o->session = coap_session_reference (session);
+          o->token = g_bytes_new (tok.s, tok.length);
+          g_ptr_array_add (self->observations, o);
+        }
+      o->path = *path;
+      o->accept = accept;
+      o->cancelled = FALSE;
+      o->last_us = g_get_monotonic_time ();
+      o->have_value = numeric_value (recs, &o->last_value);
+      arm_pmax (o);
+      self->observe_seq = (self->observe_seq + 1) & 0xffffff;
+      coap_add_option (response, COAP_OPTION_OBSERVE,
+                       coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
+    }
+  else if (observe == COAP_OBSERVE_CANCEL && o != NULL)
+    obs_cancel (self, o, "Observe=1");
+  answer_payload (resource, session, request, response, query, cf, payload);
+  return TRUE;
+}
+
+static gboolean
+handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
+        const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response,
+        const TfLwm2mPath *path, gboolean bootstrap, GError **error)
+{
+  guint method = coap_pdu_get_code (request);
+  g_autoptr (GPtrArray) recs = NULL;
+  size_t len = 0, offset = 0, total = 0;
+  const uint8_t *data = NULL;
+  TfLwm2mPath root = { .len = 0 };
+
+  if (!coap_get_data_large (request, &len, &data, &offset, &total))
+    len = 0;
+  switch (method)
+    {
+    case COAP_REQUEST_CODE_GET:
+      return handle_get (self, resource, session, request, query, response, path, bootstrap, error);
+    case COAP_REQUEST_CODE_PUT:
+      if (len == 0 && !bootstrap)
+        {
+          /* Write-Attributes (Core 6.3.4) */
+          g_autoptr (GPtrArray) q = queries_of (request);
+          g_autoptr (GHashTable) attrs
+              = tf_lwm2m_attrs_parse_query ((const char *const *)q->pdata, q->len - 1, error);
+          if (attrs == NULL || !tf_lwm2m_attrs_validate (path, attrs, error)
+              || !tf_lwm2m_model_write_attributes (self->model, path, attrs, error))
+            return FALSE;
+          for (guint i = 0; i < self->observations->len; i++)
+            arm_pmax (g_ptr_array_index (self->observations, i));
+          coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
+          return TRUE;
+        }
+      if ((recs = decode_request (self, request, path, error)) == NULL)
+        return FALSE;
+      if (!(bootstrap ? bootstrap_write (self, path, recs, error)
+                      : tf_lwm2m_model_write (self->model, path, recs, TRUE, error)))
+        return FALSE;
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
+      return TRUE;
+    case COAP_REQUEST_CODE_POST:
+      if (path->len == 1)
+        {
+          /* Create (Core 6.3.5): the instance id from the payload, else the next free one */
+          guint16 inst;
+          g_autofree char *iid = NULL;
+          if ((recs = decode_request (self, request, path, error)) == NULL)
+            return FALSE;
+          inst = recs->len > 0 && ((TfLwm2mRecord *)recs->pdata[0])->path.len >= 2
+                         && ((TfLwm2mRecord *)recs->pdata[0])->path.ids[1] != 65535
+                     ? ((TfLwm2mRecord *)recs->pdata[0])->path.ids[1]
+                     : tf_lwm2m_model_next_instance (self->model, path->ids[0]);
+          if (!tf_lwm2m_model_create (self->model, path->ids[0], inst, recs, error))
+            return FALSE;
+          coap_pdu_set_code (response, COAP_RESPONSE_CODE (201));
+          iid = g_strdup_printf ("%u", inst);
+          {
+            g_autofree char *oid = g_strdup_printf ("%u", path->ids[0]);
+            coap_add_option (response, COAP_OPTION_LOCATION_PATH, strlen (oid),
+                             (const uint8_t *)oid);
+          }
+          coap_add_option (response, COAP_OPTION_LOCATION_PATH, strlen (iid), (const uint8_t *)iid);
+          return TRUE;
+        }
+      if (path->len == 2)
+        {
+          if ((recs = decode_request (self, request, path, error)) == NULL
+              || !tf_lwm2m_model_write (self->model, path, recs, FALSE, error))
+            return FALSE;
+          coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
+          return TRUE;
+        }
+      if (!tf_lwm2m_model_execute (self->model, path, data, len, error))
+        return FALSE;
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
+      return TRUE;
+    case COAP_REQUEST_CODE_DELETE:
+      if (!(bootstrap ? bootstrap_delete (self, path, error)
+                      : tf_lwm2m_model_delete (self->model, path, error)))
+        return FALSE;
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (202));
+      return TRUE;
+    case COAP_REQUEST_CODE_FETCH:
+      {
+        /* Read-Composite */
+        g_autoptr (GArray) paths = g_array_new (FALSE, FALSE, sizeof (TfLwm2mPath));
+        g_autoptr (GPtrArray) all = tf_lwm2m_records_new ();
+        g_autoptr (GBytes) payload = NULL;
+        gint accept
+            = (gint)tf_coap_pdu_uint_option (request, COAP_OPTION_ACCEPT, TF_LWM2M_CF_SENML_JSON);
+        if (tf_coap_pdu_uint_option (request, COAP_OPTION_CONTENT_FORMAT, 0)
+            != TF_LWM2M_CF_SENML_JSON)
+          {
+            g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_UNSUPPORTED_CF,
+                         "Read-Composite takes SenML JSON here");
+            return FALSE;
+          }
+        if (!composite_paths (data, len, paths, error))
+          return FALSE;
+        for (guint i = 0; i < paths->len; i++)
+          {
+            g_autoptr (GPtrArray) r = tf_lwm2m_model_read (
+                self->model, &g_array_index (paths, TfLwm2mPath, i), TRUE, error);
+            if (r == NULL)
+              return FALSE;
+            for (guint j = 0; j < r->len; j++)
+              g_ptr_array_add (all, tf_lwm2m_record_copy (r->pdata[j]));
+          }
+        if (accept != TF_LWM2M_CF_SENML_JSON && accept != TF_LWM2M_CF_SENML_CBOR)
+          {
+            g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_ACCEPTABLE,
+                         "composite answers are SenML");
+            return FALSE;
+          }
+        if ((payload = tf_lwm2m_encode ((guint)accept, &root, all, error)) == NULL)
+          return FALSE;
+        answer_payload (resource, session, request, response, query, (guint)accept, payload);
+        return TRUE;
+      }
+    case COAP_REQUEST_CODE_IPATCH:
+      /* Write-Composite: each record a partial write of its own path */
+      if ((recs = decode_request (self, request, &root, error)) == NULL)
+        return FALSE;
+      for (guint i = 0; i < recs->len; i++)
+        {
+          TfLwm2mRecord *r = g_ptr_array_index (recs, i);
+          g_autoptr (GPtrArray) one = tf_lwm2m_records_new ();
+          TfLwm2mPath inst = tf_lwm2m_path_make (2, r->path.ids[0], r->path.ids[1], 0, 0);
+          g_ptr_array_add (one, tf_lwm2m_record_copy (r));
+          if (!tf_lwm2m_model_write (self->model, &inst, one, FALSE, error))
+            return FALSE;
+        }
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
+      return TRUE;
+    default:
+      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED, "method not allowed");
+      return FALSE;
+    }
+}
+
+void
+tf_lwm2m_client_on_request (coap_resource_t *resource, coap_session_t *session,
+                            const coap_pdu_t *request, const coap_string_t *query,
+                            coap_pdu_t *response)
+{
+  TfLwm2mClient *self = tf_coap_context_get_owner (coap_session_get_context (session));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *uri = tf_coap_pdu_uri_path (request);
+  gboolean bootstrap = self != NULL && session == self->bs_session;
+  TfLwm2mPath path = { .len = 0 };
+  gboolean have_path = tf_coap_pdu_lwm2m_path (request, &path);
+
+  tf_lwm2m_exchange_log (session, request, FALSE, have_path ? &path : NULL);
+  if (self == NULL)
+    return;
+  if (bootstrap && g_str_equal (uri, "bs") && coap_pdu_get_code (request) == COAP_REQUEST_CODE_POST)
+    {
+      /* Bootstrap-Finish (Core 6.1.7.6) */
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
+      tf_lwm2m_client_bootstrap_finished (self);
+    }
+  else if (!have_path)
+    {
+      g_set_error (&error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_FOUND, "'%s' is not an LwM2M path",
+                   uri);
+      answer_error (response, error);
+    }
+  else if (!handle (self, resource, session, request, query, response, &path, bootstrap, &error))
+    answer_error (response, error);
+  tf_lwm2m_exchange_log (session, response, TRUE, have_path ? &path : NULL);
+}

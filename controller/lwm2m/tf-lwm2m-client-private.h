@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "tf-coap-source.h"
+#include "tf-lwm2m-client.h"
+
+typedef enum
+{
+  STATE_IDLE,
+  STATE_BOOTSTRAPPING,
+  STATE_REGISTERING,
+  STATE_REGISTERED,
+} TfLwm2mClientState;
+
+/* What a request the client sent was for. */
+typedef enum
+{
+  REQ_BOOTSTRAP,
+  REQ_REGISTER,
+  REQ_UPDATE,
+  REQ_DEREGISTER,
+  REQ_SEND,
+} TfLwm2mClientReq;
+
+/* An observation a server holds on this client. */
+typedef struct
+{
+  TfLwm2mClient *client;
+  coap_session_t *session; /* referenced */
+  GBytes *token;
+  TfLwm2mPath path;
+  gint accept;
+  gint64 last_us; /* when the last notification went (0: none yet) */
+  gdouble last_value;
+  gboolean have_value;
+  gboolean cancelled; /* by RST or Observe=1 (kept, notifying, with the quirk) */
+  guint pmin_id, pmax_id;
+} TfLwm2mClientObs;
+
+struct _TfLwm2mClient
+{
+  GObject parent_instance;
+  TfLwm2mModel *model;
+  coap_context_t *ctx;
+  GSource *source;
+  char *endpoint;
+  char *server_uri;
+  char *bootstrap_uri;
+  char *psk_id;
+  GBytes *psk_key;
+  char *version;
+  guint lifetime;
+  gboolean queue;
+  TfLwm2mQuirks quirks;
+  TfLwm2mClientState state;
+  coap_session_t *session;    /* the LwM2M server */
+  coap_session_t *bs_session; /* the bootstrap server, while bootstrapping */
+  char *location;             /* "rd/3" */
+  guint sent_lifetime;
+  gboolean objects_changed;
+  guint update_id;
+  guint retry_id; /* the next Register or Bootstrap-Request after a failure */
+  guint retries;
+  GHashTable *requests;    /* token hex → TfLwm2mClientReq */
+  GPtrArray *observations; /* TfLwm2mClientObs */
+  guint observe_seq;
+};
+
+enum
+{
+  CLIENT_SIGNAL_REGISTERED,
+  CLIENT_SIGNAL_UPDATED,
+  CLIENT_SIGNAL_DEREGISTERED,
+  CLIENT_SIGNAL_BOOTSTRAPPED,
+  CLIENT_SIGNAL_FAILED,
+  CLIENT_SIGNAL_EXECUTED,
+  CLIENT_SIGNAL_SENT,
+  CLIENT_SIGNAL_LAST
+};
+extern guint tf_lwm2m_client_signals[CLIENT_SIGNAL_LAST];
+
+/* tf-lwm2m-client-dm.c: what the servers ask of the client */
+void
+tf_lwm2m_client_on_request (coap_resource_t *resource, coap_session_t *session,
+                            const coap_pdu_t *request, const coap_string_t *query,
+                            coap_pdu_t *response);
+void
+tf_lwm2m_client_on_changed (const TfLwm2mPath *path, gpointer data);
+void
+tf_lwm2m_client_obs_free (TfLwm2mClientObs *o);
+void
+tf_lwm2m_client_on_nack (coap_session_t *session, const coap_pdu_t *sent,
+                         const coap_nack_reason_t reason, const coap_mid_t mid);
+/* tf-lwm2m-client.c */
+void
+tf_lwm2m_client_bootstrap_finished (TfLwm2mClient *self);
+void
+tf_lwm2m_client_schedule_update (TfLwm2mClient *self, guint delay_ms);

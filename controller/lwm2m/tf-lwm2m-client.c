@@ -1,0 +1,733 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The LwM2M client side: Bootstrap-Request, Register, Update (at lifetime/2 or on demand),
+ * De-register and Send. What servers ask of the client is in tf-lwm2m-client-dm.c. */
+#define G_LOG_DOMAIN "tf-lwm2m-client"
+
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include "tf-error.h"
+#include "tf-lwm2m-client-private.h"
+#include "tf-lwm2m-codec.h"
+
+G_DEFINE_TYPE (TfLwm2mClient, tf_lwm2m_client, G_TYPE_OBJECT)
+
+guint tf_lwm2m_client_signals[CLIENT_SIGNAL_LAST];
+
+TfLwm2mQuirks
+tf_lwm2m_quirk_from_string (const char *name)
+{
+  if (g_strcmp0 (name, "no-tlv") == 0)
+    return TF_LWM2M_QUIRK_NO_TLV;
+  if (g_strcmp0 (name, "observe-cancel-ignored") == 0)
+    return TF_LWM2M_QUIRK_OBSERVE_CANCEL_IGNORED;
+  if (g_strcmp0 (name, "wrong-update-code") == 0)
+    return TF_LWM2M_QUIRK_WRONG_UPDATE_CODE;
+  if (g_strcmp0 (name, "lifetime-ignored") == 0)
+    return TF_LWM2M_QUIRK_LIFETIME_IGNORED;
+  return TF_LWM2M_QUIRK_NONE;
+}
+
+static void
+fail (TfLwm2mClient *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+fail (TfLwm2mClient *self, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_message ("%s: %s", self->endpoint, msg);
+  g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_FAILED], 0, msg);
+}
+
+/* coap://H:P or coaps://H:P → a client session (PSK for coaps). Names are resolved with
+ * getaddrinfo (the lab uses literal addresses; a name costs one blocking lookup). */
+static coap_session_t *
+open_session (TfLwm2mClient *self, const char *uri, GError **error)
+{
+  coap_uri_t u;
+  coap_address_t a;
+  g_autofree char *host = NULL;
+  g_autofree char *port = NULL;
+  struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL;
+  coap_session_t *s;
+  gboolean secure;
+
+  if (uri == NULL || coap_split_uri ((const uint8_t *)uri, strlen (uri), &u) < 0
+      || (u.scheme != COAP_URI_SCHEME_COAP && u.scheme != COAP_URI_SCHEME_COAPS))
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
+                   "'%s' is not a coap:// or coaps:// URI", uri != NULL ? uri : "");
+      return NULL;
+    }
+  secure = u.scheme == COAP_URI_SCHEME_COAPS;
+  host = g_strndup ((const char *)u.host.s, u.host.length);
+  port = g_strdup_printf ("%u", u.port);
+  if (getaddrinfo (host, port, &hints, &res) != 0 || res == NULL)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "cannot resolve '%s'", host);
+      return NULL;
+    }
+  coap_address_init (&a);
+  a.size = res->ai_addrlen;
+  memcpy (&a.addr.sa, res->ai_addr, res->ai_addrlen);
+  freeaddrinfo (res);
+  if (secure)
+    {
+      coap_dtls_cpsk_t cpsk = { 0 };
+      if (self->psk_id == NULL || self->psk_key == NULL)
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
+                       "%s needs a PSK identity and key", uri);
+          return NULL;
+        }
+      cpsk.version = COAP_DTLS_CPSK_SETUP_VERSION;
+      cpsk.psk_info.identity.s = (const uint8_t *)self->psk_id;
+      cpsk.psk_info.identity.length = strlen (self->psk_id);
+      cpsk.psk_info.key.s = g_bytes_get_data (self->psk_key, NULL);
+      cpsk.psk_info.key.length = g_bytes_get_size (self->psk_key);
+      s = coap_new_client_session_psk2 (self->ctx, NULL, &a, COAP_PROTO_DTLS, &cpsk);
+    }
+  else
+    s = coap_new_client_session (self->ctx, NULL, &a, COAP_PROTO_UDP);
+  if (s == NULL)
+    g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot open a session to %s", uri);
+  return s;
+}
+
+static gboolean
+send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kind, guint method,
+              const char *uri_path, GPtrArray *queries, guint cf, GBytes *payload)
+{
+  coap_pdu_t *pdu = coap_pdu_init (COAP_MESSAGE_CON, method, coap_new_message_id (session),
+                                   coap_session_max_pdu_size (session));
+  guint8 tok[8];
+  size_t len = sizeof tok;
+  if (pdu == NULL)
+    return FALSE;
+  coap_session_new_token (session, &len, tok);
+  coap_add_token (pdu, len, tok);
+  tf_coap_pdu_add_uri_path (pdu, uri_path);
+  if (payload != NULL)
+    tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_CONTENT_FORMAT, cf);
+  for (guint i = 0; queries != NULL && i < queries->len; i++)
+    {
+      const char *q = g_ptr_array_index (queries, i);
+      coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (q), (const uint8_t *)q);
+    }
+  if (payload != NULL)
+    coap_add_data (pdu, g_bytes_get_size (payload), g_bytes_get_data (payload, NULL));
+  tf_lwm2m_exchange_log (session, pdu, TRUE, NULL);
+  if (coap_send (session, pdu) == COAP_INVALID_MID)
+    return FALSE;
+  g_hash_table_insert (self->requests, tf_coap_token_key (session, tok, len),
+                       GUINT_TO_POINTER (kind));
+  tf_coap_source_wakeup (self->source);
+  return TRUE;
+}
+
+static GBytes *
+register_links (TfLwm2mClient *self)
+{
+  g_autoptr (GPtrArray) links = tf_lwm2m_model_register_links (self->model);
+  g_autofree char *s = tf_lwm2m_link_format (links);
+  return g_bytes_new (s, strlen (s));
+}
+
+static void
+do_register (TfLwm2mClient *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) q = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GBytes) links = register_links (self);
+  gboolean v11 = g_strcmp0 (self->version, "1.0") != 0;
+
+  if (self->session != NULL)
+    coap_session_release (self->session);
+  self->session = open_session (self, self->server_uri, &error);
+  if (self->session == NULL)
+    {
+      self->state = STATE_IDLE;
+      fail (self, "registration failed: %s", error->message);
+      return;
+    }
+  g_ptr_array_add (q, g_strdup_printf ("ep=%s", self->endpoint));
+  g_ptr_array_add (q, g_strdup_printf ("lt=%u", self->lifetime));
+  g_ptr_array_add (q, g_strdup_printf ("lwm2m=%s", self->version));
+  /* 1.0 says queue mode in the binding, 1.1 with a Q parameter (Core 6.2.1) */
+  g_ptr_array_add (q, g_strdup_printf ("b=U%s", self->queue && !v11 ? "Q" : ""));
+  if (self->queue && v11)
+    g_ptr_array_add (q, g_strdup ("Q"));
+  self->state = STATE_REGISTERING;
+  self->sent_lifetime = self->lifetime;
+  self->objects_changed = FALSE;
+  g_message ("%s: registering at %s", self->endpoint, self->server_uri);
+  if (!send_request (self, self->session, REQ_REGISTER, COAP_REQUEST_CODE_POST, "rd", q,
+                     TF_LWM2M_CF_LINK, links))
+    fail (self, "registration failed: cannot send");
+}
+
+static gboolean
+on_update_timer (gpointer data)
+{
+  TfLwm2mClient *self = data;
+  self->update_id = 0;
+  tf_lwm2m_client_update (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+tf_lwm2m_client_schedule_update (TfLwm2mClient *self, guint delay_ms)
+{
+  if (self->update_id != 0)
+    g_source_remove (self->update_id);
+  self->update_id = g_timeout_add (delay_ms, on_update_timer, self);
+}
+
+void
+tf_lwm2m_client_update (TfLwm2mClient *self)
+{
+  g_autoptr (GPtrArray) q = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GBytes) links = NULL;
+  guint method = COAP_REQUEST_CODE_POST;
+  if (self->state != STATE_REGISTERED || self->location == NULL)
+    return;
+  /* only what changed since Register or the last Update (Core 6.2.2) */
+  if (self->lifetime != self->sent_lifetime)
+    g_ptr_array_add (q, g_strdup_printf ("lt=%u", self->lifetime));
+  if (self->objects_changed)
+    links = register_links (self);
+  self->sent_lifetime = self->lifetime;
+  self->objects_changed = FALSE;
+  if (self->quirks & TF_LWM2M_QUIRK_WRONG_UPDATE_CODE)
+    method = COAP_REQUEST_CODE_PUT;
+  send_request (self, self->session, REQ_UPDATE, method, self->location, q, TF_LWM2M_CF_LINK,
+                links);
+}
+
+void
+tf_lwm2m_client_deregister (TfLwm2mClient *self)
+{
+  if (self->update_id != 0)
+    g_source_remove (self->update_id);
+  self->update_id = 0;
+  if (self->state != STATE_REGISTERED || self->location == NULL)
+    return;
+  send_request (self, self->session, REQ_DEREGISTER, COAP_REQUEST_CODE_DELETE, self->location, NULL,
+                0, NULL);
+}
+
+gboolean
+tf_lwm2m_client_send (TfLwm2mClient *self, const TfLwm2mPath *paths, guint n_paths, GError **error)
+{
+  g_autoptr (GPtrArray) all = tf_lwm2m_records_new ();
+  g_autoptr (GBytes) payload = NULL;
+  TfLwm2mPath root = { .len = 0 };
+  if (self->state != STATE_REGISTERED)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "not registered");
+      return FALSE;
+    }
+  for (guint i = 0; i < n_paths; i++)
+    {
+      g_autoptr (GPtrArray) recs = tf_lwm2m_model_read (self->model, &paths[i], TRUE, error);
+      if (recs == NULL)
+        return FALSE;
+      for (guint j = 0; j < recs->len; j++)
+        g_ptr_array_add (all, tf_lwm2m_record_copy (g_ptr_array_index (recs, j)));
+    }
+  payload = tf_lwm2m_encode (TF_LWM2M_CF_SENML_JSON, &root, all, error);
+  if (payload == NULL)
+    return FALSE;
+  if (!send_request (self, self->session, REQ_SEND, COAP_REQUEST_CODE_POST, "dp", NULL,
+                     TF_LWM2M_CF_SENML_JSON, payload))
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot send");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+location_of (const coap_pdu_t *pdu)
+{
+  coap_opt_iterator_t it;
+  coap_opt_t *opt;
+  GString *s = g_string_new (NULL);
+  coap_option_iterator_init (pdu, &it, COAP_OPT_ALL);
+  while ((opt = coap_option_next (&it)) != NULL)
+    if (it.number == COAP_OPTION_LOCATION_PATH)
+      {
+        if (s->len > 0)
+          g_string_append_c (s, '/');
+        g_string_append_len (s, (const char *)coap_opt_value (opt), coap_opt_length (opt));
+      }
+  return g_string_free (s, FALSE);
+}
+
+static void
+on_registered (TfLwm2mClient *self, const coap_pdu_t *received)
+{
+  g_free (self->location);
+  self->location = location_of (received);
+  self->state = STATE_REGISTERED;
+  self->retries = 0;
+  g_message ("%s: registered at %s", self->endpoint, self->location);
+  /* Update at half the lifetime: room for retransmissions on a lossy link */
+  if (!(self->quirks & TF_LWM2M_QUIRK_LIFETIME_IGNORED))
+    tf_lwm2m_client_schedule_update (self, MAX (self->lifetime * 500, 500));
+  g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_REGISTERED], 0, self->location);
+}
+
+static coap_response_t
+on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *received,
+             const coap_mid_t mid)
+{
+  TfLwm2mClient *self = tf_coap_context_get_owner (coap_session_get_context (session));
+  coap_bin_const_t tok = coap_pdu_get_token (received);
+  g_autofree char *token = tf_coap_token_key (session, tok.s, tok.length);
+  gpointer kindp = NULL;
+  guint code = coap_pdu_get_code (received);
+  g_autofree char *code_s = tf_coap_code_to_string (code);
+
+  if (self == NULL || !g_hash_table_steal_extended (self->requests, token, NULL, &kindp))
+    return COAP_RESPONSE_FAIL;
+  tf_lwm2m_exchange_log (session, received, FALSE, NULL);
+  switch ((TfLwm2mClientReq)GPOINTER_TO_UINT (kindp))
+    {
+    case REQ_BOOTSTRAP:
+      if (code != COAP_RESPONSE_CODE (204))
+        {
+          self->state = STATE_IDLE;
+          fail (self, "bootstrap request refused: %s", code_s);
+        }
+      else
+        g_message ("%s: bootstrap request accepted", self->endpoint);
+      break;
+    case REQ_REGISTER:
+      if (code == COAP_RESPONSE_CODE (201))
+        on_registered (self, received);
+      else
+        {
+          self->state = STATE_IDLE;
+          fail (self, "registration refused: %s", code_s);
+        }
+      break;
+    case REQ_UPDATE:
+      if (code == COAP_RESPONSE_CODE (204))
+        {
+          g_message ("%s: updated", self->endpoint);
+          if (!(self->quirks & TF_LWM2M_QUIRK_LIFETIME_IGNORED))
+            tf_lwm2m_client_schedule_update (self, MAX (self->lifetime * 500, 500));
+          g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_UPDATED], 0);
+        }
+      else if (code == COAP_RESPONSE_CODE (404)
+               && !(self->quirks & TF_LWM2M_QUIRK_WRONG_UPDATE_CODE))
+        {
+          /* the server forgot us (Core 6.2.2): register again */
+          g_message ("%s: update answered 4.04: registering again", self->endpoint);
+          do_register (self);
+        }
+      else
+        fail (self, "update refused: %s", code_s);
+      break;
+    case REQ_DEREGISTER:
+      self->state = STATE_IDLE;
+      g_clear_pointer (&self->location, g_free);
+      g_message ("%s: de-registered (%s)", self->endpoint, code_s);
+      g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_DEREGISTERED], 0);
+      break;
+    case REQ_SEND:
+      g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_SENT], 0, code);
+      break;
+    }
+  return COAP_RESPONSE_OK;
+}
+
+static gboolean
+on_retry (gpointer data)
+{
+  TfLwm2mClient *self = data;
+  g_autoptr (GError) error = NULL;
+  self->retry_id = 0;
+  self->state = STATE_IDLE;
+  if (!tf_lwm2m_client_start (self, &error))
+    fail (self, "%s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+/* No answer to Register, Update or Bootstrap-Request: start over after 5 s, 10 s, ... up to
+ * a minute (Core 6.2.1.1's retry timer, simplified), as a device would. */
+static void
+schedule_retry (TfLwm2mClient *self, gboolean bootstrap)
+{
+  guint delay = MIN (5u << MIN (self->retries, 4u), 60u);
+  self->retries++;
+  self->state = STATE_IDLE;
+  if (self->update_id != 0)
+    g_source_remove (self->update_id);
+  self->update_id = 0;
+  if (self->retry_id != 0)
+    g_source_remove (self->retry_id);
+  if (!bootstrap && self->bootstrap_uri != NULL && self->server_uri != NULL)
+    {
+      /* bootstrapped already: register again with what the bootstrap server wrote */
+      g_clear_pointer (&self->bootstrap_uri, g_free);
+    }
+  g_message ("%s: trying again in %u s", self->endpoint, delay);
+  self->retry_id = g_timeout_add_seconds (delay, on_retry, self);
+}
+
+static void
+on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason_t reason,
+         const coap_mid_t mid)
+{
+  TfLwm2mClient *self = tf_coap_context_get_owner (coap_session_get_context (session));
+  coap_bin_const_t tok;
+  g_autofree char *token = NULL;
+  gpointer kindp = NULL;
+  if (self == NULL || sent == NULL)
+    return;
+  tok = coap_pdu_get_token (sent);
+  token = tf_coap_token_key (session, tok.s, tok.length);
+  if (!g_hash_table_steal_extended (self->requests, token, NULL, &kindp))
+    {
+      tf_lwm2m_client_on_nack (session, sent, reason, mid); /* a notification */
+      return;
+    }
+  if (GPOINTER_TO_UINT (kindp) != REQ_SEND && GPOINTER_TO_UINT (kindp) != REQ_DEREGISTER)
+    schedule_retry (self, GPOINTER_TO_UINT (kindp) == REQ_BOOTSTRAP);
+  fail (self, "%s: no answer (%s)",
+        GPOINTER_TO_UINT (kindp) == REQ_REGISTER    ? "registration"
+        : GPOINTER_TO_UINT (kindp) == REQ_UPDATE    ? "update"
+        : GPOINTER_TO_UINT (kindp) == REQ_BOOTSTRAP ? "bootstrap request"
+                                                    : "request",
+        reason == COAP_NACK_TOO_MANY_RETRIES ? "retransmissions exhausted"
+        : reason == COAP_NACK_TLS_FAILED     ? "DTLS handshake failed"
+        : reason == COAP_NACK_RST            ? "RST"
+                                             : "not deliverable");
+}
+
+static int
+on_event (coap_session_t *session, const coap_event_t event)
+{
+  TfLwm2mClient *self = tf_coap_context_get_owner (coap_session_get_context (session));
+  if (self != NULL && (event == COAP_EVENT_DTLS_ERROR))
+    g_message ("%s: DTLS error with the server", self->endpoint);
+  return 0;
+}
+
+/* The first non-bootstrap Security instance and its Server instance (Core E.1, E.2). */
+static gboolean
+server_from_model (TfLwm2mClient *self, GError **error)
+{
+  g_autoptr (GPtrArray) insts = tf_lwm2m_model_instances (self->model, 0);
+  for (guint i = 0; i < insts->len; i++)
+    {
+      guint16 inst = GPOINTER_TO_UINT (g_ptr_array_index (insts, i));
+      TfLwm2mPath p = tf_lwm2m_path_make (2, 0, inst, 0, 0);
+      g_autoptr (GPtrArray) recs = tf_lwm2m_model_read (self->model, &p, FALSE, NULL);
+      GBytes *uri = NULL;
+      gboolean bs = FALSE;
+      gint64 ssid = -1, mode = 3;
+      GBytes *id = NULL, *key = NULL;
+      for (guint j = 0; recs != NULL && j < recs->len; j++)
+        {
+          TfLwm2mRecord *r = g_ptr_array_index (recs, j);
+          switch (r->path.ids[2])
+            {
+            case 0:
+              uri = r->bytes;
+              break;
+            case 1:
+              bs = r->v.b;
+              break;
+            case 2:
+              mode = r->v.i;
+              break;
+            case 3:
+              id = r->bytes;
+              break;
+            case 5:
+              key = r->bytes;
+              break;
+            case 10:
+              ssid = r->v.i;
+              break;
+            default:
+              break;
+            }
+        }
+      if (bs || uri == NULL)
+        continue;
+      g_free (self->server_uri);
+      self->server_uri = g_strndup (g_bytes_get_data (uri, NULL), g_bytes_get_size (uri));
+      if (mode == 0 && id != NULL && key != NULL)
+        {
+          g_free (self->psk_id);
+          self->psk_id = g_strndup (g_bytes_get_data (id, NULL), g_bytes_get_size (id));
+          g_clear_pointer (&self->psk_key, g_bytes_unref);
+          self->psk_key = g_bytes_ref (key);
+        }
+      {
+        g_autoptr (GPtrArray) srv = tf_lwm2m_model_instances (self->model, 1);
+        for (guint j = 0; j < srv->len; j++)
+          {
+            guint16 si = GPOINTER_TO_UINT (g_ptr_array_index (srv, j));
+            TfLwm2mPath sp = tf_lwm2m_path_make (3, 1, si, 0, 0);
+            g_autoptr (GPtrArray) s = tf_lwm2m_model_read (self->model, &sp, FALSE, NULL);
+            TfLwm2mPath lp = tf_lwm2m_path_make (3, 1, si, 1, 0);
+            g_autoptr (GPtrArray) lt = NULL;
+            if (s == NULL || s->len == 0 || ((TfLwm2mRecord *)s->pdata[0])->v.i != ssid)
+              continue;
+            lt = tf_lwm2m_model_read (self->model, &lp, FALSE, NULL);
+            if (lt != NULL && lt->len > 0 && ((TfLwm2mRecord *)lt->pdata[0])->v.i > 0)
+              self->lifetime = (guint)((TfLwm2mRecord *)lt->pdata[0])->v.i;
+          }
+      }
+      return TRUE;
+    }
+  g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "no LwM2M server in the Security object");
+  return FALSE;
+}
+
+static gboolean
+register_idle (gpointer data)
+{
+  TfLwm2mClient *self = data;
+  g_autoptr (GError) error = NULL;
+  if (!server_from_model (self, &error))
+    {
+      self->state = STATE_IDLE;
+      fail (self, "after bootstrap: %s", error->message);
+    }
+  else
+    {
+      g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_BOOTSTRAPPED], 0);
+      do_register (self);
+    }
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Bootstrap-Finish arrived (and is being answered): register with what was written. */
+void
+tf_lwm2m_client_bootstrap_finished (TfLwm2mClient *self)
+{
+  g_message ("%s: bootstrap finished", self->endpoint);
+  g_clear_pointer (&self->server_uri, g_free);
+  g_idle_add (register_idle, g_object_ref (self));
+}
+
+gboolean
+tf_lwm2m_client_start (TfLwm2mClient *self, GError **error)
+{
+  if (self->state != STATE_IDLE)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "already started");
+      return FALSE;
+    }
+  if (self->bootstrap_uri != NULL)
+    {
+      g_autoptr (GPtrArray) q = g_ptr_array_new_with_free_func (g_free);
+      if (self->bs_session != NULL)
+        coap_session_release (self->bs_session);
+      self->bs_session = open_session (self, self->bootstrap_uri, error);
+      if (self->bs_session == NULL)
+        return FALSE;
+      g_ptr_array_add (q, g_strdup_printf ("ep=%s", self->endpoint));
+      self->state = STATE_BOOTSTRAPPING;
+      g_message ("%s: bootstrap request to %s", self->endpoint, self->bootstrap_uri);
+      if (!send_request (self, self->bs_session, REQ_BOOTSTRAP, COAP_REQUEST_CODE_POST, "bs", q, 0,
+                         NULL))
+        {
+          self->state = STATE_IDLE;
+          g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot send the bootstrap request");
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (self->server_uri == NULL && !server_from_model (self, error))
+    return FALSE;
+  do_register (self);
+  return self->state == STATE_REGISTERING;
+}
+
+void
+tf_lwm2m_client_set_server (TfLwm2mClient *self, const char *uri)
+{
+  g_free (self->server_uri);
+  self->server_uri = g_strdup (uri);
+}
+
+void
+tf_lwm2m_client_set_bootstrap (TfLwm2mClient *self, const char *uri)
+{
+  g_free (self->bootstrap_uri);
+  self->bootstrap_uri = g_strdup (uri);
+}
+
+void
+tf_lwm2m_client_set_psk (TfLwm2mClient *self, const char *identity, GBytes *key)
+{
+  g_free (self->psk_id);
+  self->psk_id = g_strdup (identity);
+  g_clear_pointer (&self->psk_key, g_bytes_unref);
+  self->psk_key = key != NULL ? g_bytes_ref (key) : NULL;
+}
+
+void
+tf_lwm2m_client_set_lifetime (TfLwm2mClient *self, guint seconds)
+{
+  self->lifetime = MAX (seconds, 1);
+}
+
+void
+tf_lwm2m_client_set_version (TfLwm2mClient *self, const char *version)
+{
+  g_free (self->version);
+  self->version = g_strdup (version);
+}
+
+void
+tf_lwm2m_client_set_queue_mode (TfLwm2mClient *self, gboolean queue)
+{
+  self->queue = queue;
+}
+
+void
+tf_lwm2m_client_set_quirks (TfLwm2mClient *self, TfLwm2mQuirks quirks)
+{
+  self->quirks = quirks;
+}
+
+const char *
+tf_lwm2m_client_get_location (TfLwm2mClient *self)
+{
+  return self->location;
+}
+
+gboolean
+tf_lwm2m_client_is_registered (TfLwm2mClient *self)
+{
+  return self->state == STATE_REGISTERED;
+}
+
+static void
+tf_lwm2m_client_init (TfLwm2mClient *self)
+{
+  coap_resource_t *r;
+  tf_coap_init ();
+  self->ctx = coap_new_context (NULL);
+  tf_coap_context_set_owner (self->ctx, self);
+  coap_context_set_block_mode (self->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+  coap_register_response_handler (self->ctx, on_response);
+  coap_register_nack_handler (self->ctx, on_nack);
+  coap_register_event_handler (self->ctx, on_event);
+  /* Every path goes to one handler: the unknown resource takes all methods, DELETE and the
+   * root included, as long as no other resource is registered. */
+  r = coap_resource_unknown_init2 (tf_lwm2m_client_on_request, 0);
+  coap_register_request_handler (r, COAP_REQUEST_GET, tf_lwm2m_client_on_request);
+  coap_register_request_handler (r, COAP_REQUEST_POST, tf_lwm2m_client_on_request);
+  coap_register_request_handler (r, COAP_REQUEST_DELETE, tf_lwm2m_client_on_request);
+  coap_register_request_handler (r, COAP_REQUEST_FETCH, tf_lwm2m_client_on_request);
+  coap_register_request_handler (r, COAP_REQUEST_IPATCH, tf_lwm2m_client_on_request);
+  coap_add_resource (self->ctx, r);
+  self->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->observations = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_lwm2m_client_obs_free);
+  self->version = g_strdup ("1.1");
+  self->lifetime = 300;
+  self->source = tf_coap_source_new (self->ctx);
+}
+
+static void
+tf_lwm2m_client_finalize (GObject *object)
+{
+  TfLwm2mClient *self = TF_LWM2M_CLIENT (object);
+  if (self->update_id != 0)
+    g_source_remove (self->update_id);
+  if (self->retry_id != 0)
+    g_source_remove (self->retry_id);
+  tf_lwm2m_model_set_changed_func (self->model, NULL, NULL);
+  tf_lwm2m_model_set_execute_func (self->model, NULL, NULL);
+  g_ptr_array_unref (self->observations);
+  g_hash_table_unref (self->requests);
+  if (self->session != NULL)
+    coap_session_release (self->session);
+  if (self->bs_session != NULL)
+    coap_session_release (self->bs_session);
+  g_source_destroy (self->source);
+  g_source_unref (self->source);
+  tf_coap_context_set_owner (self->ctx, NULL);
+  coap_free_context (self->ctx);
+  g_free (self->endpoint);
+  g_free (self->server_uri);
+  g_free (self->bootstrap_uri);
+  g_free (self->psk_id);
+  if (self->psk_key != NULL)
+    g_bytes_unref (self->psk_key);
+  g_free (self->version);
+  g_free (self->location);
+  G_OBJECT_CLASS (tf_lwm2m_client_parent_class)->finalize (object);
+}
+
+static void
+tf_lwm2m_client_class_init (TfLwm2mClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  object_class->finalize = tf_lwm2m_client_finalize;
+  /* (const char *location) */
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_REGISTERED]
+      = g_signal_new ("registered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_UPDATED] = g_signal_new (
+      "updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_DEREGISTERED]
+      = g_signal_new ("deregistered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 0);
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_BOOTSTRAPPED]
+      = g_signal_new ("bootstrapped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 0);
+  /* (const char *why) */
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_FAILED]
+      = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* (const char *path, const char *args) */
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_EXECUTED]
+      = g_signal_new ("executed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* (guint code): the answer to a Send */
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_SENT]
+      = g_signal_new ("sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static gboolean
+on_execute (TfLwm2mModel *m, const TfLwm2mPath *path, const guint8 *args, gsize len, gpointer data,
+            GError **error)
+{
+  TfLwm2mClient *self = data;
+  g_autofree char *p = tf_lwm2m_path_to_string (path);
+  g_autofree char *a = args != NULL ? g_strndup ((const char *)args, len) : g_strdup ("");
+  /* Server's Registration Update Trigger (Core E.2, resource 8) */
+  if (path->ids[0] == 1 && path->ids[2] == 8)
+    tf_lwm2m_client_schedule_update (self, 0);
+  g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_EXECUTED], 0, p, a);
+  return TRUE;
+}
+
+TfLwm2mClient *
+tf_lwm2m_client_new (const char *endpoint, TfLwm2mModel *model)
+{
+  TfLwm2mClient *self = g_object_new (TF_TYPE_LWM2M_CLIENT, NULL);
+  self->endpoint = g_strdup (endpoint);
+  self->model = model;
+  tf_lwm2m_model_set_changed_func (model, tf_lwm2m_client_on_changed, self);
+  tf_lwm2m_model_set_execute_func (model, on_execute, self);
+  return self;
+}

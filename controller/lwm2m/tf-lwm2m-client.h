@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "tf-lwm2m-model.h"
+
+G_BEGIN_DECLS
+
+/* Declared defects, so that tests see real failures with real reasons (README). */
+typedef enum
+{
+  TF_LWM2M_QUIRK_NONE = 0,
+  TF_LWM2M_QUIRK_NO_TLV = 1 << 0,                 /* refuses TLV: 4.06 on read, 4.15 on write */
+  TF_LWM2M_QUIRK_OBSERVE_CANCEL_IGNORED = 1 << 1, /* keeps notifying after RST / Observe=1 */
+  TF_LWM2M_QUIRK_WRONG_UPDATE_CODE = 1 << 2,      /* sends Update as PUT instead of POST */
+  TF_LWM2M_QUIRK_LIFETIME_IGNORED = 1 << 3,       /* never sends Update before expiry */
+} TfLwm2mQuirks;
+
+/* "no-tlv" → TF_LWM2M_QUIRK_NO_TLV; 0 for an unknown name. */
+TfLwm2mQuirks
+tf_lwm2m_quirk_from_string (const char *name);
+
+#define TF_TYPE_LWM2M_CLIENT (tf_lwm2m_client_get_type ())
+G_DECLARE_FINAL_TYPE (TfLwm2mClient, tf_lwm2m_client, TF, LWM2M_CLIENT, GObject)
+
+/* A client of @endpoint serving @model (borrowed: it must outlive the client). */
+TfLwm2mClient *
+tf_lwm2m_client_new (const char *endpoint, TfLwm2mModel *model);
+/* "coap://H:P" or "coaps://H:P" (PSK); the Security/Server instances of the model are used
+ * when no server is set, the bootstrap server's when one is set. */
+void
+tf_lwm2m_client_set_server (TfLwm2mClient *self, const char *uri);
+void
+tf_lwm2m_client_set_bootstrap (TfLwm2mClient *self, const char *uri);
+void
+tf_lwm2m_client_set_psk (TfLwm2mClient *self, const char *identity, GBytes *key);
+void
+tf_lwm2m_client_set_lifetime (TfLwm2mClient *self, guint seconds);
+/* "1.0" or "1.1" (the lwm2m= of Register, and the default content formats) */
+void
+tf_lwm2m_client_set_version (TfLwm2mClient *self, const char *version);
+void
+tf_lwm2m_client_set_queue_mode (TfLwm2mClient *self, gboolean queue);
+void
+tf_lwm2m_client_set_quirks (TfLwm2mClient *self, TfLwm2mQuirks quirks);
+const char *
+tf_lwm2m_client_get_location (TfLwm2mClient *self);
+gboolean
+tf_lwm2m_client_is_registered (TfLwm2mClient *self);
+
+/* Bootstraps (when a bootstrap server is set) then registers; "registered" or "failed" follow. */
+gboolean
+tf_lwm2m_client_start (TfLwm2mClient *self, GError **error);
+/* Registration Update now (the object list too when it changed). */
+void
+tf_lwm2m_client_update (TfLwm2mClient *self);
+/* De-register; "deregistered" follows. */
+void
+tf_lwm2m_client_deregister (TfLwm2mClient *self);
+/* Send (LwM2M 1.1, POST /dp) of the values at @paths in SenML JSON. */
+gboolean
+tf_lwm2m_client_send (TfLwm2mClient *self, const TfLwm2mPath *paths, guint n_paths, GError **error);
+
+G_END_DECLS

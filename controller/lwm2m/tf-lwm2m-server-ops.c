@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the server sends to a registered endpoint: device management requests, observations
+ * (and both ways to cancel them) and the bootstrap sequence. */
+#define G_LOG_DOMAIN "tf-lwm2m-server"
+
+#include "config.h"
+
+#include "tf-error.h"
+#include "tf-lwm2m-codec.h"
+#include "tf-lwm2m-server-private.h"
+
+typedef struct
+{
+  TfLwm2mServer *server;
+  char *token;
+  char *endpoint;
+  TfLwm2mPath path;
+  char *uri_path;
+  gint accept;
+  gint observe;
+  guint cancel_of; /* an active cancel of this observation */
+  GCancellable *cancellable;
+  gulong cancel_id;
+} Pending;
+
+static void
+pending_free (Pending *p)
+{
+  if (p->cancel_id != 0)
+    g_cancellable_disconnect (p->cancellable, p->cancel_id);
+  g_clear_object (&p->cancellable);
+  g_free (p->token);
+  g_free (p->endpoint);
+  g_free (p->uri_path);
+  g_free (p);
+}
+
+void
+tf_lwm2m_obs_free (TfLwm2mObs *o)
+{
+  if (o->session != NULL)
+    coap_session_release (o->session);
+  g_free (o->endpoint);
+  g_free (o->token);
+  g_bytes_unref (o->token_bytes);
+  g_free (o->uri_path);
+  g_free (o);
+}
+
+/* ---- requests ---- */
+
+TfLwm2mRequest *
+tf_lwm2m_request_new (guint method, const TfLwm2mPath *path)
+{
+  TfLwm2mRequest *r = g_new0 (TfLwm2mRequest, 1);
+  g_autofree char *p = NULL;
+  r->method = method;
+  if (path != NULL)
+    r->path = *path;
+  p = tf_lwm2m_path_to_string (&r->path);
+  r->uri_path = g_strdup (p[0] == '/' ? p + 1 : p);
+  r->accept = -1;
+  r->cf = -1;
+  r->observe = -1;
+  return r;
+}
+
+void
+tf_lwm2m_request_free (TfLwm2mRequest *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->uri_path);
+  if (r->payload != NULL)
+    g_bytes_unref (r->payload);
+  g_strfreev (r->queries);
+  g_free (r);
+}
+
+TfLwm2mRequest *
+tf_lwm2m_request_read (const TfLwm2mPath *path, gint accept)
+{
+  TfLwm2mRequest *r = tf_lwm2m_request_new (COAP_REQUEST_CODE_GET, path);
+  r->accept = accept;
+  return r;
+}
+
+TfLwm2mRequest *
+tf_lwm2m_request_discover (const TfLwm2mPath *path)
+{
+  return tf_lwm2m_request_read (path, TF_LWM2M_CF_LINK);
+}
+
+static TfLwm2mRequest *
+with_records (guint method, const TfLwm2mPath *path, guint cf, GPtrArray *records, GError **error)
+{
+  g_autoptr (TfLwm2mRequest) r = tf_lwm2m_request_new (method, path);
+  r->payload = tf_lwm2m_encode (cf, path, records, error);
+  if (r->payload == NULL)
+    return NULL;
+  r->cf = (gint)cf;
+  return g_steal_pointer (&r);
+}
+
+TfLwm2mRequest *
+tf_lwm2m_request_write (const TfLwm2mPath *path, guint cf, GPtrArray *records, gboolean replace,
+                        GError **error)
+{
+  /* Core 6.3.3: PUT replaces, POST updates (partial) */
+  return with_records (replace ? COAP_REQUEST_CODE_PUT : COAP_REQUEST_CODE_POST, path, cf, records,
+                       error);
+}
+
+TfLwm2mRequest *
+tf_lwm2m_request_execute (const TfLwm2mPath *path, const char *args)
+{
+  TfLwm2mRequest *r = tf_lwm2m_request_new (COAP_REQUEST_CODE_POST, path);
+  if (args != NULL && *args != '\0')
+    {
+      r->payload = g_bytes_new (args, strlen (args));
+      r->cf = TF_LWM2M_CF_TEXT;
+    }
+  return r;
+}
+
+TfLwm2mRequest *
+tf_lwm2m_request_create (const TfLwm2mPath *path, guint cf, GPtrArray *records, GError **error)
+{
+  return with_records (COAP_REQUEST_CODE_POST, path, cf, records, error);
+}
+
+TfLwm2mRequest *
+tf_lwm2m_request_delete (const TfLwm2mPath *path)
+{
+  return tf_lwm2m_request_new (COAP_REQUEST_CODE_DELETE, path);
+}
+
+TfLwm2mRequest *
+tf_lwm2m_request_write_attributes (const TfLwm2mPath *path, const char *attrs)
+{
+  TfLwm2mRequest *r = tf_lwm2m_request_new (COAP_REQUEST_CODE_PUT, path);
+  r->queries = g_strsplit (attrs, "&", 16);
+  return r;
+}
+
+TfLwm2mRequest *
+tf_lwm2m_request_observe (const TfLwm2mPath *path, gint accept)
+{
+  TfLwm2mRequest *r = tf_lwm2m_request_read (path, accept);
+  r->observe = 0;
+  return r;
+}
+
+/* Core 6.3.1.1: FETCH on the root with the paths as SenML records without values. */
+TfLwm2mRequest *
+tf_lwm2m_request_read_composite (const TfLwm2mPath *paths, guint n_paths, guint cf, GError **error)
+{
+  g_autoptr (TfLwm2mRequest) r = tf_lwm2m_request_new (COAP_REQUEST_CODE_FETCH, NULL);
+  g_autoptr (GString) s = g_string_new ("[");
+  if (cf != TF_LWM2M_CF_SENML_JSON)
+    {
+      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_UNSUPPORTED_CF,
+                   "Read-Composite is sent as SenML JSON here");
+      return NULL;
+    }
+  for (guint i = 0; i < n_paths; i++)
+    {
+      g_autofree char *p = tf_lwm2m_path_to_string (&paths[i]);
+      g_string_append_printf (s, "%s{\"n\":\"%s\"}", i > 0 ? "," : "", p);
+    }
+  g_string_append_c (s, ']');
+  r->payload = g_bytes_new (s->str, s->len);
+  r->cf = (gint)cf;
+  r->accept = (gint)cf;
+  return g_steal_pointer (&r);
+}
+
+TfLwm2mRequest *
+tf_lwm2m_request_write_composite (GPtrArray *records, guint cf, GError **error)
+{
+  TfLwm2mPath root = { .len = 0 };
+  return with_records (COAP_REQUEST_CODE_IPATCH, &root, cf, records, error);
+}
+
+void
+tf_lwm2m_response_free (TfLwm2mResponse *r)
+{
+  if (r == NULL)
+    return;
+  if (r->payload != NULL)
+    g_bytes_unref (r->payload);
+  if (r->records != NULL)
+    g_ptr_array_unref (r->records);
+  g_free (r->text);
+  g_free (r);
+}
+
+/* ---- sending ---- */
+
+static void
+release_bytes (coap_session_t *session, void *app_ptr)
+{
+  g_bytes_unref (app_ptr);
+}
+
+static gboolean
+return_cancelled_idle (gpointer data)
+{
+  GTask *task = data;
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "operation cancelled");
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_cancelled (GCancellable *cancellable, gpointer data)
+{
+  TfLwm2mServer *self = ((Pending *)data)->server;
+  g_autofree char *token = g_strdup (((Pending *)data)->token);
+  GTask *task = NULL;
+  if (!g_hash_table_steal_extended (self->pending, token, NULL, (gpointer *)&task))
+    return;
+  /* the handler may not disconnect itself: let the idle answer and free */
+  ((Pending *)g_task_get_task_data (task))->cancel_id = 0;
+  g_idle_add (return_cancelled_idle, task);
+}
+
+static coap_pdu_t *
+build_pdu (coap_session_t *session, const TfLwm2mRequest *req, GBytes *token)
+{
+  coap_pdu_t *pdu
+      = coap_pdu_init (req->non ? COAP_MESSAGE_NON : COAP_MESSAGE_CON, req->method,
+                       coap_new_message_id (session), coap_session_max_pdu_size (session));
+  if (pdu == NULL)
+    return NULL;
+  coap_add_token (pdu, g_bytes_get_size (token), g_bytes_get_data (token, NULL));
+  if (req->observe >= 0)
+    tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_OBSERVE, (guint)req->observe);
+  tf_coap_pdu_add_uri_path (pdu, req->uri_path);
+  if (req->cf >= 0)
+    tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_CONTENT_FORMAT, (guint)req->cf);
+  for (guint i = 0; req->queries != NULL && req->queries[i] != NULL; i++)
+    if (*req->queries[i] != '\0')
+      coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (req->queries[i]),
+                       (const uint8_t *)req->queries[i]);
+  if (req->accept >= 0)
+    tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_ACCEPT, (guint)req->accept);
+  return pdu;
+}
+
+static void
+send_with_token (TfLwm2mServer *self, coap_session_t *session, const char *endpoint,
+                 const TfLwm2mRequest *req, GBytes *token, guint cancel_of, GTask *task)
+{
+  Pending *p = g_new0 (Pending, 1);
+  coap_pdu_t *pdu = build_pdu (session, req, token);
+
+  p->server = self;
+  p->token = tf_coap_token_key (session, g_bytes_get_data (token, NULL), g_bytes_get_size (token));
+  p->endpoint = g_strdup (endpoint);
+  p->path = req->path;
+  p->uri_path = g_strdup (req->uri_path);
+  p->accept = req->accept;
+  p->observe = req->observe;
+  p->cancel_of = cancel_of;
+  g_task_set_task_data (task, p, (GDestroyNotify)pending_free);
+  if (pdu == NULL)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_FAILED, "cannot build the request");
+      g_object_unref (task);
+      return;
+    }
+  if (req->payload != NULL && g_bytes_get_size (req->payload) > 0)
+    coap_add_data_large_request (session, pdu, g_bytes_get_size (req->payload),
+                                 g_bytes_get_data (req->payload, NULL), release_bytes,
+                                 g_bytes_ref (req->payload));
+  tf_lwm2m_exchange_log (session, pdu, TRUE, &req->path);
+  if (coap_send (session, pdu) == COAP_INVALID_MID)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_IO, "cannot send to %s", endpoint);
+      g_object_unref (task);
+      return;
+    }
+  g_hash_table_insert (self->pending, g_strdup (p->token), task);
+  if (g_task_get_cancellable (task) != NULL)
+    {
+      p->cancellable = g_object_ref (g_task_get_cancellable (task));
+      p->cancel_id = g_cancellable_connect (p->cancellable, G_CALLBACK (on_cancelled), p, NULL);
+    }
+  tf_coap_source_wakeup (self->source);
+}
+
+void
+tf_lwm2m_server_send_on_session (TfLwm2mServer *self, coap_session_t *session, const char *endpoint,
+                                 const TfLwm2mRequest *req, GTask *task)
+{
+  guint8 buf[8];
+  size_t len = sizeof buf;
+  g_autoptr (GBytes) token = NULL;
+  coap_session_new_token (session, &len, buf);
+  token = g_bytes_new (buf, len);
+  send_with_token (self, session, endpoint, req, token, 0, task);
+}
+
+/* ---- answers ---- */
+
+static TfLwm2mResponse *
+response_new (const coap_pdu_t *pdu, const TfLwm2mPath *path)
+{
+  TfLwm2mResponse *r = g_new0 (TfLwm2mResponse, 1);
+  size_t len = 0, offset = 0, total = 0;
+  const uint8_t *data = NULL;
+  r->code = coap_pdu_get_code (pdu);
+  r->cf = (gint)tf_coap_pdu_uint_option (pdu, COAP_OPTION_CONTENT_FORMAT, G_MAXUINT);
+  r->observe_seq = (gint)tf_coap_pdu_uint_option (pdu, COAP_OPTION_OBSERVE, G_MAXUINT);
+  if (r->observe_seq == (gint)G_MAXUINT)
+    r->observe_seq = -1;
+  if (r->cf == (gint)G_MAXUINT)
+    r->cf = -1;
+  if (coap_get_data_large (pdu, &len, &data, &offset, &total) && len > 0)
+    {
+      g_autoptr (GError) error = NULL;
+      r->payload = g_bytes_new (data, len);
+      if (r->cf == TF_LWM2M_CF_LINK || r->cf < 0 || r->code >= 128)
+        r->text = g_strndup ((const char *)data, len);
+      /* a resource's value without a Content-Format (some 1.0 clients): plain text */
+      if (r->cf < 0 && r->code < 128 && path->len >= 3)
+        r->records = tf_lwm2m_decode (TF_LWM2M_CF_TEXT, path, data, len, NULL);
+      else if (r->text != NULL)
+        ;
+      else if ((r->records = tf_lwm2m_decode ((guint)r->cf, path, data, len, &error)) == NULL)
+        g_message ("undecodable %s answer: %s", tf_lwm2m_cf_to_string ((guint)r->cf),
+                   error->message);
+    }
+  return r;
+}
+
+coap_response_t
+tf_lwm2m_server_on_response (coap_session_t *session, const coap_pdu_t *sent,
+                             const coap_pdu_t *received, const coap_mid_t mid)
+{
+  TfLwm2mServer *self = tf_coap_context_get_owner (coap_session_get_context (session));
+  coap_bin_const_t tok = coap_pdu_get_token (received);
+  g_autofree char *token = tf_coap_token_key (session, tok.s, tok.length);
+  GTask *task = NULL;
+  TfLwm2mObs *obs;
+
+  if (self == NULL)
+    return COAP_RESPONSE_FAIL;
+  if (g_hash_table_steal_extended (self->pending, token, NULL, (gpointer *)&task))
+    {
+      Pending *p = g_task_get_task_data (task);
+      TfLwm2mResponse *r;
+      tf_lwm2m_exchange_log (session, received, FALSE, &p->path);
+      r = response_new (received, &p->path);
+      if (p->observe == 0 && r->code < 128 && r->observe_seq >= 0)
+        {
+          TfLwm2mObs *o = g_new0 (TfLwm2mObs, 1);
+          o->id = ++self->next_obs;
+          o->endpoint = g_strdup (p->endpoint);
+          o->token = g_strdup (token);
+          o->token_bytes = g_bytes_new (tok.s, tok.length);
+          o->path = p->path;
+          o->uri_path = g_strdup (p->uri_path);
+          o->accept = p->accept;
+          o->session = coap_session_reference (session);
+          g_hash_table_replace (self->observations, o->token, o);
+          g_hash_table_insert (self->obs_by_id, GUINT_TO_POINTER (o->id), o);
+          r->observation = o->id;
+        }
+      if (p->cancel_of != 0)
+        r->observation = p->cancel_of;
+      g_task_return_pointer (task, r, (GDestroyNotify)tf_lwm2m_response_free);
+      g_object_unref (task);
+      return COAP_RESPONSE_OK;
+    }
+  obs = g_hash_table_lookup (self->observations, token);
+  if (obs != NULL)
+    {
+      g_autoptr (TfLwm2mResponse) r = NULL;
+      tf_lwm2m_exchange_log (session, received, FALSE, &obs->path);
+      r = response_new (received, &obs->path);
+      r->observation = obs->id;
+      r->after_cancel = obs->cancelled;
+      if (obs->cancelled)
+        g_message ("%s: notification for cancelled observation %u of /%s: refused with RST",
+                   obs->endpoint, obs->id, obs->uri_path);
+      g_signal_emit (self, tf_lwm2m_server_signals[SIGNAL_NOTIFICATION], 0, obs->endpoint, r);
+      /* RFC 7641 3.6: an unwanted notification is rejected with RST */
+      return obs->cancelled ? COAP_RESPONSE_FAIL : COAP_RESPONSE_OK;
+    }
+  tf_lwm2m_exchange_log (session, received, FALSE, NULL);
+  g_debug ("answer with unknown token %s: RST", token);
+  return COAP_RESPONSE_FAIL;
+}
+
+void
+tf_lwm2m_server_on_nack (coap_session_t *session, const coap_pdu_t *sent,
+                         const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+  TfLwm2mServer *self = tf_coap_context_get_owner (coap_session_get_context (session));
+  coap_bin_const_t tok;
+  g_autofree char *token = NULL;
+  GTask *task = NULL;
+  if (self == NULL || sent == NULL)
+    return;
+  tok = coap_pdu_get_token (sent);
+  token = tf_coap_token_key (session, tok.s, tok.length);
+  if (!g_hash_table_steal_extended (self->pending, token, NULL, (gpointer *)&task))
+    return;
+  if (reason == COAP_NACK_TOO_MANY_RETRIES)
+    g_task_return_new_error (task, TF_ERROR, TF_ERROR_TIMED_OUT,
+                             "no answer (CoAP retransmissions exhausted)");
+  else if (reason == COAP_NACK_RST)
+    g_task_return_new_error (task, TF_ERROR, TF_ERROR_PROTOCOL, "the endpoint answered RST");
+  else
+    g_task_return_new_error (task, TF_ERROR, TF_ERROR_IO, "not delivered (libcoap reason %d)",
+                             reason);
+  g_object_unref (task);
+}
+
+/* ---- cancelling observations ---- */
+
+void
+tf_lwm2m_server_cancel_observe_async (TfLwm2mServer *self, guint id, gboolean reset,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  TfLwm2mObs *o = g_hash_table_lookup (self->obs_by_id, GUINT_TO_POINTER (id));
+  g_autoptr (TfLwm2mRequest) req = NULL;
+  if (o == NULL || o->cancelled)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND, "no observation %u", id);
+      g_object_unref (task);
+      return;
+    }
+  o->cancelled = TRUE;
+  if (reset)
+    {
+      /* the next notification gets the RST */
+      TfLwm2mResponse *r = g_new0 (TfLwm2mResponse, 1);
+      r->observation = id;
+      r->cf = -1;
+      r->observe_seq = -1;
+      g_task_return_pointer (task, r, (GDestroyNotify)tf_lwm2m_response_free);
+      g_object_unref (task);
+      return;
+    }
+  /* RFC 7641 3.6: a GET with Observe=1 and the observation's token */
+  req = tf_lwm2m_request_read (&o->path, o->accept);
+  req->observe = 1;
+  g_free (req->uri_path);
+  req->uri_path = g_strdup (o->uri_path);
+  /* the answer carries the observation's token: keep it apart from notifications */
+  send_with_token (self, o->session, o->endpoint, req, o->token_bytes, id, task);
+}
+
+TfLwm2mResponse *
+tf_lwm2m_server_cancel_observe_finish (TfLwm2mServer *self, GAsyncResult *res, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (res), error);
+}
+
+/* ---- the bootstrap sequence ---- */
+
+typedef struct
+{
+  TfLwm2mServer *server;
+  coap_session_t *session;
+  char *endpoint;
+  GPtrArray *steps;
+  guint next;
+} BsRun;
+
+static void
+bs_run_free (BsRun *b)
+{
+  coap_session_release (b->session);
+  g_free (b->endpoint);
+  g_ptr_array_unref (b->steps);
+  g_object_unref (b->server);
+  g_free (b);
+}
+
+static void
+bs_next (BsRun *b);
+
+static void
+bs_done (BsRun *b, const char *error)
+{
+  if (error != NULL)
+    g_message ("%s: bootstrap failed: %s", b->endpoint, error);
+  else
+    g_message ("%s: bootstrap finished", b->endpoint);
+  g_signal_emit (b->server, tf_lwm2m_server_signals[SIGNAL_BOOTSTRAP_FINISHED], 0, b->endpoint,
+                 error);
+  bs_run_free (b);
+}
+
+static void
+on_bs_answer (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  BsRun *b = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfLwm2mResponse) r
+      = tf_lwm2m_server_request_finish (TF_LWM2M_SERVER (source), res, &error);
+  g_autofree char *msg = NULL;
+  if (r == NULL)
+    {
+      msg = g_strdup_printf ("step %u: %s", b->next, error->message);
+      bs_done (b, msg);
+      return;
+    }
+  if (r->code >= 128)
+    {
+      g_autofree char *code = tf_coap_code_to_string (r->code);
+      msg = g_strdup_printf ("step %u answered %s", b->next, code);
+      bs_done (b, msg);
+      return;
+    }
+  if (b->next > b->steps->len)
+    {
+      bs_done (b, NULL);
+      return;
+    }
+  bs_next (b);
+}
+
+static void
+bs_next (BsRun *b)
+{
+  g_autoptr (TfLwm2mRequest) req = NULL;
+  g_autoptr (GError) error = NULL;
+  GTask *task = g_task_new (b->server, NULL, on_bs_answer, b);
+  if (b->next < b->steps->len)
+    {
+      TfLwm2mBootstrapStep *s = g_ptr_array_index (b->steps, b->next);
+      if (s->method == COAP_REQUEST_CODE_PUT)
+        req = tf_lwm2m_request_write (&s->path, s->cf, s->records, TRUE, &error);
+      else if (s->method == COAP_REQUEST_CODE_GET)
+        req = tf_lwm2m_request_discover (&s->path);
+      else
+        req = tf_lwm2m_request_delete (&s->path);
+    }
+  else
+    {
+      /* Bootstrap-Finish: POST /bs */
+      req = tf_lwm2m_request_new (COAP_REQUEST_CODE_POST, NULL);
+      g_free (req->uri_path);
+      req->uri_path = g_strdup ("bs");
+    }
+  b->next++;
+  if (req == NULL)
+    {
+      g_object_unref (task);
+      bs_done (b, error->message);
+      return;
+    }
+  tf_lwm2m_server_send_on_session (b->server, b->session, b->endpoint, req, task);
+}
+
+static gboolean
+bs_start_idle (gpointer data)
+{
+  bs_next (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+tf_lwm2m_server_bootstrap_start (TfLwm2mServer *self, coap_session_t *session, const char *endpoint)
+{
+  BsRun *b = g_new0 (BsRun, 1);
+  b->server = g_object_ref (self);
+  b->session = coap_session_reference (session);
+  b->endpoint = g_strdup (endpoint);
+  b->steps = g_ptr_array_ref (g_hash_table_lookup (self->bootstrap, endpoint));
+  g_message ("%s: bootstrap request from %s: %u steps then Finish", endpoint,
+             coap_session_get_type (session) == COAP_SESSION_TYPE_SERVER ? "client" : "?",
+             b->steps->len);
+  /* after the 2.04 to the Bootstrap-Request has gone */
+  g_idle_add (bs_start_idle, b);
+}

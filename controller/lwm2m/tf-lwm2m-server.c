@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The LwM2M server side: registration interface (Register, Update, De-register, lifetime
+ * expiry), the bootstrap server's entry point and PSK identities. Operations on registered
+ * endpoints, observations and the bootstrap sequence are in tf-lwm2m-server-ops.c. */
+#define G_LOG_DOMAIN "tf-lwm2m-server"
+
+#include "config.h"
+
+#include <arpa/inet.h>
+
+#include "tf-error.h"
+#include "tf-lwm2m-server-private.h"
+
+G_DEFINE_TYPE (TfLwm2mServer, tf_lwm2m_server, G_TYPE_OBJECT)
+
+guint tf_lwm2m_server_signals[SIGNAL_LAST];
+
+#define DEFAULT_LIFETIME 86400
+#define MAX_LIFETIME (365 * 86400)
+#define MAX_ENDPOINT_LEN 256
+
+static void
+reg_free (TfLwm2mReg *r)
+{
+  if (r->expiry_id != 0)
+    g_source_remove (r->expiry_id);
+  if (r->resource != NULL)
+    coap_delete_resource (r->server->ctx, r->resource);
+  if (r->session != NULL)
+    coap_session_release (r->session);
+  g_free (r->pub.endpoint);
+  g_free (r->pub.location);
+  g_free (r->pub.binding);
+  g_free (r->pub.version);
+  g_free (r->pub.links);
+  g_free (r->pub.peer);
+  g_free (r->pub.psk_identity);
+  g_free (r);
+}
+
+static TfLwm2mServer *
+server_of (coap_session_t *session)
+{
+  return tf_coap_context_get_owner (coap_session_get_context (session));
+}
+
+static void
+set_diagnostic (coap_pdu_t *response, guint code, const char *text)
+{
+  coap_pdu_set_code (response, code);
+  if (text != NULL)
+    coap_add_data (response, strlen (text), (const uint8_t *)text);
+}
+
+static void
+log_response (coap_session_t *session, coap_pdu_t *response)
+{
+  tf_lwm2m_exchange_log (session, response, TRUE, NULL);
+}
+
+/* The registration is gone without a De-register: the lifetime passed. */
+static gboolean
+on_expired (gpointer user_data)
+{
+  TfLwm2mReg *r = user_data;
+  TfLwm2mServer *self = r->server;
+  r->expiry_id = 0;
+  g_message ("%s: registration expired (lifetime %u s)", r->pub.endpoint, r->pub.lifetime);
+  g_hash_table_steal (self->regs, r->pub.endpoint);
+  g_signal_emit (self, tf_lwm2m_server_signals[SIGNAL_EXPIRED], 0, &r->pub);
+  reg_free (r);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_expiry (TfLwm2mReg *r)
+{
+  if (r->expiry_id != 0)
+    g_source_remove (r->expiry_id);
+  r->expiry_id
+      = g_timeout_add ((guint)MIN ((guint64)r->pub.lifetime * 1000, G_MAXUINT), on_expired, r);
+}
+
+/* Lifetime, binding, SMS number and queue mode from the Uri-Query of Register or Update. */
+static gboolean
+apply_params (TfLwm2mReg *r, GHashTable *q, GError **error)
+{
+  const char *lt = g_hash_table_lookup (q, "lt");
+  const char *b = g_hash_table_lookup (q, "b");
+  guint64 v = 0;
+  if (lt != NULL)
+    {
+      if (!g_ascii_string_to_unsigned (lt, 10, 1, MAX_LIFETIME, &v, NULL))
+        {
+          g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST, "bad lifetime '%s'", lt);
+          return FALSE;
+        }
+      r->pub.lifetime = (guint)v;
+    }
+  if (b != NULL)
+    {
+      if (*b == '\0' || strspn (b, "UTSNQ") != strlen (b))
+        {
+          g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST, "bad binding '%s'", b);
+          return FALSE;
+        }
+      g_free (r->pub.binding);
+      r->pub.binding = g_strdup (b);
+      /* LwM2M 1.0 says queue mode in the binding ("UQ") */
+      r->pub.queue = strchr (b, 'Q') != NULL || r->pub.queue;
+    }
+  if (g_hash_table_contains (q, "Q"))
+    r->pub.queue = TRUE;
+  return TRUE;
+}
+
+static char *
+payload_text (const coap_pdu_t *pdu)
+{
+  size_t len = 0, offset = 0, total = 0;
+  const uint8_t *data = NULL;
+  if (!coap_get_data_large (pdu, &len, &data, &offset, &total) || len == 0)
+    return NULL;
+  return g_strndup ((const char *)data, len);
+}
+
+static void
+on_update (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+           const coap_string_t *query, coap_pdu_t *response);
+static void
+on_deregister (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+               const coap_string_t *query, coap_pdu_t *response);
+
+static void
+on_bad_method (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+               const coap_string_t *query, coap_pdu_t *response);
+
+/* POST /rd?ep=NAME&lt=S&lwm2m=V&b=U : Register (Core 6.2.1). */
+static void
+on_register (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+             const coap_string_t *query, coap_pdu_t *response)
+{
+  TfLwm2mServer *self = server_of (session);
+  g_autoptr (GHashTable) q = tf_coap_pdu_queries (request);
+  g_autoptr (GError) error = NULL;
+  const char *ep = g_hash_table_lookup (q, "ep");
+  const coap_bin_const_t *id = coap_session_get_psk_identity (session);
+  g_autofree char *loc = NULL;
+  TfLwm2mReg *r;
+  TfLwm2mReg *old;
+
+  tf_lwm2m_exchange_log (session, request, FALSE, NULL);
+  if (ep == NULL || *ep == '\0' || strlen (ep) > MAX_ENDPOINT_LEN
+      || !g_utf8_validate (ep, -1, NULL))
+    {
+      set_diagnostic (response, COAP_RESPONSE_CODE (400), "missing or bad endpoint name");
+      log_response (session, response);
+      return;
+    }
+  r = g_new0 (TfLwm2mReg, 1);
+  r->server = self;
+  r->pub.endpoint = g_strdup (ep);
+  r->pub.lifetime = DEFAULT_LIFETIME;
+  r->pub.binding = g_strdup ("U");
+  r->pub.version = g_strdup (
+      g_hash_table_contains (q, "lwm2m") ? (char *)g_hash_table_lookup (q, "lwm2m") : "1.0");
+  if (!apply_params (r, q, &error))
+    {
+      set_diagnostic (response, tf_lwm2m_error_to_coap (error), error->message);
+      log_response (session, response);
+      r->server = self;
+      reg_free (r);
+      return;
+    }
+  r->pub.links = payload_text (request);
+  r->pub.peer = tf_coap_session_peer (session);
+  if (id != NULL)
+    r->pub.psk_identity = g_strndup ((const char *)id->s, id->length);
+  r->pub.registered_us = r->pub.updated_us = g_get_real_time ();
+  r->session = coap_session_reference (session);
+  loc = g_strdup_printf ("%u", ++self->next_location);
+  r->pub.location = g_strdup_printf ("rd/%s", loc);
+  r->resource = coap_resource_init (
+      coap_new_str_const ((const uint8_t *)r->pub.location, strlen (r->pub.location)),
+      COAP_RESOURCE_FLAGS_RELEASE_URI);
+  coap_register_request_handler (r->resource, COAP_REQUEST_POST, on_update);
+  coap_register_request_handler (r->resource, COAP_REQUEST_DELETE, on_deregister);
+  coap_register_request_handler (r->resource, COAP_REQUEST_PUT, on_bad_method);
+  coap_register_request_handler (r->resource, COAP_REQUEST_GET, on_bad_method);
+  coap_resource_set_userdata (r->resource, r);
+  coap_add_resource (self->ctx, r->resource);
+
+  /* a new Register replaces the endpoint's previous registration (Core 6.2.1) */
+  old = g_hash_table_lookup (self->regs, ep);
+  if (old != NULL)
+    {
+      g_message ("%s: registers again, replacing %s", ep, old->pub.location);
+      g_hash_table_steal (self->regs, ep);
+      coap_resource_set_userdata (old->resource, NULL);
+      reg_free (old);
+    }
+  g_hash_table_insert (self->regs, r->pub.endpoint, r);
+  arm_expiry (r);
+
+  coap_pdu_set_code (response, COAP_RESPONSE_CODE (201));
+  coap_add_option (response, COAP_OPTION_LOCATION_PATH, 2, (const uint8_t *)"rd");
+  coap_add_option (response, COAP_OPTION_LOCATION_PATH, strlen (loc), (const uint8_t *)loc);
+  log_response (session, response);
+  g_message ("%s: registered at %s from %s, lifetime %u, binding %s, lwm2m %s", ep, r->pub.location,
+             r->pub.peer, r->pub.lifetime, r->pub.binding, r->pub.version);
+  g_signal_emit (self, tf_lwm2m_server_signals[SIGNAL_REGISTERED], 0, &r->pub);
+}
+
+/* POST /rd/N : Update (Core 6.2.2); the client may come from a new address. */
+static void
+on_update (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+           const coap_string_t *query, coap_pdu_t *response)
+{
+  TfLwm2mReg *r = coap_resource_get_userdata (resource);
+  g_autoptr (GHashTable) q = tf_coap_pdu_queries (request);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *links = NULL;
+
+  tf_lwm2m_exchange_log (session, request, FALSE, NULL);
+  if (r == NULL)
+    {
+      set_diagnostic (response, COAP_RESPONSE_CODE (404), NULL);
+      log_response (session, response);
+      return;
+    }
+  if (!apply_params (r, q, &error))
+    {
+      set_diagnostic (response, tf_lwm2m_error_to_coap (error), error->message);
+      log_response (session, response);
+      return;
+    }
+  links = payload_text (request);
+  if (links != NULL)
+    {
+      g_free (r->pub.links);
+      r->pub.links = g_steal_pointer (&links);
+    }
+  if (r->session != session)
+    {
+      coap_session_release (r->session);
+      r->session = coap_session_reference (session);
+      g_free (r->pub.peer);
+      r->pub.peer = tf_coap_session_peer (session);
+    }
+  r->pub.updated_us = g_get_real_time ();
+  r->pub.updates++;
+  arm_expiry (r);
+  coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
+  log_response (session, response);
+  g_message ("%s: updated (lifetime %u)", r->pub.endpoint, r->pub.lifetime);
+  g_signal_emit (r->server, tf_lwm2m_server_signals[SIGNAL_UPDATED], 0, &r->pub);
+}
+
+/* Any other method on rd/N: 4.05, and said, as a client sending its Update with the wrong
+ * code is what the lab wants to see. */
+static void
+on_bad_method (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+               const coap_string_t *query, coap_pdu_t *response)
+{
+  TfLwm2mReg *r = coap_resource_get_userdata (resource);
+  g_autofree char *method = tf_coap_code_to_string (coap_pdu_get_code (request));
+  g_autofree char *why = g_strdup_printf ("%s on its registration %s: an Update is a POST (4.05)",
+                                          method, r != NULL ? r->pub.location : "?");
+  tf_lwm2m_exchange_log (session, request, FALSE, NULL);
+  set_diagnostic (response, COAP_RESPONSE_CODE (405), "Update is POST");
+  log_response (session, response);
+  if (r == NULL)
+    return;
+  g_message ("%s: %s", r->pub.endpoint, why);
+  g_signal_emit (r->server, tf_lwm2m_server_signals[SIGNAL_REJECTED], 0, r->pub.endpoint, why);
+}
+
+static gboolean
+free_reg_idle (gpointer data)
+{
+  reg_free (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* DELETE /rd/N : De-register (Core 6.2.3). */
+static void
+on_deregister (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+               const coap_string_t *query, coap_pdu_t *response)
+{
+  TfLwm2mReg *r = coap_resource_get_userdata (resource);
+  tf_lwm2m_exchange_log (session, request, FALSE, NULL);
+  if (r == NULL)
+    {
+      set_diagnostic (response, COAP_RESPONSE_CODE (404), NULL);
+      log_response (session, response);
+      return;
+    }
+  coap_pdu_set_code (response, COAP_RESPONSE_CODE (202));
+  log_response (session, response);
+  g_message ("%s: de-registered", r->pub.endpoint);
+  g_hash_table_steal (r->server->regs, r->pub.endpoint);
+  coap_resource_set_userdata (resource, NULL);
+  if (r->expiry_id != 0)
+    g_source_remove (r->expiry_id);
+  r->expiry_id = 0;
+  g_signal_emit (r->server, tf_lwm2m_server_signals[SIGNAL_DEREGISTERED], 0, &r->pub);
+  /* libcoap still holds the resource while this handler runs */
+  g_idle_add (free_reg_idle, r);
+}
+
+/* POST /bs?ep=NAME : Bootstrap-Request (Core 6.1.3). */
+static void
+on_bootstrap_request (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+                      const coap_string_t *query, coap_pdu_t *response)
+{
+  TfLwm2mServer *self = server_of (session);
+  g_autoptr (GHashTable) q = tf_coap_pdu_queries (request);
+  const char *ep = g_hash_table_lookup (q, "ep");
+
+  tf_lwm2m_exchange_log (session, request, FALSE, NULL);
+  if (ep == NULL || *ep == '\0' || strlen (ep) > MAX_ENDPOINT_LEN)
+    set_diagnostic (response, COAP_RESPONSE_CODE (400), "missing endpoint name");
+  else if (!g_hash_table_contains (self->bootstrap, ep))
+    {
+      g_message ("%s: bootstrap request, but nothing is configured for it", ep);
+      set_diagnostic (response, COAP_RESPONSE_CODE (400),
+                      "no bootstrap information for this endpoint");
+    }
+  else
+    {
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
+      tf_lwm2m_server_bootstrap_start (self, session, ep);
+    }
+  log_response (session, response);
+}
+
+static const coap_bin_const_t *
+on_psk_identity (coap_bin_const_t *identity, coap_session_t *session, void *arg)
+{
+  TfLwm2mServer *self = arg;
+  g_autofree char *id = g_strndup ((const char *)identity->s, identity->length);
+  const coap_bin_const_t *key = g_hash_table_lookup (self->psk, id);
+  if (key == NULL)
+    {
+      g_autofree char *peer = tf_coap_session_peer (session);
+      g_autofree char *msg = g_strdup_printf ("%s: unknown PSK identity '%s'", peer, id);
+      g_message ("%s", msg);
+      g_signal_emit (self, tf_lwm2m_server_signals[SIGNAL_DTLS_FAILURE], 0, msg);
+    }
+  return key;
+}
+
+static int
+on_event (coap_session_t *session, const coap_event_t event)
+{
+  TfLwm2mServer *self = server_of (session);
+  if (self != NULL && event == COAP_EVENT_DTLS_ERROR)
+    {
+      g_autofree char *peer = tf_coap_session_peer (session);
+      g_autofree char *msg = g_strdup_printf ("%s: DTLS handshake failed", peer);
+      g_signal_emit (self, tf_lwm2m_server_signals[SIGNAL_DTLS_FAILURE], 0, msg);
+    }
+  return 0;
+}
+
+/* A bad PSK shows on the server only as records that do not decrypt (GnuTLS says so in a
+ * warning): that warning is what the server reports. */
+static void
+on_dtls_message (const char *message, gpointer user_data)
+{
+  g_signal_emit (user_data, tf_lwm2m_server_signals[SIGNAL_DTLS_FAILURE], 0, message);
+}
+
+gboolean
+tf_lwm2m_server_listen (TfLwm2mServer *self, const char *addr, guint16 port, gboolean dtls,
+                        GError **error)
+{
+  coap_address_t a;
+  coap_address_init (&a);
+  if (inet_pton (AF_INET6, addr, &a.addr.sin6.sin6_addr) == 1)
+    {
+      a.addr.sin6.sin6_family = AF_INET6;
+      a.addr.sin6.sin6_port = htons (port);
+      a.size = sizeof (struct sockaddr_in6);
+    }
+  else if (inet_pton (AF_INET, addr, &a.addr.sin.sin_addr) == 1)
+    {
+      a.addr.sin.sin_family = AF_INET;
+      a.addr.sin.sin_port = htons (port);
+      a.size = sizeof (struct sockaddr_in);
+    }
+  else
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "'%s' is not an IP address", addr);
+      return FALSE;
+    }
+  if (coap_new_endpoint (self->ctx, &a, dtls ? COAP_PROTO_DTLS : COAP_PROTO_UDP) == NULL)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_FAILED, "cannot listen on %s port %u (%s)", addr, port,
+                   dtls ? "DTLS" : "UDP");
+      return FALSE;
+    }
+  tf_coap_source_wakeup (self->source);
+  return TRUE;
+}
+
+void
+tf_lwm2m_server_set_psk (TfLwm2mServer *self, const char *identity, GBytes *key)
+{
+  if (key == NULL)
+    {
+      g_hash_table_remove (self->psk, identity);
+      return;
+    }
+  g_hash_table_replace (self->psk, g_strdup (identity),
+                        coap_new_bin_const (g_bytes_get_data (key, NULL), g_bytes_get_size (key)));
+}
+
+static void
+steps_free (GPtrArray *steps)
+{
+  g_ptr_array_unref (steps);
+}
+
+void
+tf_lwm2m_server_set_bootstrap (TfLwm2mServer *self, const char *endpoint, GPtrArray *steps)
+{
+  g_hash_table_replace (self->bootstrap, g_strdup (endpoint), g_ptr_array_ref (steps));
+}
+
+GList *
+tf_lwm2m_server_list (TfLwm2mServer *self)
+{
+  GList *out = NULL;
+  GHashTableIter it;
+  TfLwm2mReg *r;
+  g_hash_table_iter_init (&it, self->regs);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&r))
+    out = g_list_prepend (out, &r->pub);
+  return out;
+}
+
+const TfLwm2mRegistration *
+tf_lwm2m_server_lookup (TfLwm2mServer *self, const char *endpoint)
+{
+  TfLwm2mReg *r = g_hash_table_lookup (self->regs, endpoint);
+  return r != NULL ? &r->pub : NULL;
+}
+
+void
+tf_lwm2m_server_request_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mRequest *req,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  TfLwm2mReg *r = g_hash_table_lookup (self->regs, endpoint);
+  g_task_set_source_tag (task, tf_lwm2m_server_request_async);
+  if (r == NULL)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND, "'%s' is not registered",
+                               endpoint);
+      return;
+    }
+  tf_lwm2m_server_send_on_session (self, r->session, endpoint, req, g_steal_pointer (&task));
+}
+
+TfLwm2mResponse *
+tf_lwm2m_server_request_finish (TfLwm2mServer *self, GAsyncResult *res, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (res), error);
+}
+
+static void
+key_free (gpointer p)
+{
+  coap_delete_bin_const (p);
+}
+
+static void
+tf_lwm2m_server_init (TfLwm2mServer *self)
+{
+  coap_dtls_spsk_t spsk = { 0 };
+  tf_coap_init ();
+  self->ctx = coap_new_context (NULL);
+  tf_coap_context_set_owner (self->ctx, self);
+  coap_context_set_block_mode (self->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+  coap_register_response_handler (self->ctx, tf_lwm2m_server_on_response);
+  coap_register_nack_handler (self->ctx, tf_lwm2m_server_on_nack);
+  coap_register_event_handler (self->ctx, on_event);
+  self->regs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)reg_free);
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->observations
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)tf_lwm2m_obs_free);
+  self->obs_by_id = g_hash_table_new (NULL, NULL);
+  self->psk = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, key_free);
+  self->bootstrap
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)steps_free);
+
+  spsk.version = COAP_DTLS_SPSK_SETUP_VERSION;
+  spsk.validate_id_call_back = on_psk_identity;
+  spsk.id_call_back_arg = self;
+  spsk.psk_info.hint.s = (const uint8_t *)"testfest";
+  spsk.psk_info.hint.length = 8;
+  if (coap_dtls_is_supported ())
+    coap_context_set_psk2 (self->ctx, &spsk);
+  tf_coap_set_dtls_func (on_dtls_message, self);
+
+  {
+    coap_resource_t *rd = coap_resource_init (coap_make_str_const ("rd"), 0);
+    coap_resource_t *bs = coap_resource_init (coap_make_str_const ("bs"), 0);
+    coap_register_request_handler (rd, COAP_REQUEST_POST, on_register);
+    coap_register_request_handler (bs, COAP_REQUEST_POST, on_bootstrap_request);
+    coap_add_resource (self->ctx, rd);
+    coap_add_resource (self->ctx, bs);
+  }
+  self->source = tf_coap_source_new (self->ctx);
+}
+
+static void
+tf_lwm2m_server_finalize (GObject *object)
+{
+  TfLwm2mServer *self = TF_LWM2M_SERVER (object);
+  tf_coap_set_dtls_func (NULL, NULL);
+  g_hash_table_remove_all (self->pending);
+  g_hash_table_remove_all (self->observations);
+  g_hash_table_unref (self->regs); /* releases sessions and rd/N resources */
+  g_hash_table_unref (self->pending);
+  g_hash_table_unref (self->observations);
+  g_hash_table_unref (self->obs_by_id);
+  g_hash_table_unref (self->psk);
+  g_hash_table_unref (self->bootstrap);
+  g_source_destroy (self->source);
+  g_source_unref (self->source);
+  tf_coap_context_set_owner (self->ctx, NULL);
+  coap_free_context (self->ctx);
+  G_OBJECT_CLASS (tf_lwm2m_server_parent_class)->finalize (object);
+}
+
+static void
+tf_lwm2m_server_class_init (TfLwm2mServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  object_class->finalize = tf_lwm2m_server_finalize;
+  /* (TfLwm2mRegistration *) */
+  tf_lwm2m_server_signals[SIGNAL_REGISTERED]
+      = g_signal_new ("registered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  tf_lwm2m_server_signals[SIGNAL_UPDATED]
+      = g_signal_new ("updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, G_TYPE_POINTER);
+  tf_lwm2m_server_signals[SIGNAL_DEREGISTERED]
+      = g_signal_new ("deregistered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /* the lifetime passed without an Update: distinct from a De-register */
+  tf_lwm2m_server_signals[SIGNAL_EXPIRED]
+      = g_signal_new ("expired", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /* (const char *endpoint, const TfLwm2mResponse *) */
+  tf_lwm2m_server_signals[SIGNAL_NOTIFICATION]
+      = g_signal_new ("notification", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
+  /* (const char *endpoint, const char *error or NULL) */
+  tf_lwm2m_server_signals[SIGNAL_BOOTSTRAP_FINISHED]
+      = g_signal_new ("bootstrap-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* (const char *endpoint, const char *why): a request of a registered client refused */
+  tf_lwm2m_server_signals[SIGNAL_REJECTED]
+      = g_signal_new ("rejected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* (const char *why) */
+  tf_lwm2m_server_signals[SIGNAL_DTLS_FAILURE]
+      = g_signal_new ("dtls-failure", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+TfLwm2mServer *
+tf_lwm2m_server_new (void)
+{
+  return g_object_new (TF_TYPE_LWM2M_SERVER, NULL);
+}
