@@ -40,6 +40,34 @@ be16 (const guint8 *p)
 }
 
 gboolean
+tf_ip_addresses_from_frame (const guint8 *frame, gsize len, char src[48], char dst[48])
+{
+  gsize off = 14;
+  guint16 ethertype;
+  if (len < 14)
+    return FALSE;
+  ethertype = be16 (frame + 12);
+  if (ethertype == 0x8100 && len >= 18)
+    {
+      ethertype = be16 (frame + 16);
+      off = 18;
+    }
+  if (ethertype == 0x0800 && len >= off + 20 && (frame[off] >> 4) == 4)
+    {
+      inet_ntop (AF_INET, frame + off + 12, src, 48);
+      inet_ntop (AF_INET, frame + off + 16, dst, 48);
+      return TRUE;
+    }
+  if (ethertype == 0x86dd && len >= off + 40 && (frame[off] >> 4) == 6)
+    {
+      inet_ntop (AF_INET6, frame + off + 8, src, 48);
+      inet_ntop (AF_INET6, frame + off + 24, dst, 48);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
 tf_udp_datagram_from_frame (const guint8 *frame, gsize len, TfUdpDatagram *out)
 {
   gsize off = 14;

@@ -39,6 +39,11 @@ typedef struct
 gboolean
 tf_udp_datagram_from_frame (const guint8 *frame, gsize len, TfUdpDatagram *out);
 
+/* The source and destination addresses of an IPv4 or IPv6 packet in an Ethernet frame (any
+ * protocol: ICMP errors belong to a session's trace too); FALSE for anything else. */
+gboolean
+tf_ip_addresses_from_frame (const guint8 *frame, gsize len, char src[48], char dst[48]);
+
 typedef struct
 {
   guint64 frame; /* the entry's number in its trace, from 1 */
