@@ -38,10 +38,10 @@ on_message (TfBus *bus, const TfBusMessage *m, Fixture *fx)
   if (g_str_has_suffix (m->topic, "/private/gamma/session/" S "/trace"))
     fx->live_gamma++;
   if (strstr (m->topic, "/reply/") != NULL && m->correlation != NULL)
-    g_hash_table_replace (fx->replies,
-                          g_strndup (g_bytes_get_data (m->correlation, NULL),
-                                     g_bytes_get_size (m->correlation)),
-                          g_strndup (d, len));
+    g_hash_table_replace (
+        fx->replies,
+        g_strndup (g_bytes_get_data (m->correlation, NULL), g_bytes_get_size (m->correlation)),
+        g_strndup (d, len));
 }
 
 static gboolean
@@ -56,8 +56,8 @@ request (Fixture *fx, const char *company, const char *verb, const char *json)
 {
   g_autofree char *topic = company ? g_strdup_printf ("tf/%s/in/%s/%s", fx->h->lab, company, verb)
                                    : g_strdup_printf ("tf/%s/cmd/%s", fx->h->lab, verb);
-  g_autofree char *reply = g_strdup_printf ("tf/%s/reply/%s/trace-test", fx->h->lab,
-                                            company ? company : "staff");
+  g_autofree char *reply
+      = g_strdup_printf ("tf/%s/reply/%s/trace-test", fx->h->lab, company ? company : "staff");
   g_autofree char *corr = g_strdup_printf ("t%u-%08x", ++fx->seq, g_random_int ());
   g_autoptr (JsonParser) p = json_parser_new ();
   g_autoptr (GError) error = NULL;
@@ -182,8 +182,8 @@ ours (const char *decoded, guint part)
         c = (guint)(atoi (code) * 32 + atoi (strchr (code, '.') + 1));
       else
         {
-          static const char *methods[] = { "EMPTY", "GET", "POST", "PUT", "DELETE", "FETCH",
-                                           "PATCH", "iPATCH" };
+          static const char *methods[]
+              = { "EMPTY", "GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "iPATCH" };
           for (c = 0; c < 8 && !g_str_equal (methods[c], code); c++)
             ;
         }
@@ -203,9 +203,10 @@ theirs (const char *pcap)
   g_auto (GStrv) lines = NULL;
   g_autoptr (GError) error = NULL;
   int status = 0;
-  const char *argv[] = { "tshark", "-n", "-r", pcap, "-Y", "coap", "-T", "fields", "-E",
-                         "separator=|", "-e", "coap.type", "-e", "coap.code", "-e", "coap.mid",
-                         "-e", "coap.token", NULL };
+  const char *argv[]
+      = { "tshark", "-n",       "-r",          pcap,         "-Y",        "coap", "-T",
+          "fields", "-E",       "separator=|", "-e",         "coap.type", "-e",   "coap.code",
+          "-e",     "coap.mid", "-e",          "coap.token", NULL };
   g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL,
                                G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
                                &stdout_buf, NULL, &status, &error));
@@ -242,8 +243,10 @@ fixture_setup (Fixture *fx)
 {
   const char *src = g_getenv ("TF_SOURCE_ROOT");
   const char *build = g_getenv ("TF_BUILD_ROOT");
-  g_autofree char *client = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
-  g_autofree char *server = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
+  g_autofree char *client
+      = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
+  g_autofree char *server
+      = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
   g_autofree char *sim = NULL, *lab = NULL, *ev = NULL, *prov = NULL, *conf = NULL;
   g_autofree char *patched = NULL, *find = NULL, *repl = NULL, *tmpdir = NULL;
   g_auto (GStrv) parts = NULL;
@@ -287,12 +290,12 @@ fixture_setup (Fixture *fx)
       "version = 4.2\ntransports = udp\nsecurity = nosec\nserver-uri = coap://192.0.2.2:5683\n"
       "entry-criteria = yes\nentry-criteria-by = staff\n",
       -1, NULL));
-  g_assert_true (g_file_set_contents (
-      prov,
-      "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
-      "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
-      "send lwm2m start\nexpect ^lwm2m: (registered|error: already) 20000\n",
-      -1, NULL));
+  g_assert_true (
+      g_file_set_contents (prov,
+                           "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+                           "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
+                           "send lwm2m start\nexpect ^lwm2m: (registered|error: already) 20000\n",
+                           -1, NULL));
   g_assert_true (g_file_get_contents (fx->h->lab_path, &conf, NULL, NULL));
   find = g_strdup_printf ("boards-dir = %s/boards\nets-dir = %s/data/ets\n", src, src);
   repl = g_strdup_printf ("boards-dir = %s/boards;%s/tests/boards\nets-dir = %s/tests/ets\n"
@@ -405,8 +408,8 @@ test_capture (void)
     g_autofree char *out = NULL;
     const char *argv[] = { "tshark", "-r", p2, "-T", "fields", "-e", "frame.comment", NULL };
     g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL,
-                                 G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
-                                 &out, NULL, NULL, NULL));
+                                 G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                                 NULL, NULL, NULL));
     tf_harness_assert_contains (out, "capture gap");
   }
   /* part 1 was closed by the stopping daemon: its statistics block says no loss */
@@ -431,16 +434,23 @@ test_no_loss (void)
   before = count_in_file (decoded, "\"type\":");
   for (guint i = 0; i < N_READS_BIG; i++)
     {
-      g_autofree char *a = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0/1\"}");
+      g_autofree char *a
+          = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0/1\"}");
       g_assert_nonnull (strstr (a, "\"ok\":true"));
     }
-  /* a request and its answer each */
-  g_assert_true (wait_file (&fx, "decoded.jsonl", "\"type\":", before + 2 * N_READS_BIG, 60000));
+  /* a request and its answer each (asserted below, once the session's trace is closed and
+   * says what the capture dropped) */
+  wait_file (&fx, "decoded.jsonl", "\"type\":", before + 2 * N_READS_BIG, 120000);
   {
     g_autofree char *out = NULL, *err = NULL;
     g_assert_cmpint (tf_harness_ctl (fx.h, &out, &err, "end", S, NULL), ==, 0);
   }
   g_assert_true (wait_file (&fx, "decoded.jsonl", "\"event\":\"closed\"", 1, 30000));
+  {
+    g_autofree char *text = NULL;
+    g_assert_true (g_file_get_contents (decoded, &text, NULL, NULL));
+    g_test_message ("%s", strstr (text, "{\"event\":\"closed\""));
+  }
   g_assert_cmpuint (count_in_file (decoded, "\"type\":"), ==, before + 2 * N_READS_BIG);
   g_assert_cmpuint (count_in_file (decoded, "dropped=0 "), ==, 1);
   g_assert_cmpuint (count_in_file (decoded, "\"mark\":"), ==, 0);
