@@ -415,6 +415,29 @@ test_capture (void)
   /* part 1 was closed by the stopping daemon: its statistics block says no loss */
   g_assert_true (wait_file (&fx, "decoded.jsonl", "dropped=0", 1, 1000));
   assert_same_messages (&fx, 2);
+
+  /* testfestctl trace: both parts and the decoded trace, as the client company; not for a
+   * third company */
+  {
+    g_autofree char *out = NULL, *err = NULL;
+    g_autofree char *f = g_build_filename (fx.h->dir, "ctl.pcapng", NULL);
+    g_autofree char *f2 = g_strdup_printf ("%s.part2", f);
+    g_autofree char *dec = g_build_filename (fx.h->dir, "ctl.jsonl", NULL);
+    g_autoptr (GPtrArray) a = NULL;
+    g_assert_cmpint (tf_harness_ctl (fx.h, &out, &err, "trace", S, "--pcap", f, "--decoded", dec,
+                                     "--company", "alpha", NULL),
+                     ==, 0);
+    tf_harness_assert_contains (err, "2 pcapng parts");
+    a = theirs (f2);
+    g_assert_cmpuint (a->len, >, 0);
+    g_assert_cmpuint (count_in_file (dec, "\"event\":\"gap\""), ==, 1);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (
+        tf_harness_ctl (fx.h, &out, &err, "trace", S, "--pcap", f, "--company", "beta", NULL), ==,
+        1);
+    tf_harness_assert_contains (err, "no session");
+  }
   fixture_teardown (&fx);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testfestctl-trace.h"
 #include "tf-bus.h"
 #include "tf-error.h"
 #include "tf-report-junit.h"
@@ -39,6 +40,7 @@ static char *opt_config, *opt_host, *opt_lab, *opt_user, *opt_password_file;
 static int opt_port = 0, opt_timeout = 60, opt_lines = 20;
 static gboolean opt_json;
 static char *opt_state;
+static char *opt_pcap, *opt_decoded; /* trace (testfestctl-trace.c) */
 /* sessions and the schedule */
 static gboolean opt_csv;
 static char *opt_ics, *opt_check, *opt_event, *opt_company, *opt_as, *opt_note, *opt_issue,
@@ -752,6 +754,9 @@ main (int argc, char **argv)
     { "junit", 0, 0, G_OPTION_ARG_FILENAME, &opt_junit, "report: also write JUnit XML (for CI)",
       "FILE" },
     { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "abort: why", "TEXT" },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &opt_pcap, "trace: the session's pcapng", "FILE" },
+    { "decoded", 0, 0, G_OPTION_ARG_FILENAME, &opt_decoded, "trace: its decoded messages",
+      "FILE" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (
@@ -777,7 +782,8 @@ main (int argc, char **argv)
       "  report ID [--pdf FILE] [--junit FILE] [--company C]   summary [--pdf FILE] (consolidated, "
       "anonymised)\n"
       "  listing                  the product listing of the companies that consented\n"
-      "  leases | lease-release BOARD (staff)");
+      "  leases | lease-release BOARD (staff)\n"
+      "  trace SESSION [--pcap FILE] [--decoded FILE] [--company C]   the session's capture");
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) req = NULL;
@@ -802,6 +808,16 @@ main (int argc, char **argv)
   verb = argv[1];
   if (g_strcmp0 (verb, "schedule") == 0 && opt_check != NULL)
     return argc == 2 ? check_schedule () : usage (ctx);
+  if (g_strcmp0 (verb, "trace") == 0)
+    {
+      if (argc != 3 || !load_settings (&bo, &lab, &error))
+        {
+          g_printerr ("testfestctl: %s\n", error ? error->message : "trace SESSION --pcap FILE");
+          return 2;
+        }
+      return testfestctl_trace (&bo, lab, opt_company, argv[2], opt_pcap, opt_decoded,
+                                opt_timeout);
+    }
   json_builder_begin_object (b);
   if (g_strv_contains ((const char *const[]){ "schedule", "sessions", "session", "start", "end",
                                               "close", "abort", "report", "summary", "listing",
