@@ -239,7 +239,7 @@ assert_same_messages (Fixture *fx, guint part)
 }
 
 static void
-fixture_setup (Fixture *fx)
+fixture_setup (Fixture *fx, const char *quirk)
 {
   const char *src = g_getenv ("TF_SOURCE_ROOT");
   const char *build = g_getenv ("TF_BUILD_ROOT");
@@ -262,9 +262,9 @@ fixture_setup (Fixture *fx)
       "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
       "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-1\nserial = SIM00001\n"
       "power = relay1:1\nboot-ms = 100\naddress = 192.0.2.10\n"
-      "firmware-program = %s\nfirmware-args = --version 1.0.0 --lifetime 600\n\n"
+      "firmware-program = %s\nfirmware-args = --version 1.0.0 --lifetime 600%s%s\n\n"
       "[server lwm2m1]\nprogram = %s\nargs = --control %s\naddress = 192.0.2.2\n",
-      client, server, fx->ctl_sock);
+      client, quirk ? " --quirk " : "", quirk ? quirk : "", server, fx->ctl_sock);
   lab = g_strdup_printf ("[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
                          "off-time-ms = 100\n\n"
                          "[board sim1]\ntype = sim-lwm2m\nconsole = /dev/ttyACM1\n"
@@ -285,10 +285,11 @@ fixture_setup (Fixture *fx)
       "[company beta]\nname = Beta Sensors\n\n"
       "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
       "transports = udp\nsecurity = nosec\nboards = sim1\nendpoint = alpha-ep\n"
-      "provision = provision.script\nentry-criteria = yes\nentry-criteria-by = staff\n\n"
+      "provision = provision.script\nfeatures = tlv\nentry-criteria = yes\n"
+      "entry-criteria-by = staff\n\n"
       "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions = 1.1\n"
       "version = 4.2\ntransports = udp\nsecurity = nosec\nserver-uri = coap://192.0.2.2:5683\n"
-      "entry-criteria = yes\nentry-criteria-by = staff\n",
+      "features = tlv\nentry-criteria = yes\nentry-criteria-by = staff\n",
       -1, NULL));
   g_assert_true (
       g_file_set_contents (prov,
@@ -343,6 +344,29 @@ start_session (Fixture *fx)
   g_assert_true (wait_file (fx, "decoded.jsonl", "\"code\":\"2.01\"", 1, 30000));
 }
 
+/* the lab's proposal for @case_id ("pass", "fail", NULL for none), its decision in @decision */
+static char *
+proposal (Fixture *fx, const char *company, gint case_id, char **decision)
+{
+  g_autoptr (JsonObject) r = request (fx, company, "proposals", "{\"session\":\"" S "\"}");
+  JsonArray *a;
+  g_assert_true (json_object_get_boolean_member (r, "ok"));
+  a = json_object_get_array_member (r, "proposals");
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonObject *p = json_array_get_object_element (a, i);
+      if (json_object_get_int_member (p, "case") != case_id)
+        continue;
+      g_test_message ("proposal %d: %s (%s)", case_id, json_object_get_string_member (p, "verdict"),
+                      json_object_get_string_member (p, "reason"));
+      if (decision != NULL)
+        *decision = g_strdup (json_object_get_string_member (p, "decision"));
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (p, "frames")), >, 0);
+      return g_strdup (json_object_get_string_member (p, "verdict"));
+    }
+  return NULL;
+}
+
 static gboolean
 can_skip (void)
 {
@@ -363,11 +387,41 @@ test_capture (void)
   GStatBuf st;
   if (can_skip ())
     return;
-  fixture_setup (&fx);
+  fixture_setup (&fx, NULL);
   start_session (&fx);
   answer = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0\"}");
   tf_harness_assert_contains (answer, "\"ok\":true");
   g_assert_true (wait_file (&fx, "decoded.jsonl", "\"code\":\"2.05\"", 1, 30000));
+
+  /* proposed verdicts of a clean client: registration and a TLV read pass; the client team
+   * accepts 203, the report says so; the server team may see proposals, not accept them */
+  g_free (answer);
+  answer = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0\","
+                            "\"format\":\"tlv\"}");
+  tf_harness_assert_contains (answer, "\"ok\":true");
+  g_assert_true (wait_file (&fx, "decoded.jsonl", "\"cf\":11542", 1, 30000));
+  {
+    g_autofree char *v101 = proposal (&fx, "gamma", 101, NULL);
+    g_autofree char *v203 = proposal (&fx, "alpha", 203, NULL);
+    g_autofree char *decision = NULL;
+    g_autofree char *again = NULL;
+    g_autoptr (JsonObject) refused
+        = request (&fx, "gamma", "accept", "{\"session\":\"" S "\",\"case\":203}");
+    g_autoptr (JsonObject) ok = NULL;
+    g_assert_cmpstr (v101, ==, "pass");
+    g_assert_cmpstr (v203, ==, "pass");
+    g_assert_false (json_object_get_boolean_member (refused, "ok"));
+    ok = request (&fx, "alpha", "accept", "{\"session\":\"" S "\",\"case\":203}");
+    g_assert_true (json_object_get_boolean_member (ok, "ok"));
+    again = proposal (&fx, "alpha", 203, &decision);
+    g_assert_cmpstr (decision, ==, "accepted");
+    {
+      const char *rep = tf_harness_retained (fx.h, "private/alpha/session/" S "/report");
+      g_assert_nonnull (rep);
+      tf_harness_assert_contains (rep, "\"lab_proposal\"");
+      tf_harness_assert_contains (rep, "\"decision\":\"accepted\"");
+    }
+  }
 
   /* the files: 0640, tshark lists what we list */
   part1 = trace_path (&fx, "part-0001.pcapng");
@@ -451,7 +505,7 @@ test_no_loss (void)
   g_autofree char *decoded = NULL;
   if (can_skip ())
     return;
-  fixture_setup (&fx);
+  fixture_setup (&fx, NULL);
   start_session (&fx);
   decoded = trace_path (&fx, "decoded.jsonl");
   before = count_in_file (decoded, "\"type\":");
@@ -480,11 +534,40 @@ test_no_loss (void)
   fixture_teardown (&fx);
 }
 
+/* a client with a declared defect: no TLV. The lab proposes 203 fail; the client team
+ * overrides it, the proposal stays beside its verdict */
+static void
+test_quirky (void)
+{
+  Fixture fx = { 0 };
+  g_autofree char *answer = NULL, *v203 = NULL, *v101 = NULL, *decision = NULL, *after = NULL;
+  g_autoptr (JsonObject) r = NULL;
+  if (can_skip ())
+    return;
+  fixture_setup (&fx, "no-tlv");
+  start_session (&fx);
+  answer = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0\","
+                            "\"format\":\"tlv\"}");
+  g_assert_true (wait_file (&fx, "decoded.jsonl", "\"code\":\"4.06\"", 1, 30000));
+  v101 = proposal (&fx, "alpha", 101, NULL);
+  v203 = proposal (&fx, "alpha", 203, NULL);
+  g_assert_cmpstr (v101, ==, "pass");
+  g_assert_cmpstr (v203, ==, "fail");
+  r = request (&fx, "alpha", "verdict",
+               "{\"session\":\"" S "\",\"case\":203,\"verdict\":\"pass\",\"user\":\"eve\"}");
+  g_assert_true (json_object_get_boolean_member (r, "ok"));
+  after = proposal (&fx, "alpha", 203, &decision);
+  g_assert_cmpstr (after, ==, "fail");
+  g_assert_cmpstr (decision, ==, "overridden");
+  fixture_teardown (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/trace/daemon/capture-restart", test_capture);
+  g_test_add_func ("/trace/daemon/quirky-client", test_quirky);
   g_test_add_func ("/trace/daemon/no-loss", test_no_loss);
   return g_test_run ();
 }

@@ -372,8 +372,14 @@ tf_floor_trace_phase_changed (TfFloor *f, TfSession *s)
   if (f->traces == NULL)
     return;
   g_clear_pointer (&f->traces->targets, g_ptr_array_unref);
-  if (s->phase != TF_PHASE_PREPARING && s->phase != TF_PHASE_RUNNING)
-    g_hash_table_remove (f->traces->open, s->id);
+  if (s->phase != TF_PHASE_PREPARING && s->phase != TF_PHASE_RUNNING
+      && g_hash_table_remove (f->traces->open, s->id))
+    {
+      /* the trace is whole: what it decides is proposed now */
+      g_autoptr (GError) error = NULL;
+      if (!tf_floor_proposals_refresh (f, s->id, &error))
+        g_warning ("proposals of %s: %s", s->id, error->message);
+    }
 }
 
 gboolean
@@ -397,6 +403,7 @@ tf_floor_trace_start (TfFloor *f, GError **error)
     }
   f->traces = tr;
   tf_floor_trace_add_verb (f);
+  tf_floor_proposals_add_verbs (f);
   g_message ("capturing the boards' traffic on %s", cfg->capture_interface);
   return TRUE;
 }

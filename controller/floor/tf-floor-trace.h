@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "tf-floor.h"
 #include "tf-session.h"
 
@@ -29,6 +31,19 @@ void
 tf_floor_trace_stats (TfFloor *f, guint64 *received, guint64 *dropped);
 gsize
 tf_floor_trace_chunk_size (void);
+
+/* tf-floor-proposals.c: verdicts proposed from the trace (table trace_proposal) */
+gboolean
+tf_floor_proposals_refresh (TfFloor *f, const char *id, GError **error);
+JsonNode *
+tf_floor_proposals_json (TfFloor *f, const char *id, GError **error);
+void
+tf_floor_proposals_decided (TfFloor *f, const char *id, gint case_id, const char *verdict,
+                            const char *by);
+void
+tf_floor_proposals_annotate (TfFloor *f, const char *id, JsonNode *report);
+void
+tf_floor_proposals_add_verbs (TfFloor *f);
 
 /* tf-floor-trace-verb.c: "trace" for staff (cmd/) and for the session's two companies (in/) */
 void

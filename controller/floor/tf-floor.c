@@ -154,7 +154,13 @@ build_report (TfFloor *f, TfSession *s, GPtrArray *cases)
       if (tc != NULL && row->group == NULL)
         row->group = g_strdup (tc->group);
     }
-  return tf_session_report_json (s, &facts, cases);
+  {
+    JsonNode *report = tf_session_report_json (s, &facts, cases);
+    /* the verdicts the lab proposed from the trace, and what became of them */
+    if (f->traces != NULL)
+      tf_floor_proposals_annotate (f, s->id, report);
+    return report;
+  }
 }
 
 JsonNode *
