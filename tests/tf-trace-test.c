@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "tf-coap-trace.h"
+#include "tf-lwm2m-verdicts.h"
 #include "tf-pcapng.h"
 
 typedef struct
@@ -325,10 +326,101 @@ test_tshark_agrees (void)
   g_rmdir (dir);
 }
 
+/* decoded-trace lines: C client 192.0.2.10:40000, S server 192.0.2.2:5683 */
+#define C "\"src\":\"192.0.2.10:40000\",\"dst\":\"192.0.2.2:5683\""
+#define SV "\"src\":\"192.0.2.2:5683\",\"dst\":\"192.0.2.10:40000\""
+
+static GPtrArray *
+proposals_of (const char *const *lines)
+{
+  g_autoptr (GPtrArray) entries
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      g_autofree char *line = g_strdup_printf ("{\"frame\":%u,%s}", i + 1, lines[i]);
+      g_assert_true (json_parser_load_from_data (p, line, -1, NULL));
+      g_ptr_array_add (entries, json_object_ref (json_node_get_object (json_parser_get_root (p))));
+    }
+  return tf_lwm2m_propose_verdicts (entries);
+}
+
+/* "101:pass 102:fail ..." */
+static char *
+summary (GPtrArray *props)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < props->len; i++)
+    {
+      TfVerdictProposal *p = g_ptr_array_index (props, i);
+      g_string_append_printf (s, "%s%d:%s", i ? " " : "", p->case_id, p->pass ? "pass" : "fail");
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_proposals (void)
+{
+  const char *const clean[] = {
+    C ",\"type\":\"CON\",\"code\":\"POST\",\"mid\":1,\"token\":\"01\",\"options\":[[11,\"rd\"]]",
+    SV ",\"type\":\"ACK\",\"code\":\"2.01\",\"mid\":1,\"token\":\"01\",\"options\":[[8,\"rd\"],[8,"
+       "\"5\"]]",
+    /* the same Register again: a retransmission, not a second registration */
+    C ",\"type\":\"CON\",\"code\":\"POST\",\"mid\":1,\"token\":\"01\",\"options\":[[11,\"rd\"]],"
+      "\"mark\":\"duplicate\",\"of\":1",
+    SV ",\"type\":\"CON\",\"code\":\"GET\",\"mid\":7,\"token\":\"0a\",\"options\":[[11,\"3\"],[11,"
+       "\"0\"],[11,\"0\"],[17,\"0\"]]",
+    C ",\"type\":\"ACK\",\"code\":\"2.05\",\"mid\":7,\"token\":\"0a\",\"options\":[[12,\"0\"]],"
+      "\"cf\":0",
+    SV ",\"type\":\"CON\",\"code\":\"POST\",\"mid\":8,\"token\":\"0b\",\"options\":[[11,\"3\"],[11,"
+       "\"0\"],[11,\"4\"]]",
+    C ",\"type\":\"ACK\",\"code\":\"2.04\",\"mid\":8,\"token\":\"0b\",\"options\":[]",
+    SV ",\"type\":\"CON\",\"code\":\"GET\",\"mid\":9,\"token\":\"0c\",\"options\":[[6,\"0\"],[11,"
+       "\"3\"],[11,\"0\"],[11,\"13\"]]",
+    C ",\"type\":\"ACK\",\"code\":\"2.05\",\"mid\":9,\"token\":\"0c\",\"options\":[[6,\"2\"]]",
+    C ",\"type\":\"CON\",\"code\":\"2.05\",\"mid\":2,\"token\":\"0c\",\"options\":[[6,\"3\"]]",
+    SV ",\"type\":\"RST\",\"code\":\"EMPTY\",\"mid\":2,\"token\":\"\",\"options\":[]",
+    C ",\"type\":\"CON\",\"code\":\"POST\",\"mid\":3,\"token\":\"02\",\"options\":[[11,\"rd\"],[11,"
+      "\"5\"]]",
+    SV ",\"type\":\"ACK\",\"code\":\"2.04\",\"mid\":3,\"token\":\"02\",\"options\":[]",
+    C ",\"type\":\"CON\",\"code\":\"DELETE\",\"mid\":4,\"token\":\"03\",\"options\":[[11,\"rd\"],["
+      "11,\"5\"]]",
+    SV ",\"type\":\"ACK\",\"code\":\"2.02\",\"mid\":4,\"token\":\"03\",\"options\":[]",
+    NULL,
+  };
+  /* the quirks: an Update by PUT, a cancel (Observe=1) still notified, a Reset ignored */
+  const char *const quirky[] = {
+    C ",\"type\":\"CON\",\"code\":\"PUT\",\"mid\":3,\"token\":\"02\",\"options\":[[11,\"rd\"],[11,"
+      "\"5\"]]",
+    SV ",\"type\":\"ACK\",\"code\":\"4.05\",\"mid\":3,\"token\":\"02\",\"options\":[]",
+    SV ",\"type\":\"CON\",\"code\":\"GET\",\"mid\":9,\"token\":\"0c\",\"options\":[[6,\"0\"],[11,"
+       "\"3\"],[11,\"0\"],[11,\"13\"]]",
+    C ",\"type\":\"ACK\",\"code\":\"2.05\",\"mid\":9,\"token\":\"0c\",\"options\":[[6,\"2\"]]",
+    C ",\"type\":\"CON\",\"code\":\"2.05\",\"mid\":2,\"token\":\"0c\",\"options\":[[6,\"3\"]]",
+    SV ",\"type\":\"RST\",\"code\":\"EMPTY\",\"mid\":2,\"token\":\"\",\"options\":[]",
+    C ",\"type\":\"NON\",\"code\":\"2.05\",\"mid\":5,\"token\":\"0c\",\"options\":[[6,\"4\"]]",
+    SV ",\"type\":\"CON\",\"code\":\"GET\",\"mid\":10,\"token\":\"0c\",\"options\":[[6,\"1\"],[11,"
+       "\"3\"],[11,\"0\"],[11,\"13\"]]",
+    C ",\"type\":\"ACK\",\"code\":\"2.05\",\"mid\":10,\"token\":\"0c\",\"options\":[]",
+    C ",\"type\":\"NON\",\"code\":\"2.05\",\"mid\":6,\"token\":\"0c\",\"options\":[[6,\"5\"]]",
+    NULL,
+  };
+  g_autoptr (GPtrArray) a = proposals_of (clean);
+  g_autoptr (GPtrArray) b = proposals_of (quirky);
+  g_autofree char *sa = summary (a);
+  g_autofree char *sb = summary (b);
+  g_assert_cmpstr (sa, ==, "101:pass 102:pass 103:pass 201:pass 241:pass 301:pass 302:pass");
+  g_assert_cmpstr (sb, ==, "102:fail 301:pass 302:fail 303:fail");
+  /* the deciding frames: Register and its 2.01 */
+  g_assert_cmpuint (((TfVerdictProposal *)a->pdata[0])->frames->len, ==, 2);
+  g_assert_cmpuint (g_array_index (((TfVerdictProposal *)a->pdata[0])->frames, guint64, 1), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/trace/proposals", test_proposals);
   g_test_add_func ("/trace/tshark-agrees", test_tshark_agrees);
   return g_test_run ();
 }
