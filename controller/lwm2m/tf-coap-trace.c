@@ -12,6 +12,7 @@
 /* the tables are pruned of entries older than EXCHANGE_LIFETIME beyond this size */
 #define PRUNE_ABOVE 8192
 #define MAX_DTLS_RECORDS 16
+#define MAX_REMEMBERED (1024 * 1024)
 
 typedef struct
 {
@@ -31,6 +32,8 @@ struct _TfCoapTrace
   guint64 count;
   GHashTable *seen;     /* "src dst type mid" → Seen */
   GHashTable *requests; /* "client server token" → Request: the path of a response */
+  guint seen_limit;
+  guint requests_limit;
 };
 
 static guint16
@@ -163,17 +166,24 @@ describe_dtls (const guint8 *d, gsize len)
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
+/* Entries older than EXCHANGE_LIFETIME go once the table has grown past *@limit; the limit
+ * then doubles from what is left (amortised: a busy exchange lifetime costs no rescan per
+ * message). Beyond MAX_REMEMBERED young entries the table is emptied: repeats of messages
+ * that old are not marked (said in the README). */
 static void
-prune (GHashTable *table, gsize time_offset, gint64 now)
+prune (GHashTable *table, guint *limit, gsize time_offset, gint64 now)
 {
   GHashTableIter it;
   gpointer value;
-  if (g_hash_table_size (table) <= PRUNE_ABOVE)
+  if (g_hash_table_size (table) <= *limit)
     return;
   g_hash_table_iter_init (&it, table);
   while (g_hash_table_iter_next (&it, NULL, &value))
     if (now - G_STRUCT_MEMBER (gint64, value, time_offset) > EXCHANGE_LIFETIME_US)
       g_hash_table_iter_remove (&it);
+  if (g_hash_table_size (table) > MAX_REMEMBERED)
+    g_hash_table_remove_all (table);
+  *limit = MAX (PRUNE_ABOVE, 2 * g_hash_table_size (table));
 }
 
 static void
@@ -194,7 +204,7 @@ mark_repeats (TfCoapTrace *t, TfCoapTraceEntry *e)
       seen = g_new0 (Seen, 1);
       seen->frame = e->frame;
       seen->time_us = e->time_us;
-      prune (t->seen, G_STRUCT_OFFSET (Seen, time_us), e->time_us);
+      prune (t->seen, &t->seen_limit, G_STRUCT_OFFSET (Seen, time_us), e->time_us);
       g_hash_table_replace (t->seen, g_steal_pointer (&key), seen);
     }
   /* an ACK or RST answers the peer's CON of that MID */
@@ -243,7 +253,7 @@ decode_coap (TfCoapTrace *t, TfCoapTraceEntry *e, coap_pdu_t *pdu)
       r->time_us = e->time_us;
       if (!tf_coap_pdu_lwm2m_path (pdu, &r->path))
         r->path.len = 0;
-      prune (t->requests, G_STRUCT_OFFSET (Request, time_us), e->time_us);
+      prune (t->requests, &t->requests_limit, G_STRUCT_OFFSET (Request, time_us), e->time_us);
       g_hash_table_replace (t->requests, request_key (e->src, e->dst, token), r);
     }
   mark_repeats (t, e);
@@ -293,6 +303,7 @@ tf_coap_trace_new (void)
   tf_coap_init ();
   t->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   t->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  t->seen_limit = t->requests_limit = PRUNE_ABOVE;
   return t;
 }
 
