@@ -390,6 +390,23 @@ test_capture (void)
     return;
   fixture_setup (&fx, NULL);
   start_session (&fx);
+  {
+    /* the mirror port in our namespace: no address (IPv4, IPv6, not even link-local), no
+     * route, ARP off */
+    g_autofree char *addrs = NULL, *routes = NULL, *link = NULL;
+    const char *a[] = { "ip", "-o", "addr", "show", "dev", fx.ifname, NULL };
+    const char *r[] = { "ip", "-o", "route", "show", "dev", fx.ifname, NULL };
+    const char *l[] = { "ip", "-o", "link", "show", "dev", fx.ifname, NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **)a, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &addrs,
+                                 NULL, NULL, NULL));
+    g_assert_true (g_spawn_sync (NULL, (char **)r, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &routes,
+                                 NULL, NULL, NULL));
+    g_assert_true (g_spawn_sync (NULL, (char **)l, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &link,
+                                 NULL, NULL, NULL));
+    g_assert_cmpstr (addrs, ==, "");
+    g_assert_cmpstr (routes, ==, "");
+    tf_harness_assert_contains (link, "NOARP");
+  }
   answer = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0\"}");
   tf_harness_assert_contains (answer, "\"ok\":true");
   g_assert_true (wait_file (&fx, "decoded.jsonl", "\"code\":\"2.05\"", 1, 30000));
