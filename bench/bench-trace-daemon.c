@@ -76,7 +76,7 @@ main (int argc, char **argv)
   g_autofree char *conf = NULL, *find = NULL, *repl = NULL, *patched = NULL, *out = NULL;
   g_auto (GStrv) parts = NULL;
   const char *src = g_getenv ("TF_SOURCE_ROOT");
-  const char *args[3];
+  const char *args[4];
   TfHarness *h;
   double cpu0, cpu1;
   gint64 t0, t1;
@@ -124,7 +124,9 @@ main (int argc, char **argv)
   g_string_append_printf (lab, "[capture]\ninterface = %s\n", ifname);
   args[0] = "--mirror";
   args[1] = ifname;
-  args[2] = NULL;
+  /* more than 40 ttys: the daemon joins with tf-simlab's preload (tf-sim-lines.h) */
+  args[2] = "--modem-lines=preload";
+  args[3] = NULL;
   h = tf_harness_new_full (sim->str, lab->str, args);
   g_string_append_printf (ev,
                           "[event]\nname = Bench\ndays = 2030-06-04\ntimezone = UTC\n"

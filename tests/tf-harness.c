@@ -167,6 +167,18 @@ start_simlab (TfHarness *h)
   g_assert_true (g_str_has_prefix (line, "UMOCKDEV_DIR="));
   h->umockdev_dir = g_strdup (line + strlen ("UMOCKDEV_DIR="));
   g_free (line);
+  /* a lab of more ttys than umockdev's ioctl handlers take is joined with tf-simlab's preload,
+   * which it prints next (tf-sim-lines.h) */
+  if (h->simlab_args != NULL
+      && g_strv_contains ((const char *const *)h->simlab_args, "--modem-lines=preload"))
+    {
+      line = NULL;
+      g_data_input_stream_read_line_async (in, G_PRIORITY_DEFAULT, NULL, on_line, &line);
+      g_assert_true (tf_harness_wait (h, line_read, &line, 30000));
+      g_assert_true (g_str_has_prefix (line, "LD_PRELOAD="));
+      h->preload = g_strdup (line + strlen ("LD_PRELOAD="));
+      g_free (line);
+    }
 }
 
 void
@@ -200,7 +212,8 @@ tf_harness_start_daemon_env (TfHarness *h, const char *var, const char *value)
       g_subprocess_launcher_setenv (l, "DONT_FAKE_MONOTONIC", "1", TRUE);
     }
   else
-    g_subprocess_launcher_setenv (l, "LD_PRELOAD", "libumockdev-preload.so.0", TRUE);
+    g_subprocess_launcher_setenv (
+        l, "LD_PRELOAD", h->preload != NULL ? h->preload : "libumockdev-preload.so.0", TRUE);
   g_subprocess_launcher_setenv (l, "UMOCKDEV_DIR", h->umockdev_dir, TRUE);
   g_subprocess_launcher_setenv (l, "G_MESSAGES_DEBUG", "all", TRUE);
   if (var != NULL)
@@ -391,6 +404,7 @@ tf_harness_free (TfHarness *h)
   g_hash_table_unref (h->retained);
   g_free (h->clock);
   g_strfreev (h->simlab_args);
+  g_free (h->preload);
   g_free (h->dir);
   g_free (h->lab);
   g_free (h->umockdev_dir);

@@ -28,6 +28,7 @@ typedef struct
   char *clock;                 /* libfaketime's FAKETIME for the daemon, NULL: the real clock */
   gboolean broker_persistence; /* the broker keeps retained messages across restarts */
   GStrv simlab_args;           /* more arguments of tf-simlab (tf_harness_new_full) */
+  char *preload; /* a preload-mode lab's LD_PRELOAD (--modem-lines preload), NULL otherwise */
 } TfHarness;
 
 /* @sim is a sim file, @lab_body the lab file after its [lab] and [broker] groups. */
