@@ -192,7 +192,33 @@ test_unknown_group (Fixture *f, gconstpointer data)
 {
   expect_error (
       f, "[boards b1]\ntype = sim-l476\n",
-      "10: [boards b1]: unknown group (expected [lab], [broker], [switch ID] or [board ID])");
+      "10: [boards b1]: unknown group (expected [lab], [broker], [capture], [switch ID] or "
+      "[board ID])");
+}
+
+/* [capture] and board addresses (issue 17): parsed, normalised, refused with FILE:LINE */
+static void
+test_capture (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = write_lab (f, BOARD1 "address = 192.0.2.10, 2001:DB8:0::10\n\n[capture]\n"
+                                               "interface = tfsim-mon\nrotate-bytes = 65536\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfLabConfig) cfg = tf_lab_config_load (path, &error);
+  TfBoardConfig *b;
+  g_assert_no_error (error);
+  g_assert_cmpstr (cfg->capture_interface, ==, "tfsim-mon");
+  g_assert_cmpuint (cfg->capture_rotate_bytes, ==, 65536);
+  g_assert_cmpuint (cfg->capture_max_bytes, ==, 256 * 1024 * 1024);
+  b = tf_lab_config_find_board (cfg, "b1");
+  g_assert_cmpuint (g_strv_length (b->addresses), ==, 2);
+  g_assert_cmpstr (b->addresses[0], ==, "192.0.2.10");
+  g_assert_cmpstr (b->addresses[1], ==, "2001:db8::10");
+  expect_error (f, BOARD1 "address = 192.0.2.300\n",
+                "14: [board b1] address: '192.0.2.300' is not an IP address");
+  expect_error (f, BOARD1 "\n[capture]\nrotate-bytes = 65536\n",
+                "15: [capture]: missing key 'interface'");
+  expect_error (f, BOARD1 "\n[capture]\ninterface = a-very-long-interface-name\n",
+                "16: [capture] interface: 'a-very-long-interface-name' is not an interface name");
 }
 
 static void
@@ -311,6 +337,7 @@ main (int argc, char **argv)
   g_test_add ("/config/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("valid", test_valid);
   ADD ("unknown-key", test_unknown_key);
+  ADD ("capture", test_capture);
   ADD ("missing-key", test_missing_key);
   ADD ("duplicate-id", test_duplicate_id);
   ADD ("duplicate-key", test_duplicate_key);

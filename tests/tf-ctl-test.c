@@ -80,7 +80,7 @@ test_global_help (void)
       = { "boards",  "board",    "power",   "release",       "flash",   "images", "status",
           "call",    "schedule", "replan",  "sessions",      "session", "start",  "end",
           "close",   "abort",    "verdict", "verify",        "sign",    "run",    "report",
-          "summary", "release-summary", "listing", "leases", "lease-release", "regress",
+          "summary", "release-summary", "listing", "leases", "lease-release", "trace", "regress",
           NULL };
   gboolean in_commands = FALSE;
   guint listed = 0;

@@ -243,8 +243,15 @@ start_simlab (TfHarness *h)
 
   h->control = tf_harness_path (h, "simlab.sock");
   g_subprocess_launcher_set_stderr_file_path (l, log);
-  h->simlab = g_subprocess_launcher_spawn (l, &error, exe, "--sim", h->sim_path, "--control",
-                                           h->control, NULL);
+  {
+    g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+    g_auto (GStrv) argv = NULL;
+    g_strv_builder_add_many (b, exe, "--sim", h->sim_path, "--control", h->control, NULL);
+    if (h->simlab_args != NULL)
+      g_strv_builder_addv (b, (const char **)h->simlab_args);
+    argv = g_strv_builder_end (b);
+    h->simlab = g_subprocess_launcher_spawnv (l, (const char *const *)argv, &error);
+  }
   g_assert_no_error (error);
   live_add (h->simlab);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (h->simlab));
@@ -293,7 +300,8 @@ tf_harness_start_daemon_env (TfHarness *h, const char *var, const char *value)
       g_subprocess_launcher_setenv (l, "DONT_FAKE_MONOTONIC", "1", TRUE);
     }
   else
-    g_subprocess_launcher_setenv (l, "LD_PRELOAD", h->preload, TRUE);
+    g_subprocess_launcher_setenv (
+        l, "LD_PRELOAD", h->preload != NULL ? h->preload : "libumockdev-preload.so.0", TRUE);
   g_subprocess_launcher_setenv (l, "UMOCKDEV_DIR", h->umockdev_dir, TRUE);
   g_subprocess_launcher_setenv (l, "G_MESSAGES_DEBUG", "all", TRUE);
   if (var != NULL)
@@ -433,7 +441,14 @@ tf_harness_ctl (TfHarness *h, char **out, char **err, ...)
 TfHarness *
 tf_harness_new (const char *sim, const char *lab_body)
 {
+  return tf_harness_new_full (sim, lab_body, NULL);
+}
+
+TfHarness *
+tf_harness_new_full (const char *sim, const char *lab_body, const char *const *simlab_args)
+{
   TfHarness *h = g_new0 (TfHarness, 1);
+  h->simlab_args = g_strdupv ((char **)simlab_args);
   g_autofree char *lab_text = NULL;
   g_autofree char *boards = g_build_filename (source_root (), "boards", NULL);
 
@@ -484,6 +499,7 @@ tf_harness_free (TfHarness *h)
     g_printerr ("# kept %s\n", h->dir);
   g_hash_table_unref (h->retained);
   g_free (h->clock);
+  g_strfreev (h->simlab_args);
   g_free (h->dir);
   g_free (h->lab);
   g_free (h->umockdev_dir);

@@ -28,11 +28,15 @@ typedef struct
   guint daemon_runs;
   char *clock;                 /* libfaketime's FAKETIME for the daemon, NULL: the real clock */
   gboolean broker_persistence; /* the broker keeps retained messages across restarts */
+  GStrv simlab_args;           /* more arguments of tf-simlab (tf_harness_new_full) */
 } TfHarness;
 
 /* @sim is a sim file, @lab_body the lab file after its [lab] and [broker] groups. */
 TfHarness *
 tf_harness_new (const char *sim, const char *lab_body);
+/* The same, tf-simlab started with @simlab_args too (e.g. --mirror IFNAME). */
+TfHarness *
+tf_harness_new_full (const char *sim, const char *lab_body, const char *const *simlab_args);
 void
 tf_harness_free (TfHarness *h);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfHarness, tf_harness_free)

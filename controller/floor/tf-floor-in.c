@@ -75,6 +75,7 @@ in_verdict (Req *r, TfSession *s)
       tf_floor_req_fail (r, "%s", error->message);
       return;
     }
+  tf_floor_proposals_decided (f, s->id, r->in->case_id, r->in->verdict, r->in->company);
   committed (r, s, "verdict", r->in->verdict);
 }
 

@@ -5,6 +5,7 @@
 #include "tf-catalogue.h"
 #include "tf-floor.h"
 #include "tf-floor-request.h"
+#include "tf-floor-trace.h"
 #include "tf-sched.h"
 #include "tf-session-db.h"
 
@@ -45,6 +46,7 @@ struct _TfFloor
   GHashTable *faulted;  /* board ids whose fault was re-planned already */
   guint lease_timer;
   guint generation;
+  TfFloorTraces *traces; /* NULL without [capture] */
 };
 
 /* A callback's ticket: valid while its session still runs that preparation. */

@@ -15,6 +15,7 @@ tf_floor_free (TfFloor *f)
 {
   if (f == NULL)
     return;
+  g_clear_pointer (&f->traces, tf_floor_trace_stop);
   g_signal_handlers_disconnect_by_data (f->bus, f);
   g_signal_handlers_disconnect_by_data (f->lab, f);
   if (f->lab != NULL)
@@ -161,7 +162,13 @@ build_report (TfFloor *f, TfSession *s, GPtrArray *cases)
       if (tc != NULL && row->group == NULL)
         row->group = g_strdup (tc->group);
     }
-  return tf_session_report_json (s, &facts, cases);
+  {
+    JsonNode *report = tf_session_report_json (s, &facts, cases);
+    /* the verdicts the lab proposed from the trace, and what became of them */
+    if (f->traces != NULL)
+      tf_floor_proposals_annotate (f, s->id, report);
+    return report;
+  }
 }
 
 JsonNode *
@@ -361,6 +368,7 @@ tf_floor_set_phase (TfFloor *f, TfSession *s, TfPhase to, const char *reason, GE
     }
   g_info ("session %s: %s -> %s%s%s", s->id, tf_phase_to_string (from), tf_phase_to_string (to),
           reason ? " : " : "", reason ? reason : "");
+  tf_floor_trace_phase_changed (f, s);
   return TRUE;
 }
 
@@ -693,6 +701,8 @@ tf_floor_new (TfLab *lab, GError **error)
   tf_floor_add_verbs (f);
   tf_floor_add_in_verbs (f);
   tf_floor_release_add_verb (f);
+  if (!tf_floor_trace_start (f, error))
+    return NULL;
   tf_floor_resume (f);
   if (tf_bus_is_connected (f->bus)) /* opened by a reload: nobody will say "connected" */
     tf_floor_publish_all (f);

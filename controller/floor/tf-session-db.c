@@ -51,6 +51,12 @@ static const char *const floor_steps[] = {
    * public summary is the last of them, never the live counts */
   "CREATE TABLE summary_release (n INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
   "  sessions TEXT NOT NULL, summary TEXT NOT NULL);",
+  /* 4 -> 5: verdicts the lab proposes from a session's trace (tf-floor-proposals.c), with
+   * what the client team decided of them */
+  "CREATE TABLE trace_proposal (session TEXT NOT NULL, case_id INTEGER NOT NULL,"
+  "  verdict TEXT NOT NULL, reason TEXT NOT NULL, frames TEXT NOT NULL,"
+  "  proposed_at INTEGER NOT NULL, decision TEXT, decided_by TEXT, decided_at INTEGER,"
+  "  PRIMARY KEY (session, case_id));",
 };
 
 gboolean

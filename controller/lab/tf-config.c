@@ -8,6 +8,7 @@
 #include "tf-keyfile.h"
 #include "tf-power-switch.h"
 
+#include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ board_config_free (TfBoardConfig *b)
   g_free (b->table);
   g_free (b->usb_path);
   g_free (b->usb_serial);
+  g_strfreev (b->addresses);
   g_free (b);
 }
 
@@ -49,6 +51,7 @@ tf_lab_config_free (TfLabConfig *self)
   g_free (self->images);
   g_free (self->ets_dir);
   g_free (self->event);
+  g_free (self->capture_interface);
   g_free (self->broker_host);
   g_free (self->broker_user);
   g_free (self->broker_password_file);
@@ -230,11 +233,63 @@ load_switch (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id
   return tf_power_switch_load_config (kf, group, s, error);
 }
 
+/* address = one or more IPv4/IPv6 addresses, spaces or commas between */
+static gboolean
+load_addresses (TfKeyFile *kf, const char *group, GStrv *out, GError **error)
+{
+  g_autofree char *value = NULL;
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  if (!tf_key_file_get_string (kf, group, "address", FALSE, NULL, &value, error))
+    return FALSE;
+  if (value == NULL)
+    return TRUE;
+  parts = g_regex_split_simple ("[ ,]+", value, 0, 0);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_autoptr (GInetAddress) a = NULL;
+      g_autofree char *norm = NULL;
+      if (*parts[i] == '\0')
+        continue;
+      a = g_inet_address_new_from_string (parts[i]);
+      if (a == NULL)
+        return tf_key_file_fail (kf, error, group, "address", "'%s' is not an IP address",
+                                 parts[i]);
+      /* the form the capture compares with (inet_ntop's) */
+      norm = g_inet_address_to_string (a);
+      g_strv_builder_add (b, norm);
+    }
+  *out = g_strv_builder_end (b);
+  return TRUE;
+}
+
+/* [capture] interface = IFNAME, rotate-bytes, max-bytes (per session) */
+static gboolean
+load_capture_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
+{
+  static const char *const k_capture[] = { "interface", "rotate-bytes", "max-bytes", NULL };
+  if (!g_key_file_has_group (tf_key_file_get_keyfile (kf), "capture"))
+    return TRUE;
+  if (!tf_key_file_check_keys (kf, "capture", k_capture, error)
+      || !tf_key_file_get_string (kf, "capture", "interface", TRUE, NULL,
+                                  &self->capture_interface, error))
+    return FALSE;
+  if (strlen (self->capture_interface) >= 16 || strchr (self->capture_interface, '/') != NULL)
+    return tf_key_file_fail (kf, error, "capture", "interface", "'%s' is not an interface name",
+                             self->capture_interface);
+  /* a session of a TestFest slot is small; the cap protects the state dir */
+  return tf_key_file_get_uint (kf, "capture", "rotate-bytes", FALSE, 16 * 1024 * 1024, 4096,
+                               1024 * 1024 * 1024, &self->capture_rotate_bytes, error)
+         && tf_key_file_get_uint (kf, "capture", "max-bytes", FALSE, 256 * 1024 * 1024, 4096,
+                                  G_MAXUINT32, &self->capture_max_bytes, error);
+}
+
 static gboolean
 load_board (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id, GError **error)
 {
   static const char *const k_board[]
-      = { "type", "console", "power", "boot-mode", "table", "usb-path", "usb-serial", NULL };
+      = { "type",     "console",    "power",   "boot-mode", "table",
+          "usb-path", "usb-serial", "address", NULL };
   g_autofree char *type = NULL, *console = NULL;
   TfBoardConfig *b = g_new0 (TfBoardConfig, 1);
 
@@ -247,6 +302,8 @@ load_board (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id,
       || !tf_key_file_get_string (kf, group, "table", FALSE, NULL, &b->table, error)
       || !tf_key_file_get_string (kf, group, "usb-path", FALSE, NULL, &b->usb_path, error)
       || !tf_key_file_get_string (kf, group, "usb-serial", FALSE, NULL, &b->usb_serial, error))
+    return FALSE;
+  if (!load_addresses (kf, group, &b->addresses, error))
     return FALSE;
   if (b->usb_path != NULL
       && !g_regex_match_simple ("^[0-9]+-[0-9]+(\\.[0-9]+)*$", b->usb_path, 0, 0))
@@ -304,7 +361,7 @@ tf_lab_config_load (const char *path, GError **error)
   kf = tf_key_file_load (path, error);
   if (kf == NULL)
     return NULL;
-  if (!load_lab_group (self, kf, error))
+  if (!load_lab_group (self, kf, error) || !load_capture_group (self, kf, error))
     return NULL;
   self->types = tf_board_type_load_dirs ((const char *const *)self->boards_dirs, error);
   if (self->types == NULL)
@@ -317,7 +374,9 @@ tf_lab_config_load (const char *path, GError **error)
       {
         g_autofree char *kind = NULL, *id = NULL;
         tf_key_file_split_group (groups[i], &kind, &id);
-        if (pass == 0 && (g_strcmp0 (kind, "lab") == 0 || g_strcmp0 (kind, "broker") == 0)
+        if (pass == 0
+            && (g_strcmp0 (kind, "lab") == 0 || g_strcmp0 (kind, "broker") == 0
+                || g_strcmp0 (kind, "capture") == 0)
             && id == NULL)
           continue;
         if (g_strcmp0 (kind, "switch") != 0 && g_strcmp0 (kind, "board") != 0)
@@ -325,7 +384,7 @@ tf_lab_config_load (const char *path, GError **error)
             if (pass == 0)
               {
                 tf_key_file_fail (kf, error, groups[i], NULL,
-                                  "unknown group (expected [lab], [broker], [switch ID] or "
+                                  "unknown group (expected [lab], [broker], [capture], [switch ID] or "
                                   "[board ID])");
                 return NULL;
               }
@@ -380,7 +439,11 @@ tf_board_config_equal (const TfBoardConfig *a, const TfBoardConfig *b)
          && a->power_channel == b->power_channel && g_strcmp0 (a->boot_switch, b->boot_switch) == 0
          && a->boot_channel == b->boot_channel && g_strcmp0 (a->table, b->table) == 0
          && g_strcmp0 (a->usb_path, b->usb_path) == 0
-         && g_strcmp0 (a->usb_serial, b->usb_serial) == 0;
+         && g_strcmp0 (a->usb_serial, b->usb_serial) == 0
+         && ((a->addresses == NULL && b->addresses == NULL)
+             || (a->addresses != NULL && b->addresses != NULL
+                 && g_strv_equal ((const char *const *)a->addresses,
+                                  (const char *const *)b->addresses)));
 }
 
 gboolean

@@ -39,6 +39,7 @@ typedef struct
   char *table;
   char *usb_path;   /* the console adapter's USB position ("1-2.1"), or NULL */
   char *usb_serial; /* or its iSerial (with the type's console usb-id), or NULL */
+  GStrv addresses;  /* address = 192.0.2.10 2001:db8::10: the board's on the lab network */
   guint line;       /* where [board ID] stands, for messages */
 } TfBoardConfig;
 
@@ -64,6 +65,10 @@ typedef struct
   guint ring_lines;
   guint64 log_max_bytes;
   guint quarantine_after; /* consecutive faults before quarantine */
+  /* [capture]: the interface the boards' traffic crosses, NULL for no capture */
+  char *capture_interface;
+  guint64 capture_rotate_bytes; /* a session's pcapng part is closed beyond this */
+  guint64 capture_max_bytes;    /* a session's trace stops growing beyond this */
   GPtrArray *switches;    /* TfSwitchConfig */
   GPtrArray *boards;      /* TfBoardConfig */
   GHashTable *types;      /* name -> TfBoardType */

@@ -483,6 +483,12 @@ tf_lab_add_switch (TfLab *self, const TfSwitchConfig *sc, GError **error)
   return TRUE;
 }
 
+const char *
+tf_lab_get_state_dir (TfLab *self)
+{
+  return self->state_dir;
+}
+
 TfLab *
 tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
 {

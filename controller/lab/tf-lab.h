@@ -28,6 +28,9 @@ tf_power_action_from_string (const char *s, TfPowerAction *action);
 #define TF_TYPE_LAB (tf_lab_get_type ())
 G_DECLARE_FINAL_TYPE (TfLab, tf_lab, TF, LAB, GObject)
 
+/* Where the store, console logs and traces live. */
+const char *
+tf_lab_get_state_dir (TfLab *self);
 /* Takes @config. Opens the store under @state_dir. */
 TfLab *
 tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testfestctl-trace.h"
 #include "tf-bus.h"
 #include "tf-ctl-print.h"
 #include "tf-ctl-verbs.h"
@@ -44,6 +45,7 @@ static char *opt_config, *opt_host, *opt_lab, *opt_user, *opt_password_file;
 static int opt_port = 0, opt_timeout = 60, opt_lines = 20;
 static gboolean opt_json, opt_help;
 static char *opt_state;
+static char *opt_pcap, *opt_decoded; /* trace (testfestctl-trace.c) */
 /* sessions and the schedule */
 static gboolean opt_csv;
 static char *opt_ics, *opt_check, *opt_event, *opt_company, *opt_as, *opt_note, *opt_issue,
@@ -443,6 +445,9 @@ main (int argc, char **argv)
     { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "abort: why", "TEXT" },
     { "min", 0, 0, G_OPTION_ARG_INT, &opt_min, "release-summary: sessions behind every figure",
       "N" },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &opt_pcap, "trace: the session's pcapng", "FILE" },
+    { "decoded", 0, 0, G_OPTION_ARG_FILENAME, &opt_decoded, "trace: its decoded messages",
+      "FILE" },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &opt_help, "Show help (after a COMMAND: that command's)",
       NULL },
     { NULL },
@@ -511,6 +516,16 @@ main (int argc, char **argv)
       else
         g_printerr ("testfestctl: %s (testfestctl --help lists them)\n", error->message);
       return 2;
+    }
+  if (g_strcmp0 (verb, "trace") == 0) /* testfestctl-trace.c: a download, not one request */
+    {
+      if (!load_settings (&bo, &lab, &error))
+        {
+          g_printerr ("testfestctl: %s\n", error->message);
+          return 2;
+        }
+      return testfestctl_trace (&bo, lab, opt_company, argv[2], opt_pcap, opt_decoded,
+                                opt_timeout);
     }
   json_builder_begin_object (b);
   if (g_strv_contains ((const char *const[]){ "schedule", "sessions", "session", "start", "end",

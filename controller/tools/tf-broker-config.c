@@ -28,7 +28,7 @@ static const char *const public_topics[]
     = { "host/+/status", "board/+/state", "schedule", "session/+/state", "summary", NULL };
 
 /* What the daemon publishes: its host status, boards, the floor, the
- * companies' private reports and consoles, and replies. */
+ * companies' private reports, consoles and traces, and replies. */
 static const char *const daemon_topics[] = { "host/+/status",
                                              "board/+/state",
                                              "schedule",
@@ -36,6 +36,7 @@ static const char *const daemon_topics[] = { "host/+/status",
                                              "summary",
                                              "private/+/session/+/report",
                                              "private/+/session/+/console",
+                                             "private/+/session/+/trace",
                                              "regress/#",
                                              "private/+/regress/#",
                                              "reply/#",

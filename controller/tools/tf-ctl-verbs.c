@@ -80,6 +80,12 @@ static const TfCtlVerb verbs[] = {
     0, 0 },
   { "listing", "", "the product listing of the companies that consented", "", 0, 0 },
   { "leases", "", "the board leases (staff)", "", 0, 0 },
+  { "trace", "SESSION [--pcap FILE] [--decoded FILE] [--company C]",
+    "a session's captured traffic (its two companies and staff)",
+    "--pcap FILE     the session's pcapng (every part, in order)\n"
+    "--decoded FILE  its decoded CoAP/LwM2M messages, one JSON object a line\n"
+    "--company C     ask as that company (in/C/trace) instead of staff\n",
+    1, 1 },
   { "regress", "submit|report|runs|cancel|status|schedule|unschedule ...",
     "the board farm's regression runs (see testfestctl regress --help)", "", 1, 16 },
   { "lease-release", "BOARD", "drop a board's lease (staff)", "", 1, 1 },

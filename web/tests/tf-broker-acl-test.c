@@ -445,6 +445,17 @@ test_private_read (void)
   g_hash_table_remove_all (anon->got);
   g_assert_false (delivered (daemon, anon, "private/acme/session/s3/console", "session/s3/state"));
 
+  /* a session's live trace (issue 17): the daemon may write it, acme and staff read it, kiwi
+   * (a third company here) and anonymous do not */
+  g_assert_true (delivered (daemon, a, "private/acme/session/s4/trace", "summary"));
+  g_assert_true (wait_for (staff, NULL, has_topic,
+                           (gpointer)g_strdup_printf ("tf/%s/private/acme/session/s4/trace", lab),
+                           5000));
+  g_hash_table_remove_all (b->got);
+  g_assert_false (delivered (daemon, b, "private/acme/session/s5/trace", "session/s5/state"));
+  g_hash_table_remove_all (anon->got);
+  g_assert_false (delivered (daemon, anon, "private/acme/session/s6/trace", "session/s6/state"));
+
   /* clean the retained messages for the other tests */
   publish (daemon, lab, "private/acme/session/s1/report", "", TRUE);
   publish (daemon, lab, "private/kiwi/session/s1/report", "", TRUE);

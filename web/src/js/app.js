@@ -10,6 +10,7 @@ import { FloorView } from './views/floor.js';
 import { BoardsView } from './views/boards.js';
 import { AgendaView } from './views/agenda.js';
 import { ResultsView } from './views/results.js';
+import { TraceView } from './views/trace.js';
 import { SummaryView } from './views/summary.js';
 import { RegressView } from './views/regress.js';
 
@@ -63,6 +64,8 @@ class App {
       regress: new RegressView($('view-regress'), this.store),
     };
     this.views = views;
+    // the live trace: a panel of the results view (its companies' sessions only)
+    this.trace = new TraceView($('view-results'), this.store);
     this.header = new Header(this.store);
     this.current = null;
     setText($('title'), `TestFest · ${cfg.lab}`);
@@ -87,6 +90,7 @@ class App {
     $('login-error').hidden = true;
     this.store.forgetPrivate();
     this.views.results.setUser(user);
+    this.trace.setUser(user);
     this.user = user;
     setText($('who'), user ? `logged in as ${user}` : 'public view');
     $('user').hidden = $('password').hidden = $('login-btn').hidden = !!user;
@@ -109,6 +113,7 @@ class App {
       // back to the public view, the visitor may try again
       this.user = null;
       this.views.results.setUser(null);
+      this.trace.setUser(null);
       setText($('who'), 'public view');
       $('user').hidden = $('password').hidden = $('login-btn').hidden = false;
       $('logout-btn').hidden = true;
@@ -145,6 +150,7 @@ class App {
 
   note(kind, key) {
     for (const v of Object.values(this.views)) v.note(kind, key);
+    this.trace.note(kind, key);
     this.header.note(kind, key);
     this.kick();
   }
@@ -163,6 +169,7 @@ class App {
     this.frame++;
     this.header.flush();
     this.views[this.current].flush();
+    if (this.current === 'results') this.trace.flush();
     if (this.hooks.flushed) this.hooks.flushed(this.frame, performance.now() - t0);
   }
 }

@@ -17,6 +17,8 @@ export class Store {
     this.reports = new Map();  // session id -> report (the same under both companies)
     this.consoles = new Map(); // session id -> { lines: [{at, line, board}], added }
     this.consoleMax = 500;
+    this.traces = new Map(); // session id -> { messages: [decoded CoAP], added }
+    this.traceMax = 500;
     this.gen = 0;              // bumped on every (re)connection, see sweep()
     this.seen = new Map();     // topic -> gen of its last retained message
     this.reportSeen = new Map(); // session id -> gen of its last retained report
@@ -84,6 +86,7 @@ export class Store {
         this.put(this.reports, 'report', session, value);
       }
       else if (parts[4] === 'console' && value) this.consoleLine(session, value);
+      else if (parts[4] === 'trace' && value) this.traceMessage(session, value);
     }
   }
 
@@ -106,6 +109,18 @@ export class Store {
     c.added++;
     if (c.lines.length > this.consoleMax) c.lines.splice(0, c.lines.length - this.consoleMax);
     this.notify('console', session);
+  }
+
+  traceMessage(session, m) {
+    let t = this.traces.get(session);
+    if (!t) {
+      t = { messages: [], added: 0 };
+      this.traces.set(session, t);
+    }
+    t.messages.push(m);
+    t.added++;
+    if (t.messages.length > this.traceMax) t.messages.splice(0, t.messages.length - this.traceMax);
+    this.notify('trace', session);
   }
 
   // A new connection: what is retained will come again. Whatever does not
@@ -147,6 +162,10 @@ export class Store {
     for (const key of [...this.consoles.keys()]) {
       this.consoles.delete(key);
       this.notify('console', key);
+    }
+    for (const key of [...this.traces.keys()]) {
+      this.traces.delete(key);
+      this.notify('trace', key);
     }
   }
 }

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Verdicts proposed from a decoded trace. */
+#define G_LOG_DOMAIN "tf-lwm2m"
+
+#include "config.h"
+
+#include "tf-lwm2m-verdicts.h"
+
+#include <stdlib.h>
+
+#define OPT_OBSERVE 6
+#define OPT_LOCATION_PATH 8
+#define OPT_URI_PATH 11
+#define OPT_CONTENT_FORMAT 12
+#define OPT_ACCEPT 17
+
+typedef struct
+{
+  JsonObject *o;
+  guint64 frame;
+  const char *src, *dst, *type, *code, *token;
+  char *path; /* "/rd/1", "/3/0/0" */
+  gint cf;
+  gint accept;
+  gint observe; /* -1: none */
+  gint64 mid;
+  gboolean has_location;
+  gboolean repeat;
+} Msg;
+
+static void
+msg_clear (Msg *m)
+{
+  g_free (m->path);
+}
+
+static gint
+uint_option (JsonArray *opts, guint number)
+{
+  for (guint i = 0; opts != NULL && i < json_array_get_length (opts); i++)
+    {
+      JsonArray *o = json_array_get_array_element (opts, i);
+      if (o != NULL && json_array_get_length (o) == 2
+          && json_array_get_int_element (o, 0) == number)
+        return atoi (json_array_get_string_element (o, 1));
+    }
+  return -1;
+}
+
+static gboolean
+load (JsonObject *o, Msg *m)
+{
+  JsonArray *opts;
+  GString *path = g_string_new (NULL);
+  if (!json_object_has_member (o, "type") || !json_object_has_member (o, "code"))
+    {
+      g_string_free (path, TRUE);
+      return FALSE;
+    }
+  m->o = o;
+  m->frame = (guint64)json_object_get_int_member_with_default (o, "frame", 0);
+  m->src = json_object_get_string_member_with_default (o, "src", "");
+  m->dst = json_object_get_string_member_with_default (o, "dst", "");
+  m->type = json_object_get_string_member_with_default (o, "type", "");
+  m->code = json_object_get_string_member_with_default (o, "code", "");
+  m->token = json_object_get_string_member_with_default (o, "token", "");
+  m->cf = (gint)json_object_get_int_member_with_default (o, "cf", -1);
+  m->mid = json_object_get_int_member_with_default (o, "mid", -1);
+  m->repeat = json_object_has_member (o, "mark");
+  opts = json_object_has_member (o, "options") ? json_object_get_array_member (o, "options") : NULL;
+  for (guint i = 0; opts != NULL && i < json_array_get_length (opts); i++)
+    {
+      JsonArray *a = json_array_get_array_element (opts, i);
+      if (a == NULL || json_array_get_length (a) != 2)
+        continue;
+      if (json_array_get_int_element (a, 0) == OPT_URI_PATH)
+        g_string_append_printf (path, "/%s", json_array_get_string_element (a, 1));
+      if (json_array_get_int_element (a, 0) == OPT_LOCATION_PATH)
+        m->has_location = TRUE;
+    }
+  m->accept = uint_option (opts, OPT_ACCEPT);
+  m->observe = uint_option (opts, OPT_OBSERVE);
+  m->path = g_string_free (path, FALSE);
+  return TRUE;
+}
+
+static gboolean
+is_response (const Msg *m)
+{
+  return strchr (m->code, '.') != NULL;
+}
+
+/* the answer to @req: same token, the other way, a response code */
+static const Msg *
+answer (GArray *msgs, guint req)
+{
+  const Msg *r = &g_array_index (msgs, Msg, req);
+  for (guint i = req + 1; i < msgs->len; i++)
+    {
+      const Msg *m = &g_array_index (msgs, Msg, i);
+      if (!m->repeat && is_response (m) && g_str_equal (m->src, r->dst)
+          && g_str_equal (m->dst, r->src) && g_str_equal (m->token, r->token))
+        return m;
+    }
+  return NULL;
+}
+
+static TfVerdictProposal *
+propose (GPtrArray *out, gint id, gboolean pass, guint64 f1, guint64 f2, const char *fmt, ...)
+    G_GNUC_PRINTF (6, 7);
+
+static TfVerdictProposal *
+propose (GPtrArray *out, gint id, gboolean pass, guint64 f1, guint64 f2, const char *fmt, ...)
+{
+  TfVerdictProposal *p;
+  va_list ap;
+  /* the first evidence decides; a later fail overrides a pass (a defect seen once is one) */
+  for (guint i = 0; i < out->len; i++)
+    {
+      p = g_ptr_array_index (out, i);
+      if (p->case_id != id)
+        continue;
+      if (!p->pass || pass)
+        return p;
+      g_ptr_array_remove_index (out, i);
+      break;
+    }
+  p = g_new0 (TfVerdictProposal, 1);
+  p->case_id = id;
+  p->pass = pass;
+  va_start (ap, fmt);
+  p->reason = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  p->frames = g_array_new (FALSE, FALSE, sizeof (guint64));
+  if (f1 != 0)
+    g_array_append_val (p->frames, f1);
+  if (f2 != 0)
+    g_array_append_val (p->frames, f2);
+  g_ptr_array_add (out, p);
+  return p;
+}
+
+static guint
+path_depth (const char *path)
+{
+  guint n = 0;
+  for (const char *p = path; *p != '\0'; p++)
+    n += *p == '/';
+  return n;
+}
+
+/* notifications of @token from @src after message @from, and the first of them */
+static const Msg *
+notification_after (GArray *msgs, guint from, const char *token, const char *src)
+{
+  for (guint i = from + 1; i < msgs->len; i++)
+    {
+      const Msg *m = &g_array_index (msgs, Msg, i);
+      if (!m->repeat && is_response (m) && m->observe >= 0 && g_str_equal (m->token, token)
+          && g_str_equal (m->src, src))
+        return m;
+    }
+  return NULL;
+}
+
+static void
+read_case (GPtrArray *out, const Msg *q, const Msg *a)
+{
+  gint id;
+  const char *name;
+  if (q->accept == 11542)
+    id = 203, name = "TLV";
+  else if (q->accept == 11543 || q->accept == 110)
+    id = 204, name = "JSON";
+  else if ((q->accept == 0 || q->accept < 0) && path_depth (q->path) == 3)
+    id = 201, name = "plain text";
+  else
+    return;
+  if (a == NULL)
+    return;
+  if (g_str_equal (a->code, "2.05") && (a->cf == q->accept || (id == 201 && a->cf == 0)))
+    propose (out, id, TRUE, q->frame, a->frame, "Read %s in %s answered 2.05 in that format",
+             q->path, name);
+  else
+    propose (out, id, FALSE, q->frame, a->frame, "Read %s in %s answered %s (format %d)", q->path,
+             name, a->code, a->cf);
+}
+
+static gint
+by_case (gconstpointer a, gconstpointer b)
+{
+  /* g_ptr_array_sort hands pointers to the elements */
+  return (*(TfVerdictProposal *const *)a)->case_id - (*(TfVerdictProposal *const *)b)->case_id;
+}
+
+GPtrArray *
+tf_lwm2m_propose_verdicts (GPtrArray *entries)
+{
+  g_autoptr (GArray) msgs = g_array_new (FALSE, TRUE, sizeof (Msg));
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_verdict_proposal_free);
+  g_array_set_clear_func (msgs, (GDestroyNotify)msg_clear);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      Msg m = { 0 };
+      if (load (g_ptr_array_index (entries, i), &m))
+        g_array_append_val (msgs, m);
+    }
+  for (guint i = 0; i < msgs->len; i++)
+    {
+      const Msg *q = &g_array_index (msgs, Msg, i);
+      const Msg *a;
+      if (q->repeat || is_response (q))
+        continue;
+      a = answer (msgs, i);
+      if (g_str_equal (q->code, "POST") && g_str_equal (q->path, "/rd"))
+        {
+          if (a != NULL && g_str_equal (a->code, "2.01") && a->has_location)
+            propose (out, 101, TRUE, q->frame, a->frame, "Register answered 2.01 Created");
+          else if (a != NULL)
+            propose (out, 101, FALSE, q->frame, a->frame, "Register answered %s", a->code);
+        }
+      else if (g_str_has_prefix (q->path, "/rd/") && path_depth (q->path) == 2)
+        {
+          if (g_str_equal (q->code, "DELETE"))
+            {
+              if (a != NULL && g_str_equal (a->code, "2.02"))
+                propose (out, 103, TRUE, q->frame, a->frame, "De-register answered 2.02 Deleted");
+              else if (a != NULL)
+                propose (out, 103, FALSE, q->frame, a->frame, "De-register answered %s", a->code);
+            }
+          else if (!g_str_equal (q->code, "POST"))
+            propose (out, 102, FALSE, q->frame, a ? a->frame : 0,
+                     "Update sent as %s (Transport 6.4.2: POST)", q->code);
+          else if (a != NULL && g_str_equal (a->code, "2.04"))
+            propose (out, 102, TRUE, q->frame, a->frame, "Update answered 2.04 Changed");
+          else if (a != NULL)
+            propose (out, 102, FALSE, q->frame, a->frame, "Update answered %s", a->code);
+        }
+      else if (g_str_equal (q->code, "GET") && q->observe == 0)
+        {
+          const Msg *n;
+          if (a == NULL)
+            continue;
+          if (!g_str_equal (a->code, "2.05") || a->observe < 0)
+            {
+              propose (out, 301, FALSE, q->frame, a->frame,
+                       "Observe %s answered %s without an Observe option", q->path, a->code);
+              continue;
+            }
+          n = notification_after (msgs, (guint)(a - (const Msg *)msgs->data), q->token, a->src);
+          if (n != NULL)
+            propose (out, 301, TRUE, q->frame, n->frame,
+                     "Observe %s answered 2.05 with Observe, then notified", q->path);
+        }
+      else if (g_str_equal (q->code, "GET") && q->observe == 1)
+        {
+          const Msg *n;
+          if (a == NULL)
+            continue;
+          n = notification_after (msgs, (guint)(a - (const Msg *)msgs->data), q->token, a->src);
+          if (n != NULL)
+            propose (out, 303, FALSE, q->frame, n->frame,
+                     "notified again after the cancel (Observe=1) of %s", q->path);
+          else if (g_str_equal (a->code, "2.05"))
+            propose (out, 303, TRUE, q->frame, a->frame,
+                     "Cancel (Observe=1) of %s answered 2.05, no notification after", q->path);
+        }
+      else if (g_str_equal (q->code, "GET"))
+        read_case (out, q, a);
+      else if (g_str_equal (q->code, "PUT") && path_depth (q->path) == 3 && q->cf == 0 && a != NULL)
+        propose (out, 205, g_str_equal (a->code, "2.04"), q->frame, a->frame,
+                 "Write %s in plain text answered %s", q->path, a->code);
+      else if (g_str_equal (q->code, "POST") && g_str_equal (q->path, "/3/0/4") && a != NULL)
+        propose (out, 241, g_str_equal (a->code, "2.04"), q->frame, a->frame,
+                 "Execute /3/0/4 answered %s", a->code);
+    }
+  /* 302: a Reset in answer to a notification, then no notification of its token */
+  for (guint i = 0; i < msgs->len; i++)
+    {
+      const Msg *r = &g_array_index (msgs, Msg, i);
+      const Msg *notif = NULL, *n;
+      if (!g_str_equal (r->type, "RST") || r->repeat)
+        continue;
+      for (guint k = i; k-- > 0;)
+        {
+          const Msg *m = &g_array_index (msgs, Msg, k);
+          if (g_str_equal (m->type, "CON") && m->observe >= 0 && is_response (m)
+              && g_str_equal (m->src, r->dst) && m->mid == r->mid)
+            {
+              notif = m;
+              break;
+            }
+        }
+      if (notif == NULL)
+        continue;
+      n = notification_after (msgs, i, notif->token, notif->src);
+      if (n != NULL)
+        propose (out, 302, FALSE, r->frame, n->frame,
+                 "notified again after the Reset of notification #%" G_GUINT64_FORMAT,
+                 notif->frame);
+      else
+        propose (out, 302, TRUE, notif->frame, r->frame,
+                 "Reset of a notification, no notification of that token after");
+    }
+  g_ptr_array_sort (out, by_case);
+  return out;
+}
+
+void
+tf_verdict_proposal_free (TfVerdictProposal *p)
+{
+  if (p == NULL)
+    return;
+  g_free (p->reason);
+  g_array_unref (p->frames);
+  g_free (p);
+}
+
+JsonNode *
+tf_verdict_proposal_to_json (const TfVerdictProposal *p)
+{
+  JsonNode *n = json_node_init_object (json_node_alloc (), json_object_new ());
+  JsonObject *o = json_node_get_object (n);
+  JsonArray *frames = json_array_new ();
+  json_object_set_int_member (o, "case", p->case_id);
+  json_object_set_string_member (o, "verdict", p->pass ? "pass" : "fail");
+  json_object_set_string_member (o, "reason", p->reason);
+  for (guint i = 0; i < p->frames->len; i++)
+    json_array_add_int_element (frames, (gint64)g_array_index (p->frames, guint64, i));
+  json_object_set_array_member (o, "frames", frames);
+  return n;
+}

@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A session's traffic captured by the daemon on the simulated lab's mirror port: a board
+ * running tf-lwm2m-client registers at a tf-lwm2m-server namespace across the lab bridge; the
+ * daemon's pcapng of the session, downloaded by its client company through the "trace" verb,
+ * is decoded by tshark into the messages the daemon's decoded trace lists; live messages reach
+ * the session's companies' private topics only; a third company gets nothing; a daemon
+ * restart leaves a gap that is said, in a new part; thousands of messages without loss. */
+#include "config.h"
+
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "tf-harness.h"
+
+#define S "alpha-client--gamma-server"
+#define N_READS_BIG 5000
+
+typedef struct
+{
+  TfHarness *h;
+  GHashTable *replies; /* correlation → payload */
+  GPtrArray *topics;   /* every topic seen */
+  guint live_alpha, live_gamma;
+  guint seq;
+  char *ctl_sock; /* tf-lwm2m-server's control socket */
+  char *ifname;
+} Fixture;
+
+static void
+on_message (TfBus *bus, const TfBusMessage *m, Fixture *fx)
+{
+  gsize len = 0;
+  const char *d = g_bytes_get_data (m->payload, &len);
+  g_ptr_array_add (fx->topics, g_strdup (m->topic));
+  if (g_str_has_suffix (m->topic, "/private/alpha/session/" S "/trace"))
+    fx->live_alpha++;
+  if (g_str_has_suffix (m->topic, "/private/gamma/session/" S "/trace"))
+    fx->live_gamma++;
+  if (strstr (m->topic, "/reply/") != NULL && m->correlation != NULL)
+    g_hash_table_replace (
+        fx->replies,
+        g_strndup (g_bytes_get_data (m->correlation, NULL), g_bytes_get_size (m->correlation)),
+        g_strndup (d, len));
+}
+
+static gboolean
+has_key (TfHarness *h, gpointer data)
+{
+  Fixture *fx = ((gpointer *)data)[0];
+  return g_hash_table_contains (fx->replies, ((gpointer *)data)[1]);
+}
+
+static JsonObject *
+request (Fixture *fx, const char *company, const char *verb, const char *json)
+{
+  g_autofree char *topic = company ? g_strdup_printf ("tf/%s/in/%s/%s", fx->h->lab, company, verb)
+                                   : g_strdup_printf ("tf/%s/cmd/%s", fx->h->lab, verb);
+  g_autofree char *reply
+      = g_strdup_printf ("tf/%s/reply/%s/trace-test", fx->h->lab, company ? company : "staff");
+  g_autofree char *corr = g_strdup_printf ("t%u-%08x", ++fx->seq, g_random_int ());
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  gpointer w[2] = { fx, corr };
+  g_assert_true (tf_bus_request (fx->h->watch, topic, json, reply, corr, &error));
+  g_assert_true (tf_harness_wait (fx->h, has_key, w, 30000));
+  g_assert_true (json_parser_load_from_data (p, g_hash_table_lookup (fx->replies, corr), -1, NULL));
+  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+}
+
+/* One JSON command to tf-lwm2m-server's control socket, its one-line answer. */
+static char *
+server_cmd (Fixture *fx, const char *json)
+{
+  g_autoptr (GSocketClient) c = g_socket_client_new ();
+  g_autoptr (GSocketAddress) a = g_unix_socket_address_new (fx->ctl_sock);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketConnection) conn
+      = g_socket_client_connect (c, G_SOCKET_CONNECTABLE (a), NULL, &error);
+  g_autoptr (GDataInputStream) in = NULL;
+  g_autofree char *line = g_strdup_printf ("%s\n", json);
+  char *answer;
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                            line, strlen (line), NULL, NULL, &error));
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
+  answer = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (answer);
+  return answer;
+}
+
+static char *
+trace_path (Fixture *fx, const char *name)
+{
+  return g_build_filename (fx->h->state_dir, "trace", S, name, NULL);
+}
+
+static guint
+count_in_file (const char *path, const char *needle)
+{
+  g_autofree char *data = NULL;
+  guint n = 0;
+  if (!g_file_get_contents (path, &data, NULL, NULL))
+    return 0;
+  for (const char *p = data; (p = strstr (p, needle)) != NULL; p++)
+    n++;
+  return n;
+}
+
+typedef struct
+{
+  char *path;
+  const char *needle;
+  guint count;
+} FileWait;
+
+static gboolean
+file_has (TfHarness *h, gpointer data)
+{
+  FileWait *w = data;
+  return count_in_file (w->path, w->needle) >= w->count;
+}
+
+static gboolean
+wait_file (Fixture *fx, const char *name, const char *needle, guint count, guint timeout_ms)
+{
+  FileWait w = { trace_path (fx, name), needle, count };
+  gboolean ok = tf_harness_wait (fx->h, file_has, &w, timeout_ms);
+  g_free (w.path);
+  return ok;
+}
+
+/* A whole file of the session's trace through the "trace" verb, as a company downloads it. */
+static GBytes *
+download (Fixture *fx, const char *company, const char *file, guint part)
+{
+  GByteArray *all = g_byte_array_new ();
+  gint64 offset = 0;
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *args = g_strdup_printf (
+          "{\"session\":\"" S "\",\"file\":\"%s\",\"part\":%u,\"offset\":%" G_GINT64_FORMAT "}",
+          file, part, offset);
+      g_autoptr (JsonObject) r = request (fx, company, "trace", args);
+      gsize n = 0;
+      g_autofree guchar *data = NULL;
+      g_assert_true (json_object_get_boolean_member (r, "ok"));
+      data = g_base64_decode (json_object_get_string_member (r, "data"), &n);
+      g_byte_array_append (all, data, (guint)n);
+      offset += (gint64)n;
+      if (json_object_get_boolean_member (r, "eof"))
+        break;
+    }
+  return g_byte_array_free_to_bytes (all);
+}
+
+/* "type|code|mid|token" of every CoAP message, in order: ours from the decoded trace */
+static GPtrArray *
+ours (const char *decoded, guint part)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) lines = g_strsplit (decoded, "\n", -1);
+  static const char *types[] = { "CON", "NON", "ACK", "RST" };
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      JsonObject *o;
+      const char *type, *code;
+      guint t = 0, c = 0;
+      if (*lines[i] == '\0' || !json_parser_load_from_data (p, lines[i], -1, NULL))
+        continue;
+      o = json_node_get_object (json_parser_get_root (p));
+      if (!json_object_has_member (o, "type")
+          || json_object_get_int_member_with_default (o, "part", 0) != part)
+        continue;
+      type = json_object_get_string_member (o, "type");
+      code = json_object_get_string_member (o, "code");
+      for (t = 0; t < 4 && !g_str_equal (types[t], type); t++)
+        ;
+      if (strchr (code, '.') != NULL)
+        c = (guint)(atoi (code) * 32 + atoi (strchr (code, '.') + 1));
+      else
+        {
+          static const char *methods[]
+              = { "EMPTY", "GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "iPATCH" };
+          for (c = 0; c < 8 && !g_str_equal (methods[c], code); c++)
+            ;
+        }
+      g_ptr_array_add (out, g_strdup_printf ("%u|%u|%" G_GINT64_FORMAT "|%s", t, c,
+                                             json_object_get_int_member (o, "mid"),
+                                             json_object_get_string_member (o, "token")));
+    }
+  return out;
+}
+
+/* the same by tshark from the pcapng file */
+static GPtrArray *
+theirs (const char *pcap)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *stdout_buf = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  const char *argv[]
+      = { "tshark", "-n",       "-r",          pcap,         "-Y",        "coap", "-T",
+          "fields", "-E",       "separator=|", "-e",         "coap.type", "-e",   "coap.code",
+          "-e",     "coap.mid", "-e",          "coap.token", NULL };
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                               &stdout_buf, NULL, &status, &error));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  lines = g_strsplit (stdout_buf, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0')
+      g_ptr_array_add (out, g_strdup (lines[i]));
+  return out;
+}
+
+static void
+assert_same_messages (Fixture *fx, guint part)
+{
+  g_autoptr (GBytes) pcap = download (fx, "alpha", "pcap", part);
+  g_autoptr (GBytes) decoded = download (fx, "alpha", "decoded", 1);
+  g_autofree char *local = g_build_filename (fx->h->dir, "download.pcapng", NULL);
+  g_autofree char *text = g_strndup (g_bytes_get_data (decoded, NULL), g_bytes_get_size (decoded));
+  g_autoptr (GPtrArray) a = NULL;
+  g_autoptr (GPtrArray) b = NULL;
+  g_assert_true (g_file_set_contents (local, g_bytes_get_data (pcap, NULL),
+                                      (gssize)g_bytes_get_size (pcap), NULL));
+  a = ours (text, part);
+  b = theirs (local);
+  g_test_message ("part %u: %u messages decoded, %u by tshark", part, a->len, b->len);
+  g_assert_cmpuint (a->len, >, 0);
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (a, i), ==, g_ptr_array_index (b, i));
+}
+
+static void
+fixture_setup (Fixture *fx, const char *quirk)
+{
+  const char *src = g_getenv ("TF_SOURCE_ROOT");
+  const char *build = g_getenv ("TF_BUILD_ROOT");
+  g_autofree char *client
+      = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
+  g_autofree char *server
+      = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
+  g_autofree char *sim = NULL, *lab = NULL, *ev = NULL, *prov = NULL, *conf = NULL;
+  g_autofree char *patched = NULL, *find = NULL, *repl = NULL, *tmpdir = NULL;
+  g_auto (GStrv) parts = NULL;
+  const char *args[3];
+
+  fx->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  fx->topics = g_ptr_array_new_with_free_func (g_free);
+  fx->ifname = g_strdup_printf ("tfm%08x", g_random_int ());
+  /* the server's control socket lives in a directory of ours made before the harness */
+  tmpdir = g_dir_make_tmp ("tf-trace-srv-XXXXXX", NULL);
+  fx->ctl_sock = g_build_filename (tmpdir, "lwm2m.sock", NULL);
+  sim = g_strdup_printf (
+      "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
+      "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-1\nserial = SIM00001\n"
+      "power = relay1:1\nboot-ms = 100\naddress = 192.0.2.10\n"
+      "firmware-program = %s\nfirmware-args = --version 1.0.0 --lifetime 600%s%s\n\n"
+      "[server lwm2m1]\nprogram = %s\nargs = --control %s\naddress = 192.0.2.2\n",
+      client, quirk ? " --quirk " : "", quirk ? quirk : "", server, fx->ctl_sock);
+  lab = g_strdup_printf ("[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
+                         "off-time-ms = 100\n\n"
+                         "[board sim1]\ntype = sim-lwm2m\nconsole = /dev/ttyACM1\n"
+                         "power = relay1:1\ntable = T1\naddress = 192.0.2.10, 2001:db8::10\n\n"
+                         "[capture]\ninterface = %s\nrotate-bytes = 1048576\n",
+                         fx->ifname);
+  args[0] = "--mirror";
+  args[1] = fx->ifname;
+  args[2] = NULL;
+  fx->h = tf_harness_new_full (sim, lab, args);
+  ev = tf_harness_path (fx->h, "test.event");
+  prov = tf_harness_path (fx->h, "provision.script");
+  g_assert_true (g_file_set_contents (
+      ev,
+      "[event]\nname = Trace TestFest\ndays = 2030-06-04\ntimezone = UTC\nslot-minutes = 60\n"
+      "day-start = 09:00\nday-end = 17:00\ntables = 1\n\n"
+      "[company alpha]\nname = Alpha Devices\n\n[company gamma]\nname = Gamma Cloud\n\n"
+      "[company beta]\nname = Beta Sensors\n\n"
+      "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
+      "transports = udp\nsecurity = nosec\nboards = sim1\nendpoint = alpha-ep\n"
+      "provision = provision.script\nfeatures = tlv\nentry-criteria = yes\n"
+      "entry-criteria-by = staff\n\n"
+      "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions = 1.1\n"
+      "version = 4.2\ntransports = udp\nsecurity = nosec\nserver-uri = coap://192.0.2.2:5683\n"
+      "features = tlv\nentry-criteria = yes\nentry-criteria-by = staff\n",
+      -1, NULL));
+  g_assert_true (
+      g_file_set_contents (prov,
+                           "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+                           "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
+                           "send lwm2m start\nexpect ^lwm2m: (registered|error: already) 20000\n",
+                           -1, NULL));
+  g_assert_true (g_file_get_contents (fx->h->lab_path, &conf, NULL, NULL));
+  find = g_strdup_printf ("boards-dir = %s/boards\nets-dir = %s/data/ets\n", src, src);
+  repl = g_strdup_printf ("boards-dir = %s/boards;%s/tests/boards\nets-dir = %s/tests/ets\n"
+                          "event = test.event\n",
+                          src, src, src);
+  parts = g_strsplit (conf, find, 2);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  patched = g_strjoin (repl, parts[0], parts[1], NULL);
+  g_assert_true (g_file_set_contents (fx->h->lab_path, patched, -1, NULL));
+  tf_harness_start_daemon (fx->h);
+  tf_harness_watch (fx->h);
+  g_signal_connect (fx->h->watch, "message", G_CALLBACK (on_message), fx);
+}
+
+static void
+fixture_teardown (Fixture *fx)
+{
+  g_autofree char *dir = g_path_get_dirname (fx->ctl_sock);
+  if (fx->h->watch != NULL)
+    g_signal_handlers_disconnect_by_data (fx->h->watch, fx);
+  tf_harness_free (fx->h);
+  g_unlink (fx->ctl_sock);
+  g_rmdir (dir);
+  g_hash_table_unref (fx->replies);
+  g_ptr_array_unref (fx->topics);
+  g_free (fx->ctl_sock);
+  g_free (fx->ifname);
+}
+
+static gboolean
+in_phase (TfHarness *h, gpointer data)
+{
+  const char *json = tf_harness_retained (h, "session/" S "/state");
+  return json != NULL && strstr (json, data) != NULL;
+}
+
+static void
+start_session (Fixture *fx)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_true (tf_harness_wait (fx->h, in_phase, "\"phase\":\"scheduled\"", 30000));
+  g_assert_cmpint (tf_harness_ctl (fx->h, &out, &err, "start", S, NULL), ==, 0);
+  g_assert_true (tf_harness_wait (fx->h, in_phase, "\"phase\":\"running\"", 90000));
+  /* the registration and its answer, captured and decoded */
+  g_assert_true (wait_file (fx, "decoded.jsonl", "\"code\":\"2.01\"", 1, 30000));
+}
+
+/* the lab's proposal for @case_id ("pass", "fail", NULL for none), its decision in @decision */
+static char *
+proposal (Fixture *fx, const char *company, gint case_id, char **decision)
+{
+  g_autoptr (JsonObject) r = request (fx, company, "proposals", "{\"session\":\"" S "\"}");
+  JsonArray *a;
+  g_assert_true (json_object_get_boolean_member (r, "ok"));
+  a = json_object_get_array_member (r, "proposals");
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonObject *p = json_array_get_object_element (a, i);
+      if (json_object_get_int_member (p, "case") != case_id)
+        continue;
+      g_test_message ("proposal %d: %s (%s)", case_id, json_object_get_string_member (p, "verdict"),
+                      json_object_get_string_member (p, "reason"));
+      if (decision != NULL)
+        *decision = g_strdup (json_object_get_string_member (p, "decision"));
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (p, "frames")), >, 0);
+      return g_strdup (json_object_get_string_member (p, "verdict"));
+    }
+  return NULL;
+}
+
+static gboolean
+can_skip (void)
+{
+  if (geteuid () != 0 || !g_file_test ("/dev/net/tun", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("needs root and /dev/net/tun (a lab network and a mirror port)");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_capture (void)
+{
+  Fixture fx = { 0 };
+  g_autofree char *answer = NULL;
+  g_autofree char *part1 = NULL;
+  GStatBuf st;
+  if (can_skip ())
+    return;
+  fixture_setup (&fx, NULL);
+  start_session (&fx);
+  {
+    /* the mirror port in our namespace: no address (IPv4, IPv6, not even link-local), no
+     * route, ARP off */
+    g_autofree char *addrs = NULL, *routes = NULL, *link = NULL;
+    const char *a[] = { "ip", "-o", "addr", "show", "dev", fx.ifname, NULL };
+    const char *r[] = { "ip", "-o", "route", "show", "dev", fx.ifname, NULL };
+    const char *l[] = { "ip", "-o", "link", "show", "dev", fx.ifname, NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **)a, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &addrs,
+                                 NULL, NULL, NULL));
+    g_assert_true (g_spawn_sync (NULL, (char **)r, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &routes,
+                                 NULL, NULL, NULL));
+    g_assert_true (g_spawn_sync (NULL, (char **)l, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &link,
+                                 NULL, NULL, NULL));
+    g_assert_cmpstr (addrs, ==, "");
+    g_assert_cmpstr (routes, ==, "");
+    tf_harness_assert_contains (link, "NOARP");
+  }
+  answer = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0\"}");
+  tf_harness_assert_contains (answer, "\"ok\":true");
+  g_assert_true (wait_file (&fx, "decoded.jsonl", "\"code\":\"2.05\"", 1, 30000));
+
+  /* proposed verdicts of a clean client: registration and a TLV read pass; the client team
+   * accepts 203, the report says so; the server team may see proposals, not accept them */
+  g_free (answer);
+  answer = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0\","
+                            "\"format\":\"tlv\"}");
+  tf_harness_assert_contains (answer, "\"ok\":true");
+  g_assert_true (wait_file (&fx, "decoded.jsonl", "\"cf\":11542", 1, 30000));
+  {
+    g_autofree char *v101 = proposal (&fx, "gamma", 101, NULL);
+    g_autofree char *v203 = proposal (&fx, "alpha", 203, NULL);
+    g_autofree char *decision = NULL;
+    g_autofree char *again = NULL;
+    g_autoptr (JsonObject) refused
+        = request (&fx, "gamma", "accept", "{\"session\":\"" S "\",\"case\":203}");
+    g_autoptr (JsonObject) ok = NULL;
+    g_assert_cmpstr (v101, ==, "pass");
+    g_assert_cmpstr (v203, ==, "pass");
+    g_assert_false (json_object_get_boolean_member (refused, "ok"));
+    ok = request (&fx, "alpha", "accept", "{\"session\":\"" S "\",\"case\":203}");
+    g_assert_true (json_object_get_boolean_member (ok, "ok"));
+    again = proposal (&fx, "alpha", 203, &decision);
+    g_assert_cmpstr (decision, ==, "accepted");
+    {
+      const char *rep = tf_harness_retained (fx.h, "private/alpha/session/" S "/report");
+      g_assert_nonnull (rep);
+      tf_harness_assert_contains (rep, "\"lab_proposal\"");
+      tf_harness_assert_contains (rep, "\"decision\":\"accepted\"");
+    }
+  }
+
+  /* the files: 0640, tshark lists what we list */
+  part1 = trace_path (&fx, "part-0001.pcapng");
+  g_assert_cmpint (g_stat (part1, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0640);
+  assert_same_messages (&fx, 1);
+
+  /* live to the two companies, nothing of it on a public topic */
+  g_assert_cmpuint (fx.live_alpha, >, 0);
+  g_assert_cmpuint (fx.live_gamma, >, 0);
+  for (guint i = 0; i < fx.topics->len; i++)
+    {
+      const char *topic = g_ptr_array_index (fx.topics, i);
+      /* our own requests (in/COMPANY/trace, cmd/trace) aside */
+      if (g_str_has_suffix (topic, "/trace") && strstr (topic, "/in/") == NULL
+          && strstr (topic, "/cmd/") == NULL)
+        g_assert_nonnull (strstr (topic, "/private/"));
+    }
+  {
+    /* a third company: nothing, not even that the session exists */
+    g_autoptr (JsonObject) r = request (&fx, "beta", "trace", "{\"session\":\"" S "\"}");
+    g_assert_false (json_object_get_boolean_member (r, "ok"));
+    tf_harness_assert_contains (json_object_get_string_member (r, "error"), "no session");
+  }
+
+  /* a restart: the next traffic goes to part 2, the gap said in the decoded trace and in the
+   * pcapng (the first packet's comment) */
+  tf_harness_stop_daemon (fx.h, SIGTERM);
+  tf_harness_start_daemon (fx.h);
+  g_assert_true (tf_harness_wait (fx.h, in_phase, "\"phase\":\"running\"", 90000));
+  g_free (answer);
+  answer = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0/0\"}");
+  tf_harness_assert_contains (answer, "\"ok\":true");
+  g_assert_true (wait_file (&fx, "decoded.jsonl", "\"event\":\"gap\"", 1, 30000));
+  g_assert_true (wait_file (&fx, "decoded.jsonl", "\"part\":2", 2, 30000));
+  {
+    g_autofree char *p2 = trace_path (&fx, "part-0002.pcapng");
+    g_autofree char *out = NULL;
+    const char *argv[] = { "tshark", "-r", p2, "-T", "fields", "-e", "frame.comment", NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL,
+                                 G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                                 NULL, NULL, NULL));
+    tf_harness_assert_contains (out, "capture gap");
+  }
+  /* part 1 was closed by the stopping daemon: its statistics block says no loss */
+  g_assert_true (wait_file (&fx, "decoded.jsonl", "dropped=0", 1, 1000));
+  assert_same_messages (&fx, 2);
+
+  /* testfestctl trace: both parts and the decoded trace, as the client company; not for a
+   * third company */
+  {
+    g_autofree char *out = NULL, *err = NULL;
+    g_autofree char *f = g_build_filename (fx.h->dir, "ctl.pcapng", NULL);
+    g_autofree char *f2 = g_strdup_printf ("%s.part2", f);
+    g_autofree char *dec = g_build_filename (fx.h->dir, "ctl.jsonl", NULL);
+    g_autoptr (GPtrArray) a = NULL;
+    g_assert_cmpint (tf_harness_ctl (fx.h, &out, &err, "trace", S, "--pcap", f, "--decoded", dec,
+                                     "--company", "alpha", NULL),
+                     ==, 0);
+    tf_harness_assert_contains (err, "2 pcapng parts");
+    a = theirs (f2);
+    g_assert_cmpuint (a->len, >, 0);
+    g_assert_cmpuint (count_in_file (dec, "\"event\":\"gap\""), ==, 1);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (
+        tf_harness_ctl (fx.h, &out, &err, "trace", S, "--pcap", f, "--company", "beta", NULL), ==,
+        1);
+    tf_harness_assert_contains (err, "no session");
+  }
+  fixture_teardown (&fx);
+}
+
+/* the daemon's CPU seconds so far (/proc/PID/stat utime + stime) */
+static double
+daemon_cpu (Fixture *fx)
+{
+  g_autofree char *path
+      = g_strdup_printf ("/proc/%s/stat", g_subprocess_get_identifier (fx->h->daemon));
+  g_autofree char *stat = NULL;
+  g_auto (GStrv) f = NULL;
+  const char *after;
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || (after = strrchr (stat, ')')) == NULL)
+    return 0;
+  f = g_strsplit (after + 2, " ", -1);
+  /* fields 14 and 15 of the line, 12 and 13 after "(comm) " */
+  return (g_ascii_strtod (f[11], NULL) + g_ascii_strtod (f[12], NULL)) / sysconf (_SC_CLK_TCK);
+}
+
+/* thousands of messages: every one in the pcapng and decoded, the kernel dropped none */
+static void
+test_no_loss (void)
+{
+  Fixture fx = { 0 };
+  g_autoptr (GString) cmds = g_string_new (NULL);
+  guint before;
+  g_autofree char *decoded = NULL;
+  double cpu0;
+  gint64 t0;
+  if (can_skip ())
+    return;
+  fixture_setup (&fx, NULL);
+  start_session (&fx);
+  decoded = trace_path (&fx, "decoded.jsonl");
+  before = count_in_file (decoded, "\"type\":");
+  cpu0 = daemon_cpu (&fx);
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < N_READS_BIG; i++)
+    {
+      g_autofree char *a
+          = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0/1\"}");
+      g_assert_nonnull (strstr (a, "\"ok\":true"));
+    }
+  /* a request and its answer each (asserted below, once the session's trace is closed and
+   * says what the capture dropped) */
+  wait_file (&fx, "decoded.jsonl", "\"type\":", before + 2 * N_READS_BIG, 120000);
+  /* a figure for the README, not an assertion: the machine is shared */
+  g_test_message ("daemon CPU for %u messages in %.1f s: %.2f s (%.0f us a message)",
+                  2 * N_READS_BIG, (g_get_monotonic_time () - t0) / 1e6, daemon_cpu (&fx) - cpu0,
+                  (daemon_cpu (&fx) - cpu0) * 1e6 / (2 * N_READS_BIG));
+  {
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint (tf_harness_ctl (fx.h, &out, &err, "end", S, NULL), ==, 0);
+  }
+  g_assert_true (wait_file (&fx, "decoded.jsonl", "\"event\":\"closed\"", 1, 30000));
+  {
+    g_autofree char *text = NULL;
+    g_assert_true (g_file_get_contents (decoded, &text, NULL, NULL));
+    g_test_message ("%s", strstr (text, "{\"event\":\"closed\""));
+  }
+  g_assert_cmpuint (count_in_file (decoded, "\"type\":"), ==, before + 2 * N_READS_BIG);
+  g_assert_cmpuint (count_in_file (decoded, "dropped=0 "), ==, 1);
+  g_assert_cmpuint (count_in_file (decoded, "\"mark\":"), ==, 0);
+  fixture_teardown (&fx);
+}
+
+/* a client with a declared defect: no TLV. The lab proposes 203 fail; the client team
+ * overrides it, the proposal stays beside its verdict */
+static void
+test_quirky (void)
+{
+  Fixture fx = { 0 };
+  g_autofree char *answer = NULL, *v203 = NULL, *v101 = NULL, *decision = NULL, *after = NULL;
+  g_autoptr (JsonObject) r = NULL;
+  if (can_skip ())
+    return;
+  fixture_setup (&fx, "no-tlv");
+  start_session (&fx);
+  answer = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0\","
+                            "\"format\":\"tlv\"}");
+  g_assert_true (wait_file (&fx, "decoded.jsonl", "\"code\":\"4.06\"", 1, 30000));
+  v101 = proposal (&fx, "alpha", 101, NULL);
+  v203 = proposal (&fx, "alpha", 203, NULL);
+  g_assert_cmpstr (v101, ==, "pass");
+  g_assert_cmpstr (v203, ==, "fail");
+  r = request (&fx, "alpha", "verdict",
+               "{\"session\":\"" S "\",\"case\":203,\"verdict\":\"pass\",\"user\":\"eve\"}");
+  g_assert_true (json_object_get_boolean_member (r, "ok"));
+  after = proposal (&fx, "alpha", 203, &decision);
+  g_assert_cmpstr (after, ==, "fail");
+  g_assert_cmpstr (decision, ==, "overridden");
+  fixture_teardown (&fx);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/trace/daemon/capture-restart", test_capture);
+  g_test_add_func ("/trace/daemon/quirky-client", test_quirky);
+  g_test_add_func ("/trace/daemon/no-loss", test_no_loss);
+  return g_test_run ();
+}
