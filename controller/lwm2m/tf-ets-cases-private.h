@@ -19,6 +19,10 @@ tf_ets_check_mandatory (TfEtsRun *run, const char *crit, const TfLwm2mResponse *
 guint
 tf_ets_json_cf (TfEtsRun *run);
 
+/* tf-ets-cases-dm.c: the 1.1 cases around the basic ones (211-237) */
+const TfEtsCase *
+tf_ets_cases_dm (void);
+
 /* tf-ets-cases-info.c: information reporting */
 void
 tf_ets_case_301 (TfEtsRun *run);

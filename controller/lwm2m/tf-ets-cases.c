@@ -11,6 +11,7 @@
 #include "tf-lwm2m-link.h"
 #include "tf-lwm2m-registry.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* --- helpers for the cases ---------------------------------------------------------- */
@@ -79,11 +80,12 @@ tf_ets_check_mandatory (TfEtsRun *run, const char *crit, const TfLwm2mResponse *
   return TRUE;
 }
 
-/* The JSON content format of the case's ETS: LwM2M JSON in 1.0, SenML JSON in 1.1. */
+/* The JSON content format of 204 and 220: LwM2M JSON (11543) in both ETS versions. */
 guint
 tf_ets_json_cf (TfEtsRun *run)
 {
-  return g_str_equal (tf_ets_run_version (run), "1.0") ? TF_LWM2M_CF_JSON : TF_LWM2M_CF_SENML_JSON;
+  /* the catalogues' "json" feature; SenML JSON has its own cases in 1.1 (231, 234) */
+  return TF_LWM2M_CF_JSON;
 }
 
 static TfLwm2mRequest *
@@ -553,8 +555,27 @@ static const TfEtsCase cases[] = {
   { 0, NULL, NULL, NULL },
 };
 
+static gint
+case_cmp (gconstpointer a, gconstpointer b)
+{
+  return ((const TfEtsCase *)a)->id - ((const TfEtsCase *)b)->id;
+}
+
 const TfEtsCase *
 tf_ets_cases (void)
 {
-  return cases;
+  static TfEtsCase all[G_N_ELEMENTS (cases) + 64];
+  static gsize once = 0;
+  if (g_once_init_enter (&once))
+    {
+      guint n = 0;
+      for (const TfEtsCase *c = cases; c->func != NULL; c++)
+        all[n++] = *c;
+      for (const TfEtsCase *c = tf_ets_cases_dm (); c->func != NULL && n + 1 < G_N_ELEMENTS (all);
+           c++)
+        all[n++] = *c;
+      qsort (all, n, sizeof (TfEtsCase), case_cmp);
+      g_once_init_leave (&once, 1);
+    }
+  return all;
 }
