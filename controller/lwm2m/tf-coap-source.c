@@ -182,9 +182,9 @@ decode_payload (gint cf, const TfLwm2mPath *path, const guint8 *data, gsize len)
     return NULL;
   if (len > MAX_DECODED_PAYLOAD)
     return g_strdup_printf ("(%" G_GSIZE_FORMAT " bytes, not decoded)", len);
+  /* text and link format as they are (no Content-Format: text when it is UTF-8) */
   if (cf == TF_LWM2M_CF_LINK
-      || ((cf == TF_LWM2M_CF_TEXT || cf < 0) && g_utf8_validate ((const char *)data, len, NULL)
-          && (path == NULL || path->len < 3)))
+      || ((cf == TF_LWM2M_CF_TEXT || cf < 0) && g_utf8_validate ((const char *)data, len, NULL)))
     return g_strndup ((const char *)data, len);
   if (cf == TF_LWM2M_CF_OPAQUE || cf < 0)
     {
@@ -440,7 +440,7 @@ char *
 tf_coap_token_key (const coap_session_t *session, const guint8 *data, gsize len)
 {
   g_autofree char *hex = tf_coap_token_hex (data, len);
-  return g_strdup_printf ("%p/%s", (const void *) session, hex);
+  return g_strdup_printf ("%p/%s", (const void *)session, hex);
 }
 
 static GHashTable *owners; /* coap_context_t → owner; main thread only */

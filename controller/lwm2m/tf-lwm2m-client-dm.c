@@ -27,7 +27,7 @@ static void
 answer_error (coap_pdu_t *response, const GError *error)
 {
   coap_pdu_set_code (response, tf_lwm2m_error_to_coap (error));
-  coap_add_data (response, strlen (error->message), (const uint8_t *) error->message);
+  coap_add_data (response, strlen (error->message), (const uint8_t *)error->message);
 }
 
 static gboolean
@@ -39,25 +39,25 @@ is_v10 (TfLwm2mClient *self)
 /* The format of an answer: what the server accepts, else plain text for one value and TLV (1.0)
  * or SenML JSON (1.1) for more (Core 7.1). */
 static gboolean
-choose_cf (TfLwm2mClient *self, const TfLwm2mPath *path, gint accept, GPtrArray *records,
-           guint *cf, GError **error)
+choose_cf (TfLwm2mClient *self, const TfLwm2mPath *path, gint accept, GPtrArray *records, guint *cf,
+           GError **error)
 {
   gboolean no_tlv = (self->quirks & TF_LWM2M_QUIRK_NO_TLV) != 0;
   if (accept >= 0)
     {
       if ((no_tlv && (accept == TF_LWM2M_CF_TLV || accept == TF_LWM2M_CF_TLV_OLD))
-          || !tf_lwm2m_cf_supported ((guint) accept))
+          || !tf_lwm2m_cf_supported ((guint)accept))
         {
-          g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_ACCEPTABLE, "%s is not served here",
-                       tf_lwm2m_cf_to_string ((guint) accept));
+          g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_ACCEPTABLE,
+                       "%s is not served here", tf_lwm2m_cf_to_string ((guint)accept));
           return FALSE;
         }
-      *cf = (guint) accept;
+      *cf = (guint)accept;
       return TRUE;
     }
   if (path->len >= 3 && records->len == 1
-      && ((TfLwm2mRecord *) records->pdata[0])->path.len == path->len)
-    *cf = ((TfLwm2mRecord *) records->pdata[0])->type == TF_LWM2M_TYPE_OPAQUE ? TF_LWM2M_CF_OPAQUE
+      && ((TfLwm2mRecord *)records->pdata[0])->path.len == path->len)
+    *cf = ((TfLwm2mRecord *)records->pdata[0])->type == TF_LWM2M_TYPE_OPAQUE ? TF_LWM2M_CF_OPAQUE
                                                                              : TF_LWM2M_CF_TEXT;
   else if (is_v10 (self))
     *cf = no_tlv ? TF_LWM2M_CF_JSON : TF_LWM2M_CF_TLV;
@@ -75,7 +75,7 @@ answer_payload (coap_resource_t *resource, coap_session_t *session, const coap_p
   /* libcoap leaves Content-Format out for 0 (text/plain): LwM2M servers want it said */
   if (cf == TF_LWM2M_CF_TEXT)
     coap_add_option (response, COAP_OPTION_CONTENT_FORMAT, 0, NULL);
-  coap_add_data_large_response (resource, session, request, response, query, (uint16_t) cf, -1, 0,
+  coap_add_data_large_response (resource, session, request, response, query, (uint16_t)cf, -1, 0,
                                 g_bytes_get_size (payload), g_bytes_get_data (payload, NULL),
                                 release_bytes, g_bytes_ref (payload));
 }
@@ -100,7 +100,8 @@ obs_find (TfLwm2mClient *self, const guint8 *tok, gsize len)
   for (guint i = 0; i < self->observations->len; i++)
     {
       TfLwm2mClientObs *o = g_ptr_array_index (self->observations, i);
-      if (g_bytes_get_size (o->token) == len && memcmp (g_bytes_get_data (o->token, NULL), tok, len) == 0)
+      if (g_bytes_get_size (o->token) == len
+          && memcmp (g_bytes_get_data (o->token, NULL), tok, len) == 0)
         return o;
     }
   return NULL;
@@ -125,7 +126,8 @@ attr (GHashTable *attrs, const char *name, gdouble *v)
   return attrs != NULL && tf_lwm2m_attrs_get_double (attrs, name, v);
 }
 
-static void arm_pmax (TfLwm2mClientObs *o);
+static void
+arm_pmax (TfLwm2mClientObs *o);
 
 static gboolean
 numeric_value (GPtrArray *recs, gdouble *v)
@@ -137,10 +139,17 @@ numeric_value (GPtrArray *recs, gdouble *v)
   switch (r->type)
     {
     case TF_LWM2M_TYPE_INTEGER:
-    case TF_LWM2M_TYPE_TIME: *v = (gdouble) r->v.i; return TRUE;
-    case TF_LWM2M_TYPE_UNSIGNED: *v = (gdouble) r->v.u; return TRUE;
-    case TF_LWM2M_TYPE_FLOAT: *v = r->v.f; return TRUE;
-    default: return FALSE;
+    case TF_LWM2M_TYPE_TIME:
+      *v = (gdouble)r->v.i;
+      return TRUE;
+    case TF_LWM2M_TYPE_UNSIGNED:
+      *v = (gdouble)r->v.u;
+      return TRUE;
+    case TF_LWM2M_TYPE_FLOAT:
+      *v = r->v.f;
+      return TRUE;
+    default:
+      return FALSE;
     }
 }
 
@@ -172,7 +181,8 @@ notify (TfLwm2mClientObs *o)
       return;
     }
   self->observe_seq = (self->observe_seq + 1) & 0xffffff;
-  coap_add_option (pdu, COAP_OPTION_OBSERVE, coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
+  coap_add_option (pdu, COAP_OPTION_OBSERVE,
+                   coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
   tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_CONTENT_FORMAT, cf);
   coap_add_data (pdu, g_bytes_get_size (payload), g_bytes_get_data (payload, NULL));
   tf_lwm2m_exchange_log (o->session, pdu, TRUE, &o->path);
@@ -201,7 +211,7 @@ arm_pmax (TfLwm2mClientObs *o)
     g_source_remove (o->pmax_id);
   o->pmax_id = 0;
   if (attr (attrs, "pmax", &pmax) && pmax > 0)
-    o->pmax_id = g_timeout_add ((guint) MIN (pmax * 1000, G_MAXINT), on_pmax, o);
+    o->pmax_id = g_timeout_add ((guint)MIN (pmax * 1000, G_MAXINT), on_pmax, o);
 }
 
 static gboolean
@@ -220,7 +230,8 @@ maybe_notify (TfLwm2mClientObs *o)
 {
   g_autoptr (GHashTable) attrs = tf_lwm2m_model_get_attributes (o->client->model, &o->path);
   gdouble pmin = 0, gt = 0, lt = 0, st = 0, v = 0;
-  gboolean has_gt = attr (attrs, "gt", &gt), has_lt = attr (attrs, "lt", &lt), has_st = attr (attrs, "st", &st);
+  gboolean has_gt = attr (attrs, "gt", &gt), has_lt = attr (attrs, "lt", &lt),
+           has_st = attr (attrs, "st", &st);
   gint64 since;
 
   if (o->path.len >= 3 && (has_gt || has_lt || has_st))
@@ -238,9 +249,9 @@ maybe_notify (TfLwm2mClientObs *o)
   if (o->pmin_id != 0)
     return; /* already due at pmin */
   since = g_get_monotonic_time () - o->last_us;
-  if (attr (attrs, "pmin", &pmin) && pmin > 0 && since < (gint64) (pmin * G_USEC_PER_SEC))
+  if (attr (attrs, "pmin", &pmin) && pmin > 0 && since < (gint64)(pmin * G_USEC_PER_SEC))
     {
-      o->pmin_id = g_timeout_add ((guint) ((pmin * G_USEC_PER_SEC - since) / 1000) + 1, on_pmin, o);
+      o->pmin_id = g_timeout_add ((guint)((pmin * G_USEC_PER_SEC - since) / 1000) + 1, on_pmin, o);
       return;
     }
   notify (o);
@@ -260,10 +271,10 @@ tf_lwm2m_client_on_changed (const TfLwm2mPath *path, gpointer data)
   if (path->len >= 3 && path->ids[0] == 1 && path->ids[2] == 1)
     {
       g_autoptr (GPtrArray) lt = tf_lwm2m_model_read (self->model, path, FALSE, NULL);
-      if (lt != NULL && lt->len == 1 && ((TfLwm2mRecord *) lt->pdata[0])->v.i > 0
+      if (lt != NULL && lt->len == 1 && ((TfLwm2mRecord *)lt->pdata[0])->v.i > 0
           && self->state == STATE_REGISTERED)
         {
-          self->lifetime = (guint) ((TfLwm2mRecord *) lt->pdata[0])->v.i;
+          self->lifetime = (guint)((TfLwm2mRecord *)lt->pdata[0])->v.i;
           tf_lwm2m_client_schedule_update (self, 0);
         }
     }
@@ -296,7 +307,7 @@ is_bootstrap_security (TfLwm2mClient *self, guint16 inst)
 {
   TfLwm2mPath p = tf_lwm2m_path_make (3, 0, inst, 1, 0);
   g_autoptr (GPtrArray) r = tf_lwm2m_model_read (self->model, &p, FALSE, NULL);
-  return r != NULL && r->len == 1 && ((TfLwm2mRecord *) r->pdata[0])->v.b;
+  return r != NULL && r->len == 1 && ((TfLwm2mRecord *)r->pdata[0])->v.b;
 }
 
 /* Bootstrap-Delete: everything under @path but the Bootstrap-Server Security instance. */
@@ -342,13 +353,14 @@ bootstrap_write (TfLwm2mClient *self, const TfLwm2mPath *path, GPtrArray *record
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
   if (path->len == 0)
     {
-      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST, "Bootstrap-Write needs an object");
+      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST,
+                   "Bootstrap-Write needs an object");
       return FALSE;
     }
   for (guint i = 0; i < records->len; i++)
     {
       TfLwm2mRecord *r = g_ptr_array_index (records, i);
-      guint key = ((guint) r->path.ids[0] << 16) | r->path.ids[1];
+      guint key = ((guint)r->path.ids[0] << 16) | r->path.ids[1];
       g_autoptr (GPtrArray) insts = NULL;
       g_autoptr (GPtrArray) group = NULL;
       gboolean exists = FALSE;
@@ -388,11 +400,12 @@ composite_paths (const guint8 *data, gsize len, GArray *paths, GError **error)
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonArray *a;
   const char *bn = "";
-  if (!json_parser_load_from_data (parser, (const char *) data, (gssize) len, error)
+  if (!json_parser_load_from_data (parser, (const char *)data, (gssize)len, error)
       || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
     {
       g_clear_error (error);
-      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST, "not a SenML JSON list of paths");
+      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST,
+                   "not a SenML JSON list of paths");
       return FALSE;
     }
   a = json_node_get_array (json_parser_get_root (parser));
@@ -422,13 +435,19 @@ decode_request (TfLwm2mClient *self, const coap_pdu_t *request, const TfLwm2mPat
   const uint8_t *data = NULL;
   guint cf = tf_coap_pdu_uint_option (request, COAP_OPTION_CONTENT_FORMAT,
                                       path->len >= 3 ? TF_LWM2M_CF_TEXT : TF_LWM2M_CF_TLV);
-  if ((self->quirks & TF_LWM2M_QUIRK_NO_TLV) && (cf == TF_LWM2M_CF_TLV || cf == TF_LWM2M_CF_TLV_OLD))
+  if ((self->quirks & TF_LWM2M_QUIRK_NO_TLV)
+      && (cf == TF_LWM2M_CF_TLV || cf == TF_LWM2M_CF_TLV_OLD))
     {
       g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_UNSUPPORTED_CF, "TLV is not supported");
       return NULL;
     }
   if (!coap_get_data_large (request, &len, &data, &offset, &total))
     len = 0;
+  /* the numbers of LwM2M 1.0's drafts for text and opaque, still sent by lwm2m-node-lib */
+  if (cf == 1541)
+    cf = TF_LWM2M_CF_TEXT;
+  else if (cf == 1544)
+    cf = TF_LWM2M_CF_OPAQUE;
   return tf_lwm2m_decode (cf, path, data, len, error);
 }
 
@@ -441,7 +460,7 @@ queries_of (const coap_pdu_t *request)
   coap_option_iterator_init (request, &it, COAP_OPT_ALL);
   while ((opt = coap_option_next (&it)) != NULL && q->len < 16)
     if (it.number == COAP_OPTION_URI_QUERY)
-      g_ptr_array_add (q, g_strndup ((const char *) coap_opt_value (opt), coap_opt_length (opt)));
+      g_ptr_array_add (q, g_strndup ((const char *)coap_opt_value (opt), coap_opt_length (opt)));
   g_ptr_array_add (q, NULL);
   return q;
 }
@@ -451,7 +470,7 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
             const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response,
             const TfLwm2mPath *path, gboolean bootstrap, GError **error)
 {
-  gint accept = (gint) tf_coap_pdu_uint_option (request, COAP_OPTION_ACCEPT, G_MAXUINT);
+  gint accept = (gint)tf_coap_pdu_uint_option (request, COAP_OPTION_ACCEPT, G_MAXUINT);
   guint observe = tf_coap_pdu_uint_option (request, COAP_OPTION_OBSERVE, G_MAXUINT);
   coap_bin_const_t tok = coap_pdu_get_token (request);
   g_autoptr (GPtrArray) recs = NULL;
@@ -459,7 +478,7 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
   TfLwm2mClientObs *o;
   guint cf = 0;
 
-  if (accept == (gint) G_MAXUINT)
+  if (accept == (gint)G_MAXUINT)
     accept = -1;
   if (accept == TF_LWM2M_CF_LINK || (bootstrap && path->len <= 1))
     {
@@ -540,7 +559,8 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
         {
           /* Write-Attributes (Core 6.3.4) */
           g_autoptr (GPtrArray) q = queries_of (request);
-          g_autoptr (GHashTable) attrs = tf_lwm2m_attrs_parse_query ((const char *const *) q->pdata, q->len - 1, error);
+          g_autoptr (GHashTable) attrs
+              = tf_lwm2m_attrs_parse_query ((const char *const *)q->pdata, q->len - 1, error);
           if (attrs == NULL || !tf_lwm2m_attrs_validate (path, attrs, error)
               || !tf_lwm2m_model_write_attributes (self->model, path, attrs, error))
             return FALSE;
@@ -564,9 +584,9 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
           g_autofree char *iid = NULL;
           if ((recs = decode_request (self, request, path, error)) == NULL)
             return FALSE;
-          inst = recs->len > 0 && ((TfLwm2mRecord *) recs->pdata[0])->path.len >= 2
-                         && ((TfLwm2mRecord *) recs->pdata[0])->path.ids[1] != 65535
-                     ? ((TfLwm2mRecord *) recs->pdata[0])->path.ids[1]
+          inst = recs->len > 0 && ((TfLwm2mRecord *)recs->pdata[0])->path.len >= 2
+                         && ((TfLwm2mRecord *)recs->pdata[0])->path.ids[1] != 65535
+                     ? ((TfLwm2mRecord *)recs->pdata[0])->path.ids[1]
                      : tf_lwm2m_model_next_instance (self->model, path->ids[0]);
           if (!tf_lwm2m_model_create (self->model, path->ids[0], inst, recs, error))
             return FALSE;
@@ -574,9 +594,10 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
           iid = g_strdup_printf ("%u", inst);
           {
             g_autofree char *oid = g_strdup_printf ("%u", path->ids[0]);
-            coap_add_option (response, COAP_OPTION_LOCATION_PATH, strlen (oid), (const uint8_t *) oid);
+            coap_add_option (response, COAP_OPTION_LOCATION_PATH, strlen (oid),
+                             (const uint8_t *)oid);
           }
-          coap_add_option (response, COAP_OPTION_LOCATION_PATH, strlen (iid), (const uint8_t *) iid);
+          coap_add_option (response, COAP_OPTION_LOCATION_PATH, strlen (iid), (const uint8_t *)iid);
           return TRUE;
         }
       if (path->len == 2)
@@ -592,7 +613,8 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
       return TRUE;
     case COAP_REQUEST_CODE_DELETE:
-      if (!(bootstrap ? bootstrap_delete (self, path, error) : tf_lwm2m_model_delete (self->model, path, error)))
+      if (!(bootstrap ? bootstrap_delete (self, path, error)
+                      : tf_lwm2m_model_delete (self->model, path, error)))
         return FALSE;
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (202));
       return TRUE;
@@ -602,8 +624,10 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
         g_autoptr (GArray) paths = g_array_new (FALSE, FALSE, sizeof (TfLwm2mPath));
         g_autoptr (GPtrArray) all = tf_lwm2m_records_new ();
         g_autoptr (GBytes) payload = NULL;
-        gint accept = (gint) tf_coap_pdu_uint_option (request, COAP_OPTION_ACCEPT, TF_LWM2M_CF_SENML_JSON);
-        if (tf_coap_pdu_uint_option (request, COAP_OPTION_CONTENT_FORMAT, 0) != TF_LWM2M_CF_SENML_JSON)
+        gint accept
+            = (gint)tf_coap_pdu_uint_option (request, COAP_OPTION_ACCEPT, TF_LWM2M_CF_SENML_JSON);
+        if (tf_coap_pdu_uint_option (request, COAP_OPTION_CONTENT_FORMAT, 0)
+            != TF_LWM2M_CF_SENML_JSON)
           {
             g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_UNSUPPORTED_CF,
                          "Read-Composite takes SenML JSON here");
@@ -613,7 +637,8 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
           return FALSE;
         for (guint i = 0; i < paths->len; i++)
           {
-            g_autoptr (GPtrArray) r = tf_lwm2m_model_read (self->model, &g_array_index (paths, TfLwm2mPath, i), TRUE, error);
+            g_autoptr (GPtrArray) r = tf_lwm2m_model_read (
+                self->model, &g_array_index (paths, TfLwm2mPath, i), TRUE, error);
             if (r == NULL)
               return FALSE;
             for (guint j = 0; j < r->len; j++)
@@ -621,12 +646,13 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
           }
         if (accept != TF_LWM2M_CF_SENML_JSON && accept != TF_LWM2M_CF_SENML_CBOR)
           {
-            g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_ACCEPTABLE, "composite answers are SenML");
+            g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_ACCEPTABLE,
+                         "composite answers are SenML");
             return FALSE;
           }
-        if ((payload = tf_lwm2m_encode ((guint) accept, &root, all, error)) == NULL)
+        if ((payload = tf_lwm2m_encode ((guint)accept, &root, all, error)) == NULL)
           return FALSE;
-        answer_payload (resource, session, request, response, query, (guint) accept, payload);
+        answer_payload (resource, session, request, response, query, (guint)accept, payload);
         return TRUE;
       }
     case COAP_REQUEST_CODE_IPATCH:
@@ -673,7 +699,8 @@ tf_lwm2m_client_on_request (coap_resource_t *resource, coap_session_t *session,
     }
   else if (!have_path)
     {
-      g_set_error (&error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_FOUND, "'%s' is not an LwM2M path", uri);
+      g_set_error (&error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_FOUND, "'%s' is not an LwM2M path",
+                   uri);
       answer_error (response, error);
     }
   else if (!handle (self, resource, session, request, query, response, &path, bootstrap, &error))

@@ -59,6 +59,8 @@ struct _TfLwm2mClient
   guint sent_lifetime;
   gboolean objects_changed;
   guint update_id;
+  guint retry_id; /* the next Register or Bootstrap-Request after a failure */
+  guint retries;
   GHashTable *requests;    /* token hex → TfLwm2mClientReq */
   GPtrArray *observations; /* TfLwm2mClientObs */
   guint observe_seq;

@@ -58,15 +58,15 @@ open_session (TfLwm2mClient *self, const char *uri, GError **error)
   coap_session_t *s;
   gboolean secure;
 
-  if (uri == NULL || coap_split_uri ((const uint8_t *) uri, strlen (uri), &u) < 0
+  if (uri == NULL || coap_split_uri ((const uint8_t *)uri, strlen (uri), &u) < 0
       || (u.scheme != COAP_URI_SCHEME_COAP && u.scheme != COAP_URI_SCHEME_COAPS))
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "'%s' is not a coap:// or coaps:// URI",
-                   uri != NULL ? uri : "");
+      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
+                   "'%s' is not a coap:// or coaps:// URI", uri != NULL ? uri : "");
       return NULL;
     }
   secure = u.scheme == COAP_URI_SCHEME_COAPS;
-  host = g_strndup ((const char *) u.host.s, u.host.length);
+  host = g_strndup ((const char *)u.host.s, u.host.length);
   port = g_strdup_printf ("%u", u.port);
   if (getaddrinfo (host, port, &hints, &res) != 0 || res == NULL)
     {
@@ -82,11 +82,12 @@ open_session (TfLwm2mClient *self, const char *uri, GError **error)
       coap_dtls_cpsk_t cpsk = { 0 };
       if (self->psk_id == NULL || self->psk_key == NULL)
         {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "%s needs a PSK identity and key", uri);
+          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
+                       "%s needs a PSK identity and key", uri);
           return NULL;
         }
       cpsk.version = COAP_DTLS_CPSK_SETUP_VERSION;
-      cpsk.psk_info.identity.s = (const uint8_t *) self->psk_id;
+      cpsk.psk_info.identity.s = (const uint8_t *)self->psk_id;
       cpsk.psk_info.identity.length = strlen (self->psk_id);
       cpsk.psk_info.key.s = g_bytes_get_data (self->psk_key, NULL);
       cpsk.psk_info.key.length = g_bytes_get_size (self->psk_key);
@@ -117,14 +118,15 @@ send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kin
   for (guint i = 0; queries != NULL && i < queries->len; i++)
     {
       const char *q = g_ptr_array_index (queries, i);
-      coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (q), (const uint8_t *) q);
+      coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (q), (const uint8_t *)q);
     }
   if (payload != NULL)
     coap_add_data (pdu, g_bytes_get_size (payload), g_bytes_get_data (payload, NULL));
   tf_lwm2m_exchange_log (session, pdu, TRUE, NULL);
   if (coap_send (session, pdu) == COAP_INVALID_MID)
     return FALSE;
-  g_hash_table_insert (self->requests, tf_coap_token_key (session, tok, len), GUINT_TO_POINTER (kind));
+  g_hash_table_insert (self->requests, tf_coap_token_key (session, tok, len),
+                       GUINT_TO_POINTER (kind));
   tf_coap_source_wakeup (self->source);
   return TRUE;
 }
@@ -204,7 +206,8 @@ tf_lwm2m_client_update (TfLwm2mClient *self)
   self->objects_changed = FALSE;
   if (self->quirks & TF_LWM2M_QUIRK_WRONG_UPDATE_CODE)
     method = COAP_REQUEST_CODE_PUT;
-  send_request (self, self->session, REQ_UPDATE, method, self->location, q, TF_LWM2M_CF_LINK, links);
+  send_request (self, self->session, REQ_UPDATE, method, self->location, q, TF_LWM2M_CF_LINK,
+                links);
 }
 
 void
@@ -215,8 +218,8 @@ tf_lwm2m_client_deregister (TfLwm2mClient *self)
   self->update_id = 0;
   if (self->state != STATE_REGISTERED || self->location == NULL)
     return;
-  send_request (self, self->session, REQ_DEREGISTER, COAP_REQUEST_CODE_DELETE, self->location,
-                NULL, 0, NULL);
+  send_request (self, self->session, REQ_DEREGISTER, COAP_REQUEST_CODE_DELETE, self->location, NULL,
+                0, NULL);
 }
 
 gboolean
@@ -262,7 +265,7 @@ location_of (const coap_pdu_t *pdu)
       {
         if (s->len > 0)
           g_string_append_c (s, '/');
-        g_string_append_len (s, (const char *) coap_opt_value (opt), coap_opt_length (opt));
+        g_string_append_len (s, (const char *)coap_opt_value (opt), coap_opt_length (opt));
       }
   return g_string_free (s, FALSE);
 }
@@ -273,6 +276,7 @@ on_registered (TfLwm2mClient *self, const coap_pdu_t *received)
   g_free (self->location);
   self->location = location_of (received);
   self->state = STATE_REGISTERED;
+  self->retries = 0;
   g_message ("%s: registered at %s", self->endpoint, self->location);
   /* Update at half the lifetime: room for retransmissions on a lossy link */
   if (!(self->quirks & TF_LWM2M_QUIRK_LIFETIME_IGNORED))
@@ -294,7 +298,7 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
   if (self == NULL || !g_hash_table_steal_extended (self->requests, token, NULL, &kindp))
     return COAP_RESPONSE_FAIL;
   tf_lwm2m_exchange_log (session, received, FALSE, NULL);
-  switch ((TfLwm2mClientReq) GPOINTER_TO_UINT (kindp))
+  switch ((TfLwm2mClientReq)GPOINTER_TO_UINT (kindp))
     {
     case REQ_BOOTSTRAP:
       if (code != COAP_RESPONSE_CODE (204))
@@ -322,7 +326,8 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
             tf_lwm2m_client_schedule_update (self, MAX (self->lifetime * 500, 500));
           g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_UPDATED], 0);
         }
-      else if (code == COAP_RESPONSE_CODE (404) && !(self->quirks & TF_LWM2M_QUIRK_WRONG_UPDATE_CODE))
+      else if (code == COAP_RESPONSE_CODE (404)
+               && !(self->quirks & TF_LWM2M_QUIRK_WRONG_UPDATE_CODE))
         {
           /* the server forgot us (Core 6.2.2): register again */
           g_message ("%s: update answered 4.04: registering again", self->endpoint);
@@ -344,6 +349,40 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
   return COAP_RESPONSE_OK;
 }
 
+static gboolean
+on_retry (gpointer data)
+{
+  TfLwm2mClient *self = data;
+  g_autoptr (GError) error = NULL;
+  self->retry_id = 0;
+  self->state = STATE_IDLE;
+  if (!tf_lwm2m_client_start (self, &error))
+    fail (self, "%s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+/* No answer to Register, Update or Bootstrap-Request: start over after 5 s, 10 s, ... up to
+ * a minute (Core 6.2.1.1's retry timer, simplified), as a device would. */
+static void
+schedule_retry (TfLwm2mClient *self, gboolean bootstrap)
+{
+  guint delay = MIN (5u << MIN (self->retries, 4u), 60u);
+  self->retries++;
+  self->state = STATE_IDLE;
+  if (self->update_id != 0)
+    g_source_remove (self->update_id);
+  self->update_id = 0;
+  if (self->retry_id != 0)
+    g_source_remove (self->retry_id);
+  if (!bootstrap && self->bootstrap_uri != NULL && self->server_uri != NULL)
+    {
+      /* bootstrapped already: register again with what the bootstrap server wrote */
+      g_clear_pointer (&self->bootstrap_uri, g_free);
+    }
+  g_message ("%s: trying again in %u s", self->endpoint, delay);
+  self->retry_id = g_timeout_add_seconds (delay, on_retry, self);
+}
+
 static void
 on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason_t reason,
          const coap_mid_t mid)
@@ -361,8 +400,8 @@ on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason
       tf_lwm2m_client_on_nack (session, sent, reason, mid); /* a notification */
       return;
     }
-  if (GPOINTER_TO_UINT (kindp) == REQ_REGISTER || GPOINTER_TO_UINT (kindp) == REQ_BOOTSTRAP)
-    self->state = STATE_IDLE;
+  if (GPOINTER_TO_UINT (kindp) != REQ_SEND && GPOINTER_TO_UINT (kindp) != REQ_DEREGISTER)
+    schedule_retry (self, GPOINTER_TO_UINT (kindp) == REQ_BOOTSTRAP);
   fail (self, "%s: no answer (%s)",
         GPOINTER_TO_UINT (kindp) == REQ_REGISTER    ? "registration"
         : GPOINTER_TO_UINT (kindp) == REQ_UPDATE    ? "update"
@@ -402,13 +441,26 @@ server_from_model (TfLwm2mClient *self, GError **error)
           TfLwm2mRecord *r = g_ptr_array_index (recs, j);
           switch (r->path.ids[2])
             {
-            case 0: uri = r->bytes; break;
-            case 1: bs = r->v.b; break;
-            case 2: mode = r->v.i; break;
-            case 3: id = r->bytes; break;
-            case 5: key = r->bytes; break;
-            case 10: ssid = r->v.i; break;
-            default: break;
+            case 0:
+              uri = r->bytes;
+              break;
+            case 1:
+              bs = r->v.b;
+              break;
+            case 2:
+              mode = r->v.i;
+              break;
+            case 3:
+              id = r->bytes;
+              break;
+            case 5:
+              key = r->bytes;
+              break;
+            case 10:
+              ssid = r->v.i;
+              break;
+            default:
+              break;
             }
         }
       if (bs || uri == NULL)
@@ -431,11 +483,11 @@ server_from_model (TfLwm2mClient *self, GError **error)
             g_autoptr (GPtrArray) s = tf_lwm2m_model_read (self->model, &sp, FALSE, NULL);
             TfLwm2mPath lp = tf_lwm2m_path_make (3, 1, si, 1, 0);
             g_autoptr (GPtrArray) lt = NULL;
-            if (s == NULL || s->len == 0 || ((TfLwm2mRecord *) s->pdata[0])->v.i != ssid)
+            if (s == NULL || s->len == 0 || ((TfLwm2mRecord *)s->pdata[0])->v.i != ssid)
               continue;
             lt = tf_lwm2m_model_read (self->model, &lp, FALSE, NULL);
-            if (lt != NULL && lt->len > 0 && ((TfLwm2mRecord *) lt->pdata[0])->v.i > 0)
-              self->lifetime = (guint) ((TfLwm2mRecord *) lt->pdata[0])->v.i;
+            if (lt != NULL && lt->len > 0 && ((TfLwm2mRecord *)lt->pdata[0])->v.i > 0)
+              self->lifetime = (guint)((TfLwm2mRecord *)lt->pdata[0])->v.i;
           }
       }
       return TRUE;
@@ -491,7 +543,8 @@ tf_lwm2m_client_start (TfLwm2mClient *self, GError **error)
       g_ptr_array_add (q, g_strdup_printf ("ep=%s", self->endpoint));
       self->state = STATE_BOOTSTRAPPING;
       g_message ("%s: bootstrap request to %s", self->endpoint, self->bootstrap_uri);
-      if (!send_request (self, self->bs_session, REQ_BOOTSTRAP, COAP_REQUEST_CODE_POST, "bs", q, 0, NULL))
+      if (!send_request (self, self->bs_session, REQ_BOOTSTRAP, COAP_REQUEST_CODE_POST, "bs", q, 0,
+                         NULL))
         {
           self->state = STATE_IDLE;
           g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot send the bootstrap request");
@@ -586,7 +639,7 @@ tf_lwm2m_client_init (TfLwm2mClient *self)
   coap_register_request_handler (r, COAP_REQUEST_IPATCH, tf_lwm2m_client_on_request);
   coap_add_resource (self->ctx, r);
   self->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->observations = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_lwm2m_client_obs_free);
+  self->observations = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_lwm2m_client_obs_free);
   self->version = g_strdup ("1.1");
   self->lifetime = 300;
   self->source = tf_coap_source_new (self->ctx);
@@ -598,6 +651,8 @@ tf_lwm2m_client_finalize (GObject *object)
   TfLwm2mClient *self = TF_LWM2M_CLIENT (object);
   if (self->update_id != 0)
     g_source_remove (self->update_id);
+  if (self->retry_id != 0)
+    g_source_remove (self->retry_id);
   tf_lwm2m_model_set_changed_func (self->model, NULL, NULL);
   tf_lwm2m_model_set_execute_func (self->model, NULL, NULL);
   g_ptr_array_unref (self->observations);
@@ -627,39 +682,38 @@ tf_lwm2m_client_class_init (TfLwm2mClientClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   object_class->finalize = tf_lwm2m_client_finalize;
   /* (const char *location) */
-  tf_lwm2m_client_signals[CLIENT_SIGNAL_REGISTERED] =
-      g_signal_new ("registered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                    NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  tf_lwm2m_client_signals[CLIENT_SIGNAL_UPDATED] =
-      g_signal_new ("updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                    NULL, G_TYPE_NONE, 0);
-  tf_lwm2m_client_signals[CLIENT_SIGNAL_DEREGISTERED] =
-      g_signal_new ("deregistered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                    NULL, NULL, G_TYPE_NONE, 0);
-  tf_lwm2m_client_signals[CLIENT_SIGNAL_BOOTSTRAPPED] =
-      g_signal_new ("bootstrapped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                    NULL, NULL, G_TYPE_NONE, 0);
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_REGISTERED]
+      = g_signal_new ("registered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_UPDATED] = g_signal_new (
+      "updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_DEREGISTERED]
+      = g_signal_new ("deregistered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 0);
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_BOOTSTRAPPED]
+      = g_signal_new ("bootstrapped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 0);
   /* (const char *why) */
-  tf_lwm2m_client_signals[CLIENT_SIGNAL_FAILED] =
-      g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                    NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_FAILED]
+      = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, G_TYPE_STRING);
   /* (const char *path, const char *args) */
-  tf_lwm2m_client_signals[CLIENT_SIGNAL_EXECUTED] =
-      g_signal_new ("executed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                    NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_EXECUTED]
+      = g_signal_new ("executed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   /* (guint code): the answer to a Send */
-  tf_lwm2m_client_signals[CLIENT_SIGNAL_SENT] =
-      g_signal_new ("sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                    G_TYPE_NONE, 1, G_TYPE_UINT);
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_SENT]
+      = g_signal_new ("sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
 static gboolean
-on_execute (TfLwm2mModel *m, const TfLwm2mPath *path, const guint8 *args, gsize len,
-            gpointer data, GError **error)
+on_execute (TfLwm2mModel *m, const TfLwm2mPath *path, const guint8 *args, gsize len, gpointer data,
+            GError **error)
 {
   TfLwm2mClient *self = data;
   g_autofree char *p = tf_lwm2m_path_to_string (path);
-  g_autofree char *a = args != NULL ? g_strndup ((const char *) args, len) : g_strdup ("");
+  g_autofree char *a = args != NULL ? g_strndup ((const char *)args, len) : g_strdup ("");
   /* Server's Registration Update Trigger (Core E.2, resource 8) */
   if (path->ids[0] == 1 && path->ids[2] == 8)
     tf_lwm2m_client_schedule_update (self, 0);

@@ -323,6 +323,11 @@ response_new (const coap_pdu_t *pdu, const TfLwm2mPath *path)
       r->payload = g_bytes_new (data, len);
       if (r->cf == TF_LWM2M_CF_LINK || r->cf < 0 || r->code >= 128)
         r->text = g_strndup ((const char *)data, len);
+      /* a resource's value without a Content-Format (some 1.0 clients): plain text */
+      if (r->cf < 0 && r->code < 128 && path->len >= 3)
+        r->records = tf_lwm2m_decode (TF_LWM2M_CF_TEXT, path, data, len, NULL);
+      else if (r->text != NULL)
+        ;
       else if ((r->records = tf_lwm2m_decode ((guint)r->cf, path, data, len, &error)) == NULL)
         g_message ("undecodable %s answer: %s", tf_lwm2m_cf_to_string ((guint)r->cf),
                    error->message);

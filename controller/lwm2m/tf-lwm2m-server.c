@@ -131,9 +131,9 @@ static void
 on_deregister (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
                const coap_string_t *query, coap_pdu_t *response);
 
-static void on_bad_method (coap_resource_t *resource, coap_session_t *session,
-                           const coap_pdu_t *request, const coap_string_t *query,
-                           coap_pdu_t *response);
+static void
+on_bad_method (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+               const coap_string_t *query, coap_pdu_t *response);
 
 /* POST /rd?ep=NAME&lt=S&lwm2m=V&b=U : Register (Core 6.2.1). */
 static void
@@ -264,8 +264,8 @@ on_bad_method (coap_resource_t *resource, coap_session_t *session, const coap_pd
 {
   TfLwm2mReg *r = coap_resource_get_userdata (resource);
   g_autofree char *method = tf_coap_code_to_string (coap_pdu_get_code (request));
-  g_autofree char *why = g_strdup_printf ("%s on its registration %s: an Update is a POST (4.05)", method,
-                                          r != NULL ? r->pub.location : "?");
+  g_autofree char *why = g_strdup_printf ("%s on its registration %s: an Update is a POST (4.05)",
+                                          method, r != NULL ? r->pub.location : "?");
   tf_lwm2m_exchange_log (session, request, FALSE, NULL);
   set_diagnostic (response, COAP_RESPONSE_CODE (405), "Update is POST");
   log_response (session, response);
@@ -564,9 +564,9 @@ tf_lwm2m_server_class_init (TfLwm2mServerClass *klass)
       = g_signal_new ("bootstrap-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                       NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   /* (const char *endpoint, const char *why): a request of a registered client refused */
-  tf_lwm2m_server_signals[SIGNAL_REJECTED] =
-      g_signal_new ("rejected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                    NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  tf_lwm2m_server_signals[SIGNAL_REJECTED]
+      = g_signal_new ("rejected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   /* (const char *why) */
   tf_lwm2m_server_signals[SIGNAL_DTLS_FAILURE]
       = g_signal_new ("dtls-failure", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,

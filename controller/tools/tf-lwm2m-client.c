@@ -25,7 +25,8 @@ typedef struct
   TfLwm2mModel *model;
   TfLwm2mClient *client;
   GDataInputStream *in;
-  GHashTable *settings; /* "config set": endpoint, server-uri, bootstrap-uri, psk-id, psk-key, lifetime */
+  GHashTable
+      *settings; /* "config set": endpoint, server-uri, bootstrap-uri, psk-id, psk-key, lifetime */
   char *version;
   char *lwm2m_version;
   TfLwm2mQuirks quirks;
@@ -61,7 +62,7 @@ hex_bytes (const char *hex)
   for (gsize i = 0; i < n; i += 2)
     {
       gint hi = g_ascii_xdigit_value (hex[i]), lo = g_ascii_xdigit_value (hex[i + 1]);
-      guint8 v = (guint8) (hi * 16 + lo);
+      guint8 v = (guint8)(hi * 16 + lo);
       if (hi < 0 || lo < 0)
         {
           g_byte_array_unref (a);
@@ -126,7 +127,8 @@ build_model (App *app)
   if (bs == NULL)
     {
       add (srv, tf_lwm2m_record_new_int (P (1, 0, 0), 1));
-      add (srv, tf_lwm2m_record_new_int (P (1, 0, 1), lt != NULL ? g_ascii_strtoll (lt, NULL, 10) : 300));
+      add (srv, tf_lwm2m_record_new_int (P (1, 0, 1),
+                                         lt != NULL ? g_ascii_strtoll (lt, NULL, 10) : 300));
       add (srv, tf_lwm2m_record_new_bool (P (1, 0, 6), FALSE));
       add (srv, tf_lwm2m_record_new_string (P (1, 0, 7), app->queue ? "UQ" : "U"));
       if (!tf_lwm2m_model_create (app->model, 1, 0, srv, NULL))
@@ -165,7 +167,7 @@ build_model (App *app)
       g_autofree guint8 *data = g_malloc (app->large);
       g_autoptr (GBytes) b = NULL;
       for (gint i = 0; i < app->large; i++)
-        data[i] = (guint8) (i * 7 + 3);
+        data[i] = (guint8)(i * 7 + 3);
       b = g_bytes_new (data, app->large);
       tf_lwm2m_model_add_object (app->model, 10240);
       add (big, tf_lwm2m_record_new_opaque (P (10240, 0, 0), b));
@@ -261,7 +263,7 @@ lwm2m_start (App *app)
   tf_lwm2m_client_set_version (app->client, app->lwm2m_version);
   tf_lwm2m_client_set_queue_mode (app->client, app->queue);
   if (lt != NULL)
-    tf_lwm2m_client_set_lifetime (app->client, (guint) g_ascii_strtoull (lt, NULL, 10));
+    tf_lwm2m_client_set_lifetime (app->client, (guint)g_ascii_strtoull (lt, NULL, 10));
   if (psk_id != NULL)
     tf_lwm2m_client_set_psk (app->client, psk_id, key);
   if (bs != NULL)
@@ -275,7 +277,8 @@ lwm2m_start (App *app)
   g_signal_connect (app->client, "failed", G_CALLBACK (on_failed), app);
   g_signal_connect (app->client, "executed", G_CALLBACK (on_executed), app);
   g_signal_connect (app->client, "sent", G_CALLBACK (on_sent), app);
-  say ("lwm2m: %s %s at %s", bs != NULL ? "bootstrapping" : "registering", ep, bs != NULL ? bs : server);
+  say ("lwm2m: %s %s at %s", bs != NULL ? "bootstrapping" : "registering", ep,
+       bs != NULL ? bs : server);
   if (!tf_lwm2m_client_start (app->client, &error))
     say ("lwm2m: error: %s", error->message);
 }
@@ -289,7 +292,8 @@ set_value (App *app, const char *args)
   g_autoptr (TfLwm2mRecord) r = NULL;
   const TfLwm2mResourceDef *d;
   TfLwm2mPath p;
-  if (app->model == NULL || g_strv_length (w) != 2 || !tf_lwm2m_path_parse (w[0], &p, &error) || p.len < 3)
+  if (app->model == NULL || g_strv_length (w) != 2 || !tf_lwm2m_path_parse (w[0], &p, &error)
+      || p.len < 3)
     {
       say ("error: usage: set /O/I/R VALUE (after lwm2m start)%s%s", error != NULL ? ": " : "",
            error != NULL ? error->message : "");
@@ -297,8 +301,9 @@ set_value (App *app, const char *args)
     }
   d = tf_lwm2m_registry_resource (p.ids[0], p.ids[2]);
   r = tf_lwm2m_record_new (&p, TF_LWM2M_TYPE_NONE);
-  if (!tf_lwm2m_record_set_from_string (r, d != NULL && d->type != TF_LWM2M_TYPE_NONE ? d->type : TF_LWM2M_TYPE_STRING,
-                                        w[1], &error)
+  if (!tf_lwm2m_record_set_from_string (
+          r, d != NULL && d->type != TF_LWM2M_TYPE_NONE ? d->type : TF_LWM2M_TYPE_STRING, w[1],
+          &error)
       || !tf_lwm2m_model_set (app->model, r, &error))
     say ("error: %s", error->message);
   else
@@ -311,7 +316,8 @@ run_command (App *app, const char *line)
   if (*line == '\0')
     return;
   if (g_str_equal (line, "help"))
-    say ("commands: help, version, config set KEY VALUE, config get KEY, lwm2m start|update|stop|status, "
+    say ("commands: help, version, config set KEY VALUE, config get KEY, lwm2m "
+         "start|update|stop|status, "
          "lwm2m send PATH..., set PATH VALUE");
   else if (g_str_equal (line, "version"))
     say ("Firmware: tf-lwm2m-client %s", app->version);
@@ -320,7 +326,8 @@ run_command (App *app, const char *line)
       g_auto (GStrv) w = g_strsplit (line + strlen ("config set "), " ", 2);
       if (g_strv_length (w) != 2 || *w[0] == '\0')
         say ("usage: config set KEY VALUE | config get KEY");
-      else if (g_hash_table_size (app->settings) >= MAX_SETTINGS && !g_hash_table_contains (app->settings, w[0]))
+      else if (g_hash_table_size (app->settings) >= MAX_SETTINGS
+               && !g_hash_table_contains (app->settings, w[0]))
         say ("error: too many settings");
       else
         {
@@ -340,8 +347,12 @@ run_command (App *app, const char *line)
   else if (g_str_equal (line, "lwm2m stop") && app->client != NULL)
     tf_lwm2m_client_deregister (app->client);
   else if (g_str_equal (line, "lwm2m status"))
-    say ("lwm2m: %s%s", app->client != NULL && tf_lwm2m_client_is_registered (app->client) ? "registered as /" : "not registered",
-         app->client != NULL && tf_lwm2m_client_is_registered (app->client) ? tf_lwm2m_client_get_location (app->client) : "");
+    say ("lwm2m: %s%s",
+         app->client != NULL && tf_lwm2m_client_is_registered (app->client) ? "registered as /"
+                                                                            : "not registered",
+         app->client != NULL && tf_lwm2m_client_is_registered (app->client)
+             ? tf_lwm2m_client_get_location (app->client)
+             : "");
   else if (g_str_has_prefix (line, "lwm2m send ") && app->client != NULL)
     {
       g_auto (GStrv) w = g_strsplit (line + strlen ("lwm2m send "), " ", 16);
@@ -387,7 +398,7 @@ on_exchange (const TfCoapMessage *m, gpointer user_data)
 static gboolean
 on_signal (gpointer data)
 {
-  g_main_loop_quit (((App *) data)->loop);
+  g_main_loop_quit (((App *)data)->loop);
   return G_SOURCE_CONTINUE;
 }
 
@@ -413,9 +424,11 @@ main (int argc, char **argv)
     { "lwm2m", 0, 0, G_OPTION_ARG_STRING, &lwm2m_version, "LwM2M version: 1.0 or 1.1 (1.1)", "V" },
     { "queue", 0, 0, G_OPTION_ARG_NONE, &app.queue, "queue mode", NULL },
     { "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &quirks, "a declared defect (README)", "NAME" },
-    { "large-resource", 0, 0, G_OPTION_ARG_INT, &app.large, "an opaque /10240/0/0 of N bytes", "N" },
+    { "large-resource", 0, 0, G_OPTION_ARG_INT, &app.large, "an opaque /10240/0/0 of N bytes",
+      "N" },
     { "start", 0, 0, G_OPTION_ARG_NONE, &start, "lwm2m start at once", NULL },
-    { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "decoded exchanges, one JSON per line", "FILE" },
+    { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "decoded exchanges, one JSON per line",
+      "FILE" },
     { NULL },
   };
   g_option_context_add_main_entries (octx, entries, NULL);
@@ -442,7 +455,9 @@ main (int argc, char **argv)
   app.version = version != NULL ? g_strdup (version) : g_strdup (TF_VERSION);
   app.lwm2m_version = g_strdup (lwm2m_version != NULL ? lwm2m_version : "1.1");
   app.settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-#define SET(k, v) if ((v) != NULL) g_hash_table_replace (app.settings, g_strdup (k), g_strdup (v))
+#define SET(k, v)                                                                                  \
+  if ((v) != NULL)                                                                                 \
+  g_hash_table_replace (app.settings, g_strdup (k), g_strdup (v))
   SET ("endpoint", endpoint);
   SET ("server-uri", server);
   SET ("bootstrap-uri", bs);

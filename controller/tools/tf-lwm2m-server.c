@@ -16,6 +16,7 @@
 #include "tf-coap-source.h"
 #include "tf-error.h"
 #include "tf-lwm2m-registry.h"
+#include "tf-lwm2m-control.h"
 #include "tf-lwm2m-server.h"
 
 #define MAX_LINE 65536
@@ -54,7 +55,8 @@ typedef struct
 
 /* ---- replies ---- */
 
-static void conn_read_next (Conn *c);
+static void
+conn_read_next (Conn *c);
 
 static void
 conn_free (Conn *c)
@@ -75,7 +77,7 @@ on_written (GObject *source, GAsyncResult *res, gpointer user_data)
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), res, &n, &error))
     c->closed = TRUE;
   else
-    g_string_erase (c->outbuf, 0, (gssize) n);
+    g_string_erase (c->outbuf, 0, (gssize)n);
   if (c->closed)
     return;
   conn_read_next (c);
@@ -109,163 +111,11 @@ reply (Conn *c, JsonNode *result, const char *error)
     return;
   g_string_append_printf (c->outbuf, "%s\n", text);
   c->writing = TRUE;
-  g_output_stream_write_all_async (c->out, c->outbuf->str, c->outbuf->len, G_PRIORITY_DEFAULT,
-                                   NULL, on_written, c);
+  g_output_stream_write_all_async (c->out, c->outbuf->str, c->outbuf->len, G_PRIORITY_DEFAULT, NULL,
+                                   on_written, c);
 }
 
 /* ---- values ---- */
-
-static gint
-format_from_string (const char *s)
-{
-  static const struct
-  {
-    const char *name;
-    guint cf;
-  } names[] = {
-    { "text", TF_LWM2M_CF_TEXT },       { "link", TF_LWM2M_CF_LINK },
-    { "opaque", TF_LWM2M_CF_OPAQUE },   { "cbor", TF_LWM2M_CF_CBOR },
-    { "senml-json", TF_LWM2M_CF_SENML_JSON }, { "senml-cbor", TF_LWM2M_CF_SENML_CBOR },
-    { "tlv", TF_LWM2M_CF_TLV },         { "json", TF_LWM2M_CF_JSON },
-  };
-  guint64 v = 0;
-  if (s == NULL)
-    return -1;
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_str_equal (s, names[i].name))
-      return (gint) names[i].cf;
-  if (g_ascii_string_to_unsigned (s, 10, 0, 65535, &v, NULL))
-    return (gint) v;
-  return -2;
-}
-
-static void
-add_records (JsonBuilder *b, GPtrArray *records)
-{
-  json_builder_set_member_name (b, "records");
-  json_builder_begin_array (b);
-  for (guint i = 0; records != NULL && i < records->len; i++)
-    {
-      TfLwm2mRecord *r = g_ptr_array_index (records, i);
-      g_autofree char *p = tf_lwm2m_path_to_string (&r->path);
-      g_autofree char *v = tf_lwm2m_record_value_to_string (r);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "path");
-      json_builder_add_string_value (b, p);
-      json_builder_set_member_name (b, "type");
-      json_builder_add_string_value (b, tf_lwm2m_type_to_string (r->type));
-      json_builder_set_member_name (b, "value");
-      json_builder_add_string_value (b, v);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  /* the same as path → value, what most checks want */
-  json_builder_set_member_name (b, "values");
-  json_builder_begin_object (b);
-  for (guint i = 0; records != NULL && i < records->len; i++)
-    {
-      TfLwm2mRecord *r = g_ptr_array_index (records, i);
-      g_autofree char *p = tf_lwm2m_path_to_string (&r->path);
-      g_autofree char *v = tf_lwm2m_record_value_to_string (r);
-      json_builder_set_member_name (b, p);
-      json_builder_add_string_value (b, v);
-    }
-  json_builder_end_object (b);
-}
-
-static JsonNode *
-response_to_json (const TfLwm2mResponse *r, const char *endpoint)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autofree char *code = tf_coap_code_to_string (r->code);
-  json_builder_begin_object (b);
-  if (endpoint != NULL)
-    {
-      json_builder_set_member_name (b, "ep");
-      json_builder_add_string_value (b, endpoint);
-    }
-  json_builder_set_member_name (b, "code");
-  json_builder_add_string_value (b, code);
-  if (r->cf >= 0)
-    {
-      json_builder_set_member_name (b, "format");
-      json_builder_add_string_value (b, tf_lwm2m_cf_to_string ((guint) r->cf));
-    }
-  if (r->observation != 0)
-    {
-      json_builder_set_member_name (b, "observation");
-      json_builder_add_int_value (b, r->observation);
-    }
-  if (r->observe_seq >= 0)
-    {
-      json_builder_set_member_name (b, "observe");
-      json_builder_add_int_value (b, r->observe_seq);
-    }
-  if (r->after_cancel)
-    {
-      json_builder_set_member_name (b, "after_cancel");
-      json_builder_add_boolean_value (b, TRUE);
-    }
-  if (r->payload != NULL)
-    {
-      json_builder_set_member_name (b, "payload_len");
-      json_builder_add_int_value (b, g_bytes_get_size (r->payload));
-    }
-  if (r->text != NULL)
-    {
-      json_builder_set_member_name (b, "text");
-      json_builder_add_string_value (b, r->text);
-    }
-  if (r->records != NULL)
-    add_records (b, r->records);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
-static TfLwm2mType
-type_of (const TfLwm2mPath *p)
-{
-  const TfLwm2mResourceDef *d = p->len >= 3 ? tf_lwm2m_registry_resource (p->ids[0], p->ids[2]) : NULL;
-  return d != NULL && d->type != TF_LWM2M_TYPE_NONE ? d->type : TF_LWM2M_TYPE_STRING;
-}
-
-/* {"/3/0/14": "+02", ...} → records typed by the registry (strings elsewhere). */
-static GPtrArray *
-records_from_json (JsonObject *values, GError **error)
-{
-  g_autoptr (GPtrArray) recs = tf_lwm2m_records_new ();
-  g_autoptr (GList) members = json_object_get_members (values);
-  for (GList *l = members; l != NULL; l = l->next)
-    {
-      TfLwm2mPath p;
-      TfLwm2mRecord *r;
-      JsonNode *n = json_object_get_member (values, l->data);
-      g_autofree char *s = NULL;
-      if (!tf_lwm2m_path_parse (l->data, &p, error))
-        return NULL;
-      if (p.len < 3)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "%s: a value needs a resource path", (char *) l->data);
-          return NULL;
-        }
-      if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
-        s = g_strdup (json_node_get_string (n));
-      else if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN)
-        s = g_strdup (json_node_get_boolean (n) ? "1" : "0"); /* LwM2M's text form */
-      else if (JSON_NODE_HOLDS_VALUE (n))
-        s = json_to_string (n, FALSE);
-      else
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "%s: the value is not a scalar", (char *) l->data);
-          return NULL;
-        }
-      r = tf_lwm2m_record_new (&p, TF_LWM2M_TYPE_NONE);
-      g_ptr_array_add (recs, r);
-      if (!tf_lwm2m_record_set_from_string (r, type_of (&p), s, error))
-        return NULL;
-    }
-  return g_steal_pointer (&recs);
-}
 
 /* ---- events and waits ---- */
 
@@ -276,9 +126,9 @@ waiter_matches (Waiter *w, JsonObject *ev)
     return FALSE;
   if (w->event != NULL && g_strcmp0 (w->event, json_object_get_string_member (ev, "event")) != 0)
     return FALSE;
-  if (w->endpoint != NULL && g_strcmp0 (w->endpoint, json_object_get_string_member_with_default (ev, "ep", "")) != 0)
+  if (w->endpoint != NULL && g_strcmp0 (w->endpoint, tf_control_string (ev, "ep", "")) != 0)
     return FALSE;
-  if (w->obs > 0 && json_object_get_int_member_with_default (ev, "observation", 0) != w->obs)
+  if (w->obs > 0 && tf_control_int (ev, "observation", 0) != w->obs)
     return FALSE;
   return TRUE;
 }
@@ -319,61 +169,20 @@ add_event (App *app, JsonNode *node)
     }
 }
 
-static JsonNode *
-registration_json (const char *event, const TfLwm2mRegistration *r)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  if (event != NULL)
-    {
-      json_builder_set_member_name (b, "event");
-      json_builder_add_string_value (b, event);
-    }
-  json_builder_set_member_name (b, "ep");
-  json_builder_add_string_value (b, r->endpoint);
-  json_builder_set_member_name (b, "location");
-  json_builder_add_string_value (b, r->location);
-  json_builder_set_member_name (b, "lifetime");
-  json_builder_add_int_value (b, r->lifetime);
-  json_builder_set_member_name (b, "binding");
-  json_builder_add_string_value (b, r->binding);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_string_value (b, r->version);
-  json_builder_set_member_name (b, "queue");
-  json_builder_add_boolean_value (b, r->queue);
-  json_builder_set_member_name (b, "peer");
-  json_builder_add_string_value (b, r->peer);
-  json_builder_set_member_name (b, "links");
-  json_builder_add_string_value (b, r->links != NULL ? r->links : "");
-  if (r->psk_identity != NULL)
-    {
-      json_builder_set_member_name (b, "psk_identity");
-      json_builder_add_string_value (b, r->psk_identity);
-    }
-  json_builder_set_member_name (b, "updates");
-  json_builder_add_int_value (b, r->updates);
-  json_builder_set_member_name (b, "registered_us");
-  json_builder_add_int_value (b, r->registered_us);
-  json_builder_set_member_name (b, "updated_us");
-  json_builder_add_int_value (b, r->updated_us);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
 static void
 on_reg_event (TfLwm2mServer *server, const TfLwm2mRegistration *r, gpointer user_data)
 {
   App *app = user_data;
   const char *name = g_object_get_data (G_OBJECT (server), "tf-current-event");
-  g_autoptr (JsonNode) n = registration_json (name, r);
+  g_autoptr (JsonNode) n = tf_control_registration_json (name, r);
   add_event (app, n);
 }
 
-#define REG_HANDLER(fn, name)                                                                  \
-  static void fn (TfLwm2mServer *s, const TfLwm2mRegistration *r, gpointer d)                 \
-  {                                                                                            \
-    g_object_set_data (G_OBJECT (s), "tf-current-event", (gpointer) name);                    \
-    on_reg_event (s, r, d);                                                                    \
+#define REG_HANDLER(fn, name)                                                                      \
+  static void fn (TfLwm2mServer *s, const TfLwm2mRegistration *r, gpointer d)                      \
+  {                                                                                                \
+    g_object_set_data (G_OBJECT (s), "tf-current-event", (gpointer)name);                          \
+    on_reg_event (s, r, d);                                                                        \
   }
 REG_HANDLER (on_registered, "registration")
 REG_HANDLER (on_updated, "update")
@@ -381,9 +190,10 @@ REG_HANDLER (on_deregistered, "deregistration")
 REG_HANDLER (on_expired, "expiry")
 
 static void
-on_notification (TfLwm2mServer *server, const char *ep, const TfLwm2mResponse *r, gpointer user_data)
+on_notification (TfLwm2mServer *server, const char *ep, const TfLwm2mResponse *r,
+                 gpointer user_data)
 {
-  g_autoptr (JsonNode) n = response_to_json (r, ep);
+  g_autoptr (JsonNode) n = tf_control_response_to_json (r, ep);
   json_object_set_string_member (json_node_get_object (n), "event", "notification");
   add_event (user_data, n);
 }
@@ -447,12 +257,13 @@ on_op_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   Op *op = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (TfLwm2mResponse) r = tf_lwm2m_server_request_finish (TF_LWM2M_SERVER (source), res, &error);
+  g_autoptr (TfLwm2mResponse) r
+      = tf_lwm2m_server_request_finish (TF_LWM2M_SERVER (source), res, &error);
   if (r == NULL)
     reply (op->conn, NULL, error->message);
   else
     {
-      g_autoptr (JsonNode) n = response_to_json (r, op->endpoint);
+      g_autoptr (JsonNode) n = tf_control_response_to_json (r, op->endpoint);
       reply (op->conn, n, NULL);
     }
   g_free (op->endpoint);
@@ -464,131 +275,27 @@ on_cancel_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   Op *op = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (TfLwm2mResponse) r = tf_lwm2m_server_cancel_observe_finish (TF_LWM2M_SERVER (source), res, &error);
+  g_autoptr (TfLwm2mResponse) r
+      = tf_lwm2m_server_cancel_observe_finish (TF_LWM2M_SERVER (source), res, &error);
   if (r == NULL)
     reply (op->conn, NULL, error->message);
   else
     {
-      g_autoptr (JsonNode) n = response_to_json (r, op->endpoint);
+      g_autoptr (JsonNode) n = tf_control_response_to_json (r, op->endpoint);
       reply (op->conn, n, NULL);
     }
   g_free (op->endpoint);
   g_free (op);
 }
 
-static GBytes *
-bytes_from_hex (const char *hex, GError **error)
-{
-  gsize n = hex != NULL ? strlen (hex) : 0;
-  g_autoptr (GByteArray) a = g_byte_array_new ();
-  if (n == 0 || n % 2 != 0 || n > 256)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "a key is 1-128 bytes in hex");
-      return NULL;
-    }
-  for (gsize i = 0; i < n; i += 2)
-    {
-      gint hi = g_ascii_xdigit_value (hex[i]), lo = g_ascii_xdigit_value (hex[i + 1]);
-      guint8 v;
-      if (hi < 0 || lo < 0)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "'%s' is not hex", hex);
-          return NULL;
-        }
-      v = (guint8) (hi * 16 + lo);
-      g_byte_array_append (a, &v, 1);
-    }
-  return g_byte_array_free_to_bytes (g_steal_pointer (&a));
-}
-
-/* The Security and Server instances of "bootstrap": either given as "instances"
- * [{"path":"/0/1","values":{...}}] or built from server_uri, psk_id/psk_key, lifetime. */
-static GPtrArray *
-bootstrap_steps (JsonObject *o, GError **error)
-{
-  g_autoptr (GPtrArray) steps = g_ptr_array_new_with_free_func (NULL);
-  TfLwm2mBootstrapStep *del = g_new0 (TfLwm2mBootstrapStep, 1);
-  del->method = COAP_REQUEST_CODE_DELETE; /* Bootstrap-Delete "/" first (Core 6.1.7.3) */
-  g_ptr_array_add (steps, del);
-  if (json_object_has_member (o, "instances"))
-    {
-      JsonArray *a = json_object_get_array_member (o, "instances");
-      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
-        {
-          JsonObject *inst = json_array_get_object_element (a, i);
-          TfLwm2mBootstrapStep *s = g_new0 (TfLwm2mBootstrapStep, 1);
-          g_ptr_array_add (steps, s);
-          s->method = COAP_REQUEST_CODE_PUT;
-          s->cf = TF_LWM2M_CF_TLV;
-          if (inst == NULL || !tf_lwm2m_path_parse (json_object_get_string_member_with_default (inst, "path", ""), &s->path, error))
-            return NULL;
-          if (!json_object_has_member (inst, "values")
-              || (s->records = records_from_json (json_object_get_object_member (inst, "values"), error)) == NULL)
-            return NULL;
-        }
-    }
-  else
-    {
-      const char *uri = json_object_get_string_member_with_default (o, "server_uri", NULL);
-      const char *psk_id = json_object_get_string_member_with_default (o, "psk_id", NULL);
-      const char *psk_key = json_object_get_string_member_with_default (o, "psk_key", NULL);
-      gint64 lifetime = json_object_get_int_member_with_default (o, "lifetime", 300);
-      gint64 ssid = json_object_get_int_member_with_default (o, "short_id", 1);
-      TfLwm2mBootstrapStep *sec = g_new0 (TfLwm2mBootstrapStep, 1);
-      TfLwm2mBootstrapStep *srv = g_new0 (TfLwm2mBootstrapStep, 1);
-      TfLwm2mPath p;
-      if (uri == NULL)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "bootstrap needs server_uri or instances");
-          return NULL;
-        }
-      g_ptr_array_add (steps, sec);
-      g_ptr_array_add (steps, srv);
-      sec->method = srv->method = COAP_REQUEST_CODE_PUT;
-      sec->cf = srv->cf = TF_LWM2M_CF_TLV;
-      sec->path = tf_lwm2m_path_make (2, 0, 1, 0, 0);
-      srv->path = tf_lwm2m_path_make (2, 1, 1, 0, 0);
-      sec->records = tf_lwm2m_records_new ();
-      srv->records = tf_lwm2m_records_new ();
-      p = tf_lwm2m_path_make (3, 0, 1, 0, 0);
-      g_ptr_array_add (sec->records, tf_lwm2m_record_new_string (&p, uri));
-      p = tf_lwm2m_path_make (3, 0, 1, 1, 0);
-      g_ptr_array_add (sec->records, tf_lwm2m_record_new_bool (&p, FALSE));
-      p = tf_lwm2m_path_make (3, 0, 1, 2, 0);
-      g_ptr_array_add (sec->records, tf_lwm2m_record_new_int (&p, psk_id != NULL ? 0 : 3));
-      if (psk_id != NULL)
-        {
-          g_autoptr (GBytes) id = g_bytes_new (psk_id, strlen (psk_id));
-          g_autoptr (GBytes) key = bytes_from_hex (psk_key, error);
-          if (key == NULL)
-            return NULL;
-          p = tf_lwm2m_path_make (3, 0, 1, 3, 0);
-          g_ptr_array_add (sec->records, tf_lwm2m_record_new_opaque (&p, id));
-          p = tf_lwm2m_path_make (3, 0, 1, 5, 0);
-          g_ptr_array_add (sec->records, tf_lwm2m_record_new_opaque (&p, key));
-        }
-      p = tf_lwm2m_path_make (3, 0, 1, 10, 0);
-      g_ptr_array_add (sec->records, tf_lwm2m_record_new_int (&p, ssid));
-      p = tf_lwm2m_path_make (3, 1, 1, 0, 0);
-      g_ptr_array_add (srv->records, tf_lwm2m_record_new_int (&p, ssid));
-      p = tf_lwm2m_path_make (3, 1, 1, 1, 0);
-      g_ptr_array_add (srv->records, tf_lwm2m_record_new_int (&p, lifetime));
-      p = tf_lwm2m_path_make (3, 1, 1, 6, 0);
-      g_ptr_array_add (srv->records, tf_lwm2m_record_new_bool (&p, FALSE));
-      p = tf_lwm2m_path_make (3, 1, 1, 7, 0);
-      g_ptr_array_add (srv->records, tf_lwm2m_record_new_string (&p, json_object_get_string_member_with_default (o, "binding", "U")));
-    }
-  return g_steal_pointer (&steps);
-}
-
 static void
 handle (Conn *c, JsonObject *o)
 {
   App *app = c->app;
-  const char *cmd = json_object_get_string_member_with_default (o, "cmd", "");
-  const char *ep = json_object_get_string_member_with_default (o, "ep", NULL);
-  const char *path_s = json_object_get_string_member_with_default (o, "path", "/");
-  gint format = format_from_string (json_object_get_string_member_with_default (o, "format", NULL));
+  const char *cmd = tf_control_string (o, "cmd", "");
+  const char *ep = tf_control_string (o, "ep", NULL);
+  const char *path_s = tf_control_string (o, "path", "/");
+  gint format = tf_control_format_from_string (tf_control_string (o, "format", NULL));
   g_autoptr (GError) error = NULL;
   g_autoptr (TfLwm2mRequest) req = NULL;
   TfLwm2mPath path = { .len = 0 };
@@ -600,15 +307,16 @@ handle (Conn *c, JsonObject *o)
       g_autoptr (JsonNode) n = json_node_new (JSON_NODE_ARRAY);
       JsonArray *a = json_array_new ();
       for (GList *l = regs; l != NULL; l = l->next)
-        json_array_add_element (a, registration_json (NULL, l->data));
+        json_array_add_element (a, tf_control_registration_json (NULL, l->data));
       json_node_take_array (n, a);
       reply (c, n, NULL);
       return;
     }
   if (g_str_equal (cmd, "psk"))
     {
-      const char *id = json_object_get_string_member_with_default (o, "identity", NULL);
-      g_autoptr (GBytes) key = bytes_from_hex (json_object_get_string_member_with_default (o, "key", NULL), &error);
+      const char *id = tf_control_string (o, "identity", NULL);
+      g_autoptr (GBytes) key
+          = tf_control_bytes_from_hex (tf_control_string (o, "key", NULL), &error);
       if (id == NULL || key == NULL)
         reply (c, NULL, error != NULL ? error->message : "psk needs identity and key");
       else
@@ -621,12 +329,12 @@ handle (Conn *c, JsonObject *o)
   if (g_str_equal (cmd, "wait"))
     {
       Waiter *w = g_new0 (Waiter, 1);
-      gint64 timeout = json_object_get_int_member_with_default (o, "timeout_ms", 30000);
+      gint64 timeout = tf_control_int (o, "timeout_ms", 30000);
       w->conn = c;
-      w->event = g_strdup (json_object_get_string_member_with_default (o, "event", NULL));
+      w->event = g_strdup (tf_control_string (o, "event", NULL));
       w->endpoint = g_strdup (ep);
-      w->obs = json_object_get_int_member_with_default (o, "observation", 0);
-      w->since = json_object_get_int_member_with_default (o, "since", 0);
+      w->obs = tf_control_int (o, "observation", 0);
+      w->since = tf_control_int (o, "since", 0);
       app->waiters = g_list_prepend (app->waiters, w);
       for (guint i = 0; i < app->events->len; i++)
         if (waiter_matches (w, g_ptr_array_index (app->events, i)))
@@ -634,7 +342,7 @@ handle (Conn *c, JsonObject *o)
             waiter_finish (app, w, g_ptr_array_index (app->events, i), NULL);
             return;
           }
-      w->timeout_id = g_timeout_add ((guint) CLAMP (timeout, 0, MAX_WAIT_MS), on_wait_timeout, w);
+      w->timeout_id = g_timeout_add ((guint)CLAMP (timeout, 0, MAX_WAIT_MS), on_wait_timeout, w);
       return;
     }
   if (g_str_equal (cmd, "bootstrap"))
@@ -642,7 +350,7 @@ handle (Conn *c, JsonObject *o)
       g_autoptr (GPtrArray) steps = NULL;
       if (ep == NULL)
         reply (c, NULL, "bootstrap needs ep");
-      else if ((steps = bootstrap_steps (o, &error)) == NULL)
+      else if ((steps = tf_control_bootstrap_steps (o, &error)) == NULL)
         reply (c, NULL, error->message);
       else
         {
@@ -653,11 +361,11 @@ handle (Conn *c, JsonObject *o)
     }
   if (g_str_equal (cmd, "cancel"))
     {
-      gint64 id = json_object_get_int_member_with_default (o, "observation", 0);
-      const char *mode = json_object_get_string_member_with_default (o, "mode", "observe");
+      gint64 id = tf_control_int (o, "observation", 0);
+      const char *mode = tf_control_string (o, "mode", "observe");
       op = g_new0 (Op, 1);
       op->conn = c;
-      tf_lwm2m_server_cancel_observe_async (app->server, (guint) id, g_str_equal (mode, "reset"),
+      tf_lwm2m_server_cancel_observe_async (app->server, (guint)id, g_str_equal (mode, "reset"),
                                             NULL, on_cancel_done, op);
       return;
     }
@@ -687,44 +395,52 @@ handle (Conn *c, JsonObject *o)
   else if (g_str_equal (cmd, "delete"))
     req = tf_lwm2m_request_delete (&path);
   else if (g_str_equal (cmd, "execute"))
-    req = tf_lwm2m_request_execute (&path, json_object_get_string_member_with_default (o, "args", NULL));
+    req = tf_lwm2m_request_execute (&path, tf_control_string (o, "args", NULL));
   else if (g_str_equal (cmd, "write-attributes"))
-    req = tf_lwm2m_request_write_attributes (&path, json_object_get_string_member_with_default (o, "attrs", ""));
-  else if (g_str_equal (cmd, "write") || g_str_equal (cmd, "create") || g_str_equal (cmd, "write-composite"))
+    req = tf_lwm2m_request_write_attributes (&path, tf_control_string (o, "attrs", ""));
+  else if (g_str_equal (cmd, "write") || g_str_equal (cmd, "create")
+           || g_str_equal (cmd, "write-composite"))
     {
       g_autoptr (GPtrArray) recs = NULL;
-      JsonObject *values = json_object_has_member (o, "values") ? json_object_get_object_member (o, "values") : NULL;
+      JsonObject *values = tf_control_object_member (o, "values");
       if (values == NULL)
         {
           reply (c, NULL, "missing values");
           return;
         }
-      if ((recs = records_from_json (values, &error)) == NULL)
+      if ((recs = tf_control_records_from_json (values, &error)) == NULL)
         {
           reply (c, NULL, error->message);
           return;
         }
       if (g_str_equal (cmd, "write"))
-        req = tf_lwm2m_request_write (&path, format >= 0 ? (guint) format : TF_LWM2M_CF_TLV, recs,
-                                      json_object_get_boolean_member_with_default (o, "replace", TRUE), &error);
+        req = tf_lwm2m_request_write (&path, format >= 0 ? (guint)format : TF_LWM2M_CF_TLV, recs,
+                                      tf_control_bool (o, "replace", TRUE), &error);
       else if (g_str_equal (cmd, "create"))
-        req = tf_lwm2m_request_create (&path, format >= 0 ? (guint) format : TF_LWM2M_CF_TLV, recs, &error);
+        req = tf_lwm2m_request_create (&path, format >= 0 ? (guint)format : TF_LWM2M_CF_TLV, recs,
+                                       &error);
       else
-        req = tf_lwm2m_request_write_composite (recs, format >= 0 ? (guint) format : TF_LWM2M_CF_SENML_JSON, &error);
+        req = tf_lwm2m_request_write_composite (
+            recs, format >= 0 ? (guint)format : TF_LWM2M_CF_SENML_JSON, &error);
     }
   else if (g_str_equal (cmd, "read-composite"))
     {
-      JsonArray *a = json_object_has_member (o, "paths") ? json_object_get_array_member (o, "paths") : NULL;
+      JsonArray *a = tf_control_array_member (o, "paths");
       g_autofree TfLwm2mPath *paths = NULL;
       guint n = a != NULL ? MIN (json_array_get_length (a), 64) : 0;
       paths = g_new0 (TfLwm2mPath, n + 1);
       for (guint i = 0; i < n; i++)
-        if (!tf_lwm2m_path_parse (json_array_get_string_element (a, i), &paths[i], &error))
+        if (!JSON_NODE_HOLDS_VALUE (json_array_get_element (a, i))
+            || !tf_lwm2m_path_parse (json_node_get_string (json_array_get_element (a, i)) != NULL
+                                         ? json_node_get_string (json_array_get_element (a, i))
+                                         : "",
+                                     &paths[i], &error))
           {
-            reply (c, NULL, error->message);
+            reply (c, NULL, error != NULL ? error->message : "paths are LwM2M paths");
             return;
           }
-      req = tf_lwm2m_request_read_composite (paths, n, format >= 0 ? (guint) format : TF_LWM2M_CF_SENML_JSON, &error);
+      req = tf_lwm2m_request_read_composite (
+          paths, n, format >= 0 ? (guint)format : TF_LWM2M_CF_SENML_JSON, &error);
     }
   else
     {
@@ -786,7 +502,8 @@ conn_read_next (Conn *c)
 }
 
 static gboolean
-on_incoming (GSocketService *service, GSocketConnection *connection, GObject *source, gpointer user_data)
+on_incoming (GSocketService *service, GSocketConnection *connection, GObject *source,
+             gpointer user_data)
 {
   Conn *c = g_new0 (Conn, 1);
   c->app = user_data;
@@ -811,7 +528,7 @@ on_exchange (const TfCoapMessage *m, gpointer user_data)
 static gboolean
 on_signal (gpointer data)
 {
-  g_main_loop_quit (((App *) data)->loop);
+  g_main_loop_quit (((App *)data)->loop);
   return G_SOURCE_CONTINUE;
 }
 
@@ -834,7 +551,8 @@ main (int argc, char **argv)
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "address to listen on (0.0.0.0)", "ADDR" },
     { "psk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &psks, "a PSK identity and its key", "ID:HEXKEY" },
     { "control", 0, 0, G_OPTION_ARG_FILENAME, &control, "control socket (JSON lines)", "PATH" },
-    { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "decoded exchanges, one JSON per line", "FILE" },
+    { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "decoded exchanges, one JSON per line",
+      "FILE" },
     { NULL },
   };
   g_option_context_add_main_entries (octx, entries, NULL);
@@ -846,7 +564,7 @@ main (int argc, char **argv)
   if (bind == NULL)
     bind = g_strdup ("0.0.0.0");
   app.loop = g_main_loop_new (NULL, FALSE);
-  app.events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  app.events = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
   app.server = tf_lwm2m_server_new ();
   g_signal_connect (app.server, "registered", G_CALLBACK (on_registered), &app);
   g_signal_connect (app.server, "updated", G_CALLBACK (on_updated), &app);
@@ -870,17 +588,20 @@ main (int argc, char **argv)
     {
       char *colon = strrchr (psks[i], ':');
       g_autoptr (GBytes) key = NULL;
-      if (colon == NULL || (key = bytes_from_hex (colon + 1, &error)) == NULL)
+      if (colon == NULL || (key = tf_control_bytes_from_hex (colon + 1, &error)) == NULL)
         {
-          g_printerr ("tf-lwm2m-server: --psk %s: %s\n", psks[i], error != NULL ? error->message : "ID:HEXKEY");
+          g_printerr ("tf-lwm2m-server: --psk %s: %s\n", psks[i],
+                      error != NULL ? error->message : "ID:HEXKEY");
           return 2;
         }
       *colon = '\0';
       tf_lwm2m_server_set_psk (app.server, psks[i], key);
     }
-  if ((port > 0 && !tf_lwm2m_server_listen (app.server, bind, (guint16) port, FALSE, &error))
-      || (bs_port > 0 && !tf_lwm2m_server_listen (app.server, bind, (guint16) bs_port, FALSE, &error))
-      || (psk_port > 0 && !tf_lwm2m_server_listen (app.server, bind, (guint16) psk_port, TRUE, &error)))
+  if ((port > 0 && !tf_lwm2m_server_listen (app.server, bind, (guint16)port, FALSE, &error))
+      || (bs_port > 0
+          && !tf_lwm2m_server_listen (app.server, bind, (guint16)bs_port, FALSE, &error))
+      || (psk_port > 0
+          && !tf_lwm2m_server_listen (app.server, bind, (guint16)psk_port, TRUE, &error)))
     {
       g_printerr ("tf-lwm2m-server: %s\n", error->message);
       return 1;

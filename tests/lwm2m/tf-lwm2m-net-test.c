@@ -18,8 +18,11 @@ uri (guint16 port)
 static JsonObject *
 wait_event (TfTestServer *s, const char *event, const char *ep, gint64 since, guint timeout_ms)
 {
-  return tf_test_server_cmd (s, "{\"cmd\":\"wait\",\"event\":\"%s\",\"ep\":\"%s\",\"since\":%" G_GINT64_FORMAT ",\"timeout_ms\":%u}",
-                             event, ep, since, timeout_ms);
+  return tf_test_server_cmd (
+      s,
+      "{\"cmd\":\"wait\",\"event\":\"%s\",\"ep\":\"%s\",\"since\":%" G_GINT64_FORMAT
+      ",\"timeout_ms\":%u}",
+      event, ep, since, timeout_ms);
 }
 
 /* The event of a wait that must come. */
@@ -28,7 +31,8 @@ must_wait (TfTestServer *s, const char *event, const char *ep, gint64 since, gui
 {
   g_autoptr (JsonObject) r = wait_event (s, event, ep, since, timeout_ms);
   if (!json_object_get_boolean_member (r, "ok"))
-    g_error ("no %s event for %s: %s", event, ep, json_object_get_string_member_with_default (r, "error", "?"));
+    g_error ("no %s event for %s: %s", event, ep,
+             json_object_get_string_member_with_default (r, "error", "?"));
   return json_object_ref (json_object_get_object_member (r, "result"));
 }
 
@@ -64,7 +68,8 @@ test_register_update_deregister (void)
   g_assert_nonnull (tf_test_client_expect (c, "lwm2m: updated", T_REG));
   /* on demand */
   tf_test_client_send (c, "lwm2m update");
-  json_object_unref (must_wait (s, "update", "reg-1", json_object_get_int_member (upd, "seq"), T_EVENT));
+  json_object_unref (
+      must_wait (s, "update", "reg-1", json_object_get_int_member (upd, "seq"), T_EVENT));
   tf_test_client_send (c, "lwm2m stop");
   dereg = must_wait (s, "deregistration", "reg-1", 0, T_REG);
   g_assert_nonnull (tf_test_client_expect (c, "lwm2m: deregistered", T_REG));
@@ -80,7 +85,8 @@ test_lifetime_expiry (void)
 {
   TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
   g_autofree char *server = uri (s->port);
-  TfTestClient *c = tf_test_client_start ("--endpoint=exp-1", server, "--lifetime=3", "--start", NULL);
+  TfTestClient *c
+      = tf_test_client_start ("--endpoint=exp-1", server, "--lifetime=3", "--start", NULL);
   g_autoptr (JsonObject) reg = must_wait (s, "registration", "exp-1", 0, T_REG);
   g_autoptr (JsonObject) exp = NULL;
   g_autoptr (JsonObject) none = NULL;
@@ -95,7 +101,8 @@ test_lifetime_expiry (void)
 static JsonObject *
 read_as (TfTestServer *s, const char *ep, const char *path, const char *format)
 {
-  return tf_test_server_ok (s, "{\"cmd\":\"read\",\"ep\":\"%s\",\"path\":\"%s\",\"format\":\"%s\"}", ep, path, format);
+  return tf_test_server_ok (s, "{\"cmd\":\"read\",\"ep\":\"%s\",\"path\":\"%s\",\"format\":\"%s\"}",
+                            ep, path, format);
 }
 
 static void
@@ -103,7 +110,8 @@ test_dm_operations (void)
 {
   TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
   g_autofree char *server = uri (s->port);
-  TfTestClient *c = tf_test_client_start ("--endpoint=dm-1", server, "--version=2.3.4", "--start", NULL);
+  TfTestClient *c
+      = tf_test_client_start ("--endpoint=dm-1", server, "--version=2.3.4", "--start", NULL);
   const char *formats[] = { "tlv", "senml-json", "senml-cbor", "json" };
   JsonObject *r;
 
@@ -112,7 +120,8 @@ test_dm_operations (void)
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
     {
       r = read_as (s, "dm-1", "/3/0", formats[i]);
-      g_test_message ("read /3/0 as %s: %s", formats[i], json_object_get_string_member_with_default (r, "format", "?"));
+      g_test_message ("read /3/0 as %s: %s", formats[i],
+                      json_object_get_string_member_with_default (r, "format", "?"));
       g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
       g_assert_cmpstr (value (r, "/3/0/3"), ==, "2.3.4");
       g_assert_cmpstr (value (r, "/3/0/1"), ==, "tf-lwm2m-client");
@@ -126,16 +135,20 @@ test_dm_operations (void)
   json_object_unref (r);
 
   /* Write (replace) a resource in text, TLV and SenML JSON, read back */
-  r = tf_test_server_ok (s, "{\"cmd\":\"write\",\"ep\":\"dm-1\",\"path\":\"/3/0/14\",\"format\":\"text\",\"values\":{\"/3/0/14\":\"+01:00\"}}");
+  r = tf_test_server_ok (s, "{\"cmd\":\"write\",\"ep\":\"dm-1\",\"path\":\"/3/0/"
+                            "14\",\"format\":\"text\",\"values\":{\"/3/0/14\":\"+01:00\"}}");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.04");
   json_object_unref (r);
   r = read_as (s, "dm-1", "/3/0/14", "text");
   g_assert_cmpstr (value (r, "/3/0/14"), ==, "+01:00");
   json_object_unref (r);
-  r = tf_test_server_ok (s, "{\"cmd\":\"write\",\"ep\":\"dm-1\",\"path\":\"/3/0/14\",\"format\":\"tlv\",\"values\":{\"/3/0/14\":\"+02:00\"}}");
+  r = tf_test_server_ok (s, "{\"cmd\":\"write\",\"ep\":\"dm-1\",\"path\":\"/3/0/"
+                            "14\",\"format\":\"tlv\",\"values\":{\"/3/0/14\":\"+02:00\"}}");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.04");
   json_object_unref (r);
-  r = tf_test_server_ok (s, "{\"cmd\":\"write\",\"ep\":\"dm-1\",\"path\":\"/3/0/15\",\"format\":\"senml-json\",\"values\":{\"/3/0/15\":\"Europe/Paris\"}}");
+  r = tf_test_server_ok (
+      s, "{\"cmd\":\"write\",\"ep\":\"dm-1\",\"path\":\"/3/0/"
+         "15\",\"format\":\"senml-json\",\"values\":{\"/3/0/15\":\"Europe/Paris\"}}");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.04");
   json_object_unref (r);
   r = read_as (s, "dm-1", "/3/0", "senml-json");
@@ -143,11 +156,14 @@ test_dm_operations (void)
   g_assert_cmpstr (value (r, "/3/0/15"), ==, "Europe/Paris");
   json_object_unref (r);
   /* a read-only resource refuses a Write */
-  r = tf_test_server_ok (s, "{\"cmd\":\"write\",\"ep\":\"dm-1\",\"path\":\"/3/0/0\",\"format\":\"text\",\"values\":{\"/3/0/0\":\"x\"}}");
+  r = tf_test_server_ok (s, "{\"cmd\":\"write\",\"ep\":\"dm-1\",\"path\":\"/3/0/"
+                            "0\",\"format\":\"text\",\"values\":{\"/3/0/0\":\"x\"}}");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "4.05");
   json_object_unref (r);
   /* partial Write (POST) on an instance: the lifetime, which the client then Updates with */
-  r = tf_test_server_ok (s, "{\"cmd\":\"write\",\"ep\":\"dm-1\",\"path\":\"/1/0\",\"format\":\"tlv\",\"replace\":false,\"values\":{\"/1/0/1\":\"77\"}}");
+  r = tf_test_server_ok (
+      s, "{\"cmd\":\"write\",\"ep\":\"dm-1\",\"path\":\"/1/"
+         "0\",\"format\":\"tlv\",\"replace\":false,\"values\":{\"/1/0/1\":\"77\"}}");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.04");
   json_object_unref (r);
   r = must_wait (s, "update", "dm-1", 0, T_EVENT);
@@ -164,7 +180,8 @@ test_dm_operations (void)
   json_object_unref (r);
 
   /* Write-Attributes then Discover shows them */
-  r = tf_test_server_ok (s, "{\"cmd\":\"write-attributes\",\"ep\":\"dm-1\",\"path\":\"/3/0/9\",\"attrs\":\"pmin=2&pmax=30\"}");
+  r = tf_test_server_ok (s, "{\"cmd\":\"write-attributes\",\"ep\":\"dm-1\",\"path\":\"/3/0/"
+                            "9\",\"attrs\":\"pmin=2&pmax=30\"}");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.04");
   json_object_unref (r);
   r = tf_test_server_ok (s, "{\"cmd\":\"discover\",\"ep\":\"dm-1\",\"path\":\"/3/0\"}");
@@ -175,7 +192,9 @@ test_dm_operations (void)
   json_object_unref (r);
 
   /* Create, read, Delete, read again */
-  r = tf_test_server_ok (s, "{\"cmd\":\"create\",\"ep\":\"dm-1\",\"path\":\"/1\",\"format\":\"tlv\",\"values\":{\"/1/5/0\":\"5\",\"/1/5/1\":\"60\",\"/1/5/6\":false,\"/1/5/7\":\"U\"}}");
+  r = tf_test_server_ok (
+      s, "{\"cmd\":\"create\",\"ep\":\"dm-1\",\"path\":\"/1\",\"format\":\"tlv\",\"values\":{\"/1/"
+         "5/0\":\"5\",\"/1/5/1\":\"60\",\"/1/5/6\":false,\"/1/5/7\":\"U\"}}");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.01");
   json_object_unref (r);
   r = read_as (s, "dm-1", "/1/5", "senml-cbor");
@@ -189,13 +208,16 @@ test_dm_operations (void)
   json_object_unref (r);
 
   /* Read-Composite and Write-Composite (1.1, SenML) */
-  r = tf_test_server_ok (s, "{\"cmd\":\"read-composite\",\"ep\":\"dm-1\",\"paths\":[\"/3/0/0\",\"/3/0/9\",\"/1/0/1\"]}");
+  r = tf_test_server_ok (
+      s,
+      "{\"cmd\":\"read-composite\",\"ep\":\"dm-1\",\"paths\":[\"/3/0/0\",\"/3/0/9\",\"/1/0/1\"]}");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
   g_assert_cmpstr (value (r, "/3/0/0"), ==, "TestFest Lab");
   g_assert_cmpstr (value (r, "/3/0/9"), ==, "100");
   g_assert_cmpstr (value (r, "/1/0/1"), ==, "77");
   json_object_unref (r);
-  r = tf_test_server_ok (s, "{\"cmd\":\"write-composite\",\"ep\":\"dm-1\",\"values\":{\"/3/0/14\":\"-05:00\",\"/1/0/2\":\"3\"}}");
+  r = tf_test_server_ok (s, "{\"cmd\":\"write-composite\",\"ep\":\"dm-1\",\"values\":{\"/3/0/"
+                            "14\":\"-05:00\",\"/1/0/2\":\"3\"}}");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.04");
   json_object_unref (r);
   r = read_as (s, "dm-1", "/3/0/14", "text");
@@ -209,7 +231,8 @@ test_dm_operations (void)
 static gint64
 observe (TfTestServer *s, const char *ep, const char *path)
 {
-  g_autoptr (JsonObject) r = tf_test_server_ok (s, "{\"cmd\":\"observe\",\"ep\":\"%s\",\"path\":\"%s\",\"format\":\"text\"}", ep, path);
+  g_autoptr (JsonObject) r = tf_test_server_ok (
+      s, "{\"cmd\":\"observe\",\"ep\":\"%s\",\"path\":\"%s\",\"format\":\"text\"}", ep, path);
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
   g_assert_true (json_object_has_member (r, "observe"));
   return json_object_get_int_member (r, "observation");
@@ -218,8 +241,11 @@ observe (TfTestServer *s, const char *ep, const char *path)
 static JsonObject *
 next_notification (TfTestServer *s, gint64 obs, gint64 *since, guint timeout_ms)
 {
-  g_autoptr (JsonObject) r = tf_test_server_cmd (s, "{\"cmd\":\"wait\",\"event\":\"notification\",\"observation\":%" G_GINT64_FORMAT ",\"since\":%" G_GINT64_FORMAT ",\"timeout_ms\":%u}",
-                                                 obs, *since, timeout_ms);
+  g_autoptr (JsonObject) r = tf_test_server_cmd (
+      s,
+      "{\"cmd\":\"wait\",\"event\":\"notification\",\"observation\":%" G_GINT64_FORMAT
+      ",\"since\":%" G_GINT64_FORMAT ",\"timeout_ms\":%u}",
+      obs, *since, timeout_ms);
   JsonObject *ev;
   if (!json_object_get_boolean_member (r, "ok"))
     return NULL;
@@ -239,14 +265,17 @@ test_observe (void)
 
   json_object_unref (must_wait (s, "registration", "obs-1", 0, T_REG));
   /* pmax: a notification without a change */
-  json_object_unref (tf_test_server_ok (s, "{\"cmd\":\"write-attributes\",\"ep\":\"obs-1\",\"path\":\"/3/0/9\",\"attrs\":\"pmax=2\"}"));
+  json_object_unref (tf_test_server_ok (
+      s,
+      "{\"cmd\":\"write-attributes\",\"ep\":\"obs-1\",\"path\":\"/3/0/9\",\"attrs\":\"pmax=2\"}"));
   obs = observe (s, "obs-1", "/3/0/9");
   n = next_notification (s, obs, &since, T_EVENT);
   g_assert_nonnull (n);
   g_assert_cmpstr (value (n, "/3/0/9"), ==, "100");
   json_object_unref (n);
   /* st=10, pmax long: a change of 5 is not notified, one of 20 is */
-  json_object_unref (tf_test_server_ok (s, "{\"cmd\":\"write-attributes\",\"ep\":\"obs-1\",\"path\":\"/3/0/9\",\"attrs\":\"pmax=600&st=10\"}"));
+  json_object_unref (tf_test_server_ok (s, "{\"cmd\":\"write-attributes\",\"ep\":\"obs-1\","
+                                           "\"path\":\"/3/0/9\",\"attrs\":\"pmax=600&st=10\"}"));
   /* the pmax=2 timer may have been due just before: skip what is already there */
   n = next_notification (s, obs, &since, 100);
   g_clear_pointer (&n, json_object_unref);
@@ -259,7 +288,8 @@ test_observe (void)
   g_assert_cmpstr (value (n, "/3/0/9"), ==, "80");
   json_object_unref (n);
   /* gt=50: crossing it is notified (80 → 40), not moving below it without st (40 → 45) */
-  json_object_unref (tf_test_server_ok (s, "{\"cmd\":\"write-attributes\",\"ep\":\"obs-1\",\"path\":\"/3/0/9\",\"attrs\":\"st&gt=50\"}"));
+  json_object_unref (tf_test_server_ok (s, "{\"cmd\":\"write-attributes\",\"ep\":\"obs-1\","
+                                           "\"path\":\"/3/0/9\",\"attrs\":\"st&gt=50\"}"));
   tf_test_client_send (c, "set /3/0/9 45");
   tf_test_client_send (c, "set /3/0/9 60");
   n = next_notification (s, obs, &since, T_EVENT);
@@ -272,16 +302,20 @@ test_observe (void)
   json_object_unref (n);
 
   /* cancel with Observe=1: the change after it is not notified */
-  json_object_unref (tf_test_server_ok (s, "{\"cmd\":\"cancel\",\"observation\":%" G_GINT64_FORMAT ",\"mode\":\"observe\"}", obs));
+  json_object_unref (tf_test_server_ok (
+      s, "{\"cmd\":\"cancel\",\"observation\":%" G_GINT64_FORMAT ",\"mode\":\"observe\"}", obs));
   tf_test_client_send (c, "set /3/0/9 10");
   g_assert_nonnull (tf_test_client_expect (c, "ok", T_REG));
   n = next_notification (s, obs, &since, 3000);
   g_assert_null (n);
 
   /* cancel by RST: the next notification is refused and is the last */
-  json_object_unref (tf_test_server_ok (s, "{\"cmd\":\"write-attributes\",\"ep\":\"obs-1\",\"path\":\"/3/0/9\",\"attrs\":\"gt&pmax\"}"));
+  json_object_unref (tf_test_server_ok (
+      s,
+      "{\"cmd\":\"write-attributes\",\"ep\":\"obs-1\",\"path\":\"/3/0/9\",\"attrs\":\"gt&pmax\"}"));
   obs = observe (s, "obs-1", "/3/0/9");
-  json_object_unref (tf_test_server_ok (s, "{\"cmd\":\"cancel\",\"observation\":%" G_GINT64_FORMAT ",\"mode\":\"reset\"}", obs));
+  json_object_unref (tf_test_server_ok (
+      s, "{\"cmd\":\"cancel\",\"observation\":%" G_GINT64_FORMAT ",\"mode\":\"reset\"}", obs));
   tf_test_client_send (c, "set /3/0/9 11");
   n = next_notification (s, obs, &since, T_EVENT);
   g_assert_nonnull (n);
@@ -306,7 +340,10 @@ test_bootstrap (void)
   g_autoptr (JsonObject) reg = NULL;
   g_autoptr (JsonObject) r = NULL;
 
-  json_object_unref (tf_test_server_ok (s, "{\"cmd\":\"bootstrap\",\"ep\":\"bs-1\",\"server_uri\":\"coap://127.0.0.1:%u\",\"lifetime\":45,\"short_id\":7}", s->port));
+  json_object_unref (tf_test_server_ok (s,
+                                        "{\"cmd\":\"bootstrap\",\"ep\":\"bs-1\",\"server_uri\":"
+                                        "\"coap://127.0.0.1:%u\",\"lifetime\":45,\"short_id\":7}",
+                                        s->port));
   c = tf_test_client_start ("--endpoint=bs-1", bs, "--start", NULL);
   done = must_wait (s, "bootstrap", "bs-1", 0, T_REG);
   g_assert_false (json_object_has_member (done, "error"));
@@ -353,8 +390,8 @@ test_dtls_psk (void)
   tf_test_client_kill (c);
 
   /* the wrong key: refused, and the server says why */
-  bad = tf_test_client_start ("--endpoint=psk-2", server, "--psk-id=dev-1", "--psk-key=0102030405060709",
-                              "--start", NULL);
+  bad = tf_test_client_start ("--endpoint=psk-2", server, "--psk-id=dev-1",
+                              "--psk-key=0102030405060709", "--start", NULL);
   fail = must_wait (s, "dtls-failure", "", 0, T_EVENT);
   g_test_message ("server: %s", json_object_get_string_member (fail, "reason"));
   g_assert_nonnull (json_object_get_string_member (fail, "reason"));
@@ -363,25 +400,27 @@ test_dtls_psk (void)
   tf_test_client_kill (bad);
 
   /* an unknown identity, named by the server */
-  bad = tf_test_client_start ("--endpoint=psk-3", server, "--psk-id=stranger", "--psk-key=0102030405060708",
-                              "--start", NULL);
+  bad = tf_test_client_start ("--endpoint=psk-3", server, "--psk-id=stranger",
+                              "--psk-key=0102030405060708", "--start", NULL);
   json_object_unref (fail);
   fail = NULL;
   for (guint i = 0; i < 20; i++)
     {
-      g_autoptr (JsonObject) f = must_wait (s, "dtls-failure", "", i == 0 ? 0 : json_object_get_int_member (fail, "seq"), T_EVENT);
+      g_autoptr (JsonObject) f = must_wait (
+          s, "dtls-failure", "", i == 0 ? 0 : json_object_get_int_member (fail, "seq"), T_EVENT);
       g_clear_pointer (&fail, json_object_unref);
       fail = json_object_ref (f);
       if (strstr (json_object_get_string_member (f, "reason"), "stranger") != NULL)
         break;
     }
-  g_assert_nonnull (strstr (json_object_get_string_member (fail, "reason"), "unknown PSK identity 'stranger'"));
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (fail, "reason"), "unknown PSK identity 'stranger'"));
   tf_test_client_kill (bad);
   tf_test_server_stop (s);
 }
 
-/* A UDP relay between client and server that drops a share of the datagrams each way and notes their sizes (a fixed seed:
- * the same datagrams of a run are dropped). */
+/* A UDP relay between client and server that drops a share of the datagrams each way and notes
+ * their sizes (a fixed seed: the same datagrams of a run are dropped). */
 typedef struct
 {
   GSocket *front, *back;
@@ -408,14 +447,14 @@ relay_pass (Relay *r, GSocket *from, GSocket *to, GSocketAddress *dest, GSocketA
   g_clear_object (&src);
   if (n <= 0)
     return;
-  if (g_rand_int_range (r->rand, 0, 100) < (gint) r->drop_percent)
+  if (g_rand_int_range (r->rand, 0, 100) < (gint)r->drop_percent)
     {
       r->dropped++;
       return;
     }
   r->forwarded++;
-  r->max_len = MAX (r->max_len, (gsize) n);
-  g_socket_send_to (to, dest, buf, (gsize) n, NULL, NULL);
+  r->max_len = MAX (r->max_len, (gsize)n);
+  g_socket_send_to (to, dest, buf, (gsize)n, NULL, NULL);
 }
 
 static gboolean
@@ -450,8 +489,10 @@ relay_new (guint16 listen, guint16 server, guint drop_percent)
   g_autoptr (GSocketAddress) ba = g_inet_socket_address_new (lo, 0);
   g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (lo, server);
   r->rand = g_rand_new_with_seed (1414);
-  r->front = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  r->back = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  r->front
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  r->back
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
   g_assert_true (g_socket_bind (r->front, fa, TRUE, NULL));
   g_assert_true (g_socket_bind (r->back, ba, TRUE, NULL));
   g_assert_true (g_socket_connect (r->back, sa, NULL, NULL));
@@ -459,8 +500,8 @@ relay_new (guint16 listen, guint16 server, guint drop_percent)
   g_socket_set_blocking (r->back, FALSE);
   r->front_src = g_socket_create_source (r->front, G_IO_IN, NULL);
   r->back_src = g_socket_create_source (r->back, G_IO_IN, NULL);
-  g_source_set_callback (r->front_src, (GSourceFunc) (void (*) (void)) on_front, r, NULL);
-  g_source_set_callback (r->back_src, (GSourceFunc) (void (*) (void)) on_back, r, NULL);
+  g_source_set_callback (r->front_src, (GSourceFunc)(void (*) (void))on_front, r, NULL);
+  g_source_set_callback (r->back_src, (GSourceFunc)(void (*) (void))on_back, r, NULL);
   g_source_attach (r->front_src, NULL);
   g_source_attach (r->back_src, NULL);
   return r;
@@ -487,7 +528,8 @@ test_blockwise (void)
   guint16 relay_port = tf_test_free_udp_port ();
   Relay *relay = relay_new (relay_port, s->port, 0);
   g_autofree char *server = uri (relay_port);
-  TfTestClient *c = tf_test_client_start ("--endpoint=blk-1", server, "--large-resource=4096", "--start", NULL);
+  TfTestClient *c
+      = tf_test_client_start ("--endpoint=blk-1", server, "--large-resource=4096", "--start", NULL);
   g_autoptr (JsonObject) r = NULL;
   g_autofree guchar *data = NULL;
   gsize len = 0;
@@ -501,9 +543,10 @@ test_blockwise (void)
   data = g_base64_decode (value (r, "/10240/0/0"), &len);
   g_assert_cmpuint (len, ==, 4096);
   for (gsize i = 0; i < len; i++)
-    g_assert_cmpuint (data[i], ==, (guint8) (i * 7 + 3));
+    g_assert_cmpuint (data[i], ==, (guint8)(i * 7 + 3));
   /* it crossed the wire in Block2 parts: several requests and answers, none holding it all */
-  g_test_message ("read: %u datagrams, the largest %" G_GSIZE_FORMAT " bytes", relay->forwarded - before, relay->max_len);
+  g_test_message ("read: %u datagrams, the largest %" G_GSIZE_FORMAT " bytes",
+                  relay->forwarded - before, relay->max_len);
   g_assert_cmpuint (relay->forwarded - before, >=, 2 * (4096 / 1024));
   g_assert_cmpuint (relay->max_len, <, 4096);
   tf_test_client_kill (c);
@@ -540,13 +583,15 @@ test_quirk_no_tlv (void)
 {
   TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
   g_autofree char *server = uri (s->port);
-  TfTestClient *c = tf_test_client_start ("--endpoint=q-tlv", server, "--quirk=no-tlv", "--start", NULL);
+  TfTestClient *c
+      = tf_test_client_start ("--endpoint=q-tlv", server, "--quirk=no-tlv", "--start", NULL);
   JsonObject *r;
   json_object_unref (must_wait (s, "registration", "q-tlv", 0, T_REG));
   r = read_as (s, "q-tlv", "/3/0", "tlv");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "4.06");
   json_object_unref (r);
-  r = tf_test_server_ok (s, "{\"cmd\":\"write\",\"ep\":\"q-tlv\",\"path\":\"/3/0/14\",\"format\":\"tlv\",\"values\":{\"/3/0/14\":\"+02:00\"}}");
+  r = tf_test_server_ok (s, "{\"cmd\":\"write\",\"ep\":\"q-tlv\",\"path\":\"/3/0/"
+                            "14\",\"format\":\"tlv\",\"values\":{\"/3/0/14\":\"+02:00\"}}");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "4.15");
   json_object_unref (r);
   r = read_as (s, "q-tlv", "/3/0", "senml-json");
@@ -561,7 +606,8 @@ test_quirk_wrong_update_code (void)
 {
   TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
   g_autofree char *server = uri (s->port);
-  TfTestClient *c = tf_test_client_start ("--endpoint=q-upd", server, "--lifetime=4", "--quirk=wrong-update-code", "--start", NULL);
+  TfTestClient *c = tf_test_client_start ("--endpoint=q-upd", server, "--lifetime=4",
+                                          "--quirk=wrong-update-code", "--start", NULL);
   g_autoptr (JsonObject) rej = NULL;
   g_autoptr (JsonObject) exp = NULL;
   json_object_unref (must_wait (s, "registration", "q-upd", 0, T_REG));
@@ -579,7 +625,8 @@ test_quirk_lifetime_ignored (void)
 {
   TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
   g_autofree char *server = uri (s->port);
-  TfTestClient *c = tf_test_client_start ("--endpoint=q-lt", server, "--lifetime=3", "--quirk=lifetime-ignored", "--start", NULL);
+  TfTestClient *c = tf_test_client_start ("--endpoint=q-lt", server, "--lifetime=3",
+                                          "--quirk=lifetime-ignored", "--start", NULL);
   g_autoptr (JsonObject) exp = NULL;
   g_autoptr (JsonObject) upd = NULL;
   json_object_unref (must_wait (s, "registration", "q-lt", 0, T_REG));
@@ -595,12 +642,14 @@ test_quirk_observe_cancel_ignored (void)
 {
   TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
   g_autofree char *server = uri (s->port);
-  TfTestClient *c = tf_test_client_start ("--endpoint=q-obs", server, "--quirk=observe-cancel-ignored", "--start", NULL);
+  TfTestClient *c = tf_test_client_start ("--endpoint=q-obs", server,
+                                          "--quirk=observe-cancel-ignored", "--start", NULL);
   gint64 since = 0, obs;
   JsonObject *n;
   json_object_unref (must_wait (s, "registration", "q-obs", 0, T_REG));
   obs = observe (s, "q-obs", "/3/0/9");
-  json_object_unref (tf_test_server_ok (s, "{\"cmd\":\"cancel\",\"observation\":%" G_GINT64_FORMAT ",\"mode\":\"observe\"}", obs));
+  json_object_unref (tf_test_server_ok (
+      s, "{\"cmd\":\"cancel\",\"observation\":%" G_GINT64_FORMAT ",\"mode\":\"observe\"}", obs));
   for (guint i = 0; i < 2; i++)
     {
       g_autofree char *cmd = g_strdup_printf ("set /3/0/9 %u", 50 + i);

@@ -3,6 +3,9 @@
  * wait bounded and run from the main loop (so that a relay in the test keeps forwarding). */
 #include "config.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 
@@ -11,7 +14,8 @@
 guint16
 tf_test_free_udp_port (void)
 {
-  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GSocket) s
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) a = g_inet_socket_address_new (lo, 0);
   g_autoptr (GSocketAddress) bound = NULL;
@@ -23,7 +27,7 @@ tf_test_free_udp_port (void)
 static gboolean
 on_timeout (gpointer data)
 {
-  *(gboolean *) data = TRUE;
+  *(gboolean *)data = TRUE;
   return G_SOURCE_REMOVE;
 }
 
@@ -45,6 +49,25 @@ tool (const char *name)
   static char path[4096];
   g_snprintf (path, sizeof path, "%s/controller/tools/%s", g_getenv ("TF_BUILD_ROOT"), name);
   return path;
+}
+
+/* A test that fails (g_error aborts) takes its servers and clients with it. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+GSubprocess *
+tf_test_spawn (GPtrArray *argv, GSubprocessFlags flags)
+{
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (flags);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *p;
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  p = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, &error);
+  g_assert_no_error (error);
+  return p;
 }
 
 static GPtrArray *
@@ -92,8 +115,7 @@ tf_test_server_start (gboolean bootstrap, gboolean psk, const char *first_arg, .
   for (guint i = 0; i < extra->len; i++)
     g_ptr_array_add (argv, g_strdup (extra->pdata[i]));
   g_ptr_array_add (argv, NULL);
-  s->proc = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
-  g_assert_no_error (error);
+  s->proc = tf_test_spawn (argv, G_SUBPROCESS_FLAGS_NONE);
   /* the control socket appears once the server listens */
   for (guint i = 0; i < 200 && s->conn == NULL; i++)
     {
@@ -139,7 +161,8 @@ static void
 on_line (GObject *source, GAsyncResult *res, gpointer data)
 {
   LineRead *l = data;
-  l->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, NULL);
+  l->line
+      = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, NULL);
   l->done = TRUE;
 }
 
@@ -151,8 +174,8 @@ cmd_v (TfTestServer *s, const char *fmt, va_list ap)
   g_autoptr (JsonParser) p = json_parser_new ();
   g_autoptr (GError) error = NULL;
   LineRead l = { 0 };
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (s->conn)), line, strlen (line),
-                             NULL, NULL, &error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (s->conn)), line,
+                             strlen (line), NULL, NULL, &error);
   g_assert_no_error (error);
   g_data_input_stream_read_line_async (s->in, G_PRIORITY_DEFAULT, NULL, on_line, &l);
   /* every command answers; a wait answers by its own timeout */
@@ -184,8 +207,10 @@ tf_test_server_ok (TfTestServer *s, const char *fmt, ...)
   o = cmd_v (s, fmt, ap);
   va_end (ap);
   if (!json_object_get_boolean_member (o, "ok"))
-    g_error ("command %s failed: %s", fmt, json_object_get_string_member_with_default (o, "error", "?"));
-  r = json_object_has_member (o, "result") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "result"))
+    g_error ("command %s failed: %s", fmt,
+             json_object_get_string_member_with_default (o, "error", "?"));
+  r = json_object_has_member (o, "result")
+              && JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "result"))
           ? json_object_ref (json_object_get_object_member (o, "result"))
           : json_object_new ();
   json_object_unref (o);
@@ -196,7 +221,8 @@ static void
 on_client_line (GObject *source, GAsyncResult *res, gpointer data)
 {
   TfTestClient *c = data;
-  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, NULL);
+  char *line
+      = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, NULL);
   if (line == NULL)
     {
       c->reading = FALSE;
@@ -209,19 +235,17 @@ on_client_line (GObject *source, GAsyncResult *res, gpointer data)
 }
 
 TfTestClient *
-tf_test_client_start (const char *first_arg, ...)
+tf_test_peer_start (GPtrArray *argv, const char *node_path, const char *ready)
 {
   TfTestClient *c = g_new0 (TfTestClient, 1);
-  g_autoptr (GPtrArray) argv = NULL;
+  g_autoptr (GSubprocessLauncher) l
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GError) error = NULL;
-  va_list ap;
-  va_start (ap, first_arg);
-  argv = collect_args (first_arg, ap);
-  va_end (ap);
-  g_ptr_array_insert (argv, 0, g_strdup (tool ("tf-lwm2m-client")));
   g_ptr_array_add (argv, NULL);
-  c->proc = g_subprocess_newv ((const char *const *) argv->pdata,
-                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  if (node_path != NULL)
+    g_subprocess_launcher_setenv (l, "NODE_PATH", node_path, TRUE);
+  c->proc = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);
   c->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (c->proc));
   g_data_input_stream_set_newline_type (c->out, G_DATA_STREAM_NEWLINE_TYPE_ANY);
@@ -229,8 +253,21 @@ tf_test_client_start (const char *first_arg, ...)
   c->lines = g_ptr_array_new_with_free_func (g_free);
   c->reading = TRUE;
   g_data_input_stream_read_line_async (c->out, G_PRIORITY_DEFAULT, NULL, on_client_line, c);
-  g_assert_nonnull (tf_test_client_expect (c, "tf-lwm2m-client ", 30000));
+  if (ready != NULL && tf_test_client_expect (c, ready, 60000) == NULL)
+    g_error ("%s did not say '%s'", (char *)argv->pdata[0], ready);
   return c;
+}
+
+TfTestClient *
+tf_test_client_start (const char *first_arg, ...)
+{
+  g_autoptr (GPtrArray) argv = NULL;
+  va_list ap;
+  va_start (ap, first_arg);
+  argv = collect_args (first_arg, ap);
+  va_end (ap);
+  g_ptr_array_insert (argv, 0, g_strdup (tool ("tf-lwm2m-client")));
+  return tf_test_peer_start (argv, NULL, "tf-lwm2m-client ");
 }
 
 void
@@ -243,7 +280,7 @@ tf_test_client_send (TfTestClient *c, const char *line)
 const char *
 tf_test_client_expect (TfTestClient *c, const char *needle, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
   for (;;)
     {
       gboolean tick = FALSE;

@@ -26,21 +26,38 @@ typedef struct
   gboolean reading;
 } TfTestClient;
 
-guint16 tf_test_free_udp_port (void);
+guint16
+tf_test_free_udp_port (void);
+/* Spawns @argv (NULL-terminated) so that it dies with the test. */
+GSubprocess *
+tf_test_spawn (GPtrArray *argv, GSubprocessFlags flags);
 /* Runs the default main context until @done is TRUE or @timeout_ms pass. */
-gboolean tf_test_run_until (gboolean *done, guint timeout_ms);
+gboolean
+tf_test_run_until (gboolean *done, guint timeout_ms);
 
 /* Extra arguments end with NULL. "--psk-port" etc. are added from @psk. */
-TfTestServer *tf_test_server_start (gboolean bootstrap, gboolean psk, const char *first_arg, ...);
-void tf_test_server_stop (TfTestServer *s);
+TfTestServer *
+tf_test_server_start (gboolean bootstrap, gboolean psk, const char *first_arg, ...);
+void
+tf_test_server_stop (TfTestServer *s);
 /* Sends a command (printf-style JSON), returns the reply object (owned by the caller). */
-JsonObject *tf_test_server_cmd (TfTestServer *s, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+JsonObject *
+tf_test_server_cmd (TfTestServer *s, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* The "result" of a reply that must be ok. */
-JsonObject *tf_test_server_ok (TfTestServer *s, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+JsonObject *
+tf_test_server_ok (TfTestServer *s, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 
-TfTestClient *tf_test_client_start (const char *first_arg, ...) G_GNUC_NULL_TERMINATED;
-void tf_test_client_send (TfTestClient *c, const char *line);
+TfTestClient *
+tf_test_client_start (const char *first_arg, ...) G_GNUC_NULL_TERMINATED;
+/* Any program with its stdin/stdout on pipes (@argv is completed and consumed); waits for a
+ * line containing @ready. */
+TfTestClient *
+tf_test_peer_start (GPtrArray *argv, const char *node_path, const char *ready);
+void
+tf_test_client_send (TfTestClient *c, const char *line);
 /* Waits for a console line containing @needle after the last one matched; the line or NULL. */
-const char *tf_test_client_expect (TfTestClient *c, const char *needle, guint timeout_ms);
+const char *
+tf_test_client_expect (TfTestClient *c, const char *needle, guint timeout_ms);
 /* Kills it without warning (a power cut). */
-void tf_test_client_kill (TfTestClient *c);
+void
+tf_test_client_kill (TfTestClient *c);
