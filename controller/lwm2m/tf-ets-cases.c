@@ -41,7 +41,7 @@ tf_ets_expect (TfEtsRun *run, TfLwm2mRequest *req, const char *crit, guint code,
                const char *what)
 {
   g_autoptr (TfLwm2mRequest) owned = req;
-  TfLwm2mResponse *r = tf_ets_run_request (run, req);
+  TfLwm2mResponse *r = tf_ets_run_request_for (run, req, crit);
   g_autofree char *got = NULL, *want = code_s (code);
   if (r == NULL)
     return NULL;
@@ -123,6 +123,7 @@ case_101 (TfEtsRun *run)
   g_autoptr (GPtrArray) links = NULL;
   gboolean dev = FALSE, srv = FALSE, res_links = FALSE;
   const char *v;
+  gint64 cf;
   if (reg == NULL)
     return;
   m = tf_ets_run_register_message (run);
@@ -144,9 +145,11 @@ case_101 (TfEtsRun *run)
   if (!tf_ets_check (run, "A", v == NULL || g_ascii_strtoull (v, NULL, 10) > 0,
                      "the lifetime is a positive number (lt=%s)", v ? v : "absent: 86400"))
     return;
-  if (!tf_ets_check (run, "B",
-                     json_object_get_int_member_with_default (m, "cf", -1) == TF_LWM2M_CF_LINK,
-                     "the Register payload is CoRE link format (content format 40)"))
+  /* the payload's format: link format, said (40) or left to the server (no option) */
+  cf = json_object_get_int_member_with_default (m, "cf", -1);
+  if (!tf_ets_check (run, "B", cf == TF_LWM2M_CF_LINK || cf == -1,
+                     "the Register payload is CoRE link format (content format %s)",
+                     cf == -1 ? "absent" : "40"))
     return;
   links = reg->links != NULL ? tf_lwm2m_link_parse (reg->links, strlen (reg->links), NULL) : NULL;
   for (guint i = 0; links != NULL && i < links->len; i++)

@@ -26,6 +26,7 @@ struct _TfEtsRun
   char *peer; /* the client's address as last seen (Register, Update) */
   TfEtsConsoleFunc console;
   gpointer console_data;
+  gboolean (*infra_up) (gpointer user_data);
   GPtrArray *exchange; /* JsonNode, in the order sent and received */
   GPtrArray *events;   /* TfEtsEvent */
   GPtrArray *criteria; /* JsonNode {"id","ok","what"} */
@@ -209,6 +210,7 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->deregister_line = g_strdup (setup->deregister_line ? setup->deregister_line : "lwm2m stop");
   run->console = setup->console;
   run->console_data = setup->console_data;
+  run->infra_up = setup->infra_up;
   run->exchange = g_ptr_array_new_with_free_func ((GDestroyNotify)json_node_unref);
   run->events = g_ptr_array_new_with_free_func ((GDestroyNotify)event_free);
   run->criteria = g_ptr_array_new_with_free_func ((GDestroyNotify)json_node_unref);
@@ -368,10 +370,13 @@ on_cancel_done (GObject *source, GAsyncResult *res, gpointer data)
   p->done = TRUE;
 }
 
-/* Waits for @p (started with @cancellable); NULL and Inconclusive without an answer. */
+/* Waits for @p (started with @cancellable); NULL without an answer (*@timed_out set) or
+ * with an error (Inconclusive). */
 static TfLwm2mResponse *
-finish_pending (TfEtsRun *run, Pending *p, GCancellable *cancellable, const char *what)
+finish_pending (TfEtsRun *run, Pending *p, GCancellable *cancellable, const char *what,
+                gboolean *timed_out)
 {
+  *timed_out = FALSE;
   if (!iterate_until (run, pending_done, p, run->answer_wait_s * 1000))
     {
       /* the callback still runs once, after the cancellation: wait for it, briefly */
@@ -379,10 +384,9 @@ finish_pending (TfEtsRun *run, Pending *p, GCancellable *cancellable, const char
       iterate_until (run, pending_done, p, 5000);
       if (!p->done)
         g_warning ("%s: the request did not finish after its cancellation", what);
-      tf_ets_inconclusive (run, "%s: no answer within %u s (link or client down)", what,
-                           run->answer_wait_s);
       g_clear_pointer (&p->resp, tf_lwm2m_response_free);
       g_clear_error (&p->error);
+      *timed_out = TRUE;
       return NULL;
     }
   if (p->resp == NULL)
@@ -403,13 +407,32 @@ describe (const TfLwm2mRequest *req)
                           req->uri_path != NULL ? req->uri_path : "");
 }
 
+/* No answer to @what: the client's fault when it still answers the probe (criterion @crit
+ * fails), the link's when it does not (Inconclusive). */
+static void
+judge_silence (TfEtsRun *run, const char *crit, const char *what)
+{
+  if (crit == NULL)
+    {
+      tf_ets_inconclusive (run, "%s: no answer within %u s (link or client down)", what,
+                           run->answer_wait_s);
+      return;
+    }
+  if (!tf_ets_run_alive (run))
+    return;
+  tf_ets_check (run, crit, FALSE,
+                "%s: no answer within %u s from a client that is up (see the probe)", what,
+                run->answer_wait_s);
+}
+
 TfLwm2mResponse *
-tf_ets_run_request (TfEtsRun *run, TfLwm2mRequest *req)
+tf_ets_run_request_for (TfEtsRun *run, TfLwm2mRequest *req, const char *crit)
 {
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autofree char *what = describe (req);
   Pending *p;
   TfLwm2mResponse *resp;
+  gboolean timed_out;
   if (run->decided)
     return NULL;
   if (tf_lwm2m_server_lookup (run->server, run->endpoint) == NULL)
@@ -420,10 +443,18 @@ tf_ets_run_request (TfEtsRun *run, TfLwm2mRequest *req)
   /* the pending state outlives a timed-out wait only until the callback ran */
   p = g_new0 (Pending, 1);
   tf_lwm2m_server_request_async (run->server, run->endpoint, req, cancellable, on_request_done, p);
-  resp = finish_pending (run, p, cancellable, what);
+  resp = finish_pending (run, p, cancellable, what, &timed_out);
   if (p->done)
     g_free (p);
+  if (timed_out)
+    judge_silence (run, crit, what);
   return resp;
+}
+
+TfLwm2mResponse *
+tf_ets_run_request (TfEtsRun *run, TfLwm2mRequest *req)
+{
+  return tf_ets_run_request_for (run, req, NULL);
 }
 
 TfLwm2mResponse *
@@ -432,14 +463,18 @@ tf_ets_run_cancel (TfEtsRun *run, guint observation, gboolean reset)
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   Pending *p;
   TfLwm2mResponse *resp;
+  gboolean timed_out;
   if (run->decided)
     return NULL;
   p = g_new0 (Pending, 1);
   tf_lwm2m_server_cancel_observe_async (run->server, observation, reset, cancellable,
                                         on_cancel_done, p);
-  resp = finish_pending (run, p, cancellable, reset ? "cancel by Reset" : "cancel by Observe=1");
+  resp = finish_pending (run, p, cancellable, reset ? "cancel by Reset" : "cancel by Observe=1",
+                         &timed_out);
   if (p->done)
     g_free (p);
+  if (timed_out)
+    judge_silence (run, NULL, reset ? "cancel by Reset" : "cancel by Observe=1");
   return resp;
 }
 
@@ -470,26 +505,63 @@ tf_ets_run_wait_event (TfEtsRun *run, guint kinds, guint from, guint ms)
   return w.found;
 }
 
+static void
+add_probe (TfEtsRun *run, gboolean ok, const char *what)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, "probe");
+  json_builder_set_member_name (b, "ok");
+  json_builder_add_boolean_value (b, ok);
+  json_builder_set_member_name (b, "what");
+  json_builder_add_string_value (b, what);
+  json_builder_end_object (b);
+  g_ptr_array_add (run->criteria, json_builder_get_root (b));
+}
+
 gboolean
 tf_ets_run_alive (TfEtsRun *run)
 {
   TfLwm2mPath p = tf_lwm2m_path_make (3, 3, 0, 0, 0);
   g_autoptr (TfLwm2mRequest) req = tf_lwm2m_request_read (&p, -1);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (TfLwm2mResponse) r = NULL;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
+  gboolean timed_out = FALSE;
+  Pending *pending;
   if (run->decided)
     return FALSE;
-  r = tf_ets_run_request (run, req);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, "probe");
-  json_builder_set_member_name (b, "ok");
-  json_builder_add_boolean_value (b, r != NULL);
-  json_builder_set_member_name (b, "what");
-  json_builder_add_string_value (b, "the client answers a Read of /3/0/0 (it is still there)");
-  json_builder_end_object (b);
-  g_ptr_array_add (run->criteria, json_builder_get_root (b));
-  return r != NULL;
+  if (tf_lwm2m_server_lookup (run->server, run->endpoint) == NULL)
+    {
+      tf_ets_inconclusive (run, "the client %s is no longer registered: it cannot be asked",
+                           run->endpoint);
+      return FALSE;
+    }
+  pending = g_new0 (Pending, 1);
+  tf_lwm2m_server_request_async (run->server, run->endpoint, req, cancellable, on_request_done,
+                                 pending);
+  r = finish_pending (run, pending, cancellable, "the probe (Read /3/0/0)", &timed_out);
+  if (pending->done)
+    g_free (pending);
+  if (r != NULL)
+    {
+      add_probe (run, TRUE, "the client answers a Read of /3/0/0 (it is still there)");
+      return TRUE;
+    }
+  if (timed_out && run->infra_up != NULL && run->infra_up (run->console_data))
+    {
+      add_probe (run, TRUE,
+                 "no answer to a Read of /3/0/0, but the lab sees the client's power "
+                 "and link up: the silence is its own");
+      return TRUE;
+    }
+  add_probe (run, FALSE, "the client answers a Read of /3/0/0 (it is still there)");
+  if (timed_out)
+    tf_ets_inconclusive (run,
+                         "the client answers nothing, not even a Read of /3/0/0 within %u s: "
+                         "link or power down, not a verdict on the implementation",
+                         run->answer_wait_s);
+  return FALSE;
 }
 
 void

@@ -42,6 +42,9 @@ typedef struct
   const char *deregister_line; /* what makes the client de-register ("lwm2m stop") */
   TfEtsConsoleFunc console;
   gpointer console_data;
+  /* FALSE when the lab knows the client's power or link is down (NULL: it knows nothing, and
+   * a client that answers nothing at all is taken to be unreachable) */
+  gboolean (*infra_up) (gpointer user_data);
 } TfEtsSetup;
 
 /* A case the runner knows, for @version ("1.0", "1.1"). */
@@ -85,9 +88,10 @@ tf_ets_run_periods (TfEtsRun *run, guint *pmin, guint *pmax);
 const char *
 tf_ets_run_deregister_line (TfEtsRun *run);
 /* The liveness probe that tells an absence of messages the case asks for from a client that
- * is gone: a Read of /3/0/0 on its registration, any answer will do; FALSE (and Inconclusive)
- * without one. (Not a CoAP ping from another socket: clients on connected UDP sockets, as
- * libcoap's, never see it.) */
+ * is gone: a Read of /3/0/0 on its registration, any answer will do; without one, the lab's
+ * word on the power and link (TfEtsSetup.infra_up) decides: up, the silence is the client's
+ * own (TRUE); down or unknown, FALSE and Inconclusive. (Not a CoAP ping from another socket:
+ * clients on connected UDP sockets, as libcoap's, never see it.) */
 gboolean
 tf_ets_run_alive (TfEtsRun *run);
 /* The registration of the client under test, waiting for it (initially) up to the set-up's
@@ -100,6 +104,9 @@ tf_ets_run_register_message (TfEtsRun *run);
 /* Sends @req and waits for its answer; NULL (and Inconclusive) when none came. */
 TfLwm2mResponse *
 tf_ets_run_request (TfEtsRun *run, TfLwm2mRequest *req);
+/* The same, but a silence of a client that still answers the liveness probe fails @crit. */
+TfLwm2mResponse *
+tf_ets_run_request_for (TfEtsRun *run, TfLwm2mRequest *req, const char *crit);
 /* Cancels observation @id by RST on its next notification or by GET Observe=1. */
 TfLwm2mResponse *
 tf_ets_run_cancel (TfEtsRun *run, guint observation, gboolean reset);

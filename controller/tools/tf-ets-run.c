@@ -20,7 +20,41 @@ typedef struct
 {
   GSubprocess *process;
   GOutputStream *console;
+  gboolean exited; /* by itself: a crash is the implementation's, a signal is a power cut */
+  gboolean signaled;
 } Client;
+
+static void
+on_client_exit (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Client *c = data;
+  GSubprocess *p = G_SUBPROCESS (source);
+  if (!g_subprocess_wait_finish (p, res, NULL))
+    return;
+  c->exited = TRUE;
+  c->signaled = g_subprocess_get_if_signaled (p);
+}
+
+/* The lab's view of the client it started: powered while its process runs (a stopped process
+ * is a link that carries nothing; a killed one, a power cut); an exit of its own (a crash)
+ * leaves the power on, and the silence to the client. */
+static gboolean
+client_infra_up (gpointer data)
+{
+  Client *c = data;
+  g_autofree char *stat = NULL;
+  g_autofree char *path = NULL;
+  const char *paren;
+  if (c->process == NULL)
+    return FALSE;
+  if (c->exited)
+    return !c->signaled;
+  path = g_strdup_printf ("/proc/%s/stat", g_subprocess_get_identifier (c->process));
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return FALSE;
+  paren = strrchr (stat, ')');
+  return paren != NULL && paren[1] == ' ' && paren[2] != 'T' && paren[2] != 't';
+}
 
 static gboolean
 console_write (const char *line, gpointer data)
@@ -58,6 +92,7 @@ client_start (Client *c, const char *cmd, const char *uri, const char *endpoint,
   if (c->process == NULL)
     return FALSE;
   c->console = g_object_ref (g_subprocess_get_stdin_pipe (c->process));
+  g_subprocess_wait_async (c->process, NULL, on_client_exit, c);
   g_printerr ("tf-ets-run: client pid %s\n", g_subprocess_get_identifier (c->process));
   return TRUE;
 }
@@ -79,16 +114,18 @@ client_stop (Client *c)
     return;
   g_clear_object (&c->console);
   g_subprocess_send_signal (c->process, SIGTERM);
+  /* a stopped process takes SIGTERM only once continued */
+  g_subprocess_send_signal (c->process, SIGCONT);
   id = g_timeout_add_seconds (5, on_stop_deadline, &expired);
-  g_subprocess_wait_async (c->process, NULL, NULL, NULL);
-  while (g_subprocess_get_identifier (c->process) != NULL && !expired)
+  while (!c->exited && !expired)
     g_main_context_iteration (NULL, TRUE);
   if (!expired)
     g_source_remove (id);
-  if (g_subprocess_get_identifier (c->process) != NULL)
+  if (!c->exited)
     {
       g_subprocess_force_exit (c->process);
-      g_subprocess_wait (c->process, NULL, NULL);
+      while (!c->exited)
+        g_main_context_iteration (NULL, TRUE);
     }
   g_clear_object (&c->process);
 }
@@ -207,6 +244,7 @@ main (int argc, char **argv)
       .deregister_line = dereg,
       .console = client_cmd != NULL ? console_write : NULL,
       .console_data = &client,
+      .infra_up = client_cmd != NULL ? client_infra_up : NULL,
     };
     run = tf_ets_run_new (server, &setup);
   }
