@@ -24,6 +24,7 @@ struct _TfEtsRun
   guint short_lifetime, pmin, pmax;
   char *deregister_line;
   char *peer; /* the client's address as last seen (Register, Update) */
+  char *server_uri;
   TfEtsConsoleFunc console;
   gpointer console_data;
   gboolean (*infra_up) (gpointer user_data);
@@ -39,7 +40,7 @@ struct _TfEtsRun
   char *reason;
   JsonNode *message; /* the message that broke the criterion */
   gint64 started_us, finished_us, started_mono;
-  gulong handlers[6];
+  gulong handlers[7];
 };
 
 const char *
@@ -195,6 +196,13 @@ on_notification (TfLwm2mServer *s, const char *endpoint, const TfLwm2mResponse *
     e->records = g_ptr_array_ref (r->records);
 }
 
+static void
+on_bootstrap_finished (TfLwm2mServer *s, const char *endpoint, const char *error, TfEtsRun *run)
+{
+  if (is_ours (run, endpoint))
+    add_event (run, TF_ETS_EVENT_BOOTSTRAPPED, error);
+}
+
 TfEtsRun *
 tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
 {
@@ -202,6 +210,7 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->server = g_object_ref (server);
   run->version = g_strdup (setup->version);
   run->endpoint = g_strdup (setup->endpoint);
+  run->server_uri = g_strdup (setup->server_uri != NULL ? setup->server_uri : "");
   run->register_wait_s = setup->register_wait_s > 0 ? setup->register_wait_s : 60;
   run->answer_wait_s = setup->answer_wait_s > 0 ? setup->answer_wait_s : 45;
   run->short_lifetime = setup->short_lifetime_s > 0 ? setup->short_lifetime_s : 10;
@@ -224,6 +233,8 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->handlers[3] = g_signal_connect (server, "expired", G_CALLBACK (on_expired), run);
   run->handlers[4] = g_signal_connect (server, "rejected", G_CALLBACK (on_rejected), run);
   run->handlers[5] = g_signal_connect (server, "notification", G_CALLBACK (on_notification), run);
+  run->handlers[6]
+      = g_signal_connect (server, "bootstrap-finished", G_CALLBACK (on_bootstrap_finished), run);
   return run;
 }
 
@@ -244,6 +255,7 @@ tf_ets_run_free (TfEtsRun *run)
   g_free (run->endpoint);
   g_free (run->deregister_line);
   g_free (run->peer);
+  g_free (run->server_uri);
   g_free (run->criterion);
   g_free (run->reason);
   g_free (run);
@@ -272,6 +284,30 @@ const char *
 tf_ets_run_deregister_line (TfEtsRun *run)
 {
   return run->deregister_line;
+}
+
+const char *
+tf_ets_run_server_uri (TfEtsRun *run)
+{
+  return run->server_uri;
+}
+
+guint
+tf_ets_run_register_wait (TfEtsRun *run)
+{
+  return run->register_wait_s;
+}
+
+void
+tf_ets_run_set_bootstrap (TfEtsRun *run, GPtrArray *steps)
+{
+  tf_lwm2m_server_set_bootstrap (run->server, run->endpoint, steps);
+}
+
+GPtrArray *
+tf_ets_run_exchange (TfEtsRun *run)
+{
+  return run->exchange;
 }
 
 GPtrArray *

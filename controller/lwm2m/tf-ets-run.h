@@ -35,6 +35,7 @@ typedef struct
 {
   const char *version;         /* "1.0" or "1.1": the ETS the case belongs to */
   const char *endpoint;        /* the client's endpoint name */
+  const char *server_uri;      /* where the reference server listens: coap:// or coaps:// */
   guint register_wait_s;       /* how long the client may take to register */
   guint answer_wait_s;         /* how long one request may wait for its answer */
   guint short_lifetime_s;      /* the lifetime 107 sets (10) */
@@ -87,6 +88,16 @@ void
 tf_ets_run_periods (TfEtsRun *run, guint *pmin, guint *pmax);
 const char *
 tf_ets_run_deregister_line (TfEtsRun *run);
+const char *
+tf_ets_run_server_uri (TfEtsRun *run);
+guint
+tf_ets_run_register_wait (TfEtsRun *run);
+/* The bootstrap sequence the reference server runs for the client (before it asks). */
+void
+tf_ets_run_set_bootstrap (TfEtsRun *run, GPtrArray *steps);
+/* The decoded exchange so far (JsonNode, borrowed). */
+GPtrArray *
+tf_ets_run_exchange (TfEtsRun *run);
 /* The liveness probe that tells an absence of messages the case asks for from a client that
  * is gone: a Read of /3/0/0 on its registration, any answer will do; without one, the lab's
  * word on the power and link (TfEtsSetup.infra_up) decides: up, the silence is the client's
@@ -119,6 +130,7 @@ typedef enum
   TF_ETS_EVENT_EXPIRED,
   TF_ETS_EVENT_REJECTED, /* a request of the client the server refused (an Update as PUT) */
   TF_ETS_EVENT_NOTIFICATION,
+  TF_ETS_EVENT_BOOTSTRAPPED, /* detail: NULL, or why the sequence failed */
 } TfEtsEventKind;
 
 typedef struct

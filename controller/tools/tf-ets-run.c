@@ -66,12 +66,17 @@ console_write (const char *line, gpointer data)
   return g_output_stream_write_all (c->console, l, strlen (l), NULL, NULL, NULL);
 }
 
+/* for the client command's placeholders */
+static const char *psk_id_g, *psk_key_g;
+
 static char *
 expand (const char *arg, const char *uri, const char *endpoint)
 {
   g_autoptr (GString) s = g_string_new (arg);
   g_string_replace (s, "{server_uri}", uri, 0);
   g_string_replace (s, "{endpoint}", endpoint, 0);
+  g_string_replace (s, "{psk_id}", psk_id_g != NULL ? psk_id_g : "", 0);
+  g_string_replace (s, "{psk_key}", psk_key_g != NULL ? psk_key_g : "", 0);
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -130,6 +135,24 @@ client_stop (Client *c)
   g_clear_object (&c->process);
 }
 
+static GBytes *
+hex_bytes (const char *hex)
+{
+  gsize n = strlen (hex);
+  g_autoptr (GByteArray) a = g_byte_array_new ();
+  if (n == 0 || n % 2 != 0 || n > 128)
+    return NULL;
+  for (gsize i = 0; i < n; i += 2)
+    {
+      gint hi = g_ascii_xdigit_value (hex[i]), lo = g_ascii_xdigit_value (hex[i + 1]);
+      guint8 v = (guint8)(hi * 16 + lo);
+      if (hi < 0 || lo < 0)
+        return NULL;
+      g_byte_array_append (a, &v, 1);
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&a));
+}
+
 static gboolean
 parse_listen (const char *s, char **addr, guint16 *port)
 {
@@ -164,7 +187,7 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *listen = NULL, *endpoint = NULL, *version = NULL, *client_cmd = NULL;
-  g_autofree char *dereg = NULL, *addr = NULL, *uri = NULL;
+  g_autofree char *dereg = NULL, *addr = NULL, *uri = NULL, *psk_id = NULL, *psk_key = NULL;
   gint case_id = -1, register_wait = 60, answer_wait = 45, lifetime = 10, pmin = 1, pmax = 3;
   guint16 port = 0;
   gboolean list = FALSE;
@@ -194,6 +217,8 @@ main (int argc, char **argv)
     { "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "short lifetime of case 107 (10)", "S" },
     { "pmin", 0, 0, G_OPTION_ARG_INT, &pmin, "pmin of the observation cases (1)", "S" },
     { "pmax", 0, 0, G_OPTION_ARG_INT, &pmax, "pmax of the observation cases (3)", "S" },
+    { "psk-id", 0, 0, G_OPTION_ARG_STRING, &psk_id, "listen on DTLS with this PSK identity", "ID" },
+    { "psk-key", 0, 0, G_OPTION_ARG_STRING, &psk_key, "the PSK in hex", "HEX" },
     { "list", 0, 0, G_OPTION_ARG_NONE, &list, "list the cases this runner decides", NULL },
     { NULL },
   };
@@ -226,16 +251,26 @@ main (int argc, char **argv)
       return usage_error ("case %d is not one this runner decides (--list)", case_id);
     }
 
+  if ((psk_id == NULL) != (psk_key == NULL))
+    return usage_error ("%s", "--psk-id and --psk-key go together");
   tf_coap_init ();
   server = tf_lwm2m_server_new ();
-  if (!tf_lwm2m_server_listen (server, addr, port, FALSE, &error))
+  if (psk_id != NULL)
+    {
+      g_autoptr (GBytes) key = hex_bytes (psk_key);
+      if (key == NULL)
+        return usage_error ("%s", "--psk-key is 1-64 bytes in hex");
+      tf_lwm2m_server_set_psk (server, psk_id, key);
+    }
+  if (!tf_lwm2m_server_listen (server, addr, port, psk_id != NULL, &error))
     return usage_error ("%s", error->message);
-  uri = g_strdup_printf (strchr (addr, ':') != NULL ? "coap://[%s]:%u" : "coap://%s:%u", addr,
-                         port);
+  uri = g_strdup_printf (strchr (addr, ':') != NULL ? "%s://[%s]:%u" : "%s://%s:%u",
+                         psk_id != NULL ? "coaps" : "coap", addr, port);
   {
     TfEtsSetup setup = {
       .version = version,
       .endpoint = endpoint,
+      .server_uri = uri,
       .register_wait_s = (guint)register_wait,
       .answer_wait_s = (guint)answer_wait,
       .short_lifetime_s = (guint)lifetime,
@@ -248,6 +283,8 @@ main (int argc, char **argv)
     };
     run = tf_ets_run_new (server, &setup);
   }
+  psk_id_g = psk_id;
+  psk_key_g = psk_key;
   if (client_cmd != NULL && !client_start (&client, client_cmd, uri, endpoint, &error))
     return usage_error ("cannot start the client: %s", error->message);
   verdict = tf_ets_run_case (run, c);
