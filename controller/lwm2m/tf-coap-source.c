@@ -15,6 +15,7 @@ typedef struct
   GSource parent;
   coap_context_t *ctx;
   gpointer fd_tag;
+  gboolean paused;
 } TfCoapSource;
 
 static TfCoapDtlsFunc dtls_func;
@@ -79,6 +80,11 @@ static gboolean
 source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
   TfCoapSource *s = (TfCoapSource *)source;
+  if (s->paused)
+    {
+      g_source_set_ready_time (source, -1);
+      return G_SOURCE_CONTINUE;
+    }
   if (coap_io_process (s->ctx, COAP_IO_NO_WAIT) < 0)
     g_warning ("coap_io_process failed");
   rearm (s);
@@ -105,9 +111,18 @@ tf_coap_source_new (coap_context_t *ctx)
 }
 
 void
+tf_coap_source_set_paused (GSource *source, gboolean paused)
+{
+  TfCoapSource *s = (TfCoapSource *)source;
+  s->paused = paused;
+  g_source_modify_unix_fd (source, s->fd_tag, paused ? 0 : G_IO_IN | G_IO_ERR | G_IO_HUP);
+  g_source_set_ready_time (source, paused ? -1 : 0);
+}
+
+void
 tf_coap_source_wakeup (GSource *source)
 {
-  if (source != NULL)
+  if (source != NULL && !((TfCoapSource *)source)->paused)
     g_source_set_ready_time (source, 0);
 }
 

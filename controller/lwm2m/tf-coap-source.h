@@ -18,6 +18,10 @@ tf_coap_init (void);
  * source does not free @ctx. */
 GSource *
 tf_coap_source_new (coap_context_t *ctx);
+/* Stops (and resumes) processing libcoap's I/O: what arrives meanwhile waits in the kernel,
+ * as for a device whose radio is off (queue mode). */
+void
+tf_coap_source_set_paused (GSource *source, gboolean paused);
 /* After sending from outside the source's dispatch: process libcoap's queues soon. */
 void
 tf_coap_source_wakeup (GSource *source);

@@ -91,6 +91,8 @@ tf_lwm2m_client_obs_free (TfLwm2mClientObs *o)
     g_source_remove (o->pmax_id);
   coap_session_release (o->session);
   g_bytes_unref (o->token);
+  if (o->paths != NULL)
+    g_array_unref (o->paths);
   g_free (o);
 }
 
@@ -153,12 +155,35 @@ numeric_value (GPtrArray *recs, gdouble *v)
     }
 }
 
+/* What an observation reports: its path, or every path of an Observe-Composite. */
+static GPtrArray *
+obs_read (TfLwm2mClientObs *o, GError **error)
+{
+  GPtrArray *all;
+  if (o->paths == NULL)
+    return tf_lwm2m_model_read (o->client->model, &o->path, TRUE, error);
+  all = tf_lwm2m_records_new ();
+  for (guint i = 0; i < o->paths->len; i++)
+    {
+      g_autoptr (GPtrArray) r = tf_lwm2m_model_read (
+          o->client->model, &g_array_index (o->paths, TfLwm2mPath, i), TRUE, error);
+      if (r == NULL)
+        {
+          g_ptr_array_unref (all);
+          return NULL;
+        }
+      for (guint j = 0; j < r->len; j++)
+        g_ptr_array_add (all, tf_lwm2m_record_copy (r->pdata[j]));
+    }
+  return all;
+}
+
 static void
 notify (TfLwm2mClientObs *o)
 {
   TfLwm2mClient *self = o->client;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) recs = tf_lwm2m_model_read (self->model, &o->path, TRUE, &error);
+  g_autoptr (GPtrArray) recs = obs_read (o, &error);
   g_autoptr (GBytes) payload = NULL;
   coap_pdu_t *pdu;
   guint cf = 0;
@@ -185,6 +210,7 @@ notify (TfLwm2mClientObs *o)
                    coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
   tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_CONTENT_FORMAT, cf);
   coap_add_data (pdu, g_bytes_get_size (payload), g_bytes_get_data (payload, NULL));
+  tf_lwm2m_client_activity (self);
   tf_lwm2m_exchange_log (o->session, pdu, TRUE, &o->path);
   coap_send (o->session, pdu);
   tf_coap_source_wakeup (self->source);
@@ -264,7 +290,13 @@ tf_lwm2m_client_on_changed (const TfLwm2mPath *path, gpointer data)
   for (guint i = 0; i < self->observations->len; i++)
     {
       TfLwm2mClientObs *o = g_ptr_array_index (self->observations, i);
-      if (tf_lwm2m_path_is_prefix (&o->path, path) || tf_lwm2m_path_is_prefix (path, &o->path))
+      gboolean hit = FALSE;
+      if (o->paths == NULL)
+        hit = tf_lwm2m_path_is_prefix (&o->path, path) || tf_lwm2m_path_is_prefix (path, &o->path);
+      for (guint j = 0; o->paths != NULL && j < o->paths->len && !hit; j++)
+        hit = tf_lwm2m_path_is_prefix (&g_array_index (o->paths, TfLwm2mPath, j), path)
+              || tf_lwm2m_path_is_prefix (path, &g_array_index (o->paths, TfLwm2mPath, j));
+      if (hit)
         maybe_notify (o);
     }
   /* a server's lifetime written: tell it in the next Update (Core 6.2.2) */
@@ -465,6 +497,50 @@ queries_of (const coap_pdu_t *request)
   return q;
 }
 
+/* Observe-Composite (Core 6.4.3): a FETCH with Observe on the root. */
+static void
+observe_composite (TfLwm2mClient *self, coap_session_t *session, const coap_pdu_t *request,
+                   coap_pdu_t *response, GArray *paths, gint accept, GPtrArray *recs)
+{
+  guint observe = tf_coap_pdu_uint_option (request, COAP_OPTION_OBSERVE, G_MAXUINT);
+  coap_bin_const_t tok = coap_pdu_get_token (request);
+  TfLwm2mClientObs *o = obs_find (self, tok.s, tok.length);
+  guint8 buf[4];
+  if (observe == COAP_OBSERVE_CANCEL)
+    {
+      for (guint i = 0; i < self->observations->len && o == NULL; i++)
+        {
+          TfLwm2mClientObs *c = g_ptr_array_index (self->observations, i);
+          if (c->session == session && c->paths != NULL)
+            o = c;
+        }
+      if (o != NULL)
+        obs_cancel (self, o, "Observe=1");
+      return;
+    }
+  if (observe != COAP_OBSERVE_ESTABLISH)
+    return;
+  if (o == NULL)
+    {
+      o = g_new0 (TfLwm2mClientObs, 1);
+      o->client = self;
+      o->session = coap_session_reference (session);
+      o->token = g_bytes_new (tok.s, tok.length);
+      g_ptr_array_add (self->observations, o);
+    }
+  if (o->paths != NULL)
+    g_array_unref (o->paths);
+  o->paths = g_array_ref (paths);
+  o->path.len = 0;
+  o->accept = accept;
+  o->cancelled = FALSE;
+  o->last_us = g_get_monotonic_time ();
+  o->have_value = FALSE;
+  self->observe_seq = (self->observe_seq + 1) & 0xffffff;
+  coap_add_option (response, COAP_OPTION_OBSERVE,
+                   coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
+}
+
 static gboolean
 handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
             const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response,
@@ -652,6 +728,7 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
           }
         if ((payload = tf_lwm2m_encode ((guint)accept, &root, all, error)) == NULL)
           return FALSE;
+        observe_composite (self, session, request, response, paths, accept, all);
         answer_payload (resource, session, request, response, query, (guint)accept, payload);
         return TRUE;
       }
@@ -691,6 +768,7 @@ tf_lwm2m_client_on_request (coap_resource_t *resource, coap_session_t *session,
   tf_lwm2m_exchange_log (session, request, FALSE, have_path ? &path : NULL);
   if (self == NULL)
     return;
+  tf_lwm2m_client_activity (self);
   if (bootstrap && g_str_equal (uri, "bs") && coap_pdu_get_code (request) == COAP_REQUEST_CODE_POST)
     {
       /* Bootstrap-Finish (Core 6.1.7.6) */

@@ -28,7 +28,8 @@ typedef struct
   TfLwm2mClient *client;
   coap_session_t *session; /* referenced */
   GBytes *token;
-  TfLwm2mPath path;
+  TfLwm2mPath path; /* the root for an Observe-Composite */
+  GArray *paths;    /* Observe-Composite: the paths observed (TfLwm2mPath), else NULL */
   gint accept;
   gint64 last_us; /* when the last notification went (0: none yet) */
   gdouble last_value;
@@ -64,6 +65,9 @@ struct _TfLwm2mClient
   GHashTable *requests;    /* token hex → TfLwm2mClientReq */
   GPtrArray *observations; /* TfLwm2mClientObs */
   guint observe_seq;
+  guint queue_window; /* queue mode: seconds it listens after its last exchange */
+  guint sleep_id;
+  gboolean asleep;
 };
 
 enum
@@ -75,6 +79,7 @@ enum
   CLIENT_SIGNAL_FAILED,
   CLIENT_SIGNAL_EXECUTED,
   CLIENT_SIGNAL_SENT,
+  CLIENT_SIGNAL_SLEEP,
   CLIENT_SIGNAL_LAST
 };
 extern guint tf_lwm2m_client_signals[CLIENT_SIGNAL_LAST];
@@ -96,3 +101,6 @@ void
 tf_lwm2m_client_bootstrap_finished (TfLwm2mClient *self);
 void
 tf_lwm2m_client_schedule_update (TfLwm2mClient *self, guint delay_ms);
+/* Queue mode: there is traffic, listen (again) for queue_window seconds. */
+void
+tf_lwm2m_client_activity (TfLwm2mClient *self);

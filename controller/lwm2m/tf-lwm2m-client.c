@@ -101,6 +101,46 @@ open_session (TfLwm2mClient *self, const char *uri, GError **error)
 }
 
 static gboolean
+on_sleep (gpointer data)
+{
+  TfLwm2mClient *self = data;
+  self->sleep_id = 0;
+  if (g_hash_table_size (self->requests) > 0 || self->state != STATE_REGISTERED)
+    {
+      tf_lwm2m_client_activity (self); /* an exchange is still going on */
+      return G_SOURCE_REMOVE;
+    }
+  g_message ("%s: queue mode: not listening until it has something to send", self->endpoint);
+  self->asleep = TRUE;
+  tf_coap_source_set_paused (self->source, TRUE);
+  g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_SLEEP], 0, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+void
+tf_lwm2m_client_activity (TfLwm2mClient *self)
+{
+  if (!self->queue)
+    return;
+  if (self->asleep)
+    {
+      self->asleep = FALSE;
+      tf_coap_source_set_paused (self->source, FALSE);
+      g_message ("%s: queue mode: awake", self->endpoint);
+      g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_SLEEP], 0, FALSE);
+    }
+  if (self->sleep_id != 0)
+    g_source_remove (self->sleep_id);
+  self->sleep_id = g_timeout_add_seconds (MAX (self->queue_window, 1), on_sleep, self);
+}
+
+void
+tf_lwm2m_client_set_queue_window (TfLwm2mClient *self, guint seconds)
+{
+  self->queue_window = seconds;
+}
+
+static gboolean
 send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kind, guint method,
               const char *uri_path, GPtrArray *queries, guint cf, GBytes *payload)
 {
@@ -122,6 +162,7 @@ send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kin
     }
   if (payload != NULL)
     coap_add_data (pdu, g_bytes_get_size (payload), g_bytes_get_data (payload, NULL));
+  tf_lwm2m_client_activity (self);
   tf_lwm2m_exchange_log (session, pdu, TRUE, NULL);
   if (coap_send (session, pdu) == COAP_INVALID_MID)
     return FALSE;
@@ -139,6 +180,32 @@ register_links (TfLwm2mClient *self)
   return g_bytes_new (s, strlen (s));
 }
 
+static gboolean
+bootstrap_uri_from_model (TfLwm2mClient *self);
+
+/* A client with a Bootstrap-Server account has the Bootstrap-Request Trigger in each Server
+ * instance (optional in the registry, so not made with the instance). */
+static void
+add_bootstrap_trigger (TfLwm2mClient *self)
+{
+  g_autoptr (GPtrArray) insts = NULL;
+  g_autofree char *keep = g_strdup (self->bootstrap_uri);
+  gboolean have = bootstrap_uri_from_model (self);
+  g_free (self->bootstrap_uri);
+  self->bootstrap_uri = g_steal_pointer (&keep);
+  if (!have)
+    return;
+  insts = tf_lwm2m_model_instances (self->model, 1);
+  for (guint i = 0; i < insts->len; i++)
+    {
+      TfLwm2mPath p = tf_lwm2m_path_make (3, 1, GPOINTER_TO_UINT (insts->pdata[i]), 9, 0);
+      g_autoptr (TfLwm2mRecord) r = tf_lwm2m_record_new (&p, TF_LWM2M_TYPE_NONE);
+      g_autoptr (GError) error = NULL;
+      if (!tf_lwm2m_model_set (self->model, r, &error))
+        g_debug ("%s: %s", self->endpoint, error->message);
+    }
+}
+
 static void
 do_register (TfLwm2mClient *self)
 {
@@ -147,6 +214,7 @@ do_register (TfLwm2mClient *self)
   g_autoptr (GBytes) links = register_links (self);
   gboolean v11 = g_strcmp0 (self->version, "1.0") != 0;
 
+  add_bootstrap_trigger (self);
   if (self->session != NULL)
     coap_session_release (self->session);
   self->session = open_session (self, self->server_uri, &error);
@@ -297,6 +365,7 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
 
   if (self == NULL || !g_hash_table_steal_extended (self->requests, token, NULL, &kindp))
     return COAP_RESPONSE_FAIL;
+  tf_lwm2m_client_activity (self);
   tf_lwm2m_exchange_log (session, received, FALSE, NULL);
   switch ((TfLwm2mClientReq)GPOINTER_TO_UINT (kindp))
     {
@@ -642,6 +711,7 @@ tf_lwm2m_client_init (TfLwm2mClient *self)
   self->observations = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_lwm2m_client_obs_free);
   self->version = g_strdup ("1.1");
   self->lifetime = 300;
+  self->queue_window = 93; /* MAX_TRANSMIT_WAIT (RFC 7252 4.8.2) */
   self->source = tf_coap_source_new (self->ctx);
 }
 
@@ -653,6 +723,8 @@ tf_lwm2m_client_finalize (GObject *object)
     g_source_remove (self->update_id);
   if (self->retry_id != 0)
     g_source_remove (self->retry_id);
+  if (self->sleep_id != 0)
+    g_source_remove (self->sleep_id);
   tf_lwm2m_model_set_changed_func (self->model, NULL, NULL);
   tf_lwm2m_model_set_execute_func (self->model, NULL, NULL);
   g_ptr_array_unref (self->observations);
@@ -702,9 +774,55 @@ tf_lwm2m_client_class_init (TfLwm2mClientClass *klass)
       = g_signal_new ("executed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                       G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   /* (guint code): the answer to a Send */
+  /* (gboolean asleep): queue mode stops or resumes listening */
+  tf_lwm2m_client_signals[CLIENT_SIGNAL_SLEEP]
+      = g_signal_new ("sleep", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
   tf_lwm2m_client_signals[CLIENT_SIGNAL_SENT]
       = g_signal_new ("sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                       G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+/* The Bootstrap-Server account of the Security object (Core E.1, resource 1 true). */
+static gboolean
+bootstrap_uri_from_model (TfLwm2mClient *self)
+{
+  g_autoptr (GPtrArray) insts = tf_lwm2m_model_instances (self->model, 0);
+  for (guint i = 0; i < insts->len; i++)
+    {
+      guint16 inst = GPOINTER_TO_UINT (g_ptr_array_index (insts, i));
+      TfLwm2mPath bp = tf_lwm2m_path_make (3, 0, inst, 1, 0);
+      TfLwm2mPath up = tf_lwm2m_path_make (3, 0, inst, 0, 0);
+      g_autoptr (GPtrArray) b = tf_lwm2m_model_read (self->model, &bp, FALSE, NULL);
+      g_autoptr (GPtrArray) u = NULL;
+      TfLwm2mRecord *r;
+      if (b == NULL || b->len != 1 || !((TfLwm2mRecord *)b->pdata[0])->v.b)
+        continue;
+      u = tf_lwm2m_model_read (self->model, &up, FALSE, NULL);
+      if (u == NULL || u->len != 1 || (r = u->pdata[0])->bytes == NULL)
+        continue;
+      g_free (self->bootstrap_uri);
+      self->bootstrap_uri
+          = g_strndup (g_bytes_get_data (r->bytes, NULL), g_bytes_get_size (r->bytes));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+bootstrap_idle (gpointer data)
+{
+  TfLwm2mClient *self = data;
+  g_autoptr (GError) error = NULL;
+  g_message ("%s: bootstrap requested by the server", self->endpoint);
+  if (self->update_id != 0)
+    g_source_remove (self->update_id);
+  self->update_id = 0;
+  self->state = STATE_IDLE;
+  if (!tf_lwm2m_client_start (self, &error))
+    fail (self, "bootstrap: %s", error->message);
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -717,6 +835,18 @@ on_execute (TfLwm2mModel *m, const TfLwm2mPath *path, const guint8 *args, gsize 
   /* Server's Registration Update Trigger (Core E.2, resource 8) */
   if (path->ids[0] == 1 && path->ids[2] == 8)
     tf_lwm2m_client_schedule_update (self, 0);
+  /* Bootstrap-Request Trigger (resource 9): server-initiated bootstrap (Core 6.1.4) */
+  if (path->ids[0] == 1 && path->ids[2] == 9)
+    {
+      if (!bootstrap_uri_from_model (self))
+        {
+          g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED,
+                       "no Bootstrap-Server account");
+          return FALSE;
+        }
+      /* after the 2.04 has gone */
+      g_idle_add (bootstrap_idle, g_object_ref (self));
+    }
   g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_EXECUTED], 0, p, a);
   return TRUE;
 }

@@ -42,6 +42,10 @@ void
 tf_lwm2m_client_set_version (TfLwm2mClient *self, const char *version);
 void
 tf_lwm2m_client_set_queue_mode (TfLwm2mClient *self, gboolean queue);
+/* Queue mode: it stops listening @seconds after its last exchange with the server (93,
+ * MAX_TRANSMIT_WAIT) until it has something to send; "sleep" (gboolean asleep) says so. */
+void
+tf_lwm2m_client_set_queue_window (TfLwm2mClient *self, guint seconds);
 void
 tf_lwm2m_client_set_quirks (TfLwm2mClient *self, TfLwm2mQuirks quirks);
 const char *

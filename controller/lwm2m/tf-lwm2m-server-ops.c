@@ -18,6 +18,9 @@ typedef struct
   char *uri_path;
   gint accept;
   gint observe;
+  guint method;
+  GBytes *payload;
+  gint cf;
   guint cancel_of; /* an active cancel of this observation */
   GCancellable *cancellable;
   gulong cancel_id;
@@ -32,6 +35,8 @@ pending_free (Pending *p)
   g_free (p->token);
   g_free (p->endpoint);
   g_free (p->uri_path);
+  if (p->payload != NULL)
+    g_bytes_unref (p->payload);
   g_free (p);
 }
 
@@ -44,6 +49,8 @@ tf_lwm2m_obs_free (TfLwm2mObs *o)
   g_free (o->token);
   g_bytes_unref (o->token_bytes);
   g_free (o->uri_path);
+  if (o->payload != NULL)
+    g_bytes_unref (o->payload);
   g_free (o);
 }
 
@@ -75,6 +82,17 @@ tf_lwm2m_request_free (TfLwm2mRequest *r)
     g_bytes_unref (r->payload);
   g_strfreev (r->queries);
   g_free (r);
+}
+
+TfLwm2mRequest *
+tf_lwm2m_request_copy (const TfLwm2mRequest *r)
+{
+  TfLwm2mRequest *c = g_new0 (TfLwm2mRequest, 1);
+  *c = *r;
+  c->uri_path = g_strdup (r->uri_path);
+  c->payload = r->payload != NULL ? g_bytes_ref (r->payload) : NULL;
+  c->queries = g_strdupv (r->queries);
+  return c;
 }
 
 TfLwm2mRequest *
@@ -176,6 +194,16 @@ tf_lwm2m_request_read_composite (const TfLwm2mPath *paths, guint n_paths, guint 
 }
 
 TfLwm2mRequest *
+tf_lwm2m_request_observe_composite (const TfLwm2mPath *paths, guint n_paths, guint cf,
+                                    GError **error)
+{
+  TfLwm2mRequest *r = tf_lwm2m_request_read_composite (paths, n_paths, cf, error);
+  if (r != NULL)
+    r->observe = 0;
+  return r;
+}
+
+TfLwm2mRequest *
 tf_lwm2m_request_write_composite (GPtrArray *records, guint cf, GError **error)
 {
   TfLwm2mPath root = { .len = 0 };
@@ -262,6 +290,9 @@ send_with_token (TfLwm2mServer *self, coap_session_t *session, const char *endpo
   p->uri_path = g_strdup (req->uri_path);
   p->accept = req->accept;
   p->observe = req->observe;
+  p->method = req->method;
+  p->payload = req->payload != NULL ? g_bytes_ref (req->payload) : NULL;
+  p->cf = req->cf;
   p->cancel_of = cancel_of;
   g_task_set_task_data (task, p, (GDestroyNotify)pending_free);
   if (pdu == NULL)
@@ -363,6 +394,9 @@ tf_lwm2m_server_on_response (coap_session_t *session, const coap_pdu_t *sent,
           o->path = p->path;
           o->uri_path = g_strdup (p->uri_path);
           o->accept = p->accept;
+          o->method = p->method;
+          o->payload = p->payload != NULL ? g_bytes_ref (p->payload) : NULL;
+          o->cf = p->cf;
           o->session = coap_session_reference (session);
           g_hash_table_replace (self->observations, o->token, o);
           g_hash_table_insert (self->obs_by_id, GUINT_TO_POINTER (o->id), o);
@@ -450,6 +484,9 @@ tf_lwm2m_server_cancel_observe_async (TfLwm2mServer *self, guint id, gboolean re
   /* RFC 7641 3.6: a GET with Observe=1 and the observation's token */
   req = tf_lwm2m_request_read (&o->path, o->accept);
   req->observe = 1;
+  req->method = o->method;
+  req->cf = o->cf;
+  req->payload = o->payload != NULL ? g_bytes_ref (o->payload) : NULL;
   g_free (req->uri_path);
   req->uri_path = g_strdup (o->uri_path);
   /* the answer carries the observation's token: keep it apart from notifications */
@@ -580,4 +617,107 @@ tf_lwm2m_server_bootstrap_start (TfLwm2mServer *self, coap_session_t *session, c
              b->steps->len);
   /* after the 2.04 to the Bootstrap-Request has gone */
   g_idle_add (bs_start_idle, b);
+}
+
+/* ---- one call per operation ---- */
+
+static void
+send_built (TfLwm2mServer *self, const char *endpoint, TfLwm2mRequest *req, GError *error,
+            GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (TfLwm2mRequest) owned = req;
+  if (req == NULL)
+    {
+      g_task_report_error (self, callback, user_data, tf_lwm2m_server_request_async, error);
+      return;
+    }
+  tf_lwm2m_server_request_async (self, endpoint, req, cancellable, callback, user_data);
+}
+
+void
+tf_lwm2m_server_read_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                            gint format, GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  send_built (self, endpoint, tf_lwm2m_request_read (path, format), NULL, cancellable, callback,
+              user_data);
+}
+
+void
+tf_lwm2m_server_discover_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  send_built (self, endpoint, tf_lwm2m_request_discover (path), NULL, cancellable, callback,
+              user_data);
+}
+
+void
+tf_lwm2m_server_write_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                             guint format, GPtrArray *records, gboolean replace,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  GError *error = NULL;
+  TfLwm2mRequest *req = tf_lwm2m_request_write (path, format, records, replace, &error);
+  send_built (self, endpoint, req, error, cancellable, callback, user_data);
+}
+
+void
+tf_lwm2m_server_execute_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                               const char *args, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  send_built (self, endpoint, tf_lwm2m_request_execute (path, args), NULL, cancellable, callback,
+              user_data);
+}
+
+void
+tf_lwm2m_server_create_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                              guint format, GPtrArray *records, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  GError *error = NULL;
+  TfLwm2mRequest *req = tf_lwm2m_request_create (path, format, records, &error);
+  send_built (self, endpoint, req, error, cancellable, callback, user_data);
+}
+
+void
+tf_lwm2m_server_delete_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  send_built (self, endpoint, tf_lwm2m_request_delete (path), NULL, cancellable, callback,
+              user_data);
+}
+
+void
+tf_lwm2m_server_write_attributes_async (TfLwm2mServer *self, const char *endpoint,
+                                        const TfLwm2mPath *path, const char *attrs,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data)
+{
+  send_built (self, endpoint, tf_lwm2m_request_write_attributes (path, attrs), NULL, cancellable,
+              callback, user_data);
+}
+
+void
+tf_lwm2m_server_observe_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                               gint format, GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  send_built (self, endpoint, tf_lwm2m_request_observe (path, format), NULL, cancellable, callback,
+              user_data);
+}
+
+void
+tf_lwm2m_server_read_composite_async (TfLwm2mServer *self, const char *endpoint,
+                                      const TfLwm2mPath *paths, guint n_paths,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  GError *error = NULL;
+  TfLwm2mRequest *req
+      = tf_lwm2m_request_read_composite (paths, n_paths, TF_LWM2M_CF_SENML_JSON, &error);
+  send_built (self, endpoint, req, error, cancellable, callback, user_data);
 }

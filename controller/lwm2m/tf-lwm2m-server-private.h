@@ -12,6 +12,8 @@ typedef struct
   coap_session_t *session;   /* referenced */
   coap_resource_t *resource; /* rd/N */
   guint expiry_id;
+  gint64 awake_until; /* queue mode: requests wait for the next Register/Update after it */
+  GQueue *queued;     /* GTask with a TfLwm2mRequest copy as "tf-request" */
 } TfLwm2mReg;
 
 /* An observation the server started. */
@@ -23,6 +25,9 @@ typedef struct
   GBytes *token_bytes;
   TfLwm2mPath path;
   char *uri_path;
+  guint method;    /* GET, or FETCH for an Observe-Composite */
+  GBytes *payload; /* the FETCH's paths, sent again to cancel */
+  gint cf;
   gint accept;
   gboolean cancelled;      /* by RST: the next notification is refused */
   coap_session_t *session; /* referenced */
@@ -41,6 +46,7 @@ struct _TfLwm2mServer
   GHashTable *bootstrap;    /* endpoint → GPtrArray of TfLwm2mBootstrapStep */
   guint next_location;
   guint next_obs;
+  guint queue_window; /* seconds a queue-mode client listens after Register/Update */
 };
 
 enum
@@ -53,11 +59,14 @@ enum
   SIGNAL_BOOTSTRAP_FINISHED,
   SIGNAL_DTLS_FAILURE,
   SIGNAL_REJECTED,
+  SIGNAL_SEND,
   SIGNAL_LAST
 };
 extern guint tf_lwm2m_server_signals[SIGNAL_LAST];
 
 /* tf-lwm2m-server-ops.c */
+TfLwm2mRequest *
+tf_lwm2m_request_copy (const TfLwm2mRequest *r);
 void
 tf_lwm2m_server_send_on_session (TfLwm2mServer *self, coap_session_t *session, const char *endpoint,
                                  const TfLwm2mRequest *req, GTask *task);

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "tf-error.h"
+#include "tf-lwm2m-codec.h"
 #include "tf-lwm2m-server-private.h"
 
 G_DEFINE_TYPE (TfLwm2mServer, tf_lwm2m_server, G_TYPE_OBJECT)
@@ -22,6 +23,15 @@ guint tf_lwm2m_server_signals[SIGNAL_LAST];
 static void
 reg_free (TfLwm2mReg *r)
 {
+  GTask *task;
+  while (r->queued != NULL && (task = g_queue_pop_head (r->queued)) != NULL)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND,
+                               "the registration ended before the client woke up");
+      g_object_unref (task);
+    }
+  if (r->queued != NULL)
+    g_queue_free (r->queued);
   if (r->expiry_id != 0)
     g_source_remove (r->expiry_id);
   if (r->resource != NULL)
@@ -79,6 +89,45 @@ arm_expiry (TfLwm2mReg *r)
     g_source_remove (r->expiry_id);
   r->expiry_id
       = g_timeout_add ((guint)MIN ((guint64)r->pub.lifetime * 1000, G_MAXUINT), on_expired, r);
+}
+
+typedef struct
+{
+  TfLwm2mServer *server;
+  char *endpoint;
+} Flush;
+
+/* The requests that waited for the client to wake up, after its Register/Update answer. */
+static gboolean
+flush_idle (gpointer data)
+{
+  Flush *f = data;
+  TfLwm2mReg *r = g_hash_table_lookup (f->server->regs, f->endpoint);
+  GTask *task;
+  while (r != NULL && r->queued != NULL && (task = g_queue_pop_head (r->queued)) != NULL)
+    {
+      TfLwm2mRequest *req = g_object_get_data (G_OBJECT (task), "tf-request");
+      g_message ("%s: awake, sending a queued request", r->pub.endpoint);
+      tf_lwm2m_server_send_on_session (f->server, r->session, r->pub.endpoint, req, task);
+    }
+  g_object_unref (f->server);
+  g_free (f->endpoint);
+  g_free (f);
+  return G_SOURCE_REMOVE;
+}
+
+/* A queue-mode client listens for a while after each Register/Update (Transport 7.2.1). */
+static void
+wake (TfLwm2mReg *r)
+{
+  Flush *f;
+  r->awake_until = g_get_monotonic_time () + (gint64)r->server->queue_window * G_USEC_PER_SEC;
+  if (r->queued == NULL || g_queue_is_empty (r->queued))
+    return;
+  f = g_new0 (Flush, 1);
+  f->server = g_object_ref (r->server);
+  f->endpoint = g_strdup (r->pub.endpoint);
+  g_idle_add (flush_idle, f);
 }
 
 /* Lifetime, binding, SMS number and queue mode from the Uri-Query of Register or Update. */
@@ -201,6 +250,7 @@ on_register (coap_resource_t *resource, coap_session_t *session, const coap_pdu_
     }
   g_hash_table_insert (self->regs, r->pub.endpoint, r);
   arm_expiry (r);
+  wake (r);
 
   coap_pdu_set_code (response, COAP_RESPONSE_CODE (201));
   coap_add_option (response, COAP_OPTION_LOCATION_PATH, 2, (const uint8_t *)"rd");
@@ -250,6 +300,7 @@ on_update (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t 
   r->pub.updated_us = g_get_real_time ();
   r->pub.updates++;
   arm_expiry (r);
+  wake (r);
   coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
   log_response (session, response);
   g_message ("%s: updated (lifetime %u)", r->pub.endpoint, r->pub.lifetime);
@@ -330,6 +381,46 @@ on_bootstrap_request (coap_resource_t *resource, coap_session_t *session, const 
     {
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
       tf_lwm2m_server_bootstrap_start (self, session, ep);
+    }
+  log_response (session, response);
+}
+
+/* POST /dp : Send (LwM2M 1.1, Core 6.4.6) from a registered client, SenML JSON or CBOR. */
+static void
+on_send (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+         const coap_string_t *query, coap_pdu_t *response)
+{
+  TfLwm2mServer *self = server_of (session);
+  TfLwm2mReg *reg = NULL;
+  GHashTableIter it;
+  TfLwm2mReg *r;
+  guint cf = tf_coap_pdu_uint_option (request, COAP_OPTION_CONTENT_FORMAT, G_MAXUINT);
+  size_t len = 0, offset = 0, total = 0;
+  const uint8_t *data = NULL;
+  TfLwm2mPath root = { .len = 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfLwm2mResponse) resp = g_new0 (TfLwm2mResponse, 1);
+
+  tf_lwm2m_exchange_log (session, request, FALSE, &root);
+  g_hash_table_iter_init (&it, self->regs);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&r))
+    if (r->session == session)
+      reg = r;
+  if (reg == NULL)
+    set_diagnostic (response, COAP_RESPONSE_CODE (403), "not registered");
+  else if (cf != TF_LWM2M_CF_SENML_JSON && cf != TF_LWM2M_CF_SENML_CBOR)
+    set_diagnostic (response, COAP_RESPONSE_CODE (415), "Send is SenML");
+  else if (!coap_get_data_large (request, &len, &data, &offset, &total)
+           || (resp->records = tf_lwm2m_decode (cf, &root, data, len, &error)) == NULL)
+    set_diagnostic (response, COAP_RESPONSE_CODE (400), error != NULL ? error->message : "empty");
+  else
+    {
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
+      resp->code = COAP_RESPONSE_CODE (204);
+      resp->cf = (gint)cf;
+      resp->observe_seq = -1;
+      resp->payload = g_bytes_new (data, len);
+      g_signal_emit (self, tf_lwm2m_server_signals[SIGNAL_SEND], 0, reg->pub.endpoint, resp);
     }
   log_response (session, response);
 }
@@ -461,7 +552,24 @@ tf_lwm2m_server_request_async (TfLwm2mServer *self, const char *endpoint, const 
                                endpoint);
       return;
     }
+  if (r->pub.queue && g_get_monotonic_time () > r->awake_until)
+    {
+      /* asleep: it goes with the next Update */
+      g_object_set_data_full (G_OBJECT (task), "tf-request", tf_lwm2m_request_copy (req),
+                              (GDestroyNotify)tf_lwm2m_request_free);
+      if (r->queued == NULL)
+        r->queued = g_queue_new ();
+      g_queue_push_tail (r->queued, g_steal_pointer (&task));
+      g_message ("%s: in queue mode and asleep: the request waits for its next Update", endpoint);
+      return;
+    }
   tf_lwm2m_server_send_on_session (self, r->session, endpoint, req, g_steal_pointer (&task));
+}
+
+void
+tf_lwm2m_server_set_queue_window (TfLwm2mServer *self, guint seconds)
+{
+  self->queue_window = seconds;
 }
 
 TfLwm2mResponse *
@@ -487,6 +595,7 @@ tf_lwm2m_server_init (TfLwm2mServer *self)
   coap_register_response_handler (self->ctx, tf_lwm2m_server_on_response);
   coap_register_nack_handler (self->ctx, tf_lwm2m_server_on_nack);
   coap_register_event_handler (self->ctx, on_event);
+  self->queue_window = 93; /* MAX_TRANSMIT_WAIT (RFC 7252 4.8.2) */
   self->regs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)reg_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->observations
@@ -508,6 +617,9 @@ tf_lwm2m_server_init (TfLwm2mServer *self)
   {
     coap_resource_t *rd = coap_resource_init (coap_make_str_const ("rd"), 0);
     coap_resource_t *bs = coap_resource_init (coap_make_str_const ("bs"), 0);
+    coap_resource_t *dp = coap_resource_init (coap_make_str_const ("dp"), 0);
+    coap_register_request_handler (dp, COAP_REQUEST_POST, on_send);
+    coap_add_resource (self->ctx, dp);
     coap_register_request_handler (rd, COAP_REQUEST_POST, on_register);
     coap_register_request_handler (bs, COAP_REQUEST_POST, on_bootstrap_request);
     coap_add_resource (self->ctx, rd);
@@ -563,6 +675,10 @@ tf_lwm2m_server_class_init (TfLwm2mServerClass *klass)
   tf_lwm2m_server_signals[SIGNAL_BOOTSTRAP_FINISHED]
       = g_signal_new ("bootstrap-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                       NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* (const char *endpoint, const char *why): a request of a registered client refused */
+  tf_lwm2m_server_signals[SIGNAL_SEND]
+      = g_signal_new ("send", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
   /* (const char *endpoint, const char *why): a request of a registered client refused */
   tf_lwm2m_server_signals[SIGNAL_REJECTED]
       = g_signal_new ("rejected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

@@ -65,6 +65,10 @@ tf_lwm2m_request_observe (const TfLwm2mPath *path, gint accept);
 /* FETCH / iPATCH on the root with a SenML list of paths / records */
 TfLwm2mRequest *
 tf_lwm2m_request_read_composite (const TfLwm2mPath *paths, guint n_paths, guint cf, GError **error);
+/* Observe-Composite (1.1): FETCH with Observe=0 on the root */
+TfLwm2mRequest *
+tf_lwm2m_request_observe_composite (const TfLwm2mPath *paths, guint n_paths, guint cf,
+                                    GError **error);
 TfLwm2mRequest *
 tf_lwm2m_request_write_composite (GPtrArray *records, guint cf, GError **error);
 
@@ -109,6 +113,12 @@ tf_lwm2m_server_set_psk (TfLwm2mServer *self, const char *identity, GBytes *key)
 void
 tf_lwm2m_server_set_bootstrap (TfLwm2mServer *self, const char *endpoint, GPtrArray *steps);
 
+/* How long a queue-mode client listens after its Register or Update (LwM2M 1.1 Transport
+ * 7.2.1 suggests MAX_TRANSMIT_WAIT, 93 s, the default): requests to it after that wait for its
+ * next Update. */
+void
+tf_lwm2m_server_set_queue_window (TfLwm2mServer *self, guint seconds);
+
 /* The registrations (TfLwm2mRegistration, borrowed), by endpoint name. */
 GList *
 tf_lwm2m_server_list (TfLwm2mServer *self);
@@ -122,6 +132,49 @@ tf_lwm2m_server_request_async (TfLwm2mServer *self, const char *endpoint, const 
                                gpointer user_data);
 TfLwm2mResponse *
 tf_lwm2m_server_request_finish (TfLwm2mServer *self, GAsyncResult *res, GError **error);
+/* The operations one by one, all finished with tf_lwm2m_server_request_finish (the answer's
+ * code says whether the endpoint did it). @format -1: the endpoint's choice. */
+void
+tf_lwm2m_server_read_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                            gint format, GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data);
+void
+tf_lwm2m_server_discover_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data);
+void
+tf_lwm2m_server_write_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                             guint format, GPtrArray *records, gboolean replace,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data);
+void
+tf_lwm2m_server_execute_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                               const char *args, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data);
+void
+tf_lwm2m_server_create_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                              guint format, GPtrArray *records, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+void
+tf_lwm2m_server_delete_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data);
+void
+tf_lwm2m_server_write_attributes_async (TfLwm2mServer *self, const char *endpoint,
+                                        const TfLwm2mPath *path, const char *attrs,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+/* The answer's "observation" names it for notifications and cancel. */
+void
+tf_lwm2m_server_observe_async (TfLwm2mServer *self, const char *endpoint, const TfLwm2mPath *path,
+                               gint format, GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data);
+void
+tf_lwm2m_server_read_composite_async (TfLwm2mServer *self, const char *endpoint,
+                                      const TfLwm2mPath *paths, guint n_paths,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data);
+
 /* Cancels observation @id: @reset answers its next notification with RST (RFC 7641 3.6),
  * otherwise a GET with Observe=1 is sent (and finishes with its answer). */
 void

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include <gio/gunixinputstream.h>
@@ -31,6 +32,7 @@ typedef struct
   char *lwm2m_version;
   TfLwm2mQuirks quirks;
   gboolean queue;
+  gint queue_window;
   gint large;
   FILE *log;
 } App;
@@ -171,6 +173,7 @@ build_model (App *app)
       b = g_bytes_new (data, app->large);
       tf_lwm2m_model_add_object (app->model, 10240);
       add (big, tf_lwm2m_record_new_opaque (P (10240, 0, 0), b));
+      add (big, tf_lwm2m_record_new_string (P (10240, 0, 1), "")); /* for large writes */
       tf_lwm2m_model_create (app->model, 10240, 0, big, NULL);
     }
 #undef P
@@ -237,6 +240,12 @@ on_sent (TfLwm2mClient *c, guint code, gpointer data)
 }
 
 static void
+on_sleep (TfLwm2mClient *c, gboolean asleep, gpointer data)
+{
+  say ("lwm2m: %s", asleep ? "sleeping (queue mode)" : "awake");
+}
+
+static void
 lwm2m_start (App *app)
 {
   const char *ep = g_hash_table_lookup (app->settings, "endpoint");
@@ -262,6 +271,8 @@ lwm2m_start (App *app)
   tf_lwm2m_client_set_quirks (app->client, app->quirks);
   tf_lwm2m_client_set_version (app->client, app->lwm2m_version);
   tf_lwm2m_client_set_queue_mode (app->client, app->queue);
+  if (app->queue_window > 0)
+    tf_lwm2m_client_set_queue_window (app->client, (guint)app->queue_window);
   if (lt != NULL)
     tf_lwm2m_client_set_lifetime (app->client, (guint)g_ascii_strtoull (lt, NULL, 10));
   if (psk_id != NULL)
@@ -277,6 +288,7 @@ lwm2m_start (App *app)
   g_signal_connect (app->client, "failed", G_CALLBACK (on_failed), app);
   g_signal_connect (app->client, "executed", G_CALLBACK (on_executed), app);
   g_signal_connect (app->client, "sent", G_CALLBACK (on_sent), app);
+  g_signal_connect (app->client, "sleep", G_CALLBACK (on_sleep), app);
   say ("lwm2m: %s %s at %s", bs != NULL ? "bootstrapping" : "registering", ep,
        bs != NULL ? bs : server);
   if (!tf_lwm2m_client_start (app->client, &error))
@@ -423,9 +435,11 @@ main (int argc, char **argv)
     { "version", 0, 0, G_OPTION_ARG_STRING, &version, "firmware version", "STR" },
     { "lwm2m", 0, 0, G_OPTION_ARG_STRING, &lwm2m_version, "LwM2M version: 1.0 or 1.1 (1.1)", "V" },
     { "queue", 0, 0, G_OPTION_ARG_NONE, &app.queue, "queue mode", NULL },
+    { "queue-window", 0, 0, G_OPTION_ARG_INT, &app.queue_window,
+      "queue mode: seconds it listens after an exchange (93)", "S" },
     { "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &quirks, "a declared defect (README)", "NAME" },
-    { "large-resource", 0, 0, G_OPTION_ARG_INT, &app.large, "an opaque /10240/0/0 of N bytes",
-      "N" },
+    { "large-resource", 0, 0, G_OPTION_ARG_INT, &app.large,
+      "an opaque /10240/0/0 of N bytes (and a string /10240/0/1)", "N" },
     { "start", 0, 0, G_OPTION_ARG_NONE, &start, "lwm2m start at once", NULL },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "decoded exchanges, one JSON per line",
       "FILE" },
@@ -479,6 +493,8 @@ main (int argc, char **argv)
   app.loop = g_main_loop_new (NULL, FALSE);
   app.in = g_data_input_stream_new (g_unix_input_stream_new (0, FALSE));
   g_data_input_stream_set_newline_type (app.in, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+  /* a console or control peer that went away is no reason to die */
+  signal (SIGPIPE, SIG_IGN);
   g_unix_signal_add (SIGTERM, on_signal, &app);
   g_unix_signal_add (SIGINT, on_signal, &app);
   say ("tf-lwm2m-client %s", app.version);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include <gio/gunixsocketaddress.h>
@@ -199,6 +200,14 @@ on_notification (TfLwm2mServer *server, const char *ep, const TfLwm2mResponse *r
 }
 
 static void
+on_send (TfLwm2mServer *server, const char *ep, const TfLwm2mResponse *r, gpointer user_data)
+{
+  g_autoptr (JsonNode) n = tf_control_response_to_json (r, ep);
+  json_object_set_string_member (json_node_get_object (n), "event", "send");
+  add_event (user_data, n);
+}
+
+static void
 on_bootstrap_finished (TfLwm2mServer *server, const char *ep, const char *error, gpointer user_data)
 {
   g_autoptr (JsonNode) n = json_node_new (JSON_NODE_OBJECT);
@@ -386,20 +395,34 @@ handle (Conn *c, JsonObject *o)
       reply (c, NULL, error->message);
       return;
     }
+  op = g_new0 (Op, 1);
+  op->conn = c;
+  op->endpoint = g_strdup (ep);
+  /* the one-call operations of TfLwm2mServer where there is one */
   if (g_str_equal (cmd, "read"))
-    req = tf_lwm2m_request_read (&path, format);
+    tf_lwm2m_server_read_async (app->server, ep, &path, format, NULL, on_op_done, op);
   else if (g_str_equal (cmd, "observe"))
-    req = tf_lwm2m_request_observe (&path, format);
+    tf_lwm2m_server_observe_async (app->server, ep, &path, format, NULL, on_op_done, op);
   else if (g_str_equal (cmd, "discover"))
-    req = tf_lwm2m_request_discover (&path);
+    tf_lwm2m_server_discover_async (app->server, ep, &path, NULL, on_op_done, op);
   else if (g_str_equal (cmd, "delete"))
-    req = tf_lwm2m_request_delete (&path);
+    tf_lwm2m_server_delete_async (app->server, ep, &path, NULL, on_op_done, op);
   else if (g_str_equal (cmd, "execute"))
-    req = tf_lwm2m_request_execute (&path, tf_control_string (o, "args", NULL));
+    tf_lwm2m_server_execute_async (app->server, ep, &path, tf_control_string (o, "args", NULL),
+                                   NULL, on_op_done, op);
   else if (g_str_equal (cmd, "write-attributes"))
-    req = tf_lwm2m_request_write_attributes (&path, tf_control_string (o, "attrs", ""));
-  else if (g_str_equal (cmd, "write") || g_str_equal (cmd, "create")
-           || g_str_equal (cmd, "write-composite"))
+    tf_lwm2m_server_write_attributes_async (
+        app->server, ep, &path, tf_control_string (o, "attrs", ""), NULL, on_op_done, op);
+  else
+    {
+      g_free (op->endpoint);
+      g_free (op);
+      op = NULL;
+    }
+  if (op != NULL)
+    return;
+  if (g_str_equal (cmd, "write") || g_str_equal (cmd, "create")
+      || g_str_equal (cmd, "write-composite"))
     {
       g_autoptr (GPtrArray) recs = NULL;
       JsonObject *values = tf_control_object_member (o, "values");
@@ -423,7 +446,7 @@ handle (Conn *c, JsonObject *o)
         req = tf_lwm2m_request_write_composite (
             recs, format >= 0 ? (guint)format : TF_LWM2M_CF_SENML_JSON, &error);
     }
-  else if (g_str_equal (cmd, "read-composite"))
+  else if (g_str_equal (cmd, "read-composite") || g_str_equal (cmd, "observe-composite"))
     {
       JsonArray *a = tf_control_array_member (o, "paths");
       g_autofree TfLwm2mPath *paths = NULL;
@@ -439,7 +462,8 @@ handle (Conn *c, JsonObject *o)
             reply (c, NULL, error != NULL ? error->message : "paths are LwM2M paths");
             return;
           }
-      req = tf_lwm2m_request_read_composite (
+      req = (g_str_equal (cmd, "observe-composite") ? tf_lwm2m_request_observe_composite
+                                                    : tf_lwm2m_request_read_composite) (
           paths, n, format >= 0 ? (guint)format : TF_LWM2M_CF_SENML_JSON, &error);
     }
   else
@@ -536,7 +560,7 @@ int
 main (int argc, char **argv)
 {
   App app = { 0 };
-  gint port = 5683, bs_port = 0, psk_port = 0;
+  gint port = 5683, bs_port = 0, psk_port = 0, queue_window = 93;
   g_autofree char *bind = NULL;
   g_autofree char *control = NULL;
   g_autofree char *log_file = NULL;
@@ -551,6 +575,8 @@ main (int argc, char **argv)
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "address to listen on (0.0.0.0)", "ADDR" },
     { "psk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &psks, "a PSK identity and its key", "ID:HEXKEY" },
     { "control", 0, 0, G_OPTION_ARG_FILENAME, &control, "control socket (JSON lines)", "PATH" },
+    { "queue-window", 0, 0, G_OPTION_ARG_INT, &queue_window,
+      "seconds a queue-mode client listens after Register/Update (93)", "S" },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "decoded exchanges, one JSON per line",
       "FILE" },
     { NULL },
@@ -566,6 +592,7 @@ main (int argc, char **argv)
   app.loop = g_main_loop_new (NULL, FALSE);
   app.events = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
   app.server = tf_lwm2m_server_new ();
+  tf_lwm2m_server_set_queue_window (app.server, (guint)CLAMP (queue_window, 0, 86400));
   g_signal_connect (app.server, "registered", G_CALLBACK (on_registered), &app);
   g_signal_connect (app.server, "updated", G_CALLBACK (on_updated), &app);
   g_signal_connect (app.server, "deregistered", G_CALLBACK (on_deregistered), &app);
@@ -574,6 +601,7 @@ main (int argc, char **argv)
   g_signal_connect (app.server, "bootstrap-finished", G_CALLBACK (on_bootstrap_finished), &app);
   g_signal_connect (app.server, "dtls-failure", G_CALLBACK (on_dtls_failure), &app);
   g_signal_connect (app.server, "rejected", G_CALLBACK (on_rejected), &app);
+  g_signal_connect (app.server, "send", G_CALLBACK (on_send), &app);
   if (log_file != NULL)
     {
       app.log = fopen (log_file, "a");
@@ -620,6 +648,8 @@ main (int argc, char **argv)
       g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), &app);
       g_socket_service_start (service);
     }
+  /* a console or control peer that went away is no reason to die */
+  signal (SIGPIPE, SIG_IGN);
   g_unix_signal_add (SIGTERM, on_signal, &app);
   g_unix_signal_add (SIGINT, on_signal, &app);
   g_print ("tf-lwm2m-server %s: CoAP %d, bootstrap %d, DTLS %d on %s\n", TF_VERSION, port, bs_port,

@@ -224,6 +224,14 @@ test_dm_operations (void)
   g_assert_cmpstr (value (r, "/3/0/14"), ==, "-05:00");
   json_object_unref (r);
 
+  /* Send (1.1): POST /dp in SenML JSON */
+  tf_test_client_send (c, "lwm2m send /3/0/9 /3/0/0");
+  r = must_wait (s, "send", "dm-1", 0, T_EVENT);
+  g_assert_cmpstr (value (r, "/3/0/9"), ==, "100");
+  g_assert_cmpstr (value (r, "/3/0/0"), ==, "TestFest Lab");
+  json_object_unref (r);
+  g_assert_nonnull (tf_test_client_expect (c, "lwm2m: send answered 2.04", T_REG));
+
   tf_test_client_kill (c);
   tf_test_server_stop (s);
 }
@@ -330,6 +338,117 @@ test_observe (void)
   tf_test_server_stop (s);
 }
 
+/* pmin holds notifications back: two changes inside it make one notification, of the
+ * latest value (no timing asserted: the first value is never notified). */
+static void
+test_observe_pmin (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=pmin-1", server, "--start", NULL);
+  gint64 since = 0, obs;
+  JsonObject *n;
+
+  json_object_unref (must_wait (s, "registration", "pmin-1", 0, T_REG));
+  json_object_unref (tf_test_server_ok (
+      s,
+      "{\"cmd\":\"write-attributes\",\"ep\":\"pmin-1\",\"path\":\"/3/0/9\",\"attrs\":\"pmin=5\"}"));
+  obs = observe (s, "pmin-1", "/3/0/9");
+  tf_test_client_send (c, "set /3/0/9 70");
+  tf_test_client_send (c, "set /3/0/9 71");
+  n = next_notification (s, obs, &since, T_EVENT);
+  g_assert_nonnull (n);
+  g_assert_cmpstr (value (n, "/3/0/9"), ==, "71");
+  json_object_unref (n);
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+/* Observe-Composite (1.1): one observation of several paths, notified when any changes. */
+static void
+test_observe_composite (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=oc-1", server, "--start", NULL);
+  g_autoptr (JsonObject) r = NULL;
+  gint64 since = 0, obs;
+  JsonObject *n;
+
+  json_object_unref (must_wait (s, "registration", "oc-1", 0, T_REG));
+  r = tf_test_server_ok (
+      s, "{\"cmd\":\"observe-composite\",\"ep\":\"oc-1\",\"paths\":[\"/3/0/9\",\"/3/0/14\"]}");
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
+  g_assert_cmpstr (value (r, "/3/0/9"), ==, "100");
+  g_assert_cmpstr (value (r, "/3/0/14"), ==, "+00:00");
+  obs = json_object_get_int_member (r, "observation");
+  g_assert_cmpint (obs, >, 0);
+  tf_test_client_send (c, "set /3/0/9 33");
+  n = next_notification (s, obs, &since, T_EVENT);
+  g_assert_nonnull (n);
+  g_assert_cmpstr (value (n, "/3/0/9"), ==, "33");
+  g_assert_cmpstr (value (n, "/3/0/14"), ==, "+00:00");
+  json_object_unref (n);
+  /* cancelled with Observe=1 (a FETCH again): nothing more */
+  json_object_unref (tf_test_server_ok (
+      s, "{\"cmd\":\"cancel\",\"observation\":%" G_GINT64_FORMAT ",\"mode\":\"observe\"}", obs));
+  tf_test_client_send (c, "set /3/0/9 34");
+  g_assert_nonnull (tf_test_client_expect (c, "ok", T_REG));
+  n = next_notification (s, obs, &since, 3000);
+  g_assert_null (n);
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+/* Queue mode: a request to a client that is asleep (here: at once, window 0) is sent after
+ * its next Update, never before. */
+static void
+test_queue_mode (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, "--queue-window=0", NULL);
+  g_autofree char *server = uri (s->port);
+  TfTestClient *c
+      = tf_test_client_start ("--endpoint=q-1", server, "--queue", "--lifetime=4", "--start", NULL);
+  g_autoptr (JsonObject) reg = must_wait (s, "registration", "q-1", 0, T_REG);
+  g_autoptr (JsonObject) r = NULL;
+  g_autoptr (JsonObject) upd = NULL;
+  gint64 answered;
+
+  g_assert_true (json_object_get_boolean_member (reg, "queue"));
+  r = read_as (s, "q-1", "/3/0/9", "text");
+  answered = g_get_real_time ();
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
+  upd = must_wait (s, "update", "q-1", json_object_get_int_member (reg, "seq"), 10);
+  g_assert_cmpint (json_object_get_int_member (upd, "time_us"), <=, answered);
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+/* A queue-mode client stops listening a while after its last exchange: a request then waits
+ * until it wakes up to send its Update (the server's retransmission or the datagram itself). */
+static void
+test_queue_mode_client (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=qc-1", server, "--queue", "--queue-window=1",
+                                          "--lifetime=6", "--start", NULL);
+  g_autoptr (JsonObject) reg = must_wait (s, "registration", "qc-1", 0, T_REG);
+  g_autoptr (JsonObject) r = NULL;
+  g_autoptr (JsonObject) upd = NULL;
+  gint64 answered;
+
+  g_assert_nonnull (tf_test_client_expect (c, "lwm2m: sleeping", T_EVENT));
+  r = read_as (s, "qc-1", "/3/0/9", "text");
+  answered = g_get_real_time ();
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
+  g_assert_nonnull (tf_test_client_expect (c, "lwm2m: awake", T_REG));
+  upd = must_wait (s, "update", "qc-1", json_object_get_int_member (reg, "seq"), 10);
+  g_assert_cmpint (json_object_get_int_member (upd, "time_us"), <=, answered);
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
 static void
 test_bootstrap (void)
 {
@@ -354,6 +473,18 @@ test_bootstrap (void)
   g_assert_nonnull (tf_test_client_expect (c, "lwm2m: registered", T_REG));
   r = read_as (s, "bs-1", "/1/1", "tlv");
   g_assert_cmpstr (value (r, "/1/1/0"), ==, "7");
+  /* server-initiated: the Bootstrap-Request Trigger runs the sequence again */
+  {
+    g_autoptr (JsonObject) x
+        = tf_test_server_ok (s, "{\"cmd\":\"execute\",\"ep\":\"bs-1\",\"path\":\"/1/1/9\"}");
+    g_autoptr (JsonObject) again = NULL;
+    g_autoptr (JsonObject) reg2 = NULL;
+    g_assert_cmpstr (json_object_get_string_member (x, "code"), ==, "2.04");
+    again = must_wait (s, "bootstrap", "bs-1", json_object_get_int_member (done, "seq"), T_REG);
+    g_assert_false (json_object_has_member (again, "error"));
+    reg2 = must_wait (s, "registration", "bs-1", json_object_get_int_member (reg, "seq"), T_REG);
+    g_assert_cmpint (json_object_get_int_member (reg2, "lifetime"), ==, 45);
+  }
   tf_test_client_kill (c);
   tf_test_server_stop (s);
 }
@@ -549,6 +680,29 @@ test_blockwise (void)
                   relay->forwarded - before, relay->max_len);
   g_assert_cmpuint (relay->forwarded - before, >=, 2 * (4096 / 1024));
   g_assert_cmpuint (relay->max_len, <, 4096);
+
+  /* and the other way, Block1: a 3000-byte Write, read back */
+  {
+    g_autofree char *big = g_strnfill (3000, 'x');
+    g_autoptr (JsonObject) w = NULL;
+    g_autoptr (JsonObject) back = NULL;
+    relay->max_len = 0;
+    before = relay->forwarded;
+    big[0] = 'A';
+    big[2999] = 'Z';
+    w = tf_test_server_ok (
+        s,
+        "{\"cmd\":\"write\",\"ep\":\"blk-1\",\"path\":\"/10240/0/"
+        "1\",\"format\":\"text\",\"replace\":true,\"values\":{\"/10240/0/1\":\"%s\"}}",
+        big);
+    g_assert_cmpstr (json_object_get_string_member (w, "code"), ==, "2.04");
+    g_test_message ("write: %u datagrams, the largest %" G_GSIZE_FORMAT " bytes",
+                    relay->forwarded - before, relay->max_len);
+    g_assert_cmpuint (relay->forwarded - before, >=, 2 * (3000 / 1024));
+    g_assert_cmpuint (relay->max_len, <, 3000);
+    back = read_as (s, "blk-1", "/10240/0/1", "text");
+    g_assert_cmpstr (value (back, "/10240/0/1"), ==, big);
+  }
   tf_test_client_kill (c);
   relay_free (relay);
   tf_test_server_stop (s);
@@ -573,6 +727,9 @@ test_lossy_link (void)
     }
   g_test_message ("relay: %u forwarded, %u dropped", relay->forwarded, relay->dropped);
   g_assert_cmpuint (relay->dropped, >, 0);
+  /* carried by retransmission within one exchange's span (RFC 7252 4.8.2), never given up
+   * and started over by the client */
+  g_assert_null (tf_test_client_expect (c, "lwm2m: error", 0));
   tf_test_client_kill (c);
   relay_free (relay);
   tf_test_server_stop (s);
@@ -671,6 +828,10 @@ main (int argc, char **argv)
   g_test_add_func ("/lwm2m/net/lifetime-expiry", test_lifetime_expiry);
   g_test_add_func ("/lwm2m/net/dm-operations", test_dm_operations);
   g_test_add_func ("/lwm2m/net/observe", test_observe);
+  g_test_add_func ("/lwm2m/net/observe-pmin", test_observe_pmin);
+  g_test_add_func ("/lwm2m/net/observe-composite", test_observe_composite);
+  g_test_add_func ("/lwm2m/net/queue-mode", test_queue_mode);
+  g_test_add_func ("/lwm2m/net/queue-mode-client", test_queue_mode_client);
   g_test_add_func ("/lwm2m/net/bootstrap", test_bootstrap);
   g_test_add_func ("/lwm2m/net/bootstrap-unknown", test_bootstrap_unknown);
   g_test_add_func ("/lwm2m/net/dtls-psk", test_dtls_psk);
