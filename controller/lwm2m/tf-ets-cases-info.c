@@ -164,3 +164,93 @@ tf_ets_case_303 (TfEtsRun *run)
   /* a notification already on its way when the GET went out is no fault: 0.5 s of grace */
   expect_silence (run, "E", &o, g_get_monotonic_time () + 500000, 0);
 }
+
+static gboolean
+has_value (GPtrArray *records, TfLwm2mPath p)
+{
+  for (guint i = 0; records != NULL && i < records->len; i++)
+    if (tf_lwm2m_path_equal (&((TfLwm2mRecord *)g_ptr_array_index (records, i))->path, &p))
+      return TRUE;
+  return FALSE;
+}
+
+/* 304: Observe-Composite of /3/0/13 and /3/0/9 (SenML JSON) with pmin/pmax on both. */
+void
+tf_ets_case_304 (TfEtsRun *run)
+{
+  TfLwm2mPath paths[]
+      = { tf_lwm2m_path_make (3, 3, 0, OBSERVED_RES, 0), tf_lwm2m_path_make (3, 3, 0, 9, 0) };
+  g_autofree char *attrs = NULL;
+  g_autoptr (TfLwm2mResponse) r = NULL;
+  guint pmin, pmax, from;
+  gint i;
+  TfEtsEvent *e;
+  if (tf_ets_run_registration (run) == NULL)
+    return;
+  tf_ets_run_periods (run, &pmin, &pmax);
+  attrs = g_strdup_printf ("pmin=%u&pmax=%u", pmin, pmax);
+  for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
+    {
+      g_autoptr (TfLwm2mResponse) w
+          = tf_ets_expect (run, tf_lwm2m_request_write_attributes (&paths[k], attrs), "A",
+                           TF_LWM2M_COAP_CODE (2, 4), -1, "Write-Attributes pmin/pmax");
+      if (w == NULL)
+        return;
+    }
+  from = tf_ets_run_events (run)->len;
+  r = tf_ets_expect (
+      run, tf_lwm2m_request_observe_composite (paths, 2, TF_LWM2M_CF_SENML_JSON, NULL), "B",
+      TF_LWM2M_COAP_CODE (2, 5), TF_LWM2M_CF_SENML_JSON, "Observe-Composite /3/0/13, /3/0/9");
+  if (r == NULL)
+    return;
+  if (!tf_ets_check (run, "B", r->observe_seq >= 0, "the answer carries the Observe option")
+      || !tf_ets_check (run, "B",
+                        has_value (r->records, paths[0]) && has_value (r->records, paths[1]),
+                        "the answer carries both values"))
+    return;
+  /* C: a change of an observed value (the server sets the time) is notified, after pmin and
+   * within pmax, with both values */
+  {
+    g_autoptr (GPtrArray) recs = tf_lwm2m_records_new ();
+    g_autoptr (TfLwm2mResponse) w = NULL;
+    g_ptr_array_add (recs, tf_lwm2m_record_new_time (&paths[0], 1000000000));
+    from = tf_ets_run_events (run)->len;
+    w = tf_ets_expect (run, tf_lwm2m_request_write (&paths[0], TF_LWM2M_CF_TEXT, recs, TRUE, NULL),
+                       "C", TF_LWM2M_COAP_CODE (2, 4), -1, "Write /3/0/13");
+    if (w == NULL)
+      return;
+  }
+  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_NOTIFICATION, from, (pmax + 3) * 1000);
+  if (i < 0 && !tf_ets_run_alive (run))
+    return;
+  if (!tf_ets_check (run, "C", i >= 0, "a notification of the change within pmax (%u s)", pmax))
+    return;
+  e = g_ptr_array_index (tf_ets_run_events (run), i);
+  tf_ets_check (run, "C",
+                e->observation == r->observation && has_value (e->records, paths[0])
+                    && has_value (e->records, paths[1]),
+                "the notification belongs to the observation and carries both values");
+}
+
+/* 306: the client is asked (on its console) to Send /3/0/9 and /3/0/13. */
+void
+tf_ets_case_306 (TfEtsRun *run)
+{
+  TfLwm2mPath a = tf_lwm2m_path_make (3, 3, 0, 9, 0), b = tf_lwm2m_path_make (3, 3, 0, 13, 0);
+  guint from;
+  gint i;
+  TfEtsEvent *e;
+  if (tf_ets_run_registration (run) == NULL)
+    return;
+  from = tf_ets_run_events (run)->len;
+  if (!tf_ets_run_console (run, tf_ets_run_send_line (run)))
+    return;
+  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_SEND, from, 30000);
+  if (i < 0 && !tf_ets_run_alive (run))
+    return;
+  if (!tf_ets_check (run, "A", i >= 0, "a Send (POST /dp, SenML) the server accepted, within 30 s"))
+    return;
+  e = g_ptr_array_index (tf_ets_run_events (run), i);
+  tf_ets_check (run, "B", has_value (e->records, a) && has_value (e->records, b),
+                "the Send carries /3/0/9 and /3/0/13");
+}

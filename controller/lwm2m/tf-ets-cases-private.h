@@ -34,5 +34,9 @@ void
 tf_ets_case_302 (TfEtsRun *run);
 void
 tf_ets_case_303 (TfEtsRun *run);
+void
+tf_ets_case_304 (TfEtsRun *run);
+void
+tf_ets_case_306 (TfEtsRun *run);
 
 G_END_DECLS

@@ -555,6 +555,8 @@ static const TfEtsCase cases[] = {
   { 301, "1.0 1.1", "Observation and Notification of parameter values", tf_ets_case_301 },
   { 302, "1.0 1.1", "Cancel Observations using Reset Operation", tf_ets_case_302 },
   { 303, "1.0 1.1", "Cancel observations using Observe with Cancel parameter", tf_ets_case_303 },
+  { 304, "1.1", "Observe-Composite Operation", tf_ets_case_304 },
+  { 306, "1.1", "Send Operation", tf_ets_case_306 },
   { 0, NULL, NULL, NULL },
 };
 

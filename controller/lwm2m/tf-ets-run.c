@@ -23,6 +23,7 @@ struct _TfEtsRun
   guint answer_wait_s;
   guint short_lifetime, pmin, pmax;
   char *deregister_line;
+  char *send_line;
   char *peer; /* the client's address as last seen (Register, Update) */
   char *server_uri;
   TfEtsConsoleFunc console;
@@ -40,7 +41,7 @@ struct _TfEtsRun
   char *reason;
   JsonNode *message; /* the message that broke the criterion */
   gint64 started_us, finished_us, started_mono;
-  gulong handlers[7];
+  gulong handlers[8];
 };
 
 const char *
@@ -203,6 +204,17 @@ on_bootstrap_finished (TfLwm2mServer *s, const char *endpoint, const char *error
     add_event (run, TF_ETS_EVENT_BOOTSTRAPPED, error);
 }
 
+static void
+on_send (TfLwm2mServer *s, const char *endpoint, const TfLwm2mResponse *r, TfEtsRun *run)
+{
+  TfEtsEvent *e;
+  if (!is_ours (run, endpoint))
+    return;
+  e = add_event (run, TF_ETS_EVENT_SEND, NULL);
+  if (r->records != NULL)
+    e->records = g_ptr_array_ref (r->records);
+}
+
 TfEtsRun *
 tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
 {
@@ -217,6 +229,7 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->pmin = setup->pmin_s > 0 ? setup->pmin_s : 1;
   run->pmax = setup->pmax_s > run->pmin ? setup->pmax_s : run->pmin + 2;
   run->deregister_line = g_strdup (setup->deregister_line ? setup->deregister_line : "lwm2m stop");
+  run->send_line = g_strdup (setup->send_line ? setup->send_line : "lwm2m send /3/0/9 /3/0/13");
   run->console = setup->console;
   run->console_data = setup->console_data;
   run->infra_up = setup->infra_up;
@@ -235,6 +248,7 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->handlers[5] = g_signal_connect (server, "notification", G_CALLBACK (on_notification), run);
   run->handlers[6]
       = g_signal_connect (server, "bootstrap-finished", G_CALLBACK (on_bootstrap_finished), run);
+  run->handlers[7] = g_signal_connect (server, "send", G_CALLBACK (on_send), run);
   return run;
 }
 
@@ -254,6 +268,7 @@ tf_ets_run_free (TfEtsRun *run)
   g_free (run->version);
   g_free (run->endpoint);
   g_free (run->deregister_line);
+  g_free (run->send_line);
   g_free (run->peer);
   g_free (run->server_uri);
   g_free (run->criterion);
@@ -284,6 +299,12 @@ const char *
 tf_ets_run_deregister_line (TfEtsRun *run)
 {
   return run->deregister_line;
+}
+
+const char *
+tf_ets_run_send_line (TfEtsRun *run)
+{
+  return run->send_line;
 }
 
 const char *

@@ -41,6 +41,7 @@ typedef struct
   guint short_lifetime_s;      /* the lifetime 107 sets (10) */
   guint pmin_s, pmax_s;        /* the attributes the observation cases set (1, 3) */
   const char *deregister_line; /* what makes the client de-register ("lwm2m stop") */
+  const char *send_line;       /* what makes the client Send /3/0/9 and /3/0/13 */
   TfEtsConsoleFunc console;
   gpointer console_data;
   /* FALSE when the lab knows the client's power or link is down (NULL: it knows nothing, and
@@ -90,6 +91,8 @@ const char *
 tf_ets_run_deregister_line (TfEtsRun *run);
 const char *
 tf_ets_run_server_uri (TfEtsRun *run);
+const char *
+tf_ets_run_send_line (TfEtsRun *run);
 guint
 tf_ets_run_register_wait (TfEtsRun *run);
 /* The bootstrap sequence the reference server runs for the client (before it asks). */
@@ -131,6 +134,7 @@ typedef enum
   TF_ETS_EVENT_REJECTED, /* a request of the client the server refused (an Update as PUT) */
   TF_ETS_EVENT_NOTIFICATION,
   TF_ETS_EVENT_BOOTSTRAPPED, /* detail: NULL, or why the sequence failed */
+  TF_ETS_EVENT_SEND,         /* records: what the Send carried (answered 2.04) */
 } TfEtsEventKind;
 
 typedef struct
