@@ -8,7 +8,6 @@
 
 #include <math.h>
 
-#include <json-glib/json-glib.h>
 
 #include "tf-error.h"
 #include "tf-lwm2m-attrs.h"
@@ -425,38 +424,6 @@ bootstrap_write (TfLwm2mClient *self, const TfLwm2mPath *path, GPtrArray *record
 
 /* ---- composite operations ---- */
 
-/* The paths of a Read-Composite: SenML JSON records with names only (Core 6.3.1.1). */
-static gboolean
-composite_paths (const guint8 *data, gsize len, GArray *paths, GError **error)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonArray *a;
-  const char *bn = "";
-  if (!json_parser_load_from_data (parser, (const char *)data, (gssize)len, error)
-      || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
-    {
-      g_clear_error (error);
-      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST,
-                   "not a SenML JSON list of paths");
-      return FALSE;
-    }
-  a = json_node_get_array (json_parser_get_root (parser));
-  for (guint i = 0; i < json_array_get_length (a) && i < MAX_COMPOSITE_PATHS; i++)
-    {
-      JsonObject *o = json_array_get_object_element (a, i);
-      g_autofree char *name = NULL;
-      TfLwm2mPath p;
-      if (o == NULL)
-        continue;
-      bn = json_object_get_string_member_with_default (o, "bn", bn);
-      name = g_strconcat (bn, json_object_get_string_member_with_default (o, "n", ""), NULL);
-      if (!tf_lwm2m_path_parse (name, &p, error))
-        return FALSE;
-      g_array_append_val (paths, p);
-    }
-  return TRUE;
-}
-
 /* ---- the request handler ---- */
 
 static GPtrArray *
@@ -697,19 +664,16 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
     case COAP_REQUEST_CODE_FETCH:
       {
         /* Read-Composite */
-        g_autoptr (GArray) paths = g_array_new (FALSE, FALSE, sizeof (TfLwm2mPath));
+        g_autoptr (GArray) paths = NULL;
         g_autoptr (GPtrArray) all = tf_lwm2m_records_new ();
         g_autoptr (GBytes) payload = NULL;
         gint accept
             = (gint)tf_coap_pdu_uint_option (request, COAP_OPTION_ACCEPT, TF_LWM2M_CF_SENML_JSON);
-        if (tf_coap_pdu_uint_option (request, COAP_OPTION_CONTENT_FORMAT, 0)
-            != TF_LWM2M_CF_SENML_JSON)
-          {
-            g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_UNSUPPORTED_CF,
-                         "Read-Composite takes SenML JSON here");
-            return FALSE;
-          }
-        if (!composite_paths (data, len, paths, error))
+        /* the paths in SenML JSON or CBOR (Core 6.3.1.1) */
+        paths = tf_lwm2m_decode_paths (
+            tf_coap_pdu_uint_option (request, COAP_OPTION_CONTENT_FORMAT, TF_LWM2M_CF_SENML_JSON),
+            data, len, error);
+        if (paths == NULL)
           return FALSE;
         for (guint i = 0; i < paths->len; i++)
           {

@@ -101,6 +101,15 @@ void
 tf_lwm2m_client_bootstrap_finished (TfLwm2mClient *self);
 void
 tf_lwm2m_client_schedule_update (TfLwm2mClient *self, guint delay_ms);
+/* tf-lwm2m-client-account.c */
+/* The first non-bootstrap Security instance and its Server instance (Core E.1, E.2). */
+gboolean
+tf_lwm2m_client_server_from_model (TfLwm2mClient *self, GError **error);
+/* The Bootstrap-Server account's URI into bootstrap_uri; FALSE without one. */
+gboolean
+tf_lwm2m_client_bootstrap_uri_from_model (TfLwm2mClient *self);
+void
+tf_lwm2m_client_add_bootstrap_trigger (TfLwm2mClient *self);
 /* Queue mode: there is traffic, listen (again) for queue_window seconds. */
 void
 tf_lwm2m_client_activity (TfLwm2mClient *self);

@@ -180,32 +180,6 @@ register_links (TfLwm2mClient *self)
   return g_bytes_new (s, strlen (s));
 }
 
-static gboolean
-bootstrap_uri_from_model (TfLwm2mClient *self);
-
-/* A client with a Bootstrap-Server account has the Bootstrap-Request Trigger in each Server
- * instance (optional in the registry, so not made with the instance). */
-static void
-add_bootstrap_trigger (TfLwm2mClient *self)
-{
-  g_autoptr (GPtrArray) insts = NULL;
-  g_autofree char *keep = g_strdup (self->bootstrap_uri);
-  gboolean have = bootstrap_uri_from_model (self);
-  g_free (self->bootstrap_uri);
-  self->bootstrap_uri = g_steal_pointer (&keep);
-  if (!have)
-    return;
-  insts = tf_lwm2m_model_instances (self->model, 1);
-  for (guint i = 0; i < insts->len; i++)
-    {
-      TfLwm2mPath p = tf_lwm2m_path_make (3, 1, GPOINTER_TO_UINT (insts->pdata[i]), 9, 0);
-      g_autoptr (TfLwm2mRecord) r = tf_lwm2m_record_new (&p, TF_LWM2M_TYPE_NONE);
-      g_autoptr (GError) error = NULL;
-      if (!tf_lwm2m_model_set (self->model, r, &error))
-        g_debug ("%s: %s", self->endpoint, error->message);
-    }
-}
-
 static void
 do_register (TfLwm2mClient *self)
 {
@@ -214,7 +188,7 @@ do_register (TfLwm2mClient *self)
   g_autoptr (GBytes) links = register_links (self);
   gboolean v11 = g_strcmp0 (self->version, "1.0") != 0;
 
-  add_bootstrap_trigger (self);
+  tf_lwm2m_client_add_bootstrap_trigger (self);
   if (self->session != NULL)
     coap_session_release (self->session);
   self->session = open_session (self, self->server_uri, &error);
@@ -491,86 +465,12 @@ on_event (coap_session_t *session, const coap_event_t event)
   return 0;
 }
 
-/* The first non-bootstrap Security instance and its Server instance (Core E.1, E.2). */
-static gboolean
-server_from_model (TfLwm2mClient *self, GError **error)
-{
-  g_autoptr (GPtrArray) insts = tf_lwm2m_model_instances (self->model, 0);
-  for (guint i = 0; i < insts->len; i++)
-    {
-      guint16 inst = GPOINTER_TO_UINT (g_ptr_array_index (insts, i));
-      TfLwm2mPath p = tf_lwm2m_path_make (2, 0, inst, 0, 0);
-      g_autoptr (GPtrArray) recs = tf_lwm2m_model_read (self->model, &p, FALSE, NULL);
-      GBytes *uri = NULL;
-      gboolean bs = FALSE;
-      gint64 ssid = -1, mode = 3;
-      GBytes *id = NULL, *key = NULL;
-      for (guint j = 0; recs != NULL && j < recs->len; j++)
-        {
-          TfLwm2mRecord *r = g_ptr_array_index (recs, j);
-          switch (r->path.ids[2])
-            {
-            case 0:
-              uri = r->bytes;
-              break;
-            case 1:
-              bs = r->v.b;
-              break;
-            case 2:
-              mode = r->v.i;
-              break;
-            case 3:
-              id = r->bytes;
-              break;
-            case 5:
-              key = r->bytes;
-              break;
-            case 10:
-              ssid = r->v.i;
-              break;
-            default:
-              break;
-            }
-        }
-      if (bs || uri == NULL)
-        continue;
-      g_free (self->server_uri);
-      self->server_uri = g_strndup (g_bytes_get_data (uri, NULL), g_bytes_get_size (uri));
-      if (mode == 0 && id != NULL && key != NULL)
-        {
-          g_free (self->psk_id);
-          self->psk_id = g_strndup (g_bytes_get_data (id, NULL), g_bytes_get_size (id));
-          g_clear_pointer (&self->psk_key, g_bytes_unref);
-          self->psk_key = g_bytes_ref (key);
-        }
-      {
-        g_autoptr (GPtrArray) srv = tf_lwm2m_model_instances (self->model, 1);
-        for (guint j = 0; j < srv->len; j++)
-          {
-            guint16 si = GPOINTER_TO_UINT (g_ptr_array_index (srv, j));
-            TfLwm2mPath sp = tf_lwm2m_path_make (3, 1, si, 0, 0);
-            g_autoptr (GPtrArray) s = tf_lwm2m_model_read (self->model, &sp, FALSE, NULL);
-            TfLwm2mPath lp = tf_lwm2m_path_make (3, 1, si, 1, 0);
-            g_autoptr (GPtrArray) lt = NULL;
-            if (s == NULL || s->len == 0 || ((TfLwm2mRecord *)s->pdata[0])->v.i != ssid)
-              continue;
-            lt = tf_lwm2m_model_read (self->model, &lp, FALSE, NULL);
-            if (lt != NULL && lt->len > 0 && ((TfLwm2mRecord *)lt->pdata[0])->v.i > 0)
-              self->lifetime = (guint)((TfLwm2mRecord *)lt->pdata[0])->v.i;
-          }
-      }
-      return TRUE;
-    }
-  g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "no LwM2M server in the Security object");
-  return FALSE;
-}
-
 static gboolean
 register_idle (gpointer data)
 {
   TfLwm2mClient *self = data;
   g_autoptr (GError) error = NULL;
-  if (!server_from_model (self, &error))
+  if (!tf_lwm2m_client_server_from_model (self, &error))
     {
       self->state = STATE_IDLE;
       fail (self, "after bootstrap: %s", error->message);
@@ -621,7 +521,7 @@ tf_lwm2m_client_start (TfLwm2mClient *self, GError **error)
         }
       return TRUE;
     }
-  if (self->server_uri == NULL && !server_from_model (self, error))
+  if (self->server_uri == NULL && !tf_lwm2m_client_server_from_model (self, error))
     return FALSE;
   do_register (self);
   return self->state == STATE_REGISTERING;
@@ -783,32 +683,6 @@ tf_lwm2m_client_class_init (TfLwm2mClientClass *klass)
                       G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
-/* The Bootstrap-Server account of the Security object (Core E.1, resource 1 true). */
-static gboolean
-bootstrap_uri_from_model (TfLwm2mClient *self)
-{
-  g_autoptr (GPtrArray) insts = tf_lwm2m_model_instances (self->model, 0);
-  for (guint i = 0; i < insts->len; i++)
-    {
-      guint16 inst = GPOINTER_TO_UINT (g_ptr_array_index (insts, i));
-      TfLwm2mPath bp = tf_lwm2m_path_make (3, 0, inst, 1, 0);
-      TfLwm2mPath up = tf_lwm2m_path_make (3, 0, inst, 0, 0);
-      g_autoptr (GPtrArray) b = tf_lwm2m_model_read (self->model, &bp, FALSE, NULL);
-      g_autoptr (GPtrArray) u = NULL;
-      TfLwm2mRecord *r;
-      if (b == NULL || b->len != 1 || !((TfLwm2mRecord *)b->pdata[0])->v.b)
-        continue;
-      u = tf_lwm2m_model_read (self->model, &up, FALSE, NULL);
-      if (u == NULL || u->len != 1 || (r = u->pdata[0])->bytes == NULL)
-        continue;
-      g_free (self->bootstrap_uri);
-      self->bootstrap_uri
-          = g_strndup (g_bytes_get_data (r->bytes, NULL), g_bytes_get_size (r->bytes));
-      return TRUE;
-    }
-  return FALSE;
-}
-
 static gboolean
 bootstrap_idle (gpointer data)
 {
@@ -838,7 +712,7 @@ on_execute (TfLwm2mModel *m, const TfLwm2mPath *path, const guint8 *args, gsize 
   /* Bootstrap-Request Trigger (resource 9): server-initiated bootstrap (Core 6.1.4) */
   if (path->ids[0] == 1 && path->ids[2] == 9)
     {
-      if (!bootstrap_uri_from_model (self))
+      if (!tf_lwm2m_client_bootstrap_uri_from_model (self))
         {
           g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED,
                        "no Bootstrap-Server account");

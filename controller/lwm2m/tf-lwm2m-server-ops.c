@@ -169,25 +169,15 @@ tf_lwm2m_request_observe (const TfLwm2mPath *path, gint accept)
   return r;
 }
 
-/* Core 6.3.1.1: FETCH on the root with the paths as SenML records without values. */
+/* Core 6.3.1.1: FETCH on the root with the paths as SenML records without values (JSON or
+ * CBOR). */
 TfLwm2mRequest *
 tf_lwm2m_request_read_composite (const TfLwm2mPath *paths, guint n_paths, guint cf, GError **error)
 {
   g_autoptr (TfLwm2mRequest) r = tf_lwm2m_request_new (COAP_REQUEST_CODE_FETCH, NULL);
-  g_autoptr (GString) s = g_string_new ("[");
-  if (cf != TF_LWM2M_CF_SENML_JSON)
-    {
-      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_UNSUPPORTED_CF,
-                   "Read-Composite is sent as SenML JSON here");
-      return NULL;
-    }
-  for (guint i = 0; i < n_paths; i++)
-    {
-      g_autofree char *p = tf_lwm2m_path_to_string (&paths[i]);
-      g_string_append_printf (s, "%s{\"n\":\"%s\"}", i > 0 ? "," : "", p);
-    }
-  g_string_append_c (s, ']');
-  r->payload = g_bytes_new (s->str, s->len);
+  r->payload = tf_lwm2m_encode_paths (cf, paths, n_paths, error);
+  if (r->payload == NULL)
+    return NULL;
   r->cf = (gint)cf;
   r->accept = (gint)cf;
   return g_steal_pointer (&r);

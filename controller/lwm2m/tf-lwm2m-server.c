@@ -24,6 +24,16 @@ static void
 reg_free (TfLwm2mReg *r)
 {
   GTask *task;
+  GHashTableIter it;
+  TfLwm2mObs *o;
+  /* its observations end with it (a new Register starts without any) */
+  g_hash_table_iter_init (&it, r->server->observations);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&o))
+    if (g_strcmp0 (o->endpoint, r->pub.endpoint) == 0)
+      {
+        g_hash_table_remove (r->server->obs_by_id, GUINT_TO_POINTER (o->id));
+        g_hash_table_iter_remove (&it);
+      }
   while (r->queued != NULL && (task = g_queue_pop_head (r->queued)) != NULL)
     {
       g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND,

@@ -317,3 +317,75 @@ tf_test_client_kill (TfTestClient *c)
   g_ptr_array_unref (c->lines);
   g_free (c);
 }
+
+/* ---- what the tests ask of tf-lwm2m-server ---- */
+
+char *
+tf_test_uri (guint16 port)
+{
+  return g_strdup_printf ("--server=coap://127.0.0.1:%u", port);
+}
+
+JsonObject *
+tf_test_wait_event (TfTestServer *s, const char *event, const char *ep, gint64 since,
+                    guint timeout_ms)
+{
+  return tf_test_server_cmd (
+      s,
+      "{\"cmd\":\"wait\",\"event\":\"%s\",\"ep\":\"%s\",\"since\":%" G_GINT64_FORMAT
+      ",\"timeout_ms\":%u}",
+      event, ep, since, timeout_ms);
+}
+
+/* The event of a wait that must come. */
+JsonObject *
+tf_test_must_wait (TfTestServer *s, const char *event, const char *ep, gint64 since,
+                   guint timeout_ms)
+{
+  g_autoptr (JsonObject) r = tf_test_wait_event (s, event, ep, since, timeout_ms);
+  if (!json_object_get_boolean_member (r, "ok"))
+    g_error ("no %s event for %s: %s", event, ep,
+             json_object_get_string_member_with_default (r, "error", "?"));
+  return json_object_ref (json_object_get_object_member (r, "result"));
+}
+
+const char *
+tf_test_value (JsonObject *result, const char *path)
+{
+  JsonObject *v = json_object_get_object_member (result, "values");
+  g_assert_nonnull (v);
+  return json_object_get_string_member_with_default (v, path, NULL);
+}
+
+JsonObject *
+tf_test_read_as (TfTestServer *s, const char *ep, const char *path, const char *format)
+{
+  return tf_test_server_ok (s, "{\"cmd\":\"read\",\"ep\":\"%s\",\"path\":\"%s\",\"format\":\"%s\"}",
+                            ep, path, format);
+}
+
+gint64
+tf_test_observe (TfTestServer *s, const char *ep, const char *path)
+{
+  g_autoptr (JsonObject) r = tf_test_server_ok (
+      s, "{\"cmd\":\"observe\",\"ep\":\"%s\",\"path\":\"%s\",\"format\":\"text\"}", ep, path);
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
+  g_assert_true (json_object_has_member (r, "observe"));
+  return json_object_get_int_member (r, "observation");
+}
+
+JsonObject *
+tf_test_next_notification (TfTestServer *s, gint64 obs, gint64 *since, guint timeout_ms)
+{
+  g_autoptr (JsonObject) r = tf_test_server_cmd (
+      s,
+      "{\"cmd\":\"wait\",\"event\":\"notification\",\"observation\":%" G_GINT64_FORMAT
+      ",\"since\":%" G_GINT64_FORMAT ",\"timeout_ms\":%u}",
+      obs, *since, timeout_ms);
+  JsonObject *ev;
+  if (!json_object_get_boolean_member (r, "ok"))
+    return NULL;
+  ev = json_object_ref (json_object_get_object_member (r, "result"));
+  *since = json_object_get_int_member (ev, "seq");
+  return ev;
+}

@@ -61,3 +61,29 @@ tf_test_client_expect (TfTestClient *c, const char *needle, guint timeout_ms);
 /* Kills it without warning (a power cut). */
 void
 tf_test_client_kill (TfTestClient *c);
+
+#define T_REG 30000   /* a registration on loopback, generous for a loaded machine */
+#define T_EVENT 60000 /* an event that needs lifetimes or pmax to pass */
+
+/* "--server=coap://127.0.0.1:PORT" */
+char *
+tf_test_uri (guint16 port);
+/* The reply to a wait for @event of @ep after event @since. */
+JsonObject *
+tf_test_wait_event (TfTestServer *s, const char *event, const char *ep, gint64 since,
+                    guint timeout_ms);
+/* The event of a wait that must come. */
+JsonObject *
+tf_test_must_wait (TfTestServer *s, const char *event, const char *ep, gint64 since,
+                   guint timeout_ms);
+/* A result's value at @path ("values"). */
+const char *
+tf_test_value (JsonObject *result, const char *path);
+JsonObject *
+tf_test_read_as (TfTestServer *s, const char *ep, const char *path, const char *format);
+/* Observes @path as text; the observation's id. */
+gint64
+tf_test_observe (TfTestServer *s, const char *ep, const char *path);
+/* The next notification of @obs after *@since (moved on), or NULL after @timeout_ms. */
+JsonObject *
+tf_test_next_notification (TfTestServer *s, gint64 obs, gint64 *since, guint timeout_ms);

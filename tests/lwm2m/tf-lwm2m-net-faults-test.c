@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tf-lwm2m-server and tf-lwm2m-client when things go wrong or get big: DTLS PSK (right key,
+ * wrong key, unknown identity), block-wise transfers through a counting relay, a 20 % lossy
+ * link, and the client's declared quirks as the server sees them. */
+#include "config.h"
+
+#include "tf-lwm2m-net-util.h"
+
+/* A UDP relay between client and server that drops a share of the datagrams each way and notes
+ * their sizes (a fixed seed: the same datagrams of a run are dropped). */
+typedef struct
+{
+  GSocket *front, *back;
+  GSocketAddress *client;
+  GSource *front_src, *back_src;
+  GRand *rand;
+  guint forwarded, dropped;
+  guint drop_percent;
+  gsize max_len;
+} Relay;
+
+static void
+relay_pass (Relay *r, GSocket *from, GSocket *to, GSocketAddress *dest, GSocketAddress **sender)
+{
+  gchar buf[2048];
+  GSocketAddress *src = NULL;
+  gssize n = g_socket_receive_from (from, &src, buf, sizeof buf, NULL, NULL);
+  if (sender != NULL && src != NULL)
+    {
+      g_clear_object (sender);
+      *sender = g_object_ref (src);
+      dest = NULL;
+    }
+  g_clear_object (&src);
+  if (n <= 0)
+    return;
+  if (g_rand_int_range (r->rand, 0, 100) < (gint)r->drop_percent)
+    {
+      r->dropped++;
+      return;
+    }
+  r->forwarded++;
+  r->max_len = MAX (r->max_len, (gsize)n);
+  g_socket_send_to (to, dest, buf, (gsize)n, NULL, NULL);
+}
+
+static gboolean
+on_front (GSocket *s, GIOCondition cond, gpointer data)
+{
+  Relay *r = data;
+  relay_pass (r, r->front, r->back, NULL, &r->client);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_back (GSocket *s, GIOCondition cond, gpointer data)
+{
+  Relay *r = data;
+  if (r->client == NULL)
+    {
+      gchar buf[8];
+      g_socket_receive (s, buf, sizeof buf, NULL, NULL);
+      return G_SOURCE_CONTINUE;
+    }
+  relay_pass (r, r->back, r->front, r->client, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static Relay *
+relay_new (guint16 listen, guint16 server, guint drop_percent)
+{
+  Relay *r = g_new0 (Relay, 1);
+  r->drop_percent = drop_percent;
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) fa = g_inet_socket_address_new (lo, listen);
+  g_autoptr (GSocketAddress) ba = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (lo, server);
+  r->rand = g_rand_new_with_seed (1414);
+  r->front
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  r->back
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_assert_true (g_socket_bind (r->front, fa, TRUE, NULL));
+  g_assert_true (g_socket_bind (r->back, ba, TRUE, NULL));
+  g_assert_true (g_socket_connect (r->back, sa, NULL, NULL));
+  g_socket_set_blocking (r->front, FALSE);
+  g_socket_set_blocking (r->back, FALSE);
+  r->front_src = g_socket_create_source (r->front, G_IO_IN, NULL);
+  r->back_src = g_socket_create_source (r->back, G_IO_IN, NULL);
+  g_source_set_callback (r->front_src, (GSourceFunc)(void (*) (void))on_front, r, NULL);
+  g_source_set_callback (r->back_src, (GSourceFunc)(void (*) (void))on_back, r, NULL);
+  g_source_attach (r->front_src, NULL);
+  g_source_attach (r->back_src, NULL);
+  return r;
+}
+
+static void
+relay_free (Relay *r)
+{
+  g_source_destroy (r->front_src);
+  g_source_destroy (r->back_src);
+  g_source_unref (r->front_src);
+  g_source_unref (r->back_src);
+  g_object_unref (r->front);
+  g_object_unref (r->back);
+  g_clear_object (&r->client);
+  g_rand_free (r->rand);
+  g_free (r);
+}
+
+static void
+test_dtls_psk (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, TRUE, "--psk=dev-1:0102030405060708", NULL);
+  g_autofree char *server = g_strdup_printf ("--server=coaps://127.0.0.1:%u", s->psk_port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=psk-1", server, "--psk-id=dev-1",
+                                          "--psk-key=0102030405060708", "--start", NULL);
+  g_autoptr (JsonObject) reg = tf_test_must_wait (s, "registration", "psk-1", 0, T_REG);
+  g_autoptr (JsonObject) r = NULL;
+  g_autoptr (JsonObject) fail = NULL;
+  g_autoptr (JsonObject) none = NULL;
+  TfTestClient *bad;
+
+  g_assert_cmpstr (json_object_get_string_member (reg, "psk_identity"), ==, "dev-1");
+  r = tf_test_read_as (s, "psk-1", "/3/0/0", "text");
+  g_assert_cmpstr (tf_test_value (r, "/3/0/0"), ==, "TestFest Lab");
+  tf_test_client_kill (c);
+
+  /* the wrong key: refused, and the server says why */
+  bad = tf_test_client_start ("--endpoint=psk-2", server, "--psk-id=dev-1",
+                              "--psk-key=0102030405060709", "--start", NULL);
+  fail = tf_test_must_wait (s, "dtls-failure", "", 0, T_EVENT);
+  g_test_message ("server: %s", json_object_get_string_member (fail, "reason"));
+  g_assert_nonnull (json_object_get_string_member (fail, "reason"));
+  none = tf_test_wait_event (s, "registration", "psk-2", 0, 2000);
+  g_assert_false (json_object_get_boolean_member (none, "ok"));
+  tf_test_client_kill (bad);
+
+  /* an unknown identity, named by the server */
+  bad = tf_test_client_start ("--endpoint=psk-3", server, "--psk-id=stranger",
+                              "--psk-key=0102030405060708", "--start", NULL);
+  json_object_unref (fail);
+  fail = NULL;
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr (JsonObject) f = tf_test_must_wait (
+          s, "dtls-failure", "", i == 0 ? 0 : json_object_get_int_member (fail, "seq"), T_EVENT);
+      g_clear_pointer (&fail, json_object_unref);
+      fail = json_object_ref (f);
+      if (strstr (json_object_get_string_member (f, "reason"), "stranger") != NULL)
+        break;
+    }
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (fail, "reason"), "unknown PSK identity 'stranger'"));
+  tf_test_client_kill (bad);
+  tf_test_server_stop (s);
+}
+
+static void
+test_blockwise (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  guint16 relay_port = tf_test_free_udp_port ();
+  Relay *relay = relay_new (relay_port, s->port, 0);
+  g_autofree char *server = tf_test_uri (relay_port);
+  TfTestClient *c
+      = tf_test_client_start ("--endpoint=blk-1", server, "--large-resource=4096", "--start", NULL);
+  g_autoptr (JsonObject) r = NULL;
+  g_autofree guchar *data = NULL;
+  gsize len = 0;
+  guint before;
+
+  json_object_unref (tf_test_must_wait (s, "registration", "blk-1", 0, T_REG));
+  before = relay->forwarded;
+  r = tf_test_read_as (s, "blk-1", "/10240/0/0", "opaque");
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
+  g_assert_cmpint (json_object_get_int_member (r, "payload_len"), ==, 4096);
+  data = g_base64_decode (tf_test_value (r, "/10240/0/0"), &len);
+  g_assert_cmpuint (len, ==, 4096);
+  for (gsize i = 0; i < len; i++)
+    g_assert_cmpuint (data[i], ==, (guint8)(i * 7 + 3));
+  /* it crossed the wire in Block2 parts: several requests and answers, none holding it all */
+  g_test_message ("read: %u datagrams, the largest %" G_GSIZE_FORMAT " bytes",
+                  relay->forwarded - before, relay->max_len);
+  g_assert_cmpuint (relay->forwarded - before, >=, 2 * (4096 / 1024));
+  g_assert_cmpuint (relay->max_len, <, 4096);
+
+  /* and the other way, Block1: a 3000-byte Write, read back */
+  {
+    g_autofree char *big = g_strnfill (3000, 'x');
+    g_autoptr (JsonObject) w = NULL;
+    g_autoptr (JsonObject) back = NULL;
+    relay->max_len = 0;
+    before = relay->forwarded;
+    big[0] = 'A';
+    big[2999] = 'Z';
+    w = tf_test_server_ok (
+        s,
+        "{\"cmd\":\"write\",\"ep\":\"blk-1\",\"path\":\"/10240/0/"
+        "1\",\"format\":\"text\",\"replace\":true,\"values\":{\"/10240/0/1\":\"%s\"}}",
+        big);
+    g_assert_cmpstr (json_object_get_string_member (w, "code"), ==, "2.04");
+    g_test_message ("write: %u datagrams, the largest %" G_GSIZE_FORMAT " bytes",
+                    relay->forwarded - before, relay->max_len);
+    g_assert_cmpuint (relay->forwarded - before, >=, 2 * (3000 / 1024));
+    g_assert_cmpuint (relay->max_len, <, 3000);
+    back = tf_test_read_as (s, "blk-1", "/10240/0/1", "text");
+    g_assert_cmpstr (tf_test_value (back, "/10240/0/1"), ==, big);
+  }
+  tf_test_client_kill (c);
+  relay_free (relay);
+  tf_test_server_stop (s);
+}
+
+static void
+test_lossy_link (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  guint16 relay_port = tf_test_free_udp_port ();
+  Relay *relay = relay_new (relay_port, s->port, 20);
+  g_autofree char *server = tf_test_uri (relay_port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=lossy-1", server, "--start", NULL);
+
+  /* CoAP retransmission (RFC 7252 4.2) carries Register and every Read through the loss */
+  json_object_unref (tf_test_must_wait (s, "registration", "lossy-1", 0, 120000));
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autoptr (JsonObject) r = tf_test_read_as (s, "lossy-1", "/3/0", "tlv");
+      g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
+      g_assert_cmpstr (tf_test_value (r, "/3/0/1"), ==, "tf-lwm2m-client");
+    }
+  g_test_message ("relay: %u forwarded, %u dropped", relay->forwarded, relay->dropped);
+  g_assert_cmpuint (relay->dropped, >, 0);
+  /* carried by retransmission within one exchange's span (RFC 7252 4.8.2), never given up
+   * and started over by the client */
+  g_assert_null (tf_test_client_expect (c, "lwm2m: error", 0));
+  tf_test_client_kill (c);
+  relay_free (relay);
+  tf_test_server_stop (s);
+}
+
+static void
+test_quirk_no_tlv (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = tf_test_uri (s->port);
+  TfTestClient *c
+      = tf_test_client_start ("--endpoint=q-tlv", server, "--quirk=no-tlv", "--start", NULL);
+  JsonObject *r;
+  json_object_unref (tf_test_must_wait (s, "registration", "q-tlv", 0, T_REG));
+  r = tf_test_read_as (s, "q-tlv", "/3/0", "tlv");
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "4.06");
+  json_object_unref (r);
+  r = tf_test_server_ok (s, "{\"cmd\":\"write\",\"ep\":\"q-tlv\",\"path\":\"/3/0/"
+                            "14\",\"format\":\"tlv\",\"values\":{\"/3/0/14\":\"+02:00\"}}");
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "4.15");
+  json_object_unref (r);
+  r = tf_test_read_as (s, "q-tlv", "/3/0", "senml-json");
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
+  json_object_unref (r);
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+static void
+test_quirk_wrong_update_code (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = tf_test_uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=q-upd", server, "--lifetime=4",
+                                          "--quirk=wrong-update-code", "--start", NULL);
+  g_autoptr (JsonObject) rej = NULL;
+  g_autoptr (JsonObject) exp = NULL;
+  json_object_unref (tf_test_must_wait (s, "registration", "q-upd", 0, T_REG));
+  rej = tf_test_must_wait (s, "rejected", "q-upd", 0, T_EVENT);
+  g_assert_nonnull (strstr (json_object_get_string_member (rej, "reason"), "PUT"));
+  g_assert_nonnull (tf_test_client_expect (c, "update refused: 4.05", T_REG));
+  /* never updated: the registration expires although the client runs */
+  exp = tf_test_must_wait (s, "expiry", "q-upd", 0, T_EVENT);
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+static void
+test_quirk_lifetime_ignored (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = tf_test_uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=q-lt", server, "--lifetime=3",
+                                          "--quirk=lifetime-ignored", "--start", NULL);
+  g_autoptr (JsonObject) exp = NULL;
+  g_autoptr (JsonObject) upd = NULL;
+  json_object_unref (tf_test_must_wait (s, "registration", "q-lt", 0, T_REG));
+  exp = tf_test_must_wait (s, "expiry", "q-lt", 0, T_EVENT);
+  upd = tf_test_wait_event (s, "update", "q-lt", 0, 10);
+  g_assert_false (json_object_get_boolean_member (upd, "ok"));
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+static void
+test_quirk_observe_cancel_ignored (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = tf_test_uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=q-obs", server,
+                                          "--quirk=observe-cancel-ignored", "--start", NULL);
+  gint64 since = 0, obs;
+  JsonObject *n;
+  json_object_unref (tf_test_must_wait (s, "registration", "q-obs", 0, T_REG));
+  obs = tf_test_observe (s, "q-obs", "/3/0/9");
+  json_object_unref (tf_test_server_ok (
+      s, "{\"cmd\":\"cancel\",\"observation\":%" G_GINT64_FORMAT ",\"mode\":\"observe\"}", obs));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *cmd = g_strdup_printf ("set /3/0/9 %u", 50 + i);
+      tf_test_client_send (c, cmd);
+      n = tf_test_next_notification (s, obs, &since, T_EVENT);
+      g_assert_nonnull (n);
+      g_assert_true (json_object_get_boolean_member (n, "after_cancel"));
+      json_object_unref (n);
+    }
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/lwm2m/faults/dtls-psk", test_dtls_psk);
+  g_test_add_func ("/lwm2m/faults/blockwise", test_blockwise);
+  g_test_add_func ("/lwm2m/faults/lossy-link", test_lossy_link);
+  g_test_add_func ("/lwm2m/faults/quirk-no-tlv", test_quirk_no_tlv);
+  g_test_add_func ("/lwm2m/faults/quirk-wrong-update-code", test_quirk_wrong_update_code);
+  g_test_add_func ("/lwm2m/faults/quirk-lifetime-ignored", test_quirk_lifetime_ignored);
+  g_test_add_func ("/lwm2m/faults/quirk-observe-cancel-ignored", test_quirk_observe_cancel_ignored);
+  return g_test_run ();
+}
