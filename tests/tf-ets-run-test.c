@@ -69,15 +69,18 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
       = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "ets", "node-ets-client.js", NULL);
   g_autofree char *modules = node_dir ();
   gboolean node = g_strcmp0 (client_args, "node") == 0;
-  /* the lab's provisioning for the case: the bootstrap server for 0, the PSK for 401 */
+  /* the lab's provisioning for the case: the bootstrap server for 0, queue mode for 108, the PSK
+   * for 401 */
   g_autofree char *cmd
       = node
             ? g_strdup_printf ("env NODE_PATH=%s node %s {server_uri} {endpoint}", modules, node_js)
             : g_strdup_printf ("%s --start --endpoint {endpoint} --%s {server_uri} %s"
                                "--lifetime 30 --lwm2m %s %s",
                                client, id == 0 ? "bootstrap" : "server",
-                               id == 401 ? "--psk-id {psk_id} --psk-key {psk_key} " : "", version,
-                               client_args != NULL ? client_args : "");
+                               id == 401   ? "--psk-id {psk_id} --psk-key {psk_key} "
+                               : id == 108 ? "--queue "
+                                           : "",
+                               version, client_args != NULL ? client_args : "");
   g_autofree char *case_s = g_strdup_printf ("%d", id);
   g_autofree char *ep = g_strdup_printf ("ets-%s-%d", version, id);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();

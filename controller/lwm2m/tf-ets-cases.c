@@ -328,6 +328,23 @@ case_107 (TfEtsRun *run)
                 lt * 2.5, lt);
 }
 
+/* 108: a client set up for queue mode says so in its Register (1.1: the Q parameter; 1.0: the
+ * binding UQ), and answers while it listens after it. */
+static void
+case_108 (TfEtsRun *run)
+{
+  const TfLwm2mRegistration *reg = tf_ets_run_registration (run);
+  TfLwm2mPath p = tf_lwm2m_path_make (3, 3, 0, 0, 0);
+  g_autoptr (TfLwm2mResponse) r = NULL;
+  if (reg == NULL)
+    return;
+  if (!tf_ets_check (run, "A", reg->queue, "the Register announces queue mode (binding %s)",
+                     reg->binding ? reg->binding : "?"))
+    return;
+  r = tf_ets_expect (run, tf_lwm2m_request_read (&p, -1), "B", TF_LWM2M_COAP_CODE (2, 5), -1,
+                     "Read /3/0/0 while the client listens");
+}
+
 /* --- 201-261: device management ----------------------------------------------------- */
 
 static void
@@ -542,6 +559,7 @@ static const TfEtsCase cases[] = {
   { 103, "1.0 1.1", "Deregistration", case_103 },
   { 104, "1.0 1.1", "Registration Update Trigger", case_104 },
   { 107, "1.1", "Extending the lifetime of a registration", case_107 },
+  { 108, "1.1", "Turn on Queue Mode", case_108 },
   { 201, "1.0 1.1", "Querying basic information in Plain Text format", case_201 },
   { 203, "1.0 1.1", "Querying basic information in TLV format", case_203 },
   { 204, "1.0 1.1", "Querying basic information in JSON format", case_204 },
