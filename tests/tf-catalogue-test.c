@@ -18,9 +18,11 @@ test_shipped_catalogue (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (TfCatalogue) cat = tf_catalogue_load_dir (dir, &error);
   const TfEts *ets;
-  static const int ids[] = { 0,   1,   2,   4,   5,   6,   7,   101, 102, 103, 104, 105, 107,
-                             108, 109, 201, 203, 204, 205, 215, 220, 221, 222, 229, 230, 241,
-                             260, 261, 301, 302, 303, 304, 306, 401, 770, 771, 772, 773 };
+  static const int ids[] = { 0,   1,   2,   3,   4,   5,   6,   7,   8,   9,   101, 102, 103, 104,
+                             105, 107, 108, 109, 201, 203, 204, 205, 211, 212, 215, 220, 221, 222,
+                             223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236,
+                             237, 241, 256, 257, 260, 261, 280, 281, 301, 302, 303, 304, 305, 306,
+                             307, 308, 309, 310, 311, 401, 770, 771, 772, 773 };
   g_assert_no_error (error);
   ets = tf_catalogue_find (cat, "1.1");
   g_assert_nonnull (ets);
@@ -30,6 +32,94 @@ test_shipped_catalogue (void)
   g_assert_cmpstr (tf_ets_find_case (ets, 101)->name, ==, "Initial Registration");
   g_assert_cmpstr (tf_ets_find_case (ets, 773)->name, ==, "Error Case: not enough storage");
   g_assert_null (tf_catalogue_find (cat, "1.2"));
+}
+
+/* Every shipped case is automated (with its runner) or manual (with its reason). */
+static void
+test_shipped_automation (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "data", "ets", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfCatalogue) cat = tf_catalogue_load_dir (dir, &error);
+  static const char *const versions[] = { "1.0", "1.1" };
+  g_assert_no_error (error);
+  for (guint v = 0; v < G_N_ELEMENTS (versions); v++)
+    {
+      const TfEts *ets = tf_catalogue_find (cat, versions[v]);
+      guint automated = 0;
+      for (guint i = 0; i < ets->cases->len; i++)
+        {
+          const TfCase *c = g_ptr_array_index (ets->cases, i);
+          g_assert_true ((c->automated != TF_CASE_AUTO_NONE) != (c->manual != NULL));
+          if (c->automated != TF_CASE_AUTO_NONE)
+            {
+              g_assert_cmpstr (c->runner, ==, "tf-ets-run");
+              automated++;
+            }
+          else
+            g_assert_cmpuint (strlen (c->manual), >, 10);
+        }
+      g_assert_cmpuint (automated, >=, 15);
+    }
+  g_assert_cmpint (tf_ets_find_case (tf_catalogue_find (cat, "1.1"), 101)->automated, ==,
+                   TF_CASE_AUTO_CLIENT);
+  g_assert_nonnull (strstr (tf_ets_find_case (tf_catalogue_find (cat, "1.1"), 2)->manual, "PKI"));
+}
+
+/* The automation keys: a value out of the list, both keys, an empty reason, a runner path. */
+static void
+test_bad_automation (void)
+{
+  static const struct
+  {
+    const char *body;
+    const char *where;
+  } bad[] = {
+    { "automated = sometimes\n", "x.conf:7: [case 7] automated: 'sometimes' is not one of" },
+    { "automated = client\nmanual = why\n", "x.conf:8: [case 7] manual: a case is either" },
+    { "manual =  \n", "x.conf:7: [case 7] manual: say why" },
+    { "automated = server\nrunner = /bin/sh\n", "x.conf:8: [case 7] runner:" },
+    { "runner = tf-ets-run\n", "x.conf:7: [case 7] runner:" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *dir = g_dir_make_tmp ("tf-ets-XXXXXX", NULL);
+      g_autofree char *f = g_build_filename (dir, "x.conf", NULL);
+      g_autofree char *text = g_strdup_printf (
+          "[ets]\nversion = 1.1\nname = x\n\n[case 7]\nname = a\n%s", bad[i].body);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TfCatalogue) cat = NULL;
+      g_assert_true (g_file_set_contents (f, text, -1, NULL));
+      cat = tf_catalogue_load_dir (dir, &error);
+      g_assert_null (cat);
+      g_assert_nonnull (error);
+      if (strstr (error->message, bad[i].where) == NULL)
+        g_error ("case %u: '%s' lacks '%s'", i, error->message, bad[i].where);
+      g_unlink (f);
+      g_rmdir (dir);
+    }
+  /* and a good one */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("tf-ets-XXXXXX", NULL);
+    g_autofree char *f = g_build_filename (dir, "x.conf", NULL);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (TfCatalogue) cat = NULL;
+    const TfCase *c;
+    g_assert_true (g_file_set_contents (
+        f, "[ets]\nversion = 1.1\nname = x\n\n[case 7]\nname = a\nautomated = both\n"
+           "runner = my-runner\n\n[case 8]\nname = b\nmanual = an operator presses a button\n",
+        -1, NULL));
+    cat = tf_catalogue_load_dir (dir, &error);
+    g_assert_no_error (error);
+    c = tf_ets_find_case (tf_catalogue_find (cat, "1.1"), 7);
+    g_assert_cmpint (c->automated, ==, TF_CASE_AUTO_BOTH);
+    g_assert_cmpstr (c->runner, ==, "my-runner");
+    c = tf_ets_find_case (tf_catalogue_find (cat, "1.1"), 8);
+    g_assert_cmpint (c->automated, ==, TF_CASE_AUTO_NONE);
+    g_assert_cmpstr (c->manual, ==, "an operator presses a button");
+    g_unlink (f);
+    g_rmdir (dir);
+  }
 }
 
 /* The 1.0 catalogue: its own cases under the same numbers as 1.1's. */
@@ -219,6 +309,8 @@ main (int argc, char **argv)
   g_test_add_func ("/catalogue/event-versions", test_event_versions);
   g_test_add_func ("/catalogue/applicability", test_applicability);
   g_test_add_func ("/catalogue/bad", test_bad_catalogue);
+  g_test_add_func ("/catalogue/shipped-automation", test_shipped_automation);
+  g_test_add_func ("/catalogue/bad-automation", test_bad_automation);
   g_test_add_func ("/provision/script", test_provision_script);
   g_test_add_func ("/session/phases", test_phases);
   return g_test_run ();

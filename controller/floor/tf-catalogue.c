@@ -24,6 +24,8 @@ case_free (TfCase *c)
   g_strfreev (c->client_features);
   g_strfreev (c->server_features);
   g_free (c->script);
+  g_free (c->runner);
+  g_free (c->manual);
   g_free (c);
 }
 
@@ -71,6 +73,43 @@ get_list (GKeyFile *kf, const char *group, const char *key)
   return g_strv_builder_end (b);
 }
 
+/* "automated = client|server|both" (with an optional "runner") or "manual = REASON". */
+static gboolean
+load_automation (GKeyFile *kf, TfKeyLines *lines, const char *g, TfCase *c, GError **error)
+{
+  g_autofree char *a = g_key_file_get_string (kf, g, "automated", NULL);
+  c->manual = g_key_file_get_string (kf, g, "manual", NULL);
+  c->runner = g_key_file_get_string (kf, g, "runner", NULL);
+  if (c->manual != NULL)
+    g_strstrip (c->manual);
+  if (a != NULL)
+    {
+      g_strstrip (a);
+      if (g_str_equal (a, "client"))
+        c->automated = TF_CASE_AUTO_CLIENT;
+      else if (g_str_equal (a, "server"))
+        c->automated = TF_CASE_AUTO_SERVER;
+      else if (g_str_equal (a, "both"))
+        c->automated = TF_CASE_AUTO_BOTH;
+      else
+        return tf_key_lines_fail (lines, error, g, "automated",
+                                  "'%s' is not one of client, server, both", a);
+      if (c->manual != NULL)
+        return tf_key_lines_fail (lines, error, g, "manual",
+                                  "a case is either automated or manual, not both");
+    }
+  if (c->manual != NULL && c->manual[0] == '\0')
+    return tf_key_lines_fail (lines, error, g, "manual", "say why the case is manual");
+  if (c->runner != NULL
+      && (c->automated == TF_CASE_AUTO_NONE || c->runner[0] == '\0'
+          || strchr (c->runner, '/') != NULL))
+    return tf_key_lines_fail (lines, error, g, "runner",
+                              "a runner is a program name, for an automated case only");
+  if (c->automated != TF_CASE_AUTO_NONE && c->runner == NULL)
+    c->runner = g_strdup ("tf-ets-run");
+  return TRUE;
+}
+
 static TfEts *
 load_file (const char *path, GError **error)
 {
@@ -109,7 +148,8 @@ load_file (const char *path, GError **error)
     {
       const char *g = groups[i];
       static const char *const known[]
-          = { "name", "group", "features", "client-features", "server-features", "script", NULL };
+          = { "name",   "group",     "features", "client-features", "server-features",
+              "script", "automated", "runner",   "manual",          NULL };
       g_auto (GStrv) keys = NULL;
       char *end = NULL;
       TfCase *c;
@@ -161,6 +201,11 @@ load_file (const char *path, GError **error)
         }
       if (c->group == NULL)
         c->group = g_strdup ("");
+      if (!load_automation (kf, lines, g, c, error))
+        {
+          ets_free (e);
+          return NULL;
+        }
     }
   g_ptr_array_sort (e->cases, case_cmp);
   return e;

@@ -9,6 +9,15 @@ G_BEGIN_DECLS
 
 /* The ETS test catalogue (data/ets/NAME.conf): cases keyed by (ETS version, id),
  * since the same number means another test in another version. */
+/* Which side under test the lab's runner decides on its own (catalogue key "automated"). */
+typedef enum
+{
+  TF_CASE_AUTO_NONE = 0,
+  TF_CASE_AUTO_CLIENT = 1 << 0, /* the lab's reference server judges a client */
+  TF_CASE_AUTO_SERVER = 1 << 1, /* the lab's reference client judges a server */
+  TF_CASE_AUTO_BOTH = TF_CASE_AUTO_CLIENT | TF_CASE_AUTO_SERVER,
+} TfCaseAuto;
+
 typedef struct
 {
   gint id;
@@ -18,6 +27,9 @@ typedef struct
   GStrv client_features; /* needed by the client only */
   GStrv server_features;
   char *script; /* absolute path of an automation script, or NULL */
+  TfCaseAuto automated;
+  char *runner; /* the program that decides an automated case ("tf-ets-run"), or NULL */
+  char *manual; /* why a person must run it, or NULL */
 } TfCase;
 
 typedef struct

@@ -235,10 +235,26 @@ on_failed (TfLwm2mClient *c, const char *why, gpointer data)
   restart_after (data);
 }
 
+static void lwm2m_start (App *app);
+
+/* Device Reboot (/3/0/4): the firmware starts over, after the 2.04 went out; like a power
+ * cycle there is no De-register, the new Register replaces the registration. */
+static gboolean
+reboot_cb (gpointer data)
+{
+  App *app = data;
+  say ("lwm2m: rebooting");
+  g_clear_object (&app->client);
+  lwm2m_start (app);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_executed (TfLwm2mClient *c, const char *path, const char *args, gpointer data)
 {
   say ("lwm2m: executed %s%s%s", path, *args != '\0' ? " " : "", args);
+  if (g_strcmp0 (path, "/3/0/4") == 0)
+    g_timeout_add (200, reboot_cb, data);
 }
 
 static void

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ETS information reporting cases for a client under test (301-303): an observation with
+ * short pmin/pmax, its notifications timed against them, and its cancellation by Reset and by
+ * Observe=1 followed by a silence the client must keep. */
+#define G_LOG_DOMAIN "tf-ets"
+
+#include "config.h"
+
+#include "tf-ets-cases-private.h"
+
+/* What the cases observe: the Device object's Current Time. */
+#define OBSERVED_RES 13
+
+typedef struct
+{
+  guint observation;
+  guint pmin, pmax;
+  gint64 started; /* monotonic, when the observation's answer came */
+} Observation;
+
+/* Steps 1-2 (criteria A and B): Write-Attributes pmin/pmax, then Observe. */
+static gboolean
+start_observation (TfEtsRun *run, Observation *o)
+{
+  TfLwm2mPath p = tf_lwm2m_path_make (3, 3, 0, OBSERVED_RES, 0);
+  g_autofree char *attrs = NULL;
+  g_autoptr (TfLwm2mResponse) w = NULL, r = NULL;
+  if (tf_ets_run_registration (run) == NULL)
+    return FALSE;
+  tf_ets_run_periods (run, &o->pmin, &o->pmax);
+  attrs = g_strdup_printf ("pmin=%u&pmax=%u", o->pmin, o->pmax);
+  w = tf_ets_expect (run, tf_lwm2m_request_write_attributes (&p, attrs), "A",
+                     TF_LWM2M_COAP_CODE (2, 4), -1, "Write-Attributes /3/0/13");
+  if (w == NULL)
+    return FALSE;
+  r = tf_ets_expect (run, tf_lwm2m_request_observe (&p, -1), "B", TF_LWM2M_COAP_CODE (2, 5), -1,
+                     "Observe /3/0/13");
+  if (r == NULL)
+    return FALSE;
+  if (!tf_ets_check (run, "B", r->observe_seq >= 0, "the answer carries the Observe option")
+      || !tf_ets_check (run, "B", tf_ets_find_record (r, &p) != NULL,
+                        "the answer carries the value of /3/0/13"))
+    return FALSE;
+  o->observation = r->observation;
+  o->started = g_get_monotonic_time ();
+  return TRUE;
+}
+
+/* Criterion @crit: @n notifications, each no earlier than pmin and no later than pmax after
+ * the previous one (with room for one CoAP round trip and the client's timer). */
+static gboolean
+expect_notifications (TfEtsRun *run, const char *crit, Observation *o, guint n)
+{
+  GPtrArray *ev = tf_ets_run_events (run);
+  gint64 last = o->started;
+  gint last_seq = -1;
+  guint from = ev->len;
+  TfLwm2mPath p = tf_lwm2m_path_make (3, 3, 0, OBSERVED_RES, 0);
+  for (guint k = 0; k < n; k++)
+    {
+      gint i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_NOTIFICATION, from,
+                                      (o->pmax + 3) * 1000);
+      TfEtsEvent *e;
+      double dt;
+      if (i < 0 && !tf_ets_run_alive (run))
+        return FALSE;
+      if (!tf_ets_check (run, crit, i >= 0, "notification %u within pmax (%u s)", k + 1, o->pmax))
+        return FALSE;
+      e = g_ptr_array_index (ev, i);
+      from = i + 1;
+      if (e->observation != o->observation)
+        {
+          k--;
+          continue;
+        }
+      dt = (e->time_us - last) / 1e6;
+      if (!tf_ets_check (run, crit, dt >= o->pmin - 0.3 && dt <= o->pmax + 2.0,
+                         "notification %u came %.2f s after the previous one (pmin %u, pmax %u)",
+                         k + 1, dt, o->pmin, o->pmax)
+          || !tf_ets_check (run, crit, e->observe_seq > last_seq,
+                            "notification %u has a newer Observe number (%d after %d)", k + 1,
+                            e->observe_seq, last_seq))
+        return FALSE;
+      if (!tf_ets_check (run, crit,
+                         e->records != NULL && e->records->len > 0
+                             && tf_lwm2m_path_is_prefix (
+                                 &p, &((TfLwm2mRecord *)g_ptr_array_index (e->records, 0))->path),
+                         "notification %u carries the value of /3/0/13", k + 1))
+        return FALSE;
+      last = e->time_us;
+      last_seq = e->observe_seq;
+    }
+  return TRUE;
+}
+
+void
+tf_ets_case_301 (TfEtsRun *run)
+{
+  Observation o = { 0 };
+  if (!start_observation (run, &o))
+    return;
+  expect_notifications (run, "C", &o, 3);
+}
+
+/* Criterion @crit: after the cancellation at @since, at most @allowed notifications of the
+ * observation (the one a Reset answers) over two pmax periods, and the client still there. */
+static void
+expect_silence (TfEtsRun *run, const char *crit, Observation *o, gint64 since, guint allowed)
+{
+  GPtrArray *ev = tf_ets_run_events (run);
+  guint seen = 0;
+  guint from = ev->len;
+  tf_ets_run_sleep (run, (2 * o->pmax + 2) * 1000);
+  /* the events from before the wait that came after @since count as well */
+  while (from > 0 && ((TfEtsEvent *)g_ptr_array_index (ev, from - 1))->time_us > since)
+    from--;
+  for (guint i = from; i < ev->len; i++)
+    {
+      TfEtsEvent *e = g_ptr_array_index (ev, i);
+      if (e->kind == TF_ETS_EVENT_NOTIFICATION && e->observation == o->observation
+          && e->time_us > since)
+        seen++;
+    }
+  /* no notification may also mean no client: ask it something before judging */
+  if (!tf_ets_run_alive (run))
+    return;
+  tf_ets_check (run, crit, seen <= allowed,
+                "%u notification(s) of the cancelled observation in %u s (at most %u allowed)",
+                seen, 2 * o->pmax + 2, allowed);
+}
+
+void
+tf_ets_case_302 (TfEtsRun *run)
+{
+  Observation o = { 0 };
+  g_autoptr (TfLwm2mResponse) c = NULL;
+  gint64 since;
+  if (!start_observation (run, &o) || !expect_notifications (run, "C", &o, 1))
+    return;
+  /* step 3: the next notification is answered with a Reset */
+  c = tf_ets_run_cancel (run, o.observation, TRUE);
+  if (c == NULL)
+    return;
+  since = g_get_monotonic_time ();
+  expect_silence (run, "D", &o, since, 1);
+}
+
+void
+tf_ets_case_303 (TfEtsRun *run)
+{
+  Observation o = { 0 };
+  g_autoptr (TfLwm2mResponse) c = NULL;
+  g_autofree char *code = NULL;
+  if (!start_observation (run, &o) || !expect_notifications (run, "C", &o, 1))
+    return;
+  /* step 3: GET with Observe=1 and the observation's token */
+  c = tf_ets_run_cancel (run, o.observation, FALSE);
+  if (c == NULL)
+    return;
+  code = tf_lwm2m_coap_code_to_string (c->code);
+  if (!tf_ets_check (run, "D", c->code == TF_LWM2M_COAP_CODE (2, 5),
+                     "the cancelling GET answered %s (2.05 expected)", code))
+    return;
+  /* a notification already on its way when the GET went out is no fault: 0.5 s of grace */
+  expect_silence (run, "E", &o, g_get_monotonic_time () + 500000, 0);
+}
+
+static gboolean
+has_value (GPtrArray *records, TfLwm2mPath p)
+{
+  for (guint i = 0; records != NULL && i < records->len; i++)
+    if (tf_lwm2m_path_equal (&((TfLwm2mRecord *)g_ptr_array_index (records, i))->path, &p))
+      return TRUE;
+  return FALSE;
+}
+
+/* 304: Observe-Composite of /3/0/13 and /3/0/9 (SenML JSON) with pmin/pmax on both. */
+void
+tf_ets_case_304 (TfEtsRun *run)
+{
+  TfLwm2mPath paths[]
+      = { tf_lwm2m_path_make (3, 3, 0, OBSERVED_RES, 0), tf_lwm2m_path_make (3, 3, 0, 9, 0) };
+  g_autofree char *attrs = NULL;
+  g_autoptr (TfLwm2mResponse) r = NULL;
+  guint pmin, pmax, from;
+  gint i;
+  TfEtsEvent *e;
+  if (tf_ets_run_registration (run) == NULL)
+    return;
+  tf_ets_run_periods (run, &pmin, &pmax);
+  attrs = g_strdup_printf ("pmin=%u&pmax=%u", pmin, pmax);
+  for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
+    {
+      g_autoptr (TfLwm2mResponse) w
+          = tf_ets_expect (run, tf_lwm2m_request_write_attributes (&paths[k], attrs), "A",
+                           TF_LWM2M_COAP_CODE (2, 4), -1, "Write-Attributes pmin/pmax");
+      if (w == NULL)
+        return;
+    }
+  from = tf_ets_run_events (run)->len;
+  r = tf_ets_expect (
+      run, tf_lwm2m_request_observe_composite (paths, 2, TF_LWM2M_CF_SENML_JSON, NULL), "B",
+      TF_LWM2M_COAP_CODE (2, 5), TF_LWM2M_CF_SENML_JSON, "Observe-Composite /3/0/13, /3/0/9");
+  if (r == NULL)
+    return;
+  if (!tf_ets_check (run, "B", r->observe_seq >= 0, "the answer carries the Observe option")
+      || !tf_ets_check (run, "B",
+                        has_value (r->records, paths[0]) && has_value (r->records, paths[1]),
+                        "the answer carries both values"))
+    return;
+  /* C: a change of an observed value (the server sets the time) is notified, after pmin and
+   * within pmax, with both values */
+  {
+    g_autoptr (GPtrArray) recs = tf_lwm2m_records_new ();
+    g_autoptr (TfLwm2mResponse) w = NULL;
+    g_ptr_array_add (recs, tf_lwm2m_record_new_time (&paths[0], 1000000000));
+    from = tf_ets_run_events (run)->len;
+    w = tf_ets_expect (run, tf_lwm2m_request_write (&paths[0], TF_LWM2M_CF_TEXT, recs, TRUE, NULL),
+                       "C", TF_LWM2M_COAP_CODE (2, 4), -1, "Write /3/0/13");
+    if (w == NULL)
+      return;
+  }
+  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_NOTIFICATION, from, (pmax + 3) * 1000);
+  if (i < 0 && !tf_ets_run_alive (run))
+    return;
+  if (!tf_ets_check (run, "C", i >= 0, "a notification of the change within pmax (%u s)", pmax))
+    return;
+  e = g_ptr_array_index (tf_ets_run_events (run), i);
+  tf_ets_check (run, "C",
+                e->observation == r->observation && has_value (e->records, paths[0])
+                    && has_value (e->records, paths[1]),
+                "the notification belongs to the observation and carries both values");
+}
+
+/* 306: the client is asked (on its console) to Send /3/0/9 and /3/0/13. */
+void
+tf_ets_case_306 (TfEtsRun *run)
+{
+  TfLwm2mPath a = tf_lwm2m_path_make (3, 3, 0, 9, 0), b = tf_lwm2m_path_make (3, 3, 0, 13, 0);
+  guint from;
+  gint i;
+  TfEtsEvent *e;
+  if (tf_ets_run_registration (run) == NULL)
+    return;
+  from = tf_ets_run_events (run)->len;
+  if (!tf_ets_run_console (run, tf_ets_run_send_line (run)))
+    return;
+  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_SEND, from, 30000);
+  if (i < 0 && !tf_ets_run_alive (run))
+    return;
+  if (!tf_ets_check (run, "A", i >= 0, "a Send (POST /dp, SenML) the server accepted, within 30 s"))
+    return;
+  e = g_ptr_array_index (tf_ets_run_events (run), i);
+  tf_ets_check (run, "B", has_value (e->records, a) && has_value (e->records, b),
+                "the Send carries /3/0/9 and /3/0/13");
+}

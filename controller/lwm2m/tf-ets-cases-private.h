@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "tf-ets-run.h"
+
+G_BEGIN_DECLS
+
+/* Helpers the case files share (tf-ets-cases.c). */
+const TfLwm2mRecord *
+tf_ets_find_record (const TfLwm2mResponse *r, const TfLwm2mPath *p);
+/* Sends @req (taken); the answer when it has @code (and content format @cf unless -1), else
+ * NULL with criterion @crit failed (or Inconclusive without an answer). */
+TfLwm2mResponse *
+tf_ets_expect (TfEtsRun *run, TfLwm2mRequest *req, const char *crit, guint code, gint cf,
+               const char *what);
+gboolean
+tf_ets_check_mandatory (TfEtsRun *run, const char *crit, const TfLwm2mResponse *r, guint16 obj,
+                        guint16 inst);
+guint
+tf_ets_json_cf (TfEtsRun *run);
+
+/* tf-ets-cases-dm.c: the 1.1 cases around the basic ones (211-237) */
+const TfEtsCase *
+tf_ets_cases_dm (void);
+
+/* tf-ets-cases-bs.c: bootstrap (0) and security (401) */
+const TfEtsCase *
+tf_ets_cases_bs (void);
+
+/* tf-ets-cases-info.c: information reporting */
+void
+tf_ets_case_301 (TfEtsRun *run);
+void
+tf_ets_case_302 (TfEtsRun *run);
+void
+tf_ets_case_303 (TfEtsRun *run);
+void
+tf_ets_case_304 (TfEtsRun *run);
+void
+tf_ets_case_306 (TfEtsRun *run);
+
+G_END_DECLS

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tf-ets-run: decides an automated ETS case for a client under test. It runs the lab's
+ * reference LwM2M server in-process on the address it is given, (re)starts the client under
+ * test when told how (--client-cmd; otherwise provisioning pointed it here already), waits for
+ * it to register, follows the case's procedure and prints the verdict with the decoded
+ * exchange as JSON on stdout. Exit codes are those of the catalogue's script hook
+ * (tf-floor-script.c): 0 Pass, 1 Fail, 77 Not Applicable, 2 Inconclusive. */
+#define G_LOG_DOMAIN "tf-ets-run"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tf-coap-source.h"
+#include "tf-ets-run.h"
+
+typedef struct
+{
+  GSubprocess *process;
+  GOutputStream *console;
+  gboolean exited; /* by itself: a crash is the implementation's, a signal is a power cut */
+  gboolean signaled;
+} Client;
+
+static void
+on_client_exit (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Client *c = data;
+  GSubprocess *p = G_SUBPROCESS (source);
+  if (!g_subprocess_wait_finish (p, res, NULL))
+    return;
+  c->exited = TRUE;
+  c->signaled = g_subprocess_get_if_signaled (p);
+}
+
+/* The lab's view of the client it started: powered while its process runs (a stopped process
+ * is a link that carries nothing; a killed one, a power cut); an exit of its own (a crash)
+ * leaves the power on, and the silence to the client. */
+static gboolean
+client_infra_up (gpointer data)
+{
+  Client *c = data;
+  g_autofree char *stat = NULL;
+  g_autofree char *path = NULL;
+  const char *paren;
+  if (c->process == NULL)
+    return FALSE;
+  if (c->exited)
+    return !c->signaled;
+  path = g_strdup_printf ("/proc/%s/stat", g_subprocess_get_identifier (c->process));
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return FALSE;
+  paren = strrchr (stat, ')');
+  return paren != NULL && paren[1] == ' ' && paren[2] != 'T' && paren[2] != 't';
+}
+
+static gboolean
+console_write (const char *line, gpointer data)
+{
+  Client *c = data;
+  g_autofree char *l = g_strdup_printf ("%s\r\n", line);
+  if (c->console == NULL)
+    return FALSE;
+  return g_output_stream_write_all (c->console, l, strlen (l), NULL, NULL, NULL);
+}
+
+/* for the client command's placeholders */
+static const char *psk_id_g, *psk_key_g;
+
+static char *
+expand (const char *arg, const char *uri, const char *endpoint)
+{
+  g_autoptr (GString) s = g_string_new (arg);
+  g_string_replace (s, "{server_uri}", uri, 0);
+  g_string_replace (s, "{endpoint}", endpoint, 0);
+  g_string_replace (s, "{psk_id}", psk_id_g != NULL ? psk_id_g : "", 0);
+  g_string_replace (s, "{psk_key}", psk_key_g != NULL ? psk_key_g : "", 0);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static gboolean
+client_start (Client *c, const char *cmd, const char *uri, const char *endpoint, GError **error)
+{
+  g_auto (GStrv) argv = NULL;
+  g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  if (!g_shell_parse_argv (cmd, NULL, &argv, error))
+    return FALSE;
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, expand (argv[i], uri, endpoint));
+  g_ptr_array_add (args, NULL);
+  /* stdout silenced: this program's stdout is the JSON verdict */
+  c->process = g_subprocess_newv ((const char *const *)args->pdata,
+                                  G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                                  error);
+  if (c->process == NULL)
+    return FALSE;
+  c->console = g_object_ref (g_subprocess_get_stdin_pipe (c->process));
+  g_subprocess_wait_async (c->process, NULL, on_client_exit, c);
+  g_printerr ("tf-ets-run: client pid %s\n", g_subprocess_get_identifier (c->process));
+  return TRUE;
+}
+
+static gboolean
+on_stop_deadline (gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* SIGTERM (a power cut for the lab's client), bounded, then SIGKILL. */
+static void
+client_stop (Client *c)
+{
+  gboolean expired = FALSE;
+  guint id;
+  if (c->process == NULL)
+    return;
+  g_clear_object (&c->console);
+  g_subprocess_send_signal (c->process, SIGTERM);
+  /* a stopped process takes SIGTERM only once continued */
+  g_subprocess_send_signal (c->process, SIGCONT);
+  id = g_timeout_add_seconds (5, on_stop_deadline, &expired);
+  while (!c->exited && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  if (!c->exited)
+    {
+      g_subprocess_force_exit (c->process);
+      while (!c->exited)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_clear_object (&c->process);
+}
+
+static GBytes *
+hex_bytes (const char *hex)
+{
+  gsize n = strlen (hex);
+  g_autoptr (GByteArray) a = g_byte_array_new ();
+  if (n == 0 || n % 2 != 0 || n > 128)
+    return NULL;
+  for (gsize i = 0; i < n; i += 2)
+    {
+      gint hi = g_ascii_xdigit_value (hex[i]), lo = g_ascii_xdigit_value (hex[i + 1]);
+      guint8 v = (guint8)(hi * 16 + lo);
+      if (hi < 0 || lo < 0)
+        return NULL;
+      g_byte_array_append (a, &v, 1);
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&a));
+}
+
+static gboolean
+parse_listen (const char *s, char **addr, guint16 *port)
+{
+  const char *colon = strrchr (s, ':');
+  guint64 p;
+  if (colon == NULL || colon == s)
+    return FALSE;
+  if (!g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &p, NULL))
+    return FALSE;
+  *addr = s[0] == '[' && colon[-1] == ']' ? g_strndup (s + 1, colon - s - 2)
+                                          : g_strndup (s, colon - s);
+  *port = (guint16)p;
+  return TRUE;
+}
+
+static int
+usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+
+static int
+usage_error (const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *s = NULL;
+  va_start (ap, fmt);
+  s = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_printerr ("tf-ets-run: %s\n", s);
+  return 2; /* Inconclusive for the hook: the run could not be set up */
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *listen = NULL, *endpoint = NULL, *version = NULL, *client_cmd = NULL;
+  g_autofree char *send_line = NULL;
+  g_autofree char *dereg = NULL, *addr = NULL, *uri = NULL, *psk_id = NULL, *psk_key = NULL;
+  gint case_id = -1, register_wait = 60, answer_wait = 45, lifetime = 10, pmin = 1, pmax = 3;
+  guint16 port = 0;
+  gboolean list = FALSE;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) octx = g_option_context_new ("- decide an ETS case for a client");
+  g_autoptr (TfLwm2mServer) server = NULL;
+  g_autoptr (TfEtsRun) run = NULL;
+  g_autoptr (JsonNode) out = NULL;
+  g_autofree char *json = NULL;
+  const TfEtsCase *c;
+  TfEtsVerdict verdict;
+  Client client = { 0 };
+  GOptionEntry entries[] = {
+    { "case", 0, 0, G_OPTION_ARG_INT, &case_id, "the ETS case id ($TF_CASE_ID)", "ID" },
+    { "ets", 0, 0, G_OPTION_ARG_STRING, &version, "the ETS version: 1.0 or 1.1 (1.1)", "V" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "the reference server's address", "ADDR:PORT" },
+    { "endpoint", 0, 0, G_OPTION_ARG_STRING, &endpoint, "the client's endpoint ($TF_ENDPOINT)",
+      "EP" },
+    { "client-cmd", 0, 0, G_OPTION_ARG_STRING, &client_cmd,
+      "starts the client under test ({server_uri}, {endpoint}); its stdin is its console", "CMD" },
+    { "deregister-line", 0, 0, G_OPTION_ARG_STRING, &dereg,
+      "console line that makes the client de-register (lwm2m stop)", "LINE" },
+    { "send-line", 0, 0, G_OPTION_ARG_STRING, &send_line,
+      "console line that makes the client Send /3/0/9 and /3/0/13 (lwm2m send /3/0/9 /3/0/13)",
+      "LINE" },
+    { "register-wait", 0, 0, G_OPTION_ARG_INT, &register_wait, "seconds to wait for Register (60)",
+      "S" },
+    { "answer-wait", 0, 0, G_OPTION_ARG_INT, &answer_wait, "seconds to wait for an answer (45)",
+      "S" },
+    { "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "short lifetime of case 107 (10)", "S" },
+    { "pmin", 0, 0, G_OPTION_ARG_INT, &pmin, "pmin of the observation cases (1)", "S" },
+    { "pmax", 0, 0, G_OPTION_ARG_INT, &pmax, "pmax of the observation cases (3)", "S" },
+    { "psk-id", 0, 0, G_OPTION_ARG_STRING, &psk_id, "listen on DTLS with this PSK identity", "ID" },
+    { "psk-key", 0, 0, G_OPTION_ARG_STRING, &psk_key, "the PSK in hex", "HEX" },
+    { "list", 0, 0, G_OPTION_ARG_NONE, &list, "list the cases this runner decides", NULL },
+    { NULL },
+  };
+
+  g_option_context_add_main_entries (octx, entries, NULL);
+  if (!g_option_context_parse (octx, &argc, &argv, &error))
+    return usage_error ("%s", error->message);
+  if (list)
+    {
+      for (const TfEtsCase *k = tf_ets_cases (); k->func != NULL; k++)
+        printf ("%d\t%s\t%s\n", k->id, k->versions, k->name);
+      return 0;
+    }
+  if (case_id < 0 && g_getenv ("TF_CASE_ID") != NULL)
+    case_id = (gint)g_ascii_strtoll (g_getenv ("TF_CASE_ID"), NULL, 10);
+  if (endpoint == NULL && g_getenv ("TF_ENDPOINT") != NULL)
+    endpoint = g_strdup (g_getenv ("TF_ENDPOINT"));
+  if (version == NULL)
+    version = g_strdup (g_getenv ("TF_ETS_VERSION") != NULL ? g_getenv ("TF_ETS_VERSION") : "1.1");
+  if (endpoint == NULL || *endpoint == '\0')
+    return usage_error ("%s", "--endpoint (or TF_ENDPOINT) is needed");
+  if (!parse_listen (listen != NULL ? listen : "127.0.0.1:5683", &addr, &port))
+    return usage_error ("bad --listen '%s' (ADDR:PORT)", listen);
+  if (register_wait < 1 || register_wait > 3600 || answer_wait < 1 || answer_wait > 600
+      || lifetime < 1 || lifetime > 3600 || pmin < 0 || pmax <= pmin || pmax > 600)
+    return usage_error ("%s", "a wait, lifetime or period is out of range");
+  c = tf_ets_case_find (version, case_id);
+  if (c == NULL)
+    {
+      return usage_error ("case %d is not one this runner decides (--list)", case_id);
+    }
+
+  if ((psk_id == NULL) != (psk_key == NULL))
+    return usage_error ("%s", "--psk-id and --psk-key go together");
+  tf_coap_init ();
+  server = tf_lwm2m_server_new ();
+  if (psk_id != NULL)
+    {
+      g_autoptr (GBytes) key = hex_bytes (psk_key);
+      if (key == NULL)
+        return usage_error ("%s", "--psk-key is 1-64 bytes in hex");
+      tf_lwm2m_server_set_psk (server, psk_id, key);
+    }
+  if (!tf_lwm2m_server_listen (server, addr, port, psk_id != NULL, &error))
+    return usage_error ("%s", error->message);
+  uri = g_strdup_printf (strchr (addr, ':') != NULL ? "%s://[%s]:%u" : "%s://%s:%u",
+                         psk_id != NULL ? "coaps" : "coap", addr, port);
+  {
+    TfEtsSetup setup = {
+      .version = version,
+      .endpoint = endpoint,
+      .server_uri = uri,
+      .register_wait_s = (guint)register_wait,
+      .answer_wait_s = (guint)answer_wait,
+      .short_lifetime_s = (guint)lifetime,
+      .pmin_s = (guint)pmin,
+      .pmax_s = (guint)pmax,
+      .deregister_line = dereg,
+      .send_line = send_line,
+      .console = client_cmd != NULL ? console_write : NULL,
+      .console_data = &client,
+      .infra_up = client_cmd != NULL ? client_infra_up : NULL,
+    };
+    run = tf_ets_run_new (server, &setup);
+  }
+  psk_id_g = psk_id;
+  psk_key_g = psk_key;
+  if (client_cmd != NULL && !client_start (&client, client_cmd, uri, endpoint, &error))
+    return usage_error ("cannot start the client: %s", error->message);
+  verdict = tf_ets_run_case (run, c);
+  client_stop (&client);
+  out = tf_ets_run_to_json (run);
+  json = json_to_string (out, TRUE);
+  printf ("%s\n", json);
+  fflush (stdout);
+  g_clear_pointer (&run, tf_ets_run_free);
+  return tf_ets_verdict_exit_code (verdict);
+}
