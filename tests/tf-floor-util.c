@@ -45,6 +45,9 @@ const char *tf_test_event
       "[implementation delta-server]\ncompany = delta\nrole = server\nversions = 1.1\n"
       "transports = udp\nsecurity = nosec\nentry-criteria = yes\nentry-criteria-by = staff\n";
 
+/* NULL: the default images.conf below (alpha-fw) */
+const char *tf_test_images = NULL;
+
 const char *tf_test_provision
     = "# what the simulated console understands today, plus the placeholders\n"
       "send config set endpoint {endpoint}\n"
@@ -118,9 +121,11 @@ tf_floor_test_new_at (const char *event, const char *clock)
   g_assert_true (g_file_set_contents (img, "ALPHA FIRMWARE 1.0.1\n", -1, NULL));
   g_assert_true (g_file_set_contents (prov, tf_test_provision, -1, NULL));
   g_assert_true (g_file_set_contents (images,
-                                      "[image alpha-fw]\npath = alpha-fw.bin\n"
-                                      "board-types = sim-l476-cmd\n"
-                                      "implementation = lwm2m-client-sim1\nversion = 1.0.1\n",
+                                      tf_test_images != NULL
+                                          ? tf_test_images
+                                          : "[image alpha-fw]\npath = alpha-fw.bin\n"
+                                            "board-types = sim-l476-cmd\n"
+                                            "implementation = lwm2m-client-sim1\nversion = 1.0.1\n",
                                       -1, NULL));
   /* the event, the images and the tests' board types go into [lab] */
   g_assert_true (g_file_get_contents (t->h->lab_path, &lab, NULL, NULL));

@@ -10,6 +10,8 @@ G_BEGIN_DECLS
 extern const char *tf_test_sim;
 extern const char *tf_test_lab_body;
 extern const char *tf_test_event;
+/* the images file's text (NULL: alpha-fw for sim1); paths in it may be absolute */
+extern const char *tf_test_images;
 /* provision.script of the lab directory, which the event's clients name */
 extern const char *tf_test_provision;
 

@@ -191,6 +191,233 @@ test_register_and_power_cut (gconstpointer data)
   g_rmdir (dir);
 }
 
+/* ---- a board the daemon can flash (BOOT0 on relay1:2), for the two tests below ---- */
+
+static const char *flash_lab_body
+    = "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\noff-time-ms = "
+      "100\n\n"
+      "[board sim1]\ntype = sim-l476-lwm2m\nconsole = /dev/ttyACM1\npower = relay1:1\n"
+      "boot-mode = relay1:2\ntable = T1\n";
+
+/* a lifetime no busy or lossy machine outlasts between two reads, and a registration wait
+ * that covers CoAP's retransmissions (about 93 s for one request) and the client's retry */
+static const char *patient_provision = "send config set server-uri {server_uri}\n"
+                                       "expect ^ok$ 3000\n"
+                                       "send config set endpoint {endpoint}\n"
+                                       "expect ^ok$ 3000\n"
+                                       "send config set lifetime 600\n"
+                                       "expect ^ok$ 3000\n"
+                                       "send lwm2m start\n"
+                                       "expect ^lwm2m: registered as / 240000\n";
+
+typedef struct
+{
+  char *dir, *sock, *log, *image, *sim, *images;
+  TfFloorTest *t;
+} FlashLab;
+
+/* tf-lwm2m-client 1.0.0 without quirks as sim1's factory firmware, the server, the daemon;
+ * the registry holds "quirk-fw": tf-lwm2m-client 2.0.0 --quirk no-tlv, made by tf-mkimage. */
+static FlashLab *
+flash_lab_up (void)
+{
+  const char *build = g_getenv ("TF_BUILD_ROOT");
+  FlashLab *l = g_new0 (FlashLab, 1);
+  g_autofree char *client
+      = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
+  g_autofree char *server
+      = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
+  g_autofree char *mk = g_build_filename (build, "fixtures", "tf-mkimage", NULL);
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  l->dir = g_dir_make_tmp ("tf-lwm2m-lab-XXXXXX", NULL);
+  l->sock = g_build_filename (l->dir, "lwm2m.sock", NULL);
+  l->log = g_build_filename (l->dir, "lwm2m.log", NULL);
+  l->image = g_build_filename (l->dir, "quirk-fw.bin", NULL);
+  {
+    const char *argv[]
+        = { mk,     "tf-lwm2m-client", "2.0.0",       "8192",          l->image,       "--program",
+            client, "--arg=--version", "--arg=2.0.0", "--arg=--quirk", "--arg=no-tlv", NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                                 &status, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (status, ==, 0);
+  }
+  l->images = g_strdup_printf ("[image quirk-fw]\npath = %s\nboard-types = sim-l476-lwm2m\n"
+                               "implementation = tf-lwm2m-client\nversion = 2.0.0\n",
+                               l->image);
+  l->sim = g_strdup_printf (
+      "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
+      "[board sim1]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyACM1\nusb-path = 1-1\n"
+      "vid = 0483\npid = 374b\nserial = SIM00001\npower = relay1:1\nboot-mode = relay1:2\n"
+      "firmware-name = lwm2m-client-a\nfirmware-version = 1.0.0\nboot-ms = 100\n"
+      "adapter-latency-ms = 0\n"
+      "firmware-program = %s\nfirmware-args = --version 1.0.0\naddress = 192.0.2.10\n\n"
+      "[server gamma]\nprogram = %s\nargs = --control %s --log %s\naddress = 192.0.2.2\n",
+      client, server, l->sock, l->log);
+  tf_test_sim = l->sim;
+  tf_test_lab_body = flash_lab_body;
+  tf_test_provision = patient_provision;
+  tf_test_images = l->images;
+  l->t = tf_floor_test_new (event);
+  tf_test_images = NULL;
+  g_assert_true (tf_harness_wait (l->t->h, server_up, l->sock, 30000));
+  g_assert_true (tf_harness_wait_board_state (l->t->h, "sim1", "ready", 30000));
+  return l;
+}
+
+static void
+flash_lab_free (FlashLab *l)
+{
+  g_clear_pointer (&l->t, tf_floor_test_free);
+  g_unlink (l->sock);
+  g_unlink (l->log);
+  g_unlink (l->image);
+  g_rmdir (l->dir);
+  g_free (l->dir);
+  g_free (l->sock);
+  g_free (l->log);
+  g_free (l->image);
+  g_free (l->sim);
+  g_free (l->images);
+  g_free (l);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlashLab, flash_lab_free)
+
+/* The firmware the daemon believes sim1 runs: "name version". */
+static char *
+board_firmware (TfHarness *h)
+{
+  g_autoptr (JsonObject) b = tf_harness_board (h, "sim1");
+  JsonObject *fw;
+  g_assert_nonnull (b);
+  fw = json_object_get_object_member (b, "firmware");
+  g_assert_nonnull (fw);
+  return g_strdup_printf ("%s %s", json_object_get_string_member (fw, "name"),
+                          json_object_get_string_member (fw, "version"));
+}
+
+static gboolean
+runs_firmware (TfHarness *h, gpointer data)
+{
+  g_autoptr (JsonObject) b = tf_harness_board (h, "sim1");
+  g_autofree char *fw = NULL;
+  if (b == NULL || !JSON_NODE_HOLDS_OBJECT (json_object_get_member (b, "firmware"))
+      || g_strcmp0 (json_object_get_string_member (b, "state"), "ready") != 0)
+    return FALSE;
+  fw = board_firmware (h);
+  return g_str_equal (fw, data);
+}
+
+/* A Read of @path in @format by the server; the CoAP code of the client's answer. */
+static char *
+server_read (const char *sock, const char *path, const char *format)
+{
+  g_autofree char *cmd = g_strdup_printf (
+      "{\"cmd\":\"read\",\"ep\":\"alpha-client\",\"path\":\"%s\",\"format\":\"%s\"}", path, format);
+  g_autoptr (JsonObject) r = control (sock, cmd);
+  if (!json_object_get_boolean_member (r, "ok"))
+    return g_strdup_printf ("error: %s", json_object_get_string_member (r, "error"));
+  return g_strdup (
+      json_object_get_string_member (json_object_get_object_member (r, "result"), "code"));
+}
+
+static void
+start_session (TfFloorTest *t)
+{
+  g_autoptr (JsonObject) r = tf_floor_request (t, NULL, "start", "{\"session\":\"" SESSION "\"}");
+  g_assert_true (tf_floor_ok (r));
+  /* provisioning waits for the registration (patient_provision) */
+  g_assert_true (tf_floor_wait_phase (t, SESSION, "running", 300000));
+}
+
+static void
+test_flashed_quirk (void)
+{
+  g_autoptr (FlashLab) l = NULL;
+  g_autofree char *out = NULL, *err = NULL, *fw = NULL, *tlv = NULL, *senml = NULL;
+  g_autofree char *info = NULL;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("the lab network (a namespace per board and server) needs root");
+      return;
+    }
+  l = flash_lab_up ();
+  fw = board_firmware (l->t->h);
+  g_assert_cmpstr (fw, ==, "tf-lwm2m-client 1.0.0");
+
+  /* staff flash the quirky build through the daemon (STM32 bootloader over the console) */
+  if (tf_harness_ctl (l->t->h, &out, &err, "flash", "sim1", "quirk-fw", NULL) != 0)
+    g_error ("flash: %s%s", out, err);
+  /* testfestctl answered once the board booted it; its retained state follows on the bus */
+  if (!tf_harness_wait (l->t->h, runs_firmware, "tf-lwm2m-client 2.0.0", 60000))
+    {
+      g_clear_pointer (&fw, g_free);
+      fw = board_firmware (l->t->h);
+      g_error ("sim1 runs %s, not tf-lwm2m-client 2.0.0 (flash said: %s%s)", fw, out, err);
+    }
+  /* the simulated part really holds it and runs it */
+  info = tf_harness_sim (l->t->h, "board sim1");
+  tf_harness_assert_contains (info, "program=running");
+
+  /* the session provisions the new firmware, which registers */
+  start_session (l->t);
+  g_assert_true (console_says (l->t, "lwm2m: registered as /rd/"));
+  g_assert_true (console_says (l->t, "tf-lwm2m-client 2.0.0"));
+
+  /* the quirk, seen from the server: no TLV (4.06 Not Acceptable), SenML JSON fine */
+  tlv = server_read (l->sock, "/3/0", "tlv");
+  g_assert_cmpstr (tlv, ==, "4.06");
+  senml = server_read (l->sock, "/3/0", "senml-json");
+  g_assert_cmpstr (senml, ==, "2.05");
+}
+
+static void
+test_lossy_link (void)
+{
+  g_autoptr (FlashLab) l = NULL;
+  g_autofree char *ans = NULL, *info = NULL;
+  g_autoptr (JsonObject) list = NULL;
+  guint good = 0, tries = 0;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("the lab network (a namespace per board and server) needs root");
+      return;
+    }
+  l = flash_lab_up ();
+  /* a fifth of the frames each way lost on the bridge from before the first Register */
+  ans = tf_harness_sim (l->t->h, "link sim1 loss 20");
+  g_assert_cmpstr (ans, ==, "ok");
+  info = tf_harness_sim (l->t->h, "board sim1");
+  tf_harness_assert_contains (info, "loss=20");
+
+  start_session (l->t);
+  list = control (l->sock, "{\"cmd\":\"list\"}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list, "result")), ==, 1);
+
+  /* reads across the lossy link: CoAP retransmits; a request whose five transmissions all
+   * drop (about 0.6 %) times out, so three successes are asked of at most eight tries */
+  for (tries = 0; tries < 8 && good < 3; tries++)
+    {
+      g_autofree char *code = server_read (l->sock, (tries % 2) ? "/3/0" : "/1/0", "tlv");
+      if (g_str_equal (code, "2.05"))
+        good++;
+      else
+        g_test_message ("read %u: %s", tries, code);
+    }
+  g_assert_cmpuint (good, ==, 3);
+
+  g_clear_pointer (&ans, g_free);
+  ans = tf_harness_sim (l->t->h, "link sim1 loss 0");
+  g_assert_cmpstr (ans, ==, "ok");
+  g_clear_pointer (&info, g_free);
+  info = tf_harness_sim (l->t->h, "board sim1");
+  tf_harness_assert_contains (info, "loss=0");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,5 +427,8 @@ main (int argc, char **argv)
   /* the independent stack as a board's firmware, through the same provisioning */
   g_test_add_data_func ("/lwm2m-lab/node-client", GINT_TO_POINTER (TRUE),
                         test_register_and_power_cut);
+  /* a quirky build arriving by flashing, and retransmission over a lossy link */
+  g_test_add_func ("/lwm2m/lab/flashed-quirk", test_flashed_quirk);
+  g_test_add_func ("/lwm2m/lab/lossy-link", test_lossy_link);
   return g_test_run ();
 }
