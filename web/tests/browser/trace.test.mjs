@@ -88,12 +88,13 @@ test('the two companies see the live trace and download the pcapng; a third comp
     fs.writeFileSync(`${dir}/part-0002.pcapng`, part2, { mode: 0o640 });
 
     const pages = new Map();
-    for (const c of [...companies, outsider]) pages.set(c, await loginAs(c));
+    for (const c of [...companies, outsider, 'staff']) pages.set(c, await loginAs(c));
     // every page subscribed before the daemon's lines go out: the daemon's answer to a request
     // arrives on the reply topic, subscribed in the same SUBSCRIBE as the private topics
     for (const [c, page] of pages) {
       await waitFor(() => page.evaluate((user) => window.tfDebug.app.conn.request('trace',
-        { session: 'no-such-session' }, user, 10000).then(() => 'answered', (e) => e.message), c)
+        { session: 'no-such-session' }, user, 10000).then(() => 'answered', (e) => e.message),
+      c === 'staff' ? null : c)
         .then((m) => /no session no-such-session/.test(m)), 60000, `${c}'s page answered`);
     }
 
@@ -122,6 +123,17 @@ test('the two companies see the live trace and download the pcapng; a third comp
       assert.deepEqual(page.errors, []);
     }
     await world.screenshot(pages.get(companies[0]), 'results-trace');
+
+    // staff: the lines under both companies, the file through cmd/trace
+    {
+      const page = pages.get('staff');
+      const panel = page.locator(`.trace-panel[data-session="${s.id}"]`);
+      await panel.locator('td', { hasText: 'Location-Path=r7' }).first().waitFor({ timeout: 15000 });
+      assert.equal(await page.evaluate((id) => window.tfDebug.app.trace.asCompany(id), s.id), null);
+      const got = await downloadFrom(page, s.id);
+      assert.ok(got.equals(Buffer.concat([part1, part2])), 'staff: the bytes the daemon holds');
+      assert.deepEqual(page.errors, []);
+    }
 
     // the third company: the companies' pages proved delivery; nothing of it here
     const other = pages.get(outsider);
