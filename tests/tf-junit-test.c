@@ -184,6 +184,45 @@ test_junit (void)
   seen_clear (&s);
 }
 
+/* a verdict the lab proposed from the trace: taken as it was, or overridden by the team */
+static void
+test_lab_proposals (void)
+{
+  const char *json
+      = "{\"session\":\"s1\",\"ets\":\"e\",\"cases\":["
+        "{\"id\":101,\"name\":\"Registration\",\"verdict\":\"pass\",\"lab_proposal\":"
+        "{\"case\":101,\"verdict\":\"pass\",\"reason\":\"Register <#1> answered 2.01\","
+        "\"frames\":[1,2],\"decision\":\"accepted\",\"decided_by\":\"a\"}},"
+        "{\"id\":203,\"name\":\"TLV\",\"verdict\":\"fail\",\"lab_proposal\":"
+        "{\"case\":203,\"verdict\":\"pass\",\"reason\":\"2.05 in TLV\",\"frames\":[5,6],"
+        "\"decision\":\"overridden\",\"decided_by\":\"a\"}},"
+        "{\"id\":204,\"name\":\"JSON\",\"verdict\":null,\"lab_proposal\":"
+        "{\"case\":204,\"verdict\":\"pass\",\"reason\":\"2.05\",\"decision\":null}},"
+        "{\"id\":301,\"name\":\"Observe\",\"verdict\":\"pass\"}]}";
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *xml = NULL;
+  g_auto (GStrv) tc = NULL;
+  Seen s = { 0 };
+
+  g_assert_true (json_parser_load_from_data (p, json, -1, &error));
+  xml = tf_report_junit (json_node_get_object (json_parser_get_root (p)), &error);
+  g_assert_no_error (error);
+  parse_junit (xml, &s);
+  g_assert_cmpuint (s.cases, ==, 4);
+  tc = g_strsplit (xml, "<testcase", -1);
+  g_assert_cmpuint (g_strv_length (tc), ==, 5);
+  g_assert_nonnull (strstr (tc[1], "<property name=\"lab_proposal\" value=\"pass\"/>"
+                                   "<property name=\"lab_proposal_decision\" value=\"accepted\"/>"
+                                   "<property name=\"lab_proposal_reason\" "
+                                   "value=\"Register &lt;#1&gt; answered 2.01\"/>"));
+  g_assert_nonnull (
+      strstr (tc[2], "<property name=\"lab_proposal_decision\" value=\"overridden\"/>"));
+  g_assert_nonnull (strstr (tc[3], "<property name=\"lab_proposal_decision\" value=\"pending\"/>"));
+  g_assert_null (strstr (tc[4], "lab_proposal"));
+  seen_clear (&s);
+}
+
 static TfCaseRow *
 case_row (gint id, const char *name, const char *verdict, const char *script, gint status,
           const char *evidence)
@@ -370,6 +409,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/junit/report", test_junit);
   g_test_add_func ("/junit/not-a-report", test_not_a_report);
+  g_test_add_func ("/junit/lab-proposals", test_lab_proposals);
   g_test_add_func ("/report/evidence", test_evidence);
   return g_test_run ();
 }

@@ -191,6 +191,65 @@ test_header (void)
   done (dir);
 }
 
+/* lab proposal of case @i of @r: @verdict, and what the client team decided */
+static void
+propose (JsonObject *r, guint i, const char *verdict, const char *decision)
+{
+  JsonObject *k = json_array_get_object_element (json_object_get_array_member (r, "cases"), i);
+  JsonObject *p = json_object_new ();
+  json_object_set_int_member (p, "case", json_object_get_int_member (k, "id"));
+  json_object_set_string_member (p, "verdict", verdict);
+  json_object_set_string_member (p, "reason", "frames 3-4: Read /3/0 answered 2.05 in TLV");
+  if (decision != NULL)
+    {
+      json_object_set_string_member (p, "decision", decision);
+      json_object_set_string_member (p, "decided_by", "acme");
+    }
+  else
+    json_object_set_null_member (p, "decision");
+  json_object_set_object_member (k, "lab_proposal", p);
+}
+
+/* the verdicts the lab proposed from the trace: marked in the table, each told below it */
+static void
+test_lab_proposals (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tf-pdf-XXXXXX", NULL);
+  g_autoptr (JsonObject) r = report (7, FALSE);
+  g_autofree char *pdf = NULL, *plain_pdf = NULL;
+  g_autofree char *text = NULL, *plain = NULL;
+  propose (r, 0, "pass", "accepted");   /* case 100, Pass */
+  propose (r, 1, "pass", "overridden"); /* case 101, entered Fail */
+  propose (r, 2, "pass", NULL);         /* case 102, Pass, not decided */
+  pdf = write_pdf (r, dir, 7);
+  text = pdftotext (pdf, 1, pages (pdf), FALSE);
+  g_assert_nonnull (strstr (text, "Pass*"));
+  g_assert_nonnull (strstr (text, "Fail†"));
+  g_assert_nonnull (strstr (text, "Verdicts proposed by the lab from the trace"));
+  g_assert_nonnull (strstr (text,
+                            "100 Case 0 of the group, a name of ordinary length: lab proposed "
+                            "Pass — proposed by the lab from the trace, accepted by acme; "
+                            "trace: frames 3-4: Read /3/0 answered 2.05 in TLV"));
+  g_assert_nonnull (strstr (text,
+                            "101 Case 1 of the group, a name of ordinary length: lab proposed "
+                            "Pass — the team overrode the lab's proposal by acme: entered "
+                            "Fail"));
+  g_assert_nonnull (strstr (text,
+                            "102 Case 2 of the group, a name of ordinary length: lab proposed "
+                            "Pass — proposed by the lab from the trace, not decided yet"));
+  /* one mark per proposal, none elsewhere */
+  g_assert_null (strstr (text, "Pass†"));
+  /* a report without proposals has neither the marks nor the section */
+  {
+    g_autoptr (JsonObject) none = report (7, FALSE);
+    plain_pdf = write_pdf (none, dir, 8);
+    plain = pdftotext (plain_pdf, 1, pages (plain_pdf), FALSE);
+    g_assert_null (strstr (plain, "proposed by the lab"));
+    g_assert_null (strstr (plain, "Pass*"));
+  }
+  done (dir);
+}
+
 /* the link's lines end only where the link may break: after / ? & # = . - _ */
 static void
 test_url_breaks (void)
@@ -321,6 +380,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/report-pdf/header", test_header);
+  g_test_add_func ("/report-pdf/lab-proposals", test_lab_proposals);
   g_test_add_func ("/report-pdf/url-breaks", test_url_breaks);
   g_test_add_func ("/report-pdf/page-breaks", test_page_breaks);
   g_test_add_func ("/report-pdf/consolidated", test_consolidated);

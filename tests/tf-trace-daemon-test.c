@@ -379,6 +379,44 @@ can_skip (void)
   return FALSE;
 }
 
+/* The report of the session as the client company fetches it (testfestctl report --pdf
+ * --junit): case @case_id marked as the lab's proposal, @decision (accepted or overridden). */
+static void
+assert_report_marks (Fixture *fx, gint case_id, const char *decision)
+{
+  g_autofree char *out = NULL, *err = NULL, *text = NULL, *xml = NULL;
+  g_autofree char *pdf = g_build_filename (fx->h->dir, "report.pdf", NULL);
+  g_autofree char *junit = g_build_filename (fx->h->dir, "report.xml", NULL);
+  g_autofree char *line = g_strdup_printf ("%d ", case_id);
+  g_autofree char *prop
+      = g_strdup_printf ("<property name=\"lab_proposal_decision\" value=\"%s\"/>", decision);
+  const char *argv[] = { "pdftotext", "-layout", pdf, "-", NULL };
+  gboolean accepted = g_str_equal (decision, "accepted");
+  char **lines;
+  gboolean found = FALSE;
+  g_assert_cmpint (tf_harness_ctl (fx->h, &out, &err, "report", S, "--company", "alpha", "--pdf",
+                                   pdf, "--junit", junit, NULL),
+                   ==, 0);
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &text,
+                               NULL, NULL, NULL));
+  tf_harness_assert_contains (text, "Verdicts proposed by the lab from the trace");
+  /* the case's line in that section says what became of the proposal */
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (g_strstrip (lines[i]), line) && strstr (lines[i], "lab proposed") != NULL)
+      {
+        found = TRUE;
+        tf_harness_assert_contains (lines[i], accepted
+                                                  ? "proposed by the lab from the trace, accepted"
+                                                  : "the team overrode the lab's proposal");
+      }
+  g_strfreev (lines);
+  g_assert_true (found);
+  tf_harness_assert_contains (text, accepted ? "Pass*" : "†");
+  g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
+  tf_harness_assert_contains (xml, prop);
+}
+
 static void
 test_capture (void)
 {
@@ -439,6 +477,7 @@ test_capture (void)
       tf_harness_assert_contains (rep, "\"lab_proposal\"");
       tf_harness_assert_contains (rep, "\"decision\":\"accepted\"");
     }
+    assert_report_marks (&fx, 203, "accepted");
   }
 
   /* the files: 0640, tshark lists what we list */
@@ -601,6 +640,7 @@ test_quirky (void)
   after = proposal (&fx, "alpha", 203, &decision);
   g_assert_cmpstr (after, ==, "fail");
   g_assert_cmpstr (decision, ==, "overridden");
+  assert_report_marks (&fx, 203, "overridden");
   fixture_teardown (&fx);
 }
 

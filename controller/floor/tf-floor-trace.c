@@ -387,6 +387,9 @@ tf_floor_trace_start (TfFloor *f, GError **error)
 {
   TfLabConfig *cfg = tf_lab_get_config (f->lab);
   TfFloorTraces *tr;
+  /* what an earlier capture kept stays downloadable with the capture off: the verb says
+   * "no trace" rather than "unknown request" */
+  tf_floor_trace_add_verb (f);
   if (cfg->capture_interface == NULL)
     return TRUE;
   tr = g_new0 (TfFloorTraces, 1);
@@ -402,7 +405,6 @@ tf_floor_trace_start (TfFloor *f, GError **error)
       return FALSE;
     }
   f->traces = tr;
-  tf_floor_trace_add_verb (f);
   tf_floor_proposals_add_verbs (f);
   g_message ("capturing the boards' traffic on %s", cfg->capture_interface);
   return TRUE;

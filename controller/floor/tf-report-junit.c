@@ -52,6 +52,25 @@ append_attr (GString *s, const char *name, const char *value)
   g_string_append_c (s, '"');
 }
 
+/* The verdict the lab proposed from the trace and what the client team made of it:
+ * lab_proposal (the verdict), lab_proposal_decision (accepted, overridden or pending),
+ * lab_proposal_reason (the messages that decided it). */
+static void
+append_proposal (GString *s, JsonObject *c)
+{
+  JsonObject *p = tf_json_get_object (c, "lab_proposal");
+  const char *decision = tf_json_get_string (p, "decision");
+  if (p == NULL || tf_json_get_string (p, "verdict") == NULL)
+    return;
+  g_string_append (s, "<property name=\"lab_proposal\"");
+  append_attr (s, "value", tf_json_get_string (p, "verdict"));
+  g_string_append (s, "/><property name=\"lab_proposal_decision\"");
+  append_attr (s, "value", decision != NULL ? decision : "pending");
+  g_string_append (s, "/><property name=\"lab_proposal_reason\"");
+  append_attr (s, "value", tf_json_get_string (p, "reason"));
+  g_string_append (s, "/>");
+}
+
 /* The evidence of an automated case: who ran what, then its output. */
 static void
 append_system_out (GString *s, JsonObject *run)
@@ -122,7 +141,9 @@ tf_report_junit (JsonObject *report, GError **error)
       append_attr (cases, "value", tf_json_get_string (c, "entered_by"));
       g_string_append (cases, "/><property name=\"verification\"");
       append_attr (cases, "value", tf_json_get_string (c, "verification"));
-      g_string_append (cases, "/></properties>\n");
+      g_string_append (cases, "/>");
+      append_proposal (cases, c);
+      g_string_append (cases, "</properties>\n");
       if (g_strcmp0 (verdict, "fail") == 0)
         {
           failures++;

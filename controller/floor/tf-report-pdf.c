@@ -393,6 +393,48 @@ signoff (JsonObject *sig, const char *team)
   return g_strdup_printf ("signed by %s at %s", who, *s (sig, at) ? s (sig, at) : "?");
 }
 
+/* The lab's proposal of a case (from its trace), NULL when it has none. */
+static JsonObject *
+lab_proposal (JsonObject *k)
+{
+  JsonObject *p = tf_json_get_object (k, "lab_proposal");
+  return p != NULL && tf_json_get_string (p, "verdict") != NULL ? p : NULL;
+}
+
+/* The mark after a case's verdict: '*' taken from the lab, '†' the lab overridden. */
+static const char *
+proposal_mark (JsonObject *k)
+{
+  JsonObject *p = lab_proposal (k);
+  const char *decision = p != NULL ? tf_json_get_string (p, "decision") : NULL;
+  if (g_strcmp0 (decision, "accepted") == 0)
+    return "*";
+  if (g_strcmp0 (decision, "overridden") == 0)
+    return "†";
+  return "";
+}
+
+/* One line per proposal: what the lab proposed, why, and what the teams made of it. */
+static char *
+proposal_line (JsonObject *k)
+{
+  JsonObject *p = lab_proposal (k);
+  const char *decision = s (p, "decision");
+  g_autofree char *by
+      = *s (p, "decided_by") ? g_strdup_printf (" by %s", s (p, "decided_by")) : g_strdup ("");
+  g_autofree char *what = NULL;
+  if (g_strcmp0 (decision, "accepted") == 0)
+    what = g_strdup_printf ("proposed by the lab from the trace, accepted%s", by);
+  else if (g_strcmp0 (decision, "overridden") == 0)
+    what = g_strdup_printf ("the team overrode the lab's proposal%s: entered %s", by,
+                            verdict_label (s (k, "verdict")));
+  else
+    what = g_strdup ("proposed by the lab from the trace, not decided yet");
+  return g_strdup_printf ("%" G_GINT64_FORMAT " %s: lab proposed %s — %s%s%s", num (k, "id"),
+                          s (k, "name"), verdict_label (s (p, "verdict")), what,
+                          *s (p, "reason") ? "; trace: " : "", s (p, "reason"));
+}
+
 /* "Totals: Pass 20 · Fail 1 · ... (of 41 cases)" */
 static char *
 totals_line (JsonArray *cases)
@@ -451,6 +493,7 @@ tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
   static const char *const head[]
       = { "ID", "Test case", "Verdict", "Verified", "Entered by", "Note" };
   const char *group = NULL;
+  guint n_proposed = 0;
 
   if (!doc_open (&d, path, "CONFIDENTIAL to the two companies of this session", error))
     return FALSE;
@@ -486,7 +529,8 @@ tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
           }
         cells[0] = g_strdup_printf ("%" G_GINT64_FORMAT, num (k, "id"));
         cells[1] = g_strdup (s (k, "name"));
-        cells[2] = g_strdup (verdict_label (s (k, "verdict")));
+        cells[2] = g_strconcat (verdict_label (s (k, "verdict")), proposal_mark (k), NULL);
+        n_proposed += lab_proposal (k) != NULL;
         cells[3] = g_strdup (*s (k, "verification") ? s (k, "verification") : "—");
         cells[4] = g_strdup (s (k, "entered_by"));
         /* the issue link on lines of its own, broken only between its parts */
@@ -519,6 +563,25 @@ tf_report_pdf_session (JsonObject *r, const char *path, GError **error)
         row_keep (&d, cols, 6, (const char *const *)cells, FALSE, keep);
       }
   }
+  /* the verdicts the lab proposed from the trace, and what the client team made of each */
+  if (n_proposed > 0)
+    {
+      d.y += 10;
+      heading (&d, "Sans Bold 11", "Verdicts proposed by the lab from the trace", 40);
+      para (&d, "Sans 8",
+            "* proposed by the lab from the trace and accepted; † the team overrode the lab's "
+            "proposal. The messages that decided each are in the session's decoded trace.");
+      for (guint i = 0; i < n_cases; i++)
+        {
+          JsonNode *cn = json_array_get_element (cases, i);
+          JsonObject *k = JSON_NODE_HOLDS_OBJECT (cn) ? json_node_get_object (cn) : NULL;
+          g_autofree char *line = NULL;
+          if (lab_proposal (k) == NULL)
+            continue;
+          line = proposal_line (k);
+          para (&d, "Sans 8", line);
+        }
+    }
   /* the disputes, each with its whole story: who entered or verified what, when, why */
   for (guint i = 0, shown = 0; i < n_cases; i++)
     {

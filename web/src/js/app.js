@@ -74,6 +74,7 @@ class App {
     const origin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
     const url = cfg.broker.replace('{origin}', origin).replace('{host}', location.hostname || '127.0.0.1');
     this.conn = new Connection(url, this.store, this);
+    this.trace.conn = this.conn; // the pcapng download asks the daemon over it
     window.addEventListener('hashchange', () => this.route());
     $('login').addEventListener('submit', (ev) => {
       ev.preventDefault();

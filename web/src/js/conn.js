@@ -16,6 +16,8 @@ export class Connection {
     this.syncTimer = null;
     this.syncDeadline = 0;
     this.connects = 0;
+    this.pending = new Map(); // correlation data -> { resolve, reject, timer }
+    this.seq = 0;
   }
 
   start(user, password) {
@@ -23,6 +25,7 @@ export class Connection {
     this.user = user || null;
     // an id that starts with the account is that account's alone (the broker's plugin)
     const id = `${user || 'tf-web'}-web-${Math.random().toString(16).slice(2, 10)}`;
+    this.clientId = id;
     const opts = {
       clientId: id,
       protocolVersion: 5,
@@ -63,6 +66,60 @@ export class Connection {
       c.end(true);
     }
     clearTimeout(this.syncTimer);
+    for (const [, p] of this.pending) this.settle(p, new Error('logged out'));
+    this.pending.clear();
+  }
+
+  // Where the daemon answers us (controller/core/README-rpc.md): our account's reply subtree,
+  // which only this account may read, under the page's own client id.
+  replyTopic() {
+    return `${this.store.prefix}reply/${this.user}/${this.clientId}/rpc`;
+  }
+
+  // One TfRpc request: published on in/<company>/<verb> (a company's account) or cmd/<verb>
+  // (staff), answered on replyTopic() with our correlation data. Resolves with the reply's
+  // "result", rejects with its "error" (the daemon's words) or when none comes in @ms.
+  request(verb, args, company, ms = 30000) {
+    const c = this.client;
+    if (!c || !this.user || !c.connected) return Promise.reject(new Error('not logged in'));
+    const corr = `${this.clientId}-${++this.seq}`;
+    const topic = `${this.store.prefix}${company ? `in/${company}` : 'cmd'}/${verb}`;
+    return new Promise((resolve, reject) => {
+      const p = { resolve, reject };
+      p.timer = setTimeout(() => {
+        this.pending.delete(corr);
+        reject(new Error(`no answer to ${verb} in ${ms / 1000} s`));
+      }, ms);
+      this.pending.set(corr, p);
+      c.publish(topic, JSON.stringify(args), {
+        qos: 1, properties: { responseTopic: this.replyTopic(), correlationData: corr },
+      }, (err) => {
+        if (err && this.pending.delete(corr)) this.settle(p, new Error(`${verb}: ${err.message}`));
+      });
+    });
+  }
+
+  settle(p, err, value) {
+    clearTimeout(p.timer);
+    if (err) p.reject(err);
+    else p.resolve(value);
+  }
+
+  onReply(payload, packet) {
+    const raw = packet.properties?.correlationData;
+    const corr = raw === undefined ? '' : typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
+    const p = this.pending.get(corr);
+    if (!p) return;
+    this.pending.delete(corr);
+    let v;
+    try {
+      v = JSON.parse(new TextDecoder().decode(payload));
+    } catch {
+      this.settle(p, new Error('an answer that is not JSON'));
+      return;
+    }
+    if (v && v.ok === true) this.settle(p, null, v);
+    else this.settle(p, new Error(String(v?.error ?? 'refused')));
   }
 
   onConnect(c) {
@@ -73,6 +130,8 @@ export class Connection {
     this.ui.connState('live', null);
     this.store.beginSync();
     const subs = this.store.subscriptions(!!this.user);
+    // our own replies: subscribed before any request goes out on this connection
+    if (this.user) subs.push(this.replyTopic());
     // QoS 1: mosquitto drops QoS 0 messages a busy client cannot take at
     // once, and a TestFest's retained burst (200 reports for staff) is one
     c.subscribe(subs, { qos: 1 }, (err) => {
@@ -93,6 +152,10 @@ export class Connection {
   }
 
   onMessage(topic, payload, packet) {
+    if (this.user && topic === this.replyTopic()) {
+      this.onReply(payload, packet);
+      return;
+    }
     this.store.apply(topic, payload, packet.retain);
     if (this.syncDeadline && packet.retain && performance.now() < this.syncDeadline) this.armSync();
   }

@@ -86,7 +86,7 @@ export class Store {
         this.put(this.reports, 'report', session, value);
       }
       else if (parts[4] === 'console' && value) this.consoleLine(session, value);
-      else if (parts[4] === 'trace' && value) this.traceMessage(session, value);
+      else if (parts[4] === 'trace' && value) this.traceMessage(session, value, parts[1]);
     }
   }
 
@@ -111,12 +111,13 @@ export class Store {
     this.notify('console', session);
   }
 
-  traceMessage(session, m) {
+  traceMessage(session, m, company) {
     let t = this.traces.get(session);
     if (!t) {
-      t = { messages: [], added: 0 };
+      t = { messages: [], added: 0, companies: new Set() };
       this.traces.set(session, t);
     }
+    t.companies.add(company); // under which company it came: the page's role in the session
     t.messages.push(m);
     t.added++;
     if (t.messages.length > this.traceMax) t.messages.splice(0, t.messages.length - this.traceMax);
