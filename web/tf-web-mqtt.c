@@ -145,8 +145,14 @@ on_read (GObject *source, GAsyncResult *res, gpointer data)
     }
   else if (!p->closed)
     {
-      soup_websocket_connection_send_message (p->ws, SOUP_WEBSOCKET_DATA_BINARY, b);
-      read_next (p);
+      /* the page may be closing its end while the broker's bytes were on their way */
+      if (soup_websocket_connection_get_state (p->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+        pipe_close (p, "the websocket is closing");
+      else
+        {
+          soup_websocket_connection_send_message (p->ws, SOUP_WEBSOCKET_DATA_BINARY, b);
+          read_next (p);
+        }
     }
   pipe_unref (p);
 }

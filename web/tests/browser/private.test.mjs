@@ -41,6 +41,8 @@ test('company A sees its verdicts and console, none of B\'s', { timeout: 60000 }
   await page.waitForSelector('.matrix th[data-session="acme-c--kiwi-s"]', { timeout: 10000 });
   // acme's sessions: the closed one, the running one with kiwi, the re-planned one with lumen
   await page.waitForFunction(() => window.tfDebug.store.reports.size === 4, null, { timeout: 5000 });
+  await page.waitForFunction(() => document.querySelectorAll('.matrix tbody th[data-session]').length === 4,
+    null, { timeout: 10000 });
   const cols = await page.locator('.matrix tbody th[data-session]').evaluateAll((ths) => ths.map((t) => t.dataset.session));
   assert.deepEqual(cols.sort(), ['acme-c--kiwi-s', 'acme-c--lumen-s', 'kiwi-c--acme-s', 'lumen-c--acme-s']);
   const cell = (s, c) => page.locator(`.matrix td[data-session="${s}"][data-case="${c}"]`);
@@ -76,6 +78,9 @@ test('company B sees its own sessions, not A\'s alone', { timeout: 60000 }, asyn
   const page = await loginAs('kiwi');
   await page.click('#tab-results');
   await page.waitForFunction(() => window.tfDebug.store.reports.size === 3, null, { timeout: 10000 });
+  // the matrix is drawn on the next frame after the store has them
+  await page.waitForFunction(() => document.querySelectorAll('.matrix tbody th[data-session]').length === 3,
+    null, { timeout: 10000 });
   const cols = await page.locator('.matrix tbody th[data-session]').evaluateAll((ths) => ths.map((t) => t.dataset.session));
   assert.deepEqual(cols.sort(), ['acme-c--kiwi-s', 'kiwi-c--acme-s', 'kiwi-c--lumen-s']);
   const text = await page.locator('body').innerText();
