@@ -209,10 +209,19 @@ stop_process (GSubprocess **p, int sig)
   g_clear_object (p);
 }
 
+static gboolean
+watch_gone (TfHarness *h, gpointer data)
+{
+  return h->watch == NULL || !tf_bus_is_connected (h->watch);
+}
+
 void
 tf_harness_stop_broker (TfHarness *h)
 {
   stop_process (&h->broker, SIGTERM);
+  /* until our own client has noticed: a test that waits for it to be
+   * connected again must not see the connection the broker took down */
+  g_assert_true (tf_harness_wait (h, watch_gone, NULL, 10000));
 }
 
 static gboolean
