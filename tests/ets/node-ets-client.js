@@ -67,11 +67,23 @@ create(Object.keys(objects), () => {
         }
         info = i;
         say('lwm2m: registered as ' + i.location);
+        // a command typed while the Register was still on its way waits for it
+        for (const l of pending.splice(0)) command(l);
     });
 });
 
+// the console: commands that need the registration wait until it is there
+const pending = [];
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
     line = line.trim();
+    if (!info && (line === 'lwm2m stop' || line === 'lwm2m update')) {
+        pending.push(line);
+        return;
+    }
+    command(line);
+});
+
+function command(line) {
     if (line === 'lwm2m stop' && info) {
         client.unregister(info, (e) => say(e ? 'lwm2m: error: ' + e : 'lwm2m: deregistered'));
     } else if (line === 'lwm2m update' && info) {
@@ -79,4 +91,4 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     } else if (line !== '') {
         say('unknown command: ' + line);
     }
-});
+}
