@@ -192,7 +192,7 @@ test_unknown_group (Fixture *f, gconstpointer data)
 {
   expect_error (
       f, "[boards b1]\ntype = sim-l476\n",
-      "10: [boards b1]: unknown group (expected [lab], [broker], [capture], [switch ID] or "
+      "10: [boards b1]: unknown group (expected [lab], [broker], [capture], [ets], [switch ID] or "
       "[board ID])");
 }
 
@@ -219,6 +219,36 @@ test_capture (Fixture *f, gconstpointer data)
                 "15: [capture]: missing key 'interface'");
   expect_error (f, BOARD1 "\n[capture]\ninterface = a-very-long-interface-name\n",
                 "16: [capture] interface: 'a-very-long-interface-name' is not an interface name");
+}
+
+/* [ets] (issue 15): the controller's address on the lab network, its namespace, the runner's
+ * directories (relative to the lab file) */
+static void
+test_ets (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = write_lab (f, BOARD1 "\n[ets]\naddress = 2001:DB8::1\nnetns = tfctl-1\n"
+                                               "runner-path = tools:/opt/tf/bin\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfLabConfig) cfg = tf_lab_config_load (path, &error);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *tools = g_build_filename (dir, "tools", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cfg->ets_address, ==, "2001:db8::1");
+  g_assert_cmpstr (cfg->ets_netns, ==, "tfctl-1");
+  g_assert_cmpuint (g_strv_length (cfg->ets_runner_path), ==, 2);
+  g_assert_cmpstr (cfg->ets_runner_path[0], ==, tools);
+  g_assert_cmpstr (cfg->ets_runner_path[1], ==, "/opt/tf/bin");
+  expect_error (f, BOARD1 "\n[ets]\nnetns = x\n",
+                "15: [ets] address: one address: the "
+                "controller's on the lab network");
+  expect_error (f, BOARD1 "\n[ets]\naddress = 192.0.2.1 192.0.2.2\n",
+                "16: [ets] address: one address: the controller's on the lab network");
+  expect_error (f, BOARD1 "\n[ets]\naddress = lab-gw\n",
+                "16: [ets] address: 'lab-gw' is not an IP address");
+  expect_error (f, BOARD1 "\n[ets]\naddress = 192.0.2.1\nnetns = ../etc\n",
+                "17: [ets] netns: '../etc' is not a namespace name");
+  expect_error (f, BOARD1 "\n[ets]\naddress = 192.0.2.1\nport = 5683\n",
+                "17: [ets] port: unknown key");
 }
 
 static void
@@ -338,6 +368,7 @@ main (int argc, char **argv)
   ADD ("valid", test_valid);
   ADD ("unknown-key", test_unknown_key);
   ADD ("capture", test_capture);
+  ADD ("ets", test_ets);
   ADD ("missing-key", test_missing_key);
   ADD ("duplicate-id", test_duplicate_id);
   ADD ("duplicate-key", test_duplicate_key);

@@ -39,6 +39,17 @@ test_check (void)
   g_assert_nonnull (strstr (e1->message, "blink"));
   g_assert_true (tf_ctl_verb_check (5, ok_replan, NULL));
   g_assert_false (tf_ctl_verb_check (4, bad_replan, &e2));
+  {
+    /* run SESSION CASE, or run SESSION (with --all-automated, which testfestctl checks) */
+    char *run_one[] = { "run", "a--b", "101", NULL };
+    char *run_all[] = { "run", "a--b", NULL };
+    char *run_bad[] = { "run", "a--b", "all", NULL };
+    g_autoptr (GError) e3 = NULL;
+    g_assert_true (tf_ctl_verb_check (3, run_one, NULL));
+    g_assert_true (tf_ctl_verb_check (2, run_all, NULL));
+    g_assert_false (tf_ctl_verb_check (3, run_bad, &e3));
+    g_assert_nonnull (strstr (e3->message, "not a case number"));
+  }
 }
 
 static void

@@ -231,6 +231,45 @@ on_case_ran (GObject *source, GAsyncResult *res, gpointer user_data)
   }
 }
 
+static void
+on_ets_ran (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (Req) r = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) results = tf_floor_ets_run_finish (res, &error);
+  JsonArray *a;
+  if (results == NULL)
+    {
+      tf_floor_req_fail (r, "%s", error->message);
+      return;
+    }
+  a = json_node_get_array (results);
+  if (!r->in->all_automated)
+    {
+      /* one case: its verdict, as a script's (none: the session moved on meanwhile) */
+      JsonObject *o = json_array_get_length (a) > 0 ? json_array_get_object_element (a, 0) : NULL;
+      g_autoptr (JsonNode) n = json_node_new (JSON_NODE_OBJECT);
+      if (o == NULL)
+        {
+          tf_floor_req_fail (r, "session %s moved on while the case ran", r->in->session);
+          return;
+        }
+      json_node_set_object (n, o);
+      tf_floor_req_ok (r, n);
+      return;
+    }
+  {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_autoptr (JsonNode) n = NULL;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "cases");
+    json_builder_add_value (b, g_steal_pointer (&results));
+    json_builder_end_object (b);
+    n = json_builder_get_root (b);
+    tf_floor_req_ok (r, n);
+  }
+}
+
 /* Every company verb: TfRpc has read the payload and checked the topic and
  * where the answer goes; the company in the topic is the identity. */
 static void
@@ -291,7 +330,18 @@ in_request (TfRpcRequest *req, JsonObject *args, gpointer data)
                              s->client_company, s->id);
           return;
         }
-      tf_floor_run_case_async (f, s->id, case_id, on_case_ran, g_steal_pointer (&r));
+      {
+        const TfEts *ets = s->ets_version ? tf_catalogue_find (f->catalogue, s->ets_version) : NULL;
+        const TfCase *c = ets != NULL && case_id >= 0 ? tf_ets_find_case (ets, case_id) : NULL;
+        /* a case with a script of the event's own runs it; the others go to the lab's runner */
+        if (c != NULL && c->script != NULL)
+          tf_floor_run_case_async (f, s->id, case_id, on_case_ran, g_steal_pointer (&r));
+        else
+          {
+            gint which = r->in->all_automated ? -1 : case_id;
+            tf_floor_ets_run_async (f, s->id, which, on_ets_ran, g_steal_pointer (&r));
+          }
+      }
     }
 }
 

@@ -84,16 +84,35 @@ on_provisioned (GObject *source, GAsyncResult *res, gpointer user_data)
     running (l);
 }
 
+/* The client's provisioning script (its own, or the default) aimed at @server_uri. */
+TfProvisionScript *
+tf_floor_provision_script (TfFloor *f, TfSession *s, const char *server_uri, GError **error)
+{
+  const TfImpl *client = tf_floor_impl (f, s->client);
+  g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *text = NULL;
+
+  g_hash_table_insert (vars, "server_uri", (gpointer)server_uri);
+  g_hash_table_insert (vars, "endpoint", client && client->endpoint ? client->endpoint : s->client);
+  g_hash_table_insert (vars, "session", s->id);
+  g_hash_table_insert (vars, "board", s->board);
+  g_hash_table_insert (vars, "client", s->client);
+  g_hash_table_insert (vars, "server", s->server);
+  if (client != NULL && client->provision != NULL
+      && !g_file_get_contents (client->provision, &text, NULL, error))
+    return NULL;
+  return tf_provision_script_parse (
+      text ? text : tf_provision_default_script,
+      client && client->provision ? client->provision : "default provisioning", vars, error);
+}
+
 void
 tf_floor_prepare_provision (Live *l)
 {
   TfFloor *f = l->floor;
   TfSession *s = tf_floor_session (f, l->id);
-  const TfImpl *client = tf_floor_impl (f, s->client);
   const TfImpl *server = tf_floor_impl (f, s->server);
-  g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GError) error = NULL;
-  g_autofree char *text = NULL;
   TfProvisionScript *script;
 
   tf_floor_take_board (f, s);
@@ -103,23 +122,8 @@ tf_floor_prepare_provision (Live *l)
       tf_floor_prepare_failed (l, "provisioning", error);
       return;
     }
-  g_hash_table_insert (vars, "server_uri", server && server->server_uri ? server->server_uri : "");
-  g_hash_table_insert (vars, "endpoint", client && client->endpoint ? client->endpoint : s->client);
-  g_hash_table_insert (vars, "session", s->id);
-  g_hash_table_insert (vars, "board", s->board);
-  g_hash_table_insert (vars, "client", s->client);
-  g_hash_table_insert (vars, "server", s->server);
-  if (client != NULL && client->provision != NULL)
-    {
-      if (!g_file_get_contents (client->provision, &text, NULL, &error))
-        {
-          tf_floor_prepare_failed (l, "provisioning", error);
-          return;
-        }
-    }
-  script = tf_provision_script_parse (
-      text ? text : tf_provision_default_script,
-      client && client->provision ? client->provision : "default provisioning", vars, &error);
+  script = tf_floor_provision_script (f, s, server && server->server_uri ? server->server_uri : "",
+                                      &error);
   if (script == NULL)
     {
       tf_floor_prepare_failed (l, "provisioning", error);

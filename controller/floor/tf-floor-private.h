@@ -6,6 +6,7 @@
 #include "tf-floor.h"
 #include "tf-floor-request.h"
 #include "tf-floor-trace.h"
+#include "tf-provision.h"
 #include "tf-sched.h"
 #include "tf-session-db.h"
 
@@ -47,6 +48,7 @@ struct _TfFloor
   guint lease_timer;
   guint generation;
   TfFloorTraces *traces; /* NULL without [capture] */
+  GHashTable *ets_runs;  /* session id -> its automated cases running (tf-floor-ets.c) */
 };
 
 /* A callback's ticket: valid while its session still runs that preparation. */
@@ -85,6 +87,8 @@ void
 tf_floor_prepare_flash (Live *l);
 void
 tf_floor_prepare_provision (Live *l);
+TfProvisionScript *
+tf_floor_provision_script (TfFloor *f, TfSession *s, const char *server_uri, GError **error);
 /* in tf-floor-run.c: abort the attempt as an infrastructure error, re-plan it */
 void
 tf_floor_prepare_failed (Live *l, const char *step, const GError *error);
@@ -181,6 +185,14 @@ tf_floor_live_free (Live *l);
 void
 tf_floor_run_case_async (TfFloor *f, const char *session, gint case_id, GAsyncReadyCallback cb,
                          gpointer user_data);
+/* tf-floor-ets.c: @case_id, or every automated case still to decide (-1) */
+void
+tf_floor_ets_run_async (TfFloor *f, const char *session, gint case_id, GAsyncReadyCallback cb,
+                        gpointer user_data);
+JsonNode *
+tf_floor_ets_run_finish (GAsyncResult *res, GError **error);
+void
+tf_floor_ets_stop_all (TfFloor *f);
 gboolean
 tf_floor_run_case_finish (GAsyncResult *res, char **verdict, GError **error);
 void

@@ -108,8 +108,13 @@ tf_in_request_from_args (const char *company, const char *verb, JsonObject *o, G
     return bad (error, "\"session\" is not a session id"), NULL;
   if (g_strcmp0 (r->verb, "sign") == 0 || g_strcmp0 (r->verb, "report") == 0)
     return g_steal_pointer (&r);
-  if (!tf_json_read_int (o, "case", TRUE, 0, 9999, &case_id, error))
+  if (g_strcmp0 (r->verb, "run") == 0
+      && !tf_json_read_bool (o, "all-automated", FALSE, &r->all_automated, error))
     return NULL;
+  if (!tf_json_read_int (o, "case", !r->all_automated, 0, 9999, &case_id, error))
+    return NULL;
+  if (r->all_automated && case_id >= 0)
+    return bad (error, "\"case\" or \"all-automated\", not both"), NULL;
   r->case_id = case_id;
   if (!get_text (o, "note", FALSE, &r->note, error))
     return NULL;

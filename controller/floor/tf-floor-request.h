@@ -19,6 +19,7 @@ typedef struct
   char *note;
   char *issue;
   gboolean agree; /* verify */
+  gboolean all_automated; /* run: every automated case still to decide (case_id -1) */
 } TfInRequest;
 
 void

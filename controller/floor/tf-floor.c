@@ -16,6 +16,8 @@ tf_floor_free (TfFloor *f)
   if (f == NULL)
     return;
   g_clear_pointer (&f->traces, tf_floor_trace_stop);
+  tf_floor_ets_stop_all (f);
+  g_clear_pointer (&f->ets_runs, g_hash_table_unref);
   g_signal_handlers_disconnect_by_data (f->bus, f);
   g_signal_handlers_disconnect_by_data (f->lab, f);
   if (f->lab != NULL)
@@ -659,6 +661,7 @@ tf_floor_new (TfLab *lab, GError **error)
   f->live
       = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)tf_floor_live_free);
   f->faulted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  f->ets_runs = g_hash_table_new (g_str_hash, g_str_equal);
 
   f->event = tf_event_load_file (cfg->event, error);
   if (f->event == NULL)

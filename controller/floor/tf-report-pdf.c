@@ -330,18 +330,26 @@ evidence (Doc *d, JsonObject *k, JsonObject *run)
   g_autofree char *title
       = g_strdup_printf ("%" G_GINT64_FORMAT " %s", tf_json_get_int (k, "id", 0), s (k, "name"));
   gboolean truncated = json_object_get_boolean_member_with_default (run, "truncated", FALSE);
+  gboolean summary = json_object_get_boolean_member_with_default (run, "summary", FALSE);
   g_autofree char *facts
       = g_strdup_printf ("%s, %s, finished %s, %" G_GINT64_FORMAT " bytes of output%s",
                          *s (run, "script") ? s (run, "script") : "script", status,
                          s (run, "ran_at"), tf_json_get_int (run, "output_bytes", 0),
-                         truncated ? " (its end shown; all of it is in the session store)" : "");
+                         summary     ? " (a Pass: its criteria; every message exchanged is in the "
+                                       "session store)"
+                         : truncated ? " (its end shown; all of it is in the session store)"
+                                     : "");
   g_auto (GStrv) lines = g_strsplit (s (run, "output"), "\n", -1);
   guint n = g_strv_length (lines), first;
   double tw = PAGE_W - 2 * MARGIN - 8;
 
   if (n > 0 && lines[n - 1][0] == '\0')
     n--; /* the output's last newline ends a line, it starts none */
-  first = n > EVIDENCE_LINES ? n - EVIDENCE_LINES : 0;
+  /* the lab's runner's transcript is shown whole (a Pass is only its head already);
+   * a script's output by its end */
+  first = g_strcmp0 (s (run, "script"), "tf-ets-run") == 0 ? 0
+          : n > EVIDENCE_LINES                             ? n - EVIDENCE_LINES
+                                                           : 0;
   heading (d, "Sans Bold 9", title, 24);
   para (d, "Sans 8", facts);
   if (first > 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "tf-session-json.h"
+#include "tf-ets-transcript.h"
 #include "tf-time.h"
 
 #include <string.h>
@@ -107,8 +108,17 @@ static void
 add_automation (JsonBuilder *b, const TfCaseRow *c)
 {
   const char *out = c->evidence != NULL ? c->evidence : "";
-  gsize len = strlen (out), start = len > EVIDENCE_TAIL ? len - EVIDENCE_TAIL : 0;
+  gboolean runner = g_strcmp0 (c->run_script, "tf-ets-run") == 0;
+  g_autofree char *summary = NULL;
+  gsize len, start;
   g_autofree char *tail = NULL;
+
+  /* the lab's runner's transcript: a Pass as its head (verdict, criteria), a Fail or an
+   * Inconclusive with every message exchanged, as stored */
+  if (runner && g_strcmp0 (c->verdict, "pass") == 0)
+    out = summary = tf_ets_transcript_summary (out);
+  len = strlen (out);
+  start = runner || len <= EVIDENCE_TAIL ? 0 : len - EVIDENCE_TAIL;
 
   json_builder_set_member_name (b, "automation");
   if (c->run_at <= 0 && c->evidence == NULL)
@@ -144,7 +154,9 @@ add_automation (JsonBuilder *b, const TfCaseRow *c)
   /* the whole output's length: the store kept its end, the report less */
   add_int (b, "output_bytes", MAX ((gint64)len, c->run_bytes));
   json_builder_set_member_name (b, "truncated");
-  json_builder_add_boolean_value (b, start > 0 || c->run_bytes > (gint64)len);
+  json_builder_add_boolean_value (b, start > 0 || (summary == NULL && c->run_bytes > (gint64)len));
+  json_builder_set_member_name (b, "summary");
+  json_builder_add_boolean_value (b, summary != NULL);
   json_builder_end_object (b);
 }
 

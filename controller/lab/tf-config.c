@@ -52,6 +52,9 @@ tf_lab_config_free (TfLabConfig *self)
   g_free (self->ets_dir);
   g_free (self->event);
   g_free (self->capture_interface);
+  g_free (self->ets_address);
+  g_free (self->ets_netns);
+  g_strfreev (self->ets_runner_path);
   g_free (self->broker_host);
   g_free (self->broker_user);
   g_free (self->broker_password_file);
@@ -271,8 +274,8 @@ load_capture_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
   if (!g_key_file_has_group (tf_key_file_get_keyfile (kf), "capture"))
     return TRUE;
   if (!tf_key_file_check_keys (kf, "capture", k_capture, error)
-      || !tf_key_file_get_string (kf, "capture", "interface", TRUE, NULL,
-                                  &self->capture_interface, error))
+      || !tf_key_file_get_string (kf, "capture", "interface", TRUE, NULL, &self->capture_interface,
+                                  error))
     return FALSE;
   if (strlen (self->capture_interface) >= 16 || strchr (self->capture_interface, '/') != NULL)
     return tf_key_file_fail (kf, error, "capture", "interface", "'%s' is not an interface name",
@@ -284,12 +287,51 @@ load_capture_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
                                   G_MAXUINT32, &self->capture_max_bytes, error);
 }
 
+/* [ets] address = the controller's own address on the lab network (where the boards reach
+ * the lab's reference server when a runner decides a case), netns = the network namespace
+ * holding it (optional: the daemon's own otherwise), runner-path = directories searched for
+ * runner programs before the installed ones. */
+static gboolean
+load_ets_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
+{
+  static const char *const k_ets[] = { "address", "netns", "runner-path", NULL };
+  g_auto (GStrv) addresses = NULL;
+  g_autofree char *path = NULL;
+  if (!g_key_file_has_group (tf_key_file_get_keyfile (kf), "ets"))
+    return TRUE;
+  if (!tf_key_file_check_keys (kf, "ets", k_ets, error)
+      || !load_addresses (kf, "ets", &addresses, error)
+      || !tf_key_file_get_string (kf, "ets", "netns", FALSE, NULL, &self->ets_netns, error)
+      || !tf_key_file_get_string (kf, "ets", "runner-path", FALSE, NULL, &path, error))
+    return FALSE;
+  if (addresses == NULL || addresses[0] == NULL || addresses[1] != NULL)
+    return tf_key_file_fail (kf, error, "ets", "address",
+                             "one address: the controller's on the lab network");
+  self->ets_address = g_strdup (addresses[0]);
+  if (self->ets_netns != NULL
+      && !g_regex_match_simple ("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", self->ets_netns, 0, 0))
+    return tf_key_file_fail (kf, error, "ets", "netns", "'%s' is not a namespace name",
+                             self->ets_netns);
+  if (path != NULL)
+    {
+      g_auto (GStrv) parts = g_strsplit (path, ":", -1);
+      g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+      for (guint i = 0; parts[i] != NULL; i++)
+        if (*parts[i] != '\0')
+          {
+            g_autofree char *dir = resolve_path (self, parts[i]);
+            g_strv_builder_add (b, dir);
+          }
+      self->ets_runner_path = g_strv_builder_end (b);
+    }
+  return TRUE;
+}
+
 static gboolean
 load_board (TfLabConfig *self, TfKeyFile *kf, const char *group, const char *id, GError **error)
 {
-  static const char *const k_board[]
-      = { "type",     "console",    "power",   "boot-mode", "table",
-          "usb-path", "usb-serial", "address", NULL };
+  static const char *const k_board[] = { "type",     "console",    "power",   "boot-mode", "table",
+                                         "usb-path", "usb-serial", "address", NULL };
   g_autofree char *type = NULL, *console = NULL;
   TfBoardConfig *b = g_new0 (TfBoardConfig, 1);
 
@@ -361,7 +403,8 @@ tf_lab_config_load (const char *path, GError **error)
   kf = tf_key_file_load (path, error);
   if (kf == NULL)
     return NULL;
-  if (!load_lab_group (self, kf, error) || !load_capture_group (self, kf, error))
+  if (!load_lab_group (self, kf, error) || !load_capture_group (self, kf, error)
+      || !load_ets_group (self, kf, error))
     return NULL;
   self->types = tf_board_type_load_dirs ((const char *const *)self->boards_dirs, error);
   if (self->types == NULL)
@@ -376,16 +419,17 @@ tf_lab_config_load (const char *path, GError **error)
         tf_key_file_split_group (groups[i], &kind, &id);
         if (pass == 0
             && (g_strcmp0 (kind, "lab") == 0 || g_strcmp0 (kind, "broker") == 0
-                || g_strcmp0 (kind, "capture") == 0)
+                || g_strcmp0 (kind, "capture") == 0 || g_strcmp0 (kind, "ets") == 0)
             && id == NULL)
           continue;
         if (g_strcmp0 (kind, "switch") != 0 && g_strcmp0 (kind, "board") != 0)
           {
             if (pass == 0)
               {
-                tf_key_file_fail (kf, error, groups[i], NULL,
-                                  "unknown group (expected [lab], [broker], [capture], [switch ID] or "
-                                  "[board ID])");
+                tf_key_file_fail (
+                    kf, error, groups[i], NULL,
+                    "unknown group (expected [lab], [broker], [capture], [ets], [switch ID] or "
+                    "[board ID])");
                 return NULL;
               }
             continue;

@@ -69,6 +69,10 @@ typedef struct
   char *capture_interface;
   guint64 capture_rotate_bytes; /* a session's pcapng part is closed beyond this */
   guint64 capture_max_bytes;    /* a session's trace stops growing beyond this */
+  /* [ets]: where the lab's runner listens on the lab network, NULL for no runner */
+  char *ets_address;
+  char *ets_netns;       /* the namespace holding it, or NULL (the daemon's) */
+  GStrv ets_runner_path; /* directories searched for runners first, or NULL */
   GPtrArray *switches;    /* TfSwitchConfig */
   GPtrArray *boards;      /* TfBoardConfig */
   GHashTable *types;      /* name -> TfBoardType */

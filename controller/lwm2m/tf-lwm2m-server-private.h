@@ -47,6 +47,7 @@ struct _TfLwm2mServer
   guint next_location;
   guint next_obs;
   guint queue_window; /* seconds a queue-mode client listens after Register/Update */
+  guint16 port;       /* the port the last listen bound (port 0 asks the kernel for one) */
 };
 
 enum

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <string.h>
 
 #include "tf-error.h"
 #include "tf-lwm2m-codec.h"
@@ -477,6 +478,7 @@ tf_lwm2m_server_listen (TfLwm2mServer *self, const char *addr, guint16 port, gbo
                         GError **error)
 {
   coap_address_t a;
+  coap_endpoint_t *ep;
   coap_address_init (&a);
   if (inet_pton (AF_INET6, addr, &a.addr.sin6.sin6_addr) == 1)
     {
@@ -495,14 +497,33 @@ tf_lwm2m_server_listen (TfLwm2mServer *self, const char *addr, guint16 port, gbo
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "'%s' is not an IP address", addr);
       return FALSE;
     }
-  if (coap_new_endpoint (self->ctx, &a, dtls ? COAP_PROTO_DTLS : COAP_PROTO_UDP) == NULL)
+  ep = coap_new_endpoint (self->ctx, &a, dtls ? COAP_PROTO_DTLS : COAP_PROTO_UDP);
+  if (ep == NULL)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_FAILED, "cannot listen on %s port %u (%s)", addr, port,
                    dtls ? "DTLS" : "UDP");
       return FALSE;
     }
+  self->port = port;
+  if (port == 0)
+    {
+      /* libcoap keeps the address bind() really got; its text is "ADDR:PORT" or "[ADDR]:PORT" */
+      const char *str = coap_endpoint_str (ep);
+      const char *colon = str != NULL ? strrchr (str, ':') : NULL;
+      guint64 p = 0;
+      g_autofree char *digits
+          = colon != NULL ? g_strndup (colon + 1, strspn (colon + 1, "0123456789")) : NULL;
+      if (digits != NULL && g_ascii_string_to_unsigned (digits, 10, 1, 65535, &p, NULL))
+        self->port = (guint16)p;
+    }
   tf_coap_source_wakeup (self->source);
   return TRUE;
+}
+
+guint16
+tf_lwm2m_server_get_port (TfLwm2mServer *self)
+{
+  return self->port;
 }
 
 void

@@ -106,6 +106,9 @@ tf_lwm2m_server_new (void);
 gboolean
 tf_lwm2m_server_listen (TfLwm2mServer *self, const char *addr, guint16 port, gboolean dtls,
                         GError **error);
+/* The port the last listen bound: the one asked for, or the kernel's choice for port 0. */
+guint16
+tf_lwm2m_server_get_port (TfLwm2mServer *self);
 /* The key for a PSK identity (NULL @key forgets it). */
 void
 tf_lwm2m_server_set_psk (TfLwm2mServer *self, const char *identity, GBytes *key);

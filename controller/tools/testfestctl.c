@@ -43,6 +43,7 @@ typedef struct
 
 static char *opt_config, *opt_host, *opt_lab, *opt_user, *opt_password_file;
 static int opt_port = 0, opt_timeout = 60, opt_lines = 20;
+static gboolean opt_all_automated = FALSE;
 static gboolean opt_json, opt_help;
 static char *opt_state;
 static char *opt_pcap, *opt_decoded; /* trace (testfestctl-trace.c) */
@@ -370,7 +371,14 @@ session_request (int argc, char **argv, JsonBuilder *b, const char **verb, gbool
       add_s (b, "user", opt_as);
       *in = TRUE;
     }
-  else if (g_strcmp0 (v, "run") == 0 && argc == 4)
+  else if (g_strcmp0 (v, "run") == 0 && argc == 3 && opt_all_automated)
+    {
+      add_s (b, "session", argv[2]);
+      json_builder_set_member_name (b, "all-automated");
+      json_builder_add_boolean_value (b, TRUE);
+      *in = TRUE;
+    }
+  else if (g_strcmp0 (v, "run") == 0 && argc == 4 && !opt_all_automated)
     {
       add_s (b, "session", argv[2]);
       if (!parse_case (argv[3], &n))
@@ -445,9 +453,10 @@ main (int argc, char **argv)
     { "reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "abort: why", "TEXT" },
     { "min", 0, 0, G_OPTION_ARG_INT, &opt_min, "release-summary: sessions behind every figure",
       "N" },
+    { "all-automated", 0, 0, G_OPTION_ARG_NONE, &opt_all_automated,
+      "run: every automated case still to decide", NULL },
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &opt_pcap, "trace: the session's pcapng", "FILE" },
-    { "decoded", 0, 0, G_OPTION_ARG_FILENAME, &opt_decoded, "trace: its decoded messages",
-      "FILE" },
+    { "decoded", 0, 0, G_OPTION_ARG_FILENAME, &opt_decoded, "trace: its decoded messages", "FILE" },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &opt_help, "Show help (after a COMMAND: that command's)",
       NULL },
     { NULL },
@@ -524,14 +533,13 @@ main (int argc, char **argv)
           g_printerr ("testfestctl: %s\n", error->message);
           return 2;
         }
-      return testfestctl_trace (&bo, lab, opt_company, argv[2], opt_pcap, opt_decoded,
-                                opt_timeout);
+      return testfestctl_trace (&bo, lab, opt_company, argv[2], opt_pcap, opt_decoded, opt_timeout);
     }
   json_builder_begin_object (b);
   if (g_strv_contains ((const char *const[]){ "schedule", "sessions", "session", "start", "end",
-                                              "close", "abort", "report", "summary", "listing", "release-summary",
-                                              "replan", "verdict", "verify", "sign", "run",
-                                              "leases", "lease-release", NULL },
+                                              "close", "abort", "report", "summary", "listing",
+                                              "release-summary", "replan", "verdict", "verify",
+                                              "sign", "run", "leases", "lease-release", NULL },
                        verb))
     {
       session_verb = TRUE;
@@ -642,6 +650,8 @@ main (int argc, char **argv)
       if (opt_timeout == 60)
         opt_timeout = 600; /* a flash at 115200 baud takes minutes */
     }
+  if (g_strcmp0 (verb, "run") == 0 && opt_all_automated && opt_timeout == 60)
+    opt_timeout = 1800; /* a suite: its cases one after another */
   c.user = bo.user;
   c.broker = g_strdup_printf ("%s:%u", bo.host, bo.port);
   g_signal_connect (bus, "connected", G_CALLBACK (on_connected), &c);

@@ -418,7 +418,17 @@ print_session_answer_inner (const TfCtlOutput *out, const char *verb, JsonObject
   else if (g_strcmp0 (verb, "verdict") == 0 || g_strcmp0 (verb, "verify") == 0
            || g_strcmp0 (verb, "sign") == 0 || g_strcmp0 (verb, "run") == 0)
     {
-      if (json_object_has_member (o, "verdict"))
+      JsonArray *cases
+          = json_object_has_member (o, "cases") ? json_object_get_array_member (o, "cases") : NULL;
+      for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
+        {
+          JsonObject *k = json_array_get_object_element (cases, i);
+          g_print ("%4" G_GINT64_FORMAT " %-15s %s\n", int_member (k, "case"),
+                   tf_ctl_str_member (k, "verdict"), tf_ctl_str_member (k, "note"));
+        }
+      if (cases != NULL)
+        ;
+      else if (json_object_has_member (o, "verdict"))
         g_print ("%s\n", tf_ctl_str_member (o, "verdict"));
       else if (json_object_has_member (o, "verification"))
         g_print ("%s\n", tf_ctl_str_member (o, "verification"));

@@ -61,8 +61,12 @@ static const TfCtlVerb verbs[] = {
     3 },
   { "sign", "SESSION --company C", "sign a session's report as one of its two companies",
     "--as USER  the engineer's name\n" COMPANY_EXIT, 1, 1 },
-  { "run", "SESSION CASE --company C", "run the case's script (automated cases)", COMPANY_EXIT, 2,
-    2 },
+  { "run", "SESSION CASE|--all-automated --company C",
+    "decide automated cases: the lab's runner against the session's client (or the case's script)",
+    "--all-automated  every automated case of the session not yet decided (not those a person\n"
+    "                 gave a verdict, nor Not Applicable ones), one after another; prints a line\n"
+    "                 per case (waits up to 1800 s unless --timeout says)\n" COMPANY_EXIT,
+    1, 2 },
   { "report", "ID [--pdf FILE] [--junit FILE] [--company C]", "a session's report",
     "--pdf FILE    also write the Test Session Report as PDF\n"
     "--junit FILE  also write JUnit XML; then the exit status is 1 when any case is Fail\n"
@@ -155,7 +159,7 @@ tf_ctl_verb_check (int argc, char **argv, GError **error)
       return FALSE;
     }
   if ((g_strcmp0 (v->name, "verdict") == 0 || g_strcmp0 (v->name, "verify") == 0
-       || g_strcmp0 (v->name, "run") == 0)
+       || (g_strcmp0 (v->name, "run") == 0 && n == 2))
       && !is_case (argv[2]))
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,

@@ -9,9 +9,13 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tf-coap-source.h"
 #include "tf-ets-run.h"
@@ -64,6 +68,36 @@ console_write (const char *line, gpointer data)
   if (c->console == NULL)
     return FALSE;
   return g_output_stream_write_all (c->console, l, strlen (l), NULL, NULL, NULL);
+}
+
+/* --console-fd: the lab's controller owns the client's console; it reads "listening URI" once,
+ * then a "console LINE" for each line to say there (tf-floor-ets.c). */
+static int console_fd_g = -1;
+
+static gboolean
+write_fd_line (const char *kind, const char *text)
+{
+  g_autofree char *l = g_strdup_printf ("%s %s\n", kind, text);
+  gsize off = 0, len = strlen (l);
+  while (off < len)
+    {
+      ssize_t n = write (console_fd_g, l + off, len - off);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      off += (gsize)n;
+    }
+  return TRUE;
+}
+
+static gboolean
+console_fd_write (const char *line, gpointer data)
+{
+  /* one line, one message: a line end inside would be a second command */
+  if (strpbrk (line, "\r\n") != NULL)
+    return FALSE;
+  return write_fd_line ("console", line);
 }
 
 /* for the client command's placeholders */
@@ -160,7 +194,8 @@ parse_listen (const char *s, char **addr, guint16 *port)
   guint64 p;
   if (colon == NULL || colon == s)
     return FALSE;
-  if (!g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &p, NULL))
+  /* port 0: the kernel's choice, told on --console-fd */
+  if (!g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &p, NULL))
     return FALSE;
   *addr = s[0] == '[' && colon[-1] == ']' ? g_strndup (s + 1, colon - s - 2)
                                           : g_strndup (s, colon - s);
@@ -189,6 +224,7 @@ main (int argc, char **argv)
   g_autofree char *listen = NULL, *endpoint = NULL, *version = NULL, *client_cmd = NULL;
   g_autofree char *send_line = NULL;
   g_autofree char *dereg = NULL, *addr = NULL, *uri = NULL, *psk_id = NULL, *psk_key = NULL;
+  gint console_fd = -1;
   gint case_id = -1, register_wait = 60, answer_wait = 45, lifetime = 10, pmin = 1, pmax = 3;
   guint16 port = 0;
   gboolean list = FALSE;
@@ -209,6 +245,10 @@ main (int argc, char **argv)
       "EP" },
     { "client-cmd", 0, 0, G_OPTION_ARG_STRING, &client_cmd,
       "starts the client under test ({server_uri}, {endpoint}); its stdin is its console", "CMD" },
+    { "console-fd", 0, 0, G_OPTION_ARG_INT, &console_fd,
+      "the client's console is the caller's: 'listening URI' then 'console LINE' lines go to "
+      "this file descriptor",
+      "FD" },
     { "deregister-line", 0, 0, G_OPTION_ARG_STRING, &dereg,
       "console line that makes the client de-register (lwm2m stop)", "LINE" },
     { "send-line", 0, 0, G_OPTION_ARG_STRING, &send_line,
@@ -227,6 +267,8 @@ main (int argc, char **argv)
     { NULL },
   };
 
+  /* stdout is the verdict's JSON: every log line to stderr, debug ones included */
+  g_log_writer_default_set_use_stderr (TRUE);
   g_option_context_add_main_entries (octx, entries, NULL);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
     return usage_error ("%s", error->message);
@@ -255,6 +297,11 @@ main (int argc, char **argv)
       return usage_error ("case %d is not one this runner decides (--list)", case_id);
     }
 
+  if (console_fd >= 0 && (client_cmd != NULL || fcntl (console_fd, F_GETFD) < 0))
+    return usage_error ("%s", "--console-fd is an open descriptor, and not with --client-cmd");
+  console_fd_g = console_fd;
+  if (console_fd >= 0)
+    signal (SIGPIPE, SIG_IGN); /* a controller gone: EPIPE, and the run ends Inconclusive */
   if ((psk_id == NULL) != (psk_key == NULL))
     return usage_error ("%s", "--psk-id and --psk-key go together");
   tf_coap_init ();
@@ -268,8 +315,24 @@ main (int argc, char **argv)
     }
   if (!tf_lwm2m_server_listen (server, addr, port, psk_id != NULL, &error))
     return usage_error ("%s", error->message);
+  port = tf_lwm2m_server_get_port (server);
+  if (port == 0)
+    return usage_error ("cannot tell the port bound on %s", addr);
   uri = g_strdup_printf (strchr (addr, ':') != NULL ? "%s://[%s]:%u" : "%s://%s:%u",
                          psk_id != NULL ? "coaps" : "coap", addr, port);
+  if (console_fd >= 0)
+    {
+      /* what the client must be provisioned with besides the server URI: the ETS's set-up
+       * of the case (a bootstrap server for the Bootstrap group, queue mode for 108, the PSK
+       * for the security cases), which only the caller can give the client */
+      const char *setup = case_id < 100    ? " bootstrap"
+                          : case_id == 108 ? " queue"
+                          : psk_id != NULL ? " psk"
+                                           : "";
+      g_autofree char *l = g_strconcat (uri, setup, NULL);
+      if (!write_fd_line ("listening", l))
+        return usage_error ("%s", "the console descriptor is closed");
+    }
   {
     TfEtsSetup setup = {
       .version = version,
@@ -282,7 +345,9 @@ main (int argc, char **argv)
       .pmax_s = (guint)pmax,
       .deregister_line = dereg,
       .send_line = send_line,
-      .console = client_cmd != NULL ? console_write : NULL,
+      .console = client_cmd != NULL ? console_write
+                 : console_fd >= 0  ? console_fd_write
+                                    : NULL,
       .console_data = &client,
       .infra_up = client_cmd != NULL ? client_infra_up : NULL,
     };
@@ -298,6 +363,28 @@ main (int argc, char **argv)
   json = json_to_string (out, TRUE);
   printf ("%s\n", json);
   fflush (stdout);
+  if (console_fd >= 0)
+    {
+      /* the client stays (it is the lab's board): asked to de-register while this server
+       * still answers (a client told to start again later would otherwise spend its
+       * retransmissions on a De-register to a server that is gone), bounded; then libcoap
+       * finishes the exchanges under way (the ACK of a last request holds its session) */
+      gboolean expired = FALSE;
+      guint id;
+      if (tf_lwm2m_server_lookup (server, endpoint) != NULL
+          && console_fd_write (dereg != NULL ? dereg : "lwm2m stop", NULL))
+        {
+          id = g_timeout_add_seconds (5, on_stop_deadline, &expired);
+          while (!expired && tf_lwm2m_server_lookup (server, endpoint) != NULL)
+            g_main_context_iteration (NULL, TRUE);
+          if (!expired)
+            g_source_remove (id);
+        }
+      expired = FALSE;
+      g_timeout_add (200, on_stop_deadline, &expired);
+      while (!expired)
+        g_main_context_iteration (NULL, TRUE);
+    }
   g_clear_pointer (&run, tf_ets_run_free);
   return tf_ets_verdict_exit_code (verdict);
 }

@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Automated ETS cases through the floor: testfestd under tf-simlab with the controller's own
+ * port on the lab network (--controller-netns, the lab file's [ets]); a board whose firmware is
+ * tf-lwm2m-client; a session running. The client company asks `run` (one case, or
+ * all-automated): the daemon starts the lab's runner (tf-ets-run) in the lab network's
+ * namespace, points the board's client at it through the board's console, and enters the
+ * verdict the runner decided from the real exchange, as "automation", with the exchange as
+ * its evidence in the store and the report (JSON, PDF, JUnit). A quirky client fails its case
+ * at the criterion its quirk breaks; a link cut mid-case is Inconclusive, never a Fail; a
+ * person overrides an automated verdict with a note and the automated run stays in the
+ * report. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tf-harness.h"
+
+#define S "alpha-client--gamma-server"
+
+typedef struct
+{
+  TfHarness *h;
+  GHashTable *replies; /* correlation → payload */
+  guint seq;
+  guint registered; /* "lwm2m: registered" lines on the session's console */
+  char *netns;
+} Fixture;
+
+static void
+on_message (TfBus *bus, const TfBusMessage *m, Fixture *fx)
+{
+  gsize len = 0;
+  const char *d = g_bytes_get_data (m->payload, &len);
+  if (g_str_has_suffix (m->topic, "/session/" S "/console") && len < 65536)
+    {
+      g_autofree char *text = g_strndup (d, len);
+      if (strstr (text, "lwm2m: registered") != NULL)
+        fx->registered++;
+    }
+  if (strstr (m->topic, "/reply/") != NULL && m->correlation != NULL)
+    g_hash_table_replace (
+        fx->replies,
+        g_strndup (g_bytes_get_data (m->correlation, NULL), g_bytes_get_size (m->correlation)),
+        g_strndup (d, len));
+}
+
+static gboolean
+has_key (TfHarness *h, gpointer data)
+{
+  Fixture *fx = ((gpointer *)data)[0];
+  return g_hash_table_contains (fx->replies, ((gpointer *)data)[1]);
+}
+
+static char *
+send_request (Fixture *fx, const char *company, const char *verb, const char *json)
+{
+  g_autofree char *topic = g_strdup_printf ("tf/%s/in/%s/%s", fx->h->lab, company, verb);
+  g_autofree char *reply = g_strdup_printf ("tf/%s/reply/%s/ets-test", fx->h->lab, company);
+  char *corr = g_strdup_printf ("e%u-%08x", ++fx->seq, g_random_int ());
+  g_autoptr (GError) error = NULL;
+  g_assert_true (tf_bus_request (fx->h->watch, topic, json, reply, corr, &error));
+  return corr;
+}
+
+static JsonObject *
+wait_reply (Fixture *fx, const char *corr, guint timeout_ms)
+{
+  g_autoptr (JsonParser) p = json_parser_new ();
+  gpointer w[2] = { fx, (gpointer)corr };
+  g_assert_true (tf_harness_wait (fx->h, has_key, w, timeout_ms));
+  g_assert_true (json_parser_load_from_data (p, g_hash_table_lookup (fx->replies, corr), -1, NULL));
+  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+}
+
+/* run one case; its reply ({verdict, note}) */
+static JsonObject *
+run_case (Fixture *fx, gint id)
+{
+  g_autofree char *args = g_strdup_printf ("{\"session\":\"" S "\",\"case\":%d}", id);
+  g_autofree char *corr = send_request (fx, "alpha", "run", args);
+  JsonObject *r = wait_reply (fx, corr, 300000);
+  if (!json_object_get_boolean_member (r, "ok"))
+    g_error ("run %d: %s", id, json_object_get_string_member (r, "error"));
+  g_test_message ("case %d: %s (%s)", id, json_object_get_string_member (r, "verdict"),
+                  json_object_get_string_member (r, "note"));
+  return r;
+}
+
+static gboolean
+in_phase (TfHarness *h, gpointer data)
+{
+  const char *json = tf_harness_retained (h, "session/" S "/state");
+  return json != NULL && strstr (json, data) != NULL;
+}
+
+static void
+fixture_setup (Fixture *fx, const char *quirk)
+{
+  const char *src = g_getenv ("TF_SOURCE_ROOT");
+  const char *build = g_getenv ("TF_BUILD_ROOT");
+  g_autofree char *client
+      = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
+  g_autofree char *server
+      = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
+  g_autofree char *tools = g_build_filename (build, "controller", "tools", NULL);
+  g_autofree char *sim = NULL, *lab = NULL, *ev = NULL, *prov = NULL, *conf = NULL;
+  g_autofree char *patched = NULL, *find = NULL, *repl = NULL, *out = NULL, *err = NULL;
+  g_auto (GStrv) parts = NULL;
+  const char *args[3];
+
+  fx->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  fx->netns = g_strdup_printf ("tfctl-%08x", g_random_int ());
+  sim = g_strdup_printf (
+      "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
+      "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-1\nserial = SIM00001\n"
+      "power = relay1:1\nboot-ms = 100\naddress = 192.0.2.10\n"
+      "firmware-program = %s\nfirmware-args = --version 1.0.0 --lifetime 600%s%s\n\n"
+      "[server gamma]\nprogram = %s\naddress = 192.0.2.2\n",
+      client, quirk ? " --quirk " : "", quirk ? quirk : "", server);
+  lab = g_strdup_printf ("[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
+                         "off-time-ms = 100\n\n"
+                         "[board sim1]\ntype = sim-lwm2m\nconsole = /dev/ttyACM1\n"
+                         "power = relay1:1\ntable = T1\naddress = 192.0.2.10\n\n"
+                         "[ets]\naddress = 192.0.2.1\nnetns = %s\nrunner-path = %s\n",
+                         fx->netns, tools);
+  args[0] = "--controller-netns";
+  args[1] = fx->netns;
+  args[2] = NULL;
+  fx->h = tf_harness_new_full (sim, lab, args);
+  ev = tf_harness_path (fx->h, "test.event");
+  prov = tf_harness_path (fx->h, "provision.script");
+  /* the client declares what it has: no bootstrap, no DTLS, no queue mode (their cases are
+   * Not Applicable from the features, as on the floor) */
+  g_assert_true (g_file_set_contents (
+      ev,
+      "[event]\nname = ETS TestFest\ndays = 2030-06-04\ntimezone = UTC\nslot-minutes = 60\n"
+      "day-start = 09:00\nday-end = 17:00\ntables = 1\n\n"
+      "[company alpha]\nname = Alpha Devices\n\n[company gamma]\nname = Gamma Cloud\n\n"
+      "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
+      "transports = udp\nsecurity = nosec\nboards = sim1\nendpoint = alpha-ep\n"
+      "provision = provision.script\n"
+      "features = observe;send;senml;composite;tlv;json;plain-text;cbor;firmware-update\n"
+      "entry-criteria = yes\nentry-criteria-by = staff\n\n"
+      "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions = 1.1\n"
+      "transports = udp\nsecurity = nosec\nserver-uri = coap://192.0.2.2:5683\n"
+      "entry-criteria = yes\nentry-criteria-by = staff\n",
+      -1, NULL));
+  g_assert_true (g_file_set_contents (prov,
+                                      "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+                                      "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
+                                      "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
+                                      -1, NULL));
+  g_assert_true (g_file_get_contents (fx->h->lab_path, &conf, NULL, NULL));
+  find = g_strdup_printf ("boards-dir = %s/boards\n", src);
+  repl = g_strdup_printf ("boards-dir = %s/boards;%s/tests/boards\nevent = test.event\n", src, src);
+  parts = g_strsplit (conf, find, 2);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  patched = g_strjoin (repl, parts[0], parts[1], NULL);
+  g_assert_true (g_file_set_contents (fx->h->lab_path, patched, -1, NULL));
+  tf_harness_start_daemon (fx->h);
+  tf_harness_watch (fx->h);
+  g_signal_connect (fx->h->watch, "message", G_CALLBACK (on_message), fx);
+  g_assert_true (tf_harness_wait (fx->h, in_phase, "\"phase\":\"scheduled\"", 30000));
+  g_assert_cmpint (tf_harness_ctl (fx->h, &out, &err, "start", S, NULL), ==, 0);
+  g_assert_true (tf_harness_wait (fx->h, in_phase, "\"phase\":\"running\"", 90000));
+}
+
+static void
+fixture_teardown (Fixture *fx)
+{
+  g_autofree char *path = g_strdup_printf ("/run/netns/%s", fx->netns);
+  if (fx->h->watch != NULL)
+    g_signal_handlers_disconnect_by_data (fx->h->watch, fx);
+  tf_harness_free (fx->h);
+  /* tf-simlab removed the controller's namespace with the others */
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_hash_table_unref (fx->replies);
+  g_free (fx->netns);
+}
+
+static gboolean
+can_skip (void)
+{
+  if (geteuid () != 0 || !g_file_test ("/dev/net/tun", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("needs root and /dev/net/tun (a lab network)");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* the session's case @id in the client company's retained report */
+static JsonObject *
+report_case (Fixture *fx, gint id)
+{
+  const char *rep = tf_harness_retained (fx->h, "private/alpha/session/" S "/report");
+  g_autoptr (JsonParser) p = json_parser_new ();
+  JsonArray *cases;
+  g_assert_nonnull (rep);
+  g_assert_true (json_parser_load_from_data (p, rep, -1, NULL));
+  cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "cases");
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      if (json_object_get_int_member (c, "id") == id)
+        return json_object_ref (c);
+    }
+  return NULL;
+}
+
+static gboolean
+report_has_verdict (TfHarness *h, gpointer data)
+{
+  gpointer *w = data;
+  g_autoptr (JsonObject) c = report_case (w[0], GPOINTER_TO_INT (w[1]));
+  return c != NULL && g_strcmp0 (json_object_get_string_member (c, "verdict"), w[2]) == 0;
+}
+
+static void
+test_clean_client (void)
+{
+  Fixture fx = { 0 };
+  g_autoptr (JsonObject) r101 = NULL, r203 = NULL, c101 = NULL, c103 = NULL;
+  g_autoptr (JsonObject) all = NULL, over = NULL, after = NULL;
+  g_autofree char *corr = NULL, *out = NULL, *err = NULL, *text = NULL, *xml = NULL;
+  g_autofree char *pdf = NULL, *junit = NULL;
+  JsonObject *run;
+  JsonArray *cases;
+  guint pass = 0;
+  if (can_skip ())
+    return;
+  fixture_setup (&fx, NULL);
+
+  /* one case at a time: the runner's verdict, entered as automation */
+  r101 = run_case (&fx, 101);
+  g_assert_cmpstr (json_object_get_string_member (r101, "verdict"), ==, "pass");
+  r203 = run_case (&fx, 203);
+  g_assert_cmpstr (json_object_get_string_member (r203, "verdict"), ==, "pass");
+  {
+    gpointer w[3] = { &fx, GINT_TO_POINTER (101), "pass" };
+    g_assert_true (tf_harness_wait (fx.h, report_has_verdict, w, 30000));
+  }
+  c101 = report_case (&fx, 101);
+  g_assert_cmpstr (json_object_get_string_member (c101, "entered_by"), ==, "automation");
+  run = json_object_get_object_member (c101, "automation");
+  g_assert_nonnull (run);
+  g_assert_cmpstr (json_object_get_string_member (run, "script"), ==, "tf-ets-run");
+  /* a Pass as its summary: the verdict and every criterion, the messages counted */
+  g_assert_true (json_object_get_boolean_member (run, "summary"));
+  tf_harness_assert_contains (json_object_get_string_member (run, "output"),
+                              "ETS 1.1 case 101 Initial Registration, endpoint alpha-ep: pass");
+  tf_harness_assert_contains (json_object_get_string_member (run, "output"),
+                              "[ok] A the Register names the endpoint (ep=alpha-ep)");
+  tf_harness_assert_contains (json_object_get_string_member (run, "output"), "exchange: ");
+  g_assert_null (strstr (json_object_get_string_member (run, "output"), "client→lab"));
+
+  /* the whole suite, unattended: every automated case the client's features allow */
+  corr = send_request (&fx, "alpha", "run", "{\"session\":\"" S "\",\"all-automated\":true}");
+  all = wait_reply (&fx, corr, 900000);
+  if (!json_object_get_boolean_member (all, "ok"))
+    g_error ("all-automated: %s", json_object_get_string_member (all, "error"));
+  cases = json_object_get_array_member (all, "cases");
+  g_assert_cmpuint (json_array_get_length (cases), >=, 15);
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *k = json_array_get_object_element (cases, i);
+      gint64 id = json_object_get_int_member (k, "case");
+      const char *v = json_object_get_string_member (k, "verdict");
+      g_test_message ("%" G_GINT64_FORMAT ": %s (%s)", id, v,
+                      json_object_get_string_member (k, "note"));
+      /* a client without quirks fails nothing; what the lab cannot set up is said */
+      g_assert_cmpstr (v, !=, "fail");
+      if (g_str_equal (v, "pass"))
+        pass++;
+      else
+        tf_harness_assert_contains (json_object_get_string_member (k, "note"), "provisioned for");
+      /* Not Applicable by the declared features never runs */
+      g_assert_cmpint (id, !=, 0);
+    }
+  g_assert_cmpuint (pass, >=, 15);
+
+  /* a person overrides an automated verdict with a note: theirs stands, the run stays */
+  over = run_case (&fx, 103); /* De-register: decided again, to override it below */
+  g_assert_cmpstr (json_object_get_string_member (over, "verdict"), ==, "pass");
+  g_clear_pointer (&over, json_object_unref);
+  g_free (corr);
+  corr = send_request (&fx, "alpha", "verdict",
+                       "{\"session\":\"" S "\",\"case\":103,\"verdict\":\"inconclusive\","
+                       "\"note\":\"the server team saw a second De-register\",\"user\":\"lead\"}");
+  over = wait_reply (&fx, corr, 30000);
+  g_assert_true (json_object_get_boolean_member (over, "ok"));
+  {
+    gpointer w[3] = { &fx, GINT_TO_POINTER (103), "inconclusive" };
+    g_assert_true (tf_harness_wait (fx.h, report_has_verdict, w, 30000));
+  }
+  c103 = report_case (&fx, 103);
+  g_assert_cmpstr (json_object_get_string_member (c103, "entered_by"), ==, "alpha/lead");
+  run = json_object_get_object_member (c103, "automation");
+  g_assert_nonnull (run);
+  g_assert_cmpint (json_object_get_int_member (run, "exit_status"), ==, 0);
+  /* and --all-automated leaves a person's verdict alone */
+  g_free (corr);
+  corr = send_request (&fx, "alpha", "run", "{\"session\":\"" S "\",\"all-automated\":true}");
+  after = wait_reply (&fx, corr, 900000);
+  g_assert_true (json_object_get_boolean_member (after, "ok"));
+  cases = json_object_get_array_member (after, "cases");
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (cases, i), "case"),
+                     !=, 103);
+
+  /* the PDF and JUnit carry the evidence */
+  pdf = g_build_filename (fx.h->dir, "report.pdf", NULL);
+  junit = g_build_filename (fx.h->dir, "report.xml", NULL);
+  g_assert_cmpint (tf_harness_ctl (fx.h, &out, &err, "report", S, "--company", "alpha", "--pdf",
+                                   pdf, "--junit", junit, NULL),
+                   ==, 0);
+  {
+    const char *argv[] = { "pdftotext", "-layout", pdf, "-", NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &text,
+                                 NULL, NULL, NULL));
+  }
+  tf_harness_assert_contains (text, "Automation evidence");
+  tf_harness_assert_contains (text, "ETS 1.1 case 101 Initial Registration");
+  g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
+  tf_harness_assert_contains (xml, "automation: tf-ets-run, exit status 0");
+  fixture_teardown (&fx);
+}
+
+static void
+test_quirk_fails (void)
+{
+  Fixture fx = { 0 };
+  g_autoptr (JsonObject) r = NULL, c = NULL;
+  const char *output;
+  if (can_skip ())
+    return;
+  fixture_setup (&fx, "observe-cancel-ignored");
+  r = run_case (&fx, 302);
+  g_assert_cmpstr (json_object_get_string_member (r, "verdict"), ==, "fail");
+  /* the criterion the quirk breaks, with its reason */
+  tf_harness_assert_contains (json_object_get_string_member (r, "note"), "at criterion D");
+  tf_harness_assert_contains (json_object_get_string_member (r, "note"), "cancelled observation");
+  {
+    gpointer w[3] = { &fx, GINT_TO_POINTER (302), "fail" };
+    g_assert_true (tf_harness_wait (fx.h, report_has_verdict, w, 30000));
+  }
+  /* a Fail shows every message exchanged: the Observe, its notifications, the cancel */
+  c = report_case (&fx, 302);
+  output
+      = json_object_get_string_member (json_object_get_object_member (c, "automation"), "output");
+  g_assert_false (
+      json_object_get_boolean_member (json_object_get_object_member (c, "automation"), "summary"));
+  tf_harness_assert_contains (output, "[NO] D ");
+  tf_harness_assert_contains (output, "lab→client");
+  tf_harness_assert_contains (output, "client→lab");
+  tf_harness_assert_contains (output, "Observe=");
+  fixture_teardown (&fx);
+}
+
+static gboolean
+registered_again (TfHarness *h, gpointer data)
+{
+  gpointer *w = data;
+  return ((Fixture *)w[0])->registered > GPOINTER_TO_UINT (w[1]);
+}
+
+static void
+test_link_cut (void)
+{
+  Fixture fx = { 0 };
+  g_autoptr (JsonObject) r = NULL;
+  g_autofree char *corr = NULL, *down = NULL, *up = NULL;
+  if (can_skip ())
+    return;
+  fixture_setup (&fx, NULL);
+  /* 107 waits for Updates within a short lifetime: the link goes while it waits */
+  {
+    gpointer w[2] = { &fx, GUINT_TO_POINTER (fx.registered) };
+    corr = send_request (&fx, "alpha", "run", "{\"session\":\"" S "\",\"case\":107}");
+    /* the client registered at the lab's runner (its console said so): the case is under way */
+    g_assert_true (tf_harness_wait (fx.h, registered_again, w, 60000));
+  }
+  down = tf_harness_sim (fx.h, "link sim1 down");
+  g_assert_cmpstr (down, ==, "ok");
+  r = wait_reply (&fx, corr, 300000);
+  g_assert_true (json_object_get_boolean_member (r, "ok"));
+  g_test_message ("107 with the link cut: %s (%s)", json_object_get_string_member (r, "verdict"),
+                  json_object_get_string_member (r, "note"));
+  /* the link, not the implementation: Inconclusive, never a Fail */
+  g_assert_cmpstr (json_object_get_string_member (r, "verdict"), ==, "inconclusive");
+  up = tf_harness_sim (fx.h, "link sim1 up");
+  g_assert_cmpstr (up, ==, "ok");
+  fixture_teardown (&fx);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ets-floor/clean-client", test_clean_client);
+  g_test_add_func ("/ets-floor/quirk-fails", test_quirk_fails);
+  g_test_add_func ("/ets-floor/link-cut", test_link_cut);
+  return g_test_run ();
+}
