@@ -26,6 +26,7 @@ typedef struct
   guint seq;
   guint registered; /* "lwm2m: registered" lines on the session's console */
   char *netns;
+  char *ifname; /* the mirror port the daemon captures on */
 } Fixture;
 
 static void
@@ -108,10 +109,11 @@ fixture_setup (Fixture *fx, const char *quirk)
   g_autofree char *sim = NULL, *lab = NULL, *ev = NULL, *prov = NULL, *conf = NULL;
   g_autofree char *patched = NULL, *find = NULL, *repl = NULL, *out = NULL, *err = NULL;
   g_auto (GStrv) parts = NULL;
-  const char *args[3];
+  const char *args[5];
 
   fx->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   fx->netns = g_strdup_printf ("tfctl-%08x", g_random_int ());
+  fx->ifname = g_strdup_printf ("tfm%08x", g_random_int ());
   sim = g_strdup_printf (
       "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
       "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-1\nserial = SIM00001\n"
@@ -123,11 +125,14 @@ fixture_setup (Fixture *fx, const char *quirk)
                          "off-time-ms = 100\n\n"
                          "[board sim1]\ntype = sim-lwm2m\nconsole = /dev/ttyACM1\n"
                          "power = relay1:1\ntable = T1\naddress = 192.0.2.10\n\n"
-                         "[ets]\naddress = 192.0.2.1\nnetns = %s\nrunner-path = %s\n",
-                         fx->netns, tools);
+                         "[ets]\naddress = 192.0.2.1\nnetns = %s\nrunner-path = %s\n\n"
+                         "[capture]\ninterface = %s\n",
+                         fx->netns, tools, fx->ifname);
   args[0] = "--controller-netns";
   args[1] = fx->netns;
-  args[2] = NULL;
+  args[2] = "--mirror";
+  args[3] = fx->ifname;
+  args[4] = NULL;
   fx->h = tf_harness_new_full (sim, lab, args);
   ev = tf_harness_path (fx->h, "test.event");
   prov = tf_harness_path (fx->h, "provision.script");
@@ -178,6 +183,7 @@ fixture_teardown (Fixture *fx)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   g_hash_table_unref (fx->replies);
   g_free (fx->netns);
+  g_free (fx->ifname);
 }
 
 static gboolean
@@ -218,6 +224,15 @@ report_has_verdict (TfHarness *h, gpointer data)
   return c != NULL && g_strcmp0 (json_object_get_string_member (c, "verdict"), w[2]) == 0;
 }
 
+static gboolean
+file_has_runner (TfHarness *h, gpointer path)
+{
+  g_autofree char *data = NULL;
+  return g_file_get_contents (path, &data, NULL, NULL)
+         && strstr (data, "\"src\":\"192.0.2.1:") != NULL
+         && strstr (data, "\"dst\":\"192.0.2.1:") != NULL;
+}
+
 static void
 test_clean_client (void)
 {
@@ -255,6 +270,14 @@ test_clean_client (void)
                               "[ok] A the Register names the endpoint (ep=alpha-ep)");
   tf_harness_assert_contains (json_object_get_string_member (run, "output"), "exchange: ");
   g_assert_null (strstr (json_object_get_string_member (run, "output"), "client→lab"));
+
+  /* the exchange with the runner is the session's traffic too: captured on the lab network,
+   * in the session's trace (and its live topic) for its two companies */
+  {
+    g_autofree char *decoded
+        = g_build_filename (fx.h->state_dir, "trace", S, "decoded.jsonl", NULL);
+    g_assert_true (tf_harness_wait (fx.h, file_has_runner, decoded, 30000));
+  }
 
   /* the whole suite, unattended: every automated case the client's features allow */
   corr = send_request (&fx, "alpha", "run", "{\"session\":\"" S "\",\"all-automated\":true}");
