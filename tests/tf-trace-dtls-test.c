@@ -14,6 +14,7 @@
 #include "lwm2m/tf-lwm2m-net-util.h"
 #include "tf-capture.h"
 #include "tf-coap-trace.h"
+#include "tf-dtls-decrypt.h"
 #include "tf-dtls-keys.h"
 #include "tf-error.h"
 #include "tf-pcapng.h"
@@ -277,6 +278,96 @@ assert_not_decrypted (GPtrArray *entries, const char *why)
   g_assert_cmpuint (protected, >=, 4);
 }
 
+static void
+put24 (guint8 *p, gsize v)
+{
+  p[0] = (guint8)(v >> 16);
+  p[1] = (guint8)(v >> 8);
+  p[2] = (guint8)v;
+}
+
+/* @d with every handshake message in the clear cut in two fragments, each in a record of its
+ * own (RFC 6347 4.2.3); NULL when @d has a protected record */
+static GByteArray *
+refragmented (const guint8 *d, gsize len)
+{
+  GByteArray *out = g_byte_array_new ();
+  gsize off = 0;
+  while (off + 13 <= len)
+    {
+      const guint8 *r = d + off;
+      gsize rec_len = (gsize)(r[11] << 8 | r[12]), h = 0;
+      g_assert_cmpuint (off + 13 + rec_len, <=, len);
+      if (r[3] != 0 || r[4] != 0)
+        {
+          g_byte_array_unref (out);
+          return NULL;
+        }
+      if (r[0] != 22)
+        g_byte_array_append (out, r, (guint)(13 + rec_len));
+      while (r[0] == 22 && h + 12 <= rec_len)
+        {
+          const guint8 *m = r + 13 + h;
+          gsize body = (gsize)(m[9] << 16 | m[10] << 8 | m[11]);
+          gsize cut = body / 2;
+          for (guint part = 0; part < 2; part++)
+            {
+              gsize foff = part == 0 ? 0 : cut, flen = part == 0 ? cut : body - cut;
+              guint8 hdr[13 + 12];
+              memcpy (hdr, r, 11);
+              hdr[11] = (guint8)((12 + flen) >> 8);
+              hdr[12] = (guint8)(12 + flen);
+              memcpy (hdr + 13, m, 6); /* type, length, message_seq */
+              put24 (hdr + 13 + 6, foff);
+              put24 (hdr + 13 + 9, flen);
+              g_byte_array_append (out, hdr, sizeof hdr);
+              g_byte_array_append (out, m + 12 + foff, (guint)flen);
+            }
+          h += 12 + body;
+        }
+      off += 13 + rec_len;
+    }
+  return out;
+}
+
+/* The captured datagrams again, their handshake messages fragmented and every flight in the
+ * clear sent twice (a retransmission): the same application data decrypts, the session hash
+ * being over whole messages (RFC 6347 4.2.6). */
+static void
+assert_refragmented (Capture *c, TfDtlsKeys *keys)
+{
+  g_autoptr (TfDtlsFlows) plain = tf_dtls_flows_new ();
+  g_autoptr (TfDtlsFlows) cut = tf_dtls_flows_new ();
+  guint n_plain = 0, n_cut = 0;
+  tf_dtls_flows_set_keys (plain, keys);
+  tf_dtls_flows_set_keys (cut, keys);
+  for (guint i = 0; i < c->frames->len; i++)
+    {
+      gsize n = 0;
+      const guint8 *f = g_bytes_get_data (c->frames->pdata[i], &n);
+      TfUdpDatagram d;
+      g_autofree char *src = NULL, *dst = NULL;
+      g_autoptr (TfDtlsDatagram) a = NULL;
+      g_autoptr (GByteArray) again = NULL;
+      g_assert_true (tf_udp_datagram_from_frame (f + 8, n - 8, &d));
+      src = g_strdup_printf ("%s:%u", d.src_ip, d.src_port);
+      dst = g_strdup_printf ("%s:%u", d.dst_ip, d.dst_port);
+      a = tf_dtls_flows_add (plain, src, dst, d.data, d.len);
+      n_plain += a != NULL && a->app_data != NULL;
+      again = refragmented (d.data, d.len);
+      for (guint k = 0; k < (again != NULL ? 2 : 1); k++)
+        {
+          g_autoptr (TfDtlsDatagram) b
+              = again != NULL ? tf_dtls_flows_add (cut, src, dst, again->data, again->len)
+                              : tf_dtls_flows_add (cut, src, dst, d.data, d.len);
+          g_assert_nonnull (b);
+          n_cut += b->app_data != NULL;
+        }
+    }
+  g_assert_cmpuint (n_plain, >=, 4);
+  g_assert_cmpuint (n_cut, ==, n_plain);
+}
+
 /* One exchange: Register, a Read; the client held to the suites of @priority (NULL: GnuTLS's
  * default), its key log written when @keylog. */
 static void
@@ -368,6 +459,8 @@ exchange (const char *priority, const char *suite, gboolean keylog, gboolean tsh
         g_assert_nonnull (strstr (e->dtls_note, suite));
     }
 
+  assert_refragmented (&c, right);
+
   /* a wrong key, and none: records only, and why */
   g_assert_true (tf_dtls_keys_add_psk_arg (wrong, "dev-1:" WRONG_HEX, &error));
   with_wrong = decode (&c, wrong);
@@ -420,6 +513,39 @@ test_psk_gcm (void)
 }
 
 static void
+test_psk_gcm_sha384 (void)
+{
+  exchange (NO_ECDHE NO ("CHACHA20-POLY1305") NO ("AES-128-GCM") NO ("AES-256-CCM")
+                NO ("AES-256-CBC") NO ("AES-128-CCM") NO ("AES-128-CBC") NO ("AES-128-CCM-8"),
+            "TLS_PSK_WITH_AES_256_GCM_SHA384", FALSE, TRUE);
+}
+
+static void
+test_psk_ccm256 (void)
+{
+  exchange (NO_ECDHE NO ("CHACHA20-POLY1305") NO ("AES-128-GCM") NO ("AES-256-GCM")
+                NO ("AES-256-CBC") NO ("AES-128-CCM") NO ("AES-128-CBC") NO ("AES-128-CCM-8"),
+            "TLS_PSK_WITH_AES_256_CCM", FALSE, TRUE);
+}
+
+static void
+test_psk_cbc_sha1 (void)
+{
+  exchange (NO_ECDHE NO ("CHACHA20-POLY1305") NO ("AES-128-GCM") NO ("AES-256-GCM")
+                NO ("AES-256-CCM") NO ("AES-128-CCM") NO ("AES-128-CBC") NO ("AES-128-CCM-8"),
+            "TLS_PSK_WITH_AES_256_CBC_SHA", FALSE, TRUE);
+}
+
+static void
+test_psk_chacha (void)
+{
+  /* tshark 4.0 fails this suite's tag in DTLS: checked against the server's log */
+  exchange (NO_ECDHE NO ("AES-128-GCM") NO ("AES-256-GCM") NO ("AES-256-CCM") NO ("AES-256-CBC")
+                NO ("AES-128-CCM") NO ("AES-128-CBC") NO ("AES-128-CCM-8"),
+            "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256", FALSE, FALSE);
+}
+
+static void
 test_ecdhe_psk_keylog (void)
 {
   exchange (
@@ -446,6 +572,10 @@ main (int argc, char **argv)
   g_test_add_func ("/trace-dtls/psk-ccm8", test_psk_ccm8);
   g_test_add_func ("/trace-dtls/psk-cbc-sha256", test_psk_cbc_sha256);
   g_test_add_func ("/trace-dtls/psk-gcm", test_psk_gcm);
+  g_test_add_func ("/trace-dtls/psk-gcm-sha384", test_psk_gcm_sha384);
+  g_test_add_func ("/trace-dtls/psk-ccm256", test_psk_ccm256);
+  g_test_add_func ("/trace-dtls/psk-cbc-sha1", test_psk_cbc_sha1);
+  g_test_add_func ("/trace-dtls/psk-chacha", test_psk_chacha);
   g_test_add_func ("/trace-dtls/ecdhe-psk-keylog", test_ecdhe_psk_keylog);
   g_test_add_func ("/trace-dtls/ecdhe-psk-chacha-keylog", test_ecdhe_psk_chacha_keylog);
   return g_test_run ();
