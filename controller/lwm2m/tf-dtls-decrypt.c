@@ -257,6 +257,11 @@ server_hello (TfDtlsFlows *fl, Flow *f, const guint8 *b, gsize len)
   Session *resumed = NULL;
   if (len < 38 || !f->have_client_hello)
     return;
+  /* the keys are this ServerHello's (a second one, however odd, replaces the first) */
+  f->keys_ready = FALSE;
+  memset (f->keys, 0, sizeof f->keys);
+  g_clear_pointer (&f->source, g_free);
+  set_why (f, g_strdup ("the handshake is not complete in the capture"));
   memcpy (f->server_random, b + 2, 32);
   n = b[off];
   if (n > 32 || off + 1 + n + 3 > len)
@@ -291,6 +296,7 @@ server_hello (TfDtlsFlows *fl, Flow *f, const guint8 *b, gsize len)
     {
       /* an abbreviated handshake: the master secret of the session it resumes */
       derive (fl, f, resumed->master);
+      g_free (f->source);
       f->source = g_strdup ("resumed session");
       return;
     }
@@ -364,6 +370,7 @@ client_key_exchange (TfDtlsFlows *fl, Flow *f, const guint8 *b, gsize len)
   derive (fl, f, master);
   memset (premaster, 0, sizeof premaster);
   memset (master, 0, sizeof master);
+  g_free (f->source);
   f->source = g_strdup_printf ("PSK of identity '%s'", f->identity);
 }
 
@@ -509,7 +516,7 @@ protected_record (Flow *f, guint dir, const guint8 *r, gsize rec_len, GString *s
       add_note (bad, "the handshake of this flow is not in the capture");
       return;
     }
-  if (!f->keys_ready)
+  if (!f->keys_ready || f->suite == NULL)
     {
       add_note (bad, f->why);
       return;
