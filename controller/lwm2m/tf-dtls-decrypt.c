@@ -64,7 +64,7 @@ typedef struct
   gboolean transcript_whole;
   Reassembly r[2]; /* 0: from the client, 1: from the server */
   gboolean keys_ready;
-  char *source; /* "PSK identity 'x'", "key log" */
+  char *source; /* "PSK of identity 'x'", "key log" */
   char *why;    /* why its records are not decrypted */
   TfDtlsDirKeys keys[2];
   gboolean verified; /* a record authenticated under the keys */
@@ -74,6 +74,7 @@ struct _TfDtlsFlows
 {
   TfDtlsKeys *keys;
   GHashTable *flows;    /* "client server" → Flow */
+  GQueue order;         /* of the flows' keys, oldest first: the oldest goes beyond MAX_FLOWS */
   GHashTable *sessions; /* session id (hex) → Session, for abbreviated handshakes */
 };
 
@@ -308,17 +309,26 @@ client_key_exchange (TfDtlsFlows *fl, Flow *f, const guint8 *b, gsize len)
   guint8 premaster[4 + 2 * TF_DTLS_MAX_PSK], master[48], hash[SHA384_DIGEST_SIZE];
   gsize n, hash_len = 0;
   GBytes *psk;
+  g_autofree char *shown = NULL;
+  gboolean nul = FALSE;
   if (!f->have_server_hello || f->suite == NULL)
     return;
-  /* PSK and ECDHE-PSK both start with the identity (RFC 4279 2, RFC 5489 2) */
+  /* PSK and ECDHE-PSK both start with the identity (RFC 4279 2, RFC 5489 2); one with a NUL
+   * byte names no key of ours */
+  g_clear_pointer (&f->identity, g_free);
   if (f->suite->kx != TF_DTLS_KX_CERT && len >= 2 && 2 + (gsize)be16 (b) <= len)
     {
-      g_autofree char *id = g_strndup ((const char *)b + 2, be16 (b));
-      g_free (f->identity);
-      f->identity = g_utf8_make_valid (id, -1);
+      nul = memchr (b + 2, 0, be16 (b)) != NULL;
+      if (!nul)
+        {
+          g_autofree char *id = g_strndup ((const char *)b + 2, be16 (b));
+          f->identity = g_utf8_make_valid (id, -1);
+        }
     }
   if (f->keys_ready || from_keylog (fl, f))
     return;
+  /* the identity as notes show it: control characters and quotes escaped */
+  shown = g_strescape (f->identity != NULL ? f->identity : "", NULL);
   if (f->suite->kx == TF_DTLS_KX_ECDHE_PSK)
     {
       set_why (f, g_strdup_printf ("%s is ECDHE-PSK: not decryptable from the PSK (and no key "
@@ -332,11 +342,15 @@ client_key_exchange (TfDtlsFlows *fl, Flow *f, const guint8 *b, gsize len)
                                    f->suite->name));
       return;
     }
+  if (nul)
+    {
+      set_why (f, g_strdup ("the PSK identity holds a NUL byte"));
+      return;
+    }
   psk = f->identity != NULL ? tf_dtls_keys_lookup_psk (fl->keys, f->identity) : NULL;
   if (psk == NULL)
     {
-      set_why (f, g_strdup_printf ("no PSK given for identity '%s'",
-                                   f->identity != NULL ? f->identity : ""));
+      set_why (f, g_strdup_printf ("no PSK given for identity '%s'", shown));
       return;
     }
   if (f->ems)
@@ -371,7 +385,7 @@ client_key_exchange (TfDtlsFlows *fl, Flow *f, const guint8 *b, gsize len)
   memset (premaster, 0, sizeof premaster);
   memset (master, 0, sizeof master);
   g_free (f->source);
-  f->source = g_strdup_printf ("PSK of identity '%s'", f->identity);
+  f->source = g_strdup_printf ("PSK of identity '%s'", shown);
 }
 
 /* a whole handshake message in the clear (epoch 0) */
@@ -413,7 +427,12 @@ handshake_message (TfDtlsFlows *fl, Flow *f, guint dir, guint8 type, guint16 seq
   if (type == HS_SERVER_HELLO && dir == 1)
     server_hello (fl, f, body, len);
   else if (type == HS_CLIENT_KEY_EXCHANGE && dir == 0)
-    client_key_exchange (fl, f, body, len);
+    {
+      client_key_exchange (fl, f, body, len);
+      /* the session hash is made: the messages are not needed any more */
+      g_byte_array_unref (f->transcript);
+      f->transcript = g_byte_array_new ();
+    }
 }
 
 /* one fragment (RFC 6347 4.2.3); messages are handled once, when whole */
@@ -568,9 +587,10 @@ find_flow (TfDtlsFlows *fl, const char *src, const char *dst, gboolean hello, gu
   if (!hello)
     return NULL;
   if (g_hash_table_size (fl->flows) >= MAX_FLOWS)
-    g_hash_table_remove_all (fl->flows);
+    g_hash_table_remove (fl->flows, g_queue_pop_head (&fl->order));
   f = flow_new (fwd);
   g_hash_table_replace (fl->flows, f->key, f);
+  g_queue_push_tail (&fl->order, f->key);
   return f;
 }
 
@@ -667,6 +687,7 @@ tf_dtls_flows_new (void)
   TfDtlsFlows *fl = g_new0 (TfDtlsFlows, 1);
   fl->flows = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)flow_free);
   fl->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_queue_init (&fl->order);
   return fl;
 }
 
@@ -684,6 +705,7 @@ tf_dtls_flows_free (TfDtlsFlows *fl)
 {
   if (fl == NULL)
     return;
+  g_queue_clear (&fl->order);
   g_hash_table_unref (fl->flows);
   g_hash_table_unref (fl->sessions);
   tf_dtls_keys_unref (fl->keys);
