@@ -259,10 +259,17 @@ server_hello (TfDtlsFlows *fl, Flow *f, const guint8 *b, gsize len)
   if (len < 38 || !f->have_client_hello)
     return;
   /* the keys are this ServerHello's (a second one, however odd, replaces the first) */
-  f->keys_ready = FALSE;
+  f->keys_ready = f->have_server_hello = FALSE;
+  f->suite = NULL;
   memset (f->keys, 0, sizeof f->keys);
   g_clear_pointer (&f->source, g_free);
   set_why (f, g_strdup ("the handshake is not complete in the capture"));
+  if (b[0] != 0xfe || b[1] != 0xfd)
+    {
+      /* DTLS 1.0 is TLS 1.1's key schedule (MD5 and SHA-1): not followed */
+      set_why (f, g_strdup_printf ("the server chose version %02x%02x, not DTLS 1.2", b[0], b[1]));
+      return;
+    }
   memcpy (f->server_random, b + 2, 32);
   n = b[off];
   if (n > 32 || off + 1 + n + 3 > len)
