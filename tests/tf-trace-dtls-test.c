@@ -371,6 +371,27 @@ assert_refragmented (Capture *c, TfDtlsKeys *keys, guint min)
 
 /* One exchange: Register, a Read; the client held to the suites of @priority (NULL: GnuTLS's
  * default), its key log written when @keylog. */
+/* tf-trace-decode on the file with @arg (--psk ID:HEX, --keylog FILE): its count of CoAP
+ * messages, from its last line ("frames=.. datagrams=.. coap=N marked=..") */
+static guint
+tool_coap (const char *pcap, const char *arg)
+{
+  g_autofree char *tool = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "tools",
+                                            "tf-trace-decode", NULL);
+  const char *argv[] = { tool, "--quiet", arg, pcap, NULL };
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  const char *c;
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  c = strstr (err, " coap=");
+  g_assert_nonnull (c);
+  return (guint)atoi (c + 6);
+}
+
 /* A CoAP GET of /.well-known/core, its payload the newline s_client sends after a line */
 static const char coap_get[] = "\x40\x01\x12\x34\xbb.well-known\x04"
                                "core\xff\n";
@@ -510,6 +531,16 @@ exchange_with (const char *priority, const char *suite, gboolean keylog, gboolea
     }
 
   assert_refragmented (&c, right, min);
+  {
+    /* the tool with the same key */
+    g_autofree char *arg
+        = keylog ? g_strdup_printf ("--keylog=%s", log) : g_strdup ("--psk=dev-1:" KEY_HEX);
+    guint n = 0;
+    for (guint i = 0; i < ours->len; i++)
+      n += ((TfCoapTraceEntry *)ours->pdata[i])->msg != NULL;
+    g_assert_cmpuint (tool_coap (pcap, arg), ==, n);
+    g_assert_cmpuint (tool_coap (pcap, "--psk=dev-1:" WRONG_HEX), ==, 0);
+  }
 
   /* a wrong key, and none: records only, and why */
   g_assert_true (tf_dtls_keys_add_psk_arg (wrong, "dev-1:" WRONG_HEX, &error));
