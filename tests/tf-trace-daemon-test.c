@@ -197,17 +197,35 @@ ours (const char *decoded, guint part)
 
 /* the same by tshark from the pcapng file */
 static GPtrArray *
-theirs (const char *pcap)
+theirs_with (const char *pcap, const char *pref)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *stdout_buf = NULL;
   g_auto (GStrv) lines = NULL;
   g_autoptr (GError) error = NULL;
   int status = 0;
-  const char *argv[]
-      = { "tshark", "-n",       "-r",          pcap,         "-Y",        "coap", "-T",
-          "fields", "-E",       "separator=|", "-e",         "coap.type", "-e",   "coap.code",
-          "-e",     "coap.mid", "-e",          "coap.token", NULL };
+  /* @pref: a preference such as the DTLS PSK ("dtls.psk:HEX"), else a repeat of -n */
+  const char *argv[] = { "tshark",
+                         "-n",
+                         "-r",
+                         pcap,
+                         "-Y",
+                         "coap",
+                         "-T",
+                         "fields",
+                         "-E",
+                         "separator=|",
+                         "-e",
+                         "coap.type",
+                         "-e",
+                         "coap.code",
+                         "-e",
+                         "coap.mid",
+                         "-e",
+                         "coap.token",
+                         pref ? "-o" : "-n",
+                         pref,
+                         NULL };
   g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL,
                                G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
                                &stdout_buf, NULL, &status, &error));
@@ -217,6 +235,12 @@ theirs (const char *pcap)
     if (*lines[i] != '\0')
       g_ptr_array_add (out, g_strdup (lines[i]));
   return out;
+}
+
+static GPtrArray *
+theirs (const char *pcap)
+{
+  return theirs_with (pcap, NULL);
 }
 
 static void
@@ -239,8 +263,10 @@ assert_same_messages (Fixture *fx, guint part)
     g_assert_cmpstr (g_ptr_array_index (a, i), ==, g_ptr_array_index (b, i));
 }
 
+/* @psk: the client's key in hex for a session over DTLS (the event file's psk-identity
+ * "alpha-1" and psk-key-file), NULL for plain CoAP */
 static void
-fixture_setup (Fixture *fx, const char *quirk)
+fixture_setup_psk (Fixture *fx, const char *quirk, const char *psk)
 {
   const char *src = g_getenv ("TF_SOURCE_ROOT");
   const char *build = g_getenv ("TF_BUILD_ROOT");
@@ -250,6 +276,7 @@ fixture_setup (Fixture *fx, const char *quirk)
       = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
   g_autofree char *sim = NULL, *lab = NULL, *ev = NULL, *prov = NULL, *conf = NULL;
   g_autofree char *patched = NULL, *find = NULL, *repl = NULL, *tmpdir = NULL;
+  g_autofree char *event = NULL, *script = NULL, *srv_psk = NULL;
   g_auto (GStrv) parts = NULL;
   const char *args[3];
 
@@ -259,13 +286,14 @@ fixture_setup (Fixture *fx, const char *quirk)
   /* the server's control socket lives in a directory of ours made before the harness */
   tmpdir = g_dir_make_tmp ("tf-trace-srv-XXXXXX", NULL);
   fx->ctl_sock = g_build_filename (tmpdir, "lwm2m.sock", NULL);
+  srv_psk = psk ? g_strdup_printf (" --psk-port 5684 --psk alpha-1:%s", psk) : g_strdup ("");
   sim = g_strdup_printf (
       "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
       "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-1\nserial = SIM00001\n"
       "power = relay1:1\nboot-ms = 100\naddress = 192.0.2.10\n"
       "firmware-program = %s\nfirmware-args = --version 1.0.0 --lifetime 600%s%s\n\n"
-      "[server lwm2m1]\nprogram = %s\nargs = --control %s\naddress = 192.0.2.2\n",
-      client, quirk ? " --quirk " : "", quirk ? quirk : "", server, fx->ctl_sock);
+      "[server lwm2m1]\nprogram = %s\nargs = --control %s%s\naddress = 192.0.2.2\n",
+      client, quirk ? " --quirk " : "", quirk ? quirk : "", server, fx->ctl_sock, srv_psk);
   lab = g_strdup_printf ("[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
                          "off-time-ms = 100\n\n"
                          "[board sim1]\ntype = sim-lwm2m\nconsole = /dev/ttyACM1\n"
@@ -278,26 +306,34 @@ fixture_setup (Fixture *fx, const char *quirk)
   fx->h = tf_harness_new_full (sim, lab, args);
   ev = tf_harness_path (fx->h, "test.event");
   prov = tf_harness_path (fx->h, "provision.script");
-  g_assert_true (g_file_set_contents (
-      ev,
+  event = g_strdup_printf (
       "[event]\nname = Trace TestFest\ndays = 2030-06-04\ntimezone = UTC\nslot-minutes = 60\n"
       "day-start = 09:00\nday-end = 17:00\ntables = 1\n\n"
       "[company alpha]\nname = Alpha Devices\n\n[company gamma]\nname = Gamma Cloud\n\n"
       "[company beta]\nname = Beta Sensors\n\n"
       "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
-      "transports = udp\nsecurity = nosec\nboards = sim1\nendpoint = alpha-ep\n"
+      "transports = udp\nsecurity = %s\nboards = sim1\nendpoint = alpha-ep\n"
       "provision = provision.script\nfeatures = tlv\nentry-criteria = yes\n"
-      "entry-criteria-by = staff\n\n"
+      "entry-criteria-by = staff\n%s\n"
       "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions = 1.1\n"
-      "version = 4.2\ntransports = udp\nsecurity = nosec\nserver-uri = coap://192.0.2.2:5683\n"
+      "version = 4.2\ntransports = udp\nsecurity = %s\nserver-uri = %s\n"
       "features = tlv\nentry-criteria = yes\nentry-criteria-by = staff\n",
-      -1, NULL));
-  g_assert_true (
-      g_file_set_contents (prov,
-                           "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
-                           "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
-                           "send lwm2m start\nexpect ^lwm2m: (registered|error: already) 20000\n",
-                           -1, NULL));
+      psk ? "psk" : "nosec", psk ? "psk-identity = alpha-1\npsk-key-file = alpha.psk\n" : "",
+      psk ? "psk" : "nosec", psk ? "coaps://192.0.2.2:5684" : "coap://192.0.2.2:5683");
+  g_assert_true (g_file_set_contents (ev, event, -1, NULL));
+  if (psk != NULL)
+    {
+      g_autofree char *key = tf_harness_path (fx->h, "alpha.psk");
+      g_assert_true (g_file_set_contents (key, psk, -1, NULL));
+      g_assert_cmpint (g_chmod (key, 0600), ==, 0);
+    }
+  script = g_strdup_printf (
+      "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+      "send config set server-uri {server_uri}\nexpect ^ok 5000\n%s%s%s"
+      "send lwm2m start\nexpect ^lwm2m: (registered|error: already) 20000\n",
+      psk ? "send config set psk-id alpha-1\nexpect ^ok 5000\nsend config set psk-key " : "",
+      psk ? psk : "", psk ? "\nexpect ^ok 5000\n" : "");
+  g_assert_true (g_file_set_contents (prov, script, -1, NULL));
   g_assert_true (g_file_get_contents (fx->h->lab_path, &conf, NULL, NULL));
   find = g_strdup_printf ("boards-dir = %s/boards\nets-dir = %s/data/ets\n", src, src);
   repl = g_strdup_printf ("boards-dir = %s/boards;%s/tests/boards\nets-dir = %s/tests/ets\n"
@@ -310,6 +346,12 @@ fixture_setup (Fixture *fx, const char *quirk)
   tf_harness_start_daemon (fx->h);
   tf_harness_watch (fx->h);
   g_signal_connect (fx->h->watch, "message", G_CALLBACK (on_message), fx);
+}
+
+static void
+fixture_setup (Fixture *fx, const char *quirk)
+{
+  fixture_setup_psk (fx, quirk, NULL);
 }
 
 static void
@@ -644,6 +686,67 @@ test_quirky (void)
   fixture_teardown (&fx);
 }
 
+/* A session over DTLS: the daemon's decoded trace has the CoAP inside, decrypted with the PSK
+ * the event file names for the client, the same messages tshark finds in the session's pcapng
+ * given that key (and none without it). The board's client offers the plain PSK suites only, as
+ * many devices do: left to itself ours negotiates ECDHE-PSK, which no PSK alone decrypts. */
+static void
+test_dtls (void)
+{
+  Fixture fx = { 0 };
+  g_autofree char *dir = NULL, *prio = NULL, *answer = NULL, *decoded = NULL, *local = NULL;
+  g_autoptr (GBytes) pcap = NULL;
+  g_autoptr (GBytes) text = NULL;
+  g_autoptr (GPtrArray) a = NULL;
+  g_autoptr (GPtrArray) b = NULL;
+  g_autoptr (GPtrArray) none = NULL;
+  if (can_skip ())
+    return;
+  dir = g_dir_make_tmp ("tf-trace-gnutls-XXXXXX", NULL);
+  prio = g_build_filename (dir, "gnutls.conf", NULL);
+  g_assert_true (g_file_set_contents (
+      prio,
+      "[overrides]\ntls-disabled-kx = ECDHE-PSK\ntls-disabled-kx = DHE-PSK\n"
+      "tls-disabled-cipher = CHACHA20-POLY1305\ntls-disabled-cipher = AES-256-GCM\n"
+      "tls-disabled-cipher = AES-256-CCM\ntls-disabled-cipher = AES-256-CBC\n"
+      "tls-disabled-cipher = AES-128-GCM\ntls-disabled-cipher = AES-128-CCM\n"
+      "tls-disabled-cipher = AES-128-CBC\n",
+      -1, NULL));
+  g_setenv ("GNUTLS_SYSTEM_PRIORITY_FILE", prio, TRUE);
+  fixture_setup_psk (&fx, NULL, "00112233445566778899aabbccddeeff");
+  g_unsetenv ("GNUTLS_SYSTEM_PRIORITY_FILE");
+  /* the Register's 2.01 decoded: decrypted in the daemon */
+  start_session (&fx);
+  answer = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0/0\"}");
+  g_assert_nonnull (strstr (answer, "\"ok\":true"));
+  g_assert_true (wait_file (&fx, "decoded.jsonl", "\"code\":\"2.05\"", 1, 30000));
+  decoded = trace_path (&fx, "decoded.jsonl");
+  g_assert_cmpuint (count_in_file (decoded, "decrypted: TLS_PSK_WITH_AES_128_CCM_8, PSK of "
+                                            "identity 'alpha-1'"),
+                    >=, 4);
+  pcap = download (&fx, "alpha", "pcap", 1);
+  text = download (&fx, "alpha", "decoded", 1);
+  local = g_build_filename (fx.h->dir, "download.pcapng", NULL);
+  g_assert_true (g_file_set_contents (local, g_bytes_get_data (pcap, NULL),
+                                      (gssize)g_bytes_get_size (pcap), NULL));
+  {
+    g_autofree char *t = g_strndup (g_bytes_get_data (text, NULL), g_bytes_get_size (text));
+    a = ours (t, 1);
+  }
+  b = theirs_with (local, "dtls.psk:00112233445566778899aabbccddeeff");
+  none = theirs (local);
+  g_test_message ("%u messages decrypted, %u by tshark with the key, %u without", a->len, b->len,
+                  none->len);
+  g_assert_cmpuint (a->len, >=, 4);
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (a, i), ==, g_ptr_array_index (b, i));
+  g_assert_cmpuint (none->len, ==, 0);
+  fixture_teardown (&fx);
+  g_unlink (prio);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -651,5 +754,6 @@ main (int argc, char **argv)
   g_test_add_func ("/trace/daemon/capture-restart", test_capture);
   g_test_add_func ("/trace/daemon/quirky-client", test_quirky);
   g_test_add_func ("/trace/daemon/no-loss", test_no_loss);
+  g_test_add_func ("/trace/daemon/dtls", test_dtls);
   return g_test_run ();
 }

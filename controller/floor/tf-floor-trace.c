@@ -206,6 +206,27 @@ trace_free (Trace *t)
   g_free (t);
 }
 
+/* The PSK the lab provisioned the session's client with (event file: psk-identity,
+ * psk-key-file) decrypts its DTLS in the decoded trace; the pcapng stays as captured. */
+static void
+set_keys (TfFloor *f, Trace *t)
+{
+  TfSession *s = tf_floor_session (f, t->id);
+  const TfImpl *c = s != NULL ? tf_floor_impl (f, s->client) : NULL;
+  g_autoptr (TfDtlsKeys) keys = NULL;
+  g_autoptr (GError) error = NULL;
+  if (c == NULL || c->psk_identity == NULL || c->psk_key == NULL)
+    return;
+  keys = tf_dtls_keys_new ();
+  if (!tf_dtls_keys_add_psk (keys, c->psk_identity, g_bytes_get_data (c->psk_key, NULL),
+                             g_bytes_get_size (c->psk_key), &error))
+    {
+      g_warning ("trace of %s: %s", t->id, error->message);
+      return;
+    }
+  tf_coap_trace_set_dtls_keys (t->decoder, keys);
+}
+
 /* A session's trace opens at its first frame of a run: a new part after those a former run
  * (a daemon that stopped, a session prepared again) left, the gap said, not hidden. */
 static Trace *
@@ -221,6 +242,7 @@ trace_open (TfFloorTraces *tr, const char *id, GError **error)
   t->id = g_strdup (id);
   t->dir = trace_dir (tr->f, id);
   t->decoder = tf_coap_trace_new ();
+  set_keys (tr->f, t);
   tf_capture_get_stats (tr->capture, &t->recv0, &t->drop0, NULL);
   if (g_mkdir_with_parents (t->dir, 0750) < 0)
     {

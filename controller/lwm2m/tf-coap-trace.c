@@ -11,7 +11,6 @@
 #define EXCHANGE_LIFETIME_US (247 * G_USEC_PER_SEC)
 /* the tables are pruned of entries older than EXCHANGE_LIFETIME beyond this size */
 #define PRUNE_ABOVE 8192
-#define MAX_DTLS_RECORDS 16
 #define MAX_REMEMBERED (1024 * 1024)
 
 typedef struct
@@ -34,6 +33,7 @@ struct _TfCoapTrace
   GHashTable *requests; /* "client server token" → Request: the path of a response */
   guint seen_limit;
   guint requests_limit;
+  TfDtlsFlows *dtls; /* the DTLS handshakes followed, records decrypted with the keys given */
 };
 
 static guint16
@@ -134,36 +134,6 @@ endpoint (const char *ip, guint16 port)
 {
   return strchr (ip, ':') != NULL ? g_strdup_printf ("[%s]:%u", ip, port)
                                   : g_strdup_printf ("%s:%u", ip, port);
-}
-
-/* DTLS 1.0/1.2 records (RFC 6347 4.1): content type 20-25, version fe ff or fe fd */
-static char *
-describe_dtls (const guint8 *d, gsize len)
-{
-  static const char *types[] = { "change_cipher_spec", "alert",     "handshake",
-                                 "application_data",   "heartbeat", "tls12_cid" };
-  g_autoptr (GString) s = g_string_new (NULL);
-  gsize off = 0;
-  guint n = 0;
-  while (off + 13 <= len && n < MAX_DTLS_RECORDS)
-    {
-      const guint8 *r = d + off;
-      guint rec_len = be16 (r + 11);
-      guint64 seq = 0;
-      if (r[0] < 20 || r[0] > 25 || r[1] != 0xfe || (r[2] != 0xff && r[2] != 0xfd)
-          || off + 13 + rec_len > len)
-        break;
-      for (guint i = 5; i < 11; i++)
-        seq = seq << 8 | r[i];
-      g_string_append_printf (s, "%sDTLS %s %s epoch=%u seq=%" G_GUINT64_FORMAT " len=%u",
-                              n > 0 ? "; " : "", r[2] == 0xfd ? "1.2" : "1.0", types[r[0] - 20],
-                              be16 (r + 3), seq, rec_len);
-      off += 13 + rec_len;
-      n++;
-    }
-  if (n == 0 || (off != len && n < MAX_DTLS_RECORDS))
-    return NULL;
-  return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
 /* Entries older than EXCHANGE_LIFETIME go once the table has grown past *@limit; the limit
@@ -267,11 +237,20 @@ tf_coap_trace_add (TfCoapTrace *t, gint64 time_us, const TfUdpDatagram *d)
   e->time_us = time_us;
   e->src = endpoint (d->src_ip, d->src_port);
   e->dst = endpoint (d->dst_ip, d->dst_port);
-  e->dtls = describe_dtls (d->data, d->len);
-  if (e->dtls == NULL && d->len >= 4 && (d->data[0] >> 6) == 1)
+  g_autoptr (TfDtlsDatagram) dtls = tf_dtls_flows_add (t->dtls, e->src, e->dst, d->data, d->len);
+  const guint8 *coap = d->data;
+  gsize coap_len = d->len;
+  if (dtls != NULL)
     {
-      coap_pdu_t *pdu = coap_pdu_init (0, 0, 0, d->len + 16);
-      if (pdu != NULL && coap_pdu_parse (COAP_PROTO_UDP, d->data, d->len, pdu))
+      e->dtls = g_steal_pointer (&dtls->records);
+      e->dtls_note = g_steal_pointer (&dtls->note);
+      /* a decrypted application_data record is decoded as a plain datagram would be */
+      coap = dtls->app_data != NULL ? g_bytes_get_data (dtls->app_data, &coap_len) : NULL;
+    }
+  if (coap != NULL && coap_len >= 4 && (coap[0] >> 6) == 1)
+    {
+      coap_pdu_t *pdu = coap_pdu_init (0, 0, 0, coap_len + 16);
+      if (pdu != NULL && coap_pdu_parse (COAP_PROTO_UDP, coap, coap_len, pdu))
         decode_coap (t, e, pdu);
       if (pdu != NULL)
         coap_delete_pdu (pdu);
@@ -290,6 +269,12 @@ tf_coap_trace_add_frame (TfCoapTrace *t, gint64 time_us, const guint8 *frame, gs
   return tf_coap_trace_add (t, time_us, &d);
 }
 
+void
+tf_coap_trace_set_dtls_keys (TfCoapTrace *t, TfDtlsKeys *keys)
+{
+  tf_dtls_flows_set_keys (t->dtls, keys);
+}
+
 guint64
 tf_coap_trace_get_count (TfCoapTrace *t)
 {
@@ -304,6 +289,7 @@ tf_coap_trace_new (void)
   t->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   t->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   t->seen_limit = t->requests_limit = PRUNE_ABOVE;
+  t->dtls = tf_dtls_flows_new ();
   return t;
 }
 
@@ -314,6 +300,7 @@ tf_coap_trace_free (TfCoapTrace *t)
     return;
   g_hash_table_unref (t->seen);
   g_hash_table_unref (t->requests);
+  tf_dtls_flows_free (t->dtls);
   g_free (t);
 }
 
@@ -326,6 +313,7 @@ tf_coap_trace_entry_free (TfCoapTraceEntry *e)
   g_free (e->dst);
   tf_coap_message_free (e->msg);
   g_free (e->dtls);
+  g_free (e->dtls_note);
   g_free (e->other);
   g_free (e);
 }
@@ -366,6 +354,8 @@ tf_coap_trace_entry_to_json (const TfCoapTraceEntry *e)
     }
   if (e->dtls != NULL)
     json_object_set_string_member (o, "dtls", e->dtls);
+  if (e->dtls_note != NULL)
+    json_object_set_string_member (o, "dtls_note", e->dtls_note);
   if (e->other != NULL)
     json_object_set_string_member (o, "udp", e->other);
   return node;
@@ -386,6 +376,8 @@ tf_coap_trace_entry_to_string (const TfCoapTraceEntry *e)
     }
   else
     g_string_append (s, e->dtls != NULL ? e->dtls : e->other);
+  if (e->dtls_note != NULL)
+    g_string_append_printf (s, " (%s)", e->dtls_note);
   if (e->mark != TF_COAP_TRACE_FIRST)
     g_string_append_printf (s, " [%s of #%" G_GUINT64_FORMAT "]", mark_to_string (e->mark), e->of);
   return g_string_free (s, FALSE);

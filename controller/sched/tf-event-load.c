@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,9 @@ static const gchar *const impl_keys[] = { "name",
                                           "server-uri",
                                           "provision",
                                           "version",
+                                          "psk-identity",
+                                          "psk-key-file",
+                                          "psk-key",
                                           NULL };
 static const gchar *const pairs_keys[] = { "opt-out", "must-meet", NULL };
 
@@ -301,6 +305,71 @@ load_team (Loader *ld, const gchar *group, TfImpl *impl, guint idx, GError **err
   return TRUE;
 }
 
+/* The PSK the lab provisions a client with (identity and key), which also lets the session's
+ * trace be decrypted: the key is not in the event file (which is no secret) but in a file of
+ * its own, hex on one line, that others may not read (as the broker's password-file). */
+static gboolean
+load_psk (Loader *ld, const gchar *group, TfImpl *impl, const gchar *filename, GError **error)
+{
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *text = NULL;
+  g_autoptr (GError) local = NULL;
+  GStatBuf st;
+  gsize len = 0;
+  const gchar *hex;
+  guint8 key[TF_EVENT_MAX_PSK];
+  gsize n = 0;
+
+  if (tf_loader_has_key (ld, group, "psk-key"))
+    return tf_key_lines_fail (ld->lines, error, group, "psk-key",
+                              "the key goes in a file of its own (psk-key-file), not in the "
+                              "event file");
+  if (!tf_loader_get_string (ld, group, "psk-identity", FALSE, &impl->psk_identity, error)
+      || !tf_loader_get_string (ld, group, "psk-key-file", FALSE, &path, error))
+    return FALSE;
+  if ((impl->psk_identity != NULL || path != NULL) && impl->role != TF_ROLE_CLIENT)
+    return tf_key_lines_fail (ld->lines, error, group,
+                              impl->psk_identity != NULL ? "psk-identity" : "psk-key-file",
+                              "only a client has this key");
+  if ((impl->psk_identity == NULL) != (path == NULL))
+    return tf_key_lines_fail (ld->lines, error, group,
+                              impl->psk_identity == NULL ? "psk-key-file" : "psk-identity",
+                              "psk-identity and psk-key-file go together");
+  if (path == NULL)
+    return TRUE;
+  if (strlen (impl->psk_identity) > 128)
+    return tf_key_lines_fail (ld->lines, error, group, "psk-identity", "over 128 bytes");
+  if (!g_path_is_absolute (path) && filename != NULL)
+    {
+      g_autofree gchar *dir = g_path_get_dirname (filename);
+      gchar *abs = g_build_filename (dir, path, NULL);
+      g_free (path);
+      path = abs;
+    }
+  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+    return tf_key_lines_fail (ld->lines, error, group, "psk-key-file", "no such file %s", path);
+  if ((st.st_mode & 0007) != 0)
+    return tf_key_lines_fail (ld->lines, error, group, "psk-key-file",
+                              "%s holds a key and others may read it (mode %04o): chmod o-rwx",
+                              path, (guint)(st.st_mode & 0777));
+  if (st.st_size > 1024 || !g_file_get_contents (path, &text, &len, &local))
+    return tf_key_lines_fail (ld->lines, error, group, "psk-key-file", "%s: %s", path,
+                              local != NULL ? local->message : "over 1024 bytes");
+  hex = g_strstrip (text);
+  for (; hex[n] != '\0' && n < 2 * sizeof key + 1; n++)
+    if (!g_ascii_isxdigit (hex[n]))
+      break;
+  if (hex[n] != '\0' || n == 0 || n % 2 != 0 || n > 2 * sizeof key)
+    return tf_key_lines_fail (ld->lines, error, group, "psk-key-file",
+                              "%s: not a key of 1 to %u bytes in hex", path, (guint)sizeof key);
+  for (gsize i = 0; i < n; i += 2)
+    key[i / 2] = (guint8)(g_ascii_xdigit_value (hex[i]) << 4 | g_ascii_xdigit_value (hex[i + 1]));
+  impl->psk_key = g_bytes_new (key, n / 2);
+  memset (key, 0, sizeof key);
+  memset (text, 0, len);
+  return TRUE;
+}
+
 static gboolean
 load_impl (Loader *ld, const gchar *group, GError **error)
 {
@@ -403,6 +472,8 @@ load_impl (Loader *ld, const gchar *group, GError **error)
       g_free (impl->provision);
       impl->provision = abs;
     }
+  if (!load_psk (ld, group, impl, event->filename, error))
+    return FALSE;
   if (!tf_loader_get_string (ld, group, "entry-criteria", TRUE, &entry, error))
     return FALSE;
   if (g_strcmp0 (entry, "yes") == 0)

@@ -370,6 +370,82 @@ test_people (void)
       "[company acme] people: 'anna Anna Berger, Test lead' is not 'USER: Full Name[, Role]'"));
 }
 
+/* The PSK the lab provisions a client with: identity in the event file, key in a file of its
+ * own that others may not read. */
+static void
+test_psk (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("tf-event-psk-XXXXXX", NULL);
+  g_autofree gchar *ev = g_build_filename (dir, "t.event", NULL);
+  g_autofree gchar *key = g_build_filename (dir, "acme.psk", NULL);
+  const struct
+  {
+    const gchar *file; /* the key file's content, NULL: none */
+    guint mode;
+    const gchar *lines; /* in place of line 18 */
+    const gchar *message;
+  } cases[] = {
+    { "0102030405060708090a0b0c0d0e0f10\n", 0600,
+      "boards=b1\npsk-identity=dev-1\npsk-key-file=acme.psk", NULL },
+    { "0102030405060708\n", 0644, "boards=b1\npsk-identity=dev-1\npsk-key-file=acme.psk",
+      "@E@:20: [implementation c1] psk-key-file: @K@ holds a key and others may read it (mode "
+      "0644): chmod o-rwx" },
+    { "01020g\n", 0640, "boards=b1\npsk-identity=dev-1\npsk-key-file=acme.psk",
+      "@E@:20: [implementation c1] psk-key-file: @K@: not a key of 1 to 64 bytes in hex" },
+    { NULL, 0, "boards=b1\npsk-identity=dev-1\npsk-key-file=acme.psk",
+      "@E@:20: [implementation c1] psk-key-file: no such file @K@" },
+    { NULL, 0, "boards=b1\npsk-identity=dev-1",
+      "@E@:19: [implementation c1] psk-identity: psk-identity and psk-key-file go together" },
+    { NULL, 0, "boards=b1\npsk-key=0102",
+      "@E@:19: [implementation c1] psk-key: the key goes in a file of its own (psk-key-file), "
+      "not in the event file" },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      Case c = { { 18 }, { cases[k].lines }, NULL };
+      g_autofree gchar *text = edited (&c);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TfEvent) event = NULL;
+      g_unlink (key);
+      if (cases[k].file != NULL)
+        {
+          g_assert_true (g_file_set_contents (key, cases[k].file, -1, NULL));
+          g_assert_cmpint (g_chmod (key, cases[k].mode), ==, 0);
+        }
+      event = tf_event_load_data (text, -1, ev, &error);
+      if (cases[k].message == NULL)
+        {
+          const TfImpl *c1;
+          g_assert_no_error (error);
+          c1 = tf_event_impl (event, (guint)tf_event_find_impl (event, "c1"));
+          g_assert_cmpstr (c1->psk_identity, ==, "dev-1");
+          g_assert_cmpuint (g_bytes_get_size (c1->psk_key), ==, 16);
+          g_assert_cmphex (((const guint8 *)g_bytes_get_data (c1->psk_key, NULL))[15], ==, 0x10);
+        }
+      else
+        {
+          g_autoptr (GString) want = g_string_new (cases[k].message);
+          g_string_replace (want, "@E@", ev, 0);
+          g_string_replace (want, "@K@", key, 0);
+          g_assert_null (event);
+          g_assert_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG);
+          g_assert_cmpstr (error->message, ==, want->str);
+        }
+    }
+  {
+    /* a server provisions no PSK of its own here */
+    Case c = { { 29 }, { "entry-criteria-by=X\npsk-identity=srv" }, NULL };
+    g_autofree gchar *text = edited (&c);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (TfEvent) event = tf_event_load_data (text, -1, "t.event", &error);
+    g_assert_null (event);
+    g_assert_cmpstr (error->message, ==,
+                     "t.event:30: [implementation s1] psk-identity: only a client has this key");
+  }
+  g_unlink (key);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -381,5 +457,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sched/event/excluded", test_excluded);
   g_test_add_func ("/sched/event/one-read", test_one_read);
   g_test_add_func ("/sched/event/people", test_people);
+  g_test_add_func ("/sched/event/psk", test_psk);
   return g_test_run ();
 }

@@ -58,7 +58,13 @@ typedef struct
   gchar *endpoint;   /* client: LwM2M endpoint name; defaults to the id */
   gchar *server_uri; /* server: where clients register */
   gchar *provision;  /* client: console script (absolute path) or NULL: the default */
+
+  /* client: the PSK the lab provisions (its trace is decrypted with it), or NULL */
+  gchar *psk_identity;
+  GBytes *psk_key; /* from psk-key-file; set together with psk_identity */
 } TfImpl;
+
+#define TF_EVENT_MAX_PSK 64 /* bytes of a PSK */
 
 typedef struct
 {

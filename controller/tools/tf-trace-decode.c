@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* tf-trace-decode: a capture file (pcapng or pcap, read with libpcap) decoded as the lab
  * decodes a session's traffic: one JSON object (or, with --text, one line) per UDP datagram,
- * CoAP decoded, DTLS records named, retransmissions and duplicates marked. With --pcapng OUT
- * the frames are also written again by the lab's own pcapng writer (tests, benchmark). */
+ * CoAP decoded, DTLS records named, retransmissions and duplicates marked. DTLS 1.2 flows are
+ * decrypted with --psk IDENTITY:HEX (plain PSK suites) or --keylog FILE (an NSS key log, as
+ * SSLKEYLOGFILE makes GnuTLS write; any suite the trace knows). With --pcapng OUT the frames
+ * are also written again by the lab's own pcapng writer (tests, benchmark). */
 #include "config.h"
 
 #include <pcap/pcap.h>
@@ -18,7 +20,13 @@ main (int argc, char **argv)
   gboolean text = FALSE;
   gboolean quiet = FALSE;
   g_autofree char *out = NULL;
+  g_autofree char *keylog = NULL;
+  g_auto (GStrv) psks = NULL;
   const GOptionEntry entries[] = {
+    { "psk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &psks, "Decrypt DTLS with this PSK (repeatable)",
+      "IDENTITY:HEX" },
+    { "keylog", 0, 0, G_OPTION_ARG_FILENAME, &keylog, "Decrypt DTLS with this NSS key log",
+      "FILE" },
     { "text", 0, 0, G_OPTION_ARG_NONE, &text, "One line per message instead of JSON", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only the counts at the end (stderr)", NULL },
     { "pcapng", 0, 0, G_OPTION_ARG_FILENAME, &out, "Write the frames to OUT (pcapng)", "OUT" },
@@ -28,6 +36,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (TfCoapTrace) trace = tf_coap_trace_new ();
   g_autoptr (TfPcapng) writer = NULL;
+  g_autoptr (TfDtlsKeys) keys = tf_dtls_keys_new ();
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   struct pcap_pkthdr *h;
   const u_char *bytes;
@@ -41,6 +50,18 @@ main (int argc, char **argv)
       g_printerr ("tf-trace-decode: %s\n", error != NULL ? error->message : "one FILE");
       return 2;
     }
+  for (guint i = 0; psks != NULL && psks[i] != NULL; i++)
+    if (!tf_dtls_keys_add_psk_arg (keys, psks[i], &error))
+      {
+        g_printerr ("tf-trace-decode: --psk %s\n", error->message);
+        return 2;
+      }
+  if (keylog != NULL && !tf_dtls_keys_load_keylog (keys, keylog, &error))
+    {
+      g_printerr ("tf-trace-decode: --keylog %s\n", error->message);
+      return 2;
+    }
+  tf_coap_trace_set_dtls_keys (trace, keys);
   p = pcap_open_offline (argv[1], errbuf);
   if (p == NULL)
     {

@@ -104,6 +104,14 @@ test('the two companies see the live trace and download the pcapng; a third comp
         mid: 4101, token: 'a1b2', options: [[11, 'rd'], [15, 'ep=trace-ep']] },
       { schema: 1, frame: 2, src: '192.0.2.1:5683', dst: '192.0.2.11:56830', type: 'ACK', code: '2.01',
         mid: 4101, token: 'a1b2', options: [[8, 'rd'], [8, 'r7']] },
+      // over DTLS: a record the lab could not decrypt, and a message it decrypted
+      { schema: 1, frame: 3, src: '192.0.2.11:56831', dst: '192.0.2.1:5684',
+        dtls: 'DTLS 1.2 application_data epoch=1 seq=1 len=51',
+        dtls_note: 'not decrypted: no PSK given for identity \'dev-9\'' },
+      { schema: 1, frame: 4, src: '192.0.2.11:56832', dst: '192.0.2.1:5684', type: 'CON', code: 'POST',
+        mid: 4102, token: 'c3', options: [[11, 'rd'], [15, 'ep=dtls-ep']],
+        dtls: 'DTLS 1.2 application_data epoch=1 seq=1 len=60',
+        dtls_note: 'decrypted: TLS_PSK_WITH_AES_128_CCM_8, PSK of identity \'dev-8\'' },
     ];
     for (const m of lines)
       for (const c of companies)
@@ -114,6 +122,10 @@ test('the two companies see the live trace and download the pcapng; a third comp
       const panel = page.locator(`.trace-panel[data-session="${s.id}"]`);
       await panel.locator('td', { hasText: '/rd Uri-Query=ep=trace-ep' }).waitFor({ timeout: 15000 });
       await panel.locator('td', { hasText: 'Location-Path=r7' }).waitFor({ timeout: 15000 });
+      await panel.locator('td', { hasText: "(not decrypted: no PSK given for identity 'dev-9')" })
+        .waitFor({ timeout: 15000 });
+      await panel.locator('td', { hasText: '/rd Uri-Query=ep=dtls-ep (over DTLS, decrypted)' })
+        .waitFor({ timeout: 15000 });
       const got = await downloadFrom(page, s.id);
       // both parts, as the daemon has them: one section each
       assert.equal(got.readUInt32LE(0), 0x0a0d0d0a, `${c}: the pcapng magic`);

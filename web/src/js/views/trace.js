@@ -15,12 +15,15 @@ function optionText(o) {
   return `${names[o[0]] ?? `opt${o[0]}`}=${o[1]}`;
 }
 
+// A DTLS record is shown as such with why it was not decrypted; CoAP decrypted from DTLS as CoAP,
+// said to have come over DTLS.
 function describe(m) {
-  if (m.dtls) return m.dtls;
+  if (m.dtls && m.type === undefined) return m.dtls_note ? `${m.dtls} (${m.dtls_note})` : m.dtls;
   if (m.udp) return m.udp;
   const path = (m.options ?? []).filter((o) => o[0] === 11).map((o) => o[1]).join('/');
   const others = (m.options ?? []).filter((o) => o[0] !== 11).map(optionText).join(' ');
-  return [path && `/${path}`, others, m.payload !== undefined && `payload: ${m.payload}`].filter(Boolean).join(' ');
+  return [path && `/${path}`, others, m.payload !== undefined && `payload: ${m.payload}`,
+    m.dtls && '(over DTLS, decrypted)'].filter(Boolean).join(' ');
 }
 
 export class TraceView {
