@@ -7,7 +7,9 @@
  * name only; what a host publishes while its link is down arrives, in order,
  * once the central broker is back. "Never arrives" is checked without
  * sleeping: a marker follows the forbidden messages on the same bridge
- * connection, which keeps their order. */
+ * connection, which keeps their order. The event has a company 'host': the
+ * bridges' client ids (host-a, host-b) are still theirs (tf-broker-plugin
+ * gives an id to the longest account name it starts with). */
 #include "tf-test-host.h"
 
 #include <gio/gio.h>
@@ -50,6 +52,7 @@ static const char *const host_names[] = { "a", "b" };
 #define EVENT_TEXT                                                                                 \
   "[event]\nname = Farm test\ndays = 2030-01-07\nslot-minutes = 60\nday-start = 09:00\n"           \
   "day-end = 12:00\ntables = 1\n\n[company acme]\nname = Acme IoT GmbH\n\n"                        \
+  "[company host]\nname = Host Ltd\n\n"                                                            \
   "[implementation acme-c]\ncompany = acme\nrole = client\nversions = 1.1\n"                       \
   "transports = udp\nsecurity = psk\nentry-criteria = yes\nentry-criteria-by = staff\n"
 
