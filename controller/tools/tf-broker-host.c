@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "tf-broker-config.h"
+#include "tf-broker-creds.h"
 #include "tf-error.h"
 #include "tf-json.h"
 
@@ -28,9 +29,6 @@ static const char *const host_out_topics[] = { "status", "board/#", "reply/#", N
  * link is down (mosquitto drops newer ones beyond it): an hour of 50 boards'
  * consoles at 5 lines a second, a few hundred MB at most. */
 #define HOST_QUEUE_MESSAGES 1000000
-
-/* A host's credentials file is one line; anything this big is not one. */
-#define MAX_CREDENTIALS_BYTES (64 * 1024)
 
 static char *
 host_account (const char *host)
@@ -136,15 +134,12 @@ tf_broker_write_host_credentials (TfBrokerTool *t, GError **error)
 }
 
 /* The password of this host's account, from the file the central broker's
- * set-up wrote for it: "USER PASSWORD host NAME LAB". */
+ * set-up wrote for it. */
 static gboolean
 read_host_credentials (TfBrokerTool *t, char **user, char **password, GError **error)
 {
   const char *path = t->bridge_credentials;
   g_autofree char *data = NULL;
-  g_autofree char *expected = host_account (t->lab->host);
-  g_auto (GStrv) lines = NULL;
-  g_autoptr (GString) others = g_string_new (NULL);
   struct stat st;
   gsize len = 0;
 
@@ -153,70 +148,16 @@ read_host_credentials (TfBrokerTool *t, char **user, char **password, GError **e
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "%s: %s", path, g_strerror (errno));
       return FALSE;
     }
-  if (!S_ISREG (st.st_mode) || st.st_size > MAX_CREDENTIALS_BYTES)
+  if (!S_ISREG (st.st_mode) || st.st_size > TF_BROKER_MAX_CREDENTIALS_BYTES
+      || !g_file_get_contents (path, &data, &len, NULL))
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
-                   "%s: not a host's credentials file (a regular file under %u bytes)", path,
-                   MAX_CREDENTIALS_BYTES);
+                   "%s: not a host's credentials file (a readable file under %u bytes)", path,
+                   TF_BROKER_MAX_CREDENTIALS_BYTES);
       return FALSE;
     }
-  if (!g_file_get_contents (path, &data, &len, NULL) || len > MAX_CREDENTIALS_BYTES
-      || memchr (data, '\0', len) != NULL || !g_utf8_validate (data, len, NULL))
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
-                   "%s: not a host's credentials file (unreadable, or not text)", path);
-      return FALSE;
-    }
-  lines = g_strsplit (data, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_autoptr (GPtrArray) f = g_ptr_array_new ();
-      g_auto (GStrv) words = g_strsplit_set (g_strstrip (lines[i]), " \t", -1);
-      if (lines[i][0] == '\0' || lines[i][0] == '#')
-        continue;
-      for (guint w = 0; words[w] != NULL; w++)
-        if (words[w][0] != '\0')
-          g_ptr_array_add (f, words[w]);
-      if (f->len != 5 || g_strcmp0 (f->pdata[2], "host") != 0)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                       "%s:%u: expected 'USER PASSWORD host NAME LAB' (the file tf-broker-config "
-                       "--host NAME writes on the central broker)",
-                       path, i + 1);
-          return FALSE;
-        }
-      /* the password goes into mosquitto.conf: nothing that could end its line */
-      if (!tf_json_valid_id (f->pdata[1], 256) || !tf_json_valid_id (f->pdata[3], 64)
-          || !tf_json_valid_id (f->pdata[4], 64))
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                       "%s:%u: the password, host and lab may hold only letters, digits, '-', "
-                       "'_' and '.'",
-                       path, i + 1);
-          return FALSE;
-        }
-      if (g_strcmp0 (f->pdata[3], t->lab->host) != 0 || g_strcmp0 (f->pdata[4], t->lab->lab) != 0)
-        {
-          g_string_append_printf (others, "%s'%s' of lab '%s'", others->len ? ", " : "",
-                                  (char *)f->pdata[3], (char *)f->pdata[4]);
-          continue;
-        }
-      if (g_strcmp0 (f->pdata[0], expected) != 0)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                       "%s:%u: host '%s' has the account '%s', not '%s'", path, i + 1, t->lab->host,
-                       expected, (char *)f->pdata[0]);
-          return FALSE;
-        }
-      *user = g_strdup (f->pdata[0]);
-      *password = g_strdup (f->pdata[1]);
-      return TRUE;
-    }
-  g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-               "%s: no account for host '%s' of lab '%s' (the lab file's [lab] host and name)%s%s",
-               path, t->lab->host, t->lab->lab, others->len ? "; the file is for " : "",
-               others->str);
-  return FALSE;
+  return tf_broker_parse_host_credentials (path, data, len, t->lab->host, t->lab->lab, user,
+                                           password, error);
 }
 
 /* "ADDR:PORT" of the central broker (the port always: after an IPv6
