@@ -729,6 +729,32 @@ test_bad_input (void)
   tf_test_rm_rf (dir);
 }
 
+/* A second run of the central set-up keeps the hosts' passwords (the
+ * bridges stay connected); --renew makes new ones. */
+static void
+test_rerun (void)
+{
+  g_autoptr (World) w = world_new (FALSE);
+  g_autofree char *exe = tool ();
+  g_autofree char *lab = g_build_filename (w->dir, "central.conf", NULL);
+  g_autofree char *event = g_build_filename (w->dir, "farm.event", NULL);
+  g_autofree char *out = g_build_filename (w->dir, "central", NULL);
+  g_autofree char *persist = g_build_filename (w->dir, "central-data", NULL);
+  g_autofree char *creds = g_build_filename (out, "hosts", "a.credentials", NULL);
+  g_autofree char *before = NULL, *again = NULL, *renewed = NULL;
+  const char *argv[] = { exe,     "--lab",         lab,    "--event", event, "--out",
+                         out,     "--host",        "a",    "--host",  "b",   "--persistence",
+                         persist, "--broker-user", "root", NULL,      NULL };
+  g_assert_true (g_file_get_contents (creds, &before, NULL, NULL));
+  run_tool (argv);
+  g_assert_true (g_file_get_contents (creds, &again, NULL, NULL));
+  g_assert_cmpstr (before, ==, again);
+  argv[G_N_ELEMENTS (argv) - 2] = "--renew";
+  run_tool (argv);
+  g_assert_true (g_file_get_contents (creds, &renewed, NULL, NULL));
+  g_assert_cmpstr (before, !=, renewed);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -739,5 +765,6 @@ main (int argc, char **argv)
   g_test_add_func ("/bridge/foreign-subtree-refused", test_foreign_refused);
   g_test_add_func ("/bridge/request-in", test_request_in);
   g_test_add_func ("/bridge/link-down-queue", test_link_down);
+  g_test_add_func ("/bridge/rerun-keeps-passwords", test_rerun);
   return g_test_run ();
 }
