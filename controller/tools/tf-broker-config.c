@@ -1,26 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* tf-broker-config: the mosquitto set-up of a lab, written from the lab file
  * and the event file. Every company sees its own private subtree and nothing
- * of the others'; the floor is public only where the event allows it. */
+ * of the others'; the floor is public only where the event allows it. With
+ * --bridge-to it writes a farm host's own broker instead (tf-broker-host.c). */
 #define G_LOG_DOMAIN "tf-broker-config"
 
 #include "config.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <grp.h>
 #include <locale.h>
-#include <pwd.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
-#include <nettle/pbkdf2.h>
-
-#include "tf-event.h"
-#include "tf-key-lines.h"
-#include "tf-config.h"
+#include "tf-broker-config.h"
 #include "tf-error.h"
+#include "tf-key-lines.h"
 #include "tf-keyfile.h"
 
 /* What a page may read without an account: the floor, no results. */
@@ -42,251 +37,6 @@ static const char *const daemon_topics[] = { "host/+/status",
                                              "reply/#",
                                              NULL };
 
-/* The largest MQTT packet the broker takes from anyone: requests are capped
- * at 64 KiB by the daemon, reports with their evidence stay well below. */
-#define MAX_PACKET_SIZE (1024 * 1024)
-
-/* mosquitto_passwd's format for PBKDF2-SHA512 ("$7$"), with its defaults */
-#define PW_ITERATIONS 101
-#define PW_SALT_LEN 12
-#define PW_HASH_LEN 64
-
-typedef enum
-{
-  ROLE_DAEMON,
-  ROLE_STAFF,
-  ROLE_COMPANY,
-} Role;
-
-typedef struct
-{
-  char *user;
-  char *password;
-  Role role;
-  char *comment; /* the company's name */
-} Account;
-
-static void
-account_free (Account *a)
-{
-  g_free (a->user);
-  g_free (a->password);
-  g_free (a->comment);
-  g_free (a);
-}
-
-typedef struct
-{
-  char *lab_path, *event_path, *out_dir;
-  int ws_port, tls_port, wss_port;
-  char *bind, *cert, *key, *cafile, *persistence, *log_file, *anonymous_read, *owner, *plugin;
-  GStrv staff;
-  gboolean renew;
-  /* derived */
-  TfLabConfig *lab;
-  TfEvent *event;
-  gboolean anonymous;
-  char *daemon_user;
-  char *daemon_password_file;
-  GPtrArray *accounts; /* Account */
-  GHashTable *known;   /* user -> password, from an earlier run */
-} Tool;
-
-static gboolean
-random_bytes (guint8 *buf, gsize n, GError **error)
-{
-  gsize done = 0;
-  while (done < n)
-    {
-      ssize_t r = getrandom (buf + done, n - done, 0);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_IO, "getrandom: %s", g_strerror (errno));
-          return FALSE;
-        }
-      done += r;
-    }
-  return TRUE;
-}
-
-/* 20 characters of an alphabet without look-alikes: about 116 bits. */
-static char *
-new_password (GError **error)
-{
-  static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-  const guint n = sizeof (alphabet) - 1;
-  GString *s = g_string_new (NULL);
-  while (s->len < 20)
-    {
-      guint8 b;
-      if (!random_bytes (&b, 1, error))
-        {
-          g_string_free (s, TRUE);
-          return NULL;
-        }
-      if (b < 256 - 256 % n) /* no modulo bias */
-        g_string_append_c (s, alphabet[b % n]);
-    }
-  return g_string_free (s, FALSE);
-}
-
-/* One line of a mosquitto password file: "user:$7$101$SALT$HASH". */
-static char *
-password_line (const char *user, const char *password, GError **error)
-{
-  guint8 salt[PW_SALT_LEN], hash[PW_HASH_LEN];
-  g_autofree char *salt64 = NULL, *hash64 = NULL;
-
-  if (!random_bytes (salt, sizeof (salt), error))
-    return NULL;
-  /* PBKDF2-HMAC-SHA512 (RFC 8018) from nettle, as mosquitto_passwd computes it */
-  pbkdf2_hmac_sha512 (strlen (password), (const uint8_t *)password, PW_ITERATIONS, sizeof (salt),
-                      salt, sizeof (hash), hash);
-  salt64 = g_base64_encode (salt, sizeof (salt));
-  hash64 = g_base64_encode (hash, sizeof (hash));
-  return g_strdup_printf ("%s:$7$%u$%s$%s\n", user, PW_ITERATIONS, salt64, hash64);
-}
-
-/* Write @path atomically with @mode, then give it to root and @group (when
- * we are root and the group exists) so that only that service can read it. */
-static gboolean
-write_file (const char *path, const char *text, int mode, const char *group, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, mode, &local))
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s", local->message);
-      return FALSE;
-    }
-  if (group != NULL && geteuid () == 0)
-    {
-      struct group *gr = getgrnam (group);
-      if (gr != NULL && chown (path, 0, gr->gr_gid) != 0)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: chown: %s", path, g_strerror (errno));
-          return FALSE;
-        }
-      if (gr == NULL)
-        mode &= 0600;
-    }
-  if (g_chmod (path, mode) != 0)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: chmod: %s", path, g_strerror (errno));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* A file or folder the broker writes (its log, its persistence): owned by its user. */
-static gboolean
-give_to_broker (Tool *t, const char *path, GError **error)
-{
-  struct passwd *pw;
-  if (geteuid () != 0 || (pw = getpwnam (t->owner)) == NULL)
-    return TRUE;
-  if (chown (path, pw->pw_uid, pw->pw_gid) != 0)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: chown: %s", path, g_strerror (errno));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static char *
-first_line (const char *path)
-{
-  g_autofree char *data = NULL;
-  if (!g_file_get_contents (path, &data, NULL, NULL))
-    return NULL;
-  data[strcspn (data, "\r\n")] = '\0';
-  return data[0] != '\0' ? g_steal_pointer (&data) : NULL;
-}
-
-/* The passwords of an earlier run (DIR/credentials), kept unless --renew. */
-static void
-load_known (Tool *t, const char *path)
-{
-  g_autofree char *data = NULL;
-  g_auto (GStrv) lines = NULL;
-  if (t->renew || !g_file_get_contents (path, &data, NULL, NULL))
-    return;
-  lines = g_strsplit (data, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto (GStrv) f = g_strsplit_set (g_strstrip (lines[i]), " \t", 3);
-      if (f[0] == NULL || f[0][0] == '#' || f[0][0] == '\0' || f[1] == NULL || f[1][0] == '\0')
-        continue;
-      g_hash_table_replace (t->known, g_strdup (f[0]), g_strdup (f[1]));
-    }
-}
-
-static gboolean
-add_account (Tool *t, const char *user, Role role, const char *comment, const char *password,
-             GError **error)
-{
-  Account *a;
-  const char *known = g_hash_table_lookup (t->known, user);
-  for (guint i = 0; i < t->accounts->len; i++)
-    if (g_strcmp0 (((Account *)g_ptr_array_index (t->accounts, i))->user, user) == 0)
-      {
-        g_set_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG,
-                     "account '%s' would be given twice (staff, daemon and company names must "
-                     "differ)",
-                     user);
-        return FALSE;
-      }
-  a = g_new0 (Account, 1);
-  a->user = g_strdup (user);
-  a->role = role;
-  a->comment = g_strdup (comment);
-  a->password = g_strdup (known != NULL ? known : password);
-  g_ptr_array_add (t->accounts, a);
-  if (a->password == NULL && (a->password = new_password (error)) == NULL)
-    return FALSE;
-  return TRUE;
-}
-
-/* The lab file names the daemon's account and where its password lives; that
- * file must exist before tf_lab_config_load accepts the lab file, so it is
- * looked at (and written, when missing) first. */
-static gboolean
-prepare_daemon_account (Tool *t, GError **error)
-{
-  g_autoptr (TfKeyFile) kf = tf_key_file_load (t->lab_path, error);
-  g_autofree char *pwf = NULL, *user = NULL, *dir = NULL, *password = NULL;
-  if (kf == NULL)
-    return FALSE;
-  if (!tf_key_file_get_string (kf, "broker", "user", FALSE, NULL, &user, error)
-      || !tf_key_file_get_string (kf, "broker", "password-file", FALSE, NULL, &pwf, error))
-    return FALSE;
-  if (user == NULL)
-    {
-      guint line = tf_key_file_line (kf, "broker", NULL);
-      g_printerr ("%s:%u: [broker] user: not set, so testfestd connects without an account and "
-                  "is refused; its account here is 'testfestd' (set user = testfestd and "
-                  "password-file)\n",
-                  t->lab_path, line ? line : 1);
-      user = g_strdup ("testfestd");
-    }
-  else if (pwf == NULL)
-    return tf_key_file_fail (kf, error, "broker", "user",
-                             "'%s' needs password-file (where testfestd finds its password)", user);
-  t->daemon_user = g_steal_pointer (&user);
-  if (pwf == NULL)
-    return TRUE;
-  dir = g_path_get_dirname (t->lab_path);
-  t->daemon_password_file = g_canonicalize_filename (pwf, dir);
-  /* an earlier run's password stays, so a running daemon is not locked out */
-  if (g_hash_table_lookup (t->known, t->daemon_user) == NULL && !t->renew
-      && (password = first_line (t->daemon_password_file)) != NULL)
-    g_hash_table_replace (t->known, g_strdup (t->daemon_user), g_steal_pointer (&password));
-  if (!g_file_test (t->daemon_password_file, G_FILE_TEST_EXISTS))
-    return write_file (t->daemon_password_file, "", 0640, "testfest", error);
-  return TRUE;
-}
-
 static gboolean
 parse_bool (const char *v, gboolean *out)
 {
@@ -302,7 +52,7 @@ parse_bool (const char *v, gboolean *out)
 /* The event file (read once, by the event loader): its companies become
  * accounts, and [event] allow-anonymous-read opens the public floor. */
 static gboolean
-load_event (Tool *t, GError **error)
+load_event (TfBrokerTool *t, GError **error)
 {
   t->event = tf_event_load_file (t->event_path, error);
   if (t->event == NULL)
@@ -342,7 +92,7 @@ acl_public (GString *s, const char *lab)
 }
 
 static char *
-acl_text (Tool *t)
+acl_text (TfBrokerTool *t)
 {
   const char *lab = t->lab->lab;
   GString *s = g_string_new (NULL);
@@ -364,37 +114,40 @@ acl_text (Tool *t)
                           lab);
   for (guint i = 0; i < t->accounts->len; i++)
     {
-      Account *a = g_ptr_array_index (t->accounts, i);
+      TfBrokerAccount *a = g_ptr_array_index (t->accounts, i);
       g_string_append_printf (s, "\nuser %s\n", a->user);
       switch (a->role)
         {
-        case ROLE_DAEMON:
+        case TF_BROKER_ROLE_DAEMON:
           /* what it publishes, and nothing else: never a request in a
            * company's in/ or a staff cmd/, which it only reads */
           for (guint j = 0; daemon_topics[j] != NULL; j++)
             g_string_append_printf (s, "topic write tf/%s/%s\n", lab, daemon_topics[j]);
-          g_string_append_printf (s, "topic read tf/%s/cmd/+\ntopic read tf/%s/in/+/+\n", lab,
-                                  lab);
+          g_string_append_printf (s, "topic read tf/%s/cmd/+\ntopic read tf/%s/in/+/+\n", lab, lab);
           break;
-        case ROLE_STAFF:
+        case TF_BROKER_ROLE_STAFF:
           acl_public (s, lab);
           g_string_append_printf (s, "topic read tf/%s/private/#\ntopic write tf/%s/cmd/#\n", lab,
                                   lab);
           /* the regression queue's progress and board health (staff only) */
           g_string_append_printf (s, "topic read tf/%s/regress/#\n", lab);
           break;
-        case ROLE_COMPANY:
+        case TF_BROKER_ROLE_COMPANY:
           acl_public (s, lab);
           g_string_append_printf (s, "topic read tf/%s/private/%s/#\ntopic write tf/%s/in/%s/#\n",
                                   lab, a->user, lab, a->user);
           break;
+        case TF_BROKER_ROLE_HOST:
+          break;
         }
+      /* a farm's hosts and the coordinator's requests to them */
+      tf_broker_acl_farm (t, s, a);
     }
   return g_string_free (s, FALSE);
 }
 
 static void
-tls_lines (Tool *t, GString *s)
+tls_lines (TfBrokerTool *t, GString *s)
 {
   g_string_append_printf (s, "certfile %s\nkeyfile %s\ntls_version tlsv1.2\n", t->cert, t->key);
   if (t->cafile != NULL)
@@ -402,7 +155,7 @@ tls_lines (Tool *t, GString *s)
 }
 
 static char *
-conf_text (Tool *t, const char *passwd, const char *acl)
+conf_text (TfBrokerTool *t, const char *passwd, const char *acl)
 {
   GString *s = g_string_new (NULL);
   /* " ADDR" after a listener's port, or nothing: every interface */
@@ -421,7 +174,7 @@ conf_text (Tool *t, const char *passwd, const char *acl)
   /* client ids belong to accounts: nobody takes over the daemon's session */
   g_string_append_printf (s, "plugin %s\nplugin_opt_password_file %s\n", t->plugin, passwd);
   /* oversized packets are refused by the broker before anyone parses them */
-  g_string_append_printf (s, "max_packet_size %u\n", MAX_PACKET_SIZE);
+  g_string_append_printf (s, "max_packet_size %u\n", TF_BROKER_MAX_PACKET_SIZE);
   /* retained reports and the schedule survive a broker restart */
   g_string_append_printf (s, "persistence true\npersistence_location %s/\n", t->persistence);
   if (t->log_file != NULL)
@@ -476,32 +229,26 @@ conf_text (Tool *t, const char *passwd, const char *acl)
   return g_string_free (s, FALSE);
 }
 
-static const char *
-role_name (Role r)
-{
-  return r == ROLE_DAEMON ? "daemon" : r == ROLE_STAFF ? "staff" : "company";
-}
-
 static gboolean
-run (Tool *t, GError **error)
+run (TfBrokerTool *t, GError **error)
 {
-  g_autofree char *passwd = NULL, *acl = NULL, *conf = NULL, *creds = NULL;
+  g_autofree char *passwd = NULL, *acl = NULL, *conf = NULL, *creds = NULL, *title = NULL;
   g_autofree char *acl_data = NULL, *conf_data = NULL;
-  g_autoptr (GString) pw = g_string_new (NULL);
-  g_autoptr (GString) cr = g_string_new (NULL);
 
   if (g_mkdir_with_parents (t->out_dir, 0755) != 0)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: %s", t->out_dir, g_strerror (errno));
       return FALSE;
     }
+  if (t->bridge_to != NULL)
+    return tf_broker_run_host (t, error);
   passwd = g_build_filename (t->out_dir, "passwd", NULL);
   acl = g_build_filename (t->out_dir, "acl", NULL);
   conf = g_build_filename (t->out_dir, "mosquitto.conf", NULL);
   creds = g_build_filename (t->out_dir, "credentials", NULL);
-  load_known (t, creds);
+  tf_broker_load_known (t, creds);
 
-  if (!prepare_daemon_account (t, error))
+  if (!tf_broker_prepare_daemon_account (t, error))
     return FALSE;
   t->lab = tf_lab_config_load (t->lab_path, error);
   if (t->lab == NULL)
@@ -534,72 +281,28 @@ run (Tool *t, GError **error)
         }
   }
 
-  if (!add_account (t, t->daemon_user, ROLE_DAEMON, NULL, NULL, error))
+  if (!tf_broker_add_account (t, t->daemon_user, TF_BROKER_ROLE_DAEMON, NULL, error))
     return FALSE;
   for (guint i = 0; t->staff[i] != NULL; i++)
-    if (!add_account (t, t->staff[i], ROLE_STAFF, NULL, NULL, error))
+    if (!tf_broker_add_account (t, t->staff[i], TF_BROKER_ROLE_STAFF, NULL, error))
       return FALSE;
   for (guint i = 0; i < t->event->companies->len; i++)
     {
       const TfCompany *c = g_ptr_array_index (t->event->companies, i);
-      if (!add_account (t, c->id, ROLE_COMPANY, c->name, NULL, error))
+      if (!tf_broker_add_account (t, c->id, TF_BROKER_ROLE_COMPANY, c->name, error))
         return FALSE;
     }
-
-  g_string_append_printf (cr,
-                          "# MQTT accounts of lab '%s' (%s), written by tf-broker-config.\n"
-                          "# Hand each line to its owner only. USER PASSWORD ROLE [NAME]\n",
-                          t->lab->lab, t->event->name);
-  for (guint i = 0; i < t->accounts->len; i++)
-    {
-      Account *a = g_ptr_array_index (t->accounts, i);
-      g_autofree char *line = password_line (a->user, a->password, error);
-      if (line == NULL)
-        return FALSE;
-      g_string_append (pw, line);
-      g_string_append_printf (cr, "%s %s %s%s%s\n", a->user, a->password, role_name (a->role),
-                              a->comment ? " " : "", a->comment ? a->comment : "");
-    }
-
-  if (t->persistence == NULL)
-    t->persistence = g_strdup ("/var/lib/mosquitto");
-  else if (g_mkdir_with_parents (t->persistence, 0750) != 0 || g_chmod (t->persistence, 0750) != 0
-           || !give_to_broker (t, t->persistence, error))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: %s", t->persistence, g_strerror (errno));
-      return FALSE;
-    }
-  if (t->log_file != NULL)
-    {
-      /* it names client ids and addresses: an existing log is fixed, not trusted */
-      if (!g_file_test (t->log_file, G_FILE_TEST_EXISTS)
-          && !write_file (t->log_file, "", 0640, NULL, error))
-        return FALSE;
-      if (g_chmod (t->log_file, 0640) != 0)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: chmod: %s", t->log_file,
-                       g_strerror (errno));
-          return FALSE;
-        }
-      if (!give_to_broker (t, t->log_file, error))
-        return FALSE;
-    }
+  if (!tf_broker_add_hosts (t, error) || !tf_broker_prepare_dirs (t, error))
+    return FALSE;
 
   acl_data = acl_text (t);
   conf_data = conf_text (t, passwd, acl);
-  if (!write_file (passwd, pw->str, 0640, t->owner, error)
-      || !write_file (acl, acl_data, 0640, t->owner, error)
-      || !write_file (conf, conf_data, 0644, NULL, error)
-      || !write_file (creds, cr->str, 0600, NULL, error))
+  title = g_strdup_printf ("lab '%s' (%s)", t->lab->lab, t->event->name);
+  if (!tf_broker_write_accounts (t, passwd, creds, title, error)
+      || !tf_broker_write_file (acl, acl_data, 0640, t->owner, error)
+      || !tf_broker_write_file (conf, conf_data, 0644, NULL, error)
+      || !tf_broker_write_host_credentials (t, error))
     return FALSE;
-  if (t->daemon_password_file != NULL)
-    {
-      g_autofree char *line
-          = g_strdup_printf ("%s\n", ((Account *)t->accounts->pdata[0])->password);
-      if (!write_file (t->daemon_password_file, line, 0640, "testfest", error))
-        return FALSE;
-    }
   g_print ("%s\n%s\n%s\n%s (mode 0600: %u accounts)\n", conf, passwd, acl, creds, t->accounts->len);
   if (t->daemon_password_file != NULL)
     g_print ("%s (the daemon's password)\n", t->daemon_password_file);
@@ -636,7 +339,7 @@ find_plugin (void)
 int
 main (int argc, char **argv)
 {
-  Tool t = { .ws_port = 0, .tls_port = 8883, .wss_port = 0 };
+  TfBrokerTool t = { .ws_port = 0, .tls_port = 8883, .wss_port = 0 };
   g_autoptr (GOptionContext) ctx = NULL;
   g_autoptr (GError) error = NULL;
   int status;
@@ -676,6 +379,18 @@ main (int argc, char **argv)
       "The client-id plugin (default: beside this program, else " TF_PLUGINDIR ")", "FILE" },
     { "broker-user", 0, 0, G_OPTION_ARG_STRING, &t.owner,
       "The user the broker runs as (default mosquitto)", "USER" },
+    { "host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &t.hosts,
+      "A lab host of the farm bridged to this central broker (repeat): its account host-NAME "
+      "writes only tf/LAB/host/NAME/..., its password in DIR/hosts/NAME.credentials",
+      "NAME" },
+    { "bridge-to", 0, 0, G_OPTION_ARG_STRING, &t.bridge_to,
+      "Write this lab host's own broker instead, bridged to the central broker at ADDR:PORT "
+      "(the host's name and lab come from --lab)",
+      "ADDR:PORT" },
+    { "bridge-credentials", 0, 0, G_OPTION_ARG_FILENAME, &t.bridge_credentials,
+      "With --bridge-to: this host's NAME.credentials, from the central broker's set-up", "FILE" },
+    { "bridge-cafile", 0, 0, G_OPTION_ARG_FILENAME, &t.bridge_cafile,
+      "With --bridge-to: the central broker speaks TLS, its CA chain", "FILE" },
     { "renew", 0, 0, G_OPTION_ARG_NONE, &t.renew,
       "New passwords for every account (default: keep an earlier run's); restart testfestd after "
       "it",
@@ -692,7 +407,10 @@ main (int argc, char **argv)
            "tf/LAB/private/COMPANY/# and write tf/LAB/in/COMPANY/#; staff read every private\n"
            "subtree and write cmd/; the daemon writes what it publishes (never in/ or cmd/)\n"
            "and reads cmd/ and in/. A client id that names an account (NAME or NAME-...) is\n"
-           "usable by that account alone (the tf-broker-plugin mosquitto plugin).\n");
+           "usable by that account alone (the tf-broker-plugin mosquitto plugin).\n"
+           "Several hosts: --host NAME (repeat) on the central broker; on each host,\n"
+           "--bridge-to ADDR:PORT --bridge-credentials NAME.credentials writes its own broker,\n"
+           "bridged to the central one (see README, \"Several hosts: the broker\").\n");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
@@ -707,6 +425,20 @@ main (int argc, char **argv)
   if ((t.cert == NULL) != (t.key == NULL))
     {
       g_printerr ("tf-broker-config: --cert and --key go together\n");
+      return 2;
+    }
+  if (t.bridge_to == NULL && (t.bridge_credentials != NULL || t.bridge_cafile != NULL))
+    {
+      g_printerr ("tf-broker-config: --bridge-credentials and --bridge-cafile go with "
+                  "--bridge-to\n");
+      return 2;
+    }
+  if (t.bridge_to != NULL
+      && (t.bridge_credentials == NULL || t.hosts != NULL || t.event_path != NULL || t.staff != NULL
+          || t.cert != NULL))
+    {
+      g_printerr ("tf-broker-config: --bridge-to writes a lab host's own broker: it needs "
+                  "--bridge-credentials and takes no --host, --event, --staff or --cert\n");
       return 2;
     }
   if (t.staff == NULL)
@@ -731,7 +463,9 @@ main (int argc, char **argv)
   absolutize (&t.cert);
   absolutize (&t.key);
   absolutize (&t.cafile);
-  t.accounts = g_ptr_array_new_with_free_func ((GDestroyNotify)account_free);
+  absolutize (&t.bridge_credentials);
+  absolutize (&t.bridge_cafile);
+  t.accounts = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_broker_account_free);
   t.known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   status = 0;
@@ -745,6 +479,10 @@ main (int argc, char **argv)
   g_ptr_array_unref (t.accounts);
   g_hash_table_unref (t.known);
   g_strfreev (t.staff);
+  g_strfreev (t.hosts);
+  g_free (t.bridge_to);
+  g_free (t.bridge_credentials);
+  g_free (t.bridge_cafile);
   g_free (t.lab_path);
   g_free (t.event_path);
   g_free (t.out_dir);

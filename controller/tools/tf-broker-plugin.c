@@ -13,9 +13,10 @@
  * a broker reload (SIGHUP). A refused CONNECT gets "not authorised" and is
  * logged with the id and the account that tried it.
  *
- * It also refuses a retained publish on a request topic (tf/LAB/in/... and
- * tf/LAB/cmd/...): requests are events, and a retained one would be handed
- * to the daemon again at every reconnection (the daemon ignores them too).
+ * It also refuses a retained publish on a request topic (tf/LAB/in/...,
+ * tf/LAB/cmd/... and a farm host's tf/LAB/host/HOST/in/...): requests are
+ * events, and a retained one would be handed to the daemon again at every
+ * reconnection (the daemon ignores them too).
  *
  * The plugin answers only refusals; for everything else it defers, so the
  * password file and the ACL file still decide. */
@@ -92,18 +93,26 @@ load_accounts (void)
   return MOSQ_ERR_SUCCESS;
 }
 
-/* The account whose name @client_id claims, or NULL. */
+/* The account whose name @client_id claims, or NULL. The longest name
+ * wins: a company 'host' does not own the id of the account 'host-a' (a
+ * farm host's bridge). */
 static const char *
 owner_of (const char *client_id)
 {
+  const char *best = NULL;
+  size_t best_n = 0;
   for (int i = 0; i < plugin.n_accounts; i++)
     {
       const char *a = plugin.accounts[i];
       size_t n = strlen (a);
-      if (strncmp (client_id, a, n) == 0 && (client_id[n] == '\0' || client_id[n] == '-'))
-        return a;
+      if (n > best_n && strncmp (client_id, a, n) == 0
+          && (client_id[n] == '\0' || client_id[n] == '-'))
+        {
+          best = a;
+          best_n = n;
+        }
     }
-  return NULL;
+  return best;
 }
 
 static int
@@ -126,17 +135,23 @@ on_basic_auth (int event, void *event_data, void *userdata)
   return MOSQ_ERR_AUTH;
 }
 
-/* "tf/<lab>/in/..." or "tf/<lab>/cmd/..." */
+/* "tf/<lab>/in/...", "tf/<lab>/cmd/..." or a farm host's
+ * "tf/<lab>/host/<host>/in/..." (the coordinator's requests) */
 static bool
 is_request_topic (const char *topic)
 {
-  const char *lab_end;
+  const char *lab_end, *host_end;
   if (strncmp (topic, "tf/", 3) != 0)
     return false;
   lab_end = strchr (topic + 3, '/');
   if (lab_end == NULL)
     return false;
-  return strncmp (lab_end, "/in/", 4) == 0 || strncmp (lab_end, "/cmd/", 5) == 0;
+  if (strncmp (lab_end, "/in/", 4) == 0 || strncmp (lab_end, "/cmd/", 5) == 0)
+    return true;
+  if (strncmp (lab_end, "/host/", 6) != 0)
+    return false;
+  host_end = strchr (lab_end + 6, '/');
+  return host_end != NULL && strncmp (host_end, "/in/", 4) == 0;
 }
 
 static int
@@ -148,8 +163,8 @@ on_acl_check (int event, void *event_data, void *userdata)
     {
       const char *user = mosquitto_client_username (ed->client);
       mosquitto_log_printf (MOSQ_LOG_NOTICE,
-                            "tf-broker-plugin: retained request on %s refused (from %s)",
-                            ed->topic, user != NULL ? user : "anonymous");
+                            "tf-broker-plugin: retained request on %s refused (from %s)", ed->topic,
+                            user != NULL ? user : "anonymous");
       return MOSQ_ERR_ACL_DENIED;
     }
   return MOSQ_ERR_PLUGIN_DEFER;
