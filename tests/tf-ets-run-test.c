@@ -69,15 +69,17 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
       = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "ets", "node-ets-client.js", NULL);
   g_autofree char *modules = node_dir ();
   gboolean node = g_strcmp0 (client_args, "node") == 0;
-  /* the lab's provisioning for the case: the bootstrap server for 0, queue mode for 108, the PSK
-   * for 401 */
+  /* the lab's provisioning for the case: the bootstrap server for the bootstrap cases, queue
+   * mode for 108, the PSK for 1 and 401 */
+  gboolean bs = id == 0 || id == 1 || id == 4 || id == 5;
+  gboolean psk = id == 1 || id == 401;
   g_autofree char *cmd
       = node
             ? g_strdup_printf ("env NODE_PATH=%s node %s {server_uri} {endpoint}", modules, node_js)
             : g_strdup_printf ("%s --start --endpoint {endpoint} --%s {server_uri} %s"
                                "--lifetime 30 --lwm2m %s %s",
-                               client, id == 0 ? "bootstrap" : "server",
-                               id == 401   ? "--psk-id {psk_id} --psk-key {psk_key} "
+                               client, bs ? "bootstrap" : "server",
+                               psk         ? "--psk-id {psk_id} --psk-key {psk_key} "
                                : id == 108 ? "--queue "
                                            : "",
                                version, client_args != NULL ? client_args : "");
@@ -96,7 +98,7 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
   g_ptr_array_add (argv, ep);
   g_ptr_array_add (argv, "--client-cmd");
   g_ptr_array_add (argv, cmd);
-  if (id == 401)
+  if (psk)
     {
       g_ptr_array_add (argv, "--psk-id");
       g_ptr_array_add (argv, "lab-psk");
@@ -269,6 +271,28 @@ test_quirks (void)
     }
 }
 
+/* A client provisioned with a key other than the lab's: its DTLS handshakes fail, and that is
+ * the implementation's (or its configuration's) failure of criterion A, not the link's. */
+static void
+test_wrong_psk (void)
+{
+  static const gint ids[] = { 401, 1 };
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      Result r = { 0 };
+      /* the last --psk-key given to the client wins */
+      run_case ("1.1", ids[i], "--psk-key 0f0e0d0c0b0a09080706050403020100", "--register-wait 15",
+                &r);
+      g_test_message ("%d with a wrong PSK: %s %s: %s", ids[i], member (&r, "verdict"),
+                      member (&r, "criterion"), member (&r, "reason"));
+      g_assert_cmpint (r.status, ==, 1);
+      g_assert_cmpstr (member (&r, "verdict"), ==, "fail");
+      g_assert_cmpstr (member (&r, "criterion"), ==, "A");
+      g_assert_nonnull (strstr (member (&r, "reason"), "DTLS handshake"));
+      result_clear (&r);
+    }
+}
+
 static gboolean
 on_deadline (gpointer data)
 {
@@ -355,9 +379,9 @@ test_node (void)
       g_test_skip ("no lwm2m-node-lib (scripts/lwm2m-deps)");
       return;
     }
-  /* it has neither bootstrap nor DTLS: 0 and 401 are Not Applicable by its declared
+  /* it has neither bootstrap nor DTLS: 0, 1 and 401 are Not Applicable by its declared
    * features and never run */
-  g_assert_cmpuint (ids->len, ==, G_N_ELEMENTS (t) + 2);
+  g_assert_cmpuint (ids->len, ==, G_N_ELEMENTS (t) + 3);
   for (guint i = 0; i < G_N_ELEMENTS (t); i++)
     {
       Result r = { 0 };
@@ -399,6 +423,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/ets-run/pass-1.1", "1.1", test_pass);
   g_test_add_data_func ("/ets-run/pass-1.0", "1.0", test_pass);
   g_test_add_func ("/ets-run/quirks", test_quirks);
+  g_test_add_func ("/ets-run/wrong-psk", test_wrong_psk);
   g_test_add_func ("/ets-run/link-cut", test_link_cut);
   g_test_add_func ("/ets-run/node-1.0", test_node);
   return g_test_run ();

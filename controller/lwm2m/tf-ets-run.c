@@ -41,7 +41,7 @@ struct _TfEtsRun
   char *reason;
   JsonNode *message; /* the message that broke the criterion */
   gint64 started_us, finished_us, started_mono;
-  gulong handlers[8];
+  gulong handlers[9];
 };
 
 const char *
@@ -215,6 +215,14 @@ on_send (TfLwm2mServer *s, const char *endpoint, const TfLwm2mResponse *r, TfEts
     e->records = g_ptr_array_ref (r->records);
 }
 
+static void
+on_dtls_failure (TfLwm2mServer *s, const char *why, TfEtsRun *run)
+{
+  /* the runner's server listens for this one client: any handshake on it is the client's */
+  if (run->events->len < 1000)
+    add_event (run, TF_ETS_EVENT_DTLS_FAILURE, why);
+}
+
 TfEtsRun *
 tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
 {
@@ -249,6 +257,7 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->handlers[6]
       = g_signal_connect (server, "bootstrap-finished", G_CALLBACK (on_bootstrap_finished), run);
   run->handlers[7] = g_signal_connect (server, "send", G_CALLBACK (on_send), run);
+  run->handlers[8] = g_signal_connect (server, "dtls-failure", G_CALLBACK (on_dtls_failure), run);
   return run;
 }
 
@@ -323,6 +332,12 @@ void
 tf_ets_run_set_bootstrap (TfEtsRun *run, GPtrArray *steps)
 {
   tf_lwm2m_server_set_bootstrap (run->server, run->endpoint, steps);
+}
+
+void
+tf_ets_run_set_psk (TfEtsRun *run, const char *identity, GBytes *key)
+{
+  tf_lwm2m_server_set_psk (run->server, identity, key);
 }
 
 GPtrArray *

@@ -98,6 +98,10 @@ tf_ets_run_register_wait (TfEtsRun *run);
 /* The bootstrap sequence the reference server runs for the client (before it asks). */
 void
 tf_ets_run_set_bootstrap (TfEtsRun *run, GPtrArray *steps);
+/* A PSK identity and key the reference server accepts from now on (the credentials a
+ * bootstrap hands out). */
+void
+tf_ets_run_set_psk (TfEtsRun *run, const char *identity, GBytes *key);
 /* The decoded exchange so far (JsonNode, borrowed). */
 GPtrArray *
 tf_ets_run_exchange (TfEtsRun *run);
@@ -135,6 +139,7 @@ typedef enum
   TF_ETS_EVENT_NOTIFICATION,
   TF_ETS_EVENT_BOOTSTRAPPED, /* detail: NULL, or why the sequence failed */
   TF_ETS_EVENT_SEND,         /* records: what the Send carried (answered 2.04) */
+  TF_ETS_EVENT_DTLS_FAILURE, /* detail: a DTLS handshake with the server that failed, and why */
 } TfEtsEventKind;
 
 typedef struct
