@@ -245,6 +245,8 @@ test_quirks (void)
     gint id;
     const char *quirk, *criterion, *reason;
   } t[] = {
+    { 0, "no-tlv", "B", "4.15" },
+    { 1, "no-tlv", "B", "4.15" },
     { 203, "no-tlv", "A", "4.06" },
     { 215, "no-tlv", "A", "4.15" },
     { 222, "no-tlv", "A", "4.06" },

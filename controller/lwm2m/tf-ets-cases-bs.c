@@ -254,13 +254,22 @@ static gboolean
 first_bootstrap (TfEtsRun *run)
 {
   g_autoptr (GPtrArray) steps = bootstrap_steps (run, FALSE, NULL, NULL);
+  gint i;
+  TfEtsEvent *e;
   tf_ets_run_set_bootstrap (run, steps);
-  if (tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_BOOTSTRAPPED, 0,
-                             tf_ets_run_register_wait (run) * 1000)
-      < 0)
+  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_BOOTSTRAPPED, 0,
+                             tf_ets_run_register_wait (run) * 1000);
+  if (i < 0)
     {
       tf_ets_inconclusive (run, "the client did not bootstrap within %u s (the precondition)",
                            tf_ets_run_register_wait (run));
+      return FALSE;
+    }
+  /* a precondition, not what the case tests (0 does): not met, no verdict on the rest */
+  e = g_ptr_array_index (tf_ets_run_events (run), i);
+  if (e->detail != NULL)
+    {
+      tf_ets_inconclusive (run, "the first bootstrap (the precondition) failed: %s", e->detail);
       return FALSE;
     }
   return tf_ets_run_registration (run) != NULL;

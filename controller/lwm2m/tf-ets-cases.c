@@ -597,6 +597,9 @@ tf_ets_cases (void)
       for (const TfEtsCase *c = tf_ets_cases_dm (); c->func != NULL && n + 1 < G_N_ELEMENTS (all);
            c++)
         all[n++] = *c;
+      for (const TfEtsCase *c = tf_ets_cases_comp (); c->func != NULL && n + 1 < G_N_ELEMENTS (all);
+           c++)
+        all[n++] = *c;
       for (const TfEtsCase *c = tf_ets_cases_bs (); c->func != NULL && n + 1 < G_N_ELEMENTS (all);
            c++)
         all[n++] = *c;

@@ -8,7 +8,6 @@
 
 #include <math.h>
 
-
 #include "tf-error.h"
 #include "tf-lwm2m-attrs.h"
 #include "tf-lwm2m-client-private.h"
@@ -580,6 +579,36 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
   return TRUE;
 }
 
+/* One path of a Read-Composite into @all: the root is every object but Security; a path that
+ * does not exist or cannot be read is left out (LwM2M 1.1 Read-Composite: the answer carries
+ * what could be read); other errors end the operation. */
+static gboolean
+composite_read_path (TfLwm2mClient *self, const TfLwm2mPath *p, GPtrArray *all, GError **error)
+{
+  g_autoptr (GPtrArray) objs = p->len == 0 ? tf_lwm2m_model_objects (self->model) : NULL;
+  g_autoptr (GPtrArray) r = NULL;
+  g_autoptr (GError) local = NULL;
+  for (guint i = 0; objs != NULL && i < objs->len; i++)
+    {
+      TfLwm2mPath o = tf_lwm2m_path_make (1, (guint16)GPOINTER_TO_UINT (objs->pdata[i]), 0, 0, 0);
+      if (o.ids[0] != 0 && !composite_read_path (self, &o, all, error))
+        return FALSE;
+    }
+  if (objs != NULL)
+    return TRUE;
+  if ((r = tf_lwm2m_model_read (self->model, p, TRUE, &local)) == NULL)
+    {
+      if (g_error_matches (local, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_FOUND)
+          || g_error_matches (local, TF_LWM2M_ERROR, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  for (guint j = 0; j < r->len; j++)
+    g_ptr_array_add (all, tf_lwm2m_record_copy (r->pdata[j]));
+  return TRUE;
+}
+
 static gboolean
 handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
         const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response,
@@ -676,14 +705,8 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
         if (paths == NULL)
           return FALSE;
         for (guint i = 0; i < paths->len; i++)
-          {
-            g_autoptr (GPtrArray) r = tf_lwm2m_model_read (
-                self->model, &g_array_index (paths, TfLwm2mPath, i), TRUE, error);
-            if (r == NULL)
-              return FALSE;
-            for (guint j = 0; j < r->len; j++)
-              g_ptr_array_add (all, tf_lwm2m_record_copy (r->pdata[j]));
-          }
+          if (!composite_read_path (self, &g_array_index (paths, TfLwm2mPath, i), all, error))
+            return FALSE;
         if (accept != TF_LWM2M_CF_SENML_JSON && accept != TF_LWM2M_CF_SENML_CBOR)
           {
             g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_ACCEPTABLE,
