@@ -255,6 +255,7 @@ test_quirks (void)
     { 107, "lifetime-ignored", "C", "expired" },
     { 302, "observe-cancel-ignored", "D", "cancelled observation" },
     { 303, "observe-cancel-ignored", "E", "cancelled observation" },
+    { 305, "observe-cancel-ignored", "D", "cancelled observation" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (t); i++)
     {

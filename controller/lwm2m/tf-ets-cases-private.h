@@ -41,6 +41,14 @@ tf_ets_case_303 (TfEtsRun *run);
 void
 tf_ets_case_304 (TfEtsRun *run);
 void
+tf_ets_case_305 (TfEtsRun *run);
+void
 tf_ets_case_306 (TfEtsRun *run);
+void
+tf_ets_case_307 (TfEtsRun *run);
+void
+tf_ets_case_310 (TfEtsRun *run);
+void
+tf_ets_case_311 (TfEtsRun *run);
 
 G_END_DECLS

@@ -574,7 +574,11 @@ static const TfEtsCase cases[] = {
   { 302, "1.0 1.1", "Cancel Observations using Reset Operation", tf_ets_case_302 },
   { 303, "1.0 1.1", "Cancel observations using Observe with Cancel parameter", tf_ets_case_303 },
   { 304, "1.1", "Observe-Composite Operation", tf_ets_case_304 },
+  { 305, "1.1", "Cancel Observation-Composite Operation", tf_ets_case_305 },
   { 306, "1.1", "Send Operation", tf_ets_case_306 },
+  { 307, "1.1", "Muting Send", tf_ets_case_307 },
+  { 310, "1.1", "Observe-Composite and modification of parameter values", tf_ets_case_310 },
+  { 311, "1.1", "Send command", tf_ets_case_311 },
   { 0, NULL, NULL, NULL },
 };
 

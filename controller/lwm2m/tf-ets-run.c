@@ -23,7 +23,7 @@ struct _TfEtsRun
   guint answer_wait_s;
   guint short_lifetime, pmin, pmax;
   char *deregister_line;
-  char *send_line;
+  char *send_line, *send_res_line;
   char *peer; /* the client's address as last seen (Register, Update) */
   char *server_uri;
   TfEtsConsoleFunc console;
@@ -238,6 +238,8 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->pmax = setup->pmax_s > run->pmin ? setup->pmax_s : run->pmin + 2;
   run->deregister_line = g_strdup (setup->deregister_line ? setup->deregister_line : "lwm2m stop");
   run->send_line = g_strdup (setup->send_line ? setup->send_line : "lwm2m send /3/0/9 /3/0/13");
+  run->send_res_line
+      = g_strdup (setup->send_res_line ? setup->send_res_line : "lwm2m send /1/0/1 /3/0/11");
   run->console = setup->console;
   run->console_data = setup->console_data;
   run->infra_up = setup->infra_up;
@@ -278,6 +280,7 @@ tf_ets_run_free (TfEtsRun *run)
   g_free (run->endpoint);
   g_free (run->deregister_line);
   g_free (run->send_line);
+  g_free (run->send_res_line);
   g_free (run->peer);
   g_free (run->server_uri);
   g_free (run->criterion);
@@ -314,6 +317,12 @@ const char *
 tf_ets_run_send_line (TfEtsRun *run)
 {
   return run->send_line;
+}
+
+const char *
+tf_ets_run_send_res_line (TfEtsRun *run)
+{
+  return run->send_res_line;
 }
 
 const char *

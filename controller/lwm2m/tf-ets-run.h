@@ -42,6 +42,7 @@ typedef struct
   guint pmin_s, pmax_s;        /* the attributes the observation cases set (1, 3) */
   const char *deregister_line; /* what makes the client de-register ("lwm2m stop") */
   const char *send_line;       /* what makes the client Send /3/0/9 and /3/0/13 */
+  const char *send_res_line;   /* what makes it Send /1/0/1 and /3/0/11 (311) */
   TfEtsConsoleFunc console;
   gpointer console_data;
   /* FALSE when the lab knows the client's power or link is down (NULL: it knows nothing, and
@@ -93,6 +94,8 @@ const char *
 tf_ets_run_server_uri (TfEtsRun *run);
 const char *
 tf_ets_run_send_line (TfEtsRun *run);
+const char *
+tf_ets_run_send_res_line (TfEtsRun *run);
 guint
 tf_ets_run_register_wait (TfEtsRun *run);
 /* The bootstrap sequence the reference server runs for the client (before it asks). */

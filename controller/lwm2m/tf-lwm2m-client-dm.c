@@ -229,12 +229,20 @@ on_pmax (gpointer data)
 static void
 arm_pmax (TfLwm2mClientObs *o)
 {
-  g_autoptr (GHashTable) attrs = tf_lwm2m_model_get_attributes (o->client->model, &o->path);
-  gdouble pmax = 0;
+  gdouble pmax = 0, v;
+  /* a composite observation notifies by the shortest pmax of its paths */
+  for (guint i = 0; i < (o->paths != NULL ? o->paths->len : 1); i++)
+    {
+      g_autoptr (GHashTable) attrs = tf_lwm2m_model_get_attributes (
+          o->client->model,
+          o->paths != NULL ? &g_array_index (o->paths, TfLwm2mPath, i) : &o->path);
+      if (attr (attrs, "pmax", &v) && v > 0 && (pmax == 0 || v < pmax))
+        pmax = v;
+    }
   if (o->pmax_id != 0)
     g_source_remove (o->pmax_id);
   o->pmax_id = 0;
-  if (attr (attrs, "pmax", &pmax) && pmax > 0)
+  if (pmax > 0)
     o->pmax_id = g_timeout_add ((guint)MIN (pmax * 1000, G_MAXINT), on_pmax, o);
 }
 
@@ -502,6 +510,7 @@ observe_composite (TfLwm2mClient *self, coap_session_t *session, const coap_pdu_
   o->cancelled = FALSE;
   o->last_us = g_get_monotonic_time ();
   o->have_value = FALSE;
+  arm_pmax (o);
   self->observe_seq = (self->observe_seq + 1) & 0xffffff;
   coap_add_option (response, COAP_OPTION_OBSERVE,
                    coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);

@@ -187,7 +187,7 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *listen = NULL, *endpoint = NULL, *version = NULL, *client_cmd = NULL;
-  g_autofree char *send_line = NULL;
+  g_autofree char *send_line = NULL, *send_res_line = NULL;
   g_autofree char *dereg = NULL, *addr = NULL, *uri = NULL, *psk_id = NULL, *psk_key = NULL;
   gint case_id = -1, register_wait = 60, answer_wait = 45, lifetime = 10, pmin = 1, pmax = 3;
   guint16 port = 0;
@@ -213,6 +213,9 @@ main (int argc, char **argv)
       "console line that makes the client de-register (lwm2m stop)", "LINE" },
     { "send-line", 0, 0, G_OPTION_ARG_STRING, &send_line,
       "console line that makes the client Send /3/0/9 and /3/0/13 (lwm2m send /3/0/9 /3/0/13)",
+      "LINE" },
+    { "send-res-line", 0, 0, G_OPTION_ARG_STRING, &send_res_line,
+      "console line that makes the client Send /1/0/1 and /3/0/11 (lwm2m send /1/0/1 /3/0/11)",
       "LINE" },
     { "register-wait", 0, 0, G_OPTION_ARG_INT, &register_wait, "seconds to wait for Register (60)",
       "S" },
@@ -282,6 +285,7 @@ main (int argc, char **argv)
       .pmax_s = (guint)pmax,
       .deregister_line = dereg,
       .send_line = send_line,
+      .send_res_line = send_res_line,
       .console = client_cmd != NULL ? console_write : NULL,
       .console_data = &client,
       .infra_up = client_cmd != NULL ? client_infra_up : NULL,
