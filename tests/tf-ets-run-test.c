@@ -70,7 +70,8 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
   g_autofree char *modules = node_dir ();
   gboolean node = g_strcmp0 (client_args, "node") == 0;
   /* the lab's provisioning for the case: the bootstrap server for the bootstrap cases, queue
-   * mode for 108, the PSK for 1 and 401 */
+   * mode for 108 and 109 (listening 3 s after each exchange, the runner told so), the PSK for
+   * 1 and 401 */
   gboolean bs = id == 0 || id == 1 || id == 4 || id == 5;
   gboolean psk = id == 1 || id == 401;
   g_autofree char *cmd
@@ -81,6 +82,7 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
                                client, bs ? "bootstrap" : "server",
                                psk         ? "--psk-id {psk_id} --psk-key {psk_key} "
                                : id == 108 ? "--queue "
+                               : id == 109 ? "--queue --queue-window 3 "
                                            : "",
                                version, client_args != NULL ? client_args : "");
   g_autofree char *case_s = g_strdup_printf ("%d", id);
@@ -104,6 +106,11 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
       g_ptr_array_add (argv, "lab-psk");
       g_ptr_array_add (argv, "--psk-key");
       g_ptr_array_add (argv, "000102030405060708090a0b0c0d0e0f");
+    }
+  if (id == 109)
+    {
+      g_ptr_array_add (argv, "--queue-window");
+      g_ptr_array_add (argv, "3");
     }
   for (guint i = 0; extras[i] != NULL; i++)
     if (*extras[i] != '\0')

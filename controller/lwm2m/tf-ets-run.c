@@ -21,7 +21,7 @@ struct _TfEtsRun
   char *endpoint;
   guint register_wait_s;
   guint answer_wait_s;
-  guint short_lifetime, pmin, pmax;
+  guint short_lifetime, pmin, pmax, queue_window;
   char *deregister_line;
   char *send_line, *send_res_line;
   char *peer; /* the client's address as last seen (Register, Update) */
@@ -240,6 +240,8 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->send_line = g_strdup (setup->send_line ? setup->send_line : "lwm2m send /3/0/9 /3/0/13");
   run->send_res_line
       = g_strdup (setup->send_res_line ? setup->send_res_line : "lwm2m send /1/0/1 /3/0/11");
+  run->queue_window = setup->queue_window_s > 0 ? setup->queue_window_s : 93;
+  tf_lwm2m_server_set_queue_window (server, run->queue_window);
   run->console = setup->console;
   run->console_data = setup->console_data;
   run->infra_up = setup->infra_up;
@@ -335,6 +337,12 @@ guint
 tf_ets_run_register_wait (TfEtsRun *run)
 {
   return run->register_wait_s;
+}
+
+guint
+tf_ets_run_queue_window (TfEtsRun *run)
+{
+  return run->queue_window;
 }
 
 void

@@ -43,6 +43,7 @@ typedef struct
   const char *deregister_line; /* what makes the client de-register ("lwm2m stop") */
   const char *send_line;       /* what makes the client Send /3/0/9 and /3/0/13 */
   const char *send_res_line;   /* what makes it Send /1/0/1 and /3/0/11 (311) */
+  guint queue_window_s;        /* how long a queue-mode client listens (0: 93, the default) */
   TfEtsConsoleFunc console;
   gpointer console_data;
   /* FALSE when the lab knows the client's power or link is down (NULL: it knows nothing, and
@@ -98,6 +99,8 @@ const char *
 tf_ets_run_send_res_line (TfEtsRun *run);
 guint
 tf_ets_run_register_wait (TfEtsRun *run);
+guint
+tf_ets_run_queue_window (TfEtsRun *run);
 /* The bootstrap sequence the reference server runs for the client (before it asks). */
 void
 tf_ets_run_set_bootstrap (TfEtsRun *run, GPtrArray *steps);
