@@ -46,18 +46,25 @@ step_new (guint method, TfLwm2mPath path)
 }
 
 /* Bootstrap-Delete "/" (and a Bootstrap-Discover of the Security and the Server objects
- * after it when @discover: the object form, which every client has), then
- * Security /0/1 and Server /1/1 for the runner's own server (short server id 1, no security or
- * PSK @psk_id/@psk_key), then Bootstrap-Finish. */
+ * after it when @discover: the object form, which every client has), then Security /0/1 and
+ * Server /1/1 for the runner's own server (short server id 1, no security or PSK
+ * @psk_id/@psk_key), (when @read, a Bootstrap-Read of the Server object in TLV,) then
+ * Bootstrap-Finish. */
 static GPtrArray *
-bootstrap_steps (TfEtsRun *run, gboolean discover, const char *psk_id, GBytes *psk_key)
+bootstrap_steps (TfEtsRun *run, gboolean discover, const char *psk_id, GBytes *psk_key,
+                 gboolean read)
 {
   GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)step_free);
   TfLwm2mBootstrapStep *sec, *srv;
   TfLwm2mPath p;
   g_ptr_array_add (steps, step_new (COAP_REQUEST_CODE_DELETE, tf_lwm2m_path_make (0, 0, 0, 0, 0)));
   for (guint16 obj = 0; discover && obj <= 1; obj++)
-    g_ptr_array_add (steps, step_new (COAP_REQUEST_CODE_GET, tf_lwm2m_path_make (1, obj, 0, 0, 0)));
+    {
+      TfLwm2mBootstrapStep *d
+          = step_new (COAP_REQUEST_CODE_GET, tf_lwm2m_path_make (1, obj, 0, 0, 0));
+      d->cf = TF_LWM2M_CF_LINK; /* Bootstrap-Discover */
+      g_ptr_array_add (steps, d);
+    }
   sec = step_new (COAP_REQUEST_CODE_PUT, tf_lwm2m_path_make (2, 0, 1, 0, 0));
   p = tf_lwm2m_path_make (3, 0, 1, 0, 0);
   g_ptr_array_add (sec->records, tf_lwm2m_record_new_string (&p, tf_ets_run_server_uri (run)));
@@ -86,6 +93,8 @@ bootstrap_steps (TfEtsRun *run, gboolean discover, const char *psk_id, GBytes *p
   p = tf_lwm2m_path_make (3, 1, BS_SERVER_INST, 7, 0);
   g_ptr_array_add (srv->records, tf_lwm2m_record_new_string (&p, "U"));
   g_ptr_array_add (steps, srv);
+  if (read)
+    g_ptr_array_add (steps, step_new (COAP_REQUEST_CODE_GET, tf_lwm2m_path_make (1, 1, 0, 0, 0)));
   return steps;
 }
 
@@ -196,7 +205,7 @@ expect_register (TfEtsRun *run, guint from, guint ms, const char *crit, const ch
 static void
 case_0 (TfEtsRun *run)
 {
-  g_autoptr (GPtrArray) steps = bootstrap_steps (run, FALSE, NULL, NULL);
+  g_autoptr (GPtrArray) steps = bootstrap_steps (run, FALSE, NULL, NULL, FALSE);
   tf_ets_run_set_bootstrap (run, steps);
   if (!expect_bootstrap (run, 0, 0, tf_ets_run_register_wait (run) * 1000, "A", "B", "C"))
     return;
@@ -227,7 +236,7 @@ case_1 (TfEtsRun *run)
     raw[i] = (guint8)g_random_int_range (0, 256);
   key = g_bytes_new (raw, sizeof raw);
   tf_ets_run_set_psk (run, id, key);
-  steps = bootstrap_steps (run, FALSE, id, key);
+  steps = bootstrap_steps (run, FALSE, id, key, FALSE);
   tf_ets_run_set_bootstrap (run, steps);
   /* A: the Bootstrap-Request, over DTLS with the bootstrap account's PSK (the runner listens
    * on DTLS only; a handshake that fails is the client's key); B-C: the sequence */
@@ -253,7 +262,7 @@ case_1 (TfEtsRun *run)
 static gboolean
 first_bootstrap (TfEtsRun *run)
 {
-  g_autoptr (GPtrArray) steps = bootstrap_steps (run, FALSE, NULL, NULL);
+  g_autoptr (GPtrArray) steps = bootstrap_steps (run, FALSE, NULL, NULL, FALSE);
   gint i;
   TfEtsEvent *e;
   tf_ets_run_set_bootstrap (run, steps);
@@ -298,7 +307,7 @@ case_4 (TfEtsRun *run)
   if (!first_bootstrap (run))
     return;
   /* the second bootstrap deletes "/" and discovers what is left */
-  steps = bootstrap_steps (run, TRUE, NULL, NULL);
+  steps = bootstrap_steps (run, TRUE, NULL, NULL, FALSE);
   tf_ets_run_set_bootstrap (run, steps);
   from = tf_ets_run_events (run)->len;
   ex_from = tf_ets_run_exchange (run)->len;
@@ -357,7 +366,7 @@ case_5 (TfEtsRun *run)
   guint from, ex_from;
   if (!first_bootstrap (run))
     return;
-  steps = bootstrap_steps (run, FALSE, NULL, NULL);
+  steps = bootstrap_steps (run, FALSE, NULL, NULL, FALSE);
   tf_ets_run_set_bootstrap (run, steps);
   from = tf_ets_run_events (run)->len;
   ex_from = tf_ets_run_exchange (run)->len;
@@ -369,6 +378,35 @@ case_5 (TfEtsRun *run)
     return;
   expect_register (run, from, tf_ets_run_register_wait (run) * 1000, "D",
                    "again after the server-initiated bootstrap");
+}
+
+/* 8: Bootstrap Read: after writing the Server account, the bootstrap server reads the Server
+ * object back (TLV) before the Finish; the client registers with it. */
+static void
+case_8 (TfEtsRun *run)
+{
+  g_autoptr (GPtrArray) steps = bootstrap_steps (run, FALSE, NULL, NULL, TRUE);
+  g_auto (GStrv) values = NULL;
+  JsonObject *read;
+  const char *text;
+  tf_ets_run_set_bootstrap (run, steps);
+  if (!expect_bootstrap (run, 0, 0, tf_ets_run_register_wait (run) * 1000, "A", "B", "C"))
+    return;
+  /* B: the Bootstrap-Read answered 2.05 in TLV with the account just written */
+  read = find_message (run, 0, "2.05", NULL, TF_LWM2M_CF_TLV);
+  text = read != NULL ? json_object_get_string_member_with_default (read, "payload", "") : NULL;
+  if (!tf_ets_check (run, "B", text != NULL, "the Bootstrap-Read of /1 answered 2.05 in TLV"))
+    return;
+  values = g_strsplit (text, " ", -1);
+  if (!tf_ets_check (run, "B",
+                     g_strv_contains ((const char *const *)values, "/1/1/0=1")
+                         && g_strv_contains ((const char *const *)values, "/1/1/1=60")
+                         && g_strv_contains ((const char *const *)values, "/1/1/7=U"),
+                     "it carries the Server account written (/1/1/0=1 /1/1/1=60 /1/1/7=U): %s",
+                     text))
+    return;
+  expect_register (run, 0, tf_ets_run_register_wait (run) * 1000, "D",
+                   "with the bootstrapped server");
 }
 
 static void
@@ -402,6 +440,7 @@ static const TfEtsCase bs_cases[] = {
   { 1, "1.0 1.1", "Client Initiated Bootstrap Full (PSK)", case_1 },
   { 4, "1.1", "Bootstrap Delete", case_4 },
   { 5, "1.1", "Server Initiated Bootstrap", case_5 },
+  { 8, "1.1", "Bootstrap Read", case_8 },
   { 401, "1.0 1.1", "UDP Channel Security - Pre-Shared Key Mode", case_401 },
   { 0, NULL, NULL, NULL },
 };

@@ -531,7 +531,8 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
 
   if (accept == (gint)G_MAXUINT)
     accept = -1;
-  if (accept == TF_LWM2M_CF_LINK || (bootstrap && path->len <= 1))
+  /* Bootstrap-Discover; a Bootstrap-Read (1.1) names its data format in Accept */
+  if (accept == TF_LWM2M_CF_LINK || (bootstrap && path->len <= 1 && accept < 0))
     {
       g_autoptr (GPtrArray) links = tf_lwm2m_model_discover (self->model, path);
       g_autofree char *s = NULL;
