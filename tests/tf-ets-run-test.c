@@ -72,7 +72,7 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
   /* the lab's provisioning for the case: the bootstrap server for the bootstrap cases, queue
    * mode for 108 and 109 (listening 3 s after each exchange, the runner told so), the PSK for
    * 1 and 401 */
-  gboolean bs = id == 0 || id == 1 || id == 4 || id == 5;
+  gboolean bs = id == 0 || id == 1 || id == 4 || id == 5 || id == 8;
   gboolean psk = id == 1 || id == 401;
   g_autofree char *cmd
       = node
