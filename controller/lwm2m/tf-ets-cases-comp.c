@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ETS 1.1 device management cases beyond the basic reads and writes: a write on a resource
  * instance (228), a write the client must refuse (256), and the composite operations with
- * their partial answers (235, 236, 257, 280, 281). Steps as the ETS gives them
+ * their partial answers (235, 236, 257, 280, 281), and the Observe-Composite of Portfolio
+ * (16) instances that are created (308) or deleted (309). Steps as the ETS gives them
  * (OMA-ETS-LightweightM2M-V1_1 section 6), with the lab client's objects: the multiple
  * resource written in 228 is the Server's Supported Server Versions (/1/0/25), which every
  * 1.1 client can carry, where other suites use an object (16) the ETS does not require. */
@@ -89,6 +90,15 @@ read_composite (TfEtsRun *run, const char *crit, const TfLwm2mPath *paths, guint
                      error != NULL ? error->message : "ok"))
     return NULL;
   return tf_ets_expect (run, req, crit, OK_CONTENT, (gint)cf, what);
+}
+
+/* Observe-Composite of /16/0 and /16/1 (SenML JSON), as criterion C. */
+static TfLwm2mResponse *
+read_composite_observe (TfEtsRun *run, const TfLwm2mPath *paths)
+{
+  return tf_ets_expect (
+      run, tf_lwm2m_request_observe_composite (paths, 2, TF_LWM2M_CF_SENML_JSON, NULL), "C",
+      TF_LWM2M_COAP_CODE (2, 5), TF_LWM2M_CF_SENML_JSON, "Observe-Composite /16/0, /16/1");
 }
 
 /* 228: Write on a resource instance (/1/0/25/0, replace), read back. */
@@ -278,6 +288,141 @@ case_281 (TfEtsRun *run)
                 got);
 }
 
+/* --- 308, 309: Observe-Composite while Portfolio instances come and go ------------- */
+
+static const char *const identities[2][4]
+    = { { "aa", "bb", "cc", "dd" }, { "11", "22", "33", "44" } };
+
+/* Criterion @crit: Create /16/@inst with the four Identity values of that instance. */
+static gboolean
+create_portfolio (TfEtsRun *run, const char *crit, guint16 inst)
+{
+  TfLwm2mPath obj = P (1, 16, 0, 0, 0);
+  g_autoptr (GPtrArray) recs = tf_lwm2m_records_new ();
+  g_autoptr (TfLwm2mResponse) r = NULL;
+  g_autofree char *what = g_strdup_printf ("Create /16/%u", inst);
+  for (guint16 k = 0; k < 4; k++)
+    {
+      TfLwm2mPath p = P (4, 16, inst, 0, k);
+      g_ptr_array_add (recs, tf_lwm2m_record_new_string (&p, identities[inst][k]));
+    }
+  r = tf_ets_expect (run, tf_lwm2m_request_create (&obj, TF_LWM2M_CF_SENML_JSON, recs, NULL), crit,
+                     TF_LWM2M_COAP_CODE (2, 1), -1, what);
+  return r != NULL;
+}
+
+/* @records hold /16/@inst with its four Identity values (@present), or nothing of it. */
+static gboolean
+portfolio_is (GPtrArray *records, guint16 inst, gboolean present)
+{
+  TfLwm2mResponse r = { .records = records };
+  TfLwm2mPath ip = P (2, 16, inst, 0, 0);
+  if (!present)
+    return count_under (&r, &ip) == 0;
+  for (guint16 k = 0; k < 4; k++)
+    {
+      TfLwm2mPath p = P (4, 16, inst, 0, k);
+      if (!string_is (tf_ets_find_record (&r, &p), identities[inst][k]))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Criterion @crit: the next notification of @obs from event @from on, within pmax (and a
+ * round trip), with /16/0 and (@one) /16/1 or not. */
+static gboolean
+expect_portfolio (TfEtsRun *run, const char *crit, guint obs, guint from, guint pmax, gboolean one,
+                  const char *what)
+{
+  for (;;)
+    {
+      gint i
+          = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_NOTIFICATION, from, (pmax + 3) * 1000);
+      TfEtsEvent *e;
+      g_autofree char *got = NULL;
+      TfLwm2mResponse r = { 0 };
+      if (i < 0 && !tf_ets_run_alive (run))
+        return FALSE;
+      if (!tf_ets_check (run, crit, i >= 0, "a notification %s within pmax (%u s)", what, pmax))
+        return FALSE;
+      e = g_ptr_array_index (tf_ets_run_events (run), i);
+      from = i + 1;
+      if (e->observation != obs)
+        continue;
+      r.records = e->records;
+      got = paths_of (&r);
+      return tf_ets_check (run, crit,
+                           portfolio_is (e->records, 0, TRUE) && portfolio_is (e->records, 1, one),
+                           "the notification %s carries /16/0%s: %s", what,
+                           one ? " and /16/1" : " and nothing of /16/1", got);
+    }
+}
+
+/* 308 (@create) and 309: Portfolio instances, an Observe-Composite of /16/0 and /16/1 with
+ * pmin/pmax on /16/0, then /16/1 created (308) or deleted (309): the next notification says
+ * so. */
+static void
+observe_portfolio (TfEtsRun *run, gboolean create)
+{
+  TfLwm2mPath paths[] = { P (2, 16, 0, 0, 0), P (2, 16, 1, 0, 0) };
+  g_autoptr (TfLwm2mResponse) w = NULL, r = NULL, d = NULL;
+  g_autofree char *attrs = NULL, *got = NULL;
+  guint pmin, pmax, from;
+  if (tf_ets_run_registration (run) == NULL)
+    return;
+  /* A: the instances the case starts from */
+  if (!create_portfolio (run, "A", 0) || (!create && !create_portfolio (run, "A", 1)))
+    return;
+  tf_ets_run_periods (run, &pmin, &pmax);
+  attrs = g_strdup_printf ("pmin=%u&pmax=%u", pmin, pmax);
+  w = tf_ets_expect (run, tf_lwm2m_request_write_attributes (&paths[0], attrs), "B",
+                     TF_LWM2M_COAP_CODE (2, 4), -1, "Write-Attributes /16/0 pmin/pmax");
+  if (w == NULL)
+    return;
+  /* C: the Observe-Composite answers with what exists */
+  r = read_composite_observe (run, paths);
+  if (r == NULL)
+    return;
+  got = paths_of (r);
+  if (!tf_ets_check (run, "C", r->observe_seq >= 0, "the answer carries the Observe option")
+      || !tf_ets_check (run, "C",
+                        portfolio_is (r->records, 0, TRUE) && portfolio_is (r->records, 1, !create),
+                        "the answer carries /16/0%s: %s", create ? " only" : " and /16/1", got))
+    return;
+  /* D: notified by pmax, unchanged */
+  from = tf_ets_run_events (run)->len;
+  if (!expect_portfolio (run, "D", r->observation, from, pmax, !create, "by pmax"))
+    return;
+  /* E: /16/1 created or deleted, and the next notification says so */
+  from = tf_ets_run_events (run)->len;
+  if (create)
+    {
+      if (!create_portfolio (run, "E", 1))
+        return;
+    }
+  else
+    {
+      d = tf_ets_expect (run, tf_lwm2m_request_delete (&paths[1]), "E", TF_LWM2M_COAP_CODE (2, 2),
+                         -1, "Delete /16/1");
+      if (d == NULL)
+        return;
+    }
+  expect_portfolio (run, "E", r->observation, from, pmax, create,
+                    create ? "after the Create" : "after the Delete");
+}
+
+static void
+case_308 (TfEtsRun *run)
+{
+  observe_portfolio (run, TRUE);
+}
+
+static void
+case_309 (TfEtsRun *run)
+{
+  observe_portfolio (run, FALSE);
+}
+
 static const TfEtsCase comp_cases[] = {
   { 228, "1.1", "Write on Resource Instance", case_228 },
   { 235, "1.1", "Read-Composite Operation on root path", case_235 },
@@ -286,6 +431,8 @@ static const TfEtsCase comp_cases[] = {
   { 257, "1.1", "Write-Composite Operation", case_257 },
   { 280, "1.1", "Successful Read-Composite Operation", case_280 },
   { 281, "1.1", "Partially Successful Read-Composite Operation", case_281 },
+  { 308, "1.1", "Observe-Composite and Creating Object Instance", case_308 },
+  { 309, "1.1", "Observe-Composite and Deleting Object Instance", case_309 },
   { 0, NULL, NULL, NULL },
 };
 

@@ -154,25 +154,23 @@ numeric_value (GPtrArray *recs, gdouble *v)
 }
 
 /* What an observation reports: its path, or every path of an Observe-Composite. */
+static gboolean
+composite_read_path (TfLwm2mClient *self, const TfLwm2mPath *p, GPtrArray *all, GError **error);
+
 static GPtrArray *
 obs_read (TfLwm2mClientObs *o, GError **error)
 {
   GPtrArray *all;
   if (o->paths == NULL)
     return tf_lwm2m_model_read (o->client->model, &o->path, TRUE, error);
+  /* a composite observation: what exists of its paths, as its Read-Composite */
   all = tf_lwm2m_records_new ();
   for (guint i = 0; i < o->paths->len; i++)
-    {
-      g_autoptr (GPtrArray) r = tf_lwm2m_model_read (
-          o->client->model, &g_array_index (o->paths, TfLwm2mPath, i), TRUE, error);
-      if (r == NULL)
-        {
-          g_ptr_array_unref (all);
-          return NULL;
-        }
-      for (guint j = 0; j < r->len; j++)
-        g_ptr_array_add (all, tf_lwm2m_record_copy (r->pdata[j]));
-    }
+    if (!composite_read_path (o->client, &g_array_index (o->paths, TfLwm2mPath, i), all, error))
+      {
+        g_ptr_array_unref (all);
+        return NULL;
+      }
   return all;
 }
 
