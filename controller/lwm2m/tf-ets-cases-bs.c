@@ -160,7 +160,8 @@ judge_absence (TfEtsRun *run, guint from, guint ms, const char *crit, const char
   const char *failure = dtls_failures (run, from, &n);
   if (failure != NULL)
     return tf_ets_check (run, crit, FALSE,
-                         "no %s within %u s: %u DTLS handshake(s) with the server failed (%s)",
+                         "no %s within %u s: the client's DTLS handshakes with the server "
+                         "failed (%u DTLS error(s), the last: %s)",
                          what, ms / 1000, n, failure);
   tf_ets_inconclusive (run, "no %s within %u s", what, ms / 1000);
   return FALSE;
