@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* ETS information reporting cases for a client under test (301-303): an observation with
- * short pmin/pmax, its notifications timed against them, and its cancellation by Reset and by
- * Observe=1 followed by a silence the client must keep. */
+/* ETS information reporting cases for a client under test: an observation with short
+ * pmin/pmax, its notifications timed against them, and its cancellation by Reset and by
+ * Observe=1 followed by a silence the client must keep (301-303); Observe-Composite, its
+ * cancellation and its pmax (304, 305, 310); Send, muted or not (306, 307, 311). The
+ * Observe-Composite cases on Portfolio instances (308, 309) are in tf-ets-cases-comp.c. */
 #define G_LOG_DOMAIN "tf-ets"
 
 #include "config.h"
