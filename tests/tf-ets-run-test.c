@@ -69,16 +69,20 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
       = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "ets", "node-ets-client.js", NULL);
   g_autofree char *modules = node_dir ();
   gboolean node = g_strcmp0 (client_args, "node") == 0;
-  /* the lab's provisioning for the case: the bootstrap server for 0, queue mode for 108, the PSK
-   * for 401 */
+  /* the lab's provisioning for the case: the bootstrap server for the bootstrap cases, queue
+   * mode for 108 and 109 (listening 3 s after each exchange, the runner told so), the PSK for
+   * 1 and 401 */
+  gboolean bs = id == 0 || id == 1 || id == 4 || id == 5 || id == 8;
+  gboolean psk = id == 1 || id == 401;
   g_autofree char *cmd
       = node
             ? g_strdup_printf ("env NODE_PATH=%s node %s {server_uri} {endpoint}", modules, node_js)
             : g_strdup_printf ("%s --start --endpoint {endpoint} --%s {server_uri} %s"
                                "--lifetime 30 --lwm2m %s %s",
-                               client, id == 0 ? "bootstrap" : "server",
-                               id == 401   ? "--psk-id {psk_id} --psk-key {psk_key} "
+                               client, bs ? "bootstrap" : "server",
+                               psk         ? "--psk-id {psk_id} --psk-key {psk_key} "
                                : id == 108 ? "--queue "
+                               : id == 109 ? "--queue --queue-window 3 "
                                            : "",
                                version, client_args != NULL ? client_args : "");
   g_autofree char *case_s = g_strdup_printf ("%d", id);
@@ -96,12 +100,17 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
   g_ptr_array_add (argv, ep);
   g_ptr_array_add (argv, "--client-cmd");
   g_ptr_array_add (argv, cmd);
-  if (id == 401)
+  if (psk)
     {
       g_ptr_array_add (argv, "--psk-id");
       g_ptr_array_add (argv, "lab-psk");
       g_ptr_array_add (argv, "--psk-key");
       g_ptr_array_add (argv, "000102030405060708090a0b0c0d0e0f");
+    }
+  if (id == 109)
+    {
+      g_ptr_array_add (argv, "--queue-window");
+      g_ptr_array_add (argv, "3");
     }
   for (guint i = 0; extras[i] != NULL; i++)
     if (*extras[i] != '\0')
@@ -243,6 +252,9 @@ test_quirks (void)
     gint id;
     const char *quirk, *criterion, *reason;
   } t[] = {
+    { 0, "no-tlv", "B", "4.15" },
+    { 1, "no-tlv", "B", "4.15" },
+    { 8, "no-tlv", "B", "4.15" },
     { 203, "no-tlv", "A", "4.06" },
     { 215, "no-tlv", "A", "4.15" },
     { 222, "no-tlv", "A", "4.06" },
@@ -251,6 +263,7 @@ test_quirks (void)
     { 107, "lifetime-ignored", "C", "expired" },
     { 302, "observe-cancel-ignored", "D", "cancelled observation" },
     { 303, "observe-cancel-ignored", "E", "cancelled observation" },
+    { 305, "observe-cancel-ignored", "D", "cancelled observation" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (t); i++)
     {
@@ -265,6 +278,28 @@ test_quirks (void)
       g_assert_nonnull (strstr (member (&r, "reason"), t[i].reason));
       /* the message that broke it is the evidence (an absence has the last one received) */
       g_assert_true (json_object_has_member (json_node_get_object (r.root), "message"));
+      result_clear (&r);
+    }
+}
+
+/* A client provisioned with a key other than the lab's: its DTLS handshakes fail, and that is
+ * the implementation's (or its configuration's) failure of criterion A, not the link's. */
+static void
+test_wrong_psk (void)
+{
+  static const gint ids[] = { 401, 1 };
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      Result r = { 0 };
+      /* the last --psk-key given to the client wins */
+      run_case ("1.1", ids[i], "--psk-key 0f0e0d0c0b0a09080706050403020100", "--register-wait 15",
+                &r);
+      g_test_message ("%d with a wrong PSK: %s %s: %s", ids[i], member (&r, "verdict"),
+                      member (&r, "criterion"), member (&r, "reason"));
+      g_assert_cmpint (r.status, ==, 1);
+      g_assert_cmpstr (member (&r, "verdict"), ==, "fail");
+      g_assert_cmpstr (member (&r, "criterion"), ==, "A");
+      g_assert_nonnull (strstr (member (&r, "reason"), "DTLS handshake"));
       result_clear (&r);
     }
 }
@@ -355,9 +390,9 @@ test_node (void)
       g_test_skip ("no lwm2m-node-lib (scripts/lwm2m-deps)");
       return;
     }
-  /* it has neither bootstrap nor DTLS: 0 and 401 are Not Applicable by its declared
+  /* it has neither bootstrap nor DTLS: 0, 1 and 401 are Not Applicable by its declared
    * features and never run */
-  g_assert_cmpuint (ids->len, ==, G_N_ELEMENTS (t) + 2);
+  g_assert_cmpuint (ids->len, ==, G_N_ELEMENTS (t) + 3);
   for (guint i = 0; i < G_N_ELEMENTS (t); i++)
     {
       Result r = { 0 };
@@ -399,6 +434,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/ets-run/pass-1.1", "1.1", test_pass);
   g_test_add_data_func ("/ets-run/pass-1.0", "1.0", test_pass);
   g_test_add_func ("/ets-run/quirks", test_quirks);
+  g_test_add_func ("/ets-run/wrong-psk", test_wrong_psk);
   g_test_add_func ("/ets-run/link-cut", test_link_cut);
   g_test_add_func ("/ets-run/node-1.0", test_node);
   return g_test_run ();

@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* ETS bootstrap and security cases for a client under test: 0 (Client Initiated Bootstrap),
- * with the runner's reference server as the bootstrap server that points the client at
- * itself, and 401 (UDP Channel Security, PSK), with the runner listening on DTLS. The client
- * is provisioned with the bootstrap server's URI (0) or the PSK (401) by the lab. */
+/* ETS bootstrap and security cases for a client under test, with the runner's reference server
+ * as the bootstrap server that points the client at itself:
+ *   0  Client Initiated Bootstrap;
+ *   1  the same over DTLS with a PSK, handing out fresh PSK credentials for the LwM2M server
+ *      (the Register must come with them);
+ *   4  Bootstrap Delete: a second bootstrap, triggered by the server, deletes "/" and the
+ *      Bootstrap-Discover after it shows what is left;
+ *   5  Server Initiated Bootstrap (the Bootstrap-Request Trigger, /1/x/9);
+ *   401 UDP Channel Security, PSK: the client registers over DTLS. A client whose handshake
+ *      fails (a wrong key: the ETS has the credentials provisioned as the case's precondition,
+ *      on the device) Fails criterion A; a client that tries nothing at all is Inconclusive.
+ * The client is provisioned with the bootstrap server's URI (0, 1, 4, 5) or the PSK (1, 401)
+ * by the lab. */
 #define G_LOG_DOMAIN "tf-ets"
 
 #include "config.h"
@@ -11,6 +20,11 @@
 
 #include "tf-coap-source.h"
 #include "tf-ets-cases-private.h"
+#include "tf-lwm2m-link.h"
+
+/* The Server instance the bootstrap writes (and whose Bootstrap-Request Trigger 4 and 5
+ * execute). */
+#define BS_SERVER_INST 1
 
 static void
 step_free (TfLwm2mBootstrapStep *s)
@@ -31,92 +45,369 @@ step_new (guint method, TfLwm2mPath path)
   return s;
 }
 
-/* Bootstrap-Delete "/", then Security /0/1 and Server /1/1 for the runner's own server
- * (no security, short server id 1, the short lifetime), then Bootstrap-Finish. */
+/* Bootstrap-Delete "/" (and a Bootstrap-Discover of the Security and the Server objects
+ * after it when @discover: the object form, which every client has), then Security /0/1 and
+ * Server /1/1 for the runner's own server (short server id 1, no security or PSK
+ * @psk_id/@psk_key), (when @read, a Bootstrap-Read of the Server object in TLV,) then
+ * Bootstrap-Finish. */
 static GPtrArray *
-bootstrap_steps (TfEtsRun *run)
+bootstrap_steps (TfEtsRun *run, gboolean discover, const char *psk_id, GBytes *psk_key,
+                 gboolean read)
 {
   GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)step_free);
   TfLwm2mBootstrapStep *sec, *srv;
   TfLwm2mPath p;
   g_ptr_array_add (steps, step_new (COAP_REQUEST_CODE_DELETE, tf_lwm2m_path_make (0, 0, 0, 0, 0)));
+  for (guint16 obj = 0; discover && obj <= 1; obj++)
+    {
+      TfLwm2mBootstrapStep *d
+          = step_new (COAP_REQUEST_CODE_GET, tf_lwm2m_path_make (1, obj, 0, 0, 0));
+      d->cf = TF_LWM2M_CF_LINK; /* Bootstrap-Discover */
+      g_ptr_array_add (steps, d);
+    }
   sec = step_new (COAP_REQUEST_CODE_PUT, tf_lwm2m_path_make (2, 0, 1, 0, 0));
   p = tf_lwm2m_path_make (3, 0, 1, 0, 0);
   g_ptr_array_add (sec->records, tf_lwm2m_record_new_string (&p, tf_ets_run_server_uri (run)));
   p = tf_lwm2m_path_make (3, 0, 1, 1, 0);
   g_ptr_array_add (sec->records, tf_lwm2m_record_new_bool (&p, FALSE));
   p = tf_lwm2m_path_make (3, 0, 1, 2, 0);
-  g_ptr_array_add (sec->records, tf_lwm2m_record_new_int (&p, 3));
+  g_ptr_array_add (sec->records, tf_lwm2m_record_new_int (&p, psk_id != NULL ? 0 : 3));
+  if (psk_id != NULL)
+    {
+      g_autoptr (GBytes) id = g_bytes_new (psk_id, strlen (psk_id));
+      p = tf_lwm2m_path_make (3, 0, 1, 3, 0);
+      g_ptr_array_add (sec->records, tf_lwm2m_record_new_opaque (&p, id));
+      p = tf_lwm2m_path_make (3, 0, 1, 5, 0);
+      g_ptr_array_add (sec->records, tf_lwm2m_record_new_opaque (&p, psk_key));
+    }
   p = tf_lwm2m_path_make (3, 0, 1, 10, 0);
   g_ptr_array_add (sec->records, tf_lwm2m_record_new_int (&p, 1));
   g_ptr_array_add (steps, sec);
-  srv = step_new (COAP_REQUEST_CODE_PUT, tf_lwm2m_path_make (2, 1, 1, 0, 0));
-  p = tf_lwm2m_path_make (3, 1, 1, 0, 0);
+  srv = step_new (COAP_REQUEST_CODE_PUT, tf_lwm2m_path_make (2, 1, BS_SERVER_INST, 0, 0));
+  p = tf_lwm2m_path_make (3, 1, BS_SERVER_INST, 0, 0);
   g_ptr_array_add (srv->records, tf_lwm2m_record_new_int (&p, 1));
-  p = tf_lwm2m_path_make (3, 1, 1, 1, 0);
+  p = tf_lwm2m_path_make (3, 1, BS_SERVER_INST, 1, 0);
   g_ptr_array_add (srv->records, tf_lwm2m_record_new_int (&p, 60));
-  p = tf_lwm2m_path_make (3, 1, 1, 6, 0);
+  p = tf_lwm2m_path_make (3, 1, BS_SERVER_INST, 6, 0);
   g_ptr_array_add (srv->records, tf_lwm2m_record_new_bool (&p, FALSE));
-  p = tf_lwm2m_path_make (3, 1, 1, 7, 0);
+  p = tf_lwm2m_path_make (3, 1, BS_SERVER_INST, 7, 0);
   g_ptr_array_add (srv->records, tf_lwm2m_record_new_string (&p, "U"));
   g_ptr_array_add (steps, srv);
+  if (read)
+    g_ptr_array_add (steps, step_new (COAP_REQUEST_CODE_GET, tf_lwm2m_path_make (1, 1, 0, 0, 0)));
   return steps;
 }
 
-/* A decoded message of the exchange received with Uri-Path @path, or NULL. */
+static gboolean
+has_option (JsonObject *o, gint number, const char *value)
+{
+  JsonArray *opts = json_object_get_array_member (o, "options");
+  for (guint k = 0; opts != NULL && k < json_array_get_length (opts); k++)
+    {
+      JsonArray *opt = json_array_get_array_element (opts, k);
+      if (json_array_get_int_element (opt, 0) == number
+          && g_strcmp0 (json_array_get_string_element (opt, 1), value) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A decoded message of the exchange, from index @from on, received with @code and Uri-Path
+ * @path (NULL: any, but a Content-Format @cf unless -1), or NULL. */
 static JsonObject *
-find_request (TfEtsRun *run, const char *method, const char *path)
+find_message (TfEtsRun *run, guint from, const char *code, const char *path, gint cf)
 {
   GPtrArray *ex = tf_ets_run_exchange (run);
-  for (guint i = 0; i < ex->len; i++)
+  for (guint i = from; i < ex->len; i++)
     {
       JsonObject *o = json_node_get_object (g_ptr_array_index (ex, i));
-      JsonArray *opts = json_object_get_array_member (o, "options");
       if (g_strcmp0 (json_object_get_string_member (o, "dir"), "in") != 0
-          || g_strcmp0 (json_object_get_string_member (o, "code"), method) != 0 || opts == NULL)
+          || g_strcmp0 (json_object_get_string_member (o, "code"), code) != 0)
         continue;
-      for (guint k = 0; k < json_array_get_length (opts); k++)
-        {
-          JsonArray *opt = json_array_get_array_element (opts, k);
-          if (json_array_get_int_element (opt, 0) == 11
-              && g_strcmp0 (json_array_get_string_element (opt, 1), path) == 0)
-            return o;
-        }
+      if (path != NULL ? has_option (o, 11, path)
+                       : cf < 0 || json_object_get_int_member_with_default (o, "cf", -1) == cf)
+        return o;
     }
   return NULL;
+}
+
+/* The DTLS handshakes with the server that failed from event @from on: how many, and the
+ * last reason (NULL: none). */
+static const char *
+dtls_failures (TfEtsRun *run, guint from, guint *n)
+{
+  GPtrArray *ev = tf_ets_run_events (run);
+  const char *last = NULL;
+  *n = 0;
+  for (guint k = from; k < ev->len; k++)
+    {
+      TfEtsEvent *e = g_ptr_array_index (ev, k);
+      if (e->kind == TF_ETS_EVENT_DTLS_FAILURE)
+        {
+          last = e->detail;
+          (*n)++;
+        }
+    }
+  return last;
+}
+
+/* Nothing came for @what within @ms: after DTLS handshakes that failed, criterion @crit fails
+ * (the client tried and could not prove its key); with none, Inconclusive. */
+static gboolean
+judge_absence (TfEtsRun *run, guint from, guint ms, const char *crit, const char *what)
+{
+  guint n;
+  const char *failure = dtls_failures (run, from, &n);
+  if (failure != NULL)
+    return tf_ets_check (run, crit, FALSE,
+                         "no %s within %u s: the client's DTLS handshakes with the server "
+                         "failed (%u DTLS error(s), the last: %s)",
+                         what, ms / 1000, n, failure);
+  tf_ets_inconclusive (run, "no %s within %u s", what, ms / 1000);
+  return FALSE;
+}
+
+/* Criteria @a (the Bootstrap-Request, from exchange index @ex_from), @b (Delete and the writes
+ * accepted) and @c (Bootstrap-Finish 2.04) of the bootstrap sequence that ended at or after
+ * event @from. */
+static gboolean
+expect_bootstrap (TfEtsRun *run, guint from, guint ex_from, guint ms, const char *a, const char *b,
+                  const char *c)
+{
+  TfEtsEvent *e;
+  gint i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_BOOTSTRAPPED, from, ms);
+  gboolean asked = find_message (run, ex_from, "POST", "bs", -1) != NULL;
+  if (i < 0 && !asked)
+    return judge_absence (run, from, ms, a, "Bootstrap-Request");
+  if (!tf_ets_check (run, a, asked, "the client sent a Bootstrap-Request (POST /bs?ep=)"))
+    return FALSE;
+  if (!tf_ets_check (run, b, i >= 0, "the bootstrap sequence ended within %u s", ms / 1000))
+    return FALSE;
+  e = g_ptr_array_index (tf_ets_run_events (run), i);
+  if (!tf_ets_check (run, b, e->detail == NULL || strstr (e->detail, "Finish") != NULL,
+                     "Bootstrap-Delete and the Bootstrap-Writes accepted%s%s",
+                     e->detail ? ": " : "", e->detail ? e->detail : ""))
+    return FALSE;
+  return tf_ets_check (run, c, e->detail == NULL, "Bootstrap-Finish answered 2.04%s%s",
+                       e->detail ? ": " : "", e->detail ? e->detail : "");
+}
+
+/* Criterion @crit: a Register from event @from on, within @ms. */
+static gboolean
+expect_register (TfEtsRun *run, guint from, guint ms, const char *crit, const char *what)
+{
+  g_autofree char *w = g_strdup_printf ("Register %s", what);
+  gint i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_REGISTERED, from, ms);
+  if (i >= 0)
+    return tf_ets_check (run, crit, TRUE, "the client sent a %s", w);
+  return judge_absence (run, from, ms, crit, w);
 }
 
 static void
 case_0 (TfEtsRun *run)
 {
-  g_autoptr (GPtrArray) steps = bootstrap_steps (run);
-  TfEtsEvent *e;
-  gint i;
+  g_autoptr (GPtrArray) steps = bootstrap_steps (run, FALSE, NULL, NULL, FALSE);
   tf_ets_run_set_bootstrap (run, steps);
-  /* A: the Bootstrap-Request; B-C: the writes and the Finish accepted */
-  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_BOOTSTRAPPED, 0,
-                             tf_ets_run_register_wait (run) * 1000);
-  if (i < 0)
-    {
-      tf_ets_inconclusive (run, "no Bootstrap-Request within %u s", tf_ets_run_register_wait (run));
-      return;
-    }
-  if (!tf_ets_check (run, "A", find_request (run, "POST", "bs") != NULL,
-                     "the client sent a Bootstrap-Request (POST /bs?ep=)"))
-    return;
-  e = g_ptr_array_index (tf_ets_run_events (run), i);
-  if (!tf_ets_check (run, "B", e->detail == NULL || strstr (e->detail, "Finish") != NULL,
-                     "Bootstrap-Delete and the Bootstrap-Writes accepted%s%s",
-                     e->detail ? ": " : "", e->detail ? e->detail : ""))
-    return;
-  if (!tf_ets_check (run, "C", e->detail == NULL, "Bootstrap-Finish answered 2.04%s%s",
-                     e->detail ? ": " : "", e->detail ? e->detail : ""))
+  if (!expect_bootstrap (run, 0, 0, tf_ets_run_register_wait (run) * 1000, "A", "B", "C"))
     return;
   /* D: the client registers with the server the bootstrap gave it */
   if (tf_ets_run_registration (run) == NULL)
     return;
   tf_ets_check (run, "D", tf_ets_run_register_message (run) != NULL,
                 "the client registered with the bootstrapped server");
+}
+
+static void
+case_1 (TfEtsRun *run)
+{
+  g_autofree char *id = g_strdup_printf ("ets-dm-%08x", g_random_int ());
+  guint8 raw[16];
+  g_autoptr (GBytes) key = NULL;
+  g_autoptr (GPtrArray) steps = NULL;
+  const TfLwm2mRegistration *reg;
+  TfLwm2mPath p = tf_lwm2m_path_make (3, 3, 0, 0, 0);
+  g_autoptr (TfLwm2mResponse) r = NULL;
+  if (!g_str_has_prefix (tf_ets_run_server_uri (run), "coaps://"))
+    {
+      tf_ets_inconclusive (run, "case 1 needs the runner on DTLS (--psk-id, --psk-key)");
+      return;
+    }
+  /* fresh credentials for the LwM2M server account: only the bootstrap can have given them */
+  for (guint i = 0; i < sizeof raw; i++)
+    raw[i] = (guint8)g_random_int_range (0, 256);
+  key = g_bytes_new (raw, sizeof raw);
+  tf_ets_run_set_psk (run, id, key);
+  steps = bootstrap_steps (run, FALSE, id, key, FALSE);
+  tf_ets_run_set_bootstrap (run, steps);
+  /* A: the Bootstrap-Request, over DTLS with the bootstrap account's PSK (the runner listens
+   * on DTLS only; a handshake that fails is the client's key); B-C: the sequence */
+  if (!expect_bootstrap (run, 0, 0, tf_ets_run_register_wait (run) * 1000, "A", "B", "C"))
+    return;
+  if (!expect_register (run, 0, tf_ets_run_register_wait (run) * 1000, "D",
+                        "over DTLS with the bootstrapped credentials"))
+    return;
+  /* D: the Register over DTLS with the identity the bootstrap wrote into /0/1 */
+  reg = tf_ets_run_registration (run);
+  if (reg == NULL)
+    return;
+  if (!tf_ets_check (run, "D", g_strcmp0 (reg->psk_identity, id) == 0,
+                     "the client registered over DTLS with the bootstrapped PSK identity %s (%s)",
+                     id, reg->psk_identity != NULL ? reg->psk_identity : "no DTLS"))
+    return;
+  /* E: device management over the bootstrapped secure channel */
+  r = tf_ets_expect (run, tf_lwm2m_request_read (&p, -1), "E", TF_LWM2M_COAP_CODE (2, 5), -1,
+                     "Read /3/0/0 over DTLS");
+}
+
+/* Phase one of 4 and 5: the client bootstraps (as in 0) and registers. */
+static gboolean
+first_bootstrap (TfEtsRun *run)
+{
+  g_autoptr (GPtrArray) steps = bootstrap_steps (run, FALSE, NULL, NULL, FALSE);
+  gint i;
+  TfEtsEvent *e;
+  tf_ets_run_set_bootstrap (run, steps);
+  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_BOOTSTRAPPED, 0,
+                             tf_ets_run_register_wait (run) * 1000);
+  if (i < 0)
+    {
+      tf_ets_inconclusive (run, "the client did not bootstrap within %u s (the precondition)",
+                           tf_ets_run_register_wait (run));
+      return FALSE;
+    }
+  /* a precondition, not what the case tests (0 does): not met, no verdict on the rest */
+  e = g_ptr_array_index (tf_ets_run_events (run), i);
+  if (e->detail != NULL)
+    {
+      tf_ets_inconclusive (run, "the first bootstrap (the precondition) failed: %s", e->detail);
+      return FALSE;
+    }
+  return tf_ets_run_registration (run) != NULL;
+}
+
+/* The server executes the Bootstrap-Request Trigger of the Server instance the bootstrap
+ * wrote: criterion @crit on its 2.04. */
+static gboolean
+trigger_bootstrap (TfEtsRun *run, const char *crit)
+{
+  TfLwm2mPath p = tf_lwm2m_path_make (3, 1, BS_SERVER_INST, 9, 0);
+  g_autoptr (TfLwm2mResponse) r
+      = tf_ets_expect (run, tf_lwm2m_request_execute (&p, NULL), crit, TF_LWM2M_COAP_CODE (2, 4),
+                       -1, "Execute /1/1/9 (Bootstrap-Request Trigger)");
+  return r != NULL;
+}
+
+static void
+case_4 (TfEtsRun *run)
+{
+  g_autoptr (GPtrArray) steps = NULL;
+  g_autoptr (GString) seen = g_string_new (NULL);
+  guint from, ex_from;
+  JsonObject *deleted;
+  guint security = 0, servers = 0, answers = 0;
+  if (!first_bootstrap (run))
+    return;
+  /* the second bootstrap deletes "/" and discovers what is left */
+  steps = bootstrap_steps (run, TRUE, NULL, NULL, FALSE);
+  tf_ets_run_set_bootstrap (run, steps);
+  from = tf_ets_run_events (run)->len;
+  ex_from = tf_ets_run_exchange (run)->len;
+  if (!trigger_bootstrap (run, "A"))
+    return;
+  if (!expect_bootstrap (run, from, ex_from, 30000, "A", "B", "D"))
+    return;
+  /* B: the Bootstrap-Delete of "/" answered 2.02 */
+  deleted = find_message (run, ex_from, "2.02", NULL, -1);
+  if (!tf_ets_check (run, "B", deleted != NULL, "Bootstrap-Delete / answered 2.02 Deleted"))
+    return;
+  /* C: the Bootstrap-Discovers after it: the Bootstrap-Server account is all that is left of
+   * the Security object, and no Server instance */
+  for (GPtrArray *ex = tf_ets_run_exchange (run); ex_from < ex->len; ex_from++)
+    {
+      JsonObject *o = json_node_get_object (g_ptr_array_index (ex, ex_from));
+      const char *text = json_object_get_string_member_with_default (o, "payload", NULL);
+      g_autoptr (GPtrArray) links = NULL;
+      if (g_strcmp0 (json_object_get_string_member (o, "dir"), "in") != 0
+          || json_object_get_int_member_with_default (o, "cf", -1) != TF_LWM2M_CF_LINK
+          || text == NULL)
+        continue;
+      links = tf_lwm2m_link_parse (text, strlen (text), NULL);
+      if (!tf_ets_check (run, "C", links != NULL, "a Bootstrap-Discover answer is link format: %s",
+                         text))
+        return;
+      for (guint i = 0; i < links->len; i++)
+        {
+          TfLwm2mPath p;
+          if (!tf_lwm2m_path_parse (((TfLwm2mLink *)g_ptr_array_index (links, i))->uri, &p, NULL)
+              || p.len != 2)
+            continue;
+          security += p.ids[0] == 0;
+          servers += p.ids[0] == 1;
+        }
+      answers++;
+      g_string_append_printf (seen, "%s%s", seen->len > 0 ? " ; " : "", text);
+    }
+  if (!tf_ets_check (run, "C", answers == 2,
+                     "the Bootstrap-Discovers of /0 and /1 answered 2.05 "
+                     "in link format (%u answers)",
+                     answers)
+      || !tf_ets_check (run, "C", security <= 1 && servers == 0,
+                        "after the Delete, %u Security and %u Server instance(s) remain (at most "
+                        "the Bootstrap-Server account): %s",
+                        security, servers, seen->str))
+    return;
+  expect_register (run, from, tf_ets_run_register_wait (run) * 1000, "D",
+                   "again after the second bootstrap");
+}
+
+static void
+case_5 (TfEtsRun *run)
+{
+  g_autoptr (GPtrArray) steps = NULL;
+  guint from, ex_from;
+  if (!first_bootstrap (run))
+    return;
+  steps = bootstrap_steps (run, FALSE, NULL, NULL, FALSE);
+  tf_ets_run_set_bootstrap (run, steps);
+  from = tf_ets_run_events (run)->len;
+  ex_from = tf_ets_run_exchange (run)->len;
+  /* A: the Execute of the trigger; B-C: the Bootstrap-Request it causes, the sequence and its
+   * Finish; D: the client registers with what it was given */
+  if (!trigger_bootstrap (run, "A"))
+    return;
+  if (!expect_bootstrap (run, from, ex_from, 30000, "B", "C", "C"))
+    return;
+  expect_register (run, from, tf_ets_run_register_wait (run) * 1000, "D",
+                   "again after the server-initiated bootstrap");
+}
+
+/* 8: Bootstrap Read: after writing the Server account, the bootstrap server reads the Server
+ * object back (TLV) before the Finish; the client registers with it. */
+static void
+case_8 (TfEtsRun *run)
+{
+  g_autoptr (GPtrArray) steps = bootstrap_steps (run, FALSE, NULL, NULL, TRUE);
+  g_auto (GStrv) values = NULL;
+  JsonObject *read;
+  const char *text;
+  tf_ets_run_set_bootstrap (run, steps);
+  if (!expect_bootstrap (run, 0, 0, tf_ets_run_register_wait (run) * 1000, "A", "B", "C"))
+    return;
+  /* B: the Bootstrap-Read answered 2.05 in TLV with the account just written */
+  read = find_message (run, 0, "2.05", NULL, TF_LWM2M_CF_TLV);
+  text = read != NULL ? json_object_get_string_member_with_default (read, "payload", "") : NULL;
+  if (!tf_ets_check (run, "B", text != NULL, "the Bootstrap-Read of /1 answered 2.05 in TLV"))
+    return;
+  values = g_strsplit (text, " ", -1);
+  if (!tf_ets_check (run, "B",
+                     g_strv_contains ((const char *const *)values, "/1/1/0=1")
+                         && g_strv_contains ((const char *const *)values, "/1/1/1=60")
+                         && g_strv_contains ((const char *const *)values, "/1/1/7=U"),
+                     "it carries the Server account written (/1/1/0=1 /1/1/1=60 /1/1/7=U): %s",
+                     text))
+    return;
+  expect_register (run, 0, tf_ets_run_register_wait (run) * 1000, "D",
+                   "with the bootstrapped server");
 }
 
 static void
@@ -130,10 +421,12 @@ case_401 (TfEtsRun *run)
       tf_ets_inconclusive (run, "case 401 needs the runner on DTLS (--psk-id, --psk-key)");
       return;
     }
+  /* A: the DTLS handshake with the PSK, and the Register over it */
+  if (!expect_register (run, 0, tf_ets_run_register_wait (run) * 1000, "A", "over DTLS"))
+    return;
   reg = tf_ets_run_registration (run);
   if (reg == NULL)
     return;
-  /* A: the DTLS handshake with the PSK, and the Register over it */
   if (!tf_ets_check (run, "A", reg->psk_identity != NULL,
                      "the client registered over DTLS with PSK identity %s",
                      reg->psk_identity ? reg->psk_identity : "(none)"))
@@ -145,6 +438,10 @@ case_401 (TfEtsRun *run)
 
 static const TfEtsCase bs_cases[] = {
   { 0, "1.0 1.1", "Client Initiated Bootstrap", case_0 },
+  { 1, "1.0 1.1", "Client Initiated Bootstrap Full (PSK)", case_1 },
+  { 4, "1.1", "Bootstrap Delete", case_4 },
+  { 5, "1.1", "Server Initiated Bootstrap", case_5 },
+  { 8, "1.1", "Bootstrap Read", case_8 },
   { 401, "1.0 1.1", "UDP Channel Security - Pre-Shared Key Mode", case_401 },
   { 0, NULL, NULL, NULL },
 };

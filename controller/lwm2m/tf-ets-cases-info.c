@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* ETS information reporting cases for a client under test (301-303): an observation with
- * short pmin/pmax, its notifications timed against them, and its cancellation by Reset and by
- * Observe=1 followed by a silence the client must keep. */
+/* ETS information reporting cases for a client under test: an observation with short
+ * pmin/pmax, its notifications timed against them, and its cancellation by Reset and by
+ * Observe=1 followed by a silence the client must keep (301-303); Observe-Composite, its
+ * cancellation and its pmax (304, 305, 310); Send, muted or not (306, 307, 311). The
+ * Observe-Composite cases on Portfolio instances (308, 309) are in tf-ets-cases-comp.c. */
 #define G_LOG_DOMAIN "tf-ets"
 
 #include "config.h"
@@ -253,4 +255,226 @@ tf_ets_case_306 (TfEtsRun *run)
   e = g_ptr_array_index (tf_ets_run_events (run), i);
   tf_ets_check (run, "B", has_value (e->records, a) && has_value (e->records, b),
                 "the Send carries /3/0/9 and /3/0/13");
+}
+
+/* The paths of @records, for the reasons. */
+static char *
+paths_of (GPtrArray *records)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; records != NULL && i < records->len && i < 40; i++)
+    {
+      g_autofree char *p
+          = tf_lwm2m_path_to_string (&((TfLwm2mRecord *)g_ptr_array_index (records, i))->path);
+      g_string_append_printf (s, "%s%s", s->len > 0 ? " " : "", p);
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* Writes /1/0/1 = @lt (a change of an observed value), as criterion @crit. */
+static gboolean
+change_lifetime (TfEtsRun *run, const char *crit, gint64 lt)
+{
+  TfLwm2mPath p = tf_lwm2m_path_make (3, 1, 0, 1, 0);
+  g_autoptr (GPtrArray) recs = tf_lwm2m_records_new ();
+  g_autoptr (TfLwm2mResponse) w = NULL;
+  g_ptr_array_add (recs, tf_lwm2m_record_new_int (&p, lt));
+  w = tf_ets_expect (run, tf_lwm2m_request_write (&p, TF_LWM2M_CF_TEXT, recs, TRUE, NULL), crit,
+                     TF_LWM2M_COAP_CODE (2, 4), -1, "Write /1/0/1 (an observed value changes)");
+  return w != NULL;
+}
+
+/* 305: Observe-Composite of /1/0/1, /3/0/11/0 and /3/0/16; a change is notified; the
+ * observation cancelled by a FETCH with Observe=1; the next change is not notified. */
+void
+tf_ets_case_305 (TfEtsRun *run)
+{
+  TfLwm2mPath paths[] = { tf_lwm2m_path_make (3, 1, 0, 1, 0), tf_lwm2m_path_make (4, 3, 0, 11, 0),
+                          tf_lwm2m_path_make (3, 3, 0, 16, 0) };
+  g_autoptr (TfLwm2mResponse) r = NULL, c = NULL;
+  g_autofree char *got = NULL, *code = NULL;
+  Observation o = { 0 };
+  gint64 since;
+  guint from;
+  gint i;
+  TfEtsEvent *e;
+  if (tf_ets_run_registration (run) == NULL)
+    return;
+  tf_ets_run_periods (run, &o.pmin, &o.pmax);
+  r = tf_ets_expect (run,
+                     tf_lwm2m_request_observe_composite (paths, 3, TF_LWM2M_CF_SENML_JSON, NULL),
+                     "A", TF_LWM2M_COAP_CODE (2, 5), TF_LWM2M_CF_SENML_JSON,
+                     "Observe-Composite /1/0/1, /3/0/11/0, /3/0/16");
+  if (r == NULL)
+    return;
+  got = paths_of (r->records);
+  if (!tf_ets_check (run, "A", r->observe_seq >= 0, "the answer carries the Observe option")
+      || !tf_ets_check (run, "A",
+                        r->records != NULL && r->records->len == 3
+                            && has_value (r->records, paths[0]) && has_value (r->records, paths[1])
+                            && has_value (r->records, paths[2]),
+                        "the answer carries the three values and no other: %s", got))
+    return;
+  o.observation = r->observation;
+  /* B: the observation works: a change is notified */
+  from = tf_ets_run_events (run)->len;
+  if (!change_lifetime (run, "B", 71))
+    return;
+  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_NOTIFICATION, from, (o.pmax + 3) * 1000);
+  if (i < 0 && !tf_ets_run_alive (run))
+    return;
+  if (!tf_ets_check (run, "B", i >= 0, "a notification of the change within %u s", o.pmax + 3))
+    return;
+  e = g_ptr_array_index (tf_ets_run_events (run), i);
+  if (!tf_ets_check (run, "B", e->observation == o.observation && has_value (e->records, paths[0]),
+                     "the notification belongs to the observation and carries /1/0/1"))
+    return;
+  /* C: the cancellation (FETCH, Observe=1, the same paths) answered 2.05 */
+  c = tf_ets_run_cancel (run, o.observation, FALSE);
+  if (c == NULL)
+    return;
+  code = tf_lwm2m_coap_code_to_string (c->code);
+  if (!tf_ets_check (run, "C", c->code == TF_LWM2M_COAP_CODE (2, 5),
+                     "the cancelling FETCH answered %s (2.05 expected)", code))
+    return;
+  /* D: the next change is not notified (the cancel's answer came first: no grace) */
+  since = g_get_monotonic_time ();
+  if (!change_lifetime (run, "D", 72))
+    return;
+  expect_silence (run, "D", &o, since, 0);
+}
+
+/* Waits up to @ms for a Send from event @from on; the event, or NULL. */
+static TfEtsEvent *
+wait_send (TfEtsRun *run, guint from, guint ms)
+{
+  gint i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_SEND, from, ms);
+  return i >= 0 ? g_ptr_array_index (tf_ets_run_events (run), i) : NULL;
+}
+
+/* 307: Muting Send (/1/0/23): a muted client sends nothing when asked to; unmuted, it does. */
+void
+tf_ets_case_307 (TfEtsRun *run)
+{
+  TfLwm2mPath mute = tf_lwm2m_path_make (3, 1, 0, 23, 0);
+  guint from;
+  TfEtsEvent *e;
+  if (tf_ets_run_registration (run) == NULL)
+    return;
+  for (guint k = 0; k < 2; k++)
+    {
+      const char *crit = k == 0 ? "A" : "B";
+      g_autoptr (GPtrArray) recs = tf_lwm2m_records_new ();
+      g_autoptr (TfLwm2mResponse) w = NULL;
+      g_ptr_array_add (recs, tf_lwm2m_record_new_bool (&mute, k == 0));
+      w = tf_ets_expect (run, tf_lwm2m_request_write (&mute, TF_LWM2M_CF_TEXT, recs, TRUE, NULL),
+                         crit, TF_LWM2M_COAP_CODE (2, 4), -1,
+                         k == 0 ? "Write /1/0/23 = true (Mute Send)" : "Write /1/0/23 = false");
+      if (w == NULL)
+        return;
+      from = tf_ets_run_events (run)->len;
+      if (!tf_ets_run_console (run, tf_ets_run_send_line (run)))
+        return;
+      e = wait_send (run, from, k == 0 ? 10000 : 30000);
+      /* a silence is only the client's when it still answers */
+      if ((k == 0 || e == NULL) && !tf_ets_run_alive (run))
+        return;
+      if (k == 0 && !tf_ets_check (run, "A", e == NULL, "no Send in 10 s while Send is muted"))
+        return;
+      if (k == 1)
+        tf_ets_check (run, "B", e != NULL && e->records != NULL && e->records->len > 0,
+                      "a Send with values within 30 s once Send is unmuted");
+    }
+}
+
+/* 311: the client is asked to Send /1/0/1 and /3/0/11: the Send carries those values and no
+ * other. */
+void
+tf_ets_case_311 (TfEtsRun *run)
+{
+  TfLwm2mPath lt = tf_lwm2m_path_make (3, 1, 0, 1, 0), err = tf_lwm2m_path_make (3, 3, 0, 11, 0);
+  g_autofree char *got = NULL;
+  guint from;
+  TfEtsEvent *e;
+  if (tf_ets_run_registration (run) == NULL)
+    return;
+  from = tf_ets_run_events (run)->len;
+  if (!tf_ets_run_console (run, tf_ets_run_send_res_line (run)))
+    return;
+  e = wait_send (run, from, 30000);
+  if (e == NULL && !tf_ets_run_alive (run))
+    return;
+  if (!tf_ets_check (run, "A", e != NULL,
+                     "a Send (POST /dp, SenML) the server accepted, within 30 s"))
+    return;
+  got = paths_of (e->records);
+  {
+    guint n = e->records != NULL ? e->records->len : 0, in = 0;
+    for (guint i = 0; i < n; i++)
+      {
+        const TfLwm2mPath *p = &((TfLwm2mRecord *)g_ptr_array_index (e->records, i))->path;
+        in += tf_lwm2m_path_equal (p, &lt) || tf_lwm2m_path_is_prefix (&err, p);
+      }
+    tf_ets_check (run, "B", has_value (e->records, lt) && in == n && n >= 2,
+                  "the Send carries /1/0/1 and /3/0/11 and nothing else: %s", got);
+  }
+}
+
+/* 310: Observe-Composite of /1/0/1 and /3/0, then pmax written on the Device object: the
+ * notifications come by that pmax, with both parts. */
+void
+tf_ets_case_310 (TfEtsRun *run)
+{
+  TfLwm2mPath paths[] = { tf_lwm2m_path_make (3, 1, 0, 1, 0), tf_lwm2m_path_make (2, 3, 0, 0, 0) };
+  TfLwm2mPath obj = tf_lwm2m_path_make (1, 3, 0, 0, 0), manu = tf_lwm2m_path_make (3, 3, 0, 0, 0);
+  g_autoptr (TfLwm2mResponse) r = NULL, w = NULL;
+  g_autofree char *attrs = NULL;
+  guint pmin, pmax, from;
+  gint64 last;
+  if (tf_ets_run_registration (run) == NULL)
+    return;
+  tf_ets_run_periods (run, &pmin, &pmax);
+  r = tf_ets_expect (
+      run, tf_lwm2m_request_observe_composite (paths, 2, TF_LWM2M_CF_SENML_JSON, NULL), "A",
+      TF_LWM2M_COAP_CODE (2, 5), TF_LWM2M_CF_SENML_JSON, "Observe-Composite /1/0/1, /3/0");
+  if (r == NULL)
+    return;
+  if (!tf_ets_check (run, "A", r->observe_seq >= 0, "the answer carries the Observe option")
+      || !tf_ets_check (run, "A", has_value (r->records, paths[0]) && has_value (r->records, manu),
+                        "the answer carries /1/0/1 and the Device instance")
+      || !tf_ets_check_mandatory (run, "A", r, 3, 0))
+    return;
+  attrs = g_strdup_printf ("pmax=%u", pmax);
+  from = tf_ets_run_events (run)->len;
+  w = tf_ets_expect (run, tf_lwm2m_request_write_attributes (&obj, attrs), "B",
+                     TF_LWM2M_COAP_CODE (2, 4), -1, "Write-Attributes /3 pmax");
+  if (w == NULL)
+    return;
+  /* C: two notifications, each within pmax of the one before (a round trip of slack) */
+  last = g_get_monotonic_time ();
+  for (guint k = 0; k < 2; k++)
+    {
+      gint i;
+      TfEtsEvent *e;
+      i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_NOTIFICATION, from, (pmax + 3) * 1000);
+      if (i < 0 && !tf_ets_run_alive (run))
+        return;
+      if (!tf_ets_check (run, "C", i >= 0, "notification %u within pmax (%u s)", k + 1, pmax))
+        return;
+      e = g_ptr_array_index (tf_ets_run_events (run), i);
+      from = i + 1;
+      if (e->observation != r->observation)
+        {
+          k--;
+          continue;
+        }
+      if (!tf_ets_check (run, "C", (e->time_us - last) / 1e6 <= pmax + 2.0,
+                         "notification %u came %.2f s after the previous one (pmax %u)", k + 1,
+                         (e->time_us - last) / 1e6, pmax)
+          || !tf_ets_check (run, "C",
+                            has_value (e->records, paths[0]) && has_value (e->records, manu),
+                            "notification %u carries /1/0/1 and /3/0/0", k + 1))
+        return;
+      last = e->time_us;
+    }
 }

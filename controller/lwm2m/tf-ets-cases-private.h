@@ -23,6 +23,10 @@ tf_ets_json_cf (TfEtsRun *run);
 const TfEtsCase *
 tf_ets_cases_dm (void);
 
+/* tf-ets-cases-comp.c: 1.1 resource-instance write, refused write, composite operations */
+const TfEtsCase *
+tf_ets_cases_comp (void);
+
 /* tf-ets-cases-bs.c: bootstrap (0) and security (401) */
 const TfEtsCase *
 tf_ets_cases_bs (void);
@@ -37,6 +41,14 @@ tf_ets_case_303 (TfEtsRun *run);
 void
 tf_ets_case_304 (TfEtsRun *run);
 void
+tf_ets_case_305 (TfEtsRun *run);
+void
 tf_ets_case_306 (TfEtsRun *run);
+void
+tf_ets_case_307 (TfEtsRun *run);
+void
+tf_ets_case_310 (TfEtsRun *run);
+void
+tf_ets_case_311 (TfEtsRun *run);
 
 G_END_DECLS

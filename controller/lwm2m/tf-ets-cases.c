@@ -345,6 +345,51 @@ case_108 (TfEtsRun *run)
                      "Read /3/0/0 while the client listens");
 }
 
+/* 109: Behavior in Queue Mode. After its listening window the client is not reachable: a
+ * Read then waits at the server for the client's next Update (before its lifetime ends), and
+ * is answered after it. --answer-wait has to cover the time to that Update. */
+static void
+case_109 (TfEtsRun *run)
+{
+  const TfLwm2mRegistration *reg = tf_ets_run_registration (run);
+  TfLwm2mPath p = tf_lwm2m_path_make (3, 3, 0, 0, 0);
+  g_autoptr (TfLwm2mResponse) r = NULL;
+  GPtrArray *ex = tf_ets_run_exchange (run);
+  guint from, ex_from, read_at = 0, update_at = 0;
+  gint i;
+  if (reg == NULL)
+    return;
+  if (!tf_ets_check (run, "A", reg->queue, "the Register announces queue mode (binding %s)",
+                     reg->binding ? reg->binding : "?"))
+    return;
+  /* B: past the listening window, nothing from the client until its Update; the Read waits */
+  tf_ets_run_sleep (run, (tf_ets_run_queue_window (run) + 1) * 1000);
+  from = tf_ets_run_events (run)->len;
+  ex_from = ex->len;
+  r = tf_ets_run_request_for (run, tf_lwm2m_request_read (&p, -1), "C");
+  if (r == NULL)
+    return;
+  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_UPDATED, from, 1);
+  if (!tf_ets_check (run, "B", i >= 0, "the client woke with an Update (the Read was held for it)"))
+    return;
+  /* C: the held Read went out after the Update and was answered */
+  for (guint k = ex_from; k < ex->len; k++)
+    {
+      JsonObject *o = json_node_get_object (g_ptr_array_index (ex, k));
+      const char *dir = json_object_get_string_member (o, "dir");
+      const char *code = json_object_get_string_member (o, "code");
+      if (update_at == 0 && g_strcmp0 (dir, "in") == 0 && g_strcmp0 (code, "POST") == 0)
+        update_at = k + 1;
+      if (read_at == 0 && g_strcmp0 (dir, "out") == 0 && g_strcmp0 (code, "GET") == 0)
+        read_at = k + 1;
+    }
+  if (!tf_ets_check (run, "C", update_at > 0 && read_at > update_at,
+                     "the Read went to the client after its Update"))
+    return;
+  tf_ets_check (run, "C", r->code == TF_LWM2M_COAP_CODE (2, 5),
+                "the Read after the Update answered 2.05");
+}
+
 /* --- 201-261: device management ----------------------------------------------------- */
 
 static void
@@ -560,6 +605,7 @@ static const TfEtsCase cases[] = {
   { 104, "1.0 1.1", "Registration Update Trigger", case_104 },
   { 107, "1.1", "Extending the lifetime of a registration", case_107 },
   { 108, "1.1", "Turn on Queue Mode", case_108 },
+  { 109, "1.1", "Behavior in Queue Mode", case_109 },
   { 201, "1.0 1.1", "Querying basic information in Plain Text format", case_201 },
   { 203, "1.0 1.1", "Querying basic information in TLV format", case_203 },
   { 204, "1.0 1.1", "Querying basic information in JSON format", case_204 },
@@ -574,7 +620,11 @@ static const TfEtsCase cases[] = {
   { 302, "1.0 1.1", "Cancel Observations using Reset Operation", tf_ets_case_302 },
   { 303, "1.0 1.1", "Cancel observations using Observe with Cancel parameter", tf_ets_case_303 },
   { 304, "1.1", "Observe-Composite Operation", tf_ets_case_304 },
+  { 305, "1.1", "Cancel Observation-Composite Operation", tf_ets_case_305 },
   { 306, "1.1", "Send Operation", tf_ets_case_306 },
+  { 307, "1.1", "Muting Send", tf_ets_case_307 },
+  { 310, "1.1", "Observe-Composite and modification of parameter values", tf_ets_case_310 },
+  { 311, "1.1", "Send command", tf_ets_case_311 },
   { 0, NULL, NULL, NULL },
 };
 
@@ -595,6 +645,9 @@ tf_ets_cases (void)
       for (const TfEtsCase *c = cases; c->func != NULL; c++)
         all[n++] = *c;
       for (const TfEtsCase *c = tf_ets_cases_dm (); c->func != NULL && n + 1 < G_N_ELEMENTS (all);
+           c++)
+        all[n++] = *c;
+      for (const TfEtsCase *c = tf_ets_cases_comp (); c->func != NULL && n + 1 < G_N_ELEMENTS (all);
            c++)
         all[n++] = *c;
       for (const TfEtsCase *c = tf_ets_cases_bs (); c->func != NULL && n + 1 < G_N_ELEMENTS (all);

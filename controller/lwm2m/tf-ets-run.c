@@ -21,9 +21,9 @@ struct _TfEtsRun
   char *endpoint;
   guint register_wait_s;
   guint answer_wait_s;
-  guint short_lifetime, pmin, pmax;
+  guint short_lifetime, pmin, pmax, queue_window;
   char *deregister_line;
-  char *send_line;
+  char *send_line, *send_res_line;
   char *peer; /* the client's address as last seen (Register, Update) */
   char *server_uri;
   TfEtsConsoleFunc console;
@@ -41,7 +41,7 @@ struct _TfEtsRun
   char *reason;
   JsonNode *message; /* the message that broke the criterion */
   gint64 started_us, finished_us, started_mono;
-  gulong handlers[8];
+  gulong handlers[9];
 };
 
 const char *
@@ -215,6 +215,14 @@ on_send (TfLwm2mServer *s, const char *endpoint, const TfLwm2mResponse *r, TfEts
     e->records = g_ptr_array_ref (r->records);
 }
 
+static void
+on_dtls_failure (TfLwm2mServer *s, const char *why, TfEtsRun *run)
+{
+  /* the runner's server listens for this one client: any handshake on it is the client's */
+  if (run->events->len < 1000)
+    add_event (run, TF_ETS_EVENT_DTLS_FAILURE, why);
+}
+
 TfEtsRun *
 tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
 {
@@ -230,6 +238,10 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->pmax = setup->pmax_s > run->pmin ? setup->pmax_s : run->pmin + 2;
   run->deregister_line = g_strdup (setup->deregister_line ? setup->deregister_line : "lwm2m stop");
   run->send_line = g_strdup (setup->send_line ? setup->send_line : "lwm2m send /3/0/9 /3/0/13");
+  run->send_res_line
+      = g_strdup (setup->send_res_line ? setup->send_res_line : "lwm2m send /1/0/1 /3/0/11");
+  run->queue_window = setup->queue_window_s > 0 ? setup->queue_window_s : 93;
+  tf_lwm2m_server_set_queue_window (server, run->queue_window);
   run->console = setup->console;
   run->console_data = setup->console_data;
   run->infra_up = setup->infra_up;
@@ -249,6 +261,7 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->handlers[6]
       = g_signal_connect (server, "bootstrap-finished", G_CALLBACK (on_bootstrap_finished), run);
   run->handlers[7] = g_signal_connect (server, "send", G_CALLBACK (on_send), run);
+  run->handlers[8] = g_signal_connect (server, "dtls-failure", G_CALLBACK (on_dtls_failure), run);
   return run;
 }
 
@@ -269,6 +282,7 @@ tf_ets_run_free (TfEtsRun *run)
   g_free (run->endpoint);
   g_free (run->deregister_line);
   g_free (run->send_line);
+  g_free (run->send_res_line);
   g_free (run->peer);
   g_free (run->server_uri);
   g_free (run->criterion);
@@ -308,6 +322,12 @@ tf_ets_run_send_line (TfEtsRun *run)
 }
 
 const char *
+tf_ets_run_send_res_line (TfEtsRun *run)
+{
+  return run->send_res_line;
+}
+
+const char *
 tf_ets_run_server_uri (TfEtsRun *run)
 {
   return run->server_uri;
@@ -319,10 +339,22 @@ tf_ets_run_register_wait (TfEtsRun *run)
   return run->register_wait_s;
 }
 
+guint
+tf_ets_run_queue_window (TfEtsRun *run)
+{
+  return run->queue_window;
+}
+
 void
 tf_ets_run_set_bootstrap (TfEtsRun *run, GPtrArray *steps)
 {
   tf_lwm2m_server_set_bootstrap (run->server, run->endpoint, steps);
+}
+
+void
+tf_ets_run_set_psk (TfEtsRun *run, const char *identity, GBytes *key)
+{
+  tf_lwm2m_server_set_psk (run->server, identity, key);
 }
 
 GPtrArray *

@@ -42,6 +42,8 @@ typedef struct
   guint pmin_s, pmax_s;        /* the attributes the observation cases set (1, 3) */
   const char *deregister_line; /* what makes the client de-register ("lwm2m stop") */
   const char *send_line;       /* what makes the client Send /3/0/9 and /3/0/13 */
+  const char *send_res_line;   /* what makes it Send /1/0/1 and /3/0/11 (311) */
+  guint queue_window_s;        /* how long a queue-mode client listens (0: 93, the default) */
   TfEtsConsoleFunc console;
   gpointer console_data;
   /* FALSE when the lab knows the client's power or link is down (NULL: it knows nothing, and
@@ -93,11 +95,19 @@ const char *
 tf_ets_run_server_uri (TfEtsRun *run);
 const char *
 tf_ets_run_send_line (TfEtsRun *run);
+const char *
+tf_ets_run_send_res_line (TfEtsRun *run);
 guint
 tf_ets_run_register_wait (TfEtsRun *run);
+guint
+tf_ets_run_queue_window (TfEtsRun *run);
 /* The bootstrap sequence the reference server runs for the client (before it asks). */
 void
 tf_ets_run_set_bootstrap (TfEtsRun *run, GPtrArray *steps);
+/* A PSK identity and key the reference server accepts from now on (the credentials a
+ * bootstrap hands out). */
+void
+tf_ets_run_set_psk (TfEtsRun *run, const char *identity, GBytes *key);
 /* The decoded exchange so far (JsonNode, borrowed). */
 GPtrArray *
 tf_ets_run_exchange (TfEtsRun *run);
@@ -135,6 +145,7 @@ typedef enum
   TF_ETS_EVENT_NOTIFICATION,
   TF_ETS_EVENT_BOOTSTRAPPED, /* detail: NULL, or why the sequence failed */
   TF_ETS_EVENT_SEND,         /* records: what the Send carried (answered 2.04) */
+  TF_ETS_EVENT_DTLS_FAILURE, /* detail: a DTLS handshake with the server that failed, and why */
 } TfEtsEventKind;
 
 typedef struct

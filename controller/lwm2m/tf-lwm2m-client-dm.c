@@ -8,7 +8,6 @@
 
 #include <math.h>
 
-
 #include "tf-error.h"
 #include "tf-lwm2m-attrs.h"
 #include "tf-lwm2m-client-private.h"
@@ -155,25 +154,23 @@ numeric_value (GPtrArray *recs, gdouble *v)
 }
 
 /* What an observation reports: its path, or every path of an Observe-Composite. */
+static gboolean
+composite_read_path (TfLwm2mClient *self, const TfLwm2mPath *p, GPtrArray *all, GError **error);
+
 static GPtrArray *
 obs_read (TfLwm2mClientObs *o, GError **error)
 {
   GPtrArray *all;
   if (o->paths == NULL)
     return tf_lwm2m_model_read (o->client->model, &o->path, TRUE, error);
+  /* a composite observation: what exists of its paths, as its Read-Composite */
   all = tf_lwm2m_records_new ();
   for (guint i = 0; i < o->paths->len; i++)
-    {
-      g_autoptr (GPtrArray) r = tf_lwm2m_model_read (
-          o->client->model, &g_array_index (o->paths, TfLwm2mPath, i), TRUE, error);
-      if (r == NULL)
-        {
-          g_ptr_array_unref (all);
-          return NULL;
-        }
-      for (guint j = 0; j < r->len; j++)
-        g_ptr_array_add (all, tf_lwm2m_record_copy (r->pdata[j]));
-    }
+    if (!composite_read_path (o->client, &g_array_index (o->paths, TfLwm2mPath, i), all, error))
+      {
+        g_ptr_array_unref (all);
+        return NULL;
+      }
   return all;
 }
 
@@ -230,12 +227,20 @@ on_pmax (gpointer data)
 static void
 arm_pmax (TfLwm2mClientObs *o)
 {
-  g_autoptr (GHashTable) attrs = tf_lwm2m_model_get_attributes (o->client->model, &o->path);
-  gdouble pmax = 0;
+  gdouble pmax = 0, v;
+  /* a composite observation notifies by the shortest pmax of its paths */
+  for (guint i = 0; i < (o->paths != NULL ? o->paths->len : 1); i++)
+    {
+      g_autoptr (GHashTable) attrs = tf_lwm2m_model_get_attributes (
+          o->client->model,
+          o->paths != NULL ? &g_array_index (o->paths, TfLwm2mPath, i) : &o->path);
+      if (attr (attrs, "pmax", &v) && v > 0 && (pmax == 0 || v < pmax))
+        pmax = v;
+    }
   if (o->pmax_id != 0)
     g_source_remove (o->pmax_id);
   o->pmax_id = 0;
-  if (attr (attrs, "pmax", &pmax) && pmax > 0)
+  if (pmax > 0)
     o->pmax_id = g_timeout_add ((guint)MIN (pmax * 1000, G_MAXINT), on_pmax, o);
 }
 
@@ -503,6 +508,7 @@ observe_composite (TfLwm2mClient *self, coap_session_t *session, const coap_pdu_
   o->cancelled = FALSE;
   o->last_us = g_get_monotonic_time ();
   o->have_value = FALSE;
+  arm_pmax (o);
   self->observe_seq = (self->observe_seq + 1) & 0xffffff;
   coap_add_option (response, COAP_OPTION_OBSERVE,
                    coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
@@ -523,7 +529,8 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
 
   if (accept == (gint)G_MAXUINT)
     accept = -1;
-  if (accept == TF_LWM2M_CF_LINK || (bootstrap && path->len <= 1))
+  /* Bootstrap-Discover; a Bootstrap-Read (1.1) names its data format in Accept */
+  if (accept == TF_LWM2M_CF_LINK || (bootstrap && path->len <= 1 && accept < 0))
     {
       g_autoptr (GPtrArray) links = tf_lwm2m_model_discover (self->model, path);
       g_autofree char *s = NULL;
@@ -577,6 +584,36 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
   else if (observe == COAP_OBSERVE_CANCEL && o != NULL)
     obs_cancel (self, o, "Observe=1");
   answer_payload (resource, session, request, response, query, cf, payload);
+  return TRUE;
+}
+
+/* One path of a Read-Composite into @all: the root is every object but Security; a path that
+ * does not exist or cannot be read is left out (LwM2M 1.1 Read-Composite: the answer carries
+ * what could be read); other errors end the operation. */
+static gboolean
+composite_read_path (TfLwm2mClient *self, const TfLwm2mPath *p, GPtrArray *all, GError **error)
+{
+  g_autoptr (GPtrArray) objs = p->len == 0 ? tf_lwm2m_model_objects (self->model) : NULL;
+  g_autoptr (GPtrArray) r = NULL;
+  g_autoptr (GError) local = NULL;
+  for (guint i = 0; objs != NULL && i < objs->len; i++)
+    {
+      TfLwm2mPath o = tf_lwm2m_path_make (1, (guint16)GPOINTER_TO_UINT (objs->pdata[i]), 0, 0, 0);
+      if (o.ids[0] != 0 && !composite_read_path (self, &o, all, error))
+        return FALSE;
+    }
+  if (objs != NULL)
+    return TRUE;
+  if ((r = tf_lwm2m_model_read (self->model, p, TRUE, &local)) == NULL)
+    {
+      if (g_error_matches (local, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_FOUND)
+          || g_error_matches (local, TF_LWM2M_ERROR, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  for (guint j = 0; j < r->len; j++)
+    g_ptr_array_add (all, tf_lwm2m_record_copy (r->pdata[j]));
   return TRUE;
 }
 
@@ -676,14 +713,8 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
         if (paths == NULL)
           return FALSE;
         for (guint i = 0; i < paths->len; i++)
-          {
-            g_autoptr (GPtrArray) r = tf_lwm2m_model_read (
-                self->model, &g_array_index (paths, TfLwm2mPath, i), TRUE, error);
-            if (r == NULL)
-              return FALSE;
-            for (guint j = 0; j < r->len; j++)
-              g_ptr_array_add (all, tf_lwm2m_record_copy (r->pdata[j]));
-          }
+          if (!composite_read_path (self, &g_array_index (paths, TfLwm2mPath, i), all, error))
+            return FALSE;
         if (accept != TF_LWM2M_CF_SENML_JSON && accept != TF_LWM2M_CF_SENML_CBOR)
           {
             g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_ACCEPTABLE,

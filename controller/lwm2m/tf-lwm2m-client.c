@@ -264,6 +264,21 @@ tf_lwm2m_client_deregister (TfLwm2mClient *self)
                 0, NULL);
 }
 
+/* Mute Send (/1/x/23, Core E.2): true in the Server instance, no Send. */
+static gboolean
+send_muted (TfLwm2mClient *self)
+{
+  g_autoptr (GPtrArray) insts = tf_lwm2m_model_instances (self->model, 1);
+  for (guint i = 0; i < insts->len; i++)
+    {
+      TfLwm2mPath p = tf_lwm2m_path_make (3, 1, GPOINTER_TO_UINT (insts->pdata[i]), 23, 0);
+      g_autoptr (GPtrArray) r = tf_lwm2m_model_read (self->model, &p, FALSE, NULL);
+      if (r != NULL && r->len == 1 && ((TfLwm2mRecord *)r->pdata[0])->v.b)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 gboolean
 tf_lwm2m_client_send (TfLwm2mClient *self, const TfLwm2mPath *paths, guint n_paths, GError **error)
 {
@@ -273,6 +288,11 @@ tf_lwm2m_client_send (TfLwm2mClient *self, const TfLwm2mPath *paths, guint n_pat
   if (self->state != STATE_REGISTERED)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "not registered");
+      return FALSE;
+    }
+  if (send_muted (self))
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "Send is muted (/1/x/23)");
       return FALSE;
     }
   for (guint i = 0; i < n_paths; i++)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The objects a TestFest client and server must know: 0 Security, 1 Server, 3 Device,
- * 4 Connectivity Monitoring and 5 Firmware Update. Written from the OMA LwM2M object registry
- * (github.com/OpenMobileAlliance/lwm2m-registry, files 0.xml 1.xml 3.xml 4.xml 5.xml at commit
- * b62ffc2): id, name, type, multiple, mandatory and operations of every resource. */
+ * 4 Connectivity Monitoring, 5 Firmware Update and 16 Portfolio. Written from the OMA LwM2M object
+ * registry (github.com/OpenMobileAlliance/lwm2m-registry, files 0.xml 1.xml 3.xml 4.xml 5.xml at
+ * commit b62ffc2): id, name, type, multiple, mandatory and operations of every resource. */
 #define G_LOG_DOMAIN "TfLwm2m"
 
 #include <string.h>
@@ -139,6 +139,15 @@ static const TfLwm2mResourceDef res_firmware[] = {
   { 14, "Automatic Upgrade at Download", TF_LWM2M_TYPE_BOOLEAN, FALSE, FALSE, "RW" },
 };
 
+/* 16 Portfolio (LWM2M_Portfolio-v1_0, as the OMA registry lists it): the object instances
+ * the ETS's Observe-Composite cases create and delete. */
+static const TfLwm2mResourceDef res_portfolio[] = {
+  { 0, "Identity", TF_LWM2M_TYPE_STRING, TRUE, TRUE, "RW" },
+  { 1, "GetAuthData", TF_LWM2M_TYPE_NONE, FALSE, FALSE, "E" },
+  { 2, "AuthData", TF_LWM2M_TYPE_STRING, TRUE, FALSE, "R" },
+  { 3, "AuthStatus", TF_LWM2M_TYPE_INTEGER, FALSE, FALSE, "R" },
+};
+
 static const TfLwm2mObjectDef objects[] = {
   { 0, "LWM2M Security", "urn:oma:lwm2m:oma:0:1.2", TRUE, TRUE, res_security,
     G_N_ELEMENTS (res_security), "1.2" },
@@ -150,6 +159,8 @@ static const TfLwm2mObjectDef objects[] = {
     G_N_ELEMENTS (res_connmon), "1.3" },
   { 5, "Firmware Update", "urn:oma:lwm2m:oma:5:1.2", FALSE, FALSE, res_firmware,
     G_N_ELEMENTS (res_firmware), "1.2" },
+  { 16, "Portfolio", "urn:oma:lwm2m:oma:16", TRUE, FALSE, res_portfolio,
+    G_N_ELEMENTS (res_portfolio), "1.0" },
 };
 
 const TfLwm2mObjectDef *

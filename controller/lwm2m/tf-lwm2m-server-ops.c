@@ -565,6 +565,8 @@ bs_next (BsRun *b)
       TfLwm2mBootstrapStep *s = g_ptr_array_index (b->steps, b->next);
       if (s->method == COAP_REQUEST_CODE_PUT)
         req = tf_lwm2m_request_write (&s->path, s->cf, s->records, TRUE, &error);
+      else if (s->method == COAP_REQUEST_CODE_GET && s->cf != 0 && s->cf != TF_LWM2M_CF_LINK)
+        req = tf_lwm2m_request_read (&s->path, (gint)s->cf); /* Bootstrap-Read (1.1) */
       else if (s->method == COAP_REQUEST_CODE_GET)
         req = tf_lwm2m_request_discover (&s->path);
       else

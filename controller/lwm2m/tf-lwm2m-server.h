@@ -91,7 +91,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfLwm2mResponse, tf_lwm2m_response_free)
 /* One step of the bootstrap sequence configured for an endpoint. */
 typedef struct
 {
-  guint method; /* PUT (Write), DELETE, GET (Discover); Finish is added by the server */
+  guint method; /* PUT (Write), DELETE, GET (Discover; with a data format @cf, Bootstrap-Read);
+                   Finish is added by the server */
   TfLwm2mPath path;
   guint cf;
   GPtrArray *records;

@@ -222,10 +222,11 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *listen = NULL, *endpoint = NULL, *version = NULL, *client_cmd = NULL;
-  g_autofree char *send_line = NULL;
+  g_autofree char *send_line = NULL, *send_res_line = NULL;
   g_autofree char *dereg = NULL, *addr = NULL, *uri = NULL, *psk_id = NULL, *psk_key = NULL;
   gint console_fd = -1;
   gint case_id = -1, register_wait = 60, answer_wait = 45, lifetime = 10, pmin = 1, pmax = 3;
+  gint queue_window = 93;
   guint16 port = 0;
   gboolean list = FALSE;
   g_autoptr (GError) error = NULL;
@@ -254,6 +255,9 @@ main (int argc, char **argv)
     { "send-line", 0, 0, G_OPTION_ARG_STRING, &send_line,
       "console line that makes the client Send /3/0/9 and /3/0/13 (lwm2m send /3/0/9 /3/0/13)",
       "LINE" },
+    { "send-res-line", 0, 0, G_OPTION_ARG_STRING, &send_res_line,
+      "console line that makes the client Send /1/0/1 and /3/0/11 (lwm2m send /1/0/1 /3/0/11)",
+      "LINE" },
     { "register-wait", 0, 0, G_OPTION_ARG_INT, &register_wait, "seconds to wait for Register (60)",
       "S" },
     { "answer-wait", 0, 0, G_OPTION_ARG_INT, &answer_wait, "seconds to wait for an answer (45)",
@@ -261,6 +265,8 @@ main (int argc, char **argv)
     { "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "short lifetime of case 107 (10)", "S" },
     { "pmin", 0, 0, G_OPTION_ARG_INT, &pmin, "pmin of the observation cases (1)", "S" },
     { "pmax", 0, 0, G_OPTION_ARG_INT, &pmax, "pmax of the observation cases (3)", "S" },
+    { "queue-window", 0, 0, G_OPTION_ARG_INT, &queue_window,
+      "seconds a queue-mode client listens after an exchange (93)", "S" },
     { "psk-id", 0, 0, G_OPTION_ARG_STRING, &psk_id, "listen on DTLS with this PSK identity", "ID" },
     { "psk-key", 0, 0, G_OPTION_ARG_STRING, &psk_key, "the PSK in hex", "HEX" },
     { "list", 0, 0, G_OPTION_ARG_NONE, &list, "list the cases this runner decides", NULL },
@@ -345,6 +351,8 @@ main (int argc, char **argv)
       .pmax_s = (guint)pmax,
       .deregister_line = dereg,
       .send_line = send_line,
+      .send_res_line = send_res_line,
+      .queue_window_s = (guint)CLAMP (queue_window, 1, 3600),
       .console = client_cmd != NULL ? console_write
                  : console_fd >= 0  ? console_fd_write
                                     : NULL,

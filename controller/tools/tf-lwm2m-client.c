@@ -130,6 +130,8 @@ build_model (App *app)
   for (guint16 o = 0; o <= 5; o++)
     if (o != 2)
       tf_lwm2m_model_add_object (app->model, o);
+  /* Portfolio, without instances: what a server may create (the ETS's 308 and 309) */
+  tf_lwm2m_model_add_object (app->model, 16);
 
 #define P(o, i, r) (p = tf_lwm2m_path_make (3, o, i, r, 0), &p)
 #define PI(o, i, r, ri) (p = tf_lwm2m_path_make (4, o, i, r, ri), &p)
@@ -235,7 +237,8 @@ on_failed (TfLwm2mClient *c, const char *why, gpointer data)
   restart_after (data);
 }
 
-static void lwm2m_start (App *app);
+static void
+lwm2m_start (App *app);
 
 /* Device Reboot (/3/0/4): the firmware starts over, after the 2.04 went out; like a power
  * cycle there is no De-register, the new Register replaces the registration. */
