@@ -88,7 +88,8 @@ tf_floor_prepare_flash (Live *l);
 void
 tf_floor_prepare_provision (Live *l);
 TfProvisionScript *
-tf_floor_provision_script (TfFloor *f, TfSession *s, const char *server_uri, GError **error);
+tf_floor_provision_script (TfFloor *f, TfSession *s, const char *server_uri, const char *setup,
+                           GError **error);
 /* in tf-floor-run.c: abort the attempt as an infrastructure error, re-plan it */
 void
 tf_floor_prepare_failed (Live *l, const char *step, const GError *error);

@@ -268,7 +268,7 @@ main (int argc, char **argv)
     { "queue-window", 0, 0, G_OPTION_ARG_INT, &queue_window,
       "seconds a queue-mode client listens after an exchange (93)", "S" },
     { "psk-id", 0, 0, G_OPTION_ARG_STRING, &psk_id, "listen on DTLS with this PSK identity", "ID" },
-    { "psk-key", 0, 0, G_OPTION_ARG_STRING, &psk_key, "the PSK in hex", "HEX" },
+    { "psk-key", 0, 0, G_OPTION_ARG_STRING, &psk_key, "the PSK in hex (or $TF_PSK_KEY)", "HEX" },
     { "list", 0, 0, G_OPTION_ARG_NONE, &list, "list the cases this runner decides", NULL },
     { NULL },
   };
@@ -308,6 +308,9 @@ main (int argc, char **argv)
   console_fd_g = console_fd;
   if (console_fd >= 0)
     signal (SIGPIPE, SIG_IGN); /* a controller gone: EPIPE, and the run ends Inconclusive */
+  /* the key may come in the environment (a controller keeps it out of the command line) */
+  if (psk_id != NULL && psk_key == NULL && g_getenv ("TF_PSK_KEY") != NULL)
+    psk_key = g_strdup (g_getenv ("TF_PSK_KEY"));
   if ((psk_id == NULL) != (psk_key == NULL))
     return usage_error ("%s", "--psk-id and --psk-key go together");
   tf_coap_init ();
