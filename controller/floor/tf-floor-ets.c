@@ -467,27 +467,19 @@ spawn_runner (Batch *b, TfSession *s, const TfCase *c, GError **error)
   if (netns >= 0)
     g_subprocess_launcher_set_child_setup (launcher, child_setns, GINT_TO_POINTER (netns), NULL);
   {
-    const char *argv[] = { runner,
-                           "--case",
-                           id,
-                           "--ets",
-                           s->ets_version,
-                           "--listen",
-                           listen,
-                           "--endpoint",
-                           client && client->endpoint ? client->endpoint : s->client,
-                           "--console-fd",
-                           "3",
-                           NULL,
-                           NULL,
-                           NULL };
+    const char *argv[]
+        = { runner, "--case", id, "--ets", s->ets_version, "--listen", listen, "--endpoint",
+            client && client->endpoint ? client->endpoint : s->client, "--console-fd", "3",
+            /* the queue-mode set-up's listening window, as the client's
+             * script is told it ({queue_window}) */
+            "--queue-window", TF_ETS_QUEUE_WINDOW, NULL, NULL, NULL };
     if (case_needs_psk (c))
       {
         /* the lab's PSK for the client: the identity on the command line, the key in the
          * runner's environment (not in every user's ps) */
         g_autofree char *hex = psk_hex (client);
-        argv[11] = "--psk-id";
-        argv[12] = client->psk_identity;
+        argv[13] = "--psk-id";
+        argv[14] = client->psk_identity;
         g_subprocess_launcher_setenv (launcher, "TF_PSK_KEY", hex, TRUE);
       }
     b->proc = g_subprocess_launcher_spawnv (launcher, argv, error);

@@ -125,6 +125,7 @@ tf_floor_provision_script (TfFloor *f, TfSession *s, const char *server_uri, con
                        (gpointer)(g_strcmp0 (setup, "bootstrap") == 0 ? server_uri : ""));
   g_hash_table_insert (vars, "psk_id", client && client->psk_identity ? client->psk_identity : "");
   g_hash_table_insert (vars, "psk_key", key != NULL ? key : "");
+  g_hash_table_insert (vars, "queue_window", TF_ETS_QUEUE_WINDOW);
   g_hash_table_insert (vars, "endpoint", client && client->endpoint ? client->endpoint : s->client);
   g_hash_table_insert (vars, "session", s->id);
   g_hash_table_insert (vars, "board", s->board);

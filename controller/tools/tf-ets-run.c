@@ -332,12 +332,12 @@ main (int argc, char **argv)
   if (console_fd >= 0)
     {
       /* what the client must be provisioned with besides the server URI: the ETS's set-up
-       * of the case (a bootstrap server for the Bootstrap group, queue mode for 108, the PSK
-       * for the security cases), which only the caller can give the client */
-      const char *setup = case_id < 100    ? " bootstrap"
-                          : case_id == 108 ? " queue"
-                          : psk_id != NULL ? " psk"
-                                           : "";
+       * of the case (a bootstrap server for the Bootstrap group, queue mode for 108 and 109, the
+       * PSK for the security cases), which only the caller can give the client */
+      const char *setup = case_id < 100                      ? " bootstrap"
+                          : case_id == 108 || case_id == 109 ? " queue"
+                          : psk_id != NULL                   ? " psk"
+                                                             : "";
       g_autofree char *l = g_strconcat (uri, setup, NULL);
       if (!write_fd_line ("listening", l))
         return usage_error ("%s", "the console descriptor is closed");

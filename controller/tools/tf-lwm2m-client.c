@@ -313,7 +313,13 @@ lwm2m_start (App *app)
   tf_lwm2m_client_set_queue_mode (
       app->client,
       app->queue || g_strcmp0 (g_hash_table_lookup (app->settings, "queue"), "on") == 0);
-  if (app->queue_window > 0)
+  if (g_hash_table_lookup (app->settings, "queue-window") != NULL)
+    tf_lwm2m_client_set_queue_window (
+        app->client,
+        (guint)CLAMP (
+            g_ascii_strtoull (g_hash_table_lookup (app->settings, "queue-window"), NULL, 10), 1,
+            3600));
+  else if (app->queue_window > 0)
     tf_lwm2m_client_set_queue_window (app->client, (guint)app->queue_window);
   if (lt != NULL)
     tf_lwm2m_client_set_lifetime (app->client, (guint)g_ascii_strtoull (lt, NULL, 10));
