@@ -32,6 +32,17 @@ bootstrap_request (const Msg *m)
          && (g_str_has_prefix (m->query, "ep=") || strstr (m->query, "&ep=") != NULL);
 }
 
+/* the same host: a client may talk to its LwM2M server from another port than to its
+ * bootstrap server ("192.0.2.10:40000", "[2001:db8::10]:5683") */
+static gboolean
+same_host (const char *a, const char *b)
+{
+  const char *ca = strrchr (a, ':'), *cb = strrchr (b, ':');
+  gsize la = ca != NULL ? (gsize)(ca - a) : strlen (a),
+        lb = cb != NULL ? (gsize)(cb - b) : strlen (b);
+  return la == lb && strncmp (a, b, la) == 0;
+}
+
 /* the same two endpoints, either way */
 static gboolean
 same_pair (const Msg *a, const Msg *b)
@@ -132,9 +143,9 @@ sequence (GArray *msgs, GPtrArray *out, guint i, gint id, ExtraCheck extra)
   for (guint k = tf_vmsg_index (msgs, fa) + 1; k < msgs->len; k++)
     {
       const Msg *reg = &g_array_index (msgs, Msg, k);
-      if (bootstrap_request (reg) && g_str_equal (reg->src, r->src))
+      if (bootstrap_request (reg) && same_host (reg->src, r->src))
         return;
-      if (request (reg) && g_str_equal (reg->src, r->src) && is (reg, "POST")
+      if (request (reg) && same_host (reg->src, r->src) && is (reg, "POST")
           && g_str_equal (reg->path, "/rd"))
         {
           tf_verdict_propose (

@@ -53,7 +53,7 @@ covers (const char *a, const char *b)
 }
 
 /* The first Read after msgs[@w] (GET or FETCH from the same side) whose path covers what
- * msgs[@w] wrote (@path; "" for a composite write); its answer in *@a. */
+ * msgs[@w] wrote (@path; "" for a composite write: any Read); its answer in *@a. */
 static const Msg *
 read_back (GArray *msgs, guint w, const char *path, const Msg **a)
 {
@@ -63,7 +63,9 @@ read_back (GArray *msgs, guint w, const char *path, const Msg **a)
       const Msg *q = &g_array_index (msgs, Msg, i);
       if (!is_dm (q) || !g_str_equal (q->src, wm->src) || q->observe >= 0 || q->accept == CF_LINK)
         continue;
-      if ((is (q, "GET") && covers (q->path, path)) || (is (q, "FETCH") && *path == '\0'))
+      /* a composite write is read back by any Read (its values are checked) */
+      if ((is (q, "GET") && covers (q->path, path))
+          || ((is (q, "FETCH") || is (q, "GET")) && *path == '\0'))
         {
           *a = tf_vmsg_answer (msgs, i);
           return *a != NULL ? q : NULL;
@@ -95,13 +97,15 @@ write_read_back (GArray *msgs, GPtrArray *out, gint id, guint w, const char *wc,
   if (!is (ra, "2.05") || (read_cf >= 0 && ra->cf != read_cf))
     g_string_printf (why, "%s: Read back %s answered %s in format %d (2.05 in %d expected)", rc,
                      r->path[0] ? r->path : "/", ra->code, ra->cf, read_cf >= 0 ? read_cf : ra->cf);
-  else if (!decoded (q) || !tf_vmsg_values_in (q->payload, ra->payload))
-    g_string_printf (why, "%s: the values written (%s) read back as written (read: %s)", rc,
+  else if (decoded (q)
+               ? !tf_vmsg_values_in (q->payload, ra->payload)
+               : !g_str_equal (r->path, q->path) || g_strcmp0 (q->payload, ra->payload) != 0)
+    g_string_printf (why, "%s: the values read back as written (wrote %s, read %s)", rc,
                      q->payload ? q->payload : "none", ra->payload ? ra->payload : "none");
   else
     {
       g_string_printf (why, "%s answered 2.04; %s reads back as written (%s)", what,
-                       r->path[0] ? r->path : "/", q->payload);
+                       r->path[0] ? r->path : "the Read-Composite", q->payload);
       *pass = TRUE;
       return TRUE;
     }
@@ -275,7 +279,8 @@ static void
 composite_note (Composite *c, gint cf, gboolean ok, const guint64 *frames, guint n, const char *why)
 {
   guint k = cf == CF_SENML_JSON ? 0 : cf == CF_SENML_CBOR ? 1 : 2;
-  if (k > 1 || (c->seen[k] && !c->ok[k]))
+  /* the first exchange decides, unless a later one fails */
+  if (k > 1 || (c->seen[k] && (!c->ok[k] || ok)))
     return;
   c->seen[k] = TRUE;
   c->ok[k] = ok;

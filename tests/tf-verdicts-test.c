@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The lab's proposals (tf-lwm2m-verdicts.h) on real exchanges: tf-lwm2m-client and
+ * tf-lwm2m-server on loopback, the server driven through its control socket, its decoded
+ * exchange log turned into trace entries (each message once, as a capture would hold it) and
+ * proposed on. Each case passes with the clean client; the failing variant comes from a
+ * declared quirk of the client (--quirk) or from a request the client rightly refuses (the
+ * exchange then does not hold what the case needs). The bootstrap cases the reference
+ * server cannot be told to run (Bootstrap-Discover, -Read, DTLS) are checked on decoded
+ * entries written here. */
+#include "config.h"
+
+#include "lwm2m/tf-lwm2m-net-util.h"
+#include "tf-lwm2m-verdicts.h"
+
+#define LAB "127.0.0.1:1"
+
+/* The server's exchange log as trace entries: "in" came from the peer to the lab. */
+static GPtrArray *
+entries_of_log (const char *log)
+{
+  g_autofree char *data = NULL;
+  g_auto (GStrv) lines = NULL;
+  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
+  g_assert_true (g_file_get_contents (log, &data, NULL, NULL));
+  lines = g_strsplit (data, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      JsonObject *o;
+      const char *peer;
+      gboolean in;
+      if (*lines[i] == '\0')
+        continue;
+      g_assert_true (json_parser_load_from_data (p, lines[i], -1, NULL));
+      o = json_node_get_object (json_parser_get_root (p));
+      peer = json_object_get_string_member (o, "peer");
+      in = g_str_equal (json_object_get_string_member (o, "dir"), "in");
+      json_object_set_int_member (o, "frame", entries->len + 1);
+      json_object_set_string_member (o, "src", in ? peer : LAB);
+      json_object_set_string_member (o, "dst", in ? LAB : peer);
+      g_ptr_array_add (entries, json_object_ref (o));
+    }
+  return entries;
+}
+
+/* the proposal for @id: "pass", "fail" or NULL, its reason printed */
+static const char *
+verdict (GPtrArray *props, gint id)
+{
+  for (guint i = 0; i < props->len; i++)
+    {
+      TfVerdictProposal *p = g_ptr_array_index (props, i);
+      if (p->case_id != id)
+        continue;
+      g_test_message ("%d %s: %s (%u frames)", id, p->pass ? "pass" : "fail", p->reason,
+                      p->frames->len);
+      g_assert_cmpuint (p->frames->len, >, 0);
+      return p->pass ? "pass" : "fail";
+    }
+  g_test_message ("%d: no proposal", id);
+  return NULL;
+}
+
+static GPtrArray *
+proposals (TfTestServer *s)
+{
+  g_autoptr (GPtrArray) entries = entries_of_log (s->log);
+  return tf_lwm2m_propose_verdicts (entries);
+}
+
+static void
+cmd (TfTestServer *s, const char *code, const char *json)
+{
+  g_autoptr (JsonObject) r = tf_test_server_ok (s, "%s", json);
+  g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, code);
+}
+
+/* Write @values on /1/0 in @format (partial update), then read /1/0 back in it. */
+static void
+write_read (TfTestServer *s, const char *ep, const char *format, const char *wcode,
+            const char *value)
+{
+  g_autofree char *w = g_strdup_printf (
+      "{\"cmd\":\"write\",\"ep\":\"%s\",\"path\":\"/1/0\",\"format\":\"%s\",\"replace\":false,"
+      "\"values\":{\"/1/0/2\":\"%s\"}}",
+      ep, format, value);
+  g_autofree char *r = g_strdup_printf (
+      "{\"cmd\":\"read\",\"ep\":\"%s\",\"path\":\"/1/0\",\"format\":\"%s\"}", ep, format);
+  cmd (s, wcode, w);
+  if (g_str_equal (wcode, "2.04"))
+    cmd (s, "2.05", r);
+}
+
+/* The device management session of the ETS cases, as a server team would run it by hand. */
+static void
+run_dm (TfTestServer *s, TfTestClient *c, const char *ep)
+{
+  const char *tlv_code = strstr (ep, "quirky") ? "4.15" : "2.04";
+  g_autofree char *x = NULL;
+  g_autoptr (JsonObject) oc = NULL;
+  gint64 obs;
+
+  json_object_unref (tf_test_must_wait (s, "registration", ep, 0, T_REG));
+  write_read (s, ep, "tlv", tlv_code, "3");
+  write_read (s, ep, "json", "2.04", "4");
+  write_read (s, ep, "senml-json", "2.04", "5");
+  write_read (s, ep, "senml-cbor", "2.04", "6");
+  /* 227: replace a resource in plain text, read back */
+  x = g_strdup_printf ("{\"cmd\":\"write\",\"ep\":\"%s\",\"path\":\"/1/0/3\",\"format\":\"text\","
+                       "\"values\":{\"/1/0/3\":\"31\"}}",
+                       ep);
+  cmd (s, "2.04", x);
+  g_clear_pointer (&x, g_free);
+  x = g_strdup_printf ("{\"cmd\":\"read\",\"ep\":\"%s\",\"path\":\"/1/0/3\",\"format\":\"text\"}",
+                       ep);
+  cmd (s, "2.05", x);
+  g_clear_pointer (&x, g_free);
+  x = g_strdup_printf ("{\"cmd\":\"write-attributes\",\"ep\":\"%s\",\"path\":\"/3/0/9\","
+                       "\"attrs\":\"pmin=2&pmax=30\"}",
+                       ep);
+  cmd (s, "2.04", x);
+  g_clear_pointer (&x, g_free);
+  x = g_strdup_printf ("{\"cmd\":\"discover\",\"ep\":\"%s\",\"path\":\"/3/0\"}", ep);
+  cmd (s, "2.05", x);
+  g_clear_pointer (&x, g_free);
+  x = g_strdup_printf (
+      "{\"cmd\":\"create\",\"ep\":\"%s\",\"path\":\"/1\",\"format\":\"senml-json\","
+      "\"values\":{\"/1/5/0\":\"5\",\"/1/5/1\":\"60\",\"/1/5/6\":false,\"/1/5/"
+      "7\":\"U\"}}",
+      ep);
+  cmd (s, "2.01", x);
+  g_clear_pointer (&x, g_free);
+  x = g_strdup_printf ("{\"cmd\":\"delete\",\"ep\":\"%s\",\"path\":\"/1/5\"}", ep);
+  cmd (s, "2.02", x);
+  g_clear_pointer (&x, g_free);
+  /* 229: Read-Composite in SenML JSON and CBOR; 230: Write-Composite in both, read back */
+  x = g_strdup_printf ("{\"cmd\":\"read-composite\",\"ep\":\"%s\",\"paths\":[\"/3/0/0\",\"/1/0/"
+                       "1\"]}",
+                       ep);
+  cmd (s, "2.05", x);
+  g_clear_pointer (&x, g_free);
+  x = g_strdup_printf ("{\"cmd\":\"read-composite\",\"ep\":\"%s\",\"format\":\"senml-cbor\","
+                       "\"paths\":[\"/3/0/1\",\"/1/0\"]}",
+                       ep);
+  cmd (s, "2.05", x);
+  g_clear_pointer (&x, g_free);
+  for (guint k = 0; k < 2; k++)
+    {
+      x = g_strdup_printf ("{\"cmd\":\"write-composite\",\"ep\":\"%s\",\"format\":\"%s\","
+                           "\"values\":{\"/1/0/2\":\"%u\",\"/3/0/14\":\"+0%u:00\"}}",
+                           ep, k ? "senml-cbor" : "senml-json", 7 + k, k);
+      cmd (s, "2.04", x);
+      g_clear_pointer (&x, g_free);
+      x = g_strdup_printf ("{\"cmd\":\"read-composite\",\"ep\":\"%s\",\"paths\":[\"/1/0/2\",\"/3/"
+                           "0/14\"]}",
+                           ep);
+      cmd (s, "2.05", x);
+      g_clear_pointer (&x, g_free);
+    }
+  /* 304/305: Observe-Composite, a notification, its cancel (Observe=1), a change after it */
+  oc = tf_test_server_ok (s,
+                          "{\"cmd\":\"observe-composite\",\"ep\":\"%s\",\"paths\":[\"/3/0/9\","
+                          "\"/3/0/14\"]}",
+                          ep);
+  obs = json_object_get_int_member (oc, "observation");
+  {
+    gint64 since = 0;
+    JsonObject *n;
+    tf_test_client_send (c, "set /3/0/9 33");
+    n = tf_test_next_notification (s, obs, &since, T_EVENT);
+    g_assert_nonnull (n);
+    json_object_unref (n);
+    json_object_unref (tf_test_server_ok (
+        s, "{\"cmd\":\"cancel\",\"observation\":%" G_GINT64_FORMAT ",\"mode\":\"observe\"}", obs));
+    tf_test_client_send (c, "set /3/0/9 34");
+    g_assert_nonnull (tf_test_client_expect (c, "ok", T_REG));
+    /* the quirky client notifies anyway: wait for it (the clean one is not waited for) */
+    if (strstr (ep, "quirky") != NULL)
+      {
+        n = tf_test_next_notification (s, obs, &since, T_EVENT);
+        g_assert_nonnull (n);
+        json_object_unref (n);
+      }
+  }
+  /* 306: Send */
+  tf_test_client_send (c, "lwm2m send /3/0/9 /3/0/0");
+  g_assert_nonnull (tf_test_client_expect (c, "lwm2m: send answered 2.04", T_EVENT));
+  /* 104: the Registration Update Trigger, then the Update (a PUT from the quirky client) */
+  x = g_strdup_printf ("{\"cmd\":\"execute\",\"ep\":\"%s\",\"path\":\"/1/0/8\"}", ep);
+  cmd (s, "2.04", x);
+  g_clear_pointer (&x, g_free);
+  if (strstr (ep, "quirky") == NULL)
+    json_object_unref (tf_test_must_wait (s, "update", ep, 0, T_EVENT));
+  else
+    g_assert_nonnull (tf_test_client_expect (c, "4.05", T_EVENT));
+}
+
+static void
+test_dm_clean (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = tf_test_uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=clean-1", server, "--start", NULL);
+  g_autoptr (GPtrArray) props = NULL;
+  const gint pass[]
+      = { 104, 215, 220, 226, 227, 229, 230, 233, 234, 260, 261, 270, 290, 304, 305, 306 };
+
+  run_dm (s, c, "clean-1");
+  props = proposals (s);
+  for (guint i = 0; i < G_N_ELEMENTS (pass); i++)
+    g_assert_cmpstr (verdict (props, pass[i]), ==, "pass");
+  /* no bootstrap, no queue mode, no CBOR write: nothing proposed */
+  g_assert_null (verdict (props, 0));
+  g_assert_null (verdict (props, 108));
+  g_assert_null (verdict (props, 212));
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+static void
+test_dm_quirky (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = tf_test_uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=quirky-1", server, "--start", "--quirk",
+                                          "no-tlv", "--quirk", "observe-cancel-ignored", "--quirk",
+                                          "wrong-update-code", NULL);
+  g_autoptr (GPtrArray) props = NULL;
+
+  run_dm (s, c, "quirky-1");
+  props = proposals (s);
+  /* the TLV Write refused (4.15): 215 and the partial update in it fail at A */
+  g_assert_cmpstr (verdict (props, 215), ==, "fail");
+  g_assert_cmpstr (verdict (props, 226), ==, "fail");
+  /* notified after the composite cancel; the triggered Update sent as PUT */
+  g_assert_cmpstr (verdict (props, 305), ==, "fail");
+  g_assert_cmpstr (verdict (props, 104), ==, "fail");
+  /* what the quirks leave alone still passes */
+  g_assert_cmpstr (verdict (props, 234), ==, "pass");
+  g_assert_cmpstr (verdict (props, 304), ==, "pass");
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+/* Requests the client rightly refuses make the cases that needed them fail. */
+static void
+test_dm_refused (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = tf_test_uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=ref-1", server, "--start", NULL);
+  g_autoptr (GPtrArray) props = NULL;
+
+  json_object_unref (tf_test_must_wait (s, "registration", "ref-1", 0, T_REG));
+  /* read-only /1/0/0 in CBOR, no instance 9, no resource 99, a single-instance object */
+  cmd (s, "4.05",
+       "{\"cmd\":\"write\",\"ep\":\"ref-1\",\"path\":\"/1/0/0\",\"format\":\"cbor\","
+       "\"values\":{\"/1/0/0\":\"9\"}}");
+  cmd (s, "4.04", "{\"cmd\":\"discover\",\"ep\":\"ref-1\",\"path\":\"/9/0\"}");
+  cmd (s, "4.04",
+       "{\"cmd\":\"write-attributes\",\"ep\":\"ref-1\",\"path\":\"/3/0/99\",\"attrs\":\"pmin=1\"}");
+  cmd (s, "4.04", "{\"cmd\":\"delete\",\"ep\":\"ref-1\",\"path\":\"/1/9\"}");
+  props = proposals (s);
+  g_assert_cmpstr (verdict (props, 212), ==, "fail");
+  g_assert_cmpstr (verdict (props, 260), ==, "fail");
+  g_assert_cmpstr (verdict (props, 261), ==, "fail");
+  g_assert_cmpstr (verdict (props, 290), ==, "fail");
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+/* 0: the reference bootstrap server's sequence, then the Register; 108: queue mode */
+static void
+test_bootstrap_queue (void)
+{
+  TfTestServer *s = tf_test_server_start (TRUE, FALSE, NULL);
+  g_autofree char *bs = g_strdup_printf ("--bootstrap=coap://127.0.0.1:%u", s->bs_port);
+  TfTestClient *c;
+  g_autoptr (GPtrArray) props = NULL;
+
+  json_object_unref (tf_test_server_ok (s,
+                                        "{\"cmd\":\"bootstrap\",\"ep\":\"bsq-1\",\"server_uri\":"
+                                        "\"coap://127.0.0.1:%u\",\"lifetime\":45}",
+                                        s->port));
+  c = tf_test_client_start ("--endpoint=bsq-1", bs, "--queue", "--start", NULL);
+  json_object_unref (tf_test_must_wait (s, "registration", "bsq-1", 0, T_REG));
+  cmd (s, "2.05", "{\"cmd\":\"read\",\"ep\":\"bsq-1\",\"path\":\"/3/0/0\"}");
+  props = proposals (s);
+  g_assert_cmpstr (verdict (props, 0), ==, "pass");
+  g_assert_cmpstr (verdict (props, 108), ==, "pass");
+  /* the reference server's sequence has no Bootstrap-Discover or -Read: not 4 or 8 */
+  g_assert_null (verdict (props, 4));
+  g_assert_null (verdict (props, 8));
+  g_assert_null (verdict (props, 1));
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+/* an endpoint the bootstrap server does not know: its Bootstrap-Request is refused */
+static void
+test_bootstrap_refused (void)
+{
+  TfTestServer *s = tf_test_server_start (TRUE, FALSE, NULL);
+  g_autofree char *bs = g_strdup_printf ("--bootstrap=coap://127.0.0.1:%u", s->bs_port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=bs-unknown", bs, "--start", NULL);
+  g_autoptr (GPtrArray) props = NULL;
+  g_assert_nonnull (tf_test_client_expect (c, "lwm2m: error:", T_REG));
+  props = proposals (s);
+  g_assert_cmpstr (verdict (props, 0), ==, "fail");
+  tf_test_client_kill (c);
+  tf_test_server_stop (s);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/verdicts/dm/clean", test_dm_clean);
+  g_test_add_func ("/verdicts/dm/quirky", test_dm_quirky);
+  g_test_add_func ("/verdicts/dm/refused", test_dm_refused);
+  g_test_add_func ("/verdicts/bootstrap-queue", test_bootstrap_queue);
+  g_test_add_func ("/verdicts/bootstrap-refused", test_bootstrap_refused);
+  return g_test_run ();
+}
