@@ -65,6 +65,20 @@ static GPtrArray *
 proposals (TfTestServer *s)
 {
   g_autoptr (GPtrArray) entries = entries_of_log (s->log);
+  /* TF_VERDICTS_DUMP=DIR keeps the entries (the fuzz corpus of fuzz-trace holds some) */
+  if (g_getenv ("TF_VERDICTS_DUMP") != NULL)
+    {
+      g_autoptr (GString) out = g_string_new (NULL);
+      g_autofree char *base = g_path_get_basename (g_test_get_path ());
+      g_autofree char *name = g_build_filename (g_getenv ("TF_VERDICTS_DUMP"), base, NULL);
+      for (guint i = 0; i < entries->len; i++)
+        {
+          g_autoptr (JsonNode) n = json_node_init_object (json_node_alloc (), entries->pdata[i]);
+          g_autofree char *line = json_to_string (n, FALSE);
+          g_string_append_printf (out, "%s\n", line);
+        }
+      g_assert_true (g_file_set_contents (name, out->str, (gssize)out->len, NULL));
+    }
   return tf_lwm2m_propose_verdicts (entries);
 }
 

@@ -18,57 +18,92 @@ msg_clear (Msg *m)
   g_free (m->query);
 }
 
-static gint
-uint_option (JsonArray *opts, guint number)
+/* Members of the decoded trace as the types the trace writes; anything else (a trace edited or
+ * damaged by hand) is as if absent. */
+static const char *
+str_member (JsonObject *o, const char *name, const char *def)
 {
-  for (guint i = 0; opts != NULL && i < json_array_get_length (opts); i++)
-    {
-      JsonArray *o = json_array_get_array_element (opts, i);
-      if (o != NULL && json_array_get_length (o) == 2
-          && json_array_get_int_element (o, 0) == number)
-        return atoi (json_array_get_string_element (o, 1));
-    }
-  return -1;
+  JsonNode *n = json_object_get_member (o, name);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return def;
+  return json_node_get_string (n);
+}
+
+static gint64
+int_member (JsonObject *o, const char *name, gint64 def)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
+    return def;
+  return json_node_get_int (n);
+}
+
+/* an option [NUMBER, "VALUE"] */
+static gboolean
+option (JsonNode *n, gint64 *number, const char **value)
+{
+  JsonArray *a;
+  JsonNode *num, *val;
+  if (!JSON_NODE_HOLDS_ARRAY (n) || json_array_get_length (a = json_node_get_array (n)) != 2)
+    return FALSE;
+  num = json_array_get_element (a, 0);
+  val = json_array_get_element (a, 1);
+  if (!JSON_NODE_HOLDS_VALUE (num) || json_node_get_value_type (num) != G_TYPE_INT64
+      || !JSON_NODE_HOLDS_VALUE (val) || json_node_get_value_type (val) != G_TYPE_STRING)
+    return FALSE;
+  *number = json_node_get_int (num);
+  *value = json_node_get_string (val);
+  return TRUE;
+}
+
+static gint
+uint_value (const char *v)
+{
+  guint64 u = 0;
+  return g_ascii_string_to_unsigned (v, 10, 0, G_MAXINT32, &u, NULL) ? (gint)u : -1;
 }
 
 static gboolean
 load (JsonObject *o, Msg *m)
 {
-  JsonArray *opts;
+  JsonNode *opts = json_object_get_member (o, "options");
   GString *path, *query;
-  if (!json_object_has_member (o, "type") || !json_object_has_member (o, "code"))
+  if (str_member (o, "type", NULL) == NULL || str_member (o, "code", NULL) == NULL)
     return FALSE;
   path = g_string_new (NULL);
   query = g_string_new (NULL);
   m->o = o;
-  m->frame = (guint64)json_object_get_int_member_with_default (o, "frame", 0);
-  m->src = json_object_get_string_member_with_default (o, "src", "");
-  m->dst = json_object_get_string_member_with_default (o, "dst", "");
-  m->type = json_object_get_string_member_with_default (o, "type", "");
-  m->code = json_object_get_string_member_with_default (o, "code", "");
-  m->token = json_object_get_string_member_with_default (o, "token", "");
-  m->payload = json_object_get_string_member_with_default (o, "payload", NULL);
-  m->cf = (gint)json_object_get_int_member_with_default (o, "cf", -1);
-  m->mid = json_object_get_int_member_with_default (o, "mid", -1);
+  m->frame = (guint64)int_member (o, "frame", 0);
+  m->src = str_member (o, "src", "");
+  m->dst = str_member (o, "dst", "");
+  m->type = str_member (o, "type", "");
+  m->code = str_member (o, "code", "");
+  m->token = str_member (o, "token", "");
+  m->payload = str_member (o, "payload", NULL);
+  m->cf = (gint)CLAMP (int_member (o, "cf", -1), -1, 65535);
+  m->mid = int_member (o, "mid", -1);
   m->repeat = json_object_has_member (o, "mark");
   m->dtls = json_object_has_member (o, "dtls");
-  opts = json_object_has_member (o, "options") ? json_object_get_array_member (o, "options") : NULL;
-  for (guint i = 0; opts != NULL && i < json_array_get_length (opts); i++)
+  m->accept = m->observe = -1;
+  for (guint i = 0; opts != NULL && JSON_NODE_HOLDS_ARRAY (opts)
+                    && i < json_array_get_length (json_node_get_array (opts));
+       i++)
     {
-      JsonArray *a = json_array_get_array_element (opts, i);
+      gint64 number;
       const char *v;
-      if (a == NULL || json_array_get_length (a) != 2)
+      if (!option (json_array_get_element (json_node_get_array (opts), i), &number, &v))
         continue;
-      v = json_array_get_string_element (a, 1);
-      if (json_array_get_int_element (a, 0) == TF_VERDICT_OPT_URI_PATH && v != NULL)
+      if (number == TF_VERDICT_OPT_URI_PATH)
         g_string_append_printf (path, "/%s", v);
-      if (json_array_get_int_element (a, 0) == TF_VERDICT_OPT_URI_QUERY && v != NULL)
+      else if (number == TF_VERDICT_OPT_URI_QUERY)
         g_string_append_printf (query, "%s%s", query->len > 0 ? "&" : "", v);
-      if (json_array_get_int_element (a, 0) == TF_VERDICT_OPT_LOCATION_PATH)
+      else if (number == TF_VERDICT_OPT_LOCATION_PATH)
         m->has_location = TRUE;
+      else if (number == TF_VERDICT_OPT_ACCEPT)
+        m->accept = uint_value (v);
+      else if (number == TF_VERDICT_OPT_OBSERVE)
+        m->observe = uint_value (v);
     }
-  m->accept = uint_option (opts, TF_VERDICT_OPT_ACCEPT);
-  m->observe = uint_option (opts, TF_VERDICT_OPT_OBSERVE);
   m->path = g_string_free (path, FALSE);
   m->query = g_string_free (query, FALSE);
   return TRUE;
