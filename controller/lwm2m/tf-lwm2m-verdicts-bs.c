@@ -218,6 +218,9 @@ static void
 observe_composite (GArray *msgs, GPtrArray *out, guint i, const Msg *q, const Msg *a)
 {
   const Msg *n = tf_vmsg_notification_after (msgs, tf_vmsg_index (msgs, a), q->token, a->src);
+  /* Not Found and the like: the paths did not fit the client (tf-lwm2m-verdicts-dm.c) */
+  if (!is (a, "2.05") && !is (a, "4.06") && !is (a, "4.15") && !g_str_has_prefix (a->code, "5."))
+    return;
   if (q->observe == 0)
     {
       if (!is (a, "2.05") || a->observe < 0)
@@ -245,6 +248,8 @@ observe_composite (GArray *msgs, GPtrArray *out, guint i, const Msg *q, const Ms
 static void
 trigger (GArray *msgs, GPtrArray *out, guint i, const Msg *q, const Msg *a)
 {
+  if (!is (a, "2.04") && !g_str_has_prefix (a->code, "5."))
+    return;
   if (!is (a, "2.04"))
     {
       tf_verdict_propose (out, 104, FALSE, q->frame, a->frame,
@@ -285,7 +290,8 @@ queue_mode (GArray *msgs, GPtrArray *out, guint i, const Msg *reg)
     {
       const Msg *r = &g_array_index (msgs, Msg, k), *a;
       if (!request (r) || !g_str_equal (r->dst, reg->src) || !is (r, "GET") || r->observe >= 0
-          || (a = tf_vmsg_answer (msgs, k)) == NULL)
+          || (a = tf_vmsg_answer (msgs, k)) == NULL
+          || (!is (a, "2.05") && !g_str_has_prefix (a->code, "5.")))
         continue;
       if (is (a, "2.05"))
         tf_verdict_propose (out, 108, TRUE, reg->frame, a->frame,
