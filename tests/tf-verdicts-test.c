@@ -418,6 +418,106 @@ test_dm_refused (void)
   tf_test_server_stop (s);
 }
 
+/* the index of the first request @code on @path sent by @src (NULL: anyone) */
+static guint
+request_at (GPtrArray *e, const char *src, const char *code, const char *path)
+{
+  for (guint i = 0; i < e->len; i++)
+    {
+      JsonObject *q = e->pdata[i];
+      g_autofree char *qp = path_of (q);
+      if (g_str_equal (json_object_get_string_member (q, "code"), code) && g_str_equal (qp, path)
+          && (src == NULL || g_str_equal (json_object_get_string_member (q, "src"), src)))
+        return i;
+    }
+  g_assert_not_reached ();
+}
+
+/* @json (@PEER@: the client's bootstrap address) inserted at @at */
+static void
+insert (GPtrArray *e, guint at, const char *json)
+{
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autofree char *peer = g_strdup (json_object_get_string_member (e->pdata[0], "src"));
+  g_auto (GStrv) parts = g_strsplit (json, "@PEER@", -1);
+  g_autofree char *text = g_strjoinv (peer, parts);
+  g_assert_true (json_parser_load_from_data (p, text, -1, NULL));
+  g_ptr_array_insert (e, (gint)at,
+                      json_object_ref (json_node_get_object (json_parser_get_root (p))));
+}
+
+/* a Bootstrap-Discover of / and a Bootstrap-Read of /1 after the Delete, answered as given */
+static void
+discover_read (GPtrArray *e, const char *links, const char *read_code)
+{
+  guint at = request_at (e, LAB, "DELETE", "") + 2;
+  g_autofree char *d = g_strdup_printf (
+      "{\"frame\":101,\"src\":\"@PEER@\",\"dst\":\"" LAB "\",\"type\":\"ACK\",\"code\":\"2.05\","
+      "\"mid\":901,\"token\":\"d1\",\"options\":[[12,\"40\"]],\"cf\":40,\"payload\":\"%s\"}",
+      links);
+  g_autofree char *r = g_strdup_printf (
+      "{\"frame\":103,\"src\":\"@PEER@\",\"dst\":\"" LAB "\",\"type\":\"ACK\",\"code\":\"%s\","
+      "\"mid\":902,\"token\":\"d2\",\"options\":[[12,\"11542\"]],\"cf\":11542,"
+      "\"payload\":\"/1/0/0=1 /1/0/1=45\"}",
+      read_code);
+  insert (e, at,
+          "{\"frame\":100,\"src\":\"" LAB "\",\"dst\":\"@PEER@\",\"type\":\"CON\","
+          "\"code\":\"GET\",\"mid\":901,\"token\":\"d1\",\"options\":[[17,\"40\"]]}");
+  insert (e, at + 1, d);
+  insert (e, at + 2,
+          "{\"frame\":102,\"src\":\"" LAB "\",\"dst\":\"@PEER@\",\"type\":\"CON\","
+          "\"code\":\"GET\",\"mid\":902,\"token\":\"d2\",\"options\":[[11,\"1\"],["
+          "17,\"11542\"]]}");
+  insert (e, at + 3, r);
+}
+
+static void
+bs_steps (GPtrArray *e)
+{
+  discover_read (e, "</>;lwm2m=1.1,</0/0>,</1>,</3/0>", "2.05");
+}
+
+static void
+bs_server_left (GPtrArray *e)
+{
+  discover_read (e, "</>;lwm2m=1.1,</0/0>,</1/0>,</3/0>", "2.05");
+}
+
+static void
+bs_read_refused (GPtrArray *e)
+{
+  discover_read (e, "</>;lwm2m=1.1,</0/0>,</1>,</3/0>", "4.05");
+}
+
+static void
+bs_finish_refused (GPtrArray *e)
+{
+  guint fin = request_at (e, LAB, "POST", "/bs");
+  json_object_set_string_member (e->pdata[fin + 1], "code", "4.00");
+}
+
+static void
+bs_write_refused (GPtrArray *e)
+{
+  guint w = request_at (e, LAB, "PUT", "/1/1");
+  json_object_set_string_member (e->pdata[w + 1], "code", "4.00");
+}
+
+/* the same exchange over DTLS, decrypted */
+static void
+bs_dtls (GPtrArray *e)
+{
+  for (guint i = 0; i < e->len; i++)
+    json_object_set_string_member (e->pdata[i], "dtls", "DTLS 1.2 application_data");
+}
+
+static void
+queue_read_error (GPtrArray *e)
+{
+  guint r = request_at (e, LAB, "GET", "/3/0/0");
+  json_object_set_string_member (e->pdata[r + 1], "code", "5.03");
+}
+
 /* 0: the reference bootstrap server's sequence, then the Register; 108: queue mode */
 static void
 test_bootstrap_queue (void)
@@ -441,6 +541,19 @@ test_bootstrap_queue (void)
   g_assert_null (verdict (props, 4));
   g_assert_null (verdict (props, 8));
   g_assert_null (verdict (props, 1));
+  /* the same with a Bootstrap-Discover and -Read added after the Delete: 4 and 8 */
+  g_assert_cmpstr (edited (s, 4, bs_steps), ==, "pass");
+  g_assert_cmpstr (edited (s, 8, bs_steps), ==, "pass");
+  g_assert_cmpstr (edited (s, 0, bs_steps), ==, "pass");
+  g_assert_cmpstr (edited (s, 4, bs_server_left), ==, "fail");
+  g_assert_cmpstr (edited (s, 8, bs_server_left), ==, "pass");
+  g_assert_cmpstr (edited (s, 8, bs_read_refused), ==, "fail");
+  /* the failing variants of 0 at B and C, of 108 at B; decrypted DTLS makes it 1 */
+  g_assert_cmpstr (edited (s, 0, bs_write_refused), ==, "fail");
+  g_assert_cmpstr (edited (s, 0, bs_finish_refused), ==, "fail");
+  g_assert_cmpstr (edited (s, 108, queue_read_error), ==, "fail");
+  g_assert_cmpstr (edited (s, 1, bs_dtls), ==, "pass");
+  g_assert_null (edited (s, 0, bs_dtls));
   tf_test_client_kill (c);
   tf_test_server_stop (s);
 }

@@ -9,6 +9,7 @@
 #include "tf-lwm2m-link.h"
 #include "tf-lwm2m-verdicts-private.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef TfVMsg Msg;
@@ -91,13 +92,15 @@ tf_lwm2m_mark_bootstrap (GArray *msgs)
 /* The client-initiated sequence from msgs[@i]: A Bootstrap-Request answered 2.04, B the
  * server's writes (and deletes) answered 2.04 (2.02), C Bootstrap-Finish answered 2.04, D the
  * client's Register after it. The case is @id; @extra checks what the case adds (4, 8). */
-typedef gboolean (*ExtraCheck) (GArray *msgs, guint from, guint to, GPtrArray *out, gint id);
+typedef gboolean (*ExtraCheck) (GArray *msgs, guint from, guint to, GPtrArray *out, gint id,
+                                GString *held);
 
 static void
 sequence (GArray *msgs, GPtrArray *out, guint i, gint id, ExtraCheck extra)
 {
   const Msg *r = &g_array_index (msgs, Msg, i);
   const Msg *ra = tf_vmsg_answer (msgs, i), *f, *fa;
+  g_autoptr (GString) held = g_string_new (NULL);
   gint fin;
   if (ra == NULL)
     return;
@@ -130,7 +133,7 @@ sequence (GArray *msgs, GPtrArray *out, guint i, gint id, ExtraCheck extra)
           return;
         }
     }
-  if (extra != NULL && !extra (msgs, i, (guint)fin, out, id))
+  if (extra != NULL && !extra (msgs, i, (guint)fin, out, id, held))
     return;
   if ((fa = tf_vmsg_answer (msgs, (guint)fin)) == NULL)
     return;
@@ -151,50 +154,88 @@ sequence (GArray *msgs, GPtrArray *out, guint i, gint id, ExtraCheck extra)
           tf_verdict_propose (
               out, id, TRUE, r->frame, reg->frame,
               "Bootstrap-Request answered 2.04, Bootstrap-Finish #%" G_GUINT64_FORMAT
-              " answered 2.04, then a Register to the server given%s",
-              f->frame, r->dtls ? " (over DTLS)" : "");
+              " answered 2.04, then a Register to the server given%s%s",
+              f->frame, r->dtls ? " (over DTLS)" : "", held->str);
           return;
         }
     }
 }
 
-/* 4: Bootstrap-Delete / answered 2.02 (B), then a Bootstrap-Discover lists no Server (C) */
+/* 4: Bootstrap-Delete / answered 2.02 (B), then the Bootstrap-Discovers before the next
+ * Bootstrap-Write show the Bootstrap-Server account at most: one Security instance, no Server
+ * instance (C) */
 static gboolean
-extra_4 (GArray *msgs, guint from, guint to, GPtrArray *out, gint id)
+extra_4 (GArray *msgs, guint from, guint to, GPtrArray *out, gint id, GString *held)
 {
-  const Msg *del = NULL;
+  const Msg *del = NULL, *last = NULL, *last_q = NULL;
+  guint security = 0, servers = 0;
   for (guint k = from + 1; k < to; k++)
     {
       const Msg *m = &g_array_index (msgs, Msg, k), *a;
       g_autoptr (GPtrArray) links = NULL;
       if (!request (m) || !m->bootstrap || (a = tf_vmsg_answer (msgs, k)) == NULL)
         continue;
-      if (is (m, "DELETE") && (m->path[0] == '\0' || g_str_equal (m->path, "/")))
-        del = m;
-      if (del == NULL || !is (m, "GET") || m->accept != 40)
+      if (del == NULL && is (m, "DELETE") && (m->path[0] == '\0' || g_str_equal (m->path, "/")))
+        {
+          if (!is (a, "2.02"))
+            {
+              tf_verdict_propose (out, id, FALSE, m->frame, a->frame,
+                                  "B: Bootstrap-Delete / answered %s (2.02 expected)", a->code);
+              return FALSE;
+            }
+          del = m;
+          continue;
+        }
+      if (del == NULL)
+        continue;
+      if (is (m, "PUT"))
+        break;
+      if (!is (m, "GET") || m->accept != 40)
         continue;
       links = is (a, "2.05") && a->payload != NULL
                   ? tf_lwm2m_link_parse (a->payload, strlen (a->payload), NULL)
                   : NULL;
-      for (guint j = 0; links != NULL && j < links->len; j++)
-        if (g_str_has_prefix (((TfLwm2mLink *)g_ptr_array_index (links, j))->uri, "/1/"))
-          {
-            g_clear_pointer (&links, g_ptr_array_unref);
-            break;
-          }
       if (links == NULL)
-        tf_verdict_propose (out, id, FALSE, m->frame, a->frame,
-                            "C: a Bootstrap-Discover after the Delete answers link format without "
-                            "a Server instance: %s %s",
-                            a->code, a->payload ? a->payload : "");
-      return links != NULL;
+        {
+          tf_verdict_propose (out, id, FALSE, m->frame, a->frame,
+                              "C: a Bootstrap-Discover answer is link format: %s %s", a->code,
+                              a->payload ? a->payload : "");
+          return FALSE;
+        }
+      for (guint j = 0; j < links->len; j++)
+        {
+          const char *uri = ((TfLwm2mLink *)g_ptr_array_index (links, j))->uri;
+          guint o, i;
+          char end;
+          if (sscanf (uri, "/%u/%u%c", &o, &i, &end) != 2)
+            continue;
+          security += o == 0;
+          servers += o == 1;
+        }
+      last_q = m;
+      last = a;
     }
-  return FALSE; /* no Bootstrap-Delete / and Discover after it: not this case */
+  if (last == NULL)
+    return FALSE; /* no Bootstrap-Delete / and Discover after it: not this case */
+  if (security > 1 || servers > 0)
+    {
+      tf_verdict_propose (out, id, FALSE, last_q->frame, last->frame,
+                          "C: after the Delete, %u Security and %u Server instance(s) remain (at "
+                          "most the Bootstrap-Server account)",
+                          security, servers);
+      return FALSE;
+    }
+  g_string_printf (
+      held,
+      "; Bootstrap-Delete / answered 2.02, the Discovers after it show %u Security and "
+      "no Server instance",
+      security);
+  return TRUE;
 }
 
 /* 8: a Bootstrap-Read of /1 answered 2.05 (B) */
 static gboolean
-extra_8 (GArray *msgs, guint from, guint to, GPtrArray *out, gint id)
+extra_8 (GArray *msgs, guint from, guint to, GPtrArray *out, gint id, GString *held)
 {
   for (guint k = from + 1; k < to; k++)
     {
@@ -209,6 +250,7 @@ extra_8 (GArray *msgs, guint from, guint to, GPtrArray *out, gint id)
                               a->payload ? a->payload : "no values");
           return FALSE;
         }
+      g_string_printf (held, "; Bootstrap-Read of %s answered 2.05", m->path);
       return TRUE;
     }
   return FALSE;
