@@ -20,7 +20,14 @@ G_BEGIN_DECLS
  *   241 Execute                  POST /3/0/4 → 2.04
  *   301 Observe                  GET Observe=0 → 2.05 with Observe, then a notification
  *   302 Cancel by Reset          an RST to a notification, then none of that token
- *   303 Cancel by Observe=1      GET Observe=1 → 2.05, then no notification of that token */
+ *   303 Cancel by Observe=1      GET Observe=1 → 2.05, then no notification of that token
+ * and in tf-lwm2m-verdicts-dm.c, tf-lwm2m-verdicts-bs.c (criteria letters as the runner's,
+ * tf-ets-cases*.c; a fail names the first broken one): 0/1/4/8 bootstrap, 104 Registration
+ * Update Trigger, 108 queue mode, 212/215/220/233/234 writes in CBOR, TLV, JSON, SenML CBOR,
+ * SenML JSON read back, 226/227 partial and replacing writes read back, 229/230 Read- and
+ * Write-Composite in both SenML formats, 260 Discover, 261 Write-Attributes, 270 Create, 290
+ * Delete, 304/305 Observe-Composite and its cancel, 306 Send. An answer that only says the
+ * request did not fit the client (4.00, 4.01, 4.04, 4.05) decides none of these. */
 typedef struct
 {
   gint case_id;
