@@ -257,7 +257,7 @@ extra_8 (GArray *msgs, guint from, guint to, GPtrArray *out, gint id, GString *h
 }
 
 static void
-observe_composite (GArray *msgs, GPtrArray *out, guint i, const Msg *q, const Msg *a)
+observe_composite (GArray *msgs, GPtrArray *out, const Msg *q, const Msg *a)
 {
   const Msg *n = tf_vmsg_notification_after (msgs, tf_vmsg_index (msgs, a), q->token, a->src);
   /* Not Found and the like: the paths did not fit the client (tf-lwm2m-verdicts-dm.c) */
@@ -288,7 +288,7 @@ observe_composite (GArray *msgs, GPtrArray *out, guint i, const Msg *q, const Ms
 
 /* 104: Execute /1/x/8 answered 2.04 (A), then the client's Update (B) */
 static void
-trigger (GArray *msgs, GPtrArray *out, guint i, const Msg *q, const Msg *a)
+trigger (GArray *msgs, GPtrArray *out, const Msg *q, const Msg *a)
 {
   if (!is (a, "2.04") && !g_str_has_prefix (a->code, "5."))
     return;
@@ -366,10 +366,10 @@ tf_lwm2m_propose_bs (GArray *msgs, GPtrArray *out)
       else if (q->bootstrap)
         continue;
       else if (is (q, "FETCH") && q->observe >= 0 && a != NULL)
-        observe_composite (msgs, out, i, q, a);
+        observe_composite (msgs, out, q, a);
       else if (is (q, "POST") && g_str_has_prefix (q->path, "/1/") && tf_vmsg_depth (q) == 3
                && g_str_has_suffix (q->path, "/8") && a != NULL)
-        trigger (msgs, out, i, q, a);
+        trigger (msgs, out, q, a);
       else if (is (q, "POST") && g_str_equal (q->path, "/rd"))
         queue_mode (msgs, out, i, q);
       else if (is (q, "POST") && g_str_equal (q->path, "/dp") && a != NULL)

@@ -38,17 +38,6 @@ is_dm (const Msg *q)
          && !g_str_has_prefix (q->path, "/dp") && !tf_vmsg_is_response (q) && !q->repeat;
 }
 
-/* An answer that shows the client lacks what the case needs: another success, a format refused
- * (4.06, 4.15) or a server error. Not Found, Method Not Allowed, Bad Request and the like say the
- * request did not fit the client's objects (a path it has not, a read-only resource): the trace
- * cannot tell that from a defect, so it proposes nothing. */
-static gboolean
-decides (const Msg *a, const char *expected)
-{
-  return is (a, expected) || g_str_has_prefix (a->code, "2.") || is (a, "4.06") || is (a, "4.15")
-         || g_str_has_prefix (a->code, "5.");
-}
-
 static gboolean
 decoded (const Msg *m)
 {
@@ -87,12 +76,12 @@ read_back (GArray *msgs, guint w, const char *path, const Msg **a)
 
 /* A Write (@what) as criterion @wc, read back as @rc: FALSE when the trace cannot tell. */
 static gboolean
-write_read_back (GArray *msgs, GPtrArray *out, gint id, guint w, const char *wc, const char *rc,
-                 gint read_cf, const char *what, gboolean *pass, GArray *frames, GString *why)
+write_read_back (GArray *msgs, guint w, const char *wc, const char *rc, gint read_cf,
+                 const char *what, gboolean *pass, GArray *frames, GString *why)
 {
   const Msg *q = &g_array_index (msgs, Msg, w);
   const Msg *a = tf_vmsg_answer (msgs, w), *r, *ra = NULL;
-  if (a == NULL || !decides (a, "2.04"))
+  if (a == NULL || !tf_vmsg_decides (a, "2.04"))
     return FALSE;
   g_array_append_vals (frames, (guint64[]){ q->frame, a->frame }, 2);
   if (!is (a, "2.04"))
@@ -173,7 +162,7 @@ write_cases (GArray *msgs, GPtrArray *out, guint i)
   /* 212-234: the Server object's values written in one format, read back in it */
   if (id != 0 && g_str_has_prefix (q->path, "/1/"))
     {
-      if (write_read_back (msgs, out, id, i, "A", "B", q->cf, what, &pass, frames, why))
+      if (write_read_back (msgs, i, "A", "B", q->cf, what, &pass, frames, why))
         propose_frames (out, id, pass, frames, why->str);
       g_array_set_size (frames, 0);
     }
@@ -182,8 +171,7 @@ write_cases (GArray *msgs, GPtrArray *out, guint i)
   if (partial || (replace && depth == 3))
     {
       id = partial ? 226 : 227;
-      if (write_read_back (msgs, out, id, i, "A", partial ? "B" : "C", -1, what, &pass, frames,
-                           why))
+      if (write_read_back (msgs, i, "A", partial ? "B" : "C", -1, what, &pass, frames, why))
         propose_frames (out, id, pass, frames, why->str);
     }
 }
@@ -195,7 +183,7 @@ discover_case (GPtrArray *out, const Msg *q, const Msg *a)
   g_autoptr (GPtrArray) links = NULL;
   const TfLwm2mObjectDef *d;
   guint16 obj, inst;
-  if (!decides (a, "2.05"))
+  if (!tf_vmsg_decides (a, "2.05"))
     return;
   if (!is (a, "2.05") || a->cf != CF_LINK)
     {
@@ -240,7 +228,7 @@ attributes_case (GArray *msgs, GPtrArray *out, guint i)
   const Msg *q = &g_array_index (msgs, Msg, i);
   const Msg *a = tf_vmsg_answer (msgs, i);
   g_auto (GStrv) attrs = NULL;
-  if (a == NULL || !decides (a, "2.04"))
+  if (a == NULL || !tf_vmsg_decides (a, "2.04"))
     return;
   if (!is (a, "2.04"))
     {
@@ -345,19 +333,20 @@ tf_lwm2m_propose_dm (GArray *msgs, GPtrArray *out)
         attributes_case (msgs, out, i);
       else if (is (q, "PUT") || (is (q, "POST") && tf_vmsg_depth (q) == 2))
         write_cases (msgs, out, i);
-      else if (is (q, "POST") && tf_vmsg_depth (q) == 1 && a != NULL && decides (a, "2.01"))
+      else if (is (q, "POST") && tf_vmsg_depth (q) == 1 && a != NULL && tf_vmsg_decides (a, "2.01"))
         tf_verdict_propose (out, 270, is (a, "2.01"), q->frame, a->frame,
                             is (a, "2.01") ? "Create on %s answered 2.01 Created"
                                            : "A: Create on %s answered %s (2.01 expected)",
                             q->path, a->code);
-      else if (is (q, "DELETE") && tf_vmsg_depth (q) == 2 && a != NULL && decides (a, "2.02"))
+      else if (is (q, "DELETE") && tf_vmsg_depth (q) == 2 && a != NULL
+               && tf_vmsg_decides (a, "2.02"))
         tf_verdict_propose (out, 290, is (a, "2.02"), q->frame, a->frame,
                             is (a, "2.02") ? "Delete %s answered 2.02 Deleted"
                                            : "A: Delete %s answered %s (2.02 expected)",
                             q->path, a->code);
       /* an empty 2.05 is right for paths the client has not (Partial Presence): the trace
        * does not hold the paths asked for (the request's payload has no values to decode) */
-      else if (is (q, "FETCH") && q->observe < 0 && a != NULL && decides (a, "2.05")
+      else if (is (q, "FETCH") && q->observe < 0 && a != NULL && tf_vmsg_decides (a, "2.05")
                && !(is (a, "2.05") && (a->payload == NULL || *a->payload == '\0')))
         {
           gboolean ok = is (a, "2.05") && a->cf == q->accept && decoded (a);
@@ -374,8 +363,7 @@ tf_lwm2m_propose_dm (GArray *msgs, GPtrArray *out)
           g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (guint64));
           g_autoptr (GString) why = g_string_new (NULL);
           gboolean pass = FALSE;
-          if (write_read_back (msgs, out, 230, i, "", "", -1, "Write-Composite", &pass, frames,
-                               why))
+          if (write_read_back (msgs, i, "", "", -1, "Write-Composite", &pass, frames, why))
             composite_note (&wc, q->cf, pass, (guint64 *)(void *)frames->data, frames->len,
                             g_str_has_prefix (why->str, ": ") ? why->str + 2 : why->str);
         }

@@ -33,6 +33,12 @@ typedef struct
 
 gboolean
 tf_vmsg_is_response (const TfVMsg *m);
+/* @a (a client's answer) is @expected, or shows the client lacks what a case needs: another
+ * success, a format refused (4.06, 4.15), a server error. Not Found, Method Not Allowed, Bad
+ * Request and the like say the request did not fit the client's objects (a path it has not, a
+ * read-only resource): the trace cannot tell that from a defect, so they decide nothing. */
+gboolean
+tf_vmsg_decides (const TfVMsg *a, const char *expected);
 guint
 tf_vmsg_depth (const TfVMsg *m);
 /* the answer to msgs[@req]: same token, the other way, a response code; NULL if none */

@@ -162,6 +162,14 @@ tf_verdict_propose (GPtrArray *out, gint id, gboolean pass, guint64 f1, guint64 
   return p;
 }
 
+gboolean
+tf_vmsg_decides (const Msg *a, const char *expected)
+{
+  return g_str_equal (a->code, expected) || g_str_has_prefix (a->code, "2.")
+         || g_str_equal (a->code, "4.06") || g_str_equal (a->code, "4.15")
+         || g_str_has_prefix (a->code, "5.");
+}
+
 static guint
 path_depth (const char *path)
 {
@@ -231,7 +239,7 @@ read_case (GPtrArray *out, const Msg *q, const Msg *a)
     id = 201, name = "plain text";
   else
     return;
-  if (a == NULL)
+  if (a == NULL || !tf_vmsg_decides (a, "2.05"))
     return;
   if (g_str_equal (a->code, "2.05") && (a->cf == q->accept || (id == 201 && a->cf == 0)))
     tf_verdict_propose (out, id, TRUE, q->frame, a->frame,
@@ -332,7 +340,8 @@ tf_lwm2m_propose_verdicts (GPtrArray *entries)
         }
       else if (g_str_equal (q->code, "GET"))
         read_case (out, q, a);
-      else if (g_str_equal (q->code, "PUT") && path_depth (q->path) == 3 && q->cf == 0 && a != NULL)
+      else if (g_str_equal (q->code, "PUT") && path_depth (q->path) == 3 && q->cf == 0 && a != NULL
+               && tf_vmsg_decides (a, "2.04"))
         tf_verdict_propose (out, 205, g_str_equal (a->code, "2.04"), q->frame, a->frame,
                             "Write %s in plain text answered %s", q->path, a->code);
       else if (g_str_equal (q->code, "POST") && g_str_equal (q->path, "/3/0/4") && a != NULL)
