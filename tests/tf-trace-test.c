@@ -371,7 +371,7 @@ test_proposals (void)
     SV ",\"type\":\"CON\",\"code\":\"GET\",\"mid\":7,\"token\":\"0a\",\"options\":[[11,\"3\"],[11,"
        "\"0\"],[11,\"0\"],[17,\"0\"]]",
     C ",\"type\":\"ACK\",\"code\":\"2.05\",\"mid\":7,\"token\":\"0a\",\"options\":[[12,\"0\"]],"
-      "\"cf\":0",
+      "\"cf\":0,\"payload\":\"TestFest Lab\"",
     SV ",\"type\":\"CON\",\"code\":\"POST\",\"mid\":8,\"token\":\"0b\",\"options\":[[11,\"3\"],[11,"
        "\"0\"],[11,\"4\"]]",
     C ",\"type\":\"ACK\",\"code\":\"2.04\",\"mid\":8,\"token\":\"0b\",\"options\":[]",

@@ -152,7 +152,7 @@ write_cases (GArray *msgs, GPtrArray *out, guint i)
   g_autoptr (GString) why = g_string_new (NULL);
   g_autofree char *what = NULL;
   gboolean partial = is (q, "POST") && depth == 2;
-  gboolean replace = is (q, "PUT") && (depth == 2 || depth == 3);
+  gboolean replace = is (q, "PUT") && (depth == 2 || depth == 3 || depth == 4);
   gint id = format_case (q->cf);
 
   if (q->payload == NULL || (!partial && !replace) || q->query[0] != '\0')
@@ -167,11 +167,12 @@ write_cases (GArray *msgs, GPtrArray *out, guint i)
       g_array_set_size (frames, 0);
     }
   /* 226: Write (Partial Update) on an Object Instance; 227: Write (replace) on a Resource,
-   * read back as written (the runner's C; its B, the Update a new lifetime causes, is 102's) */
-  if (partial || (replace && depth == 3))
+   * read back as written (the runner's C; its B, the Update a new lifetime causes, is 102's);
+   * 228: Write on a Resource Instance, read back (B) */
+  if (partial || (replace && depth >= 3))
     {
-      id = partial ? 226 : 227;
-      if (write_read_back (msgs, i, "A", partial ? "B" : "C", -1, what, &pass, frames, why))
+      id = partial ? 226 : depth == 3 ? 227 : 228;
+      if (write_read_back (msgs, i, "A", id == 227 ? "C" : "B", -1, what, &pass, frames, why))
         propose_frames (out, id, pass, frames, why->str);
     }
 }

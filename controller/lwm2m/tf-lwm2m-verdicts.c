@@ -226,26 +226,59 @@ tf_vmsg_notification_after (GArray *msgs, guint from, const char *token, const c
   return NULL;
 }
 
+/* the supported content formats a Read may be answered in */
+static gboolean
+known_format (gint cf)
+{
+  return cf == 0 || cf == 60 || cf == 110 || cf == 112 || cf == 11542 || cf == 11543;
+}
+
+/* 201, 203, 204, 211, 231, 232: a Read in that format answered 2.05 in it, with a value; 237: a
+ * Read of an object without Accept answered 2.05 naming its format */
 static void
 read_case (GPtrArray *out, const Msg *q, const Msg *a)
 {
   gint id;
   const char *name;
+  gboolean valued;
   if (q->accept == 11542)
     id = 203, name = "TLV";
-  else if (q->accept == 11543 || q->accept == 110)
+  else if (q->accept == 11543)
     id = 204, name = "JSON";
+  else if (q->accept == 60)
+    id = 211, name = "CBOR";
+  else if (q->accept == 110)
+    id = 231, name = "SenML JSON";
+  else if (q->accept == 112)
+    id = 232, name = "SenML CBOR";
   else if ((q->accept == 0 || q->accept < 0) && path_depth (q->path) == 3)
     id = 201, name = "plain text";
+  else if (q->accept < 0 && path_depth (q->path) == 1)
+    id = 237, name = "no Accept";
   else
     return;
   if (a == NULL || !tf_vmsg_decides (a, "2.05"))
     return;
-  if (g_str_equal (a->code, "2.05") && (a->cf == q->accept || (id == 201 && a->cf == 0)))
+  /* text is shown as it is, the other formats as "PATH=VALUE ..." */
+  valued
+      = a->payload != NULL && (id == 201 || id == 237 ? *a->payload != '\0' : *a->payload == '/');
+  if (id == 237 && g_str_equal (a->code, "2.05") && !known_format (a->cf))
+    tf_verdict_propose (out, id, FALSE, q->frame, a->frame,
+                        "A: the answer names its content format (%d)", a->cf);
+  else if (id == 237 && g_str_equal (a->code, "2.05") && valued)
+    tf_verdict_propose (out, id, TRUE, q->frame, a->frame,
+                        "Read %s without Accept answered 2.05 in format %d", q->path, a->cf);
+  else if (g_str_equal (a->code, "2.05") && (a->cf == q->accept || (id == 201 && a->cf == 0))
+           && valued)
     tf_verdict_propose (out, id, TRUE, q->frame, a->frame,
                         "Read %s in %s answered 2.05 in that format", q->path, name);
+  else if (g_str_equal (a->code, "2.05") && (a->cf == q->accept || (id == 201 && a->cf == 0)))
+    tf_verdict_propose (out, id, FALSE, q->frame, a->frame,
+                        "A: the answer to Read %s decodes to values (%s)", q->path,
+                        a->payload ? a->payload : "empty");
   else
-    tf_verdict_propose (out, id, FALSE, q->frame, a->frame, "Read %s in %s answered %s (format %d)",
+    tf_verdict_propose (out, id, FALSE, q->frame, a->frame,
+                        "A: Read %s in %s answered %s in format %d (2.05 in that format expected)",
                         q->path, name, a->code, a->cf);
 }
 
