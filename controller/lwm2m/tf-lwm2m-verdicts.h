@@ -26,10 +26,11 @@ G_BEGIN_DECLS
  * and in tf-lwm2m-verdicts-dm.c, tf-lwm2m-verdicts-bs.c (criteria letters as the runner's,
  * tf-ets-cases*.c; a fail names the first broken one): 0/1/4/8 bootstrap, 104 Registration
  * Update Trigger, 108 queue mode, 212/215/220/233/234 writes in CBOR, TLV, JSON, SenML CBOR,
- * SenML JSON read back, 226/227/228 partial, replacing and resource-instance writes read back, 229/230 Read- and
- * Write-Composite in both SenML formats, 260 Discover, 261 Write-Attributes, 270 Create, 290
- * Delete, 304/305 Observe-Composite and its cancel, 306 Send. An answer that only says the
- * request did not fit the client (4.00, 4.01, 4.04, 4.05) decides none of these. */
+ * SenML JSON read back, 226/227/228 partial, replacing and resource-instance writes read
+ * back, 229/230 Read- and Write-Composite in both SenML formats, 260 Discover, 261
+ * Write-Attributes, 270 Create, 290 Delete, 304/305 Observe-Composite and its cancel, 306 Send.
+ * An answer that only says the request did not fit the client (4.00, 4.01, 4.04, 4.05) decides
+ * none of the cases answered by the client. */
 typedef struct
 {
   gint case_id;
