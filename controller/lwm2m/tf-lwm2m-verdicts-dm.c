@@ -183,7 +183,7 @@ discover_case (GPtrArray *out, const Msg *q, const Msg *a)
 {
   g_autoptr (GPtrArray) links = NULL;
   const TfLwm2mObjectDef *d;
-  guint16 obj, inst;
+  guint obj, inst;
   if (!tf_vmsg_decides (a, "2.05"))
     return;
   if (!is (a, "2.05") || a->cf != CF_LINK)
@@ -201,8 +201,8 @@ discover_case (GPtrArray *out, const Msg *q, const Msg *a)
       return;
     }
   /* the mandatory resources of a known object's instance */
-  if (tf_vmsg_depth (q) == 2 && sscanf (q->path, "/%hu/%hu", &obj, &inst) == 2
-      && (d = tf_lwm2m_registry_object (obj)) != NULL)
+  if (tf_vmsg_depth (q) == 2 && sscanf (q->path, "/%u/%u", &obj, &inst) == 2 && obj <= G_MAXUINT16
+      && (d = tf_lwm2m_registry_object ((guint16)obj)) != NULL)
     for (guint i = 0; i < d->n_res; i++)
       {
         g_autofree char *want = g_strdup_printf ("%s/%u", q->path, d->res[i].id);

@@ -29,6 +29,7 @@ typedef struct
   gboolean dtls; /* decrypted from DTLS */
   gboolean repeat;
   gboolean bootstrap; /* between a Bootstrap-Request and the answer to Bootstrap-Finish */
+  gint answer;        /* a request's answer (tf_vmsg_answer), -1 for none */
 } TfVMsg;
 
 gboolean

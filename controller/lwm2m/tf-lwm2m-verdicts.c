@@ -119,15 +119,31 @@ tf_vmsg_is_response (const Msg *m)
 const Msg *
 tf_vmsg_answer (GArray *msgs, guint req)
 {
-  const Msg *r = &g_array_index (msgs, Msg, req);
-  for (guint i = req + 1; i < msgs->len; i++)
+  gint i = g_array_index (msgs, Msg, req).answer;
+  return i >= 0 ? &g_array_index (msgs, Msg, i) : NULL;
+}
+
+/* Each request's answer: the first response after it with its token, the other way. One pass
+ * from the end (a trace of many unanswered requests costs no rescan each). */
+static void
+link_answers (GArray *msgs)
+{
+  g_autoptr (GHashTable) first = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = msgs->len; i-- > 0;)
     {
-      const Msg *m = &g_array_index (msgs, Msg, i);
-      if (!m->repeat && tf_vmsg_is_response (m) && g_str_equal (m->src, r->dst)
-          && g_str_equal (m->dst, r->src) && g_str_equal (m->token, r->token))
-        return m;
+      Msg *m = &g_array_index (msgs, Msg, i);
+      m->answer = -1;
+      if (m->repeat)
+        continue;
+      if (tf_vmsg_is_response (m))
+        g_hash_table_insert (first, g_strdup_printf ("%s %s %s", m->src, m->dst, m->token),
+                             GINT_TO_POINTER (i + 1));
+      else
+        {
+          g_autofree char *key = g_strdup_printf ("%s %s %s", m->dst, m->src, m->token);
+          m->answer = GPOINTER_TO_INT (g_hash_table_lookup (first, key)) - 1;
+        }
     }
-  return NULL;
 }
 
 TfVerdictProposal *
@@ -302,6 +318,7 @@ tf_lwm2m_propose_verdicts (GPtrArray *entries)
       if (load (g_ptr_array_index (entries, i), &m))
         g_array_append_val (msgs, m);
     }
+  link_answers (msgs);
   tf_lwm2m_mark_bootstrap (msgs);
   for (guint i = 0; i < msgs->len; i++)
     {
