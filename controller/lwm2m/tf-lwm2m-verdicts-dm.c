@@ -63,6 +63,11 @@ read_back (GArray *msgs, guint w, const char *path, const Msg **a)
       const Msg *q = &g_array_index (msgs, Msg, i);
       if (!is_dm (q) || !g_str_equal (q->src, wm->src) || q->observe >= 0 || q->accept == CF_LINK)
         continue;
+      /* another write of those values first: the Read would be its read-back */
+      if ((is (q, "PUT") || is (q, "POST") || is (q, "iPATCH")) && q->payload != NULL
+          && (*path == '\0' || is (q, "iPATCH") || covers (q->path, path)
+              || covers (path, q->path)))
+        return NULL;
       /* a composite write is read back by any Read (its values are checked) */
       if ((is (q, "GET") && covers (q->path, path))
           || ((is (q, "FETCH") || is (q, "GET")) && *path == '\0'))
@@ -244,6 +249,9 @@ attributes_case (GArray *msgs, GPtrArray *out, guint i)
       const Msg *d = &g_array_index (msgs, Msg, k), *da;
       g_autoptr (GPtrArray) links = NULL;
       TfLwm2mLink *l = NULL;
+      /* new attributes for that path first: the Discover would show those */
+      if (is_dm (d) && is (d, "PUT") && d->payload == NULL && g_str_equal (d->path, q->path))
+        return;
       if (!is_dm (d) || !is (d, "GET") || d->accept != CF_LINK || !covers (d->path, q->path)
           || (da = tf_vmsg_answer (msgs, k)) == NULL)
         continue;
