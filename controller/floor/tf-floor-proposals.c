@@ -8,7 +8,6 @@
 
 #include "config.h"
 
-
 #include "tf-error.h"
 #include "tf-floor-private.h"
 #include "tf-json.h"
@@ -38,8 +37,9 @@ read_decoded (TfFloor *f, const char *id, GError **error)
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_autoptr (JsonParser) p = json_parser_new ();
+      /* a blank line parses to no root at all */
       if (*lines[i] == '\0' || !json_parser_load_from_data (p, lines[i], -1, NULL)
-          || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+          || json_parser_get_root (p) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
         continue;
       g_ptr_array_add (entries, json_object_ref (json_node_get_object (json_parser_get_root (p))));
     }
