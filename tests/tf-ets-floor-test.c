@@ -392,6 +392,31 @@ test_clean_client (void)
   tf_harness_assert_contains (text, "ETS 1.1 case 101 Initial Registration");
   g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
   tf_harness_assert_contains (xml, "automation: tf-ets-run, exit status 0");
+
+  /* the session ends: the lab proposes verdicts from its trace for the manual exchange (the
+   * registration at the session's server: 101), never from the runner's (only the runner
+   * observed: no 301-303 proposals) */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (tf_harness_ctl (fx.h, &out, &err, "end", S, NULL), ==, 0);
+  {
+    gboolean has101 = FALSE;
+    JsonArray *a;
+    g_autoptr (JsonObject) props = NULL;
+    g_free (corr);
+    corr = send_request (&fx, "alpha", "proposals", "{\"session\":\"" S "\"}");
+    props = wait_reply (&fx, corr, 30000);
+    g_assert_true (json_object_get_boolean_member (props, "ok"));
+    a = json_object_get_array_member (props, "proposals");
+    for (guint i = 0; i < json_array_get_length (a); i++)
+      {
+        gint64 id = json_object_get_int_member (json_array_get_object_element (a, i), "case");
+        g_test_message ("proposal %" G_GINT64_FORMAT, id);
+        has101 |= id == 101;
+        g_assert_true (id < 301 || id > 303);
+      }
+    g_assert_true (has101);
+  }
   fixture_teardown (&fx);
 }
 
