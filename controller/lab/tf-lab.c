@@ -58,7 +58,7 @@ tf_lab_publish_board (TfLab *self, TfBoard *board)
   g_autoptr (JsonNode) node = tf_board_to_json (board, self->config->host);
   g_autofree char *json = json_to_string (node, FALSE);
   g_autofree char *topic
-      = g_strdup_printf ("%sboard/%s/state", self->prefix, tf_board_get_id (board));
+      = g_strdup_printf ("%sboard/%s/state", self->board_prefix, tf_board_get_id (board));
   g_autoptr (GError) error = NULL;
   if (!tf_bus_publish (self->bus, topic, json, strlen (json), TRUE, &error))
     g_debug ("board %s: not published: %s", tf_board_get_id (board), error->message);
@@ -87,6 +87,18 @@ host_status_json (TfLab *self, const char *state, const char *reason)
   json_builder_add_string_value (b, since);
   json_builder_set_member_name (b, "boards");
   json_builder_add_int_value (b, g_hash_table_size (self->boards));
+  if (self->config->role != TF_LAB_ROLE_BOTH)
+    {
+      static const char *const roles[] = { "both", "host", "coordinator" };
+      json_builder_set_member_name (b, "role");
+      json_builder_add_string_value (b, roles[self->config->role]);
+    }
+  if (self->remote != NULL)
+    {
+      /* the farm as the coordinator sees it: hosts lost, board ids refused */
+      json_builder_set_member_name (b, "hosts");
+      json_builder_add_value (b, tf_remote_hosts_to_json (self->remote));
+    }
   if (reason != NULL)
     {
       json_builder_set_member_name (b, "reason");
@@ -418,6 +430,9 @@ tf_lab_dispose (GObject *object)
   g_clear_pointer (&self->boards, g_hash_table_unref);
   g_clear_pointer (&self->switches, g_hash_table_unref);
   g_clear_object (&self->monitor);
+  if (self->remote != NULL)
+    g_signal_handlers_disconnect_by_data (self->remote, self);
+  g_clear_object (&self->remote);
   g_clear_object (&self->rpc);
   g_clear_object (&self->bus);
   G_OBJECT_CLASS (tf_lab_parent_class)->dispose (object);
@@ -435,6 +450,7 @@ tf_lab_finalize (GObject *object)
   g_clear_pointer (&self->pending_ctx, g_ptr_array_unref);
   tf_image_registry_free (self->images);
   g_free (self->prefix);
+  g_free (self->board_prefix);
   g_free (self->host_topic);
   g_free (self->state_dir);
   g_free (self->reload_error);
@@ -504,6 +520,10 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
   self->started = g_get_real_time ();
   self->prefix = g_strdup_printf ("tf/%s/", config->lab);
   self->host_topic = g_strdup_printf ("%shost/%s/status", self->prefix, config->host);
+  /* a farm host writes only its own subtree (the broker's ACL) */
+  self->board_prefix = config->role == TF_LAB_ROLE_HOST
+                           ? g_strdup_printf ("%shost/%s/", self->prefix, config->host)
+                           : g_strdup (self->prefix);
   db = g_build_filename (self->state_dir, "testfest.db", NULL);
   self->store = tf_store_open (db, error);
   if (self->store == NULL)
@@ -537,9 +557,19 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
   if (self->bus == NULL)
     return NULL;
   g_signal_connect (self->bus, "connected", G_CALLBACK (on_bus_connected), self);
-  self->rpc = tf_rpc_new (self->bus, self->prefix);
+  /* a farm host serves its boards' verbs to the coordinator alone */
+  self->rpc = config->role == TF_LAB_ROLE_HOST ? tf_rpc_new_host (self->bus, self->board_prefix)
+                                               : tf_rpc_new (self->bus, self->prefix);
   if (!tf_rpc_set_store (self->rpc, self->store, error))
     return NULL;
+  if (config->role == TF_LAB_ROLE_COORDINATOR)
+    {
+      self->remote = tf_remote_hosts_new (self->bus, self->store, self->prefix, config->host,
+                                          client_id, error);
+      if (self->remote == NULL)
+        return NULL;
+      g_signal_connect_swapped (self->remote, "changed", G_CALLBACK (tf_lab_publish_host), self);
+    }
   tf_lab_add_verbs (self);
   tf_lab_hotplug_attach (self);
   tf_lab_usb_attach (self);
@@ -590,6 +620,12 @@ TfLabConfig *
 tf_lab_get_config (TfLab *self)
 {
   return self->config;
+}
+
+TfRemoteHosts *
+tf_lab_get_remote_hosts (TfLab *self)
+{
+  return self->remote;
 }
 
 TfRpc *

@@ -29,10 +29,11 @@ print_board_row (JsonObject *b)
   if (fwn != NULL && JSON_NODE_HOLDS_OBJECT (fwn))
     fw = g_strdup_printf ("%s %s", tf_ctl_str_member (json_node_get_object (fwn), "name"),
                           tf_ctl_str_member (json_node_get_object (fwn), "version"));
-  g_print ("%-14s %-16s %-6s %-12s %-7s %-8s %-22s %-26s %s\n", tf_ctl_str_member (b, "id"),
-           tf_ctl_str_member (b, "type"), tf_ctl_str_member (b, "table"),
-           tf_ctl_str_member (b, "state"), tf_ctl_str_member (b, "power"),
-           tf_ctl_str_member (b, "health"), fw ? fw : "-", tf_ctl_str_member (b, "since"),
+  g_print ("%-14s %-10s %-16s %-6s %-12s %-7s %-8s %-22s %-26s %s\n", tf_ctl_str_member (b, "id"),
+           tf_ctl_str_member (b, "host"), tf_ctl_str_member (b, "type"),
+           tf_ctl_str_member (b, "table"), tf_ctl_str_member (b, "state"),
+           tf_ctl_str_member (b, "power"), tf_ctl_str_member (b, "health"), fw ? fw : "-",
+           tf_ctl_str_member (b, "since"),
            g_strcmp0 (tf_ctl_str_member (b, "error"), "-") != 0 ? tf_ctl_str_member (b, "error")
                                                                 : tf_ctl_str_member (b, "cause"));
 }
@@ -60,8 +61,8 @@ tf_ctl_print_answer (const TfCtlOutput *out, const char *verb, JsonObject *o)
   if (g_strcmp0 (verb, "boards") == 0)
     {
       JsonArray *a = json_object_get_array_member (o, "boards");
-      g_print ("%-14s %-16s %-6s %-12s %-7s %-8s %-22s %-26s %s\n", "BOARD", "TYPE", "TABLE",
-               "STATE", "POWER", "HEALTH", "FIRMWARE", "SINCE", "CAUSE/ERROR");
+      g_print ("%-14s %-10s %-16s %-6s %-12s %-7s %-8s %-22s %-26s %s\n", "BOARD", "HOST", "TYPE",
+               "TABLE", "STATE", "POWER", "HEALTH", "FIRMWARE", "SINCE", "CAUSE/ERROR");
       for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
         print_board_row (json_array_get_object_element (a, i));
     }
