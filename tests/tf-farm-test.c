@@ -461,6 +461,13 @@ test_farm (void)
   tf_harness_assert_contains (out, "HOST");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
+  /* staff see the hosts and the refused id in the coordinator's status */
+  rc = ctl (f, &out, &err, (const char *[]){ "status", NULL });
+  g_assert_cmpint (rc, ==, 0);
+  tf_harness_assert_contains (out, "role coordinator");
+  tf_harness_assert_contains (out, "refused a2: board id already host a's");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
 
   /* staff power a remote board through the coordinator: host a's relay switches it */
   rc = ctl (f, &out, &err, (const char *[]){ "power", "off", "a1", NULL });

@@ -316,6 +316,11 @@ cmd_status (TfRpcRequest *r, JsonObject *args, gpointer data)
   /* what the request path refused: bad response topics, retained requests */
   json_builder_set_member_name (b, "requests");
   json_builder_add_value (b, tf_rpc_counters_json (tf_lab_get_rpc (lab)));
+  if (cfg->role != TF_LAB_ROLE_BOTH)
+    {
+      json_builder_set_member_name (b, "role");
+      json_builder_add_string_value (b, cfg->role == TF_LAB_ROLE_HOST ? "host" : "coordinator");
+    }
   if (tf_lab_get_remote_hosts (lab) != NULL)
     {
       json_builder_set_member_name (b, "hosts");
