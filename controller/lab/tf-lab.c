@@ -431,7 +431,11 @@ tf_lab_dispose (GObject *object)
   g_clear_pointer (&self->switches, g_hash_table_unref);
   g_clear_object (&self->monitor);
   if (self->remote != NULL)
-    g_signal_handlers_disconnect_by_data (self->remote, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->remote, self);
+      /* its requests in flight hold it: end them now */
+      g_object_run_dispose (G_OBJECT (self->remote));
+    }
   g_clear_object (&self->remote);
   g_clear_object (&self->rpc);
   g_clear_object (&self->bus);

@@ -9,13 +9,19 @@
 
 #define MAX_NAME 64
 
+#define RECONCILE_TIMEOUT_S 30
+#define RECONCILE_RETRY_S 5
+
 typedef struct
 {
+  TfRemoteHosts *owner; /* not a reference: hosts live as long as the view */
   char *name;
   gboolean online;     /* its retained status says online */
   gboolean link_down;  /* its bridge's will on the central broker said 0 */
   GHashTable *boards;  /* id -> JsonNode, as the host published it (host member set) */
   GHashTable *refused; /* id -> the host that owns it */
+  GHashTable *fresh;   /* ids whose state was heard since the host was last up */
+  guint retry_id;      /* the next attempt to reconcile its boards */
 } Host;
 
 struct _TfRemoteHosts
@@ -62,6 +68,8 @@ pending_free (Pending *p)
 static void
 host_free (Host *h)
 {
+  g_clear_handle_id (&h->retry_id, g_source_remove);
+  g_hash_table_unref (h->fresh);
   g_hash_table_unref (h->boards);
   g_hash_table_unref (h->refused);
   g_free (h->name);
@@ -75,7 +83,9 @@ host_get (TfRemoteHosts *self, const char *name)
   if (h != NULL)
     return h;
   h = g_new0 (Host, 1);
+  h->owner = self;
   h->name = g_strdup (name);
+  h->fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   h->boards
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_node_unref);
   h->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -89,16 +99,18 @@ host_up (Host *h)
   return h->online && !h->link_down;
 }
 
-/* The board as the lab sees it: a lost host's boards are unknown, never faulted. */
+/* The board as the lab sees it: a lost host's boards are unknown, never
+ * faulted; after its return, until the host has confirmed their state. */
 static JsonNode *
-effective (Host *h, JsonNode *board)
+effective (Host *h, const char *id, JsonNode *board)
 {
   JsonNode *n = json_node_copy (board);
   JsonObject *o = json_node_get_object (n);
   g_autofree char *cause = NULL;
-  if (host_up (h))
+  if (host_up (h) && g_hash_table_contains (h->fresh, id))
     return n;
-  cause = g_strdup_printf ("host %s lost", h->name);
+  cause = host_up (h) ? g_strdup_printf ("host %s back, its state not confirmed yet", h->name)
+                      : g_strdup_printf ("host %s lost", h->name);
   json_object_set_string_member (o, "state", "unknown");
   json_object_set_string_member (o, "health", "unknown");
   json_object_set_string_member (o, "power", "unknown");
@@ -114,7 +126,7 @@ publish_board (TfRemoteHosts *self, Host *h, const char *id)
   g_autofree char *topic = g_strdup_printf ("%sboard/%s/state", self->prefix, id);
   g_autoptr (GError) error = NULL;
   JsonNode *board = h != NULL ? g_hash_table_lookup (h->boards, id) : NULL;
-  g_autoptr (JsonNode) eff = board != NULL ? effective (h, board) : NULL;
+  g_autoptr (JsonNode) eff = board != NULL ? effective (h, id, board) : NULL;
   g_autofree char *json = eff != NULL ? json_to_string (eff, FALSE) : g_strdup ("");
   if (!tf_bus_publish (self->bus, topic, json, strlen (json), TRUE, &error))
     g_debug ("board %s: not published: %s", id, error->message);
@@ -197,6 +209,9 @@ fail_pending (TfRemoteHosts *self, const char *host)
 }
 
 static void
+reconcile (Host *h);
+
+static void
 host_set_up (TfRemoteHosts *self, Host *h, gboolean online, gboolean link_down)
 {
   gboolean was = host_up (h);
@@ -204,6 +219,8 @@ host_set_up (TfRemoteHosts *self, Host *h, gboolean online, gboolean link_down)
   h->link_down = link_down;
   if (was == host_up (h))
     return;
+  g_hash_table_remove_all (h->fresh);
+  g_clear_handle_id (&h->retry_id, g_source_remove);
   if (was)
     {
       g_warning ("host %s lost (%s): its %u boards are unknown", h->name,
@@ -212,7 +229,11 @@ host_set_up (TfRemoteHosts *self, Host *h, gboolean online, gboolean link_down)
       fail_pending (self, h->name);
     }
   else
-    g_message ("host %s is up: %u boards", h->name, g_hash_table_size (h->boards));
+    {
+      g_message ("host %s is up: %u boards known, asking for their state", h->name,
+                 g_hash_table_size (h->boards));
+      reconcile (h);
+    }
   publish_host_boards (self, h);
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
@@ -235,6 +256,9 @@ on_status (TfRemoteHosts *self, Host *h, const void *data, gsize len)
     }
   host_set_up (self, h, g_strcmp0 (state, "online") == 0, h->link_down);
 }
+
+static void
+apply_board (TfRemoteHosts *self, Host *h, const char *id, JsonObject *o);
 
 static void
 on_board (TfRemoteHosts *self, Host *h, const char *id, const void *data, gsize len)
@@ -266,6 +290,15 @@ on_board (TfRemoteHosts *self, Host *h, const char *id, const void *data, gsize 
       g_warning ("host %s: board %s: state ignored: %s", h->name, id, error->message);
       return;
     }
+  apply_board (self, h, id, o);
+}
+
+/* A board's state from its host (a retained message, or its answer to "boards"). */
+static void
+apply_board (TfRemoteHosts *self, Host *h, const char *id, JsonObject *o)
+{
+  const char *owner = g_hash_table_lookup (self->claims, id);
+
   if (owner != NULL && g_strcmp0 (owner, h->name) != 0)
     {
       /* board ids are unique lab-wide: the first host keeps it */
@@ -287,6 +320,8 @@ on_board (TfRemoteHosts *self, Host *h, const char *id, const void *data, gsize 
   /* the topic is the identity (the broker lets only that host write it) */
   json_object_set_string_member (o, "host", h->name);
   g_hash_table_replace (h->boards, g_strdup (id), json_node_init_object (json_node_alloc (), o));
+  if (host_up (h))
+    g_hash_table_add (h->fresh, g_strdup (id));
   publish_board (self, h, id);
   if (owner == NULL)
     g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
@@ -376,28 +411,25 @@ on_request_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-void
-tf_remote_hosts_request_async (TfRemoteHosts *self, const char *board, const char *verb,
-                               const char *payload, guint timeout_s, GAsyncReadyCallback callback,
-                               gpointer user_data)
+/* Send @verb to @h; @task returns the host's answer. @what names it in errors. */
+static void
+host_request (TfRemoteHosts *self, Host *h, GTask *task_in, const char *what, const char *verb,
+              const char *payload, guint timeout_s)
 {
-  g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr (GTask) task = task_in;
   g_autoptr (GError) error = NULL;
   g_autofree char *topic = NULL, *reply_to = NULL;
-  const char *owner = tf_remote_hosts_owner (self, board);
-  Host *h = owner != NULL ? g_hash_table_lookup (self->hosts, owner) : NULL;
   Pending *p;
 
-  g_task_set_source_tag (task, tf_remote_hosts_request_async);
-  if (h == NULL)
+  if (self->bus == NULL)
     {
-      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND, "no board '%s'", board);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the lab shuts down");
       return;
     }
   if (!host_up (h))
     {
-      g_task_return_new_error (task, TF_ERROR, TF_ERROR_INFRASTRUCTURE, "board %s: host %s lost",
-                               board, h->name);
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_INFRASTRUCTURE, "%s: host %s lost", what,
+                               h->name);
       return;
     }
   p = g_new0 (Pending, 1);
@@ -410,12 +442,85 @@ tf_remote_hosts_request_async (TfRemoteHosts *self, const char *board, const cha
   if (!tf_bus_request (self->bus, topic, payload, reply_to, p->correlation, &error))
     {
       g_task_return_new_error (task, TF_ERROR, TF_ERROR_INFRASTRUCTURE,
-                               "board %s: request to host %s not sent: %s", board, h->name,
+                               "%s: request to host %s not sent: %s", what, h->name,
                                error->message);
       return;
     }
   p->timer_id = g_timeout_add_seconds (timeout_s, on_request_timeout, task);
   g_hash_table_insert (self->pending, g_strdup (p->correlation), g_steal_pointer (&task));
+}
+
+void
+tf_remote_hosts_request_async (TfRemoteHosts *self, const char *board, const char *verb,
+                               const char *payload, guint timeout_s, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  const char *owner = tf_remote_hosts_owner (self, board);
+  Host *h = owner != NULL ? g_hash_table_lookup (self->hosts, owner) : NULL;
+  g_autofree char *what = g_strdup_printf ("board %s", board);
+
+  g_task_set_source_tag (task, tf_remote_hosts_request_async);
+  if (h == NULL)
+    {
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND, "no board '%s'", board);
+      g_object_unref (task);
+      return;
+    }
+  host_request (self, h, task, what, verb, payload, timeout_s);
+}
+
+/* --- a host's return: its boards' state as it is now ----------------------------------- */
+
+static gboolean
+on_reconcile_retry (gpointer user_data)
+{
+  Host *h = user_data;
+  h->retry_id = 0;
+  reconcile (h);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_reconciled (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  TfRemoteHosts *self = TF_REMOTE_HOSTS (source);
+  g_autofree char *name = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) answer = g_task_propagate_pointer (G_TASK (res), &error);
+  Host *h = self->hosts != NULL ? g_hash_table_lookup (self->hosts, name) : NULL;
+  JsonNode *list = answer != NULL ? json_object_get_member (answer, "boards") : NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || h == NULL || !host_up (h))
+    return; /* shutting down, or lost again: its next return asks again */
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+    {
+      /* its boards stay unknown ("not confirmed") until it answers */
+      g_warning ("host %s: its boards not confirmed (%s); asking again in %u s", h->name,
+                 error != NULL ? error->message : "no boards in its answer", RECONCILE_RETRY_S);
+      g_clear_handle_id (&h->retry_id, g_source_remove);
+      h->retry_id = g_timeout_add_seconds (RECONCILE_RETRY_S, on_reconcile_retry, h);
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
+    {
+      JsonNode *n = json_array_get_element (json_node_get_array (list), i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+      const char *id = NULL;
+      g_autoptr (GError) bad = NULL;
+      if (o == NULL || !tf_json_read_string (o, "id", TRUE, 200, &id, &bad)
+          || !tf_json_valid_id (id, 200))
+        continue;
+      apply_board (self, h, id, o);
+    }
+  g_message ("host %s: %u boards confirmed", h->name, g_hash_table_size (h->fresh));
+}
+
+static void
+reconcile (Host *h)
+{
+  GTask *task = g_task_new (h->owner, NULL, on_reconciled, g_strdup (h->name));
+  host_request (h->owner, h, task, "its boards", "boards", "{}", RECONCILE_TIMEOUT_S);
 }
 
 JsonObject *
@@ -452,13 +557,14 @@ tf_remote_hosts_list (TfRemoteHosts *self)
   GHashTableIter it, bit;
   Host *h;
   JsonNode *board;
+  const char *id;
 
   g_hash_table_iter_init (&it, self->hosts);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *)&h))
     {
       g_hash_table_iter_init (&bit, h->boards);
-      while (g_hash_table_iter_next (&bit, NULL, (gpointer *)&board))
-        g_ptr_array_add (out, effective (h, board));
+      while (g_hash_table_iter_next (&bit, (gpointer *)&id, (gpointer *)&board))
+        g_ptr_array_add (out, effective (h, id, board));
     }
   g_ptr_array_sort (out, cmp_id);
   return out;
@@ -506,9 +612,17 @@ tf_remote_hosts_dispose (GObject *object)
   TfRemoteHosts *self = TF_REMOTE_HOSTS (object);
   if (self->bus != NULL)
     g_signal_handlers_disconnect_by_data (self->bus, self);
+  if (self->hosts != NULL)
+    {
+      GHashTableIter it;
+      Host *h;
+      g_hash_table_iter_init (&it, self->hosts);
+      while (g_hash_table_iter_next (&it, NULL, (gpointer *)&h))
+        g_clear_handle_id (&h->retry_id, g_source_remove);
+    }
+  g_clear_object (&self->bus); /* before the pending requests end: nothing new is sent */
   if (self->pending != NULL)
     fail_pending (self, NULL);
-  g_clear_object (&self->bus);
   G_OBJECT_CLASS (tf_remote_hosts_parent_class)->dispose (object);
 }
 
