@@ -441,6 +441,16 @@ a2_refused (TfHarness *h, gpointer data)
          && strstr (json, "\"refused\":{\"a2\":\"board id already host a's\"}") != NULL;
 }
 
+static gboolean
+b_told (TfHarness *h, gpointer data)
+{
+  Farm *f = data;
+  g_autofree char *t = g_strdup_printf ("tf/%s/host/b/status", f->lab);
+  const char *json = g_hash_table_lookup (f->retained, t);
+  return json != NULL
+         && strstr (json, "\"refused\":{\"a2\":\"board id already host a's\"}") != NULL;
+}
+
 static char *
 sim_power (Farm *f, guint host, const char *board)
 {
@@ -472,6 +482,8 @@ test_farm (void)
   tf_harness_start_daemon (f->host[1]);
   wait_board (f, "b1", "ready", NULL);
   g_assert_true (tf_harness_wait (f->host[0], a2_refused, f, WAIT_MS));
+  /* and host b hears it: its own retained status says so */
+  g_assert_true (tf_harness_wait (f->host[0], b_told, f, WAIT_MS));
   wait_listing (f, "a1=a:ready;a2=a:ready;b1=b:ready;");
   rc = ctl (f, &out, &err, (const char *[]){ "boards", NULL });
   g_assert_cmpint (rc, ==, 0);

@@ -378,6 +378,28 @@ cmd_images (TfRpcRequest *r, JsonObject *args, gpointer data)
   result_send (r, b);
 }
 
+/* A farm host: the coordinator says one of our board ids is another host's. */
+static void
+cmd_refused (TfRpcRequest *r, JsonObject *args, gpointer data)
+{
+  TfLab *lab = data;
+  g_autoptr (GError) error = NULL;
+  const char *board = NULL, *owner = NULL;
+  if (!tf_json_read_id (args, "board", TRUE, 200, &board, &error)
+      || !tf_json_read_id (args, "owner", TRUE, 64, &owner, &error))
+    {
+      tf_rpc_request_fail (r, "%s", error->message);
+      return;
+    }
+  if (tf_lab_get_board (lab, board) == NULL)
+    {
+      tf_rpc_request_fail (r, "no board '%s'", board);
+      return;
+    }
+  tf_lab_note_refused (lab, board, owner);
+  tf_rpc_request_reply (r, NULL);
+}
+
 void
 tf_lab_add_verbs (TfLab *self)
 {
@@ -393,4 +415,6 @@ tf_lab_add_verbs (TfLab *self)
   TfRpc *rpc = tf_lab_get_rpc (self);
   for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
     tf_rpc_add_verb (rpc, TF_RPC_STAFF, verbs[i].verb, verbs[i].func, self);
+  if (tf_lab_get_config (self)->role == TF_LAB_ROLE_HOST)
+    tf_rpc_add_verb (rpc, TF_RPC_STAFF, "refused", cmd_refused, self);
 }

@@ -41,6 +41,7 @@ struct _TfLab
   char *board_prefix; /* where board/<id>/state goes: prefix, or a farm host's own subtree */
   char *host_topic;
   TfRemoteHosts *remote; /* a farm coordinator's view of its hosts, else NULL */
+  GHashTable *refused;   /* a farm host: its board ids the coordinator refused -> why */
   char *state_dir;
   gint64 started;
   gboolean shutting_down;

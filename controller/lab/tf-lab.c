@@ -99,6 +99,19 @@ host_status_json (TfLab *self, const char *state, const char *reason)
       json_builder_set_member_name (b, "hosts");
       json_builder_add_value (b, tf_remote_hosts_to_json (self->remote));
     }
+  if (self->refused != NULL && g_hash_table_size (self->refused) > 0)
+    {
+      g_autoptr (GList) ids
+          = g_list_sort (g_hash_table_get_keys (self->refused), (GCompareFunc)g_strcmp0);
+      json_builder_set_member_name (b, "refused");
+      json_builder_begin_object (b);
+      for (GList *l = ids; l != NULL; l = l->next)
+        {
+          json_builder_set_member_name (b, l->data);
+          json_builder_add_string_value (b, g_hash_table_lookup (self->refused, l->data));
+        }
+      json_builder_end_object (b);
+    }
   if (reason != NULL)
     {
       json_builder_set_member_name (b, "reason");
@@ -455,6 +468,7 @@ tf_lab_finalize (GObject *object)
   tf_image_registry_free (self->images);
   g_free (self->prefix);
   g_free (self->board_prefix);
+  g_hash_table_unref (self->refused);
   g_free (self->host_topic);
   g_free (self->state_dir);
   g_free (self->reload_error);
@@ -486,6 +500,7 @@ tf_lab_init (TfLab *self)
   self->boards
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)board_ctx_free);
   self->switches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->old_configs = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_lab_config_free);
   self->images = tf_image_registry_new ();
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_store_board_change_free);
@@ -624,6 +639,19 @@ TfLabConfig *
 tf_lab_get_config (TfLab *self)
 {
   return self->config;
+}
+
+void
+tf_lab_note_refused (TfLab *self, const char *board, const char *owner)
+{
+  g_autofree char *why = g_strdup_printf ("board id already host %s's", owner);
+  if (g_strcmp0 (g_hash_table_lookup (self->refused, board), why) == 0)
+    return;
+  g_warning ("board %s: refused by the lab's coordinator: %s (board ids are unique in a lab; "
+             "rename one)",
+             board, why);
+  g_hash_table_replace (self->refused, g_strdup (board), g_steal_pointer (&why));
+  tf_lab_publish_host (self);
 }
 
 TfRemoteHosts *

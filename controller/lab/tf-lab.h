@@ -96,6 +96,11 @@ tf_lab_publish_all (TfLab *self);
 TfRemoteHosts *
 tf_lab_get_remote_hosts (TfLab *self);
 
+/* A farm host: the coordinator refused its board @board (@owner's id); shown
+ * in the retained host status until the daemon restarts. */
+void
+tf_lab_note_refused (TfLab *self, const char *board, const char *owner);
+
 /* Requests and answers (core's TfRpc on the lab's bus): the lab's own verbs
  * are registered in tf-lab-commands.c; other layers add theirs. */
 TfRpc *

@@ -259,6 +259,9 @@ on_status (TfRemoteHosts *self, Host *h, const void *data, gsize len)
 
 static void
 apply_board (TfRemoteHosts *self, Host *h, const char *id, JsonObject *o);
+static void
+host_request (TfRemoteHosts *self, Host *h, GTask *task_in, const char *what, const char *verb,
+              const char *payload, guint timeout_s);
 
 static void
 on_board (TfRemoteHosts *self, Host *h, const char *id, const void *data, gsize len)
@@ -293,6 +296,31 @@ on_board (TfRemoteHosts *self, Host *h, const char *id, const void *data, gsize 
   apply_board (self, h, id, o);
 }
 
+static void
+on_told (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autofree char *what = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) answer = g_task_propagate_pointer (G_TASK (res), &error);
+  if (answer == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_info ("%s: %s", what, error->message);
+}
+
+/* The host hears which of its board ids were refused (its own status shows
+ * them); told again whenever it returns. */
+static void
+tell_refused (TfRemoteHosts *self, Host *h, const char *id, const char *owner)
+{
+  g_autofree char *payload = NULL;
+  GTask *task;
+  if (!host_up (h))
+    return;
+  payload = g_strdup_printf ("{\"board\":\"%s\",\"owner\":\"%s\"}", id, owner);
+  task = g_task_new (self, NULL, on_told,
+                     g_strdup_printf ("host %s not told of its refused board %s", h->name, id));
+  host_request (self, h, task, "its refused board", "refused", payload, RECONCILE_TIMEOUT_S);
+}
+
 /* A board's state from its host (a retained message, or its answer to "boards"). */
 static void
 apply_board (TfRemoteHosts *self, Host *h, const char *id, JsonObject *o)
@@ -308,6 +336,7 @@ apply_board (TfRemoteHosts *self, Host *h, const char *id, JsonObject *o)
                      "unique in a lab; rename one)",
                      h->name, id, owner);
           g_hash_table_insert (h->refused, g_strdup (id), g_strdup (owner));
+          tell_refused (self, h, id, owner);
           g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
         }
       return;
@@ -514,6 +543,13 @@ on_reconciled (GObject *source, GAsyncResult *res, gpointer user_data)
       apply_board (self, h, id, o);
     }
   g_message ("host %s: %u boards confirmed", h->name, g_hash_table_size (h->fresh));
+  {
+    GHashTableIter it;
+    const char *id, *owner;
+    g_hash_table_iter_init (&it, h->refused);
+    while (g_hash_table_iter_next (&it, (gpointer *)&id, (gpointer *)&owner))
+      tell_refused (self, h, id, owner);
+  }
 }
 
 static void
