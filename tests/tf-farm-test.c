@@ -508,6 +508,17 @@ test_farm (void)
   wait_board (f, "a1", "off", NULL);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
+  /* a host's console tail and its refusals reach staff through the coordinator */
+  rc = ctl (f, &out, &err, (const char *[]){ "board", "b1", NULL });
+  g_assert_cmpint (rc, ==, 0);
+  tf_harness_assert_contains (out, "  | ");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  rc = ctl (f, &out, &err, (const char *[]){ "release", "b1", NULL });
+  g_assert_cmpint (rc, !=, 0);
+  tf_harness_assert_contains (err, "board b1 is ready, not quarantined or faulted");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   /* b's own a2 stays b's: nothing of it reaches a's a2 */
   g_clear_pointer (&pw, g_free);
   pw = sim_power (f, 1, "b1");
