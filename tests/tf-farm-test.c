@@ -577,6 +577,20 @@ test_farm (void)
   }
   wait_board (f, "b1", "ready", NULL);
   wait_listing (f, "a1=a:ready;a2=a:ready;b1=b:ready;");
+
+  /* host b's daemon silent (stopped, its connection open): its will fires
+   * when the keepalive (5 s) runs out; back when it wakes up */
+  {
+    pid_t pid = atoi (g_subprocess_get_identifier (f->host[1]->daemon));
+    gint64 t0 = g_get_monotonic_time ();
+    kill (pid, SIGSTOP);
+    wait_board (f, "b1", "unknown", "host b lost");
+    g_test_message ("host b silent: lost after %.1f s (keepalive 5 s)",
+                    (g_get_monotonic_time () - t0) / 1e6);
+    wait_board (f, "a1", "ready", NULL);
+    kill (pid, SIGCONT);
+    wait_board (f, "b1", "ready", NULL);
+  }
 }
 
 /* The roles are checked when the lab file is read, with FILE:LINE. */

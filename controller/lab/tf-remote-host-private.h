@@ -7,6 +7,8 @@
 
 G_BEGIN_DECLS
 
+/* a USB host serves a few dozen boards; the benchmark 100 */
+#define TF_REMOTE_HOST_MAX_BOARDS 1000
 #define RECONCILE_TIMEOUT_S 30
 #define RECONCILE_RETRY_S 5
 
@@ -19,7 +21,8 @@ typedef struct
   GHashTable *boards;  /* id -> JsonNode, as the host published it (host member set) */
   GHashTable *refused; /* id -> the host that owns it */
   GHashTable *fresh;   /* ids whose state was heard since the host was last up */
-  guint retry_id;      /* the next attempt to tf_remote_host_reconcile its boards */
+  guint retry_id;      /* the next attempt to confirm its boards */
+  gboolean too_many;   /* said once: it announced more than TF_REMOTE_HOST_MAX_BOARDS */
 } TfRemoteHost;
 
 struct _TfRemoteHosts

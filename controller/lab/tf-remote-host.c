@@ -237,6 +237,16 @@ tf_remote_hosts_apply_board (TfRemoteHosts *self, TfRemoteHost *h, const char *i
         }
       return;
     }
+  /* bounded: a host taken over cannot grow the coordinator without end */
+  if (!g_hash_table_contains (h->boards, id)
+      && g_hash_table_size (h->boards) >= TF_REMOTE_HOST_MAX_BOARDS)
+    {
+      if (!h->too_many)
+        g_warning ("host %s: more than %u boards; board %s and any further ones ignored", h->name,
+                   TF_REMOTE_HOST_MAX_BOARDS, id);
+      h->too_many = TRUE;
+      return;
+    }
   if (owner == NULL)
     {
       g_message ("host %s: board %s joins the lab", h->name, id);
