@@ -147,8 +147,21 @@ forward_to_host (TfRpcRequest *r, TfLab *lab, JsonObject *args, const char *id)
 
   if (remote == NULL || tf_remote_hosts_owner (remote, id) == NULL)
     return FALSE;
-  n = json_node_init_object (json_node_alloc (), args);
-  payload = json_to_string (n, FALSE);
+  /* without the staff's "id": the coordinator's record answers their replays,
+   * and every staff account reaches the host as the coordinator alone (two
+   * accounts' equal ids would clash in the host's record) */
+  {
+    g_autoptr (JsonObject) fwd = json_object_new ();
+    JsonObjectIter it;
+    const char *name;
+    JsonNode *value;
+    json_object_iter_init (&it, args);
+    while (json_object_iter_next (&it, &name, &value))
+      if (g_strcmp0 (name, "id") != 0)
+        json_object_set_member (fwd, name, json_node_copy (value));
+    n = json_node_init_object (json_node_alloc (), fwd);
+    payload = json_to_string (n, FALSE);
+  }
   /* a flash takes minutes; everything else ends with a boot at most */
   tf_remote_hosts_request_async (remote, id, verb, payload,
                                  g_strcmp0 (verb, "flash") == 0 ? 1800 : 300, on_forwarded,
