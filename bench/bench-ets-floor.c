@@ -88,6 +88,10 @@ tally (Bench *b, GPtrArray *corrs, guint *passes, guint *cases)
             fail++;
           else
             other++;
+          if (!g_str_equal (v, "pass"))
+            g_print ("  not a Pass: %s %s\n", (const char *)corrs->pdata[i],
+                     json_object_get_string_member_with_default (
+                         json_array_get_object_element (a, k), "note", ""));
         }
     }
   *passes = pass;
