@@ -433,6 +433,8 @@ spawn_runner (Batch *b, TfSession *s, const TfCase *c, GError **error)
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autofree char *runner = find_runner (f, c->runner);
   g_autofree char *listen = NULL, *id = g_strdup_printf ("%d", c->id);
+  g_autofree char *answer = g_strdup_printf ("%" G_GUINT64_FORMAT, cfg->ets_answer_wait_s);
+  g_autofree char *reg = g_strdup_printf ("%" G_GUINT64_FORMAT, cfg->ets_register_wait_s);
   int pipe_fds[2] = { -1, -1 };
   int netns = -1;
 
@@ -472,14 +474,15 @@ spawn_runner (Batch *b, TfSession *s, const TfCase *c, GError **error)
             client && client->endpoint ? client->endpoint : s->client, "--console-fd", "3",
             /* the queue-mode set-up's listening window, as the client's
              * script is told it ({queue_window}) */
-            "--queue-window", TF_ETS_QUEUE_WINDOW, NULL, NULL, NULL };
+            "--queue-window", TF_ETS_QUEUE_WINDOW, "--answer-wait", answer, "--register-wait", reg,
+            NULL, NULL, NULL };
     if (case_needs_psk (c))
       {
         /* the lab's PSK for the client: the identity on the command line, the key in the
          * runner's environment (not in every user's ps) */
         g_autofree char *hex = psk_hex (client);
-        argv[13] = "--psk-id";
-        argv[14] = client->psk_identity;
+        argv[17] = "--psk-id";
+        argv[18] = client->psk_identity;
         g_subprocess_launcher_setenv (launcher, "TF_PSK_KEY", hex, TRUE);
       }
     b->proc = g_subprocess_launcher_spawnv (launcher, argv, error);

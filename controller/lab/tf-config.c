@@ -304,7 +304,8 @@ load_capture_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
 static gboolean
 load_ets_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
 {
-  static const char *const k_ets[] = { "address", "netns", "runner-path", NULL };
+  static const char *const k_ets[]
+      = { "address", "netns", "runner-path", "answer-wait-s", "register-wait-s", NULL };
   g_auto (GStrv) addresses = NULL;
   g_autofree char *path = NULL;
   if (!g_key_file_has_group (tf_key_file_get_keyfile (kf), "ets"))
@@ -313,6 +314,13 @@ load_ets_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
       || !load_addresses (kf, "ets", &addresses, error)
       || !tf_key_file_get_string (kf, "ets", "netns", FALSE, NULL, &self->ets_netns, error)
       || !tf_key_file_get_string (kf, "ets", "runner-path", FALSE, NULL, &path, error))
+    return FALSE;
+  /* how long the runner waits for a client's answer and its registration (the ETS sets none:
+   * a lab's choice between a slow device and a fast suite) */
+  if (!tf_key_file_get_uint (kf, "ets", "answer-wait-s", FALSE, 45, 1, 600,
+                             &self->ets_answer_wait_s, error)
+      || !tf_key_file_get_uint (kf, "ets", "register-wait-s", FALSE, 60, 1, 3600,
+                                &self->ets_register_wait_s, error))
     return FALSE;
   if (addresses == NULL || addresses[0] == NULL || addresses[1] != NULL)
     return tf_key_file_fail (kf, error, "ets", "address",

@@ -85,6 +85,8 @@ typedef struct
   char *ets_address;
   char *ets_netns;       /* the namespace holding it, or NULL (the daemon's) */
   GStrv ets_runner_path; /* directories searched for runners first, or NULL */
+  guint64 ets_answer_wait_s;   /* the runner's --answer-wait (45) */
+  guint64 ets_register_wait_s; /* and --register-wait (60) */
   GPtrArray *switches;   /* TfSwitchConfig */
   GPtrArray *boards;     /* TfBoardConfig */
   GHashTable *types;     /* name -> TfBoardType */
