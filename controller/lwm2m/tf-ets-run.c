@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The frame of an automated ETS case: the exchange recorded decoded, the server's events,
- * bounded waits and the verdict from the first criterion that did not hold.
- *
- * The case functions read as the ETS procedure does, one step after the other: every wait
+ * bounded waits and the verdict from the first criterion that did not hold. The case
+ * functions read as the ETS procedure does, one step after the other: every wait
  * here iterates the thread-default main context until what it waits for has happened or its
  * deadline (a timeout source, no polling) has passed. */
 #define G_LOG_DOMAIN "tf-ets"
@@ -17,6 +16,7 @@
 struct _TfEtsRun
 {
   TfLwm2mServer *server;
+  guint probe_from, probe_to; /* the last probe's messages in the exchange: not the breaker */
   char *version;
   char *endpoint;
   guint register_wait_s;
@@ -627,9 +627,11 @@ tf_ets_run_alive (TfEtsRun *run)
       return FALSE;
     }
   pending = g_new0 (Pending, 1);
+  run->probe_from = run->exchange->len;
   tf_lwm2m_server_request_async (run->server, run->endpoint, req, cancellable, on_request_done,
                                  pending);
   r = finish_pending (run, pending, cancellable, "the probe (Read /3/0/0)", &timed_out);
+  run->probe_to = run->exchange->len;
   if (pending->done)
     g_free (pending);
   if (r != NULL)
@@ -678,6 +680,9 @@ last_received (TfEtsRun *run)
   for (gint i = (gint)run->exchange->len - 1; i >= 0; i--)
     {
       JsonNode *n = g_ptr_array_index (run->exchange, i);
+      /* the probe's answer says the client is there, not what broke the criterion */
+      if ((guint)i >= run->probe_from && (guint)i < run->probe_to)
+        continue;
       if (g_strcmp0 (json_object_get_string_member (json_node_get_object (n), "dir"), "in") == 0)
         return json_node_copy (n);
     }
