@@ -273,8 +273,10 @@ notified_step (TfEtsSut *s, const TfEtsSutStep *st)
   guint from = (guint)s->obs_answer + 1;
   gint n1, n2, rst;
   tf_ets_sut_tell (s, st);
-  n1 = tf_ets_sut_wait (s, from, is_notification, NULL, 10000);
-  n2 = n1 >= 0 ? tf_ets_sut_wait (s, (guint)n1 + 1, is_notification, NULL, 10000) : -1;
+  n1 = tf_ets_sut_wait (s, from, is_notification, NULL, (3 + s->answer_wait_s) * 1000);
+  n2 = n1 >= 0 ? tf_ets_sut_wait (s, (guint)n1 + 1, is_notification, NULL,
+                                  (3 + s->answer_wait_s) * 1000)
+               : -1;
   /* an RST to a notification while the case keeps the observation: the server dropped it */
   rst = tf_ets_sut_wait (s, from, is_cancel, &(Want){ st, 0 }, 1);
   if (rst >= 0
