@@ -380,9 +380,9 @@ test_node (void)
     const char *verdict, *criterion, *reason;
   } expect[] = {
     { 101, "pass", NULL, NULL },
-    { 102, "fail", "C", "the Update was answered 2.04 (got 5.00)" },
+    { 102, "pass", NULL, NULL },
     { 103, "pass", NULL, NULL },
-    { 104, "fail", "C", "the Update was answered 2.04 (got 5.00)" },
+    { 104, "pass", NULL, NULL },
     { 201, "pass", NULL, NULL },
     { 203, "inconclusive", NULL, "the driver did not do 'read /3/0 tlv'" },
     { 204, "inconclusive", NULL, "the driver did not do 'read /3/0 json'" },
@@ -392,8 +392,10 @@ test_node (void)
     { 241, "pass", NULL, NULL },
     { 260, "pass", NULL, NULL },
     { 301, "pass", NULL, NULL },
-    { 302, "inconclusive", NULL, "server answers no Update either" },
-    { 303, "inconclusive", NULL, "server answers no Update either" },
+    /* its cancelObserver closes its own stream and tells the client nothing: no RST to the
+     * notifications that keep coming, no GET Observe=1; and it answers a CoAP ping */
+    { 302, "fail", "D", "yet nothing of it reached the client" },
+    { 303, "fail", "D", "yet nothing of it reached the client" },
   };
   g_autofree char *modules = source ("lwm2m/interop/node_modules/lwm2m-node-lib/package.json");
   g_autofree char *node = g_find_program_in_path ("node");
