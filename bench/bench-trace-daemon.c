@@ -62,12 +62,26 @@ all_registered (TfHarness *h, gpointer data)
   return TRUE;
 }
 
+/* run as the README writes it (no meson): the roots from where this program and the tree are */
+static void
+default_roots (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *bench = exe != NULL ? g_path_get_dirname (exe) : NULL;
+  g_autofree char *build = bench != NULL ? g_path_get_dirname (bench) : NULL;
+  g_autofree char *src = g_path_get_dirname (TF_SOURCE_BOARDSDIR);
+  if (g_getenv ("TF_BUILD_ROOT") == NULL && build != NULL)
+    g_setenv ("TF_BUILD_ROOT", build, TRUE);
+  if (g_getenv ("TF_SOURCE_ROOT") == NULL)
+    g_setenv ("TF_SOURCE_ROOT", src, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
   guint n = argc > 1 ? (guint)atoi (argv[1]) : 50;
   guint reads = argc > 2 ? (guint)atoi (argv[2]) : 100;
-  const char *build = g_getenv ("TF_BUILD_ROOT");
+  const char *build = (default_roots (), g_getenv ("TF_BUILD_ROOT"));
   g_autofree char *client = NULL, *server = NULL, *ctl = NULL, *tmp = NULL, *ifname = NULL;
   g_autoptr (GString) sim = g_string_new (NULL);
   g_autoptr (GString) lab = g_string_new (NULL);

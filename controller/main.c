@@ -146,9 +146,11 @@ main (int argc, char **argv)
           return g_error_matches (error, TF_ERROR, TF_ERROR_INVALID_CONFIG) ? 2 : 1;
         }
     }
-  /* the board farm's regression queue, with or without a TestFest */
-  regress = tf_regress_new (lab, &error);
-  if (regress == NULL)
+  /* the board farm's regression queue, with or without a TestFest; a farm
+   * host (issue 18) runs neither: its coordinator does */
+  if (tf_lab_get_config (lab)->role != TF_LAB_ROLE_HOST)
+    regress = tf_regress_new (lab, &error);
+  if (regress == NULL && error != NULL)
     {
       g_printerr ("testfestd: %s\n", error->message);
       return 1;
@@ -166,11 +168,13 @@ main (int argc, char **argv)
       g_printerr ("testfestd: %s\n", error->message);
       return 1;
     }
-  g_message ("lab %s on host %s: %u boards", tf_lab_get_config (lab)->lab,
-             tf_lab_get_config (lab)->host, tf_lab_get_config (lab)->boards->len);
+  g_message ("lab %s on host %s (role %s): %u boards", tf_lab_get_config (lab)->lab,
+             tf_lab_get_config (lab)->host,
+             (const char *[]){ "both", "host", "coordinator" }[tf_lab_get_config (lab)->role],
+             tf_lab_get_config (lab)->boards->len);
   tf_sd_notify ("READY=1");
   g_main_loop_run (loop);
-  floor = d.floor; /* a reload may have opened it */
+  floor = d.floor;                             /* a reload may have opened it */
   g_clear_pointer (&regress, tf_regress_free); /* running jobs resume at the next start */
   tf_lab_shutdown (lab);
   return d.exit_status;

@@ -2,7 +2,8 @@
 /* Fuzz target of the trace decoder: every input is an Ethernet frame (as libpcap hands it
  * over), fed twice to one trace (the second time a repeat), its IP addresses read, its entry
  * turned into JSON and text; the decoded entries then go through the verdict proposals, and
- * the input is also read as one decoded-trace JSON line for them. */
+ * the input is also read as one decoded-trace JSON object and as decoded-trace JSON lines for
+ * them. */
 #include "config.h"
 
 #include <stdint.h>
@@ -43,6 +44,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (json_parser_load_from_data (p, (const char *)data, (gssize)size, NULL)
         && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
       g_ptr_array_add (entries, json_object_ref (json_node_get_object (json_parser_get_root (p))));
+  }
+  {
+    /* and as a decoded trace, one entry a line (the exchanges the proposals pair up) */
+    g_autofree char *text = g_strndup ((const char *)data, size);
+    g_auto (GStrv) lines = g_strsplit (text, "\n", 513);
+    for (guint i = 0; lines[i] != NULL && i < 512; i++)
+      {
+        g_autoptr (JsonParser) p = json_parser_new ();
+        if (json_parser_load_from_data (p, lines[i], -1, NULL) && json_parser_get_root (p) != NULL
+            && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+          g_ptr_array_add (entries,
+                           json_object_ref (json_node_get_object (json_parser_get_root (p))));
+      }
   }
   props = tf_lwm2m_propose_verdicts (entries);
   for (guint i = 0; i < props->len; i++)

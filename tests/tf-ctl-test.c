@@ -77,10 +77,10 @@ test_global_help (void)
   g_autofree char *out = NULL, *err = NULL;
   g_auto (GStrv) lines = NULL;
   const char *verbs[]
-      = { "boards",  "board",    "power",   "release",       "flash",   "images", "status",
-          "call",    "schedule", "replan",  "sessions",      "session", "start",  "end",
-          "close",   "abort",    "verdict", "verify",        "sign",    "run",    "report",
-          "summary", "release-summary", "listing", "leases", "lease-release", "trace", "regress",
+      = { "boards",  "board",           "power",   "release",  "flash",         "images", "status",
+          "call",    "schedule",        "replan",  "sessions", "session",       "start",  "end",
+          "close",   "abort",           "verdict", "verify",   "sign",          "run",    "report",
+          "summary", "release-summary", "listing", "leases",   "lease-release", "trace",  "regress",
           NULL };
   gboolean in_commands = FALSE;
   guint listed = 0;
@@ -190,6 +190,16 @@ world_new (void)
   w->event = g_build_filename (w->dir, "demo.event", NULL);
   g_assert_true (g_file_get_contents (src, &ev, NULL, NULL));
   g_assert_true (g_file_set_contents (w->event, ev, -1, NULL));
+  {
+    /* the lab's PSK the demo event names, private as the loader wants it */
+    g_autofree char *key = NULL;
+    g_autofree char *ksrc
+        = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "fixtures", "acme-tracker.psk", NULL);
+    g_autofree char *kdst = g_build_filename (w->dir, "acme-tracker.psk", NULL);
+    g_assert_true (g_file_get_contents (ksrc, &key, NULL, NULL));
+    g_assert_true (g_file_set_contents (kdst, key, -1, NULL));
+    g_assert_cmpint (g_chmod (kdst, 0600), ==, 0);
+  }
   text = g_strdup_printf ("[lab]\nname = ctltest\nhost = h\nstate-dir = %s/state\n\n[broker]\n"
                           "host = 127.0.0.1\nport = %u\nuser = testfestd\npassword-file = "
                           "%s/testfestd.pw\n",

@@ -96,8 +96,10 @@ in_phase (TfHarness *h, gpointer data)
   return json != NULL && strstr (json, data) != NULL;
 }
 
+/* @setups: the client also declares bootstrap, DTLS PSK and queue mode, and the event gives
+ * its scripts for the bootstrap and PSK set-ups and its lab PSK (none for queue mode) */
 static void
-fixture_setup (Fixture *fx, const char *quirk)
+fixture_setup_full (Fixture *fx, const char *quirk, gboolean setups)
 {
   const char *src = g_getenv ("TF_SOURCE_ROOT");
   const char *build = g_getenv ("TF_BUILD_ROOT");
@@ -107,6 +109,7 @@ fixture_setup (Fixture *fx, const char *quirk)
       = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
   g_autofree char *tools = g_build_filename (build, "controller", "tools", NULL);
   g_autofree char *sim = NULL, *lab = NULL, *ev = NULL, *prov = NULL, *conf = NULL;
+  g_autofree char *event = NULL, *bs = NULL, *psk = NULL, *keyf = NULL;
   g_autofree char *patched = NULL, *find = NULL, *repl = NULL, *out = NULL, *err = NULL;
   g_auto (GStrv) parts = NULL;
   const char *args[5];
@@ -136,27 +139,53 @@ fixture_setup (Fixture *fx, const char *quirk)
   fx->h = tf_harness_new_full (sim, lab, args);
   ev = tf_harness_path (fx->h, "test.event");
   prov = tf_harness_path (fx->h, "provision.script");
-  /* the client declares what it has: no bootstrap, no DTLS, no queue mode (their cases are
-   * Not Applicable from the features, as on the floor) */
-  g_assert_true (g_file_set_contents (
-      ev,
+  /* the client declares what it has (without @setups: no bootstrap, no DTLS, no queue mode;
+   * their cases are Not Applicable from the features, as on the floor) */
+  event = g_strdup_printf (
       "[event]\nname = ETS TestFest\ndays = 2030-06-04\ntimezone = UTC\nslot-minutes = 60\n"
       "day-start = 09:00\nday-end = 17:00\ntables = 1\n\n"
       "[company alpha]\nname = Alpha Devices\n\n[company gamma]\nname = Gamma Cloud\n\n"
       "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
       "transports = udp\nsecurity = nosec\nboards = sim1\nendpoint = alpha-ep\n"
       "provision = provision.script\n"
-      "features = observe;send;senml;composite;tlv;json;plain-text;cbor;firmware-update\n"
+      "features = observe;send;senml;composite;tlv;json;plain-text;cbor;firmware-update%s\n%s"
       "entry-criteria = yes\nentry-criteria-by = staff\n\n"
       "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions = 1.1\n"
       "transports = udp\nsecurity = nosec\nserver-uri = coap://192.0.2.2:5683\n"
       "entry-criteria = yes\nentry-criteria-by = staff\n",
-      -1, NULL));
+      setups ? ";bootstrap;dtls-psk;queue-mode" : "",
+      setups ? "provision-bootstrap = bootstrap.script\nprovision-psk = psk.script\n"
+               "psk-identity = alpha-psk\npsk-key-file = alpha.psk\n"
+             : "");
+  g_assert_true (g_file_set_contents (ev, event, -1, NULL));
+  /* the client's console scripts: a set-up script's settings are undone by the next one */
   g_assert_true (g_file_set_contents (prov,
+                                      "send config unset bootstrap-uri\nexpect ^ok 5000\n"
                                       "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
                                       "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
                                       "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
                                       -1, NULL));
+  bs = tf_harness_path (fx->h, "bootstrap.script");
+  psk = tf_harness_path (fx->h, "psk.script");
+  keyf = tf_harness_path (fx->h, "alpha.psk");
+  g_assert_true (
+      g_file_set_contents (bs,
+                           "send config set bootstrap-uri {bootstrap_uri}\nexpect ^ok 5000\n"
+                           "send config set psk-id {psk_id}\nexpect ^ok 5000\n"
+                           "send config set psk-key {psk_key}\nexpect ^ok 5000\n"
+                           "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+                           "send lwm2m start\nexpect ^lwm2m: registered 60000\n",
+                           -1, NULL));
+  g_assert_true (g_file_set_contents (psk,
+                                      "send config unset bootstrap-uri\nexpect ^ok 5000\n"
+                                      "send config set psk-id {psk_id}\nexpect ^ok 5000\n"
+                                      "send config set psk-key {psk_key}\nexpect ^ok 5000\n"
+                                      "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+                                      "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
+                                      "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
+                                      -1, NULL));
+  g_assert_true (g_file_set_contents (keyf, "00112233445566778899aabbccddeeff\n", -1, NULL));
+  g_assert_cmpint (g_chmod (keyf, 0600), ==, 0);
   g_assert_true (g_file_get_contents (fx->h->lab_path, &conf, NULL, NULL));
   find = g_strdup_printf ("boards-dir = %s/boards\n", src);
   repl = g_strdup_printf ("boards-dir = %s/boards;%s/tests/boards\nevent = test.event\n", src, src);
@@ -173,14 +202,28 @@ fixture_setup (Fixture *fx, const char *quirk)
 }
 
 static void
+fixture_setup (Fixture *fx, const char *quirk)
+{
+  fixture_setup_full (fx, quirk, FALSE);
+}
+
+static void
 fixture_teardown (Fixture *fx)
 {
   g_autofree char *path = g_strdup_printf ("/run/netns/%s", fx->netns);
   if (fx->h->watch != NULL)
     g_signal_handlers_disconnect_by_data (fx->h->watch, fx);
   tf_harness_free (fx->h);
-  /* tf-simlab removed the controller's namespace with the others */
-  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  /* tf-simlab removes the controller's namespace with the others when it exits cleanly; a
+   * tf-simlab that ends on umockdev's shutdown critical (fatal here) leaves them, its own are
+   * removed by the next one as stale, this one by its name */
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      const char *argv[] = { "ip", "netns", "del", fx->netns, NULL };
+      g_test_message ("tf-simlab left %s", path);
+      g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                    NULL);
+    }
   g_hash_table_unref (fx->replies);
   g_free (fx->netns);
   g_free (fx->ifname);
@@ -204,7 +247,8 @@ report_case (Fixture *fx, gint id)
   const char *rep = tf_harness_retained (fx->h, "private/alpha/session/" S "/report");
   g_autoptr (JsonParser) p = json_parser_new ();
   JsonArray *cases;
-  g_assert_nonnull (rep);
+  if (rep == NULL)
+    return NULL;
   g_assert_true (json_parser_load_from_data (p, rep, -1, NULL));
   cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "cases");
   for (guint i = 0; i < json_array_get_length (cases); i++)
@@ -348,6 +392,31 @@ test_clean_client (void)
   tf_harness_assert_contains (text, "ETS 1.1 case 101 Initial Registration");
   g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
   tf_harness_assert_contains (xml, "automation: tf-ets-run, exit status 0");
+
+  /* the session ends: the lab proposes verdicts from its trace for the manual exchange (the
+   * registration at the session's server: 101), never from the runner's (only the runner
+   * observed: no 301-303 proposals) */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (tf_harness_ctl (fx.h, &out, &err, "end", S, NULL), ==, 0);
+  {
+    gboolean has101 = FALSE;
+    JsonArray *a;
+    g_autoptr (JsonObject) props = NULL;
+    g_free (corr);
+    corr = send_request (&fx, "alpha", "proposals", "{\"session\":\"" S "\"}");
+    props = wait_reply (&fx, corr, 30000);
+    g_assert_true (json_object_get_boolean_member (props, "ok"));
+    a = json_object_get_array_member (props, "proposals");
+    for (guint i = 0; i < json_array_get_length (a); i++)
+      {
+        gint64 id = json_object_get_int_member (json_array_get_object_element (a, i), "case");
+        g_test_message ("proposal %" G_GINT64_FORMAT, id);
+        has101 |= id == 101;
+        g_assert_true (id < 301 || id > 303);
+      }
+    g_assert_true (has101);
+  }
   fixture_teardown (&fx);
 }
 
@@ -418,6 +487,40 @@ test_link_cut (void)
   fixture_teardown (&fx);
 }
 
+/* The ETS set-ups beyond a server URI, each by the event's script for it: the runner as the
+ * bootstrap server (0; 1 over DTLS with the lab's PSK), the lab's PSK (401); a set-up the
+ * event gives no script for (queue mode, 108) is left to a person, nothing entered. */
+static void
+test_setups (void)
+{
+  Fixture fx = { 0 };
+  g_autoptr (JsonObject) r0 = NULL, r1 = NULL, r401 = NULL, r108 = NULL, c108 = NULL;
+  g_autofree char *corr = NULL;
+  if (can_skip ())
+    return;
+  fixture_setup_full (&fx, NULL, TRUE);
+  r0 = run_case (&fx, 0);
+  g_assert_cmpstr (json_object_get_string_member (r0, "verdict"), ==, "pass");
+  r1 = run_case (&fx, 1);
+  g_assert_cmpstr (json_object_get_string_member (r1, "verdict"), ==, "pass");
+  r401 = run_case (&fx, 401);
+  g_assert_cmpstr (json_object_get_string_member (r401, "verdict"), ==, "pass");
+  corr = send_request (&fx, "alpha", "run", "{\"session\":\"" S "\",\"case\":108}");
+  r108 = wait_reply (&fx, corr, 300000);
+  g_assert_false (json_object_get_boolean_member (r108, "ok"));
+  tf_harness_assert_contains (json_object_get_string_member (r108, "error"),
+                              "left to a person: the event names no provision-queue script");
+  /* the 401 Pass reached the report: 108, asked after it, has nothing entered */
+  {
+    gpointer w[3] = { &fx, GINT_TO_POINTER (401), "pass" };
+    g_assert_true (tf_harness_wait (fx.h, report_has_verdict, w, 30000));
+  }
+  c108 = report_case (&fx, 108);
+  g_assert_nonnull (c108);
+  g_assert_true (json_node_is_null (json_object_get_member (c108, "verdict")));
+  fixture_teardown (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -425,5 +528,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ets-floor/clean-client", test_clean_client);
   g_test_add_func ("/ets-floor/quirk-fails", test_quirk_fails);
   g_test_add_func ("/ets-floor/link-cut", test_link_cut);
+  g_test_add_func ("/ets-floor/set-ups", test_setups);
   return g_test_run ();
 }

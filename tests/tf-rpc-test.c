@@ -168,6 +168,47 @@ test_rpc (void)
   }
 }
 
+/* A farm host's TfRpc (issue 18): requests on host/H/in/<verb>, answers only
+ * under host/H/reply/<client id>; cmd/ and in/<company>/ are not its. */
+static void
+test_rpc_host (void)
+{
+  TfBusOptions o = { .host = "127.0.0.1", .port = 9, .client_id = "tf-rpc-host-test" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfBus) bus = tf_bus_new (&o, &error);
+  g_autoptr (TfRpc) rpc = NULL;
+  const TfRpcCounters *c;
+  Verb echo = { 0 };
+
+  g_assert_no_error (error);
+  rpc = tf_rpc_new_host (bus, "tf/l/host/h1/");
+  c = tf_rpc_get_counters (rpc);
+  tf_rpc_add_verb (rpc, TF_RPC_STAFF, "echo", verb_echo, &echo);
+  send (rpc, "tf/l/host/h1/in/echo", "{}", "tf/l/host/h1/reply/testfestd-l-coord", FALSE);
+  send (rpc, "tf/l/host/h1/in/echo", "{}", "tf/l/host/h1/reply/coord/more", FALSE);
+  g_assert_cmpuint (echo.calls, ==, 2);
+  /* not its topics: another host's, the one-host lab's, a deeper topic */
+  send (rpc, "tf/l/host/h2/in/echo", "{}", "tf/l/host/h1/reply/coord", FALSE);
+  send (rpc, "tf/l/cmd/echo", "{}", "tf/l/host/h1/reply/coord", FALSE);
+  send (rpc, "tf/l/in/acme/echo", "{}", "tf/l/host/h1/reply/coord", FALSE);
+  send (rpc, "tf/l/host/h1/in/echo/x", "{}", "tf/l/host/h1/reply/coord", FALSE);
+  g_assert_cmpuint (echo.calls, ==, 2);
+  /* answers only into its own reply subtree, no wildcard, no empty level */
+  send (rpc, "tf/l/host/h1/in/echo", "{}", "tf/l/reply/staff/ctl", FALSE);
+  send (rpc, "tf/l/host/h1/in/echo", "{}", "tf/l/host/h2/reply/coord", FALSE);
+  send (rpc, "tf/l/host/h1/in/echo", "{}", "tf/l/host/h1/reply/+", FALSE);
+  send (rpc, "tf/l/host/h1/in/echo", "{}", "tf/l/host/h1/reply/coord/", FALSE);
+  send (rpc, "tf/l/host/h1/in/echo", "{}", NULL, FALSE);
+  g_assert_cmpuint (echo.calls, ==, 2);
+  g_assert_cmpuint (c->bad_reply_to, ==, 5);
+  /* retained requests ignored, unknown verbs refused */
+  send (rpc, "tf/l/host/h1/in/echo", "{}", "tf/l/host/h1/reply/coord", TRUE);
+  send (rpc, "tf/l/host/h1/in/teleport", "{}", "tf/l/host/h1/reply/coord", FALSE);
+  g_assert_cmpuint (echo.calls, ==, 2);
+  g_assert_cmpuint (c->retained, ==, 1);
+  g_assert_cmpuint (c->refused, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -175,5 +216,6 @@ main (int argc, char **argv)
   /* without a broker every answer is "not sent", a warning: criticals stay fatal */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_test_add_func ("/rpc/dispatch-and-record", test_rpc);
+  g_test_add_func ("/rpc/farm-host", test_rpc_host);
   return g_test_run ();
 }

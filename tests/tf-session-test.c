@@ -170,7 +170,7 @@ static const char *expected_report
       "\"verify_note\":null,\"automation\":{\"script\":\"case-301.sh\",\"exit_status\":0,"
       "\"started_at\":\"T\",\"ran_at\":\"T\",\"duration_ms\":0,"
       "\"output\":\"" CASE_301_OUTPUT "\\n\",\"output_bytes\":98,"
-      "\"truncated\":false}},"
+      "\"truncated\":false,\"summary\":false}},"
       "{\"id\":303,\"name\":\"Cancel observations using Observe with Cancel "
       "parameter\",\"group\":\"Information Reporting\","
       "\"verdict\":\"out-of-time\",\"note\":\"not run before the slot ended\",\"issue\":null,"

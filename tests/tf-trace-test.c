@@ -371,7 +371,7 @@ test_proposals (void)
     SV ",\"type\":\"CON\",\"code\":\"GET\",\"mid\":7,\"token\":\"0a\",\"options\":[[11,\"3\"],[11,"
        "\"0\"],[11,\"0\"],[17,\"0\"]]",
     C ",\"type\":\"ACK\",\"code\":\"2.05\",\"mid\":7,\"token\":\"0a\",\"options\":[[12,\"0\"]],"
-      "\"cf\":0",
+      "\"cf\":0,\"payload\":\"TestFest Lab\"",
     SV ",\"type\":\"CON\",\"code\":\"POST\",\"mid\":8,\"token\":\"0b\",\"options\":[[11,\"3\"],[11,"
        "\"0\"],[11,\"4\"]]",
     C ",\"type\":\"ACK\",\"code\":\"2.04\",\"mid\":8,\"token\":\"0b\",\"options\":[]",
@@ -405,12 +405,24 @@ test_proposals (void)
     C ",\"type\":\"NON\",\"code\":\"2.05\",\"mid\":6,\"token\":\"0c\",\"options\":[[6,\"5\"]]",
     NULL,
   };
+  /* a read of a resource the client has not, a write of a read-only one: no evidence */
+  const char *const misfit[] = {
+    SV ",\"type\":\"CON\",\"code\":\"GET\",\"mid\":7,\"token\":\"0a\",\"options\":[[11,\"3\"],[11,"
+       "\"0\"],[11,\"99\"]]",
+    C ",\"type\":\"ACK\",\"code\":\"4.04\",\"mid\":7,\"token\":\"0a\",\"options\":[]",
+    SV ",\"type\":\"CON\",\"code\":\"PUT\",\"mid\":8,\"token\":\"0b\",\"options\":[[11,\"1\"],[11,"
+       "\"0\"],[11,\"0\"],[12,\"0\"]],\"cf\":0,\"payload\":\"5\"",
+    C ",\"type\":\"ACK\",\"code\":\"4.05\",\"mid\":8,\"token\":\"0b\",\"options\":[]",
+    NULL,
+  };
+  g_autoptr (GPtrArray) m = proposals_of (misfit);
   g_autoptr (GPtrArray) a = proposals_of (clean);
   g_autoptr (GPtrArray) b = proposals_of (quirky);
   g_autofree char *sa = summary (a);
   g_autofree char *sb = summary (b);
   g_assert_cmpstr (sa, ==, "101:pass 102:pass 103:pass 201:pass 241:pass 301:pass 302:pass");
   g_assert_cmpstr (sb, ==, "102:fail 301:pass 302:fail 303:fail");
+  g_assert_cmpuint (m->len, ==, 0);
   /* the deciding frames: Register and its 2.01 */
   g_assert_cmpuint (((TfVerdictProposal *)a->pdata[0])->frames->len, ==, 2);
   g_assert_cmpuint (g_array_index (((TfVerdictProposal *)a->pdata[0])->frames, guint64, 1), ==, 2);

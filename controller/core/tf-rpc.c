@@ -27,6 +27,7 @@ struct _TfRpc
   GHashTable *verbs[2];  /* by scope: verb -> Verb */
   GHashTable *in_flight; /* "account\nid" of requests being answered */
   TfStore *store;        /* not ours; NULL: no record */
+  gboolean host;         /* tf_rpc_new_host: <prefix>in/<verb>, answers under <prefix>reply/ */
   TfRpcAccountFunc is_company;
   gpointer is_company_data;
   TfRpcCounters counters;
@@ -72,10 +73,9 @@ record_lookup (TfRpc *self, const char *key, char **digest, char **reply)
 {
   g_auto (GStrv) part = g_strsplit (key, "\n", 2);
   g_autoptr (GError) error = NULL;
-  g_autoptr (TfStoreStmt) st
-      = tf_store_query (self->store, &error,
-                        "SELECT digest, reply FROM rpc_reply WHERE account = ? AND id = ?", "ss",
-                        part[0], part[1]);
+  g_autoptr (TfStoreStmt) st = tf_store_query (
+      self->store, &error, "SELECT digest, reply FROM rpc_reply WHERE account = ? AND id = ?", "ss",
+      part[0], part[1]);
   if (st == NULL)
     {
       g_warning ("request record: %s", error->message);
@@ -256,6 +256,36 @@ tf_rpc_check_reply_topic (const char *prefix, const char *company, const char *t
   return FALSE;
 }
 
+/* A farm host's answers go to <prefix>reply/<client id>[/...]: the one
+ * subtree the broker lets the host write answers to (README-rpc.md). */
+static gboolean
+check_host_reply_topic (const char *prefix, const char *topic, GError **error)
+{
+  g_autofree char *reply = g_strconcat (prefix, "reply/", NULL);
+  g_auto (GStrv) parts = NULL;
+  const char *why = NULL;
+
+  if (topic == NULL)
+    why = "the request has no response topic";
+  else if (strlen (topic) > MAX_REPLY_TOPIC || !g_utf8_validate (topic, -1, NULL))
+    why = "the response topic is too long or not UTF-8";
+  else if (!g_str_has_prefix (topic, reply))
+    why = "the response topic is not under this host's reply/";
+  else if (strpbrk (topic, "+#") != NULL)
+    why = "the response topic holds a wildcard";
+  if (why == NULL)
+    {
+      parts = g_strsplit (topic + strlen (reply), "/", 2);
+      if (!tf_json_valid_id (parts[0], MAX_CLIENT_ID) || (parts[1] != NULL && parts[1][0] == '\0'))
+        why = "the response topic must be reply/<client id>[/...]";
+    }
+  if (why == NULL)
+    return TRUE;
+  g_set_error (error, TF_ERROR, TF_ERROR_PERMISSION_DENIED, "%s (%.80s)", why,
+               topic != NULL && g_utf8_validate (topic, -1, NULL) ? topic : "?");
+  return FALSE;
+}
+
 /* --- dispatch ---------------------------------------------------------------------- */
 
 /* A staff request's answer stays out of the companies' reply subtrees. */
@@ -303,7 +333,11 @@ take_id (TfRpc *self, TfRpcRequest *r, JsonObject *args, GBytes *payload)
   /* staff's ids by the account in their reply topic; a company's by its own */
   rparts = g_strsplit (r->msg->response_topic + strlen (self->prefix) + strlen ("reply/"), "/", 2);
   account = r->company != NULL ? r->company : rparts[0];
-  r->record_key = g_strdup_printf ("%s%s\n%s", r->company != NULL ? "in:" : "cmd:", account, id);
+  r->record_key = g_strdup_printf ("%s%s\n%s",
+                                   r->company != NULL ? "in:"
+                                   : self->host       ? "host:"
+                                                      : "cmd:",
+                                   account, id);
   r->digest = digest_of (r->verb, payload);
   if (!g_hash_table_add (self->in_flight, g_strdup (r->record_key)))
     {
@@ -344,7 +378,15 @@ tf_rpc_handle (TfRpc *self, const TfBusMessage *msg)
   const void *data;
   Verb *v;
 
-  if (g_str_has_prefix (msg->topic, cmd))
+  if (self->host)
+    {
+      /* a farm host: <prefix>in/<verb>, from the coordinator only (the broker's ACL) */
+      if (!g_str_has_prefix (msg->topic, in) || strchr (msg->topic + strlen (in), '/') != NULL)
+        return;
+      scope = TF_RPC_STAFF;
+      verb = msg->topic + strlen (in);
+    }
+  else if (g_str_has_prefix (msg->topic, cmd))
     {
       scope = TF_RPC_STAFF;
       verb = msg->topic + strlen (cmd);
@@ -370,8 +412,9 @@ tf_rpc_handle (TfRpc *self, const TfBusMessage *msg)
       g_warning ("%.200s: retained request ignored: requests are events", msg->topic);
       return;
     }
-  if (!tf_rpc_check_reply_topic (self->prefix, company, msg->response_topic, &error)
-      || (company == NULL && !staff_reply_topic (self, msg->response_topic, &error)))
+  if (self->host ? !check_host_reply_topic (self->prefix, msg->response_topic, &error)
+                 : (!tf_rpc_check_reply_topic (self->prefix, company, msg->response_topic, &error)
+                    || (company == NULL && !staff_reply_topic (self, msg->response_topic, &error))))
     {
       self->counters.bad_reply_to++;
       g_warning ("%.200s: nothing answered: %s", msg->topic, error->message);
@@ -516,6 +559,19 @@ tf_rpc_new (TfBus *bus, const char *prefix)
   self->prefix = g_strdup (prefix);
   g_signal_connect (bus, "message", G_CALLBACK (on_message), self);
   tf_bus_subscribe_full (bus, cmd, TF_BUS_SUBSCRIBE_EVENTS);
+  tf_bus_subscribe_full (bus, in, TF_BUS_SUBSCRIBE_EVENTS);
+  return self;
+}
+
+TfRpc *
+tf_rpc_new_host (TfBus *bus, const char *host_prefix)
+{
+  TfRpc *self = g_object_new (TF_TYPE_RPC, NULL);
+  g_autofree char *in = g_strdup_printf ("%sin/+", host_prefix);
+  self->bus = g_object_ref (bus);
+  self->prefix = g_strdup (host_prefix);
+  self->host = TRUE;
+  g_signal_connect (bus, "message", G_CALLBACK (on_message), self);
   tf_bus_subscribe_full (bus, in, TF_BUS_SUBSCRIBE_EVENTS);
   return self;
 }

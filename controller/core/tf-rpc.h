@@ -39,6 +39,12 @@ G_DECLARE_FINAL_TYPE (TfRpc, tf_rpc, TF, RPC, GObject)
 /* Subscribes to the request topics of @prefix ("tf/<lab>/") on @bus. */
 TfRpc *
 tf_rpc_new (TfBus *bus, const char *prefix);
+/* A farm host's requests (issue 18): @host_prefix is "tf/<lab>/host/<host>/";
+ * requests arrive on <host_prefix>in/<verb> (only the coordinator may write
+ * there) and are answered on <host_prefix>reply/<client id>[/...]. Verbs are
+ * registered with TF_RPC_STAFF. */
+TfRpc *
+tf_rpc_new_host (TfBus *bus, const char *host_prefix);
 /* Answered requests that carry an "id" are recorded in @store (table
  * rpc_reply), so that a replay is answered from the record. */
 gboolean

@@ -46,6 +46,7 @@ typedef struct
   gint64 started_at;
   guint timeout_id;
   char *why_stopped; /* the lab stopped the runner: why (Inconclusive) */
+  gboolean skipped;  /* ... because the lab cannot set the case up: no verdict, a person's */
   guint waiting;     /* the runner's exit and the end of its control lines */
   GBytes *out, *err;
 } Batch;
@@ -107,7 +108,7 @@ batch_done (Batch *b, GError *error)
       const TfImpl *server = tf_floor_impl (f, s->server);
       g_autoptr (GError) local = NULL;
       TfProvisionScript *script = tf_floor_provision_script (
-          f, s, server && server->server_uri ? server->server_uri : "", &local);
+          f, s, server && server->server_uri ? server->server_uri : "", NULL, &local);
       if (script != NULL)
         tf_provision_run_async (l->console, script, l->cancel, NULL, NULL);
       else
@@ -163,25 +164,23 @@ ctl_line (Batch *b, const char *line)
     }
   if (g_str_has_prefix (line, "listening "))
     {
-      g_auto (GStrv) w = g_strsplit (line + 10, " ", 2);
+      /* "listening URI [SET-UP...]": what the client must be provisioned with besides the
+       * server URI; the event's script for it, the strongest first */
+      g_auto (GStrv) w = g_strsplit (line + 10, " ", -1);
+      const char *setup = NULL;
       TfProvisionScript *script;
       g_info ("session %s board %s case %d: the lab's runner listens on %s", s->id, s->board,
               b->case_id, line + 10);
-      if (w[0] == NULL || w[1] != NULL)
-        {
-          /* the ETS's set-up for this case is more than a server URI (bootstrap server,
-           * queue mode, a PSK): the client's provisioning script cannot say it yet */
-          g_autofree char *why = g_strdup_printf (
-              "the case needs the client provisioned for %s, which the lab's console "
-              "provisioning does not do yet: a person runs it (or tf-ets-run --client-cmd)",
-              w[0] != NULL && w[1] != NULL ? w[1] : "?");
-          stop_runner (b, why);
-          return;
-        }
-      script = tf_floor_provision_script (f, s, w[0], &error);
+      for (const char *const *k = (const char *const[]){ "bootstrap", "queue", "psk", NULL };
+           *k != NULL && setup == NULL; k++)
+        if (w[0] != NULL && g_strv_contains ((const char *const *)w + 1, *k))
+          setup = *k;
+      script = w[0] != NULL ? tf_floor_provision_script (f, s, w[0], setup, &error) : NULL;
       if (script == NULL)
         {
-          g_autofree char *why = g_strdup_printf ("the client's provisioning: %s", error->message);
+          g_autofree char *why = g_strdup_printf (
+              "left to a person: %s", error != NULL ? error->message : "the runner said no URI");
+          b->skipped = error != NULL && g_error_matches (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED);
           stop_runner (b, why);
           return;
         }
@@ -255,6 +254,23 @@ find_runner (TfFloor *f, const char *name)
   return g_find_program_in_path (name);
 }
 
+/* one line of the batch's answer; @verdict NULL: nothing entered, a person's case */
+static void
+add_result (Batch *b, gint case_id, const char *verdict, const char *note)
+{
+  json_builder_begin_object (b->results);
+  json_builder_set_member_name (b->results, "case");
+  json_builder_add_int_value (b->results, case_id);
+  json_builder_set_member_name (b->results, "verdict");
+  if (verdict != NULL)
+    json_builder_add_string_value (b->results, verdict);
+  else
+    json_builder_add_null_value (b->results);
+  json_builder_set_member_name (b->results, "note");
+  json_builder_add_string_value (b->results, note);
+  json_builder_end_object (b->results);
+}
+
 static void
 enter_verdict (Batch *b, GSubprocess *proc, GBytes *out, GBytes *err)
 {
@@ -269,6 +285,12 @@ enter_verdict (Batch *b, GSubprocess *proc, GBytes *out, GBytes *err)
   gsize len = 0;
   const char *data = out != NULL ? g_bytes_get_data (out, &len) : NULL;
 
+  if (b->skipped)
+    {
+      g_info ("session %s case %d: %s", b->session, b->case_id, b->why_stopped);
+      add_result (b, b->case_id, NULL, b->why_stopped);
+      return;
+    }
   if (g_subprocess_get_if_exited (proc))
     status = g_subprocess_get_exit_status (proc);
   if (data != NULL && len > 0 && len <= RUNNER_OUT_MAX)
@@ -333,14 +355,7 @@ enter_verdict (Batch *b, GSubprocess *proc, GBytes *out, GBytes *err)
   }
   g_info ("session %s board %s case %d: %s (automated)", s->id, s->board, b->case_id, verdict);
   tf_floor_publish_session (f, s);
-  json_builder_begin_object (b->results);
-  json_builder_set_member_name (b->results, "case");
-  json_builder_add_int_value (b->results, b->case_id);
-  json_builder_set_member_name (b->results, "verdict");
-  json_builder_add_string_value (b->results, verdict);
-  json_builder_set_member_name (b->results, "note");
-  json_builder_add_string_value (b->results, note);
-  json_builder_end_object (b->results);
+  add_result (b, b->case_id, verdict, note);
 }
 
 static void
@@ -379,6 +394,7 @@ case_done (Batch *b)
   g_clear_object (&b->ctl);
   g_clear_object (&b->cancel);
   g_clear_pointer (&b->why_stopped, g_free);
+  b->skipped = FALSE;
   run_next (b);
 }
 
@@ -392,6 +408,23 @@ on_case_timeout (gpointer user_data)
 }
 
 static gboolean
+case_needs_psk (const TfCase *c)
+{
+  return c->features != NULL && g_strv_contains ((const char *const *)c->features, "dtls-psk");
+}
+
+static char *
+psk_hex (const TfImpl *client)
+{
+  gsize n = 0;
+  const guint8 *k = g_bytes_get_data (client->psk_key, &n);
+  GString *hex = g_string_new (NULL);
+  for (gsize i = 0; i < n; i++)
+    g_string_append_printf (hex, "%02x", k[i]);
+  return g_string_free (hex, FALSE);
+}
+
+static gboolean
 spawn_runner (Batch *b, TfSession *s, const TfCase *c, GError **error)
 {
   TfFloor *f = b->floor;
@@ -400,6 +433,8 @@ spawn_runner (Batch *b, TfSession *s, const TfCase *c, GError **error)
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autofree char *runner = find_runner (f, c->runner);
   g_autofree char *listen = NULL, *id = g_strdup_printf ("%d", c->id);
+  g_autofree char *answer = g_strdup_printf ("%" G_GUINT64_FORMAT, cfg->ets_answer_wait_s);
+  g_autofree char *reg = g_strdup_printf ("%" G_GUINT64_FORMAT, cfg->ets_register_wait_s);
   int pipe_fds[2] = { -1, -1 };
   int netns = -1;
 
@@ -434,18 +469,22 @@ spawn_runner (Batch *b, TfSession *s, const TfCase *c, GError **error)
   if (netns >= 0)
     g_subprocess_launcher_set_child_setup (launcher, child_setns, GINT_TO_POINTER (netns), NULL);
   {
-    const char *argv[] = { runner,
-                           "--case",
-                           id,
-                           "--ets",
-                           s->ets_version,
-                           "--listen",
-                           listen,
-                           "--endpoint",
-                           client && client->endpoint ? client->endpoint : s->client,
-                           "--console-fd",
-                           "3",
-                           NULL };
+    const char *argv[]
+        = { runner, "--case", id, "--ets", s->ets_version, "--listen", listen, "--endpoint",
+            client && client->endpoint ? client->endpoint : s->client, "--console-fd", "3",
+            /* the queue-mode set-up's listening window, as the client's
+             * script is told it ({queue_window}) */
+            "--queue-window", TF_ETS_QUEUE_WINDOW, "--answer-wait", answer, "--register-wait", reg,
+            NULL, NULL, NULL };
+    if (case_needs_psk (c))
+      {
+        /* the lab's PSK for the client: the identity on the command line, the key in the
+         * runner's environment (not in every user's ps) */
+        g_autofree char *hex = psk_hex (client);
+        argv[17] = "--psk-id";
+        argv[18] = client->psk_identity;
+        g_subprocess_launcher_setenv (launcher, "TF_PSK_KEY", hex, TRUE);
+      }
     b->proc = g_subprocess_launcher_spawnv (launcher, argv, error);
   }
   if (netns >= 0)
@@ -491,6 +530,19 @@ run_next (Batch *b)
         }
       if (c == NULL)
         continue;
+      if (case_needs_psk (c))
+        {
+          const TfImpl *client = tf_floor_impl (f, s->client);
+          if (client == NULL || client->psk_identity == NULL || client->psk_key == NULL)
+            {
+              g_autofree char *why = g_strdup_printf (
+                  "left to a person: the event names no lab PSK (psk-identity, psk-key-file) "
+                  "for %s",
+                  s->client);
+              add_result (b, id, NULL, why);
+              continue;
+            }
+        }
       if (spawn_runner (b, s, c, &error))
         return;
       batch_done (b, g_steal_pointer (&error));

@@ -5,6 +5,7 @@
 
 #include "tf-error.h"
 #include "tf-floor-private.h"
+#include "tf-json.h"
 #include "tf-session-json.h"
 
 #include <string.h>
@@ -252,6 +253,12 @@ on_ets_ran (GObject *source, GAsyncResult *res, gpointer user_data)
       if (o == NULL)
         {
           tf_floor_req_fail (r, "session %s moved on while the case ran", r->in->session);
+          return;
+        }
+      if (tf_json_get_string (o, "verdict") == NULL)
+        {
+          /* the lab could not set the case up: nothing entered */
+          tf_floor_req_fail (r, "case %d: %s", r->in->case_id, tf_json_get_string (o, "note"));
           return;
         }
       json_node_set_object (n, o);

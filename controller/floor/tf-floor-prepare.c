@@ -84,26 +84,57 @@ on_provisioned (GObject *source, GAsyncResult *res, gpointer user_data)
     running (l);
 }
 
-/* The client's provisioning script (its own, or the default) aimed at @server_uri. */
+/* The client's provisioning script aimed at @server_uri: its own or the default, or for an
+ * ETS set-up (@setup "bootstrap", "queue", "psk": the lab's runner needs more than a server
+ * URI) the event's script for it, TF_ERROR_NOT_SUPPORTED when the event names none. */
 TfProvisionScript *
-tf_floor_provision_script (TfFloor *f, TfSession *s, const char *server_uri, GError **error)
+tf_floor_provision_script (TfFloor *f, TfSession *s, const char *server_uri, const char *setup,
+                           GError **error)
 {
   const TfImpl *client = tf_floor_impl (f, s->client);
   g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autofree char *text = NULL;
+  g_autofree char *text = NULL, *key = NULL;
+  const char *path = client != NULL ? client->provision : NULL;
 
+  if (setup != NULL && *setup != '\0')
+    {
+      path = client == NULL                     ? NULL
+             : g_str_equal (setup, "bootstrap") ? client->provision_bootstrap
+             : g_str_equal (setup, "queue")     ? client->provision_queue
+             : g_str_equal (setup, "psk")       ? client->provision_psk
+                                                : NULL;
+      if (path == NULL)
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
+                       "the event names no provision-%s script for %s", setup, s->client);
+          return NULL;
+        }
+    }
+  if (client != NULL && client->psk_key != NULL)
+    {
+      gsize n = 0;
+      const guint8 *k = g_bytes_get_data (client->psk_key, &n);
+      GString *hex = g_string_new (NULL);
+      for (gsize i = 0; i < n; i++)
+        g_string_append_printf (hex, "%02x", k[i]);
+      key = g_string_free (hex, FALSE);
+    }
   g_hash_table_insert (vars, "server_uri", (gpointer)server_uri);
+  /* a bootstrap set-up: the URI is the bootstrap server's */
+  g_hash_table_insert (vars, "bootstrap_uri",
+                       (gpointer)(g_strcmp0 (setup, "bootstrap") == 0 ? server_uri : ""));
+  g_hash_table_insert (vars, "psk_id", client && client->psk_identity ? client->psk_identity : "");
+  g_hash_table_insert (vars, "psk_key", key != NULL ? key : "");
+  g_hash_table_insert (vars, "queue_window", TF_ETS_QUEUE_WINDOW);
   g_hash_table_insert (vars, "endpoint", client && client->endpoint ? client->endpoint : s->client);
   g_hash_table_insert (vars, "session", s->id);
   g_hash_table_insert (vars, "board", s->board);
   g_hash_table_insert (vars, "client", s->client);
   g_hash_table_insert (vars, "server", s->server);
-  if (client != NULL && client->provision != NULL
-      && !g_file_get_contents (client->provision, &text, NULL, error))
+  if (path != NULL && !g_file_get_contents (path, &text, NULL, error))
     return NULL;
-  return tf_provision_script_parse (
-      text ? text : tf_provision_default_script,
-      client && client->provision ? client->provision : "default provisioning", vars, error);
+  return tf_provision_script_parse (text ? text : tf_provision_default_script,
+                                    path != NULL ? path : "default provisioning", vars, error);
 }
 
 void
@@ -123,7 +154,7 @@ tf_floor_prepare_provision (Live *l)
       return;
     }
   script = tf_floor_provision_script (f, s, server && server->server_uri ? server->server_uri : "",
-                                      &error);
+                                      NULL, &error);
   if (script == NULL)
     {
       tf_floor_prepare_failed (l, "provisioning", error);

@@ -88,7 +88,8 @@ tf_floor_prepare_flash (Live *l);
 void
 tf_floor_prepare_provision (Live *l);
 TfProvisionScript *
-tf_floor_provision_script (TfFloor *f, TfSession *s, const char *server_uri, GError **error);
+tf_floor_provision_script (TfFloor *f, TfSession *s, const char *server_uri, const char *setup,
+                           GError **error);
 /* in tf-floor-run.c: abort the attempt as an infrastructure error, re-plan it */
 void
 tf_floor_prepare_failed (Live *l, const char *step, const GError *error);
@@ -185,6 +186,9 @@ tf_floor_live_free (Live *l);
 void
 tf_floor_run_case_async (TfFloor *f, const char *session, gint case_id, GAsyncReadyCallback cb,
                          gpointer user_data);
+/* the listening window (s) of a client the runner's queue-mode set-up provisions; short, so
+ * that 109 waits only as long as the protocol makes it (tf-floor-ets.c, {queue_window}) */
+#define TF_ETS_QUEUE_WINDOW "5"
 /* tf-floor-ets.c: @case_id, or every automated case still to decide (-1) */
 void
 tf_floor_ets_run_async (TfFloor *f, const char *session, gint case_id, GAsyncReadyCallback cb,

@@ -128,6 +128,7 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
                                        "images",
                                        "ets-dir",
                                        "event",
+                                       "role",
                                        NULL };
   static const char *const k_broker[]
       = { "host", "port", "tls", "user", "password-file", "ca-file", "keepalive-s", NULL };
@@ -187,6 +188,15 @@ load_lab_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
       }
     g_strv_builder_add (b, TF_BOARDSDIR);
     self->boards_dirs = g_strv_builder_end (b);
+  }
+  {
+    /* issue 18: a farm's host owns boards, its coordinator runs the floor */
+    g_autofree char *role = NULL;
+    if (!tf_key_file_get_string (kf, "lab", "role", FALSE, "both", &role, error))
+      return FALSE;
+    if (!tf_lab_role_from_string (role, &self->role))
+      return tf_key_file_fail (kf, error, "lab", "role", "'%s' is not host, coordinator or both",
+                               role);
   }
   if (!tf_key_file_get_uint (kf, "lab", "console-ring-lines", FALSE, 2000, 10, 1000000, &n, error))
     return FALSE;
@@ -294,7 +304,8 @@ load_capture_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
 static gboolean
 load_ets_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
 {
-  static const char *const k_ets[] = { "address", "netns", "runner-path", NULL };
+  static const char *const k_ets[]
+      = { "address", "netns", "runner-path", "answer-wait-s", "register-wait-s", NULL };
   g_auto (GStrv) addresses = NULL;
   g_autofree char *path = NULL;
   if (!g_key_file_has_group (tf_key_file_get_keyfile (kf), "ets"))
@@ -303,6 +314,13 @@ load_ets_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
       || !load_addresses (kf, "ets", &addresses, error)
       || !tf_key_file_get_string (kf, "ets", "netns", FALSE, NULL, &self->ets_netns, error)
       || !tf_key_file_get_string (kf, "ets", "runner-path", FALSE, NULL, &path, error))
+    return FALSE;
+  /* how long the runner waits for a client's answer and its registration (the ETS sets none:
+   * a lab's choice between a slow device and a fast suite) */
+  if (!tf_key_file_get_uint (kf, "ets", "answer-wait-s", FALSE, 45, 1, 600,
+                             &self->ets_answer_wait_s, error)
+      || !tf_key_file_get_uint (kf, "ets", "register-wait-s", FALSE, 60, 1, 3600,
+                                &self->ets_register_wait_s, error))
     return FALSE;
   if (addresses == NULL || addresses[0] == NULL || addresses[1] != NULL)
     return tf_key_file_fail (kf, error, "ets", "address",
@@ -447,6 +465,21 @@ tf_lab_config_load (const char *path, GError **error)
             && !load_board (self, kf, groups[i], id, error))
           return NULL;
       }
+  /* a coordinator's boards are its hosts'; a host runs no floor */
+  if (self->role == TF_LAB_ROLE_COORDINATOR && self->boards->len > 0)
+    {
+      const TfBoardConfig *bc = g_ptr_array_index (self->boards, 0);
+      g_autofree char *group = g_strdup_printf ("board %s", bc->id);
+      tf_key_file_fail (kf, error, group, NULL,
+                        "a coordinator owns no boards (its hosts do): use role = both");
+      return NULL;
+    }
+  if (self->role == TF_LAB_ROLE_HOST && self->event != NULL)
+    {
+      tf_key_file_fail (kf, error, "lab", "event",
+                        "a host runs no event (its coordinator does): use role = both");
+      return NULL;
+    }
   return g_steal_pointer (&self);
 }
 
@@ -514,4 +547,17 @@ tf_lab_config_read_password (TfLabConfig *self, GError **error)
   if (nl != NULL)
     *nl = '\0';
   return g_steal_pointer (&data);
+}
+
+gboolean
+tf_lab_role_from_string (const char *s, TfLabRole *role)
+{
+  static const char *const names[] = { "both", "host", "coordinator" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (s, names[i]) == 0)
+      {
+        *role = (TfLabRole)i;
+        return TRUE;
+      }
+  return FALSE;
 }

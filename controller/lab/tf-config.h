@@ -43,11 +43,23 @@ typedef struct
   guint line;       /* where [board ID] stands, for messages */
 } TfBoardConfig;
 
+/* [lab] role: what this daemon is in a farm of several hosts (issue 18) */
+typedef enum
+{
+  TF_LAB_ROLE_BOTH,        /* one machine: its boards and the floor, as a lab always was */
+  TF_LAB_ROLE_HOST,        /* owns its boards, serves them under tf/<lab>/host/<host>/ */
+  TF_LAB_ROLE_COORDINATOR, /* owns no boards: the floor over its hosts' boards */
+} TfLabRole;
+
+gboolean
+tf_lab_role_from_string (const char *s, TfLabRole *role);
+
 typedef struct
 {
   char *path;
   char *lab;
   char *host;
+  TfLabRole role;
   char *state_dir;
   GStrv boards_dirs;
   char *images;  /* the images file, or NULL */
@@ -73,9 +85,11 @@ typedef struct
   char *ets_address;
   char *ets_netns;       /* the namespace holding it, or NULL (the daemon's) */
   GStrv ets_runner_path; /* directories searched for runners first, or NULL */
-  GPtrArray *switches;    /* TfSwitchConfig */
-  GPtrArray *boards;      /* TfBoardConfig */
-  GHashTable *types;      /* name -> TfBoardType */
+  guint64 ets_answer_wait_s;   /* the runner's --answer-wait (45) */
+  guint64 ets_register_wait_s; /* and --register-wait (60) */
+  GPtrArray *switches;   /* TfSwitchConfig */
+  GPtrArray *boards;     /* TfBoardConfig */
+  GHashTable *types;     /* name -> TfBoardType */
 } TfLabConfig;
 
 TfLabConfig *

@@ -68,7 +68,9 @@ cmd_boards (TfRpcRequest *r, JsonObject *args, gpointer data)
       tf_rpc_request_fail (r, "%s", error->message);
       return;
     }
-  if (state != NULL && !tf_board_state_from_string (state, &want))
+  /* "unknown": a lost farm host's boards (tf-remote-host.h) */
+  if (state != NULL && !tf_board_state_from_string (state, &want)
+      && g_strcmp0 (state, "unknown") != 0)
     {
       tf_rpc_request_fail (r, "'%s' is not a board state", state);
       return;
@@ -79,13 +81,95 @@ cmd_boards (TfRpcRequest *r, JsonObject *args, gpointer data)
   for (guint i = 0; i < boards->len; i++)
     {
       TfBoard *board = g_ptr_array_index (boards, i);
-      if (state == NULL || tf_board_get_state (board) == want)
+      if (state == NULL
+          || g_strcmp0 (tf_board_state_to_string (tf_board_get_state (board)), state) == 0)
         add_board (lab, b, board);
+    }
+  if (tf_lab_get_remote_hosts (lab) != NULL)
+    {
+      /* a coordinator: its hosts' boards, each with its host */
+      g_autoptr (GPtrArray) remote = tf_remote_hosts_list (tf_lab_get_remote_hosts (lab));
+      for (guint i = 0; i < remote->len; i++)
+        {
+          JsonNode *n = g_ptr_array_index (remote, i);
+          if (state == NULL
+              || g_strcmp0 (json_object_get_string_member (json_node_get_object (n), "state"),
+                            state)
+                     == 0)
+            json_builder_add_value (b, json_node_ref (n));
+        }
     }
   json_builder_end_array (b);
   result_send (r, b);
 }
 
+/* A farm host's answer, relayed as the coordinator's own. */
+static void
+on_forwarded (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (TfRpcRequest) r = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) answer
+      = tf_remote_hosts_request_finish (TF_REMOTE_HOSTS (source), res, &error);
+  g_autoptr (JsonNode) node = NULL;
+  JsonNode *why;
+
+  if (answer == NULL)
+    {
+      tf_rpc_request_fail (r, "%s", error->message);
+      return;
+    }
+  if (!json_object_get_boolean_member_with_default (answer, "ok", FALSE))
+    {
+      why = json_object_get_member (answer, "error");
+      tf_rpc_request_fail (r, "%s",
+                           why != NULL && JSON_NODE_HOLDS_VALUE (why)
+                                   && json_node_get_value_type (why) == G_TYPE_STRING
+                               ? json_node_get_string (why)
+                               : "refused by the board's host");
+      return;
+    }
+  for (const char *const *k = (const char *[]){ "schema", "ok", "id", NULL }; *k != NULL; k++)
+    if (json_object_has_member (answer, *k))
+      json_object_remove_member (answer, *k);
+  node = json_node_init_object (json_node_alloc (), answer);
+  tf_rpc_request_reply (r, node);
+}
+
+/* A coordinator sends a request for a farm host's board to that host. */
+static gboolean
+forward_to_host (TfRpcRequest *r, TfLab *lab, JsonObject *args, const char *id)
+{
+  TfRemoteHosts *remote = tf_lab_get_remote_hosts (lab);
+  const char *verb = tf_rpc_request_get_verb (r);
+  g_autoptr (JsonNode) n = NULL;
+  g_autofree char *payload = NULL;
+
+  if (remote == NULL || tf_remote_hosts_owner (remote, id) == NULL)
+    return FALSE;
+  /* without the staff's "id": the coordinator's record answers their replays,
+   * and every staff account reaches the host as the coordinator alone (two
+   * accounts' equal ids would clash in the host's record) */
+  {
+    g_autoptr (JsonObject) fwd = json_object_new ();
+    JsonObjectIter it;
+    const char *name;
+    JsonNode *value;
+    json_object_iter_init (&it, args);
+    while (json_object_iter_next (&it, &name, &value))
+      if (g_strcmp0 (name, "id") != 0)
+        json_object_set_member (fwd, name, json_node_copy (value));
+    n = json_node_init_object (json_node_alloc (), fwd);
+    payload = json_to_string (n, FALSE);
+  }
+  /* a flash takes minutes; everything else ends with a boot at most */
+  tf_remote_hosts_request_async (remote, id, verb, payload,
+                                 g_strcmp0 (verb, "flash") == 0 ? 1800 : 300, on_forwarded,
+                                 tf_rpc_request_ref (r));
+  return TRUE;
+}
+
+/* NULL: answered here (refused, or forwarded to the board's farm host). */
 static TfBoard *
 need_board (TfRpcRequest *r, TfLab *lab, JsonObject *args, const char **id)
 {
@@ -97,7 +181,7 @@ need_board (TfRpcRequest *r, TfLab *lab, JsonObject *args, const char **id)
       return NULL;
     }
   board = tf_lab_get_board (lab, *id);
-  if (board == NULL)
+  if (board == NULL && !forward_to_host (r, lab, args, *id))
     tf_rpc_request_fail (r, "no board '%s'", *id);
   return board;
 }
@@ -245,6 +329,16 @@ cmd_status (TfRpcRequest *r, JsonObject *args, gpointer data)
   /* what the request path refused: bad response topics, retained requests */
   json_builder_set_member_name (b, "requests");
   json_builder_add_value (b, tf_rpc_counters_json (tf_lab_get_rpc (lab)));
+  if (cfg->role != TF_LAB_ROLE_BOTH)
+    {
+      json_builder_set_member_name (b, "role");
+      json_builder_add_string_value (b, cfg->role == TF_LAB_ROLE_HOST ? "host" : "coordinator");
+    }
+  if (tf_lab_get_remote_hosts (lab) != NULL)
+    {
+      json_builder_set_member_name (b, "hosts");
+      json_builder_add_value (b, tf_remote_hosts_to_json (tf_lab_get_remote_hosts (lab)));
+    }
   result_send (r, b);
 }
 
@@ -297,6 +391,28 @@ cmd_images (TfRpcRequest *r, JsonObject *args, gpointer data)
   result_send (r, b);
 }
 
+/* A farm host: the coordinator says one of our board ids is another host's. */
+static void
+cmd_refused (TfRpcRequest *r, JsonObject *args, gpointer data)
+{
+  TfLab *lab = data;
+  g_autoptr (GError) error = NULL;
+  const char *board = NULL, *owner = NULL;
+  if (!tf_json_read_id (args, "board", TRUE, 200, &board, &error)
+      || !tf_json_read_id (args, "owner", TRUE, 64, &owner, &error))
+    {
+      tf_rpc_request_fail (r, "%s", error->message);
+      return;
+    }
+  if (tf_lab_get_board (lab, board) == NULL)
+    {
+      tf_rpc_request_fail (r, "no board '%s'", board);
+      return;
+    }
+  tf_lab_note_refused (lab, board, owner);
+  tf_rpc_request_reply (r, NULL);
+}
+
 void
 tf_lab_add_verbs (TfLab *self)
 {
@@ -312,4 +428,6 @@ tf_lab_add_verbs (TfLab *self)
   TfRpc *rpc = tf_lab_get_rpc (self);
   for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
     tf_rpc_add_verb (rpc, TF_RPC_STAFF, verbs[i].verb, verbs[i].func, self);
+  if (tf_lab_get_config (self)->role == TF_LAB_ROLE_HOST)
+    tf_rpc_add_verb (rpc, TF_RPC_STAFF, "refused", cmd_refused, self);
 }

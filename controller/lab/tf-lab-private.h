@@ -8,6 +8,7 @@
 #include "tf-image.h"
 #include "tf-lab.h"
 #include "tf-power-switch.h"
+#include "tf-remote-host.h"
 
 G_BEGIN_DECLS
 
@@ -37,7 +38,10 @@ struct _TfLab
   GHashTable *boards;   /* id -> BoardCtx */
   GHashTable *switches; /* id -> TfPowerSwitch */
   char *prefix;
+  char *board_prefix; /* where board/<id>/state goes: prefix, or a farm host's own subtree */
   char *host_topic;
+  TfRemoteHosts *remote; /* a farm coordinator's view of its hosts, else NULL */
+  GHashTable *refused;   /* a farm host: its board ids the coordinator refused -> why */
   char *state_dir;
   gint64 started;
   gboolean shutting_down;

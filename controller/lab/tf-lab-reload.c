@@ -51,10 +51,11 @@ tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error)
   if (g_strcmp0 (config->lab, self->config->lab) != 0
       || g_strcmp0 (config->host, self->config->host) != 0
       || g_strcmp0 (config->broker_host, self->config->broker_host) != 0
-      || config->broker_port != self->config->broker_port)
+      || config->broker_port != self->config->broker_port || config->role != self->config->role)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
-                   "%s: the lab name, host and broker change only with a restart", config->path);
+                   "%s: the lab name, host, role and broker change only with a restart",
+                   config->path);
       tf_lab_config_free (config);
       return FALSE;
     }
@@ -102,7 +103,7 @@ tf_lab_reload (TfLab *self, TfLabConfig *config, GError **error)
   for (guint i = 0; i < removed->len; i++)
     {
       const char *rid = g_ptr_array_index (removed, i);
-      g_autofree char *topic = g_strdup_printf ("%sboard/%s/state", self->prefix, rid);
+      g_autofree char *topic = g_strdup_printf ("%sboard/%s/state", self->board_prefix, rid);
       g_info ("board %s: removed by reload", rid);
       tf_lab_emit_board_removed (self, rid); /* while its object is still there */
       g_hash_table_remove (self->boards, rid);

@@ -58,7 +58,7 @@ tf_lab_publish_board (TfLab *self, TfBoard *board)
   g_autoptr (JsonNode) node = tf_board_to_json (board, self->config->host);
   g_autofree char *json = json_to_string (node, FALSE);
   g_autofree char *topic
-      = g_strdup_printf ("%sboard/%s/state", self->prefix, tf_board_get_id (board));
+      = g_strdup_printf ("%sboard/%s/state", self->board_prefix, tf_board_get_id (board));
   g_autoptr (GError) error = NULL;
   if (!tf_bus_publish (self->bus, topic, json, strlen (json), TRUE, &error))
     g_debug ("board %s: not published: %s", tf_board_get_id (board), error->message);
@@ -87,6 +87,31 @@ host_status_json (TfLab *self, const char *state, const char *reason)
   json_builder_add_string_value (b, since);
   json_builder_set_member_name (b, "boards");
   json_builder_add_int_value (b, g_hash_table_size (self->boards));
+  if (self->config->role != TF_LAB_ROLE_BOTH)
+    {
+      static const char *const roles[] = { "both", "host", "coordinator" };
+      json_builder_set_member_name (b, "role");
+      json_builder_add_string_value (b, roles[self->config->role]);
+    }
+  if (self->remote != NULL)
+    {
+      /* the farm as the coordinator sees it: hosts lost, board ids refused */
+      json_builder_set_member_name (b, "hosts");
+      json_builder_add_value (b, tf_remote_hosts_to_json (self->remote));
+    }
+  if (self->refused != NULL && g_hash_table_size (self->refused) > 0)
+    {
+      g_autoptr (GList) ids
+          = g_list_sort (g_hash_table_get_keys (self->refused), (GCompareFunc)g_strcmp0);
+      json_builder_set_member_name (b, "refused");
+      json_builder_begin_object (b);
+      for (GList *l = ids; l != NULL; l = l->next)
+        {
+          json_builder_set_member_name (b, l->data);
+          json_builder_add_string_value (b, g_hash_table_lookup (self->refused, l->data));
+        }
+      json_builder_end_object (b);
+    }
   if (reason != NULL)
     {
       json_builder_set_member_name (b, "reason");
@@ -418,6 +443,13 @@ tf_lab_dispose (GObject *object)
   g_clear_pointer (&self->boards, g_hash_table_unref);
   g_clear_pointer (&self->switches, g_hash_table_unref);
   g_clear_object (&self->monitor);
+  if (self->remote != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->remote, self);
+      /* its requests in flight hold it: end them now */
+      g_object_run_dispose (G_OBJECT (self->remote));
+    }
+  g_clear_object (&self->remote);
   g_clear_object (&self->rpc);
   g_clear_object (&self->bus);
   G_OBJECT_CLASS (tf_lab_parent_class)->dispose (object);
@@ -435,6 +467,8 @@ tf_lab_finalize (GObject *object)
   g_clear_pointer (&self->pending_ctx, g_ptr_array_unref);
   tf_image_registry_free (self->images);
   g_free (self->prefix);
+  g_free (self->board_prefix);
+  g_hash_table_unref (self->refused);
   g_free (self->host_topic);
   g_free (self->state_dir);
   g_free (self->reload_error);
@@ -466,6 +500,7 @@ tf_lab_init (TfLab *self)
   self->boards
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)board_ctx_free);
   self->switches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->old_configs = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_lab_config_free);
   self->images = tf_image_registry_new ();
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_store_board_change_free);
@@ -504,6 +539,10 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
   self->started = g_get_real_time ();
   self->prefix = g_strdup_printf ("tf/%s/", config->lab);
   self->host_topic = g_strdup_printf ("%shost/%s/status", self->prefix, config->host);
+  /* a farm host writes only its own subtree (the broker's ACL) */
+  self->board_prefix = config->role == TF_LAB_ROLE_HOST
+                           ? g_strdup_printf ("%shost/%s/", self->prefix, config->host)
+                           : g_strdup (self->prefix);
   db = g_build_filename (self->state_dir, "testfest.db", NULL);
   self->store = tf_store_open (db, error);
   if (self->store == NULL)
@@ -537,9 +576,19 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
   if (self->bus == NULL)
     return NULL;
   g_signal_connect (self->bus, "connected", G_CALLBACK (on_bus_connected), self);
-  self->rpc = tf_rpc_new (self->bus, self->prefix);
+  /* a farm host serves its boards' verbs to the coordinator alone */
+  self->rpc = config->role == TF_LAB_ROLE_HOST ? tf_rpc_new_host (self->bus, self->board_prefix)
+                                               : tf_rpc_new (self->bus, self->prefix);
   if (!tf_rpc_set_store (self->rpc, self->store, error))
     return NULL;
+  if (config->role == TF_LAB_ROLE_COORDINATOR)
+    {
+      self->remote = tf_remote_hosts_new (self->bus, self->store, self->prefix, config->host,
+                                          client_id, error);
+      if (self->remote == NULL)
+        return NULL;
+      g_signal_connect_swapped (self->remote, "changed", G_CALLBACK (tf_lab_publish_host), self);
+    }
   tf_lab_add_verbs (self);
   tf_lab_hotplug_attach (self);
   tf_lab_usb_attach (self);
@@ -590,6 +639,25 @@ TfLabConfig *
 tf_lab_get_config (TfLab *self)
 {
   return self->config;
+}
+
+void
+tf_lab_note_refused (TfLab *self, const char *board, const char *owner)
+{
+  g_autofree char *why = g_strdup_printf ("board id already host %s's", owner);
+  if (g_strcmp0 (g_hash_table_lookup (self->refused, board), why) == 0)
+    return;
+  g_warning ("board %s: refused by the lab's coordinator: %s (board ids are unique in a lab; "
+             "rename one)",
+             board, why);
+  g_hash_table_replace (self->refused, g_strdup (board), g_steal_pointer (&why));
+  tf_lab_publish_host (self);
+}
+
+TfRemoteHosts *
+tf_lab_get_remote_hosts (TfLab *self)
+{
+  return self->remote;
 }
 
 TfRpc *

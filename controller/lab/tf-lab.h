@@ -8,6 +8,7 @@
 #include "tf-config.h"
 #include "tf-console.h"
 #include "tf-image.h"
+#include "tf-remote-host.h"
 #include "tf-rpc.h"
 #include "tf-store.h"
 
@@ -90,6 +91,15 @@ tf_lab_release (TfLab *self, const char *board, GError **error);
 /* Publish the retained state of every board and the host status. */
 void
 tf_lab_publish_all (TfLab *self);
+
+/* role = coordinator: the hosts' boards (tf-remote-host.h); NULL otherwise. */
+TfRemoteHosts *
+tf_lab_get_remote_hosts (TfLab *self);
+
+/* A farm host: the coordinator refused its board @board (@owner's id); shown
+ * in the retained host status until the daemon restarts. */
+void
+tf_lab_note_refused (TfLab *self, const char *board, const char *owner);
 
 /* Requests and answers (core's TfRpc on the lab's bus): the lab's own verbs
  * are registered in tf-lab-commands.c; other layers add theirs. */

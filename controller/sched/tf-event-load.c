@@ -35,6 +35,9 @@ static const gchar *const impl_keys[] = { "name",
                                           "endpoint",
                                           "server-uri",
                                           "provision",
+                                          "provision-bootstrap",
+                                          "provision-queue",
+                                          "provision-psk",
                                           "version",
                                           "psk-identity",
                                           "psk-key-file",
@@ -448,7 +451,9 @@ load_impl (Loader *ld, const gchar *group, GError **error)
    * and where a server listens */
   if (impl->role == TF_ROLE_SERVER)
     {
-      static const gchar *const client_only[] = { "image", "endpoint", "provision", NULL };
+      static const gchar *const client_only[]
+          = { "image",           "endpoint",      "provision", "provision-bootstrap",
+              "provision-queue", "provision-psk", NULL };
       for (guint i = 0; client_only[i] != NULL; i++)
         if (tf_loader_has_key (ld, group, client_only[i]))
           return tf_key_lines_fail (ld->lines, error, group, client_only[i],
@@ -459,19 +464,28 @@ load_impl (Loader *ld, const gchar *group, GError **error)
   if (!tf_loader_get_string (ld, group, "image", FALSE, &impl->image, error)
       || !tf_loader_get_string (ld, group, "endpoint", FALSE, &impl->endpoint, error)
       || !tf_loader_get_string (ld, group, "server-uri", FALSE, &impl->server_uri, error)
-      || !tf_loader_get_string (ld, group, "provision", FALSE, &impl->provision, error))
+      || !tf_loader_get_string (ld, group, "provision", FALSE, &impl->provision, error)
+      || !tf_loader_get_string (ld, group, "provision-bootstrap", FALSE, &impl->provision_bootstrap,
+                                error)
+      || !tf_loader_get_string (ld, group, "provision-queue", FALSE, &impl->provision_queue, error)
+      || !tf_loader_get_string (ld, group, "provision-psk", FALSE, &impl->provision_psk, error))
     return FALSE;
   if (impl->endpoint == NULL)
     impl->endpoint = g_strdup (impl->id);
   if (impl->server_uri == NULL && impl->role == TF_ROLE_SERVER)
     impl->server_uri = g_strdup_printf ("coap://%s.testfest.local:5683", impl->id);
-  if (impl->provision != NULL && !g_path_is_absolute (impl->provision) && event->filename != NULL)
-    {
-      g_autofree gchar *dir = g_path_get_dirname (event->filename);
-      gchar *abs = g_build_filename (dir, impl->provision, NULL);
-      g_free (impl->provision);
-      impl->provision = abs;
-    }
+  {
+    gchar **scripts[] = { &impl->provision, &impl->provision_bootstrap, &impl->provision_queue,
+                          &impl->provision_psk };
+    for (guint i = 0; i < G_N_ELEMENTS (scripts); i++)
+      if (*scripts[i] != NULL && !g_path_is_absolute (*scripts[i]) && event->filename != NULL)
+        {
+          g_autofree gchar *dir = g_path_get_dirname (event->filename);
+          gchar *abs = g_build_filename (dir, *scripts[i], NULL);
+          g_free (*scripts[i]);
+          *scripts[i] = abs;
+        }
+  }
   if (!load_psk (ld, group, impl, event->filename, error))
     return FALSE;
   if (!tf_loader_get_string (ld, group, "entry-criteria", TRUE, &entry, error))

@@ -58,6 +58,11 @@ typedef struct
   gchar *endpoint;   /* client: LwM2M endpoint name; defaults to the id */
   gchar *server_uri; /* server: where clients register */
   gchar *provision;  /* client: console script (absolute path) or NULL: the default */
+  /* client: the scripts for the ETS set-ups the lab's runner needs besides a server URI (a
+   * bootstrap server, queue mode, the PSK); NULL: those cases are left to a person */
+  gchar *provision_bootstrap;
+  gchar *provision_queue;
+  gchar *provision_psk;
 
   /* client: the PSK the lab provisions (its trace is decrypted with it), or NULL */
   gchar *psk_identity;

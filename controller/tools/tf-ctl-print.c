@@ -29,10 +29,11 @@ print_board_row (JsonObject *b)
   if (fwn != NULL && JSON_NODE_HOLDS_OBJECT (fwn))
     fw = g_strdup_printf ("%s %s", tf_ctl_str_member (json_node_get_object (fwn), "name"),
                           tf_ctl_str_member (json_node_get_object (fwn), "version"));
-  g_print ("%-14s %-16s %-6s %-12s %-7s %-8s %-22s %-26s %s\n", tf_ctl_str_member (b, "id"),
-           tf_ctl_str_member (b, "type"), tf_ctl_str_member (b, "table"),
-           tf_ctl_str_member (b, "state"), tf_ctl_str_member (b, "power"),
-           tf_ctl_str_member (b, "health"), fw ? fw : "-", tf_ctl_str_member (b, "since"),
+  g_print ("%-14s %-10s %-16s %-6s %-12s %-7s %-8s %-22s %-26s %s\n", tf_ctl_str_member (b, "id"),
+           tf_ctl_str_member (b, "host"), tf_ctl_str_member (b, "type"),
+           tf_ctl_str_member (b, "table"), tf_ctl_str_member (b, "state"),
+           tf_ctl_str_member (b, "power"), tf_ctl_str_member (b, "health"), fw ? fw : "-",
+           tf_ctl_str_member (b, "since"),
            g_strcmp0 (tf_ctl_str_member (b, "error"), "-") != 0 ? tf_ctl_str_member (b, "error")
                                                                 : tf_ctl_str_member (b, "cause"));
 }
@@ -60,8 +61,8 @@ tf_ctl_print_answer (const TfCtlOutput *out, const char *verb, JsonObject *o)
   if (g_strcmp0 (verb, "boards") == 0)
     {
       JsonArray *a = json_object_get_array_member (o, "boards");
-      g_print ("%-14s %-16s %-6s %-12s %-7s %-8s %-22s %-26s %s\n", "BOARD", "TYPE", "TABLE",
-               "STATE", "POWER", "HEALTH", "FIRMWARE", "SINCE", "CAUSE/ERROR");
+      g_print ("%-14s %-10s %-16s %-6s %-12s %-7s %-8s %-22s %-26s %s\n", "BOARD", "HOST", "TYPE",
+               "TABLE", "STATE", "POWER", "HEALTH", "FIRMWARE", "SINCE", "CAUSE/ERROR");
       for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
         print_board_row (json_array_get_object_element (a, i));
     }
@@ -107,6 +108,30 @@ tf_ctl_print_answer (const TfCtlOutput *out, const char *verb, JsonObject *o)
         if (json_object_get_int_member (st, l->data) > 0)
           g_print ("  %-12s %" G_GINT64_FORMAT "\n", (char *)l->data,
                    json_object_get_int_member (st, l->data));
+      if (json_object_has_member (o, "role"))
+        g_print ("role %s\n", tf_ctl_str_member (o, "role"));
+      /* a farm coordinator: its hosts, and board ids it refused */
+      if (json_object_has_member (o, "hosts")
+          && JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "hosts")))
+        {
+          JsonObject *hosts = json_object_get_object_member (o, "hosts");
+          g_autoptr (GList) hn = json_object_get_members (hosts);
+          for (GList *l = hn; l != NULL; l = l->next)
+            {
+              JsonNode *hnode = json_object_get_member (hosts, l->data);
+              JsonObject *h = JSON_NODE_HOLDS_OBJECT (hnode) ? json_node_get_object (hnode) : NULL;
+              JsonNode *rn = h != NULL ? json_object_get_member (h, "refused") : NULL;
+              g_autoptr (GList) refused = rn != NULL && JSON_NODE_HOLDS_OBJECT (rn)
+                                              ? json_object_get_members (json_node_get_object (rn))
+                                              : NULL;
+              g_print ("host %-10s %-8s %" G_GINT64_FORMAT " boards\n", (char *)l->data,
+                       tf_ctl_str_member (h, "state"),
+                       h != NULL ? json_object_get_int_member_with_default (h, "boards", 0) : 0);
+              for (GList *r = refused; r != NULL; r = r->next)
+                g_print ("  refused %s: %s\n", (char *)r->data,
+                         tf_ctl_str_member (json_node_get_object (rn), r->data));
+            }
+        }
     }
 }
 

@@ -329,7 +329,7 @@ main (int argc, char **argv)
     { "queue-window", 0, 0, G_OPTION_ARG_INT, &queue_window,
       "seconds a queue-mode client listens after an exchange (93)", "S" },
     { "psk-id", 0, 0, G_OPTION_ARG_STRING, &psk_id, "listen on DTLS with this PSK identity", "ID" },
-    { "psk-key", 0, 0, G_OPTION_ARG_STRING, &psk_key, "the PSK in hex", "HEX" },
+    { "psk-key", 0, 0, G_OPTION_ARG_STRING, &psk_key, "the PSK in hex (or $TF_PSK_KEY)", "HEX" },
     { "list", 0, 0, G_OPTION_ARG_NONE, &list, "list the cases this runner decides", NULL },
     { "server-under-test", 0, 0, G_OPTION_ARG_NONE, &sut,
       "the side under test is a server: the lab's client registers at --server, the operator "
@@ -393,6 +393,9 @@ main (int argc, char **argv)
   console_fd_g = console_fd;
   if (console_fd >= 0)
     signal (SIGPIPE, SIG_IGN); /* a controller gone: EPIPE, and the run ends Inconclusive */
+  /* the key may come in the environment (a controller keeps it out of the command line) */
+  if (psk_id != NULL && psk_key == NULL && g_getenv ("TF_PSK_KEY") != NULL)
+    psk_key = g_strdup (g_getenv ("TF_PSK_KEY"));
   if ((psk_id == NULL) != (psk_key == NULL))
     return usage_error ("%s", "--psk-id and --psk-key go together");
   tf_coap_init ();
@@ -414,12 +417,12 @@ main (int argc, char **argv)
   if (console_fd >= 0)
     {
       /* what the client must be provisioned with besides the server URI: the ETS's set-up
-       * of the case (a bootstrap server for the Bootstrap group, queue mode for 108, the PSK
-       * for the security cases), which only the caller can give the client */
-      const char *setup = case_id < 100    ? " bootstrap"
-                          : case_id == 108 ? " queue"
-                          : psk_id != NULL ? " psk"
-                                           : "";
+       * of the case (a bootstrap server for the Bootstrap group, queue mode for 108 and 109, the
+       * PSK for the security cases), which only the caller can give the client */
+      const char *setup = case_id < 100                      ? " bootstrap"
+                          : case_id == 108 || case_id == 109 ? " queue"
+                          : psk_id != NULL                   ? " psk"
+                                                             : "";
       g_autofree char *l = g_strconcat (uri, setup, NULL);
       if (!write_fd_line ("listening", l))
         return usage_error ("%s", "the console descriptor is closed");

@@ -26,8 +26,8 @@ typedef struct
   TfLwm2mModel *model;
   TfLwm2mClient *client;
   GDataInputStream *in;
-  GHashTable
-      *settings; /* "config set": endpoint, server-uri, bootstrap-uri, psk-id, psk-key, lifetime */
+  GHashTable *settings; /* "config set": endpoint, server-uri, bootstrap-uri, psk-id, psk-key,
+                          lifetime, queue (on) */
   char *version;
   char *lwm2m_version;
   TfLwm2mQuirks quirks;
@@ -309,8 +309,17 @@ lwm2m_start (App *app)
   app->client = tf_lwm2m_client_new (ep, app->model);
   tf_lwm2m_client_set_quirks (app->client, app->quirks);
   tf_lwm2m_client_set_version (app->client, app->lwm2m_version);
-  tf_lwm2m_client_set_queue_mode (app->client, app->queue);
-  if (app->queue_window > 0)
+  /* queue mode from the command line, or provisioned ("config set queue on") */
+  tf_lwm2m_client_set_queue_mode (
+      app->client,
+      app->queue || g_strcmp0 (g_hash_table_lookup (app->settings, "queue"), "on") == 0);
+  if (g_hash_table_lookup (app->settings, "queue-window") != NULL)
+    tf_lwm2m_client_set_queue_window (
+        app->client,
+        (guint)CLAMP (
+            g_ascii_strtoull (g_hash_table_lookup (app->settings, "queue-window"), NULL, 10), 1,
+            3600));
+  else if (app->queue_window > 0)
     tf_lwm2m_client_set_queue_window (app->client, (guint)app->queue_window);
   if (lt != NULL)
     tf_lwm2m_client_set_lifetime (app->client, (guint)g_ascii_strtoull (lt, NULL, 10));
@@ -367,7 +376,7 @@ run_command (App *app, const char *line)
   if (*line == '\0')
     return;
   if (g_str_equal (line, "help"))
-    say ("commands: help, version, config set KEY VALUE, config get KEY, lwm2m "
+    say ("commands: help, version, config set KEY VALUE, config get KEY, config unset KEY, lwm2m "
          "start|update|stop|status, "
          "lwm2m send PATH..., set PATH VALUE");
   else if (g_str_equal (line, "version"))
@@ -385,6 +394,12 @@ run_command (App *app, const char *line)
           g_hash_table_replace (app->settings, g_strdup (w[0]), g_strdup (g_strstrip (w[1])));
           say ("ok");
         }
+    }
+  else if (g_str_has_prefix (line, "config unset "))
+    {
+      /* a board provisioned again for another set-up (no bootstrap server this time) */
+      g_hash_table_remove (app->settings, line + strlen ("config unset "));
+      say ("ok");
     }
   else if (g_str_has_prefix (line, "config get "))
     {
