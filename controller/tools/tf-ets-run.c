@@ -101,6 +101,38 @@ console_fd_write (const char *line, gpointer data)
   return write_fd_line ("console", line);
 }
 
+/* --console-fd: the lab's view of a client it cannot see the process of: its board's link
+ * and IP stack answer an ICMP echo (the controller is on the lab network), whatever its
+ * LwM2M client does; no answer, no verdict on the implementation. */
+typedef struct
+{
+  TfLwm2mServer *server;
+  const char *endpoint;
+} Probe;
+
+static gboolean
+board_answers_ping (gpointer data)
+{
+  Probe *p = data;
+  const TfLwm2mRegistration *r = tf_lwm2m_server_lookup (p->server, p->endpoint);
+  g_autofree char *host = NULL;
+  const char *colon;
+  gint status = -1;
+  if (r == NULL || r->peer == NULL || (colon = strrchr (r->peer, ':')) == NULL)
+    return FALSE;
+  host = r->peer[0] == '[' ? g_strndup (r->peer + 1, colon - r->peer - 2)
+                           : g_strndup (r->peer, colon - r->peer);
+  {
+    const char *argv[] = { "ping", "-n", "-q", "-c", "1", "-W", "3", host, NULL };
+    if (!g_spawn_sync (NULL, (char **)argv, NULL,
+                       G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL
+                           | G_SPAWN_STDERR_TO_DEV_NULL,
+                       NULL, NULL, NULL, NULL, &status, NULL))
+      return FALSE;
+  }
+  return g_spawn_check_wait_status (status, NULL);
+}
+
 /* for the client command's placeholders */
 static const char *psk_id_g, *psk_key_g;
 
@@ -299,6 +331,7 @@ main (int argc, char **argv)
   const TfEtsCase *c;
   TfEtsVerdict verdict;
   Client client = { 0 };
+  Probe probe = { 0 };
   GOptionEntry entries[] = {
     { "case", 0, 0, G_OPTION_ARG_INT, &case_id, "the ETS case id ($TF_CASE_ID)", "ID" },
     { "ets", 0, 0, G_OPTION_ARG_STRING, &version, "the ETS version: 1.0 or 1.1 (1.1)", "V" },
@@ -444,9 +477,13 @@ main (int argc, char **argv)
       .console = client_cmd != NULL ? console_write
                  : console_fd >= 0  ? console_fd_write
                                     : NULL,
-      .console_data = &client,
-      .infra_up = client_cmd != NULL ? client_infra_up : NULL,
+      .console_data = client_cmd != NULL ? (gpointer)&client : (gpointer)&probe,
+      .infra_up = client_cmd != NULL ? client_infra_up
+                  : console_fd >= 0  ? board_answers_ping
+                                     : NULL,
     };
+    probe.server = server;
+    probe.endpoint = endpoint;
     run = tf_ets_run_new (server, &setup);
   }
   psk_id_g = psk_id;
