@@ -185,10 +185,15 @@ run_case (Server *s, const char *version, gint id, const char *mode, const char 
   g_assert_no_error (error);
   if (fds[0] >= 0)
     {
+      /* the launcher holds the write end: closed, the read ends at what the runner wrote */
       g_autoptr (GInputStream) in = g_unix_input_stream_new (fds[0], TRUE);
-      char buf[8192];
-      gssize n = g_input_stream_read (in, buf, sizeof buf - 1, NULL, NULL);
-      r->console = g_strndup (buf, MAX (n, 0));
+      g_autoptr (GByteArray) a = g_byte_array_new ();
+      char buf[4096];
+      gssize n;
+      g_clear_object (&l);
+      while ((n = g_input_stream_read (in, buf, sizeof buf, NULL, NULL)) > 0)
+        g_byte_array_append (a, (const guint8 *)buf, (guint)n);
+      r->console = g_strndup ((const char *)a->data, a->len);
     }
   r->status = g_subprocess_get_exit_status (p);
   r->root = json_from_string (out, &error);
