@@ -328,7 +328,17 @@ tf_lwm2m_client_on_nack (coap_session_t *session, const coap_pdu_t *sent,
   if (o == NULL)
     return;
   if (reason == COAP_NACK_RST)
-    obs_cancel (self, o, "RST");
+    {
+      /* libcoap hands the RST over as this NACK only: record it as received, as the
+       * exchange log records every other message (a server's cancel by Reset) */
+      coap_pdu_t *rst = coap_pdu_init (COAP_MESSAGE_RST, 0, mid, 4);
+      if (rst != NULL)
+        {
+          tf_lwm2m_exchange_log (session, rst, FALSE, NULL);
+          coap_delete_pdu (rst);
+        }
+      obs_cancel (self, o, "RST");
+    }
   else
     {
       g_message ("%s: notification not acknowledged: observation dropped", self->endpoint);

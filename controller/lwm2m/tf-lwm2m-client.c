@@ -645,6 +645,8 @@ tf_lwm2m_client_finalize (GObject *object)
     g_source_remove (self->retry_id);
   if (self->sleep_id != 0)
     g_source_remove (self->sleep_id);
+  /* freeing the context NACKs what is still pending: not to this half-freed client */
+  tf_coap_context_set_owner (self->ctx, NULL);
   tf_lwm2m_model_set_changed_func (self->model, NULL, NULL);
   tf_lwm2m_model_set_execute_func (self->model, NULL, NULL);
   g_ptr_array_unref (self->observations);
@@ -655,7 +657,6 @@ tf_lwm2m_client_finalize (GObject *object)
     coap_session_release (self->bs_session);
   g_source_destroy (self->source);
   g_source_unref (self->source);
-  tf_coap_context_set_owner (self->ctx, NULL);
   coap_free_context (self->ctx);
   g_free (self->endpoint);
   g_free (self->server_uri);

@@ -19,6 +19,7 @@
 
 #include "tf-coap-source.h"
 #include "tf-ets-run.h"
+#include "tf-ets-sut.h"
 
 typedef struct
 {
@@ -235,6 +236,64 @@ parse_listen (const char *s, char **addr, guint16 *port)
   return TRUE;
 }
 
+/* --server-under-test: the operator's next step on stderr (and the console descriptor) */
+static void
+say_operator (const char *text, gpointer data)
+{
+  g_printerr ("operator: %s\n", text);
+  if (console_fd_g >= 0)
+    write_fd_line ("operator", text);
+}
+
+static int
+run_server_under_test (const char *version, gint case_id, const char *endpoint, const char *uri,
+                       const char *driver, gint operator_wait, gint answer_wait)
+{
+  const TfEtsSutCase *c = tf_ets_sut_case_find (version, case_id);
+  g_auto (GStrv) argv = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfEtsSut) sut = NULL;
+  g_autoptr (JsonNode) out = NULL;
+  g_autofree char *json = NULL;
+  TfEtsVerdict verdict;
+  if (c == NULL)
+    {
+      g_printerr ("tf-ets-run: case %d of %s is not one this runner decides for a server\n",
+                  case_id, version);
+      return 2;
+    }
+  if (uri == NULL || (!g_str_has_prefix (uri, "coap://")) || operator_wait < 1
+      || operator_wait > 3600)
+    {
+      g_printerr ("tf-ets-run: --server coap://HOST:PORT and --operator-wait 1-3600 needed\n");
+      return 2;
+    }
+  if (driver != NULL && !g_shell_parse_argv (driver, NULL, &argv, &error))
+    {
+      g_printerr ("tf-ets-run: --driver: %s\n", error->message);
+      return 2;
+    }
+  tf_coap_init ();
+  {
+    TfEtsSutSetup setup = {
+      .version = version,
+      .endpoint = endpoint,
+      .server_uri = uri,
+      .operator_wait_s = (guint)operator_wait,
+      .answer_wait_s = (guint)answer_wait,
+      .driver = (const char *const *)argv,
+      .say = say_operator,
+    };
+    sut = tf_ets_sut_new (&setup);
+  }
+  verdict = tf_ets_sut_run_case (sut, c);
+  out = tf_ets_sut_to_json (sut);
+  json = json_to_string (out, TRUE);
+  printf ("%s\n", json);
+  fflush (stdout);
+  return tf_ets_verdict_exit_code (verdict);
+}
+
 static int
 usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 
@@ -258,7 +317,9 @@ main (int argc, char **argv)
   g_autofree char *dereg = NULL, *addr = NULL, *uri = NULL, *psk_id = NULL, *psk_key = NULL;
   gint console_fd = -1;
   gint case_id = -1, register_wait = 60, answer_wait = 45, lifetime = 10, pmin = 1, pmax = 3;
-  gint queue_window = 93;
+  gint queue_window = 93, operator_wait = 120;
+  gboolean sut = FALSE;
+  g_autofree char *sut_uri = NULL, *driver = NULL;
   guint16 port = 0;
   gboolean list = FALSE;
   g_autoptr (GError) error = NULL;
@@ -303,6 +364,15 @@ main (int argc, char **argv)
     { "psk-id", 0, 0, G_OPTION_ARG_STRING, &psk_id, "listen on DTLS with this PSK identity", "ID" },
     { "psk-key", 0, 0, G_OPTION_ARG_STRING, &psk_key, "the PSK in hex (or $TF_PSK_KEY)", "HEX" },
     { "list", 0, 0, G_OPTION_ARG_NONE, &list, "list the cases this runner decides", NULL },
+    { "server-under-test", 0, 0, G_OPTION_ARG_NONE, &sut,
+      "the side under test is a server: the lab's client registers at --server, the operator "
+      "(or --driver) acts",
+      NULL },
+    { "server", 0, 0, G_OPTION_ARG_STRING, &sut_uri, "the server under test", "coap://HOST:PORT" },
+    { "driver", 0, 0, G_OPTION_ARG_STRING, &driver,
+      "run for each operator step with the step as arguments and in TF_ETS_STEP", "CMD" },
+    { "operator-wait", 0, 0, G_OPTION_ARG_INT, &operator_wait,
+      "seconds a step waits for the operator's operation (120)", "S" },
     { NULL },
   };
 
@@ -311,6 +381,12 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (octx, entries, NULL);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
     return usage_error ("%s", error->message);
+  if (list && sut)
+    {
+      for (const TfEtsSutCase *k = tf_ets_sut_cases (); k->name != NULL; k++)
+        printf ("%d\t%s\t%s\n", k->id, k->versions, k->name);
+      return 0;
+    }
   if (list)
     {
       for (const TfEtsCase *k = tf_ets_cases (); k->func != NULL; k++)
@@ -325,6 +401,15 @@ main (int argc, char **argv)
     version = g_strdup (g_getenv ("TF_ETS_VERSION") != NULL ? g_getenv ("TF_ETS_VERSION") : "1.1");
   if (endpoint == NULL || *endpoint == '\0')
     return usage_error ("%s", "--endpoint (or TF_ENDPOINT) is needed");
+  if (sut)
+    {
+      if (console_fd >= 0 && fcntl (console_fd, F_GETFD) < 0)
+        return usage_error ("%s", "--console-fd is not an open descriptor");
+      console_fd_g = console_fd;
+      signal (SIGPIPE, SIG_IGN);
+      return run_server_under_test (version, case_id, endpoint, sut_uri, driver, operator_wait,
+                                    CLAMP (answer_wait, 1, 600));
+    }
   if (!parse_listen (listen != NULL ? listen : "127.0.0.1:5683", &addr, &port))
     return usage_error ("bad --listen '%s' (ADDR:PORT)", listen);
   if (register_wait < 1 || register_wait > 3600 || answer_wait < 1 || answer_wait > 600

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The ETS cases whose server side the lab decides, as data: each a list of steps, the
+ * operator's (or driver's) actions on the server under test and what the reference client
+ * does by itself, each step deciding one pass criterion (tf-ets-sut.c runs them). Only cases
+ * whose criteria are all visible at the client are here: what a server shows its user is not. */
+#define G_LOG_DOMAIN "tf-ets"
+
+#include "config.h"
+
+#include "tf-ets-sut.h"
+#include "tf-lwm2m-types.h"
+
+#define END                                                                                        \
+  {                                                                                                \
+    0, NULL, NULL, NULL, NULL                                                                      \
+  }
+#define REG(c)                                                                                     \
+  {                                                                                                \
+    TF_ETS_SUT_REGISTER, c, NULL, NULL, NULL                                                       \
+  }
+/* the steps of 301-303: attributes, then the observation, then two notifications */
+#define OBSERVE_13                                                                                 \
+  REG ("A"), { TF_ETS_SUT_WRITE_ATTRS, "A", "/3/0/13", NULL, "pmin=1&pmax=3" },                    \
+      { TF_ETS_SUT_OBSERVE, "B", "/3/0/13", NULL, NULL },                                          \
+  {                                                                                                \
+    TF_ETS_SUT_NOTIFIED, "C", "/3/0/13", NULL, NULL                                                \
+  }
+
+static const TfEtsSutStep s101[] = { REG ("A"), END };
+static const TfEtsSutStep s102[] = {
+  REG ("A"),
+  { TF_ETS_SUT_WRITE, "B", "/1/0/1", "text", "40" },
+  { TF_ETS_SUT_UPDATE, "C", NULL, NULL, NULL },
+  END,
+};
+static const TfEtsSutStep s103[] = {
+  REG ("A"),
+  { TF_ETS_SUT_DEREGISTER, "B", NULL, NULL, NULL },
+  END,
+};
+static const TfEtsSutStep s104[] = {
+  REG ("A"),
+  { TF_ETS_SUT_EXECUTE, "B", "/1/0/8", NULL, NULL },
+  { TF_ETS_SUT_UPDATE, "C", NULL, NULL, NULL },
+  END,
+};
+static const TfEtsSutStep s201[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ, "B", "/3/0/0", "text", NULL },
+  { TF_ETS_SUT_READ, "C", "/3/0/1", "text", NULL },
+  { TF_ETS_SUT_READ, "D", "/3/0/2", "text", NULL },
+  END,
+};
+static const TfEtsSutStep s203[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ, "B", "/3/0", "tlv", NULL },
+  END,
+};
+static const TfEtsSutStep s204[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ, "B", "/3/0", "json", NULL },
+  END,
+};
+static const TfEtsSutStep s205[] = {
+  REG ("A"),
+  { TF_ETS_SUT_WRITE, "B", "/1/0/1", "text", "71" },
+  { TF_ETS_SUT_READ, "C", "/1/0/1", "text", NULL },
+  END,
+};
+static const TfEtsSutStep s215[] = {
+  REG ("A"),
+  { TF_ETS_SUT_WRITE, "B", "/1/0", "tlv", "1=72 6=true" },
+  { TF_ETS_SUT_READ, "C", "/1/0", "tlv", NULL },
+  END,
+};
+static const TfEtsSutStep s220[] = {
+  REG ("A"),
+  { TF_ETS_SUT_WRITE, "B", "/1/0", "json", "1=73 6=true" },
+  { TF_ETS_SUT_READ, "C", "/1/0", "json", NULL },
+  END,
+};
+static const TfEtsSutStep s211[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ, "B", "/3/0/0", "cbor", NULL },
+  END,
+};
+static const TfEtsSutStep s231[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ, "B", "/3/0", "senml-json", NULL },
+  END,
+};
+static const TfEtsSutStep s232[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ, "B", "/3/0", "senml-cbor", NULL },
+  END,
+};
+static const TfEtsSutStep s241[] = {
+  REG ("A"),
+  { TF_ETS_SUT_EXECUTE, "B", "/3/0/4", NULL, NULL },
+  { TF_ETS_SUT_REREGISTER, "C", NULL, NULL, NULL },
+  END,
+};
+static const TfEtsSutStep s260[] = {
+  REG ("A"),
+  { TF_ETS_SUT_DISCOVER, "B", "/3/0", NULL, NULL },
+  END,
+};
+static const TfEtsSutStep s301[] = { OBSERVE_13, END };
+static const TfEtsSutStep s302[] = {
+  OBSERVE_13,
+  { TF_ETS_SUT_CANCEL_RESET, "D", "/3/0/13", NULL, NULL },
+  END,
+};
+static const TfEtsSutStep s303[] = {
+  OBSERVE_13,
+  { TF_ETS_SUT_CANCEL_OBSERVE, "D", "/3/0/13", NULL, NULL },
+  END,
+};
+
+static const TfEtsSutCase cases[] = {
+  { 101, "1.0 1.1", "Initial Registration", s101 },
+  { 102, "1.0 1.1", "Registration Update", s102 },
+  { 103, "1.0 1.1", "Deregistration", s103 },
+  { 104, "1.0 1.1", "Registration Update Trigger", s104 },
+  { 201, "1.0 1.1", "Querying basic information in Plain Text format", s201 },
+  { 203, "1.0 1.1", "Querying basic information in TLV format", s203 },
+  { 204, "1.0 1.1", "Querying basic information in JSON format", s204 },
+  { 205, "1.0 1.1", "Setting basic information in Plain Text format", s205 },
+  { 211, "1.1", "Querying basic information in CBOR format", s211 },
+  { 215, "1.0 1.1", "Setting basic information in TLV format", s215 },
+  { 220, "1.0 1.1", "Setting basic information in JSON format", s220 },
+  { 231, "1.1", "Querying basic information in SenML JSON format", s231 },
+  { 232, "1.1", "Querying basic information in SenML CBOR format", s232 },
+  { 241, "1.0 1.1", "Executable Resource: Rebooting the device", s241 },
+  { 260, "1.0 1.1", "Discover Command", s260 },
+  { 301, "1.0 1.1", "Observation and Notification of parameter values", s301 },
+  { 302, "1.0 1.1", "Cancel Observations using Reset Operation", s302 },
+  { 303, "1.0 1.1", "Cancel observations using Observe with Cancel parameter", s303 },
+  { 0, NULL, NULL, NULL },
+};
+
+const TfEtsSutCase *
+tf_ets_sut_cases (void)
+{
+  return cases;
+}
+
+const TfEtsSutCase *
+tf_ets_sut_case_find (const char *version, gint id)
+{
+  for (const TfEtsSutCase *c = cases; c->name != NULL; c++)
+    {
+      g_auto (GStrv) v = g_strsplit (c->versions, " ", -1);
+      if (c->id == id && version != NULL && g_strv_contains ((const char *const *)v, version))
+        return c;
+    }
+  return NULL;
+}
+
+static const struct
+{
+  const char *name, *human;
+  guint cf;
+} formats[] = {
+  { "text", "Plain Text", TF_LWM2M_CF_TEXT },
+  { "tlv", "TLV", TF_LWM2M_CF_TLV },
+  { "json", "JSON (application/vnd.oma.lwm2m+json)", TF_LWM2M_CF_JSON },
+  { "cbor", "CBOR", TF_LWM2M_CF_CBOR },
+  { "senml-json", "SenML JSON", TF_LWM2M_CF_SENML_JSON },
+  { "senml-cbor", "SenML CBOR", TF_LWM2M_CF_SENML_CBOR },
+};
+
+gint
+tf_ets_sut_format_cf (const char *format)
+{
+  if (format == NULL)
+    return -1;
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    if (g_str_equal (format, formats[i].name))
+      return (gint)formats[i].cf;
+  return -2;
+}
+
+static const char *
+format_human (const char *format)
+{
+  for (guint i = 0; format != NULL && i < G_N_ELEMENTS (formats); i++)
+    if (g_str_equal (format, formats[i].name))
+      return formats[i].human;
+  return "any format";
+}
+
+/* "1=72 6=true" on /1/0 → "/1/0/1 = 72, /1/0/6 = true" */
+static char *
+values_human (const char *path, const char *arg)
+{
+  g_auto (GStrv) kv = g_strsplit (arg, " ", -1);
+  g_autoptr (GString) s = g_string_new (NULL);
+  if (strchr (arg, '=') == NULL)
+    return g_strdup_printf ("%s = %s", path, arg);
+  for (guint i = 0; kv[i] != NULL; i++)
+    {
+      g_auto (GStrv) p = g_strsplit (kv[i], "=", 2);
+      g_string_append_printf (s, "%s%s/%s = %s", i > 0 ? ", " : "", path, p[0],
+                              p[1] != NULL ? p[1] : "");
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+char *
+tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
+{
+  g_autofree char *v = NULL;
+  switch (st->kind)
+    {
+    case TF_ETS_SUT_REGISTER:
+      return g_strdup_printf ("nothing to do: the lab's client registers as '%s' now; accept it "
+                              "(your server must know no other set-up)",
+                              endpoint);
+    case TF_ETS_SUT_UPDATE:
+      return g_strdup_printf ("nothing to do: '%s' sends a Registration Update now", endpoint);
+    case TF_ETS_SUT_DEREGISTER:
+      return g_strdup_printf ("nothing to do: '%s' de-registers now; it should leave your "
+                              "server's list",
+                              endpoint);
+    case TF_ETS_SUT_REREGISTER:
+      return g_strdup_printf ("nothing to do: '%s' reboots and registers again", endpoint);
+    case TF_ETS_SUT_READ:
+      return g_strdup_printf ("on your server: Read %s of '%s' in %s", st->path, endpoint,
+                              format_human (st->format));
+    case TF_ETS_SUT_WRITE:
+      v = values_human (st->path, st->arg);
+      return g_strdup_printf ("on your server: Write %s of '%s' in %s%s: %s", st->path, endpoint,
+                              format_human (st->format),
+                              strchr (st->arg, '=') != NULL ? " (partial update)" : "", v);
+    case TF_ETS_SUT_EXECUTE:
+      return g_strdup_printf ("on your server: Execute %s of '%s' (no arguments)", st->path,
+                              endpoint);
+    case TF_ETS_SUT_DISCOVER:
+      return g_strdup_printf ("on your server: Discover %s of '%s'", st->path, endpoint);
+    case TF_ETS_SUT_WRITE_ATTRS:
+      return g_strdup_printf ("on your server: Write-Attributes %s?%s on '%s'", st->path, st->arg,
+                              endpoint);
+    case TF_ETS_SUT_OBSERVE:
+      return g_strdup_printf ("on your server: Observe %s of '%s'", st->path, endpoint);
+    case TF_ETS_SUT_NOTIFIED:
+      return g_strdup_printf ("nothing to do: '%s' notifies %s every few seconds; your server "
+                              "should show the values (keep the observation)",
+                              endpoint, st->path);
+    case TF_ETS_SUT_CANCEL_RESET:
+      return g_strdup_printf ("on your server: cancel the observation of %s of '%s' by Reset "
+                              "(RST to its next notification)",
+                              st->path, endpoint);
+    case TF_ETS_SUT_CANCEL_OBSERVE:
+    default:
+      return g_strdup_printf ("on your server: cancel the observation of %s of '%s' with a GET "
+                              "Observe=1",
+                              st->path, endpoint);
+    }
+}
+
+char *
+tf_ets_sut_step_command (const TfEtsSutStep *st)
+{
+  switch (st->kind)
+    {
+    case TF_ETS_SUT_READ:
+      return g_strdup_printf ("read %s %s", st->path, st->format);
+    case TF_ETS_SUT_WRITE:
+      return g_strdup_printf ("write %s %s %s", st->path, st->format, st->arg);
+    case TF_ETS_SUT_EXECUTE:
+      return g_strdup_printf ("execute %s", st->path);
+    case TF_ETS_SUT_DISCOVER:
+      return g_strdup_printf ("discover %s", st->path);
+    case TF_ETS_SUT_WRITE_ATTRS:
+      return g_strdup_printf ("write-attributes %s %s", st->path, st->arg);
+    case TF_ETS_SUT_OBSERVE:
+      return g_strdup_printf ("observe %s", st->path);
+    case TF_ETS_SUT_CANCEL_RESET:
+      return g_strdup_printf ("cancel-reset %s", st->path);
+    case TF_ETS_SUT_CANCEL_OBSERVE:
+      return g_strdup_printf ("cancel-observe %s", st->path);
+    default:
+      return NULL;
+    }
+}

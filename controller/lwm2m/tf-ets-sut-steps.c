@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The steps of a server-under-test case, each judging its pass criterion from what reached
+ * the reference client and what it answered: the request the ETS names (method, path,
+ * content format, attributes, token), answered with success, and its effect on the client. */
+#define G_LOG_DOMAIN "tf-ets"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tf-coap-source.h"
+#include "tf-ets-sut-private.h"
+#include "tf-lwm2m-model.h"
+
+#define CODE(c, d) ((c)*32 + (d))
+
+static char *
+code_str (guint code)
+{
+  return tf_coap_code_to_string (code);
+}
+
+/* --- what the client sends ----------------------------------------------------------- */
+
+static gboolean
+is_register (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
+{
+  return m->out && m->code == COAP_REQUEST_CODE_POST && g_str_equal (m->path, "/rd");
+}
+
+static gboolean
+is_client_req (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
+{
+  guint method = GPOINTER_TO_UINT (data);
+  /* an Update or De-register goes to the registration's location, wherever the server under
+   * test put it: any path of the client's but Register's, Send's and Bootstrap's */
+  return m->out && m->code == method && !g_str_equal (m->path, "/rd")
+         && !g_str_equal (m->path, "/dp") && !g_str_equal (m->path, "/bs");
+}
+
+/* The client's request from @from on (made now when @make and none is there yet), its
+ * answer awaited: the answer's index, or -1 with the case decided. */
+static gint
+client_exchange (TfEtsSut *s, const TfEtsSutStep *st, guint from, TfEtsSutMatch f, guint method,
+                 guint want, const char *what)
+{
+  gint req = tf_ets_sut_wait (s, from, f, GUINT_TO_POINTER (method), 3000);
+  gint ans;
+  g_autofree char *got = NULL, *exp = code_str (want);
+  if (req < 0 && st->kind == TF_ETS_SUT_UPDATE && s->client != NULL)
+    {
+      /* the step before did not make the client update: it does so now */
+      tf_lwm2m_client_update (s->client);
+      req = tf_ets_sut_wait (s, from, f, GUINT_TO_POINTER (method), 3000);
+    }
+  else if (req < 0 && st->kind == TF_ETS_SUT_REREGISTER)
+    req = tf_ets_sut_wait (s, from, f, GUINT_TO_POINTER (method), 10000);
+  if (req < 0)
+    {
+      tf_ets_sut_inconclusive (s, "the lab's client sent no %s", what);
+      return -1;
+    }
+  ans = tf_ets_sut_wait_answer (s, req, s->answer_wait_s * 1000);
+  if (ans < 0)
+    {
+      tf_ets_sut_inconclusive (s,
+                               "the server under test answered no %s within %u s: is it running "
+                               "at %s? (link or server down, not a verdict)",
+                               what, s->answer_wait_s, s->server_uri);
+      return -1;
+    }
+  got = code_str (tf_ets_sut_msg (s, ans)->code);
+  if (!tf_ets_sut_check (s, st->criterion, tf_ets_sut_msg (s, ans)->code == want, ans,
+                         "the %s was answered %s (got %s)", what, exp, got))
+    return -1;
+  return ans;
+}
+
+/* --- what the server sends ----------------------------------------------------------- */
+
+typedef struct
+{
+  const TfEtsSutStep *st;
+  guint method; /* 0: GET or RST for the cancel steps */
+} Want;
+
+static gboolean
+is_request (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
+{
+  const Want *w = data;
+  if (m->out || m->code == 0 || m->code >= 32 || g_strcmp0 (m->path, w->st->path) != 0)
+    return FALSE;
+  switch (w->st->kind)
+    {
+    case TF_ETS_SUT_READ:
+    case TF_ETS_SUT_DISCOVER:
+      return m->code == COAP_REQUEST_CODE_GET && m->observe < 0;
+    case TF_ETS_SUT_OBSERVE:
+      return m->code == COAP_REQUEST_CODE_GET && m->observe == 0;
+    case TF_ETS_SUT_WRITE_ATTRS:
+      return m->code == COAP_REQUEST_CODE_PUT && m->query != NULL;
+    case TF_ETS_SUT_WRITE:
+      return (m->code == COAP_REQUEST_CODE_PUT || m->code == COAP_REQUEST_CODE_POST)
+             && m->query == NULL;
+    case TF_ETS_SUT_EXECUTE:
+      return m->code == COAP_REQUEST_CODE_POST;
+    default:
+      return FALSE;
+    }
+}
+
+/* A cancel: a GET Observe=1 of the path, or an RST to a notification of the observation. */
+static gboolean
+is_cancel (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
+{
+  const Want *w = data;
+  if (m->out)
+    return FALSE;
+  if (m->type == COAP_MESSAGE_RST)
+    {
+      for (guint i = (guint)MAX (s->obs_answer, 0); i < s->msgs->len; i++)
+        {
+          const TfEtsSutMsg *n = tf_ets_sut_msg (s, (gint)i);
+          if (n->out && n->mid == m->mid && g_strcmp0 (n->token, s->obs_token) == 0)
+            return TRUE;
+        }
+      return FALSE;
+    }
+  return m->code == COAP_REQUEST_CODE_GET && m->observe == 1
+         && g_strcmp0 (m->path, w->st->path) == 0;
+}
+
+/* The format named, and in the 1.0 ETS the numbers many 1.0 servers still send (1541-1543,
+ * from before IANA registered 0, 11542, 11543). */
+static gboolean
+format_ok (TfEtsSut *s, const char *format, gint cf)
+{
+  gint want = tf_ets_sut_format_cf (format);
+  if (cf == want)
+    return TRUE;
+  if (g_strcmp0 (s->version, "1.0") != 0)
+    return FALSE;
+  return (want == TF_LWM2M_CF_TEXT && cf == 1541) || (want == TF_LWM2M_CF_TLV && cf == 1542)
+         || (want == TF_LWM2M_CF_JSON && cf == 1543);
+}
+
+static gint
+answer_of (TfEtsSut *s, gint req)
+{
+  gint a = tf_ets_sut_wait_answer (s, req, 2000);
+  if (a < 0)
+    tf_ets_sut_inconclusive (s, "the lab's client did not answer the request");
+  return a;
+}
+
+static gboolean
+check_answer (TfEtsSut *s, const TfEtsSutStep *st, gint a, guint want, const char *what)
+{
+  const TfEtsSutMsg *m = tf_ets_sut_msg (s, a);
+  g_autofree char *got = code_str (m->code), *exp = code_str (want);
+  /* the reference client answers well-formed requests with success: anything else is the
+   * request's fault */
+  return tf_ets_sut_check (s, st->criterion, m->code == want, a,
+                           "the client answered the %s %s (got %s: the request was not one it "
+                           "could serve)",
+                           what, exp, got);
+}
+
+/* The values a Write left on the client: "71" at the path, or "1=72 6=true" under it. */
+static void
+check_written (TfEtsSut *s, const TfEtsSutStep *st, gint req)
+{
+  g_auto (GStrv) kv = g_strsplit (st->arg, " ", -1);
+  for (guint i = 0; kv[i] != NULL; i++)
+    {
+      g_auto (GStrv) p = g_strsplit (kv[i], "=", 2);
+      g_autofree char *path_s
+          = p[1] != NULL ? g_strdup_printf ("%s/%s", st->path, p[0]) : g_strdup (st->path);
+      const char *want = p[1] != NULL ? p[1] : p[0];
+      const char *want_v = g_str_equal (want, "true")    ? "1"
+                           : g_str_equal (want, "false") ? "0"
+                                                         : want;
+      g_autoptr (GPtrArray) recs = NULL;
+      g_autofree char *got = NULL;
+      TfLwm2mPath path;
+      if (tf_lwm2m_path_parse (path_s, &path, NULL))
+        recs = tf_lwm2m_model_read (s->model, &path, FALSE, NULL);
+      if (recs != NULL && recs->len == 1)
+        got = tf_lwm2m_record_value_to_string (g_ptr_array_index (recs, 0));
+      if (!tf_ets_sut_check (s, st->criterion, g_strcmp0 (got, want_v) == 0, req,
+                             "%s holds %s after the Write (holds %s)", path_s, want,
+                             got != NULL ? got : "nothing"))
+        return;
+    }
+}
+
+static void
+server_step (TfEtsSut *s, const TfEtsSutStep *st)
+{
+  Want w = { st, 0 };
+  gint req = tf_ets_sut_operator (s, st, is_request, &w), a;
+  const TfEtsSutMsg *m;
+  gint want_cf = tf_ets_sut_format_cf (st->format);
+  if (req < 0 || (a = answer_of (s, req)) < 0)
+    return;
+  m = tf_ets_sut_msg (s, req);
+  switch (st->kind)
+    {
+    case TF_ETS_SUT_READ:
+      if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->accept), req,
+                            "the Read of %s asks for %s (Accept %d; got %d)", st->path, st->format,
+                            want_cf, m->accept)
+          && check_answer (s, st, a, CODE (2, 5), "Read"))
+        tf_ets_sut_check (s, st->criterion, tf_ets_sut_msg (s, a)->cf == m->accept, a,
+                          "the content came in the format asked (%d)", m->accept);
+      break;
+    case TF_ETS_SUT_DISCOVER:
+      if (tf_ets_sut_check (s, st->criterion, m->accept < 0 || m->accept == TF_LWM2M_CF_LINK, req,
+                            "the Discover of %s asks for link format, if anything (Accept %d)",
+                            st->path, m->accept))
+        check_answer (s, st, a, CODE (2, 5), "Discover");
+      break;
+    case TF_ETS_SUT_WRITE:
+      if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->cf), req,
+                            "the Write of %s is in %s (Content-Format %d; got %d)", st->path,
+                            st->format, want_cf, m->cf)
+          && check_answer (s, st, a, CODE (2, 4), "Write"))
+        check_written (s, st, req);
+      break;
+    case TF_ETS_SUT_EXECUTE:
+      check_answer (s, st, a, CODE (2, 4), "Execute");
+      break;
+    case TF_ETS_SUT_WRITE_ATTRS:
+      {
+        g_auto (GStrv) want = g_strsplit (st->arg, "&", -1);
+        g_auto (GStrv) got = g_strsplit (m->query, "&", -1);
+        for (guint i = 0; want[i] != NULL; i++)
+          if (!tf_ets_sut_check (
+                  s, st->criterion, g_strv_contains ((const char *const *)got, want[i]), req,
+                  "the Write-Attributes on %s sets %s (it sets %s)", st->path, want[i], m->query))
+            return;
+        check_answer (s, st, a, CODE (2, 4), "Write-Attributes");
+        break;
+      }
+    case TF_ETS_SUT_OBSERVE:
+      if (check_answer (s, st, a, CODE (2, 5), "Observe")
+          && tf_ets_sut_check (s, st->criterion, tf_ets_sut_msg (s, a)->observe >= 0, a,
+                               "the observation of %s was established (Observe in the answer)",
+                               st->path))
+        {
+          g_free (s->obs_token);
+          s->obs_token = g_strdup (m->token);
+          s->obs_answer = a;
+        }
+      break;
+    default:
+      break;
+    }
+}
+
+/* --- observation --------------------------------------------------------------------- */
+
+static gboolean
+is_notification (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
+{
+  return m->out && m->code == CODE (2, 5) && m->observe >= 0
+         && g_strcmp0 (m->token, s->obs_token) == 0;
+}
+
+static void
+notified_step (TfEtsSut *s, const TfEtsSutStep *st)
+{
+  guint from = (guint)s->obs_answer + 1;
+  gint n1, n2, rst;
+  tf_ets_sut_tell (s, st);
+  n1 = tf_ets_sut_wait (s, from, is_notification, NULL, (3 + s->answer_wait_s) * 1000);
+  n2 = n1 >= 0 ? tf_ets_sut_wait (s, (guint)n1 + 1, is_notification, NULL,
+                                  (3 + s->answer_wait_s) * 1000)
+               : -1;
+  /* an RST to a notification while the case keeps the observation: the server dropped it */
+  rst = tf_ets_sut_wait (s, from, is_cancel, &(Want){ st, 0 }, 1);
+  if (rst >= 0
+      && !tf_ets_sut_check (s, st->criterion, FALSE, rst,
+                            "the server kept the observation of %s (it refused a "
+                            "notification with RST or cancelled it)",
+                            st->path))
+    return;
+  if (n2 < 0)
+    {
+      tf_ets_sut_inconclusive (s, "the lab's client sent fewer than two notifications of %s",
+                               st->path);
+      return;
+    }
+  tf_ets_sut_check (s, st->criterion, TRUE, n2, "two notifications of %s went to the server",
+                    st->path);
+}
+
+static void
+cancel_step (TfEtsSut *s, const TfEtsSutStep *st)
+{
+  Want w = { st, 0 };
+  gint c = tf_ets_sut_operator (s, st, is_cancel, &w), a;
+  const TfEtsSutMsg *m;
+  gboolean reset = st->kind == TF_ETS_SUT_CANCEL_RESET;
+  if (c < 0)
+    return;
+  m = tf_ets_sut_msg (s, c);
+  if (!tf_ets_sut_check (s, st->criterion, (m->type == COAP_MESSAGE_RST) == reset, c,
+                         "the observation of %s was cancelled %s (it was cancelled %s)", st->path,
+                         reset ? "by Reset" : "with a GET Observe=1",
+                         m->type == COAP_MESSAGE_RST ? "by Reset" : "with a GET Observe=1"))
+    return;
+  if (reset)
+    return;
+  if (!tf_ets_sut_check (s, st->criterion, g_strcmp0 (m->token, s->obs_token) == 0, c,
+                         "the cancel carries the observation's token %s (it carries %s)",
+                         s->obs_token, m->token))
+    return;
+  if ((a = answer_of (s, c)) >= 0)
+    check_answer (s, st, a, CODE (2, 5), "cancelling GET");
+}
+
+void
+tf_ets_sut_step (TfEtsSut *s, const TfEtsSutStep *st)
+{
+  guint from = s->msgs->len;
+  gint a;
+  switch (st->kind)
+    {
+    case TF_ETS_SUT_REGISTER:
+    case TF_ETS_SUT_REREGISTER:
+      tf_ets_sut_tell (s, st);
+      if (st->kind == TF_ETS_SUT_REGISTER)
+        tf_ets_sut_client_start (s);
+      a = client_exchange (s, st, from, is_register, 0, CODE (2, 1), "Register");
+      if (a >= 0)
+        tf_ets_sut_check (s, st->criterion, tf_ets_sut_msg (s, a)->location, a,
+                          "the 2.01 carries the registration's Location-Path");
+      break;
+    case TF_ETS_SUT_UPDATE:
+      tf_ets_sut_tell (s, st);
+      /* the Update the step before caused counts: look back to that step's start */
+      client_exchange (s, st, MAX (s->last_op, 1), is_client_req, COAP_REQUEST_CODE_POST,
+                       CODE (2, 4), "Update");
+      break;
+    case TF_ETS_SUT_DEREGISTER:
+      tf_ets_sut_tell (s, st);
+      if (s->client != NULL)
+        tf_lwm2m_client_deregister (s->client);
+      client_exchange (s, st, from, is_client_req, COAP_REQUEST_CODE_DELETE, CODE (2, 2),
+                       "De-register");
+      break;
+    case TF_ETS_SUT_NOTIFIED:
+      notified_step (s, st);
+      break;
+    case TF_ETS_SUT_CANCEL_RESET:
+    case TF_ETS_SUT_CANCEL_OBSERVE:
+      cancel_step (s, st);
+      break;
+    default:
+      server_step (s, st);
+      break;
+    }
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# A company's nightly driver for tf-ets-run --server-under-test, here for the lab's own
+# tf-lwm2m-server (the server under test): each step the runner asks for ("read /3/0 tlv",
+# "observe /3/0/13", ...; as arguments and in TF_ETS_STEP) becomes one JSON command on the
+# server's control socket (TF_CONTROL). Exit 0: done; anything else: not done.
+# TF_DRIVER_MODE makes it misbehave for the tests: "wrong-format" reads and writes in another
+# format, "no-cancel" says it cancelled but does not, "wrong-cancel" cancels the other way,
+# "nothing" does nothing and says so. TF_DRIVER_STATE: a file for the observation's id.
+import json
+import os
+import socket
+import sys
+
+OTHER = {'tlv': 'json', 'json': 'tlv', 'text': 'tlv', 'cbor': 'text', 'senml-json': 'senml-cbor',
+         'senml-cbor': 'senml-json'}
+
+
+def command(o):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(60)
+    s.connect(os.environ['TF_CONTROL'])
+    s.sendall((json.dumps(o) + '\n').encode())
+    buf = b''
+    while not buf.endswith(b'\n'):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    s.close()
+    reply = json.loads(buf.decode())
+    print('driver: %s -> %s' % (json.dumps(o), json.dumps(reply)), flush=True)
+    return reply
+
+
+def main(argv):
+    mode = os.environ.get('TF_DRIVER_MODE', 'good')
+    ep = os.environ['TF_ENDPOINT']
+    step = argv[1:]
+    if step != os.environ.get('TF_ETS_STEP', '').split(' '):
+        print('driver: argv and TF_ETS_STEP differ', flush=True)
+        return 2
+    if mode == 'nothing' or not step:
+        return 1
+    op, path = step[0], step[1]
+    state = os.environ.get('TF_DRIVER_STATE')
+    o = {'ep': ep, 'path': path}
+    if op in ('read', 'write'):
+        fmt = step[2]
+        o['format'] = OTHER.get(fmt, fmt) if mode == 'wrong-format' else fmt
+    if op == 'read' or op == 'discover' or op == 'execute' or op == 'observe':
+        o['cmd'] = op
+    elif op == 'write':
+        o['cmd'] = 'write'
+        values = {}
+        for kv in step[3:]:
+            if '=' in kv:
+                k, v = kv.split('=', 1)
+                values[path + '/' + k] = {'true': True, 'false': False}.get(v, v)
+            else:
+                values[path] = kv
+        o['values'] = values
+        o['replace'] = not any('=' in kv for kv in step[3:])
+    elif op == 'write-attributes':
+        o['cmd'] = 'write-attributes'
+        o['attrs'] = step[2]
+    elif op in ('cancel-reset', 'cancel-observe'):
+        if mode == 'no-cancel':
+            return 0
+        reset = (op == 'cancel-reset') != (mode == 'wrong-cancel')
+        with open(state) as f:
+            o = {'cmd': 'cancel', 'observation': int(f.read()), 'mode': 'reset' if reset else 'observe'}
+    else:
+        return 1
+    reply = command(o)
+    if not reply.get('ok'):
+        return 1
+    if op == 'observe' and state:
+        with open(state, 'w') as f:
+            f.write(str(reply['result']['observation']))
+    return 0
+
+
+sys.exit(main(sys.argv))
