@@ -479,8 +479,43 @@ tf_lwm2m_server_cancel_observe_async (TfLwm2mServer *self, guint id, gboolean re
   req->payload = o->payload != NULL ? g_bytes_ref (o->payload) : NULL;
   g_free (req->uri_path);
   req->uri_path = g_strdup (o->uri_path);
-  /* the answer carries the observation's token: keep it apart from notifications */
-  send_with_token (self, o->session, o->endpoint, req, o->token_bytes, id, task);
+  /* libcoap tracks the observation (its block mode) and puts its own token on the wire for
+   * the request it sent: only it can cancel with the token the client saw (RFC 7641 3.6);
+   * the answer comes back under the observation's token, which the pending table keys */
+  {
+    Pending *p = g_new0 (Pending, 1);
+    coap_binary_t tok
+        = { g_bytes_get_size (o->token_bytes), (uint8_t *)g_bytes_get_data (o->token_bytes, NULL) };
+    p->server = self;
+    p->token = g_strdup (o->token);
+    p->endpoint = g_strdup (o->endpoint);
+    p->path = o->path;
+    p->uri_path = g_strdup (o->uri_path);
+    p->accept = o->accept;
+    p->observe = 1;
+    p->method = o->method;
+    p->cf = o->cf;
+    p->cancel_of = id;
+    g_task_set_task_data (task, p, (GDestroyNotify)pending_free);
+    {
+      /* the exchange log shows it as libcoap sends it: the original request with Observe=1,
+       * under the next message id (the one coap_cancel_observe takes) */
+      coap_pdu_t *copy = build_pdu (o->session, req, o->token_bytes);
+      if (copy != NULL)
+        {
+          coap_pdu_set_mid (copy, (coap_mid_t)((coap_pdu_get_mid (copy) + 1) & 0xffff));
+          tf_lwm2m_exchange_log (o->session, copy, TRUE, &o->path);
+          coap_delete_pdu (copy);
+        }
+    }
+    if (!coap_cancel_observe (o->session, &tok, COAP_MESSAGE_CON))
+      {
+        g_task_return_new_error (task, TF_ERROR, TF_ERROR_IO, "cannot cancel observation %u", id);
+        g_object_unref (task);
+        return;
+      }
+    g_hash_table_insert (self->pending, g_strdup (p->token), task);
+  }
 }
 
 TfLwm2mResponse *
