@@ -223,25 +223,44 @@ tf_rpc_request_fail (TfRpcRequest *r, const char *fmt, ...)
 
 /* --- where an answer may go ------------------------------------------------------ */
 
+/* The checks every response topic passes, under @prefix"reply/"; what follows "reply/" in
+ * *@rest; the reason it fails, or NULL. @whose names the subtree in the reason. */
+static const char *
+reply_topic_basics (const char *prefix, const char *topic, const char *whose, const char **rest)
+{
+  g_autofree char *reply = g_strconcat (prefix, "reply/", NULL);
+  if (topic == NULL)
+    return "the request has no response topic";
+  if (strlen (topic) > MAX_REPLY_TOPIC || !g_utf8_validate (topic, -1, NULL))
+    return "the response topic is too long or not UTF-8";
+  if (!g_str_has_prefix (topic, reply))
+    return whose;
+  if (strpbrk (topic, "+#") != NULL)
+    return "the response topic holds a wildcard";
+  *rest = topic + strlen (reply);
+  return NULL;
+}
+
+static gboolean
+reply_topic_refused (const char *why, const char *topic, GError **error)
+{
+  g_set_error (error, TF_ERROR, TF_ERROR_PERMISSION_DENIED, "%s (%.80s)", why,
+               topic != NULL && g_utf8_validate (topic, -1, NULL) ? topic : "?");
+  return FALSE;
+}
+
 gboolean
 tf_rpc_check_reply_topic (const char *prefix, const char *company, const char *topic,
                           GError **error)
 {
-  g_autofree char *reply = g_strconcat (prefix, "reply/", NULL);
+  const char *rest = NULL;
+  const char *why
+      = reply_topic_basics (prefix, topic, "the response topic is not under reply/", &rest);
   g_auto (GStrv) parts = NULL;
-  const char *why = NULL;
 
-  if (topic == NULL)
-    why = "the request has no response topic";
-  else if (strlen (topic) > MAX_REPLY_TOPIC || !g_utf8_validate (topic, -1, NULL))
-    why = "the response topic is too long or not UTF-8";
-  else if (!g_str_has_prefix (topic, reply))
-    why = "the response topic is not under reply/";
-  else if (strpbrk (topic, "+#") != NULL)
-    why = "the response topic holds a wildcard";
   if (why == NULL)
     {
-      parts = g_strsplit (topic + strlen (reply), "/", 3);
+      parts = g_strsplit (rest, "/", 3);
       if (g_strv_length (parts) < 2 || !tf_json_valid_id (parts[0], MAX_ACCOUNT)
           || !tf_json_valid_id (parts[1], MAX_CLIENT_ID)
           || (parts[2] != NULL && parts[2][0] == '\0'))
@@ -249,11 +268,7 @@ tf_rpc_check_reply_topic (const char *prefix, const char *company, const char *t
       else if (company != NULL && g_strcmp0 (parts[0], company) != 0)
         why = "a company's response topic must be under its own reply/<company>/";
     }
-  if (why == NULL)
-    return TRUE;
-  g_set_error (error, TF_ERROR, TF_ERROR_PERMISSION_DENIED, "%s (%.80s)", why,
-               topic != NULL && g_utf8_validate (topic, -1, NULL) ? topic : "?");
-  return FALSE;
+  return why == NULL || reply_topic_refused (why, topic, error);
 }
 
 /* A farm host's answers go to <prefix>reply/<client id>[/...]: the one
@@ -261,29 +276,18 @@ tf_rpc_check_reply_topic (const char *prefix, const char *company, const char *t
 static gboolean
 check_host_reply_topic (const char *prefix, const char *topic, GError **error)
 {
-  g_autofree char *reply = g_strconcat (prefix, "reply/", NULL);
+  const char *rest = NULL;
+  const char *why = reply_topic_basics (
+      prefix, topic, "the response topic is not under this host's reply/", &rest);
   g_auto (GStrv) parts = NULL;
-  const char *why = NULL;
 
-  if (topic == NULL)
-    why = "the request has no response topic";
-  else if (strlen (topic) > MAX_REPLY_TOPIC || !g_utf8_validate (topic, -1, NULL))
-    why = "the response topic is too long or not UTF-8";
-  else if (!g_str_has_prefix (topic, reply))
-    why = "the response topic is not under this host's reply/";
-  else if (strpbrk (topic, "+#") != NULL)
-    why = "the response topic holds a wildcard";
   if (why == NULL)
     {
-      parts = g_strsplit (topic + strlen (reply), "/", 2);
+      parts = g_strsplit (rest, "/", 2);
       if (!tf_json_valid_id (parts[0], MAX_CLIENT_ID) || (parts[1] != NULL && parts[1][0] == '\0'))
         why = "the response topic must be reply/<client id>[/...]";
     }
-  if (why == NULL)
-    return TRUE;
-  g_set_error (error, TF_ERROR, TF_ERROR_PERMISSION_DENIED, "%s (%.80s)", why,
-               topic != NULL && g_utf8_validate (topic, -1, NULL) ? topic : "?");
-  return FALSE;
+  return why == NULL || reply_topic_refused (why, topic, error);
 }
 
 /* --- dispatch ---------------------------------------------------------------------- */

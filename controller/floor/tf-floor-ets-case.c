@@ -317,17 +317,6 @@ tf_floor_ets_case_needs_psk (const TfCase *c)
   return c->features != NULL && g_strv_contains ((const char *const *)c->features, "dtls-psk");
 }
 
-static char *
-psk_hex (const TfImpl *client)
-{
-  gsize n = 0;
-  const guint8 *k = g_bytes_get_data (client->psk_key, &n);
-  GString *hex = g_string_new (NULL);
-  for (gsize i = 0; i < n; i++)
-    g_string_append_printf (hex, "%02x", k[i]);
-  return g_string_free (hex, FALSE);
-}
-
 gboolean
 tf_floor_ets_spawn (Batch *b, TfSession *s, const TfCase *c, GError **error)
 {
@@ -384,7 +373,7 @@ tf_floor_ets_spawn (Batch *b, TfSession *s, const TfCase *c, GError **error)
       {
         /* the lab's PSK for the client: the identity on the command line, the key in the
          * runner's environment (not in every user's ps) */
-        g_autofree char *hex = psk_hex (client);
+        g_autofree char *hex = tf_floor_psk_hex (client);
         argv[17] = "--psk-id";
         argv[18] = client->psk_identity;
         g_subprocess_launcher_setenv (launcher, "TF_PSK_KEY", hex, TRUE);

@@ -84,6 +84,22 @@ on_provisioned (GObject *source, GAsyncResult *res, gpointer user_data)
     running (l);
 }
 
+/* The lab's PSK of @client in hex (provisioning scripts, the runner), or NULL. */
+char *
+tf_floor_psk_hex (const TfImpl *client)
+{
+  gsize n = 0;
+  const guint8 *k;
+  GString *hex;
+  if (client == NULL || client->psk_key == NULL)
+    return NULL;
+  k = g_bytes_get_data (client->psk_key, &n);
+  hex = g_string_new (NULL);
+  for (gsize i = 0; i < n; i++)
+    g_string_append_printf (hex, "%02x", k[i]);
+  return g_string_free (hex, FALSE);
+}
+
 /* The client's provisioning script aimed at @server_uri: its own or the default, or for an
  * ETS set-up (@setup "bootstrap", "queue", "psk": the lab's runner needs more than a server
  * URI) the event's script for it, TF_ERROR_NOT_SUPPORTED when the event names none. */
@@ -110,15 +126,7 @@ tf_floor_provision_script (TfFloor *f, TfSession *s, const char *server_uri, con
           return NULL;
         }
     }
-  if (client != NULL && client->psk_key != NULL)
-    {
-      gsize n = 0;
-      const guint8 *k = g_bytes_get_data (client->psk_key, &n);
-      GString *hex = g_string_new (NULL);
-      for (gsize i = 0; i < n; i++)
-        g_string_append_printf (hex, "%02x", k[i]);
-      key = g_string_free (hex, FALSE);
-    }
+  key = tf_floor_psk_hex (client);
   g_hash_table_insert (vars, "server_uri", (gpointer)server_uri);
   /* a bootstrap set-up: the URI is the bootstrap server's */
   g_hash_table_insert (vars, "bootstrap_uri",

@@ -24,10 +24,10 @@ typedef struct
   TfConsole *console;
   gulong console_id;
   guint slot_timer;
-  guint generation;       /* callbacks of an older preparation are ignored */
-  gboolean waiting_ready; /* resumed after a restart: the board is not ready yet */
-  gboolean waiting_boot;  /* preparing: the board went away with its power and comes back */
-  gboolean resuming;      /* running again after a restart: provisioned again, not re-planned */
+  guint generation;         /* callbacks of an older preparation are ignored */
+  gboolean waiting_ready;   /* resumed after a restart: the board is not ready yet */
+  gboolean waiting_boot;    /* preparing: the board went away with its power and comes back */
+  gboolean resuming;        /* running again after a restart: provisioned again, not re-planned */
   gboolean waiting_regress; /* a regression job yields the board at the end of its case */
   guint wait_timer;
 } Live;
@@ -87,6 +87,8 @@ void
 tf_floor_prepare_flash (Live *l);
 void
 tf_floor_prepare_provision (Live *l);
+char *
+tf_floor_psk_hex (const TfImpl *client);
 TfProvisionScript *
 tf_floor_provision_script (TfFloor *f, TfSession *s, const char *server_uri, const char *setup,
                            GError **error);
