@@ -23,6 +23,13 @@ typedef struct
   GHashTable *fresh;   /* ids whose state was heard since the host was last up */
   guint retry_id;      /* the next attempt to confirm its boards */
   gboolean too_many;   /* said once: it announced more than TF_REMOTE_HOST_MAX_BOARDS */
+  /* for staff (tf-remote-host-summary.c): since when, as this coordinator saw it */
+  gint64 since;      /* it came up or was lost (or was first heard of) */
+  int link;          /* its bridge's link: -1 never heard (no bridge), 0 down, 1 up */
+  gint64 link_since; /* the link's last change */
+  char *started;     /* from its status: its daemon's start, */
+  char *version;     /* version */
+  char *reason;      /* and why it is offline */
 } TfRemoteHost;
 
 struct _TfRemoteHosts
@@ -38,6 +45,7 @@ struct _TfRemoteHosts
   GHashTable *claims;  /* board -> host name (the store's farm_board) */
   GHashTable *pending; /* correlation -> GTask */
   guint seq;
+  guint summary_id; /* the staff summary's publication, once the changes settle */
 };
 
 gboolean
@@ -45,6 +53,13 @@ tf_remote_host_up (TfRemoteHost *h);
 /* A board's state from its host (a retained message, or its answer to "boards"). */
 void
 tf_remote_hosts_apply_board (TfRemoteHosts *self, TfRemoteHost *h, const char *id, JsonObject *o);
+
+/* tf-remote-host-summary.c: the staff-only retained summary tf/<lab>/hosts,
+ * published once the current burst of changes is handled */
+void
+tf_remote_hosts_summary_changed (TfRemoteHosts *self);
+void
+tf_remote_hosts_summary_publish (TfRemoteHosts *self);
 
 /* tf-remote-host-request.c */
 void

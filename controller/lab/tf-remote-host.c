@@ -26,6 +26,9 @@ host_free (TfRemoteHost *h)
   g_hash_table_unref (h->fresh);
   g_hash_table_unref (h->boards);
   g_hash_table_unref (h->refused);
+  g_free (h->started);
+  g_free (h->version);
+  g_free (h->reason);
   g_free (h->name);
   g_free (h);
 }
@@ -43,6 +46,8 @@ host_get (TfRemoteHosts *self, const char *name)
   h->boards
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_node_unref);
   h->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  h->since = g_get_real_time ();
+  h->link = -1;
   g_hash_table_insert (self->hosts, h->name, h);
   return h;
 }
@@ -97,6 +102,15 @@ publish_host_boards (TfRemoteHosts *self, TfRemoteHost *h)
     publish_board (self, h, id);
 }
 
+/* Something staff see changed: the lab status (the "changed" signal) and the
+ * staff summary. */
+static void
+changed (TfRemoteHosts *self)
+{
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  tf_remote_hosts_summary_changed (self);
+}
+
 /* --- the claims: which host a board id belongs to --------------------------------- */
 
 static const char *const farm_steps[] = {
@@ -144,8 +158,10 @@ host_set_up (TfRemoteHosts *self, TfRemoteHost *h, gboolean online, gboolean lin
   gboolean was = tf_remote_host_up (h);
   h->online = online;
   h->link_down = link_down;
+  tf_remote_hosts_summary_changed (self);
   if (was == tf_remote_host_up (h))
     return;
+  h->since = g_get_real_time ();
   g_hash_table_remove_all (h->fresh);
   g_clear_handle_id (&h->retry_id, g_source_remove);
   if (was)
@@ -162,7 +178,31 @@ host_set_up (TfRemoteHosts *self, TfRemoteHost *h, gboolean online, gboolean lin
       tf_remote_host_reconcile (h);
     }
   publish_host_boards (self, h);
-  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  changed (self);
+}
+
+/* A member of a host's status, for staff: a short string or nothing. */
+static void
+status_keep (char **field, JsonObject *o, const char *key)
+{
+  const char *v = NULL;
+  g_clear_pointer (field, g_free);
+  if (o != NULL && tf_json_read_string (o, key, FALSE, 200, &v, NULL))
+    *field = g_strdup (v);
+}
+
+/* The bridge's notification: retained "1" while its link is up, "0" (its
+ * will) when it drops; nothing: never heard (a host without a bridge). */
+static void
+on_link (TfRemoteHosts *self, TfRemoteHost *h, const char *data, gsize len)
+{
+  int link = len == 1 && (data[0] == '0' || data[0] == '1') ? data[0] - '0' : -1;
+  if (link != h->link)
+    {
+      h->link = link;
+      h->link_since = g_get_real_time ();
+    }
+  host_set_up (self, h, h->online, link == 0);
 }
 
 static void
@@ -181,6 +221,9 @@ on_status (TfRemoteHosts *self, TfRemoteHost *h, const void *data, gsize len)
           return;
         }
     }
+  status_keep (&h->started, o, "started");
+  status_keep (&h->version, o, "version");
+  status_keep (&h->reason, o, "reason");
   host_set_up (self, h, g_strcmp0 (state, "online") == 0, h->link_down);
 }
 
@@ -201,7 +244,7 @@ on_board (TfRemoteHosts *self, TfRemoteHost *h, const char *id, const void *data
           g_hash_table_remove (h->boards, id);
           claim_set (self, id, NULL);
           publish_board (self, NULL, id);
-          g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+          changed (self);
         }
       return;
     }
@@ -233,7 +276,7 @@ tf_remote_hosts_apply_board (TfRemoteHosts *self, TfRemoteHost *h, const char *i
                      h->name, id, owner);
           g_hash_table_insert (h->refused, g_strdup (id), g_strdup (owner));
           tf_remote_hosts_tell_refused (self, h, id, owner);
-          g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+          changed (self);
         }
       return;
     }
@@ -259,7 +302,7 @@ tf_remote_hosts_apply_board (TfRemoteHosts *self, TfRemoteHost *h, const char *i
     g_hash_table_add (h->fresh, g_strdup (id));
   publish_board (self, h, id);
   if (owner == NULL)
-    g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+    changed (self);
 }
 
 void
@@ -287,7 +330,7 @@ tf_remote_hosts_handle (TfRemoteHosts *self, const TfBusMessage *msg)
   if (n == 2 && g_strcmp0 (part[1], "status") == 0)
     on_status (self, h, data, len);
   else if (n == 2 && g_strcmp0 (part[1], "link") == 0)
-    host_set_up (self, h, h->online, len == 1 && ((const char *)data)[0] == '0');
+    on_link (self, h, data, len);
   else if (n == 4 && g_strcmp0 (part[1], "board") == 0 && g_strcmp0 (part[3], "state") == 0
            && tf_json_valid_id (part[2], 200))
     on_board (self, h, part[2], data, len);
@@ -389,6 +432,7 @@ tf_remote_hosts_dispose (GObject *object)
       while (g_hash_table_iter_next (&it, NULL, (gpointer *)&h))
         g_clear_handle_id (&h->retry_id, g_source_remove);
     }
+  g_clear_handle_id (&self->summary_id, g_source_remove);
   g_clear_object (&self->bus); /* before the pending requests end: nothing new is sent */
   if (self->pending != NULL)
     tf_remote_hosts_fail_pending (self, NULL);
@@ -442,6 +486,8 @@ tf_remote_hosts_new (TfBus *bus, TfStore *store, const char *prefix, const char 
     return NULL;
   self->bus = g_object_ref (bus);
   g_signal_connect (bus, "message", G_CALLBACK (on_message), self);
+  /* the broker may have lost the retained summary: publish it again */
+  g_signal_connect_swapped (bus, "connected", G_CALLBACK (tf_remote_hosts_summary_publish), self);
   for (guint i = 0; i < G_N_ELEMENTS (topics); i++)
     {
       g_autofree char *t = g_strdup_printf ("%shost/+/%s", prefix, topics[i]);
@@ -452,5 +498,6 @@ tf_remote_hosts_new (TfBus *bus, TfStore *store, const char *prefix, const char 
     g_autofree char *t = g_strdup_printf ("%shost/+/reply/%s", prefix, client_id);
     tf_bus_subscribe_full (bus, t, TF_BUS_SUBSCRIBE_EVENTS);
   }
+  tf_remote_hosts_summary_changed (self);
   return g_steal_pointer (&self);
 }

@@ -39,6 +39,14 @@ tf_remote_hosts_owner (TfRemoteHosts *self, const char *board);
 JsonNode *
 tf_remote_hosts_to_json (TfRemoteHosts *self);
 
+/* The staff summary, retained on tf/<lab>/hosts (staff only, the broker's
+ * ACL): {"schema":1,"at":T,"coordinator":NAME,"hosts":{"<host>":{"state":
+ * "online"|"lost","since":T,"reason":S,"link":"up"|"down"|"none",
+ * "link-since":T,"started":T,"version":S,"boards":N,"ids":[...],
+ * "refused":{...}}}}, T ISO 8601; "since" as this coordinator saw it. */
+JsonNode *
+tf_remote_hosts_summary_json (TfRemoteHosts *self, gint64 now_us);
+
 /* Send @verb with @payload (a JSON object) to the host owning @board and
  * finish with its answer ({"schema":1,"ok":...}). Fails at once with
  * TF_ERROR_INFRASTRUCTURE when that host is lost, and when it is lost while

@@ -23,7 +23,8 @@ static const char *const public_topics[]
     = { "host/+/status", "board/+/state", "schedule", "session/+/state", "summary", NULL };
 
 /* What the daemon publishes: its host status, boards, the floor, the
- * companies' private reports, consoles and traces, and replies. */
+ * companies' private reports, consoles and traces, replies, and (a farm's
+ * coordinator) the staff summary of its hosts. */
 static const char *const daemon_topics[] = { "host/+/status",
                                              "board/+/state",
                                              "schedule",
@@ -34,6 +35,7 @@ static const char *const daemon_topics[] = { "host/+/status",
                                              "private/+/session/+/trace",
                                              "regress/#",
                                              "private/+/regress/#",
+                                             "hosts",
                                              "reply/#",
                                              NULL };
 
@@ -129,8 +131,10 @@ acl_text (TfBrokerTool *t)
           acl_public (s, lab);
           g_string_append_printf (s, "topic read tf/%s/private/#\ntopic write tf/%s/cmd/#\n", lab,
                                   lab);
-          /* the regression queue's progress and board health (staff only) */
-          g_string_append_printf (s, "topic read tf/%s/regress/#\n", lab);
+          /* the regression queue's progress and board health, and a farm's
+           * hosts (staff only) */
+          g_string_append_printf (s, "topic read tf/%s/regress/#\ntopic read tf/%s/hosts\n", lab,
+                                  lab);
           break;
         case TF_BROKER_ROLE_COMPANY:
           acl_public (s, lab);

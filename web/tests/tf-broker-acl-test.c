@@ -407,6 +407,8 @@ test_private_read (void)
   publish (daemon, lab, "private/acme/session/s1/report", report_a, TRUE);
   publish (daemon, lab, "private/kiwi/session/s1/report", report_a, TRUE);
   publish (daemon, lab, "board/b1/state", "{\"schema\":1,\"id\":\"b1\"}", TRUE);
+  /* a farm coordinator's summary of its hosts (issue 18): staff only */
+  publish (daemon, lab, "hosts", "{\"schema\":1,\"hosts\":{}}", TRUE);
   publish (daemon, lab, "summary", "{\"schema\":1}", TRUE);
 
   a = client (world, "acme");
@@ -430,6 +432,10 @@ test_private_read (void)
   g_assert_true (got (staff, lab, "private/kiwi/session/s1/report"));
   g_assert_false (got (anon, lab, "private/acme/session/s1/report"));
   g_assert_false (got (anon, lab, "private/kiwi/session/s1/report"));
+  g_assert_true (got (staff, lab, "hosts"));
+  g_assert_false (got (a, lab, "hosts"));
+  g_assert_false (got (b, lab, "hosts"));
+  g_assert_false (got (anon, lab, "hosts"));
 
   /* live console lines: to acme and staff, not to kiwi or anonymous, even
    * when kiwi subscribes to acme's subtree by name */
@@ -459,6 +465,7 @@ test_private_read (void)
   /* clean the retained messages for the other tests */
   publish (daemon, lab, "private/acme/session/s1/report", "", TRUE);
   publish (daemon, lab, "private/kiwi/session/s1/report", "", TRUE);
+  publish (daemon, lab, "hosts", "", TRUE);
 }
 
 /* Only a company writes its in/ subtree; only staff write cmd/. */
