@@ -13,6 +13,7 @@ import { ResultsView } from './views/results.js';
 import { TraceView } from './views/trace.js';
 import { SummaryView } from './views/summary.js';
 import { RegressView } from './views/regress.js';
+import { HostsView } from './views/hosts.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -25,13 +26,17 @@ class Header {
   }
 
   note(kind) {
-    if (kind === 'host' || kind === 'schedule' || kind === 'summary') this.dirty = true;
+    if (kind === 'host' || kind === 'schedule' || kind === 'summary' || kind === 'farm') this.dirty = true;
   }
 
   flush() {
     if (!this.dirty) return;
     this.dirty = false;
-    const chips = [...this.store.hosts.entries()].sort().map(([name, s]) => {
+    const chips = [...this.store.hosts.entries()].sort().map(([name, status]) => {
+      // a farm host whose link is down still has its retained "online":
+      // staff get the coordinator's word for it (the Hosts view)
+      const farm = this.store.farm?.hosts?.[name];
+      const s = farm?.state === 'lost' ? { ...status, state: 'lost', reason: farm.reason } : status;
       // staff edit the lab and event files and send SIGHUP: say whether it was taken
       const reload = s.reload && typeof s.reload === 'object' ? s.reload : null;
       const refused = reload && reload.ok === false;
@@ -62,6 +67,7 @@ class App {
       results: new ResultsView($('view-results'), this.store),
       summary: new SummaryView($('view-summary'), this.store),
       regress: new RegressView($('view-regress'), this.store),
+      hosts: new HostsView($('view-hosts'), this.store),
     };
     this.views = views;
     // the live trace: a panel of the results view (its companies' sessions only)
@@ -139,9 +145,17 @@ class App {
     }
   }
 
+  // Hosts: shown once the broker gave us the farm's summary (staff only)
+  farmTab() {
+    const has = !!this.store.farm;
+    $('tab-hosts').hidden = !has;
+    if (has ? location.hash === '#hosts' && this.current !== 'hosts' : this.current === 'hosts') this.route();
+  }
+
   route() {
     let name = (location.hash || '#floor').slice(1);
     if (!this.views[name] || ((name === 'results' || name === 'regress') && !this.user)) name = 'floor';
+    if (name === 'hosts' && !this.store.farm) name = this.current && this.current !== 'hosts' ? this.current : 'floor';
     if (name === this.current) return;
     this.current = name;
     for (const [n, v] of Object.entries(this.views)) v.root.hidden = n !== name;
@@ -150,6 +164,7 @@ class App {
   }
 
   note(kind, key) {
+    if (kind === 'farm') this.farmTab();
     for (const v of Object.values(this.views)) v.note(kind, key);
     this.trace.note(kind, key);
     this.header.note(kind, key);

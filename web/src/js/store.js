@@ -24,6 +24,7 @@ export class Store {
     this.reportSeen = new Map(); // session id -> gen of its last retained report
     this.regressRuns = new Map(); // run id -> its retained progress (regress/run/<id>)
     this.regressStatus = null;    // regress/status (staff)
+    this.farm = null;             // hosts: a farm coordinator's summary (staff)
     this.errors = 0;
     this.messages = 0;
   }
@@ -36,6 +37,10 @@ export class Store {
     // The broker delivers only what the account may read: a company gets its
     // own subtree, staff every one. The page never filters private data itself.
     if (loggedIn) subs.push(`${p}private/#`, `${p}regress/#`);
+    // a farm's hosts (staff): first, so the Hosts tab comes before a big
+    // farm's burst of boards, and a page holding the boards without it knows
+    // the broker will not give it
+    if (loggedIn) subs.unshift(`${p}hosts`);
     return subs;
   }
 
@@ -74,6 +79,9 @@ export class Store {
       this.notify('summary', null);
     } else if (kind === 'regress' && parts.length === 3 && parts[1] === 'run') {
       this.put(this.regressRuns, 'regress', parts[2], value);
+    } else if (kind === 'hosts' && parts.length === 1) {
+      this.farm = value;
+      this.notify('farm', null);
     } else if (kind === 'regress' && parts.length === 2 && parts[1] === 'status') {
       this.regressStatus = value;
       this.notify('regress', null);
@@ -148,6 +156,10 @@ export class Store {
       this.schedule = null;
       this.notify('schedule', null);
     }
+    if (this.farm && (this.seen.get(`${p}hosts`) ?? -1) < this.gen) {
+      this.farm = null;
+      this.notify('farm', null);
+    }
     if (this.summary && (this.seen.get(`${p}summary`) ?? -1) < this.gen) {
       this.summary = null;
       this.notify('summary', null);
@@ -159,6 +171,8 @@ export class Store {
     for (const key of [...this.regressRuns.keys()]) this.put(this.regressRuns, 'regress', key, null);
     this.regressStatus = null;
     this.notify('regress', null);
+    this.farm = null;
+    this.notify('farm', null);
     for (const key of [...this.reports.keys()]) this.put(this.reports, 'report', key, null);
     for (const key of [...this.consoles.keys()]) {
       this.consoles.delete(key);
