@@ -52,17 +52,40 @@ check (TfRemoteHosts *view)
   g_autoptr (GPtrArray) boards = tf_remote_hosts_list (view);
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (JsonNode) summary = tf_remote_hosts_to_json (view);
+  /* the staff summary (tf/<lab>/hosts): the same hosts, each board under its own */
+  g_autoptr (JsonNode) staff = tf_remote_hosts_summary_json (view, 0);
+  JsonObject *hosts;
+  guint listed = 0;
   g_assert_true (JSON_NODE_HOLDS_OBJECT (summary));
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (staff));
+  hosts = json_object_get_object_member (json_node_get_object (staff), "hosts");
+  g_assert_nonnull (hosts);
+  g_assert_cmpuint (json_object_get_size (hosts), ==,
+                    json_object_get_size (json_node_get_object (summary)));
   for (guint i = 0; i < boards->len; i++)
     {
       JsonObject *o = json_node_get_object (g_ptr_array_index (boards, i));
       const char *id = json_object_get_string_member (o, "id");
       const char *host = json_object_get_string_member (o, "host");
+      JsonObject *h;
       g_assert_nonnull (id);
       g_assert_nonnull (host);
       g_assert_true (g_hash_table_add (seen, (gpointer)id));
       g_assert_cmpstr (tf_remote_hosts_owner (view, id), ==, host);
+      h = json_object_get_object_member (hosts, host);
+      g_assert_nonnull (h);
+      g_assert_cmpstr (
+          json_object_get_string_member (h, "state"), ==,
+          json_object_get_string_member (
+              json_object_get_object_member (json_node_get_object (summary), host), "state"));
     }
+  {
+    g_autoptr (GList) names = json_object_get_members (hosts);
+    for (GList *l = names; l != NULL; l = l->next)
+      listed += json_array_get_length (
+          json_object_get_array_member (json_object_get_object_member (hosts, l->data), "ids"));
+  }
+  g_assert_cmpuint (listed, ==, boards->len);
 }
 
 int
