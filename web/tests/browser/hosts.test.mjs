@@ -3,7 +3,9 @@
 // (its own tf-simlab, broker bridged to the central one, testfestd), staff
 // see the host online with its boards; when the host's bridge dies its link
 // is down, the host lost and its boards unknown. A participant's page and
-// MQTT client never get the farm's summary (the broker's ACL).
+// MQTT client never get the farm's summary (the broker's ACL). The
+// bridge comes back, the host daemon is killed (its will) and restarted, and
+// the coordinator stops (the view says its summary is what it knew then).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -139,5 +141,30 @@ test('host a\'s bridge back: online again, link up, its boards confirmed', { tim
   await page.waitForSelector('.host-card[data-host="a"] tr[data-board="a2"][data-state="ready"]', { timeout: WAIT });
   assert.match(await page.locator('.hosts-head').innerText(), /1 host · 1 online · 0 lost · 2 boards/);
   assert.equal(await page.locator('#hosts .host[data-state="lost"]').count(), 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test('host a\'s daemon killed: lost by its will, back when restarted', { timeout: 2 * WAIT + 60000 }, async () => {
+  const page = staffPage;
+  await world.stopProc(world.hostDaemon, 'SIGKILL');
+  // its connection closes with it: its broker sends its will over the bridge, which stays up
+  await page.waitForSelector('.host-card[data-host="a"][data-state="lost"]', { timeout: WAIT });
+  await page.waitForSelector('.host-card[data-host="a"] tr[data-board="a1"][data-state="unknown"]', { timeout: WAIT });
+  assert.equal(await card(page).locator('.link').getAttribute('data-link'), 'up');
+  assert.match(await card(page).locator('.reason').innerText(), /connection lost/);
+  world.startHost();
+  await page.waitForSelector('.host-card[data-host="a"][data-state="online"]', { timeout: WAIT });
+  await page.waitForSelector('.host-card[data-host="a"] tr[data-board="a1"][data-state="ready"]', { timeout: WAIT });
+  await page.waitForSelector('.host-card[data-host="a"] tr[data-board="a2"][data-state="ready"]', { timeout: WAIT });
+  assert.deepEqual(page.errors, []);
+});
+
+test('the coordinator stopped: the view says its summary is what it knew then', { timeout: 60000 }, async () => {
+  const page = staffPage;
+  await world.stopProc(world.daemon, 'SIGTERM');
+  await page.waitForSelector('.hosts-head .coord-down', { timeout: 30000 });
+  assert.match(await page.locator('.hosts-head .coord-down').innerText(), /coordinator is offline/);
+  // the last summary stays (retained): host a as the coordinator last saw it
+  assert.equal(await page.locator('.host-card[data-host="a"]').count(), 1);
   assert.deepEqual(page.errors, []);
 });
