@@ -295,6 +295,10 @@ tf_remote_hosts_apply_board (TfRemoteHosts *self, TfRemoteHost *h, const char *i
       g_message ("host %s: board %s joins the lab", h->name, id);
       claim_set (self, id, h->name);
     }
+  /* a board claimed in an earlier run joins its host's list without a
+   * "changed": the staff summary lists it all the same */
+  if (owner != NULL && !g_hash_table_contains (h->boards, id))
+    tf_remote_hosts_summary_changed (self);
   /* the topic is the identity (the broker lets only that host write it) */
   json_object_set_string_member (o, "host", h->name);
   g_hash_table_replace (h->boards, g_strdup (id), json_node_init_object (json_node_alloc (), o));

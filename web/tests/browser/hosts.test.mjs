@@ -168,3 +168,23 @@ test('the coordinator stopped: the view says its summary is what it knew then', 
   assert.equal(await page.locator('.host-card[data-host="a"]').count(), 1);
   assert.deepEqual(page.errors, []);
 });
+
+test('the coordinator restarted: it re-learns host a and its boards', { timeout: WAIT + 60000 }, async () => {
+  const page = staffPage;
+  world.startCoordinator();
+  await page.waitForFunction(() => !document.querySelector('.hosts-head .coord-down'), null, { timeout: WAIT });
+  // the boards' owner is in its store already: the summary lists them all the same
+  await page.waitForSelector('.host-card[data-host="a"][data-state="online"]', { timeout: WAIT });
+  await page.waitForSelector('.host-card[data-host="a"] tr[data-board="a1"][data-state="ready"]', { timeout: WAIT });
+  await page.waitForSelector('.host-card[data-host="a"] tr[data-board="a2"][data-state="ready"]', { timeout: WAIT });
+  const staff = await world.client('staff');
+  const summary = new Promise((resolve) => staff.on('message', (topic, payload) => {
+    if (topic === world.topic('hosts')) resolve(JSON.parse(payload.toString()));
+  }));
+  await staff.subscribeAsync(world.topic('hosts'), { qos: 1 });
+  const s = await summary;
+  assert.deepEqual(s.hosts.a.ids, ['a1', 'a2']);
+  assert.equal(s.hosts.a.boards, 2);
+  assert.equal(s.hosts.a.state, 'online');
+  assert.deepEqual(page.errors, []);
+});
