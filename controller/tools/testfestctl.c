@@ -655,8 +655,10 @@ main (int argc, char **argv)
       if (opt_timeout == 60)
         opt_timeout = 600; /* a flash at 115200 baud takes minutes */
     }
-  if (g_strcmp0 (verb, "run") == 0 && opt_all_automated && opt_timeout == 60)
-    opt_timeout = 1800; /* a suite: its cases one after another */
+  /* a suite: its cases one after another; a server's case: its operator's steps */
+  if (g_strcmp0 (verb, "run") == 0 && (opt_all_automated || g_strcmp0 (opt_side, "server") == 0)
+      && opt_timeout == 60)
+    opt_timeout = 1800;
   c.user = bo.user;
   c.broker = g_strdup_printf ("%s:%u", bo.host, bo.port);
   g_signal_connect (bus, "connected", G_CALLBACK (on_connected), &c);

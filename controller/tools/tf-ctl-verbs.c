@@ -67,8 +67,8 @@ static const TfCtlVerb verbs[] = {
     "                 gave a verdict, nor Not Applicable ones), one after another; prints a line\n"
     "                 per case (waits up to 1800 s unless --timeout says)\n"
     "--side server    the session's server under test (asked by the server's company): the\n"
-    "                 lab's client registers there, the event's ets-driver or the operator "
-    "acts\n" COMPANY_EXIT,
+    "                 lab's client registers there, the event's ets-driver or the operator\n"
+    "                 acts (its steps on the session's console; waits up to 1800 s)\n" COMPANY_EXIT,
     1, 2 },
   { "report", "ID [--pdf FILE] [--junit FILE] [--company C]", "a session's report",
     "--pdf FILE    also write the Test Session Report as PDF\n"
