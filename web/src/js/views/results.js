@@ -44,8 +44,10 @@ export class ResultsView {
       h('span', { class: 'key-plain', text: '· no verdict yet' }),
       h('span', { class: 'key-plain', text: '— not in the session' }),
       h('span', { class: 'key-plain', text: '✓ agreed · ⚠ disputed (by the other company)' }),
-      h('span', { class: 'key-plain key-auto', text: 'A automated: the lab decided it (client or server side)' }),
-      h('span', { class: 'key-plain key-overridden', text: 'A̶ a person overrode the automated verdict' }));
+      h('span', { class: 'key-plain key-auto' }, h('b', { class: 'auto', text: 'A' }),
+        ' automated: the lab\'s runner decided it (client or server side)'),
+      h('span', { class: 'key-plain key-overridden' }, h('b', { class: 'overridden', text: 'A' }),
+        ' a person overrode the automated verdict'));
     this.toolbar = h('div', { class: 'toolbar matrix-tools', hidden: true },
       this.fCompany, this.fImpl, this.fGroup, this.legend);
     this.matrix = h('div', { class: 'matrix-wrap' });
