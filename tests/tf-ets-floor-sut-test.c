@@ -7,7 +7,8 @@
  * behind a wrapper, driving the server through its control socket) acts, or nobody does. A
  * good driver earns a Pass, one that reads in the wrong format the Fail of criterion B, no
  * driver and no operator an Inconclusive; the verdict is entered as automation on the server
- * side, the client company verifies it, a person overrides it with a note. */
+ * side, the client company verifies it, a person overrides it with a note; the whole
+ * server-side suite runs unattended with the driver (17 Passes, 203 left as the person set it). */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -363,6 +364,29 @@ test_driver (void)
   v = request (&fx, "gamma", "verify", "{\"session\":\"" S "\",\"case\":203,\"agree\":true}",
                30000);
   g_assert_true (json_object_get_boolean_member (v, "ok"));
+
+  /* the server's whole automated suite, unattended: a good driver passes every case; the
+   * person's verdict on 203 stands */
+  {
+    g_autoptr (JsonObject) all = NULL;
+    JsonArray *cases;
+    g_assert_true (g_file_set_contents (fx.mode, "good\n", -1, NULL));
+    all = request (&fx, "gamma", "run",
+                   "{\"session\":\"" S "\",\"all-automated\":true,\"side\":\"server\"}", 900000);
+    if (!json_object_get_boolean_member (all, "ok"))
+      g_error ("all-automated: %s", json_object_get_string_member (all, "error"));
+    cases = json_object_get_array_member (all, "cases");
+    g_assert_cmpuint (json_array_get_length (cases), >=, 15);
+    for (guint i = 0; i < json_array_get_length (cases); i++)
+      {
+        JsonObject *k = json_array_get_object_element (cases, i);
+        g_test_message ("%" G_GINT64_FORMAT ": %s (%s)", json_object_get_int_member (k, "case"),
+                        json_object_get_string_member (k, "verdict"),
+                        json_object_get_string_member (k, "note"));
+        g_assert_cmpint (json_object_get_int_member (k, "case"), !=, 203);
+        g_assert_cmpstr (json_object_get_string_member (k, "verdict"), ==, "pass");
+      }
+  }
   fixture_teardown (&fx);
 }
 
