@@ -412,6 +412,17 @@ test_no_operator (void)
   assert_operator_lines (&fx, "on your server: Discover /3/0 of 'testfest-" S "'");
   tf_harness_assert_contains (json_object_get_string_member (c, "note"),
                               "the operator did not act");
+  /* JUnit's evidence says which side was judged */
+  {
+    g_autofree char *junit = g_build_filename (fx.h->dir, "report.xml", NULL);
+    g_autofree char *xml = NULL, *o2 = NULL, *e2 = NULL;
+    g_assert_cmpint (
+        tf_harness_ctl (fx.h, &o2, &e2, "report", S, "--company", "gamma", "--junit", junit, NULL),
+        ==, 0);
+    g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
+    tf_harness_assert_contains (xml, ", judged the server");
+    tf_harness_assert_contains (xml, "server under test coap://192.0.2.2:5683");
+  }
   fixture_teardown (&fx);
 }
 
