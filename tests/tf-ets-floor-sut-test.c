@@ -347,7 +347,15 @@ test_driver (void)
   /* a new verdict: verified again */
   g_assert_true (json_node_is_null (json_object_get_member (c, "verification")));
 
-  /* a person overrides it with a note: theirs stands, the automated run stays */
+  /* a person overrides it with a note (without one: refused): theirs stands, the automated
+   * run stays */
+  over = request (&fx, "alpha", "verdict",
+                  "{\"session\":\"" S "\",\"case\":203,\"verdict\":\"inconclusive\"}", 30000);
+  g_assert_false (json_object_get_boolean_member (over, "ok"));
+  tf_harness_assert_contains (json_object_get_string_member (over, "error"),
+                              "case 203's fail was decided by the lab's runner: overriding it "
+                              "needs a note");
+  g_clear_pointer (&over, json_object_unref);
   over = request (&fx, "alpha", "verdict",
                   "{\"session\":\"" S "\",\"case\":203,\"verdict\":\"inconclusive\","
                   "\"note\":\"our driver was wrong, not gamma's server\",\"user\":\"lead\"}",

@@ -67,6 +67,16 @@ in_verdict (Req *r, TfSession *s)
       tf_floor_req_fail (r, "%s", error->message);
       return;
     }
+  /* a person may override what the lab decided from the exchange, saying why */
+  if (g_strcmp0 (row->entered_by, "automation") == 0 && row->verdict != NULL
+      && g_strcmp0 (row->verdict, r->in->verdict) != 0
+      && (r->in->note == NULL || *r->in->note == '\0'))
+    {
+      tf_floor_req_fail (r,
+                         "case %d's %s was decided by the lab's runner: overriding it needs a note",
+                         r->in->case_id, row->verdict);
+      return;
+    }
   if (!tf_store_begin (f->store, &error)
       || !tf_sdb_set_verdict (f->store, s->id, r->in->case_id, r->in->verdict, r->in->note,
                               r->in->issue, who, g_get_real_time (), NULL, &error)
