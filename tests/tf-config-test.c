@@ -240,8 +240,11 @@ test_ets (Fixture *f, gconstpointer data)
   g_assert_cmpstr (cfg->ets_runner_path[1], ==, "/opt/tf/bin");
   g_assert_cmpuint (cfg->ets_answer_wait_s, ==, 45);
   g_assert_cmpuint (cfg->ets_register_wait_s, ==, 60);
+  g_assert_cmpuint (cfg->ets_operator_wait_s, ==, 120);
   expect_error (f, BOARD1 "\n[ets]\naddress = 192.0.2.1\nanswer-wait-s = 0\n",
                 "17: [ets] answer-wait-s: '0' is not a whole number from 1 to 600");
+  expect_error (f, BOARD1 "\n[ets]\naddress = 192.0.2.1\noperator-wait-s = 3601\n",
+                "17: [ets] operator-wait-s: '3601' is not a whole number from 1 to 3600");
   expect_error (f, BOARD1 "\n[ets]\nnetns = x\n",
                 "15: [ets] address: one address: the "
                 "controller's on the lab network");

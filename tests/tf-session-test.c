@@ -167,7 +167,7 @@ static const char *expected_report
       "values\",\"group\":\"Information Reporting\","
       "\"verdict\":\"pass\",\"note\":\"automated: @SCRIPT@ exited with 0\",\"issue\":null,"
       "\"entered_by\":\"automation\",\"entered_at\":\"T\",\"verification\":\"agreed\","
-      "\"verify_note\":null,\"automation\":{\"script\":\"case-301.sh\",\"exit_status\":0,"
+      "\"verify_note\":null,\"automation\":{\"script\":\"case-301.sh\",\"side\":\"client\",\"exit_status\":0,"
       "\"started_at\":\"T\",\"ran_at\":\"T\",\"duration_ms\":0,"
       "\"output\":\"" CASE_301_OUTPUT "\\n\",\"output_bytes\":98,"
       "\"truncated\":false,\"summary\":false}},"

@@ -124,16 +124,18 @@ append_options (GString *s, JsonArray *opts)
 }
 
 static void
-append_message (GString *s, JsonObject *m, gint64 t0)
+append_message (GString *s, JsonObject *m, gint64 t0, gboolean server_side)
 {
   const char *dir = tf_json_get_string (m, "dir");
   const char *payload = tf_json_get_string (m, "payload");
   gint64 t = tf_json_get_int (m, "time_us", t0);
   gboolean in = g_strcmp0 (dir, "in") == 0;
 
-  /* the lab's reference server's view: "in" came from the client under test */
+  /* the lab's reference side's view: "in" came from the implementation under test */
   g_string_append_printf (s, "  %+9.3f s %s %s %s %s mid=%" G_GINT64_FORMAT " token=%s",
-                          (double)(t - t0) / G_USEC_PER_SEC, in ? "client→lab" : "lab→client",
+                          (double)(t - t0) / G_USEC_PER_SEC,
+                          in ? (server_side ? "server→lab" : "client→lab")
+                             : (server_side ? "lab→server" : "lab→client"),
                           tf_json_get_string (m, "peer") ? tf_json_get_string (m, "peer") : "?",
                           tf_json_get_string (m, "type") ? tf_json_get_string (m, "type") : "?",
                           tf_json_get_string (m, "code") ? tf_json_get_string (m, "code") : "?",
@@ -163,7 +165,18 @@ tf_ets_transcript (JsonObject *run)
   JsonObject *broke = tf_json_get_object (run, "message");
   gint64 t0 = tf_json_get_int (run, "started_us", 0);
   guint n = exchange != NULL ? json_array_get_length (exchange) : 0;
+  /* tf-ets-run --server-under-test: the lab's client judged a server */
+  gboolean server_side = g_strcmp0 (tf_json_get_string (run, "side"), "server") == 0;
+  JsonArray *steps = tf_json_get_array (run, "steps");
 
+  if (server_side)
+    {
+      g_string_append (s, "server under test ");
+      append_printable (
+          s, tf_json_get_string (run, "server_uri") ? tf_json_get_string (run, "server_uri") : "?",
+          256);
+      g_string_append (s, ", the lab's client: ");
+    }
   g_string_append_printf (
       s, "ETS %s case %" G_GINT64_FORMAT " %s, endpoint %s: %s",
       tf_json_get_string (run, "ets") ? tf_json_get_string (run, "ets") : "?",
@@ -184,7 +197,7 @@ tf_ets_transcript (JsonObject *run)
   if (broke != NULL)
     {
       g_string_append (s, "the message that broke it:\n");
-      append_message (s, broke, t0 > 0 ? t0 : tf_json_get_int (broke, "time_us", 0));
+      append_message (s, broke, t0 > 0 ? t0 : tf_json_get_int (broke, "time_us", 0), server_side);
     }
   g_string_append (s, "criteria:\n");
   for (guint i = 0; criteria != NULL && i < json_array_get_length (criteria); i++)
@@ -200,12 +213,26 @@ tf_ets_transcript (JsonObject *run)
                         512);
       g_string_append_c (s, '\n');
     }
+  /* what the operator (or the company's driver) was asked to do, and what the driver said */
+  for (guint i = 0; steps != NULL && i < json_array_get_length (steps); i++)
+    {
+      JsonObject *st = object_at (steps, i);
+      if (st == NULL)
+        continue;
+      g_string_append (s, i == 0 ? "operator steps:\n  " : "  ");
+      append_printable (
+          s, tf_json_get_string (st, "operator") ? tf_json_get_string (st, "operator") : "?", 512);
+      if (json_object_has_member (st, "driver_exit"))
+        g_string_append_printf (s, " (driver exit %" G_GINT64_FORMAT ")",
+                                tf_json_get_int (st, "driver_exit", -1));
+      g_string_append_c (s, '\n');
+    }
   g_string_append_printf (s, "exchange: %u CoAP messages\n", n);
   for (guint i = 0; i < n; i++)
     {
       JsonObject *m = object_at (exchange, i);
       if (m != NULL)
-        append_message (s, m, t0 > 0 ? t0 : tf_json_get_int (m, "time_us", 0));
+        append_message (s, m, t0 > 0 ? t0 : tf_json_get_int (m, "time_us", 0), server_side);
     }
   return g_string_free (g_steal_pointer (&s), FALSE);
 }

@@ -78,6 +78,15 @@ ctl_line (Batch *b, const char *line)
   Live *l = g_hash_table_lookup (f->live, b->session);
   g_autoptr (GError) error = NULL;
 
+  if (b->server_side)
+    {
+      /* the server under test: what its operator does next, shown to both companies */
+      if (s != NULL && g_str_has_prefix (line, "operator "))
+        tf_floor_ets_tell_operator (b, s, line + 9);
+      else if (s != NULL)
+        g_warning ("session %s case %d: runner said something unknown", b->session, b->case_id);
+      return;
+    }
   if (s == NULL || l == NULL || l->console == NULL)
     {
       stop_runner (b, "the session has no console any more");
@@ -188,6 +197,10 @@ enter_verdict (Batch *b, GSubprocess *proc, GBytes *out, GBytes *err)
   gint status = -1;
   gsize len = 0;
   const char *data = out != NULL ? g_bytes_get_data (out, &len) : NULL;
+  /* the note says which implementation was judged */
+  g_autofree char *who = b->server_side && s != NULL
+                             ? g_strdup_printf ("tf-ets-run, server under test %s", s->server)
+                             : g_strdup ("tf-ets-run");
 
   if (b->skipped)
     {
@@ -218,13 +231,13 @@ enter_verdict (Batch *b, GSubprocess *proc, GBytes *out, GBytes *err)
     }
   if (json != NULL && b->why_stopped == NULL && tf_json_get_string (json, "reason") != NULL)
     note = g_strdup_printf (
-        "automated (tf-ets-run): %s%s%s: %.900s", verdict,
+        "automated (%s): %s%s%s: %.900s", who, verdict,
         tf_json_get_string (json, "criterion") ? " at criterion " : "",
         tf_json_get_string (json, "criterion") ? tf_json_get_string (json, "criterion") : "",
         tf_json_get_string (json, "reason"));
   else
-    note = g_strdup_printf ("automated (tf-ets-run): %s%s%.900s", verdict,
-                            b->why_stopped ? ": " : "", b->why_stopped ? b->why_stopped : "");
+    note = g_strdup_printf ("automated (%s): %s%s%.900s", who, verdict, b->why_stopped ? ": " : "",
+                            b->why_stopped ? b->why_stopped : "");
   if (s == NULL || s->phase != TF_PHASE_RUNNING || s->signed_client)
     {
       g_info ("session %s case %d: moved on while the runner ran; its %s is not entered",
@@ -244,8 +257,13 @@ enter_verdict (Batch *b, GSubprocess *proc, GBytes *out, GBytes *err)
         g_free (transcript);
         transcript = g_steal_pointer (&t);
       }
-    TfSdbRun run
-        = { "tf-ets-run", b->started_at, g_get_real_time (), status, transcript, (gint64)tlen };
+    TfSdbRun run = { "tf-ets-run",
+                     b->started_at,
+                     g_get_real_time (),
+                     status,
+                     transcript,
+                     (gint64)tlen,
+                     b->server_side ? "server" : "client" };
     if (!tf_store_begin (f->store, &error)
         || !tf_sdb_set_verdict (f->store, b->session, b->case_id, verdict, note, NULL, "automation",
                                 run.finished_at, NULL, &error)
@@ -257,7 +275,8 @@ enter_verdict (Batch *b, GSubprocess *proc, GBytes *out, GBytes *err)
         return;
       }
   }
-  g_info ("session %s board %s case %d: %s (automated)", s->id, s->board, b->case_id, verdict);
+  g_info ("session %s case %d: %s (automated, %s under test)", s->id, b->case_id, verdict,
+          b->server_side ? s->server : s->client);
   tf_floor_publish_session (f, s);
   tf_floor_ets_add_result (b, b->case_id, verdict, note);
 }
@@ -307,7 +326,7 @@ on_case_timeout (gpointer user_data)
 {
   Batch *b = user_data;
   b->timeout_id = 0;
-  stop_runner (b, "the case was not decided within 600 s");
+  stop_runner (b, "the case was not decided in time (600 s, and a server's operator's waits)");
   return G_SOURCE_REMOVE;
 }
 
@@ -361,25 +380,34 @@ tf_floor_ets_spawn (Batch *b, TfSession *s, const TfCase *c, GError **error)
   g_subprocess_launcher_take_fd (launcher, pipe_fds[1], 3);
   if (netns >= 0)
     g_subprocess_launcher_set_child_setup (launcher, child_setns, GINT_TO_POINTER (netns), NULL);
-  {
-    const char *argv[]
-        = { runner, "--case", id, "--ets", s->ets_version, "--listen", listen, "--endpoint",
-            client && client->endpoint ? client->endpoint : s->client, "--console-fd", "3",
-            /* the queue-mode set-up's listening window, as the client's
-             * script is told it ({queue_window}) */
-            "--queue-window", TF_ETS_QUEUE_WINDOW, "--answer-wait", answer, "--register-wait", reg,
-            NULL, NULL, NULL };
-    if (tf_floor_ets_case_needs_psk (c))
-      {
-        /* the lab's PSK for the client: the identity on the command line, the key in the
-         * runner's environment (not in every user's ps) */
-        g_autofree char *hex = tf_floor_psk_hex (client);
-        argv[17] = "--psk-id";
-        argv[18] = client->psk_identity;
-        g_subprocess_launcher_setenv (launcher, "TF_PSK_KEY", hex, TRUE);
-      }
-    b->proc = g_subprocess_launcher_spawnv (launcher, argv, error);
-  }
+  if (b->server_side)
+    {
+      g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (argv, g_strdup (runner));
+      tf_floor_ets_sut_args (b, s, c, argv);
+      g_ptr_array_add (argv, NULL);
+      b->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, error);
+    }
+  else
+    {
+      const char *argv[]
+          = { runner, "--case", id, "--ets", s->ets_version, "--listen", listen, "--endpoint",
+              client && client->endpoint ? client->endpoint : s->client, "--console-fd", "3",
+              /* the queue-mode set-up's listening window, as the client's
+               * script is told it ({queue_window}) */
+              "--queue-window", TF_ETS_QUEUE_WINDOW, "--answer-wait", answer, "--register-wait",
+              reg, NULL, NULL, NULL };
+      if (tf_floor_ets_case_needs_psk (c))
+        {
+          /* the lab's PSK for the client: the identity on the command line, the key in the
+           * runner's environment (not in every user's ps) */
+          g_autofree char *hex = tf_floor_psk_hex (client);
+          argv[17] = "--psk-id";
+          argv[18] = client->psk_identity;
+          g_subprocess_launcher_setenv (launcher, "TF_PSK_KEY", hex, TRUE);
+        }
+      b->proc = g_subprocess_launcher_spawnv (launcher, argv, error);
+    }
   if (netns >= 0)
     close (netns);
   if (b->proc == NULL)
@@ -395,9 +423,12 @@ tf_floor_ets_spawn (Batch *b, TfSession *s, const TfCase *c, GError **error)
   b->waiting = 2;
   b->case_id = c->id;
   b->started_at = g_get_real_time ();
-  b->timeout_id = g_timeout_add_seconds (CASE_TIMEOUT_S, on_case_timeout, b);
-  g_info ("session %s board %s case %d: runner %s started (pid %s)", s->id, s->board, c->id, runner,
-          g_subprocess_get_identifier (b->proc));
+  /* a server's case waits for its operator at each step: the bound grows with their wait */
+  b->timeout_id = g_timeout_add_seconds (
+      CASE_TIMEOUT_S + (b->server_side ? 10 * (guint)MIN (cfg->ets_operator_wait_s, 3600) : 0),
+      on_case_timeout, b);
+  g_info ("session %s case %d: runner %s started for the %s (pid %s)", s->id, c->id, runner,
+          b->server_side ? "server" : "client", g_subprocess_get_identifier (b->proc));
   read_ctl (b);
   g_subprocess_communicate_async (b->proc, NULL, NULL, on_runner_done, b);
   return TRUE;

@@ -11,6 +11,7 @@ typedef struct
 {
   TfFloor *floor; /* NULL once the floor is gone */
   char *session;
+  gboolean server_side; /* the session's server under test (the lab's client plays the ETS's) */
   GArray *todo; /* gint case ids, in order */
   guint next;
   JsonBuilder *results;
@@ -44,5 +45,14 @@ tf_floor_ets_case_needs_psk (const TfCase *c);
 /* starts @c's runner for @b; its end enters the verdict and goes on with the batch */
 gboolean
 tf_floor_ets_spawn (Batch *b, TfSession *s, const TfCase *c, GError **error);
+/* the server side's ("--server-under-test") arguments after the runner's path */
+void
+tf_floor_ets_sut_args (Batch *b, TfSession *s, const TfCase *c, GPtrArray *argv);
+/* why the lab cannot run @s's server side (NULL: it can) */
+char *
+tf_floor_ets_sut_refusal (TfFloor *f, TfSession *s);
+/* publishes an operator's step of @b's case on the session's console topic of both companies */
+void
+tf_floor_ets_tell_operator (Batch *b, TfSession *s, const char *text);
 
 G_END_DECLS

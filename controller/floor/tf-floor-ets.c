@@ -45,7 +45,9 @@ batch_done (Batch *b, GError *error)
 
   if (f != NULL)
     g_hash_table_remove (f->ets_runs, b->session);
-  if (s != NULL && l != NULL && l->console != NULL && s->phase == TF_PHASE_RUNNING)
+  /* the server side never touched the board */
+  if (s != NULL && l != NULL && l->console != NULL && s->phase == TF_PHASE_RUNNING
+      && !b->server_side)
     {
       const TfImpl *server = tf_floor_impl (f, s->server);
       g_autoptr (GError) local = NULL;
@@ -104,7 +106,16 @@ tf_floor_ets_run_next (Batch *b)
         }
       if (c == NULL)
         continue;
-      if (tf_floor_ets_case_needs_psk (c))
+      if (b->server_side)
+        {
+          g_autofree char *why = tf_floor_ets_sut_refusal (f, s);
+          if (why != NULL)
+            {
+              tf_floor_ets_add_result (b, id, NULL, why);
+              continue;
+            }
+        }
+      else if (tf_floor_ets_case_needs_psk (c))
         {
           const TfImpl *client = tf_floor_impl (f, s->client);
           if (client == NULL || client->psk_identity == NULL || client->psk_key == NULL)
@@ -128,17 +139,19 @@ tf_floor_ets_run_next (Batch *b)
 /* --- the verb's side ------------------------------------------------------------------ */
 
 static gboolean
-case_runs (const TfCase *c)
+case_runs (const TfCase *c, gboolean server_side)
 {
+  if (server_side)
+    return c != NULL && (c->automated & TF_CASE_AUTO_SERVER) && c->runner != NULL;
   return c != NULL && (c->automated & TF_CASE_AUTO_CLIENT) && c->runner != NULL
          && c->script == NULL;
 }
 
-/* The cases "all automated" means: the session's cases the runner decides for a client,
- * except those found Not Applicable and those a person gave a verdict (theirs stands; a
- * single case asked by its id runs again whatever it holds). */
+/* The cases "all automated" means: the session's cases the runner decides for the side
+ * under test, except those found Not Applicable and those a person gave a verdict (theirs
+ * stands; a single case asked by its id runs again whatever it holds). */
 static GArray *
-all_automated (TfFloor *f, TfSession *s, const TfEts *ets, GError **error)
+all_automated (TfFloor *f, TfSession *s, const TfEts *ets, gboolean server_side, GError **error)
 {
   g_autoptr (GPtrArray) rows = tf_sdb_cases (f->store, s->id, error);
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint));
@@ -150,7 +163,7 @@ all_automated (TfFloor *f, TfSession *s, const TfEts *ets, GError **error)
   for (guint i = 0; i < rows->len; i++)
     {
       TfCaseRow *r = g_ptr_array_index (rows, i);
-      if (!case_runs (tf_ets_find_case (ets, r->id)))
+      if (!case_runs (tf_ets_find_case (ets, r->id), server_side))
         continue;
       if (g_strcmp0 (r->verdict, "not-applicable") == 0
           || (r->verdict != NULL && g_strcmp0 (r->entered_by, "automation") != 0))
@@ -161,8 +174,8 @@ all_automated (TfFloor *f, TfSession *s, const TfEts *ets, GError **error)
 }
 
 void
-tf_floor_ets_run_async (TfFloor *f, const char *session, gint case_id, GAsyncReadyCallback cb,
-                        gpointer user_data)
+tf_floor_ets_run_async (TfFloor *f, const char *session, gint case_id, gboolean server_side,
+                        GAsyncReadyCallback cb, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, NULL, cb, user_data);
   TfSession *s = tf_floor_session (f, session);
@@ -198,29 +211,32 @@ tf_floor_ets_run_async (TfFloor *f, const char *session, gint case_id, GAsyncRea
   b = g_new0 (Batch, 1);
   if (case_id >= 0)
     {
-      if (!case_runs (tf_ets_find_case (ets, case_id)))
+      if (!case_runs (tf_ets_find_case (ets, case_id), server_side))
         {
           g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_SUPPORTED,
-                                   "case %d is not automated for a client under test", case_id);
+                                   "case %d is not automated for a %s under test", case_id,
+                                   server_side ? "server" : "client");
           g_free (b);
           return;
         }
       b->todo = g_array_new (FALSE, FALSE, sizeof (gint));
       g_array_append_val (b->todo, case_id);
     }
-  else if ((b->todo = all_automated (f, s, ets, &error)) == NULL)
+  else if ((b->todo = all_automated (f, s, ets, server_side, &error)) == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_free (b);
       return;
     }
   b->floor = f;
+  b->server_side = server_side;
   b->session = g_strdup (s->id);
   b->results = json_builder_new ();
   json_builder_begin_array (b->results);
   b->task = g_steal_pointer (&task);
   g_hash_table_insert (f->ets_runs, b->session, b);
-  g_info ("session %s board %s: %u automated case(s) to run", s->id, s->board, b->todo->len);
+  g_info ("session %s: %u automated case(s) to run, %s under test", s->id, b->todo->len,
+          server_side ? s->server : s->client);
   tf_floor_ets_run_next (b);
 }
 

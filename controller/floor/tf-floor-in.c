@@ -67,6 +67,16 @@ in_verdict (Req *r, TfSession *s)
       tf_floor_req_fail (r, "%s", error->message);
       return;
     }
+  /* a person may override what the lab decided from the exchange, saying why */
+  if (g_strcmp0 (row->entered_by, "automation") == 0 && row->verdict != NULL
+      && g_strcmp0 (row->verdict, r->in->verdict) != 0
+      && (r->in->note == NULL || *r->in->note == '\0'))
+    {
+      tf_floor_req_fail (r,
+                         "case %d's %s was decided by the lab's runner: overriding it needs a note",
+                         r->in->case_id, row->verdict);
+      return;
+    }
   if (!tf_store_begin (f->store, &error)
       || !tf_sdb_set_verdict (f->store, s->id, r->in->case_id, r->in->verdict, r->in->note,
                               r->in->issue, who, g_get_real_time (), NULL, &error)
@@ -88,12 +98,8 @@ in_verify (Req *r, TfSession *s)
   g_autoptr (TfCaseRow) row = NULL;
   g_autofree char *who = tf_in_request_who (r->in);
 
-  if (g_strcmp0 (r->in->company, s->server_company) != 0)
-    {
-      tf_floor_req_fail (r, "only the server team (%s) verifies session %s", s->server_company,
-                         s->id);
-      return;
-    }
+  const char *verifier;
+
   if (s->phase != TF_PHASE_RUNNING && s->phase != TF_PHASE_REPORTING)
     {
       tf_floor_req_fail (r, "session %s is %s: nothing to verify", s->id,
@@ -109,6 +115,19 @@ in_verify (Req *r, TfSession *s)
   if (row == NULL)
     {
       tf_floor_req_fail (r, "%s", error->message);
+      return;
+    }
+  /* the other company verifies: the server team a verdict on the client (the ETS's rule),
+   * the client team one the lab's runner decided on the server */
+  verifier
+      = g_strcmp0 (row->entered_by, "automation") == 0 && g_strcmp0 (row->run_side, "server") == 0
+            ? s->client_company
+            : s->server_company;
+  if (g_strcmp0 (r->in->company, verifier) != 0)
+    {
+      tf_floor_req_fail (r, "only the %s team (%s) verifies case %d of session %s",
+                         verifier == s->client_company ? "client" : "server", verifier,
+                         r->in->case_id, s->id);
       return;
     }
   if (row->verdict == NULL)
@@ -331,6 +350,20 @@ in_request (TfRpcRequest *req, JsonObject *args, gpointer data)
   else if (g_strcmp0 (r->in->verb, "run") == 0)
     {
       gint case_id = r->in->case_id;
+      /* each side's team asks for its own implementation's cases: the lab judges, their
+       * operator acts (a server's operator triggers what the lab's client expects) */
+      if (r->in->server_side)
+        {
+          gint which = r->in->all_automated ? -1 : case_id;
+          if (g_strcmp0 (r->in->company, s->server_company) != 0)
+            {
+              tf_floor_req_fail (r, "only the server team (%s) runs the server side of session %s",
+                                 s->server_company, s->id);
+              return;
+            }
+          tf_floor_ets_run_async (f, s->id, which, TRUE, on_ets_ran, g_steal_pointer (&r));
+          return;
+        }
       if (g_strcmp0 (r->in->company, s->client_company) != 0)
         {
           tf_floor_req_fail (r, "only the client team (%s) runs cases of session %s",
@@ -346,7 +379,7 @@ in_request (TfRpcRequest *req, JsonObject *args, gpointer data)
         else
           {
             gint which = r->in->all_automated ? -1 : case_id;
-            tf_floor_ets_run_async (f, s->id, which, on_ets_ran, g_steal_pointer (&r));
+            tf_floor_ets_run_async (f, s->id, which, FALSE, on_ets_ran, g_steal_pointer (&r));
           }
       }
     }

@@ -56,18 +56,17 @@ tf_floor_ticket_live (Ticket *t)
 
 /* --- console ------------------------------------------------------------------- */
 
-static void
-on_console_line (TfConsole *console, const char *line, gint64 at, Live *l)
+/* A line of the session's console to both its companies: the board's, or (@operator) what
+ * the lab's runner asks a person to do next (tf-floor-ets-sut.c). */
+void
+tf_floor_publish_console (TfFloor *f, TfSession *s, const char *line, gint64 at, gboolean operator)
 {
-  TfSession *s = tf_floor_session (l->floor, l->id);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
   g_autofree char *json = NULL;
   g_autofree char *when = tf_time_format (at);
   const char *companies[2];
 
-  if (s == NULL)
-    return;
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "schema");
   json_builder_add_int_value (b, 1);
@@ -79,6 +78,11 @@ on_console_line (TfConsole *console, const char *line, gint64 at, Live *l)
   json_builder_add_string_value (b, when);
   json_builder_set_member_name (b, "line");
   json_builder_add_string_value (b, g_utf8_validate (line, -1, NULL) ? line : "(not UTF-8)");
+  if (operator)
+    {
+      json_builder_set_member_name (b, "operator");
+      json_builder_add_boolean_value (b, TRUE);
+    }
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json = json_to_string (root, FALSE);
@@ -89,10 +93,17 @@ on_console_line (TfConsole *console, const char *line, gint64 at, Live *l)
       g_autofree char *topic = NULL;
       if (i == 1 && g_strcmp0 (companies[0], companies[1]) == 0)
         break;
-      topic = g_strdup_printf ("%sprivate/%s/session/%s/console", l->floor->prefix, companies[i],
-                               s->id);
-      tf_bus_publish (l->floor->bus, topic, json, strlen (json), FALSE, NULL);
+      topic = g_strdup_printf ("%sprivate/%s/session/%s/console", f->prefix, companies[i], s->id);
+      tf_bus_publish (f->bus, topic, json, strlen (json), FALSE, NULL);
     }
+}
+
+static void
+on_console_line (TfConsole *console, const char *line, gint64 at, Live *l)
+{
+  TfSession *s = tf_floor_session (l->floor, l->id);
+  if (s != NULL)
+    tf_floor_publish_console (l->floor, s, line, at, FALSE);
 }
 
 Live *

@@ -67,6 +67,11 @@ tf_floor_ticket_free (Ticket *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ticket, tf_floor_ticket_free)
 Live *
 tf_floor_ticket_live (Ticket *t);
+/* tf-floor-live.c: a console line (@operator: a step the lab asks a person to do) to both
+ * companies of @s */
+void
+tf_floor_publish_console (TfFloor *f, TfSession *s, const char *line, gint64 at,
+                          gboolean operator);
 Live *
 tf_floor_live_new (TfFloor *f, TfSession *s);
 
@@ -191,10 +196,11 @@ tf_floor_run_case_async (TfFloor *f, const char *session, gint case_id, GAsyncRe
 /* the listening window (s) of a client the runner's queue-mode set-up provisions; short, so
  * that 109 waits only as long as the protocol makes it (tf-floor-ets.c, {queue_window}) */
 #define TF_ETS_QUEUE_WINDOW "5"
-/* tf-floor-ets.c: @case_id, or every automated case still to decide (-1) */
+/* tf-floor-ets.c: @case_id, or every automated case still to decide (-1), for the session's
+ * client under test or (@server_side) its server */
 void
-tf_floor_ets_run_async (TfFloor *f, const char *session, gint case_id, GAsyncReadyCallback cb,
-                        gpointer user_data);
+tf_floor_ets_run_async (TfFloor *f, const char *session, gint case_id, gboolean server_side,
+                        GAsyncReadyCallback cb, gpointer user_data);
 JsonNode *
 tf_floor_ets_run_finish (GAsyncResult *res, GError **error);
 void

@@ -108,9 +108,16 @@ tf_in_request_from_args (const char *company, const char *verb, JsonObject *o, G
     return bad (error, "\"session\" is not a session id"), NULL;
   if (g_strcmp0 (r->verb, "sign") == 0 || g_strcmp0 (r->verb, "report") == 0)
     return g_steal_pointer (&r);
-  if (g_strcmp0 (r->verb, "run") == 0
-      && !tf_json_read_bool (o, "all-automated", FALSE, &r->all_automated, error))
-    return NULL;
+  if (g_strcmp0 (r->verb, "run") == 0)
+    {
+      g_autofree char *side = NULL;
+      if (!tf_json_read_bool (o, "all-automated", FALSE, &r->all_automated, error)
+          || !get_text (o, "side", FALSE, &side, error))
+        return NULL;
+      if (side != NULL && g_strcmp0 (side, "client") != 0 && g_strcmp0 (side, "server") != 0)
+        return bad (error, "\"side\" is \"client\" or \"server\""), NULL;
+      r->server_side = g_strcmp0 (side, "server") == 0;
+    }
   if (!tf_json_read_int (o, "case", !r->all_automated, 0, 9999, &case_id, error))
     return NULL;
   if (r->all_automated && case_id >= 0)

@@ -20,6 +20,7 @@ typedef struct
   char *issue;
   gboolean agree; /* verify */
   gboolean all_automated; /* run: every automated case still to decide (case_id -1) */
+  gboolean server_side;   /* run: "side": "server", the session's server under test */
 } TfInRequest;
 
 void

@@ -81,9 +81,11 @@ append_system_out (GString *s, JsonObject *run)
             ? g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (st))
             : g_strdup ("none (it did not exit)");
   g_autofree char *head = g_strdup_printf (
-      "automation: %s, exit status %s, finished %s\n",
+      "automation: %s, exit status %s, finished %s%s\n",
       tf_json_get_string (run, "script") ? tf_json_get_string (run, "script") : "?", status,
-      tf_json_get_string (run, "ran_at") ? tf_json_get_string (run, "ran_at") : "?");
+      tf_json_get_string (run, "ran_at") ? tf_json_get_string (run, "ran_at") : "?",
+      /* the side it judged, when it was the session's server */
+      g_strcmp0 (tf_json_get_string (run, "side"), "server") == 0 ? ", judged the server" : "");
 
   g_string_append (s, "      <system-out>");
   append_escaped (s, head, FALSE);

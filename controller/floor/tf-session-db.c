@@ -57,6 +57,9 @@ static const char *const floor_steps[] = {
   "  verdict TEXT NOT NULL, reason TEXT NOT NULL, frames TEXT NOT NULL,"
   "  proposed_at INTEGER NOT NULL, decision TEXT, decided_by TEXT, decided_at INTEGER,"
   "  PRIMARY KEY (session, case_id));",
+  /* 5 -> 6: which side of the session an automated run judged: the client (the lab's
+   * server played the ETS's server) or the server (the lab's client played the client) */
+  "ALTER TABLE automation_run ADD COLUMN side TEXT NOT NULL DEFAULT 'client';",
 };
 
 gboolean
@@ -183,6 +186,7 @@ tf_case_row_free (TfCaseRow *r)
   g_free (r->verified_by);
   g_free (r->evidence);
   g_free (r->run_script);
+  g_free (r->run_side);
   g_free (r->group);
   if (r->history != NULL)
     g_ptr_array_unref (r->history);
@@ -259,7 +263,7 @@ tf_sdb_add_case (TfStore *st, const char *session, gint id, const char *name, co
 #define CASE_SELECT                                                                                \
   "SELECT v.case_id, v.name, v.verdict, v.note, v.issue, v.entered_by, v.entered_at, "             \
   "v.verification, v.verify_note, v.verified_by, v.verified_at, r.output, r.output_bytes, "        \
-  "r.script, r.exit_status, r.started_at, r.finished_at FROM verdict v "                           \
+  "r.script, r.exit_status, r.started_at, r.finished_at, r.side FROM verdict v "                   \
   "LEFT JOIN automation_run r ON r.seq = (SELECT max(a.seq) FROM automation_run a "                \
   "WHERE a.session = v.session AND a.case_id = v.case_id) "
 
@@ -284,6 +288,7 @@ case_row (TfStoreStmt *s)
   r->run_status = tf_store_stmt_is_null (s, 14) ? -1 : tf_store_stmt_int (s, 14);
   r->run_started = tf_store_stmt_int64 (s, 15);
   r->run_at = tf_store_stmt_int64 (s, 16);
+  r->run_side = tf_store_stmt_dup (s, 17);
   return r;
 }
 
@@ -350,9 +355,9 @@ tf_sdb_add_run (TfStore *st, const char *session, gint id, const TfSdbRun *r, GE
 {
   return run (st, error,
               "INSERT INTO automation_run (session, case_id, script, started_at, finished_at, "
-              "exit_status, output, output_bytes) VALUES (?,?,?,?,?,?,?,?)",
-              "snsiimsi", session, id, r->script, r->started_at, r->finished_at, r->exit_status,
-              r->output, r->output_bytes);
+              "exit_status, output, output_bytes, side) VALUES (?,?,?,?,?,?,?,?,?)",
+              "snsiimsis", session, id, r->script, r->started_at, r->finished_at, r->exit_status,
+              r->output, r->output_bytes, r->side != NULL ? r->side : "client");
 }
 
 gboolean
@@ -548,8 +553,9 @@ gboolean
 tf_sdb_release_put (TfStore *st, gint64 n, gint64 at, const char *ids, const char *summary,
                     GError **error)
 {
-  return run (st, error, "INSERT INTO summary_release (n, at, sessions, summary) VALUES (?, ?, ?, ?)",
-              "iiss", n, at, ids, summary);
+  return run (st, error,
+              "INSERT INTO summary_release (n, at, sessions, summary) VALUES (?, ?, ?, ?)", "iiss",
+              n, at, ids, summary);
 }
 
 GPtrArray *

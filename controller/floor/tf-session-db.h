@@ -43,6 +43,7 @@ typedef struct
   gint run_status; /* its exit status; -1: it did not exit (killed, timed out) */
   gint64 run_started;
   gint64 run_at; /* when it finished and its verdict was entered */
+  char *run_side; /* the side it judged: "client" or "server" (NULL: no run) */
   /* a disputed case's every verdict and verification, in order (TfSdbEvent;
    * NULL when the case was never disputed) */
   GPtrArray *history;
@@ -82,6 +83,7 @@ typedef struct
   gint exit_status;   /* -1: it did not exit */
   const char *output; /* UTF-8, at most TF_SDB_RUN_OUTPUT_MAX bytes */
   gint64 output_bytes;
+  const char *side; /* the implementation judged: "client" (NULL) or "server" */
 } TfSdbRun;
 gboolean
 tf_sdb_add_run (TfStore *st, const char *session, gint id, const TfSdbRun *run, GError **error);

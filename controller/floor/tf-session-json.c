@@ -138,6 +138,8 @@ add_automation (JsonBuilder *b, const TfCaseRow *c)
     }
   else
     add_str (b, "script", NULL);
+  /* which implementation the run judged: the report says which side was decided */
+  add_str (b, "side", c->run_side != NULL ? c->run_side : "client");
   json_builder_set_member_name (b, "exit_status");
   if (c->run_status >= 0)
     json_builder_add_int_value (b, c->run_status);

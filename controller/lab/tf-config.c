@@ -305,7 +305,8 @@ static gboolean
 load_ets_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
 {
   static const char *const k_ets[]
-      = { "address", "netns", "runner-path", "answer-wait-s", "register-wait-s", NULL };
+      = { "address",         "netns",           "runner-path", "answer-wait-s",
+          "register-wait-s", "operator-wait-s", NULL };
   g_auto (GStrv) addresses = NULL;
   g_autofree char *path = NULL;
   if (!g_key_file_has_group (tf_key_file_get_keyfile (kf), "ets"))
@@ -320,7 +321,10 @@ load_ets_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
   if (!tf_key_file_get_uint (kf, "ets", "answer-wait-s", FALSE, 45, 1, 600,
                              &self->ets_answer_wait_s, error)
       || !tf_key_file_get_uint (kf, "ets", "register-wait-s", FALSE, 60, 1, 3600,
-                                &self->ets_register_wait_s, error))
+                                &self->ets_register_wait_s, error)
+      /* a server under test without a driver: how long a step waits for the operator */
+      || !tf_key_file_get_uint (kf, "ets", "operator-wait-s", FALSE, 120, 1, 3600,
+                                &self->ets_operator_wait_s, error))
     return FALSE;
   if (addresses == NULL || addresses[0] == NULL || addresses[1] != NULL)
     return tf_key_file_fail (kf, error, "ets", "address",

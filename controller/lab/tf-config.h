@@ -87,6 +87,7 @@ typedef struct
   GStrv ets_runner_path; /* directories searched for runners first, or NULL */
   guint64 ets_answer_wait_s;   /* the runner's --answer-wait (45) */
   guint64 ets_register_wait_s; /* and --register-wait (60) */
+  guint64 ets_operator_wait_s; /* and --operator-wait, a server under test's (120) */
   GPtrArray *switches;   /* TfSwitchConfig */
   GPtrArray *boards;     /* TfBoardConfig */
   GHashTable *types;     /* name -> TfBoardType */

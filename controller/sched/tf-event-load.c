@@ -38,6 +38,7 @@ static const gchar *const impl_keys[] = { "name",
                                           "provision-bootstrap",
                                           "provision-queue",
                                           "provision-psk",
+                                          "ets-driver",
                                           "version",
                                           "psk-identity",
                                           "psk-key-file",
@@ -459,8 +460,14 @@ load_impl (Loader *ld, const gchar *group, GError **error)
           return tf_key_lines_fail (ld->lines, error, group, client_only[i],
                                     "only a client has this key");
     }
-  else if (tf_loader_has_key (ld, group, "server-uri"))
-    return tf_key_lines_fail (ld->lines, error, group, "server-uri", "only a server has this key");
+  else
+    {
+      static const gchar *const server_only[] = { "server-uri", "ets-driver", NULL };
+      for (guint i = 0; server_only[i] != NULL; i++)
+        if (tf_loader_has_key (ld, group, server_only[i]))
+          return tf_key_lines_fail (ld->lines, error, group, server_only[i],
+                                    "only a server has this key");
+    }
   if (!tf_loader_get_string (ld, group, "image", FALSE, &impl->image, error)
       || !tf_loader_get_string (ld, group, "endpoint", FALSE, &impl->endpoint, error)
       || !tf_loader_get_string (ld, group, "server-uri", FALSE, &impl->server_uri, error)
@@ -468,7 +475,8 @@ load_impl (Loader *ld, const gchar *group, GError **error)
       || !tf_loader_get_string (ld, group, "provision-bootstrap", FALSE, &impl->provision_bootstrap,
                                 error)
       || !tf_loader_get_string (ld, group, "provision-queue", FALSE, &impl->provision_queue, error)
-      || !tf_loader_get_string (ld, group, "provision-psk", FALSE, &impl->provision_psk, error))
+      || !tf_loader_get_string (ld, group, "provision-psk", FALSE, &impl->provision_psk, error)
+      || !tf_loader_get_string (ld, group, "ets-driver", FALSE, &impl->ets_driver, error))
     return FALSE;
   if (impl->endpoint == NULL)
     impl->endpoint = g_strdup (impl->id);
@@ -476,7 +484,7 @@ load_impl (Loader *ld, const gchar *group, GError **error)
     impl->server_uri = g_strdup_printf ("coap://%s.testfest.local:5683", impl->id);
   {
     gchar **scripts[] = { &impl->provision, &impl->provision_bootstrap, &impl->provision_queue,
-                          &impl->provision_psk };
+                          &impl->provision_psk, &impl->ets_driver };
     for (guint i = 0; i < G_N_ELEMENTS (scripts); i++)
       if (*scripts[i] != NULL && !g_path_is_absolute (*scripts[i]) && event->filename != NULL)
         {
@@ -486,6 +494,14 @@ load_impl (Loader *ld, const gchar *group, GError **error)
           *scripts[i] = abs;
         }
   }
+  /* the server company's nightly driver for the server-under-test runner: a program the
+   * runner starts for each operator step; checked now, not when a case needs it */
+  if (impl->ets_driver != NULL && !g_file_test (impl->ets_driver, G_FILE_TEST_IS_REGULAR))
+    return tf_key_lines_fail (ld->lines, error, group, "ets-driver", "no such file %s",
+                              impl->ets_driver);
+  if (impl->ets_driver != NULL && !g_file_test (impl->ets_driver, G_FILE_TEST_IS_EXECUTABLE))
+    return tf_key_lines_fail (ld->lines, error, group, "ets-driver", "%s is not executable",
+                              impl->ets_driver);
   if (!load_psk (ld, group, impl, event->filename, error))
     return FALSE;
   if (!tf_loader_get_string (ld, group, "entry-criteria", TRUE, &entry, error))

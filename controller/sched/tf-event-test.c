@@ -446,6 +446,62 @@ test_psk (void)
   g_rmdir (dir);
 }
 
+/* A server's driver for the server-under-test runner: a program beside the event file, checked
+ * when the event is read; a client has none. */
+static void
+test_ets_driver (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("tf-event-drv-XXXXXX", NULL);
+  g_autofree gchar *ev = g_build_filename (dir, "t.event", NULL);
+  g_autofree gchar *drv = g_build_filename (dir, "drv.sh", NULL);
+  const struct
+  {
+    guint mode; /* 0: no file */
+    guint line;
+    const gchar *lines;
+    const gchar *message;
+  } cases[] = {
+    { 0755, 29, "entry-criteria-by=X\nets-driver=drv.sh", NULL },
+    { 0644, 29, "entry-criteria-by=X\nets-driver=drv.sh",
+      "@E@:30: [implementation s1] ets-driver: @D@ is not executable" },
+    { 0, 29, "entry-criteria-by=X\nets-driver=drv.sh",
+      "@E@:30: [implementation s1] ets-driver: no such file @D@" },
+    { 0755, 18, "boards=b1\nets-driver=drv.sh",
+      "@E@:19: [implementation c1] ets-driver: only a server has this key" },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      Case c = { { cases[k].line }, { cases[k].lines }, NULL };
+      g_autofree gchar *text = edited (&c);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TfEvent) event = NULL;
+      g_unlink (drv);
+      if (cases[k].mode != 0)
+        {
+          g_assert_true (g_file_set_contents (drv, "#!/bin/sh\nexit 0\n", -1, NULL));
+          g_assert_cmpint (g_chmod (drv, cases[k].mode), ==, 0);
+        }
+      event = tf_event_load_data (text, -1, ev, &error);
+      if (cases[k].message == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpstr (
+              tf_event_impl (event, (guint)tf_event_find_impl (event, "s1"))->ets_driver, ==, drv);
+        }
+      else
+        {
+          g_autoptr (GString) want = g_string_new (cases[k].message);
+          g_string_replace (want, "@E@", ev, 0);
+          g_string_replace (want, "@D@", drv, 0);
+          g_assert_null (event);
+          g_assert_error (error, TF_ERROR, TF_ERROR_INVALID_CONFIG);
+          g_assert_cmpstr (error->message, ==, want->str);
+        }
+    }
+  g_unlink (drv);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -458,5 +514,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sched/event/one-read", test_one_read);
   g_test_add_func ("/sched/event/people", test_people);
   g_test_add_func ("/sched/event/psk", test_psk);
+  g_test_add_func ("/sched/event/ets-driver", test_ets_driver);
   return g_test_run ();
 }

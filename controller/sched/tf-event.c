@@ -77,6 +77,7 @@ impl_free (TfImpl *impl)
   g_free (impl->provision_bootstrap);
   g_free (impl->provision_queue);
   g_free (impl->provision_psk);
+  g_free (impl->ets_driver);
   g_free (impl->psk_identity);
   if (impl->psk_key != NULL)
     g_bytes_unref (impl->psk_key);

@@ -63,6 +63,9 @@ typedef struct
   gchar *provision_bootstrap;
   gchar *provision_queue;
   gchar *provision_psk;
+  /* server: the company's driver for the server-under-test runner (absolute path; nightly,
+   * unattended), or NULL: the operator acts */
+  gchar *ets_driver;
 
   /* client: the PSK the lab provisions (its trace is decrypted with it), or NULL */
   gchar *psk_identity;

@@ -44,6 +44,7 @@ typedef struct
 static char *opt_config, *opt_host, *opt_lab, *opt_user, *opt_password_file;
 static int opt_port = 0, opt_timeout = 60, opt_lines = 20;
 static gboolean opt_all_automated = FALSE;
+static char *opt_side = NULL; /* run: client (default) or server */
 static gboolean opt_json, opt_help;
 static char *opt_state;
 static char *opt_pcap, *opt_decoded; /* trace (testfestctl-trace.c) */
@@ -374,6 +375,7 @@ session_request (int argc, char **argv, JsonBuilder *b, const char **verb, gbool
   else if (g_strcmp0 (v, "run") == 0 && argc == 3 && opt_all_automated)
     {
       add_s (b, "session", argv[2]);
+      add_s (b, "side", opt_side);
       json_builder_set_member_name (b, "all-automated");
       json_builder_add_boolean_value (b, TRUE);
       *in = TRUE;
@@ -381,6 +383,7 @@ session_request (int argc, char **argv, JsonBuilder *b, const char **verb, gbool
   else if (g_strcmp0 (v, "run") == 0 && argc == 4 && !opt_all_automated)
     {
       add_s (b, "session", argv[2]);
+      add_s (b, "side", opt_side);
       if (!parse_case (argv[3], &n))
         return FALSE;
       json_builder_set_member_name (b, "case");
@@ -455,6 +458,8 @@ main (int argc, char **argv)
       "N" },
     { "all-automated", 0, 0, G_OPTION_ARG_NONE, &opt_all_automated,
       "run: every automated case still to decide", NULL },
+    { "side", 0, 0, G_OPTION_ARG_STRING, &opt_side,
+      "run: the side under test, client (default) or server", "SIDE" },
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &opt_pcap, "trace: the session's pcapng", "FILE" },
     { "decoded", 0, 0, G_OPTION_ARG_FILENAME, &opt_decoded, "trace: its decoded messages", "FILE" },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &opt_help, "Show help (after a COMMAND: that command's)",
@@ -650,8 +655,10 @@ main (int argc, char **argv)
       if (opt_timeout == 60)
         opt_timeout = 600; /* a flash at 115200 baud takes minutes */
     }
-  if (g_strcmp0 (verb, "run") == 0 && opt_all_automated && opt_timeout == 60)
-    opt_timeout = 1800; /* a suite: its cases one after another */
+  /* a suite: its cases one after another; a server's case: its operator's steps */
+  if (g_strcmp0 (verb, "run") == 0 && (opt_all_automated || g_strcmp0 (opt_side, "server") == 0)
+      && opt_timeout == 60)
+    opt_timeout = 1800;
   c.user = bo.user;
   c.broker = g_strdup_printf ("%s:%u", bo.host, bo.port);
   g_signal_connect (bus, "connected", G_CALLBACK (on_connected), &c);

@@ -61,11 +61,14 @@ static const TfCtlVerb verbs[] = {
     3 },
   { "sign", "SESSION --company C", "sign a session's report as one of its two companies",
     "--as USER  the engineer's name\n" COMPANY_EXIT, 1, 1 },
-  { "run", "SESSION CASE|--all-automated --company C",
+  { "run", "SESSION CASE|--all-automated [--side server] --company C",
     "decide automated cases: the lab's runner against the session's client (or the case's script)",
     "--all-automated  every automated case of the session not yet decided (not those a person\n"
     "                 gave a verdict, nor Not Applicable ones), one after another; prints a line\n"
-    "                 per case (waits up to 1800 s unless --timeout says)\n" COMPANY_EXIT,
+    "                 per case (waits up to 1800 s unless --timeout says)\n"
+    "--side server    the session's server under test (asked by the server's company): the\n"
+    "                 lab's client registers there, the event's ets-driver or the operator\n"
+    "                 acts (its steps on the session's console; waits up to 1800 s)\n" COMPANY_EXIT,
     1, 2 },
   { "report", "ID [--pdf FILE] [--junit FILE] [--company C]", "a session's report",
     "--pdf FILE    also write the Test Session Report as PDF\n"

@@ -15,7 +15,7 @@ export class Store {
     this.schedule = null;
     this.summary = null;
     this.reports = new Map();  // session id -> report (the same under both companies)
-    this.consoles = new Map(); // session id -> { lines: [{at, line, board}], added }
+    this.consoles = new Map(); // session id -> { lines: [{at, line, board, operator}], added }
     this.consoleMax = 500;
     this.traces = new Map(); // session id -> { messages: [decoded CoAP], added }
     this.traceMax = 500;
@@ -113,7 +113,8 @@ export class Store {
       c = { lines: [], added: 0 };
       this.consoles.set(session, c);
     }
-    c.lines.push({ at: m.at, line: String(m.line ?? ''), board: m.board });
+    // operator: a step the lab's runner asks a person to take (the server under test)
+    c.lines.push({ at: m.at, line: String(m.line ?? ''), board: m.board, operator: m.operator === true });
     c.added++;
     if (c.lines.length > this.consoleMax) c.lines.splice(0, c.lines.length - this.consoleMax);
     this.notify('console', session);

@@ -91,3 +91,12 @@ export async function consoleLine(world, daemon, s, line) {
     await world.publish(daemon, `private/${company}/session/${s.id}/console`, m, false);
   }
 }
+
+// A step the lab's runner asks the server's operator to take (tf-floor-ets-sut.c): a console
+// line marked "operator", to both companies.
+export async function operatorLine(world, daemon, s, line) {
+  const m = { schema: 1, session: s.id, board: s.board, at: new Date().toISOString(), line, operator: true };
+  for (const company of new Set([s.client.company, s.server.company])) {
+    await world.publish(daemon, `private/${company}/session/${s.id}/console`, m, false);
+  }
+}

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { World, waitFor } from './world.mjs';
-import { publishEvent, consoleLine } from './event-data.mjs';
+import { publishEvent, consoleLine, operatorLine, report, VERDICTS } from './event-data.mjs';
 
 let world;
 let browser;
@@ -71,6 +71,53 @@ test('company A sees its verdicts and console, none of B\'s', { timeout: 60000 }
   await page.waitForSelector('#tab-results[hidden]', { state: 'attached', timeout: 5000 });
   assert.equal(await page.evaluate(() => window.tfDebug.store.reports.size), 0);
   assert.equal(await page.evaluate(() => window.tfDebug.store.consoles.size), 0);
+  await page.context().close();
+});
+
+test('automated verdicts are marked, a person\'s override stays visible, the operator sees the next step', { timeout: 60000 }, async () => {
+  // acme-c--kiwi-s: 101 decided by the lab's runner on the server side, 102 a person's
+  // verdict over an automated run (the report keeps the run), 103 a person's alone
+  const s = byId('acme-c--kiwi-s');
+  const r = report(s, VERDICTS[s.id]);
+  const run = (side, status) => ({ script: 'tf-ets-run', side, exit_status: status, started_at: r.cases[0].entered_at,
+    ran_at: r.cases[0].entered_at, duration_ms: 1200, output: 'ETS 1.1 case', output_bytes: 12, truncated: false,
+    summary: true });
+  Object.assign(r.cases[0], { entered_by: 'automation', note: 'automated (tf-ets-run, server under test kiwi-s): pass',
+    automation: run('server', 0) });
+  Object.assign(r.cases[1], { entered_by: 'acme/lead', note: 'the driver was wrong', automation: run('server', 1) });
+  r.cases[2].automation = null;
+  for (const company of ['acme', 'kiwi']) {
+    await world.publish(daemon, `private/${company}/session/${s.id}/report`, r);
+  }
+  const page = await loginAs('acme');
+  await page.click('#tab-results');
+  const cell = (c) => page.locator(`.matrix td[data-session="${s.id}"][data-case="${c}"]`);
+  await page.waitForSelector(`.matrix td[data-session="${s.id}"][data-case="101"][data-automation="auto"]`, { timeout: 10000 });
+  assert.equal(await cell(101).locator('b.auto').count(), 1);
+  assert.equal(await cell(101).locator('b.auto').getAttribute('data-side'), 'server');
+  assert.equal(await cell(102).getAttribute('data-automation'), 'overridden');
+  assert.equal(await cell(102).locator('b.overridden').count(), 1);
+  assert.match(await cell(102).getAttribute('class'), /v-fail/);
+  assert.equal(await cell(103).getAttribute('data-automation'), null);
+  assert.equal(await cell(201).locator('b').count(), 0);
+  // the details say which side the runner judged, and what the override replaced
+  await cell(101).hover();
+  assert.match(await cell(101).getAttribute('title'), /automated: the lab's runner judged the server/);
+  await cell(102).hover();
+  assert.match(await cell(102).getAttribute('title'), /overridden: the lab's runner had judged the server \(exit status 1/);
+  const legend = await page.locator('.matrix-legend').innerText();
+  assert.match(legend, /A automated/);
+  assert.match(legend, /A a person overrode the automated verdict/);
+
+  // the server under test: the runner's step reaches the session's panel, marked, and on top
+  await consoleLine(world, daemon, s, 'board line');
+  await operatorLine(world, daemon, s, "operator (kiwi-s, case 203): on your server: Read /3/0 of 'testfest-acme-c--kiwi-s' in TLV");
+  await page.waitForSelector(`.console-panel[data-session="${s.id}"] pre .operator`, { timeout: 5000 });
+  assert.match(await page.locator(`.console-panel[data-session="${s.id}"] .operator-next`).innerText(),
+    /^Next for the operator: operator \(kiwi-s, case 203\): on your server: Read \/3\/0/);
+  assert.equal(await page.locator(`.console-panel[data-session="${s.id}"] pre .operator`).count(), 1);
+  await world.screenshot(page, 'results-automated');
+  assert.deepEqual(page.errors, []);
   await page.context().close();
 });
 

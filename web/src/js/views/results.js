@@ -17,6 +17,14 @@ const LABEL = { pass: 'Pass', fail: 'Fail', inconclusive: 'Inconclusive', 'not-a
 const TAIL = 300; // console lines kept on the page per session
 const esc = (t) => String(t).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+// How a case's verdict relates to the lab's runner: 'auto' (entered by it), 'overridden' (a
+// person's verdict over an automated run, which the report keeps), or '' (none ran).
+function automation(c) {
+  if (!c || c.verdict === null || c.verdict === undefined) return '';
+  if (c.entered_by === 'automation') return 'auto';
+  return c.automation?.ran_at ? 'overridden' : '';
+}
+
 export class ResultsView {
   constructor(root, store) {
     this.root = root;
@@ -35,7 +43,11 @@ export class ResultsView {
       ...VERDICTS.map((v) => h('span', { class: `key v-${v}`, text: `${LETTER[v]} ${LABEL[v]}` })),
       h('span', { class: 'key-plain', text: '· no verdict yet' }),
       h('span', { class: 'key-plain', text: '— not in the session' }),
-      h('span', { class: 'key-plain', text: '✓ agreed · ⚠ disputed (by the server)' }));
+      h('span', { class: 'key-plain', text: '✓ agreed · ⚠ disputed (by the other company)' }),
+      h('span', { class: 'key-plain key-auto' }, h('b', { class: 'auto', text: 'A' }),
+        ' automated: the lab\'s runner decided it (client or server side)'),
+      h('span', { class: 'key-plain key-overridden' }, h('b', { class: 'overridden', text: 'A' }),
+        ' a person overrode the automated verdict'));
     this.toolbar = h('div', { class: 'toolbar matrix-tools', hidden: true },
       this.fCompany, this.fImpl, this.fGroup, this.legend);
     this.matrix = h('div', { class: 'matrix-wrap' });
@@ -104,8 +116,13 @@ export class ResultsView {
     const id = Number(td.dataset.case);
     const c = (this.store.reports.get(td.dataset.session)?.cases ?? []).find((x) => x.id === id);
     const v = c?.verdict;
+    const how = automation(c);
+    const run = c?.automation;
     td.title = c ? [`${id} ${c.name ?? ''}: ${VERDICTS.includes(v) ? LABEL[v] : v ?? 'no verdict yet'}`, c.note,
       c.entered_by && `entered by ${c.entered_by} ${fmtTime(c.entered_at)}`,
+      how === 'auto' && `automated: the lab's runner judged the ${run?.side ?? 'client'}`,
+      how === 'overridden' && `overridden: the lab's runner had judged the ${run?.side ?? 'client'} ` +
+        `(exit status ${run?.exit_status ?? '?'}, ${fmtTime(run?.ran_at)})`,
       c.verification && `verification: ${c.verification}`, c.verify_note].filter(Boolean).join('\n')
       : `${id}: not in this session`;
   }
@@ -193,9 +210,13 @@ export class ResultsView {
           colCount.get(id)[v] += 1;
         }
         const cls = v === undefined ? 'v v-none' : v === null ? 'v v-open' : `v v-${known ? v : 'other'}`;
-        const mark = c?.verification === 'agreed' ? '<i>✓</i>' : c?.verification === 'disputed' ? '<i>⚠</i>' : '';
+        const how = automation(c);
+        const mark = (c?.verification === 'agreed' ? '<i>✓</i>' : c?.verification === 'disputed' ? '<i>⚠</i>' : '') +
+          (how === 'auto' ? `<b class="auto" data-side="${esc(c.automation?.side ?? 'client')}">A</b>` : '') +
+          (how === 'overridden' ? '<b class="overridden">A</b>' : '');
         // the cell's details are written on hover (see cellTitle)
-        cells.push(`<td class="${cls}" data-session="${sess}" data-case="${id}"${known ? ` data-verdict="${v}"` : ''}>` +
+        cells.push(`<td class="${cls}" data-session="${sess}" data-case="${id}"${known ? ` data-verdict="${v}"` : ''}` +
+          `${how ? ` data-automation="${how}"` : ''}>` +
           `${v === undefined ? '—' : v === null ? '·' : known ? LETTER[v] : '?'}${mark}</td>`);
       }
       rows.push(`<tr data-session="${sess}"><th class="session" data-session="${sess}" title="${esc(r.ets ?? '')}">` +
@@ -236,8 +257,9 @@ export class ResultsView {
       return;
     }
     if (!p) {
-      p = { title: h('h4'), pre: h('pre', { class: 'console' }), added: 0 };
-      p.el = h('section', { class: 'console-panel', 'data-session': id }, p.title, p.pre);
+      p = { title: h('h4'), pre: h('pre', { class: 'console' }), added: 0,
+        next: h('p', { class: 'operator-next', hidden: true }) };
+      p.el = h('section', { class: 'console-panel', 'data-session': id }, p.title, p.next, p.pre);
       this.panels.set(id, p);
       const ids = [...this.panels.keys()].sort(naturalCompare);
       const next = ids[ids.indexOf(id) + 1];
@@ -251,7 +273,15 @@ export class ResultsView {
     const atBottom = p.pre.scrollTop + p.pre.clientHeight >= p.pre.scrollHeight - 4;
     const frag = document.createDocumentFragment();
     for (const l of c.lines.slice(c.lines.length - fresh)) {
-      frag.append(h('span', { class: 'at', text: fmtTime(l.at) }), ` ${l.line}\n`);
+      if (l.operator) {
+        // what the lab asks a person to do next (a server under test): in the log and on top
+        frag.append(h('span', { class: 'at', text: fmtTime(l.at) }), ' ',
+          h('span', { class: 'operator', text: l.line }), '\n');
+        setText(p.next, `Next for the operator: ${l.line}`);
+        p.next.hidden = false;
+      } else {
+        frag.append(h('span', { class: 'at', text: fmtTime(l.at) }), ` ${l.line}\n`);
+      }
     }
     p.pre.append(frag);
     while (p.pre.childNodes.length > TAIL * 2) {
