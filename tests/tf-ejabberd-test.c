@@ -441,6 +441,14 @@ puback_rc (const char *out)
   return rc != NULL ? atoi (rc + 3) : -1;
 }
 
+static gboolean
+daemon_log_has (TfHarness *h, gpointer needle)
+{
+  g_autofree char *log = tf_harness_path (h, "daemon-0.log");
+  g_autofree char *text = NULL;
+  return g_file_get_contents (log, &text, NULL, NULL) && strstr (text, needle) != NULL;
+}
+
 static char *
 password_file (World *w, const char *user)
 {
@@ -527,7 +535,21 @@ test_one_node (void)
     }
   }
 
-  /* 4. the will: the daemon killed, the broker says so */
+  /* 4. a retained request: ejabberd cannot refuse it (our mosquitto plugin
+   * does); the daemon subscribes with retain-as-published and ignores it */
+  {
+    g_autofree char *cmd = topic (w, "cmd/boards");
+    g_autofree char *got = mosq (w, h->port, "staff", NULL, "mosquitto_pub", "-q", "1", "-r",
+                                 "-t", cmd, "-m", "{}", NULL);
+    g_test_message ("retained request: PUBACK reason code %d", puback_rc (got));
+    g_assert_cmpint (puback_rc (got), <, 0x80);
+    g_assert_true (tf_harness_wait (h, daemon_log_has, "retained request ignored", 60000));
+    /* and removed, as staff would (an empty retained message) */
+    g_free (mosq (w, h->port, "staff", NULL, "mosquitto_pub", "-q", "1", "-r", "-t", cmd, "-n",
+                  NULL));
+  }
+
+  /* 5. the will: the daemon killed, the broker says so */
   tf_harness_stop_daemon (h, SIGKILL);
   g_assert_true (tf_harness_wait (h, host_is, "offline", 60000));
   tf_harness_assert_contains (tf_harness_retained (h, "host/testhost/status"), "connection lost");
