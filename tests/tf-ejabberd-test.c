@@ -112,10 +112,10 @@ node_start (World *w, Node *n)
   g_subprocess_launcher_set_stdout_file_path (l, out);
   g_subprocess_launcher_set_cwd (l, w->ej_dir);
   /* erl execs beam.smp: the pid (and PR_SET_PDEATHSIG) stays ours */
-  n->proc = g_subprocess_launcher_spawn (
-      l, &error, "erl", "-sname", n->name, "-noinput", "-setcookie", w->cookie, "-start_epmd",
-      "false", "-kernel", "inet_dist_use_interface", "{127,0,0,1}", "-mnesia", "dir", mnesia, "-s",
-      "ejabberd", NULL);
+  n->proc = g_subprocess_launcher_spawn (l, &error, "erl", "-sname", n->name, "-noinput",
+                                         "-setcookie", w->cookie, "-start_epmd", "false", "-kernel",
+                                         "inet_dist_use_interface", "{127,0,0,1}", "-mnesia", "dir",
+                                         mnesia, "-s", "ejabberd", NULL);
   g_assert_no_error (error);
   n->exited = FALSE;
   g_subprocess_wait_async (n->proc, NULL, on_node_exit, n);
@@ -232,11 +232,11 @@ world_new (guint nodes)
   w->ws_port = tf_test_free_port ();
   ws = g_strdup_printf ("%u", w->ws_port);
   {
-    const char *argv[] = { exe,       "--lab",      w->h->lab_path, "--event", event, "--out",
-                           w->ej_dir, "--ejabberd", "localhost",    "--bind",  "127.0.0.1",
-                           "--ws-port", ws, NULL };
-    g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
-                                 NULL, NULL, &err, &status, &error));
+    const char *argv[]
+        = { exe,          "--lab",     w->h->lab_path, "--event",   event,       "--out", w->ej_dir,
+            "--ejabberd", "localhost", "--bind",       "127.0.0.1", "--ws-port", ws,      NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                                 NULL, &err, &status, &error));
     g_assert_no_error (error);
     if (!g_spawn_check_wait_status (status, NULL))
       g_error ("tf-broker-config --ejabberd failed: %s", err);
@@ -251,8 +251,8 @@ world_new (guint nodes)
   w->epmd_port = tf_test_free_port ();
   epmd_port = g_strdup_printf ("%u", w->epmd_port);
   {
-    g_autoptr (GSubprocessLauncher) l = tf_test_launcher_new (
-        G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    g_autoptr (GSubprocessLauncher) l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                              | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
     w->epmd = g_subprocess_launcher_spawn (l, &error, "epmd", "-port", epmd_port, "-address",
                                            "127.0.0.1", NULL);
     g_assert_no_error (error);
@@ -539,14 +539,14 @@ test_one_node (void)
    * does); the daemon subscribes with retain-as-published and ignores it */
   {
     g_autofree char *cmd = topic (w, "cmd/boards");
-    g_autofree char *got = mosq (w, h->port, "staff", NULL, "mosquitto_pub", "-q", "1", "-r",
-                                 "-t", cmd, "-m", "{}", NULL);
+    g_autofree char *got = mosq (w, h->port, "staff", NULL, "mosquitto_pub", "-q", "1", "-r", "-t",
+                                 cmd, "-m", "{}", NULL);
     g_test_message ("retained request: PUBACK reason code %d", puback_rc (got));
     g_assert_cmpint (puback_rc (got), <, 0x80);
     g_assert_true (tf_harness_wait (h, daemon_log_has, "retained request ignored", 60000));
     /* and removed, as staff would (an empty retained message) */
-    g_free (mosq (w, h->port, "staff", NULL, "mosquitto_pub", "-q", "1", "-r", "-t", cmd, "-n",
-                  NULL));
+    g_free (
+        mosq (w, h->port, "staff", NULL, "mosquitto_pub", "-q", "1", "-r", "-t", cmd, "-n", NULL));
   }
 
   /* 5. the will: the daemon killed, the broker says so */
@@ -600,11 +600,10 @@ test_cluster (void)
     g_assert_cmpuint (g_string_replace (s, from, to, 1), ==, 1);
     g_assert_true (g_file_set_contents (lab_a, s->str, -1, NULL));
     {
-      const char *argv[] = { exe,     "--config",        lab_a,    "--user",
-                             "staff", "--password-file", staff_pw, "boards",
-                             NULL };
-      g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT,
-                                   tf_test_child_setup, NULL, &out, &err, &status, &error));
+      const char *argv[] = { exe,      "--config", lab_a, "--user", "staff", "--password-file",
+                             staff_pw, "boards",   NULL };
+      g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, tf_test_child_setup,
+                                   NULL, &out, &err, &status, &error));
       g_assert_no_error (error);
       if (!g_spawn_check_wait_status (status, NULL))
         g_error ("testfestctl boards through node A: %s%s", out, err);
