@@ -498,13 +498,22 @@ test_one_node (void)
     g_autofree char *as_beta = topic (w, "in/beta/boards");
     g_autofree char *as_acme = topic (w, "in/acme/boards");
     g_autofree char *reg = topic (w, "regress/#");
-    const char *const denied[] = { staff_sub, beta_sub, reply_sub, reg, NULL };
+    g_autofree char *wide = topic (w, "+/beta/#");
+    g_autofree char *shared = g_strdup_printf ("$share/g/%s", beta_sub);
+    const char *const denied[] = { staff_sub, beta_sub, reply_sub, reg, wide, NULL };
     for (guint i = 0; denied[i] != NULL; i++)
       {
         g_autofree char *got
             = mosq (w, h->port, "acme", NULL, "mosquitto_sub", "-t", denied[i], "-W", "3", NULL);
         tf_harness_assert_contains (got, "All subscription requests were denied");
       }
+    /* a shared subscription: mod_mqtt 23.01 has none (DISCONNECT 0x9e) */
+    {
+      g_autofree char *got
+          = mosq (w, h->port, "acme", NULL, "mosquitto_sub", "-t", shared, "-W", "3", NULL);
+      tf_harness_assert_contains (got, "Received DISCONNECT (158)");
+      g_assert_null (strstr (got, "received PUBLISH"));
+    }
     {
       g_autofree char *a = mosq (w, h->port, "acme", NULL, "mosquitto_pub", "-q", "1", "-t",
                                  as_beta, "-m", "{}", NULL);
