@@ -63,6 +63,35 @@ tool (const char *name)
   return g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", name, NULL);
 }
 
+/* Where Debian puts ejabberd's Erlang applications (ejabberdctl's ERL_LIBS):
+ * /usr/lib/<multiarch>/ejabberd-<version> */
+static const char *
+erl_libs (void)
+{
+  static char *found;
+  g_autoptr (GDir) lib = NULL;
+  const char *arch;
+  if (found != NULL)
+    return found;
+  lib = g_dir_open ("/usr/lib", 0, NULL);
+  g_assert_nonnull (lib);
+  while (found == NULL && (arch = g_dir_read_name (lib)) != NULL)
+    {
+      g_autofree char *dir = g_build_filename ("/usr/lib", arch, NULL);
+      g_autoptr (GDir) d = NULL;
+      const char *e;
+      if (!g_str_has_suffix (arch, "-linux-gnu") || (d = g_dir_open (dir, 0, NULL)) == NULL)
+        continue;
+      while (found == NULL && (e = g_dir_read_name (d)) != NULL)
+        if (g_str_has_prefix (e, "ejabberd-"))
+          found = g_steal_pointer (&dir);
+    }
+  if (found == NULL)
+    g_error ("no /usr/lib/*-linux-gnu/ejabberd-*: install Debian's ejabberd (scripts/lib.sh "
+             "DEB_TEST)");
+  return found;
+}
+
 static gboolean
 port_open (guint16 port)
 {
@@ -91,7 +120,7 @@ set_erl_env (World *w, GSubprocessLauncher *l)
   g_autofree char *port = g_strdup_printf ("%u", w->epmd_port);
   g_subprocess_launcher_setenv (l, "ERL_EPMD_PORT", port, TRUE);
   g_subprocess_launcher_setenv (l, "ERL_EPMD_ADDRESS", "127.0.0.1", TRUE);
-  g_subprocess_launcher_setenv (l, "ERL_LIBS", "/usr/lib/x86_64-linux-gnu", TRUE);
+  g_subprocess_launcher_setenv (l, "ERL_LIBS", erl_libs (), TRUE);
   g_subprocess_launcher_setenv (l, "HOME", w->ej_dir, TRUE);
 }
 
@@ -260,11 +289,11 @@ world_new (guint nodes)
   w->ctl = g_build_filename (w->ej_dir, "ctl", NULL);
   ctl_text = g_strdup_printf (
       "#!/bin/sh\n# ejabberdctl's command, from a hidden node of this test\nnode=$1; shift\n"
-      "ERL_EPMD_PORT=%u ERL_EPMD_ADDRESS=127.0.0.1 ERL_LIBS=/usr/lib/x86_64-linux-gnu "
+      "ERL_EPMD_PORT=%u ERL_EPMD_ADDRESS=127.0.0.1 ERL_LIBS='%s' "
       "HOME='%s' exec timeout 120 erl -sname ctl$$-%s@localhost -hidden -noinput -setcookie %s "
       "-start_epmd false -kernel inet_dist_use_interface '{127,0,0,1}' -s ejabberd_ctl -extra "
       "\"$node\" \"$@\"\n",
-      w->epmd_port, w->ej_dir, w->cookie, w->cookie);
+      w->epmd_port, erl_libs (), w->ej_dir, w->cookie, w->cookie);
   g_assert_true (g_file_set_contents (w->ctl, ctl_text, -1, NULL));
   g_assert_cmpint (g_chmod (w->ctl, 0700), ==, 0);
 
@@ -639,6 +668,51 @@ test_cluster (void)
   world_free (w);
 }
 
+/* What --ejabberd does not write is refused with a reason, not half-written. */
+static void
+test_config_refusals (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tf-ej-cfg-XXXXXX", NULL);
+  g_autofree char *lab = g_build_filename (dir, "lab.conf", NULL);
+  g_autofree char *event = g_build_filename (dir, "event.conf", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *exe = tool ("tf-broker-config");
+  g_autofree char *lab_text = g_strdup_printf (
+      "[lab]\nname = cfg\nhost = h\nstate-dir = %s/state\n\n[broker]\nhost = 127.0.0.1\n"
+      "port = 1883\nuser = testfestd\npassword-file = daemon.pw\n",
+      dir);
+  const struct
+  {
+    const char *a, *b, *c, *needle;
+  } cases[] = {
+    { "--ejabberd", "localhost", "--host=a", "takes no --bridge-to, --host" },
+    { "--ejabberd", "localhost", "--wss-port=8884", "--cert, --wss-port" },
+    { "--ejabberd", "localhost", "--log=x.log", "--persistence or --log" },
+    { "--ejabberd", "lab@example", NULL, "not a domain name" },
+    { "--ejabberd", "", NULL, "not a domain name" },
+  };
+
+  g_assert_nonnull (dir);
+  g_assert_true (g_file_set_contents (lab, lab_text, -1, NULL));
+  g_assert_true (g_file_set_contents (event, event_text, -1, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *argv[] = { exe, "--lab",    lab,        "--event",  event, "--out",
+                             out, cases[i].a, cases[i].b, cases[i].c, NULL };
+      g_autofree char *err = NULL;
+      g_autoptr (GError) error = NULL;
+      int status = 0;
+      g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                                   NULL, NULL, &err, &status, &error));
+      g_assert_no_error (error);
+      g_assert_true (WIFEXITED (status));
+      g_assert_cmpint (WEXITSTATUS (status), ==, 2);
+      tf_harness_assert_contains (err, cases[i].needle);
+      g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+    }
+  tf_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -649,6 +723,7 @@ main (int argc, char **argv)
     if (erl == NULL || epmd == NULL)
       g_error ("ejabberd (erl, epmd) is not installed: scripts/lib.sh DEB_TEST installs it");
   }
+  g_test_add_func ("/ejabberd/config-refusals", test_config_refusals);
   g_test_add_func ("/ejabberd/one-node", test_one_node);
   g_test_add_func ("/ejabberd/cluster", test_cluster);
   return g_test_run ();

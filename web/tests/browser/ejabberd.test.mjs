@@ -12,7 +12,11 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { World, waitFor, BUILD, freePort, portOpen } from './world.mjs';
 
-const ERL_LIBS = '/usr/lib/x86_64-linux-gnu';
+// Debian's /usr/lib/<multiarch>/ejabberd-<version> (ejabberdctl's ERL_LIBS)
+const ERL_LIBS = fs.readdirSync('/usr/lib').filter((a) => a.endsWith('-linux-gnu'))
+  .map((a) => path.join('/usr/lib', a))
+  .find((d) => fs.readdirSync(d).some((e) => e.startsWith('ejabberd-')));
+if (!ERL_LIBS) throw new Error('no /usr/lib/*-linux-gnu/ejabberd-*: install Debian\'s ejabberd (scripts/lib.sh)');
 let world;
 let browser;
 
