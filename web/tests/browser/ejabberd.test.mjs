@@ -89,3 +89,22 @@ test('staff sees every board through ejabberd', { timeout: 120000 }, async () =>
   await world.screenshot(page, 'ejabberd-boards');
   assert.deepEqual(page.errors.filter((e) => !/websocket|WebSocket|connack|Not authorized|refused/i.test(e)), []);
 });
+
+// A company's page subscribes tf/LAB/private/#, which mod_mqtt refuses as a
+// whole (docs/ejabberd.md): the rest of its subscriptions stand, the floor
+// is there, and the page stays live.
+test('a company sees the floor through ejabberd', { timeout: 120000 }, async () => {
+  const company = [...world.passwords.keys()].find((u) => !['staff', 'testfestd'].includes(u));
+  assert.ok(company, 'a company account');
+  const page = await world.page(browser);
+  await page.waitForSelector('#login-error:not([hidden])', { timeout: 30000 });
+  await page.fill('#user', company);
+  await page.fill('#password', world.passwords.get(company));
+  await page.click('#login-btn');
+  await page.waitForSelector('#conn[data-state="live"]', { timeout: 30000 });
+  await page.click('a[data-view="boards"]');
+  for (const id of ['sim1', 'sim2', 'sim3', 'sim4'])
+    await page.waitForSelector(`#board-grid .tile[data-id="${id}"]`, { timeout: 30000 });
+  await world.screenshot(page, 'ejabberd-company');
+  assert.equal(await page.locator('#conn').getAttribute('data-state'), 'live');
+});
