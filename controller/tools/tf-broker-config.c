@@ -448,12 +448,12 @@ main (int argc, char **argv)
       return 2;
     }
   if (t.ejabberd != NULL
-      && (t.bridge_to != NULL || t.hosts != NULL || t.cert != NULL || t.wss_port > 0
-          || t.persistence != NULL || t.log_file != NULL))
+      && (t.bridge_to != NULL || t.hosts != NULL || t.persistence != NULL || t.log_file != NULL))
     {
-      /* ejabberd keeps its spool and log where its command line says */
-      g_printerr ("tf-broker-config: --ejabberd writes a plain (no TLS), single-lab set-up: it "
-                  "takes no --bridge-to, --host, --cert, --wss-port, --persistence or --log\n");
+      /* a farm's bridges are mosquitto's; ejabberd keeps its spool and log
+       * where its own command line says */
+      g_printerr ("tf-broker-config: --ejabberd writes one lab's central broker: it takes no "
+                  "--bridge-to, --host, --persistence or --log\n");
       return 2;
     }
   if (t.ejabberd != NULL && (t.ejabberd[0] == '\0' || strpbrk (t.ejabberd, "@/\"' \t\n") != NULL))

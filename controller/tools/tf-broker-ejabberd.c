@@ -88,6 +88,18 @@ rule (GString *s, const char *lab, const char *suffix, const char *who)
   g_string_append_printf (s, ": %s\n", who);
 }
 
+static void
+mqtt_listener (GString *s, guint port, const char *bind, gboolean tls)
+{
+  g_string_append_printf (s, "  -\n    port: %u\n    ip: ", port);
+  yaml_quoted (s, bind);
+  g_string_append (s, "\n    module: mod_mqtt\n");
+  if (tls)
+    g_string_append (s, "    tls: true\n");
+  /* oversized packets are refused before anyone parses them */
+  g_string_append_printf (s, "    max_payload_size: %u\n", TF_BROKER_MAX_PACKET_SIZE);
+}
+
 static char *
 yml_text (TfBrokerTool *t)
 {
@@ -108,20 +120,42 @@ yml_text (TfBrokerTool *t)
   /* passwords are stored as SCRAM hashes, not in clear */
   g_string_append (s, "auth_method: internal\nauth_password_format: scram\n\n");
 
-  /* MQTT only: no XMPP client or server listener is opened */
-  g_string_append (s, "listen:\n  -\n");
-  g_string_append_printf (s, "    port: %u\n    ip: ", t->lab->broker_port);
-  yaml_quoted (s, bind);
-  g_string_append (s, "\n    module: mod_mqtt\n");
-  /* oversized packets are refused before anyone parses them */
-  g_string_append_printf (s, "    max_payload_size: %u\n", TF_BROKER_MAX_PACKET_SIZE);
-  if (t->ws_port > 0)
+  if (t->cert != NULL)
     {
-      /* the dashboard's MQTT over websockets, on ejabberd's HTTP listener */
-      g_string_append_printf (s, "  -\n    port: %d\n    ip: ", t->ws_port);
+      /* ejabberd picks a listener's certificate among these */
+      g_string_append (s, "certfiles:\n");
+      for (const char *const *f = (const char *const[]){ t->cert, t->key, t->cafile, NULL };
+           *f != NULL; f++)
+        {
+          g_string_append (s, "  - ");
+          yaml_quoted (s, *f);
+          g_string_append_c (s, '\n');
+        }
+      g_string_append_c (s, '\n');
+    }
+
+  /* MQTT only: no XMPP client or server listener is opened */
+  g_string_append (s, "listen:\n");
+  if (t->cert != NULL && !t->lab->broker_tls)
+    {
+      /* as for mosquitto: with a certificate nothing in clear leaves this
+       * host, plain MQTT only on loopback for the daemon beside the broker */
+      mqtt_listener (s, t->lab->broker_port, "127.0.0.1", FALSE);
+      mqtt_listener (s, t->tls_port, bind, TRUE);
+    }
+  else
+    mqtt_listener (s, t->lab->broker_port, bind, t->lab->broker_tls);
+  /* the dashboard's MQTT over websockets on ejabberd's HTTP listener (over
+   * TLS with a certificate); tf-web --mqtt serves them otherwise */
+  if (t->cert == NULL ? t->ws_port > 0 : t->wss_port > 0)
+    {
+      g_string_append_printf (
+          s, "  -\n    port: %d\n    ip: ", t->cert == NULL ? t->ws_port : t->wss_port);
       yaml_quoted (s, bind);
-      g_string_append (s, "\n    module: ejabberd_http\n    request_handlers:\n"
-                          "      /mqtt: mod_mqtt\n");
+      g_string_append (s, "\n    module: ejabberd_http\n");
+      if (t->cert != NULL)
+        g_string_append (s, "    tls: true\n");
+      g_string_append (s, "    request_handlers:\n      /mqtt: mod_mqtt\n");
     }
 
   g_string_append (s, "\nacl:\n");
