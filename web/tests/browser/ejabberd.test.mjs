@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
+import mqtt from 'mqtt';
 import { World, waitFor, BUILD, freePort, portOpen } from './world.mjs';
 
 // Debian's /usr/lib/<multiarch>/ejabberd-<version> (ejabberdctl's ERL_LIBS)
@@ -30,10 +31,11 @@ function run(cmd, args, env) {
 }
 
 async function startEjabberd(w) {
+  w.wsPort = await freePort();
   // the same --out folder: the accounts keep the passwords of the mosquitto set-up
   await run(path.join(BUILD, 'controller', 'tf-broker-config'), ['--lab', w.labPath,
     '--event', w.path('test.event'), '--out', w.path('broker'), '--bind', '127.0.0.1',
-    '--ejabberd', 'localhost']);
+    '--ejabberd', 'localhost', '--ws-port', String(w.wsPort)]);
   const cookie = `tf${Math.random().toString(16).slice(2, 10)}`;
   const epmdPort = await freePort();
   const env = { ...process.env, ERL_EPMD_PORT: String(epmdPort), ERL_EPMD_ADDRESS: '127.0.0.1',
@@ -107,4 +109,25 @@ test('a company sees the floor through ejabberd', { timeout: 120000 }, async () 
     await page.waitForSelector(`#board-grid .tile[data-id="${id}"]`, { timeout: 30000 });
   await world.screenshot(page, 'ejabberd-company');
   assert.equal(await page.locator('#conn').getAttribute('data-state'), 'live');
+});
+
+// ejabberd's own MQTT over websockets (--ws-port: ejabberd_http's /mqtt), as
+// the page's mqtt.js would use it without tf-web in between
+test('ejabberd\'s own websockets endpoint serves the boards', { timeout: 60000 }, async () => {
+  const c = await mqtt.connectAsync(`ws://127.0.0.1:${world.wsPort}/mqtt`, {
+    protocolVersion: 5, clean: true, reconnectPeriod: 0, connectTimeout: 10000,
+    clientId: `staff-ws-${Math.random().toString(16).slice(2, 10)}`,
+    username: 'staff', password: world.passwords.get('staff'),
+  });
+  try {
+    const boards = new Set();
+    c.on('message', (topic) => {
+      const m = /\/board\/([^/]+)\/state$/.exec(topic);
+      if (m) boards.add(m[1]);
+    });
+    await c.subscribeAsync(world.topic('board/+/state'), { qos: 1 });
+    await waitFor(() => boards.size === 4, 30000, 'four retained boards over ejabberd\'s websockets');
+  } finally {
+    c.end(true);
+  }
 });
