@@ -41,7 +41,6 @@ test_config_refusals (void)
   {
     const char *a, *b, *c, *needle;
   } cases[] = {
-    { "--ejabberd", "localhost", "--host=a", "takes no --bridge-to, --host" },
     { "--ejabberd", "localhost", "--persistence=p", "--persistence or --log" },
     { "--ejabberd", "localhost", "--log=x.log", "--persistence or --log" },
     { "--ejabberd", "lab@example", NULL, "not a domain name" },

@@ -292,9 +292,11 @@ run (TfBrokerTool *t, GError **error)
       if (!tf_broker_add_account (t, c->id, TF_BROKER_ROLE_COMPANY, c->name, error))
         return FALSE;
     }
+  if (!tf_broker_add_hosts (t, error))
+    return FALSE;
   if (t->ejabberd != NULL)
     return tf_broker_run_ejabberd (t, creds, error);
-  if (!tf_broker_add_hosts (t, error) || !tf_broker_prepare_dirs (t, error))
+  if (!tf_broker_prepare_dirs (t, error))
     return FALSE;
 
   acl_data = acl_text (t);
@@ -447,13 +449,12 @@ main (int argc, char **argv)
                   "--bridge-credentials and takes no --host, --event, --staff or --cert\n");
       return 2;
     }
-  if (t.ejabberd != NULL
-      && (t.bridge_to != NULL || t.hosts != NULL || t.persistence != NULL || t.log_file != NULL))
+  if (t.ejabberd != NULL && (t.bridge_to != NULL || t.persistence != NULL || t.log_file != NULL))
     {
-      /* a farm's bridges are mosquitto's; ejabberd keeps its spool and log
-       * where its own command line says */
+      /* a host's own broker is mosquitto (its bridge); ejabberd keeps its
+       * spool and log where its own command line says */
       g_printerr ("tf-broker-config: --ejabberd writes one lab's central broker: it takes no "
-                  "--bridge-to, --host, --persistence or --log\n");
+                  "--bridge-to, --persistence or --log\n");
       return 2;
     }
   if (t.ejabberd != NULL && (t.ejabberd[0] == '\0' || strpbrk (t.ejabberd, "@/\"' \t\n") != NULL))

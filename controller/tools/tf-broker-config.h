@@ -82,6 +82,8 @@ const char *
 tf_broker_role_name (TfBrokerRole r);
 
 /* tf-broker-host.c */
+/* what a host publishes under tf/LAB/host/NAME/ (NULL-terminated) */
+extern const char *const tf_broker_host_out_topics[];
 gboolean
 tf_broker_add_hosts (TfBrokerTool *t, GError **error);
 void

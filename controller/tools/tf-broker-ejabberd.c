@@ -88,6 +88,40 @@ rule (GString *s, const char *lab, const char *suffix, const char *who)
   g_string_append_printf (s, ": %s\n", who);
 }
 
+/* A farm (--host): the coordinator (the daemon's account) and staff read
+ * every host's subtree, the coordinator writes requests to any host; a
+ * host's bridge writes its own subtree only and reads its own requests. */
+static void
+farm_rules (TfBrokerTool *t, GString *s, gboolean publish)
+{
+  const char *lab = t->lab->lab;
+  if (t->hosts == NULL)
+    return;
+  if (!publish)
+    rule (s, lab, "host/#", "tf_farm");
+  else
+    rule (s, lab, "host/+/in/#", "tf_daemon");
+  for (guint i = 0; t->hosts[i] != NULL; i++)
+    {
+      g_autofree char *who = g_strdup_printf ("tf_host_%u", i);
+      g_autofree char *in = g_strdup_printf ("host/%s/in/#", t->hosts[i]);
+      g_autofree char *link = g_strdup_printf ("host/%s/link", t->hosts[i]);
+      if (!publish)
+        {
+          rule (s, lab, in, who);
+          continue;
+        }
+      for (guint j = 0; tf_broker_host_out_topics[j] != NULL; j++)
+        {
+          g_autofree char *out
+              = g_strdup_printf ("host/%s/%s", t->hosts[i], tf_broker_host_out_topics[j]);
+          rule (s, lab, out, who);
+        }
+      /* the bridge's own notification (retained, its will) */
+      rule (s, lab, link, who);
+    }
+}
+
 static void
 mqtt_listener (GString *s, guint port, const char *bind, gboolean tls)
 {
@@ -162,6 +196,9 @@ yml_text (TfBrokerTool *t)
   acl_group (t, s, "tf_daemon", TF_BROKER_ROLE_DAEMON);
   acl_group (t, s, "tf_staff", TF_BROKER_ROLE_STAFF);
   acl_group (t, s, "tf_company", TF_BROKER_ROLE_COMPANY);
+  /* a farm's hosts: one ACL each (their names are not their accounts') */
+  for (guint i = 0; t->hosts != NULL && t->hosts[i] != NULL; i++)
+    g_string_append_printf (s, "  tf_host_%u:\n    user:\n      - \"host-%s\"\n", i, t->hosts[i]);
   g_string_append (s, "\naccess_rules:\n  tf_daemon:\n    allow: tf_daemon\n"
                       "  tf_staff:\n    allow: tf_staff\n");
   if (companies)
@@ -169,6 +206,10 @@ yml_text (TfBrokerTool *t)
                         "  tf_member:\n    - allow: tf_staff\n    - allow: tf_company\n");
   else
     g_string_append (s, "  tf_member:\n    allow: tf_staff\n");
+  if (t->hosts != NULL)
+    g_string_append (s, "  tf_farm:\n    - allow: tf_daemon\n    - allow: tf_staff\n");
+  for (guint i = 0; t->hosts != NULL && t->hosts[i] != NULL; i++)
+    g_string_append_printf (s, "  tf_host_%u:\n    allow: tf_host_%u\n", i, i);
 
   g_string_append (s, "\nmodules:\n  mod_mqtt:\n");
   /* a dashboard that connects late takes every retained board at once */
@@ -188,6 +229,7 @@ yml_text (TfBrokerTool *t)
   /* replies: only those addressed to the reader's account and client id
    * (%c: mod_mqtt's resource, the client id) */
   rule (s, lab, "reply/%u/%c/#", "all");
+  farm_rules (t, s, FALSE);
 
   g_string_append (s, "    access_publish:\n");
   for (guint i = 0; daemon_writes[i] != NULL; i++)
@@ -195,6 +237,7 @@ yml_text (TfBrokerTool *t)
   rule (s, lab, "cmd/#", "tf_staff");
   if (companies)
     rule (s, lab, "in/%u/#", "tf_company");
+  farm_rules (t, s, TRUE);
   return g_string_free (s, FALSE);
 }
 
@@ -242,7 +285,8 @@ tf_broker_run_ejabberd (TfBrokerTool *t, const char *creds, GError **error)
   /* ejabberd's own user reads its configuration (group ejabberd) */
   if (!tf_broker_write_accounts (t, NULL, creds, title, error)
       || !tf_broker_write_file (yml, yml_data, 0640, "ejabberd", error)
-      || !tf_broker_write_file (script, script_data, 0700, NULL, error))
+      || !tf_broker_write_file (script, script_data, 0700, NULL, error)
+      || !tf_broker_write_host_credentials (t, error))
     return FALSE;
   g_print ("%s\n%s (mode 0700: %u accounts)\n%s (mode 0600)\n", yml, script, t->accounts->len,
            creds);
