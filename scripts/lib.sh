@@ -8,7 +8,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEB_BUILD=(libpcap-dev iputils-ping meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libusb-1.0-0-dev libcairo2-dev libpango1.0-dev libsoup-3.0-dev openssl
            libserialport-dev libmosquitto-dev mosquitto-dev nettle-dev libsqlite3-dev libgudev-1.0-dev libumockdev-dev
            umockdev mosquitto mosquitto-clients sqlite3 libcbor-dev libcoap3-dev)
-DEB_TEST=(poppler-utils faketime iproute2 nftables libcoap3-bin stm32flash iputils-ping dfu-util uhubctl usbutils tshark)
+DEB_TEST=(poppler-utils faketime iproute2 nftables libcoap3-bin stm32flash iputils-ping dfu-util uhubctl usbutils tshark ejabberd)
 
 need_root() {
   if [ "$(id -u)" != 0 ]; then

@@ -296,7 +296,11 @@ run (TfBrokerTool *t, GError **error)
       if (!tf_broker_add_account (t, c->id, TF_BROKER_ROLE_COMPANY, c->name, error))
         return FALSE;
     }
-  if (!tf_broker_add_hosts (t, error) || !tf_broker_prepare_dirs (t, error))
+  if (!tf_broker_add_hosts (t, error))
+    return FALSE;
+  if (t->ejabberd != NULL)
+    return tf_broker_run_ejabberd (t, creds, error);
+  if (!tf_broker_prepare_dirs (t, error))
     return FALSE;
 
   acl_data = acl_text (t);
@@ -395,6 +399,10 @@ main (int argc, char **argv)
       "With --bridge-to: this host's NAME.credentials, from the central broker's set-up", "FILE" },
     { "bridge-cafile", 0, 0, G_OPTION_ARG_FILENAME, &t.bridge_cafile,
       "With --bridge-to: the central broker speaks TLS, its CA chain", "FILE" },
+    { "ejabberd", 0, 0, G_OPTION_ARG_STRING, &t.ejabberd,
+      "Write DIR/ejabberd.yml and DIR/ejabberd-accounts for ejabberd's mod_mqtt instead of "
+      "mosquitto, its accounts in the XMPP domain DOMAIN (see docs/ejabberd.md)",
+      "DOMAIN" },
     { "renew", 0, 0, G_OPTION_ARG_NONE, &t.renew,
       "New passwords for every account (default: keep an earlier run's); restart testfestd after "
       "it",
@@ -445,6 +453,19 @@ main (int argc, char **argv)
                   "--bridge-credentials and takes no --host, --event, --staff or --cert\n");
       return 2;
     }
+  if (t.ejabberd != NULL && (t.bridge_to != NULL || t.persistence != NULL || t.log_file != NULL))
+    {
+      /* a host's own broker is mosquitto (its bridge); ejabberd keeps its
+       * spool and log where its own command line says */
+      g_printerr ("tf-broker-config: --ejabberd writes one lab's central broker: it takes no "
+                  "--bridge-to, --persistence or --log\n");
+      return 2;
+    }
+  if (t.ejabberd != NULL && (t.ejabberd[0] == '\0' || strpbrk (t.ejabberd, "@/\"' \t\n") != NULL))
+    {
+      g_printerr ("tf-broker-config: --ejabberd '%s': not a domain name\n", t.ejabberd);
+      return 2;
+    }
   if (t.staff == NULL)
     t.staff = g_strdupv ((char *[]){ "staff", NULL });
   if (t.owner == NULL)
@@ -487,6 +508,7 @@ main (int argc, char **argv)
   g_free (t.bridge_to);
   g_free (t.bridge_credentials);
   g_free (t.bridge_cafile);
+  g_free (t.ejabberd);
   g_free (t.lab_path);
   g_free (t.event_path);
   g_free (t.out_dir);

@@ -44,6 +44,7 @@ typedef struct
   GStrv staff;
   GStrv hosts; /* --host: the farm's lab hosts bridged to this (central) broker */
   char *bridge_to, *bridge_credentials, *bridge_cafile; /* a host's own broker */
+  char *ejabberd; /* --ejabberd DOMAIN: ejabberd's mod_mqtt instead of mosquitto */
   gboolean renew;
   /* derived */
   TfLabConfig *lab;
@@ -81,6 +82,8 @@ const char *
 tf_broker_role_name (TfBrokerRole r);
 
 /* tf-broker-host.c */
+/* what a host publishes under tf/LAB/host/NAME/ (NULL-terminated) */
+extern const char *const tf_broker_host_out_topics[];
 gboolean
 tf_broker_add_hosts (TfBrokerTool *t, GError **error);
 void
@@ -89,5 +92,9 @@ gboolean
 tf_broker_write_host_credentials (TfBrokerTool *t, GError **error);
 gboolean
 tf_broker_run_host (TfBrokerTool *t, GError **error);
+
+/* tf-broker-ejabberd.c */
+gboolean
+tf_broker_run_ejabberd (TfBrokerTool *t, const char *creds, GError **error);
 
 G_END_DECLS

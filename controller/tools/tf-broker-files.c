@@ -269,8 +269,9 @@ tf_broker_prepare_dirs (TfBrokerTool *t, GError **error)
   return tf_broker_give_to_broker (t, t->log_file, error);
 }
 
-/* DIR/passwd (the broker's, 0640) and DIR/credentials (staff's, 0600), and
- * the daemon's own password file named in the lab file. */
+/* DIR/passwd (mosquitto's, 0640; none when @passwd is NULL) and
+ * DIR/credentials (staff's, 0600), and the daemon's own password file named
+ * in the lab file. */
 gboolean
 tf_broker_write_accounts (TfBrokerTool *t, const char *passwd, const char *creds, const char *title,
                           GError **error)
@@ -285,15 +286,18 @@ tf_broker_write_accounts (TfBrokerTool *t, const char *passwd, const char *creds
   for (guint i = 0; i < t->accounts->len; i++)
     {
       TfBrokerAccount *a = g_ptr_array_index (t->accounts, i);
-      g_autofree char *line = tf_broker_password_line (a->user, a->password, error);
-      if (line == NULL)
-        return FALSE;
-      g_string_append (pw, line);
+      if (passwd != NULL)
+        {
+          g_autofree char *line = tf_broker_password_line (a->user, a->password, error);
+          if (line == NULL)
+            return FALSE;
+          g_string_append (pw, line);
+        }
       g_string_append_printf (cr, "%s %s %s%s%s\n", a->user, a->password,
                               tf_broker_role_name (a->role), a->comment ? " " : "",
                               a->comment ? a->comment : "");
     }
-  if (!tf_broker_write_file (passwd, pw->str, 0640, t->owner, error)
+  if ((passwd != NULL && !tf_broker_write_file (passwd, pw->str, 0640, t->owner, error))
       || !tf_broker_write_file (creds, cr->str, 0600, NULL, error))
     return FALSE;
   if (t->daemon_password_file != NULL)

@@ -23,7 +23,7 @@
 /* What a host publishes under tf/LAB/host/NAME/: the only topics its bridge
  * sends out and the only ones the central broker lets its account write
  * (plus the bridge's link notification). Requests come in on in/#. */
-static const char *const host_out_topics[] = { "status", "board/#", "reply/#", NULL };
+const char *const tf_broker_host_out_topics[] = { "status", "board/#", "reply/#", NULL };
 
 /* How many messages a host's broker keeps for the central broker while the
  * link is down (mosquitto drops newer ones beyond it): an hour of 50 boards'
@@ -83,9 +83,9 @@ tf_broker_acl_farm (TfBrokerTool *t, GString *s, const TfBrokerAccount *a)
       break;
     case TF_BROKER_ROLE_HOST:
       /* its own subtree only, and never its own in/ (the coordinator's) */
-      for (guint j = 0; host_out_topics[j] != NULL; j++)
+      for (guint j = 0; tf_broker_host_out_topics[j] != NULL; j++)
         g_string_append_printf (s, "topic write tf/%s/host/%s/%s\n", lab, a->comment,
-                                host_out_topics[j]);
+                                tf_broker_host_out_topics[j]);
       g_string_append_printf (s, "topic write tf/%s/host/%s/link\ntopic read tf/%s/host/%s/in/#\n",
                               lab, a->comment, lab, a->comment);
       break;
@@ -199,8 +199,9 @@ host_acl_text (TfBrokerTool *t)
                           "writes only its host's subtree, which the bridge carries to the "
                           "central broker.\n\nuser %s\n",
                           t->lab_path, lab, host, t->daemon_user);
-  for (guint j = 0; host_out_topics[j] != NULL; j++)
-    g_string_append_printf (s, "topic write tf/%s/host/%s/%s\n", lab, host, host_out_topics[j]);
+  for (guint j = 0; tf_broker_host_out_topics[j] != NULL; j++)
+    g_string_append_printf (s, "topic write tf/%s/host/%s/%s\n", lab, host,
+                            tf_broker_host_out_topics[j]);
   /* the coordinator's requests, and whether the link to it is up */
   g_string_append_printf (s, "topic read tf/%s/host/%s/in/#\ntopic read tf/%s/host/%s/link\n", lab,
                           host, lab, host);
@@ -255,8 +256,9 @@ host_conf_text (TfBrokerTool *t, const char *passwd, const char *acl, const char
    * will) on the central broker when it is lost */
   g_string_append_printf (s, "notifications true\nnotification_topic tf/%s/host/%s/link\n", lab,
                           host);
-  for (guint j = 0; host_out_topics[j] != NULL; j++)
-    g_string_append_printf (s, "topic tf/%s/host/%s/%s out 1\n", lab, host, host_out_topics[j]);
+  for (guint j = 0; tf_broker_host_out_topics[j] != NULL; j++)
+    g_string_append_printf (s, "topic tf/%s/host/%s/%s out 1\n", lab, host,
+                            tf_broker_host_out_topics[j]);
   g_string_append_printf (s, "topic tf/%s/host/%s/in/# in 1\n", lab, host);
   return g_string_free (s, FALSE);
 }

@@ -48,7 +48,7 @@ export async function freePort() {
   return port;
 }
 
-async function portOpen(port) {
+export async function portOpen(port) {
   return new Promise((resolve) => {
     const c = net.connect(port, '127.0.0.1');
     c.once('connect', () => { c.destroy(); resolve(true); });
