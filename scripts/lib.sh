@@ -28,6 +28,14 @@ install_debs() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # the tests start ejabberd as a program of their own on free ports; the
+    # package's own service (XMPP, and MQTT on 1883 beside mosquitto's) is
+    # not wanted on a lab machine: stopped and disabled when we installed it
+    for p in "${missing[@]}"; do
+      if [ "$p" = ejabberd ] && [ -d /run/systemd/system ]; then
+        systemctl disable --now ejabberd >/dev/null 2>&1 || true
+      fi
+    done
   fi
 }
 
