@@ -4,8 +4,9 @@
  * tf-simlab, its bridged mosquitto and its testfestd (role = host), one
  * coordinator on the central broker (tests/tf-farm-net.c). Measures
  *  - start to every board ready at the coordinator,
- *  - a staff request on a host's board through the coordinator (power on:
- *    coordinator -> central broker -> bridge -> host -> relay and back),
+ *  - a staff request on a host's board through the coordinator (`board`,
+ *    its state and console tail: coordinator -> central broker -> bridge ->
+ *    host and back),
  *    p50/p99, beside the same request on a single-host lab (role = both) of
  *    BOARDS boards in the same run,
  *  - a host's loss (its veth down) to its boards unknown at the coordinator,
@@ -52,7 +53,7 @@ on_message (TfBus *bus, const TfBusMessage *m, Watch *w)
           g_autofree char *text = g_strndup (d, len);
           w->replied = TRUE;
           g_clear_pointer (&w->error, g_free);
-          if (strstr (text, "\"error\"") != NULL)
+          if (strstr (text, "\"ok\":false") != NULL)
             w->error = g_steal_pointer (&text);
         }
       return;
@@ -142,16 +143,18 @@ cmp_double (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-/* @n power-on requests (one at a time) on @boards round robin; p50 and p99 in ms */
+/* @n `board` requests (one at a time; the board's state and console tail,
+ * which the coordinator asks the board's host for) on @boards round robin;
+ * p50 and p99 in ms */
 static void
 latency (TfBus *bus, Watch *w, const char *lab, GPtrArray *boards, guint n, double *p50,
          double *p99)
 {
   g_autofree double *ms = g_new0 (double, n);
-  g_autofree char *topic = g_strdup_printf ("tf/%s/cmd/power", lab);
+  g_autofree char *topic = g_strdup_printf ("tf/%s/cmd/board", lab);
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *payload = g_strdup_printf ("{\"action\":\"on\",\"board\":\"%s\"}",
+      g_autofree char *payload = g_strdup_printf ("{\"board\":\"%s\",\"lines\":10}",
                                                   (char *)boards->pdata[i % boards->len]);
       g_autoptr (GError) error = NULL;
       gint64 t0;
@@ -310,9 +313,9 @@ main (int argc, char **argv)
           "its namespace, tf-simlab, bridged mosquitto, testfestd\n",
           hosts, boards, total);
   printf ("start -> every board ready       %.1f s\n", t_ready);
-  printf ("power on, coordinator -> host    p50 %.1f ms  p99 %.1f ms  (%u requests)\n", p50, p99,
+  printf ("board, coordinator -> host       p50 %.1f ms  p99 %.1f ms  (%u requests)\n", p50, p99,
           requests);
-  printf ("power on, single host (both)     p50 %.1f ms  p99 %.1f ms  (%u boards)\n", s50, s99,
+  printf ("board, single host (both)        p50 %.1f ms  p99 %.1f ms  (%u boards)\n", s50, s99,
           boards);
   printf ("link cut -> its boards unknown   %.1f s (bridge keepalive 30 s)\n", t_lost);
   printf ("link back -> every board ready   %.1f s\n", t_back);
