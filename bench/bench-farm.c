@@ -66,8 +66,7 @@ on_message (TfBus *bus, const TfBusMessage *m, Watch *w)
       if (s != NULL)
         {
           s += strlen ("\"state\":\"");
-          g_hash_table_replace (w->state, g_strdup (part[3]),
-                                g_strndup (s, strcspn (s, "\"")));
+          g_hash_table_replace (w->state, g_strdup (part[3]), g_strndup (s, strcspn (s, "\"")));
         }
     }
 }
@@ -122,12 +121,14 @@ replied (Watch *w, gconstpointer data)
 }
 
 static TfBus *
-bus_new (const char *host, guint16 port, const char *user, const char *pw, const char *id,
-         Watch *w)
+bus_new (const char *host, guint16 port, const char *user, const char *pw, const char *id, Watch *w)
 {
-  TfBusOptions o
-      = { .host = (char *)host, .port = port, .user = (char *)user, .password = (char *)pw,
-          .client_id = (char *)id, .keepalive_s = 60 };
+  TfBusOptions o = { .host = (char *)host,
+                     .port = port,
+                     .user = (char *)user,
+                     .password = (char *)pw,
+                     .client_id = (char *)id,
+                     .keepalive_s = 60 };
   g_autoptr (GError) error = NULL;
   TfBus *bus = tf_bus_new (&o, &error);
   if (bus == NULL)

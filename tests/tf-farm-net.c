@@ -310,9 +310,9 @@ tf_farm_start_brokers (TfFarm *f)
   g_autofree char *conf = g_build_filename (f->dir, "central", "mosquitto.conf", NULL);
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   if (f->central == NULL)
-    f->central = spawn_logged (NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                               | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                               (const char *const[]){ "mosquitto", "-c", conf, NULL });
+    f->central
+        = spawn_logged (NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                        (const char *const[]){ "mosquitto", "-c", conf, NULL });
   while (!central_open (f))
     {
       if (g_get_monotonic_time () > deadline)
@@ -371,9 +371,9 @@ spawn_daemon (TfFarm *f, const char *netns, TfFarmHost *under, const char *conf,
                          (const char *const[]){ "ip", "netns", "exec", netns, "env", pre, umd,
                                                 "G_MESSAGES_DEBUG=all", d, "--config", conf,
                                                 NULL });
-  return spawn_logged (log, G_SUBPROCESS_FLAGS_NONE,
-                       (const char *const[]){ "env", pre, umd, "G_MESSAGES_DEBUG=all", d,
-                                              "--config", conf, NULL });
+  return spawn_logged (
+      log, G_SUBPROCESS_FLAGS_NONE,
+      (const char *const[]){ "env", pre, umd, "G_MESSAGES_DEBUG=all", d, "--config", conf, NULL });
 }
 
 void

@@ -21,9 +21,9 @@
 
 #define N_HOSTS 3
 #define N_BOARDS 2
-#define WAIT_MS 120000   /* start-up on a loaded machine; a bridge's back-off is 30 s */
-#define LINK_LOSS_S 75   /* docs/farm.md: 1.5 x the bridge keepalive (45 s) + 30 s */
-#define WILL_LOSS_S 30   /* a host daemon's own will: its 5 s keepalive, generously */
+#define WAIT_MS 120000 /* start-up on a loaded machine; a bridge's back-off is 30 s */
+#define LINK_LOSS_S 75 /* docs/farm.md: 1.5 x the bridge keepalive (45 s) + 30 s */
+#define WILL_LOSS_S 30 /* a host daemon's own will: its 5 s keepalive, generously */
 
 typedef struct
 {
@@ -285,8 +285,7 @@ publish_rc (struct mosquitto *m, Pub *x, const char *topic, const char *payload)
 static void
 forge_other_host (World *w)
 {
-  g_autofree char *creds_path
-      = g_strdup_printf ("%s/central/hosts/h1.credentials", w->farm->dir);
+  g_autofree char *creds_path = g_strdup_printf ("%s/central/hosts/h1.credentials", w->farm->dir);
   g_autofree char *creds = NULL, *before = NULL, *after = NULL;
   g_auto (GStrv) words = NULL, lines = NULL;
   g_autofree char *other = g_strdup_printf ("tf/%s/host/h2/board/h2b1/state", w->farm->lab);
@@ -307,9 +306,9 @@ forge_other_host (World *w)
   mosquitto_username_pw_set (m, words[0], words[1]);
   mosquitto_connect_v5_callback_set (m, on_connack);
   mosquitto_publish_v5_callback_set (m, on_puback);
-  g_assert_cmpint (mosquitto_connect_bind_v5 (m, w->farm->gateway, w->farm->central_port, 30, NULL,
-                                              NULL),
-                   ==, MOSQ_ERR_SUCCESS);
+  g_assert_cmpint (
+      mosquitto_connect_bind_v5 (m, w->farm->gateway, w->farm->central_port, 30, NULL, NULL), ==,
+      MOSQ_ERR_SUCCESS);
   while (x.connack < 0)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
@@ -317,8 +316,9 @@ forge_other_host (World *w)
     }
   g_assert_cmpint (x.connack, ==, 0);
   g_assert_cmpint (publish_rc (m, &x, own, "{}"), ==, 0);
-  g_assert_cmpint (publish_rc (m, &x, other, "{\"schema\":1,\"id\":\"h2b1\",\"state\":\"faulted\"}"),
-                   ==, MQTT_RC_NOT_AUTHORIZED);
+  g_assert_cmpint (
+      publish_rc (m, &x, other, "{\"schema\":1,\"id\":\"h2b1\",\"state\":\"faulted\"}"), ==,
+      MQTT_RC_NOT_AUTHORIZED);
   mosquitto_disconnect (m);
   mosquitto_destroy (m);
   /* a round trip through the coordinator after it: nothing of the forgery there */
@@ -330,11 +330,17 @@ forge_other_host (World *w)
 static void
 test_farm_netns (void)
 {
-  g_autoptr (World) w = world_new ();
+  g_autoptr (World) w = NULL;
   g_autofree char *out = NULL, *err = NULL;
   g_autofree char *since_h1 = NULL, *since_h3 = NULL, *after = NULL;
   double s;
 
+  if (getuid () != 0)
+    {
+      g_test_skip ("needs root (network namespaces)");
+      return;
+    }
+  w = world_new ();
   for (guint i = 0; i < N_HOSTS; i++)
     tf_farm_start_host (w->farm, i);
   tf_farm_start_coordinator (w->farm);
@@ -391,11 +397,6 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   mosquitto_lib_init ();
-  if (getuid () != 0)
-    {
-      g_test_skip ("needs root (network namespaces)");
-      return g_test_run ();
-    }
   g_test_add_func ("/farm-netns/three-hosts", test_farm_netns);
   return g_test_run ();
 }

@@ -24,12 +24,12 @@ main (int argc, char **argv)
 {
   g_autofree char *dir = NULL, *env_path = NULL;
   int hosts = 3, boards = 4;
-  GOptionEntry entries[] = {
-    { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "The farm's files (made if missing)", "DIR" },
-    { "hosts", 0, 0, G_OPTION_ARG_INT, &hosts, "Lab hosts (1 to 13)", "N" },
-    { "boards", 0, 0, G_OPTION_ARG_INT, &boards, "Simulated boards per host (1 to 500)", "N" },
-    { NULL }
-  };
+  GOptionEntry entries[]
+      = { { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "The farm's files (made if missing)", "DIR" },
+          { "hosts", 0, 0, G_OPTION_ARG_INT, &hosts, "Lab hosts (1 to 13)", "N" },
+          { "boards", 0, 0, G_OPTION_ARG_INT, &boards, "Simulated boards per host (1 to 500)",
+            "N" },
+          { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- a simulated farm of lab hosts");
   g_autoptr (GError) error = NULL;
   g_autoptr (GString) env = g_string_new (NULL);
