@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EVENT_TEXT                                                                                 \
@@ -19,6 +20,112 @@
   "transports = udp\nsecurity = psk\nentry-criteria = yes\nentry-criteria-by = staff\n"
 #define HOST_PORT 1883 /* every host's own loopback: the same port in each namespace */
 #define MAX_HOSTS 13   /* a /28: the bridge .1, hosts .2 to .14 */
+
+/* What an aborting test or benchmark (g_error, SIGTERM from meson's timeout)
+ * must not leave behind: the children get SIGTERM (tf-simlab removes its
+ * umockdev folder) then SIGKILL; the namespaces and the bridge are removed by
+ * `ip` commands written out beforehand. Only async-signal-safe calls. */
+#define MAX_LIVE 64
+static volatile sig_atomic_t live_pids[MAX_LIVE];
+static char **live_cleanup[MAX_LIVE]; /* argv vectors, NULL-terminated list */
+static struct sigaction saved[8];
+static const int fatal_sigs[] = { SIGABRT, SIGTRAP, SIGTERM, SIGINT, SIGHUP, SIGSEGV, SIGBUS };
+
+static void
+live_add (GSubprocess *p)
+{
+  pid_t pid = atoi (g_subprocess_get_identifier (p));
+  for (guint i = 0; i < MAX_LIVE; i++)
+    if (live_pids[i] == 0)
+      {
+        live_pids[i] = pid;
+        return;
+      }
+}
+
+static void
+live_remove (GSubprocess *p)
+{
+  const char *id = g_subprocess_get_identifier (p);
+  for (guint i = 0; id != NULL && i < MAX_LIVE; i++)
+    if (live_pids[i] == atoi (id))
+      live_pids[i] = 0;
+}
+
+static void
+on_fatal_signal (int sig)
+{
+  const struct timespec tick = { 0, 10 * 1000 * 1000 };
+  gboolean any = TRUE;
+  for (guint i = 0; i < MAX_LIVE; i++)
+    if (live_pids[i] > 0 && waitpid (live_pids[i], NULL, WNOHANG) == 0)
+      kill (live_pids[i], SIGTERM);
+    else
+      live_pids[i] = 0;
+  for (guint n = 0; any && n < 300; n++)
+    {
+      any = FALSE;
+      for (guint i = 0; i < MAX_LIVE; i++)
+        if (live_pids[i] > 0 && waitpid (live_pids[i], NULL, WNOHANG) == 0)
+          any = TRUE;
+        else
+          live_pids[i] = 0;
+      if (any)
+        nanosleep (&tick, NULL);
+    }
+  for (guint i = 0; i < MAX_LIVE; i++)
+    if (live_pids[i] > 0)
+      kill (live_pids[i], SIGKILL);
+  for (guint i = 0; i < MAX_LIVE && live_cleanup[i] != NULL; i++)
+    {
+      pid_t pid = fork ();
+      if (pid == 0)
+        {
+          execvp (live_cleanup[i][0], live_cleanup[i]);
+          _exit (127);
+        }
+      if (pid > 0)
+        waitpid (pid, NULL, 0);
+    }
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+/* the namespaces' and the bridge's removal, ready for the signal handler */
+static void
+catch_fatal_signals (TfFarm *f)
+{
+  struct sigaction sa = { 0 };
+  guint n = 0;
+  for (guint i = 0; i < f->hosts->len && n + 4 < MAX_LIVE; i++)
+    {
+      /* the veth first: a namespace whose sockets still wait on a cut link
+       * lives on after `ip netns del`, and its veth with it */
+      live_cleanup[n++]
+          = g_strdupv ((char *[]){ "ip", "link", "del", tf_farm_host (f, i)->veth, NULL });
+      live_cleanup[n++]
+          = g_strdupv ((char *[]){ "ip", "netns", "del", tf_farm_host (f, i)->netns, NULL });
+    }
+  live_cleanup[n++] = g_strdupv ((char *[]){ "ip", "link", "del", f->bridge, NULL });
+  /* the files stay for a reader only when asked for, as after a normal run */
+  if (f->own_dir && g_getenv ("TF_KEEP_TEST_DIRS") == NULL)
+    live_cleanup[n++] = g_strdupv ((char *[]){ "rm", "-rf", "--", f->dir, NULL });
+  live_cleanup[n] = NULL;
+  sa.sa_handler = on_fatal_signal;
+  sigemptyset (&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  for (guint i = 0; i < G_N_ELEMENTS (fatal_sigs); i++)
+    sigaction (fatal_sigs[i], &sa, &saved[i]);
+}
+
+static void
+release_fatal_signals (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fatal_sigs); i++)
+    sigaction (fatal_sigs[i], &saved[i], NULL);
+  for (guint i = 0; i < MAX_LIVE && live_cleanup[i] != NULL; i++)
+    g_clear_pointer (&live_cleanup[i], g_strfreev);
+}
 
 static void
 run_argv (const char *const *argv, gboolean must)
@@ -220,6 +327,8 @@ tf_farm_new (const char *build_root, const char *src_root, const char *dir, guin
       write_host_lab (f, h);
     }
 
+  catch_fatal_signals (f);
+
   /* the central broker (per-host accounts and ACLs) and the coordinator's lab file */
   event = g_build_filename (f->dir, "farm.event", NULL);
   g_assert_true (g_file_set_contents (event, EVENT_TEXT, -1, NULL));
@@ -292,6 +401,7 @@ spawn_logged (const char *log, GSubprocessFlags flags, const char *const *argv)
   p = g_subprocess_launcher_spawnv (l, argv, &error);
   if (p == NULL)
     g_error ("%s: %s", argv[0], error->message);
+  live_add (p);
   return p;
 }
 
@@ -349,6 +459,7 @@ start_simlab (TfFarm *f, TfFarmHost *h)
                              "--control", h->control, "--modem-lines", "preload", NULL },
       &error);
   g_assert_no_error (error);
+  live_add (h->simlab);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (h->simlab));
   dir_line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL);
   preload_line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL);
@@ -396,6 +507,7 @@ stop (GSubprocess **p, int sig)
     return;
   g_subprocess_send_signal (*p, sig);
   g_subprocess_wait (*p, NULL, NULL);
+  live_remove (*p);
   g_clear_object (p);
 }
 
@@ -484,11 +596,11 @@ tf_farm_clean_stale (void)
   for (const char *p = links; (p = strstr (p, ": tff")) != NULL; p++)
     {
       int pid = 0;
-      if (sscanf (p, ": tff%dbr:", &pid) == 1 && pid > 1 && kill (pid, 0) != 0)
-        {
-          g_autofree char *br = g_strdup_printf ("tff%dbr", pid);
-          TRY ("ip", "link", "del", br);
-        }
+      char name[32] = "";
+      /* tff<pid>br, tff<pid>h<n>@...: */
+      if (sscanf (p, ": %31[a-z0-9]", name) == 1 && sscanf (name, "tff%d", &pid) == 1 && pid > 1
+          && kill (pid, 0) != 0)
+        TRY ("ip", "link", "del", name);
     }
 }
 
@@ -507,7 +619,8 @@ tf_farm_free (TfFarm *f)
   for (guint i = 0; i < f->hosts->len; i++)
     {
       TfFarmHost *h = tf_farm_host (f, i);
-      remove_netns (h->netns); /* its veth pair goes with it */
+      TRY ("ip", "link", "del", h->veth); /* see catch_fatal_signals() */
+      remove_netns (h->netns);
       g_free (h->name);
       g_free (h->netns);
       g_free (h->veth);
@@ -522,6 +635,7 @@ tf_farm_free (TfFarm *f)
       g_free (h);
     }
   TRY ("ip", "link", "del", f->bridge);
+  release_fatal_signals ();
   if (f->own_dir && g_getenv ("TF_KEEP_TEST_DIRS") == NULL)
     tf_test_rm_rf (f->dir);
   else
