@@ -22,7 +22,7 @@
 #define N_HOSTS 3
 #define N_BOARDS 2
 #define WAIT_MS 120000 /* start-up on a loaded machine; a bridge's back-off is 30 s */
-#define LINK_LOSS_S 75 /* docs/farm.md: 1.5 x the bridge keepalive (45 s) + 30 s */
+#define LINK_LOSS_S 30 /* docs/farm.md: 1.5 x the bridge keepalive (7.5 s) + 22.5 s */
 #define WILL_LOSS_S 30 /* a host daemon's own will: its 5 s keepalive, generously */
 
 typedef struct

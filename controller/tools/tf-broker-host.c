@@ -249,9 +249,11 @@ host_conf_text (TfBrokerTool *t, const char *passwd, const char *acl, const char
   if (t->bridge_cafile != NULL)
     g_string_append_printf (s, "bridge_cafile %s\nbridge_insecure false\n", t->bridge_cafile);
   /* a persistent session on both sides: nothing is lost while the link is
-   * down, and requests queued on the central broker arrive afterwards */
+   * down, and requests queued on the central broker arrive afterwards; a 5 s
+   * keepalive: the central broker fires the bridge's will (link 0) 7.5 s after
+   * a cut, so a lost host is an infrastructure error within seconds */
   g_string_append (s, "bridge_protocol_version mqttv50\ncleansession false\n"
-                      "restart_timeout 2 30\nkeepalive_interval 30\n");
+                      "restart_timeout 2 30\nkeepalive_interval 5\n");
   /* retained "1" on both brokers while the link is up, "0" (the bridge's
    * will) on the central broker when it is lost */
   g_string_append_printf (s, "notifications true\nnotification_topic tf/%s/host/%s/link\n", lab,
