@@ -100,6 +100,18 @@ test_power_cycle_cli (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
+  /* "on" for a board already on and ready: done, no reboot, no boot banner
+   * awaited (a closed relay closed again does not restart the board) */
+  rc = tf_harness_ctl (h, &out, &err, "power", "on", "sim1", NULL);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_cmpint (rc, ==, 0);
+  g_assert_true (strstr (out, "sim1") != NULL && strstr (out, "ready") != NULL);
+  g_clear_pointer (&after, g_free);
+  after = tf_harness_sim (h, "get sim1");
+  g_assert_true (strstr (after, "boots=2") != NULL);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
   /* the console tail shows the new boot */
   rc = tf_harness_ctl (h, &out, &err, "board", "sim1", "--lines", "50", NULL);
   g_assert_cmpint (rc, ==, 0);

@@ -330,6 +330,15 @@ tf_lab_power_async (TfLab *self, const char *board_id, TfPowerAction action, con
                                tf_board_state_to_string (st));
       return;
     }
+  /* a relay already closed does not reboot the board when it is closed again:
+   * there would be no boot banner to wait for, and "on" is already true */
+  if (action == TF_POWER_ACTION_ON && st == TF_BOARD_STATE_READY
+      && tf_board_get_power (ctx->board) == TF_POWER_ON)
+    {
+      g_info ("board %s: power on: already on and ready (%s)", board_id, cause);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
   /* the newest request wins: an operation in flight is superseded */
   tf_lab_ctx_cancel_op (ctx, "superseded by a newer power request");
   op = g_new0 (PowerOp, 1);
