@@ -180,6 +180,9 @@ need_board (TfRpcRequest *r, TfLab *lab, JsonObject *args, const char **id)
       tf_rpc_request_fail (r, "%s", error->message);
       return NULL;
     }
+  /* a farm host's board: its host answers staff, as it did before the floor used it */
+  if (tf_lab_board_is_remote (lab, *id) && forward_to_host (r, lab, args, *id))
+    return NULL;
   board = tf_lab_get_board (lab, *id);
   if (board == NULL && !forward_to_host (r, lab, args, *id))
     tf_rpc_request_fail (r, "no board '%s'", *id);
@@ -413,6 +416,34 @@ cmd_refused (TfRpcRequest *r, JsonObject *args, gpointer data)
   tf_rpc_request_reply (r, NULL);
 }
 
+/* A farm host: the coordinator's input for a board's console (provisioning). */
+static void
+cmd_console_write (TfRpcRequest *r, JsonObject *args, gpointer data)
+{
+  TfLab *lab = data;
+  g_autoptr (GError) error = NULL;
+  const char *board = NULL, *text = NULL;
+  TfConsole *console;
+  if (!tf_json_read_id (args, "board", TRUE, 200, &board, &error)
+      || !tf_json_read_string (args, "data", TRUE, 4096, &text, &error))
+    {
+      tf_rpc_request_fail (r, "%s", error->message);
+      return;
+    }
+  console = tf_lab_get_console (lab, board);
+  if (console == NULL)
+    {
+      tf_rpc_request_fail (r, "no board '%s'", board);
+      return;
+    }
+  if (!tf_console_write (console, text, strlen (text), &error))
+    {
+      tf_rpc_request_fail (r, "board %s: %s", board, error->message);
+      return;
+    }
+  tf_rpc_request_reply (r, NULL);
+}
+
 void
 tf_lab_add_verbs (TfLab *self)
 {
@@ -429,5 +460,8 @@ tf_lab_add_verbs (TfLab *self)
   for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
     tf_rpc_add_verb (rpc, TF_RPC_STAFF, verbs[i].verb, verbs[i].func, self);
   if (tf_lab_get_config (self)->role == TF_LAB_ROLE_HOST)
-    tf_rpc_add_verb (rpc, TF_RPC_STAFF, "refused", cmd_refused, self);
+    {
+      tf_rpc_add_verb (rpc, TF_RPC_STAFF, "refused", cmd_refused, self);
+      tf_rpc_add_verb (rpc, TF_RPC_STAFF, "console-write", cmd_console_write, self);
+    }
 }
