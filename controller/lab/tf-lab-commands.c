@@ -81,6 +81,9 @@ cmd_boards (TfRpcRequest *r, JsonObject *args, gpointer data)
   for (guint i = 0; i < boards->len; i++)
     {
       TfBoard *board = g_ptr_array_index (boards, i);
+      /* a host's board: listed below as its host says it is */
+      if (tf_lab_board_is_remote (lab, tf_board_get_id (board)))
+        continue;
       if (state == NULL
           || g_strcmp0 (tf_board_state_to_string (tf_board_get_state (board)), state) == 0)
         add_board (lab, b, board);
@@ -308,9 +311,14 @@ cmd_status (TfRpcRequest *r, JsonObject *args, gpointer data)
   g_autoptr (GPtrArray) boards = tf_lab_get_boards (lab);
   TfLabConfig *cfg = tf_lab_get_config (lab);
   guint counts[TF_BOARD_STATE_UNPLUGGED + 1] = { 0 };
+  guint local = 0;
 
   for (guint i = 0; i < boards->len; i++)
-    counts[tf_board_get_state (g_ptr_array_index (boards, i))]++;
+    if (!tf_lab_board_is_remote (lab, tf_board_get_id (g_ptr_array_index (boards, i))))
+      {
+        counts[tf_board_get_state (g_ptr_array_index (boards, i))]++;
+        local++;
+      }
   json_builder_set_member_name (b, "lab");
   json_builder_add_string_value (b, cfg->lab);
   json_builder_set_member_name (b, "host");
@@ -320,7 +328,7 @@ cmd_status (TfRpcRequest *r, JsonObject *args, gpointer data)
   json_builder_set_member_name (b, "uptime_s");
   json_builder_add_int_value (b, (g_get_real_time () - tf_lab_get_started (lab)) / G_USEC_PER_SEC);
   json_builder_set_member_name (b, "boards");
-  json_builder_add_int_value (b, boards->len);
+  json_builder_add_int_value (b, local);
   json_builder_set_member_name (b, "states");
   json_builder_begin_object (b);
   for (guint s = 0; s <= TF_BOARD_STATE_UNPLUGGED; s++)

@@ -85,6 +85,14 @@ mirror_apply (TfLabMirror *m, JsonObject *o)
   if (now == TF_BOARD_STATE_IN_SESSION
       && (want == TF_BOARD_STATE_READY || want == TF_BOARD_STATE_IN_SESSION))
     return;
+  if (want == TF_BOARD_STATE_READY && tf_board_get_session (m->board) != NULL)
+    {
+      /* its host is back and the board ready: the session that held it goes on */
+      if (now != TF_BOARD_STATE_READY)
+        tf_board_set_state (m->board, TF_BOARD_STATE_READY, cause, NULL, NULL);
+      tf_board_set_state (m->board, TF_BOARD_STATE_IN_SESSION, "its session goes on", NULL, NULL);
+      return;
+    }
   if (now == want && g_strcmp0 (tf_board_get_cause (m->board), cause) == 0)
     return;
   if (!tf_board_set_state (m->board, want, cause != NULL ? cause : "its host says so", why, &error))

@@ -156,7 +156,9 @@ tf_lab_publish_all (TfLab *self)
 
   tf_lab_publish_host (self);
   for (guint i = 0; i < boards->len; i++)
-    tf_lab_publish_board (self, g_ptr_array_index (boards, i));
+    /* a host's boards: TfRemoteHosts publishes them as their hosts say */
+    if (!tf_lab_board_is_remote (self, tf_board_get_id (g_ptr_array_index (boards, i))))
+      tf_lab_publish_board (self, g_ptr_array_index (boards, i));
 }
 
 /* Store first, then publish: the store is the source of truth. Changes of
@@ -181,7 +183,9 @@ tf_lab_flush_changes (TfLab *self)
                                   changes->len, &error))
     g_warning ("%u board changes not stored: %s", changes->len, error->message);
   for (guint i = 0; i < boards->len; i++)
-    tf_lab_publish_board (self, g_ptr_array_index (boards, i));
+    /* a host's boards: TfRemoteHosts publishes them as their hosts say */
+    if (!tf_lab_board_is_remote (self, tf_board_get_id (g_ptr_array_index (boards, i))))
+      tf_lab_publish_board (self, g_ptr_array_index (boards, i));
 }
 
 static gboolean
@@ -612,7 +616,7 @@ gboolean
 tf_lab_start (TfLab *self, GError **error)
 {
   g_autoptr (GPtrArray) boards = tf_lab_get_boards (self);
-  tf_bus_start (self->bus);
+  tf_bus_start (self->bus); /* no host's board is known yet: all are ours */
   for (guint i = 0; i < boards->len; i++)
     tf_lab_bring_up (
         g_hash_table_lookup (self->boards, tf_board_get_id (g_ptr_array_index (boards, i))),

@@ -299,7 +299,7 @@ tf_remote_hosts_handle (TfRemoteHosts *self, const TfBusMessage *msg)
            && len <= TF_REMOTE_HOST_MAX_LINE)
     {
       /* a line of its board's console: only the owner's count */
-      g_autofree char *line = g_strndup (data, len);
+      g_autofree char *line = g_strndup (len > 0 ? data : "", len); /* a blank line: empty */
       g_signal_emit (self, signals[SIGNAL_BOARD_CONSOLE], 0, part[2], line);
     }
 }

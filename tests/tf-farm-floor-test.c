@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The floor of a farm (issue 18): a TestFest whose boards live on two lab
+ * hosts, run by the coordinator. The set-up is tf-farm-test's (a central
+ * mosquitto; per host its own tf-simlab, mosquitto bridged by tf-broker-config
+ * and testfestd role = host), the coordinator with an event: sessions are
+ * prepared (power cycle, provisioning over the console) through the board's
+ * host; a host's link cut makes its boards infrastructure trouble for the
+ * floor (a preparation on them is an infrastructure error and re-planned), the
+ * other host's session runs on, and after the return nothing is doubled. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "tf-harness.h"
+#include "tf-test-host.h"
+
+#define WAIT_MS 90000 /* a bridge retries with a back-off capped at 30 s */
+
+#define SIM_RELAY "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
+#define LAB_RELAY                                                                                  \
+  "[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\noff-time-ms = 100\n\n"
+#define SIM_BOARD(id, n, power)                                                                    \
+  "[board " id "]\ntype = sim-l476\nchip = STM32L476RG\ntty = ttyACM" #n "\nusb-path = 1-" #n      \
+  "\nvid = 0483\npid = 374b\nserial = SIM0000" #n "\npower = " power "\nfirmware-name = fw-" id    \
+  "\nfirmware-version = 1.0." #n "\nboot-ms = 100\n\n"
+
+/* host a: a1; host b: b1; each on its relay */
+static const char *sim_text[]
+    = { SIM_RELAY SIM_BOARD ("a1", 1, "relay1:1"), SIM_RELAY SIM_BOARD ("b1", 1, "relay1:1") };
+static const char *lab_body[]
+    = { LAB_RELAY "[board a1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = relay1:1\n"
+                  "table = T1\n",
+        LAB_RELAY "[board b1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = relay1:1\n"
+                  "table = T2\n" };
+static const char *const host_names[] = { "a", "b" };
+
+/* alpha's client is on host a's board, beta's on host b's; one server */
+#define EVENT_TEXT                                                                                 \
+  "[event]\nname = Farm TestFest\ndays = 2030-06-04\ntimezone = UTC\nslot-minutes = 60\n"          \
+  "day-start = 09:00\nday-end = 17:00\ntables = 2\n\n"                                             \
+  "[company alpha]\nname = Alpha Devices\n\n[company beta]\nname = Beta Sensors\n\n"               \
+  "[company gamma]\nname = Gamma Cloud\n\n"                                                        \
+  "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"                \
+  "transports = udp\nsecurity = nosec\nboards = a1\nprovision = provision.script\n"                \
+  "entry-criteria = yes\nentry-criteria-by = staff\n\n"                                            \
+  "[implementation beta-client]\ncompany = beta\nrole = client\nversions = 1.1\n"                  \
+  "transports = udp\nsecurity = nosec\nboards = b1\nprovision = provision.script\n"                \
+  "entry-criteria = yes\nentry-criteria-by = staff\n\n"                                            \
+  "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions = 1.1\n"                \
+  "transports = udp\nsecurity = nosec\nserver-uri = coap://gamma.test:5683\n"                      \
+  "entry-criteria = yes\nentry-criteria-by = staff\n"
+
+/* what the simulated console answers (as tests/tf-floor-util.c's) */
+#define PROVISION_TEXT                                                                             \
+  "send config set endpoint {endpoint}\n"                                                          \
+  "expect ^(ok|unknown command: config set endpoint {endpoint})$ 3000\n"                           \
+  "send version\nexpect ^Firmware: 3000\n"
+
+#define SA "alpha-client--gamma-server"
+#define SB "beta-client--gamma-server"
+
+typedef struct
+{
+  char *dir, *lab;
+  guint16 central_port;
+  GSubprocess *central, *coord, *host_broker[2];
+  guint coord_runs;
+  char *coord_conf, *staff_pw;
+  TfHarness *host[2]; /* each: its tf-simlab and its testfestd */
+  TfBus *watch;       /* staff on the central broker */
+  GHashTable *retained;
+  GPtrArray *seen; /* "topic payload" of every message, in order */
+} Farm;
+
+static const char *
+src (void)
+{
+  return g_getenv ("TF_SOURCE_ROOT");
+}
+
+static char *
+exe (const char *name)
+{
+  return g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", name, NULL);
+}
+
+static void
+run_tool (const char *const *argv)
+{
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+                               tf_test_child_setup, NULL, NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("%s failed: %s", argv[0], err);
+}
+
+static void
+append (const char *path, const char *text)
+{
+  g_autofree char *data = NULL, *more = NULL;
+  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
+  more = g_strconcat (data, text, NULL);
+  g_assert_true (g_file_set_contents (path, more, -1, NULL));
+}
+
+static gboolean
+port_open (TfHarness *h, gpointer data)
+{
+  g_autoptr (GSocketClient) c = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn
+      = g_socket_client_connect_to_host (c, "127.0.0.1", GPOINTER_TO_UINT (data), NULL, NULL);
+  return conn != NULL;
+}
+
+static GSubprocess *
+broker_start (Farm *f, const char *conf, guint16 port)
+{
+  g_autoptr (GSubprocessLauncher) l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                            | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *p = g_subprocess_launcher_spawn (l, &error, "mosquitto", "-c", conf, NULL);
+  g_assert_no_error (error);
+  g_assert_true (tf_harness_wait (f->host[0], port_open, GUINT_TO_POINTER (port), 30000));
+  return p;
+}
+
+static void
+stop (GSubprocess **p, int sig)
+{
+  if (*p == NULL)
+    return;
+  g_subprocess_send_signal (*p, sig);
+  g_assert_true (g_subprocess_wait (*p, NULL, NULL));
+  g_clear_object (p);
+}
+
+static char *
+first_word_after (const char *path, const char *user)
+{
+  g_autofree char *data = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
+  lines = g_strsplit (data, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) w = g_strsplit (lines[i], " ", 3);
+      if (g_strcmp0 (w[0], user) == 0 && w[1] != NULL)
+        return g_strdup (w[1]);
+    }
+  g_error ("no %s in %s", user, path);
+  return NULL;
+}
+
+static void
+coord_start (Farm *f)
+{
+  g_autofree char *d = exe ("testfestd");
+  g_autofree char *name = g_strdup_printf ("coordinator-%u.log", f->coord_runs++);
+  g_autofree char *log = g_build_filename (f->dir, name, NULL);
+  g_autoptr (GSubprocessLauncher) l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GError) error = NULL;
+  /* no boards of its own: run as a lab host would run it, below host a's umockdev */
+  g_subprocess_launcher_setenv (l, "LD_PRELOAD", f->host[0]->preload, TRUE);
+  g_subprocess_launcher_setenv (l, "UMOCKDEV_DIR", f->host[0]->umockdev_dir, TRUE);
+  g_subprocess_launcher_setenv (l, "G_MESSAGES_DEBUG", "all", TRUE);
+  g_subprocess_launcher_set_stdout_file_path (l, log);
+  f->coord = g_subprocess_launcher_spawn (l, &error, d, "--config", f->coord_conf, NULL);
+  g_assert_no_error (error);
+}
+
+static void
+on_watch (TfBus *bus, const TfBusMessage *m, Farm *f)
+{
+  gsize len = 0;
+  const char *d = g_bytes_get_data (m->payload, &len);
+  g_ptr_array_add (f->seen, g_strdup_printf ("%s %.*s", m->topic, (int)len, d));
+  if (len == 0)
+    g_hash_table_remove (f->retained, m->topic);
+  else
+    g_hash_table_replace (f->retained, g_strdup (m->topic), g_strndup (d, len));
+}
+
+static Farm *
+farm_new (void)
+{
+  Farm *f = g_new0 (Farm, 1);
+  g_autofree char *tool = exe ("tf-broker-config");
+  g_autofree char *boards = g_build_filename (src (), "boards", NULL);
+  g_autofree char *event = NULL, *out = NULL, *persist = NULL, *text = NULL, *log = NULL;
+  g_autofree char *creds = NULL, *conf = NULL, *port = NULL;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      f->host[i] = tf_harness_new (sim_text[i], "");
+      /* tf-broker-config writes the host's own broker below */
+      tf_harness_stop_broker (f->host[i]);
+    }
+  f->dir = g_dir_make_tmp ("tf-farm-XXXXXX", NULL);
+  g_assert_nonnull (f->dir);
+  g_chmod (f->dir, 0755);
+  f->lab = g_strdup_printf ("farm%08x", g_random_int ());
+  f->retained = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  f->seen = g_ptr_array_new_with_free_func (g_free);
+  event = g_build_filename (f->dir, "farm.event", NULL);
+  g_assert_true (g_file_set_contents (event, EVENT_TEXT, -1, NULL));
+  {
+    g_autofree char *prov = g_build_filename (f->dir, "provision.script", NULL);
+    g_assert_true (g_file_set_contents (prov, PROVISION_TEXT, -1, NULL));
+  }
+
+  /* the central broker and the coordinator's lab file */
+  f->central_port = tf_test_free_port ();
+  f->coord_conf = g_build_filename (f->dir, "coordinator.conf", NULL);
+  /* the coordinator runs the event: the floor on its hosts' boards */
+  text = g_strdup_printf ("[lab]\nname = %s\nhost = coord\nrole = coordinator\nstate-dir = "
+                          "%s/coord-state\nboards-dir = %s\nets-dir = %s/tests/ets\n"
+                          "event = %s\n\n[broker]\nhost = 127.0.0.1\nport = "
+                          "%u\nuser = testfestd\npassword-file = coord.pw\nkeepalive-s = 5\n",
+                          f->lab, f->dir, boards, src (), event, f->central_port);
+  g_assert_true (g_file_set_contents (f->coord_conf, text, -1, NULL));
+  out = g_build_filename (f->dir, "central", NULL);
+  persist = g_build_filename (f->dir, "central-data", NULL);
+  log = g_build_filename (f->dir, "central.log", NULL);
+  {
+    const char *argv[] = { tool,        "--lab",         f->coord_conf, "--event",
+                           event,       "--out",         out,           "--host",
+                           "a",         "--host",        "b",           "--bind",
+                           "127.0.0.1", "--persistence", persist,       "--log",
+                           log,         "--broker-user", "root",        NULL };
+    run_tool (argv);
+  }
+  conf = g_build_filename (out, "mosquitto.conf", NULL);
+  append (conf, "user root\n");
+  creds = g_build_filename (out, "credentials", NULL);
+  f->staff_pw = first_word_after (creds, "staff");
+
+  /* each host: its lab file (role = host), its own broker bridged to the central one */
+  port = g_strdup_printf ("127.0.0.1:%u", f->central_port);
+  for (guint i = 0; i < 2; i++)
+    {
+      TfHarness *h = f->host[i];
+      g_autofree char *hout = tf_harness_path (h, "broker");
+      g_autofree char *hdata = tf_harness_path (h, "broker-data");
+      g_autofree char *hlog = tf_harness_path (h, "broker.log");
+      g_autofree char *hcreds = g_strdup_printf ("%s/hosts/%s.credentials", out, host_names[i]);
+      g_autofree char *htext = NULL, *hconf = NULL;
+      h->port = tf_test_free_port ();
+      htext = g_strdup_printf ("[lab]\nname = %s\nhost = %s\nrole = host\nstate-dir = %s\n"
+                               "boards-dir = %s\n\n[broker]\nhost = 127.0.0.1\nport = %u\n"
+                               "user = testfestd\npassword-file = daemon.pw\nkeepalive-s = 5\n\n%s",
+                               f->lab, host_names[i], h->state_dir, boards, h->port, lab_body[i]);
+      g_assert_true (g_file_set_contents (h->lab_path, htext, -1, NULL));
+      {
+        const char *argv[] = { tool,   "--lab",         h->lab_path, "--out",
+                               hout,   "--bridge-to",   port,        "--bridge-credentials",
+                               hcreds, "--persistence", hdata,       "--log",
+                               hlog,   "--broker-user", "root",      NULL };
+        run_tool (argv);
+      }
+      hconf = g_build_filename (hout, "mosquitto.conf", NULL);
+      append (hconf, "user root\n");
+    }
+  f->central = broker_start (f, conf, f->central_port);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *hconf = tf_harness_path (f->host[i], "broker/mosquitto.conf");
+      f->host_broker[i] = broker_start (f, hconf, f->host[i]->port);
+    }
+
+  /* staff's view of the central broker */
+  {
+    g_autofree char *id = g_strdup_printf ("staff-watch-%08x", g_random_int ());
+    g_autofree char *all = g_strdup_printf ("tf/%s/#", f->lab);
+    g_autofree char *pwf = g_build_filename (f->dir, "staff.pw", NULL);
+    g_autofree char *staff_conf = g_build_filename (f->dir, "staff.conf", NULL);
+    TfBusOptions o = { .host = "127.0.0.1",
+                       .port = f->central_port,
+                       .user = "staff",
+                       .password = f->staff_pw,
+                       .client_id = id,
+                       .keepalive_s = 30 };
+    g_autoptr (GError) error = NULL;
+    g_assert_true (g_file_set_contents (pwf, f->staff_pw, -1, NULL));
+    f->watch = tf_bus_new (&o, &error);
+    g_assert_no_error (error);
+    g_signal_connect (f->watch, "message", G_CALLBACK (on_watch), f);
+    tf_bus_subscribe (f->watch, all);
+    tf_bus_start (f->watch);
+  }
+  return f;
+}
+
+static void
+farm_free (Farm *f)
+{
+  if (f->watch != NULL)
+    {
+      tf_bus_shutdown (f->watch, NULL, NULL, 100);
+      g_clear_object (&f->watch);
+    }
+  stop (&f->coord, SIGKILL);
+  for (guint i = 0; i < 2; i++)
+    {
+      if (f->host[i]->daemon != NULL)
+        tf_harness_stop_daemon (f->host[i], SIGKILL);
+      stop (&f->host_broker[i], SIGTERM);
+    }
+  stop (&f->central, SIGTERM);
+  for (guint i = 0; i < 2; i++)
+    tf_harness_free (f->host[i]);
+  if (g_getenv ("TF_KEEP_TEST_DIRS") == NULL)
+    tf_test_rm_rf (f->dir);
+  else
+    g_printerr ("# kept %s\n", f->dir);
+  g_hash_table_unref (f->retained);
+  g_ptr_array_unref (f->seen);
+  g_free (f->coord_conf);
+  g_free (f->staff_pw);
+  g_free (f->dir);
+  g_free (f->lab);
+  g_free (f);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Farm, farm_free)
+
+/* ---- what staff see ---- */
+
+/* The coordinator's board as it republishes it on tf/<lab>/board/<id>/state. */
+static JsonObject *
+board_of (Farm *f, const char *prefix, const char *id)
+{
+  g_autofree char *t = g_strdup_printf ("tf/%s/%sboard/%s/state", f->lab, prefix, id);
+  const char *json = g_hash_table_lookup (f->retained, t);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  if (json == NULL || !json_parser_load_from_data (p, json, -1, NULL))
+    return NULL;
+  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+}
+
+typedef struct
+{
+  Farm *f;
+  const char *board, *state, *cause;
+} Want;
+
+static gboolean
+board_is (TfHarness *h, gpointer data)
+{
+  Want *w = data;
+  g_autoptr (JsonObject) o = board_of (w->f, "", w->board);
+  return o != NULL && g_strcmp0 (json_object_get_string_member (o, "state"), w->state) == 0
+         && (w->cause == NULL
+             || g_strcmp0 (json_object_get_string_member (o, "cause"), w->cause) == 0);
+}
+
+static void
+wait_board (Farm *f, const char *board, const char *state, const char *cause)
+{
+  Want w = { f, board, state, cause };
+  if (!tf_harness_wait (f->host[0], board_is, &w, WAIT_MS))
+    g_error ("board %s never %s (%s) at the coordinator (kept in %s)", board, state,
+             cause ? cause : "any cause", f->dir);
+}
+
+/* testfestctl as staff, against the coordinator on the central broker */
+static int
+ctl (Farm *f, char **out, char **err, const char *const *args)
+{
+  g_autofree char *c = exe ("testfestctl");
+  g_autofree char *pwf = g_build_filename (f->dir, "staff.pw", NULL);
+  g_autofree char *port = g_strdup_printf ("%u", f->central_port);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  for (const char *const *a
+       = (const char *const[]){ c, "--lab", f->lab, "--broker", "127.0.0.1", "--port", port,
+                                "--user", "staff", "--password-file", pwf, NULL };
+       *a != NULL; a++)
+    g_ptr_array_add (argv, (char *)*a);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *)args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT,
+                               tf_test_child_setup, NULL, out, err, &status, &error));
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+/* ---- the floor's view ---- */
+
+static JsonObject *
+session_of (Farm *f, const char *id)
+{
+  g_autofree char *t = g_strdup_printf ("tf/%s/session/%s/state", f->lab, id);
+  const char *json = g_hash_table_lookup (f->retained, t);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  if (json == NULL || !json_parser_load_from_data (p, json, -1, NULL))
+    return NULL;
+  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+}
+
+typedef struct
+{
+  Farm *f;
+  const char *id, *phase;
+  gboolean replanned;
+} PhaseWant;
+
+static gboolean
+phase_is (TfHarness *h, gpointer data)
+{
+  PhaseWant *w = data;
+  g_autoptr (JsonObject) o = session_of (w->f, w->id);
+  return o != NULL && g_strcmp0 (json_object_get_string_member (o, "phase"), w->phase) == 0
+         && (!w->replanned || json_object_get_boolean_member_with_default (o, "replanned", FALSE));
+}
+
+static void
+wait_phase (Farm *f, const char *id, const char *phase, gboolean replanned)
+{
+  PhaseWant w = { f, id, phase, replanned };
+  if (!tf_harness_wait (f->host[0], phase_is, &w, WAIT_MS))
+    {
+      g_autoptr (JsonObject) o = session_of (f, id);
+      g_autofree char *now = NULL;
+      if (o != NULL)
+        {
+          g_autoptr (JsonNode) n = json_node_init_object (json_node_alloc (), o);
+          now = json_to_string (n, FALSE);
+        }
+      g_error ("session %s never %s%s; it is %s (kept in %s)", id, phase,
+               replanned ? " (re-planned)" : "", now ? now : "unpublished", f->dir);
+    }
+}
+
+/* How often @id's state was published in @phase (with @text in it, when given). */
+static guint
+published (Farm *f, const char *id, const char *phase, const char *text)
+{
+  g_autofree char *prefix = g_strdup_printf ("tf/%s/session/%s/state ", f->lab, id);
+  g_autofree char *p = g_strdup_printf ("\"phase\":\"%s\"", phase);
+  guint n = 0;
+  for (guint i = 0; i < f->seen->len; i++)
+    {
+      const char *m = g_ptr_array_index (f->seen, i);
+      if (g_str_has_prefix (m, prefix) && strstr (m, p) != NULL
+          && (text == NULL || strstr (m, text) != NULL))
+        n++;
+    }
+  return n;
+}
+
+static void
+ctl_ok (Farm *f, const char *const *args)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  int rc = ctl (f, &out, &err, args);
+  if (rc != 0)
+    g_error ("testfestctl %s: %s%s", args[0], out, err);
+}
+
+static char *
+coord_console_log (Farm *f, const char *board)
+{
+  g_autofree char *path = g_strdup_printf ("%s/coord-state/console/%s.log", f->dir, board);
+  char *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return g_strdup ("");
+  return text;
+}
+
+static gboolean
+log_has (TfHarness *h, gpointer data)
+{
+  Farm *f = ((gpointer *)data)[0];
+  g_autofree char *text = coord_console_log (f, ((gpointer *)data)[1]);
+  return strstr (text, ((gpointer *)data)[2]) != NULL;
+}
+
+static void
+cut_link (Farm *f, guint i)
+{
+  stop (&f->host_broker[i], SIGKILL);
+}
+
+static void
+restore_link (Farm *f, guint i)
+{
+  g_autofree char *hconf = tf_harness_path (f->host[i], "broker/mosquitto.conf");
+  f->host_broker[i] = broker_start (f, hconf, f->host[i]->port);
+}
+
+/* ---- the test ---- */
+
+static void
+test_floor (void)
+{
+  g_autoptr (Farm) f = farm_new ();
+  g_autoptr (JsonObject) b1_before = NULL, b1_after = NULL, sb = NULL;
+  int boots_a, boots_b;
+
+  coord_start (f);
+  tf_harness_start_daemon (f->host[0]);
+  tf_harness_start_daemon (f->host[1]);
+  wait_board (f, "a1", "ready", NULL);
+  wait_board (f, "b1", "ready", NULL);
+  /* the schedule placed each client's session on its board, on its host */
+  {
+    g_autoptr (JsonObject) a = NULL, b = NULL;
+    wait_phase (f, SA, "scheduled", FALSE);
+    wait_phase (f, SB, "scheduled", FALSE);
+    a = session_of (f, SA);
+    b = session_of (f, SB);
+    g_assert_cmpstr (json_object_get_string_member (a, "board"), ==, "a1");
+    g_assert_cmpstr (json_object_get_string_member (b, "board"), ==, "b1");
+  }
+
+  /* beta's session on host b's board: power cycled by host b, provisioned
+   * over its console through host b, running */
+  boots_b = tf_harness_boots (f->host[1], "b1");
+  ctl_ok (f, (const char *[]){ "start", SB, NULL });
+  wait_phase (f, SB, "running", FALSE);
+  g_assert_cmpint (tf_harness_boots (f->host[1], "b1"), >, boots_b);
+  /* the provisioning's answer came back over host b's console topic into the
+   * coordinator's own console log of b1 */
+  g_assert_true (
+      tf_harness_wait (f->host[0], log_has, (gpointer[]){ f, "b1", "Firmware:" }, WAIT_MS));
+  {
+    g_autofree char *log = coord_console_log (f, "b1");
+    tf_harness_assert_contains (log, "config set endpoint beta-client");
+  }
+
+  /* host a's link cut: a1 is infrastructure trouble, b1 and beta's session untouched */
+  b1_before = board_of (f, "", "b1");
+  cut_link (f, 0);
+  wait_board (f, "a1", "unknown", "host a lost");
+  /* alpha's session prepared on a1 now: an infrastructure error, never a Fail;
+   * the session is placed again */
+  ctl_ok (f, (const char *[]){ "start", SA, NULL });
+  wait_phase (f, SA, "scheduled", TRUE);
+  g_assert_cmpuint (published (f, SA, "aborted", "infrastructure error"), >=, 1);
+  g_assert_cmpuint (published (f, SA, "aborted", "host a lost"), >=, 1);
+  g_assert_cmpuint (published (f, SA, "running", NULL), ==, 0);
+  b1_after = board_of (f, "", "b1");
+  g_assert_cmpstr (json_object_get_string_member (b1_after, "since"), ==,
+                   json_object_get_string_member (b1_before, "since"));
+  sb = session_of (f, SB);
+  g_assert_cmpstr (json_object_get_string_member (sb, "phase"), ==, "running");
+  g_clear_pointer (&sb, json_object_unref);
+
+  /* host a back: its board is ready again and alpha's session runs on it */
+  restore_link (f, 0);
+  wait_board (f, "a1", "ready", NULL);
+  boots_a = tf_harness_boots (f->host[0], "a1");
+  ctl_ok (f, (const char *[]){ "start", SA, NULL });
+  wait_phase (f, SA, "running", FALSE);
+  g_assert_cmpint (tf_harness_boots (f->host[0], "a1"), >, boots_a);
+  g_assert_true (tf_harness_wait (
+      f->host[0], log_has, (gpointer[]){ f, "a1", "config set endpoint alpha-client" }, WAIT_MS));
+
+  /* host b's link cut while beta's session runs on b1: the session is the
+   * coordinator's record and runs on (its board is out, not faulted); back,
+   * it is still the one session, running, never started twice */
+  cut_link (f, 1);
+  wait_board (f, "b1", "unknown", "host b lost");
+  sb = session_of (f, SB);
+  g_assert_cmpstr (json_object_get_string_member (sb, "phase"), ==, "running");
+  g_clear_pointer (&sb, json_object_unref);
+  restore_link (f, 1);
+  wait_board (f, "b1", "ready", NULL);
+  sb = session_of (f, SB);
+  g_assert_cmpstr (json_object_get_string_member (sb, "phase"), ==, "running");
+  g_assert_cmpuint (published (f, SB, "preparing", NULL), ==, 1);
+  g_assert_cmpuint (published (f, SB, "aborted", NULL), ==, 0);
+  /* and it ends as any session: reporting, once */
+  ctl_ok (f, (const char *[]){ "end", SB, NULL });
+  wait_phase (f, SB, "reporting", FALSE);
+  wait_phase (f, SA, "running", FALSE);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/farm-floor/testfest-over-two-hosts", test_floor);
+  return g_test_run ();
+}
