@@ -495,6 +495,33 @@ restore_link (Farm *f, guint i)
   f->host_broker[i] = broker_start (f, hconf, f->host[i]->port);
 }
 
+/* host @host's own retained state of @board names @holder as its session (NULL: none) */
+typedef struct
+{
+  Farm *f;
+  const char *host, *board, *holder;
+} HolderWant;
+
+static gboolean
+holder_is (TfHarness *h, gpointer data)
+{
+  HolderWant *w = data;
+  g_autofree char *prefix = g_strdup_printf ("host/%s/", w->host);
+  g_autoptr (JsonObject) o = board_of (w->f, prefix, w->board);
+  JsonNode *n = o != NULL ? json_object_get_member (o, "session") : NULL;
+  const char *now = n != NULL && !json_node_is_null (n) ? json_node_get_string (n) : NULL;
+  return o != NULL && g_strcmp0 (now, w->holder) == 0;
+}
+
+static void
+wait_holder (Farm *f, const char *host, const char *board, const char *holder)
+{
+  HolderWant w = { f, host, board, holder };
+  if (!tf_harness_wait (f->host[0], holder_is, &w, WAIT_MS))
+    g_error ("host %s never recorded %s as holder of %s (kept in %s)", host,
+             holder ? holder : "nobody", board, f->dir);
+}
+
 /* ---- the test ---- */
 
 static void
@@ -563,6 +590,9 @@ test_floor (void)
   g_assert_true (tf_harness_wait (
       f->host[0], log_has, (gpointer[]){ f, "a1", "config set endpoint alpha-client" }, WAIT_MS));
 
+  /* the coordinator's lease of b1 is recorded on host b */
+  wait_holder (f, "b", "b1", SB);
+
   /* host b's link cut while beta's session runs on b1: the session is the
    * coordinator's record and runs on (its board is out, not faulted); back,
    * it is still the one session, running, never started twice */
@@ -577,10 +607,22 @@ test_floor (void)
   g_assert_cmpstr (json_object_get_string_member (sb, "phase"), ==, "running");
   g_assert_cmpuint (published (f, SB, "preparing", NULL), ==, 1);
   g_assert_cmpuint (published (f, SB, "aborted", NULL), ==, 0);
-  /* and it ends as any session: reporting, once */
+  wait_holder (f, "b", "b1", SB);
+
+  /* the session ends while host b is away: the lease is revoked in the
+   * coordinator's store at once, and given back on the host when it returns */
+  cut_link (f, 1);
+  wait_board (f, "b1", "unknown", "host b lost");
   ctl_ok (f, (const char *[]){ "end", SB, NULL });
   wait_phase (f, SB, "reporting", FALSE);
+  restore_link (f, 1);
+  wait_board (f, "b1", "ready", NULL);
+  wait_holder (f, "b", "b1", NULL);
+  g_assert_cmpuint (published (f, SB, "reporting", NULL), >=, 1);
+  g_assert_cmpuint (published (f, SB, "preparing", NULL), ==, 1);
+  /* alpha's session on host a ran on through all of it */
   wait_phase (f, SA, "running", FALSE);
+  wait_holder (f, "a", "a1", SA);
 }
 
 int

@@ -424,6 +424,53 @@ cmd_refused (TfRpcRequest *r, JsonObject *args, gpointer data)
   tf_rpc_request_reply (r, NULL);
 }
 
+/* A farm host: the coordinator's lease of a board (a session or a regression
+ * job), recorded here as the board's session so that one holder at a time
+ * has it; "release" gives back the named holder's (one the coordinator
+ * revoked while we were away). The coordinator's store is the record: it
+ * brings ours in line whenever our state differs. */
+static void
+cmd_lease (TfRpcRequest *r, JsonObject *args, gpointer data)
+{
+  TfLab *lab = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) b = NULL;
+  const char *id = NULL, *holder = NULL, *release = NULL, *now;
+  TfBoard *board;
+  if (!tf_json_read_id (args, "board", TRUE, 200, &id, &error)
+      || !tf_json_read_id (args, "holder", FALSE, 200, &holder, &error)
+      || !tf_json_read_id (args, "release", FALSE, 200, &release, &error))
+    {
+      tf_rpc_request_fail (r, "%s", error->message);
+      return;
+    }
+  if ((holder == NULL) == (release == NULL))
+    {
+      tf_rpc_request_fail (r, "one of \"holder\" and \"release\"");
+      return;
+    }
+  board = tf_lab_get_board (lab, id);
+  if (board == NULL)
+    {
+      tf_rpc_request_fail (r, "no board '%s'", id);
+      return;
+    }
+  now = tf_board_get_session (board);
+  if (holder != NULL && now != NULL && g_strcmp0 (now, holder) != 0)
+    {
+      tf_rpc_request_fail (r, "board %s is held by %s", id, now);
+      return;
+    }
+  if (holder != NULL)
+    tf_board_set_session (board, holder);
+  else if (g_strcmp0 (now, release) == 0)
+    tf_board_set_session (board, NULL);
+  b = result_begin ();
+  json_builder_set_member_name (b, "board");
+  add_board (lab, b, board);
+  result_send (r, b);
+}
+
 /* A farm host: the coordinator's input for a board's console (provisioning). */
 static void
 cmd_console_write (TfRpcRequest *r, JsonObject *args, gpointer data)
@@ -471,5 +518,6 @@ tf_lab_add_verbs (TfLab *self)
     {
       tf_rpc_add_verb (rpc, TF_RPC_STAFF, "refused", cmd_refused, self);
       tf_rpc_add_verb (rpc, TF_RPC_STAFF, "console-write", cmd_console_write, self);
+      tf_rpc_add_verb (rpc, TF_RPC_STAFF, "lease", cmd_lease, self);
     }
 }

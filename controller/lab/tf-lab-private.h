@@ -130,6 +130,7 @@ tf_lab_hotplug_attach (TfLab *self);
  * minutes, a power operation ends with a boot at most */
 #define TF_LAB_REMOTE_POWER_S 300
 #define TF_LAB_REMOTE_FLASH_S 1800
+#define TF_LAB_REMOTE_LEASE_S 30
 void
 tf_lab_mirror_free (TfLabMirror *m);
 void

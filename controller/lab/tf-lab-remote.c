@@ -23,12 +23,22 @@ struct _TfLabMirror
   TfBoardConfig cfg;
   TfBoard *board;
   TfConsole *console;
+  char *host_holder; /* the lease its host records (its state's "session") */
+  gboolean host_up;  /* its host is up and has confirmed the board */
+  gboolean syncing;  /* a lease request to its host is out */
+  gulong changed_id;
 };
+
+static void
+mirror_sync_lease (TfLabMirror *m);
 
 void
 tf_lab_mirror_free (TfLabMirror *m)
 {
+  if (m->changed_id != 0)
+    g_signal_handler_disconnect (m->board, m->changed_id);
   g_clear_object (&m->board);
+  g_free (m->host_holder);
   if (m->console != NULL)
     tf_console_close (m->console);
   g_clear_object (&m->console);
@@ -74,6 +84,12 @@ mirror_apply (TfLabMirror *m, JsonObject *o)
     health = TF_HEALTH_BAD;
   tf_board_set_health (m->board, health);
 
+  m->host_up = g_strcmp0 (state, "unknown") != 0;
+  if (m->host_up)
+    {
+      g_free (m->host_holder);
+      m->host_holder = g_strdup (member_string (o, "session"));
+    }
   if (g_strcmp0 (state, "unknown") == 0)
     want = TF_BOARD_STATE_UNPLUGGED; /* its host is lost, or not confirmed yet */
   else if (state == NULL || !tf_board_state_from_string (state, &want))
@@ -127,6 +143,7 @@ on_remote_board (TfRemoteHosts *remote, const char *id, TfLab *self)
   if (m != NULL)
     {
       mirror_apply (m, o);
+      mirror_sync_lease (m);
       return;
     }
   if (g_hash_table_contains (self->boards, id))
@@ -161,6 +178,10 @@ on_remote_board (TfRemoteHosts *remote, const char *id, TfLab *self)
   tf_board_restore (m->board, TF_BOARD_STATE_UNPLUGGED, 0, NULL, NULL, NULL);
   g_hash_table_insert (self->mirrors, m->cfg.id, m);
   mirror_apply (m, o);
+  /* a lease taken or given back here goes to the host; and its host's record
+   * is brought in line with ours whenever the host says otherwise */
+  m->changed_id = g_signal_connect_swapped (m->board, "changed", G_CALLBACK (mirror_sync_lease), m);
+  mirror_sync_lease (m);
   tf_lab_emit_board_added (self, m->board);
 }
 
@@ -277,4 +298,76 @@ tf_lab_remote_op (TfLab *self, const char *board, const char *verb, JsonObject *
   payload = json_to_string (n, FALSE);
   tf_remote_hosts_request_async (self->remote, board, verb, payload, timeout_s, on_remote_done,
                                  g_object_ref (task));
+}
+
+/* --- leases: the coordinator's record, kept on the host ------------------------------ */
+
+typedef struct
+{
+  TfLab *lab;
+  char *board;
+} LeaseCall;
+
+static void
+on_lease_answer (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  LeaseCall *c = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) answer
+      = tf_remote_hosts_request_finish (TF_REMOTE_HOSTS (source), res, &error);
+  TfLabMirror *m = c->lab->mirrors != NULL ? g_hash_table_lookup (c->lab->mirrors, c->board) : NULL;
+  JsonNode *board = answer != NULL ? json_object_get_member (answer, "board") : NULL;
+
+  if (m != NULL)
+    {
+      m->syncing = FALSE;
+      if (answer == NULL)
+        /* lost meanwhile: its return brings its state, and another try */
+        g_info ("board %s: lease not recorded on its host: %s", c->board, error->message);
+      else if (!json_object_get_boolean_member_with_default (answer, "ok", FALSE))
+        g_warning ("board %s: its host refused the lease: %s", c->board,
+                   member_string (answer, "error") ? member_string (answer, "error") : "?");
+      else if (board != NULL && JSON_NODE_HOLDS_OBJECT (board))
+        {
+          mirror_apply (m, json_node_get_object (board));
+          mirror_sync_lease (m);
+        }
+    }
+  g_object_unref (c->lab);
+  g_free (c->board);
+  g_free (c);
+}
+
+/* One step towards the host recording our holder: give back a holder that is
+ * not ours (revoked while the host was away), then take ours. */
+static void
+mirror_sync_lease (TfLabMirror *m)
+{
+  const char *want = tf_board_get_session (m->board);
+  JsonObject *args;
+  LeaseCall *c;
+
+  if (m->syncing || !m->host_up || g_strcmp0 (want, m->host_holder) == 0)
+    return;
+  args = json_object_new ();
+  if (m->host_holder != NULL)
+    {
+      g_message ("board %s: its host still holds it for %s; releasing it there", m->cfg.id,
+                 m->host_holder);
+      json_object_set_string_member (args, "release", m->host_holder);
+    }
+  else
+    json_object_set_string_member (args, "holder", want);
+  m->syncing = TRUE;
+  c = g_new0 (LeaseCall, 1);
+  c->lab = g_object_ref (m->lab);
+  c->board = g_strdup (m->cfg.id);
+  json_object_set_string_member (args, "board", m->cfg.id);
+  {
+    g_autoptr (JsonNode) n = json_node_init_object (json_node_alloc (), args);
+    g_autofree char *payload = json_to_string (n, FALSE);
+    json_object_unref (args);
+    tf_remote_hosts_request_async (m->lab->remote, m->cfg.id, "lease", payload,
+                                   TF_LAB_REMOTE_LEASE_S, on_lease_answer, c);
+  }
 }
