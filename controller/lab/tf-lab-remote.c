@@ -209,6 +209,16 @@ tf_lab_remote_attach (TfLab *self)
         self);
 }
 
+const char *
+tf_lab_board_host (TfLab *self, const char *board)
+{
+  if (g_hash_table_contains (self->boards, board))
+    return self->config->host;
+  if (tf_lab_remote_board (self, board) != NULL)
+    return tf_remote_hosts_owner (self->remote, board);
+  return NULL;
+}
+
 TfConsole *
 tf_lab_remote_console (TfLab *self, const char *id)
 {
