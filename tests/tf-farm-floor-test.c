@@ -522,6 +522,82 @@ wait_holder (Farm *f, const char *host, const char *board, const char *holder)
              holder ? holder : "nobody", board, f->dir);
 }
 
+/* A company's request on in/<company>/<verb>, as that company's account on
+ * the central broker; returns its answer. */
+typedef struct
+{
+  char *corr;
+  char *answer;
+} CompanyCall;
+
+static void
+on_company_reply (TfBus *bus, const TfBusMessage *m, CompanyCall *c)
+{
+  gsize len = 0;
+  const char *d = g_bytes_get_data (m->payload, &len);
+  if (m->correlation != NULL && c->answer == NULL
+      && g_bytes_get_size (m->correlation) == strlen (c->corr)
+      && memcmp (g_bytes_get_data (m->correlation, NULL), c->corr, strlen (c->corr)) == 0)
+    c->answer = g_strndup (d, len);
+}
+
+static gboolean
+company_answered (TfHarness *h, gpointer data)
+{
+  return ((CompanyCall *)data)->answer != NULL;
+}
+
+static gboolean
+company_connected (TfHarness *h, gpointer data)
+{
+  return tf_bus_is_connected (data);
+}
+
+static char *
+company_request (Farm *f, const char *company, const char *verb, const char *json)
+{
+  g_autofree char *creds = g_build_filename (f->dir, "central", "credentials", NULL);
+  g_autofree char *pw = first_word_after (creds, company);
+  g_autofree char *id = g_strdup_printf ("%s-%08x", company, g_random_int ());
+  g_autofree char *reply = g_strdup_printf ("tf/%s/reply/%s/%s", f->lab, company, id);
+  g_autofree char *topic = g_strdup_printf ("tf/%s/in/%s/%s", f->lab, company, verb);
+  TfBusOptions o = { .host = "127.0.0.1",
+                     .port = f->central_port,
+                     .user = (char *)company,
+                     .password = pw,
+                     .client_id = id,
+                     .keepalive_s = 30 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfBus) bus = tf_bus_new (&o, &error);
+  CompanyCall c = { g_strdup_printf ("v%08x", g_random_int ()), NULL };
+
+  g_assert_no_error (error);
+  g_signal_connect (bus, "message", G_CALLBACK (on_company_reply), &c);
+  tf_bus_subscribe_full (bus, reply, TF_BUS_SUBSCRIBE_EVENTS);
+  tf_bus_start (bus);
+  g_assert_true (tf_harness_wait (f->host[0], company_connected, bus, WAIT_MS));
+  /* a subscription is in place once the broker has our next publish */
+  tf_harness_sleep (f->host[0], 200);
+  g_assert_true (tf_bus_request (bus, topic, json, reply, c.corr, &error));
+  g_assert_no_error (error);
+  if (!tf_harness_wait (f->host[0], company_answered, &c, WAIT_MS))
+    g_error ("%s %s: no answer", company, verb);
+  g_signal_handlers_disconnect_by_data (bus, &c);
+  tf_bus_shutdown (bus, NULL, NULL, 100);
+  g_free (c.corr);
+  return c.answer;
+}
+
+static void
+company_verdict (Farm *f, const char *company, const char *session, int case_id, const char *v)
+{
+  g_autofree char *json
+      = g_strdup_printf ("{\"session\":\"%s\",\"case\":%d,\"verdict\":\"%s\",\"user\":\"tester\"}",
+                         session, case_id, v);
+  g_autofree char *answer = company_request (f, company, "verdict", json);
+  tf_harness_assert_contains (answer, "\"ok\":true");
+}
+
 /* ---- the test ---- */
 
 static void
@@ -590,6 +666,9 @@ test_floor (void)
   g_assert_true (tf_harness_wait (
       f->host[0], log_has, (gpointer[]){ f, "a1", "config set endpoint alpha-client" }, WAIT_MS));
 
+  /* beta enters a verdict while its session runs on host b's board */
+  company_verdict (f, "beta", SB, 101, "pass");
+
   /* the coordinator's lease of b1 is recorded on host b */
   wait_holder (f, "b", "b1", SB);
 
@@ -620,6 +699,14 @@ test_floor (void)
   wait_holder (f, "b", "b1", NULL);
   g_assert_cmpuint (published (f, SB, "reporting", NULL), >=, 1);
   g_assert_cmpuint (published (f, SB, "preparing", NULL), ==, 1);
+  /* beta's verdict, entered before the cuts, is in its report */
+  {
+    g_autofree char *out = NULL, *err = NULL, *low = NULL;
+    g_assert_cmpint (ctl (f, &out, &err, (const char *[]){ "report", SB, NULL }), ==, 0);
+    low = g_ascii_strdown (out, -1);
+    tf_harness_assert_contains (low, "101");
+    tf_harness_assert_contains (low, "pass");
+  }
   /* alpha's session on host a ran on through all of it */
   wait_phase (f, SA, "running", FALSE);
   wait_holder (f, "a", "a1", SA);
