@@ -31,9 +31,9 @@
 static const char *sim_text[]
     = { SIM_RELAY SIM_BOARD ("a1", 1, "relay1:1"), SIM_RELAY SIM_BOARD ("b1", 1, "relay1:1") };
 static const char *lab_body[]
-    = { LAB_RELAY "[board a1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = relay1:1\n"
+    = { LAB_RELAY "[board a1]\ntype = sim-l476-cmd\nconsole = /dev/ttyACM1\npower = relay1:1\n"
                   "table = T1\n",
-        LAB_RELAY "[board b1]\ntype = sim-l476\nconsole = /dev/ttyACM1\npower = relay1:1\n"
+        LAB_RELAY "[board b1]\ntype = sim-l476-cmd\nconsole = /dev/ttyACM1\npower = relay1:1\n"
                   "table = T2\n" };
 static const char *const host_names[] = { "a", "b" };
 
@@ -191,7 +191,9 @@ farm_new (void)
 {
   Farm *f = g_new0 (Farm, 1);
   g_autofree char *tool = exe ("tf-broker-config");
-  g_autofree char *boards = g_build_filename (src (), "boards", NULL);
+  /* sim-l476-cmd: flashed by tests/flash-to-file.sh, on the host */
+  g_autofree char *boards = g_strdup_printf ("%s/boards;%s/tests/boards", src (), src ());
+  g_autofree char *images = NULL, *flash_out = NULL;
   g_autofree char *event = NULL, *out = NULL, *persist = NULL, *text = NULL, *log = NULL;
   g_autofree char *creds = NULL, *conf = NULL, *port = NULL;
 
@@ -217,12 +219,27 @@ farm_new (void)
   /* the central broker and the coordinator's lab file */
   f->central_port = tf_test_free_port ();
   f->coord_conf = g_build_filename (f->dir, "coordinator.conf", NULL);
+  /* one image, known by the same id to the coordinator (which plans) and to
+   * the hosts (which flash it) */
+  images = g_build_filename (f->dir, "images.conf", NULL);
+  {
+    g_autofree char *fw = g_build_filename (f->dir, "farm-fw.bin", NULL);
+    g_assert_true (g_file_set_contents (fw, "FARM FIRMWARE 1.0\n", -1, NULL));
+    g_assert_true (g_file_set_contents (images,
+                                        "[image farm-fw]\npath = farm-fw.bin\n"
+                                        "board-types = sim-l476-cmd\nimplementation = farm\n"
+                                        "version = 1.0\n",
+                                        -1, NULL));
+  }
+  flash_out = g_build_filename (f->dir, "flash", NULL);
+  g_assert_cmpint (g_mkdir (flash_out, 0755), ==, 0);
+  g_setenv ("TF_FLASH_OUT", flash_out, TRUE);
   /* the coordinator runs the event: the floor on its hosts' boards */
   text = g_strdup_printf ("[lab]\nname = %s\nhost = coord\nrole = coordinator\nstate-dir = "
                           "%s/coord-state\nboards-dir = %s\nets-dir = %s/tests/ets\n"
-                          "event = %s\n\n[broker]\nhost = 127.0.0.1\nport = "
+                          "event = %s\nimages = %s\n\n[broker]\nhost = 127.0.0.1\nport = "
                           "%u\nuser = testfestd\npassword-file = coord.pw\nkeepalive-s = 5\n",
-                          f->lab, f->dir, boards, src (), event, f->central_port);
+                          f->lab, f->dir, boards, src (), event, images, f->central_port);
   g_assert_true (g_file_set_contents (f->coord_conf, text, -1, NULL));
   out = g_build_filename (f->dir, "central", NULL);
   persist = g_build_filename (f->dir, "central-data", NULL);
@@ -252,9 +269,11 @@ farm_new (void)
       g_autofree char *htext = NULL, *hconf = NULL;
       h->port = tf_test_free_port ();
       htext = g_strdup_printf ("[lab]\nname = %s\nhost = %s\nrole = host\nstate-dir = %s\n"
-                               "boards-dir = %s\n\n[broker]\nhost = 127.0.0.1\nport = %u\n"
-                               "user = testfestd\npassword-file = daemon.pw\nkeepalive-s = 5\n\n%s",
-                               f->lab, host_names[i], h->state_dir, boards, h->port, lab_body[i]);
+                               "boards-dir = %s\nimages = %s\n\n[broker]\nhost = 127.0.0.1\n"
+                               "port = %u\nuser = testfestd\npassword-file = daemon.pw\n"
+                               "keepalive-s = 5\n\n%s",
+                               f->lab, host_names[i], h->state_dir, boards, images, h->port,
+                               lab_body[i]);
       g_assert_true (g_file_set_contents (h->lab_path, htext, -1, NULL));
       {
         const char *argv[] = { tool,   "--lab",         h->lab_path, "--out",
@@ -513,6 +532,18 @@ holder_is (TfHarness *h, gpointer data)
   return o != NULL && g_strcmp0 (now, w->holder) == 0;
 }
 
+/* host @host's own state of @board names a regression job as its holder */
+static gboolean
+regress_held (TfHarness *h, gpointer data)
+{
+  HolderWant *w = data;
+  g_autofree char *prefix = g_strdup_printf ("host/%s/", w->host);
+  g_autoptr (JsonObject) o = board_of (w->f, prefix, w->board);
+  JsonNode *n = o != NULL ? json_object_get_member (o, "session") : NULL;
+  return n != NULL && !json_node_is_null (n)
+         && g_str_has_prefix (json_node_get_string (n), "regress:");
+}
+
 static void
 wait_holder (Farm *f, const char *host, const char *board, const char *holder)
 {
@@ -712,10 +743,83 @@ test_floor (void)
   wait_holder (f, "a", "a1", SA);
 }
 
+/* ---- the regression queue on the farm ---- */
+
+/* The run's retained progress (NULL until the coordinator published it). */
+static char *
+regress_run (Farm *f)
+{
+  g_autofree char *prefix = g_strdup_printf ("tf/%s/regress/run/", f->lab);
+  GHashTableIter it;
+  const char *topic, *json;
+  g_hash_table_iter_init (&it, f->retained);
+  while (g_hash_table_iter_next (&it, (gpointer *)&topic, (gpointer *)&json))
+    if (g_str_has_prefix (topic, prefix) && strchr (topic + strlen (prefix), '/') == NULL)
+      return g_strdup (json);
+  return NULL;
+}
+
+static gboolean
+run_over (TfHarness *h, gpointer data)
+{
+  g_autofree char *json = regress_run (data);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  JsonObject *run;
+  if (json == NULL || !json_parser_load_from_data (p, json, -1, NULL))
+    return FALSE;
+  run = json_object_get_object_member (json_node_get_object (json_parser_get_root (p)), "run");
+  return run != NULL && g_strcmp0 (json_object_get_string_member (run, "state"), "running") != 0;
+}
+
+static void
+test_regress (void)
+{
+  g_autoptr (Farm) f = farm_new ();
+  g_autofree char *plan = g_build_filename (f->dir, "farm.plan", NULL);
+  g_autofree char *script = g_build_filename (f->dir, "slow.sh", NULL);
+  g_autofree char *json = NULL;
+
+  coord_start (f);
+  tf_harness_start_daemon (f->host[0]);
+  tf_harness_start_daemon (f->host[1]);
+  wait_board (f, "a1", "ready", NULL);
+  wait_board (f, "b1", "ready", NULL);
+  g_assert_true (g_file_set_contents (
+      script, "#!/bin/sh\necho \"case $TF_CASE on $TF_BOARD\"\nsleep 1\n", -1, NULL));
+  g_chmod (script, 0755);
+  /* two jobs of twenty one-second cases each */
+  g_assert_true (
+      g_file_set_contents (plan,
+                           "[plan]\nname = farm\nboard-types = sim-l476-cmd\nimages = farm-fw\n"
+                           "suites = s1;s2\nrepeat = 20\n"
+                           "[suite s1]\nscripts = slow.sh\n[suite s2]\nscripts = slow.sh\n",
+                           -1, NULL));
+  ctl_ok (f, (const char *[]){ "regress", "submit", "--plan", plan, NULL });
+  /* the queue spreads them over the idle hosts: each host records a job's lease */
+  {
+    HolderWant wa = { f, "a", "a1", NULL }, wb = { f, "b", "b1", NULL };
+    g_assert_true (tf_harness_wait (f->host[0], regress_held, &wa, WAIT_MS));
+    g_assert_true (tf_harness_wait (f->host[0], regress_held, &wb, WAIT_MS));
+  }
+  /* host a's link cut mid-job: its job goes on on host b's board */
+  cut_link (f, 0);
+  wait_board (f, "a1", "unknown", "host a lost");
+  if (!tf_harness_wait (f->host[0], run_over, f, WAIT_MS))
+    g_error ("the run never ended (kept in %s)", f->dir);
+  json = regress_run (f);
+  /* both jobs passed; one of them after an infrastructure error on a1 */
+  tf_harness_assert_contains (json, "\"state\":\"passed\"");
+  g_assert_null (strstr (json, "\"state\":\"incomplete\""));
+  g_assert_null (strstr (json, "\"state\":\"failed\""));
+  tf_harness_assert_contains (json, "host a lost");
+  tf_harness_assert_contains (json, "\"board\":\"b1\"");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/farm-floor/testfest-over-two-hosts", test_floor);
+  g_test_add_func ("/farm-floor/regress-off-a-lost-host", test_regress);
   return g_test_run ();
 }

@@ -438,8 +438,8 @@ cmd_lease (TfRpcRequest *r, JsonObject *args, gpointer data)
   const char *id = NULL, *holder = NULL, *release = NULL, *now;
   TfBoard *board;
   if (!tf_json_read_id (args, "board", TRUE, 200, &id, &error)
-      || !tf_json_read_id (args, "holder", FALSE, 200, &holder, &error)
-      || !tf_json_read_id (args, "release", FALSE, 200, &release, &error))
+      || !tf_json_read_string (args, "holder", FALSE, 256, &holder, &error)
+      || !tf_json_read_string (args, "release", FALSE, 256, &release, &error))
     {
       tf_rpc_request_fail (r, "%s", error->message);
       return;
