@@ -177,12 +177,14 @@ on_remote_board (TfRemoteHosts *remote, const char *id, TfLab *self)
   }
   tf_board_restore (m->board, TF_BOARD_STATE_UNPLUGGED, 0, NULL, NULL, NULL);
   g_hash_table_insert (self->mirrors, m->cfg.id, m);
+  /* announced first, then brought to its host's state: the floor and the
+   * queue see it become ready (a session resumed after a restart waits for that) */
+  tf_lab_emit_board_added (self, m->board);
   mirror_apply (m, o);
   /* a lease taken or given back here goes to the host; and its host's record
    * is brought in line with ours whenever the host says otherwise */
   m->changed_id = g_signal_connect_swapped (m->board, "changed", G_CALLBACK (mirror_sync_lease), m);
   mirror_sync_lease (m);
-  tf_lab_emit_board_added (self, m->board);
 }
 
 static void
