@@ -105,7 +105,8 @@ mirror_apply (TfLabMirror *m, JsonObject *o)
     {
       /* its host is back and the board ready: the session that held it goes on */
       if (now != TF_BOARD_STATE_READY)
-        tf_board_set_state (m->board, TF_BOARD_STATE_READY, cause, NULL, NULL);
+        tf_board_set_state (m->board, TF_BOARD_STATE_READY,
+                            cause != NULL ? cause : "its host is back", NULL, NULL);
       tf_board_set_state (m->board, TF_BOARD_STATE_IN_SESSION, "its session goes on", NULL, NULL);
       return;
     }
