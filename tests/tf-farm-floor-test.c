@@ -584,6 +584,37 @@ company_connected (TfHarness *h, gpointer data)
   return tf_bus_is_connected (data);
 }
 
+/* A request on @topic as @user, answered on @reply; returns the answer. */
+static char *
+bus_request (Farm *f, const char *user, const char *pw, const char *client_id, const char *topic,
+             const char *reply, const char *json)
+{
+  TfBusOptions o = { .host = "127.0.0.1",
+                     .port = f->central_port,
+                     .user = (char *)user,
+                     .password = (char *)pw,
+                     .client_id = (char *)client_id,
+                     .keepalive_s = 30 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TfBus) bus = tf_bus_new (&o, &error);
+  CompanyCall c = { g_strdup_printf ("v%08x", g_random_int ()), NULL };
+
+  g_assert_no_error (error);
+  g_signal_connect (bus, "message", G_CALLBACK (on_company_reply), &c);
+  /* subscribed on connecting, before the request on the same connection */
+  tf_bus_subscribe_full (bus, reply, TF_BUS_SUBSCRIBE_EVENTS);
+  tf_bus_start (bus);
+  g_assert_true (tf_harness_wait (f->host[0], company_connected, bus, WAIT_MS));
+  g_assert_true (tf_bus_request (bus, topic, json, reply, c.corr, &error));
+  g_assert_no_error (error);
+  if (!tf_harness_wait (f->host[0], company_answered, &c, WAIT_MS))
+    g_error ("%s on %s: no answer", user, topic);
+  g_signal_handlers_disconnect_by_data (bus, &c);
+  tf_bus_shutdown (bus, NULL, NULL, 100);
+  g_free (c.corr);
+  return c.answer;
+}
+
 static char *
 company_request (Farm *f, const char *company, const char *verb, const char *json)
 {
@@ -592,31 +623,21 @@ company_request (Farm *f, const char *company, const char *verb, const char *jso
   g_autofree char *id = g_strdup_printf ("%s-%08x", company, g_random_int ());
   g_autofree char *reply = g_strdup_printf ("tf/%s/reply/%s/%s", f->lab, company, id);
   g_autofree char *topic = g_strdup_printf ("tf/%s/in/%s/%s", f->lab, company, verb);
-  TfBusOptions o = { .host = "127.0.0.1",
-                     .port = f->central_port,
-                     .user = (char *)company,
-                     .password = pw,
-                     .client_id = id,
-                     .keepalive_s = 30 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (TfBus) bus = tf_bus_new (&o, &error);
-  CompanyCall c = { g_strdup_printf ("v%08x", g_random_int ()), NULL };
+  return bus_request (f, company, pw, id, topic, reply, json);
+}
 
-  g_assert_no_error (error);
-  g_signal_connect (bus, "message", G_CALLBACK (on_company_reply), &c);
-  tf_bus_subscribe_full (bus, reply, TF_BUS_SUBSCRIBE_EVENTS);
-  tf_bus_start (bus);
-  g_assert_true (tf_harness_wait (f->host[0], company_connected, bus, WAIT_MS));
-  /* a subscription is in place once the broker has our next publish */
-  tf_harness_sleep (f->host[0], 200);
-  g_assert_true (tf_bus_request (bus, topic, json, reply, c.corr, &error));
-  g_assert_no_error (error);
-  if (!tf_harness_wait (f->host[0], company_answered, &c, WAIT_MS))
-    g_error ("%s %s: no answer", company, verb);
-  g_signal_handlers_disconnect_by_data (bus, &c);
-  tf_bus_shutdown (bus, NULL, NULL, 100);
-  g_free (c.corr);
-  return c.answer;
+/* A request to host @host's verbs as the coordinator's account would send it. */
+static char *
+host_request (Farm *f, const char *host, const char *verb, const char *json)
+{
+  g_autofree char *pwf = g_build_filename (f->dir, "coord.pw", NULL);
+  g_autofree char *pw = NULL;
+  g_autofree char *id = g_strdup_printf ("probe-%08x", g_random_int ());
+  g_autofree char *reply = g_strdup_printf ("tf/%s/host/%s/reply/%s", f->lab, host, id);
+  g_autofree char *topic = g_strdup_printf ("tf/%s/host/%s/in/%s", f->lab, host, verb);
+  g_assert_true (g_file_get_contents (pwf, &pw, NULL, NULL));
+  g_strchomp (pw);
+  return bus_request (f, "testfestd", pw, id, topic, reply, json);
 }
 
 static void
@@ -702,6 +723,15 @@ test_floor (void)
 
   /* the coordinator's lease of b1 is recorded on host b */
   wait_holder (f, "b", "b1", SB);
+
+  /* host b refuses a second holder while the coordinator's lease stands */
+  {
+    g_autofree char *answer
+        = host_request (f, "b", "lease", "{\"board\":\"b1\",\"holder\":\"intruder\"}");
+    tf_harness_assert_contains (answer, "\"ok\":false");
+    tf_harness_assert_contains (answer, "board b1 is held by " SB);
+    wait_holder (f, "b", "b1", SB);
+  }
 
   /* host b's link cut while beta's session runs on b1: the session is the
    * coordinator's record and runs on (its board is out, not faulted); back,
