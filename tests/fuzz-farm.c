@@ -4,13 +4,21 @@
  * with TOPIC after "tf/fuzz/" (a payload may be empty: a cleared retained
  * message). After every message: no crash, every board listed once (board
  * ids are unique lab-wide), each with its host, and the host the view names
- * as its owner. */
+ * as its owner; a console line relayed is a string of a board its host has. */
 #include <glib/gstdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tf-remote-host.h"
+
+/* A relayed console line: always a string, of a board its host has. */
+static void
+on_console (TfRemoteHosts *view, const char *id, const char *line, gpointer data)
+{
+  g_assert_nonnull (line);
+  g_assert_nonnull (tf_remote_hosts_owner (view, id));
+}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -104,6 +112,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   tf_store_run (store, NULL, "DELETE FROM farm_board", "");
   view = tf_remote_hosts_new (bus, store, "tf/fuzz/", "coord", "coord", &error);
   g_assert_no_error (error);
+  g_signal_connect (view, "board-console", G_CALLBACK (on_console), NULL);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       char *tab = strchr (lines[i], '\t');

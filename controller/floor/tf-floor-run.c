@@ -64,6 +64,17 @@ tf_floor_end_session (TfFloor *f, const char *id, const char *reason, GError **e
   return leave_live (f, s, TF_PHASE_REPORTING, reason, error);
 }
 
+/* Out for the rest of the event (quarantined, unplugged), not only now. A
+ * farm host's board whose host is lost is out now only: hosts come back. */
+static gboolean
+out_for_good (TfFloor *f, TfBoard *board)
+{
+  TfBoardState st = tf_board_get_state (board);
+  if (tf_lab_board_is_remote (f->lab, tf_board_get_id (board)) && st == TF_BOARD_STATE_UNPLUGGED)
+    return FALSE;
+  return st == TF_BOARD_STATE_QUARANTINED || st == TF_BOARD_STATE_UNPLUGGED;
+}
+
 void
 tf_floor_replan_after_failure (TfFloor *f, TfSession *s, gboolean board_out)
 {
@@ -86,8 +97,7 @@ tf_floor_replan_after_failure (TfFloor *f, TfSession *s, gboolean board_out)
   req = tf_replan_request_new (MAX (now, tf_floor_now (f)));
   if (board_out && board != NULL)
     {
-      TfBoardState st = tf_board_get_state (board);
-      gboolean long_out = st == TF_BOARD_STATE_QUARANTINED || st == TF_BOARD_STATE_UNPLUGGED;
+      gboolean long_out = out_for_good (f, board);
       tf_replan_request_add (req, TF_DISRUPTION_BOARD_FAULT, s->board, req->now,
                              long_out ? -1 : (gint)req->now, 0);
       g_hash_table_add (f->faulted, g_strdup (s->board));
@@ -307,7 +317,7 @@ tf_floor_on_board_changed (TfBoard *board, TfFloor *f)
       g_autoptr (TfReplanReport) report = NULL;
       g_autoptr (GError) error = NULL;
       tf_replan_request_add (req, TF_DISRUPTION_BOARD_FAULT, id, req->now,
-                             st == TF_BOARD_STATE_FAULTED ? (gint)req->now : -1, 0);
+                             out_for_good (f, board) ? -1 : (gint)req->now, 0);
       g_message ("board %s is %s with sessions ahead: re-planning", id,
                  tf_board_state_to_string (st));
       report = tf_floor_replan (f, req, &error);

@@ -570,6 +570,13 @@ tf_floor_check_boards (TfFloor *f, TfEvent *event, GError **error)
       for (guint b = 0; b < impl->boards->len; b++)
         {
           const char *id = g_ptr_array_index (impl->boards, b);
+          /* a farm coordinator hears of its hosts' boards once it is connected:
+           * a board no host has announced yet is out until one does */
+          if (tf_lab_get_board (f->lab, id) == NULL && tf_lab_get_remote_hosts (f->lab) != NULL)
+            {
+              g_message ("board %s: not announced by a host yet", id);
+              continue;
+            }
           if (tf_lab_get_board (f->lab, id) == NULL)
             return tf_key_lines_fail (lines, error, group, "boards",
                                       "no board '%s' in the lab file %s", id,
@@ -583,8 +590,12 @@ tf_floor_check_boards (TfFloor *f, TfEvent *event, GError **error)
       for (guint b = 0; impl->image != NULL && b < impl->boards->len; b++)
         {
           const char *id = g_ptr_array_index (impl->boards, b);
-          const TfBoardConfig *bc = tf_board_get_config (tf_lab_get_board (f->lab, id));
-          const TfFlashConfig *fc = bc->type->flash;
+          TfBoard *board = tf_lab_get_board (f->lab, id);
+          const TfBoardConfig *bc = board != NULL ? tf_board_get_config (board) : NULL;
+          const TfFlashConfig *fc = bc != NULL ? bc->type->flash : NULL;
+          /* a host's board: its host flashes it, with its own lab file's switches */
+          if (bc == NULL || tf_lab_board_is_remote (f->lab, id))
+            continue;
           if (fc == NULL)
             return tf_key_lines_fail (lines, error, group, "image",
                                       "board '%s' (type %s) has no flash method", id,

@@ -8,7 +8,10 @@
 
 /* Which board takes which job: once per main loop turn after a change
  * (a board free, a job ended, a run handed in), jobs by priority, each on a
- * free board it fits; a board that needs a health check gets one first. */
+ * free board it fits, of the host with the fewest busy boards (a farm); a
+ * board that needs a health check gets one first. A lost farm host's boards
+ * are not free (unplugged): its jobs fail there as infrastructure errors and
+ * come back to the queue, for other hosts' boards. */
 
 /* Ready, idle, and no TestFest session holds (or waits for) it (@leased). */
 gboolean
@@ -26,6 +29,51 @@ job_fits (TfRegressJob *j, TfBoard *board)
   if (j->pinned != NULL)
     return g_strcmp0 (j->pinned, tf_board_get_id (board)) == 0;
   return g_strcmp0 (j->board_type, cfg->type->name) == 0;
+}
+
+/* A farm's regression jobs go to its idlest hosts first: free boards sorted
+ * by how many boards of their host are busy (a session, a job), then by id. */
+typedef struct
+{
+  TfBoard *board;
+  guint busy;
+} Candidate;
+
+static gint
+cmp_candidate (gconstpointer a, gconstpointer b)
+{
+  const Candidate *x = a, *y = b;
+  if (x->busy != y->busy)
+    return x->busy < y->busy ? -1 : 1;
+  return g_strcmp0 (tf_board_get_id (x->board), tf_board_get_id (y->board));
+}
+
+static void
+prefer_idle_hosts (TfRegress *r, GPtrArray *boards, GPtrArray *free_boards)
+{
+  g_autoptr (GHashTable) busy = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GArray) c = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  for (guint i = 0; i < boards->len; i++)
+    {
+      TfBoard *board = g_ptr_array_index (boards, i);
+      const char *host = tf_lab_board_host (r->lab, tf_board_get_id (board));
+      if (host != NULL
+          && (tf_board_is_busy (board) || g_hash_table_contains (r->work, tf_board_get_id (board))))
+        g_hash_table_insert (
+            busy, (gpointer)host,
+            GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (busy, host)) + 1));
+    }
+  for (guint i = 0; i < free_boards->len; i++)
+    {
+      TfBoard *board = g_ptr_array_index (free_boards, i);
+      const char *host = tf_lab_board_host (r->lab, tf_board_get_id (board));
+      Candidate one
+          = { board, host != NULL ? GPOINTER_TO_UINT (g_hash_table_lookup (busy, host)) : 0 };
+      g_array_append_val (c, one);
+    }
+  g_array_sort (c, cmp_candidate);
+  for (guint i = 0; i < c->len; i++)
+    g_ptr_array_index (free_boards, i) = g_array_index (c, Candidate, i).board;
 }
 
 static gboolean
@@ -58,6 +106,7 @@ dispatch (gpointer user_data)
               && tf_regress_needs_check (r, board)))
         g_ptr_array_add (free_boards, board);
     }
+  prefer_idle_hosts (r, boards, free_boards);
   for (guint i = 0; i < r->queue->len; i++)
     {
       TfRegressJob *j = g_ptr_array_index (r->queue, i);

@@ -310,6 +310,20 @@ run_step (TfRegressWork *w)
       requeue (w, why);
       return;
     }
+  /* the board went away under the job (unplugged; a farm host lost): an
+   * infrastructure error, the job goes on elsewhere from this step */
+  {
+    TfBoard *board = tf_lab_get_board (r->lab, w->board);
+    if (board == NULL || tf_board_get_state (board) == TF_BOARD_STATE_UNPLUGGED)
+      {
+        g_autoptr (GError) e = g_error_new (TF_ERROR, TF_ERROR_INFRASTRUCTURE, "board is %s",
+                                            board != NULL && tf_board_get_cause (board) != NULL
+                                                ? tf_board_get_cause (board)
+                                                : "gone");
+        infra_error (w, "between cases", e);
+        return;
+      }
+  }
   c = g_ptr_array_index (suite->cases, j->next / run->plan->repeat);
   l = launcher_for (w, run, suite);
   {

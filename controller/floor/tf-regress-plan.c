@@ -293,7 +293,9 @@ static gboolean
 check_lab (TfRegressPlan *plan, TfKeyFile *kf, const TfRegressPlanContext *ctx, GError **error)
 {
   for (guint i = 0; plan->boards[i] != NULL; i++)
-    if (tf_lab_config_find_board ((TfLabConfig *)ctx->lab, plan->boards[i]) == NULL)
+    /* a farm coordinator's boards are its hosts': known once they announce them */
+    if (tf_lab_config_find_board ((TfLabConfig *)ctx->lab, plan->boards[i]) == NULL
+        && ((TfLabConfig *)ctx->lab)->role != TF_LAB_ROLE_COORDINATOR)
       return tf_key_file_fail (kf, error, "plan", "boards", "no board '%s' in the lab",
                                plan->boards[i]);
   for (guint i = 0; plan->board_types[i] != NULL; i++)

@@ -81,6 +81,9 @@ cmd_boards (TfRpcRequest *r, JsonObject *args, gpointer data)
   for (guint i = 0; i < boards->len; i++)
     {
       TfBoard *board = g_ptr_array_index (boards, i);
+      /* a host's board: listed below as its host says it is */
+      if (tf_lab_board_is_remote (lab, tf_board_get_id (board)))
+        continue;
       if (state == NULL
           || g_strcmp0 (tf_board_state_to_string (tf_board_get_state (board)), state) == 0)
         add_board (lab, b, board);
@@ -180,6 +183,9 @@ need_board (TfRpcRequest *r, TfLab *lab, JsonObject *args, const char **id)
       tf_rpc_request_fail (r, "%s", error->message);
       return NULL;
     }
+  /* a farm host's board: its host answers staff, as it did before the floor used it */
+  if (tf_lab_board_is_remote (lab, *id) && forward_to_host (r, lab, args, *id))
+    return NULL;
   board = tf_lab_get_board (lab, *id);
   if (board == NULL && !forward_to_host (r, lab, args, *id))
     tf_rpc_request_fail (r, "no board '%s'", *id);
@@ -305,9 +311,14 @@ cmd_status (TfRpcRequest *r, JsonObject *args, gpointer data)
   g_autoptr (GPtrArray) boards = tf_lab_get_boards (lab);
   TfLabConfig *cfg = tf_lab_get_config (lab);
   guint counts[TF_BOARD_STATE_UNPLUGGED + 1] = { 0 };
+  guint local = 0;
 
   for (guint i = 0; i < boards->len; i++)
-    counts[tf_board_get_state (g_ptr_array_index (boards, i))]++;
+    if (!tf_lab_board_is_remote (lab, tf_board_get_id (g_ptr_array_index (boards, i))))
+      {
+        counts[tf_board_get_state (g_ptr_array_index (boards, i))]++;
+        local++;
+      }
   json_builder_set_member_name (b, "lab");
   json_builder_add_string_value (b, cfg->lab);
   json_builder_set_member_name (b, "host");
@@ -317,7 +328,7 @@ cmd_status (TfRpcRequest *r, JsonObject *args, gpointer data)
   json_builder_set_member_name (b, "uptime_s");
   json_builder_add_int_value (b, (g_get_real_time () - tf_lab_get_started (lab)) / G_USEC_PER_SEC);
   json_builder_set_member_name (b, "boards");
-  json_builder_add_int_value (b, boards->len);
+  json_builder_add_int_value (b, local);
   json_builder_set_member_name (b, "states");
   json_builder_begin_object (b);
   for (guint s = 0; s <= TF_BOARD_STATE_UNPLUGGED; s++)
@@ -413,6 +424,81 @@ cmd_refused (TfRpcRequest *r, JsonObject *args, gpointer data)
   tf_rpc_request_reply (r, NULL);
 }
 
+/* A farm host: the coordinator's lease of a board (a session or a regression
+ * job), recorded here as the board's session so that one holder at a time
+ * has it; "release" gives back the named holder's (one the coordinator
+ * revoked while we were away). The coordinator's store is the record: it
+ * brings ours in line whenever our state differs. */
+static void
+cmd_lease (TfRpcRequest *r, JsonObject *args, gpointer data)
+{
+  TfLab *lab = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) b = NULL;
+  const char *id = NULL, *holder = NULL, *release = NULL, *now;
+  TfBoard *board;
+  if (!tf_json_read_id (args, "board", TRUE, 200, &id, &error)
+      || !tf_json_read_string (args, "holder", FALSE, 256, &holder, &error)
+      || !tf_json_read_string (args, "release", FALSE, 256, &release, &error))
+    {
+      tf_rpc_request_fail (r, "%s", error->message);
+      return;
+    }
+  if ((holder == NULL) == (release == NULL))
+    {
+      tf_rpc_request_fail (r, "one of \"holder\" and \"release\"");
+      return;
+    }
+  board = tf_lab_get_board (lab, id);
+  if (board == NULL)
+    {
+      tf_rpc_request_fail (r, "no board '%s'", id);
+      return;
+    }
+  now = tf_board_get_session (board);
+  if (holder != NULL && now != NULL && g_strcmp0 (now, holder) != 0)
+    {
+      tf_rpc_request_fail (r, "board %s is held by %s", id, now);
+      return;
+    }
+  if (holder != NULL)
+    tf_board_set_session (board, holder);
+  else if (g_strcmp0 (now, release) == 0)
+    tf_board_set_session (board, NULL);
+  b = result_begin ();
+  json_builder_set_member_name (b, "board");
+  add_board (lab, b, board);
+  result_send (r, b);
+}
+
+/* A farm host: the coordinator's input for a board's console (provisioning). */
+static void
+cmd_console_write (TfRpcRequest *r, JsonObject *args, gpointer data)
+{
+  TfLab *lab = data;
+  g_autoptr (GError) error = NULL;
+  const char *board = NULL, *text = NULL;
+  TfConsole *console;
+  if (!tf_json_read_id (args, "board", TRUE, 200, &board, &error)
+      || !tf_json_read_string (args, "data", TRUE, 4096, &text, &error))
+    {
+      tf_rpc_request_fail (r, "%s", error->message);
+      return;
+    }
+  console = tf_lab_get_console (lab, board);
+  if (console == NULL)
+    {
+      tf_rpc_request_fail (r, "no board '%s'", board);
+      return;
+    }
+  if (!tf_console_write (console, text, strlen (text), &error))
+    {
+      tf_rpc_request_fail (r, "board %s: %s", board, error->message);
+      return;
+    }
+  tf_rpc_request_reply (r, NULL);
+}
+
 void
 tf_lab_add_verbs (TfLab *self)
 {
@@ -429,5 +515,9 @@ tf_lab_add_verbs (TfLab *self)
   for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
     tf_rpc_add_verb (rpc, TF_RPC_STAFF, verbs[i].verb, verbs[i].func, self);
   if (tf_lab_get_config (self)->role == TF_LAB_ROLE_HOST)
-    tf_rpc_add_verb (rpc, TF_RPC_STAFF, "refused", cmd_refused, self);
+    {
+      tf_rpc_add_verb (rpc, TF_RPC_STAFF, "refused", cmd_refused, self);
+      tf_rpc_add_verb (rpc, TF_RPC_STAFF, "console-write", cmd_console_write, self);
+      tf_rpc_add_verb (rpc, TF_RPC_STAFF, "lease", cmd_lease, self);
+    }
 }

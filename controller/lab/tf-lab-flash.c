@@ -206,6 +206,14 @@ tf_lab_flash_async (TfLab *self, const char *board_id, const char *image_id,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
       return;
     }
+  if (tf_lab_board_is_remote (self, board_id))
+    {
+      /* a farm coordinator: the board's host has the image and the flasher */
+      JsonObject *args = json_object_new ();
+      json_object_set_string_member (args, "image", image_id);
+      tf_lab_remote_op (self, board_id, "flash", args, TF_LAB_REMOTE_FLASH_S, task);
+      return;
+    }
   ctx = tf_lab_lookup (self, board_id);
   if (ctx == NULL)
     {

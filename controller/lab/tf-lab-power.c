@@ -303,6 +303,17 @@ tf_lab_power_async (TfLab *self, const char *board_id, TfPowerAction action, con
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
       return;
     }
+  if (tf_lab_board_is_remote (self, board_id))
+    {
+      /* a farm coordinator: the board's host switches it and waits for its boot */
+      JsonObject *args = json_object_new ();
+      json_object_set_string_member (args, "action",
+                                     action == TF_POWER_ACTION_OFF  ? "off"
+                                     : action == TF_POWER_ACTION_ON ? "on"
+                                                                    : "cycle");
+      tf_lab_remote_op (self, board_id, "power", args, TF_LAB_REMOTE_POWER_S, task);
+      return;
+    }
   ctx = g_hash_table_lookup (self->boards, board_id);
   if (ctx == NULL)
     {

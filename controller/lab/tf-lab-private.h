@@ -26,6 +26,8 @@ typedef struct
   gint64 last_progress;    /* when flash progress was last published */
 } BoardCtx;
 
+typedef struct _TfLabMirror TfLabMirror;
+
 struct _TfLab
 {
   GObject parent_instance;
@@ -41,6 +43,7 @@ struct _TfLab
   char *board_prefix; /* where board/<id>/state goes: prefix, or a farm host's own subtree */
   char *host_topic;
   TfRemoteHosts *remote; /* a farm coordinator's view of its hosts, else NULL */
+  GHashTable *mirrors;   /* a farm coordinator: its hosts' boards, id -> TfLabMirror */
   GHashTable *refused;   /* a farm host: its board ids the coordinator refused -> why */
   char *state_dir;
   gint64 started;
@@ -122,5 +125,25 @@ tf_lab_bring_up (BoardCtx *ctx, const char *cause);
 /* Create self->monitor and follow the tty side of hot-plug (tf-lab-hotplug.c). */
 void
 tf_lab_hotplug_attach (TfLab *self);
+
+/* tf-lab-remote.c: a farm coordinator's boards on its hosts; a flash takes
+ * minutes, a power operation ends with a boot at most */
+#define TF_LAB_REMOTE_POWER_S 300
+#define TF_LAB_REMOTE_FLASH_S 1800
+#define TF_LAB_REMOTE_LEASE_S 30
+void
+tf_lab_mirror_free (TfLabMirror *m);
+void
+tf_lab_remote_attach (TfLab *self);
+TfBoard *
+tf_lab_remote_board (TfLab *self, const char *id);
+TfConsole *
+tf_lab_remote_console (TfLab *self, const char *id);
+void
+tf_lab_publish_console_line (TfLab *self, const char *board, const char *line);
+/* Send @verb (@args, taken, gets "board") to @board's host; @task returns its outcome. */
+void
+tf_lab_remote_op (TfLab *self, const char *board, const char *verb, JsonObject *args,
+                  guint timeout_s, GTask *task);
 
 G_END_DECLS

@@ -156,7 +156,9 @@ tf_lab_publish_all (TfLab *self)
 
   tf_lab_publish_host (self);
   for (guint i = 0; i < boards->len; i++)
-    tf_lab_publish_board (self, g_ptr_array_index (boards, i));
+    /* a host's boards: TfRemoteHosts publishes them as their hosts say */
+    if (!tf_lab_board_is_remote (self, tf_board_get_id (g_ptr_array_index (boards, i))))
+      tf_lab_publish_board (self, g_ptr_array_index (boards, i));
 }
 
 /* Store first, then publish: the store is the source of truth. Changes of
@@ -181,7 +183,9 @@ tf_lab_flush_changes (TfLab *self)
                                   changes->len, &error))
     g_warning ("%u board changes not stored: %s", changes->len, error->message);
   for (guint i = 0; i < boards->len; i++)
-    tf_lab_publish_board (self, g_ptr_array_index (boards, i));
+    /* a host's boards: TfRemoteHosts publishes them as their hosts say */
+    if (!tf_lab_board_is_remote (self, tf_board_get_id (g_ptr_array_index (boards, i))))
+      tf_lab_publish_board (self, g_ptr_array_index (boards, i));
 }
 
 static gboolean
@@ -296,6 +300,8 @@ on_console_line (TfConsole *console, const char *line, gint64 at, BoardCtx *ctx)
   const TfBoardType *type = tf_board_get_config (ctx->board)->type;
   g_autoptr (GMatchInfo) mi = NULL;
 
+  if (ctx->lab->config->role == TF_LAB_ROLE_HOST)
+    tf_lab_publish_console_line (ctx->lab, tf_board_get_id (ctx->board), line);
   if (type->firmware != NULL && g_regex_match (type->firmware, line, 0, &mi))
     {
       g_autofree char *name = g_match_info_fetch (mi, 1);
@@ -441,6 +447,7 @@ tf_lab_dispose (GObject *object)
   if (self->bus != NULL)
     g_signal_handlers_disconnect_by_data (self->bus, self);
   g_clear_pointer (&self->boards, g_hash_table_unref);
+  g_clear_pointer (&self->mirrors, g_hash_table_unref);
   g_clear_pointer (&self->switches, g_hash_table_unref);
   g_clear_object (&self->monitor);
   if (self->remote != NULL)
@@ -501,6 +508,9 @@ tf_lab_init (TfLab *self)
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)board_ctx_free);
   self->switches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* keyed by the mirror's own id */
+  self->mirrors
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)tf_lab_mirror_free);
   self->old_configs = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_lab_config_free);
   self->images = tf_image_registry_new ();
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_store_board_change_free);
@@ -588,6 +598,7 @@ tf_lab_new (TfLabConfig *config, const char *state_dir, GError **error)
       if (self->remote == NULL)
         return NULL;
       g_signal_connect_swapped (self->remote, "changed", G_CALLBACK (tf_lab_publish_host), self);
+      tf_lab_remote_attach (self);
     }
   tf_lab_add_verbs (self);
   tf_lab_hotplug_attach (self);
@@ -605,7 +616,7 @@ gboolean
 tf_lab_start (TfLab *self, GError **error)
 {
   g_autoptr (GPtrArray) boards = tf_lab_get_boards (self);
-  tf_bus_start (self->bus);
+  tf_bus_start (self->bus); /* no host's board is known yet: all are ours */
   for (guint i = 0; i < boards->len; i++)
     tf_lab_bring_up (
         g_hash_table_lookup (self->boards, tf_board_get_id (g_ptr_array_index (boards, i))),
@@ -694,14 +705,20 @@ TfBoard *
 tf_lab_get_board (TfLab *self, const char *id)
 {
   BoardCtx *ctx = g_hash_table_lookup (self->boards, id);
-  return ctx != NULL ? ctx->board : NULL;
+  return ctx != NULL ? ctx->board : tf_lab_remote_board (self, id);
+}
+
+gboolean
+tf_lab_board_is_remote (TfLab *self, const char *board)
+{
+  return !g_hash_table_contains (self->boards, board) && tf_lab_remote_board (self, board) != NULL;
 }
 
 TfConsole *
 tf_lab_get_console (TfLab *self, const char *id)
 {
   BoardCtx *ctx = g_hash_table_lookup (self->boards, id);
-  return ctx != NULL ? ctx->console : NULL;
+  return ctx != NULL ? ctx->console : tf_lab_remote_console (self, id);
 }
 
 static gint
@@ -719,6 +736,13 @@ tf_lab_get_boards (TfLab *self)
   g_hash_table_iter_init (&it, self->boards);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *)&ctx))
     g_ptr_array_add (out, ctx->board);
+  if (self->mirrors != NULL)
+    {
+      const char *id;
+      g_hash_table_iter_init (&it, self->mirrors);
+      while (g_hash_table_iter_next (&it, (gpointer *)&id, NULL))
+        g_ptr_array_add (out, tf_lab_remote_board (self, id));
+    }
   g_ptr_array_sort (out, cmp_board);
   return out;
 }

@@ -96,6 +96,15 @@ tf_lab_publish_all (TfLab *self);
 TfRemoteHosts *
 tf_lab_get_remote_hosts (TfLab *self);
 
+/* A farm coordinator: @board is on one of its hosts (a mirror of the host's
+ * board; its power and flash are that host's verbs, tf-lab-remote.c). */
+gboolean
+tf_lab_board_is_remote (TfLab *self, const char *board);
+/* The host that has @board: ours for our own, its farm host for a host's
+ * board, NULL for none (placement spreads work over hosts by it). */
+const char *
+tf_lab_board_host (TfLab *self, const char *board);
+
 /* A farm host: the coordinator refused its board @board (@owner's id); shown
  * in the retained host status until the daemon restarts. */
 void

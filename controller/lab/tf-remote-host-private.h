@@ -10,6 +10,8 @@ G_BEGIN_DECLS
 /* a USB host serves a few dozen boards; the benchmark 100 */
 #define TF_REMOTE_HOST_MAX_BOARDS 1000
 #define RECONCILE_TIMEOUT_S 30
+/* a console line relayed from a host; longer ones are dropped */
+#define TF_REMOTE_HOST_MAX_LINE 8192
 #define RECONCILE_RETRY_S 5
 
 typedef struct

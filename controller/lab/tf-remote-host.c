@@ -15,6 +15,8 @@ G_DEFINE_TYPE (TfRemoteHosts, tf_remote_hosts, G_TYPE_OBJECT)
 enum
 {
   SIGNAL_CHANGED,
+  SIGNAL_BOARD_CHANGED,
+  SIGNAL_BOARD_CONSOLE,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -90,6 +92,7 @@ publish_board (TfRemoteHosts *self, TfRemoteHost *h, const char *id)
   g_autofree char *json = eff != NULL ? json_to_string (eff, FALSE) : g_strdup ("");
   if (!tf_bus_publish (self->bus, topic, json, strlen (json), TRUE, &error))
     g_debug ("board %s: not published: %s", id, error->message);
+  g_signal_emit (self, signals[SIGNAL_BOARD_CHANGED], 0, id);
 }
 
 static void
@@ -338,6 +341,14 @@ tf_remote_hosts_handle (TfRemoteHosts *self, const TfBusMessage *msg)
   else if (n == 4 && g_strcmp0 (part[1], "board") == 0 && g_strcmp0 (part[3], "state") == 0
            && tf_json_valid_id (part[2], 200))
     on_board (self, h, part[2], data, len);
+  else if (n == 4 && g_strcmp0 (part[1], "board") == 0 && g_strcmp0 (part[3], "console") == 0
+           && g_strcmp0 (g_hash_table_lookup (self->claims, part[2]), h->name) == 0
+           && len <= TF_REMOTE_HOST_MAX_LINE)
+    {
+      /* a line of its board's console: only the owner's count */
+      g_autofree char *line = g_strndup (len > 0 ? data : "", len); /* a blank line: empty */
+      g_signal_emit (self, signals[SIGNAL_BOARD_CONSOLE], 0, part[2], line);
+    }
 }
 
 static void
@@ -364,6 +375,14 @@ cmp_id (gconstpointer a, gconstpointer b)
   JsonObject *y = json_node_get_object (*(JsonNode **)b);
   return g_strcmp0 (json_object_get_string_member (x, "id"),
                     json_object_get_string_member (y, "id"));
+}
+
+JsonNode *
+tf_remote_hosts_board (TfRemoteHosts *self, const char *board)
+{
+  const char *owner = tf_remote_hosts_owner (self, board);
+  TfRemoteHost *h = owner != NULL ? g_hash_table_lookup (self->hosts, owner) : NULL;
+  return h != NULL ? effective (h, board, g_hash_table_lookup (h->boards, board)) : NULL;
 }
 
 GPtrArray *
@@ -464,6 +483,12 @@ tf_remote_hosts_class_init (TfRemoteHostsClass *klass)
   G_OBJECT_CLASS (klass)->finalize = tf_remote_hosts_finalize;
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_BOARD_CHANGED]
+      = g_signal_new ("board-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_BOARD_CONSOLE]
+      = g_signal_new ("board-console", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -479,7 +504,7 @@ tf_remote_hosts_new (TfBus *bus, TfStore *store, const char *prefix, const char 
                      const char *client_id, GError **error)
 {
   g_autoptr (TfRemoteHosts) self = g_object_new (TF_TYPE_REMOTE_HOSTS, NULL);
-  const char *const topics[] = { "status", "link", "board/+/state" };
+  const char *const topics[] = { "status", "link", "board/+/state", "board/+/console" };
 
   self->store = store;
   self->prefix = g_strdup (prefix);

@@ -35,6 +35,12 @@ tf_remote_hosts_list (TfRemoteHosts *self); /* of JsonNode, free the array */
 /* The host owning @board, NULL when no host does. */
 const char *
 tf_remote_hosts_owner (TfRemoteHosts *self, const char *board);
+/* @board's state as the lab sees it now (a lost host's: unknown, its cause
+ * "host <host> lost"), NULL when no host has it. Signal "board-changed" (its
+ * id) whenever that changes; "board-console" (its id, a line) for each line
+ * its host publishes on host/<host>/board/<id>/console. */
+JsonNode *
+tf_remote_hosts_board (TfRemoteHosts *self, const char *board);
 /* {"<host>":{"state":"online"|"lost","boards":N,"refused":{"<board>":"<owner>"}}} */
 JsonNode *
 tf_remote_hosts_to_json (TfRemoteHosts *self);
