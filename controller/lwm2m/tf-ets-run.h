@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "tf-ets-clock.h"
 #include "tf-lwm2m-server.h"
 
 G_BEGIN_DECLS
@@ -184,5 +185,25 @@ tf_ets_inconclusive (TfEtsRun *run, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* A decided case (Fail or Inconclusive): the case function returns at once. */
 gboolean
 tf_ets_run_decided (TfEtsRun *run);
+
+/* --- timing criteria (tf-ets-verdict.c; the rule: README, "Timing criteria") -------- */
+
+/* The arrival times of the client's messages and the runner's own lateness. */
+TfEtsClock *
+tf_ets_run_clock (TfEtsRun *run);
+/* The arrival (monotonic µs) of the last message received: a reference point that does not
+ * move when the runner is late handling it. */
+gint64
+tf_ets_run_last_arrival (TfEtsRun *run);
+/* Handles what is ready now (datagrams waiting in the kernel, timers due), bounded. */
+void
+tf_ets_run_drain (TfEtsRun *run);
+/* Timing criterion @criterion: the client's measured time fell outside the bound and its
+ * tolerance by @miss_us (<= 0: it held). A miss no larger than the runner's own lateness
+ * since @since_us (monotonic) is Inconclusive ("the lab was late by X ms"); a larger one
+ * Fails, the reason @fmt (the measured times and the bound) with the miss and the lateness. */
+gboolean
+tf_ets_check_timing (TfEtsRun *run, const char *criterion, gint64 since_us, gint64 miss_us,
+                     const char *fmt, ...) G_GNUC_PRINTF (5, 6);
 
 G_END_DECLS

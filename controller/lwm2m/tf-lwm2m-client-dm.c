@@ -240,6 +240,8 @@ arm_pmax (TfLwm2mClientObs *o)
   if (o->pmax_id != 0)
     g_source_remove (o->pmax_id);
   o->pmax_id = 0;
+  if (pmax > 0 && (o->client->quirks & TF_LWM2M_QUIRK_LATE_NOTIFY))
+    pmax += 4;
   if (pmax > 0)
     o->pmax_id = g_timeout_add ((guint)MIN (pmax * 1000, G_MAXINT), on_pmax, o);
 }

@@ -27,6 +27,8 @@ tf_lwm2m_quirk_from_string (const char *name)
     return TF_LWM2M_QUIRK_WRONG_UPDATE_CODE;
   if (g_strcmp0 (name, "lifetime-ignored") == 0)
     return TF_LWM2M_QUIRK_LIFETIME_IGNORED;
+  if (g_strcmp0 (name, "late-notify") == 0)
+    return TF_LWM2M_QUIRK_LATE_NOTIFY;
   return TF_LWM2M_QUIRK_NONE;
 }
 
