@@ -15,6 +15,8 @@ typedef enum
   TF_LWM2M_QUIRK_OBSERVE_CANCEL_IGNORED = 1 << 1, /* keeps notifying after RST / Observe=1 */
   TF_LWM2M_QUIRK_WRONG_UPDATE_CODE = 1 << 2,      /* sends Update as PUT instead of POST */
   TF_LWM2M_QUIRK_LIFETIME_IGNORED = 1 << 3,       /* never sends Update before expiry */
+  TF_LWM2M_QUIRK_FW_STATE_STUCK = 1 << 4,         /* Firmware Update State stays Idle */
+  TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME = 1 << 5,      /* Update executes without a package */
 } TfLwm2mQuirks;
 
 /* "no-tlv" → TF_LWM2M_QUIRK_NO_TLV; 0 for an unknown name. */

@@ -44,6 +44,7 @@ struct _TfLwm2mServer
   GHashTable *obs_by_id;    /* id → TfLwm2mObs (borrowed) */
   GHashTable *psk;          /* identity → coap_bin_const_t (key) */
   GHashTable *bootstrap;    /* endpoint → GPtrArray of TfLwm2mBootstrapStep */
+  GHashTable *files;        /* Uri-Path → GBytes served by GET (tf_lwm2m_server_serve) */
   guint next_location;
   guint next_obs;
   guint queue_window; /* seconds a queue-mode client listens after Register/Update */
