@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ETS Firmware Update cases for a client under test (Object 5, Core E.6): the readable
- * resources (1.0 750), Package and Package URI written (755, 756), State observed (760), a
+ * resources (1.0 751), Package and Package URI written (755, 756), State observed (760), a
  * whole update pushed (770) or pulled over CoAP from the reference server (771), and Update
- * executed without a package (772). The package is the one the company gives the runner
+ * executed without a package (772), and the 1.0 error cases the lab can provoke: a corrupted
+ * package (776), one of no firmware type (777), a URI that names nothing (778), a protocol
+ * the client does not list (780). The package is the one the company gives the runner
  * (--firmware), else the lab client's own ("TFFW <version>" first line); the runner serves it
  * block-wise for the pull. States: 0 Idle, 1 Downloading, 2 Downloaded, 3 Updating; Update
  * Result 1 is Success. Waits for a state are Reads every 250 ms, bounded by the answer wait. */
@@ -12,6 +14,8 @@
 
 #include "tf-ets-cases-private.h"
 #include "tf-lwm2m-codec.h"
+
+#include <string.h>
 
 #define OK_CONTENT TF_LWM2M_COAP_CODE (2, 5)
 #define OK_CHANGED TF_LWM2M_COAP_CODE (2, 4)
@@ -28,18 +32,25 @@ FW (guint16 res)
 static GBytes *
 package (TfEtsRun *run)
 {
-  static const char head[] = "TFFW ets-2.0\n";
+  GByteArray *body;
+  g_autofree char *digest = NULL;
+  g_autofree char *head = NULL;
   GByteArray *a;
   if (tf_ets_run_firmware (run) != NULL)
     return g_bytes_ref (tf_ets_run_firmware (run));
   /* larger than one block (1024), so that it travels block-wise */
-  a = g_byte_array_sized_new (3000);
-  g_byte_array_append (a, (const guint8 *)head, sizeof head - 1);
-  for (guint i = a->len; i < 3000; i++)
+  body = g_byte_array_sized_new (3000);
+  for (guint i = 0; i < 3000; i++)
     {
       guint8 b = (guint8)(i * 13 + 7);
-      g_byte_array_append (a, &b, 1);
+      g_byte_array_append (body, &b, 1);
     }
+  digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256, body->data, body->len);
+  head = g_strdup_printf ("TFFW ets-2.0 %s\n", digest);
+  a = g_byte_array_new ();
+  g_byte_array_append (a, (const guint8 *)head, strlen (head));
+  g_byte_array_append (a, body->data, body->len);
+  g_byte_array_unref (body);
   return g_byte_array_free_to_bytes (a);
 }
 
@@ -90,10 +101,9 @@ wait_state (TfEtsRun *run, const char *crit, gint64 state, gint64 result)
 }
 
 static gboolean
-write_package (TfEtsRun *run, const char *crit)
+write_bytes (TfEtsRun *run, const char *crit, GBytes *b)
 {
   TfLwm2mPath p = FW (0);
-  g_autoptr (GBytes) b = package (run);
   g_autoptr (GPtrArray) recs = tf_lwm2m_records_new ();
   g_autoptr (TfLwm2mResponse) w = NULL;
   g_ptr_array_add (recs, tf_lwm2m_record_new_opaque (&p, b));
@@ -112,6 +122,13 @@ write_uri (TfEtsRun *run, const char *crit, const char *uri)
   w = tf_ets_expect (run, tf_lwm2m_request_write (&p, TF_LWM2M_CF_TEXT, recs, TRUE, NULL), crit,
                      OK_CHANGED, -1, "Write /5/0/1 (Package URI)");
   return w != NULL;
+}
+
+static gboolean
+write_package (TfEtsRun *run, const char *crit)
+{
+  g_autoptr (GBytes) b = package (run);
+  return write_bytes (run, crit, b);
 }
 
 /* The Package URI of the package the reference server serves. */
@@ -167,9 +184,9 @@ execute_update (TfEtsRun *run, const char *crit)
   return r != NULL;
 }
 
-/* 750: Read /5/0: its mandatory readable resources, State Idle. */
+/* 751: Read /5/0: its mandatory readable resources. */
 static void
-case_750 (TfEtsRun *run)
+case_751 (TfEtsRun *run)
 {
   TfLwm2mPath p = tf_lwm2m_path_make (2, 5, 0, 0, 0);
   g_autoptr (TfLwm2mResponse) r = NULL;
@@ -292,8 +309,87 @@ case_772 (TfEtsRun *run)
   tf_ets_check (run, "C", u != 1, "Update Result /5/0/5 is not 1 (Success): %" G_GINT64_FORMAT, u);
 }
 
+/* 776: a corrupted package (bytes at its start, middle and end inverted): Idle, Update
+ * Result 5 (integrity check failure). */
+static void
+case_776 (TfEtsRun *run)
+{
+  g_autoptr (GBytes) good = package (run);
+  gsize n = 0;
+  guint8 *d = g_memdup2 (g_bytes_get_data (good, &n), g_bytes_get_size (good));
+  g_autoptr (GBytes) bad = NULL;
+  for (gsize i = 0; n > 0 && i < 3; i++)
+    d[i == 0 ? MIN (n - 1, 100) : i == 1 ? n / 2 : n - 1] ^= 0xff;
+  bad = g_bytes_new_take (d, n);
+  if (tf_ets_run_registration (run) == NULL || !write_bytes (run, "A", bad))
+    return;
+  wait_state (run, "B", 0, 5);
+}
+
+/* 777: a package of no firmware type at all (text): Idle, Update Result 6. */
+static void
+case_777 (TfEtsRun *run)
+{
+  static const char text[] = "This is not a firmware package; it is a text file.\n";
+  g_autoptr (GBytes) b = g_bytes_new_static (text, sizeof text - 1);
+  if (tf_ets_run_registration (run) == NULL || !write_bytes (run, "A", b))
+    return;
+  wait_state (run, "B", 0, 6);
+}
+
+/* 778: a Package URI that names nothing (a path the reference server does not serve, 4.04):
+ * Idle, Update Result 7 (invalid URI). */
+static void
+case_778 (TfEtsRun *run)
+{
+  g_autofree char *uri = NULL;
+  if (tf_ets_run_registration (run) == NULL)
+    return;
+  uri = g_strdup_printf ("%s/fw/no-such-package", tf_ets_run_server_uri (run));
+  if (!write_uri (run, "A", uri))
+    return;
+  wait_state (run, "B", 0, 7);
+}
+
+/* 780: a Package URI in a protocol the client does not list in Firmware Update Protocol
+ * Support (/5/0/8): Idle, Update Result 9 (unsupported protocol). */
+static void
+case_780 (TfEtsRun *run)
+{
+  static const char *const schemes[]
+      = { "coap", "coaps", "http", "https", "coap+tcp", "coaps+tcp" };
+  TfLwm2mPath p = FW (8);
+  g_autoptr (TfLwm2mResponse) r = NULL;
+  g_autofree char *uri = NULL;
+  gboolean listed[G_N_ELEMENTS (schemes)] = { FALSE };
+  gint pick = -1;
+  if (tf_ets_run_registration (run) == NULL)
+    return;
+  r = tf_ets_expect (run, tf_lwm2m_request_read (&p, -1), "A", OK_CONTENT, -1, "Read /5/0/8");
+  if (r == NULL)
+    return;
+  for (guint i = 0; r->records != NULL && i < r->records->len; i++)
+    {
+      const TfLwm2mRecord *rec = g_ptr_array_index (r->records, i);
+      if (rec->v.i >= 0 && rec->v.i < (gint64)G_N_ELEMENTS (schemes))
+        listed[rec->v.i] = TRUE;
+    }
+  for (guint i = G_N_ELEMENTS (schemes); i-- > 0;)
+    if (!listed[i])
+      pick = (gint)i;
+  if (pick < 0)
+    {
+      tf_ets_inconclusive (run, "the client lists every protocol the lab knows in /5/0/8");
+      return;
+    }
+  uri = g_strdup_printf ("%s://192.0.2.1/fw/package", schemes[pick]);
+  if (!write_uri (run, "A", uri))
+    return;
+  wait_state (run, "B", 0, 9);
+}
+
 static const TfEtsCase cases[] = {
-  { 750, "1.0", "Querying the readable resources", case_750 },
+  { 751, "1.0", "Querying the readable resources", case_751 },
   { 755, "1.0", "Setting the writable Resource Package", case_755 },
   { 756, "1.0", "Setting the writable Resource Package URI", case_756 },
   { 760, "1.0", "Basic Observation and notification on Firmware Update Object Resources",
@@ -301,6 +397,10 @@ static const TfEtsCase cases[] = {
   { 770, "1.0 1.1", "Successful Firmware update (via COAP)", case_770 },
   { 771, "1.0 1.1", "Successful Firmware update (via alternative mechanism)", case_771 },
   { 772, "1.0 1.1", "Error Case: firmware installation without downloaded package", case_772 },
+  { 776, "1.0", "Error Case 5: Package Integrity check failure", case_776 },
+  { 777, "1.0", "Error Case 6: unsupported package type", case_777 },
+  { 778, "1.0", "Error Case 7: invalid URI (package URI)", case_778 },
+  { 780, "1.0", "Error Case 9: Unsupported protocol", case_780 },
   { 0, NULL, NULL, NULL },
 };
 

@@ -31,7 +31,7 @@ tf_ets_cases_comp (void);
 const TfEtsCase *
 tf_ets_cases_bs (void);
 
-/* tf-ets-cases-fw.c: Firmware Update (750-772) */
+/* tf-ets-cases-fw.c: Firmware Update (751-780) */
 const TfEtsCase *
 tf_ets_cases_fw (void);
 

@@ -4,7 +4,9 @@
  * saying how it ended. The package arrives pushed (a Write of Package /5/0/0, block-wise when
  * large) or pulled (a Write of Package URI /5/0/1, which the client GETs over CoAP, block-wise);
  * only CoAP pulls are supported (Firmware Update Protocol Support /5/0/8 says so). A package
- * is the lab's own format: a first line "TFFW <version>" then anything; installing it sets the
+ * is the lab's own format: a first line "TFFW <version> <SHA-256 of the rest, hex>" then the
+ * rest (6 Unsupported package type without the magic, 5 Integrity failure when the digest does
+ * not match); installing it sets the
  * Firmware Version (/3/0/3) to <version> and PkgName/PkgVersion, then the client sends a
  * Registration Update as a device coming back from its reboot would. */
 #define G_LOG_DOMAIN "tf-lwm2m-client"
@@ -32,6 +34,7 @@ enum
   FW_RESULT_SUCCESS = 1,
   FW_RESULT_CONNECTION_LOST = 4,
   FW_RESULT_INTEGRITY = 5,
+  FW_RESULT_UNSUPPORTED_TYPE = 6,
   FW_RESULT_INVALID_URI = 7,
   FW_RESULT_UNSUPPORTED_PROTOCOL = 9,
 };
@@ -74,28 +77,36 @@ set_state (TfLwm2mClient *self, gint state, gint result)
   g_message ("%s: firmware update: state %d, result %d%s", self->endpoint, state, result,
              (self->quirks & TF_LWM2M_QUIRK_FW_STATE_STUCK) ? " (state kept Idle: quirk)" : "");
   if (result >= 0)
-    set_int (self, 5, 5, result);
+    set_int (self, 5, 5, (self->quirks & TF_LWM2M_QUIRK_FW_NO_RESULT) ? 0 : result);
   set_int (self, 5, 3, (self->quirks & TF_LWM2M_QUIRK_FW_STATE_STUCK) ? FW_IDLE : state);
 }
 
-/* The version a package names on its first line, or NULL when it is not a package of ours
- * (an integrity failure). */
+/* The version a package names on its first line "TFFW <version> <sha256 of the rest>", or
+ * NULL with the Update Result that says why not: 6 when it is not a package of ours, 5 when
+ * the rest does not match its digest (an integrity failure). */
 static char *
-package_version (GBytes *package)
+package_version (GBytes *package, gint *result)
 {
   gsize len = 0;
   const char *d = g_bytes_get_data (package, &len);
-  const char *nl;
-  gsize n;
+  const char *nl, *sp;
+  g_autofree char *digest = NULL;
+  *result = FW_RESULT_UNSUPPORTED_TYPE;
   if (len < 6 || memcmp (d, "TFFW ", 5) != 0)
     return NULL;
-  nl = memchr (d, '\n', MIN (len, 5 + FW_VERSION_MAX + 1));
-  if (nl == NULL || nl == d + 5)
+  *result = FW_RESULT_INTEGRITY;
+  nl = memchr (d, '\n', MIN (len, 5 + FW_VERSION_MAX + 1 + 64 + 1));
+  if (nl == NULL || nl - d < 5 + 1 + 1 + 64)
     return NULL;
-  n = (gsize)(nl - d - 5);
-  if (!g_utf8_validate (d + 5, (gssize)n, NULL))
+  sp = nl - 64 - 1;
+  if (*sp != ' ' || !g_utf8_validate (d + 5, sp - d - 5, NULL) || memchr (d + 5, ' ', sp - d - 5))
     return NULL;
-  return g_strndup (d + 5, n);
+  digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)nl + 1,
+                                        len - (gsize)(nl + 1 - d));
+  if (g_ascii_strncasecmp (digest, sp + 1, 64) != 0)
+    return NULL;
+  *result = FW_RESULT_INITIAL;
+  return g_strndup (d + 5, sp - d - 5);
 }
 
 static void
@@ -112,13 +123,14 @@ reset (TfLwm2mClient *self)
 static void
 downloaded (TfLwm2mClient *self, GBytes *package)
 {
-  g_autofree char *version = package_version (package);
+  gint result = 0;
+  g_autofree char *version = package_version (package, &result);
   g_clear_pointer (&self->fw_package, g_bytes_unref);
   if (version == NULL)
     {
-      g_message ("%s: firmware package of %" G_GSIZE_FORMAT " bytes fails its check",
-                 self->endpoint, g_bytes_get_size (package));
-      set_state (self, FW_IDLE, FW_RESULT_INTEGRITY);
+      g_message ("%s: firmware package of %" G_GSIZE_FORMAT " bytes fails its check (%d)",
+                 self->endpoint, g_bytes_get_size (package), result);
+      set_state (self, FW_IDLE, result);
       return;
     }
   self->fw_package = g_bytes_ref (package);
@@ -222,8 +234,9 @@ on_installed (gpointer data)
 {
   TfLwm2mClient *self = data;
   g_autofree char *version = NULL;
+  gint result = 0;
   self->fw_install_id = 0;
-  version = self->fw_package != NULL ? package_version (self->fw_package) : NULL;
+  version = self->fw_package != NULL ? package_version (self->fw_package, &result) : NULL;
   if (version != NULL)
     {
       set_string (self, 3, 3, version);

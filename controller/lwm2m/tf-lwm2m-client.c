@@ -31,6 +31,8 @@ tf_lwm2m_quirk_from_string (const char *name)
     return TF_LWM2M_QUIRK_FW_STATE_STUCK;
   if (g_strcmp0 (name, "firmware-update-anytime") == 0)
     return TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME;
+  if (g_strcmp0 (name, "firmware-no-result") == 0)
+    return TF_LWM2M_QUIRK_FW_NO_RESULT;
   return TF_LWM2M_QUIRK_NONE;
 }
 

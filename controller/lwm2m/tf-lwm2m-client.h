@@ -17,6 +17,7 @@ typedef enum
   TF_LWM2M_QUIRK_LIFETIME_IGNORED = 1 << 3,       /* never sends Update before expiry */
   TF_LWM2M_QUIRK_FW_STATE_STUCK = 1 << 4,         /* Firmware Update State stays Idle */
   TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME = 1 << 5,      /* Update executes without a package */
+  TF_LWM2M_QUIRK_FW_NO_RESULT = 1 << 6,           /* Update Result stays 0 (Initial) */
 } TfLwm2mQuirks;
 
 /* "no-tlv" → TF_LWM2M_QUIRK_NO_TLV; 0 for an unknown name. */

@@ -12,6 +12,7 @@ typedef struct
   coap_session_t *session;   /* referenced */
   coap_resource_t *resource; /* rd/N */
   guint expiry_id;
+  gboolean discard;   /* its next Update is answered 4.04 and it ends (tf_lwm2m_server_discard) */
   gint64 awake_until; /* queue mode: requests wait for the next Register/Update after it */
   GQueue *queued;     /* GTask with a TfLwm2mRequest copy as "tf-request" */
 } TfLwm2mReg;

@@ -283,10 +283,19 @@ on_update (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t 
   g_autofree char *links = NULL;
 
   tf_lwm2m_exchange_log (session, request, FALSE, NULL);
-  if (r == NULL)
+  if (r == NULL || r->discard)
     {
       set_diagnostic (response, COAP_RESPONSE_CODE (404), NULL);
       log_response (session, response);
+      if (r != NULL)
+        {
+          TfLwm2mServer *self = r->server;
+          g_message ("%s: Update on %s discarded (4.04)", r->pub.endpoint, r->pub.location);
+          g_hash_table_steal (self->regs, r->pub.endpoint);
+          coap_resource_set_userdata (resource, NULL);
+          r->resource = NULL; /* libcoap still holds it for this request; it answers 4.04 */
+          reg_free (r);
+        }
       return;
     }
   if (!apply_params (r, q, &error))
@@ -601,6 +610,17 @@ void
 tf_lwm2m_server_set_queue_window (TfLwm2mServer *self, guint seconds)
 {
   self->queue_window = seconds;
+}
+
+gboolean
+tf_lwm2m_server_discard (TfLwm2mServer *self, const char *endpoint)
+{
+  TfLwm2mReg *r = g_hash_table_lookup (self->regs, endpoint);
+  if (r == NULL)
+    return FALSE;
+  g_message ("%s: registration %s to be discarded at its next Update", endpoint, r->pub.location);
+  r->discard = TRUE;
+  return TRUE;
 }
 
 static void
