@@ -38,6 +38,34 @@ is_client_req (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
          && !g_str_equal (m->path, "/dp") && !g_str_equal (m->path, "/bs");
 }
 
+static gboolean
+is_send (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
+{
+  return m->out && m->code == COAP_REQUEST_CODE_POST && g_str_equal (m->path, "/dp");
+}
+
+/* The client Sends the values at the step's paths (LwM2M 1.1 Send, 6.4.2). */
+static void
+send_step (TfEtsSut *s, const TfEtsSutStep *st)
+{
+  g_auto (GStrv) ps = g_strsplit (st->path, " ", -1);
+  g_autoptr (GArray) paths = g_array_new (FALSE, FALSE, sizeof (TfLwm2mPath));
+  g_autoptr (GError) error = NULL;
+  for (guint i = 0; ps[i] != NULL; i++)
+    {
+      TfLwm2mPath p;
+      if (tf_lwm2m_path_parse (ps[i], &p, NULL))
+        g_array_append_val (paths, p);
+    }
+  if (s->client == NULL
+      || !tf_lwm2m_client_send (s->client, (const TfLwm2mPath *)paths->data, paths->len, &error))
+    {
+      tf_ets_sut_inconclusive (s, "the lab's client could not Send: %s",
+                               error != NULL ? error->message : "not running");
+      return;
+    }
+}
+
 /* The client's request from @from on (made now when @make and none is there yet), its
  * answer awaited: the answer's index, or -1 with the case decided. */
 static gint
@@ -352,6 +380,12 @@ tf_ets_sut_step (TfEtsSut *s, const TfEtsSutStep *st)
       break;
     case TF_ETS_SUT_NOTIFIED:
       notified_step (s, st);
+      break;
+    case TF_ETS_SUT_SEND:
+      tf_ets_sut_tell (s, st);
+      send_step (s, st);
+      if (!s->decided)
+        client_exchange (s, st, from, is_send, COAP_REQUEST_CODE_POST, CODE (2, 4), "Send");
       break;
     case TF_ETS_SUT_CANCEL_RESET:
     case TF_ETS_SUT_CANCEL_OBSERVE:

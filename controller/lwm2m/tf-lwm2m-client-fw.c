@@ -6,9 +6,9 @@
  * only CoAP pulls are supported (Firmware Update Protocol Support /5/0/8 says so). A package
  * is the lab's own format: a first line "TFFW <version> <SHA-256 of the rest, hex>" then the
  * rest (6 Unsupported package type without the magic, 5 Integrity failure when the digest does
- * not match); installing it sets the
- * Firmware Version (/3/0/3) to <version> and PkgName/PkgVersion, then the client sends a
- * Registration Update as a device coming back from its reboot would. */
+ * not match); installing it sets the Firmware Version (/3/0/3) to <version> and
+ * PkgName/PkgVersion, then the client sends a Registration Update as a device coming back
+ * from its reboot would. */
 #define G_LOG_DOMAIN "tf-lwm2m-client"
 
 #include "config.h"
