@@ -84,8 +84,8 @@ set_state (TfLwm2mClient *self, gint state, gint result)
 /* The version a package names on its first line "TFFW <version> <sha256 of the rest>", or
  * NULL with the Update Result that says why not: 6 when it is not a package of ours, 5 when
  * the rest does not match its digest (an integrity failure). */
-static char *
-package_version (GBytes *package, gint *result)
+char *
+tf_lwm2m_fw_package_version (GBytes *package, gint *result)
 {
   gsize len = 0;
   const char *d = g_bytes_get_data (package, &len);
@@ -124,7 +124,7 @@ static void
 downloaded (TfLwm2mClient *self, GBytes *package)
 {
   gint result = 0;
-  g_autofree char *version = package_version (package, &result);
+  g_autofree char *version = tf_lwm2m_fw_package_version (package, &result);
   g_clear_pointer (&self->fw_package, g_bytes_unref);
   if (version == NULL)
     {
@@ -236,7 +236,8 @@ on_installed (gpointer data)
   g_autofree char *version = NULL;
   gint result = 0;
   self->fw_install_id = 0;
-  version = self->fw_package != NULL ? package_version (self->fw_package, &result) : NULL;
+  version
+      = self->fw_package != NULL ? tf_lwm2m_fw_package_version (self->fw_package, &result) : NULL;
   if (version != NULL)
     {
       set_string (self, 3, 3, version);

@@ -69,4 +69,10 @@ tf_lwm2m_client_deregister (TfLwm2mClient *self);
 gboolean
 tf_lwm2m_client_send (TfLwm2mClient *self, const TfLwm2mPath *paths, guint n_paths, GError **error);
 
+/* The lab client's firmware package: a first line "TFFW <version> <SHA-256 of the rest, hex>"
+ * then the rest. Its version, or NULL with the Firmware Update Result saying why not (6: not
+ * a package of this kind, 5: its digest does not match); @result is 0 with a version. */
+char *
+tf_lwm2m_fw_package_version (GBytes *package, gint *result);
+
 G_END_DECLS
