@@ -416,6 +416,17 @@ test_node (void)
       result_clear (&r);
       server_stop (&s);
     }
+  /* a 1.0 stack knows no Send: it leaves the client's POST /dp unanswered (not even an ACK)
+   * while it answers a CoAP ping, which fails 306 at B */
+  {
+    Server s = { 0 };
+    Result r = { 0 };
+    server_start (&s, TRUE);
+    run_case (&s, "1.1", 306, "node", "60", &r);
+    assert_verdict (&r, "fail", "B", "while the server answers a CoAP ping");
+    result_clear (&r);
+    server_stop (&s);
+  }
 }
 
 int

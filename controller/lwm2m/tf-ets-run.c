@@ -14,37 +14,7 @@
 
 #include <string.h>
 
-struct _TfEtsRun
-{
-  TfLwm2mServer *server;
-  guint probe_from, probe_to; /* the last probe's messages in the exchange: not the breaker */
-  char *version;
-  char *endpoint;
-  guint register_wait_s;
-  guint answer_wait_s;
-  guint short_lifetime, pmin, pmax, queue_window;
-  char *deregister_line;
-  char *send_line, *send_res_line;
-  char *peer; /* the client's address as last seen (Register, Update) */
-  char *server_uri;
-  TfEtsConsoleFunc console;
-  gpointer console_data;
-  gboolean (*infra_up) (gpointer user_data);
-  GPtrArray *exchange; /* JsonNode, in the order sent and received */
-  GPtrArray *events;   /* TfEtsEvent */
-  GPtrArray *criteria; /* JsonNode {"id","ok","what"} */
-  gint register_msg;   /* index into exchange, -1 */
-  gboolean registered;
-  const TfEtsCase *c;
-  TfEtsVerdict verdict;
-  gboolean decided;
-  char *criterion;
-  char *reason;
-  JsonNode *message; /* the message that broke the criterion */
-  gint64 started_us, finished_us, started_mono;
-  gulong handlers[9];
-  TfEtsClock *clock; /* arrivals (the time of the events they cause) and the runner's lateness */
-};
+#include "tf-ets-run-private.h"
 
 const TfEtsCase *
 tf_ets_case_find (const char *version, gint id)
@@ -203,6 +173,7 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->version = g_strdup (setup->version);
   run->endpoint = g_strdup (setup->endpoint);
   run->server_uri = g_strdup (setup->server_uri != NULL ? setup->server_uri : "");
+  run->firmware = setup->firmware != NULL ? g_bytes_ref (setup->firmware) : NULL;
   run->register_wait_s = setup->register_wait_s > 0 ? setup->register_wait_s : 60;
   run->answer_wait_s = setup->answer_wait_s > 0 ? setup->answer_wait_s : 45;
   run->short_lifetime = setup->short_lifetime_s > 0 ? setup->short_lifetime_s : 10;
@@ -259,6 +230,7 @@ tf_ets_run_free (TfEtsRun *run)
   g_free (run->send_res_line);
   g_free (run->peer);
   g_free (run->server_uri);
+  g_clear_pointer (&run->firmware, g_bytes_unref);
   g_free (run->criterion);
   g_free (run->reason);
   g_free (run);
@@ -307,10 +279,28 @@ tf_ets_run_server_uri (TfEtsRun *run)
   return run->server_uri;
 }
 
+GBytes *
+tf_ets_run_firmware (TfEtsRun *run)
+{
+  return run->firmware;
+}
+
+TfLwm2mServer *
+tf_ets_run_server (TfEtsRun *run)
+{
+  return run->server;
+}
+
 guint
 tf_ets_run_register_wait (TfEtsRun *run)
 {
   return run->register_wait_s;
+}
+
+guint
+tf_ets_run_answer_wait (TfEtsRun *run)
+{
+  return run->answer_wait_s;
 }
 
 guint

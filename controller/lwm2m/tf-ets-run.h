@@ -45,6 +45,7 @@ typedef struct
   const char *send_line;       /* what makes the client Send /3/0/9 and /3/0/13 */
   const char *send_res_line;   /* what makes it Send /1/0/1 and /3/0/11 (311) */
   guint queue_window_s;        /* how long a queue-mode client listens (0: 93, the default) */
+  GBytes *firmware;            /* a firmware package for the client (NULL: the lab client's) */
   TfEtsConsoleFunc console;
   gpointer console_data;
   /* FALSE when the lab knows the client's power or link is down (NULL: it knows nothing, and
@@ -94,12 +95,20 @@ const char *
 tf_ets_run_deregister_line (TfEtsRun *run);
 const char *
 tf_ets_run_server_uri (TfEtsRun *run);
+/* The firmware package to give the client (Firmware Update cases). */
+GBytes *
+tf_ets_run_firmware (TfEtsRun *run);
+/* The reference server (to serve a firmware package from, tf_lwm2m_server_serve). */
+TfLwm2mServer *
+tf_ets_run_server (TfEtsRun *run);
 const char *
 tf_ets_run_send_line (TfEtsRun *run);
 const char *
 tf_ets_run_send_res_line (TfEtsRun *run);
 guint
 tf_ets_run_register_wait (TfEtsRun *run);
+guint
+tf_ets_run_answer_wait (TfEtsRun *run);
 guint
 tf_ets_run_queue_window (TfEtsRun *run);
 /* The bootstrap sequence the reference server runs for the client (before it asks). */

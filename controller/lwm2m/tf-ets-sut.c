@@ -328,8 +328,8 @@ on_readable (GSocket *sock, GIOCondition cond, gpointer data)
  * its own, which any CoAP endpoint answers with an RST (RFC 7252 4.3). Not through the
  * client's session: a server that ignores the client's notifications holds that session's
  * next request back (NSTART 1), and would look gone. */
-static gboolean
-server_alive (TfEtsSut *s)
+gboolean
+tf_ets_sut_server_alive (TfEtsSut *s)
 {
   g_autoptr (GSocketConnectable) c = g_network_address_parse_uri (s->server_uri, 5683, NULL);
   g_autoptr (GSocketAddressEnumerator) e = c != NULL ? g_socket_connectable_enumerate (c) : NULL;
@@ -401,7 +401,7 @@ tf_ets_sut_operator (TfEtsSut *s, const TfEtsSutStep *st, TfEtsSutMatch f, gcons
     }
   if (d != NULL && d->exited && d->status == 0)
     {
-      if (server_alive (s))
+      if (tf_ets_sut_server_alive (s))
         tf_ets_sut_check (s, st->criterion, FALSE, -1,
                           "the driver did '%s' (exit 0), yet nothing of it reached the client in "
                           "%u s, while the server answers a CoAP ping",

@@ -318,6 +318,8 @@ tf_lwm2m_client_on_changed (const TfLwm2mPath *path, gpointer data)
     }
   if (path->len == 2 && path->ids[0] != 0)
     self->objects_changed = TRUE;
+  if (path->len >= 3 && path->ids[0] == 5 && path->ids[2] <= 1)
+    tf_lwm2m_client_fw_written (self, path);
 }
 
 void
