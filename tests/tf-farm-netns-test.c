@@ -3,9 +3,11 @@
  * (tf-farm-net.c): each its tf-simlab, its own mosquitto bridged to the
  * central one over its veth link, its testfestd (role = host); a coordinator
  * on the central broker. A link cut is a real one (the veth down): the
- * central broker notices the bridge gone after 1.5 x its keepalive (30 s),
+ * central broker notices the bridge gone after 1.5 x its keepalive (5 s),
  * fires the bridge's will, and the coordinator marks the host's boards
- * unknown; docs/farm.md states the bound this test holds it to. */
+ * unknown; docs/farm.md states the bound this test holds it to. What a board
+ * of the cut host prints meanwhile waits in its host's broker (QoS 1) and
+ * reaches the coordinator after the return, once each and in order. */
 #include "config.h"
 
 #include <mosquitto.h>
@@ -16,6 +18,7 @@
 
 #include "tf-bus.h"
 #include "tf-farm-net.h"
+#include "tf-sim-client.h"
 #include "tf-test-host.h"
 #include <json-glib/json-glib.h>
 
@@ -30,6 +33,8 @@ typedef struct
   TfFarm *farm;
   TfBus *watch;
   GHashTable *retained;
+  char *console_topic; /* the central broker's copy of h2b1's console lines ... */
+  GPtrArray *console;  /* ... in the order it delivered them */
 } World;
 
 static void
@@ -37,6 +42,11 @@ on_watch (TfBus *bus, const TfBusMessage *m, World *w)
 {
   gsize len = 0;
   const char *d = g_bytes_get_data (m->payload, &len);
+  if (g_strcmp0 (m->topic, w->console_topic) == 0)
+    {
+      g_ptr_array_add (w->console, len > 0 ? g_strndup (d, len) : g_strdup (""));
+      return;
+    }
   if (len == 0)
     g_hash_table_remove (w->retained, m->topic);
   else
@@ -55,6 +65,8 @@ world_new (void)
   w->farm = tf_farm_new (g_getenv ("TF_BUILD_ROOT"), g_getenv ("TF_SOURCE_ROOT"), NULL, N_HOSTS,
                          N_BOARDS);
   w->retained = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  w->console_topic = g_strdup_printf ("tf/%s/host/h2/board/h2b1/console", w->farm->lab);
+  w->console = g_ptr_array_new_with_free_func (g_free);
   tf_farm_start_brokers (w->farm);
   o = (TfBusOptions){ .host = w->farm->gateway,
                       .port = w->farm->central_port,
@@ -78,6 +90,8 @@ world_free (World *w)
   g_clear_object (&w->watch);
   tf_farm_free (w->farm);
   g_hash_table_unref (w->retained);
+  g_ptr_array_unref (w->console);
+  g_free (w->console_topic);
   g_free (w);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (World, world_free)
@@ -327,12 +341,127 @@ forge_other_host (World *w)
   g_assert_cmpstr (after, ==, before);
 }
 
+/* ---- console lines across a link cut ---- */
+
+#define CUT_LINES 24 /* half printed as the link goes down, half once h2 is lost */
+
+/* board @id of host @host prints @text (tf-simlab's control socket) */
+static void
+board_says (World *w, guint host, const char *id, const char *text)
+{
+  g_autofree char *req = g_strdup_printf ("say %s %s", id, text);
+  g_autofree char *answer = NULL;
+  g_autoptr (GError) error = NULL;
+  answer = tf_sim_client_request (tf_farm_host (w->farm, host)->control, req, 60, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer, ==, "ok");
+}
+
+static char *
+numbered (const char *tag, guint n)
+{
+  return g_strdup_printf ("farm-cut-%s-%03u.", tag, n);
+}
+
+static char *
+coord_console_log (World *w, const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("%s/coord-state/console/%s.log", w->farm->dir, id);
+  char *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return g_strdup ("");
+  return text;
+}
+
+typedef struct
+{
+  const char *tag;
+  guint n;
+} Numbered;
+
+/* the coordinator's console log of h2b1 has line @n */
+static gboolean
+coord_logged (World *w, gconstpointer data)
+{
+  const Numbered *x = data;
+  g_autofree char *text = coord_console_log (w, "h2b1");
+  g_autofree char *line = numbered (x->tag, x->n);
+  return strstr (text, line) != NULL;
+}
+
+/* the central broker delivered line @n of h2b1's console */
+static gboolean
+broker_delivered (World *w, gconstpointer data)
+{
+  const Numbered *x = data;
+  g_autofree char *line = numbered (x->tag, x->n);
+  for (guint i = 0; i < w->console->len; i++)
+    if (strstr (g_ptr_array_index (w->console, i), line) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* lines 1..@n of @tag each exactly once in @text, in order, and no other of @tag */
+static void
+assert_once_in_order (const char *what, const char *text, const char *tag, guint n)
+{
+  g_autofree char *any = g_strdup_printf ("farm-cut-%s-", tag);
+  const char *prev = text;
+  guint seen = 0;
+  for (const char *p = strstr (text, any); p != NULL; p = strstr (p + 1, any))
+    seen++;
+  if (seen != n)
+    g_error ("%s: %u lines of the cut, expected %u:\n%s", what, seen, n, text);
+  for (guint i = 1; i <= n; i++)
+    {
+      g_autofree char *line = numbered (tag, i);
+      const char *at = strstr (text, line);
+      if (at == NULL || at < prev)
+        g_error ("%s: line %u %s:\n%s", what, i, at == NULL ? "missing" : "out of order", text);
+      prev = at;
+    }
+}
+
+/* Host h2's link is down (the caller cut it): h2b1 prints numbered lines
+ * while the bridge notices it and after h2 is lost at the coordinator; when
+ * the link is back, each arrives at the coordinator once, in order, before a
+ * line printed after the return. */
+static void
+console_lines_while_cut (World *w, const char *tag, guint from, guint to)
+{
+  for (guint i = from; i <= to; i++)
+    {
+      g_autofree char *line = numbered (tag, i);
+      board_says (w, 1, "h2b1", line);
+    }
+}
+
+static void
+console_after_return (World *w, const char *tag)
+{
+  g_autofree char *log = NULL;
+  g_autoptr (GString) delivered = g_string_new ("");
+  Numbered last = { tag, CUT_LINES + 1 };
+
+  console_lines_while_cut (w, tag, CUT_LINES + 1, CUT_LINES + 1);
+  if (!wait_for (w, coord_logged, &last, WAIT_MS))
+    g_error ("the coordinator never logged h2b1's line after the return (files in %s)",
+             w->farm->dir);
+  g_assert_true (wait_for (w, broker_delivered, &last, WAIT_MS));
+  log = coord_console_log (w, "h2b1");
+  assert_once_in_order ("coordinator's console log of h2b1", log, tag, CUT_LINES + 1);
+  for (guint i = 0; i < w->console->len; i++)
+    g_string_append_printf (delivered, "%s\n", (char *)g_ptr_array_index (w->console, i));
+  assert_once_in_order ("central broker's h2b1 console topic", delivered->str, tag, CUT_LINES + 1);
+}
+
 static void
 test_farm_netns (void)
 {
   g_autoptr (World) w = NULL;
   g_autofree char *out = NULL, *err = NULL;
   g_autofree char *since_h1 = NULL, *since_h3 = NULL, *after = NULL;
+  g_autofree char *tag = g_strdup_printf ("%08x", g_random_int ());
   double s;
 
   if (getuid () != 0)
@@ -356,8 +485,12 @@ test_farm_netns (void)
   since_h1 = field (w, "h1b1", "since");
   since_h3 = field (w, "h3b2", "since");
   tf_farm_set_link (w->farm, 1, FALSE);
+  console_lines_while_cut (w, tag, 1, CUT_LINES / 2);
   s = wait_host (w, 1, "unknown", "host h2 lost", LINK_LOSS_S * 1000);
   g_test_message ("h2's link cut: its boards unknown after %.1f s", s);
+  console_lines_while_cut (w, tag, CUT_LINES / 2 + 1, CUT_LINES);
+  /* nothing of it reached the coordinator while the link is down */
+  g_assert_false (coord_logged (w, &(Numbered){ tag, CUT_LINES }));
   after = field (w, "h1b1", "since");
   g_assert_cmpstr (after, ==, since_h1);
   g_clear_pointer (&after, g_free);
@@ -371,6 +504,8 @@ test_farm_netns (void)
   s = wait_host (w, 1, "ready", NULL, WAIT_MS);
   g_test_message ("h2's link restored: its boards ready again after %.1f s", s);
   g_assert_true (wait_for (w, as_host_says, GUINT_TO_POINTER (1), WAIT_MS));
+  /* what h2b1 printed during the cut: at the coordinator, each line once, in order */
+  console_after_return (w, tag);
 
   /* h3's daemon killed -9: its will; restarted: its boards back */
   tf_farm_stop_host (w->farm, 2, SIGKILL);
