@@ -35,6 +35,7 @@ typedef struct
   GHashTable *retained;
   char *console_topic; /* the central broker's copy of h2b1's console lines ... */
   GPtrArray *console;  /* ... in the order it delivered them */
+  GPtrArray *sessions; /* "topic payload" of every session state, in order */
 } World;
 
 static void
@@ -47,6 +48,8 @@ on_watch (TfBus *bus, const TfBusMessage *m, World *w)
       g_ptr_array_add (w->console, len > 0 ? g_strndup (d, len) : g_strdup (""));
       return;
     }
+  if (strstr (m->topic, "/session/") != NULL)
+    g_ptr_array_add (w->sessions, g_strdup_printf ("%s %.*s", m->topic, (int)len, d ? d : ""));
   if (len == 0)
     g_hash_table_remove (w->retained, m->topic);
   else
@@ -67,6 +70,7 @@ world_new (void)
   w->retained = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   w->console_topic = g_strdup_printf ("tf/%s/host/h2/board/h2b1/console", w->farm->lab);
   w->console = g_ptr_array_new_with_free_func (g_free);
+  w->sessions = g_ptr_array_new_with_free_func (g_free);
   tf_farm_start_brokers (w->farm);
   o = (TfBusOptions){ .host = w->farm->gateway,
                       .port = w->farm->central_port,
@@ -91,6 +95,7 @@ world_free (World *w)
   tf_farm_free (w->farm);
   g_hash_table_unref (w->retained);
   g_ptr_array_unref (w->console);
+  g_ptr_array_unref (w->sessions);
   g_free (w->console_topic);
   g_free (w);
 }
@@ -341,6 +346,66 @@ forge_other_host (World *w)
   g_assert_cmpstr (after, ==, before);
 }
 
+/* ---- sessions on h2's boards across its link cut ---- */
+
+/* acme's client on h2b1 (started: running through the cut), beta's on h2b2
+ * (planned ahead: re-planned when h2 is lost), zeta's server */
+#define EVENT_TEXT                                                                                 \
+  "[event]\nname = Farm netns\ndays = 2030-01-07\ntimezone = UTC\nslot-minutes = 60\n"             \
+  "day-start = 09:00\nday-end = 17:00\ntables = 2\n\n"                                             \
+  "[company acme]\nname = Acme IoT GmbH\n\n[company beta]\nname = Beta Sensors\n\n"                \
+  "[company zeta]\nname = Zeta Cloud\n\n"                                                          \
+  "[implementation acme-c]\ncompany = acme\nrole = client\nversions = 1.1\n"                       \
+  "transports = udp\nsecurity = nosec\nboards = h2b1\nentry-criteria = yes\n"                      \
+  "entry-criteria-by = staff\n\n"                                                                  \
+  "[implementation beta-c]\ncompany = beta\nrole = client\nversions = 1.1\n"                       \
+  "transports = udp\nsecurity = nosec\nboards = h2b2\nentry-criteria = yes\n"                      \
+  "entry-criteria-by = staff\n\n"                                                                  \
+  "[implementation zeta-s]\ncompany = zeta\nrole = server\nversions = 1.1\n"                       \
+  "transports = udp\nsecurity = nosec\nserver-uri = coap://zeta.test:5683\n"                       \
+  "entry-criteria = yes\nentry-criteria-by = staff\n"
+#define S_RUN "acme-c--zeta-s"
+#define S_AHEAD "beta-c--zeta-s"
+
+/* how often @id's state was published with @text in it */
+static guint
+session_published (World *w, const char *id, const char *text)
+{
+  g_autofree char *prefix = g_strdup_printf ("tf/%s/session/%s/state ", w->farm->lab, id);
+  guint n = 0;
+  for (guint i = 0; i < w->sessions->len; i++)
+    {
+      const char *m = g_ptr_array_index (w->sessions, i);
+      if (g_str_has_prefix (m, prefix) && strstr (m, text) != NULL)
+        n++;
+    }
+  return n;
+}
+
+typedef struct
+{
+  const char *id, *text;
+} SessionWant;
+
+/* the last state published of a session has @text */
+static gboolean
+session_now (World *w, gconstpointer data)
+{
+  const SessionWant *x = data;
+  g_autofree char *t = g_strdup_printf ("tf/%s/session/%s/state", w->farm->lab, x->id);
+  const char *json = g_hash_table_lookup (w->retained, t);
+  return json != NULL && strstr (json, x->text) != NULL;
+}
+
+static void
+wait_session (World *w, const char *id, const char *text)
+{
+  g_autofree char *t = g_strdup_printf ("tf/%s/session/%s/state", w->farm->lab, id);
+  if (!wait_for (w, session_now, &(SessionWant){ id, text }, WAIT_MS))
+    g_error ("session %s never %s; it is %s (files in %s)", id, text,
+             (char *)g_hash_table_lookup (w->retained, t), w->farm->dir);
+}
+
 /* ---- console lines across a link cut ---- */
 
 #define CUT_LINES 24 /* half printed as the link goes down, half once h2 is lost */
@@ -470,6 +535,7 @@ test_farm_netns (void)
       return;
     }
   w = world_new ();
+  tf_farm_set_event (w->farm, EVENT_TEXT);
   for (guint i = 0; i < N_HOSTS; i++)
     tf_farm_start_host (w->farm, i);
   tf_farm_start_coordinator (w->farm);
@@ -481,6 +547,17 @@ test_farm_netns (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
+  /* acme's session on h2b1 prepared through h2 (power cycle, provisioning
+   * over its console) and running; beta's on h2b2 planned ahead */
+  wait_session (w, S_AHEAD, "\"phase\":\"scheduled\"");
+  wait_session (w, S_RUN, "\"phase\":\"scheduled\"");
+  g_assert_cmpint (tf_farm_ctl (w->farm, &out, &err, (const char *[]){ "start", S_RUN, NULL }), ==,
+                   0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  wait_session (w, S_RUN, "\"phase\":\"running\"");
+  g_assert_cmpuint (session_published (w, S_AHEAD, "\"replanned\":true"), ==, 0);
+
   /* h2's link cut: its boards unknown (infrastructure), h1's and h3's untouched */
   since_h1 = field (w, "h1b1", "since");
   since_h3 = field (w, "h3b2", "since");
@@ -489,6 +566,15 @@ test_farm_netns (void)
   s = wait_host (w, 1, "unknown", "host h2 lost", LINK_LOSS_S * 1000);
   g_test_message ("h2's link cut: its boards unknown after %.1f s", s);
   console_lines_while_cut (w, tag, CUT_LINES / 2 + 1, CUT_LINES);
+  /* the session planned on h2's board: re-planned (an infrastructure matter,
+   * never a verdict); the running one keeps its board (docs/farm.md) */
+  wait_session (w, S_AHEAD, "\"replanned\":true");
+  wait_session (w, S_AHEAD, "\"phase\":\"scheduled\"");
+  g_assert_true (session_now (w, &(SessionWant){ S_RUN, "\"phase\":\"running\"" }));
+  {
+    g_autofree char *t = g_strdup_printf ("tf/%s/session/%s/state", w->farm->lab, S_AHEAD);
+    g_test_message ("re-planned: %s", (char *)g_hash_table_lookup (w->retained, t));
+  }
   /* nothing of it reached the coordinator while the link is down */
   g_assert_false (coord_logged (w, &(Numbered){ tag, CUT_LINES }));
   after = field (w, "h1b1", "since");
@@ -506,6 +592,10 @@ test_farm_netns (void)
   g_assert_true (wait_for (w, as_host_says, GUINT_TO_POINTER (1), WAIT_MS));
   /* what h2b1 printed during the cut: at the coordinator, each line once, in order */
   console_after_return (w, tag);
+  /* acme's session: still the one, running, prepared once, never aborted */
+  g_assert_true (session_now (w, &(SessionWant){ S_RUN, "\"phase\":\"running\"" }));
+  g_assert_cmpuint (session_published (w, S_RUN, "\"phase\":\"preparing\""), ==, 1);
+  g_assert_cmpuint (session_published (w, S_RUN, "\"phase\":\"aborted\""), ==, 0);
 
   /* h3's daemon killed -9: its will; restarted: its boards back */
   tf_farm_stop_host (w->farm, 2, SIGKILL);
