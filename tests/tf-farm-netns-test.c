@@ -397,6 +397,15 @@ session_now (World *w, gconstpointer data)
   return json != NULL && strstr (json, x->text) != NULL;
 }
 
+/* host h2's own state of h2b1 names acme's session as its holder */
+static gboolean
+h2b1_held (World *w, gconstpointer data)
+{
+  g_autoptr (JsonObject) o = board_of (w, "host/h2/", "h2b1");
+  JsonNode *n = o != NULL ? json_object_get_member (o, "session") : NULL;
+  return n != NULL && !json_node_is_null (n) && g_strcmp0 (json_node_get_string (n), S_RUN) == 0;
+}
+
 static void
 wait_session (World *w, const char *id, const char *text)
 {
@@ -613,8 +622,16 @@ test_farm_netns (void)
   for (guint i = 0; i < N_HOSTS; i++)
     g_assert_true (wait_for (w, as_host_says, GUINT_TO_POINTER (i), WAIT_MS));
 
+  /* acme's session on h2b1 through the restart: h2 still records it as the
+   * holder of h2b1 */
+  g_assert_true (wait_for (w, h2b1_held, NULL, WAIT_MS));
+
   /* h1 writing h2's board state on the central broker is refused */
   forge_other_host (w);
+  /* after the round trip in it: acme's session never aborted, prepared once */
+  g_assert_true (session_now (w, &(SessionWant){ S_RUN, "\"phase\":\"running\"" }));
+  g_assert_cmpuint (session_published (w, S_RUN, "\"phase\":\"aborted\""), ==, 0);
+  g_assert_cmpuint (session_published (w, S_RUN, "\"phase\":\"preparing\""), ==, 1);
 }
 
 int
