@@ -174,7 +174,8 @@ tf_harness_start_broker (TfHarness *h)
              * write into our private test directory */
             ? g_strdup_printf ("persistence true\npersistence_location %s/\n", h->dir)
             : g_strdup ("persistence false\n");
-  g_autofree char *text = g_strdup_printf ("listener %u 127.0.0.1\nallow_anonymous true\n"
+  /* as tf-broker-config writes it for a lab */
+  g_autofree char *text = g_strdup_printf ("listener %u 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n"
                                            "%slog_dest file %s\n"
                                            /* dropping to user mosquitto would clear
                                             * PR_SET_PDEATHSIG (and it could not write

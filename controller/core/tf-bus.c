@@ -422,6 +422,9 @@ tf_bus_new (const TfBusOptions *o, GError **error)
       return NULL;
     }
   mosquitto_int_option (self->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+  /* a request and its answer are small packets: without TCP_NODELAY each
+   * waits on Nagle behind the peer's delayed ACK (about 40 ms a hop) */
+  mosquitto_int_option (self->mosq, MOSQ_OPT_TCP_NODELAY, 1);
   mosquitto_connect_v5_callback_set (self->mosq, on_connect);
   mosquitto_disconnect_v5_callback_set (self->mosq, on_disconnect);
   mosquitto_message_v5_callback_set (self->mosq, on_message);

@@ -179,6 +179,8 @@ conf_text (TfBrokerTool *t, const char *passwd, const char *acl)
   g_string_append_printf (s, "plugin %s\nplugin_opt_password_file %s\n", t->plugin, passwd);
   /* oversized packets are refused by the broker before anyone parses them */
   g_string_append_printf (s, "max_packet_size %u\n", TF_BROKER_MAX_PACKET_SIZE);
+  /* requests and answers are small: no Nagle delay behind a delayed ACK */
+  g_string_append (s, "set_tcp_nodelay true\n");
   /* retained reports and the schedule survive a broker restart */
   g_string_append_printf (s, "persistence true\npersistence_location %s/\n", t->persistence);
   if (t->log_file != NULL)

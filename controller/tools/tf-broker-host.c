@@ -223,7 +223,7 @@ host_conf_text (TfBrokerTool *t, const char *passwd, const char *acl, const char
   g_string_append_printf (s,
                           "per_listener_settings false\nallow_anonymous false\npassword_file %s\n"
                           "acl_file %s\nplugin %s\nplugin_opt_password_file %s\n"
-                          "max_packet_size %u\n",
+                          "max_packet_size %u\nset_tcp_nodelay true\n",
                           passwd, acl, t->plugin, passwd, TF_BROKER_MAX_PACKET_SIZE);
   /* the queue for the central broker survives a restart of this broker */
   g_string_append_printf (s, "persistence true\npersistence_location %s/\n", t->persistence);
