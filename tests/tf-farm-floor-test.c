@@ -98,6 +98,16 @@ floor_farm_new (void)
   return floor_farm_new_full (sim_text, lab_body);
 }
 
+/* [farm] host-loss-grace-s of the coordinator's lab file (before coord_start) */
+static void
+set_grace (Farm *f, guint seconds)
+{
+  g_autofree char *text = NULL, *more = NULL;
+  g_assert_true (g_file_get_contents (f->coord_conf, &text, NULL, NULL));
+  more = g_strdup_printf ("%s\n[farm]\nhost-loss-grace-s = %u\n", text, seconds);
+  g_assert_true (g_file_set_contents (f->coord_conf, more, -1, NULL));
+}
+
 /* ---- the floor's view ---- */
 
 static JsonObject *
@@ -347,6 +357,10 @@ test_floor (void)
   g_autoptr (JsonObject) b1_before = NULL, b1_after = NULL, sb = NULL;
   int boots_a, boots_b;
 
+  /* a grace longer than any cut below can last (each wait is bounded by
+   * WAIT_MS): a session running through a cut keeps its board (a blip); the
+   * grace running out is /farm-floor/host-loss-grace */
+  set_grace (f, 1800);
   coord_start (f);
   tf_harness_start_daemon (f->host[0]);
   tf_harness_start_daemon (f->host[1]);
@@ -421,9 +435,10 @@ test_floor (void)
     wait_holder (f, "b", "b1", SB);
   }
 
-  /* host b's link cut while beta's session runs on b1: the session is the
-   * coordinator's record and runs on (its board is out, not faulted); back,
-   * it is still the one session, running, never started twice */
+  /* host b's link cut, shorter than the grace, while beta's session runs on
+   * b1: the session is the coordinator's record and runs on (its board is
+   * out, not faulted); back, it is still the one session, running, never
+   * started twice, never aborted */
   cut_link (f, 1);
   wait_board (f, "b1", "unknown", "host b lost");
   sb = session_of (f, SB);
@@ -636,6 +651,77 @@ test_idle_host_and_restart (void)
   wait_holder (f, "a", "a1", SA);
 }
 
+/* A session running on host b's board when host b is lost for longer than
+ * the grace (3 s): ended as an infrastructure error ("host b lost") and
+ * re-planned into a new slot, the verdict entered before kept; its lease
+ * revoked by the coordinator, so host b, back, is told to release it: the
+ * old session is not resumed there; the re-planned one runs. */
+static void
+test_host_loss_grace (void)
+{
+  g_autoptr (Farm) f = floor_farm_new ();
+  g_autoptr (JsonObject) before = NULL, after = NULL;
+  guint preparing, running, aborted;
+  gint64 old_slot;
+  int boots_b;
+
+  set_grace (f, 3);
+  coord_start (f);
+  tf_harness_start_daemon (f->host[0]);
+  tf_harness_start_daemon (f->host[1]);
+  wait_board (f, "b1", "ready", NULL);
+  wait_phase (f, SB, "scheduled", FALSE);
+  ctl_ok (f, (const char *[]){ "start", SB, NULL });
+  wait_phase (f, SB, "running", FALSE);
+  wait_holder (f, "b", "b1", SB);
+  company_verdict (f, "beta", SB, 101, "pass");
+  before = session_of (f, SB);
+  old_slot = json_object_get_int_member (before, "slot");
+  preparing = published (f, SB, "preparing", NULL);
+  running = published (f, SB, "running", NULL);
+  g_assert_cmpuint (published (f, SB, "aborted", NULL), ==, 0);
+
+  /* host b lost, and it stays lost past the grace */
+  cut_link (f, 1);
+  wait_board (f, "b1", "unknown", "host b lost");
+  wait_phase (f, SB, "scheduled", TRUE);
+  g_assert_cmpuint (published (f, SB, "aborted", "infrastructure error: host b lost"), >=, 1);
+  aborted = published (f, SB, "aborted", NULL);
+  after = session_of (f, SB);
+  g_assert_cmpstr (json_object_get_string_member (after, "board"), ==, "b1");
+  g_assert_cmpint (json_object_get_int_member (after, "slot"), >, old_slot);
+  /* the verdict entered before the loss is in the session's report */
+  {
+    g_autofree char *out = NULL, *err = NULL, *low = NULL;
+    g_assert_cmpint (ctl (f, &out, &err, (const char *[]){ "report", SB, NULL }), ==, 0);
+    low = g_ascii_strdown (out, -1);
+    tf_harness_assert_contains (low, "101");
+    tf_harness_assert_contains (low, "pass");
+  }
+
+  /* host b back: it still held b1 for the old session; the coordinator's
+   * record (no holder) wins and the host releases it; nothing resumes it */
+  boots_b = tf_harness_boots (f->host[1], "b1");
+  restore_link (f, 1);
+  wait_board (f, "b1", "ready", NULL);
+  wait_holder (f, "b", "b1", NULL);
+  g_assert_cmpuint (published (f, SB, "running", NULL), ==, running);
+  g_assert_cmpuint (published (f, SB, "preparing", NULL), ==, preparing);
+  {
+    g_autoptr (JsonObject) sb = session_of (f, SB);
+    g_assert_cmpstr (json_object_get_string_member (sb, "phase"), ==, "scheduled");
+  }
+  g_assert_cmpint (tf_harness_boots (f->host[1], "b1"), ==, boots_b);
+
+  /* the re-planned session runs: prepared again (a power cycle), leased again */
+  ctl_ok (f, (const char *[]){ "start", SB, NULL });
+  wait_phase (f, SB, "running", FALSE);
+  g_assert_cmpuint (published (f, SB, "preparing", NULL), ==, preparing + 1);
+  g_assert_cmpint (tf_harness_boots (f->host[1], "b1"), >, boots_b);
+  wait_holder (f, "b", "b1", SB);
+  g_assert_cmpuint (published (f, SB, "aborted", NULL), ==, aborted);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -643,5 +729,6 @@ main (int argc, char **argv)
   g_test_add_func ("/farm-floor/testfest-over-two-hosts", test_floor);
   g_test_add_func ("/farm-floor/regress-off-a-lost-host", test_regress);
   g_test_add_func ("/farm-floor/idle-host-and-coordinator-restart", test_idle_host_and_restart);
+  g_test_add_func ("/farm-floor/host-loss-grace", test_host_loss_grace);
   return g_test_run ();
 }
