@@ -172,6 +172,16 @@ published (Farm *f, const char *id, const char *phase, const char *text)
   return n;
 }
 
+/* {f, id, "yes"}: @id's state shows when it is re-planned (a lost host);
+ * {f, id, NULL}: it shows none */
+static gboolean
+replan_at_shown (TfHarness *h, gpointer data)
+{
+  gpointer *w = data;
+  g_autoptr (JsonObject) o = session_of (w[0], w[1]);
+  return o != NULL && json_object_has_member (o, "replan_at") == (w[2] != NULL);
+}
+
 static void
 ctl_ok (Farm *f, const char *const *args)
 {
@@ -441,11 +451,16 @@ test_floor (void)
    * started twice, never aborted */
   cut_link (f, 1);
   wait_board (f, "b1", "unknown", "host b lost");
+  /* its topic says when it would be re-planned unless the host returns */
+  g_assert_true (
+      tf_harness_wait (f->host[0], replan_at_shown, (gpointer[]){ f, SB, "yes" }, WAIT_MS));
   sb = session_of (f, SB);
   g_assert_cmpstr (json_object_get_string_member (sb, "phase"), ==, "running");
   g_clear_pointer (&sb, json_object_unref);
   restore_link (f, 1);
   wait_board (f, "b1", "ready", NULL);
+  g_assert_true (
+      tf_harness_wait (f->host[0], replan_at_shown, (gpointer[]){ f, SB, NULL }, WAIT_MS));
   sb = session_of (f, SB);
   g_assert_cmpstr (json_object_get_string_member (sb, "phase"), ==, "running");
   g_assert_cmpuint (published (f, SB, "preparing", NULL), ==, 1);
@@ -705,7 +720,10 @@ test_host_loss_grace (void)
   restore_link (f, 1);
   wait_board (f, "b1", "ready", NULL);
   wait_holder (f, "b", "b1", NULL);
-  g_assert_cmpuint (published (f, SB, "running", NULL), ==, running);
+  /* running again only as "re-planned at ... unless it returns" during the grace */
+  g_assert_cmpuint (published (f, SB, "running", "replan_at"), >=, 1);
+  g_assert_cmpuint (published (f, SB, "running", NULL), ==,
+                    running + published (f, SB, "running", "replan_at"));
   g_assert_cmpuint (published (f, SB, "preparing", NULL), ==, preparing);
   {
     g_autoptr (JsonObject) sb = session_of (f, SB);

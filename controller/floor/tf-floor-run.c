@@ -256,6 +256,8 @@ on_grace_end (gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   l->grace_timer = 0;
+  if (s != NULL)
+    s->replan_at = 0;
   if (board == NULL || tf_board_get_state (board) != TF_BOARD_STATE_UNPLUGGED)
     return G_SOURCE_REMOVE;
   reason
@@ -284,6 +286,11 @@ host_loss_check (TfFloor *f, Live *l, TfBoard *board)
         g_message ("session %s: board %s is back within the grace; the session goes on", l->id,
                    tf_board_get_id (board));
       g_clear_handle_id (&l->grace_timer, g_source_remove);
+      if (s != NULL && s->replan_at != 0)
+        {
+          s->replan_at = 0;
+          tf_floor_publish_session (f, s);
+        }
       return;
     }
   if (l->grace_timer != 0)
@@ -295,6 +302,9 @@ host_loss_check (TfFloor *f, Live *l, TfBoard *board)
   /* from an idle, not from inside the board's signal, even with no grace */
   l->grace_timer = grace == 0 ? g_idle_add (on_grace_end, l)
                               : g_timeout_add_seconds ((guint)grace, on_grace_end, l);
+  /* the floor's topic shows it: "host lost, re-planned at ... unless it returns" */
+  s->replan_at = g_get_real_time () + (gint64)grace * G_USEC_PER_SEC;
+  tf_floor_publish_session (f, s);
 }
 
 /* --- board faults ------------------------------------------------------------------- */
