@@ -677,7 +677,7 @@ test_host_loss_grace (void)
   g_autoptr (Farm) f = floor_farm_new ();
   g_autoptr (JsonObject) before = NULL, after = NULL;
   guint preparing, running, aborted;
-  gint64 old_slot;
+  gint64 old_slot, t0, t1;
   int boots_b;
 
   set_grace (f, 3);
@@ -697,9 +697,15 @@ test_host_loss_grace (void)
   g_assert_cmpuint (published (f, SB, "aborted", NULL), ==, 0);
 
   /* host b lost, and it stays lost past the grace */
+  t0 = g_get_monotonic_time ();
   cut_link (f, 1);
   wait_board (f, "b1", "unknown", "host b lost");
+  t1 = g_get_monotonic_time ();
   wait_phase (f, SB, "scheduled", TRUE);
+  /* not before the grace ran out (a lower bound only: no upper one is asserted) */
+  g_assert_cmpint (g_get_monotonic_time () - t0, >=, 3 * G_USEC_PER_SEC);
+  g_test_message ("host b lost %.1f s after the cut; its session re-planned %.1f s after the cut",
+                  (t1 - t0) / 1e6, (g_get_monotonic_time () - t0) / 1e6);
   g_assert_cmpuint (published (f, SB, "aborted", "infrastructure error: host b lost"), >=, 1);
   aborted = published (f, SB, "aborted", NULL);
   after = session_of (f, SB);

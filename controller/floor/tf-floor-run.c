@@ -300,8 +300,9 @@ host_loss_check (TfFloor *f, Live *l, TfBoard *board)
              l->id, tf_board_get_id (board),
              tf_board_get_cause (board) ? tf_board_get_cause (board) : "?", grace);
   /* from an idle, not from inside the board's signal, even with no grace */
+  /* g_timeout_add_seconds() may fire up to a second early: the grace is a promise */
   l->grace_timer = grace == 0 ? g_idle_add (on_grace_end, l)
-                              : g_timeout_add_seconds ((guint)grace, on_grace_end, l);
+                              : g_timeout_add ((guint)grace * 1000, on_grace_end, l);
   /* the floor's topic shows it: "host lost, re-planned at ... unless it returns" */
   s->replan_at = g_get_real_time () + (gint64)grace * G_USEC_PER_SEC;
   tf_floor_publish_session (f, s);
