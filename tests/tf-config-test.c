@@ -187,13 +187,46 @@ test_two_boards_one_channel (Fixture *f, gconstpointer data)
       "18: [board b2] boot-mode: relay1:1 is already used by board 'b1'");
 }
 
+/* [farm] host-loss-grace-s (issue 18): 30 s unless set, 0..3600, FILE:LINE */
+static void
+test_farm (Fixture *f, gconstpointer data)
+{
+  {
+    g_autofree char *path = write_lab (f, BOARD1);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (TfLabConfig) cfg = tf_lab_config_load (path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (cfg->host_loss_grace_s, ==, 30);
+  }
+  {
+    g_autofree char *path = write_lab (f, BOARD1 "\n[farm]\nhost-loss-grace-s = 0\n");
+    g_autoptr (GError) error = NULL;
+    g_autoptr (TfLabConfig) cfg = tf_lab_config_load (path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (cfg->host_loss_grace_s, ==, 0);
+  }
+  {
+    g_autofree char *path = write_lab (f, BOARD1 "\n[farm]\nhost-loss-grace-s = 3600\n");
+    g_autoptr (GError) error = NULL;
+    g_autoptr (TfLabConfig) cfg = tf_lab_config_load (path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (cfg->host_loss_grace_s, ==, 3600);
+  }
+  expect_error (f, BOARD1 "\n[farm]\nhost-loss-grace-s = 3601\n",
+                "16: [farm] host-loss-grace-s: '3601' is not a whole number from 0 to 3600");
+  expect_error (f, BOARD1 "\n[farm]\nhost-loss-grace-s = soon\n",
+                "16: [farm] host-loss-grace-s: 'soon' is not a whole number from 0 to 3600");
+  expect_error (f, BOARD1 "\n[farm]\nhost-loss-grace = 5\n",
+                "16: [farm] host-loss-grace: unknown key");
+}
+
 static void
 test_unknown_group (Fixture *f, gconstpointer data)
 {
-  expect_error (
-      f, "[boards b1]\ntype = sim-l476\n",
-      "10: [boards b1]: unknown group (expected [lab], [broker], [capture], [ets], [switch ID] or "
-      "[board ID])");
+  expect_error (f, "[boards b1]\ntype = sim-l476\n",
+                "10: [boards b1]: unknown group (expected [lab], [broker], [capture], [ets], "
+                "[farm], [switch ID] "
+                "or [board ID])");
 }
 
 /* [capture] and board addresses (issue 17): parsed, normalised, refused with FILE:LINE */
@@ -387,6 +420,7 @@ main (int argc, char **argv)
   ADD ("two-boards-one-console", test_two_boards_one_console);
   ADD ("two-boards-one-channel", test_two_boards_one_channel);
   ADD ("unknown-group", test_unknown_group);
+  ADD ("farm", test_farm);
   ADD ("bad-switch-type", test_bad_switch_type);
   ADD ("bad-command-template", test_bad_command_template);
   ADD ("bad-console", test_bad_console);

@@ -98,6 +98,16 @@ floor_farm_new (void)
   return floor_farm_new_full (sim_text, lab_body);
 }
 
+/* [farm] host-loss-grace-s of the coordinator's lab file (before coord_start) */
+static void
+set_grace (Farm *f, guint seconds)
+{
+  g_autofree char *text = NULL, *more = NULL;
+  g_assert_true (g_file_get_contents (f->coord_conf, &text, NULL, NULL));
+  more = g_strdup_printf ("%s\n[farm]\nhost-loss-grace-s = %u\n", text, seconds);
+  g_assert_true (g_file_set_contents (f->coord_conf, more, -1, NULL));
+}
+
 /* ---- the floor's view ---- */
 
 static JsonObject *
@@ -160,6 +170,16 @@ published (Farm *f, const char *id, const char *phase, const char *text)
         n++;
     }
   return n;
+}
+
+/* {f, id, "yes"}: @id's state shows when it is re-planned (a lost host);
+ * {f, id, NULL}: it shows none */
+static gboolean
+replan_at_shown (TfHarness *h, gpointer data)
+{
+  gpointer *w = data;
+  g_autoptr (JsonObject) o = session_of (w[0], w[1]);
+  return o != NULL && json_object_has_member (o, "replan_at") == (w[2] != NULL);
 }
 
 static void
@@ -347,6 +367,10 @@ test_floor (void)
   g_autoptr (JsonObject) b1_before = NULL, b1_after = NULL, sb = NULL;
   int boots_a, boots_b;
 
+  /* a grace longer than any cut below can last (each wait is bounded by
+   * WAIT_MS): a session running through a cut keeps its board (a blip); the
+   * grace running out is /farm-floor/host-loss-grace */
+  set_grace (f, 1800);
   coord_start (f);
   tf_harness_start_daemon (f->host[0]);
   tf_harness_start_daemon (f->host[1]);
@@ -421,16 +445,22 @@ test_floor (void)
     wait_holder (f, "b", "b1", SB);
   }
 
-  /* host b's link cut while beta's session runs on b1: the session is the
-   * coordinator's record and runs on (its board is out, not faulted); back,
-   * it is still the one session, running, never started twice */
+  /* host b's link cut, shorter than the grace, while beta's session runs on
+   * b1: the session is the coordinator's record and runs on (its board is
+   * out, not faulted); back, it is still the one session, running, never
+   * started twice, never aborted */
   cut_link (f, 1);
   wait_board (f, "b1", "unknown", "host b lost");
+  /* its topic says when it would be re-planned unless the host returns */
+  g_assert_true (
+      tf_harness_wait (f->host[0], replan_at_shown, (gpointer[]){ f, SB, "yes" }, WAIT_MS));
   sb = session_of (f, SB);
   g_assert_cmpstr (json_object_get_string_member (sb, "phase"), ==, "running");
   g_clear_pointer (&sb, json_object_unref);
   restore_link (f, 1);
   wait_board (f, "b1", "ready", NULL);
+  g_assert_true (
+      tf_harness_wait (f->host[0], replan_at_shown, (gpointer[]){ f, SB, NULL }, WAIT_MS));
   sb = session_of (f, SB);
   g_assert_cmpstr (json_object_get_string_member (sb, "phase"), ==, "running");
   g_assert_cmpuint (published (f, SB, "preparing", NULL), ==, 1);
@@ -636,6 +666,86 @@ test_idle_host_and_restart (void)
   wait_holder (f, "a", "a1", SA);
 }
 
+/* A session running on host b's board when host b is lost for longer than
+ * the grace (3 s): ended as an infrastructure error ("host b lost") and
+ * re-planned into a new slot, the verdict entered before kept; its lease
+ * revoked by the coordinator, so host b, back, is told to release it: the
+ * old session is not resumed there; the re-planned one runs. */
+static void
+test_host_loss_grace (void)
+{
+  g_autoptr (Farm) f = floor_farm_new ();
+  g_autoptr (JsonObject) before = NULL, after = NULL;
+  guint preparing, running, aborted;
+  gint64 old_slot, t0, t1;
+  int boots_b;
+
+  set_grace (f, 3);
+  coord_start (f);
+  tf_harness_start_daemon (f->host[0]);
+  tf_harness_start_daemon (f->host[1]);
+  wait_board (f, "b1", "ready", NULL);
+  wait_phase (f, SB, "scheduled", FALSE);
+  ctl_ok (f, (const char *[]){ "start", SB, NULL });
+  wait_phase (f, SB, "running", FALSE);
+  wait_holder (f, "b", "b1", SB);
+  company_verdict (f, "beta", SB, 101, "pass");
+  before = session_of (f, SB);
+  old_slot = json_object_get_int_member (before, "slot");
+  preparing = published (f, SB, "preparing", NULL);
+  running = published (f, SB, "running", NULL);
+  g_assert_cmpuint (published (f, SB, "aborted", NULL), ==, 0);
+
+  /* host b lost, and it stays lost past the grace */
+  t0 = g_get_monotonic_time ();
+  cut_link (f, 1);
+  wait_board (f, "b1", "unknown", "host b lost");
+  t1 = g_get_monotonic_time ();
+  wait_phase (f, SB, "scheduled", TRUE);
+  /* not before the grace ran out (a lower bound only: no upper one is asserted) */
+  g_assert_cmpint (g_get_monotonic_time () - t0, >=, 3 * G_USEC_PER_SEC);
+  g_test_message ("host b lost %.1f s after the cut; its session re-planned %.1f s after the cut",
+                  (t1 - t0) / 1e6, (g_get_monotonic_time () - t0) / 1e6);
+  g_assert_cmpuint (published (f, SB, "aborted", "infrastructure error: host b lost"), >=, 1);
+  aborted = published (f, SB, "aborted", NULL);
+  after = session_of (f, SB);
+  g_assert_cmpstr (json_object_get_string_member (after, "board"), ==, "b1");
+  g_assert_cmpint (json_object_get_int_member (after, "slot"), >, old_slot);
+  /* the verdict entered before the loss is in the session's report */
+  {
+    g_autofree char *out = NULL, *err = NULL, *low = NULL;
+    g_assert_cmpint (ctl (f, &out, &err, (const char *[]){ "report", SB, NULL }), ==, 0);
+    low = g_ascii_strdown (out, -1);
+    tf_harness_assert_contains (low, "101");
+    tf_harness_assert_contains (low, "pass");
+  }
+
+  /* host b back: it still held b1 for the old session; the coordinator's
+   * record (no holder) wins and the host releases it; nothing resumes it */
+  boots_b = tf_harness_boots (f->host[1], "b1");
+  restore_link (f, 1);
+  wait_board (f, "b1", "ready", NULL);
+  wait_holder (f, "b", "b1", NULL);
+  /* running again only as "re-planned at ... unless it returns" during the grace */
+  g_assert_cmpuint (published (f, SB, "running", "replan_at"), >=, 1);
+  g_assert_cmpuint (published (f, SB, "running", NULL), ==,
+                    running + published (f, SB, "running", "replan_at"));
+  g_assert_cmpuint (published (f, SB, "preparing", NULL), ==, preparing);
+  {
+    g_autoptr (JsonObject) sb = session_of (f, SB);
+    g_assert_cmpstr (json_object_get_string_member (sb, "phase"), ==, "scheduled");
+  }
+  g_assert_cmpint (tf_harness_boots (f->host[1], "b1"), ==, boots_b);
+
+  /* the re-planned session runs: prepared again (a power cycle), leased again */
+  ctl_ok (f, (const char *[]){ "start", SB, NULL });
+  wait_phase (f, SB, "running", FALSE);
+  g_assert_cmpuint (published (f, SB, "preparing", NULL), ==, preparing + 1);
+  g_assert_cmpint (tf_harness_boots (f->host[1], "b1"), >, boots_b);
+  wait_holder (f, "b", "b1", SB);
+  g_assert_cmpuint (published (f, SB, "aborted", NULL), ==, aborted);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -643,5 +753,6 @@ main (int argc, char **argv)
   g_test_add_func ("/farm-floor/testfest-over-two-hosts", test_floor);
   g_test_add_func ("/farm-floor/regress-off-a-lost-host", test_regress);
   g_test_add_func ("/farm-floor/idle-host-and-coordinator-restart", test_idle_host_and_restart);
+  g_test_add_func ("/farm-floor/host-loss-grace", test_host_loss_grace);
   return g_test_run ();
 }

@@ -26,6 +26,7 @@ tf_floor_live_free (Live *l)
   g_clear_object (&l->console);
   g_clear_handle_id (&l->slot_timer, g_source_remove);
   g_clear_handle_id (&l->wait_timer, g_source_remove);
+  g_clear_handle_id (&l->grace_timer, g_source_remove);
   g_free (l->id);
   g_free (l);
 }

@@ -30,6 +30,7 @@ typedef struct
   gboolean resuming;        /* running again after a restart: provisioned again, not re-planned */
   gboolean waiting_regress; /* a regression job yields the board at the end of its case */
   guint wait_timer;
+  guint grace_timer; /* running on a lost host's board: ended when it runs out */
 } Live;
 
 struct _TfFloor

@@ -237,6 +237,77 @@ tf_floor_resume (TfFloor *f)
   g_idle_add (resume_idle, f);
 }
 
+/* --- host loss under a running session ------------------------------------------------ */
+
+/* A running session whose board's host is lost keeps it for [farm]
+ * host-loss-grace-s (a blip changes nothing); then, the host still lost, it
+ * is ended as an infrastructure error and re-planned as staff's abort with
+ * re-plan does: its verdicts kept, its lease revoked here (the host's record
+ * is released when it returns), the old session never resumed. */
+static gboolean
+on_grace_end (gpointer user_data)
+{
+  Live *l = user_data;
+  TfFloor *f = l->floor;
+  g_autofree char *id = g_strdup (l->id);
+  TfSession *s = tf_floor_session (f, id);
+  TfBoard *board = s != NULL && s->board != NULL ? tf_lab_get_board (f->lab, s->board) : NULL;
+  g_autofree char *reason = NULL;
+  g_autoptr (GError) error = NULL;
+
+  l->grace_timer = 0;
+  if (s != NULL)
+    s->replan_at = 0;
+  if (board == NULL || tf_board_get_state (board) != TF_BOARD_STATE_UNPLUGGED)
+    return G_SOURCE_REMOVE;
+  reason
+      = g_strdup_printf ("infrastructure error: %s",
+                         tf_board_get_cause (board) ? tf_board_get_cause (board) : "its host lost");
+  g_warning ("session %s: %s for over %" G_GUINT64_FORMAT " s: ended and re-planned", id, reason,
+             tf_lab_get_config (f->lab)->host_loss_grace_s);
+  /* frees @l */
+  if (!tf_floor_abort_session (f, id, reason, TRUE, &error))
+    g_warning ("session %s: %s", id, error->message);
+  return G_SOURCE_REMOVE;
+}
+
+/* @board changed under @l's session: arm or disarm its grace. */
+static void
+host_loss_check (TfFloor *f, Live *l, TfBoard *board)
+{
+  TfSession *s = tf_floor_session (f, l->id);
+  guint64 grace = tf_lab_get_config (f->lab)->host_loss_grace_s;
+  gboolean lost = tf_lab_board_is_remote (f->lab, tf_board_get_id (board))
+                  && tf_board_get_state (board) == TF_BOARD_STATE_UNPLUGGED;
+
+  if (!lost || s == NULL || s->phase != TF_PHASE_RUNNING)
+    {
+      if (l->grace_timer != 0)
+        g_message ("session %s: board %s is back within the grace; the session goes on", l->id,
+                   tf_board_get_id (board));
+      g_clear_handle_id (&l->grace_timer, g_source_remove);
+      if (s != NULL && s->replan_at != 0)
+        {
+          s->replan_at = 0;
+          tf_floor_publish_session (f, s);
+        }
+      return;
+    }
+  if (l->grace_timer != 0)
+    return;
+  g_message ("session %s: board %s lost (%s); re-planned in %" G_GUINT64_FORMAT
+             " s unless it returns",
+             l->id, tf_board_get_id (board),
+             tf_board_get_cause (board) ? tf_board_get_cause (board) : "?", grace);
+  /* from an idle, not from inside the board's signal, even with no grace */
+  /* g_timeout_add_seconds() may fire up to a second early: the grace is a promise */
+  l->grace_timer = grace == 0 ? g_idle_add (on_grace_end, l)
+                              : g_timeout_add ((guint)grace * 1000, on_grace_end, l);
+  /* the floor's topic shows it: "host lost, re-planned at ... unless it returns" */
+  s->replan_at = g_get_real_time () + (gint64)grace * G_USEC_PER_SEC;
+  tf_floor_publish_session (f, s);
+}
+
 /* --- board faults ------------------------------------------------------------------- */
 
 void
@@ -258,6 +329,7 @@ tf_floor_on_board_changed (TfBoard *board, TfFloor *f)
     {
       if (g_strcmp0 (tf_floor_session (f, l->id)->board, id) != 0)
         continue;
+      host_loss_check (f, l, board);
       if (l->waiting_regress && st == TF_BOARD_STATE_READY && tf_board_get_session (board) == NULL)
         {
           l->waiting_regress = FALSE;

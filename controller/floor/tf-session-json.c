@@ -97,6 +97,8 @@ tf_session_state_json (const TfSession *s, guint done, guint total)
   json_builder_add_boolean_value (b, s->replanned);
   add_time (b, "since", s->since);
   add_str (b, "error", s->error);
+  if (s->replan_at > 0)
+    add_time (b, "replan_at", s->replan_at);
   return finish (b);
 }
 

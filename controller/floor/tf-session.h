@@ -54,6 +54,9 @@ typedef struct
   gint64 since;
   char *error;
   gboolean replanned;
+  /* running on a lost host's board: ended and re-planned then unless the host
+   * returns (run time only, never stored; 0: not lost) */
+  gint64 replan_at;
   gboolean signed_client, signed_server;
   /* who signed for each team ("company/user") and when */
   char *signed_client_by, *signed_server_by;

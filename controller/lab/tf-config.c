@@ -297,6 +297,20 @@ load_capture_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
                                   G_MAXUINT32, &self->capture_max_bytes, error);
 }
 
+/* [farm] host-loss-grace-s = how long a running session keeps its board on a
+ * lost host before it is ended as an infrastructure error and re-planned */
+static gboolean
+load_farm_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
+{
+  static const char *const k_farm[] = { "host-loss-grace-s", NULL };
+  self->host_loss_grace_s = 30;
+  if (!g_key_file_has_group (tf_key_file_get_keyfile (kf), "farm"))
+    return TRUE;
+  return tf_key_file_check_keys (kf, "farm", k_farm, error)
+         && tf_key_file_get_uint (kf, "farm", "host-loss-grace-s", FALSE, 30, 0, 3600,
+                                  &self->host_loss_grace_s, error);
+}
+
 /* [ets] address = the controller's own address on the lab network (where the boards reach
  * the lab's reference server when a runner decides a case), netns = the network namespace
  * holding it (optional: the daemon's own otherwise), runner-path = directories searched for
@@ -426,7 +440,7 @@ tf_lab_config_load (const char *path, GError **error)
   if (kf == NULL)
     return NULL;
   if (!load_lab_group (self, kf, error) || !load_capture_group (self, kf, error)
-      || !load_ets_group (self, kf, error))
+      || !load_ets_group (self, kf, error) || !load_farm_group (self, kf, error))
     return NULL;
   self->types = tf_board_type_load_dirs ((const char *const *)self->boards_dirs, error);
   if (self->types == NULL)
@@ -441,17 +455,18 @@ tf_lab_config_load (const char *path, GError **error)
         tf_key_file_split_group (groups[i], &kind, &id);
         if (pass == 0
             && (g_strcmp0 (kind, "lab") == 0 || g_strcmp0 (kind, "broker") == 0
-                || g_strcmp0 (kind, "capture") == 0 || g_strcmp0 (kind, "ets") == 0)
+                || g_strcmp0 (kind, "capture") == 0 || g_strcmp0 (kind, "ets") == 0
+                || g_strcmp0 (kind, "farm") == 0)
             && id == NULL)
           continue;
         if (g_strcmp0 (kind, "switch") != 0 && g_strcmp0 (kind, "board") != 0)
           {
             if (pass == 0)
               {
-                tf_key_file_fail (
-                    kf, error, groups[i], NULL,
-                    "unknown group (expected [lab], [broker], [capture], [ets], [switch ID] or "
-                    "[board ID])");
+                tf_key_file_fail (kf, error, groups[i], NULL,
+                                  "unknown group (expected [lab], [broker], [capture], [ets], "
+                                  "[farm], [switch ID] "
+                                  "or [board ID])");
                 return NULL;
               }
             continue;

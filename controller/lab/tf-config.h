@@ -83,14 +83,16 @@ typedef struct
   guint64 capture_max_bytes;    /* a session's trace stops growing beyond this */
   /* [ets]: where the lab's runner listens on the lab network, NULL for no runner */
   char *ets_address;
-  char *ets_netns;       /* the namespace holding it, or NULL (the daemon's) */
-  GStrv ets_runner_path; /* directories searched for runners first, or NULL */
+  char *ets_netns;             /* the namespace holding it, or NULL (the daemon's) */
+  GStrv ets_runner_path;       /* directories searched for runners first, or NULL */
   guint64 ets_answer_wait_s;   /* the runner's --answer-wait (45) */
   guint64 ets_register_wait_s; /* and --register-wait (60) */
   guint64 ets_operator_wait_s; /* and --operator-wait, a server under test's (120) */
-  GPtrArray *switches;   /* TfSwitchConfig */
-  GPtrArray *boards;     /* TfBoardConfig */
-  GHashTable *types;     /* name -> TfBoardType */
+  /* [farm]: a running session on a lost host keeps its board this long (30) */
+  guint64 host_loss_grace_s;
+  GPtrArray *switches; /* TfSwitchConfig */
+  GPtrArray *boards;   /* TfBoardConfig */
+  GHashTable *types;   /* name -> TfBoardType */
 } TfLabConfig;
 
 TfLabConfig *
