@@ -340,6 +340,21 @@ world_new (guint nodes, gboolean tls, const char *const *hosts)
       /* joining restarts ejabberd's applications on B: wait for its MQTT port again */
       g_assert_true (tf_harness_wait (w->h, node_up, &w->node[1], START_MS));
     }
+  /* the MQTT port opens before ejabberd has loaded every module (its
+   * admin commands among them): the accounts wait for "status: started" */
+  for (guint i = 0; i < nodes; i++)
+    {
+      gboolean started = FALSE;
+      for (guint t = 0; !started && t < START_MS / 250; t++)
+        {
+          g_autofree char *st = ctl (w, w->node[i].name, FALSE, "status", NULL);
+          started = strstr (st, "status: started") != NULL;
+          if (!started)
+            g_usleep (250 * 1000);
+        }
+      if (!started)
+        g_error ("ejabberd node %s never said it was started", w->node[i].name);
+    }
   /* the accounts, as the set-up's own script creates them (on A: replicated) */
   {
     g_autofree char *script = g_build_filename (w->ej_dir, "ejabberd-accounts", NULL);
