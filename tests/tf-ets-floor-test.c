@@ -15,15 +15,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tf-harness.h"
+#include "tf-floor-fixture.h"
 
-#define S "alpha-client--gamma-server"
+#define S TF_FIXTURE_SESSION
 
 typedef struct
 {
   TfHarness *h;
-  GHashTable *replies; /* correlation → payload */
-  guint seq;
+  TfReplies *replies;
   guint registered; /* "lwm2m: registered" lines on the session's console */
   char *netns;
   char *ifname; /* the mirror port the daemon captures on */
@@ -40,39 +39,18 @@ on_message (TfBus *bus, const TfBusMessage *m, Fixture *fx)
       if (strstr (text, "lwm2m: registered") != NULL)
         fx->registered++;
     }
-  if (strstr (m->topic, "/reply/") != NULL && m->correlation != NULL)
-    g_hash_table_replace (
-        fx->replies,
-        g_strndup (g_bytes_get_data (m->correlation, NULL), g_bytes_get_size (m->correlation)),
-        g_strndup (d, len));
-}
-
-static gboolean
-has_key (TfHarness *h, gpointer data)
-{
-  Fixture *fx = ((gpointer *)data)[0];
-  return g_hash_table_contains (fx->replies, ((gpointer *)data)[1]);
 }
 
 static char *
 send_request (Fixture *fx, const char *company, const char *verb, const char *json)
 {
-  g_autofree char *topic = g_strdup_printf ("tf/%s/in/%s/%s", fx->h->lab, company, verb);
-  g_autofree char *reply = g_strdup_printf ("tf/%s/reply/%s/ets-test", fx->h->lab, company);
-  char *corr = g_strdup_printf ("e%u-%08x", ++fx->seq, g_random_int ());
-  g_autoptr (GError) error = NULL;
-  g_assert_true (tf_bus_request (fx->h->watch, topic, json, reply, corr, &error));
-  return corr;
+  return tf_replies_send (fx->replies, company, verb, json);
 }
 
 static JsonObject *
 wait_reply (Fixture *fx, const char *corr, guint timeout_ms)
 {
-  g_autoptr (JsonParser) p = json_parser_new ();
-  gpointer w[2] = { fx, (gpointer)corr };
-  g_assert_true (tf_harness_wait (fx->h, has_key, w, timeout_ms));
-  g_assert_true (json_parser_load_from_data (p, g_hash_table_lookup (fx->replies, corr), -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+  return tf_replies_wait (fx->replies, corr, timeout_ms);
 }
 
 /* run one case; its reply ({verdict, note}) */
@@ -89,116 +67,71 @@ run_case (Fixture *fx, gint id)
   return r;
 }
 
-static gboolean
-in_phase (TfHarness *h, gpointer data)
-{
-  const char *json = tf_harness_retained (h, "session/" S "/state");
-  return json != NULL && strstr (json, data) != NULL;
-}
-
 /* @setups: the client also declares bootstrap, DTLS PSK and queue mode, and the event gives
  * its scripts for the bootstrap and PSK set-ups and its lab PSK (none for queue mode) */
 static void
 fixture_setup_full (Fixture *fx, const char *quirk, gboolean setups)
 {
-  const char *src = g_getenv ("TF_SOURCE_ROOT");
   const char *build = g_getenv ("TF_BUILD_ROOT");
-  g_autofree char *client
-      = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
-  g_autofree char *server
-      = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
   g_autofree char *tools = g_build_filename (build, "controller", "tools", NULL);
-  g_autofree char *sim = NULL, *lab = NULL, *ev = NULL, *prov = NULL, *conf = NULL;
-  g_autofree char *event = NULL, *bs = NULL, *psk = NULL, *keyf = NULL;
-  g_autofree char *patched = NULL, *find = NULL, *repl = NULL, *out = NULL, *err = NULL;
-  g_auto (GStrv) parts = NULL;
-  const char *args[5];
+  g_autofree char *sim = NULL, *lab = NULL, *tail = NULL, *event = NULL;
 
-  fx->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   fx->netns = g_strdup_printf ("tfctl-%08x", g_random_int ());
   fx->ifname = g_strdup_printf ("tfm%08x", g_random_int ());
-  sim = g_strdup_printf (
-      "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
-      "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-1\nserial = SIM00001\n"
-      "power = relay1:1\nboot-ms = 100\naddress = 192.0.2.10\n"
-      "firmware-program = %s\nfirmware-args = --version 1.0.0 --lifetime 600%s%s\n\n"
-      "[server gamma]\nprogram = %s\naddress = 192.0.2.2\n",
-      client, quirk ? " --quirk " : "", quirk ? quirk : "", server);
-  lab = g_strdup_printf ("[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
-                         "off-time-ms = 100\n\n"
-                         "[board sim1]\ntype = sim-lwm2m\nconsole = /dev/ttyACM1\n"
-                         "power = relay1:1\ntable = T1\naddress = 192.0.2.10\n\n"
-                         "[ets]\naddress = 192.0.2.1\nnetns = %s\nrunner-path = %s\n\n"
-                         "[capture]\ninterface = %s\n",
-                         fx->netns, tools, fx->ifname);
-  args[0] = "--controller-netns";
-  args[1] = fx->netns;
-  args[2] = "--mirror";
-  args[3] = fx->ifname;
-  args[4] = NULL;
-  fx->h = tf_harness_new_full (sim, lab, args);
-  ev = tf_harness_path (fx->h, "test.event");
-  prov = tf_harness_path (fx->h, "provision.script");
+  sim = tf_fixture_sim (quirk, "gamma", NULL);
+  tail = g_strdup_printf ("[ets]\naddress = 192.0.2.1\nnetns = %s\nrunner-path = %s\n\n"
+                          "[capture]\ninterface = %s\n",
+                          fx->netns, tools, fx->ifname);
+  lab = tf_fixture_lab ("192.0.2.10", tail);
+  fx->h = tf_fixture_harness_new (sim, lab, fx->netns, fx->ifname);
   /* the client declares what it has (without @setups: no bootstrap, no DTLS, no queue mode;
    * their cases are Not Applicable from the features, as on the floor) */
   event = g_strdup_printf (
-      "[event]\nname = ETS TestFest\ndays = 2030-06-04\ntimezone = UTC\nslot-minutes = 60\n"
-      "day-start = 09:00\nday-end = 17:00\ntables = 1\n\n"
-      "[company alpha]\nname = Alpha Devices\n\n[company gamma]\nname = Gamma Cloud\n\n"
-      "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
-      "transports = udp\nsecurity = nosec\nboards = sim1\nendpoint = alpha-ep\n"
-      "provision = provision.script\n"
-      "features = observe;send;senml;composite;tlv;json;plain-text;cbor;firmware-update%s\n%s"
-      "entry-criteria = yes\nentry-criteria-by = staff\n\n"
-      "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions = 1.1\n"
-      "transports = udp\nsecurity = nosec\nserver-uri = coap://192.0.2.2:5683\n"
-      "entry-criteria = yes\nentry-criteria-by = staff\n",
+      TF_FIXTURE_EVENT_HEAD (
+          "ETS TestFest") "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions "
+                          "= 1.1\n"
+                          "transports = udp\nsecurity = nosec\nboards = sim1\nendpoint = alpha-ep\n"
+                          "provision = provision.script\n"
+                          "features = "
+                          "observe;send;senml;composite;tlv;json;plain-text;cbor;firmware-update%"
+                          "s\n%s"
+                          "entry-criteria = yes\nentry-criteria-by = staff\n\n"
+                          "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions "
+                          "= 1.1\n"
+                          "transports = udp\nsecurity = nosec\nserver-uri = coap://192.0.2.2:5683\n"
+                          "entry-criteria = yes\nentry-criteria-by = staff\n",
       setups ? ";bootstrap;dtls-psk;queue-mode" : "",
       setups ? "provision-bootstrap = bootstrap.script\nprovision-psk = psk.script\n"
                "psk-identity = alpha-psk\npsk-key-file = alpha.psk\n"
              : "");
-  g_assert_true (g_file_set_contents (ev, event, -1, NULL));
+  tf_fixture_write (fx->h, "test.event", event, 0);
   /* the client's console scripts: a set-up script's settings are undone by the next one */
-  g_assert_true (g_file_set_contents (prov,
-                                      "send config unset bootstrap-uri\nexpect ^ok 5000\n"
-                                      "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
-                                      "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
-                                      "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
-                                      -1, NULL));
-  bs = tf_harness_path (fx->h, "bootstrap.script");
-  psk = tf_harness_path (fx->h, "psk.script");
-  keyf = tf_harness_path (fx->h, "alpha.psk");
-  g_assert_true (
-      g_file_set_contents (bs,
-                           "send config set bootstrap-uri {bootstrap_uri}\nexpect ^ok 5000\n"
-                           "send config set psk-id {psk_id}\nexpect ^ok 5000\n"
-                           "send config set psk-key {psk_key}\nexpect ^ok 5000\n"
-                           "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
-                           "send lwm2m start\nexpect ^lwm2m: registered 60000\n",
-                           -1, NULL));
-  g_assert_true (g_file_set_contents (psk,
-                                      "send config unset bootstrap-uri\nexpect ^ok 5000\n"
-                                      "send config set psk-id {psk_id}\nexpect ^ok 5000\n"
-                                      "send config set psk-key {psk_key}\nexpect ^ok 5000\n"
-                                      "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
-                                      "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
-                                      "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
-                                      -1, NULL));
-  g_assert_true (g_file_set_contents (keyf, "00112233445566778899aabbccddeeff\n", -1, NULL));
-  g_assert_cmpint (g_chmod (keyf, 0600), ==, 0);
-  g_assert_true (g_file_get_contents (fx->h->lab_path, &conf, NULL, NULL));
-  find = g_strdup_printf ("boards-dir = %s/boards\n", src);
-  repl = g_strdup_printf ("boards-dir = %s/boards;%s/tests/boards\nevent = test.event\n", src, src);
-  parts = g_strsplit (conf, find, 2);
-  g_assert_cmpuint (g_strv_length (parts), ==, 2);
-  patched = g_strjoin (repl, parts[0], parts[1], NULL);
-  g_assert_true (g_file_set_contents (fx->h->lab_path, patched, -1, NULL));
-  tf_harness_start_daemon (fx->h);
-  tf_harness_watch (fx->h);
+  tf_fixture_write (fx->h, "provision.script",
+                    "send config unset bootstrap-uri\nexpect ^ok 5000\n"
+                    "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+                    "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
+                    "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
+                    0);
+  tf_fixture_write (fx->h, "bootstrap.script",
+                    "send config set bootstrap-uri {bootstrap_uri}\nexpect ^ok 5000\n"
+                    "send config set psk-id {psk_id}\nexpect ^ok 5000\n"
+                    "send config set psk-key {psk_key}\nexpect ^ok 5000\n"
+                    "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+                    "send lwm2m start\nexpect ^lwm2m: registered 60000\n",
+                    0);
+  tf_fixture_write (fx->h, "psk.script",
+                    "send config unset bootstrap-uri\nexpect ^ok 5000\n"
+                    "send config set psk-id {psk_id}\nexpect ^ok 5000\n"
+                    "send config set psk-key {psk_key}\nexpect ^ok 5000\n"
+                    "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+                    "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
+                    "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
+                    0);
+  tf_fixture_write (fx->h, "alpha.psk", "00112233445566778899aabbccddeeff\n", 0600);
+  tf_fixture_start (fx->h, FALSE);
+  fx->replies = tf_replies_new (fx->h, "ets-test");
   g_signal_connect (fx->h->watch, "message", G_CALLBACK (on_message), fx);
-  g_assert_true (tf_harness_wait (fx->h, in_phase, "\"phase\":\"scheduled\"", 30000));
-  g_assert_cmpint (tf_harness_ctl (fx->h, &out, &err, "start", S, NULL), ==, 0);
-  g_assert_true (tf_harness_wait (fx->h, in_phase, "\"phase\":\"running\"", 90000));
+  tf_fixture_start_session (fx->h);
 }
 
 static void
@@ -210,21 +143,11 @@ fixture_setup (Fixture *fx, const char *quirk)
 static void
 fixture_teardown (Fixture *fx)
 {
-  g_autofree char *path = g_strdup_printf ("/run/netns/%s", fx->netns);
+  tf_replies_free (fx->replies);
   if (fx->h->watch != NULL)
     g_signal_handlers_disconnect_by_data (fx->h->watch, fx);
   tf_harness_free (fx->h);
-  /* tf-simlab removes the controller's namespace with the others when it exits cleanly; a
-   * tf-simlab that ends on umockdev's shutdown critical (fatal here) leaves them, its own are
-   * removed by the next one as stale, this one by its name */
-  if (g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      const char *argv[] = { "ip", "netns", "del", fx->netns, NULL };
-      g_test_message ("tf-simlab left %s", path);
-      g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                    NULL);
-    }
-  g_hash_table_unref (fx->replies);
+  tf_fixture_del_netns (fx->netns);
   g_free (fx->netns);
   g_free (fx->ifname);
 }
@@ -232,32 +155,14 @@ fixture_teardown (Fixture *fx)
 static gboolean
 can_skip (void)
 {
-  if (geteuid () != 0 || !g_file_test ("/dev/net/tun", G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("needs root and /dev/net/tun (a lab network)");
-      return TRUE;
-    }
-  return FALSE;
+  return tf_fixture_can_skip ("a lab network");
 }
 
 /* the session's case @id in the client company's retained report */
 static JsonObject *
 report_case (Fixture *fx, gint id)
 {
-  const char *rep = tf_harness_retained (fx->h, "private/alpha/session/" S "/report");
-  g_autoptr (JsonParser) p = json_parser_new ();
-  JsonArray *cases;
-  if (rep == NULL)
-    return NULL;
-  g_assert_true (json_parser_load_from_data (p, rep, -1, NULL));
-  cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "cases");
-  for (guint i = 0; i < json_array_get_length (cases); i++)
-    {
-      JsonObject *c = json_array_get_object_element (cases, i);
-      if (json_object_get_int_member (c, "id") == id)
-        return json_object_ref (c);
-    }
-  return NULL;
+  return tf_fixture_report_case (fx->h, "alpha", id);
 }
 
 static gboolean
