@@ -153,23 +153,11 @@ fixture_teardown (Fixture *fx)
 }
 
 static gboolean
-can_skip (void)
-{
-  return tf_fixture_can_skip ("a lab network");
-}
-
-/* the session's case @id in the client company's retained report */
-static JsonObject *
-report_case (Fixture *fx, gint id)
-{
-  return tf_fixture_report_case (fx->h, "alpha", id);
-}
-
-static gboolean
 report_has_verdict (TfHarness *h, gpointer data)
 {
   gpointer *w = data;
-  g_autoptr (JsonObject) c = report_case (w[0], GPOINTER_TO_INT (w[1]));
+  g_autoptr (JsonObject) c
+      = tf_fixture_report_case (((Fixture *)w[0])->h, "alpha", GPOINTER_TO_INT (w[1]));
   return c != NULL && g_strcmp0 (json_object_get_string_member (c, "verdict"), w[2]) == 0;
 }
 
@@ -193,7 +181,7 @@ test_clean_client (void)
   JsonObject *run;
   JsonArray *cases;
   guint pass = 0;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network"))
     return;
   fixture_setup (&fx, NULL);
 
@@ -206,7 +194,7 @@ test_clean_client (void)
     gpointer w[3] = { &fx, GINT_TO_POINTER (101), "pass" };
     g_assert_true (tf_harness_wait (fx.h, report_has_verdict, w, 30000));
   }
-  c101 = report_case (&fx, 101);
+  c101 = tf_fixture_report_case (fx.h, "alpha", 101);
   g_assert_cmpstr (json_object_get_string_member (c101, "entered_by"), ==, "automation");
   run = json_object_get_object_member (c101, "automation");
   g_assert_nonnull (run);
@@ -267,7 +255,7 @@ test_clean_client (void)
     gpointer w[3] = { &fx, GINT_TO_POINTER (103), "inconclusive" };
     g_assert_true (tf_harness_wait (fx.h, report_has_verdict, w, 30000));
   }
-  c103 = report_case (&fx, 103);
+  c103 = tf_fixture_report_case (fx.h, "alpha", 103);
   g_assert_cmpstr (json_object_get_string_member (c103, "entered_by"), ==, "alpha/lead");
   run = json_object_get_object_member (c103, "automation");
   g_assert_nonnull (run);
@@ -331,7 +319,7 @@ test_quirk_fails (void)
   Fixture fx = { 0 };
   g_autoptr (JsonObject) r = NULL, c = NULL;
   const char *output;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network"))
     return;
   fixture_setup (&fx, "observe-cancel-ignored");
   r = run_case (&fx, 302);
@@ -344,7 +332,7 @@ test_quirk_fails (void)
     g_assert_true (tf_harness_wait (fx.h, report_has_verdict, w, 30000));
   }
   /* a Fail shows every message exchanged: the Observe, its notifications, the cancel */
-  c = report_case (&fx, 302);
+  c = tf_fixture_report_case (fx.h, "alpha", 302);
   output
       = json_object_get_string_member (json_object_get_object_member (c, "automation"), "output");
   g_assert_false (
@@ -369,7 +357,7 @@ test_link_cut (void)
   Fixture fx = { 0 };
   g_autoptr (JsonObject) r = NULL;
   g_autofree char *corr = NULL, *down = NULL, *up = NULL;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network"))
     return;
   fixture_setup (&fx, NULL);
   /* 107 waits for Updates within a short lifetime: the link goes while it waits */
@@ -401,7 +389,7 @@ test_setups (void)
   Fixture fx = { 0 };
   g_autoptr (JsonObject) r0 = NULL, r1 = NULL, r401 = NULL, r108 = NULL, c108 = NULL;
   g_autofree char *corr = NULL;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network"))
     return;
   fixture_setup_full (&fx, NULL, TRUE);
   r0 = run_case (&fx, 0);
@@ -420,7 +408,7 @@ test_setups (void)
     gpointer w[3] = { &fx, GINT_TO_POINTER (401), "pass" };
     g_assert_true (tf_harness_wait (fx.h, report_has_verdict, w, 30000));
   }
-  c108 = report_case (&fx, 108);
+  c108 = tf_fixture_report_case (fx.h, "alpha", 108);
   g_assert_nonnull (c108);
   g_assert_true (json_node_is_null (json_object_get_member (c108, "verdict")));
   fixture_teardown (&fx);

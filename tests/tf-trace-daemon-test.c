@@ -338,12 +338,6 @@ proposal (Fixture *fx, const char *company, gint case_id, char **decision)
   return NULL;
 }
 
-static gboolean
-can_skip (void)
-{
-  return tf_fixture_can_skip ("a lab network and a mirror port");
-}
-
 /* The report of the session as the client company fetches it (testfestctl report --pdf
  * --junit): case @case_id marked as the lab's proposal, @decision (accepted or overridden). */
 static void
@@ -389,7 +383,7 @@ test_capture (void)
   g_autofree char *answer = NULL;
   g_autofree char *part1 = NULL;
   GStatBuf st;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network and a mirror port"))
     return;
   fixture_setup (&fx, NULL);
   start_session (&fx);
@@ -543,7 +537,7 @@ test_no_loss (void)
   g_autofree char *decoded = NULL;
   double cpu0;
   gint64 t0;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network and a mirror port"))
     return;
   fixture_setup (&fx, NULL);
   start_session (&fx);
@@ -588,7 +582,7 @@ test_quirky (void)
   Fixture fx = { 0 };
   g_autofree char *answer = NULL, *v203 = NULL, *v101 = NULL, *decision = NULL, *after = NULL;
   g_autoptr (JsonObject) r = NULL;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network and a mirror port"))
     return;
   fixture_setup (&fx, "no-tlv");
   start_session (&fx);
@@ -623,7 +617,7 @@ test_dtls (void)
   g_autoptr (GPtrArray) a = NULL;
   g_autoptr (GPtrArray) b = NULL;
   g_autoptr (GPtrArray) none = NULL;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network and a mirror port"))
     return;
   dir = g_dir_make_tmp ("tf-trace-gnutls-XXXXXX", NULL);
   prio = g_build_filename (dir, "gnutls.conf", NULL);
