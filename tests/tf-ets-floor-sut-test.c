@@ -69,10 +69,9 @@ static void
 fixture_setup (Fixture *fx, gboolean driver)
 {
   const char *src = g_getenv ("TF_SOURCE_ROOT");
-  const char *build = g_getenv ("TF_BUILD_ROOT");
-  g_autofree char *tools = g_build_filename (build, "controller", "tools", NULL);
   g_autofree char *py = g_build_filename (src, "tests", "ets", "sut-driver.py", NULL);
-  g_autofree char *sim = NULL, *lab = NULL, *tail = NULL, *args = NULL, *event = NULL;
+  g_autofree char *sim = NULL, *lab = NULL, *ets = NULL, *tail = NULL, *args = NULL;
+  g_autofree char *event = NULL;
   g_autofree char *wrapper = NULL, *state = NULL;
 
   fx->operator_lines[0] = g_ptr_array_new_with_free_func (g_free);
@@ -84,9 +83,8 @@ fixture_setup (Fixture *fx, gboolean driver)
   /* the server's control socket: where the driver reaches it (a path, whatever namespace) */
   args = g_strdup_printf ("--control %s", fx->control);
   sim = tf_fixture_sim (NULL, "gamma", args);
-  tail = g_strdup_printf ("[ets]\naddress = 192.0.2.1\nnetns = %s\nrunner-path = %s\n"
-                          "answer-wait-s = 15\noperator-wait-s = 3\n",
-                          fx->netns, tools);
+  ets = tf_fixture_ets_group (fx->netns);
+  tail = g_strconcat (ets, "answer-wait-s = 15\noperator-wait-s = 3\n", NULL);
   lab = tf_fixture_lab ("192.0.2.10", tail);
   fx->h = tf_fixture_harness_new (sim, lab, fx->netns, NULL);
   fx->mode = tf_harness_path (fx->h, "driver.mode");
@@ -117,20 +115,14 @@ fixture_setup (Fixture *fx, gboolean driver)
                     "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
                     "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
                     0);
-  tf_fixture_start (fx->h, FALSE);
-  fx->replies = tf_replies_new (fx->h, "sut-test");
-  g_signal_connect (fx->h->watch, "message", G_CALLBACK (on_message), fx);
+  fx->replies = tf_fixture_start_watched (fx->h, FALSE, "sut-test", G_CALLBACK (on_message), fx);
   tf_fixture_start_session (fx->h);
 }
 
 static void
 fixture_teardown (Fixture *fx)
 {
-  tf_replies_free (fx->replies);
-  if (fx->h->watch != NULL)
-    g_signal_handlers_disconnect_by_data (fx->h->watch, fx);
-  tf_harness_free (fx->h);
-  tf_fixture_del_netns (fx->netns);
+  tf_fixture_stop (fx->h, fx->replies, fx, fx->netns);
   /* the server's socket outlives it */
   g_unlink (fx->control);
   g_rmdir (fx->dir);

@@ -72,16 +72,13 @@ run_case (Fixture *fx, gint id)
 static void
 fixture_setup_full (Fixture *fx, const char *quirk, gboolean setups)
 {
-  const char *build = g_getenv ("TF_BUILD_ROOT");
-  g_autofree char *tools = g_build_filename (build, "controller", "tools", NULL);
-  g_autofree char *sim = NULL, *lab = NULL, *tail = NULL, *event = NULL;
+  g_autofree char *sim = NULL, *lab = NULL, *ets = NULL, *tail = NULL, *event = NULL;
 
   fx->netns = g_strdup_printf ("tfctl-%08x", g_random_int ());
   fx->ifname = g_strdup_printf ("tfm%08x", g_random_int ());
   sim = tf_fixture_sim (quirk, "gamma", NULL);
-  tail = g_strdup_printf ("[ets]\naddress = 192.0.2.1\nnetns = %s\nrunner-path = %s\n\n"
-                          "[capture]\ninterface = %s\n",
-                          fx->netns, tools, fx->ifname);
+  ets = tf_fixture_ets_group (fx->netns);
+  tail = g_strdup_printf ("%s\n[capture]\ninterface = %s\n", ets, fx->ifname);
   lab = tf_fixture_lab ("192.0.2.10", tail);
   fx->h = tf_fixture_harness_new (sim, lab, fx->netns, fx->ifname);
   /* the client declares what it has (without @setups: no bootstrap, no DTLS, no queue mode;
@@ -128,9 +125,7 @@ fixture_setup_full (Fixture *fx, const char *quirk, gboolean setups)
                     "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
                     0);
   tf_fixture_write (fx->h, "alpha.psk", "00112233445566778899aabbccddeeff\n", 0600);
-  tf_fixture_start (fx->h, FALSE);
-  fx->replies = tf_replies_new (fx->h, "ets-test");
-  g_signal_connect (fx->h->watch, "message", G_CALLBACK (on_message), fx);
+  fx->replies = tf_fixture_start_watched (fx->h, FALSE, "ets-test", G_CALLBACK (on_message), fx);
   tf_fixture_start_session (fx->h);
 }
 
@@ -143,11 +138,7 @@ fixture_setup (Fixture *fx, const char *quirk)
 static void
 fixture_teardown (Fixture *fx)
 {
-  tf_replies_free (fx->replies);
-  if (fx->h->watch != NULL)
-    g_signal_handlers_disconnect_by_data (fx->h->watch, fx);
-  tf_harness_free (fx->h);
-  tf_fixture_del_netns (fx->netns);
+  tf_fixture_stop (fx->h, fx->replies, fx, fx->netns);
   g_free (fx->netns);
   g_free (fx->ifname);
 }

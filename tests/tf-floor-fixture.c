@@ -48,6 +48,15 @@ tf_fixture_lab (const char *address, const char *tail)
       address, tail);
 }
 
+char *
+tf_fixture_ets_group (const char *netns)
+{
+  g_autofree char *tools
+      = g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "tools", NULL);
+  return g_strdup_printf ("[ets]\naddress = 192.0.2.1\nnetns = %s\nrunner-path = %s\n", netns,
+                          tools);
+}
+
 TfHarness *
 tf_fixture_harness_new (const char *sim, const char *lab, const char *netns, const char *ifname)
 {
@@ -105,6 +114,28 @@ tf_fixture_start (TfHarness *h, gboolean test_ets)
     }
   tf_harness_start_daemon (h);
   tf_harness_watch (h);
+}
+
+TfReplies *
+tf_fixture_start_watched (TfHarness *h, gboolean test_ets, const char *tag, GCallback on_message,
+                          gpointer data)
+{
+  TfReplies *r;
+  tf_fixture_start (h, test_ets);
+  r = tf_replies_new (h, tag);
+  g_signal_connect (h->watch, "message", on_message, data);
+  return r;
+}
+
+void
+tf_fixture_stop (TfHarness *h, TfReplies *replies, gpointer data, const char *netns)
+{
+  tf_replies_free (replies);
+  if (h->watch != NULL)
+    g_signal_handlers_disconnect_by_data (h->watch, data);
+  tf_harness_free (h);
+  if (netns != NULL)
+    tf_fixture_del_netns (netns);
 }
 
 gboolean

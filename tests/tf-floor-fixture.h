@@ -28,6 +28,9 @@ tf_fixture_sim (const char *quirk, const char *server, const char *server_args);
 /* The lab file's body: relay1, sim1 at @address, then @tail (e.g. [ets], [capture]). */
 char *
 tf_fixture_lab (const char *address, const char *tail);
+/* The lab file's [ets] group: the runner (tf-ets-run built here) at 192.0.2.1 in @netns. */
+char *
+tf_fixture_ets_group (const char *netns);
 /* tf-simlab with the controller's port in namespace @netns and a mirror port @ifname (each
  * NULL: none). */
 TfHarness *
@@ -39,6 +42,15 @@ tf_fixture_write (TfHarness *h, const char *name, const char *text, int mode);
  * the daemon started, its topics watched. */
 void
 tf_fixture_start (TfHarness *h, gboolean test_ets);
+typedef struct _TfReplies TfReplies;
+/* tf_fixture_start, then requests (tagged @tag, see tf_replies_new) and @on_message (a
+ * TfBus::message handler, with @data) on the watch. */
+TfReplies *
+tf_fixture_start_watched (TfHarness *h, gboolean test_ets, const char *tag, GCallback on_message,
+                          gpointer data);
+/* Undoes tf_fixture_start_watched and the harness; removes @netns (unless NULL) if left. */
+void
+tf_fixture_stop (TfHarness *h, TfReplies *replies, gpointer data, const char *netns);
 /* The session scheduled, started by staff, running. */
 void
 tf_fixture_start_session (TfHarness *h);
@@ -53,7 +65,6 @@ void
 tf_fixture_del_netns (const char *netns);
 
 /* Requests to the daemon on the harness's watch, their replies kept by correlation. */
-typedef struct _TfReplies TfReplies;
 /* @tag: the reply topic's last level, and the correlations' prefix. */
 TfReplies *
 tf_replies_new (TfHarness *h, const char *tag);

@@ -281,9 +281,7 @@ fixture_setup_psk (Fixture *fx, const char *quirk, const char *psk)
       psk ? "send config set psk-id alpha-1\nexpect ^ok 5000\nsend config set psk-key " : "",
       psk ? psk : "", psk ? "\nexpect ^ok 5000\n" : "");
   tf_fixture_write (fx->h, "provision.script", script, 0);
-  tf_fixture_start (fx->h, TRUE);
-  fx->replies = tf_replies_new (fx->h, "trace-test");
-  g_signal_connect (fx->h->watch, "message", G_CALLBACK (on_message), fx);
+  fx->replies = tf_fixture_start_watched (fx->h, TRUE, "trace-test", G_CALLBACK (on_message), fx);
 }
 
 static void
@@ -296,10 +294,7 @@ static void
 fixture_teardown (Fixture *fx)
 {
   g_autofree char *dir = g_path_get_dirname (fx->ctl_sock);
-  tf_replies_free (fx->replies);
-  if (fx->h->watch != NULL)
-    g_signal_handlers_disconnect_by_data (fx->h->watch, fx);
-  tf_harness_free (fx->h);
+  tf_fixture_stop (fx->h, fx->replies, fx, NULL);
   g_unlink (fx->ctl_sock);
   g_rmdir (dir);
   g_ptr_array_unref (fx->topics);
