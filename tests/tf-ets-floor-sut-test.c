@@ -33,14 +33,11 @@ typedef struct
 static void
 on_message (TfBus *bus, const TfBusMessage *m, Fixture *fx)
 {
-  gsize len = 0;
-  const char *d = g_bytes_get_data (m->payload, &len);
-  if (g_str_has_suffix (m->topic, "/session/" S "/console") && len < 65536)
+  g_autofree char *text = tf_fixture_console_text (m);
+  if (text != NULL && strstr (text, "\"operator\":true") != NULL)
     {
-      g_autofree char *text = g_strndup (d, len);
       guint who = strstr (m->topic, "/private/gamma/") != NULL ? 1 : 0;
-      if (strstr (text, "\"operator\":true") != NULL)
-        g_ptr_array_add (fx->operator_lines[who], g_steal_pointer (&text));
+      g_ptr_array_add (fx->operator_lines[who], g_steal_pointer (&text));
     }
 }
 

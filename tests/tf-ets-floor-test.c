@@ -31,14 +31,9 @@ typedef struct
 static void
 on_message (TfBus *bus, const TfBusMessage *m, Fixture *fx)
 {
-  gsize len = 0;
-  const char *d = g_bytes_get_data (m->payload, &len);
-  if (g_str_has_suffix (m->topic, "/session/" S "/console") && len < 65536)
-    {
-      g_autofree char *text = g_strndup (d, len);
-      if (strstr (text, "lwm2m: registered") != NULL)
-        fx->registered++;
-    }
+  g_autofree char *text = tf_fixture_console_text (m);
+  if (text != NULL && strstr (text, "lwm2m: registered") != NULL)
+    fx->registered++;
 }
 
 static char *

@@ -154,6 +154,16 @@ tf_fixture_start_session (TfHarness *h)
   g_assert_true (tf_harness_wait (h, tf_fixture_in_phase, "\"phase\":\"running\"", 90000));
 }
 
+char *
+tf_fixture_console_text (const TfBusMessage *m)
+{
+  gsize len = 0;
+  const char *d = g_bytes_get_data (m->payload, &len);
+  if (!g_str_has_suffix (m->topic, "/session/" TF_FIXTURE_SESSION "/console") || len >= 65536)
+    return NULL;
+  return g_strndup (d, len);
+}
+
 JsonObject *
 tf_fixture_report_case (TfHarness *h, const char *company, gint id)
 {

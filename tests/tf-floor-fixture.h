@@ -57,6 +57,9 @@ tf_fixture_start_session (TfHarness *h);
 /* For tf_harness_wait: the session's retained state contains @needle (a char *). */
 gboolean
 tf_fixture_in_phase (TfHarness *h, gpointer needle);
+/* The text of @m when it is on the session's console topic (either company's), else NULL. */
+char *
+tf_fixture_console_text (const TfBusMessage *m);
 /* Case @id of the session's report as @company reads it (NULL: not in it, or no report). */
 JsonObject *
 tf_fixture_report_case (TfHarness *h, const char *company, gint id);
