@@ -141,7 +141,7 @@ main (int argc, char **argv)
   guint n = argc > 1 ? (guint)atoi (argv[1]) : 20;
   const char *build = (bench_floor_roots (), g_getenv ("TF_BUILD_ROOT"));
   const char *src = g_getenv ("TF_SOURCE_ROOT");
-  g_autofree char *tools = NULL, *netns = NULL, *tail = NULL;
+  g_autofree char *netns = NULL, *tail = NULL;
   g_autofree char *one_tally = NULL, *all_tally = NULL;
   g_autoptr (GPtrArray) one = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
@@ -156,10 +156,8 @@ main (int argc, char **argv)
       g_printerr ("bench-ets-floor [SESSIONS (1-99)]: root, TF_SOURCE_ROOT and TF_BUILD_ROOT\n");
       return 2;
     }
-  tools = g_build_filename (build, "controller", "tools", NULL);
   netns = g_strdup_printf ("tfctl-b%08x", g_random_int ());
-  tail = g_strdup_printf ("[ets]\naddress = 192.0.2.1\nnetns = %s\nrunner-path = %s\n", netns,
-                          tools);
+  tail = tf_fixture_ets_group (netns);
   args[0] = "--controller-netns";
   args[1] = netns;
   args[2] = n > 40 ? "--modem-lines=preload" : NULL;
