@@ -10,7 +10,9 @@
  *    p50/p99, beside the same request on a single-host lab (role = both) of
  *    BOARDS boards in the same run,
  *  - a host's loss (its veth down) to its boards unknown at the coordinator,
- *    its return to them ready, and a host daemon's kill -9 to unknown.
+ *    and to the sessions planned on its board re-planned (the coordinator
+ *    runs an event whose client is on the last host's first board), its
+ *    return to them ready, and a host daemon's kill -9 to unknown.
  *   bench-farm [HOSTS=10] [BOARDS=100] [REQUESTS=200]
  * If the farm does not come up within the deadline it says how many boards
  * did: the limit of this machine. Needs root. */
@@ -34,6 +36,10 @@ typedef struct
   char *reply_topic, *correlation;
   gboolean replied;
   char *error;
+  char *session_prefix; /* tf/<lab>/session/ */
+  gboolean scheduled;   /* the bench's session was published scheduled */
+  gint64 replanned_at;  /* when it was first published re-planned, 0: not yet */
+  gint64 unknown_at;    /* when a board was last published unknown */
 } Watch;
 
 static void
@@ -58,6 +64,14 @@ on_message (TfBus *bus, const TfBusMessage *m, Watch *w)
         }
       return;
     }
+  if (w->session_prefix != NULL && g_str_has_prefix (m->topic, w->session_prefix) && len > 0)
+    {
+      g_autofree char *text = g_strndup (d, len);
+      w->scheduled = w->scheduled || strstr (text, "\"phase\":\"scheduled\"") != NULL;
+      if (w->replanned_at == 0 && strstr (text, "\"replanned\":true") != NULL)
+        w->replanned_at = g_get_monotonic_time ();
+      return;
+    }
   /* tf/<lab>/board/<id>/state */
   if (g_strv_length (part) == 5 && g_strcmp0 (part[2], "board") == 0 && len > 0)
     {
@@ -66,6 +80,8 @@ on_message (TfBus *bus, const TfBusMessage *m, Watch *w)
       if (s != NULL)
         {
           s += strlen ("\"state\":\"");
+          if (g_str_has_prefix (s, "unknown\""))
+            w->unknown_at = g_get_monotonic_time ();
           g_hash_table_replace (w->state, g_strdup (part[3]), g_strndup (s, strcspn (s, "\"")));
         }
     }
@@ -112,6 +128,36 @@ counted (Watch *w, gconstpointer data)
 {
   const Count *c = data;
   return count (w, c->state, c->prefix) >= c->n;
+}
+
+static gboolean
+scheduled (Watch *w, gconstpointer data)
+{
+  return w->scheduled;
+}
+
+static gboolean
+replanned (Watch *w, gconstpointer data)
+{
+  return w->replanned_at != 0;
+}
+
+/* one client on board @board (of the host the bench cuts) and one server:
+ * one session, planned on that board */
+static char *
+bench_event (const char *board)
+{
+  return g_strdup_printf (
+      "[event]\nname = Farm bench\ndays = 2030-01-07\ntimezone = UTC\nslot-minutes = 60\n"
+      "day-start = 09:00\nday-end = 17:00\ntables = 1\n\n"
+      "[company acme]\nname = Acme IoT GmbH\n\n[company zeta]\nname = Zeta Cloud\n\n"
+      "[implementation acme-c]\ncompany = acme\nrole = client\nversions = 1.1\n"
+      "transports = udp\nsecurity = nosec\nboards = %s\nentry-criteria = yes\n"
+      "entry-criteria-by = staff\n\n"
+      "[implementation zeta-s]\ncompany = zeta\nrole = server\nversions = 1.1\n"
+      "transports = udp\nsecurity = nosec\nserver-uri = coap://zeta.test:5683\n"
+      "entry-criteria = yes\nentry-criteria-by = staff\n",
+      board);
 }
 
 static gboolean
@@ -225,6 +271,7 @@ main (int argc, char **argv)
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *all = NULL, *id = g_strdup_printf ("bench-farm-%d", (int)getpid ());
   double t_ready, p50 = 0, p99 = 0, s50 = 0, s99 = 0, t_lost, t_back, t_killed;
+  double t_replanned = -1, t_replanned_after_lost = -1;
   guint total = hosts * boards;
   gint64 t0;
   TfFarmHost *last;
@@ -241,6 +288,11 @@ main (int argc, char **argv)
 
   /* 1. start to every board ready lab-wide */
   f = tf_farm_new (build, src, NULL, hosts, boards);
+  {
+    g_autofree char *board = tf_farm_board_id (f, hosts - 1, 1);
+    g_autofree char *event = bench_event (board);
+    tf_farm_set_event (f, event);
+  }
   t0 = g_get_monotonic_time ();
   tf_farm_start_brokers (f);
   bus = bus_new (f->gateway, f->central_port, "staff", f->staff_pw, id, &w);
@@ -248,6 +300,11 @@ main (int argc, char **argv)
   tf_bus_subscribe (bus, all);
   w.reply_topic = g_strdup_printf ("tf/%s/reply/staff/%s", f->lab, id);
   tf_bus_subscribe (bus, w.reply_topic);
+  w.session_prefix = g_strdup_printf ("tf/%s/session/", f->lab);
+  {
+    g_autofree char *sessions = g_strdup_printf ("%s+/state", w.session_prefix);
+    tf_bus_subscribe (bus, sessions);
+  }
   tf_bus_start (bus);
   for (guint i = 0; i < hosts; i++)
     {
@@ -275,8 +332,18 @@ main (int argc, char **argv)
   last = tf_farm_host (f, hosts - 1);
   {
     g_autofree char *prefix = g_strdup_printf ("%sb", last->name);
+    gint64 cut;
+    if (wait_until (&w, scheduled, NULL, 300) < 0)
+      g_error ("the bench's session was never scheduled (files in %s)", f->dir);
+    cut = g_get_monotonic_time ();
     tf_farm_set_link (f, hosts - 1, FALSE);
     t_lost = wait_until (&w, counted, &(Count){ "unknown", prefix, boards }, 300);
+    if (wait_until (&w, replanned, NULL, 300) >= 0)
+      {
+        t_replanned = (w.replanned_at - cut) / 1e6;
+        /* from the last of its boards published unknown (negative: before it) */
+        t_replanned_after_lost = (w.replanned_at - w.unknown_at) / 1e3;
+      }
     tf_farm_set_link (f, hosts - 1, TRUE);
     t_back = wait_until (&w, counted, &(Count){ "ready", NULL, total }, 300);
     tf_test_child_stopping (tf_farm_host (f, 0)->daemon);
@@ -318,11 +385,15 @@ main (int argc, char **argv)
           requests);
   printf ("board, single host (both)        p50 %.1f ms  p99 %.1f ms  (%u boards)\n", s50, s99,
           boards);
-  printf ("link cut -> its boards unknown   %.1f s (bridge keepalive 30 s)\n", t_lost);
+  printf ("link cut -> its boards unknown   %.1f s (bridge keepalive 5 s)\n", t_lost);
   printf ("link back -> every board ready   %.1f s\n", t_back);
   printf ("host kill -9 -> boards unknown   %.1f s (daemon keepalive 5 s)\n", t_killed);
-  printf ("sessions re-planned              not measured (remote re-planning is not in the floor "
-          "yet)\n");
+  if (t_replanned < 0)
+    printf ("sessions re-planned              never within 300 s of the cut\n");
+  else
+    printf ("sessions re-planned              %.1f s after the cut, %.1f ms after its last board "
+            "was unknown\n",
+            t_replanned, t_replanned_after_lost);
   g_hash_table_unref (w.state);
   return 0;
 }

@@ -64,7 +64,7 @@ test_shipped_automation (void)
   /* decided for a client and, with tf-ets-run --server-under-test, for a server */
   g_assert_cmpint (tf_ets_find_case (tf_catalogue_find (cat, "1.1"), 101)->automated, ==,
                    TF_CASE_AUTO_BOTH);
-  g_assert_cmpint (tf_ets_find_case (tf_catalogue_find (cat, "1.1"), 306)->automated, ==,
+  g_assert_cmpint (tf_ets_find_case (tf_catalogue_find (cat, "1.1"), 107)->automated, ==,
                    TF_CASE_AUTO_CLIENT);
   g_assert_nonnull (strstr (tf_ets_find_case (tf_catalogue_find (cat, "1.1"), 2)->manual, "PKI"));
 }

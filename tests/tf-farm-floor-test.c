@@ -65,10 +65,22 @@ static const char *const lab_body[]
   "[image farm-fw]\npath = farm-fw.bin\nboard-types = sim-l476-cmd\nimplementation = farm\n"       \
   "version = 1.0\n"
 
+/* the same, host a with a second board a2 of the same type (no session is
+ * planned on it): host a has two boards, host b one */
+static const char *const sim_text_a2[]
+    = { SIM_RELAY SIM_BOARD ("a1", 1, "relay1:1") SIM_BOARD ("a2", 2, "relay1:2"),
+        SIM_RELAY SIM_BOARD ("b1", 1, "relay1:1") };
+static const char *const lab_body_a2[]
+    = { LAB_RELAY "[board a1]\ntype = sim-l476-cmd\nconsole = /dev/ttyACM1\npower = relay1:1\n"
+                  "table = T1\n\n[board a2]\ntype = sim-l476-cmd\nconsole = /dev/ttyACM2\n"
+                  "power = relay1:2\ntable = T1\n",
+        LAB_RELAY "[board b1]\ntype = sim-l476-cmd\nconsole = /dev/ttyACM1\npower = relay1:1\n"
+                  "table = T2\n" };
+
 static Farm *
-floor_farm_new (void)
+floor_farm_new_full (const char *const *sims, const char *const *labs)
 {
-  const FarmSetup setup = { sim_text, lab_body, EVENT_TEXT, TRUE, IMAGES_TEXT };
+  const FarmSetup setup = { sims, labs, EVENT_TEXT, TRUE, IMAGES_TEXT };
   Farm *f = farm_new (&setup);
   g_autofree char *prov = g_build_filename (f->dir, "provision.script", NULL);
   g_autofree char *fw = g_build_filename (f->dir, "farm-fw.bin", NULL);
@@ -78,6 +90,12 @@ floor_farm_new (void)
   g_assert_cmpint (g_mkdir (flash_out, 0755), ==, 0);
   g_setenv ("TF_FLASH_OUT", flash_out, TRUE);
   return f;
+}
+
+static Farm *
+floor_farm_new (void)
+{
+  return floor_farm_new_full (sim_text, lab_body);
 }
 
 /* ---- the floor's view ---- */
@@ -515,11 +533,115 @@ test_regress (void)
   tf_harness_assert_contains (json, "\"board\":\"b1\"");
 }
 
+/* the run's retained progress contains ((gpointer *)data)[1] */
+static gboolean
+run_says (TfHarness *h, gpointer data)
+{
+  g_autofree char *json = regress_run (((gpointer *)data)[0]);
+  return json != NULL && strstr (json, ((gpointer *)data)[1]) != NULL;
+}
+
+/* how often host @host published @board's state without a holder since f->seen[@from] */
+static guint
+host_unheld (Farm *f, const char *host, const char *board, guint from)
+{
+  g_autofree char *prefix = g_strdup_printf ("tf/%s/host/%s/board/%s/state ", f->lab, host, board);
+  guint n = 0;
+  for (guint i = from; i < f->seen->len; i++)
+    {
+      const char *m = g_ptr_array_index (f->seen, i);
+      if (g_str_has_prefix (m, prefix) && strstr (m, "\"session\":null") != NULL)
+        n++;
+    }
+  return n;
+}
+
+/* ---- the idler host, and a coordinator restart under a running session ---- */
+
+/* Host a runs alpha's session on a1 and has a2 free; host b has b1 free. A
+ * regression job for the type of all three goes to host b (fewer busy
+ * boards), though a2 comes first by id. Then the coordinator is killed (-9)
+ * and restarted: alpha's session is still the one session, running, and the
+ * lease on host a is still its. */
+static void
+test_idle_host_and_restart (void)
+{
+  g_autoptr (Farm) f = floor_farm_new_full (sim_text_a2, lab_body_a2);
+  g_autofree char *plan = g_build_filename (f->dir, "one.plan", NULL);
+  g_autofree char *script = g_build_filename (f->dir, "slow.sh", NULL);
+  HolderWant wb = { f, "b", "b1", NULL };
+  int boots_a1;
+  guint preparing, seen_before;
+
+  coord_start (f);
+  tf_harness_start_daemon (f->host[0]);
+  tf_harness_start_daemon (f->host[1]);
+  wait_board (f, "a1", "ready", NULL);
+  wait_board (f, "a2", "ready", NULL);
+  wait_board (f, "b1", "ready", NULL);
+  wait_phase (f, SA, "scheduled", FALSE);
+  ctl_ok (f, (const char *[]){ "start", SA, NULL });
+  wait_phase (f, SA, "running", FALSE);
+  wait_holder (f, "a", "a1", SA);
+
+  /* one job of the boards' type: host b's b1, not host a's a2 */
+  g_assert_true (g_file_set_contents (
+      script, "#!/bin/sh\necho \"case $TF_CASE on $TF_BOARD\"\nsleep 1\n", -1, NULL));
+  g_chmod (script, 0755);
+  g_assert_true (g_file_set_contents (plan,
+                                      "[plan]\nname = one\nboard-types = sim-l476-cmd\n"
+                                      "images = farm-fw\nsuites = s1\nrepeat = 30\n"
+                                      "[suite s1]\nscripts = slow.sh\n",
+                                      -1, NULL));
+  ctl_ok (f, (const char *[]){ "regress", "submit", "--plan", plan, NULL });
+  g_assert_true (tf_harness_wait (f->host[0], regress_held, &wb, WAIT_MS));
+  {
+    g_autoptr (JsonObject) a2 = board_of (f, "host/a/", "a2");
+    JsonNode *n = json_object_get_member (a2, "session");
+    g_assert_true (n == NULL || json_node_is_null (n));
+  }
+
+  /* the coordinator's record: the job on b1 */
+  {
+    gpointer want[] = { f, "\"board\":\"b1\"" };
+    g_assert_true (tf_harness_wait (f->host[0], run_says, want, WAIT_MS));
+  }
+
+  /* the coordinator killed -9 and restarted while alpha's session runs on a1 */
+  boots_a1 = tf_harness_boots (f->host[0], "a1");
+  preparing = published (f, SA, "preparing", NULL);
+  seen_before = f->seen->len;
+  stop (&f->coord, SIGKILL);
+  coord_start (f);
+  /* the new coordinator at work: the job (resumed from its step) runs to its end */
+  if (!tf_harness_wait (f->host[0], run_over, f, WAIT_MS))
+    g_error ("the run never ended (kept in %s)", f->dir);
+  {
+    g_autofree char *json = regress_run (f);
+    tf_harness_assert_contains (json, "\"passed\":1");
+  }
+  /* alpha's session: not lost (never aborted, still running on a1), not
+   * doubled (not prepared again: no power cycle), its lease on host a */
+  wait_phase (f, SA, "running", FALSE);
+  g_assert_cmpuint (published (f, SA, "aborted", NULL), ==, 0);
+  g_assert_cmpuint (published (f, SA, "preparing", NULL), ==, preparing);
+  g_assert_cmpint (tf_harness_boots (f->host[0], "a1"), ==, boots_a1);
+  {
+    g_autoptr (JsonObject) sa = session_of (f, SA);
+    g_assert_cmpstr (json_object_get_string_member (sa, "board"), ==, "a1");
+  }
+  wait_holder (f, "a", "a1", SA);
+  g_test_message ("after the restart host a published a1 %u times without alpha's lease",
+                  host_unheld (f, "a", "a1", seen_before));
+  wait_holder (f, "a", "a1", SA);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/farm-floor/testfest-over-two-hosts", test_floor);
   g_test_add_func ("/farm-floor/regress-off-a-lost-host", test_regress);
+  g_test_add_func ("/farm-floor/idle-host-and-coordinator-restart", test_idle_host_and_restart);
   return g_test_run ();
 }

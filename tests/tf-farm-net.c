@@ -235,6 +235,24 @@ tf_farm_board_id (TfFarm *f, guint i, guint j)
   return g_strdup_printf ("%sb%u", tf_farm_host (f, i)->name, j);
 }
 
+void
+tf_farm_set_event (TfFarm *f, const char *event_text)
+{
+  g_autofree char *event = g_build_filename (f->dir, "run.event", NULL);
+  g_autofree char *conf = NULL, *line = NULL;
+  g_auto (GStrv) parts = NULL;
+  g_assert_true (g_file_set_contents (event, event_text, -1, NULL));
+  g_assert_true (g_file_get_contents (f->coord_conf, &conf, NULL, NULL));
+  g_assert_null (strstr (conf, "\nevent = "));
+  line
+      = g_strdup_printf ("role = coordinator\nets-dir = %s/tests/ets\nevent = %s\n", f->src, event);
+  parts = g_strsplit (conf, "role = coordinator\n", 2);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  g_free (conf);
+  conf = g_strjoin (line, parts[0], parts[1], NULL);
+  g_assert_true (g_file_set_contents (f->coord_conf, conf, -1, NULL));
+}
+
 /* tf-simlab --generate's sim and lab files, board simN renamed <host>bN */
 static void
 write_host_lab (TfFarm *f, TfFarmHost *h)

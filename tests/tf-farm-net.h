@@ -61,6 +61,10 @@ void
 tf_farm_stop_host (TfFarm *f, guint i, int sig);
 void
 tf_farm_start_coordinator (TfFarm *f);
+/* The coordinator runs @event_text (the floor) from its next start. Its
+ * companies need no broker accounts unless they connect. */
+void
+tf_farm_set_event (TfFarm *f, const char *event_text);
 void
 tf_farm_stop_coordinator (TfFarm *f, int sig);
 /* A real link cut: the bridge's end of host @i's veth pair down (or up again). */

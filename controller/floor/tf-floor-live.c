@@ -106,20 +106,39 @@ on_console_line (TfConsole *console, const char *line, gint64 at, Live *l)
     tf_floor_publish_console (l->floor, s, line, at, FALSE);
 }
 
+/* The board's console, once there is one: a farm host's board after a
+ * coordinator restart exists only when its host announces it again, after
+ * the session was resumed. */
+static void
+attach_console (Live *l, const char *board)
+{
+  TfConsole *console;
+  if (l->console != NULL || board == NULL)
+    return;
+  console = tf_lab_get_console (l->floor->lab, board);
+  if (console == NULL)
+    return;
+  l->console = g_object_ref (console);
+  l->console_id = g_signal_connect (console, "line", G_CALLBACK (on_console_line), l);
+}
+
+void
+tf_floor_live_attach_console (Live *l)
+{
+  TfSession *s = tf_floor_session (l->floor, l->id);
+  if (s != NULL)
+    attach_console (l, s->board);
+}
+
 Live *
 tf_floor_live_new (TfFloor *f, TfSession *s)
 {
   Live *l = g_new0 (Live, 1);
-  TfConsole *console = s->board ? tf_lab_get_console (f->lab, s->board) : NULL;
   l->floor = f;
   l->id = g_strdup (s->id);
   l->cancel = g_cancellable_new ();
   l->generation = ++f->generation;
-  if (console != NULL)
-    {
-      l->console = g_object_ref (console);
-      l->console_id = g_signal_connect (console, "line", G_CALLBACK (on_console_line), l);
-    }
   g_hash_table_replace (f->live, l->id, l);
+  attach_console (l, s->board);
   return l;
 }

@@ -155,6 +155,7 @@ tf_floor_prepare_provision (Live *l)
   TfProvisionScript *script;
 
   tf_floor_take_board (f, s);
+  tf_floor_live_attach_console (l);
   if (l->console == NULL)
     {
       g_set_error (&error, TF_ERROR, TF_ERROR_NOT_FOUND, "board %s has no console", s->board);

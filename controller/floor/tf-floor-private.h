@@ -70,10 +70,11 @@ tf_floor_ticket_live (Ticket *t);
 /* tf-floor-live.c: a console line (@operator: a step the lab asks a person to do) to both
  * companies of @s */
 void
-tf_floor_publish_console (TfFloor *f, TfSession *s, const char *line, gint64 at,
-                          gboolean operator);
+tf_floor_publish_console (TfFloor *f, TfSession *s, const char *line, gint64 at, gboolean operator);
 Live *
 tf_floor_live_new (TfFloor *f, TfSession *s);
+void
+tf_floor_live_attach_console (Live *l);
 
 /* tf-floor-lease.c */
 gboolean

@@ -41,6 +41,10 @@ tf_ets_cases_comp (void);
 const TfEtsCase *
 tf_ets_cases_bs (void);
 
+/* tf-ets-cases-fw.c: Firmware Update (751-780) */
+const TfEtsCase *
+tf_ets_cases_fw (void);
+
 /* tf-ets-cases-info.c: information reporting */
 void
 tf_ets_case_301 (TfEtsRun *run);

@@ -9,74 +9,12 @@
 #include "config.h"
 
 #include "tf-coap-source.h"
+#include "tf-ets-clock.h"
 #include "tf-ets-run.h"
 
 #include <string.h>
 
-struct _TfEtsRun
-{
-  TfLwm2mServer *server;
-  guint probe_from, probe_to; /* the last probe's messages in the exchange: not the breaker */
-  char *version;
-  char *endpoint;
-  guint register_wait_s;
-  guint answer_wait_s;
-  guint short_lifetime, pmin, pmax, queue_window;
-  char *deregister_line;
-  char *send_line, *send_res_line;
-  char *peer; /* the client's address as last seen (Register, Update) */
-  char *server_uri;
-  TfEtsConsoleFunc console;
-  gpointer console_data;
-  gboolean (*infra_up) (gpointer user_data);
-  GPtrArray *exchange; /* JsonNode, in the order sent and received */
-  GPtrArray *events;   /* TfEtsEvent */
-  GPtrArray *criteria; /* JsonNode {"id","ok","what"} */
-  gint register_msg;   /* index into exchange, -1 */
-  gboolean registered;
-  const TfEtsCase *c;
-  TfEtsVerdict verdict;
-  gboolean decided;
-  char *criterion;
-  char *reason;
-  JsonNode *message; /* the message that broke the criterion */
-  gint64 started_us, finished_us, started_mono;
-  gulong handlers[9];
-};
-
-const char *
-tf_ets_verdict_to_string (TfEtsVerdict v)
-{
-  switch (v)
-    {
-    case TF_ETS_VERDICT_PASS:
-      return "pass";
-    case TF_ETS_VERDICT_FAIL:
-      return "fail";
-    case TF_ETS_VERDICT_NOT_APPLICABLE:
-      return "not-applicable";
-    case TF_ETS_VERDICT_INCONCLUSIVE:
-    default:
-      return "inconclusive";
-    }
-}
-
-int
-tf_ets_verdict_exit_code (TfEtsVerdict v)
-{
-  switch (v)
-    {
-    case TF_ETS_VERDICT_PASS:
-      return 0;
-    case TF_ETS_VERDICT_FAIL:
-      return 1;
-    case TF_ETS_VERDICT_NOT_APPLICABLE:
-      return 77;
-    case TF_ETS_VERDICT_INCONCLUSIVE:
-    default:
-      return 2;
-    }
-}
+#include "tf-ets-run-private.h"
 
 const TfEtsCase *
 tf_ets_case_find (const char *version, gint id)
@@ -104,7 +42,9 @@ add_event (TfEtsRun *run, TfEtsEventKind kind, const char *detail)
 {
   TfEtsEvent *e = g_new0 (TfEtsEvent, 1);
   e->kind = kind;
-  e->time_us = g_get_monotonic_time ();
+  e->time_us = kind != TF_ETS_EVENT_EXPIRED && kind < TF_ETS_EVENT_BOOTSTRAPPED
+                   ? tf_ets_clock_last_arrival (run->clock)
+                   : g_get_monotonic_time ();
   e->detail = g_strdup (detail);
   e->observe_seq = -1;
   g_ptr_array_add (run->events, e);
@@ -117,6 +57,8 @@ on_exchange (const TfCoapMessage *m, gpointer user_data)
   TfEtsRun *run = user_data;
   JsonNode *n;
   /* bounded: a chatty client cannot grow the evidence without limit */
+  if (!m->outgoing)
+    tf_ets_clock_received (run->clock);
   if (run->exchange->len >= 10000)
     return;
   n = tf_coap_message_to_json (m);
@@ -231,6 +173,7 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->version = g_strdup (setup->version);
   run->endpoint = g_strdup (setup->endpoint);
   run->server_uri = g_strdup (setup->server_uri != NULL ? setup->server_uri : "");
+  run->firmware = setup->firmware != NULL ? g_bytes_ref (setup->firmware) : NULL;
   run->register_wait_s = setup->register_wait_s > 0 ? setup->register_wait_s : 60;
   run->answer_wait_s = setup->answer_wait_s > 0 ? setup->answer_wait_s : 45;
   run->short_lifetime = setup->short_lifetime_s > 0 ? setup->short_lifetime_s : 10;
@@ -251,6 +194,7 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->register_msg = -1;
   run->started_us = g_get_real_time ();
   run->started_mono = g_get_monotonic_time ();
+  run->clock = tf_ets_clock_new (tf_lwm2m_server_get_port (server));
   tf_coap_set_exchange_func (on_exchange, run);
   run->handlers[0] = g_signal_connect (server, "registered", G_CALLBACK (on_registered), run);
   run->handlers[1] = g_signal_connect (server, "updated", G_CALLBACK (on_updated), run);
@@ -277,6 +221,7 @@ tf_ets_run_free (TfEtsRun *run)
   g_ptr_array_unref (run->exchange);
   g_ptr_array_unref (run->events);
   g_ptr_array_unref (run->criteria);
+  tf_ets_clock_free (run->clock);
   g_clear_pointer (&run->message, json_node_unref);
   g_free (run->version);
   g_free (run->endpoint);
@@ -285,6 +230,7 @@ tf_ets_run_free (TfEtsRun *run)
   g_free (run->send_res_line);
   g_free (run->peer);
   g_free (run->server_uri);
+  g_clear_pointer (&run->firmware, g_bytes_unref);
   g_free (run->criterion);
   g_free (run->reason);
   g_free (run);
@@ -333,10 +279,28 @@ tf_ets_run_server_uri (TfEtsRun *run)
   return run->server_uri;
 }
 
+GBytes *
+tf_ets_run_firmware (TfEtsRun *run)
+{
+  return run->firmware;
+}
+
+TfLwm2mServer *
+tf_ets_run_server (TfEtsRun *run)
+{
+  return run->server;
+}
+
 guint
 tf_ets_run_register_wait (TfEtsRun *run)
 {
   return run->register_wait_s;
+}
+
+guint
+tf_ets_run_answer_wait (TfEtsRun *run)
+{
+  return run->answer_wait_s;
 }
 
 guint
@@ -379,23 +343,41 @@ tf_ets_run_decided (TfEtsRun *run)
 
 typedef gboolean (*DoneFunc) (TfEtsRun *run, gpointer data);
 
+typedef struct
+{
+  gboolean expired;
+  gint64 due;
+  TfEtsClock *clock;
+} Deadline;
+
 static gboolean
 on_deadline (gpointer data)
 {
-  *(gboolean *)data = TRUE;
+  Deadline *d = data;
+  d->expired = TRUE;
+  tf_ets_clock_timer (d->clock, d->due); /* how late the runner itself was */
   return G_SOURCE_REMOVE;
 }
 
-/* Iterates the main context until @done or @ms passed; TRUE when @done. */
+TfEtsClock *
+tf_ets_run_clock (TfEtsRun *run)
+{
+  return run->clock;
+}
+
+/* Iterates the main context until @done or @ms passed; TRUE when @done. A deadline that
+ * passed while the runner was late still sees what arrived before it (drained first). */
 static gboolean
 iterate_until (TfEtsRun *run, DoneFunc done, gpointer data, guint ms)
 {
-  gboolean expired = FALSE;
-  guint id = g_timeout_add (ms, on_deadline, &expired);
-  while (!(done != NULL && done (run, data)) && !expired)
+  Deadline d = { FALSE, g_get_monotonic_time () + (gint64)ms * 1000, run->clock };
+  guint id = g_timeout_add (ms, on_deadline, &d);
+  while (!(done != NULL && done (run, data)) && !d.expired)
     g_main_context_iteration (NULL, TRUE);
-  if (!expired)
+  if (!d.expired)
     g_source_remove (id);
+  else
+    tf_ets_run_drain (run);
   return done != NULL && done (run, data);
 }
 
@@ -785,6 +767,9 @@ tf_ets_run_to_json (TfEtsRun *run)
   json_builder_set_member_name (b, "duration_ms");
   json_builder_add_int_value (
       b, ((run->finished_us ? run->finished_us : g_get_real_time ()) - run->started_us) / 1000);
+  json_builder_set_member_name (b, "lab_lateness_ms"); /* the runner's own, over the case */
+  json_builder_add_int_value (b,
+                              tf_ets_clock_lateness_since (run->clock, run->started_mono) / 1000);
   json_builder_set_member_name (b, "criteria");
   json_builder_begin_array (b);
   for (guint i = 0; i < run->criteria->len; i++)

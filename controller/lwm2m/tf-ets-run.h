@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "tf-ets-clock.h"
 #include "tf-lwm2m-server.h"
 
 G_BEGIN_DECLS
@@ -44,6 +45,7 @@ typedef struct
   const char *send_line;       /* what makes the client Send /3/0/9 and /3/0/13 */
   const char *send_res_line;   /* what makes it Send /1/0/1 and /3/0/11 (311) */
   guint queue_window_s;        /* how long a queue-mode client listens (0: 93, the default) */
+  GBytes *firmware;            /* a firmware package for the client (NULL: the lab client's) */
   TfEtsConsoleFunc console;
   gpointer console_data;
   /* FALSE when the lab knows the client's power or link is down (NULL: it knows nothing, and
@@ -93,12 +95,20 @@ const char *
 tf_ets_run_deregister_line (TfEtsRun *run);
 const char *
 tf_ets_run_server_uri (TfEtsRun *run);
+/* The firmware package to give the client (Firmware Update cases). */
+GBytes *
+tf_ets_run_firmware (TfEtsRun *run);
+/* The reference server (to serve a firmware package from, tf_lwm2m_server_serve). */
+TfLwm2mServer *
+tf_ets_run_server (TfEtsRun *run);
 const char *
 tf_ets_run_send_line (TfEtsRun *run);
 const char *
 tf_ets_run_send_res_line (TfEtsRun *run);
 guint
 tf_ets_run_register_wait (TfEtsRun *run);
+guint
+tf_ets_run_answer_wait (TfEtsRun *run);
 guint
 tf_ets_run_queue_window (TfEtsRun *run);
 /* The bootstrap sequence the reference server runs for the client (before it asks). */
@@ -184,5 +194,25 @@ tf_ets_inconclusive (TfEtsRun *run, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* A decided case (Fail or Inconclusive): the case function returns at once. */
 gboolean
 tf_ets_run_decided (TfEtsRun *run);
+
+/* --- timing criteria (tf-ets-verdict.c; the rule: README, "Timing criteria") -------- */
+
+/* The arrival times of the client's messages and the runner's own lateness. */
+TfEtsClock *
+tf_ets_run_clock (TfEtsRun *run);
+/* The arrival (monotonic µs) of the last message received: a reference point that does not
+ * move when the runner is late handling it. */
+gint64
+tf_ets_run_last_arrival (TfEtsRun *run);
+/* Handles what is ready now (datagrams waiting in the kernel, timers due), bounded. */
+void
+tf_ets_run_drain (TfEtsRun *run);
+/* Timing criterion @criterion: the client's measured time fell outside the bound and its
+ * tolerance by @miss_us (<= 0: it held). A miss no larger than the runner's own lateness
+ * since @since_us (monotonic) is Inconclusive ("the lab was late by X ms"); a larger one
+ * Fails, the reason @fmt (the measured times and the bound) with the miss and the lateness. */
+gboolean
+tf_ets_check_timing (TfEtsRun *run, const char *criterion, gint64 since_us, gint64 miss_us,
+                     const char *fmt, ...) G_GNUC_PRINTF (5, 6);
 
 G_END_DECLS

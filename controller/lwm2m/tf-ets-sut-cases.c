@@ -116,6 +116,11 @@ static const TfEtsSutStep s303[] = {
   { TF_ETS_SUT_CANCEL_OBSERVE, "D", "/3/0/13", NULL, NULL },
   END,
 };
+static const TfEtsSutStep s306[] = {
+  REG ("A"),
+  { TF_ETS_SUT_SEND, "B", "/3/0/9 /3/0/13", NULL, NULL },
+  END,
+};
 
 static const TfEtsSutCase cases[] = {
   { 101, "1.0 1.1", "Initial Registration", s101 },
@@ -136,6 +141,7 @@ static const TfEtsSutCase cases[] = {
   { 301, "1.0 1.1", "Observation and Notification of parameter values", s301 },
   { 302, "1.0 1.1", "Cancel Observations using Reset Operation", s302 },
   { 303, "1.0 1.1", "Cancel observations using Observe with Cancel parameter", s303 },
+  { 306, "1.1", "Send Operation", s306 },
   { 0, NULL, NULL, NULL },
 };
 
@@ -246,6 +252,10 @@ tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
     case TF_ETS_SUT_NOTIFIED:
       return g_strdup_printf ("nothing to do: '%s' notifies %s every few seconds; your server "
                               "should show the values (keep the observation)",
+                              endpoint, st->path);
+    case TF_ETS_SUT_SEND:
+      return g_strdup_printf ("nothing to do: '%s' Sends %s (SenML JSON, POST /dp) now; your "
+                              "server should show the values",
                               endpoint, st->path);
     case TF_ETS_SUT_CANCEL_RESET:
       return g_strdup_printf ("on your server: cancel the observation of %s of '%s' by Reset "

@@ -69,6 +69,9 @@ tf_ets_sut_check (TfEtsSut *s, const char *criterion, gboolean ok, gint msg, con
     G_GNUC_PRINTF (5, 6);
 void
 tf_ets_sut_inconclusive (TfEtsSut *s, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Whether the server answers a CoAP ping from a socket of its own (within the answer wait). */
+gboolean
+tf_ets_sut_server_alive (TfEtsSut *s);
 
 /* tf-ets-sut-steps.c: one step run and judged */
 void

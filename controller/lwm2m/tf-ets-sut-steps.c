@@ -38,6 +38,59 @@ is_client_req (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
          && !g_str_equal (m->path, "/dp") && !g_str_equal (m->path, "/bs");
 }
 
+static gboolean
+is_send (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
+{
+  return m->out && m->code == COAP_REQUEST_CODE_POST && g_str_equal (m->path, "/dp");
+}
+
+/* The client Sends the values at the step's paths (LwM2M 1.1 Send, 6.4.2): criterion, 2.04.
+ * A server that leaves it unanswered while it answers a CoAP ping fails it. */
+static void
+send_step (TfEtsSut *s, const TfEtsSutStep *st, guint from)
+{
+  g_auto (GStrv) ps = g_strsplit (st->path, " ", -1);
+  g_autoptr (GArray) paths = g_array_new (FALSE, FALSE, sizeof (TfLwm2mPath));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *got = NULL;
+  gint req, ans;
+  for (guint i = 0; ps[i] != NULL; i++)
+    {
+      TfLwm2mPath p;
+      if (tf_lwm2m_path_parse (ps[i], &p, NULL))
+        g_array_append_val (paths, p);
+    }
+  if (s->client == NULL
+      || !tf_lwm2m_client_send (s->client, (const TfLwm2mPath *)paths->data, paths->len, &error))
+    {
+      tf_ets_sut_inconclusive (s, "the lab's client could not Send: %s",
+                               error != NULL ? error->message : "not running");
+      return;
+    }
+  req = tf_ets_sut_wait (s, from, is_send, NULL, 3000);
+  if (req < 0)
+    {
+      tf_ets_sut_inconclusive (s, "the lab's client sent no Send");
+      return;
+    }
+  ans = tf_ets_sut_wait_answer (s, req, s->answer_wait_s * 1000);
+  if (ans < 0)
+    {
+      if (tf_ets_sut_server_alive (s))
+        tf_ets_sut_check (s, st->criterion, FALSE, req,
+                          "the Send was answered within %u s (nothing came, while the server "
+                          "answers a CoAP ping)",
+                          s->answer_wait_s);
+      else
+        tf_ets_sut_inconclusive (s, "the server under test answered neither the Send nor a CoAP "
+                                    "ping: link or server down, not a verdict");
+      return;
+    }
+  got = code_str (tf_ets_sut_msg (s, ans)->code);
+  tf_ets_sut_check (s, st->criterion, tf_ets_sut_msg (s, ans)->code == CODE (2, 4), ans,
+                    "the Send was answered 2.04 (got %s)", got);
+}
+
 /* The client's request from @from on (made now when @make and none is there yet), its
  * answer awaited: the answer's index, or -1 with the case decided. */
 static gint
@@ -352,6 +405,10 @@ tf_ets_sut_step (TfEtsSut *s, const TfEtsSutStep *st)
       break;
     case TF_ETS_SUT_NOTIFIED:
       notified_step (s, st);
+      break;
+    case TF_ETS_SUT_SEND:
+      tf_ets_sut_tell (s, st);
+      send_step (s, st, from);
       break;
     case TF_ETS_SUT_CANCEL_RESET:
     case TF_ETS_SUT_CANCEL_OBSERVE:

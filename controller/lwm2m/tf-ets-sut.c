@@ -328,8 +328,8 @@ on_readable (GSocket *sock, GIOCondition cond, gpointer data)
  * its own, which any CoAP endpoint answers with an RST (RFC 7252 4.3). Not through the
  * client's session: a server that ignores the client's notifications holds that session's
  * next request back (NSTART 1), and would look gone. */
-static gboolean
-server_alive (TfEtsSut *s)
+gboolean
+tf_ets_sut_server_alive (TfEtsSut *s)
 {
   g_autoptr (GSocketConnectable) c = g_network_address_parse_uri (s->server_uri, 5683, NULL);
   g_autoptr (GSocketAddressEnumerator) e = c != NULL ? g_socket_connectable_enumerate (c) : NULL;
@@ -371,23 +371,56 @@ server_alive (TfEtsSut *s)
   return FALSE;
 }
 
+/* The pmax the reference client was last given for @path by a Write-Attributes (0: none).
+ * A Reset cancel goes out only with the observation's next notification (RFC 7641 3.6),
+ * which is due up to pmax after the server acted. */
+static guint
+write_attrs_pmax (TfEtsSut *s, const char *path)
+{
+  for (guint i = s->msgs->len; i > 0; i--)
+    {
+      const TfEtsSutMsg *m = g_ptr_array_index (s->msgs, i - 1);
+      g_auto (GStrv) attrs = NULL;
+      if (m->out || m->code != COAP_REQUEST_CODE_PUT || m->query == NULL
+          || g_strcmp0 (m->path, path) != 0)
+        continue;
+      attrs = g_strsplit (m->query, "&", -1);
+      for (guint j = 0; attrs[j] != NULL; j++)
+        if (g_str_has_prefix (attrs[j], "pmax="))
+          {
+            gdouble v = g_ascii_strtod (attrs[j] + 5, NULL);
+            /* whole seconds, rounded up */
+            return v > 0 && v <= 3600 ? (guint)v + (v > (guint)v) : 0;
+          }
+      return 0;
+    }
+  return 0;
+}
+
 gint
 tf_ets_sut_operator (TfEtsSut *s, const TfEtsSutStep *st, TfEtsSutMatch f, gconstpointer data)
 {
   g_autofree char *command = tf_ets_sut_step_command (st);
   guint next = s->msgs->len, grace = 0;
   gboolean expired = FALSE, graced = FALSE;
+  /* what the protocol adds between the server's act and what reaches the client */
+  guint extra = st->kind == TF_ETS_SUT_CANCEL_RESET ? write_attrs_pmax (s, st->path) : 0;
   guint id;
   gint found;
   TfEtsSutDriver *d;
   tf_ets_sut_tell (s, st);
   d = s->drv;
-  id = g_timeout_add_seconds (s->operator_wait_s, on_deadline, &expired);
-  while ((found = scan (s, &next, f, data)) < 0 && !expired && !graced)
+  id = g_timeout_add_seconds (s->operator_wait_s + extra, on_deadline, &expired);
+  for (;;)
     {
-      /* a driver that says it is done: what it did arrives within an answer's time */
+      if ((found = scan (s, &next, f, data)) >= 0)
+        break;
+      /* a driver that says it is done: what it did arrives within an answer's time (and the
+       * protocol's), however little of the operator's wait is left */
       if (d != NULL && d->exited && grace == 0)
-        grace = g_timeout_add_seconds (s->answer_wait_s, on_deadline, &graced);
+        grace = g_timeout_add_seconds (s->answer_wait_s + extra, on_deadline, &graced);
+      if (graced || (expired && grace == 0))
+        break;
       g_main_context_iteration (NULL, TRUE);
     }
   if (!expired)
@@ -401,11 +434,11 @@ tf_ets_sut_operator (TfEtsSut *s, const TfEtsSutStep *st, TfEtsSutMatch f, gcons
     }
   if (d != NULL && d->exited && d->status == 0)
     {
-      if (server_alive (s))
+      if (tf_ets_sut_server_alive (s))
         tf_ets_sut_check (s, st->criterion, FALSE, -1,
                           "the driver did '%s' (exit 0), yet nothing of it reached the client in "
-                          "%u s, while the server answers a CoAP ping",
-                          command, s->answer_wait_s);
+                          "%u s after, while the server answers a CoAP ping",
+                          command, s->answer_wait_s + extra);
       else
         tf_ets_sut_inconclusive (s,
                                  "the driver did '%s' (exit 0), but nothing arrived and the "
@@ -417,7 +450,7 @@ tf_ets_sut_operator (TfEtsSut *s, const TfEtsSutStep *st, TfEtsSutMatch f, gcons
                              d->status);
   else
     tf_ets_sut_inconclusive (s, "nothing arrived within %u s for '%s': the operator did not act",
-                             s->operator_wait_s, command);
+                             s->operator_wait_s + extra, command);
   return -1;
 }
 

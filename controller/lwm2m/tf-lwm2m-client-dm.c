@@ -240,6 +240,8 @@ arm_pmax (TfLwm2mClientObs *o)
   if (o->pmax_id != 0)
     g_source_remove (o->pmax_id);
   o->pmax_id = 0;
+  if (pmax > 0 && (o->client->quirks & TF_LWM2M_QUIRK_LATE_NOTIFY))
+    pmax += 4;
   if (pmax > 0)
     o->pmax_id = g_timeout_add ((guint)MIN (pmax * 1000, G_MAXINT), on_pmax, o);
 }
@@ -316,6 +318,8 @@ tf_lwm2m_client_on_changed (const TfLwm2mPath *path, gpointer data)
     }
   if (path->len == 2 && path->ids[0] != 0)
     self->objects_changed = TRUE;
+  if (path->len >= 3 && path->ids[0] == 5 && path->ids[2] <= 1)
+    tf_lwm2m_client_fw_written (self, path);
 }
 
 void

@@ -20,6 +20,7 @@ typedef enum
   REQ_UPDATE,
   REQ_DEREGISTER,
   REQ_SEND,
+  REQ_FIRMWARE, /* the GET of a Package URI */
 } TfLwm2mClientReq;
 
 /* An observation a server holds on this client. */
@@ -68,6 +69,11 @@ struct _TfLwm2mClient
   guint queue_window; /* queue mode: seconds it listens after its last exchange */
   guint sleep_id;
   gboolean asleep;
+  /* Firmware Update (Core E.6): the package pulled or pushed, the session of the pull, the
+   * install under way */
+  GBytes *fw_package;
+  coap_session_t *fw_session;
+  guint fw_install_id;
 };
 
 enum
@@ -97,10 +103,29 @@ void
 tf_lwm2m_client_on_nack (coap_session_t *session, const coap_pdu_t *sent,
                          const coap_nack_reason_t reason, const coap_mid_t mid);
 /* tf-lwm2m-client.c */
+coap_session_t *
+tf_lwm2m_client_open_session (TfLwm2mClient *self, const char *uri, GError **error);
+gboolean
+tf_lwm2m_client_send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kind,
+                              guint method, const char *uri_path, GPtrArray *queries, guint cf,
+                              GBytes *payload);
 void
 tf_lwm2m_client_bootstrap_finished (TfLwm2mClient *self);
 void
 tf_lwm2m_client_schedule_update (TfLwm2mClient *self, guint delay_ms);
+/* tf-lwm2m-client-fw.c: Firmware Update, Object 5 (Core E.6) */
+/* A server wrote Package (/5/0/0) or Package URI (/5/0/1). */
+void
+tf_lwm2m_client_fw_written (TfLwm2mClient *self, const TfLwm2mPath *path);
+/* Execute on /5/0/2 (Update): 4.05 unless a package is downloaded. */
+gboolean
+tf_lwm2m_client_fw_update (TfLwm2mClient *self, GError **error);
+/* The answer to the Package URI's GET (NULL: none came). */
+void
+tf_lwm2m_client_fw_answer (TfLwm2mClient *self, const coap_pdu_t *received);
+void
+tf_lwm2m_client_fw_clear (TfLwm2mClient *self);
+
 /* tf-lwm2m-client-account.c */
 /* The first non-bootstrap Security instance and its Server instance (Core E.1, E.2). */
 gboolean

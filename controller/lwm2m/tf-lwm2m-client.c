@@ -27,6 +27,14 @@ tf_lwm2m_quirk_from_string (const char *name)
     return TF_LWM2M_QUIRK_WRONG_UPDATE_CODE;
   if (g_strcmp0 (name, "lifetime-ignored") == 0)
     return TF_LWM2M_QUIRK_LIFETIME_IGNORED;
+  if (g_strcmp0 (name, "late-notify") == 0)
+    return TF_LWM2M_QUIRK_LATE_NOTIFY;
+  if (g_strcmp0 (name, "firmware-state-stuck") == 0)
+    return TF_LWM2M_QUIRK_FW_STATE_STUCK;
+  if (g_strcmp0 (name, "firmware-update-anytime") == 0)
+    return TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME;
+  if (g_strcmp0 (name, "firmware-no-result") == 0)
+    return TF_LWM2M_QUIRK_FW_NO_RESULT;
   return TF_LWM2M_QUIRK_NONE;
 }
 
@@ -47,8 +55,8 @@ fail (TfLwm2mClient *self, const char *fmt, ...)
 
 /* coap://H:P or coaps://H:P → a client session (PSK for coaps). Names are resolved with
  * getaddrinfo (the lab uses literal addresses; a name costs one blocking lookup). */
-static coap_session_t *
-open_session (TfLwm2mClient *self, const char *uri, GError **error)
+coap_session_t *
+tf_lwm2m_client_open_session (TfLwm2mClient *self, const char *uri, GError **error)
 {
   coap_uri_t u;
   coap_address_t a;
@@ -140,9 +148,10 @@ tf_lwm2m_client_set_queue_window (TfLwm2mClient *self, guint seconds)
   self->queue_window = seconds;
 }
 
-static gboolean
-send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kind, guint method,
-              const char *uri_path, GPtrArray *queries, guint cf, GBytes *payload)
+gboolean
+tf_lwm2m_client_send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kind,
+                              guint method, const char *uri_path, GPtrArray *queries, guint cf,
+                              GBytes *payload)
 {
   coap_pdu_t *pdu = coap_pdu_init (COAP_MESSAGE_CON, method, coap_new_message_id (session),
                                    coap_session_max_pdu_size (session));
@@ -191,7 +200,7 @@ do_register (TfLwm2mClient *self)
   tf_lwm2m_client_add_bootstrap_trigger (self);
   if (self->session != NULL)
     coap_session_release (self->session);
-  self->session = open_session (self, self->server_uri, &error);
+  self->session = tf_lwm2m_client_open_session (self, self->server_uri, &error);
   if (self->session == NULL)
     {
       self->state = STATE_IDLE;
@@ -209,8 +218,8 @@ do_register (TfLwm2mClient *self)
   self->sent_lifetime = self->lifetime;
   self->objects_changed = FALSE;
   g_message ("%s: registering at %s", self->endpoint, self->server_uri);
-  if (!send_request (self, self->session, REQ_REGISTER, COAP_REQUEST_CODE_POST, "rd", q,
-                     TF_LWM2M_CF_LINK, links))
+  if (!tf_lwm2m_client_send_request (self, self->session, REQ_REGISTER, COAP_REQUEST_CODE_POST,
+                                     "rd", q, TF_LWM2M_CF_LINK, links))
     fail (self, "registration failed: cannot send");
 }
 
@@ -248,8 +257,8 @@ tf_lwm2m_client_update (TfLwm2mClient *self)
   self->objects_changed = FALSE;
   if (self->quirks & TF_LWM2M_QUIRK_WRONG_UPDATE_CODE)
     method = COAP_REQUEST_CODE_PUT;
-  send_request (self, self->session, REQ_UPDATE, method, self->location, q, TF_LWM2M_CF_LINK,
-                links);
+  tf_lwm2m_client_send_request (self, self->session, REQ_UPDATE, method, self->location, q,
+                                TF_LWM2M_CF_LINK, links);
 }
 
 void
@@ -260,8 +269,8 @@ tf_lwm2m_client_deregister (TfLwm2mClient *self)
   self->update_id = 0;
   if (self->state != STATE_REGISTERED || self->location == NULL)
     return;
-  send_request (self, self->session, REQ_DEREGISTER, COAP_REQUEST_CODE_DELETE, self->location, NULL,
-                0, NULL);
+  tf_lwm2m_client_send_request (self, self->session, REQ_DEREGISTER, COAP_REQUEST_CODE_DELETE,
+                                self->location, NULL, 0, NULL);
 }
 
 /* Mute Send (/1/x/23, Core E.2): true in the Server instance, no Send. */
@@ -306,8 +315,8 @@ tf_lwm2m_client_send (TfLwm2mClient *self, const TfLwm2mPath *paths, guint n_pat
   payload = tf_lwm2m_encode (TF_LWM2M_CF_SENML_JSON, &root, all, error);
   if (payload == NULL)
     return FALSE;
-  if (!send_request (self, self->session, REQ_SEND, COAP_REQUEST_CODE_POST, "dp", NULL,
-                     TF_LWM2M_CF_SENML_JSON, payload))
+  if (!tf_lwm2m_client_send_request (self, self->session, REQ_SEND, COAP_REQUEST_CODE_POST, "dp",
+                                     NULL, TF_LWM2M_CF_SENML_JSON, payload))
     {
       g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot send");
       return FALSE;
@@ -408,6 +417,9 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
     case REQ_SEND:
       g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_SENT], 0, code);
       break;
+    case REQ_FIRMWARE:
+      tf_lwm2m_client_fw_answer (self, received);
+      break;
     }
   return COAP_RESPONSE_OK;
 }
@@ -461,6 +473,11 @@ on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason
   if (!g_hash_table_steal_extended (self->requests, token, NULL, &kindp))
     {
       tf_lwm2m_client_on_nack (session, sent, reason, mid); /* a notification */
+      return;
+    }
+  if (GPOINTER_TO_UINT (kindp) == REQ_FIRMWARE)
+    {
+      tf_lwm2m_client_fw_answer (self, NULL);
       return;
     }
   if (GPOINTER_TO_UINT (kindp) != REQ_SEND && GPOINTER_TO_UINT (kindp) != REQ_DEREGISTER)
@@ -526,14 +543,14 @@ tf_lwm2m_client_start (TfLwm2mClient *self, GError **error)
       g_autoptr (GPtrArray) q = g_ptr_array_new_with_free_func (g_free);
       if (self->bs_session != NULL)
         coap_session_release (self->bs_session);
-      self->bs_session = open_session (self, self->bootstrap_uri, error);
+      self->bs_session = tf_lwm2m_client_open_session (self, self->bootstrap_uri, error);
       if (self->bs_session == NULL)
         return FALSE;
       g_ptr_array_add (q, g_strdup_printf ("ep=%s", self->endpoint));
       self->state = STATE_BOOTSTRAPPING;
       g_message ("%s: bootstrap request to %s", self->endpoint, self->bootstrap_uri);
-      if (!send_request (self, self->bs_session, REQ_BOOTSTRAP, COAP_REQUEST_CODE_POST, "bs", q, 0,
-                         NULL))
+      if (!tf_lwm2m_client_send_request (self, self->bs_session, REQ_BOOTSTRAP,
+                                         COAP_REQUEST_CODE_POST, "bs", q, 0, NULL))
         {
           self->state = STATE_IDLE;
           g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot send the bootstrap request");
@@ -649,6 +666,7 @@ tf_lwm2m_client_finalize (GObject *object)
   tf_coap_context_set_owner (self->ctx, NULL);
   tf_lwm2m_model_set_changed_func (self->model, NULL, NULL);
   tf_lwm2m_model_set_execute_func (self->model, NULL, NULL);
+  tf_lwm2m_client_fw_clear (self);
   g_ptr_array_unref (self->observations);
   g_hash_table_unref (self->requests);
   if (self->session != NULL)
@@ -730,6 +748,8 @@ on_execute (TfLwm2mModel *m, const TfLwm2mPath *path, const guint8 *args, gsize 
   /* Server's Registration Update Trigger (Core E.2, resource 8) */
   if (path->ids[0] == 1 && path->ids[2] == 8)
     tf_lwm2m_client_schedule_update (self, 0);
+  if (path->ids[0] == 5 && path->ids[2] == 2 && !tf_lwm2m_client_fw_update (self, error))
+    return FALSE;
   /* Bootstrap-Request Trigger (resource 9): server-initiated bootstrap (Core 6.1.4) */
   if (path->ids[0] == 1 && path->ids[2] == 9)
     {

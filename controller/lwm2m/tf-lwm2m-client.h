@@ -15,6 +15,10 @@ typedef enum
   TF_LWM2M_QUIRK_OBSERVE_CANCEL_IGNORED = 1 << 1, /* keeps notifying after RST / Observe=1 */
   TF_LWM2M_QUIRK_WRONG_UPDATE_CODE = 1 << 2,      /* sends Update as PUT instead of POST */
   TF_LWM2M_QUIRK_LIFETIME_IGNORED = 1 << 3,       /* never sends Update before expiry */
+  TF_LWM2M_QUIRK_LATE_NOTIFY = 1 << 4,            /* notifies 4 s after pmax, not at pmax */
+  TF_LWM2M_QUIRK_FW_STATE_STUCK = 1 << 5,         /* Firmware Update State stays Idle */
+  TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME = 1 << 6,      /* Update executes without a package */
+  TF_LWM2M_QUIRK_FW_NO_RESULT = 1 << 7,           /* Update Result stays 0 (Initial) */
 } TfLwm2mQuirks;
 
 /* "no-tlv" → TF_LWM2M_QUIRK_NO_TLV; 0 for an unknown name. */
@@ -65,5 +69,11 @@ tf_lwm2m_client_deregister (TfLwm2mClient *self);
 /* Send (LwM2M 1.1, POST /dp) of the values at @paths in SenML JSON. */
 gboolean
 tf_lwm2m_client_send (TfLwm2mClient *self, const TfLwm2mPath *paths, guint n_paths, GError **error);
+
+/* The lab client's firmware package: a first line "TFFW <version> <SHA-256 of the rest, hex>"
+ * then the rest. Its version, or NULL with the Firmware Update Result saying why not (6: not
+ * a package of this kind, 5: its digest does not match); @result is 0 with a version. */
+char *
+tf_lwm2m_fw_package_version (GBytes *package, gint *result);
 
 G_END_DECLS

@@ -12,6 +12,7 @@ typedef struct
   coap_session_t *session;   /* referenced */
   coap_resource_t *resource; /* rd/N */
   guint expiry_id;
+  gboolean discard;   /* its next Update is answered 4.04 and it ends (tf_lwm2m_server_discard) */
   gint64 awake_until; /* queue mode: requests wait for the next Register/Update after it */
   GQueue *queued;     /* GTask with a TfLwm2mRequest copy as "tf-request" */
 } TfLwm2mReg;
@@ -44,6 +45,7 @@ struct _TfLwm2mServer
   GHashTable *obs_by_id;    /* id → TfLwm2mObs (borrowed) */
   GHashTable *psk;          /* identity → coap_bin_const_t (key) */
   GHashTable *bootstrap;    /* endpoint → GPtrArray of TfLwm2mBootstrapStep */
+  GHashTable *files;        /* Uri-Path → GBytes served by GET (tf_lwm2m_server_serve) */
   guint next_location;
   guint next_obs;
   guint queue_window; /* seconds a queue-mode client listens after Register/Update */

@@ -283,10 +283,19 @@ on_update (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t 
   g_autofree char *links = NULL;
 
   tf_lwm2m_exchange_log (session, request, FALSE, NULL);
-  if (r == NULL)
+  if (r == NULL || r->discard)
     {
       set_diagnostic (response, COAP_RESPONSE_CODE (404), NULL);
       log_response (session, response);
+      if (r != NULL)
+        {
+          TfLwm2mServer *self = r->server;
+          g_message ("%s: Update on %s discarded (4.04)", r->pub.endpoint, r->pub.location);
+          g_hash_table_steal (self->regs, r->pub.endpoint);
+          coap_resource_set_userdata (resource, NULL);
+          r->resource = NULL; /* libcoap still holds it for this request; it answers 4.04 */
+          reg_free (r);
+        }
       return;
     }
   if (!apply_params (r, q, &error))
@@ -603,6 +612,65 @@ tf_lwm2m_server_set_queue_window (TfLwm2mServer *self, guint seconds)
   self->queue_window = seconds;
 }
 
+gboolean
+tf_lwm2m_server_discard (TfLwm2mServer *self, const char *endpoint)
+{
+  TfLwm2mReg *r = g_hash_table_lookup (self->regs, endpoint);
+  if (r == NULL)
+    return FALSE;
+  g_message ("%s: registration %s to be discarded at its next Update", endpoint, r->pub.location);
+  r->discard = TRUE;
+  return TRUE;
+}
+
+static void
+release_bytes (coap_session_t *session, void *app_ptr)
+{
+  g_bytes_unref (app_ptr);
+}
+
+static void
+on_file (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+         const coap_string_t *query, coap_pdu_t *response)
+{
+  TfLwm2mServer *self = server_of (session);
+  GBytes *body = NULL;
+  tf_lwm2m_exchange_log (session, request, FALSE, NULL);
+  if (self != NULL)
+    {
+      g_autofree char *path = tf_coap_pdu_uri_path (request);
+      body = g_hash_table_lookup (self->files, path);
+    }
+  if (body == NULL)
+    set_diagnostic (response, COAP_RESPONSE_CODE (404), NULL);
+  else
+    {
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (205));
+      coap_add_data_large_response (resource, session, request, response, query,
+                                    COAP_MEDIATYPE_APPLICATION_OCTET_STREAM, -1, 0,
+                                    g_bytes_get_size (body), g_bytes_get_data (body, NULL),
+                                    release_bytes, g_bytes_ref (body));
+    }
+  log_response (session, response);
+}
+
+void
+tf_lwm2m_server_serve (TfLwm2mServer *self, const char *path, GBytes *body)
+{
+  coap_resource_t *r = coap_get_resource_from_uri_path (self->ctx, coap_make_str_const (path));
+  if (r == NULL)
+    {
+      r = coap_resource_init (coap_new_str_const ((const uint8_t *)path, strlen (path)),
+                              COAP_RESOURCE_FLAGS_RELEASE_URI);
+      coap_register_request_handler (r, COAP_REQUEST_GET, on_file);
+      coap_add_resource (self->ctx, r);
+    }
+  if (body != NULL)
+    g_hash_table_insert (self->files, g_strdup (path), g_bytes_ref (body));
+  else
+    g_hash_table_remove (self->files, path);
+}
+
 TfLwm2mResponse *
 tf_lwm2m_server_request_finish (TfLwm2mServer *self, GAsyncResult *res, GError **error)
 {
@@ -635,6 +703,8 @@ tf_lwm2m_server_init (TfLwm2mServer *self)
   self->psk = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, key_free);
   self->bootstrap
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)steps_free);
+  self->files
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
 
   spsk.version = COAP_DTLS_SPSK_SETUP_VERSION;
   spsk.validate_id_call_back = on_psk_identity;
@@ -672,6 +742,7 @@ tf_lwm2m_server_finalize (GObject *object)
   g_hash_table_unref (self->obs_by_id);
   g_hash_table_unref (self->psk);
   g_hash_table_unref (self->bootstrap);
+  g_hash_table_unref (self->files);
   g_source_destroy (self->source);
   g_source_unref (self->source);
   tf_coap_context_set_owner (self->ctx, NULL);

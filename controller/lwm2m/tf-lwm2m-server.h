@@ -117,6 +117,18 @@ tf_lwm2m_server_set_psk (TfLwm2mServer *self, const char *identity, GBytes *key)
 void
 tf_lwm2m_server_set_bootstrap (TfLwm2mServer *self, const char *endpoint, GPtrArray *steps);
 
+/* Discards @endpoint's registration at its next Update (a server that lost its state): that
+ * Update is answered 4.04 and the client must register again (Core 6.2.2); until then the
+ * server still reaches the client. FALSE when there is none. */
+gboolean
+tf_lwm2m_server_discard (TfLwm2mServer *self, const char *endpoint);
+
+/* Serves @body (NULL: nothing, 4.04) at GET /@path (one segment or more, "fw/package"),
+ * block-wise as the client asks: the package a client pulls through Firmware Update's Package
+ * URI. */
+void
+tf_lwm2m_server_serve (TfLwm2mServer *self, const char *path, GBytes *body);
+
 /* How long a queue-mode client listens after its Register or Update (LwM2M 1.1 Transport
  * 7.2.1 suggests MAX_TRANSMIT_WAIT, 93 s, the default): requests to it after that wait for its
  * next Update. */

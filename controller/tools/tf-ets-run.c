@@ -319,7 +319,8 @@ main (int argc, char **argv)
   gint case_id = -1, register_wait = 60, answer_wait = 45, lifetime = 10, pmin = 1, pmax = 3;
   gint queue_window = 93, operator_wait = 120;
   gboolean sut = FALSE;
-  g_autofree char *sut_uri = NULL, *driver = NULL;
+  g_autofree char *sut_uri = NULL, *driver = NULL, *firmware = NULL;
+  g_autoptr (GBytes) firmware_b = NULL;
   guint16 port = 0;
   gboolean list = FALSE;
   g_autoptr (GError) error = NULL;
@@ -373,6 +374,8 @@ main (int argc, char **argv)
       "run for each operator step with the step as arguments and in TF_ETS_STEP", "CMD" },
     { "operator-wait", 0, 0, G_OPTION_ARG_INT, &operator_wait,
       "seconds a step waits for the operator's operation (120)", "S" },
+    { "firmware", 0, 0, G_OPTION_ARG_FILENAME, &firmware,
+      "the client's firmware package for the Firmware Update cases (the lab client's)", "FILE" },
     { NULL },
   };
 
@@ -415,6 +418,13 @@ main (int argc, char **argv)
   if (register_wait < 1 || register_wait > 3600 || answer_wait < 1 || answer_wait > 600
       || lifetime < 1 || lifetime > 3600 || pmin < 0 || pmax <= pmin || pmax > 600)
     return usage_error ("%s", "a wait, lifetime or period is out of range");
+  if (firmware != NULL)
+    {
+      g_autoptr (GMappedFile) f = g_mapped_file_new (firmware, FALSE, &error);
+      if (f == NULL)
+        return usage_error ("%s", error->message);
+      firmware_b = g_mapped_file_get_bytes (f);
+    }
   c = tf_ets_case_find (version, case_id);
   if (c == NULL)
     {
@@ -474,6 +484,7 @@ main (int argc, char **argv)
       .send_line = send_line,
       .send_res_line = send_res_line,
       .queue_window_s = (guint)CLAMP (queue_window, 1, 3600),
+      .firmware = firmware_b,
       .console = client_cmd != NULL ? console_write
                  : console_fd >= 0  ? console_fd_write
                                     : NULL,

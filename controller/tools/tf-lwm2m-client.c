@@ -186,6 +186,10 @@ build_model (App *app)
   add (fw, tf_lwm2m_record_new_string (P (5, 0, 1), ""));
   add (fw, tf_lwm2m_record_new_int (P (5, 0, 3), 0));
   add (fw, tf_lwm2m_record_new_int (P (5, 0, 5), 0));
+  add (fw, tf_lwm2m_record_new_string (P (5, 0, 6), ""));
+  add (fw, tf_lwm2m_record_new_string (P (5, 0, 7), ""));
+  add (fw, tf_lwm2m_record_new_int (PI (5, 0, 8, 0), 0)); /* CoAP pulls */
+  add (fw, tf_lwm2m_record_new_int (P (5, 0, 9), 2));     /* push and pull */
   tf_lwm2m_model_create (app->model, 5, 0, fw, NULL);
   if (app->large > 0)
     {

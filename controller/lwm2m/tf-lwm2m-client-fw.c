@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Firmware Update, Object 5 (LwM2M Core E.6): the state machine of the reference client.
+ * Idle (0) → Downloading (1) → Downloaded (2) → Updating (3) → Idle, with Update Result (5)
+ * saying how it ended. The package arrives pushed (a Write of Package /5/0/0, block-wise when
+ * large) or pulled (a Write of Package URI /5/0/1, which the client GETs over CoAP, block-wise);
+ * only CoAP pulls are supported (Firmware Update Protocol Support /5/0/8 says so). A package
+ * is the lab's own format: a first line "TFFW <version> <SHA-256 of the rest, hex>" then the
+ * rest (6 Unsupported package type without the magic, 5 Integrity failure when the digest does
+ * not match); installing it sets the Firmware Version (/3/0/3) to <version> and
+ * PkgName/PkgVersion, then the client sends a Registration Update as a device coming back
+ * from its reboot would. */
+#define G_LOG_DOMAIN "tf-lwm2m-client"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "tf-error.h"
+#include "tf-lwm2m-client-private.h"
+#include "tf-lwm2m-codec.h"
+
+enum
+{
+  FW_IDLE = 0,
+  FW_DOWNLOADING = 1,
+  FW_DOWNLOADED = 2,
+  FW_UPDATING = 3,
+};
+
+/* Update Result values (Core E.6) */
+enum
+{
+  FW_RESULT_INITIAL = 0,
+  FW_RESULT_SUCCESS = 1,
+  FW_RESULT_CONNECTION_LOST = 4,
+  FW_RESULT_INTEGRITY = 5,
+  FW_RESULT_UNSUPPORTED_TYPE = 6,
+  FW_RESULT_INVALID_URI = 7,
+  FW_RESULT_UNSUPPORTED_PROTOCOL = 9,
+};
+
+#define FW_INSTALL_MS 500
+#define FW_VERSION_MAX 64
+
+static gint64
+get_int (TfLwm2mClient *self, guint16 res)
+{
+  TfLwm2mPath p = tf_lwm2m_path_make (3, 5, 0, res, 0);
+  g_autoptr (GPtrArray) r = tf_lwm2m_model_read (self->model, &p, FALSE, NULL);
+  return r != NULL && r->len == 1 ? ((TfLwm2mRecord *)r->pdata[0])->v.i : -1;
+}
+
+static void
+set_int (TfLwm2mClient *self, guint16 obj, guint16 res, gint64 v)
+{
+  TfLwm2mPath p = tf_lwm2m_path_make (3, obj, 0, res, 0);
+  g_autoptr (TfLwm2mRecord) r = tf_lwm2m_record_new_int (&p, v);
+  g_autoptr (GError) error = NULL;
+  if (!tf_lwm2m_model_set (self->model, r, &error))
+    g_warning ("%s: /%u/0/%u: %s", self->endpoint, obj, res, error->message);
+}
+
+static void
+set_string (TfLwm2mClient *self, guint16 obj, guint16 res, const char *v)
+{
+  TfLwm2mPath p = tf_lwm2m_path_make (3, obj, 0, res, 0);
+  g_autoptr (TfLwm2mRecord) r = tf_lwm2m_record_new_string (&p, v);
+  g_autoptr (GError) error = NULL;
+  if (!tf_lwm2m_model_set (self->model, r, &error))
+    g_warning ("%s: /%u/0/%u: %s", self->endpoint, obj, res, error->message);
+}
+
+/* State and Update Result together; the quirk keeps State at Idle whatever happens. */
+static void
+set_state (TfLwm2mClient *self, gint state, gint result)
+{
+  g_message ("%s: firmware update: state %d, result %d%s", self->endpoint, state, result,
+             (self->quirks & TF_LWM2M_QUIRK_FW_STATE_STUCK) ? " (state kept Idle: quirk)" : "");
+  if (result >= 0)
+    set_int (self, 5, 5, (self->quirks & TF_LWM2M_QUIRK_FW_NO_RESULT) ? 0 : result);
+  set_int (self, 5, 3, (self->quirks & TF_LWM2M_QUIRK_FW_STATE_STUCK) ? FW_IDLE : state);
+}
+
+/* The version a package names on its first line "TFFW <version> <sha256 of the rest>", or
+ * NULL with the Update Result that says why not: 6 when it is not a package of ours, 5 when
+ * the rest does not match its digest (an integrity failure). */
+char *
+tf_lwm2m_fw_package_version (GBytes *package, gint *result)
+{
+  gsize len = 0;
+  const char *d = g_bytes_get_data (package, &len);
+  const char *nl, *sp;
+  g_autofree char *digest = NULL;
+  *result = FW_RESULT_UNSUPPORTED_TYPE;
+  if (len < 6 || memcmp (d, "TFFW ", 5) != 0)
+    return NULL;
+  *result = FW_RESULT_INTEGRITY;
+  nl = memchr (d, '\n', MIN (len, 5 + FW_VERSION_MAX + 1 + 64 + 1));
+  if (nl == NULL || nl - d < 5 + 1 + 1 + 64)
+    return NULL;
+  sp = nl - 64 - 1;
+  if (*sp != ' ' || !g_utf8_validate (d + 5, sp - d - 5, NULL) || memchr (d + 5, ' ', sp - d - 5))
+    return NULL;
+  digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)nl + 1,
+                                        len - (gsize)(nl + 1 - d));
+  if (g_ascii_strncasecmp (digest, sp + 1, 64) != 0)
+    return NULL;
+  *result = FW_RESULT_INITIAL;
+  return g_strndup (d + 5, sp - d - 5);
+}
+
+static void
+reset (TfLwm2mClient *self)
+{
+  g_clear_pointer (&self->fw_package, g_bytes_unref);
+  if (self->fw_install_id != 0)
+    g_source_remove (self->fw_install_id);
+  self->fw_install_id = 0;
+  set_state (self, FW_IDLE, FW_RESULT_INITIAL);
+}
+
+/* A package downloaded (either way): Downloaded when it checks out, else back to Idle. */
+static void
+downloaded (TfLwm2mClient *self, GBytes *package)
+{
+  gint result = 0;
+  g_autofree char *version = tf_lwm2m_fw_package_version (package, &result);
+  g_clear_pointer (&self->fw_package, g_bytes_unref);
+  if (version == NULL)
+    {
+      g_message ("%s: firmware package of %" G_GSIZE_FORMAT " bytes fails its check (%d)",
+                 self->endpoint, g_bytes_get_size (package), result);
+      set_state (self, FW_IDLE, result);
+      return;
+    }
+  self->fw_package = g_bytes_ref (package);
+  g_message ("%s: firmware %s downloaded (%" G_GSIZE_FORMAT " bytes)", self->endpoint, version,
+             g_bytes_get_size (package));
+  set_state (self, FW_DOWNLOADED, FW_RESULT_INITIAL);
+}
+
+static void
+pull (TfLwm2mClient *self, const char *uri)
+{
+  coap_uri_t u;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *path = NULL;
+  if (coap_split_uri ((const uint8_t *)uri, strlen (uri), &u) < 0)
+    {
+      set_state (self, FW_IDLE, FW_RESULT_INVALID_URI);
+      return;
+    }
+  if (u.scheme != COAP_URI_SCHEME_COAP)
+    {
+      /* coaps would need credentials for the package server: not provisioned */
+      set_state (self, FW_IDLE, FW_RESULT_UNSUPPORTED_PROTOCOL);
+      return;
+    }
+  base = g_strdup_printf ("coap://%.*s:%u", (int)u.host.length, (const char *)u.host.s, u.port);
+  path = g_strndup ((const char *)u.path.s, u.path.length);
+  if (self->fw_session != NULL)
+    coap_session_release (self->fw_session);
+  self->fw_session = tf_lwm2m_client_open_session (self, base, &error);
+  if (self->fw_session == NULL)
+    {
+      g_message ("%s: firmware package URI %s: %s", self->endpoint, uri, error->message);
+      set_state (self, FW_IDLE, FW_RESULT_INVALID_URI);
+      return;
+    }
+  set_state (self, FW_DOWNLOADING, FW_RESULT_INITIAL);
+  if (!tf_lwm2m_client_send_request (self, self->fw_session, REQ_FIRMWARE, COAP_REQUEST_CODE_GET,
+                                     path, NULL, 0, NULL))
+    set_state (self, FW_IDLE, FW_RESULT_CONNECTION_LOST);
+}
+
+void
+tf_lwm2m_client_fw_written (TfLwm2mClient *self, const TfLwm2mPath *path)
+{
+  g_autoptr (GPtrArray) r = tf_lwm2m_model_read (self->model, path, FALSE, NULL);
+  const TfLwm2mRecord *rec = r != NULL && r->len == 1 ? r->pdata[0] : NULL;
+  gsize len = rec != NULL && rec->bytes != NULL ? g_bytes_get_size (rec->bytes) : 0;
+  const guint8 *d = len > 0 ? g_bytes_get_data (rec->bytes, NULL) : NULL;
+  gint64 state = get_int (self, 3);
+
+  /* an empty Package URI, or a Package of one zero byte, resets the state machine (E.6) */
+  if (len == 0 || (path->ids[2] == 0 && len == 1 && d[0] == 0))
+    {
+      g_message ("%s: firmware update reset by the server", self->endpoint);
+      reset (self);
+      return;
+    }
+  if (state == FW_UPDATING || self->fw_install_id != 0)
+    return;
+  if (path->ids[2] == 0)
+    {
+      set_state (self, FW_DOWNLOADING, FW_RESULT_INITIAL);
+      downloaded (self, rec->bytes);
+    }
+  else
+    {
+      g_autofree char *uri = g_strndup ((const char *)d, len);
+      pull (self, uri);
+    }
+}
+
+void
+tf_lwm2m_client_fw_answer (TfLwm2mClient *self, const coap_pdu_t *received)
+{
+  size_t len = 0, offset = 0, total = 0;
+  const uint8_t *data = NULL;
+  g_autoptr (GBytes) package = NULL;
+  if (received == NULL)
+    {
+      g_message ("%s: firmware download: no answer", self->endpoint);
+      set_state (self, FW_IDLE, FW_RESULT_CONNECTION_LOST);
+      return;
+    }
+  if (coap_pdu_get_code (received) != COAP_RESPONSE_CODE (205))
+    {
+      g_autofree char *code = tf_coap_code_to_string (coap_pdu_get_code (received));
+      g_message ("%s: firmware download refused: %s", self->endpoint, code);
+      set_state (self, FW_IDLE, FW_RESULT_INVALID_URI);
+      return;
+    }
+  if (!coap_get_data_large (received, &len, &data, &offset, &total))
+    len = 0;
+  package = g_bytes_new (data, len);
+  downloaded (self, package);
+}
+
+static gboolean
+on_installed (gpointer data)
+{
+  TfLwm2mClient *self = data;
+  g_autofree char *version = NULL;
+  gint result = 0;
+  self->fw_install_id = 0;
+  version
+      = self->fw_package != NULL ? tf_lwm2m_fw_package_version (self->fw_package, &result) : NULL;
+  if (version != NULL)
+    {
+      set_string (self, 3, 3, version);
+      set_string (self, 5, 6, "tf-firmware");
+      set_string (self, 5, 7, version);
+    }
+  g_clear_pointer (&self->fw_package, g_bytes_unref);
+  g_message ("%s: firmware %s installed", self->endpoint, version != NULL ? version : "(none)");
+  set_state (self, FW_IDLE, FW_RESULT_SUCCESS);
+  /* back from the reboot into the new firmware: tell the server (Core 6.2.2) */
+  if (self->state == STATE_REGISTERED)
+    tf_lwm2m_client_schedule_update (self, 0);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+tf_lwm2m_client_fw_update (TfLwm2mClient *self, GError **error)
+{
+  gint64 state = get_int (self, 3);
+  gboolean anytime = (self->quirks & TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME) != 0;
+  if (self->fw_install_id != 0
+      || ((state != FW_DOWNLOADED || self->fw_package == NULL) && !anytime))
+    {
+      /* Update is only executable in Downloaded (E.6) */
+      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED,
+                   "no firmware package downloaded (State %" G_GINT64_FORMAT ")", state);
+      return FALSE;
+    }
+  if (state != FW_DOWNLOADED)
+    g_message ("%s: Update executed in State %" G_GINT64_FORMAT ": accepted (quirk)",
+               self->endpoint, state);
+  set_state (self, FW_UPDATING, -1);
+  /* after the 2.04 has gone: the install takes a moment */
+  self->fw_install_id = g_timeout_add (FW_INSTALL_MS, on_installed, self);
+  return TRUE;
+}
+
+void
+tf_lwm2m_client_fw_clear (TfLwm2mClient *self)
+{
+  if (self->fw_install_id != 0)
+    g_source_remove (self->fw_install_id);
+  self->fw_install_id = 0;
+  g_clear_pointer (&self->fw_package, g_bytes_unref);
+  if (self->fw_session != NULL)
+    coap_session_release (self->fw_session);
+  self->fw_session = NULL;
+}
