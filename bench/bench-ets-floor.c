@@ -13,7 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tf-harness.h"
+#include "bench-floor.h"
+#include "tf-floor-fixture.h"
 
 typedef struct
 {
@@ -134,35 +135,16 @@ all_running (TfHarness *h, gpointer data)
   return TRUE;
 }
 
-/* run as the README writes it (no meson): the roots from where this program and the tree are */
-static void
-default_roots (void)
-{
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *bench = exe != NULL ? g_path_get_dirname (exe) : NULL;
-  g_autofree char *build = bench != NULL ? g_path_get_dirname (bench) : NULL;
-  g_autofree char *src = g_path_get_dirname (TF_SOURCE_BOARDSDIR);
-  if (g_getenv ("TF_BUILD_ROOT") == NULL && build != NULL)
-    g_setenv ("TF_BUILD_ROOT", build, TRUE);
-  if (g_getenv ("TF_SOURCE_ROOT") == NULL)
-    g_setenv ("TF_SOURCE_ROOT", src, TRUE);
-}
-
 int
 main (int argc, char **argv)
 {
   guint n = argc > 1 ? (guint)atoi (argv[1]) : 20;
-  const char *build = (default_roots (), g_getenv ("TF_BUILD_ROOT"));
+  const char *build = (bench_floor_roots (), g_getenv ("TF_BUILD_ROOT"));
   const char *src = g_getenv ("TF_SOURCE_ROOT");
-  g_autofree char *client = NULL, *server = NULL, *tools = NULL, *netns = NULL;
-  g_autoptr (GString) sim = g_string_new (NULL);
-  g_autoptr (GString) lab = g_string_new (NULL);
-  g_autoptr (GString) ev = g_string_new (NULL);
-  g_autofree char *conf = NULL, *find = NULL, *repl = NULL, *patched = NULL;
+  g_autofree char *netns = NULL, *tail = NULL;
   g_autofree char *one_tally = NULL, *all_tally = NULL;
   g_autoptr (GPtrArray) one = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
-  g_auto (GStrv) parts = NULL;
   const char *args[4];
   Bench b = { 0 };
   gint64 t0, t1, t2, t3;
@@ -174,88 +156,22 @@ main (int argc, char **argv)
       g_printerr ("bench-ets-floor [SESSIONS (1-99)]: root, TF_SOURCE_ROOT and TF_BUILD_ROOT\n");
       return 2;
     }
-  client = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
-  server = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
-  tools = g_build_filename (build, "controller", "tools", NULL);
   netns = g_strdup_printf ("tfctl-b%08x", g_random_int ());
-  for (guint r = 0; r < (n + 7) / 8; r++)
-    {
-      g_string_append_printf (sim,
-                              "[relay relay%u]\ntty = ttyUSB%u\nusb-path = 3-%u.%u\n"
-                              "channels = 8\n\n",
-                              r, r, 1 + r / 7, 1 + r % 7);
-      g_string_append_printf (lab,
-                              "[switch relay%u]\ntype = lcus-relay\ndevice = /dev/ttyUSB%u\n"
-                              "channels = 8\noff-time-ms = 100\n\n",
-                              r, r);
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      g_string_append_printf (sim,
-                              "[board b%02u]\ntype = sim-l476\ntty = ttyACM%u\nusb-path = 1-%u.%u\n"
-                              "serial = SIM%05u\npower = relay%u:%u\nboot-ms = 100\n"
-                              "address = 192.0.2.%u\nfirmware-program = %s\n"
-                              "firmware-args = --version 1.0.0 --lifetime 3600\n\n",
-                              i, i, 1 + i / 7, 1 + i % 7, i, i / 8, 1 + i % 8, 10 + i, client);
-      g_string_append_printf (lab,
-                              "[board b%02u]\ntype = sim-lwm2m\nconsole = /dev/ttyACM%u\n"
-                              "power = relay%u:%u\ntable = T%u\naddress = 192.0.2.%u\n\n",
-                              i, i, i / 8, 1 + i % 8, i, 10 + i);
-    }
-  g_string_append_printf (sim, "[server srv]\nprogram = %s\naddress = 192.0.2.2\n", server);
-  g_string_append_printf (lab, "[ets]\naddress = 192.0.2.1\nnetns = %s\nrunner-path = %s\n", netns,
-                          tools);
+  tail = tf_fixture_ets_group (netns);
   args[0] = "--controller-netns";
   args[1] = netns;
   args[2] = n > 40 ? "--modem-lines=preload" : NULL;
   args[3] = NULL;
-  b.h = tf_harness_new_full (sim->str, lab->str, args);
+  b.h = bench_floor_harness_new (n, NULL, tail, args);
   b.replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_string_append_printf (ev,
-                          "[event]\nname = Bench\ndays = 2030-06-04\ntimezone = UTC\n"
-                          "slot-minutes = 60\nday-start = 09:00\nday-end = 17:00\ntables = %u\n\n"
-                          "[company srv]\nname = Server Co\n\n"
-                          "[implementation srv]\ncompany = srv\nrole = server\nversions = 1.1\n"
-                          "transports = udp\nsecurity = nosec\ncapacity = %u\n"
-                          "server-uri = coap://192.0.2.2:5683\nentry-criteria = yes\n"
-                          "entry-criteria-by = staff\n\n",
-                          n, n);
   /* what tf-lwm2m-client has, without the set-ups that need scripts (bootstrap, DTLS, queue) */
-  for (guint i = 0; i < n; i++)
-    g_string_append_printf (
-        ev,
-        "[company k%02u]\nname = Client %u\n\n"
-        "[implementation c%02u]\ncompany = k%02u\nrole = client\n"
-        "versions = 1.1\ntransports = udp\nsecurity = nosec\nboards = b%02u\n"
-        "endpoint = ep%02u\nprovision = provision.script\n"
-        "features = observe;send;senml;composite;tlv;json;plain-text;cbor;firmware-update\n"
-        "entry-criteria = yes\nentry-criteria-by = staff\n\n",
-        i, i, i, i, i, i);
-  g_assert_true (g_file_set_contents (tf_harness_path (b.h, "bench.event"), ev->str, -1, NULL));
-  g_assert_true (g_file_set_contents (tf_harness_path (b.h, "provision.script"),
-                                      "send config set endpoint {endpoint}\nexpect ^ok 10000\n"
-                                      "send config set server-uri {server_uri}\nexpect ^ok 10000\n"
-                                      "send lwm2m start\nexpect ^lwm2m: registered 60000\n",
-                                      -1, NULL));
-  g_assert_true (g_file_get_contents (b.h->lab_path, &conf, NULL, NULL));
-  find = g_strdup_printf ("boards-dir = %s/boards\n", src);
-  repl
-      = g_strdup_printf ("boards-dir = %s/boards;%s/tests/boards\nevent = bench.event\n", src, src);
-  parts = g_strsplit (conf, find, 2);
-  g_assert_cmpuint (g_strv_length (parts), ==, 2);
-  patched = g_strjoin (repl, parts[0], parts[1], NULL);
-  g_assert_true (g_file_set_contents (b.h->lab_path, patched, -1, NULL));
-  tf_harness_start_daemon (b.h);
-  tf_harness_watch (b.h);
+  bench_floor_start (
+      b.h, n, "features = observe;send;senml;composite;tlv;json;plain-text;cbor;firmware-update\n",
+      "send config set endpoint {endpoint}\nexpect ^ok 10000\n"
+      "send config set server-uri {server_uri}\nexpect ^ok 10000\n"
+      "send lwm2m start\nexpect ^lwm2m: registered 60000\n",
+      FALSE);
   g_signal_connect (b.h->watch, "message", G_CALLBACK (on_message), &b);
-  tf_harness_sleep (b.h, 3000);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *id = g_strdup_printf ("c%02u--srv", i);
-      g_autofree char *o = NULL, *e = NULL;
-      if (tf_harness_ctl (b.h, &o, &e, "start", id, NULL) != 0)
-        g_printerr ("start %s: %s", id, e);
-    }
   if (!tf_harness_wait (b.h, all_running, GUINT_TO_POINTER (n), 300000))
     {
       g_printerr ("not every session is running after 5 minutes\n");
@@ -298,14 +214,6 @@ main (int argc, char **argv)
            n, n, casesn, all_tally, walln, n * wall1 / walln);
   tf_harness_free (b.h);
   g_hash_table_unref (b.replies);
-  {
-    g_autofree char *path = g_strdup_printf ("/run/netns/%s", netns);
-    if (g_file_test (path, G_FILE_TEST_EXISTS))
-      {
-        const char *del[] = { "ip", "netns", "del", netns, NULL };
-        g_spawn_sync (NULL, (char **)del, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                      NULL);
-      }
-  }
+  tf_fixture_del_netns (netns);
   return pass1 == cases1 && passn == casesn ? 0 : 1;
 }

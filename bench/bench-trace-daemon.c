@@ -14,7 +14,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "tf-harness.h"
+#include "bench-floor.h"
 
 static double
 daemon_cpu (TfHarness *h)
@@ -62,35 +62,16 @@ all_registered (TfHarness *h, gpointer data)
   return TRUE;
 }
 
-/* run as the README writes it (no meson): the roots from where this program and the tree are */
-static void
-default_roots (void)
-{
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *bench = exe != NULL ? g_path_get_dirname (exe) : NULL;
-  g_autofree char *build = bench != NULL ? g_path_get_dirname (bench) : NULL;
-  g_autofree char *src = g_path_get_dirname (TF_SOURCE_BOARDSDIR);
-  if (g_getenv ("TF_BUILD_ROOT") == NULL && build != NULL)
-    g_setenv ("TF_BUILD_ROOT", build, TRUE);
-  if (g_getenv ("TF_SOURCE_ROOT") == NULL)
-    g_setenv ("TF_SOURCE_ROOT", src, TRUE);
-}
-
 int
 main (int argc, char **argv)
 {
   guint n = argc > 1 ? (guint)atoi (argv[1]) : 50;
   guint reads = argc > 2 ? (guint)atoi (argv[2]) : 100;
-  const char *build = (default_roots (), g_getenv ("TF_BUILD_ROOT"));
-  g_autofree char *client = NULL, *server = NULL, *ctl = NULL, *tmp = NULL, *ifname = NULL;
-  g_autoptr (GString) sim = g_string_new (NULL);
-  g_autoptr (GString) lab = g_string_new (NULL);
-  g_autoptr (GString) ev = g_string_new (NULL);
+  const char *build = (bench_floor_roots (), g_getenv ("TF_BUILD_ROOT"));
+  g_autofree char *ctl = NULL, *tmp = NULL, *ifname = NULL, *srv_args = NULL, *tail = NULL;
   g_autoptr (GSocketConnection) conn = NULL;
   g_autoptr (GDataInputStream) in = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *conf = NULL, *find = NULL, *repl = NULL, *patched = NULL, *out = NULL;
-  g_auto (GStrv) parts = NULL;
   const char *src = g_getenv ("TF_SOURCE_ROOT");
   const char *args[4];
   TfHarness *h;
@@ -104,89 +85,22 @@ main (int argc, char **argv)
                   "TF_BUILD_ROOT\n");
       return 2;
     }
-  client = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
-  server = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
   tmp = g_dir_make_tmp ("bench-trace-srv-XXXXXX", NULL);
   ctl = g_build_filename (tmp, "lwm2m.sock", NULL);
   ifname = g_strdup_printf ("tfb%08x", g_random_int ());
-  for (guint r = 0; r < (n + 7) / 8; r++)
-    {
-      g_string_append_printf (sim,
-                              "[relay relay%u]\ntty = ttyUSB%u\nusb-path = 3-%u.%u\n"
-                              "channels = 8\n\n",
-                              r, r, 1 + r / 7, 1 + r % 7);
-      g_string_append_printf (lab,
-                              "[switch relay%u]\ntype = lcus-relay\ndevice = /dev/ttyUSB%u\n"
-                              "channels = 8\noff-time-ms = 100\n\n",
-                              r, r);
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      g_string_append_printf (sim,
-                              "[board b%02u]\ntype = sim-l476\ntty = ttyACM%u\nusb-path = 1-%u.%u\n"
-                              "serial = SIM%05u\npower = relay%u:%u\nboot-ms = 100\n"
-                              "address = 192.0.2.%u\nfirmware-program = %s\n"
-                              "firmware-args = --version 1.0.0 --lifetime 3600\n\n",
-                              i, i, 1 + i / 7, 1 + i % 7, i, i / 8, 1 + i % 8, 10 + i, client);
-      g_string_append_printf (lab,
-                              "[board b%02u]\ntype = sim-lwm2m\nconsole = /dev/ttyACM%u\n"
-                              "power = relay%u:%u\ntable = T%u\naddress = 192.0.2.%u\n\n",
-                              i, i, i / 8, 1 + i % 8, i, 10 + i);
-    }
-  g_string_append_printf (sim,
-                          "[server srv]\nprogram = %s\nargs = --control %s\n"
-                          "address = 192.0.2.2\n",
-                          server, ctl);
-  g_string_append_printf (lab, "[capture]\ninterface = %s\n", ifname);
+  srv_args = g_strdup_printf ("--control %s", ctl);
+  tail = g_strdup_printf ("[capture]\ninterface = %s\n", ifname);
   args[0] = "--mirror";
   args[1] = ifname;
   /* more than 40 ttys: the daemon joins with tf-simlab's preload (tf-sim-lines.h) */
   args[2] = "--modem-lines=preload";
   args[3] = NULL;
-  h = tf_harness_new_full (sim->str, lab->str, args);
-  g_string_append_printf (ev,
-                          "[event]\nname = Bench\ndays = 2030-06-04\ntimezone = UTC\n"
-                          "slot-minutes = 60\nday-start = 09:00\nday-end = 17:00\ntables = %u\n\n"
-                          "[company srv]\nname = Server Co\n\n"
-                          "[implementation srv]\ncompany = srv\nrole = server\nversions = 1.1\n"
-                          "transports = udp\nsecurity = nosec\ncapacity = %u\n"
-                          "server-uri = coap://192.0.2.2:5683\nentry-criteria = yes\n"
-                          "entry-criteria-by = staff\n\n",
-                          n, n);
-  for (guint i = 0; i < n; i++)
-    g_string_append_printf (ev,
-                            "[company k%02u]\nname = Client %u\n\n"
-                            "[implementation c%02u]\ncompany = k%02u\nrole = client\n"
-                            "versions = 1.1\ntransports = udp\nsecurity = nosec\nboards = b%02u\n"
-                            "endpoint = ep%02u\nprovision = provision.script\n"
-                            "entry-criteria = yes\nentry-criteria-by = staff\n\n",
-                            i, i, i, i, i, i);
-  g_assert_true (g_file_set_contents (tf_harness_path (h, "bench.event"), ev->str, -1, NULL));
-  g_assert_true (
-      g_file_set_contents (tf_harness_path (h, "provision.script"),
-                           "send config set endpoint {endpoint}\nexpect ^ok 10000\n"
-                           "send config set server-uri {server_uri}\nexpect ^ok 10000\n"
-                           "send lwm2m start\nexpect ^lwm2m: (registered|error: already) 60000\n",
-                           -1, NULL));
-  g_assert_true (g_file_get_contents (h->lab_path, &conf, NULL, NULL));
-  find = g_strdup_printf ("boards-dir = %s/boards\nets-dir = %s/data/ets\n", src, src);
-  repl = g_strdup_printf ("boards-dir = %s/boards;%s/tests/boards\nets-dir = %s/tests/ets\n"
-                          "event = bench.event\n",
-                          src, src, src);
-  parts = g_strsplit (conf, find, 2);
-  g_assert_cmpuint (g_strv_length (parts), ==, 2);
-  patched = g_strjoin (repl, parts[0], parts[1], NULL);
-  g_assert_true (g_file_set_contents (h->lab_path, patched, -1, NULL));
-  tf_harness_start_daemon (h);
-  tf_harness_watch (h);
-  tf_harness_sleep (h, 3000);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *id = g_strdup_printf ("c%02u--srv", i);
-      g_autofree char *o = NULL, *e = NULL;
-      if (tf_harness_ctl (h, &o, &e, "start", id, NULL) != 0)
-        g_printerr ("start %s: %s", id, e);
-    }
+  h = bench_floor_harness_new (n, srv_args, tail, args);
+  bench_floor_start (h, n, "",
+                     "send config set endpoint {endpoint}\nexpect ^ok 10000\n"
+                     "send config set server-uri {server_uri}\nexpect ^ok 10000\n"
+                     "send lwm2m start\nexpect ^lwm2m: (registered|error: already) 60000\n",
+                     TRUE);
   if (!tf_harness_wait (h, all_registered, GUINT_TO_POINTER (n), 300000))
     {
       g_printerr ("not every session is running after 5 minutes:\n");

@@ -16,15 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tf-harness.h"
+#include "tf-floor-fixture.h"
 
-#define S "alpha-client--gamma-server"
+#define S TF_FIXTURE_SESSION
 
 typedef struct
 {
   TfHarness *h;
-  GHashTable *replies; /* correlation → payload */
-  guint seq;
+  TfReplies *replies;
   GPtrArray *operator_lines[2]; /* "operator" console lines seen by alpha, by gamma */
   char *netns;
   char *mode; /* the file the driver wrapper reads its mode from */
@@ -35,42 +34,18 @@ typedef struct
 static void
 on_message (TfBus *bus, const TfBusMessage *m, Fixture *fx)
 {
-  gsize len = 0;
-  const char *d = g_bytes_get_data (m->payload, &len);
-  if (g_str_has_suffix (m->topic, "/session/" S "/console") && len < 65536)
+  g_autofree char *text = tf_fixture_console_text (m);
+  if (text != NULL && strstr (text, "\"operator\":true") != NULL)
     {
-      g_autofree char *text = g_strndup (d, len);
       guint who = strstr (m->topic, "/private/gamma/") != NULL ? 1 : 0;
-      if (strstr (text, "\"operator\":true") != NULL)
-        g_ptr_array_add (fx->operator_lines[who], g_steal_pointer (&text));
+      g_ptr_array_add (fx->operator_lines[who], g_steal_pointer (&text));
     }
-  if (strstr (m->topic, "/reply/") != NULL && m->correlation != NULL)
-    g_hash_table_replace (
-        fx->replies,
-        g_strndup (g_bytes_get_data (m->correlation, NULL), g_bytes_get_size (m->correlation)),
-        g_strndup (d, len));
-}
-
-static gboolean
-has_key (TfHarness *h, gpointer data)
-{
-  Fixture *fx = ((gpointer *)data)[0];
-  return g_hash_table_contains (fx->replies, ((gpointer *)data)[1]);
 }
 
 static JsonObject *
 request (Fixture *fx, const char *company, const char *verb, const char *json, guint timeout_ms)
 {
-  g_autofree char *topic = g_strdup_printf ("tf/%s/in/%s/%s", fx->h->lab, company, verb);
-  g_autofree char *reply = g_strdup_printf ("tf/%s/reply/%s/sut-test", fx->h->lab, company);
-  g_autofree char *corr = g_strdup_printf ("s%u-%08x", ++fx->seq, g_random_int ());
-  g_autoptr (JsonParser) p = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-  gpointer w[2] = { fx, corr };
-  g_assert_true (tf_bus_request (fx->h->watch, topic, json, reply, corr, &error));
-  g_assert_true (tf_harness_wait (fx->h, has_key, w, timeout_ms));
-  g_assert_true (json_parser_load_from_data (p, g_hash_table_lookup (fx->replies, corr), -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+  return tf_replies_request (fx->replies, company, verb, json, timeout_ms);
 }
 
 /* the server's company runs case @id of the server side */
@@ -87,32 +62,16 @@ run_server_case (Fixture *fx, gint id)
   return r;
 }
 
-static gboolean
-in_phase (TfHarness *h, gpointer data)
-{
-  const char *json = tf_harness_retained (h, "session/" S "/state");
-  return json != NULL && strstr (json, data) != NULL;
-}
-
 /* @driver: the event names a driver for gamma-server (else the operator acts, 3 s a step) */
 static void
 fixture_setup (Fixture *fx, gboolean driver)
 {
   const char *src = g_getenv ("TF_SOURCE_ROOT");
-  const char *build = g_getenv ("TF_BUILD_ROOT");
-  g_autofree char *client
-      = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
-  g_autofree char *server
-      = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
-  g_autofree char *tools = g_build_filename (build, "controller", "tools", NULL);
   g_autofree char *py = g_build_filename (src, "tests", "ets", "sut-driver.py", NULL);
-  g_autofree char *sim = NULL, *lab = NULL, *ev = NULL, *prov = NULL, *conf = NULL;
-  g_autofree char *event = NULL, *drv = NULL, *wrapper = NULL, *state = NULL;
-  g_autofree char *patched = NULL, *find = NULL, *repl = NULL, *out = NULL, *err = NULL;
-  g_auto (GStrv) parts = NULL;
-  const char *args[3];
+  g_autofree char *sim = NULL, *lab = NULL, *ets = NULL, *tail = NULL, *args = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *wrapper = NULL, *state = NULL;
 
-  fx->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   fx->operator_lines[0] = g_ptr_array_new_with_free_func (g_free);
   fx->operator_lines[1] = g_ptr_array_new_with_free_func (g_free);
   fx->netns = g_strdup_printf ("tfctl-%08x", g_random_int ());
@@ -120,88 +79,53 @@ fixture_setup (Fixture *fx, gboolean driver)
   g_assert_nonnull (fx->dir);
   fx->control = g_build_filename (fx->dir, "gamma.control", NULL);
   /* the server's control socket: where the driver reaches it (a path, whatever namespace) */
-  sim = g_strdup_printf (
-      "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
-      "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-1\nserial = SIM00001\n"
-      "power = relay1:1\nboot-ms = 100\naddress = 192.0.2.10\n"
-      "firmware-program = %s\nfirmware-args = --version 1.0.0 --lifetime 600\n\n"
-      "[server gamma]\nprogram = %s\nargs = --control %s\naddress = 192.0.2.2\n",
-      client, server, fx->control);
-  lab = g_strdup_printf ("[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
-                         "off-time-ms = 100\n\n"
-                         "[board sim1]\ntype = sim-lwm2m\nconsole = /dev/ttyACM1\n"
-                         "power = relay1:1\ntable = T1\naddress = 192.0.2.10\n\n"
-                         "[ets]\naddress = 192.0.2.1\nnetns = %s\nrunner-path = %s\n"
-                         "answer-wait-s = 15\noperator-wait-s = 3\n",
-                         fx->netns, tools);
-  args[0] = "--controller-netns";
-  args[1] = fx->netns;
-  args[2] = NULL;
-  fx->h = tf_harness_new_full (sim, lab, args);
-  ev = tf_harness_path (fx->h, "test.event");
-  prov = tf_harness_path (fx->h, "provision.script");
+  args = g_strdup_printf ("--control %s", fx->control);
+  sim = tf_fixture_sim (NULL, "gamma", args);
+  ets = tf_fixture_ets_group (fx->netns);
+  tail = g_strconcat (ets, "answer-wait-s = 15\noperator-wait-s = 3\n", NULL);
+  lab = tf_fixture_lab ("192.0.2.10", tail);
+  fx->h = tf_fixture_harness_new (sim, lab, fx->netns, NULL);
   fx->mode = tf_harness_path (fx->h, "driver.mode");
   state = tf_harness_path (fx->h, "driver.state");
   /* the company's nightly driver: a program of its own; here sut-driver.py in the mode the
    * test writes beside it */
-  drv = tf_harness_path (fx->h, "gamma-driver.sh");
   wrapper = g_strdup_printf ("#!/bin/sh\nTF_CONTROL='%s' TF_DRIVER_STATE='%s' "
                              "TF_DRIVER_MODE=$(cat '%s') exec python3 '%s' \"$@\"\n",
                              fx->control, state, fx->mode, py);
-  g_assert_true (g_file_set_contents (drv, wrapper, -1, NULL));
-  g_assert_cmpint (g_chmod (drv, 0755), ==, 0);
-  g_assert_true (g_file_set_contents (fx->mode, "good\n", -1, NULL));
+  tf_fixture_write (fx->h, "gamma-driver.sh", wrapper, 0755);
+  tf_fixture_write (fx->h, "driver.mode", "good\n", 0);
   event = g_strdup_printf (
-      "[event]\nname = ETS TestFest\ndays = 2030-06-04\ntimezone = UTC\nslot-minutes = 60\n"
-      "day-start = 09:00\nday-end = 17:00\ntables = 1\n\n"
-      "[company alpha]\nname = Alpha Devices\n\n[company gamma]\nname = Gamma Cloud\n\n"
-      "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
-      "transports = udp\nsecurity = nosec\nboards = sim1\nendpoint = alpha-ep\n"
-      "provision = provision.script\nentry-criteria = yes\nentry-criteria-by = staff\n\n"
-      "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions = 1.1\n"
-      "transports = udp\nsecurity = nosec\nserver-uri = coap://192.0.2.2:5683\n%s"
-      "entry-criteria = yes\nentry-criteria-by = staff\n",
+      TF_FIXTURE_EVENT_HEAD (
+          "ETS TestFest") "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions "
+                          "= 1.1\n"
+                          "transports = udp\nsecurity = nosec\nboards = sim1\nendpoint = alpha-ep\n"
+                          "provision = provision.script\nentry-criteria = yes\nentry-criteria-by = "
+                          "staff\n\n"
+                          "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions "
+                          "= 1.1\n"
+                          "transports = udp\nsecurity = nosec\nserver-uri = "
+                          "coap://192.0.2.2:5683\n%s"
+                          "entry-criteria = yes\nentry-criteria-by = staff\n",
       driver ? "ets-driver = gamma-driver.sh\n" : "");
-  g_assert_true (g_file_set_contents (ev, event, -1, NULL));
-  g_assert_true (g_file_set_contents (prov,
-                                      "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
-                                      "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
-                                      "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
-                                      -1, NULL));
-  g_assert_true (g_file_get_contents (fx->h->lab_path, &conf, NULL, NULL));
-  find = g_strdup_printf ("boards-dir = %s/boards\n", src);
-  repl = g_strdup_printf ("boards-dir = %s/boards;%s/tests/boards\nevent = test.event\n", src, src);
-  parts = g_strsplit (conf, find, 2);
-  g_assert_cmpuint (g_strv_length (parts), ==, 2);
-  patched = g_strjoin (repl, parts[0], parts[1], NULL);
-  g_assert_true (g_file_set_contents (fx->h->lab_path, patched, -1, NULL));
-  tf_harness_start_daemon (fx->h);
-  tf_harness_watch (fx->h);
-  g_signal_connect (fx->h->watch, "message", G_CALLBACK (on_message), fx);
-  g_assert_true (tf_harness_wait (fx->h, in_phase, "\"phase\":\"scheduled\"", 30000));
-  g_assert_cmpint (tf_harness_ctl (fx->h, &out, &err, "start", S, NULL), ==, 0);
-  g_assert_true (tf_harness_wait (fx->h, in_phase, "\"phase\":\"running\"", 90000));
+  tf_fixture_write (fx->h, "test.event", event, 0);
+  tf_fixture_write (fx->h, "provision.script",
+                    "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+                    "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
+                    "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
+                    0);
+  fx->replies = tf_fixture_start_watched (fx->h, FALSE, "sut-test", G_CALLBACK (on_message), fx);
+  tf_fixture_start_session (fx->h);
 }
 
 static void
 fixture_teardown (Fixture *fx)
 {
-  g_autofree char *path = g_strdup_printf ("/run/netns/%s", fx->netns);
-  if (fx->h->watch != NULL)
-    g_signal_handlers_disconnect_by_data (fx->h->watch, fx);
-  tf_harness_free (fx->h);
-  if (g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      const char *argv[] = { "ip", "netns", "del", fx->netns, NULL };
-      g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                    NULL);
-    }
+  tf_fixture_stop (fx->h, fx->replies, fx, fx->netns);
   /* the server's socket outlives it */
   g_unlink (fx->control);
   g_rmdir (fx->dir);
   g_free (fx->control);
   g_free (fx->dir);
-  g_hash_table_unref (fx->replies);
   g_ptr_array_unref (fx->operator_lines[0]);
   g_ptr_array_unref (fx->operator_lines[1]);
   g_free (fx->netns);
@@ -211,33 +135,14 @@ fixture_teardown (Fixture *fx)
 static gboolean
 can_skip (void)
 {
-  if (geteuid () != 0 || !g_file_test ("/dev/net/tun", G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("needs root and /dev/net/tun (a lab network)");
-      return TRUE;
-    }
-  return FALSE;
+  return tf_fixture_can_skip ("a lab network");
 }
 
 /* case @id of the report @company reads */
 static JsonObject *
 report_case (Fixture *fx, const char *company, gint id)
 {
-  g_autofree char *topic = g_strdup_printf ("private/%s/session/" S "/report", company);
-  const char *rep = tf_harness_retained (fx->h, topic);
-  g_autoptr (JsonParser) p = json_parser_new ();
-  JsonArray *cases;
-  if (rep == NULL)
-    return NULL;
-  g_assert_true (json_parser_load_from_data (p, rep, -1, NULL));
-  cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "cases");
-  for (guint i = 0; i < json_array_get_length (cases); i++)
-    {
-      JsonObject *c = json_array_get_object_element (cases, i);
-      if (json_object_get_int_member (c, "id") == id)
-        return json_object_ref (c);
-    }
-  return NULL;
+  return tf_fixture_report_case (fx->h, company, id);
 }
 
 static gboolean

@@ -15,15 +15,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tf-harness.h"
+#include "tf-floor-fixture.h"
 
-#define S "alpha-client--gamma-server"
+#define S TF_FIXTURE_SESSION
 
 typedef struct
 {
   TfHarness *h;
-  GHashTable *replies; /* correlation → payload */
-  guint seq;
+  TfReplies *replies;
   guint registered; /* "lwm2m: registered" lines on the session's console */
   char *netns;
   char *ifname; /* the mirror port the daemon captures on */
@@ -32,47 +31,21 @@ typedef struct
 static void
 on_message (TfBus *bus, const TfBusMessage *m, Fixture *fx)
 {
-  gsize len = 0;
-  const char *d = g_bytes_get_data (m->payload, &len);
-  if (g_str_has_suffix (m->topic, "/session/" S "/console") && len < 65536)
-    {
-      g_autofree char *text = g_strndup (d, len);
-      if (strstr (text, "lwm2m: registered") != NULL)
-        fx->registered++;
-    }
-  if (strstr (m->topic, "/reply/") != NULL && m->correlation != NULL)
-    g_hash_table_replace (
-        fx->replies,
-        g_strndup (g_bytes_get_data (m->correlation, NULL), g_bytes_get_size (m->correlation)),
-        g_strndup (d, len));
-}
-
-static gboolean
-has_key (TfHarness *h, gpointer data)
-{
-  Fixture *fx = ((gpointer *)data)[0];
-  return g_hash_table_contains (fx->replies, ((gpointer *)data)[1]);
+  g_autofree char *text = tf_fixture_console_text (m);
+  if (text != NULL && strstr (text, "lwm2m: registered") != NULL)
+    fx->registered++;
 }
 
 static char *
 send_request (Fixture *fx, const char *company, const char *verb, const char *json)
 {
-  g_autofree char *topic = g_strdup_printf ("tf/%s/in/%s/%s", fx->h->lab, company, verb);
-  g_autofree char *reply = g_strdup_printf ("tf/%s/reply/%s/ets-test", fx->h->lab, company);
-  char *corr = g_strdup_printf ("e%u-%08x", ++fx->seq, g_random_int ());
-  g_autoptr (GError) error = NULL;
-  g_assert_true (tf_bus_request (fx->h->watch, topic, json, reply, corr, &error));
-  return corr;
+  return tf_replies_send (fx->replies, company, verb, json);
 }
 
 static JsonObject *
 wait_reply (Fixture *fx, const char *corr, guint timeout_ms)
 {
-  g_autoptr (JsonParser) p = json_parser_new ();
-  gpointer w[2] = { fx, (gpointer)corr };
-  g_assert_true (tf_harness_wait (fx->h, has_key, w, timeout_ms));
-  g_assert_true (json_parser_load_from_data (p, g_hash_table_lookup (fx->replies, corr), -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+  return tf_replies_wait (fx->replies, corr, timeout_ms);
 }
 
 /* run one case; its reply ({verdict, note}) */
@@ -89,116 +62,66 @@ run_case (Fixture *fx, gint id)
   return r;
 }
 
-static gboolean
-in_phase (TfHarness *h, gpointer data)
-{
-  const char *json = tf_harness_retained (h, "session/" S "/state");
-  return json != NULL && strstr (json, data) != NULL;
-}
-
 /* @setups: the client also declares bootstrap, DTLS PSK and queue mode, and the event gives
  * its scripts for the bootstrap and PSK set-ups and its lab PSK (none for queue mode) */
 static void
 fixture_setup_full (Fixture *fx, const char *quirk, gboolean setups)
 {
-  const char *src = g_getenv ("TF_SOURCE_ROOT");
-  const char *build = g_getenv ("TF_BUILD_ROOT");
-  g_autofree char *client
-      = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
-  g_autofree char *server
-      = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
-  g_autofree char *tools = g_build_filename (build, "controller", "tools", NULL);
-  g_autofree char *sim = NULL, *lab = NULL, *ev = NULL, *prov = NULL, *conf = NULL;
-  g_autofree char *event = NULL, *bs = NULL, *psk = NULL, *keyf = NULL;
-  g_autofree char *patched = NULL, *find = NULL, *repl = NULL, *out = NULL, *err = NULL;
-  g_auto (GStrv) parts = NULL;
-  const char *args[5];
+  g_autofree char *sim = NULL, *lab = NULL, *ets = NULL, *tail = NULL, *event = NULL;
 
-  fx->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   fx->netns = g_strdup_printf ("tfctl-%08x", g_random_int ());
   fx->ifname = g_strdup_printf ("tfm%08x", g_random_int ());
-  sim = g_strdup_printf (
-      "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
-      "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-1\nserial = SIM00001\n"
-      "power = relay1:1\nboot-ms = 100\naddress = 192.0.2.10\n"
-      "firmware-program = %s\nfirmware-args = --version 1.0.0 --lifetime 600%s%s\n\n"
-      "[server gamma]\nprogram = %s\naddress = 192.0.2.2\n",
-      client, quirk ? " --quirk " : "", quirk ? quirk : "", server);
-  lab = g_strdup_printf ("[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
-                         "off-time-ms = 100\n\n"
-                         "[board sim1]\ntype = sim-lwm2m\nconsole = /dev/ttyACM1\n"
-                         "power = relay1:1\ntable = T1\naddress = 192.0.2.10\n\n"
-                         "[ets]\naddress = 192.0.2.1\nnetns = %s\nrunner-path = %s\n\n"
-                         "[capture]\ninterface = %s\n",
-                         fx->netns, tools, fx->ifname);
-  args[0] = "--controller-netns";
-  args[1] = fx->netns;
-  args[2] = "--mirror";
-  args[3] = fx->ifname;
-  args[4] = NULL;
-  fx->h = tf_harness_new_full (sim, lab, args);
-  ev = tf_harness_path (fx->h, "test.event");
-  prov = tf_harness_path (fx->h, "provision.script");
+  sim = tf_fixture_sim (quirk, "gamma", NULL);
+  ets = tf_fixture_ets_group (fx->netns);
+  tail = g_strdup_printf ("%s\n[capture]\ninterface = %s\n", ets, fx->ifname);
+  lab = tf_fixture_lab ("192.0.2.10", tail);
+  fx->h = tf_fixture_harness_new (sim, lab, fx->netns, fx->ifname);
   /* the client declares what it has (without @setups: no bootstrap, no DTLS, no queue mode;
    * their cases are Not Applicable from the features, as on the floor) */
   event = g_strdup_printf (
-      "[event]\nname = ETS TestFest\ndays = 2030-06-04\ntimezone = UTC\nslot-minutes = 60\n"
-      "day-start = 09:00\nday-end = 17:00\ntables = 1\n\n"
-      "[company alpha]\nname = Alpha Devices\n\n[company gamma]\nname = Gamma Cloud\n\n"
-      "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
-      "transports = udp\nsecurity = nosec\nboards = sim1\nendpoint = alpha-ep\n"
-      "provision = provision.script\n"
-      "features = observe;send;senml;composite;tlv;json;plain-text;cbor;firmware-update%s\n%s"
-      "entry-criteria = yes\nentry-criteria-by = staff\n\n"
-      "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions = 1.1\n"
-      "transports = udp\nsecurity = nosec\nserver-uri = coap://192.0.2.2:5683\n"
-      "entry-criteria = yes\nentry-criteria-by = staff\n",
+      TF_FIXTURE_EVENT_HEAD (
+          "ETS TestFest") "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions "
+                          "= 1.1\n"
+                          "transports = udp\nsecurity = nosec\nboards = sim1\nendpoint = alpha-ep\n"
+                          "provision = provision.script\n"
+                          "features = "
+                          "observe;send;senml;composite;tlv;json;plain-text;cbor;firmware-update%"
+                          "s\n%s"
+                          "entry-criteria = yes\nentry-criteria-by = staff\n\n"
+                          "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions "
+                          "= 1.1\n"
+                          "transports = udp\nsecurity = nosec\nserver-uri = coap://192.0.2.2:5683\n"
+                          "entry-criteria = yes\nentry-criteria-by = staff\n",
       setups ? ";bootstrap;dtls-psk;queue-mode" : "",
       setups ? "provision-bootstrap = bootstrap.script\nprovision-psk = psk.script\n"
                "psk-identity = alpha-psk\npsk-key-file = alpha.psk\n"
              : "");
-  g_assert_true (g_file_set_contents (ev, event, -1, NULL));
+  tf_fixture_write (fx->h, "test.event", event, 0);
   /* the client's console scripts: a set-up script's settings are undone by the next one */
-  g_assert_true (g_file_set_contents (prov,
-                                      "send config unset bootstrap-uri\nexpect ^ok 5000\n"
-                                      "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
-                                      "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
-                                      "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
-                                      -1, NULL));
-  bs = tf_harness_path (fx->h, "bootstrap.script");
-  psk = tf_harness_path (fx->h, "psk.script");
-  keyf = tf_harness_path (fx->h, "alpha.psk");
-  g_assert_true (
-      g_file_set_contents (bs,
-                           "send config set bootstrap-uri {bootstrap_uri}\nexpect ^ok 5000\n"
-                           "send config set psk-id {psk_id}\nexpect ^ok 5000\n"
-                           "send config set psk-key {psk_key}\nexpect ^ok 5000\n"
-                           "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
-                           "send lwm2m start\nexpect ^lwm2m: registered 60000\n",
-                           -1, NULL));
-  g_assert_true (g_file_set_contents (psk,
-                                      "send config unset bootstrap-uri\nexpect ^ok 5000\n"
-                                      "send config set psk-id {psk_id}\nexpect ^ok 5000\n"
-                                      "send config set psk-key {psk_key}\nexpect ^ok 5000\n"
-                                      "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
-                                      "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
-                                      "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
-                                      -1, NULL));
-  g_assert_true (g_file_set_contents (keyf, "00112233445566778899aabbccddeeff\n", -1, NULL));
-  g_assert_cmpint (g_chmod (keyf, 0600), ==, 0);
-  g_assert_true (g_file_get_contents (fx->h->lab_path, &conf, NULL, NULL));
-  find = g_strdup_printf ("boards-dir = %s/boards\n", src);
-  repl = g_strdup_printf ("boards-dir = %s/boards;%s/tests/boards\nevent = test.event\n", src, src);
-  parts = g_strsplit (conf, find, 2);
-  g_assert_cmpuint (g_strv_length (parts), ==, 2);
-  patched = g_strjoin (repl, parts[0], parts[1], NULL);
-  g_assert_true (g_file_set_contents (fx->h->lab_path, patched, -1, NULL));
-  tf_harness_start_daemon (fx->h);
-  tf_harness_watch (fx->h);
-  g_signal_connect (fx->h->watch, "message", G_CALLBACK (on_message), fx);
-  g_assert_true (tf_harness_wait (fx->h, in_phase, "\"phase\":\"scheduled\"", 30000));
-  g_assert_cmpint (tf_harness_ctl (fx->h, &out, &err, "start", S, NULL), ==, 0);
-  g_assert_true (tf_harness_wait (fx->h, in_phase, "\"phase\":\"running\"", 90000));
+  tf_fixture_write (fx->h, "provision.script",
+                    "send config unset bootstrap-uri\nexpect ^ok 5000\n"
+                    "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+                    "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
+                    "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
+                    0);
+  tf_fixture_write (fx->h, "bootstrap.script",
+                    "send config set bootstrap-uri {bootstrap_uri}\nexpect ^ok 5000\n"
+                    "send config set psk-id {psk_id}\nexpect ^ok 5000\n"
+                    "send config set psk-key {psk_key}\nexpect ^ok 5000\n"
+                    "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+                    "send lwm2m start\nexpect ^lwm2m: registered 60000\n",
+                    0);
+  tf_fixture_write (fx->h, "psk.script",
+                    "send config unset bootstrap-uri\nexpect ^ok 5000\n"
+                    "send config set psk-id {psk_id}\nexpect ^ok 5000\n"
+                    "send config set psk-key {psk_key}\nexpect ^ok 5000\n"
+                    "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
+                    "send config set server-uri {server_uri}\nexpect ^ok 5000\n"
+                    "send lwm2m start\nexpect ^lwm2m: registered 30000\n",
+                    0);
+  tf_fixture_write (fx->h, "alpha.psk", "00112233445566778899aabbccddeeff\n", 0600);
+  fx->replies = tf_fixture_start_watched (fx->h, FALSE, "ets-test", G_CALLBACK (on_message), fx);
+  tf_fixture_start_session (fx->h);
 }
 
 static void
@@ -210,61 +133,17 @@ fixture_setup (Fixture *fx, const char *quirk)
 static void
 fixture_teardown (Fixture *fx)
 {
-  g_autofree char *path = g_strdup_printf ("/run/netns/%s", fx->netns);
-  if (fx->h->watch != NULL)
-    g_signal_handlers_disconnect_by_data (fx->h->watch, fx);
-  tf_harness_free (fx->h);
-  /* tf-simlab removes the controller's namespace with the others when it exits cleanly; a
-   * tf-simlab that ends on umockdev's shutdown critical (fatal here) leaves them, its own are
-   * removed by the next one as stale, this one by its name */
-  if (g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      const char *argv[] = { "ip", "netns", "del", fx->netns, NULL };
-      g_test_message ("tf-simlab left %s", path);
-      g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                    NULL);
-    }
-  g_hash_table_unref (fx->replies);
+  tf_fixture_stop (fx->h, fx->replies, fx, fx->netns);
   g_free (fx->netns);
   g_free (fx->ifname);
-}
-
-static gboolean
-can_skip (void)
-{
-  if (geteuid () != 0 || !g_file_test ("/dev/net/tun", G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("needs root and /dev/net/tun (a lab network)");
-      return TRUE;
-    }
-  return FALSE;
-}
-
-/* the session's case @id in the client company's retained report */
-static JsonObject *
-report_case (Fixture *fx, gint id)
-{
-  const char *rep = tf_harness_retained (fx->h, "private/alpha/session/" S "/report");
-  g_autoptr (JsonParser) p = json_parser_new ();
-  JsonArray *cases;
-  if (rep == NULL)
-    return NULL;
-  g_assert_true (json_parser_load_from_data (p, rep, -1, NULL));
-  cases = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "cases");
-  for (guint i = 0; i < json_array_get_length (cases); i++)
-    {
-      JsonObject *c = json_array_get_object_element (cases, i);
-      if (json_object_get_int_member (c, "id") == id)
-        return json_object_ref (c);
-    }
-  return NULL;
 }
 
 static gboolean
 report_has_verdict (TfHarness *h, gpointer data)
 {
   gpointer *w = data;
-  g_autoptr (JsonObject) c = report_case (w[0], GPOINTER_TO_INT (w[1]));
+  g_autoptr (JsonObject) c
+      = tf_fixture_report_case (((Fixture *)w[0])->h, "alpha", GPOINTER_TO_INT (w[1]));
   return c != NULL && g_strcmp0 (json_object_get_string_member (c, "verdict"), w[2]) == 0;
 }
 
@@ -288,7 +167,7 @@ test_clean_client (void)
   JsonObject *run;
   JsonArray *cases;
   guint pass = 0;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network"))
     return;
   fixture_setup (&fx, NULL);
 
@@ -301,7 +180,7 @@ test_clean_client (void)
     gpointer w[3] = { &fx, GINT_TO_POINTER (101), "pass" };
     g_assert_true (tf_harness_wait (fx.h, report_has_verdict, w, 30000));
   }
-  c101 = report_case (&fx, 101);
+  c101 = tf_fixture_report_case (fx.h, "alpha", 101);
   g_assert_cmpstr (json_object_get_string_member (c101, "entered_by"), ==, "automation");
   run = json_object_get_object_member (c101, "automation");
   g_assert_nonnull (run);
@@ -362,7 +241,7 @@ test_clean_client (void)
     gpointer w[3] = { &fx, GINT_TO_POINTER (103), "inconclusive" };
     g_assert_true (tf_harness_wait (fx.h, report_has_verdict, w, 30000));
   }
-  c103 = report_case (&fx, 103);
+  c103 = tf_fixture_report_case (fx.h, "alpha", 103);
   g_assert_cmpstr (json_object_get_string_member (c103, "entered_by"), ==, "alpha/lead");
   run = json_object_get_object_member (c103, "automation");
   g_assert_nonnull (run);
@@ -426,7 +305,7 @@ test_quirk_fails (void)
   Fixture fx = { 0 };
   g_autoptr (JsonObject) r = NULL, c = NULL;
   const char *output;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network"))
     return;
   fixture_setup (&fx, "observe-cancel-ignored");
   r = run_case (&fx, 302);
@@ -439,7 +318,7 @@ test_quirk_fails (void)
     g_assert_true (tf_harness_wait (fx.h, report_has_verdict, w, 30000));
   }
   /* a Fail shows every message exchanged: the Observe, its notifications, the cancel */
-  c = report_case (&fx, 302);
+  c = tf_fixture_report_case (fx.h, "alpha", 302);
   output
       = json_object_get_string_member (json_object_get_object_member (c, "automation"), "output");
   g_assert_false (
@@ -464,7 +343,7 @@ test_link_cut (void)
   Fixture fx = { 0 };
   g_autoptr (JsonObject) r = NULL;
   g_autofree char *corr = NULL, *down = NULL, *up = NULL;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network"))
     return;
   fixture_setup (&fx, NULL);
   /* 107 waits for Updates within a short lifetime: the link goes while it waits */
@@ -496,7 +375,7 @@ test_setups (void)
   Fixture fx = { 0 };
   g_autoptr (JsonObject) r0 = NULL, r1 = NULL, r401 = NULL, r108 = NULL, c108 = NULL;
   g_autofree char *corr = NULL;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network"))
     return;
   fixture_setup_full (&fx, NULL, TRUE);
   r0 = run_case (&fx, 0);
@@ -515,7 +394,7 @@ test_setups (void)
     gpointer w[3] = { &fx, GINT_TO_POINTER (401), "pass" };
     g_assert_true (tf_harness_wait (fx.h, report_has_verdict, w, 30000));
   }
-  c108 = report_case (&fx, 108);
+  c108 = tf_fixture_report_case (fx.h, "alpha", 108);
   g_assert_nonnull (c108);
   g_assert_true (json_node_is_null (json_object_get_member (c108, "verdict")));
   fixture_teardown (&fx);

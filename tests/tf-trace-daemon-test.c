@@ -12,18 +12,17 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "tf-harness.h"
+#include "tf-floor-fixture.h"
 
-#define S "alpha-client--gamma-server"
+#define S TF_FIXTURE_SESSION
 #define N_READS_BIG 5000
 
 typedef struct
 {
   TfHarness *h;
-  GHashTable *replies; /* correlation → payload */
-  GPtrArray *topics;   /* every topic seen */
+  TfReplies *replies;
+  GPtrArray *topics; /* every topic seen */
   guint live_alpha, live_gamma;
-  guint seq;
   char *ctl_sock; /* tf-lwm2m-server's control socket */
   char *ifname;
 } Fixture;
@@ -31,42 +30,18 @@ typedef struct
 static void
 on_message (TfBus *bus, const TfBusMessage *m, Fixture *fx)
 {
-  gsize len = 0;
-  const char *d = g_bytes_get_data (m->payload, &len);
   g_ptr_array_add (fx->topics, g_strdup (m->topic));
   if (g_str_has_suffix (m->topic, "/private/alpha/session/" S "/trace"))
     fx->live_alpha++;
   if (g_str_has_suffix (m->topic, "/private/gamma/session/" S "/trace"))
     fx->live_gamma++;
-  if (strstr (m->topic, "/reply/") != NULL && m->correlation != NULL)
-    g_hash_table_replace (
-        fx->replies,
-        g_strndup (g_bytes_get_data (m->correlation, NULL), g_bytes_get_size (m->correlation)),
-        g_strndup (d, len));
 }
 
-static gboolean
-has_key (TfHarness *h, gpointer data)
-{
-  Fixture *fx = ((gpointer *)data)[0];
-  return g_hash_table_contains (fx->replies, ((gpointer *)data)[1]);
-}
-
+/* in/@company/@verb, or cmd/@verb as staff (@company NULL) */
 static JsonObject *
 request (Fixture *fx, const char *company, const char *verb, const char *json)
 {
-  g_autofree char *topic = company ? g_strdup_printf ("tf/%s/in/%s/%s", fx->h->lab, company, verb)
-                                   : g_strdup_printf ("tf/%s/cmd/%s", fx->h->lab, verb);
-  g_autofree char *reply
-      = g_strdup_printf ("tf/%s/reply/%s/trace-test", fx->h->lab, company ? company : "staff");
-  g_autofree char *corr = g_strdup_printf ("t%u-%08x", ++fx->seq, g_random_int ());
-  g_autoptr (JsonParser) p = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-  gpointer w[2] = { fx, corr };
-  g_assert_true (tf_bus_request (fx->h->watch, topic, json, reply, corr, &error));
-  g_assert_true (tf_harness_wait (fx->h, has_key, w, 30000));
-  g_assert_true (json_parser_load_from_data (p, g_hash_table_lookup (fx->replies, corr), -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+  return tf_replies_request (fx->replies, company, verb, json, 30000);
 }
 
 /* One JSON command to tf-lwm2m-server's control socket, its one-line answer. */
@@ -268,84 +243,45 @@ assert_same_messages (Fixture *fx, guint part)
 static void
 fixture_setup_psk (Fixture *fx, const char *quirk, const char *psk)
 {
-  const char *src = g_getenv ("TF_SOURCE_ROOT");
-  const char *build = g_getenv ("TF_BUILD_ROOT");
-  g_autofree char *client
-      = g_build_filename (build, "controller", "tools", "tf-lwm2m-client", NULL);
-  g_autofree char *server
-      = g_build_filename (build, "controller", "tools", "tf-lwm2m-server", NULL);
-  g_autofree char *sim = NULL, *lab = NULL, *ev = NULL, *prov = NULL, *conf = NULL;
-  g_autofree char *patched = NULL, *find = NULL, *repl = NULL, *tmpdir = NULL;
-  g_autofree char *event = NULL, *script = NULL, *srv_psk = NULL;
-  g_auto (GStrv) parts = NULL;
-  const char *args[3];
+  g_autofree char *sim = NULL, *lab = NULL, *tail = NULL, *tmpdir = NULL, *srv_args = NULL;
+  g_autofree char *event = NULL, *script = NULL;
 
-  fx->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   fx->topics = g_ptr_array_new_with_free_func (g_free);
   fx->ifname = g_strdup_printf ("tfm%08x", g_random_int ());
   /* the server's control socket lives in a directory of ours made before the harness */
   tmpdir = g_dir_make_tmp ("tf-trace-srv-XXXXXX", NULL);
   fx->ctl_sock = g_build_filename (tmpdir, "lwm2m.sock", NULL);
-  srv_psk = psk ? g_strdup_printf (" --psk-port 5684 --psk alpha-1:%s", psk) : g_strdup ("");
-  sim = g_strdup_printf (
-      "[relay relay1]\ntty = ttyUSB0\nusb-path = 1-9\nchannels = 4\n\n"
-      "[board sim1]\ntype = sim-l476\ntty = ttyACM1\nusb-path = 1-1\nserial = SIM00001\n"
-      "power = relay1:1\nboot-ms = 100\naddress = 192.0.2.10\n"
-      "firmware-program = %s\nfirmware-args = --version 1.0.0 --lifetime 600%s%s\n\n"
-      "[server lwm2m1]\nprogram = %s\nargs = --control %s%s\naddress = 192.0.2.2\n",
-      client, quirk ? " --quirk " : "", quirk ? quirk : "", server, fx->ctl_sock, srv_psk);
-  lab = g_strdup_printf ("[switch relay1]\ntype = lcus-relay\ndevice = /dev/ttyUSB0\nchannels = 4\n"
-                         "off-time-ms = 100\n\n"
-                         "[board sim1]\ntype = sim-lwm2m\nconsole = /dev/ttyACM1\n"
-                         "power = relay1:1\ntable = T1\naddress = 192.0.2.10, 2001:db8::10\n\n"
-                         "[capture]\ninterface = %s\nrotate-bytes = 1048576\n",
-                         fx->ifname);
-  args[0] = "--mirror";
-  args[1] = fx->ifname;
-  args[2] = NULL;
-  fx->h = tf_harness_new_full (sim, lab, args);
-  ev = tf_harness_path (fx->h, "test.event");
-  prov = tf_harness_path (fx->h, "provision.script");
+  srv_args = g_strdup_printf ("--control %s%s%s", fx->ctl_sock,
+                              psk ? " --psk-port 5684 --psk alpha-1:" : "", psk ? psk : "");
+  sim = tf_fixture_sim (quirk, "lwm2m1", srv_args);
+  tail = g_strdup_printf ("[capture]\ninterface = %s\nrotate-bytes = 1048576\n", fx->ifname);
+  lab = tf_fixture_lab ("192.0.2.10, 2001:db8::10", tail);
+  fx->h = tf_fixture_harness_new (sim, lab, NULL, fx->ifname);
   event = g_strdup_printf (
-      "[event]\nname = Trace TestFest\ndays = 2030-06-04\ntimezone = UTC\nslot-minutes = 60\n"
-      "day-start = 09:00\nday-end = 17:00\ntables = 1\n\n"
-      "[company alpha]\nname = Alpha Devices\n\n[company gamma]\nname = Gamma Cloud\n\n"
-      "[company beta]\nname = Beta Sensors\n\n"
-      "[implementation alpha-client]\ncompany = alpha\nrole = client\nversions = 1.1\n"
-      "transports = udp\nsecurity = %s\nboards = sim1\nendpoint = alpha-ep\n"
-      "provision = provision.script\nfeatures = tlv\nentry-criteria = yes\n"
-      "entry-criteria-by = staff\n%s\n"
-      "[implementation gamma-server]\ncompany = gamma\nrole = server\nversions = 1.1\n"
-      "version = 4.2\ntransports = udp\nsecurity = %s\nserver-uri = %s\n"
-      "features = tlv\nentry-criteria = yes\nentry-criteria-by = staff\n",
+      TF_FIXTURE_EVENT_HEAD (
+          "Trace TestFest") "[company beta]\nname = Beta Sensors\n\n"
+                            "[implementation alpha-client]\ncompany = alpha\nrole = "
+                            "client\nversions = 1.1\n"
+                            "transports = udp\nsecurity = %s\nboards = sim1\nendpoint = alpha-ep\n"
+                            "provision = provision.script\nfeatures = tlv\nentry-criteria = yes\n"
+                            "entry-criteria-by = staff\n%s\n"
+                            "[implementation gamma-server]\ncompany = gamma\nrole = "
+                            "server\nversions = 1.1\n"
+                            "version = 4.2\ntransports = udp\nsecurity = %s\nserver-uri = %s\n"
+                            "features = tlv\nentry-criteria = yes\nentry-criteria-by = staff\n",
       psk ? "psk" : "nosec", psk ? "psk-identity = alpha-1\npsk-key-file = alpha.psk\n" : "",
       psk ? "psk" : "nosec", psk ? "coaps://192.0.2.2:5684" : "coap://192.0.2.2:5683");
-  g_assert_true (g_file_set_contents (ev, event, -1, NULL));
+  tf_fixture_write (fx->h, "test.event", event, 0);
   if (psk != NULL)
-    {
-      g_autofree char *key = tf_harness_path (fx->h, "alpha.psk");
-      g_assert_true (g_file_set_contents (key, psk, -1, NULL));
-      g_assert_cmpint (g_chmod (key, 0600), ==, 0);
-    }
+    tf_fixture_write (fx->h, "alpha.psk", psk, 0600);
   script = g_strdup_printf (
       "send config set endpoint {endpoint}\nexpect ^ok 5000\n"
       "send config set server-uri {server_uri}\nexpect ^ok 5000\n%s%s%s"
       "send lwm2m start\nexpect ^lwm2m: (registered|error: already) 20000\n",
       psk ? "send config set psk-id alpha-1\nexpect ^ok 5000\nsend config set psk-key " : "",
       psk ? psk : "", psk ? "\nexpect ^ok 5000\n" : "");
-  g_assert_true (g_file_set_contents (prov, script, -1, NULL));
-  g_assert_true (g_file_get_contents (fx->h->lab_path, &conf, NULL, NULL));
-  find = g_strdup_printf ("boards-dir = %s/boards\nets-dir = %s/data/ets\n", src, src);
-  repl = g_strdup_printf ("boards-dir = %s/boards;%s/tests/boards\nets-dir = %s/tests/ets\n"
-                          "event = test.event\n",
-                          src, src, src);
-  parts = g_strsplit (conf, find, 2);
-  g_assert_cmpuint (g_strv_length (parts), ==, 2);
-  patched = g_strjoin (repl, parts[0], parts[1], NULL);
-  g_assert_true (g_file_set_contents (fx->h->lab_path, patched, -1, NULL));
-  tf_harness_start_daemon (fx->h);
-  tf_harness_watch (fx->h);
-  g_signal_connect (fx->h->watch, "message", G_CALLBACK (on_message), fx);
+  tf_fixture_write (fx->h, "provision.script", script, 0);
+  fx->replies = tf_fixture_start_watched (fx->h, TRUE, "trace-test", G_CALLBACK (on_message), fx);
 }
 
 static void
@@ -358,31 +294,18 @@ static void
 fixture_teardown (Fixture *fx)
 {
   g_autofree char *dir = g_path_get_dirname (fx->ctl_sock);
-  if (fx->h->watch != NULL)
-    g_signal_handlers_disconnect_by_data (fx->h->watch, fx);
-  tf_harness_free (fx->h);
+  tf_fixture_stop (fx->h, fx->replies, fx, NULL);
   g_unlink (fx->ctl_sock);
   g_rmdir (dir);
-  g_hash_table_unref (fx->replies);
   g_ptr_array_unref (fx->topics);
   g_free (fx->ctl_sock);
   g_free (fx->ifname);
 }
 
-static gboolean
-in_phase (TfHarness *h, gpointer data)
-{
-  const char *json = tf_harness_retained (h, "session/" S "/state");
-  return json != NULL && strstr (json, data) != NULL;
-}
-
 static void
 start_session (Fixture *fx)
 {
-  g_autofree char *out = NULL, *err = NULL;
-  g_assert_true (tf_harness_wait (fx->h, in_phase, "\"phase\":\"scheduled\"", 30000));
-  g_assert_cmpint (tf_harness_ctl (fx->h, &out, &err, "start", S, NULL), ==, 0);
-  g_assert_true (tf_harness_wait (fx->h, in_phase, "\"phase\":\"running\"", 90000));
+  tf_fixture_start_session (fx->h);
   /* the registration and its answer, captured and decoded */
   g_assert_true (wait_file (fx, "decoded.jsonl", "\"code\":\"2.01\"", 1, 30000));
 }
@@ -408,17 +331,6 @@ proposal (Fixture *fx, const char *company, gint case_id, char **decision)
       return g_strdup (json_object_get_string_member (p, "verdict"));
     }
   return NULL;
-}
-
-static gboolean
-can_skip (void)
-{
-  if (geteuid () != 0 || !g_file_test ("/dev/net/tun", G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("needs root and /dev/net/tun (a lab network and a mirror port)");
-      return TRUE;
-    }
-  return FALSE;
 }
 
 /* The report of the session as the client company fetches it (testfestctl report --pdf
@@ -466,7 +378,7 @@ test_capture (void)
   g_autofree char *answer = NULL;
   g_autofree char *part1 = NULL;
   GStatBuf st;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network and a mirror port"))
     return;
   fixture_setup (&fx, NULL);
   start_session (&fx);
@@ -550,7 +462,7 @@ test_capture (void)
    * pcapng (the first packet's comment) */
   tf_harness_stop_daemon (fx.h, SIGTERM);
   tf_harness_start_daemon (fx.h);
-  g_assert_true (tf_harness_wait (fx.h, in_phase, "\"phase\":\"running\"", 90000));
+  g_assert_true (tf_harness_wait (fx.h, tf_fixture_in_phase, "\"phase\":\"running\"", 90000));
   g_free (answer);
   answer = server_cmd (&fx, "{\"cmd\":\"read\",\"ep\":\"alpha-ep\",\"path\":\"/3/0/0\"}");
   tf_harness_assert_contains (answer, "\"ok\":true");
@@ -620,7 +532,7 @@ test_no_loss (void)
   g_autofree char *decoded = NULL;
   double cpu0;
   gint64 t0;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network and a mirror port"))
     return;
   fixture_setup (&fx, NULL);
   start_session (&fx);
@@ -665,7 +577,7 @@ test_quirky (void)
   Fixture fx = { 0 };
   g_autofree char *answer = NULL, *v203 = NULL, *v101 = NULL, *decision = NULL, *after = NULL;
   g_autoptr (JsonObject) r = NULL;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network and a mirror port"))
     return;
   fixture_setup (&fx, "no-tlv");
   start_session (&fx);
@@ -700,7 +612,7 @@ test_dtls (void)
   g_autoptr (GPtrArray) a = NULL;
   g_autoptr (GPtrArray) b = NULL;
   g_autoptr (GPtrArray) none = NULL;
-  if (can_skip ())
+  if (tf_fixture_can_skip ("a lab network and a mirror port"))
     return;
   dir = g_dir_make_tmp ("tf-trace-gnutls-XXXXXX", NULL);
   prio = g_build_filename (dir, "gnutls.conf", NULL);

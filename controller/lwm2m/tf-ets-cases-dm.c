@@ -10,15 +10,6 @@
 #include "tf-ets-cases-private.h"
 #include "tf-lwm2m-codec.h"
 
-#define OK_CONTENT TF_LWM2M_COAP_CODE (2, 5)
-#define OK_CHANGED TF_LWM2M_COAP_CODE (2, 4)
-
-static TfLwm2mPath
-P (guint8 len, guint16 o, guint16 i, guint16 r, guint16 ri)
-{
-  return tf_lwm2m_path_make (len, o, i, r, ri);
-}
-
 /* Reads @p in @cf (-1: no Accept) as criterion @crit; the answer when it decodes to values. */
 static TfLwm2mResponse *
 read_values (TfEtsRun *run, const char *crit, TfLwm2mPath p, gint cf)

@@ -17,8 +17,6 @@
 
 #include <string.h>
 
-#define OK_CONTENT TF_LWM2M_COAP_CODE (2, 5)
-#define OK_CHANGED TF_LWM2M_COAP_CODE (2, 4)
 #define FW_LEAF "ets-package"
 #define FW_PATH "fw/" FW_LEAF
 #define POLL_MS 250

@@ -5,6 +5,16 @@
 
 G_BEGIN_DECLS
 
+/* The answers the cases expect most, and a path as the case tables write it. */
+#define OK_CONTENT TF_LWM2M_COAP_CODE (2, 5)
+#define OK_CHANGED TF_LWM2M_COAP_CODE (2, 4)
+
+static inline TfLwm2mPath
+P (guint8 len, guint16 o, guint16 i, guint16 r, guint16 ri)
+{
+  return tf_lwm2m_path_make (len, o, i, r, ri);
+}
+
 /* Helpers the case files share (tf-ets-cases.c). */
 const TfLwm2mRecord *
 tf_ets_find_record (const TfLwm2mResponse *r, const TfLwm2mPath *p);

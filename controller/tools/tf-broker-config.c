@@ -19,25 +19,21 @@
 #include "tf-keyfile.h"
 
 /* What a page may read without an account: the floor, no results. */
-static const char *const public_topics[]
+const char *const tf_broker_floor_topics[]
     = { "host/+/status", "board/+/state", "schedule", "session/+/state", "summary", NULL };
 
-/* What the daemon publishes: its host status, boards, the floor, the
- * companies' private reports, consoles and traces, replies, and (a farm's
- * coordinator) the staff summary of its hosts. */
-static const char *const daemon_topics[] = { "host/+/status",
-                                             "board/+/state",
-                                             "schedule",
-                                             "session/+/state",
-                                             "summary",
-                                             "private/+/session/+/report",
-                                             "private/+/session/+/console",
-                                             "private/+/session/+/trace",
-                                             "regress/#",
-                                             "private/+/regress/#",
-                                             "hosts",
-                                             "reply/#",
-                                             NULL };
+const char *const tf_broker_daemon_topics[] = { "host/+/status",
+                                                "board/+/state",
+                                                "schedule",
+                                                "session/+/state",
+                                                "summary",
+                                                "private/+/session/+/report",
+                                                "private/+/session/+/console",
+                                                "private/+/session/+/trace",
+                                                "regress/#",
+                                                "private/+/regress/#",
+                                                "reply/#",
+                                                NULL };
 
 static gboolean
 parse_bool (const char *v, gboolean *out)
@@ -89,8 +85,8 @@ load_event (TfBrokerTool *t, GError **error)
 static void
 acl_public (GString *s, const char *lab)
 {
-  for (guint i = 0; public_topics[i] != NULL; i++)
-    g_string_append_printf (s, "topic read tf/%s/%s\n", lab, public_topics[i]);
+  for (guint i = 0; tf_broker_floor_topics[i] != NULL; i++)
+    g_string_append_printf (s, "topic read tf/%s/%s\n", lab, tf_broker_floor_topics[i]);
 }
 
 static char *
@@ -123,8 +119,10 @@ acl_text (TfBrokerTool *t)
         case TF_BROKER_ROLE_DAEMON:
           /* what it publishes, and nothing else: never a request in a
            * company's in/ or a staff cmd/, which it only reads */
-          for (guint j = 0; daemon_topics[j] != NULL; j++)
-            g_string_append_printf (s, "topic write tf/%s/%s\n", lab, daemon_topics[j]);
+          for (guint j = 0; tf_broker_daemon_topics[j] != NULL; j++)
+            g_string_append_printf (s, "topic write tf/%s/%s\n", lab, tf_broker_daemon_topics[j]);
+          /* a farm's coordinator: the staff summary of its hosts */
+          g_string_append_printf (s, "topic write tf/%s/hosts\n", lab);
           g_string_append_printf (s, "topic read tf/%s/cmd/+\ntopic read tf/%s/in/+/+\n", lab, lab);
           break;
         case TF_BROKER_ROLE_STAFF:

@@ -81,6 +81,13 @@ tf_broker_write_accounts (TfBrokerTool *t, const char *passwd, const char *creds
 const char *
 tf_broker_role_name (TfBrokerRole r);
 
+/* tf-broker-config.c: the same for mosquitto and ejabberd (NULL-terminated, below tf/LAB/) */
+/* the floor: what anyone allowed to watch reads (mosquitto: anonymous too, if allowed) */
+extern const char *const tf_broker_floor_topics[];
+/* what the daemon publishes: its host status, boards, the floor, the companies' private
+ * reports, consoles and traces, the regression queue, replies */
+extern const char *const tf_broker_daemon_topics[];
+
 /* tf-broker-host.c */
 /* what a host publishes under tf/LAB/host/NAME/ (NULL-terminated) */
 extern const char *const tf_broker_host_out_topics[];

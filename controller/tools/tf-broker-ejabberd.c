@@ -17,25 +17,6 @@
 #include "tf-broker-config.h"
 #include "tf-error.h"
 
-/* The floor, readable by every account (ejabberd has no anonymous MQTT
- * here: a watcher needs an account). */
-static const char *const floor_topics[]
-    = { "host/+/status", "board/+/state", "schedule", "session/+/state", "summary", NULL };
-
-/* What the daemon publishes (the same list as its mosquitto ACL). */
-static const char *const daemon_writes[] = { "host/+/status",
-                                             "board/+/state",
-                                             "schedule",
-                                             "session/+/state",
-                                             "summary",
-                                             "private/+/session/+/report",
-                                             "private/+/session/+/console",
-                                             "private/+/session/+/trace",
-                                             "regress/#",
-                                             "private/+/regress/#",
-                                             "reply/#",
-                                             NULL };
-
 /* YAML double-quoted scalar: our names are checked identifiers, but a
  * quote or backslash must never end the string early. */
 static void
@@ -216,8 +197,9 @@ yml_text (TfBrokerTool *t)
   g_string_append (s, "    max_queue: 100000\n");
   /* a topic no line allows is refused: an empty map would allow all */
   g_string_append (s, "    access_subscribe:\n");
-  for (guint i = 0; floor_topics[i] != NULL; i++)
-    rule (s, lab, floor_topics[i], "tf_member");
+  /* the floor for every account (ejabberd has no anonymous MQTT here: a watcher needs one) */
+  for (guint i = 0; tf_broker_floor_topics[i] != NULL; i++)
+    rule (s, lab, tf_broker_floor_topics[i], "tf_member");
   rule (s, lab, "private/#", "tf_staff");
   rule (s, lab, "regress/#", "tf_staff");
   if (companies)
@@ -232,8 +214,8 @@ yml_text (TfBrokerTool *t)
   farm_rules (t, s, FALSE);
 
   g_string_append (s, "    access_publish:\n");
-  for (guint i = 0; daemon_writes[i] != NULL; i++)
-    rule (s, lab, daemon_writes[i], "tf_daemon");
+  for (guint i = 0; tf_broker_daemon_topics[i] != NULL; i++)
+    rule (s, lab, tf_broker_daemon_topics[i], "tf_daemon");
   rule (s, lab, "cmd/#", "tf_staff");
   if (companies)
     rule (s, lab, "in/%u/#", "tf_company");
