@@ -58,15 +58,22 @@ test_one_node (void)
     g_autofree char *as_beta = topic (w, "in/beta/boards");
     g_autofree char *as_acme = topic (w, "in/acme/boards");
     g_autofree char *reg = topic (w, "regress/#");
+    g_autofree char *hosts = topic (w, "hosts");
     g_autofree char *wide = topic (w, "+/beta/#");
     g_autofree char *shared = g_strdup_printf ("$share/g/%s", beta_sub);
-    const char *const denied[] = { staff_sub, beta_sub, reply_sub, reg, wide, NULL };
+    const char *const denied[] = { staff_sub, beta_sub, reply_sub, reg, hosts, wide, NULL };
     for (guint i = 0; denied[i] != NULL; i++)
       {
         g_autofree char *got
             = mosq (w, h->port, "acme", NULL, "mosquitto_sub", "-t", denied[i], "-W", "3", NULL);
         tf_harness_assert_contains (got, "All subscription requests were denied");
       }
+    /* staff may read the farm's host summary (the positive control for it) */
+    {
+      g_autofree char *got
+          = mosq (w, h->port, "staff", NULL, "mosquitto_sub", "-t", hosts, "-W", "2", NULL);
+      g_assert_null (strstr (got, "denied"));
+    }
     /* a shared subscription: mod_mqtt 23.01 has none (DISCONNECT 0x9e) */
     {
       g_autofree char *got

@@ -202,6 +202,8 @@ yml_text (TfBrokerTool *t)
     rule (s, lab, tf_broker_floor_topics[i], "tf_member");
   rule (s, lab, "private/#", "tf_staff");
   rule (s, lab, "regress/#", "tf_staff");
+  /* a farm coordinator's summary of its hosts: staff only, as for mosquitto */
+  rule (s, lab, "hosts", "tf_staff");
   if (companies)
     /* %u: the subscriber's own account name, nothing wider */
     rule (s, lab, "private/%u/#", "tf_company");
@@ -216,6 +218,7 @@ yml_text (TfBrokerTool *t)
   g_string_append (s, "    access_publish:\n");
   for (guint i = 0; tf_broker_daemon_topics[i] != NULL; i++)
     rule (s, lab, tf_broker_daemon_topics[i], "tf_daemon");
+  rule (s, lab, "hosts", "tf_daemon");
   rule (s, lab, "cmd/#", "tf_staff");
   if (companies)
     rule (s, lab, "in/%u/#", "tf_company");
