@@ -707,8 +707,10 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
       return TRUE;
     case COAP_REQUEST_CODE_DELETE:
-      if (!(bootstrap ? bootstrap_delete (self, path, error)
-                      : tf_lwm2m_model_delete (self->model, path, error)))
+      if (!bootstrap && (self->quirks & TF_LWM2M_QUIRK_DELETE_KEPT))
+        g_debug ("Delete answered, instance kept (quirk)");
+      else if (!(bootstrap ? bootstrap_delete (self, path, error)
+                           : tf_lwm2m_model_delete (self->model, path, error)))
         return FALSE;
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (202));
       return TRUE;

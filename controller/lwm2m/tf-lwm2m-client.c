@@ -35,6 +35,8 @@ tf_lwm2m_quirk_from_string (const char *name)
     return TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME;
   if (g_strcmp0 (name, "firmware-no-result") == 0)
     return TF_LWM2M_QUIRK_FW_NO_RESULT;
+  if (g_strcmp0 (name, "delete-kept") == 0)
+    return TF_LWM2M_QUIRK_DELETE_KEPT;
   return TF_LWM2M_QUIRK_NONE;
 }
 
