@@ -72,7 +72,7 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
   /* the lab's provisioning for the case: the bootstrap server for the bootstrap cases, queue
    * mode for 108 and 109 (listening 3 s after each exchange, the runner told so), the PSK for
    * 1 and 401 */
-  gboolean bs = id == 0 || id == 1 || id == 4 || id == 5 || id == 8;
+  gboolean bs = id == 0 || id == 1 || id == 4 || id == 5 || id == 8 || id == 9;
   gboolean psk = id == 1 || id == 401;
   g_autofree char *cmd
       = node
@@ -256,6 +256,7 @@ test_quirks (void)
     { "1.1", 0, "no-tlv", "B", "4.15" },
     { "1.1", 1, "no-tlv", "B", "4.15" },
     { "1.1", 8, "no-tlv", "B", "4.15" },
+    { "1.1", 9, "bootstrap-unchecked", "C", "it answered 2.04" },
     { "1.1", 203, "no-tlv", "A", "4.06" },
     { "1.1", 215, "no-tlv", "A", "4.15" },
     { "1.1", 222, "no-tlv", "A", "4.06" },
