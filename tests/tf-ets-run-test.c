@@ -72,7 +72,7 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
   /* the lab's provisioning for the case: the bootstrap server for the bootstrap cases, queue
    * mode for 108 and 109 (listening 3 s after each exchange, the runner told so), the PSK for
    * 1 and 401 */
-  gboolean bs = id == 0 || id == 1 || id == 4 || id == 5 || id == 8;
+  gboolean bs = id == 0 || id == 1 || id == 4 || id == 5 || id == 8 || id == 9;
   gboolean psk = id == 1 || id == 401;
   g_autofree char *cmd
       = node
@@ -256,6 +256,7 @@ test_quirks (void)
     { "1.1", 0, "no-tlv", "B", "4.15" },
     { "1.1", 1, "no-tlv", "B", "4.15" },
     { "1.1", 8, "no-tlv", "B", "4.15" },
+    { "1.1", 9, "bootstrap-unchecked", "C", "it answered 2.04" },
     { "1.1", 203, "no-tlv", "A", "4.06" },
     { "1.1", 215, "no-tlv", "A", "4.15" },
     { "1.1", 222, "no-tlv", "A", "4.06" },
@@ -281,6 +282,9 @@ test_quirks (void)
     { "1.0", 777, "firmware-no-result", "B", "Update Result /5/0/5 6 (they are 0, 0)" },
     { "1.0", 778, "firmware-no-result", "B", "Update Result /5/0/5 7 (they are 0, 0)" },
     { "1.0", 780, "firmware-no-result", "B", "Update Result /5/0/5 9 (they are 0, 0)" },
+    /* object instances (1.0 ETS 1630 and 1635, to which 270 and 290 are delegated) */
+    { "1.0", 270, "no-tlv", "B", "Create /16/1 (2 Identities) answered 4.15" },
+    { "1.0", 290, "delete-kept", "C", "no instance of it: </16>,</16/0>" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (t); i++)
     {
@@ -400,9 +404,9 @@ test_node (void)
     { 101, "pass", NULL }, { 102, "fail", "B" }, { 103, "pass", NULL }, { 104, "fail", "B" },
     { 201, "fail", "A" },  { 203, "fail", "A" }, { 204, "fail", "A" },  { 205, "fail", "B" },
     { 215, "fail", "A" },  { 220, "fail", "A" }, { 241, "fail", "B" },  { 260, "fail", "A" },
-    { 301, "fail", "C" },  { 302, "fail", "C" }, { 303, "fail", "C" },  { 751, "fail", "A" },
-    { 755, "fail", "A" },  { 760, "fail", "A" }, { 770, "fail", "A" },  { 772, "fail", "A" },
-    { 776, "fail", "A" },  { 777, "fail", "A" },
+    { 270, "fail", "A" },  { 290, "fail", "A" }, { 301, "fail", "C" },  { 302, "fail", "C" },
+    { 303, "fail", "C" },  { 751, "fail", "A" }, { 755, "fail", "A" },  { 760, "fail", "A" },
+    { 770, "fail", "A" },  { 772, "fail", "A" }, { 776, "fail", "A" },  { 777, "fail", "A" },
   };
   g_autofree char *modules = node_dir ();
   g_autoptr (GArray) ids = automated_cases ("1.0");

@@ -7,6 +7,8 @@
  *   4  Bootstrap Delete: a second bootstrap, triggered by the server, deletes "/" and the
  *      Bootstrap-Discover after it shows what is left;
  *   5  Server Initiated Bootstrap (the Bootstrap-Request Trigger, /1/x/9);
+ *   9  Bootstrap and Configuration Consistency: a bootstrap that leaves no server account,
+ *      whose Finish the client must refuse (4.06);
  *   401 UDP Channel Security, PSK: the client registers over DTLS. A client whose handshake
  *      fails (a wrong key: the ETS has the credentials provisioned as the case's precondition,
  *      on the device) Fails criterion A; a client that tries nothing at all is Inconclusive.
@@ -410,6 +412,45 @@ case_8 (TfEtsRun *run)
                    "with the bootstrapped server");
 }
 
+/* 9: Bootstrap and Configuration Consistency (1.1 ETS 6.1.1.10): from C.13 (a Bootstrap-Server
+ * account, no Server instance) the bootstrap writes only the Disable Timeout of a Server
+ * instance, /1/x/5 = 86400, then Finish: no server account results, so the client must refuse
+ * the Finish with 4.06 (Core 6.1.7.6). A: the Bootstrap-Request; B: the Write 2.04; C: the
+ * Finish 4.06. */
+static void
+case_9 (TfEtsRun *run)
+{
+  g_autoptr (GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify)step_free);
+  TfLwm2mPath p = tf_lwm2m_path_make (3, 1, BS_SERVER_INST, 5, 0);
+  TfLwm2mBootstrapStep *w = step_new (COAP_REQUEST_CODE_PUT, p);
+  guint ms = tf_ets_run_register_wait (run) * 1000;
+  TfEtsEvent *e;
+  gboolean written;
+  gint i;
+  g_ptr_array_add (w->records, tf_lwm2m_record_new_int (&p, 86400));
+  g_ptr_array_add (steps, w);
+  tf_ets_run_set_bootstrap (run, steps);
+  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_BOOTSTRAPPED, 0, ms);
+  if (i < 0 && find_message (run, 0, "POST", "bs", -1) == NULL)
+    {
+      judge_absence (run, 0, ms, "A", "Bootstrap-Request");
+      return;
+    }
+  if (!tf_ets_check (run, "A", find_message (run, 0, "POST", "bs", -1) != NULL,
+                     "the client sent a Bootstrap-Request (POST /bs?ep=)")
+      || !tf_ets_check (run, "B", i >= 0, "the bootstrap sequence ended within %u s", ms / 1000))
+    return;
+  /* the server's account of the sequence: NULL (all accepted) or "step N answered C" */
+  e = g_ptr_array_index (tf_ets_run_events (run), i);
+  written = e->detail == NULL || g_str_has_prefix (e->detail, "step 2 ");
+  if (!tf_ets_check (run, "B", written, "the Bootstrap-Write of /1/%u/5 answered 2.04%s%s",
+                     BS_SERVER_INST, written ? "" : ": ", written ? "" : e->detail))
+    return;
+  tf_ets_check (run, "C", e->detail != NULL && g_str_has_suffix (e->detail, "answered 4.06"),
+                "Bootstrap-Finish answered 4.06 Not Acceptable (no server account): %s",
+                e->detail ? e->detail : "it answered 2.04");
+}
+
 static void
 case_401 (TfEtsRun *run)
 {
@@ -442,6 +483,7 @@ static const TfEtsCase bs_cases[] = {
   { 4, "1.1", "Bootstrap Delete", case_4 },
   { 5, "1.1", "Server Initiated Bootstrap", case_5 },
   { 8, "1.1", "Bootstrap Read", case_8 },
+  { 9, "1.1", "Bootstrap and Configuration Consistency", case_9 },
   { 401, "1.0 1.1", "UDP Channel Security - Pre-Shared Key Mode", case_401 },
   { 0, NULL, NULL, NULL },
 };

@@ -41,6 +41,10 @@ tf_ets_cases_comp (void);
 const TfEtsCase *
 tf_ets_cases_bs (void);
 
+/* tf-ets-cases-obj.c: 1.0 Create and Delete of object instances (270, 290) */
+const TfEtsCase *
+tf_ets_cases_obj (void);
+
 /* tf-ets-cases-fw.c: Firmware Update (751-780) */
 const TfEtsCase *
 tf_ets_cases_fw (void);

@@ -724,6 +724,9 @@ tf_ets_cases (void)
       for (const TfEtsCase *c = tf_ets_cases_fw (); c->func != NULL && n + 1 < G_N_ELEMENTS (all);
            c++)
         all[n++] = *c;
+      for (const TfEtsCase *c = tf_ets_cases_obj (); c->func != NULL && n + 1 < G_N_ELEMENTS (all);
+           c++)
+        all[n++] = *c;
       qsort (all, n, sizeof (TfEtsCase), case_cmp);
       g_once_init_leave (&once, 1);
     }

@@ -130,3 +130,59 @@ tf_lwm2m_client_server_from_model (TfLwm2mClient *self, GError **error)
   g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "no LwM2M server in the Security object");
   return FALSE;
 }
+
+/* The integer value of @path, or -1 when it has none. */
+static gint64
+int_at (TfLwm2mClient *self, guint16 obj, guint16 inst, guint16 res)
+{
+  TfLwm2mPath p = tf_lwm2m_path_make (3, obj, inst, res, 0);
+  g_autoptr (GPtrArray) r = tf_lwm2m_model_read (self->model, &p, FALSE, NULL);
+  if (r == NULL || r->len != 1)
+    return -1;
+  return ((TfLwm2mRecord *)r->pdata[0])->v.i;
+}
+
+/* What Bootstrap-Finish checks (Core 6.1.7.6, "Bootstrap and Configuration Consistency"): an
+ * LwM2M server account to register with, a non-bootstrap Security instance with its URI and a
+ * Server instance of the same Short Server ID with its Lifetime. */
+static gboolean
+bootstrap_consistent (TfLwm2mClient *self)
+{
+  g_autoptr (GPtrArray) sec = tf_lwm2m_model_instances (self->model, 0);
+  g_autoptr (GPtrArray) srv = tf_lwm2m_model_instances (self->model, 1);
+  for (guint i = 0; i < sec->len; i++)
+    {
+      guint16 inst = GPOINTER_TO_UINT (g_ptr_array_index (sec, i));
+      TfLwm2mPath bp = tf_lwm2m_path_make (3, 0, inst, 1, 0);
+      TfLwm2mPath up = tf_lwm2m_path_make (3, 0, inst, 0, 0);
+      g_autoptr (GPtrArray) b = tf_lwm2m_model_read (self->model, &bp, FALSE, NULL);
+      g_autoptr (GPtrArray) u = tf_lwm2m_model_read (self->model, &up, FALSE, NULL);
+      gint64 ssid = int_at (self, 0, inst, 10);
+      if ((b != NULL && b->len == 1 && ((TfLwm2mRecord *)b->pdata[0])->v.b) || u == NULL
+          || u->len != 1)
+        continue;
+      for (guint j = 0; j < srv->len; j++)
+        {
+          guint16 si = GPOINTER_TO_UINT (g_ptr_array_index (srv, j));
+          gint64 s = int_at (self, 1, si, 0);
+          if (s >= 0 && (ssid < 0 || s == ssid) && int_at (self, 1, si, 1) >= 0)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Bootstrap-Finish: 2.04 and register with what was written, or 4.06 Not Acceptable when it
+ * leaves no server account (unless the quirk accepts anything). */
+void
+tf_lwm2m_client_bootstrap_finish (TfLwm2mClient *self, coap_pdu_t *response)
+{
+  if (!(self->quirks & TF_LWM2M_QUIRK_BOOTSTRAP_UNCHECKED) && !bootstrap_consistent (self))
+    {
+      g_message ("%s: bootstrap refused: no LwM2M server account", self->endpoint);
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (406));
+      return;
+    }
+  coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
+  tf_lwm2m_client_bootstrap_finished (self);
+}

@@ -707,8 +707,10 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
       return TRUE;
     case COAP_REQUEST_CODE_DELETE:
-      if (!(bootstrap ? bootstrap_delete (self, path, error)
-                      : tf_lwm2m_model_delete (self->model, path, error)))
+      if (!bootstrap && (self->quirks & TF_LWM2M_QUIRK_DELETE_KEPT))
+        g_debug ("Delete answered, instance kept (quirk)");
+      else if (!(bootstrap ? bootstrap_delete (self, path, error)
+                           : tf_lwm2m_model_delete (self->model, path, error)))
         return FALSE;
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (202));
       return TRUE;
@@ -779,11 +781,7 @@ tf_lwm2m_client_on_request (coap_resource_t *resource, coap_session_t *session,
     return;
   tf_lwm2m_client_activity (self);
   if (bootstrap && g_str_equal (uri, "bs") && coap_pdu_get_code (request) == COAP_REQUEST_CODE_POST)
-    {
-      /* Bootstrap-Finish (Core 6.1.7.6) */
-      coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
-      tf_lwm2m_client_bootstrap_finished (self);
-    }
+    tf_lwm2m_client_bootstrap_finish (self, response); /* Core 6.1.7.6 */
   else if (!have_path)
     {
       g_set_error (&error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_FOUND, "'%s' is not an LwM2M path",

@@ -135,6 +135,9 @@ gboolean
 tf_lwm2m_client_bootstrap_uri_from_model (TfLwm2mClient *self);
 void
 tf_lwm2m_client_add_bootstrap_trigger (TfLwm2mClient *self);
+/* Bootstrap-Finish arrived: answers it (4.06 when the configuration has no server account). */
+void
+tf_lwm2m_client_bootstrap_finish (TfLwm2mClient *self, coap_pdu_t *response);
 /* Queue mode: there is traffic, listen (again) for queue_window seconds. */
 void
 tf_lwm2m_client_activity (TfLwm2mClient *self);

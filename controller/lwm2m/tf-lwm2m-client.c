@@ -35,6 +35,10 @@ tf_lwm2m_quirk_from_string (const char *name)
     return TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME;
   if (g_strcmp0 (name, "firmware-no-result") == 0)
     return TF_LWM2M_QUIRK_FW_NO_RESULT;
+  if (g_strcmp0 (name, "delete-kept") == 0)
+    return TF_LWM2M_QUIRK_DELETE_KEPT;
+  if (g_strcmp0 (name, "bootstrap-unchecked") == 0)
+    return TF_LWM2M_QUIRK_BOOTSTRAP_UNCHECKED;
   return TF_LWM2M_QUIRK_NONE;
 }
 

@@ -19,6 +19,8 @@ typedef enum
   TF_LWM2M_QUIRK_FW_STATE_STUCK = 1 << 5,         /* Firmware Update State stays Idle */
   TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME = 1 << 6,      /* Update executes without a package */
   TF_LWM2M_QUIRK_FW_NO_RESULT = 1 << 7,           /* Update Result stays 0 (Initial) */
+  TF_LWM2M_QUIRK_DELETE_KEPT = 1 << 8,            /* answers Delete 2.02 but keeps the instance */
+  TF_LWM2M_QUIRK_BOOTSTRAP_UNCHECKED = 1 << 9,    /* Bootstrap-Finish 2.04 whatever was written */
 } TfLwm2mQuirks;
 
 /* "no-tlv" → TF_LWM2M_QUIRK_NO_TLV; 0 for an unknown name. */
