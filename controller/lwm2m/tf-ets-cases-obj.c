@@ -15,12 +15,6 @@
 static const char *const c12_ids[] = { "c12-a", "c12-b", "c12-c", "c12-d" };
 static const char *const new_ids[] = { "1630-a", "1630-b" };
 
-static TfLwm2mPath
-P (guint8 len, guint16 o, guint16 i, guint16 r, guint16 ri)
-{
-  return tf_lwm2m_path_make (len, o, i, r, ri);
-}
-
 static gboolean
 string_is (const TfLwm2mRecord *r, const char *s)
 {
