@@ -782,6 +782,21 @@ give_host_image (World *w, guint i, const char *images)
   insert_after (h->sim_path, section, "boot-mode = relay1:8\n");
 }
 
+/* how often tf-simlab of host @i booted board @id */
+static guint64
+boots_of (World *w, guint i, const char *id)
+{
+  g_autofree char *req = g_strdup_printf ("get %s", id);
+  g_autofree char *answer = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 boots = 0;
+  answer = tf_sim_client_request (tf_farm_host (w->farm, i)->control, req, 60, &error);
+  g_assert_no_error (error);
+  if (!tf_sim_client_field (answer, "boots", &boots))
+    g_error ("no boots= in '%s'", answer);
+  return boots;
+}
+
 static void
 test_farm_testfest_three (void)
 {
@@ -789,6 +804,7 @@ test_farm_testfest_three (void)
   g_autofree char *image = NULL, *images = NULL, *cmd = NULL, *info = NULL;
   const char *sessions[] = { "acme-c1--zeta-s", "acme-c2--zeta-s", "acme-c3--zeta-s" };
   const guint cases[] = { 101, 102, 203 }; /* of tests/ets: one each */
+  guint64 boots[N_HOSTS];
   int status = 0;
   gint64 t0;
 
@@ -825,6 +841,11 @@ test_farm_testfest_three (void)
     wait_session (w, sessions[i], "\"phase\":\"scheduled\"");
   for (guint i = 0; i < N_HOSTS; i++)
     {
+      g_autofree char *board = tf_farm_board_id (w->farm, i, 1);
+      boots[i] = boots_of (w, i, board);
+    }
+  for (guint i = 0; i < N_HOSTS; i++)
+    {
       g_autofree char *out = NULL, *err = NULL;
       int rc = tf_farm_ctl (w->farm, &out, &err, (const char *[]){ "start", sessions[i], NULL });
       if (rc != 0)
@@ -843,6 +864,8 @@ test_farm_testfest_three (void)
       g_assert_true (session_now (w, &(SessionWant){ sessions[i], "\"phase\":\"running\"" }));
       g_assert_true (session_now (w, &(SessionWant){ sessions[i], want }));
       g_assert_cmpuint (session_published (w, sessions[i], "\"phase\":\"preparing\""), ==, 1);
+      /* the power cycle: its host's tf-simlab booted the board again */
+      g_assert_cmpuint (boots_of (w, i, board), >, boots[i]);
       if (strstr (log, endpoint) == NULL)
         g_error ("%s's provisioning is not in the coordinator's console log of %s:\n%s",
                  sessions[i], board, log);
