@@ -485,6 +485,29 @@ test_fallback (void)
   result_clear (&r);
 }
 
+/* 1.0 case 775, a download cut after its first block: the client gives up on the transfer, Idle
+ * with Update Result 4; with firmware-no-result the Result stays 0 and B Fails. */
+static void
+test_fw_cut (void)
+{
+  Result r = { 0 };
+  run_case ("1.0", 775, NULL, NULL, &r);
+  if (r.status != 0)
+    g_error ("1.0 case 775: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),
+             member (&r, "reason") ? member (&r, "reason") : r.err);
+  g_assert_cmpstr (member (&r, "verdict"), ==, "pass");
+  result_clear (&r);
+  /* the wait covers the client's two retransmissions (at most 21 s) */
+  run_case ("1.0", 775, "--quirk firmware-no-result", "--answer-wait 30", &r);
+  g_test_message ("1.0 775 with firmware-no-result: %s %s: %s", member (&r, "verdict"),
+                  member (&r, "criterion"), member (&r, "reason"));
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpstr (member (&r, "verdict"), ==, "fail");
+  g_assert_cmpstr (member (&r, "criterion"), ==, "B");
+  g_assert_nonnull (strstr (member (&r, "reason"), "Update Result /5/0/5 4 (they are 0, 0)"));
+  result_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -495,6 +518,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/ets-run/pass-1.0", "1.0", test_pass);
   g_test_add_func ("/ets-run/quirks", test_quirks);
   g_test_add_func ("/ets-run/fallback", test_fallback);
+  g_test_add_func ("/ets-run/fw-cut", test_fw_cut);
   g_test_add_func ("/ets-run/wrong-psk", test_wrong_psk);
   g_test_add_func ("/ets-run/link-cut", test_link_cut);
   g_test_add_func ("/ets-run/node-1.0", test_node);

@@ -130,6 +130,10 @@ void
 tf_lwm2m_client_fw_answer (TfLwm2mClient *self, const coap_pdu_t *received);
 void
 tf_lwm2m_client_fw_clear (TfLwm2mClient *self);
+/* A request of @session went unanswered: when it is the package's pull, the download ends with
+ * Update Result 4 (TRUE). */
+gboolean
+tf_lwm2m_client_fw_lost (TfLwm2mClient *self, coap_session_t *session);
 
 /* tf-lwm2m-client.c: Register with server_uri */
 void

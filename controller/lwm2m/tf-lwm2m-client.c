@@ -480,6 +480,8 @@ on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason
   token = tf_coap_token_key (session, tok.s, tok.length);
   if (!g_hash_table_steal_extended (self->requests, token, NULL, &kindp))
     {
+      if (tf_lwm2m_client_fw_lost (self, session))
+        return; /* a later block of the package's GET (libcoap's own token) */
       tf_lwm2m_client_on_nack (session, sent, reason, mid); /* a notification */
       return;
     }
