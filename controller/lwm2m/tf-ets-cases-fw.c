@@ -336,11 +336,15 @@ cut_close (CutServer *c)
 }
 
 /* The Block2 number a request asks for (0 when it has none); -1 for what is not a GET. */
-static gint
-requested_block (const guint8 *buf, gsize n)
+gint
+tf_ets_coap_block2_requested (const guint8 *buf, gsize n)
 {
-  gsize tkl = buf[0] & 0x0f, i = 4 + tkl;
+  gsize tkl, i;
   guint number = 0;
+  if (n < 4)
+    return -1;
+  tkl = buf[0] & 0x0f;
+  i = 4 + tkl;
   if (buf[1] != 1 || tkl > 8 || n < i)
     return -1;
   while (i < n && buf[i] != 0xff)
@@ -388,7 +392,7 @@ on_cut_server (GSocket *socket, GIOCondition cond, gpointer data)
   gsize size = 0, tkl, o;
   const guint8 *body = g_bytes_get_data (c->package, &size);
   gint block;
-  if (n < 4 || (buf[0] >> 6) != 1 || (block = requested_block (buf, (gsize)n)) < 0)
+  if (n < 4 || (buf[0] >> 6) != 1 || (block = tf_ets_coap_block2_requested (buf, (gsize)n)) < 0)
     return G_SOURCE_CONTINUE;
   if (block > 0)
     {
