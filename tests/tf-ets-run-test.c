@@ -72,7 +72,7 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
   /* the lab's provisioning for the case: the bootstrap server for the bootstrap cases, queue
    * mode for 108 and 109 (listening 3 s after each exchange, the runner told so), the PSK for
    * 1 and 401 */
-  gboolean bs = id == 0 || id == 1 || id == 4 || id == 5 || id == 8 || id == 9;
+  gboolean bs = id == 0 || id == 1 || id == 4 || id == 5 || id == 7 || id == 8 || id == 9;
   gboolean psk = id == 1 || id == 401;
   g_autofree char *cmd
       = node
@@ -450,6 +450,64 @@ test_bad_setup (void)
     }
 }
 
+/* 1.1 case 7, Fallback to bootstrap: the client follows the retry sequence the bootstrap wrote
+ * (2 attempts a sequence, 2 sequences: 4 Registers refused) and bootstraps again; with
+ * no-bootstrap-fallback it never does and Fails criterion B (the runner waits the 3 s the retry
+ * values give plus the register wait, 10 s here). */
+static void
+test_fallback (void)
+{
+  Result r = { 0 };
+  JsonArray *crit;
+  gboolean four = FALSE;
+  run_case ("1.1", 7, NULL, NULL, &r);
+  if (r.status != 0)
+    g_error ("1.1 case 7: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),
+             member (&r, "reason") ? member (&r, "reason") : r.err);
+  g_assert_cmpstr (member (&r, "verdict"), ==, "pass");
+  crit = json_object_get_array_member (json_node_get_object (r.root), "criteria");
+  for (guint k = 0; k < json_array_get_length (crit); k++)
+    {
+      const char *what
+          = json_object_get_string_member (json_array_get_object_element (crit, k), "what");
+      four |= g_str_has_prefix (what, "4 Register(s) refused, the Bootstrap-Request");
+    }
+  g_assert_true (four);
+  result_clear (&r);
+  run_case ("1.1", 7, "--quirk no-bootstrap-fallback", "--register-wait 10", &r);
+  g_test_message ("1.1 7 with no-bootstrap-fallback: %s %s: %s", member (&r, "verdict"),
+                  member (&r, "criterion"), member (&r, "reason"));
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpstr (member (&r, "verdict"), ==, "fail");
+  g_assert_cmpstr (member (&r, "criterion"), ==, "B");
+  g_assert_nonnull (strstr (member (&r, "reason"), "a Bootstrap-Request within 13 s"));
+  g_assert_nonnull (strstr (member (&r, "reason"), "4 Register(s) refused"));
+  result_clear (&r);
+}
+
+/* 1.0 case 775, a download cut after its first block: the client gives up on the transfer, Idle
+ * with Update Result 4; with firmware-no-result the Result stays 0 and B Fails. */
+static void
+test_fw_cut (void)
+{
+  Result r = { 0 };
+  run_case ("1.0", 775, NULL, NULL, &r);
+  if (r.status != 0)
+    g_error ("1.0 case 775: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),
+             member (&r, "reason") ? member (&r, "reason") : r.err);
+  g_assert_cmpstr (member (&r, "verdict"), ==, "pass");
+  result_clear (&r);
+  /* the wait covers the client's two retransmissions (at most 21 s) */
+  run_case ("1.0", 775, "--quirk firmware-no-result", "--answer-wait 30", &r);
+  g_test_message ("1.0 775 with firmware-no-result: %s %s: %s", member (&r, "verdict"),
+                  member (&r, "criterion"), member (&r, "reason"));
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpstr (member (&r, "verdict"), ==, "fail");
+  g_assert_cmpstr (member (&r, "criterion"), ==, "B");
+  g_assert_nonnull (strstr (member (&r, "reason"), "Update Result /5/0/5 4 (they are 0, 0)"));
+  result_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -459,6 +517,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/ets-run/pass-1.1", "1.1", test_pass);
   g_test_add_data_func ("/ets-run/pass-1.0", "1.0", test_pass);
   g_test_add_func ("/ets-run/quirks", test_quirks);
+  g_test_add_func ("/ets-run/fallback", test_fallback);
+  g_test_add_func ("/ets-run/fw-cut", test_fw_cut);
   g_test_add_func ("/ets-run/wrong-psk", test_wrong_psk);
   g_test_add_func ("/ets-run/link-cut", test_link_cut);
   g_test_add_func ("/ets-run/node-1.0", test_node);

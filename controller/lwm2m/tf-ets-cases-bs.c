@@ -7,6 +7,8 @@
  *   4  Bootstrap Delete: a second bootstrap, triggered by the server, deletes "/" and the
  *      Bootstrap-Discover after it shows what is left;
  *   5  Server Initiated Bootstrap (the Bootstrap-Request Trigger, /1/x/9);
+ *   7  Fallback to bootstrap: the first bootstrap gives an account of a server that refuses
+ *      every Register, with short retry values; the client must bootstrap again after them;
  *   9  Bootstrap and Configuration Consistency: a bootstrap that leaves no server account,
  *      whose Finish the client must refuse (4.06);
  *   401 UDP Channel Security, PSK: the client registers over DTLS. A client whose handshake
@@ -451,6 +453,171 @@ case_9 (TfEtsRun *run)
                 e->detail ? e->detail : "it answered 2.04");
 }
 
+/* 7's LwM2M server that refuses: a UDP socket of the runner's own that answers every request
+ * 4.03 Forbidden (a piggybacked ACK for a CON), so that each Register the client sends there
+ * fails at once. */
+typedef struct
+{
+  GSocket *socket;
+  GSource *source;
+  guint refused;
+  gint64 first_us; /* the first refusal */
+  gint64 bs_us;    /* when the refuser stopped: the fallback's bootstrap had come */
+} Refuser;
+
+static gboolean
+on_refuser (GSocket *socket, GIOCondition cond, gpointer data)
+{
+  Refuser *r = data;
+  guint8 buf[1500], out[4 + 8];
+  g_autoptr (GSocketAddress) from = NULL;
+  gssize n = g_socket_receive_from (socket, &from, (gchar *)buf, sizeof buf, NULL, NULL);
+  guint tkl;
+  if (n < 4 || (buf[0] >> 6) != 1 || (tkl = buf[0] & 0x0f) > 8 || (gsize)n < 4 + tkl || buf[1] == 0
+      || (buf[1] >> 5) != 0)
+    return G_SOURCE_CONTINUE; /* not a CoAP request: ignored */
+  out[0] = (guint8)(0x40 | ((buf[0] >> 4 & 0x3) == 0 ? 0x20 : 0x10) | tkl); /* ACK or NON */
+  out[1] = (4 << 5) | 3;                                                    /* 4.03 */
+  out[2] = buf[2];
+  out[3] = buf[3];
+  memcpy (out + 4, buf + 4, tkl);
+  if (r->refused++ == 0)
+    r->first_us = g_get_monotonic_time ();
+  g_socket_send_to (socket, from, (const gchar *)out, 4 + tkl, NULL, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+refuser_clear (Refuser *r)
+{
+  r->bs_us = g_get_monotonic_time ();
+  if (r->source != NULL)
+    {
+      g_source_destroy (r->source);
+      g_source_unref (r->source);
+    }
+  g_clear_object (&r->socket);
+}
+
+/* The refusing server on the host of the runner's own server: its coap:// URI, or NULL. */
+static char *
+refuser_start (TfEtsRun *run, Refuser *r)
+{
+  g_autoptr (GUri) uri = g_uri_parse (tf_ets_run_server_uri (run), G_URI_FLAGS_NONE, NULL);
+  g_autoptr (GInetAddress) host = NULL;
+  g_autoptr (GSocketAddress) any = NULL;
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autofree char *h = NULL;
+  if (uri == NULL || (host = g_inet_address_new_from_string (g_uri_get_host (uri))) == NULL)
+    return NULL;
+  any = g_inet_socket_address_new (host, 0);
+  r->socket = g_socket_new (g_inet_address_get_family (host), G_SOCKET_TYPE_DATAGRAM,
+                            G_SOCKET_PROTOCOL_UDP, NULL);
+  if (r->socket == NULL || !g_socket_bind (r->socket, any, FALSE, NULL)
+      || (bound = g_socket_get_local_address (r->socket, NULL)) == NULL)
+    return NULL;
+  r->source = g_socket_create_source (r->socket, G_IO_IN, NULL);
+  g_source_set_callback (r->source, G_SOURCE_FUNC (on_refuser), r, NULL);
+  g_source_attach (r->source, NULL);
+  h = g_inet_address_to_string (host);
+  return g_strdup_printf (
+      g_inet_address_get_family (host) == G_SOCKET_FAMILY_IPV6 ? "coap://[%s]:%u" : "coap://%s:%u",
+      h, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+}
+
+/* The retry values 7 writes into the Server account (Core 6.2.1.1): two attempts a sequence,
+ * 1 s apart, two sequences 1 s apart: the fallback is due 3 s after the first refusal. */
+#define FALLBACK_COUNT 2
+#define FALLBACK_TIMER 1
+#define FALLBACK_DELAY 1
+#define FALLBACK_SEQS 2
+
+/* 7: Fallback to bootstrap (1.1 ETS 6.1.1.8). The ETS starts from a factory account of a server
+ * that does not exist; here the client's first bootstrap gives it that account: a server that
+ * refuses every Register, with short retry values and Bootstrap on Registration Failure true
+ * (/1/x/16-20). A: the client's registration there fails; B: after its retry sequence, it
+ * falls back to bootstrap (a Bootstrap-Request within the time the values give); C: that
+ * bootstrap completes and the client registers with the server it gives. */
+static void
+case_7 (TfEtsRun *run)
+{
+  g_autoptr (GPtrArray) steps = bootstrap_steps (run, FALSE, NULL, NULL, FALSE);
+  g_autoptr (GPtrArray) good = NULL;
+  Refuser r = { 0 };
+  g_autofree char *uri = refuser_start (run, &r);
+  TfLwm2mBootstrapStep *sec = g_ptr_array_index (steps, 1), *srv = g_ptr_array_index (steps, 2);
+  static const struct
+  {
+    guint16 res;
+    gint64 value;
+  } retry[] = {
+    { 17, FALLBACK_COUNT }, { 18, FALLBACK_TIMER }, { 19, FALLBACK_DELAY }, { 20, FALLBACK_SEQS }
+  };
+  guint ms = tf_ets_run_register_wait (run) * 1000;
+  guint due = FALLBACK_TIMER * ((1u << (FALLBACK_COUNT - 1)) - 1) * FALLBACK_SEQS
+              + FALLBACK_DELAY * (FALLBACK_SEQS - 1);
+  guint from, ex_from;
+  TfLwm2mPath p;
+  gint i;
+  if (uri == NULL)
+    {
+      refuser_clear (&r);
+      tf_ets_inconclusive (run, "case 7: no socket for the refusing server next to %s",
+                           tf_ets_run_server_uri (run));
+      return;
+    }
+  /* the account of the server that refuses, with the retry values and the fallback */
+  p = tf_lwm2m_path_make (3, 0, 1, 0, 0);
+  tf_lwm2m_record_free (g_ptr_array_index (sec->records, 0));
+  g_ptr_array_index (sec->records, 0) = tf_lwm2m_record_new_string (&p, uri);
+  for (guint k = 0; k < G_N_ELEMENTS (retry); k++)
+    {
+      p = tf_lwm2m_path_make (3, 1, BS_SERVER_INST, retry[k].res, 0);
+      g_ptr_array_add (srv->records, tf_lwm2m_record_new_int (&p, retry[k].value));
+    }
+  p = tf_lwm2m_path_make (3, 1, BS_SERVER_INST, 16, 0);
+  g_ptr_array_add (srv->records, tf_lwm2m_record_new_bool (&p, TRUE));
+  tf_ets_run_set_bootstrap (run, steps);
+  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_BOOTSTRAPPED, 0, ms);
+  if (i < 0 || ((TfEtsEvent *)g_ptr_array_index (tf_ets_run_events (run), i))->detail != NULL)
+    {
+      refuser_clear (&r);
+      tf_ets_inconclusive (run,
+                           "the client did not take the first bootstrap within %u s (the "
+                           "precondition)",
+                           ms / 1000);
+      return;
+    }
+  /* the fallback's bootstrap gives the runner's own server */
+  good = bootstrap_steps (run, FALSE, NULL, NULL, FALSE);
+  tf_ets_run_set_bootstrap (run, good);
+  from = (guint)i + 1;
+  ex_from = tf_ets_run_exchange (run)->len;
+  /* A: Registers refused at the account the bootstrap gave; B: the Bootstrap-Request after the
+   * retry sequence, within the time its values give (and the runner's usual margin) */
+  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_BOOTSTRAPPED, from, due * 1000 + ms);
+  refuser_clear (&r);
+  if (!tf_ets_check (run, "A", r.refused > 0,
+                     "the client sent a Register to the bootstrapped server %s, refused 4.03", uri))
+    return;
+  if (!tf_ets_check (run, "B", find_message (run, ex_from, "POST", "bs", -1) != NULL,
+                     "a Bootstrap-Request within %u s after the registration failed (%u "
+                     "Register(s) refused; the retry values, %u attempts %u s apart in %u "
+                     "sequence(s) %u s apart, give %u s)",
+                     due + ms / 1000, r.refused, FALLBACK_COUNT, FALLBACK_TIMER, FALLBACK_SEQS,
+                     FALLBACK_DELAY, due))
+    return;
+  tf_ets_check (run, "B", TRUE,
+                "%u Register(s) refused, the Bootstrap-Request %.1f s after the first refusal",
+                r.refused, (r.bs_us - r.first_us) / 1e6);
+  if (!tf_ets_check (run, "C", i >= 0, "the fallback's bootstrap sequence ended")
+      || !tf_ets_check (
+          run, "C", ((TfEtsEvent *)g_ptr_array_index (tf_ets_run_events (run), i))->detail == NULL,
+          "the fallback's Bootstrap-Finish answered 2.04"))
+    return;
+  expect_register (run, from, ms, "C", "with the server the fallback's bootstrap gave");
+}
+
 static void
 case_401 (TfEtsRun *run)
 {
@@ -482,6 +649,7 @@ static const TfEtsCase bs_cases[] = {
   { 1, "1.0 1.1", "Client Initiated Bootstrap Full (PSK)", case_1 },
   { 4, "1.1", "Bootstrap Delete", case_4 },
   { 5, "1.1", "Server Initiated Bootstrap", case_5 },
+  { 7, "1.1", "Fallback to bootstrap", case_7 },
   { 8, "1.1", "Bootstrap Read", case_8 },
   { 9, "1.1", "Bootstrap and Configuration Consistency", case_9 },
   { 401, "1.0 1.1", "UDP Channel Security - Pre-Shared Key Mode", case_401 },

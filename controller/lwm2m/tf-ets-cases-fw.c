@@ -4,10 +4,11 @@
  * whole update pushed (770) or pulled over CoAP from the reference server (771), and Update
  * executed without a package (772), and the 1.0 error cases the lab can provoke: a corrupted
  * package (776), one of no firmware type (777), a URI that names nothing (778), a protocol
- * the client does not list (780). The package is the one the company gives the runner
- * (--firmware), else the lab client's own ("TFFW <version>" first line); the runner serves it
- * block-wise for the pull. States: 0 Idle, 1 Downloading, 2 Downloaded, 3 Updating; Update
- * Result 1 is Success. Waits for a state are Reads every 250 ms, bounded by the answer wait. */
+ * the client does not list (780), a download cut after its first block (775). The package is
+ * the one the company gives the runner (--firmware), else the lab client's own ("TFFW <version>"
+ * first line); the runner serves it block-wise for the pull. States: 0 Idle, 1 Downloading, 2
+ * Downloaded, 3 Updating; Update Result 1 is Success. Waits for a state are Reads every 250 ms,
+ * bounded by the answer wait. */
 #define G_LOG_DOMAIN "tf-ets"
 
 #include "config.h"
@@ -307,6 +308,176 @@ case_772 (TfEtsRun *run)
   tf_ets_check (run, "C", u != 1, "Update Result /5/0/5 is not 1 (Success): %" G_GINT64_FORMAT, u);
 }
 
+/* 775's package server: a UDP socket of the runner's own (not the reference server, whose
+ * libcoap would serve every block from its cache) that answers the package's first block,
+ * block 0 of 1024 bytes with More set, and closes at the request for the next: the connection
+ * is lost mid-transfer (the client's retransmissions meet a closed port). */
+typedef struct
+{
+  GSocket *socket;
+  GSource *source;
+  GBytes *package;
+  guint served, cut;
+} CutServer;
+
+#define CUT_SZX 6 /* 1024-byte blocks */
+
+static void
+cut_close (CutServer *c)
+{
+  if (c->source != NULL)
+    {
+      g_source_destroy (c->source);
+      g_clear_pointer (&c->source, g_source_unref);
+    }
+  if (c->socket != NULL)
+    g_socket_close (c->socket, NULL);
+  g_clear_object (&c->socket);
+}
+
+/* The Block2 number a request asks for (0 when it has none); -1 for what is not a GET. */
+gint
+tf_ets_coap_block2_requested (const guint8 *buf, gsize n)
+{
+  gsize tkl, i;
+  guint number = 0;
+  if (n < 4)
+    return -1;
+  tkl = buf[0] & 0x0f;
+  i = 4 + tkl;
+  if (buf[1] != 1 || tkl > 8 || n < i)
+    return -1;
+  while (i < n && buf[i] != 0xff)
+    {
+      guint delta = buf[i] >> 4, len = buf[i] & 0x0f;
+      i++;
+      if (delta == 15 || len == 15)
+        return -1;
+      if (delta >= 13)
+        {
+          if (i + (delta - 12) > n)
+            return -1;
+          delta = delta == 13 ? 13u + buf[i] : 269u + ((guint)buf[i] << 8 | buf[i + 1]);
+          i += delta >= 269 ? 2 : 1;
+        }
+      if (len >= 13)
+        {
+          if (i + (len - 12) > n)
+            return -1;
+          len = len == 13 ? 13u + buf[i] : 269u + ((guint)buf[i] << 8 | buf[i + 1]);
+          i += len >= 269 ? 2 : 1;
+        }
+      if (i + len > n)
+        return -1;
+      number += delta;
+      if (number == 23) /* Block2 */
+        {
+          guint v = 0;
+          for (guint k = 0; k < len && k < 3; k++)
+            v = v << 8 | buf[i + k];
+          return (gint)(v >> 4);
+        }
+      i += len;
+    }
+  return 0;
+}
+
+static gboolean
+on_cut_server (GSocket *socket, GIOCondition cond, gpointer data)
+{
+  CutServer *c = data;
+  guint8 buf[1500], out[4 + 8 + 3 + 1 + 1024];
+  g_autoptr (GSocketAddress) from = NULL;
+  gssize n = g_socket_receive_from (socket, &from, (gchar *)buf, sizeof buf, NULL, NULL);
+  gsize size = 0, tkl, o;
+  const guint8 *body = g_bytes_get_data (c->package, &size);
+  gint block;
+  if (n < 4 || (buf[0] >> 6) != 1 || (block = tf_ets_coap_block2_requested (buf, (gsize)n)) < 0)
+    return G_SOURCE_CONTINUE;
+  if (block > 0)
+    {
+      /* the transfer is under way: the connection goes */
+      c->cut++;
+      cut_close (c);
+      return G_SOURCE_REMOVE;
+    }
+  tkl = buf[0] & 0x0f;
+  out[0] = (guint8)(0x40 | ((buf[0] >> 4 & 0x3) == 0 ? 0x20 : 0x10) | tkl);
+  out[1] = (2 << 5) | 5; /* 2.05 */
+  out[2] = buf[2];
+  out[3] = buf[3];
+  memcpy (out + 4, buf + 4, tkl);
+  o = 4 + tkl;
+  out[o++] = (13 << 4) | 1; /* Block2 (23 = 13 + 10), one byte: NUM 0, M, SZX */
+  out[o++] = 23 - 13;
+  out[o++] = (guint8)((size > 1024 ? 0x08 : 0) | CUT_SZX);
+  out[o++] = 0xff;
+  memcpy (out + o, body, MIN (size, 1024));
+  o += MIN (size, 1024);
+  c->served++;
+  g_socket_send_to (socket, from, (const gchar *)out, o, NULL, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The package server on the host of the runner's own server: the Package URI, or NULL. */
+static char *
+cut_start (TfEtsRun *run, CutServer *c)
+{
+  g_autoptr (GUri) uri = g_uri_parse (tf_ets_run_server_uri (run), G_URI_FLAGS_NONE, NULL);
+  g_autoptr (GInetAddress) host = NULL;
+  g_autoptr (GSocketAddress) any = NULL;
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autofree char *h = NULL;
+  if (uri == NULL || (host = g_inet_address_new_from_string (g_uri_get_host (uri))) == NULL)
+    return NULL;
+  any = g_inet_socket_address_new (host, 0);
+  c->socket = g_socket_new (g_inet_address_get_family (host), G_SOCKET_TYPE_DATAGRAM,
+                            G_SOCKET_PROTOCOL_UDP, NULL);
+  if (c->socket == NULL || !g_socket_bind (c->socket, any, FALSE, NULL)
+      || (bound = g_socket_get_local_address (c->socket, NULL)) == NULL)
+    return NULL;
+  c->package = package (run);
+  c->source = g_socket_create_source (c->socket, G_IO_IN, NULL);
+  g_source_set_callback (c->source, G_SOURCE_FUNC (on_cut_server), c, NULL);
+  g_source_attach (c->source, NULL);
+  h = g_inet_address_to_string (host);
+  return g_strdup_printf (
+      g_inet_address_get_family (host) == G_SOCKET_FAMILY_IPV6 ? "coap://[%s]:%u/%s"
+                                                               : "coap://%s:%u/%s",
+      h, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)), FW_PATH);
+}
+
+/* 775: Connection lost during download (package URI): the client pulls the package from a
+ * server that serves the first block and is gone at the second. A: the Write of the Package URI;
+ * B: State back to Idle (0) with Update Result 4 (connection lost during downloading, Core E.6)
+ * within the answer wait, after a transfer that was cut. */
+static void
+case_775 (TfEtsRun *run)
+{
+  CutServer c = { 0 };
+  g_autofree char *uri = NULL;
+  if (tf_ets_run_registration (run) == NULL)
+    return;
+  uri = cut_start (run, &c);
+  if (uri == NULL)
+    {
+      cut_close (&c);
+      g_clear_pointer (&c.package, g_bytes_unref);
+      tf_ets_inconclusive (run, "case 775: no socket for the package server next to %s",
+                           tf_ets_run_server_uri (run));
+      return;
+    }
+  /* B: Idle with Update Result 4, and it followed the cut (evidence, not a Pass by itself) */
+  if (write_uri (run, "A", uri) && wait_state (run, "B", 0, 4)
+      && tf_ets_check (run, "B", c.served > 0 && c.cut > 0,
+                       "the download was cut: block 0 served (%u time(s)), the request for "
+                       "block 1 met a closed port",
+                       c.served))
+    reset (run);
+  cut_close (&c);
+  g_clear_pointer (&c.package, g_bytes_unref);
+}
+
 /* 776: a corrupted package (bytes at its start, middle and end inverted): Idle, Update
  * Result 5 (integrity check failure). */
 static void
@@ -395,6 +566,7 @@ static const TfEtsCase cases[] = {
   { 770, "1.0 1.1", "Successful Firmware update (via COAP)", case_770 },
   { 771, "1.0 1.1", "Successful Firmware update (via alternative mechanism)", case_771 },
   { 772, "1.0 1.1", "Error Case: firmware installation without downloaded package", case_772 },
+  { 775, "1.0", "Error Case 4: Connection lost during download (package URI)", case_775 },
   { 776, "1.0", "Error Case 5: Package Integrity check failure", case_776 },
   { 777, "1.0", "Error Case 6: unsupported package type", case_777 },
   { 778, "1.0", "Error Case 7: invalid URI (package URI)", case_778 },

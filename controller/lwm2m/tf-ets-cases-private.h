@@ -48,6 +48,10 @@ tf_ets_cases_obj (void);
 /* tf-ets-cases-fw.c: Firmware Update (751-780) */
 const TfEtsCase *
 tf_ets_cases_fw (void);
+/* The Block2 number a CoAP GET of @n bytes asks for (0 without the option), -1 for anything
+ * else (775's package server; fuzz-ets-block). */
+gint
+tf_ets_coap_block2_requested (const guint8 *buf, gsize n);
 
 /* tf-ets-cases-info.c: information reporting */
 void

@@ -109,6 +109,7 @@ tf_lwm2m_client_server_from_model (TfLwm2mClient *self, GError **error)
           g_clear_pointer (&self->psk_key, g_bytes_unref);
           self->psk_key = g_bytes_ref (key);
         }
+      self->have_server_inst = FALSE;
       {
         g_autoptr (GPtrArray) srv = tf_lwm2m_model_instances (self->model, 1);
         for (guint j = 0; j < srv->len; j++)
@@ -120,6 +121,8 @@ tf_lwm2m_client_server_from_model (TfLwm2mClient *self, GError **error)
             g_autoptr (GPtrArray) lt = NULL;
             if (s == NULL || s->len == 0 || ((TfLwm2mRecord *)s->pdata[0])->v.i != ssid)
               continue;
+            self->have_server_inst = TRUE;
+            self->server_inst = si;
             lt = tf_lwm2m_model_read (self->model, &lp, FALSE, NULL);
             if (lt != NULL && lt->len > 0 && ((TfLwm2mRecord *)lt->pdata[0])->v.i > 0)
               self->lifetime = (guint)((TfLwm2mRecord *)lt->pdata[0])->v.i;

@@ -168,6 +168,9 @@ pull (TfLwm2mClient *self, const char *uri)
       set_state (self, FW_IDLE, FW_RESULT_INVALID_URI);
       return;
     }
+  /* two retransmissions, not four: a download that lost its server gives up in 14-21 s
+   * (RFC 7252 4.2) rather than 93, and says so in Update Result 4 */
+  coap_session_set_max_retransmit (self->fw_session, 2);
   set_state (self, FW_DOWNLOADING, FW_RESULT_INITIAL);
   if (!tf_lwm2m_client_send_request (self, self->fw_session, REQ_FIRMWARE, COAP_REQUEST_CODE_GET,
                                      path, NULL, 0, NULL))
@@ -227,6 +230,22 @@ tf_lwm2m_client_fw_answer (TfLwm2mClient *self, const coap_pdu_t *received)
     len = 0;
   package = g_bytes_new (data, len);
   downloaded (self, package);
+}
+
+static gboolean
+is_firmware_req (gpointer key, gpointer value, gpointer data)
+{
+  return GPOINTER_TO_UINT (value) == REQ_FIRMWARE;
+}
+
+gboolean
+tf_lwm2m_client_fw_lost (TfLwm2mClient *self, coap_session_t *session)
+{
+  if (session == NULL || session != self->fw_session || get_int (self, 3) != FW_DOWNLOADING)
+    return FALSE;
+  g_hash_table_foreach_remove (self->requests, is_firmware_req, NULL);
+  tf_lwm2m_client_fw_answer (self, NULL);
+  return TRUE;
 }
 
 static gboolean

@@ -63,6 +63,11 @@ struct _TfLwm2mClient
   guint update_id;
   guint retry_id; /* the next Register or Bootstrap-Request after a failure */
   guint retries;
+  /* the registration retry sequence (Core 6.2.1.1): the Server instance its values are in,
+   * the attempts of the current sequence that failed, the sequences that failed */
+  gboolean have_server_inst;
+  guint16 server_inst;
+  guint reg_attempts, reg_sequences;
   GHashTable *requests;    /* token hex → TfLwm2mClientReq */
   GPtrArray *observations; /* TfLwm2mClientObs */
   guint observe_seq;
@@ -125,6 +130,21 @@ void
 tf_lwm2m_client_fw_answer (TfLwm2mClient *self, const coap_pdu_t *received);
 void
 tf_lwm2m_client_fw_clear (TfLwm2mClient *self);
+/* A request of @session went unanswered: when it is the package's pull, the download ends with
+ * Update Result 4 (TRUE). */
+gboolean
+tf_lwm2m_client_fw_lost (TfLwm2mClient *self, coap_session_t *session);
+
+/* tf-lwm2m-client.c: Register with server_uri */
+void
+tf_lwm2m_client_register (TfLwm2mClient *self);
+/* tf-lwm2m-client-retry.c: a Register failed (no answer or an error code): the next attempt,
+ * the next sequence or the fallback to bootstrap, per the Server instance's resources 16-20
+ * (Core 6.2.1.1). FALSE when the client has no Server instance to take them from. */
+gboolean
+tf_lwm2m_client_registration_failed (TfLwm2mClient *self);
+void
+tf_lwm2m_client_retry_reset (TfLwm2mClient *self);
 
 /* tf-lwm2m-client-account.c */
 /* The first non-bootstrap Security instance and its Server instance (Core E.1, E.2). */

@@ -39,6 +39,8 @@ tf_lwm2m_quirk_from_string (const char *name)
     return TF_LWM2M_QUIRK_DELETE_KEPT;
   if (g_strcmp0 (name, "bootstrap-unchecked") == 0)
     return TF_LWM2M_QUIRK_BOOTSTRAP_UNCHECKED;
+  if (g_strcmp0 (name, "no-bootstrap-fallback") == 0)
+    return TF_LWM2M_QUIRK_NO_BOOTSTRAP_FALLBACK;
   return TF_LWM2M_QUIRK_NONE;
 }
 
@@ -193,8 +195,8 @@ register_links (TfLwm2mClient *self)
   return g_bytes_new (s, strlen (s));
 }
 
-static void
-do_register (TfLwm2mClient *self)
+void
+tf_lwm2m_client_register (TfLwm2mClient *self)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) q = g_ptr_array_new_with_free_func (g_free);
@@ -352,6 +354,7 @@ on_registered (TfLwm2mClient *self, const coap_pdu_t *received)
   self->location = location_of (received);
   self->state = STATE_REGISTERED;
   self->retries = 0;
+  tf_lwm2m_client_retry_reset (self);
   g_message ("%s: registered at %s", self->endpoint, self->location);
   /* Update at half the lifetime: room for retransmissions on a lossy link */
   if (!(self->quirks & TF_LWM2M_QUIRK_LIFETIME_IGNORED))
@@ -391,6 +394,7 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
       else
         {
           self->state = STATE_IDLE;
+          tf_lwm2m_client_registration_failed (self);
           fail (self, "registration refused: %s", code_s);
         }
       break;
@@ -407,7 +411,7 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
         {
           /* the server forgot us (Core 6.2.2): register again */
           g_message ("%s: update answered 4.04: registering again", self->endpoint);
-          do_register (self);
+          tf_lwm2m_client_register (self);
         }
       else
         fail (self, "update refused: %s", code_s);
@@ -476,6 +480,8 @@ on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason
   token = tf_coap_token_key (session, tok.s, tok.length);
   if (!g_hash_table_steal_extended (self->requests, token, NULL, &kindp))
     {
+      if (tf_lwm2m_client_fw_lost (self, session))
+        return; /* a later block of the package's GET (libcoap's own token) */
       tf_lwm2m_client_on_nack (session, sent, reason, mid); /* a notification */
       return;
     }
@@ -484,7 +490,9 @@ on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason
       tf_lwm2m_client_fw_answer (self, NULL);
       return;
     }
-  if (GPOINTER_TO_UINT (kindp) != REQ_SEND && GPOINTER_TO_UINT (kindp) != REQ_DEREGISTER)
+  if (GPOINTER_TO_UINT (kindp) == REQ_REGISTER && tf_lwm2m_client_registration_failed (self))
+    ; /* the retry sequence of the Server account */
+  else if (GPOINTER_TO_UINT (kindp) != REQ_SEND && GPOINTER_TO_UINT (kindp) != REQ_DEREGISTER)
     schedule_retry (self, GPOINTER_TO_UINT (kindp) == REQ_BOOTSTRAP);
   fail (self, "%s: no answer (%s)",
         GPOINTER_TO_UINT (kindp) == REQ_REGISTER    ? "registration"
@@ -519,7 +527,7 @@ register_idle (gpointer data)
   else
     {
       g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_BOOTSTRAPPED], 0);
-      do_register (self);
+      tf_lwm2m_client_register (self);
     }
   g_object_unref (self);
   return G_SOURCE_REMOVE;
@@ -564,7 +572,7 @@ tf_lwm2m_client_start (TfLwm2mClient *self, GError **error)
     }
   if (self->server_uri == NULL && !tf_lwm2m_client_server_from_model (self, error))
     return FALSE;
-  do_register (self);
+  tf_lwm2m_client_register (self);
   return self->state == STATE_REGISTERING;
 }
 

@@ -21,6 +21,7 @@ typedef enum
   TF_LWM2M_QUIRK_FW_NO_RESULT = 1 << 7,           /* Update Result stays 0 (Initial) */
   TF_LWM2M_QUIRK_DELETE_KEPT = 1 << 8,            /* answers Delete 2.02 but keeps the instance */
   TF_LWM2M_QUIRK_BOOTSTRAP_UNCHECKED = 1 << 9,    /* Bootstrap-Finish 2.04 whatever was written */
+  TF_LWM2M_QUIRK_NO_BOOTSTRAP_FALLBACK = 1 << 10, /* never bootstraps after registration fails */
 } TfLwm2mQuirks;
 
 /* "no-tlv" → TF_LWM2M_QUIRK_NO_TLV; 0 for an unknown name. */
