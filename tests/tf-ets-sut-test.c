@@ -362,6 +362,8 @@ test_wrong_driver (void)
     { "1.1", "wrong-cancel", 302, "D", "it was cancelled with a GET Observe=1" },
     { "1.1", "no-cancel", 302, "D", "yet nothing of it reached the client" },
     { "1.0", "no-cancel", 303, "D", "yet nothing of it reached the client" },
+    /* a byte of the firmware package changed on its way: the client's check fails */
+    { "1.1", "wrong-package", 770, "B", "in State 0 with Update Result 5" },
   };
   Server s = { 0 };
   server_start (&s, FALSE);

@@ -121,6 +121,16 @@ static const TfEtsSutStep s306[] = {
   { TF_ETS_SUT_SEND, "B", "/3/0/9 /3/0/13", NULL, NULL },
   END,
 };
+/* 770: the package pushed (or its URI written), Update executed, installed; the client then
+ * updates its registration as a device back from its reboot */
+static const TfEtsSutStep s770[] = {
+  REG ("A"),
+  { TF_ETS_SUT_FW_PACKAGE, "B", "/5/0/0", NULL, NULL },
+  { TF_ETS_SUT_EXECUTE, "C", "/5/0/2", NULL, NULL },
+  { TF_ETS_SUT_FW_UPDATED, "D", NULL, NULL, NULL },
+  { TF_ETS_SUT_UPDATE, "D", NULL, NULL, NULL },
+  END,
+};
 
 static const TfEtsSutCase cases[] = {
   { 101, "1.0 1.1", "Initial Registration", s101 },
@@ -142,6 +152,7 @@ static const TfEtsSutCase cases[] = {
   { 302, "1.0 1.1", "Cancel Observations using Reset Operation", s302 },
   { 303, "1.0 1.1", "Cancel observations using Observe with Cancel parameter", s303 },
   { 306, "1.1", "Send Operation", s306 },
+  { 770, "1.0 1.1", "Successful Firmware Update via CoAP", s770 },
   { 0, NULL, NULL, NULL },
 };
 
@@ -261,6 +272,15 @@ tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
       return g_strdup_printf ("on your server: cancel the observation of %s of '%s' by Reset "
                               "(RST to its next notification)",
                               st->path, endpoint);
+    case TF_ETS_SUT_FW_PACKAGE:
+      return g_strdup_printf ("on your server: give '%s' the firmware package @PACKAGE@: Write it "
+                              "to Package /5/0/0 (opaque, block-wise as your server does), or "
+                              "serve it over CoAP and Write its URI to Package URI /5/0/1",
+                              endpoint);
+    case TF_ETS_SUT_FW_UPDATED:
+      return g_strdup_printf ("nothing to do: '%s' installs the firmware (State 3, then 0) with "
+                              "Update Result 1; your server may Read /5/0/3 and /5/0/5",
+                              endpoint);
     case TF_ETS_SUT_CANCEL_OBSERVE:
     default:
       return g_strdup_printf ("on your server: cancel the observation of %s of '%s' with a GET "
@@ -290,6 +310,8 @@ tf_ets_sut_step_command (const TfEtsSutStep *st)
       return g_strdup_printf ("cancel-reset %s", st->path);
     case TF_ETS_SUT_CANCEL_OBSERVE:
       return g_strdup_printf ("cancel-observe %s", st->path);
+    case TF_ETS_SUT_FW_PACKAGE:
+      return g_strdup_printf ("write-package %s @PACKAGE@", st->path);
     default:
       return NULL;
     }

@@ -414,6 +414,10 @@ tf_ets_sut_step (TfEtsSut *s, const TfEtsSutStep *st)
     case TF_ETS_SUT_CANCEL_OBSERVE:
       cancel_step (s, st);
       break;
+    case TF_ETS_SUT_FW_PACKAGE:
+    case TF_ETS_SUT_FW_UPDATED:
+      tf_ets_sut_fw_step (s, st);
+      break;
     default:
       server_step (s, st);
       break;

@@ -131,6 +131,8 @@ build_model (TfEtsSut *s)
   add (dev, tf_lwm2m_record_new_string (P (3, 0, 14), "+00:00"));
   add (dev, tf_lwm2m_record_new_string (P (3, 0, 16), "U"));
   tf_lwm2m_model_create (m, 3, 0, dev, NULL);
+  if (tf_ets_sut_fw_wanted (s))
+    tf_ets_sut_fw_add_object (m);
 #undef P
 #undef PI
   return m;
@@ -297,11 +299,23 @@ driver_start (TfEtsSut *s, const char *command, JsonObject *step)
   g_subprocess_wait_async (d->process, NULL, on_driver_exit, d);
 }
 
+/* @PACKAGE@ in a step's text: the file of the package the runner made */
+static char *
+with_package (TfEtsSut *s, char *text)
+{
+  g_auto (GStrv) parts = NULL;
+  if (text == NULL || s->fw_file == NULL || strstr (text, "@PACKAGE@") == NULL)
+    return text;
+  parts = g_strsplit (text, "@PACKAGE@", -1);
+  g_free (text);
+  return g_strjoinv (s->fw_file, parts);
+}
+
 void
 tf_ets_sut_tell (TfEtsSut *s, const TfEtsSutStep *st)
 {
-  g_autofree char *text = tf_ets_sut_step_instruction (st, s->endpoint);
-  g_autofree char *command = tf_ets_sut_step_command (st);
+  g_autofree char *text = with_package (s, tf_ets_sut_step_instruction (st, s->endpoint));
+  g_autofree char *command = with_package (s, tf_ets_sut_step_command (st));
   JsonObject *step = json_object_new ();
   json_object_set_string_member (step, "criterion", st->criterion);
   json_object_set_int_member (step, "time_us", g_get_real_time ());
@@ -400,7 +414,7 @@ write_attrs_pmax (TfEtsSut *s, const char *path)
 gint
 tf_ets_sut_operator (TfEtsSut *s, const TfEtsSutStep *st, TfEtsSutMatch f, gconstpointer data)
 {
-  g_autofree char *command = tf_ets_sut_step_command (st);
+  g_autofree char *command = with_package (s, tf_ets_sut_step_command (st));
   guint next = s->msgs->len, grace = 0;
   gboolean expired = FALSE, graced = FALSE;
   /* what the protocol adds between the server's act and what reaches the client */
@@ -528,6 +542,7 @@ tf_ets_sut_free (TfEtsSut *s)
   driver_finish (s);
   g_clear_object (&s->client);
   g_clear_pointer (&s->model, tf_lwm2m_model_free);
+  tf_ets_sut_fw_clear (s);
   tf_coap_set_exchange_func (NULL, NULL);
   g_strfreev (s->driver);
   g_ptr_array_unref (s->msgs);

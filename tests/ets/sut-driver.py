@@ -6,7 +6,9 @@
 # server's control socket (TF_CONTROL). Exit 0: done; anything else: not done.
 # TF_DRIVER_MODE makes it misbehave for the tests: "wrong-format" reads and writes in another
 # format, "no-cancel" says it cancelled but does not, "wrong-cancel" cancels the other way,
-# "nothing" does nothing and says so. TF_DRIVER_STATE: a file for the observation's id.
+# "nothing" does nothing and says so, "wrong-package" pushes the firmware package with a byte
+# of its own changed. TF_DRIVER_STATE: a file for the observation's id.
+import base64
 import json
 import os
 import socket
@@ -61,6 +63,14 @@ def main(argv):
                 values[path] = kv
         o['values'] = values
         o['replace'] = not any('=' in kv for kv in step[3:])
+    elif op == 'write-package':
+        # the runner's package file, pushed to Package (the server goes block-wise)
+        with open(step[2], 'rb') as f:
+            data = bytearray(f.read())
+        if mode == 'wrong-package':
+            data[len(data) // 2] ^= 0xff
+        o.update({'cmd': 'write', 'format': 'opaque', 'replace': True,
+                  'values': {path: base64.b64encode(bytes(data)).decode()}})
     elif op == 'write-attributes':
         o['cmd'] = 'write-attributes'
         o['attrs'] = step[2]
