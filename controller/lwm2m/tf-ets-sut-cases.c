@@ -121,6 +121,24 @@ static const TfEtsSutStep s306[] = {
   { TF_ETS_SUT_SEND, "B", "/3/0/9 /3/0/13", NULL, NULL },
   END,
 };
+/* 270 and 290 (1.0) as the ETS's Portfolio cases 1630 and 1635 they defer to: from C.12
+ * (/16/0 with four Identities), Discover /16, Create /16/1 with two Identities (or Delete
+ * /16/0), Discover again; 270 Reads /16 back */
+static const TfEtsSutStep s270[] = {
+  REG ("A"),
+  { TF_ETS_SUT_DISCOVER, "A", "/16", NULL, NULL },
+  { TF_ETS_SUT_CREATE, "B", "/16", "tlv", "1/0/0=1630-a 1/0/1=1630-b" },
+  { TF_ETS_SUT_DISCOVER, "C", "/16", NULL, NULL },
+  { TF_ETS_SUT_READ, "D", "/16", "tlv", NULL },
+  END,
+};
+static const TfEtsSutStep s290[] = {
+  REG ("A"),
+  { TF_ETS_SUT_DISCOVER, "A", "/16", NULL, NULL },
+  { TF_ETS_SUT_DELETE, "B", "/16/0", NULL, NULL },
+  { TF_ETS_SUT_DISCOVER, "C", "/16", NULL, NULL },
+  END,
+};
 /* 770: the package pushed (or its URI written), Update executed, installed; the client then
  * updates its registration as a device back from its reboot */
 static const TfEtsSutStep s770[] = {
@@ -148,6 +166,8 @@ static const TfEtsSutCase cases[] = {
   { 232, "1.1", "Querying basic information in SenML CBOR format", s232 },
   { 241, "1.0 1.1", "Executable Resource: Rebooting the device", s241 },
   { 260, "1.0 1.1", "Discover Command", s260 },
+  { 270, "1.0", "Create Object Instance", s270 },
+  { 290, "1.0", "Delete Object Instance", s290 },
   { 301, "1.0 1.1", "Observation and Notification of parameter values", s301 },
   { 302, "1.0 1.1", "Cancel Observations using Reset Operation", s302 },
   { 303, "1.0 1.1", "Cancel observations using Observe with Cancel parameter", s303 },
@@ -253,6 +273,12 @@ tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
     case TF_ETS_SUT_EXECUTE:
       return g_strdup_printf ("on your server: Execute %s of '%s' (no arguments)", st->path,
                               endpoint);
+    case TF_ETS_SUT_CREATE:
+      v = values_human (st->path, st->arg);
+      return g_strdup_printf ("on your server: Create an Object Instance of %s on '%s' in %s: %s",
+                              st->path, endpoint, format_human (st->format), v);
+    case TF_ETS_SUT_DELETE:
+      return g_strdup_printf ("on your server: Delete %s of '%s'", st->path, endpoint);
     case TF_ETS_SUT_DISCOVER:
       return g_strdup_printf ("on your server: Discover %s of '%s'", st->path, endpoint);
     case TF_ETS_SUT_WRITE_ATTRS:
@@ -300,6 +326,10 @@ tf_ets_sut_step_command (const TfEtsSutStep *st)
       return g_strdup_printf ("write %s %s %s", st->path, st->format, st->arg);
     case TF_ETS_SUT_EXECUTE:
       return g_strdup_printf ("execute %s", st->path);
+    case TF_ETS_SUT_CREATE:
+      return g_strdup_printf ("create %s %s %s", st->path, st->format, st->arg);
+    case TF_ETS_SUT_DELETE:
+      return g_strdup_printf ("delete %s", st->path);
     case TF_ETS_SUT_DISCOVER:
       return g_strdup_printf ("discover %s", st->path);
     case TF_ETS_SUT_WRITE_ATTRS:

@@ -156,7 +156,10 @@ is_request (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
       return (m->code == COAP_REQUEST_CODE_PUT || m->code == COAP_REQUEST_CODE_POST)
              && m->query == NULL;
     case TF_ETS_SUT_EXECUTE:
-      return m->code == COAP_REQUEST_CODE_POST;
+    case TF_ETS_SUT_CREATE:
+      return m->code == COAP_REQUEST_CODE_POST && m->query == NULL;
+    case TF_ETS_SUT_DELETE:
+      return m->code == COAP_REQUEST_CODE_DELETE;
     default:
       return FALSE;
     }
@@ -241,7 +244,8 @@ check_written (TfEtsSut *s, const TfEtsSutStep *st, gint req)
       if (recs != NULL && recs->len == 1)
         got = tf_lwm2m_record_value_to_string (g_ptr_array_index (recs, 0));
       if (!tf_ets_sut_check (s, st->criterion, g_strcmp0 (got, want_v) == 0, req,
-                             "%s holds %s after the Write (holds %s)", path_s, want,
+                             "%s holds %s after the %s (holds %s)", path_s, want,
+                             st->kind == TF_ETS_SUT_CREATE ? "Create" : "Write",
                              got != NULL ? got : "nothing"))
         return;
     }
@@ -282,6 +286,25 @@ server_step (TfEtsSut *s, const TfEtsSutStep *st)
       break;
     case TF_ETS_SUT_EXECUTE:
       check_answer (s, st, a, CODE (2, 4), "Execute");
+      break;
+    case TF_ETS_SUT_CREATE:
+      if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->cf), req,
+                            "the Create on %s is in %s (Content-Format %d; got %d)", st->path,
+                            st->format, want_cf, m->cf)
+          && check_answer (s, st, a, CODE (2, 1), "Create"))
+        check_written (s, st, req);
+      break;
+    case TF_ETS_SUT_DELETE:
+      if (check_answer (s, st, a, CODE (2, 2), "Delete"))
+        {
+          TfLwm2mPath p;
+          g_autoptr (GPtrArray) left = NULL;
+          if (tf_lwm2m_path_parse (st->path, &p, NULL))
+            left = tf_lwm2m_model_read (s->model, &p, FALSE, NULL);
+          tf_ets_sut_check (s, st->criterion, left == NULL || left->len == 0, req,
+                            "the client holds no %s after the Delete (it holds %u values)",
+                            st->path, left != NULL ? left->len : 0);
+        }
       break;
     case TF_ETS_SUT_WRITE_ATTRS:
       {

@@ -94,6 +94,17 @@ add (GPtrArray *a, TfLwm2mRecord *r)
 
 /* What the ETS's client carries: Security and Server accounts for the server under test,
  * Device with its mandatory resources (as tf-lwm2m-client's firmware). */
+/* Whether a step of the case touches @obj (the model carries the object then). */
+static gboolean
+case_uses (TfEtsSut *s, const char *obj)
+{
+  for (const TfEtsSutStep *st = s->c != NULL ? s->c->steps : NULL; st != NULL && st->criterion;
+       st++)
+    if (st->path != NULL && g_str_has_prefix (st->path, obj))
+      return TRUE;
+  return FALSE;
+}
+
 static TfLwm2mModel *
 build_model (TfEtsSut *s)
 {
@@ -133,6 +144,16 @@ build_model (TfEtsSut *s)
   tf_lwm2m_model_create (m, 3, 0, dev, NULL);
   if (tf_ets_sut_fw_wanted (s))
     tf_ets_sut_fw_add_object (m);
+  if (case_uses (s, "/16"))
+    {
+      /* Portfolio as the ETS's Configuration C.12: /16/0 with four Identities (270, 290) */
+      static const char *const ids[] = { "c12-a", "c12-b", "c12-c", "c12-d" };
+      g_autoptr (GPtrArray) pf = tf_lwm2m_records_new ();
+      tf_lwm2m_model_add_object (m, 16);
+      for (guint16 k = 0; k < G_N_ELEMENTS (ids); k++)
+        add (pf, tf_lwm2m_record_new_string (PI (16, 0, 0, k), ids[k]));
+      tf_lwm2m_model_create (m, 16, 0, pf, NULL);
+    }
 #undef P
 #undef PI
   return m;

@@ -30,6 +30,8 @@ typedef enum
   TF_ETS_SUT_CANCEL_RESET,   /* operator: cancel; the server answers a notification with RST */
   TF_ETS_SUT_CANCEL_OBSERVE, /* operator: cancel with a GET Observe=1 */
   TF_ETS_SUT_SEND,           /* the client Sends @path ("/3/0/9 /3/0/13") in SenML JSON: 2.04 */
+  TF_ETS_SUT_CREATE,         /* operator: Create under @path in @format with @arg ("1/0/0=x") */
+  TF_ETS_SUT_DELETE,         /* operator: Delete @path (an Object Instance) */
   TF_ETS_SUT_FW_PACKAGE,     /* operator: the runner's firmware package to Package or Package URI;
                                 the client reaches Downloaded */
   TF_ETS_SUT_FW_UPDATED,     /* the client installs it: Idle, Update Result 1, its version */

@@ -7,7 +7,7 @@
 # TF_DRIVER_MODE makes it misbehave for the tests: "wrong-format" reads and writes in another
 # format, "no-cancel" says it cancelled but does not, "wrong-cancel" cancels the other way,
 # "nothing" does nothing and says so, "wrong-package" pushes the firmware package with a byte
-# of its own changed. TF_DRIVER_STATE: a file for the observation's id.
+# of its own changed, "wrong-instance" creates or deletes another Object Instance. TF_DRIVER_STATE: a file for the observation's id.
 import base64
 import json
 import os
@@ -47,11 +47,23 @@ def main(argv):
     op, path = step[0], step[1]
     state = os.environ.get('TF_DRIVER_STATE')
     o = {'ep': ep, 'path': path}
-    if op in ('read', 'write'):
+    if op in ('read', 'write', 'create'):
         fmt = step[2]
         o['format'] = OTHER.get(fmt, fmt) if mode == 'wrong-format' else fmt
     if op == 'read' or op == 'discover' or op == 'execute' or op == 'observe':
         o['cmd'] = op
+    elif op == 'delete':
+        # wrong-instance: another instance than the one asked
+        o.update({'cmd': 'delete', 'path': path[:-1] + '9' if mode == 'wrong-instance' else path})
+    elif op == 'create':
+        # "1/0/0=1630-a": /16/1/0/0; wrong-instance: under /16/2 instead
+        o['cmd'] = 'create'
+        o['values'] = {}
+        for kv in step[3:]:
+            k, v = kv.split('=', 1)
+            if mode == 'wrong-instance':
+                k = '2' + k[k.index('/'):]
+            o['values'][path + '/' + k] = v
     elif op == 'write':
         o['cmd'] = 'write'
         values = {}
