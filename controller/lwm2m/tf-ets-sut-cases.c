@@ -94,6 +94,47 @@ static const TfEtsSutStep s232[] = {
   { TF_ETS_SUT_READ, "B", "/3/0", "senml-cbor", NULL },
   END,
 };
+static const TfEtsSutStep s233[] = {
+  REG ("A"),
+  { TF_ETS_SUT_WRITE, "B", "/1/0", "senml-cbor", "1=74 6=true" },
+  { TF_ETS_SUT_READ, "C", "/1/0", "senml-cbor", NULL },
+  END,
+};
+static const TfEtsSutStep s234[] = {
+  REG ("A"),
+  { TF_ETS_SUT_WRITE, "B", "/1/0", "senml-json", "1=75 6=false" },
+  { TF_ETS_SUT_READ, "C", "/1/0", "senml-json", NULL },
+  END,
+};
+/* 229, 230, 235, 236: the composite operations, as the client side has them */
+static const TfEtsSutStep s229[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ_COMPOSITE, "B", "/3,/1/0", "senml-json", NULL },
+  { TF_ETS_SUT_READ_COMPOSITE, "C", "/1/0/1,/3/0/11/0", "senml-cbor", NULL },
+  END,
+};
+static const TfEtsSutStep s230[] = {
+  REG ("A"),
+  { TF_ETS_SUT_WRITE_COMPOSITE, "B", "/1/0", "senml-json", "1=76 6=true" },
+  { TF_ETS_SUT_READ_COMPOSITE, "C", "/1/0/1,/1/0/6", "senml-json", NULL },
+  END,
+};
+static const TfEtsSutStep s235[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ_COMPOSITE, "B", "/", "senml-json", NULL },
+  END,
+};
+/* 236: Object 4 and /3/0/21 are not on the client: the answer carries what is */
+static const TfEtsSutStep s236[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ_COMPOSITE, "B", "/1/0/1,/4/0,/3/0/21", "senml-json", NULL },
+  END,
+};
+static const TfEtsSutStep s237[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ, "B", "/3", NULL, NULL },
+  END,
+};
 static const TfEtsSutStep s241[] = {
   REG ("A"),
   { TF_ETS_SUT_EXECUTE, "B", "/3/0/4", NULL, NULL },
@@ -162,8 +203,15 @@ static const TfEtsSutCase cases[] = {
   { 211, "1.1", "Querying basic information in CBOR format", s211 },
   { 215, "1.0 1.1", "Setting basic information in TLV format", s215 },
   { 220, "1.0 1.1", "Setting basic information in JSON format", s220 },
+  { 229, "1.1", "Read-Composite Operation", s229 },
+  { 230, "1.1", "Write-Composite Operation", s230 },
   { 231, "1.1", "Querying basic information in SenML JSON format", s231 },
   { 232, "1.1", "Querying basic information in SenML CBOR format", s232 },
+  { 233, "1.1", "Setting basic information in SenML CBOR format", s233 },
+  { 234, "1.1", "Setting basic information in SenML JSON format", s234 },
+  { 235, "1.1", "Read-Composite Operation on root path", s235 },
+  { 236, "1.1", "Read-Composite - Partial Presence", s236 },
+  { 237, "1.1", "Read on Object without specifying Content-Type", s237 },
   { 241, "1.0 1.1", "Executable Resource: Rebooting the device", s241 },
   { 260, "1.0 1.1", "Discover Command", s260 },
   { 270, "1.0", "Create Object Instance", s270 },
@@ -248,6 +296,7 @@ char *
 tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
 {
   g_autofree char *v = NULL;
+  char **p;
   switch (st->kind)
     {
     case TF_ETS_SUT_REGISTER:
@@ -263,8 +312,21 @@ tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
     case TF_ETS_SUT_REREGISTER:
       return g_strdup_printf ("nothing to do: '%s' reboots and registers again", endpoint);
     case TF_ETS_SUT_READ:
+      if (st->format == NULL)
+        return g_strdup_printf ("on your server: Read %s of '%s' without naming a format (no "
+                                "Accept)",
+                                st->path, endpoint);
       return g_strdup_printf ("on your server: Read %s of '%s' in %s", st->path, endpoint,
                               format_human (st->format));
+    case TF_ETS_SUT_READ_COMPOSITE:
+      v = g_strjoinv (", ", (p = g_strsplit (st->path, ",", -1)));
+      g_strfreev (p);
+      return g_strdup_printf ("on your server: Read-Composite %s of '%s' in %s", v, endpoint,
+                              format_human (st->format));
+    case TF_ETS_SUT_WRITE_COMPOSITE:
+      v = values_human (st->path, st->arg);
+      return g_strdup_printf ("on your server: Write-Composite on '%s' in %s: %s", endpoint,
+                              format_human (st->format), v);
     case TF_ETS_SUT_WRITE:
       v = values_human (st->path, st->arg);
       return g_strdup_printf ("on your server: Write %s of '%s' in %s%s: %s", st->path, endpoint,
@@ -321,7 +383,13 @@ tf_ets_sut_step_command (const TfEtsSutStep *st)
   switch (st->kind)
     {
     case TF_ETS_SUT_READ:
+      if (st->format == NULL)
+        return g_strdup_printf ("read %s", st->path);
       return g_strdup_printf ("read %s %s", st->path, st->format);
+    case TF_ETS_SUT_READ_COMPOSITE:
+      return g_strdup_printf ("read-composite %s %s", st->path, st->format);
+    case TF_ETS_SUT_WRITE_COMPOSITE:
+      return g_strdup_printf ("write-composite %s %s %s", st->path, st->format, st->arg);
     case TF_ETS_SUT_WRITE:
       return g_strdup_printf ("write %s %s %s", st->path, st->format, st->arg);
     case TF_ETS_SUT_EXECUTE:

@@ -18,6 +18,7 @@ typedef struct
   gint cf;      /* -1: none */
   gint observe; /* -1: none */
   gboolean location;
+  GBytes *payload; /* or NULL */
 } TfEtsSutMsg;
 
 struct _TfEtsSut

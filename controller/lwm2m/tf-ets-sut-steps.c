@@ -10,6 +10,7 @@
 
 #include "tf-coap-source.h"
 #include "tf-ets-sut-private.h"
+#include "tf-lwm2m-codec.h"
 #include "tf-lwm2m-model.h"
 
 #define CODE(c, d) ((c)*32 + (d))
@@ -141,10 +142,17 @@ static gboolean
 is_request (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
 {
   const Want *w = data;
-  if (m->out || m->code == 0 || m->code >= 32 || g_strcmp0 (m->path, w->st->path) != 0)
+  gboolean comp
+      = w->st->kind == TF_ETS_SUT_READ_COMPOSITE || w->st->kind == TF_ETS_SUT_WRITE_COMPOSITE;
+  /* the composite operations go to the root (Core 6.3.1.1, 6.3.3.2) */
+  if (m->out || m->code == 0 || m->code >= 32 || g_strcmp0 (m->path, comp ? "" : w->st->path) != 0)
     return FALSE;
   switch (w->st->kind)
     {
+    case TF_ETS_SUT_READ_COMPOSITE:
+      return m->code == COAP_REQUEST_CODE_FETCH && m->observe < 0;
+    case TF_ETS_SUT_WRITE_COMPOSITE:
+      return m->code == COAP_REQUEST_CODE_IPATCH;
     case TF_ETS_SUT_READ:
     case TF_ETS_SUT_DISCOVER:
       return m->code == COAP_REQUEST_CODE_GET && m->observe < 0;
@@ -245,10 +253,53 @@ check_written (TfEtsSut *s, const TfEtsSutStep *st, gint req)
         got = tf_lwm2m_record_value_to_string (g_ptr_array_index (recs, 0));
       if (!tf_ets_sut_check (s, st->criterion, g_strcmp0 (got, want_v) == 0, req,
                              "%s holds %s after the %s (holds %s)", path_s, want,
-                             st->kind == TF_ETS_SUT_CREATE ? "Create" : "Write",
+                             st->kind == TF_ETS_SUT_CREATE            ? "Create"
+                             : st->kind == TF_ETS_SUT_WRITE_COMPOSITE ? "Write-Composite"
+                                                                      : "Write",
                              got != NULL ? got : "nothing"))
         return;
     }
+}
+
+/* The paths a Read-Composite names are the step's ("/3,/1/0"), in any order. */
+static gboolean
+check_paths (TfEtsSut *s, const TfEtsSutStep *st, gint req)
+{
+  const TfEtsSutMsg *m = tf_ets_sut_msg (s, req);
+  g_auto (GStrv) want = g_strsplit (st->path, ",", -1);
+  g_autoptr (GArray) got = NULL;
+  g_autoptr (GString) names = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+  gsize len = 0;
+  const guint8 *d = m->payload != NULL ? g_bytes_get_data (m->payload, &len) : NULL;
+  if (m->cf == TF_LWM2M_CF_SENML_JSON || m->cf == TF_LWM2M_CF_SENML_CBOR)
+    got = tf_lwm2m_decode_paths ((guint)m->cf, d, len, &error);
+  if (!tf_ets_sut_check (s, st->criterion, got != NULL, req,
+                         "the Read-Composite's body is a SenML path list (Content-Format %d%s%s)",
+                         m->cf, got != NULL ? "" : ": ",
+                         got != NULL     ? ""
+                         : error != NULL ? error->message
+                                         : "not SenML JSON or CBOR"))
+    return FALSE;
+  for (guint i = 0; i < got->len; i++)
+    {
+      g_autofree char *p = tf_lwm2m_path_to_string (&g_array_index (got, TfLwm2mPath, i));
+      g_string_append_printf (names, "%s%s", i > 0 ? "," : "", p);
+    }
+  ok = got->len == g_strv_length (want);
+  for (guint i = 0; ok && want[i] != NULL; i++)
+    {
+      TfLwm2mPath p;
+      gboolean found = FALSE;
+      if (!tf_lwm2m_path_parse (want[i], &p, NULL))
+        return FALSE;
+      for (guint k = 0; k < got->len; k++)
+        found |= tf_lwm2m_path_equal (&p, &g_array_index (got, TfLwm2mPath, k));
+      ok = found;
+    }
+  return tf_ets_sut_check (s, st->criterion, ok, req, "the Read-Composite names %s (it names %s)",
+                           st->path, names->str);
 }
 
 static void
@@ -263,7 +314,30 @@ server_step (TfEtsSut *s, const TfEtsSutStep *st)
   m = tf_ets_sut_msg (s, req);
   switch (st->kind)
     {
+    case TF_ETS_SUT_READ_COMPOSITE:
+      if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->accept), req,
+                            "the Read-Composite asks for %s (Accept %d; got %d)", st->format,
+                            want_cf, m->accept)
+          && check_paths (s, st, req) && check_answer (s, st, a, CODE (2, 5), "Read-Composite"))
+        tf_ets_sut_check (s, st->criterion, tf_ets_sut_msg (s, a)->cf == m->accept, a,
+                          "the content came in the format asked (%d)", m->accept);
+      break;
+    case TF_ETS_SUT_WRITE_COMPOSITE:
+      if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->cf), req,
+                            "the Write-Composite is in %s (Content-Format %d; got %d)", st->format,
+                            want_cf, m->cf)
+          && check_answer (s, st, a, CODE (2, 4), "Write-Composite"))
+        check_written (s, st, req);
+      break;
     case TF_ETS_SUT_READ:
+      if (st->format == NULL)
+        {
+          /* 237: no Accept; the client answers in a format of its choice */
+          if (tf_ets_sut_check (s, st->criterion, m->accept < 0, req,
+                                "the Read of %s names no format (Accept %d)", st->path, m->accept))
+            check_answer (s, st, a, CODE (2, 5), "Read");
+          break;
+        }
       if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->accept), req,
                             "the Read of %s asks for %s (Accept %d; got %d)", st->path, st->format,
                             want_cf, m->accept)

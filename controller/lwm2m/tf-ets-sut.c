@@ -37,6 +37,7 @@ msg_free (TfEtsSutMsg *m)
   g_free (m->token);
   g_free (m->path);
   g_free (m->query);
+  g_clear_pointer (&m->payload, g_bytes_unref);
   g_free (m);
 }
 
@@ -74,6 +75,7 @@ on_exchange (const TfCoapMessage *m, gpointer user_data)
         r->location = TRUE;
     }
   r->path = g_strdup (path->str);
+  r->payload = m->payload != NULL ? g_bytes_ref (m->payload) : NULL;
   r->query = query->len > 0 ? g_strdup (query->str) : NULL;
   g_ptr_array_add (s->msgs, r);
 }

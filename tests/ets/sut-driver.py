@@ -7,7 +7,8 @@
 # TF_DRIVER_MODE makes it misbehave for the tests: "wrong-format" reads and writes in another
 # format, "no-cancel" says it cancelled but does not, "wrong-cancel" cancels the other way,
 # "nothing" does nothing and says so, "wrong-package" pushes the firmware package with a byte
-# of its own changed, "wrong-instance" creates or deletes another Object Instance. TF_DRIVER_STATE: a file for the observation's id.
+# of its own changed, "wrong-instance" creates or deletes another Object Instance, "wrong-paths" leaves a path out of a
+# Read-Composite. TF_DRIVER_STATE: a file for the observation's id.
 import base64
 import json
 import os
@@ -47,11 +48,24 @@ def main(argv):
     op, path = step[0], step[1]
     state = os.environ.get('TF_DRIVER_STATE')
     o = {'ep': ep, 'path': path}
-    if op in ('read', 'write', 'create'):
+    if op in ('read', 'write', 'create', 'read-composite', 'write-composite') and len(step) > 2:
         fmt = step[2]
         o['format'] = OTHER.get(fmt, fmt) if mode == 'wrong-format' else fmt
+    elif op == 'read' and mode == 'wrong-format':
+        o['format'] = 'tlv'  # a format where none was to be named
     if op == 'read' or op == 'discover' or op == 'execute' or op == 'observe':
         o['cmd'] = op
+    elif op == 'read-composite':
+        # "/3,/1/0"; wrong-paths: the first one left out
+        o.update({'cmd': 'read-composite', 'paths': path.split(',')[1 if mode == 'wrong-paths' else 0:]})
+        del o['path']
+    elif op == 'write-composite':
+        # "1=76 6=true" under /1/0
+        o.update({'cmd': 'write-composite', 'values': {}})
+        for kv in step[3:]:
+            k, v = kv.split('=', 1)
+            o['values'][path + '/' + k] = {'true': True, 'false': False}.get(v, v)
+        del o['path']
     elif op == 'delete':
         # wrong-instance: another instance than the one asked
         o.update({'cmd': 'delete', 'path': path[:-1] + '9' if mode == 'wrong-instance' else path})
