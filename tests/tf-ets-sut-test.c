@@ -389,6 +389,31 @@ test_wrong_driver (void)
   server_stop (&s);
 }
 
+/* 770 with the package pulled: the server serves it and writes its URI to Package URI
+ * (/5/0/1); the client GETs it from the server under test. */
+static void
+test_firmware_pull (void)
+{
+  Server s = { 0 };
+  Result r = { 0 };
+  JsonArray *ex;
+  gboolean fetched = FALSE;
+  server_start (&s, FALSE);
+  run_case (&s, "1.1", 770, "pull", "60", &r);
+  assert_verdict (&r, "pass", NULL, NULL);
+  g_assert_nonnull (strstr (r.err, "/5/0/1"));
+  /* the client's GET of the package went out (block-wise: at least one) */
+  ex = json_object_get_array_member (r.o, "exchange");
+  for (guint i = 0; i < json_array_get_length (ex); i++)
+    {
+      g_autofree char *m = json_to_string (json_array_get_element (ex, i), FALSE);
+      fetched |= strstr (m, "sut-package") != NULL && strstr (m, "\"GET\"") != NULL;
+    }
+  g_assert_true (fetched);
+  result_clear (&r);
+  server_stop (&s);
+}
+
 /* Nobody acts, or nobody is there: Inconclusive, never a Fail. */
 static void
 test_nothing (void)
@@ -484,6 +509,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ets-sut/lab-server", test_lab_server);
   g_test_add_func ("/ets-sut/reset-wait", test_reset_wait);
   g_test_add_func ("/ets-sut/wrong-driver", test_wrong_driver);
+  g_test_add_func ("/ets-sut/firmware-pull", test_firmware_pull);
   g_test_add_func ("/ets-sut/nothing", test_nothing);
   g_test_add_func ("/ets-sut/node", test_node);
   return g_test_run ();

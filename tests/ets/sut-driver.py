@@ -7,7 +7,7 @@
 # TF_DRIVER_MODE makes it misbehave for the tests: "wrong-format" reads and writes in another
 # format, "no-cancel" says it cancelled but does not, "wrong-cancel" cancels the other way,
 # "nothing" does nothing and says so, "wrong-package" pushes the firmware package with a byte
-# of its own changed, "wrong-instance" creates or deletes another Object Instance, "wrong-paths" leaves a path out of a
+# of its own changed, "pull" serves that package and writes its URI instead, "wrong-instance" creates or deletes another Object Instance, "wrong-paths" leaves a path out of a
 # Read-Composite. TF_DRIVER_STATE: a file for the observation's id.
 import base64
 import json
@@ -95,8 +95,16 @@ def main(argv):
             data = bytearray(f.read())
         if mode == 'wrong-package':
             data[len(data) // 2] ^= 0xff
-        o.update({'cmd': 'write', 'format': 'opaque', 'replace': True,
-                  'values': {path: base64.b64encode(bytes(data)).decode()}})
+        body = base64.b64encode(bytes(data)).decode()
+        if mode == 'pull':
+            # the server serves it and writes its URI to Package URI (/5/0/1) instead
+            if not command({'cmd': 'serve', 'path': 'fw/sut-package', 'body': body}).get('ok'):
+                return 1
+            uri = os.environ['TF_SERVER_URI'] + '/fw/sut-package'
+            o.update({'cmd': 'write', 'path': '/5/0/1', 'format': 'text', 'replace': True,
+                      'values': {'/5/0/1': uri}})
+        else:
+            o.update({'cmd': 'write', 'format': 'opaque', 'replace': True, 'values': {path: body}})
     elif op == 'write-attributes':
         o['cmd'] = 'write-attributes'
         o['attrs'] = step[2]
