@@ -135,6 +135,15 @@ static const TfEtsSutStep s237[] = {
   { TF_ETS_SUT_READ, "B", "/3", NULL, NULL },
   END,
 };
+/* 310: Observe-Composite of /1/0/1 and /3/0, then pmax on the Device object: notifications
+ * by that pmax (as the client side has it) */
+static const TfEtsSutStep s310[] = {
+  REG ("A"),
+  { TF_ETS_SUT_OBSERVE_COMP, "B", "/1/0/1,/3/0", "senml-json", NULL },
+  { TF_ETS_SUT_WRITE_ATTRS, "C", "/3", NULL, "pmin=1&pmax=3" },
+  { TF_ETS_SUT_NOTIFIED, "C", "/1/0/1,/3/0", NULL, NULL },
+  END,
+};
 static const TfEtsSutStep s241[] = {
   REG ("A"),
   { TF_ETS_SUT_EXECUTE, "B", "/3/0/4", NULL, NULL },
@@ -220,6 +229,7 @@ static const TfEtsSutCase cases[] = {
   { 302, "1.0 1.1", "Cancel Observations using Reset Operation", s302 },
   { 303, "1.0 1.1", "Cancel observations using Observe with Cancel parameter", s303 },
   { 306, "1.1", "Send Operation", s306 },
+  { 310, "1.1", "Observe-Composite and modification of parameter values", s310 },
   { 770, "1.0 1.1", "Successful Firmware Update via CoAP", s770 },
   { 0, NULL, NULL, NULL },
 };
@@ -323,6 +333,11 @@ tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
       g_strfreev (p);
       return g_strdup_printf ("on your server: Read-Composite %s of '%s' in %s", v, endpoint,
                               format_human (st->format));
+    case TF_ETS_SUT_OBSERVE_COMP:
+      v = g_strjoinv (", ", (p = g_strsplit (st->path, ",", -1)));
+      g_strfreev (p);
+      return g_strdup_printf ("on your server: Observe-Composite %s of '%s' in %s", v, endpoint,
+                              format_human (st->format));
     case TF_ETS_SUT_WRITE_COMPOSITE:
       v = values_human (st->path, st->arg);
       return g_strdup_printf ("on your server: Write-Composite on '%s' in %s: %s", endpoint,
@@ -388,6 +403,8 @@ tf_ets_sut_step_command (const TfEtsSutStep *st)
       return g_strdup_printf ("read %s %s", st->path, st->format);
     case TF_ETS_SUT_READ_COMPOSITE:
       return g_strdup_printf ("read-composite %s %s", st->path, st->format);
+    case TF_ETS_SUT_OBSERVE_COMP:
+      return g_strdup_printf ("observe-composite %s %s", st->path, st->format);
     case TF_ETS_SUT_WRITE_COMPOSITE:
       return g_strdup_printf ("write-composite %s %s %s", st->path, st->format, st->arg);
     case TF_ETS_SUT_WRITE:

@@ -142,8 +142,9 @@ static gboolean
 is_request (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
 {
   const Want *w = data;
-  gboolean comp
-      = w->st->kind == TF_ETS_SUT_READ_COMPOSITE || w->st->kind == TF_ETS_SUT_WRITE_COMPOSITE;
+  gboolean comp = w->st->kind == TF_ETS_SUT_READ_COMPOSITE
+                  || w->st->kind == TF_ETS_SUT_WRITE_COMPOSITE
+                  || w->st->kind == TF_ETS_SUT_OBSERVE_COMP;
   /* the composite operations go to the root (Core 6.3.1.1, 6.3.3.2) */
   if (m->out || m->code == 0 || m->code >= 32 || g_strcmp0 (m->path, comp ? "" : w->st->path) != 0)
     return FALSE;
@@ -151,6 +152,8 @@ is_request (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
     {
     case TF_ETS_SUT_READ_COMPOSITE:
       return m->code == COAP_REQUEST_CODE_FETCH && m->observe < 0;
+    case TF_ETS_SUT_OBSERVE_COMP:
+      return m->code == COAP_REQUEST_CODE_FETCH && m->observe == 0;
     case TF_ETS_SUT_WRITE_COMPOSITE:
       return m->code == COAP_REQUEST_CODE_IPATCH;
     case TF_ETS_SUT_READ:
@@ -273,11 +276,12 @@ check_paths (TfEtsSut *s, const TfEtsSutStep *st, gint req)
   gboolean ok;
   gsize len = 0;
   const guint8 *d = m->payload != NULL ? g_bytes_get_data (m->payload, &len) : NULL;
+  const char *what = st->kind == TF_ETS_SUT_OBSERVE_COMP ? "Observe-Composite" : "Read-Composite";
   if (m->cf == TF_LWM2M_CF_SENML_JSON || m->cf == TF_LWM2M_CF_SENML_CBOR)
     got = tf_lwm2m_decode_paths ((guint)m->cf, d, len, &error);
   if (!tf_ets_sut_check (s, st->criterion, got != NULL, req,
-                         "the Read-Composite's body is a SenML path list (Content-Format %d%s%s)",
-                         m->cf, got != NULL ? "" : ": ",
+                         "the %s's body is a SenML path list (Content-Format %d%s%s)", what, m->cf,
+                         got != NULL ? "" : ": ",
                          got != NULL     ? ""
                          : error != NULL ? error->message
                                          : "not SenML JSON or CBOR"))
@@ -298,7 +302,7 @@ check_paths (TfEtsSut *s, const TfEtsSutStep *st, gint req)
         found |= tf_lwm2m_path_equal (&p, &g_array_index (got, TfLwm2mPath, k));
       ok = found;
     }
-  return tf_ets_sut_check (s, st->criterion, ok, req, "the Read-Composite names %s (it names %s)",
+  return tf_ets_sut_check (s, st->criterion, ok, req, "the %s names %s (it names %s)", what,
                            st->path, names->str);
 }
 
@@ -321,6 +325,21 @@ server_step (TfEtsSut *s, const TfEtsSutStep *st)
           && check_paths (s, st, req) && check_answer (s, st, a, CODE (2, 5), "Read-Composite"))
         tf_ets_sut_check (s, st->criterion, tf_ets_sut_msg (s, a)->cf == m->accept, a,
                           "the content came in the format asked (%d)", m->accept);
+      break;
+    case TF_ETS_SUT_OBSERVE_COMP:
+      if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->accept), req,
+                            "the Observe-Composite asks for %s (Accept %d; got %d)", st->format,
+                            want_cf, m->accept)
+          && check_paths (s, st, req) && check_answer (s, st, a, CODE (2, 5), "Observe-Composite")
+          && tf_ets_sut_check (s, st->criterion, tf_ets_sut_msg (s, a)->observe >= 0, a,
+                               "the composite observation of %s was established (Observe in the "
+                               "answer)",
+                               st->path))
+        {
+          g_free (s->obs_token);
+          s->obs_token = g_strdup (m->token);
+          s->obs_answer = a;
+        }
       break;
     case TF_ETS_SUT_WRITE_COMPOSITE:
       if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->cf), req,

@@ -32,6 +32,7 @@ typedef enum
   TF_ETS_SUT_SEND,            /* the client Sends @path ("/3/0/9 /3/0/13") in SenML JSON: 2.04 */
   TF_ETS_SUT_READ_COMPOSITE,  /* operator: Read-Composite of @path ("/3,/1/0") in @format */
   TF_ETS_SUT_WRITE_COMPOSITE, /* operator: Write-Composite of @arg ("1=75 6=false") under @path */
+  TF_ETS_SUT_OBSERVE_COMP,    /* operator: Observe-Composite of @path ("/1/0/1,/3/0") */
   TF_ETS_SUT_CREATE,          /* operator: Create under @path in @format with @arg ("1/0/0=x") */
   TF_ETS_SUT_DELETE,          /* operator: Delete @path (an Object Instance) */
   TF_ETS_SUT_FW_PACKAGE,      /* operator: the runner's firmware package to Package or Package URI;

@@ -48,16 +48,17 @@ def main(argv):
     op, path = step[0], step[1]
     state = os.environ.get('TF_DRIVER_STATE')
     o = {'ep': ep, 'path': path}
-    if op in ('read', 'write', 'create', 'read-composite', 'write-composite') and len(step) > 2:
+    if op in ('read', 'write', 'create', 'read-composite', 'write-composite',
+              'observe-composite') and len(step) > 2:
         fmt = step[2]
         o['format'] = OTHER.get(fmt, fmt) if mode == 'wrong-format' else fmt
     elif op == 'read' and mode == 'wrong-format':
         o['format'] = 'tlv'  # a format where none was to be named
     if op == 'read' or op == 'discover' or op == 'execute' or op == 'observe':
         o['cmd'] = op
-    elif op == 'read-composite':
+    elif op in ('read-composite', 'observe-composite'):
         # "/3,/1/0"; wrong-paths: the first one left out
-        o.update({'cmd': 'read-composite', 'paths': path.split(',')[1 if mode == 'wrong-paths' else 0:]})
+        o.update({'cmd': op, 'paths': path.split(',')[1 if mode == 'wrong-paths' else 0:]})
         del o['path']
     elif op == 'write-composite':
         # "1=76 6=true" under /1/0
@@ -119,7 +120,7 @@ def main(argv):
     reply = command(o)
     if not reply.get('ok'):
         return 1
-    if op == 'observe' and state:
+    if op in ('observe', 'observe-composite') and state:
         with open(state, 'w') as f:
             f.write(str(reply['result']['observation']))
     return 0
