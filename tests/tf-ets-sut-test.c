@@ -372,6 +372,7 @@ test_wrong_driver (void)
     /* composite: a path left out, another format; an Accept where none was to be */
     { "1.1", "wrong-paths", 229, "B", "names /3,/1/0 (it names /1/0)" },
     { "1.1", "wrong-paths", 310, "B", "Observe-Composite names /1/0/1,/3/0 (it names /3/0)" },
+    { "1.1", "wrong-instance", 308, "D", "/16/1/0/0 holds 308-a after the Create (holds nothing)" },
     { "1.1", "wrong-format", 230, "B", "Content-Format 110; got 112" },
     { "1.1", "wrong-format", 237, "B", "names no format (Accept 11542)" },
   };

@@ -144,6 +144,17 @@ static const TfEtsSutStep s310[] = {
   { TF_ETS_SUT_NOTIFIED, "C", "/1/0/1,/3/0", NULL, NULL },
   END,
 };
+/* 308: Observe-Composite of /16/0 and /16/1 (not there yet) from C.12, pmax on /16/0, Create
+ * /16/1: the next notification carries it */
+static const TfEtsSutStep s308[] = {
+  REG ("A"),
+  { TF_ETS_SUT_OBSERVE_COMP, "B", "/16/0,/16/1", "senml-json", NULL },
+  { TF_ETS_SUT_WRITE_ATTRS, "B", "/16/0", NULL, "pmin=1&pmax=3" },
+  { TF_ETS_SUT_NOTIFIED, "C", "/16/0,/16/1", NULL, NULL },
+  { TF_ETS_SUT_CREATE, "D", "/16", "tlv", "1/0/0=308-a" },
+  { TF_ETS_SUT_NOTIFIED_WITH, "D", "/16/1", NULL, NULL },
+  END,
+};
 static const TfEtsSutStep s241[] = {
   REG ("A"),
   { TF_ETS_SUT_EXECUTE, "B", "/3/0/4", NULL, NULL },
@@ -229,6 +240,7 @@ static const TfEtsSutCase cases[] = {
   { 302, "1.0 1.1", "Cancel Observations using Reset Operation", s302 },
   { 303, "1.0 1.1", "Cancel observations using Observe with Cancel parameter", s303 },
   { 306, "1.1", "Send Operation", s306 },
+  { 308, "1.1", "Observe-Composite and Creating Object Instance", s308 },
   { 310, "1.1", "Observe-Composite and modification of parameter values", s310 },
   { 770, "1.0 1.1", "Successful Firmware Update via CoAP", s770 },
   { 0, NULL, NULL, NULL },
@@ -370,6 +382,10 @@ tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
     case TF_ETS_SUT_SEND:
       return g_strdup_printf ("nothing to do: '%s' Sends %s (SenML JSON, POST /dp) now; your "
                               "server should show the values",
+                              endpoint, st->path);
+    case TF_ETS_SUT_NOTIFIED_WITH:
+      return g_strdup_printf ("nothing to do: '%s' notifies the observation with %s now; your "
+                              "server should show it",
                               endpoint, st->path);
     case TF_ETS_SUT_CANCEL_RESET:
       return g_strdup_printf ("on your server: cancel the observation of %s of '%s' by Reset "

@@ -464,6 +464,53 @@ notified_step (TfEtsSut *s, const TfEtsSutStep *st)
                     st->path);
 }
 
+/* Whether notification @m carries values under @path. */
+static gboolean
+carries (const TfEtsSutMsg *m, const char *path)
+{
+  TfLwm2mPath root = { .len = 0 };
+  g_autoptr (GPtrArray) recs = NULL;
+  gsize len = 0;
+  const guint8 *d = m->payload != NULL ? g_bytes_get_data (m->payload, &len) : NULL;
+  if (d == NULL || m->cf < 0)
+    return FALSE;
+  recs = tf_lwm2m_decode ((guint)m->cf, &root, d, len, NULL);
+  for (guint i = 0; recs != NULL && i < recs->len; i++)
+    {
+      g_autofree char *p = tf_lwm2m_path_to_string (&((TfLwm2mRecord *)recs->pdata[i])->path);
+      if (g_str_has_prefix (p, path) && (p[strlen (path)] == '/' || p[strlen (path)] == '\0'))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* 308: the observation's notifications after the operation of the step before (a Create)
+ * carry @path: the server kept the observation and got the new instance. */
+static void
+notified_with_step (TfEtsSut *s, const TfEtsSutStep *st)
+{
+  guint from = s->last_op + 1;
+  gint n = -1, last = -1;
+  tf_ets_sut_tell (s, st);
+  for (guint k = 0; k < 3; k++)
+    {
+      n = tf_ets_sut_wait (s, from, is_notification, NULL, (3 + s->answer_wait_s) * 1000);
+      if (n < 0)
+        break;
+      last = n;
+      if (carries (tf_ets_sut_msg (s, n), st->path))
+        break;
+      from = (guint)n + 1;
+    }
+  if (last < 0)
+    {
+      tf_ets_sut_inconclusive (s, "the lab's client sent no notification after the operation");
+      return;
+    }
+  tf_ets_sut_check (s, st->criterion, n >= 0 && carries (tf_ets_sut_msg (s, n), st->path), last,
+                    "a notification after the operation carries %s", st->path);
+}
+
 static void
 cancel_step (TfEtsSut *s, const TfEtsSutStep *st)
 {
@@ -521,6 +568,9 @@ tf_ets_sut_step (TfEtsSut *s, const TfEtsSutStep *st)
       break;
     case TF_ETS_SUT_NOTIFIED:
       notified_step (s, st);
+      break;
+    case TF_ETS_SUT_NOTIFIED_WITH:
+      notified_with_step (s, st);
       break;
     case TF_ETS_SUT_SEND:
       tf_ets_sut_tell (s, st);

@@ -27,6 +27,7 @@ typedef enum
   TF_ETS_SUT_WRITE_ATTRS,     /* operator: Write-Attributes @arg ("pmin=1&pmax=3") on @path */
   TF_ETS_SUT_OBSERVE,         /* operator: Observe @path */
   TF_ETS_SUT_NOTIFIED,        /* the client notifies twice; the server must not refuse them */
+  TF_ETS_SUT_NOTIFIED_WITH,   /* after the step before, a notification carries @path */
   TF_ETS_SUT_CANCEL_RESET,    /* operator: cancel; the server answers a notification with RST */
   TF_ETS_SUT_CANCEL_OBSERVE,  /* operator: cancel with a GET Observe=1 */
   TF_ETS_SUT_SEND,            /* the client Sends @path ("/3/0/9 /3/0/13") in SenML JSON: 2.04 */
