@@ -413,6 +413,32 @@ test_firmware_pull (void)
     }
   g_assert_true (fetched);
   result_clear (&r);
+  /* serve refuses what it cannot serve: a path from the root, a body not base64 */
+  {
+    static const char *const bad[] = {
+      "{\"cmd\":\"serve\",\"path\":\"/fw/x\",\"body\":\"QUJD\"}\n",
+      "{\"cmd\":\"serve\",\"path\":\"fw/x\",\"body\":\"QU*D\"}\n",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr (GError) error = NULL;
+        g_autoptr (GSocketClient) client = g_socket_client_new ();
+        g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (s.control);
+        g_autoptr (GSocketConnection) conn
+            = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL, &error);
+        g_autoptr (GDataInputStream) in = NULL;
+        g_autofree char *line = NULL;
+        g_assert_no_error (error);
+        g_assert_true (
+            g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), bad[i],
+                                       strlen (bad[i]), NULL, NULL, &error));
+        in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
+        line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+        g_assert_no_error (error);
+        g_assert_nonnull (strstr (line, "serve needs path"));
+        g_assert_nonnull (strstr (line, "\"ok\":false"));
+      }
+  }
   server_stop (&s);
 }
 
