@@ -94,6 +94,67 @@ static const TfEtsSutStep s232[] = {
   { TF_ETS_SUT_READ, "B", "/3/0", "senml-cbor", NULL },
   END,
 };
+static const TfEtsSutStep s233[] = {
+  REG ("A"),
+  { TF_ETS_SUT_WRITE, "B", "/1/0", "senml-cbor", "1=74 6=true" },
+  { TF_ETS_SUT_READ, "C", "/1/0", "senml-cbor", NULL },
+  END,
+};
+static const TfEtsSutStep s234[] = {
+  REG ("A"),
+  { TF_ETS_SUT_WRITE, "B", "/1/0", "senml-json", "1=75 6=false" },
+  { TF_ETS_SUT_READ, "C", "/1/0", "senml-json", NULL },
+  END,
+};
+/* 229, 230, 235, 236: the composite operations, as the client side has them */
+static const TfEtsSutStep s229[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ_COMPOSITE, "B", "/3,/1/0", "senml-json", NULL },
+  { TF_ETS_SUT_READ_COMPOSITE, "C", "/1/0/1,/3/0/11/0", "senml-cbor", NULL },
+  END,
+};
+static const TfEtsSutStep s230[] = {
+  REG ("A"),
+  { TF_ETS_SUT_WRITE_COMPOSITE, "B", "/1/0", "senml-json", "1=76 6=true" },
+  { TF_ETS_SUT_READ_COMPOSITE, "C", "/1/0/1,/1/0/6", "senml-json", NULL },
+  END,
+};
+static const TfEtsSutStep s235[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ_COMPOSITE, "B", "/", "senml-json", NULL },
+  END,
+};
+/* 236: Object 4 and /3/0/21 are not on the client: the answer carries what is */
+static const TfEtsSutStep s236[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ_COMPOSITE, "B", "/1/0/1,/4/0,/3/0/21", "senml-json", NULL },
+  END,
+};
+static const TfEtsSutStep s237[] = {
+  REG ("A"),
+  { TF_ETS_SUT_READ, "B", "/3", NULL, NULL },
+  END,
+};
+/* 310: Observe-Composite of /1/0/1 and /3/0, then pmax on the Device object: notifications
+ * by that pmax (as the client side has it) */
+static const TfEtsSutStep s310[] = {
+  REG ("A"),
+  { TF_ETS_SUT_OBSERVE_COMP, "B", "/1/0/1,/3/0", "senml-json", NULL },
+  { TF_ETS_SUT_WRITE_ATTRS, "C", "/3", NULL, "pmin=1&pmax=3" },
+  { TF_ETS_SUT_NOTIFIED, "C", "/1/0/1,/3/0", NULL, NULL },
+  END,
+};
+/* 308: Observe-Composite of /16/0 and /16/1 (not there yet) from C.12, pmax on /16/0, Create
+ * /16/1: the next notification carries it */
+static const TfEtsSutStep s308[] = {
+  REG ("A"),
+  { TF_ETS_SUT_OBSERVE_COMP, "B", "/16/0,/16/1", "senml-json", NULL },
+  { TF_ETS_SUT_WRITE_ATTRS, "B", "/16/0", NULL, "pmin=1&pmax=3" },
+  { TF_ETS_SUT_NOTIFIED, "C", "/16/0,/16/1", NULL, NULL },
+  { TF_ETS_SUT_CREATE, "D", "/16", "tlv", "1/0/0=308-a" },
+  { TF_ETS_SUT_NOTIFIED_WITH, "D", "/16/1", NULL, NULL },
+  END,
+};
 static const TfEtsSutStep s241[] = {
   REG ("A"),
   { TF_ETS_SUT_EXECUTE, "B", "/3/0/4", NULL, NULL },
@@ -121,6 +182,34 @@ static const TfEtsSutStep s306[] = {
   { TF_ETS_SUT_SEND, "B", "/3/0/9 /3/0/13", NULL, NULL },
   END,
 };
+/* 270 and 290 (1.0) as the ETS's Portfolio cases 1630 and 1635 they defer to: from C.12
+ * (/16/0 with four Identities), Discover /16, Create /16/1 with two Identities (or Delete
+ * /16/0), Discover again; 270 Reads /16 back */
+static const TfEtsSutStep s270[] = {
+  REG ("A"),
+  { TF_ETS_SUT_DISCOVER, "A", "/16", NULL, NULL },
+  { TF_ETS_SUT_CREATE, "B", "/16", "tlv", "1/0/0=1630-a 1/0/1=1630-b" },
+  { TF_ETS_SUT_DISCOVER, "C", "/16", NULL, NULL },
+  { TF_ETS_SUT_READ, "D", "/16", "tlv", NULL },
+  END,
+};
+static const TfEtsSutStep s290[] = {
+  REG ("A"),
+  { TF_ETS_SUT_DISCOVER, "A", "/16", NULL, NULL },
+  { TF_ETS_SUT_DELETE, "B", "/16/0", NULL, NULL },
+  { TF_ETS_SUT_DISCOVER, "C", "/16", NULL, NULL },
+  END,
+};
+/* 770: the package pushed (or its URI written), Update executed, installed; the client then
+ * updates its registration as a device back from its reboot */
+static const TfEtsSutStep s770[] = {
+  REG ("A"),
+  { TF_ETS_SUT_FW_PACKAGE, "B", "/5/0/0", NULL, NULL },
+  { TF_ETS_SUT_EXECUTE, "C", "/5/0/2", NULL, NULL },
+  { TF_ETS_SUT_FW_UPDATED, "D", NULL, NULL, NULL },
+  { TF_ETS_SUT_UPDATE, "D", NULL, NULL, NULL },
+  END,
+};
 
 static const TfEtsSutCase cases[] = {
   { 101, "1.0 1.1", "Initial Registration", s101 },
@@ -134,14 +223,26 @@ static const TfEtsSutCase cases[] = {
   { 211, "1.1", "Querying basic information in CBOR format", s211 },
   { 215, "1.0 1.1", "Setting basic information in TLV format", s215 },
   { 220, "1.0 1.1", "Setting basic information in JSON format", s220 },
+  { 229, "1.1", "Read-Composite Operation", s229 },
+  { 230, "1.1", "Write-Composite Operation", s230 },
   { 231, "1.1", "Querying basic information in SenML JSON format", s231 },
   { 232, "1.1", "Querying basic information in SenML CBOR format", s232 },
+  { 233, "1.1", "Setting basic information in SenML CBOR format", s233 },
+  { 234, "1.1", "Setting basic information in SenML JSON format", s234 },
+  { 235, "1.1", "Read-Composite Operation on root path", s235 },
+  { 236, "1.1", "Read-Composite - Partial Presence", s236 },
+  { 237, "1.1", "Read on Object without specifying Content-Type", s237 },
   { 241, "1.0 1.1", "Executable Resource: Rebooting the device", s241 },
   { 260, "1.0 1.1", "Discover Command", s260 },
+  { 270, "1.0", "Create Object Instance", s270 },
+  { 290, "1.0", "Delete Object Instance", s290 },
   { 301, "1.0 1.1", "Observation and Notification of parameter values", s301 },
   { 302, "1.0 1.1", "Cancel Observations using Reset Operation", s302 },
   { 303, "1.0 1.1", "Cancel observations using Observe with Cancel parameter", s303 },
   { 306, "1.1", "Send Operation", s306 },
+  { 308, "1.1", "Observe-Composite and Creating Object Instance", s308 },
+  { 310, "1.1", "Observe-Composite and modification of parameter values", s310 },
+  { 770, "1.0 1.1", "Successful Firmware Update via CoAP", s770 },
   { 0, NULL, NULL, NULL },
 };
 
@@ -217,6 +318,7 @@ char *
 tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
 {
   g_autofree char *v = NULL;
+  char **p;
   switch (st->kind)
     {
     case TF_ETS_SUT_REGISTER:
@@ -232,8 +334,26 @@ tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
     case TF_ETS_SUT_REREGISTER:
       return g_strdup_printf ("nothing to do: '%s' reboots and registers again", endpoint);
     case TF_ETS_SUT_READ:
+      if (st->format == NULL)
+        return g_strdup_printf ("on your server: Read %s of '%s' without naming a format (no "
+                                "Accept)",
+                                st->path, endpoint);
       return g_strdup_printf ("on your server: Read %s of '%s' in %s", st->path, endpoint,
                               format_human (st->format));
+    case TF_ETS_SUT_READ_COMPOSITE:
+      v = g_strjoinv (", ", (p = g_strsplit (st->path, ",", -1)));
+      g_strfreev (p);
+      return g_strdup_printf ("on your server: Read-Composite %s of '%s' in %s", v, endpoint,
+                              format_human (st->format));
+    case TF_ETS_SUT_OBSERVE_COMP:
+      v = g_strjoinv (", ", (p = g_strsplit (st->path, ",", -1)));
+      g_strfreev (p);
+      return g_strdup_printf ("on your server: Observe-Composite %s of '%s' in %s", v, endpoint,
+                              format_human (st->format));
+    case TF_ETS_SUT_WRITE_COMPOSITE:
+      v = values_human (st->path, st->arg);
+      return g_strdup_printf ("on your server: Write-Composite on '%s' in %s: %s", endpoint,
+                              format_human (st->format), v);
     case TF_ETS_SUT_WRITE:
       v = values_human (st->path, st->arg);
       return g_strdup_printf ("on your server: Write %s of '%s' in %s%s: %s", st->path, endpoint,
@@ -242,6 +362,12 @@ tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
     case TF_ETS_SUT_EXECUTE:
       return g_strdup_printf ("on your server: Execute %s of '%s' (no arguments)", st->path,
                               endpoint);
+    case TF_ETS_SUT_CREATE:
+      v = values_human (st->path, st->arg);
+      return g_strdup_printf ("on your server: Create an Object Instance of %s on '%s' in %s: %s",
+                              st->path, endpoint, format_human (st->format), v);
+    case TF_ETS_SUT_DELETE:
+      return g_strdup_printf ("on your server: Delete %s of '%s'", st->path, endpoint);
     case TF_ETS_SUT_DISCOVER:
       return g_strdup_printf ("on your server: Discover %s of '%s'", st->path, endpoint);
     case TF_ETS_SUT_WRITE_ATTRS:
@@ -257,10 +383,23 @@ tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
       return g_strdup_printf ("nothing to do: '%s' Sends %s (SenML JSON, POST /dp) now; your "
                               "server should show the values",
                               endpoint, st->path);
+    case TF_ETS_SUT_NOTIFIED_WITH:
+      return g_strdup_printf ("nothing to do: '%s' notifies the observation with %s now; your "
+                              "server should show it",
+                              endpoint, st->path);
     case TF_ETS_SUT_CANCEL_RESET:
       return g_strdup_printf ("on your server: cancel the observation of %s of '%s' by Reset "
                               "(RST to its next notification)",
                               st->path, endpoint);
+    case TF_ETS_SUT_FW_PACKAGE:
+      return g_strdup_printf ("on your server: give '%s' the firmware package @PACKAGE@: Write it "
+                              "to Package /5/0/0 (opaque, block-wise as your server does), or "
+                              "serve it over CoAP and Write its URI to Package URI /5/0/1",
+                              endpoint);
+    case TF_ETS_SUT_FW_UPDATED:
+      return g_strdup_printf ("nothing to do: '%s' installs the firmware (State 3, then 0) with "
+                              "Update Result 1; your server may Read /5/0/3 and /5/0/5",
+                              endpoint);
     case TF_ETS_SUT_CANCEL_OBSERVE:
     default:
       return g_strdup_printf ("on your server: cancel the observation of %s of '%s' with a GET "
@@ -275,11 +414,23 @@ tf_ets_sut_step_command (const TfEtsSutStep *st)
   switch (st->kind)
     {
     case TF_ETS_SUT_READ:
+      if (st->format == NULL)
+        return g_strdup_printf ("read %s", st->path);
       return g_strdup_printf ("read %s %s", st->path, st->format);
+    case TF_ETS_SUT_READ_COMPOSITE:
+      return g_strdup_printf ("read-composite %s %s", st->path, st->format);
+    case TF_ETS_SUT_OBSERVE_COMP:
+      return g_strdup_printf ("observe-composite %s %s", st->path, st->format);
+    case TF_ETS_SUT_WRITE_COMPOSITE:
+      return g_strdup_printf ("write-composite %s %s %s", st->path, st->format, st->arg);
     case TF_ETS_SUT_WRITE:
       return g_strdup_printf ("write %s %s %s", st->path, st->format, st->arg);
     case TF_ETS_SUT_EXECUTE:
       return g_strdup_printf ("execute %s", st->path);
+    case TF_ETS_SUT_CREATE:
+      return g_strdup_printf ("create %s %s %s", st->path, st->format, st->arg);
+    case TF_ETS_SUT_DELETE:
+      return g_strdup_printf ("delete %s", st->path);
     case TF_ETS_SUT_DISCOVER:
       return g_strdup_printf ("discover %s", st->path);
     case TF_ETS_SUT_WRITE_ATTRS:
@@ -290,6 +441,8 @@ tf_ets_sut_step_command (const TfEtsSutStep *st)
       return g_strdup_printf ("cancel-reset %s", st->path);
     case TF_ETS_SUT_CANCEL_OBSERVE:
       return g_strdup_printf ("cancel-observe %s", st->path);
+    case TF_ETS_SUT_FW_PACKAGE:
+      return g_strdup_printf ("write-package %s @PACKAGE@", st->path);
     default:
       return NULL;
     }

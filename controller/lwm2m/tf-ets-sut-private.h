@@ -18,6 +18,7 @@ typedef struct
   gint cf;      /* -1: none */
   gint observe; /* -1: none */
   gboolean location;
+  GBytes *payload; /* or NULL */
 } TfEtsSutMsg;
 
 struct _TfEtsSut
@@ -43,6 +44,7 @@ struct _TfEtsSut
   gint obs_answer; /* index of its 2.05 */
   guint last_op;   /* index of the last operation the operator's server sent */
   struct _TfEtsSutDriver *drv;
+  char *fw_dir, *fw_file; /* the firmware package the runner made for the operator */
 };
 
 /* tf-ets-sut.c: the frame */
@@ -72,6 +74,16 @@ tf_ets_sut_inconclusive (TfEtsSut *s, const char *fmt, ...) G_GNUC_PRINTF (2, 3)
 /* Whether the server answers a CoAP ping from a socket of its own (within the answer wait). */
 gboolean
 tf_ets_sut_server_alive (TfEtsSut *s);
+
+/* tf-ets-sut-fw.c: Firmware Update (Object 5) on the reference client */
+gboolean
+tf_ets_sut_fw_wanted (TfEtsSut *s);
+void
+tf_ets_sut_fw_add_object (TfLwm2mModel *m);
+void
+tf_ets_sut_fw_step (TfEtsSut *s, const TfEtsSutStep *st);
+void
+tf_ets_sut_fw_clear (TfEtsSut *s);
 
 /* tf-ets-sut-steps.c: one step run and judged */
 void

@@ -10,6 +10,7 @@
 
 #include "tf-coap-source.h"
 #include "tf-ets-sut-private.h"
+#include "tf-lwm2m-codec.h"
 #include "tf-lwm2m-model.h"
 
 #define CODE(c, d) ((c)*32 + (d))
@@ -141,10 +142,20 @@ static gboolean
 is_request (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
 {
   const Want *w = data;
-  if (m->out || m->code == 0 || m->code >= 32 || g_strcmp0 (m->path, w->st->path) != 0)
+  gboolean comp = w->st->kind == TF_ETS_SUT_READ_COMPOSITE
+                  || w->st->kind == TF_ETS_SUT_WRITE_COMPOSITE
+                  || w->st->kind == TF_ETS_SUT_OBSERVE_COMP;
+  /* the composite operations go to the root (Core 6.3.1.1, 6.3.3.2) */
+  if (m->out || m->code == 0 || m->code >= 32 || g_strcmp0 (m->path, comp ? "" : w->st->path) != 0)
     return FALSE;
   switch (w->st->kind)
     {
+    case TF_ETS_SUT_READ_COMPOSITE:
+      return m->code == COAP_REQUEST_CODE_FETCH && m->observe < 0;
+    case TF_ETS_SUT_OBSERVE_COMP:
+      return m->code == COAP_REQUEST_CODE_FETCH && m->observe == 0;
+    case TF_ETS_SUT_WRITE_COMPOSITE:
+      return m->code == COAP_REQUEST_CODE_IPATCH;
     case TF_ETS_SUT_READ:
     case TF_ETS_SUT_DISCOVER:
       return m->code == COAP_REQUEST_CODE_GET && m->observe < 0;
@@ -156,7 +167,10 @@ is_request (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
       return (m->code == COAP_REQUEST_CODE_PUT || m->code == COAP_REQUEST_CODE_POST)
              && m->query == NULL;
     case TF_ETS_SUT_EXECUTE:
-      return m->code == COAP_REQUEST_CODE_POST;
+    case TF_ETS_SUT_CREATE:
+      return m->code == COAP_REQUEST_CODE_POST && m->query == NULL;
+    case TF_ETS_SUT_DELETE:
+      return m->code == COAP_REQUEST_CODE_DELETE;
     default:
       return FALSE;
     }
@@ -241,10 +255,55 @@ check_written (TfEtsSut *s, const TfEtsSutStep *st, gint req)
       if (recs != NULL && recs->len == 1)
         got = tf_lwm2m_record_value_to_string (g_ptr_array_index (recs, 0));
       if (!tf_ets_sut_check (s, st->criterion, g_strcmp0 (got, want_v) == 0, req,
-                             "%s holds %s after the Write (holds %s)", path_s, want,
+                             "%s holds %s after the %s (holds %s)", path_s, want,
+                             st->kind == TF_ETS_SUT_CREATE            ? "Create"
+                             : st->kind == TF_ETS_SUT_WRITE_COMPOSITE ? "Write-Composite"
+                                                                      : "Write",
                              got != NULL ? got : "nothing"))
         return;
     }
+}
+
+/* The paths a Read-Composite names are the step's ("/3,/1/0"), in any order. */
+static gboolean
+check_paths (TfEtsSut *s, const TfEtsSutStep *st, gint req)
+{
+  const TfEtsSutMsg *m = tf_ets_sut_msg (s, req);
+  g_auto (GStrv) want = g_strsplit (st->path, ",", -1);
+  g_autoptr (GArray) got = NULL;
+  g_autoptr (GString) names = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+  gsize len = 0;
+  const guint8 *d = m->payload != NULL ? g_bytes_get_data (m->payload, &len) : NULL;
+  const char *what = st->kind == TF_ETS_SUT_OBSERVE_COMP ? "Observe-Composite" : "Read-Composite";
+  if (m->cf == TF_LWM2M_CF_SENML_JSON || m->cf == TF_LWM2M_CF_SENML_CBOR)
+    got = tf_lwm2m_decode_paths ((guint)m->cf, d, len, &error);
+  if (!tf_ets_sut_check (s, st->criterion, got != NULL, req,
+                         "the %s's body is a SenML path list (Content-Format %d%s%s)", what, m->cf,
+                         got != NULL ? "" : ": ",
+                         got != NULL     ? ""
+                         : error != NULL ? error->message
+                                         : "not SenML JSON or CBOR"))
+    return FALSE;
+  for (guint i = 0; i < got->len; i++)
+    {
+      g_autofree char *p = tf_lwm2m_path_to_string (&g_array_index (got, TfLwm2mPath, i));
+      g_string_append_printf (names, "%s%s", i > 0 ? "," : "", p);
+    }
+  ok = got->len == g_strv_length (want);
+  for (guint i = 0; ok && want[i] != NULL; i++)
+    {
+      TfLwm2mPath p;
+      gboolean found = FALSE;
+      if (!tf_lwm2m_path_parse (want[i], &p, NULL))
+        return FALSE;
+      for (guint k = 0; k < got->len; k++)
+        found |= tf_lwm2m_path_equal (&p, &g_array_index (got, TfLwm2mPath, k));
+      ok = found;
+    }
+  return tf_ets_sut_check (s, st->criterion, ok, req, "the %s names %s (it names %s)", what,
+                           st->path, names->str);
 }
 
 static void
@@ -259,7 +318,45 @@ server_step (TfEtsSut *s, const TfEtsSutStep *st)
   m = tf_ets_sut_msg (s, req);
   switch (st->kind)
     {
+    case TF_ETS_SUT_READ_COMPOSITE:
+      if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->accept), req,
+                            "the Read-Composite asks for %s (Accept %d; got %d)", st->format,
+                            want_cf, m->accept)
+          && check_paths (s, st, req) && check_answer (s, st, a, CODE (2, 5), "Read-Composite"))
+        tf_ets_sut_check (s, st->criterion, tf_ets_sut_msg (s, a)->cf == m->accept, a,
+                          "the content came in the format asked (%d)", m->accept);
+      break;
+    case TF_ETS_SUT_OBSERVE_COMP:
+      if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->accept), req,
+                            "the Observe-Composite asks for %s (Accept %d; got %d)", st->format,
+                            want_cf, m->accept)
+          && check_paths (s, st, req) && check_answer (s, st, a, CODE (2, 5), "Observe-Composite")
+          && tf_ets_sut_check (s, st->criterion, tf_ets_sut_msg (s, a)->observe >= 0, a,
+                               "the composite observation of %s was established (Observe in the "
+                               "answer)",
+                               st->path))
+        {
+          g_free (s->obs_token);
+          s->obs_token = g_strdup (m->token);
+          s->obs_answer = a;
+        }
+      break;
+    case TF_ETS_SUT_WRITE_COMPOSITE:
+      if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->cf), req,
+                            "the Write-Composite is in %s (Content-Format %d; got %d)", st->format,
+                            want_cf, m->cf)
+          && check_answer (s, st, a, CODE (2, 4), "Write-Composite"))
+        check_written (s, st, req);
+      break;
     case TF_ETS_SUT_READ:
+      if (st->format == NULL)
+        {
+          /* 237: no Accept; the client answers in a format of its choice */
+          if (tf_ets_sut_check (s, st->criterion, m->accept < 0, req,
+                                "the Read of %s names no format (Accept %d)", st->path, m->accept))
+            check_answer (s, st, a, CODE (2, 5), "Read");
+          break;
+        }
       if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->accept), req,
                             "the Read of %s asks for %s (Accept %d; got %d)", st->path, st->format,
                             want_cf, m->accept)
@@ -282,6 +379,25 @@ server_step (TfEtsSut *s, const TfEtsSutStep *st)
       break;
     case TF_ETS_SUT_EXECUTE:
       check_answer (s, st, a, CODE (2, 4), "Execute");
+      break;
+    case TF_ETS_SUT_CREATE:
+      if (tf_ets_sut_check (s, st->criterion, format_ok (s, st->format, m->cf), req,
+                            "the Create on %s is in %s (Content-Format %d; got %d)", st->path,
+                            st->format, want_cf, m->cf)
+          && check_answer (s, st, a, CODE (2, 1), "Create"))
+        check_written (s, st, req);
+      break;
+    case TF_ETS_SUT_DELETE:
+      if (check_answer (s, st, a, CODE (2, 2), "Delete"))
+        {
+          TfLwm2mPath p;
+          g_autoptr (GPtrArray) left = NULL;
+          if (tf_lwm2m_path_parse (st->path, &p, NULL))
+            left = tf_lwm2m_model_read (s->model, &p, FALSE, NULL);
+          tf_ets_sut_check (s, st->criterion, left == NULL || left->len == 0, req,
+                            "the client holds no %s after the Delete (it holds %u values)",
+                            st->path, left != NULL ? left->len : 0);
+        }
       break;
     case TF_ETS_SUT_WRITE_ATTRS:
       {
@@ -348,6 +464,53 @@ notified_step (TfEtsSut *s, const TfEtsSutStep *st)
                     st->path);
 }
 
+/* Whether notification @m carries values under @path. */
+static gboolean
+carries (const TfEtsSutMsg *m, const char *path)
+{
+  TfLwm2mPath root = { .len = 0 };
+  g_autoptr (GPtrArray) recs = NULL;
+  gsize len = 0;
+  const guint8 *d = m->payload != NULL ? g_bytes_get_data (m->payload, &len) : NULL;
+  if (d == NULL || m->cf < 0)
+    return FALSE;
+  recs = tf_lwm2m_decode ((guint)m->cf, &root, d, len, NULL);
+  for (guint i = 0; recs != NULL && i < recs->len; i++)
+    {
+      g_autofree char *p = tf_lwm2m_path_to_string (&((TfLwm2mRecord *)recs->pdata[i])->path);
+      if (g_str_has_prefix (p, path) && (p[strlen (path)] == '/' || p[strlen (path)] == '\0'))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* 308: the observation's notifications after the operation of the step before (a Create)
+ * carry @path: the server kept the observation and got the new instance. */
+static void
+notified_with_step (TfEtsSut *s, const TfEtsSutStep *st)
+{
+  guint from = s->last_op + 1;
+  gint n = -1, last = -1;
+  tf_ets_sut_tell (s, st);
+  for (guint k = 0; k < 3; k++)
+    {
+      n = tf_ets_sut_wait (s, from, is_notification, NULL, (3 + s->answer_wait_s) * 1000);
+      if (n < 0)
+        break;
+      last = n;
+      if (carries (tf_ets_sut_msg (s, n), st->path))
+        break;
+      from = (guint)n + 1;
+    }
+  if (last < 0)
+    {
+      tf_ets_sut_inconclusive (s, "the lab's client sent no notification after the operation");
+      return;
+    }
+  tf_ets_sut_check (s, st->criterion, n >= 0 && carries (tf_ets_sut_msg (s, n), st->path), last,
+                    "a notification after the operation carries %s", st->path);
+}
+
 static void
 cancel_step (TfEtsSut *s, const TfEtsSutStep *st)
 {
@@ -406,6 +569,9 @@ tf_ets_sut_step (TfEtsSut *s, const TfEtsSutStep *st)
     case TF_ETS_SUT_NOTIFIED:
       notified_step (s, st);
       break;
+    case TF_ETS_SUT_NOTIFIED_WITH:
+      notified_with_step (s, st);
+      break;
     case TF_ETS_SUT_SEND:
       tf_ets_sut_tell (s, st);
       send_step (s, st, from);
@@ -413,6 +579,10 @@ tf_ets_sut_step (TfEtsSut *s, const TfEtsSutStep *st)
     case TF_ETS_SUT_CANCEL_RESET:
     case TF_ETS_SUT_CANCEL_OBSERVE:
       cancel_step (s, st);
+      break;
+    case TF_ETS_SUT_FW_PACKAGE:
+    case TF_ETS_SUT_FW_UPDATED:
+      tf_ets_sut_fw_step (s, st);
       break;
     default:
       server_step (s, st);

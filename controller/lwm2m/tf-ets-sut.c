@@ -37,6 +37,7 @@ msg_free (TfEtsSutMsg *m)
   g_free (m->token);
   g_free (m->path);
   g_free (m->query);
+  g_clear_pointer (&m->payload, g_bytes_unref);
   g_free (m);
 }
 
@@ -74,6 +75,7 @@ on_exchange (const TfCoapMessage *m, gpointer user_data)
         r->location = TRUE;
     }
   r->path = g_strdup (path->str);
+  r->payload = m->payload != NULL ? g_bytes_ref (m->payload) : NULL;
   r->query = query->len > 0 ? g_strdup (query->str) : NULL;
   g_ptr_array_add (s->msgs, r);
 }
@@ -94,6 +96,17 @@ add (GPtrArray *a, TfLwm2mRecord *r)
 
 /* What the ETS's client carries: Security and Server accounts for the server under test,
  * Device with its mandatory resources (as tf-lwm2m-client's firmware). */
+/* Whether a step of the case touches @obj (the model carries the object then). */
+static gboolean
+case_uses (TfEtsSut *s, const char *obj)
+{
+  for (const TfEtsSutStep *st = s->c != NULL ? s->c->steps : NULL; st != NULL && st->criterion;
+       st++)
+    if (st->path != NULL && g_str_has_prefix (st->path, obj))
+      return TRUE;
+  return FALSE;
+}
+
 static TfLwm2mModel *
 build_model (TfEtsSut *s)
 {
@@ -131,6 +144,18 @@ build_model (TfEtsSut *s)
   add (dev, tf_lwm2m_record_new_string (P (3, 0, 14), "+00:00"));
   add (dev, tf_lwm2m_record_new_string (P (3, 0, 16), "U"));
   tf_lwm2m_model_create (m, 3, 0, dev, NULL);
+  if (tf_ets_sut_fw_wanted (s))
+    tf_ets_sut_fw_add_object (m);
+  if (case_uses (s, "/16"))
+    {
+      /* Portfolio as the ETS's Configuration C.12: /16/0 with four Identities (270, 290) */
+      static const char *const ids[] = { "c12-a", "c12-b", "c12-c", "c12-d" };
+      g_autoptr (GPtrArray) pf = tf_lwm2m_records_new ();
+      tf_lwm2m_model_add_object (m, 16);
+      for (guint16 k = 0; k < G_N_ELEMENTS (ids); k++)
+        add (pf, tf_lwm2m_record_new_string (PI (16, 0, 0, k), ids[k]));
+      tf_lwm2m_model_create (m, 16, 0, pf, NULL);
+    }
 #undef P
 #undef PI
   return m;
@@ -297,11 +322,23 @@ driver_start (TfEtsSut *s, const char *command, JsonObject *step)
   g_subprocess_wait_async (d->process, NULL, on_driver_exit, d);
 }
 
+/* @PACKAGE@ in a step's text: the file of the package the runner made */
+static char *
+with_package (TfEtsSut *s, char *text)
+{
+  g_auto (GStrv) parts = NULL;
+  if (text == NULL || s->fw_file == NULL || strstr (text, "@PACKAGE@") == NULL)
+    return text;
+  parts = g_strsplit (text, "@PACKAGE@", -1);
+  g_free (text);
+  return g_strjoinv (s->fw_file, parts);
+}
+
 void
 tf_ets_sut_tell (TfEtsSut *s, const TfEtsSutStep *st)
 {
-  g_autofree char *text = tf_ets_sut_step_instruction (st, s->endpoint);
-  g_autofree char *command = tf_ets_sut_step_command (st);
+  g_autofree char *text = with_package (s, tf_ets_sut_step_instruction (st, s->endpoint));
+  g_autofree char *command = with_package (s, tf_ets_sut_step_command (st));
   JsonObject *step = json_object_new ();
   json_object_set_string_member (step, "criterion", st->criterion);
   json_object_set_int_member (step, "time_us", g_get_real_time ());
@@ -400,7 +437,7 @@ write_attrs_pmax (TfEtsSut *s, const char *path)
 gint
 tf_ets_sut_operator (TfEtsSut *s, const TfEtsSutStep *st, TfEtsSutMatch f, gconstpointer data)
 {
-  g_autofree char *command = tf_ets_sut_step_command (st);
+  g_autofree char *command = with_package (s, tf_ets_sut_step_command (st));
   guint next = s->msgs->len, grace = 0;
   gboolean expired = FALSE, graced = FALSE;
   /* what the protocol adds between the server's act and what reaches the client */
@@ -528,6 +565,7 @@ tf_ets_sut_free (TfEtsSut *s)
   driver_finish (s);
   g_clear_object (&s->client);
   g_clear_pointer (&s->model, tf_lwm2m_model_free);
+  tf_ets_sut_fw_clear (s);
   tf_coap_set_exchange_func (NULL, NULL);
   g_strfreev (s->driver);
   g_ptr_array_unref (s->msgs);

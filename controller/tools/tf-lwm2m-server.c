@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
@@ -352,6 +353,28 @@ handle (Conn *c, JsonObject *o)
             return;
           }
       w->timeout_id = g_timeout_add ((guint)CLAMP (timeout, 0, MAX_WAIT_MS), on_wait_timeout, w);
+      return;
+    }
+  if (g_str_equal (cmd, "serve"))
+    {
+      /* a resource of the server's own for clients to GET: a firmware package's URI */
+      const char *rpath = tf_control_string (o, "path", "");
+      const char *b64 = tf_control_string (o, "body", "");
+      gsize n = 0;
+      g_autofree guchar *raw = NULL;
+      g_autoptr (GBytes) body = NULL;
+      gboolean ok = *rpath != '\0' && *rpath != '/' && strlen (b64) % 4 == 0;
+      for (const char *p = b64; ok && *p; p++)
+        ok = g_ascii_isalnum (*p) || *p == '+' || *p == '/' || *p == '=';
+      if (!ok)
+        {
+          reply (c, NULL, "serve needs path (\"fw/package\", no leading /) and body (base64)");
+          return;
+        }
+      raw = g_base64_decode (b64, &n);
+      body = g_bytes_new (raw, n);
+      tf_lwm2m_server_serve (app->server, rpath, body);
+      reply (c, NULL, NULL);
       return;
     }
   if (g_str_equal (cmd, "bootstrap"))
