@@ -416,8 +416,9 @@ test_node (void)
       return;
     }
   /* it has neither bootstrap nor DTLS: 0, 1 and 401 are Not Applicable by its declared
-   * features and never run; nor does it declare firmware-update-pull: 756, 771, 778, 780 */
-  g_assert_cmpuint (ids->len, ==, G_N_ELEMENTS (t) + 3 + 4);
+   * features and never run; nor does it declare firmware-update-pull: 756, 771, 775, 778,
+   * 780 */
+  g_assert_cmpuint (ids->len, ==, G_N_ELEMENTS (t) + 3 + 5);
   for (guint i = 0; i < G_N_ELEMENTS (t); i++)
     {
       Result r = { 0 };
