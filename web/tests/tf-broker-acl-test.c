@@ -321,21 +321,11 @@ test_no_anonymous (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   int rc;
 
   g_test_init (&argc, &argv, NULL);
-  if (!tf_netns_enter (&error))
-    {
-      g_test_message ("no network namespace here (%s): skipped", error->message);
-      return 77;
-    }
-  mosquitto_lib_init ();
-  world = world_new (TRUE);
-  marker = client (world, "testfestd");
-  marker_staff = client (world, "staff");
-  marker_acme = client (world, "acme");
-  marker_kiwi = client (world, "kiwi");
+  if (!world_setup ())
+    return 77;
   g_test_add_func ("/broker/private-read", test_private_read);
   g_test_add_func ("/broker/writes", test_writes);
   g_test_add_func ("/broker/no-spoofing", test_no_spoofing);
@@ -347,11 +337,6 @@ main (int argc, char **argv)
   g_test_add_func ("/broker/refused", test_refused);
   g_test_add_func ("/broker/no-anonymous", test_no_anonymous);
   rc = g_test_run ();
-  client_free (marker);
-  client_free (marker_staff);
-  client_free (marker_acme);
-  client_free (marker_kiwi);
-  world_free (world);
-  mosquitto_lib_cleanup ();
+  world_teardown ();
   return rc;
 }

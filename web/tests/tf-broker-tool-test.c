@@ -279,31 +279,16 @@ test_tool_errors (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   int rc;
 
   g_test_init (&argc, &argv, NULL);
-  if (!tf_netns_enter (&error))
-    {
-      g_test_message ("no network namespace here (%s): skipped", error->message);
-      return 77;
-    }
-  mosquitto_lib_init ();
-  world = world_new (TRUE);
-  marker = client (world, "testfestd");
-  marker_staff = client (world, "staff");
-  marker_acme = client (world, "acme");
-  marker_kiwi = client (world, "kiwi");
+  if (!world_setup ())
+    return 77;
   g_test_add_func ("/broker/cli", test_cli);
   g_test_add_func ("/broker/tls", test_tls);
   g_test_add_func ("/broker/tool-files", test_tool_files);
   g_test_add_func ("/broker/tool-errors", test_tool_errors);
   rc = g_test_run ();
-  client_free (marker);
-  client_free (marker_staff);
-  client_free (marker_acme);
-  client_free (marker_kiwi);
-  world_free (world);
-  mosquitto_lib_cleanup ();
+  world_teardown ();
   return rc;
 }

@@ -344,3 +344,32 @@ delivered (Client *writer, Client *reader, const char *topic, const char *marker
 /* ---- tests ---- */
 
 /* The daemon's retained private reports reach their company and staff only. */
+
+gboolean
+world_setup (void)
+{
+  g_autoptr (GError) error = NULL;
+  if (!tf_netns_enter (&error))
+    {
+      g_test_message ("no network namespace here (%s): skipped", error->message);
+      return FALSE;
+    }
+  mosquitto_lib_init ();
+  world = world_new (TRUE);
+  marker = client (world, "testfestd");
+  marker_staff = client (world, "staff");
+  marker_acme = client (world, "acme");
+  marker_kiwi = client (world, "kiwi");
+  return TRUE;
+}
+
+void
+world_teardown (void)
+{
+  client_free (marker);
+  client_free (marker_staff);
+  client_free (marker_acme);
+  client_free (marker_kiwi);
+  world_free (world);
+  mosquitto_lib_cleanup ();
+}

@@ -97,3 +97,10 @@ gboolean
 got (Client *c, const char *lab, const char *topic);
 gboolean
 delivered (Client *writer, Client *reader, const char *topic, const char *marker_topic);
+
+/* The shared world and its four marker clients, in a network namespace of
+ * our own; FALSE (the caller skips) where there is none. */
+gboolean
+world_setup (void);
+void
+world_teardown (void);
