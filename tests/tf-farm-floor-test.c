@@ -590,7 +590,9 @@ host_unheld (Farm *f, const char *host, const char *board, guint from)
 
 /* Host a runs alpha's session on a1 and has a2 free; host b has b1 free. A
  * regression job for the type of all three goes to host b (fewer busy
- * boards), though a2 comes first by id. Then the coordinator is killed (-9)
+ * boards), though a2 comes first by id; neither board was ever checked, and
+ * the job has only b1 checked (checking both handed the job to whichever
+ * check ended first: one CI run in eight). Then the coordinator is killed (-9)
  * and restarted: alpha's session is still the one session, running, and the
  * lease on host a is still its. */
 static void
@@ -600,7 +602,7 @@ test_idle_host_and_restart (void)
   g_autofree char *plan = g_build_filename (f->dir, "one.plan", NULL);
   g_autofree char *script = g_build_filename (f->dir, "slow.sh", NULL);
   HolderWant wb = { f, "b", "b1", NULL };
-  int boots_a1;
+  int boots_a1, boots_a2;
   guint preparing, seen_before;
 
   coord_start (f);
@@ -613,6 +615,7 @@ test_idle_host_and_restart (void)
   ctl_ok (f, (const char *[]){ "start", SA, NULL });
   wait_phase (f, SA, "running", FALSE);
   wait_holder (f, "a", "a1", SA);
+  boots_a2 = tf_harness_boots (f->host[0], "a2");
 
   /* one job of the boards' type: host b's b1, not host a's a2 */
   g_assert_true (g_file_set_contents (
@@ -630,6 +633,8 @@ test_idle_host_and_restart (void)
     JsonNode *n = json_object_get_member (a2, "session");
     g_assert_true (n == NULL || json_node_is_null (n));
   }
+  /* a2 not power-cycled for a health check the job did not need */
+  g_assert_cmpint (tf_harness_boots (f->host[0], "a2"), ==, boots_a2);
 
   /* the coordinator's record: the job on b1 */
   {

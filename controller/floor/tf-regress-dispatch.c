@@ -9,7 +9,8 @@
 /* Which board takes which job: once per main loop turn after a change
  * (a board free, a job ended, a run handed in), jobs by priority, each on a
  * free board it fits, of the host with the fewest busy boards (a farm); a
- * board that needs a health check gets one first. A lost farm host's boards
+ * board that needs a health check gets one first (one board at a time per
+ * job, the job waiting for it). A lost farm host's boards
  * are not free (unplugged): its jobs fail there as infrastructure errors and
  * come back to the queue, for other hosts' boards. */
 
@@ -76,6 +77,26 @@ prefer_idle_hosts (TfRegress *r, GPtrArray *boards, GPtrArray *free_boards)
     g_ptr_array_index (free_boards, i) = g_array_index (c, Candidate, i).board;
 }
 
+/* The jobs a health check is running for. A job starts one check at a
+ * time, on the idlest board it fits, and waits for it: checking every free
+ * board for one job would hand the job to whichever check ends first, not
+ * to the idlest host, and keep boards from other jobs. */
+static GHashTable *
+jobs_checking (TfRegress *r)
+{
+  GHashTable *jobs = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, r->work);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      TfRegressWork *w = value;
+      if (w->job == NULL && w->for_job != NULL)
+        g_hash_table_add (jobs, w->for_job);
+    }
+  return jobs;
+}
+
 static gboolean
 dispatch (gpointer user_data)
 {
@@ -85,6 +106,7 @@ dispatch (gpointer user_data)
   g_autoptr (GPtrArray) expired = g_ptr_array_new ();
   g_autoptr (GPtrArray) claimed = g_ptr_array_new (); /* job, board, job, board... */
   g_autoptr (GHashTable) leased = NULL;
+  g_autoptr (GHashTable) checking = jobs_checking (r);
   gint64 now = g_get_real_time ();
 
   r->dispatch_id = 0;
@@ -121,13 +143,18 @@ dispatch (gpointer user_data)
       for (guint b = 0; b < free_boards->len; b++)
         {
           TfBoard *board = g_ptr_array_index (free_boards, b);
+          gboolean check;
           if (!job_fits (j, board))
             continue;
+          check = tf_regress_needs_check (r, board);
+          if (check && g_hash_table_contains (checking, j->id))
+            continue; /* one check at a time per job (see jobs_checking) */
           g_ptr_array_remove_index (free_boards, b);
-          if (tf_regress_needs_check (r, board))
+          if (check)
             {
               /* LAVA's health check first; the job waits for a healthy board */
-              tf_regress_health_start (r, board, run);
+              tf_regress_health_start (r, board, run, j->id);
+              g_hash_table_add (checking, j->id);
               b--;
               continue;
             }

@@ -176,10 +176,11 @@ on_power_cycled (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 void
-tf_regress_health_start (TfRegress *r, TfBoard *board, TfRegressRun *run)
+tf_regress_health_start (TfRegress *r, TfBoard *board, TfRegressRun *run, const char *for_job)
 {
   const char *id = tf_board_get_id (board);
   TfRegressWork *w = tf_regress_work_new (r, id, NULL);
+  w->for_job = g_strdup (for_job);
   if (run != NULL && run->plan != NULL)
     {
       w->health_image = g_strdup (run->plan->health_image);

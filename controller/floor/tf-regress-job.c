@@ -69,6 +69,7 @@ tf_regress_work_free (TfRegressWork *w)
   g_clear_object (&w->cancel);
   g_free (w->health_image);
   g_free (w->health_script);
+  g_free (w->for_job);
   g_free (w->board);
   g_free (w);
 }

@@ -44,6 +44,7 @@ struct _TfRegressWork
   gboolean holding;                   /* the board is marked as ours (session "regress:JOB") */
   guint serial;                       /* callbacks of an older work on this board are ignored */
   char *health_image, *health_script; /* a health check's known-good image and check */
+  char *for_job;                      /* a health check: the job that asked for it */
 };
 
 /* A callback's ticket: valid while the same work holds the board. */
@@ -135,7 +136,7 @@ tf_regress_job_cancelled (TfRegress *r, TfRegressJob *j, const char *why);
 gboolean
 tf_regress_needs_check (TfRegress *r, TfBoard *board);
 void
-tf_regress_health_start (TfRegress *r, TfBoard *board, TfRegressRun *run);
+tf_regress_health_start (TfRegress *r, TfBoard *board, TfRegressRun *run, const char *for_job);
 JsonNode *
 tf_regress_health_json (TfRegress *r);
 
