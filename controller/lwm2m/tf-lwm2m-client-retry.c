@@ -4,7 +4,9 @@
  * (/1/x/18) * 2^(attempt-1) s between attempts; a sequence that fails is followed, after the
  * Communication Sequence Delay Timer (/1/x/19), by the next, up to Communication Sequence Retry
  * Count (/1/x/20) sequences; after the last, when Bootstrap on Registration Failure (/1/x/16)
- * is true, the client falls back to bootstrap. Resources absent take the Core's defaults. */
+ * is true, the client falls back to bootstrap. Resources absent take the Core's defaults,
+ * Table 6.2.1.1-1 "Registration Procedures Default Values": 16 true, 17 = 5, 18 = 60 s,
+ * 19 = 86400 s, 20 = 1 (checked against that table as other stacks cite it). */
 #define G_LOG_DOMAIN "tf-lwm2m-client"
 
 #include "config.h"
