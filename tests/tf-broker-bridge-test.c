@@ -111,33 +111,6 @@ broker_stop (Broker *b)
   g_clear_object (&b->proc);
 }
 
-/* stay root: PR_SET_PDEATHSIG holds, and the test's folders are writable */
-static void
-append (const char *path, const char *text)
-{
-  g_autofree char *data = NULL, *more = NULL;
-  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
-  more = g_strconcat (data, text, NULL);
-  g_assert_true (g_file_set_contents (path, more, -1, NULL));
-}
-
-static char *
-first_word_after (const char *path, const char *user)
-{
-  g_autofree char *data = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
-  lines = g_strsplit (data, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto (GStrv) f = g_strsplit (lines[i], " ", 3);
-      if (g_strcmp0 (f[0], user) == 0 && f[1] != NULL)
-        return g_strdup (f[1]);
-    }
-  g_error ("no %s in %s", user, path);
-  return NULL;
-}
-
 static World *
 world_new (gboolean tamper_a)
 {
@@ -189,10 +162,11 @@ world_new (gboolean tamper_a)
                            NULL };
     run_tool (argv);
   }
-  append (w->central.conf, "user root\n");
+  /* stay root: PR_SET_PDEATHSIG holds, and the test's folders are writable */
+  tf_test_append (w->central.conf, "user root\n");
   creds = g_build_filename (out, "credentials", NULL);
   for (const char *const *u = (const char *[]){ "staff", "testfestd", "acme", NULL }; *u; u++)
-    g_hash_table_insert (w->pw, g_strdup (*u), first_word_after (creds, *u));
+    g_hash_table_insert (w->pw, g_strdup (*u), tf_test_credential (creds, *u));
 
   /* each host: its own lab file, its credentials file from the central set-up */
   for (guint i = 0; i < 2; i++)
@@ -222,7 +196,7 @@ world_new (gboolean tamper_a)
                                b->log, "--broker-user", "root", NULL };
         run_tool (argv);
       }
-      append (b->conf, "user root\n");
+      tf_test_append (b->conf, "user root\n");
       g_assert_true (g_file_get_contents (pwfile, &pw, NULL, NULL));
       w->host_pw[i] = g_strdup (g_strstrip (pw));
     }
@@ -232,8 +206,8 @@ world_new (gboolean tamper_a)
        * bridge carries the whole lab's tree to the central broker */
       g_autofree char *acl = g_strdup_printf ("%s/host-a/acl", w->dir);
       g_autofree char *more = g_strdup_printf ("topic tf/%s/# out 1\n", w->lab);
-      append (acl, "topic write tf/#\n");
-      append (w->host[0].conf, more);
+      tf_test_append (acl, "topic write tf/#\n");
+      tf_test_append (w->host[0].conf, more);
     }
   broker_start (&w->central);
   broker_start (&w->host[0]);

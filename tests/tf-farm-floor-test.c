@@ -327,7 +327,7 @@ static char *
 company_request (Farm *f, const char *company, const char *verb, const char *json)
 {
   g_autofree char *creds = g_build_filename (f->dir, "central", "credentials", NULL);
-  g_autofree char *pw = first_word_after (creds, company);
+  g_autofree char *pw = tf_test_credential (creds, company);
   g_autofree char *id = g_strdup_printf ("%s-%08x", company, g_random_int ());
   g_autofree char *reply = g_strdup_printf ("tf/%s/reply/%s/%s", f->lab, company, id);
   g_autofree char *topic = g_strdup_printf ("tf/%s/in/%s/%s", f->lab, company, verb);

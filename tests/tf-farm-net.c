@@ -3,6 +3,7 @@
 
 #include "tf-farm-net.h"
 #include "tf-test-host.h"
+#include "tf-test-reaper.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -21,110 +22,31 @@
 #define HOST_PORT 1883 /* every host's own loopback: the same port in each namespace */
 #define MAX_HOSTS 13   /* a /28: the bridge .1, hosts .2 to .14 */
 
-/* What an aborting test or benchmark (g_error, SIGTERM from meson's timeout)
- * must not leave behind: the children get SIGTERM (tf-simlab removes its
- * umockdev folder) then SIGKILL; the namespaces and the bridge are removed by
- * `ip` commands written out beforehand. Only async-signal-safe calls. */
-#define MAX_LIVE 64
-static volatile sig_atomic_t live_pids[MAX_LIVE];
-static char **live_cleanup[MAX_LIVE]; /* argv vectors, NULL-terminated list */
-static struct sigaction saved[8];
-static const int fatal_sigs[] = { SIGABRT, SIGTRAP, SIGTERM, SIGINT, SIGHUP, SIGSEGV, SIGBUS };
-
-static void
-live_add (GSubprocess *p)
-{
-  pid_t pid = atoi (g_subprocess_get_identifier (p));
-  for (guint i = 0; i < MAX_LIVE; i++)
-    if (live_pids[i] == 0)
-      {
-        live_pids[i] = pid;
-        return;
-      }
-}
-
-static void
-live_remove (GSubprocess *p)
-{
-  const char *id = g_subprocess_get_identifier (p);
-  for (guint i = 0; id != NULL && i < MAX_LIVE; i++)
-    if (live_pids[i] == atoi (id))
-      live_pids[i] = 0;
-}
-
-static void
-on_fatal_signal (int sig)
-{
-  const struct timespec tick = { 0, 10 * 1000 * 1000 };
-  gboolean any = TRUE;
-  for (guint i = 0; i < MAX_LIVE; i++)
-    if (live_pids[i] > 0 && waitpid (live_pids[i], NULL, WNOHANG) == 0)
-      kill (live_pids[i], SIGTERM);
-    else
-      live_pids[i] = 0;
-  for (guint n = 0; any && n < 300; n++)
-    {
-      any = FALSE;
-      for (guint i = 0; i < MAX_LIVE; i++)
-        if (live_pids[i] > 0 && waitpid (live_pids[i], NULL, WNOHANG) == 0)
-          any = TRUE;
-        else
-          live_pids[i] = 0;
-      if (any)
-        nanosleep (&tick, NULL);
-    }
-  for (guint i = 0; i < MAX_LIVE; i++)
-    if (live_pids[i] > 0)
-      kill (live_pids[i], SIGKILL);
-  for (guint i = 0; i < MAX_LIVE && live_cleanup[i] != NULL; i++)
-    {
-      pid_t pid = fork ();
-      if (pid == 0)
-        {
-          execvp (live_cleanup[i][0], live_cleanup[i]);
-          _exit (127);
-        }
-      if (pid > 0)
-        waitpid (pid, NULL, 0);
-    }
-  signal (sig, SIG_DFL);
-  raise (sig);
-}
-
-/* the namespaces' and the bridge's removal, ready for the signal handler */
+/* the namespaces' and the bridge's removal, should the test abort */
 static void
 catch_fatal_signals (TfFarm *f)
 {
-  struct sigaction sa = { 0 };
   guint n = 0;
-  for (guint i = 0; i < f->hosts->len && n + 4 < MAX_LIVE; i++)
+  for (guint i = 0; i < f->hosts->len && n + 4 < G_N_ELEMENTS (f->reaper); i++)
     {
       /* the veth first: a namespace whose sockets still wait on a cut link
        * lives on after `ip netns del`, and its veth with it */
-      live_cleanup[n++]
-          = g_strdupv ((char *[]){ "ip", "link", "del", tf_farm_host (f, i)->veth, NULL });
-      live_cleanup[n++]
-          = g_strdupv ((char *[]){ "ip", "netns", "del", tf_farm_host (f, i)->netns, NULL });
+      f->reaper[n++] = tf_test_reaper_cleanup_add (
+          (const char *const[]){ "ip", "link", "del", tf_farm_host (f, i)->veth, NULL });
+      f->reaper[n++] = tf_test_reaper_cleanup_add (
+          (const char *const[]){ "ip", "netns", "del", tf_farm_host (f, i)->netns, NULL });
     }
-  live_cleanup[n++] = g_strdupv ((char *[]){ "ip", "link", "del", f->bridge, NULL });
-  /* the files stay for a reader only when asked for, as after a normal run */
-  if (f->own_dir && g_getenv ("TF_KEEP_TEST_DIRS") == NULL)
-    live_cleanup[n++] = g_strdupv ((char *[]){ "rm", "-rf", "--", f->dir, NULL });
-  live_cleanup[n] = NULL;
-  sa.sa_handler = on_fatal_signal;
-  sigemptyset (&sa.sa_mask);
-  sa.sa_flags = SA_RESETHAND;
-  for (guint i = 0; i < G_N_ELEMENTS (fatal_sigs); i++)
-    sigaction (fatal_sigs[i], &sa, &saved[i]);
+  f->reaper[n++]
+      = tf_test_reaper_cleanup_add ((const char *const[]){ "ip", "link", "del", f->bridge, NULL });
+  if (f->own_dir)
+    f->reaper[n++] = tf_test_reaper_cleanup_dir (f->dir);
 }
 
 static void
-release_fatal_signals (void)
+release_fatal_signals (TfFarm *f)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (fatal_sigs); i++)
-    sigaction (fatal_sigs[i], &saved[i], NULL);
-  for (guint i = 0; i < MAX_LIVE && live_cleanup[i] != NULL; i++)
-    g_clear_pointer (&live_cleanup[i], g_strfreev);
+  for (guint i = 0; i < G_N_ELEMENTS (f->reaper); i++)
+    g_clear_handle_id (&f->reaper[i], tf_test_reaper_cleanup_remove);
 }
 
 static void
@@ -154,32 +76,6 @@ capture (const char *const *argv)
                      NULL, NULL, &out, NULL, NULL, NULL))
     return g_strdup ("");
   return out;
-}
-
-static void
-append (const char *path, const char *text)
-{
-  g_autofree char *data = NULL, *more = NULL;
-  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
-  more = g_strconcat (data, text, NULL);
-  g_assert_true (g_file_set_contents (path, more, -1, NULL));
-}
-
-static char *
-password_of (const char *credentials, const char *user)
-{
-  g_autofree char *data = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_assert_true (g_file_get_contents (credentials, &data, NULL, NULL));
-  lines = g_strsplit (data, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto (GStrv) w = g_strsplit (lines[i], " ", 3);
-      if (g_strcmp0 (w[0], user) == 0 && w[1] != NULL)
-        return g_strdup (w[1]);
-    }
-  g_error ("no %s in %s", user, credentials);
-  return NULL;
 }
 
 /* A /28 of 198.51.100.0/24 that no address of this namespace is in; the
@@ -375,9 +271,9 @@ tf_farm_new (const char *build_root, const char *src_root, const char *dir, guin
   run_argv ((const char *const *)argv->pdata, TRUE);
   conf = g_build_filename (central, "mosquitto.conf", NULL);
   /* stay root: PR_SET_PDEATHSIG holds */
-  append (conf, "user root\n");
+  tf_test_append (conf, "user root\n");
   creds = g_build_filename (central, "credentials", NULL);
-  f->staff_pw = password_of (creds, "staff");
+  f->staff_pw = tf_test_credential (creds, "staff");
   f->staff_pw_file = g_build_filename (f->dir, "staff.pw", NULL);
   g_assert_true (g_file_set_contents (f->staff_pw_file, f->staff_pw, -1, NULL));
   g_chmod (f->staff_pw_file, 0600);
@@ -393,7 +289,7 @@ tf_farm_new (const char *build_root, const char *src_root, const char *dir, guin
       g_autofree char *hcreds = g_strdup_printf ("%s/hosts/%s.credentials", central, h->name);
       RUN (tool, "--lab", h->lab_path, "--out", out, "--bridge-to", to, "--bridge-credentials",
            hcreds, "--persistence", data, "--log", hlog, "--broker-user", "root");
-      append (h->broker_conf, "user root\n");
+      tf_test_append (h->broker_conf, "user root\n");
     }
   return f;
 }
@@ -419,7 +315,7 @@ spawn_logged (const char *log, GSubprocessFlags flags, const char *const *argv)
   p = g_subprocess_launcher_spawnv (l, argv, &error);
   if (p == NULL)
     g_error ("%s: %s", argv[0], error->message);
-  live_add (p);
+  tf_test_reaper_watch (p);
   return p;
 }
 
@@ -477,7 +373,7 @@ start_simlab (TfFarm *f, TfFarmHost *h)
                              "--control", h->control, "--modem-lines", "preload", NULL },
       &error);
   g_assert_no_error (error);
-  live_add (h->simlab);
+  tf_test_reaper_watch (h->simlab);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (h->simlab));
   dir_line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL);
   preload_line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL);
@@ -523,9 +419,9 @@ stop (GSubprocess **p, int sig)
 {
   if (*p == NULL)
     return;
+  tf_test_reaper_forget (*p);
   g_subprocess_send_signal (*p, sig);
   g_subprocess_wait (*p, NULL, NULL);
-  live_remove (*p);
   g_clear_object (p);
 }
 
@@ -653,7 +549,7 @@ tf_farm_free (TfFarm *f)
       g_free (h);
     }
   TRY ("ip", "link", "del", f->bridge);
-  release_fatal_signals ();
+  release_fatal_signals (f);
   if (f->own_dir && g_getenv ("TF_KEEP_TEST_DIRS") == NULL)
     tf_test_rm_rf (f->dir);
   else

@@ -37,6 +37,7 @@ typedef struct
   guint n_boards;
   gboolean own_dir; /* a temporary folder, removed at the end */
   GPtrArray *hosts; /* TfFarmHost */
+  guint reaper[32]; /* clean-ups should the test abort (tf-test-reaper.h) */
 } TfFarm;
 
 /* Makes the network and every configuration file; starts nothing. @dir NULL:

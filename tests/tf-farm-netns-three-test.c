@@ -3,6 +3,7 @@
  * and provisioned through its host, verdicts by the company, reports), and a
  * flash through the coordinator, also of a lost host's board. */
 #include "tf-farm-netns-world.h"
+#include "tf-test-host.h"
 
 /* ---- a TestFest over all three hosts, and a flash through the coordinator ---- */
 
@@ -52,30 +53,12 @@ bus_connected (World *w, gconstpointer data)
   return tf_bus_is_connected ((TfBus *)data);
 }
 
-/* the password after @user at the start of a line of the credentials file @path */
-static char *
-password_after (const char *path, const char *user)
-{
-  g_autofree char *data = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
-  lines = g_strsplit (data, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto (GStrv) f = g_strsplit (lines[i], " ", 3);
-      if (g_strcmp0 (f[0], user) == 0 && f[1] != NULL)
-        return g_strdup (f[1]);
-    }
-  g_error ("no %s in %s", user, path);
-  return NULL;
-}
-
 /* @company's request @verb on the central broker, as its own account; its answer */
 static char *
 company_request (World *w, const char *company, const char *verb, const char *json)
 {
   g_autofree char *creds = g_build_filename (w->farm->dir, "central", "credentials", NULL);
-  g_autofree char *pw = password_after (creds, company);
+  g_autofree char *pw = tf_test_credential (creds, company);
   g_autofree char *id = g_strdup_printf ("%s-%08x", company, g_random_int ());
   g_autofree char *reply = g_strdup_printf ("tf/%s/reply/%s/%s", w->farm->lab, company, id);
   g_autofree char *topic = g_strdup_printf ("tf/%s/in/%s/%s", w->farm->lab, company, verb);

@@ -41,15 +41,6 @@ run_tool (const char *const *argv)
     g_error ("%s failed: %s", argv[0], err);
 }
 
-static void
-append (const char *path, const char *text)
-{
-  g_autofree char *data = NULL, *more = NULL;
-  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
-  more = g_strconcat (data, text, NULL);
-  g_assert_true (g_file_set_contents (path, more, -1, NULL));
-}
-
 static gboolean
 port_open (TfHarness *h, gpointer data)
 {
@@ -79,23 +70,6 @@ stop (GSubprocess **p, int sig)
   g_subprocess_send_signal (*p, sig);
   g_assert_true (g_subprocess_wait (*p, NULL, NULL));
   g_clear_object (p);
-}
-
-char *
-first_word_after (const char *path, const char *user)
-{
-  g_autofree char *data = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
-  lines = g_strsplit (data, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto (GStrv) w = g_strsplit (lines[i], " ", 3);
-      if (g_strcmp0 (w[0], user) == 0 && w[1] != NULL)
-        return g_strdup (w[1]);
-    }
-  g_error ("no %s in %s", user, path);
-  return NULL;
 }
 
 void
@@ -187,9 +161,9 @@ farm_new (const FarmSetup *setup)
     run_tool (argv);
   }
   conf = g_build_filename (out, "mosquitto.conf", NULL);
-  append (conf, "user root\n");
+  tf_test_append (conf, "user root\n");
   creds = g_build_filename (out, "credentials", NULL);
-  f->staff_pw = first_word_after (creds, "staff");
+  f->staff_pw = tf_test_credential (creds, "staff");
 
   /* each host: its lab file (role = host), its own broker bridged to the central one */
   port = g_strdup_printf ("127.0.0.1:%u", f->central_port);
@@ -218,7 +192,7 @@ farm_new (const FarmSetup *setup)
         run_tool (argv);
       }
       hconf = g_build_filename (hout, "mosquitto.conf", NULL);
-      append (hconf, "user root\n");
+      tf_test_append (hconf, "user root\n");
     }
   f->central = broker_start (f, conf, f->central_port);
   for (guint i = 0; i < 2; i++)

@@ -50,9 +50,6 @@ GSubprocess *
 broker_start (Farm *f, const char *conf, guint16 port);
 void
 stop (GSubprocess **p, int sig);
-/* The word after @user at the start of a line of @path (a password). */
-char *
-first_word_after (const char *path, const char *user);
 void
 coord_start (Farm *f);
 /* The retained board state under tf/<lab>/<prefix>board/<id>/state. */

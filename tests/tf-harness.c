@@ -3,6 +3,7 @@
 
 #include "tf-harness.h"
 #include "tf-test-host.h"
+#include "tf-test-reaper.h"
 #include "tf-sim-client.h"
 
 #include <glib/gstdio.h>
@@ -12,87 +13,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* What an aborting test (g_error, a failed assertion, SIGTERM from meson's
- * timeout) must not leave behind: its children are killed from the signal
- * handler, and each child also has PR_SET_PDEATHSIG for a SIGKILLed test. */
-#define MAX_LIVE 8
-static volatile sig_atomic_t live_pids[MAX_LIVE];
-static TfHarness *live_harness;
-
-static pid_t
-pid_of (GSubprocess *p)
-{
-  const char *id = g_subprocess_get_identifier (p);
-  return id != NULL ? atoi (id) : 0;
-}
-
-static void
-live_add (GSubprocess *p)
-{
-  pid_t pid = pid_of (p);
-  for (guint i = 0; i < MAX_LIVE; i++)
-    if (live_pids[i] == 0)
-      {
-        live_pids[i] = pid;
-        return;
-      }
-}
-
-static void
-live_remove (pid_t pid)
-{
-  for (guint i = 0; pid != 0 && i < MAX_LIVE; i++)
-    if (live_pids[i] == pid)
-      live_pids[i] = 0;
-}
-
-static void
-on_fatal_signal (int sig)
-{
-  const struct timespec tick = { 0, 10 * 1000 * 1000 };
-  gboolean any = TRUE;
-
-  /* SIGTERM first so that tf-simlab removes its umockdev folder; SIGKILL
-   * whatever is still there after 3 s. waitpid() == 0: still our child and
-   * running, never a recycled pid. Only async-signal-safe calls here. */
-  for (guint i = 0; i < MAX_LIVE; i++)
-    if (live_pids[i] > 0 && waitpid (live_pids[i], NULL, WNOHANG) == 0)
-      kill (live_pids[i], SIGTERM);
-    else
-      live_pids[i] = 0;
-  for (guint n = 0; any && n < 300; n++)
-    {
-      any = FALSE;
-      for (guint i = 0; i < MAX_LIVE; i++)
-        if (live_pids[i] > 0 && waitpid (live_pids[i], NULL, WNOHANG) == 0)
-          any = TRUE;
-        else
-          live_pids[i] = 0;
-      if (any)
-        nanosleep (&tick, NULL);
-    }
-  for (guint i = 0; i < MAX_LIVE; i++)
-    if (live_pids[i] > 0)
-      kill (live_pids[i], SIGKILL);
-  /* the logs stay for a reader only when asked for, as after a normal run */
-  if (live_harness != NULL && live_harness->dir != NULL && g_getenv ("TF_KEEP_TEST_DIRS") == NULL)
-    tf_test_rm_rf (live_harness->dir);
-  signal (sig, SIG_DFL);
-  raise (sig);
-}
-
-static void
-catch_fatal_signals (void)
-{
-  const int sigs[] = { SIGABRT, SIGTRAP, SIGTERM, SIGINT, SIGHUP, SIGSEGV, SIGBUS };
-  struct sigaction sa = { 0 };
-  sa.sa_handler = on_fatal_signal;
-  sigemptyset (&sa.sa_mask);
-  sa.sa_flags = SA_RESETHAND;
-  for (guint i = 0; i < G_N_ELEMENTS (sigs); i++)
-    sigaction (sigs[i], &sa, NULL);
-}
 
 static const char *
 build_root (void)
@@ -175,14 +95,15 @@ tf_harness_start_broker (TfHarness *h)
             ? g_strdup_printf ("persistence true\npersistence_location %s/\n", h->dir)
             : g_strdup ("persistence false\n");
   /* as tf-broker-config writes it for a lab */
-  g_autofree char *text = g_strdup_printf ("listener %u 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n"
-                                           "%slog_dest file %s\n"
-                                           /* dropping to user mosquitto would clear
-                                            * PR_SET_PDEATHSIG (and it could not write
-                                            * into our private test directory) */
-                                           "user root\n"
-                                           "log_type error\nlog_type warning\nlog_type notice\n",
-                                           h->port, persist, log);
+  g_autofree char *text
+      = g_strdup_printf ("listener %u 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n"
+                         "%slog_dest file %s\n"
+                         /* dropping to user mosquitto would clear
+                          * PR_SET_PDEATHSIG (and it could not write
+                          * into our private test directory) */
+                         "user root\n"
+                         "log_type error\nlog_type warning\nlog_type notice\n",
+                         h->port, persist, log);
   const char *argv[] = { "mosquitto", "-c", conf, NULL };
   g_autoptr (GError) error = NULL;
 
@@ -193,20 +114,18 @@ tf_harness_start_broker (TfHarness *h)
 
   h->broker = g_subprocess_launcher_spawnv (l, argv, &error);
   g_assert_no_error (error);
-  live_add (h->broker);
+  tf_test_reaper_watch (h->broker);
   g_assert_true (tf_harness_wait (h, broker_up, NULL, 5000));
 }
 
 static void
 stop_process (GSubprocess **p, int sig)
 {
-  pid_t pid;
   if (*p == NULL)
     return;
-  pid = pid_of (*p);
+  tf_test_reaper_forget (*p);
   g_subprocess_send_signal (*p, sig);
   g_subprocess_wait (*p, NULL, NULL);
-  live_remove (pid);
   g_clear_object (p);
 }
 
@@ -263,7 +182,7 @@ start_simlab (TfHarness *h)
     h->simlab = g_subprocess_launcher_spawnv (l, (const char *const *)argv, &error);
   }
   g_assert_no_error (error);
-  live_add (h->simlab);
+  tf_test_reaper_watch (h->simlab);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (h->simlab));
   g_data_input_stream_read_line_async (in, G_PRIORITY_DEFAULT, NULL, on_line, &line);
   g_assert_true (tf_harness_wait (h, line_read, &line, 30000));
@@ -319,7 +238,7 @@ tf_harness_start_daemon_env (TfHarness *h, const char *var, const char *value)
   g_subprocess_launcher_set_stdout_file_path (l, log);
   h->daemon = g_subprocess_launcher_spawn (l, &error, exe, "--config", h->lab_path, NULL);
   g_assert_no_error (error);
-  live_add (h->daemon);
+  tf_test_reaper_watch (h->daemon);
 }
 
 void
@@ -333,13 +252,11 @@ int
 tf_harness_stop_daemon (TfHarness *h, int sig)
 {
   int status;
-  pid_t pid;
   g_assert_nonnull (h->daemon);
-  pid = pid_of (h->daemon);
+  tf_test_reaper_forget (h->daemon);
   g_subprocess_send_signal (h->daemon, sig);
   g_assert_true (g_subprocess_wait (h->daemon, NULL, NULL));
   status = g_subprocess_get_status (h->daemon);
-  live_remove (pid);
   g_clear_object (&h->daemon);
   return status;
 }
@@ -464,8 +381,7 @@ tf_harness_new_full (const char *sim, const char *lab_body, const char *const *s
 
   h->dir = g_dir_make_tmp ("tf-it-XXXXXX", NULL);
   g_assert_nonnull (h->dir);
-  live_harness = h;
-  catch_fatal_signals ();
+  h->reaper_dir = tf_test_reaper_cleanup_dir (h->dir);
   /* the broker drops to user mosquitto and must read its files */
   g_chmod (h->dir, 0755);
   h->retained = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -500,8 +416,7 @@ tf_harness_free (TfHarness *h)
     }
   stop_process (&h->simlab, SIGTERM);
   tf_harness_stop_broker (h);
-  if (live_harness == h)
-    live_harness = NULL;
+  tf_test_reaper_cleanup_remove (h->reaper_dir);
   /* keep the logs of a failed run for whoever reads the test log */
   if (g_getenv ("TF_KEEP_TEST_DIRS") == NULL)
     tf_test_rm_rf (h->dir);

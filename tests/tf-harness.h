@@ -14,7 +14,8 @@ G_BEGIN_DECLS
 typedef struct
 {
   char *dir;
-  char *lab; /* lab name */
+  guint reaper_dir; /* its removal should the test abort */
+  char *lab;        /* lab name */
   guint16 port;
   GSubprocess *broker;
   GSubprocess *simlab;
