@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "tf-bus-call.h"
 #include "tf-farm-util.h"
 #include "tf-test-host.h"
 
@@ -261,37 +262,6 @@ wait_holder (Farm *f, const char *host, const char *board, const char *holder)
              holder ? holder : "nobody", board, f->dir);
 }
 
-/* A company's request on in/<company>/<verb>, as that company's account on
- * the central broker; returns its answer. */
-typedef struct
-{
-  char *corr;
-  char *answer;
-} CompanyCall;
-
-static void
-on_company_reply (TfBus *bus, const TfBusMessage *m, CompanyCall *c)
-{
-  gsize len = 0;
-  const char *d = g_bytes_get_data (m->payload, &len);
-  if (m->correlation != NULL && c->answer == NULL
-      && g_bytes_get_size (m->correlation) == strlen (c->corr)
-      && memcmp (g_bytes_get_data (m->correlation, NULL), c->corr, strlen (c->corr)) == 0)
-    c->answer = g_strndup (d, len);
-}
-
-static gboolean
-company_answered (TfHarness *h, gpointer data)
-{
-  return ((CompanyCall *)data)->answer != NULL;
-}
-
-static gboolean
-company_connected (TfHarness *h, gpointer data)
-{
-  return tf_bus_is_connected (data);
-}
-
 /* A request on @topic as @user, answered on @reply; returns the answer. */
 static char *
 bus_request (Farm *f, const char *user, const char *pw, const char *client_id, const char *topic,
@@ -303,26 +273,14 @@ bus_request (Farm *f, const char *user, const char *pw, const char *client_id, c
                      .password = (char *)pw,
                      .client_id = (char *)client_id,
                      .keepalive_s = 30 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (TfBus) bus = tf_bus_new (&o, &error);
-  CompanyCall c = { g_strdup_printf ("v%08x", g_random_int ()), NULL };
-
-  g_assert_no_error (error);
-  g_signal_connect (bus, "message", G_CALLBACK (on_company_reply), &c);
-  /* subscribed on connecting, before the request on the same connection */
-  tf_bus_subscribe_full (bus, reply, TF_BUS_SUBSCRIBE_EVENTS);
-  tf_bus_start (bus);
-  g_assert_true (tf_harness_wait (f->host[0], company_connected, bus, WAIT_MS));
-  g_assert_true (tf_bus_request (bus, topic, json, reply, c.corr, &error));
-  g_assert_no_error (error);
-  if (!tf_harness_wait (f->host[0], company_answered, &c, WAIT_MS))
+  char *answer = tf_test_bus_call (&o, topic, reply, json, WAIT_MS);
+  if (answer == NULL)
     g_error ("%s on %s: no answer", user, topic);
-  g_signal_handlers_disconnect_by_data (bus, &c);
-  tf_bus_shutdown (bus, NULL, NULL, 100);
-  g_free (c.corr);
-  return c.answer;
+  return answer;
 }
 
+/* A company's request on in/<company>/<verb>, as that company's account on
+ * the central broker; returns its answer. */
 static char *
 company_request (Farm *f, const char *company, const char *verb, const char *json)
 {

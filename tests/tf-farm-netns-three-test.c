@@ -3,6 +3,7 @@
  * and provisioned through its host, verdicts by the company, reports), and a
  * flash through the coordinator, also of a lost host's board. */
 #include "tf-farm-netns-world.h"
+#include "tf-bus-call.h"
 #include "tf-test-host.h"
 
 /* ---- a TestFest over all three hosts, and a flash through the coordinator ---- */
@@ -25,34 +26,6 @@
 #define FLASH_IMAGE "farm-app-3.0.1"
 #define FLASH_VERSION "3.0.1"
 
-typedef struct
-{
-  char *corr, *answer;
-} Call;
-
-static void
-on_call_reply (TfBus *bus, const TfBusMessage *m, Call *c)
-{
-  gsize len = 0;
-  const char *d = g_bytes_get_data (m->payload, &len);
-  if (m->correlation != NULL && c->answer == NULL
-      && g_bytes_get_size (m->correlation) == strlen (c->corr)
-      && memcmp (g_bytes_get_data (m->correlation, NULL), c->corr, strlen (c->corr)) == 0)
-    c->answer = g_strndup (d, len);
-}
-
-static gboolean
-call_answered (World *w, gconstpointer data)
-{
-  return ((const Call *)data)->answer != NULL;
-}
-
-static gboolean
-bus_connected (World *w, gconstpointer data)
-{
-  return tf_bus_is_connected ((TfBus *)data);
-}
-
 /* @company's request @verb on the central broker, as its own account; its answer */
 static char *
 company_request (World *w, const char *company, const char *verb, const char *json)
@@ -68,23 +41,10 @@ company_request (World *w, const char *company, const char *verb, const char *js
                      .password = pw,
                      .client_id = id,
                      .keepalive_s = 30 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (TfBus) bus = tf_bus_new (&o, &error);
-  Call c = { g_strdup_printf ("c%08x", g_random_int ()), NULL };
-
-  g_assert_no_error (error);
-  g_signal_connect (bus, "message", G_CALLBACK (on_call_reply), &c);
-  tf_bus_subscribe_full (bus, reply, TF_BUS_SUBSCRIBE_EVENTS);
-  tf_bus_start (bus);
-  g_assert_true (wait_for (w, bus_connected, bus, WAIT_MS));
-  g_assert_true (tf_bus_request (bus, topic, json, reply, c.corr, &error));
-  g_assert_no_error (error);
-  if (!wait_for (w, call_answered, &c, WAIT_MS))
+  char *answer = tf_test_bus_call (&o, topic, reply, json, WAIT_MS);
+  if (answer == NULL)
     g_error ("%s's %s: no answer (files in %s)", company, verb, w->farm->dir);
-  g_signal_handlers_disconnect_by_data (bus, &c);
-  tf_bus_shutdown (bus, NULL, NULL, 100);
-  g_free (c.corr);
-  return c.answer;
+  return answer;
 }
 
 /* the coordinator's state of @id runs firmware version @data */
