@@ -274,10 +274,16 @@ test_ets (Fixture *f, gconstpointer data)
   g_assert_cmpuint (cfg->ets_answer_wait_s, ==, 45);
   g_assert_cmpuint (cfg->ets_register_wait_s, ==, 60);
   g_assert_cmpuint (cfg->ets_operator_wait_s, ==, 120);
+  g_assert_cmpuint (cfg->ets_client_ports[0], ==, 15700);
+  g_assert_cmpuint (cfg->ets_client_ports[1], ==, 15799);
   expect_error (f, BOARD1 "\n[ets]\naddress = 192.0.2.1\nanswer-wait-s = 0\n",
                 "17: [ets] answer-wait-s: '0' is not a whole number from 1 to 600");
   expect_error (f, BOARD1 "\n[ets]\naddress = 192.0.2.1\noperator-wait-s = 3601\n",
                 "17: [ets] operator-wait-s: '3601' is not a whole number from 1 to 3600");
+  expect_error (f, BOARD1 "\n[ets]\naddress = 192.0.2.1\nclient-ports = 5800-5700\n",
+                "17: [ets] client-ports: '5800-5700' is not a range of UDP ports (LOW-HIGH)");
+  expect_error (f, BOARD1 "\n[ets]\naddress = 192.0.2.1\nclient-ports = 5800\n",
+                "17: [ets] client-ports: '5800' is not a range of UDP ports (LOW-HIGH)");
   expect_error (f, BOARD1 "\n[ets]\nnetns = x\n",
                 "15: [ets] address: one address: the "
                 "controller's on the lab network");

@@ -26,6 +26,7 @@ typedef struct
   TfReplies *replies;
   GPtrArray *operator_lines[2]; /* "operator" console lines seen by alpha, by gamma */
   char *netns;
+  char *ifname; /* the mirror port the daemon captures on */
   char *mode; /* the file the driver wrapper reads its mode from */
   char *dir;  /* holds the server's control socket */
   char *control;
@@ -75,6 +76,7 @@ fixture_setup (Fixture *fx, gboolean driver)
   fx->operator_lines[0] = g_ptr_array_new_with_free_func (g_free);
   fx->operator_lines[1] = g_ptr_array_new_with_free_func (g_free);
   fx->netns = g_strdup_printf ("tfctl-%08x", g_random_int ());
+  fx->ifname = g_strdup_printf ("tfm%08x", g_random_int ());
   fx->dir = g_dir_make_tmp ("tf-ets-floor-sut-XXXXXX", NULL);
   g_assert_nonnull (fx->dir);
   fx->control = g_build_filename (fx->dir, "gamma.control", NULL);
@@ -82,9 +84,11 @@ fixture_setup (Fixture *fx, gboolean driver)
   args = g_strdup_printf ("--control %s", fx->control);
   sim = tf_fixture_sim (NULL, "gamma", args);
   ets = tf_fixture_ets_group (fx->netns);
-  tail = g_strconcat (ets, "answer-wait-s = 15\noperator-wait-s = 3\n", NULL);
+  tail = g_strdup_printf ("%sanswer-wait-s = 15\noperator-wait-s = 3\n\n[capture]\n"
+                          "interface = %s\n",
+                          ets, fx->ifname);
   lab = tf_fixture_lab ("192.0.2.10", tail);
-  fx->h = tf_fixture_harness_new (sim, lab, fx->netns, NULL);
+  fx->h = tf_fixture_harness_new (sim, lab, fx->netns, fx->ifname);
   fx->mode = tf_harness_path (fx->h, "driver.mode");
   state = tf_harness_path (fx->h, "driver.state");
   /* the company's nightly driver: a program of its own; here sut-driver.py in the mode the
@@ -129,6 +133,7 @@ fixture_teardown (Fixture *fx)
   g_ptr_array_unref (fx->operator_lines[0]);
   g_ptr_array_unref (fx->operator_lines[1]);
   g_free (fx->netns);
+  g_free (fx->ifname);
   g_free (fx->mode);
 }
 
@@ -223,6 +228,17 @@ server_cases_1_1 (void)
   return ids;
 }
 
+/* the session's trace holds the server-side exchange: the lab's client on its run's port
+ * (the first of [ets] client-ports) and the server, both ways */
+static gboolean
+trace_has_run (TfHarness *h, gpointer path)
+{
+  g_autofree char *data = NULL;
+  return g_file_get_contents (path, &data, NULL, NULL)
+         && strstr (data, "\"src\":\"192.0.2.1:15700\",\"dst\":\"192.0.2.2:5683\"") != NULL
+         && strstr (data, "\"src\":\"192.0.2.2:5683\",\"dst\":\"192.0.2.1:15700\"") != NULL;
+}
+
 /* A driver that does what it is told: Pass; one that reads in the wrong format: the Fail of
  * criterion B; verified by the client's company, overridden by a person with a note. */
 static void
@@ -255,6 +271,13 @@ test_driver (void)
   g_assert_cmpstr (json_object_get_string_member (run, "side"), ==, "server");
   tf_harness_assert_contains (json_object_get_string_member (run, "output"),
                               "server under test coap://192.0.2.2:5683");
+  /* the exchange crossed the lab network: in the session's trace for its two companies */
+  {
+    g_autofree char *decoded
+        = g_build_filename (fx.h->state_dir, "trace", S, "decoded.jsonl", NULL);
+    if (!tf_harness_wait (fx.h, trace_has_run, decoded, 30000))
+      g_error ("the server-side exchange is not in %s", decoded);
+  }
 
   /* the other company verifies: the client's, not the server's whose server was judged */
   v = request (&fx, "gamma", "verify", "{\"session\":\"" S "\",\"case\":203,\"agree\":true}",

@@ -12,6 +12,7 @@ typedef struct
   TfFloor *floor; /* NULL once the floor is gone */
   char *session;
   gboolean server_side; /* the session's server under test (the lab's client plays the ETS's) */
+  guint16 client_port;  /* server side: the lab client's UDP port on the [ets] address */
   GArray *todo; /* gint case ids, in order */
   guint next;
   JsonBuilder *results;

@@ -40,6 +40,10 @@ tf_floor_ets_sut_args (Batch *b, TfSession *s, const TfCase *c, GPtrArray *argv)
   g_ptr_array_add (argv, g_strdup (server->server_uri));
   g_ptr_array_add (argv, g_strdup ("--endpoint"));
   g_ptr_array_add (argv, sut_endpoint (s));
+  /* its client's own port: how the capture tells this run's traffic from another's */
+  g_ptr_array_add (argv, g_strdup ("--listen"));
+  g_ptr_array_add (argv, g_strdup_printf (strchr (cfg->ets_address, ':') ? "[%s]:%u" : "%s:%u",
+                                          cfg->ets_address, b->client_port));
   g_ptr_array_add (argv, g_strdup ("--console-fd"));
   g_ptr_array_add (argv, g_strdup ("3"));
   g_ptr_array_add (argv, g_strdup ("--answer-wait"));

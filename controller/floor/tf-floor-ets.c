@@ -5,6 +5,7 @@
 
 #include "tf-error.h"
 #include "tf-floor-ets-private.h"
+#include "tf-floor-trace.h"
 #include "tf-json.h"
 
 #include <string.h>
@@ -44,7 +45,10 @@ batch_done (Batch *b, GError *error)
   Live *l = f != NULL ? g_hash_table_lookup (f->live, b->session) : NULL;
 
   if (f != NULL)
-    g_hash_table_remove (f->ets_runs, b->session);
+    {
+      g_hash_table_remove (f->ets_runs, b->session);
+      tf_floor_trace_targets_changed (f);
+    }
   /* the server side never touched the board */
   if (s != NULL && l != NULL && l->console != NULL && s->phase == TF_PHASE_RUNNING
       && !b->server_side)
@@ -147,6 +151,25 @@ case_runs (const TfCase *c, gboolean server_side)
          && c->script == NULL;
 }
 
+/* The first port of [ets] client-ports no server-side run holds; 0 when all are held. */
+static guint16
+free_client_port (TfFloor *f)
+{
+  const TfLabConfig *cfg = tf_lab_get_config (f->lab);
+  for (guint p = cfg->ets_client_ports[0]; p != 0 && p <= cfg->ets_client_ports[1]; p++)
+    {
+      GHashTableIter it;
+      gpointer v;
+      gboolean taken = FALSE;
+      g_hash_table_iter_init (&it, f->ets_runs);
+      while (!taken && g_hash_table_iter_next (&it, NULL, &v))
+        taken = ((Batch *)v)->client_port == p;
+      if (!taken)
+        return (guint16)p;
+    }
+  return 0;
+}
+
 /* The cases "all automated" means: the session's cases the runner decides for the side
  * under test, except those found Not Applicable and those a person gave a verdict (theirs
  * stands; a single case asked by its id runs again whatever it holds). */
@@ -209,6 +232,16 @@ tf_floor_ets_run_async (TfFloor *f, const char *session, gint case_id, gboolean 
       return;
     }
   b = g_new0 (Batch, 1);
+  if (server_side && (b->client_port = free_client_port (f)) == 0)
+    {
+      const TfLabConfig *cfg = tf_lab_get_config (f->lab);
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_BUSY,
+                               "every port of [ets] client-ports (%u-%u) is taken by a "
+                               "server-side run; try again when one ends",
+                               cfg->ets_client_ports[0], cfg->ets_client_ports[1]);
+      g_free (b);
+      return;
+    }
   if (case_id >= 0)
     {
       if (!case_runs (tf_ets_find_case (ets, case_id), server_side))
@@ -235,6 +268,7 @@ tf_floor_ets_run_async (TfFloor *f, const char *session, gint case_id, gboolean 
   json_builder_begin_array (b->results);
   b->task = g_steal_pointer (&task);
   g_hash_table_insert (f->ets_runs, b->session, b);
+  tf_floor_trace_targets_changed (f);
   g_info ("session %s: %u automated case(s) to run, %s under test", s->id, b->todo->len,
           server_side ? s->server : s->client);
   tf_floor_ets_run_next (b);

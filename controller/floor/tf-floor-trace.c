@@ -15,6 +15,7 @@
 #include "tf-capture.h"
 #include "tf-coap-trace.h"
 #include "tf-error.h"
+#include "tf-floor-ets-private.h"
 #include "tf-floor-private.h"
 #include "tf-floor-trace.h"
 #include "tf-pcapng.h"
@@ -26,8 +27,9 @@
 typedef struct
 {
   char *id;
-  GStrv board_ips;
-  char *server_ip; /* NULL: every frame of the board (a server named by host name) */
+  GStrv board_ips;     /* or NULL: the session's board is not on the lab network */
+  char *server_ip;     /* NULL: every frame of the board (a server named by host name) */
+  guint16 runner_port; /* its server-side run: the lab client's port on the [ets] address */
 } Target;
 
 typedef struct
@@ -90,14 +92,17 @@ build_targets (TfFloor *f)
       TfSession *s = tf_floor_session (f, key);
       TfBoardConfig *b = s->board != NULL ? tf_lab_config_find_board (cfg, s->board) : NULL;
       const TfImpl *server = tf_floor_impl (f, s->server);
+      Batch *run = f->ets_runs != NULL ? g_hash_table_lookup (f->ets_runs, s->id) : NULL;
+      guint16 runner_port = run != NULL && run->server_side ? run->client_port : 0;
       Target *t;
-      if ((s->phase != TF_PHASE_PREPARING && s->phase != TF_PHASE_RUNNING) || b == NULL
-          || b->addresses == NULL)
+      if ((s->phase != TF_PHASE_PREPARING && s->phase != TF_PHASE_RUNNING)
+          || ((b == NULL || b->addresses == NULL) && runner_port == 0))
         continue;
       t = g_new0 (Target, 1);
       t->id = g_strdup (s->id);
-      t->board_ips = g_strdupv (b->addresses);
+      t->board_ips = b != NULL && b->addresses != NULL ? g_strdupv (b->addresses) : NULL;
       t->server_ip = server_ip (server != NULL ? server->server_uri : NULL);
+      t->runner_port = runner_port;
       g_ptr_array_add (targets, t);
     }
   return targets;
@@ -359,7 +364,7 @@ record (TfFloorTraces *tr, Target *target, gint64 time_us, const guint8 *frame, 
 static gboolean
 in_list (const char *ip, GStrv list)
 {
-  for (guint i = 0; list[i] != NULL; i++)
+  for (guint i = 0; list != NULL && list[i] != NULL; i++)
     if (g_str_equal (ip, list[i]))
       return TRUE;
   return FALSE;
@@ -381,13 +386,29 @@ on_frame (gint64 time_us, const guint8 *frame, gsize caplen, gsize len, gpointer
       gboolean to_board = in_list (dst, t->board_ips);
       const char *other = from_board ? dst : src;
       if (!from_board && !to_board)
-        continue;
+        {
+          /* the server side: the lab's client, on its run's own port, and the server */
+          TfUdpDatagram d;
+          const char *ets = tf_lab_get_config (tr->f->lab)->ets_address;
+          if (t->runner_port != 0 && tf_udp_datagram_from_frame (frame, caplen, &d)
+              && ((d.src_port == t->runner_port && g_strcmp0 (d.src_ip, ets) == 0)
+                  || (d.dst_port == t->runner_port && g_strcmp0 (d.dst_ip, ets) == 0)))
+            record (tr, t, time_us, frame, caplen, len);
+          continue;
+        }
       /* the session's server, or the lab's own runner deciding its automated cases */
       if (t->server_ip != NULL && !g_str_equal (other, t->server_ip)
           && g_strcmp0 (other, tf_lab_get_config (tr->f->lab)->ets_address) != 0)
         continue;
       record (tr, t, time_us, frame, caplen, len);
     }
+}
+
+void
+tf_floor_trace_targets_changed (TfFloor *f)
+{
+  if (f->traces != NULL)
+    g_clear_pointer (&f->traces->targets, g_ptr_array_unref);
 }
 
 void

@@ -17,6 +17,9 @@ gboolean
 tf_floor_trace_start (TfFloor *f, GError **error);
 void
 tf_floor_trace_stop (TfFloorTraces *traces);
+/* Which sessions' traffic the capture looks for changed (a server-side run began or ended). */
+void
+tf_floor_trace_targets_changed (TfFloor *f);
 /* After every phase change: a session that is no longer preparing or running has its trace
  * closed (its statistics written); the address table is rebuilt. */
 void

@@ -319,17 +319,32 @@ static gboolean
 load_ets_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
 {
   static const char *const k_ets[]
-      = { "address",         "netns",           "runner-path", "answer-wait-s",
-          "register-wait-s", "operator-wait-s", NULL };
+      = { "address",         "netns",           "runner-path",  "answer-wait-s",
+          "register-wait-s", "operator-wait-s", "client-ports", NULL };
   g_auto (GStrv) addresses = NULL;
-  g_autofree char *path = NULL;
+  g_autofree char *path = NULL, *ports = NULL;
   if (!g_key_file_has_group (tf_key_file_get_keyfile (kf), "ets"))
     return TRUE;
   if (!tf_key_file_check_keys (kf, "ets", k_ets, error)
       || !load_addresses (kf, "ets", &addresses, error)
       || !tf_key_file_get_string (kf, "ets", "netns", FALSE, NULL, &self->ets_netns, error)
-      || !tf_key_file_get_string (kf, "ets", "runner-path", FALSE, NULL, &path, error))
+      || !tf_key_file_get_string (kf, "ets", "runner-path", FALSE, NULL, &path, error)
+      || !tf_key_file_get_string (kf, "ets", "client-ports", FALSE, "15700-15799", &ports, error))
     return FALSE;
+  /* the UDP ports the lab's client takes on the address in server-side runs, one per run:
+   * the capture tells a run's traffic by its port. Below 32768, outside Linux's ephemeral
+   * range, so the kernel never hands one out to another socket. */
+  {
+    g_auto (GStrv) lohi = g_strsplit (ports, "-", 3);
+    guint64 lo = 0, hi = 0;
+    if (g_strv_length (lohi) != 2
+        || !g_ascii_string_to_unsigned (g_strstrip (lohi[0]), 10, 1, 65535, &lo, NULL)
+        || !g_ascii_string_to_unsigned (g_strstrip (lohi[1]), 10, lo, 65535, &hi, NULL))
+      return tf_key_file_fail (kf, error, "ets", "client-ports",
+                               "'%s' is not a range of UDP ports (LOW-HIGH)", ports);
+    self->ets_client_ports[0] = (guint16)lo;
+    self->ets_client_ports[1] = (guint16)hi;
+  }
   /* how long the runner waits for a client's answer and its registration (the ETS sets none:
    * a lab's choice between a slow device and a fast suite) */
   if (!tf_key_file_get_uint (kf, "ets", "answer-wait-s", FALSE, 45, 1, 600,

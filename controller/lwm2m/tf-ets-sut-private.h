@@ -24,6 +24,8 @@ typedef struct
 struct _TfEtsSut
 {
   char *version, *endpoint, *server_uri;
+  char *client_address; /* the client's own, or NULL */
+  guint16 client_port;
   guint operator_wait_s, answer_wait_s, lifetime_s;
   GStrv driver;
   TfEtsSutSayFunc say;

@@ -186,6 +186,7 @@ tf_ets_sut_client_start (TfEtsSut *s)
   s->client = tf_lwm2m_client_new (s->endpoint, s->model);
   tf_lwm2m_client_set_version (s->client, s->version);
   tf_lwm2m_client_set_lifetime (s->client, s->lifetime_s);
+  tf_lwm2m_client_set_local (s->client, s->client_address, s->client_port);
   g_signal_connect (s->client, "executed", G_CALLBACK (on_executed), s);
   if (!tf_lwm2m_client_start (s->client, &error))
     g_message ("%s: %s", s->endpoint, error->message); /* no Register: Inconclusive below */
@@ -543,6 +544,8 @@ tf_ets_sut_new (const TfEtsSutSetup *setup)
   s->version = g_strdup (setup->version != NULL ? setup->version : "1.1");
   s->endpoint = g_strdup (setup->endpoint);
   s->server_uri = g_strdup (setup->server_uri);
+  s->client_address = g_strdup (setup->client_address);
+  s->client_port = setup->client_port;
   s->operator_wait_s = MAX (setup->operator_wait_s, 1);
   s->answer_wait_s = MAX (setup->answer_wait_s, 1);
   s->lifetime_s = setup->lifetime_s > 0 ? setup->lifetime_s : 300;
@@ -578,6 +581,7 @@ tf_ets_sut_free (TfEtsSut *s)
   g_free (s->obs_token);
   g_free (s->version);
   g_free (s->endpoint);
+  g_free (s->client_address);
   g_free (s->server_uri);
   g_free (s);
 }

@@ -78,9 +78,11 @@ typedef void (*TfEtsSutSayFunc) (const char *text, gpointer user_data);
 
 typedef struct
 {
-  const char *version;       /* "1.0" or "1.1" */
-  const char *endpoint;      /* the endpoint name the reference client registers with */
-  const char *server_uri;    /* the server under test: coap://HOST:PORT */
+  const char *version;        /* "1.0" or "1.1" */
+  const char *endpoint;       /* the endpoint name the reference client registers with */
+  const char *server_uri;     /* the server under test: coap://HOST:PORT */
+  const char *client_address; /* the client's own address and port, or NULL (any) */
+  guint16 client_port;
   guint operator_wait_s;     /* how long a step waits for the operator's operation (120) */
   guint answer_wait_s;       /* how long a message waits for the server's answer */
   guint lifetime_s;          /* the client's registration lifetime (300) */

@@ -50,6 +50,8 @@ struct _TfLwm2mClient
   char *bootstrap_uri;
   char *psk_id;
   GBytes *psk_key;
+  char *local_addr; /* every session's own address, or NULL (the kernel's choice) */
+  guint16 local_port;
   char *version;
   guint lifetime;
   gboolean queue;

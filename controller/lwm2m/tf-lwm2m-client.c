@@ -59,61 +59,6 @@ fail (TfLwm2mClient *self, const char *fmt, ...)
   g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_FAILED], 0, msg);
 }
 
-/* coap://H:P or coaps://H:P → a client session (PSK for coaps). Names are resolved with
- * getaddrinfo (the lab uses literal addresses; a name costs one blocking lookup). */
-coap_session_t *
-tf_lwm2m_client_open_session (TfLwm2mClient *self, const char *uri, GError **error)
-{
-  coap_uri_t u;
-  coap_address_t a;
-  g_autofree char *host = NULL;
-  g_autofree char *port = NULL;
-  struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL;
-  coap_session_t *s;
-  gboolean secure;
-
-  if (uri == NULL || coap_split_uri ((const uint8_t *)uri, strlen (uri), &u) < 0
-      || (u.scheme != COAP_URI_SCHEME_COAP && u.scheme != COAP_URI_SCHEME_COAPS))
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
-                   "'%s' is not a coap:// or coaps:// URI", uri != NULL ? uri : "");
-      return NULL;
-    }
-  secure = u.scheme == COAP_URI_SCHEME_COAPS;
-  host = g_strndup ((const char *)u.host.s, u.host.length);
-  port = g_strdup_printf ("%u", u.port);
-  if (getaddrinfo (host, port, &hints, &res) != 0 || res == NULL)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_NOT_FOUND, "cannot resolve '%s'", host);
-      return NULL;
-    }
-  coap_address_init (&a);
-  a.size = res->ai_addrlen;
-  memcpy (&a.addr.sa, res->ai_addr, res->ai_addrlen);
-  freeaddrinfo (res);
-  if (secure)
-    {
-      coap_dtls_cpsk_t cpsk = { 0 };
-      if (self->psk_id == NULL || self->psk_key == NULL)
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT,
-                       "%s needs a PSK identity and key", uri);
-          return NULL;
-        }
-      cpsk.version = COAP_DTLS_CPSK_SETUP_VERSION;
-      cpsk.psk_info.identity.s = (const uint8_t *)self->psk_id;
-      cpsk.psk_info.identity.length = strlen (self->psk_id);
-      cpsk.psk_info.key.s = g_bytes_get_data (self->psk_key, NULL);
-      cpsk.psk_info.key.length = g_bytes_get_size (self->psk_key);
-      s = coap_new_client_session_psk2 (self->ctx, NULL, &a, COAP_PROTO_DTLS, &cpsk);
-    }
-  else
-    s = coap_new_client_session (self->ctx, NULL, &a, COAP_PROTO_UDP);
-  if (s == NULL)
-    g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot open a session to %s", uri);
-  return s;
-}
-
 static gboolean
 on_sleep (gpointer data)
 {
@@ -689,6 +634,7 @@ tf_lwm2m_client_finalize (GObject *object)
   g_source_unref (self->source);
   coap_free_context (self->ctx);
   g_free (self->endpoint);
+  g_free (self->local_addr);
   g_free (self->server_uri);
   g_free (self->bootstrap_uri);
   g_free (self->psk_id);

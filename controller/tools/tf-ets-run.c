@@ -247,8 +247,10 @@ say_operator (const char *text, gpointer data)
 
 static int
 run_server_under_test (const char *version, gint case_id, const char *endpoint, const char *uri,
-                       const char *driver, gint operator_wait, gint answer_wait)
+                       const char *driver, gint operator_wait, gint answer_wait, const char *listen)
 {
+  g_autofree char *addr = NULL;
+  guint16 port = 0;
   const TfEtsSutCase *c = tf_ets_sut_case_find (version, case_id);
   g_auto (GStrv) argv = NULL;
   g_autoptr (GError) error = NULL;
@@ -268,6 +270,12 @@ run_server_under_test (const char *version, gint case_id, const char *endpoint, 
       g_printerr ("tf-ets-run: --server coap://HOST:PORT and --operator-wait 1-3600 needed\n");
       return 2;
     }
+  /* the client's own address: the lab's capture tells this run's traffic by it */
+  if (listen != NULL && !parse_listen (listen, &addr, &port))
+    {
+      g_printerr ("tf-ets-run: bad --listen '%s' (ADDR:PORT)\n", listen);
+      return 2;
+    }
   if (driver != NULL && !g_shell_parse_argv (driver, NULL, &argv, &error))
     {
       g_printerr ("tf-ets-run: --driver: %s\n", error->message);
@@ -279,6 +287,8 @@ run_server_under_test (const char *version, gint case_id, const char *endpoint, 
       .version = version,
       .endpoint = endpoint,
       .server_uri = uri,
+      .client_address = addr,
+      .client_port = port,
       .operator_wait_s = (guint)operator_wait,
       .answer_wait_s = (guint)answer_wait,
       .driver = (const char *const *)argv,
@@ -336,7 +346,9 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "case", 0, 0, G_OPTION_ARG_INT, &case_id, "the ETS case id ($TF_CASE_ID)", "ID" },
     { "ets", 0, 0, G_OPTION_ARG_STRING, &version, "the ETS version: 1.0 or 1.1 (1.1)", "V" },
-    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "the reference server's address", "ADDR:PORT" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
+      "the reference server's address (with --server-under-test: the reference client's own)",
+      "ADDR:PORT" },
     { "endpoint", 0, 0, G_OPTION_ARG_STRING, &endpoint, "the client's endpoint ($TF_ENDPOINT)",
       "EP" },
     { "client-cmd", 0, 0, G_OPTION_ARG_STRING, &client_cmd,
@@ -411,7 +423,7 @@ main (int argc, char **argv)
       console_fd_g = console_fd;
       signal (SIGPIPE, SIG_IGN);
       return run_server_under_test (version, case_id, endpoint, sut_uri, driver, operator_wait,
-                                    CLAMP (answer_wait, 1, 600));
+                                    CLAMP (answer_wait, 1, 600), listen);
     }
   if (!parse_listen (listen != NULL ? listen : "127.0.0.1:5683", &addr, &port))
     return usage_error ("bad --listen '%s' (ADDR:PORT)", listen);
