@@ -50,14 +50,14 @@ def main(argv):
         return 1
     op, path = step[0], step[1]
     state = os.environ.get('TF_DRIVER_STATE')
-    if mode == 'extra-write' and op in ('create', 'delete', 'write-attributes'):
-        on_3 = op == 'write-attributes' and path == '/3'
-        target, value = ('/1/0/1', 99) if on_3 else ('/16/0/0/0', 'changed')
-        if op == 'write-attributes' and not on_3:
-            pass
-        elif not command({'cmd': 'write', 'ep': ep, 'path': target if on_3 else '/16/0',
-                          'format': 'tlv', 'replace': on_3, 'values': {target: value}}).get('ok'):
-            return 1
+    extra = None
+    if mode == 'extra-write' and op == 'write-attributes' and path == '/3':
+        extra = {'path': '/1/0/1', 'replace': True, 'values': {'/1/0/1': 99}}
+    elif mode == 'extra-write' and op in ('create', 'delete'):
+        # a partial update of /16/0
+        extra = {'path': '/16/0', 'replace': False, 'values': {'/16/0/0/0': 'changed'}}
+    if extra and not command(dict(extra, cmd='write', ep=ep, format='tlv')).get('ok'):
+        return 1
     o = {'ep': ep, 'path': path}
     if op in ('read', 'write', 'create', 'read-composite', 'write-composite',
               'observe-composite') and len(step) > 2:
