@@ -373,6 +373,19 @@ test_wrong_driver (void)
     { "1.1", "wrong-paths", 229, "B", "names /3,/1/0 (it names /1/0)" },
     { "1.1", "wrong-paths", 310, "B", "Observe-Composite names /1/0/1,/3/0 (it names /3/0)" },
     { "1.1", "wrong-instance", 308, "D", "/16/1/0/0 holds 308-a after the Create (holds nothing)" },
+    /* a value the composite observation covers changed by the server on the way: the
+     * notification's part is not the one the case set up */
+    { "1.1", "extra-write", 308, "D",
+      "that notification carries /16/0/0/0 = c12-a (it carries "
+      "changed)" },
+    { "1.1", "extra-write", 310, "C",
+      "the first notification carries /1/0/1 = 300 (it carries 99)" },
+    /* 309: another instance deleted (the client answers 4.04; nothing of /16/1 arrived), or
+     * /16/0 changed before the Delete */
+    { "1.1", "wrong-instance", 309, "D", "yet nothing of it reached the client" },
+    { "1.1", "extra-write", 309, "D",
+      "that notification carries /16/0/0/0 = c12-a (it carries "
+      "changed)" },
     { "1.1", "wrong-format", 230, "B", "Content-Format 110; got 112" },
     { "1.1", "wrong-format", 237, "B", "names no format (Accept 11542)" },
   };
@@ -384,7 +397,7 @@ test_wrong_driver (void)
       run_case (&s, cases[i].version, cases[i].id, cases[i].mode, "60", &r);
       assert_verdict (&r, "fail", cases[i].criterion, cases[i].reason);
       /* the message that broke it, but for what never came */
-      if (!g_str_equal (cases[i].mode, "no-cancel") && cases[i].id != 290)
+      if (strstr (cases[i].reason, "nothing of it reached") == NULL)
         g_assert_true (json_object_has_member (r.o, "message"));
       result_clear (&r);
     }
@@ -478,26 +491,54 @@ test_node (void)
 {
   static const struct
   {
+    const char *version;
     gint id;
     const char *verdict, *criterion, *reason;
   } expect[] = {
-    { 101, "pass", NULL, NULL },
-    { 102, "pass", NULL, NULL },
-    { 103, "pass", NULL, NULL },
-    { 104, "pass", NULL, NULL },
-    { 201, "pass", NULL, NULL },
-    { 203, "inconclusive", NULL, "the driver did not do 'read /3/0 tlv'" },
-    { 204, "inconclusive", NULL, "the driver did not do 'read /3/0 json'" },
-    { 205, "pass", NULL, NULL },
-    { 215, "inconclusive", NULL, "the driver did not do 'write /1/0 tlv" },
-    { 220, "inconclusive", NULL, "the driver did not do 'write /1/0 json" },
-    { 241, "pass", NULL, NULL },
-    { 260, "pass", NULL, NULL },
-    { 301, "pass", NULL, NULL },
+    { "1.0", 101, "pass", NULL, NULL },
+    { "1.0", 102, "pass", NULL, NULL },
+    { "1.0", 103, "pass", NULL, NULL },
+    { "1.0", 104, "pass", NULL, NULL },
+    { "1.0", 201, "pass", NULL, NULL },
+    { "1.0", 203, "inconclusive", NULL, "the driver did not do 'read /3/0 tlv'" },
+    { "1.0", 204, "inconclusive", NULL, "the driver did not do 'read /3/0 json'" },
+    { "1.0", 205, "pass", NULL, NULL },
+    { "1.0", 215, "inconclusive", NULL, "the driver did not do 'write /1/0 tlv" },
+    { "1.0", 220, "inconclusive", NULL, "the driver did not do 'write /1/0 json" },
+    { "1.0", 241, "pass", NULL, NULL },
+    { "1.0", 260, "pass", NULL, NULL },
+    /* its Discover of /16 passes A; its create() POSTs to /OBJ/INST with no body, so no
+     * Create with the instance's values: the driver says it cannot */
+    { "1.0", 270, "inconclusive", NULL, "the driver did not do 'create /16 tlv" },
+    /* its remove() calls back at once and sends nothing: the driver's Delete "succeeds", the
+     * client sees no DELETE while the server answers a CoAP ping */
+    { "1.0", 290, "fail", "B",
+      "the driver did 'delete /16/0' (exit 0), yet nothing of it reached" },
+    { "1.0", 301, "pass", NULL, NULL },
     /* its cancelObserver closes its own stream and tells the client nothing: no RST to the
      * notifications that keep coming, no GET Observe=1; and it answers a CoAP ping */
-    { 302, "fail", "D", "yet nothing of it reached the client" },
-    { 303, "fail", "D", "yet nothing of it reached the client" },
+    { "1.0", 302, "fail", "D", "yet nothing of it reached the client" },
+    { "1.0", 303, "fail", "D", "yet nothing of it reached the client" },
+    /* its writes are text in one datagram (node-coap sends no Block1) and its server serves
+     * no file for a Package URI: no firmware package either way */
+    { "1.0", 770, "inconclusive", NULL, "the driver did not do 'write-package /5/0/0" },
+    /* the 1.1 cases: a 1.0 library has no composite operations, no SenML, no Read of an object
+     * or without Accept (its read() is of a resource, with its configured Accept), no Write of
+     * an instance: the driver says it cannot; 233 and 234 end at their Write */
+    { "1.1", 229, "inconclusive", NULL, "the driver did not do 'read-composite /3,/1/0" },
+    { "1.1", 230, "inconclusive", NULL, "the driver did not do 'write-composite /1/0" },
+    { "1.1", 233, "inconclusive", NULL, "the driver did not do 'write /1/0 senml-cbor" },
+    { "1.1", 234, "inconclusive", NULL, "the driver did not do 'write /1/0 senml-json" },
+    { "1.1", 235, "inconclusive", NULL, "the driver did not do 'read-composite / senml-json'" },
+    { "1.1", 236, "inconclusive", NULL, "the driver did not do 'read-composite /1/0/1,/4/0" },
+    { "1.1", 237, "inconclusive", NULL, "the driver did not do 'read /3'" },
+    /* a 1.0 stack knows no Send: it leaves the client's POST /dp unanswered (not even an ACK)
+     * while it answers a CoAP ping, which fails 306 at B */
+    { "1.1", 306, "fail", "B", "while the server answers a CoAP ping" },
+    { "1.1", 308, "inconclusive", NULL, "the driver did not do 'observe-composite /16/0,/16/1" },
+    { "1.1", 309, "inconclusive", NULL, "the driver did not do 'observe-composite /16/0,/16/1" },
+    { "1.1", 310, "inconclusive", NULL, "the driver did not do 'observe-composite /1/0/1,/3/0" },
+    { "1.1", 770, "inconclusive", NULL, "the driver did not do 'write-package /5/0/0" },
   };
   g_autofree char *modules = source ("lwm2m/interop/node_modules/lwm2m-node-lib/package.json");
   g_autofree char *node = g_find_program_in_path ("node");
@@ -511,22 +552,11 @@ test_node (void)
       Server s = { 0 };
       Result r = { 0 };
       server_start (&s, TRUE);
-      run_case (&s, "1.0", expect[i].id, "node", "60", &r);
+      run_case (&s, expect[i].version, expect[i].id, "node", "60", &r);
       assert_verdict (&r, expect[i].verdict, expect[i].criterion, expect[i].reason);
       result_clear (&r);
       server_stop (&s);
     }
-  /* a 1.0 stack knows no Send: it leaves the client's POST /dp unanswered (not even an ACK)
-   * while it answers a CoAP ping, which fails 306 at B */
-  {
-    Server s = { 0 };
-    Result r = { 0 };
-    server_start (&s, TRUE);
-    run_case (&s, "1.1", 306, "node", "60", &r);
-    assert_verdict (&r, "fail", "B", "while the server answers a CoAP ping");
-    result_clear (&r);
-    server_stop (&s);
-  }
 }
 
 int

@@ -136,7 +136,8 @@ static const TfEtsSutStep s237[] = {
   END,
 };
 /* 310: Observe-Composite of /1/0/1 and /3/0, then pmax on the Device object: notifications
- * by that pmax (as the client side has it) */
+ * by that pmax (as the client side has it), each in SenML JSON with both paths and the values
+ * the case started from */
 static const TfEtsSutStep s310[] = {
   REG ("A"),
   { TF_ETS_SUT_OBSERVE_COMP, "B", "/1/0/1,/3/0", "senml-json", NULL },
@@ -145,7 +146,7 @@ static const TfEtsSutStep s310[] = {
   END,
 };
 /* 308: Observe-Composite of /16/0 and /16/1 (not there yet) from C.12, pmax on /16/0, Create
- * /16/1: the next notification carries it */
+ * /16/1: the next notification carries it, and /16/0 as it was */
 static const TfEtsSutStep s308[] = {
   REG ("A"),
   { TF_ETS_SUT_OBSERVE_COMP, "B", "/16/0,/16/1", "senml-json", NULL },
@@ -153,6 +154,17 @@ static const TfEtsSutStep s308[] = {
   { TF_ETS_SUT_NOTIFIED, "C", "/16/0,/16/1", NULL, NULL },
   { TF_ETS_SUT_CREATE, "D", "/16", "tlv", "1/0/0=308-a" },
   { TF_ETS_SUT_NOTIFIED_WITH, "D", "/16/1", NULL, NULL },
+  END,
+};
+/* 309: as 308 from /16/0 and /16/1 (the client holds both), Delete /16/1: the next
+ * notification carries /16/0 as it was and nothing of /16/1 */
+static const TfEtsSutStep s309[] = {
+  REG ("A"),
+  { TF_ETS_SUT_OBSERVE_COMP, "B", "/16/0,/16/1", "senml-json", NULL },
+  { TF_ETS_SUT_WRITE_ATTRS, "B", "/16/0", NULL, "pmin=1&pmax=3" },
+  { TF_ETS_SUT_NOTIFIED, "C", "/16/0,/16/1", NULL, NULL },
+  { TF_ETS_SUT_DELETE, "D", "/16/1", NULL, NULL },
+  { TF_ETS_SUT_NOTIFIED_WITHOUT, "D", "/16/1", NULL, NULL },
   END,
 };
 static const TfEtsSutStep s241[] = {
@@ -241,6 +253,7 @@ static const TfEtsSutCase cases[] = {
   { 303, "1.0 1.1", "Cancel observations using Observe with Cancel parameter", s303 },
   { 306, "1.1", "Send Operation", s306 },
   { 308, "1.1", "Observe-Composite and Creating Object Instance", s308 },
+  { 309, "1.1", "Observe-Composite and Deleting Object Instance", s309 },
   { 310, "1.1", "Observe-Composite and modification of parameter values", s310 },
   { 770, "1.0 1.1", "Successful Firmware Update via CoAP", s770 },
   { 0, NULL, NULL, NULL },
@@ -386,6 +399,10 @@ tf_ets_sut_step_instruction (const TfEtsSutStep *st, const char *endpoint)
     case TF_ETS_SUT_NOTIFIED_WITH:
       return g_strdup_printf ("nothing to do: '%s' notifies the observation with %s now; your "
                               "server should show it",
+                              endpoint, st->path);
+    case TF_ETS_SUT_NOTIFIED_WITHOUT:
+      return g_strdup_printf ("nothing to do: '%s' notifies the observation without %s now; "
+                              "your server should show it gone",
                               endpoint, st->path);
     case TF_ETS_SUT_CANCEL_RESET:
       return g_strdup_printf ("on your server: cancel the observation of %s of '%s' by Reset "

@@ -42,9 +42,12 @@ struct _TfEtsSut
   char *criterion, *reason;
   JsonNode *message;
   gint64 started_us, finished_us;
-  char *obs_token; /* the observation of the case (hex) */
-  gint obs_answer; /* index of its 2.05 */
-  guint last_op;   /* index of the last operation the operator's server sent */
+  TfLwm2mModel *initial; /* the client's model as the case started: the values it expects */
+  char *obs_token;       /* the observation of the case (hex) */
+  const char *obs_paths; /* a composite observation's paths ("/1/0/1,/3/0"), or NULL */
+  gint obs_cf;           /* the Accept its Observe-Composite asked for */
+  gint obs_answer;       /* index of its 2.05 */
+  guint last_op;         /* index of the last operation the operator's server sent */
   struct _TfEtsSutDriver *drv;
   char *fw_dir, *fw_file; /* the firmware package the runner made for the operator */
 };

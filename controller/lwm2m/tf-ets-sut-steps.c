@@ -339,6 +339,8 @@ server_step (TfEtsSut *s, const TfEtsSutStep *st)
           g_free (s->obs_token);
           s->obs_token = g_strdup (m->token);
           s->obs_answer = a;
+          s->obs_paths = st->path;
+          s->obs_cf = m->accept;
         }
       break;
     case TF_ETS_SUT_WRITE_COMPOSITE:
@@ -420,6 +422,7 @@ server_step (TfEtsSut *s, const TfEtsSutStep *st)
           g_free (s->obs_token);
           s->obs_token = g_strdup (m->token);
           s->obs_answer = a;
+          s->obs_paths = NULL;
         }
       break;
     default:
@@ -434,6 +437,106 @@ is_notification (TfEtsSut *s, const TfEtsSutMsg *m, gconstpointer data)
 {
   return m->out && m->code == CODE (2, 5) && m->observe >= 0
          && g_strcmp0 (m->token, s->obs_token) == 0;
+}
+
+/* Values alike: the same text, or the same number (SenML carries 300 where TLV had an
+ * integer). */
+static gboolean
+same_value (const char *a, const char *b)
+{
+  char *ea, *eb;
+  gdouble da, db;
+  if (g_strcmp0 (a, b) == 0)
+    return TRUE;
+  if (a == NULL || b == NULL || *a == '\0' || *b == '\0')
+    return FALSE;
+  da = g_ascii_strtod (a, &ea);
+  db = g_ascii_strtod (b, &eb);
+  return *ea == '\0' && *eb == '\0' && da == db;
+}
+
+/* The value of @path in @recs, or NULL. */
+static char *
+value_at (GPtrArray *recs, const TfLwm2mPath *path)
+{
+  for (guint i = 0; recs != NULL && i < recs->len; i++)
+    if (tf_lwm2m_path_equal (&((TfLwm2mRecord *)recs->pdata[i])->path, path))
+      return tf_lwm2m_record_value_to_string (recs->pdata[i]);
+  return NULL;
+}
+
+/* Every part of a notification of the composite observation the ETS names (Core 6.4.2): in
+ * the format its Observe-Composite asked for; each of its paths the client holds there, with
+ * every value the case started from (or, for what the case created, the value it holds); a
+ * path the client does not hold (not created yet, deleted) not there. */
+static gboolean
+check_notification (TfEtsSut *s, const TfEtsSutStep *st, gint n, const char *which)
+{
+  const TfEtsSutMsg *m = tf_ets_sut_msg (s, n);
+  g_auto (GStrv) paths = NULL;
+  g_autoptr (GPtrArray) got = NULL;
+  g_autoptr (GError) error = NULL;
+  TfLwm2mPath root = { .len = 0 };
+  gsize len = 0;
+  const guint8 *d = m->payload != NULL ? g_bytes_get_data (m->payload, &len) : NULL;
+  if (s->obs_paths == NULL)
+    return TRUE;
+  if (!tf_ets_sut_check (s, st->criterion, m->cf == s->obs_cf, n,
+                         "%s notification is in the format the Observe-Composite asked for "
+                         "(Content-Format %d; got %d)",
+                         which, s->obs_cf, m->cf))
+    return FALSE;
+  if (d != NULL)
+    got = tf_lwm2m_decode ((guint)m->cf, &root, d, len, &error);
+  if (!tf_ets_sut_check (s, st->criterion, got != NULL, n, "%s notification decodes%s%s", which,
+                         got != NULL ? "" : ": ",
+                         got != NULL     ? ""
+                         : error != NULL ? error->message
+                                         : "no payload"))
+    return FALSE;
+  paths = g_strsplit (s->obs_paths, ",", -1);
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      TfLwm2mPath p;
+      g_autoptr (GPtrArray) want = NULL;
+      guint under = 0;
+      if (!tf_lwm2m_path_parse (paths[i], &p, NULL))
+        continue;
+      for (guint k = 0; k < got->len; k++)
+        under += tf_lwm2m_path_is_prefix (&p, &((TfLwm2mRecord *)got->pdata[k])->path);
+      want = tf_lwm2m_model_read (s->model, &p, TRUE, NULL);
+      if (want == NULL || want->len == 0)
+        {
+          if (!tf_ets_sut_check (s, st->criterion, under == 0, n,
+                                 "%s notification carries nothing of %s, which the client does "
+                                 "not hold (it carries %u values)",
+                                 which, paths[i], under))
+            return FALSE;
+          continue;
+        }
+      if (!tf_ets_sut_check (s, st->criterion, under > 0, n, "%s notification carries %s", which,
+                             paths[i]))
+        return FALSE;
+      for (guint k = 0; k < want->len; k++)
+        {
+          const TfLwm2mRecord *r = want->pdata[k];
+          g_autoptr (GPtrArray) was = tf_lwm2m_model_read (s->initial, &r->path, FALSE, NULL);
+          g_autofree char *exp = was != NULL && was->len == 1
+                                     ? tf_lwm2m_record_value_to_string (was->pdata[0])
+                                     : tf_lwm2m_record_value_to_string (r);
+          g_autofree char *v = value_at (got, &r->path);
+          g_autofree char *ps = tf_lwm2m_path_to_string (&r->path);
+          if (!same_value (v, exp))
+            return tf_ets_sut_check (s, st->criterion, FALSE, n,
+                                     "%s notification carries %s = %s (it carries %s)", which, ps,
+                                     exp, v != NULL ? v : "nothing");
+        }
+      if (!tf_ets_sut_check (s, st->criterion, TRUE, n,
+                             "%s notification carries every value of %s as the case set it (%u)",
+                             which, paths[i], want->len))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -460,8 +563,9 @@ notified_step (TfEtsSut *s, const TfEtsSutStep *st)
                                st->path);
       return;
     }
-  tf_ets_sut_check (s, st->criterion, TRUE, n2, "two notifications of %s went to the server",
-                    st->path);
+  if (check_notification (s, st, n1, "the first") && check_notification (s, st, n2, "the second"))
+    tf_ets_sut_check (s, st->criterion, TRUE, n2, "two notifications of %s went to the server",
+                      st->path);
 }
 
 /* Whether notification @m carries values under @path. */
@@ -484,10 +588,11 @@ carries (const TfEtsSutMsg *m, const char *path)
   return FALSE;
 }
 
-/* 308: the observation's notifications after the operation of the step before (a Create)
- * carry @path: the server kept the observation and got the new instance. */
+/* 308 (@with), 309: the observation's notifications after the operation of the step before (a
+ * Create, a Delete) carry @path, or nothing of it: the server kept the observation and got the
+ * new instance, or the news of its end; that notification carries every other part too. */
 static void
-notified_with_step (TfEtsSut *s, const TfEtsSutStep *st)
+notified_with_step (TfEtsSut *s, const TfEtsSutStep *st, gboolean with)
 {
   guint from = s->last_op + 1;
   gint n = -1, last = -1;
@@ -498,7 +603,7 @@ notified_with_step (TfEtsSut *s, const TfEtsSutStep *st)
       if (n < 0)
         break;
       last = n;
-      if (carries (tf_ets_sut_msg (s, n), st->path))
+      if (carries (tf_ets_sut_msg (s, n), st->path) == with)
         break;
       from = (guint)n + 1;
     }
@@ -507,8 +612,10 @@ notified_with_step (TfEtsSut *s, const TfEtsSutStep *st)
       tf_ets_sut_inconclusive (s, "the lab's client sent no notification after the operation");
       return;
     }
-  tf_ets_sut_check (s, st->criterion, n >= 0 && carries (tf_ets_sut_msg (s, n), st->path), last,
-                    "a notification after the operation carries %s", st->path);
+  if (tf_ets_sut_check (
+          s, st->criterion, n >= 0 && carries (tf_ets_sut_msg (s, n), st->path) == with, last,
+          "a notification after the operation carries %s%s", with ? "" : "nothing of ", st->path))
+    check_notification (s, st, n, "that");
 }
 
 static void
@@ -570,7 +677,8 @@ tf_ets_sut_step (TfEtsSut *s, const TfEtsSutStep *st)
       notified_step (s, st);
       break;
     case TF_ETS_SUT_NOTIFIED_WITH:
-      notified_with_step (s, st);
+    case TF_ETS_SUT_NOTIFIED_WITHOUT:
+      notified_with_step (s, st, st->kind == TF_ETS_SUT_NOTIFIED_WITH);
       break;
     case TF_ETS_SUT_SEND:
       tf_ets_sut_tell (s, st);

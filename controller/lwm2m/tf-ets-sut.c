@@ -107,6 +107,17 @@ case_uses (TfEtsSut *s, const char *obj)
   return FALSE;
 }
 
+/* Whether the case Deletes @path (the model holds it before). */
+static gboolean
+case_deletes (TfEtsSut *s, const char *path)
+{
+  for (const TfEtsSutStep *st = s->c != NULL ? s->c->steps : NULL; st != NULL && st->criterion;
+       st++)
+    if (st->kind == TF_ETS_SUT_DELETE && g_strcmp0 (st->path, path) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static TfLwm2mModel *
 build_model (TfEtsSut *s)
 {
@@ -140,7 +151,7 @@ build_model (TfEtsSut *s)
   add (dev, tf_lwm2m_record_new_int (P (3, 0, 9), 100));
   add (dev, tf_lwm2m_record_new_int (P (3, 0, 10), 512));
   add (dev, tf_lwm2m_record_new_int (PI (3, 0, 11, 0), 0));
-  add (dev, tf_lwm2m_record_new_time (P (3, 0, 13), g_get_real_time () / G_USEC_PER_SEC));
+  add (dev, tf_lwm2m_record_new_time (P (3, 0, 13), s->started_us / G_USEC_PER_SEC));
   add (dev, tf_lwm2m_record_new_string (P (3, 0, 14), "+00:00"));
   add (dev, tf_lwm2m_record_new_string (P (3, 0, 16), "U"));
   tf_lwm2m_model_create (m, 3, 0, dev, NULL);
@@ -148,13 +159,22 @@ build_model (TfEtsSut *s)
     tf_ets_sut_fw_add_object (m);
   if (case_uses (s, "/16"))
     {
-      /* Portfolio as the ETS's Configuration C.12: /16/0 with four Identities (270, 290) */
-      static const char *const ids[] = { "c12-a", "c12-b", "c12-c", "c12-d" };
-      g_autoptr (GPtrArray) pf = tf_lwm2m_records_new ();
+      /* Portfolio as the ETS's Configuration C.12: /16/0 with four Identities (270, 290); an
+       * instance the case deletes is there too (309's /16/1) */
       tf_lwm2m_model_add_object (m, 16);
-      for (guint16 k = 0; k < G_N_ELEMENTS (ids); k++)
-        add (pf, tf_lwm2m_record_new_string (PI (16, 0, 0, k), ids[k]));
-      tf_lwm2m_model_create (m, 16, 0, pf, NULL);
+      for (guint16 i = 0; i < 2; i++)
+        {
+          g_autoptr (GPtrArray) pf = tf_lwm2m_records_new ();
+          g_autofree char *path = g_strdup_printf ("/16/%u", i);
+          if (i > 0 && !case_deletes (s, path))
+            continue;
+          for (guint16 k = 0; k < 4; k++)
+            {
+              g_autofree char *v = g_strdup_printf ("c12-%c", (char)('a' + 4 * i + k));
+              add (pf, tf_lwm2m_record_new_string (PI (16, i, 0, k), v));
+            }
+          tf_lwm2m_model_create (m, 16, i, pf, NULL);
+        }
     }
 #undef P
 #undef PI
@@ -183,6 +203,9 @@ tf_ets_sut_client_start (TfEtsSut *s)
   g_clear_object (&s->client);
   g_clear_pointer (&s->model, tf_lwm2m_model_free);
   s->model = build_model (s);
+  /* what the case started from, for the values notifications are to carry */
+  g_clear_pointer (&s->initial, tf_lwm2m_model_free);
+  s->initial = build_model (s);
   s->client = tf_lwm2m_client_new (s->endpoint, s->model);
   tf_lwm2m_client_set_version (s->client, s->version);
   tf_lwm2m_client_set_lifetime (s->client, s->lifetime_s);
@@ -568,6 +591,7 @@ tf_ets_sut_free (TfEtsSut *s)
   driver_finish (s);
   g_clear_object (&s->client);
   g_clear_pointer (&s->model, tf_lwm2m_model_free);
+  g_clear_pointer (&s->initial, tf_lwm2m_model_free);
   tf_ets_sut_fw_clear (s);
   tf_coap_set_exchange_func (NULL, NULL);
   g_strfreev (s->driver);

@@ -16,29 +16,30 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  TF_ETS_SUT_REGISTER,        /* the client registers: 2.01 with a Location-Path */
-  TF_ETS_SUT_UPDATE,          /* the client updates (told to, or after the step before): 2.04 */
-  TF_ETS_SUT_DEREGISTER,      /* the client de-registers: 2.02 */
-  TF_ETS_SUT_REREGISTER,      /* the client registers again after a reboot: 2.01 */
-  TF_ETS_SUT_READ,            /* operator: Read @path in @format */
-  TF_ETS_SUT_WRITE,           /* operator: Write @arg ("71", or "1=72 6=true" on an instance) */
-  TF_ETS_SUT_EXECUTE,         /* operator: Execute @path */
-  TF_ETS_SUT_DISCOVER,        /* operator: Discover @path */
-  TF_ETS_SUT_WRITE_ATTRS,     /* operator: Write-Attributes @arg ("pmin=1&pmax=3") on @path */
-  TF_ETS_SUT_OBSERVE,         /* operator: Observe @path */
-  TF_ETS_SUT_NOTIFIED,        /* the client notifies twice; the server must not refuse them */
-  TF_ETS_SUT_NOTIFIED_WITH,   /* after the step before, a notification carries @path */
-  TF_ETS_SUT_CANCEL_RESET,    /* operator: cancel; the server answers a notification with RST */
-  TF_ETS_SUT_CANCEL_OBSERVE,  /* operator: cancel with a GET Observe=1 */
-  TF_ETS_SUT_SEND,            /* the client Sends @path ("/3/0/9 /3/0/13") in SenML JSON: 2.04 */
-  TF_ETS_SUT_READ_COMPOSITE,  /* operator: Read-Composite of @path ("/3,/1/0") in @format */
-  TF_ETS_SUT_WRITE_COMPOSITE, /* operator: Write-Composite of @arg ("1=75 6=false") under @path */
-  TF_ETS_SUT_OBSERVE_COMP,    /* operator: Observe-Composite of @path ("/1/0/1,/3/0") */
-  TF_ETS_SUT_CREATE,          /* operator: Create under @path in @format with @arg ("1/0/0=x") */
-  TF_ETS_SUT_DELETE,          /* operator: Delete @path (an Object Instance) */
-  TF_ETS_SUT_FW_PACKAGE,      /* operator: the runner's firmware package to Package or Package URI;
-                                 the client reaches Downloaded */
-  TF_ETS_SUT_FW_UPDATED,      /* the client installs it: Idle, Update Result 1, its version */
+  TF_ETS_SUT_REGISTER,         /* the client registers: 2.01 with a Location-Path */
+  TF_ETS_SUT_UPDATE,           /* the client updates (told to, or after the step before): 2.04 */
+  TF_ETS_SUT_DEREGISTER,       /* the client de-registers: 2.02 */
+  TF_ETS_SUT_REREGISTER,       /* the client registers again after a reboot: 2.01 */
+  TF_ETS_SUT_READ,             /* operator: Read @path in @format */
+  TF_ETS_SUT_WRITE,            /* operator: Write @arg ("71", or "1=72 6=true" on an instance) */
+  TF_ETS_SUT_EXECUTE,          /* operator: Execute @path */
+  TF_ETS_SUT_DISCOVER,         /* operator: Discover @path */
+  TF_ETS_SUT_WRITE_ATTRS,      /* operator: Write-Attributes @arg ("pmin=1&pmax=3") on @path */
+  TF_ETS_SUT_OBSERVE,          /* operator: Observe @path */
+  TF_ETS_SUT_NOTIFIED,         /* the client notifies twice; the server must not refuse them */
+  TF_ETS_SUT_NOTIFIED_WITH,    /* after the step before, a notification carries @path */
+  TF_ETS_SUT_NOTIFIED_WITHOUT, /* after the step before, a notification carries nothing of @path */
+  TF_ETS_SUT_CANCEL_RESET,     /* operator: cancel; the server answers a notification with RST */
+  TF_ETS_SUT_CANCEL_OBSERVE,   /* operator: cancel with a GET Observe=1 */
+  TF_ETS_SUT_SEND,             /* the client Sends @path ("/3/0/9 /3/0/13") in SenML JSON: 2.04 */
+  TF_ETS_SUT_READ_COMPOSITE,   /* operator: Read-Composite of @path ("/3,/1/0") in @format */
+  TF_ETS_SUT_WRITE_COMPOSITE,  /* operator: Write-Composite of @arg ("1=75 6=false") under @path */
+  TF_ETS_SUT_OBSERVE_COMP,     /* operator: Observe-Composite of @path ("/1/0/1,/3/0") */
+  TF_ETS_SUT_CREATE,           /* operator: Create under @path in @format with @arg ("1/0/0=x") */
+  TF_ETS_SUT_DELETE,           /* operator: Delete @path (an Object Instance) */
+  TF_ETS_SUT_FW_PACKAGE,       /* operator: the runner's firmware package to Package or Package URI;
+                                  the client reaches Downloaded */
+  TF_ETS_SUT_FW_UPDATED,       /* the client installs it: Idle, Update Result 1, its version */
 } TfEtsSutStepKind;
 
 typedef struct

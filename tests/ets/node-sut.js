@@ -6,7 +6,12 @@
 //                                         done through the library's server API; exit 0 when
 //                                         the library says it is done, 1 when it cannot or failed
 // The library's API decides what the server sends: reads, writes and observations of
-// resources only, its configured formats (text), cancel by closing the observe stream.
+// resources only, its configured formats (text), cancel by closing the observe stream,
+// Discover of an object, instance or resource, Delete through its remove() (which sends
+// nothing, and says it is done). What it has no call for (composite operations, a Create with
+// values, a Write of an instance, a Read without Accept, a firmware package: its writes are text
+// in one datagram, and its server serves no files for a Package URI) the driver says it cannot
+// do: the runner gives an Inconclusive, not a Fail.
 'use strict';
 
 const net = require('net');
@@ -61,6 +66,16 @@ function serve(port, socketPath) {
     });
 }
 
+// Why the library's API has no call for a step (LwM2M 1.0, lwm2m-node-lib 1.4.0).
+const CANNOT = {
+    'create': 'its create() POSTs to /OBJ/INST with no body: no Create with values',
+    'read-composite': 'a 1.0 library: no Read-Composite',
+    'write-composite': 'a 1.0 library: no Write-Composite',
+    'observe-composite': 'a 1.0 library: no Observe-Composite',
+    'write-package': 'its writes are text in one datagram (no Block1), and it serves no files ' +
+        'for a Package URI'
+};
+
 function step(server, ep, words, done) {
     const [op, path, ...args] = words;
     const [obj, inst, res] = (path || '').split('/').slice(1);
@@ -77,8 +92,13 @@ function step(server, ep, words, done) {
             server.write(id, obj, inst, res, args[1], done);
         } else if (op === 'execute' && resource) {
             server.execute(id, obj, inst, res, '', done);
+        } else if (op === 'discover' && inst === undefined) {
+            // the object: its discover takes the callback in the instance's place
+            server.discover(id, obj, done);
         } else if (op === 'discover') {
             server.discover(id, obj, inst, done);
+        } else if (op === 'delete' && inst !== undefined && !resource) {
+            server.remove(id, obj, inst, done);
         } else if (op === 'write-attributes' && resource) {
             const attrs = {};
             args[0].split('&').forEach((kv) => {
@@ -91,7 +111,8 @@ function step(server, ep, words, done) {
         } else if ((op === 'cancel-reset' || op === 'cancel-observe') && resource) {
             server.cancelObserver(id, obj, inst, res, done);
         } else {
-            done(new Error('lwm2m-node-lib\'s server API cannot do "' + words.join(' ') + '"'));
+            done(new Error('lwm2m-node-lib\'s server API cannot do "' + words.join(' ') + '": ' +
+                (CANNOT[op] || 'its calls name a resource, in its configured format')));
         }
     });
 }

@@ -7,8 +7,11 @@
 # TF_DRIVER_MODE makes it misbehave for the tests: "wrong-format" reads and writes in another
 # format, "no-cancel" says it cancelled but does not, "wrong-cancel" cancels the other way,
 # "nothing" does nothing and says so, "wrong-package" pushes the firmware package with a byte
-# of its own changed, "pull" serves that package and writes its URI instead, "wrong-instance" creates or deletes another Object Instance, "wrong-paths" leaves a path out of a
-# Read-Composite. TF_DRIVER_STATE: a file for the observation's id.
+# of its own changed, "pull" serves that package and writes its URI instead, "wrong-instance"
+# creates or deletes another Object Instance, "wrong-paths" leaves a path out of a
+# Read-Composite, "extra-write" changes a value the composite observation covers before a
+# Create, Delete or Write-Attributes (/16/0/0/0, or /1/0/1 on a Write-Attributes of /3).
+# TF_DRIVER_STATE: a file for the observation's id.
 import base64
 import json
 import os
@@ -47,6 +50,14 @@ def main(argv):
         return 1
     op, path = step[0], step[1]
     state = os.environ.get('TF_DRIVER_STATE')
+    extra = None
+    if mode == 'extra-write' and op == 'write-attributes' and path == '/3':
+        extra = {'path': '/1/0/1', 'replace': True, 'values': {'/1/0/1': 99}}
+    elif mode == 'extra-write' and op in ('create', 'delete'):
+        # a partial update of /16/0
+        extra = {'path': '/16/0', 'replace': False, 'values': {'/16/0/0/0': 'changed'}}
+    if extra and not command(dict(extra, cmd='write', ep=ep, format='tlv')).get('ok'):
+        return 1
     o = {'ep': ep, 'path': path}
     if op in ('read', 'write', 'create', 'read-composite', 'write-composite',
               'observe-composite') and len(step) > 2:
