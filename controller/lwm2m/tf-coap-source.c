@@ -246,6 +246,8 @@ tf_coap_message_new (const coap_session_t *session, const coap_pdu_t *pdu, gbool
   m->outgoing = outgoing;
   m->time_us = g_get_real_time ();
   m->peer = tf_coap_session_peer (session);
+  if (session != NULL && coap_session_get_addr_local (session) != NULL)
+    m->local_port = coap_address_get_port (coap_session_get_addr_local (session));
   m->type = coap_pdu_get_type (pdu);
   m->code = coap_pdu_get_code (pdu);
   m->mid = (guint)coap_pdu_get_mid (pdu);
@@ -320,6 +322,9 @@ tf_coap_message_to_json (const TfCoapMessage *m)
   json_builder_add_string_value (b, m->outgoing ? "out" : "in");
   json_builder_set_member_name (b, "time_us");
   json_builder_add_int_value (b, m->time_us);
+  /* which moment time_us is (README.md, the transcript): an ETS run sets "kernel-rx" */
+  json_builder_set_member_name (b, "clock");
+  json_builder_add_string_value (b, m->outgoing ? "sent" : "handled");
   json_builder_set_member_name (b, "peer");
   json_builder_add_string_value (b, m->peer);
   json_builder_set_member_name (b, "type");

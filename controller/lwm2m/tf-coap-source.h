@@ -37,10 +37,14 @@ tf_coap_set_dtls_func (TfCoapDtlsFunc func, gpointer user_data);
 typedef struct
 {
   gboolean outgoing;
-  gint64 time_us; /* wall clock */
-  char *peer;     /* "127.0.0.1:5683" */
-  guint type;     /* COAP_MESSAGE_CON/NON/ACK/RST */
-  guint code;     /* class * 32 + detail */
+  /* wall clock (CLOCK_REALTIME, µs): when a message was handed to libcoap to send, which
+   * writes it to the socket in the same pass; when a received one was handled (an ETS run
+   * replaces it with the kernel's receive time of its datagram, tf_ets_clock_received) */
+  gint64 time_us;
+  char *peer;         /* "127.0.0.1:5683" */
+  guint16 local_port; /* the port of the socket it went through, 0 when unknown */
+  guint type;         /* COAP_MESSAGE_CON/NON/ACK/RST */
+  guint code;         /* class * 32 + detail */
   guint mid;
   GBytes *token;
   GPtrArray *options; /* TfCoapOption */

@@ -55,13 +55,15 @@ static void
 on_exchange (const TfCoapMessage *m, gpointer user_data)
 {
   TfEtsRun *run = user_data;
+  gint64 rx = -1;
   JsonNode *n;
-  /* bounded: a chatty client cannot grow the evidence without limit */
   if (!m->outgoing)
-    tf_ets_clock_received (run->clock);
+    tf_ets_clock_received (run->clock, &rx);
+  /* bounded: a chatty client cannot grow the evidence without limit */
   if (run->exchange->len >= 10000)
     return;
   n = tf_coap_message_to_json (m);
+  tf_ets_exchange_set_rx (n, rx);
   g_ptr_array_add (run->exchange, n);
 }
 

@@ -32,6 +32,7 @@ struct _TfEtsSut
   TfLwm2mClient *client;
   GPtrArray *msgs;     /* TfEtsSutMsg */
   GPtrArray *exchange; /* JsonNode, in the order sent and received */
+  GHashTable *clocks;  /* local port → TfEtsClock: the kernel's receive times */
   GPtrArray *criteria; /* JsonNode {"id","ok","what"} */
   GPtrArray *steps;    /* JsonNode: what the operator was told, and the driver's exit */
   const TfEtsSutCase *c;
