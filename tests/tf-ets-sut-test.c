@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tf-ets-exchange-check.h"
+
 static char *
 tool (const char *name)
 {
@@ -404,7 +406,9 @@ test_firmware_pull (void)
   run_case (&s, "1.1", 770, "pull", "60", &r);
   assert_verdict (&r, "pass", NULL, NULL);
   g_assert_nonnull (strstr (r.err, "/5/0/1"));
-  /* the client's GET of the package went out (block-wise: at least one) */
+  /* the client's GET of the package went out, one for every block, each answered: the
+   * package (3078 bytes) in four blocks of 1024; the server's messages at their kernel
+   * receive times */
   ex = json_object_get_array_member (r.o, "exchange");
   for (guint i = 0; i < json_array_get_length (ex); i++)
     {
@@ -412,6 +416,8 @@ test_firmware_pull (void)
       fetched |= strstr (m, "sut-package") != NULL && strstr (m, "\"GET\"") != NULL;
     }
   g_assert_true (fetched);
+  g_assert_cmpuint (tf_ets_check_every_block (ex, "in"), ==, 4);
+  tf_ets_check_rx_times (ex);
   result_clear (&r);
   /* serve refuses what it cannot serve: a path from the root, a body not base64 */
   {

@@ -74,11 +74,16 @@ struct _TfLwm2mClient
   guint queue_window; /* queue mode: seconds it listens after its last exchange */
   guint sleep_id;
   gboolean asleep;
-  /* Firmware Update (Core E.6): the package pulled or pushed, the session of the pull, the
-   * install under way */
+  /* Firmware Update (Core E.6): the package pulled or pushed, the install under way; the
+   * pull's own context (block mode off), its session, the blocks so far, the block asked for */
   GBytes *fw_package;
-  coap_session_t *fw_session;
   guint fw_install_id;
+  coap_context_t *fw_ctx;
+  GSource *fw_source;
+  coap_session_t *fw_session;
+  char *fw_path;
+  GByteArray *fw_body;
+  guint fw_block;
 };
 
 enum
@@ -109,7 +114,8 @@ tf_lwm2m_client_on_nack (coap_session_t *session, const coap_pdu_t *sent,
                          const coap_nack_reason_t reason, const coap_mid_t mid);
 /* tf-lwm2m-client.c */
 coap_session_t *
-tf_lwm2m_client_open_session (TfLwm2mClient *self, const char *uri, GError **error);
+tf_lwm2m_client_open_session (TfLwm2mClient *self, coap_context_t *ctx, const char *uri,
+                              GError **error);
 gboolean
 tf_lwm2m_client_send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kind,
                               guint method, const char *uri_path, GPtrArray *queries, guint cf,
@@ -130,10 +136,6 @@ void
 tf_lwm2m_client_fw_answer (TfLwm2mClient *self, const coap_pdu_t *received);
 void
 tf_lwm2m_client_fw_clear (TfLwm2mClient *self);
-/* A request of @session went unanswered: when it is the package's pull, the download ends with
- * Update Result 4 (TRUE). */
-gboolean
-tf_lwm2m_client_fw_lost (TfLwm2mClient *self, coap_session_t *session);
 
 /* tf-lwm2m-client.c: Register with server_uri */
 void

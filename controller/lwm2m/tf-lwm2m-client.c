@@ -62,7 +62,8 @@ fail (TfLwm2mClient *self, const char *fmt, ...)
 /* coap://H:P or coaps://H:P → a client session (PSK for coaps). Names are resolved with
  * getaddrinfo (the lab uses literal addresses; a name costs one blocking lookup). */
 coap_session_t *
-tf_lwm2m_client_open_session (TfLwm2mClient *self, const char *uri, GError **error)
+tf_lwm2m_client_open_session (TfLwm2mClient *self, coap_context_t *ctx, const char *uri,
+                              GError **error)
 {
   coap_uri_t u;
   coap_address_t a;
@@ -105,10 +106,10 @@ tf_lwm2m_client_open_session (TfLwm2mClient *self, const char *uri, GError **err
       cpsk.psk_info.identity.length = strlen (self->psk_id);
       cpsk.psk_info.key.s = g_bytes_get_data (self->psk_key, NULL);
       cpsk.psk_info.key.length = g_bytes_get_size (self->psk_key);
-      s = coap_new_client_session_psk2 (self->ctx, NULL, &a, COAP_PROTO_DTLS, &cpsk);
+      s = coap_new_client_session_psk2 (ctx, NULL, &a, COAP_PROTO_DTLS, &cpsk);
     }
   else
-    s = coap_new_client_session (self->ctx, NULL, &a, COAP_PROTO_UDP);
+    s = coap_new_client_session (ctx, NULL, &a, COAP_PROTO_UDP);
   if (s == NULL)
     g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot open a session to %s", uri);
   return s;
@@ -206,7 +207,7 @@ tf_lwm2m_client_register (TfLwm2mClient *self)
   tf_lwm2m_client_add_bootstrap_trigger (self);
   if (self->session != NULL)
     coap_session_release (self->session);
-  self->session = tf_lwm2m_client_open_session (self, self->server_uri, &error);
+  self->session = tf_lwm2m_client_open_session (self, self->ctx, self->server_uri, &error);
   if (self->session == NULL)
     {
       self->state = STATE_IDLE;
@@ -480,8 +481,6 @@ on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason
   token = tf_coap_token_key (session, tok.s, tok.length);
   if (!g_hash_table_steal_extended (self->requests, token, NULL, &kindp))
     {
-      if (tf_lwm2m_client_fw_lost (self, session))
-        return; /* a later block of the package's GET (libcoap's own token) */
       tf_lwm2m_client_on_nack (session, sent, reason, mid); /* a notification */
       return;
     }
@@ -555,7 +554,7 @@ tf_lwm2m_client_start (TfLwm2mClient *self, GError **error)
       g_autoptr (GPtrArray) q = g_ptr_array_new_with_free_func (g_free);
       if (self->bs_session != NULL)
         coap_session_release (self->bs_session);
-      self->bs_session = tf_lwm2m_client_open_session (self, self->bootstrap_uri, error);
+      self->bs_session = tf_lwm2m_client_open_session (self, self->ctx, self->bootstrap_uri, error);
       if (self->bs_session == NULL)
         return FALSE;
       g_ptr_array_add (q, g_strdup_printf ("ep=%s", self->endpoint));
