@@ -6,6 +6,8 @@
 
 #define OPT_BLOCK2 23
 #define OPT_SIZE2 28
+#define OPT_BLOCK1 27
+#define OPT_SIZE1 60
 
 static const char *
 str (JsonObject *m, const char *name)
@@ -64,6 +66,64 @@ tf_ets_check_every_block (JsonArray *ex, const char *resp_dir)
             }
         }
       g_assert_true (asked);
+      n++;
+    }
+  g_assert_true (last);
+  g_assert_cmpint (size, >, bs);
+  g_assert_cmpint (sum, ==, size);
+  g_assert_cmpint (n, ==, (size + bs - 1) / bs);
+  return n;
+}
+
+/* The answer to request @i of @ex: the next message the other way with its MID. */
+static JsonObject *
+answer_of (JsonArray *ex, guint i)
+{
+  JsonObject *q = json_array_get_object_element (ex, i);
+  for (guint j = i + 1; j < json_array_get_length (ex); j++)
+    {
+      JsonObject *a = json_array_get_object_element (ex, j);
+      if (!g_str_equal (str (a, "dir"), str (q, "dir"))
+          && json_object_get_int_member (a, "mid") == json_object_get_int_member (q, "mid"))
+        return a;
+    }
+  return NULL;
+}
+
+guint
+tf_ets_check_every_block1 (JsonArray *ex, const char *req_dir)
+{
+  guint n = 0;
+  gint64 size = -1, sum = 0, bs = 0;
+  gboolean last = FALSE;
+  for (guint i = 0; i < json_array_get_length (ex); i++)
+    {
+      JsonObject *m = json_array_get_object_element (ex, i);
+      gint64 b1 = option (m, OPT_BLOCK1);
+      JsonObject *a;
+      if (!g_str_equal (str (m, "dir"), req_dir) || b1 < 0
+          || (!g_str_equal (str (m, "code"), "PUT") && !g_str_equal (str (m, "code"), "POST")))
+        continue;
+      g_assert_false (last);
+      g_assert_cmpint (b1 >> 4, ==, n);
+      if (n == 0)
+        {
+          size = option (m, OPT_SIZE1);
+          bs = 16 << (b1 & 7);
+        }
+      g_assert_cmpint (16 << (b1 & 7), ==, bs);
+      last = (b1 & 8) == 0;
+      sum += json_object_get_int_member_with_default (m, "payload_len", 0);
+      a = answer_of (ex, i);
+      g_assert_nonnull (a);
+      if (last)
+        g_assert_true (g_str_equal (str (a, "code"), "2.04")
+                       || g_str_equal (str (a, "code"), "2.01"));
+      else
+        {
+          g_assert_cmpstr (str (a, "code"), ==, "2.31");
+          g_assert_cmpint (option (a, OPT_BLOCK1) >> 4, ==, n);
+        }
       n++;
     }
   g_assert_true (last);

@@ -511,14 +511,22 @@ test_fw_cut (void)
   result_clear (&r);
 }
 
-/* 1.1 case 771, the package pulled from the runner's server: the exchange holds every block
- * of the download, each GET and its 2.05 (3078 bytes: four blocks of 1024), and the
- * client's messages at the kernel's receive times. */
+/* 1.1 cases 770 and 771, the package (3078 bytes: four blocks of 1024) pushed by the runner
+ * and pulled from its server: the exchange holds every block, each PUT and its 2.31, each
+ * GET and its 2.05, and the client's messages at the kernel's receive times. */
 static void
 test_fw_blocks (void)
 {
   Result r = { 0 };
   JsonArray *ex;
+  run_case ("1.1", 770, NULL, NULL, &r);
+  if (r.status != 0)
+    g_error ("1.1 case 770: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),
+             member (&r, "reason") ? member (&r, "reason") : r.err);
+  ex = json_object_get_array_member (json_node_get_object (r.root), "exchange");
+  g_assert_cmpuint (tf_ets_check_every_block1 (ex, "out"), ==, 4);
+  tf_ets_check_rx_times (ex);
+  result_clear (&r);
   run_case ("1.1", 771, NULL, NULL, &r);
   if (r.status != 0)
     g_error ("1.1 case 771: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),

@@ -564,3 +564,24 @@ tf_coap_pdu_add_uint_option (coap_pdu_t *pdu, guint number, guint value)
   guint8 buf[4];
   coap_add_option (pdu, number, coap_encode_var_safe (buf, sizeof buf, value), buf);
 }
+
+gboolean
+tf_coap_pdu_add_block1 (coap_pdu_t *pdu, GBytes *payload, guint num, guint szx)
+{
+  gsize size = 0;
+  const guint8 *d = g_bytes_get_data (payload, &size);
+  gsize bs = (gsize)16 << szx, off = (gsize)num * bs;
+  gboolean more = off + bs < size;
+  if (size <= bs)
+    {
+      coap_add_data (pdu, size, d);
+      return FALSE;
+    }
+  if (off >= size)
+    return FALSE;
+  tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_BLOCK1, num << 4 | (more ? 8 : 0) | szx);
+  if (num == 0)
+    tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_SIZE1, (guint)size);
+  coap_add_data (pdu, MIN (bs, size - off), d + off);
+  return more;
+}

@@ -118,4 +118,13 @@ tf_coap_pdu_add_uri_path (coap_pdu_t *pdu, const char *path);
 void
 tf_coap_pdu_add_uint_option (coap_pdu_t *pdu, guint number, guint value);
 
+/* Block-wise requests the application sends itself (RFC 7959 2.5), so that every block and
+ * its 2.31 Continue pass through the exchange log (libcoap's coap_add_data_large_request
+ * sends the later blocks unseen). The block size asked for first: 1024 bytes. */
+#define TF_COAP_BLOCK_SZX 6
+/* Adds @payload to @pdu: whole when it fits a block of 16 << @szx bytes, else its block @num
+ * with Block1 (Size1 on the first). Returns whether more blocks follow. */
+gboolean
+tf_coap_pdu_add_block1 (coap_pdu_t *pdu, GBytes *payload, guint num, guint szx);
+
 G_END_DECLS
