@@ -84,6 +84,12 @@ struct _TfLwm2mClient
   char *fw_path;
   GByteArray *fw_body;
   guint fw_block;
+  /* a block-wise request under way (tf-lwm2m-client-block.c): its session and Uri-Path, the
+   * blocks so far; the whole body while the last block is handled */
+  coap_session_t *block1_session;
+  char *block1_uri;
+  GByteArray *block1;
+  GBytes *block1_body;
 };
 
 enum
@@ -124,6 +130,18 @@ void
 tf_lwm2m_client_bootstrap_finished (TfLwm2mClient *self);
 void
 tf_lwm2m_client_schedule_update (TfLwm2mClient *self, guint delay_ms);
+/* tf-lwm2m-client-block.c: TRUE when @request is a block before the last of a block-wise
+ * request (answered 2.31, or 4.08/4.13 when it is not the next one); after the last,
+ * tf_lwm2m_client_request_data gives the whole body. */
+gboolean
+tf_lwm2m_client_block1 (TfLwm2mClient *self, coap_session_t *session, const coap_pdu_t *request,
+                        coap_pdu_t *response);
+/* The payload of @request: the whole body after the last block of a block-wise request. */
+void
+tf_lwm2m_client_request_data (TfLwm2mClient *self, const coap_pdu_t *request, size_t *len,
+                              const uint8_t **data);
+void
+tf_lwm2m_client_block1_clear (TfLwm2mClient *self);
 /* tf-lwm2m-client-fw.c: Firmware Update, Object 5 (Core E.6) */
 /* A server wrote Package (/5/0/0) or Package URI (/5/0/1). */
 void

@@ -642,7 +642,8 @@ tf_lwm2m_client_init (TfLwm2mClient *self)
   tf_coap_init ();
   self->ctx = coap_new_context (NULL);
   tf_coap_context_set_owner (self->ctx, self);
-  coap_context_set_block_mode (self->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+  /* each block of a block-wise request to the handler, into the exchange log */
+  coap_context_set_block_mode (self->ctx, COAP_BLOCK_USE_LIBCOAP);
   coap_register_response_handler (self->ctx, on_response);
   coap_register_nack_handler (self->ctx, on_nack);
   coap_register_event_handler (self->ctx, on_event);
@@ -678,6 +679,7 @@ tf_lwm2m_client_finalize (GObject *object)
   tf_lwm2m_model_set_changed_func (self->model, NULL, NULL);
   tf_lwm2m_model_set_execute_func (self->model, NULL, NULL);
   tf_lwm2m_client_fw_clear (self);
+  tf_lwm2m_client_block1_clear (self);
   g_ptr_array_unref (self->observations);
   g_hash_table_unref (self->requests);
   if (self->session != NULL)
