@@ -16,12 +16,6 @@
 #define MAX_COMPOSITE_PATHS 64
 
 static void
-release_bytes (coap_session_t *session, void *app_ptr)
-{
-  g_bytes_unref (app_ptr);
-}
-
-static void
 answer_error (coap_pdu_t *response, const GError *error)
 {
   coap_pdu_set_code (response, tf_lwm2m_error_to_coap (error));
@@ -64,18 +58,24 @@ choose_cf (TfLwm2mClient *self, const TfLwm2mPath *path, gint accept, GPtrArray 
   return TRUE;
 }
 
-/* Payloads go through libcoap's block-wise support: a large resource leaves in Block2 parts. */
+/* A large payload leaves in Block2 parts, each block's GET answered here, not from libcoap's
+ * cache (coap_add_data_large_response): every block in the exchange log. */
 static void
 answer_payload (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
                 coap_pdu_t *response, const coap_string_t *query, guint cf, GBytes *payload)
 {
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+  coap_block_t b;
   coap_pdu_set_code (response, COAP_RESPONSE_CODE (205));
-  /* libcoap leaves Content-Format out for 0 (text/plain): LwM2M servers want it said */
-  if (cf == TF_LWM2M_CF_TEXT)
-    coap_add_option (response, COAP_OPTION_CONTENT_FORMAT, 0, NULL);
-  coap_add_data_large_response (resource, session, request, response, query, (uint16_t)cf, -1, 0,
-                                g_bytes_get_size (payload), g_bytes_get_data (payload, NULL),
-                                release_bytes, g_bytes_ref (payload));
+  if (len > 1024 || coap_get_block (request, COAP_OPTION_BLOCK2, &b))
+    coap_add_data_blocked_response (request, response, (uint16_t)cf, -1, len, data);
+  else
+    {
+      /* 0 (text/plain) too, an empty option: LwM2M servers want it said */
+      tf_coap_pdu_add_uint_option (response, COAP_OPTION_CONTENT_FORMAT, cf);
+      coap_add_data (response, len, data);
+    }
 }
 
 /* ---- observations ---- */
