@@ -20,7 +20,6 @@ typedef enum
   REQ_UPDATE,
   REQ_DEREGISTER,
   REQ_SEND,
-  REQ_FIRMWARE, /* the GET of a Package URI */
 } TfLwm2mClientReq;
 
 /* An observation a server holds on this client. */
@@ -149,7 +148,7 @@ tf_lwm2m_client_fw_written (TfLwm2mClient *self, const TfLwm2mPath *path);
 /* Execute on /5/0/2 (Update): 4.05 unless a package is downloaded. */
 gboolean
 tf_lwm2m_client_fw_update (TfLwm2mClient *self, GError **error);
-/* The answer to the Package URI's GET (NULL: none came). */
+/* The answer to the Package URI's GET when it is not a block (NULL: none came). */
 void
 tf_lwm2m_client_fw_answer (TfLwm2mClient *self, const coap_pdu_t *received);
 void

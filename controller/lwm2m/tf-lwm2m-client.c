@@ -426,9 +426,6 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
     case REQ_SEND:
       g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_SENT], 0, code);
       break;
-    case REQ_FIRMWARE:
-      tf_lwm2m_client_fw_answer (self, received);
-      break;
     }
   return COAP_RESPONSE_OK;
 }
@@ -482,11 +479,6 @@ on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason
   if (!g_hash_table_steal_extended (self->requests, token, NULL, &kindp))
     {
       tf_lwm2m_client_on_nack (session, sent, reason, mid); /* a notification */
-      return;
-    }
-  if (GPOINTER_TO_UINT (kindp) == REQ_FIRMWARE)
-    {
-      tf_lwm2m_client_fw_answer (self, NULL);
       return;
     }
   if (GPOINTER_TO_UINT (kindp) == REQ_REGISTER && tf_lwm2m_client_registration_failed (self))
