@@ -51,7 +51,7 @@ on_exchange (const TfCoapMessage *m, gpointer user_data)
   g_autoptr (GString) query = g_string_new (NULL);
   JsonNode *n;
   gint64 rx = -1;
-  if (s->exchange->len >= MAX_MESSAGES)
+  if (s->exchange->len >= MAX_MESSAGES && ++s->exchange_dropped > 0)
     return;
   n = tf_coap_message_to_json (m);
   if (m->local_port != 0)
@@ -671,5 +671,6 @@ tf_ets_sut_to_json (TfEtsSut *s)
   for (guint i = 0; i < s->exchange->len; i++)
     json_array_add_element (a, json_node_copy (g_ptr_array_index (s->exchange, i)));
   json_object_set_array_member (o, "exchange", a);
+  json_object_set_int_member (o, "exchange_dropped", s->exchange_dropped);
   return json_node_init_object (json_node_alloc (), o);
 }
