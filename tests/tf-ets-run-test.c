@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include "tf-ets-exchange-check.h"
+
 static char *
 tool (const char *name)
 {
@@ -509,6 +511,32 @@ test_fw_cut (void)
   result_clear (&r);
 }
 
+/* 1.1 cases 770 and 771, the package (3078 bytes: four blocks of 1024) pushed by the runner
+ * and pulled from its server: the exchange holds every block, each PUT and its 2.31, each
+ * GET and its 2.05, and the client's messages at the kernel's receive times. */
+static void
+test_fw_blocks (void)
+{
+  Result r = { 0 };
+  JsonArray *ex;
+  run_case ("1.1", 770, NULL, NULL, &r);
+  if (r.status != 0)
+    g_error ("1.1 case 770: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),
+             member (&r, "reason") ? member (&r, "reason") : r.err);
+  ex = json_object_get_array_member (json_node_get_object (r.root), "exchange");
+  g_assert_cmpuint (tf_ets_check_every_block1 (ex, "out"), ==, 4);
+  tf_ets_check_rx_times (ex);
+  result_clear (&r);
+  run_case ("1.1", 771, NULL, NULL, &r);
+  if (r.status != 0)
+    g_error ("1.1 case 771: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),
+             member (&r, "reason") ? member (&r, "reason") : r.err);
+  ex = json_object_get_array_member (json_node_get_object (r.root), "exchange");
+  g_assert_cmpuint (tf_ets_check_every_block (ex, "out"), ==, 4);
+  tf_ets_check_rx_times (ex);
+  result_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -520,6 +548,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ets-run/quirks", test_quirks);
   g_test_add_func ("/ets-run/fallback", test_fallback);
   g_test_add_func ("/ets-run/fw-cut", test_fw_cut);
+  g_test_add_func ("/ets-run/fw-blocks", test_fw_blocks);
   g_test_add_func ("/ets-run/wrong-psk", test_wrong_psk);
   g_test_add_func ("/ets-run/link-cut", test_link_cut);
   g_test_add_func ("/ets-run/node-1.0", test_node);

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tf-ets-exchange-check.h"
+
 static char *
 tool (const char *name)
 {
@@ -404,6 +406,25 @@ test_wrong_driver (void)
   server_stop (&s);
 }
 
+/* 770 with the package pushed (tf-lwm2m-server's Write of /5/0/0, block by block): every
+ * block of the Write and every 2.31 Continue of the client in the exchange, the server's
+ * messages at their kernel receive times. */
+static void
+test_firmware_push (void)
+{
+  Server s = { 0 };
+  Result r = { 0 };
+  JsonArray *ex;
+  server_start (&s, FALSE);
+  run_case (&s, "1.1", 770, "good", "60", &r);
+  assert_verdict (&r, "pass", NULL, NULL);
+  ex = json_object_get_array_member (r.o, "exchange");
+  g_assert_cmpuint (tf_ets_check_every_block1 (ex, "in"), ==, 4);
+  tf_ets_check_rx_times (ex);
+  result_clear (&r);
+  server_stop (&s);
+}
+
 /* 770 with the package pulled: the server serves it and writes its URI to Package URI
  * (/5/0/1); the client GETs it from the server under test. */
 static void
@@ -417,7 +438,9 @@ test_firmware_pull (void)
   run_case (&s, "1.1", 770, "pull", "60", &r);
   assert_verdict (&r, "pass", NULL, NULL);
   g_assert_nonnull (strstr (r.err, "/5/0/1"));
-  /* the client's GET of the package went out (block-wise: at least one) */
+  /* the client's GET of the package went out, one for every block, each answered: the
+   * package (3078 bytes) in four blocks of 1024; the server's messages at their kernel
+   * receive times */
   ex = json_object_get_array_member (r.o, "exchange");
   for (guint i = 0; i < json_array_get_length (ex); i++)
     {
@@ -425,6 +448,8 @@ test_firmware_pull (void)
       fetched |= strstr (m, "sut-package") != NULL && strstr (m, "\"GET\"") != NULL;
     }
   g_assert_true (fetched);
+  g_assert_cmpuint (tf_ets_check_every_block (ex, "in"), ==, 4);
+  tf_ets_check_rx_times (ex);
   result_clear (&r);
   /* serve refuses what it cannot serve: a path from the root, a body not base64 */
   {
@@ -568,6 +593,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ets-sut/reset-wait", test_reset_wait);
   g_test_add_func ("/ets-sut/wrong-driver", test_wrong_driver);
   g_test_add_func ("/ets-sut/firmware-pull", test_firmware_pull);
+  g_test_add_func ("/ets-sut/firmware-push", test_firmware_push);
   g_test_add_func ("/ets-sut/nothing", test_nothing);
   g_test_add_func ("/ets-sut/node", test_node);
   return g_test_run ();

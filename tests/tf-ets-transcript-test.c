@@ -69,11 +69,30 @@ test_odd_input (void)
   g_assert_cmpstr (sum, ==, "no exchange line here");
 }
 
+/* A run whose exchange reached its bound (a package of thousands of blocks): the transcript
+ * says how many messages are not in it. */
+static void
+test_dropped (void)
+{
+  const char *j = "{\"exchange\":[{\"dir\":\"in\",\"code\":\"GET\",\"options\":[[23,\"22\"]]}],"
+                  "\"exchange_dropped\":12}";
+  g_autoptr (JsonObject) o = tf_json_parse_object (j, strlen (j), 4096, 8, NULL);
+  g_autofree char *t = NULL, *sum = NULL;
+  g_assert_nonnull (o);
+  t = tf_ets_transcript (o);
+  g_assert_nonnull (strstr (t, "exchange: 1 CoAP messages, 12 more not recorded (over the bound)\n"
+                               "  "));
+  g_assert_nonnull (strstr (t, " GET mid=-1 token=- Block2=22\n"));
+  sum = tf_ets_transcript_summary (t);
+  g_assert_true (g_str_has_suffix (sum, "12 more not recorded (over the bound)\n"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ets-transcript/fail", test_transcript);
   g_test_add_func ("/ets-transcript/odd-input", test_odd_input);
+  g_test_add_func ("/ets-transcript/dropped", test_dropped);
   return g_test_run ();
 }

@@ -227,7 +227,11 @@ tf_ets_transcript (JsonObject *run)
                                 tf_json_get_int (st, "driver_exit", -1));
       g_string_append_c (s, '\n');
     }
-  g_string_append_printf (s, "exchange: %u CoAP messages\n", n);
+  g_string_append_printf (s, "exchange: %u CoAP messages", n);
+  if (tf_json_get_int (run, "exchange_dropped", 0) > 0)
+    g_string_append_printf (s, ", %" G_GINT64_FORMAT " more not recorded (over the bound)",
+                            tf_json_get_int (run, "exchange_dropped", 0));
+  g_string_append_c (s, '\n');
   for (guint i = 0; i < n; i++)
     {
       JsonObject *m = object_at (exchange, i);

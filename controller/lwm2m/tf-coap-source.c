@@ -246,6 +246,8 @@ tf_coap_message_new (const coap_session_t *session, const coap_pdu_t *pdu, gbool
   m->outgoing = outgoing;
   m->time_us = g_get_real_time ();
   m->peer = tf_coap_session_peer (session);
+  if (session != NULL && coap_session_get_addr_local (session) != NULL)
+    m->local_port = coap_address_get_port (coap_session_get_addr_local (session));
   m->type = coap_pdu_get_type (pdu);
   m->code = coap_pdu_get_code (pdu);
   m->mid = (guint)coap_pdu_get_mid (pdu);
@@ -320,6 +322,9 @@ tf_coap_message_to_json (const TfCoapMessage *m)
   json_builder_add_string_value (b, m->outgoing ? "out" : "in");
   json_builder_set_member_name (b, "time_us");
   json_builder_add_int_value (b, m->time_us);
+  /* which moment time_us is (README.md, the transcript): an ETS run sets "kernel-rx" */
+  json_builder_set_member_name (b, "clock");
+  json_builder_add_string_value (b, m->outgoing ? "sent" : "handled");
   json_builder_set_member_name (b, "peer");
   json_builder_add_string_value (b, m->peer);
   json_builder_set_member_name (b, "type");
@@ -558,4 +563,25 @@ tf_coap_pdu_add_uint_option (coap_pdu_t *pdu, guint number, guint value)
 {
   guint8 buf[4];
   coap_add_option (pdu, number, coap_encode_var_safe (buf, sizeof buf, value), buf);
+}
+
+gboolean
+tf_coap_pdu_add_block1 (coap_pdu_t *pdu, GBytes *payload, guint num, guint szx)
+{
+  gsize size = 0;
+  const guint8 *d = g_bytes_get_data (payload, &size);
+  gsize bs = (gsize)16 << szx, off = (gsize)num * bs;
+  gboolean more = off + bs < size;
+  if (size <= bs)
+    {
+      coap_add_data (pdu, size, d);
+      return FALSE;
+    }
+  if (off >= size)
+    return FALSE;
+  tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_BLOCK1, num << 4 | (more ? 8 : 0) | szx);
+  if (num == 0)
+    tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_SIZE1, (guint)size);
+  coap_add_data (pdu, MIN (bs, size - off), d + off);
+  return more;
 }

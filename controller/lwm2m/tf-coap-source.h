@@ -37,10 +37,14 @@ tf_coap_set_dtls_func (TfCoapDtlsFunc func, gpointer user_data);
 typedef struct
 {
   gboolean outgoing;
-  gint64 time_us; /* wall clock */
-  char *peer;     /* "127.0.0.1:5683" */
-  guint type;     /* COAP_MESSAGE_CON/NON/ACK/RST */
-  guint code;     /* class * 32 + detail */
+  /* wall clock (CLOCK_REALTIME, µs): when a message was handed to libcoap to send, which
+   * writes it to the socket in the same pass; when a received one was handled (an ETS run
+   * replaces it with the kernel's receive time of its datagram, tf_ets_clock_received) */
+  gint64 time_us;
+  char *peer;         /* "127.0.0.1:5683" */
+  guint16 local_port; /* the port of the socket it went through, 0 when unknown */
+  guint type;         /* COAP_MESSAGE_CON/NON/ACK/RST */
+  guint code;         /* class * 32 + detail */
   guint mid;
   GBytes *token;
   GPtrArray *options; /* TfCoapOption */
@@ -113,5 +117,14 @@ void
 tf_coap_pdu_add_uri_path (coap_pdu_t *pdu, const char *path);
 void
 tf_coap_pdu_add_uint_option (coap_pdu_t *pdu, guint number, guint value);
+
+/* Block-wise requests the application sends itself (RFC 7959 2.5), so that every block and
+ * its 2.31 Continue pass through the exchange log (libcoap's coap_add_data_large_request
+ * sends the later blocks unseen). The block size asked for first: 1024 bytes. */
+#define TF_COAP_BLOCK_SZX 6
+/* Adds @payload to @pdu: whole when it fits a block of 16 << @szx bytes, else its block @num
+ * with Block1 (Size1 on the first). Returns whether more blocks follow. */
+gboolean
+tf_coap_pdu_add_block1 (coap_pdu_t *pdu, GBytes *payload, guint num, guint szx);
 
 G_END_DECLS

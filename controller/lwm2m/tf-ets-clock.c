@@ -111,12 +111,14 @@ add_sample (TfEtsClock *c, gint64 now, gint64 late)
 }
 
 gint64
-tf_ets_clock_received (TfEtsClock *c)
+tf_ets_clock_received (TfEtsClock *c, gint64 *rx_wall_us)
 {
   gint64 now = g_get_monotonic_time ();
   gint64 stamp, late;
   struct timespec ts;
   c->last_arrival = now;
+  if (rx_wall_us != NULL)
+    *rx_wall_us = -1;
   if (c->fd < 0 || ioctl (c->fd, SIOCGSTAMPNS, &ts) != 0)
     return now;
   /* the kernel stamps with the real-time clock: the delay since then, on the monotonic one */
@@ -124,6 +126,8 @@ tf_ets_clock_received (TfEtsClock *c)
   late = g_get_real_time () - stamp;
   if (late < 0 || late > MAX_PLAUSIBLE_US)
     return now;
+  if (rx_wall_us != NULL)
+    *rx_wall_us = stamp;
   add_sample (c, now, late);
   c->last_arrival = now - late;
   return c->last_arrival;
@@ -154,4 +158,14 @@ tf_ets_clock_lateness_since (TfEtsClock *c, gint64 from_us)
       worst = MAX (worst, s->late);
     }
   return worst;
+}
+
+void
+tf_ets_exchange_set_rx (JsonNode *message, gint64 rx_wall_us)
+{
+  JsonObject *o = json_node_get_object (message);
+  if (rx_wall_us < 0)
+    return;
+  json_object_set_int_member (o, "time_us", rx_wall_us);
+  json_object_set_string_member (o, "clock", "kernel-rx");
 }

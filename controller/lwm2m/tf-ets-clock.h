@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -25,9 +25,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfEtsClock, tf_ets_clock_free)
 gboolean
 tf_ets_clock_has_stamps (TfEtsClock *c);
 /* A received datagram is being handled now: its arrival (monotonic µs), its handling's
- * lateness recorded. */
+ * lateness recorded. @rx_wall_us (may be NULL) gets the kernel's receive timestamp of the
+ * datagram on the wall clock (CLOCK_REALTIME, µs), -1 without one. */
 gint64
-tf_ets_clock_received (TfEtsClock *c);
+tf_ets_clock_received (TfEtsClock *c, gint64 *rx_wall_us);
 /* The arrival of the last datagram received (its handling's time without a stamp; the
  * clock's creation before any). */
 gint64
@@ -38,5 +39,10 @@ tf_ets_clock_timer (TfEtsClock *c, gint64 due_us);
 /* The runner's largest lateness recorded at or after @from_us (monotonic), in µs. */
 gint64
 tf_ets_clock_lateness_since (TfEtsClock *c, gint64 from_us);
+
+/* A received message of the exchange (tf_coap_message_to_json) gets the kernel's receive time
+ * @rx_wall_us as its time_us, "clock" "kernel-rx"; with -1 it keeps its handling time. */
+void
+tf_ets_exchange_set_rx (JsonNode *message, gint64 rx_wall_us);
 
 G_END_DECLS

@@ -24,10 +24,11 @@ struct _TfEtsRun
   TfEtsConsoleFunc console;
   gpointer console_data;
   gboolean (*infra_up) (gpointer user_data);
-  GPtrArray *exchange; /* JsonNode, in the order sent and received */
-  GPtrArray *events;   /* TfEtsEvent */
-  GPtrArray *criteria; /* JsonNode {"id","ok","what"} */
-  gint register_msg;   /* index into exchange, -1 */
+  GPtrArray *exchange;    /* JsonNode, in the order sent and received */
+  guint exchange_dropped; /* messages past its bound, not recorded */
+  GPtrArray *events;      /* TfEtsEvent */
+  GPtrArray *criteria;    /* JsonNode {"id","ok","what"} */
+  gint register_msg;      /* index into exchange, -1 */
   gboolean registered;
   const TfEtsCase *c;
   TfEtsVerdict verdict;

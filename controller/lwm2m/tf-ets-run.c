@@ -55,13 +55,16 @@ static void
 on_exchange (const TfCoapMessage *m, gpointer user_data)
 {
   TfEtsRun *run = user_data;
+  gint64 rx = -1;
   JsonNode *n;
-  /* bounded: a chatty client cannot grow the evidence without limit */
   if (!m->outgoing)
-    tf_ets_clock_received (run->clock);
-  if (run->exchange->len >= 10000)
+    tf_ets_clock_received (run->clock, &rx);
+  /* bounded: a chatty client (or a package of over 5000 blocks) cannot grow the evidence
+   * without limit; what is left out is counted */
+  if (run->exchange->len >= 10000 && ++run->exchange_dropped > 0)
     return;
   n = tf_coap_message_to_json (m);
+  tf_ets_exchange_set_rx (n, rx);
   g_ptr_array_add (run->exchange, n);
 }
 
@@ -780,6 +783,8 @@ tf_ets_run_to_json (TfEtsRun *run)
   for (guint i = 0; i < run->exchange->len; i++)
     json_builder_add_value (b, json_node_copy (g_ptr_array_index (run->exchange, i)));
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "exchange_dropped");
+  json_builder_add_int_value (b, run->exchange_dropped);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }

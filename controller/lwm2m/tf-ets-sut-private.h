@@ -32,10 +32,12 @@ struct _TfEtsSut
   gpointer say_data;
   TfLwm2mModel *model;
   TfLwm2mClient *client;
-  GPtrArray *msgs;     /* TfEtsSutMsg */
-  GPtrArray *exchange; /* JsonNode, in the order sent and received */
-  GPtrArray *criteria; /* JsonNode {"id","ok","what"} */
-  GPtrArray *steps;    /* JsonNode: what the operator was told, and the driver's exit */
+  GPtrArray *msgs;        /* TfEtsSutMsg */
+  GPtrArray *exchange;    /* JsonNode, in the order sent and received */
+  guint exchange_dropped; /* messages past its bound, not recorded */
+  GHashTable *clocks;     /* local port → TfEtsClock: the kernel's receive times */
+  GPtrArray *criteria;    /* JsonNode {"id","ok","what"} */
+  GPtrArray *steps;       /* JsonNode: what the operator was told, and the driver's exit */
   const TfEtsSutCase *c;
   TfEtsVerdict verdict;
   gboolean decided;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "tf-coap-source.h"
+#include "tf-ets-clock.h"
 #include "tf-ets-sut-private.h"
 
 #define MAX_MESSAGES 10000
@@ -48,9 +49,26 @@ on_exchange (const TfCoapMessage *m, gpointer user_data)
   TfEtsSutMsg *r;
   g_autoptr (GString) path = g_string_new (NULL);
   g_autoptr (GString) query = g_string_new (NULL);
-  if (s->exchange->len >= MAX_MESSAGES)
+  JsonNode *n;
+  gint64 rx = -1;
+  if (s->exchange->len >= MAX_MESSAGES && ++s->exchange_dropped > 0)
     return;
-  g_ptr_array_add (s->exchange, tf_coap_message_to_json (m));
+  n = tf_coap_message_to_json (m);
+  if (m->local_port != 0)
+    {
+      /* a socket per session (bootstrap, server), its clock (receive stamps on) made at the
+       * first message through it: the client's own request, before any answer arrives */
+      TfEtsClock *c = g_hash_table_lookup (s->clocks, GUINT_TO_POINTER (m->local_port));
+      if (c == NULL && g_hash_table_size (s->clocks) < 64)
+        {
+          c = tf_ets_clock_new (m->local_port);
+          g_hash_table_insert (s->clocks, GUINT_TO_POINTER (m->local_port), c);
+        }
+      else if (c != NULL && !m->outgoing)
+        tf_ets_clock_received (c, &rx);
+    }
+  tf_ets_exchange_set_rx (n, rx);
+  g_ptr_array_add (s->exchange, n);
   r = g_new0 (TfEtsSutMsg, 1);
   r->out = m->outgoing;
   r->type = m->type;
@@ -579,6 +597,7 @@ tf_ets_sut_new (const TfEtsSutSetup *setup)
   s->exchange = g_ptr_array_new_with_free_func ((GDestroyNotify)json_node_unref);
   s->criteria = g_ptr_array_new_with_free_func ((GDestroyNotify)json_node_unref);
   s->steps = g_ptr_array_new_with_free_func ((GDestroyNotify)json_node_unref);
+  s->clocks = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)tf_ets_clock_free);
   s->obs_answer = -1;
   s->started_us = g_get_real_time ();
   tf_coap_set_exchange_func (on_exchange, s);
@@ -599,6 +618,7 @@ tf_ets_sut_free (TfEtsSut *s)
   g_ptr_array_unref (s->exchange);
   g_ptr_array_unref (s->criteria);
   g_ptr_array_unref (s->steps);
+  g_hash_table_unref (s->clocks);
   g_clear_pointer (&s->message, json_node_unref);
   g_free (s->criterion);
   g_free (s->reason);
@@ -679,5 +699,6 @@ tf_ets_sut_to_json (TfEtsSut *s)
   for (guint i = 0; i < s->exchange->len; i++)
     json_array_add_element (a, json_node_copy (g_ptr_array_index (s->exchange, i)));
   json_object_set_array_member (o, "exchange", a);
+  json_object_set_int_member (o, "exchange_dropped", s->exchange_dropped);
   return json_node_init_object (json_node_alloc (), o);
 }

@@ -16,12 +16,6 @@
 #define MAX_COMPOSITE_PATHS 64
 
 static void
-release_bytes (coap_session_t *session, void *app_ptr)
-{
-  g_bytes_unref (app_ptr);
-}
-
-static void
 answer_error (coap_pdu_t *response, const GError *error)
 {
   coap_pdu_set_code (response, tf_lwm2m_error_to_coap (error));
@@ -64,18 +58,24 @@ choose_cf (TfLwm2mClient *self, const TfLwm2mPath *path, gint accept, GPtrArray 
   return TRUE;
 }
 
-/* Payloads go through libcoap's block-wise support: a large resource leaves in Block2 parts. */
+/* A large payload leaves in Block2 parts, each block's GET answered here, not from libcoap's
+ * cache (coap_add_data_large_response): every block in the exchange log. */
 static void
 answer_payload (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
                 coap_pdu_t *response, const coap_string_t *query, guint cf, GBytes *payload)
 {
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+  coap_block_t b;
   coap_pdu_set_code (response, COAP_RESPONSE_CODE (205));
-  /* libcoap leaves Content-Format out for 0 (text/plain): LwM2M servers want it said */
-  if (cf == TF_LWM2M_CF_TEXT)
-    coap_add_option (response, COAP_OPTION_CONTENT_FORMAT, 0, NULL);
-  coap_add_data_large_response (resource, session, request, response, query, (uint16_t)cf, -1, 0,
-                                g_bytes_get_size (payload), g_bytes_get_data (payload, NULL),
-                                release_bytes, g_bytes_ref (payload));
+  if (len > 1024 || coap_get_block (request, COAP_OPTION_BLOCK2, &b))
+    coap_add_data_blocked_response (request, response, (uint16_t)cf, -1, len, data);
+  else
+    {
+      /* 0 (text/plain) too, an empty option: LwM2M servers want it said */
+      tf_coap_pdu_add_uint_option (response, COAP_OPTION_CONTENT_FORMAT, cf);
+      coap_add_data (response, len, data);
+    }
 }
 
 /* ---- observations ---- */
@@ -449,7 +449,7 @@ static GPtrArray *
 decode_request (TfLwm2mClient *self, const coap_pdu_t *request, const TfLwm2mPath *path,
                 GError **error)
 {
-  size_t len = 0, offset = 0, total = 0;
+  size_t len = 0;
   const uint8_t *data = NULL;
   guint cf = tf_coap_pdu_uint_option (request, COAP_OPTION_CONTENT_FORMAT,
                                       path->len >= 3 ? TF_LWM2M_CF_TEXT : TF_LWM2M_CF_TLV);
@@ -459,8 +459,7 @@ decode_request (TfLwm2mClient *self, const coap_pdu_t *request, const TfLwm2mPat
       g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_UNSUPPORTED_CF, "TLV is not supported");
       return NULL;
     }
-  if (!coap_get_data_large (request, &len, &data, &offset, &total))
-    len = 0;
+  tf_lwm2m_client_request_data (self, request, &len, &data);
   /* the numbers of LwM2M 1.0's drafts for text and opaque, still sent by lwm2m-node-lib */
   if (cf == 1541)
     cf = TF_LWM2M_CF_TEXT;
@@ -638,12 +637,11 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
 {
   guint method = coap_pdu_get_code (request);
   g_autoptr (GPtrArray) recs = NULL;
-  size_t len = 0, offset = 0, total = 0;
+  size_t len = 0;
   const uint8_t *data = NULL;
   TfLwm2mPath root = { .len = 0 };
 
-  if (!coap_get_data_large (request, &len, &data, &offset, &total))
-    len = 0;
+  tf_lwm2m_client_request_data (self, request, &len, &data);
   switch (method)
     {
     case COAP_REQUEST_CODE_GET:
@@ -780,7 +778,10 @@ tf_lwm2m_client_on_request (coap_resource_t *resource, coap_session_t *session,
   if (self == NULL)
     return;
   tf_lwm2m_client_activity (self);
-  if (bootstrap && g_str_equal (uri, "bs") && coap_pdu_get_code (request) == COAP_REQUEST_CODE_POST)
+  if (tf_lwm2m_client_block1 (self, session, request, response))
+    ; /* a block before the last: 2.31 Continue */
+  else if (bootstrap && g_str_equal (uri, "bs")
+           && coap_pdu_get_code (request) == COAP_REQUEST_CODE_POST)
     tf_lwm2m_client_bootstrap_finish (self, response); /* Core 6.1.7.6 */
   else if (!have_path)
     {
@@ -790,5 +791,6 @@ tf_lwm2m_client_on_request (coap_resource_t *resource, coap_session_t *session,
     }
   else if (!handle (self, resource, session, request, query, response, &path, bootstrap, &error))
     answer_error (response, error);
+  g_clear_pointer (&self->block1_body, g_bytes_unref);
   tf_lwm2m_exchange_log (session, response, TRUE, have_path ? &path : NULL);
 }

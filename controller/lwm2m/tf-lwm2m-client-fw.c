@@ -2,19 +2,20 @@
 /* Firmware Update, Object 5 (LwM2M Core E.6): the state machine of the reference client.
  * Idle (0) → Downloading (1) → Downloaded (2) → Updating (3) → Idle, with Update Result (5)
  * saying how it ended. The package arrives pushed (a Write of Package /5/0/0, block-wise when
- * large) or pulled (a Write of Package URI /5/0/1, which the client GETs over CoAP, block-wise);
- * only CoAP pulls are supported (Firmware Update Protocol Support /5/0/8 says so). A package
- * is the lab's own format: a first line "TFFW <version> <SHA-256 of the rest, hex>" then the
- * rest (6 Unsupported package type without the magic, 5 Integrity failure when the digest does
- * not match); installing it sets the Firmware Version (/3/0/3) to <version> and
- * PkgName/PkgVersion, then the client sends a Registration Update as a device coming back
- * from its reboot would. */
+ * large) or pulled (a Write of Package URI /5/0/1, which the client GETs over CoAP, block by
+ * block itself: every GET and its answer in the exchange log); only CoAP pulls are supported
+ * (Firmware Update Protocol Support /5/0/8 says so). A package is the lab's own format: a first
+ * line "TFFW <version> <SHA-256 of the rest, hex>" then the rest (6 Unsupported package type
+ * without the magic, 5 Integrity failure when the digest does not match); installing it sets the
+ * Firmware Version (/3/0/3) to <version> and PkgName/PkgVersion, then the client sends a
+ * Registration Update as a device coming back from its reboot would. */
 #define G_LOG_DOMAIN "tf-lwm2m-client"
 
 #include "config.h"
 
 #include <string.h>
 
+#include "tf-coap-source.h"
 #include "tf-error.h"
 #include "tf-lwm2m-client-private.h"
 #include "tf-lwm2m-codec.h"
@@ -32,6 +33,7 @@ enum
 {
   FW_RESULT_INITIAL = 0,
   FW_RESULT_SUCCESS = 1,
+  FW_RESULT_NO_STORAGE = 2,
   FW_RESULT_CONNECTION_LOST = 4,
   FW_RESULT_INTEGRITY = 5,
   FW_RESULT_UNSUPPORTED_TYPE = 6,
@@ -41,6 +43,8 @@ enum
 
 #define FW_INSTALL_MS 500
 #define FW_VERSION_MAX 64
+#define FW_MAX_BODY (16 * 1024 * 1024)
+#define FW_SZX 6 /* the block size asked for: 1024 bytes */
 
 static gint64
 get_int (TfLwm2mClient *self, guint16 res)
@@ -139,6 +143,114 @@ downloaded (TfLwm2mClient *self, GBytes *package)
   set_state (self, FW_DOWNLOADED, FW_RESULT_INITIAL);
 }
 
+/* The pull ends: the package whole (@package), or not (NULL: Update Result 4). */
+static void
+fw_end (TfLwm2mClient *self, GBytes *package)
+{
+  g_clear_pointer (&self->fw_body, g_byte_array_unref);
+  if (package != NULL)
+    downloaded (self, package);
+  else
+    tf_lwm2m_client_fw_answer (self, NULL);
+}
+
+/* Asks for block @num of size 16 << @szx (RFC 7959 2.4). */
+static gboolean
+fw_get_block (TfLwm2mClient *self, guint num, guint szx)
+{
+  coap_pdu_t *pdu = coap_pdu_init (COAP_MESSAGE_CON, COAP_REQUEST_CODE_GET,
+                                   coap_new_message_id (self->fw_session),
+                                   coap_session_max_pdu_size (self->fw_session));
+  guint8 tok[8];
+  size_t len = sizeof tok;
+  if (pdu == NULL)
+    return FALSE;
+  coap_session_new_token (self->fw_session, &len, tok);
+  coap_add_token (pdu, len, tok);
+  tf_coap_pdu_add_uri_path (pdu, self->fw_path);
+  tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_BLOCK2, num << 4 | szx);
+  tf_lwm2m_client_activity (self);
+  tf_lwm2m_exchange_log (self->fw_session, pdu, TRUE, NULL);
+  if (coap_send (self->fw_session, pdu) == COAP_INVALID_MID)
+    return FALSE;
+  self->fw_block = num;
+  tf_coap_source_wakeup (self->fw_source);
+  return TRUE;
+}
+
+static coap_response_t
+fw_on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *received,
+                const coap_mid_t mid)
+{
+  TfLwm2mClient *self = tf_coap_context_get_owner (coap_session_get_context (session));
+  coap_block_t b = { 0 };
+  size_t len = 0;
+  const uint8_t *data = NULL;
+  if (self == NULL || session != self->fw_session || self->fw_body == NULL)
+    return COAP_RESPONSE_FAIL;
+  tf_lwm2m_client_activity (self);
+  tf_lwm2m_exchange_log (session, received, FALSE, NULL);
+  if (coap_pdu_get_code (received) != COAP_RESPONSE_CODE (205)
+      || !coap_get_block (received, COAP_OPTION_BLOCK2, &b))
+    {
+      /* refused, or the whole package in one answer */
+      g_clear_pointer (&self->fw_body, g_byte_array_unref);
+      tf_lwm2m_client_fw_answer (self, received);
+      return COAP_RESPONSE_OK;
+    }
+  if (!coap_get_data (received, &len, &data))
+    len = 0;
+  /* the server may answer in smaller blocks than asked for: where this one starts counts */
+  if (((gsize)b.num << (b.szx + 4)) != self->fw_body->len || (b.m && len == 0))
+    {
+      g_message ("%s: firmware download: block %u of %u bytes is not the next one", self->endpoint,
+                 b.num, 16u << b.szx);
+      fw_end (self, NULL);
+      return COAP_RESPONSE_OK;
+    }
+  if (self->fw_body->len + len > FW_MAX_BODY)
+    {
+      g_clear_pointer (&self->fw_body, g_byte_array_unref);
+      set_state (self, FW_IDLE, FW_RESULT_NO_STORAGE);
+      return COAP_RESPONSE_OK;
+    }
+  g_byte_array_append (self->fw_body, data, len);
+  if (!b.m)
+    {
+      g_autoptr (GBytes) package = g_bytes_new (self->fw_body->data, self->fw_body->len);
+      fw_end (self, package);
+    }
+  else if (!fw_get_block (self, self->fw_body->len >> (b.szx + 4), b.szx))
+    fw_end (self, NULL);
+  return COAP_RESPONSE_OK;
+}
+
+static void
+fw_on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason_t reason,
+            const coap_mid_t mid)
+{
+  TfLwm2mClient *self = tf_coap_context_get_owner (coap_session_get_context (session));
+  if (self != NULL && session == self->fw_session && self->fw_body != NULL)
+    fw_end (self, NULL);
+}
+
+/* The pull's own context, block mode off: the client asks for each block itself, so that
+ * every GET and its answer pass through it (libcoap's block mode would ask for the later
+ * blocks unseen, its answer the body assembled). */
+static gboolean
+fw_context (TfLwm2mClient *self)
+{
+  if (self->fw_ctx != NULL)
+    return TRUE;
+  if ((self->fw_ctx = coap_new_context (NULL)) == NULL)
+    return FALSE;
+  tf_coap_context_set_owner (self->fw_ctx, self);
+  coap_register_response_handler (self->fw_ctx, fw_on_response);
+  coap_register_nack_handler (self->fw_ctx, fw_on_nack);
+  self->fw_source = tf_coap_source_new (self->fw_ctx);
+  return TRUE;
+}
+
 static void
 pull (TfLwm2mClient *self, const char *uri)
 {
@@ -161,10 +273,12 @@ pull (TfLwm2mClient *self, const char *uri)
   path = g_strndup ((const char *)u.path.s, u.path.length);
   if (self->fw_session != NULL)
     coap_session_release (self->fw_session);
-  self->fw_session = tf_lwm2m_client_open_session (self, base, &error);
+  self->fw_session
+      = fw_context (self) ? tf_lwm2m_client_open_session (self, self->fw_ctx, base, &error) : NULL;
   if (self->fw_session == NULL)
     {
-      g_message ("%s: firmware package URI %s: %s", self->endpoint, uri, error->message);
+      g_message ("%s: firmware package URI %s: %s", self->endpoint, uri,
+                 error != NULL ? error->message : "no CoAP context");
       set_state (self, FW_IDLE, FW_RESULT_INVALID_URI);
       return;
     }
@@ -172,9 +286,12 @@ pull (TfLwm2mClient *self, const char *uri)
    * (RFC 7252 4.2) rather than 93, and says so in Update Result 4 */
   coap_session_set_max_retransmit (self->fw_session, 2);
   set_state (self, FW_DOWNLOADING, FW_RESULT_INITIAL);
-  if (!tf_lwm2m_client_send_request (self, self->fw_session, REQ_FIRMWARE, COAP_REQUEST_CODE_GET,
-                                     path, NULL, 0, NULL))
-    set_state (self, FW_IDLE, FW_RESULT_CONNECTION_LOST);
+  g_free (self->fw_path);
+  self->fw_path = g_steal_pointer (&path);
+  g_clear_pointer (&self->fw_body, g_byte_array_unref);
+  self->fw_body = g_byte_array_new ();
+  if (!fw_get_block (self, 0, FW_SZX))
+    fw_end (self, NULL);
 }
 
 void
@@ -233,22 +350,6 @@ tf_lwm2m_client_fw_answer (TfLwm2mClient *self, const coap_pdu_t *received)
 }
 
 static gboolean
-is_firmware_req (gpointer key, gpointer value, gpointer data)
-{
-  return GPOINTER_TO_UINT (value) == REQ_FIRMWARE;
-}
-
-gboolean
-tf_lwm2m_client_fw_lost (TfLwm2mClient *self, coap_session_t *session)
-{
-  if (session == NULL || session != self->fw_session || get_int (self, 3) != FW_DOWNLOADING)
-    return FALSE;
-  g_hash_table_foreach_remove (self->requests, is_firmware_req, NULL);
-  tf_lwm2m_client_fw_answer (self, NULL);
-  return TRUE;
-}
-
-static gboolean
 on_installed (gpointer data)
 {
   TfLwm2mClient *self = data;
@@ -304,4 +405,14 @@ tf_lwm2m_client_fw_clear (TfLwm2mClient *self)
   if (self->fw_session != NULL)
     coap_session_release (self->fw_session);
   self->fw_session = NULL;
+  g_clear_pointer (&self->fw_body, g_byte_array_unref);
+  g_clear_pointer (&self->fw_path, g_free);
+  if (self->fw_ctx != NULL)
+    {
+      /* freeing the context NACKs what is pending: not to this client */
+      tf_coap_context_set_owner (self->fw_ctx, NULL);
+      g_source_destroy (self->fw_source);
+      g_clear_pointer (&self->fw_source, g_source_unref);
+      g_clear_pointer (&self->fw_ctx, coap_free_context);
+    }
 }

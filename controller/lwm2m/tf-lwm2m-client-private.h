@@ -20,7 +20,6 @@ typedef enum
   REQ_UPDATE,
   REQ_DEREGISTER,
   REQ_SEND,
-  REQ_FIRMWARE, /* the GET of a Package URI */
 } TfLwm2mClientReq;
 
 /* An observation a server holds on this client. */
@@ -76,11 +75,22 @@ struct _TfLwm2mClient
   guint queue_window; /* queue mode: seconds it listens after its last exchange */
   guint sleep_id;
   gboolean asleep;
-  /* Firmware Update (Core E.6): the package pulled or pushed, the session of the pull, the
-   * install under way */
+  /* Firmware Update (Core E.6): the package pulled or pushed, the install under way; the
+   * pull's own context (block mode off), its session, the blocks so far, the block asked for */
   GBytes *fw_package;
-  coap_session_t *fw_session;
   guint fw_install_id;
+  coap_context_t *fw_ctx;
+  GSource *fw_source;
+  coap_session_t *fw_session;
+  char *fw_path;
+  GByteArray *fw_body;
+  guint fw_block;
+  /* a block-wise request under way (tf-lwm2m-client-block.c): its session and Uri-Path, the
+   * blocks so far; the whole body while the last block is handled */
+  coap_session_t *block1_session;
+  char *block1_uri;
+  GByteArray *block1;
+  GBytes *block1_body;
 };
 
 enum
@@ -111,7 +121,8 @@ tf_lwm2m_client_on_nack (coap_session_t *session, const coap_pdu_t *sent,
                          const coap_nack_reason_t reason, const coap_mid_t mid);
 /* tf-lwm2m-client.c */
 coap_session_t *
-tf_lwm2m_client_open_session (TfLwm2mClient *self, const char *uri, GError **error);
+tf_lwm2m_client_open_session (TfLwm2mClient *self, coap_context_t *ctx, const char *uri,
+                              GError **error);
 gboolean
 tf_lwm2m_client_send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kind,
                               guint method, const char *uri_path, GPtrArray *queries, guint cf,
@@ -120,6 +131,18 @@ void
 tf_lwm2m_client_bootstrap_finished (TfLwm2mClient *self);
 void
 tf_lwm2m_client_schedule_update (TfLwm2mClient *self, guint delay_ms);
+/* tf-lwm2m-client-block.c: TRUE when @request is a block before the last of a block-wise
+ * request (answered 2.31, or 4.08/4.13 when it is not the next one); after the last,
+ * tf_lwm2m_client_request_data gives the whole body. */
+gboolean
+tf_lwm2m_client_block1 (TfLwm2mClient *self, coap_session_t *session, const coap_pdu_t *request,
+                        coap_pdu_t *response);
+/* The payload of @request: the whole body after the last block of a block-wise request. */
+void
+tf_lwm2m_client_request_data (TfLwm2mClient *self, const coap_pdu_t *request, size_t *len,
+                              const uint8_t **data);
+void
+tf_lwm2m_client_block1_clear (TfLwm2mClient *self);
 /* tf-lwm2m-client-fw.c: Firmware Update, Object 5 (Core E.6) */
 /* A server wrote Package (/5/0/0) or Package URI (/5/0/1). */
 void
@@ -127,15 +150,11 @@ tf_lwm2m_client_fw_written (TfLwm2mClient *self, const TfLwm2mPath *path);
 /* Execute on /5/0/2 (Update): 4.05 unless a package is downloaded. */
 gboolean
 tf_lwm2m_client_fw_update (TfLwm2mClient *self, GError **error);
-/* The answer to the Package URI's GET (NULL: none came). */
+/* The answer to the Package URI's GET when it is not a block (NULL: none came). */
 void
 tf_lwm2m_client_fw_answer (TfLwm2mClient *self, const coap_pdu_t *received);
 void
 tf_lwm2m_client_fw_clear (TfLwm2mClient *self);
-/* A request of @session went unanswered: when it is the package's pull, the download ends with
- * Update Result 4 (TRUE). */
-gboolean
-tf_lwm2m_client_fw_lost (TfLwm2mClient *self, coap_session_t *session);
 
 /* tf-lwm2m-client.c: Register with server_uri */
 void

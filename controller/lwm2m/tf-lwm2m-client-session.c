@@ -42,7 +42,8 @@ local_address (TfLwm2mClient *self, coap_address_t *out, GError **error)
 /* coap://H:P or coaps://H:P → a client session (PSK for coaps). Names are resolved with
  * getaddrinfo (the lab uses literal addresses; a name costs one blocking lookup). */
 coap_session_t *
-tf_lwm2m_client_open_session (TfLwm2mClient *self, const char *uri, GError **error)
+tf_lwm2m_client_open_session (TfLwm2mClient *self, coap_context_t *ctx, const char *uri,
+                              GError **error)
 {
   coap_uri_t u;
   coap_address_t a, local;
@@ -87,11 +88,11 @@ tf_lwm2m_client_open_session (TfLwm2mClient *self, const char *uri, GError **err
       cpsk.psk_info.identity.length = strlen (self->psk_id);
       cpsk.psk_info.key.s = g_bytes_get_data (self->psk_key, NULL);
       cpsk.psk_info.key.length = g_bytes_get_size (self->psk_key);
-      s = coap_new_client_session_psk2 (self->ctx, self->local_addr ? &local : NULL, &a,
-                                        COAP_PROTO_DTLS, &cpsk);
+      s = coap_new_client_session_psk2 (ctx, self->local_addr ? &local : NULL, &a, COAP_PROTO_DTLS,
+                                        &cpsk);
     }
   else
-    s = coap_new_client_session (self->ctx, self->local_addr ? &local : NULL, &a, COAP_PROTO_UDP);
+    s = coap_new_client_session (ctx, self->local_addr ? &local : NULL, &a, COAP_PROTO_UDP);
   if (s == NULL)
     g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot open a session to %s", uri);
   return s;

@@ -151,7 +151,7 @@ tf_lwm2m_client_register (TfLwm2mClient *self)
   tf_lwm2m_client_add_bootstrap_trigger (self);
   if (self->session != NULL)
     coap_session_release (self->session);
-  self->session = tf_lwm2m_client_open_session (self, self->server_uri, &error);
+  self->session = tf_lwm2m_client_open_session (self, self->ctx, self->server_uri, &error);
   if (self->session == NULL)
     {
       self->state = STATE_IDLE;
@@ -370,9 +370,6 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
     case REQ_SEND:
       g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_SENT], 0, code);
       break;
-    case REQ_FIRMWARE:
-      tf_lwm2m_client_fw_answer (self, received);
-      break;
     }
   return COAP_RESPONSE_OK;
 }
@@ -425,14 +422,7 @@ on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason
   token = tf_coap_token_key (session, tok.s, tok.length);
   if (!g_hash_table_steal_extended (self->requests, token, NULL, &kindp))
     {
-      if (tf_lwm2m_client_fw_lost (self, session))
-        return; /* a later block of the package's GET (libcoap's own token) */
       tf_lwm2m_client_on_nack (session, sent, reason, mid); /* a notification */
-      return;
-    }
-  if (GPOINTER_TO_UINT (kindp) == REQ_FIRMWARE)
-    {
-      tf_lwm2m_client_fw_answer (self, NULL);
       return;
     }
   if (GPOINTER_TO_UINT (kindp) == REQ_REGISTER && tf_lwm2m_client_registration_failed (self))
@@ -500,7 +490,7 @@ tf_lwm2m_client_start (TfLwm2mClient *self, GError **error)
       g_autoptr (GPtrArray) q = g_ptr_array_new_with_free_func (g_free);
       if (self->bs_session != NULL)
         coap_session_release (self->bs_session);
-      self->bs_session = tf_lwm2m_client_open_session (self, self->bootstrap_uri, error);
+      self->bs_session = tf_lwm2m_client_open_session (self, self->ctx, self->bootstrap_uri, error);
       if (self->bs_session == NULL)
         return FALSE;
       g_ptr_array_add (q, g_strdup_printf ("ep=%s", self->endpoint));
@@ -588,7 +578,8 @@ tf_lwm2m_client_init (TfLwm2mClient *self)
   tf_coap_init ();
   self->ctx = coap_new_context (NULL);
   tf_coap_context_set_owner (self->ctx, self);
-  coap_context_set_block_mode (self->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+  /* each block of a block-wise request to the handler, into the exchange log */
+  coap_context_set_block_mode (self->ctx, COAP_BLOCK_USE_LIBCOAP);
   coap_register_response_handler (self->ctx, on_response);
   coap_register_nack_handler (self->ctx, on_nack);
   coap_register_event_handler (self->ctx, on_event);
@@ -624,6 +615,7 @@ tf_lwm2m_client_finalize (GObject *object)
   tf_lwm2m_model_set_changed_func (self->model, NULL, NULL);
   tf_lwm2m_model_set_execute_func (self->model, NULL, NULL);
   tf_lwm2m_client_fw_clear (self);
+  tf_lwm2m_client_block1_clear (self);
   g_ptr_array_unref (self->observations);
   g_hash_table_unref (self->requests);
   if (self->session != NULL)

@@ -215,12 +215,6 @@ tf_lwm2m_response_free (TfLwm2mResponse *r)
 
 /* ---- sending ---- */
 
-static void
-release_bytes (coap_session_t *session, void *app_ptr)
-{
-  g_bytes_unref (app_ptr);
-}
-
 static gboolean
 return_cancelled_idle (gpointer data)
 {
@@ -292,9 +286,7 @@ send_with_token (TfLwm2mServer *self, coap_session_t *session, const char *endpo
       return;
     }
   if (req->payload != NULL && g_bytes_get_size (req->payload) > 0)
-    coap_add_data_large_request (session, pdu, g_bytes_get_size (req->payload),
-                                 g_bytes_get_data (req->payload, NULL), release_bytes,
-                                 g_bytes_ref (req->payload));
+    tf_coap_pdu_add_block1 (pdu, req->payload, 0, TF_COAP_BLOCK_SZX);
   tf_lwm2m_exchange_log (session, pdu, TRUE, &req->path);
   if (coap_send (session, pdu) == COAP_INVALID_MID)
     {
@@ -356,6 +348,37 @@ response_new (const coap_pdu_t *pdu, const TfLwm2mPath *path)
   return r;
 }
 
+/* A 2.31 Continue to a block of a request's payload: its next block, on a copy of the request
+ * with the same token (the same pending request), in the size the client asked for when it
+ * asked for smaller ones (RFC 7959 2.5). */
+static gboolean
+next_block (TfLwm2mServer *self, coap_session_t *session, const coap_pdu_t *sent,
+            const coap_pdu_t *received, Pending *p)
+{
+  coap_block_t b, s;
+  coap_opt_filter_t drop;
+  coap_bin_const_t tok = coap_pdu_get_token (received);
+  coap_pdu_t *pdu;
+  gsize offset;
+  if (p->payload == NULL || sent == NULL || !coap_get_block (received, COAP_OPTION_BLOCK1, &b)
+      || !coap_get_block (sent, COAP_OPTION_BLOCK1, &s) || !s.m)
+    return FALSE;
+  coap_option_filter_clear (&drop);
+  coap_option_filter_set (&drop, COAP_OPTION_BLOCK1);
+  coap_option_filter_set (&drop, COAP_OPTION_SIZE1);
+  if ((pdu = coap_pdu_duplicate (sent, session, tok.length, tok.s, &drop)) == NULL)
+    return FALSE;
+  tf_lwm2m_exchange_log (session, received, FALSE, &p->path);
+  offset = (gsize)(s.num + 1) << (s.szx + 4);
+  b.szx = MIN (b.szx, s.szx);
+  tf_coap_pdu_add_block1 (pdu, p->payload, (guint)(offset >> (b.szx + 4)), b.szx);
+  tf_lwm2m_exchange_log (session, pdu, TRUE, &p->path);
+  if (coap_send (session, pdu) == COAP_INVALID_MID)
+    g_message ("%s: the next block of /%s could not be sent", p->endpoint, p->uri_path);
+  tf_coap_source_wakeup (self->source);
+  return TRUE;
+}
+
 coap_response_t
 tf_lwm2m_server_on_response (coap_session_t *session, const coap_pdu_t *sent,
                              const coap_pdu_t *received, const coap_mid_t mid)
@@ -368,6 +391,10 @@ tf_lwm2m_server_on_response (coap_session_t *session, const coap_pdu_t *sent,
 
   if (self == NULL)
     return COAP_RESPONSE_FAIL;
+  if (coap_pdu_get_code (received) == COAP_RESPONSE_CODE (231)
+      && (task = g_hash_table_lookup (self->pending, token)) != NULL
+      && next_block (self, session, sent, received, g_task_get_task_data (task)))
+    return COAP_RESPONSE_OK;
   if (g_hash_table_steal_extended (self->pending, token, NULL, (gpointer *)&task))
     {
       Pending *p = g_task_get_task_data (task);

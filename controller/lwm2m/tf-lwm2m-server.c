@@ -624,12 +624,6 @@ tf_lwm2m_server_discard (TfLwm2mServer *self, const char *endpoint)
 }
 
 static void
-release_bytes (coap_session_t *session, void *app_ptr)
-{
-  g_bytes_unref (app_ptr);
-}
-
-static void
 on_file (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
          const coap_string_t *query, coap_pdu_t *response)
 {
@@ -645,11 +639,10 @@ on_file (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
     set_diagnostic (response, COAP_RESPONSE_CODE (404), NULL);
   else
     {
-      coap_pdu_set_code (response, COAP_RESPONSE_CODE (205));
-      coap_add_data_large_response (resource, session, request, response, query,
-                                    COAP_MEDIATYPE_APPLICATION_OCTET_STREAM, -1, 0,
-                                    g_bytes_get_size (body), g_bytes_get_data (body, NULL),
-                                    release_bytes, g_bytes_ref (body));
+      /* block by block here, not from libcoap's cache (coap_add_data_large_response): each
+       * GET of a block and its answer pass through this handler, into the exchange log */
+      coap_add_data_blocked_response (request, response, COAP_MEDIATYPE_APPLICATION_OCTET_STREAM,
+                                      -1, g_bytes_get_size (body), g_bytes_get_data (body, NULL));
     }
   log_response (session, response);
 }

@@ -4,6 +4,9 @@
  * link, and the client's declared quirks as the server sees them. */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
+#include "../tf-ets-exchange-check.h"
 #include "tf-lwm2m-net-util.h"
 
 /* A UDP relay between client and server that drops a share of the datagrams each way and notes
@@ -156,6 +159,21 @@ test_dtls_psk (void)
   tf_test_server_stop (s);
 }
 
+/* The client's exchange log (--log), from message @from on. */
+static JsonArray *
+client_log (const char *file, guint from)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  JsonArray *a = json_array_new ();
+  g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = from; i < g_strv_length (lines); i++)
+    if (*lines[i] != '\0')
+      json_array_add_element (a, json_from_string (lines[i], NULL));
+  return a;
+}
+
 static void
 test_blockwise (void)
 {
@@ -163,8 +181,12 @@ test_blockwise (void)
   guint16 relay_port = tf_test_free_udp_port ();
   Relay *relay = relay_new (relay_port, s->port, 0);
   g_autofree char *server = tf_test_uri (relay_port);
-  TfTestClient *c
-      = tf_test_client_start ("--endpoint=blk-1", server, "--large-resource=4096", "--start", NULL);
+  g_autofree char *log = g_build_filename (s->dir, "client.jsonl", NULL);
+  g_autofree char *log_arg = g_strdup_printf ("--log=%s", log);
+  TfTestClient *c = tf_test_client_start ("--endpoint=blk-1", server, "--large-resource=4096",
+                                          log_arg, "--start", NULL);
+  g_autoptr (JsonArray) read_log = NULL;
+  g_autoptr (JsonArray) write_log = NULL;
   g_autoptr (JsonObject) r = NULL;
   g_autofree guchar *data = NULL;
   gsize len = 0;
@@ -184,6 +206,9 @@ test_blockwise (void)
                   relay->forwarded - before, relay->max_len);
   g_assert_cmpuint (relay->forwarded - before, >=, 2 * (4096 / 1024));
   g_assert_cmpuint (relay->max_len, <, 4096);
+  /* and the client logged every block it served: four GETs, four 2.05 */
+  read_log = client_log (log, 0);
+  g_assert_cmpuint (tf_ets_check_every_block (read_log, "out"), ==, 4);
 
   /* and the other way, Block1: a 3000-byte Write, read back */
   {
@@ -204,6 +229,9 @@ test_blockwise (void)
                     relay->forwarded - before, relay->max_len);
     g_assert_cmpuint (relay->forwarded - before, >=, 2 * (3000 / 1024));
     g_assert_cmpuint (relay->max_len, <, 3000);
+    /* every block of the Write and every 2.31 Continue in the client's log */
+    write_log = client_log (log, json_array_get_length (read_log));
+    g_assert_cmpuint (tf_ets_check_every_block1 (write_log, "in"), ==, 3);
     back = tf_test_read_as (s, "blk-1", "/10240/0/1", "text");
     g_assert_cmpstr (tf_test_value (back, "/10240/0/1"), ==, big);
   }
