@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tf-ets-exchange-check.h"
+#include "tf-test-host.h"
 
 static char *
 tool (const char *name)
@@ -78,7 +79,8 @@ server_start (Server *s, gboolean node)
   g_autofree char *exe = tool ("tf-lwm2m-server");
   g_autofree char *js = source ("ets/node-sut.js");
   g_autofree char *port = g_strdup_printf ("%u", free_udp_port ());
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  /* dies with the test: a failed assertion leaves no server holding meson's pipe */
+  g_autoptr (GSubprocessLauncher) l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GDataInputStream) in = NULL;
   g_autofree char *line = NULL;
   s->dir = g_dir_make_tmp ("tf-ets-sut-XXXXXX", &error);
@@ -125,6 +127,9 @@ member (Result *r, const char *name)
   return json_object_get_string_member_with_default (r->o, name, NULL);
 }
 
+/* the client's own ADDR:PORT for the next run (--listen, as the floor gives it), or NULL */
+static const char *client_listen;
+
 /* @mode: the driver's (sut-driver.py's TF_DRIVER_MODE), "node" for node-sut.js, NULL for
  * none (the operator alone). */
 static void
@@ -167,6 +172,11 @@ run_case (Server *s, const char *version, gint id, const char *mode, const char 
   g_ptr_array_add (argv, "15");
   g_ptr_array_add (argv, "--operator-wait");
   g_ptr_array_add (argv, (char *)operator_wait);
+  if (client_listen != NULL)
+    {
+      g_ptr_array_add (argv, "--listen");
+      g_ptr_array_add (argv, (char *)client_listen);
+    }
   if (driver != NULL)
     {
       g_ptr_array_add (argv, "--driver");
@@ -434,8 +444,23 @@ test_firmware_pull (void)
   Result r = { 0 };
   JsonArray *ex;
   gboolean fetched = FALSE;
+  g_autoptr (GSocket) probe
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autofree char *listen = NULL;
   server_start (&s, FALSE);
+  /* the client on one port of its own, as the floor runs it (the capture follows the port):
+   * its registration and its package download both go out from it */
+  g_assert_true (g_socket_bind (probe, any, FALSE, NULL));
+  bound = g_socket_get_local_address (probe, NULL);
+  listen = g_strdup_printf ("127.0.0.1:%u",
+                            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_socket_close (probe, NULL);
+  client_listen = listen;
   run_case (&s, "1.1", 770, "pull", "60", &r);
+  client_listen = NULL;
   assert_verdict (&r, "pass", NULL, NULL);
   g_assert_nonnull (strstr (r.err, "/5/0/1"));
   /* the client's GET of the package went out, one for every block, each answered: the

@@ -151,12 +151,13 @@ case_runs (const TfCase *c, gboolean server_side)
          && c->script == NULL;
 }
 
-/* The first port of [ets] client-ports no server-side run holds; 0 when all are held. */
+/* The first pair of ports of [ets] client-ports no server-side run holds (the client's
+ * sessions from the first, a package download from the second); 0 when all are held. */
 static guint16
 free_client_port (TfFloor *f)
 {
   const TfLabConfig *cfg = tf_lab_get_config (f->lab);
-  for (guint p = cfg->ets_client_ports[0]; p != 0 && p <= cfg->ets_client_ports[1]; p++)
+  for (guint p = cfg->ets_client_ports[0]; p != 0 && p + 1 <= cfg->ets_client_ports[1]; p += 2)
     {
       GHashTableIter it;
       gpointer v;

@@ -29,7 +29,7 @@ typedef struct
   char *id;
   GStrv board_ips;     /* or NULL: the session's board is not on the lab network */
   char *server_ip;     /* NULL: every frame of the board (a server named by host name) */
-  guint16 runner_port; /* its server-side run: the lab client's port on the [ets] address */
+  guint16 runner_port; /* its server-side run: the lab client's ports on the [ets] address */
 } Target;
 
 typedef struct
@@ -370,6 +370,13 @@ in_list (const char *ip, GStrv list)
   return FALSE;
 }
 
+/* the run's client port, or the next one (its package download) */
+static gboolean
+runner_port_of (const Target *t, guint16 port)
+{
+  return port == t->runner_port || port == t->runner_port + 1;
+}
+
 static void
 on_frame (gint64 time_us, const guint8 *frame, gsize caplen, gsize len, gpointer user_data)
 {
@@ -391,8 +398,8 @@ on_frame (gint64 time_us, const guint8 *frame, gsize caplen, gsize len, gpointer
           TfUdpDatagram d;
           const char *ets = tf_lab_get_config (tr->f->lab)->ets_address;
           if (t->runner_port != 0 && tf_udp_datagram_from_frame (frame, caplen, &d)
-              && ((d.src_port == t->runner_port && g_strcmp0 (d.src_ip, ets) == 0)
-                  || (d.dst_port == t->runner_port && g_strcmp0 (d.dst_ip, ets) == 0)))
+              && ((runner_port_of (t, d.src_port) && g_strcmp0 (d.src_ip, ets) == 0)
+                  || (runner_port_of (t, d.dst_port) && g_strcmp0 (d.dst_ip, ets) == 0)))
             record (tr, t, time_us, frame, caplen, len);
           continue;
         }

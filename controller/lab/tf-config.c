@@ -331,7 +331,7 @@ load_ets_group (TfLabConfig *self, TfKeyFile *kf, GError **error)
       || !tf_key_file_get_string (kf, "ets", "runner-path", FALSE, NULL, &path, error)
       || !tf_key_file_get_string (kf, "ets", "client-ports", FALSE, "15700-15799", &ports, error))
     return FALSE;
-  /* the UDP ports the lab's client takes on the address in server-side runs, one per run:
+  /* the UDP ports the lab's client takes on the address in server-side runs, two per run:
    * the capture tells a run's traffic by its port. Below 32768, outside Linux's ephemeral
    * range, so the kernel never hands one out to another socket. */
   {

@@ -88,7 +88,7 @@ typedef struct
   guint64 ets_answer_wait_s;   /* the runner's --answer-wait (45) */
   guint64 ets_register_wait_s; /* and --register-wait (60) */
   guint64 ets_operator_wait_s; /* and --operator-wait, a server under test's (120) */
-  guint16 ets_client_ports[2]; /* the lab client's ports in server-side runs (15700-15799) */
+  guint16 ets_client_ports[2]; /* the lab client's ports, two per server-side run (15700-15799) */
   /* [farm]: a running session on a lost host keeps its board this long (30) */
   guint64 host_loss_grace_s;
   GPtrArray *switches; /* TfSwitchConfig */

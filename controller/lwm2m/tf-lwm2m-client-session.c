@@ -20,12 +20,16 @@ tf_lwm2m_client_set_local (TfLwm2mClient *self, const char *address, guint16 por
   self->local_port = port;
 }
 
+/* @ctx's own port: a package download (a context of its own) from the next one, as a
+ * second socket on the same port connected to the same server would take the datagrams
+ * meant for the first (Linux delivers to the last one bound) */
 static gboolean
-local_address (TfLwm2mClient *self, coap_address_t *out, GError **error)
+local_address (TfLwm2mClient *self, coap_context_t *ctx, coap_address_t *out, GError **error)
 {
   struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST | AI_PASSIVE };
   struct addrinfo *res = NULL;
-  g_autofree char *port = g_strdup_printf ("%u", self->local_port);
+  guint offset = self->local_port != 0 && ctx != self->ctx ? 1 : 0;
+  g_autofree char *port = g_strdup_printf ("%u", MIN (self->local_port + offset, 65535u));
   if (getaddrinfo (self->local_addr, port, &hints, &res) != 0 || res == NULL)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INVALID_ARGUMENT, "'%s' is not an address",
@@ -72,7 +76,7 @@ tf_lwm2m_client_open_session (TfLwm2mClient *self, coap_context_t *ctx, const ch
   a.size = res->ai_addrlen;
   memcpy (&a.addr.sa, res->ai_addr, res->ai_addrlen);
   freeaddrinfo (res);
-  if (self->local_addr != NULL && !local_address (self, &local, error))
+  if (self->local_addr != NULL && !local_address (self, ctx, &local, error))
     return NULL;
   if (secure)
     {

@@ -44,8 +44,9 @@ void
 tf_lwm2m_client_set_psk (TfLwm2mClient *self, const char *identity, GBytes *key);
 void
 tf_lwm2m_client_set_lifetime (TfLwm2mClient *self, guint seconds);
-/* Every session from a literal @address and @port (0: any), so that a capture can tell this
- * client's traffic from others' on the same address; NULL: the kernel's choice. */
+/* Every session from a literal @address and @port (0: any), a package download from @port + 1,
+ * so that a capture can tell this client's traffic from others' on the same address; NULL:
+ * the kernel's choice. */
 void
 tf_lwm2m_client_set_local (TfLwm2mClient *self, const char *address, guint16 port);
 /* "1.0" or "1.1" (the lwm2m= of Register, and the default content formats) */
