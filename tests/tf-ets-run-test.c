@@ -282,6 +282,21 @@ test_quirks (void)
     { "1.0", 777, "firmware-no-result", "B", "Update Result /5/0/5 6 (they are 0, 0)" },
     { "1.0", 778, "firmware-no-result", "B", "Update Result /5/0/5 7 (they are 0, 0)" },
     { "1.0", 780, "firmware-no-result", "B", "Update Result /5/0/5 9 (they are 0, 0)" },
+    /* the 1.0 draft's own procedures (tf-ets-cases-v10.c), its numbered criteria lettered in
+     * order (A = 1): the Register's lifetime, the Update's lt=20, its Update without parameter
+     * after the trigger, Disable, plain text, /3/0/16 = "U", the TLV read-back, notifications of
+     * /3/0/7 and /3/0/8 and their cancellation */
+    { "1.0", 101, "register-no-lifetime", "A", "the registration lifetime (lt=absent)" },
+    { "1.0", 102, "wrong-update-code", "B", "PUT" },
+    { "1.0", 103, "disable-ignored", "B", "a De-register (DELETE on the registration)" },
+    { "1.0", 104, "wrong-update-code", "C", "PUT" },
+    { "1.0", 201, "no-text", "A", "Read /3/0/0 as text/plain answered 4.06" },
+    { "1.0", 203, "binding-not-u", "A", "/3/0/16 is \"U\" (UQ)" },
+    { "1.0", 204, "binding-not-u", "A", "/3/0/16 is \"U\" (UQ)" },
+    { "1.0", 205, "no-tlv", "B", "Read /1/0 in TLV answered 4.06" },
+    { "1.0", 301, "late-notify", "A", "of /3/0/7" },
+    { "1.0", 302, "observe-cancel-ignored", "B", "cancelled observation of /3/0/7" },
+    { "1.0", 303, "observe-cancel-ignored", "B", "cancelled observation of /3/0/7" },
     /* object instances (1.0 ETS 1630 and 1635, to which 270 and 290 are delegated) */
     { "1.0", 270, "no-tlv", "B", "Create /16/1 (2 Identities) answered 4.15" },
     { "1.0", 290, "delete-kept", "C", "no instance of it: </16>,</16/0>" },

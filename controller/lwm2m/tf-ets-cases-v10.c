@@ -43,6 +43,16 @@ without_parameter (JsonObject *m)
   return json_object_get_int_member_with_default (m, "payload_len", 0) == 0;
 }
 
+/* Event @i, when there is one, is no refused Update (a PUT on the registration, say). */
+static gboolean
+refused (TfEtsRun *run, const char *crit, gint i)
+{
+  TfEtsEvent *e = i >= 0 ? g_ptr_array_index (tf_ets_run_events (run), i) : NULL;
+  return tf_ets_check (run, crit, e == NULL || e->kind != TF_ETS_EVENT_REJECTED,
+                       "the Update is a POST on the registration: %s",
+                       e != NULL && e->detail != NULL ? e->detail : "");
+}
+
 static gint64
 int_value (const TfLwm2mRecord *rec)
 {
@@ -120,7 +130,9 @@ case_102 (TfEtsRun *run)
   if (i < 0 && !tf_ets_run_alive (run))
     return;
   m = last_update (run, mark);
-  if (!tf_ets_check (run, "B", i >= 0 && m != NULL, "an Update followed the new lifetime in 30 s")
+  if (!refused (run, "B", i)
+      || !tf_ets_check (run, "B", i >= 0 && m != NULL,
+                        "an Update followed the new lifetime in 30 s")
       || !tf_ets_check (run, "B", g_strcmp0 (tf_ets_query_value (m, "lt"), "20") == 0,
                         "the Update carries lt=20 (lt=%s)",
                         tf_ets_query_value (m, "lt") ? tf_ets_query_value (m, "lt") : "absent"))
@@ -243,7 +255,8 @@ case_104 (TfEtsRun *run)
   if (i < 0 && !tf_ets_run_alive (run))
     return;
   m = last_update (run, mark);
-  if (!tf_ets_check (run, "C", i >= 0 && m != NULL, "an Update followed the trigger in 30 s")
+  if (!refused (run, "C", i)
+      || !tf_ets_check (run, "C", i >= 0 && m != NULL, "an Update followed the trigger in 30 s")
       || !tf_ets_check (run, "C", without_parameter (m), "the Update is without parameter"))
     return;
   e = g_ptr_array_index (ev, i);
