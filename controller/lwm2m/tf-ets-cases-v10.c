@@ -469,7 +469,7 @@ case_302 (TfEtsRun *run)
 /* 303: 1 (A) notifications of both; 2 (B) after the Observe with the cancel parameter
  * (GET, Observe=1), neither is notified any more. The draft sends that GET on /3/0, which was
  * never observed: a GET with Observe=1 cancels the observation of its own token and target
- * (RFC 7641 3.6, Core TS 1.0 5.5.3), so the runner sends one on each of /3/0/7 and /3/0/8. */
+ * (RFC 7641 3.6), so the runner sends one on each of /3/0/7 and /3/0/8. */
 static void
 case_303 (TfEtsRun *run)
 {
