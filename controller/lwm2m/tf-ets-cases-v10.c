@@ -386,15 +386,18 @@ write_read_server (TfEtsRun *run, const gint64 v[3], const char *ca, const char 
 /* 205: Default Minimum Period 101, Default Maximum Period 1010, Disable Timeout 2000 written
  * in plain text: 1 (A) 2.04 each; 2 (B) /1/0 read in TLV holds them; 3 (C) steps 1-2
  * replayed with the initial values restore them (the values read before step 1: the client's
- * configuration stands for the draft's C.3). */
+ * configuration stands for the draft's C.3; unreadable ones leave C Inconclusive). */
 static void
 case_205 (TfEtsRun *run)
 {
   static const gint64 set[3] = { 101, 1010, 2000 };
   static const guint16 res[] = { 2, 3, 5 };
   gint64 initial[3];
+  gboolean known = TRUE;
   if (tf_ets_run_registration (run) == NULL)
     return;
+  /* the initial values, to restore in step 3; a resource the client lacks fails the Write
+   * of step 1 (A) */
   for (guint i = 0; i < G_N_ELEMENTS (res); i++)
     {
       TfLwm2mPath p = tf_lwm2m_path_make (3, 1, 0, res[i], 0);
@@ -402,16 +405,17 @@ case_205 (TfEtsRun *run)
       const TfLwm2mRecord *rec = tf_ets_find_record (r, &p);
       if (r == NULL)
         return;
-      if (rec == NULL || r->code != OK_CONTENT)
-        {
-          tf_ets_inconclusive (run, "precondition (Configuration C.3): /1/0/%u not readable",
-                               res[i]);
-          return;
-        }
-      initial[i] = int_value (rec);
+      known &= rec != NULL && r->code == OK_CONTENT;
+      initial[i] = rec != NULL ? int_value (rec) : 0;
     }
   if (!write_read_server (run, set, "A", "B"))
     return;
+  if (!known)
+    {
+      tf_ets_inconclusive (run, "the initial /1/0/2, 3, 5 could not be read before step 1: "
+                                "nothing to restore in step 3");
+      return;
+    }
   write_read_server (run, initial, "C", "C");
 }
 
