@@ -423,7 +423,7 @@ test_node (void)
      * the Read of /1/0 in TLV is never answered (B); 301-303 start with a
      * Read of /3/0/6 (Available Power Sources, C.4), which its Device object lacks (4.04) */
     { 101, "pass", NULL }, { 102, "fail", "B" }, { 103, "fail", "B" }, { 104, "fail", "C" },
-    { 201, "fail", "A" },  { 203, "fail", "A" }, { 204, "fail", "A" }, { 205, "fail", "A" },
+    { 201, "fail", "A" },  { 203, "fail", "A" }, { 204, "fail", "A" }, { 205, "fail", "B" },
     { 215, "fail", "A" },  { 220, "fail", "A" }, { 241, "fail", "B" }, { 260, "fail", "A" },
     { 270, "fail", "A" },  { 290, "fail", "A" }, { 301, "fail", "A" }, { 302, "fail", "A" },
     { 303, "fail", "A" },  { 751, "fail", "A" }, { 755, "fail", "A" }, { 760, "fail", "A" },
