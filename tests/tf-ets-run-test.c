@@ -294,7 +294,7 @@ test_quirks (void)
     { "1.0", 203, "binding-not-u", "A", "/3/0/16 is \"U\" (UQ)" },
     { "1.0", 204, "binding-not-u", "A", "/3/0/16 is \"U\" (UQ)" },
     { "1.0", 205, "no-tlv", "B", "Read /1/0 in TLV answered 4.06" },
-    { "1.0", 301, "late-notify", "A", "of /3/0/7" },
+    { "1.0", 301, "late-notify", "A", "2 s late), on /3/0/7" },
     { "1.0", 302, "observe-cancel-ignored", "B", "cancelled observation of /3/0/7" },
     { "1.0", 303, "observe-cancel-ignored", "B", "cancelled observation of /3/0/7" },
     /* object instances (1.0 ETS 1630 and 1635, to which 270 and 290 are delegated) */

@@ -78,9 +78,9 @@ tf_ets_observation_notified (TfEtsRun *run, const char *crit, TfEtsObservation *
         {
           dt = (judged - o->last) / 1e6;
           tf_ets_check_timing (run, crit, o->last, MAX ((gint64)((dt - o->pmax - 2.0) * 1e6), 1),
-                               "notification %u of /3/0/%u: none %.2f s after the previous one "
-                               "(pmax %u s, 2 s of tolerance)",
-                               k + 1, o->res, dt, o->pmax);
+                               "notification %u: none %.2f s after the previous one "
+                               "(pmax %u s, 2 s of tolerance), on /3/0/%u",
+                               k + 1, dt, o->pmax, o->res);
           return FALSE;
         }
       e = g_ptr_array_index (ev, i);
@@ -93,9 +93,9 @@ tf_ets_observation_notified (TfEtsRun *run, const char *crit, TfEtsObservation *
       dt = (e->time_us - o->last) / 1e6;
       late_by = (gint64)((dt < o->pmin - 0.3 ? o->pmin - 0.3 - dt : dt - o->pmax - 2.0) * 1e6);
       if (!tf_ets_check_timing (run, crit, o->last, late_by,
-                                "notification %u of /3/0/%u came %.2f s after the previous one "
-                                "(pmin %u, pmax %u; tolerance 0.3 s early, 2 s late)",
-                                k + 1, o->res, dt, o->pmin, o->pmax)
+                                "notification %u came %.2f s after the previous one (pmin %u, "
+                                "pmax %u; tolerance 0.3 s early, 2 s late), on /3/0/%u",
+                                k + 1, dt, o->pmin, o->pmax, o->res)
           || !tf_ets_check (run, crit, e->observe_seq > o->last_seq,
                             "notification %u has a newer Observe number (%d after %d)", k + 1,
                             e->observe_seq, o->last_seq))
