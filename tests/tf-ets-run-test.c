@@ -290,6 +290,7 @@ test_quirks (void)
     { "1.0", 102, "wrong-update-code", "B", "PUT" },
     { "1.0", 103, "disable-ignored", "B", "a De-register (DELETE on the registration)" },
     { "1.0", 104, "wrong-update-code", "C", "PUT" },
+    { "1.0", 104, "lifetime-ignored", "E", "the registration expired" },
     { "1.0", 201, "no-text", "A", "Read /3/0/0 as text/plain answered 4.06" },
     { "1.0", 203, "binding-not-u", "A", "/3/0/16 is \"U\" (UQ)" },
     { "1.0", 204, "binding-not-u", "A", "/3/0/16 is \"U\" (UQ)" },
