@@ -408,7 +408,8 @@ test_link_cut (void)
  * here. Its defects as observed: no Content-Format on its answers, no TLV or JSON (requests in
  * them are never answered, and nothing after them is), no Update after a lifetime change or
  * the Update Trigger, no reboot, a notification right after the Observe answer (before pmin),
- * no Firmware Update object although the demo declares firmware-update for it (4.04). */
+ * no Firmware Update object although the demo declares firmware-update for it (4.04), Disable
+ * answered but not done, no /3/0/6 and no /1/0/2, 3, 5 (the 1.0 draft's C.4 and C.3). */
 static void
 test_node (void)
 {
