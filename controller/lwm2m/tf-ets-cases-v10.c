@@ -15,7 +15,21 @@
 /* The lifetime the draft sets in 102 and 104's precondition: 20 s. */
 #define DRAFT_LIFETIME 20
 
-/* The last Update (a POST on the registration: no "ep" query) received from @mark on. */
+/* The first Uri-Path segment of a decoded request, or NULL. */
+static const char *
+first_segment (JsonObject *m)
+{
+  JsonArray *opts = json_object_get_array_member (m, "options");
+  for (guint i = 0; opts != NULL && i < json_array_get_length (opts); i++)
+    {
+      JsonArray *o = json_array_get_array_element (opts, i);
+      if (json_array_get_int_element (o, 0) == 11)
+        return json_array_get_string_element (o, 1);
+    }
+  return NULL;
+}
+
+/* The last Update (a POST on /rd/LOC: no "ep" query) received from @mark on. */
 static JsonObject *
 last_update (TfEtsRun *run, guint mark)
 {
@@ -26,7 +40,7 @@ last_update (TfEtsRun *run, guint mark)
       JsonObject *m = json_node_get_object (g_ptr_array_index (ex, k));
       if (g_strcmp0 (json_object_get_string_member_with_default (m, "dir", ""), "in") == 0
           && g_strcmp0 (json_object_get_string_member_with_default (m, "code", ""), "POST") == 0
-          && tf_ets_query_value (m, "ep") == NULL)
+          && g_strcmp0 (first_segment (m), "rd") == 0 && tf_ets_query_value (m, "ep") == NULL)
         found = m;
     }
   return found;
@@ -46,7 +60,7 @@ without_parameter (JsonObject *m)
 /* Event @i, when there is one, is no refused Update (a PUT on the registration, say) and no
  * new Register in place of the Update. */
 static gboolean
-refused (TfEtsRun *run, const char *crit, gint i)
+update_not_refused (TfEtsRun *run, const char *crit, gint i)
 {
   TfEtsEvent *e = i >= 0 ? g_ptr_array_index (tf_ets_run_events (run), i) : NULL;
   return tf_ets_check (run, crit, e == NULL || e->kind != TF_ETS_EVENT_REJECTED,
@@ -133,7 +147,7 @@ case_102 (TfEtsRun *run)
   if (i < 0 && !tf_ets_run_alive (run))
     return;
   m = last_update (run, mark);
-  if (!refused (run, "B", i)
+  if (!update_not_refused (run, "B", i)
       || !tf_ets_check (run, "B", i >= 0 && m != NULL,
                         "an Update followed the new lifetime in 30 s")
       || !tf_ets_check (run, "B", g_strcmp0 (tf_ets_query_value (m, "lt"), "20") == 0,
@@ -258,7 +272,7 @@ case_104 (TfEtsRun *run)
   if (i < 0 && !tf_ets_run_alive (run))
     return;
   m = last_update (run, mark);
-  if (!refused (run, "C", i)
+  if (!update_not_refused (run, "C", i)
       || !tf_ets_check (run, "C", i >= 0 && m != NULL, "an Update followed the trigger in 30 s")
       || !tf_ets_check (run, "C", without_parameter (m), "the Update is without parameter"))
     return;
