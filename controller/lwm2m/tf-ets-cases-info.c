@@ -13,56 +13,61 @@
 /* What the cases observe: the Device object's Current Time. */
 #define OBSERVED_RES 13
 
-typedef struct
+/* Steps 1-2 (criteria @crit_attrs and @crit_obs): Write-Attributes pmin/pmax on /3/0/@res,
+ * then Observe it. */
+gboolean
+tf_ets_observation_start (TfEtsRun *run, TfEtsObservation *o, guint16 res, const char *crit_attrs,
+                          const char *crit_obs)
 {
-  guint observation;
-  guint pmin, pmax;
-  gint64 started; /* monotonic, when the observation's answer came */
-} Observation;
-
-/* Steps 1-2 (criteria A and B): Write-Attributes pmin/pmax, then Observe. */
-static gboolean
-start_observation (TfEtsRun *run, Observation *o)
-{
-  TfLwm2mPath p = tf_lwm2m_path_make (3, 3, 0, OBSERVED_RES, 0);
-  g_autofree char *attrs = NULL;
+  TfLwm2mPath p = tf_lwm2m_path_make (3, 3, 0, res, 0);
+  g_autofree char *attrs = NULL, *wa = NULL, *ob = NULL;
   g_autoptr (TfLwm2mResponse) w = NULL, r = NULL;
   if (tf_ets_run_registration (run) == NULL)
     return FALSE;
+  o->res = res;
   tf_ets_run_periods (run, &o->pmin, &o->pmax);
   attrs = g_strdup_printf ("pmin=%u&pmax=%u", o->pmin, o->pmax);
-  w = tf_ets_expect (run, tf_lwm2m_request_write_attributes (&p, attrs), "A",
-                     TF_LWM2M_COAP_CODE (2, 4), -1, "Write-Attributes /3/0/13");
+  wa = g_strdup_printf ("Write-Attributes /3/0/%u", res);
+  ob = g_strdup_printf ("Observe /3/0/%u", res);
+  w = tf_ets_expect (run, tf_lwm2m_request_write_attributes (&p, attrs), crit_attrs,
+                     TF_LWM2M_COAP_CODE (2, 4), -1, wa);
   if (w == NULL)
     return FALSE;
-  r = tf_ets_expect (run, tf_lwm2m_request_observe (&p, -1), "B", TF_LWM2M_COAP_CODE (2, 5), -1,
-                     "Observe /3/0/13");
+  r = tf_ets_expect (run, tf_lwm2m_request_observe (&p, -1), crit_obs, TF_LWM2M_COAP_CODE (2, 5),
+                     -1, ob);
   if (r == NULL)
     return FALSE;
-  if (!tf_ets_check (run, "B", r->observe_seq >= 0, "the answer carries the Observe option")
-      || !tf_ets_check (run, "B", tf_ets_find_record (r, &p) != NULL,
-                        "the answer carries the value of /3/0/13"))
+  if (!tf_ets_check (run, crit_obs, r->observe_seq >= 0, "the answer carries the Observe option")
+      || !tf_ets_check (run, crit_obs, tf_ets_find_record (r, &p) != NULL,
+                        "the answer carries the value of /3/0/%u", res))
     return FALSE;
   o->observation = r->observation;
-  o->started = tf_ets_run_last_arrival (run); /* the answer's arrival */
+  o->last = tf_ets_run_last_arrival (run); /* the answer's arrival */
+  o->from = tf_ets_run_events (run)->len;
+  o->last_seq = -1;
   return TRUE;
 }
 
-/* Criterion @crit: @n notifications, each no earlier than pmin and no later than pmax after
- * the previous one (with room for one CoAP round trip and the client's timer: 0.3 s early,
- * 2 s late), timed by their arrival (tf_ets_check_timing). */
 static gboolean
-expect_notifications (TfEtsRun *run, const char *crit, Observation *o, guint n)
+start_observation (TfEtsRun *run, TfEtsObservation *o)
+{
+  return tf_ets_observation_start (run, o, OBSERVED_RES, "A", "B");
+}
+
+/* Criterion @crit: @n more notifications, each no earlier than pmin and no later than pmax
+ * after the previous one (the first after the Observe answer; with room for one CoAP round
+ * trip and the client's timer: 0.3 s early, 2 s late), timed by their arrival
+ * (tf_ets_check_timing). Picks up where the last call on @o ended, so two observations can
+ * be followed one after the other. */
+gboolean
+tf_ets_observation_notified (TfEtsRun *run, const char *crit, TfEtsObservation *o, guint n)
 {
   GPtrArray *ev = tf_ets_run_events (run);
-  gint64 last = o->started;
-  gint last_seq = -1;
-  guint from = ev->len;
-  TfLwm2mPath p = tf_lwm2m_path_make (3, 3, 0, OBSERVED_RES, 0);
+  TfLwm2mPath p = tf_lwm2m_path_make (3, 3, 0, o->res, 0);
   for (guint k = 0; k < n; k++)
     {
       /* twice pmax: a late notification is timed, not only missed */
-      gint i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_NOTIFICATION, from,
+      gint i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_NOTIFICATION, o->from,
                                       (2 * o->pmax + 3) * 1000);
       gint64 judged = g_get_monotonic_time (), late_by;
       TfEtsEvent *e;
@@ -71,60 +76,70 @@ expect_notifications (TfEtsRun *run, const char *crit, Observation *o, guint n)
         return FALSE;
       if (i < 0)
         {
-          dt = (judged - last) / 1e6;
-          tf_ets_check_timing (run, crit, last, MAX ((gint64)((dt - o->pmax - 2.0) * 1e6), 1),
-                               "notification %u: none %.2f s after the previous one (pmax %u s, "
-                               "2 s of tolerance)",
-                               k + 1, dt, o->pmax);
+          dt = (judged - o->last) / 1e6;
+          tf_ets_check_timing (run, crit, o->last, MAX ((gint64)((dt - o->pmax - 2.0) * 1e6), 1),
+                               "notification %u: none %.2f s after the previous one "
+                               "(pmax %u s, 2 s of tolerance), on /3/0/%u",
+                               k + 1, dt, o->pmax, o->res);
           return FALSE;
         }
       e = g_ptr_array_index (ev, i);
-      from = i + 1;
+      o->from = i + 1;
       if (e->observation != o->observation)
         {
           k--;
           continue;
         }
-      dt = (e->time_us - last) / 1e6;
+      dt = (e->time_us - o->last) / 1e6;
       late_by = (gint64)((dt < o->pmin - 0.3 ? o->pmin - 0.3 - dt : dt - o->pmax - 2.0) * 1e6);
-      if (!tf_ets_check_timing (run, crit, last, late_by,
+      if (!tf_ets_check_timing (run, crit, o->last, late_by,
                                 "notification %u came %.2f s after the previous one (pmin %u, "
-                                "pmax %u; tolerance 0.3 s early, 2 s late)",
-                                k + 1, dt, o->pmin, o->pmax)
-          || !tf_ets_check (run, crit, e->observe_seq > last_seq,
+                                "pmax %u; tolerance 0.3 s early, 2 s late), on /3/0/%u",
+                                k + 1, dt, o->pmin, o->pmax, o->res)
+          || !tf_ets_check (run, crit, e->observe_seq > o->last_seq,
                             "notification %u has a newer Observe number (%d after %d)", k + 1,
-                            e->observe_seq, last_seq))
+                            e->observe_seq, o->last_seq))
         return FALSE;
       if (!tf_ets_check (run, crit,
                          e->records != NULL && e->records->len > 0
                              && tf_lwm2m_path_is_prefix (
                                  &p, &((TfLwm2mRecord *)g_ptr_array_index (e->records, 0))->path),
-                         "notification %u carries the value of /3/0/13", k + 1))
+                         "notification %u carries the value of /3/0/%u", k + 1, o->res))
         return FALSE;
-      last = e->time_us;
-      last_seq = e->observe_seq;
+      o->last = e->time_us;
+      o->last_seq = e->observe_seq;
     }
   return TRUE;
+}
+
+static gboolean
+expect_notifications (TfEtsRun *run, const char *crit, TfEtsObservation *o, guint n)
+{
+  return tf_ets_observation_notified (run, crit, o, n);
 }
 
 void
 tf_ets_case_301 (TfEtsRun *run)
 {
-  Observation o = { 0 };
+  TfEtsObservation o = { 0 };
   if (!start_observation (run, &o))
     return;
   expect_notifications (run, "C", &o, 3);
 }
 
 /* Criterion @crit: after the cancellation at @since, at most @allowed notifications of the
- * observation (the one a Reset answers) over two pmax periods, and the client still there. */
-static void
-expect_silence (TfEtsRun *run, const char *crit, Observation *o, gint64 since, guint allowed)
+ * observation (the one a Reset answers) over two pmax periods from @since, and the client
+ * still there. */
+gboolean
+tf_ets_observation_silent (TfEtsRun *run, const char *crit, TfEtsObservation *o, gint64 since,
+                           guint allowed)
 {
   GPtrArray *ev = tf_ets_run_events (run);
   guint seen = 0;
   guint from = ev->len;
-  tf_ets_run_sleep (run, (2 * o->pmax + 2) * 1000);
+  gint64 until = since + (gint64)(2 * o->pmax + 2) * G_USEC_PER_SEC, now = g_get_monotonic_time ();
+  if (until > now)
+    tf_ets_run_sleep (run, (guint)((until - now) / 1000));
   /* the events from before the wait that came after @since count as well */
   while (from > 0 && ((TfEtsEvent *)g_ptr_array_index (ev, from - 1))->time_us > since)
     from--;
@@ -137,16 +152,23 @@ expect_silence (TfEtsRun *run, const char *crit, Observation *o, gint64 since, g
     }
   /* no notification may also mean no client: ask it something before judging */
   if (!tf_ets_run_alive (run))
-    return;
-  tf_ets_check (run, crit, seen <= allowed,
-                "%u notification(s) of the cancelled observation in %u s (at most %u allowed)",
-                seen, 2 * o->pmax + 2, allowed);
+    return FALSE;
+  return tf_ets_check (run, crit, seen <= allowed,
+                       "%u notification(s) of the cancelled observation of /3/0/%u in %u s (at "
+                       "most %u allowed)",
+                       seen, o->res, 2 * o->pmax + 2, allowed);
+}
+
+static void
+expect_silence (TfEtsRun *run, const char *crit, TfEtsObservation *o, gint64 since, guint allowed)
+{
+  tf_ets_observation_silent (run, crit, o, since, allowed);
 }
 
 void
 tf_ets_case_302 (TfEtsRun *run)
 {
-  Observation o = { 0 };
+  TfEtsObservation o = { 0 };
   g_autoptr (TfLwm2mResponse) c = NULL;
   gint64 since;
   if (!start_observation (run, &o) || !expect_notifications (run, "C", &o, 1))
@@ -162,7 +184,7 @@ tf_ets_case_302 (TfEtsRun *run)
 void
 tf_ets_case_303 (TfEtsRun *run)
 {
-  Observation o = { 0 };
+  TfEtsObservation o = { 0 };
   g_autoptr (TfLwm2mResponse) c = NULL;
   g_autofree char *code = NULL;
   if (!start_observation (run, &o) || !expect_notifications (run, "C", &o, 1))
@@ -305,7 +327,7 @@ tf_ets_case_305 (TfEtsRun *run)
                           tf_lwm2m_path_make (3, 3, 0, 16, 0) };
   g_autoptr (TfLwm2mResponse) r = NULL, c = NULL;
   g_autofree char *got = NULL, *code = NULL;
-  Observation o = { 0 };
+  TfEtsObservation o = { 0 };
   gint64 since;
   guint from;
   gint i;

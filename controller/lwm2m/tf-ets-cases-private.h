@@ -28,6 +28,20 @@ tf_ets_check_mandatory (TfEtsRun *run, const char *crit, const TfLwm2mResponse *
                         guint16 inst);
 guint
 tf_ets_json_cf (TfEtsRun *run);
+/* A Uri-Query value ("lt") of a decoded request of the exchange, or NULL. */
+const char *
+tf_ets_query_value (JsonObject *msg, const char *key);
+/* A Write of one integer in @cf. */
+TfLwm2mRequest *
+tf_ets_write_int (const TfLwm2mPath *p, guint cf, gint64 v);
+/* Waits up to @ms for the Update that @what should cause (events from @from); a refused one
+ * (an Update as PUT) or a new Register fails @crit. */
+gboolean
+tf_ets_expect_update (TfEtsRun *run, const char *crit, guint from, guint ms, const char *what);
+
+/* tf-ets-cases-v10.c: the 1.0 draft's own procedures of 101-104, 201, 203-205, 301-303 */
+const TfEtsCase *
+tf_ets_cases_v10 (void);
 
 /* tf-ets-cases-dm.c: the 1.1 cases around the basic ones (211-237) */
 const TfEtsCase *
@@ -54,6 +68,23 @@ gint
 tf_ets_coap_block2_requested (const guint8 *buf, gsize n);
 
 /* tf-ets-cases-info.c: information reporting */
+typedef struct
+{
+  guint16 res; /* /3/0/res is observed */
+  guint observation;
+  guint pmin, pmax;
+  gint64 last;   /* monotonic arrival of the Observe answer, then of the last notification */
+  guint from;    /* the next event to look at */
+  gint last_seq; /* the Observe number of the last notification */
+} TfEtsObservation;
+gboolean
+tf_ets_observation_start (TfEtsRun *run, TfEtsObservation *o, guint16 res, const char *crit_attrs,
+                          const char *crit_obs);
+gboolean
+tf_ets_observation_notified (TfEtsRun *run, const char *crit, TfEtsObservation *o, guint n);
+gboolean
+tf_ets_observation_silent (TfEtsRun *run, const char *crit, TfEtsObservation *o, gint64 since,
+                           guint allowed);
 void
 tf_ets_case_301 (TfEtsRun *run);
 void

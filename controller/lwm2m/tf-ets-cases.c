@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The ETS interoperability cases for a client under test: registration (101-107) and device
  * management (201-261). Each function follows the case's test procedure (OMA-ETS-LightweightM2M
- * 1.0.1 / 1.1, section 6) step by step and checks its pass criteria, by their letters, on the
- * decoded messages that were exchanged. Information reporting is in tf-ets-cases-info.c. */
+ * 1.1, section 6; the 1.0 cases without a procedure of their own in tf-ets-cases-v10.c)
+ * step by step and checks its pass criteria, by their letters, on the decoded messages that
+ * were exchanged. Information reporting is in tf-ets-cases-info.c. */
 #define G_LOG_DOMAIN "tf-ets"
 
 #include "config.h"
@@ -88,8 +89,8 @@ tf_ets_json_cf (TfEtsRun *run)
   return TF_LWM2M_CF_JSON;
 }
 
-static TfLwm2mRequest *
-write_int (const TfLwm2mPath *p, guint cf, gint64 v)
+TfLwm2mRequest *
+tf_ets_write_int (const TfLwm2mPath *p, guint cf, gint64 v)
 {
   g_autoptr (GPtrArray) recs = tf_lwm2m_records_new ();
   g_ptr_array_add (recs, tf_lwm2m_record_new_int (p, v));
@@ -97,8 +98,8 @@ write_int (const TfLwm2mPath *p, guint cf, gint64 v)
 }
 
 /* A Uri-Query value of the decoded Register message ("lt"), or NULL. */
-static const char *
-query_value (JsonObject *msg, const char *key)
+const char *
+tf_ets_query_value (JsonObject *msg, const char *key)
 {
   JsonArray *opts = json_object_get_array_member (msg, "options");
   gsize kl = strlen (key);
@@ -129,11 +130,11 @@ case_101 (TfEtsRun *run)
   m = tf_ets_run_register_message (run);
   if (!tf_ets_check (run, "A", m != NULL, "a Register (POST /rd) was received"))
     return;
-  v = query_value (m, "ep");
+  v = tf_ets_query_value (m, "ep");
   if (!tf_ets_check (run, "A", v != NULL && g_str_equal (v, reg->endpoint),
                      "the Register names the endpoint (ep=%s)", v ? v : "absent"))
     return;
-  v = query_value (m, "lwm2m");
+  v = tf_ets_query_value (m, "lwm2m");
   if (!tf_ets_check (run, "A",
                      g_str_equal (tf_ets_run_version (run), "1.0")
                          ? v == NULL || g_str_equal (v, "1.0")
@@ -141,7 +142,7 @@ case_101 (TfEtsRun *run)
                      "the Register states LwM2M version %s (lwm2m=%s)", tf_ets_run_version (run),
                      v ? v : "absent"))
     return;
-  v = query_value (m, "lt");
+  v = tf_ets_query_value (m, "lt");
   if (!tf_ets_check (run, "A", v == NULL || g_ascii_strtoull (v, NULL, 10) > 0,
                      "the lifetime is a positive number (lt=%s)", v ? v : "absent: 86400"))
     return;
@@ -172,8 +173,8 @@ case_101 (TfEtsRun *run)
 }
 
 /* Waits for the Update that @what should cause; a refused one (an Update as PUT) fails. */
-static gboolean
-expect_update (TfEtsRun *run, const char *crit, guint from, guint ms, const char *what)
+gboolean
+tf_ets_expect_update (TfEtsRun *run, const char *crit, guint from, guint ms, const char *what)
 {
   gint i = tf_ets_run_wait_event (run,
                                   (1u << TF_ETS_EVENT_UPDATED) | (1u << TF_ETS_EVENT_REJECTED)
@@ -202,11 +203,11 @@ case_102 (TfEtsRun *run)
     return;
   from = tf_ets_run_events (run)->len;
   /* step 1: the server changes the lifetime */
-  r = tf_ets_expect (run, write_int (&p, TF_LWM2M_CF_TEXT, 40), "A", TF_LWM2M_COAP_CODE (2, 4), -1,
-                     "Write /1/0/1 = 40");
+  r = tf_ets_expect (run, tf_ets_write_int (&p, TF_LWM2M_CF_TEXT, 40), "A",
+                     TF_LWM2M_COAP_CODE (2, 4), -1, "Write /1/0/1 = 40");
   if (r == NULL)
     return;
-  if (!expect_update (run, "B", from, 30000, "the new lifetime"))
+  if (!tf_ets_expect_update (run, "B", from, 30000, "the new lifetime"))
     return;
   reg = tf_ets_run_registration (run);
   if (reg != NULL)
@@ -252,7 +253,7 @@ case_104 (TfEtsRun *run)
                      "Execute /1/0/8 (Registration Update Trigger)");
   if (r == NULL)
     return;
-  expect_update (run, "B", from, 30000, "the Registration Update Trigger");
+  tf_ets_expect_update (run, "B", from, 30000, "the Registration Update Trigger");
 }
 
 /* 105: after a short lifetime was set, the server discards the client's next Update (4.04, as
@@ -273,9 +274,9 @@ case_105 (TfEtsRun *run)
   if (reg == NULL)
     return;
   from = tf_ets_run_events (run)->len;
-  r = tf_ets_expect (run, write_int (&p, TF_LWM2M_CF_TEXT, lt), "A", TF_LWM2M_COAP_CODE (2, 4), -1,
-                     "Write /1/0/1 (a short lifetime)");
-  if (r == NULL || !expect_update (run, "A", from, 30000, "the new lifetime"))
+  r = tf_ets_expect (run, tf_ets_write_int (&p, TF_LWM2M_CF_TEXT, lt), "A",
+                     TF_LWM2M_COAP_CODE (2, 4), -1, "Write /1/0/1 (a short lifetime)");
+  if (r == NULL || !tf_ets_expect_update (run, "A", from, 30000, "the new lifetime"))
     return;
   location = g_strdup (
       tf_lwm2m_server_lookup (tf_ets_run_server (run), tf_ets_run_registration (run)->endpoint)
@@ -317,9 +318,9 @@ case_107 (TfEtsRun *run)
   if (reg == NULL)
     return;
   from = tf_ets_run_events (run)->len;
-  r = tf_ets_expect (run, write_int (&p, TF_LWM2M_CF_TEXT, lt), "A", TF_LWM2M_COAP_CODE (2, 4), -1,
-                     "Write /1/0/1 (a short lifetime)");
-  if (r == NULL || !expect_update (run, "B", from, 30000, "the new lifetime"))
+  r = tf_ets_expect (run, tf_ets_write_int (&p, TF_LWM2M_CF_TEXT, lt), "A",
+                     TF_LWM2M_COAP_CODE (2, 4), -1, "Write /1/0/1 (a short lifetime)");
+  if (r == NULL || !tf_ets_expect_update (run, "B", from, 30000, "the new lifetime"))
     return;
   /* C: the client keeps its registration alive, an Update before each lifetime runs out,
    * over two and a half lifetimes, timed by the Updates' arrival */
@@ -666,27 +667,27 @@ case_261 (TfEtsRun *run)
 }
 
 static const TfEtsCase cases[] = {
-  { 101, "1.0 1.1", "Initial Registration", case_101 },
-  { 102, "1.0 1.1", "Registration Update", case_102 },
-  { 103, "1.0 1.1", "Deregistration", case_103 },
-  { 104, "1.0 1.1", "Registration Update Trigger", case_104 },
+  { 101, "1.1", "Initial Registration", case_101 },
+  { 102, "1.1", "Registration Update", case_102 },
+  { 103, "1.1", "Deregistration", case_103 },
+  { 104, "1.1", "Registration Update Trigger", case_104 },
   { 105, "1.1", "Discarded Register Update", case_105 },
   { 107, "1.1", "Extending the lifetime of a registration", case_107 },
   { 108, "1.1", "Turn on Queue Mode", case_108 },
   { 109, "1.1", "Behavior in Queue Mode", case_109 },
-  { 201, "1.0 1.1", "Querying basic information in Plain Text format", case_201 },
-  { 203, "1.0 1.1", "Querying basic information in TLV format", case_203 },
-  { 204, "1.0 1.1", "Querying basic information in JSON format", case_204 },
-  { 205, "1.0 1.1", "Setting basic information in Plain Text format", case_205 },
+  { 201, "1.1", "Querying basic information in Plain Text format", case_201 },
+  { 203, "1.1", "Querying basic information in TLV format", case_203 },
+  { 204, "1.1", "Querying basic information in JSON format", case_204 },
+  { 205, "1.1", "Setting basic information in Plain Text format", case_205 },
   { 215, "1.0 1.1", "Setting basic information in TLV format", case_215 },
   { 220, "1.0 1.1", "Setting basic information in JSON format", case_220 },
   { 222, "1.1", "Read on Object", case_222 },
   { 241, "1.0 1.1", "Executable Resource: Rebooting the device", case_241 },
   { 260, "1.0 1.1", "Discover Command", case_260 },
   { 261, "1.1", "Write-Attribute Operation on a multiple resource", case_261 },
-  { 301, "1.0 1.1", "Observation and Notification of parameter values", tf_ets_case_301 },
-  { 302, "1.0 1.1", "Cancel Observations using Reset Operation", tf_ets_case_302 },
-  { 303, "1.0 1.1", "Cancel observations using Observe with Cancel parameter", tf_ets_case_303 },
+  { 301, "1.1", "Observation and Notification of parameter values", tf_ets_case_301 },
+  { 302, "1.1", "Cancel Observations using Reset Operation", tf_ets_case_302 },
+  { 303, "1.1", "Cancel observations using Observe with Cancel parameter", tf_ets_case_303 },
   { 304, "1.1", "Observe-Composite Operation", tf_ets_case_304 },
   { 305, "1.1", "Cancel Observation-Composite Operation", tf_ets_case_305 },
   { 306, "1.1", "Send Operation", tf_ets_case_306 },
@@ -705,7 +706,7 @@ case_cmp (gconstpointer a, gconstpointer b)
 const TfEtsCase *
 tf_ets_cases (void)
 {
-  static TfEtsCase all[G_N_ELEMENTS (cases) + 64];
+  static TfEtsCase all[G_N_ELEMENTS (cases) + 96];
   static gsize once = 0;
   if (g_once_init_enter (&once))
     {
@@ -725,6 +726,9 @@ tf_ets_cases (void)
            c++)
         all[n++] = *c;
       for (const TfEtsCase *c = tf_ets_cases_obj (); c->func != NULL && n + 1 < G_N_ELEMENTS (all);
+           c++)
+        all[n++] = *c;
+      for (const TfEtsCase *c = tf_ets_cases_v10 (); c->func != NULL && n + 1 < G_N_ELEMENTS (all);
            c++)
         all[n++] = *c;
       qsort (all, n, sizeof (TfEtsCase), case_cmp);

@@ -38,6 +38,7 @@ choose_cf (TfLwm2mClient *self, const TfLwm2mPath *path, gint accept, GPtrArray 
   if (accept >= 0)
     {
       if ((no_tlv && (accept == TF_LWM2M_CF_TLV || accept == TF_LWM2M_CF_TLV_OLD))
+          || ((self->quirks & TF_LWM2M_QUIRK_NO_TEXT) && accept == TF_LWM2M_CF_TEXT)
           || !tf_lwm2m_cf_supported ((guint)accept))
         {
           g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_ACCEPTABLE,

@@ -166,6 +166,10 @@ gboolean
 tf_lwm2m_client_registration_failed (TfLwm2mClient *self);
 void
 tf_lwm2m_client_retry_reset (TfLwm2mClient *self);
+/* Disable (/1/x/4, Core E.2) of the Server instance registered through: de-register once the
+ * Execute is answered, register again after its Disable Timeout (/1/x/5, 86400 s when absent). */
+void
+tf_lwm2m_client_disable (TfLwm2mClient *self);
 
 /* tf-lwm2m-client-account.c */
 /* The first non-bootstrap Security instance and its Server instance (Core E.1, E.2). */

@@ -139,3 +139,24 @@ tf_lwm2m_client_registration_failed (TfLwm2mClient *self)
   self->retry_id = g_idle_add (on_fallback, self);
   return TRUE;
 }
+
+static gboolean
+on_disable (gpointer data)
+{
+  TfLwm2mClient *self = data;
+  guint w = (guint)CLAMP (server_int (self, 5, 86400), 0, RETRY_WAIT_MAX);
+  self->retry_id = 0;
+  g_message ("%s: disabled for %u s", self->endpoint, w);
+  tf_lwm2m_client_deregister (self);
+  self->retry_id = g_timeout_add_seconds (w, on_register_again, self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+tf_lwm2m_client_disable (TfLwm2mClient *self)
+{
+  if (self->retry_id != 0)
+    g_source_remove (self->retry_id);
+  /* after the 2.04 of the Execute has gone */
+  self->retry_id = g_idle_add (on_disable, self);
+}

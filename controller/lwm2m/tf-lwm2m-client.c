@@ -19,28 +19,15 @@ guint tf_lwm2m_client_signals[CLIENT_SIGNAL_LAST];
 TfLwm2mQuirks
 tf_lwm2m_quirk_from_string (const char *name)
 {
-  if (g_strcmp0 (name, "no-tlv") == 0)
-    return TF_LWM2M_QUIRK_NO_TLV;
-  if (g_strcmp0 (name, "observe-cancel-ignored") == 0)
-    return TF_LWM2M_QUIRK_OBSERVE_CANCEL_IGNORED;
-  if (g_strcmp0 (name, "wrong-update-code") == 0)
-    return TF_LWM2M_QUIRK_WRONG_UPDATE_CODE;
-  if (g_strcmp0 (name, "lifetime-ignored") == 0)
-    return TF_LWM2M_QUIRK_LIFETIME_IGNORED;
-  if (g_strcmp0 (name, "late-notify") == 0)
-    return TF_LWM2M_QUIRK_LATE_NOTIFY;
-  if (g_strcmp0 (name, "firmware-state-stuck") == 0)
-    return TF_LWM2M_QUIRK_FW_STATE_STUCK;
-  if (g_strcmp0 (name, "firmware-update-anytime") == 0)
-    return TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME;
-  if (g_strcmp0 (name, "firmware-no-result") == 0)
-    return TF_LWM2M_QUIRK_FW_NO_RESULT;
-  if (g_strcmp0 (name, "delete-kept") == 0)
-    return TF_LWM2M_QUIRK_DELETE_KEPT;
-  if (g_strcmp0 (name, "bootstrap-unchecked") == 0)
-    return TF_LWM2M_QUIRK_BOOTSTRAP_UNCHECKED;
-  if (g_strcmp0 (name, "no-bootstrap-fallback") == 0)
-    return TF_LWM2M_QUIRK_NO_BOOTSTRAP_FALLBACK;
+  static const char *const names[] = {
+    "no-tlv",        "observe-cancel-ignored", "wrong-update-code",       "lifetime-ignored",
+    "late-notify",   "firmware-state-stuck",   "firmware-update-anytime", "firmware-no-result",
+    "delete-kept",   "bootstrap-unchecked",    "no-bootstrap-fallback",   "no-text",
+    "binding-not-u", "register-no-lifetime",   "disable-ignored",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (name, names[i]) == 0)
+      return (TfLwm2mQuirks)(1u << i);
   return TF_LWM2M_QUIRK_NONE;
 }
 
@@ -159,7 +146,8 @@ tf_lwm2m_client_register (TfLwm2mClient *self)
       return;
     }
   g_ptr_array_add (q, g_strdup_printf ("ep=%s", self->endpoint));
-  g_ptr_array_add (q, g_strdup_printf ("lt=%u", self->lifetime));
+  if (!(self->quirks & TF_LWM2M_QUIRK_REGISTER_NO_LIFETIME))
+    g_ptr_array_add (q, g_strdup_printf ("lt=%u", self->lifetime));
   g_ptr_array_add (q, g_strdup_printf ("lwm2m=%s", self->version));
   /* 1.0 says queue mode in the binding, 1.1 with a Q parameter (Core 6.2.1) */
   g_ptr_array_add (q, g_strdup_printf ("b=U%s", self->queue && !v11 ? "Q" : ""));
@@ -698,6 +686,9 @@ on_execute (TfLwm2mModel *m, const TfLwm2mPath *path, const guint8 *args, gsize 
   /* Server's Registration Update Trigger (Core E.2, resource 8) */
   if (path->ids[0] == 1 && path->ids[2] == 8)
     tf_lwm2m_client_schedule_update (self, 0);
+  /* Disable (resource 4): de-register, back after the Disable Timeout (Core E.2) */
+  if (path->ids[0] == 1 && path->ids[2] == 4 && !(self->quirks & TF_LWM2M_QUIRK_DISABLE_IGNORED))
+    tf_lwm2m_client_disable (self);
   if (path->ids[0] == 5 && path->ids[2] == 2 && !tf_lwm2m_client_fw_update (self, error))
     return FALSE;
   /* Bootstrap-Request Trigger (resource 9): server-initiated bootstrap (Core 6.1.4) */

@@ -22,6 +22,10 @@ typedef enum
   TF_LWM2M_QUIRK_DELETE_KEPT = 1 << 8,            /* answers Delete 2.02 but keeps the instance */
   TF_LWM2M_QUIRK_BOOTSTRAP_UNCHECKED = 1 << 9,    /* Bootstrap-Finish 2.04 whatever was written */
   TF_LWM2M_QUIRK_NO_BOOTSTRAP_FALLBACK = 1 << 10, /* never bootstraps after registration fails */
+  TF_LWM2M_QUIRK_NO_TEXT = 1 << 11,               /* refuses plain text reads: 4.06 */
+  TF_LWM2M_QUIRK_BINDING_NOT_U = 1 << 12,         /* /3/0/16 says "UQ" though it binds U */
+  TF_LWM2M_QUIRK_REGISTER_NO_LIFETIME = 1 << 13,  /* a Register without "lt" */
+  TF_LWM2M_QUIRK_DISABLE_IGNORED = 1 << 14,       /* Disable (/1/x/4) answered, not done */
 } TfLwm2mQuirks;
 
 /* "no-tlv" → TF_LWM2M_QUIRK_NO_TLV; 0 for an unknown name. */

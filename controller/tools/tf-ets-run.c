@@ -358,7 +358,7 @@ main (int argc, char **argv)
       "this file descriptor",
       "FD" },
     { "deregister-line", 0, 0, G_OPTION_ARG_STRING, &dereg,
-      "console line that makes the client de-register (lwm2m stop)", "LINE" },
+      "console line that makes the client de-register (lwm2m stop; 1.1 case 103)", "LINE" },
     { "send-line", 0, 0, G_OPTION_ARG_STRING, &send_line,
       "console line that makes the client Send /3/0/9 and /3/0/13 (lwm2m send /3/0/9 /3/0/13)",
       "LINE" },

@@ -156,6 +156,10 @@ build_model (App *app)
       add (srv, tf_lwm2m_record_new_int (P (1, 0, 0), 1));
       add (srv, tf_lwm2m_record_new_int (P (1, 0, 1),
                                          lt != NULL ? g_ascii_strtoll (lt, NULL, 10) : 300));
+      add (srv, tf_lwm2m_record_new_int (P (1, 0, 2), 1));
+      add (srv, tf_lwm2m_record_new_int (P (1, 0, 3), 60));
+      add (srv, tf_lwm2m_record_new (P (1, 0, 4), TF_LWM2M_TYPE_NONE)); /* Disable */
+      add (srv, tf_lwm2m_record_new_int (P (1, 0, 5), 86400));
       add (srv, tf_lwm2m_record_new_bool (P (1, 0, 6), FALSE));
       add (srv, tf_lwm2m_record_new_string (P (1, 0, 7), app->queue ? "UQ" : "U"));
       if (!tf_lwm2m_model_create (app->model, 1, 0, srv, NULL))
@@ -173,7 +177,8 @@ build_model (App *app)
   add (dev, tf_lwm2m_record_new_int (PI (3, 0, 11, 0), 0));
   add (dev, tf_lwm2m_record_new_time (P (3, 0, 13), g_get_real_time () / G_USEC_PER_SEC));
   add (dev, tf_lwm2m_record_new_string (P (3, 0, 14), "+00:00"));
-  add (dev, tf_lwm2m_record_new_string (P (3, 0, 16), "U"));
+  add (dev, tf_lwm2m_record_new_string (P (3, 0, 16),
+                                        (app->quirks & TF_LWM2M_QUIRK_BINDING_NOT_U) ? "UQ" : "U"));
   add (dev, tf_lwm2m_record_new_string (P (3, 0, 17), "simulated board"));
   add (dev, tf_lwm2m_record_new_string (P (3, 0, 18), "1.0"));
   add (dev, tf_lwm2m_record_new_string (P (3, 0, 19), app->version));
