@@ -53,11 +53,12 @@ tf_ets_check_every_block (JsonArray *ex, const char *resp_dir)
       g_assert_cmpint (16 << (b2 & 7), ==, bs);
       last = (b2 & 8) == 0;
       sum += json_object_get_int_member_with_default (m, "payload_len", 0);
-      /* the GET it answers: same MID, the other way, before it, for this block */
+      /* the GET (or FETCH) it answers: same MID, the other way, before it, for this block */
       for (guint j = i; j > 0 && !asked; j--)
         {
           JsonObject *q = json_array_get_object_element (ex, j - 1);
-          if (!g_str_equal (str (q, "dir"), resp_dir) && g_str_equal (str (q, "code"), "GET")
+          if (!g_str_equal (str (q, "dir"), resp_dir)
+              && (g_str_equal (str (q, "code"), "GET") || g_str_equal (str (q, "code"), "FETCH"))
               && json_object_get_int_member (q, "mid") == json_object_get_int_member (m, "mid"))
             {
               gint64 qb = option (q, OPT_BLOCK2);

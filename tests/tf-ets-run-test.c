@@ -537,6 +537,24 @@ test_fw_cut (void)
 /* 1.1 cases 770 and 771, the package (3078 bytes: four blocks of 1024) pushed by the runner
  * and pulled from its server: the exchange holds every block, each PUT and its 2.31, each
  * GET and its 2.05, and the client's messages at the kernel's receive times. */
+/* The runner's own Read-Composite (235, every object) answered in Block2 parts, the client
+ * holding a 4 KiB resource: the runner asks for each block itself, each FETCH and 2.05 with
+ * its Block2 in the exchange, and the Pass is judged on the whole body. */
+static void
+test_read_blocks (void)
+{
+  Result r = { 0 };
+  JsonArray *ex;
+  run_case ("1.1", 235, "--large-resource 4096", NULL, &r);
+  if (r.status != 0)
+    g_error ("1.1 case 235: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),
+             member (&r, "reason") ? member (&r, "reason") : r.err);
+  ex = json_object_get_array_member (json_node_get_object (r.root), "exchange");
+  g_assert_cmpuint (tf_ets_check_every_block (ex, "in"), >=, 5);
+  tf_ets_check_rx_times (ex);
+  result_clear (&r);
+}
+
 static void
 test_fw_blocks (void)
 {
@@ -569,6 +587,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/ets-run/pass-1.1", "1.1", test_pass);
   g_test_add_data_func ("/ets-run/pass-1.0", "1.0", test_pass);
   g_test_add_func ("/ets-run/quirks", test_quirks);
+  g_test_add_func ("/ets-run/read-blocks", test_read_blocks);
   g_test_add_func ("/ets-run/fallback", test_fallback);
   g_test_add_func ("/ets-run/fw-cut", test_fw_cut);
   g_test_add_func ("/ets-run/fw-blocks", test_fw_blocks);

@@ -9,25 +9,10 @@
 #include "tf-lwm2m-codec.h"
 #include "tf-lwm2m-server-private.h"
 
-typedef struct
-{
-  TfLwm2mServer *server;
-  char *token;
-  char *endpoint;
-  TfLwm2mPath path;
-  char *uri_path;
-  gint accept;
-  gint observe;
-  guint method;
-  GBytes *payload;
-  gint cf;
-  guint cancel_of; /* an active cancel of this observation */
-  GCancellable *cancellable;
-  gulong cancel_id;
-} Pending;
+typedef TfLwm2mPending Pending;
 
-static void
-pending_free (Pending *p)
+void
+tf_lwm2m_pending_free (Pending *p)
 {
   if (p->cancel_id != 0)
     g_cancellable_disconnect (p->cancellable, p->cancel_id);
@@ -37,6 +22,10 @@ pending_free (Pending *p)
   g_free (p->uri_path);
   if (p->payload != NULL)
     g_bytes_unref (p->payload);
+  if (p->sent != NULL)
+    coap_delete_pdu (p->sent);
+  if (p->body != NULL)
+    g_byte_array_unref (p->body);
   g_free (p);
 }
 
@@ -237,8 +226,8 @@ on_cancelled (GCancellable *cancellable, gpointer data)
   g_idle_add (return_cancelled_idle, task);
 }
 
-static coap_pdu_t *
-build_pdu (coap_session_t *session, const TfLwm2mRequest *req, GBytes *token)
+coap_pdu_t *
+tf_lwm2m_server_build_pdu (coap_session_t *session, const TfLwm2mRequest *req, GBytes *token)
 {
   coap_pdu_t *pdu
       = coap_pdu_init (req->non ? COAP_MESSAGE_NON : COAP_MESSAGE_CON, req->method,
@@ -265,7 +254,7 @@ send_with_token (TfLwm2mServer *self, coap_session_t *session, const char *endpo
                  const TfLwm2mRequest *req, GBytes *token, guint cancel_of, GTask *task)
 {
   Pending *p = g_new0 (Pending, 1);
-  coap_pdu_t *pdu = build_pdu (session, req, token);
+  coap_pdu_t *pdu = tf_lwm2m_server_build_pdu (session, req, token);
 
   p->server = self;
   p->token = tf_coap_token_key (session, g_bytes_get_data (token, NULL), g_bytes_get_size (token));
@@ -278,7 +267,11 @@ send_with_token (TfLwm2mServer *self, coap_session_t *session, const char *endpo
   p->payload = req->payload != NULL ? g_bytes_ref (req->payload) : NULL;
   p->cf = req->cf;
   p->cancel_of = cancel_of;
-  g_task_set_task_data (task, p, (GDestroyNotify)pending_free);
+  p->observe_seq = -1;
+  if (pdu != NULL)
+    p->sent = coap_pdu_duplicate (pdu, session, g_bytes_get_size (token),
+                                  g_bytes_get_data (token, NULL), NULL);
+  g_task_set_task_data (task, p, (GDestroyNotify)tf_lwm2m_pending_free);
   if (pdu == NULL)
     {
       g_task_return_new_error (task, TF_ERROR, TF_ERROR_FAILED, "cannot build the request");
@@ -317,11 +310,12 @@ tf_lwm2m_server_send_on_session (TfLwm2mServer *self, coap_session_t *session, c
 
 /* ---- answers ---- */
 
-static TfLwm2mResponse *
-response_new (const coap_pdu_t *pdu, const TfLwm2mPath *path)
+/* body: the whole of an answer in Block2 parts, else the payload of pdu */
+TfLwm2mResponse *
+tf_lwm2m_response_new (const coap_pdu_t *pdu, const TfLwm2mPath *path, GByteArray *body)
 {
   TfLwm2mResponse *r = g_new0 (TfLwm2mResponse, 1);
-  size_t len = 0, offset = 0, total = 0;
+  size_t len = 0;
   const uint8_t *data = NULL;
   r->code = coap_pdu_get_code (pdu);
   r->cf = (gint)tf_coap_pdu_uint_option (pdu, COAP_OPTION_CONTENT_FORMAT, G_MAXUINT);
@@ -330,7 +324,14 @@ response_new (const coap_pdu_t *pdu, const TfLwm2mPath *path)
     r->observe_seq = -1;
   if (r->cf == (gint)G_MAXUINT)
     r->cf = -1;
-  if (coap_get_data_large (pdu, &len, &data, &offset, &total) && len > 0)
+  if (body != NULL)
+    {
+      data = body->data;
+      len = body->len;
+    }
+  else if (!coap_get_data (pdu, &len, &data))
+    len = 0;
+  if (len > 0)
     {
       g_autoptr (GError) error = NULL;
       r->payload = g_bytes_new (data, len);
@@ -395,12 +396,27 @@ tf_lwm2m_server_on_response (coap_session_t *session, const coap_pdu_t *sent,
       && (task = g_hash_table_lookup (self->pending, token)) != NULL
       && next_block (self, session, sent, received, g_task_get_task_data (task)))
     return COAP_RESPONSE_OK;
-  if (g_hash_table_steal_extended (self->pending, token, NULL, (gpointer *)&task))
+  if ((task = g_hash_table_lookup (self->pending, token)) != NULL)
     {
       Pending *p = g_task_get_task_data (task);
       TfLwm2mResponse *r;
+      g_autoptr (GError) error = NULL;
+      g_autofree char *key = NULL;
+      TfLwm2mBlock2 b2;
       tf_lwm2m_exchange_log (session, received, FALSE, &p->path);
-      r = response_new (received, &p->path);
+      if ((b2 = tf_lwm2m_server_block2 (self, session, received, p, &error))
+          == TF_LWM2M_BLOCK2_MORE)
+        return COAP_RESPONSE_OK;
+      g_hash_table_steal_extended (self->pending, token, (gpointer *)&key, NULL);
+      if (b2 == TF_LWM2M_BLOCK2_FAILED)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          g_object_unref (task);
+          return COAP_RESPONSE_OK;
+        }
+      r = tf_lwm2m_response_new (received, &p->path, p->body);
+      if (p->body != NULL)
+        r->observe_seq = p->observe_seq;
       if (p->observe == 0 && r->code < 128 && r->observe_seq >= 0)
         {
           TfLwm2mObs *o = g_new0 (TfLwm2mObs, 1);
@@ -429,8 +445,14 @@ tf_lwm2m_server_on_response (coap_session_t *session, const coap_pdu_t *sent,
   if (obs != NULL)
     {
       g_autoptr (TfLwm2mResponse) r = NULL;
+      coap_block_t b;
       tf_lwm2m_exchange_log (session, received, FALSE, &obs->path);
-      r = response_new (received, &obs->path);
+      if (!obs->cancelled && coap_get_block (received, COAP_OPTION_BLOCK2, &b) && b.m)
+        {
+          tf_lwm2m_server_fetch_notification (self, session, received, obs);
+          return COAP_RESPONSE_OK;
+        }
+      r = tf_lwm2m_response_new (received, &obs->path, NULL);
       r->observation = obs->id;
       r->after_cancel = obs->cancelled;
       if (obs->cancelled)
@@ -506,43 +528,8 @@ tf_lwm2m_server_cancel_observe_async (TfLwm2mServer *self, guint id, gboolean re
   req->payload = o->payload != NULL ? g_bytes_ref (o->payload) : NULL;
   g_free (req->uri_path);
   req->uri_path = g_strdup (o->uri_path);
-  /* libcoap tracks the observation (its block mode) and puts its own token on the wire for
-   * the request it sent: only it can cancel with the token the client saw (RFC 7641 3.6);
-   * the answer comes back under the observation's token, which the pending table keys */
-  {
-    Pending *p = g_new0 (Pending, 1);
-    coap_binary_t tok
-        = { g_bytes_get_size (o->token_bytes), (uint8_t *)g_bytes_get_data (o->token_bytes, NULL) };
-    p->server = self;
-    p->token = g_strdup (o->token);
-    p->endpoint = g_strdup (o->endpoint);
-    p->path = o->path;
-    p->uri_path = g_strdup (o->uri_path);
-    p->accept = o->accept;
-    p->observe = 1;
-    p->method = o->method;
-    p->cf = o->cf;
-    p->cancel_of = id;
-    g_task_set_task_data (task, p, (GDestroyNotify)pending_free);
-    {
-      /* the exchange log shows it as libcoap sends it: the original request with Observe=1,
-       * under the next message id (the one coap_cancel_observe takes) */
-      coap_pdu_t *copy = build_pdu (o->session, req, o->token_bytes);
-      if (copy != NULL)
-        {
-          coap_pdu_set_mid (copy, (coap_mid_t)((coap_pdu_get_mid (copy) + 1) & 0xffff));
-          tf_lwm2m_exchange_log (o->session, copy, TRUE, &o->path);
-          coap_delete_pdu (copy);
-        }
-    }
-    if (!coap_cancel_observe (o->session, &tok, COAP_MESSAGE_CON))
-      {
-        g_task_return_new_error (task, TF_ERROR, TF_ERROR_IO, "cannot cancel observation %u", id);
-        g_object_unref (task);
-        return;
-      }
-    g_hash_table_insert (self->pending, g_strdup (p->token), task);
-  }
+  /* under the observation's token, which the pending table keys for its answer */
+  send_with_token (self, o->session, o->endpoint, req, o->token_bytes, id, task);
 }
 
 TfLwm2mResponse *

@@ -17,6 +17,28 @@ typedef struct
   GQueue *queued;     /* GTask with a TfLwm2mRequest copy as "tf-request" */
 } TfLwm2mReg;
 
+/* A request the server sent, waiting for its answer (the pending table, by token). */
+typedef struct
+{
+  TfLwm2mServer *server;
+  char *token;
+  char *endpoint;
+  TfLwm2mPath path;
+  char *uri_path;
+  gint accept;
+  gint observe;
+  guint method;
+  GBytes *payload;
+  gint cf;
+  guint cancel_of; /* an active cancel of this observation */
+  GCancellable *cancellable;
+  gulong cancel_id;
+  coap_pdu_t *sent; /* a copy without payload: the base of the GET of each further block */
+  GByteArray *body; /* the Block2 parts so far (tf-lwm2m-server-block.c) */
+  gint observe_seq; /* the first block's Observe, the later ones have none */
+  guint notify_of;  /* fetching the rest of a notification of this observation */
+} TfLwm2mPending;
+
 /* An observation the server started. */
 typedef struct
 {
@@ -50,6 +72,10 @@ struct _TfLwm2mServer
   guint next_obs;
   guint queue_window; /* seconds a queue-mode client listens after Register/Update */
   guint16 port;       /* the port the last listen bound (port 0 asks the kernel for one) */
+  GByteArray *block1; /* a request's Block1 parts so far, from block1_session to block1_uri */
+  char *block1_uri;
+  coap_session_t *block1_session; /* not referenced: compared only */
+  GBytes *block1_body;            /* the whole body, for the handler of the last block */
 };
 
 enum
@@ -86,3 +112,31 @@ tf_lwm2m_server_bootstrap_start (TfLwm2mServer *self, coap_session_t *session,
                                  const char *endpoint);
 char *
 tf_coap_token_hex (const guint8 *d, gsize n);
+
+/* tf-lwm2m-server-block.c */
+typedef enum
+{
+  TF_LWM2M_BLOCK2_DONE, /* no Block2, or its last block: p->body (if set) holds the body */
+  TF_LWM2M_BLOCK2_MORE, /* the GET of the next block is out */
+  TF_LWM2M_BLOCK2_FAILED,
+} TfLwm2mBlock2;
+TfLwm2mBlock2
+tf_lwm2m_server_block2 (TfLwm2mServer *self, coap_session_t *session, const coap_pdu_t *received,
+                        TfLwm2mPending *p, GError **error);
+void
+tf_lwm2m_server_fetch_notification (TfLwm2mServer *self, coap_session_t *session,
+                                    const coap_pdu_t *received, TfLwm2mObs *obs);
+gboolean
+tf_lwm2m_server_block1 (TfLwm2mServer *self, coap_session_t *session, const coap_pdu_t *request,
+                        coap_pdu_t *response);
+void
+tf_lwm2m_server_block1_clear (TfLwm2mServer *self);
+gboolean
+tf_lwm2m_server_request_data (TfLwm2mServer *self, const coap_pdu_t *request, size_t *len,
+                              const uint8_t **data);
+coap_pdu_t *
+tf_lwm2m_server_build_pdu (coap_session_t *session, const TfLwm2mRequest *req, GBytes *token);
+void
+tf_lwm2m_pending_free (TfLwm2mPending *p);
+TfLwm2mResponse *
+tf_lwm2m_response_new (const coap_pdu_t *pdu, const TfLwm2mPath *path, GByteArray *body);

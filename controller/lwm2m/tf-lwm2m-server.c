@@ -175,11 +175,11 @@ apply_params (TfLwm2mReg *r, GHashTable *q, GError **error)
 }
 
 static char *
-payload_text (const coap_pdu_t *pdu)
+payload_text (TfLwm2mServer *self, const coap_pdu_t *pdu)
 {
-  size_t len = 0, offset = 0, total = 0;
+  size_t len = 0;
   const uint8_t *data = NULL;
-  if (!coap_get_data_large (pdu, &len, &data, &offset, &total) || len == 0)
+  if (!tf_lwm2m_server_request_data (self, pdu, &len, &data))
     return NULL;
   return g_strndup ((const char *)data, len);
 }
@@ -210,6 +210,8 @@ on_register (coap_resource_t *resource, coap_session_t *session, const coap_pdu_
   TfLwm2mReg *old;
 
   tf_lwm2m_exchange_log (session, request, FALSE, NULL);
+  if (tf_lwm2m_server_block1 (self, session, request, response))
+    return;
   if (ep == NULL || *ep == '\0' || strlen (ep) > MAX_ENDPOINT_LEN
       || !g_utf8_validate (ep, -1, NULL))
     {
@@ -232,7 +234,7 @@ on_register (coap_resource_t *resource, coap_session_t *session, const coap_pdu_
       reg_free (r);
       return;
     }
-  r->pub.links = payload_text (request);
+  r->pub.links = payload_text (self, request);
   r->pub.peer = tf_coap_session_peer (session);
   if (id != NULL)
     r->pub.psk_identity = g_strndup ((const char *)id->s, id->length);
@@ -283,6 +285,8 @@ on_update (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t 
   g_autofree char *links = NULL;
 
   tf_lwm2m_exchange_log (session, request, FALSE, NULL);
+  if (r != NULL && !r->discard && tf_lwm2m_server_block1 (r->server, session, request, response))
+    return;
   if (r == NULL || r->discard)
     {
       set_diagnostic (response, COAP_RESPONSE_CODE (404), NULL);
@@ -304,7 +308,7 @@ on_update (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t 
       log_response (session, response);
       return;
     }
-  links = payload_text (request);
+  links = payload_text (r->server, request);
   if (links != NULL)
     {
       g_free (r->pub.links);
@@ -415,13 +419,15 @@ on_send (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
   GHashTableIter it;
   TfLwm2mReg *r;
   guint cf = tf_coap_pdu_uint_option (request, COAP_OPTION_CONTENT_FORMAT, G_MAXUINT);
-  size_t len = 0, offset = 0, total = 0;
+  size_t len = 0;
   const uint8_t *data = NULL;
   TfLwm2mPath root = { .len = 0 };
   g_autoptr (GError) error = NULL;
   g_autoptr (TfLwm2mResponse) resp = g_new0 (TfLwm2mResponse, 1);
 
   tf_lwm2m_exchange_log (session, request, FALSE, &root);
+  if (tf_lwm2m_server_block1 (self, session, request, response))
+    return;
   g_hash_table_iter_init (&it, self->regs);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *)&r))
     if (r->session == session)
@@ -430,7 +436,7 @@ on_send (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
     set_diagnostic (response, COAP_RESPONSE_CODE (403), "not registered");
   else if (cf != TF_LWM2M_CF_SENML_JSON && cf != TF_LWM2M_CF_SENML_CBOR)
     set_diagnostic (response, COAP_RESPONSE_CODE (415), "Send is SenML");
-  else if (!coap_get_data_large (request, &len, &data, &offset, &total)
+  else if (!tf_lwm2m_server_request_data (self, request, &len, &data)
            || (resp->records = tf_lwm2m_decode (cf, &root, data, len, &error)) == NULL)
     set_diagnostic (response, COAP_RESPONSE_CODE (400), error != NULL ? error->message : "empty");
   else
@@ -683,7 +689,7 @@ tf_lwm2m_server_init (TfLwm2mServer *self)
   tf_coap_init ();
   self->ctx = coap_new_context (NULL);
   tf_coap_context_set_owner (self->ctx, self);
-  coap_context_set_block_mode (self->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+  coap_context_set_block_mode (self->ctx, 0);
   coap_register_response_handler (self->ctx, tf_lwm2m_server_on_response);
   coap_register_nack_handler (self->ctx, tf_lwm2m_server_on_nack);
   coap_register_event_handler (self->ctx, on_event);
@@ -736,6 +742,7 @@ tf_lwm2m_server_finalize (GObject *object)
   g_hash_table_unref (self->psk);
   g_hash_table_unref (self->bootstrap);
   g_hash_table_unref (self->files);
+  tf_lwm2m_server_block1_clear (self);
   g_source_destroy (self->source);
   g_source_unref (self->source);
   tf_coap_context_set_owner (self->ctx, NULL);
