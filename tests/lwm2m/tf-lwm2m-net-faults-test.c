@@ -174,6 +174,37 @@ client_log (const char *file, guint from)
   return a;
 }
 
+/* A Register of 4 KB links in 64-byte Block1 parts (libcoap's coap-client, unchanged): the
+ * server answers each 2.31 Continue itself (its block mode is off), every block in its log,
+ * and registers the whole list. */
+static void
+test_register_block1 (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *file = g_build_filename (s->dir, "links", NULL);
+  g_autofree char *uri
+      = g_strdup_printf ("coap://127.0.0.1:%u/rd?ep=big-1&lt=60&lwm2m=1.1", s->port);
+  g_autoptr (GString) links = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) p = NULL;
+  g_autoptr (JsonObject) reg = NULL;
+  g_autoptr (JsonArray) log = NULL;
+  for (guint i = 1000; i < 1400; i++)
+    g_string_append_printf (links, "%s</%u/0>", i > 1000 ? "," : "", i);
+  g_assert_true (g_file_set_contents (file, links->str, links->len, NULL));
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                        &error, "coap-client-notls", "-B", "30", "-m", "post", "-b", "64", "-f",
+                        file, uri, NULL);
+  g_assert_no_error (error);
+  reg = tf_test_must_wait (s, "registration", "big-1", 0, T_REG);
+  g_assert_cmpstr (json_object_get_string_member (reg, "links"), ==, links->str);
+  g_assert_true (g_subprocess_wait_check (p, NULL, &error));
+  g_assert_no_error (error);
+  log = client_log (s->log, 0);
+  g_assert_cmpuint (tf_ets_check_every_block1 (log, "in"), ==, (links->len + 63) / 64);
+  tf_test_server_stop (s);
+}
+
 static void
 test_blockwise (void)
 {
@@ -388,6 +419,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/lwm2m/faults/dtls-psk", test_dtls_psk);
   g_test_add_func ("/lwm2m/faults/blockwise", test_blockwise);
+  g_test_add_func ("/lwm2m/faults/register-block1", test_register_block1);
   g_test_add_func ("/lwm2m/faults/lossy-link", test_lossy_link);
   g_test_add_func ("/lwm2m/faults/quirk-no-tlv", test_quirk_no_tlv);
   g_test_add_func ("/lwm2m/faults/quirk-wrong-update-code", test_quirk_wrong_update_code);
