@@ -792,6 +792,6 @@ tf_lwm2m_client_on_request (coap_resource_t *resource, coap_session_t *session,
     }
   else if (!handle (self, resource, session, request, query, response, &path, bootstrap, &error))
     answer_error (response, error);
-  g_clear_pointer (&self->block1_body, g_bytes_unref);
+  g_clear_pointer (&self->block1.body, g_bytes_unref);
   tf_lwm2m_exchange_log (session, response, TRUE, have_path ? &path : NULL);
 }

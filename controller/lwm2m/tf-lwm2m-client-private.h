@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tf-coap-source.h"
+#include "tf-coap-block1.h"
 #include "tf-lwm2m-client.h"
 
 typedef enum
@@ -87,10 +88,7 @@ struct _TfLwm2mClient
   guint fw_block;
   /* a block-wise request under way (tf-lwm2m-client-block.c): its session and Uri-Path, the
    * blocks so far; the whole body while the last block is handled */
-  coap_session_t *block1_session;
-  char *block1_uri;
-  GByteArray *block1;
-  GBytes *block1_body;
+  TfCoapBlock1 block1; /* a block-wise request to the client (tf-lwm2m-client-block.c) */
 };
 
 enum

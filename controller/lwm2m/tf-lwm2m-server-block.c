@@ -13,8 +13,6 @@
 #include "tf-error.h"
 #include "tf-lwm2m-server-private.h"
 
-#define MAX_BODY (16 * 1024 * 1024)
-
 /* The GET (or FETCH) of block num: the request again without its Observe (RFC 7641 3.4: the
  * later blocks are plain requests), under its token (RFC 7959 2.4 allows it). */
 static gboolean
@@ -102,10 +100,10 @@ tf_lwm2m_server_block2 (TfLwm2mServer *self, coap_session_t *session, const coap
                    (gsize)len, 16u << b.szx);
       return TF_LWM2M_BLOCK2_FAILED;
     }
-  if (p->body->len + len > MAX_BODY)
+  if (p->body->len + len > TF_COAP_MAX_BODY)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_PROTOCOL, "the answer of /%s is larger than %u bytes",
-                   p->uri_path, MAX_BODY);
+                   p->uri_path, TF_COAP_MAX_BODY);
       return TF_LWM2M_BLOCK2_FAILED;
     }
   g_byte_array_append (p->body, data, len);
@@ -196,21 +194,7 @@ tf_lwm2m_server_fetch_notification (TfLwm2mServer *self, coap_session_t *session
 void
 tf_lwm2m_server_block1_clear (TfLwm2mServer *self)
 {
-  g_clear_pointer (&self->block1, g_byte_array_unref);
-  g_clear_pointer (&self->block1_uri, g_free);
-  g_clear_pointer (&self->block1_body, g_bytes_unref);
-  self->block1_session = NULL;
-}
-
-static gboolean
-refuse (TfLwm2mServer *self, coap_session_t *session, coap_pdu_t *response, guint code,
-        const char *text)
-{
-  tf_lwm2m_server_block1_clear (self);
-  coap_pdu_set_code (response, code);
-  coap_add_data (response, strlen (text), (const uint8_t *)text);
-  tf_lwm2m_exchange_log (session, response, TRUE, NULL);
-  return TRUE;
+  tf_coap_block1_clear (&self->block1);
 }
 
 /* TRUE: the request is answered here (2.31 Continue to a block before the last, or an error,
@@ -221,53 +205,35 @@ tf_lwm2m_server_block1 (TfLwm2mServer *self, coap_session_t *session, const coap
                         coap_pdu_t *response)
 {
   coap_block_t b;
-  size_t len = 0;
-  const uint8_t *data = NULL;
-  gsize offset;
-  g_autofree char *uri = NULL;
-  g_clear_pointer (&self->block1_body, g_bytes_unref);
-  if (!coap_get_block (request, COAP_OPTION_BLOCK1, &b))
-    return FALSE;
-  uri = tf_coap_pdu_uri_path (request);
-  offset = (gsize)b.num << (b.szx + 4);
-  if (!coap_get_data (request, &len, &data))
-    len = 0;
-  if (b.num == 0)
+  const char *text = NULL;
+  TfCoapBlock1Step step = tf_coap_block1_add (&self->block1, session, request, TRUE, &b);
+  switch (step)
     {
-      tf_lwm2m_server_block1_clear (self);
-      self->block1 = g_byte_array_new ();
-      self->block1_uri = g_steal_pointer (&uri);
-      self->block1_session = session;
-    }
-  else if (self->block1 == NULL || session != self->block1_session
-           || g_strcmp0 (uri, self->block1_uri) != 0 || offset != self->block1->len)
-    return refuse (self, session, response, COAP_RESPONSE_CODE (408), "not the next block");
-  if (b.m && len != ((gsize)16 << b.szx))
-    return refuse (self, session, response, COAP_RESPONSE_CODE (400), "block not full");
-  if (self->block1->len + len > MAX_BODY)
-    return refuse (self, session, response, COAP_RESPONSE_CODE (413), "too large");
-  g_byte_array_append (self->block1, data, len);
-  if (b.m)
-    {
+    case TF_COAP_BLOCK1_NONE:
+      return FALSE;
+    case TF_COAP_BLOCK1_LAST:
+      /* the handler's answer to the last block says which one it answers */
+      tf_coap_pdu_add_uint_option (response, COAP_OPTION_BLOCK1, b.num << 4 | b.szx);
+      return FALSE;
+    case TF_COAP_BLOCK1_MORE:
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (231));
       tf_coap_pdu_add_uint_option (response, COAP_OPTION_BLOCK1, b.num << 4 | 8 | b.szx);
-      tf_lwm2m_exchange_log (session, response, TRUE, NULL);
-      return TRUE;
+      break;
+    default:
+      coap_pdu_set_code (response, tf_coap_block1_refusal (step, &text));
+      coap_add_data (response, strlen (text), (const uint8_t *)text);
+      break;
     }
-  /* the handler's answer to the last block says which one it answers */
-  tf_coap_pdu_add_uint_option (response, COAP_OPTION_BLOCK1, b.num << 4 | b.szx);
-  self->block1_body = g_bytes_new (self->block1->data, self->block1->len);
-  g_clear_pointer (&self->block1, g_byte_array_unref);
-  g_clear_pointer (&self->block1_uri, g_free);
-  return FALSE;
+  tf_lwm2m_exchange_log (session, response, TRUE, NULL);
+  return TRUE;
 }
 
 gboolean
 tf_lwm2m_server_request_data (TfLwm2mServer *self, const coap_pdu_t *request, size_t *len,
                               const uint8_t **data)
 {
-  if (self->block1_body != NULL)
-    *data = g_bytes_get_data (self->block1_body, len);
+  if (self->block1.body != NULL)
+    *data = g_bytes_get_data (self->block1.body, len);
   else if (!coap_get_data (request, len, data))
     *len = 0;
   return *len > 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tf-coap-source.h"
+#include "tf-coap-block1.h"
 #include "tf-lwm2m-server.h"
 
 /* A registration with what only the server needs. */
@@ -70,12 +71,9 @@ struct _TfLwm2mServer
   GHashTable *files;        /* Uri-Path → GBytes served by GET (tf_lwm2m_server_serve) */
   guint next_location;
   guint next_obs;
-  guint queue_window; /* seconds a queue-mode client listens after Register/Update */
-  guint16 port;       /* the port the last listen bound (port 0 asks the kernel for one) */
-  GByteArray *block1; /* a request's Block1 parts so far, from block1_session to block1_uri */
-  char *block1_uri;
-  coap_session_t *block1_session; /* not referenced: compared only */
-  GBytes *block1_body;            /* the whole body, for the handler of the last block */
+  guint queue_window;  /* seconds a queue-mode client listens after Register/Update */
+  guint16 port;        /* the port the last listen bound (port 0 asks the kernel for one) */
+  TfCoapBlock1 block1; /* a block-wise request to the server */
 };
 
 enum
