@@ -118,6 +118,28 @@ case_101 (TfEtsRun *run)
   tf_ets_check (run, "B", reg->location != NULL, "answered 2.01, registered at /%s", reg->location);
 }
 
+/* The client's Update after a step (events from @from, the exchange from @mark), checked under
+ * @criterion: not refused, and come within 30 s of @what. Its event's index, or -1 when the
+ * case ends here (decided, or the client is gone). */
+static gint
+update_follows (TfEtsRun *run, guint from, guint mark, const char *criterion, const char *what,
+                JsonObject **m)
+{
+  gint i = tf_ets_run_wait_event (run,
+                                  (1u << TF_ETS_EVENT_UPDATED) | (1u << TF_ETS_EVENT_REJECTED)
+                                      | (1u << TF_ETS_EVENT_REGISTERED),
+                                  from, 30000);
+  *m = NULL;
+  if (i < 0 && !tf_ets_run_alive (run))
+    return -1;
+  *m = last_update (run, mark);
+  if (!update_not_refused (run, criterion, i)
+      || !tf_ets_check (run, criterion, i >= 0 && *m != NULL, "an Update followed %s in 30 s",
+                        what))
+    return -1;
+  return i;
+}
+
 /* 102: the server sets the lifetime to 20 s: 1 (A) 2.04; 2 (B) an Update with lt=20; 3 (C)
  * it was answered 2.04; 4 (D) within those 20 s an Update without parameter, or the
  * registration ends after them. */
@@ -140,16 +162,8 @@ case_102 (TfEtsRun *run)
                      -1, "Write /1/0/1 = 20");
   if (r == NULL)
     return;
-  i = tf_ets_run_wait_event (run,
-                             (1u << TF_ETS_EVENT_UPDATED) | (1u << TF_ETS_EVENT_REJECTED)
-                                 | (1u << TF_ETS_EVENT_REGISTERED),
-                             from, 30000);
-  if (i < 0 && !tf_ets_run_alive (run))
-    return;
-  m = last_update (run, mark);
-  if (!update_not_refused (run, "B", i)
-      || !tf_ets_check (run, "B", i >= 0 && m != NULL,
-                        "an Update followed the new lifetime in 30 s")
+  i = update_follows (run, from, mark, "B", "the new lifetime", &m);
+  if (i < 0
       || !tf_ets_check (run, "B", g_strcmp0 (tf_ets_query_value (m, "lt"), "20") == 0,
                         "the Update carries lt=20 (lt=%s)",
                         tf_ets_query_value (m, "lt") ? tf_ets_query_value (m, "lt") : "absent"))
@@ -265,16 +279,8 @@ case_104 (TfEtsRun *run)
                      "Execute /1/0/8 (Registration Update Trigger) answered %s (2.04 expected)",
                      code))
     return;
-  i = tf_ets_run_wait_event (run,
-                             (1u << TF_ETS_EVENT_UPDATED) | (1u << TF_ETS_EVENT_REJECTED)
-                                 | (1u << TF_ETS_EVENT_REGISTERED),
-                             from, 30000);
-  if (i < 0 && !tf_ets_run_alive (run))
-    return;
-  m = last_update (run, mark);
-  if (!update_not_refused (run, "C", i)
-      || !tf_ets_check (run, "C", i >= 0 && m != NULL, "an Update followed the trigger in 30 s")
-      || !tf_ets_check (run, "C", without_parameter (m), "the Update is without parameter"))
+  i = update_follows (run, from, mark, "C", "the trigger", &m);
+  if (i < 0 || !tf_ets_check (run, "C", without_parameter (m), "the Update is without parameter"))
     return;
   e = g_ptr_array_index (ev, i);
   if (!tf_ets_check (run, "D", e->kind == TF_ETS_EVENT_UPDATED,
