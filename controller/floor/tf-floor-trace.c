@@ -381,9 +381,15 @@ static void
 on_frame (gint64 time_us, const guint8 *frame, gsize caplen, gsize len, gpointer user_data)
 {
   TfFloorTraces *tr = user_data;
+  const char *ets = tf_lab_get_config (tr->f->lab)->ets_address;
   char src[48], dst[48];
+  TfUdpDatagram d;
+  guint16 lab_port = 0; /* the [ets] address's port in this frame: a server-side run's client */
   if (!tf_ip_addresses_from_frame (frame, caplen, src, dst))
     return;
+  if (ets != NULL && (g_str_equal (src, ets) || g_str_equal (dst, ets))
+      && tf_udp_datagram_from_frame (frame, caplen, &d))
+    lab_port = g_str_equal (d.src_ip, ets) ? d.src_port : d.dst_port;
   if (tr->targets == NULL)
     tr->targets = build_targets (tr->f);
   for (guint i = 0; i < tr->targets->len; i++)
@@ -394,18 +400,13 @@ on_frame (gint64 time_us, const guint8 *frame, gsize caplen, gsize len, gpointer
       const char *other = from_board ? dst : src;
       if (!from_board && !to_board)
         {
-          /* the server side: the lab's client, on its run's own port, and the server */
-          TfUdpDatagram d;
-          const char *ets = tf_lab_get_config (tr->f->lab)->ets_address;
-          if (t->runner_port != 0 && tf_udp_datagram_from_frame (frame, caplen, &d)
-              && ((runner_port_of (t, d.src_port) && g_strcmp0 (d.src_ip, ets) == 0)
-                  || (runner_port_of (t, d.dst_port) && g_strcmp0 (d.dst_ip, ets) == 0)))
+          /* the server side: the lab's client, on its run's own ports, and the server */
+          if (t->runner_port != 0 && lab_port != 0 && runner_port_of (t, lab_port))
             record (tr, t, time_us, frame, caplen, len);
           continue;
         }
       /* the session's server, or the lab's own runner deciding its automated cases */
-      if (t->server_ip != NULL && !g_str_equal (other, t->server_ip)
-          && g_strcmp0 (other, tf_lab_get_config (tr->f->lab)->ets_address) != 0)
+      if (t->server_ip != NULL && !g_str_equal (other, t->server_ip) && g_strcmp0 (other, ets) != 0)
         continue;
       record (tr, t, time_us, frame, caplen, len);
     }
