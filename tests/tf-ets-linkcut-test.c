@@ -35,7 +35,7 @@ typedef struct
   GDataInputStream *err;
   GMemoryOutputStream *out;
   GPid pid;
-  gboolean cut, err_done, out_done, timed_out;
+  gboolean cut, err_done, out_done, timed_out, again;
   gint64 start_us, cut_us, end_us;
   gint64 cut_real_us, verdict_real_us; /* wall clock: the runner's started_us is */
   guint deadline;
@@ -197,7 +197,7 @@ test_link_cut (gconstpointer data)
   const char *version = data;
   g_autoptr (GArray) ids = listed_cases (version);
   g_autofree Case *cases = NULL;
-  guint n = 0, next = 0, running = 0, bad = 0, missed = 0;
+  guint n = 0, running = 0, bad = 0, missed = 0;
   g_assert_cmpuint (ids->len, >=, 15);
   cases = g_new0 (Case, ids->len);
   for (guint i = 0; i < ids->len; i++)
@@ -214,31 +214,55 @@ test_link_cut (gconstpointer data)
       cases[n].running = &running;
       n++;
     }
-  /* every case ends: its runner is bounded by CASE_BOUND_S, then killed */
-  while (next < n || running > 0)
+  /* a case whose verdict predates the stop is run again (twice at most): the cut is the test */
+  for (guint attempt = 0; attempt < 3; attempt++)
     {
-      while (next < n && running < PARALLEL)
-        case_start (&cases[next++]);
-      g_main_context_iteration (NULL, TRUE);
+      g_autoptr (GPtrArray) todo = g_ptr_array_new ();
+      guint next = 0;
+      for (guint i = 0; i < n; i++)
+        if (attempt == 0 || cases[i].again)
+          g_ptr_array_add (todo, &cases[i]);
+      /* every case ends: its runner is bounded by CASE_BOUND_S, then killed */
+      while (next < todo->len || running > 0)
+        {
+          while (next < todo->len && running < PARALLEL)
+            case_start (g_ptr_array_index (todo, next++));
+          g_main_context_iteration (NULL, TRUE);
+        }
+      for (guint i = 0; i < todo->len; i++)
+        {
+          Case *c = g_ptr_array_index (todo, i);
+          gboolean inc
+              = c->cut && g_strcmp0 (c->verdict, "inconclusive") == 0 && c->criterion == NULL;
+          /* the runner went on between its "registered" and the stop landing: a case that fast
+           * was over (verdict taken, ms resolution) before the cut; no error, no cut either */
+          gboolean before = c->cut && g_strcmp0 (c->verdict, "pass") == 0
+                            && c->verdict_real_us <= c->cut_real_us + 1000;
+          g_test_message ("%s case %d (run %u): %s%s%s after the cut (%s%s) in %.1f s, %.1f s "
+                          "after the cut",
+                          version, c->id, attempt + 1, inc || before ? "" : "WRONG: ", c->verdict,
+                          before ? " (over before the cut)" : "",
+                          c->criterion != NULL ? c->criterion : "",
+                          c->reason != NULL ? c->reason : "", (c->end_us - c->start_us) / 1e6,
+                          c->cut ? (c->end_us - c->cut_us) / 1e6 : -1.0);
+          c->again = before;
+          if (!inc && !before)
+            bad++;
+          if (before && attempt < 2)
+            {
+              const char *v = c->version;
+              gint id = c->id;
+              case_clear (c);
+              memset (c, 0, sizeof *c);
+              c->version = v;
+              c->id = id;
+              c->running = &running;
+              c->again = TRUE;
+            }
+        }
     }
   for (guint i = 0; i < n; i++)
-    {
-      Case *c = &cases[i];
-      gboolean inc = c->cut && g_strcmp0 (c->verdict, "inconclusive") == 0 && c->criterion == NULL;
-      /* the runner went on between its "registered" and the stop landing: a case that fast was
-       * over (verdict taken, ms resolution) before the cut; it says nothing, but is no error */
-      gboolean before = c->cut && g_strcmp0 (c->verdict, "pass") == 0
-                        && c->verdict_real_us <= c->cut_real_us + 1000;
-      g_test_message (
-          "%s case %d: %s%s%s after the cut (%s%s) in %.1f s, %.1f s after the cut", version, c->id,
-          inc || before ? "" : "WRONG: ", c->verdict, before ? " (over before the cut)" : "",
-          c->criterion != NULL ? c->criterion : "", c->reason, (c->end_us - c->start_us) / 1e6,
-          c->cut ? (c->end_us - c->cut_us) / 1e6 : -1.0);
-      if (before)
-        missed++;
-      else if (!inc)
-        bad++;
-    }
+    missed += cases[i].again;
   /* the test stays one of cuts: most cases outlast the moment the stop takes */
   g_assert_cmpuint (missed * 10, <=, n);
   for (guint i = 0; i < n; i++)
