@@ -40,6 +40,14 @@ on_client_exit (GObject *source, GAsyncResult *res, gpointer data)
   c->signaled = g_subprocess_get_if_signaled (p);
 }
 
+/* Said on stderr for whoever watches the run (a test cutting the link once the client is in),
+ * at each Register the reference server accepts. */
+static void
+on_registered (TfLwm2mServer *server, gpointer reg, gpointer data)
+{
+  g_printerr ("tf-ets-run: client registered\n");
+}
+
 /* The lab's view of the client it started: powered while its process runs (a stopped process
  * is a link that carries nothing; a killed one, a power cut); an exit of its own (a crash)
  * leaves the power on, and the silence to the client. */
@@ -455,6 +463,7 @@ main (int argc, char **argv)
     return usage_error ("%s", "--psk-id and --psk-key go together");
   tf_coap_init ();
   server = tf_lwm2m_server_new ();
+  g_signal_connect (server, "registered", G_CALLBACK (on_registered), NULL);
   if (psk_id != NULL)
     {
       g_autoptr (GBytes) key = hex_bytes (psk_key);

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Every case tf-ets-run decides for a client (1.1 and 1.0), run against tf-lwm2m-client with
+ * the link cut once the client has registered (its process stopped: a link that carries
+ * nothing): Inconclusive as the infrastructure's, never a Fail (issue 15). Cases run four at a
+ * time, each bounded. */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "tf-ets-run-util.h"
+
+/* Decided before or by the registration itself (nothing after it to cut): the verdict is in
+ * before the cut lands, a Pass there says nothing about the cut (all seen to Pass so). */
+static const struct
+{
+  gint id;
+  const char *reason;
+} not_cut[] = {
+  { 0, "Client Initiated Bootstrap: decided by the bootstrap and the Register after it" },
+  { 7, "Fallback to bootstrap: decided by the second bootstrap and the Register after it" },
+  { 8, "Bootstrap Read: decided by the bootstrap and the Register after it" },
+  { 9, "Bootstrap and Configuration Consistency: decided by the refused Finish, no Register" },
+  { 101, "Register: decided by the Register and its answer alone" },
+};
+
+#define PARALLEL 4
+#define CASE_BOUND_S 180
+
+typedef struct
+{
+  const char *version;
+  gint id;
+  GSubprocess *p;
+  GDataInputStream *err;
+  GMemoryOutputStream *out;
+  GPid pid;
+  gboolean cut, err_done, out_done, timed_out, again;
+  gint64 start_us, cut_us, end_us;
+  gint64 cut_real_us, verdict_real_us; /* wall clock: the runner's started_us is */
+  guint deadline;
+  char *verdict, *reason, *criterion;
+  guint *running;
+} Case;
+
+static void
+case_maybe_done (Case *c);
+
+static gboolean
+on_case_deadline (gpointer data)
+{
+  Case *c = data;
+  c->deadline = 0;
+  c->timed_out = TRUE;
+  g_subprocess_force_exit (c->p);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_err_line (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Case *c = data;
+  g_autofree char *line
+      = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, NULL);
+  if (line == NULL)
+    {
+      c->err_done = TRUE;
+      case_maybe_done (c);
+      return;
+    }
+  if (g_str_has_prefix (line, "tf-ets-run: client pid "))
+    c->pid = (GPid)g_ascii_strtoll (line + strlen ("tf-ets-run: client pid "), NULL, 10);
+  if (!c->cut && c->pid > 0 && g_str_equal (line, "tf-ets-run: client registered"))
+    {
+      /* the client may be gone already if the case is over: the verdict says */
+      kill (c->pid, SIGSTOP);
+      c->cut = TRUE;
+      c->cut_us = g_get_monotonic_time ();
+      c->cut_real_us = g_get_real_time ();
+    }
+  g_data_input_stream_read_line_async (c->err, G_PRIORITY_DEFAULT, NULL, on_err_line, c);
+}
+
+static void
+on_out_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Case *c = data;
+  g_output_stream_splice_finish (G_OUTPUT_STREAM (source), res, NULL);
+  c->out_done = TRUE;
+  case_maybe_done (c);
+}
+
+static void
+case_maybe_done (Case *c)
+{
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *o;
+  if (!c->err_done || !c->out_done)
+    return;
+  g_subprocess_wait (c->p, NULL, NULL);
+  c->end_us = g_get_monotonic_time ();
+  if (c->deadline != 0)
+    g_source_remove (c->deadline);
+  c->deadline = 0;
+  (*c->running)--;
+  /* the stream's data is not NUL-terminated */
+  {
+    g_autofree char *json = g_strndup (g_memory_output_stream_get_data (c->out),
+                                       g_memory_output_stream_get_data_size (c->out));
+    root = json_from_string (json, NULL);
+  }
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      c->verdict = g_strdup (c->timed_out ? "timeout" : "no-json");
+      return;
+    }
+  o = json_node_get_object (root);
+  c->verdict = g_strdup (json_object_get_string_member_with_default (o, "verdict", "?"));
+  c->reason = g_strdup (json_object_get_string_member_with_default (o, "reason", ""));
+  c->criterion = g_strdup (json_object_get_string_member_with_default (o, "criterion", NULL));
+  c->verdict_real_us = json_object_get_int_member_with_default (o, "started_us", 0)
+                       + 1000 * json_object_get_int_member_with_default (o, "duration_ms", 0);
+}
+
+static void
+case_start (Case *c)
+{
+  g_autoptr (GError) error = NULL;
+  c->start_us = g_get_monotonic_time ();
+  c->p = spawn_case (c->version, c->id, NULL, "--answer-wait 3 --register-wait 10", &error);
+  g_assert_no_error (error);
+  (*c->running)++;
+  c->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (c->p));
+  c->out = G_MEMORY_OUTPUT_STREAM (g_memory_output_stream_new_resizable ());
+  g_data_input_stream_read_line_async (c->err, G_PRIORITY_DEFAULT, NULL, on_err_line, c);
+  g_output_stream_splice_async (G_OUTPUT_STREAM (c->out), g_subprocess_get_stdout_pipe (c->p),
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE
+                                    | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, NULL, on_out_done, c);
+  c->deadline = g_timeout_add_seconds (CASE_BOUND_S, on_case_deadline, c);
+}
+
+static void
+case_clear (Case *c)
+{
+  g_clear_object (&c->p);
+  g_clear_object (&c->err);
+  g_clear_object (&c->out);
+  g_clear_pointer (&c->verdict, g_free);
+  g_clear_pointer (&c->reason, g_free);
+  g_clear_pointer (&c->criterion, g_free);
+}
+
+/* The runner's own list of the cases it decides for @version. */
+static GArray *
+listed_cases (const char *version)
+{
+  g_autofree char *runner = tool ("tf-ets-run");
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *argv[] = { runner, "--list", NULL };
+  g_autoptr (GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_auto (GStrv) lines = NULL;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], "\t", 3);
+      g_auto (GStrv) vs = NULL;
+      gint id;
+      if (g_strv_length (f) != 3)
+        continue;
+      vs = g_strsplit (f[1], " ", -1);
+      if (!g_strv_contains ((const char *const *)vs, version))
+        continue;
+      id = (gint)g_ascii_strtoll (f[0], NULL, 10);
+      g_array_append_val (ids, id);
+    }
+  return ids;
+}
+
+static const char *
+not_cut_reason (gint id)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (not_cut); i++)
+    if (not_cut[i].id == id)
+      return not_cut[i].reason;
+  return NULL;
+}
+
+static void
+test_link_cut (gconstpointer data)
+{
+  const char *version = data;
+  g_autoptr (GArray) ids = listed_cases (version);
+  g_autofree Case *cases = NULL;
+  guint n = 0, running = 0, bad = 0, missed = 0;
+  g_assert_cmpuint (ids->len, >=, 15);
+  cases = g_new0 (Case, ids->len);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint id = g_array_index (ids, gint, i);
+      const char *why = not_cut_reason (id);
+      if (why != NULL)
+        {
+          g_test_message ("%s case %d not cut: %s", version, id, why);
+          continue;
+        }
+      cases[n].version = version;
+      cases[n].id = id;
+      cases[n].running = &running;
+      n++;
+    }
+  /* a case whose verdict predates the stop is run again (twice at most): the cut is the test */
+  for (guint attempt = 0; attempt < 3; attempt++)
+    {
+      g_autoptr (GPtrArray) todo = g_ptr_array_new ();
+      guint next = 0;
+      for (guint i = 0; i < n; i++)
+        if (attempt == 0 || cases[i].again)
+          g_ptr_array_add (todo, &cases[i]);
+      /* every case ends: its runner is bounded by CASE_BOUND_S, then killed */
+      while (next < todo->len || running > 0)
+        {
+          while (next < todo->len && running < PARALLEL)
+            case_start (g_ptr_array_index (todo, next++));
+          g_main_context_iteration (NULL, TRUE);
+        }
+      for (guint i = 0; i < todo->len; i++)
+        {
+          Case *c = g_ptr_array_index (todo, i);
+          gboolean inc
+              = c->cut && g_strcmp0 (c->verdict, "inconclusive") == 0 && c->criterion == NULL;
+          /* the runner went on between its "registered" and the stop landing: a case that fast
+           * was over (verdict taken, ms resolution) before the cut; no error, no cut either */
+          gboolean before = c->cut && g_strcmp0 (c->verdict, "pass") == 0
+                            && c->verdict_real_us <= c->cut_real_us + 1000;
+          g_test_message ("%s case %d (run %u): %s%s%s after the cut (%s%s) in %.1f s, %.1f s "
+                          "after the cut",
+                          version, c->id, attempt + 1, inc || before ? "" : "WRONG: ", c->verdict,
+                          before ? " (over before the cut)" : "",
+                          c->criterion != NULL ? c->criterion : "",
+                          c->reason != NULL ? c->reason : "", (c->end_us - c->start_us) / 1e6,
+                          c->cut ? (c->end_us - c->cut_us) / 1e6 : -1.0);
+          c->again = before;
+          if (!inc && !before)
+            bad++;
+          if (before && attempt < 2)
+            {
+              const char *v = c->version;
+              gint id = c->id;
+              case_clear (c);
+              memset (c, 0, sizeof *c);
+              c->version = v;
+              c->id = id;
+              c->running = &running;
+              c->again = TRUE;
+            }
+        }
+    }
+  for (guint i = 0; i < n; i++)
+    missed += cases[i].again;
+  /* the test stays one of cuts: most cases outlast the moment the stop takes */
+  g_assert_cmpuint (missed * 10, <=, n);
+  for (guint i = 0; i < n; i++)
+    case_clear (&cases[i]);
+  g_assert_cmpuint (bad, ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_data_func ("/ets-linkcut/1.1", "1.1", test_link_cut);
+  g_test_add_data_func ("/ets-linkcut/1.0", "1.0", test_link_cut);
+  return g_test_run ();
+}
