@@ -156,6 +156,21 @@ test_register_and_power_cut (gconstpointer data)
   /* which stack registered: lwm2m-node-lib speaks LwM2M 1.0 */
   g_assert_cmpstr (json_object_get_string_member (reg, "version"), ==, node ? "1.0" : "1.1");
   g_assert_true (g_str_has_prefix (json_object_get_string_member (reg, "peer"), "192.0.2.10:"));
+  /* a Server object registered, its lifetime the one provisioned (text/plain: what
+   * lwm2m-node-lib serves) */
+  g_assert_nonnull (strstr (json_object_get_string_member (reg, "links"), "</1/0>"));
+  {
+    g_autofree char *lt = g_strdup_printf (
+        "{\"cmd\":\"read\",\"ep\":\"alpha-client\",\"path\":\"/1/0/1\",\"format\":\"%s\"}",
+        node ? "text" : "tlv");
+    g_autoptr (JsonObject) a = control (sock, lt);
+    JsonObject *res = json_object_get_object_member (a, "result");
+    g_assert_true (json_object_get_boolean_member (a, "ok"));
+    g_assert_cmpstr (json_object_get_string_member (res, "code"), ==, "2.05");
+    g_assert_cmpstr (json_object_get_string_member_with_default (
+                         json_object_get_object_member (res, "values"), "/1/0/1", NULL),
+                     ==, "4");
+  }
   /* and the session's console showed it to the companies */
   g_assert_true (console_says (t, "lwm2m: registered as /rd/"));
 

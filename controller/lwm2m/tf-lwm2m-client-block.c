@@ -47,3 +47,20 @@ tf_lwm2m_client_request_data (TfLwm2mClient *self, const coap_pdu_t *request, si
   else if (!coap_get_data_large (request, len, data, &offset, &total))
     *len = 0;
 }
+
+void
+tf_lwm2m_client_notify_payload (coap_pdu_t *pdu, GBytes *payload)
+{
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+  gsize bs = (gsize)16 << TF_COAP_BLOCK_SZX;
+  /* the same block size the Read handler answers the later GETs in (1024 bytes) */
+  if (len <= bs)
+    {
+      coap_add_data (pdu, len, data);
+      return;
+    }
+  tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_BLOCK2, 0 << 4 | 8 | TF_COAP_BLOCK_SZX);
+  tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_SIZE2, (guint)len);
+  coap_add_data (pdu, bs, data);
+}

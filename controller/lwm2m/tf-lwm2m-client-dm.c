@@ -206,7 +206,7 @@ notify (TfLwm2mClientObs *o)
   coap_add_option (pdu, COAP_OPTION_OBSERVE,
                    coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
   tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_CONTENT_FORMAT, cf);
-  coap_add_data (pdu, g_bytes_get_size (payload), g_bytes_get_data (payload, NULL));
+  tf_lwm2m_client_notify_payload (pdu, payload);
   tf_lwm2m_client_activity (self);
   tf_lwm2m_exchange_log (o->session, pdu, TRUE, &o->path);
   coap_send (o->session, pdu);

@@ -141,6 +141,10 @@ tf_lwm2m_client_request_data (TfLwm2mClient *self, const coap_pdu_t *request, si
                               const uint8_t **data);
 void
 tf_lwm2m_client_block1_clear (TfLwm2mClient *self);
+/* Adds a notification's @payload: whole, or its first block with Block2 (M=1) and Size2; the
+ * server GETs the rest, which the Read handler answers block by block (RFC 7959 2.6). */
+void
+tf_lwm2m_client_notify_payload (coap_pdu_t *pdu, GBytes *payload);
 /* tf-lwm2m-client-fw.c: Firmware Update, Object 5 (Core E.6) */
 /* A server wrote Package (/5/0/0) or Package URI (/5/0/1). */
 void

@@ -276,7 +276,7 @@ test_blockwise (void)
   /* an Observe of it: the answer in Block2 parts put together by the server from GETs of its
    * own, the observation made with the first block's Observe; its cancel (the server's GET with
    * Observe=1, libcoap's block mode being off) answered in parts too. (A notification in parts
-   * is not covered: tf-lwm2m-client sends a 4 KiB notification without its value.) */
+   * is /lwm2m/faults/block2-notification.) */
   {
     g_autoptr (JsonObject) o = tf_test_server_ok (
         s, "{\"cmd\":\"observe\",\"ep\":\"blk-1\",\"path\":\"/10240/0/0\",\"format\":\"opaque\"}");
@@ -298,6 +298,115 @@ test_blockwise (void)
   }
   tf_test_client_kill (c);
   relay_free (relay);
+  tf_test_server_stop (s);
+}
+
+/* The value of option @number of the logged message @m, -1 when absent. */
+static gint64
+log_option (JsonObject *m, guint number)
+{
+  JsonArray *opts = json_object_get_array_member (m, "options");
+  for (guint i = 0; opts != NULL && i < json_array_get_length (opts); i++)
+    {
+      JsonArray *o = json_array_get_array_element (opts, i);
+      if (json_array_get_int_element (o, 0) == number)
+        return g_ascii_strtoll (json_array_get_string_element (o, 1), NULL, 10);
+    }
+  return -1;
+}
+
+static JsonObject *
+write_text (TfTestServer *s, const char *ep, const char *path, const char *value)
+{
+  JsonObject *w = tf_test_server_ok (s,
+                                     "{\"cmd\":\"write\",\"ep\":\"%s\",\"path\":\"%s\",\"format\":"
+                                     "\"text\",\"replace\":true,\"values\":{\"%s\":\"%s\"}}",
+                                     ep, path, path, value);
+  g_assert_cmpstr (json_object_get_string_member (w, "code"), ==, "2.04");
+  return w;
+}
+
+/* A notification of a 4 KiB value (RFC 7959 2.6, RFC 7641): the client sends its first block
+ * with Block2 (M=1), the server GETs each later block (the client's Read answers it) and
+ * signals the notification once, whole. */
+static void
+test_block2_notification (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  g_autofree char *server = tf_test_uri (s->port);
+  TfTestClient *c = tf_test_client_start ("--endpoint=blkn-1", server, "--large-resource=4096",
+                                          "--start", NULL);
+  g_autofree char *v1 = g_strnfill (4096, 'a');
+  g_autofree char *v2 = g_strnfill (4096, 'b');
+  g_autoptr (JsonObject) o = NULL;
+  g_autoptr (JsonArray) ex = NULL;
+  JsonObject *n;
+  gint64 since = 0, obs;
+  guint before, i, next = 0, sum = 0;
+  gint64 mid = -1;
+
+  json_object_unref (tf_test_must_wait (s, "registration", "blkn-1", 0, T_REG));
+  /* a 4096-byte string (written by the server: the console takes lines up to 4 KiB),
+   * observed as text/plain: the observation's answer in Block2 parts */
+  json_object_unref (write_text (s, "blkn-1", "/10240/0/0", v1));
+  o = tf_test_server_ok (
+      s, "{\"cmd\":\"observe\",\"ep\":\"blkn-1\",\"path\":\"/10240/0/0\",\"format\":\"text\"}");
+  g_assert_cmpstr (json_object_get_string_member (o, "code"), ==, "2.05");
+  g_assert_cmpint (json_object_get_int_member (o, "payload_len"), ==, 4096);
+  obs = json_object_get_int_member (o, "observation");
+  before = json_array_get_length ((ex = client_log (s->log, 0)));
+  g_clear_pointer (&ex, json_array_unref);
+
+  /* the change: one notification, whole */
+  json_object_unref (write_text (s, "blkn-1", "/10240/0/0", v2));
+  n = tf_test_next_notification (s, obs, &since, T_EVENT);
+  g_assert_nonnull (n);
+  g_assert_true (json_object_has_member (n, "payload_len")); /* not an empty notification */
+  g_assert_cmpint (json_object_get_int_member (n, "payload_len"), ==, 4096);
+  g_assert_cmpstr (tf_test_value (n, "/10240/0/0"), ==, v2);
+  json_object_unref (n);
+
+  /* in the server's log: the notification's first block (Observe, Block2 0/M/1024, Size2),
+   * then for blocks 1..3 the server's GET and the client's 2.05, in order */
+  ex = client_log (s->log, before);
+  for (i = 0; i < json_array_get_length (ex); i++)
+    {
+      JsonObject *m = json_array_get_object_element (ex, i);
+      const char *dir = json_object_get_string_member (m, "dir");
+      const char *code = json_object_get_string_member (m, "code");
+      gint64 b2 = log_option (m, 23);
+      if (next == 0)
+        {
+          if (g_str_equal (dir, "in") && g_str_equal (code, "2.05") && log_option (m, 6) >= 0)
+            {
+              g_assert_cmpint (b2, ==, 0 << 4 | 8 | 6);
+              g_assert_cmpint (log_option (m, 28), ==, 4096);
+              g_assert_cmpint (json_object_get_int_member (m, "payload_len"), ==, 1024);
+              sum += 1024;
+              next = 1;
+            }
+          continue;
+        }
+      if (g_str_equal (dir, "out") && g_str_equal (code, "GET"))
+        {
+          g_assert_cmpint (mid, ==, -1);
+          g_assert_cmpint (log_option (m, 6), ==, -1); /* a plain GET (RFC 7959 2.6) */
+          g_assert_cmpint (b2 >> 4, ==, next);
+          mid = json_object_get_int_member (m, "mid");
+        }
+      else if (g_str_equal (dir, "in") && g_str_equal (code, "2.05") && mid >= 0)
+        {
+          g_assert_cmpint (json_object_get_int_member (m, "mid"), ==, mid);
+          g_assert_cmpint (b2 >> 4, ==, next);
+          g_assert_cmpint ((b2 & 8) != 0, ==, next < 3);
+          sum += json_object_get_int_member (m, "payload_len");
+          mid = -1;
+          next++;
+        }
+    }
+  g_assert_cmpuint (next, ==, 4);
+  g_assert_cmpuint (sum, ==, 4096);
+  tf_test_client_kill (c);
   tf_test_server_stop (s);
 }
 
@@ -419,6 +528,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/lwm2m/faults/dtls-psk", test_dtls_psk);
   g_test_add_func ("/lwm2m/faults/blockwise", test_blockwise);
+  g_test_add_func ("/lwm2m/faults/block2-notification", test_block2_notification);
   g_test_add_func ("/lwm2m/faults/register-block1", test_register_block1);
   g_test_add_func ("/lwm2m/faults/lossy-link", test_lossy_link);
   g_test_add_func ("/lwm2m/faults/quirk-no-tlv", test_quirk_no_tlv);
