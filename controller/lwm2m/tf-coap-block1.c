@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "tf-coap-block1.h"
 #include "tf-coap-source.h"
 
@@ -57,20 +59,27 @@ tf_coap_block1_add (TfCoapBlock1 *b, coap_session_t *session, const coap_pdu_t *
   return TF_COAP_BLOCK1_LAST;
 }
 
-guint
-tf_coap_block1_refusal (TfCoapBlock1Step step, const char **text)
+void
+tf_coap_block1_refuse (TfCoapBlock1Step step, coap_pdu_t *response)
 {
+  const char *text;
   switch (step)
     {
     case TF_COAP_BLOCK1_NOT_FULL:
-      *text = "block not full";
-      return COAP_RESPONSE_CODE (400);
+      text = "block not full";
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (400));
+      break;
     case TF_COAP_BLOCK1_TOO_LARGE:
-      *text = "too large";
-      return COAP_RESPONSE_CODE (413);
+      text = "too large";
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (413));
+      /* how large a body may be, so that the client need not guess (RFC 7959 2.9.3) */
+      tf_coap_pdu_add_uint_option (response, COAP_OPTION_SIZE1, TF_COAP_MAX_BODY);
+      break;
     case TF_COAP_BLOCK1_NOT_NEXT:
     default:
-      *text = "not the next block";
-      return COAP_RESPONSE_CODE (408);
+      text = "not the next block";
+      coap_pdu_set_code (response, COAP_RESPONSE_CODE (408));
+      break;
     }
+  coap_add_data (response, strlen (text), (const uint8_t *)text);
 }

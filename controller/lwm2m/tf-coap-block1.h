@@ -37,8 +37,8 @@ tf_coap_block1_add (TfCoapBlock1 *b, coap_session_t *session, const coap_pdu_t *
                     gboolean full, coap_block_t *block);
 void
 tf_coap_block1_clear (TfCoapBlock1 *b);
-/* The response code and text of a refusal. */
-guint
-tf_coap_block1_refusal (TfCoapBlock1Step step, const char **text);
+/* Answers @response with the refusal @step: its code, Size1 on a 4.13, a diagnostic text. */
+void
+tf_coap_block1_refuse (TfCoapBlock1Step step, coap_pdu_t *response);
 
 G_END_DECLS

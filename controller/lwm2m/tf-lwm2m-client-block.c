@@ -22,7 +22,6 @@ tf_lwm2m_client_block1 (TfLwm2mClient *self, coap_session_t *session, const coap
                         coap_pdu_t *response)
 {
   coap_block_t b;
-  const char *text = NULL;
   TfCoapBlock1Step step = tf_coap_block1_add (&self->block1, session, request, FALSE, &b);
   if (step == TF_COAP_BLOCK1_NONE || step == TF_COAP_BLOCK1_LAST)
     return FALSE;
@@ -32,8 +31,7 @@ tf_lwm2m_client_block1 (TfLwm2mClient *self, coap_session_t *session, const coap
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (231));
       return TRUE;
     }
-  coap_pdu_set_code (response, tf_coap_block1_refusal (step, &text));
-  coap_add_data (response, strlen (text), (const uint8_t *)text);
+  tf_coap_block1_refuse (step, response);
   return TRUE;
 }
 

@@ -205,7 +205,6 @@ tf_lwm2m_server_block1 (TfLwm2mServer *self, coap_session_t *session, const coap
                         coap_pdu_t *response)
 {
   coap_block_t b;
-  const char *text = NULL;
   TfCoapBlock1Step step = tf_coap_block1_add (&self->block1, session, request, TRUE, &b);
   switch (step)
     {
@@ -220,8 +219,7 @@ tf_lwm2m_server_block1 (TfLwm2mServer *self, coap_session_t *session, const coap
       tf_coap_pdu_add_uint_option (response, COAP_OPTION_BLOCK1, b.num << 4 | 8 | b.szx);
       break;
     default:
-      coap_pdu_set_code (response, tf_coap_block1_refusal (step, &text));
-      coap_add_data (response, strlen (text), (const uint8_t *)text);
+      tf_coap_block1_refuse (step, response);
       break;
     }
   tf_lwm2m_exchange_log (session, response, TRUE, NULL);
