@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "../tf-ets-exchange-check.h"
+#include "tf-lwm2m-net-block1.h"
 #include "tf-lwm2m-net-util.h"
 
 /* A UDP relay between client and server that drops a share of the datagrams each way and notes
@@ -159,52 +160,6 @@ test_dtls_psk (void)
   tf_test_server_stop (s);
 }
 
-/* The client's exchange log (--log), from message @from on. */
-static JsonArray *
-client_log (const char *file, guint from)
-{
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-  JsonArray *a = json_array_new ();
-  g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = from; i < g_strv_length (lines); i++)
-    if (*lines[i] != '\0')
-      json_array_add_element (a, json_from_string (lines[i], NULL));
-  return a;
-}
-
-/* A Register of 4 KB links in 64-byte Block1 parts (libcoap's coap-client, unchanged): the
- * server answers each 2.31 Continue itself (its block mode is off), every block in its log,
- * and registers the whole list. */
-static void
-test_register_block1 (void)
-{
-  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
-  g_autofree char *file = g_build_filename (s->dir, "links", NULL);
-  g_autofree char *uri
-      = g_strdup_printf ("coap://127.0.0.1:%u/rd?ep=big-1&lt=60&lwm2m=1.1", s->port);
-  g_autoptr (GString) links = g_string_new (NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocess) p = NULL;
-  g_autoptr (JsonObject) reg = NULL;
-  g_autoptr (JsonArray) log = NULL;
-  for (guint i = 1000; i < 1400; i++)
-    g_string_append_printf (links, "%s</%u/0>", i > 1000 ? "," : "", i);
-  g_assert_true (g_file_set_contents (file, links->str, links->len, NULL));
-  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                        &error, "coap-client-notls", "-B", "30", "-m", "post", "-b", "64", "-f",
-                        file, uri, NULL);
-  g_assert_no_error (error);
-  reg = tf_test_must_wait (s, "registration", "big-1", 0, T_REG);
-  g_assert_cmpstr (json_object_get_string_member (reg, "links"), ==, links->str);
-  g_assert_true (g_subprocess_wait_check (p, NULL, &error));
-  g_assert_no_error (error);
-  log = client_log (s->log, 0);
-  g_assert_cmpuint (tf_ets_check_every_block1 (log, "in"), ==, (links->len + 63) / 64);
-  tf_test_server_stop (s);
-}
-
 static void
 test_blockwise (void)
 {
@@ -227,7 +182,7 @@ test_blockwise (void)
 
   json_object_unref (tf_test_must_wait (s, "registration", "blk-1", 0, T_REG));
   before = relay->forwarded;
-  server_before = json_array_get_length ((server_log = client_log (s->log, 0)));
+  server_before = json_array_get_length ((server_log = tf_test_log_read (s->log, 0)));
   g_clear_pointer (&server_log, json_array_unref);
   r = tf_test_read_as (s, "blk-1", "/10240/0/0", "opaque");
   g_assert_cmpstr (json_object_get_string_member (r, "code"), ==, "2.05");
@@ -242,10 +197,10 @@ test_blockwise (void)
   g_assert_cmpuint (relay->forwarded - before, >=, 2 * (4096 / 1024));
   g_assert_cmpuint (relay->max_len, <, 4096);
   /* and the client logged every block it served: four GETs, four 2.05 */
-  read_log = client_log (log, 0);
+  read_log = tf_test_log_read (log, 0);
   g_assert_cmpuint (tf_ets_check_every_block (read_log, "out"), ==, 4);
   /* and the server asked for each block itself: every GET and 2.05 in its exchange log */
-  server_log = client_log (s->log, server_before);
+  server_log = tf_test_log_read (s->log, server_before);
   g_assert_cmpuint (tf_ets_check_every_block (server_log, "in"), ==, 4);
 
   /* and the other way, Block1: a 3000-byte Write, read back */
@@ -268,7 +223,7 @@ test_blockwise (void)
     g_assert_cmpuint (relay->forwarded - before, >=, 2 * (3000 / 1024));
     g_assert_cmpuint (relay->max_len, <, 3000);
     /* every block of the Write and every 2.31 Continue in the client's log */
-    write_log = client_log (log, json_array_get_length (read_log));
+    write_log = tf_test_log_read (log, json_array_get_length (read_log));
     g_assert_cmpuint (tf_ets_check_every_block1 (write_log, "in"), ==, 3);
     back = tf_test_read_as (s, "blk-1", "/10240/0/1", "text");
     g_assert_cmpstr (tf_test_value (back, "/10240/0/1"), ==, big);
@@ -288,12 +243,12 @@ test_blockwise (void)
     g_assert_true (json_object_has_member (o, "observe"));
     g_assert_cmpint (json_object_get_int_member (o, "payload_len"), ==, 4096);
     obs = json_object_get_int_member (o, "observation");
-    cancel_before = json_array_get_length ((cancel_log = client_log (s->log, 0)));
+    cancel_before = json_array_get_length ((cancel_log = tf_test_log_read (s->log, 0)));
     g_clear_pointer (&cancel_log, json_array_unref);
     c2 = tf_test_server_ok (
         s, "{\"cmd\":\"cancel\",\"observation\":%" G_GINT64_FORMAT ",\"mode\":\"observe\"}", obs);
     g_assert_cmpint (json_object_get_int_member (c2, "payload_len"), ==, 4096);
-    cancel_log = client_log (s->log, cancel_before);
+    cancel_log = tf_test_log_read (s->log, cancel_before);
     g_assert_cmpuint (tf_ets_check_every_block (cancel_log, "in"), ==, 4);
   }
   tf_test_client_kill (c);
@@ -354,7 +309,7 @@ test_block2_notification (void)
   g_assert_cmpstr (json_object_get_string_member (o, "code"), ==, "2.05");
   g_assert_cmpint (json_object_get_int_member (o, "payload_len"), ==, 4096);
   obs = json_object_get_int_member (o, "observation");
-  before = json_array_get_length ((ex = client_log (s->log, 0)));
+  before = json_array_get_length ((ex = tf_test_log_read (s->log, 0)));
   g_clear_pointer (&ex, json_array_unref);
 
   /* the change: one notification, whole */
@@ -368,7 +323,7 @@ test_block2_notification (void)
 
   /* in the server's log: the notification's first block (Observe, Block2 0/M/1024, Size2),
    * then for blocks 1..3 the server's GET and the client's 2.05, in order */
-  ex = client_log (s->log, before);
+  ex = tf_test_log_read (s->log, before);
   for (i = 0; i < json_array_get_length (ex); i++)
     {
       JsonObject *m = json_array_get_object_element (ex, i);
@@ -529,7 +484,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lwm2m/faults/dtls-psk", test_dtls_psk);
   g_test_add_func ("/lwm2m/faults/blockwise", test_blockwise);
   g_test_add_func ("/lwm2m/faults/block2-notification", test_block2_notification);
-  g_test_add_func ("/lwm2m/faults/register-block1", test_register_block1);
+  tf_faults_block1_add_tests ();
   g_test_add_func ("/lwm2m/faults/lossy-link", test_lossy_link);
   g_test_add_func ("/lwm2m/faults/quirk-no-tlv", test_quirk_no_tlv);
   g_test_add_func ("/lwm2m/faults/quirk-wrong-update-code", test_quirk_wrong_update_code);

@@ -349,6 +349,20 @@ tf_test_must_wait (TfTestServer *s, const char *event, const char *ep, gint64 si
   return json_object_ref (json_object_get_object_member (r, "result"));
 }
 
+JsonArray *
+tf_test_log_read (const char *file, guint from)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  JsonArray *a = json_array_new ();
+  g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = from, n = g_strv_length (lines); i < n; i++)
+    if (*lines[i] != '\0')
+      json_array_add_element (a, json_from_string (lines[i], NULL));
+  return a;
+}
+
 const char *
 tf_test_value (JsonObject *result, const char *path)
 {

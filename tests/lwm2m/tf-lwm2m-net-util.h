@@ -76,6 +76,9 @@ tf_test_wait_event (TfTestServer *s, const char *event, const char *ep, gint64 s
 JsonObject *
 tf_test_must_wait (TfTestServer *s, const char *event, const char *ep, gint64 since,
                    guint timeout_ms);
+/* An exchange log (--log: one JSON message a line), from message @from on. */
+JsonArray *
+tf_test_log_read (const char *file, guint from);
 /* A result's value at @path ("values"). */
 const char *
 tf_test_value (JsonObject *result, const char *path);
