@@ -197,15 +197,18 @@ tf_lwm2m_server_block1_clear (TfLwm2mServer *self)
   tf_coap_block1_clear (&self->block1);
 }
 
-/* TRUE: the request is answered here (2.31 Continue to a block before the last, or an error,
- * logged); FALSE: the handler goes on, with the whole body from
- * tf_lwm2m_server_request_data. The caller has logged the request. */
+/* TRUE: the request is answered here (a repeat of the last one answered, its answer again;
+ * 2.31 Continue to a block before the last; or an error; logged); FALSE: the handler goes on, with
+ * the whole body from tf_lwm2m_server_request_data. The caller has logged the request. */
 gboolean
 tf_lwm2m_server_block1 (TfLwm2mServer *self, coap_session_t *session, const coap_pdu_t *request,
                         coap_pdu_t *response)
 {
   coap_block_t b;
-  TfCoapBlock1Step step = tf_coap_block1_add (&self->block1, session, request, TRUE, &b);
+  TfCoapBlock1Step step;
+  if (tf_lwm2m_server_repeat (self, session, request, response))
+    return TRUE;
+  step = tf_coap_block1_add (&self->block1, session, request, TRUE, &b);
   switch (step)
     {
     case TF_COAP_BLOCK1_NONE:
@@ -222,7 +225,7 @@ tf_lwm2m_server_block1 (TfLwm2mServer *self, coap_session_t *session, const coap
       tf_coap_block1_refuse (step, response);
       break;
     }
-  tf_lwm2m_exchange_log (session, response, TRUE, NULL);
+  tf_lwm2m_server_answered (self, session, response);
   return TRUE;
 }
 

@@ -74,6 +74,7 @@ struct _TfLwm2mServer
   guint queue_window;  /* seconds a queue-mode client listens after Register/Update */
   guint16 port;        /* the port the last listen bound (port 0 asks the kernel for one) */
   TfCoapBlock1 block1; /* a block-wise request to the server */
+  GHashTable *answers; /* coap_session_t → its last answer (tf-lwm2m-server-repeat.c) */
 };
 
 enum
@@ -110,6 +111,16 @@ tf_lwm2m_server_bootstrap_start (TfLwm2mServer *self, coap_session_t *session,
                                  const char *endpoint);
 char *
 tf_coap_token_hex (const guint8 *d, gsize n);
+
+/* tf-lwm2m-server-repeat.c */
+/* Logs @response, the answer to a request, and keeps it for a repeat of that request. */
+void
+tf_lwm2m_server_answered (TfLwm2mServer *self, coap_session_t *session, const coap_pdu_t *response);
+/* TRUE: @request repeats the one last answered on @session (same MID and token): @response is
+ * that answer again, logged. */
+gboolean
+tf_lwm2m_server_repeat (TfLwm2mServer *self, coap_session_t *session, const coap_pdu_t *request,
+                        coap_pdu_t *response);
 
 /* tf-lwm2m-server-block.c */
 typedef enum

@@ -76,7 +76,7 @@ set_diagnostic (coap_pdu_t *response, guint code, const char *text)
 static void
 log_response (coap_session_t *session, coap_pdu_t *response)
 {
-  tf_lwm2m_exchange_log (session, response, TRUE, NULL);
+  tf_lwm2m_server_answered (server_of (session), session, response);
 }
 
 /* The registration is gone without a De-register: the lifetime passed. */
@@ -743,6 +743,7 @@ tf_lwm2m_server_finalize (GObject *object)
   g_hash_table_unref (self->bootstrap);
   g_hash_table_unref (self->files);
   tf_lwm2m_server_block1_clear (self);
+  g_clear_pointer (&self->answers, g_hash_table_unref);
   g_source_destroy (self->source);
   g_source_unref (self->source);
   tf_coap_context_set_owner (self->ctx, NULL);
