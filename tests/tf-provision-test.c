@@ -224,11 +224,38 @@ test_cancelled_waiting (void)
     g_clear_error (&r[i].error);
 }
 
+/* A script cancelled while it waits for a line the board never says ends at once (the
+ * session it was for is over), not at its step's timeout, a minute away: the next script runs
+ * (the wait is bounded by wait_all's 30 s). */
+static void
+test_cancelled_running (void)
+{
+  g_autoptr (TestBoard) b = board_new ();
+  TfConsole *console = TF_CONSOLE (b);
+  g_autoptr (GCancellable) cancel = g_cancellable_new ();
+  Result r[2] = { 0 };
+
+  tf_provision_run_async (console,
+                          script ("send config set x 1\nexpect ^never-said 60000\n", "waiting"),
+                          cancel, on_run, &r[0]);
+  tf_provision_run_async (console, script (SCRIPT_B, "b"), NULL, on_run, &r[1]);
+  g_assert_cmpuint (b->got->len, ==, 1); /* its first line goes at once */
+  g_cancellable_cancel (cancel);
+  wait_all (r, 2);
+  g_assert_error (r[0].error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_no_error (r[1].error);
+  g_assert_cmpuint (b->got->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (b->got, 1), ==,
+                   "config set bootstrap-uri coaps://192.0.2.1:5684");
+  g_clear_error (&r[0].error);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/provision/one-at-a-time", test_one_at_a_time);
   g_test_add_func ("/provision/cancelled-waiting", test_cancelled_waiting);
+  g_test_add_func ("/provision/cancelled-running", test_cancelled_running);
   return g_test_run ();
 }

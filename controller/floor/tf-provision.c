@@ -150,6 +150,9 @@ typedef struct
   guint next;
   gulong line_id;
   guint timer;
+  GCancellable *cancel; /* while a step waits: its cancellation ends the script */
+  gulong cancel_id;
+  guint cancel_idle;
 } Run;
 
 /* One script at a time on a console: the scripts asked for it, the running one first. Two at
@@ -178,6 +181,11 @@ run_stop (Run *r)
   if (r->line_id != 0)
     g_signal_handler_disconnect (r->console, r->line_id);
   r->line_id = 0;
+  if (r->cancel != NULL)
+    g_cancellable_disconnect (r->cancel, r->cancel_id);
+  r->cancel = NULL;
+  r->cancel_id = 0;
+  g_clear_handle_id (&r->cancel_idle, g_source_remove);
   g_clear_handle_id (&r->timer, g_source_remove);
 }
 
@@ -240,9 +248,33 @@ on_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* a step waited and its script was cancelled: the console to the next script at once (the
+ * session it was for is over; a late answer of the board's to this one is what a board that
+ * was cut short says, the next script expects its own) */
+static gboolean
+on_cancel_idle (gpointer user_data)
+{
+  GTask *task = user_data;
+  Run *r = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  r->cancel_idle = 0;
+  g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error);
+  run_end (task, g_steal_pointer (&error));
+  return G_SOURCE_REMOVE;
+}
+
+/* from the "cancelled" signal: ends the script from the main loop, outside the signal */
+static void
+on_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  GTask *task = user_data;
+  Run *r = g_task_get_task_data (task);
+  if (r->cancel_idle == 0)
+    r->cancel_idle = g_idle_add (on_cancel_idle, task);
+}
+
 /* The console's queue holds one reference to @task until its end. A cancelled script ends
- * before its next step (never while a step waits: the board's answer to a line already sent
- * would be taken by the next script). */
+ * before its next step, or at once while a step waits. */
 static void
 advance (GTask *task)
 {
@@ -260,6 +292,8 @@ advance (GTask *task)
         {
           r->line_id = g_signal_connect (r->console, "line", G_CALLBACK (on_line), task);
           r->timer = g_timeout_add (s->timeout_ms, on_timeout, task);
+          if ((r->cancel = g_task_get_cancellable (task)) != NULL)
+            r->cancel_id = g_cancellable_connect (r->cancel, G_CALLBACK (on_cancelled), task, NULL);
           return;
         }
       {
@@ -276,7 +310,7 @@ advance (GTask *task)
   run_end (task, NULL);
 }
 
-/* Runs @script once the console's earlier scripts ended (cancelled ones waiting end then). */
+/* Runs @script once the console's earlier scripts ended (cancelled ones end then). */
 void
 tf_provision_run_async (TfConsole *console, TfProvisionScript *script, GCancellable *cancellable,
                         GAsyncReadyCallback callback, gpointer user_data)
