@@ -150,8 +150,30 @@ typedef struct
   guint next;
   gulong line_id;
   guint timer;
+  GCancellable *cancel; /* while a step waits: its cancellation ends the script */
   gulong cancel_id;
+  guint cancel_idle;
 } Run;
+
+/* One script at a time on a console: the scripts asked for it, the running one first. Two at
+ * once interleave their lines on the board (an ETS case's set-up begun while the end of the
+ * previous case still put the client back to its server: the set-up's bootstrap URI, then the
+ * other script's "lwm2m start" bootstrapping, then the set-up's own start restarting the
+ * client in the middle of its bootstrap), and either script's "expect ^ok" takes the other's
+ * answer. */
+#define QUEUE_KEY "tf-provision-queue"
+
+static GQueue *
+console_queue (TfConsole *console)
+{
+  GQueue *q = g_object_get_data (G_OBJECT (console), QUEUE_KEY);
+  if (q == NULL)
+    {
+      q = g_queue_new ();
+      g_object_set_data_full (G_OBJECT (console), QUEUE_KEY, q, (GDestroyNotify)g_queue_free);
+    }
+  return q;
+}
 
 static void
 run_stop (Run *r)
@@ -159,6 +181,11 @@ run_stop (Run *r)
   if (r->line_id != 0)
     g_signal_handler_disconnect (r->console, r->line_id);
   r->line_id = 0;
+  if (r->cancel != NULL)
+    g_cancellable_disconnect (r->cancel, r->cancel_id);
+  r->cancel = NULL;
+  r->cancel_id = 0;
+  g_clear_handle_id (&r->cancel_idle, g_source_remove);
   g_clear_handle_id (&r->timer, g_source_remove);
 }
 
@@ -186,27 +213,68 @@ on_line (TfConsole *console, const char *line, gint64 at, GTask *task)
   advance (task);
 }
 
+/* @task's end (@error NULL: done): its answer, and the console to the next script waiting */
+static void
+run_end (GTask *task, GError *error)
+{
+  Run *r = g_task_get_task_data (task);
+  g_autoptr (TfConsole) console = g_object_ref (r->console);
+  GQueue *q = console_queue (console);
+  gboolean was_head = g_queue_peek_head (q) == task;
+  run_stop (r);
+  g_queue_remove (q, task);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+  if (was_head && !g_queue_is_empty (q))
+    advance (g_queue_peek_head (q));
+}
+
 static gboolean
 on_timeout (gpointer user_data)
 {
   GTask *task = user_data;
   Run *r = g_task_get_task_data (task);
   Step *s = g_ptr_array_index (r->script->steps, r->next);
+  g_autoptr (GError) error = NULL;
   r->timer = 0;
-  run_stop (r);
-  if (g_task_return_error_if_cancelled (task))
-    {
-      g_object_unref (task);
-      return G_SOURCE_REMOVE;
-    }
-  g_task_return_new_error (task, TF_ERROR, TF_ERROR_TIMED_OUT,
-                           "%s:%u: no console line matching '%s' within %u ms", r->script->origin,
-                           s->line, s->pattern, s->timeout_ms);
-  g_object_unref (task);
+  if (!g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+    g_set_error (&error, TF_ERROR, TF_ERROR_TIMED_OUT,
+                 "%s:%u: no console line matching '%s' within %u ms", r->script->origin, s->line,
+                 s->pattern, s->timeout_ms);
+  run_end (task, g_steal_pointer (&error));
   return G_SOURCE_REMOVE;
 }
 
-/* Holds one reference to @task while a step waits. */
+/* a step waited and its script was cancelled: the console to the next script at once (the
+ * session it was for is over; a late answer of the board's to this one is what a board that
+ * was cut short says, the next script expects its own) */
+static gboolean
+on_cancel_idle (gpointer user_data)
+{
+  GTask *task = user_data;
+  Run *r = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  r->cancel_idle = 0;
+  g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error);
+  run_end (task, g_steal_pointer (&error));
+  return G_SOURCE_REMOVE;
+}
+
+/* from the "cancelled" signal: ends the script from the main loop, outside the signal */
+static void
+on_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  GTask *task = user_data;
+  Run *r = g_task_get_task_data (task);
+  if (r->cancel_idle == 0)
+    r->cancel_idle = g_idle_add (on_cancel_idle, task);
+}
+
+/* The console's queue holds one reference to @task until its end. A cancelled script ends
+ * before its next step, or at once while a step waits. */
 static void
 advance (GTask *task)
 {
@@ -215,15 +283,17 @@ advance (GTask *task)
     {
       Step *s = g_ptr_array_index (r->script->steps, r->next);
       g_autoptr (GError) error = NULL;
-      if (g_task_return_error_if_cancelled (task))
+      if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
         {
-          g_object_unref (task);
+          run_end (task, g_steal_pointer (&error));
           return;
         }
       if (!s->send)
         {
           r->line_id = g_signal_connect (r->console, "line", G_CALLBACK (on_line), task);
           r->timer = g_timeout_add (s->timeout_ms, on_timeout, task);
+          if ((r->cancel = g_task_get_cancellable (task)) != NULL)
+            r->cancel_id = g_cancellable_connect (r->cancel, G_CALLBACK (on_cancelled), task, NULL);
           return;
         }
       {
@@ -231,27 +301,32 @@ advance (GTask *task)
         if (!tf_console_write (r->console, data, strlen (data), &error))
           {
             g_prefix_error (&error, "%s:%u: ", r->script->origin, s->line);
-            g_task_return_error (task, g_steal_pointer (&error));
-            g_object_unref (task);
+            run_end (task, g_steal_pointer (&error));
             return;
           }
       }
       r->next++;
     }
-  g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
+  run_end (task, NULL);
 }
 
+/* Runs @script once the console's earlier scripts ended (cancelled ones end then). */
 void
 tf_provision_run_async (TfConsole *console, TfProvisionScript *script, GCancellable *cancellable,
                         GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GQueue *q = console_queue (console);
   Run *r = g_new0 (Run, 1);
   r->console = g_object_ref (console);
   r->script = script;
   g_task_set_task_data (task, r, (GDestroyNotify)run_free);
-  advance (task);
+  g_queue_push_tail (q, task);
+  if (g_queue_peek_head (q) == task)
+    advance (task);
+  else
+    g_debug ("%s waits for %u script(s) before it on the console", script->origin,
+             g_queue_get_length (q) - 1);
 }
 
 gboolean

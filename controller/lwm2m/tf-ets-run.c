@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "tf-coap-source.h"
+#include "tf-error.h"
 #include "tf-ets-clock.h"
 #include "tf-ets-run.h"
 
@@ -143,10 +144,11 @@ on_notification (TfLwm2mServer *s, const char *endpoint, const TfLwm2mResponse *
 }
 
 static void
-on_bootstrap_finished (TfLwm2mServer *s, const char *endpoint, const char *error, TfEtsRun *run)
+on_bootstrap_finished (TfLwm2mServer *s, const char *endpoint, const GError *error, TfEtsRun *run)
 {
   if (is_ours (run, endpoint))
-    add_event (run, TF_ETS_EVENT_BOOTSTRAPPED, error);
+    add_event (run, TF_ETS_EVENT_BOOTSTRAPPED, error != NULL ? error->message : NULL)->lab_side
+        = g_error_matches (error, TF_ERROR, TF_ERROR_INFRASTRUCTURE);
 }
 
 static void
@@ -396,8 +398,16 @@ tf_ets_run_registration (TfEtsRun *run)
   const TfLwm2mRegistration *r;
   if (!run->registered && !iterate_until (run, is_registered, NULL, run->register_wait_s * 1000))
     {
-      tf_ets_inconclusive (run, "the client %s did not register within %u s", run->endpoint,
-                           run->register_wait_s);
+      /* every case's precondition, whose handshake is no criterion here (1 and 401 judge
+       * theirs before): failed handshakes are the set-up's, and said */
+      guint n;
+      const char *dtls = tf_ets_run_dtls_failures (run, 0, &n);
+      g_autofree char *why = dtls != NULL ? g_strdup_printf (": its DTLS handshakes with the "
+                                                             "lab failed (%u, the last: %s)",
+                                                             n, dtls)
+                                          : NULL;
+      tf_ets_inconclusive (run, "the client %s did not register within %u s%s", run->endpoint,
+                           run->register_wait_s, why != NULL ? why : "");
       return NULL;
     }
   r = tf_lwm2m_server_lookup (run->server, run->endpoint);

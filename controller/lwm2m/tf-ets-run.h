@@ -167,11 +167,16 @@ typedef struct
   gint observe_seq;
   GPtrArray *records; /* of a notification */
   gboolean after_cancel;
+  gboolean lab_side; /* a bootstrap that failed on the lab's side (its DTLS session broke) */
 } TfEtsEvent;
 
 /* Events since the run began (TfEtsEvent, borrowed). */
 GPtrArray *
 tf_ets_run_events (TfEtsRun *run);
+/* The DTLS handshakes with the server that failed from event @from on: how many (@n) and the
+ * last one's reason (NULL: none). */
+const char *
+tf_ets_run_dtls_failures (TfEtsRun *run, guint from, guint *n);
 /* Waits up to @ms for an event of one of @kinds (a bit mask of 1 << kind) at index >= @from;
  * returns its index or -1 when none came. Never fails the case: absence may be the criterion. */
 gint

@@ -87,3 +87,23 @@ tf_ets_check_timing (TfEtsRun *run, const char *criterion, gint64 since_us, gint
                        " ms (the lab's own lateness in that time: %" G_GINT64_FORMAT " ms)",
                        what, miss_us / 1000, late / 1000);
 }
+
+/* The DTLS handshakes with the server that failed from event @from on: how many, and the
+ * last reason (NULL: none). */
+const char *
+tf_ets_run_dtls_failures (TfEtsRun *run, guint from, guint *n)
+{
+  GPtrArray *ev = tf_ets_run_events (run);
+  const char *last = NULL;
+  *n = 0;
+  for (guint k = from; k < ev->len; k++)
+    {
+      TfEtsEvent *e = g_ptr_array_index (ev, k);
+      if (e->kind == TF_ETS_EVENT_DTLS_FAILURE)
+        {
+          last = e->detail;
+          (*n)++;
+        }
+    }
+  return last;
+}

@@ -59,6 +59,7 @@ struct _TfLwm2mClient
   TfLwm2mClientState state;
   coap_session_t *session;    /* the LwM2M server */
   coap_session_t *bs_session; /* the bootstrap server, while bootstrapping */
+  gboolean bs_restarted;      /* the quirk bootstrap-restart did its one restart */
   char *location;             /* "rd/3" */
   guint sent_lifetime;
   gboolean objects_changed;

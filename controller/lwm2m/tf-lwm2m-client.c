@@ -23,7 +23,7 @@ tf_lwm2m_quirk_from_string (const char *name)
     "no-tlv",        "observe-cancel-ignored", "wrong-update-code",       "lifetime-ignored",
     "late-notify",   "firmware-state-stuck",   "firmware-update-anytime", "firmware-no-result",
     "delete-kept",   "bootstrap-unchecked",    "no-bootstrap-fallback",   "no-text",
-    "binding-not-u", "register-no-lifetime",   "disable-ignored",
+    "binding-not-u", "register-no-lifetime",   "disable-ignored",         "bootstrap-restart",
   };
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     if (g_strcmp0 (name, names[i]) == 0)
@@ -295,6 +295,25 @@ on_registered (TfLwm2mClient *self, const coap_pdu_t *received)
   g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_REGISTERED], 0, self->location);
 }
 
+/* the quirk bootstrap-restart: the session to the bootstrap server dropped (its close_notify
+ * reaches the server with the server's first step in flight), a new one from a new port */
+static gboolean
+bootstrap_restart_idle (gpointer data)
+{
+  TfLwm2mClient *self = data;
+  g_autoptr (GError) error = NULL;
+  if (self->state == STATE_BOOTSTRAPPING)
+    {
+      g_message ("%s: restarting in the middle of the bootstrap (quirk)", self->endpoint);
+      g_clear_pointer (&self->bs_session, coap_session_release);
+      self->state = STATE_IDLE;
+      if (!tf_lwm2m_client_start (self, &error))
+        fail (self, "bootstrap: %s", error->message);
+    }
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
 static coap_response_t
 on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *received,
              const coap_mid_t mid)
@@ -319,7 +338,15 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
           fail (self, "bootstrap request refused: %s", code_s);
         }
       else
-        g_message ("%s: bootstrap request accepted", self->endpoint);
+        {
+          g_message ("%s: bootstrap request accepted", self->endpoint);
+          /* a device that reboots mid-bootstrap: after this answer, not inside its dispatch */
+          if ((self->quirks & TF_LWM2M_QUIRK_BOOTSTRAP_RESTART) && !self->bs_restarted)
+            {
+              self->bs_restarted = TRUE;
+              g_idle_add (bootstrap_restart_idle, g_object_ref (self));
+            }
+        }
       break;
     case REQ_REGISTER:
       if (code == COAP_RESPONSE_CODE (201))

@@ -26,6 +26,9 @@ typedef enum
   TF_LWM2M_QUIRK_BINDING_NOT_U = 1 << 12,         /* /3/0/16 says "UQ" though it binds U */
   TF_LWM2M_QUIRK_REGISTER_NO_LIFETIME = 1 << 13,  /* a Register without "lt" */
   TF_LWM2M_QUIRK_DISABLE_IGNORED = 1 << 14,       /* Disable (/1/x/4) answered, not done */
+  TF_LWM2M_QUIRK_BOOTSTRAP_RESTART = 1 << 15,     /* restarts once when its Bootstrap-Request is
+                                                     accepted: that DTLS session dropped under the
+                                                     server's first step, a new Bootstrap-Request */
 } TfLwm2mQuirks;
 
 /* "no-tlv" → TF_LWM2M_QUIRK_NO_TLV; 0 for an unknown name. */

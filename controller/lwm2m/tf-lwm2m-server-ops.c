@@ -486,6 +486,17 @@ tf_lwm2m_server_on_nack (coap_session_t *session, const coap_pdu_t *sent,
                              "no answer (CoAP retransmissions exhausted)");
   else if (reason == COAP_NACK_RST)
     g_task_return_new_error (task, TF_ERROR, TF_ERROR_PROTOCOL, "the endpoint answered RST");
+  else if (reason == COAP_NACK_TLS_FAILED)
+    {
+      /* our DTLS session broke under the request (an alert, a new handshake from the peer's
+       * address, a session torn down): the lab's side of the exchange, not an answer of the
+       * peer's; whether the peer is to blame is the caller's to judge */
+      g_autofree char *peer = tf_coap_session_peer (session);
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_INFRASTRUCTURE,
+                               "not delivered: the lab's DTLS session with %s failed (libcoap "
+                               "NACK TLS_FAILED)",
+                               peer);
+    }
   else
     g_task_return_new_error (task, TF_ERROR, TF_ERROR_IO, "not delivered (libcoap reason %d)",
                              reason);
@@ -562,15 +573,17 @@ bs_run_free (BsRun *b)
 static void
 bs_next (BsRun *b);
 
+/* takes @error (NULL: the sequence finished) */
 static void
-bs_done (BsRun *b, const char *error)
+bs_done (BsRun *b, GError *error)
 {
   if (error != NULL)
-    g_message ("%s: bootstrap failed: %s", b->endpoint, error);
+    g_message ("%s: bootstrap failed: %s", b->endpoint, error->message);
   else
     g_message ("%s: bootstrap finished", b->endpoint);
   g_signal_emit (b->server, tf_lwm2m_server_signals[SIGNAL_BOOTSTRAP_FINISHED], 0, b->endpoint,
                  error);
+  g_clear_error (&error);
   bs_run_free (b);
 }
 
@@ -581,18 +594,17 @@ on_bs_answer (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autoptr (TfLwm2mResponse) r
       = tf_lwm2m_server_request_finish (TF_LWM2M_SERVER (source), res, &error);
-  g_autofree char *msg = NULL;
   if (r == NULL)
     {
-      msg = g_strdup_printf ("step %u: %s", b->next, error->message);
-      bs_done (b, msg);
+      /* the request's own error (its domain and code say whose side failed) */
+      g_prefix_error (&error, "step %u: ", b->next);
+      bs_done (b, g_steal_pointer (&error));
       return;
     }
   if (r->code >= 128)
     {
       g_autofree char *code = tf_coap_code_to_string (r->code);
-      msg = g_strdup_printf ("step %u answered %s", b->next, code);
-      bs_done (b, msg);
+      bs_done (b, g_error_new (TF_ERROR, TF_ERROR_PROTOCOL, "step %u answered %s", b->next, code));
       return;
     }
   if (b->next > b->steps->len)
@@ -632,7 +644,7 @@ bs_next (BsRun *b)
   if (req == NULL)
     {
       g_object_unref (task);
-      bs_done (b, error->message);
+      bs_done (b, g_steal_pointer (&error));
       return;
     }
   tf_lwm2m_server_send_on_session (b->server, b->session, b->endpoint, req, task);

@@ -774,10 +774,12 @@ tf_lwm2m_server_class_init (TfLwm2mServerClass *klass)
   tf_lwm2m_server_signals[SIGNAL_NOTIFICATION]
       = g_signal_new ("notification", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                       NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
-  /* (const char *endpoint, const char *error or NULL) */
+  /* (const char *endpoint, const GError *error or NULL: finished). The error's code says whose
+   * side failed: TF_ERROR_PROTOCOL a step the client refused, TF_ERROR_TIMED_OUT no answer,
+   * TF_ERROR_INFRASTRUCTURE the lab's DTLS session broke under a step. */
   tf_lwm2m_server_signals[SIGNAL_BOOTSTRAP_FINISHED]
       = g_signal_new ("bootstrap-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                      NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+                      NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_ERROR);
   /* (const char *endpoint, const char *why): a request of a registered client refused */
   tf_lwm2m_server_signals[SIGNAL_SEND]
       = g_signal_new ("send", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

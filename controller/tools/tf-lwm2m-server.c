@@ -209,14 +209,15 @@ on_send (TfLwm2mServer *server, const char *ep, const TfLwm2mResponse *r, gpoint
 }
 
 static void
-on_bootstrap_finished (TfLwm2mServer *server, const char *ep, const char *error, gpointer user_data)
+on_bootstrap_finished (TfLwm2mServer *server, const char *ep, const GError *error,
+                       gpointer user_data)
 {
   g_autoptr (JsonNode) n = json_node_new (JSON_NODE_OBJECT);
   JsonObject *o = json_object_new ();
   json_object_set_string_member (o, "event", "bootstrap");
   json_object_set_string_member (o, "ep", ep);
   if (error != NULL)
-    json_object_set_string_member (o, "error", error);
+    json_object_set_string_member (o, "error", error->message);
   json_node_take_object (n, o);
   add_event (user_data, n);
 }
