@@ -225,10 +225,51 @@ test_server_cut (void)
     }
 }
 
+/* The port the lab's client is to take (--listen, as the floor gives it) held by another
+ * process: the runner says so in an Inconclusive (it crashed on a NULL error before). */
+static void
+test_port_held (void)
+{
+  g_autofree char *runner = tool ("tf-ets-run");
+  g_autoptr (GSocket) held
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GSubprocess) p = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *listen = NULL, *uri = NULL, *out = NULL, *err = NULL;
+  JsonObject *o;
+  g_assert_true (g_socket_bind (held, any, FALSE, NULL));
+  bound = g_socket_get_local_address (held, NULL);
+  listen = g_strdup_printf ("127.0.0.1:%u",
+                            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  uri = g_strdup_printf ("coap://127.0.0.1:%u", free_udp_port ());
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                        runner, "--server-under-test", "--ets", "1.1", "--case", "201", "--server",
+                        uri, "--endpoint", "held", "--listen", listen, "--answer-wait", "2",
+                        "--operator-wait", "2", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, &err, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 2);
+  root = json_from_string (out, &error);
+  g_assert_no_error (error);
+  o = json_node_get_object (root);
+  g_assert_cmpstr (json_object_get_string_member (o, "verdict"), ==, "inconclusive");
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (o, "reason"),
+              "the lab's client could not start (registration failed: cannot open a session to"));
+  g_assert_nonnull (strstr (json_object_get_string_member (o, "reason"), listen));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ets-sut/server-cut", test_server_cut);
+  g_test_add_func ("/ets-sut/port-held", test_port_held);
   return g_test_run ();
 }

@@ -221,10 +221,20 @@ on_registered (TfLwm2mClient *c, const char *location, TfEtsSut *s)
     s->registered (location, s->say_data);
 }
 
+static void
+on_start_failed (TfLwm2mClient *c, const char *msg, char **why)
+{
+  g_free (*why);
+  *why = g_strdup (msg);
+}
+
 void
 tf_ets_sut_client_start (TfEtsSut *s)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree char *why = NULL;
+  gboolean started;
+  gulong id;
   g_clear_object (&s->client);
   g_clear_pointer (&s->model, tf_lwm2m_model_free);
   s->model = build_model (s);
@@ -237,10 +247,16 @@ tf_ets_sut_client_start (TfEtsSut *s)
   tf_lwm2m_client_set_local (s->client, s->client_address, s->client_port);
   g_signal_connect (s->client, "executed", G_CALLBACK (on_executed), s);
   g_signal_connect (s->client, "registered", G_CALLBACK (on_registered), s);
-  /* its port taken by another process, say: the lab's, not the server's */
-  if (!tf_lwm2m_client_start (s->client, &error))
+  /* its port taken by another process, say: the lab's, not the server's; the client tells
+   * why on its "failed" signal (a GError only says it could not register) */
+  id = g_signal_connect (s->client, "failed", G_CALLBACK (on_start_failed), &why);
+  started = tf_lwm2m_client_start (s->client, &error);
+  g_signal_handler_disconnect (s->client, id);
+  if (!started)
     tf_ets_sut_inconclusive (s, "the lab's client could not start (%s): not a verdict",
-                             error->message);
+                             why != NULL     ? why
+                             : error != NULL ? error->message
+                                             : "no reason given");
 }
 
 /* --- waits --------------------------------------------------------------------------- */
