@@ -5,10 +5,12 @@
  * and the verdict from the first criterion that did not hold. The steps are in
  * tf-ets-sut-steps.c, the cases in tf-ets-sut-cases.c.
  *
- * Who is to blame for a silence: nothing arriving while a person acts is Inconclusive (the
- * operator did not do it in time); nothing arriving after the company's driver said it had
- * done it (exit 0) is the server's, when the server still answers the client (an Update
- * answered): a Fail of the step's criterion; else the link is down: Inconclusive. */
+ * Who is to blame for a silence: a server that answers no CoAP ping any more is gone, and
+ * that proves nothing of its conformance: Inconclusive, saying so (tf_ets_sut_server_gone),
+ * also where a step is judged on what the client sent alone (notifications). Else nothing
+ * arriving while a person acts is Inconclusive (the operator did not do it in time); nothing
+ * arriving after the company's driver said it had done it (exit 0) is the server's: a Fail
+ * of the step's criterion (tf_ets_sut_silence). */
 #define G_LOG_DOMAIN "tf-ets"
 
 #include "config.h"
