@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE /* setns */
 #define G_LOG_DOMAIN "tf-session"
 
 #include "config.h"
@@ -8,7 +9,11 @@
 #include "tf-floor-trace.h"
 #include "tf-json.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Automated cases for a client under test, decided by the lab's runner (the catalogue's
  * `automated = client`, runner tf-ets-run): the runner plays the ETS's server on the
@@ -151,23 +156,79 @@ case_runs (const TfCase *c, gboolean server_side)
          && c->script == NULL;
 }
 
-/* The first pair of ports of [ets] client-ports no server-side run holds (the client's
- * sessions from the first, a package download from the second); 0 when all are held. */
+/* Whether another process holds UDP @port on the [ets] address (in [ets] netns), where the
+ * runner's client is to bind it: a socket made in that namespace (setns switches this thread
+ * only, and back at once) and bound there. Anything but "in use" says nothing: the runner
+ * tries, and says what it finds. */
+static gboolean
+port_held (const TfLabConfig *cfg, guint16 port)
+{
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new_from_string (cfg->ets_address, port);
+  g_autoptr (GSocket) sock = NULL;
+  g_autoptr (GError) error = NULL;
+  int here = -1, there = -1;
+  if (addr == NULL)
+    return FALSE;
+  if (cfg->ets_netns != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/run/netns/%s", cfg->ets_netns);
+      here = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+      there = open (path, O_RDONLY | O_CLOEXEC);
+      if (here < 0 || there < 0 || setns (there, CLONE_NEWNET) != 0)
+        {
+          if (here >= 0)
+            close (here);
+          if (there >= 0)
+            close (there);
+          return FALSE;
+        }
+    }
+  sock = g_socket_new (g_socket_address_get_family (addr), G_SOCKET_TYPE_DATAGRAM,
+                       G_SOCKET_PROTOCOL_UDP, NULL);
+  if (here >= 0)
+    {
+      if (setns (here, CLONE_NEWNET) != 0)
+        g_critical ("back from the lab network's namespace %s: %s", cfg->ets_netns,
+                    g_strerror (errno));
+      close (here);
+      close (there);
+    }
+  return sock != NULL && !g_socket_bind (sock, addr, FALSE, &error)
+         && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+}
+
+/* The first pair of ports of [ets] client-ports that no server-side run holds and no other
+ * process on the lab network's address either (the client's sessions from the first, a
+ * package download from the second); 0 when none is free, with @why saying what holds them. */
 static guint16
-free_client_port (TfFloor *f)
+free_client_port (TfFloor *f, char **why)
 {
   const TfLabConfig *cfg = tf_lab_get_config (f->lab);
+  g_autoptr (GString) runs = g_string_new (NULL);
+  g_autoptr (GString) others = g_string_new (NULL);
   for (guint p = cfg->ets_client_ports[0]; p != 0 && p + 1 <= cfg->ets_client_ports[1]; p += 2)
     {
       GHashTableIter it;
-      gpointer v;
-      gboolean taken = FALSE;
+      gpointer k, v;
+      const char *taken = NULL;
       g_hash_table_iter_init (&it, f->ets_runs);
-      while (!taken && g_hash_table_iter_next (&it, NULL, &v))
-        taken = ((Batch *)v)->client_port == p;
-      if (!taken)
+      while (taken == NULL && g_hash_table_iter_next (&it, &k, &v))
+        if (((Batch *)v)->client_port == p)
+          taken = k;
+      if (taken != NULL)
+        g_string_append_printf (runs, "%s%u-%u (session %s)", runs->len ? ", " : "", p, p + 1,
+                                taken);
+      else if (port_held (cfg, (guint16)p) || port_held (cfg, (guint16)(p + 1)))
+        g_string_append_printf (others, "%s%u-%u", others->len ? ", " : "", p, p + 1);
+      else
         return (guint16)p;
     }
+  *why = g_strdup_printf (
+      "every pair of ports of [ets] client-ports (%u-%u) is taken%s%s%s%s%s%s%s",
+      cfg->ets_client_ports[0], cfg->ets_client_ports[1], runs->len ? ": by server-side runs " : "",
+      runs->str, others->len ? (runs->len ? "; " : ": ") : "",
+      others->len ? "by another process on " : "", others->len ? cfg->ets_address : "",
+      others->len ? ": " : "", others->str);
   return 0;
 }
 
@@ -205,6 +266,7 @@ tf_floor_ets_run_async (TfFloor *f, const char *session, gint case_id, gboolean 
   TfSession *s = tf_floor_session (f, session);
   const TfEts *ets = s && s->ets_version ? tf_catalogue_find (f->catalogue, s->ets_version) : NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *why = NULL;
   Batch *b;
 
   if (s == NULL || ets == NULL)
@@ -233,13 +295,10 @@ tf_floor_ets_run_async (TfFloor *f, const char *session, gint case_id, gboolean 
       return;
     }
   b = g_new0 (Batch, 1);
-  if (server_side && (b->client_port = free_client_port (f)) == 0)
+  if (server_side && (b->client_port = free_client_port (f, &why)) == 0)
     {
-      const TfLabConfig *cfg = tf_lab_get_config (f->lab);
-      g_task_return_new_error (task, TF_ERROR, TF_ERROR_BUSY,
-                               "every port of [ets] client-ports (%u-%u) is taken by a "
-                               "server-side run; try again when one ends",
-                               cfg->ets_client_ports[0], cfg->ets_client_ports[1]);
+      g_task_return_new_error (task, TF_ERROR, TF_ERROR_BUSY, "%s; try again when one is free",
+                               why);
       g_free (b);
       return;
     }

@@ -28,7 +28,7 @@ struct _TfEtsSut
   guint16 client_port;
   guint operator_wait_s, answer_wait_s, lifetime_s;
   GStrv driver;
-  TfEtsSutSayFunc say;
+  TfEtsSutSayFunc say, registered;
   gpointer say_data;
   TfLwm2mModel *model;
   TfLwm2mClient *client;
@@ -78,6 +78,11 @@ tf_ets_sut_check (TfEtsSut *s, const char *criterion, gboolean ok, gint msg, con
     G_GNUC_PRINTF (5, 6);
 void
 tf_ets_sut_inconclusive (TfEtsSut *s, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+gboolean
+tf_ets_sut_server_gone (TfEtsSut *s, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+void
+tf_ets_sut_silence (TfEtsSut *s, const char *criterion, gint msg, const char *fmt, ...)
+    G_GNUC_PRINTF (4, 5);
 /* Whether the server answers a CoAP ping from a socket of its own (within the answer wait). */
 gboolean
 tf_ets_sut_server_alive (TfEtsSut *s);

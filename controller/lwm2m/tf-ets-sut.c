@@ -5,10 +5,12 @@
  * and the verdict from the first criterion that did not hold. The steps are in
  * tf-ets-sut-steps.c, the cases in tf-ets-sut-cases.c.
  *
- * Who is to blame for a silence: nothing arriving while a person acts is Inconclusive (the
- * operator did not do it in time); nothing arriving after the company's driver said it had
- * done it (exit 0) is the server's, when the server still answers the client (an Update
- * answered): a Fail of the step's criterion; else the link is down: Inconclusive. */
+ * Who is to blame for a silence: a server that answers no CoAP ping any more is gone, and
+ * that proves nothing of its conformance: Inconclusive, saying so (tf_ets_sut_server_gone),
+ * also where a step is judged on what the client sent alone (notifications). Else nothing
+ * arriving while a person acts is Inconclusive (the operator did not do it in time); nothing
+ * arriving after the company's driver said it had done it (exit 0) is the server's: a Fail
+ * of the step's criterion (tf_ets_sut_silence). */
 #define G_LOG_DOMAIN "tf-ets"
 
 #include "config.h"
@@ -214,10 +216,27 @@ on_executed (TfLwm2mClient *c, const char *path, const char *args, TfEtsSut *s)
     g_timeout_add (200, on_reboot, s);
 }
 
+static void
+on_registered (TfLwm2mClient *c, const char *location, TfEtsSut *s)
+{
+  if (s->registered != NULL)
+    s->registered (location, s->say_data);
+}
+
+static void
+on_start_failed (TfLwm2mClient *c, const char *msg, char **why)
+{
+  g_free (*why);
+  *why = g_strdup (msg);
+}
+
 void
 tf_ets_sut_client_start (TfEtsSut *s)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree char *why = NULL;
+  gboolean started;
+  gulong id;
   g_clear_object (&s->client);
   g_clear_pointer (&s->model, tf_lwm2m_model_free);
   s->model = build_model (s);
@@ -229,8 +248,17 @@ tf_ets_sut_client_start (TfEtsSut *s)
   tf_lwm2m_client_set_lifetime (s->client, s->lifetime_s);
   tf_lwm2m_client_set_local (s->client, s->client_address, s->client_port);
   g_signal_connect (s->client, "executed", G_CALLBACK (on_executed), s);
-  if (!tf_lwm2m_client_start (s->client, &error))
-    g_message ("%s: %s", s->endpoint, error->message); /* no Register: Inconclusive below */
+  g_signal_connect (s->client, "registered", G_CALLBACK (on_registered), s);
+  /* its port taken by another process, say: the lab's, not the server's; the client tells
+   * why on its "failed" signal (a GError only says it could not register) */
+  id = g_signal_connect (s->client, "failed", G_CALLBACK (on_start_failed), &why);
+  started = tf_lwm2m_client_start (s->client, &error);
+  g_signal_handler_disconnect (s->client, id);
+  if (!started)
+    tf_ets_sut_inconclusive (s, "the lab's client could not start (%s): not a verdict",
+                             why != NULL     ? why
+                             : error != NULL ? error->message
+                                             : "no reason given");
 }
 
 /* --- waits --------------------------------------------------------------------------- */
@@ -512,18 +540,17 @@ tf_ets_sut_operator (TfEtsSut *s, const TfEtsSutStep *st, TfEtsSutMatch f, gcons
       return found;
     }
   if (d != NULL && d->exited && d->status == 0)
-    {
-      if (tf_ets_sut_server_alive (s))
-        tf_ets_sut_check (s, st->criterion, FALSE, -1,
-                          "the driver did '%s' (exit 0), yet nothing of it reached the client in "
-                          "%u s after, while the server answers a CoAP ping",
-                          command, s->answer_wait_s + extra);
-      else
-        tf_ets_sut_inconclusive (s,
-                                 "the driver did '%s' (exit 0), but nothing arrived and the "
-                                 "server answers no CoAP ping either: link or server down",
-                                 command);
-    }
+    tf_ets_sut_silence (s, st->criterion, -1,
+                        "the driver did '%s' (exit 0), yet nothing of it reached the client in %u "
+                        "s after",
+                        command, s->answer_wait_s + extra);
+  /* the operator's or the driver's failure, unless the server is gone: then that is why */
+  else if (tf_ets_sut_server_gone (s, "nothing arrived for '%s' (%s)", command,
+                                   d == NULL       ? "no driver"
+                                   : !d->exited    ? "its driver still at it"
+                                   : d->status < 0 ? "its driver killed"
+                                                   : "its driver failed"))
+    ;
   else if (d != NULL && d->exited)
     tf_ets_sut_inconclusive (s, "the driver did not do '%s' (exit %d) and nothing arrived", command,
                              d->status);
@@ -576,6 +603,40 @@ tf_ets_sut_inconclusive (TfEtsSut *s, const char *fmt, ...)
   s->verdict = TF_ETS_VERDICT_INCONCLUSIVE;
 }
 
+/* Whether the server under test is gone (answers no CoAP ping): then the case is decided
+ * Inconclusive with what was observed (@fmt), for a server that stopped answering proves
+ * nothing of its conformance. */
+gboolean
+tf_ets_sut_server_gone (TfEtsSut *s, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *seen = NULL;
+  if (s->decided || tf_ets_sut_server_alive (s))
+    return FALSE;
+  va_start (ap, fmt);
+  seen = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  tf_ets_sut_inconclusive (s,
+                           "%s, and the server under test answers no CoAP ping: it stopped "
+                           "answering (server or link down, not a verdict)",
+                           seen);
+  return TRUE;
+}
+
+/* Something the server was to send did not come: the server's fault (a Fail of @criterion,
+ * what was observed and that it answers a CoAP ping) only while it is there. */
+void
+tf_ets_sut_silence (TfEtsSut *s, const char *criterion, gint msg, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *seen = NULL;
+  va_start (ap, fmt);
+  seen = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  if (!tf_ets_sut_server_gone (s, "%s", seen))
+    tf_ets_sut_check (s, criterion, FALSE, msg, "%s, while the server answers a CoAP ping", seen);
+}
+
 /* --- the run ------------------------------------------------------------------------- */
 
 TfEtsSut *
@@ -592,6 +653,7 @@ tf_ets_sut_new (const TfEtsSutSetup *setup)
   s->lifetime_s = setup->lifetime_s > 0 ? setup->lifetime_s : 300;
   s->driver = g_strdupv ((GStrv)setup->driver);
   s->say = setup->say;
+  s->registered = setup->registered;
   s->say_data = setup->say_data;
   s->msgs = g_ptr_array_new_with_free_func ((GDestroyNotify)msg_free);
   s->exchange = g_ptr_array_new_with_free_func ((GDestroyNotify)json_node_unref);

@@ -84,11 +84,12 @@ typedef struct
   const char *server_uri;     /* the server under test: coap://HOST:PORT */
   const char *client_address; /* the client's own address and port, or NULL (any) */
   guint16 client_port;
-  guint operator_wait_s;     /* how long a step waits for the operator's operation (120) */
-  guint answer_wait_s;       /* how long a message waits for the server's answer */
-  guint lifetime_s;          /* the client's registration lifetime (300) */
-  const char *const *driver; /* argv of the driver run for each operator step, or NULL */
-  TfEtsSutSayFunc say;       /* the operator's next step, as it is decided */
+  guint operator_wait_s;      /* how long a step waits for the operator's operation (120) */
+  guint answer_wait_s;        /* how long a message waits for the server's answer */
+  guint lifetime_s;           /* the client's registration lifetime (300) */
+  const char *const *driver;  /* argv of the driver run for each operator step, or NULL */
+  TfEtsSutSayFunc say;        /* the operator's next step, as it is decided */
+  TfEtsSutSayFunc registered; /* the client's registration's location, at each 2.01, or NULL */
   gpointer say_data;
 } TfEtsSutSetup;
 

@@ -98,6 +98,15 @@ tf_lwm2m_client_open_session (TfLwm2mClient *self, coap_context_t *ctx, const ch
   else
     s = coap_new_client_session (ctx, self->local_addr ? &local : NULL, &a, COAP_PROTO_UDP);
   if (s == NULL)
-    g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot open a session to %s", uri);
+    {
+      /* bound where it was told (the floor's --listen): the usual why is another socket
+       * there (libcoap only logs it) */
+      g_autofree char *from
+          = self->local_addr != NULL
+                ? g_strdup_printf (" from %s:%u (that port in use, or the address not here)",
+                                   self->local_addr, self->local_port)
+                : g_strdup ("");
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot open a session to %s%s", uri, from);
+    }
   return s;
 }

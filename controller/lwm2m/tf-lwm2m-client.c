@@ -523,7 +523,11 @@ tf_lwm2m_client_start (TfLwm2mClient *self, GError **error)
   if (self->server_uri == NULL && !tf_lwm2m_client_server_from_model (self, error))
     return FALSE;
   tf_lwm2m_client_register (self);
-  return self->state == STATE_REGISTERING;
+  if (self->state == STATE_REGISTERING)
+    return TRUE;
+  /* it said why in the log */
+  g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot register at %s", self->server_uri);
+  return FALSE;
 }
 
 void

@@ -253,6 +253,13 @@ say_operator (const char *text, gpointer data)
     write_fd_line ("operator", text);
 }
 
+/* the same line as the client-side mode's: the case is under way, the server has the client */
+static void
+say_registered (const char *location, gpointer data)
+{
+  g_printerr ("tf-ets-run: client registered\n");
+}
+
 static int
 run_server_under_test (const char *version, gint case_id, const char *endpoint, const char *uri,
                        const char *driver, gint operator_wait, gint answer_wait, const char *listen)
@@ -301,6 +308,7 @@ run_server_under_test (const char *version, gint case_id, const char *endpoint, 
       .answer_wait_s = (guint)answer_wait,
       .driver = (const char *const *)argv,
       .say = say_operator,
+      .registered = say_registered,
     };
     sut = tf_ets_sut_new (&setup);
   }
