@@ -73,7 +73,9 @@ struct _TfLwm2mServer
   guint next_obs;
   guint queue_window;  /* seconds a queue-mode client listens after Register/Update */
   guint16 port;        /* the port the last listen bound (port 0 asks the kernel for one) */
-  TfCoapBlock1 block1; /* a block-wise request to the server */
+  GHashTable *block1s; /* Block1 bodies being put together (tf-lwm2m-server-block1.c) */
+  gsize block1_bytes;  /* their bytes so far */
+  GBytes *block1_body; /* the whole body, for the handler of a last block */
   GHashTable *answers; /* coap_session_t → its last answer (tf-lwm2m-server-repeat.c) */
 };
 
@@ -135,6 +137,8 @@ tf_lwm2m_server_block2 (TfLwm2mServer *self, coap_session_t *session, const coap
 void
 tf_lwm2m_server_fetch_notification (TfLwm2mServer *self, coap_session_t *session,
                                     const coap_pdu_t *received, TfLwm2mObs *obs);
+
+/* tf-lwm2m-server-block1.c */
 gboolean
 tf_lwm2m_server_block1 (TfLwm2mServer *self, coap_session_t *session, const coap_pdu_t *request,
                         coap_pdu_t *response);
