@@ -94,6 +94,26 @@ enum
 };
 extern guint tf_lwm2m_server_signals[SIGNAL_LAST];
 
+#define TF_LWM2M_MAX_ENDPOINT_LEN 256
+
+/* tf-lwm2m-server.c */
+TfLwm2mServer *
+tf_lwm2m_server_of (coap_session_t *session);
+/* @response's @code, with @text as its diagnostic payload (unless NULL). */
+void
+tf_lwm2m_set_diagnostic (coap_pdu_t *response, guint code, const char *text);
+/* tf_lwm2m_server_answered for the server of @session. */
+void
+tf_lwm2m_server_log_answer (coap_session_t *session, const coap_pdu_t *response);
+
+/* tf-lwm2m-server-rd.c */
+void
+tf_lwm2m_reg_free (TfLwm2mReg *r);
+void
+tf_lwm2m_server_on_register (coap_resource_t *resource, coap_session_t *session,
+                             const coap_pdu_t *request, const coap_string_t *query,
+                             coap_pdu_t *response);
+
 /* tf-lwm2m-server-ops.c */
 TfLwm2mRequest *
 tf_lwm2m_request_copy (const TfLwm2mRequest *r);
