@@ -77,6 +77,7 @@ struct _TfLwm2mServer
   gsize block1_bytes;  /* their bytes so far */
   GBytes *block1_body; /* the whole body, for the handler of a last block */
   GHashTable *answers; /* coap_session_t → its last answer (tf-lwm2m-server-repeat.c) */
+  GHashTable *retired; /* coap_resource_t → rd/N kept after its De-register (…-rd.c) */
 };
 
 enum

@@ -158,6 +158,60 @@ payload_text (TfLwm2mServer *self, const coap_pdu_t *pdu)
   return g_strndup ((const char *)data, len);
 }
 
+static gboolean
+free_reg_idle (gpointer data)
+{
+  tf_lwm2m_reg_free (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A registration's rd/N after its De-register (or a discarding 4.04): kept, without its
+ * registration, for EXCHANGE_LIFETIME (RFC 7252 4.8.2), so that a repeat of the request whose
+ * ACK was lost still reaches a handler and is answered as before (tf-lwm2m-server-repeat.c),
+ * not 4.04 by libcoap; anything else on it is answered 4.04 by the handlers. */
+#define RETIRED_LIFETIME 247
+
+typedef struct
+{
+  TfLwm2mServer *server;
+  coap_resource_t *resource;
+  guint id;
+} Retired;
+
+static void
+retired_free (Retired *x)
+{
+  /* at the server's end the context deletes the resource itself */
+  if (x->id != 0)
+    g_source_remove (x->id);
+  g_free (x);
+}
+
+static gboolean
+on_retired_expired (gpointer data)
+{
+  Retired *x = data;
+  x->id = 0;
+  coap_delete_resource (x->server->ctx, x->resource);
+  g_hash_table_remove (x->server->retired, x->resource);
+  return G_SOURCE_REMOVE;
+}
+
+/* Detaches @r's resource from it and keeps the resource a while; @r is freed later. */
+static void
+retire (TfLwm2mReg *r)
+{
+  Retired *x = g_new0 (Retired, 1);
+  TfLwm2mServer *self = r->server;
+  if (self->retired == NULL)
+    self->retired = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)retired_free);
+  coap_resource_set_userdata (r->resource, NULL);
+  x->server = self;
+  x->resource = g_steal_pointer (&r->resource);
+  x->id = g_timeout_add_seconds (RETIRED_LIFETIME, on_retired_expired, x);
+  g_hash_table_insert (self->retired, x->resource, x);
+}
+
 static void
 on_update (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
            const coap_string_t *query, coap_pdu_t *response);
@@ -271,8 +325,7 @@ on_update (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t 
           TfLwm2mServer *self = r->server;
           g_message ("%s: Update on %s discarded (4.04)", r->pub.endpoint, r->pub.location);
           g_hash_table_steal (self->regs, r->pub.endpoint);
-          coap_resource_set_userdata (resource, NULL);
-          r->resource = NULL; /* libcoap still holds it for this request; it answers 4.04 */
+          retire (r); /* libcoap still holds it for this request */
           tf_lwm2m_reg_free (r);
         }
       return;
@@ -325,13 +378,6 @@ on_bad_method (coap_resource_t *resource, coap_session_t *session, const coap_pd
   g_signal_emit (r->server, tf_lwm2m_server_signals[SIGNAL_REJECTED], 0, r->pub.endpoint, why);
 }
 
-static gboolean
-free_reg_idle (gpointer data)
-{
-  tf_lwm2m_reg_free (data);
-  return G_SOURCE_REMOVE;
-}
-
 /* DELETE /rd/N : De-register (Core 6.2.3). */
 static void
 on_deregister (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
@@ -339,6 +385,9 @@ on_deregister (coap_resource_t *resource, coap_session_t *session, const coap_pd
 {
   TfLwm2mReg *r = coap_resource_get_userdata (resource);
   tf_lwm2m_exchange_log (session, request, FALSE, NULL);
+  /* a repeat (its 2.02 lost) is answered 2.02 again, not 4.04: the registration is gone */
+  if (tf_lwm2m_server_repeat (tf_lwm2m_server_of (session), session, request, response))
+    return;
   if (r == NULL)
     {
       tf_lwm2m_set_diagnostic (response, COAP_RESPONSE_CODE (404), NULL);
@@ -349,11 +398,10 @@ on_deregister (coap_resource_t *resource, coap_session_t *session, const coap_pd
   tf_lwm2m_server_log_answer (session, response);
   g_message ("%s: de-registered", r->pub.endpoint);
   g_hash_table_steal (r->server->regs, r->pub.endpoint);
-  coap_resource_set_userdata (resource, NULL);
+  retire (r);
   if (r->expiry_id != 0)
     g_source_remove (r->expiry_id);
   r->expiry_id = 0;
   g_signal_emit (r->server, tf_lwm2m_server_signals[SIGNAL_DEREGISTERED], 0, &r->pub);
-  /* libcoap still holds the resource while this handler runs */
   g_idle_add (free_reg_idle, r);
 }

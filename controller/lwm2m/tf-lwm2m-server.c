@@ -48,6 +48,9 @@ on_bootstrap_request (coap_resource_t *resource, coap_session_t *session, const 
   const char *ep = g_hash_table_lookup (q, "ep");
 
   tf_lwm2m_exchange_log (session, request, FALSE, NULL);
+  /* a repeat (its 2.04 lost) is answered 2.04 again; its sequence is under way already */
+  if (tf_lwm2m_server_repeat (self, session, request, response))
+    return;
   if (ep == NULL || *ep == '\0' || strlen (ep) > TF_LWM2M_MAX_ENDPOINT_LEN)
     tf_lwm2m_set_diagnostic (response, COAP_RESPONSE_CODE (400), "missing endpoint name");
   else if (!g_hash_table_contains (self->bootstrap, ep))
@@ -401,6 +404,7 @@ tf_lwm2m_server_finalize (GObject *object)
   g_hash_table_unref (self->files);
   tf_lwm2m_server_block1_clear (self);
   g_clear_pointer (&self->answers, g_hash_table_unref);
+  g_clear_pointer (&self->retired, g_hash_table_unref);
   g_source_destroy (self->source);
   g_source_unref (self->source);
   tf_coap_context_set_owner (self->ctx, NULL);
