@@ -289,8 +289,6 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
       /* how a request in Block1 parts failed, with its code */
       g_autofree char *bare = g_steal_pointer (&code_s);
       code_s = g_strdup_printf ("%s: %s", bare, why);
-      if (code == COAP_RESPONSE_CODE (231))
-        code = COAP_RESPONSE_CODE (500); /* not a success for any of them */
     }
   switch ((TfLwm2mClientReq)GPOINTER_TO_UINT (kindp))
     {

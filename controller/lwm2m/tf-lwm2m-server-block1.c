@@ -99,7 +99,8 @@ tf_lwm2m_server_block1_clear (TfLwm2mServer *self)
   g_clear_pointer (&self->block1_body, g_bytes_unref);
 }
 
-/* Takes the block into its body; FALSE (and @response the refusal) when over a bound. */
+/* Takes the block into its body; TF_COAP_BLOCK1_NONE with @response the 5.03 refusal when
+ * over a bound. */
 static TfCoapBlock1Step
 add_block (TfLwm2mServer *self, coap_session_t *session, const coap_pdu_t *request,
            coap_pdu_t *response, coap_block_t *b)
