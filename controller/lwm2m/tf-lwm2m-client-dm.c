@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What servers ask of the client: device management (Read, Discover, Write, Write-Attributes,
  * Execute, Create, Delete, Read/Write-Composite), the bootstrap interface (Bootstrap-Write,
- * -Delete, -Discover, -Finish) and Observe with notifications honouring pmin/pmax/gt/lt/st. */
+ * -Delete, -Discover, -Finish; its rules in tf-lwm2m-client-bs.c) and Observe with
+ * notifications honouring pmin/pmax/gt/lt/st. */
 #define G_LOG_DOMAIN "tf-lwm2m-client"
 
 #include "config.h"
@@ -18,8 +19,15 @@
 static void
 answer_error (coap_pdu_t *response, const GError *error)
 {
+  gsize len = strlen (error->message);
   coap_pdu_set_code (response, tf_lwm2m_error_to_coap (error));
-  coap_add_data (response, strlen (error->message), (const uint8_t *)error->message);
+  /* a diagnostic (RFC 7252 5.5.2) too long for the message: its start, and said so here */
+  if (!coap_add_data (response, len, (const uint8_t *)error->message))
+    {
+      g_message ("the diagnostic of an answer is cut to 128 of %" G_GSIZE_FORMAT " bytes: %s", len,
+                 error->message);
+      coap_add_data (response, MIN (len, 128), (const uint8_t *)error->message);
+    }
 }
 
 static gboolean
@@ -71,6 +79,12 @@ answer_payload (coap_resource_t *resource, coap_session_t *session, const coap_p
   coap_pdu_set_code (response, COAP_RESPONSE_CODE (205));
   if (len > 1024 || coap_get_block (request, COAP_OPTION_BLOCK2, &b))
     coap_add_data_blocked_response (request, response, (uint16_t)cf, -1, len, data);
+  else if (!tf_lwm2m_client_pdu_fits (session, response, (gint)cf, -1, -1, data, len))
+    {
+      /* no room for it whole beside the options: in Block2 parts after all */
+      g_message ("an answer of %" G_GSIZE_FORMAT " bytes does not fit one message: Block2", len);
+      coap_add_data_blocked_response (request, response, (uint16_t)cf, -1, len, data);
+    }
   else
     {
       /* 0 (text/plain) too, an empty option: LwM2M servers want it said */
@@ -206,7 +220,15 @@ notify (TfLwm2mClientObs *o)
   coap_add_option (pdu, COAP_OPTION_OBSERVE,
                    coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
   tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_CONTENT_FORMAT, cf);
-  tf_lwm2m_client_notify_payload (pdu, payload);
+  if (!tf_lwm2m_client_notify_payload (o->session, pdu, payload))
+    {
+      g_message ("%s: a notification of %" G_GSIZE_FORMAT " bytes does not fit a message: "
+                 "not sent",
+                 self->endpoint, g_bytes_get_size (payload));
+      coap_delete_pdu (pdu);
+      arm_pmax (o);
+      return;
+    }
   tf_lwm2m_client_activity (self);
   tf_lwm2m_exchange_log (o->session, pdu, TRUE, &o->path);
   coap_send (o->session, pdu);
@@ -349,97 +371,6 @@ tf_lwm2m_client_on_nack (coap_session_t *session, const coap_pdu_t *sent,
       g_message ("%s: notification not acknowledged: observation dropped", self->endpoint);
       g_ptr_array_remove (self->observations, o);
     }
-}
-
-/* ---- the bootstrap interface ---- */
-
-static gboolean
-is_bootstrap_security (TfLwm2mClient *self, guint16 inst)
-{
-  TfLwm2mPath p = tf_lwm2m_path_make (3, 0, inst, 1, 0);
-  g_autoptr (GPtrArray) r = tf_lwm2m_model_read (self->model, &p, FALSE, NULL);
-  return r != NULL && r->len == 1 && ((TfLwm2mRecord *)r->pdata[0])->v.b;
-}
-
-/* Bootstrap-Delete: everything under @path but the Bootstrap-Server Security instance. */
-static gboolean
-bootstrap_delete (TfLwm2mClient *self, const TfLwm2mPath *path, GError **error)
-{
-  g_autoptr (GPtrArray) objs = tf_lwm2m_model_objects (self->model);
-  if (path->len >= 2)
-    {
-      if (path->ids[0] == 0 && is_bootstrap_security (self, path->ids[1]))
-        {
-          g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST,
-                       "the Bootstrap-Server account is not deleted");
-          return FALSE;
-        }
-      return tf_lwm2m_model_delete (self->model, path, error);
-    }
-  for (guint i = 0; i < objs->len; i++)
-    {
-      guint16 obj = GPOINTER_TO_UINT (g_ptr_array_index (objs, i));
-      g_autoptr (GPtrArray) insts = NULL;
-      /* the Device object is the client's own (Core 6.1.7.3 deletes what can be) */
-      if ((path->len == 1 && path->ids[0] != obj) || obj == 3)
-        continue;
-      insts = tf_lwm2m_model_instances (self->model, obj);
-      for (guint j = 0; j < insts->len; j++)
-        {
-          guint16 inst = GPOINTER_TO_UINT (g_ptr_array_index (insts, j));
-          TfLwm2mPath p = tf_lwm2m_path_make (2, obj, inst, 0, 0);
-          if (obj == 0 && is_bootstrap_security (self, inst))
-            continue;
-          if (!tf_lwm2m_model_delete (self->model, &p, error))
-            return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* Bootstrap-Write: creates the instances it names when they do not exist (Core 6.1.7.1). */
-static gboolean
-bootstrap_write (TfLwm2mClient *self, const TfLwm2mPath *path, GPtrArray *records, GError **error)
-{
-  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
-  if (path->len == 0)
-    {
-      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST,
-                   "Bootstrap-Write needs an object");
-      return FALSE;
-    }
-  for (guint i = 0; i < records->len; i++)
-    {
-      TfLwm2mRecord *r = g_ptr_array_index (records, i);
-      guint key = ((guint)r->path.ids[0] << 16) | r->path.ids[1];
-      g_autoptr (GPtrArray) insts = NULL;
-      g_autoptr (GPtrArray) group = NULL;
-      gboolean exists = FALSE;
-      if (r->path.len < 3 || g_hash_table_contains (seen, GUINT_TO_POINTER (key)))
-        continue;
-      g_hash_table_add (seen, GUINT_TO_POINTER (key));
-      tf_lwm2m_model_add_object (self->model, r->path.ids[0]);
-      insts = tf_lwm2m_model_instances (self->model, r->path.ids[0]);
-      for (guint j = 0; j < insts->len; j++)
-        exists |= GPOINTER_TO_UINT (insts->pdata[j]) == r->path.ids[1];
-      group = tf_lwm2m_records_new ();
-      for (guint j = i; j < records->len; j++)
-        {
-          TfLwm2mRecord *q = g_ptr_array_index (records, j);
-          if (q->path.ids[0] == r->path.ids[0] && q->path.ids[1] == r->path.ids[1])
-            g_ptr_array_add (group, tf_lwm2m_record_copy (q));
-        }
-      if (!exists)
-        {
-          if (!tf_lwm2m_model_create (self->model, r->path.ids[0], r->path.ids[1], group, error))
-            return FALSE;
-          continue;
-        }
-      for (guint j = 0; j < group->len; j++)
-        if (!tf_lwm2m_model_set (self->model, g_ptr_array_index (group, j), error))
-          return FALSE;
-    }
-  return TRUE;
 }
 
 /* ---- composite operations ---- */
@@ -664,7 +595,7 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
         }
       if ((recs = decode_request (self, request, path, error)) == NULL)
         return FALSE;
-      if (!(bootstrap ? bootstrap_write (self, path, recs, error)
+      if (!(bootstrap ? tf_lwm2m_client_bootstrap_write (self, path, recs, error)
                       : tf_lwm2m_model_write (self->model, path, recs, TRUE, error)))
         return FALSE;
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
@@ -708,7 +639,7 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
     case COAP_REQUEST_CODE_DELETE:
       if (!bootstrap && (self->quirks & TF_LWM2M_QUIRK_DELETE_KEPT))
         g_debug ("Delete answered, instance kept (quirk)");
-      else if (!(bootstrap ? bootstrap_delete (self, path, error)
+      else if (!(bootstrap ? tf_lwm2m_client_bootstrap_delete (self, path, error)
                            : tf_lwm2m_model_delete (self->model, path, error)))
         return FALSE;
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (202));

@@ -23,6 +23,9 @@ typedef enum
   REQ_SEND,
 } TfLwm2mClientReq;
 
+/* A request of the client in Block1 parts under way (tf-lwm2m-client-request.c). */
+typedef struct _TfLwm2mClientOut TfLwm2mClientOut;
+
 /* An observation a server holds on this client. */
 typedef struct
 {
@@ -89,7 +92,8 @@ struct _TfLwm2mClient
   guint fw_block;
   /* a block-wise request under way (tf-lwm2m-client-block.c): its session and Uri-Path, the
    * blocks so far; the whole body while the last block is handled */
-  TfCoapBlock1 block1; /* a block-wise request to the client (tf-lwm2m-client-block.c) */
+  TfCoapBlock1 block1;    /* a block-wise request to the client (tf-lwm2m-client-block.c) */
+  GHashTable *block1_out; /* token key → TfLwm2mClientOut: its own requests in Block1 parts */
 };
 
 enum
@@ -122,10 +126,6 @@ tf_lwm2m_client_on_nack (coap_session_t *session, const coap_pdu_t *sent,
 coap_session_t *
 tf_lwm2m_client_open_session (TfLwm2mClient *self, coap_context_t *ctx, const char *uri,
                               GError **error);
-gboolean
-tf_lwm2m_client_send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kind,
-                              guint method, const char *uri_path, GPtrArray *queries, guint cf,
-                              GBytes *payload);
 void
 tf_lwm2m_client_bootstrap_finished (TfLwm2mClient *self);
 void
@@ -143,9 +143,14 @@ tf_lwm2m_client_request_data (TfLwm2mClient *self, const coap_pdu_t *request, si
 void
 tf_lwm2m_client_block1_clear (TfLwm2mClient *self);
 /* Adds a notification's @payload: whole, or its first block with Block2 (M=1) and Size2; the
- * server GETs the rest, which the Read handler answers block by block (RFC 7959 2.6). */
-void
-tf_lwm2m_client_notify_payload (coap_pdu_t *pdu, GBytes *payload);
+ * server GETs the rest, which the Read handler answers block by block (RFC 7959 2.6). FALSE:
+ * not even a block of 16 bytes fits (@pdu is then as it was). */
+gboolean
+tf_lwm2m_client_notify_payload (coap_session_t *session, coap_pdu_t *pdu, GBytes *payload);
+/* TRUE when @len bytes of @data fit @pdu with the options given (-1: not added). */
+gboolean
+tf_lwm2m_client_pdu_fits (coap_session_t *session, const coap_pdu_t *pdu, gint cf, gint block2,
+                          gint size2, const guint8 *data, gsize len);
 /* tf-lwm2m-client-fw.c: Firmware Update, Object 5 (Core E.6) */
 /* A server wrote Package (/5/0/0) or Package URI (/5/0/1). */
 void
@@ -158,6 +163,35 @@ void
 tf_lwm2m_client_fw_answer (TfLwm2mClient *self, const coap_pdu_t *received);
 void
 tf_lwm2m_client_fw_clear (TfLwm2mClient *self);
+
+/* tf-lwm2m-client-bs.c: the bootstrap interface's Delete and Write (Core 6.1.7) */
+gboolean
+tf_lwm2m_client_bootstrap_delete (TfLwm2mClient *self, const TfLwm2mPath *path, GError **error);
+gboolean
+tf_lwm2m_client_bootstrap_write (TfLwm2mClient *self, const TfLwm2mPath *path, GPtrArray *records,
+                                 GError **error);
+/* tf-lwm2m-client-request.c: the client's own requests */
+/* Sends @method to @uri_path?@queries with @payload (NULL: none) of format @cf, whole, or in
+ * Block1 parts when it does not fit one message; its answer comes to on_response under @kind. */
+gboolean
+tf_lwm2m_client_send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kind,
+                              guint method, const char *uri_path, GPtrArray *queries, guint cf,
+                              GBytes *payload, GError **error);
+typedef enum
+{
+  TF_LWM2M_CLIENT_BLOCK1_NONE, /* not a request in Block1 parts: its answer as it is */
+  TF_LWM2M_CLIENT_BLOCK1_MORE, /* a 2.31 Continue: the next block is out */
+  TF_LWM2M_CLIENT_BLOCK1_DONE, /* the answer to the whole request (*why: how it failed, or NULL) */
+} TfLwm2mClientBlock1;
+/* The answer @received to a request under @token (its key): a 2.31 sends the next block. */
+TfLwm2mClientBlock1
+tf_lwm2m_client_block1_answer (TfLwm2mClient *self, coap_session_t *session, const char *token,
+                               const coap_pdu_t *received, char **why);
+/* A request under @token is over (no answer came). */
+void
+tf_lwm2m_client_block1_forget (TfLwm2mClient *self, const char *token);
+void
+tf_lwm2m_client_out_free (TfLwm2mClientOut *o);
 
 /* tf-lwm2m-client.c: Register with server_uri */
 void

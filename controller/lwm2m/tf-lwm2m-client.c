@@ -86,39 +86,6 @@ tf_lwm2m_client_set_queue_window (TfLwm2mClient *self, guint seconds)
   self->queue_window = seconds;
 }
 
-gboolean
-tf_lwm2m_client_send_request (TfLwm2mClient *self, coap_session_t *session, TfLwm2mClientReq kind,
-                              guint method, const char *uri_path, GPtrArray *queries, guint cf,
-                              GBytes *payload)
-{
-  coap_pdu_t *pdu = coap_pdu_init (COAP_MESSAGE_CON, method, coap_new_message_id (session),
-                                   coap_session_max_pdu_size (session));
-  guint8 tok[8];
-  size_t len = sizeof tok;
-  if (pdu == NULL)
-    return FALSE;
-  coap_session_new_token (session, &len, tok);
-  coap_add_token (pdu, len, tok);
-  tf_coap_pdu_add_uri_path (pdu, uri_path);
-  if (payload != NULL)
-    tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_CONTENT_FORMAT, cf);
-  for (guint i = 0; queries != NULL && i < queries->len; i++)
-    {
-      const char *q = g_ptr_array_index (queries, i);
-      coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (q), (const uint8_t *)q);
-    }
-  if (payload != NULL)
-    coap_add_data (pdu, g_bytes_get_size (payload), g_bytes_get_data (payload, NULL));
-  tf_lwm2m_client_activity (self);
-  tf_lwm2m_exchange_log (session, pdu, TRUE, NULL);
-  if (coap_send (session, pdu) == COAP_INVALID_MID)
-    return FALSE;
-  g_hash_table_insert (self->requests, tf_coap_token_key (session, tok, len),
-                       GUINT_TO_POINTER (kind));
-  tf_coap_source_wakeup (self->source);
-  return TRUE;
-}
-
 static GBytes *
 register_links (TfLwm2mClient *self)
 {
@@ -158,8 +125,11 @@ tf_lwm2m_client_register (TfLwm2mClient *self)
   self->objects_changed = FALSE;
   g_message ("%s: registering at %s", self->endpoint, self->server_uri);
   if (!tf_lwm2m_client_send_request (self, self->session, REQ_REGISTER, COAP_REQUEST_CODE_POST,
-                                     "rd", q, TF_LWM2M_CF_LINK, links))
-    fail (self, "registration failed: cannot send");
+                                     "rd", q, TF_LWM2M_CF_LINK, links, &error))
+    {
+      self->state = STATE_IDLE;
+      fail (self, "registration failed: %s", error->message);
+    }
 }
 
 static gboolean
@@ -184,6 +154,7 @@ tf_lwm2m_client_update (TfLwm2mClient *self)
 {
   g_autoptr (GPtrArray) q = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GBytes) links = NULL;
+  g_autoptr (GError) error = NULL;
   guint method = COAP_REQUEST_CODE_POST;
   if (self->state != STATE_REGISTERED || self->location == NULL)
     return;
@@ -196,20 +167,23 @@ tf_lwm2m_client_update (TfLwm2mClient *self)
   self->objects_changed = FALSE;
   if (self->quirks & TF_LWM2M_QUIRK_WRONG_UPDATE_CODE)
     method = COAP_REQUEST_CODE_PUT;
-  tf_lwm2m_client_send_request (self, self->session, REQ_UPDATE, method, self->location, q,
-                                TF_LWM2M_CF_LINK, links);
+  if (!tf_lwm2m_client_send_request (self, self->session, REQ_UPDATE, method, self->location, q,
+                                     TF_LWM2M_CF_LINK, links, &error))
+    fail (self, "update failed: %s", error->message);
 }
 
 void
 tf_lwm2m_client_deregister (TfLwm2mClient *self)
 {
+  g_autoptr (GError) error = NULL;
   if (self->update_id != 0)
     g_source_remove (self->update_id);
   self->update_id = 0;
   if (self->state != STATE_REGISTERED || self->location == NULL)
     return;
-  tf_lwm2m_client_send_request (self, self->session, REQ_DEREGISTER, COAP_REQUEST_CODE_DELETE,
-                                self->location, NULL, 0, NULL);
+  if (!tf_lwm2m_client_send_request (self, self->session, REQ_DEREGISTER, COAP_REQUEST_CODE_DELETE,
+                                     self->location, NULL, 0, NULL, &error))
+    fail (self, "de-register failed: %s", error->message);
 }
 
 /* Mute Send (/1/x/23, Core E.2): true in the Server instance, no Send. */
@@ -254,13 +228,8 @@ tf_lwm2m_client_send (TfLwm2mClient *self, const TfLwm2mPath *paths, guint n_pat
   payload = tf_lwm2m_encode (TF_LWM2M_CF_SENML_JSON, &root, all, error);
   if (payload == NULL)
     return FALSE;
-  if (!tf_lwm2m_client_send_request (self, self->session, REQ_SEND, COAP_REQUEST_CODE_POST, "dp",
-                                     NULL, TF_LWM2M_CF_SENML_JSON, payload))
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot send");
-      return FALSE;
-    }
-  return TRUE;
+  return tf_lwm2m_client_send_request (self, self->session, REQ_SEND, COAP_REQUEST_CODE_POST, "dp",
+                                       NULL, TF_LWM2M_CF_SENML_JSON, payload, error);
 }
 
 static char *
@@ -324,11 +293,22 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
   gpointer kindp = NULL;
   guint code = coap_pdu_get_code (received);
   g_autofree char *code_s = tf_coap_code_to_string (code);
+  g_autofree char *why = NULL;
 
   if (self == NULL || !g_hash_table_steal_extended (self->requests, token, NULL, &kindp))
     return COAP_RESPONSE_FAIL;
   tf_lwm2m_client_activity (self);
   tf_lwm2m_exchange_log (session, received, FALSE, NULL);
+  /* a block before the last answered 2.31: the next one is out, the request goes on */
+  if (tf_lwm2m_client_block1_answer (self, session, token, received, &why)
+      == TF_LWM2M_CLIENT_BLOCK1_MORE)
+    return COAP_RESPONSE_OK;
+  if (why != NULL)
+    {
+      /* how a request in Block1 parts failed, with its code */
+      g_autofree char *bare = g_steal_pointer (&code_s);
+      code_s = g_strdup_printf ("%s: %s", bare, why);
+    }
   switch ((TfLwm2mClientReq)GPOINTER_TO_UINT (kindp))
     {
     case REQ_BOOTSTRAP:
@@ -383,6 +363,8 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
       g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_DEREGISTERED], 0);
       break;
     case REQ_SEND:
+      if (why != NULL)
+        fail (self, "send refused: %s", code_s);
       g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_SENT], 0, code);
       break;
     }
@@ -440,6 +422,7 @@ on_nack (coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason
       tf_lwm2m_client_on_nack (session, sent, reason, mid); /* a notification */
       return;
     }
+  tf_lwm2m_client_block1_forget (self, token);
   if (GPOINTER_TO_UINT (kindp) == REQ_REGISTER && tf_lwm2m_client_registration_failed (self))
     ; /* the retry sequence of the Server account */
   else if (GPOINTER_TO_UINT (kindp) != REQ_SEND && GPOINTER_TO_UINT (kindp) != REQ_DEREGISTER)
@@ -512,10 +495,10 @@ tf_lwm2m_client_start (TfLwm2mClient *self, GError **error)
       self->state = STATE_BOOTSTRAPPING;
       g_message ("%s: bootstrap request to %s", self->endpoint, self->bootstrap_uri);
       if (!tf_lwm2m_client_send_request (self, self->bs_session, REQ_BOOTSTRAP,
-                                         COAP_REQUEST_CODE_POST, "bs", q, 0, NULL))
+                                         COAP_REQUEST_CODE_POST, "bs", q, 0, NULL, error))
         {
           self->state = STATE_IDLE;
-          g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot send the bootstrap request");
+          g_prefix_error (error, "the bootstrap request: ");
           return FALSE;
         }
       return TRUE;
@@ -612,6 +595,8 @@ tf_lwm2m_client_init (TfLwm2mClient *self)
   coap_register_request_handler (r, COAP_REQUEST_IPATCH, tf_lwm2m_client_on_request);
   coap_add_resource (self->ctx, r);
   self->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->block1_out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify)tf_lwm2m_client_out_free);
   self->observations = g_ptr_array_new_with_free_func ((GDestroyNotify)tf_lwm2m_client_obs_free);
   self->version = g_strdup ("1.1");
   self->lifetime = 300;
@@ -637,6 +622,7 @@ tf_lwm2m_client_finalize (GObject *object)
   tf_lwm2m_client_block1_clear (self);
   g_ptr_array_unref (self->observations);
   g_hash_table_unref (self->requests);
+  g_hash_table_unref (self->block1_out);
   if (self->session != NULL)
     coap_session_release (self->session);
   if (self->bs_session != NULL)

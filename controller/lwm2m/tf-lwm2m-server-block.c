@@ -2,8 +2,8 @@
 /* Block-wise transfers of the server (RFC 7959) done here rather than by libcoap's block mode
  * (off on the server's context), so that every block and its answer pass through the exchange
  * log: the answer to a request the server sent (a Read, Read-Composite or Observe) or a
- * notification, asked for block by block with a GET of each next Block2; and a request to the
- * server (Register, Update, Send) in Block1 parts, each answered 2.31 Continue. */
+ * notification, asked for block by block with a GET of each next Block2. Block1 requests to
+ * the server are put together in tf-lwm2m-server-block1.c. */
 #define G_LOG_DOMAIN "tf-lwm2m-server"
 
 #include "config.h"
@@ -187,55 +187,4 @@ tf_lwm2m_server_fetch_notification (TfLwm2mServer *self, coap_session_t *session
       break;
     }
   g_object_unref (task);
-}
-
-/* ---- Block1 requests to the server (RFC 7959 2.5) ---- */
-
-void
-tf_lwm2m_server_block1_clear (TfLwm2mServer *self)
-{
-  tf_coap_block1_clear (&self->block1);
-}
-
-/* TRUE: the request is answered here (a repeat of the last one answered, its answer again;
- * 2.31 Continue to a block before the last; or an error; logged); FALSE: the handler goes on, with
- * the whole body from tf_lwm2m_server_request_data. The caller has logged the request. */
-gboolean
-tf_lwm2m_server_block1 (TfLwm2mServer *self, coap_session_t *session, const coap_pdu_t *request,
-                        coap_pdu_t *response)
-{
-  coap_block_t b;
-  TfCoapBlock1Step step;
-  if (tf_lwm2m_server_repeat (self, session, request, response))
-    return TRUE;
-  step = tf_coap_block1_add (&self->block1, session, request, TRUE, &b);
-  switch (step)
-    {
-    case TF_COAP_BLOCK1_NONE:
-      return FALSE;
-    case TF_COAP_BLOCK1_LAST:
-      /* the handler's answer to the last block says which one it answers */
-      tf_coap_pdu_add_uint_option (response, COAP_OPTION_BLOCK1, b.num << 4 | b.szx);
-      return FALSE;
-    case TF_COAP_BLOCK1_MORE:
-      coap_pdu_set_code (response, COAP_RESPONSE_CODE (231));
-      tf_coap_pdu_add_uint_option (response, COAP_OPTION_BLOCK1, b.num << 4 | 8 | b.szx);
-      break;
-    default:
-      tf_coap_block1_refuse (step, response);
-      break;
-    }
-  tf_lwm2m_server_answered (self, session, response);
-  return TRUE;
-}
-
-gboolean
-tf_lwm2m_server_request_data (TfLwm2mServer *self, const coap_pdu_t *request, size_t *len,
-                              const uint8_t **data)
-{
-  if (self->block1.body != NULL)
-    *data = g_bytes_get_data (self->block1.body, len);
-  else if (!coap_get_data (request, len, data))
-    *len = 0;
-  return *len > 0;
 }

@@ -73,8 +73,11 @@ struct _TfLwm2mServer
   guint next_obs;
   guint queue_window;  /* seconds a queue-mode client listens after Register/Update */
   guint16 port;        /* the port the last listen bound (port 0 asks the kernel for one) */
-  TfCoapBlock1 block1; /* a block-wise request to the server */
+  GHashTable *block1s; /* Block1 bodies being put together (tf-lwm2m-server-block1.c) */
+  gsize block1_bytes;  /* their bytes so far */
+  GBytes *block1_body; /* the whole body, for the handler of a last block */
   GHashTable *answers; /* coap_session_t → its last answer (tf-lwm2m-server-repeat.c) */
+  GHashTable *retired; /* coap_resource_t → rd/N kept after its De-register (…-rd.c) */
 };
 
 enum
@@ -91,6 +94,26 @@ enum
   SIGNAL_LAST
 };
 extern guint tf_lwm2m_server_signals[SIGNAL_LAST];
+
+#define TF_LWM2M_MAX_ENDPOINT_LEN 256
+
+/* tf-lwm2m-server.c */
+TfLwm2mServer *
+tf_lwm2m_server_of (coap_session_t *session);
+/* @response's @code, with @text as its diagnostic payload (unless NULL). */
+void
+tf_lwm2m_set_diagnostic (coap_pdu_t *response, guint code, const char *text);
+/* tf_lwm2m_server_answered for the server of @session. */
+void
+tf_lwm2m_server_log_answer (coap_session_t *session, const coap_pdu_t *response);
+
+/* tf-lwm2m-server-rd.c */
+void
+tf_lwm2m_reg_free (TfLwm2mReg *r);
+void
+tf_lwm2m_server_on_register (coap_resource_t *resource, coap_session_t *session,
+                             const coap_pdu_t *request, const coap_string_t *query,
+                             coap_pdu_t *response);
 
 /* tf-lwm2m-server-ops.c */
 TfLwm2mRequest *
@@ -135,6 +158,8 @@ tf_lwm2m_server_block2 (TfLwm2mServer *self, coap_session_t *session, const coap
 void
 tf_lwm2m_server_fetch_notification (TfLwm2mServer *self, coap_session_t *session,
                                     const coap_pdu_t *received, TfLwm2mObs *obs);
+
+/* tf-lwm2m-server-block1.c */
 gboolean
 tf_lwm2m_server_block1 (TfLwm2mServer *self, coap_session_t *session, const coap_pdu_t *request,
                         coap_pdu_t *response);

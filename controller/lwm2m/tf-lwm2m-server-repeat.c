@@ -3,7 +3,10 @@
  * again with the same answer and not processed twice (RFC 7252 4.5). libcoap 4.3.1 as a server
  * hands every copy to the handler, so that a lost 2.31 Continue ended a Block1 transfer in
  * 4.08 (the block again is not the next one), and a lost 2.01 or 2.04 registered or recorded
- * a Send twice. The last answer of each session is kept. */
+ * a Send twice; a lost 2.02 had the De-register answered 4.04 (the registration gone), a lost
+ * 2.04 to a Bootstrap-Request started a second bootstrap sequence. Register, Update, Send
+ * (through tf_lwm2m_server_block1), De-register and Bootstrap-Request ask here first. The last
+ * answer of each session is kept. */
 #define G_LOG_DOMAIN "tf-lwm2m-server"
 
 #include "config.h"

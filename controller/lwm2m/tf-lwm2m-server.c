@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The LwM2M server side: registration interface (Register, Update, De-register, lifetime
- * expiry), the bootstrap server's entry point and PSK identities. Operations on registered
- * endpoints, observations and the bootstrap sequence are in tf-lwm2m-server-ops.c. */
+/* The LwM2M server object: its endpoints and PSK identities, the bootstrap server's entry
+ * point, Send and the files it serves. The registration interface (Register, Update,
+ * De-register, lifetime expiry) is in tf-lwm2m-server-rd.c; operations on registered endpoints,
+ * observations and the bootstrap sequence in tf-lwm2m-server-ops.c. */
 #define G_LOG_DOMAIN "tf-lwm2m-server"
 
 #include "config.h"
@@ -17,370 +18,24 @@ G_DEFINE_TYPE (TfLwm2mServer, tf_lwm2m_server, G_TYPE_OBJECT)
 
 guint tf_lwm2m_server_signals[SIGNAL_LAST];
 
-#define DEFAULT_LIFETIME 86400
-#define MAX_LIFETIME (365 * 86400)
-#define MAX_ENDPOINT_LEN 256
-
-static void
-reg_free (TfLwm2mReg *r)
-{
-  GTask *task;
-  GHashTableIter it;
-  TfLwm2mObs *o;
-  /* its observations end with it (a new Register starts without any) */
-  g_hash_table_iter_init (&it, r->server->observations);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&o))
-    if (g_strcmp0 (o->endpoint, r->pub.endpoint) == 0)
-      {
-        g_hash_table_remove (r->server->obs_by_id, GUINT_TO_POINTER (o->id));
-        g_hash_table_iter_remove (&it);
-      }
-  while (r->queued != NULL && (task = g_queue_pop_head (r->queued)) != NULL)
-    {
-      g_task_return_new_error (task, TF_ERROR, TF_ERROR_NOT_FOUND,
-                               "the registration ended before the client woke up");
-      g_object_unref (task);
-    }
-  if (r->queued != NULL)
-    g_queue_free (r->queued);
-  if (r->expiry_id != 0)
-    g_source_remove (r->expiry_id);
-  if (r->resource != NULL)
-    coap_delete_resource (r->server->ctx, r->resource);
-  if (r->session != NULL)
-    coap_session_release (r->session);
-  g_free (r->pub.endpoint);
-  g_free (r->pub.location);
-  g_free (r->pub.binding);
-  g_free (r->pub.version);
-  g_free (r->pub.links);
-  g_free (r->pub.peer);
-  g_free (r->pub.psk_identity);
-  g_free (r);
-}
-
-static TfLwm2mServer *
-server_of (coap_session_t *session)
+TfLwm2mServer *
+tf_lwm2m_server_of (coap_session_t *session)
 {
   return tf_coap_context_get_owner (coap_session_get_context (session));
 }
 
-static void
-set_diagnostic (coap_pdu_t *response, guint code, const char *text)
+void
+tf_lwm2m_set_diagnostic (coap_pdu_t *response, guint code, const char *text)
 {
   coap_pdu_set_code (response, code);
   if (text != NULL)
     coap_add_data (response, strlen (text), (const uint8_t *)text);
 }
 
-static void
-log_response (coap_session_t *session, coap_pdu_t *response)
+void
+tf_lwm2m_server_log_answer (coap_session_t *session, const coap_pdu_t *response)
 {
-  tf_lwm2m_server_answered (server_of (session), session, response);
-}
-
-/* The registration is gone without a De-register: the lifetime passed. */
-static gboolean
-on_expired (gpointer user_data)
-{
-  TfLwm2mReg *r = user_data;
-  TfLwm2mServer *self = r->server;
-  r->expiry_id = 0;
-  g_message ("%s: registration expired (lifetime %u s)", r->pub.endpoint, r->pub.lifetime);
-  g_hash_table_steal (self->regs, r->pub.endpoint);
-  g_signal_emit (self, tf_lwm2m_server_signals[SIGNAL_EXPIRED], 0, &r->pub);
-  reg_free (r);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-arm_expiry (TfLwm2mReg *r)
-{
-  if (r->expiry_id != 0)
-    g_source_remove (r->expiry_id);
-  r->expiry_id
-      = g_timeout_add ((guint)MIN ((guint64)r->pub.lifetime * 1000, G_MAXUINT), on_expired, r);
-}
-
-typedef struct
-{
-  TfLwm2mServer *server;
-  char *endpoint;
-} Flush;
-
-/* The requests that waited for the client to wake up, after its Register/Update answer. */
-static gboolean
-flush_idle (gpointer data)
-{
-  Flush *f = data;
-  TfLwm2mReg *r = g_hash_table_lookup (f->server->regs, f->endpoint);
-  GTask *task;
-  while (r != NULL && r->queued != NULL && (task = g_queue_pop_head (r->queued)) != NULL)
-    {
-      TfLwm2mRequest *req = g_object_get_data (G_OBJECT (task), "tf-request");
-      g_message ("%s: awake, sending a queued request", r->pub.endpoint);
-      tf_lwm2m_server_send_on_session (f->server, r->session, r->pub.endpoint, req, task);
-    }
-  g_object_unref (f->server);
-  g_free (f->endpoint);
-  g_free (f);
-  return G_SOURCE_REMOVE;
-}
-
-/* A queue-mode client listens for a while after each Register/Update (Transport 7.2.1). */
-static void
-wake (TfLwm2mReg *r)
-{
-  Flush *f;
-  r->awake_until = g_get_monotonic_time () + (gint64)r->server->queue_window * G_USEC_PER_SEC;
-  if (r->queued == NULL || g_queue_is_empty (r->queued))
-    return;
-  f = g_new0 (Flush, 1);
-  f->server = g_object_ref (r->server);
-  f->endpoint = g_strdup (r->pub.endpoint);
-  g_idle_add (flush_idle, f);
-}
-
-/* Lifetime, binding, SMS number and queue mode from the Uri-Query of Register or Update. */
-static gboolean
-apply_params (TfLwm2mReg *r, GHashTable *q, GError **error)
-{
-  const char *lt = g_hash_table_lookup (q, "lt");
-  const char *b = g_hash_table_lookup (q, "b");
-  guint64 v = 0;
-  if (lt != NULL)
-    {
-      if (!g_ascii_string_to_unsigned (lt, 10, 1, MAX_LIFETIME, &v, NULL))
-        {
-          g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST, "bad lifetime '%s'", lt);
-          return FALSE;
-        }
-      r->pub.lifetime = (guint)v;
-    }
-  if (b != NULL)
-    {
-      if (*b == '\0' || strspn (b, "UTSNQ") != strlen (b))
-        {
-          g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_BAD_REQUEST, "bad binding '%s'", b);
-          return FALSE;
-        }
-      g_free (r->pub.binding);
-      r->pub.binding = g_strdup (b);
-      /* LwM2M 1.0 says queue mode in the binding ("UQ") */
-      r->pub.queue = strchr (b, 'Q') != NULL || r->pub.queue;
-    }
-  if (g_hash_table_contains (q, "Q"))
-    r->pub.queue = TRUE;
-  return TRUE;
-}
-
-static char *
-payload_text (TfLwm2mServer *self, const coap_pdu_t *pdu)
-{
-  size_t len = 0;
-  const uint8_t *data = NULL;
-  if (!tf_lwm2m_server_request_data (self, pdu, &len, &data))
-    return NULL;
-  return g_strndup ((const char *)data, len);
-}
-
-static void
-on_update (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
-           const coap_string_t *query, coap_pdu_t *response);
-static void
-on_deregister (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
-               const coap_string_t *query, coap_pdu_t *response);
-
-static void
-on_bad_method (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
-               const coap_string_t *query, coap_pdu_t *response);
-
-/* POST /rd?ep=NAME&lt=S&lwm2m=V&b=U : Register (Core 6.2.1). */
-static void
-on_register (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
-             const coap_string_t *query, coap_pdu_t *response)
-{
-  TfLwm2mServer *self = server_of (session);
-  g_autoptr (GHashTable) q = tf_coap_pdu_queries (request);
-  g_autoptr (GError) error = NULL;
-  const char *ep = g_hash_table_lookup (q, "ep");
-  const coap_bin_const_t *id = coap_session_get_psk_identity (session);
-  g_autofree char *loc = NULL;
-  TfLwm2mReg *r;
-  TfLwm2mReg *old;
-
-  tf_lwm2m_exchange_log (session, request, FALSE, NULL);
-  if (tf_lwm2m_server_block1 (self, session, request, response))
-    return;
-  if (ep == NULL || *ep == '\0' || strlen (ep) > MAX_ENDPOINT_LEN
-      || !g_utf8_validate (ep, -1, NULL))
-    {
-      set_diagnostic (response, COAP_RESPONSE_CODE (400), "missing or bad endpoint name");
-      log_response (session, response);
-      return;
-    }
-  r = g_new0 (TfLwm2mReg, 1);
-  r->server = self;
-  r->pub.endpoint = g_strdup (ep);
-  r->pub.lifetime = DEFAULT_LIFETIME;
-  r->pub.binding = g_strdup ("U");
-  r->pub.version = g_strdup (
-      g_hash_table_contains (q, "lwm2m") ? (char *)g_hash_table_lookup (q, "lwm2m") : "1.0");
-  if (!apply_params (r, q, &error))
-    {
-      set_diagnostic (response, tf_lwm2m_error_to_coap (error), error->message);
-      log_response (session, response);
-      r->server = self;
-      reg_free (r);
-      return;
-    }
-  r->pub.links = payload_text (self, request);
-  r->pub.peer = tf_coap_session_peer (session);
-  if (id != NULL)
-    r->pub.psk_identity = g_strndup ((const char *)id->s, id->length);
-  r->pub.registered_us = r->pub.updated_us = g_get_real_time ();
-  r->session = coap_session_reference (session);
-  loc = g_strdup_printf ("%u", ++self->next_location);
-  r->pub.location = g_strdup_printf ("rd/%s", loc);
-  r->resource = coap_resource_init (
-      coap_new_str_const ((const uint8_t *)r->pub.location, strlen (r->pub.location)),
-      COAP_RESOURCE_FLAGS_RELEASE_URI);
-  coap_register_request_handler (r->resource, COAP_REQUEST_POST, on_update);
-  coap_register_request_handler (r->resource, COAP_REQUEST_DELETE, on_deregister);
-  coap_register_request_handler (r->resource, COAP_REQUEST_PUT, on_bad_method);
-  coap_register_request_handler (r->resource, COAP_REQUEST_GET, on_bad_method);
-  coap_resource_set_userdata (r->resource, r);
-  coap_add_resource (self->ctx, r->resource);
-
-  /* a new Register replaces the endpoint's previous registration (Core 6.2.1) */
-  old = g_hash_table_lookup (self->regs, ep);
-  if (old != NULL)
-    {
-      g_message ("%s: registers again, replacing %s", ep, old->pub.location);
-      g_hash_table_steal (self->regs, ep);
-      coap_resource_set_userdata (old->resource, NULL);
-      reg_free (old);
-    }
-  g_hash_table_insert (self->regs, r->pub.endpoint, r);
-  arm_expiry (r);
-  wake (r);
-
-  coap_pdu_set_code (response, COAP_RESPONSE_CODE (201));
-  coap_add_option (response, COAP_OPTION_LOCATION_PATH, 2, (const uint8_t *)"rd");
-  coap_add_option (response, COAP_OPTION_LOCATION_PATH, strlen (loc), (const uint8_t *)loc);
-  log_response (session, response);
-  g_message ("%s: registered at %s from %s, lifetime %u, binding %s, lwm2m %s", ep, r->pub.location,
-             r->pub.peer, r->pub.lifetime, r->pub.binding, r->pub.version);
-  g_signal_emit (self, tf_lwm2m_server_signals[SIGNAL_REGISTERED], 0, &r->pub);
-}
-
-/* POST /rd/N : Update (Core 6.2.2); the client may come from a new address. */
-static void
-on_update (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
-           const coap_string_t *query, coap_pdu_t *response)
-{
-  TfLwm2mReg *r = coap_resource_get_userdata (resource);
-  g_autoptr (GHashTable) q = tf_coap_pdu_queries (request);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *links = NULL;
-
-  tf_lwm2m_exchange_log (session, request, FALSE, NULL);
-  if (r != NULL && !r->discard && tf_lwm2m_server_block1 (r->server, session, request, response))
-    return;
-  if (r == NULL || r->discard)
-    {
-      set_diagnostic (response, COAP_RESPONSE_CODE (404), NULL);
-      log_response (session, response);
-      if (r != NULL)
-        {
-          TfLwm2mServer *self = r->server;
-          g_message ("%s: Update on %s discarded (4.04)", r->pub.endpoint, r->pub.location);
-          g_hash_table_steal (self->regs, r->pub.endpoint);
-          coap_resource_set_userdata (resource, NULL);
-          r->resource = NULL; /* libcoap still holds it for this request; it answers 4.04 */
-          reg_free (r);
-        }
-      return;
-    }
-  if (!apply_params (r, q, &error))
-    {
-      set_diagnostic (response, tf_lwm2m_error_to_coap (error), error->message);
-      log_response (session, response);
-      return;
-    }
-  links = payload_text (r->server, request);
-  if (links != NULL)
-    {
-      g_free (r->pub.links);
-      r->pub.links = g_steal_pointer (&links);
-    }
-  if (r->session != session)
-    {
-      coap_session_release (r->session);
-      r->session = coap_session_reference (session);
-      g_free (r->pub.peer);
-      r->pub.peer = tf_coap_session_peer (session);
-    }
-  r->pub.updated_us = g_get_real_time ();
-  r->pub.updates++;
-  arm_expiry (r);
-  wake (r);
-  coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
-  log_response (session, response);
-  g_message ("%s: updated (lifetime %u)", r->pub.endpoint, r->pub.lifetime);
-  g_signal_emit (r->server, tf_lwm2m_server_signals[SIGNAL_UPDATED], 0, &r->pub);
-}
-
-/* Any other method on rd/N: 4.05, and said, as a client sending its Update with the wrong
- * code is what the lab wants to see. */
-static void
-on_bad_method (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
-               const coap_string_t *query, coap_pdu_t *response)
-{
-  TfLwm2mReg *r = coap_resource_get_userdata (resource);
-  g_autofree char *method = tf_coap_code_to_string (coap_pdu_get_code (request));
-  g_autofree char *why = g_strdup_printf ("%s on its registration %s: an Update is a POST (4.05)",
-                                          method, r != NULL ? r->pub.location : "?");
-  tf_lwm2m_exchange_log (session, request, FALSE, NULL);
-  set_diagnostic (response, COAP_RESPONSE_CODE (405), "Update is POST");
-  log_response (session, response);
-  if (r == NULL)
-    return;
-  g_message ("%s: %s", r->pub.endpoint, why);
-  g_signal_emit (r->server, tf_lwm2m_server_signals[SIGNAL_REJECTED], 0, r->pub.endpoint, why);
-}
-
-static gboolean
-free_reg_idle (gpointer data)
-{
-  reg_free (data);
-  return G_SOURCE_REMOVE;
-}
-
-/* DELETE /rd/N : De-register (Core 6.2.3). */
-static void
-on_deregister (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
-               const coap_string_t *query, coap_pdu_t *response)
-{
-  TfLwm2mReg *r = coap_resource_get_userdata (resource);
-  tf_lwm2m_exchange_log (session, request, FALSE, NULL);
-  if (r == NULL)
-    {
-      set_diagnostic (response, COAP_RESPONSE_CODE (404), NULL);
-      log_response (session, response);
-      return;
-    }
-  coap_pdu_set_code (response, COAP_RESPONSE_CODE (202));
-  log_response (session, response);
-  g_message ("%s: de-registered", r->pub.endpoint);
-  g_hash_table_steal (r->server->regs, r->pub.endpoint);
-  coap_resource_set_userdata (resource, NULL);
-  if (r->expiry_id != 0)
-    g_source_remove (r->expiry_id);
-  r->expiry_id = 0;
-  g_signal_emit (r->server, tf_lwm2m_server_signals[SIGNAL_DEREGISTERED], 0, &r->pub);
-  /* libcoap still holds the resource while this handler runs */
-  g_idle_add (free_reg_idle, r);
+  tf_lwm2m_server_answered (tf_lwm2m_server_of (session), session, response);
 }
 
 /* POST /bs?ep=NAME : Bootstrap-Request (Core 6.1.3). */
@@ -388,25 +43,28 @@ static void
 on_bootstrap_request (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
                       const coap_string_t *query, coap_pdu_t *response)
 {
-  TfLwm2mServer *self = server_of (session);
+  TfLwm2mServer *self = tf_lwm2m_server_of (session);
   g_autoptr (GHashTable) q = tf_coap_pdu_queries (request);
   const char *ep = g_hash_table_lookup (q, "ep");
 
   tf_lwm2m_exchange_log (session, request, FALSE, NULL);
-  if (ep == NULL || *ep == '\0' || strlen (ep) > MAX_ENDPOINT_LEN)
-    set_diagnostic (response, COAP_RESPONSE_CODE (400), "missing endpoint name");
+  /* a repeat (its 2.04 lost) is answered 2.04 again; its sequence is under way already */
+  if (tf_lwm2m_server_repeat (self, session, request, response))
+    return;
+  if (ep == NULL || *ep == '\0' || strlen (ep) > TF_LWM2M_MAX_ENDPOINT_LEN)
+    tf_lwm2m_set_diagnostic (response, COAP_RESPONSE_CODE (400), "missing endpoint name");
   else if (!g_hash_table_contains (self->bootstrap, ep))
     {
       g_message ("%s: bootstrap request, but nothing is configured for it", ep);
-      set_diagnostic (response, COAP_RESPONSE_CODE (400),
-                      "no bootstrap information for this endpoint");
+      tf_lwm2m_set_diagnostic (response, COAP_RESPONSE_CODE (400),
+                               "no bootstrap information for this endpoint");
     }
   else
     {
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
       tf_lwm2m_server_bootstrap_start (self, session, ep);
     }
-  log_response (session, response);
+  tf_lwm2m_server_log_answer (session, response);
 }
 
 /* POST /dp : Send (LwM2M 1.1, Core 6.4.6) from a registered client, SenML JSON or CBOR. */
@@ -414,7 +72,7 @@ static void
 on_send (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
          const coap_string_t *query, coap_pdu_t *response)
 {
-  TfLwm2mServer *self = server_of (session);
+  TfLwm2mServer *self = tf_lwm2m_server_of (session);
   TfLwm2mReg *reg = NULL;
   GHashTableIter it;
   TfLwm2mReg *r;
@@ -433,12 +91,13 @@ on_send (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
     if (r->session == session)
       reg = r;
   if (reg == NULL)
-    set_diagnostic (response, COAP_RESPONSE_CODE (403), "not registered");
+    tf_lwm2m_set_diagnostic (response, COAP_RESPONSE_CODE (403), "not registered");
   else if (cf != TF_LWM2M_CF_SENML_JSON && cf != TF_LWM2M_CF_SENML_CBOR)
-    set_diagnostic (response, COAP_RESPONSE_CODE (415), "Send is SenML");
+    tf_lwm2m_set_diagnostic (response, COAP_RESPONSE_CODE (415), "Send is SenML");
   else if (!tf_lwm2m_server_request_data (self, request, &len, &data)
            || (resp->records = tf_lwm2m_decode (cf, &root, data, len, &error)) == NULL)
-    set_diagnostic (response, COAP_RESPONSE_CODE (400), error != NULL ? error->message : "empty");
+    tf_lwm2m_set_diagnostic (response, COAP_RESPONSE_CODE (400),
+                             error != NULL ? error->message : "empty");
   else
     {
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
@@ -448,7 +107,7 @@ on_send (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
       resp->payload = g_bytes_new (data, len);
       g_signal_emit (self, tf_lwm2m_server_signals[SIGNAL_SEND], 0, reg->pub.endpoint, resp);
     }
-  log_response (session, response);
+  tf_lwm2m_server_log_answer (session, response);
 }
 
 static const coap_bin_const_t *
@@ -470,7 +129,7 @@ on_psk_identity (coap_bin_const_t *identity, coap_session_t *session, void *arg)
 static int
 on_event (coap_session_t *session, const coap_event_t event)
 {
-  TfLwm2mServer *self = server_of (session);
+  TfLwm2mServer *self = tf_lwm2m_server_of (session);
   if (self != NULL && event == COAP_EVENT_DTLS_ERROR)
     {
       g_autofree char *peer = tf_coap_session_peer (session);
@@ -633,7 +292,7 @@ static void
 on_file (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
          const coap_string_t *query, coap_pdu_t *response)
 {
-  TfLwm2mServer *self = server_of (session);
+  TfLwm2mServer *self = tf_lwm2m_server_of (session);
   GBytes *body = NULL;
   tf_lwm2m_exchange_log (session, request, FALSE, NULL);
   if (self != NULL)
@@ -642,7 +301,7 @@ on_file (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
       body = g_hash_table_lookup (self->files, path);
     }
   if (body == NULL)
-    set_diagnostic (response, COAP_RESPONSE_CODE (404), NULL);
+    tf_lwm2m_set_diagnostic (response, COAP_RESPONSE_CODE (404), NULL);
   else
     {
       /* block by block here, not from libcoap's cache (coap_add_data_large_response): each
@@ -650,7 +309,7 @@ on_file (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *r
       coap_add_data_blocked_response (request, response, COAP_MEDIATYPE_APPLICATION_OCTET_STREAM,
                                       -1, g_bytes_get_size (body), g_bytes_get_data (body, NULL));
     }
-  log_response (session, response);
+  tf_lwm2m_server_log_answer (session, response);
 }
 
 void
@@ -694,7 +353,8 @@ tf_lwm2m_server_init (TfLwm2mServer *self)
   coap_register_nack_handler (self->ctx, tf_lwm2m_server_on_nack);
   coap_register_event_handler (self->ctx, on_event);
   self->queue_window = 93; /* MAX_TRANSMIT_WAIT (RFC 7252 4.8.2) */
-  self->regs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)reg_free);
+  self->regs
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)tf_lwm2m_reg_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->observations
       = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)tf_lwm2m_obs_free);
@@ -720,7 +380,7 @@ tf_lwm2m_server_init (TfLwm2mServer *self)
     coap_resource_t *dp = coap_resource_init (coap_make_str_const ("dp"), 0);
     coap_register_request_handler (dp, COAP_REQUEST_POST, on_send);
     coap_add_resource (self->ctx, dp);
-    coap_register_request_handler (rd, COAP_REQUEST_POST, on_register);
+    coap_register_request_handler (rd, COAP_REQUEST_POST, tf_lwm2m_server_on_register);
     coap_register_request_handler (bs, COAP_REQUEST_POST, on_bootstrap_request);
     coap_add_resource (self->ctx, rd);
     coap_add_resource (self->ctx, bs);
@@ -744,6 +404,7 @@ tf_lwm2m_server_finalize (GObject *object)
   g_hash_table_unref (self->files);
   tf_lwm2m_server_block1_clear (self);
   g_clear_pointer (&self->answers, g_hash_table_unref);
+  g_clear_pointer (&self->retired, g_hash_table_unref);
   g_source_destroy (self->source);
   g_source_unref (self->source);
   tf_coap_context_set_owner (self->ctx, NULL);

@@ -34,6 +34,7 @@ typedef struct
   gboolean queue;
   gint queue_window;
   gint large;
+  gint sensors; /* instances of Temperature (3303): a long object list, a large Send */
   FILE *log;
   gboolean restart; /* "lwm2m start" while registered: de-register first, then start anew */
 } App;
@@ -209,6 +210,17 @@ build_model (App *app)
       add (big, tf_lwm2m_record_new_opaque (P (10240, 0, 0), b));
       add (big, tf_lwm2m_record_new_string (P (10240, 0, 1), "")); /* for large writes */
       tf_lwm2m_model_create (app->model, 10240, 0, big, NULL);
+    }
+  if (app->sensors > 0)
+    tf_lwm2m_model_add_object (app->model, 3303);
+  for (gint i = 0; i < app->sensors; i++)
+    {
+      /* Sensor Value 7i - 50, Sensor Units "C<i>": each value says which instance it is */
+      g_autoptr (GPtrArray) t = tf_lwm2m_records_new ();
+      g_autofree char *unit = g_strdup_printf ("C%d", i);
+      add (t, tf_lwm2m_record_new_float (P (3303, (guint16)i, 5700), 7.0 * i - 50));
+      add (t, tf_lwm2m_record_new_string (P (3303, (guint16)i, 5701), unit));
+      tf_lwm2m_model_create (app->model, 3303, (guint16)i, t, NULL);
     }
 #undef P
 #undef PI
@@ -503,6 +515,8 @@ main (int argc, char **argv)
     { "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &quirks, "a declared defect (README)", "NAME" },
     { "large-resource", 0, 0, G_OPTION_ARG_INT, &app.large,
       "an opaque /10240/0/0 of N bytes (and a string /10240/0/1)", "N" },
+    { "sensors", 0, 0, G_OPTION_ARG_INT, &app.sensors,
+      "N instances of Temperature /3303 (a long object list, a large Send)", "N" },
     { "start", 0, 0, G_OPTION_ARG_NONE, &start, "lwm2m start at once", NULL },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "decoded exchanges, one JSON per line",
       "FILE" },
@@ -527,6 +541,11 @@ main (int argc, char **argv)
   if (app.large < 0 || app.large > 1024 * 1024)
     {
       g_printerr ("tf-lwm2m-client: --large-resource is 0..1048576\n");
+      return 2;
+    }
+  if (app.sensors < 0 || app.sensors > 10000)
+    {
+      g_printerr ("tf-lwm2m-client: --sensors is 0..10000\n");
       return 2;
     }
   app.version = version != NULL ? g_strdup (version) : g_strdup (TF_VERSION);

@@ -16,169 +16,12 @@
 #include "../tf-ets-exchange-check.h"
 #include "tf-coap-block1.h"
 #include "tf-lwm2m-net-block1.h"
+#include "tf-lwm2m-net-peer.h"
 #include "tf-lwm2m-net-util.h"
 
 #define CF_LINK 40
 #define CF_SENML_JSON 110
 #define CF_SENML_CBOR 112
-#define T_ANSWER 30000 /* one answer on loopback, retransmissions included */
-
-/* ---- a CoAP peer of the test's own: one request at a time, its answer kept ---- */
-
-typedef struct
-{
-  coap_context_t *ctx;
-  coap_session_t *session;
-  GBytes *token;  /* of the request waiting for its answer */
-  coap_mid_t mid; /* its message ID */
-  gboolean again; /* the next request repeats the last one's MID and token */
-  gboolean answered;
-  guint code;
-  gint64 block1, size1; /* the answer's options, -1 when absent */
-  char *location;       /* its Location-Path, joined with '/' */
-  char *text;           /* its payload */
-} Peer;
-
-static coap_response_t
-on_answer (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *received,
-           const coap_mid_t mid)
-{
-  Peer *p = coap_session_get_app_data (session);
-  coap_bin_const_t tok = coap_pdu_get_token (received);
-  coap_opt_iterator_t it;
-  coap_opt_t *opt;
-  size_t len = 0;
-  const uint8_t *data = NULL;
-  g_autoptr (GString) loc = g_string_new (NULL);
-  if (p == NULL || p->token == NULL || tok.length != g_bytes_get_size (p->token)
-      || memcmp (tok.s, g_bytes_get_data (p->token, NULL), tok.length) != 0)
-    return COAP_RESPONSE_OK;
-  p->answered = TRUE;
-  p->code = coap_pdu_get_code (received);
-  p->block1 = p->size1 = -1;
-  coap_option_iterator_init (received, &it, COAP_OPT_ALL);
-  while ((opt = coap_option_next (&it)) != NULL)
-    {
-      guint v = coap_decode_var_bytes (coap_opt_value (opt), coap_opt_length (opt));
-      if (it.number == COAP_OPTION_BLOCK1)
-        p->block1 = v;
-      else if (it.number == COAP_OPTION_SIZE1)
-        p->size1 = v;
-      else if (it.number == COAP_OPTION_LOCATION_PATH)
-        g_string_append_printf (loc, "%s%.*s", loc->len > 0 ? "/" : "", (int)coap_opt_length (opt),
-                                (const char *)coap_opt_value (opt));
-    }
-  g_free (p->location);
-  p->location = g_strdup (loc->str);
-  g_free (p->text);
-  p->text = coap_get_data (received, &len, &data) ? g_strndup ((const char *)data, len) : NULL;
-  return COAP_RESPONSE_OK;
-}
-
-static Peer *
-peer_new (guint16 port)
-{
-  Peer *p = g_new0 (Peer, 1);
-  coap_address_t dst;
-  coap_startup ();
-  coap_set_log_level (LOG_WARNING);
-  coap_address_init (&dst);
-  dst.addr.sin.sin_family = AF_INET;
-  dst.addr.sin.sin_port = htons (port);
-  dst.addr.sin.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  dst.size = sizeof (struct sockaddr_in);
-  p->ctx = coap_new_context (NULL);
-  g_assert_nonnull (p->ctx);
-  coap_context_set_block_mode (p->ctx, 0); /* every block as built here */
-  coap_register_response_handler (p->ctx, on_answer);
-  p->session = coap_new_client_session (p->ctx, NULL, &dst, COAP_PROTO_UDP);
-  g_assert_nonnull (p->session);
-  coap_session_set_app_data (p->session, p);
-  return p;
-}
-
-static void
-peer_free (Peer *p)
-{
-  coap_session_release (p->session);
-  coap_free_context (p->ctx);
-  g_clear_pointer (&p->token, g_bytes_unref);
-  g_free (p->location);
-  g_free (p->text);
-  g_free (p);
-}
-
-static void
-add_uint (coap_pdu_t *pdu, guint number, guint value)
-{
-  guint8 buf[4];
-  g_assert_cmpuint (
-      coap_add_option (pdu, number, coap_encode_var_safe (buf, sizeof buf, value), buf), >, 0);
-}
-
-/* POSTs @data to @path?@query (each '&'-separated); @block1 and @size1 are left out when -1.
- * Waits for the answer; its code. */
-static guint
-peer_post (Peer *p, const char *path, const char *query, guint cf, gint64 block1, gint64 size1,
-           const void *data, gsize len)
-{
-  coap_pdu_t *pdu;
-  g_auto (GStrv) segs = g_strsplit (path, "/", -1);
-  g_auto (GStrv) qs = g_strsplit (query != NULL ? query : "", "&", -1);
-  guint8 tok[8];
-  size_t tlen = sizeof tok;
-  gint64 deadline = g_get_monotonic_time () + T_ANSWER * G_TIME_SPAN_MILLISECOND;
-  if (!p->again)
-    {
-      p->mid = coap_new_message_id (p->session);
-      coap_session_new_token (p->session, &tlen, tok);
-      g_clear_pointer (&p->token, g_bytes_unref);
-      p->token = g_bytes_new (tok, tlen);
-    }
-  pdu = coap_pdu_init (COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, p->mid,
-                       coap_session_max_pdu_size (p->session));
-  g_assert_nonnull (pdu);
-  g_assert_cmpint (
-      coap_add_token (pdu, g_bytes_get_size (p->token), g_bytes_get_data (p->token, NULL)), !=, 0);
-  for (guint i = 0; segs[i] != NULL; i++)
-    coap_add_option (pdu, COAP_OPTION_URI_PATH, strlen (segs[i]), (const uint8_t *)segs[i]);
-  add_uint (pdu, COAP_OPTION_CONTENT_FORMAT, cf);
-  for (guint i = 0; qs[i] != NULL; i++)
-    if (*qs[i] != '\0')
-      coap_add_option (pdu, COAP_OPTION_URI_QUERY, strlen (qs[i]), (const uint8_t *)qs[i]);
-  if (block1 >= 0)
-    add_uint (pdu, COAP_OPTION_BLOCK1, (guint)block1);
-  if (size1 >= 0)
-    add_uint (pdu, COAP_OPTION_SIZE1, (guint)size1);
-  g_assert_cmpint (coap_add_data (pdu, len, data), !=, 0);
-  p->answered = FALSE;
-  g_assert_cmpint (coap_send (p->session, pdu), !=, COAP_INVALID_MID);
-  /* libcoap's client takes the answer to a MID it had an answer to for a duplicate, and drops
-   * it: the answer to a repeat is seen in the server's log only */
-  if (p->again)
-    {
-      p->again = FALSE;
-      return 0;
-    }
-  while (!p->answered)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      coap_io_process (p->ctx, 1000);
-    }
-  return p->code;
-}
-
-/* Block @num of @body in blocks of 16 << @szx bytes, with its Block1 (More unless the last). */
-static guint
-peer_block (Peer *p, const char *path, const char *query, guint cf, const char *body, guint num,
-            guint szx)
-{
-  gsize bs = (gsize)16 << szx, len = strlen (body), off = (gsize)num * bs;
-  gboolean more = off + bs < len;
-  g_assert_cmpuint (off, <, len);
-  return peer_post (p, path, query, cf, (gint64)(num << 4 | (more ? 8 : 0) | szx),
-                    num == 0 ? (gint64)len : -1, body + off, MIN (bs, len - off));
-}
 
 /* ---- helpers ---- */
 
@@ -616,6 +459,96 @@ test_send_block1_too_large (void)
   tf_test_server_stop (s);
 }
 
+/* Two clients (two sessions on two local ports) Update their registrations in Block1 parts at
+ * the same time, block by block in turn: the server keeps a body per peer and request (RFC
+ * 7959 2.3/2.5), both Updates complete, and each registration holds its own links. */
+static void
+test_update_block1_interleaved (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  Peer *p[2] = { peer_new (s->port), peer_new (s->port) };
+  const char *eps[2] = { "conc-a", "conc-b" };
+  char *links[2] = { links_of (5000, 300), links_of (6000, 300) }; /* 5 blocks of 64 */
+  char *loc[2];
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *q = g_strdup_printf ("ep=%s&lt=120&lwm2m=1.1", eps[i]);
+      g_assert_cmpuint (peer_post (p[i], "rd", q, CF_LINK, -1, -1, "</1/0>", 6), ==,
+                        COAP_RESPONSE_CODE (201));
+      loc[i] = g_strdup (p[i]->location);
+    }
+  g_assert_cmpstr (loc[0], !=, loc[1]);
+  for (guint n = 0; n < 5; n++)
+    for (guint i = 0; i < 2; i++)
+      {
+        guint code = peer_block (p[i], loc[i], NULL, CF_LINK, links[i], n, 2);
+        if (code != COAP_RESPONSE_CODE (n < 4 ? 231 : 204))
+          g_error ("%s: block %u answered %u.%02u (%s)", eps[i], n, code >> 5, code & 31,
+                   p[i]->text != NULL ? p[i]->text : "");
+      }
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (JsonObject) now = listed (s, eps[i]);
+      g_assert_cmpstr (json_object_get_string_member (now, "links"), ==, links[i]);
+      g_assert_cmpint (json_object_get_int_member (now, "updates"), ==, 1);
+      peer_free (p[i]);
+      g_free (links[i]);
+      g_free (loc[i]);
+    }
+  tf_test_server_stop (s);
+}
+
+/* Bodies kept apart by their Request-Tag (RFC 9175 3.3) from one client, up to the server's
+ * bound of 64 at a time: the 65th new one is refused 5.03 with Max-Age (when to try again,
+ * RFC 7252 5.9.3.4), the others go on; once one is whole there is room again. */
+static void
+test_send_block1_bound (void)
+{
+  TfTestServer *s = tf_test_server_start (FALSE, FALSE, NULL);
+  Peer *p = peer_new (s->port);
+  g_autoptr (JsonObject) ev = NULL;
+  char *bodies[65];
+  guint8 tag;
+
+  g_assert_cmpuint (peer_post (p, "rd", "ep=tags-1&lt=120&lwm2m=1.1", CF_LINK, -1, -1, "</3/0>", 6),
+                    ==, COAP_RESPONSE_CODE (201));
+  for (guint i = 0; i < 65; i++)
+    {
+      bodies[i] = g_strdup_printf ("[{\"n\":\"/3/0/15\",\"vs\":\"tag-%02u-body\"}]", i);
+      g_assert_cmpuint (strlen (bodies[i]), >, 32); /* 3 blocks of 16 */
+      tag = (guint8)i;
+      g_clear_pointer (&p->rtag, g_bytes_unref);
+      p->rtag = g_bytes_new (&tag, 1);
+      g_assert_cmpuint (peer_block (p, "dp", NULL, CF_SENML_JSON, bodies[i], 0, 0), ==,
+                        COAP_RESPONSE_CODE (i < 64 ? 231 : 503));
+    }
+  g_assert_cmpint (p->max_age, >, 0);
+  g_assert_cmpint (p->max_age, <=, 247);
+
+  /* tag 7's body is put together apart from the others */
+  tag = 7;
+  g_clear_pointer (&p->rtag, g_bytes_unref);
+  p->rtag = g_bytes_new (&tag, 1);
+  g_assert_cmpuint (peer_block (p, "dp", NULL, CF_SENML_JSON, bodies[7], 1, 0), ==,
+                    COAP_RESPONSE_CODE (231));
+  g_assert_cmpuint (peer_block (p, "dp", NULL, CF_SENML_JSON, bodies[7], 2, 0), ==,
+                    COAP_RESPONSE_CODE (204));
+  ev = tf_test_must_wait (s, "send", "tags-1", 0, T_EVENT);
+  g_assert_cmpstr (tf_test_value (ev, "/3/0/15"), ==, "tag-07-body");
+
+  /* room for one more now */
+  tag = 64;
+  g_clear_pointer (&p->rtag, g_bytes_unref);
+  p->rtag = g_bytes_new (&tag, 1);
+  g_assert_cmpuint (peer_block (p, "dp", NULL, CF_SENML_JSON, bodies[64], 0, 0), ==,
+                    COAP_RESPONSE_CODE (231));
+  for (guint i = 0; i < 65; i++)
+    g_free (bodies[i]);
+  peer_free (p);
+  tf_test_server_stop (s);
+}
+
 void
 tf_faults_block1_add_tests (void)
 {
@@ -623,6 +556,8 @@ tf_faults_block1_add_tests (void)
   g_test_add_func ("/lwm2m/faults/update-block1", test_update_block1);
   g_test_add_func ("/lwm2m/faults/update-block1-gap", test_update_block1_gap);
   g_test_add_func ("/lwm2m/faults/update-block1-repeat", test_update_block1_repeat);
+  g_test_add_func ("/lwm2m/faults/update-block1-interleaved", test_update_block1_interleaved);
+  g_test_add_func ("/lwm2m/faults/send-block1-bound", test_send_block1_bound);
   g_test_add_func ("/lwm2m/faults/send-block1", test_send_block1);
   g_test_add_func ("/lwm2m/faults/send-block1-too-large", test_send_block1_too_large);
 }

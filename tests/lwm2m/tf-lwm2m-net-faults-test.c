@@ -8,6 +8,8 @@
 
 #include "../tf-ets-exchange-check.h"
 #include "tf-lwm2m-net-block1.h"
+#include "tf-lwm2m-net-client-block1.h"
+#include "tf-lwm2m-net-repeat.h"
 #include "tf-lwm2m-net-util.h"
 
 /* A UDP relay between client and server that drops a share of the datagrams each way and notes
@@ -485,6 +487,8 @@ main (int argc, char **argv)
   g_test_add_func ("/lwm2m/faults/blockwise", test_blockwise);
   g_test_add_func ("/lwm2m/faults/block2-notification", test_block2_notification);
   tf_faults_block1_add_tests ();
+  tf_faults_repeat_add_tests ();
+  tf_faults_client_block1_add_tests ();
   g_test_add_func ("/lwm2m/faults/lossy-link", test_lossy_link);
   g_test_add_func ("/lwm2m/faults/quirk-no-tlv", test_quirk_no_tlv);
   g_test_add_func ("/lwm2m/faults/quirk-wrong-update-code", test_quirk_wrong_update_code);
