@@ -19,15 +19,37 @@ guint tf_lwm2m_client_signals[CLIENT_SIGNAL_LAST];
 TfLwm2mQuirks
 tf_lwm2m_quirk_from_string (const char *name)
 {
-  static const char *const names[] = {
-    "no-tlv",        "observe-cancel-ignored", "wrong-update-code",       "lifetime-ignored",
-    "late-notify",   "firmware-state-stuck",   "firmware-update-anytime", "firmware-no-result",
-    "delete-kept",   "bootstrap-unchecked",    "no-bootstrap-fallback",   "no-text",
-    "binding-not-u", "register-no-lifetime",   "disable-ignored",         "bootstrap-restart",
+  static const struct
+  {
+    const char *name;
+    TfLwm2mQuirks quirk;
+  } names[] = {
+    { "no-tlv", TF_LWM2M_QUIRK_NO_TLV },
+    { "observe-cancel-ignored", TF_LWM2M_QUIRK_OBSERVE_CANCEL_IGNORED },
+    { "wrong-update-code", TF_LWM2M_QUIRK_WRONG_UPDATE_CODE },
+    { "lifetime-ignored", TF_LWM2M_QUIRK_LIFETIME_IGNORED },
+    { "late-notify", TF_LWM2M_QUIRK_LATE_NOTIFY },
+    { "firmware-state-stuck", TF_LWM2M_QUIRK_FW_STATE_STUCK },
+    { "firmware-update-anytime", TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME },
+    { "firmware-no-result", TF_LWM2M_QUIRK_FW_NO_RESULT },
+    { "delete-kept", TF_LWM2M_QUIRK_DELETE_KEPT },
+    { "bootstrap-unchecked", TF_LWM2M_QUIRK_BOOTSTRAP_UNCHECKED },
+    { "no-bootstrap-fallback", TF_LWM2M_QUIRK_NO_BOOTSTRAP_FALLBACK },
+    { "no-text", TF_LWM2M_QUIRK_NO_TEXT },
+    { "binding-not-u", TF_LWM2M_QUIRK_BINDING_NOT_U },
+    { "register-no-lifetime", TF_LWM2M_QUIRK_REGISTER_NO_LIFETIME },
+    { "disable-ignored", TF_LWM2M_QUIRK_DISABLE_IGNORED },
+    { "bootstrap-restart", TF_LWM2M_QUIRK_BOOTSTRAP_RESTART },
+    /* content formats and bootstrap */
+
+    /* object model operations */
+
+    /* information reporting, queue mode, Send */
+
   };
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_strcmp0 (name, names[i]) == 0)
-      return (TfLwm2mQuirks)(1u << i);
+    if (g_strcmp0 (name, names[i].name) == 0)
+      return names[i].quirk;
   return TF_LWM2M_QUIRK_NONE;
 }
 

@@ -7,29 +7,49 @@
 
 G_BEGIN_DECLS
 
-/* Declared defects, so that tests see real failures with real reasons (README). */
-typedef enum
-{
-  TF_LWM2M_QUIRK_NONE = 0,
-  TF_LWM2M_QUIRK_NO_TLV = 1 << 0,                 /* refuses TLV: 4.06 on read, 4.15 on write */
-  TF_LWM2M_QUIRK_OBSERVE_CANCEL_IGNORED = 1 << 1, /* keeps notifying after RST / Observe=1 */
-  TF_LWM2M_QUIRK_WRONG_UPDATE_CODE = 1 << 2,      /* sends Update as PUT instead of POST */
-  TF_LWM2M_QUIRK_LIFETIME_IGNORED = 1 << 3,       /* never sends Update before expiry */
-  TF_LWM2M_QUIRK_LATE_NOTIFY = 1 << 4,            /* notifies 4 s after pmax, not at pmax */
-  TF_LWM2M_QUIRK_FW_STATE_STUCK = 1 << 5,         /* Firmware Update State stays Idle */
-  TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME = 1 << 6,      /* Update executes without a package */
-  TF_LWM2M_QUIRK_FW_NO_RESULT = 1 << 7,           /* Update Result stays 0 (Initial) */
-  TF_LWM2M_QUIRK_DELETE_KEPT = 1 << 8,            /* answers Delete 2.02 but keeps the instance */
-  TF_LWM2M_QUIRK_BOOTSTRAP_UNCHECKED = 1 << 9,    /* Bootstrap-Finish 2.04 whatever was written */
-  TF_LWM2M_QUIRK_NO_BOOTSTRAP_FALLBACK = 1 << 10, /* never bootstraps after registration fails */
-  TF_LWM2M_QUIRK_NO_TEXT = 1 << 11,               /* refuses plain text reads: 4.06 */
-  TF_LWM2M_QUIRK_BINDING_NOT_U = 1 << 12,         /* /3/0/16 says "UQ" though it binds U */
-  TF_LWM2M_QUIRK_REGISTER_NO_LIFETIME = 1 << 13,  /* a Register without "lt" */
-  TF_LWM2M_QUIRK_DISABLE_IGNORED = 1 << 14,       /* Disable (/1/x/4) answered, not done */
-  TF_LWM2M_QUIRK_BOOTSTRAP_RESTART = 1 << 15,     /* restarts once when its Bootstrap-Request is
-                                                     accepted: that DTLS session dropped under the
-                                                     server's first step, a new Bootstrap-Request */
-} TfLwm2mQuirks;
+/* Declared defects, so that tests see real failures with real reasons (README). 64 bits: one
+ * per defect a client under test may show in an ETS case. */
+typedef guint64 TfLwm2mQuirks;
+#define TF_LWM2M_QUIRK_NONE ((TfLwm2mQuirks)0)
+#define TF_LWM2M_QUIRK_BIT(n) (((TfLwm2mQuirks)1) << (n))
+/* refuses TLV: 4.06 on read, 4.15 on write */
+#define TF_LWM2M_QUIRK_NO_TLV TF_LWM2M_QUIRK_BIT (0)
+/* keeps notifying after RST / Observe=1 */
+#define TF_LWM2M_QUIRK_OBSERVE_CANCEL_IGNORED TF_LWM2M_QUIRK_BIT (1)
+/* sends Update as PUT instead of POST */
+#define TF_LWM2M_QUIRK_WRONG_UPDATE_CODE TF_LWM2M_QUIRK_BIT (2)
+/* never sends Update before expiry */
+#define TF_LWM2M_QUIRK_LIFETIME_IGNORED TF_LWM2M_QUIRK_BIT (3)
+/* notifies 4 s after pmax, not at pmax */
+#define TF_LWM2M_QUIRK_LATE_NOTIFY TF_LWM2M_QUIRK_BIT (4)
+/* Firmware Update State stays Idle */
+#define TF_LWM2M_QUIRK_FW_STATE_STUCK TF_LWM2M_QUIRK_BIT (5)
+/* Update executes without a package */
+#define TF_LWM2M_QUIRK_FW_UPDATE_ANYTIME TF_LWM2M_QUIRK_BIT (6)
+/* Update Result stays 0 (Initial) */
+#define TF_LWM2M_QUIRK_FW_NO_RESULT TF_LWM2M_QUIRK_BIT (7)
+/* answers Delete 2.02 but keeps the instance */
+#define TF_LWM2M_QUIRK_DELETE_KEPT TF_LWM2M_QUIRK_BIT (8)
+/* Bootstrap-Finish 2.04 whatever was written */
+#define TF_LWM2M_QUIRK_BOOTSTRAP_UNCHECKED TF_LWM2M_QUIRK_BIT (9)
+/* never bootstraps after registration fails */
+#define TF_LWM2M_QUIRK_NO_BOOTSTRAP_FALLBACK TF_LWM2M_QUIRK_BIT (10)
+/* refuses plain text reads: 4.06 */
+#define TF_LWM2M_QUIRK_NO_TEXT TF_LWM2M_QUIRK_BIT (11)
+/* /3/0/16 says "UQ" though it binds U */
+#define TF_LWM2M_QUIRK_BINDING_NOT_U TF_LWM2M_QUIRK_BIT (12)
+/* a Register without "lt" */
+#define TF_LWM2M_QUIRK_REGISTER_NO_LIFETIME TF_LWM2M_QUIRK_BIT (13)
+/* Disable (/1/x/4) answered, not done */
+#define TF_LWM2M_QUIRK_DISABLE_IGNORED TF_LWM2M_QUIRK_BIT (14)
+/* restarts once when its Bootstrap-Request is accepted: that DTLS session dropped under the
+ * server's first step, a new Bootstrap-Request */
+#define TF_LWM2M_QUIRK_BOOTSTRAP_RESTART TF_LWM2M_QUIRK_BIT (15)
+/* bits 16-27: content formats and bootstrap */
+
+/* bits 28-39: object model operations */
+
+/* bits 40-51: information reporting, queue mode, Send */
 
 /* "no-tlv" → TF_LWM2M_QUIRK_NO_TLV; 0 for an unknown name. */
 TfLwm2mQuirks
