@@ -333,7 +333,8 @@ tf_lwm2m_client_on_changed (const TfLwm2mPath *path, gpointer data)
     {
       g_autoptr (GPtrArray) lt = tf_lwm2m_model_read (self->model, path, FALSE, NULL);
       if (lt != NULL && lt->len == 1 && ((TfLwm2mRecord *)lt->pdata[0])->v.i > 0
-          && self->state == STATE_REGISTERED)
+          && self->state == STATE_REGISTERED
+          && !(self->quirks & TF_LWM2M_QUIRK_LIFETIME_WRITE_KEPT))
         {
           self->lifetime = (guint)((TfLwm2mRecord *)lt->pdata[0])->v.i;
           tf_lwm2m_client_schedule_update (self, 0);
@@ -459,6 +460,33 @@ observe_composite (TfLwm2mClient *self, coap_session_t *session, const coap_pdu_
                    coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
 }
 
+/* Quirks of the object model: a path the defective client does not have at all. */
+static gboolean
+quirk_missing (TfLwm2mClient *self, const TfLwm2mPath *p)
+{
+  return ((self->quirks & TF_LWM2M_QUIRK_NO_RESOURCE_INSTANCE_PATHS) && p->len == 4)
+         || ((self->quirks & TF_LWM2M_QUIRK_NO_NOTIFICATION_STORING) && p->len >= 3
+             && p->ids[0] == 1 && p->ids[2] == 6);
+}
+
+/* A server's read, unless the Security object is readable by a defect. */
+static gboolean
+server_op_for (TfLwm2mClient *self, const TfLwm2mPath *p, gboolean bootstrap)
+{
+  return !bootstrap
+         && !((self->quirks & TF_LWM2M_QUIRK_SECURITY_READABLE) && p->len > 0 && p->ids[0] == 0);
+}
+
+/* A missing Notification Storing is out of the values of a wider read too. */
+static void
+quirk_filter (TfLwm2mClient *self, GPtrArray *recs)
+{
+  for (guint i = recs->len; i > 0; i--)
+    if (quirk_missing (self, &((TfLwm2mRecord *)recs->pdata[i - 1])->path)
+        && ((TfLwm2mRecord *)recs->pdata[i - 1])->path.len == 3)
+      g_ptr_array_remove_index (recs, i - 1);
+}
+
 static gboolean
 handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
             const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response,
@@ -484,13 +512,27 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
           g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_FOUND, "nothing at this path");
           return FALSE;
         }
+      /* quirk: the objects and instances only */
+      for (guint i = links->len;
+           i > 0 && !bootstrap && (self->quirks & TF_LWM2M_QUIRK_DISCOVER_NO_RESOURCES); i--)
+        {
+          guint n = 0;
+          for (const char *c = ((TfLwm2mLink *)links->pdata[i - 1])->uri; *c != '\0'; c++)
+            n += *c == '/';
+          if (n >= 3)
+            g_ptr_array_remove_index (links, i - 1);
+        }
       s = tf_lwm2m_link_format (links);
       payload = g_bytes_new (s, strlen (s));
       answer_payload (resource, session, request, response, query, TF_LWM2M_CF_LINK, payload);
       return TRUE;
     }
-  if ((recs = tf_lwm2m_model_read (self->model, path, !bootstrap, error)) == NULL
-      || !choose_cf (self, path, accept, recs, &cf, error)
+  if ((recs = tf_lwm2m_model_read (self->model, path, server_op_for (self, path, bootstrap), error))
+      == NULL)
+    return FALSE;
+  if (!bootstrap)
+    quirk_filter (self, recs);
+  if (!choose_cf (self, path, accept, recs, &cf, error)
       || (payload = tf_lwm2m_encode (cf, path, recs, error)) == NULL)
     return FALSE;
   o = obs_find (self, tok.s, tok.length);
@@ -544,19 +586,27 @@ composite_read_path (TfLwm2mClient *self, const TfLwm2mPath *p, GPtrArray *all, 
   for (guint i = 0; objs != NULL && i < objs->len; i++)
     {
       TfLwm2mPath o = tf_lwm2m_path_make (1, (guint16)GPOINTER_TO_UINT (objs->pdata[i]), 0, 0, 0);
-      if (o.ids[0] != 0 && !composite_read_path (self, &o, all, error))
+      if ((o.ids[0] != 0 || (self->quirks & TF_LWM2M_QUIRK_SECURITY_READABLE))
+          && !composite_read_path (self, &o, all, error))
         return FALSE;
     }
   if (objs != NULL)
     return TRUE;
-  if ((r = tf_lwm2m_model_read (self->model, p, TRUE, &local)) == NULL)
+  if (quirk_missing (self, p))
+    g_set_error (&local, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_FOUND, "no such path");
+  else
+    r = tf_lwm2m_model_read (self->model, p, server_op_for (self, p, FALSE), &local);
+  if (r == NULL)
     {
-      if (g_error_matches (local, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_FOUND)
-          || g_error_matches (local, TF_LWM2M_ERROR, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED))
+      /* quirk: one path that cannot be read fails them all */
+      if ((self->quirks & TF_LWM2M_QUIRK_COMPOSITE_ALL_OR_NOTHING) == 0
+          && (g_error_matches (local, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_FOUND)
+              || g_error_matches (local, TF_LWM2M_ERROR, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED)))
         return TRUE;
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
+  quirk_filter (self, r);
   for (guint j = 0; j < r->len; j++)
     g_ptr_array_add (all, tf_lwm2m_record_copy (r->pdata[j]));
   return TRUE;
@@ -572,8 +622,16 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
   size_t len = 0;
   const uint8_t *data = NULL;
   TfLwm2mPath root = { .len = 0 };
+  g_autoptr (GError) local = NULL;
+  /* quirk: a partial update that replaces the instance */
+  gboolean partial_replaces = (self->quirks & TF_LWM2M_QUIRK_PARTIAL_WRITE_REPLACES) != 0;
 
   tf_lwm2m_client_request_data (self, request, &len, &data);
+  if (!bootstrap && quirk_missing (self, path))
+    {
+      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_NOT_FOUND, "no such path");
+      return FALSE;
+    }
   switch (method)
     {
     case COAP_REQUEST_CODE_GET:
@@ -586,7 +644,8 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
           g_autoptr (GHashTable) attrs
               = tf_lwm2m_attrs_parse_query ((const char *const *)q->pdata, q->len - 1, error);
           if (attrs == NULL || !tf_lwm2m_attrs_validate (path, attrs, error)
-              || !tf_lwm2m_model_write_attributes (self->model, path, attrs, error))
+              || (!(self->quirks & TF_LWM2M_QUIRK_WRITE_ATTRIBUTES_IGNORED)
+                  && !tf_lwm2m_model_write_attributes (self->model, path, attrs, error)))
             return FALSE;
           for (guint i = 0; i < self->observations->len; i++)
             arm_pmax (g_ptr_array_index (self->observations, i));
@@ -595,9 +654,15 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
         }
       if ((recs = decode_request (self, request, path, error)) == NULL)
         return FALSE;
-      if (!(bootstrap ? tf_lwm2m_client_bootstrap_write (self, path, recs, error)
-                      : tf_lwm2m_model_write (self->model, path, recs, TRUE, error)))
-        return FALSE;
+      if (!(bootstrap ? tf_lwm2m_client_bootstrap_write (self, path, recs, &local)
+                      : tf_lwm2m_model_write (self->model, path, recs, TRUE, &local))
+          /* quirk: a Write refused for a read-only resource answered as done */
+          && (bootstrap || !(self->quirks & TF_LWM2M_QUIRK_READ_ONLY_WRITE_ACCEPTED)
+              || !g_error_matches (local, TF_LWM2M_ERROR, TF_LWM2M_STATUS_METHOD_NOT_ALLOWED)))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
       return TRUE;
     case COAP_REQUEST_CODE_POST:
@@ -627,12 +692,13 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
       if (path->len == 2)
         {
           if ((recs = decode_request (self, request, path, error)) == NULL
-              || !tf_lwm2m_model_write (self->model, path, recs, FALSE, error))
+              || !tf_lwm2m_model_write (self->model, path, recs, partial_replaces, error))
             return FALSE;
           coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
           return TRUE;
         }
-      if (!tf_lwm2m_model_execute (self->model, path, data, len, error))
+      if (!(self->quirks & TF_LWM2M_QUIRK_EXECUTE_IGNORED)
+          && !tf_lwm2m_model_execute (self->model, path, data, len, error))
         return FALSE;
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
       return TRUE;
@@ -683,7 +749,7 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
           g_autoptr (GPtrArray) one = tf_lwm2m_records_new ();
           TfLwm2mPath inst = tf_lwm2m_path_make (2, r->path.ids[0], r->path.ids[1], 0, 0);
           g_ptr_array_add (one, tf_lwm2m_record_copy (r));
-          if (!tf_lwm2m_model_write (self->model, &inst, one, FALSE, error))
+          if (!tf_lwm2m_model_write (self->model, &inst, one, partial_replaces, error))
             return FALSE;
         }
       coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));

@@ -43,6 +43,16 @@ tf_lwm2m_quirk_from_string (const char *name)
     /* content formats and bootstrap */
 
     /* object model operations */
+    { "security-readable", TF_LWM2M_QUIRK_SECURITY_READABLE },
+    { "no-resource-instance-paths", TF_LWM2M_QUIRK_NO_RESOURCE_INSTANCE_PATHS },
+    { "execute-ignored", TF_LWM2M_QUIRK_EXECUTE_IGNORED },
+    { "read-only-write-accepted", TF_LWM2M_QUIRK_READ_ONLY_WRITE_ACCEPTED },
+    { "discover-no-resources", TF_LWM2M_QUIRK_DISCOVER_NO_RESOURCES },
+    { "write-attributes-ignored", TF_LWM2M_QUIRK_WRITE_ATTRIBUTES_IGNORED },
+    { "composite-all-or-nothing", TF_LWM2M_QUIRK_COMPOSITE_ALL_OR_NOTHING },
+    { "partial-write-replaces", TF_LWM2M_QUIRK_PARTIAL_WRITE_REPLACES },
+    { "no-notification-storing", TF_LWM2M_QUIRK_NO_NOTIFICATION_STORING },
+    { "lifetime-write-kept", TF_LWM2M_QUIRK_LIFETIME_WRITE_KEPT },
 
     /* information reporting, queue mode, Send */
 

@@ -48,6 +48,28 @@ typedef guint64 TfLwm2mQuirks;
 /* bits 16-27: content formats and bootstrap */
 
 /* bits 28-39: object model operations */
+/* a server may Read the Security object (/0), the root's Read-Composite included */
+#define TF_LWM2M_QUIRK_SECURITY_READABLE TF_LWM2M_QUIRK_BIT (28)
+/* knows no resource instance path (/3/0/11/0): 4.04, left out of a Read-Composite */
+#define TF_LWM2M_QUIRK_NO_RESOURCE_INSTANCE_PATHS TF_LWM2M_QUIRK_BIT (29)
+/* answers an Execute 2.04 and does nothing (Reboot, Disable, Update Trigger, ...) */
+#define TF_LWM2M_QUIRK_EXECUTE_IGNORED TF_LWM2M_QUIRK_BIT (30)
+/* answers a Write on a read-only resource 2.04 (keeps the value) */
+#define TF_LWM2M_QUIRK_READ_ONLY_WRITE_ACCEPTED TF_LWM2M_QUIRK_BIT (31)
+/* a Discover lists objects and instances, never their resources */
+#define TF_LWM2M_QUIRK_DISCOVER_NO_RESOURCES TF_LWM2M_QUIRK_BIT (32)
+/* answers Write-Attributes 2.04 and keeps none */
+#define TF_LWM2M_QUIRK_WRITE_ATTRIBUTES_IGNORED TF_LWM2M_QUIRK_BIT (33)
+/* a Read-Composite with one path it cannot read fails whole (4.04/4.05) */
+#define TF_LWM2M_QUIRK_COMPOSITE_ALL_OR_NOTHING TF_LWM2M_QUIRK_BIT (34)
+/* a partial update (POST on an instance, Write-Composite) replaces the instance: the writable
+ * resources it does not name are gone */
+#define TF_LWM2M_QUIRK_PARTIAL_WRITE_REPLACES TF_LWM2M_QUIRK_BIT (35)
+/* Notification Storing (/1/x/6) not implemented: 4.04, absent from reads of /1 */
+#define TF_LWM2M_QUIRK_NO_NOTIFICATION_STORING TF_LWM2M_QUIRK_BIT (36)
+/* a written Lifetime (/1/x/1) stays in the resource: no Update with it, the registration's
+ * lifetime unchanged */
+#define TF_LWM2M_QUIRK_LIFETIME_WRITE_KEPT TF_LWM2M_QUIRK_BIT (37)
 
 /* bits 40-51: information reporting, queue mode, Send */
 
