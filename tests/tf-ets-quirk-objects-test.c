@@ -50,6 +50,7 @@ static const struct
   { "1.1", 261, "write-attributes-ignored", "B", "carries pmin=7 and pmax=17" },
   /* a Read-Composite that one unreadable path fails whole */
   { "1.1", 281, "composite-all-or-nothing", "A", "answered 4.05" },
+  { "1.1", 236, "composite-all-or-nothing", "A", "answered 4.04" },
 };
 
 typedef struct
