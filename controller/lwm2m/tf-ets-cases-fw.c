@@ -192,7 +192,11 @@ case_751 (TfEtsRun *run)
   if (tf_ets_run_registration (run) == NULL)
     return;
   r = tf_ets_expect (run, tf_lwm2m_request_read (&p, -1), "A", OK_CONTENT, -1, "Read /5/0");
-  if (r == NULL || !tf_ets_check_mandatory (run, "B", r, 5, 0))
+  /* an answer without its format cannot be decoded: A, not a resource missing in B */
+  if (r == NULL
+      || !tf_ets_check (run, "A", r->cf >= 0 && tf_lwm2m_cf_supported ((guint)r->cf),
+                        "the answer to Read /5/0 names its content format (%d)", r->cf)
+      || !tf_ets_check_mandatory (run, "B", r, 5, 0))
     return;
 }
 

@@ -39,6 +39,8 @@ tf_lwm2m_client_bootstrap_delete (TfLwm2mClient *self, const TfLwm2mPath *path, 
       /* the Device object is the client's own (Core 6.1.7.3 deletes what can be) */
       if ((path->len == 1 && path->ids[0] != obj) || obj == 3)
         continue;
+      if (path->len == 0 && obj == 1 && (self->quirks & TF_LWM2M_QUIRK_BOOTSTRAP_DELETE_KEPT))
+        continue; /* the Server accounts kept */
       insts = tf_lwm2m_model_instances (self->model, obj);
       for (guint j = 0; j < insts->len; j++)
         {

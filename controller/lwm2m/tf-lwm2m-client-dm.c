@@ -36,6 +36,18 @@ is_v10 (TfLwm2mClient *self)
   return g_strcmp0 (self->version, "1.0") == 0;
 }
 
+/* A format refused by a quirk (no-tlv, no-cbor, no-json) */
+static gboolean
+cf_refused (TfLwm2mClient *self, guint cf)
+{
+  return ((self->quirks & TF_LWM2M_QUIRK_NO_TLV)
+          && (cf == TF_LWM2M_CF_TLV || cf == TF_LWM2M_CF_TLV_OLD))
+         || ((self->quirks & TF_LWM2M_QUIRK_NO_CBOR)
+             && (cf == TF_LWM2M_CF_CBOR || cf == TF_LWM2M_CF_SENML_CBOR))
+         || ((self->quirks & TF_LWM2M_QUIRK_NO_JSON)
+             && (cf == TF_LWM2M_CF_JSON || cf == TF_LWM2M_CF_SENML_JSON));
+}
+
 /* The format of an answer: what the server accepts, else plain text for one value and TLV (1.0)
  * or SenML JSON (1.1) for more (Core 7.1). */
 static gboolean
@@ -45,7 +57,7 @@ choose_cf (TfLwm2mClient *self, const TfLwm2mPath *path, gint accept, GPtrArray 
   gboolean no_tlv = (self->quirks & TF_LWM2M_QUIRK_NO_TLV) != 0;
   if (accept >= 0)
     {
-      if ((no_tlv && (accept == TF_LWM2M_CF_TLV || accept == TF_LWM2M_CF_TLV_OLD))
+      if (cf_refused (self, (guint)accept)
           || ((self->quirks & TF_LWM2M_QUIRK_NO_TEXT) && accept == TF_LWM2M_CF_TEXT)
           || !tf_lwm2m_cf_supported ((guint)accept))
         {
@@ -70,7 +82,7 @@ choose_cf (TfLwm2mClient *self, const TfLwm2mPath *path, gint accept, GPtrArray 
 /* A large payload leaves in Block2 parts, each block's GET answered here, not from libcoap's
  * cache (coap_add_data_large_response): every block in the exchange log. */
 static void
-answer_payload (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
+answer_payload (TfLwm2mClient *self, coap_session_t *session, const coap_pdu_t *request,
                 coap_pdu_t *response, const coap_string_t *query, guint cf, GBytes *payload)
 {
   gsize len = 0;
@@ -88,7 +100,8 @@ answer_payload (coap_resource_t *resource, coap_session_t *session, const coap_p
   else
     {
       /* 0 (text/plain) too, an empty option: LwM2M servers want it said */
-      tf_coap_pdu_add_uint_option (response, COAP_OPTION_CONTENT_FORMAT, cf);
+      if (!(self->quirks & TF_LWM2M_QUIRK_NO_CONTENT_FORMAT))
+        tf_coap_pdu_add_uint_option (response, COAP_OPTION_CONTENT_FORMAT, cf);
       coap_add_data (response, len, data);
     }
 }
@@ -386,10 +399,10 @@ decode_request (TfLwm2mClient *self, const coap_pdu_t *request, const TfLwm2mPat
   const uint8_t *data = NULL;
   guint cf = tf_coap_pdu_uint_option (request, COAP_OPTION_CONTENT_FORMAT,
                                       path->len >= 3 ? TF_LWM2M_CF_TEXT : TF_LWM2M_CF_TLV);
-  if ((self->quirks & TF_LWM2M_QUIRK_NO_TLV)
-      && (cf == TF_LWM2M_CF_TLV || cf == TF_LWM2M_CF_TLV_OLD))
+  if (cf_refused (self, cf))
     {
-      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_UNSUPPORTED_CF, "TLV is not supported");
+      g_set_error (error, TF_LWM2M_ERROR, TF_LWM2M_STATUS_UNSUPPORTED_CF, "%s is not supported",
+                   tf_lwm2m_cf_to_string (cf));
       return NULL;
     }
   tf_lwm2m_client_request_data (self, request, &len, &data);
@@ -524,7 +537,7 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
         }
       s = tf_lwm2m_link_format (links);
       payload = g_bytes_new (s, strlen (s));
-      answer_payload (resource, session, request, response, query, TF_LWM2M_CF_LINK, payload);
+      answer_payload (self, session, request, response, query, TF_LWM2M_CF_LINK, payload);
       return TRUE;
     }
   if ((recs = tf_lwm2m_model_read (self->model, path, server_op_for (self, path, bootstrap), error))
@@ -570,7 +583,7 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
     }
   else if (observe == COAP_OBSERVE_CANCEL && o != NULL)
     obs_cancel (self, o, "Observe=1");
-  answer_payload (resource, session, request, response, query, cf, payload);
+  answer_payload (self, session, request, response, query, cf, payload);
   return TRUE;
 }
 
@@ -736,7 +749,7 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
         if ((payload = tf_lwm2m_encode ((guint)accept, &root, all, error)) == NULL)
           return FALSE;
         observe_composite (self, session, request, response, paths, accept, all);
-        answer_payload (resource, session, request, response, query, (guint)accept, payload);
+        answer_payload (self, session, request, response, query, (guint)accept, payload);
         return TRUE;
       }
     case COAP_REQUEST_CODE_IPATCH:

@@ -41,6 +41,13 @@ tf_lwm2m_quirk_from_string (const char *name)
     { "disable-ignored", TF_LWM2M_QUIRK_DISABLE_IGNORED },
     { "bootstrap-restart", TF_LWM2M_QUIRK_BOOTSTRAP_RESTART },
     /* content formats and bootstrap */
+    { "no-cbor", TF_LWM2M_QUIRK_NO_CBOR },
+    { "no-json", TF_LWM2M_QUIRK_NO_JSON },
+    { "no-content-format", TF_LWM2M_QUIRK_NO_CONTENT_FORMAT },
+    { "register-no-version", TF_LWM2M_QUIRK_REGISTER_NO_VERSION },
+    { "deregister-silent", TF_LWM2M_QUIRK_DEREGISTER_SILENT },
+    { "bootstrap-delete-kept", TF_LWM2M_QUIRK_BOOTSTRAP_DELETE_KEPT },
+    { "bootstrap-trigger-ignored", TF_LWM2M_QUIRK_BOOTSTRAP_TRIGGER_IGNORED },
 
     /* object model operations */
     { "security-readable", TF_LWM2M_QUIRK_SECURITY_READABLE },
@@ -147,7 +154,8 @@ tf_lwm2m_client_register (TfLwm2mClient *self)
   g_ptr_array_add (q, g_strdup_printf ("ep=%s", self->endpoint));
   if (!(self->quirks & TF_LWM2M_QUIRK_REGISTER_NO_LIFETIME))
     g_ptr_array_add (q, g_strdup_printf ("lt=%u", self->lifetime));
-  g_ptr_array_add (q, g_strdup_printf ("lwm2m=%s", self->version));
+  if (!(self->quirks & TF_LWM2M_QUIRK_REGISTER_NO_VERSION))
+    g_ptr_array_add (q, g_strdup_printf ("lwm2m=%s", self->version));
   /* 1.0 says queue mode in the binding, 1.1 with a Q parameter (Core 6.2.1) */
   g_ptr_array_add (q, g_strdup_printf ("b=U%s", self->queue && !v11 ? "Q" : ""));
   if (self->queue && v11)
@@ -213,6 +221,13 @@ tf_lwm2m_client_deregister (TfLwm2mClient *self)
   self->update_id = 0;
   if (self->state != STATE_REGISTERED || self->location == NULL)
     return;
+  if (self->quirks & TF_LWM2M_QUIRK_DEREGISTER_SILENT)
+    {
+      g_message ("%s: registration dropped without a De-register (quirk)", self->endpoint);
+      self->state = STATE_IDLE;
+      g_clear_pointer (&self->location, g_free);
+      return;
+    }
   if (!tf_lwm2m_client_send_request (self, self->session, REQ_DEREGISTER, COAP_REQUEST_CODE_DELETE,
                                      self->location, NULL, 0, NULL, &error))
     fail (self, "de-register failed: %s", error->message);
@@ -741,7 +756,8 @@ on_execute (TfLwm2mModel *m, const TfLwm2mPath *path, const guint8 *args, gsize 
   if (path->ids[0] == 5 && path->ids[2] == 2 && !tf_lwm2m_client_fw_update (self, error))
     return FALSE;
   /* Bootstrap-Request Trigger (resource 9): server-initiated bootstrap (Core 6.1.4) */
-  if (path->ids[0] == 1 && path->ids[2] == 9)
+  if (path->ids[0] == 1 && path->ids[2] == 9
+      && !(self->quirks & TF_LWM2M_QUIRK_BOOTSTRAP_TRIGGER_IGNORED))
     {
       if (!tf_lwm2m_client_bootstrap_uri_from_model (self))
         {

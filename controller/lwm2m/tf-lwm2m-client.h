@@ -46,6 +46,20 @@ typedef guint64 TfLwm2mQuirks;
  * server's first step, a new Bootstrap-Request */
 #define TF_LWM2M_QUIRK_BOOTSTRAP_RESTART TF_LWM2M_QUIRK_BIT (15)
 /* bits 16-27: content formats and bootstrap */
+/* refuses CBOR and SenML CBOR: 4.06 on read, 4.15 on write */
+#define TF_LWM2M_QUIRK_NO_CBOR TF_LWM2M_QUIRK_BIT (16)
+/* refuses LwM2M JSON and SenML JSON: 4.06 on read, 4.15 on write */
+#define TF_LWM2M_QUIRK_NO_JSON TF_LWM2M_QUIRK_BIT (17)
+/* answers with a payload but no Content-Format option */
+#define TF_LWM2M_QUIRK_NO_CONTENT_FORMAT TF_LWM2M_QUIRK_BIT (18)
+/* a Register without "lwm2m" (the version) */
+#define TF_LWM2M_QUIRK_REGISTER_NO_VERSION TF_LWM2M_QUIRK_BIT (19)
+/* drops its registration without a De-register */
+#define TF_LWM2M_QUIRK_DEREGISTER_SILENT TF_LWM2M_QUIRK_BIT (20)
+/* Bootstrap-Delete "/" answered 2.02, the Server instances kept */
+#define TF_LWM2M_QUIRK_BOOTSTRAP_DELETE_KEPT TF_LWM2M_QUIRK_BIT (21)
+/* Bootstrap-Request Trigger (/1/x/9) answered 2.04, not done */
+#define TF_LWM2M_QUIRK_BOOTSTRAP_TRIGGER_IGNORED TF_LWM2M_QUIRK_BIT (22)
 
 /* bits 28-39: object model operations */
 /* a server may Read the Security object (/0), the root's Read-Composite included */
