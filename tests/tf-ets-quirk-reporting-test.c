@@ -22,16 +22,18 @@ typedef struct
 static const Row rows[] = {
   /* queue mode: the Register says nothing of it (A); no listening window after its own
    * Register or Update, so a Read sent then (108) or held for the Update (109) is not
-   * answered while the process is up. 109 waits for the client's Update (lifetime 30: at
-   * 15 s) with the Read held: the answer wait covers it. */
+   * answered while the process is up (C); never awake again for an Update before the
+   * registration runs out (109 B; the lab's lifetime 30 s, the clean client's Update at 15) */
   { "1.1", 108, "queue-not-announced", "A", "the Register announces queue mode (binding U)",
     "--answer-wait 5" },
   { "1.1", 108, "queue-no-listen", "B", "GET /3/0/0: no answer within 5 s from a client that is up",
     "--answer-wait 5" },
   { "1.1", 109, "queue-not-announced", "A", "the Register announces queue mode (binding U)",
-    "--answer-wait 20" },
+    "--answer-wait 5" },
+  { "1.1", 109, "lifetime-ignored", "B", "the client woke with an Update within ",
+    "--answer-wait 5" },
   { "1.1", 109, "queue-no-listen", "C",
-    "GET /3/0/0: no answer within 20 s from a client that is up", "--answer-wait 20" },
+    "the Read held for the Update answered (none, from a client that is up)", "--answer-wait 5" },
   /* Observe-Composite notified with its first path only: /3/0/9 (304), the created /16/1
    * (308), the Device instance (310) missing */
   { "1.1", 304, "composite-notify-first-path", "C",
