@@ -201,6 +201,9 @@ tf_ets_case_303 (TfEtsRun *run)
   expect_silence (run, "E", &o, g_get_monotonic_time () + 500000, 0);
 }
 
+static char *
+paths_of (GPtrArray *records);
+
 static gboolean
 has_value (GPtrArray *records, TfLwm2mPath p)
 {
@@ -216,7 +219,7 @@ tf_ets_case_304 (TfEtsRun *run)
 {
   TfLwm2mPath paths[]
       = { tf_lwm2m_path_make (3, 3, 0, OBSERVED_RES, 0), tf_lwm2m_path_make (3, 3, 0, 9, 0) };
-  g_autofree char *attrs = NULL;
+  g_autofree char *attrs = NULL, *got = NULL;
   g_autoptr (TfLwm2mResponse) r = NULL;
   guint pmin, pmax, from;
   gint i;
@@ -262,10 +265,49 @@ tf_ets_case_304 (TfEtsRun *run)
   if (!tf_ets_check (run, "C", i >= 0, "a notification of the change within pmax (%u s)", pmax))
     return;
   e = g_ptr_array_index (tf_ets_run_events (run), i);
+  got = paths_of (e->records);
   tf_ets_check (run, "C",
                 e->observation == r->observation && has_value (e->records, paths[0])
                     && has_value (e->records, paths[1]),
-                "the notification belongs to the observation and carries both values");
+                "the notification belongs to the observation and carries both values: %s", got);
+}
+
+/* Why no accepted Send came from exchange message @ex_from on: "; a POST /dp (content
+ * format F) refused C" for the first Send the server refused, "" without one. */
+static char *
+send_refused (TfEtsRun *run, guint ex_from)
+{
+  GPtrArray *ex = tf_ets_run_exchange (run);
+  for (guint k = ex_from; k < ex->len; k++)
+    {
+      JsonObject *o = json_node_get_object (g_ptr_array_index (ex, k));
+      JsonArray *opts = json_object_has_member (o, "options")
+                            ? json_object_get_array_member (o, "options")
+                            : NULL;
+      gboolean dp = FALSE;
+      if (g_strcmp0 (json_object_get_string_member_with_default (o, "dir", ""), "in") != 0
+          || g_strcmp0 (json_object_get_string_member_with_default (o, "code", ""), "POST") != 0)
+        continue;
+      for (guint i = 0; opts != NULL && i < json_array_get_length (opts); i++)
+        {
+          JsonArray *opt = json_array_get_array_element (opts, i);
+          dp |= json_array_get_length (opt) == 2 && json_array_get_int_element (opt, 0) == 11
+                && g_strcmp0 (json_array_get_string_element (opt, 1), "dp") == 0;
+        }
+      for (guint j = k + 1; dp && j < ex->len; j++)
+        {
+          JsonObject *a = json_node_get_object (g_ptr_array_index (ex, j));
+          const char *code = json_object_get_string_member_with_default (a, "code", "");
+          if (g_strcmp0 (json_object_get_string_member_with_default (a, "dir", ""), "out") == 0
+              && g_strcmp0 (json_object_get_string_member_with_default (a, "token", ""),
+                            json_object_get_string_member_with_default (o, "token", "-"))
+                     == 0
+              && !g_str_has_prefix (code, "2."))
+            return g_strdup_printf ("; a POST /dp (content format %" G_GINT64_FORMAT ") refused %s",
+                                    json_object_get_int_member_with_default (o, "cf", -1), code);
+        }
+    }
+  return g_strdup ("");
 }
 
 /* 306: the client is asked (on its console) to Send /3/0/9 and /3/0/13. */
@@ -273,18 +315,22 @@ void
 tf_ets_case_306 (TfEtsRun *run)
 {
   TfLwm2mPath a = tf_lwm2m_path_make (3, 3, 0, 9, 0), b = tf_lwm2m_path_make (3, 3, 0, 13, 0);
-  guint from;
+  g_autofree char *refused = NULL;
+  guint from, ex_from;
   gint i;
   TfEtsEvent *e;
   if (tf_ets_run_registration (run) == NULL)
     return;
   from = tf_ets_run_events (run)->len;
+  ex_from = tf_ets_run_exchange (run)->len;
   if (!tf_ets_run_console (run, tf_ets_run_send_line (run)))
     return;
   i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_SEND, from, 30000);
   if (i < 0 && !tf_ets_run_alive (run))
     return;
-  if (!tf_ets_check (run, "A", i >= 0, "a Send (POST /dp, SenML) the server accepted, within 30 s"))
+  refused = send_refused (run, ex_from);
+  if (!tf_ets_check (run, "A", i >= 0,
+                     "a Send (POST /dp, SenML) the server accepted, within 30 s%s", refused))
     return;
   e = g_ptr_array_index (tf_ets_run_events (run), i);
   tf_ets_check (run, "B", has_value (e->records, a) && has_value (e->records, b),
@@ -391,7 +437,7 @@ void
 tf_ets_case_307 (TfEtsRun *run)
 {
   TfLwm2mPath mute = tf_lwm2m_path_make (3, 1, 0, 23, 0);
-  guint from;
+  guint from, ex_from;
   TfEtsEvent *e;
   if (tf_ets_run_registration (run) == NULL)
     return;
@@ -407,6 +453,7 @@ tf_ets_case_307 (TfEtsRun *run)
       if (w == NULL)
         return;
       from = tf_ets_run_events (run)->len;
+      ex_from = tf_ets_run_exchange (run)->len;
       if (!tf_ets_run_console (run, tf_ets_run_send_line (run)))
         return;
       e = wait_send (run, from, k == 0 ? 10000 : 30000);
@@ -416,8 +463,11 @@ tf_ets_case_307 (TfEtsRun *run)
       if (k == 0 && !tf_ets_check (run, "A", e == NULL, "no Send in 10 s while Send is muted"))
         return;
       if (k == 1)
-        tf_ets_check (run, "B", e != NULL && e->records != NULL && e->records->len > 0,
-                      "a Send with values within 30 s once Send is unmuted");
+        {
+          g_autofree char *refused = send_refused (run, ex_from);
+          tf_ets_check (run, "B", e != NULL && e->records != NULL && e->records->len > 0,
+                        "a Send with values within 30 s once Send is unmuted%s", refused);
+        }
     }
 }
 
@@ -427,19 +477,21 @@ void
 tf_ets_case_311 (TfEtsRun *run)
 {
   TfLwm2mPath lt = tf_lwm2m_path_make (3, 1, 0, 1, 0), err = tf_lwm2m_path_make (3, 3, 0, 11, 0);
-  g_autofree char *got = NULL;
-  guint from;
+  g_autofree char *got = NULL, *refused = NULL;
+  guint from, ex_from;
   TfEtsEvent *e;
   if (tf_ets_run_registration (run) == NULL)
     return;
   from = tf_ets_run_events (run)->len;
+  ex_from = tf_ets_run_exchange (run)->len;
   if (!tf_ets_run_console (run, tf_ets_run_send_res_line (run)))
     return;
   e = wait_send (run, from, 30000);
   if (e == NULL && !tf_ets_run_alive (run))
     return;
+  refused = send_refused (run, ex_from);
   if (!tf_ets_check (run, "A", e != NULL,
-                     "a Send (POST /dp, SenML) the server accepted, within 30 s"))
+                     "a Send (POST /dp, SenML) the server accepted, within 30 s%s", refused))
     return;
   got = paths_of (e->records);
   {

@@ -85,6 +85,12 @@ tf_ets_observation_notified (TfEtsRun *run, const char *crit, TfEtsObservation *
 gboolean
 tf_ets_observation_silent (TfEtsRun *run, const char *crit, TfEtsObservation *o, gint64 since,
                            guint allowed);
+/* queue mode (tf-ets-cases-queue.c) */
+void
+tf_ets_case_108 (TfEtsRun *run);
+void
+tf_ets_case_109 (TfEtsRun *run);
+/* information reporting (tf-ets-cases-info.c) */
 void
 tf_ets_case_301 (TfEtsRun *run);
 void

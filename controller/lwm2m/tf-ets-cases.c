@@ -396,68 +396,6 @@ case_107 (TfEtsRun *run)
                 lt * 2.5, lt);
 }
 
-/* 108: a client set up for queue mode says so in its Register (1.1: the Q parameter; 1.0: the
- * binding UQ), and answers while it listens after it. */
-static void
-case_108 (TfEtsRun *run)
-{
-  const TfLwm2mRegistration *reg = tf_ets_run_registration (run);
-  TfLwm2mPath p = tf_lwm2m_path_make (3, 3, 0, 0, 0);
-  g_autoptr (TfLwm2mResponse) r = NULL;
-  if (reg == NULL)
-    return;
-  if (!tf_ets_check (run, "A", reg->queue, "the Register announces queue mode (binding %s)",
-                     reg->binding ? reg->binding : "?"))
-    return;
-  r = tf_ets_expect (run, tf_lwm2m_request_read (&p, -1), "B", TF_LWM2M_COAP_CODE (2, 5), -1,
-                     "Read /3/0/0 while the client listens");
-}
-
-/* 109: Behavior in Queue Mode. After its listening window the client is not reachable: a
- * Read then waits at the server for the client's next Update (before its lifetime ends), and
- * is answered after it. --answer-wait has to cover the time to that Update. */
-static void
-case_109 (TfEtsRun *run)
-{
-  const TfLwm2mRegistration *reg = tf_ets_run_registration (run);
-  TfLwm2mPath p = tf_lwm2m_path_make (3, 3, 0, 0, 0);
-  g_autoptr (TfLwm2mResponse) r = NULL;
-  GPtrArray *ex = tf_ets_run_exchange (run);
-  guint from, ex_from, read_at = 0, update_at = 0;
-  gint i;
-  if (reg == NULL)
-    return;
-  if (!tf_ets_check (run, "A", reg->queue, "the Register announces queue mode (binding %s)",
-                     reg->binding ? reg->binding : "?"))
-    return;
-  /* B: past the listening window, nothing from the client until its Update; the Read waits */
-  tf_ets_run_sleep (run, (tf_ets_run_queue_window (run) + 1) * 1000);
-  from = tf_ets_run_events (run)->len;
-  ex_from = ex->len;
-  r = tf_ets_run_request_for (run, tf_lwm2m_request_read (&p, -1), "C");
-  if (r == NULL)
-    return;
-  i = tf_ets_run_wait_event (run, 1u << TF_ETS_EVENT_UPDATED, from, 1);
-  if (!tf_ets_check (run, "B", i >= 0, "the client woke with an Update (the Read was held for it)"))
-    return;
-  /* C: the held Read went out after the Update and was answered */
-  for (guint k = ex_from; k < ex->len; k++)
-    {
-      JsonObject *o = json_node_get_object (g_ptr_array_index (ex, k));
-      const char *dir = json_object_get_string_member (o, "dir");
-      const char *code = json_object_get_string_member (o, "code");
-      if (update_at == 0 && g_strcmp0 (dir, "in") == 0 && g_strcmp0 (code, "POST") == 0)
-        update_at = k + 1;
-      if (read_at == 0 && g_strcmp0 (dir, "out") == 0 && g_strcmp0 (code, "GET") == 0)
-        read_at = k + 1;
-    }
-  if (!tf_ets_check (run, "C", update_at > 0 && read_at > update_at,
-                     "the Read went to the client after its Update"))
-    return;
-  tf_ets_check (run, "C", r->code == TF_LWM2M_COAP_CODE (2, 5),
-                "the Read after the Update answered 2.05");
-}
-
 /* --- 201-261: device management ----------------------------------------------------- */
 
 static void
@@ -673,8 +611,8 @@ static const TfEtsCase cases[] = {
   { 104, "1.1", "Registration Update Trigger", case_104 },
   { 105, "1.1", "Discarded Register Update", case_105 },
   { 107, "1.1", "Extending the lifetime of a registration", case_107 },
-  { 108, "1.1", "Turn on Queue Mode", case_108 },
-  { 109, "1.1", "Behavior in Queue Mode", case_109 },
+  { 108, "1.1", "Turn on Queue Mode", tf_ets_case_108 },
+  { 109, "1.1", "Behavior in Queue Mode", tf_ets_case_109 },
   { 201, "1.1", "Querying basic information in Plain Text format", case_201 },
   { 203, "1.1", "Querying basic information in TLV format", case_203 },
   { 204, "1.1", "Querying basic information in JSON format", case_204 },

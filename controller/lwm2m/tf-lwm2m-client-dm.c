@@ -194,7 +194,8 @@ obs_read (TfLwm2mClientObs *o, GError **error)
   /* a composite observation: what exists of its paths, as its Read-Composite */
   all = tf_lwm2m_records_new ();
   for (guint i = 0; i < o->paths->len; i++)
-    if (!composite_read_path (o->client, &g_array_index (o->paths, TfLwm2mPath, i), all, error))
+    if ((i == 0 || !(o->client->quirks & TF_LWM2M_QUIRK_COMPOSITE_NOTIFY_FIRST_PATH))
+        && !composite_read_path (o->client, &g_array_index (o->paths, TfLwm2mPath, i), all, error))
       {
         g_ptr_array_unref (all);
         return NULL;

@@ -62,6 +62,11 @@ tf_lwm2m_quirk_from_string (const char *name)
     { "lifetime-write-kept", TF_LWM2M_QUIRK_LIFETIME_WRITE_KEPT },
 
     /* information reporting, queue mode, Send */
+    { "queue-not-announced", TF_LWM2M_QUIRK_QUEUE_NOT_ANNOUNCED },
+    { "queue-no-listen", TF_LWM2M_QUIRK_QUEUE_NO_LISTEN },
+    { "composite-notify-first-path", TF_LWM2M_QUIRK_COMPOSITE_NOTIFY_FIRST_PATH },
+    { "mute-send-ignored", TF_LWM2M_QUIRK_MUTE_SEND_IGNORED },
+    { "send-lwm2m-json", TF_LWM2M_QUIRK_SEND_LWM2M_JSON },
 
   };
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -140,6 +145,7 @@ tf_lwm2m_client_register (TfLwm2mClient *self)
   g_autoptr (GPtrArray) q = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GBytes) links = register_links (self);
   gboolean v11 = g_strcmp0 (self->version, "1.0") != 0;
+  gboolean announce;
 
   tf_lwm2m_client_add_bootstrap_trigger (self);
   if (self->session != NULL)
@@ -157,8 +163,9 @@ tf_lwm2m_client_register (TfLwm2mClient *self)
   if (!(self->quirks & TF_LWM2M_QUIRK_REGISTER_NO_VERSION))
     g_ptr_array_add (q, g_strdup_printf ("lwm2m=%s", self->version));
   /* 1.0 says queue mode in the binding, 1.1 with a Q parameter (Core 6.2.1) */
-  g_ptr_array_add (q, g_strdup_printf ("b=U%s", self->queue && !v11 ? "Q" : ""));
-  if (self->queue && v11)
+  announce = self->queue && !(self->quirks & TF_LWM2M_QUIRK_QUEUE_NOT_ANNOUNCED);
+  g_ptr_array_add (q, g_strdup_printf ("b=U%s", announce && !v11 ? "Q" : ""));
+  if (announce && v11)
     g_ptr_array_add (q, g_strdup ("Q"));
   self->state = STATE_REGISTERING;
   self->sent_lifetime = self->lifetime;
@@ -254,12 +261,13 @@ tf_lwm2m_client_send (TfLwm2mClient *self, const TfLwm2mPath *paths, guint n_pat
   g_autoptr (GPtrArray) all = tf_lwm2m_records_new ();
   g_autoptr (GBytes) payload = NULL;
   TfLwm2mPath root = { .len = 0 };
+  guint cf = TF_LWM2M_CF_SENML_JSON;
   if (self->state != STATE_REGISTERED)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "not registered");
       return FALSE;
     }
-  if (send_muted (self))
+  if (send_muted (self) && !(self->quirks & TF_LWM2M_QUIRK_MUTE_SEND_IGNORED))
     {
       g_set_error (error, TF_ERROR, TF_ERROR_BUSY, "Send is muted (/1/x/23)");
       return FALSE;
@@ -272,11 +280,13 @@ tf_lwm2m_client_send (TfLwm2mClient *self, const TfLwm2mPath *paths, guint n_pat
       for (guint j = 0; j < recs->len; j++)
         g_ptr_array_add (all, tf_lwm2m_record_copy (g_ptr_array_index (recs, j)));
     }
-  payload = tf_lwm2m_encode (TF_LWM2M_CF_SENML_JSON, &root, all, error);
+  if (self->quirks & TF_LWM2M_QUIRK_SEND_LWM2M_JSON)
+    cf = TF_LWM2M_CF_JSON; /* its 1.0 encoder */
+  payload = tf_lwm2m_encode (cf, &root, all, error);
   if (payload == NULL)
     return FALSE;
   return tf_lwm2m_client_send_request (self, self->session, REQ_SEND, COAP_REQUEST_CODE_POST, "dp",
-                                       NULL, TF_LWM2M_CF_SENML_JSON, payload, error);
+                                       NULL, cf, payload, error);
 }
 
 static char *
@@ -414,6 +424,12 @@ on_response (coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *
         fail (self, "send refused: %s", code_s);
       g_signal_emit (self, tf_lwm2m_client_signals[CLIENT_SIGNAL_SENT], 0, code);
       break;
+    }
+  /* the quirk queue-no-listen: no listening window after its own request */
+  if ((self->quirks & TF_LWM2M_QUIRK_QUEUE_NO_LISTEN) && self->sleep_id != 0)
+    {
+      g_source_remove (self->sleep_id);
+      on_sleep (self);
     }
   return COAP_RESPONSE_OK;
 }

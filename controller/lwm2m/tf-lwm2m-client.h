@@ -86,6 +86,16 @@ typedef guint64 TfLwm2mQuirks;
 #define TF_LWM2M_QUIRK_LIFETIME_WRITE_KEPT TF_LWM2M_QUIRK_BIT (37)
 
 /* bits 40-51: information reporting, queue mode, Send */
+/* queue mode kept (it sleeps) but not said in its Register: neither Q (1.1) nor UQ (1.0) */
+#define TF_LWM2M_QUIRK_QUEUE_NOT_ANNOUNCED TF_LWM2M_QUIRK_BIT (40)
+/* queue mode: stops listening as soon as its own request (Register, Update) is answered */
+#define TF_LWM2M_QUIRK_QUEUE_NO_LISTEN TF_LWM2M_QUIRK_BIT (41)
+/* an Observe-Composite notified with the values of its first path only */
+#define TF_LWM2M_QUIRK_COMPOSITE_NOTIFY_FIRST_PATH TF_LWM2M_QUIRK_BIT (42)
+/* Sends while Mute Send (/1/x/23) is true */
+#define TF_LWM2M_QUIRK_MUTE_SEND_IGNORED TF_LWM2M_QUIRK_BIT (43)
+/* Sends in LwM2M JSON (11543), not SenML */
+#define TF_LWM2M_QUIRK_SEND_LWM2M_JSON TF_LWM2M_QUIRK_BIT (44)
 
 /* "no-tlv" → TF_LWM2M_QUIRK_NO_TLV; 0 for an unknown name. */
 TfLwm2mQuirks
