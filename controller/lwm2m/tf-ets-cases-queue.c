@@ -119,9 +119,10 @@ tf_ets_case_109 (TfEtsRun *run)
       held_release (h);
       return;
     }
-  /* an answer already in may complete its GTask from an idle, after the probe's */
-  if (!h->done)
-    tf_ets_run_sleep (run, 500);
+  /* an answer already in completes its GTask from an idle after the probe's: a loaded lab
+   * may take a while to run it, so wait for it (in short slices) up to the answer wait */
+  for (gint64 waited = 0; !h->done && waited < aw_ms; waited += 50)
+    tf_ets_run_sleep (run, 50);
   for (guint k = ex_from; k < ex->len; k++)
     {
       JsonObject *o = json_node_get_object (g_ptr_array_index (ex, k));

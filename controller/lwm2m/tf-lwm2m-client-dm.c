@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What servers ask of the client: device management (Read, Discover, Write, Write-Attributes,
  * Execute, Create, Delete, Read/Write-Composite), the bootstrap interface (Bootstrap-Write,
- * -Delete, -Discover, -Finish; its rules in tf-lwm2m-client-bs.c) and Observe with
- * notifications honouring pmin/pmax/gt/lt/st. */
+ * -Delete, -Discover, -Finish; its rules in tf-lwm2m-client-bs.c) and Observe (the
+ * observations and their notifications in tf-lwm2m-client-obs.c). */
 #define G_LOG_DOMAIN "tf-lwm2m-client"
 
 #include "config.h"
@@ -50,9 +50,9 @@ cf_refused (TfLwm2mClient *self, guint cf)
 
 /* The format of an answer: what the server accepts, else plain text for one value and TLV (1.0)
  * or SenML JSON (1.1) for more (Core 7.1). */
-static gboolean
-choose_cf (TfLwm2mClient *self, const TfLwm2mPath *path, gint accept, GPtrArray *records, guint *cf,
-           GError **error)
+gboolean
+tf_lwm2m_client_choose_cf (TfLwm2mClient *self, const TfLwm2mPath *path, gint accept,
+                           GPtrArray *records, guint *cf, GError **error)
 {
   gboolean no_tlv = (self->quirks & TF_LWM2M_QUIRK_NO_TLV) != 0;
   if (accept >= 0)
@@ -106,288 +106,6 @@ answer_payload (TfLwm2mClient *self, coap_session_t *session, const coap_pdu_t *
     }
 }
 
-/* ---- observations ---- */
-
-void
-tf_lwm2m_client_obs_free (TfLwm2mClientObs *o)
-{
-  if (o->pmin_id != 0)
-    g_source_remove (o->pmin_id);
-  if (o->pmax_id != 0)
-    g_source_remove (o->pmax_id);
-  coap_session_release (o->session);
-  g_bytes_unref (o->token);
-  if (o->paths != NULL)
-    g_array_unref (o->paths);
-  g_free (o);
-}
-
-static TfLwm2mClientObs *
-obs_find (TfLwm2mClient *self, const guint8 *tok, gsize len)
-{
-  for (guint i = 0; i < self->observations->len; i++)
-    {
-      TfLwm2mClientObs *o = g_ptr_array_index (self->observations, i);
-      if (g_bytes_get_size (o->token) == len
-          && memcmp (g_bytes_get_data (o->token, NULL), tok, len) == 0)
-        return o;
-    }
-  return NULL;
-}
-
-static void
-obs_cancel (TfLwm2mClient *self, TfLwm2mClientObs *o, const char *how)
-{
-  g_autofree char *p = tf_lwm2m_path_to_string (&o->path);
-  if (self->quirks & TF_LWM2M_QUIRK_OBSERVE_CANCEL_IGNORED)
-    {
-      g_message ("%s: observation of %s cancelled by %s: ignored (quirk)", self->endpoint, p, how);
-      return;
-    }
-  g_message ("%s: observation of %s cancelled by %s", self->endpoint, p, how);
-  g_ptr_array_remove (self->observations, o);
-}
-
-static gboolean
-attr (GHashTable *attrs, const char *name, gdouble *v)
-{
-  return attrs != NULL && tf_lwm2m_attrs_get_double (attrs, name, v);
-}
-
-static void
-arm_pmax (TfLwm2mClientObs *o);
-
-static gboolean
-numeric_value (GPtrArray *recs, gdouble *v)
-{
-  TfLwm2mRecord *r;
-  if (recs == NULL || recs->len != 1)
-    return FALSE;
-  r = g_ptr_array_index (recs, 0);
-  switch (r->type)
-    {
-    case TF_LWM2M_TYPE_INTEGER:
-    case TF_LWM2M_TYPE_TIME:
-      *v = (gdouble)r->v.i;
-      return TRUE;
-    case TF_LWM2M_TYPE_UNSIGNED:
-      *v = (gdouble)r->v.u;
-      return TRUE;
-    case TF_LWM2M_TYPE_FLOAT:
-      *v = r->v.f;
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-/* What an observation reports: its path, or every path of an Observe-Composite. */
-static gboolean
-composite_read_path (TfLwm2mClient *self, const TfLwm2mPath *p, GPtrArray *all, GError **error);
-
-static GPtrArray *
-obs_read (TfLwm2mClientObs *o, GError **error)
-{
-  GPtrArray *all;
-  if (o->paths == NULL)
-    return tf_lwm2m_model_read (o->client->model, &o->path, TRUE, error);
-  /* a composite observation: what exists of its paths, as its Read-Composite */
-  all = tf_lwm2m_records_new ();
-  for (guint i = 0; i < o->paths->len; i++)
-    if ((i == 0 || !(o->client->quirks & TF_LWM2M_QUIRK_COMPOSITE_NOTIFY_FIRST_PATH))
-        && !composite_read_path (o->client, &g_array_index (o->paths, TfLwm2mPath, i), all, error))
-      {
-        g_ptr_array_unref (all);
-        return NULL;
-      }
-  return all;
-}
-
-static void
-notify (TfLwm2mClientObs *o)
-{
-  TfLwm2mClient *self = o->client;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) recs = obs_read (o, &error);
-  g_autoptr (GBytes) payload = NULL;
-  coap_pdu_t *pdu;
-  guint cf = 0;
-  guint8 buf[4];
-
-  pdu = coap_pdu_init (COAP_MESSAGE_CON, COAP_RESPONSE_CODE (205), coap_new_message_id (o->session),
-                       coap_session_max_pdu_size (o->session));
-  if (pdu == NULL)
-    return;
-  coap_add_token (pdu, g_bytes_get_size (o->token), g_bytes_get_data (o->token, NULL));
-  if (recs != NULL && choose_cf (self, &o->path, o->accept, recs, &cf, &error))
-    payload = tf_lwm2m_encode (cf, &o->path, recs, &error);
-  if (payload == NULL)
-    {
-      /* the observed path is gone: the final notification is the error (RFC 7641 3.2) */
-      coap_pdu_set_code (pdu, tf_lwm2m_error_to_coap (error));
-      tf_lwm2m_exchange_log (o->session, pdu, TRUE, &o->path);
-      coap_send (o->session, pdu);
-      g_ptr_array_remove (self->observations, o);
-      return;
-    }
-  self->observe_seq = (self->observe_seq + 1) & 0xffffff;
-  coap_add_option (pdu, COAP_OPTION_OBSERVE,
-                   coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
-  tf_coap_pdu_add_uint_option (pdu, COAP_OPTION_CONTENT_FORMAT, cf);
-  if (!tf_lwm2m_client_notify_payload (o->session, pdu, payload))
-    {
-      g_message ("%s: a notification of %" G_GSIZE_FORMAT " bytes does not fit a message: "
-                 "not sent",
-                 self->endpoint, g_bytes_get_size (payload));
-      coap_delete_pdu (pdu);
-      arm_pmax (o);
-      return;
-    }
-  tf_lwm2m_client_activity (self);
-  tf_lwm2m_exchange_log (o->session, pdu, TRUE, &o->path);
-  coap_send (o->session, pdu);
-  tf_coap_source_wakeup (self->source);
-  o->last_us = g_get_monotonic_time ();
-  o->have_value = numeric_value (recs, &o->last_value);
-  arm_pmax (o);
-}
-
-static gboolean
-on_pmax (gpointer data)
-{
-  TfLwm2mClientObs *o = data;
-  o->pmax_id = 0;
-  notify (o);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-arm_pmax (TfLwm2mClientObs *o)
-{
-  gdouble pmax = 0, v;
-  /* a composite observation notifies by the shortest pmax of its paths */
-  for (guint i = 0; i < (o->paths != NULL ? o->paths->len : 1); i++)
-    {
-      g_autoptr (GHashTable) attrs = tf_lwm2m_model_get_attributes (
-          o->client->model,
-          o->paths != NULL ? &g_array_index (o->paths, TfLwm2mPath, i) : &o->path);
-      if (attr (attrs, "pmax", &v) && v > 0 && (pmax == 0 || v < pmax))
-        pmax = v;
-    }
-  if (o->pmax_id != 0)
-    g_source_remove (o->pmax_id);
-  o->pmax_id = 0;
-  if (pmax > 0 && (o->client->quirks & TF_LWM2M_QUIRK_LATE_NOTIFY))
-    pmax += 4;
-  if (pmax > 0)
-    o->pmax_id = g_timeout_add ((guint)MIN (pmax * 1000, G_MAXINT), on_pmax, o);
-}
-
-static gboolean
-on_pmin (gpointer data)
-{
-  TfLwm2mClientObs *o = data;
-  o->pmin_id = 0;
-  notify (o);
-  return G_SOURCE_REMOVE;
-}
-
-/* A value under the observation changed: notify now, at pmin, or not at all when gt/lt/st
- * say the change does not count (Core 5.1.2). */
-static void
-maybe_notify (TfLwm2mClientObs *o)
-{
-  g_autoptr (GHashTable) attrs = tf_lwm2m_model_get_attributes (o->client->model, &o->path);
-  gdouble pmin = 0, gt = 0, lt = 0, st = 0, v = 0;
-  gboolean has_gt = attr (attrs, "gt", &gt), has_lt = attr (attrs, "lt", &lt),
-           has_st = attr (attrs, "st", &st);
-  gint64 since;
-
-  if (o->path.len >= 3 && (has_gt || has_lt || has_st))
-    {
-      g_autoptr (GPtrArray) recs = tf_lwm2m_model_read (o->client->model, &o->path, TRUE, NULL);
-      if (numeric_value (recs, &v) && o->have_value)
-        {
-          gboolean cross = (has_gt && ((o->last_value > gt) != (v > gt)))
-                           || (has_lt && ((o->last_value < lt) != (v < lt)))
-                           || (has_st && fabs (v - o->last_value) >= st);
-          if (!cross)
-            return;
-        }
-    }
-  if (o->pmin_id != 0)
-    return; /* already due at pmin */
-  since = g_get_monotonic_time () - o->last_us;
-  if (attr (attrs, "pmin", &pmin) && pmin > 0 && since < (gint64)(pmin * G_USEC_PER_SEC))
-    {
-      o->pmin_id = g_timeout_add ((guint)((pmin * G_USEC_PER_SEC - since) / 1000) + 1, on_pmin, o);
-      return;
-    }
-  notify (o);
-}
-
-void
-tf_lwm2m_client_on_changed (const TfLwm2mPath *path, gpointer data)
-{
-  TfLwm2mClient *self = data;
-  for (guint i = 0; i < self->observations->len; i++)
-    {
-      TfLwm2mClientObs *o = g_ptr_array_index (self->observations, i);
-      gboolean hit = FALSE;
-      if (o->paths == NULL)
-        hit = tf_lwm2m_path_is_prefix (&o->path, path) || tf_lwm2m_path_is_prefix (path, &o->path);
-      for (guint j = 0; o->paths != NULL && j < o->paths->len && !hit; j++)
-        hit = tf_lwm2m_path_is_prefix (&g_array_index (o->paths, TfLwm2mPath, j), path)
-              || tf_lwm2m_path_is_prefix (path, &g_array_index (o->paths, TfLwm2mPath, j));
-      if (hit)
-        maybe_notify (o);
-    }
-  /* a server's lifetime written: tell it in the next Update (Core 6.2.2) */
-  if (path->len >= 3 && path->ids[0] == 1 && path->ids[2] == 1)
-    {
-      g_autoptr (GPtrArray) lt = tf_lwm2m_model_read (self->model, path, FALSE, NULL);
-      if (lt != NULL && lt->len == 1 && ((TfLwm2mRecord *)lt->pdata[0])->v.i > 0
-          && self->state == STATE_REGISTERED
-          && !(self->quirks & TF_LWM2M_QUIRK_LIFETIME_WRITE_KEPT))
-        {
-          self->lifetime = (guint)((TfLwm2mRecord *)lt->pdata[0])->v.i;
-          tf_lwm2m_client_schedule_update (self, 0);
-        }
-    }
-  if (path->len == 2 && path->ids[0] != 0)
-    self->objects_changed = TRUE;
-  if (path->len >= 3 && path->ids[0] == 5 && path->ids[2] <= 1)
-    tf_lwm2m_client_fw_written (self, path);
-}
-
-void
-tf_lwm2m_client_on_nack (coap_session_t *session, const coap_pdu_t *sent,
-                         const coap_nack_reason_t reason, const coap_mid_t mid)
-{
-  TfLwm2mClient *self = tf_coap_context_get_owner (coap_session_get_context (session));
-  coap_bin_const_t tok = coap_pdu_get_token (sent);
-  TfLwm2mClientObs *o = self != NULL ? obs_find (self, tok.s, tok.length) : NULL;
-  if (o == NULL)
-    return;
-  if (reason == COAP_NACK_RST)
-    {
-      /* libcoap hands the RST over as this NACK only: record it as received, as the
-       * exchange log records every other message (a server's cancel by Reset) */
-      coap_pdu_t *rst = coap_pdu_init (COAP_MESSAGE_RST, 0, mid, 4);
-      if (rst != NULL)
-        {
-          tf_lwm2m_exchange_log (session, rst, FALSE, NULL);
-          coap_delete_pdu (rst);
-        }
-      obs_cancel (self, o, "RST");
-    }
-  else
-    {
-      g_message ("%s: notification not acknowledged: observation dropped", self->endpoint);
-      g_ptr_array_remove (self->observations, o);
-    }
-}
-
 /* ---- composite operations ---- */
 
 /* ---- the request handler ---- */
@@ -436,7 +154,7 @@ observe_composite (TfLwm2mClient *self, coap_session_t *session, const coap_pdu_
 {
   guint observe = tf_coap_pdu_uint_option (request, COAP_OPTION_OBSERVE, G_MAXUINT);
   coap_bin_const_t tok = coap_pdu_get_token (request);
-  TfLwm2mClientObs *o = obs_find (self, tok.s, tok.length);
+  TfLwm2mClientObs *o = tf_lwm2m_client_obs_find (self, tok.s, tok.length);
   guint8 buf[4];
   if (observe == COAP_OBSERVE_CANCEL)
     {
@@ -447,7 +165,7 @@ observe_composite (TfLwm2mClient *self, coap_session_t *session, const coap_pdu_
             o = c;
         }
       if (o != NULL)
-        obs_cancel (self, o, "Observe=1");
+        tf_lwm2m_client_obs_cancel (self, o, "Observe=1");
       return;
     }
   if (observe != COAP_OBSERVE_ESTABLISH)
@@ -468,7 +186,7 @@ observe_composite (TfLwm2mClient *self, coap_session_t *session, const coap_pdu_
   o->cancelled = FALSE;
   o->last_us = g_get_monotonic_time ();
   o->have_value = FALSE;
-  arm_pmax (o);
+  tf_lwm2m_client_obs_arm_pmax (o);
   self->observe_seq = (self->observe_seq + 1) & 0xffffff;
   coap_add_option (response, COAP_OPTION_OBSERVE,
                    coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
@@ -546,10 +264,10 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
     return FALSE;
   if (!bootstrap)
     quirk_filter (self, recs);
-  if (!choose_cf (self, path, accept, recs, &cf, error)
+  if (!tf_lwm2m_client_choose_cf (self, path, accept, recs, &cf, error)
       || (payload = tf_lwm2m_encode (cf, path, recs, error)) == NULL)
     return FALSE;
-  o = obs_find (self, tok.s, tok.length);
+  o = tf_lwm2m_client_obs_find (self, tok.s, tok.length);
   if (o == NULL && observe == COAP_OBSERVE_CANCEL)
     {
       /* libcoap 4.3.1 as a server (block mode on) sends Observe=1 with a token of its own, not
@@ -576,14 +294,14 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
       o->accept = accept;
       o->cancelled = FALSE;
       o->last_us = g_get_monotonic_time ();
-      o->have_value = numeric_value (recs, &o->last_value);
-      arm_pmax (o);
+      o->have_value = tf_lwm2m_client_numeric_value (recs, &o->last_value);
+      tf_lwm2m_client_obs_arm_pmax (o);
       self->observe_seq = (self->observe_seq + 1) & 0xffffff;
       coap_add_option (response, COAP_OPTION_OBSERVE,
                        coap_encode_var_safe (buf, sizeof buf, self->observe_seq), buf);
     }
   else if (observe == COAP_OBSERVE_CANCEL && o != NULL)
-    obs_cancel (self, o, "Observe=1");
+    tf_lwm2m_client_obs_cancel (self, o, "Observe=1");
   answer_payload (self, session, request, response, query, cf, payload);
   return TRUE;
 }
@@ -591,8 +309,9 @@ handle_get (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *sess
 /* One path of a Read-Composite into @all: the root is every object but Security; a path that
  * does not exist or cannot be read is left out (LwM2M 1.1 Read-Composite: the answer carries
  * what could be read); other errors end the operation. */
-static gboolean
-composite_read_path (TfLwm2mClient *self, const TfLwm2mPath *p, GPtrArray *all, GError **error)
+gboolean
+tf_lwm2m_client_composite_read_path (TfLwm2mClient *self, const TfLwm2mPath *p, GPtrArray *all,
+                                     GError **error)
 {
   g_autoptr (GPtrArray) objs = p->len == 0 ? tf_lwm2m_model_objects (self->model) : NULL;
   g_autoptr (GPtrArray) r = NULL;
@@ -601,7 +320,7 @@ composite_read_path (TfLwm2mClient *self, const TfLwm2mPath *p, GPtrArray *all, 
     {
       TfLwm2mPath o = tf_lwm2m_path_make (1, (guint16)GPOINTER_TO_UINT (objs->pdata[i]), 0, 0, 0);
       if ((o.ids[0] != 0 || (self->quirks & TF_LWM2M_QUIRK_SECURITY_READABLE))
-          && !composite_read_path (self, &o, all, error))
+          && !tf_lwm2m_client_composite_read_path (self, &o, all, error))
         return FALSE;
     }
   if (objs != NULL)
@@ -662,7 +381,7 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
                   && !tf_lwm2m_model_write_attributes (self->model, path, attrs, error)))
             return FALSE;
           for (guint i = 0; i < self->observations->len; i++)
-            arm_pmax (g_ptr_array_index (self->observations, i));
+            tf_lwm2m_client_obs_arm_pmax (g_ptr_array_index (self->observations, i));
           coap_pdu_set_code (response, COAP_RESPONSE_CODE (204));
           return TRUE;
         }
@@ -739,7 +458,8 @@ handle (TfLwm2mClient *self, coap_resource_t *resource, coap_session_t *session,
         if (paths == NULL)
           return FALSE;
         for (guint i = 0; i < paths->len; i++)
-          if (!composite_read_path (self, &g_array_index (paths, TfLwm2mPath, i), all, error))
+          if (!tf_lwm2m_client_composite_read_path (self, &g_array_index (paths, TfLwm2mPath, i),
+                                                    all, error))
             return FALSE;
         if (accept != TF_LWM2M_CF_SENML_JSON && accept != TF_LWM2M_CF_SENML_CBOR)
           {

@@ -119,6 +119,22 @@ void
 tf_lwm2m_client_on_changed (const TfLwm2mPath *path, gpointer data);
 void
 tf_lwm2m_client_obs_free (TfLwm2mClientObs *o);
+/* tf-lwm2m-client-obs.c */
+TfLwm2mClientObs *
+tf_lwm2m_client_obs_find (TfLwm2mClient *self, const guint8 *tok, gsize len);
+void
+tf_lwm2m_client_obs_cancel (TfLwm2mClient *self, TfLwm2mClientObs *o, const char *how);
+void
+tf_lwm2m_client_obs_arm_pmax (TfLwm2mClientObs *o);
+gboolean
+tf_lwm2m_client_numeric_value (GPtrArray *recs, gdouble *v);
+/* tf-lwm2m-client-dm.c */
+gboolean
+tf_lwm2m_client_choose_cf (TfLwm2mClient *self, const TfLwm2mPath *path, gint accept,
+                           GPtrArray *records, guint *cf, GError **error);
+gboolean
+tf_lwm2m_client_composite_read_path (TfLwm2mClient *self, const TfLwm2mPath *p, GPtrArray *all,
+                                     GError **error);
 void
 tf_lwm2m_client_on_nack (coap_session_t *session, const coap_pdu_t *sent,
                          const coap_nack_reason_t reason, const coap_mid_t mid);
