@@ -219,6 +219,15 @@ test_dtls_lab_side (void)
       run_case ("1.1", t[i].id, t[i].client, t[i].runner, &r);
       g_test_message ("%d: %s %s: %s", t[i].id, member (&r, "verdict"), member (&r, "criterion"),
                       member (&r, "reason"));
+      /* 1: the restart races the bootstrap server's first step. Sent over the closed session,
+       * the step is NACKed TLS_FAILED: Inconclusive. Restarted before it, the new Bootstrap-
+       * Request starts the sequence again and the client bootstraps whole: a true Pass. Never
+       * a Fail (the old runner failed B there). */
+      if (t[i].id == 1 && g_strcmp0 (member (&r, "verdict"), "pass") == 0)
+        {
+          result_clear (&r);
+          continue;
+        }
       g_assert_cmpstr (member (&r, "verdict"), ==, "inconclusive");
       g_assert_nonnull (strstr (member (&r, "reason"), t[i].reason));
       if (t[i].id == 1)
