@@ -44,6 +44,10 @@ typedef struct
   const char *cut_line; /* the runner's stderr line the stop is sent at */
   gboolean dtls;        /* the case over DTLS (1 always is) */
   gint sig;             /* SIGSTOP (0), or SIGKILL (a power cut) */
+  gboolean wrapped;     /* the client under a shell the runner watches: the lab sees it "up" */
+  GPid child;           /* then the client itself, stopped at the cut (and killed after) */
+  gboolean at_line;     /* the cut line came (the stop waits for the child's pid too) */
+  gboolean probe_up;    /* the verdict's criteria hold a probe that found the client up */
   GSubprocess *p;
   GDataInputStream *err;
   GMemoryOutputStream *out;
@@ -83,10 +87,13 @@ on_err_line (GObject *source, GAsyncResult *res, gpointer data)
     }
   if (g_str_has_prefix (line, "tf-ets-run: client pid "))
     c->pid = (GPid)g_ascii_strtoll (line + strlen ("tf-ets-run: client pid "), NULL, 10);
-  if (!c->cut && c->pid > 0 && g_str_equal (line, c->cut_line))
+  if (g_str_has_prefix (line, "linkcut-test: child "))
+    c->child = (GPid)g_ascii_strtoll (line + strlen ("linkcut-test: child "), NULL, 10);
+  c->at_line |= g_str_equal (line, c->cut_line);
+  if (!c->cut && c->at_line && c->pid > 0 && (!c->wrapped || c->child > 0))
     {
       /* the client may be gone already if the case is over: the verdict says */
-      kill (c->pid, c->sig != 0 ? c->sig : SIGSTOP);
+      kill (c->wrapped ? c->child : c->pid, c->sig != 0 ? c->sig : SIGSTOP);
       c->cut = TRUE;
       c->cut_us = g_get_monotonic_time ();
       c->cut_real_us = g_get_real_time ();
@@ -100,6 +107,10 @@ on_out_done (GObject *source, GAsyncResult *res, gpointer data)
   Case *c = data;
   g_output_stream_splice_finish (G_OUTPUT_STREAM (source), res, NULL);
   c->out_done = TRUE;
+  /* the runner's verdict is out; the wrapped client outlives its shell and holds the stderr
+   * pipe the runner shares with it: gone with the runner */
+  if (c->wrapped && c->child > 0)
+    kill (c->child, SIGKILL);
   case_maybe_done (c);
 }
 
@@ -131,6 +142,16 @@ case_maybe_done (Case *c)
   c->verdict = g_strdup (json_object_get_string_member_with_default (o, "verdict", "?"));
   c->reason = g_strdup (json_object_get_string_member_with_default (o, "reason", ""));
   c->criterion = g_strdup (json_object_get_string_member_with_default (o, "criterion", NULL));
+  if (json_object_has_member (o, "criteria"))
+    {
+      JsonArray *cr = json_object_get_array_member (o, "criteria");
+      for (guint i = 0; i < json_array_get_length (cr); i++)
+        {
+          JsonObject *k = json_array_get_object_element (cr, i);
+          c->probe_up |= g_strcmp0 (json_object_get_string_member (k, "id"), "probe") == 0
+                         && json_object_get_boolean_member (k, "ok");
+        }
+    }
   c->verdict_real_us = json_object_get_int_member_with_default (o, "started_us", 0)
                        + 1000 * json_object_get_int_member_with_default (o, "duration_ms", 0);
 }
@@ -140,10 +161,30 @@ case_start (Case *c)
 {
   g_autoptr (GError) error = NULL;
   c->start_us = g_get_monotonic_time ();
-  c->p = spawn_case (c->version, c->id, c->dtls && c->id != 1 ? DTLS_CLIENT : NULL,
-                     c->dtls && c->id != 1 ? DTLS_RUNNER "--answer-wait 3 --register-wait 10"
-                                           : "--answer-wait 3 --register-wait 10",
-                     &error);
+  if (c->wrapped)
+    {
+      /* the runner watches the shell (running: the lab sees power and link up); the client,
+       * its child, is stopped at the cut: a client that is there and answers nothing */
+      g_autofree char *client = tool ("tf-lwm2m-client");
+      g_autofree char *cmd = g_strdup_printf (
+          "sh -c '%s --start --endpoint {endpoint} --bootstrap {server_uri} --lifetime 30 "
+          "--lwm2m %s & echo \"linkcut-test: child $!\" >&2; wait'",
+          client, c->version);
+      g_autofree char *runner = tool ("tf-ets-run");
+      g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", free_udp_port ());
+      g_autofree char *id = g_strdup_printf ("%d", c->id);
+      const char *argv[] = { runner,       "--ets",           c->version, "--case",
+                             id,           "--listen",        listen,     "--endpoint",
+                             "ets-silent", "--client-cmd",    cmd,        "--answer-wait",
+                             "3",          "--register-wait", "10",       NULL };
+      c->p = g_subprocess_newv (
+          argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+    }
+  else
+    c->p = spawn_case (c->version, c->id, c->dtls && c->id != 1 ? DTLS_CLIENT : NULL,
+                       c->dtls && c->id != 1 ? DTLS_RUNNER "--answer-wait 3 --register-wait 10"
+                                             : "--answer-wait 3 --register-wait 10",
+                       &error);
   g_assert_no_error (error);
   (*c->running)++;
   c->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (c->p));
@@ -331,6 +372,29 @@ test_bootstrap_cut (gconstpointer data)
   run_cuts (version, cases, n);
 }
 
+/* The other side: a client that is there (the lab sees its process up) and stops answering
+ * in the middle of its bootstrap fails B after the probe, as a silence after the
+ * registration fails its criterion. */
+static void
+test_bootstrap_silent (void)
+{
+  guint running = 0;
+  Case c = {
+    .version = "1.1", .id = 0, .cut_line = BOOTSTRAPPING, .wrapped = TRUE, .running = &running
+  };
+  case_start (&c);
+  /* bounded: the runner by CASE_BOUND_S, then killed */
+  while (running > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_test_message ("1.1 case 0, the client stopped under a running shell: %s %s (%s)", c.verdict,
+                  c.criterion != NULL ? c.criterion : "", c.reason != NULL ? c.reason : "");
+  g_assert_true (c.cut);
+  g_assert_cmpstr (c.verdict, ==, "fail");
+  g_assert_cmpstr (c.criterion, ==, "B");
+  g_assert_true (c.probe_up);
+  case_clear (&c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -339,5 +403,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/ets-linkcut/1.0", "1.0", test_link_cut);
   g_test_add_data_func ("/ets-linkcut/bootstrap/1.1", "1.1", test_bootstrap_cut);
   g_test_add_data_func ("/ets-linkcut/bootstrap/1.0", "1.0", test_bootstrap_cut);
+  g_test_add_func ("/ets-linkcut/bootstrap/up-but-silent", test_bootstrap_silent);
   return g_test_run ();
 }

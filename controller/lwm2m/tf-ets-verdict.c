@@ -198,8 +198,8 @@ tf_ets_run_bootstrap_alive (TfEtsRun *run, const char *what)
       return TRUE;
     }
   tf_ets_run_add_probe (run, FALSE,
-                        "the client answers the bootstrap server (it is still there): no "
-                        "answer, and the lab does not see its power and link up");
+                        "no answer during the bootstrap, and the lab does not see the client's "
+                        "power and link up");
   tf_ets_inconclusive (run,
                        "the client stopped answering during the bootstrap at %s: link or power "
                        "down, not a verdict on the implementation",
