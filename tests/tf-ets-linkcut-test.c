@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Every case tf-ets-run decides for a client (1.1 and 1.0), run against tf-lwm2m-client with
  * the link cut once the client has registered (its process stopped: a link that carries
- * nothing): Inconclusive as the infrastructure's, never a Fail (issue 15). Cases run four at a
- * time, each bounded. */
+ * nothing), and every bootstrap case again with the link cut once the client's
+ * Bootstrap-Request is accepted, over plain UDP and DTLS: Inconclusive as the
+ * infrastructure's, never a Fail (issue 15). Cases run four at a time, each bounded. */
 #include "config.h"
 
 #include <signal.h>
@@ -10,19 +11,28 @@
 
 #include "tf-ets-run-util.h"
 
-/* Decided before or by the registration itself (nothing after it to cut): the verdict is in
- * before the cut lands, a Pass there says nothing about the cut (all seen to Pass so). */
+/* Not cut at the registration, decided before or by it (nothing after it to cut: the verdict
+ * is in before the cut lands, a Pass there says nothing about the cut, all seen to Pass so).
+ * 0, 7, 8 and 9 are cut in the middle of their bootstrap instead (as every bootstrap case is);
+ * 101 is not cut at all: its criteria are the Register and its answer, both in before the
+ * runner says "registered", and it has no bootstrap. */
 static const struct
 {
   gint id;
   const char *reason;
 } not_cut[] = {
-  { 0, "Client Initiated Bootstrap: decided by the bootstrap and the Register after it" },
-  { 7, "Fallback to bootstrap: decided by the second bootstrap and the Register after it" },
-  { 8, "Bootstrap Read: decided by the bootstrap and the Register after it" },
-  { 9, "Bootstrap and Configuration Consistency: decided by the refused Finish, no Register" },
-  { 101, "Register: decided by the Register and its answer alone" },
+  { 0, "Client Initiated Bootstrap: cut during the bootstrap (the Register after it decides)" },
+  { 7, "Fallback to bootstrap: cut during the bootstrap (the second one and its Register decide)" },
+  { 8, "Bootstrap Read: cut during the bootstrap (the Register after it decides)" },
+  { 9, "Bootstrap and Configuration Consistency: cut during the bootstrap (no Register)" },
+  { 101, "Register: decided by the Register and its answer alone, no bootstrap to cut" },
 };
+
+#define REGISTERED "tf-ets-run: client registered"
+#define BOOTSTRAPPING "tf-ets-run: client bootstrapping"
+/* the lab's PSK for the DTLS runs of the bootstrap cases (1 has its own, spawn_case) */
+#define DTLS_CLIENT "--psk-id lab-psk --psk-key 000102030405060708090a0b0c0d0e0f"
+#define DTLS_RUNNER DTLS_CLIENT " "
 
 #define PARALLEL 4
 #define CASE_BOUND_S 180
@@ -31,6 +41,13 @@ typedef struct
 {
   const char *version;
   gint id;
+  const char *cut_line; /* the runner's stderr line the stop is sent at */
+  gboolean dtls;        /* the case over DTLS (1 always is) */
+  gint sig;             /* SIGSTOP (0), or SIGKILL (a power cut) */
+  gboolean wrapped;     /* the client under a shell the runner watches: the lab sees it "up" */
+  GPid child;           /* then the client itself, stopped at the cut (and killed after) */
+  gboolean at_line;     /* the cut line came (the stop waits for the child's pid too) */
+  gboolean probe_up;    /* the verdict's criteria hold a probe that found the client up */
   GSubprocess *p;
   GDataInputStream *err;
   GMemoryOutputStream *out;
@@ -70,10 +87,13 @@ on_err_line (GObject *source, GAsyncResult *res, gpointer data)
     }
   if (g_str_has_prefix (line, "tf-ets-run: client pid "))
     c->pid = (GPid)g_ascii_strtoll (line + strlen ("tf-ets-run: client pid "), NULL, 10);
-  if (!c->cut && c->pid > 0 && g_str_equal (line, "tf-ets-run: client registered"))
+  if (g_str_has_prefix (line, "linkcut-test: child "))
+    c->child = (GPid)g_ascii_strtoll (line + strlen ("linkcut-test: child "), NULL, 10);
+  c->at_line |= g_str_equal (line, c->cut_line);
+  if (!c->cut && c->at_line && c->pid > 0 && (!c->wrapped || c->child > 0))
     {
       /* the client may be gone already if the case is over: the verdict says */
-      kill (c->pid, SIGSTOP);
+      kill (c->wrapped ? c->child : c->pid, c->sig != 0 ? c->sig : SIGSTOP);
       c->cut = TRUE;
       c->cut_us = g_get_monotonic_time ();
       c->cut_real_us = g_get_real_time ();
@@ -87,6 +107,10 @@ on_out_done (GObject *source, GAsyncResult *res, gpointer data)
   Case *c = data;
   g_output_stream_splice_finish (G_OUTPUT_STREAM (source), res, NULL);
   c->out_done = TRUE;
+  /* the runner's verdict is out; the wrapped client outlives its shell and holds the stderr
+   * pipe the runner shares with it: gone with the runner */
+  if (c->wrapped && c->child > 0)
+    kill (c->child, SIGKILL);
   case_maybe_done (c);
 }
 
@@ -118,6 +142,16 @@ case_maybe_done (Case *c)
   c->verdict = g_strdup (json_object_get_string_member_with_default (o, "verdict", "?"));
   c->reason = g_strdup (json_object_get_string_member_with_default (o, "reason", ""));
   c->criterion = g_strdup (json_object_get_string_member_with_default (o, "criterion", NULL));
+  if (json_object_has_member (o, "criteria"))
+    {
+      JsonArray *cr = json_object_get_array_member (o, "criteria");
+      for (guint i = 0; i < json_array_get_length (cr); i++)
+        {
+          JsonObject *k = json_array_get_object_element (cr, i);
+          c->probe_up |= g_strcmp0 (json_object_get_string_member (k, "id"), "probe") == 0
+                         && json_object_get_boolean_member (k, "ok");
+        }
+    }
   c->verdict_real_us = json_object_get_int_member_with_default (o, "started_us", 0)
                        + 1000 * json_object_get_int_member_with_default (o, "duration_ms", 0);
 }
@@ -127,7 +161,30 @@ case_start (Case *c)
 {
   g_autoptr (GError) error = NULL;
   c->start_us = g_get_monotonic_time ();
-  c->p = spawn_case (c->version, c->id, NULL, "--answer-wait 3 --register-wait 10", &error);
+  if (c->wrapped)
+    {
+      /* the runner watches the shell (running: the lab sees power and link up); the client,
+       * its child, is stopped at the cut: a client that is there and answers nothing */
+      g_autofree char *client = tool ("tf-lwm2m-client");
+      g_autofree char *cmd = g_strdup_printf (
+          "sh -c '%s --start --endpoint {endpoint} --bootstrap {server_uri} --lifetime 30 "
+          "--lwm2m %s & echo \"linkcut-test: child $!\" >&2; wait'",
+          client, c->version);
+      g_autofree char *runner = tool ("tf-ets-run");
+      g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", free_udp_port ());
+      g_autofree char *id = g_strdup_printf ("%d", c->id);
+      const char *argv[] = { runner,       "--ets",           c->version, "--case",
+                             id,           "--listen",        listen,     "--endpoint",
+                             "ets-silent", "--client-cmd",    cmd,        "--answer-wait",
+                             "3",          "--register-wait", "10",       NULL };
+      c->p = g_subprocess_newv (
+          argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+    }
+  else
+    c->p = spawn_case (c->version, c->id, c->dtls && c->id != 1 ? DTLS_CLIENT : NULL,
+                       c->dtls && c->id != 1 ? DTLS_RUNNER "--answer-wait 3 --register-wait 10"
+                                             : "--answer-wait 3 --register-wait 10",
+                       &error);
   g_assert_no_error (error);
   (*c->running)++;
   c->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (c->p));
@@ -191,29 +248,13 @@ not_cut_reason (gint id)
   return NULL;
 }
 
+/* Runs the @n @cases, each stopped at its cut line: Inconclusive without a criterion. */
 static void
-test_link_cut (gconstpointer data)
+run_cuts (const char *version, Case *cases, guint n)
 {
-  const char *version = data;
-  g_autoptr (GArray) ids = listed_cases (version);
-  g_autofree Case *cases = NULL;
-  guint n = 0, running = 0, bad = 0, missed = 0;
-  g_assert_cmpuint (ids->len, >=, 15);
-  cases = g_new0 (Case, ids->len);
-  for (guint i = 0; i < ids->len; i++)
-    {
-      gint id = g_array_index (ids, gint, i);
-      const char *why = not_cut_reason (id);
-      if (why != NULL)
-        {
-          g_test_message ("%s case %d not cut: %s", version, id, why);
-          continue;
-        }
-      cases[n].version = version;
-      cases[n].id = id;
-      cases[n].running = &running;
-      n++;
-    }
+  guint running = 0, bad = 0, missed = 0;
+  for (guint i = 0; i < n; i++)
+    cases[i].running = &running;
   /* a case whose verdict predates the stop is run again (twice at most): the cut is the test */
   for (guint attempt = 0; attempt < 3; attempt++)
     {
@@ -238,25 +279,27 @@ test_link_cut (gconstpointer data)
            * was over (verdict taken, ms resolution) before the cut; no error, no cut either */
           gboolean before = c->cut && g_strcmp0 (c->verdict, "pass") == 0
                             && c->verdict_real_us <= c->cut_real_us + 1000;
-          g_test_message ("%s case %d (run %u): %s%s%s after the cut (%s%s) in %.1f s, %.1f s "
-                          "after the cut",
-                          version, c->id, attempt + 1, inc || before ? "" : "WRONG: ", c->verdict,
-                          before ? " (over before the cut)" : "",
-                          c->criterion != NULL ? c->criterion : "",
-                          c->reason != NULL ? c->reason : "", (c->end_us - c->start_us) / 1e6,
-                          c->cut ? (c->end_us - c->cut_us) / 1e6 : -1.0);
+          g_test_message (
+              "%s case %d%s%s cut at '%s' (run %u): %s%s%s after the cut (%s%s) in "
+              "%.1f s, %.1f s after the cut",
+              version, c->id, c->dtls ? " over DTLS" : "", c->sig == SIGKILL ? " killed" : "",
+              c->cut_line, attempt + 1, inc || before ? "" : "WRONG: ", c->verdict,
+              before ? " (over before the cut)" : "", c->criterion != NULL ? c->criterion : "",
+              c->reason != NULL ? c->reason : "", (c->end_us - c->start_us) / 1e6,
+              c->cut ? (c->end_us - c->cut_us) / 1e6 : -1.0);
           c->again = before;
           if (!inc && !before)
             bad++;
           if (before && attempt < 2)
             {
-              const char *v = c->version;
-              gint id = c->id;
+              Case keep = { .version = c->version,
+                            .id = c->id,
+                            .cut_line = c->cut_line,
+                            .dtls = c->dtls,
+                            .sig = c->sig,
+                            .running = &running };
               case_clear (c);
-              memset (c, 0, sizeof *c);
-              c->version = v;
-              c->id = id;
-              c->running = &running;
+              *c = keep;
               c->again = TRUE;
             }
         }
@@ -270,11 +313,96 @@ test_link_cut (gconstpointer data)
   g_assert_cmpuint (bad, ==, 0);
 }
 
+static void
+test_link_cut (gconstpointer data)
+{
+  const char *version = data;
+  g_autoptr (GArray) ids = listed_cases (version);
+  g_autofree Case *cases = NULL;
+  guint n = 0;
+  g_assert_cmpuint (ids->len, >=, 15);
+  cases = g_new0 (Case, ids->len);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint id = g_array_index (ids, gint, i);
+      const char *why = not_cut_reason (id);
+      if (why != NULL)
+        {
+          g_test_message ("%s case %d not cut at the registration: %s", version, id, why);
+          continue;
+        }
+      cases[n].version = version;
+      cases[n].id = id;
+      cases[n].cut_line = REGISTERED;
+      n++;
+    }
+  run_cuts (version, cases, n);
+}
+
+/* Every bootstrap case of @version's list (the runner sets the client up with a bootstrap
+ * server for cases under 100, its own rule), stopped once its Bootstrap-Request is accepted:
+ * over plain UDP, and over DTLS (1 is DTLS only). */
+static void
+test_bootstrap_cut (gconstpointer data)
+{
+  const char *version = data;
+  g_autoptr (GArray) ids = listed_cases (version);
+  g_autofree Case *cases = g_new0 (Case, 2 * ids->len + 2);
+  guint n = 0;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint id = g_array_index (ids, gint, i);
+      if (id >= 100)
+        continue;
+      for (guint dtls = id == 1 ? 1 : 0; dtls < 2; dtls++)
+        {
+          cases[n].version = version;
+          cases[n].id = id;
+          cases[n].cut_line = BOOTSTRAPPING;
+          cases[n].dtls = dtls;
+          n++;
+        }
+    }
+  /* and 0 with the client killed there (a power cut: the lab sees the process gone) */
+  for (guint dtls = 0; dtls < 2; dtls++)
+    cases[n++]
+        = (Case){ .version = version, .cut_line = BOOTSTRAPPING, .dtls = dtls, .sig = SIGKILL };
+  /* 1.1 has seven bootstrap cases, 1.0 two (0 and 1) */
+  g_assert_cmpuint (n, >=, g_str_equal (version, "1.1") ? 15 : 5);
+  run_cuts (version, cases, n);
+}
+
+/* The other side: a client that is there (the lab sees its process up) and stops answering
+ * in the middle of its bootstrap fails B after the probe, as a silence after the
+ * registration fails its criterion. */
+static void
+test_bootstrap_silent (void)
+{
+  guint running = 0;
+  Case c = {
+    .version = "1.1", .id = 0, .cut_line = BOOTSTRAPPING, .wrapped = TRUE, .running = &running
+  };
+  case_start (&c);
+  /* bounded: the runner by CASE_BOUND_S, then killed */
+  while (running > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_test_message ("1.1 case 0, the client stopped under a running shell: %s %s (%s)", c.verdict,
+                  c.criterion != NULL ? c.criterion : "", c.reason != NULL ? c.reason : "");
+  g_assert_true (c.cut);
+  g_assert_cmpstr (c.verdict, ==, "fail");
+  g_assert_cmpstr (c.criterion, ==, "B");
+  g_assert_true (c.probe_up);
+  case_clear (&c);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_data_func ("/ets-linkcut/1.1", "1.1", test_link_cut);
   g_test_add_data_func ("/ets-linkcut/1.0", "1.0", test_link_cut);
+  g_test_add_data_func ("/ets-linkcut/bootstrap/1.1", "1.1", test_bootstrap_cut);
+  g_test_add_data_func ("/ets-linkcut/bootstrap/1.0", "1.0", test_bootstrap_cut);
+  g_test_add_func ("/ets-linkcut/bootstrap/up-but-silent", test_bootstrap_silent);
   return g_test_run ();
 }

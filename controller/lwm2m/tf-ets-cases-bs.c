@@ -173,6 +173,34 @@ bootstrap_broke_on_lab_side (TfEtsRun *run, TfEtsEvent *e)
   return TRUE;
 }
 
+/* A bootstrap sequence that did not end within @ms (@e NULL) or ended with a step left
+ * unanswered after libcoap's retransmissions: the same judgement as a silence after the
+ * registration (tf_ets_run_bootstrap_alive): the client's own silence when the lab sees it up
+ * (FALSE, the criterion is judged as before), the link's when not (TRUE, Inconclusive as the
+ * infrastructure's). A step not delivered (an ICMP error: nothing listens at the client's
+ * address any more, the plain-UDP face of a device restarting mid-bootstrap or of a link
+ * down) reached no client to judge, and no probe of that session could: Inconclusive (TRUE). */
+static gboolean
+bootstrap_went_silent (TfEtsRun *run, TfEtsEvent *e, guint ms)
+{
+  g_autofree char *what = NULL;
+  if (e != NULL && e->undelivered)
+    {
+      tf_ets_inconclusive (run,
+                           "the client stopped answering during the bootstrap at %s: the "
+                           "session's address takes no datagram any more (restarted or link "
+                           "down), not a verdict on the implementation",
+                           e->detail);
+      return TRUE;
+    }
+  if (e != NULL && !e->unanswered)
+    return FALSE;
+  what = e != NULL ? g_strdup (e->detail)
+                   : g_strdup_printf ("a step still unanswered %u s after the Bootstrap-Request",
+                                      ms / 1000);
+  return !tf_ets_run_bootstrap_alive (run, what);
+}
+
 /* Criteria @a (the Bootstrap-Request, from exchange index @ex_from), @b (Delete and the writes
  * accepted) and @c (Bootstrap-Finish 2.04) of the bootstrap sequence that ended at or after
  * event @from; @handshake: a DTLS handshake that fails fails @a (judge_absence). */
@@ -187,10 +215,11 @@ expect_bootstrap (TfEtsRun *run, guint from, guint ex_from, guint ms, const char
     return judge_absence (run, from, ms, a, "Bootstrap-Request", handshake);
   if (!tf_ets_check (run, a, asked, "the client sent a Bootstrap-Request (POST /bs?ep=)"))
     return FALSE;
-  if (!tf_ets_check (run, b, i >= 0, "the bootstrap sequence ended within %u s", ms / 1000))
+  if ((i < 0 && bootstrap_went_silent (run, NULL, ms))
+      || !tf_ets_check (run, b, i >= 0, "the bootstrap sequence ended within %u s", ms / 1000))
     return FALSE;
   e = g_ptr_array_index (tf_ets_run_events (run), i);
-  if (bootstrap_broke_on_lab_side (run, e))
+  if (bootstrap_broke_on_lab_side (run, e) || bootstrap_went_silent (run, e, ms))
     return FALSE;
   if (!tf_ets_check (run, b, e->detail == NULL || strstr (e->detail, "Finish") != NULL,
                      "Bootstrap-Delete and the Bootstrap-Writes accepted%s%s",
@@ -467,11 +496,12 @@ case_9 (TfEtsRun *run)
     }
   if (!tf_ets_check (run, "A", find_message (run, 0, "POST", "bs", -1) != NULL,
                      "the client sent a Bootstrap-Request (POST /bs?ep=)")
+      || (i < 0 && bootstrap_went_silent (run, NULL, ms))
       || !tf_ets_check (run, "B", i >= 0, "the bootstrap sequence ended within %u s", ms / 1000))
     return;
   /* the server's account of the sequence: NULL (all accepted) or "step N answered C" */
   e = g_ptr_array_index (tf_ets_run_events (run), i);
-  if (bootstrap_broke_on_lab_side (run, e))
+  if (bootstrap_broke_on_lab_side (run, e) || bootstrap_went_silent (run, e, ms))
     return;
   written = e->detail == NULL || g_str_has_prefix (e->detail, "step 2 ");
   if (!tf_ets_check (run, "B", written, "the Bootstrap-Write of /1/%u/5 answered 2.04%s%s",
@@ -639,8 +669,10 @@ case_7 (TfEtsRun *run)
   tf_ets_check (run, "B", TRUE,
                 "%u Register(s) refused, the Bootstrap-Request %.1f s after the first refusal",
                 r.refused, (r.bs_us - r.first_us) / 1e6);
-  if (!tf_ets_check (run, "C", i >= 0, "the fallback's bootstrap sequence ended")
+  if ((i < 0 && bootstrap_went_silent (run, NULL, due * 1000 + ms))
+      || !tf_ets_check (run, "C", i >= 0, "the fallback's bootstrap sequence ended")
       || bootstrap_broke_on_lab_side (run, g_ptr_array_index (tf_ets_run_events (run), i))
+      || bootstrap_went_silent (run, g_ptr_array_index (tf_ets_run_events (run), i), ms)
       || !tf_ets_check (
           run, "C", ((TfEtsEvent *)g_ptr_array_index (tf_ets_run_events (run), i))->detail == NULL,
           "the fallback's Bootstrap-Finish answered 2.04"))

@@ -24,11 +24,12 @@ struct _TfEtsRun
   TfEtsConsoleFunc console;
   gpointer console_data;
   gboolean (*infra_up) (gpointer user_data);
-  GPtrArray *exchange;    /* JsonNode, in the order sent and received */
-  guint exchange_dropped; /* messages past its bound, not recorded */
-  GPtrArray *events;      /* TfEtsEvent */
-  GPtrArray *criteria;    /* JsonNode {"id","ok","what"} */
-  gint register_msg;      /* index into exchange, -1 */
+  void (*bootstrapping) (gpointer user_data); /* TfEtsSetup.bootstrapping */
+  GPtrArray *exchange;                        /* JsonNode, in the order sent and received */
+  guint exchange_dropped;                     /* messages past its bound, not recorded */
+  GPtrArray *events;                          /* TfEtsEvent */
+  GPtrArray *criteria;                        /* JsonNode {"id","ok","what"} */
+  gint register_msg;                          /* index into exchange, -1 */
   gboolean registered;
   const TfEtsCase *c;
   TfEtsVerdict verdict;
@@ -40,5 +41,9 @@ struct _TfEtsRun
   gulong handlers[9];
   TfEtsClock *clock; /* arrivals (the time of the events they cause) and the runner's lateness */
 };
+
+/* tf-ets-verdict.c: the liveness probe's outcome, recorded among the criteria */
+void
+tf_ets_run_add_probe (TfEtsRun *run, gboolean ok, const char *what);
 
 G_END_DECLS

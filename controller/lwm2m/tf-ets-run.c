@@ -52,6 +52,27 @@ add_event (TfEtsRun *run, TfEtsEventKind kind, const char *detail)
   return e;
 }
 
+/* A Bootstrap-Request received: POST with Uri-Path "bs" (option 11). */
+static gboolean
+is_bootstrap_request (JsonNode *n)
+{
+  JsonObject *o = json_node_get_object (n);
+  JsonArray *opts;
+  if (g_strcmp0 (json_object_get_string_member_with_default (o, "dir", ""), "in") != 0
+      || g_strcmp0 (json_object_get_string_member_with_default (o, "code", ""), "POST") != 0
+      || !json_object_has_member (o, "options"))
+    return FALSE;
+  opts = json_object_get_array_member (o, "options");
+  for (guint i = 0; i < json_array_get_length (opts); i++)
+    {
+      JsonArray *op = json_array_get_array_element (opts, i);
+      if (json_array_get_int_element (op, 0) == 11
+          && g_strcmp0 (json_array_get_string_element (op, 1), "bs") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 on_exchange (const TfCoapMessage *m, gpointer user_data)
 {
@@ -66,6 +87,13 @@ on_exchange (const TfCoapMessage *m, gpointer user_data)
     return;
   n = tf_coap_message_to_json (m);
   tf_ets_exchange_set_rx (n, rx);
+  if (m->outgoing && run->bootstrapping != NULL && run->exchange->len > 0
+      && is_bootstrap_request (g_ptr_array_index (run->exchange, run->exchange->len - 1))
+      && g_strcmp0 (
+             json_object_get_string_member_with_default (json_node_get_object (n), "code", ""),
+             "2.04")
+             == 0)
+    run->bootstrapping (run->console_data);
   g_ptr_array_add (run->exchange, n);
 }
 
@@ -147,8 +175,14 @@ static void
 on_bootstrap_finished (TfLwm2mServer *s, const char *endpoint, const GError *error, TfEtsRun *run)
 {
   if (is_ours (run, endpoint))
-    add_event (run, TF_ETS_EVENT_BOOTSTRAPPED, error != NULL ? error->message : NULL)->lab_side
-        = g_error_matches (error, TF_ERROR, TF_ERROR_INFRASTRUCTURE);
+    {
+      TfEtsEvent *e
+          = add_event (run, TF_ETS_EVENT_BOOTSTRAPPED, error != NULL ? error->message : NULL);
+      e->lab_side = g_error_matches (error, TF_ERROR, TF_ERROR_INFRASTRUCTURE);
+      /* no answer to a step: retransmissions exhausted, or not delivered (an ICMP error) */
+      e->unanswered = g_error_matches (error, TF_ERROR, TF_ERROR_TIMED_OUT);
+      e->undelivered = g_error_matches (error, TF_ERROR, TF_ERROR_IO);
+    }
 }
 
 static void
@@ -193,6 +227,7 @@ tf_ets_run_new (TfLwm2mServer *server, const TfEtsSetup *setup)
   run->console = setup->console;
   run->console_data = setup->console_data;
   run->infra_up = setup->infra_up;
+  run->bootstrapping = setup->bootstrapping;
   run->exchange = g_ptr_array_new_with_free_func ((GDestroyNotify)json_node_unref);
   run->events = g_ptr_array_new_with_free_func ((GDestroyNotify)event_free);
   run->criteria = g_ptr_array_new_with_free_func ((GDestroyNotify)json_node_unref);
@@ -589,21 +624,6 @@ tf_ets_run_wait_event (TfEtsRun *run, guint kinds, guint from, guint ms)
   return w.found;
 }
 
-static void
-add_probe (TfEtsRun *run, gboolean ok, const char *what)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, "probe");
-  json_builder_set_member_name (b, "ok");
-  json_builder_add_boolean_value (b, ok);
-  json_builder_set_member_name (b, "what");
-  json_builder_add_string_value (b, what);
-  json_builder_end_object (b);
-  g_ptr_array_add (run->criteria, json_builder_get_root (b));
-}
-
 gboolean
 tf_ets_run_alive (TfEtsRun *run)
 {
@@ -631,17 +651,17 @@ tf_ets_run_alive (TfEtsRun *run)
     g_free (pending);
   if (r != NULL)
     {
-      add_probe (run, TRUE, "the client answers a Read of /3/0/0 (it is still there)");
+      tf_ets_run_add_probe (run, TRUE, "the client answers a Read of /3/0/0 (it is still there)");
       return TRUE;
     }
   if (timed_out && run->infra_up != NULL && run->infra_up (run->console_data))
     {
-      add_probe (run, TRUE,
-                 "no answer to a Read of /3/0/0, but the lab sees the client's power "
-                 "and link up: the silence is its own");
+      tf_ets_run_add_probe (run, TRUE,
+                            "no answer to a Read of /3/0/0, but the lab sees the client's power "
+                            "and link up: the silence is its own");
       return TRUE;
     }
-  add_probe (run, FALSE, "the client answers a Read of /3/0/0 (it is still there)");
+  tf_ets_run_add_probe (run, FALSE, "the client answers a Read of /3/0/0 (it is still there)");
   if (timed_out)
     tf_ets_inconclusive (run,
                          "the client answers nothing, not even a Read of /3/0/0 within %u s: "
@@ -665,67 +685,6 @@ tf_ets_run_console (TfEtsRun *run, const char *line)
       return FALSE;
     }
   return TRUE;
-}
-
-/* --- verdicts ----------------------------------------------------------------------- */
-
-static JsonNode *
-last_received (TfEtsRun *run)
-{
-  for (gint i = (gint)run->exchange->len - 1; i >= 0; i--)
-    {
-      JsonNode *n = g_ptr_array_index (run->exchange, i);
-      /* the probe's answer says the client is there, not what broke the criterion */
-      if ((guint)i >= run->probe_from && (guint)i < run->probe_to)
-        continue;
-      if (g_strcmp0 (json_object_get_string_member (json_node_get_object (n), "dir"), "in") == 0)
-        return json_node_copy (n);
-    }
-  return NULL;
-}
-
-gboolean
-tf_ets_check (TfEtsRun *run, const char *criterion, gboolean ok, const char *fmt, ...)
-{
-  va_list ap;
-  g_autofree char *what = NULL;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  va_start (ap, fmt);
-  what = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  if (run->decided)
-    return FALSE;
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, criterion);
-  json_builder_set_member_name (b, "ok");
-  json_builder_add_boolean_value (b, ok);
-  json_builder_set_member_name (b, "what");
-  json_builder_add_string_value (b, what);
-  json_builder_end_object (b);
-  g_ptr_array_add (run->criteria, json_builder_get_root (b));
-  if (ok)
-    return TRUE;
-  run->decided = TRUE;
-  run->verdict = TF_ETS_VERDICT_FAIL;
-  run->criterion = g_strdup (criterion);
-  run->reason = g_steal_pointer (&what);
-  run->message = last_received (run);
-  return FALSE;
-}
-
-void
-tf_ets_inconclusive (TfEtsRun *run, const char *fmt, ...)
-{
-  va_list ap;
-  if (run->decided)
-    return;
-  va_start (ap, fmt);
-  run->reason = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  run->decided = TRUE;
-  run->verdict = TF_ETS_VERDICT_INCONCLUSIVE;
-  run->message = last_received (run);
 }
 
 TfEtsVerdict

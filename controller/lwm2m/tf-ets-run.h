@@ -51,6 +51,9 @@ typedef struct
   /* FALSE when the lab knows the client's power or link is down (NULL: it knows nothing, and
    * a client that answers nothing at all is taken to be unreachable) */
   gboolean (*infra_up) (gpointer user_data);
+  /* Called (with console_data) when the reference server accepts a Bootstrap-Request of the
+   * client under test (its 2.04 sent): the bootstrap sequence starts. May be NULL. */
+  void (*bootstrapping) (gpointer user_data);
 } TfEtsSetup;
 
 /* A case the runner knows, for @version ("1.0", "1.1"). */
@@ -128,6 +131,14 @@ tf_ets_run_exchange (TfEtsRun *run);
  * clients on connected UDP sockets, as libcoap's, never see it.) */
 gboolean
 tf_ets_run_alive (TfEtsRun *run);
+/* The same judgement for a bootstrap step (@what, "step N: ...") left unanswered, or a
+ * sequence that did not end: the client has no registration to ask /3/0/0 of yet, and the
+ * step's own CoAP retransmissions went unanswered (libcoap sends no ping while a CON is
+ * outstanding), so the lab's word on power and link decides as in tf_ets_run_alive: up, the
+ * silence is the client's own (TRUE, the criterion is the case's to fail); down or unknown,
+ * FALSE and Inconclusive as the infrastructure's. */
+gboolean
+tf_ets_run_bootstrap_alive (TfEtsRun *run, const char *what);
 /* The registration of the client under test, waiting for it (initially) up to the set-up's
  * register_wait_s; NULL (and Inconclusive) when it never came. */
 const TfLwm2mRegistration *
@@ -167,7 +178,9 @@ typedef struct
   gint observe_seq;
   GPtrArray *records; /* of a notification */
   gboolean after_cancel;
-  gboolean lab_side; /* a bootstrap that failed on the lab's side (its DTLS session broke) */
+  gboolean lab_side;    /* a bootstrap that failed on the lab's side (its DTLS session broke) */
+  gboolean unanswered;  /* a bootstrap whose step went unanswered (retransmissions exhausted) */
+  gboolean undelivered; /* a bootstrap whose step was not delivered (an ICMP error) */
 } TfEtsEvent;
 
 /* Events since the run began (TfEtsEvent, borrowed). */

@@ -7,6 +7,8 @@
 
 #include "tf-ets-run.h"
 
+#include "tf-ets-run-private.h"
+
 const char *
 tf_ets_verdict_to_string (TfEtsVerdict v)
 {
@@ -106,4 +108,101 @@ tf_ets_run_dtls_failures (TfEtsRun *run, guint from, guint *n)
         }
     }
   return last;
+}
+
+static JsonNode *
+last_received (TfEtsRun *run)
+{
+  for (gint i = (gint)run->exchange->len - 1; i >= 0; i--)
+    {
+      JsonNode *n = g_ptr_array_index (run->exchange, i);
+      /* the probe's answer says the client is there, not what broke the criterion */
+      if ((guint)i >= run->probe_from && (guint)i < run->probe_to)
+        continue;
+      if (g_strcmp0 (json_object_get_string_member (json_node_get_object (n), "dir"), "in") == 0)
+        return json_node_copy (n);
+    }
+  return NULL;
+}
+
+gboolean
+tf_ets_check (TfEtsRun *run, const char *criterion, gboolean ok, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *what = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  va_start (ap, fmt);
+  what = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  if (run->decided)
+    return FALSE;
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, criterion);
+  json_builder_set_member_name (b, "ok");
+  json_builder_add_boolean_value (b, ok);
+  json_builder_set_member_name (b, "what");
+  json_builder_add_string_value (b, what);
+  json_builder_end_object (b);
+  g_ptr_array_add (run->criteria, json_builder_get_root (b));
+  if (ok)
+    return TRUE;
+  run->decided = TRUE;
+  run->verdict = TF_ETS_VERDICT_FAIL;
+  run->criterion = g_strdup (criterion);
+  run->reason = g_steal_pointer (&what);
+  run->message = last_received (run);
+  return FALSE;
+}
+
+void
+tf_ets_inconclusive (TfEtsRun *run, const char *fmt, ...)
+{
+  va_list ap;
+  if (run->decided)
+    return;
+  va_start (ap, fmt);
+  run->reason = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  run->decided = TRUE;
+  run->verdict = TF_ETS_VERDICT_INCONCLUSIVE;
+  run->message = last_received (run);
+}
+
+/* Records the liveness probe's outcome among the criteria (not one of the case's). */
+void
+tf_ets_run_add_probe (TfEtsRun *run, gboolean ok, const char *what)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, "probe");
+  json_builder_set_member_name (b, "ok");
+  json_builder_add_boolean_value (b, ok);
+  json_builder_set_member_name (b, "what");
+  json_builder_add_string_value (b, what);
+  json_builder_end_object (b);
+  g_ptr_array_add (run->criteria, json_builder_get_root (b));
+}
+
+gboolean
+tf_ets_run_bootstrap_alive (TfEtsRun *run, const char *what)
+{
+  if (run->decided)
+    return FALSE;
+  if (run->infra_up != NULL && run->infra_up (run->console_data))
+    {
+      tf_ets_run_add_probe (run, TRUE,
+                            "no answer during the bootstrap, but the lab sees the client's power "
+                            "and link up: the silence is its own");
+      return TRUE;
+    }
+  tf_ets_run_add_probe (run, FALSE,
+                        "no answer during the bootstrap, and the lab does not see the client's "
+                        "power and link up");
+  tf_ets_inconclusive (run,
+                       "the client stopped answering during the bootstrap at %s: link or power "
+                       "down, not a verdict on the implementation",
+                       what);
+  return FALSE;
 }

@@ -48,6 +48,14 @@ on_registered (TfLwm2mServer *server, gpointer reg, gpointer data)
   g_printerr ("tf-ets-run: client registered\n");
 }
 
+/* The same when the reference server accepts a Bootstrap-Request (its 2.04 sent): a test
+ * cuts the link there, in the middle of the bootstrap sequence. */
+static void
+on_bootstrapping (gpointer data)
+{
+  g_printerr ("tf-ets-run: client bootstrapping\n");
+}
+
 /* The lab's view of the client it started: powered while its process runs (a stopped process
  * is a link that carries nothing; a killed one, a power cut); an exit of its own (a crash)
  * leaves the power on, and the silence to the client. */
@@ -521,6 +529,7 @@ main (int argc, char **argv)
       .infra_up = client_cmd != NULL ? client_infra_up
                   : console_fd >= 0  ? board_answers_ping
                                      : NULL,
+      .bootstrapping = on_bootstrapping,
     };
     probe.server = server;
     probe.endpoint = endpoint;
