@@ -196,13 +196,13 @@ case_start (Case *c)
     {
       /* the runner watches the shell (running: the lab sees power and link up); the client,
        * its child, is stopped at the cut: a client that is there and answers nothing */
-      g_autofree char *client = tool ("tf-lwm2m-client");
+      g_autofree char *client = tf_ets_tool ("tf-lwm2m-client");
       g_autofree char *cmd = g_strdup_printf (
           "sh -c '%s --start --endpoint {endpoint} --bootstrap {server_uri} --lifetime 30 "
           "--lwm2m %s & echo \"linkcut-test: child $!\" >&2; wait'",
           client, c->version);
-      g_autofree char *runner = tool ("tf-ets-run");
-      g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", free_udp_port ());
+      g_autofree char *runner = tf_ets_tool ("tf-ets-run");
+      g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", tf_ets_free_udp_port ());
       g_autofree char *id = g_strdup_printf ("%d", c->id);
       const char *argv[] = { runner,       "--ets",           c->version, "--case",
                              id,           "--listen",        listen,     "--endpoint",
@@ -212,10 +212,11 @@ case_start (Case *c)
           argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
     }
   else
-    c->p = spawn_case (c->version, c->id, c->dtls && c->id != 1 ? DTLS_CLIENT : NULL,
-                       c->dtls && c->id != 1 ? DTLS_RUNNER "--answer-wait 3 --register-wait 10"
-                                             : "--answer-wait 3 --register-wait 10",
-                       &error);
+    c->p = tf_ets_spawn_case (c->version, c->id, c->dtls && c->id != 1 ? DTLS_CLIENT : NULL,
+                              c->dtls && c->id != 1 ? DTLS_RUNNER
+                                  "--answer-wait 3 --register-wait 10"
+                                                    : "--answer-wait 3 --register-wait 10",
+                              &error);
   g_assert_no_error (error);
   (*c->running)++;
   c->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (c->p));
@@ -243,7 +244,7 @@ case_clear (Case *c)
 static GArray *
 listed_cases (const char *version)
 {
-  g_autofree char *runner = tool ("tf-ets-run");
+  g_autofree char *runner = tf_ets_tool ("tf-ets-run");
   g_autofree char *out = NULL;
   g_autoptr (GError) error = NULL;
   const char *argv[] = { runner, "--list", NULL };

@@ -55,7 +55,7 @@ typedef struct
   GSubprocess *p;
   guint deadline;
   gboolean done, timed_out;
-  Result r;
+  TfEtsResult r;
   guint *running;
 } Case;
 
@@ -92,8 +92,8 @@ static void
 case_start (Case *c)
 {
   g_autoptr (GError) error = NULL;
-  c->p = spawn_case (rows[c->row].version, rows[c->row].id, rows[c->row].client,
-                     rows[c->row].runner, &error);
+  c->p = tf_ets_spawn_case (rows[c->row].version, rows[c->row].id, rows[c->row].client,
+                            rows[c->row].runner, &error);
   g_assert_no_error (error);
   (*c->running)++;
   g_subprocess_communicate_utf8_async (c->p, NULL, NULL, on_communicated, c);
@@ -119,10 +119,10 @@ test_quirk_formats (void)
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
       Case *c = &cases[i];
-      const char *reason = c->r.root != NULL ? member (&c->r, "reason") : NULL;
+      const char *reason = c->r.root != NULL ? tf_ets_member (&c->r, "reason") : NULL;
       gboolean ok = !c->timed_out && c->r.root != NULL && c->r.status == 1
-                    && g_strcmp0 (member (&c->r, "verdict"), "fail") == 0
-                    && g_strcmp0 (member (&c->r, "criterion"), rows[i].criterion) == 0
+                    && g_strcmp0 (tf_ets_member (&c->r, "verdict"), "fail") == 0
+                    && g_strcmp0 (tf_ets_member (&c->r, "criterion"), rows[i].criterion) == 0
                     && reason != NULL
                     && strstr (reason, rows[i].reason) != NULL
                     /* the message that broke it is the evidence */
@@ -130,13 +130,13 @@ test_quirk_formats (void)
                         || json_object_has_member (json_node_get_object (c->r.root), "message"));
       g_test_message ("%s%s %d with %s: exit %d, %s %s: %s", ok ? "" : "WRONG: ", rows[i].version,
                       rows[i].id, rows[i].client, c->r.status,
-                      c->r.root != NULL ? member (&c->r, "verdict") : "(no JSON)",
-                      c->r.root != NULL ? member (&c->r, "criterion") : "",
+                      c->r.root != NULL ? tf_ets_member (&c->r, "verdict") : "(no JSON)",
+                      c->r.root != NULL ? tf_ets_member (&c->r, "criterion") : "",
                       reason != NULL ? reason : (c->timed_out ? "timed out" : ""));
       if (!ok)
         bad++;
       g_clear_object (&c->p);
-      result_clear (&c->r);
+      tf_ets_result_clear (&c->r);
     }
   g_assert_cmpuint (bad, ==, 0);
 }

@@ -59,7 +59,7 @@ typedef struct
   GSubprocess *p;
   guint deadline;
   gboolean done, timed_out;
-  Result r;
+  TfEtsResult r;
   guint *running;
 } Case;
 
@@ -96,8 +96,8 @@ case_start (Case *c)
   g_autoptr (GError) error = NULL;
   g_autofree char *args = g_strdup_printf ("--quirk %s", rows[c->row].quirk);
   /* short answer waits: a defect shows at once or by the case's own waits */
-  c->p = spawn_case (rows[c->row].version, rows[c->row].id, args,
-                     "--answer-wait 5 --register-wait 15", &error);
+  c->p = tf_ets_spawn_case (rows[c->row].version, rows[c->row].id, args,
+                            "--answer-wait 5 --register-wait 15", &error);
   g_assert_no_error (error);
   (*c->running)++;
   g_subprocess_communicate_utf8_async (c->p, NULL, NULL, on_done, c);
@@ -137,9 +137,10 @@ test_quirk_objects (void)
       gboolean ok;
       if (c->p == NULL)
         continue;
-      verdict = c->r.root != NULL ? member (&c->r, "verdict") : (c->timed_out ? "timeout" : "?");
-      crit = c->r.root != NULL ? member (&c->r, "criterion") : NULL;
-      reason = c->r.root != NULL ? member (&c->r, "reason") : NULL;
+      verdict
+          = c->r.root != NULL ? tf_ets_member (&c->r, "verdict") : (c->timed_out ? "timeout" : "?");
+      crit = c->r.root != NULL ? tf_ets_member (&c->r, "criterion") : NULL;
+      reason = c->r.root != NULL ? tf_ets_member (&c->r, "reason") : NULL;
       ok = c->r.status == 1 && g_strcmp0 (verdict, "fail") == 0
            && g_strcmp0 (crit, rows[i].criterion) == 0 && reason != NULL
            && strstr (reason, rows[i].reason) != NULL
@@ -156,7 +157,7 @@ test_quirk_objects (void)
                       reason != NULL ? reason : "");
           bad++;
         }
-      result_clear (&c->r);
+      tf_ets_result_clear (&c->r);
       g_clear_object (&c->p);
     }
   g_assert_cmpuint (bad, ==, 0);

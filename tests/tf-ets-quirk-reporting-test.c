@@ -62,7 +62,7 @@ typedef struct
   GSubprocess *p;
   guint deadline;
   gboolean done, timed_out;
-  Result r;
+  TfEtsResult r;
   guint *running;
 } Run;
 
@@ -98,7 +98,7 @@ start (Run *c)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *args = g_strdup_printf ("--quirk %s", c->row->quirk);
-  c->p = spawn_case (c->row->version, c->row->id, args, c->row->extra, &error);
+  c->p = tf_ets_spawn_case (c->row->version, c->row->id, args, c->row->extra, &error);
   g_assert_no_error (error);
   (*c->running)++;
   g_subprocess_communicate_utf8_async (c->p, NULL, NULL, on_done, c);
@@ -130,8 +130,8 @@ test_quirks (void)
           continue;
         }
       g_test_message ("%s %d with %s: %s %s: %s", c->row->version, c->row->id, c->row->quirk,
-                      member (&c->r, "verdict"), member (&c->r, "criterion"),
-                      member (&c->r, "reason"));
+                      tf_ets_member (&c->r, "verdict"), tf_ets_member (&c->r, "criterion"),
+                      tf_ets_member (&c->r, "reason"));
     }
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
@@ -139,13 +139,13 @@ test_quirks (void)
       g_assert_false (c->timed_out);
       g_assert_nonnull (c->r.root);
       g_assert_cmpint (c->r.status, ==, 1);
-      g_assert_cmpstr (member (&c->r, "verdict"), ==, "fail");
-      g_assert_cmpstr (member (&c->r, "criterion"), ==, c->row->criterion);
-      g_assert_nonnull (member (&c->r, "reason"));
-      g_assert_nonnull (strstr (member (&c->r, "reason"), c->row->reason));
+      g_assert_cmpstr (tf_ets_member (&c->r, "verdict"), ==, "fail");
+      g_assert_cmpstr (tf_ets_member (&c->r, "criterion"), ==, c->row->criterion);
+      g_assert_nonnull (tf_ets_member (&c->r, "reason"));
+      g_assert_nonnull (strstr (tf_ets_member (&c->r, "reason"), c->row->reason));
       /* the message that broke it is the evidence (an absence has the last one received) */
       g_assert_true (json_object_has_member (json_node_get_object (c->r.root), "message"));
-      result_clear (&c->r);
+      tf_ets_result_clear (&c->r);
       g_clear_object (&c->p);
     }
 }

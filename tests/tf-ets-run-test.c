@@ -17,7 +17,7 @@
 static void
 test_list (void)
 {
-  g_autofree char *runner = tool ("tf-ets-run");
+  g_autofree char *runner = tf_ets_tool ("tf-ets-run");
   g_autofree char *out = NULL;
   g_autoptr (GError) error = NULL;
   const char *argv[] = { runner, "--list", NULL };
@@ -27,7 +27,7 @@ test_list (void)
   g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
   for (guint v = 0; v < G_N_ELEMENTS (versions); v++)
     {
-      g_autoptr (GArray) ids = automated_cases (versions[v]);
+      g_autoptr (GArray) ids = tf_ets_automated_cases (versions[v]);
       guint listed = 0;
       g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
       for (guint i = 0; lines[i] != NULL; i++)
@@ -57,20 +57,20 @@ static void
 test_pass (gconstpointer data)
 {
   const char *version = data;
-  g_autoptr (GArray) ids = automated_cases (version);
+  g_autoptr (GArray) ids = tf_ets_automated_cases (version);
   g_assert_cmpuint (ids->len, >=, 15);
   for (guint i = 0; i < ids->len; i++)
     {
       gint id = g_array_index (ids, gint, i);
-      Result r = { 0 };
+      TfEtsResult r = { 0 };
       JsonObject *o;
       JsonArray *ex;
-      run_case (version, id, NULL, NULL, &r);
+      tf_ets_run_case (version, id, NULL, NULL, &r);
       if (r.status != 0)
-        g_error ("%s case %d: %s %s: %s", version, id, member (&r, "verdict"),
-                 member (&r, "criterion") ? member (&r, "criterion") : "",
-                 member (&r, "reason") ? member (&r, "reason") : r.err);
-      g_assert_cmpstr (member (&r, "verdict"), ==, "pass");
+        g_error ("%s case %d: %s %s: %s", version, id, tf_ets_member (&r, "verdict"),
+                 tf_ets_member (&r, "criterion") ? tf_ets_member (&r, "criterion") : "",
+                 tf_ets_member (&r, "reason") ? tf_ets_member (&r, "reason") : r.err);
+      g_assert_cmpstr (tf_ets_member (&r, "verdict"), ==, "pass");
       o = json_node_get_object (r.root);
       g_assert_cmpint (json_object_get_int_member (o, "case"), ==, id);
       g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "criteria")), >, 0);
@@ -87,7 +87,7 @@ test_pass (gconstpointer data)
         }
       g_test_message ("%s case %d: pass in %" G_GINT64_FORMAT " ms", version, id,
                       json_object_get_int_member (o, "duration_ms"));
-      result_clear (&r);
+      tf_ets_result_clear (&r);
     }
 }
 
@@ -153,18 +153,19 @@ test_quirks (void)
   for (guint i = 0; i < G_N_ELEMENTS (t); i++)
     {
       g_autofree char *args = g_strdup_printf ("--quirk %s", t[i].quirk);
-      Result r = { 0 };
+      TfEtsResult r = { 0 };
       /* the firmware cases wait for a State up to the answer wait: short here */
-      run_case (t[i].version, t[i].id, args, t[i].id >= 751 ? "--answer-wait 3" : NULL, &r);
+      tf_ets_run_case (t[i].version, t[i].id, args, t[i].id >= 751 ? "--answer-wait 3" : NULL, &r);
       g_test_message ("%s %d with %s: %s %s: %s", t[i].version, t[i].id, t[i].quirk,
-                      member (&r, "verdict"), member (&r, "criterion"), member (&r, "reason"));
+                      tf_ets_member (&r, "verdict"), tf_ets_member (&r, "criterion"),
+                      tf_ets_member (&r, "reason"));
       g_assert_cmpint (r.status, ==, 1);
-      g_assert_cmpstr (member (&r, "verdict"), ==, "fail");
-      g_assert_cmpstr (member (&r, "criterion"), ==, t[i].criterion);
-      g_assert_nonnull (strstr (member (&r, "reason"), t[i].reason));
+      g_assert_cmpstr (tf_ets_member (&r, "verdict"), ==, "fail");
+      g_assert_cmpstr (tf_ets_member (&r, "criterion"), ==, t[i].criterion);
+      g_assert_nonnull (strstr (tf_ets_member (&r, "reason"), t[i].reason));
       /* the message that broke it is the evidence (an absence has the last one received) */
       g_assert_true (json_object_has_member (json_node_get_object (r.root), "message"));
-      result_clear (&r);
+      tf_ets_result_clear (&r);
     }
 }
 
@@ -176,17 +177,17 @@ test_wrong_psk (void)
   static const gint ids[] = { 401, 1 };
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     {
-      Result r = { 0 };
+      TfEtsResult r = { 0 };
       /* the last --psk-key given to the client wins */
-      run_case ("1.1", ids[i], "--psk-key 0f0e0d0c0b0a09080706050403020100", "--register-wait 15",
-                &r);
-      g_test_message ("%d with a wrong PSK: %s %s: %s", ids[i], member (&r, "verdict"),
-                      member (&r, "criterion"), member (&r, "reason"));
+      tf_ets_run_case ("1.1", ids[i], "--psk-key 0f0e0d0c0b0a09080706050403020100",
+                       "--register-wait 15", &r);
+      g_test_message ("%d with a wrong PSK: %s %s: %s", ids[i], tf_ets_member (&r, "verdict"),
+                      tf_ets_member (&r, "criterion"), tf_ets_member (&r, "reason"));
       g_assert_cmpint (r.status, ==, 1);
-      g_assert_cmpstr (member (&r, "verdict"), ==, "fail");
-      g_assert_cmpstr (member (&r, "criterion"), ==, "A");
-      g_assert_nonnull (strstr (member (&r, "reason"), "DTLS handshake"));
-      result_clear (&r);
+      g_assert_cmpstr (tf_ets_member (&r, "verdict"), ==, "fail");
+      g_assert_cmpstr (tf_ets_member (&r, "criterion"), ==, "A");
+      g_assert_nonnull (strstr (tf_ets_member (&r, "reason"), "DTLS handshake"));
+      tf_ets_result_clear (&r);
     }
 }
 
@@ -215,24 +216,24 @@ test_dtls_lab_side (void)
   };
   for (guint i = 0; i < G_N_ELEMENTS (t); i++)
     {
-      Result r = { 0 };
-      run_case ("1.1", t[i].id, t[i].client, t[i].runner, &r);
-      g_test_message ("%d: %s %s: %s", t[i].id, member (&r, "verdict"), member (&r, "criterion"),
-                      member (&r, "reason"));
+      TfEtsResult r = { 0 };
+      tf_ets_run_case ("1.1", t[i].id, t[i].client, t[i].runner, &r);
+      g_test_message ("%d: %s %s: %s", t[i].id, tf_ets_member (&r, "verdict"),
+                      tf_ets_member (&r, "criterion"), tf_ets_member (&r, "reason"));
       /* 1: the restart races the bootstrap server's first step. Sent over the closed session,
        * the step is NACKed TLS_FAILED: Inconclusive. Restarted before it, the new Bootstrap-
        * Request starts the sequence again and the client bootstraps whole: a true Pass. Never
        * a Fail (the old runner failed B there). */
-      if (t[i].id == 1 && g_strcmp0 (member (&r, "verdict"), "pass") == 0)
+      if (t[i].id == 1 && g_strcmp0 (tf_ets_member (&r, "verdict"), "pass") == 0)
         {
-          result_clear (&r);
+          tf_ets_result_clear (&r);
           continue;
         }
-      g_assert_cmpstr (member (&r, "verdict"), ==, "inconclusive");
-      g_assert_nonnull (strstr (member (&r, "reason"), t[i].reason));
+      g_assert_cmpstr (tf_ets_member (&r, "verdict"), ==, "inconclusive");
+      g_assert_nonnull (strstr (tf_ets_member (&r, "reason"), t[i].reason));
       if (t[i].id == 1)
-        g_assert_nonnull (strstr (member (&r, "reason"), "NACK TLS_FAILED"));
-      result_clear (&r);
+        g_assert_nonnull (strstr (tf_ets_member (&r, "reason"), "NACK TLS_FAILED"));
+      tf_ets_result_clear (&r);
     }
 }
 
@@ -259,13 +260,13 @@ test_link_cut (void)
     {
       g_autoptr (GError) error = NULL;
       g_autoptr (GSubprocess) p
-          = spawn_case ("1.1", t[i].id, NULL, "--answer-wait 5 --register-wait 10", &error);
+          = tf_ets_spawn_case ("1.1", t[i].id, NULL, "--answer-wait 5 --register-wait 10", &error);
       g_autoptr (GDataInputStream) err = NULL;
       g_autofree char *line = NULL;
       g_autofree char *out = NULL;
       gboolean expired = FALSE;
       const char *pid_s = NULL;
-      Result r = { 0 };
+      TfEtsResult r = { 0 };
       g_assert_no_error (error);
       err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (p));
       /* the runner names the client's pid first thing */
@@ -288,12 +289,12 @@ test_link_cut (void)
       r.status = g_subprocess_get_exit_status (p);
       r.root = json_from_string (out, &error);
       g_assert_no_error (error);
-      g_test_message ("%d cut by signal %d: %s: %s", t[i].id, t[i].sig, member (&r, "verdict"),
-                      member (&r, "reason"));
+      g_test_message ("%d cut by signal %d: %s: %s", t[i].id, t[i].sig,
+                      tf_ets_member (&r, "verdict"), tf_ets_member (&r, "reason"));
       g_assert_cmpint (r.status, ==, 2);
-      g_assert_cmpstr (member (&r, "verdict"), ==, "inconclusive");
-      g_assert_null (member (&r, "criterion"));
-      result_clear (&r);
+      g_assert_cmpstr (tf_ets_member (&r, "verdict"), ==, "inconclusive");
+      g_assert_null (tf_ets_member (&r, "criterion"));
+      tf_ets_result_clear (&r);
     }
 }
 
@@ -325,8 +326,8 @@ test_node (void)
     { 303, "fail", "A" },  { 751, "fail", "A" }, { 755, "fail", "A" }, { 760, "fail", "A" },
     { 770, "fail", "A" },  { 772, "fail", "A" }, { 776, "fail", "A" }, { 777, "fail", "A" },
   };
-  g_autofree char *modules = node_dir ();
-  g_autoptr (GArray) ids = automated_cases ("1.0");
+  g_autofree char *modules = tf_ets_node_dir ();
+  g_autoptr (GArray) ids = tf_ets_automated_cases ("1.0");
   if (!g_file_test (modules, G_FILE_TEST_IS_DIR))
     {
       g_test_skip ("no lwm2m-node-lib (scripts/lwm2m-deps)");
@@ -338,14 +339,14 @@ test_node (void)
   g_assert_cmpuint (ids->len, ==, G_N_ELEMENTS (t) + 3 + 5);
   for (guint i = 0; i < G_N_ELEMENTS (t); i++)
     {
-      Result r = { 0 };
-      run_case ("1.0", t[i].id, "node", "--answer-wait 10 --register-wait 60", &r);
-      g_test_message ("node 1.0 case %d: %s %s: %s", t[i].id, member (&r, "verdict"),
-                      member (&r, "criterion") ? member (&r, "criterion") : "",
-                      member (&r, "reason") ? member (&r, "reason") : "");
-      g_assert_cmpstr (member (&r, "verdict"), ==, t[i].verdict);
-      g_assert_cmpstr (member (&r, "criterion"), ==, t[i].criterion);
-      result_clear (&r);
+      TfEtsResult r = { 0 };
+      tf_ets_run_case ("1.0", t[i].id, "node", "--answer-wait 10 --register-wait 60", &r);
+      g_test_message ("node 1.0 case %d: %s %s: %s", t[i].id, tf_ets_member (&r, "verdict"),
+                      tf_ets_member (&r, "criterion") ? tf_ets_member (&r, "criterion") : "",
+                      tf_ets_member (&r, "reason") ? tf_ets_member (&r, "reason") : "");
+      g_assert_cmpstr (tf_ets_member (&r, "verdict"), ==, t[i].verdict);
+      g_assert_cmpstr (tf_ets_member (&r, "criterion"), ==, t[i].criterion);
+      tf_ets_result_clear (&r);
     }
 }
 
@@ -353,7 +354,7 @@ test_node (void)
 static void
 test_bad_setup (void)
 {
-  g_autofree char *runner = tool ("tf-ets-run");
+  g_autofree char *runner = tf_ets_tool ("tf-ets-run");
   const char *argv1[] = { runner, "--case", "2", "--endpoint", "x", NULL };
   const char *argv2[] = { runner, "--case", "101", "--endpoint", "x", "--listen", "nowhere", NULL };
   const char *const *argvs[] = { argv1, argv2 };
@@ -375,14 +376,15 @@ test_bad_setup (void)
 static void
 test_fallback (void)
 {
-  Result r = { 0 };
+  TfEtsResult r = { 0 };
   JsonArray *crit;
   gboolean four = FALSE;
-  run_case ("1.1", 7, NULL, NULL, &r);
+  tf_ets_run_case ("1.1", 7, NULL, NULL, &r);
   if (r.status != 0)
-    g_error ("1.1 case 7: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),
-             member (&r, "reason") ? member (&r, "reason") : r.err);
-  g_assert_cmpstr (member (&r, "verdict"), ==, "pass");
+    g_error ("1.1 case 7: %s %s: %s", tf_ets_member (&r, "verdict"),
+             tf_ets_member (&r, "criterion"),
+             tf_ets_member (&r, "reason") ? tf_ets_member (&r, "reason") : r.err);
+  g_assert_cmpstr (tf_ets_member (&r, "verdict"), ==, "pass");
   crit = json_object_get_array_member (json_node_get_object (r.root), "criteria");
   for (guint k = 0; k < json_array_get_length (crit); k++)
     {
@@ -391,16 +393,16 @@ test_fallback (void)
       four |= g_str_has_prefix (what, "4 Register(s) refused, the Bootstrap-Request");
     }
   g_assert_true (four);
-  result_clear (&r);
-  run_case ("1.1", 7, "--quirk no-bootstrap-fallback", "--register-wait 10", &r);
-  g_test_message ("1.1 7 with no-bootstrap-fallback: %s %s: %s", member (&r, "verdict"),
-                  member (&r, "criterion"), member (&r, "reason"));
+  tf_ets_result_clear (&r);
+  tf_ets_run_case ("1.1", 7, "--quirk no-bootstrap-fallback", "--register-wait 10", &r);
+  g_test_message ("1.1 7 with no-bootstrap-fallback: %s %s: %s", tf_ets_member (&r, "verdict"),
+                  tf_ets_member (&r, "criterion"), tf_ets_member (&r, "reason"));
   g_assert_cmpint (r.status, ==, 1);
-  g_assert_cmpstr (member (&r, "verdict"), ==, "fail");
-  g_assert_cmpstr (member (&r, "criterion"), ==, "B");
-  g_assert_nonnull (strstr (member (&r, "reason"), "a Bootstrap-Request within 13 s"));
-  g_assert_nonnull (strstr (member (&r, "reason"), "4 Register(s) refused"));
-  result_clear (&r);
+  g_assert_cmpstr (tf_ets_member (&r, "verdict"), ==, "fail");
+  g_assert_cmpstr (tf_ets_member (&r, "criterion"), ==, "B");
+  g_assert_nonnull (strstr (tf_ets_member (&r, "reason"), "a Bootstrap-Request within 13 s"));
+  g_assert_nonnull (strstr (tf_ets_member (&r, "reason"), "4 Register(s) refused"));
+  tf_ets_result_clear (&r);
 }
 
 /* 1.0 case 775, a download cut after its first block: the client gives up on the transfer, Idle
@@ -408,22 +410,24 @@ test_fallback (void)
 static void
 test_fw_cut (void)
 {
-  Result r = { 0 };
-  run_case ("1.0", 775, NULL, NULL, &r);
+  TfEtsResult r = { 0 };
+  tf_ets_run_case ("1.0", 775, NULL, NULL, &r);
   if (r.status != 0)
-    g_error ("1.0 case 775: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),
-             member (&r, "reason") ? member (&r, "reason") : r.err);
-  g_assert_cmpstr (member (&r, "verdict"), ==, "pass");
-  result_clear (&r);
+    g_error ("1.0 case 775: %s %s: %s", tf_ets_member (&r, "verdict"),
+             tf_ets_member (&r, "criterion"),
+             tf_ets_member (&r, "reason") ? tf_ets_member (&r, "reason") : r.err);
+  g_assert_cmpstr (tf_ets_member (&r, "verdict"), ==, "pass");
+  tf_ets_result_clear (&r);
   /* the wait covers the client's two retransmissions (at most 21 s) */
-  run_case ("1.0", 775, "--quirk firmware-no-result", "--answer-wait 30", &r);
-  g_test_message ("1.0 775 with firmware-no-result: %s %s: %s", member (&r, "verdict"),
-                  member (&r, "criterion"), member (&r, "reason"));
+  tf_ets_run_case ("1.0", 775, "--quirk firmware-no-result", "--answer-wait 30", &r);
+  g_test_message ("1.0 775 with firmware-no-result: %s %s: %s", tf_ets_member (&r, "verdict"),
+                  tf_ets_member (&r, "criterion"), tf_ets_member (&r, "reason"));
   g_assert_cmpint (r.status, ==, 1);
-  g_assert_cmpstr (member (&r, "verdict"), ==, "fail");
-  g_assert_cmpstr (member (&r, "criterion"), ==, "B");
-  g_assert_nonnull (strstr (member (&r, "reason"), "Update Result /5/0/5 4 (they are 0, 0)"));
-  result_clear (&r);
+  g_assert_cmpstr (tf_ets_member (&r, "verdict"), ==, "fail");
+  g_assert_cmpstr (tf_ets_member (&r, "criterion"), ==, "B");
+  g_assert_nonnull (
+      strstr (tf_ets_member (&r, "reason"), "Update Result /5/0/5 4 (they are 0, 0)"));
+  tf_ets_result_clear (&r);
 }
 
 /* 1.1 cases 770 and 771, the package (3078 bytes: four blocks of 1024) pushed by the runner
@@ -435,39 +439,42 @@ test_fw_cut (void)
 static void
 test_read_blocks (void)
 {
-  Result r = { 0 };
+  TfEtsResult r = { 0 };
   JsonArray *ex;
-  run_case ("1.1", 235, "--large-resource 4096", NULL, &r);
+  tf_ets_run_case ("1.1", 235, "--large-resource 4096", NULL, &r);
   if (r.status != 0)
-    g_error ("1.1 case 235: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),
-             member (&r, "reason") ? member (&r, "reason") : r.err);
+    g_error ("1.1 case 235: %s %s: %s", tf_ets_member (&r, "verdict"),
+             tf_ets_member (&r, "criterion"),
+             tf_ets_member (&r, "reason") ? tf_ets_member (&r, "reason") : r.err);
   ex = json_object_get_array_member (json_node_get_object (r.root), "exchange");
   g_assert_cmpuint (tf_ets_check_every_block (ex, "in"), >=, 5);
   tf_ets_check_rx_times (ex);
-  result_clear (&r);
+  tf_ets_result_clear (&r);
 }
 
 static void
 test_fw_blocks (void)
 {
-  Result r = { 0 };
+  TfEtsResult r = { 0 };
   JsonArray *ex;
-  run_case ("1.1", 770, NULL, NULL, &r);
+  tf_ets_run_case ("1.1", 770, NULL, NULL, &r);
   if (r.status != 0)
-    g_error ("1.1 case 770: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),
-             member (&r, "reason") ? member (&r, "reason") : r.err);
+    g_error ("1.1 case 770: %s %s: %s", tf_ets_member (&r, "verdict"),
+             tf_ets_member (&r, "criterion"),
+             tf_ets_member (&r, "reason") ? tf_ets_member (&r, "reason") : r.err);
   ex = json_object_get_array_member (json_node_get_object (r.root), "exchange");
   g_assert_cmpuint (tf_ets_check_every_block1 (ex, "out"), ==, 4);
   tf_ets_check_rx_times (ex);
-  result_clear (&r);
-  run_case ("1.1", 771, NULL, NULL, &r);
+  tf_ets_result_clear (&r);
+  tf_ets_run_case ("1.1", 771, NULL, NULL, &r);
   if (r.status != 0)
-    g_error ("1.1 case 771: %s %s: %s", member (&r, "verdict"), member (&r, "criterion"),
-             member (&r, "reason") ? member (&r, "reason") : r.err);
+    g_error ("1.1 case 771: %s %s: %s", tf_ets_member (&r, "verdict"),
+             tf_ets_member (&r, "criterion"),
+             tf_ets_member (&r, "reason") ? tf_ets_member (&r, "reason") : r.err);
   ex = json_object_get_array_member (json_node_get_object (r.root), "exchange");
   g_assert_cmpuint (tf_ets_check_every_block (ex, "out"), ==, 4);
   tf_ets_check_rx_times (ex);
-  result_clear (&r);
+  tf_ets_result_clear (&r);
 }
 
 int

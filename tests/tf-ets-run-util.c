@@ -4,13 +4,13 @@
 #include "tf-ets-run-util.h"
 
 char *
-tool (const char *name)
+tf_ets_tool (const char *name)
 {
   return g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "tools", name, NULL);
 }
 
 guint16
-free_udp_port (void)
+tf_ets_free_udp_port (void)
 {
   g_autoptr (GSocket) s
       = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
@@ -23,21 +23,21 @@ free_udp_port (void)
 }
 
 void
-result_clear (Result *r)
+tf_ets_result_clear (TfEtsResult *r)
 {
   g_clear_pointer (&r->root, json_node_unref);
   g_clear_pointer (&r->err, g_free);
 }
 
 const char *
-member (Result *r, const char *name)
+tf_ets_member (TfEtsResult *r, const char *name)
 {
   JsonObject *o = json_node_get_object (r->root);
   return json_object_get_string_member_with_default (o, name, NULL);
 }
 
 char *
-node_dir (void)
+tf_ets_node_dir (void)
 {
   return g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "lwm2m", "interop", "node_modules",
                            NULL);
@@ -45,15 +45,15 @@ node_dir (void)
 
 /* @client_args NULL or quirks for tf-lwm2m-client; "node" for lwm2m-node-lib's client. */
 GSubprocess *
-spawn_case (const char *version, gint id, const char *client_args, const char *extra,
-            GError **error)
+tf_ets_spawn_case (const char *version, gint id, const char *client_args, const char *extra,
+                   GError **error)
 {
-  g_autofree char *runner = tool ("tf-ets-run");
-  g_autofree char *client = tool ("tf-lwm2m-client");
-  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", free_udp_port ());
+  g_autofree char *runner = tf_ets_tool ("tf-ets-run");
+  g_autofree char *client = tf_ets_tool ("tf-lwm2m-client");
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", tf_ets_free_udp_port ());
   g_autofree char *node_js
       = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "ets", "node-ets-client.js", NULL);
-  g_autofree char *modules = node_dir ();
+  g_autofree char *modules = tf_ets_node_dir ();
   gboolean node = g_strcmp0 (client_args, "node") == 0;
   /* the lab's provisioning for the case: the bootstrap server for the bootstrap cases, queue
    * mode for 108 and 109 (listening 3 s after each exchange, the runner told so), the PSK for
@@ -107,7 +107,7 @@ spawn_case (const char *version, gint id, const char *client_args, const char *e
 }
 
 void
-finish (GSubprocess *p, Result *r)
+tf_ets_finish (GSubprocess *p, TfEtsResult *r)
 {
   g_autofree char *out = NULL;
   g_autoptr (GError) error = NULL;
@@ -120,17 +120,18 @@ finish (GSubprocess *p, Result *r)
 }
 
 void
-run_case (const char *version, gint id, const char *client_args, const char *extra, Result *r)
+tf_ets_run_case (const char *version, gint id, const char *client_args, const char *extra,
+                 TfEtsResult *r)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocess) p = spawn_case (version, id, client_args, extra, &error);
+  g_autoptr (GSubprocess) p = tf_ets_spawn_case (version, id, client_args, extra, &error);
   g_assert_no_error (error);
-  finish (p, r);
+  tf_ets_finish (p, r);
 }
 
 /* The client cases a catalogue says tf-ets-run decides. */
 GArray *
-automated_cases (const char *version)
+tf_ets_automated_cases (const char *version)
 {
   g_autofree char *file = g_strdup_printf ("lwm2m-%s-int.conf", version);
   g_autofree char *path = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "data", "ets", file, NULL);

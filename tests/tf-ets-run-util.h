@@ -11,24 +11,25 @@ typedef struct
   int status;
   JsonNode *root;
   char *err;
-} Result;
+} TfEtsResult;
 
 char *
-tool (const char *name);
+tf_ets_tool (const char *name);
 guint16
-free_udp_port (void);
+tf_ets_free_udp_port (void);
 void
-result_clear (Result *r);
+tf_ets_result_clear (TfEtsResult *r);
 const char *
-member (Result *r, const char *name);
+tf_ets_member (TfEtsResult *r, const char *name);
 char *
-node_dir (void);
+tf_ets_node_dir (void);
 GSubprocess *
-spawn_case (const char *version, gint id, const char *client_args, const char *extra,
-            GError **error);
+tf_ets_spawn_case (const char *version, gint id, const char *client_args, const char *extra,
+                   GError **error);
 void
-finish (GSubprocess *p, Result *r);
+tf_ets_finish (GSubprocess *p, TfEtsResult *r);
 void
-run_case (const char *version, gint id, const char *client_args, const char *extra, Result *r);
+tf_ets_run_case (const char *version, gint id, const char *client_args, const char *extra,
+                 TfEtsResult *r);
 GArray *
-automated_cases (const char *version);
+tf_ets_automated_cases (const char *version);
