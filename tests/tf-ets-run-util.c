@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "tf-ets-run-util.h"
 
 char *
@@ -150,4 +152,113 @@ tf_ets_automated_cases (const char *version)
         }
     }
   return ids;
+}
+
+#define FAIL_ROWS_PARALLEL 3
+#define FAIL_ROW_BOUND_S 240
+
+typedef struct
+{
+  const TfEtsFailRow *row;
+  GSubprocess *p;
+  guint deadline;
+  gboolean timed_out;
+  TfEtsResult r;
+  guint *running;
+} FailRun;
+
+static gboolean
+on_fail_run_deadline (gpointer data)
+{
+  FailRun *c = data;
+  c->deadline = 0;
+  c->timed_out = TRUE;
+  g_subprocess_force_exit (c->p);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_fail_run_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  FailRun *c = data;
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  if (!g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), res, &out, &c->r.err, &error))
+    g_test_message ("%s %d: %s", c->row->version, c->row->id, error->message);
+  c->r.status = g_subprocess_get_if_exited (c->p) ? g_subprocess_get_exit_status (c->p) : -1;
+  c->r.root = out != NULL ? json_from_string (out, NULL) : NULL;
+  if (c->r.root != NULL && !JSON_NODE_HOLDS_OBJECT (c->r.root))
+    g_clear_pointer (&c->r.root, json_node_unref);
+  if (c->deadline != 0)
+    g_source_remove (c->deadline);
+  c->deadline = 0;
+  (*c->running)--;
+}
+
+static void
+fail_run_start (FailRun *c)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *args = g_strdup_printf ("%s%s %s", c->row->quirk != NULL ? "--quirk " : "",
+                                           c->row->quirk != NULL ? c->row->quirk : "",
+                                           c->row->client != NULL ? c->row->client : "");
+  c->p = tf_ets_spawn_case (c->row->version, c->row->id, args, c->row->runner, &error);
+  g_assert_no_error (error);
+  (*c->running)++;
+  g_subprocess_communicate_utf8_async (c->p, NULL, NULL, on_fail_run_done, c);
+  c->deadline = g_timeout_add_seconds (FAIL_ROW_BOUND_S, on_fail_run_deadline, c);
+}
+
+void
+tf_ets_assert_fail_rows (const TfEtsFailRow *rows, guint n)
+{
+  g_autofree FailRun *runs = g_new0 (FailRun, n);
+  const char *only = g_getenv ("TF_QUIRK_ROWS");
+  guint running = 0, next = 0, bad = 0;
+  /* every case ends: each runner is bounded by FAIL_ROW_BOUND_S, then killed */
+  while (next < n || running > 0)
+    {
+      while (next < n && running < FAIL_ROWS_PARALLEL)
+        {
+          g_autofree char *key = g_strdup_printf ("%s:%d", rows[next].version, rows[next].id);
+          runs[next].row = &rows[next];
+          runs[next].running = &running;
+          if (only == NULL || strstr (only, key) != NULL)
+            fail_run_start (&runs[next]);
+          next++;
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      FailRun *c = &runs[i];
+      const char *verdict, *crit, *reason;
+      gboolean ok;
+      if (c->p == NULL)
+        continue;
+      verdict = c->r.root != NULL ? tf_ets_member (&c->r, "verdict")
+                                  : (c->timed_out ? "timeout" : "(no JSON)");
+      crit = c->r.root != NULL ? tf_ets_member (&c->r, "criterion") : NULL;
+      reason = c->r.root != NULL ? tf_ets_member (&c->r, "reason") : NULL;
+      ok = !c->timed_out && c->r.root != NULL && c->r.status == 1
+           && g_strcmp0 (verdict, "fail") == 0 && g_strcmp0 (crit, c->row->criterion) == 0
+           && reason != NULL
+           && strstr (reason, c->row->reason) != NULL
+           /* the message that broke it is the evidence */
+           && (c->row->no_message
+               || json_object_has_member (json_node_get_object (c->r.root), "message"));
+      g_test_message (
+          "%s%s %d with %s %s: exit %d, %s %s: %s", ok ? "" : "WRONG: ", c->row->version,
+          c->row->id, c->row->quirk ? c->row->quirk : "", c->row->client ? c->row->client : "",
+          c->r.status, verdict, crit != NULL ? crit : "-", reason != NULL ? reason : "");
+      if (!ok)
+        {
+          g_printerr ("%s %d: want Fail %s \"%s\"\n", c->row->version, c->row->id,
+                      c->row->criterion, c->row->reason);
+          bad++;
+        }
+      tf_ets_result_clear (&c->r);
+      g_clear_object (&c->p);
+    }
+  g_assert_cmpuint (bad, ==, 0);
 }

@@ -33,3 +33,19 @@ tf_ets_run_case (const char *version, gint id, const char *client_args, const ch
                  TfEtsResult *r);
 GArray *
 tf_ets_automated_cases (const char *version);
+
+/* A case run against a declared client defect that must Fail at @criterion, its reason
+ * holding @reason and (unless @no_message) the message that broke it. @quirk, when set, is
+ * given to the client as --quirk; @client and @runner are further arguments of each. */
+typedef struct
+{
+  const char *version;
+  gint id;
+  const char *quirk, *client, *runner, *criterion, *reason;
+  gboolean no_message;
+} TfEtsFailRow;
+
+/* Runs @rows three at a time, each bounded (then killed), and asserts every one. The
+ * environment's TF_QUIRK_ROWS ("1.1:226,1.0:241") runs only those rows, by hand. */
+void
+tf_ets_assert_fail_rows (const TfEtsFailRow *rows, guint n);
