@@ -7,6 +7,8 @@
  * a Fail or a Pass, and the run ends within a bound. */
 #include "config.h"
 
+#include "tf-ets-run-util.h"
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -16,25 +18,6 @@
 #include "tf-test-host.h"
 
 #define RUN_BOUND_S 240
-
-static char *
-tool (const char *name)
-{
-  return g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "tools", name, NULL);
-}
-
-static guint16
-free_udp_port (void)
-{
-  g_autoptr (GSocket) s
-      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) a = g_inet_socket_address_new (lo, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-  g_assert_true (g_socket_bind (s, a, FALSE, NULL));
-  bound = g_socket_get_local_address (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
 
 typedef struct
 {
@@ -99,14 +82,14 @@ static void
 cut_run (const Cut *c)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *server_exe = tool ("tf-lwm2m-server");
-  g_autofree char *runner_exe = tool ("tf-ets-run");
+  g_autofree char *server_exe = tf_ets_tool ("tf-lwm2m-server");
+  g_autofree char *runner_exe = tf_ets_tool ("tf-ets-run");
   g_autofree char *py
       = g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", "ets", "sut-driver.py", NULL);
   g_autofree char *dir = g_dir_make_tmp ("tf-ets-sut-cut-XXXXXX", &error);
   g_autofree char *control = g_build_filename (dir, "control", NULL);
   g_autofree char *state = g_build_filename (dir, "observation", NULL);
-  g_autofree char *port = g_strdup_printf ("%u", free_udp_port ());
+  g_autofree char *port = g_strdup_printf ("%u", tf_ets_free_udp_port ());
   g_autofree char *uri = g_strdup_printf ("coap://127.0.0.1:%s", port);
   g_autofree char *case_s = g_strdup_printf ("%d", c->id);
   g_autofree char *ep = g_strdup_printf ("cut-%s-%d", c->version, c->id);
@@ -230,7 +213,7 @@ test_server_cut (void)
 static void
 test_port_held (void)
 {
-  g_autofree char *runner = tool ("tf-ets-run");
+  g_autofree char *runner = tf_ets_tool ("tf-ets-run");
   g_autoptr (GSocket) held
       = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -245,7 +228,7 @@ test_port_held (void)
   bound = g_socket_get_local_address (held, NULL);
   listen = g_strdup_printf ("127.0.0.1:%u",
                             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  uri = g_strdup_printf ("coap://127.0.0.1:%u", free_udp_port ());
+  uri = g_strdup_printf ("coap://127.0.0.1:%u", tf_ets_free_udp_port ());
   p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
                         runner, "--server-under-test", "--ets", "1.1", "--case", "201", "--server",
                         uri, "--endpoint", "held", "--listen", listen, "--answer-wait", "2",

@@ -7,6 +7,8 @@
  * tests/ets/node-sut.js earns the verdicts recorded (and checked by hand) below. */
 #include "config.h"
 
+#include "tf-ets-run-util.h"
+
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
@@ -19,28 +21,9 @@
 #include "tf-test-host.h"
 
 static char *
-tool (const char *name)
-{
-  return g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "tools", name, NULL);
-}
-
-static char *
 source (const char *name)
 {
   return g_build_filename (g_getenv ("TF_SOURCE_ROOT"), "tests", name, NULL);
-}
-
-static guint16
-free_udp_port (void)
-{
-  g_autoptr (GSocket) s
-      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) a = g_inet_socket_address_new (lo, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-  g_assert_true (g_socket_bind (s, a, FALSE, NULL));
-  bound = g_socket_get_local_address (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
 /* A server under test: its process, URI and (for the driver) control socket. */
@@ -76,9 +59,9 @@ static void
 server_start (Server *s, gboolean node)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *exe = tool ("tf-lwm2m-server");
+  g_autofree char *exe = tf_ets_tool ("tf-lwm2m-server");
   g_autofree char *js = source ("ets/node-sut.js");
-  g_autofree char *port = g_strdup_printf ("%u", free_udp_port ());
+  g_autofree char *port = g_strdup_printf ("%u", tf_ets_free_udp_port ());
   /* dies with the test: a failed assertion leaves no server holding meson's pipe */
   g_autoptr (GSubprocessLauncher) l = tf_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GDataInputStream) in = NULL;
@@ -136,7 +119,7 @@ static void
 run_case (Server *s, const char *version, gint id, const char *mode, const char *operator_wait,
           Result *r)
 {
-  g_autofree char *runner = tool ("tf-ets-run");
+  g_autofree char *runner = tf_ets_tool ("tf-ets-run");
   g_autofree char *py = source ("ets/sut-driver.py");
   g_autofree char *js = source ("ets/node-sut.js");
   g_autofree char *modules = source ("lwm2m/interop/node_modules");
@@ -240,7 +223,7 @@ assert_verdict (Result *r, const char *verdict, const char *criterion, const cha
 static void
 test_list (void)
 {
-  g_autofree char *runner = tool ("tf-ets-run");
+  g_autofree char *runner = tf_ets_tool ("tf-ets-run");
   g_autofree char *out = NULL;
   g_autoptr (GError) error = NULL;
   const char *versions[] = { "1.0", "1.1" };
@@ -288,7 +271,7 @@ test_list (void)
 static void
 test_lab_server (void)
 {
-  g_autofree char *runner = tool ("tf-ets-run");
+  g_autofree char *runner = tf_ets_tool ("tf-ets-run");
   g_autofree char *out = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, runner,
@@ -527,7 +510,7 @@ test_nothing (void)
   /* no server at all where the URI says */
   s.dir = g_dir_make_tmp ("tf-ets-sut-XXXXXX", NULL);
   s.control = g_build_filename (s.dir, "control", NULL);
-  s.uri = g_strdup_printf ("coap://127.0.0.1:%u", free_udp_port ());
+  s.uri = g_strdup_printf ("coap://127.0.0.1:%u", tf_ets_free_udp_port ());
   run_case (&s, "1.0", 101, "good", "60", &r);
   assert_verdict (&r, "inconclusive", NULL, "answered no Register");
   result_clear (&r);

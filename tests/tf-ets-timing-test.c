@@ -8,38 +8,21 @@
  * repeated. */
 #include "config.h"
 
+#include "tf-ets-run-util.h"
+
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
-
-static char *
-tool (const char *name)
-{
-  return g_build_filename (g_getenv ("TF_BUILD_ROOT"), "controller", "tools", name, NULL);
-}
-
-static guint16
-free_udp_port (void)
-{
-  g_autoptr (GSocket) s
-      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) a = g_inet_socket_address_new (lo, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-  g_assert_true (g_socket_bind (s, a, FALSE, NULL));
-  bound = g_socket_get_local_address (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
 
 /* Case 301 of 1.1 (pmin 1, pmax 3: three notifications) against tf-lwm2m-client with
  * @quirk (or none); the runner's libcoap exchange log on its stderr. */
 static GSubprocess *
 spawn_301 (const char *quirk, GError **error)
 {
-  g_autofree char *runner = tool ("tf-ets-run");
-  g_autofree char *client = tool ("tf-lwm2m-client");
-  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", free_udp_port ());
+  g_autofree char *runner = tf_ets_tool ("tf-ets-run");
+  g_autofree char *client = tf_ets_tool ("tf-lwm2m-client");
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", tf_ets_free_udp_port ());
   g_autofree char *cmd
       = g_strdup_printf ("%s --start --endpoint {endpoint} --server {server_uri} "
                          "--lifetime 30 --lwm2m 1.1%s%s",
